@@ -1,0 +1,3 @@
+from qjtitle.cli import main
+
+main()

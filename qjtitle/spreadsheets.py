@@ -1,0 +1,377 @@
+"""Reading workbooks as employers really fill them, and writing safe ones.
+
+Reading (python-calamine, which reads ``.xlsx``, ``.xlsm``, ``.xls`` and ``.ods``
+several times faster than openpyxl; CSV in UTF-8 or GBK): the header row is found
+among the first rows of each sheet (title rows and merged cells above it are
+passed over), header names are matched through aliases after normalisation,
+blank and note rows are skipped, and every kept row carries its sheet and row
+number so that messages can point at the cell.
+
+Writing (openpyxl): a string that starts with ``=``, ``+``, ``-`` or ``@`` is
+stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from qjtitle.errors import WorkbookError
+
+HEADER_SCAN_ROWS = 20  # the header row is looked for among this many rows of a sheet
+MIN_HEADER_MATCHES = 3  # a row is a header when this many of its cells name known columns
+NOTE_PREFIXES = ("注", "说明", "填表", "备注：", "合计", "总计", "审核", "单位负责人", "分管领导", "填报")
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SUFFIXES = {".csv"}
+READABLE_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
+_FORMULA_START = ("=", "+", "-", "@")
+
+# --- Text normalisation ----------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_FULLWIDTH_ALNUM = {
+    **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
+    **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
+    **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)},  # ａ-ｚ
+    0x3000: 0x20,  # ideographic space
+    0x00A0: 0x20,  # no-break space
+}
+
+
+def clean_text(value: str) -> str:
+    """Zero-width characters removed, full-width digits/letters/spaces made ASCII, runs of space folded."""
+    text = value.translate(_ZERO_WIDTH).translate(_FULLWIDTH_ALNUM)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def compare_key(value: str) -> str:
+    """A key for comparing names typed by different people: NFKC, no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))).lower()
+
+
+def _header_key(value: object) -> str:
+    key = compare_key(str(value))
+    return key.replace("*", "").replace("★", "").replace("※", "")
+
+
+def _strip_parenthetical(key: str) -> str:
+    return re.sub(r"\([^)]*\)$", "", key)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --- Columns and tables ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table format: its field name in code, its label and the labels that mean it."""
+
+    key: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    kind: str = "text"  # text | date | id | phone | choice | number
+    choices: tuple[str, ...] = ()
+    hint: str = ""  # how to fill it, for the template's guide sheet and messages
+    example: str = ""
+
+    def header_keys(self) -> set[str]:
+        return {_header_key(x) for x in (self.label, *self.aliases)}
+
+
+@dataclass
+class Row:
+    """One data row of a sheet, its cells by column key (raw, text cleaned)."""
+
+    number: int  # 1-based row number as Excel shows it
+    cells: dict[str, Any]
+
+
+@dataclass
+class SheetTable:
+    """The data rows of one sheet under a recognised header."""
+
+    path: Path
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # column key → 0-based column index
+    unknown_headers: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    skipped_notes: list[int] = field(default_factory=list)
+
+    def cell_name(self, key: str, row: int) -> str:
+        """'D17' for a column key and a row, or the label alone when the column is missing."""
+        if key in self.columns:
+            return f"{column_letter(self.columns[key])}{row}"
+        return ""
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _match_header(row: Sequence[Any], columns: Sequence[Column]) -> tuple[dict[str, int], list[str]]:
+    lookup: dict[str, str] = {}
+    for col in columns:
+        for key in col.header_keys():
+            lookup.setdefault(key, col.key)
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, value in enumerate(row):
+        if _blank_or_space(value):
+            continue
+        key = _header_key(value)
+        col_key = lookup.get(key) or lookup.get(_strip_parenthetical(key))
+        if col_key and col_key not in found:
+            found[col_key] = index
+        else:
+            unknown.append(str(value).strip())
+    return found, unknown
+
+
+def _blank_or_space(value: Any) -> bool:
+    return _is_blank(value) or (isinstance(value, str) and not value.strip())
+
+
+def _find_tables(
+    path: Path, sheet: str, grid: Iterable[Sequence[Any]], columns: Sequence[Column], key_columns: Sequence[str]
+) -> SheetTable | None:
+    rows = iter(grid)
+    header: SheetTable | None = None
+    best = 0
+    buffered: list[Sequence[Any]] = []
+    for number in range(1, HEADER_SCAN_ROWS + 1):
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        buffered.append(row)
+        found, unknown = _match_header(row, columns)
+        if len(found) >= MIN_HEADER_MATCHES and len(found) > best:
+            best = len(found)
+            header = SheetTable(path=path, sheet=sheet, header_row=number, columns=found, unknown_headers=unknown)
+    if header is None:
+        return None
+    width_keys = list(header.columns.items())
+
+    def data_rows() -> Iterable[tuple[int, Sequence[Any]]]:
+        yield from enumerate(buffered[header.header_row :], start=header.header_row + 1)
+        yield from enumerate(rows, start=len(buffered) + 1)
+
+    for number, raw in data_rows():
+        cells = {key: _cell(raw[i]) if i < len(raw) else None for key, i in width_keys}
+        filled = [k for k, v in cells.items() if not _is_blank(v)]
+        if not filled:
+            continue
+        first = next((str(v) for v in raw if not _blank_or_space(v)), "")
+        has_key = any(not _is_blank(cells.get(k)) for k in key_columns)
+        if (len(filled) < MIN_HEADER_MATCHES and not has_key) or (
+            not has_key and first.startswith(NOTE_PREFIXES)
+        ):
+            header.skipped_notes.append(number)
+            continue
+        header.rows.append(Row(number=number, cells=cells))
+    return header
+
+
+def read_tables(path: Path, columns: Sequence[Column], key_columns: Sequence[str] = ()) -> list[SheetTable]:
+    """Every sheet of ``path`` that has a recognisable header, with its data rows.
+
+    ``key_columns``: a row filling none of these and fewer than three columns is a note.
+    Raises WorkbookError (naming the file and what to do) when the file cannot be read
+    or no sheet has a header.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        sheets = [(path.stem, _read_csv(path))]
+    elif suffix in WORKBOOK_SUFFIXES:
+        sheets = _read_workbook(path)
+    elif suffix in {".et", ".ett"}:
+        raise WorkbookError(f"{path.name}：WPS 表格格式（{suffix}）无法直接读取；请在 WPS 中“另存为” .xlsx 后重新导入")
+    else:
+        raise WorkbookError(f"{path.name}：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）")
+    tables = []
+    for name, grid in sheets:
+        table = _find_tables(path, name, grid, columns, key_columns)
+        if table is not None:
+            tables.append(table)
+    if not tables:
+        expected = "、".join(c.label for c in columns if c.required)[:60]
+        raise WorkbookError(
+            f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
+            "请使用 qjtitle applicants template 生成的模板填写"
+        )
+    return tables
+
+
+def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except FileNotFoundError:
+        raise WorkbookError(f"{path}：文件不存在") from None
+    except PasswordError:
+        raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
+    except (CalamineError, OSError, ValueError) as exc:
+        if path.stat().st_size == 0 if path.exists() else False:
+            raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
+        raise WorkbookError(
+            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿（{exc}）；"
+            "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
+        ) from None
+    try:
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            if str(meta.typ).endswith("WorkSheet") is False:
+                continue
+            try:
+                grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except (CalamineError, ValueError) as exc:
+                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取（{exc}）；请另存为 .xlsx 后重试") from None
+            sheets.append((meta.name, grid))
+        return sheets
+    finally:
+        workbook.close()
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise WorkbookError(f"{path.name}：文件是空的；请向填报单位重新索取")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # gb18030 decodes any byte string, kept for clarity
+        raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 或 .xlsx")
+    if "\x00" in text:
+        raise WorkbookError(f"{path.name}：不是文本格式的 CSV 文件；请用 Excel 另存为 .xlsx 或 CSV")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+# --- Dates -----------------------------------------------------------------------
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_RANGE = (3654, 73051)  # 1910-01-01 .. 2099-12-31 as Excel serial numbers
+_DATE_TEXT = [
+    re.compile(r"^(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*月?$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
+]
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: date | None
+    precision: str = "day"  # day | month
+    problem: str | None = None
+
+
+def parse_date(raw: Any) -> ParsedDate:
+    """A date as employers write it: a real date, an Excel serial, or text such as 1985.03,
+    1985年3月, 1985-3, 198503, 1985/3/15. Year-month values are the 1st of the month."""
+    if _is_blank(raw):
+        return ParsedDate(None)
+    if isinstance(raw, datetime):
+        return ParsedDate(raw.date())
+    if isinstance(raw, date):
+        return ParsedDate(raw)
+    if isinstance(raw, bool):
+        return ParsedDate(None, problem=f"“{raw}”不是日期")
+    if isinstance(raw, int):
+        if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1]:
+            return ParsedDate(EXCEL_EPOCH + timedelta(days=raw))
+        return parse_date(str(raw))
+    if isinstance(raw, float):
+        if 1900 < raw < 2100:  # 1985.03 typed into a number cell
+            year_text, _, frac = repr(raw).partition(".")
+            if frac == "1":
+                return ParsedDate(
+                    None,
+                    problem=f"“{raw}”有歧义：Excel 把 {year_text}.10 和 {year_text}.1 都存成 {raw}，无法判断是1月还是10月",
+                )
+            if len(frac) > 2:
+                return ParsedDate(None, problem=f"“{raw}”不是可识别的日期")
+            return _ym(int(year_text), int(frac), repr(raw))
+        if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1]:
+            return ParsedDate(EXCEL_EPOCH + timedelta(days=int(raw)))
+        return ParsedDate(None, problem=f"“{raw}”不是日期")
+    text = clean_text(str(raw))
+    for pattern in _DATE_TEXT:
+        match = pattern.match(text)
+        if match:
+            parts = match.groupdict()
+            if parts.get("d"):
+                try:
+                    return ParsedDate(date(int(parts["y"]), int(parts["m"]), int(parts["d"])))
+                except ValueError:
+                    return ParsedDate(None, problem=f"“{text}”不是存在的日期")
+            return _ym(int(parts["y"]), int(parts["m"]), text)
+    return ParsedDate(None, problem=f"“{text}”不是可识别的日期")
+
+
+def _ym(year: int, month: int, shown: str) -> ParsedDate:
+    if not 1 <= month <= 12:
+        return ParsedDate(None, problem=f"“{shown}”中的月份 {month} 不存在")
+    return ParsedDate(date(year, month, 1), precision="month")
+
+
+DATE_FIX = "请写成 1985-03-15、1985年3月 或 1985.03 的形式（年份4位）"
+
+
+# --- Writing ---------------------------------------------------------------------
+
+
+def safe_value(value: Any) -> Any:
+    """Values as they should be written to a cell (dates stay dates)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float, date, datetime)) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def set_cell(cell: Any, value: Any) -> None:
+    """Write ``value`` into an openpyxl cell; formula-like strings are stored as text."""
+    value = safe_value(value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
