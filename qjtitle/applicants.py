@@ -1,0 +1,414 @@
+"""Applicants: the batch import of rosters, and looking them up.
+
+Every input row ends either as an applicant in the store (已受理, or 待补正 with its
+problems) or in the file's report with the reason it was not imported; nothing is
+dropped silently. Each file is imported in its own transaction, so one unreadable
+or failing file leaves the others (and the store) whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from qjtitle import audit, committees, rules
+from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.models import Applicant, Committee, ImportBatch, utcnow
+from qjtitle.roster import (
+    COLUMNS,
+    KEY_COLUMNS,
+    KIND_DUPLICATE,
+    CheckedRow,
+    CommitteeScope,
+    Problem,
+    check_row,
+)
+from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
+from qjtitle.store import Store
+
+APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")
+
+
+@dataclass
+class RejectedRow:
+    """An input row that was not imported, and why."""
+
+    sheet: str
+    row: int
+    name: str
+    unit: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "name": self.name, "unit": self.unit, "reason": self.reason}
+
+
+@dataclass
+class FileReport:
+    """What the import did with one file."""
+
+    path: Path
+    sha256: str = ""
+    sheets: list[str] = field(default_factory=list)
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    needs_correction: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    problem_kinds: Counter[str] = field(default_factory=Counter)
+    skipped_notes: int = 0
+    error: str | None = None
+    row_problems: list[tuple[str, int, str, Problem]] = field(default_factory=list)  # sheet, row, name, problem
+
+    @property
+    def accepted(self) -> int:
+        return self.imported + self.updated - self.needs_correction
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport]
+    dry_run: bool
+
+    @property
+    def failed(self) -> list[FileReport]:
+        return [f for f in self.files if f.error]
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "rows": sum(f.rows for f in self.files),
+            "imported": sum(f.imported for f in self.files),
+            "updated": sum(f.updated for f in self.files),
+            "needs_correction": sum(f.needs_correction for f in self.files),
+            "rejected": sum(len(f.rejected) for f in self.files),
+            "unreadable": len(self.failed),
+        }
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and every readable workbook under folders named (recursively), in a stable order.
+
+    Office's lock files (``~$名单.xlsx``) are passed over."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES and not p.name.startswith(("~$", "."))
+                )
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise NotFound(f"找不到文件或文件夹：{path}")
+    unique: dict[Path, None] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), None)
+    return list(unique)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Seen:
+    """Where a person was first seen in this run, for duplicates inside the batch."""
+
+    file: str
+    sheet: str
+    row: int
+
+
+def import_applicants(
+    store: Store,
+    paths: Sequence[Path],
+    committee_code: str,
+    year: int,
+    dry_run: bool = False,
+    progress: Callable[[Path], None] | None = None,
+    user: str | None = None,
+) -> ImportReport:
+    """Import rosters into ``committee_code`` for ``year``; see the module docstring."""
+    if not 2000 <= year <= 2100:
+        raise InvalidValue(f"评审年度 {year} 不合理；请写4位年份，如 2023")
+    files = collect_files(paths)
+    if not files:
+        raise NotFound("所给的路径中没有表格文件（.xlsx、.xls、.csv 等）")
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        scope = CommitteeScope(committee.level, committee.series, tuple(committee.specialties))
+        committee_id = committee.id
+    seen: dict[str, _Seen] = {}
+    reports = []
+    for path in files:
+        report = FileReport(path=path)
+        reports.append(report)
+        try:
+            report.sha256 = _sha256(path)
+            tables = read_tables(path, COLUMNS, KEY_COLUMNS)
+        except WorkbookError as exc:
+            report.error = str(exc)
+        except OSError as exc:
+            report.error = f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
+        else:
+            checked = []
+            for table in tables:
+                report.sheets.append(table.sheet)
+                report.skipped_notes += len(table.skipped_notes)
+                for row in table.rows:
+                    cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n))
+                    checked.append((table.sheet, row.number, cr))
+            report.rows = len(checked)
+            duplicates = _within_batch_duplicates(path, checked, seen)
+            with store.transaction() as session:
+                _import_file(session, committee_id, year, report, checked, duplicates, user)
+                if dry_run:
+                    session.rollback()
+        if progress:
+            progress(path)
+    return ImportReport(files=reports, dry_run=dry_run)
+
+
+def _within_batch_duplicates(
+    path: Path, checked: list[tuple[str, int, CheckedRow]], seen: dict[str, _Seen]
+) -> dict[int, str]:
+    """Rows (by index in ``checked``) whose person was already seen in this run, and where."""
+    duplicates: dict[int, str] = {}
+    for index, (sheet, number, cr) in enumerate(checked):
+        if not cr.id_valid:
+            continue
+        key = cr.person_key()
+        first = seen.get(key)
+        if first is None:
+            seen[key] = _Seen(path.name, sheet, number)
+            continue
+        in_file = "本表" if first.file == path.name else first.file
+        duplicates[index] = f"{in_file}（{first.sheet}）第{first.row}行"
+    return duplicates
+
+
+def _import_file(
+    session: Session,
+    committee_id: int | None,
+    year: int,
+    report: FileReport,
+    checked: list[tuple[str, int, CheckedRow]],
+    duplicates: dict[int, str],
+    user: str | None,
+) -> None:
+    keys = [cr.person_key() for _, _, cr in checked]
+    existing = {
+        a.person_key: a
+        for a in session.exec(
+            select(Applicant).where(Applicant.year == year, col(Applicant.person_key).in_(keys))
+        )
+    } if keys else {}
+    # Rows still to correct were keyed by 姓名@单位; a corrected ID finds them by name and unit.
+    provisional = {
+        (a.name, a.unit_key): a
+        for a in session.exec(
+            select(Applicant).where(
+                Applicant.year == year,
+                Applicant.committee_id == committee_id,
+                Applicant.person_key.contains("@"),  # type: ignore[union-attr]
+            )
+        )
+    }
+    other_committees: dict[int, str] = {}
+    batch = ImportBatch(
+        committee_id=committee_id or 0,
+        year=year,
+        file_name=report.path.name,
+        sha256=report.sha256,
+        user=user or audit.current_user(),
+    )
+    session.add(batch)
+    session.flush()
+    now = utcnow()
+    taken: set[str] = set()
+    one_per_year = f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
+    for index, (sheet, number, cr) in enumerate(checked):
+        key = cr.person_key()
+        name, unit = cr.values.get("name", ""), cr.values.get("unit", "")
+        applicant = existing.get(key) or provisional.get((name, compare_key(unit)))
+
+        def reject(reason: str, sheet: str = sheet, number: int = number, name: str = name, unit: str = unit) -> None:
+            report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
+            report.problem_kinds[KIND_DUPLICATE] += 1
+
+        if index in duplicates or key in taken:
+            where = duplicates.get(index, "本表中另一行")
+            reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
+            if applicant is not None and applicant.committee_id == committee_id and index in duplicates:
+                _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
+                session.add(applicant)
+            continue
+        if applicant is not None and applicant.committee_id != committee_id:
+            other = other_committees.get(applicant.committee_id) or _committee_label(session, applicant.committee_id)
+            other_committees[applicant.committee_id] = other
+            reject(f"{name}（身份证号码相同）已在{other}申报{year}年度职称；{one_per_year}")
+            continue
+        if applicant is not None and applicant.source_file != report.path.name and applicant.unit_key != compare_key(unit):
+            # Another employer's file: not a correction of this one but a second application.
+            where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
+            reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
+            _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
+            session.add(applicant)
+            continue
+        if applicant is not None and applicant.status == rules.STATUS_WITHDRAWN:
+            deadline = f"（补正期限 {applicant.correction_deadline}）" if applicant.correction_deadline else ""
+            reason = f"{name}逾期未补正{deadline}，已视为放弃（{rules.CORRECTION_DEFAULT.source}），本年度不再受理"
+            report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
+            continue
+        taken.add(key)
+        for p in cr.problems:
+            report.problem_kinds[p.kind] += 1
+            report.row_problems.append((sheet, number, name, p))
+        status = rules.STATUS_NEEDS_CORRECTION if cr.problems else rules.STATUS_ACCEPTED
+        fields = {k: cr.values.get(k) for k in APPLICANT_FIELDS}
+        fields.update(
+            person_key=key,
+            status=status,
+            problems=[p.as_dict() for p in cr.problems],
+            source_file=report.path.name,
+            source_sheet=sheet,
+            source_row=number,
+            import_batch_id=batch.id,
+            committee_id=committee_id,
+            year=year,
+            updated_at=now,
+        )
+        if status == rules.STATUS_ACCEPTED:
+            fields["correction_deadline"] = None
+        if applicant is None:
+            session.add(Applicant(**fields))
+            report.imported += 1
+        else:
+            for k, v in fields.items():
+                setattr(applicant, k, v)
+            session.add(applicant)
+            report.updated += 1
+        if cr.problems:
+            report.needs_correction += 1
+    batch.row_count = report.rows
+    batch.imported = report.imported
+    batch.updated = report.updated
+    batch.needs_correction = report.needs_correction
+    batch.rejected = [r.as_dict() for r in report.rejected]
+    session.add(batch)
+    audit.record(
+        session,
+        "import-applicants",
+        "applicants.imported",
+        {
+            "file": report.path.name,
+            "sha256": report.sha256,
+            "rows": report.rows,
+            "imported": report.imported,
+            "updated": report.updated,
+            "needs_correction": report.needs_correction,
+            "rejected": len(report.rejected),
+        },
+        user=user,
+    )
+
+
+def _flag_duplicate(applicant: Applicant, where: str, rule_text: str) -> None:
+    """The first application of a person who applied again elsewhere must be checked too."""
+    message = f"同一身份证号码又由{where}报送"
+    if any(p.get("message") == message for p in applicant.problems):
+        return
+    problem = Problem("身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE)
+    applicant.problems = [*applicant.problems, problem.as_dict()]
+    applicant.status = rules.STATUS_NEEDS_CORRECTION
+
+
+def _committee_label(session: Session, committee_id: int) -> str:
+    c = session.get(Committee, committee_id)
+    return f"评委会“{c.name}”（{c.code}）" if c else "其他评委会"
+
+
+# --- Looking applicants up --------------------------------------------------------
+
+
+def mask_id(number: str) -> str:
+    """530302********1234: enough to tell people apart, not enough to misuse."""
+    return number[:6] + "*" * 8 + number[14:] if len(number) == 18 else number
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[7:] if len(phone) == 11 else phone
+
+
+def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": a.id, "year": a.year, "committee": committee_code}
+    for key in APPLICANT_FIELDS:
+        value = getattr(a, key)
+        data[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    if not show_pii:
+        data["id_number"] = mask_id(a.id_number)
+        data["phone"] = mask_phone(a.phone)
+    data.update(
+        status=a.status,
+        problems=list(a.problems),
+        source_file=a.source_file,
+        source_sheet=a.source_sheet,
+        source_row=a.source_row,
+        correction_deadline=a.correction_deadline.isoformat() if a.correction_deadline else None,
+    )
+    return data
+
+
+def list_applicants(
+    store: Store,
+    committee_code: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    unit: str | None = None,
+    show_pii: bool = False,
+) -> list[dict[str, Any]]:
+    if status is not None and status not in rules.STATUSES:
+        raise InvalidValue(f"状态“{status}”无效；应为 {'、'.join(rules.STATUSES)} 之一")
+    with store.transaction() as session:
+        query = select(Applicant, Committee.code).join(Committee, col(Committee.id) == col(Applicant.committee_id))
+        if committee_code:
+            query = query.where(Applicant.committee_id == committees.get(session, committee_code).id)
+        if year:
+            query = query.where(Applicant.year == year)
+        if status:
+            query = query.where(Applicant.status == status)
+        if unit:
+            query = query.where(col(Applicant.unit_key).contains(compare_key(unit)))
+        query = query.order_by(col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id))
+        return [as_dict(a, code, show_pii) for a, code in session.exec(query)]
+
+
+def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[dict[str, Any]]:
+    """Applicants by store id, full ID number, or name."""
+    with store.transaction() as session:
+        query = select(Applicant, Committee.code).join(Committee, col(Committee.id) == col(Applicant.committee_id))
+        if key.isdigit() and len(key) < 10:
+            query = query.where(Applicant.id == int(key))
+        elif len(key) == 18:
+            query = query.where(Applicant.id_number == key.upper())
+        else:
+            query = query.where(Applicant.name == key.strip())
+        found = [as_dict(a, code, show_pii) for a, code in session.exec(query.order_by(col(Applicant.year)))]
+    if not found:
+        raise NotFound(f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部")
+    return found

@@ -1,0 +1,61 @@
+"""The ``qjtitle`` command. Each module here parses options, calls one library function
+and prints; heavy libraries (SQLAlchemy, openpyxl, docxtpl) are imported inside
+command bodies only, so ``qjtitle --help`` stays fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from qjtitle import __version__
+from qjtitle.cli import applicants, committee, demo
+
+app = typer.Typer(
+    name="qjtitle",
+    help="曲靖市职称评审委员会办事机构工作工具：申报表批量导入与一次性告知、专家抽取、工作日时间节点、备案材料。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qjtitle {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本后退出。"),
+) -> None:
+    """曲靖市职称评审委员会办事机构工作工具。"""
+
+
+app.command("import-applicants", rich_help_panel="申报")(applicants.import_applicants)
+app.add_typer(applicants.app, name="applicants", rich_help_panel="申报")
+app.add_typer(committee.app, name="committee", rich_help_panel="评委会")
+app.command("demo", rich_help_panel="演示")(demo.demo)
+
+
+def main() -> None:
+    """Entry point: unexpected errors become one Chinese line unless QJTITLE_DEBUG is set."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断；本次操作未提交的改动均已撤销。\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("QJTITLE_DEBUG"):
+            raise
+        from qjtitle.cli._console import err_console
+
+        err_console().print(
+            f"[red]意外错误：[/]{type(exc).__name__}: {exc}\n设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；本次操作未提交的改动均已撤销。"
+        )
+        sys.exit(1)

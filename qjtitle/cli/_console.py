@@ -1,0 +1,52 @@
+"""Lazily made Rich consoles, so that importing the CLI stays cheap."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@cache
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@cache
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: UTF-8 JSON, Chinese kept as is, dates as ISO strings."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    stream = sys.stdout
+    if hasattr(stream, "buffer") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+        stream.buffer.write((text + "\n").encode("utf-8"))
+        stream.flush()
+    else:
+        stream.write(text + "\n")
+
+
+def warn(message: str) -> None:
+    err_console().print(f"[yellow]注意：[/]{message}")
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]], caption: str | None = None) -> None:
+    """Print a Rich table of plain values."""
+    from rich.table import Table
+
+    t = Table(title=title, caption=caption, show_lines=False)
+    for name in columns:
+        t.add_column(name, overflow="fold")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    console().print(t)

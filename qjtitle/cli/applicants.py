@@ -1,0 +1,251 @@
+"""qjtitle import-applicants, and qjtitle applicants template|list|show|corrections|expire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qjtitle.cli._console import console, print_json, table, warn
+from qjtitle.cli._errors import friendly_errors
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
+
+if TYPE_CHECKING:
+    from qjtitle.applicants import ImportReport
+
+app = typer.Typer(help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True)
+
+ShowPiiOpt = Annotated[bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")]
+
+
+def import_applicants(
+    paths: Annotated[list[Path], typer.Argument(help="申报信息表文件或文件夹（文件夹内逐层查找 .xlsx/.xls/.csv）。")],
+    committee: CommitteeOpt,
+    year: YearOpt,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
+    details: Annotated[bool, typer.Option("--details", help="逐行列出每个问题。")] = False,
+    db: DbOpt = None,
+) -> None:
+    """批量导入各单位报送的申报信息表（附件2），逐行检查并列出全部问题。
+
+    有问题的行以“待补正”状态导入，不会丢失；同一单位改正后的表再次导入会更新原记录。
+    任一文件无法读取时退出码为 1（其余文件照常导入）。
+
+    示例：qjtitle import-applicants 收件/2023/ --committee QJ-WS-ZJ --year 2023 --dry-run
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from qjtitle.applicants import collect_files, import_applicants as run_import
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        store = open_store(db)
+        total = len(collect_files(paths))
+        with Progress(
+            TextColumn("[bold]导入[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console(),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=total)
+            report = run_import(
+                store,
+                paths,
+                committee,
+                year,
+                dry_run=dry_run,
+                progress=lambda p: progress.update(task, advance=1, description=p.name),
+            )
+    _print_report(report, details)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport, details: bool) -> None:
+    from qjtitle.roster import KINDS
+
+    rows = []
+    for f in report.files:
+        if f.error:
+            rows.append([f.path.name, "—", "—", "—", "—", "—", f"[red]无法读取[/]"])
+            continue
+        kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
+        rows.append([f.path.name, f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected), kinds or "—"])
+    title = "导入结果（试运行，未写入）" if report.dry_run else "导入结果"
+    table(title, ["文件", "行数", "新增", "更新", "待补正", "未受理", "问题（按类）"], rows)
+    t = report.totals()
+    console().print(
+        f"共 {t['files']} 个文件 {t['rows']} 行：新增 {t['imported']}，更新 {t['updated']}，"
+        f"其中待补正 {t['needs_correction']}；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
+    )
+    for f in report.files:
+        if f.error:
+            console().print(f"[red]✗[/] {f.error}")
+        for r in f.rejected:
+            console().print(f"[yellow]未受理[/] {f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}")
+    if details:
+        _print_row_problems(report)
+    elif t["needs_correction"]:
+        console().print("逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。")
+    if report.dry_run:
+        console().print("[bold]试运行：数据库未作任何改动。[/]")
+
+
+def _print_row_problems(report: ImportReport) -> None:
+    rows = [
+        [f.path.name, sheet, number, name, p.cell or p.column, p.message, p.fix]
+        for f in report.files
+        for sheet, number, name, p in f.row_problems
+    ]
+    table("逐行问题", ["文件", "工作表", "行", "姓名", "位置", "问题", "更正方法"], rows)
+
+
+@app.command("template")
+def applicants_template(
+    out: Annotated[Path, typer.Argument(help="要生成的空白申报表 .xlsx。")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有文件。")] = False,
+) -> None:
+    """生成空白的申报信息表（附件2）：标题行、表头、身份证号码和电话为文本格式、下拉选项、填表说明。
+
+    示例：qjtitle applicants template 曲靖市专业技术人员职称申报信息表.xlsx
+    """
+    from qjtitle.errors import AlreadyExists
+    from qjtitle.roster import write_roster_workbook
+
+    with friendly_errors():
+        if out.suffix.lower() != ".xlsx":
+            out = out.with_suffix(".xlsx")
+        if out.exists() and not force:
+            raise AlreadyExists(f"{out} 已存在；加 --force 覆盖，或换一个文件名")
+        write_roster_workbook(out)
+    console().print(f"已生成空白申报表：{out}")
+
+
+@app.command("list")
+def applicants_list(
+    committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度。")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="状态：已受理、待补正、视为放弃。")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="工作单位（包含该文字即可）。")] = None,
+    show_pii: ShowPiiOpt = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出申报人（可按评委会、年度、状态、单位筛选）。
+
+    示例：qjtitle applicants list --committee QJ-WS-ZJ --status 待补正
+    """
+    from qjtitle.applicants import list_applicants
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
+    if as_json:
+        print_json(items)
+        return
+    table(
+        f"申报人（{len(items)} 人）",
+        ["编号", "姓名", "身份证号码", "工作单位", "申报专业", "申报资格", "状态", "问题数"],
+        [[a["id"], a["name"], a["id_number"], a["unit"], a["specialty"], a["title_name"], a["status"], len(a["problems"])] for a in items],
+    )
+
+
+@app.command("show")
+def applicants_show(
+    key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
+    show_pii: ShowPiiOpt = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """查看申报人的全部信息和待补正的问题。
+
+    示例：qjtitle applicants show 12
+    """
+    from qjtitle.applicants import show_applicant
+    from qjtitle.roster import COLUMNS
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        items = show_applicant(open_store(db), key, show_pii)
+    if as_json:
+        print_json(items)
+        return
+    for a in items:
+        rows = [["编号", a["id"]], ["年度", a["year"]], ["评委会", a["committee"]], ["状态", a["status"]]]
+        rows += [[c.label, a[c.key]] for c in COLUMNS]
+        rows += [["任现职年限（至当年底）", a["years_in_title"]], ["工作年限（至当年底）", a["years_working"]]]
+        rows += [["来源", f"{a['source_file']} {a['source_sheet']} 第{a['source_row']}行"]]
+        if a["correction_deadline"]:
+            rows.append(["补正期限", a["correction_deadline"]])
+        table(f"{a['name']}", ["项目", "内容"], rows)
+        if a["problems"]:
+            table("待补正的问题", ["位置", "问题", "更正方法"], [[p["cell"] or p["column"], p["message"], p["fix"]] for p in a["problems"]])
+
+
+@app.command("corrections")
+def applicants_corrections(
+    committee: CommitteeOpt,
+    out: Annotated[Path, typer.Option("--out", help="告知书输出文件夹。")],
+    deadline_wd: Annotated[int, typer.Option("--deadline-wd", help="补正期限（工作日，自签发次日起算）。")] = 5,
+    today: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="签发日期，默认今天。")] = None,
+    contact: Annotated[str, typer.Option("--contact", help="联系人。")] = "",
+    contact_phone: Annotated[str, typer.Option("--contact-phone", help="联系电话。")] = "",
+    calendar: Annotated[Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")] = None,
+    templates: Annotated[Path | None, typer.Option("--templates", help="自定义模板文件夹（同名文件优先）。")] = None,
+    db: DbOpt = None,
+) -> None:
+    """为每个有待补正申报人的单位生成一份《补正告知书》（Word），一次性列出全部问题和补正期限。
+
+    示例：qjtitle applicants corrections --committee QJ-WS-ZJ --out 补正告知书/ --deadline-wd 5
+    """
+    from qjtitle.corrections import issue_notices
+    from qjtitle.store import open_store
+    from qjtitle.workdays import WorkCalendar
+
+    with friendly_errors():
+        store = open_store(db)
+        cal = WorkCalendar.load(calendar, store.directory)
+        written = issue_notices(
+            store, committee, out, deadline_wd, today.date() if today else None, cal, contact, contact_phone, templates
+        )
+    if not written:
+        console().print("没有待补正的申报人，无需告知。")
+        return
+    table(
+        f"已生成 {len(written)} 份补正告知书（补正期限 {written[0].deadline}）",
+        ["单位", "待补正人数", "问题数", "未受理", "文件"],
+        [[w.unit, w.applicants, w.problems, w.rejected, str(w.path)] for w in written],
+    )
+    provisional = cal.provisional_years(written[0].deadline)
+    if provisional:
+        warn(f"{'、'.join(map(str, provisional))} 年调休安排未公布，期限为暂定；可用 --calendar 补充。")
+
+
+@app.command("expire")
+def applicants_expire(
+    committee: CommitteeOpt,
+    today: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="以该日期判断是否逾期，默认今天。")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """把补正期限已过仍未补正的申报标记为“视为放弃”。
+
+    示例：qjtitle applicants expire --committee QJ-WS-ZJ
+    """
+    from qjtitle.corrections import expire
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        result = expire(open_store(db), committee, today.date() if today else None)
+    if as_json:
+        print_json(result)
+        return
+    if not result:
+        console().print("没有逾期未补正的申报。")
+        return
+    table(f"{len(result)} 人逾期未补正，已视为放弃", ["编号", "姓名", "单位", "补正期限"], [[r["id"], r["name"], r["unit"], r["deadline"]] for r in result])

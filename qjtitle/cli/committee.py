@@ -1,0 +1,104 @@
+"""qjtitle committee add|list|show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from qjtitle.cli._console import console, print_json, table
+from qjtitle.cli._errors import friendly_errors
+from qjtitle.cli._options import DbOpt, JsonOpt
+
+app = typer.Typer(help="评委会：新建、列表、查看。", no_args_is_help=True)
+
+
+class Level(str, Enum):
+    full_senior = "正高级"
+    associate_senior = "副高级"
+    intermediate = "中级"
+
+
+@app.command("add")
+def committee_add(
+    code: Annotated[str, typer.Argument(help="评委会代码（自定，如 QJ-WS-FG）。")],
+    name: Annotated[str, typer.Option("--name", help="评委会全称。")],
+    level: Annotated[Level, typer.Option("--level", help="评审级别。")],
+    series: Annotated[str, typer.Option("--series", help="评审系列，如 卫生。")],
+    specialty: Annotated[list[str] | None, typer.Option("--specialty", help="评审专业（可重复）。")] = None,
+    organizer: Annotated[str, typer.Option("--organizer", help="组建单位。")] = "",
+    approver: Annotated[str, typer.Option("--approver", help="核准组建部门。")] = "",
+    min_size: Annotated[int | None, typer.Option("--min-size", help="评委会最少人数（单数）。")] = None,
+    pool_filed: Annotated[
+        datetime | None, typer.Option("--pool-filed", formats=["%Y-%m-%d"], help="专家库备案日期，如 2022-06-30。")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """新建评委会。
+
+    示例：qjtitle committee add QJ-WS-ZJ --name "曲靖市卫生系列中级职称评审委员会" --level 中级 --series 卫生 --specialty 临床医学 --specialty 护理
+    """
+    from qjtitle import committees
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        store = open_store(db)
+        c = committees.add(
+            store,
+            code,
+            name,
+            level.value,
+            series,
+            specialty,
+            organizer,
+            approver,
+            min_size,
+            pool_filed.date() if pool_filed else None,
+        )
+    console().print(f"已新建评委会 [bold]{c.code}[/]：{c.name}（{c.level}，{c.series}系列）")
+
+
+@app.command("list")
+def committee_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """列出所有评委会。
+
+    示例：qjtitle committee list --json
+    """
+    from qjtitle import committees
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        items = committees.list_all(open_store(db))
+    if as_json:
+        print_json(items)
+        return
+    table(
+        "评委会",
+        ["代码", "名称", "级别", "系列", "专业", "申报人数"],
+        [[c["code"], c["name"], c["level"], c["series"], "、".join(c["specialties"]), c["applicants"]] for c in items],
+    )
+
+
+@app.command("show")
+def committee_show(
+    code: Annotated[str, typer.Argument(help="评委会代码。")], db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """查看一个评委会。
+
+    示例：qjtitle committee show QJ-WS-ZJ
+    """
+    from qjtitle import committees
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        item = committees.show(open_store(db), code)
+    if as_json:
+        print_json([item])
+        return
+    labels = {
+        "code": "代码", "name": "名称", "level": "级别", "series": "系列", "specialties": "专业",
+        "organizer": "组建单位", "approver": "核准组建部门", "min_size": "最少人数", "pool_filed": "专家库备案日期",
+    }
+    table(None, ["项目", "内容"], [[labels[k], "、".join(v) if isinstance(v, list) else v] for k, v in item.items()])

@@ -1,0 +1,100 @@
+"""Committees (评委会): create, list, look up."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from qjtitle import audit, rules
+from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
+from qjtitle.models import Committee
+from qjtitle.store import Store
+
+
+def get(session: Session, code: str) -> Committee:
+    committee = session.exec(select(Committee).where(Committee.code == code)).first()
+    if committee is None:
+        codes = session.exec(select(Committee.code).order_by(Committee.code)).all()
+        known = "、".join(codes) if codes else "（尚无评委会）"
+        raise NotFound(f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建")
+    return committee
+
+
+def add(
+    store: Store,
+    code: str,
+    name: str,
+    level: str,
+    series: str,
+    specialties: list[str] | None = None,
+    organizer: str = "",
+    approver: str = "",
+    min_size: int | None = None,
+    pool_filed: date | None = None,
+) -> Committee:
+    code = code.strip()
+    if not code:
+        raise InvalidValue("评委会代码不能为空")
+    if level not in rules.LEVELS:
+        raise InvalidValue(f"评委会级别“{level}”无效；应为 {'、'.join(rules.LEVELS)} 之一")
+    if min_size is not None and (min_size < 1 or min_size % 2 == 0):
+        raise InvalidValue(
+            f"评委会最少人数 {min_size} 无效：评委会组成人员应当为单数（{rules.QUORUM.source}）"
+        )
+    if pool_filed is not None and pool_filed > date.today():
+        raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")
+    with store.transaction() as session:
+        if session.exec(select(Committee).where(Committee.code == code)).first():
+            raise AlreadyExists(f"评委会代码“{code}”已存在；请换一个代码，或用 qjtitle committee show {code} 查看")
+        committee = Committee(
+            code=code,
+            name=name.strip(),
+            level=level,
+            series=series.strip(),
+            specialties=[s.strip() for s in specialties or [] if s.strip()],
+            organizer=organizer.strip(),
+            approver=approver.strip(),
+            min_size=min_size,
+            pool_filed=pool_filed,
+        )
+        session.add(committee)
+        session.flush()
+        audit.record(session, "committee add", "committee.created", as_dict(committee))
+    return committee
+
+
+def as_dict(committee: Committee) -> dict[str, Any]:
+    return {
+        "code": committee.code,
+        "name": committee.name,
+        "level": committee.level,
+        "series": committee.series,
+        "specialties": list(committee.specialties),
+        "organizer": committee.organizer,
+        "approver": committee.approver,
+        "min_size": committee.min_size,
+        "pool_filed": committee.pool_filed.isoformat() if committee.pool_filed else None,
+    }
+
+
+def list_all(store: Store) -> list[dict[str, Any]]:
+    from qjtitle.models import Applicant
+    from sqlalchemy import func
+
+    with store.transaction() as session:
+        counts = dict(
+            session.exec(select(Applicant.committee_id, func.count()).group_by(Applicant.committee_id)).all()
+        )
+        result = []
+        for committee in session.exec(select(Committee).order_by(col(Committee.code))):
+            item = as_dict(committee)
+            item["applicants"] = counts.get(committee.id, 0)
+            result.append(item)
+        return result
+
+
+def show(store: Store, code: str) -> dict[str, Any]:
+    with store.transaction() as session:
+        return as_dict(get(session, code))

@@ -1,0 +1,190 @@
+"""Correction notices (一次性告知补正) and the withdrawal of applications not corrected in time.
+
+通知 六（五）: the organiser tells the employer everything to correct at once; an
+application not corrected by the deadline counts as withdrawn (视为放弃). One Word
+document per employer lists every problem of every applicant of theirs, with the
+deadline counted in working days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from qjtitle import audit, committees, rules
+from qjtitle.documents import cn_date, render_docx, safe_filename
+from qjtitle.errors import InvalidValue
+from qjtitle.models import Applicant, CorrectionNotice, ImportBatch
+from qjtitle.paths import make_private_dir
+from qjtitle.spreadsheets import compare_key
+from qjtitle.store import Store
+from qjtitle.workdays import WorkCalendar
+
+TEMPLATE = "correction_notice.docx"
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+@dataclass
+class NoticeWritten:
+    unit: str
+    path: Path
+    applicants: int
+    problems: int
+    rejected: int
+    deadline: date
+
+
+def _where(a: Applicant) -> str:
+    return f"{a.source_file} {a.source_sheet} 第{a.source_row}行"
+
+
+def issue_notices(
+    store: Store,
+    committee_code: str,
+    out_dir: Path,
+    deadline_wd: int = int(rules.CORRECTION_DEFAULT.value),
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+    contact: str = "",
+    contact_phone: str = "",
+    templates: Path | None = None,
+    user: str | None = None,
+) -> list[NoticeWritten]:
+    """Write one notice per employer with applicants still to correct; record the deadline."""
+    if deadline_wd < 1:
+        raise InvalidValue(f"补正期限 {deadline_wd} 个工作日无效；应为正整数")
+    today = today or date.today()
+    calendar = calendar or WorkCalendar.load(store_dir=store.directory)
+    deadline = calendar.nth_after(today, deadline_wd)
+    provisional_years = calendar.provisional_years(today, deadline)
+    provisional = (
+        f"{'、'.join(map(str, provisional_years))}年的调休安排尚未公布，期限按周末和法定节假日推算，仅供参考"
+        if provisional_years
+        else ""
+    )
+    deadline_note = f"（{WEEKDAYS[deadline.weekday()]}{'，调休上班' if deadline.weekday() >= 5 else ''}）"
+    written: list[NoticeWritten] = []
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        pending = session.exec(
+            select(Applicant)
+            .where(Applicant.committee_id == committee.id, Applicant.status == rules.STATUS_NEEDS_CORRECTION)
+            .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
+        ).all()
+        by_unit: dict[str, list[Applicant]] = defaultdict(list)
+        unit_names: dict[str, str] = {}
+        for a in pending:
+            by_unit[a.unit_key].append(a)
+            unit_names.setdefault(a.unit_key, a.unit or "（未填写工作单位）")
+        rejected_by_unit = _rejected_rows(session, committee.id)
+        for key in rejected_by_unit:
+            unit_names.setdefault(key, rejected_by_unit[key][0]["unit"] or "（未填写工作单位）")
+        if not unit_names:
+            return []
+        make_private_dir(out_dir)
+        for number, key in enumerate(sorted(unit_names), start=1):
+            applicants = by_unit.get(key, [])
+            items = []
+            for a in applicants:
+                for p in a.problems:
+                    where = _where(a) + (f"（{p['cell']}）" if p.get("cell") else "")
+                    items.append({"name": a.name or "（姓名为空）", "where": where, **p})
+            for i, item in enumerate(items, start=1):
+                item["number"] = i
+            rejected = rejected_by_unit.get(key, [])
+            context: dict[str, Any] = {
+                "draft": False,
+                "notice_number": f"{committee.code}-补正-{today:%Y%m%d}-{number:03d}",
+                "unit": unit_names[key],
+                "year": applicants[0].year if applicants else rejected[0]["year"],
+                "committee": committees.as_dict(committee),
+                "applicants": [a.name for a in applicants],
+                "problem_count": len(items),
+                "items": items,
+                "rejected": rejected,
+                "rule_source": rules.CORRECTION_DEFAULT.source.replace("通知 ", "《通知》"),
+                "deadline_text": cn_date(deadline),
+                "deadline_note": deadline_note,
+                "deadline_wd": deadline_wd,
+                "provisional": provisional,
+                "contact": contact,
+                "contact_phone": contact_phone,
+                "issued_text": cn_date(today),
+            }
+            path = out_dir / f"{number:02d}_补正告知书_{safe_filename(unit_names[key])}.docx"
+            render_docx(TEMPLATE, context, path, templates)
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            for a in applicants:
+                a.correction_deadline = deadline
+                session.add(a)
+            session.add(
+                CorrectionNotice(
+                    committee_id=committee.id or 0,
+                    unit=unit_names[key],
+                    issued_on=today,
+                    deadline=deadline,
+                    applicant_ids=[a.id for a in applicants if a.id is not None],
+                    problem_count=len(items),
+                    file_name=path.name,
+                    sha256=sha,
+                )
+            )
+            written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline))
+        audit.record(
+            session,
+            "applicants corrections",
+            "corrections.issued",
+            {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written]},
+            user=user,
+        )
+    return written
+
+
+def _rejected_rows(session, committee_id: int | None) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """Rows refused at import (latest import of each file), by unit, for the notice."""
+    latest: dict[str, ImportBatch] = {}
+    for batch in session.exec(
+        select(ImportBatch).where(ImportBatch.committee_id == committee_id).order_by(col(ImportBatch.id))
+    ):
+        latest[batch.file_name] = batch
+    result: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for batch in latest.values():
+        for r in batch.rejected:
+            where = f"{batch.file_name} {r['sheet']} 第{r['row']}行"
+            result[compare_key(r["unit"])].append({**r, "where": where, "year": batch.year})
+    return result
+
+
+def expire(store: Store, committee_code: str, today: date | None = None, user: str | None = None) -> list[dict[str, Any]]:
+    """Mark applications still to correct after their deadline as withdrawn (视为放弃)."""
+    today = today or date.today()
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        overdue = session.exec(
+            select(Applicant).where(
+                Applicant.committee_id == committee.id,
+                Applicant.status == rules.STATUS_NEEDS_CORRECTION,
+                col(Applicant.correction_deadline).is_not(None),
+                col(Applicant.correction_deadline) < today,
+            )
+        ).all()
+        result = []
+        for a in overdue:
+            a.status = rules.STATUS_WITHDRAWN
+            session.add(a)
+            result.append({"id": a.id, "name": a.name, "unit": a.unit, "deadline": a.correction_deadline})
+        if result:
+            audit.record(
+                session,
+                "applicants expire",
+                "applicants.withdrawn",
+                {"committee": committee.code, "today": today, "applicants": [r["id"] for r in result]},
+                user=user,
+            )
+        return result
