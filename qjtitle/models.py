@@ -35,6 +35,20 @@ class Committee(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Meeting(SQLModel, table=True):
+    """评审会议 of a committee. ``id`` is the MEETING argument of every later command."""
+
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    date: date  # (first) meeting day
+    end_date: date | None = None  # last meeting day of a meeting held over several days
+    place: str = ""
+    size: int  # 评委会人数 for this meeting (odd)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ImportBatch(SQLModel, table=True):
     """One workbook imported (or refused) by ``import-applicants``."""
 
