@@ -133,15 +133,27 @@ def table(doc, headers: list[str], loop: str, cells: list[str], widths_cm: list[
         _cell_text(t.rows[2].cells[i], c, size)
     row = t.add_row()
     _cell_text(row.cells[0], "{%tr endfor %}", size)
+    t.autofit = False
+    for i, w in enumerate(widths_cm):
+        t.columns[i].width = Cm(w)
     for row in t.rows:
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
         for i, w in enumerate(widths_cm):
             row.cells[i].width = Cm(w)
     return t
 
 
+def draft_marker(doc) -> None:
+    """A 【草稿】 line shown only when the context says draft."""
+    para(doc, "{%p if draft %}", indent=False, size=6)
+    para(doc, "【草稿】", indent=False, font=HEAD_FONT, size=14)
+    para(doc, "{%p endif %}", indent=False, size=6)
+
+
 def correction_notice() -> None:
     doc = new_document()
-    para(doc, "{% if draft %}【草稿】{% endif %}", indent=False, size=12)
+    draft_marker(doc)
     title(doc, "职称申报材料补正告知书")
     para(doc, "{{ notice_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     para(doc, "{{ unit }}：", indent=False)
@@ -157,7 +169,7 @@ def correction_notice() -> None:
         ["序号", "姓名", "原表位置", "栏目", "存在问题", "更正方法"],
         "for item in items",
         ["{{ item.number }}", "{{ item.name }}", "{{ item.where }}", "{{ item.column }}", "{{ item.message }}", "{{ item.fix }}"],
-        [1.2, 1.8, 3.2, 2.2, 4.4, 3.8],
+        [1.0, 1.6, 3.4, 2.0, 4.6, 3.0],
         size=10.5,
     )
     para(doc, "{%p endif %}", indent=False, size=6)
