@@ -25,6 +25,8 @@ PROVINCE_CODES = frozenset(
 )
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: str.isdigit() also accepts ² and ٣
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # ０-９, Ｘ typed in full-width mode
 EXCEL_NUMBER_FIX = "请将该列单元格设为“文本”格式，重新输入完整的18位号码（或在号码前加英文单引号 '）"
 
 
@@ -55,7 +57,7 @@ def looks_like_excel_number(raw: object) -> bool:
 
 
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
+    return re.sub(r"\s+", "", text.translate(_FULLWIDTH)).upper()
 
 
 def check(raw: object) -> IdCheck:
@@ -72,7 +74,7 @@ def check(raw: object) -> IdCheck:
         return IdCheck(number, "身份证号码为空", "请填写18位公民身份号码")
     if len(number) != ID_LENGTH:
         return IdCheck(number, f"身份证号码应为18位，实为{len(number)}位", "请核对后填写完整的18位号码")
-    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+    if not _SHAPE.fullmatch(number):
         return IdCheck(number, "身份证号码只能由数字组成，最后一位可为 X", "请删除其中的字母、空格或符号")
     try:
         birth = ric.get_birth_date(number)

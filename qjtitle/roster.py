@@ -74,9 +74,9 @@ _TITLE_LEVEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("副高级", re.compile(r"副(主任|教授|研究员|编审|译审|研究馆员)")),
     ("中级", re.compile(r"助理研究员")),
     ("初级", re.compile(r"助理")),
-    ("正高级", re.compile(r"主任(医|药|护|技)师|教授|研究员|编审|译审|研究馆员")),
+    ("正高级", re.compile(r"主任\w*(医|药|护|技)师|教授|研究员|编审|译审|研究馆员")),
     ("副高级", re.compile(r"高级")),
-    ("中级", re.compile(r"主治|主管|讲师|一级教师|工程师|经济师|会计师|统计师|审计师|农艺师|畜牧师|兽医师|实验师|馆员|编辑|记者|翻译|律师|中医师$")),
+    ("中级", re.compile(r"主治|主管|讲师|一级教师|工程师|经济师|会计师|统计师|审计师|农艺师|畜牧师|兽医师|实验师|馆员|编辑|记者|翻译|律师")),
     ("初级", re.compile(r"医师|药师|护师|技师|技术员|二级教师|三级教师|员$|医士|护士|药士|技士")),
 )
 NO_TITLE = {"", "无", "暂无", "/", "-", "—", "没有"}
@@ -172,7 +172,7 @@ def years_between(start: date | None, year: int) -> int | None:
 def check_row(
     cells: dict[str, Any], year: int, scope: CommitteeScope | None = None, cell_name=lambda key: ""
 ) -> CheckedRow:
-    """Validate one roster row and collect **all** its problems."""
+    """Validate one roster row (cells as ``read_tables`` returns them) and collect **all** its problems."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
 

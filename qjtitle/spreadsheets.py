@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 # --- Text normalisation ----------------------------------------------------------
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_FULLWIDTH_ALNUM = {
+_ZERO_WIDTH: dict[int, int | None] = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CLEAN = {
+    **_ZERO_WIDTH,
     **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
     **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
     **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)},  # ａ-ｚ
@@ -45,15 +47,16 @@ _FULLWIDTH_ALNUM = {
 }
 
 
+@lru_cache(maxsize=16384)  # units, counties, titles repeat on every row
 def clean_text(value: str) -> str:
     """Zero-width characters removed, full-width digits/letters/spaces made ASCII, runs of space folded."""
-    text = value.translate(_ZERO_WIDTH).translate(_FULLWIDTH_ALNUM)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(value.translate(_CLEAN).split())
 
 
+@lru_cache(maxsize=8192)
 def compare_key(value: str) -> str:
     """A key for comparing names typed by different people: NFKC, no spaces, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))).lower()
+    return "".join(unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH)).split()).lower()
 
 
 def _header_key(value: object) -> str:
@@ -329,7 +332,7 @@ def parse_date(raw: Any) -> ParsedDate:
         if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1]:
             return ParsedDate(EXCEL_EPOCH + timedelta(days=int(raw)))
         return ParsedDate(None, problem=f"“{raw}”不是日期")
-    text = clean_text(str(raw))
+    text = unicodedata.normalize("NFKC", clean_text(str(raw)))  # １９８５．０３, 1985／3 typed full-width
     for pattern in _DATE_TEXT:
         match = pattern.match(text)
         if match:
