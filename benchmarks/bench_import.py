@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qjtitle import idcard  # noqa: E402
-from qjtitle.roster import COLUMNS  # noqa: E402
+from qjtitle import idcard
+from qjtitle.roster import COLUMNS
 
 UNITS = [f"曲靖市第{i}人民医院" for i in range(1, 41)]
 SPECIALTIES = {"临床医学": ("主治医师", "医师"), "护理": ("主管护师", "护师"), "药学": ("主管药师", "药师")}

@@ -80,8 +80,9 @@ def as_dict(committee: Committee) -> dict[str, Any]:
 
 
 def list_all(store: Store) -> list[dict[str, Any]]:
-    from qjtitle.models import Applicant
     from sqlalchemy import func
+
+    from qjtitle.models import Applicant
 
     with store.transaction() as session:
         counts = dict(

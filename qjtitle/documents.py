@@ -64,7 +64,7 @@ def render_docx(name: str, context: dict[str, Any], out_path: Path, user_dir: Pa
         raise TemplateProblem(f"模板 {template_path} 第{exc.lineno}行语法错误：{exc.message}；请在 Word 中修改该模板的标记") from None
     except jinja2.UndefinedError as exc:
         raise TemplateProblem(f"模板 {template_path} 使用了未知的变量（{exc.message}）；请对照 qjtitle 自带模板修改") from None
-    except Exception as exc:  # docxtpl wraps XML and zip errors in several types
+    except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
         raise TemplateProblem(f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 .docx 文件") from None
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)

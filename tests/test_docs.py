@@ -46,5 +46,5 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     test_command = ci[-1].strip()
     assert test_command == 'pip install ".[test]" && python -m pytest'
-    blocks = re.findall(r"```\n(.*?)\n```", README, flags=re.S)
+    blocks = re.findall(r"```\n(.*?)\n```", README, flags=re.DOTALL)
     assert blocks[:2] == ["pip install . && qjtitle demo", test_command]

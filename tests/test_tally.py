@@ -1,5 +1,12 @@
 from qjtitle.tally import (
-    ABSTAIN, AGREE, DENOMINATOR_ALL, DENOMINATOR_ELIGIBLE, DISAGREE, Quorum, tally_ballots, tally_counts,
+    ABSTAIN,
+    AGREE,
+    DENOMINATOR_ALL,
+    DENOMINATOR_ELIGIBLE,
+    DISAGREE,
+    Quorum,
+    tally_ballots,
+    tally_counts,
 )
 
 

@@ -50,7 +50,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("已中断；本次操作未提交的改动均已撤销。\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # the last resort: one Chinese line, not a traceback
         if os.environ.get("QJTITLE_DEBUG"):
             raise
         from qjtitle.cli._console import err_console

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qjtitle.cli._console import console, print_json, table, warn
+from qjtitle.cli._console import console, err_console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
 
@@ -37,7 +37,8 @@ def import_applicants(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from qjtitle.applicants import collect_files, import_applicants as run_import
+    from qjtitle.applicants import collect_files
+    from qjtitle.applicants import import_applicants as run_import
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -72,7 +73,7 @@ def _print_report(report: ImportReport, details: bool) -> None:
     rows = []
     for f in report.files:
         if f.error:
-            rows.append([f.path.name, "—", "—", "—", "—", "—", f"[red]无法读取[/]"])
+            rows.append([f.path.name, "—", "—", "—", "—", "—", "[red]无法读取[/]"])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
         rows.append([f.path.name, f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected), kinds or "—"])
@@ -85,7 +86,7 @@ def _print_report(report: ImportReport, details: bool) -> None:
     )
     for f in report.files:
         if f.error:
-            console().print(f"[red]✗[/] {f.error}")
+            err_console().print(f"[red]✗[/] {f.error}", soft_wrap=True)  # an error: on stderr
         for r in f.rejected:
             console().print(f"[yellow]未受理[/] {f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}")
     if details:
