@@ -356,12 +356,28 @@ def _committee_label(session: Session, committee_id: int) -> str:
 
 
 def mask_id(number: str) -> str:
-    """530302********1234: enough to tell people apart, not enough to misuse."""
-    return number[:6] + "*" * 8 + number[14:] if len(number) == 18 else number
+    """530302********1234: enough to tell people apart, not enough to misuse.
+
+    Malformed numbers (17 digits, 5.30302198503151E+17) are masked the same way."""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[7:] if len(phone) == 11 else phone
+    """138****0001; 087*****3456 for a landline."""
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:
+    """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
+    message = str(problem.get("message", ""))
+    for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
+        if secret and secret in message:
+            message = message.replace(secret, mask(secret))
+    return {**problem, "message": message}
 
 
 def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
@@ -374,7 +390,7 @@ def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> d
         data["phone"] = mask_phone(a.phone)
     data.update(
         status=a.status,
-        problems=list(a.problems),
+        problems=list(a.problems) if show_pii else [_mask_problem(p, a) for p in a.problems],
         source_file=a.source_file,
         source_sheet=a.source_sheet,
         source_row=a.source_row,
@@ -402,7 +418,7 @@ def list_applicants(
         if status:
             query = query.where(Applicant.status == status)
         if unit:
-            query = query.where(col(Applicant.unit_key).contains(compare_key(unit)))
+            query = query.where(col(Applicant.unit_key).contains(compare_key(unit), autoescape=True))
         query = query.order_by(col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id))
         return [as_dict(a, code, show_pii) for a, code in session.exec(query)]
 

@@ -57,7 +57,8 @@ def looks_like_excel_number(raw: object) -> bool:
 
 
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", "", text.translate(_FULLWIDTH)).upper()
+    # a leading apostrophe is how Excel users force text; it is not part of the number
+    return re.sub(r"\s+", "", text.translate(_FULLWIDTH)).lstrip("'‘’").upper()
 
 
 def check(raw: object) -> IdCheck:

@@ -1,0 +1,250 @@
+"""Correction notices (一次性告知补正), their working-day deadline, and 视为放弃 after it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from qjtitle import corrections, idcard
+from qjtitle.applicants import import_applicants
+from qjtitle.errors import InvalidValue
+from qjtitle.models import Applicant, AuditEvent, CorrectionNotice
+from tests.conftest import applicant_row
+
+YEAR = 2023
+ISSUED = date(2023, 9, 25)  # + 5 working days = Sun 2023-10-08, a make-up workday
+
+
+def person(name: str, seq: int, **overrides):
+    return applicant_row(姓名=name, 身份证号码=idcard.make("530302", date(1985, 3, 15), seq), **overrides)
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph and every table cell of a .docx, one per line."""
+    import docx
+
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for t in document.tables:
+        for row in t.rows:
+            lines.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(lines)
+
+
+def table_rows(path: Path) -> list[list[str]]:
+    import docx
+
+    (t,) = docx.Document(str(path)).tables
+    return [[c.text for c in row.cells] for row in t.rows]
+
+
+def applicants(store) -> dict[str, Applicant]:
+    with store.transaction() as session:
+        return {a.name: a for a in session.exec(select(Applicant))}
+
+
+@pytest.fixture
+def imported(store, committee, make_workbook):
+    """Two employers: 一院 with two applicants to correct and one rejected duplicate, 宣威 with one."""
+    first = make_workbook(
+        [
+            person("张丽", 2),
+            person("王芳", 4, 性别="男", 联系电话="0874-31234"),
+            person("李娜", 6, 毕业院校=""),
+            person("张丽", 2),
+        ],
+        name="01_一院.xlsx",
+    )
+    second = make_workbook(
+        [person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1), person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市")],
+        name="02_宣威.xlsx",
+    )
+    report = import_applicants(store, [first, second], "QJ-WS-ZJ", YEAR)
+    assert [f.needs_correction for f in report.files] == [2, 1]
+    return report
+
+
+def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
+    out = tmp_path / "补正告知书"
+    written = corrections.issue_notices(
+        store, "QJ-WS-ZJ", out, 5, today=ISSUED, contact="李老师", contact_phone="0874-3123456"
+    )
+    assert [(w.unit, w.path.name, w.applicants, w.problems, w.rejected, w.deadline) for w in written] == [
+        ("宣威市人民医院", "01_补正告知书_宣威市人民医院.docx", 1, 1, 0, date(2023, 10, 8)),
+        ("曲靖市第一人民医院", "02_补正告知书_曲靖市第一人民医院.docx", 2, 3, 1, date(2023, 10, 8)),
+    ]
+    assert sorted(p.name for p in out.iterdir()) == [w.path.name for w in written]
+
+    rows = table_rows(written[1].path)
+    assert rows[0] == ["序号", "姓名", "原表位置", "栏目", "存在问题", "更正方法"]
+    assert rows[1:] == [
+        ["1", "王芳", "01_一院.xlsx Sheet1 第3行（C3）", "性别", "性别填“男”，身份证号码显示为“女”", "请核对性别或身份证号码"],
+        ["2", "王芳", "01_一院.xlsx Sheet1 第3行（T3）", "联系电话", "联系电话“0874-31234”格式不对",
+         "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）"],
+        ["3", "李娜", "01_一院.xlsx Sheet1 第4行（I4）", "毕业院校", "“毕业院校”为空", "请填写毕业院校（如 昆明医科大学）"],
+    ]
+    text = docx_text(written[1].path)
+    assert "曲靖市第一人民医院：" in text
+    assert "QJ-WS-ZJ-补正-20230925-002" in text
+    assert "你单位报送的2023年度曲靖市卫生系列中级职称评审委员会申报材料，经资格审查，共有 2 名申报人的 3 处内容需要补充更正。" in text
+    assert "根据《通知》六（五）" in text
+    assert "以下申报未予受理：" in text
+    assert "1. 张丽（01_一院.xlsx Sheet1 第5行）：与本表（Sheet1）第2行是同一身份证号码，重复申报；" in text
+    assert "请于 2023年10月8日（星期日，调休上班）（5个工作日内）前将补正后的申报信息表" in text
+    assert "逾期未补正的，视为放弃本年度申报。" in text
+    assert "联系人：李老师" in text and "联系电话：0874-3123456" in text
+    assert "曲靖市卫生健康委员会（盖章）" in text
+    assert "2023年9月25日" in text
+    assert "调休安排尚未公布" not in text
+    assert "{{" not in text and "{%" not in text
+
+    xuanwei = docx_text(written[0].path)
+    assert "“现职取得时间”“2015.1”有歧义" in xuanwei
+    assert "02_宣威.xlsx Sheet1 第2行（N2）" in xuanwei
+    assert "以下申报未予受理" not in xuanwei
+    assert "王芳" not in xuanwei and "刘洋" not in xuanwei
+
+
+def test_notices_record_the_deadline(store, imported, tmp_path):
+    corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED, user="tester")
+    found = applicants(store)
+    assert {n: a.correction_deadline for n, a in found.items()} == {
+        "张丽": None, "王芳": date(2023, 10, 8), "李娜": date(2023, 10, 8), "赵敏": date(2023, 10, 8), "刘洋": None,
+    }
+    with store.transaction() as session:
+        notices = session.exec(select(CorrectionNotice).order_by(CorrectionNotice.id)).all()
+        assert [(n.unit, n.issued_on, n.deadline, n.problem_count, len(n.applicant_ids)) for n in notices] == [
+            ("宣威市人民医院", ISSUED, date(2023, 10, 8), 1, 1),
+            ("曲靖市第一人民医院", ISSUED, date(2023, 10, 8), 3, 2),
+        ]
+        assert all(len(n.sha256) == 64 for n in notices)
+        event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.action, event.user, event.detail["deadline"]) == ("corrections.issued", "tester", "2023-10-08")
+
+
+def test_deadline_in_working_days_over_a_holiday(store, imported, tmp_path):
+    # 2023-09-28 (Thu) + 3 working days: 09-29 to 10-06 are the Mid-Autumn/National Day holiday,
+    # 10-07 (Sat) and 10-08 (Sun) are make-up workdays, so: 09-28 → 10-07, 10-08, 10-09.
+    (w, *_) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 3, today=date(2023, 9, 28))
+    assert w.deadline == date(2023, 10, 9)
+    assert "请于 2023年10月9日（星期一）（3个工作日内）前" in docx_text(w.path)
+
+
+def test_deadline_in_a_year_without_a_published_schedule_is_marked_provisional(store, imported, tmp_path):
+    from qjtitle.workdays import OFFICIAL_YEARS
+
+    year = max(OFFICIAL_YEARS) + 2
+    (w, *_) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=date(year, 3, 2))
+    assert f"{year}年的调休安排尚未公布，期限按周末和法定节假日推算，仅供参考" in docx_text(w.path)
+
+
+def test_names_with_markup_characters_render_literally(store, committee, make_workbook, tmp_path):
+    path = make_workbook(
+        [person("A&B<张>", 2, 工作单位="R&D <研究> 中心", 毕业院校="")], name="特殊.xlsx"
+    )
+    import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
+    (w,) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    assert w.path.name == "01_补正告知书_R&D _研究_ 中心.docx"
+    text = docx_text(w.path)
+    assert "R&D <研究> 中心：" in text
+    assert "| A&B<张> |" in text
+    assert "&amp;" not in text and "&lt;" not in text
+
+
+def test_no_pending_applicants_no_notices(store, committee, make_workbook, tmp_path):
+    import_applicants(store, [make_workbook([person("张丽", 2)])], "QJ-WS-ZJ", YEAR)
+    assert corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED) == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_deadline_must_be_positive(store, imported, tmp_path):
+    with pytest.raises(InvalidValue, match="补正期限 0 个工作日无效；应为正整数"):
+        corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 0, today=ISSUED)
+
+
+# --- 视为放弃 -----------------------------------------------------------------------
+
+
+def test_expire_marks_overdue_applications_and_leaves_the_others(store, imported, tmp_path, make_workbook):
+    corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    # A later notice: 刘洋 gets a problem after the first notice and a later deadline.
+    path = make_workbook(
+        [person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1),
+         person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市", 联系电话="1")],
+        name="02_宣威.xlsx",
+    )
+    import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
+    with store.transaction() as session:
+        liu = session.exec(select(Applicant).where(Applicant.name == "刘洋")).one()
+        liu.correction_deadline = date(2023, 10, 20)
+        session.add(liu)
+    assert corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 8)) == []  # the deadline day itself
+    result = corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9))
+    assert sorted((r["name"], r["deadline"]) for r in result) == [
+        ("李娜", date(2023, 10, 8)), ("王芳", date(2023, 10, 8)), ("赵敏", date(2023, 10, 8)),
+    ]
+    assert {n: a.status for n, a in applicants(store).items()} == {
+        "张丽": "已受理", "王芳": "视为放弃", "李娜": "视为放弃", "赵敏": "视为放弃", "刘洋": "待补正",
+    }
+    assert corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9)) == []
+
+
+def test_a_withdrawn_application_is_not_revived_by_a_late_correction(store, imported, tmp_path, make_workbook):
+    corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9))
+    late = make_workbook([person("张丽", 2), person("王芳", 4), person("李娜", 6)], name="01_一院.xlsx")
+    report = import_applicants(store, [late], "QJ-WS-ZJ", YEAR)
+    f = report.files[0]
+    assert (f.updated, len(f.rejected)) == (1, 2)
+    assert f.rejected[0].reason == "王芳逾期未补正（补正期限 2023-10-08），已视为放弃（通知 六（五）），本年度不再受理"
+    assert applicants(store)["王芳"].status == "视为放弃"
+
+
+# --- Through the CLI ----------------------------------------------------------------
+
+
+def test_cli_corrections_and_expire(cli, store, imported, tmp_path):
+    out = tmp_path / "告知书"
+    result = cli(
+        "applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25",
+        "--contact", "李老师", "--contact-phone", "0874-3123456",
+    )
+    assert result.exit_code == 0, result.output
+    assert "已生成 2 份补正告知书（补正期限 2023-10-08）" in result.output
+    assert len(list(out.glob("*.docx"))) == 2
+
+    result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-08")
+    assert result.exit_code == 0, result.output
+    assert "没有逾期未补正的申报。" in result.output
+    result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09", "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout)
+    assert sorted(r["name"] for r in data) == ["李娜", "王芳", "赵敏"]
+    assert {r["deadline"] for r in data} == {"2023-10-08"}
+
+
+def test_cli_corrections_with_nothing_to_correct(cli, store, committee, tmp_path):
+    result = cli("applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(tmp_path / "o"), "--date", "2023-09-25")
+    assert result.exit_code == 0
+    assert "没有待补正的申报人，无需告知。" in result.output
+
+
+def test_cli_corrections_with_a_broken_template_leaves_the_store_unchanged(cli, store, imported, tmp_path):
+    templates = tmp_path / "my_templates"
+    templates.mkdir()
+    (templates / "correction_notice.docx").write_bytes(b"not a docx")
+    result = cli(
+        "applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(tmp_path / "o"), "--date", "2023-09-25",
+        "--templates", str(templates),
+    )
+    assert result.exit_code == 1
+    assert "模板" in result.stderr and "correction_notice.docx 无法使用" in result.stderr
+    assert all(a.correction_deadline is None for a in applicants(store).values())
+    with store.transaction() as session:
+        assert session.exec(select(CorrectionNotice)).all() == []
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "corrections.issued")).all() == []

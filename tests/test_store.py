@@ -1,0 +1,214 @@
+"""The store: private file, foreign keys, WAL, migrations, transactions, the append-only audit chain."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from qjtitle import audit, committees
+from qjtitle import store as store_mod
+from qjtitle.errors import StoreError
+from qjtitle.models import Applicant, AuditEvent, Committee, ImportBatch
+from qjtitle.store import (
+    MIGRATIONS_TABLE,
+    SCHEMA_VERSION,
+    migrate,
+    open_store,
+    resolve_url,
+    schema_status,
+)
+from tests.conftest import applicant_row
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+def scalar(store, sql: str):
+    with store.transaction() as session:
+        return session.execute(text(sql)).scalar_one()
+
+
+@posix_only
+def test_store_file_is_owner_only(store, committee, db_path):
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    for suffix in ("-wal", "-shm"):  # SQLite gives its side files the mode of the database
+        side = db_path.with_name(db_path.name + suffix)
+        assert side.exists(), suffix
+        assert stat.S_IMODE(side.stat().st_mode) == 0o600, suffix
+
+
+@posix_only
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "shared.db"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    s = open_store(path)
+    s.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_foreign_keys_are_on(store, committee):
+    assert scalar(store, "PRAGMA foreign_keys") == 1
+    with pytest.raises(IntegrityError), store.transaction() as session:
+        session.add(ImportBatch(committee_id=999, year=2023, file_name="x.xlsx", sha256=""))
+    with store.transaction() as session:
+        assert session.exec(select(ImportBatch)).all() == []
+
+
+def test_journal_is_wal(store):
+    assert scalar(store, "PRAGMA journal_mode") == "wal"
+
+
+def test_schema_version_is_recorded(store, db_path):
+    with store.transaction() as session:
+        rows = session.execute(text(f"SELECT name, applied_at FROM {MIGRATIONS_TABLE}")).all()
+    assert [r[0] for r in rows] == [fn.__name__ for fn in store_mod.MIGRATIONS]
+    assert len(rows) == SCHEMA_VERSION >= 1
+    assert rows[0][0] == "m001_initial"
+    assert all(r[1] for r in rows)
+    assert schema_status(store.engine) == ([fn.__name__ for fn in store_mod.MIGRATIONS], [])
+    assert migrate(store.engine) == []
+    again = open_store(db_path)  # reopening applies nothing twice
+    try:
+        assert scalar(again, f"SELECT count(*) FROM {MIGRATIONS_TABLE}") == SCHEMA_VERSION
+    finally:
+        again.close()
+
+
+def test_blank_store_has_the_tables(store):
+    with store.transaction() as session:
+        names = set(session.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+    assert {"committee", "applicant", "import_batch", "correction_notice", "audit_event", MIGRATIONS_TABLE} <= names
+
+
+def test_a_failing_migration_rolls_back_its_ddl(tmp_path, monkeypatch):
+    def m999_broken(conn):
+        conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("boom")
+
+    path = tmp_path / "m.db"
+    open_store(path).close()
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m999_broken])
+    with pytest.raises(RuntimeError, match="boom"):
+        open_store(path)
+    s = store_mod.Store(resolve_url(path))  # open without migrating
+    try:
+        with s.transaction() as session:
+            tables = set(session.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+            applied = set(session.execute(text(f"SELECT name FROM {MIGRATIONS_TABLE}")).scalars())
+        assert "half_done" not in tables
+        assert "m999_broken" not in applied
+    finally:
+        s.close()
+
+
+def test_a_failing_transaction_leaves_the_store_unchanged(store, committee):
+    with pytest.raises(RuntimeError), store.transaction() as session:
+        session.add(Committee(code="TMP", name="临时", level="中级", series="卫生"))
+        session.flush()
+        audit.record(session, "test", "committee.created", {"code": "TMP"})
+        raise RuntimeError("interrupted")
+    with store.transaction() as session:
+        assert session.exec(select(Committee.code)).all() == ["QJ-WS-ZJ"]
+        assert len(session.exec(select(AuditEvent)).all()) == 1
+
+
+def test_an_import_failing_midway_writes_nothing_for_that_file(store, committee, make_workbook, monkeypatch):
+    from qjtitle import applicants
+
+    calls = []
+
+    def failing_record(*args, **kwargs):
+        calls.append(args[1])
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(applicants.audit, "record", failing_record)
+    path = make_workbook([applicant_row()])
+    with pytest.raises(RuntimeError, match="disk went away"):
+        applicants.import_applicants(store, [path], "QJ-WS-ZJ", 2023)
+    assert calls == ["import-applicants"]
+    with store.transaction() as session:
+        assert session.exec(select(Applicant)).all() == []
+        assert session.exec(select(ImportBatch)).all() == []
+
+
+# --- The audit log -----------------------------------------------------------------
+
+
+def test_audit_chain_verifies(store, committee):
+    committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")
+    with store.transaction() as session:
+        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events] == ["committee.created", "committee.created"]
+        assert events[0].prev_hash == audit.GENESIS
+        assert events[1].prev_hash == events[0].hash
+        assert all(len(e.hash) == 64 for e in events)
+        assert audit.verify(session) is None
+
+
+def test_audit_chain_detects_a_forged_event(store, committee):
+    with store.transaction() as session:
+        forged = AuditEvent(command="x", action="committee.created", detail={"code": "FAKE"}, prev_hash="f" * 64, hash="0" * 64)
+        session.add(forged)
+        session.flush()
+        forged_id = forged.id
+    with store.transaction() as session:
+        assert audit.verify(session) == forged_id
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE audit_event SET user = 'someone else'", "DELETE FROM audit_event", "UPDATE audit_event SET detail = '{}'"],
+)
+def test_the_database_refuses_to_change_audit_events(store, committee, sql):
+    with pytest.raises(IntegrityError, match="审计日志只能追加，不能修改或删除"), store.transaction() as session:
+        session.execute(text(sql))
+    with store.transaction() as session:
+        (event,) = session.exec(select(AuditEvent)).all()
+        assert event.detail["code"] == "QJ-WS-ZJ"
+        assert audit.verify(session) is None
+
+
+def test_audit_events_carry_user_and_json_detail(store, committee):
+    with store.transaction() as session:
+        event = audit.record(session, "test", "something.done", {"when": date(2023, 10, 8), "n": 1}, user="李老师")
+    assert event.detail == {"when": "2023-10-08", "n": 1}
+    with store.transaction() as session:
+        assert audit.verify(session) is None
+        last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (last.user, last.command) == ("李老师", "test")
+
+
+# --- Opening ---------------------------------------------------------------------------
+
+
+def test_resolve_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("QJTITLE_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None) == f"sqlite:///{(tmp_path / 'env.db').as_posix()}"
+    assert resolve_url(tmp_path / "x.db") == f"sqlite:///{(tmp_path / 'x.db').as_posix()}"
+    assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("QJTITLE_DB")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url("") == f"sqlite:///{(tmp_path / 'qjtitle.db').as_posix()}"
+
+
+def test_store_in_a_missing_folder(tmp_path):
+    with pytest.raises(StoreError, match="数据库所在目录 .* 不存在；请先创建该目录，或用 --db 指定其他位置"):
+        open_store(tmp_path / "missing" / "q.db")
+
+
+def test_cli_reports_a_missing_store_folder(cli, tmp_path):
+    result = cli("committee", "list", "--db", str(tmp_path / "missing" / "q.db"))
+    assert result.exit_code == 1
+    assert "数据库所在目录" in result.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+def test_unknown_database_driver(tmp_path):
+    with pytest.raises(StoreError):
+        open_store("nosuchdb://user@host/db")
