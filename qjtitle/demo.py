@@ -10,10 +10,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from qjtitle import applicants, committees, corrections
+from qjtitle import applicants, committees, corrections, draw_store, experts, meeting, schedule
 from qjtitle.applicants import ImportReport
 from qjtitle.errors import QjtitleError
 from qjtitle.paths import make_private_dir, sample_data_dir
@@ -34,6 +34,18 @@ COMMITTEE = {
     "pool_filed": date(2022, 6, 30),
 }
 CORRECTIONS_ISSUED = date(2023, 9, 25)  # 5 working days later is Sun 2023-10-08, a make-up workday
+MEETING = {"day": date(2023, 11, 20), "place": "曲靖市会议中心", "size": 11}
+ICS_STAMP = datetime(2023, 9, 25, tzinfo=UTC)  # fixed, so that the .ics is the same on every run
+DRAW = {
+    "drawers": ["王明", "李华", "赵强"],
+    "supervisors": ["陈静"],
+    "seed": ["4721", "9903", "1586"],  # digits typed by each drawer at the table
+    "drawn_on": date(2023, 11, 10),  # 6 working days before the meeting: in time, not too early
+    "place": "曲靖市卫生健康委员会会议室",
+    "specialties": ["临床医学=5", "护理=3", "药学=2", "医学检验技术=1"],
+    "alternates": 4,
+}
+DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
 
 
 @dataclass
@@ -45,6 +57,11 @@ class DemoResult:
     import_report: ImportReport
     notices: list[corrections.NoticeWritten] = field(default_factory=list)
     steps: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
+    meeting_schedule: schedule.Schedule | None = None  # the sample meeting's milestones as of CORRECTIONS_ISSUED
+    pool: experts.PoolImportReport | None = None
+    draw: dict | None = None  # the draw record as stored
+    verified: draw_store.DrawCheck | None = None
+    decline: dict | None = None  # the declined member and the alternate who replaced them
 
 
 class DemoFolderError(QjtitleError):
@@ -89,12 +106,42 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
             contact="李老师",
             contact_phone="0874-3123456",
         )
+        say("新建评审会议并排出时间节点")
+        sample_meeting, _warnings = meeting.add(store, COMMITTEE["code"], **MEETING)
+        plan = schedule.evaluate(store, sample_meeting.id or 0, today=CORRECTIONS_ISSUED)
+        ics = out / "评审会议时间节点.ics"
+        schedule.write_ics(plan, ics, stamp=ICS_STAMP)
+        say("导入专家库，抽取评审专家并复核")
+        pool = experts.import_experts(store, sample_data_dir() / "experts" / "专家库_卫生中级.xlsx", COMMITTEE["code"])
+        drawn = draw_store.draw_experts(
+            store,
+            sample_meeting.id or 0,
+            DRAW["drawers"],
+            DRAW["supervisors"],
+            alternates=DRAW["alternates"],
+            specialties=DRAW["specialties"],
+            seed=DRAW["seed"],
+            drawn_on=DRAW["drawn_on"],
+            place=DRAW["place"],
+        )
+        draw_id = drawn.record["draw"]
+        verified = draw_store.verify_draw(store, draw_id)
+        declining = next(p for p in drawn.record["picks"] if p["slot"] == "临床医学")
+        answer = draw_store.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
+        draw_doc = draw_store.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
+        draw_json = draw_store.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
     finally:
         store.close()
-    result = DemoResult(out, store_path, COMMITTEE["code"], blank, report, notices)
+    result = DemoResult(
+        out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
+        draw=drawn.record, verified=verified, decline=answer,
+    )
     result.steps = [
         ("数据库", str(store_path)),
         ("空白申报表", str(blank)),
         ("补正告知书", str(out / "补正告知书")),
+        (f"评审会议 {sample_meeting.id} 的时间节点（日历文件，可导入日历软件）", str(ics)),
+        ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
+        ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
     ]
     return result

@@ -144,3 +144,180 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = ""
     hash: str = ""
+
+
+class MilestoneRecord(SQLModel, table=True):
+    """What actually happened for one milestone of a meeting (``schedule record``); the latest entry stands."""
+
+    __tablename__ = "milestone_record"
+    __table_args__ = (UniqueConstraint("meeting_id", "milestone", name="uq_milestone_record_meeting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    milestone: str  # a key of schedule.MILESTONES
+    first: date  # the day it happened, or the first day of a publicity
+    last: date | None = None  # the last day of a publicity
+    note: str = ""
+    user: str = ""
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanEntry(SQLModel, table=True):
+    """One line of the year's evaluation plan (评审计划, 附件1), from ``import-plan``."""
+
+    __tablename__ = "plan_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    committee_id: int | None = Field(default=None, foreign_key="committee.id", index=True)
+    committee_name: str
+    committee_code: str = ""
+    level: str = ""
+    series: str = ""
+    specialty: str = ""
+    start: date  # first day of the planned period
+    end: date  # last day of the planned period
+    period_text: str = ""  # as written in the plan
+    source_file: str = ""
+    source_row: int = 0
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Expert(SQLModel, table=True):
+    """评审专家: one expert of a committee's pool (专家库), from ``import-experts``.
+
+    Never deleted: an expert who leaves the pool is marked inactive, so that the
+    ``id`` a draw record cites keeps meaning the same person."""
+
+    __tablename__ = "expert"
+    __table_args__ = (UniqueConstraint("committee_id", "id_number", name="uq_expert_committee_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    name: str
+    gender: str = ""
+    id_number: str
+    unit: str = ""
+    unit_key: str = Field(default="", index=True)  # unit name normalised for comparison
+    title: str = ""  # 职称, e.g. 副主任医师
+    level: str = ""  # rules.TITLE_LADDER
+    series: str = ""
+    specialty: str = ""
+    phone: str = ""
+    joined: date | None = None  # 入库时间
+    term_start: date
+    term_end: date
+    status: str = ""  # as written (在库, 停用, ...)
+    active: bool = True
+    source_file: str = ""
+    source_row: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Conflict(SQLModel, table=True):
+    """A declared conflict of interest (回避) between an expert and an applicant."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (UniqueConstraint("expert_id", "applicant_id", name="uq_conflict_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int = Field(foreign_key="expert.id", index=True)
+    applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    reason: str
+    declared_on: date
+    user: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DrawRecord(SQLModel, table=True):
+    """One draw of a meeting's experts (抽取记录). Append-only: the store refuses UPDATE and DELETE."""
+
+    __tablename__ = "draw_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # committee, meeting at the draw
+    algorithm: str
+    seed: str  # canonical form
+    seed_source: str  # "drawers" | "secrets"
+    pool_sha256: str
+    eligible: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [id, name, specialty, unit]
+    eligible_count: int
+    exclusions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # reason → [ids]
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    drawers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    supervisors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    drawn_on: date
+    place: str = ""
+    late_reason: str = ""
+    voids_id: int | None = Field(default=None, foreign_key="draw_record.id")
+    void_reason: str = ""
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    record_sha256: str = ""
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class DrawPick(SQLModel, table=True):
+    """One position of a draw, members first then alternates. Append-only."""
+
+    __tablename__ = "draw_pick"
+    __table_args__ = (UniqueConstraint("draw_id", "position", name="uq_draw_pick_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw_record.id", index=True)
+    position: int
+    role: str  # draw.MEMBER | draw.ALTERNATE
+    slot: str = ""  # specialty of a fixed-count member slot
+    expert_id: int = Field(foreign_key="expert.id")
+    name: str
+    specialty: str = ""
+    unit: str = ""
+
+
+class DrawAnswer(SQLModel, table=True):
+    """A drawn expert's answer (accepted / declined). Append-only; the latest answer stands."""
+
+    __tablename__ = "draw_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw_record.id", index=True)
+    expert_id: int = Field(foreign_key="expert.id")
+    accepted: bool
+    reason: str = ""
+    answered_on: date
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class DrawReplacement(SQLModel, table=True):
+    """A declined member replaced by the next alternate in order. Append-only."""
+
+    __tablename__ = "draw_replacement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw_record.id", index=True)
+    member_position: int  # the member position that changed hands
+    out_expert_id: int = Field(foreign_key="expert.id")
+    in_expert_id: int = Field(foreign_key="expert.id")
+    alternate_position: int  # where the replacement stood among the picks
+    reason: str
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class DrawSignature(SQLModel, table=True):
+    """The drawers and supervisors signed the printed record; the scan's SHA-256. Append-only."""
+
+    __tablename__ = "draw_signature"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw_record.id", index=True)
+    signers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    signed_on: date
+    scan_name: str
+    scan_sha256: str
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""

@@ -48,6 +48,27 @@ CORRECTION_DEFAULT = Rule(
     5, "工作日", "一次性告知补正，逾期未补正的视为放弃（补正期限由评委会确定，默认5个工作日）", "通知 六（五）"
 )
 
+# --- Order of the milestones of a meeting (schedule check) --------------------------
+# A value of 0 means "on or before the day named" (no working days of margin).
+
+CONSENT_BEFORE_MEETING = Rule(
+    0, "工作日", "核准组建部门出具同意召开的书面意见后方可召开评审会议", "通知 二"
+)
+PRE_PUBLICITY_BEFORE_FILING = Rule(
+    0, "工作日", "会前备案内容包括会前公示，会前公示宜在会前备案时已经结束", "通知 二", soft=True
+)
+PRE_PUBLICITY_BEFORE_MEETING = Rule(0, "工作日", "会前公示须在评审会议召开前结束", "通知 三（一）")
+RESULT_PUBLICITY_BEFORE_POST_FILING = Rule(
+    0, "工作日", "会后备案材料包括结果公示情况，结果公示须在会后备案前结束", "通知 四"
+)
+DRAW_WITH_PRE_FILING = Rule(
+    0, "工作日", "会前备案材料包括专家抽取记录，抽取宜在会前备案之前完成", "实践（会前备案附抽取记录）", soft=True
+)
+LOGICAL_ORDER = Rule(0, "", "时间节点须符合逻辑、程序符合要求（录入前再次核对）", "通知 四")
+PLANNED_PERIOD = Rule(
+    0, "", "严格按照年度评审计划（附件1）开展评审，无故延后开展评审的不予备案", "通知 一", soft=True
+)
+
 # --- Years in post ---------------------------------------------------------------
 
 SERVICE_COUNTED_TO = (12, 31)  # month, day of the evaluation year
@@ -62,8 +83,12 @@ POOL_FILING_YEARS = Rule(3, "年", "专家库备案有效期不得超过3年，�
 NEW_EXPERTS_ON_REFILING = Rule(
     Fraction(1, 3), "", "新入库评审专家人数原则上不得低于专家库人数的三分之一", "通知 六（二）", soft=True
 )
+EXPERT_LEVELS = {"正高级": ("正高级",), "副高级": ("正高级", "副高级"), "中级": ("正高级", "副高级")}
+"""Title levels an expert must hold to sit on a committee of each level (a senior committee needs senior experts)."""
+EXPERT_LEVELS_SOURCE = "40号令（二手资料）：评审专家应具有本专业高级职称，正高级评委会的评审专家应具有正高级职称"
 SENIOR_MIN_SIZE_SERIES = Rule(25, "人", "高级评委会按系列组建的不少于25人", "40号令（二手资料）", soft=True)
 SENIOR_MIN_SIZE_SPECIALTY = Rule(11, "人", "高级评委会按专业组建的不少于11人", "40号令（二手资料）", soft=True)
+COMMITTEE_SIZE_ODD = Rule(2, "", "评委会组成人员应当为单数（人数除以2余1）", "通知 三（二）")
 
 # --- Meeting and vote ------------------------------------------------------------
 

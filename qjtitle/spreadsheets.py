@@ -161,7 +161,12 @@ def _blank_or_space(value: Any) -> bool:
 
 
 def _find_tables(
-    path: Path, sheet: str, grid: Iterable[Sequence[Any]], columns: Sequence[Column], key_columns: Sequence[str]
+    path: Path,
+    sheet: str,
+    grid: Iterable[Sequence[Any]],
+    columns: Sequence[Column],
+    key_columns: Sequence[str],
+    min_matches: int = MIN_HEADER_MATCHES,
 ) -> SheetTable | None:
     rows = iter(grid)
     header: SheetTable | None = None
@@ -174,7 +179,7 @@ def _find_tables(
             break
         buffered.append(row)
         found, unknown = _match_header(row, columns)
-        if len(found) >= MIN_HEADER_MATCHES and len(found) > best:
+        if len(found) >= min_matches and len(found) > best:
             best = len(found)
             header = SheetTable(path=path, sheet=sheet, header_row=number, columns=found, unknown_headers=unknown)
     if header is None:
@@ -192,7 +197,7 @@ def _find_tables(
             continue
         first = next((str(v) for v in raw if not _blank_or_space(v)), "")
         has_key = any(not _is_blank(cells.get(k)) for k in key_columns)
-        if (len(filled) < MIN_HEADER_MATCHES and not has_key) or (
+        if (len(filled) < min(min_matches, MIN_HEADER_MATCHES) and not has_key) or (
             not has_key and first.startswith(NOTE_PREFIXES)
         ):
             header.skipped_notes.append(number)
@@ -201,10 +206,13 @@ def _find_tables(
     return header
 
 
-def read_tables(path: Path, columns: Sequence[Column], key_columns: Sequence[str] = ()) -> list[SheetTable]:
+def read_tables(
+    path: Path, columns: Sequence[Column], key_columns: Sequence[str] = (), min_matches: int = MIN_HEADER_MATCHES
+) -> list[SheetTable]:
     """Every sheet of ``path`` that has a recognisable header, with its data rows.
 
     ``key_columns``: a row filling none of these and fewer than three columns is a note.
+    ``min_matches``: how many known column names make a row the header (fewer for small sheets).
     Raises WorkbookError (naming the file and what to do) when the file cannot be read
     or no sheet has a header.
     """
@@ -220,7 +228,7 @@ def read_tables(path: Path, columns: Sequence[Column], key_columns: Sequence[str
         raise WorkbookError(f"{path.name}：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）")
     tables = []
     for name, grid in sheets:
-        table = _find_tables(path, name, grid, columns, key_columns)
+        table = _find_tables(path, name, grid, columns, key_columns, min_matches)
         if table is not None:
             tables.append(table)
     if not tables:

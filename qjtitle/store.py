@@ -70,6 +70,36 @@ def m001_initial(conn: Connection) -> None:
             "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
             "FOR EACH ROW EXECUTE FUNCTION qjtitle_append_only()"
         )
+    _draw_tables_append_only(conn)
+
+
+DRAW_TABLES = ("draw_record", "draw_pick", "draw_answer", "draw_replacement", "draw_signature")
+DRAW_APPEND_ONLY = "抽取记录只能追加，不能修改或删除；重新抽取请新建记录并注明所作废的记录和理由"
+
+
+def _draw_tables_append_only(conn: Connection) -> None:
+    """A draw is never updated or deleted (DESIGN.md, The draw): the database itself refuses."""
+    if conn.dialect.name == "sqlite":
+        for table in DRAW_TABLES:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{DRAW_APPEND_ONLY}'); END"
+                )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE FUNCTION qjtitle_draw_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{DRAW_APPEND_ONLY}'; END $$"
+        )
+        for table in DRAW_TABLES:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION qjtitle_draw_append_only()"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION qjtitle_draw_append_only()"
+            )
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,31 +4,42 @@ A working day is a Monday-to-Friday that is not a statutory holiday, or a weeken
 day the State Council made a make-up workday (调休). ``holidays.China`` knows both
 for every year whose schedule has been published; a user override file adds years
 not yet published and local closures. For a year the calendar does not know, the
-calendar counts weekends and statutory holidays only and says so: every result
-that depends on such a year is *provisional*.
+calendar counts weekends and statutory holidays (with the substitute days the law
+gives for those falling on a weekend) only and says so: every result that depends
+on such a year is *provisional*.
 
 Counting (民法典 第二百零一条): the day a period starts from is not counted.
 """
 
 from __future__ import annotations
 
+import calendar as _stdlib_calendar
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from pathlib import Path
 
 import holidays
 from holidays.countries.china import ChinaStaticHolidays
 
-from qjtitle.errors import QjtitleError
+from qjtitle.errors import InvalidValue, QjtitleError
 
 CALENDAR_FILE_NAME = "qjtitle.calendar.toml"
 
 # Years whose 调休 schedule the holidays package has (the State Council notice of each).
 OFFICIAL_YEARS = frozenset(ChinaStaticHolidays.special_public_holidays)
+LAST_OFFICIAL_YEAR = max(OFFICIAL_YEARS)
 
 _SEARCH_LIMIT_DAYS = 3660  # no period of the notice reaches ten years
+
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+# Kinds of day, for `calendar show`.
+WORKDAY = "workday"  # an ordinary Monday-to-Friday
+MAKEUP = "makeup"  # a weekend day worked (调休上班)
+HOLIDAY = "holiday"  # a holiday or substitute day off on a weekday (or a weekend holiday)
+WEEKEND = "weekend"  # an ordinary Saturday or Sunday
 
 
 class CalendarFileError(QjtitleError):
@@ -59,7 +70,9 @@ def load_overrides(path: Path) -> Overrides:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise CalendarFileError(f"找不到日历文件 {path}") from None
+        raise CalendarFileError(f"找不到日历文件 {path}；请检查路径，或去掉 --calendar 只用国务院公布的安排") from None
+    except IsADirectoryError:
+        raise CalendarFileError(f"{path} 是文件夹，不是日历文件；请指定 .toml 文件") from None
     except UnicodeDecodeError:
         raise CalendarFileError(f"日历文件 {path} 不是 UTF-8 编码；请用记事本“另存为 UTF-8”后重试") from None
     except tomllib.TOMLDecodeError as exc:
@@ -83,7 +96,7 @@ def load_overrides(path: Path) -> Overrides:
         days = "、".join(d.isoformat() for d in sorted(clash))
         raise CalendarFileError(f"日历文件 {path}：{days} 同时出现在 [holidays] 和 [workdays] 中，请删去其一")
     years = data.get("complete_years", [])
-    if not isinstance(years, list) or not all(isinstance(y, int) for y in years):
+    if not isinstance(years, list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
         raise CalendarFileError(f"日历文件 {path}：complete_years 应为年份列表，例如 [2027]")
     result.complete_years = set(years)
     return result
@@ -100,12 +113,42 @@ def _parse_key_date(key: object, path: Path, section: str) -> date:
         ) from None
 
 
+def parse_month(text: str) -> tuple[int, int]:
+    """(year, month) from 2023-10, 2023/10, 2023.10, 202310 or 2023年10月."""
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:[-./年]\s*)?(\d{1,2})\s*月?\s*", text)
+    if match and 1 <= int(match[2]) <= 12:
+        return int(match[1]), int(match[2])
+    raise InvalidValue(f"“{text}”不是月份；请写成 2023-10 的形式")
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """One day as `calendar show` prints it."""
+
+    day: date
+    workday: bool
+    kind: str  # WORKDAY | MAKEUP | HOLIDAY | WEEKEND
+    label: str  # the holiday's name, "调休上班", or the override's text; "" for an ordinary day
+    source: str  # "官方" | "暂定" (year not published) | "自定义" (override file)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "date": self.day.isoformat(),
+            "weekday": WEEKDAY_NAMES[self.day.weekday()],
+            "workday": self.workday,
+            "kind": self.kind,
+            "label": self.label,
+            "source": self.source,
+        }
+
+
 class WorkCalendar:
     """Working days per the official calendar plus the user's overrides."""
 
     def __init__(self, overrides: Overrides | None = None):
         self.overrides = overrides or Overrides()
         self._cn = holidays.China(language="zh_CN")  # years are populated lazily on lookup
+        self._memo: dict[date, bool] = {}
 
     @classmethod
     def load(cls, path: Path | None = None, store_dir: Path | None = None) -> WorkCalendar:
@@ -116,37 +159,68 @@ class WorkCalendar:
             return cls(load_overrides(store_dir / CALENDAR_FILE_NAME))
         return cls()
 
-    @cached_property
-    def _last_official_year(self) -> int:
-        return max(OFFICIAL_YEARS)
-
     def is_known_year(self, year: int) -> bool:
         """True when the year's make-up workdays are known (published, or in the override file)."""
-        return year <= self._last_official_year or year in self.overrides.complete_years
+        return year <= LAST_OFFICIAL_YEAR or year in self.overrides.complete_years
 
     def provisional_years(self, *days: date) -> list[int]:
-        """The years among ``days`` whose 调休 schedule is not known yet."""
-        return sorted({d.year for d in days if not self.is_known_year(d.year)})
+        """The years from the earliest to the latest of ``days`` whose 调休 schedule is not known yet."""
+        if not days:
+            return []
+        first, last = min(days).year, max(days).year
+        return [y for y in range(first, last + 1) if not self.is_known_year(y)]
+
+    def provisional_warning(self, *days: date) -> str:
+        """The Chinese warning for results that depend on unknown years, or '' when there is none."""
+        years = self.provisional_years(*days)
+        if not years:
+            return ""
+        listed = "、".join(f"{y}年" for y in years)
+        return (
+            f"{listed}的调休安排尚未公布，相关日期为暂定（只按周末和法定节假日推算）；"
+            f"国务院公布后请在 {CALENDAR_FILE_NAME} 中补充该年的调休并写入 complete_years（见 qjtitle calendar check）"
+        )
 
     def describe(self, day: date) -> str:
         """Why ``day`` is or is not a working day ('' for an ordinary one)."""
+        return self.info(day).label
+
+    def info(self, day: date) -> DayInfo:
+        """What kind of day ``day`` is, why, and on whose authority."""
+        weekend = day.weekday() >= 5
         if day in self.overrides.workdays:
-            return self.overrides.workdays[day]
+            return DayInfo(day, True, MAKEUP if weekend else WORKDAY, self.overrides.workdays[day], "自定义")
         if day in self.overrides.holidays:
-            return self.overrides.holidays[day]
-        if day in self._cn:
-            return self._cn.get(day)
-        self._cn._populate(day.year)  # noqa: SLF001 - fills weekend_workdays for the year
-        if day in self._cn.weekend_workdays:
-            return "调休上班"
-        return ""
+            return DayInfo(day, False, HOLIDAY, self.overrides.holidays[day], "自定义")
+        if day.year <= LAST_OFFICIAL_YEAR:
+            source = "官方"
+        else:
+            source = "自定义" if day.year in self.overrides.complete_years else "暂定"
+        name = self._cn.get(day)  # populates the year once, including its weekend_workdays
+        if name:
+            return DayInfo(day, False, HOLIDAY, name, source)
+        if weekend:
+            if day in self._cn.weekend_workdays:
+                return DayInfo(day, True, MAKEUP, "调休上班", source)
+            return DayInfo(day, False, WEEKEND, "", source)
+        return DayInfo(day, True, WORKDAY, "", source)
+
+    def month(self, year: int, month: int) -> list[DayInfo]:
+        """Every day of a month."""
+        _, days = _stdlib_calendar.monthrange(year, month)
+        return [self.info(date(year, month, d)) for d in range(1, days + 1)]
 
     def is_workday(self, day: date) -> bool:
-        if day in self.overrides.workdays:
-            return True
-        if day in self.overrides.holidays:
-            return False
-        return self._cn.is_working_day(day)
+        known = self._memo.get(day)
+        if known is None:
+            if day in self.overrides.workdays:
+                known = True
+            elif day in self.overrides.holidays:
+                known = False
+            else:
+                known = self._cn.is_working_day(day)
+            self._memo[day] = known
+        return known
 
     def shift(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (n > 0) or before it (n < 0); ``start`` not counted."""
@@ -191,6 +265,59 @@ class WorkCalendar:
         """'At least N working days' for a span shown from ``first`` to ``last``, both counted."""
         return self.count(first, last) >= n
 
+    def span_end(self, first: date, n: int) -> date:
+        """The last day of the shortest span from ``first`` that covers ``n`` working days."""
+        start = self.next_workday(first)
+        return start if n == 1 else self.shift(start, n - 1)
+
     def next_workday(self, day: date) -> date:
         """``day`` itself when it is a working day, else the next one."""
         return day if self.is_workday(day) else self.shift(day, 1)
+
+
+@dataclass
+class CalendarCheck:
+    """The result of checking an override file: what it holds and what looks wrong."""
+
+    path: Path
+    overrides: Overrides
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "file": str(self.path),
+            "holidays": len(self.overrides.holidays),
+            "workdays": len(self.overrides.workdays),
+            "complete_years": sorted(self.overrides.complete_years),
+            "warnings": list(self.warnings),
+        }
+
+
+def check_file(path: Path) -> CalendarCheck:
+    """Read an override file (raising CalendarFileError when malformed) and list what looks wrong in it."""
+    overrides = load_overrides(path)
+    official = WorkCalendar()  # without the file: what each day would be
+    result = CalendarCheck(Path(path), overrides)
+    warnings = result.warnings
+    for day, label in sorted(overrides.workdays.items()):
+        if official.is_workday(day):
+            warnings.append(f"[workdays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是工作日，“{label}”这一项不起作用；请核对日期")
+    for day, label in sorted(overrides.holidays.items()):
+        if not official.is_workday(day):
+            reason = official.describe(day) or "周末"
+            warnings.append(f"[holidays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是休息日（{reason}），“{label}”这一项不起作用；请核对日期")
+    listed_years = {d.year for d in (*overrides.holidays, *overrides.workdays)}
+    for year in sorted(y for y in listed_years - overrides.complete_years if y > LAST_OFFICIAL_YEAR):
+        warnings.append(
+            f"{year}年的日期已写入本文件，但 {year} 不在 complete_years 中，该年仍按“暂定”处理；"
+            f"如果本文件已写全国务院公布的 {year} 年调休安排，请写 complete_years = [{year}]"
+        )
+    for year in sorted(overrides.complete_years):
+        if year not in listed_years:
+            warnings.append(
+                f"complete_years 中的 {year} 年在 [holidays]、[workdays] 中没有任何日期；"
+                f"请补充该年的节假日和调休上班日，否则 {year} 年只按周末和法定节假日计算却不再提示“暂定”"
+            )
+        elif year <= LAST_OFFICIAL_YEAR:
+            warnings.append(f"{year}年的调休安排已由国务院公布并内置，本文件中该年的日期会覆盖内置安排；请确认确有必要")
+    return result

@@ -193,7 +193,72 @@ def correction_notice() -> None:
     doc.save(HERE / "correction_notice.docx")
 
 
-BUILDERS = {"correction_notice.docx": correction_notice}
+def draw_record() -> None:
+    """评审专家抽取记录表: confidential; filed before the meeting with the drawers' and supervisors' signatures."""
+    doc = new_document()
+    para(doc, "内部材料　严格保密", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, font=HEAD_FONT, size=12)
+    title(doc, "评审专家抽取记录表")
+    para(doc, "{{ committee.name }}　第 {{ draw_number }} 号", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    para(doc, "{%p if voided %}", indent=False, size=6)
+    para(doc, "【作废】{{ voided }}", indent=False, font=HEAD_FONT, size=14)
+    para(doc, "{%p endif %}", indent=False, size=6)
+    facts = [
+        ("评委会", "{{ committee.name }}（{{ committee.code }}）"),
+        ("评审会议", "{{ meeting_date }}　{{ meeting_place }}　评委会人数 {{ meeting_size }} 人"),
+        ("抽取时间", "{{ drawn_on }}（系统记录时间 {{ recorded_at }}）"),
+        ("抽取地点", "{{ place }}"),
+        ("抽取要求", "{{ params_text }}"),
+        ("随机种子", "{{ seed }}（{{ seed_source }}）"),
+        ("算法版本", "{{ algorithm }}"),
+        ("符合条件专家", "{{ eligible_count }} 人；名单哈希（SHA-256）：{{ pool_sha256 }}"),
+        ("记录指纹", "{{ record_sha256 }}"),
+    ]
+    t = doc.add_table(rows=len(facts), cols=2)
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row, (label, value) in zip(t.rows, facts, strict=True):
+        _cell_text(row.cells[0], label, 11, True, HEAD_FONT)
+        _cell_text(row.cells[1], value, 10.5)
+        row.cells[0].width, row.cells[1].width = Cm(3.2), Cm(12.4)
+    heading(doc, "一、排除情况（共 {{ excluded_total }} 人）")
+    table(doc, ["排除原因", "人数"], "for x in exclusions", ["{{ x.reason }}", "{{ x.count }}"], [10.0, 5.6])
+    heading(doc, "二、抽取结果：评审委员（按抽取顺序）")
+    cells = ["{{ m.position }}", "{{ m.name }}", "{{ m.unit }}", "{{ m.title }}", "{{ m.specialty }}", "{{ m.slot }}"]
+    headers = ["序号", "姓名", "工作单位", "职称", "专业", "抽取专业"]
+    widths = [1.3, 2.0, 5.0, 2.8, 2.5, 2.0]
+    table(doc, headers, "for m in members", cells, widths, size=10.5)
+    heading(doc, "三、备选专家（按递补顺序）")
+    table(doc, headers, "for m in alternates", cells, widths, size=10.5)
+    para(doc, "{%p if replacements %}", indent=False, size=6)
+    heading(doc, "四、替补情况")
+    para(doc, "{%p for r in replacements %}", indent=False, size=6)
+    para(doc, "{{ loop.index }}. {{ r }}", size=14)
+    para(doc, "{%p endfor %}", indent=False, size=6)
+    para(doc, "{%p endif %}", indent=False, size=6)
+    para(doc, "{%p if late_reason %}", indent=False, size=6)
+    para(doc, "逾期抽取原因：{{ late_reason }}", size=14)
+    para(doc, "{%p endif %}", indent=False, size=6)
+    para(doc, "{%p if voids %}", indent=False, size=6)
+    para(doc, "{{ voids }}", size=14)
+    para(doc, "{%p endif %}", indent=False, size=6)
+    para(
+        doc,
+        "复核：任何人可用 qjtitle verify-draw {{ draw_number }}，或用导出的记录文件 qjtitle verify-draw --record 文件，"
+        "由随机种子和符合条件专家名单重算抽取结果，核对是否与本表一致。专家名单保密，不得公开。",
+        size=12,
+    )
+    para(doc, "抽取人员（签字）：", indent=False, font=HEAD_FONT, size=14)
+    para(doc, "{%p for d in drawers %}", indent=False, size=6)
+    para(doc, "{{ d }}　　签字：________________　　日期：______年____月____日", indent=False, size=14)
+    para(doc, "{%p endfor %}", indent=False, size=6)
+    para(doc, "监督人员（签字）：", indent=False, font=HEAD_FONT, size=14)
+    para(doc, "{%p for s in supervisors %}", indent=False, size=6)
+    para(doc, "{{ s }}　　签字：________________　　日期：______年____月____日", indent=False, size=14)
+    para(doc, "{%p endfor %}", indent=False, size=6)
+    doc.save(HERE / "draw_record.docx")
+
+
+BUILDERS = {"correction_notice.docx": correction_notice, "draw_record.docx": draw_record}
 
 if __name__ == "__main__":
     for name, build in BUILDERS.items():

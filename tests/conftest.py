@@ -133,3 +133,66 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
+
+
+# --- Expert pool and draws (test_experts, test_draw, test_cli_draw) ---------------------------
+
+EXPERT_LABELS = ["姓名", "性别", "身份证号码", "工作单位", "职称", "职称级别", "系列", "专业", "联系电话", "入库时间", "任期起止", "状态"]
+POOL_FILED = "2022-06-30"
+MEETING_DAY = "2023-11-20"  # a Monday; 5 working days before it is Mon 2023-11-13
+
+
+def expert_row(number: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid expert-pool row (by column label) for QJ-WS-ZJ; ``number`` makes the person distinct."""
+    from datetime import date, timedelta
+
+    from qjtitle import idcard
+
+    row = {
+        "姓名": f"专家{number:03d}",
+        "性别": "男",
+        "身份证号码": idcard.make("530302", date(1970, 1, 1) + timedelta(days=number), 11),
+        "工作单位": f"测试单位{number % 7}",
+        "职称": "副主任医师",
+        "职称级别": "副高级",
+        "系列": "卫生",
+        "专业": "临床医学",
+        "联系电话": f"1388740{number:04d}",
+        "入库时间": "2022.06",
+        "任期起止": "2022.07-2025.06",
+        "状态": "在库",
+    }
+    row.update(overrides)
+    return row
+
+
+@pytest.fixture
+def expert_pool(store, committee, make_workbook) -> Callable[..., Any]:
+    """expert_pool(rows) imports pool rows into QJ-WS-ZJ, filed on 2022-06-30; returns the report."""
+    from datetime import date
+
+    from qjtitle import experts
+
+    def build(rows: Sequence[dict[str, Any]], pool_filed: str | None = POOL_FILED, name: str = "pool.xlsx"):
+        path = make_workbook(rows, name=name, headers=EXPERT_LABELS)
+        filed = date.fromisoformat(pool_filed) if pool_filed else None
+        return experts.import_experts(store, path, "QJ-WS-ZJ", pool_filed=filed)
+
+    return build
+
+
+@pytest.fixture
+def draw_meeting(store, committee) -> Callable[..., int]:
+    """draw_meeting(day=..., size=11) creates a meeting of QJ-WS-ZJ directly; returns its id."""
+    from datetime import date
+
+    from qjtitle.models import Meeting
+
+    def build(day: str = MEETING_DAY, size: int = 11, place: str = "曲靖市会议中心") -> int:
+        with store.transaction() as session:
+            meeting = Meeting(committee_id=committee.id, date=date.fromisoformat(day), place=place, size=size)
+            session.add(meeting)
+            session.flush()
+            return meeting.id
+
+    return build

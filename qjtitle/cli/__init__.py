@@ -10,7 +10,7 @@ import sys
 import typer
 
 from qjtitle import __version__
-from qjtitle.cli import applicants, committee, demo
+from qjtitle.cli import applicants, calendar, committee, demo, draw, experts, meeting, plan, schedule
 
 app = typer.Typer(
     name="qjtitle",
@@ -39,6 +39,17 @@ app.command("import-applicants", rich_help_panel="申报")(applicants.import_app
 app.add_typer(applicants.app, name="applicants", rich_help_panel="申报")
 app.add_typer(committee.app, name="committee", rich_help_panel="评委会")
 app.command("demo", rich_help_panel="演示")(demo.demo)
+app.command("import-experts", rich_help_panel="专家与抽取")(experts.import_experts)
+app.add_typer(experts.app, name="experts", rich_help_panel="专家与抽取")
+app.add_typer(experts.conflicts_app, name="conflicts", rich_help_panel="专家与抽取")
+app.command("draw-experts", rich_help_panel="专家与抽取")(draw.draw_experts)
+app.command("verify-draw", rich_help_panel="专家与抽取")(draw.verify_draw)
+app.add_typer(draw.app, name="draw", rich_help_panel="专家与抽取")
+app.add_typer(meeting.app, name="meeting", rich_help_panel="评审会议")
+app.add_typer(schedule.app, name="schedule", rich_help_panel="时间节点")
+app.command("status", rich_help_panel="时间节点")(schedule.status)
+app.command("import-plan", rich_help_panel="时间节点")(plan.import_plan)
+app.add_typer(calendar.app, name="calendar", rich_help_panel="时间节点")
 
 
 def main() -> None:

@@ -14,12 +14,14 @@ from qjtitle.cli._errors import friendly_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹（不会覆盖非 demo 生成的文件夹）。")] = Path("qjtitle-demo"),
 ) -> None:
-    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书。
+    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书、排出评审会议时间节点、抽取专家并复核。
 
     示例：qjtitle demo --out 演示
     """
     from qjtitle import demo as demo_lib
     from qjtitle.cli.applicants import _print_report
+    from qjtitle.cli.draw import PICK_COLUMNS, _pick_rows, _print_summary
+    from qjtitle.cli.schedule import print_schedule
 
     with friendly_errors(), console().status("演示进行中…") as status:
         result = demo_lib.run(out, step=lambda text: status.update(f"演示：{text}…"))
@@ -31,8 +33,30 @@ def demo(
         ["单位", "待补正人数", "问题数", "未受理", "文件"],
         [[n.unit, n.applicants, n.problems, n.rejected, n.path.name] for n in result.notices],
     )
+    if result.meeting_schedule is not None:
+        console().rule("评审会议时间节点")
+        print_schedule(result.meeting_schedule)
+    if result.draw is not None:
+        console().rule("专家抽取（终端显示已密封姓名）")
+        r = result.draw
+        console().print(
+            f"专家库导入 {result.pool.imported if result.pool else 0} 人；抽取记录 {r['draw']}，"
+            f"抽取人员 {'、'.join(r['drawers'])}，监督人员 {'、'.join(r['supervisors'])}，种子 {r['seed']}"
+        )
+        _print_summary(r)
+        table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, _pick_rows(r["picks"], sealed=True))
+        if result.verified is not None:
+            verdict = "一致" if result.verified.ok else "不一致"
+            console().print(f"复核（按记录和当前专家库重新计算）：{verdict}")
+        if result.decline and result.decline.get("replacement"):
+            rep = result.decline["replacement"]
+            console().print(
+                f"第{rep['position']}位委员谢绝参会（{result.decline['reason']}），由第{rep['alternate_position']}位备选专家递补"
+            )
     console().rule("生成的文件")
     table(None, ["内容", "位置"], [list(s) for s in result.steps])
     console().print(
         f"演示完成。继续体验：qjtitle applicants list --db {result.store_path} --status 待补正"
     )
+    if result.meeting_schedule is not None:
+        console().print(f"评审会议时间节点：qjtitle schedule {result.meeting_schedule.meeting['id']} --db {result.store_path}")

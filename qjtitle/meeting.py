@@ -1,0 +1,125 @@
+"""Meetings (评审会议): create, list, look up.
+
+A meeting belongs to one committee and has a (first) day, an optional last day, a
+place and the number of committee members (评委会人数) it is composed of: odd
+(通知 三（二）) and at least the committee's minimum. Its ``id`` is the MEETING
+argument of every later command (schedule, draw, attendance, votes).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from qjtitle import audit, committees, rules
+from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
+from qjtitle.models import Committee, Meeting
+from qjtitle.store import Store
+
+
+def get(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        ids = session.exec(select(Meeting.id).order_by(col(Meeting.id).desc()).limit(10)).all()
+        known = "、".join(str(i) for i in sorted(ids)) if ids else "（尚无评审会议）"
+        raise NotFound(
+            f"没有编号为 {meeting_id} 的评审会议；最近的会议编号：{known}。"
+            "可用 qjtitle meeting list 查看，或用 qjtitle meeting add 新建"
+        )
+    return meeting
+
+
+def last_day(meeting: Meeting) -> date:
+    """The last meeting day (the first when the meeting lasts one day)."""
+    return meeting.end_date or meeting.date
+
+
+def size_problems(committee: Committee, size: int) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about a meeting's committee size."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    odd = rules.COMMITTEE_SIZE_ODD
+    if size < 1 or size % int(odd.value) != 1:
+        errors.append(f"评委会人数 {size} 无效：{odd.text}（{odd.source}）；请改为单数，如 {max(size + 1 - size % 2, 1)}")
+    if committee.min_size is not None and size < committee.min_size:
+        errors.append(
+            f"评委会人数 {size} 少于评委会 {committee.code} 的最少人数 {committee.min_size}；"
+            f"请增加到至少 {committee.min_size} 人，或用 qjtitle committee show {committee.code} 核对设置"
+        )
+    elif committee.min_size is None and committee.level in rules.LEVELS[:2]:
+        floor = rules.SENIOR_MIN_SIZE_SPECIALTY
+        if size < int(floor.value):
+            warnings.append(
+                f"评委会人数 {size} 少于{floor.text}（{floor.source}）；"
+                f"如省里另有规定可忽略，否则请增加人数，或在评委会中设定最少人数"
+            )
+    return errors, warnings
+
+
+def add(
+    store: Store,
+    committee_code: str,
+    day: date,
+    size: int,
+    place: str = "",
+    end_date: date | None = None,
+    user: str | None = None,
+) -> tuple[Meeting, list[str]]:
+    """Create a meeting; return it and the warnings (a size below a soft minimum)."""
+    if end_date is not None and end_date < day:
+        raise InvalidValue(f"会议结束日期 {end_date} 早于开始日期 {day}；请核对 --end-date")
+    if end_date == day:
+        end_date = None
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        errors, warnings = size_problems(committee, size)
+        if errors:
+            raise InvalidValue("；".join(errors))
+        clash = session.exec(
+            select(Meeting).where(Meeting.committee_id == committee.id, Meeting.date == day)
+        ).first()
+        if clash is not None:
+            raise AlreadyExists(
+                f"评委会 {committee.code} 在 {day} 已有评审会议（编号 {clash.id}）；"
+                f"请用 qjtitle meeting show {clash.id} 查看，不要重复新建"
+            )
+        meeting = Meeting(
+            committee_id=committee.id or 0, date=day, end_date=end_date, place=place.strip(), size=size
+        )
+        session.add(meeting)
+        session.flush()
+        audit.record(session, "meeting add", "meeting.created", as_dict(meeting, committee), user=user)
+    return meeting, warnings
+
+
+def as_dict(meeting: Meeting, committee: Committee) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "committee": committee.code,
+        "committee_name": committee.name,
+        "level": committee.level,
+        "date": meeting.date.isoformat(),
+        "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
+        "place": meeting.place,
+        "size": meeting.size,
+    }
+
+
+def list_all(store: Store, committee_code: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """Meetings by date, optionally of one committee and one year."""
+    with store.transaction() as session:
+        query = select(Meeting, Committee).where(Meeting.committee_id == Committee.id)
+        if committee_code:
+            query = query.where(Meeting.committee_id == committees.get(session, committee_code).id)
+        if year is not None:
+            query = query.where(Meeting.date >= date(year, 1, 1), Meeting.date <= date(year, 12, 31))
+        rows = session.exec(query.order_by(col(Meeting.date), col(Meeting.id))).all()
+        return [as_dict(m, c) for m, c in rows]
+
+
+def show(store: Store, meeting_id: int) -> dict[str, Any]:
+    with store.transaction() as session:
+        meeting = get(session, meeting_id)
+        return as_dict(meeting, session.get(Committee, meeting.committee_id))  # type: ignore[arg-type]
