@@ -65,6 +65,32 @@ def add(
     return committee
 
 
+def configure(
+    store: Store, code: str, vote_denominator: str | None = None, pass_rate_cap: float | None = None,
+    clear_pass_rate_cap: bool = False,
+) -> Committee:
+    """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap."""
+    from qjtitle.tally import DENOMINATORS
+
+    if vote_denominator is not None and vote_denominator not in DENOMINATORS:
+        choices = "；".join(f"{k}：{v}" for k, v in DENOMINATORS.items())
+        raise InvalidValue(f"表决基数“{vote_denominator}”无效；可选 {choices}")
+    if pass_rate_cap is not None and not 0 < pass_rate_cap <= 1:
+        raise InvalidValue(f"通过率上限 {pass_rate_cap} 无效；应为 0 到 1 之间的小数，如 0.6")
+    with store.transaction() as session:
+        committee = get(session, code)
+        before = as_dict(committee)
+        if vote_denominator is not None:
+            committee.vote_denominator = vote_denominator
+        if pass_rate_cap is not None:
+            committee.pass_rate_cap = pass_rate_cap
+        if clear_pass_rate_cap:
+            committee.pass_rate_cap = None
+        session.add(committee)
+        audit.record(session, "committee set", "committee.configured", {"before": before, "after": as_dict(committee)})
+    return committee
+
+
 def as_dict(committee: Committee) -> dict[str, Any]:
     return {
         "code": committee.code,
@@ -76,6 +102,8 @@ def as_dict(committee: Committee) -> dict[str, Any]:
         "approver": committee.approver,
         "min_size": committee.min_size,
         "pool_filed": committee.pool_filed.isoformat() if committee.pool_filed else None,
+        "vote_denominator": committee.vote_denominator,
+        "pass_rate_cap": committee.pass_rate_cap,
     }
 
 

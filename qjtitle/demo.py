@@ -13,12 +13,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from qjtitle import applicants, committees, corrections, draw_store, experts, meeting, schedule
+from qjtitle import (
+    applicants,
+    committees,
+    corrections,
+    draw_store,
+    experts,
+    meeting,
+    proceedings,
+    schedule,
+)
 from qjtitle.applicants import ImportReport
 from qjtitle.errors import QjtitleError
 from qjtitle.paths import make_private_dir, sample_data_dir
 from qjtitle.roster import write_roster_workbook
 from qjtitle.store import open_store
+from qjtitle.tally import ABSTAIN, AGREE, DISAGREE
 
 MARKER = ".qjtitle-demo"
 YEAR = 2023
@@ -46,6 +56,8 @@ DRAW = {
     "alternates": 4,
 }
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
+ASSIGNMENT_SEED = "20231120"
+FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
 
 
 @dataclass
@@ -62,6 +74,8 @@ class DemoResult:
     draw: dict | None = None  # the draw record as stored
     verified: draw_store.DrawCheck | None = None
     decline: dict | None = None  # the declined member and the alternate who replaced them
+    conflict: dict | None = None  # the declared recusal of one reviewer
+    results: dict | None = None  # the sealed tally of the meeting
 
 
 class DemoFolderError(QjtitleError):
@@ -130,11 +144,13 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         answer = draw_store.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
         draw_doc = draw_store.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
         draw_json = draw_store.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
+        say("评审会议：签到、安排审阅、评议、表决、封存")
+        conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
     finally:
         store.close()
     result = DemoResult(
         out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
-        draw=drawn.record, verified=verified, decline=answer,
+        draw=drawn.record, verified=verified, decline=answer, conflict=conflict, results=summary,
     )
     result.steps = [
         ("数据库", str(store_path)),
@@ -145,3 +161,47 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
     ]
     return result
+
+
+def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """The sample meeting: every remaining member accepts, one stays away, one reviewer declares a
+    conflict with one applicant, three reviewers read each applicant, the committee votes openly
+    (one applicant fails), and the records are sealed."""
+    with store.transaction() as session:
+        members = draw_store.current_panel(session, meeting_id) or []
+    for m in members:
+        if m.accepted is None:
+            draw_store.confirm(store, draw_id, m.expert.id or 0, True, answered_on=DECLINE[1])
+    with store.transaction() as session:
+        ctx = proceedings.load(session, meeting_id)
+        panel = list(ctx.panel)
+        cases = [a.id or 0 for a in ctx.applicants]
+    absent = panel[-1]
+    conflict = experts.add_conflict(store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"])
+    proceedings.attend(store, meeting_id, [str(e) for e in panel if e != absent])
+    plan = proceedings.assign_reviewers(store, meeting_id, seed=ASSIGNMENT_SEED)
+    reviews = []
+    for case, reviewers in plan.reviewers.items():
+        failing = case == cases[FAILING]
+        for expert_id in reviewers:
+            opinion = (
+                "业绩材料不够充分，代表作与申报专业关联不大，建议暂缓。"
+                if failing
+                else "材料齐全，任现职以来工作业绩突出，专业能力符合申报条件。"
+            )
+            reviews.append(proceedings.ReviewEntry(str(case), str(expert_id), opinion, "不同意" if failing else "同意"))
+    proceedings.record_reviews(store, meeting_id, reviews)
+    attending = [e for e in panel if e != absent]
+    votes = []
+    for case in cases:
+        ballots = {}
+        for i, expert_id in enumerate(attending):
+            if case == cases[0] and expert_id == panel[0]:
+                continue  # recused: does not vote on this applicant
+            if case == cases[FAILING]:
+                ballots[str(expert_id)] = AGREE if i < 5 else DISAGREE
+            else:
+                ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
+        votes.append(proceedings.VoteEntry(str(case), ballots=ballots))
+    proceedings.record_votes(store, meeting_id, votes)
+    return conflict, proceedings.seal(store, meeting_id)

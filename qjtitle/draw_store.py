@@ -680,3 +680,40 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}" if voided_by else "",
     }
     return render_docx(TEMPLATE, context, out_path, templates)
+
+
+# --- The panel of a meeting, for attendance, reviews and votes ----------------------------------
+
+
+@dataclass
+class PanelMember:
+    position: int
+    expert: Expert
+    accepted: bool | None  # the latest answer; None when none was recorded
+
+
+def current_panel(session: Session, meeting_id: int) -> list[PanelMember] | None:
+    """The members of the meeting's standing draw (the latest not voided), after replacements,
+    with their latest answers, then the drawn experts who declined; None when there is no draw yet."""
+    records = list(session.exec(select(DrawRecord).where(DrawRecord.meeting_id == meeting_id).order_by(col(DrawRecord.id))))
+    voided = {r.voids_id for r in records if r.voids_id is not None}
+    standing = [r for r in records if r.id not in voided]
+    if not standing:
+        return None
+    record = standing[-1]
+    members = _composition(_picks(session, record.id or 0), _replacements(session, record.id or 0))
+    latest: dict[int, bool] = {}
+    for a in session.exec(select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))):
+        latest[a.expert_id] = a.accepted
+    panel = []
+    for position, expert_id in sorted(members.items()):
+        expert = session.get(Expert, expert_id)
+        if expert is not None:
+            panel.append(PanelMember(position, expert, latest.get(expert_id)))
+    seated = set(members.values())
+    for pick in _picks(session, record.id or 0):  # those who declined and were replaced, or declining alternates
+        if latest.get(pick.expert_id) is False and pick.expert_id not in seated:
+            expert = session.get(Expert, pick.expert_id)
+            if expert is not None:
+                panel.append(PanelMember(pick.position, expert, False))
+    return panel

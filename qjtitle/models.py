@@ -32,6 +32,8 @@ class Committee(SQLModel, table=True):
     approver: str = ""  # 核准组建部门
     min_size: int | None = None
     pool_filed: date | None = None  # 专家库备案日期
+    vote_denominator: str = "all_attending"  # tally.DENOMINATORS: who counts in the 2/3 when some are recused
+    pass_rate_cap: float | None = None  # optional 通过率 cap (warning only, 通知 三（三）)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -320,4 +322,105 @@ class DrawSignature(SQLModel, table=True):
     scan_name: str
     scan_sha256: str
     recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+# --- The meeting's proceedings (proceedings.py). Append-only: the latest entry for a key
+# stands; ``after_seal`` marks entries made after the meeting was sealed (with a reason).
+
+
+class Attendance(SQLModel, table=True):
+    """签到: an expert of the drawn panel signed in (present) or a correction (not present)."""
+
+    __tablename__ = "attendance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    expert_id: int = Field(foreign_key="expert.id")
+    present: bool = True
+    source: str = ""  # the sign-in sheet's file name, or "" when typed
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class ReviewAssignment(SQLModel, table=True):
+    """One version of the reviewer assignment of a meeting (applicant id → expert ids)."""
+
+    __tablename__ = "review_assignment"
+    __table_args__ = (UniqueConstraint("meeting_id", "version", name="uq_review_assignment_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    version: int
+    algorithm: str
+    seed: str
+    per_applicant: int
+    reviewers: dict[str, list[int]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class Review(SQLModel, table=True):
+    """专家评议: a reviewer's written opinion and recommendation on one applicant."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    expert_id: int = Field(foreign_key="expert.id")
+    opinion: str
+    recommendation: str  # 同意 | 不同意
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class Ballot(SQLModel, table=True):
+    """One expert's vote on one applicant (open tally sheet)."""
+
+    __tablename__ = "ballot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    expert_id: int = Field(foreign_key="expert.id")
+    choice: str  # tally.CHOICES
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class BallotCount(SQLModel, table=True):
+    """The counted votes on one applicant (secret ballot)."""
+
+    __tablename__ = "ballot_count"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    agree: int
+    disagree: int
+    abstain: int
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class MeetingSeal(SQLModel, table=True):
+    """The meeting's attendance, reviews and votes were frozen (``meeting seal``)."""
+
+    __tablename__ = "meeting_seal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", unique=True)
+    sealed_at: datetime = Field(default_factory=utcnow)
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     user: str = ""

@@ -52,54 +52,51 @@ MIGRATIONS: list[Callable[[Connection], None]] = []
 migration = MIGRATIONS.append
 
 
-@migration
-def m001_initial(conn: Connection) -> None:
-    SQLModel.metadata.create_all(conn)
+# Evidence is never updated or deleted: the database itself refuses (DESIGN.md).
+APPEND_ONLY = {
+    "audit": (("audit_event",), "审计日志只能追加，不能修改或删除"),
+    "draw": (
+        ("draw_record", "draw_pick", "draw_answer", "draw_replacement", "draw_signature"),
+        "抽取记录只能追加，不能修改或删除；重新抽取请新建记录并注明所作废的记录和理由",
+    ),
+    "proceedings": (
+        ("attendance", "review_assignment", "review", "ballot", "ballot_count", "meeting_seal"),
+        "会议记录（签到、审阅安排、评议、投票、封存）只能追加，不能修改或删除；更正请录入新记录并写明理由",
+    ),
+}
+DRAW_TABLES, DRAW_APPEND_ONLY = APPEND_ONLY["draw"]
+
+
+def _append_only(conn: Connection, name: str, tables: tuple[str, ...], message: str) -> None:
     if conn.dialect.name == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER audit_event_no_{op.lower()} BEFORE {op} ON audit_event "
-                "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改或删除'); END"
-            )
-    elif conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "CREATE FUNCTION qjtitle_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION '审计日志只能追加，不能修改或删除'; END $$"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-            "FOR EACH ROW EXECUTE FUNCTION qjtitle_append_only()"
-        )
-    _draw_tables_append_only(conn)
-
-
-DRAW_TABLES = ("draw_record", "draw_pick", "draw_answer", "draw_replacement", "draw_signature")
-DRAW_APPEND_ONLY = "抽取记录只能追加，不能修改或删除；重新抽取请新建记录并注明所作废的记录和理由"
-
-
-def _draw_tables_append_only(conn: Connection) -> None:
-    """A draw is never updated or deleted (DESIGN.md, The draw): the database itself refuses."""
-    if conn.dialect.name == "sqlite":
-        for table in DRAW_TABLES:
+        for table in tables:
             for op in ("UPDATE", "DELETE"):
                 conn.exec_driver_sql(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{DRAW_APPEND_ONLY}'); END"
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
     elif conn.dialect.name == "postgresql":
+        function = f"qjtitle_{name}_append_only"
         conn.exec_driver_sql(
-            "CREATE FUNCTION qjtitle_draw_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{DRAW_APPEND_ONLY}'; END $$"
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
         )
-        for table in DRAW_TABLES:
+        for table in tables:
             conn.exec_driver_sql(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION qjtitle_draw_append_only()"
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()"
             )
             conn.exec_driver_sql(
                 f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION qjtitle_draw_append_only()"
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
             )
+
+
+@migration
+def m001_initial(conn: Connection) -> None:
+    SQLModel.metadata.create_all(conn)
+    for name, (tables, message) in APPEND_ONLY.items():
+        _append_only(conn, name, tables, message)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

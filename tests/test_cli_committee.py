@@ -43,6 +43,8 @@ def test_add_then_show_as_json(cli, store):
             "approver": "曲靖市人力资源和社会保障局",
             "min_size": 25,
             "pool_filed": "2022-06-30",
+            "vote_denominator": "all_attending",
+            "pass_rate_cap": None,
         }
     ]
     with store.transaction() as session:

@@ -10,7 +10,17 @@ import sys
 import typer
 
 from qjtitle import __version__
-from qjtitle.cli import applicants, calendar, committee, demo, draw, experts, meeting, plan, schedule
+from qjtitle.cli import (
+    applicants,
+    calendar,
+    committee,
+    demo,
+    draw,
+    experts,
+    meeting,
+    plan,
+    schedule,
+)
 
 app = typer.Typer(
     name="qjtitle",
@@ -46,6 +56,7 @@ app.command("draw-experts", rich_help_panel="专家与抽取")(draw.draw_experts
 app.command("verify-draw", rich_help_panel="专家与抽取")(draw.verify_draw)
 app.add_typer(draw.app, name="draw", rich_help_panel="专家与抽取")
 app.add_typer(meeting.app, name="meeting", rich_help_panel="评审会议")
+app.command("record-votes", rich_help_panel="评审会议")(meeting.record_votes)
 app.add_typer(schedule.app, name="schedule", rich_help_panel="时间节点")
 app.command("status", rich_help_panel="时间节点")(schedule.status)
 app.command("import-plan", rich_help_panel="时间节点")(plan.import_plan)

@@ -14,13 +14,14 @@ from qjtitle.cli._errors import friendly_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹（不会覆盖非 demo 生成的文件夹）。")] = Path("qjtitle-demo"),
 ) -> None:
-    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书、排出评审会议时间节点、抽取专家并复核。
+    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书、排出评审会议时间节点、抽取专家并复核、签到、安排审阅、评议、表决并封存。
 
     示例：qjtitle demo --out 演示
     """
     from qjtitle import demo as demo_lib
     from qjtitle.cli.applicants import _print_report
     from qjtitle.cli.draw import PICK_COLUMNS, _pick_rows, _print_summary
+    from qjtitle.cli.meeting import print_results
     from qjtitle.cli.schedule import print_schedule
 
     with friendly_errors(), console().status("演示进行中…") as status:
@@ -53,6 +54,11 @@ def demo(
             console().print(
                 f"第{rep['position']}位委员谢绝参会（{result.decline['reason']}），由第{rep['alternate_position']}位备选专家递补"
             )
+    if result.results is not None:
+        console().rule("评审会议：签到、审阅、表决")
+        if result.conflict:
+            console().print(f"登记回避：1 名专家与申报人 {result.conflict['applicant']} 有利害关系（{result.conflict['reason']}），不审阅、不投票")
+        print_results(result.results)
     console().rule("生成的文件")
     table(None, ["内容", "位置"], [list(s) for s in result.steps])
     console().print(

@@ -1,0 +1,351 @@
+"""The meeting: attendance, reviewer assignment, reviews, votes, results and seal (issue 5)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from conftest import applicant_row, expert_row
+from sqlalchemy import text
+
+from qjtitle import draw_store, experts, idcard, proceedings
+from qjtitle.proceedings import ProceedingsError, ReviewEntry, VoteEntry
+from qjtitle.tally import AGREE, DISAGREE
+
+
+@dataclass
+class Sitting:
+    store: object
+    meeting: int
+    draw: int
+    members: list[int]  # expert ids, in position order
+    alternates: list[int]
+    applicants: list[int]  # ids of the 已受理 applicants, in the meeting's order
+    names: dict[int, str]  # applicant id → name
+
+
+def _applicants(n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        number = idcard.make("530302", date(1985, 3, 1 + i), 120 + i * 2)
+        rows.append(applicant_row(序号=i + 1, 姓名=f"申报人{i + 1}", 身份证号码=number, 出生年月="1985.03",
+                                  性别=idcard.gender_of(number), 工作单位=f"申报单位{i % 3}"))
+    return rows
+
+
+@pytest.fixture
+def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitting:
+    from qjtitle.applicants import import_applicants
+
+    import_applicants(store, [make_workbook(_applicants(6), name="roster.xlsx")], "QJ-WS-ZJ", 2023)
+    expert_pool([expert_row(i, 专业="护理") for i in range(1, 16)])
+    meeting_id = draw_meeting(size=11)
+    outcome = draw_store.draw_experts(
+        store, meeting_id, ["王明", "李华", "赵强"], ["陈静"], alternates=2, specialties=[],
+        seed=["1111", "2222", "3333"], drawn_on=date(2023, 11, 10), place="会议室",
+    )
+    picks = outcome.record["picks"]
+    members = [p["id"] for p in picks if p["role"] == "member"]
+    alternates = [p["id"] for p in picks if p["role"] == "alternate"]
+    for expert_id in members:
+        draw_store.confirm(store, outcome.record["draw"], expert_id, True, answered_on=date(2023, 11, 13))
+    with store.transaction() as session:
+        ctx = proceedings.load(session, meeting_id)
+        applicants = [a.id for a in ctx.applicants]
+        names = {a.id: a.name for a in ctx.applicants}
+    return Sitting(store, meeting_id, outcome.record["draw"], members, alternates, applicants, names)
+
+
+def _attend(s: Sitting, n: int) -> None:
+    proceedings.attend(s.store, s.meeting, [str(e) for e in s.members[:n]])
+
+
+def _review_all(s: Sitting, recommendation: str = "同意") -> None:
+    plan = proceedings.assign_reviewers(s.store, s.meeting, seed="seed")
+    entries = [
+        ReviewEntry(str(a), str(e), "材料齐全，业绩突出。", recommendation)
+        for a, reviewers in plan.reviewers.items()
+        for e in reviewers
+    ]
+    proceedings.record_reviews(s.store, s.meeting, entries)
+
+
+def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | None = None) -> list[dict]:
+    agree_count = agree_count or {}
+    entries = []
+    for a in s.applicants:
+        k = agree_count.get(a, len(attending))
+        entries.append(VoteEntry(str(a), ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)}))
+    return proceedings.record_votes(s.store, s.meeting, entries)
+
+
+# --- attendance and quorum -------------------------------------------------------------
+
+
+def test_quorum_boundary_for_eleven(sitting: Sitting) -> None:
+    _attend(sitting, 7)
+    result = proceedings.results(sitting.store, sitting.meeting)
+    assert result["quorum"] == {"size": 11, "attending": 7, "needed": 8, "met": False}
+    with pytest.raises(ProceedingsError, match="出席7人，至少需8人"):
+        _vote_all(sitting, sitting.members[:7])
+    outcome = proceedings.attend(sitting.store, sitting.meeting, [str(sitting.members[7])])
+    assert outcome.quorum.met and outcome.quorum.attending == 8
+
+
+def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> None:
+    outsider = experts.list_experts(store, "QJ-WS-ZJ")
+    not_drawn = next(e["id"] for e in outsider if e["id"] not in sitting.members)
+    with pytest.raises(Exception, match="不是本次会议抽取并确认的专家"):
+        proceedings.attend(store, sitting.meeting, [str(not_drawn)])
+    # a declined member is replaced; the alternate who replaced them may attend, the decliner may not
+    answer = draw_store.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14))
+    substitute = answer["replacement"]["id"]
+    with pytest.raises(Exception, match="已谢绝参会"):
+        proceedings.attend(store, sitting.meeting, [str(sitting.members[0])])
+    with pytest.raises(Exception, match="尚未确认参会"):
+        proceedings.attend(store, sitting.meeting, [str(substitute)])
+    draw_store.confirm(store, sitting.draw, substitute, True, answered_on=date(2023, 11, 15))
+    result = proceedings.attend(store, sitting.meeting, [str(substitute)])
+    assert [eid for eid, _ in result.attending] == [substitute]
+
+
+def test_attendance_by_name_and_from_a_sign_in_sheet(sitting: Sitting, store, make_workbook) -> None:
+    with store.transaction() as session:
+        ctx = proceedings.load(session, sitting.meeting)
+        names = [ctx.expert_name(e) for e in sitting.members]
+    rows = [[names[0], "√"], [names[1], "缺席"], [names[2], "张三（签名）"]]
+    sheet = make_workbook(rows, name="签到表.xlsx", headers=["姓名", "签到"], title_rows=[["评审会议签到表"]])
+    present = proceedings.sign_in_sheet(sheet)
+    assert present == [names[0], names[2]]
+    result = proceedings.attend(store, sitting.meeting, present, source=sheet.name)
+    assert [n for _, n in result.attending] == [names[0], names[2]]
+
+
+def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    with pytest.raises(Exception, match="撤销签到须用 --reason"):
+        proceedings.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
+    result = proceedings.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签")
+    assert len(result.attending) == 8
+
+
+# --- reviewer assignment ------------------------------------------------------------------
+
+
+def test_assignment_gives_three_non_recused_reviewers(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    conflicted, applicant = sitting.members[0], sitting.applicants[0]
+    experts.add_conflict(store, conflicted, applicant, "近亲属", declared_on=date(2023, 11, 15))
+    plan = proceedings.assign_reviewers(store, sitting.meeting, seed="abc")
+    assert set(plan.reviewers) == set(sitting.applicants)
+    for reviewers in plan.reviewers.values():
+        assert len(set(reviewers)) == 3
+        assert set(reviewers) <= set(sitting.members[:9])
+    assert conflicted not in plan.reviewers[applicant]
+    assert max(plan.load.values()) - min(plan.load.values()) <= 1
+    again = proceedings.assign_reviewers(store, sitting.meeting, seed="abc")
+    assert again.reviewers == plan.reviewers and again.version == 2
+
+
+def test_manual_assignment_is_checked(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="abc")
+    a = sitting.applicants[0]
+    with pytest.raises(ProceedingsError, match="只安排了2名专家，至少需要3名"):
+        proceedings.assign_reviewers(sitting.store, sitting.meeting,
+                                     overrides={str(a): [str(sitting.members[0]), str(sitting.members[1])]})
+    plan = proceedings.assign_reviewers(sitting.store, sitting.meeting,
+                                        overrides={str(a): [str(e) for e in sitting.members[:3]]}, reason="专业对口")
+    assert plan.reviewers[a] == sorted(sitting.members[:3])
+
+
+def test_assignment_impossible_is_explained(sitting: Sitting, store) -> None:
+    _attend(sitting, 3)
+    experts.add_conflict(store, sitting.members[0], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 15))
+    with pytest.raises(Exception) as err:
+        proceedings.assign_reviewers(store, sitting.meeting, seed="s")
+    assert f"{sitting.names[sitting.applicants[0]]}：出席专家3人，声明回避（师生关系）1人，可审阅者仅2人，少于3人" in str(err.value)
+
+
+# --- reviews --------------------------------------------------------------------------------
+
+
+def test_reviews_are_checked_and_missing_ones_listed(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    plan = proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="abc")
+    a = sitting.applicants[0]
+    first, *_ = plan.reviewers[a]
+    not_assigned = next(e for e in sitting.members[:9] if e not in plan.reviewers[a])
+    with pytest.raises(ProceedingsError) as err:
+        proceedings.record_reviews(sitting.store, sitting.meeting, [
+            ReviewEntry(str(a), str(not_assigned), "意见", "同意"),
+            ReviewEntry(str(a), str(first), "", "也许"),
+        ])
+    message = str(err.value)
+    assert "未被安排审阅" in message and "评审建议“也许”应为 同意 或 不同意" in message and "评议意见为空" in message
+    outcome = proceedings.record_reviews(sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")])
+    assert outcome["recorded"] == 1
+    assert len(outcome["missing"]) == 3 * len(sitting.applicants) - 1
+
+
+# --- votes and results ---------------------------------------------------------------------------
+
+
+def test_pass_boundary_with_nine_attending(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    _review_all(sitting)
+    a, b = sitting.applicants[:2]
+    rows = _vote_all(sitting, sitting.members[:9], {a: 6, b: 5})
+    by_id = {r["id"]: r for r in rows}
+    assert (by_id[a]["agree"], by_id[a]["needed"], by_id[a]["result"], by_id[a]["margin"]) == (6, 6, "通过", 0)
+    assert (by_id[b]["agree"], by_id[b]["result"], by_id[b]["margin"]) == (5, "未通过", -1)
+
+
+def test_vote_by_an_absent_expert_is_rejected_and_nothing_written(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    absent = sitting.members[10]
+    a = sitting.applicants[0]
+    ballots = {str(e): AGREE for e in sitting.members[:9]} | {str(absent): AGREE}
+    with pytest.raises(ProceedingsError, match="未出席评审会议，其投票无效"):
+        proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+    with sitting.store.transaction() as session:
+        assert session.exec(text("select count(*) from ballot")).one()[0] == 0
+
+
+def test_every_attending_expert_must_vote_and_recused_may_not(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    a = sitting.applicants[0]
+    experts.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
+    ballots = {str(e): AGREE for e in sitting.members[:9]}
+    with pytest.raises(ProceedingsError, match="须回避，不得对该申报人投票"):
+        proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+    del ballots[str(sitting.members[0])]
+    del ballots[str(sitting.members[1])]
+    with pytest.raises(ProceedingsError, match="未投票"):
+        proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+
+
+def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    a = sitting.applicants[0]
+    with pytest.raises(ProceedingsError, match="同意6\\+不同意2\\+弃权0=8票，与应投票专家9人"):
+        proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
+    rows = proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])
+    row = next(r for r in rows if r["id"] == a)
+    assert (row["abstain"], row["result"]) == (4, "未通过")  # abstaining counts as not agreeing
+
+
+def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
+    _attend(sitting, 9)
+    names = proceedings.attending_names(sitting.store, sitting.meeting)
+    a, b = sitting.applicants[:2]
+    open_rows = [[sitting.names[a]] + ["同意"] * 9, [sitting.names[b]] + ["同意"] * 5 + ["不同意"] * 3 + ["弃权"]]
+    sheet = make_workbook(open_rows, name="计票表.xlsx", headers=["申报人", *names])
+    entries = proceedings.vote_sheet(sheet, names)
+    assert [len(e.ballots) for e in entries] == [9, 9]
+    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)}
+    assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (9, 5, 1, "未通过")
+    secret = make_workbook([[sitting.names[a], 6, 2, 1]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权"])
+    entries = proceedings.vote_sheet(secret, names)
+    assert entries[0].counts == (6, 2, 1)
+    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)}
+    assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
+
+
+def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
+    from qjtitle import committees
+
+    committees.configure(store, "QJ-WS-ZJ", pass_rate_cap=0.5)
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    result = proceedings.results(store, sitting.meeting)
+    assert result["pass_rate"] == 1.0
+    assert any("超过评委会设定的上限 50%" in w for w in result["warnings"])
+
+
+# --- seal ------------------------------------------------------------------------------------
+
+
+def test_seal_refused_while_reviews_or_votes_are_missing(sitting: Sitting) -> None:
+    _attend(sitting, 9)
+    proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="s")
+    with pytest.raises(ProceedingsError) as err:
+        proceedings.seal(sitting.store, sitting.meeting)
+    assert "评议意见未录入" in str(err.value) and "尚未录入投票" in str(err.value)
+
+
+def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    _review_all(sitting)
+    _vote_all(sitting, sitting.members[:9])
+    summary = proceedings.seal(store, sitting.meeting)
+    assert summary["passed"] == len(sitting.applicants) and summary["sealed_at"]
+    with pytest.raises(ProceedingsError, match="已于 .* 封存"):
+        proceedings.seal(store, sitting.meeting)
+    a = sitting.applicants[0]
+    correction = VoteEntry(str(a), ballots={str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(sitting.members[:9])})
+    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
+        proceedings.record_votes(store, sitting.meeting, [correction])
+    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
+        proceedings.attend(store, sitting.meeting, [str(sitting.members[9])])
+    proceedings.record_votes(store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正")
+    result = proceedings.results(store, sitting.meeting)
+    row = next(r for r in result["applicants"] if r["id"] == a)
+    assert row["agree"] == 5 and row["result"] == "未通过"
+    assert [(c["what"], c["reason"]) for c in result["after_seal"]] == [("投票", "计票员录入错误，按原始选票更正")] * 9
+
+
+def test_database_refuses_to_change_votes(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    for statement in ("update ballot set choice = '不同意'", "delete from ballot", "delete from attendance"):
+        with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
+            session.exec(text(statement))
+
+
+# --- CLI ---------------------------------------------------------------------------------------------
+
+
+def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
+    m = str(sitting.meeting)
+    result = cli("meeting", "attend", m, *[str(e) for e in sitting.members[:7]])
+    assert result.exit_code == 0, result.output
+    assert "未达到法定人数" in result.output
+    result = cli("meeting", "attend", m, str(sitting.members[7]), str(sitting.members[8]))
+    assert "出席9人，至少需8人" in result.output and "达到法定人数" in result.output
+    result = cli("meeting", "assign", m, "--seed", "x", "--json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert all(len(item["reviewers"]) == 3 for item in plan)
+    rows = [[item["name"], r["name"], "同意晋升。", "同意"] for item in plan for r in item["reviewers"]]
+    sheet = make_workbook(rows, name="评议.xlsx", headers=["申报人", "评审专家", "评议意见", "评审建议"])
+    result = cli("meeting", "review", m, "--from-sheet", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "全部评议意见已录入" in result.output
+    for a in sitting.applicants:
+        result = cli("record-votes", m, "--applicant", str(a), "--agree", "7", "--disagree", "1", "--abstain", "1")
+        assert result.exit_code == 0, result.output
+    result = cli("record-votes", m, "--applicant", str(sitting.applicants[0]), "--agree", "7", "--disagree", "1", "--abstain", "0")
+    assert result.exit_code == 1 and "与应投票专家9人" in result.output
+    result = cli("meeting", "seal", m)
+    assert result.exit_code == 0, result.output
+    assert "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output
+    result = cli("meeting", "results", m, "--json")
+    summary = json.loads(result.stdout)[0]
+    assert summary["quorum"]["attending"] == 9 and summary["passed"] == len(sitting.applicants)
+
+
+def test_cli_committee_set(cli, committee) -> None:
+    result = cli("committee", "set", "QJ-WS-ZJ", "--vote-denominator", "eligible", "--pass-rate-cap", "0.7")
+    assert result.exit_code == 0, result.output
+    assert "出席且无须回避的专家" in result.output and "70%" in result.output
+    result = cli("committee", "set", "QJ-WS-ZJ", "--vote-denominator", "half")
+    assert result.exit_code == 1 and "表决基数“half”无效" in result.output
+
+
+def test_no_draw_yet_is_explained(store, committee, draw_meeting) -> None:
+    meeting_id = draw_meeting()
+    with pytest.raises(ProceedingsError, match=f"第{meeting_id}号会议还没有抽取专家"):
+        proceedings.results(store, meeting_id)
