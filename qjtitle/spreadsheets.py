@@ -312,6 +312,19 @@ class ParsedDate:
 
 
 def parse_date(raw: Any) -> ParsedDate:
+    """A date as employers write it (see ``_parse_date``); repeated values are parsed once."""
+    try:
+        return _parse_date_cached(raw)
+    except TypeError:  # unhashable: parse directly
+        return _parse_date(raw)
+
+
+@lru_cache(maxsize=16384, typed=True)  # rosters repeat the same months on every row
+def _parse_date_cached(raw: Any) -> ParsedDate:
+    return _parse_date(raw)
+
+
+def _parse_date(raw: Any) -> ParsedDate:
     """A date as employers write it: a real date, an Excel serial, or text such as 1985.03,
     1985年3月, 1985-3, 198503, 1985/3/15. Year-month values are the 1st of the month."""
     if _is_blank(raw):
