@@ -4,21 +4,42 @@ Templates are looked up in the user's folder first (``--templates DIR`` or a
 ``templates/`` folder beside the store), then among the shipped ones, file by
 file. Every document is written to a temporary file and moved into place, so an
 interrupted run never leaves half a document.
+
+A :class:`DocxRenderer` reads its template once and renders it many times (a
+fresh ``DocxTemplate`` per document, opened from the bytes in memory, and each
+part's Jinja source compiled once), so thousands of review forms cost one read
+of the template. ``list_templates``, ``copy_templates`` and ``check_template``
+serve ``qjtitle templates list|copy|check``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import shutil
 import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qjtitle.errors import TemplateProblem
+from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
 from qjtitle.paths import templates_dir
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+TEMPLATE_SUFFIXES = (".docx", ".html")
+USER_TEMPLATES_FOLDER = "templates"  # beside the store: overrides the shipped templates file by file
+
+# Values merged into every context rendered inside ``extra_context`` (the filing's ``draft``),
+# and the contexts recorded inside ``capture_contexts`` (sample contexts for ``templates check``).
+_EXTRA: ContextVar[dict[str, Any] | None] = ContextVar("qjtitle_documents_extra", default=None)
+_CAPTURE: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("qjtitle_documents_capture", default=None)
 
 
 def cn_date(value: date | None) -> str:
@@ -51,29 +72,344 @@ def jinja_env():  # type: ignore[no-untyped-def]
     return env
 
 
-def render_docx(name: str, context: dict[str, Any], out_path: Path, user_dir: Path | None = None) -> Path:
-    """Render template ``name`` with ``context`` to ``out_path`` (atomically)."""
+def _caching_env():  # type: ignore[no-untyped-def]
+    """``jinja_env()`` whose ``from_string`` compiles each distinct source once (one template, many documents)."""
     import jinja2
-    from docxtpl import DocxTemplate
 
-    template_path = find_template(name, user_dir)
+    class CachingEnvironment(jinja2.Environment):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._compiled: dict[str, Any] = {}
+
+        def from_string(self, source, globals=None, template_class=None):  # type: ignore[no-untyped-def,override]
+            if globals is not None or template_class is not None or not isinstance(source, str):
+                return super().from_string(source, globals, template_class)
+            found = self._compiled.get(source)
+            if found is None:
+                found = self._compiled[source] = super().from_string(source)
+            return found
+
+    env = CachingEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["cn_date"] = cn_date
+    return env
+
+
+def user_templates_dir(templates: Path | None = None, store_dir: Path | None = None) -> Path | None:
+    """The user's template folder: ``--templates DIR``, else a ``templates/`` folder beside the store."""
+    if templates is not None:
+        folder = Path(templates)
+        if not folder.is_dir():
+            raise NotFound(f"自定义模板文件夹 {folder} 不存在；请检查 --templates，或用 qjtitle templates copy {folder} 复制一套模板")
+        return folder
+    if store_dir is not None and (Path(store_dir) / USER_TEMPLATES_FOLDER).is_dir():
+        return Path(store_dir) / USER_TEMPLATES_FOLDER
+    return None
+
+
+@contextmanager
+def extra_context(**values: Any) -> Iterator[None]:
+    """Merge ``values`` into every context rendered inside the block (e.g. ``draft=True``)."""
+    token = _EXTRA.set({**(_EXTRA.get() or {}), **values})
     try:
-        tpl = DocxTemplate(str(template_path))
-        tpl.render(context, jinja_env(), autoescape=True)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"模板 {template_path} 第{exc.lineno}行语法错误：{exc.message}；请在 Word 中修改该模板的标记") from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateProblem(f"模板 {template_path} 使用了未知的变量（{exc.message}）；请对照 qjtitle 自带模板修改") from None
-    except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
-        raise TemplateProblem(f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 .docx 文件") from None
+        yield
+    finally:
+        _EXTRA.reset(token)
+
+
+@contextmanager
+def capture_contexts() -> Iterator[dict[str, dict[str, Any]]]:
+    """Record the context of the first render of each template inside the block (documents are still written)."""
+    captured: dict[str, dict[str, Any]] = {}
+    token = _CAPTURE.set(captured)
+    try:
+        yield captured
+    finally:
+        _CAPTURE.reset(token)
+
+
+def _part_label(partname: str) -> str:
+    if "header" in partname:
+        return "页眉"
+    if "footer" in partname:
+        return "页脚"
+    return "正文"
+
+
+def _template_lineno(exc: BaseException) -> int | None:
+    """The template line of a Jinja error: its ``lineno``, else the last template frame of the traceback."""
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return int(lineno)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _line_text(tpl: Any, part: Any, lineno: int | None) -> str:
+    """The words of line ``lineno`` of a part as docxtpl hands it to Jinja (one paragraph a line)."""
+    if lineno is None or part is None:
+        return ""
+    try:
+        xml = tpl.get_xml() if part is tpl.docx._part else tpl.get_part_xml(part)
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
+        lines = source.splitlines()
+        text = re.sub(r"<[^>]+>", "", lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
+    except Exception:  # noqa: BLE001 - only a hint for the message
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+_SYNTAX_HINTS = (
+    ("Unexpected end of template", "标记没有结束，缺少 {% endif %}、{% endfor %} 等结束标记"),
+    ("unexpected end of template", "标记没有结束，缺少 }} 或 %}"),
+    ("Encountered unknown tag", "有不认识的 {% %} 标记，或结束标记多余"),
+    ("unexpected '}'", "多了“}”，或 {{ 与 }} 不成对"),
+    ("no filter named", "使用了不存在的过滤器"),
+    ("expected token", "{{ }} 或 {% %} 中的写法不对"),
+)
+
+
+def template_error(template_path: Path, tpl: Any, exc: BaseException) -> TemplateProblem:
+    """A Chinese message naming the template, the part, the line and its words, and what to do."""
+    import jinja2
+
+    part = getattr(tpl, "current_rendering_part", None) if tpl is not None else None
+    lineno = _template_lineno(exc)
+    where = _part_label(str(getattr(part, "partname", ""))) if part is not None else "正文"
+    text = _line_text(tpl, part, lineno)
+    at = f"{where}第{lineno}行" if lineno else where
+    if text:
+        at += f"（“{text}”）"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        hint = next((cn for en, cn in _SYNTAX_HINTS if en in (exc.message or "")), "")
+        return TemplateProblem(
+            f"模板 {template_path} {at}语法错误：{hint}（{exc.message}）；请在 Word 中修改该处的标记（{{{{ }}}} 和 {{% %}} 须成对）"
+        )
+    if isinstance(exc, jinja2.UndefinedError):
+        return TemplateProblem(
+            f"模板 {template_path} {at}使用了未知的变量（{exc.message}）；请对照 qjtitle 自带模板修改，"
+            "或用 qjtitle templates check 查看可用的变量"
+        )
+    if isinstance(exc, jinja2.TemplateError):
+        return TemplateProblem(f"模板 {template_path} {at}出错：{exc}；请对照 qjtitle 自带模板修改")
+    return TemplateProblem(f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件")
+
+
+def _write_atomically(out_path: Path, save: Any, suffix: str) -> Path:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=".docx")
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=suffix)
     os.close(fd)
     try:
-        tpl.save(tmp)
+        save(tmp)
         os.replace(tmp, out_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out_path
+
+
+@cache
+def _template_class() -> type:
+    """DocxTemplate whose ``patch_xml`` (a dozen regular expressions over each part) runs once per distinct part."""
+    from docxtpl import DocxTemplate
+
+    class Template(DocxTemplate):
+        patched: dict[str, str] | None = None
+
+        def patch_xml(self, src_xml: str) -> str:
+            if self.patched is None:
+                return super().patch_xml(src_xml)
+            found = self.patched.get(src_xml)
+            if found is None:
+                found = self.patched[src_xml] = super().patch_xml(src_xml)
+            return found
+
+    return Template
+
+
+class DocxRenderer:
+    """One template, read once, rendered into as many documents as needed."""
+
+    def __init__(self, name: str, user_dir: Path | None = None, path: Path | None = None):
+        self.name = name
+        self.path = Path(path) if path is not None else find_template(name, user_dir)
+        try:
+            self.data = self.path.read_bytes()
+        except OSError as exc:
+            raise TemplateProblem(f"无法读取模板 {self.path}：{exc.strerror}；请检查文件权限") from None
+        self.env = _caching_env()
+        self.patched: dict[str, str] = {}  # part XML → the same XML made readable by Jinja (docxtpl's patch_xml)
+
+    def template(self) -> Any:
+        tpl = _template_class()(io.BytesIO(self.data))
+        tpl.patched = self.patched
+        return tpl
+
+    def render(self, context: dict[str, Any], out_path: Path) -> Path:
+        """Render ``context`` (plus any ``extra_context``) to ``out_path``, atomically."""
+        extra = _EXTRA.get()
+        if extra:
+            context = {**context, **extra}
+        captured = _CAPTURE.get()
+        if captured is not None:
+            captured.setdefault(self.name, context)
+        tpl = self.template()
+        try:
+            tpl.render(context, self.env, autoescape=True)
+        except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
+            raise template_error(self.path, tpl, exc) from None
+        return _write_atomically(out_path, tpl.save, ".docx")
+
+
+def render_docx(name: str, context: dict[str, Any], out_path: Path, user_dir: Path | None = None) -> Path:
+    """Render template ``name`` with ``context`` to ``out_path`` (atomically)."""
+    return DocxRenderer(name, user_dir).render(context, out_path)
+
+
+# --- qjtitle templates list | copy | check --------------------------------------------------------
+
+
+@dataclass
+class TemplateInfo:
+    name: str
+    title: str
+    path: Path  # the file used
+    source: str  # 自带 | 自定义 | 未使用
+    shipped: Path | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "source": self.source, "path": str(self.path),
+                "shipped": str(self.shipped) if self.shipped else None}
+
+
+def _docx_title(path: Path) -> str:
+    """The title in a .docx's properties (docProps/core.xml), '' when none or unreadable."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/core.xml").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+    found = re.search(r"<dc:title>(.*?)</dc:title>", xml, flags=re.DOTALL)
+    if not found:
+        return ""
+    return found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def shipped_templates() -> dict[str, Path]:
+    return {p.name: p for p in sorted(templates_dir().iterdir()) if p.suffix in TEMPLATE_SUFFIXES and not p.name.startswith((".", "~$"))}
+
+
+def list_templates(user_dir: Path | None = None) -> list[TemplateInfo]:
+    """Every shipped template and the file that will be used for it; then user files that replace none."""
+    shipped = shipped_templates()
+    result = []
+    for name, path in shipped.items():
+        own = Path(user_dir) / name if user_dir is not None else None
+        used = own if own is not None and own.is_file() else path
+        result.append(TemplateInfo(name, _docx_title(used) or _docx_title(path) or name, used,
+                                   "自定义" if used != path else "自带", path))
+    if user_dir is not None and Path(user_dir).is_dir():
+        for p in sorted(Path(user_dir).iterdir()):
+            if p.suffix in TEMPLATE_SUFFIXES and p.name not in shipped and not p.name.startswith((".", "~$")):
+                result.append(TemplateInfo(p.name, _docx_title(p) or p.name, p, "未使用", None))
+    return result
+
+
+def _resolve_names(names: list[str] | None) -> list[str]:
+    shipped = shipped_templates()
+    if not names:
+        return list(shipped)
+    wanted = [n if n.endswith(TEMPLATE_SUFFIXES) else f"{n}.docx" for n in names]
+    unknown = [n for n in wanted if n not in shipped]
+    if unknown:
+        raise NotFound(f"没有名为 {'、'.join(unknown)} 的模板；自带的模板有：{'、'.join(shipped)}（qjtitle templates list）")
+    return wanted
+
+
+def copy_templates(dest: Path, names: list[str] | None = None, overwrite: bool = False) -> list[Path]:
+    """Copy shipped templates (all, or ``names``) into ``dest`` for editing; existing files are kept unless ``overwrite``."""
+    chosen = _resolve_names(names)
+    shipped = shipped_templates()
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise AlreadyExists(f"{dest} 是一个文件；请指定一个文件夹")
+    clash = [n for n in chosen if (dest / n).exists()]
+    if clash and not overwrite:
+        raise AlreadyExists(
+            f"{dest} 中已有 {'、'.join(clash)}，为免覆盖您修改过的模板，没有复制任何文件；"
+            "如确要用自带模板替换，请加 --overwrite"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in chosen:
+        written.append(_write_atomically(dest / name, lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp), Path(name).suffix))
+    return written
+
+
+@dataclass
+class TemplateCheck:
+    name: str
+    path: Path
+    source: str  # 自带 | 自定义 | 指定文件
+    errors: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # variables the template uses that the context lacks
+    available: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": str(self.path), "source": self.source, "ok": self.ok,
+                "errors": self.errors, "unknown": self.unknown}
+
+
+def check_template(name: str, path: Path, context: dict[str, Any], source: str = "") -> TemplateCheck:
+    """Check one template against a sample context: syntax, unknown variables, a trial render that Word can open."""
+    import jinja2
+
+    check = TemplateCheck(name, Path(path), source, available=sorted(context))
+    if not Path(path).is_file():
+        check.errors.append(f"找不到模板文件 {path}")
+        return check
+    try:
+        renderer = DocxRenderer(name, path=Path(path))
+    except TemplateProblem as exc:
+        check.errors.append(str(exc))
+        return check
+    try:
+        with tempfile.TemporaryDirectory(prefix="qjtitle-check-") as tmp:
+            out = renderer.render(context, Path(tmp) / name)
+            import docx
+
+            docx.Document(str(out))
+    except TemplateProblem as exc:
+        check.errors.append(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the rendered file does not open
+        check.errors.append(f"模板 {path} 试生成的文件无法打开（{type(exc).__name__}: {exc}）；请在 Word 中重新保存该模板")
+    try:
+        env = jinja_env()
+        undeclared = renderer.template().get_undeclared_template_variables(env, context)
+    except jinja2.TemplateSyntaxError:
+        return check  # already reported, with its line, by the trial render
+    except Exception as exc:  # noqa: BLE001 - not a readable .docx
+        if not check.errors:
+            check.errors.append(f"模板 {path} 无法读取（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件")
+        return check
+    check.unknown = sorted(set(undeclared) - set(env.globals))
+    available = f"此模板可用的变量：{'、'.join(check.available)}"
+    for variable in check.unknown:
+        # the trial render already named the line where it stopped on this variable: add the list there
+        for i, message in enumerate(check.errors):
+            if f"'{variable}' is undefined" in message:
+                check.errors[i] = f"{message}；{available}"
+                break
+        else:
+            check.errors.append(f"模板 {path} 使用了未知的变量 {variable}；{available}")
+    return check

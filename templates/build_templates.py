@@ -57,6 +57,41 @@ def new_document(landscape: bool = False) -> Document:
     return doc
 
 
+def save(doc, name: str) -> None:
+    """Save without what python-docx's default template carries and no document uses: the unused
+    styles (styles.xml is 350 KB otherwise), Word 2010's stylesWithEffects.xml and the thumbnail.
+    Smaller templates open and save faster, which counts when one is rendered thousands of times."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rel_id)
+    package = doc.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
+    parts = [doc.element] + [s.header._element for s in doc.sections] + [s.footer._element for s in doc.sections]
+    used = set()
+    for el in parts:
+        for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
+            used.update(x.get(qn("w:val")) for x in el.iter(qn(tag)))
+    styles = doc.styles.element
+    by_id = {st.get(qn("w:styleId")): st for st in styles.findall(qn("w:style"))}
+    keep = {sid for sid, st in by_id.items() if st.get(qn("w:default")) == "1"} | (used & set(by_id))
+    todo = list(keep)
+    while todo:
+        st = by_id[todo.pop()]
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = st.find(qn(tag))
+            if ref is not None and ref.get(qn("w:val")) in by_id and ref.get(qn("w:val")) not in keep:
+                keep.add(ref.get(qn("w:val")))
+                todo.append(ref.get(qn("w:val")))
+    for sid, st in by_id.items():
+        if sid not in keep:
+            styles.remove(st)
+    doc.save(HERE / name)
+
+
 def _field(paragraph, instruction: str) -> None:
     run = paragraph.add_run()
     _font(run, "宋体", 14)
@@ -153,6 +188,7 @@ def draft_marker(doc) -> None:
 
 def correction_notice() -> None:
     doc = new_document()
+    doc_title(doc, "职称申报材料补正告知书")
     draft_marker(doc)
     title(doc, "职称申报材料补正告知书")
     para(doc, "{{ notice_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
@@ -190,12 +226,17 @@ def correction_notice() -> None:
     para(doc, "{{ issued_text }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(doc, "")
     para(doc, "签收人：____________    签收日期：______年____月____日", indent=False, size=14)
-    doc.save(HERE / "correction_notice.docx")
+    save(doc, "correction_notice.docx")
 
 
 def draw_record() -> None:
     """评审专家抽取记录表: confidential; filed before the meeting with the drawers' and supervisors' signatures."""
     doc = new_document()
+    doc_title(doc, "评审专家抽取记录表")
+    # In a filing package forced past its checks the header says 【草稿】 (``draft`` is only set there).
+    header = doc.sections[0].header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _font(header.add_run("{% if draft is defined and draft %}【草稿】{% endif %}"), HEAD_FONT, 12)
     para(doc, "内部材料　严格保密", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, font=HEAD_FONT, size=12)
     title(doc, "评审专家抽取记录表")
     para(doc, "{{ committee.name }}　第 {{ draw_number }} 号", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
@@ -255,10 +296,413 @@ def draw_record() -> None:
     para(doc, "{%p for s in supervisors %}", indent=False, size=6)
     para(doc, "{{ s }}　　签字：________________　　日期：______年____月____日", indent=False, size=14)
     para(doc, "{%p endfor %}", indent=False, size=6)
-    doc.save(HERE / "draw_record.docx")
+    save(doc, "draw_record.docx")
 
 
-BUILDERS = {"correction_notice.docx": correction_notice, "draw_record.docx": draw_record}
+# --- Filing documents (会前备案 / 会后备案) ---------------------------------------------------------
+#
+# Every filing template has a page header that says 【草稿】 when the package was forced
+# past its checks ({% if draft %} in the header, so on every page), and 内部资料 on the
+# confidential ones (they name experts or hold personal data). Public ones (the two
+# publicity notices and the pass roster) hold name, unit, series/specialty and title only.
+
+
+def page_header(doc, confidential: bool) -> None:
+    """【草稿】 on every page when ``draft``; 内部资料 on confidential documents."""
+    for section in doc.sections:
+        p = section.header.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        text = "{% if draft %}【草稿】　{% endif %}" + ("内部资料　注意保密" if confidential else "")
+        _font(p.add_run(text), HEAD_FONT, 12)
+
+
+def doc_title(doc, text: str) -> None:
+    """The title Word shows in 文件属性 (and ``qjtitle templates list``)."""
+    doc.core_properties.title = text
+    doc.core_properties.author = "qjtitle"
+
+
+def facts_table(doc, loop: str = "for f in facts", widths=(4.0, 11.6), size: float = 11) -> None:
+    table(doc, ["项目", "内容"], loop, ["{{ f.label }}", "{{ f.value }}"], list(widths), size=size)
+
+
+def sign_line(doc, who: str, size: float = 14) -> None:
+    para(doc, f"{who}（签字）：____________　日期：______年____月____日", indent=False, size=size)
+
+
+def issuer(doc) -> None:
+    """The issuing body and date, right-aligned, with room for the seal."""
+    para(doc, "")
+    para(doc, "{{ organizer }}（盖章）", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    para(doc, "{{ issued }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+
+def lines(doc, loop: str, text: str, size: float = 14, indent: bool = True) -> None:
+    """One paragraph per item of ``loop``."""
+    para(doc, "{%p " + loop + " %}", indent=False, size=6)
+    para(doc, text, indent=indent, size=size)
+    para(doc, "{%p endfor %}", indent=False, size=6)
+
+
+def when(doc, condition: str, build) -> None:  # type: ignore[no-untyped-def]
+    para(doc, "{%p if " + condition + " %}", indent=False, size=6)
+    build()
+    para(doc, "{%p endif %}", indent=False, size=6)
+
+
+MILESTONE_TABLE = (
+    ["时间节点", "计划（期限）", "实际", "依据", "状态"],
+    ["{{ m.label }}", "{{ m.when }}", "{{ m.actual }}", "{{ m.basis }}", "{{ m.status }}"],
+    [2.6, 3.6, 3.0, 5.2, 1.4],
+)
+
+
+def _filing_notes(doc) -> None:
+    """Findings, draft reasons and the package's file list, shared by both filing reports."""
+    when(doc, "findings", lambda: (heading(doc, "需要说明的情况"), lines(doc, "for f in findings", "{{ loop.index }}. {{ f }}")))
+    when(
+        doc,
+        "draft_reasons",
+        lambda: (
+            heading(doc, "【草稿】以下问题尚未解决，本材料仅供核对，不得作为正式备案材料报送："),
+            lines(doc, "for r in draft_reasons", "{{ loop.index }}. {{ r }}"),
+        ),
+    )
+    heading(doc, "附件")
+    lines(doc, "for f in files", "{{ f.number }}. {{ f.title }}（{{ f.file }}）")
+
+
+def prefiling_report() -> None:
+    doc = new_document()
+    doc_title(doc, "会前备案报告")
+    page_header(doc, confidential=True)
+    title(doc, "关于{{ committee.name }}{{ year }}年度评审会议会前备案的报告")
+    para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)
+    para(
+        doc,
+        "根据{{ pre_rule.source }}“{{ pre_rule.text }}”的要求，{{ committee.name }}定于{{ meeting.dates }}在"
+        "{{ meeting.place }}召开{{ year }}年度评审会议。现将资格审查、会前公示、评审方案、申报信息表（附件2）"
+        "和专家抽取记录报送备案，请予审核，并出具同意召开的书面意见。",
+    )
+    heading(doc, "一、基本情况")
+    facts_table(doc)
+    heading(doc, "二、时间节点")
+    para(doc, "各时间节点按工作日计算（起算当日不计，《民法典》第二百零一条）：", size=14)
+    table(doc, MILESTONE_TABLE[0], "for m in milestones", MILESTONE_TABLE[1], MILESTONE_TABLE[2], size=10)
+    heading(doc, "三、专家抽取")
+    lines(doc, "for d in draws", "第{{ d.number }}号抽取记录：{{ d.drawn_on }}抽取，{{ d.summary }}{% if d.status %}（{{ d.status }}）{% endif %}")
+    _filing_notes(doc)
+    issuer(doc)
+    para(doc, "联系人：{{ contact }}　　联系电话：{{ contact_phone }}", indent=False, size=14)
+    save(doc, "prefiling_report.docx")
+
+
+def eligibility_results() -> None:
+    doc = new_document(landscape=True)
+    doc_title(doc, "资格审查结果")
+    page_header(doc, confidential=True)
+    title(doc, "{{ committee.name }}{{ year }}年度申报人员资格审查结果")
+    para(
+        doc,
+        "共收到申报 {{ summary.received }} 人，经资格审查：通过 {{ summary.passed }} 人，提交评审会议评审；"
+        "退回 {{ summary.returned }} 人（逾期未补正视为放弃 {{ summary.withdrawn }} 人，待补正 {{ summary.pending }} 人，"
+        "未予受理 {{ summary.rejected }} 人）。退回原因依据{{ correction_rule.source }}：{{ correction_rule.text }}。",
+        size=14,
+    )
+    table(
+        doc,
+        ["序号", "姓名", "工作单位", "申报专业", "申报资格", "审查结果", "原因"],
+        "for r in rows",
+        ["{{ r.number }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.specialty }}", "{{ r.title }}", "{{ r.result }}", "{{ r.reason }}"],
+        [1.2, 2.2, 5.0, 2.6, 2.8, 1.8, 9.0],
+        size=10.5,
+    )
+    para(doc, "")
+    sign_line(doc, "审查人")
+    sign_line(doc, "复核人")
+    issuer(doc)
+    save(doc, "eligibility_results.docx")
+
+
+def _publicity(doc, who: str, title_column: str) -> None:
+    table(
+        doc,
+        ["序号", "姓名", "工作单位", "系列", "专业", title_column],
+        "for p in people",
+        ["{{ p.number }}", "{{ p.name }}", "{{ p.unit }}", "{{ p.series }}", "{{ p.specialty }}", "{{ p.title }}"],
+        [1.2, 2.2, 5.2, 1.6, 2.6, 3.2],
+        size=11,
+    )
+    para(
+        doc,
+        "公示时间：{{ period.text }}（{{ period.workdays }}个工作日，{{ period.rule }}，{{ period.source }}）。",
+    )
+    para(
+        doc,
+        "公示期间，对" + who + "有异议的，请以书面形式向{{ objection_to }}反映"
+        "{% if address %}（地址：{{ address }}）{% endif %}{% if contact_phone %}，联系电话：{{ contact_phone }}{% endif %}。"
+        "反映情况须实事求是，以单位名义反映的须加盖单位公章，以个人名义反映的须署真实姓名。",
+    )
+    issuer(doc)
+
+
+def pre_publicity() -> None:
+    doc = new_document()
+    doc_title(doc, "会前公示")
+    page_header(doc, confidential=False)
+    title(doc, "{{ committee.name }}{{ year }}年度职称评审会前公示")
+    para(
+        doc,
+        "根据职称评审工作有关规定，经资格审查，以下 {{ people|length }} 名同志符合申报条件，"
+        "拟提交{{ committee.name }}评审，现予公示。",
+    )
+    _publicity(doc, "公示对象", "申报资格")
+    save(doc, "pre_publicity.docx")
+
+
+def result_publicity() -> None:
+    doc = new_document()
+    doc_title(doc, "评审结果公示")
+    page_header(doc, confidential=False)
+    title(doc, "{{ committee.name }}{{ year }}年度职称评审结果公示")
+    para(
+        doc,
+        "经{{ committee.name }}于{{ meeting.dates }}评审，以下 {{ people|length }} 名同志通过"
+        "{{ committee.level }}职称评审，现予公示。",
+    )
+    _publicity(doc, "评审结果", "评审通过资格")
+    save(doc, "result_publicity.docx")
+
+
+def meeting_plan() -> None:
+    doc = new_document()
+    doc_title(doc, "评审方案")
+    page_header(doc, confidential=True)
+    title(doc, "{{ committee.name }}{{ year }}年度评审会议评审方案")
+    heading(doc, "一、评审时间和地点")
+    para(doc, "{{ meeting.dates }}，{{ meeting.place }}。")
+    heading(doc, "二、评审对象")
+    para(doc, "经资格审查通过的申报人 {{ applicants_total }} 人，按申报专业：")
+    table(doc, ["申报专业", "人数"], "for s in by_specialty", ["{{ s.specialty }}", "{{ s.count }}"], [10.0, 5.6])
+    heading(doc, "三、评委会组成")
+    para(
+        doc,
+        "本次评审会议评委会由 {{ composition.size }} 名评审专家组成（{{ odd_rule.text }}，{{ odd_rule.source }}），"
+        "在监督人员监督下从本评委会专家库中随机抽取产生，抽取结果由 {{ drawers_rule.value }} 名抽取人员签字确认"
+        "（{{ drawers_rule.source }}）。{{ composition.text }}",
+    )
+    para(
+        doc,
+        "出席评审会议的评审专家不少于 {{ composition.quorum_needed }} 人（{{ quorum_rule.text }}，{{ quorum_rule.source }}）。",
+    )
+    heading(doc, "四、评审方式")
+    para(doc, "采用{{ methods|join('、') }}等方式进行评价（{{ methods_source }}）。")
+    heading(doc, "五、审阅安排")
+    para(
+        doc,
+        "每名申报人的申报材料由 {{ reviewers.per_applicant }} 名评审专家独自审阅，并填写专家评议表"
+        "（{{ reviewers.text }}，{{ reviewers.source }}）。与申报人同单位或有利害关系的专家回避，"
+        "不审阅、不表决该申报人。审阅专家按随机种子分配，可复核。",
+    )
+    heading(doc, "六、表决办法")
+    para(doc, "评审结果由出席评审会议的评审专家共同投票产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。")
+    heading(doc, "七、时间安排")
+    table(
+        doc,
+        ["时间节点", "时间", "依据"],
+        "for m in milestones",
+        ["{{ m.label }}", "{{ m.when }}", "{{ m.basis }}"],
+        [3.2, 5.0, 7.4],
+        size=10.5,
+    )
+    heading(doc, "八、会议议程")
+    lines(doc, "for a in agenda", "{{ loop.index }}. {{ a }}")
+    heading(doc, "九、纪律要求")
+    para(doc, "评审专家名单、评审情况和表决结果严格保密；评审会议不对外公开；评审材料会后封存、归档。")
+    issuer(doc)
+    save(doc, "meeting_plan.docx")
+
+
+def postfiling_report() -> None:
+    doc = new_document()
+    doc_title(doc, "会后备案报告")
+    page_header(doc, confidential=True)
+    title(doc, "关于{{ committee.name }}{{ year }}年度评审会议会后备案的报告")
+    para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)
+    para(
+        doc,
+        "{{ committee.name }}于{{ meeting.dates }}在{{ meeting.place }}召开{{ year }}年度评审会议，"
+        "共评审 {{ summary.voted }} 人，通过 {{ summary.passed }} 人。根据{{ post_rule.source }}“{{ post_rule.text }}”"
+        "的要求，现将评审情况报告如下。",
+    )
+    heading(doc, "一、基本情况")
+    facts_table(doc)
+    heading(doc, "二、时间节点")
+    table(doc, MILESTONE_TABLE[0], "for m in milestones", MILESTONE_TABLE[1], MILESTONE_TABLE[2], size=10)
+    heading(doc, "三、封存后的更正")
+    when(doc, "after_seal", lambda: table(
+        doc,
+        ["序号", "更正内容", "理由", "登记时间", "经办人"],
+        "for c in after_seal",
+        ["{{ loop.index }}", "{{ c.what }}", "{{ c.reason }}", "{{ c.recorded_at }}", "{{ c.user }}"],
+        [1.2, 2.6, 6.8, 3.2, 2.0],
+        size=10.5,
+    ))
+    when(doc, "not after_seal", lambda: para(doc, "会议封存后没有更正。", size=14))
+    heading(doc, "四、通过人员证件照")
+    para(doc, "通过 {{ summary.passed }} 人，已收集证件照 {{ photos.found }} 张。", size=14)
+    when(doc, "photos.missing", lambda: lines(doc, "for p in photos.missing", "缺少证件照：{{ p }}"))
+    when(doc, "photos.ambiguous", lambda: lines(doc, "for p in photos.ambiguous", "无法确定：{{ p }}"))
+    _filing_notes(doc)
+    issuer(doc)
+    para(doc, "联系人：{{ contact }}　　联系电话：{{ contact_phone }}", indent=False, size=14)
+    save(doc, "postfiling_report.docx")
+
+
+def attending_experts() -> None:
+    doc = new_document()
+    doc_title(doc, "参会评委抽取名册")
+    page_header(doc, confidential=True)
+    title(doc, "{{ committee.name }}参会评委抽取名册")
+    para(doc, "评审会议：{{ meeting.dates }}　{{ meeting.place }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    para(
+        doc,
+        "依据第{{ draw.number }}号抽取记录（{{ draw.drawn_on }}抽取，随机种子 {{ draw.seed }}，记录指纹 {{ draw.fingerprint }}）。"
+        "评委会 {{ size }} 人，出席 {{ experts|length }} 人。",
+        size=12,
+    )
+    table(
+        doc,
+        ["序号", "姓名", "性别", "工作单位", "职称", "专业", "抽取情况"],
+        "for e in experts",
+        ["{{ e.number }}", "{{ e.name }}", "{{ e.gender }}", "{{ e.unit }}", "{{ e.title }}", "{{ e.specialty }}", "{{ e.role }}"],
+        [1.2, 2.0, 1.2, 4.6, 2.6, 2.2, 2.0],
+        size=10.5,
+    )
+    para(doc, "")
+    sign_line(doc, "经办人")
+    sign_line(doc, "监督人员")
+    save(doc, "attending_experts.docx")
+
+
+def sign_in_sheet() -> None:
+    doc = new_document()
+    doc_title(doc, "参会评委签到表")
+    page_header(doc, confidential=True)
+    title(doc, "{{ committee.name }}评审会议签到表")
+    para(doc, "会议时间：{{ meeting.dates }}　　会议地点：{{ meeting.place }}", indent=False, size=14)
+    table(
+        doc,
+        ["序号", "姓名", "工作单位", "职称", "专业", "出席情况", "本人签名"],
+        "for e in experts",
+        ["{{ e.number }}", "{{ e.name }}", "{{ e.unit }}", "{{ e.title }}", "{{ e.specialty }}", "{{ e.present }}", ""],
+        [1.2, 2.0, 4.4, 2.4, 2.0, 1.6, 2.2],
+        size=10.5,
+    )
+    para(
+        doc,
+        "应到 {{ experts|length }} 人，实到 {{ attending }} 人。{{ quorum_text }}。",
+        size=14,
+    )
+    para(doc, "")
+    sign_line(doc, "经办人")
+    sign_line(doc, "监督人员")
+    save(doc, "sign_in_sheet.docx")
+
+
+def review_form() -> None:
+    doc = new_document()
+    doc_title(doc, "专家评议表")
+    page_header(doc, confidential=True)
+    title(doc, "专家评议表")
+    para(doc, "{{ committee.name }}　{{ meeting.dates }}　第 {{ number }} 号", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    facts_table(doc, "for f in applicant", size=11)
+    para(doc, "审阅意见（{{ reviewer_rule }}）：", indent=False, font=HEAD_FONT, size=14)
+    table(
+        doc,
+        ["序号", "评审专家", "评议意见", "评审建议", "专家签名"],
+        "for r in reviews",
+        ["{{ r.number }}", "{{ r.expert }}", "{{ r.opinion }}", "{{ r.recommendation }}", ""],
+        [1.2, 2.2, 7.6, 2.0, 2.6],
+        size=10.5,
+    )
+    para(
+        doc,
+        "评委会表决：出席 {{ vote.attending }} 人，同意 {{ vote.agree }} 票，不同意 {{ vote.disagree }} 票，"
+        "弃权 {{ vote.abstain }} 票；{{ vote.result }}。",
+        indent=False,
+        size=14,
+    )
+    save(doc, "review_form.docx")
+
+
+def result_confirmation() -> None:
+    doc = new_document(landscape=True)
+    doc_title(doc, "评审结果签字确认表")
+    page_header(doc, confidential=True)
+    title(doc, "{{ committee.name }}评审结果签字确认表")
+    para(
+        doc,
+        "会议时间：{{ meeting.dates }}　会议地点：{{ meeting.place }}　评委会人数：{{ size }} 人　出席：{{ attending }} 人"
+        "（{{ quorum_text }}）",
+        indent=False,
+        size=12,
+    )
+    para(doc, "表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。", indent=False, size=12)
+    table(
+        doc,
+        ["序号", "姓名", "工作单位", "申报资格", "出席人数", "回避", "同意", "不同意", "弃权", "通过所需", "表决结果"],
+        "for r in rows",
+        [
+            "{{ r.number }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.title }}", "{{ r.attending }}", "{{ r.recused }}",
+            "{{ r.agree }}", "{{ r.disagree }}", "{{ r.abstain }}", "{{ r.needed }}", "{{ r.result }}",
+        ],
+        [1.2, 2.4, 5.4, 3.0, 1.6, 1.2, 1.4, 1.6, 1.4, 1.8, 2.0],
+        size=10.5,
+    )
+    para(doc, "共评审 {{ rows|length }} 人，通过 {{ passed }} 人，未通过 {{ failed }} 人。", indent=False, size=12)
+    para(doc, "计票人：{{ counter }}　　签字：________________", indent=False, size=14)
+    para(doc, "监票人：{{ scrutineer }}　　签字：________________", indent=False, size=14)
+    para(doc, "评委会主任委员：{{ chair }}　　签字：________________", indent=False, size=14)
+    para(doc, "出席评审专家签字：", indent=False, font=HEAD_FONT, size=14)
+    lines(doc, "for e in experts", "{{ loop.index }}. {{ e }}　　签字：________________", indent=False)
+    para(doc, "日期：______年____月____日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, size=14)
+    save(doc, "result_confirmation.docx")
+
+
+def pass_roster() -> None:
+    doc = new_document()
+    doc_title(doc, "评审通过人员名册")
+    page_header(doc, confidential=False)
+    title(doc, "{{ committee.name }}{{ year }}年度评审通过人员名册")
+    para(doc, "评审会议：{{ meeting.dates }}　　通过 {{ people|length }} 人", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    table(
+        doc,
+        ["序号", "姓名", "工作单位", "系列", "专业", "评审通过资格"],
+        "for p in people",
+        ["{{ p.number }}", "{{ p.name }}", "{{ p.unit }}", "{{ p.series }}", "{{ p.specialty }}", "{{ p.title }}"],
+        [1.2, 2.2, 5.2, 1.6, 2.6, 3.2],
+        size=11,
+    )
+    issuer(doc)
+    save(doc, "pass_roster.docx")
+
+
+BUILDERS = {
+    "correction_notice.docx": correction_notice,
+    "draw_record.docx": draw_record,
+    "prefiling_report.docx": prefiling_report,
+    "eligibility_results.docx": eligibility_results,
+    "pre_publicity.docx": pre_publicity,
+    "meeting_plan.docx": meeting_plan,
+    "postfiling_report.docx": postfiling_report,
+    "result_publicity.docx": result_publicity,
+    "attending_experts.docx": attending_experts,
+    "sign_in_sheet.docx": sign_in_sheet,
+    "review_form.docx": review_form,
+    "result_confirmation.docx": result_confirmation,
+    "pass_roster.docx": pass_roster,
+}
 
 if __name__ == "__main__":
     for name, build in BUILDERS.items():

@@ -1,0 +1,281 @@
+"""A package of documents: written into a temporary folder, listed in a manifest, moved into place.
+
+The folder is built beside its final place (same file system), so the last step
+is one rename: an interrupted export leaves a hidden ``.tmp-…`` folder that the
+next export removes, never a half package under the real name. The manifest
+lists every file with its title, whether it may be published, its SHA-256, size
+and the time it was written, twice: ``清单.xlsx`` for people, ``manifest.json``
+(which also covers ``清单.xlsx``) for programs. A zip of the folder and PDFs
+made by LibreOffice are optional.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Self
+
+from qjtitle import __version__
+from qjtitle.errors import AlreadyExists, QjtitleError
+
+MANIFEST_JSON = "manifest.json"
+MANIFEST_XLSX = "清单.xlsx"
+MANIFEST_FORMAT = "qjtitle-filing-manifest/1"
+TMP_PREFIX = ".tmp-"
+SOFFICE_TIMEOUT_S = 600
+SOFFICE_BATCH = 200  # files per soffice call (command-line length on Windows)
+SOFFICE_HELP = (
+    "未找到 LibreOffice（soffice），无法转换为 PDF。请安装后重试，或去掉 --pdf："
+    "Windows/macOS 从 https://zh-cn.libreoffice.org/download/ 下载安装（Windows 默认装在 C:\\Program Files\\LibreOffice）；"
+    "Ubuntu/Debian：sudo apt install libreoffice-writer；统信 UOS/麒麟：在应用商店安装 LibreOffice 或 WPS 后另存为 PDF"
+)
+
+
+class PackageError(QjtitleError):
+    pass
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def now_text() -> str:
+    """Local time with its offset, to the second (what a secretary's clock says)."""
+    return datetime.now().astimezone().replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Entry:
+    """One file of the package."""
+
+    file: str  # path inside the package, with /
+    title: str
+    public: bool
+    sha256: str = ""
+    size: int = 0
+    generated_at: str = ""
+
+
+class PackageFolder:
+    """``with PackageFolder(final) as pkg:`` … ``pkg.commit()``; anything else discards the temporary folder."""
+
+    def __init__(self, final: Path, overwrite: bool = False):
+        self.final = Path(final)
+        self.overwrite = overwrite
+        if self.final.exists() and not overwrite:
+            raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite 用新生成的材料替换它")
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        # hidden, named after the package (hashed: the name may be long), so that the next export tidies up
+        self.prefix = f"{TMP_PREFIX}{hashlib.sha256(self.final.name.encode('utf-8')).hexdigest()[:12]}-"
+        for stale in self.final.parent.glob(f"{self.prefix}*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted export
+        self.root = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=self.prefix))
+        self.entries: list[Entry] = []
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.committed:
+            self.discard()
+
+    def path(self, relative: str) -> Path:
+        """Where to write ``relative`` (its folders are made)."""
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def add(self, relative: str, title: str, public: bool) -> Entry:
+        """Record a file already written at ``path(relative)``."""
+        target = self.root / relative
+        stat = target.stat()
+        entry = Entry(relative, title, public, sha256_of(target), stat.st_size,
+                      datetime.fromtimestamp(stat.st_mtime).astimezone().replace(microsecond=0).isoformat())
+        self.entries.append(entry)
+        return entry
+
+    def write_manifest(self, meta: dict[str, Any], heading: str) -> None:
+        """清单.xlsx (every file but itself and manifest.json), then manifest.json (every file but itself)."""
+        generated = now_text()
+        _write_manifest_xlsx(self.path(MANIFEST_XLSX), heading, meta, self.entries, generated)
+        self.add(MANIFEST_XLSX, "材料清单", False)
+        data = {
+            "format": MANIFEST_FORMAT,
+            "qjtitle_version": __version__,
+            "generated_at": generated,
+            **meta,
+            "files": [asdict(e) for e in self.entries],
+        }
+        with open(self.path(MANIFEST_JSON), "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+            fh.write("\n")
+
+    def commit(self) -> Path:
+        """Move the finished folder into place (replacing an earlier one when ``overwrite``)."""
+        old = None
+        if self.final.exists():
+            if not self.overwrite:
+                raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite")
+            old = self.final.with_name(f"{self.prefix}old-{os.getpid()}")
+            os.replace(self.final, old)
+        try:
+            os.replace(self.root, self.final)
+        except BaseException:
+            if old is not None:
+                os.replace(old, self.final)
+            raise
+        self.committed = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_manifest_xlsx(path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], generated: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from qjtitle.spreadsheets import set_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "清单"
+    set_cell(ws.cell(row=1, column=1), heading)
+    ws.cell(row=1, column=1).font = Font(name="黑体", size=14, bold=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=7)
+    set_cell(ws.cell(row=2, column=1), f"生成时间：{generated}　qjtitle {__version__}" + ("　【草稿】" if meta.get("draft") else ""))
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
+    headers = ["序号", "文件", "名称", "可否公开", "SHA-256", "大小（字节）", "生成时间"]
+    for i, h in enumerate(headers, start=1):
+        cell = ws.cell(row=3, column=i, value=h)
+        cell.font = Font(name="黑体", bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for r, e in enumerate(entries, start=4):
+        for c, value in enumerate([r - 3, e.file, e.title, "公开" if e.public else "内部", e.sha256, e.size, e.generated_at], start=1):
+            set_cell(ws.cell(row=r, column=c), value)
+    for letter, width in zip("ABCDEFG", (6, 48, 26, 9, 66, 12, 26), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    mark_sheets(wb, draft=bool(meta.get("draft")), confidential=True)
+    wb.save(path)
+
+
+def mark_sheets(wb: Any, draft: bool, confidential: bool) -> None:
+    """Page header of every sheet: 【草稿】 when ``draft``, 内部资料 when ``confidential``; page numbers in the footer."""
+    for ws in wb.worksheets:
+        left = "【草稿】" if draft else ""
+        right = "内部资料　注意保密" if confidential else ""
+        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+            header.left.text = left or None
+            header.right.text = right or None
+        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+
+
+def verify(folder: Path) -> list[str]:
+    """Files of a package whose hash or size no longer match manifest.json (empty when all match)."""
+    data = json.loads((Path(folder) / MANIFEST_JSON).read_text(encoding="utf-8"))
+    problems = []
+    for item in data["files"]:
+        path = Path(folder) / item["file"]
+        if not path.is_file():
+            problems.append(f"缺少文件 {item['file']}")
+        elif path.stat().st_size != item["size"] or sha256_of(path) != item["sha256"]:
+            problems.append(f"{item['file']} 与清单中的 SHA-256 不符（已被修改）")
+    return problems
+
+
+def make_zip(folder: Path, zip_path: Path) -> Path:
+    """Zip ``folder`` (entries under its name, UTF-8 file names) to ``zip_path``, atomically."""
+    folder, zip_path = Path(folder), Path(zip_path)
+    fd, tmp = tempfile.mkstemp(dir=zip_path.parent, prefix=TMP_PREFIX, suffix=".zip")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    z.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}")
+        os.replace(tmp, zip_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return zip_path
+
+
+# --- PDF through LibreOffice --------------------------------------------------------------------
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice command, or None."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in (
+        Path(os.environ.get("PROGRAMFILES", r"C:\Program Files")) / "LibreOffice" / "program" / "soffice.exe",
+        Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)")) / "LibreOffice" / "program" / "soffice.exe",
+        Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+    ):
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def require_soffice() -> str:
+    found = find_soffice()
+    if found is None:
+        raise PackageError(SOFFICE_HELP)
+    return found
+
+
+def convert_to_pdf(
+    documents: Iterable[Path], soffice: str | None = None, progress: Callable[[int], None] | None = None
+) -> list[Path]:
+    """Convert .docx files to PDF beside them (one LibreOffice run per folder and batch); return the PDFs."""
+    soffice = soffice or require_soffice()
+    by_folder: dict[Path, list[Path]] = {}
+    for doc in documents:
+        by_folder.setdefault(Path(doc).parent, []).append(Path(doc))
+    made: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="qjtitle-soffice-") as profile:
+        profile_url = Path(profile).resolve().as_uri()  # a private profile: works beside an open LibreOffice
+        for folder, docs in by_folder.items():
+            for start in range(0, len(docs), SOFFICE_BATCH):
+                batch = docs[start : start + SOFFICE_BATCH]
+                command = [soffice, f"-env:UserInstallation={profile_url}", "--headless", "--norestore",
+                           "--convert-to", "pdf", "--outdir", str(folder), *map(str, batch)]
+                try:
+                    done = subprocess.run(command, capture_output=True, timeout=SOFFICE_TIMEOUT_S, check=False)
+                except subprocess.TimeoutExpired:
+                    raise PackageError(f"LibreOffice 转换 PDF 超时（{SOFFICE_TIMEOUT_S} 秒）；请关闭其他 LibreOffice 窗口后重试，或去掉 --pdf") from None
+                except OSError as exc:
+                    raise PackageError(f"无法运行 LibreOffice（{soffice}）：{exc.strerror}；{SOFFICE_HELP}") from None
+                for doc in batch:
+                    pdf = doc.with_suffix(".pdf")
+                    if not pdf.is_file():
+                        detail = (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip()[-300:]
+                        raise PackageError(f"LibreOffice 没有把 {doc.name} 转换为 PDF（退出码 {done.returncode}）：{detail or '无输出'}")
+                    made.append(pdf)
+                if progress:
+                    progress(len(batch))
+    return made
