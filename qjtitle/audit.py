@@ -1,64 +1,337 @@
-"""The append-only audit log: every change is an event chained by SHA-256 to the one before."""
+"""The append-only audit log: every change is an event chained by SHA-256 to the one before.
+
+An event holds the time (UTC), who (the name given with ``qjtitle --as``, else the
+operating-system account, which is kept as well in ``os_user``), the command, the
+action and what changed (JSON), the SHA-256 of the previous event (``prev_hash``; 64
+zeros for the first) and its own SHA-256 over all of these (:func:`digest`).
+
+The database refuses UPDATE, DELETE and TRUNCATE on the table (triggers, see
+:mod:`qjtitle.store`), and a unique index on ``prev_hash`` refuses a fork of the chain.
+Someone who bypasses the database (edits the file with another tool) is caught by
+:func:`check`: an edited event no longer matches its hash, a deleted one leaves the next
+event pointing at a hash that is not there, and a moved one points at an event other
+than the one before it. A chain recomputed from an edit onwards is caught only against a
+hash noted down earlier (``qjtitle audit verify --anchor HASH``): print the last hash
+(``qjtitle audit verify`` shows it) on the filing you send, and it can be checked later.
+"""
 
 from __future__ import annotations
 
 import getpass
 import hashlib
 import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
 from qjtitle.models import AuditEvent, utcnow
+from qjtitle.store import Store
 
 GENESIS = "0" * 64
+USER_ENV = "QJTITLE_USER"  # set by ``qjtitle --as NAME``
+_PG_LOCK_KEY = 0x716A746974_02  # pg_advisory_xact_lock key: one appender at a time ("qjtit" + 2)
+EXPORT_SUFFIXES = (".jsonl", ".xlsx")
 
 
-def current_user() -> str:
+def os_user() -> str:
+    """The operating-system account running qjtitle."""
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name on some Windows services
         return "unknown"
 
 
-def _digest(event: AuditEvent) -> str:
-    body = json.dumps(
-        {
-            "at": event.at.isoformat(),
-            "user": event.user,
-            "command": event.command,
-            "action": event.action,
-            "detail": event.detail,
-            "prev": event.prev_hash,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
-    )
+def current_user() -> str:
+    """Who is making the change: the name given with ``--as`` (``$QJTITLE_USER``), else the OS account."""
+    given = " ".join(os.environ.get(USER_ENV, "").split())
+    return given or os_user()
+
+
+def digest(event: AuditEvent) -> str:
+    """SHA-256 of the event's fields and the previous hash (``os_user`` only when set: events
+    recorded before it existed keep their hashes)."""
+    fields = {
+        "at": event.at.isoformat(),
+        "user": event.user,
+        "command": event.command,
+        "action": event.action,
+        "detail": event.detail,
+        "prev": event.prev_hash,
+    }
+    if event.os_user:
+        fields["os_user"] = event.os_user
+    body = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
 
 
 def record(session: Session, command: str, action: str, detail: dict[str, Any], user: str | None = None) -> AuditEvent:
     """Append one event in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Appenders queue here until the holder commits, so each reads the true last hash
+        # (SQLite's BEGIN IMMEDIATE already serialises writers).
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     event = AuditEvent(
         at=utcnow(),
         user=user or current_user(),
+        os_user=os_user(),
         command=command,
         action=action,
         detail=json.loads(json.dumps(detail, ensure_ascii=False, default=str)),
         prev_hash=last or GENESIS,
     )
-    event.hash = _digest(event)
+    event.hash = digest(event)
     session.add(event)
     return event
 
 
+# --- Checking the chain -----------------------------------------------------------------------------
+
+EDITED, DELETED, REORDERED, ANCHOR_MISSING = "edited", "deleted", "reordered", "anchor_missing"
+
+
+@dataclass
+class ChainCheck:
+    """The result of checking the whole log."""
+
+    count: int
+    broken_id: int | None = None  # the first event whose link is broken
+    kind: str | None = None  # EDITED | DELETED | REORDERED | ANCHOR_MISSING
+    message: str = ""
+    head_id: int | None = None
+    head_hash: str = GENESIS
+    anchor_id: int | None = None  # the event whose hash the --anchor named
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.count,
+            "broken_id": self.broken_id,
+            "kind": self.kind,
+            "message": self.message,
+            "head_id": self.head_id,
+            "head_hash": self.head_hash,
+            "anchor_id": self.anchor_id,
+        }
+
+
+def _label(e: AuditEvent) -> str:
+    return f"第{e.id}号事件（{_local(e.at)}，{e.action}）"
+
+
+def check(session: Session, anchor: str | None = None) -> ChainCheck:
+    """Walk the log in id order and name the first broken event, and how it broke."""
+    by_hash = {h: i for i, h in session.exec(select(AuditEvent.id, AuditEvent.hash))}
+    result = ChainCheck(count=len(by_hash))
+    prev_hash, prev_event = GENESIS, None
+    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))):
+        if digest(event) != event.hash:
+            result.broken_id, result.kind = event.id, EDITED
+            result.message = f"{_label(event)}的内容与其哈希不符：该事件记录后被改动过"
+            return result
+        if event.prev_hash != prev_hash:
+            result.broken_id = event.id
+            after = f"第{prev_event.id}号事件" if prev_event else "日志开头"
+            follows = by_hash.get(event.prev_hash)
+            if event.prev_hash == GENESIS:
+                result.kind = REORDERED
+                result.message = f"{_label(event)}本是日志的第一条，却排在{after}之后：事件的顺序被调换过"
+            elif follows is not None:
+                result.kind = REORDERED
+                result.message = f"{_label(event)}本应接在第{follows}号事件之后，却排在{after}之后：事件的顺序被调换过"
+            else:
+                result.kind = DELETED
+                between = f"{after}与第{event.id}号之间" if prev_event else f"第{event.id}号之前"
+                result.message = (
+                    f"{_label(event)}所接的前一事件（哈希 {event.prev_hash[:16]}…）已不在日志中："
+                    f"{between}的事件被删除了（或被改动后重算了哈希）"
+                )
+            return result
+        prev_hash, prev_event = event.hash, event
+    if prev_event is not None:
+        result.head_id, result.head_hash = prev_event.id, prev_event.hash
+    if anchor:
+        anchor = anchor.strip().lower()
+        matches = [h for h in by_hash if h.startswith(anchor)] if len(anchor) >= 12 else []
+        if len(matches) == 1:
+            result.anchor_id = by_hash[matches[0]]
+        else:
+            result.kind = ANCHOR_MISSING
+            result.message = (
+                f"先前记下的哈希 {anchor[:16]}… 不在日志中：日志在那之后被改写（事件被删除或改动后重算了哈希）"
+                if len(anchor) >= 12 and not matches
+                else "所给的哈希太短或不唯一；请给出先前记下的完整哈希（64位）"
+            )
+    return result
+
+
 def verify(session: Session) -> int | None:
     """The id of the first event whose chain is broken, or None when the log is intact."""
-    prev = GENESIS
-    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))):
-        if event.prev_hash != prev or _digest(event) != event.hash:
-            return event.id
-        prev = event.hash
-    return None
+    return check(session).broken_id
+
+
+def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
+    with store.transaction() as session:
+        return check(session, anchor)
+
+
+# --- Listing and exporting ---------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def mask_text(value: str) -> str:
+    """ID numbers and mobile numbers in free text, masked as elsewhere in the terminal."""
+    from qjtitle.applicants import mask_id, mask_phone
+
+    value = _ID_NUMBER.sub(lambda m: mask_id(m.group(0)), value)
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), value)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    return value
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def event_dict(e: AuditEvent, show_pii: bool = True) -> dict[str, Any]:
+    """An event as exported: every field the hash covers, exactly (``at`` in UTC ISO form)."""
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(),
+        "user": e.user,
+        "os_user": e.os_user,
+        "command": e.command,
+        "action": e.action,
+        "detail": e.detail if show_pii else _mask(e.detail),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def list_events(
+    store: Store,
+    since: date | None = None,
+    until: date | None = None,
+    command: str | None = None,
+    user: str | None = None,
+    limit: int | None = None,
+    show_pii: bool = False,
+) -> list[dict[str, Any]]:
+    """Events oldest first (the latest ``limit`` when given); ID and phone numbers masked unless ``show_pii``."""
+    if limit is not None and limit < 1:
+        raise InvalidValue(f"--limit {limit} 无效；应为正整数")
+    if since and until and since > until:
+        raise InvalidValue(f"起始日期 {since} 晚于截止日期 {until}；请核对 --since 和 --until")
+    with store.transaction() as session:
+        query = select(AuditEvent)
+        if command:
+            query = query.where(col(AuditEvent.command).contains(command.strip(), autoescape=True))
+        if user:
+            query = query.where(col(AuditEvent.user) == user.strip())
+        events = list(session.exec(query.order_by(col(AuditEvent.id))))
+    local = [(e, e.at.astimezone().date()) for e in events]
+    picked = [e for e, day in local if (since is None or day >= since) and (until is None or day <= until)]
+    if limit is not None:
+        picked = picked[-limit:]
+    out = []
+    for e in picked:
+        item = event_dict(e, show_pii)
+        item["local_time"] = _local(e.at)
+        out.append(item)
+    return out
+
+
+XLSX_HEADERS = ["编号", "时间（UTC）", "操作人", "系统账户", "命令", "动作", "内容（JSON）", "前一事件哈希", "本事件哈希"]
+
+
+def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str, Any]:
+    """Write the whole log to ``out_path`` (``.jsonl``: one event a line, exactly as hashed, so
+    anyone can re-check the chain; ``.xlsx``: for reading, formula-safe), owner-only and
+    atomically; the export itself is recorded as an event."""
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InvalidValue(f"导出文件 {out_path.name} 的格式不支持；请用 .jsonl（可复核）或 .xlsx（便于阅读）")
+    if out_path.exists() and not force:
+        raise AlreadyExists(f"{out_path} 已存在；如确要覆盖请加 --force")
+    if not out_path.parent.is_dir():
+        from qjtitle.paths import make_private_dir
+
+        make_private_dir(out_path.parent)
+    with store.transaction() as session:
+        chain = check(session)
+        events = [event_dict(e) for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))]
+        fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=suffix)  # mode 0600
+        try:
+            os.close(fd)
+            if suffix == ".jsonl":
+                _write_jsonl(Path(tmp), events)
+            else:
+                _write_xlsx(Path(tmp), events)
+            sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+            record(
+                session, "audit export", "audit.exported",
+                {"file": out_path.name, "events": len(events), "head_hash": chain.head_hash, "sha256": sha,
+                 "chain_ok": chain.ok},
+            )
+            session.flush()
+            os.replace(tmp, out_path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise QjtitleError(f"无法写入 {out_path}（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间") from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return {"file": str(out_path), "events": len(events), "sha256": sha, "head_hash": chain.head_hash,
+            "chain_ok": chain.ok, "chain_message": chain.message}
+
+
+def _write_jsonl(path: Path, events: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for e in events:
+            fh.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _write_xlsx(path: Path, events: list[dict[str, Any]]) -> None:
+    from openpyxl import Workbook
+
+    from qjtitle.spreadsheets import set_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "审计日志"
+    for column, header in enumerate(XLSX_HEADERS, start=1):
+        set_cell(ws.cell(row=1, column=column), header)
+    for row, e in enumerate(events, start=2):
+        values = [e["id"], e["at"], e["user"], e["os_user"], e["command"], e["action"],
+                  json.dumps(e["detail"], ensure_ascii=False, sort_keys=True), e["prev_hash"], e["hash"]]
+        for column, value in enumerate(values, start=1):
+            set_cell(ws.cell(row=row, column=column), value)
+    for letter, width in zip("ABCDEFGHI", (8, 28, 12, 12, 20, 24, 80, 20, 20), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    wb.save(path)
+

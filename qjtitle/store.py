@@ -1,32 +1,38 @@
-"""The store: an SQLAlchemy engine from a path or URL, migrations, one transaction per command.
+"""The store: an SQLAlchemy engine from a path or URL, schema migrations, one transaction per command.
 
-SQLite by default (``./qjtitle.db``), PostgreSQL where a city shares one store.
-On SQLite the engine follows SQLAlchemy's documented recipe for real transactions
-(pysqlite's own transaction handling is switched off and ``BEGIN`` is emitted by
-us), so DDL in a migration rolls back with everything else; foreign keys are on,
-the journal is WAL and a locked store is waited on briefly.
+SQLite by default (``./qjtitle.db``), PostgreSQL where a city's committees share one
+store (``postgresql+psycopg://用户:密码@服务器/数据库``). On SQLite the engine follows
+SQLAlchemy's documented recipe for real transactions (pysqlite's own transaction
+handling is switched off and ``BEGIN IMMEDIATE`` is emitted by us), so DDL in a
+migration rolls back with everything else and writers are serialised; foreign keys
+are on, the journal is WAL and a locked store is waited on briefly. On PostgreSQL a
+lock held by another session is waited on for ``LOCK_TIMEOUT_MS`` and then reported.
+
+The schema is versioned with Alembic (:mod:`qjtitle.schema`, revisions in
+``qjtitle/migrations/versions``); :func:`open_store` brings an older store up to date.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, SQLModel
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
 
 from qjtitle import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from qjtitle.errors import StoreError
 from qjtitle.paths import DEFAULT_STORE, STORE_ENV
 
-BUSY_TIMEOUT_MS = 5000
-MIGRATIONS_TABLE = "_qjtitle_migrations"
+BUSY_TIMEOUT_MS = 5000  # SQLite: how long a write waits for another process's transaction
+LOCK_TIMEOUT_MS = 10000  # PostgreSQL: how long a statement waits for a lock held by another session
+MIGRATIONS_TABLE = "_qjtitle_migrations"  # the record of the homemade migrations before Alembic
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
@@ -38,21 +44,53 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (``sqlite:///file:/x.db?mode=ro&uri=true`` too); None for other stores."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database)
+    database = parsed.database
+    if parsed.query.get("uri") and database.startswith("file:"):
+        database = database[len("file:") :]
+    return Path(database)
 
 
-# --- Migrations ------------------------------------------------------------------
-# Ordered, named functions on a Connection, each applied once in its own transaction
-# and recorded in _qjtitle_migrations (the pattern of llm/migrations.py).
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages and ``db status``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
-MIGRATIONS: list[Callable[[Connection], None]] = []
-migration = MIGRATIONS.append
+
+def is_unique_violation(exc: BaseException, constraint: str) -> bool:
+    """Whether ``exc`` is the violation of the unique index or constraint named ``constraint``."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)  # psycopg
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return diag.constraint_name == constraint
+    return constraint in str(orig) or _sqlite_unique_columns(constraint, str(orig))
 
 
-# Evidence is never updated or deleted: the database itself refuses (DESIGN.md).
+def _sqlite_unique_columns(constraint: str, message: str) -> bool:
+    """SQLite names the columns, not the index: ``UNIQUE constraint failed: applicant.year, applicant.person_key``."""
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.tables.values():
+        for item in [*table.constraints, *table.indexes]:
+            if getattr(item, "name", None) == constraint:
+                columns = ", ".join(f"{table.name}.{c.name}" for c in item.columns)
+                return message.endswith(f"UNIQUE constraint failed: {columns}")
+    return False
+
+
+# --- Append-only tables ----------------------------------------------------------
+# Evidence is never updated or deleted: the database itself refuses (DESIGN.md). The SQL of
+# these triggers is defined here once; the migrations call create_append_only(). The groups
+# below are the baseline revision's (0001): a table made append-only later gets a new group,
+# created by its own revision, so that the baseline keeps building the same schema.
+
 APPEND_ONLY = {
     "audit": (("audit_event",), "审计日志只能追加，不能修改或删除"),
     "draw": (
@@ -67,72 +105,41 @@ APPEND_ONLY = {
 DRAW_TABLES, DRAW_APPEND_ONLY = APPEND_ONLY["draw"]
 
 
-def _append_only(conn: Connection, name: str, tables: tuple[str, ...], message: str) -> None:
-    if conn.dialect.name == "sqlite":
+def append_only_sql(dialect: str, group: str) -> list[str]:
+    """The statements that make the tables of ``group`` refuse UPDATE and DELETE (and TRUNCATE)."""
+    tables, message = APPEND_ONLY[group]
+    statements = []
+    if dialect == "sqlite":
         for table in tables:
             for op in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
+                statements.append(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
-    elif conn.dialect.name == "postgresql":
-        function = f"qjtitle_{name}_append_only"
-        conn.exec_driver_sql(
-            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+    elif dialect == "postgresql":
+        function = f"qjtitle_{group}_append_only"
+        # SQLSTATE 23000 (integrity_constraint_violation): the driver raises IntegrityError, as on SQLite.
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation'; END $$"
         )
         for table in tables:
-            conn.exec_driver_sql(
+            statements.append(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {function}()"
             )
-            conn.exec_driver_sql(
+            statements.append(
                 f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
             )
+    else:
+        raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
+    return statements
 
 
-@migration
-def m001_initial(conn: Connection) -> None:
-    SQLModel.metadata.create_all(conn)
-    for name, (tables, message) in APPEND_ONLY.items():
-        _append_only(conn, name, tables, message)
-
-
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _applied(conn: Connection) -> set[str]:
-    conn.exec_driver_sql(
-        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name VARCHAR(200) PRIMARY KEY, applied_at VARCHAR(40))"
-    )
-    return {row[0] for row in conn.exec_driver_sql(f"SELECT name FROM {MIGRATIONS_TABLE}")}
-
-
-def migrate(engine: Engine) -> list[str]:
-    """Apply the pending migrations, each in one transaction; return their names."""
-    with engine.begin() as conn:
-        done = _applied(conn)
-    applied = []
-    for fn in MIGRATIONS:
-        if fn.__name__ in done:
-            continue
-        with engine.begin() as conn:
-            fn(conn)
-            conn.execute(
-                text(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (:n, :t)"),
-                {"n": fn.__name__, "t": datetime.now(UTC).isoformat()},
-            )
-        applied.append(fn.__name__)
-    return applied
-
-
-def schema_status(engine: Engine) -> tuple[list[str], list[str]]:
-    """(applied, pending) migration names."""
-    with engine.begin() as conn:
-        done = _applied(conn)
-    names = [fn.__name__ for fn in MIGRATIONS]
-    return [n for n in names if n in done], [n for n in names if n not in done]
+def create_append_only(conn: Connection, group: str) -> None:
+    for statement in append_only_sql(conn.dialect.name, group):
+        conn.exec_driver_sql(statement)
 
 
 # --- Engine ----------------------------------------------------------------------
@@ -147,12 +154,28 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgresql_engine(url: str) -> Engine:
+    # No pool: a command opens a store once and runs a few transactions, and twenty offices' idle
+    # pooled connections would only use up the server's max_connections.
+    engine = create_engine(url, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        cursor.close()
+        dbapi_connection.commit()  # a SET inside the driver's transaction would be undone by the pool's reset
 
     return engine
 
@@ -163,7 +186,10 @@ def _create_private_file(path: Path) -> None:
         return
     if not path.parent.is_dir():
         raise StoreError(f"数据库所在目录 {path.parent} 不存在；请先创建该目录，或用 --db 指定其他位置")
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        raise StoreError(f"无法在 {path.parent} 新建数据库文件（{exc.strerror}）；请检查该目录的权限和磁盘空间，或用 --db 指定其他位置") from None
     os.close(fd)
 
 
@@ -174,25 +200,39 @@ class Store:
         self.url = url
         self.path = sqlite_path(url)
         try:
+            self.backend = make_url(url).get_backend_name()
             if self.path is not None:
-                _create_private_file(self.path)
+                if make_url(url).query.get("mode") != "ro":
+                    _create_private_file(self.path)
+                elif not self.path.exists():
+                    raise StoreError(f"找不到数据库文件 {self.path}；请检查 --db 或 QJTITLE_DB")
+                self.engine = _sqlite_engine(url)
+            elif self.backend == "postgresql":
+                self.engine = _postgresql_engine(url)
+            elif self.backend == "sqlite":
                 self.engine = _sqlite_engine(url)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True)
+                raise StoreError(f"不支持的数据库 {safe_url(url)}；qjtitle 支持 SQLite 文件和 PostgreSQL（postgresql+psycopg://…）")
         except ArgumentError as exc:
-            raise StoreError(f"无法识别的数据库地址 {url}：{exc}") from None
+            raise StoreError(f"无法识别的数据库地址 {safe_url(url)}：{exc}") from None
         except ModuleNotFoundError as exc:
-            raise StoreError(f"连接 {make_url(url).get_backend_name()} 需要安装驱动 {exc.name}：pip install {exc.name}") from None
+            hint = 'pip install "qjtitle[pg]"' if self.backend == "postgresql" else f"pip install {exc.name}"
+            raise StoreError(f"连接 {self.backend} 数据库需要安装驱动 {exc.name}：{hint}") from None
 
     @property
     def directory(self) -> Path | None:
         """The folder of a file store (where calendar and template overrides live)."""
         return self.path.parent if self.path else None
 
+    @property
+    def where(self) -> str:
+        """The store as messages name it: the file, or the URL without its password."""
+        return str(self.path) if self.path else safe_url(self.url)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with _translate_db_errors(self), Session(self.engine, expire_on_commit=False) as session:
+        with translate_db_errors(self), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -205,36 +245,65 @@ class Store:
 
 
 @contextmanager
-def _translate_db_errors(store: Store) -> Iterator[None]:
+def translate_db_errors(store: Store) -> Iterator[None]:
+    """Locked, read-only, full or unreachable stores become a StoreError saying what to do."""
     try:
         yield
-    except OperationalError as exc:
-        raise _friendly(store, exc) from None
-    except sqlite3.OperationalError as exc:
-        raise _friendly(store, exc) from None
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        raise friendly(store, exc) or StoreError(str(exc)) from None
+    except DBAPIError as exc:
+        translated = friendly(store, exc, only_known=True)
+        if translated is None:
+            raise
+        raise translated from None
 
 
-def _friendly(store: Store, exc: Exception) -> StoreError:
-    msg = str(exc).lower()
-    where = store.path or store.url
-    if "locked" in msg or "busy" in msg:
-        return StoreError(f"数据库 {where} 正被另一个程序使用（等待 {BUSY_TIMEOUT_MS // 1000} 秒后仍未释放）；请关闭其他正在运行的 qjtitle 后重试")
-    if "readonly" in msg or "read-only" in msg:
-        return StoreError(f"数据库 {where} 是只读的；请检查文件权限，或用 --db 指定可写的位置")
-    if "disk is full" in msg or "full" in msg:
+def _sqlstate(exc: Exception) -> str:
+    orig = getattr(exc, "orig", exc)
+    return str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+
+
+def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreError | None:
+    """The StoreError for a database error (None, with ``only_known``, when it is not one of the known kinds)."""
+    msg = str(getattr(exc, "orig", exc)).lower()
+    state = _sqlstate(exc)
+    where = store.where
+    if "locked" in msg or "busy" in msg or state in ("55P03", "40P01"):
+        wait = BUSY_TIMEOUT_MS if store.backend == "sqlite" else LOCK_TIMEOUT_MS
+        return StoreError(
+            f"数据库 {where} 正被另一个程序使用（等待 {wait // 1000} 秒后仍未释放）；"
+            "请等对方的操作完成或关闭其他正在运行的 qjtitle 后重试（本次操作未写入任何数据）"
+        )
+    if "readonly" in msg or "read-only" in msg or state == "25006":
+        return StoreError(f"数据库 {where} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）")
+    if "disk is full" in msg or "no space left" in msg or state in ("53100", "53000"):
         return StoreError(f"磁盘已满，无法写入数据库 {where}；请清理磁盘空间后重试（本次操作未写入任何数据）")
     if "unable to open" in msg:
         return StoreError(f"无法打开数据库 {where}；请检查路径和权限")
+    if "password authentication failed" in msg or state == "28P01":
+        return StoreError(f"无法登录数据库服务器 {where}：用户名或密码错误；请向管理员核对 QJTITLE_DB 中的用户名和密码")
+    if "too many clients" in msg or state == "53300":
+        return StoreError(f"数据库服务器 {where} 的连接数已满；请稍后重试，或请管理员调大 max_connections")
+    if "connection refused" in msg or "could not connect" in msg or "connection failed" in msg or state.startswith("08"):
+        return StoreError(f"无法连接数据库服务器 {where}；请确认服务器已启动、地址和端口正确、网络畅通（QJTITLE_DB 或 --db）")
+    if 'database "' in msg and "does not exist" in msg:
+        return StoreError(f"数据库服务器上没有 {where} 所指的数据库；请管理员先创建（createdb），或核对地址")
+    if only_known:
+        return None
     return StoreError(f"数据库 {where} 出错：{exc}")
 
 
-def open_store(db: str | os.PathLike[str] | None = None) -> Store:
-    """Open (creating and migrating when needed) the store at ``db``."""
+def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -> Store:
+    """Open the store at ``db``, creating it when new and bringing its schema up to date
+    (a backup of an SQLite store first; see :mod:`qjtitle.schema`). ``upgrade=False`` opens it as it is."""
     store = Store(resolve_url(db))
+    if not upgrade:
+        return store
     try:
-        with _translate_db_errors(store):
-            migrate(store.engine)
-    except Exception:
+        from qjtitle import schema
+
+        schema.ensure_current(store)
+    except BaseException:
         store.close()
         raise
     return store

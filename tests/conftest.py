@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.delenv("QJTITLE_DEBUG", raising=False)
+    monkeypatch.setenv("QJTITLE_USER", "")  # `--as` sets it in-process; restored after each test
 
 
 @pytest.fixture
@@ -27,11 +29,61 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "qjtitle.db"
 
 
+# --- Both backends: tests marked both_backends run on SQLite and, when QJTITLE_TEST_PG_URL names a
+# PostgreSQL server (.ci/run starts one), on PostgreSQL too, each in a schema of its own. -----------
+
+PG_URL_ENV = "QJTITLE_TEST_PG_URL"
+PG_SKIP = f"PostgreSQL not configured: set {PG_URL_ENV}=postgresql+psycopg://user@host:port/db (.ci/run starts a throw-away server)"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def store(db_path: Path):
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def pg_url() -> Any:
+    """A fresh, empty PostgreSQL schema for this test (skipped when no server is configured); its URL."""
+    import os
+    import uuid
+
+    admin = os.environ.get(PG_URL_ENV)
+    if not admin:
+        pytest.skip(PG_SKIP)
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = make_url(admin).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture
+def store_url(backend: str, db_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The store of this test: the SQLite file, or a PostgreSQL schema (then also the CLI's QJTITLE_DB)."""
+    if backend == "sqlite":
+        return str(db_path)
+    url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("QJTITLE_DB", url)
+    return url
+
+
+@pytest.fixture
+def store(store_url: str):
     from qjtitle.store import open_store
 
-    s = open_store(db_path)
+    s = open_store(store_url)
     yield s
     s.close()
 
@@ -196,3 +248,171 @@ def draw_meeting(store, committee) -> Callable[..., int]:
             return meeting.id
 
     return build
+
+
+# --- A meeting from import to seal, for the filing packages (test_filing, test_cli_filing) ---------------
+
+FILING_DRAWERS = ["王明", "李华", "赵强"]
+FILING_SUPERVISORS = ["陈静"]
+FILING_FORMULA_UNIT = "=1+2"  # a unit that a spreadsheet would take for a formula
+
+
+def filing_applicant_rows() -> list[dict[str, Any]]:
+    """Four applicants and a duplicate: 张&<丽> and 王芳 pass, 李娜 fails the vote, 赵敏 is withdrawn
+    (毕业院校 left empty, not corrected), 刘洋 is refused at import (张's ID number again)."""
+    from datetime import date
+
+    from qjtitle import idcard
+
+    def person(seq: int, name: str, day: int, unit: str, **extra: Any) -> dict[str, Any]:
+        number = idcard.make("530302", date(1985, 3, day), 120 + 2 * day)
+        return applicant_row(序号=seq, 姓名=name, 身份证号码=number, 出生年月="1985.03", 性别=idcard.gender_of(number),
+                             工作单位=unit, 联系电话=f"138880000{day:02d}", **extra)
+
+    rows = [
+        person(1, "张&<丽>", 1, "R&D <研究> 中心"),
+        person(2, "王芳", 2, FILING_FORMULA_UNIT),
+        person(3, "李娜", 3, "宣威市人民医院"),
+        person(4, "赵敏", 4, "宣威市人民医院", 毕业院校=""),
+    ]
+    rows.append({**rows[0], "序号": 5, "姓名": "刘洋"})
+    return rows
+
+
+@dataclass
+class FilingMeeting:
+    store: Any
+    meeting: int
+    draw: int
+    applicants: dict[str, int]  # name → id (the 已受理 ones)
+    id_numbers: list[str]  # of every applicant row
+    phones: list[str]
+    expert_names: list[str]  # the whole pool
+    attending: list[str]  # names of the attending experts
+
+
+def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -> FilingMeeting:
+    """Committee → roster workbook → corrections and expiry → meeting → pool → draw (one member declines)
+    → the schedule recorded as planned → attendance, reviews, votes → seal; all through the library."""
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from qjtitle import committees, corrections, draw_store, experts, proceedings, schedule
+    from qjtitle import meeting as meetings
+    from qjtitle.applicants import import_applicants
+    from qjtitle.store import open_store
+    from qjtitle.tally import ABSTAIN, AGREE, DISAGREE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    store = open_store(folder / "qjtitle.db")
+    committees.add(store, "QJ-WS-ZJ", "曲靖市卫生系列中级职称评审委员会", "中级", "卫生",
+                   ["临床医学", "护理", "药学", "医学检验技术"], "曲靖市卫生健康委员会", "曲靖市人力资源和社会保障局", 11)
+    rows = filing_applicant_rows()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LABELS)
+    for r in rows:
+        ws.append([r.get(h) for h in LABELS])
+    unit_col = LABELS.index("工作单位") + 1
+    cell = ws.cell(row=3, column=unit_col)
+    cell.value, cell.data_type = FILING_FORMULA_UNIT, "s"  # text in the employer's workbook, not a formula
+    wb.save(folder / "roster.xlsx")
+    import_applicants(store, [folder / "roster.xlsx"], "QJ-WS-ZJ", 2023)
+    if expire:
+        corrections.issue_notices(store, "QJ-WS-ZJ", folder / "notices", 5, today=date(2023, 9, 25))
+        corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 20))
+    pool = [expert_row(i, 专业="护理") for i in range(1, 16)]
+    wb = Workbook()
+    wb.active.append(EXPERT_LABELS)
+    for r in pool:
+        wb.active.append([r.get(h) for h in EXPERT_LABELS])
+    wb.save(folder / "pool.xlsx")
+    experts.import_experts(store, folder / "pool.xlsx", "QJ-WS-ZJ", pool_filed=date.fromisoformat(POOL_FILED))
+    m, _ = meetings.add(store, "QJ-WS-ZJ", date.fromisoformat(MEETING_DAY), 11, "曲靖市会议中心")
+    meeting_id = m.id
+    outcome = draw_store.draw_experts(
+        store, meeting_id, FILING_DRAWERS, FILING_SUPERVISORS, alternates=2, seed=["1111", "2222", "3333"],
+        drawn_on=date(2023, 11, 10), place="曲靖市卫生健康委员会会议室",
+    )
+    draw_id = outcome.record["draw"]
+    members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
+    answer = draw_store.confirm(store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13))
+    seated = [*members[1:], answer["replacement"]["id"]]
+    for expert_id in seated:
+        draw_store.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
+    plan = schedule.evaluate(store, meeting_id, today=date(2023, 9, 1))
+    planned = {it.key: it for it in plan.items}
+    for key in ("notice", "recommendation-publicity", "pre-publicity"):
+        it = planned[key]
+        schedule.record(store, meeting_id, key, it.earliest if it.kind == "window" else it.latest,
+                        it.latest if it.kind == "window" else None)
+    schedule.record(store, meeting_id, "draw", date(2023, 11, 10))
+    schedule.record(store, meeting_id, "pre-filing", date(2023, 11, 13))
+    schedule.record(store, meeting_id, "consent", date(2023, 11, 15))
+    schedule.record(store, meeting_id, "result-publicity", date(2023, 11, 21), date(2023, 11, 27))
+    attending = seated[:9]
+    proceedings.attend(store, meeting_id, [str(e) for e in attending])
+    with store.transaction() as session:
+        ctx = proceedings.load(session, meeting_id)
+        ids = {a.name: a.id for a in ctx.applicants}
+        attending_names = [ctx.expert_name(e) for e in attending]
+    assignment = proceedings.assign_reviewers(store, meeting_id, seed="filing")
+    fails = ids["李娜"]
+    proceedings.record_reviews(store, meeting_id, [
+        proceedings.ReviewEntry(str(a), str(e), "业绩一般 & 代表作<不足>。" if a == fails else "材料齐全，业绩突出。",
+                                "不同意" if a == fails else "同意")
+        for a, reviewers in assignment.reviewers.items() for e in reviewers
+    ])
+    votes = []
+    for name, aid in ids.items():
+        if name == "李娜":
+            ballots = {str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(attending)}
+        elif name == "王芳":
+            ballots = {str(e): ABSTAIN if i == 0 else AGREE for i, e in enumerate(attending)}
+        else:
+            ballots = {str(e): AGREE for e in attending}
+        votes.append(proceedings.VoteEntry(str(aid), ballots=ballots))
+    proceedings.record_votes(store, meeting_id, votes)
+    if seal:
+        proceedings.seal(store, meeting_id)
+    return FilingMeeting(
+        store, meeting_id, draw_id, ids, [r["身份证号码"] for r in rows], [r["联系电话"] for r in rows],
+        [r["姓名"] for r in pool], attending_names,
+    )
+
+
+def copy_filing_meeting(fm: FilingMeeting, folder: Path) -> FilingMeeting:
+    """The same meeting in a copy of its store folder (cheaper than building it again)."""
+    import dataclasses
+    import shutil
+
+    from qjtitle.store import open_store
+
+    shutil.copytree(fm.store.directory, folder)
+    return dataclasses.replace(fm, store=open_store(folder / "qjtitle.db"))
+
+
+@pytest.fixture(scope="session")
+def filing_builds(tmp_path_factory) -> Callable[[str], FilingMeeting]:
+    """filing_builds("sealed" | "unsealed") builds that meeting once per test session (its store closed):
+    sealed: as build_filing_meeting; unsealed: not sealed, and 赵敏 still to correct (no notice sent)."""
+    built: dict[str, FilingMeeting] = {}
+    kinds = {"sealed": {}, "unsealed": {"seal": False, "expire": False}}
+
+    def get(kind: str) -> FilingMeeting:
+        if kind not in built:
+            fm = build_filing_meeting(tmp_path_factory.mktemp(f"filing-{kind}") / "meeting", **kinds[kind])
+            fm.store.close()
+            built[kind] = fm
+        return built[kind]
+
+    return get
+
+
+@pytest.fixture
+def filing_meeting(filing_builds, tmp_path: Path):
+    """A meeting of QJ-WS-ZJ from import to seal (see build_filing_meeting), in its own copy of the store."""
+    fm = copy_filing_meeting(filing_builds("sealed"), tmp_path / "filing")
+    yield fm
+    fm.store.close()

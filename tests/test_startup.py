@@ -11,7 +11,7 @@ import sys
 import pytest
 
 # The modules pyproject's ruff rule bans at module level outside the library.
-HEAVY = ("sqlalchemy", "sqlmodel", "openpyxl", "docxtpl", "docx", "jinja2", "python_calamine")
+HEAVY = ("sqlalchemy", "sqlmodel", "openpyxl", "docxtpl", "docx", "jinja2", "python_calamine", "alembic", "psycopg")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,104 @@
+"""qjtitle db status|upgrade|backup|restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qjtitle.cli._console import console, print_json, table
+from qjtitle.cli._errors import friendly_errors
+from qjtitle.cli._options import DbOpt, JsonOpt
+
+app = typer.Typer(help="数据库：版本与升级、备份与恢复。", no_args_is_help=True)
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="目标文件已存在时覆盖（恢复前会先备份现有数据库）。")]
+
+
+@app.command("status")
+def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """显示数据库的当前版本、最新版本和待执行的升级（不做任何改动）。
+
+    示例：qjtitle db status
+    """
+    from qjtitle import schema
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        info = schema.status(open_store(db, upgrade=False))
+    if as_json:
+        print_json([info])
+        return
+    if info["new"]:
+        current = "（新数据库，尚未建表）"
+    elif info["legacy"]:
+        current = f"旧版迁移 m001_initial（相当于 {schema.BASELINE}，升级时将先标记）"
+    else:
+        current = info["current"]
+    table(None, ["项目", "内容"], [["数据库", info["store"]], ["类型", info["backend"]], ["当前版本", current],
+                                  ["最新版本", info["head"]]])
+    if info["pending"]:
+        table("待执行的升级", ["版本", "内容"], [[p["revision"], p["description"]] for p in info["pending"]])
+        console().print("运行 [bold]qjtitle db upgrade[/] 升级（SQLite 数据库会先自动备份）；任何命令打开数据库时也会自动升级。")
+    else:
+        console().print("数据库已是最新版本。")
+
+
+@app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """把数据库升级到最新版本：每个版本在一个事务中完成，失败则该版本完全回滚；SQLite 数据库先自动备份。
+
+    示例：qjtitle db upgrade --db 曲靖职称.db
+    """
+    from qjtitle import schema
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        store = open_store(db, upgrade=False)
+        result = schema.upgrade(store)
+    if result.backup:
+        console().print(f"升级前已备份到 {result.backup}")
+    if result.stamped_legacy:
+        console().print(f"旧版迁移建立的数据库已标记为版本 {schema.BASELINE}（表结构相同，未重建）")
+    if result.applied:
+        console().print(f"已升级：{' → '.join([result.before or '空数据库', *result.applied])}")
+    else:
+        console().print(f"数据库已是最新版本（{result.after}），无须升级。")
+
+
+@app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="备份文件路径，如 备份/qjtitle-20231120.db。", dir_okay=False)],
+    force: ForceOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """备份数据库（SQLite 在线备份，使用中也可备份；备份文件仅本人可读）。PostgreSQL 请用 pg_dump。
+
+    示例：qjtitle db backup 备份/qjtitle-20231120.db
+    """
+    from qjtitle import backup
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        info = backup.backup(open_store(db), file, force=force)
+    console().print(f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）")
+
+
+@app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="qjtitle db backup 生成的备份文件。", exists=True, dir_okay=False)],
+    force: ForceOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """用备份文件恢复数据库；数据库已有数据时须加 --force，且恢复前先把现有数据库另存一份。
+
+    示例：qjtitle db restore 备份/qjtitle-20231120.db --force
+    """
+    from qjtitle import backup
+
+    with friendly_errors():
+        info = backup.restore(db, file, force=force)
+    if info["saved"]:
+        console().print(f"原数据库已另存为 {info['saved']}")
+    console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，哈希链完整）")

@@ -1,0 +1,131 @@
+"""Backups (SQLite online backup API, owner-only, checked) and restores (refused without --force, the
+current store saved first, the restore recorded); PostgreSQL stores get the pg_dump / pg_restore command."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from qjtitle import audit, backup, committees
+from qjtitle.errors import AlreadyExists, StoreError
+from qjtitle.store import Store, open_store
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+def codes(path: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in conn.execute("SELECT code FROM committee ORDER BY code")]
+    finally:
+        conn.close()
+
+
+def test_backup_copies_a_store_in_use(store, committee, tmp_path: Path) -> None:
+    with store.transaction() as session:  # another reader holds the store open meanwhile
+        target = tmp_path / "备份" / "qjtitle-20231120.db"
+        target.parent.mkdir()
+        info = backup.backup(store, target)
+        assert session is not None
+    assert info["file"] == str(target) and info["size"] == target.stat().st_size > 0
+    assert codes(target) == ["QJ-WS-ZJ"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["qjtitle-20231120.db"]  # no temporary files left
+    copy = open_store(target)
+    try:
+        assert audit.verify_store(copy).ok
+    finally:
+        copy.close()
+
+
+@posix_only
+def test_a_backup_is_owner_only(store, committee, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    backup.backup(store, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_backup_refuses_to_overwrite_without_force(store, committee, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    target.write_bytes(b"keep me")
+    with pytest.raises(AlreadyExists, match=f"备份文件 {target} 已存在；如确要覆盖请加 --force"):
+        backup.backup(store, target)
+    assert target.read_bytes() == b"keep me"
+    backup.backup(store, target, force=True)
+    assert codes(target) == ["QJ-WS-ZJ"]
+    with pytest.raises(StoreError, match="备份文件不能是数据库文件本身"):
+        backup.backup(store, store.path, force=True)
+
+
+def test_restore_refuses_without_force_then_saves_the_current_store_first(store, committee, db_path, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    backup.backup(store, target)
+    committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")  # made after the backup
+    store.close()
+    with pytest.raises(AlreadyExists, match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force"):
+        backup.restore(db_path, target)
+    assert codes(db_path) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
+    info = backup.restore(db_path, target, force=True)
+    assert codes(db_path) == ["QJ-WS-ZJ"]
+    saved = Path(info["saved"])
+    assert saved.name.startswith("qjtitle.db.before-restore-") and codes(saved) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
+    restored = open_store(db_path)
+    try:
+        events = audit.list_events(restored)
+        assert [e["action"] for e in events] == ["committee.created", "db.restored"]
+        assert events[-1]["detail"]["from"] == "b.db" and events[-1]["detail"]["saved"] == saved.name
+        assert audit.verify_store(restored).ok
+    finally:
+        restored.close()
+
+
+def test_restore_into_a_new_store(store, committee, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    backup.backup(store, target)
+    fresh = tmp_path / "new" / "q.db"
+    fresh.parent.mkdir()
+    info = backup.restore(fresh, target)
+    assert info["saved"] is None and codes(fresh) == ["QJ-WS-ZJ"]
+    if os.name == "posix":
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_restore_refuses_what_is_not_a_qjtitle_backup(tmp_path: Path, db_path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="junk.db 不是可用的 SQLite 数据库"):
+        backup.restore(db_path, junk)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(StoreError, match="other.db 不是 qjtitle 的数据库（没有审计日志表）；请换一个备份文件"):
+        backup.restore(db_path, other)
+    assert not db_path.exists()
+
+
+def test_postgresql_stores_get_the_server_tools_command() -> None:
+    store = Store("postgresql+psycopg://qj:secret@db.example:5433/qjtitle")  # no connection is made
+    with pytest.raises(StoreError) as info:
+        backup.backup(store, Path("x.db"))
+    assert str(info.value) == (
+        "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份，例如："
+        "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
+    )
+    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists -d qjtitle 备份.dump"):
+        backup.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
+
+
+def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    result = cli("db", "backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"已备份到 {target}（") and "完整性检查通过" in result.stdout
+    result = cli("db", "backup", str(target))
+    assert result.exit_code == 1 and "已存在；如确要覆盖请加 --force" in result.stderr
+    result = cli("db", "restore", str(target))
+    assert result.exit_code == 1 and "如确要恢复请加 --force" in result.stderr
+    result = cli("--as", "李老师", "db", "restore", str(target), "--force")
+    assert result.exit_code == 0, result.output
+    assert "原数据库已另存为" in result.stdout and f"已从 {target} 恢复到 {db_path}（审计日志 2 条，哈希链完整）" in result.stdout

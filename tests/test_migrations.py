@@ -1,0 +1,267 @@
+"""Schema migrations with Alembic: shipped revisions, a legacy store stamped and upgraded with all its
+rows, a store at the baseline with data upgraded on both backends, and a failing revision rolled back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from qjtitle import audit, draw_store, schema
+from qjtitle.errors import StoreError
+from qjtitle.models import AuditEvent, Meeting
+from qjtitle.store import APPEND_ONLY, Store, open_store, resolve_url
+
+LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
+REVISIONS = ["0001", "0002", "0003", "0004"]
+
+
+def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
+    found = schema.revisions()
+    assert [r["revision"] for r in found] == REVISIONS
+    assert found[-1]["revision"] == schema.HEAD
+    assert all(r["description"] and "\u4e00" <= r["description"][0] <= "\u9fff" for r in found)  # shown in Chinese
+
+
+def _triggers(store: Store) -> set[tuple[str, str]]:
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"))
+        else:
+            rows = conn.execute(text(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+            ))
+        return {(r[0], r[1]) for r in rows}
+
+
+@pytest.mark.both_backends
+def test_the_migrated_schema_is_the_models_schema_with_every_trigger(store, backend) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    # A model changed without a revision shows up here: add one in qjtitle/migrations/versions.
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == schema.VERSION_TABLE)] == []
+    per_table = 2  # UPDATE and DELETE triggers (SQLite), or a row trigger and a TRUNCATE trigger (PostgreSQL)
+    expected = {table for tables, _ in APPEND_ONLY.values() for table in tables}
+    found = _triggers(store)
+    assert {t for t, _ in found} == expected
+    assert len(found) == per_table * len(expected)
+
+
+def _load_legacy(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(LEGACY_DUMP.read_text(encoding="utf-8"))
+    conn.close()
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, by the columns the legacy store had."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        out = {}
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            out[table] = (columns, sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr))
+        return out
+    finally:
+        conn.close()
+
+
+def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.db"
+    _load_legacy(path)
+    before = _rows(path)
+    assert len(before["applicant"][1]) == 59 and len(before["ballot"][1]) == 489 and len(before["audit_event"][1]) == 27
+
+    legacy = Store(resolve_url(path))
+    info = schema.status(legacy)
+    assert (info["current"], info["legacy"], [p["revision"] for p in info["pending"]]) == (None, True, REVISIONS[1:])
+    legacy.close()
+
+    store = open_store(path)
+    try:
+        assert schema.state(store).current == schema.HEAD
+        after = _rows(path)
+        for table, (columns, rows) in before.items():
+            new_columns, new_rows = after[table]
+            assert new_columns[: len(columns)] == columns, table  # new columns only ever added at the end
+            assert sorted((r[: len(columns)] for r in new_rows), key=repr) == rows or table == "audit_event", table
+        # The audit log: the 27 old events unchanged, one more saying what the upgrade did.
+        width = len(before["audit_event"][0])
+        assert sorted((r[:width] for r in after["audit_event"][1] if r[0] <= 27), key=repr) == before["audit_event"][1]
+        with store.transaction() as session:
+            assert audit.check(session).ok
+            last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (last.action, last.detail["from"], last.detail["to"], last.detail["applied"], last.detail["legacy_stamped"]) == (
+            "db.upgraded", "0001", schema.HEAD, REVISIONS[1:], True,
+        )
+        # The backup taken before the upgrade is the legacy store, row for row.
+        (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
+        assert last.detail["backup"] == backup.name
+        assert _rows(backup) == before
+        # Evidence still refuses changes, and the stored draw still re-checks.
+        with pytest.raises(IntegrityError, match="只能追加"), store.transaction() as session:
+            session.execute(text("DELETE FROM ballot"))
+        assert draw_store.verify_draw(store, 1).record.ok
+    finally:
+        store.close()
+
+
+def _at_baseline(url: str) -> Store:
+    """A store built by the first revision only."""
+    from alembic import command
+
+    store = Store(resolve_url(url))
+    with store.engine.connect() as conn:
+        cfg = schema.config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, schema.BASELINE)
+    assert schema.state(store).current == schema.BASELINE
+    return store
+
+
+def _old_event(prev: str, n: int) -> AuditEvent:
+    event = AuditEvent(at=datetime(2023, 9, 25, 8, n, tzinfo=UTC), user="李老师", command="committee add",
+                       action="committee.created", detail={"code": f"C{n}", "身份证号码": "530302198503150122"},
+                       prev_hash=prev)
+    event.hash = audit.digest(event)  # os_user empty: the digest of a 0001 event
+    return event
+
+
+@pytest.mark.both_backends
+def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url, backend) -> None:
+    store = _at_baseline(store_url)
+    first = _old_event(audit.GENESIS, 1)
+    second = _old_event(first.hash, 2)
+    with store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO committee (code, name, level, series, specialties, organizer, approver, vote_denominator, created_at) "
+            "VALUES ('QJ-WS-ZJ', '曲靖市卫生系列中级职称评审委员会', '中级', '卫生', '[\"护理\"]', '', '', 'all_attending', :t)"
+        ), {"t": datetime(2023, 9, 25, tzinfo=UTC)})
+        conn.execute(text(
+            "INSERT INTO meeting (committee_id, date, place, size, created_at) VALUES (1, :d, '会议中心', 11, :t)"
+        ), {"d": date(2023, 11, 20), "t": datetime(2023, 9, 25, tzinfo=UTC)})
+        for e in (first, second):
+            conn.execute(text(
+                'INSERT INTO audit_event (at, "user", command, action, detail, prev_hash, hash) '
+                "VALUES (:at, :user, :command, :action, :detail, :prev, :hash)"
+            ), {"at": e.at, "user": e.user, "command": e.command, "action": e.action,
+                "detail": json.dumps(e.detail, ensure_ascii=False), "prev": e.prev_hash, "hash": e.hash})
+    result = schema.upgrade(store)
+    assert (result.before, result.after, result.applied) == ("0001", schema.HEAD, REVISIONS[1:])
+    assert (result.backup is not None) == (backend == "sqlite")
+    with store.transaction() as session:
+        meeting = session.get(Meeting, 1)
+        assert (meeting.date, meeting.size, meeting.year) == (date(2023, 11, 20), 11, None)
+        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.hash, e.os_user) for e in events[:2]] == [(first.hash, ""), (second.hash, "")]
+        assert events[2].action == "db.upgraded" and events[2].prev_hash == second.hash and events[2].os_user
+        assert audit.check(session).ok
+    store.close()
+
+
+def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped revisions plus 0005, which changes three things and then fails."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(Path(schema.__file__).parent / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0005_broken.py").write_text(
+        '"""坏的升级：建表、加列、写数据后失败。"""\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        'revision = "0005"\ndown_revision = "0004"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        "def upgrade():\n"
+        '    op.create_table("half_done", sa.Column("x", sa.Integer()))\n'
+        '    with op.batch_alter_table("committee") as batch:\n'
+        '        batch.add_column(sa.Column("extra", sa.String(), nullable=True))\n'
+        "    op.execute(\"UPDATE committee SET name = 'changed'\")\n"
+        '    raise RuntimeError("boom")\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(schema, "SCRIPT_LOCATION", str(scripts))
+    monkeypatch.setattr(schema, "HEAD", "0005")
+
+
+@pytest.mark.both_backends
+def test_a_failing_revision_rolls_back_completely(store, store_url, committee, backend, tmp_path, monkeypatch) -> None:
+    store.close()
+    _broken_scripts(tmp_path, monkeypatch)
+    with pytest.raises(RuntimeError, match="boom"):
+        open_store(store_url)
+    monkeypatch.undo()
+    again = Store(resolve_url(store_url))
+    try:
+        assert schema.state(again).current == "0004"
+        with again.engine.connect() as conn:
+            insp = inspect(conn)
+            assert "half_done" not in insp.get_table_names()
+            assert "extra" not in {c["name"] for c in insp.get_columns("committee")}
+            assert conn.execute(text("SELECT name FROM committee")).scalar_one() == "曲靖市卫生系列中级职称评审委员会"
+        with again.transaction() as session:
+            assert [e.action for e in session.exec(select(AuditEvent))] == ["committee.created"]
+    finally:
+        again.close()
+    if backend == "sqlite":
+        assert len(list(tmp_path.glob("qjtitle.db.before-0005-*.bak"))) == 1
+    open_store(store_url).close()  # usable as it was
+
+
+def test_a_store_from_a_newer_qjtitle_is_refused(store, db_path) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0099'"))
+    store.close()
+    with pytest.raises(StoreError, match="数据库的版本 0099 比本程序认识的最新版本 0004 还新，是用更新版本的 qjtitle 建立或升级的；请先升级 qjtitle"):
+        open_store(db_path)
+
+
+def test_a_database_of_another_program_is_refused(tmp_path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.close()
+    with pytest.raises(StoreError, match=r"中已有其他程序的表（invoices），不是 qjtitle 的数据库"):
+        open_store(path)
+
+
+def test_cli_status_and_upgrade_of_a_legacy_store(cli, tmp_path) -> None:
+    path = tmp_path / "legacy.db"
+    _load_legacy(path)
+    result = cli("db", "status", "--db", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)[0]
+    assert (info["legacy"], info["current"], info["head"], [p["revision"] for p in info["pending"]]) == (
+        True, None, schema.HEAD, REVISIONS[1:],
+    )
+    result = cli("db", "status", "--db", str(path))
+    assert "旧版迁移 m001_initial（相当于 0001，升级时将先标记）" in result.stdout and "待执行的升级" in result.stdout
+    result = cli("db", "upgrade", "--db", str(path))
+    assert result.exit_code == 0, result.output
+    (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
+    assert f"升级前已备份到 {backup}" in result.stdout
+    assert "旧版迁移建立的数据库已标记为版本 0001（表结构相同，未重建）" in result.stdout
+    assert "已升级：0001 → 0002 → 0003 → 0004" in result.stdout
+    result = cli("db", "upgrade", "--db", str(path))
+    assert "数据库已是最新版本（0004），无须升级。" in result.stdout
+    assert "数据库已是最新版本。" in cli("db", "status", "--db", str(path)).stdout
+
+
+def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "race.db"
+    code = "import sys; from qjtitle.store import open_store; from qjtitle import schema; s = open_store(sys.argv[1]); print(schema.state(s).current)"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert [o[0].strip() for o in outs] == [schema.HEAD, schema.HEAD]
