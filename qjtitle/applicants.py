@@ -9,13 +9,16 @@ or failing file leaves the others (and the store) whole.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from qjtitle import audit, committees, rules
@@ -31,7 +34,7 @@ from qjtitle.roster import (
     check_row,
 )
 from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
-from qjtitle.store import Store
+from qjtitle.store import Store, is_unique_violation
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")
 _IN_CHUNK = 500
@@ -144,6 +147,7 @@ def import_applicants(
     dry_run: bool = False,
     progress: Callable[[Path], None] | None = None,
     user: str | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Import rosters into ``committee_code`` for ``year``; see the module docstring."""
     if not 2000 <= year <= 2100:
@@ -177,13 +181,36 @@ def import_applicants(
                     checked.append((table.sheet, row.number, cr))
             report.rows = len(checked)
             duplicates = _within_batch_duplicates(path, checked, seen)
-            with store.transaction() as session:
-                _import_file(session, committee_id, year, report, checked, duplicates, user)
-                if dry_run:
-                    session.rollback()
+            for attempt in range(_ATTEMPTS):
+                try:
+                    with store.transaction() as session:
+                        _import_file(session, committee_id, year, report, checked, duplicates, user, today or date.today())
+                        if dry_run:
+                            session.rollback()
+                    break
+                except IntegrityError as exc:
+                    # On PostgreSQL another import may add the same person between our read and our
+                    # insert; the unique (year, person_key) refuses ours, and the file is read again.
+                    if not is_unique_violation(exc, "uq_applicant_year_person"):
+                        raise
+                    _reset(report)
+                    if attempt == _ATTEMPTS - 1:
+                        report.error = (f"{path.name}：另一处正在同时导入相同的申报人，重试 {_ATTEMPTS} 次仍冲突，本文件未导入；"
+                                        "请稍后重新导入该文件")
         if progress:
             progress(path)
     return ImportReport(files=reports, dry_run=dry_run)
+
+
+_ATTEMPTS = 3  # a file whose insert collides with a concurrent import is read again this many times at most
+
+
+def _reset(report: FileReport) -> None:
+    """Forget what a rolled-back attempt at a file counted."""
+    report.imported = report.updated = report.needs_correction = 0
+    report.rejected.clear()
+    report.problem_kinds.clear()
+    report.row_problems.clear()
 
 
 def _within_batch_duplicates(
@@ -212,6 +239,7 @@ def _import_file(
     checked: list[tuple[str, int, CheckedRow]],
     duplicates: dict[int, str],
     user: str | None,
+    today: date,
 ) -> None:
     keys = sorted({cr.person_key() for _, _, cr in checked})
     existing: dict[str, Applicant] = {}
@@ -242,6 +270,7 @@ def _import_file(
     session.flush()
     now = utcnow()
     taken: set[str] = set()
+    withdrawn_late: list[int | None] = []
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     one_per_year = f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
@@ -273,6 +302,15 @@ def _import_file(
             _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
             session.add(applicant)
             continue
+        if (
+            applicant is not None
+            and applicant.status == rules.STATUS_NEEDS_CORRECTION
+            and applicant.correction_deadline is not None
+            and applicant.correction_deadline < today
+        ):
+            applicant.status = rules.STATUS_WITHDRAWN  # 逾期未补正的，视为放弃 (通知 六（五）)
+            session.add(applicant)
+            withdrawn_late.append(applicant.id)
         if applicant is not None and applicant.status == rules.STATUS_WITHDRAWN:
             deadline = f"（补正期限 {applicant.correction_deadline}）" if applicant.correction_deadline else ""
             reason = f"{name}逾期未补正{deadline}，已视为放弃（{rules.CORRECTION_DEFAULT.source}），本年度不再受理"
@@ -332,6 +370,7 @@ def _import_file(
             "updated": report.updated,
             "needs_correction": report.needs_correction,
             "rejected": len(report.rejected),
+            "withdrawn_after_deadline": withdrawn_late,
         },
         user=user,
     )
@@ -369,6 +408,14 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+_LONG_NUMBER = re.compile(r"\d[\d.]{8,}\d(?:[eE]\+\d+)?[\dXx]?")
+
+
+def mask_numbers(text: str) -> str:
+    """Every long run of digits in a message (an ID or phone number as written) masked."""
+    return _LONG_NUMBER.sub(lambda m: mask_id(m.group()) if len(m.group()) > 11 else mask_phone(m.group()), text)
 
 
 def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:

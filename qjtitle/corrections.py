@@ -74,7 +74,12 @@ def issue_notices(
         committee = committees.get(session, committee_code)
         pending = session.exec(
             select(Applicant)
-            .where(Applicant.committee_id == committee.id, Applicant.status == rules.STATUS_NEEDS_CORRECTION)
+            .where(
+                Applicant.committee_id == committee.id,
+                Applicant.status == rules.STATUS_NEEDS_CORRECTION,
+                # 一次性告知: an applicant already told (a deadline is set) is not told again
+                col(Applicant.correction_deadline).is_(None),
+            )
             .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
         ).all()
         by_unit: dict[str, list[Applicant]] = defaultdict(list)

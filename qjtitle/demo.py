@@ -19,6 +19,7 @@ from qjtitle import (
     corrections,
     draw_store,
     experts,
+    filing,
     meeting,
     proceedings,
     schedule,
@@ -56,6 +57,22 @@ DRAW = {
     "alternates": 4,
 }
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
+CORRECTIONS_EXPIRED = date(2023, 10, 9)  # the day after the correction deadline: the rest count as withdrawn
+MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record)
+    ("notice", date(2023, 9, 28), None),
+    ("recommendation-publicity", date(2023, 10, 30), date(2023, 11, 3)),
+    ("pre-publicity", date(2023, 11, 6), date(2023, 11, 10)),
+    ("draw", date(2023, 11, 10), None),
+    ("pre-filing", date(2023, 11, 13), None),
+    ("consent", date(2023, 11, 15), None),
+    ("result-publicity", date(2023, 11, 21), date(2023, 11, 27)),
+)
+PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
+POST_FILING_DAY = date(2023, 12, 1)  # after the result publicity, within 15 working days of the meeting
+FILING_OPTIONS = filing.FilingOptions(
+    contact="李老师", contact_phone="0874-3123456", address="曲靖市卫生健康委员会人事科",
+    methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静",
+)
 ASSIGNMENT_SEED = "20231120"
 FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
 
@@ -76,6 +93,8 @@ class DemoResult:
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
     results: dict | None = None  # the sealed tally of the meeting
+    withdrawn: list[dict] = field(default_factory=list)  # applications not corrected in time
+    filings: list[filing.FilingResult] = field(default_factory=list)  # the pre- and post-meeting packages
 
 
 class DemoFolderError(QjtitleError):
@@ -120,6 +139,8 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
             contact="李老师",
             contact_phone="0874-3123456",
         )
+        say("补正期限已过：逾期未补正的视为放弃")
+        withdrawn = corrections.expire(store, COMMITTEE["code"], today=CORRECTIONS_EXPIRED)
         say("新建评审会议并排出时间节点")
         sample_meeting, _warnings = meeting.add(store, COMMITTEE["code"], **MEETING)
         plan = schedule.evaluate(store, sample_meeting.id or 0, today=CORRECTIONS_ISSUED)
@@ -146,11 +167,14 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         draw_json = draw_store.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
         say("评审会议：签到、安排审阅、评议、表决、封存")
         conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
+        say("登记时间节点，生成会前备案和会后备案材料")
+        filings = _filings(store, sample_meeting.id or 0, out / "备案材料")
     finally:
         store.close()
     result = DemoResult(
         out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
         draw=drawn.record, verified=verified, decline=answer, conflict=conflict, results=summary,
+        withdrawn=withdrawn, filings=filings,
     )
     result.steps = [
         ("数据库", str(store_path)),
@@ -159,6 +183,11 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         (f"评审会议 {sample_meeting.id} 的时间节点（日历文件，可导入日历软件）", str(ics)),
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
         ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
+        *(
+            (f"{filing.STAGE_NAMES[f.stage]}材料（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）", str(f.folder))
+            for f in filings
+        ),
+        *((f"{filing.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),
     ]
     return result
 
@@ -205,3 +234,14 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
         votes.append(proceedings.VoteEntry(str(case), ballots=ballots))
     proceedings.record_votes(store, meeting_id, votes)
     return conflict, proceedings.seal(store, meeting_id)
+
+
+def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  # type: ignore[no-untyped-def]
+    """Record the milestones as they happened, then export both filing packages (no ID photos in the
+    sample data: the post-meeting report lists them as missing)."""
+    for key, first, last in MILESTONES_DONE:
+        schedule.record(store, meeting_id, key, first, last, today=POST_FILING_DAY)
+    return [
+        filing.export_filing(store, meeting_id, stage, out, options=FILING_OPTIONS, today=day, make_zip=True)
+        for stage, day in ((filing.PRE, PRE_FILING_DAY), (filing.POST, POST_FILING_DAY))
+    ]

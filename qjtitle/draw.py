@@ -492,7 +492,10 @@ def verify_record(record: Mapping[str, Any]) -> Verification:
         return Verification(False, [f"记录使用的算法“{record.get('algorithm')}”不是本程序的 {ALGORITHM}，无法复核"])
     stored = record.get("record_sha256")
     actual = record_digest(record)
-    if stored and stored != actual:
+    if not stored:
+        ok = False
+        findings.append("记录没有指纹（record_sha256）；无法证明记录未被改动，请向出具单位索取完整的导出记录")
+    elif stored != actual:
         ok = False
         findings.append(f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过")
     try:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from qjtitle import audit, committees, experts, rules
@@ -26,6 +27,7 @@ from qjtitle import meeting as meetings
 from qjtitle.documents import cn_date, render_docx
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import (
+    Attendance,
     Committee,
     DrawAnswer,
     DrawPick,
@@ -34,10 +36,12 @@ from qjtitle.models import (
     DrawSignature,
     Expert,
     Meeting,
+    MeetingSeal,
     utcnow,
 )
+from qjtitle.paths import make_private_dir
 from qjtitle.spreadsheets import clean_text
-from qjtitle.store import Store
+from qjtitle.store import Store, is_unique_violation
 from qjtitle.workdays import WorkCalendar
 
 TEMPLATE = "draw_record.docx"
@@ -146,6 +150,9 @@ def draw_experts(
     if (short := algo.seed_warning(seed_text)) is not None:
         warnings.append(short)
     with store.transaction() as session:
+        # On PostgreSQL a second draw for the same meeting waits here until the first commits, then
+        # sees it (_check_voids refuses); SQLite's BEGIN IMMEDIATE already serialises the two.
+        session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
         meeting = meetings.get(session, meeting_id)
         committee = session.get(Committee, meeting.committee_id)
         assert committee is not None
@@ -213,7 +220,15 @@ def draw_experts(
         # The fingerprint is fixed before saving: a saved record can never be updated.
         record.record_sha256 = algo.record_digest(_core(record, pick_dicts))
         session.add(record)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # the database's own guard (revision 0003), should the lock be bypassed
+            if is_unique_violation(exc, "uq_draw_record_first") or is_unique_violation(exc, "uq_draw_record_voids"):
+                raise InvalidValue(
+                    f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录；"
+                    f"请用 qjtitle draw list --meeting {meeting.id} 查看"
+                ) from None
+            raise
         for p in picks:
             session.add(
                 DrawPick(
@@ -422,13 +437,17 @@ def export_draw(store: Store, draw_id: int, out_path: Path) -> Path:
     """Write the whole record as JSON (atomically), for ``verify-draw --record`` elsewhere."""
     data = show_draw(store, draw_id)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=".json")
+    if not out_path.parent.is_dir():
+        make_private_dir(out_path.parent)  # the expert names are confidential: a new folder is owner-only
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=".json")  # the file too (0600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-        os.replace(tmp, out_path)
+        with store.transaction() as session:
+            audit.record(session, "draw export", "draw.exported",
+                         {"draw": draw_id, "file": out_path.name, "record_sha256": data.get("record_sha256")})
+            os.replace(tmp, out_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -538,6 +557,7 @@ def confirm(
             raise InvalidValue(f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中；用 qjtitle draw show {draw_id} 查看")
         replacements = _replacements(session, draw_id)
         replaced = {r.out_expert_id: r for r in replacements}
+        _check_meeting_open(session, record.meeting_id, expert_id, pick.name, accepted)
         if expert_id in replaced:
             r = replaced[expert_id]
             raise InvalidValue(
@@ -574,6 +594,24 @@ def confirm(
             result["warning"] = f"{pick.name} 是备选专家，已记录其谢绝；替补时将跳过"
         audit.record(session, "draw confirm", "draw.answered", result, user=user)
     return result
+
+
+def _check_meeting_open(session: Session, meeting_id: int, expert_id: int, name: str, accepted: bool) -> None:
+    """Answers belong before the meeting: none once it is sealed, no decline from an expert who signed in."""
+    if session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first() is not None:
+        raise InvalidValue(f"第{meeting_id}号会议已封存，不能再记录专家的答复")
+    if accepted:
+        return
+    latest = session.exec(
+        select(Attendance.present)
+        .where(Attendance.meeting_id == meeting_id, Attendance.expert_id == expert_id)
+        .order_by(col(Attendance.id).desc())
+    ).first()
+    if latest:
+        raise InvalidValue(
+            f"{name} 已在第{meeting_id}号会议签到，不能记录为谢绝；如确已离会，请先用 "
+            f"qjtitle meeting attend {meeting_id} --absent {expert_id} --reason … 撤销签到"
+        )
 
 
 def _next_alternate(
@@ -679,7 +717,10 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         "voids": f"本次为重新抽取，作废第{data['voids']}号抽取记录，理由：{data['void_reason']}" if data["voids"] else "",
         "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}" if voided_by else "",
     }
-    return render_docx(TEMPLATE, context, out_path, templates)
+    written = render_docx(TEMPLATE, context, out_path, templates)
+    with store.transaction() as session:
+        audit.record(session, "draw document", "draw.document", {"draw": draw_id, "file": Path(written).name})
+    return written
 
 
 # --- The panel of a meeting, for attendance, reviews and votes ----------------------------------

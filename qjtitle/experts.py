@@ -24,12 +24,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle import audit, committees, idcard, rules
+from qjtitle import meeting as meetings
 from qjtitle.applicants import mask_id, mask_phone
 from qjtitle.draw import Candidate
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
 from qjtitle.roster import (
-    _PHONE,
     GENDERS,
     KIND_CHOICE,
     KIND_DATE,
@@ -38,8 +38,9 @@ from qjtitle.roster import (
     KIND_MISMATCH,
     KIND_PHONE,
     KIND_REQUIRED,
+    PHONE_PATTERN,
     Problem,
-    _choice,
+    match_choice,
     title_level,
 )
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
@@ -96,8 +97,11 @@ def add_years(day: date, years: int) -> date:
 
 
 def pool_valid_until(filed: date) -> date:
-    """The last day a pool filed on ``filed`` is valid (通知 六（二）: at most 3 years)."""
-    return add_years(filed, int(rules.POOL_FILING_YEARS.value)) - timedelta(days=1)
+    """The last day a pool filed on ``filed`` is valid (通知 六（二）: at most 3 years).
+
+    The filing day is not counted and a period in years ends on the corresponding day
+    (民法典 第二百零一条、第二百零三条): filed 2020-11-20, valid through 2023-11-20."""
+    return add_years(filed, int(rules.POOL_FILING_YEARS.value))
 
 
 # --- One row of the pool workbook ------------------------------------------------------
@@ -156,14 +160,14 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
         if col_.required and not text:
             problem(col_.key, f"“{col_.label}”为空", f"请填写{col_.label}（如 {col_.example}）", KIND_REQUIRED)
     if values["gender"]:
-        chosen = _choice(values["gender"], GENDERS)
+        chosen = match_choice(values["gender"], GENDERS)
         if chosen is None:
             problem("gender", f"性别填写为“{values['gender']}”", "请填写 男 或 女", KIND_CHOICE)
         values["gender"] = chosen or values["gender"]
     # Title level: as written, else from the title; both must agree.
     derived = title_level(values["title"]) if values["title"] else None
     if values["level"]:
-        chosen = _choice(values["level"], rules.TITLE_LADDER)
+        chosen = match_choice(values["level"], rules.TITLE_LADDER)
         if chosen is None:
             problem("level", f"职称级别填写为“{values['level']}”", f"请填写 {'、'.join(rules.TITLE_LADDER)} 之一", KIND_CHOICE)
         elif derived and derived != chosen:
@@ -211,7 +215,7 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
     # Phone and status.
     phone = re.sub(r"[\s()（）]", "", values["phone"]).replace("—", "-")
     values["phone"] = phone
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE_PATTERN.match(phone):
         problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
     values["active"] = status_active(values["status"]) if values["status"] else None
     if values["status"] and values["active"] is None:
@@ -485,7 +489,7 @@ def meeting_applicants(session: Session, meeting: Meeting) -> list[Applicant]:
         session.exec(
             select(Applicant).where(
                 Applicant.committee_id == meeting.committee_id,
-                Applicant.year == meeting.date.year,
+                Applicant.year == meetings.evaluation_year(meeting),
                 Applicant.status != rules.STATUS_WITHDRAWN,
             )
         )

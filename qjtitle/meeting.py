@@ -31,6 +31,12 @@ def get(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
+def evaluation_year(meeting: Meeting) -> int:
+    """The evaluation year (评审年度) the meeting decides: set at ``meeting add --year``, else its date's year
+    (a 2023 evaluation may meet in January 2024)."""
+    return meeting.year or meeting.date.year
+
+
 def last_day(meeting: Meeting) -> date:
     """The last meeting day (the first when the meeting lasts one day)."""
     return meeting.end_date or meeting.date
@@ -66,12 +72,15 @@ def add(
     place: str = "",
     end_date: date | None = None,
     user: str | None = None,
+    year: int | None = None,
 ) -> tuple[Meeting, list[str]]:
     """Create a meeting; return it and the warnings (a size below a soft minimum)."""
     if end_date is not None and end_date < day:
         raise InvalidValue(f"会议结束日期 {end_date} 早于开始日期 {day}；请核对 --end-date")
     if end_date == day:
         end_date = None
+    if year is not None and not day.year - 1 <= year <= day.year:
+        raise InvalidValue(f"评审年度 {year} 与会议日期 {day} 不符；评审年度只能是会议当年或上一年")
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         errors, warnings = size_problems(committee, size)
@@ -86,7 +95,8 @@ def add(
                 f"请用 qjtitle meeting show {clash.id} 查看，不要重复新建"
             )
         meeting = Meeting(
-            committee_id=committee.id or 0, date=day, end_date=end_date, place=place.strip(), size=size
+            committee_id=committee.id or 0, date=day, end_date=end_date, place=place.strip(), size=size,
+            year=year if year not in (None, day.year) else None,
         )
         session.add(meeting)
         session.flush()
@@ -104,6 +114,7 @@ def as_dict(meeting: Meeting, committee: Committee) -> dict[str, Any]:
         "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
         "place": meeting.place,
         "size": meeting.size,
+        "year": evaluation_year(meeting),
     }
 
 

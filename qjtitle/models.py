@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -48,6 +48,7 @@ class Meeting(SQLModel, table=True):
     end_date: date | None = None  # last meeting day of a meeting held over several days
     place: str = ""
     size: int  # 评委会人数 for this meeting (odd)
+    year: int | None = None  # the evaluation year (评审年度) when it differs from the meeting date's year
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -137,10 +138,13 @@ class AuditEvent(SQLModel, table=True):
     """One change to the store, hash-chained to the previous event."""
 
     __tablename__ = "audit_event"
+    # One successor per event: the hash chain cannot fork (revision 0002).
+    __table_args__ = (Index("uq_audit_event_prev_hash", "prev_hash", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
-    user: str = ""
+    user: str = ""  # who: the name given with --as, else the OS account
+    os_user: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the OS account (revision 0002)
     command: str = ""
     action: str = ""
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -236,6 +240,14 @@ class DrawRecord(SQLModel, table=True):
     """One draw of a meeting's experts (抽取记录). Append-only: the store refuses UPDATE and DELETE."""
 
     __tablename__ = "draw_record"
+    # One standing draw per meeting (revision 0003): one first draw, and each draw voided at most once.
+    __table_args__ = (
+        Index(
+            "uq_draw_record_first", "meeting_id", unique=True,
+            sqlite_where=text("voids_id IS NULL"), postgresql_where=text("voids_id IS NULL"),
+        ),
+        Index("uq_draw_record_voids", "voids_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)

@@ -91,7 +91,7 @@ def load(session: Session, meeting_id: int) -> Context:
             select(Applicant)
             .where(
                 Applicant.committee_id == m.committee_id,
-                Applicant.year == m.date.year,
+                Applicant.year == meeting.evaluation_year(m),
                 Applicant.status == rules.STATUS_ACCEPTED,
             )
             .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
@@ -109,7 +109,8 @@ def load(session: Session, meeting_id: int) -> Context:
         latest[row.expert_id] = row.present
         if row.expert_id not in order:
             order.append(row.expert_id)
-    attending = [e for e in order if latest[e]]
+    # an expert who signed in and later left the panel (a decline, a redraw) no longer counts
+    attending = [e for e in order if latest[e] and e in panel]
     seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
     return Context(m, committee, panel, declined, unconfirmed, applicants, recused, attending, seal)
 
@@ -409,6 +410,8 @@ def _missing_reviews(session: Session, ctx: Context) -> list[str]:
     done = _latest_reviews(session, ctx.meeting.id or 0)
     missing = []
     for a in ctx.applicants:
+        if str(a.id) not in current.reviewers:
+            missing.append(f"{a.name}：尚未安排审阅专家")
         for eid in current.reviewers.get(str(a.id), []):
             if (a.id, eid) not in done:
                 missing.append(f"{a.name}：{ctx.expert_name(eid)} 的评议意见未录入")
@@ -466,8 +469,8 @@ def vote_sheet(path: Path, expert_names: Sequence[str]) -> list[VoteEntry]:
 
 def record_votes(
     store: Store, meeting_id: int, entries: Sequence[VoteEntry], reason: str = "", user: str | None = None
-) -> list[dict[str, Any]]:
-    """Check and record votes (all problems listed, nothing written when any); return the results."""
+) -> dict[str, Any]:
+    """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
@@ -518,7 +521,7 @@ def record_votes(
         session.flush()
         audit.record(session, "record-votes", "meeting.votes",
                      {"meeting": meeting_id, "applicants": len(entries), "reason": reason, "after_seal": after}, user=user)
-        return _results(session, ctx)["applicants"]
+        return _results(session, ctx)
 
 
 # --- Results and seal ----------------------------------------------------------------
@@ -535,6 +538,8 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
     for c in session.exec(select(BallotCount).where(BallotCount.meeting_id == meeting_id).order_by(col(BallotCount.id))):
         counts[c.applicant_id] = c
     quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
+    # a sealed meeting keeps the denominator it was sealed with, whatever the committee setting says now
+    denominator = ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator) if ctx.sealed else ctx.committee.vote_denominator
     rows = []
     for a in ctx.applicants:
         aid = a.id or 0
@@ -543,10 +548,10 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         if aid in counts and (aid not in ballots or counts[aid].recorded_at >= ballot_time[aid]):
             c = counts[aid]
             r = tally.tally_counts(aid, c.agree, c.disagree, c.abstain, len(ctx.attending), len(recused),
-                                   ctx.committee.vote_denominator)
+                                   denominator)
             mode = "无记名"
         elif aid in ballots:
-            r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, ctx.committee.vote_denominator)
+            r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
             mode = "记名"
         else:
             rows.append({"id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
@@ -573,8 +578,8 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         "meeting": meeting_id,
         "committee": ctx.committee.code,
         "quorum": {"size": quorum.size, "attending": quorum.attending, "needed": quorum.needed, "met": quorum.met},
-        "denominator": ctx.committee.vote_denominator,
-        "denominator_text": tally.DENOMINATORS.get(ctx.committee.vote_denominator, ""),
+        "denominator": denominator,
+        "denominator_text": tally.DENOMINATORS.get(denominator, ""),
         "applicants": rows,
         "passed": passed,
         "voted": len(voted),
@@ -608,6 +613,13 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
             raise ProceedingsError(f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存")
         summary = _results(session, ctx)
         problems = list(summary["missing_reviews"])
+        current = _current_assignment(session, meeting_id)
+        if current is not None:
+            reviewers = {int(k): v for k, v in current.reviewers.items()}
+            unassigned = [a.name for a in ctx.applicants if (a.id or 0) not in reviewers]
+            if unassigned:
+                problems.append(f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign")
+            problems += _name_ids(ctx, assignment.check(reviewers, ctx.recused, ctx.attending, current.per_applicant))
         if not summary["quorum"]["met"]:
             problems.append(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe())
         for row in summary["applicants"]:

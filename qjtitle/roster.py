@@ -63,7 +63,7 @@ COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 KEY_COLUMNS = ("name", "id_number")
 DATE_KEYS = tuple(c.key for c in COLUMNS if c.kind == "date")
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
 
 # Title names → level, tried in order (the first match wins).
 _TITLE_LEVEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -145,7 +145,7 @@ class CommitteeScope:
     specialties: tuple[str, ...] = ()
 
 
-def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+def match_choice(value: str, choices: tuple[str, ...]) -> str | None:
     """The choice ``value`` means: exact, or the only choice it starts (麒麟 → 麒麟区)."""
     key = compare_key(value)
     for choice in choices:
@@ -195,14 +195,14 @@ def check_row(
         text = values[key]
         if text:
             col = COLUMN_BY_KEY[key]
-            chosen = _choice(text, col.choices)
+            chosen = match_choice(text, col.choices)
             if chosen is None:
                 problem(key, f"“{col.label}”填写为“{text}”，不是规定选项", f"请从下拉选项中选择：{'、'.join(col.choices)}", KIND_CHOICE)
             else:
                 values[key] = chosen
     if values["education"]:
         edu = _EDUCATION_ALIASES.get(compare_key(values["education"]), values["education"])
-        values["education"] = _choice(edu, EDUCATIONS) or edu
+        values["education"] = match_choice(edu, EDUCATIONS) or edu
     # ID number.
     id_raw = raw.get("id_number")
     id_check: idcard.IdCheck | None = None
@@ -267,7 +267,7 @@ def check_row(
     # Phone.
     phone = re.sub(r"[\s()（）]", "", values["phone"]).replace("—", "-")
     values["phone"] = phone
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE_PATTERN.match(phone):
         problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
     # The committee.
     if scope is not None:

@@ -178,15 +178,13 @@ class Actual:
 
 
 def pool_refiling_due(pool_filed: date | None, meeting_day: date) -> bool:
-    """True when the pool's filing (valid ``POOL_FILING_YEARS``) has run out by the meeting day."""
+    """True when the pool's filing (valid ``POOL_FILING_YEARS``) has run out by the meeting day:
+    the same last valid day as the draw's eligibility (``experts.pool_valid_until``)."""
     if pool_filed is None:
         return False
-    years = int(rules.POOL_FILING_YEARS.value)
-    try:
-        expires = pool_filed.replace(year=pool_filed.year + years)
-    except ValueError:  # filed on 29 February
-        expires = pool_filed.replace(year=pool_filed.year + years, day=28)
-    return meeting_day > expires
+    from qjtitle.experts import pool_valid_until
+
+    return meeting_day > pool_valid_until(pool_filed)
 
 
 def _wd(rule: Rule) -> int:
@@ -522,7 +520,7 @@ def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar) -> S
     assert committee is not None
     end = meetings.last_day(m)
     items = layout(cal, m.date, end, committee.level, committee.pool_filed, _actuals(session, m.id or 0))
-    has_plan, entries = plans.entries_for(session, committee, m.date.year)
+    has_plan, entries = plans.entries_for(session, committee, meetings.evaluation_year(m))
     findings = find_problems(cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries]))
     if entries:
         meeting_item = next(it for it in items if it.key == "meeting")

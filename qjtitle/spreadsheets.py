@@ -240,9 +240,72 @@ def read_tables(
     return tables
 
 
+# A hostile or broken .xlsx can put one cell at XFD1048576: calamine then allocates the whole rectangle
+# (6.7 GB for 1,048,576 rows × 200 columns) and the process dies. Before calamine loads a sheet, its
+# XML is searched (streaming) for far rows and columns, and a sheet too big for any roster is refused.
+MAX_SHEET_CELLS = 6_000_000  # rows × columns of one sheet (a 20,000-row roster is about 500,000)
+MAX_SHEET_XML_BYTES = 400 * 1024 * 1024  # uncompressed XML of one sheet (a zip bomb stops here)
+_NEAR_ROWS, _NEAR_COLUMNS = 99_999, 52  # what a sheet without far references can reach (A..AZ)
+_FAR_COLUMN = re.compile(rb'r="([A-Z]{3}|[B-Z][A-Z])[0-9]')  # r="BA17" and beyond: column 53 on
+_FAR_ROW = re.compile(rb'r="[A-Z]{0,3}([0-9]{6,7})"')  # row 100000 and beyond, of a row or a cell
+
+
+def _check_sheet_sizes(path: Path) -> None:
+    """Refuse an .xlsx/.xlsm whose sheets would not fit in memory, before calamine loads them."""
+    try:
+        _scan_sheet_sizes(path)
+    except WorkbookError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged zip (bad CRC, unknown version, …): calamine says what is wrong
+        return
+
+
+def _scan_sheet_sizes(path: Path) -> None:
+    import zipfile
+
+    archive = zipfile.ZipFile(path)
+    too_big = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
+    with archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            if info.file_size > MAX_SHEET_XML_BYTES:
+                raise WorkbookError(f"{path.name}：工作表数据过大（解压后 {info.file_size // 1048576} MB），不像申报表；{too_big}")
+            rows, cols = _NEAR_ROWS, _NEAR_COLUMNS
+            far_rows: list[int] = []
+            far_cols: list[int] = []
+            with archive.open(info) as fh:
+                read, tail = 0, b""
+                while chunk := fh.read(4 << 20):
+                    read += len(chunk)
+                    if read > MAX_SHEET_XML_BYTES:  # the size in the zip's header can lie
+                        raise WorkbookError(f"{path.name}：工作表数据过大，不像申报表；{too_big}")
+                    data, tail = tail + chunk, chunk[-64:]
+                    far_cols.extend(_column_number(m) for m in set(_FAR_COLUMN.findall(data)))
+                    far_rows.extend(int(m) for m in set(_FAR_ROW.findall(data)))
+            rows = max([rows, *far_rows])
+            cols = max([cols, *far_cols])
+            if rows * cols > MAX_SHEET_CELLS:
+                shown_rows = max(far_rows) if far_rows else f"不到 {_NEAR_ROWS + 1}"
+                shown_cols = max(far_cols) if far_cols else f"不到 {_NEAR_COLUMNS + 1}"
+                raise WorkbookError(
+                    f"{path.name}：工作表的数据区域过大（{shown_rows} 行 × {shown_cols} 列，"
+                    f"多半是远处有误填的单元格或格式）；{too_big}"
+                )
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
 def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        _check_sheet_sizes(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except FileNotFoundError:
@@ -263,8 +326,12 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
                 continue
             try:
                 grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except (CalamineError, ValueError) as exc:
+            except (CalamineError, ValueError, OverflowError) as exc:
                 raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取（{exc}）；请另存为 .xlsx 后重试") from None
+            except BaseException as exc:  # a panic inside calamine (pyo3's PanicException is a BaseException)
+                if type(exc).__name__ != "PanicException":
+                    raise
+                raise WorkbookError(f"{path.name}，工作表“{meta.name}”已损坏，无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
             sheets.append((meta.name, grid))
         return sheets
     finally:

@@ -176,7 +176,7 @@ def test_expire_marks_overdue_applications_and_leaves_the_others(store, imported
          person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市", 联系电话="1")],
         name="02_宣威.xlsx",
     )
-    import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
+    import_applicants(store, [path], "QJ-WS-ZJ", YEAR, today=date(2023, 10, 1))
     with store.transaction() as session:
         liu = session.exec(select(Applicant).where(Applicant.name == "刘洋")).one()
         liu.correction_deadline = date(2023, 10, 20)
@@ -248,3 +248,19 @@ def test_cli_corrections_with_a_broken_template_leaves_the_store_unchanged(cli, 
     with store.transaction() as session:
         assert session.exec(select(CorrectionNotice)).all() == []
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "corrections.issued")).all() == []
+
+
+def test_a_correction_after_the_deadline_counts_as_withdrawn(store, imported, tmp_path, make_workbook):
+    corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    late = make_workbook([person("王芳", 4)], name="01_一院.xlsx")
+    report = import_applicants(store, [late], "QJ-WS-ZJ", YEAR, today=date(2023, 10, 9))
+    assert report.files[0].rejected[0].reason.startswith("王芳逾期未补正（补正期限 2023-10-08），已视为放弃")
+    assert applicants(store)["王芳"].status == "视为放弃"
+
+
+def test_notices_are_issued_once_per_applicant(store, imported, tmp_path):
+    first = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    assert first
+    again = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "again", 5, today=date(2023, 9, 28))
+    assert all(w.applicants == 0 for w in again)
+    assert {a.correction_deadline for a in applicants(store).values() if a.status == "待补正"} == {date(2023, 10, 8)}

@@ -87,9 +87,9 @@ def test_demo_store_and_normalised_cells(result):
     assert by_place["01_曲靖市第一人民医院.xlsx", 7].county == "麒麟区"  # written as 麒麟
     twice = by_place["01_曲靖市第一人民医院.xlsx", 5]
     assert twice.name == twice.name.strip() and "\u200b" not in twice.name
-    assert twice.status == "待补正"
+    assert twice.status == "视为放弃"  # not corrected by the deadline (the demo expires on 2023-10-09)
     assert [p["message"] for p in twice.problems] == ["同一身份证号码又由罗平县中医医院（04_罗平县中医医院.csv 第4行）报送"]
-    assert sum(a.status == "待补正" for a in people) == 10
+    assert sum(a.status == "视为放弃" for a in people) == 10 == len(result.withdrawn)
     assert sum(a.status == "已受理" for a in people) == 49
 
 
@@ -166,3 +166,24 @@ def test_sample_rosters_match_the_generator():
     names = sorted(p.name for p in (sample_data_dir() / "rosters").iterdir())
     assert names == sorted(file for file, *_ in GENERATE.EMPLOYERS)
     assert GENERATE.YEAR == demo.YEAR
+
+
+def test_demo_runs_the_whole_procedure(result):
+    assert result.results is not None and result.results["sealed_at"]
+    assert (result.results["passed"], result.results["voted"]) == (48, 49)
+    assert [f.stage for f in result.filings] == ["pre", "post"] and not any(f.draft for f in result.filings)
+    # public documents of both packages name no ID number, phone number or expert
+    import docx
+
+    scanned = 0
+    for f in result.filings:
+        for path in f.folder.glob("*.docx"):
+            if not any(word in path.name for word in ("公示", "通过人员名册")):
+                continue
+            text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+            text += "\n".join(c.text for t in docx.Document(path).tables for r in t.rows for c in r.cells)
+            assert not re.search(r"\d{17}[\dX]|1[3-9]\d{9}", text), path.name
+            for pick in result.draw["picks"]:
+                assert pick["name"] not in text, (path.name, "expert name")
+            scanned += 1
+    assert scanned >= 3

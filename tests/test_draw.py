@@ -19,6 +19,9 @@ from qjtitle.draw import Candidate, DrawImpossible, Request
 from qjtitle.errors import InvalidValue
 from tests.conftest import expert_row
 
+# Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 DRAWERS = ["王明", "李华", "赵强"]
 SUPERVISORS = ["陈静"]
 

@@ -133,11 +133,13 @@ def test_the_pool_filing_must_cover_the_meeting(store, committee, expert_pool) -
     result = _eligibility(store, meeting)
     assert result.counts()["pool_filing"] == 2
     assert "未登记专家库备案日期" in result.excluded["pool_filing"][0]["detail"]
-    late = _meeting(store, committee, date(2025, 6, 30))
-    report = expert_pool([expert_row(1), expert_row(2)], pool_filed="2022-06-30")
+    last_day = _meeting(store, committee, date(2025, 6, 30))
+    late = _meeting(store, committee, date(2025, 7, 1))
+    report = expert_pool([expert_row(n, 任期起止="2023.07-2026.06") for n in (1, 2)], pool_filed="2022-06-30")
     assert report.pool_filed == date(2022, 6, 30)
     assert len(_eligibility(store, meeting).eligible) == 2
-    assert _eligibility(store, late).counts()["pool_filing"] == 2  # valid until 2025-06-29
+    assert len(_eligibility(store, last_day).eligible) == 2  # valid through 2025-06-30 (民法典 201, 203)
+    assert _eligibility(store, late).counts()["pool_filing"] == 2
 
 
 def test_refiling_checks_the_share_of_new_experts(store, committee, expert_pool) -> None:
@@ -163,7 +165,7 @@ def test_check_reports_what_is_about_to_expire(store, committee, expert_pool) ->
         ]
     )
     result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1), within_days=180)
-    assert result["pool_filing"] == "即将到期" and result["pool_valid_until"] == "2025-06-29"
+    assert result["pool_filing"] == "即将到期" and result["pool_valid_until"] == "2025-06-30"
     assert [e["name"] for e in result["expiring_terms"]] == ["专家001", "专家004"]
     assert [e["name"] for e in result["ended_terms"]] == ["专家003"]
     assert result["refiling"] == {"previous": "2022-06-30", "new": 1, "total": 3, "ok": True, "needed": 0}

@@ -12,6 +12,9 @@ from qjtitle import committees, meeting
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
 from qjtitle.models import AuditEvent
 
+# Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 
 def test_add_list_show(store, committee) -> None:
     m, warnings = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11, " 曲靖市会议中心 ")
@@ -23,7 +26,7 @@ def test_add_list_show(store, committee) -> None:
     assert [x["id"] for x in meeting.list_all(store, committee_code="QJ-WS-ZJ", year=2023)] == [1]
     assert meeting.show(store, 1) == {
         "id": 1, "committee": "QJ-WS-ZJ", "committee_name": "曲靖市卫生系列中级职称评审委员会", "level": "中级",
-        "date": "2023-11-20", "end_date": None, "place": "曲靖市会议中心", "size": 11,
+        "date": "2023-11-20", "end_date": None, "place": "曲靖市会议中心", "size": 11, "year": 2023,
     }
     with store.transaction() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "meeting.created")).all()

@@ -14,6 +14,9 @@ from qjtitle import draw_store, experts, idcard, proceedings
 from qjtitle.proceedings import ProceedingsError, ReviewEntry, VoteEntry
 from qjtitle.tally import AGREE, DISAGREE
 
+# Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 
 @dataclass
 class Sitting:
@@ -78,7 +81,7 @@ def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | No
     for a in s.applicants:
         k = agree_count.get(a, len(attending))
         entries.append(VoteEntry(str(a), ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)}))
-    return proceedings.record_votes(s.store, s.meeting, entries)
+    return proceedings.record_votes(s.store, s.meeting, entries)["applicants"]
 
 
 # --- attendance and quorum -------------------------------------------------------------
@@ -232,7 +235,7 @@ def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
     a = sitting.applicants[0]
     with pytest.raises(ProceedingsError, match="同意6\\+不同意2\\+弃权0=8票，与应投票专家9人"):
         proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
-    rows = proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])
+    rows = proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])["applicants"]
     row = next(r for r in rows if r["id"] == a)
     assert (row["abstain"], row["result"]) == (4, "未通过")  # abstaining counts as not agreeing
 
@@ -245,12 +248,12 @@ def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     sheet = make_workbook(open_rows, name="计票表.xlsx", headers=["申报人", *names])
     entries = proceedings.vote_sheet(sheet, names)
     assert [len(e.ballots) for e in entries] == [9, 9]
-    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)}
+    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
     assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (9, 5, 1, "未通过")
     secret = make_workbook([[sitting.names[a], 6, 2, 1]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权"])
     entries = proceedings.vote_sheet(secret, names)
     assert entries[0].counts == (6, 2, 1)
-    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)}
+    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
 
 
@@ -349,3 +352,72 @@ def test_no_draw_yet_is_explained(store, committee, draw_meeting) -> None:
     meeting_id = draw_meeting()
     with pytest.raises(ProceedingsError, match=f"第{meeting_id}号会议还没有抽取专家"):
         proceedings.results(store, meeting_id)
+
+
+# --- regressions from review ---------------------------------------------------------------------
+
+
+def test_seal_refused_when_an_applicant_has_no_reviewers(sitting: Sitting, store) -> None:
+    from sqlmodel import select
+
+    from qjtitle.models import Applicant
+
+    _attend(sitting, 9)
+    _review_all(sitting)
+    # an application accepted after the assignment was made
+    with store.transaction() as session:
+        late = Applicant(year=2023, committee_id=1, person_key="late", name="后补", status="已受理", unit_key="x")
+        session.add(late)
+    _vote_all(sitting, sitting.members[:9])
+    with store.transaction() as session:
+        late_id = session.exec(select(Applicant.id).where(Applicant.name == "后补")).one()
+    proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})])
+    with pytest.raises(ProceedingsError) as err:
+        proceedings.seal(store, sitting.meeting)
+    assert "后补：尚未安排审阅专家" in str(err.value)
+    assert "以下申报人没有安排审阅专家：后补" in str(err.value)
+
+
+def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sitting, store) -> None:
+    from qjtitle.errors import InvalidValue
+
+    _attend(sitting, 9)
+    with pytest.raises(InvalidValue, match="已在第1号会议签到，不能记录为谢绝"):
+        draw_store.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
+    proceedings.attend(store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开")
+    answer = draw_store.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
+    assert answer["replacement"] is not None
+    result = proceedings.results(store, sitting.meeting)
+    assert result["quorum"]["attending"] == 8
+
+
+def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) -> None:
+    from qjtitle import committees
+
+    _attend(sitting, 10)
+    a = sitting.applicants[0]
+    experts.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
+    _review_all(sitting)
+    voters = sitting.members[1:10]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
+    entries = [VoteEntry(str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)})]
+    entries += [VoteEntry(str(x), ballots={str(e): AGREE for e in sitting.members[:10]}) for x in sitting.applicants[1:]]
+    proceedings.record_votes(store, sitting.meeting, entries)
+    summary = proceedings.seal(store, sitting.meeting)
+    row = next(r for r in summary["applicants"] if r["id"] == a)
+    assert (row["denominator"], row["result"]) == (10, "未通过")
+    committees.configure(store, "QJ-WS-ZJ", vote_denominator="eligible")
+    row = next(r for r in proceedings.results(store, sitting.meeting)["applicants"] if r["id"] == a)
+    assert (row["denominator"], row["result"]) == (10, "未通过")
+
+
+def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make_workbook) -> None:
+    from qjtitle import meeting
+    from qjtitle.applicants import import_applicants
+
+    import_applicants(store, [make_workbook(_applicants(2))], "QJ-WS-ZJ", 2023)
+    m, _ = meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 10), 11, "会议室", year=2023)
+    with store.transaction() as session:
+        assert meeting.evaluation_year(m) == 2023
+        assert len(experts.meeting_applicants(session, m)) == 2
+    with pytest.raises(Exception, match="评审年度 2021 与会议日期 2024-01-11 不符"):
+        meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 11), 11, "会议室", year=2021)

@@ -12,11 +12,14 @@ import typer
 from qjtitle import __version__
 from qjtitle.cli import (
     applicants,
+    audit,
     calendar,
     committee,
+    db,
     demo,
     draw,
     experts,
+    filing,
     meeting,
     plan,
     schedule,
@@ -41,8 +44,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本后退出。"),
+    as_user: str | None = typer.Option(
+        None, "--as", envvar="QJTITLE_USER", show_default=False,
+        help="操作人姓名，记入审计日志（默认为系统登录名；系统登录名也会同时记录）。",
+    ),
 ) -> None:
     """曲靖市职称评审委员会办事机构工作工具。"""
+    if as_user is not None and as_user.strip():
+        os.environ["QJTITLE_USER"] = " ".join(as_user.split())  # read by qjtitle.audit.current_user()
 
 
 app.command("import-applicants", rich_help_panel="申报")(applicants.import_applicants)
@@ -61,6 +70,10 @@ app.add_typer(schedule.app, name="schedule", rich_help_panel="时间节点")
 app.command("status", rich_help_panel="时间节点")(schedule.status)
 app.command("import-plan", rich_help_panel="时间节点")(plan.import_plan)
 app.add_typer(calendar.app, name="calendar", rich_help_panel="时间节点")
+app.add_typer(db.app, name="db", rich_help_panel="数据库与审计")
+app.add_typer(audit.app, name="audit", rich_help_panel="数据库与审计")
+app.command("export-filing", rich_help_panel="备案材料")(filing.export_filing)
+app.add_typer(filing.app, name="templates", rich_help_panel="备案材料")
 
 
 def main() -> None:

@@ -62,12 +62,12 @@ def import_applicants(
                 dry_run=dry_run,
                 progress=lambda p: progress.update(task, advance=1, description=p.name),
             )
-    _print_report(report, details)
+    print_import_report(report, details)
     if report.failed:
         raise typer.Exit(1)
 
 
-def _print_report(report: ImportReport, details: bool) -> None:
+def print_import_report(report: ImportReport, details: bool) -> None:
     from qjtitle.roster import KINDS
 
     rows = []
@@ -98,8 +98,10 @@ def _print_report(report: ImportReport, details: bool) -> None:
 
 
 def _print_row_problems(report: ImportReport) -> None:
+    from qjtitle.applicants import mask_numbers
+
     rows = [
-        [f.path.name, sheet, number, name, p.cell or p.column, p.message, p.fix]
+        [f.path.name, sheet, number, name, p.cell or p.column, mask_numbers(p.message), p.fix]
         for f in report.files
         for sheet, number, name, p in f.row_problems
     ]

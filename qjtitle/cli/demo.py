@@ -7,27 +7,27 @@ from typing import Annotated
 
 import typer
 
-from qjtitle.cli._console import console, table
+from qjtitle.cli._console import console, table, warn
 from qjtitle.cli._errors import friendly_errors
 
 
 def demo(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹（不会覆盖非 demo 生成的文件夹）。")] = Path("qjtitle-demo"),
 ) -> None:
-    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书、排出评审会议时间节点、抽取专家并复核、签到、安排审阅、评议、表决并封存。
+    """用随附的示例数据演示完整流程：新建评委会、导入4个单位的申报表、生成补正告知书、排出评审会议时间节点、抽取专家并复核、签到、安排审阅、评议、表决并封存、生成会前和会后备案材料。
 
     示例：qjtitle demo --out 演示
     """
     from qjtitle import demo as demo_lib
-    from qjtitle.cli.applicants import _print_report
-    from qjtitle.cli.draw import PICK_COLUMNS, _pick_rows, _print_summary
+    from qjtitle.cli.applicants import print_import_report
+    from qjtitle.cli.draw import PICK_COLUMNS, pick_rows, print_draw_summary
     from qjtitle.cli.meeting import print_results
     from qjtitle.cli.schedule import print_schedule
 
     with friendly_errors(), console().status("演示进行中…") as status:
         result = demo_lib.run(out, step=lambda text: status.update(f"演示：{text}…"))
     console().rule("导入")
-    _print_report(result.import_report, details=True)
+    print_import_report(result.import_report, details=True)
     console().rule("一次性补正告知")
     table(
         f"补正告知书（补正期限 {result.notices[0].deadline if result.notices else '—'}）",
@@ -44,8 +44,8 @@ def demo(
             f"专家库导入 {result.pool.imported if result.pool else 0} 人；抽取记录 {r['draw']}，"
             f"抽取人员 {'、'.join(r['drawers'])}，监督人员 {'、'.join(r['supervisors'])}，种子 {r['seed']}"
         )
-        _print_summary(r)
-        table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, _pick_rows(r["picks"], sealed=True))
+        print_draw_summary(r)
+        table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed=True))
         if result.verified is not None:
             verdict = "一致" if result.verified.ok else "不一致"
             console().print(f"复核（按记录和当前专家库重新计算）：{verdict}")
@@ -59,10 +59,22 @@ def demo(
         if result.conflict:
             console().print(f"登记回避：1 名专家与申报人 {result.conflict['applicant']} 有利害关系（{result.conflict['reason']}），不审阅、不投票")
         print_results(result.results)
+    if result.filings:
+        from qjtitle.filing import STAGE_NAMES
+
+        console().rule("会前备案、会后备案材料")
+        if result.withdrawn:
+            console().print(f"补正期限已过：{len(result.withdrawn)} 名逾期未补正的申报人视为放弃（资格审查结果中列为退回）")
+        table(None, ["阶段", "文件数", "草稿", "文件夹", "压缩包"],
+              [[STAGE_NAMES[f.stage], len(f.files), "是" if f.draft else "否", str(f.folder), str(f.zip or "—")] for f in result.filings])
+        for f in result.filings:
+            for message in f.warnings:
+                warn(message)
+        console().print(f"重新生成：qjtitle export-filing 1 --stage post --out 备案材料 --date 2023-12-01 --overwrite --db {result.store_path}")
     console().rule("生成的文件")
     table(None, ["内容", "位置"], [list(s) for s in result.steps])
     console().print(
-        f"演示完成。继续体验：qjtitle applicants list --db {result.store_path} --status 待补正"
+        f"演示完成。继续体验：qjtitle applicants list --db {result.store_path} --status 视为放弃"
     )
     if result.meeting_schedule is not None:
         console().print(f"评审会议时间节点：qjtitle schedule {result.meeting_schedule.meeting['id']} --db {result.store_path}")

@@ -24,7 +24,7 @@ def _seal(name: str) -> str:
     return name[:1] + "＊" * max(len(name) - 1, 1)
 
 
-def _pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
+def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
     return [
         [
             p["position"], ROLES.get(p["role"], p["role"]), p["slot"] or "不限", p["id"] if not sealed else "—",
@@ -96,8 +96,8 @@ def draw_experts(
     console().print(f"随机种子：[bold]{r['seed']}[/]（{SEED_SOURCES.get(r['seed_source'], r['seed_source'])}）")
     if r["seed_source"] == "secrets":
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
-    _print_summary(r)
-    table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, _pick_rows(r["picks"], sealed))
+    print_draw_summary(r)
+    table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
     for message in outcome.warnings:
         warn(message)
     console().print(
@@ -106,7 +106,7 @@ def draw_experts(
     )
 
 
-def _print_summary(r: dict[str, Any]) -> None:
+def print_draw_summary(r: dict[str, Any]) -> None:
     from qjtitle.experts import REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
@@ -226,8 +226,8 @@ def draw_show(draw: DrawArg, sealed: SealedOpt = False, db: DbOpt = None, as_jso
             ["逾期原因", r["late_reason"] or "—"],
         ],
     )
-    _print_summary(r)
-    table("抽取结果", PICK_COLUMNS, _pick_rows(r["picks"], sealed))
+    print_draw_summary(r)
+    table("抽取结果", PICK_COLUMNS, pick_rows(r["picks"], sealed))
     if r["answers"]:
         table("专家答复", ["专家", "答复", "理由", "日期"],
               [[names.get(a["expert"], a["expert"]), "同意" if a["accepted"] else "谢绝", a["reason"], a["answered_on"]] for a in r["answers"]])

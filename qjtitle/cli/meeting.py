@@ -30,6 +30,9 @@ def meeting_add(
     end_date: Annotated[
         datetime | None, typer.Option("--end-date", formats=_DATE, help="多天会议的最后一天。")
     ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="评审年度（默认为会议日期的年份；跨年召开时填上一年）。")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """新建一次评审会议，显示其会议编号。
@@ -41,7 +44,7 @@ def meeting_add(
 
     with friendly_errors():
         m, warnings = meetings.add(
-            open_store(db), committee, day.date(), size, place, end_date.date() if end_date else None
+            open_store(db), committee, day.date(), size, place, end_date.date() if end_date else None, year=year
         )
     when = f"{m.date} 至 {m.end_date}" if m.end_date else f"{m.date}"
     console().print(f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人")
@@ -92,7 +95,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
         return
     labels = {
         "id": "编号", "committee": "评委会代码", "committee_name": "评委会", "level": "级别", "date": "日期",
-        "end_date": "结束日期", "place": "地点", "size": "评委会人数",
+        "end_date": "结束日期", "place": "地点", "size": "评委会人数", "year": "评审年度",
     }
     table(None, ["项目", "内容"], [[labels[k], "" if v is None else v] for k, v in item.items()])
 
@@ -327,6 +330,5 @@ def record_votes(
                 raise InvalidValue("逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择")
         if not entries:
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
-        proceedings.record_votes(store, meeting, entries, reason)
-        summary = proceedings.results(store, meeting)
+        summary = proceedings.record_votes(store, meeting, entries, reason)
     print_results(summary)
