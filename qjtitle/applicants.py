@@ -8,7 +8,6 @@ or failing file leaves the others (and the store) whole.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +23,7 @@ from sqlmodel import Session, col, select
 from qjtitle import audit, committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
 from qjtitle.models import Applicant, Committee, ImportBatch, utcnow
+from qjtitle.paths import file_sha256
 from qjtitle.roster import (
     COLUMNS,
     KEY_COLUMNS,
@@ -122,14 +122,6 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return list(unique)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass
 class _Seen:
     """Where a person was first seen in this run, for duplicates inside the batch."""
@@ -165,7 +157,7 @@ def import_applicants(
         report = FileReport(path=path)
         reports.append(report)
         try:
-            report.sha256 = _sha256(path)
+            report.sha256 = file_sha256(path)
             tables = read_tables(path, COLUMNS, KEY_COLUMNS)
         except WorkbookError as exc:
             report.error = str(exc)

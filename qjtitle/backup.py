@@ -8,7 +8,6 @@ the error says which command to run.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from qjtitle.errors import AlreadyExists, NotFound, StoreError
+from qjtitle.paths import file_sha256
 from qjtitle.store import BUSY_TIMEOUT_MS, Store, open_store, resolve_url, safe_url, sqlite_path
 
 
@@ -63,14 +63,6 @@ def _check(path: Path) -> None:
         raise StoreError(f"{path.name} 不是 qjtitle 的数据库（没有审计日志表）；请换一个备份文件")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_copy(source: Path, target: Path) -> None:
     """Copy into a temporary file beside ``target``, check it, then move it into place (owner-only)."""
     if not target.parent.is_dir():
@@ -111,7 +103,7 @@ def backup(store: Store, target: Path, force: bool = False) -> dict[str, Any]:
     if target.exists() and not force:
         raise AlreadyExists(f"备份文件 {target} 已存在；如确要覆盖请加 --force")
     _write_copy(store.path, target)
-    return {"file": str(target), "size": target.stat().st_size, "sha256": _sha256(target)}
+    return {"file": str(target), "size": target.stat().st_size, "sha256": file_sha256(target)}
 
 
 def auto_backup(store: Store, label: str) -> Path:
@@ -174,7 +166,7 @@ def restore(db: str | os.PathLike[str] | None, source: Path, force: bool = False
             raise StoreError(f"已恢复，但备份中的审计日志不完整：{chain.message}；请换一个备份，或保留原数据库（{saved}）")
         with store.transaction() as session:
             audit.record(session, "db restore", "db.restored",
-                         {"from": source.name, "sha256": _sha256(source), "saved": saved.name if saved else None,
+                         {"from": source.name, "sha256": file_sha256(source), "saved": saved.name if saved else None,
                           "events_before": chain.count})
     finally:
         store.close()

@@ -8,7 +8,6 @@ deadline counted in working days.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +20,7 @@ from qjtitle import audit, committees, rules
 from qjtitle.documents import cn_date, render_docx, safe_filename
 from qjtitle.errors import InvalidValue
 from qjtitle.models import Applicant, CorrectionNotice, ImportBatch
-from qjtitle.paths import make_private_dir
+from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import compare_key
 from qjtitle.store import Store
 from qjtitle.workdays import WorkCalendar
@@ -124,7 +123,7 @@ def issue_notices(
             }
             path = out_dir / f"{number:02d}_补正告知书_{safe_filename(unit_names[key])}.docx"
             render_docx(TEMPLATE, context, path, templates)
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            sha = file_sha256(path)
             for a in applicants:
                 a.correction_deadline = deadline
                 session.add(a)

@@ -15,7 +15,6 @@ serve ``qjtitle templates list|copy|check``.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
-from qjtitle.paths import templates_dir
+from qjtitle.paths import templates_dir, write_atomically
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 TEMPLATE_SUFFIXES = (".docx", ".html")
@@ -200,20 +199,6 @@ def template_error(template_path: Path, tpl: Any, exc: BaseException) -> Templat
     return TemplateProblem(f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件")
 
 
-def _write_atomically(out_path: Path, save: Any, suffix: str) -> Path:
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    try:
-        save(tmp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out_path
-
-
 @cache
 def _template_class() -> type:
     """DocxTemplate whose ``patch_xml`` (a dozen regular expressions over each part) runs once per distinct part."""
@@ -264,7 +249,7 @@ class DocxRenderer:
             tpl.render(context, self.env, autoescape=True)
         except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
             raise template_error(self.path, tpl, exc) from None
-        return _write_atomically(out_path, tpl.save, ".docx")
+        return write_atomically(out_path, tpl.save, ".docx")
 
 
 def render_docx(name: str, context: dict[str, Any], out_path: Path, user_dir: Path | None = None) -> Path:
@@ -348,7 +333,7 @@ def copy_templates(dest: Path, names: list[str] | None = None, overwrite: bool =
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for name in chosen:
-        written.append(_write_atomically(dest / name, lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp), Path(name).suffix))
+        written.append(write_atomically(dest / name, lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp), Path(name).suffix))
     return written
 
 

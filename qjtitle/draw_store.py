@@ -9,7 +9,6 @@ new record citing the one it voids, and an answer or a replacement is a new row.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -39,7 +38,7 @@ from qjtitle.models import (
     MeetingSeal,
     utcnow,
 )
-from qjtitle.paths import make_private_dir
+from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text
 from qjtitle.store import Store, is_unique_violation
 from qjtitle.workdays import WorkCalendar
@@ -638,7 +637,7 @@ def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, 
     scan = Path(scan)
     if not scan.is_file():
         raise NotFound(f"找不到签字扫描件 {scan}；请先扫描签字后的抽取记录表")
-    digest = hashlib.sha256(scan.read_bytes()).hexdigest()
+    digest = file_sha256(scan)
     with store.transaction() as session:
         record = _get(session, draw_id)
         signers = [*record.drawers, *record.supervisors]

@@ -12,7 +12,6 @@ order, so that a pool too small for a draw explains itself.
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from qjtitle.applicants import mask_id, mask_phone
 from qjtitle.draw import Candidate
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
+from qjtitle.paths import file_sha256
 from qjtitle.roster import (
     GENDERS,
     KIND_CHOICE,
@@ -308,7 +308,7 @@ def import_experts(
     if pool_filed is not None and pool_filed > date.today():
         raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")
     report = PoolImportReport(path=path, committee=committee_code, dry_run=dry_run)
-    report.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    report.sha256 = file_sha256(path)
     tables = read_tables(path, COLUMNS, KEY_COLUMNS)
     checked: list[tuple[str, int, CheckedExpert]] = []
     for table in tables:

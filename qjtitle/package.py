@@ -26,6 +26,7 @@ from typing import Any, Self
 
 from qjtitle import __version__
 from qjtitle.errors import AlreadyExists, QjtitleError
+from qjtitle.paths import file_sha256
 
 MANIFEST_JSON = "manifest.json"
 MANIFEST_XLSX = "清单.xlsx"
@@ -44,12 +45,7 @@ class PackageError(QjtitleError):
     pass
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256_of = file_sha256
 
 
 def now_text() -> str:

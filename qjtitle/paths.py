@@ -43,3 +43,38 @@ def make_private_dir(path: Path) -> Path:
     if os.name == "posix":
         path.chmod(0o700)
     return path
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a roster or a package can be large)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomically(out_path: Path, save, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+    """Call ``save(temp_path)`` on a temporary file beside ``out_path`` (owner-only), then move it into
+    place: an interrupted write never leaves half a file. A target held open by Word or WPS on
+    Windows gives a clear message instead of a traceback."""
+    import tempfile
+
+    from qjtitle.errors import QjtitleError
+
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        save(tmp)
+        os.replace(tmp, out_path)
+    except PermissionError:
+        Path(tmp).unlink(missing_ok=True)
+        raise QjtitleError(f"无法写入 {out_path}：文件可能正在 Word、WPS 或 Excel 中打开；请关闭后重试") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_path

@@ -14,7 +14,6 @@ without a day means the whole month.
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
-import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -28,6 +27,7 @@ from sqlmodel import Session, col, delete, select
 from qjtitle import audit
 from qjtitle.errors import InvalidValue, WorkbookError
 from qjtitle.models import Committee, PlanEntry
+from qjtitle.paths import file_sha256
 from qjtitle.spreadsheets import (
     Column,
     SheetTable,
@@ -297,7 +297,7 @@ def import_plan(store: Store, path: Path, year: int | None = None, user: str | N
             {
                 "year": year,
                 "file": path.name,
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "sha256": file_sha256(path),
                 "entries": len(rows),
                 "replaced": result.replaced,
             },

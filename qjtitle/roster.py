@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from qjtitle import idcard, rules
+from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets import DATE_FIX, Column, ParsedDate, clean_text, compare_key, parse_date
 
 ROSTER_TITLE = "曲靖市专业技术人员职称申报信息表"
@@ -331,8 +332,6 @@ TEMPLATE_ROWS = 300  # rows of the blank form that carry text formats and drop-d
 def write_roster_workbook(path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE) -> None:  # type: ignore[no-untyped-def]
     """Write the 附件2 form: title row, unit/signature row, header, (rows), drop-downs,
     text format on the ID and phone columns, and a 填表说明 sheet. Atomic."""
-    import os
-    import tempfile
     from pathlib import Path
 
     from openpyxl import Workbook
@@ -422,13 +421,4 @@ def write_roster_workbook(path, rows: list[dict[str, Any]] | None = None, title:
         guide.append([line])
     for letter, width in zip("ABCD", (18, 10, 60, 22), strict=True):
         guide.column_dimensions[letter].width = width
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(path), wb.save, ".xlsx")
