@@ -26,10 +26,14 @@ def err_console() -> Console:
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output: UTF-8 JSON, Chinese kept as is, dates as ISO strings."""
+    """Machine-readable output: UTF-8 JSON, Chinese kept as is, dates as ISO strings.
+
+    Redirected to a file or a pipe it is always UTF-8 bytes (a Windows console codepage would
+    otherwise mangle it); on a console it is written as text, which the console can show."""
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     stream = sys.stdout
-    if hasattr(stream, "buffer") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+    to_file = not (hasattr(stream, "isatty") and stream.isatty())
+    if to_file and hasattr(stream, "buffer") and (stream.encoding or "").lower().replace("-", "") != "utf8":
         stream.buffer.write((text + "\n").encode("utf-8"))
         stream.flush()
     else:
