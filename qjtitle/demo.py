@@ -66,6 +66,7 @@ MILESTONES_DONE = (  # what the sample committee did, each in time (schedule rec
     ("pre-filing", date(2023, 11, 13), None),
     ("consent", date(2023, 11, 15), None),
     ("result-publicity", date(2023, 11, 21), date(2023, 11, 27)),
+    ("post-filing", date(2023, 12, 1), None),
 )
 PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
 POST_FILING_DAY = date(2023, 12, 1)  # after the result publicity, within 15 working days of the meeting
@@ -98,7 +99,7 @@ class DemoResult:
 
 
 class DemoFolderError(QjtitleError):
-    pass
+    """The demo's output folder is a file, or a folder the demo did not make."""
 
 
 def prepare_folder(out: Path) -> Path:

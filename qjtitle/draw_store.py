@@ -490,7 +490,8 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
         if then != meeting.date.isoformat():
             findings.append(f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同")
         elig = experts.eligibility(
-            session, meeting, tuple(record.params.get("specialties", [])), bool(record.params.get("same_unit_recusal", True))
+            session, meeting, tuple(record.params.get("specialties", [])), bool(record.params.get("same_unit_recusal", True)),
+            conflicts_until=record.drawn_on,
         )
     now_hash = algo.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:

@@ -510,8 +510,17 @@ def canonical_specialties(session: Session, committee_id: int, requested: list[s
     return spelled
 
 
-def eligibility(session: Session, meeting: Meeting, specialties: tuple[str, ...] = (), same_unit: bool = True) -> Eligibility:
-    """Who may be drawn for ``meeting``; see the module docstring."""
+def eligibility(
+    session: Session,
+    meeting: Meeting,
+    specialties: tuple[str, ...] = (),
+    same_unit: bool = True,
+    conflicts_until: date | None = None,
+) -> Eligibility:
+    """Who may be drawn for ``meeting``; see the module docstring.
+
+    ``conflicts_until``: count only the conflicts declared on or before that day (re-checking a
+    draw: a conflict declared after it bars the expert from reviewing and voting, not from the draw)."""
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     on = meeting.date
@@ -521,7 +530,10 @@ def eligibility(session: Session, meeting: Meeting, specialties: tuple[str, ...]
     applicant_ids = [a.id for a in applicants]
     conflicted: dict[int, int] = Counter()
     if applicant_ids:
-        for expert_id in session.exec(select(Conflict.expert_id).where(col(Conflict.applicant_id).in_(applicant_ids))):
+        declared = select(Conflict.expert_id).where(col(Conflict.applicant_id).in_(applicant_ids))
+        if conflicts_until is not None:
+            declared = declared.where(Conflict.declared_on <= conflicts_until)
+        for expert_id in session.exec(declared):
             conflicted[expert_id] += 1
     wanted = {compare_key(s): s for s in specialties}
     filing_ok = committee.pool_filed is not None and committee.pool_filed <= on <= pool_valid_until(committee.pool_filed)

@@ -42,7 +42,7 @@ SOFFICE_HELP = (
 
 
 class PackageError(QjtitleError):
-    pass
+    """A filing package cannot be written (folder exists, disk, LibreOffice); the message says what to do."""
 
 
 sha256_of = file_sha256

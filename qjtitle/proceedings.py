@@ -43,7 +43,7 @@ RECOMMENDATIONS = ("同意", "不同意")
 
 
 class ProceedingsError(QjtitleError):
-    pass
+    """A meeting record that the rules refuse (quorum, recusal, missing votes, a sealed meeting)."""
 
 
 # --- Who is who --------------------------------------------------------------------

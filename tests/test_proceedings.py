@@ -421,3 +421,12 @@ def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make
         assert len(experts.meeting_applicants(session, m)) == 2
     with pytest.raises(Exception, match="评审年度 2021 与会议日期 2024-01-11 不符"):
         meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 11), 11, "会议室", year=2021)
+
+
+def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(sitting: Sitting, store) -> None:
+    experts.add_conflict(store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15))
+    check = draw_store.verify_draw(store, sitting.draw)
+    assert check.ok, check.as_dict()
+    # declared before the draw, the same conflict would have excluded the expert: the pool no longer matches
+    experts.add_conflict(store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1))
+    assert not draw_store.verify_draw(store, sitting.draw).pool_ok
