@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -594,3 +595,12 @@ def test_photos_never_follow_links_outside_the_folder(tmp_path):
     os.symlink(outside / "张丽.jpg", folder / "张丽.jpg")
     os.symlink(outside, folder / "更多")
     assert [p.name for p in photos.images(folder)] == ["王芳.jpg"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX permissions")
+def test_packages_are_owner_only(packages) -> None:
+    import stat
+
+    for result in (packages["pre"], packages["post"]):
+        assert stat.S_IMODE(result.folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(result.zip.stat().st_mode) == 0o600
