@@ -1,18 +1,28 @@
-"""Time the filing packages at 60 and 600 applicants (one review form each).
+"""Time the post-meeting filing package at 200 and 2,000 applicants against docxtpl alone.
 
-    python benchmarks/bench_filing.py [--sizes 60,600] [--repeat 1] [--pdf]
+    python benchmarks/bench_filing.py [--sizes 200,2000] [--repeat 3] [--repeat-large 1] [--pre] [--pdf] [--json]
 
 For each size it fills a fresh SQLite store (not timed): a committee, N accepted applicants,
 a pool of 20 experts, a meeting of 11 drawn through ``draw_store`` (all accept), 9 attending,
 three reviews per applicant, vote counts for every applicant and the seal (proceedings rows
-inserted in bulk). Then it takes the median of ``filing.export_filing`` for the pre-meeting
-package and for the post-meeting package (N review forms), and prints the time per review form.
-Nothing is asserted on wall-clock time in tests; this script is run by hand.
+inserted in bulk). Then it takes the median of:
+- floor: docxtpl alone rendering ``templates/review_form.docx`` once per applicant with the very
+  contexts ``filing.Filing.review_forms`` builds (built beforehand, not timed): a fresh
+  ``DocxTemplate(path)``, ``render(context, autoescape=True)``, ``save`` — nothing else;
+- post: ``filing.export_filing`` of the post-meeting package (N review forms, the other
+  documents, the manifest, the zip), end to end;
+- pre (with ``--pre``, for information): the pre-meeting package.
+It prints post/floor per size (goal ≤ 1.5 at the largest size), the time per review form and
+the largest/smallest time ratio (goal ≤ 12 for tenfold sizes, i.e. linear). ``--repeat`` is
+used at the smaller sizes, ``--repeat-large`` at the largest. Nothing is asserted in tests.
 """
+
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select
 
-from qjtitle import committees, draw_store, filing, idcard, rules, schedule
+from qjtitle import committees, documents, draw_store, filing, idcard, rules, schedule
 from qjtitle.models import (
     Applicant,
     Attendance,
@@ -103,25 +113,79 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+POST_DAY, PRE_DAY = date(2023, 12, 1), date(2023, 11, 13)
+
+
+def review_contexts(store) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """The review-form contexts ``export_filing`` renders (with the ``draft`` flag it merges in)."""
+    data = filing.gather(store, 1, filing.POST, POST_DAY)
+    reasons = filing.readiness(data)
+    f = filing.Filing(data, filing.FilingOptions(), draft=bool(reasons), reasons=reasons)
+    return [{**context, "draft": f.draft} for _a, context in f.review_forms()]
+
+
+def docxtpl_alone(contexts: list[dict], out: Path) -> None:  # type: ignore[type-arg]
+    from docxtpl import DocxTemplate
+
+    template = documents.find_template("review_form.docx")
+    out.mkdir(parents=True)
+    for i, context in enumerate(contexts, start=1):
+        tpl = DocxTemplate(template)
+        tpl.render(context, autoescape=True)
+        tpl.save(out / f"{i:05d}.docx")
+
+
+def measure(size: int, repeat: int, pre: bool, pdf: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = build(folder, size)
+        contexts = review_contexts(store)
+        assert len(contexts) == size, len(contexts)
+        runs: dict[str, list[float]] = {"floor": [], "post": [], "pre": []}
+        for i in range(repeat):
+            runs["floor"].append(timed(lambda: docxtpl_alone(contexts, folder / f"floor{i}")))  # noqa: B023
+            shutil.rmtree(folder / f"floor{i}")
+            out = folder / f"out{i}"
+            runs["post"].append(timed(lambda: filing.export_filing(
+                store, 1, filing.POST, out, today=POST_DAY, make_zip=True, pdf=pdf, force=True)))  # noqa: B023
+            if pre:
+                runs["pre"].append(timed(lambda: filing.export_filing(
+                    store, 1, filing.PRE, out, today=PRE_DAY, make_zip=True, pdf=pdf, force=True)))  # noqa: B023
+            shutil.rmtree(out)
+        store.close()
+    floor, post = statistics.median(runs["floor"]), statistics.median(runs["post"])
+    results = {f"floor_{size}": floor, f"post_{size}": post, f"ratio_{size}": post / floor,
+               f"ms_per_form_{size}": post / size * 1000}
+    if pre:
+        results[f"pre_{size}"] = statistics.median(runs["pre"])
+    return results
+
+
+def run(sizes: list[int], repeat: int, repeat_large: int, pre: bool = False, pdf: bool = False) -> dict[str, float]:
+    results: dict[str, float] = {}
+    for size in sizes:
+        results.update(measure(size, repeat_large if size == max(sizes) and len(sizes) > 1 else repeat, pre, pdf))
+    if len(sizes) >= 2:
+        results["linearity"] = results[f"post_{sizes[-1]}"] / results[f"post_{sizes[0]}"]
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="60,600")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--sizes", default="200,2000", help="numbers of applicants, smallest first")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats at the smaller sizes")
+    parser.add_argument("--repeat-large", type=int, default=1, help="repeats at the largest size")
+    parser.add_argument("--pre", action="store_true", help="also time the pre-meeting package")
     parser.add_argument("--pdf", action="store_true", help="also convert to PDF (needs LibreOffice)")
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            store = build(folder, size)
-            runs: dict[str, list[float]] = {"pre": [], "post": []}
-            for i in range(args.repeat):
-                for stage, day in (("pre", date(2023, 11, 13)), ("post", date(2023, 12, 1))):
-                    out = folder / f"out{i}"
-                    runs[stage].append(timed(lambda: filing.export_filing(
-                        store, 1, stage, out, today=day, make_zip=True, pdf=args.pdf)))  # noqa: B023
-            store.close()
-        pre, post = statistics.median(runs["pre"]), statistics.median(runs["post"])
-        print(f"{size:>6} applicants: pre {pre:6.2f} s   post {post:6.2f} s   ({post / size * 1000:5.1f} ms per review form, zip included)")
+    results = run([int(s) for s in args.sizes.split(",")], args.repeat, args.repeat_large, args.pre, args.pdf)
+    if args.json:
+        print(json.dumps(results))
+        return
+    for key, value in results.items():
+        unit = "x" if key.startswith(("ratio", "linearity")) else "ms" if key.startswith("ms_") else "s"
+        print(f"{key:18} {value:9.3f} {unit}")
 
 
 if __name__ == "__main__":

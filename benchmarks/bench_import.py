@@ -1,13 +1,17 @@
 """Time the applicant import against python-calamine's own floor, at 2,000 and 20,000 rows.
 
-    python benchmarks/bench_import.py [--repeat 3] [--sizes 2000,20000]
+    python benchmarks/bench_import.py [--repeat 3] [--repeat-large 3] [--sizes 2000,20000] [--json]
+    python benchmarks/bench_import.py --profile        # cProfile of one import at the largest size
 
 For each size it writes one workbook of valid applicants (fixed seed), then, repeated,
 takes the median of:
 - floor: python-calamine reading every cell of the file (nothing else);
 - import: ``qjtitle.applicants.import_applicants`` into a fresh SQLite store;
 and prints the ratio import/floor (goal ≤ 3.0 at 20,000 rows) and the 20,000/2,000 time
-ratio (goal ≤ 12, i.e. linear). Nothing is asserted on wall-clock time in tests; this
+ratio (goal ≤ 12, i.e. linear). Peak memory: for each size a fresh child process imports the
+file once and reports ``ru_maxrss`` after importing qjtitle (the baseline) and after the import
+(the peak); goals: peak ≤ 200 MiB at 20,000 rows, and the 20,000/2,000 ratio of the memory above
+the baseline ≤ 12. Nothing is asserted on wall-clock time in tests; this
 script is run by hand or by ``benchmarks/run``.
 """
 
@@ -15,8 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,36 +91,103 @@ def qjtitle_import(path: Path, workdir: Path) -> float:
     return elapsed
 
 
-def run(sizes: list[int], repeat: int) -> dict[str, float]:
+def rss_child(path: Path, workdir: Path) -> None:
+    """In a fresh process: the baseline after importing qjtitle, then the peak after one import (KiB)."""
+    from qjtitle import committees  # noqa: F401 - the modules the import needs, loaded before the baseline
+    from qjtitle.applicants import import_applicants  # noqa: F401
+    from qjtitle.store import open_store  # noqa: F401
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    qjtitle_import(path, workdir)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"baseline_kib": baseline, "peak_kib": peak}))
+
+
+def measure_rss(path: Path, workdir: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--rss-child", str(path), "--workdir", str(workdir)],
+        check=True, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"),
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run(sizes: list[int], repeat: int, repeat_large: int | None = None, memory: bool = True) -> dict[str, float]:
     results: dict[str, float] = {}
+    me = str(Path(__file__).resolve())
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for n in sizes:
-            path = work / f"roster-{n}.xlsx"
-            make_workbook(path, n)
-            floor = statistics.median(calamine_floor(path) for _ in range(repeat))
-            ours = statistics.median(qjtitle_import(path, work) for _ in range(repeat))
+        paths = {n: work / f"roster-{n}.xlsx" for n in sizes}
+        for n, path in paths.items():
+            # written by a child, and the memory children started before this process imports anything
+            # big: a child's ru_maxrss starts from its parent's resident size at fork (Linux keeps it over exec)
+            subprocess.run([sys.executable, me, "--make-workbook", str(path), "--sizes", str(n)], check=True)
+        if memory:
+            for n, path in paths.items():
+                rss = measure_rss(path, work)
+                results[f"rss_base_mib_{n}"] = rss["baseline_kib"] / 1024
+                results[f"rss_peak_mib_{n}"] = rss["peak_kib"] / 1024
+                results[f"rss_above_mib_{n}"] = (rss["peak_kib"] - rss["baseline_kib"]) / 1024
+        for n, path in paths.items():
+            times = repeat_large if (repeat_large and n == max(sizes) and len(sizes) > 1) else repeat
+            floor = statistics.median(calamine_floor(path) for _ in range(times))
+            ours = statistics.median(qjtitle_import(path, work) for _ in range(times))
             results[f"floor_{n}"] = floor
             results[f"import_{n}"] = ours
             results[f"ratio_{n}"] = ours / floor
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         results["linearity"] = results[f"import_{large}"] / results[f"import_{small}"]
+        if memory:
+            results["rss_linearity"] = results[f"rss_above_mib_{large}"] / max(results[f"rss_above_mib_{small}"], 1 / 1024)
     return results
+
+
+def profile(rows: int, top: int = 15) -> None:
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        path = work / f"roster-{rows}.xlsx"
+        make_workbook(path, rows)
+        qjtitle_import(path, work)  # warm: modules imported, caches filled
+        profiler = cProfile.Profile()
+        profiler.enable()
+        qjtitle_import(path, work)
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sizes", default="2000,20000")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats at the smaller sizes")
+    parser.add_argument("--repeat-large", type=int, default=3, help="repeats at the largest size")
+    parser.add_argument("--sizes", default="2000,20000", help="numbers of rows, smallest first")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS child processes")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of one import at the largest size")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--make-workbook", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results = run([int(s) for s in args.sizes.split(",")], args.repeat)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.make_workbook:
+        make_workbook(args.make_workbook, sizes[0])
+        return
+    if args.rss_child:
+        rss_child(args.rss_child, args.workdir)
+        return
+    if args.profile:
+        profile(max(sizes))
+        return
+    results = run(sizes, args.repeat, args.repeat_large, not args.no_memory)
     if args.json:
         print(json.dumps(results))
         return
     for key, value in results.items():
-        unit = "s" if key.startswith(("floor", "import")) else "x"
+        unit = "s" if key.startswith(("floor", "import")) else "MiB" if key.startswith("rss_") and "mib" in key else "x"
         print(f"{key:14} {value:8.3f} {unit}")
 
 
