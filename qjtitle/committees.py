@@ -39,9 +39,10 @@ def add(
         raise InvalidValue("评委会代码不能为空")
     if level not in rules.LEVELS:
         raise InvalidValue(f"评委会级别“{level}”无效；应为 {'、'.join(rules.LEVELS)} 之一")
-    if min_size is not None and (min_size < 1 or min_size % 2 == 0):
+    odd = rules.COMMITTEE_SIZE_ODD
+    if min_size is not None and (min_size < 1 or min_size % int(odd.value) != 1):
         raise InvalidValue(
-            f"评委会最少人数 {min_size} 无效：评委会组成人员应当为单数（{rules.QUORUM.source}）"
+            f"评委会最少人数 {min_size} 无效：评委会组成人员应当为单数（{odd.source}）"
         )
     if pool_filed is not None and pool_filed > date.today():
         raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")

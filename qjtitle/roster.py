@@ -415,7 +415,7 @@ def write_roster_workbook(path, rows: list[dict[str, Any]] | None = None, title:
         "1. 每人一行，不要合并单元格，不要在表中插入小计行。",
         "2. 身份证号码列已设为文本格式，请直接输入18位号码；从其他表格粘贴时请选择“只粘贴数值”。",
         "3. 申报方式：正常晋升须已取得下一级职称；破格申报请在备注中写明破格条件；转评保持原级别。",
-        "4. 申报人一个年度内只能申报一次职称晋升评审（通知 六（五））。",
+        f"4. {rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）。",
         "5. 纸质版须经单位分管领导审核签字，电子版按要求报送（通知 二）。",
     ):
         guide.append([line])

@@ -459,7 +459,7 @@ def set_cell(cell: Any, value: Any) -> None:
     """Write ``value`` into an openpyxl cell; formula-like strings are stored as text."""
     value = safe_value(value)
     cell.value = value
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if is_formula_like(value):
         cell.data_type = "s"
         cell.quotePrefix = True
 

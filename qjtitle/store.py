@@ -102,7 +102,7 @@ APPEND_ONLY = {
         "会议记录（签到、审阅安排、评议、投票、封存）只能追加，不能修改或删除；更正请录入新记录并写明理由",
     ),
 }
-DRAW_TABLES, DRAW_APPEND_ONLY = APPEND_ONLY["draw"]
+DRAW_TABLES = APPEND_ONLY["draw"][0]
 
 
 def append_only_sql(dialect: str, group: str) -> list[str]:

@@ -118,6 +118,18 @@ def cli(runner: CliRunner) -> Callable[..., Any]:
 LABELS = [c.label for c in COLUMNS]
 
 
+def docx_text(path: Path) -> str:
+    """Every paragraph and every table row of a .docx body, one per line (cells joined by " | ")."""
+    import docx
+
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for t in document.tables:
+        for row in t.rows:
+            lines.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(lines)
+
+
 def applicant_row(**overrides: Any) -> dict[str, Any]:
     """A valid 附件2 row (by column label) for the QJ-WS-ZJ committee; override by key or label."""
     from datetime import date

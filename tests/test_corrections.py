@@ -12,7 +12,7 @@ from qjtitle import corrections, idcard
 from qjtitle.applicants import import_applicants
 from qjtitle.errors import InvalidValue
 from qjtitle.models import Applicant, AuditEvent, CorrectionNotice
-from tests.conftest import applicant_row
+from tests.conftest import applicant_row, docx_text
 
 YEAR = 2023
 ISSUED = date(2023, 9, 25)  # + 5 working days = Sun 2023-10-08, a make-up workday
@@ -20,18 +20,6 @@ ISSUED = date(2023, 9, 25)  # + 5 working days = Sun 2023-10-08, a make-up workd
 
 def person(name: str, seq: int, **overrides):
     return applicant_row(姓名=name, 身份证号码=idcard.make("530302", date(1985, 3, 15), seq), **overrides)
-
-
-def docx_text(path: Path) -> str:
-    """Every paragraph and every table cell of a .docx, one per line."""
-    import docx
-
-    document = docx.Document(str(path))
-    lines = [p.text for p in document.paragraphs]
-    for t in document.tables:
-        for row in t.rows:
-            lines.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(lines)
 
 
 def table_rows(path: Path) -> list[list[str]]:

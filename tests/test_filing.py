@@ -9,7 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FILING_DRAWERS, FILING_FORMULA_UNIT, FILING_SUPERVISORS, copy_filing_meeting
+from conftest import (
+    FILING_DRAWERS,
+    FILING_FORMULA_UNIT,
+    FILING_SUPERVISORS,
+    copy_filing_meeting,
+    docx_text,
+)
 from sqlmodel import select
 
 from qjtitle import documents, filing, package, photos, proceedings, schedule
@@ -23,18 +29,6 @@ OPTIONS = filing.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市麒麟区示例路1号", methods=("审阅材料", "面试答辩"),
     chair="主任委员甲", counter="计票人乙", scrutineer="监票人丙",
 )
-
-
-def docx_text(path: Path) -> str:
-    """Every paragraph and table row of a .docx (body only), one per line."""
-    import docx
-
-    document = docx.Document(str(path))
-    lines = [p.text for p in document.paragraphs]
-    for t in document.tables:
-        for row in t.rows:
-            lines.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(lines)
 
 
 def docx_header(path: Path) -> str:

@@ -11,23 +11,26 @@ import typer
 from qjtitle.cli._console import console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
+from qjtitle.rules import DRAW_BEFORE_MEETING  # stdlib only: cheap at start-up
 
 app = typer.Typer(help="专家抽取记录：列表、查看、导出、专家答复与替补、签字、抽取记录表。", no_args_is_help=True)
 
 DrawArg = Annotated[int, typer.Argument(help="抽取记录编号（qjtitle draw list）。")]
 SealedOpt = Annotated[bool, typer.Option("--sealed", help="屏幕上不显示专家姓名和单位（现场投屏时用）。")]
 DateOpt = Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="日期，如 2023-11-10；默认今天。")]
-ROLES = {"member": "委员", "alternate": "备选"}
 
+DRAW_WD = int(DRAW_BEFORE_MEETING.value)
 
 def _seal(name: str) -> str:
     return name[:1] + "＊" * max(len(name) - 1, 1)
 
 
 def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
+    from qjtitle.draw import ROLE_NAMES  # stdlib-only module; kept out of start-up all the same
+
     return [
         [
-            p["position"], ROLES.get(p["role"], p["role"]), p["slot"] or "不限", p["id"] if not sealed else "—",
+            p["position"], ROLE_NAMES.get(p["role"], p["role"]), p["slot"] or "不限", p["id"] if not sealed else "—",
             _seal(p["name"]) if sealed else p["name"], p["specialty"], "（密封）" if sealed else p["unit"],
         ]
         for p in picks
@@ -51,7 +54,7 @@ def draw_experts(
     same_unit: Annotated[bool, typer.Option("--same-unit/--no-same-unit", help="与本次申报人同单位的专家回避（默认回避）。")] = True,
     when: DateOpt = None,
     place: Annotated[str, typer.Option("--place", help="抽取地点。")] = "",
-    late_reason: Annotated[str, typer.Option("--late-reason", help="晚于会前5个工作日抽取时的原因。")] = "",
+    late_reason: Annotated[str, typer.Option("--late-reason", help=f"晚于会前{DRAW_WD}个工作日抽取时的原因。")] = "",
     voids: Annotated[int | None, typer.Option("--voids", help="重新抽取时：所作废的抽取记录编号。")] = None,
     reason: Annotated[str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")] = "",
     sealed: SealedOpt = False,
@@ -101,7 +104,7 @@ def draw_experts(
     for message in outcome.warnings:
         warn(message)
     console().print(
-        f"截止日期 {outcome.deadline}（会前5个工作日）。复核：qjtitle verify-draw {r['draw']}；"
+        f"截止日期 {outcome.deadline}（会前{DRAW_WD}个工作日）。复核：qjtitle verify-draw {r['draw']}；"
         f"抽取记录表：qjtitle draw document {r['draw']} --out 抽取记录表.docx"
     )
 

@@ -11,6 +11,7 @@ import typer
 from qjtitle.cli._console import console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
+from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
 
 app = typer.Typer(
     help="评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 
 MeetingArg = Annotated[int, typer.Argument(help="会议编号（meeting add 时显示）。", show_default=False)]
+REVIEWERS_MIN = int(_REVIEWERS_RULE.value)
 _DATE = ["%Y-%m-%d"]
 
 
@@ -146,7 +148,9 @@ def meeting_attend(
 @app.command("assign")
 def meeting_assign(
     meeting: MeetingArg,
-    per_applicant: Annotated[int, typer.Option("--per-applicant", help="每名申报人的审阅专家人数（至少3）。")] = 3,
+    per_applicant: Annotated[
+        int, typer.Option("--per-applicant", help=f"每名申报人的审阅专家人数（至少{REVIEWERS_MIN}）。")
+    ] = REVIEWERS_MIN,
     seed: Annotated[str | None, typer.Option("--seed", help="随机种子（不填则自动生成并记录，可据此复现）。")] = None,
     set_: Annotated[
         list[str] | None,
