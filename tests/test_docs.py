@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import typer
 import typer.main
+from typer.core import TyperGroup
 
 from qjtitle.cli import app
 
@@ -17,14 +19,19 @@ def _commands() -> list[tuple[str, object]]:
     root = typer.main.get_command(app)
     found = []
 
-    def walk(prefix: str, command) -> None:  # type: ignore[no-untyped-def]
-        if hasattr(command, "commands"):  # a group (Typer vendors Click)
-            for name, sub in command.commands.items():
-                walk(f"{prefix} {name}".strip(), sub)
+    def walk(prefix: str, command, ctx) -> None:  # type: ignore[no-untyped-def]
+        # a group (Typer vendors Click): ask it, as the root builds its commands only on demand
+        if isinstance(command, TyperGroup):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None, f"{prefix} {name}: listed but not loadable"
+                walk(
+                    f"{prefix} {name}".strip(), sub, typer.Context(sub, info_name=name, parent=ctx)
+                )
         else:
             found.append((prefix, command))
 
-    walk("", root)
+    walk("", root, typer.Context(root, info_name="qjtitle"))
     return found
 
 

@@ -2,29 +2,82 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
 import subprocess
 import sys
+from unicodedata import east_asian_width
 
 import pytest
 
 # The modules pyproject's ruff rule bans at module level outside the library.
-HEAVY = ("sqlalchemy", "sqlmodel", "openpyxl", "docxtpl", "docx", "jinja2", "python_calamine", "alembic", "psycopg")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "openpyxl",
+    "docxtpl",
+    "docx",
+    "jinja2",
+    "python_calamine",
+    "alembic",
+    "psycopg",
+)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"}
+    env = {
+        **os.environ,
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "PYTHONIOENCODING": "utf-8",
+    }
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, encoding="utf-8", env=env, timeout=60, check=False
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
+def panels(out: str) -> dict[str, list[str]]:
+    """The root help's panels: title -> the lines inside the box (borders stripped), in order."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("╭─ "):
+            current = found.setdefault(line[3:].split(" ─", 1)[0], [])
+        elif line.startswith("╰"):
+            current = None
+        elif current is not None:
+            current.append(line[2:-2].rstrip())
+    return found
+
+
+def rows(panel: list[str]) -> dict[str, str]:
+    """A command panel's rows: name -> its summary, wrapped lines joined."""
+    found: dict[str, str] = {}
+    for line in panel:
+        if line[:1] != " ":
+            name, _, text = line.partition(" ")
+            found[name] = text.strip()
+        else:
+            found[name] += " " + line.strip()
+    return found
+
+
 def test_help_lists_the_commands_in_chinese():
+    from qjtitle.cli import COMMANDS
+
     result = run("-m", "qjtitle", "--help")
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "用法：" in out and "[选项] 命令 [参数]..." in out
     assert "曲靖市职称评审委员会办事机构工作工具" in out
     for command, help_start in [
         ("import-applicants", "批量导入各单位报送的申报信息表"),
@@ -33,8 +86,80 @@ def test_help_lists_the_commands_in_chinese():
         ("demo", "用随附的示例数据演示完整流程"),
     ]:
         assert re.search(rf"│ {re.escape(command)}\s+{re.escape(help_start)}", out), command
-    for panel in ("申报", "评委会", "演示"):
+    for panel in ("选项", "申报", "评委会", "演示"):
         assert f"─ {panel} ─" in out
+    found = panels(out)
+    assert list(found) == ["选项", *dict.fromkeys(e.panel for e in COMMANDS.values())]
+    options = "\n".join(found["选项"])
+    assert re.search(r"--as\s+姓名\s+操作人姓名", options)
+    assert "[env var: QJTITLE_USER]" in options
+    assert re.search(r"--help\s+-h\s+显示本帮助后退出。", options)
+    for name, entry in COMMANDS.items():
+        assert rows(found[entry.panel])[name] == entry.summary, name  # whole: wrapped, not cut
+
+
+def test_help_wraps_long_lines_instead_of_cutting_them(cli, monkeypatch):
+    from qjtitle.cli import COMMANDS
+
+    monkeypatch.setenv("COLUMNS", "60")
+    result = cli("--help")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(sum(1 + (east_asian_width(c) in "WF") for c in line) for line in lines) == 60
+    assert all(line.endswith("│") for line in lines if line.startswith("│"))
+    assert "…" not in result.stdout
+    found = panels(result.stdout)
+    for name, entry in COMMANDS.items():
+        summary = rows(found[entry.panel])[name]
+        assert summary.replace(" ", "") == entry.summary.replace(" ", ""), name
+    # no wrapped line starts with closing punctuation
+    starts = {line.strip()[0] for part in found.values() for line in part if line[:1] == " "}
+    assert not starts & set("，。、；：）")
+
+
+def test_no_arguments_show_the_help(cli):
+    result = cli()
+    assert result.exit_code == 2  # as Typer's no_args_is_help
+    assert "用法：" in result.stdout and "─ 申报 ─" in result.stdout
+    assert "import-applicants" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["nosuch", "drwa-experts"])
+def test_an_unknown_command_is_typers_usage_error(cli, name):
+    result = cli(name)
+    assert result.exit_code == 2
+    assert f"No such command '{name}'." in result.output
+    if name == "drwa-experts":
+        assert "Did you mean 'draw-experts'" in result.output
+
+
+def test_the_table_is_the_root(cli):
+    """Every table entry loads, is what it says (a sub-app or a command) and has help; the root
+    lists exactly the table, in order."""
+    import typer
+    import typer.main
+    from typer.core import TyperCommand, TyperGroup
+
+    from qjtitle.cli import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    ctx = typer.Context(root, info_name="qjtitle")
+    assert root.list_commands(ctx) == list(COMMANDS)
+    assert root.get_command(ctx, "nosuch") is None
+    for name, entry in COMMANDS.items():
+        module, attribute = entry.target.split(":")
+        target = getattr(importlib.import_module(module), attribute)
+        command = root.get_command(ctx, name)
+        assert command is not None and command.name == name
+        if isinstance(target, typer.Typer):
+            assert isinstance(command, TyperGroup) and command.commands, name
+        else:
+            assert callable(target) and isinstance(command, TyperCommand), name
+            assert not isinstance(command, TyperGroup), name
+        assert command.help and command.help.split("\n\n")[0] == entry.summary, name
+        assert command.rich_help_panel == entry.panel, name
+        assert root.get_command(ctx, name) is command  # built once
+        assert cli(name, "--help").exit_code == 0, name
 
 
 SNIPPET = """
@@ -45,8 +170,28 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code
-print("\\n@@" + json.dumps({{"code": code, "modules": sorted({{m.split(".")[0] for m in sys.modules}})}}))
+print("\\n@@" + json.dumps({{"code": code, "modules": sorted(sys.modules)}}))
 """
+
+
+def modules_after(args: list[str]) -> tuple[int | None, list[str]]:
+    """Run qjtitle with ``args`` in a fresh interpreter: its exit code and every module imported."""
+    result = run("-c", SNIPPET.format(args=args))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.rsplit("@@", 1)[1])
+    return data["code"], data["modules"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], [], ["--version"]])
+def test_root_help_imports_no_command_module_nor_rich(args):
+    """The root help is drawn from the table: no command's module, and neither Typer's Rich help
+    (typer.rich_utils: markdown-it, Pygments) nor Rich itself, which alone would cost about the
+    whole start-up budget (0.5 x import typer; benchmarks/bench_startup.py)."""
+    code, modules = modules_after(args)
+    assert code in (0, 2, None)
+    assert [m for m in modules if m.startswith("qjtitle.")] == ["qjtitle.cli", "qjtitle.cli._lazy"]
+    assert [m for m in modules if m.split(".")[0] in ("rich", "markdown_it", "pygments")] == []
+    assert "typer.rich_utils" not in modules
 
 
 @pytest.mark.parametrize(
@@ -62,11 +207,9 @@ print("\\n@@" + json.dumps({{"code": code, "modules": sorted({{m.split(".")[0] f
     ],
 )
 def test_help_imports_no_heavy_library(args):
-    result = run("-c", SNIPPET.format(args=args))
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout.rsplit("@@", 1)[1])
-    assert data["code"] in (0, None)
-    assert [m for m in HEAVY if m in data["modules"]] == []
+    code, modules = modules_after(args)
+    assert code in (0, None)
+    assert [m for m in HEAVY if m in {m.split(".")[0] for m in modules}] == []
 
 
 def test_importtime_of_help():
@@ -91,22 +234,34 @@ def test_version(cli):
 
 def test_every_command_has_chinese_help_with_an_example():
     import typer
+    from typer.core import TyperGroup
 
     from qjtitle.cli import app
 
     root = typer.main.get_command(app)
 
-    def walk(command, path):
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
-                yield from walk(sub, [*path, name])
+    def walk(command, path, ctx):
+        # through list_commands/get_command: the root's commands are built only when asked for
+        if isinstance(command, TyperGroup):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                yield from walk(sub, [*path, name], typer.Context(sub, info_name=name, parent=ctx))
         else:
             yield " ".join(path), command
 
-    commands = dict(walk(root, []))
-    assert {"import-applicants", "applicants template", "applicants list", "applicants show", "applicants corrections",
-            "applicants expire", "committee add", "committee list", "committee show", "demo"} <= set(commands)
+    commands = dict(walk(root, [], typer.Context(root, info_name="qjtitle")))
+    assert {
+        "import-applicants",
+        "applicants template",
+        "applicants list",
+        "applicants show",
+        "applicants corrections",
+        "applicants expire",
+        "committee add",
+        "committee list",
+        "committee show",
+        "demo",
+    } <= set(commands)
     for name, command in commands.items():
         assert re.search(r"[\u4e00-\u9fff]", command.help or ""), name
         assert "示例：qjtitle " in (command.help or ""), name

@@ -1,0 +1,279 @@
+"""The root command group: each command's module is imported only when that command is used
+(pip's practice: a table maps each name to where its code lives), and ``qjtitle --help`` is drawn
+in Chinese from the table alone, with the standard library only.
+
+Typer's own Rich help (``typer.rich_utils``) pulls in rich.markdown, markdown-it and Pygments, and
+Typer would otherwise build every Click command of the whole tree before parsing anything: together
+about three times the cost of ``import typer``. Even plain Rich (importing rich.console, rich.table
+and rich.panel, then laying out nine tables) costs more than the whole budget of ``--help``
+(0.5 x ``import typer``), so the root help imitates Typer's panels itself. Sub-command help
+(``qjtitle draw --help``) still goes through Typer and Rich as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from unicodedata import combining, east_asian_width
+
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Command, Context, HelpFormatter
+
+HELP_HELP = "显示本帮助后退出。"
+
+
+class Entry(NamedTuple):
+    """One root command."""
+
+    target: str  # "qjtitle.cli.module:attribute": a typer.Typer sub-app or a command function
+    panel: str  # its panel in ``qjtitle --help``
+    summary: str  # its line there: the first line of its own help
+
+
+def build(name: str, entry: Entry) -> Command:
+    """Import ``entry.target`` and make its Click command, as ``app.command``/``app.add_typer``
+    on the root would have (a holder app without completion options stands in for the root)."""
+    module, _, attribute = entry.target.partition(":")
+    target = getattr(import_module(module), attribute)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name, rich_help_panel=entry.panel, short_help=entry.summary)
+        group = typer.main.get_command(holder)
+        assert isinstance(group, TyperGroup)
+        return group.commands[name]
+    holder.command(name, rich_help_panel=entry.panel, short_help=entry.summary)(target)
+    return typer.main.get_command(holder)
+
+
+class LazyCommands(MutableMapping[str, "Command"]):
+    """The root's ``commands``: the table's names, each command built on first access and kept.
+    A mapping so that Typer's own "Did you mean ...?" (which reads ``commands.keys()``) still works."""
+
+    def __init__(self, table: Mapping[str, Entry]) -> None:
+        self.table = table
+        self.built: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self.built:
+            self.built[name] = build(name, self.table[name])
+        return self.built[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        raise TypeError(f"add root commands to the table, not to the app: {name}")
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError(f"root commands come from the table: {name}")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+class LazyGroup(TyperGroup):
+    """A TyperGroup whose commands come from ``table`` (set it in a subclass), imported on demand."""
+
+    table: ClassVar[Mapping[str, Entry]] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        if self.commands:
+            raise TypeError(
+                f"add root commands to the table, not to the app: {list(self.commands)}"
+            )
+        self.commands = LazyCommands(self.table)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.table)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        # not commands.get(): that would turn a KeyError raised while importing into "No such command"
+        return self.commands[cmd_name] if cmd_name in self.table else None
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        # ``qjtitle`` alone: the help and exit status 2, as TyperGroup does, but without going
+        # through typer.rich_utils (which Typer imports to report its NoArgsIsHelpError)
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            render_help(self, ctx)
+            ctx.exit(2)
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """Print the root help straight to stdout, as Typer's Rich help does, in its style."""
+        render_help(self, ctx)
+
+
+# --- The root help, without Rich (see the module docstring): it looks like Typer's Rich help and
+# decides on width, colour and box characters the way Rich does. -------------------------------------
+
+_OPENING = set("（《「『【〔‘“(")  # kept off the end of a line
+_CLOSING = set("，。、；：？！）》」』】〕’”")  # kept off the start of a line
+
+
+def _wide(c: str) -> bool:
+    return east_asian_width(c) in "WF"
+
+
+def _cells(text: str) -> int:
+    """Terminal columns taken by ``text``: two for each wide (CJK) character."""
+    return sum(2 if _wide(c) else 0 if combining(c) else 1 for c in text)
+
+
+def _tokens(text: str) -> Iterator[str]:
+    """What a line may be broken after: Latin words and single CJK characters, each with the
+    spaces that follow it."""
+    token = ""
+    for c in text:
+        if token and not c.isspace() and (_wide(c) or token[-1].isspace() or _wide(token[-1])):
+            yield token
+            token = ""
+        token += c
+    if token:
+        yield token
+
+
+def _pieces(token: str, width: int) -> Iterator[str]:
+    """``token`` cut into pieces that each fit on a line."""
+    while _cells(token.rstrip()) > width:
+        cut = 1
+        while _cells(token[: cut + 1]) <= width:
+            cut += 1
+        yield token[:cut]
+        token = token[cut:]
+    yield token
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns, broken at spaces or between Chinese characters, with
+    closing punctuation kept off the start of a line and opening brackets off its end."""
+    lines: list[list[str]] = []
+    line: list[str] = []
+    used = 0
+    for token in (piece for word in _tokens(text) for piece in _pieces(word, width)):
+        if line and used + _cells(token.rstrip()) > width:
+            carried: list[str] = []
+            while token[0] in _CLOSING and len(line) > 1:  # take a character along
+                carried.insert(0, line.pop())
+                if carried[0][0] not in _CLOSING:
+                    break
+            if len(line) > 1 and line[-1].rstrip() in _OPENING:
+                carried.insert(0, line.pop())
+            lines.append(line)
+            line, used = carried, sum(map(_cells, carried))
+        line.append(token)
+        used += _cells(token)
+    lines.append(line)
+    return ["".join(words).rstrip() for words in lines if words] or [""]
+
+
+def _width() -> int:
+    """Typer's TERMINAL_WIDTH, else Rich's rule: COLUMNS, else the terminal of stdin/stdout/stderr."""
+    for variable in ("TERMINAL_WIDTH", "COLUMNS"):
+        value = os.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (OSError, ValueError):
+            pass
+    return 80
+
+
+def _use_colour(stream: Any) -> bool:
+    """As Rich with Typer's settings: NO_COLOR wins, then FORCE_COLOR (and CI variables), else only
+    a real terminal that understands escape codes (on Windows: Windows Terminal)."""
+    env = os.environ
+    if env.get("NO_COLOR") or env.get("_TYPER_FORCE_DISABLE_TERMINAL"):
+        return False
+    if any(env.get(v) for v in ("FORCE_COLOR", "PY_COLORS", "GITHUB_ACTIONS")):
+        return True
+    if env.get("TERM", "").lower() in ("dumb", "unknown"):
+        return False
+    if os.name == "nt" and not env.get("WT_SESSION"):
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# Typer's Rich styles, as ANSI codes
+_BORDER, _USAGE, _USAGE_LABEL = "2", "1", "1;33"  # dim; bold; bold yellow
+_LONG, _SHORT, _METAVAR, _COMMAND = "1;36", "1;32", "1;33", "1;36"  # bold cyan/green/yellow/cyan
+
+
+def render_help(group: LazyGroup, ctx: Context) -> None:
+    out = sys.stdout
+    colour = _use_colour(out)
+    width = max(_width(), 40)
+    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
+        box = "+-+|++"  # Rich's ASCII box when the output cannot take box-drawing characters
+    elif os.name == "nt" and not os.environ.get("WT_SESSION"):
+        box = "┌─┐│└┘"  # Rich's "safe" box for the classic Windows console
+    else:
+        box = "╭─╮│╰╯"  # Typer's rounded panels
+
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{style}m{text}\x1b[0m" if colour and style and text else text
+
+    def panel(title: str, rows: list[list[tuple[str, str]]], widths: list[int]) -> list[str]:
+        """A titled box of rows: cells (text, style) of the given widths, then one that wraps."""
+        indent = sum(w + 2 for w in widths)
+        room = max(width - 4 - indent, 10)
+        head = f"{box[1]} {title} "
+        lines = [paint(box[0] + head + box[1] * (width - 2 - _cells(head)) + box[2], _BORDER)]
+        side = paint(box[3], _BORDER)
+        for *cells, (text, style) in rows:
+            left = "".join(
+                paint(t, s) + " " * (w + 2 - _cells(t))
+                for (t, s), w in zip(cells, widths, strict=True)
+            )
+            for part in wrap(text, room):
+                fill = " " * (room - _cells(part))
+                lines.append(f"{side} {left}{paint(part, style)}{fill} {side}")
+                left = " " * indent
+        lines.append(paint(box[4] + box[1] * (width - 2) + box[5], _BORDER))
+        return lines
+
+    usage = f"{ctx.command_path} [选项] 命令 [参数]..."
+    lines = ["", " " + paint("用法：", _USAGE_LABEL) + paint(usage, _USAGE), ""]
+    if group.help:
+        lines += [" " + line for line in wrap(group.help, width - 2)] + [""]
+
+    options = []
+    help_option = group.get_help_option(ctx)
+    for param in group.get_params(ctx):
+        if getattr(param, "hidden", False):
+            continue
+        names = [*param.opts, *param.secondary_opts]
+        text = HELP_HELP if param is help_option else getattr(param, "help", None) or ""
+        if param.envvar:
+            envvar = param.envvar if isinstance(param.envvar, str) else ", ".join(param.envvar)
+            text += f" [env var: {envvar}]"
+        metavar = "" if getattr(param, "is_flag", False) else param.metavar or ""
+        long = ",".join(n for n in names if n.startswith("--"))
+        short = ",".join(n for n in names if not n.startswith("--"))
+        options.append([(long, _LONG), (short, _SHORT), (metavar, _METAVAR), (text, "")])
+    lines += panel("选项", options, [max(_cells(row[i][0]) for row in options) for i in range(3)])
+
+    panels: dict[str, list[list[tuple[str, str]]]] = {}
+    for name in group.list_commands(ctx):
+        entry = group.table[name]
+        panels.setdefault(entry.panel, []).append([(name, _COMMAND), (entry.summary, "")])
+    name_width = max((len(name) for name in group.table), default=0)
+    for title, rows in panels.items():
+        lines += panel(title, rows, [name_width])
+    out.write("\n".join(lines) + "\n")
+    out.flush()
