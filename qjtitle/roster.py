@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from qjtitle import idcard, rules
@@ -122,7 +124,7 @@ KIND_DUPLICATE = "重复申报"
 KINDS = (KIND_REQUIRED, KIND_ID, KIND_DATE, KIND_MISMATCH, KIND_CHOICE, KIND_LADDER, KIND_PHONE, KIND_COMMITTEE, KIND_DUPLICATE)
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     """A roster row turned into applicant fields, with every problem found."""
 
@@ -160,6 +162,7 @@ _EDUCATION_ALIASES = {"本科": "大学本科", "大本": "大学本科", "专�
                       "博士": "博士研究生", "硕士": "硕士研究生", "研究生": "硕士研究生", "中专（中技）": "中专"}
 
 
+@lru_cache(maxsize=4096)  # start dates repeat (most are the 1st of a month)
 def years_between(start: date | None, year: int) -> int | None:
     """Full years from ``start`` to 31 Dec of ``year`` (通知 三（一）)."""
     if start is None:
@@ -171,39 +174,79 @@ def years_between(start: date | None, year: int) -> int | None:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+# Precomputed per column, so that checking a row does no per-column set-up (20,000 rows a file).
+_ProblemArgs = tuple[str, str, str, str]  # column key, message, fix, kind
+_TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind not in ("date", "id"))
+_REQUIRED_TEXT = {
+    c.key: (f"“{c.label}”为空", f"请填写{c.label}" + (f"（如 {c.example}）" if c.example else ""))
+    for c in COLUMNS
+    if c.required and c.kind not in ("date", "id")
+}
+_required_text = itemgetter(*_REQUIRED_TEXT)
+_CHOICE_KEYS = ("gender", "county", "level", "route")
+_PHONE_NOISE = re.compile(r"[\s()（）]")
+
+
+def _text(value: Any) -> str:
+    if type(value) is int:  # a sequence number, a phone typed as a number
+        return str(value)
+    return "" if value is None else clean_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=4096)  # a few dozen combinations of the four choices in a roster
+def _choices(*texts: str) -> tuple[tuple[str, ...], tuple[_ProblemArgs, ...]]:
+    """The choices gender, county, level and route mean, and a problem for each that is none of them."""
+    chosen: list[str] = []
+    found: list[_ProblemArgs] = []
+    for key, text in zip(_CHOICE_KEYS, texts, strict=True):
+        choice = match_choice(text, COLUMN_BY_KEY[key].choices) if text else text
+        if choice is None:
+            col = COLUMN_BY_KEY[key]
+            found.append((key, f"“{col.label}”填写为“{text}”，不是规定选项", f"请从下拉选项中选择：{'、'.join(col.choices)}", KIND_CHOICE))
+        chosen.append(text if choice is None else choice)
+    return tuple(chosen), tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _education(text: str) -> str:
+    edu = _EDUCATION_ALIASES.get(compare_key(text), text)
+    return match_choice(edu, EDUCATIONS) or edu
+
+
 def check_row(
-    cells: dict[str, Any], year: int, scope: CommitteeScope | None = None, cell_name=lambda key: ""
+    cells: dict[str, Any],
+    year: int,
+    scope: CommitteeScope | None = None,
+    cell_name=lambda key: "",
+    text_is_clean: bool = False,
 ) -> CheckedRow:
-    """Validate one roster row (cells as ``read_tables`` returns them) and collect **all** its problems."""
-    values: dict[str, Any] = {}
+    """Validate one roster row and collect **all** its problems.
+
+    ``cells``: values by column key. ``text_is_clean``: True when they come from ``read_tables``, which
+    has already put every text through ``clean_text`` (cleaning again costs a fifth of the check)."""
     problems: list[Problem] = []
 
     def problem(key: str, message: str, fix: str, kind: str) -> None:
         problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
 
-    raw = dict(cells)
-    # Text columns.
-    for col in COLUMNS:
-        value = raw.get(col.key)
-        if col.kind in ("date", "id"):
-            continue
-        text = "" if value is None else clean_text(str(value))
-        values[col.key] = text
-        if col.required and not text:
-            problem(col.key, f"“{col.label}”为空", f"请填写{col.label}" + (f"（如 {col.example}）" if col.example else ""), KIND_REQUIRED)
+    raw = cells
+    # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
+    if text_is_clean:
+        values: dict[str, Any] = {
+            key: v if type(v := raw.get(key)) is str else "" if v is None else _text(v) for key in _TEXT_KEYS
+        }
+    else:
+        values = {key: _text(raw.get(key)) for key in _TEXT_KEYS}
+    if not all(_required_text(values)):
+        for key in [key for key in _REQUIRED_TEXT if not values[key]]:
+            problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
     # Choices.
-    for key in ("gender", "county", "level", "route"):
-        text = values[key]
-        if text:
-            col = COLUMN_BY_KEY[key]
-            chosen = match_choice(text, col.choices)
-            if chosen is None:
-                problem(key, f"“{col.label}”填写为“{text}”，不是规定选项", f"请从下拉选项中选择：{'、'.join(col.choices)}", KIND_CHOICE)
-            else:
-                values[key] = chosen
+    chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
+    values["gender"], values["county"], values["level"], values["route"] = chosen
+    for args in wrong:
+        problem(*args)
     if values["education"]:
-        edu = _EDUCATION_ALIASES.get(compare_key(values["education"]), values["education"])
-        values["education"] = match_choice(edu, EDUCATIONS) or edu
+        values["education"] = _education(values["education"])
     # ID number.
     id_raw = raw.get("id_number")
     id_check: idcard.IdCheck | None = None
@@ -218,16 +261,15 @@ def check_row(
     # Dates.
     parsed: dict[str, ParsedDate] = {}
     for key in DATE_KEYS:
-        col = COLUMN_BY_KEY[key]
-        p = parse_date(raw.get(key))
+        raw_date = raw.get(key)
+        try:
+            p, wrong = _date_check(key, raw_date, year)
+        except TypeError:  # an unhashable value (never from a workbook): checked without the cache
+            p, wrong = _date_check.__wrapped__(key, raw_date, year)
         parsed[key] = p
         values[key] = p.value
-        if p.problem:
-            problem(key, f"“{col.label}”{p.problem}", DATE_FIX, KIND_DATE)
-        elif p.value is None and col.required:
-            problem(key, f"“{col.label}”为空", f"请填写{col.label}（如 {col.example}）", KIND_REQUIRED)
-        elif p.value is not None and p.value > date(year, *rules.SERVICE_COUNTED_TO):
-            problem(key, f"“{col.label}”{p.value:%Y-%m-%d} 晚于 {year} 年底", "请核对年份", KIND_DATE)
+        if wrong is not None:
+            problem(*wrong)
     # Against the ID number.
     if id_check is not None and id_check.valid:
         if values["gender"] in GENDERS and values["gender"] != id_check.gender:
@@ -249,38 +291,64 @@ def check_row(
         elif birth.value is None and id_check.birth is not None and not birth.problem:
             values["birth"] = id_check.birth
     # Dates in a sensible order.
-    birth_date = values.get("birth")
-    for key in ("graduated", "work_start", "current_title_date"):
-        when = values.get(key)
-        if when is not None and birth_date is not None and when.year - birth_date.year < 14:
-            col = COLUMN_BY_KEY[key]
-            problem(key, f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年", "请核对年份", KIND_DATE)
-    if values.get("current_title_date") and values.get("work_start") and values["current_title_date"] < values["work_start"]:
+    birth_date = values["birth"]
+    if birth_date is not None:
+        for key in ("graduated", "work_start", "current_title_date"):
+            when = values[key]
+            if when is not None and when.year - birth_date.year < 14:
+                col = COLUMN_BY_KEY[key]
+                problem(key, f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年", "请核对年份", KIND_DATE)
+    if values["current_title_date"] and values["work_start"] and values["current_title_date"] < values["work_start"]:
         problem("current_title_date", "现职取得时间早于参加工作时间", "请核对两个时间", KIND_DATE)
     # Current title and the ladder.
     current = values["current_title"]
-    if compare_key(current) in NO_TITLE:
+    if current in NO_TITLE or compare_key(current) in NO_TITLE:
         values["current_title"] = ""
         current = ""
-    if current and values.get("current_title_date") is None and not parsed["current_title_date"].problem:
+    if current and values["current_title_date"] is None and not parsed["current_title_date"].problem:
         problem("current_title_date", "填写了现专业技术职务，但“现职取得时间”为空", "请填写取得现职的时间（如 2016.12）", KIND_REQUIRED)
-    _check_ladder(values, problem)
+    for args in _ladder_problems(values["level"], values["route"], current):
+        problem(*args)
     # Phone.
-    phone = re.sub(r"[\s()（）]", "", values["phone"]).replace("—", "-")
-    values["phone"] = phone
+    phone = values["phone"]
+    if not (len(phone) == 11 and phone.isascii() and phone.isdigit()):
+        phone = _PHONE_NOISE.sub("", phone).replace("—", "-")
+        values["phone"] = phone
     if phone and not PHONE_PATTERN.match(phone):
         problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
     # The committee.
     if scope is not None:
-        _check_scope(values, scope, problem)
+        for args in _scope_problems(values["level"], values["series"], values["specialty"], scope.level, scope.series, scope.specialties):
+            problem(*args)
     values["unit_key"] = compare_key(values["unit"])
-    values["years_in_title"] = years_between(values.get("current_title_date"), year)
-    values["years_working"] = years_between(values.get("work_start"), year)
+    values["years_in_title"] = years_between(values["current_title_date"], year)
+    values["years_working"] = years_between(values["work_start"], year)
     return CheckedRow(values=values, problems=problems, id_valid=id_check is not None and id_check.valid)
 
 
-def _check_ladder(values: dict[str, Any], problem) -> None:  # type: ignore[no-untyped-def]
-    applied, route, current = values["level"], values["route"], values["current_title"]
+@lru_cache(maxsize=16384)  # dates repeat (most are months)
+def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs | None]:
+    """A date cell parsed, and its problem if any: unreadable, missing though required, after the year."""
+    p = parse_date(raw)
+    col = COLUMN_BY_KEY[key]
+    if p.problem:
+        return p, (key, f"“{col.label}”{p.problem}", DATE_FIX, KIND_DATE)
+    if p.value is None:
+        return p, (key, f"“{col.label}”为空", f"请填写{col.label}（如 {col.example}）", KIND_REQUIRED) if col.required else None
+    if p.value > date(year, *rules.SERVICE_COUNTED_TO):
+        return p, (key, f"“{col.label}”{p.value:%Y-%m-%d} 晚于 {year} 年底", "请核对年份", KIND_DATE)
+    return p, None
+
+
+@lru_cache(maxsize=4096)  # a few hundred (level, route, current title) combinations in a city
+def _ladder_problems(applied: str, route: str, current: str) -> tuple[_ProblemArgs, ...]:
+    """The ladder problems of a row: the title it holds against the level and route it applies for."""
+    found: list[_ProblemArgs] = []
+    _check_ladder(applied, route, current, lambda *args: found.append(args))
+    return tuple(found)
+
+
+def _check_ladder(applied: str, route: str, current: str, problem) -> None:  # type: ignore[no-untyped-def]
     if applied not in rules.TITLE_LADDER or route not in rules.ROUTES:
         return
     target = rules.TITLE_LADDER.index(applied)
@@ -311,17 +379,25 @@ def _check_ladder(values: dict[str, Any], problem) -> None:  # type: ignore[no-u
         problem("route", f"现职“{current}”已是{level}，申报{applied}不属于破格", "请核对申报级别或申报方式", KIND_LADDER)
 
 
-def _check_scope(values: dict[str, Any], scope: CommitteeScope, problem) -> None:  # type: ignore[no-untyped-def]
-    if values["level"] in rules.LEVELS and values["level"] != scope.level:
-        problem("level", f"申报{values['level']}，而本评委会评审{scope.level}", "请报送对应级别的评委会", KIND_COMMITTEE)
-    series = compare_key(values["series"]).removesuffix("系列")
-    if series and series not in compare_key(scope.series):
-        problem("series", f"申报系列“{values['series']}”不属本评委会（{scope.series}系列）", "请核对申报系列，或报送对应系列的评委会", KIND_COMMITTEE)
-    if scope.specialties and values["specialty"]:
+@lru_cache(maxsize=4096)
+def _scope_problems(
+    level: str, series: str, specialty: str, *scope_fields: Any
+) -> tuple[_ProblemArgs, ...]:
+    """Whether a row's level, series and specialty belong to the committee (each combination checked once;
+    the scope comes as its fields, which hash faster than the dataclass)."""
+    scope = CommitteeScope(*scope_fields)
+    found: list[_ProblemArgs] = []
+    if level in rules.LEVELS and level != scope.level:
+        found.append(("level", f"申报{level}，而本评委会评审{scope.level}", "请报送对应级别的评委会", KIND_COMMITTEE))
+    series_key = compare_key(series).removesuffix("系列")
+    if series_key and series_key not in compare_key(scope.series):
+        found.append(("series", f"申报系列“{series}”不属本评委会（{scope.series}系列）", "请核对申报系列，或报送对应系列的评委会", KIND_COMMITTEE))
+    if scope.specialties and specialty:
         keys = [compare_key(s) for s in scope.specialties]
-        if compare_key(values["specialty"]) not in keys:
-            problem("specialty", f"申报专业“{values['specialty']}”不在本评委会评审范围（{'、'.join(scope.specialties)}）",
-                    "请核对申报专业，或报送对应专业的评委会", KIND_COMMITTEE)
+        if compare_key(specialty) not in keys:
+            found.append(("specialty", f"申报专业“{specialty}”不在本评委会评审范围（{'、'.join(scope.specialties)}）",
+                          "请核对申报专业，或报送对应专业的评委会", KIND_COMMITTEE))
+    return tuple(found)
 
 
 # --- The workbook (blank form, or a filled roster for the filing) ------------------

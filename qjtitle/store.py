@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -143,6 +145,56 @@ def create_append_only(conn: Connection, group: str) -> None:
 
 
 # --- Engine ----------------------------------------------------------------------
+
+
+def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) through the driver's ``executemany``.
+
+    The statement is compiled once by SQLAlchemy and every value goes through its column type's
+    own bind processor (so the store holds exactly what ``connection.execute(insert(table), rows)``
+    would write), but each distinct date or time is converted once and SQLAlchemy's per-row
+    parameter handling is skipped: on 20,000 applicants that handling cost twice the insert itself.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ()) if compiled.positional else keys
+    tuples: list[Any] = list(map(itemgetter(*order), rows)) if len(order) > 1 else [(row[order[0]],) for row in rows]
+    converted = False
+    columns: list[Any] = []
+    for i, key in enumerate(order):
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is None:  # most columns (text, numbers) need none
+            continue
+        if not converted:
+            columns, converted = list(zip(*tuples, strict=True)), True
+        columns[i] = _convert_column(process, columns[i])
+    if converted:
+        tuples = list(zip(*columns, strict=True))
+    params = tuples if compiled.positional else [dict(zip(order, t, strict=True)) for t in tuples]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+class _Converted(dict):  # type: ignore[type-arg]
+    """What a bind processor made of each distinct value (dates and times repeat down a column)."""
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        self[value] = result = self.process(value)
+        return result
+
+
+def _convert_column(process: Callable[[Any], Any], values: tuple[Any, ...]) -> list[Any]:
+    converted = _Converted(process)
+    try:
+        return list(map(converted.__getitem__, values))  # each distinct value once, the lookups in C
+    except TypeError:  # lists or dicts for a JSON column: unhashable, converted one by one
+        return [converted[v] if v.__hash__ is not None else process(v) for v in values]
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -211,19 +211,28 @@ def test_one_hundred_thousand_empty_rows(store, committee, tmp_path) -> None:
     assert time.monotonic() - started < LIMIT_SECONDS
 
 
-def test_a_cell_at_the_far_corner_is_refused_before_it_is_loaded(store, committee, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("row", "column", "shown"),
+    [
+        (1_048_576, 200, "1048576 行 × 200 列"),  # calamine would allocate 6.7 GB for this rectangle
+        (1_048_576, 53, "1048576 行 × 53 列"),  # far in both directions, although only just in one
+        (1_048_576, 8, "1048576 行 × 不到 53 列"),  # far down only: 1 million rows × 52 columns is still too big
+        (60, 16_384, "不到 100000 行 × 16384 列"),  # far right only (XFD60)
+    ],
+)
+def test_a_cell_at_the_far_corner_is_refused_before_it_is_loaded(store, committee, tmp_path, row, column, shown) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.append(LABELS)
     ws.append(valid_row())
-    ws.cell(row=1_048_576, column=200).value = "x"  # calamine would allocate 6.7 GB for this rectangle
+    ws.cell(row=row, column=column).value = "x"
     path = tmp_path / "远处.xlsx"
     wb.save(path)
     f = import_one(store, path)
     assert f.error == (
-        "远处.xlsx：工作表的数据区域过大（1048576 行 × 200 列，多半是远处有误填的单元格或格式）；"
+        f"远处.xlsx：工作表的数据区域过大（{shown}，多半是远处有误填的单元格或格式）；"
         "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
     )
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from qjtitle import idcard
+from qjtitle.applicants import APPLICANT_FIELDS
 from qjtitle.roster import (
     COLUMNS,
     KIND_CHOICE,
@@ -56,6 +57,7 @@ def test_a_valid_row_has_no_problems_and_typed_values():
     assert v["gender"] == "女"
     assert v["unit_key"] == "曲靖市第一人民医院"
     assert result.person_key() == "530302198503151222"
+    assert set(v) == set(APPLICANT_FIELDS)  # the import stores the values as they are
 
 
 def test_years_in_title_and_working_counted_to_31_december():
@@ -365,3 +367,20 @@ def test_series_written_with_its_suffix_belongs():
 def test_without_a_scope_nothing_is_checked_against_a_committee():
     result = check(scope=None, 申报系列="工程", 申报专业="儿科学")
     assert result.problems == []
+
+
+def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned_again():
+    """The import tells check_row that read_tables has already cleaned the text; the outcome must not change."""
+    from qjtitle.paths import sample_data_dir
+    from qjtitle.roster import KEY_COLUMNS
+    from qjtitle.spreadsheets import read_tables
+
+    rows = 0
+    for path in sorted((sample_data_dir() / "rosters").iterdir()):
+        for table in read_tables(path, COLUMNS, KEY_COLUMNS):
+            for row in table.rows:
+                again = check_row(row.cells, 2023, SCOPE)
+                trusted = check_row(row.cells, 2023, SCOPE, text_is_clean=True)
+                assert (trusted.values, trusted.problems) == (again.values, again.problems), (path.name, row.number)
+                rows += 1
+    assert rows >= 60

@@ -190,3 +190,45 @@ def test_cli_reports_a_missing_store_folder(cli, tmp_path):
 def test_unknown_database_driver(tmp_path):
     with pytest.raises(StoreError):
         open_store("nosuchdb://user@host/db")
+
+
+def _applicant_fields(committee_id: int, n: int, problems: list[dict[str, str]]) -> dict[str, object]:
+    from datetime import UTC, datetime
+
+    return {
+        "year": 2023, "committee_id": committee_id, "person_key": f"key-{n}", "seq": str(n), "name": f"申报人{n}",
+        "gender": "女", "birth": date(1985, 3, 1), "id_number": "", "unit": "曲靖市第一人民医院", "unit_key": "曲靖市第一人民医院",
+        "county": "麒麟区", "education": "大学本科", "school": "", "major": "", "graduated": None,
+        "work_start": date(2007, 8, n % 28 + 1), "current_title": "", "current_title_date": None, "series": "卫生",
+        "specialty": "护理", "title_name": "主管护师", "level": "中级", "route": "正常", "phone": "", "note": "O'Brien; 50%",
+        "years_in_title": None, "years_working": 16, "status": "已受理", "problems": problems, "source_file": "a.xlsx",
+        "source_sheet": "表", "source_row": n, "import_batch_id": None, "correction_deadline": date(2023, 5, 31),
+        "created_at": datetime(2023, 5, 1, 8, 30, 15, 123456, tzinfo=UTC),
+        "updated_at": datetime(2023, 5, 1, 8, 30, 15, 123456, tzinfo=UTC),
+    }
+
+
+@pytest.mark.both_backends
+def test_bulk_insert_writes_what_a_core_insert_writes(store, committee):
+    """store.bulk_insert (the import's fast path) stores dates, times, JSON and None exactly as SQLAlchemy's insert."""
+    from sqlalchemy import insert
+
+    from qjtitle.store import bulk_insert
+
+    problem = [{"column": "身份证号码", "message": "校验位错误", "fix": "请核对", "kind": "身份证号码", "cell": "E6"}]
+    ours = [_applicant_fields(committee.id, n, problem if n % 2 else []) for n in range(1, 6)]
+    core = [{**row, "person_key": f"core-{row['person_key']}"} for row in ours]
+    with store.transaction() as session:
+        bulk_insert(session.connection(), Applicant.__table__, ours)
+        session.connection().execute(insert(Applicant.__table__), core)
+    with store.transaction() as session:
+        raw = session.connection().exec_driver_sql("SELECT * FROM applicant ORDER BY id").fetchall()
+        loaded = session.exec(select(Applicant).order_by(Applicant.id)).all()
+    assert len(raw) == 10
+    for mine, theirs in zip(raw[:5], raw[5:], strict=True):  # the stored values, column by column
+        assert mine[4:] == theirs[4:] and mine[1:3] == theirs[1:3]
+    assert [a.problems for a in loaded[:5]] == [problem, [], problem, [], problem]
+    assert loaded[0].birth == date(1985, 3, 1) and loaded[0].graduated is None
+    assert loaded[0].note == "O'Brien; 50%"
+    with pytest.raises(IntegrityError), store.transaction() as session:  # constraints still hold
+        bulk_insert(session.connection(), Applicant.__table__, [ours[0]])

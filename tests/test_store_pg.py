@@ -85,11 +85,11 @@ from pathlib import Path
 from qjtitle import applicants
 from qjtitle.store import open_store
 
-real = applicants.insert
+real = applicants.bulk_insert
 def slow(*args, **kwargs):  # both have read "nobody yet" before either inserts
     time.sleep(1.0)
     return real(*args, **kwargs)
-applicants.insert = slow
+applicants.bulk_insert = slow
 
 store = open_store(sys.argv[1])
 go = Path(sys.argv[2])
@@ -126,7 +126,7 @@ def test_an_insert_colliding_with_a_concurrent_import_is_retried(store, store_ur
     ours = big_roster(tmp_path / "ours.xlsx", 50, first=0)
     (tmp_path / "other").mkdir()
     theirs = big_roster(tmp_path / "other" / "theirs.xlsx", 50, first=25)
-    real = applicants.insert
+    real = applicants.bulk_insert
     calls = []
 
     def interleaved(*args, **kwargs):
@@ -137,7 +137,7 @@ def test_an_insert_colliding_with_a_concurrent_import_is_retried(store, store_ur
             other.close()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(applicants, "insert", interleaved)
+    monkeypatch.setattr(applicants, "bulk_insert", interleaved)
     report = import_applicants(store, [ours], "QJ-WS-ZJ", 2023)
     f = report.files[0]
     # 25..49 were committed by the other import meanwhile: on the retry they are updates (same unit), not new rows.
