@@ -169,8 +169,9 @@ def import_applicants(
 def _collector_paused() -> Iterator[None]:
     """Reading and checking a file makes hundreds of thousands of small objects (cells, rows, checks) without
     reference cycles; the cyclic garbage collector would walk them again and again as they pile up (a fifth of
-    a 20,000-row import, and more the bigger the file). Reference counting frees them; the collector resumes
-    after the file."""
+    a 20,000-row import, and more the bigger the file). Reference counting frees them; the few cycles the
+    transaction makes wait for the collector, which resumes after the file (for the whole process: the
+    import is not meant to run beside other threads)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -207,7 +208,7 @@ def _import_one(
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
         for row in table.rows:
-            cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n), True)
+            cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n), text_is_clean=True)
             checked.append((table.sheet, row.number, cr))
     del tables  # the cells are in ``checked`` now: less memory held while writing
     report.rows = len(checked)

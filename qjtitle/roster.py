@@ -8,6 +8,7 @@ that the import, the blank template and the filing's roster all agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -229,7 +230,7 @@ def check_row(
     def problem(key: str, message: str, fix: str, kind: str) -> None:
         problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
 
-    raw = cells
+    raw = cells  # as typed in the workbook (after read_tables' cleaning)
     # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
     if text_is_clean:
         values: dict[str, Any] = {
@@ -250,28 +251,30 @@ def check_row(
     # ID number.
     id_raw = raw.get("id_number")
     id_check: idcard.IdCheck | None = None
+    id_valid = False
     if id_raw is None or (isinstance(id_raw, str) and not id_raw.strip()):
         values["id_number"] = ""
         problem("id_number", "“身份证号码”为空", "请填写18位公民身份号码", KIND_REQUIRED)
     else:
         id_check = idcard.check(id_raw)
         values["id_number"] = id_check.number
-        if not id_check.valid:
+        id_valid = id_check.problem is None
+        if not id_valid:
             problem("id_number", id_check.problem or "", id_check.fix or "", KIND_ID)
     # Dates.
     parsed: dict[str, ParsedDate] = {}
     for key in DATE_KEYS:
         raw_date = raw.get(key)
         try:
-            p, wrong = _date_check(key, raw_date, year)
+            p, date_problem = _date_check(key, raw_date, year)
         except TypeError:  # an unhashable value (never from a workbook): checked without the cache
-            p, wrong = _date_check.__wrapped__(key, raw_date, year)
+            p, date_problem = _date_check.__wrapped__(key, raw_date, year)
         parsed[key] = p
         values[key] = p.value
-        if wrong is not None:
-            problem(*wrong)
+        if date_problem is not None:
+            problem(*date_problem)
     # Against the ID number.
-    if id_check is not None and id_check.valid:
+    if id_valid and id_check is not None:
         if values["gender"] in GENDERS and values["gender"] != id_check.gender:
             problem("gender", f"性别填“{values['gender']}”，身份证号码显示为“{id_check.gender}”", "请核对性别或身份证号码", KIND_MISMATCH)
         if not values["gender"]:
@@ -318,15 +321,15 @@ def check_row(
         problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
     # The committee.
     if scope is not None:
-        for args in _scope_problems(values["level"], values["series"], values["specialty"], scope.level, scope.series, scope.specialties):
+        for args in _scope_problems(values["level"], values["series"], values["specialty"], scope.level, scope.series, tuple(scope.specialties)):
             problem(*args)
     values["unit_key"] = compare_key(values["unit"])
     values["years_in_title"] = years_between(values["current_title_date"], year)
     values["years_working"] = years_between(values["work_start"], year)
-    return CheckedRow(values=values, problems=problems, id_valid=id_check is not None and id_check.valid)
+    return CheckedRow(values, problems, id_valid)
 
 
-@lru_cache(maxsize=16384)  # dates repeat (most are months)
+@lru_cache(maxsize=16384, typed=True)  # dates repeat (most are months); typed: True, 1 and 1.0 are not one cell
 def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs | None]:
     """A date cell parsed, and its problem if any: unreadable, missing though required, after the year."""
     p = parse_date(raw)
@@ -348,7 +351,7 @@ def _ladder_problems(applied: str, route: str, current: str) -> tuple[_ProblemAr
     return tuple(found)
 
 
-def _check_ladder(applied: str, route: str, current: str, problem) -> None:  # type: ignore[no-untyped-def]
+def _check_ladder(applied: str, route: str, current: str, problem: Callable[..., None]) -> None:
     if applied not in rules.TITLE_LADDER or route not in rules.ROUTES:
         return
     target = rules.TITLE_LADDER.index(applied)

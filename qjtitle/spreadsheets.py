@@ -148,8 +148,9 @@ class _Normalised(dict):  # type: ignore[type-arg]
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
+    """A cell that is not text (texts are cleaned by _Normalised): whole floats become ints."""
+    if isinstance(value, str):  # a str subclass
+        return _clean_text(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value

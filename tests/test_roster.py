@@ -384,3 +384,11 @@ def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned
                 assert (trusted.values, trusted.problems) == (again.values, again.problems), (path.name, row.number)
                 rows += 1
     assert rows >= 60
+
+
+def test_equal_but_different_date_cells_are_not_confused():
+    """True, 1 and 1.0 are equal dictionary keys; each date cell is still judged as what it is."""
+    first = problems(check(毕业时间=True))
+    second = problems(check(毕业时间=1))
+    assert [m for *_, m in first if "毕业时间" in m] == ["“毕业时间”“True”不是日期"]
+    assert [m for *_, m in second if "毕业时间" in m] != [m for *_, m in first if "毕业时间" in m]

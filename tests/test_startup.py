@@ -284,3 +284,12 @@ def test_unexpected_errors_become_one_chinese_line(monkeypatch, capsys):
     monkeypatch.setenv("QJTITLE_DEBUG", "1")
     with pytest.raises(ValueError, match="something odd"):
         cli_mod.main()
+
+
+@pytest.mark.parametrize("columns", ["²", "0", "abc", "-5", "9999999999"])
+def test_odd_terminal_widths_still_give_the_help(cli, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "─ 申报 ─" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 1000

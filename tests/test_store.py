@@ -232,3 +232,34 @@ def test_bulk_insert_writes_what_a_core_insert_writes(store, committee):
     assert loaded[0].note == "O'Brien; 50%"
     with pytest.raises(IntegrityError), store.transaction() as session:  # constraints still hold
         bulk_insert(session.connection(), Applicant.__table__, [ours[0]])
+
+
+@pytest.mark.both_backends
+def test_bulk_insert_refuses_rows_without_a_column_that_has_a_default(store, committee):
+    from qjtitle.store import bulk_insert
+
+    row = _applicant_fields(committee.id, 1, [])
+    del row["status"]
+    with pytest.raises(ValueError, match="status"), store.transaction() as session:
+        bulk_insert(session.connection(), Applicant.__table__, [row])
+
+
+@pytest.mark.both_backends
+def test_bulk_insert_converts_equal_values_that_are_written_differently(store, committee):
+    """One instant in two time zones, and True beside 1, are equal keys but not the same stored value."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import insert
+
+    from qjtitle.store import bulk_insert
+
+    utc = datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
+    beijing = utc.astimezone(timezone(timedelta(hours=8)))
+    assert utc == beijing
+    rows = [{**_applicant_fields(committee.id, n, []), "created_at": when} for n, when in ((1, utc), (2, beijing))]
+    core = [{**row, "person_key": f"core-{row['person_key']}"} for row in rows]
+    with store.transaction() as session:
+        bulk_insert(session.connection(), Applicant.__table__, rows)
+        session.connection().execute(insert(Applicant.__table__), core)
+        stored = session.connection().exec_driver_sql("SELECT created_at FROM applicant ORDER BY id").scalars().all()
+    assert stored[:2] == stored[2:]

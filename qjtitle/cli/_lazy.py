@@ -177,15 +177,18 @@ def wrap(text: str, width: int) -> list[str]:
     return ["".join(words).rstrip() for words in lines if words] or [""]
 
 
+_MAX_WIDTH = 1000  # COLUMNS=9999999999 would otherwise draw borders of that length
+
+
 def _width() -> int:
     """Typer's TERMINAL_WIDTH, else Rich's rule: COLUMNS, else the terminal of stdin/stdout/stderr."""
     for variable in ("TERMINAL_WIDTH", "COLUMNS"):
         value = os.environ.get(variable, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
+        if value.isascii() and value.isdigit() and int(value) > 0:  # not "²", which isdigit() accepts
+            return min(int(value), _MAX_WIDTH)
     for fd in (0, 1, 2):
         try:
-            return os.get_terminal_size(fd).columns or 80
+            return min(os.get_terminal_size(fd).columns or 80, _MAX_WIDTH)
         except (OSError, ValueError):
             pass
     return 80
