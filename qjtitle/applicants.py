@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +40,15 @@ from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
 from qjtitle.store import Store, bulk_insert, is_unique_violation
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")
-_IN_CHUNK = 500
+_IN_CHUNK = 5000  # ID numbers looked up per query: 4 queries for 20,000 rows instead of 40
+
+
+def _in_chunk(session: Session) -> int:
+    """How many values one IN (...) may hold: SQLite before 3.32 allows 999 parameters a statement."""
+    dbapi = session.connection().connection.dbapi_connection
+    if isinstance(dbapi, sqlite3.Connection):
+        return min(_IN_CHUNK, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 10)
+    return _IN_CHUNK
 
 
 @dataclass
@@ -272,8 +281,9 @@ def _import_file(
 ) -> None:
     keys = sorted({cr.person_key() for _, _, cr in checked})
     existing: dict[str, Applicant] = {}
-    for start in range(0, len(keys), _IN_CHUNK):  # SQLite limits the parameters of one statement
-        chunk = keys[start : start + _IN_CHUNK]
+    size = _in_chunk(session)
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
         for a in session.exec(select(Applicant).where(Applicant.year == year, col(Applicant.person_key).in_(chunk))):
             existing[a.person_key] = a
     # Rows still to correct were keyed by 姓名@单位; a corrected ID finds them by name and unit.

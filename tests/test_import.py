@@ -484,3 +484,16 @@ def test_cli_import_unknown_committee(cli, store, make_workbook):
     result = cli("import-applicants", str(path), "-c", "NOPE", "-y", "2023")
     assert result.exit_code == 1
     assert "没有代码为“NOPE”的评委会" in result.stderr
+
+
+def test_id_lookups_fit_an_old_sqlite_parameter_limit(store, committee):
+    """SQLite before 3.32 allows 999 parameters a statement; the lookups take the connection's own limit."""
+    import sqlite3
+
+    from qjtitle.applicants import _IN_CHUNK, _in_chunk
+
+    with store.transaction() as session:
+        dbapi = session.connection().connection.dbapi_connection
+        assert _in_chunk(session) == _IN_CHUNK
+        dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        assert _in_chunk(session) == 989
