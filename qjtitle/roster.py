@@ -230,7 +230,7 @@ def check_row(
     def problem(key: str, message: str, fix: str, kind: str) -> None:
         problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
 
-    raw = cells  # as typed in the workbook (after read_tables' cleaning)
+    raw = cells
     # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
     if text_is_clean:
         values: dict[str, Any] = {
