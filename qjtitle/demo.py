@@ -23,6 +23,7 @@ from qjtitle import (
     meeting,
     proceedings,
     schedule,
+    yearview,
 )
 from qjtitle.applicants import ImportReport
 from qjtitle.errors import QjtitleError
@@ -96,6 +97,7 @@ class DemoResult:
     results: dict | None = None  # the sealed tally of the meeting
     withdrawn: list[dict] = field(default_factory=list)  # applications not corrected in time
     filings: list[filing.FilingResult] = field(default_factory=list)  # the pre- and post-meeting packages
+    year_page: Path | None = None  # the year at a glance (HTML), as of POST_FILING_DAY
 
 
 class DemoFolderError(QjtitleError):
@@ -170,12 +172,14 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
         say("登记时间节点，生成会前备案和会后备案材料")
         filings = _filings(store, sample_meeting.id or 0, out / "备案材料")
+        say("生成全年进度网页")
+        year_page = yearview.write_html(yearview.gather_year(store, YEAR, POST_FILING_DAY), out / "年度进度.html")
     finally:
         store.close()
     result = DemoResult(
         out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
         draw=drawn.record, verified=verified, decline=answer, conflict=conflict, results=summary,
-        withdrawn=withdrawn, filings=filings,
+        withdrawn=withdrawn, filings=filings, year_page=year_page,
     )
     result.steps = [
         ("数据库", str(store_path)),
@@ -189,6 +193,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
             for f in filings
         ),
         *((f"{filing.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),
+        ("全年进度网页（时间轴、状态、近几周待办；用浏览器打开，不联网）", str(year_page)),
     ]
     return result
 

@@ -40,6 +40,10 @@ TodayOpt = Annotated[
     datetime | None,
     typer.Option("--today", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
 ]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option("--html", help="另存为一个网页文件（时间轴、节假日和调休、状态、近几周待办；不联网，可直接打开和打印）。", show_default=False),
+]
 _STATUS_STYLE = {"逾期": "red", "有问题": "red", "临近": "yellow", "已完成": "green", "已开始": "yellow"}
 
 
@@ -106,6 +110,7 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 def schedule_show(
     meeting: MeetingArg,
     ics: Annotated[Path | None, typer.Option("--ics", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
+    html: HtmlOpt = None,
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
     db: DbOpt = None,
@@ -116,7 +121,7 @@ def schedule_show(
     也可以省略 show，直接写 qjtitle schedule 会议编号。推荐、会前、结果公示各排满5个工作日且互不冲突；
     尚未公布调休安排的年份标“暂定”。
 
-    示例：qjtitle schedule 1 --ics 评审会议.ics
+    示例：qjtitle schedule 1 --ics 评审会议.ics --html 评审会议.html
     """
     from qjtitle import schedule as schedules
 
@@ -124,12 +129,18 @@ def schedule_show(
         store, cal = _load(db, calendar)
         s = schedules.evaluate(store, meeting, _day(today), cal)
         count = schedules.write_ics(s, ics) if ics else 0
+        if html:
+            from qjtitle import yearview
+
+            yearview.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
     if as_json:
         print_json([{"meeting": s.meeting["id"], **it.as_dict(), "warning": s.provisional if it.provisional else ""} for it in s.items])
     else:
         print_schedule(s)
     if ics:
         err_console().print(f"已写入日历文件 {ics}（{count} 个日程）")
+    if html:
+        err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
 
 
 @app.command("record")
@@ -198,6 +209,7 @@ def schedule_check(
 
 def status(
     year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度，默认今年。")] = None,
+    html: HtmlOpt = None,
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
     db: DbOpt = None,
@@ -205,13 +217,21 @@ def status(
 ) -> None:
     """全年一览：每次评审会议的下一个节点、剩余工作日，以及逾期和有问题的节点，最紧急的在前。
 
-    示例：qjtitle status --year 2023
+    加 --html 文件 另存为全年进度网页：每个评委会、每次会议的时间轴（节假日和调休标出底色），
+    每个节点的状态（颜色和文字）、依据和条款，以及近几周的待办月历。
+
+    示例：qjtitle status --year 2023 --html 年度进度.html
     """
     from qjtitle import schedule as schedules
 
     with friendly_errors():
         store, cal = _load(db, calendar)
         rows = schedules.status(store, year, _day(today), cal)
+        if html:
+            from qjtitle import yearview
+
+            yearview.write_html(yearview.gather_year(store, year, _day(today), cal), html)
+            err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
     if as_json:
         print_json(rows)
         return

@@ -1,0 +1,573 @@
+"""The year at a glance: every committee's meetings and deadlines as one self-contained HTML page.
+
+``gather_year`` (``qjtitle status --html``) and ``gather_meeting`` (``qjtitle schedule N --html``)
+collect the plan of each meeting from ``schedule.evaluate`` and the working-day calendar into
+typed dataclasses: one timeline per committee and meeting on a calendar-day axis with holidays,
+weekends and 调休 make-up workdays shaded, each milestone's planned window or deadline beside the
+recorded dates and a status in words, and a month view of the coming weeks. ``render`` fills the
+shipped template ``templates/year_view.html.j2`` in Jinja's immutable sandbox with autoescaping.
+
+The page loads nothing: no script, style, font or image from anywhere (a Content-Security-Policy
+``default-src 'none'`` in the page itself says so to the browser); the only script is one inline
+line, allowed by its hash, that records the page's width for the layout test. It holds no personal
+data: committee, meeting date and place, milestones, rules and dates only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from qjtitle import meeting as meetings
+from qjtitle import schedule as schedules
+from qjtitle.errors import NotFound
+from qjtitle.paths import templates_dir, write_atomically
+from qjtitle.schedule import Item, Schedule
+from qjtitle.store import Store
+from qjtitle.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, DayInfo, WorkCalendar
+
+TEMPLATE = "year_view.html.j2"
+MONTH_VIEW_WEEKS = 5  # the month view shows this many weeks from the Monday of today's week
+AXIS_PAD_DAYS = 5  # calendar days of margin on each side of the earliest and latest date
+WEEK_LABELS_MAX_DAYS = 200  # beyond this axis length, Mondays are not numbered (too dense)
+
+# Status classes of the page (colour and pattern in the CSS; the words are always beside them).
+DONE = "done"
+PROBLEM = "problem"
+STARTED = "started"
+OVERDUE = "overdue"
+SOON = "soon"
+DUE = "due"
+PENDING = "pending"
+MEETING = "meeting"
+
+STATUS_CLASS = {
+    schedules.DONE: DONE,
+    schedules.PROBLEM: PROBLEM,
+    schedules.STARTED: STARTED,
+    schedules.OVERDUE: OVERDUE,
+    schedules.SOON: SOON,
+    schedules.TODO: DUE,
+    schedules.WAITING: PENDING,
+}
+LEGEND = (
+    (DONE, "已完成（登记日期）"),
+    (DUE, "待办（计划窗口或期限）"),
+    (SOON, f"临近（{schedules.SOON_WORKDAYS}个工作日内）"),
+    (OVERDUE, "逾期（超过的工作日）"),
+    (PROBLEM, "有问题（已登记但不合规则）"),
+    (PENDING, "待定（等待其他节点）"),
+    (MEETING, "评审会议"),
+)
+
+# The page's one script: it stores the document's width so that a test can see overflow at 1280 px.
+WIDTH_SCRIPT = (
+    "document.documentElement.setAttribute('data-scroll-width',"
+    " String(document.documentElement.scrollWidth));"
+)
+
+
+def _script_hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src '{_script_hash(WIDTH_SCRIPT)}'; base-uri 'none'; form-action 'none'"
+)
+
+
+# --- The data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One rectangle of a milestone's row, in days from the axis start (the SVG's user units)."""
+
+    cls: str
+    x: int
+    width: int
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A labelled stretch of the axis header, in percent of its width."""
+
+    cls: str
+    left: str
+    width: str
+    label: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """Calendar days from ``first`` to ``last`` (both shown), non-working days shaded."""
+
+    first: date
+    last: date
+    today: date
+    shades: tuple[Shape, ...]  # weekends, holidays and make-up workdays
+    months: tuple[Band, ...]
+    weeks: tuple[Band, ...]  # Mondays, numbered
+    holidays: tuple[Band, ...]  # named holidays and 调休 workdays over the axis
+    provisional: tuple[Band, ...]  # years whose 调休 schedule is not published
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def x(self, day: date) -> int:
+        return (day - self.first).days
+
+    def pct(self, day: date) -> str:
+        return f"{100 * self.x(day) / self.days:.3f}%"
+
+    @property
+    def today_x(self) -> int | None:
+        return self.x(self.today) if self.first <= self.today <= self.last else None
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    """One milestone of a meeting, as the page shows it."""
+
+    key: str
+    label: str
+    planned: str  # the window or deadline, short
+    planned_full: str  # the same with weekdays (schedule's words)
+    recorded: str  # the recorded date(s), or ''
+    due: date | None
+    status: str  # a status class
+    status_text: str  # the status in words: 已完成 2023-11-13, 逾期 3 个工作日, ...
+    provisional: bool
+    rule: str  # the rule's text, or ''
+    source: str  # its clause, or ''
+    note: str
+    problems: tuple[str, ...]  # what `schedule check` says about this milestone
+    shapes: tuple[Shape, ...]
+
+    @property
+    def title(self) -> str:
+        """The hover text: planned vs recorded, status and rule."""
+        parts = [self.label, f"计划：{self.planned_full or '—'}", f"实际：{self.recorded or '未登记'}", f"状态：{self.status_text}"]
+        if self.rule:
+            parts.append(f"依据：{self.rule}（{self.source}）")
+        if self.note:
+            parts.append(self.note)
+        return "\n".join(parts + list(self.problems))
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    committee: str
+    first_day: date
+    last_day: date
+    heading: str
+    year: int
+    provisional_warning: str
+    errors: int
+    warnings: int
+    milestones: tuple[MilestoneView, ...]
+
+
+@dataclass(frozen=True)
+class CommitteeView:
+    number: int  # 1, 2, ...: the committee's mark in the month view
+    code: str
+    name: str
+    level: str
+    meetings: tuple[MeetingView, ...]
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    """Something due on a day of the month view."""
+
+    day: date
+    committee: int  # CommitteeView.number
+    committee_name: str
+    meeting: int
+    label: str  # e.g. 会前备案截止
+    status: str
+    status_text: str
+
+
+@dataclass(frozen=True)
+class DayCell:
+    day: date
+    heading: str  # 20 or 12月1日 on the first cell and the 1st of a month
+    kind: str  # workdays.WORKDAY | MAKEUP | HOLIDAY | WEEKEND
+    label: str  # holiday name or 调休上班
+    today: bool
+    entries: tuple[DueEntry, ...]
+
+
+@dataclass(frozen=True)
+class CommitteeAgenda:
+    """Per committee: what is overdue and what falls due in the month view's weeks."""
+
+    number: int
+    name: str
+    entries: tuple[DueEntry, ...]
+
+
+@dataclass(frozen=True)
+class YearView:
+    title: str
+    year: int
+    today: date
+    committees: tuple[CommitteeView, ...]
+    axis: Axis | None  # None when there is no meeting
+    weeks: tuple[tuple[DayCell, ...], ...]
+    agenda: tuple[CommitteeAgenda, ...]
+    counts: tuple[tuple[str, str, int], ...]  # (class, words, how many)
+    provisional_warnings: tuple[str, ...]
+    legend: tuple[tuple[str, str], ...] = LEGEND
+    weekday_names: tuple[str, ...] = tuple(n[-1] for n in WEEKDAY_NAMES)
+    csp: str = CSP
+    script: str = WIDTH_SCRIPT
+    months_shown: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def milestones(self) -> list[tuple[CommitteeView, MeetingView, MilestoneView]]:
+        return [(c, m, s) for c in self.committees for m in c.meetings for s in m.milestones]
+
+
+# --- Gathering ---------------------------------------------------------------------------------
+
+
+def gather_year(
+    store: Store, year: int | None = None, today: date | None = None, calendar: WorkCalendar | None = None
+) -> YearView:
+    """Every meeting held in ``year`` (default: today's year), grouped by committee."""
+    today = today or date.today()
+    year = year or today.year
+    cal = calendar or WorkCalendar.load(store_dir=store.directory)
+    plans = [schedules.evaluate(store, m["id"], today, cal) for m in meetings.list_all(store, year=year)]
+    return build(plans, cal, today, year, f"{year}年度职称评审工作进度")
+
+
+def gather_meeting(
+    store: Store, meeting_id: int, today: date | None = None, calendar: WorkCalendar | None = None
+) -> YearView:
+    """One meeting's page (``qjtitle schedule N --html``)."""
+    today = today or date.today()
+    cal = calendar or WorkCalendar.load(store_dir=store.directory)
+    plan = schedules.evaluate(store, meeting_id, today, cal)
+    m = plan.meeting
+    return build([plan], cal, today, m["year"], f"评审会议 {m['id']} 时间节点：{m['committee_name']}")
+
+
+def _dates(item: Item) -> list[date]:
+    return [d for d in (item.earliest, item.latest, item.actual_first, item.actual_last) if d]
+
+
+def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, title: str) -> YearView:
+    """The page's data from evaluated schedules (pure: no store)."""
+    all_days = [d for p in plans for it in p.items for d in _dates(it)]
+    axis = make_axis(cal, min(all_days), max(all_days), today) if all_days else None
+    by_committee: dict[str, list[Schedule]] = {}
+    for p in sorted(plans, key=lambda p: (p.meeting["date"], p.meeting["id"])):
+        by_committee.setdefault(p.meeting["committee"], []).append(p)
+    committees = []
+    for number, (code, group) in enumerate(by_committee.items(), start=1):
+        first = group[0].meeting
+        views = tuple(_meeting_view(cal, axis, p) for p in group) if axis else ()
+        committees.append(CommitteeView(number, code, first["committee_name"], first["level"], views))
+    weeks, agenda = _month_view(cal, committees, today)
+    counts: dict[str, int] = {}
+    provisional = 0
+    for c in committees:
+        for m in c.meetings:
+            for s in m.milestones:
+                counts[s.status] = counts.get(s.status, 0) + 1
+                provisional += s.provisional
+    count_rows = [(cls, words.split("（")[0], counts.get(cls, 0)) for cls, words in LEGEND if cls != MEETING]
+    count_rows.append(("provisional", "暂定", provisional))
+    warnings = (cal.provisional_warning(*all_days),) if any(p.provisional for p in plans) else ()
+    shown = ""
+    if weeks:
+        shown = f"{weeks[0][0].day.isoformat()} 至 {weeks[-1][-1].day.isoformat()}"
+    return YearView(
+        title=title,
+        year=year,
+        today=today,
+        committees=tuple(committees),
+        axis=axis,
+        weeks=weeks,
+        agenda=agenda,
+        counts=tuple(count_rows),
+        provisional_warnings=warnings,
+        months_shown=shown,
+    )
+
+
+def _breaks(infos: Iterable[DayInfo]) -> list[tuple[date, date, str, str]]:
+    """Runs of days off (kind HOLIDAY when the run holds a holiday, else WEEKEND, with the holidays'
+    names) and runs of make-up workdays (MAKEUP), as (first, last, kind, label)."""
+    runs: list[tuple[date, date, str, list[str]]] = []
+    for info in infos:
+        kind = MAKEUP if info.kind == MAKEUP else (None if info.workday else WEEKEND)
+        if kind is None:
+            continue
+        name = re.sub(r"（.*?）", "", info.label) if info.kind == HOLIDAY else ""
+        if runs and runs[-1][1] + timedelta(days=1) == info.day and (runs[-1][2] == MAKEUP) == (kind == MAKEUP):
+            first, _last, run_kind, names = runs[-1]
+            runs[-1] = (first, info.day, HOLIDAY if info.kind == HOLIDAY else run_kind, names)
+        else:
+            runs.append((info.day, info.day, HOLIDAY if info.kind == HOLIDAY else kind, []))
+        if name and name != "休息日" and name not in runs[-1][3]:
+            runs[-1][3].append(name)
+    return [(a, b, kind, "、".join(names) or ("放假" if kind == HOLIDAY else "")) for a, b, kind, names in runs]
+
+
+def _main_name(label: str) -> str:
+    """The last-named holiday of a break (国庆节 of 中秋节、国庆节): the band is narrow."""
+    return label.split("、")[-1]
+
+
+def make_axis(cal: WorkCalendar, first: date, last: date, today: date) -> Axis:
+    """A calendar-day axis covering ``first`` to ``last`` (whole weeks, with a margin)."""
+    start = first - timedelta(days=AXIS_PAD_DAYS)
+    start -= timedelta(days=start.weekday())
+    end = last + timedelta(days=AXIS_PAD_DAYS)
+    end += timedelta(days=6 - end.weekday())
+    draft = Axis(start, end, today, (), (), (), (), ())
+    infos = [cal.info(start + timedelta(days=i)) for i in range(draft.days)]
+
+    def width(a: date, b: date) -> str:
+        return f"{100 * ((b - a).days + 1) / draft.days:.3f}%"
+
+    shades: list[Shape] = []
+    named: list[Band] = []
+    for a, b, kind, label in _breaks(infos):
+        span = f"{a.isoformat()}" + (f" 至 {b.isoformat()}" if b != a else "")
+        words = {HOLIDAY: f"放假：{label}", MAKEUP: "调休上班", WEEKEND: "周末"}[kind]
+        shades.append(Shape(kind, draft.x(a), (b - a).days + 1, f"{span} {words}"))
+        if kind == HOLIDAY:
+            named.append(Band("holiday", draft.pct(a), width(a, b), _main_name(label), f"{span} {words}"))
+        elif kind == MAKEUP:
+            named.append(Band("makeup", draft.pct(a), width(a, b), "班", f"{span} 调休上班（周末上班）"))
+    months = []
+    day = start
+    while day <= end:
+        month_end = min(end, (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1))
+        label = f"{day.year}年{day.month}月" if day == start or day.month == 1 else f"{day.month}月"
+        months.append(Band("month", draft.pct(day), width(day, month_end), label))
+        day = month_end + timedelta(days=1)
+    weeks = []
+    if draft.days <= WEEK_LABELS_MAX_DAYS:
+        weeks = [
+            Band("week", draft.pct(d), width(d, d + timedelta(days=6)), str(d.day), f"{d.isoformat()}（一）起的一周")
+            for d in (start + timedelta(days=7 * i) for i in range(draft.days // 7))
+        ]
+    provisional = []
+    for y in cal.provisional_years(start, end):
+        a, b = max(start, date(y, 1, 1)), min(end, date(y, 12, 31))
+        provisional.append(
+            Band("provisional", draft.pct(a), width(a, b), f"{y}年调休未公布：暂定", cal.provisional_warning(a))
+        )
+    return Axis(start, end, today, tuple(shades), tuple(months), tuple(weeks), tuple(named), tuple(provisional))
+
+
+def _span_text(first: date | None, last: date | None) -> str:
+    """2023-10-30 至 11-03 (the end's year only when it differs); one day with its weekday."""
+    if first is None:
+        return ""
+    if last is None or last == first:
+        return schedules.fmt(first)
+    end = last.strftime("%m-%d") if last.year == first.year else last.isoformat()
+    return f"{first.isoformat()} 至 {end}"
+
+
+def _planned_text(item: Item) -> str:
+    """The planned window or deadline, short enough for its column (the hover text has weekdays)."""
+    if item.kind == schedules.LATEST and item.latest:
+        # A provisional row carries a 暂定 tag instead of the weekday (the column is narrow).
+        return f"不晚于 {item.latest.isoformat() if item.provisional else schedules.fmt(item.latest)}"
+    if item.kind in (schedules.RANGE, schedules.SPAN, schedules.DAY) and item.latest:
+        return _span_text(item.earliest or item.latest, item.latest)
+    return item.note
+
+
+def _recorded_text(item: Item) -> str:
+    if item.actual_first is None:
+        return ""
+    if item.actual_last is None and schedules.MILESTONES[item.key].kind == schedules.WINDOW:
+        return f"{item.actual_first.isoformat()} 起（未登记结束日期）"
+    if item.actual_last is None or item.actual_last == item.actual_first:
+        return item.actual_first.isoformat()
+    return _span_text(item.actual_first, item.actual_last)
+
+
+def _status(item: Item, problems: list[schedules.Finding]) -> tuple[str, str]:
+    """(status class, status in words) of a milestone."""
+    if item.key == "meeting":
+        return MEETING, item.status
+    cls = STATUS_CLASS.get(item.status, PENDING)
+    left = item.days_left
+    if cls == DONE:
+        return cls, f"已完成 {_recorded_text(item)}"
+    if cls == PROBLEM:
+        missed = next((f.missed_by for f in problems if f.level == schedules.ERROR and f.missed_by), None)
+        return cls, f"有问题 {_recorded_text(item)}" + (f"（差 {missed} 个工作日）" if missed else "")
+    if cls == STARTED:
+        return cls, f"已开始 {item.actual_first}，未登记结束日期"
+    if cls == OVERDUE:
+        late = -(left or 0)
+        return cls, f"逾期 {late} 个工作日" if late > 0 else "逾期（期限已过）"
+    if cls in (SOON, DUE):
+        if left == 0:
+            return cls, "今天到期"
+        return cls, f"{'临近' if cls == SOON else '待办'}，还有 {left} 个工作日"
+    return cls, "待定" + (f"：{item.note}" if item.note else "")
+
+
+def _shapes(axis: Axis, item: Item, cls: str, title: str, today: date) -> list[Shape]:
+    """The milestone's rectangles: planned window or deadline, recorded dates, overdue stretch."""
+    shapes: list[Shape] = []
+
+    def box(kind: str, a: date, b: date) -> None:
+        a, b = max(a, axis.first), min(b, axis.last)
+        if a <= b:
+            shapes.append(Shape(kind, axis.x(a), (b - a).days + 1, title))
+
+    if item.key == "meeting" and item.earliest and item.latest:
+        box("meeting", item.earliest, item.latest)
+        return shapes
+    plan = "plan-" + cls
+    if item.kind in (schedules.RANGE, schedules.SPAN) and item.earliest and item.latest:
+        box(plan, item.earliest, item.latest)
+    if item.kind in (schedules.LATEST, schedules.RANGE) and item.latest:
+        box("deadline " + plan, item.latest, item.latest)
+    if item.actual_first:
+        box("actual-" + cls, item.actual_first, item.actual_last or item.actual_first)
+    if cls == OVERDUE and item.due:
+        box("late", item.due + timedelta(days=1), today)
+    return shapes
+
+
+def _meeting_view(cal: WorkCalendar, axis: Axis | None, plan: Schedule) -> MeetingView:
+    m = plan.meeting
+    first_day = date.fromisoformat(m["date"])
+    last_day = date.fromisoformat(m["end_date"]) if m["end_date"] else first_day
+    when = schedules.fmt(first_day) + (f" 至 {schedules.fmt(last_day)}" if last_day != first_day else "")
+    heading = f"会议 {m['id']}：{when}，{m['place']}，{m['size']}人"
+    views = []
+    for it in plan.items:
+        found = [f for f in plan.findings if f.milestone == it.key]
+        cls, words = _status(it, found)
+        view = MilestoneView(
+            key=it.key,
+            label=it.label,
+            planned=_planned_text(it),
+            planned_full=it.when,
+            recorded=_recorded_text(it),
+            due=it.due,
+            status=cls,
+            status_text=words,
+            provisional=it.provisional,
+            rule=it.rule.text if it.rule else "",
+            source=it.rule.source if it.rule else "",
+            note=it.note,
+            problems=tuple(f"{'错误' if f.level == schedules.ERROR else '提示'}：{f.message}" for f in found),
+            shapes=(),
+        )
+        shapes = _shapes(axis, it, cls, view.title, plan.today) if axis else []
+        views.append(_replace_shapes(view, shapes))
+    return MeetingView(
+        m["id"], m["committee"], first_day, last_day, heading, m["year"], plan.provisional,
+        len(plan.errors), len(plan.warnings), tuple(views),
+    )
+
+
+def _replace_shapes(view: MilestoneView, shapes: list[Shape]) -> MilestoneView:
+    return replace(view, shapes=tuple(shapes))
+
+
+def _due_entries(committee: CommitteeView) -> list[DueEntry]:
+    """Every dated step still to do (and each meeting day) of a committee."""
+    out = []
+    for m in committee.meetings:
+        for s in m.milestones:
+            if s.key == "meeting":
+                day = m.first_day
+                while day <= m.last_day:
+                    out.append(DueEntry(day, committee.number, committee.name, m.id, "评审会议", MEETING, s.status_text))
+                    day += timedelta(days=1)
+                continue
+            if s.status not in (DUE, SOON, OVERDUE, STARTED) or s.due is None:
+                continue
+            what = "开始" if s.key.endswith("publicity") else "截止"
+            out.append(DueEntry(s.due, committee.number, committee.name, m.id, s.label + what, s.status, s.status_text))
+    return out
+
+
+def _month_view(
+    cal: WorkCalendar, committees: list[CommitteeView], today: date
+) -> tuple[tuple[tuple[DayCell, ...], ...], tuple[CommitteeAgenda, ...]]:
+    start = today - timedelta(days=today.weekday())
+    end = start + timedelta(days=7 * MONTH_VIEW_WEEKS - 1)
+    entries = [e for c in committees for e in _due_entries(c)]
+    weeks = []
+    for w in range(MONTH_VIEW_WEEKS):
+        cells = []
+        for d in range(7):
+            day = start + timedelta(days=7 * w + d)
+            info = cal.info(day)
+            heading = f"{day.month}月{day.day}日" if (day == start or day.day == 1) else str(day.day)
+            label = "调休上班" if info.kind == MAKEUP else (info.label if info.kind == HOLIDAY else "")
+            todays = tuple(sorted((e for e in entries if e.day == day), key=lambda e: (e.committee, e.meeting)))
+            cells.append(DayCell(day, heading, info.kind, label, day == today, todays))
+        weeks.append(tuple(cells))
+    agenda = []
+    for c in committees:
+        mine = [
+            e for e in _due_entries(c)
+            if (start <= e.day <= end and e.day >= today) or e.status == OVERDUE
+        ]
+        agenda.append(CommitteeAgenda(c.number, c.name, tuple(sorted(mine, key=lambda e: (e.day, e.meeting)))))
+    return tuple(weeks), tuple(agenda)
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def environment():  # type: ignore[no-untyped-def]
+    """Jinja's immutable sandbox over the shipped templates, autoescaping, undefined names fail."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(view: YearView) -> str:
+    """The page as HTML text."""
+    from markupsafe import Markup
+
+    template = environment().get_template(TEMPLATE)
+    return template.render(view=view, script=Markup(view.script))
+
+
+def write_html(view: YearView, path: Path) -> Path:
+    """Write the page to ``path`` (atomically: a failure leaves no half-written file)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise NotFound(f"文件夹 {path.parent} 不存在；请先创建，或换一个 --html 路径")
+    text = render(view)
+    return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".html")
