@@ -19,7 +19,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -176,6 +176,16 @@ class MeetingView:
     errors: int
     warnings: int
     milestones: tuple[MilestoneView, ...]
+    next_step: str = ""  # the first milestone still to do, in words, for the overview
+    overview: tuple[Shape, ...] = ()  # one mark per milestone on the overview's row
+
+    @property
+    def trouble(self) -> str:
+        """Overdue and problem milestones in words ('' when none)."""
+        late = sum(1 for s in self.milestones if s.status == OVERDUE)
+        bad = sum(1 for s in self.milestones if s.status == PROBLEM)
+        words = [f"逾期 {late} 项"] if late else []
+        return "，".join(words + ([f"有问题 {bad} 项"] if bad else []))
 
 
 @dataclass(frozen=True)
@@ -235,7 +245,6 @@ class YearView:
     csp: str = CSP
     script: str = WIDTH_SCRIPT
     months_shown: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def milestones(self) -> list[tuple[CommitteeView, MeetingView, MilestoneView]]:
@@ -432,27 +441,29 @@ def _status(item: Item, problems: list[schedules.Finding]) -> tuple[str, str]:
     return cls, "待定" + (f"：{item.note}" if item.note else "")
 
 
-def _shapes(axis: Axis, item: Item, cls: str, title: str, today: date) -> list[Shape]:
-    """The milestone's rectangles: planned window or deadline, recorded dates, overdue stretch."""
+def _shapes(axis: Axis, item: Item, view: MilestoneView, today: date) -> list[Shape]:
+    """The milestone's rectangles (planned window or deadline, recorded dates, overdue stretch),
+    each with a short hover text; the row's own hover text has the rest."""
     shapes: list[Shape] = []
+    cls = view.status
 
-    def box(kind: str, a: date, b: date) -> None:
+    def box(kind: str, a: date, b: date, title: str) -> None:
         a, b = max(a, axis.first), min(b, axis.last)
         if a <= b:
-            shapes.append(Shape(kind, axis.x(a), (b - a).days + 1, title))
+            shapes.append(Shape(kind, axis.x(a), (b - a).days + 1, f"{item.label} {title}"))
 
     if item.key == "meeting" and item.earliest and item.latest:
-        box("meeting", item.earliest, item.latest)
+        box("meeting", item.earliest, item.latest, view.planned_full)
         return shapes
     plan = "plan-" + cls
     if item.kind in (schedules.RANGE, schedules.SPAN) and item.earliest and item.latest:
-        box(plan, item.earliest, item.latest)
+        box(plan, item.earliest, item.latest, f"计划：{view.planned_full}")
     if item.kind in (schedules.LATEST, schedules.RANGE) and item.latest:
-        box("deadline " + plan, item.latest, item.latest)
+        box("deadline " + plan, item.latest, item.latest, f"期限：{schedules.fmt(item.latest)}")
     if item.actual_first:
-        box("actual-" + cls, item.actual_first, item.actual_last or item.actual_first)
+        box("actual-" + cls, item.actual_first, item.actual_last or item.actual_first, f"实际：{view.recorded}")
     if cls == OVERDUE and item.due:
-        box("late", item.due + timedelta(days=1), today)
+        box("late", item.due + timedelta(days=1), today, view.status_text)
     return shapes
 
 
@@ -482,12 +493,31 @@ def _meeting_view(cal: WorkCalendar, axis: Axis | None, plan: Schedule) -> Meeti
             problems=tuple(f"{'错误' if f.level == schedules.ERROR else '提示'}：{f.message}" for f in found),
             shapes=(),
         )
-        shapes = _shapes(axis, it, cls, view.title, plan.today) if axis else []
+        shapes = _shapes(axis, it, view, plan.today) if axis else []
         views.append(_replace_shapes(view, shapes))
+    nxt = plan.next_item()
+    next_view = next((v for v in views if nxt is not None and v.key == nxt.key), None)
+    next_step = f"下一步：{next_view.label} {next_view.planned}（{next_view.status_text}）" if next_view else "已登记的节点全部完成"
     return MeetingView(
         m["id"], m["committee"], first_day, last_day, heading, m["year"], plan.provisional,
-        len(plan.errors), len(plan.warnings), tuple(views),
+        len(plan.errors), len(plan.warnings), tuple(views), next_step,
+        tuple(_overview_marks(axis, plan.items, views)) if axis else (),
     )
+
+
+def _overview_marks(axis: Axis, items: list[Item], views: list[MilestoneView]) -> list[Shape]:
+    """The overview's row of a meeting: a thin line over its whole span, one mark per milestone
+    (on its recorded day when done, else on its due day) and the meeting days."""
+    days = [d for it in items for d in _dates(it)]
+    first, last = max(min(days), axis.first), min(max(days), axis.last)
+    marks = [Shape("span", axis.x(first), (last - first).days + 1)]
+    for it, v in zip(items, views, strict=True):
+        day = it.actual_first or it.due
+        if it.key == "meeting" and it.earliest and it.latest:
+            marks.append(Shape("meeting", axis.x(it.earliest), (it.latest - it.earliest).days + 1, f"{it.label} {v.planned_full}"))
+        elif day is not None and axis.first <= day <= axis.last:
+            marks.append(Shape(f"mark mark-{v.status}", axis.x(day), 1, f"{it.label}：{v.status_text}"))
+    return marks
 
 
 def _replace_shapes(view: MilestoneView, shapes: list[Shape]) -> MilestoneView:

@@ -177,7 +177,8 @@ def test_the_page_holds_no_personal_data(demo_run) -> None:
 def test_the_page_loads_nothing(demo_run) -> None:
     html = demo_run.year_page.read_text(encoding="utf-8")
     rows = read_rows(html)
-    assert rows.links == []  # no src or href at all: nothing to fetch, no link out
+    assert set(rows.links) == {"#days"}  # no src, no href but the shared shading inside the page
+    assert 'data-overview=' not in html  # one meeting: no overview above its timeline
     assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|url\((?!#)", html, flags=re.IGNORECASE)
     assert "@import" not in html and "@font-face" not in html
     found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
@@ -414,3 +415,10 @@ def test_a_busy_year_fits_1280_px(store, committee, tmp_path: Path) -> None:
     rows = read_rows(dom)
     assert int(rows.root["data-scroll-width"] or 0) <= 1280
     assert len(rows.rows) == len(view.milestones) == 11 + 12
+    # The overview: one row per meeting, linked to the meeting's timeline inside the page.
+    assert re.findall(r'data-overview="(\d+)"', dom) == ["1", "2"]
+    assert sorted(set(rows.links)) == ["#days", "#meeting-1", "#meeting-2"]
+    assert 'id="meeting-1"' in dom and 'id="meeting-2"' in dom and 'id="days"' in dom
+    first = view.committees[0].meetings[0]
+    assert first.trouble == "逾期 7 项，有问题 1 项"
+    assert first.next_step == "下一步：发布评审通知 不晚于 2023-08-23（三）（逾期 51 个工作日）"
