@@ -57,6 +57,7 @@ STATUS_CLASS = {
 }
 LEGEND = (
     (DONE, "已完成（登记日期）"),
+    (STARTED, "已开始（公示未登记结束日期）"),
     (DUE, "待办（计划窗口或期限）"),
     (SOON, f"临近（{schedules.SOON_WORKDAYS}个工作日内）"),
     (OVERDUE, "逾期（超过的工作日）"),
@@ -290,7 +291,7 @@ def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, titl
     committees = []
     for number, (code, group) in enumerate(by_committee.items(), start=1):
         first = group[0].meeting
-        views = tuple(_meeting_view(cal, axis, p) for p in group) if axis else ()
+        views = tuple(_meeting_view(axis, p) for p in group) if axis else ()
         committees.append(CommitteeView(number, code, first["committee_name"], first["level"], views))
     weeks, agenda = _month_view(cal, committees, today)
     counts: dict[str, int] = {}
@@ -467,7 +468,7 @@ def _shapes(axis: Axis, item: Item, view: MilestoneView, today: date) -> list[Sh
     return shapes
 
 
-def _meeting_view(cal: WorkCalendar, axis: Axis | None, plan: Schedule) -> MeetingView:
+def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
     m = plan.meeting
     first_day = date.fromisoformat(m["date"])
     last_day = date.fromisoformat(m["end_date"]) if m["end_date"] else first_day
@@ -493,8 +494,7 @@ def _meeting_view(cal: WorkCalendar, axis: Axis | None, plan: Schedule) -> Meeti
             problems=tuple(f"{'错误' if f.level == schedules.ERROR else '提示'}：{f.message}" for f in found),
             shapes=(),
         )
-        shapes = _shapes(axis, it, view, plan.today) if axis else []
-        views.append(_replace_shapes(view, shapes))
+        views.append(replace(view, shapes=tuple(_shapes(axis, it, view, plan.today)) if axis else ()))
     nxt = plan.next_item()
     next_view = next((v for v in views if nxt is not None and v.key == nxt.key), None)
     next_step = f"下一步：{next_view.label} {next_view.planned}（{next_view.status_text}）" if next_view else "已登记的节点全部完成"
@@ -518,10 +518,6 @@ def _overview_marks(axis: Axis, items: list[Item], views: list[MilestoneView]) -
         elif day is not None and axis.first <= day <= axis.last:
             marks.append(Shape(f"mark mark-{v.status}", axis.x(day), 1, f"{it.label}：{v.status_text}"))
     return marks
-
-
-def _replace_shapes(view: MilestoneView, shapes: list[Shape]) -> MilestoneView:
-    return replace(view, shapes=tuple(shapes))
 
 
 def _due_entries(committee: CommitteeView) -> list[DueEntry]:

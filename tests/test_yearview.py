@@ -232,6 +232,18 @@ def test_statuses_in_words(store, committee) -> None:
     assert all(e.day >= date(2023, 11, 15) or e.status == yearview.OVERDUE for e in agenda.entries)
 
 
+def test_a_publicity_without_its_end_has_started(store, committee) -> None:
+    m, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11, "曲靖市会议中心")
+    schedule.record(store, m.id, "result-publicity", date(2023, 11, 21), today=date(2023, 11, 22))
+    view = yearview.gather_meeting(store, m.id, date(2023, 11, 22), CAL)
+    row = next(s for _c, _m, s in view.milestones if s.key == "result-publicity")
+    assert (row.status, row.status_text) == (yearview.STARTED, "已开始 2023-11-21，未登记结束日期")
+    assert row.recorded == "2023-11-21 起（未登记结束日期）"
+    assert [s.cls for s in row.shapes] == ["plan-started", "actual-started"]
+    assert {cls: n for cls, _w, n in view.counts}[yearview.STARTED] == 1
+    assert view.title == "评审会议 1 时间节点：曲靖市卫生系列中级职称评审委员会"
+
+
 def test_provisional_years_are_marked(store, committee) -> None:
     """A meeting in a year whose 调休 schedule is not published: every date 暂定, the year marked on
     the axis, the warning on top of the page."""
