@@ -434,3 +434,12 @@ def test_a_busy_year_fits_1280_px(store, committee, tmp_path: Path) -> None:
     first = view.committees[0].meetings[0]
     assert first.trouble == "逾期 7 项，有问题 1 项"
     assert first.next_step == "下一步：发布评审通知 不晚于 2023-08-23（三）（逾期 51 个工作日）"
+
+
+@needs_chromium
+def test_the_page_prints_on_a4_landscape(demo_run, tmp_path: Path) -> None:
+    """Chromium's print (the page's @page rule) gives A4 landscape pages: 297 x 210 mm = 842 x 595 pt."""
+    pdf = tmp_path / "年度进度.pdf"
+    chromium(demo_run.year_page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", tmp=tmp_path)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
+    assert boxes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in boxes)
