@@ -74,7 +74,7 @@ FILING_OPTIONS = filing.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市卫生健康委员会人事科",
     methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静", chair="张立新",
     publicity_where="曲靖市卫生健康委员会门户网站和各申报人所在单位公示栏",
-    objections="公示期间未收到异议",
+    objections="公示期间未收到异议", doc_code="曲卫职评",
 )
 ASSIGNMENT_SEED = "20231120"
 FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
@@ -186,8 +186,13 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         (f"评审会议 {sample_meeting.id} 的时间节点（日历文件，可导入日历软件）", str(ics)),
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
         ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
+        ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
         *(
-            (f"{filing.STAGE_NAMES[f.stage]}材料（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）", str(f.folder))
+            (
+                (f"{filing.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
+                f"（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）"),
+                str(f.folder),
+            )
             for f in filings
         ),
         *((f"{filing.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),

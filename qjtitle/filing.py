@@ -55,6 +55,7 @@ from qjtitle.documents import DocxRenderer, cn_date, safe_filename
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.models import (
     Applicant,
+    AuditEvent,
     Committee,
     DrawRecord,
     Expert,
@@ -139,6 +140,7 @@ class FilingOptions:
     final_reason: str = ""  # why an incomplete post-meeting package is final all the same (--final --reason)
     publicity_where: str = ""  # where the result publicity was posted (公示情况)
     objections: str = ""  # objections received during the result publicity and how they were handled
+    doc_code: str = ""  # 发文机关代字 of the reports' 发文字号 (default: the organizer's first two characters + 职评)
 
     def check(self) -> None:
         unknown = [m for m in self.methods if m not in rules.METHODS]
@@ -409,6 +411,7 @@ class Filing:
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
     final_despite: list[str] = field(default_factory=list)  # what is missing from a package made final with a reason
+    doc_number: str = ""  # the report's 发文字号 (a final package only), e.g. 曲卫职评〔2023〕3号
 
     # -- shared --
 
@@ -437,6 +440,7 @@ class Filing:
                 if self.final_despite and not self.draft else None
             ),
             "citation_note": CITATION_NOTE,
+            "doc_number": self.doc_number,
         }
 
     def attachments(self) -> list[dict[str, Any]]:
@@ -982,6 +986,28 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     wb.save(path)
 
 
+# --- 发文字号 ------------------------------------------------------------------------------------------
+
+
+def doc_code(options: FilingOptions, committee: Committee) -> str:
+    return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
+
+
+def document_number(session, committee: Committee, meeting_id: int, stage: str, year: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+    """The number of a report's 发文字号 (〔year〕N号, numbered per committee and year of issue): the one a
+    final export of the same meeting and stage already used, else the next free one. Kept in the audit
+    log's export events, so that the numbers are append-only like the rest of the record."""
+    taken = set()
+    for e in session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id))):
+        d = e.detail
+        if not d.get("doc_number") or d.get("committee") != committee.code or d.get("doc_year") != year:
+            continue
+        if d.get("meeting") == meeting_id and d.get("stage") == stage:
+            return int(d["doc_number"]), True
+        taken.add(int(d["doc_number"]))
+    return max(taken, default=0) + 1, False
+
+
 # --- The package ------------------------------------------------------------------------------------
 
 Progress = Callable[[int, int, str], None]  # done, total, what
@@ -1085,6 +1111,11 @@ def export_filing(
         filing.draft = True
         filing.reasons = reasons = [*reasons, *missing]
     filing.files = _plan_files(filing)
+    number = 0
+    if not filing.draft:
+        with store.transaction() as session:
+            number, _reused = document_number(session, data.committee, meeting_id, stage, data.today.year)
+        filing.doc_number = f"{doc_code(options, data.committee)}〔{data.today.year}〕{number}号"
     target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
     with package.PackageFolder(target, overwrite=overwrite) as pkg, documents.extra_context(draft=filing.draft):
         if stage == PRE:
@@ -1108,13 +1139,17 @@ def export_filing(
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
         zip_path = None
         with store.transaction() as session:
+            if number and document_number(session, data.committee, meeting_id, stage, data.today.year)[0] != number:
+                raise package.PackageError(f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行")
             audit.record(
                 session,
                 "export-filing",
                 "filing.exported",
                 {"meeting": meeting_id, "stage": stage, "folder": str(target), "draft": filing.draft, "reasons": reasons,
                  "files": len(pkg.entries), "manifest_sha256": manifest_sha, "zip": make_zip,
-                 "final_reason": options.final_reason if filing.final_despite else ""},
+                 "final_reason": options.final_reason if filing.final_despite else "",
+                 "committee": data.committee.code, "doc_year": data.today.year if number else None,
+                 "doc_number": number or None, "doc_text": filing.doc_number},
                 user=user,
             )
             if not filing.draft:  # the schedule's 会前备案/会后备案 is this export, on the package's date

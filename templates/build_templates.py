@@ -519,6 +519,7 @@ def _filing_notes(doc) -> None:
 
 
 def _report_head(doc, text: str) -> None:
+    when(doc, "doc_number", lambda: para(doc, "{{ doc_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER))
     title(doc, text)
     draft_banner(doc)
     para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)

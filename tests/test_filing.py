@@ -506,6 +506,23 @@ def unsealed(filing_builds, tmp_path):
     fm.store.close()
 
 
+def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its_number(sealed, tmp_path) -> None:
+    def number(result) -> str:
+        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0]
+
+    options = dataclasses.replace(OPTIONS, doc_code="曲卫职评")
+    first = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY)
+    assert number(first) == "曲卫职评〔2023〕1号"
+    again = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY,
+                                 overwrite=True)
+    assert number(again) == "曲卫职评〔2023〕1号"
+    post = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "a", today=POST_DAY, final=True,
+                                options=dataclasses.replace(options, final_reason=FINAL_REASON))
+    assert docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0] == "曲卫职评〔2023〕2号"
+    plain = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY)
+    assert number(plain) == "曲靖职评〔2023〕1号"  # default code: the organizer's first two characters
+
+
 def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
     first = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     with pytest.raises(AlreadyExists, match="已存在；请换一个 --out 文件夹，或加 --overwrite"):

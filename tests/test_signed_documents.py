@@ -262,3 +262,10 @@ def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
                 assert first >= 1, f"{name}: 签字、盖章或日期在页首，与正文分离：{page_lines[:3]}"
                 signed += 1
     assert signed >= 12
+
+
+def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
+    pre, draft, final = run.filings
+    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith("曲卫职评〔2023〕1号\n关于")
+    assert docx_text(draft.folder / "01_会后备案报告.docx").startswith("关于")  # a draft has no number
+    assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")

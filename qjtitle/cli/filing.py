@@ -36,6 +36,7 @@ def export_filing(
     final: Annotated[bool, typer.Option("--final", help="会后备案材料不全（如缺证件照）时仍作为正式材料生成；须用 --reason 说明原因，报告中写明。")] = False,
     reason: Annotated[str, typer.Option("--reason", help="与 --final 同用：材料不全仍正式报送的原因。")] = "",
     publicity_where: Annotated[str, typer.Option("--publicity-where", help="会后备案：结果公示的发布范围（如 曲靖市卫生健康委员会网站和各申报单位公示栏）。")] = "",
+    doc_code: Annotated[str, typer.Option("--doc-code", help="备案报告发文字号的机关代字（如 曲卫职评）；默认组建单位名称前两字加“职评”。编号按评委会和年度自动递增。")] = "",
     objections: Annotated[str, typer.Option("--objections", help="会后备案：公示期间收到的异议及处理情况（如 公示期间未收到异议）。")] = "",
     photos: Annotated[Path | None, typer.Option("--photos", help="会后备案：通过人员证件照所在文件夹（按身份证号码或姓名匹配）。", show_default=False)] = None,
     contact: Annotated[str, typer.Option("--contact", help="联系人（备案报告落款）。")] = "",
@@ -76,7 +77,7 @@ def export_filing(
         options = FilingOptions(
             contact=contact, contact_phone=contact_phone, address=address, methods=tuple(method or ("审阅材料",)),
             chair=chair, counter=counter, scrutineer=scrutineer, final_reason=reason,
-            publicity_where=publicity_where, objections=objections,
+            publicity_where=publicity_where, objections=objections, doc_code=doc_code,
         )
         with Progress(
             TextColumn("[bold]生成[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
