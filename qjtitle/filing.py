@@ -387,9 +387,10 @@ def _basis(rule: rules.Rule | None) -> str:
     return rules.cite(rule.source, short=True) if rule else "—"
 
 
-def _rule(rule: rules.Rule) -> dict[str, Any]:
-    """A rule as documents cite it: what it says and the document it comes from, by name."""
-    return {"text": rule.text, "source": rules.cite(rule.source), "value": int(rule.value) if rule.unit else rule.value}
+def _rule(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
+    """A rule as documents cite it: what it says and the document it comes from, by name (``short``: 《通知》,
+    in a document that names the notice in full first)."""
+    return {"text": rule.text, "source": rules.cite(rule.source, short), "value": int(rule.value) if rule.unit else rule.value}
 
 
 CITATION_NOTE = f"注：{rules.SHORT_NAMES['通知']}指{rules.DOCUMENT_NAMES['通知']}。"
@@ -505,7 +506,7 @@ class Filing:
         return {
             "text": rules.PASS_THRESHOLD.text,
             "source": rules.cite(rules.PASS_THRESHOLD.source),
-            "denominator": tally.DENOMINATORS.get(self.data.committee.vote_denominator, ""),
+            "denominator": plain_reason(tally.DENOMINATORS.get(self.data.committee.vote_denominator, "")),
         }
 
     def _draw_summary(self, d: dict[str, Any]) -> dict[str, Any]:
@@ -631,14 +632,15 @@ class Filing:
             "applicants_total": len(self.data.accepted),
             "by_specialty": [{"specialty": s or "（未填写）", "count": n} for s, n in sorted(by_specialty.items())],
             "composition": {"size": m.size, "quorum_needed": tally.Quorum(m.size, 0).needed, "text": text},
-            "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD),
-            "drawers_rule": _rule(rules.DRAWERS),
-            "quorum_rule": _rule(rules.QUORUM),
+            "basis": f"{rules.DOCUMENT_NAMES['通知']}（以下简称{rules.SHORT_NAMES['通知']}）和{rules.DOCUMENT_NAMES['40号令']}",
+            "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD, short=True),
+            "drawers_rule": _rule(rules.DRAWERS, short=True),
+            "quorum_rule": _rule(rules.QUORUM, short=True),
             "methods": list(self.options.methods),
-            "methods_source": rules.cite(rules.METHODS_SOURCE),
+            "methods_source": rules.cite(rules.METHODS_SOURCE, short=True),
             "reviewers": {"per_applicant": max(per, int(rules.REVIEWERS_MIN.value)), "text": rules.REVIEWERS_MIN.text,
-                          "source": rules.cite(rules.REVIEWERS_MIN.source)},
-            "vote": self._vote_rule(),
+                          "source": rules.cite(rules.REVIEWERS_MIN.source, short=True)},
+            "vote": {**self._vote_rule(), "source": rules.cite(rules.PASS_THRESHOLD.source, short=True)},
             "milestones": planned,
             "agenda": list(AGENDA),
         }
@@ -676,7 +678,7 @@ class Filing:
             ("评审会议", f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}"),
             ("出席情况", _quorum_text(quorum)),
             ("评审结果", f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}"),
-            ("表决规则", f"{rules.PASS_THRESHOLD.text}；{results.get('denominator_text', '')}"),
+            ("表决规则", f"{rules.PASS_THRESHOLD.text}；{plain_reason(results.get('denominator_text', ''))}"),
             ("结果公示", f"{result_pub['text']}（{result_pub['workdays']}个工作日）"),
             ("核准部门同意召开", self.consent()["text"]),
             ("评审材料", "已封存" + (f"（{cn_date(sealed)}）" if sealed and sealed <= self.data.today else "") if sealed else "未封存"),
@@ -734,8 +736,9 @@ class Filing:
         draw = self.data.standing_draw or {}
         names = {p["id"]: p["name"] for p in draw.get("picks", [])}
         substitutions = [
-            f"第{r['member_position']}位委员{names.get(r['out'], '')}因{r['reason'] or '故'}不能参会，"
-            f"由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
+            f"第{r['member_position']}位委员{names.get(r['out'], '')}不能参会"
+            + (f"（{r['reason']}）" if r["reason"] else "")
+            + f"，由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
             for r in draw.get("replacements", [])
         ]
         absent = [e.name for eid, e in self._panel_rows() if ctx is not None and eid not in set(ctx.attending)]
@@ -744,7 +747,8 @@ class Filing:
             for a in ctx.applicants:
                 for eid, reason in ctx.recused.get(a.id or 0, {}).items():
                     if eid in ctx.attending:
-                        recusals.append(f"{ctx.expert_name(eid)}对申报人{a.name}回避（{reason}），未审阅、未表决")
+                        why = re.sub(r"^声明回避（(.*)）$", r"\1", reason)
+                        recusals.append(f"{ctx.expert_name(eid)}对申报人{a.name}回避（{why}），未审阅、未表决")
         rate = results.get("pass_rate", 0.0)
         cap = self.data.committee.pass_rate_cap
         rows = self.result_rows()

@@ -459,7 +459,7 @@ def facts_table(doc, loop: str = "for f in facts", widths=(3.6, 12.0), size: flo
     table(doc, ["项目", "内容"], loop, ["{{ f.label }}", "{{ f.value }}"], list(widths), size=size)
 
 
-SIGN = "（签字）：__________　　　　年　　月　　日"
+SIGN = "（签字）：__________　　年　　月　　日"
 
 
 def issuer_lines(extra: list[tuple[str, dict]] | None = None) -> list[tuple[str, dict]]:
@@ -634,6 +634,7 @@ def meeting_plan() -> None:
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n{{ year }}年度评审会议评审方案")
     draft_banner(doc)
+    para(doc, "根据{{ basis }}，制定本次评审会议评审方案。")
     heading(doc, "一、评审时间和地点")
     para(doc, "{{ meeting.dates }}，{{ meeting.place }}。")
     heading(doc, "二、评审对象")
@@ -670,7 +671,6 @@ def meeting_plan() -> None:
         [3.6, 7.6, 4.4],
         size=10.5,
     )
-    para(doc, "{{ citation_note }}", size=12)
     heading(doc, "八、会议议程")
     lines(doc, "for a in agenda", "{{ loop.index }}. {{ a }}")
     heading(doc, "九、纪律要求")
@@ -740,7 +740,7 @@ def review_account() -> None:
     title(doc, "{{ committee.name }}\n{{ year }}年度评审会议评审情况说明")
     draft_banner(doc)
     heading(doc, "一、会议基本情况")
-    para(doc, "评审会议于{{ meeting.dates }}在{{ meeting.place }}召开。评委会 {{ meeting.size }} 人，{{ attendance }}。"
+    para(doc, "评审会议于{{ meeting.dates }}在{{ meeting.place }}召开。{{ attendance }}。"
               "{% if absent %}未出席：{{ absent|join('、') }}。{% endif %}")
     heading(doc, "二、专家递补和回避")
     when(doc, "substitutions", lambda: lines(doc, "for x in substitutions", "{{ x }}。"))
