@@ -346,7 +346,8 @@ def draw_record() -> None:
     doc = new_document()
     doc_title(doc, "评审专家抽取记录表")
     # In a filing package forced past its checks the header says 草稿 (``draft`` is only set there).
-    header = doc.sections[0].header.paragraphs[0]
+    watermark(doc.sections[0], "draft is defined and draft")
+    header = doc.sections[0].header.paragraphs[-1]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _font(header.add_run("{% if draft is defined and draft %}草稿　不得作为正式材料报送　{% endif %}"), HEAD_FONT, 12, color="C00000")
     _font(header.add_run("内部资料　注意保密"), HEAD_FONT, 12)
@@ -430,10 +431,38 @@ def draw_record() -> None:
 # series/specialty and title only. Signature, seal and date lines are kept with the text before them.
 
 
+WATERMARK = (  # Word's own kind of watermark (a VML text path behind the page), so that Word, WPS and LibreOffice show it
+    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"'
+    ' xmlns:o="urn:schemas-microsoft-com:office:office"><w:pict>'
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" path="m@7,l@8,m@5,21600l@6,21600e">'
+    '<v:path textpathok="t" o:connecttype="custom"/><v:textpath on="t" fitshape="t"/>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+    '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" style="position:absolute;'
+    "margin-left:0;margin-top:0;width:360pt;height:150pt;rotation:315;z-index:-251657216;mso-position-horizontal:center;"
+    'mso-position-horizontal-relative:margin;mso-position-vertical:center;mso-position-vertical-relative:margin"'
+    ' o:allowincell="f" fillcolor="#e6b8b7" stroked="f"><v:fill opacity=".5"/>'
+    '<v:textpath style="font-family:&quot;黑体&quot;;font-size:1pt" string="草稿"/></v:shape></w:pict></w:r>'
+)
+
+
+def watermark(section, condition: str = "draft") -> None:
+    """A large 草稿 across every page while ``condition`` holds (a {%p if %} paragraph pair in the header)."""
+    from docx.oxml import parse_xml
+
+    first = section.header.paragraphs[0]
+    opening = first.insert_paragraph_before("{%p if " + condition + " %}")
+    mark = first.insert_paragraph_before()
+    mark._p.append(parse_xml(WATERMARK))
+    first.insert_paragraph_before("{%p endif %}")
+    for p in (opening, mark):
+        p.paragraph_format.space_after = Pt(0)
+
+
 def page_header(doc, confidential: bool) -> None:
-    """草稿 on every page when ``draft``; 内部资料 on confidential documents."""
+    """草稿 on every page when ``draft`` (a watermark and the header line); 内部资料 on confidential documents."""
     for section in doc.sections:
-        p = section.header.paragraphs[0]
+        watermark(section)
+        p = section.header.paragraphs[-1]
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _font(p.add_run("{% if draft %}草稿　不得作为正式备案材料报送　{% endif %}"), HEAD_FONT, 12, color="C00000")
         if confidential:

@@ -71,6 +71,11 @@ def full_text(path: Path) -> str:
     return "\n".join(parts)
 
 
+def header_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header"))
+
+
 def sheet_strings(path: Path) -> str:
     from openpyxl import load_workbook
 
@@ -161,6 +166,9 @@ def test_the_draft_cannot_be_taken_for_final(run) -> None:
     assert manifest["draft"] is True and manifest["draft_reasons"] == draft.reasons
     for path in draft.folder.rglob("*.docx"):
         assert "草稿　不得作为正式备案材料报送" in full_text(path), path.name
+        assert 'string="草稿"' in header_xml(path), path.name  # the watermark across the page
+    for path in run.filings[2].folder.rglob("*.docx"):
+        assert "草稿" not in full_text(path) and "草稿" not in header_xml(path), path.name
     report = docx_text(draft.folder / "01_会后备案报告.docx")
     assert "【草稿】以下问题尚未解决" in report and "缺少 3 名通过人员的证件照：蔡善、谭仁、余德" in report
     final = run.filings[2]

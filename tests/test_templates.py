@@ -156,7 +156,7 @@ def test_check_finds_an_error_in_the_header(tmp_path) -> None:
     dest = tmp_path / "mine"
     documents.copy_templates(dest, ["pass_roster"])
     doc = docx.Document(str(dest / "pass_roster.docx"))
-    doc.sections[0].header.paragraphs[0].add_run("{% if draft %}")
+    doc.sections[0].header.paragraphs[-1].add_run("{% if draft %}")  # the visible header line
     doc.save(str(dest / "pass_roster.docx"))
     (check,) = filing.check_templates(["pass_roster"], templates=dest)
     assert re.search(r"页眉第\d+行", check.errors[0]) and "语法错误：标记没有结束" in check.errors[0]
