@@ -828,7 +828,7 @@ class Filing:
         common = self.common()
         assigned = {int(k): v for k, v in (self.data.assignment.reviewers if self.data.assignment else {}).items()}
         votes = {r["id"]: r for r in self.result_rows()}
-        rule = f"{rules.REVIEWERS_MIN.text}，{rules.cite(rules.REVIEWERS_MIN.source)}"
+        rule = rules.REVIEWERS_MIN.text
         attending = len(ctx.attending)
         for number, a in enumerate(ctx.applicants, start=1):
             aid = a.id or 0
