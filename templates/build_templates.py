@@ -573,7 +573,7 @@ def prefiling_report() -> None:
     heading(doc, "三、专家抽取")
     lines(doc, "for d in draws", "第{{ d.number }}号抽取记录：{{ d.drawn_on }}抽取，{{ d.summary }}{% if d.status %}（{{ d.status }}）{% endif %}。")
     _filing_notes(doc)
-    sign_block(doc, issuer_lines([("联系人：{{ contact }}　　联系电话：{{ contact_phone }}", {"size": 14})]))
+    sign_block(doc, issuer_lines([("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]))
     save(doc, "prefiling_report.docx")
 
 
@@ -738,7 +738,7 @@ def postfiling_report() -> None:
               "{% if photos.missing %}缺少 {{ photos.missing|length }} 人：{{ photos.missing|join('、') }}。{% endif %}"
               "{% if photos.ambiguous %}无法确定、须人工核对 {{ photos.ambiguous|length }} 人：{{ photos.ambiguous|join('、') }}。{% endif %}")
     _filing_notes(doc)
-    sign_block(doc, issuer_lines([("联系人：{{ contact }}　　联系电话：{{ contact_phone }}", {"size": 14})]))
+    sign_block(doc, issuer_lines([("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]))
     save(doc, "postfiling_report.docx")
 
 

@@ -173,7 +173,7 @@ def test_prefiling_report(packages) -> None:
     attachments = text.split("附件：\n")[1].split("\n")[:5]
     assert attachments == ["1. 资格审查结果", "2. 会前公示", "3. 评审方案", "4. 曲靖市专业技术人员职称申报信息表（附件2）",
                            "5. 评审专家抽取记录表（第1号）"]
-    assert "联系人：李老师　　联系电话：0874-3123456" in text
+    assert "（联系人：李老师，联系电话：0874-3123456）" in text  # the 附注 under the date (GB/T 9704)
     assert "草稿" not in text + docx_header(path)
     assert "内部资料" in docx_header(path)
 

@@ -37,7 +37,7 @@ FORBIDDEN = (  # (what, pattern) never in a document a secretary signs and files
     ("template tags", r"\{\{|\}\}|\{%|%\}"),
 )
 SIGNATURE_LINE = re.compile(
-    r"（盖章）|（签字）|签字：|^日期：|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|年\s+月\s+日$|^联系人：|^出席评审专家签字"
+    r"（盖章）|（签字）|签字：|^日期：|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|年\s+月\s+日$|^（?联系人：|^出席评审专家签字"
 )
 PAGE_FURNITURE = re.compile(r"内部资料|不得作为正式|仅供核对|— 第\s*\d+\s*页|^—\s*\d+\s*—$")
 CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
