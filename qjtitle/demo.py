@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -59,21 +59,23 @@ DRAW = {
 }
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
 CORRECTIONS_EXPIRED = date(2023, 10, 9)  # the day after the correction deadline: the rest count as withdrawn
-MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record)
-    ("notice", date(2023, 9, 28), None),
-    ("recommendation-publicity", date(2023, 10, 30), date(2023, 11, 3)),
-    ("pre-publicity", date(2023, 11, 6), date(2023, 11, 10)),
-    ("draw", date(2023, 11, 10), None),
-    ("pre-filing", date(2023, 11, 13), None),
-    ("consent", date(2023, 11, 15), None),
-    ("result-publicity", date(2023, 11, 21), date(2023, 11, 27)),
-    ("post-filing", date(2023, 12, 1), None),
+MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record); the draw and the
+    # two filings record themselves (draw-experts, export-filing)
+    ("notice", date(2023, 9, 28), None, ""),
+    ("recommendation-publicity", date(2023, 10, 30), date(2023, 11, 3), ""),
+    ("pre-publicity", date(2023, 11, 6), date(2023, 11, 10), ""),
+    ("consent", date(2023, 11, 15), None, "曲人社专技函〔2023〕101号"),  # a fictional reference
+    ("result-publicity", date(2023, 11, 21), date(2023, 11, 27), ""),
 )
+PHOTOS_MISSING = 3  # the last passers whose units have not sent ID photos yet: the first post package is a draft
+FINAL_REASON = "其余 3 名通过人员的证件照由所在单位直接报送核准组建部门"
 PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
 POST_FILING_DAY = date(2023, 12, 1)  # after the result publicity, within 15 working days of the meeting
 FILING_OPTIONS = filing.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市卫生健康委员会人事科",
-    methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静",
+    methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静", chair="张立新",
+    publicity_where="曲靖市卫生健康委员会门户网站和各申报人所在单位公示栏",
+    objections="公示期间未收到异议", doc_code="曲卫职评",
 )
 ASSIGNMENT_SEED = "20231120"
 FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
@@ -188,8 +190,13 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         (f"评审会议 {sample_meeting.id} 的时间节点（日历文件，可导入日历软件）", str(ics)),
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
         ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
+        ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
         *(
-            (f"{filing.STAGE_NAMES[f.stage]}材料（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）", str(f.folder))
+            (
+                (f"{filing.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
+                f"（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）"),
+                str(f.folder),
+            )
             for f in filings
         ),
         *((f"{filing.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),
@@ -242,12 +249,34 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
     return conflict, proceedings.seal(store, meeting_id)
 
 
+def sample_photos(store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING) -> list[Path]:  # type: ignore[no-untyped-def]
+    """Placeholder ID photos (:mod:`qjtitle.portrait`) of those who passed, but for the last ``missing``,
+    named as units send them (序号_姓名_证件照.png)."""
+    from qjtitle.portrait import portrait
+
+    results = proceedings.results(store, meeting_id)
+    passed = [r["name"] for r in results["applicants"] if r["result"] == "通过"]
+    make_private_dir(folder)
+    written = []
+    for number, name in enumerate(passed[: len(passed) - missing], start=1):
+        path = folder / f"{number:02d}_{name}_证件照.png"
+        path.write_bytes(portrait(number))
+        written.append(path)
+    return written
+
+
 def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  # type: ignore[no-untyped-def]
-    """Record the milestones as they happened, then export both filing packages (no ID photos in the
-    sample data: the post-meeting report lists them as missing)."""
-    for key, first, last in MILESTONES_DONE:
-        schedule.record(store, meeting_id, key, first, last, today=POST_FILING_DAY)
-    return [
-        filing.export_filing(store, meeting_id, stage, out, options=FILING_OPTIONS, today=day, make_zip=True)
-        for stage, day in ((filing.PRE, PRE_FILING_DAY), (filing.POST, POST_FILING_DAY))
-    ]
+    """Record the milestones as they happened, then export the packages: the pre-meeting one (final); the
+    post-meeting one while three photos are still missing (a draft, with its reasons); and the same one
+    made final with the reason recorded."""
+    for key, first, last, note in MILESTONES_DONE:
+        schedule.record(store, meeting_id, key, first, last, note=note, today=POST_FILING_DAY)
+    photos = out.parent / "证件照"
+    sample_photos(store, meeting_id, photos)
+    pre = filing.export_filing(store, meeting_id, filing.PRE, out, options=FILING_OPTIONS, today=PRE_FILING_DAY, make_zip=True)
+    draft = filing.export_filing(store, meeting_id, filing.POST, out, options=FILING_OPTIONS, today=POST_FILING_DAY,
+                                 photos_dir=photos)
+    final_options = replace(FILING_OPTIONS, final_reason=FINAL_REASON)
+    post = filing.export_filing(store, meeting_id, filing.POST, out, options=final_options, today=POST_FILING_DAY,
+                                photos_dir=photos, make_zip=True, final=True)
+    return [pre, draft, post]

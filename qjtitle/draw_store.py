@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from qjtitle import audit, committees, experts, rules
 from qjtitle import draw as algo
 from qjtitle import meeting as meetings
+from qjtitle import schedule as schedules
 from qjtitle.documents import cn_date, render_docx
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import (
@@ -253,6 +254,7 @@ def draw_experts(
             },
             user=user,
         )
+        schedules.record_step(session, meeting.id or 0, "draw", drawn_on, "draw-experts", user=user)  # schedule: 抽取评委
         exported = record_dict(session, record)
     return DrawOutcome(exported, warnings, deadline)
 
@@ -652,6 +654,11 @@ def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, 
     return result
 
 
+def _grouped(digest: str) -> str:
+    """A long check code in groups of eight, so that it reads (and wraps) like a number on paper."""
+    return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
+
+
 # --- The record document (抽取记录表) ------------------------------------------------------------------
 
 
@@ -690,6 +697,12 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         "draw_number": data["draw"],
         "drawn_on": cn_date(date.fromisoformat(data["drawn_on"])),
         "recorded_at": data["recorded_at"].replace("T", " ").replace("Z", " UTC"),
+        # the same evidence in plain words, for the annex 复核信息 (signed documents show no technical terms)
+        "recorded_on": cn_date(datetime.fromisoformat(data["recorded_at"]).astimezone().date()),
+        "seed_plain": "、".join(data["seed"].replace("/", " ").split()),
+        "method_version": f"第{data['algorithm'].rsplit('-v', 1)[-1]}版" if "-v" in data["algorithm"] else data["algorithm"],
+        "pool_code": _grouped(data["pool_sha256"]),
+        "record_code": _grouped(data["record_sha256"]),
         "place": data["place"] or "",
         "seed": data["seed"],
         "seed_source": SEED_SOURCES.get(data["seed_source"], data["seed_source"]),

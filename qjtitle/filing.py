@@ -55,11 +55,13 @@ from qjtitle.documents import DocxRenderer, cn_date, safe_filename
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.models import (
     Applicant,
+    AuditEvent,
     Committee,
     DrawRecord,
     Expert,
     ImportBatch,
     Meeting,
+    MilestoneRecord,
     Review,
     ReviewAssignment,
 )
@@ -108,14 +110,18 @@ PRE_DOCS = (
 POST_DOCS = (
     Doc(1, "会后备案报告", "postfiling_report.docx", False, "01_会后备案报告.docx"),
     Doc(2, "评审结果公示", "result_publicity.docx", True, "02_评审结果公示.docx"),
-    Doc(3, "参会评委抽取名册", "attending_experts.docx", False, "03_参会评委抽取名册.docx"),
-    Doc(4, "参会评委签到表", "sign_in_sheet.docx", False, "04_参会评委签到表.docx"),
-    Doc(5, "参评人员专家评议表", "review_form.docx", False, "05_参评人员专家评议表/{number}_{name}.docx"),
-    Doc(6, "评审结果签字确认表（含投票信息）", "result_confirmation.docx", False, "06_评审结果签字确认表.docx"),
-    Doc(7, "评审通过人员名册", "pass_roster.docx", True, "07_评审通过人员名册.docx"),
-    Doc(7, "评审通过人员名册（电子表格）", "", True, "07_评审通过人员名册.xlsx"),
-    Doc(8, "通过人员证件照", "", False, "08_通过人员证件照/{number}_{name}{suffix}"),
+    Doc(3, "结果公示情况", "publicity_account.docx", False, "03_结果公示情况.docx"),
+    Doc(4, "评审情况说明", "review_account.docx", False, "04_评审情况说明.docx"),
+    Doc(5, "参会评委抽取名册", "attending_experts.docx", False, "05_参会评委抽取名册.docx"),
+    Doc(6, "参会评委签到表", "sign_in_sheet.docx", False, "06_参会评委签到表.docx"),
+    Doc(7, "参评人员专家评议表", "review_form.docx", False, "07_参评人员专家评议表/{number}_{name}.docx"),
+    Doc(8, "评审结果签字确认表（含投票信息）", "result_confirmation.docx", False, "08_评审结果签字确认表.docx"),
+    Doc(9, "评审通过人员名册", "pass_roster.docx", True, "09_评审通过人员名册.docx"),
+    Doc(9, "评审通过人员名册（电子表格）", "", True, "09_评审通过人员名册.xlsx"),
+    Doc(9, "评审通过人员名册（内部，含身份证号码，供信息平台录入）", "", False, "09_评审通过人员名册_内部_含身份证号码.xlsx"),
+    Doc(10, "通过人员证件照", "", False, "10_通过人员证件照/{number}_{name}{suffix}"),
 )
+PHOTOS_FOLDER_PREFIX = "10_"
 FILING_TEMPLATES = tuple(dict.fromkeys(d.template for d in (*PRE_DOCS, *POST_DOCS) if d.template))
 
 
@@ -131,6 +137,10 @@ class FilingOptions:
     chair: str = ""
     counter: str = ""
     scrutineer: str = ""
+    final_reason: str = ""  # why an incomplete post-meeting package is final all the same (--final --reason)
+    publicity_where: str = ""  # where the result publicity was posted (公示情况)
+    objections: str = ""  # objections received during the result publicity and how they were handled
+    doc_code: str = ""  # 发文机关代字 of the reports' 发文字号 (default: the organizer's first two characters + 职评)
 
     def check(self) -> None:
         unknown = [m for m in self.methods if m not in rules.METHODS]
@@ -163,6 +173,7 @@ class FilingData:
     results: dict[str, Any] | None = None
     assignment: ReviewAssignment | None = None
     reviews: dict[tuple[int, int], Review] = field(default_factory=dict)
+    consent_note: str = ""  # the reference of the approver's written consent (schedule record consent --note)
 
     @cached_property
     def accepted(self) -> list[Applicant]:
@@ -202,6 +213,10 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
             stage, today, cal, committee, meeting, applicants, _rejected_rows(session, committee.id or 0, meetings.evaluation_year(meeting)),
             schedules.Schedule({}, today, []), draws, experts, pool_size,
         )
+        consent = session.exec(
+            select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting_id, MilestoneRecord.milestone == "consent")
+        ).first()
+        data.consent_note = consent.note if consent is not None and consent.first <= data.today else ""
         if stage == POST:
             try:
                 data.ctx = proceedings.load(session, meeting_id)
@@ -213,7 +228,7 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
                 ).first()
                 for r in session.exec(select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))):
                     data.reviews[(r.applicant_id, r.expert_id)] = r
-    data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal)
+    data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal, as_of=True)
     if data.ctx is not None:
         data.results = proceedings.results(store, meeting_id)
     return data
@@ -239,7 +254,7 @@ def readiness(data: FilingData) -> list[str]:
     """Every reason the package may not be filed yet (empty when it may)."""
     reasons = []
     for f in data.schedule.errors:
-        basis = f"（{f.rule.text}，{f.rule.source}）" if f.rule else ""
+        basis = f"（{f.rule.text}，{rules.cite(f.rule.source)}）" if f.rule else ""
         reasons.append(f"时间节点不符合规定：{f.message}{basis}；核对：qjtitle schedule check {data.meeting.id}")
     for a in data.applicants:
         if a.status == rules.STATUS_NEEDS_CORRECTION:
@@ -268,6 +283,23 @@ def readiness(data: FilingData) -> list[str]:
     return [r for r in reasons if r]
 
 
+def incomplete(filing: Filing) -> list[str]:
+    """What a post-meeting package lacks although it may be filed: the package is a draft unless the
+    secretary records why it is final all the same (``--final --reason``)."""
+    if filing.data.stage != POST:
+        return []
+    reasons = []
+    report = filing.photo_report or photos.PhotoReport()
+    if report.missing:
+        names = [p.name for p in report.missing]
+        reasons.append(f"缺少 {len(names)} 名通过人员的证件照：{'、'.join(names)}")
+    for person, files in report.ambiguous:
+        reasons.append(f"{person.name} 的证件照无法确定（{len(files)} 个文件均可能是其本人），须人工核对后放入")
+    if not filing.options.publicity_where or not filing.options.objections:
+        reasons.append("未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）")
+    return reasons
+
+
 # --- Contexts -------------------------------------------------------------------------------------
 
 _LONG_DIGITS = re.compile(r"[0-9]{12,}[0-9Xx]?")
@@ -283,6 +315,66 @@ def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _MOBILE.sub(lambda m: mask_phone(m.group()), text)
 
 
+_ISO_DAY = re.compile(r"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?:（[一二三四五六日]）)?")
+_COMMAND = re.compile(r"[；，]?\s*(?:核对：|请|或)?(?:运行|用)?\s*qjtitle [^；。\n]*")
+
+
+_SOURCE = re.compile(
+    r"40号令（二手资料）|40号令|通知 [一二三四五六七八九十]+(?:（[一二三四五六七八九十]+）)?|民法典 第[一二三四五六七八九十百千零]+条|实践（[^）]*）"
+)
+
+
+def _quorum_text(quorum: tally.Quorum) -> str:
+    return f"评委会{quorum.size}人，出席{quorum.attending}人，至少需{quorum.needed}人：{'达到' if quorum.met else '未达到'}法定人数"
+
+
+def plain_dates(text: str) -> str:
+    """ISO dates in a message (2023-11-13 or 2023-11-13（一）) in Chinese form (2023年11月13日)."""
+    return _ISO_DAY.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+
+
+def plain_reason(text: str) -> str:
+    """A message as a signed (or draft) document may show it: no command names, Chinese dates."""
+    text = _SOURCE.sub(lambda m: rules.cite(m.group()), _COMMAND.sub("", text))
+    return plain_dates(text).strip("；， ")
+
+
+_TECHNICAL = re.compile(r"Excel|WPS|[0-9]\.[0-9]+E\+[0-9]+|\.(?:xlsx|xls|csv|et)\b|单元格|[A-Z]{1,2}[0-9]+\b", re.IGNORECASE)
+_FILE_REF = re.compile(r"[^，；、（）\s与]+\.(?:xlsx|xls|csv|et)(?:（[^）]*）)?(?:第[0-9]+行)?", re.IGNORECASE)
+PROBLEM_WORDS = {  # a problem of the import as the eligibility results state it, by kind
+    "重复申报": "本年度重复申报", "必填项为空": "“{column}”未填写", "与身份证不符": "“{column}”与身份证号码不符",
+    "身份证号码": "身份证号码有误或不完整", "联系电话": "联系电话有误", "日期": "“{column}”填写有误，无法确定日期",
+}
+
+
+def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str:
+    """A problem found at import in the words of a signed document: its own message when that is plain,
+    else what kind of problem it is (never spreadsheet terms, cell names or file names)."""
+    message = str(problem.get("message", ""))
+    if message and not _TECHNICAL.search(message):
+        return plain_dates(mask_text(message, secrets))
+    column = str(problem.get("column", "")) or "申报信息"
+    return PROBLEM_WORDS.get(str(problem.get("kind", "")), "“{column}”填写有误").format(column=column)
+
+
+def plain_rejection(reason: str) -> str:
+    """Why a row was not accepted, without file names, rows or notes on the rule (the first clause)."""
+    first = reason.split("；")[0]
+    return plain_dates(mask_text(_FILE_REF.sub("其他单位报送的申报", first)))
+
+
+def _local_day(stamp: Any) -> date | None:
+    """The local calendar day of a stored time (ISO text or datetime; naive means UTC)."""
+    from datetime import UTC, datetime
+
+    if not stamp:
+        return None
+    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().date()
+
+
 def _date_range(first: date | None, last: date | None) -> str:
     if first is None:
         return "（未定）"
@@ -292,7 +384,21 @@ def _date_range(first: date | None, last: date | None) -> str:
 
 
 def _basis(rule: rules.Rule | None) -> str:
-    return f"{rule.text}（{rule.source}）" if rule else "—"
+    return rules.cite(rule.source, short=True) if rule else "—"
+
+
+def _rule(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
+    """A rule as documents cite it: what it says and the document it comes from, by name (``short``: 《通知》,
+    in a document that names the notice in full first)."""
+    return {"text": rule.text, "source": rules.cite(rule.source, short), "value": int(rule.value) if rule.unit else rule.value}
+
+
+CITATION_NOTE = f"注：{rules.SHORT_NAMES['通知']}指{rules.DOCUMENT_NAMES['通知']}。"
+STATUS_WORDS = {  # a milestone's status as of a document's date, in the words of a filing report
+    schedules.DONE: "已完成", schedules.STARTED: "进行中", schedules.PROBLEM: "已完成（有疑问）",
+    schedules.TODO: "计划", schedules.SOON: "计划", schedules.WAITING: "计划", schedules.OVERDUE: "逾期未办",
+    "待召开": "计划召开", "进行中": "正在召开", "已召开": "已召开",
+}
 
 
 @dataclass
@@ -305,6 +411,8 @@ class Filing:
     reasons: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
+    final_despite: list[str] = field(default_factory=list)  # what is missing from a package made final with a reason
+    doc_number: str = ""  # the report's 发文字号 (a final package only), e.g. 曲卫职评〔2023〕3号
 
     # -- shared --
 
@@ -325,17 +433,51 @@ class Filing:
             "contact_phone": self.options.contact_phone,
             "address": self.options.address,
             "objection_to": self.options.objection_to or c.organizer or c.name,
-            "files": [f for f in self.files if f["number"] != 1],  # the annexes of the report (item 1)
-            "findings": [f.message for f in self.data.schedule.warnings],
-            "draft_reasons": list(self.reasons) if self.draft else [],
+            "files": self.attachments(),
+            "findings": [plain_reason(f.message) for f in self.data.schedule.warnings],
+            "draft_reasons": [plain_reason(r) for r in self.reasons] if self.draft else [],
+            "final_note": (
+                {"items": [plain_reason(r) for r in self.final_despite], "reason": self.options.final_reason}
+                if self.final_despite and not self.draft else None
+            ),
+            "citation_note": CITATION_NOTE,
+            "doc_number": self.doc_number,
         }
 
+    def attachments(self) -> list[dict[str, Any]]:
+        """The report's attachments: every other item of the package by title, numbered from 1."""
+        by_number: dict[int, str] = {}
+        for f in self.files:
+            if f["number"] != 1:
+                by_number.setdefault(f["number"], f["title"])
+        return [{"number": i, "title": t} for i, t in enumerate(by_number.values(), start=1)]
+
     def milestones(self, with_actual: bool = True) -> list[dict[str, Any]]:
-        return [
-            {"label": it.label, "when": it.when or it.note, "actual": it.actual or ("—" if with_actual else ""),
-             "basis": _basis(it.rule), "status": it.status}
-            for it in self.data.schedule.items
-        ]
+        """The milestones as of the document's date: what was done by then, the rest as planned;
+        the package's own filing step is "本次报送"."""
+        own = "pre-filing" if self.data.stage == PRE else "post-filing"
+        rows = []
+        for it in self.data.schedule.items:
+            status = STATUS_WORDS.get(it.status, it.status)
+            actual = _date_range(it.actual_first, it.actual_last) if it.actual_first else ""
+            if it.actual_first and it.actual_last is None and schedules.MILESTONES[it.key].kind == schedules.WINDOW:
+                actual = f"{cn_date(it.actual_first)}起"
+            if it.key == own:
+                status, actual = "本次报送", cn_date(self.data.today)
+            rows.append({"label": it.label, "when": self._when(it), "actual": actual or ("—" if with_actual else ""),
+                         "basis": _basis(it.rule), "status": status})
+        return rows
+
+    @staticmethod
+    def _when(it: schedules.Item) -> str:
+        """A milestone's window or deadline in Chinese dates."""
+        if it.kind == schedules.LATEST and it.latest:
+            return f"不晚于{cn_date(it.latest)}"
+        if it.kind == schedules.RANGE and it.latest:
+            return f"{cn_date(it.earliest)}至{cn_date(it.latest)}" if it.earliest else f"不晚于{cn_date(it.latest)}"
+        if it.kind in (schedules.SPAN, schedules.DAY) and it.earliest:
+            return _date_range(it.earliest, it.latest)
+        return plain_dates(it.note)
 
     def _item(self, key: str) -> schedules.Item | None:
         return next((it for it in self.data.schedule.items if it.key == key), None)
@@ -350,8 +492,11 @@ class Filing:
         if first is not None and last is None:
             last = self.data.calendar.span_end(first, need)
         days = self.data.calendar.count(first, last) if first and last else need
+        # a publicity is issued on (or before) its first day, never after it
+        issued = min(first, self.data.today) if first else self.data.today
         return {"first": cn_date(first), "last": cn_date(last), "text": _date_range(first, last), "workdays": days,
-                "rule": rules.PUBLICITY_MIN.text, "source": rules.PUBLICITY_MIN.source}
+                "rule": rules.PUBLICITY_MIN.text, "source": rules.cite(rules.PUBLICITY_MIN.source), "issued": cn_date(issued),
+                "issued_on": issued}
 
     def _quorum(self) -> tally.Quorum:
         attending = len(self.data.ctx.attending) if self.data.ctx else 0
@@ -360,8 +505,8 @@ class Filing:
     def _vote_rule(self) -> dict[str, str]:
         return {
             "text": rules.PASS_THRESHOLD.text,
-            "source": rules.PASS_THRESHOLD.source,
-            "denominator": tally.DENOMINATORS.get(self.data.committee.vote_denominator, ""),
+            "source": rules.cite(rules.PASS_THRESHOLD.source),
+            "denominator": plain_reason(tally.DENOMINATORS.get(self.data.committee.vote_denominator, "")),
         }
 
     def _draw_summary(self, d: dict[str, Any]) -> dict[str, Any]:
@@ -402,10 +547,10 @@ class Filing:
             ("组建单位", c.organizer or "—"),
             ("核准组建部门", c.approver or "—"),
             ("评审会议", f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}"),
-            ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人（{rules.QUORUM.text}，{rules.QUORUM.source}）"),
+            ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人"),
             ("申报人数", f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人"),
             ("会前公示", f"{pre['text']}（{pre['workdays']}个工作日）"),
-            ("专家库", f"{self.data.pool_size} 人" + (f"，{c.pool_filed} 备案" if c.pool_filed else "")),
+            ("专家库", f"{self.data.pool_size} 人" + (f"，{cn_date(c.pool_filed)}备案" if c.pool_filed else "")),
         ]
         if draw is not None:
             members = sum(1 for p in draw["picks"] if p["role"] == "member")
@@ -416,7 +561,7 @@ class Filing:
             facts.append(("专家抽取", drawn))
         return {
             **self.common(),
-            "pre_rule": {"text": rules.PRE_FILING_BEFORE_MEETING.text, "source": rules.PRE_FILING_BEFORE_MEETING.source},
+            "pre_rule": _rule(rules.PRE_FILING_BEFORE_MEETING),
             "facts": [{"label": k, "value": v} for k, v in facts],
             "milestones": self.milestones(),
             "draws": [self._draw_summary(d) for d in self.data.draws],
@@ -428,7 +573,7 @@ class Filing:
             if a.status == rules.STATUS_ACCEPTED:
                 result, reason = "通过", ""
             else:
-                problems = "；".join(mask_text(str(p.get("message", "")), (a.id_number, a.phone)) for p in a.problems)
+                problems = "；".join(dict.fromkeys(plain_problem(p, (a.id_number, a.phone)) for p in a.problems))
                 if a.status == rules.STATUS_WITHDRAWN:
                     result = "退回（视为放弃）"
                     due = f"（补正期限{cn_date(a.correction_deadline)}）" if a.correction_deadline else ""
@@ -439,14 +584,15 @@ class Filing:
                          "result": result, "reason": reason})
         for r in self.data.rejected:
             rows.append({"name": r.get("name", ""), "unit": r.get("unit", ""), "specialty": "", "title": "",
-                         "result": "未予受理", "reason": mask_text(f"{r.get('reason', '')}（{r['file']} 第{r.get('row', '')}行）")})
+                         "result": "未予受理", "reason": plain_rejection(str(r.get("reason", "")))})
         for i, row in enumerate(rows, start=1):
             row["number"] = i
         return {
             **self.common(),
             "summary": self.counts(),
             "rows": rows,
-            "correction_rule": {"text": rules.CORRECTION_DEFAULT.text, "source": rules.CORRECTION_DEFAULT.source},
+            "correction_rule": {"text": "对不符合规定条件的申报材料，应当一次性告知需要补充更正的全部内容，逾期未补正的，视为放弃",
+                                "source": rules.cite(rules.CORRECTION_DEFAULT.source)},
         }
 
     @staticmethod
@@ -486,14 +632,15 @@ class Filing:
             "applicants_total": len(self.data.accepted),
             "by_specialty": [{"specialty": s or "（未填写）", "count": n} for s, n in sorted(by_specialty.items())],
             "composition": {"size": m.size, "quorum_needed": tally.Quorum(m.size, 0).needed, "text": text},
-            "odd_rule": {"text": rules.COMMITTEE_SIZE_ODD.text, "source": rules.COMMITTEE_SIZE_ODD.source},
-            "drawers_rule": {"value": int(rules.DRAWERS.value), "source": rules.DRAWERS.source},
-            "quorum_rule": {"text": rules.QUORUM.text, "source": rules.QUORUM.source},
+            "basis": f"{rules.DOCUMENT_NAMES['通知']}（以下简称{rules.SHORT_NAMES['通知']}）和{rules.DOCUMENT_NAMES['40号令']}",
+            "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD, short=True),
+            "drawers_rule": _rule(rules.DRAWERS, short=True),
+            "quorum_rule": _rule(rules.QUORUM, short=True),
             "methods": list(self.options.methods),
-            "methods_source": rules.METHODS_SOURCE,
+            "methods_source": rules.cite(rules.METHODS_SOURCE, short=True),
             "reviewers": {"per_applicant": max(per, int(rules.REVIEWERS_MIN.value)), "text": rules.REVIEWERS_MIN.text,
-                          "source": rules.REVIEWERS_MIN.source},
-            "vote": self._vote_rule(),
+                          "source": rules.cite(rules.REVIEWERS_MIN.source, short=True)},
+            "vote": {**self._vote_rule(), "source": rules.cite(rules.PASS_THRESHOLD.source, short=True)},
             "milestones": planned,
             "agenda": list(AGENDA),
         }
@@ -525,34 +672,103 @@ class Filing:
         quorum = self._quorum()
         result_pub = self.period("result-publicity")
         rate = results.get("pass_rate", 0.0)
+        sealed = _local_day(results.get("sealed_at"))
         facts = [
             ("评委会", f"{c.name}（{c.code}）"),
             ("评审会议", f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}"),
-            ("出席情况", quorum.describe()),
+            ("出席情况", _quorum_text(quorum)),
             ("评审结果", f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}"),
-            ("表决规则", f"{rules.PASS_THRESHOLD.text}（{rules.PASS_THRESHOLD.source}）；{results.get('denominator_text', '')}"),
+            ("表决规则", f"{rules.PASS_THRESHOLD.text}；{plain_reason(results.get('denominator_text', ''))}"),
             ("结果公示", f"{result_pub['text']}（{result_pub['workdays']}个工作日）"),
-            ("会议封存", (results.get("sealed_at") or "未封存").replace("T", " ")[:19]),
+            ("核准部门同意召开", self.consent()["text"]),
+            ("评审材料", "已封存" + (f"（{cn_date(sealed)}）" if sealed and sealed <= self.data.today else "") if sealed else "未封存"),
         ]
         if self.data.assignment is not None:
-            a = self.data.assignment
-            facts.append(("审阅安排", f"每人 {a.per_applicant} 名专家独自审阅（第{a.version}版，随机种子 {a.seed}）"))
+            facts.append(("审阅安排", f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配"))
         report = self.photo_report or photos.PhotoReport()
         return {
             **self.common(),
-            "findings": [f.message for f in self.data.schedule.warnings] + list(results.get("warnings", [])),
-            "post_rule": {"text": rules.POST_FILING_AFTER_MEETING.text, "source": rules.POST_FILING_AFTER_MEETING.source},
+            "findings": [plain_reason(f.message) for f in self.data.schedule.warnings]
+            + [plain_reason(w) for w in results.get("warnings", [])],
+            "post_rule": _rule(rules.POST_FILING_AFTER_MEETING),
             "summary": {"voted": results.get("voted", 0), "passed": results.get("passed", 0)},
             "facts": [{"label": k, "value": v} for k, v in facts],
             "milestones": self.milestones(),
-            "after_seal": [
-                {**e, "recorded_at": str(e["recorded_at"]).replace("T", " ")[:19]} for e in results.get("after_seal", [])
-            ],
+            "after_seal": self.after_seal(),
             "photos": {
                 "found": len(report.found),
                 "missing": [p.name for p in report.missing],
-                "ambiguous": [f"{p.name}（{'、'.join(f.name for f in files)}）" for p, files in report.ambiguous],
+                "ambiguous": [p.name for p, _files in report.ambiguous],
             },
+        }
+
+    def after_seal(self) -> list[dict[str, Any]]:
+        return [
+            {**e, "recorded_at": cn_date(_local_day(e["recorded_at"]))}
+            for e in (self.data.results or {}).get("after_seal", [])
+        ]
+
+    def consent(self) -> dict[str, Any]:
+        """The approver's written consent to hold the meeting: its date and reference, as recorded."""
+        it = self._item("consent")
+        day = it.actual_first if it is not None else None
+        ref = self.data.consent_note
+        if day is None:
+            return {"date": "", "reference": ref, "text": "（未登记）"}
+        return {"date": cn_date(day), "reference": ref, "text": f"{cn_date(day)}" + (f"，{ref}" if ref else "")}
+
+    def publicity_account(self) -> dict[str, Any]:
+        """结果公示情况: where and when the result was posted, objections received and how they were handled."""
+        period = self.period("result-publicity")
+        return {
+            **self.common(),
+            "period": period,
+            "people": len(self.passed()),
+            "where": self.options.publicity_where or NOT_RECORDED,
+            "objections": self.options.objections or NOT_RECORDED,
+        }
+
+    def review_account(self) -> dict[str, Any]:
+        """评审情况说明: attendance, absences, substitutions, recusals, votes, pass rate, corrections after the seal."""
+        ctx = self.data.ctx
+        results = self.data.results or {}
+        quorum = self._quorum()
+        draw = self.data.standing_draw or {}
+        names = {p["id"]: p["name"] for p in draw.get("picks", [])}
+        substitutions = [
+            f"第{r['member_position']}位委员{names.get(r['out'], '')}不能参会"
+            + (f"（{r['reason']}）" if r["reason"] else "")
+            + f"，由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
+            for r in draw.get("replacements", [])
+        ]
+        absent = [e.name for eid, e in self._panel_rows() if ctx is not None and eid not in set(ctx.attending)]
+        recusals = []
+        if ctx is not None:
+            for a in ctx.applicants:
+                for eid, reason in ctx.recused.get(a.id or 0, {}).items():
+                    if eid in ctx.attending:
+                        why = re.sub(r"^声明回避（(.*)）$", r"\1", reason)
+                        recusals.append(f"{ctx.expert_name(eid)}对申报人{a.name}回避（{why}），未审阅、未表决")
+        rate = results.get("pass_rate", 0.0)
+        cap = self.data.committee.pass_rate_cap
+        rows = self.result_rows()
+        failed = [r["name"] for r in rows if r.get("result") == "未通过"]
+        return {
+            **self.common(),
+            "attendance": _quorum_text(quorum),
+            "absent": absent,
+            "substitutions": substitutions,
+            "recusals": recusals,
+            "per_applicant": self.data.assignment.per_applicant if self.data.assignment else int(rules.REVIEWERS_MIN.value),
+            "methods": list(self.options.methods),
+            "voted": results.get("voted", 0),
+            "passed": results.get("passed", 0),
+            "failed": failed,
+            "rate": f"{rate:.1%}",
+            "cap": (f"评委会设定的通过率上限为{cap:.0%}，" + ("本次未超过上限" if rate <= cap else "本次超过上限，已在报告中说明"))
+            if cap is not None else "评委会未设定通过率上限",
+            "vote": self._vote_rule(),
+            "after_seal": self.after_seal(),
         }
 
     def result_publicity(self) -> dict[str, Any]:
@@ -586,7 +802,8 @@ class Filing:
         drawn_on = cn_date(date.fromisoformat(draw["drawn_on"])) if draw.get("drawn_on") else "—"
         return {
             **self.common(),
-            "draw": {"number": draw["draw"], "drawn_on": drawn_on, "seed": draw["seed"], "fingerprint": draw["record_sha256"]},
+            "draw": {"number": draw["draw"], "drawn_on": drawn_on, "seed": draw["seed"], "fingerprint": draw["record_sha256"],
+                     "drawers": "、".join(draw.get("drawers", [])), "supervisors": "、".join(draw.get("supervisors", []))},
             "size": self.data.meeting.size,
             "experts": rows,
         }
@@ -601,7 +818,7 @@ class Filing:
         ]
         quorum = self._quorum()
         return {**self.common(), "experts": rows, "size": quorum.size, "attending": quorum.attending,
-                "quorum_text": quorum.describe()}
+                "quorum_text": _quorum_text(quorum)}
 
     def review_forms(self) -> Iterator[tuple[Applicant, dict[str, Any]]]:
         """One context per applicant who went to the meeting, in the meeting's order."""
@@ -611,7 +828,7 @@ class Filing:
         common = self.common()
         assigned = {int(k): v for k, v in (self.data.assignment.reviewers if self.data.assignment else {}).items()}
         votes = {r["id"]: r for r in self.result_rows()}
-        rule = f"{rules.REVIEWERS_MIN.text}，{rules.REVIEWERS_MIN.source}"
+        rule = rules.REVIEWERS_MIN.text
         attending = len(ctx.attending)
         for number, a in enumerate(ctx.applicants, start=1):
             aid = a.id or 0
@@ -659,7 +876,7 @@ class Filing:
             **self.common(),
             "size": quorum.size,
             "attending": quorum.attending,
-            "quorum_text": quorum.describe(),
+            "quorum_text": _quorum_text(quorum),
             "vote": self._vote_rule(),
             "rows": rows,
             "passed": passed,
@@ -685,6 +902,8 @@ class Filing:
             "sign_in_sheet.docx": self.sign_in_sheet,
             "result_confirmation.docx": self.result_confirmation,
             "pass_roster.docx": self.pass_roster,
+            "publicity_account.docx": self.publicity_account,
+            "review_account.docx": self.review_account,
         }
         return builders[template]()
 
@@ -692,42 +911,51 @@ class Filing:
 # --- Spreadsheets ---------------------------------------------------------------------------------
 
 
-def write_pass_roster_xlsx(path: Path, filing: Filing) -> None:
-    """The pass roster as a workbook: public fields only, formula-like text kept as text."""
+def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = False) -> None:
+    """The pass roster as a workbook: public fields only, formula-like text kept as text; ``with_id_numbers``:
+    the internal copy for entry on the province's platform (身份证号码 added, marked 内部资料)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
     from qjtitle.spreadsheets import set_cell
 
     ctx = filing.pass_roster()
+    numbers = {a.id: a.id_number for a in filing.data.accepted}
+    columns = [("number", "序号", 6), ("name", "姓名", 12), ("unit", "工作单位", 34), ("series", "系列", 10),
+               ("specialty", "专业", 16), ("title", "评审通过资格", 16)]
+    if with_id_numbers:
+        columns.insert(2, ("id_number", "身份证号码", 22))
+    last = "ABCDEFG"[len(columns) - 1]
     wb = Workbook()
     ws = wb.active
     ws.title = "评审通过人员名册"
-    heading = f"{'【草稿】' if filing.draft else ''}{ctx['committee']['name']}{ctx['year']}年度评审通过人员名册"
+    heading = f"{'【草稿】' if filing.draft else ''}{ctx['committee']['name']}{ctx['year']}年度评审通过人员名册" + (
+        "（内部，供信息平台录入）" if with_id_numbers else "")
     set_cell(ws.cell(row=1, column=1), heading)
-    ws.merge_cells("A1:F1")
+    ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(name="方正小标宋简体", size=16)
     ws["A1"].alignment = Alignment(horizontal="center")
     set_cell(ws.cell(row=2, column=1), f"评审会议：{ctx['meeting']['dates']}　通过 {len(ctx['people'])} 人")
-    ws.merge_cells("A2:F2")
+    ws.merge_cells(f"A2:{last}2")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for i, h in enumerate(["序号", "姓名", "工作单位", "系列", "专业", "评审通过资格"], start=1):
+    for i, (_key, h, _width) in enumerate(columns, start=1):
         cell = ws.cell(row=3, column=i, value=h)
         cell.font = Font(name="黑体", bold=True)
         cell.border = border
     for r, p in enumerate(ctx["people"], start=4):
-        for c, key in enumerate(("number", "name", "unit", "series", "specialty", "title"), start=1):
-            set_cell(ws.cell(row=r, column=c), p[key])
+        values = {**p, "id_number": numbers.get(p["id"], "")}
+        for c, (key, _h, _width) in enumerate(columns, start=1):
+            set_cell(ws.cell(row=r, column=c), values[key])
             ws.cell(row=r, column=c).border = border
-    for letter, width in zip("ABCDEF", (6, 12, 34, 10, 16, 16), strict=True):
-        ws.column_dimensions[letter].width = width
+    for c, (_key, _h, width) in enumerate(columns, start=1):
+        ws.column_dimensions["ABCDEFG"[c - 1]].width = width
     ws.print_title_rows = "3:3"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    package.mark_sheets(wb, draft=filing.draft, confidential=False)
+    package.mark_sheets(wb, draft=filing.draft, confidential=with_id_numbers)
     wb.save(path)
 
 
@@ -735,13 +963,53 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     """The 附件2 roster in the canonical format (roster.write_roster_workbook), marked confidential (and draft)."""
     from openpyxl import load_workbook
 
-    from qjtitle.roster import ROSTER_TITLE, write_roster_workbook
+    from qjtitle.roster import COLUMNS, ROSTER_TITLE, write_roster_workbook
 
     title = f"【草稿】{ROSTER_TITLE}" if filing.draft else ROSTER_TITLE
-    write_roster_workbook(path, filing.roster_rows(), title=title)
+    rows = filing.roster_rows()
+    write_roster_workbook(path, rows, title=title)
     wb = load_workbook(path)
+    for ws in list(wb.worksheets)[1:]:
+        wb.remove(ws)  # the instructions sheet (with its sample ID number) is for units filling the form, not for filing
+    main = wb.worksheets[0]
+    main.title = "全部申报人"
+    first_row = 4  # below the title, the signature line and the header (roster.write_roster_workbook)
+    seq_column = next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "seq")
+    units = list(dict.fromkeys(r["unit"] for r in rows))
+    for n, unit in enumerate(units, start=1):
+        # one sheet per employer, so that each unit's leader signs and stamps its own page (通知 二)
+        ws = wb.copy_worksheet(main)
+        ws.title = safe_filename(f"{n}_{unit}", 31).replace("[", "_").replace("]", "_")
+        for i in reversed(range(len(rows))):
+            if rows[i]["unit"] != unit:
+                ws.delete_rows(first_row + i)
+        for j in range(sum(1 for r in rows if r["unit"] == unit)):
+            ws.cell(row=first_row + j, column=seq_column).value = j + 1
+        ws["A2"] = f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日"
     package.mark_sheets(wb, draft=filing.draft, confidential=True)
     wb.save(path)
+
+
+# --- 发文字号 ------------------------------------------------------------------------------------------
+
+
+def doc_code(options: FilingOptions, committee: Committee) -> str:
+    return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
+
+
+def document_number(session, committee: Committee, meeting_id: int, stage: str, year: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+    """The number of a report's 发文字号 (〔year〕N号, numbered per committee and year of issue): the one a
+    final export of the same meeting and stage already used, else the next free one. Kept in the audit
+    log's export events, so that the numbers are append-only like the rest of the record."""
+    taken = set()
+    for e in session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id))):
+        d = e.detail
+        if not d.get("doc_number") or d.get("committee") != committee.code or d.get("doc_year") != year:
+            continue
+        if d.get("meeting") == meeting_id and d.get("stage") == stage:
+            return int(d["doc_number"]), True
+        taken.add(int(d["doc_number"]))
+    return max(taken, default=0) + 1, False
 
 
 # --- The package ------------------------------------------------------------------------------------
@@ -784,9 +1052,13 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
             else:
                 items.append({"number": d.number, "title": d.title, "file": d.file})
     else:
+        photos_found = bool(filing.photo_report and filing.photo_report.found)
         for d in POST_DOCS:
+            if d.file.startswith(PHOTOS_FOLDER_PREFIX) and not photos_found:
+                continue  # no folder of photos in the package: the report does not name one
+            title = f"{d.title}（{len(filing.photo_report.found)}张）" if d.file.startswith(PHOTOS_FOLDER_PREFIX) and filing.photo_report else d.title
             file = d.file.split("/")[0] + "/" if "/" in d.file else d.file
-            items.append({"number": d.number, "title": d.title, "file": file})
+            items.append({"number": d.number, "title": title, "file": file})
     return items
 
 
@@ -807,10 +1079,18 @@ def export_filing(
     calendar: WorkCalendar | None = None,
     progress: Progress | None = None,
     user: str | None = None,
+    final: bool = False,
 ) -> FilingResult:
-    """Write the ``stage`` package of the meeting into ``out_dir`` (see the module docstring)."""
+    """Write the ``stage`` package of the meeting into ``out_dir`` (see the module docstring).
+
+    A package the checks refuse is written only with ``force``, as a draft. A post-meeting package
+    that lacks something (:func:`incomplete`: ID photos, the publicity account) is a draft unless
+    ``final`` with ``options.final_reason`` says why it is filed as it is; the report then states
+    what is missing and why. A final package records its filing step (会前备案/会后备案) in the schedule."""
     options = options or FilingOptions()
     options.check()
+    if final and not options.final_reason.strip():
+        raise InvalidValue("--final 须同时用 --reason 说明材料不全仍正式报送的原因（如：其余证件照由所在单位直接报送）")
     soffice = package.require_soffice() if pdf else None
     user_dir = documents.user_templates_dir(templates, store.directory)
     data = gather(store, meeting_id, stage, today, calendar)
@@ -822,15 +1102,26 @@ def export_filing(
             "请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force"
         )
     filing = Filing(data, options, draft=bool(reasons), reasons=reasons)
-    filing.files = _plan_files(filing)
     warnings = [f.message for f in data.schedule.warnings]
     if stage == POST:
         numbers = {a.id: a.id_number for a in data.accepted}
         people = [photos.Person(p["id"], p["name"], numbers.get(p["id"], "")) for p in filing.passed()]
         filing.photo_report = photos.match(photos_dir, people)
         warnings += list((data.results or {}).get("warnings", []))
-    final = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
-    with package.PackageFolder(final, overwrite=overwrite) as pkg, documents.extra_context(draft=filing.draft):
+    missing = incomplete(filing)
+    if missing and final:
+        filing.final_despite = missing
+    elif missing:
+        filing.draft = True
+        filing.reasons = reasons = [*reasons, *missing]
+    filing.files = _plan_files(filing)
+    number = 0
+    if not filing.draft:
+        with store.transaction() as session:
+            number, _reused = document_number(session, data.committee, meeting_id, stage, data.today.year)
+        filing.doc_number = f"{doc_code(options, data.committee)}〔{data.today.year}〕{number}号"
+    target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
+    with package.PackageFolder(target, overwrite=overwrite) as pkg, documents.extra_context(draft=filing.draft):
         if stage == PRE:
             _write_pre(store, pkg, filing, user_dir, progress)
         else:
@@ -845,20 +1136,29 @@ def export_filing(
             "stage_name": STAGE_NAMES[stage],
             "draft": filing.draft,
             "draft_reasons": reasons,
+            "final_despite": {"missing": filing.final_despite, "reason": options.final_reason} if filing.final_despite else None,
             "photos": photo_summary,
         }
-        pkg.write_manifest(meta, f"{final.name} 材料清单")
+        pkg.write_manifest(meta, f"{target.name} 材料清单")
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
         zip_path = None
         with store.transaction() as session:
+            if number and document_number(session, data.committee, meeting_id, stage, data.today.year)[0] != number:
+                raise package.PackageError(f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行")
             audit.record(
                 session,
                 "export-filing",
                 "filing.exported",
-                {"meeting": meeting_id, "stage": stage, "folder": str(final), "draft": filing.draft, "reasons": reasons,
-                 "files": len(pkg.entries), "manifest_sha256": manifest_sha, "zip": make_zip},
+                {"meeting": meeting_id, "stage": stage, "folder": str(target), "draft": filing.draft, "reasons": reasons,
+                 "files": len(pkg.entries), "manifest_sha256": manifest_sha, "zip": make_zip,
+                 "final_reason": options.final_reason if filing.final_despite else "",
+                 "committee": data.committee.code, "doc_year": data.today.year if number else None,
+                 "doc_number": number or None, "doc_text": filing.doc_number},
                 user=user,
             )
+            if not filing.draft:  # the schedule's 会前备案/会后备案 is this export, on the package's date
+                schedules.record_step(session, meeting_id, "pre-filing" if stage == PRE else "post-filing", data.today,
+                                      "export-filing", user=user)
             folder = pkg.commit()
         if make_zip:
             zip_path = package.make_zip(folder, folder.with_name(folder.name + ".zip"))
@@ -908,7 +1208,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
     data = filing.data
     forms = len(data.ctx.applicants) if data.ctx else 0
     report = filing.photo_report or photos.PhotoReport()
-    total = len(POST_DOCS) - 2 + forms + len(report.found)
+    total = len(POST_DOCS) - 2 + forms + len(report.found)  # the forms and the photos counted one by one
     done = 0
     renderers: dict[str, DocxRenderer] = {}
 
@@ -927,7 +1227,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
                 step(name)
-        elif d.file.startswith("08_"):
+        elif d.file.startswith(PHOTOS_FOLDER_PREFIX):
             people = {p["id"]: p for p in filing.passed()}
             width = max(3, len(str(len(people))))
             for key, source in report.found.items():
@@ -942,7 +1242,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             pkg.add(d.file, d.title, d.public)
             step(d.file)
         else:
-            write_pass_roster_xlsx(pkg.path(d.file), filing)
+            write_pass_roster_xlsx(pkg.path(d.file), filing, with_id_numbers=not d.public)
             pkg.add(d.file, d.title, d.public)
             step(d.file)
 

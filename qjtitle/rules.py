@@ -88,7 +88,7 @@ EXPERT_LEVELS = {"正高级": ("正高级",), "副高级": ("正高级", "副高
 EXPERT_LEVELS_SOURCE = "40号令（二手资料）：评审专家应具有本专业高级职称，正高级评委会的评审专家应具有正高级职称"
 SENIOR_MIN_SIZE_SERIES = Rule(25, "人", "高级评委会按系列组建的不少于25人", "40号令（二手资料）", soft=True)
 SENIOR_MIN_SIZE_SPECIALTY = Rule(11, "人", "高级评委会按专业组建的不少于11人", "40号令（二手资料）", soft=True)
-COMMITTEE_SIZE_ODD = Rule(2, "", "评委会组成人员应当为单数（人数除以2余1）", "通知 三（二）")
+COMMITTEE_SIZE_ODD = Rule(2, "", "评委会组成人员应当为单数", "通知 三（二）")  # odd: size % 2 == 1
 
 # --- Meeting and vote ------------------------------------------------------------
 
@@ -122,6 +122,35 @@ STATUS_ACCEPTED = "已受理"
 STATUS_NEEDS_CORRECTION = "待补正"
 STATUS_WITHDRAWN = "视为放弃"
 STATUSES = (STATUS_ACCEPTED, STATUS_NEEDS_CORRECTION, STATUS_WITHDRAWN)
+
+
+# --- Citations in signed documents ------------------------------------------------
+
+DOCUMENT_NAMES = {
+    "通知": "《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》",
+    "40号令": "《职称评审管理暂行规定》（人社部令第40号）",
+    "民法典": "《中华人民共和国民法典》",
+}
+SHORT_NAMES = {"通知": "《通知》", "40号令": "《职称评审管理暂行规定》", "民法典": "《民法典》"}
+PRACTICE = "实践"
+
+
+def cite(source: str, short: bool = False) -> str:
+    """``Rule.source`` as a signed document cites it: by the document's name and clause, without the
+    notes this module keeps on how a text was obtained ("通知 三（一）" → "《…通知》三（一）")."""
+    names = SHORT_NAMES if short else DOCUMENT_NAMES
+    parts = []
+    for part in source.split("；"):
+        part = part.split("：")[0].replace("（二手资料）", "").strip()
+        if part.startswith(PRACTICE):
+            parts.append("工作惯例")
+            continue
+        for key, name in names.items():
+            if part.startswith(key):
+                part = name + part[len(key):].strip()
+                break
+        parts.append(part)
+    return "；".join(dict.fromkeys(p for p in parts if p))
 
 
 def meets_fraction(count: int, total: int, rule: Rule) -> bool:

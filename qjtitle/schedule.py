@@ -510,16 +510,25 @@ class Schedule:
         return min(todo, key=lambda it: (it.due, _order(it.key))) if todo else None
 
 
-def _actuals(session: Session, meeting_id: int) -> dict[str, Actual]:
+def _actuals(session: Session, meeting_id: int, as_of: date | None = None) -> dict[str, Actual]:
+    """The recorded dates; with ``as_of``, only what had happened by that day (a publicity
+    still running then has no last day yet)."""
     records = session.exec(select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting_id)).all()
-    return {r.milestone: Actual(r.first, r.last) for r in records}
+    if as_of is None:
+        return {r.milestone: Actual(r.first, r.last) for r in records}
+    return {
+        r.milestone: Actual(r.first, r.last if r.last is not None and r.last <= as_of else None)
+        for r in records
+        if r.first <= as_of
+    }
 
 
-def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar) -> Schedule:
+def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar, as_of: bool = False) -> Schedule:
     committee = session.get(Committee, m.committee_id)
     assert committee is not None
     end = meetings.last_day(m)
-    items = layout(cal, m.date, end, committee.level, committee.pool_filed, _actuals(session, m.id or 0))
+    actual = _actuals(session, m.id or 0, today if as_of else None)
+    items = layout(cal, m.date, end, committee.level, committee.pool_filed, actual)
     has_plan, entries = plans.entries_for(session, committee, meetings.evaluation_year(m))
     findings = find_problems(cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries]))
     if entries:
@@ -555,12 +564,15 @@ def _set_status(cal: WorkCalendar, it: Item, today: date, problem: bool) -> None
         it.status = SOON if (it.days_left or 0) <= SOON_WORKDAYS else TODO
 
 
-def evaluate(store: Store, meeting_id: int, today: date | None = None, calendar: WorkCalendar | None = None) -> Schedule:
-    """The plan of a meeting with each milestone's status as of ``today`` and every problem found."""
+def evaluate(
+    store: Store, meeting_id: int, today: date | None = None, calendar: WorkCalendar | None = None, as_of: bool = False
+) -> Schedule:
+    """The plan of a meeting with each milestone's status as of ``today`` and every problem found.
+    ``as_of``: what a document dated ``today`` may state, records of later days left out."""
     today = today or date.today()
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
-        return _evaluate(session, meetings.get(session, meeting_id), today, cal)
+        return _evaluate(session, meetings.get(session, meeting_id), today, cal, as_of)
 
 
 @dataclass
@@ -586,39 +598,57 @@ def record(
 ) -> Recorded:
     """Store the actual date (or publicity span) of a milestone; a later record replaces an earlier one."""
     m = resolve_milestone(milestone)
+    _check_recordable(m, first, last)
+    today = today or date.today()
+    cal = calendar or WorkCalendar.load(store_dir=store.directory)
+    with store.transaction() as session:
+        meeting = meetings.get(session, meeting_id)
+        previous = _store_record(session, meeting, m, first, last, note, user, "schedule record")
+        schedule = _evaluate(session, meeting, today, cal)
+    findings = [f for f in schedule.findings if m.key in (f.milestone, f.related)]
+    return Recorded(meeting_id, m, first, last, previous, findings)
+
+
+def record_step(session: Session, meeting_id: int, milestone: str, first: date, command: str, user: str | None = None) -> None:
+    """Record a milestone that a qjtitle command performs (the draw, a filing export) inside its transaction."""
+    m = resolve_milestone(milestone)
+    _store_record(session, meetings.get(session, meeting_id), m, first, None, "", user, command)
+
+
+def _check_recordable(m: MilestoneDef, first: date, last: date | None) -> None:
     if not m.recordable:
         raise InvalidValue("评审会议的日期在 qjtitle meeting add 时已经登记，不需要再登记；如会议改期，请新建会议")
     if last is not None and m.kind != WINDOW:
         raise InvalidValue(f"{m.label}只有一个日期，不能加 --end；只有推荐公示、会前公示、结果公示有结束日期")
     if last is not None and last < first:
         raise InvalidValue(f"{m.label}结束日期 {last} 早于开始日期 {first}；请核对")
-    today = today or date.today()
-    cal = calendar or WorkCalendar.load(store_dir=store.directory)
-    with store.transaction() as session:
-        meeting = meetings.get(session, meeting_id)
-        existing = session.exec(
-            select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting.id, MilestoneRecord.milestone == m.key)
-        ).first()
-        previous = None
-        if existing is None:
-            existing = MilestoneRecord(meeting_id=meeting.id or 0, milestone=m.key, first=first)
-        else:
-            previous = {"first": existing.first, "last": existing.last, "note": existing.note}
-        existing.first, existing.last, existing.note = first, last, note.strip()
-        existing.user = user or audit.current_user()
-        existing.recorded_at = datetime.now(UTC)
-        session.add(existing)
-        session.flush()
-        audit.record(
-            session,
-            "schedule record",
-            "milestone.recorded",
-            {"meeting": meeting.id, "milestone": m.key, "first": first, "last": last, "note": note, "previous": previous},
-            user=user,
-        )
-        schedule = _evaluate(session, meeting, today, cal)
-    findings = [f for f in schedule.findings if m.key in (f.milestone, f.related)]
-    return Recorded(meeting_id, m, first, last, previous, findings)
+
+
+def _store_record(
+    session: Session, meeting: Meeting, m: MilestoneDef, first: date, last: date | None, note: str, user: str | None, command: str
+) -> dict[str, Any] | None:
+    """Write (or replace) the record of one milestone and its audit event; the record replaced, if any."""
+    existing = session.exec(
+        select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting.id, MilestoneRecord.milestone == m.key)
+    ).first()
+    previous = None
+    if existing is None:
+        existing = MilestoneRecord(meeting_id=meeting.id or 0, milestone=m.key, first=first)
+    else:
+        previous = {"first": existing.first, "last": existing.last, "note": existing.note}
+    existing.first, existing.last, existing.note = first, last, note.strip()
+    existing.user = user or audit.current_user()
+    existing.recorded_at = datetime.now(UTC)
+    session.add(existing)
+    session.flush()
+    audit.record(
+        session,
+        command,
+        "milestone.recorded",
+        {"meeting": meeting.id, "milestone": m.key, "first": first, "last": last, "note": note, "previous": previous},
+        user=user,
+    )
+    return previous
 
 
 def status(

@@ -136,11 +136,15 @@ def test_draw_verify_export_confirm_sign_and_document(cli, sample, tmp_path: Pat
     document = docx.Document(str(out))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
-    assert "评审专家抽取记录表" in text and "内部材料" in text
+    header = "\n".join(p.text for s in document.sections for p in s.header.paragraphs)
+    assert "评审专家抽取记录表" in text and "内部资料　注意保密" in header
     for name in ("王明", "李华", "赵强", "陈静"):
         assert f"{name}　　签字：" in text
-    assert "4721/9903/1586/（抽取人员现场输入）" in cells
-    assert record["pool_sha256"] in cells and record["record_sha256"] in cells
+    # the evidence for a re-check is in the annex 复核信息, in plain words (check codes in groups of eight)
+    assert "附页：复核信息" in text and "4721、9903、1586（抽取人员现场输入）" in cells
+    assert record["pool_sha256"][:8] + " " + record["pool_sha256"][8:16] in cells
+    assert record["record_sha256"][-16:-8] + " " + record["record_sha256"][-8:] in cells
+    assert "SHA" not in text + cells and "qjtitle" not in text + cells
     assert "2023年11月20日　曲靖市会议中心" in cells
     assert "与申报人同单位（回避）\n12" in cells
     assert all(p["name"] in cells for p in record["picks"])

@@ -35,15 +35,25 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
     pics = tmp_path / "pics"
     pics.mkdir()
     (pics / "王芳.jpg").write_bytes(b"\xff\xd8")
-    result = cli("export-filing", "1", "--stage", "post", "--out", str(tmp_path / "out"), "--date", "2023-12-01",
-                 "--photos", str(pics), "--chair", "甲", "--json", "--db", db)
+    args = ["export-filing", "1", "--stage", "post", "--out", str(tmp_path / "out"), "--date", "2023-12-01",
+            "--photos", str(pics), "--chair", "甲", "--publicity-where", "委网站", "--objections", "未收到异议", "--json", "--db", db]
+    # a photo missing: a draft, with the reason
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["draft"] is True and data["reasons"] == ["缺少 1 名通过人员的证件照：张&<丽>"]
+    assert data["folder"].endswith("_会后备案_草稿")
+    # --final needs the reason
+    refused = cli(*args, "--final")
+    assert refused.exit_code != 0 and "--reason" in refused.output
+    result = cli(*args, "--final", "--reason", "由单位另行报送")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["stage"] == "post" and data["draft"] is False and data["reasons"] == []
     assert data["photos"] == {"found": 1, "missing": ["张&<丽>"], "ambiguous": [], "unused": []}
     assert "缺少证件照 1 人：张&<丽>" in data["warnings"]
     files = [f["file"] for f in data["files"]]
-    assert "08_通过人员证件照/001_王芳.jpg" in files and "05_参评人员专家评议表/003_李娜.docx" in files
+    assert "10_通过人员证件照/001_王芳.jpg" in files and "07_参评人员专家评议表/003_李娜.docx" in files
 
 
 def test_export_refuses_with_every_reason_and_force_makes_a_draft(cli, filing_builds, tmp_path) -> None:
@@ -76,7 +86,7 @@ def test_templates_list_copy_check(cli, tmp_path) -> None:
     result = cli("templates", "list", "--json")
     assert result.exit_code == 0
     items = json.loads(result.stdout)
-    assert len(items) == 13 and {i["source"] for i in items} == {"自带"}
+    assert len(items) == 15 and {i["source"] for i in items} == {"自带"}
     assert {i["name"]: i["title"] for i in items}["result_confirmation.docx"] == "评审结果签字确认表"
     mine = tmp_path / "我的模板"
     result = cli("templates", "copy", str(mine), "review_form", "pass_roster.docx")

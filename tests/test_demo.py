@@ -171,7 +171,11 @@ def test_sample_rosters_match_the_generator():
 def test_demo_runs_the_whole_procedure(result):
     assert result.results is not None and result.results["sealed_at"]
     assert (result.results["passed"], result.results["voted"]) == (48, 49)
-    assert [f.stage for f in result.filings] == ["pre", "post"] and not any(f.draft for f in result.filings)
+    # the pre-meeting package final; the post-meeting one a draft while three photos are missing, then final
+    # with the reason recorded
+    assert [(f.stage, f.draft) for f in result.filings] == [("pre", False), ("post", True), ("post", False)]
+    assert result.filings[1].reasons == ["缺少 3 名通过人员的证件照：蔡善、谭仁、余德"]
+    assert result.filings[2].photos["found"] == 45
     # public documents of both packages name no ID number, phone number or expert
     import docx
 

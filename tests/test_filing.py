@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -28,7 +30,9 @@ POST_DAY = date(2023, 12, 1)
 OPTIONS = filing.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市麒麟区示例路1号", methods=("审阅材料", "面试答辩"),
     chair="主任委员甲", counter="计票人乙", scrutineer="监票人丙",
+    publicity_where="曲靖市卫生健康委员会网站", objections="公示期间未收到异议",
 )
+FINAL_REASON = "王芳的证件照由所在单位另行报送"
 
 
 def docx_header(path: Path) -> str:
@@ -88,8 +92,9 @@ def packages(filing_builds, tmp_path_factory):
     (pics / "02_王芳_一寸.png").write_bytes(b"\x89PNG two")
     (pics / "无关的人.jpg").write_bytes(b"\xff\xd8 other")
     pre = filing.export_filing(fm.store, fm.meeting, "pre", root / "out", options=OPTIONS, today=PRE_DAY, make_zip=True)
-    post = filing.export_filing(fm.store, fm.meeting, "post", root / "out", options=OPTIONS, today=POST_DAY,
-                                photos_dir=pics, make_zip=True)
+    # 王芳's photo is ambiguous: the package is final only with the reason recorded
+    post = filing.export_filing(fm.store, fm.meeting, "post", root / "out", today=POST_DAY, photos_dir=pics, make_zip=True,
+                                options=dataclasses.replace(OPTIONS, final_reason=FINAL_REASON), final=True)
     yield {"fm": fm, "pre": pre, "post": post, "root": root, "corrected_by": first_name}
     fm.store.close()
 
@@ -150,21 +155,26 @@ def test_zip_holds_the_folder(packages) -> None:
 def test_prefiling_report(packages) -> None:
     path = packages["pre"].folder / "01_会前备案报告.docx"
     text = docx_text(path)
-    assert "关于曲靖市卫生系列中级职称评审委员会2023年度评审会议会前备案的报告" in text
+    assert "关于曲靖市卫生系列中级职称评审委员会\n2023年度评审会议会前备案的报告" in text
     assert "曲靖市人力资源和社会保障局：" in text
     assert "定于2023年11月20日在曲靖市会议中心召开2023年度评审会议" in text
     assert "申报人数 | 收到 5 人：资格审查通过 3 人，退回 2 人" in text
-    assert "评委会人数 | 11 人；出席不少于 8 人（出席评审会议的评审专家人数应当不少于评委会人数的2/3，通知 三（二））" in text
+    assert "评委会人数 | 11 人；出席不少于 8 人" in text
     assert "专家抽取 | 第1号：2023年11月10日，符合条件 15 人，抽取委员 11 人、备选 2 人" in text
     milestones = {row[0]: row for row in table_rows(path, 1)}
-    assert milestones["会前备案"][1:] == ["不晚于 2023-11-13（一）", "2023-11-13", "评委会在召开评审会议前5个工作日向核准组建部门进行会前备案（通知 二）", "已完成"]
-    assert milestones["抽取评委"][2] == "2023-11-10"
-    assert milestones["评审会议"][3] == "—"
+    assert milestones["会前备案"][1:] == ["不晚于2023年11月13日", "2023年11月13日", "《通知》二", "本次报送"]
+    assert milestones["抽取评委"][2:] == ["2023年11月10日", "《通知》三（一）", "已完成"]  # recorded by the draw
+    assert milestones["评审会议"][2:] == ["—", "—", "计划召开"]
+    # what happened after the report's date is not stated: the result publicity recorded later is planned
+    assert milestones["结果公示"][2:] == ["—", "《通知》三（一）", "计划"]
+    assert milestones["会后备案"][4] == "计划"
     assert "第1号抽取记录：2023年11月10日抽取，符合条件专家 15 人，抽取委员 11 人、备选 2 人；抽取人员 王明、李华、赵强，监督人员 陈静" in text
-    assert "2. 资格审查结果（02_资格审查结果.docx）" in text and "6. 评审专家抽取记录表（第1号）（06_专家抽取记录表_第1号.docx）" in text
-    assert "1. 会前备案报告" not in text
-    assert "联系人：李老师　　联系电话：0874-3123456" in text
-    assert "【草稿】" not in text + docx_header(path)
+    assert "注：《通知》指《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》。" in text
+    attachments = text.split("附件：\n")[1].split("\n")[:5]
+    assert attachments == ["1. 资格审查结果", "2. 会前公示", "3. 评审方案", "4. 曲靖市专业技术人员职称申报信息表（附件2）",
+                           "5. 评审专家抽取记录表（第1号）"]
+    assert "（联系人：李老师，联系电话：0874-3123456）" in text  # the 附注 under the date (GB/T 9704)
+    assert "草稿" not in text + docx_header(path)
     assert "内部资料" in docx_header(path)
 
 
@@ -206,13 +216,18 @@ def test_meeting_plan(packages) -> None:
     text = docx_text(packages["pre"].folder / "04_评审方案.docx")
     assert "经资格审查通过的申报人 3 人，按申报专业：" in text and "护理 | 3" in text
     assert "本次评审会议评委会由 11 名评审专家组成" in text
-    assert "抽取结果由 3 名抽取人员签字确认（通知 三（二））" in text
+    assert text.splitlines()[2] == (
+        "根据《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》（以下简称《通知》）和"
+        "《职称评审管理暂行规定》（人社部令第40号），制定本次评审会议评审方案。"
+    )
+    assert "抽取结果由 3 名抽取人员签字确认（《通知》三（二））" in text
     assert "已于2023年11月10日抽取委员 11 人" in text and "另抽取备选专家 2 人" in text
     assert "出席评审会议的评审专家不少于 8 人" in text
     assert "采用审阅材料、面试答辩等方式进行评价" in text
     assert "每名申报人的申报材料由 3 名评审专家独自审阅" in text
-    assert "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过（40号令（二手资料）；民法典 第一千二百五十九条）" in text
-    assert "会前备案 | 不晚于 2023-11-13（一） | 评委会在召开评审会议前5个工作日" in text
+    assert "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过（《职称评审管理暂行规定》；《民法典》第一千二百五十九条）" in text
+    assert "会前备案 | 不晚于2023年11月13日 | 《通知》二" in text
+    assert "审阅专家由评委会办事机构随机分配" in text and "种子" not in text
     assert "5. 出席评审专家对每名申报人投票表决" in text
 
 
@@ -220,7 +235,12 @@ def test_roster_workbook_is_the_canonical_form_with_formula_text_kept(packages) 
     from openpyxl import load_workbook
 
     path = packages["pre"].folder / "05_职称申报信息表（附件2）.xlsx"
-    ws = load_workbook(path)["申报信息表"]
+    wb = load_workbook(path)
+    ws = wb["全部申报人"]
+    # one sheet per employer for its leader's signature and stamp; no instructions sheet with its sample ID
+    assert wb.sheetnames == ["全部申报人", "1_=1+2", "2_R&D _研究_ 中心", "3_宣威市人民医院"]
+    assert wb["3_宣威市人民医院"]["A2"].value.startswith("填报单位（盖章）：宣威市人民医院")
+    assert [r[1] for r in wb["3_宣威市人民医院"].iter_rows(min_row=4, values_only=True) if r[1]] == ["李娜"]
     assert ws["A1"].value == "曲靖市专业技术人员职称申报信息表"
     assert [c.value for c in ws[3]] == [c.label for c in COLUMNS]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if any(v is not None for v in r)]
@@ -237,10 +257,11 @@ def test_roster_workbook_is_the_canonical_form_with_formula_text_kept(packages) 
 
 def test_draw_record_with_signature_lines(packages) -> None:
     text = docx_text(packages["pre"].folder / "06_专家抽取记录表_第1号.docx")
-    assert "评审专家抽取记录表" in text and "内部材料　严格保密" in text
+    path = packages["pre"].folder / "06_专家抽取记录表_第1号.docx"
+    assert "评审专家抽取记录表" in text and "内部资料　注意保密" in docx_header(path)
     for person in [*FILING_DRAWERS, *FILING_SUPERVISORS]:
-        assert f"{person}　　签字：________________　　日期：______年____月____日" in text
-    assert "随机种子 | 1111/2222/3333/" in text
+        assert f"{person}　　签字：__________　　　　年　　月　　日" in text
+    assert "附页：复核信息" in text and "抽取所用随机数 | 1111、2222、3333" in text
 
 
 # --- The post-meeting package --------------------------------------------------------------------
@@ -250,17 +271,18 @@ def test_post_package_files(packages) -> None:
     post = packages["post"]
     top = sorted(p.name for p in post.folder.iterdir())
     assert top == [
-        "01_会后备案报告.docx", "02_评审结果公示.docx", "03_参会评委抽取名册.docx", "04_参会评委签到表.docx",
-        "05_参评人员专家评议表", "06_评审结果签字确认表.docx", "07_评审通过人员名册.docx", "07_评审通过人员名册.xlsx",
-        "08_通过人员证件照", "manifest.json", "清单.xlsx",
+        "01_会后备案报告.docx", "02_评审结果公示.docx", "03_结果公示情况.docx", "04_评审情况说明.docx",
+        "05_参会评委抽取名册.docx", "06_参会评委签到表.docx", "07_参评人员专家评议表", "08_评审结果签字确认表.docx",
+        "09_评审通过人员名册.docx", "09_评审通过人员名册.xlsx", "09_评审通过人员名册_内部_含身份证号码.xlsx",
+        "10_通过人员证件照", "manifest.json", "清单.xlsx",
     ]
-    assert sorted(p.name for p in (post.folder / "05_参评人员专家评议表").iterdir()) == [
+    assert sorted(p.name for p in (post.folder / "07_参评人员专家评议表").iterdir()) == [
         "001_王芳.docx", "002_张&_丽_.docx", "003_李娜.docx",
     ]
 
 
 def test_review_forms_carry_the_reviewers_opinions(packages) -> None:
-    forms = packages["post"].folder / "05_参评人员专家评议表"
+    forms = packages["post"].folder / "07_参评人员专家评议表"
     text = docx_text(forms / "003_李娜.docx")
     assert "专家评议表" in text and "第 3 号" in text
     assert "姓名 | 李娜" in text and "申报资格 | 主管护师（中级，正常）" in text
@@ -275,7 +297,7 @@ def test_review_forms_carry_the_reviewers_opinions(packages) -> None:
 
 
 def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -> None:
-    path = packages["post"].folder / "06_评审结果签字确认表.docx"
+    path = packages["post"].folder / "08_评审结果签字确认表.docx"
     rows = table_rows(path)
     assert rows[0] == ["序号", "姓名", "工作单位", "申报资格", "出席人数", "回避", "同意", "不同意", "弃权", "通过所需", "表决结果"]
     assert rows[1:] == [
@@ -288,21 +310,21 @@ def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -
     assert "计票人：计票人乙　　签字：" in text and "监票人：监票人丙　　签字：" in text
     assert "评委会主任委员：主任委员甲　　签字：" in text
     for i, name in enumerate(packages["fm"].attending, start=1):
-        assert f"{i}. {name}　　签字：________________" in text
+        assert f"{i}. {name}　　签字：____________" in text
     assert "评委会11人，出席9人，至少需8人" in text
 
 
 def test_sign_in_sheet_and_attending_roster(packages) -> None:
     fm = packages["fm"]
-    sheet = table_rows(packages["post"].folder / "04_参会评委签到表.docx")
+    sheet = table_rows(packages["post"].folder / "06_参会评委签到表.docx")
     assert len(sheet) == 12  # the 11 seated members who accepted
     present = [r[1] for r in sheet[1:] if r[5] == "出席"]
     assert sorted(present) == sorted(fm.attending) and sum(r[5] == "缺席" for r in sheet[1:]) == 2
     assert all(r[6] == "" for r in sheet[1:])  # signatures are written by hand
-    assert "应到 11 人，实到 9 人。" in docx_text(packages["post"].folder / "04_参会评委签到表.docx")
-    roster = table_rows(packages["post"].folder / "03_参会评委抽取名册.docx")
+    assert "应到 11 人，实到 9 人。" in docx_text(packages["post"].folder / "06_参会评委签到表.docx")
+    roster = table_rows(packages["post"].folder / "05_参会评委抽取名册.docx")
     assert sorted(r[1] for r in roster[1:]) == sorted(fm.attending)
-    assert "依据第1号抽取记录（2023年11月10日抽取，随机种子 1111/2222/3333/" in docx_text(packages["post"].folder / "03_参会评委抽取名册.docx")
+    assert "依据第1号抽取记录（2023年11月10日在监督人员监督下从专家库中随机抽取）" in docx_text(packages["post"].folder / "05_参会评委抽取名册.docx")
 
 
 def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -> None:
@@ -312,34 +334,66 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
     assert "评审结果 | 评审 3 人，通过 2 人，通过率 66.7%" in text
     assert "结果公示 | 2023年11月21日至2023年11月27日（5个工作日）" in text
     corrections = table_rows(path, 2)
-    assert corrections[0] == ["序号", "更正内容", "理由", "登记时间", "经办人"]
+    assert corrections[0] == ["序号", "更正内容", "理由", "登记日期", "经办人"]
     assert [r[1:3] for r in corrections[1:]] == [["评议意见", "评议意见笔误更正"]]
-    assert "通过 2 人，已收集证件照 1 张。" in text
-    assert "无法确定：王芳（02_王芳_一寸.png、王芳.jpg）" in text
-    assert "2. 评审结果公示（02_评审结果公示.docx）" in text
-    assert "5. 参评人员专家评议表（05_参评人员专家评议表/）" in text
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", corrections[1][3])
+    assert "通过 2 人，已收集证件照 1 张。无法确定、须人工核对 1 人：王芳。" in text
+    assert "核准部门同意召开 | 2023年11月15日" in text
+    # final despite the ambiguous photo: what is missing and why, in the report
+    assert "材料不全的说明\n1. 王芳 的证件照无法确定（2 个文件均可能是其本人），须人工核对后放入\n原因：" + FINAL_REASON in text
+    attachments = text.split("附件：\n")[1].split("\n")[:10]
+    assert attachments == [
+        "1. 评审结果公示", "2. 结果公示情况", "3. 评审情况说明", "4. 参会评委抽取名册", "5. 参会评委签到表",
+        "6. 参评人员专家评议表", "7. 评审结果签字确认表（含投票信息）", "8. 评审通过人员名册", "9. 通过人员证件照（1张）", "",
+    ]
+    manifest = json.loads((packages["post"].folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["draft"] is False and manifest["final_despite"]["reason"] == FINAL_REASON
+
+
+def test_publicity_and_review_accounts(packages) -> None:
+    folder = packages["post"].folder
+    text = docx_text(folder / "03_结果公示情况.docx")
+    assert "2023年11月21日至2023年11月27日，共5个工作日" in text
+    assert "曲靖市卫生健康委员会网站。" in text and "公示期间未收到异议。" in text
+    account = docx_text(folder / "04_评审情况说明.docx")
+    assert "召开。评委会11人，出席9人，至少需8人：达到法定人数。" in account
+    assert "共评审 3 人，通过 2 人，通过率 66.7%" in account and "未通过：李娜。" in account
+    assert "更正评议意见，理由：评议意见笔误更正。" in account
+
+
+def test_internal_pass_roster_has_the_id_numbers_and_is_not_public(packages) -> None:
+    from openpyxl import load_workbook
+
+    post = packages["post"]
+    path = post.folder / "09_评审通过人员名册_内部_含身份证号码.xlsx"
+    ws = load_workbook(path).active
+    assert [c.value for c in ws[3]][:3] == ["序号", "姓名", "身份证号码"]
+    assert ws["C5"].value == packages["fm"].id_numbers[0] and ws["C5"].data_type == "s"
+    assert ws.oddHeader.right.text == "内部资料　注意保密"
+    entry = next(e for e in post.files if e.file == path.name)
+    assert entry.public is False
 
 
 def test_pass_roster_docx_and_xlsx(packages) -> None:
     from openpyxl import load_workbook
 
     post = packages["post"].folder
-    rows = table_rows(post / "07_评审通过人员名册.docx")
+    rows = table_rows(post / "09_评审通过人员名册.docx")
     assert rows[1:] == [["1", "王芳", "=1+2", "卫生", "护理", "主管护师"], ["2", "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"]]
-    ws = load_workbook(post / "07_评审通过人员名册.xlsx").active
+    ws = load_workbook(post / "09_评审通过人员名册.xlsx").active
     assert ws["A1"].value == "曲靖市卫生系列中级职称评审委员会2023年度评审通过人员名册"
     assert [c.value for c in ws[3]] == ["序号", "姓名", "工作单位", "系列", "专业", "评审通过资格"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
         [1, "王芳", "=1+2", "卫生", "护理", "主管护师"], [2, "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"],
     ]
     assert ws["C4"].data_type == "s" and ws["C4"].quotePrefix
-    with zipfile.ZipFile(post / "07_评审通过人员名册.xlsx") as z:
+    with zipfile.ZipFile(post / "09_评审通过人员名册.xlsx") as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
 def test_photos_are_matched_never_guessed(packages) -> None:
     post = packages["post"]
-    folder = post.folder / "08_通过人员证件照"
+    folder = post.folder / "10_通过人员证件照"
     assert [p.name for p in folder.iterdir()] == ["002_张&_丽_.jpg"]
     assert (folder / "002_张&_丽_.jpg").read_bytes() == b"\xff\xd8\xff\xe0 photo of zhang"
     assert post.photos == {"found": 1, "missing": [], "ambiguous": [{"name": "王芳", "files": ["02_王芳_一寸.png", "王芳.jpg"]}],
@@ -363,7 +417,7 @@ def test_public_documents_hold_no_id_numbers_phones_or_expert_names(packages) ->
     for result in (packages["pre"], packages["post"]):
         data = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
         public += [result.folder / f["file"] for f in data["files"] if f["public"]]
-    assert sorted(p.name for p in public) == ["02_评审结果公示.docx", "03_会前公示.docx", "07_评审通过人员名册.docx", "07_评审通过人员名册.xlsx"]
+    assert sorted(p.name for p in public) == ["02_评审结果公示.docx", "03_会前公示.docx", "09_评审通过人员名册.docx", "09_评审通过人员名册.xlsx"]
     for path in public:
         text = text_of(path)
         assert "张&<丽>" in text
@@ -383,7 +437,11 @@ def test_confidential_documents_say_so_in_the_header(packages) -> None:
 def test_the_export_is_recorded_in_the_audit_log(packages) -> None:
     with packages["fm"].store.transaction() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported")).all()
-        assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [("pre", False, 7), ("post", False, 12)]
+        assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [("pre", False, 7), ("post", False, 15)]
+        recorded = session.exec(select(AuditEvent).where(AuditEvent.action == "milestone.recorded")).all()
+        steps = [(e.command, e.detail["milestone"], str(e.detail["first"])) for e in recorded if e.command != "schedule record"]
+        assert steps == [("draw-experts", "draw", "2023-11-10"), ("export-filing", "pre-filing", "2023-11-13"),
+                         ("export-filing", "post-filing", "2023-12-01")]
         assert events[1].detail["manifest_sha256"] == package.sha256_of(packages["post"].folder / "manifest.json")
 
 
@@ -406,29 +464,36 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     forced = filing.export_filing(fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True)
     assert forced.draft and forced.folder.name.endswith("_会后备案_草稿")
     for path in forced.folder.rglob("*.docx"):
-        assert "【草稿】" in docx_header(path), path.name
+        assert "草稿　不得作为正式备案材料报送" in docx_header(path), path.name
     for path in forced.folder.rglob("*.xlsx"):
         assert "【草稿】" in xlsx_text(path), path.name
     text = docx_text(forced.folder / "01_会后备案报告.docx")
     assert "【草稿】以下问题尚未解决，本材料仅供核对，不得作为正式备案材料报送：" in text
     assert "2. 评审会议尚未封存" in text
     data = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
-    assert data["draft"] is True and len(data["draft_reasons"]) == 2
+    assert data["draft"] is True and len(data["draft_reasons"]) == 4
+    assert data["draft_reasons"][2:] == ["缺少 2 名通过人员的证件照：王芳、张&<丽>",
+                                         "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）"]
+    assert "3. 缺少 2 名通过人员的证件照：王芳、张&<丽>" in text and "qjtitle" not in text
 
 
 def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     fm = unsealed
-    schedule.record(fm.store, fm.meeting, "pre-filing", date(2023, 11, 15))  # 2 working days late
+    late = date(2023, 11, 15)
+    schedule.record(fm.store, fm.meeting, "pre-filing", late)  # 2 working days late
     with pytest.raises(filing.FilingNotReady) as info:
-        filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=PRE_DAY)
+        filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late)
     message = str(info.value)
     assert "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日" in message
-    assert "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，通知 二）；核对：qjtitle schedule check 1" in message
+    assert "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；核对：qjtitle schedule check 1" in message
     assert "2. 申报人 赵敏（宣威市人民医院）仍待补正（尚未发出补正告知，1 处问题）" in message
     _no_package(tmp_path / "out")
-    forced = filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=PRE_DAY, force=True)
+    forced = filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late, force=True)
     for path in forced.folder.glob("*.docx"):
-        assert "【草稿】" in docx_header(path), path.name
+        assert "草稿" in docx_header(path), path.name
+    # a package dated before the late record does not know of it (documents state what was true on their date)
+    early = filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "early", today=PRE_DAY, force=True)
+    assert not any("时间节点" in r for r in early.reasons)
     rows = {r[1]: r for r in table_rows(forced.folder / "02_资格审查结果.docx")[1:]}
     assert rows["赵敏"][5] == "待补正"
 
@@ -443,6 +508,23 @@ def unsealed(filing_builds, tmp_path):
     fm = copy_filing_meeting(filing_builds("unsealed"), tmp_path / "unsealed")
     yield fm
     fm.store.close()
+
+
+def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its_number(sealed, tmp_path) -> None:
+    def number(result) -> str:
+        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0]
+
+    options = dataclasses.replace(OPTIONS, doc_code="曲卫职评")
+    first = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY)
+    assert number(first) == "曲卫职评〔2023〕1号"
+    again = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY,
+                                 overwrite=True)
+    assert number(again) == "曲卫职评〔2023〕1号"
+    post = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "a", today=POST_DAY, final=True,
+                                options=dataclasses.replace(options, final_reason=FINAL_REASON))
+    assert docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0] == "曲卫职评〔2023〕2号"
+    plain = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY)
+    assert number(plain) == "曲靖职评〔2023〕1号"  # default code: the organizer's first two characters
 
 
 def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
@@ -490,7 +572,7 @@ def test_a_templates_folder_beside_the_store_is_used(sealed, tmp_path) -> None:
     doc.add_paragraph("本表由数据库旁的模板生成")
     doc.save(str(beside / "review_form.docx"))
     result = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
-    assert "本表由数据库旁的模板生成" in docx_text(result.folder / "05_参评人员专家评议表" / "003_李娜.docx")
+    assert "本表由数据库旁的模板生成" in docx_text(result.folder / "07_参评人员专家评议表" / "003_李娜.docx")
 
 
 def test_a_broken_user_template_names_the_template_and_the_line(sealed, tmp_path) -> None:
@@ -528,7 +610,7 @@ def test_generated_documents_open_in_libreoffice(packages, tmp_path) -> None:
             docs.append(tmp_path / path.name)  # one folder: one LibreOffice run
             shutil.copyfile(path, docs[-1])
     pdfs = package.convert_to_pdf(docs, soffice)
-    assert len(pdfs) == len(docs) == 14
+    assert len(pdfs) == len(docs) == 16
     for pdf in pdfs:
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
 

@@ -14,7 +14,8 @@ from qjtitle.paths import templates_dir
 SHIPPED = [
     "attending_experts.docx", "correction_notice.docx", "draw_record.docx", "eligibility_results.docx",
     "meeting_plan.docx", "pass_roster.docx", "postfiling_report.docx", "pre_publicity.docx", "prefiling_report.docx",
-    "result_confirmation.docx", "result_publicity.docx", "review_form.docx", "sign_in_sheet.docx",
+    "publicity_account.docx", "result_confirmation.docx", "result_publicity.docx", "review_account.docx", "review_form.docx",
+    "sign_in_sheet.docx",
 ]
 
 
@@ -86,10 +87,10 @@ def test_extra_context_marks_every_page_as_draft_and_capture_records(tmp_path) -
     context = filing.sample_context("draw_record.docx")
     context.pop("draft")
     plain = documents.render_docx("draw_record.docx", context, tmp_path / "a.docx")  # draft undefined: no mark
-    assert "【草稿】" not in docx_text(plain)
+    assert "草稿" not in docx_text(plain)
     with documents.capture_contexts() as captured, documents.extra_context(draft=True):
         marked = documents.render_docx("draw_record.docx", context, tmp_path / "b.docx")
-    assert "【草稿】" in docx_text(marked)
+    assert "草稿　不得作为正式材料报送" in docx_text(marked)
     assert captured["draw_record.docx"]["draft"] is True
 
 
@@ -139,7 +140,7 @@ def test_check_lists_unknown_variables(tmp_path) -> None:
     assert check.unknown == ["approver_name"]
     (message,) = check.errors
     assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“批准人：\{{\{{ approver_name \}}\}}”）使用了未知的变量（'approver_name' is undefined）", message)
-    assert "此模板可用的变量：address、committee、contact" in message and "、people、year" in message
+    assert "此模板可用的变量：address、citation_note、committee、contact" in message and "、people、year" in message
 
 
 def test_check_reports_a_misspelt_attribute_with_its_line(tmp_path) -> None:
@@ -155,7 +156,7 @@ def test_check_finds_an_error_in_the_header(tmp_path) -> None:
     dest = tmp_path / "mine"
     documents.copy_templates(dest, ["pass_roster"])
     doc = docx.Document(str(dest / "pass_roster.docx"))
-    doc.sections[0].header.paragraphs[0].add_run("{% if draft %}")
+    doc.sections[0].header.paragraphs[-1].add_run("{% if draft %}")  # the visible header line
     doc.save(str(dest / "pass_roster.docx"))
     (check,) = filing.check_templates(["pass_roster"], templates=dest)
     assert re.search(r"页眉第\d+行", check.errors[0]) and "语法错误：标记没有结束" in check.errors[0]

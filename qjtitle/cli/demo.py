@@ -68,9 +68,15 @@ def demo(
         table(None, ["阶段", "文件数", "草稿", "文件夹", "压缩包"],
               [[STAGE_NAMES[f.stage], len(f.files), "是" if f.draft else "否", str(f.folder), str(f.zip or "—")] for f in result.filings])
         for f in result.filings:
-            for message in f.warnings:
-                warn(message)
-        console().print(f"重新生成：qjtitle export-filing 1 --stage post --out 备案材料 --date 2023-12-01 --overwrite --db {result.store_path}")
+            for why in f.reasons:
+                warn(f"{STAGE_NAMES[f.stage]}草稿原因：{why}")
+        final = result.filings[-1]
+        if not final.draft and final.stage == "post":
+            console().print("会后备案正式材料：其余证件照由单位另行报送，已用 --final --reason 说明，报告中写明")
+        console().print(
+            f"重新生成：qjtitle export-filing 1 --stage post --out 备案材料 --date 2023-12-01 --photos 证件照 "
+            f"--final --reason 说明原因 --overwrite --db {result.store_path}"
+        )
     console().rule("生成的文件")
     table(None, ["内容", "位置"], [list(s) for s in result.steps])
     console().print(

@@ -33,6 +33,11 @@ def export_filing(
     make_zip: Annotated[bool, typer.Option("--zip", help="另外打包为同名 .zip 文件。")] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="用 LibreOffice 把每份 Word 文件另存为 PDF（需已安装 LibreOffice）。")] = False,
     force: Annotated[bool, typer.Option("--force", help="检查未通过时仍然生成，每页标“草稿”，并在报告中列出原因。")] = False,
+    final: Annotated[bool, typer.Option("--final", help="会后备案材料不全（如缺证件照）时仍作为正式材料生成；须用 --reason 说明原因，报告中写明。")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="与 --final 同用：材料不全仍正式报送的原因。")] = "",
+    publicity_where: Annotated[str, typer.Option("--publicity-where", help="会后备案：结果公示的发布范围（如 曲靖市卫生健康委员会网站和各申报单位公示栏）。")] = "",
+    doc_code: Annotated[str, typer.Option("--doc-code", help="备案报告发文字号的机关代字（如 曲卫职评）；默认组建单位名称前两字加“职评”。编号按评委会和年度自动递增。")] = "",
+    objections: Annotated[str, typer.Option("--objections", help="会后备案：公示期间收到的异议及处理情况（如 公示期间未收到异议）。")] = "",
     photos: Annotated[Path | None, typer.Option("--photos", help="会后备案：通过人员证件照所在文件夹（按身份证号码或姓名匹配）。", show_default=False)] = None,
     contact: Annotated[str, typer.Option("--contact", help="联系人（备案报告落款）。")] = "",
     contact_phone: Annotated[str, typer.Option("--contact-phone", help="办事机构联系电话（备案报告和公示中受理异议的电话）。")] = "",
@@ -55,6 +60,8 @@ def export_filing(
     会后：会后备案报告、结果公示、参会评委抽取名册、签到表、每人一份专家评议表、评审结果签字确认表、评审通过人员名册（Word 和 Excel）、通过人员证件照。
 
     时间节点有错误、仍有待补正的申报人、会议未封存、评议或表决缺失时拒绝生成并逐条列出原因；加 --force 则每页标“草稿”。
+    会后备案材料不全（缺证件照、未说明公示情况）时生成草稿并列出原因；确需正式报送的，加 --final --reason 说明原因。
+    正式材料生成后自动登记时间节点“会前备案”或“会后备案”。
 
     示例：qjtitle export-filing 1 --stage pre --out 备案材料 --zip --contact 李老师 --contact-phone 0874-3123456
     """
@@ -69,7 +76,8 @@ def export_filing(
         store = open_store(db)
         options = FilingOptions(
             contact=contact, contact_phone=contact_phone, address=address, methods=tuple(method or ("审阅材料",)),
-            chair=chair, counter=counter, scrutineer=scrutineer,
+            chair=chair, counter=counter, scrutineer=scrutineer, final_reason=reason,
+            publicity_where=publicity_where, objections=objections, doc_code=doc_code,
         )
         with Progress(
             TextColumn("[bold]生成[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -79,7 +87,7 @@ def export_filing(
             result = run_export(
                 store, meeting, stage.value, out, options=options, force=force, make_zip=make_zip, pdf=pdf,
                 photos_dir=photos, templates=templates, overwrite=overwrite, today=today.date() if today else None,
-                calendar=WorkCalendar.load(calendar, store.directory),
+                calendar=WorkCalendar.load(calendar, store.directory), final=final,
                 progress=lambda done, total, what: progress.update(task, completed=done, total=total, description=what),
             )
     if as_json:
@@ -92,8 +100,8 @@ def export_filing(
         ["文件", "名称", "公开", "大小（字节）"],
         _summarise(result.files),
     )
-    for reason in result.reasons:
-        warn(f"草稿原因：{reason}")
+    for why in result.reasons:
+        warn(f"草稿原因：{why}")
     for message in result.warnings:
         warn(message)
     console().print(f"已生成：{result.folder}")

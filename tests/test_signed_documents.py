@@ -1,0 +1,279 @@
+"""Every document of the demo's filing packages read back as the secretary who signs it would
+(issue 13): the text through python-docx, the pages through LibreOffice and pdftotext.
+
+What a signed document must never hold: developer vocabulary, timestamps, file names, Python
+values; a date after the first day of its 公示; a claim, in the pre-meeting report, of a step done
+after the report's date; a page holding only a signature, seal or date block; an East Asian font
+without a Windows substitute; an East Asian language other than zh-CN.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import docx_text
+
+from qjtitle import demo, package, schedule
+
+FORBIDDEN = (  # (what, pattern) never in a document a secretary signs and files
+    ("二手资料", r"二手资料"),
+    ("how a rule is computed", r"除以2|余1"),
+    ("random seed", r"随机种子|种子"),
+    ("algorithm", r"算法|SHA|sha256|哈希|指纹"),
+    ("command names", r"qjtitle|verify-draw|export-filing|--[a-z]"),
+    ("UTC", r"UTC"),
+    ("ISO date or time", r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}"),
+    ("file names", r"\.(?:docx|xlsx|xls|csv|json|pdf|png|jpe?g|db)\b"),
+    ("spreadsheet software", r"Excel|WPS"),
+    ("float in E notation", r"\d\.\d+E\+\d+"),
+    ("Python values", r"\b(?:None|True|False|nan)\b"),
+    ("template tags", r"\{\{|\}\}|\{%|%\}"),
+)
+SIGNATURE_LINE = re.compile(
+    r"（盖章）|（签字）|签字：|^日期：|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|年\s+月\s+日$|^（?联系人：|^出席评审专家签字"
+)
+PAGE_FURNITURE = re.compile(r"内部资料|不得作为正式|仅供核对|— 第\s*\d+\s*页|^—\s*\d+\s*—$")
+CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+WINDOWS_FONTS = {"宋体", "黑体", "仿宋", "楷体", "新宋体", "微软雅黑", "SimSun", "SimHei", "FangSong", "KaiTi", "NSimSun",
+                 "Microsoft YaHei"}
+
+
+def cn_day(text: str) -> date:
+    y, m, d = CN_DATE.search(text).groups()
+    return date(int(y), int(m), int(d))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return demo.run(tmp_path_factory.mktemp("demo") / "演示")
+
+
+@pytest.fixture(scope="module")
+def documents(run):
+    """(package, path) of every Word document of the three packages (pre final, post draft, post final)."""
+    return [(f, p) for f in run.filings for p in sorted(f.folder.rglob("*.docx"))]
+
+
+def full_text(path: Path) -> str:
+    import docx
+
+    d = docx.Document(str(path))
+    parts = [docx_text(path)]
+    for s in d.sections:
+        parts += [p.text for p in s.header.paragraphs] + [p.text for p in s.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def header_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header"))
+
+
+def sheet_strings(path: Path) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    texts = []
+    for ws in wb.worksheets:
+        texts += [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+        texts += [h.text or "" for h in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)]
+    return "\n".join(texts)
+
+
+def test_no_software_vocabulary_in_any_document(run, documents) -> None:
+    checked = 0
+    for _f, path in documents:
+        text = full_text(path)
+        for what, pattern in FORBIDDEN:
+            found = re.search(pattern, text)
+            assert found is None, f"{path.name}: {what}: …{text[max(0, found.start() - 30):found.end() + 30]}…"
+        checked += 1
+    for f in run.filings:
+        for path in f.folder.glob("0*.xlsx"):  # the rosters (the package list 清单.xlsx is not signed)
+            text = sheet_strings(path)
+            for what, pattern in FORBIDDEN:
+                if what in ("ISO date or time",):
+                    continue  # dates are date cells in the 附件2 form
+                assert re.search(pattern, text) is None, (path.name, what)
+            checked += 1
+    assert checked > 100
+
+
+def test_publicity_is_dated_on_or_before_its_first_day(documents) -> None:
+    seen = 0
+    for _f, path in documents:
+        if "公示.docx" not in path.name:
+            continue
+        text = docx_text(path)
+        first = cn_day(text.split("公示时间：")[1])
+        signed = cn_day(text.split("（盖章）")[1])
+        assert signed <= first, (path.name, signed, first)
+        seen += 1
+    assert seen == 3  # 会前公示, and 结果公示 in both post packages
+
+
+def test_no_document_is_dated_after_its_package(documents) -> None:
+    dated = 0
+    for f, path in documents:
+        day = demo.PRE_FILING_DAY if f.stage == "pre" else demo.POST_FILING_DAY
+        text = docx_text(path)
+        if "（盖章）" in text:
+            assert cn_day(text.split("（盖章）")[1]) <= day, path.name
+            dated += 1
+        # a milestone stated as done (or being filed) happened on or before the document's date
+        for row in (line.split(" | ") for line in text.splitlines() if line.count(" | ") == 4):
+            if row[4] in ("已完成", "进行中", "本次报送") and CN_DATE.search(row[2]):
+                assert cn_day(row[2]) <= day, (path.name, row)
+    assert dated >= 12
+
+
+def test_the_pre_meeting_report_claims_nothing_done_after_its_date(run) -> None:
+    pre = run.filings[0]
+    text = docx_text(pre.folder / "01_会前备案报告.docx")
+    rows = {r.split(" | ")[0]: r.split(" | ") for r in text.splitlines() if r.count(" | ") == 4}
+    assert rows["会前公示"][4] == "已完成" and rows["抽取评委"][4] == "已完成"
+    assert rows["会前备案"][4] == "本次报送"
+    for later in ("核准部门同意召开", "结果公示", "会后备案"):  # recorded in the store, but after 2023-11-13
+        assert rows[later][2] == "—" and rows[later][4] == "计划", rows[later]
+    assert rows["评审会议"][4] == "计划召开"
+
+
+def test_the_draw_and_the_exports_record_their_schedule_steps(run) -> None:
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        items = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 11, 17)).items}
+        assert items["draw"].status == schedule.DONE and items["draw"].actual_first == demo.DRAW["drawn_on"]
+        assert items["pre-filing"].actual_first == demo.PRE_FILING_DAY
+        later = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 12, 4)).items}
+        assert later["post-filing"].actual_first == demo.POST_FILING_DAY  # by the final post package, not the draft
+    finally:
+        store.close()
+
+
+def test_the_draft_cannot_be_taken_for_final(run) -> None:
+    draft = run.filings[1]
+    assert draft.draft and draft.folder.name.endswith("_草稿")
+    manifest = json.loads((draft.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["draft"] is True and manifest["draft_reasons"] == draft.reasons
+    for path in draft.folder.rglob("*.docx"):
+        assert "草稿　不得作为正式备案材料报送" in full_text(path), path.name
+        assert 'string="草稿"' in header_xml(path), path.name  # the watermark across the page
+    for path in run.filings[2].folder.rglob("*.docx"):
+        assert "草稿" not in full_text(path) and "草稿" not in header_xml(path), path.name
+    report = docx_text(draft.folder / "01_会后备案报告.docx")
+    assert "【草稿】以下问题尚未解决" in report and "缺少 3 名通过人员的证件照：蔡善、谭仁、余德" in report
+    final = run.filings[2]
+    report = docx_text(final.folder / "01_会后备案报告.docx")
+    assert "材料不全的说明" in report and f"原因：{demo.FINAL_REASON}" in report
+    assert "草稿" not in full_text(final.folder / "01_会后备案报告.docx")
+    assert len(list((final.folder / "10_通过人员证件照").iterdir())) == 45
+
+
+def test_demo_photos_are_valid_images(run) -> None:
+    photos = sorted((run.out / "备案材料").parent.glob("证件照/*.png"))
+    assert len(photos) == 45
+    first = photos[0].read_bytes()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and first[12:16] == b"IHDR"
+    assert int.from_bytes(first[16:20], "big") == 295 and int.from_bytes(first[20:24], "big") == 413
+    from qjtitle.portrait import portrait
+
+    assert photos[0].read_bytes() == portrait(1)  # deterministic
+
+
+def test_fonts_have_windows_substitutes_and_the_language_is_chinese(documents) -> None:
+    seen: set[str] = set()
+    for _f, path in {p: (f, p) for f, p in documents if "/07_" not in p.as_posix() or p.name.startswith("001")}.values():
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            table = z.read("word/fontTable.xml").decode("utf-8")
+            styles = z.read("word/styles.xml").decode("utf-8")
+            used = set()
+            for part in names:
+                if part.startswith("word/") and part.endswith(".xml"):
+                    used |= set(re.findall(r'w:eastAsia="([^"]+)"', z.read(part).decode("utf-8")))
+            theme = "".join(z.read(n).decode("utf-8") for n in names if n.startswith("word/theme/"))
+        declared = dict(re.findall(r'<w:font w:name="([^"]+)"><w:altName w:val="([^"]+)"/>', table))
+        fonts = {u for u in used if not re.fullmatch(r"[a-z]{2}-[A-Z]{2}", u)}
+        for font in fonts:
+            assert font in WINDOWS_FONTS or declared.get(font) in WINDOWS_FONTS, (path.name, font)
+            if font in declared:
+                assert re.search(rf'w:name="{font}">.*?<w:charset w:val="86"/>', table), (path.name, font)
+        assert "ＭＳ" not in table + styles + theme, path.name
+        assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', styles), path.name
+        assert 'w:eastAsia="en-US"' not in styles and 'w:eastAsia="ja-JP"' not in styles
+        seen |= fonts
+    assert {"仿宋_GB2312", "方正小标宋简体", "黑体"} <= seen
+
+
+# --- The pages, as LibreOffice lays them out -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pages(run, documents, tmp_path_factory):
+    """Every document (one review form per package) converted to PDF; each page's text lines."""
+    soffice, pdftotext = package.find_soffice(), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法逐页检查版面；CI 安装了它们")
+    root = tmp_path_factory.mktemp("pages")
+    chosen = []
+    for i, (f, path) in enumerate(documents):
+        if "/07_" in path.as_posix() and not path.name.startswith("001"):
+            continue
+        target = root / f"{i:03d}_{f.stage}{'_draft' if f.draft else ''}_{path.name}"
+        shutil.copyfile(path, target)
+        chosen.append(target)
+    pdfs = package.convert_to_pdf(chosen, soffice)
+    result = {}
+    for pdf in pdfs:
+        text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+        result[pdf.name] = [
+            [line.strip() for line in page.splitlines() if line.strip() and not PAGE_FURNITURE.search(line)]
+            for page in text.split("\f")
+            if page.strip()
+        ]
+    return result
+
+
+def test_no_page_holds_only_a_signature_seal_or_date_block(pages) -> None:
+    assert len(pages) >= 20
+    for name, doc_pages in pages.items():
+        for number, page_lines in enumerate(doc_pages, start=1):
+            assert page_lines, f"{name} 第{number}页是空白页"
+            alone = all(SIGNATURE_LINE.search(line) for line in page_lines)
+            assert not alone, f"{name} 第{number}页只有签字、盖章或日期：{page_lines}"
+
+
+def test_pages_hold_no_software_vocabulary_either(pages) -> None:
+    for name, doc_pages in pages.items():
+        text = "\n".join(line for page in doc_pages for line in page)
+        for what, pattern in FORBIDDEN:
+            if what == "template tags":
+                continue
+            assert re.search(pattern, text) is None, (name, what)
+
+
+def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
+    signed = 0
+    for name, doc_pages in pages.items():
+        for page_lines in doc_pages:
+            first = next((i for i, line in enumerate(page_lines) if SIGNATURE_LINE.search(line)), None)
+            if first is not None:
+                assert first >= 1, f"{name}: 签字、盖章或日期在页首，与正文分离：{page_lines[:3]}"
+                signed += 1
+    assert signed >= 12
+
+
+def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
+    pre, draft, final = run.filings
+    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith("曲卫职评〔2023〕1号\n关于")
+    assert docx_text(draft.folder / "01_会后备案报告.docx").startswith("关于")  # a draft has no number
+    assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")
