@@ -378,6 +378,7 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
         for s in session.exec(select(DrawSignature).where(DrawSignature.draw_id == record.id).order_by(col(DrawSignature.id)))
     ]
     data["members_now"] = [{"position": pos, "id": eid} for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())]
+    data["chain_sha256"] = algo.chain_digest(data)  # chained onto record_sha256: answers, replacements, signatures, members
     return data
 
 
