@@ -137,8 +137,10 @@ def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None
     return members, alternates, [(s, int(n)) for s, n in quotas], cap
 
 
-def draw(seed: str, eligible: list[list[Any]], params: Any) -> list[dict[str, Any]]:
-    """The picks (§7) for a seed, the eligible list and the parameters."""
+def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str, Any]] | None = None
+         ) -> list[dict[str, Any]]:
+    """The picks (§7) for a seed, the eligible list and the parameters; ``trace`` (when given)
+    receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
     members, alternates, quotas, cap = parameters(params)
     people = sorted(eligible, key=lambda e: e[0])
     if len({e[0] for e in people}) != len(people):
@@ -170,7 +172,11 @@ def draw(seed: str, eligible: list[list[Any]], params: Any) -> list[dict[str, An
     picks: list[dict[str, Any]] = []
 
     def take(candidates: list[list[Any]], role: str, label: str) -> None:
-        chosen = candidates[stream.below(len(candidates))]
+        index = stream.below(len(candidates))
+        if trace is not None:
+            trace.append({"role": role, "slot": label, "candidates": [e[0] for e in candidates],
+                          "n": len(candidates), "counter": stream.k - 1, "index": index})
+        chosen = candidates[index]
         left.remove(chosen)
         room[unit(chosen)] -= 1
         picks.append({"position": len(picks) + 1, "role": role, "slot": label, "id": chosen[0],
