@@ -593,6 +593,8 @@ def confirm(
                                          "alternate_position": substitute.position}
         elif not accepted:
             result["warning"] = f"{pick.name} 是备选专家，已记录其谢绝；替补时将跳过"
+        session.flush()
+        result["chain_sha256"] = record_dict(session, record)["chain_sha256"]  # the chain's head, kept in the audit log
         audit.record(session, "draw confirm", "draw.answered", result, user=user)
     return result
 
@@ -648,7 +650,7 @@ def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, 
         session.add(signature)
         session.flush()
         result = {"draw": draw_id, "signers": signers, "signed_on": signature.signed_on.isoformat(),
-                  "scan": scan.name, "scan_sha256": digest}
+                  "scan": scan.name, "scan_sha256": digest, "chain_sha256": record_dict(session, record)["chain_sha256"]}
         audit.record(session, "draw sign", "draw.signed", result, user=user)
     return result
 

@@ -183,13 +183,16 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
                                       drawn_on=date(2023, 11, 10))
     record = outcome.record
     member = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
-    assert draw_store.confirm(store, record["draw"], member["id"], False, "出差")["replacement"] is not None
+    declined = draw_store.confirm(store, record["draw"], member["id"], False, "出差")
+    assert declined["replacement"] is not None
     scan = tmp_path / "签字.pdf"
     scan.write_bytes(b"%PDF-1.4 signed")
-    draw_store.sign(store, record["draw"], scan)
+    signed = draw_store.sign(store, record["draw"], scan)
     exported = draw_store.export_draw(store, record["draw"], tmp_path / "第1号抽取记录.json")
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert data["chain_sha256"] == draw.chain_digest(data) and len(data["replacements"]) == 1
+    # each answer and signature leaves the chain's head in the audit log; the last one is the export's
+    assert data["chain_sha256"] == signed["chain_sha256"] != declined["chain_sha256"]
     good = run_standalone(exported)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "结论：抽取结果可复核，一致" in good.stdout
