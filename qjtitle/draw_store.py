@@ -550,6 +550,9 @@ def confirm(
     if not accepted and not reason:
         raise InvalidValue("谢绝参会须用 --reason 写明理由（如 出差、身体原因、需回避）")
     with store.transaction() as session:
+        # Answers of one draw queue here (PostgreSQL): each replacement is chosen seeing every earlier
+        # answer, as the record's replay (draw.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
+        session.exec(select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()).first()
         record = _current(session, draw_id)
         picks = _picks(session, draw_id)
         by_expert = {p.expert_id: p for p in picks}
