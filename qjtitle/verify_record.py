@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -66,16 +67,15 @@ class Stream:
                 return x % n
 
 
-# --- §6 feasibility: can the open slots still be filled? ---------------------------------------
+# --- §7 feasibility: can the open slots still be filled? ---------------------------------------
 
 
-def fillable(experts: list[tuple[str, str]], room: dict[str, int], demand: dict[str, int],
-             accepts: Any) -> bool:
-    """Max flow source → unit (room) → (unit, specialty) (experts) → slot label (demand) → sink
-    equals the number of open slots. ``experts`` are the (unit, specialty) of the unpicked."""
-    need = sum(demand.values())
-    if need == 0:
-        return True
+def spare(count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int],
+          accepts: Any) -> set[tuple[str, str]] | None:
+    """Whether the open slots can still be filled: the maximum flow of
+    source → unit (room) → (unit, specialty) (experts not yet picked) → slot label (demand) → sink
+    equals the number of open slots. None when it does not; otherwise the (unit, specialty) pairs
+    that one such filling leaves room for (their unit and pair edges both keep capacity)."""
     cap: dict[Any, dict[Any, int]] = {}
 
     def edge(u: Any, v: Any, c: int) -> None:
@@ -83,14 +83,11 @@ def fillable(experts: list[tuple[str, str]], room: dict[str, int], demand: dict[
         cap[u][v] += c
         cap.setdefault(v, {}).setdefault(u, 0)
 
-    count: dict[tuple[str, str], int] = {}
-    for pair in experts:
-        count[pair] = count.get(pair, 0) + 1
     for unit, left in room.items():
         if left > 0:
             edge("S", ("u", unit), left)
     for (unit, specialty), n in count.items():
-        if room.get(unit, 0) > 0:
+        if n > 0 and room.get(unit, 0) > 0:
             edge(("u", unit), ("e", unit, specialty), n)
             for label, d in demand.items():
                 if d > 0 and accepts(label, specialty):
@@ -98,18 +95,18 @@ def fillable(experts: list[tuple[str, str]], room: dict[str, int], demand: dict[
     for label, d in demand.items():
         if d > 0:
             edge(("l", label), "T", d)
-    flow = 0
+    need, flow = sum(demand.values()), 0
     while flow < need:  # augmenting paths by breadth-first search, one unit of flow at a time
         parent: dict[Any, Any] = {"S": None}
-        queue = ["S"]
+        queue = deque(["S"])
         while queue and "T" not in parent:
-            u = queue.pop(0)
+            u = queue.popleft()
             for v, c in cap.get(u, {}).items():
                 if c > 0 and v not in parent:
                     parent[v] = u
                     queue.append(v)
         if "T" not in parent:
-            return False
+            return None
         v = "T"
         while parent[v] is not None:
             u = parent[v]
@@ -117,10 +114,13 @@ def fillable(experts: list[tuple[str, str]], room: dict[str, int], demand: dict[
             cap[v][u] += 1
             v = u
         flow += 1
-    return True
+    return {
+        (unit, specialty) for (unit, specialty), n in count.items()
+        if n > 0 and cap.get("S", {}).get(("u", unit), 0) > 0 and cap[("u", unit)][("e", unit, specialty)] > 0
+    }
 
 
-# --- §5–§7 the selection -------------------------------------------------------------------------
+# --- §6–§8 the selection -------------------------------------------------------------------------
 
 
 def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None]:
@@ -139,7 +139,7 @@ def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None
 
 def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str, Any]] | None = None
          ) -> list[dict[str, Any]]:
-    """The picks (§7) for a seed, the eligible list and the parameters; ``trace`` (when given)
+    """The picks (§8) for a seed, the eligible list and the parameters; ``trace`` (when given)
     receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
     members, alternates, quotas, cap = parameters(params)
     people = sorted(eligible, key=lambda e: e[0])
@@ -155,18 +155,24 @@ def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str
         return specialty == label if label else specialty not in fixed
 
     def unit(e: list[Any]) -> str:
-        return e[3] if cap is not None else "*"  # §6: without a cap every expert is in one unit
+        return e[3] if cap is not None else "*"  # §7: without a cap every expert is in one unit
 
     big = len(people) + members + alternates + 1
     room = {unit(e): cap if cap is not None else big for e in people}
     demand: dict[str, int] = {}
     for label in labels:
         demand[label] = demand.get(label, 0) + 1
-    left = [e for e in people]
-    pairs = [(unit(e), e[2]) for e in left]
-    if not fillable(pairs, room, demand, accepts):
+    left = list(people)
+
+    def counts() -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for e in left:
+            found[(unit(e), e[2])] = found.get((unit(e), e[2]), 0) + 1
+        return found
+
+    if spare(counts(), room, demand, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员")
-    if not fillable(pairs, room, {**demand, "*alternate": alternates}, accepts):
+    if spare(counts(), room, {**demand, "*alternate": alternates}, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员和备选")
     stream = Stream(seed)
     picks: list[dict[str, Any]] = []
@@ -186,14 +192,16 @@ def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str
         demand[label] -= 1
         verdict: dict[tuple[str, str], bool] = {}
         candidates = []
+        now = counts()
+        easy = spare(now, room, demand, accepts) or set()  # a filling of the rest that leaves these free
         for e in left:
             key = (unit(e), e[2])
             if room[key[0]] < 1 or not accepts(label, e[2]):
                 continue
-            if key not in verdict:  # §6 look-ahead: the rest of the member slots stay fillable
-                rest = [(unit(x), x[2]) for x in left if x is not e]
+            if key not in verdict:  # §7 look-ahead: the rest of the member slots stay fillable
+                rest = {**now, key: now[key] - 1}
                 after = {**room, key[0]: room[key[0]] - 1}
-                verdict[key] = fillable(rest, after, demand, accepts)
+                verdict[key] = key in easy or spare(rest, after, demand, accepts) is not None
             if verdict[key]:
                 candidates.append(e)
         if not candidates:
@@ -207,7 +215,7 @@ def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str
     return picks
 
 
-# --- §9 after the draw: replay answers and replacements ------------------------------------------
+# --- §10 after the draw: replay answers and replacements ------------------------------------------
 
 
 def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
@@ -258,7 +266,7 @@ def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-# --- §10 the verdict -------------------------------------------------------------------------------
+# --- §11 the verdict -------------------------------------------------------------------------------
 
 
 def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]]]:
