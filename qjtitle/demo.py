@@ -7,6 +7,7 @@ output is the same on every run.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from qjtitle import (
     meeting,
     proceedings,
     schedule,
+    verify_record,
     yearview,
 )
 from qjtitle.applicants import ImportReport
@@ -94,6 +96,7 @@ class DemoResult:
     pool: experts.PoolImportReport | None = None
     draw: dict | None = None  # the draw record as stored
     verified: draw_store.DrawCheck | None = None
+    exported: tuple[Path, bool] | None = None  # the exported record and the stand-alone verifier's verdict on it
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
     results: dict | None = None  # the sealed tally of the meeting
@@ -170,6 +173,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         answer = draw_store.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
         draw_doc = draw_store.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
         draw_json = draw_store.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
+        exported = (draw_json, verify_record.verify(json.loads(draw_json.read_text(encoding="utf-8")))[0])
         say("评审会议：签到、安排审阅、评议、表决、封存")
         conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
         say("登记时间节点，生成会前备案和会后备案材料")
@@ -180,8 +184,8 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         store.close()
     result = DemoResult(
         out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
-        draw=drawn.record, verified=verified, decline=answer, conflict=conflict, results=summary,
-        withdrawn=withdrawn, filings=filings, year_page=year_page,
+        draw=drawn.record, verified=verified, exported=exported, decline=answer, conflict=conflict,
+        results=summary, withdrawn=withdrawn, filings=filings, year_page=year_page,
     )
     result.steps = [
         ("数据库", str(store_path)),
@@ -189,7 +193,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("补正告知书", str(out / "补正告知书")),
         (f"评审会议 {sample_meeting.id} 的时间节点（日历文件，可导入日历软件）", str(ics)),
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
-        ("抽取记录（JSON，核准部门可用 verify-draw --record 独立复核；保密）", str(draw_json)),
+        ("抽取记录（JSON，核准部门可用 qjtitle-verify 独立复核；保密）", str(draw_json)),
         ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
         *(
             (

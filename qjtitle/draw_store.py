@@ -380,6 +380,7 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
         for s in session.exec(select(DrawSignature).where(DrawSignature.draw_id == record.id).order_by(col(DrawSignature.id)))
     ]
     data["members_now"] = [{"position": pos, "id": eid} for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())]
+    data["chain_sha256"] = algo.chain_digest(data)  # chained onto record_sha256: answers, replacements, signatures, members
     return data
 
 
@@ -551,6 +552,9 @@ def confirm(
     if not accepted and not reason:
         raise InvalidValue("谢绝参会须用 --reason 写明理由（如 出差、身体原因、需回避）")
     with store.transaction() as session:
+        # Answers of one draw queue here (PostgreSQL): each replacement is chosen seeing every earlier
+        # answer, as the record's replay (draw.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
+        session.exec(select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()).first()
         record = _current(session, draw_id)
         picks = _picks(session, draw_id)
         by_expert = {p.expert_id: p for p in picks}
@@ -594,6 +598,8 @@ def confirm(
                                          "alternate_position": substitute.position}
         elif not accepted:
             result["warning"] = f"{pick.name} 是备选专家，已记录其谢绝；替补时将跳过"
+        session.flush()
+        result["chain_sha256"] = record_dict(session, record)["chain_sha256"]  # the chain's head, kept in the audit log
         audit.record(session, "draw confirm", "draw.answered", result, user=user)
     return result
 
@@ -649,7 +655,7 @@ def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, 
         session.add(signature)
         session.flush()
         result = {"draw": draw_id, "signers": signers, "signed_on": signature.signed_on.isoformat(),
-                  "scan": scan.name, "scan_sha256": digest}
+                  "scan": scan.name, "scan_sha256": digest, "chain_sha256": record_dict(session, record)["chain_sha256"]}
         audit.record(session, "draw sign", "draw.signed", result, user=user)
     return result
 

@@ -121,6 +121,7 @@ def test_demo_runs_end_to_end(tmp_path, cli):
     assert "共4个文件60行：新增59，更新0，其中待补正9；未受理1；无法读取的文件0个。" in text
     assert "补正告知书（补正期限2023-10-08）" in text
     assert "演示完成。" in text
+    assert f"qjtitle-verify{out / '专家抽取' / '抽取记录.json'}→结论：抽取结果可复核，一致" in text
 
     # Re-running into its own folder starts afresh.
     (out / "stale.txt").write_text("old")
@@ -170,6 +171,7 @@ def test_sample_rosters_match_the_generator():
 
 def test_demo_runs_the_whole_procedure(result):
     assert result.results is not None and result.results["sealed_at"]
+    assert result.exported is not None and result.exported[1], "the stand-alone verifier accepts the exported record"
     assert (result.results["passed"], result.results["voted"]) == (48, 49)
     # the pre-meeting package final; the post-meeting one a draft while three photos are missing, then final
     # with the reason recorded

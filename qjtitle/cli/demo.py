@@ -49,6 +49,11 @@ def demo(
         if result.verified is not None:
             verdict = "一致" if result.verified.ok else "不一致"
             console().print(f"复核（按记录和当前专家库重新计算）：{verdict}")
+        if result.exported is not None:
+            path, ok = result.exported
+            console().print("核准组建部门独立复核导出的记录（只需 Python，不需数据库；规范见 docs/draw-spec.md）：")
+            verdict = "结论：抽取结果可复核，一致" if ok else "结论：不一致，见 qjtitle-verify 的输出"
+            console().print(f"  qjtitle-verify {path}  → {verdict}", soft_wrap=True)
         if result.decline and result.decline.get("replacement"):
             rep = result.decline["replacement"]
             console().print(

@@ -1,0 +1,372 @@
+"""qjtitle-verify: re-check an exported draw record with nothing but Python's standard library.
+
+For the approving department (核准组建部门): ``qjtitle-verify 第1号抽取记录.json`` prints the
+same conclusion and exit code as ``qjtitle verify-draw --record``. This file is written from
+the specification ``docs/draw-spec.md`` (algorithm ``qjtitle-draw-v1``, record format
+``qjtitle-draw-record/1``, chain ``qjtitle-draw-chain-v1``) and imports nothing from the
+rest of qjtitle, so it can be copied alone and read in an afternoon. Section numbers (§)
+refer to the specification.
+
+Exit codes: 0 consistent; 1 not consistent, or the file is not a draw record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+ALGORITHM = "qjtitle-draw-v1"
+RECORD_FORMAT = "qjtitle-draw-record/1"
+CHAIN_DOMAIN = "qjtitle-draw-chain-v1"
+CORE_KEYS = (
+    "format", "algorithm", "committee", "meeting", "drawn_on", "recorded_at", "place", "seed",
+    "seed_source", "params", "pool_sha256", "eligible_count", "exclusions", "picks", "drawers",
+    "supervisors", "late_reason", "voids", "void_reason", "warnings",
+)
+LATER_KEYS = ("draw", "voided_by", "answers", "replacements", "signatures", "members_now")
+BOUND = 2**256
+
+
+class Unfit(Exception):
+    """The record cannot be recomputed (bad parameters, or the slots cannot be filled)."""
+
+
+# --- §2 canonical JSON and digests ---------------------------------------------------------------
+
+
+def cjson(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- §4 the random stream --------------------------------------------------------------------
+
+
+class Stream:
+    def __init__(self, seed: str) -> None:
+        self.prefix = ALGORITHM.encode("utf-8") + b"\x00" + seed.encode("utf-8") + b"\x00"
+        self.k = 0
+
+    def block(self) -> int:
+        digest = hashlib.sha256(self.prefix + self.k.to_bytes(8, "big")).digest()
+        self.k += 1
+        return int.from_bytes(digest, "big")
+
+    def below(self, n: int) -> int:
+        limit = BOUND - BOUND % n
+        while True:
+            x = self.block()
+            if x < limit:
+                return x % n
+
+
+# --- §7 feasibility: can the open slots still be filled? ---------------------------------------
+
+
+def spare(count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int],
+          accepts: Any) -> set[tuple[str, str]] | None:
+    """Whether the open slots can still be filled: the maximum flow of
+    source → unit (room) → (unit, specialty) (experts not yet picked) → slot label (demand) → sink
+    equals the number of open slots. None when it does not; otherwise the (unit, specialty) pairs
+    that one such filling leaves room for (their unit and pair edges both keep capacity)."""
+    cap: dict[Any, dict[Any, int]] = {}
+
+    def edge(u: Any, v: Any, c: int) -> None:
+        cap.setdefault(u, {}).setdefault(v, 0)
+        cap[u][v] += c
+        cap.setdefault(v, {}).setdefault(u, 0)
+
+    for unit, left in room.items():
+        if left > 0:
+            edge("S", ("u", unit), left)
+    for (unit, specialty), n in count.items():
+        if n > 0 and room.get(unit, 0) > 0:
+            edge(("u", unit), ("e", unit, specialty), n)
+            for label, d in demand.items():
+                if d > 0 and accepts(label, specialty):
+                    edge(("e", unit, specialty), ("l", label), n)
+    for label, d in demand.items():
+        if d > 0:
+            edge(("l", label), "T", d)
+    need, flow = sum(demand.values()), 0
+    while flow < need:  # augmenting paths by breadth-first search, one unit of flow at a time
+        parent: dict[Any, Any] = {"S": None}
+        queue = deque(["S"])
+        while queue and "T" not in parent:
+            u = queue.popleft()
+            for v, c in cap.get(u, {}).items():
+                if c > 0 and v not in parent:
+                    parent[v] = u
+                    queue.append(v)
+        if "T" not in parent:
+            return None
+        v = "T"
+        while parent[v] is not None:
+            u = parent[v]
+            cap[u][v] -= 1
+            cap[v][u] += 1
+            v = u
+        flow += 1
+    return {
+        (unit, specialty) for (unit, specialty), n in count.items()
+        if n > 0 and cap.get("S", {}).get(("u", unit), 0) > 0 and cap[("u", unit)][("e", unit, specialty)] > 0
+    }
+
+
+# --- §6–§8 the selection -------------------------------------------------------------------------
+
+
+def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None]:
+    members = int(params["members"])
+    alternates = int(params.get("alternates", 0))
+    quotas = sorted(dict(params.get("quotas") or {}).items())
+    cap = params.get("unit_cap")
+    if members < 1 or alternates < 0 or any(int(n) < 1 for _, n in quotas):
+        raise Unfit("记录中的抽取参数无效：人数应为正整数")
+    if sum(int(n) for _, n in quotas) > members:
+        raise Unfit("记录中的抽取参数无效：各专业指定人数之和超过委员人数")
+    if cap is not None and (cap < 1):
+        raise Unfit("记录中的抽取参数无效：每个单位最多抽取人数应为正整数")
+    return members, alternates, [(s, int(n)) for s, n in quotas], cap
+
+
+def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str, Any]] | None = None
+         ) -> list[dict[str, Any]]:
+    """The picks (§8) for a seed, the eligible list and the parameters; ``trace`` (when given)
+    receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
+    members, alternates, quotas, cap = parameters(params)
+    people = sorted(eligible, key=lambda e: e[0])
+    if len({e[0] for e in people}) != len(people):
+        raise Unfit("符合条件专家名单中有重复的编号")
+    fixed = {s for s, _ in quotas}
+    labels = [s for s, n in quotas for _ in range(n)]
+    labels += [""] * (members - len(labels))
+
+    def accepts(label: str, specialty: str) -> bool:
+        if label == "*alternate":
+            return True
+        return specialty == label if label else specialty not in fixed
+
+    def unit(e: list[Any]) -> str:
+        return e[3] if cap is not None else "*"  # §7: without a cap every expert is in one unit
+
+    big = len(people) + members + alternates + 1
+    room = {unit(e): cap if cap is not None else big for e in people}
+    demand: dict[str, int] = {}
+    for label in labels:
+        demand[label] = demand.get(label, 0) + 1
+    left = list(people)
+
+    def counts() -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for e in left:
+            found[(unit(e), e[2])] = found.get((unit(e), e[2]), 0) + 1
+        return found
+
+    if spare(counts(), room, demand, accepts) is None:
+        raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员")
+    if spare(counts(), room, {**demand, "*alternate": alternates}, accepts) is None:
+        raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员和备选")
+    stream = Stream(seed)
+    picks: list[dict[str, Any]] = []
+
+    def take(candidates: list[list[Any]], role: str, label: str) -> None:
+        index = stream.below(len(candidates))
+        if trace is not None:
+            trace.append({"role": role, "slot": label, "candidates": [e[0] for e in candidates],
+                          "n": len(candidates), "counter": stream.k - 1, "index": index})
+        chosen = candidates[index]
+        left.remove(chosen)
+        room[unit(chosen)] -= 1
+        picks.append({"position": len(picks) + 1, "role": role, "slot": label, "id": chosen[0],
+                      "name": chosen[1], "specialty": chosen[2], "unit": chosen[3]})
+
+    for label in labels:
+        demand[label] -= 1
+        verdict: dict[tuple[str, str], bool] = {}
+        candidates = []
+        now = counts()
+        easy = spare(now, room, demand, accepts) or set()  # a filling of the rest that leaves these free
+        for e in left:
+            key = (unit(e), e[2])
+            if room[key[0]] < 1 or not accepts(label, e[2]):
+                continue
+            if key not in verdict:  # §7 look-ahead: the rest of the member slots stay fillable
+                rest = {**now, key: now[key] - 1}
+                after = {**room, key[0]: room[key[0]] - 1}
+                verdict[key] = key in easy or spare(rest, after, demand, accepts) is not None
+            if verdict[key]:
+                candidates.append(e)
+        if not candidates:
+            raise Unfit("按记录无法重算抽取结果：委员位置无可抽取的专家")
+        take(candidates, "member", label)
+    for _ in range(alternates):
+        candidates = [e for e in left if room[unit(e)] > 0]
+        if not candidates:
+            break
+        take(candidates, "alternate", "")
+    return picks
+
+
+# --- §10 after the draw: replay answers and replacements ------------------------------------------
+
+
+def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
+    drawn = {p["id"]: p for p in picks}
+    fixed = set((record.get("params") or {}).get("quotas") or {})
+    seats = {p["position"]: p["id"] for p in picks if p["role"] == "member"}
+    slot = {p["position"]: p["slot"] for p in picks if p["role"] == "member"}
+    alternates = [p for p in picks if p["role"] == "alternate"]
+    recorded = list(record.get("replacements") or [])
+    said: dict[Any, bool] = {}
+    used: set[Any] = set()
+    i = 0
+    for n, answer in enumerate(record.get("answers") or [], 1):
+        who, yes = answer["expert"], answer["accepted"]
+        if who not in drawn or not isinstance(yes, bool):
+            return [f"第{n}条答复（编号 {who}）不是对本次抽取结果中专家的有效答复"]
+        said[who] = yes
+        seat = next((pos for pos, held in seats.items() if held == who), None)
+        if yes or seat is None:
+            continue
+        fits = [a for a in alternates
+                if a["id"] not in used and a["id"] != who and said.get(a["id"]) is not False
+                and (a["specialty"] == slot[seat] if slot[seat] else a["specialty"] not in fixed)]
+        if not fits:
+            continue
+        sub = fits[0]
+        if i >= len(recorded):
+            return [f"按第{n}条答复，第{seat}位委员应由第{sub['position']}位备选 {sub['name']} 替补；记录中没有这条替补"]
+        r = recorded[i]
+        i += 1
+        if (r.get("member_position"), r.get("out"), r.get("in"), r.get("alternate_position")) != (
+            seat, who, sub["id"], sub["position"]
+        ):
+            expected = f"第{seat}位委员应由第{sub['position']}位备选 {sub['name']}（编号 {sub['id']}）替补"
+            return [f"第{i}条替补不符：按答复和替补规则，{expected}"]
+        seats[seat] = sub["id"]
+        used.add(sub["id"])
+    if i < len(recorded):
+        return [f"第{i + 1}条替补（改由编号 {recorded[i].get('in')} 担任）没有对应的谢绝答复，不是按规则产生的替补"]
+    problems = []
+    now = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
+    if "members_now" in record and record["members_now"] != now:
+        problems.append("当前委员名单（members_now）与抽取结果、答复和替补推算的不符")
+    signers = [*(record.get("drawers") or []), *(record.get("supervisors") or [])]
+    for n, s in enumerate(record.get("signatures") or [], 1):
+        if s["signers"] != signers:
+            problems.append(f"第{n}次签字的签字人不是本次抽取的抽取人员和监督人员")
+    return problems
+
+
+# --- §11 the verdict -------------------------------------------------------------------------------
+
+
+def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]]]:
+    """(consistent?, findings in Chinese, recomputed picks)."""
+    if record.get("algorithm") != ALGORITHM:
+        return False, [f"记录使用的算法“{record.get('algorithm')}”不是 {ALGORITHM}，无法复核"], []
+    ok, notes = True, []
+    stored = record.get("record_sha256")
+    actual = sha256_hex(cjson({key: record.get(key) for key in CORE_KEYS}))
+    if not stored:
+        ok = False
+        notes.append("记录没有指纹（record_sha256）；无法证明记录未被改动")
+    elif stored != actual:
+        ok = False
+        notes.append(f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过")
+    try:
+        eligible = [list(e) for e in record.get("eligible", [])]
+        if any(len(e) != 4 or not isinstance(e[0], int) for e in eligible):
+            raise Unfit("符合条件专家名单中的条目格式不对；应为 [编号, 姓名, 专业, 单位]")
+        eligible = [[e[0], str(e[1]), str(e[2]), str(e[3])] for e in eligible]
+        seed = str(record["seed"])
+        parameters(record["params"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return False, [*notes, f"记录缺少必要的内容或格式不对（{exc}）"], []
+    except Unfit as exc:
+        return False, [*notes, str(exc)], []
+    pool = sha256_hex(cjson(sorted(eligible, key=lambda e: e[0])))
+    if pool != record.get("pool_sha256"):
+        ok = False
+        notes.append(f"符合条件专家名单的哈希不符：记录中为 {record.get('pool_sha256')}，按名单重算为 {pool}")
+    if len(eligible) != record.get("eligible_count"):
+        ok = False
+        notes.append(f"符合条件专家人数不符：记录中为 {record.get('eligible_count')}，名单实有 {len(eligible)} 人")
+    try:
+        picks = draw(seed, eligible, record["params"])
+    except Unfit as exc:
+        return False, [*notes, str(exc)], []
+    try:
+        recorded = [(p["position"], p["role"], p.get("slot", ""), p["id"], p["name"]) for p in record.get("picks", [])]
+    except (KeyError, TypeError, AttributeError):
+        return False, [*notes, "记录中的抽取结果格式不对"], picks
+    again = [(p["position"], p["role"], p["slot"], p["id"], p["name"]) for p in picks]
+    if recorded != again:
+        where = next((n for n, (a, b) in enumerate(zip(recorded, again), 1) if a != b), None)
+        text = f"第{where}位与重算结果不符" if where else f"抽取人数不符：记录有 {len(recorded)} 位，重算得 {len(again)} 位"
+        return False, [*notes, text], picks
+    notes.append(f"按种子 {seed} 重算的 {len(picks)} 个抽取结果与记录逐位一致")
+    try:
+        later = replay(record, picks)
+    except (KeyError, TypeError, AttributeError):
+        later = ["记录中的答复、替补、签字或当前委员格式不对"]
+    if later:
+        ok = False
+        notes.extend(later)
+    chain = record.get("chain_sha256")
+    expected = sha256_hex(
+        CHAIN_DOMAIN.encode("utf-8") + b"\x00" + str(stored).encode("utf-8") + b"\x00"
+        + cjson({key: record.get(key) for key in LATER_KEYS})
+    )
+    if chain is None:
+        notes.append("记录没有后续事项的链哈希（chain_sha256，较早版本导出的记录）：答复、替补和当前委员已按规则推算核对，"
+                     "签字等后续事项无法证明未被改动")
+    elif chain != expected:
+        ok = False
+        notes.append(f"后续事项的链哈希不符：记录中为 {chain}，按内容重算为 {expected}")
+    elif not later:
+        notes.append("答复、替补、签字和当前委员与链哈希一致，替补均按规则产生")
+    return ok, notes, picks
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise SystemExit(f"错误：找不到抽取记录文件 {path}；请检查路径") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"错误：{path.name} 不是有效的 JSON 抽取记录（{exc}）") from None
+    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        raise SystemExit(f"错误：{path.name} 不是 qjtitle 导出的抽取记录（应含 \"format\": \"{RECORD_FORMAT}\"）")
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0] in ("-h", "--help"):
+        print("用法：qjtitle-verify 抽取记录.json\n"
+              "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。")
+        return 0 if args and args[0] in ("-h", "--help") else 1
+    try:
+        record = load(Path(args[0]))
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    ok, findings, _ = verify(record)
+    print("记录本身：" + ("一致" if ok else "不一致"))
+    for line in findings:
+        print(f"  {line}")
+    print("结论：" + ("抽取结果可复核，一致" if ok else "不一致，见上"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
