@@ -73,7 +73,7 @@ DbOpt = Annotated[
         envvar="QJTITLE_DB",
         callback=_store_choice,
         metavar="文件",
-        help="另用一个数据库：文件路径，或共用的 PostgreSQL 地址（postgresql+psycopg://…）。"
+        help="另用一个数据库：文件路径，或共用的 PostgreSQL 地址（postgresql+psycopg://用户@服务器/数据库）。"
         "默认是本人的数据库（在用户数据文件夹中，从任何文件夹打开终端都是同一个）。",
         show_default=False,
     ),

@@ -1,0 +1,124 @@
+"""The command line speaks Chinese end to end: common mistakes, every help page at 80 columns,
+dates as people type them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from unicodedata import east_asian_width
+
+import pytest
+
+ENGLISH_FRAME = re.compile(
+    r"Usage|Error|Try |Options|Arguments|Commands|required\]|default:|env var|Show this message|"
+    r"No such|Missing|Invalid|Did you mean|unexpected|Traceback|<int>|<str>|<bool>|<path>|list\[|%Y"
+)
+ADD = ["committee", "add", "QJ-WS-ZJ", "--name", "曲靖市卫生系列中级评委会", "--level", "中级", "--series", "卫生"]
+MEETING = ["meeting", "add", "--committee", "QJ-WS-ZJ", "--place", "会议中心", "--size", "11"]
+
+# (what was typed, what the answer must say)
+MISTAKES = [
+    (["committee", "list", "--bogus"], "没有 --bogus 这个选项"),
+    (["committee", "show"], "缺少参数「代码」"),
+    (["comittee", "list"], "没有 comittee 这个命令；您是不是要用 committee"),
+    (["draw", "confrim", "1", "2"], "没有 confrim 这个命令；您是不是要用 confirm"),
+    ([*MEETING, "--date", "2023-13-01"], "不是存在的日期"),
+    ([*MEETING, "--date", "11/20/2023"], "请把4位年份写在前面"),
+    ([*MEETING, "--date", "23-11-20"], "请写4位年份"),
+    ([*MEETING, "--date", "2023-11"], "只写到月；请写到日"),
+    ([*MEETING, "--date", "下周一"], "请写成 2023-11-20、2023/11/20"),
+    (["meeting", "add", "--committee", "QJ-WS-ZJ", "--date", "2023-11-20", "--place", "x", "--size", "十一"],
+     "选项 --size 要写数字"),
+    (["meeting", "add", "--date", "2023-11-20"], "缺少选项 --committee"),
+    (["committee", "show", "QJ-NONE"], "QJ-NONE"),
+    (["import-experts", "不存在的专家库.xlsx", "--committee", "QJ-WS-ZJ"], "不存在的专家库.xlsx"),
+    (["import-experts", "专家库.xlsx", "--committee", "QJ-WS-ZJ", "--dry-run", "true"], "开关选项后面不用写 true/false"),
+    (["committee", "list", "多余"], "多出了 多余"),
+    (["committee", "list", "--db"], "选项 --db 后面要写一个值"),
+    (["meeting", "show", "99"], "99"),
+    (["db", "restore", "."], "是文件夹；这里要一个文件"),
+    (["committee", "list", "--json", "yes"], "开关选项后面不用写"),
+]
+
+
+@pytest.fixture
+def with_committee(cli):
+    assert cli(*ADD).exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "expected"), MISTAKES, ids=[" ".join(a)[:40] for a, _ in MISTAKES])
+def test_common_mistakes_are_answered_in_chinese(cli, with_committee, tmp_path, monkeypatch, args, expected):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "专家库.xlsx").write_bytes(b"")
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert expected in " ".join(result.stderr.split()), result.stderr
+    assert "错误：" in result.stderr
+    assert not ENGLISH_FRAME.search(result.output), result.output
+    if result.exit_code == 2:  # a usage error shows how the command is written and where to read more
+        assert "用法：qjtitle " in result.stderr or "后面要写一个值" in result.stderr
+
+
+def all_commands():
+    import typer.main
+
+    from qjtitle.cli import app
+
+    root = typer.main.get_command(app)
+    found = []
+    stack = [([], root)]
+    while stack:
+        path, command = stack.pop()
+        found.append(path)
+        for name, sub in getattr(command, "commands", {}).items():
+            stack.append(([*path, name], sub))
+    return sorted(found)
+
+
+def cells(line: str) -> int:
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in line)
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "qjtitle")
+def test_every_help_is_chinese_and_wraps_at_80_columns(cli, monkeypatch, path):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli(*path, "--help")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "用法：" in out and "选项" in out and "显示本帮助后退出。" in out
+    assert "…" not in out
+    assert not ENGLISH_FRAME.search(out), out
+    assert max(cells(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("typed", ["2023-11-20", "2023/11/20", "20231120", "2023.11.20", "2023年11月20日"])
+def test_five_date_spellings_are_accepted(cli, with_committee, typed):
+    result = cli(*MEETING, "--date", typed)
+    assert result.exit_code == 0, result.output
+    shown = cli("meeting", "list", "--json")
+    assert '"date": "2023-11-20"' in shown.stdout
+
+
+def test_a_flag_is_not_labelled_with_its_type(cli):
+    out = cli("import-applicants", "--help").stdout
+    assert re.search(r"--dry-run\s{2,}\S", out)  # no value word between the flag and its help
+    assert "<bool>" not in out and "文件" in out
+
+
+def test_usage_errors_stay_in_english_only_for_debugging(cli, monkeypatch):
+    monkeypatch.setenv("QJTITLE_DEBUG", "1")
+    result = cli("committee", "list", "--bogus")
+    assert result.exit_code == 2 and "[QJTITLE_DEBUG] NoSuchOption" in result.stderr
+
+
+def test_no_library_text_in_a_bad_store_address(cli):
+    result = cli("committee", "list", "--db", "postgresql+psycopg://u@h:notaport/db")
+    assert result.exit_code == 1
+    assert "Could not parse" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chinese_file_names_in_a_missing_file(cli, with_committee, tmp_path):
+    missing = Path(tmp_path) / "收件" / "第一人民医院.xlsx"
+    result = cli("import-applicants", str(missing), "--committee", "QJ-WS-ZJ", "--year", "2023")
+    assert result.exit_code != 0 and "第一人民医院.xlsx" in result.stderr
+    assert not ENGLISH_FRAME.search(result.output)
