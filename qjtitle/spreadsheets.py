@@ -351,11 +351,11 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
         raise WorkbookError(f"{path}：文件不存在") from None
     except PasswordError:
         raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
-    except (CalamineError, OSError, ValueError) as exc:
+    except (CalamineError, OSError, ValueError):
         if path.stat().st_size == 0 if path.exists() else False:
             raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
         raise WorkbookError(
-            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿（{exc}）；"
+            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；"
             "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
         ) from None
     try:
@@ -365,8 +365,8 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
                 continue
             try:
                 grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except (CalamineError, ValueError, OverflowError) as exc:
-                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取（{exc}）；请另存为 .xlsx 后重试") from None
+            except (CalamineError, ValueError, OverflowError):
+                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
             except BaseException as exc:  # a panic inside calamine (pyo3's PanicException is a BaseException)
                 if type(exc).__name__ != "PanicException":
                     raise

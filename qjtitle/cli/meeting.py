@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qjtitle.cli._console import console, print_json, table, warn
+from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
@@ -254,9 +254,9 @@ def print_results(summary: dict) -> None:
     if summary["missing_reviews"]:
         warn(f"尚有 {len(summary['missing_reviews'])} 条评议未录入")
     if summary.get("sealed_at"):
-        console().print(f"已封存：{summary['sealed_at']}")
+        console().print(f"已封存：{moment(summary['sealed_at'])}")
     for c in summary.get("after_seal", []):
-        warn(f"封存后更正（{c['what']}）：{c['reason']}（{c['recorded_at']}，{c['user']}）")
+        warn(f"封存后更正（{c['what']}）：{c['reason']}（{moment(c['recorded_at'])}，{c['user']}）")
 
 
 @app.command("results")
