@@ -268,10 +268,10 @@ def read_tables(
         if table is not None:
             tables.append(table)
     if not tables:
-        expected = "、".join(c.label for c in columns if c.required)[:60]
+        expected = "、".join([c.label for c in columns if c.required] or [c.label for c in columns][:6])[:60]
         raise WorkbookError(
             f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
-            "请使用 qjtitle applicants template 生成的模板填写"
+            "请使用 qjtitle 生成的表格填写（申报表：qjtitle applicants template；会议用表：qjtitle meeting sheets）"
         )
     return tables
 

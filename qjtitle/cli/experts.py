@@ -174,21 +174,26 @@ def experts_check(
 
 @conflicts_app.command("add")
 def conflicts_add(
-    expert: Annotated[int, typer.Option("--expert", help="专家编号（qjtitle experts list）。")],
-    applicant: Annotated[int, typer.Option("--applicant", help="申报人编号（qjtitle applicants list）。")],
+    expert: Annotated[str, typer.Option("--expert", metavar="编号或姓名", help="专家：编号、姓名或身份证号码（qjtitle experts list）。")],
+    applicant: Annotated[
+        str, typer.Option("--applicant", metavar="编号或姓名", help="申报人：编号、姓名或身份证号码（qjtitle applicants list）。")
+    ],
     reason: Annotated[str, typer.Option("--reason", help="回避理由，如 近亲属、同一科室、师生关系。")] = "",
     when: DateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """登记专家与申报人之间的利害关系：该专家不参与该申报人的评议和表决，抽取时也排除。
 
-    示例：qjtitle conflicts add --expert 12 --applicant 35 --reason 近亲属
+    示例：qjtitle conflicts add --expert 韩致亮 --applicant 35 --reason 近亲属
     """
+    from qjtitle import names
     from qjtitle.experts import add_conflict
     from qjtitle.store import open_store
 
     with friendly_errors():
-        item = add_conflict(open_store(db), expert, applicant, reason, when.date() if when else None)
+        store = open_store(db)
+        ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
+        item = add_conflict(store, *ids, reason, when.date() if when else None)
     console().print(f"已登记回避：专家 {item['expert']}（编号 {item['expert_id']}）— 申报人 {item['applicant']}（{item['applicant_unit']}）：{item['reason']}")
 
 
