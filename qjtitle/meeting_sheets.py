@@ -133,8 +133,11 @@ def picture(store: Store, meeting_id: int) -> Picture:
 
 
 def _workbook(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+    """One sheet: the title, the notes (above the header, where the reading commands never look),
+    the header and the pre-filled rows, with borders and print settings."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
@@ -143,26 +146,25 @@ def _workbook(title: str, header: list[str], rows: list[list[Any]], widths: list
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     set_cell(ws.cell(row=1, column=1), title)
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    for i, note in enumerate(notes, start=2):
+        set_cell(ws.cell(row=i, column=1), note)
+    top = len(notes) + 2
     for c, label in enumerate(header, start=1):
-        cell = ws.cell(row=2, column=c)
+        cell = ws.cell(row=top, column=c)
         set_cell(cell, label)
         cell.font = Font(bold=True)
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for r, values in enumerate(rows, start=3):
+    for r, values in enumerate(rows, start=top + 1):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             set_cell(cell, value)
             cell.border = box
             cell.alignment = Alignment(vertical="center", wrap_text=True)
         ws.row_dimensions[r].height = 30
-    for i, note in enumerate(notes):
-        set_cell(ws.cell(row=len(rows) + 4 + i, column=1), note)
-    from openpyxl.utils import get_column_letter
-
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.print_title_rows = "2:2"
+    ws.print_title_rows = f"{top}:{top}"
     ws.page_setup.orientation = "landscape" if len(header) > 6 else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

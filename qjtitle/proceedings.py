@@ -637,7 +637,8 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
 
 
 def attending_names(store: Store, meeting_id: int) -> list[str]:
-    """Names of the attending experts (the columns of an open tally sheet)."""
+    """Names of the attending experts (the columns of an open tally sheet); namesakes by number."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
-        return [ctx.expert_name(e) for e in ctx.attending]
+        names = [ctx.expert_name(e) for e in ctx.attending]
+        return [n if names.count(n) == 1 else str(e) for n, e in zip(names, ctx.attending, strict=True)]
