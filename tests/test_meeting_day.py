@@ -30,7 +30,7 @@ def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
 
 
 def test_a_drawn_expert_is_named_by_name(cli, drawn):
-    meeting, draw, picks = drawn
+    _meeting, draw, picks = drawn
     member = next(p for p in picks if p["role"] == "member" and p["name"] != "王明")
     result = cli("draw", "confirm", str(draw), member["name"], "--accepted", "--date", "2023年11月13日")
     assert result.exit_code == 0, result.output
@@ -50,7 +50,7 @@ def test_a_shared_name_is_answered_with_a_question(cli, drawn):
 
 
 def test_confirm_a_whole_panel_at_once(cli, drawn):
-    meeting, draw, picks = drawn
+    _meeting, draw, picks = drawn
     result = cli("draw", "confirm", str(draw), "--all-accepted")
     assert result.exit_code == 0, result.output
     members = [p for p in picks if p["role"] == "member"]
@@ -60,7 +60,7 @@ def test_confirm_a_whole_panel_at_once(cli, drawn):
 
 
 def test_confirm_from_an_answer_sheet(cli, drawn, make_workbook):
-    meeting, draw, picks = drawn
+    _meeting, draw, picks = drawn
     members = [p for p in picks if p["role"] == "member"]
     sheet = make_workbook(
         [[members[0]["id"], members[0]["name"], "谢绝", "出差"], ["", members[1]["name"], "同意", ""]],
@@ -92,7 +92,7 @@ def fill(path: Path, column: str, value) -> None:  # type: ignore[no-untyped-def
 def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     from qjtitle.meeting_sheets import picture
 
-    meeting, draw, _ = drawn
+    meeting, draw, _picks = drawn
     assert cli("draw", "confirm", str(draw), "--all-accepted").exit_code == 0
     out = tmp_path / "会议用表"
     made = cli("meeting", "sheets", str(meeting), "--out", str(out))
