@@ -12,6 +12,7 @@ import typer
 
 from qjtitle import __version__
 from qjtitle.cli._lazy import Entry, LazyGroup
+from qjtitle.cli._zh import old_spelling
 
 # Every root command: where it lives (imported only when it is used), its panel in `qjtitle --help`
 # and its line there (the first line of its own help; tests/test_startup.py checks they agree).
@@ -119,7 +120,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # old option spellings (--today, --end-date, --ics) still work: qjtitle.cli._zh.OLD_SPELLINGS
+    context_settings={"help_option_names": ["-h", "--help"], "token_normalize_func": old_spelling},
 )
 
 

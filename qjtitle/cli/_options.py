@@ -13,7 +13,7 @@ WRITES = frozenset({
     "import-applicants", "applicants corrections", "applicants expire", "committee add", "committee set",
     "import-experts", "conflicts add", "draw-experts", "draw confirm", "draw sign", "meeting add",
     "meeting attend", "meeting assign", "meeting review", "meeting results", "meeting seal", "record-votes",
-    "schedule record", "import-plan", "db upgrade", "db restore", "db adopt", "export-filing",
+    "schedule record", "import-plan", "db upgrade", "db restore", "db adopt", "export-filing", "audit export",
 })
 CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"})
 

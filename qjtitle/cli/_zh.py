@@ -29,6 +29,15 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 HELP_HINT = "查看说明"
 
 
+# Old spellings of options, still understood (Click's token_normalize_func, set on the root): one
+# convention now, output --out, dates --date/--end.
+OLD_SPELLINGS = {"today": "date", "end-date": "end", "ics": "out", "output": "out"}
+
+
+def old_spelling(token: str) -> str:
+    return OLD_SPELLINGS.get(token, token)
+
+
 # --- Help ---------------------------------------------------------------------------------------
 
 

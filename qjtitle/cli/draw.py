@@ -248,19 +248,24 @@ def draw_show(draw: DrawArg, sealed: SealedOpt = False, db: DbOpt = None, as_jso
 @app.command("export")
 def draw_export(
     draw: DrawArg,
-    out: Annotated[Path, typer.Option("--json", help="输出的 JSON 文件。")],
+    out: Annotated[Path | None, typer.Option("--out", help="输出的 JSON 文件，如 第1号抽取记录.json。", show_default=False)] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", hidden=True)] = None,  # the spelling before --out
     db: DbOpt = None,
 ) -> None:
     """把一次抽取的完整记录（含符合条件的专家名单）导出为 JSON，供核准组建部门用 verify-draw --record 独立复核。
 
     导出文件含专家姓名，属保密材料，请妥善传递。
 
-    示例：qjtitle draw export 1 --json 第1号抽取记录.json
+    示例：qjtitle draw export 1 --out 第1号抽取记录.json
     """
     from qjtitle.draw_store import export_draw
+    from qjtitle.errors import InvalidValue
     from qjtitle.store import open_store
 
     with friendly_errors():
+        out = out or json_file
+        if out is None:
+            raise InvalidValue(f"请用 --out 写明导出到哪个文件，如 qjtitle draw export {draw} --out 第{draw}号抽取记录.json")
         path = export_draw(open_store(db), draw, out)
     console().print(f"已导出第 {draw} 号抽取记录：{path}（保密材料）；复核：qjtitle verify-draw --record {path}")
 

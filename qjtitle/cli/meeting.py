@@ -30,7 +30,7 @@ def meeting_add(
     place: Annotated[str, typer.Option("--place", help="会议地点。")],
     size: Annotated[int, typer.Option("--size", help="评委会人数（单数，不少于评委会最少人数）。")],
     end_date: Annotated[
-        datetime | None, typer.Option("--end-date", formats=_DATE, help="多天会议的最后一天。")
+        datetime | None, typer.Option("--end", formats=_DATE, help="多天会议的最后一天。")
     ] = None,
     year: Annotated[
         int | None, typer.Option("--year", "-y", help="评审年度（默认为会议日期的年份；跨年召开时填上一年）。")

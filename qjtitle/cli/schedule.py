@@ -38,7 +38,7 @@ _DATE = ["%Y-%m-%d"]
 MeetingArg = Annotated[int, typer.Argument(help="会议编号（meeting add 时显示）。", show_default=False)]
 TodayOpt = Annotated[
     datetime | None,
-    typer.Option("--today", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
+    typer.Option("--date", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
 ]
 _STATUS_STYLE = {"逾期": "red", "有问题": "red", "临近": "yellow", "已完成": "green", "已开始": "yellow"}
 
@@ -105,7 +105,7 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 @app.command("show")
 def schedule_show(
     meeting: MeetingArg,
-    ics: Annotated[Path | None, typer.Option("--ics", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
+    ics: Annotated[Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
     db: DbOpt = None,
@@ -116,7 +116,7 @@ def schedule_show(
     也可以省略 show，直接写 qjtitle schedule 会议编号。推荐、会前、结果公示各排满5个工作日且互不冲突；
     尚未公布调休安排的年份标“暂定”。
 
-    示例：qjtitle schedule 1 --ics 评审会议.ics
+    示例：qjtitle schedule 1 --out 评审会议.ics
     """
     from qjtitle import schedule as schedules
 
