@@ -122,3 +122,26 @@ def test_chinese_file_names_in_a_missing_file(cli, with_committee, tmp_path):
     result = cli("import-applicants", str(missing), "--committee", "QJ-WS-ZJ", "--year", "2023")
     assert result.exit_code != 0 and "第一人民医院.xlsx" in result.stderr
     assert not ENGLISH_FRAME.search(result.output)
+
+
+def test_help_in_colour_keeps_its_columns(cli, monkeypatch):
+    """Colour codes take no room on the screen: a coloured help is as wide as a plain one."""
+    monkeypatch.setenv("COLUMNS", "80")
+    plain = cli("meeting", "add", "--help").stdout
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.delenv("TERM")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = cli("meeting", "add", "--help").stdout
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_old_spellings_still_work_but_are_not_shown(cli, with_committee):
+    added = cli(*MEETING, "--date", "2023-11-20", "--end-date", "2023-11-21")
+    assert added.exit_code == 0, added.output
+    assert "2023-11-20 至 2023-11-21" in added.stdout
+    assert "--end-date" not in cli("meeting", "add", "--help").stdout
+    shown = cli("schedule", "1", "--today", "2023-09-25")
+    assert shown.exit_code == 0, shown.output
+    help_text = cli("schedule", "show", "--help").stdout
+    assert "--today" not in help_text and "--ics" not in help_text and "--date" in help_text

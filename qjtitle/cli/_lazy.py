@@ -274,8 +274,9 @@ class Canvas:
             return []
         indent = sum(w + 2 for w in widths)
         room = max(width - 4 - indent, 10)
-        if room < 24 and len(widths) > 1:  # long option names: the text goes under them instead
-            indent, room = 2, width - 6
+        narrow = room < 24 and len(widths) > 1  # long option names: the text goes under them instead
+        if narrow:
+            room = width - 6
         head = f"{box[1]} {title} "
         lines = [paint(box[0] + head + box[1] * (width - 2 - _cells(head)) + box[2], _BORDER)]
         side = paint(box[3], _BORDER)
@@ -284,13 +285,13 @@ class Canvas:
                 paint(t, s) + " " * (w + 2 - _cells(t))
                 for (t, s), w in zip(cells, widths, strict=True)
             )
-            if _cells(left) > indent:  # the cells alone on their line
-                lines.append(f"{side} {left}{' ' * max(width - 4 - _cells(left), 0)} {side}")
-                left = " " * indent
+            if narrow:  # the names alone on their line (their plain width is ``indent``)
+                lines.append(f"{side} {left}{' ' * max(width - 4 - indent, 0)} {side}")
+                left = "  "
             for part in wrap(text, room):
                 fill = " " * (room - _cells(part))
                 lines.append(f"{side} {left}{paint(part, style)}{fill} {side}")
-                left = " " * indent
+                left = " " * (2 if narrow else indent)
         lines.append(paint(box[4] + box[1] * (width - 2) + box[5], _BORDER))
         return lines
 

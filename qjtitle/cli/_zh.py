@@ -289,7 +289,7 @@ def message_of(exc: Any) -> str:
         if param is None:
             return "缺少必填的参数"
         about = " ".join((param.help or "").split()).rstrip("。")
-        return f"缺少{what}" + (f"（{about}）" if about else "")
+        return f"缺少{what}" + (f"：{about}" if about else "")
     if kind == "NoSuchOption":
         option = getattr(exc, "option_name", "")
         possible = list(getattr(exc, "possibilities", None) or [])
@@ -338,7 +338,7 @@ def show_usage_error(exc: Any) -> None:
 
     ctx = getattr(exc, "ctx", None)
     console = err_console()
-    console.print(f"[red]错误：[/]{escape(message_of(exc))}", soft_wrap=True)
+    console.print(f"[red]错误：[/]{escape(message_of(exc))}")  # wrapped by Rich, words kept whole
     if ctx is not None:
         console.print(f"用法：{usage_line(ctx.command, ctx)}", soft_wrap=True, markup=False)
         console.print(f"{HELP_HINT}：{ctx.command_path} --help", soft_wrap=True, markup=False)
