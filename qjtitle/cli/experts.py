@@ -75,7 +75,8 @@ def _print_import(report: PoolImportReport) -> None:
 @app.command("list")
 def experts_list(
     committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
-    active_only: Annotated[bool, typer.Option("--active-only", help="只列出在库（可抽取状态）的专家。")] = False,
+    active_only: Annotated[bool, typer.Option("--active-only", help="只列出可以抽取的专家：在库，且任期覆盖今天（或 --date）。")] = False,
+    when: Annotated[datetime | None, typer.Option("--date", help="与 --active-only 合用：按这一天判断任期，默认今天。", show_default=False)] = None,
     specialty: Annotated[str | None, typer.Option("--specialty", help="专业。")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="工作单位（包含该文字即可）。")] = None,
     show_pii: ShowPiiOpt = False,
@@ -90,7 +91,8 @@ def experts_list(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        items = list_experts(open_store(db), committee, True if active_only else None, specialty, unit, show_pii)
+        items = list_experts(open_store(db), committee, True if active_only else None, specialty, unit, show_pii,
+                             on=when.date() if when else None)
     if as_json:
         print_json(items)
         return
