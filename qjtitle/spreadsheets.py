@@ -254,6 +254,8 @@ def read_tables(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise WorkbookError(f"找不到文件 {path}；请核对路径和文件名（可以把文件拖进终端窗口，自动填上完整路径）")
     if suffix in CSV_SUFFIXES:
         sheets = [(path.stem, _read_csv(path))]
     elif suffix in WORKBOOK_SUFFIXES:

@@ -145,3 +145,33 @@ def test_old_spellings_still_work_but_are_not_shown(cli, with_committee):
     assert shown.exit_code == 0, shown.output
     help_text = cli("schedule", "show", "--help").stdout
     assert "--today" not in help_text and "--ics" not in help_text and "--date" in help_text
+
+
+def test_status_names_the_store_and_points_to_the_years_with_meetings(cli, with_committee, db_path):
+    assert cli(*MEETING, "--date", "2023-11-20").exit_code == 0
+    result = cli("status", "--year", "2030")
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    assert f"数据库：{db_path}" in flat
+    assert "2030年度没有评审会议。有会议的年度：2023年度（1次）；查看：qjtitle status --year 2023" in flat
+
+
+def test_a_missing_file_is_missing_not_corrupt(cli, with_committee):
+    result = cli("import-plan", "没有这个文件.xlsx", "--year", "2023")
+    assert result.exit_code == 1
+    assert "找不到文件 没有这个文件.xlsx" in " ".join(result.stderr.split()) and "损坏" not in result.stderr
+    sheet = cli("meeting", "review", "1", "--from-sheet", "没有.xlsx")
+    assert "找不到文件 没有.xlsx" in " ".join(sheet.stderr.split()) and "does not exist" not in sheet.stderr
+
+
+def test_a_backup_makes_its_folder(cli, with_committee, tmp_path):
+    target = tmp_path / "备份" / "2023" / "qjtitle.db"
+    result = cli("db", "backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.is_file()
+
+
+def test_a_meeting_on_a_public_holiday_is_warned(cli, with_committee):
+    result = cli(*MEETING, "--date", "2023-10-01")
+    assert result.exit_code == 0
+    assert "2023-10-01（日）是法定节假日（国庆节），不是工作日" in " ".join(result.stderr.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,9 +22,10 @@ CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"}
 def command_name(ctx: typer.Context) -> str:
     """The command as typed after ``qjtitle``: "draw confirm"."""
     names: list[str] = []
-    while ctx.parent is not None:
-        names.insert(0, ctx.info_name or "")
-        ctx = ctx.parent
+    current: Any = ctx
+    while current.parent is not None:
+        names.insert(0, current.info_name or "")
+        current = current.parent
     return " ".join(names)
 
 
@@ -55,7 +57,7 @@ def _store_choice(ctx: typer.Context, param: typer.CallbackParam, value: str | N
     if value:
         origin = getattr(ctx.get_parameter_source(param.name or "db"), "name", "")
         source = "QJTITLE_DB" if origin == "ENVIRONMENT" else "--db"
-    hooks = [] if value else [_legacy_hint]
+    hooks: list[Callable[[Any], None]] = [] if value else [_legacy_hint]
     if name in WRITES:
         hooks.insert(0, _announce)
 

@@ -251,9 +251,9 @@ _SWITCH_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0", 
 def _bad_value(exc: Any) -> str:
     param = getattr(exc, "param", None)
     message = str(getattr(exc, "message", "") or "")
-    if _CJK.search(message):  # our own parsers speak Chinese already
+    match = _PATH.match(message)  # before the test for Chinese: the file's name may be Chinese
+    if not match and _CJK.search(message):  # our own parsers speak Chinese already
         return f"{_name(param)}：{message}" if param is not None else message
-    match = _PATH.match(message)
     if match:
         path, what = match.group(2), match.group(3)
         return {

@@ -81,7 +81,9 @@ def db_backup(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        info = backup.backup(open_store(db), file, force=force)
+        store = open_store(db)
+        file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
+        info = backup.backup(store, file, force=force)
     console().print(f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）")
 
 

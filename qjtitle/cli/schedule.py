@@ -230,3 +230,23 @@ def status(
         out,
         caption="详情：qjtitle schedule 会议编号；核对：qjtitle schedule check 会议编号",
     )
+    print_reminders(store, year or shown_today.year, shown_today, bool(rows))
+
+
+def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
+    """Which store this is, the years that hold meetings when this one has none, overdue corrections."""
+    from qjtitle import reminders
+
+    console().print(f"[dim]数据库：{store.where}[/]", soft_wrap=True)
+    years = reminders.meeting_years(store)
+    if not shown:
+        if years:
+            listed = "、".join(f"{y}年度（{n}次）" for y, n in years.items())
+            console().print(f"{year}年度没有评审会议。有会议的年度：{listed}；查看：qjtitle status --year {max(years)}")
+        else:
+            console().print("还没有评审会议：qjtitle meeting add --committee 代码 --date 日期 --place 地点 --size 人数")
+    for item in reminders.overdue_corrections(store, today):
+        warn(
+            f"评委会 {item['committee']} 有 {item['count']} 名申报人已过补正期限（最早 {item['earliest']}）仍为待补正；"
+            f"核实未补正后运行 qjtitle applicants expire --committee {item['committee']} 标记为视为放弃"
+        )
