@@ -176,6 +176,64 @@ def _save(wb: Any, path: Path) -> Path:
     return write_atomically(path, wb.save, ".xlsx")
 
 
+def _document(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+    """The same sheet for printing from Word: title, a ruled table with room to write, the notes below."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    section = doc.sections[0]
+    if sum(widths) > 100:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.8))
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(title)
+    run.bold = True
+    run.font.size = Pt(15)
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    usable = (section.page_width - section.left_margin - section.right_margin) / sum(widths)
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(usable * width)
+    for cell, label, width in zip(table.rows[0].cells, header, widths, strict=True):
+        cell.text = label
+        cell.paragraphs[0].runs[0].bold = True
+        cell.width = int(usable * width)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value, width in zip(cells, values, widths, strict=True):
+            cell.text = "" if value is None else str(value)
+            cell.width = int(usable * width)
+    for row in table.rows[1:]:
+        row.height = Cm(1.0)
+    for note in notes:
+        if not note.startswith("录入："):  # how to type it back belongs to the spreadsheet
+            doc.add_paragraph(note)
+    return doc
+
+
+def _write(out: Path, stem: str, title: str, header: list[str], rows: list[list[Any]], widths: list[int],
+           notes: list[str]) -> list[Path]:
+    """``stem``.xlsx to fill in and type back, and ``stem``.docx to print."""
+    wb = _workbook(title, header, rows, widths, notes)
+    doc = _document(title, header, rows, widths, notes)
+    return [
+        _save(wb, out / f"{stem}.xlsx"),
+        write_atomically(out / f"{stem}.docx", doc.save, ".docx"),
+    ]
+
+
 def _safe_name(text: str) -> str:
     return "".join("_" if c in '\\/:*?"<>|' else c for c in text).strip() or "专家"
 
@@ -189,7 +247,7 @@ class SheetSet:
 
 def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
     """The meeting-day sheets in ``out``: 签到表, 评议表 (one per reviewer, once reviewers are
-    assigned), 计票表（记名）and 计票表（无记名）."""
+    assigned), 计票表（记名）and 计票表（无记名）; each as .xlsx (to type back) and .docx (to print)."""
     pic = picture(store, meeting_id)
     m = pic.meeting
     if not pic.panel:
@@ -202,12 +260,11 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
     skipped: list[str] = []
 
     rows = [[p.id, p.name, p.unit, p.specialty, ""] for p in pic.panel]
-    wb = _workbook(
-        f"评审会议签到表（{head}）", ["编号", "姓名", "单位", "专业", "签到"], rows, [8, 12, 30, 16, 16],
+    files += _write(
+        out, "签到表", f"评审会议签到表（{head}）", ["编号", "姓名", "单位", "专业", "签到"], rows, [8, 12, 30, 16, 16],
         ["注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
          "录入：qjtitle meeting attend 会议编号 --from-sheet 本表"],
     )
-    files.append(_save(wb, out / "签到表.xlsx"))
 
     if pic.assignment is None:
         skipped.append("评议表：尚未安排审阅专家（签到后运行 qjtitle meeting assign 会议编号，再重新生成）")
@@ -222,19 +279,17 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             expert = pic.expert(e_id)
             rows = [[a.key, expert.key, "", "", a.unit, a.specialty] for a in cases]
             all_rows += rows
-            wb = _workbook(
-                f"专家评议表（{expert.name}，{head}）", ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"],
-                rows, [12, 12, 50, 12, 28, 16],
+            files += _write(
+                out / "评议表", f"评议表_{e_id:03d}_{_safe_name(expert.name)}", f"专家评议表（{expert.name}，{head}）",
+                ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], rows, [12, 12, 50, 12, 28, 16],
                 ["注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
                  "录入：qjtitle meeting review 会议编号 --from-sheet 本表", "评审专家签名："],
             )
-            files.append(_save(wb, out / "评议表" / f"评议表_{e_id:03d}_{_safe_name(expert.name)}.xlsx"))
-        wb = _workbook(
-            f"专家评议汇总表（{head}，审阅安排第{pic.assignment['version']}版）",
+        files += _write(
+            out, "评议汇总表", f"专家评议汇总表（{head}，审阅安排第{pic.assignment['version']}版）",
             ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], all_rows, [12, 12, 50, 12, 28, 16],
             ["录入：qjtitle meeting review 会议编号 --from-sheet 本表"],
         )
-        files.append(_save(wb, out / "评议汇总表.xlsx"))
 
     voters = pic.voters()
     rows = []
@@ -244,19 +299,17 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
         f"{a.name}：{pic.expert(e).name} {why}，不投票"
         for a in pic.applicants for e, why in pic.recused.get(a.id, {}).items() if e in {v.id for v in voters}
     ]
-    wb = _workbook(
-        f"表决计票表（记名，{head}）", ["申报人", *[v.key for v in voters], "单位", "申报专业"], rows,
-        [12, *[10 for _ in voters], 28, 16],
+    files += _write(
+        out, "计票表_记名", f"表决计票表（记名，{head}）", ["申报人", *[v.key for v in voters], "单位", "申报专业"],
+        rows, [12, *[10 for _ in voters], 28, 16],
         ["注：每位出席专家一列，填 同意、不同意 或 弃权；须回避的专家留空。",
          *recusals, "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
     )
-    files.append(_save(wb, out / "计票表_记名.xlsx"))
     rows = [[a.key, "", "", "", a.unit, a.specialty] for a in pic.applicants]
-    wb = _workbook(
-        f"表决计票表（无记名，{head}）", ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"], rows,
-        [12, 8, 8, 8, 28, 16],
+    files += _write(
+        out, "计票表_无记名", f"表决计票表（无记名，{head}）", ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"],
+        rows, [12, 8, 8, 8, 28, 16],
         ["注：填各项票数（整数），三项相加应等于参加表决的专家人数。",
          "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
     )
-    files.append(_save(wb, out / "计票表_无记名.xlsx"))
     return SheetSet(out, files, skipped)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FILING_DRAWERS, FILING_SUPERVISORS, expert_row, filing_applicant_rows
+from conftest import FILING_DRAWERS, FILING_SUPERVISORS, docx_text, expert_row, filing_applicant_rows
 
 from qjtitle import draw_store
 
@@ -98,7 +98,12 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     made = cli("meeting", "sheets", str(meeting), "--out", str(out))
     assert made.exit_code == 0, made.output
     assert "评议表：尚未安排审阅专家" in made.stderr
-    assert {p.name for p in out.iterdir()} == {"签到表.xlsx", "计票表_记名.xlsx", "计票表_无记名.xlsx"}
+    assert {p.name for p in out.iterdir()} == {
+        f"{stem}.{kind}" for stem in ("签到表", "计票表_记名", "计票表_无记名") for kind in ("xlsx", "docx")
+    }
+    printed = docx_text(out / "签到表.docx")  # the same sheet to print from Word
+    assert "评审会议签到表" in printed and "编号 | 姓名 | 单位 | 专业 | 签到" in printed
+    assert all(p["name"] in printed for p in _picks if p["role"] == "member")
 
     sign_in = out / "签到表.xlsx"
     fill(sign_in, "签到", "√")
@@ -110,7 +115,7 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     again = cli("meeting", "sheets", str(meeting), "--out", str(out))
     assert again.exit_code == 0, again.output
     forms = sorted((out / "评议表").glob("评议表_*.xlsx"))
-    assert forms
+    assert forms and len(list((out / "评议表").glob("评议表_*.docx"))) == len(forms)
     for form in forms:
         fill(form, "评审建议", "同意")
         fill(form, "评议意见", "材料齐全，业绩突出。")
