@@ -7,7 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FILING_DRAWERS, FILING_SUPERVISORS, docx_text, expert_row, filing_applicant_rows
+from conftest import (
+    FILING_DRAWERS,
+    FILING_SUPERVISORS,
+    docx_text,
+    expert_row,
+    filing_applicant_rows,
+)
 
 from qjtitle import draw_store
 
