@@ -148,3 +148,15 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     assert shown.exit_code == 0
     assert "已签到 11/11 人" in " ".join(shown.stdout.split()) and "审阅安排第1版" in shown.stdout
     assert "审阅安排第2版" not in cli("meeting", "show", str(meeting)).stdout  # showing changes nothing
+
+
+def test_attendance_reports_every_problem_at_once(cli, drawn):
+    meeting, draw, picks = drawn
+    assert cli("draw", "confirm", str(draw), "--all-accepted").exit_code == 0
+    member = next(p for p in picks if p["role"] == "member")
+    result = cli("meeting", "attend", str(meeting), member["name"], "张三", "李四")
+    assert result.exit_code == 1
+    text = " ".join(result.stderr.split())
+    assert "签到有以下问题，均未写入" in text and "“张三”不是本次会议" in text and "“李四”不是本次会议" in text
+    shown = cli("meeting", "show", str(meeting))
+    assert "已签到 0/11 人" in " ".join(shown.stdout.split())
