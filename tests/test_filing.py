@@ -567,6 +567,15 @@ def test_photo_matching(tmp_path) -> None:
         photos.match(tmp_path / "none", [a])
 
 
+def test_an_empty_photo_is_never_taken(tmp_path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "张丽.jpg").write_bytes(b"")
+    report = photos.match(folder, [photos.Person(1, "张丽", "530302198503010123")])
+    assert report.found == {} and [p.key for p in report.missing] == [1]
+    assert report.as_dict(folder)["empty"] == ["张丽.jpg"]
+
+
 def test_mask_text() -> None:
     assert filing.mask_text("身份证号码 530302198503010123 与 5.30302198503151E+17 电话 13888000001") == (
         "身份证号码 530302********0123 与 5.303021****3151E+17 电话 138****0001"
