@@ -343,7 +343,7 @@ def test_photos_are_matched_never_guessed(packages) -> None:
     assert [p.name for p in folder.iterdir()] == ["002_张&_丽_.jpg"]
     assert (folder / "002_张&_丽_.jpg").read_bytes() == b"\xff\xd8\xff\xe0 photo of zhang"
     assert post.photos == {"found": 1, "missing": [], "ambiguous": [{"name": "王芳", "files": ["02_王芳_一寸.png", "王芳.jpg"]}],
-                           "unused": ["无关的人.jpg"]}
+                           "unused": ["无关的人.jpg"], "empty": []}
     manifest = json.loads((post.folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["photos"]["ambiguous"][0]["name"] == "王芳"
     assert any("王芳 的证件照无法确定" in w for w in post.warnings)
