@@ -98,7 +98,7 @@ def param_help(param: Any) -> str:
     extra = []
     secondary = [n for n in getattr(param, "secondary_opts", []) if n.startswith("--")]
     if secondary:
-        extra.append(f"关闭写 {secondary[0]}")
+        extra.append(f"反之写 {secondary[0]}")
     envvar = getattr(param, "envvar", None)
     if envvar and getattr(param, "show_envvar", True):
         extra.append(f"环境变量 {envvar if isinstance(envvar, str) else '、'.join(envvar)}")
