@@ -149,6 +149,14 @@ class WorkCalendar:
         self.overrides = overrides or Overrides()
         self._cn = holidays.China(language="zh_CN")  # years are populated lazily on lookup
         self._memo: dict[date, bool] = {}
+        self.assume: bool | None = None  # see assuming()
+
+    def assuming(self, guessed_off: bool) -> WorkCalendar:
+        """This calendar with one assumption about guessed substitute days off for every count, in
+        both directions (to show the other possible date beside a provisional one)."""
+        other = WorkCalendar(self.overrides)
+        other.assume = guessed_off
+        return other
 
     @classmethod
     def load(cls, path: Path | None = None, store_dir: Path | None = None) -> WorkCalendar:
@@ -245,6 +253,8 @@ class WorkCalendar:
     def is_workday(self, day: date, guessed_off: bool = True) -> bool:
         """Whether ``day`` is worked. ``guessed_off=False``: a guessed substitute day off of a year not
         published yet counts as worked (see :meth:`nth_after`)."""
+        if self.assume is not None:
+            guessed_off = self.assume
         if not guessed_off and self._guessed_off(day):
             return True
         known = self._memo.get(day)

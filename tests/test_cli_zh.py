@@ -175,3 +175,14 @@ def test_a_meeting_on_a_public_holiday_is_warned(cli, with_committee):
     result = cli(*MEETING, "--date", "2023-10-01")
     assert result.exit_code == 0
     assert "2023-10-01（日）是法定节假日（国庆节），不是工作日" in " ".join(result.stderr.split())
+
+
+def test_a_provisional_deadline_shows_the_other_possible_date(cli, with_committee):
+    """2027-10-04/05 are guessed substitute days off: the pre-meeting filing is due 09-29 if they are
+    off (shown, the safe one) and 10-04 if they are worked (shown beside it)."""
+    assert cli(*MEETING, "--date", "2027-10-11").exit_code == 0
+    out = " ".join(cli("schedule", "1", "--date", "2027-01-04").stdout.split())
+    assert "不晚于 2027-09-29（三）（暂定）；补假若与推测不同：不晚于 2027-10-04（一）" in out.replace("│ ", "")
+    published = cli(*MEETING, "--date", "2023-10-16")
+    assert published.exit_code == 0
+    assert "补假若与推测不同" not in cli("schedule", "2", "--date", "2023-09-01").stdout

@@ -72,7 +72,9 @@ def print_schedule(s: Schedule) -> None:
     for it in s.items:
         style = _STATUS_STYLE.get(it.status)
         status = f"[{style}]{it.status}[/]" if style else it.status
-        row = [it.label, it.when + ("（暂定）" if it.provisional else ""), _left(it.days_left), status]
+        shown = it.when + ("（暂定）" if it.provisional else "")
+        shown += f"；补假若与推测不同：{it.otherwise}" if it.otherwise else ""
+        row = [it.label, shown, _left(it.days_left), status]
         row += [it.actual] if recorded else []
         rows.append([*row, it.rule.source if it.rule else ""])
     columns = ["节点", "时间（窗口或期限）", "剩余工作日", "状态"] + (["实际日期"] if recorded else []) + ["依据"]
