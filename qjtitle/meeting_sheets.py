@@ -202,7 +202,8 @@ def _document(title: str, header: list[str], rows: list[list[Any]], widths: list
     run.font.size = Pt(15)
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
-    usable = (section.page_width - section.left_margin - section.right_margin) / sum(widths)
+    page = [section.page_width, section.left_margin, section.right_margin]
+    usable = (int(page[0] or 0) - int(page[1] or 0) - int(page[2] or 0)) / sum(widths)
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = int(usable * width)

@@ -28,7 +28,7 @@ def overdue_corrections(store: Store, today: date | None = None) -> list[dict[st
     today = today or date.today()
     with store.transaction() as session:
         rows = session.exec(
-            select(Committee.code, Applicant.correction_deadline)
+            select(Committee.code, col(Applicant.correction_deadline))
             .join(Committee, col(Committee.id) == col(Applicant.committee_id))
             .where(
                 Applicant.status == rules.STATUS_NEEDS_CORRECTION,
