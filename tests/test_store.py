@@ -302,3 +302,14 @@ def test_bulk_insert_converts_equal_values_that_are_written_differently(store, c
         session.connection().execute(insert(Applicant.__table__), core)
         stored = session.connection().exec_driver_sql("SELECT created_at FROM applicant ORDER BY id").scalars().all()
     assert stored[:2] == stored[2:]
+
+
+def test_a_backup_restores_onto_a_new_computer(cli, tmp_path, monkeypatch):
+    assert cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生").exit_code == 0
+    assert cli("db", "backup", str(tmp_path / "备份" / "x.db")).exit_code == 0
+    monkeypatch.delenv("QJTITLE_DB")
+    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "新电脑"))  # its user data folder does not exist yet
+    restored = cli("db", "restore", str(tmp_path / "备份" / "x.db"))
+    assert restored.exit_code == 0, restored.output
+    assert (tmp_path / "新电脑" / "qjtitle.db").is_file()
+    assert "QJ-X" in cli("committee", "list").stdout

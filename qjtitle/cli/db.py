@@ -98,8 +98,12 @@ def db_restore(
     示例：qjtitle db restore 备份/qjtitle-20231120.db --force
     """
     from qjtitle import backup
+    from qjtitle.paths import make_private_dir, user_store_path
+    from qjtitle.store import resolve_url, sqlite_path
 
     with friendly_errors():
+        if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
+            make_private_dir(user_store_path().parent)
         info = backup.restore(db, file, force=force)
     if info["saved"]:
         console().print(f"原数据库已另存为 {info['saved']}")
