@@ -290,6 +290,7 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.path = sqlite_path(url)
+        self._shared: Session | None = None  # the session of all_or_nothing(), joined by transaction()
         try:
             self.backend = make_url(url).get_backend_name()
             if self.path is not None:
@@ -325,7 +326,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error. Inside
+        :meth:`all_or_nothing` it is that one transaction (flushed here, committed there)."""
+        if self._shared is not None:
+            yield self._shared
+            self._shared.flush()
+            return
         with translate_db_errors(self), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -333,6 +339,20 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Several library calls as one transaction (``draw confirm --all-accepted``): every
+        :meth:`transaction` inside joins it; any error leaves the store as it was."""
+        if self._shared is not None:
+            yield
+            return
+        with self.transaction() as session:
+            self._shared = session
+            try:
+                yield
+            finally:
+                self._shared = None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -160,3 +160,15 @@ def test_attendance_reports_every_problem_at_once(cli, drawn):
     assert "签到有以下问题，均未写入" in text and "“张三”不是本次会议" in text and "“李四”不是本次会议" in text
     shown = cli("meeting", "show", str(meeting))
     assert "已签到 0/11 人" in " ".join(shown.stdout.split())
+
+
+def test_an_answer_sheet_is_recorded_whole_or_not_at_all(cli, drawn, make_workbook, store):
+    _meeting, draw, picks = drawn
+    members = [p for p in picks if p["role"] == "member"]
+    sheet = make_workbook(
+        [[members[0]["id"], "", "同意", ""], [members[1]["id"], "", "谢绝", ""]],  # a decline without a reason
+        name="答复.xlsx", headers=["专家编号", "姓名", "答复", "理由"],
+    )
+    result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
+    assert result.exit_code == 1 and "谢绝参会须用 --reason 写明理由" in result.stderr
+    assert draw_store.show_draw(store, draw)["answers"] == []  # the first answer was rolled back too

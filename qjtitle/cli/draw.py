@@ -319,8 +319,9 @@ def draw_confirm(
             raise InvalidValue("请写明哪位专家（编号或姓名）和答复（--accepted 或 --declined），"
                                "或用 --all-accepted、--from-sheet 一次记录多位")
         ids = [(names.drawn_expert_id(store, draw, who), ok, why) for who, ok, why in answers]
-        for expert_id, ok, why in ids:
-            result = confirm(store, draw, expert_id, ok, why, day)
+        with store.all_or_nothing():  # several answers: all recorded, or none
+            results = [(expert_id, confirm(store, draw, expert_id, ok, why, day)) for expert_id, ok, why in ids]
+        for expert_id, result in results:
             console().print(f"已记录：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}")
             if result["replacement"]:
                 x = result["replacement"]
