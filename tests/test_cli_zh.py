@@ -186,3 +186,20 @@ def test_a_provisional_deadline_shows_the_other_possible_date(cli, with_committe
     published = cli(*MEETING, "--date", "2023-10-16")
     assert published.exit_code == 0
     assert "补假若与推测不同" not in cli("schedule", "2", "--date", "2023-09-01").stdout
+
+
+def test_operating_system_errors_are_told_in_chinese(cli, with_committee, tmp_path, monkeypatch):
+    from qjtitle.cli._errors import os_error_text
+
+    assert os_error_text(PermissionError(13, "Permission denied", "名册.xlsx")).startswith("没有权限读写 名册.xlsx")
+    assert os_error_text(OSError(28, "No space left on device")) == "磁盘已满；请清理磁盘空间后重试"
+    out = tmp_path / "只读"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        result = cli("applicants", "template", "--out", str(out / "空白.xlsx"))
+    finally:
+        out.chmod(0o700)
+    if result.exit_code:  # root may write anyway
+        assert "Errno" not in result.stderr and "Permission denied" not in result.stderr
+        assert "错误：" in result.stderr
