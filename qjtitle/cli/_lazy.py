@@ -150,8 +150,8 @@ class LazyGroup(TyperGroup):
 # --- The root help, without Rich (see the module docstring): it looks like Typer's Rich help and
 # decides on width, colour and box characters the way Rich does. -------------------------------------
 
-_OPENING = set("（《「『【〔‘“(")  # kept off the end of a line
-_CLOSING = set("，。、；：？！）》」』】〕’”")  # kept off the start of a line
+_OPENING = set("（《「『【〔‘“([")  # kept off the end of a line
+_CLOSING = set("，。、；：？！）》」』】〕’”]")  # kept off the start of a line
 
 
 def _wide(c: str) -> bool:

@@ -65,8 +65,9 @@ def value_word(param: Any) -> str:
             word = "日期"
         elif desc.is_choice:
             word = "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
-        elif desc.is_path:
-            word = "文件夹" if getattr(info, "file_okay", True) is False else "文件"
+        elif desc.is_path:  # a folder when files are refused or its help's first sentence says folder
+            first = (getattr(param, "help", None) or "").split("。")[0]
+            word = "文件夹" if getattr(info, "file_okay", True) is False or "文件夹" in first else "文件"
         elif element in (int, float):
             word = "数字"
     if getattr(param, "param_type_name", "") == "argument" and param.nargs != 1:
