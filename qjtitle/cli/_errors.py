@@ -36,7 +36,10 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except QjtitleError as exc:
-        err_console().print(f"[red]错误：[/]{exc}", soft_wrap=True)
+        from rich.markup import escape
+
+        # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not markup
+        err_console().print(f"[red]错误：[/]{escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except OSError as exc:  # a file the library opened itself: the cause in Chinese, not "[Errno 13] …"
         err_console().print(f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）", soft_wrap=True)
