@@ -66,6 +66,14 @@ def add(
     return committee
 
 
+# The vote denominators as a secretary names them (tally.DENOMINATORS holds the stored codes).
+DENOMINATOR_NAMES = {"全部出席": "all_attending", "无须回避": "eligible"}
+
+
+def denominator_name(code: str) -> str:
+    return next((name for name, c in DENOMINATOR_NAMES.items() if c == code), code)
+
+
 def configure(
     store: Store, code: str, vote_denominator: str | None = None, pass_rate_cap: float | None = None,
     clear_pass_rate_cap: bool = False,
@@ -73,8 +81,10 @@ def configure(
     """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap."""
     from qjtitle.tally import DENOMINATORS
 
+    if vote_denominator is not None:
+        vote_denominator = DENOMINATOR_NAMES.get(vote_denominator.strip(), vote_denominator.strip())
     if vote_denominator is not None and vote_denominator not in DENOMINATORS:
-        choices = "；".join(f"{k}：{v}" for k, v in DENOMINATORS.items())
+        choices = "；".join(f"{name}（{DENOMINATORS[k]}）" for name, k in DENOMINATOR_NAMES.items())
         raise InvalidValue(f"表决基数“{vote_denominator}”无效；可选 {choices}")
     if pass_rate_cap is not None and not 0 < pass_rate_cap <= 1:
         raise InvalidValue(f"通过率上限 {pass_rate_cap} 无效；应为 0 到 1 之间的小数，如 0.6")

@@ -305,6 +305,11 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
 
 def _explain(problems: list[str], elig: experts.Eligibility, request: algo.Request) -> str:
     """Why the pool is too small: the shortfall, then which constraint removed how many experts."""
+    if not elig.eligible and not any(elig.excluded.values()):
+        return (
+            "专家库是空的，无法抽取：本评委会还没有导入评审专家；"
+            "请先导入专家库：qjtitle import-experts 专家库.xlsx --committee 评委会代码 --pool-filed 备案日期"
+        )
     lines = ["符合条件的专家不足，无法抽取：" + "；".join(problems)]
     lines.append(f"会议日期 {elig.on} 符合条件的专家 {len(elig.eligible)} 人；已排除：{elig.summary()}")
     for specialty, _ in request.quotas:

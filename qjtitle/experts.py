@@ -263,6 +263,8 @@ class RefilingCheck:
 
     def message(self) -> str:
         rule = rules.NEW_EXPERTS_ON_REFILING
+        if self.total == 0:
+            return "专家库中还没有在库的专家，谈不上新专家比例；请先导入专家库（qjtitle import-experts 文件 --committee 代码）"
         text = f"上次备案（{self.previous}）后新入库的专家 {self.new} 人，占在库专家 {self.total} 人的 {self.new}/{self.total}"
         if self.ok:
             return f"{text}，达到三分之一（{rule.source}）"
@@ -421,13 +423,18 @@ def list_experts(
     specialty: str | None = None,
     unit: str | None = None,
     show_pii: bool = False,
+    on: date | None = None,
 ) -> list[dict[str, Any]]:
+    """The pool; ``active=True``: the experts who could be drawn on ``on`` (today): 在库 and within their term."""
     with store.transaction() as session:
         query = select(Expert, Committee.code).join(Committee, col(Committee.id) == col(Expert.committee_id))
         if committee_code:
             query = query.where(Expert.committee_id == committees.get(session, committee_code).id)
         if active is not None:
             query = query.where(Expert.active == active)
+        if active:
+            day = on or date.today()
+            query = query.where(col(Expert.term_start) <= day, col(Expert.term_end) >= day)
         if specialty:
             query = query.where(Expert.specialty == clean_text(specialty))
         if unit:

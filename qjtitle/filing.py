@@ -1170,6 +1170,8 @@ def export_filing(
             warnings.append(f"缺少证件照 {len(names)} 人：{shown}")
         for p, files in report.ambiguous:
             warnings.append(f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入")
+        for f in report.empty:
+            warnings.append(f"证件照文件 {f.name} 是空的（0 字节），未采用；请重新提供")
     return FilingResult(folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings)
 
 

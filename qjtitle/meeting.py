@@ -74,9 +74,9 @@ def add(
     user: str | None = None,
     year: int | None = None,
 ) -> tuple[Meeting, list[str]]:
-    """Create a meeting; return it and the warnings (a size below a soft minimum)."""
+    """Create a meeting; return it and the warnings (a size below a soft minimum, a day off)."""
     if end_date is not None and end_date < day:
-        raise InvalidValue(f"会议结束日期 {end_date} 早于开始日期 {day}；请核对 --end-date")
+        raise InvalidValue(f"会议结束日期 {end_date} 早于开始日期 {day}；请核对 --end")
     if end_date == day:
         end_date = None
     if year is not None and not day.year - 1 <= year <= day.year:
@@ -86,6 +86,7 @@ def add(
         errors, warnings = size_problems(committee, size)
         if errors:
             raise InvalidValue("；".join(errors))
+        warnings += off_days(store, day, end_date)
         clash = session.exec(
             select(Meeting).where(Meeting.committee_id == committee.id, Meeting.date == day)
         ).first()
@@ -134,3 +135,21 @@ def show(store: Store, meeting_id: int) -> dict[str, Any]:
     with store.transaction() as session:
         meeting = get(session, meeting_id)
         return as_dict(meeting, session.get(Committee, meeting.committee_id))  # type: ignore[arg-type]
+
+
+def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]:
+    """Warnings for meeting days that are not working days (a public holiday, a weekend)."""
+    from datetime import timedelta
+
+    from qjtitle.workdays import HOLIDAY, WorkCalendar
+
+    calendar = WorkCalendar.load(store_dir=store.directory)
+    found = []
+    current = day
+    while current <= (end_date or day):
+        info = calendar.info(current)
+        if not info.workday:
+            what = f"法定节假日（{info.label}）" if info.kind == HOLIDAY and info.label else "周末"
+            found.append(f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日；请核对会议日期")
+        current += timedelta(days=1)
+    return found

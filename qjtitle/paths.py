@@ -9,12 +9,47 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Self
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 
-DEFAULT_STORE = "qjtitle.db"
+DEFAULT_STORE = "qjtitle.db"  # the store's file name, in the user data folder (and of old stores, in a working folder)
 STORE_ENV = "QJTITLE_DB"
+DATA_ENV = "QJTITLE_DATA_DIR"  # another user data folder (tests point it at a temporary one)
+APP_NAME = "qjtitle"
+
+
+def user_data_dir() -> Path:
+    """The folder of this person's store: the platform's user data folder
+    (``%LOCALAPPDATA%\\qjtitle`` on Windows, ``~/.local/share/qjtitle`` on Linux,
+    ``~/Library/Application Support/qjtitle`` on macOS), or ``$QJTITLE_DATA_DIR``."""
+    override = os.environ.get(DATA_ENV, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    from platformdirs import user_data_dir as platform_data_dir
+
+    return Path(platform_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def user_store_path() -> Path:
+    """The default store: one SQLite file per person, found from any working folder."""
+    return user_data_dir() / DEFAULT_STORE
+
+
+class StoreChoice(str):
+    """A ``--db`` value as the command line resolved it: the value itself (a path or URL, or ""
+    for the default store), where it came from, whether the command may create a missing store
+    and what to call once the store is open (the CLI names the store there)."""
+
+    source: str  # "--db", "QJTITLE_DB" or "默认"
+    create: bool
+    on_open: object  # Callable[[Store], None] | None
+
+    def __new__(cls, value: str, source: str, create: bool = True, on_open: object = None) -> Self:
+        self = super().__new__(cls, value)
+        self.source, self.create, self.on_open = source, create, on_open
+        return self
 
 
 def _shipped(name: str) -> Path:

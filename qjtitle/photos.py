@@ -37,6 +37,7 @@ class PhotoReport:
     missing: list[Person] = field(default_factory=list)
     ambiguous: list[tuple[Person, list[Path]]] = field(default_factory=list)
     unused: list[Path] = field(default_factory=list)  # image files that matched nobody
+    empty: list[Path] = field(default_factory=list)  # 0-byte files: never taken for anyone's photo
 
     def as_dict(self, folder: Path | None = None) -> dict[str, Any]:
         def rel(p: Path) -> str:
@@ -47,6 +48,7 @@ class PhotoReport:
             "missing": [p.name for p in self.missing],
             "ambiguous": [{"name": p.name, "files": [rel(f) for f in files]} for p, files in self.ambiguous],
             "unused": [rel(f) for f in self.unused],
+            "empty": [rel(f) for f in self.empty],
         }
 
 
@@ -78,6 +80,8 @@ def match(folder: Path | None, people: list[Person]) -> PhotoReport:
         report.missing = list(people)
         return report
     files = images(folder)
+    report.empty = [f for f in files if f.stat().st_size == 0]
+    files = [f for f in files if f not in report.empty]
     by_id: dict[str, list[Path]] = {}
     by_name: dict[str, list[Path]] = {}
     for f in files:

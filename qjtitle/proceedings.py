@@ -214,16 +214,26 @@ def attend(
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
         result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
-        for key in present:
-            eid = _find_expert(ctx, key)
+        problems: list[str] = []
+
+        def find(key: str) -> int:
+            try:
+                return _find_expert(ctx, key)
+            except QjtitleError as exc:
+                problems.append(str(exc))
+                return 0
+
+        present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
+        if problems:  # every name checked, all problems told at once, nothing written
+            raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
+        for eid in present_ids:
             if eid in ctx.attending:
                 continue
             session.add(Attendance(meeting_id=meeting_id, expert_id=eid, present=True, source=source,
                                    reason=reason, after_seal=after, user=user or audit.current_user()))
             ctx.attending.append(eid)
             result.added.append(ctx.expert_name(eid))
-        for key in absent:
-            eid = _find_expert(ctx, key)
+        for eid in absent_ids:
             if eid not in ctx.attending:
                 continue
             session.add(Attendance(meeting_id=meeting_id, expert_id=eid, present=False, source=source,
@@ -637,7 +647,8 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
 
 
 def attending_names(store: Store, meeting_id: int) -> list[str]:
-    """Names of the attending experts (the columns of an open tally sheet)."""
+    """Names of the attending experts (the columns of an open tally sheet); namesakes by number."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
-        return [ctx.expert_name(e) for e in ctx.attending]
+        names = [ctx.expert_name(e) for e in ctx.attending]
+        return [n if names.count(n) == 1 else str(e) for n, e in zip(names, ctx.attending, strict=True)]

@@ -122,6 +122,7 @@ class Item:
     days_left: int | None = None
     status: str = ""
     provisional: bool = False
+    otherwise: str = ""  # a provisional date's window or deadline if the guessed days off turn out otherwise
 
     @property
     def when(self) -> str:
@@ -161,6 +162,7 @@ class Item:
             "days_left": self.days_left,
             "status": self.status,
             "provisional": self.provisional,
+            "otherwise": self.otherwise,
         }
 
 
@@ -527,8 +529,17 @@ def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar, as_o
     committee = session.get(Committee, m.committee_id)
     assert committee is not None
     end = meetings.last_day(m)
-    actual = _actuals(session, m.id or 0, today if as_of else None)
-    items = layout(cal, m.date, end, committee.level, committee.pool_filed, actual)
+    actuals = _actuals(session, m.id or 0, today if as_of else None)
+    items = layout(cal, m.date, end, committee.level, committee.pool_filed, actuals)
+    guessed = any(cal.guessed_days_off(y) for y in range(m.date.year - 1, end.year + 2))
+    if guessed and any(it.provisional for it in items):
+        # the same plan with the guessed days off taken one way and then the other: where a date
+        # differs from the one shown (the earlier, safe one), say what it would otherwise be
+        for guessed_off in (True, False):
+            other = layout(cal.assuming(guessed_off), m.date, end, committee.level, committee.pool_filed, actuals)
+            for it, alt in zip(items, other, strict=True):
+                if alt.when != it.when and not it.otherwise:
+                    it.otherwise = alt.when
     has_plan, entries = plans.entries_for(session, committee, meetings.evaluation_year(m))
     findings = find_problems(cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries]))
     if entries:

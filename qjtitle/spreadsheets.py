@@ -254,6 +254,8 @@ def read_tables(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise WorkbookError(f"找不到文件 {path}；请核对路径和文件名（可以把文件拖进终端窗口，自动填上完整路径）")
     if suffix in CSV_SUFFIXES:
         sheets = [(path.stem, _read_csv(path))]
     elif suffix in WORKBOOK_SUFFIXES:
@@ -268,10 +270,10 @@ def read_tables(
         if table is not None:
             tables.append(table)
     if not tables:
-        expected = "、".join(c.label for c in columns if c.required)[:60]
+        expected = "、".join([c.label for c in columns if c.required] or [c.label for c in columns][:6])[:60]
         raise WorkbookError(
             f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
-            "请使用 qjtitle applicants template 生成的模板填写"
+            "请使用 qjtitle 生成的表格填写（申报表：qjtitle applicants template；会议用表：qjtitle meeting sheets）"
         )
     return tables
 
@@ -351,11 +353,11 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
         raise WorkbookError(f"{path}：文件不存在") from None
     except PasswordError:
         raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
-    except (CalamineError, OSError, ValueError) as exc:
+    except (CalamineError, OSError, ValueError):
         if path.stat().st_size == 0 if path.exists() else False:
             raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
         raise WorkbookError(
-            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿（{exc}）；"
+            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；"
             "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
         ) from None
     try:
@@ -365,8 +367,8 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
                 continue
             try:
                 grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except (CalamineError, ValueError, OverflowError) as exc:
-                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取（{exc}）；请另存为 .xlsx 后重试") from None
+            except (CalamineError, ValueError, OverflowError):
+                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
             except BaseException as exc:  # a panic inside calamine (pyo3's PanicException is a BaseException)
                 if type(exc).__name__ != "PanicException":
                     raise

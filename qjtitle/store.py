@@ -1,6 +1,7 @@
 """The store: an SQLAlchemy engine from a path or URL, schema migrations, one transaction per command.
 
-SQLite by default (``./qjtitle.db``), PostgreSQL where a city's committees share one
+SQLite by default (one file per person in the user data folder, :func:`qjtitle.paths.user_store_path`,
+found from any working folder), PostgreSQL where a city's committees share one
 store (``postgresql+psycopg://用户:密码@服务器/数据库``). On SQLite the engine follows
 SQLAlchemy's documented recipe for real transactions (pysqlite's own transaction
 handling is switched off and ``BEGIN IMMEDIATE`` is emitted by us), so DDL in a
@@ -31,7 +32,7 @@ from sqlmodel import Session
 
 from qjtitle import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from qjtitle.errors import StoreError
-from qjtitle.paths import DEFAULT_STORE, STORE_ENV
+from qjtitle.paths import DEFAULT_STORE, STORE_ENV, StoreChoice, make_private_dir, user_store_path
 
 BUSY_TIMEOUT_MS = 5000  # SQLite: how long a write waits for another process's transaction
 LOCK_TIMEOUT_MS = 10000  # PostgreSQL: how long a statement waits for a lock held by another session
@@ -39,11 +40,36 @@ MIGRATIONS_TABLE = "_qjtitle_migrations"  # the record of the homemade migration
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
-    """``db`` (a path or an SQLAlchemy URL), else ``$QJTITLE_DB``, else ``./qjtitle.db``, as a URL."""
-    value = str(db) if db not in (None, "") else os.environ.get(STORE_ENV) or DEFAULT_STORE
+    """``db`` (a path or an SQLAlchemy URL), else ``$QJTITLE_DB``, else the user's own store
+    (:func:`qjtitle.paths.user_store_path`), as a URL."""
+    value = str(db) if db not in (None, "") else os.environ.get(STORE_ENV) or str(user_store_path())
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve().as_posix()}"
+
+
+class StoreMissing(StoreError):
+    """A command that only reads (or needs data already there) found no store."""
+
+
+def missing_store_message(path: Path, source: str = "默认") -> str:
+    """What to say when there is no store at ``path`` yet, and how to start one."""
+    legacy = Path.cwd() / DEFAULT_STORE
+    where = {"--db": "--db 指定的", "QJTITLE_DB": "环境变量 QJTITLE_DB 指定的"}.get(source, "默认的")
+    lines = [f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）。"]
+    if source == "默认" and legacy.is_file() and legacy != path:
+        lines.append(
+            f"当前文件夹里有一个数据库 {legacy}：运行 qjtitle db adopt 把它移到默认位置，"
+            f"或在命令后加 --db {DEFAULT_STORE} 使用它。"
+        )
+    else:
+        lines.append(
+            "开始使用：先新建评委会（qjtitle committee add --code 代码 --name 名称 …）或导入年度评审计划"
+            "（qjtitle import-plan 文件）；想先看看整个流程：qjtitle demo。"
+        )
+        if source != "默认":
+            lines.append("如果数据在别处，请核对 --db 或 QJTITLE_DB 中的路径。")
+    return "\n".join(lines)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -264,6 +290,7 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.path = sqlite_path(url)
+        self._shared: Session | None = None  # the session of all_or_nothing(), joined by transaction()
         try:
             self.backend = make_url(url).get_backend_name()
             if self.path is not None:
@@ -278,8 +305,11 @@ class Store:
                 self.engine = _sqlite_engine(url)
             else:
                 raise StoreError(f"不支持的数据库 {safe_url(url)}；qjtitle 支持 SQLite 文件和 PostgreSQL（postgresql+psycopg://…）")
-        except ArgumentError as exc:
-            raise StoreError(f"无法识别的数据库地址 {safe_url(url)}：{exc}") from None
+        except ArgumentError:
+            raise StoreError(
+                f"无法识别的数据库地址 {safe_url(url)}；数据库应写成文件路径（如 D:\\职称\\qjtitle.db）"
+                "或 postgresql+psycopg://用户:密码@服务器:5432/数据库"
+            ) from None
         except ModuleNotFoundError as exc:
             hint = 'pip install "qjtitle[pg]"' if self.backend == "postgresql" else f"pip install {exc.name}"
             raise StoreError(f"连接 {self.backend} 数据库需要安装驱动 {exc.name}：{hint}") from None
@@ -296,7 +326,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error. Inside
+        :meth:`all_or_nothing` it is that one transaction (flushed here, committed there)."""
+        if self._shared is not None:
+            yield self._shared
+            self._shared.flush()
+            return
         with translate_db_errors(self), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -304,6 +339,20 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Several library calls as one transaction (``draw confirm --all-accepted``): every
+        :meth:`transaction` inside joins it; any error leaves the store as it was."""
+        if self._shared is not None:
+            yield
+            return
+        with self.transaction() as session:
+            self._shared = session
+            try:
+                yield
+            finally:
+                self._shared = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -361,7 +410,16 @@ def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreErr
 def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -> Store:
     """Open the store at ``db``, creating it when new and bringing its schema up to date
     (a backup of an SQLite store first; see :mod:`qjtitle.schema`). ``upgrade=False`` opens it as it is."""
-    store = Store(resolve_url(db))
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        if isinstance(db, StoreChoice) and not db.create:
+            raise StoreMissing(missing_store_message(path, db.source))
+        if path == user_store_path():
+            make_private_dir(path.parent)
+    store = Store(url)
+    if isinstance(db, StoreChoice) and callable(db.on_open):
+        db.on_open(store)
     if not upgrade:
         return store
     try:
@@ -372,3 +430,49 @@ def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -
         store.close()
         raise
     return store
+
+
+def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
+    """Move an SQLite store (an old ``./qjtitle.db``) to the default place, with its calendar file,
+    so that every folder finds it. An existing default store is kept beside as a dated copy only
+    with ``force``; nothing is moved when anything is in the way."""
+    import shutil
+
+    from qjtitle.workdays import CALENDAR_FILE_NAME
+
+    source = Path(source).expanduser().resolve()
+    target = user_store_path()
+    if not source.is_file():
+        raise StoreMissing(f"没有找到要移动的数据库文件 {source}；请核对路径")
+    with source.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise StoreError(f"{source} 不是 qjtitle 的数据库文件（SQLite）；未移动任何文件")
+    if source == target:
+        raise StoreError(f"{source} 已经是默认数据库，无须移动")
+    saved = None
+    if target.exists():
+        if not force:
+            raise StoreError(
+                f"默认位置已有数据库 {target}；未移动任何文件。确认要用 {source.name} 替换它时加 --force"
+                "（原有的会改名保留在同一文件夹）"
+            )
+        saved = target.with_name(f"{target.name}.before-adopt-{datetime.now():%Y%m%dT%H%M%S}.bak")
+        os.replace(target, saved)
+    # fold the write-ahead log into the file, so that one file carries everything
+    conn = sqlite3.connect(source)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.DatabaseError:
+        raise StoreError(f"{source} 无法打开（文件可能已损坏或正被使用）；请关闭其他 qjtitle 后重试") from None
+    finally:
+        conn.close()
+    make_private_dir(target.parent)
+    shutil.move(str(source), str(target))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{source}{suffix}").unlink(missing_ok=True)
+    calendar = source.parent / CALENDAR_FILE_NAME
+    moved_calendar = None
+    if calendar.is_file() and not (target.parent / CALENDAR_FILE_NAME).exists():
+        moved_calendar = target.parent / CALENDAR_FILE_NAME
+        shutil.move(str(calendar), str(moved_calendar))
+    return {"from": source, "to": target, "saved": saved, "calendar": moved_calendar}

@@ -149,6 +149,14 @@ class WorkCalendar:
         self.overrides = overrides or Overrides()
         self._cn = holidays.China(language="zh_CN")  # years are populated lazily on lookup
         self._memo: dict[date, bool] = {}
+        self.assume: bool | None = None  # see assuming()
+
+    def assuming(self, guessed_off: bool) -> WorkCalendar:
+        """This calendar with one assumption about guessed substitute days off for every count, in
+        both directions (to show the other possible date beside a provisional one)."""
+        other = WorkCalendar(self.overrides)
+        other.assume = guessed_off
+        return other
 
     @classmethod
     def load(cls, path: Path | None = None, store_dir: Path | None = None) -> WorkCalendar:
@@ -171,15 +179,45 @@ class WorkCalendar:
         return [y for y in range(first, last + 1) if not self.is_known_year(y)]
 
     def provisional_warning(self, *days: date) -> str:
-        """The Chinese warning for results that depend on unknown years, or '' when there is none."""
+        """The Chinese warning for results that depend on unknown years, or '' when there is none: what
+        was assumed, day by day, and which way each kind of deadline leans."""
         years = self.provisional_years(*days)
         if not years:
             return ""
         listed = "、".join(f"{y}年" for y in years)
+        guessed = [d for y in years for d in self.guessed_days_off(y)]
+        if guessed:
+            shown = "、".join(f"{d:%m-%d}" if len(years) == 1 else f"{d}" for d in guessed)
+            assumed = (
+                f"按周末和法定节假日推算；另有 {shown} 是按往年惯例推测的补假（未公布），"
+                "往前数的期限（会前各节点）按这些日子放假算，往后数的期限（会后各节点）按这些日子上班算，"
+                "两种情况都取较早、较稳妥的日期"
+            )
+        else:
+            assumed = "只按周末和法定节假日推算（未假设任何补假或调休上班）"
         return (
-            f"{listed}的调休安排尚未公布，相关日期为暂定（只按周末和法定节假日推算）；"
+            f"{listed}的调休安排尚未公布，相关日期为暂定：{assumed}；"
             f"国务院公布后请在 {CALENDAR_FILE_NAME} 中补充该年的调休并写入 complete_years（见 qjtitle calendar check）"
         )
+
+    def guessed_days_off(self, year: int) -> list[date]:
+        """Weekdays of a year whose schedule is not published that the holidays library guesses are
+        substitute days off (补假); none for a known year."""
+        if self.is_known_year(year):
+            return []
+        _ = date(year, 1, 1) in self._cn  # populate the year
+        return sorted(
+            d for d, name in self._cn.items()
+            if d.year == year and "补假" in name and d.weekday() < 5
+            and d not in self.overrides.workdays and d not in self.overrides.holidays
+        )
+
+    def _guessed_off(self, day: date) -> bool:
+        if self.is_known_year(day.year) or day.weekday() >= 5:
+            return False
+        if day in self.overrides.workdays or day in self.overrides.holidays:
+            return False
+        return "补假" in (self._cn.get(day) or "")
 
     def describe(self, day: date) -> str:
         """Why ``day`` is or is not a working day ('' for an ordinary one)."""
@@ -198,6 +236,8 @@ class WorkCalendar:
             source = "自定义" if day.year in self.overrides.complete_years else "暂定"
         name = self._cn.get(day)  # populates the year once, including its weekend_workdays
         if name:
+            if source == "暂定" and "补假" in name and not weekend:
+                name = name.replace("补假", "补假，推测")
             return DayInfo(day, False, HOLIDAY, name, source)
         if weekend:
             if day in self._cn.weekend_workdays:
@@ -210,7 +250,13 @@ class WorkCalendar:
         _, days = _stdlib_calendar.monthrange(year, month)
         return [self.info(date(year, month, d)) for d in range(1, days + 1)]
 
-    def is_workday(self, day: date) -> bool:
+    def is_workday(self, day: date, guessed_off: bool = True) -> bool:
+        """Whether ``day`` is worked. ``guessed_off=False``: a guessed substitute day off of a year not
+        published yet counts as worked (see :meth:`nth_after`)."""
+        if self.assume is not None:
+            guessed_off = self.assume
+        if not guessed_off and self._guessed_off(day):
+            return True
         known = self._memo.get(day)
         if known is None:
             if day in self.overrides.workdays:
@@ -222,7 +268,7 @@ class WorkCalendar:
             self._memo[day] = known
         return known
 
-    def shift(self, start: date, n: int) -> date:
+    def shift(self, start: date, n: int, guessed_off: bool = True) -> date:
         """The n-th working day after ``start`` (n > 0) or before it (n < 0); ``start`` not counted."""
         if n == 0:
             raise ValueError("n must not be 0")
@@ -231,7 +277,7 @@ class WorkCalendar:
         day = start
         for _ in range(_SEARCH_LIMIT_DAYS):
             day += step
-            if self.is_workday(day):
+            if self.is_workday(day, guessed_off):
                 remaining -= 1
                 if remaining == 0:
                     return day
@@ -242,15 +288,18 @@ class WorkCalendar:
         return self.shift(day, -n)
 
     def nth_after(self, day: date, n: int) -> date:
-        """'Within N working days after D': the N-th working day after D, D not counted."""
-        return self.shift(day, n)
+        """'Within N working days after D': the N-th working day after D, D not counted. In a year whose
+        schedule is not published, the guessed substitute days off count as worked, so the deadline comes
+        out no later than the real one (counting back, :meth:`nth_before` takes them as days off: also
+        no later)."""
+        return self.shift(day, n, guessed_off=False)
 
-    def count(self, first: date, last: date) -> int:
+    def count(self, first: date, last: date, guessed_off: bool = True) -> int:
         """Working days from ``first`` to ``last``, both ends counted (0 when last < first)."""
         total = 0
         day = first
         while day <= last:
-            if self.is_workday(day):
+            if self.is_workday(day, guessed_off):
                 total += 1
             day += timedelta(days=1)
         return total

@@ -17,6 +17,8 @@ from qjtitle.roster import COLUMNS
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own store path and a fixed, colourless terminal."""
     monkeypatch.setenv("QJTITLE_DB", str(tmp_path / "qjtitle.db"))
+    # never the real user data folder (the default store's home)
+    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "user-data"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")

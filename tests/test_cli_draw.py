@@ -68,8 +68,10 @@ def test_import_experts_reports_the_pool(cli, committee) -> None:
     assert result.exit_code == 0, result.output
     assert "专家库_卫生中级.xlsx │ 60   │ 60   │ 0    │ 0" in result.output
     assert "专家库备案日期：2022-06-30" in result.output
-    listed = json.loads(cli("experts", "list", "--committee", "QJ-WS-ZJ", "--active-only", "--json").stdout)
-    assert len(listed) == 57 and all("*" in e["id_number"] for e in listed)
+    listed = json.loads(cli("experts", "list", "--committee", "QJ-WS-ZJ", "--active-only", "--date", "2023-11-20", "--json").stdout)
+    ended = json.loads(cli("experts", "list", "--committee", "QJ-WS-ZJ", "--active-only", "--date", "2035-01-01", "--json").stdout)
+    assert ended == []  # terms over: nobody to draw, though all are 在库
+    assert len(listed) == 52 and all("*" in e["id_number"] for e in listed)  # 57 在库, 5 past their term
     one = json.loads(cli("experts", "show", str(listed[0]["id"]), "--json", "--show-pii").stdout)[0]
     assert len(one["id_number"]) == 18
     check = json.loads(cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01", "--json").stdout)

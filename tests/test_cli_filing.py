@@ -50,7 +50,7 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["stage"] == "post" and data["draft"] is False and data["reasons"] == []
-    assert data["photos"] == {"found": 1, "missing": ["张&<丽>"], "ambiguous": [], "unused": []}
+    assert data["photos"] == {"found": 1, "missing": ["张&<丽>"], "ambiguous": [], "unused": [], "empty": []}
     assert "缺少证件照 1 人：张&<丽>" in data["warnings"]
     files = [f["file"] for f in data["files"]]
     assert "10_通过人员证件照/001_王芳.jpg" in files and "07_参评人员专家评议表/003_李娜.docx" in files

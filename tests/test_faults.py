@@ -120,7 +120,9 @@ def test_a_full_disk_is_a_clear_error_and_writes_nothing(store, committee, make_
     finally:
         event.remove(Engine, "connect", cap)
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"错误：磁盘已满，无法写入数据库 {db_path}；请清理磁盘空间后重试（本次操作未写入任何数据）"
+    assert result.stderr.strip().splitlines() == [  # the store named first, as by every writing command
+        f"数据库：{db_path}", f"错误：磁盘已满，无法写入数据库 {db_path}；请清理磁盘空间后重试（本次操作未写入任何数据）"
+    ]
     assert "Traceback" not in result.output
     again = open_store(db_path)
     try:
@@ -137,7 +139,7 @@ def test_a_read_only_store_is_a_clear_error(store, committee, cli, db_path) -> N
     url = f"sqlite:///file:{db_path}?mode=ro&uri=true"
     result = cli("committee", "add", "QJ-GC-ZJ", "--name", "工程中级", "--level", "中级", "--series", "工程", "--db", url)
     assert result.exit_code == 1
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (  # after the line naming the store
         f"错误：数据库 {db_path} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）"
     )
     again = open_store(db_path)
@@ -200,7 +202,7 @@ def test_a_store_locked_by_another_process_waits_then_says_so(store, store_url, 
         holder.communicate()
     assert result.exit_code == 1
     where = store.path if backend == "sqlite" else store_mod.safe_url(store_url)
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (  # after the line naming the store
         f"错误：数据库 {where} 正被另一个程序使用（等待 1 秒后仍未释放）；"
         "请等对方的操作完成或关闭其他正在运行的 qjtitle 后重试（本次操作未写入任何数据）"
     )

@@ -397,7 +397,7 @@ def test_photos_are_matched_never_guessed(packages) -> None:
     assert [p.name for p in folder.iterdir()] == ["002_张&_丽_.jpg"]
     assert (folder / "002_张&_丽_.jpg").read_bytes() == b"\xff\xd8\xff\xe0 photo of zhang"
     assert post.photos == {"found": 1, "missing": [], "ambiguous": [{"name": "王芳", "files": ["02_王芳_一寸.png", "王芳.jpg"]}],
-                           "unused": ["无关的人.jpg"]}
+                           "unused": ["无关的人.jpg"], "empty": []}
     manifest = json.loads((post.folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["photos"]["ambiguous"][0]["name"] == "王芳"
     assert any("王芳 的证件照无法确定" in w for w in post.warnings)
@@ -647,6 +647,15 @@ def test_photo_matching(tmp_path) -> None:
     assert photos.name_key("02_张丽（一寸蓝底）") == "张丽"
     with pytest.raises(Exception, match="证件照文件夹 .* 不存在"):
         photos.match(tmp_path / "none", [a])
+
+
+def test_an_empty_photo_is_never_taken(tmp_path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "张丽.jpg").write_bytes(b"")
+    report = photos.match(folder, [photos.Person(1, "张丽", "530302198503010123")])
+    assert report.found == {} and [p.key for p in report.missing] == [1]
+    assert report.as_dict(folder)["empty"] == ["张丽.jpg"]
 
 
 def test_mask_text() -> None:

@@ -172,7 +172,7 @@ def test_resolve_url(tmp_path, monkeypatch):
     assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     monkeypatch.delenv("QJTITLE_DB")
     monkeypatch.chdir(tmp_path)
-    assert resolve_url("") == f"sqlite:///{(tmp_path / 'qjtitle.db').as_posix()}"
+    assert resolve_url("") == f"sqlite:///{(tmp_path / 'user-data' / 'qjtitle.db').as_posix()}"
 
 
 def test_store_in_a_missing_folder(tmp_path):
@@ -181,10 +181,49 @@ def test_store_in_a_missing_folder(tmp_path):
 
 
 def test_cli_reports_a_missing_store_folder(cli, tmp_path):
-    result = cli("committee", "list", "--db", str(tmp_path / "missing" / "q.db"))
+    db = str(tmp_path / "missing" / "q.db")
+    result = cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生", "--db", db)
     assert result.exit_code == 1
     assert "数据库所在目录" in result.stderr
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_read_command_never_creates_a_store(cli, tmp_path):
+    result = cli("committee", "list", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 1
+    assert "还没有数据库" in result.stderr and "qjtitle committee add" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_default_store_is_found_from_any_folder(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("QJTITLE_DB")
+    one, two = tmp_path / "一", tmp_path / "二"
+    one.mkdir()
+    two.mkdir()
+    monkeypatch.chdir(one)
+    added = cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生")
+    assert added.exit_code == 0, added.output
+    store = tmp_path / "user-data" / "qjtitle.db"
+    assert added.stderr.splitlines()[0] == f"数据库：{store}"  # a writing command names its store first
+    monkeypatch.chdir(two)
+    listed = cli("committee", "list")
+    assert listed.exit_code == 0 and "QJ-X" in listed.output
+    assert not list(one.iterdir()) and not list(two.iterdir())
+
+
+def test_an_old_store_in_the_working_folder_is_offered_for_moving(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("QJTITLE_DB")
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "qjtitle.db"
+    assert cli("committee", "add", "QJ-OLD", "--name", "旧评委会", "--level", "中级", "--series", "卫生",
+               "--db", str(old)).exit_code == 0
+    missing = cli("committee", "list")
+    assert missing.exit_code == 1 and "qjtitle db adopt" in missing.stderr
+    adopted = cli("db", "adopt")
+    assert adopted.exit_code == 0, adopted.output
+    assert not old.exists() and (tmp_path / "user-data" / "qjtitle.db").is_file()
+    listed = cli("committee", "list")
+    assert listed.exit_code == 0 and "QJ-OLD" in listed.output
 
 
 def test_unknown_database_driver(tmp_path):
@@ -263,3 +302,14 @@ def test_bulk_insert_converts_equal_values_that_are_written_differently(store, c
         session.connection().execute(insert(Applicant.__table__), core)
         stored = session.connection().exec_driver_sql("SELECT created_at FROM applicant ORDER BY id").scalars().all()
     assert stored[:2] == stored[2:]
+
+
+def test_a_backup_restores_onto_a_new_computer(cli, tmp_path, monkeypatch):
+    assert cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生").exit_code == 0
+    assert cli("db", "backup", str(tmp_path / "备份" / "x.db")).exit_code == 0
+    monkeypatch.delenv("QJTITLE_DB")
+    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "新电脑"))  # its user data folder does not exist yet
+    restored = cli("db", "restore", str(tmp_path / "备份" / "x.db"))
+    assert restored.exit_code == 0, restored.output
+    assert (tmp_path / "新电脑" / "qjtitle.db").is_file()
+    assert "QJ-X" in cli("committee", "list").stdout

@@ -12,6 +12,7 @@ import typer
 
 from qjtitle import __version__
 from qjtitle.cli._lazy import Entry, LazyGroup
+from qjtitle.cli._zh import old_spelling
 
 # Every root command: where it lives (imported only when it is used), its panel in `qjtitle --help`
 # and its line there (the first line of its own help; tests/test_startup.py checks they agree).
@@ -119,7 +120,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # old option spellings (--today, --end-date, --ics) still work: qjtitle.cli._zh.OLD_SPELLINGS
+    context_settings={"help_option_names": ["-h", "--help"], "token_normalize_func": old_spelling},
 )
 
 
@@ -163,7 +165,13 @@ def main() -> None:
             raise
         from qjtitle.cli._console import err_console
 
-        err_console().print(
-            f"[red]意外错误：[/]{type(exc).__name__}: {exc}\n设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；本次操作未提交的改动均已撤销。"
+        if isinstance(exc, OSError):
+            from qjtitle.cli._errors import os_error_text
+
+            err_console().print(f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）")
+            sys.exit(1)
+        err_console().print(  # the exception's own text is the library's English: only its kind is named
+            f"[red]意外错误[/]（{type(exc).__name__}）：设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；"
+            "本次操作未提交的改动均已撤销。"
         )
         sys.exit(1)

@@ -54,3 +54,17 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]], caption:
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     console().print(t)
+
+
+def moment(value: Any) -> str:
+    """A stored moment (ISO text or datetime, often UTC) as people read it: local time to the minute,
+    2026年11月30日 18:59."""
+    from datetime import datetime
+
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}"

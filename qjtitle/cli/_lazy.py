@@ -39,7 +39,14 @@ class Entry(NamedTuple):
 
 def build(name: str, entry: Entry) -> Command:
     """Import ``entry.target`` and make its Click command, as ``app.command``/``app.add_typer``
-    on the root would have (a holder app without completion options stands in for the root)."""
+    on the root would have (a holder app without completion options stands in for the root),
+    then put its help and value checks into Chinese (:mod:`qjtitle.cli._zh`)."""
+    from qjtitle.cli._zh import localize
+
+    return localize(_build(name, entry))
+
+
+def _build(name: str, entry: Entry) -> Command:
     module, _, attribute = entry.target.partition(":")
     target = getattr(import_module(module), attribute)
     holder = typer.Typer(add_completion=False)
@@ -113,12 +120,38 @@ class LazyGroup(TyperGroup):
         """Print the root help straight to stdout, as Typer's Rich help does, in its style."""
         render_help(self, ctx)
 
+    def main(  # type: ignore[override]
+        self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+        standalone_mode: bool = True, **extra: Any,
+    ) -> Any:
+        """As Typer's, but usage errors (of this command and every command under it) are told in
+        Chinese by :func:`qjtitle.cli._zh.show_usage_error` instead of Click's English panel."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # Click's usage errors and ClickException
+            if not standalone_mode:
+                raise
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                from qjtitle.cli._zh import show_usage_error
+
+                show_usage_error(exc)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            sys.stderr.write("已取消。\n")
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        # non-standalone Click returns the exit code of typer.Exit, and None when all went well
+        sys.exit(result if isinstance(result, int) else 0)
+
 
 # --- The root help, without Rich (see the module docstring): it looks like Typer's Rich help and
 # decides on width, colour and box characters the way Rich does. -------------------------------------
 
-_OPENING = set("（《「『【〔‘“(")  # kept off the end of a line
-_CLOSING = set("，。、；：？！）》」』】〕’”")  # kept off the start of a line
+_OPENING = set("（《「『【〔‘“([")  # kept off the end of a line
+_CLOSING = set("，。、；：？！）》」』】〕’”]")  # kept off the start of a line
 
 
 def _wide(c: str) -> bool:
@@ -217,24 +250,33 @@ _BORDER, _USAGE, _USAGE_LABEL = "2", "1", "1;33"  # dim; bold; bold yellow
 _LONG, _SHORT, _METAVAR, _COMMAND = "1;36", "1;32", "1;33", "1;36"  # bold cyan/green/yellow/cyan
 
 
-def render_help(group: LazyGroup, ctx: Context) -> None:
-    out = sys.stdout
-    colour = _use_colour(out)
-    width = max(_width(), 40)
-    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
-        box = "+-+|++"  # Rich's ASCII box when the output cannot take box-drawing characters
-    elif os.name == "nt" and not os.environ.get("WT_SESSION"):
-        box = "┌─┐│└┘"  # Rich's "safe" box for the classic Windows console
-    else:
-        box = "╭─╮│╰╯"  # Typer's rounded panels
+class Canvas:
+    """Where help is drawn: width, colour and box characters decided as Rich would decide them."""
 
-    def paint(text: str, style: str) -> str:
-        return f"\x1b[{style}m{text}\x1b[0m" if colour and style and text else text
+    def __init__(self) -> None:
+        self.out = sys.stdout
+        self.colour = _use_colour(self.out)
+        self.width = max(_width(), 40)
+        if not (getattr(self.out, "encoding", None) or "utf-8").lower().startswith("utf"):
+            self.box = "+-+|++"  # Rich's ASCII box when the output cannot take box-drawing characters
+        elif os.name == "nt" and not os.environ.get("WT_SESSION"):
+            self.box = "┌─┐│└┘"  # Rich's "safe" box for the classic Windows console
+        else:
+            self.box = "╭─╮│╰╯"  # Typer's rounded panels
 
-    def panel(title: str, rows: list[list[tuple[str, str]]], widths: list[int]) -> list[str]:
+    def paint(self, text: str, style: str) -> str:
+        return f"\x1b[{style}m{text}\x1b[0m" if self.colour and style and text else text
+
+    def panel(self, title: str, rows: list[list[tuple[str, str]]], widths: list[int]) -> list[str]:
         """A titled box of rows: cells (text, style) of the given widths, then one that wraps."""
+        box, width, paint = self.box, self.width, self.paint
+        if not rows:
+            return []
         indent = sum(w + 2 for w in widths)
         room = max(width - 4 - indent, 10)
+        narrow = room < 24 and len(widths) > 1  # long option names: the text goes under them instead
+        if narrow:
+            room = width - 6
         head = f"{box[1]} {title} "
         lines = [paint(box[0] + head + box[1] * (width - 2 - _cells(head)) + box[2], _BORDER)]
         side = paint(box[3], _BORDER)
@@ -243,33 +285,68 @@ def render_help(group: LazyGroup, ctx: Context) -> None:
                 paint(t, s) + " " * (w + 2 - _cells(t))
                 for (t, s), w in zip(cells, widths, strict=True)
             )
+            if narrow:  # the names alone on their line (their plain width is ``indent``)
+                lines.append(f"{side} {left}{' ' * max(width - 4 - indent, 0)} {side}")
+                left = "  "
             for part in wrap(text, room):
                 fill = " " * (room - _cells(part))
                 lines.append(f"{side} {left}{paint(part, style)}{fill} {side}")
-                left = " " * indent
+                left = " " * (2 if narrow else indent)
         lines.append(paint(box[4] + box[1] * (width - 2) + box[5], _BORDER))
         return lines
 
-    usage = f"{ctx.command_path} [选项] 命令 [参数]..."
-    lines = ["", " " + paint("用法：", _USAGE_LABEL) + paint(usage, _USAGE), ""]
-    if group.help:
-        lines += [" " + line for line in wrap(group.help, width - 2)] + [""]
+    def usage(self, text: str) -> list[str]:
+        return ["", " " + self.paint("用法：", _USAGE_LABEL) + self.paint(text, _USAGE), ""]
 
-    options = []
-    help_option = group.get_help_option(ctx)
-    for param in group.get_params(ctx):
+    def paragraphs(self, text: str) -> list[str]:
+        """Help text: paragraphs split at blank lines, single line breaks joined (as Typer does),
+        each wrapped to the width."""
+        lines: list[str] = []
+        for paragraph in text.strip().split("\n\n"):
+            if paragraph.startswith("\b"):
+                for line in paragraph.strip("\b\n").splitlines():
+                    lines += [" " + part for part in wrap(line.strip(), self.width - 2)]
+            else:
+                from qjtitle.cli._zh import join_lines
+
+                joined = join_lines(paragraph.splitlines())
+                lines += [" " + part for part in wrap(joined, self.width - 2)]
+            lines.append("")
+        return lines
+
+    def write(self, lines: list[str]) -> None:
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+
+
+def option_rows(params: list[Any], help_option: Any, metavar: Any) -> list[list[tuple[str, str]]]:
+    """Rows of an options panel: long names, short names, the value's word, the help."""
+    from qjtitle.cli._zh import param_help
+
+    rows = []
+    for param in params:
         if getattr(param, "hidden", False):
             continue
-        names = [*param.opts, *param.secondary_opts]
-        text = HELP_HELP if param is help_option else getattr(param, "help", None) or ""
-        if param.envvar:
-            envvar = param.envvar if isinstance(param.envvar, str) else ", ".join(param.envvar)
-            text += f" [env var: {envvar}]"
-        metavar = "" if getattr(param, "is_flag", False) else param.metavar or ""
-        long = ",".join(n for n in names if n.startswith("--"))
-        short = ",".join(n for n in names if not n.startswith("--"))
-        options.append([(long, _LONG), (short, _SHORT), (metavar, _METAVAR), (text, "")])
-    lines += panel("选项", options, [max(_cells(row[i][0]) for row in options) for i in range(3)])
+        long = ",".join(n for n in param.opts if n.startswith("--"))
+        short = ",".join(n for n in param.opts if not n.startswith("--"))
+        text = HELP_HELP if param is help_option else param_help(param)
+        rows.append([(long, _LONG), (short, _SHORT), (metavar(param), _METAVAR), (text, "")])
+    return rows
+
+
+def widths_of(rows: list[list[tuple[str, str]]], columns: int) -> list[int]:
+    return [max((_cells(row[i][0]) for row in rows), default=0) for i in range(columns)]
+
+
+def render_help(group: LazyGroup, ctx: Context) -> None:
+    from qjtitle.cli._zh import value_word
+
+    canvas = Canvas()
+    lines = canvas.usage(f"{ctx.command_path} [选项] 命令 [参数]...")
+    if group.help:
+        lines += [" " + line for line in wrap(group.help, canvas.width - 2)] + [""]
+    options = option_rows(group.get_params(ctx), group.get_help_option(ctx), value_word)
+    lines += canvas.panel("选项", options, widths_of(options, 3))
 
     panels: dict[str, list[list[tuple[str, str]]]] = {}
     for name in group.list_commands(ctx):
@@ -277,6 +354,5 @@ def render_help(group: LazyGroup, ctx: Context) -> None:
         panels.setdefault(entry.panel, []).append([(name, _COMMAND), (entry.summary, "")])
     name_width = max((len(name) for name in group.table), default=0)
     for title, rows in panels.items():
-        lines += panel(title, rows, [name_width])
-    out.write("\n".join(lines) + "\n")
-    out.flush()
+        lines += canvas.panel(title, rows, [name_width])
+    canvas.write(lines)

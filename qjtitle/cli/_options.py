@@ -2,17 +2,81 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+# Commands that change the store: they name the store on their first line. Of these, only the
+# CREATES may start a new store; every other command reports a missing store instead.
+WRITES = frozenset({
+    "import-applicants", "applicants corrections", "applicants expire", "committee add", "committee set",
+    "import-experts", "conflicts add", "draw-experts", "draw confirm", "draw sign", "meeting add",
+    "meeting attend", "meeting assign", "meeting review", "meeting results", "meeting seal", "record-votes",
+    "schedule record", "import-plan", "db upgrade", "db restore", "db adopt", "export-filing", "audit export",
+})
+CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"})
+
+
+def command_name(ctx: typer.Context) -> str:
+    """The command as typed after ``qjtitle``: "draw confirm"."""
+    names: list[str] = []
+    current: Any = ctx
+    while current.parent is not None:
+        names.insert(0, current.info_name or "")
+        current = current.parent
+    return " ".join(names)
+
+
+def _announce(store: Any) -> None:
+    from qjtitle.cli._console import err_console
+
+    err_console().print(f"[dim]数据库：{store.where}[/]", soft_wrap=True)
+
+
+def _legacy_hint(_store: Any) -> None:
+    """An old ./qjtitle.db in the working folder is not ignored in silence."""
+    from qjtitle.cli._console import warn
+    from qjtitle.paths import DEFAULT_STORE, user_store_path
+
+    legacy = Path.cwd() / DEFAULT_STORE
+    if legacy.is_file() and legacy.resolve() != user_store_path():
+        warn(
+            f"当前文件夹有一个数据库 {legacy}，本次没有使用它（默认数据库是 {user_store_path()}）。"
+            f"要改用它：qjtitle db adopt（移到默认位置），或在命令后加 --db {DEFAULT_STORE}。"
+        )
+
+
+def _store_choice(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
+    """``--db`` resolved with what this command may do: create a store, name it, warn of an old one."""
+    from qjtitle.paths import StoreChoice
+
+    name = command_name(ctx)
+    source = "默认"
+    if value:
+        origin = getattr(ctx.get_parameter_source(param.name or "db"), "name", "")
+        source = "QJTITLE_DB" if origin == "ENVIRONMENT" else "--db"
+    hooks: list[Callable[[Any], None]] = [] if value else [_legacy_hint]
+    if name in WRITES:
+        hooks.insert(0, _announce)
+
+    def on_open(store: Any) -> None:
+        for hook in hooks:
+            hook(store)
+
+    return StoreChoice(value or "", source, create=name in CREATES, on_open=on_open)
+
 
 DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
         envvar="QJTITLE_DB",
-        help="数据库：文件路径或 SQLAlchemy 地址（如 postgresql+psycopg://…）。默认 ./qjtitle.db。",
+        callback=_store_choice,
+        metavar="文件",
+        help="另用一个数据库：文件路径，或共用的 PostgreSQL 地址（postgresql+psycopg://用户@服务器/数据库）。"
+        "默认是本人的数据库（在用户数据文件夹中，从任何文件夹打开终端都是同一个）。",
         show_default=False,
     ),
 ]

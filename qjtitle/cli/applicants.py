@@ -110,13 +110,16 @@ def _print_row_problems(report: ImportReport) -> None:
 
 @app.command("template")
 def applicants_template(
-    out: Annotated[Path, typer.Argument(help="要生成的空白申报表 .xlsx。")],
+    out_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", help="要生成的空白申报表 .xlsx。")] = Path("曲靖市专业技术人员职称申报信息表.xlsx"),
     force: Annotated[bool, typer.Option("--force", help="覆盖已有文件。")] = False,
+    db: DbOpt = None,  # accepted like everywhere, though a blank form needs no store
 ) -> None:
     """生成空白的申报信息表（附件2）：标题行、表头、身份证号码和电话为文本格式、下拉选项、填表说明。
 
-    示例：qjtitle applicants template 曲靖市专业技术人员职称申报信息表.xlsx
+    示例：qjtitle applicants template --out 曲靖市专业技术人员职称申报信息表.xlsx
     """
+    out = out_arg or out  # the file as a bare argument: the spelling before --out
     from qjtitle.errors import AlreadyExists
     from qjtitle.roster import write_roster_workbook
 

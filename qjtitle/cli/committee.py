@@ -102,6 +102,7 @@ def committee_show(
         "organizer": "组建单位", "approver": "核准组建部门", "min_size": "最少人数", "pool_filed": "专家库备案日期",
         "vote_denominator": "表决基数（有回避时）", "pass_rate_cap": "通过率上限（提示）",
     }
+    item = {**item, "vote_denominator": committees.denominator_name(item["vote_denominator"])}
     table(None, ["项目", "内容"], [[labels[k], "、".join(v) if isinstance(v, list) else v] for k, v in item.items()])
 
 
@@ -110,7 +111,7 @@ def committee_set(
     code: Annotated[str, typer.Argument(help="评委会代码。")],
     vote_denominator: Annotated[
         str | None,
-        typer.Option("--vote-denominator", help="有专家回避时2/3的基数：all_attending（全部出席专家，默认）或 eligible（出席且无须回避的专家）。"),
+        typer.Option("--vote-denominator", metavar="全部出席|无须回避", help="有专家回避时2/3的基数：全部出席（全部出席专家，默认）或 无须回避（出席且无须回避的专家）。"),
     ] = None,
     pass_rate_cap: Annotated[float | None, typer.Option("--pass-rate-cap", help="通过率上限（如 0.6），超过时提示。")] = None,
     no_pass_rate_cap: Annotated[bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")] = False,
@@ -118,7 +119,7 @@ def committee_set(
 ) -> None:
     """修改评委会设置：有回避时的表决基数、通过率上限；设置会打印在表决结果和评审结果签字确认表上。
 
-    示例：qjtitle committee set QJ-WS-ZJ --vote-denominator all_attending --pass-rate-cap 0.7
+    示例：qjtitle committee set QJ-WS-ZJ --vote-denominator 全部出席 --pass-rate-cap 0.7
     """
     from qjtitle import committees
     from qjtitle.store import open_store

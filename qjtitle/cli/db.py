@@ -81,7 +81,9 @@ def db_backup(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        info = backup.backup(open_store(db), file, force=force)
+        store = open_store(db)
+        file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
+        info = backup.backup(store, file, force=force)
     console().print(f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）")
 
 
@@ -96,9 +98,35 @@ def db_restore(
     示例：qjtitle db restore 备份/qjtitle-20231120.db --force
     """
     from qjtitle import backup
+    from qjtitle.paths import make_private_dir, user_store_path
+    from qjtitle.store import resolve_url, sqlite_path
 
     with friendly_errors():
+        if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
+            make_private_dir(user_store_path().parent)
         info = backup.restore(db, file, force=force)
     if info["saved"]:
         console().print(f"原数据库已另存为 {info['saved']}")
     console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，哈希链完整）")
+
+
+@app.command("adopt")
+def db_adopt(
+    file: Annotated[
+        Path, typer.Argument(help="要移到默认位置的数据库文件，默认是当前文件夹的 qjtitle.db。", show_default=False)
+    ] = Path("qjtitle.db"),
+    force: Annotated[bool, typer.Option("--force", help="默认位置已有数据库时，把它改名保留后替换。")] = False,
+) -> None:
+    """把一个数据库文件（如以前放在工作文件夹里的 qjtitle.db）移到默认位置，以后在任何文件夹都能找到它。
+
+    示例：qjtitle db adopt
+    """
+    from qjtitle.store import adopt_store
+
+    with friendly_errors():
+        info = adopt_store(file, force=force)
+    if info["saved"]:
+        console().print(f"默认位置原有的数据库已改名保留为 {info['saved']}")
+    console().print(f"已把 {info['from']} 移到 {info['to']}；以后不加 --db 就使用它。")
+    if info["calendar"]:
+        console().print(f"工作日历补充文件也已移到 {info['calendar']}")

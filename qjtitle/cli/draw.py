@@ -30,7 +30,7 @@ def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
 
     return [
         [
-            p["position"], ROLE_NAMES.get(p["role"], p["role"]), p["slot"] or "不限", p["id"] if not sealed else "—",
+            p["position"], ROLE_NAMES.get(p["role"], p["role"]), p["slot"] or "不限", p["id"],
             _seal(p["name"]) if sealed else p["name"], p["specialty"], "（密封）" if sealed else p["unit"],
         ]
         for p in picks
@@ -248,19 +248,24 @@ def draw_show(draw: DrawArg, sealed: SealedOpt = False, db: DbOpt = None, as_jso
 @app.command("export")
 def draw_export(
     draw: DrawArg,
-    out: Annotated[Path, typer.Option("--json", help="输出的 JSON 文件。")],
+    out: Annotated[Path | None, typer.Option("--out", help="输出的 JSON 文件，如 第1号抽取记录.json。", show_default=False)] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", hidden=True)] = None,  # the spelling before --out
     db: DbOpt = None,
 ) -> None:
     """把一次抽取的完整记录（含符合条件的专家名单）导出为 JSON，供核准组建部门用 verify-draw --record 独立复核。
 
     导出文件含专家姓名，属保密材料，请妥善传递。
 
-    示例：qjtitle draw export 1 --json 第1号抽取记录.json
+    示例：qjtitle draw export 1 --out 第1号抽取记录.json
     """
     from qjtitle.draw_store import export_draw
+    from qjtitle.errors import InvalidValue
     from qjtitle.store import open_store
 
     with friendly_errors():
+        out = out or json_file
+        if out is None:
+            raise InvalidValue(f"请用 --out 写明导出到哪个文件，如 qjtitle draw export {draw} --out 第{draw}号抽取记录.json")
         path = export_draw(open_store(db), draw, out)
     console().print(f"已导出第 {draw} 号抽取记录：{path}（保密材料）；复核：qjtitle verify-draw --record {path}")
 
@@ -268,30 +273,61 @@ def draw_export(
 @app.command("confirm")
 def draw_confirm(
     draw: DrawArg,
-    expert: Annotated[int, typer.Argument(help="专家编号。")],
+    expert: Annotated[
+        str | None, typer.Argument(help="专家：编号、姓名或身份证号码（qjtitle draw show 中的专家编号）。", show_default=False)
+    ] = None,
     accepted: Annotated[bool | None, typer.Option("--accepted/--declined", help="专家同意参会，或谢绝。", show_default=False)] = None,
     reason: Annotated[str, typer.Option("--reason", help="理由（谢绝时必填）。")] = "",
+    all_accepted: Annotated[
+        bool, typer.Option("--all-accepted", help="尚未答复的委员全部记为同意参会（一次确认整个评委会）。")
+    ] = False,
+    from_sheet: Annotated[
+        Path | None,
+        typer.Option("--from-sheet", help="答复表：专家编号或姓名、答复（同意/谢绝）、理由，每位专家一行。", exists=True, dir_okay=False),
+    ] = None,
     when: DateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """记录被抽中专家的答复；委员谢绝时按顺序由下一位符合专业要求的备选专家替补，全部留痕。
 
-    示例：qjtitle draw confirm 1 23 --declined --reason 出差
+    示例：qjtitle draw confirm 1 任宁策 --accepted；qjtitle draw confirm 1 23 --declined --reason 出差；
+    全部同意：qjtitle draw confirm 1 --all-accepted；按答复表：qjtitle draw confirm 1 --from-sheet 答复.xlsx
     """
-    from qjtitle.draw_store import confirm
+    from qjtitle import names
+    from qjtitle.draw_store import confirm, show_draw
     from qjtitle.errors import InvalidValue
+    from qjtitle.meeting_sheets import read_answers
     from qjtitle.store import open_store
 
+    day = when.date() if when else None
     with friendly_errors():
-        if accepted is None:
-            raise InvalidValue("请用 --accepted（同意）或 --declined（谢绝）写明专家的答复")
-        result = confirm(open_store(db), draw, expert, accepted, reason, when.date() if when else None)
-    console().print(f"已记录：{result['name']} {'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}")
-    if result["replacement"]:
-        x = result["replacement"]
-        console().print(f"第{x['position']}位委员由第{x['alternate_position']}位备选 {x['name']}（编号 {x['id']}）替补。")
-    if result["warning"]:
-        warn(result["warning"])
+        store = open_store(db)
+        answers: list[tuple[str, bool, str]] = []
+        if expert is not None:
+            if accepted is None:
+                raise InvalidValue("请用 --accepted（同意）或 --declined（谢绝）写明专家的答复")
+            answers.append((expert, accepted, reason))
+        if from_sheet is not None:
+            answers += read_answers(from_sheet)
+        if all_accepted:
+            record = show_draw(store, draw)
+            answered = {a["expert"] for a in record["answers"]}
+            answers += [(str(m["id"]), True, "") for m in record["members_now"] if m["id"] not in answered]
+            if not answers:
+                raise InvalidValue(f"第{draw}号抽取的委员都已答复，没有要记录的")
+        if not answers:
+            raise InvalidValue("请写明哪位专家（编号或姓名）和答复（--accepted 或 --declined），"
+                               "或用 --all-accepted、--from-sheet 一次记录多位")
+        ids = [(names.drawn_expert_id(store, draw, who), ok, why) for who, ok, why in answers]
+        with store.all_or_nothing():  # several answers: all recorded, or none
+            results = [(expert_id, confirm(store, draw, expert_id, ok, why, day)) for expert_id, ok, why in ids]
+        for expert_id, result in results:
+            console().print(f"已记录：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}")
+            if result["replacement"]:
+                x = result["replacement"]
+                console().print(f"第{x['position']}位委员由第{x['alternate_position']}位备选 {x['name']}（编号 {x['id']}）替补。")
+            if result["warning"]:
+                warn(result["warning"])
 
 
 @app.command("sign")

@@ -75,7 +75,8 @@ def _print_import(report: PoolImportReport) -> None:
 @app.command("list")
 def experts_list(
     committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
-    active_only: Annotated[bool, typer.Option("--active-only", help="只列出在库（可抽取状态）的专家。")] = False,
+    active_only: Annotated[bool, typer.Option("--active-only", help="只列出可以抽取的专家：在库，且任期覆盖今天（或 --date）。")] = False,
+    when: Annotated[datetime | None, typer.Option("--date", help="与 --active-only 合用：按这一天判断任期，默认今天。", show_default=False)] = None,
     specialty: Annotated[str | None, typer.Option("--specialty", help="专业。")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="工作单位（包含该文字即可）。")] = None,
     show_pii: ShowPiiOpt = False,
@@ -90,7 +91,8 @@ def experts_list(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        items = list_experts(open_store(db), committee, True if active_only else None, specialty, unit, show_pii)
+        items = list_experts(open_store(db), committee, True if active_only else None, specialty, unit, show_pii,
+                             on=when.date() if when else None)
     if as_json:
         print_json(items)
         return
@@ -174,21 +176,26 @@ def experts_check(
 
 @conflicts_app.command("add")
 def conflicts_add(
-    expert: Annotated[int, typer.Option("--expert", help="专家编号（qjtitle experts list）。")],
-    applicant: Annotated[int, typer.Option("--applicant", help="申报人编号（qjtitle applicants list）。")],
+    expert: Annotated[str, typer.Option("--expert", metavar="编号或姓名", help="专家：编号、姓名或身份证号码（qjtitle experts list）。")],
+    applicant: Annotated[
+        str, typer.Option("--applicant", metavar="编号或姓名", help="申报人：编号、姓名或身份证号码（qjtitle applicants list）。")
+    ],
     reason: Annotated[str, typer.Option("--reason", help="回避理由，如 近亲属、同一科室、师生关系。")] = "",
     when: DateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """登记专家与申报人之间的利害关系：该专家不参与该申报人的评议和表决，抽取时也排除。
 
-    示例：qjtitle conflicts add --expert 12 --applicant 35 --reason 近亲属
+    示例：qjtitle conflicts add --expert 韩致亮 --applicant 35 --reason 近亲属
     """
+    from qjtitle import names
     from qjtitle.experts import add_conflict
     from qjtitle.store import open_store
 
     with friendly_errors():
-        item = add_conflict(open_store(db), expert, applicant, reason, when.date() if when else None)
+        store = open_store(db)
+        ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
+        item = add_conflict(store, *ids, reason, when.date() if when else None)
     console().print(f"已登记回避：专家 {item['expert']}（编号 {item['expert_id']}）— 申报人 {item['applicant']}（{item['applicant_unit']}）：{item['reason']}")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qjtitle.cli._console import console, print_json, table, warn
+from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
@@ -30,7 +30,7 @@ def meeting_add(
     place: Annotated[str, typer.Option("--place", help="会议地点。")],
     size: Annotated[int, typer.Option("--size", help="评委会人数（单数，不少于评委会最少人数）。")],
     end_date: Annotated[
-        datetime | None, typer.Option("--end-date", formats=_DATE, help="多天会议的最后一天。")
+        datetime | None, typer.Option("--end", formats=_DATE, help="多天会议的最后一天。")
     ] = None,
     year: Annotated[
         int | None, typer.Option("--year", "-y", help="评审年度（默认为会议日期的年份；跨年召开时填上一年）。")
@@ -83,15 +83,23 @@ def meeting_list(
 
 @app.command("show")
 def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """查看一次评审会议。
+    """查看一次评审会议：基本信息，以及到目前为止的专家、签到、审阅安排、评议和表决（只查看，不改动）。
 
     示例：qjtitle meeting show 1
     """
     from qjtitle import meeting as meetings
+    from qjtitle.errors import QjtitleError
     from qjtitle.store import open_store
 
     with friendly_errors():
-        item = meetings.show(open_store(db), meeting)
+        store = open_store(db)
+        item = meetings.show(store, meeting)
+        try:
+            from qjtitle.meeting_sheets import picture
+
+            pic = picture(store, meeting)
+        except QjtitleError:  # nothing drawn yet: the meeting alone
+            pic = None
     if as_json:
         print_json([item])
         return
@@ -99,7 +107,62 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
         "id": "编号", "committee": "评委会代码", "committee_name": "评委会", "level": "级别", "date": "日期",
         "end_date": "结束日期", "place": "地点", "size": "评委会人数", "year": "评审年度",
     }
-    table(None, ["项目", "内容"], [[labels[k], "" if v is None else v] for k, v in item.items()])
+    table(None, ["项目", "内容"], [[labels.get(k, k), "" if v is None else v] for k, v in item.items()])
+    if pic is None:
+        console().print(f"还没有抽取专家：qjtitle draw-experts {meeting} …")
+        return
+    print_picture(pic)
+
+
+def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
+    present = set(pic.attending)
+    rows = [[p.id, p.name, p.unit, p.specialty, "已签到" if p.id in present else ("—" if pic.attending else "")]
+            for p in pic.panel]
+    rows += [[p.id, p.name, p.unit, p.specialty, "未答复"] for p in pic.unconfirmed]
+    rows += [[p.id, p.name, p.unit, p.specialty, "已谢绝"] for p in pic.declined]
+    q = pic.results["quorum"]
+    table(f"专家（确认参会 {len(pic.panel)} 人，已签到 {q['attending']}/{q['size']} 人）",
+          ["编号", "姓名", "单位", "专业", "签到"], rows)
+    if pic.assignment is None:
+        console().print("审阅安排：尚未安排（签到后运行 qjtitle meeting assign）")
+    else:
+        names = {p.id: p.name for p in pic.panel}
+        by_id = {r["id"]: r for r in pic.results["applicants"]}
+        arows = []
+        for a in pic.applicants:
+            reviewers = pic.assignment["reviewers"].get(a.id, [])
+            done = [f"{names.get(e, e)}（{pic.reviews[(a.id, e)]}）" if (a.id, e) in pic.reviews else f"{names.get(e, e)}（未录入）"
+                    for e in reviewers]
+            r = by_id.get(a.id, {})
+            votes = f"{r['agree']}/{r['disagree']}/{r['abstain']} {r['result']}" if r.get("voted") else "未投票"
+            arows.append([a.id, a.name, a.unit, "、".join(done) or "未安排", votes])
+        table(f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权）",
+              ["编号", "姓名", "单位", "审阅专家（评审建议）", "表决"], arows)
+    missing = pic.results["missing_reviews"]
+    if missing:
+        console().print(f"尚有 {len(missing)} 条评议未录入。")
+    if pic.results.get("sealed_at"):
+        console().print(f"已封存：{moment(pic.results['sealed_at'])}")
+
+
+@app.command("sheets")
+def meeting_sheets(
+    meeting: MeetingArg,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹（没有会新建）。")] = Path("会议用表"),
+    db: DbOpt = None,
+) -> None:
+    """生成会议当天用的表格：签到表、每位审阅专家的评议表、计票表（记名和无记名），已填好专家和申报人；填好后原样交给 meeting attend、meeting review、record-votes 录入。
+
+    示例：qjtitle meeting sheets 1 --out 会议用表
+    """
+    from qjtitle.meeting_sheets import write_sheets
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        result = write_sheets(open_store(db), meeting, out)
+    table(f"会议用表（{result.folder}）", ["文件"], [[str(f.relative_to(result.folder))] for f in result.files])
+    for note in result.skipped:
+        warn(note)
 
 
 # --- At the meeting: attendance, reviewer assignment, reviews, results, seal -----------------------
@@ -254,9 +317,9 @@ def print_results(summary: dict) -> None:
     if summary["missing_reviews"]:
         warn(f"尚有 {len(summary['missing_reviews'])} 条评议未录入")
     if summary.get("sealed_at"):
-        console().print(f"已封存：{summary['sealed_at']}")
+        console().print(f"已封存：{moment(summary['sealed_at'])}")
     for c in summary.get("after_seal", []):
-        warn(f"封存后更正（{c['what']}）：{c['reason']}（{c['recorded_at']}，{c['user']}）")
+        warn(f"封存后更正（{c['what']}）：{c['reason']}（{moment(c['recorded_at'])}，{c['user']}）")
 
 
 @app.command("results")
@@ -293,8 +356,10 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
 
 def record_votes(
     meeting: MeetingArg,
+    sheet_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
     sheet: Annotated[
-        Path | None, typer.Argument(help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数。", show_default=False)
+        Path | None,
+        typer.Option("--from-sheet", help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数（qjtitle meeting sheets 生成）。", show_default=False),
     ] = None,
     applicant: Annotated[str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")] = None,
     agree: Annotated[int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")] = None,
@@ -306,12 +371,13 @@ def record_votes(
 ) -> None:
     """录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到2/3。
 
-    示例：qjtitle record-votes 1 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
+    示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
     """
     from qjtitle import proceedings
     from qjtitle.errors import InvalidValue
     from qjtitle.store import open_store
 
+    sheet = sheet or sheet_arg  # the file as a bare argument: the spelling before --from-sheet
     with friendly_errors():
         store = open_store(db)
         entries = []

@@ -38,7 +38,7 @@ _DATE = ["%Y-%m-%d"]
 MeetingArg = Annotated[int, typer.Argument(help="会议编号（meeting add 时显示）。", show_default=False)]
 TodayOpt = Annotated[
     datetime | None,
-    typer.Option("--today", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
+    typer.Option("--date", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
 ]
 HtmlOpt = Annotated[
     Path | None,
@@ -76,7 +76,9 @@ def print_schedule(s: Schedule) -> None:
     for it in s.items:
         style = _STATUS_STYLE.get(it.status)
         status = f"[{style}]{it.status}[/]" if style else it.status
-        row = [it.label, it.when + ("（暂定）" if it.provisional else ""), _left(it.days_left), status]
+        shown = it.when + ("（暂定）" if it.provisional else "")
+        shown += f"；补假若与推测不同：{it.otherwise}" if it.otherwise else ""
+        row = [it.label, shown, _left(it.days_left), status]
         row += [it.actual] if recorded else []
         rows.append([*row, it.rule.source if it.rule else ""])
     columns = ["节点", "时间（窗口或期限）", "剩余工作日", "状态"] + (["实际日期"] if recorded else []) + ["依据"]
@@ -109,7 +111,7 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 @app.command("show")
 def schedule_show(
     meeting: MeetingArg,
-    ics: Annotated[Path | None, typer.Option("--ics", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
+    ics: Annotated[Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
     html: HtmlOpt = None,
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
@@ -121,7 +123,7 @@ def schedule_show(
     也可以省略 show，直接写 qjtitle schedule 会议编号。推荐、会前、结果公示各排满5个工作日且互不冲突；
     尚未公布调休安排的年份标“暂定”。
 
-    示例：qjtitle schedule 1 --ics 评审会议.ics --html 评审会议.html
+    示例：qjtitle schedule 1 --out 评审会议.ics --html 评审会议.html
     """
     from qjtitle import schedule as schedules
 
@@ -250,3 +252,23 @@ def status(
         out,
         caption="详情：qjtitle schedule 会议编号；核对：qjtitle schedule check 会议编号",
     )
+    print_reminders(store, year or shown_today.year, shown_today, bool(rows))
+
+
+def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
+    """Which store this is, the years that hold meetings when this one has none, overdue corrections."""
+    from qjtitle import reminders
+
+    console().print(f"[dim]数据库：{store.where}[/]", soft_wrap=True)
+    years = reminders.meeting_years(store)
+    if not shown:
+        if years:
+            listed = "、".join(f"{y}年度（{n}次）" for y, n in years.items())
+            console().print(f"{year}年度没有评审会议。有会议的年度：{listed}；查看：qjtitle status --year {max(years)}")
+        else:
+            console().print("还没有评审会议：qjtitle meeting add --committee 代码 --date 日期 --place 地点 --size 人数")
+    for item in reminders.overdue_corrections(store, today):
+        warn(
+            f"评委会 {item['committee']} 有 {item['count']} 名申报人已过补正期限（最早 {item['earliest']}）仍为待补正；"
+            f"核实未补正后运行 qjtitle applicants expire --committee {item['committee']} 标记为视为放弃"
+        )

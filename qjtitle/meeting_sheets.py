@@ -1,0 +1,316 @@
+"""Meeting day on paper: the sign-in sheet, each reviewer's review form and the tally sheets (named
+and anonymous), pre-filled with the panel and the applicants, in exactly the columns that
+``meeting attend --from-sheet``, ``meeting review --from-sheet`` and ``record-votes`` read back;
+and the meeting as it stands (panel, attendance, assignment, reviews, votes), read only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from qjtitle import proceedings
+from qjtitle.errors import InvalidValue
+from qjtitle.models import Review, ReviewAssignment
+from qjtitle.paths import write_atomically
+from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
+from qjtitle.store import Store
+
+# The answers of drawn experts (draw confirm --from-sheet)
+ANSWER_COLUMNS = (
+    Column("name", "姓名", ("专家姓名", "专家")),
+    Column("expert_id", "专家编号", ("编号",)),
+    Column("answer", "答复", ("是否参会", "是否同意", "参会")),
+    Column("reason", "理由", ("谢绝理由", "原因", "备注")),
+)
+_YES = {"同意", "参会", "是", "能", "可以", "√", "✓", "y", "yes", "1"}
+_NO = {"谢绝", "不同意", "不参会", "否", "不能", "×", "x", "n", "no", "0"}
+
+
+def read_answers(path: Path) -> list[tuple[str, bool, str]]:
+    """(expert number or name, accepted, reason) for each row of an answer sheet with an answer."""
+    answers = []
+    for t in read_tables(Path(path), ANSWER_COLUMNS, ("name", "expert_id"), min_matches=2):
+        for row in t.rows:
+            said = compare_key(clean_text(str(row.cells.get("answer") or "")))
+            if not said:
+                continue
+            who = row.cells.get("expert_id") or row.cells.get("name")
+            if said not in _YES | _NO:
+                raise InvalidValue(
+                    f"{Path(path).name} {t.sheet} 第{row.number}行：答复“{row.cells.get('answer')}”看不懂；请写 同意 或 谢绝"
+                )
+            answers.append((str(who), said in _YES, clean_text(str(row.cells.get("reason") or ""))))
+    if not answers:
+        raise InvalidValue(f"{Path(path).name}：没有填写答复的行（“答复”列写 同意 或 谢绝）")
+    return answers
+
+
+# --- The meeting as it stands --------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    id: int
+    name: str
+    unit: str = ""
+    specialty: str = ""
+    key: str = ""  # how a sheet names them: the name, or the number when two share it
+
+
+@dataclass
+class Picture:
+    meeting: dict[str, Any]
+    panel: list[Person]  # confirmed members
+    unconfirmed: list[Person]
+    declined: list[Person]
+    attending: list[int]
+    applicants: list[Person]
+    recused: dict[int, dict[int, str]]
+    assignment: dict[str, Any] | None  # {"version", "seed", "reviewers": {applicant id: [expert ids]}}
+    reviews: dict[tuple[int, int], str] = field(default_factory=dict)  # (applicant, expert) → 同意/不同意
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def voters(self) -> list[Person]:
+        """The columns of a named tally sheet: those signed in, else the whole confirmed panel."""
+        ids = self.attending or [p.id for p in self.panel]
+        return [p for p in self.panel if p.id in ids]
+
+    def expert(self, expert_id: int) -> Person:
+        return next(p for p in self.panel if p.id == expert_id)
+
+
+def _keyed(people: list[Person]) -> list[Person]:
+    """Namesakes are named by number on a sheet."""
+    counts = Counter(compare_key(p.name) for p in people)
+    for p in people:
+        p.key = p.name if counts[compare_key(p.name)] == 1 else str(p.id)
+    return people
+
+
+def picture(store: Store, meeting_id: int) -> Picture:
+    """Everything recorded so far for a meeting; changes nothing (no new assignment version)."""
+    from qjtitle import meeting as meetings
+
+    info = meetings.show(store, meeting_id)
+    with store.transaction() as session:
+        ctx = proceedings.load(session, meeting_id)
+
+        def person(e: Any) -> Person:
+            return Person(e.id or 0, e.name, e.unit, e.specialty)
+
+        current = session.exec(
+            select(ReviewAssignment).where(ReviewAssignment.meeting_id == meeting_id)
+            .order_by(col(ReviewAssignment.id).desc())
+        ).first()
+        reviews = {
+            (r.applicant_id, r.expert_id): r.recommendation
+            for r in session.exec(select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id)))
+        }
+        pic = Picture(
+            meeting=info,
+            panel=_keyed([person(e) for _, e in sorted(ctx.panel.items())]),
+            unconfirmed=[person(e) for _, e in sorted(ctx.unconfirmed.items())],
+            declined=[person(e) for _, e in sorted(ctx.declined.items())],
+            attending=list(ctx.attending),
+            applicants=_keyed([Person(a.id or 0, a.name, a.unit, a.specialty) for a in ctx.applicants]),
+            recused={a: dict(r) for a, r in ctx.recused.items()},
+            assignment=None if current is None else {
+                "version": current.version, "seed": current.seed,
+                "reviewers": {int(a): list(e) for a, e in current.reviewers.items()},
+            },
+            reviews=reviews,
+        )
+    pic.results = proceedings.results(store, meeting_id)
+    return pic
+
+
+# --- Sheets ----------------------------------------------------------------------------------------
+
+
+def _workbook(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+    """One sheet: the title, the notes (above the header, where the reading commands never look),
+    the header and the pre-filled rows, with borders and print settings."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    set_cell(ws.cell(row=1, column=1), title)
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    for i, note in enumerate(notes, start=2):
+        set_cell(ws.cell(row=i, column=1), note)
+    top = len(notes) + 2
+    for c, label in enumerate(header, start=1):
+        cell = ws.cell(row=top, column=c)
+        set_cell(cell, label)
+        cell.font = Font(bold=True)
+        cell.border = box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, values in enumerate(rows, start=top + 1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            set_cell(cell, value)
+            cell.border = box
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.row_dimensions[r].height = 30
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.orientation = "landscape" if len(header) > 6 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return wb
+
+
+def _save(wb: Any, path: Path) -> Path:
+    return write_atomically(path, wb.save, ".xlsx")
+
+
+def _document(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+    """The same sheet for printing from Word: title, a ruled table with room to write, the notes below."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    section = doc.sections[0]
+    if sum(widths) > 100:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.8))
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(title)
+    run.bold = True
+    run.font.size = Pt(15)
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    page = [section.page_width, section.left_margin, section.right_margin]
+    usable = (int(page[0] or 0) - int(page[1] or 0) - int(page[2] or 0)) / sum(widths)
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(usable * width)
+    for cell, label, width in zip(table.rows[0].cells, header, widths, strict=True):
+        cell.text = label
+        cell.paragraphs[0].runs[0].bold = True
+        cell.width = int(usable * width)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value, width in zip(cells, values, widths, strict=True):
+            cell.text = "" if value is None else str(value)
+            cell.width = int(usable * width)
+    for row in table.rows[1:]:
+        row.height = Cm(1.0)
+    for note in notes:
+        if not note.startswith("录入："):  # how to type it back belongs to the spreadsheet
+            doc.add_paragraph(note)
+    return doc
+
+
+def _write(out: Path, stem: str, title: str, header: list[str], rows: list[list[Any]], widths: list[int],
+           notes: list[str]) -> list[Path]:
+    """``stem``.xlsx to fill in and type back, and ``stem``.docx to print."""
+    wb = _workbook(title, header, rows, widths, notes)
+    doc = _document(title, header, rows, widths, notes)
+    return [
+        _save(wb, out / f"{stem}.xlsx"),
+        write_atomically(out / f"{stem}.docx", doc.save, ".docx"),
+    ]
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if c in '\\/:*?"<>|' else c for c in text).strip() or "专家"
+
+
+@dataclass
+class SheetSet:
+    folder: Path
+    files: list[Path]
+    skipped: list[str]
+
+
+def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
+    """The meeting-day sheets in ``out``: 签到表, 评议表 (one per reviewer, once reviewers are
+    assigned), 计票表（记名）and 计票表（无记名）; each as .xlsx (to type back) and .docx (to print)."""
+    pic = picture(store, meeting_id)
+    m = pic.meeting
+    if not pic.panel:
+        raise InvalidValue(
+            f"第{meeting_id}号会议还没有确认参会的专家；请先用 qjtitle draw confirm 记录专家的答复"
+        )
+    out = Path(out)
+    head = f"{m['committee_name']}　{m['date']}　{m['place']}"
+    files: list[Path] = []
+    skipped: list[str] = []
+
+    rows = [[p.id, p.name, p.unit, p.specialty, ""] for p in pic.panel]
+    files += _write(
+        out, "签到表", f"评审会议签到表（{head}）", ["编号", "姓名", "单位", "专业", "签到"], rows, [8, 12, 30, 16, 16],
+        ["注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
+         "录入：qjtitle meeting attend 会议编号 --from-sheet 本表"],
+    )
+
+    if pic.assignment is None:
+        skipped.append("评议表：尚未安排审阅专家（签到后运行 qjtitle meeting assign 会议编号，再重新生成）")
+    else:
+        reviewers = pic.assignment["reviewers"]
+        by_expert: dict[int, list[Person]] = {}
+        for a in pic.applicants:
+            for e in reviewers.get(a.id, []):
+                by_expert.setdefault(e, []).append(a)
+        all_rows = []
+        for e_id, cases in sorted(by_expert.items()):
+            expert = pic.expert(e_id)
+            rows = [[a.key, expert.key, "", "", a.unit, a.specialty] for a in cases]
+            all_rows += rows
+            files += _write(
+                out / "评议表", f"评议表_{e_id:03d}_{_safe_name(expert.name)}", f"专家评议表（{expert.name}，{head}）",
+                ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], rows, [12, 12, 50, 12, 28, 16],
+                ["注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
+                 "录入：qjtitle meeting review 会议编号 --from-sheet 本表", "评审专家签名："],
+            )
+        files += _write(
+            out, "评议汇总表", f"专家评议汇总表（{head}，审阅安排第{pic.assignment['version']}版）",
+            ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], all_rows, [12, 12, 50, 12, 28, 16],
+            ["录入：qjtitle meeting review 会议编号 --from-sheet 本表"],
+        )
+
+    voters = pic.voters()
+    rows = []
+    for a in pic.applicants:
+        rows.append([a.key, *["" for _ in voters], a.unit, a.specialty])
+    recusals = [
+        f"{a.name}：{pic.expert(e).name} {why}，不投票"
+        for a in pic.applicants for e, why in pic.recused.get(a.id, {}).items() if e in {v.id for v in voters}
+    ]
+    files += _write(
+        out, "计票表_记名", f"表决计票表（记名，{head}）", ["申报人", *[v.key for v in voters], "单位", "申报专业"],
+        rows, [12, *[10 for _ in voters], 28, 16],
+        ["注：每位出席专家一列，填 同意、不同意 或 弃权；须回避的专家留空。",
+         *recusals, "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
+    )
+    rows = [[a.key, "", "", "", a.unit, a.specialty] for a in pic.applicants]
+    files += _write(
+        out, "计票表_无记名", f"表决计票表（无记名，{head}）", ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"],
+        rows, [12, 8, 8, 8, 28, 16],
+        ["注：填各项票数（整数），三项相加应等于参加表决的专家人数。",
+         "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
+    )
+    return SheetSet(out, files, skipped)

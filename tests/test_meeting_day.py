@@ -1,0 +1,174 @@
+"""Meeting day through the command line: names where numbers were, batch confirmation, the sheets
+that `meeting sheets` writes read back by `meeting attend`, `meeting review` and `record-votes`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import (
+    FILING_DRAWERS,
+    FILING_SUPERVISORS,
+    docx_text,
+    expert_row,
+    filing_applicant_rows,
+)
+
+from qjtitle import draw_store
+
+
+@pytest.fixture
+def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
+    """QJ-WS-ZJ with applicants, a pool of 15 (two called 王明) and a drawn meeting: (meeting, draw)."""
+    from qjtitle.applicants import import_applicants
+
+    import_applicants(store, [make_workbook(filing_applicant_rows())], "QJ-WS-ZJ", 2023)
+    pool = [expert_row(i, 专业="护理") for i in range(1, 16)]
+    pool[13]["姓名"] = pool[14]["姓名"] = "王明"
+    expert_pool(pool)
+    meeting = draw_meeting()
+    outcome = draw_store.draw_experts(
+        store, meeting, FILING_DRAWERS, FILING_SUPERVISORS, alternates=2, seed=["1111", "2222", "3333"],
+        drawn_on=date(2023, 11, 10),
+    )
+    return meeting, outcome.record["draw"], outcome.record["picks"]
+
+
+def test_a_drawn_expert_is_named_by_name(cli, drawn):
+    _meeting, draw, picks = drawn
+    member = next(p for p in picks if p["role"] == "member" and p["name"] != "王明")
+    result = cli("draw", "confirm", str(draw), member["name"], "--accepted", "--date", "2023年11月13日")
+    assert result.exit_code == 0, result.output
+    assert f"已记录：{member['name']}（编号 {member['id']}）同意参会" in result.stdout
+    shown = cli("draw", "show", str(draw), "--sealed")
+    assert "专家编号" in shown.stdout and str(member["id"]) in shown.stdout and member["name"] not in shown.stdout
+
+
+def test_a_shared_name_is_answered_with_a_question(cli, drawn):
+    result = cli("conflicts", "add", "--expert", "王明", "--applicant", "王芳", "--reason", "近亲属")
+    assert result.exit_code == 1
+    assert "有 2 位专家叫“王明”，是哪一位？编号 14：王明（" in result.stderr
+    assert "编号 15：王明（" in result.stderr and "请改用编号再输入一次" in result.stderr
+    named = cli("conflicts", "add", "--expert", "14", "--applicant", "王芳", "--reason", "近亲属")
+    assert named.exit_code == 0, named.output
+    assert "已登记回避：专家 王明（编号 14）— 申报人 王芳" in named.stdout
+
+
+def test_confirm_a_whole_panel_at_once(cli, drawn):
+    _meeting, draw, picks = drawn
+    result = cli("draw", "confirm", str(draw), "--all-accepted")
+    assert result.exit_code == 0, result.output
+    members = [p for p in picks if p["role"] == "member"]
+    assert result.stdout.count("同意参会") == len(members) == 11
+    again = cli("draw", "confirm", str(draw), "--all-accepted")
+    assert again.exit_code == 1 and "都已答复" in again.stderr
+
+
+def test_confirm_from_an_answer_sheet(cli, drawn, make_workbook):
+    _meeting, draw, picks = drawn
+    members = [p for p in picks if p["role"] == "member"]
+    sheet = make_workbook(
+        [[members[0]["id"], members[0]["name"], "谢绝", "出差"], ["", members[1]["name"], "同意", ""]],
+        name="答复.xlsx", headers=["专家编号", "姓名", "答复", "理由"],
+    )
+    result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert f"{members[0]['name']}（编号 {members[0]['id']}）谢绝（出差）" in result.stdout
+    assert "替补" in result.stdout and f"{members[1]['name']}（编号 {members[1]['id']}）同意参会" in result.stdout
+
+
+def fill(path: Path, column: str, value) -> None:  # type: ignore[no-untyped-def]
+    """Type ``value`` into every data row of ``column`` (a callable gets the row's 申报人 and header)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb.active
+    top = next(r for r in range(1, 10) if ws.cell(row=r, column=2).value not in (None, ""))  # the header
+    header = [c.value for c in ws[top]]
+    for row in ws.iter_rows(min_row=top + 1):
+        if row[0].value in (None, ""):
+            continue
+        for c, label in enumerate(header):
+            if label == column or (column == "*" and label not in ("申报人", "单位", "申报专业")):
+                row[c].value = value(row[0].value, label) if callable(value) else value
+    wb.save(path)
+
+
+def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
+    from qjtitle.meeting_sheets import picture
+
+    meeting, draw, _picks = drawn
+    assert cli("draw", "confirm", str(draw), "--all-accepted").exit_code == 0
+    out = tmp_path / "会议用表"
+    made = cli("meeting", "sheets", str(meeting), "--out", str(out))
+    assert made.exit_code == 0, made.output
+    assert "评议表：尚未安排审阅专家" in made.stderr
+    assert {p.name for p in out.iterdir()} == {
+        f"{stem}.{kind}" for stem in ("签到表", "计票表_记名", "计票表_无记名") for kind in ("xlsx", "docx")
+    }
+    printed = docx_text(out / "签到表.docx")  # the same sheet to print from Word
+    assert "评审会议签到表" in printed and "编号 | 姓名 | 单位 | 专业 | 签到" in printed
+    assert all(p["name"] in printed for p in _picks if p["role"] == "member")
+
+    sign_in = out / "签到表.xlsx"
+    fill(sign_in, "签到", "√")
+    attended = cli("meeting", "attend", str(meeting), "--from-sheet", str(sign_in))
+    assert attended.exit_code == 0, attended.output
+    assert "新签到 11 人" in attended.stdout
+    assert cli("meeting", "assign", str(meeting)).exit_code == 0
+
+    again = cli("meeting", "sheets", str(meeting), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    forms = sorted((out / "评议表").glob("评议表_*.xlsx"))
+    assert forms and len(list((out / "评议表").glob("评议表_*.docx"))) == len(forms)
+    for form in forms:
+        fill(form, "评审建议", "同意")
+        fill(form, "评议意见", "材料齐全，业绩突出。")
+        reviewed = cli("meeting", "review", str(meeting), "--from-sheet", str(form))
+        assert reviewed.exit_code == 0, reviewed.output
+    assert "全部评议意见已录入" in reviewed.stdout
+
+    pic = picture(store, meeting)
+    keys = {p.key: p.id for p in pic.panel}
+    applicants = {a.key: a.id for a in pic.applicants}
+    named = out / "计票表_记名.xlsx"
+    fill(named, "*", lambda who, expert: "" if keys[str(expert)] in pic.recused.get(applicants[str(who)], {}) else "同意")
+    voted = cli("record-votes", str(meeting), "--from-sheet", str(named))
+    assert voted.exit_code == 0, voted.output
+    assert f"通过 {len(pic.applicants)} 人 / 已表决 {len(pic.applicants)} 人" in voted.stdout
+
+    anonymous = out / "计票表_无记名.xlsx"
+    fill(anonymous, "同意", 11)
+    fill(anonymous, "不同意", 0)
+    fill(anonymous, "弃权", 0)
+    counted = cli("record-votes", str(meeting), anonymous.as_posix())  # the old spelling: a bare file
+    assert counted.exit_code in (0, 1), counted.output
+    shown = cli("meeting", "show", str(meeting))
+    assert shown.exit_code == 0
+    assert "已签到 11/11 人" in " ".join(shown.stdout.split()) and "审阅安排第1版" in shown.stdout
+    assert "审阅安排第2版" not in cli("meeting", "show", str(meeting)).stdout  # showing changes nothing
+
+
+def test_attendance_reports_every_problem_at_once(cli, drawn):
+    meeting, draw, picks = drawn
+    assert cli("draw", "confirm", str(draw), "--all-accepted").exit_code == 0
+    member = next(p for p in picks if p["role"] == "member")
+    result = cli("meeting", "attend", str(meeting), member["name"], "张三", "李四")
+    assert result.exit_code == 1
+    text = " ".join(result.stderr.split())
+    assert "签到有以下问题，均未写入" in text and "“张三”不是本次会议" in text and "“李四”不是本次会议" in text
+    shown = cli("meeting", "show", str(meeting))
+    assert "已签到 0/11 人" in " ".join(shown.stdout.split())
+
+
+def test_an_answer_sheet_is_recorded_whole_or_not_at_all(cli, drawn, make_workbook, store):
+    _meeting, draw, picks = drawn
+    members = [p for p in picks if p["role"] == "member"]
+    sheet = make_workbook(
+        [[members[0]["id"], "", "同意", ""], [members[1]["id"], "", "谢绝", ""]],  # a decline without a reason
+        name="答复.xlsx", headers=["专家编号", "姓名", "答复", "理由"],
+    )
+    result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
+    assert result.exit_code == 1 and "谢绝参会须用 --reason 写明理由" in result.stderr
+    assert draw_store.show_draw(store, draw)["answers"] == []  # the first answer was rolled back too
