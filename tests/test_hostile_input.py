@@ -1,0 +1,365 @@
+"""Hostile input files, each imported by the real CLI in a child process held to 512 MiB of address space
+and 60 s: every one ends with exit 0 or 1, Chinese text, no traceback, no "意外错误", and a store unchanged
+(or, for a folder, changed only by the good file beside the hostile one). The files are made here.
+
+Issue 15: far references in any attribute form, empty rows, oversized shared strings, ODS repeats,
+.xls extents and truncation, CSV field sizes and line endings, 300,000 duplicate rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LABELS, applicant_row
+
+MEMORY_LIMIT = 512 * 1024 * 1024
+TIME_LIMIT = 60
+COMMITTEE = ["committee", "add", "QJ-WS-ZJ", "--name", "曲靖市卫生系列中级职称评审委员会", "--level", "中级",
+             "--series", "卫生", "--specialty", "护理", "--specialty", "临床医学"]
+
+
+# --- Running the CLI held to limits ----------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    code: int | None  # None: killed by a signal or the timeout
+    out: str
+    err: str
+    seconds: float
+    peak_mib: float  # the child's maximum resident set
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def run_cli(args: list[str], db: Path, memory: int = MEMORY_LIMIT, timeout: float = TIME_LIMIT, cwd: Path | None = None,
+            python: str = sys.executable, pythonpath: str | None = None) -> Run:
+    """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = {**os.environ, "QJTITLE_DB": str(db), "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONUTF8": "1"}
+    env.pop("QJTITLE_DEBUG", None)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([python, "-m", "qjtitle", *args], stdout=out, stderr=err, env=env, cwd=cwd,
+                                preexec_fn=limit)  # noqa: PLW1509 - the timer thread starts after the fork
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)  # wait4: this child's own peak memory
+        finally:
+            timer.cancel()
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        return Run(code if code >= 0 else None, out.read().decode("utf-8", "replace"),
+                   err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+
+
+def counts(db: Path) -> tuple[int, ...]:
+    with sqlite3.connect(db) as conn:
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("applicant", "import_batch", "audit_event"))
+
+
+def assert_clean(run: Run, codes: tuple[int, ...] = (0, 1)) -> None:
+    assert run.code in codes, (run.code, run.text[-3000:])
+    assert "Traceback" not in run.text and "意外错误" not in run.text and "panicked" not in run.text, run.text[-3000:]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in run.text), run.text[-3000:]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "store" / "qjtitle.db"
+    path.parent.mkdir()
+    run = run_cli(COMMITTEE, path)
+    assert run.code == 0, run.text
+    return path
+
+
+def import_args(*paths: Path) -> list[str]:
+    return ["import-applicants", *map(str, paths), "--committee", "QJ-WS-ZJ", "--year", "2023"]
+
+
+# --- The hostile files -------------------------------------------------------------------------------
+
+
+def valid_row(i: int = 0) -> list:
+    from qjtitle import idcard
+
+    number = idcard.make("530302", date(1985, 3, 1) + timedelta(days=i), 120 + 2 * (i % 400))
+    row = applicant_row(序号=i + 1, 姓名=f"申报人{i}", 身份证号码=number, 出生年月="1985.03", 性别=idcard.gender_of(number))
+    return [row.get(h) for h in LABELS]
+
+
+def roster_xlsx(rows: int = 2) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LABELS)
+    for i in range(rows):
+        ws.append(valid_row(i))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rezip(data: bytes, change: Callable[[str, bytes], bytes], extra: dict[str, bytes] | None = None) -> bytes:
+    """The same zip with each member passed through ``change(name, bytes)`` (and ``extra`` members added)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, change(info.filename, src.read(info.filename)))
+        for name, content in (extra or {}).items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def with_sheet_xml(before_end: bytes = b"", after_start: bytes = b"", replace: tuple[bytes, bytes] | None = None) -> bytes:
+    """The roster with XML put at the end (or start) of sheet1's sheetData."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        if replace:
+            data = data.replace(*replace)
+        data = data.replace(b"</sheetData>", before_end + b"</sheetData>")
+        return data.replace(b"<sheetData>", b"<sheetData>" + after_start)
+
+    return rezip(roster_xlsx(), change)
+
+
+def far_cell(quote: str = '"', space: str = "", ref: str = "XFD1048576") -> bytes:
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    r = f"r{space}={space}{quote}"
+    return with_sheet_xml(f'<row {r}{row}{quote}><c {r}{ref}{quote} t="inlineStr"><is><t>x</t></is></c></row>'.encode())
+
+
+def rows_without_r(count: int = 1_048_000, cells: int = 1) -> bytes:
+    """``count`` rows with no r attribute (calamine numbers them one by one), the last with ``cells`` cells."""
+    last = b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * cells + b"</row>"
+    return with_sheet_xml(b"<row/>" * count + last)
+
+
+def cells_without_r(cells: int = 16_384) -> bytes:
+    """One row at 1,048,576 whose cells have no r: columns counted one by one."""
+    return with_sheet_xml(b'<row r="1048576">' + b"<c><v>1</v></c>" * cells + b"</row>")
+
+
+def dimension(ref: str = "A1:XFD1048576") -> bytes:
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        import re
+
+        return re.sub(rb"<dimension [^>]*/>", f'<dimension ref="{ref}"/>'.encode(), data)
+
+    return rezip(roster_xlsx(), change)
+
+
+def with_shared_strings(items: bytes, sheet_rows: bytes = b"") -> bytes:
+    """The roster with a sharedStrings.xml part holding ``items`` (and ``sheet_rows`` added to sheet1)."""
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + items + b"</sst>"
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            rel = (b'<Relationship Id="rIdSst" Target="sharedStrings.xml" '
+                   b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
+            return data.replace(b"</Relationships>", rel + b"</Relationships>")
+        if name == "[Content_Types].xml":
+            over = (b'<Override PartName="/xl/sharedStrings.xml" '
+                    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+            return data.replace(b"</Types>", over + b"</Types>")
+        if name == "xl/worksheets/sheet1.xml" and sheet_rows:
+            return data.replace(b"</sheetData>", sheet_rows + b"</sheetData>")
+        return data
+
+    return rezip(roster_xlsx(), change, {"xl/sharedStrings.xml": sst})
+
+
+def huge_shared_strings(megabytes: int = 700) -> bytes:
+    """A sharedStrings.xml of ``megabytes`` (deflated to a few MB) that no cell uses."""
+    item = b"<si><t>" + b"x" * 1000 + b"</t></si>"
+    return with_shared_strings(item * (megabytes * 1024 * 1024 // len(item)))
+
+
+def shared_string_amplified(length: int = 32_000, cells: int = 60_000) -> bytes:
+    """One long shared string referenced by ``cells`` cells: each cell gets its own copy when read."""
+    rows = b"".join(
+        f'<row r="{r}">'.encode() + b"".join(f'<c r="{col}{r}" t="s"><v>0</v></c>'.encode() for col in "VWXYZ")
+        for r in range(10, 10 + cells // 5)
+    )
+    return with_shared_strings(b"<si><t>" + b"y" * length + b"</t></si>", rows)
+
+
+ODS_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def ods(rows_repeated: int = 1_000_000, columns_repeated: int = 16, trailing: bool = True, filled: bool = True) -> bytes:
+    """A 1-2 KB .ods whose repeats expand to ``rows_repeated`` × ``columns_repeated`` cells."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:office_value="urn:oasis:names:tc:opendocument:xmlns:office:1.0"')
+
+    def cell(v: object) -> str:
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+
+    header = "<table:table-row>" + "".join(cell(x) for x in LABELS) + "</table:table-row>"
+    data = "<table:table-row>" + "".join(cell(x if x is not None else "") for x in valid_row()) + "</table:table-row>"
+    bomb = (f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
+            f'<table:table-cell table:number-columns-repeated="{columns_repeated}" office:value-type="string">'
+            "<text:p>x</text:p></table:table-cell></table:table-row>") if filled else (
+            f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
+            f'<table:table-cell table:number-columns-repeated="{columns_repeated}"/></table:table-row>')
+    tail = '<table:table-row><table:table-cell office:value-type="string"><text:p>end</text:p></table:table-cell></table:table-row>'
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{header}{data}{bomb}'
+               f'{tail if trailing else ""}</table:table></office:spreadsheet></office:body></office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", ODS_MANIFEST, zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def xls(far: tuple[int, int] | None = None, rows: int = 2) -> bytes:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for c, label in enumerate(LABELS):
+        ws.write(0, c, label)
+    for r in range(rows):
+        for c, value in enumerate(valid_row(r)):
+            if value is not None:
+                ws.write(r + 1, c, value)
+    if far:
+        ws.write(*far, "x")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(rows: list[list], encoding: str = "utf-8", line: str = "\r\n") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=line)
+    writer.writerow(LABELS)
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def duplicate_rows(count: int) -> bytes:
+    """One person ``count`` times (``count`` rows of one CSV)."""
+    row = valid_row(0)
+    return csv_bytes([row] * count)
+
+
+HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
+    "far-single-quotes": lambda: ("单引号.xlsx", far_cell("'")),
+    "far-spaces": lambda: ("空格.xlsx", far_cell('"', " ")),
+    "far-AZ": lambda: ("AZ列.xlsx", far_cell("'", "", "AZ1048576")),
+    "rows-without-r": lambda: ("无r行.xlsx", rows_without_r(1_048_000, 1)),
+    "cells-without-r": lambda: ("无r单元格.xlsx", cells_without_r(16_384)),
+    "shared-strings": lambda: ("共享字符串.xlsx", huge_shared_strings(700)),
+    "shared-string-copies": lambda: ("共享字符串复制.xlsx", shared_string_amplified()),
+    "ods-repeats": lambda: ("重复.ods", ods()),
+    "ods-empty-rows": lambda: ("空行重复.ods", ods(1_048_000, 1024, filled=False)),
+    "xls-far": lambda: ("远处.xls", xls((65535, 255))),
+    "xls-truncated": lambda: ("截断.xls", xls(rows=30)[:12400]),  # calamine panics on this cut
+    "csv-long-field": lambda: ("长字段.csv", csv_bytes([valid_row(0)[:-1] + ["长" * 200_000]])),
+    "duplicates-300k": lambda: ("重复30万行.csv", duplicate_rows(300_000)),
+}
+
+
+# --- The tests ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_ends_cleanly_within_limits(case: str, db: Path, tmp_path: Path) -> None:
+    name, data = HOSTILE[case]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = counts(db)
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (1,))
+    assert name in run.err, run.text[-2000:]  # the file is named in the error
+    assert counts(db) == before
+
+
+def test_a_false_dimension_costs_nothing(db: Path, tmp_path: Path) -> None:
+    """<dimension ref="A1:XFD1048576"/> is not what calamine sizes a sheet by (measured: 69 MiB): the rows
+    are imported as they are."""
+    path = tmp_path / "dimension.xlsx"
+    path.write_bytes(dimension())
+    before = counts(db)
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert counts(db) == (before[0] + 2, before[1] + 1, before[2] + 1)
+
+
+@pytest.mark.parametrize("case", ["far-single-quotes", "rows-without-r", "ods-repeats", "xls-far", "xls-truncated"])
+def test_a_folder_with_a_hostile_file_imports_the_others(case: str, db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    name, data = HOSTILE[case]()
+    (folder / f"1_{name}").write_bytes(data)
+    (folder / "2_好的.xlsx").write_bytes(roster_xlsx(3))
+    before = counts(db)
+    run = run_cli(import_args(folder), db)
+    assert_clean(run, (1,))
+    assert f"1_{name}" in run.err
+    assert counts(db) == (before[0] + 3, before[1] + 1, before[2] + 1)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "line"),
+    [("utf-8", "\r"), ("utf-8-sig", "\r\n"), ("gbk", "\r\n"), ("gbk", "\r"), ("utf-8", "\n")],
+)
+def test_csv_in_any_encoding_and_line_ending_is_read(encoding: str, line: str, db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_bytes(csv_bytes([valid_row(i) for i in range(3)], encoding, line))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert counts(db)[0] == 3
+
+
+def test_a_csv_field_longer_than_the_csv_module_allows_is_read(db: Path, tmp_path: Path) -> None:
+    """131,072 characters is Python's csv default limit; a field a little over it still reads, and a text
+    past Excel's 32,767-character cell limit is named with its cell."""
+    row = valid_row(0)
+    row[LABELS.index("备注")] = "注" * 140_000
+    path = tmp_path / "长.csv"
+    path.write_bytes(csv_bytes([row]))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (1,))
+    column = chr(ord("A") + LABELS.index("备注"))
+    assert f"{column}2" in run.err and "32767" in run.err, run.err
