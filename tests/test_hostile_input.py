@@ -363,3 +363,89 @@ def test_a_csv_field_longer_than_the_csv_module_allows_is_read(db: Path, tmp_pat
     assert_clean(run, (1,))
     column = chr(ord("A") + LABELS.index("备注"))
     assert f"{column}2" in run.err and "32767" in run.err, run.err
+
+
+# --- Files that look odd but are not hostile still import ---------------------------------------------
+
+
+def test_a_sheet_in_odd_but_valid_xml_forms_imports(db: Path, tmp_path: Path) -> None:
+    """Single quotes, spaces around =, rows and cells without r: the walk numbers them as calamine does,
+    so a small sheet written that way is read, not refused."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        import re
+
+        data = re.sub(rb'<row r="(\d+)"', rb"<row r = '\1'", data)
+        data = re.sub(rb'<c r="[A-Z]+\d+"', b"<c", data)  # cells without r: one after the other
+        return data
+
+    path = tmp_path / "奇怪写法.xlsx"
+    path.write_bytes(rezip(roster_xlsx(3), change))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert counts(db)[0] == 3
+
+
+def test_a_libreoffice_ods_with_trailing_repeated_rows_imports(db: Path, tmp_path: Path) -> None:
+    """LibreOffice ends every sheet with an empty row repeated to 1,048,576: calamine drops trailing empty
+    rows, so they are not counted."""
+    path = tmp_path / "名单.ods"
+    path.write_bytes(ods(1_048_000, 1024, trailing=False, filled=False))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert counts(db)[0] == 1
+
+
+def test_an_xls_roster_imports(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "名单.xls"
+    path.write_bytes(xls(rows=3))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert counts(db)[0] == 3
+
+
+# --- Unbounded output ---------------------------------------------------------------------------------
+
+
+def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(db: Path, tmp_path: Path) -> None:
+    from qjtitle.applicants import REPORT_LINES
+
+    path = tmp_path / "重复.csv"
+    path.write_bytes(duplicate_rows(3_001))
+    run = run_cli([*import_args(path), "--details"], db)
+    assert_clean(run, (0,))
+    assert run.out.count("未受理 重复.csv") == REPORT_LINES
+    assert len(run.out.splitlines()) < REPORT_LINES + 40
+    assert f"终端只显示前 {REPORT_LINES} 条；全部 3000 条已写入：" in run.out
+    listed = Path(run.out.rsplit("已写入：", 1)[1].split()[0])
+    assert listed.parent == db.parent / "导入问题清单"
+    with listed.open(encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) == 3000
+    assert {line["结果"] for line in lines} == {"未受理"}
+    assert [int(line["行"]) for line in lines] == list(range(3, 3003))
+    assert counts(db)[0] == 1
+
+
+def test_the_same_duplicates_imported_again_flag_the_first_application_once(db: Path, tmp_path: Path) -> None:
+    """Each duplicate used to add (and search) one message on the first application: quadratic."""
+    first = tmp_path / "甲单位.csv"
+    first.write_bytes(csv_bytes([valid_row(0)]))
+    assert run_cli(import_args(first), db).code == 0
+    row = valid_row(0)
+    row[LABELS.index("工作单位")] = "曲靖市第二人民医院"
+    again = tmp_path / "乙单位.csv"
+    again.write_bytes(csv_bytes([row] * 2_000))
+    run = run_cli(import_args(again), db)
+    assert_clean(run, (0,))
+    with sqlite3.connect(db) as conn:
+        (problems,) = conn.execute("SELECT problems FROM applicant").fetchone()
+    import json
+
+    (problem,) = json.loads(problems)
+    assert problem["message"] == (
+        "同一身份证号码又由曲靖市第二人民医院（乙单位.csv 第2行）、曲靖市第二人民医院（乙单位.csv 第3行）、"
+        "曲靖市第二人民医院（乙单位.csv 第4行）等 2000 处报送"
+    )
