@@ -108,6 +108,7 @@ class ImportReport:
         }
 
 
+MAX_FILE_PROBLEMS = 100_000  # problems in one file (20,000 rows with five each; 180,000 took 430 MiB); more: refused
 REPORT_LINES = 50  # rejected rows, and row problems with --details, printed before the rest goes to a file
 
 
@@ -209,7 +210,11 @@ def import_applicants(
         report = FileReport(path=path)
         reports.append(report)
         with _collector_paused():
-            _import_one(store, path, report, committee_id, scope, year, seen, dry_run, user, today)
+            try:
+                _import_one(store, path, report, committee_id, scope, year, seen, dry_run, user, today)
+            except MemoryError:  # the file's transaction was rolled back; the next file may be smaller
+                _reset(report)
+                report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
             progress(path)
     return ImportReport(files=reports, dry_run=dry_run)
@@ -261,12 +266,19 @@ def _import_one(
                         "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入")
         return
     checked = []
+    problems = 0
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
         for row in table.rows:
             cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n), text_is_clean=True)
             checked.append((table.sheet, row.number, cr))
+            problems += len(cr.problems)
+            if problems > MAX_FILE_PROBLEMS:  # each is kept, stored and reported: memory grows with them
+                report.error = (f"{path.name}：问题过多（到工作表“{table.sheet}”第{row.number}行已超过 {MAX_FILE_PROBLEMS} 处），"
+                                "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入")
+                report.sheets.clear()
+                return
     del tables  # the cells are in ``checked`` now: less memory held while writing
     report.rows = len(checked)
     duplicates = _within_batch_duplicates(path, checked, seen)
