@@ -283,6 +283,27 @@ def duplicate_rows(count: int) -> bytes:
     return csv_bytes([row] * count)
 
 
+def rows_over_the_cap() -> bytes:
+    """50,001 data rows (one person each, written straight into the sheet XML): one more than a file may have."""
+    from qjtitle.spreadsheets import MAX_DATA_ROWS
+
+    first = valid_row(0)
+    cells = "".join(f'<c r="{chr(65 + c)}{{r}}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in enumerate(first) if v)
+    body = "".join(f'<row r="{r}">' + cells.replace("{r}", str(r)) + "</row>" for r in range(4, 4 + MAX_DATA_ROWS))
+    return with_sheet_xml(body.encode())
+
+
+def many_problems(rows: int = 25_000) -> bytes:
+    """Every row wrong in five columns: more problems than a file may bring (each is kept and stored)."""
+    out = []
+    for i in range(rows):
+        row = valid_row(i)
+        for label in ("性别", "所在县（市、区）", "申报级别", "申报方式", "出生年月"):
+            row[LABELS.index(label)] = f"乱填{i}"
+        out.append(row)
+    return csv_bytes(out)
+
+
 HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
     "far-single-quotes": lambda: ("单引号.xlsx", far_cell("'")),
     "far-spaces": lambda: ("空格.xlsx", far_cell('"', " ")),
@@ -297,6 +318,8 @@ HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
     "xls-truncated": lambda: ("截断.xls", xls(rows=30)[:12400]),  # calamine panics on this cut
     "csv-long-field": lambda: ("长字段.csv", csv_bytes([valid_row(0)[:-1] + ["长" * 200_000]])),
     "duplicates-300k": lambda: ("重复30万行.csv", duplicate_rows(300_000)),
+    "many-problems": lambda: ("问题很多.csv", many_problems()),
+    "rows-cap": lambda: ("五万多行.xlsx", rows_over_the_cap()),
 }
 
 
@@ -449,3 +472,26 @@ def test_the_same_duplicates_imported_again_flag_the_first_application_once(db: 
         "同一身份证号码又由曲靖市第二人民医院（乙单位.csv 第2行）、曲靖市第二人民医院（乙单位.csv 第3行）、"
         "曲靖市第二人民医院（乙单位.csv 第4行）等 2000 处报送"
     )
+
+
+def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(store, committee, tmp_path, monkeypatch) -> None:
+    """MemoryError while one file is checked: that file is reported (nothing of it written), the next goes on."""
+    from qjtitle import applicants
+
+    bad, good = tmp_path / "1_大.xlsx", tmp_path / "2_好.xlsx"
+    bad.write_bytes(roster_xlsx(2))
+    good.write_bytes(roster_xlsx(3))
+    real = applicants.check_row
+    calls = {"n": 0}
+
+    def exhausted_once(cells, *args, **kw):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second row of the first file
+            raise MemoryError
+        return real(cells, *args, **kw)
+
+    monkeypatch.setattr(applicants, "check_row", exhausted_once)
+    report = applicants.import_applicants(store, [bad, good], "QJ-WS-ZJ", 2023)
+    first, second = report.files
+    assert first.error == "1_大.xlsx：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
+    assert (first.imported, second.error, second.imported) == (0, None, 3)
