@@ -13,6 +13,7 @@ stored as text, never as a formula.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -321,6 +322,12 @@ _TOO_BIG = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列�
 # the columns and the rows of every cell, two regular-expression passes over the XML (0.1 s at 20,000 rows).
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]*([0-9]+)')
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
+
+
+@lru_cache(maxsize=16)
+def _longer_cell_row(digits: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c r="[A-Z]+[0-9]{%d}' % (digits + 1))
 # Anything else (r='…', r = "…", rows or cells without r, namespace prefixes) is walked tag by tag, the way
 # calamine numbers them: a row or a cell without r follows the one before it.
 # (Searches that each start with a literal: one alternation of them all takes ten times as long.)
@@ -400,6 +407,11 @@ def _scan_parts(path: Path, archive: Any) -> None:
                             f"{path.name}：很长的文字被大量单元格重复引用（展开后超过 {MAX_COPIED_BYTES // 1048576} MB），"
                             f"不像申报表；请检查表格后另存为 .xlsx 再导入"
                         )
+        if bound.too_big() and bound.loose:  # perhaps: read every cell's row this time
+            bound = _SheetBound(exact=True)
+            with archive.open(info) as fh:
+                for piece in _pieces(path, fh):
+                    bound.scan(piece)
         bound.check(path)
 
 
@@ -440,38 +452,50 @@ def _scan_shared_strings(path: Path, archive: Any, infos: list[Any]) -> dict[int
 class _SheetBound:
     """The rows and columns a sheet's XML reaches, as calamine would number them."""
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = False) -> None:
         self.rows = self.cols = 0  # reached so far
         self.row = self.col = 0  # where the last cell was, for a walk that goes on from there
+        self.exact = exact  # every cell's row read (else bounded by its number of digits, see _fast)
+        self.loose = 0  # the bound on the rows of cells not read one by one
 
     def scan(self, piece: bytes) -> None:
         if any(odd.search(piece) for odd in _ODD_FORMS) or any(ch in piece and odd in piece for ch, odd in _ODD_BYTES):
             self._walk(piece)
             return
         columns = _CELL_COLUMN.findall(piece)
+        row_numbers = _ROW_NUMBER.findall(piece)
         # A second r in a tag (<c r="A1" r="XFD1048576">): calamine takes the last one.
-        if piece.count(b" r=") != len(columns) + piece.count(b'<row r="'):
+        if piece.count(b" r=") != len(columns) + len(row_numbers):
             self._walk(piece)
             return
-        self._fast(piece, columns)
+        self._fast(piece, columns, row_numbers)
 
-    def _fast(self, piece: bytes, columns: list[bytes]) -> None:
+    def _fast(self, piece: bytes, columns: list[bytes], row_numbers: list[bytes]) -> None:
         letters = set(columns)
         if letters:
             self.cols = max(self.cols, max(map(_column_number, letters)))
-        numbers = set(_CELL_ROW.findall(piece))
-        if numbers:
-            self.rows = max(self.rows, max(map(int, numbers)))
-        # where a walk goes on from, should a later piece need one
-        at = piece.rfind(b'<row r="')
-        if at >= 0:
-            end = piece.find(b'"', at + 8)
-            self.row = int(piece[at + 8 : end]) if piece[at + 8 : end].isdigit() else self.row
+        if row_numbers:
+            self.row = int(row_numbers[-1])  # where a walk goes on from, should a later piece need one
             self.col = 0
+            self.rows = max(self.rows, max(map(int, row_numbers)))
         at = piece.rfind(b'<c r="')
         if at > piece.rfind(b'<row r="'):
             found = re.match(rb"[A-Z]+", piece[at + 6 : at + 10])
             self.col = _column_number(found.group()) if found else self.col
+        # The cells' own rows (calamine places a cell by its r, whatever its row says): reading them all costs
+        # as much as the rest of the check, so unless asked to, only whether any has more digits than the
+        # longest row number: if none, they stay below 10 ** digits.
+        digits = max(map(len, row_numbers), default=1)
+        if self.exact or _longer_cell_row(digits).search(piece):
+            numbers = set(_CELL_ROW.findall(piece))
+            if numbers:
+                self.rows = max(self.rows, max(map(int, numbers)))
+        elif columns:
+            self.loose = max(self.loose, 10**digits - 1)
+
+    def too_big(self) -> bool:
+        """Too many cells for sure (exact), or perhaps (then the sheet is read again with exact=True)."""
+        return max(self.rows, self.loose) * self.cols > MAX_SHEET_CELLS
 
     def _walk(self, piece: bytes) -> None:
         row, col, rows, cols = self.row, self.col, self.rows, self.cols
@@ -492,7 +516,7 @@ class _SheetBound:
         self.row, self.col, self.rows, self.cols = row, col, rows, cols
 
     def check(self, path: Path) -> None:
-        if self.rows * self.cols > MAX_SHEET_CELLS:
+        if self.too_big():
             raise WorkbookError(
                 f"{path.name}：工作表的数据区域过大（{self.rows} 行 × {self.cols} 列，"
                 f"多半是远处有误填的单元格或格式）；{_TOO_BIG}"
@@ -700,18 +724,20 @@ def _read_csv(path: Path) -> list[list[str]]:
     data = path.read_bytes()
     if not data.strip():
         raise WorkbookError(f"{path.name}：文件是空的；请向填报单位重新索取")
-    lines = max(data.count(b"\n"), data.count(b"\r"))  # neither byte occurs inside a GBK or UTF-8 character
-    if lines > 2 * MAX_DATA_ROWS:  # rows can span lines (a line break typed in a cell), hence the margin
-        raise _too_many_rows(path, f"约 {lines} 行")
-    for encoding in ("utf-8-sig", "gb18030"):
+    # UTF-8 (with or without BOM), else GBK (WPS and old Excel in China); UTF-16 with its BOM ("Unicode 文本").
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # gb18030 decodes any byte string, kept for clarity
-        raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 或 .xlsx")
+    else:
+        raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 编码的 CSV 或 .xlsx")
     del data
+    lines = max(text.count("\n"), text.count("\r"))
+    if lines > 2 * MAX_DATA_ROWS:  # rows can span lines (a line break typed in a cell), hence the margin
+        raise _too_many_rows(path, f"约 {lines} 行")
     if "\x00" in text:
         raise WorkbookError(f"{path.name}：不是文本格式的 CSV 文件；请用 Excel 另存为 .xlsx 或 CSV")
     try:

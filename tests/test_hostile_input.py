@@ -365,7 +365,7 @@ def test_a_folder_with_a_hostile_file_imports_the_others(case: str, db: Path, tm
 
 @pytest.mark.parametrize(
     ("encoding", "line"),
-    [("utf-8", "\r"), ("utf-8-sig", "\r\n"), ("gbk", "\r\n"), ("gbk", "\r"), ("utf-8", "\n")],
+    [("utf-8", "\r"), ("utf-8-sig", "\r\n"), ("gbk", "\r\n"), ("gbk", "\r"), ("utf-8", "\n"), ("utf-16", "\r\n")],
 )
 def test_csv_in_any_encoding_and_line_ending_is_read(encoding: str, line: str, db: Path, tmp_path: Path) -> None:
     path = tmp_path / "名单.csv"
@@ -495,3 +495,65 @@ def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(stor
     first, second = report.files
     assert first.error == "1_大.xlsx：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
     assert (first.imported, second.error, second.imported) == (0, None, 3)
+
+
+def test_a_csv_in_no_known_encoding_is_named_in_chinese(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "坏编码.csv"
+    path.write_bytes(b"\xff\xfe" + b"\x00\xd8" * 50)  # UTF-16 BOM, then a lone surrogate
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (1,))
+    assert "坏编码.csv：无法识别文件编码；请另存为 UTF-8 编码的 CSV 或 .xlsx" in run.err
+
+
+# --- The bound on a sheet, directly -------------------------------------------------------------------
+
+
+def xlsx_file(tmp_path: Path, data: bytes, name: str = "表.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_cell_placed_below_its_row_is_counted_where_calamine_puts_it(tmp_path: Path) -> None:
+    """calamine places a cell by its own r: <row r="4"><c r="AF99999"> makes 99,999 rows × 32 columns."""
+    from qjtitle.errors import WorkbookError
+    from qjtitle.spreadsheets import _check_sheet_sizes
+
+    path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="4"><c r="AF99999"><v>1</v></c></row>'))
+    with pytest.raises(WorkbookError, match="99999 行 × 32 列"):
+        _check_sheet_sizes(path)
+
+
+def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(tmp_path: Path) -> None:
+    """Rows up to 10,000 and 40 columns: the quick bound (99,999 rows) is too coarse, so every cell's row is
+    read again, and 10,000 × 40 cells are allowed."""
+    from qjtitle.spreadsheets import _check_sheet_sizes, _SheetBound
+
+    path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="10000"><c r="AN10000"><v>1</v></c></row>'))
+    _check_sheet_sizes(path)  # no error
+    bound = _SheetBound()
+    bound.scan(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert (bound.rows, bound.cols, bound.loose) == (10_000, 40, 99_999) and bound.too_big()
+    exact = _SheetBound(exact=True)
+    exact.scan(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert (exact.rows, exact.cols) == (10_000, 40) and not exact.too_big()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c r="A1" r="XFD1048576"><v>1</v></c>',  # a second r: calamine takes the last
+        b"<c r='XFD1048576'><v>1</v></c>",
+        b'<c s="0" r="XFD1048576"><v>1</v></c>',  # r not first
+        b'<c\tr="XFD1048576"><v>1</v></c>',
+        b'<c r = "XFD1048576"><v>1</v></c>',
+        b'<c r="$XFD$1048576"><v>1</v></c>',
+    ],
+)
+def test_far_references_in_every_form_are_found(cell: bytes, tmp_path: Path) -> None:
+    from qjtitle.errors import WorkbookError
+    from qjtitle.spreadsheets import _check_sheet_sizes
+
+    path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="9">' + cell + b"</row>"))
+    with pytest.raises(WorkbookError, match="1048576 行 × 16384 列"):
+        _check_sheet_sizes(path)
