@@ -293,7 +293,7 @@ def read_tables(
             tables.append(table)
             rows += len(table.rows)
             if rows > MAX_DATA_ROWS:
-                raise _too_many_rows(path, f"超过 {rows} 行")
+                raise _too_many_rows(path, f"至少 {rows} 行")
     if not tables:
         expected = "、".join(c.label for c in columns if c.required)[:60]
         raise WorkbookError(
@@ -369,7 +369,7 @@ def _pieces(path: Path, fh: Any, limit: int = MAX_PART_BYTES) -> Iterator[bytes]
     while chunk := fh.read(4 << 20):
         read += len(chunk)
         if read > limit:  # the size in the zip's header can lie
-            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后超过 {limit // 1048576} MB），不像申报表；{_TOO_BIG}")
+            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后超过 {limit // 1048576} MB），不像申报表；请检查表格后另存为 .xlsx 再导入")
         data = carry + chunk
         cut = data.rfind(b"<")
         if cut <= 0:
@@ -385,7 +385,8 @@ def _scan_parts(path: Path, archive: Any) -> None:
     infos = archive.infolist()
     for info in infos:
         if info.file_size > MAX_PART_BYTES:
-            raise WorkbookError(f"{path.name}：表格文件的内容过大（{info.filename} 解压后 {info.file_size // 1048576} MB），不像申报表；{_TOO_BIG}")
+            fix = _TOO_BIG if info.filename.startswith("xl/worksheets/") else "请检查表格后另存为 .xlsx 再导入"
+            raise WorkbookError(f"{path.name}：表格文件的内容过大（{info.filename} 解压后 {info.file_size // 1048576} MB），不像申报表；{fix}")
     long_strings = _scan_shared_strings(path, archive, infos)
     copied = 0
     for info in infos:
