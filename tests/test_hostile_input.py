@@ -375,7 +375,7 @@ def test_csv_in_any_encoding_and_line_ending_is_read(encoding: str, line: str, d
     assert counts(db)[0] == 3
 
 
-def test_a_csv_field_longer_than_the_csv_module_allows_is_read(db: Path, tmp_path: Path) -> None:
+def test_a_csv_field_longer_than_the_csv_module_allows_is_read_and_its_cell_named(db: Path, tmp_path: Path) -> None:
     """131,072 characters is Python's csv default limit; a field a little over it still reads, and a text
     past Excel's 32,767-character cell limit is named with its cell."""
     row = valid_row(0)
