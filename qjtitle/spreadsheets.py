@@ -316,6 +316,7 @@ MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_COPIED_BYTES = 128 * 1024 * 1024  # long shared texts (over 4 KB) copied into cells, all sheets together
 MAX_CSV_BYTES = 64 * 1024 * 1024  # a CSV file (20,000 rows are about 6 MB)
 MAX_DATA_ROWS = 50_000  # data rows of one file, all sheets (a city's yearly roster is a few thousand)
+_MAX_RUN = 8 * 1024 * 1024  # bytes of XML without a tag (a cell's text is at most ~200 KB however written)
 _LONG_SHARED = 4096  # bytes of XML from which a shared text is counted each time a cell copies it
 _TOO_BIG = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
 # Fast path, for sheets whose rows and cells are all written <row r="…" and <c r="…" (Excel, WPS, openpyxl):
@@ -373,6 +374,9 @@ def _pieces(path: Path, fh: Any, limit: int = MAX_PART_BYTES) -> Iterator[bytes]
         data = carry + chunk
         cut = data.rfind(b"<")
         if cut <= 0:
+            if len(data) > _MAX_RUN:  # no cell's text or tag is that long: stop before copying it again and again
+                raise WorkbookError(f"{path.name}：文件中有一段异常长的内容（超过 {_MAX_RUN // 1048576} MB），不像申报表；"
+                                    "请检查表格后另存为 .xlsx 再导入")
             carry = data
             continue
         carry = data[cut:]

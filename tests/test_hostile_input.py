@@ -320,6 +320,8 @@ HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
     "duplicates-300k": lambda: ("重复30万行.csv", duplicate_rows(300_000)),
     "many-problems": lambda: ("问题很多.csv", many_problems()),
     "rows-cap": lambda: ("五万多行.xlsx", rows_over_the_cap()),
+    "long-run": lambda: ("长内容.xlsx", with_sheet_xml(b'<row r="9"><c r="A9" t="inlineStr"><is><t>' + b"x" * (200 << 20)
+                                                       + b"</t></is></c></row>")),
 }
 
 
