@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LABELS, applicant_row
+
+resource = pytest.importorskip("resource", reason="memory limits need POSIX resource limits (Linux, macOS)")
 
 MEMORY_LIMIT = 512 * 1024 * 1024
 TIME_LIMIT = 60
