@@ -602,7 +602,7 @@ _XLS_BOF = 0x0809
 def _check_xls_sizes(path: Path) -> None:
     import struct
 
-    import olefile
+    import olefile  # type: ignore[import-untyped]
 
     try:
         if path.stat().st_size > MAX_PART_BYTES:
