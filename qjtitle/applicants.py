@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, rules
+from qjtitle import audit, committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
 from qjtitle.models import Applicant, Committee, ImportBatch, utcnow
 from qjtitle.paths import file_sha256
@@ -108,6 +108,48 @@ class ImportReport:
         }
 
 
+MAX_FILE_PROBLEMS = 100_000  # problems in one file (20,000 rows with five each; 180,000 took 430 MiB); more: refused
+REPORT_LINES = 50  # rejected rows, and row problems with --details, printed before the rest goes to a file
+
+
+def problem_lines(report: ImportReport) -> list[dict[str, Any]]:
+    """Every rejected row and every row problem of an import, ID and phone numbers masked, in file order."""
+    lines: list[dict[str, Any]] = []
+    for f in report.files:
+        for r in f.rejected:
+            lines.append({"文件": f.path.name, "工作表": r.sheet, "行": r.row, "姓名": r.name, "结果": "未受理",
+                          "位置": "", "问题": mask_numbers(r.reason), "更正方法": ""})
+        for sheet, number, name, p in f.row_problems:
+            lines.append({"文件": f.path.name, "工作表": sheet, "行": number, "姓名": name, "结果": "待补正",
+                          "位置": p.cell or p.column, "问题": mask_numbers(p.message), "更正方法": p.fix})
+    return lines
+
+
+def write_problem_list(report: ImportReport, folder: Path) -> Path:
+    """The full list of ``problem_lines`` as a CSV (UTF-8 with BOM: Excel and WPS open it) in ``folder``."""
+    import csv
+
+    from qjtitle.paths import write_atomically
+
+    folder = Path(folder) / "导入问题清单"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().astimezone().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"导入问题_{stamp}.csv"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"导入问题_{stamp}_{n}.csv"
+    lines = problem_lines(report)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(lines[0]) if lines else ["文件"])
+            writer.writeheader()
+            writer.writerows(lines)
+
+    return write_atomically(path, write, ".csv")
+
+
 def collect_files(paths: Iterable[Path]) -> list[Path]:
     """Files named, and every readable workbook under folders named (recursively), in a stable order.
 
@@ -168,7 +210,11 @@ def import_applicants(
         report = FileReport(path=path)
         reports.append(report)
         with _collector_paused():
-            _import_one(store, path, report, committee_id, scope, year, seen, dry_run, user, today)
+            try:
+                _import_one(store, path, report, committee_id, scope, year, seen, dry_run, user, today)
+            except MemoryError:  # the file's transaction was rolled back; the next file may be smaller
+                _reset(report)
+                report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
             progress(path)
     return ImportReport(files=reports, dry_run=dry_run)
@@ -212,13 +258,27 @@ def _import_one(
     except OSError as exc:
         report.error = f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
         return
+    except MemoryError:
+        report.error = f"{path.name}：文件过大，内存不足以读取；请按单位拆分后分别导入"
+        return
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file does to a reader, the other files go on
+        report.error = (f"{path.name}：文件已损坏，无法读取（{type(exc).__name__}）；"
+                        "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入")
+        return
     checked = []
+    problems = 0
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
         for row in table.rows:
             cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n), text_is_clean=True)
             checked.append((table.sheet, row.number, cr))
+            problems += len(cr.problems)
+            if problems > MAX_FILE_PROBLEMS:  # each is kept, stored and reported: memory grows with them
+                report.error = (f"{path.name}：问题过多（到工作表“{table.sheet}”第{row.number}行已超过 {MAX_FILE_PROBLEMS} 处），"
+                                "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入")
+                report.sheets.clear()
+                return
     del tables  # the cells are in ``checked`` now: less memory held while writing
     report.rows = len(checked)
     duplicates = _within_batch_duplicates(path, checked, seen)
@@ -313,6 +373,7 @@ def _import_file(
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     one_per_year = f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
+    flags: dict[int, tuple[Applicant, list[str]]] = {}  # applicants sent again in this file, and from where
     same_for_file = {"source_file": report.path.name, "import_batch_id": batch.id, "committee_id": committee_id,
                      "year": year, "updated_at": now}
     for index, (sheet, number, cr) in enumerate(checked):
@@ -328,8 +389,7 @@ def _import_file(
             where = duplicates.get(index, "本表中另一行")
             reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
             if applicant is not None and applicant.committee_id == committee_id and index in duplicates:
-                _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
-                session.add(applicant)
+                flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
             continue
         if applicant is not None and applicant.committee_id != committee_id:
             other = other_committees.get(applicant.committee_id) or _committee_label(session, applicant.committee_id)
@@ -340,8 +400,7 @@ def _import_file(
             # Another employer's file: not a correction of this one but a second application.
             where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
             reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
-            _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
-            session.add(applicant)
+            flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
             continue
         if (
             applicant is not None
@@ -383,6 +442,9 @@ def _import_file(
             report.updated += 1
         if cr.problems:
             report.needs_correction += 1
+    for applicant, wheres in flags.values():  # once per person and file: 300,000 copies of one row stay linear
+        _flag_duplicate(applicant, wheres, one_per_year)
+        session.add(applicant)
     # Bulk statements: building 20,000 ORM objects costs several times the whole read.
     session.flush()
     if new_rows:  # not the ORM's bulk path, nor Core's executemany: both cost more than the statement
@@ -413,9 +475,10 @@ def _import_file(
     )
 
 
-def _flag_duplicate(applicant: Applicant, where: str, rule_text: str) -> None:
+def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> None:
     """The first application of a person who applied again elsewhere must be checked too."""
-    message = f"同一身份证号码又由{where}报送"
+    shown = "、".join(wheres[:3]) + (f"等 {len(wheres)} 处" if len(wheres) > 3 else "")
+    message = f"同一身份证号码又由{shown}报送"
     if any(p.get("message") == message for p in applicant.problems):
         return
     problem = Problem("身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE)
@@ -455,13 +518,25 @@ def mask_numbers(text: str) -> str:
     return _LONG_NUMBER.sub(lambda m: mask_id(m.group()) if len(m.group()) > 11 else mask_phone(m.group()), text)
 
 
+def mask_pii(text: str) -> str:
+    """ID and mobile numbers anywhere in ``text`` (a unit or a name someone typed one into) masked, the rest
+    kept: for public documents and masked lists."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = idcard.ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
+    return idcard.MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
+_FREE_TEXT_FIELDS = ("name", "unit", "school", "major", "current_title", "series", "specialty", "title_name", "note")
+
+
 def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:
     """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
     message = str(problem.get("message", ""))
     for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
         if secret and secret in message:
             message = message.replace(secret, mask(secret))
-    return {**problem, "message": message}
+    return {**problem, "message": mask_pii(message)}
 
 
 def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
@@ -472,6 +547,8 @@ def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> d
     if not show_pii:
         data["id_number"] = mask_id(a.id_number)
         data["phone"] = mask_phone(a.phone)
+        for key in _FREE_TEXT_FIELDS:
+            data[key] = mask_pii(data[key])
     data.update(
         status=a.status,
         problems=list(a.problems) if show_pii else [_mask_problem(p, a) for p in a.problems],

@@ -50,7 +50,7 @@ from qjtitle import (
 )
 from qjtitle import meeting as meetings
 from qjtitle import schedule as schedules
-from qjtitle.applicants import mask_id, mask_phone
+from qjtitle.applicants import mask_id, mask_phone, mask_pii
 from qjtitle.documents import DocxRenderer, cn_date, safe_filename
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.models import (
@@ -580,11 +580,12 @@ class Filing:
                     reason = f"逾期未补正{due}：{problems}" if problems else f"逾期未补正{due}"
                 else:
                     result, reason = "待补正", problems
-            rows.append({"name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
+            rows.append({"name": mask_pii(a.name), "unit": mask_pii(a.unit), "specialty": a.specialty, "title": a.title_name,
                          "result": result, "reason": reason})
         for r in self.data.rejected:
-            rows.append({"name": r.get("name", ""), "unit": r.get("unit", ""), "specialty": "", "title": "",
-                         "result": "未予受理", "reason": plain_rejection(str(r.get("reason", "")))})
+            rows.append({"name": mask_pii(r.get("name", "")), "unit": mask_pii(r.get("unit", "")), "specialty": "",
+                         "title": "", "result": "未予受理",
+                         "reason": mask_pii(plain_rejection(str(r.get("reason", ""))))})
         for i, row in enumerate(rows, start=1):
             row["number"] = i
         return {
@@ -599,7 +600,7 @@ class Filing:
     def _public_person(number: int, a: Applicant | dict[str, Any]) -> dict[str, Any]:
         """Name, unit, series/specialty and title only: what a public notice may show."""
         get = (lambda k: a.get(k, "")) if isinstance(a, dict) else (lambda k: getattr(a, k))
-        return {"number": number, "name": get("name"), "unit": get("unit"), "series": get("series"),
+        return {"number": number, "name": mask_pii(get("name")), "unit": mask_pii(get("unit")), "series": get("series"),
                 "specialty": get("specialty"), "title": get("title_name")}
 
     def pre_publicity(self) -> dict[str, Any]:

@@ -120,9 +120,11 @@ KIND_MISMATCH = "与身份证不符"
 KIND_CHOICE = "选项不规范"
 KIND_LADDER = "申报级别"
 KIND_PHONE = "联系电话"
+KIND_PRIVATE = "个人号码"  # an ID or mobile number typed into a free-text column
 KIND_COMMITTEE = "不属本评委会"
 KIND_DUPLICATE = "重复申报"
-KINDS = (KIND_REQUIRED, KIND_ID, KIND_DATE, KIND_MISMATCH, KIND_CHOICE, KIND_LADDER, KIND_PHONE, KIND_COMMITTEE, KIND_DUPLICATE)
+KINDS = (KIND_REQUIRED, KIND_ID, KIND_DATE, KIND_MISMATCH, KIND_CHOICE, KIND_LADDER, KIND_PHONE, KIND_PRIVATE, KIND_COMMITTEE,
+         KIND_DUPLICATE)
 
 
 @dataclass(slots=True)
@@ -185,6 +187,9 @@ _REQUIRED_TEXT = {
 }
 _required_text = itemgetter(*_REQUIRED_TEXT)
 _CHOICE_KEYS = ("gender", "county", "level", "route")
+# Free-text columns, where an ID or mobile number does not belong (it would reach public notices).
+_FREE_TEXT_KEYS = ("name", "unit", "school", "major", "current_title", "series", "specialty", "title_name", "note")
+_PRIVATE_FIX = "请删去该号码（身份证号码、联系电话各有其列），以免在公示材料中泄露个人信息"
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
 
@@ -241,6 +246,11 @@ def check_row(
     if not all(_required_text(values)):
         for key in [key for key in _REQUIRED_TEXT if not values[key]]:
             problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
+    free_text = "\n".join([values[key] for key in _FREE_TEXT_KEYS])
+    if idcard.ID_IN_TEXT.search(free_text) or idcard.MOBILE_IN_TEXT.search(free_text):  # one search a row
+        for key in _FREE_TEXT_KEYS:
+            if found := idcard.personal_numbers_in(values[key]):
+                problem(key, f"“{COLUMN_BY_KEY[key].label}”中含有{'和'.join(found)}", _PRIVATE_FIX, KIND_PRIVATE)
     # Choices.
     chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
     values["gender"], values["county"], values["level"], values["route"] = chosen

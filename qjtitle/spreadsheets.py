@@ -13,11 +13,13 @@ stored as text, never as a formula.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -142,9 +144,15 @@ class _Normalised(dict):  # type: ignore[type-arg]
 
     def __missing__(self, value: Any) -> Any:
         if type(value) is str:
+            if len(value) > MAX_CELL_CHARS:
+                raise _LongCell(value)
             self[value] = text = _clean_text(value)
             return text
         return _cell(value)
+
+
+class _LongCell(Exception):
+    """A text longer than a cell may hold (only a CSV can have one): _find_tables names its cell."""
 
 
 def _cell(value: Any) -> Any:
@@ -216,10 +224,18 @@ def _find_tables(
     # before in the sheet (units, titles, dates) are found in ``normalised``; only new values cost a call.
     normalised = _Normalised()
     last = max(indices)
-    if all(len(raw) > last for raw in data):  # a workbook's rows all have the sheet's width
-        columns = [list(map(normalised.__getitem__, map(itemgetter(i), data))) for i in indices]
-    else:  # CSV lines can be short
-        columns = [[normalised[raw[i]] if i < len(raw) else None for raw in data] for i in indices]
+    try:
+        if all(len(raw) > last for raw in data):  # a workbook's rows all have the sheet's width
+            columns = [list(map(normalised.__getitem__, map(itemgetter(i), data))) for i in indices]
+        else:  # CSV lines can be short
+            columns = [[normalised[raw[i]] if i < len(raw) else None for raw in data] for i in indices]
+    except _LongCell as exc:
+        number, index = next((n, i) for n, raw in enumerate(data, header.header_row + 1) for i in indices
+                             if i < len(raw) and raw[i] is exc.args[0])
+        raise WorkbookError(
+            f"{path.name}，工作表“{sheet}”{column_letter(index)}{number} 单元格有 {len(exc.args[0])} 个字符，"
+            f"超过 Excel 单元格的上限 {MAX_CELL_CHARS} 个字符；请检查并删减该单元格后重新导入"
+        ) from None
     min_filled = min(min_matches, MIN_HEADER_MATCHES)
     filled_keys = [[v is not None and v != "" for v in columns[keys.index(k)]] for k in present_keys]
     keyed = list(map(any, zip(*filled_keys)))
@@ -240,6 +256,13 @@ def _find_tables(
             continue
         header.rows.append(Row(number, cells))
     return header
+
+
+def _too_many_rows(path: Path, rows: str) -> WorkbookError:
+    return WorkbookError(
+        f"{path.name}：数据行数过多（{rows}，一个文件最多 {MAX_DATA_ROWS} 行），不像一个单位的申报表；"
+        "请按单位拆分为多个文件后分别导入"
+    )
 
 
 def read_tables(
@@ -265,10 +288,14 @@ def read_tables(
     else:
         raise WorkbookError(f"{path.name}：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）")
     tables = []
+    rows = 0
     for name, grid in sheets:
         table = _find_tables(path, name, grid, columns, key_columns, min_matches)
         if table is not None:
             tables.append(table)
+            rows += len(table.rows)
+            if rows > MAX_DATA_ROWS:
+                raise _too_many_rows(path, f"至少 {rows} 行")
     if not tables:
         expected = "、".join([c.label for c in columns if c.required] or [c.label for c in columns][:6])[:60]
         raise WorkbookError(
@@ -278,61 +305,229 @@ def read_tables(
     return tables
 
 
-# A hostile or broken .xlsx can put one cell at XFD1048576: calamine then allocates the whole rectangle
-# (6.7 GB for 1,048,576 rows × 200 columns) and the process dies. Before calamine loads a sheet, its
-# XML is searched (streaming) for far rows and columns, and a sheet too big for any roster is refused.
-MAX_SHEET_CELLS = 6_000_000  # rows × columns of one sheet (a 20,000-row roster is about 500,000)
-MAX_SHEET_XML_BYTES = 400 * 1024 * 1024  # uncompressed XML of one sheet (a zip bomb stops here)
-_NEAR_ROWS, _NEAR_COLUMNS = 99_999, 52  # what a sheet without far references can reach (A..AZ)
-# r="BA17" and beyond (column 53 on), or row 100000 and beyond, of a row or a cell: one pass over the XML
-_FAR_REFERENCE = re.compile(rb'r="(?:([A-Z]{3}|[B-Z][A-Z])([0-9]+)"|[A-Z]{0,3}([0-9]{6,7})")')
+# --- Bounds on what a file may make the reader allocate (issue 15) -----------------------------------
+#
+# calamine allocates a sheet's whole rectangle (rows × columns, 32 bytes a cell) and, reading an
+# .xlsx, copies a shared string into every cell that uses it; a Rust allocation that fails aborts the
+# whole process, so every part is measured (streaming, with a byte limit: the sizes a zip declares can
+# lie) before calamine sees the file. What a roster can never need is refused with a Chinese message.
+MAX_SHEET_CELLS = 3_000_000  # rows × columns of one sheet (a 20,000-row roster is 420,000; 3,000,000 read in 280 MiB)
+MAX_PART_BYTES = 256 * 1024 * 1024  # uncompressed XML of one part of an .xlsx/.ods (a sheet: ~30 MB at 20,000 rows)
+MAX_SHARED_STRINGS = 2_000_000  # distinct texts of an .xlsx (a 20,000-row roster has ~150,000)
+MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
+MAX_COPIED_BYTES = 128 * 1024 * 1024  # long shared texts (over 4 KB) copied into cells, all sheets together
+MAX_CSV_BYTES = 64 * 1024 * 1024  # a CSV file (20,000 rows are about 6 MB)
+MAX_DATA_ROWS = 50_000  # data rows of one file, all sheets (a city's yearly roster is a few thousand)
+_MAX_RUN = 8 * 1024 * 1024  # bytes of XML without a tag (a cell's text is at most ~200 KB however written)
+_LONG_SHARED = 4096  # bytes of XML from which a shared text is counted each time a cell copies it
+_TOO_BIG = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
+# Fast path, for sheets whose rows and cells are all written <row r="…" and <c r="…" (Excel, WPS, openpyxl):
+# the columns and the rows of every cell, two regular-expression passes over the XML (0.1 s at 20,000 rows).
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]*([0-9]+)')
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
+
+
+@lru_cache(maxsize=16)
+def _longer_cell_row(digits: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c r="[A-Z]+[0-9]{%d}' % (digits + 1))
+# Anything else (r='…', r = "…", rows or cells without r, namespace prefixes) is walked tag by tag, the way
+# calamine numbers them: a row or a cell without r follows the one before it.
+# (Searches that each start with a literal: one alternation of them all takes ten times as long.)
+_ODD_FORMS = (
+    re.compile(rb"r(?:\s+=|=\s|=')"),  # r = "…", r= "…", r='…'
+    re.compile(rb'<c(?:[^ a-zA-Z]| (?!r="[A-Z]))'),  # <c>, <c/>, <c\tr=…, <c s="1" r=…, <c r="a1"
+    re.compile(rb'<row(?:[^ a-zA-Z]| (?!r="[0-9]))'),
+    re.compile(rb":(?:c|row)[\s/>]"),  # <x:c …>
+)
+_ODD_BYTES = ((b"\t", b"\tr"), (b"\n", b"\nr"), (b"\r", b"\rr"))  # r after a tab or a line break (rare: memchr first)
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]*)""")  # x:r is another attribute
+_SHARED_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\bt\s*=\s*["']s["'][^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)""")
+_SI_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?si>")
 
 
 def _check_sheet_sizes(path: Path) -> None:
-    """Refuse an .xlsx/.xlsm whose sheets would not fit in memory, before calamine loads them."""
-    try:
-        _scan_sheet_sizes(path)
-    except WorkbookError:
-        raise
-    except Exception:  # noqa: BLE001 - a damaged zip (bad CRC, unknown version, …): calamine says what is wrong
-        return
-
-
-def _scan_sheet_sizes(path: Path) -> None:
+    """Refuse an .xlsx/.xlsm whose parts would not fit in memory, before calamine loads them."""
     import zipfile
 
-    archive = zipfile.ZipFile(path)
-    too_big = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception:  # noqa: BLE001 - not a zip, or a damaged one: calamine says what is wrong
+        return
     with archive:
-        for info in archive.infolist():
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            if info.file_size > MAX_SHEET_XML_BYTES:
-                raise WorkbookError(f"{path.name}：工作表数据过大（解压后 {info.file_size // 1048576} MB），不像申报表；{too_big}")
-            rows, cols = _NEAR_ROWS, _NEAR_COLUMNS
-            far_rows: list[int] = []
-            far_cols: list[int] = []
+        try:
+            _scan_parts(path, archive)
+        except WorkbookError:
+            raise
+        except MemoryError:
+            raise WorkbookError(f"{path.name}：文件过大，无法读取；{_TOO_BIG}") from None
+        except Exception:  # noqa: BLE001 - a damaged member (bad CRC, unknown compression): calamine reports it
+            return
+
+
+def _pieces(path: Path, fh: Any, limit: int = MAX_PART_BYTES) -> Iterator[bytes]:
+    """A zip member's bytes in pieces of about 4 MB that each end before a '<' (no tag is cut in two)."""
+    read, carry = 0, b""
+    while chunk := fh.read(4 << 20):
+        read += len(chunk)
+        if read > limit:  # the size in the zip's header can lie
+            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后超过 {limit // 1048576} MB），不像申报表；请检查表格后另存为 .xlsx 再导入")
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            if len(data) > _MAX_RUN:  # no cell's text or tag is that long: stop before copying it again and again
+                raise WorkbookError(f"{path.name}：文件中有一段异常长的内容（超过 {_MAX_RUN // 1048576} MB），不像申报表；"
+                                    "请检查表格后另存为 .xlsx 再导入")
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _scan_parts(path: Path, archive: Any) -> None:
+    infos = archive.infolist()
+    for info in infos:
+        if info.file_size > MAX_PART_BYTES:
+            fix = _TOO_BIG if info.filename.startswith("xl/worksheets/") else "请检查表格后另存为 .xlsx 再导入"
+            raise WorkbookError(f"{path.name}：表格文件的内容过大（{info.filename} 解压后 {info.file_size // 1048576} MB），不像申报表；{fix}")
+    long_strings = _scan_shared_strings(path, archive, infos)
+    copied = 0
+    for info in infos:
+        name = info.filename.lower()
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            if name.endswith((".xml", ".rels")):  # styles, workbook: read whole by calamine, so bounded too
+                with archive.open(info) as fh:
+                    for _ in _pieces(path, fh):
+                        pass
+            continue
+        bound = _SheetBound()
+        with archive.open(info) as fh:
+            for piece in _pieces(path, fh):
+                bound.scan(piece)
+                if long_strings:
+                    copied += sum(long_strings.get(int(i), 0) for i in _SHARED_CELL.findall(piece))
+                    if copied > MAX_COPIED_BYTES:
+                        raise WorkbookError(
+                            f"{path.name}：很长的文字被大量单元格重复引用（展开后超过 {MAX_COPIED_BYTES // 1048576} MB），"
+                            f"不像申报表；请检查表格后另存为 .xlsx 再导入"
+                        )
+        if bound.too_big() and bound.loose:  # perhaps: read every cell's row this time
+            bound = _SheetBound(exact=True)
             with archive.open(info) as fh:
-                read, tail = 0, b""
-                while chunk := fh.read(4 << 20):
-                    read += len(chunk)
-                    if read > MAX_SHEET_XML_BYTES:  # the size in the zip's header can lie
-                        raise WorkbookError(f"{path.name}：工作表数据过大，不像申报表；{too_big}")
-                    data, tail = tail + chunk, chunk[-64:]
-                    for column, row, far_row in set(_FAR_REFERENCE.findall(data)):
-                        if column:
-                            far_cols.append(_column_number(column))
-                        if len(row or far_row) > 5:
-                            far_rows.append(int(row or far_row))
-            rows = max([rows, *far_rows])
-            cols = max([cols, *far_cols])
-            if rows * cols > MAX_SHEET_CELLS:
-                shown_rows = max(far_rows) if far_rows else f"不到 {_NEAR_ROWS + 1}"
-                shown_cols = max(far_cols) if far_cols else f"不到 {_NEAR_COLUMNS + 1}"
-                raise WorkbookError(
-                    f"{path.name}：工作表的数据区域过大（{shown_rows} 行 × {shown_cols} 列，"
-                    f"多半是远处有误填的单元格或格式）；{too_big}"
-                )
+                for piece in _pieces(path, fh):
+                    bound.scan(piece)
+        bound.check(path)
+
+
+def _scan_shared_strings(path: Path, archive: Any, infos: list[Any]) -> dict[int, int]:
+    """Count the shared texts (refusing too many, or one too long) and return the long ones: index → bytes."""
+    long_strings: dict[int, int] = {}
+    for info in infos:
+        if not info.filename.lower().endswith("sharedstrings.xml"):
+            continue
+        count = 0
+        with archive.open(info) as fh:
+            last = 0
+            for piece in _pieces(path, fh):
+                ends = [m.end() for m in _SI_END.finditer(piece)]
+                for i, end in enumerate(ends):
+                    size = end - (ends[i - 1] if i else 0) + (last if i == 0 else 0)
+                    if size > _LONG_SHARED:
+                        long_strings[count + i] = size
+                        if size > 8 * MAX_CELL_CHARS + 4096:  # no cell's text is that long, however it is written
+                            raise WorkbookError(
+                                f"{path.name}：第 {count + i + 1} 段共享文字超过 Excel 单元格上限（{MAX_CELL_CHARS} 个字符）；"
+                                "请检查表格后另存为 .xlsx 再导入"
+                            )
+                count += len(ends)
+                last = (len(piece) - ends[-1]) if ends else last + len(piece)
+                if last > 8 * MAX_CELL_CHARS + 4096:
+                    raise WorkbookError(
+                        f"{path.name}：第 {count + 1} 段共享文字超过 Excel 单元格上限（{MAX_CELL_CHARS} 个字符）；"
+                        "请检查表格后另存为 .xlsx 再导入"
+                    )
+                if count > MAX_SHARED_STRINGS:
+                    raise WorkbookError(
+                        f"{path.name}：共享文字超过 {MAX_SHARED_STRINGS} 段，不像申报表；请检查表格后另存为 .xlsx 再导入"
+                    )
+    return long_strings
+
+
+class _SheetBound:
+    """The rows and columns a sheet's XML reaches, as calamine would number them."""
+
+    def __init__(self, exact: bool = False) -> None:
+        self.rows = self.cols = 0  # reached so far
+        self.row = self.col = 0  # where the last cell was, for a walk that goes on from there
+        self.exact = exact  # every cell's row read (else bounded by its number of digits, see _fast)
+        self.loose = 0  # the bound on the rows of cells not read one by one
+
+    def scan(self, piece: bytes) -> None:
+        if any(odd.search(piece) for odd in _ODD_FORMS) or any(ch in piece and odd in piece for ch, odd in _ODD_BYTES):
+            self._walk(piece)
+            return
+        columns = _CELL_COLUMN.findall(piece)
+        row_numbers = _ROW_NUMBER.findall(piece)
+        # A second r in a tag (<c r="A1" r="XFD1048576">): calamine takes the last one.
+        if piece.count(b" r=") != len(columns) + len(row_numbers):
+            self._walk(piece)
+            return
+        self._fast(piece, columns, row_numbers)
+
+    def _fast(self, piece: bytes, columns: list[bytes], row_numbers: list[bytes]) -> None:
+        letters = set(columns)
+        if letters:
+            self.cols = max(self.cols, max(map(_column_number, letters)))
+        if row_numbers:
+            self.row = int(row_numbers[-1])  # where a walk goes on from, should a later piece need one
+            self.col = 0
+            self.rows = max(self.rows, max(map(int, row_numbers)))
+        at = piece.rfind(b'<c r="')
+        if at > piece.rfind(b'<row r="'):
+            found = re.match(rb"[A-Z]+", piece[at + 6 : at + 10])
+            self.col = _column_number(found.group()) if found else self.col
+        # The cells' own rows (calamine places a cell by its r, whatever its row says): reading them all costs
+        # as much as the rest of the check, so unless asked to, only whether any has more digits than the
+        # longest row number: if none, they stay below 10 ** digits.
+        digits = max(map(len, row_numbers), default=1)
+        if self.exact or _longer_cell_row(digits).search(piece):
+            numbers = set(_CELL_ROW.findall(piece))
+            if numbers:
+                self.rows = max(self.rows, max(map(int, numbers)))
+        elif columns:
+            self.loose = max(self.loose, 10**digits - 1)
+
+    def too_big(self) -> bool:
+        """Too many cells for sure (exact), or perhaps (then the sheet is read again with exact=True)."""
+        return max(self.rows, self.loose) * self.cols > MAX_SHEET_CELLS
+
+    def _walk(self, piece: bytes) -> None:
+        row, col, rows, cols = self.row, self.col, self.rows, self.cols
+        for tag, attrs in _TAG.findall(piece):
+            refs = _R_ATTR.findall(attrs)
+            ref = refs[-1] if refs else None  # calamine takes the last r of a tag
+            if tag == b"row":
+                row = int(ref[1]) if ref and ref[1] else row + 1
+                col = 0
+                continue
+            if ref and ref[0]:
+                col = _column_number(ref[0].upper())
+            else:
+                col += 1
+            cell_row = int(ref[1]) if ref and ref[1] else row
+            rows = max(rows, cell_row)
+            cols = max(cols, col)
+        self.row, self.col, self.rows, self.cols = row, col, rows, cols
+
+    def check(self, path: Path) -> None:
+        if self.too_big():
+            raise WorkbookError(
+                f"{path.name}：工作表的数据区域过大（{self.rows} 行 × {self.cols} 列，"
+                f"多半是远处有误填的单元格或格式）；{_TOO_BIG}"
+            )
 
 
 def _column_number(letters: bytes) -> int:
@@ -342,62 +537,230 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+# An .ods repeats rows and cells by count (table:number-rows-repeated="1048000"); calamine expands the
+# repeats of every row up to the last one that holds something, so they are added up first.
+_ODS_TOKEN = re.compile(
+    rb"<(?:[\w.-]+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>|</(?:[\w.-]+:)?(table-row|table)>"
+)
+_ODS_REPEAT = re.compile(rb"""number-(rows|columns)-repeated\s*=\s*["']\s*([0-9]+)""")
+
+
+def _check_ods_sizes(path: Path) -> None:
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+        info = archive.getinfo("content.xml")
+    except Exception:  # noqa: BLE001 - calamine says what is wrong
+        return
+    with archive:
+        if info.file_size > MAX_PART_BYTES:
+            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后 {info.file_size // 1048576} MB），不像申报表；{_TOO_BIG}")
+        rows = cols = 0  # of the current table: rows before the current one, the widest filled row
+        repeat = 1  # the current row's repeat count
+        row_cols = filled_to = 0  # the current row: cells so far, and up to the last filled one
+        filled_rows = 0  # rows up to the last one that holds something
+        try:
+            with archive.open(info) as fh:
+                for piece in _pieces(path, fh):
+                    for name, attrs, end in _ODS_TOKEN.findall(piece):
+                        if end == b"table-row":
+                            if filled_to:
+                                cols = max(cols, filled_to)
+                                filled_rows = rows + repeat
+                            rows += repeat
+                        elif end == b"table" or name == b"table":
+                            rows = cols = filled_rows = 0
+                        elif name == b"table-row":
+                            found = dict(_ODS_REPEAT.findall(attrs))
+                            repeat = max(1, int(found.get(b"rows", 1)))
+                            row_cols = filled_to = 0
+                            if attrs.rstrip().endswith(b"/"):  # <table:table-row/>: an empty row
+                                rows += repeat
+                        else:
+                            found = dict(_ODS_REPEAT.findall(attrs))
+                            row_cols += max(1, int(found.get(b"columns", 1)))
+                            if not attrs.rstrip().endswith(b"/") or b"value-type" in attrs:
+                                filled_to = row_cols
+                        if filled_rows * cols > MAX_SHEET_CELLS or rows > 50_000_000 or row_cols > 50_000_000:
+                            raise WorkbookError(
+                                f"{path.name}：工作表的数据区域过大（重复的行列展开后超过 {MAX_SHEET_CELLS} 个单元格）；"
+                                "请在 LibreOffice、WPS 或 Excel 中删除多余的行列后另存为 .xlsx 再导入"
+                            )
+        except WorkbookError:
+            raise
+        except Exception:  # noqa: BLE001 - a damaged member: calamine reports it
+            return
+
+
+# An .xls is a compound file whose Workbook stream is a run of BIFF records; a cell record starts with its
+# row and column (two 16-bit numbers). calamine allocates rows × columns of a sheet (65536 × 256 cells:
+# 1.2 GB), so the records are walked first.
+_XLS_CELL_RECORDS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0406})
+_XLS_MULTI_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column, …, last column
+_XLS_BOF = 0x0809
+
+
+def _check_xls_sizes(path: Path) -> None:
+    import struct
+
+    import olefile  # type: ignore[import-untyped]
+
+    try:
+        if path.stat().st_size > MAX_PART_BYTES:
+            raise WorkbookError(f"{path.name}：文件过大（{path.stat().st_size // 1048576} MB），不像申报表；{_TOO_BIG}")
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            if stream is None:
+                return
+            data = ole.openstream(stream).read()
+    except WorkbookError:
+        raise
+    except Exception:  # noqa: BLE001 - not a compound file, or a damaged one: calamine says what is wrong
+        return
+    unpack = struct.unpack_from
+    pos, end = 0, len(data) - 4
+    rows = cols = 0
+    while pos <= end:
+        kind, size = unpack("<HH", data, pos)
+        body = pos + 4
+        pos = body + size
+        if kind in _XLS_CELL_RECORDS and size >= 4:
+            row, col = unpack("<HH", data, body)
+        elif kind in _XLS_MULTI_RECORDS and size >= 6 and pos <= len(data):
+            row = unpack("<H", data, body)[0]
+            col = unpack("<H", data, pos - 2)[0]
+        elif kind == _XLS_BOF:
+            rows = cols = 0  # a new sheet
+            continue
+        else:
+            continue
+        if row >= rows:
+            rows = row + 1
+        if col >= cols:
+            cols = col + 1
+        if rows * cols > MAX_SHEET_CELLS:
+            raise WorkbookError(
+                f"{path.name}：工作表的数据区域过大（有单元格位于第 {row + 1} 行第 {col + 1} 列，"
+                f"多半是远处有误填的单元格或格式）；{_TOO_BIG}"
+            )
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """pyo3's PanicException (a panic inside calamine) derives from BaseException, not Exception."""
+    return type(exc).__name__ == "PanicException"
+
+
+@contextmanager
+def _rust_stderr_hidden() -> Iterator[None]:
+    """A panic inside calamine prints a Rust backtrace on the process's stderr (file descriptor 2) before
+    Python sees it; the user gets a Chinese message instead, so fd 2 goes to a scratch file meanwhile."""
+    import os
+    import sys
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (a GUI host, a test runner): leave it
+        yield
+        return
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            os.dup2(scratch.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
         _check_sheet_sizes(path)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except FileNotFoundError:
-        raise WorkbookError(f"{path}：文件不存在") from None
-    except PasswordError:
-        raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
-    except (CalamineError, OSError, ValueError):
-        if path.stat().st_size == 0 if path.exists() else False:
-            raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
-        raise WorkbookError(
-            f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；"
-            "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
-        ) from None
-    try:
-        sheets = []
-        for meta in workbook.sheets_metadata:
-            if str(meta.typ).endswith("WorkSheet") is False:
-                continue
-            try:
-                grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            except (CalamineError, ValueError, OverflowError):
-                raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
-            except BaseException as exc:  # a panic inside calamine (pyo3's PanicException is a BaseException)
-                if type(exc).__name__ != "PanicException":
-                    raise
-                raise WorkbookError(f"{path.name}，工作表“{meta.name}”已损坏，无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
-            sheets.append((meta.name, grid))
-        return sheets
-    finally:
-        workbook.close()
+    elif suffix == ".ods":
+        _check_ods_sizes(path)
+    elif suffix == ".xls":
+        _check_xls_sizes(path)
+    resave = "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
+    with _rust_stderr_hidden():
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except FileNotFoundError:
+            raise WorkbookError(f"{path}：文件不存在") from None
+        except PasswordError:
+            raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
+        except (CalamineError, OSError, ValueError, OverflowError):
+            if path.stat().st_size == 0 if path.exists() else False:
+                raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
+            raise WorkbookError(f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；{resave}") from None
+        except BaseException as exc:
+            if not _is_panic(exc):
+                raise
+            raise WorkbookError(f"{path.name}：文件已损坏（可能不完整或被截断），无法读取；{resave}") from None
+        try:
+            sheets = []
+            for meta in workbook.sheets_metadata:
+                if str(meta.typ).endswith("WorkSheet") is False:
+                    continue
+                try:
+                    grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                except (CalamineError, ValueError, OverflowError):
+                    raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取；{resave}") from None
+                except BaseException as exc:
+                    if not _is_panic(exc):
+                        raise
+                    raise WorkbookError(f"{path.name}，工作表“{meta.name}”已损坏，无法读取；{resave}") from None
+                sheets.append((meta.name, grid))
+            return sheets
+        finally:
+            workbook.close()
 
 
 def _read_csv(path: Path) -> list[list[str]]:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise WorkbookError(
+            f"{path.name}：CSV 文件过大（{size // 1048576} MB，上限 {MAX_CSV_BYTES // 1048576} MB），不像申报表；"
+            "请按单位拆分后分别导入"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise WorkbookError(f"{path.name}：文件是空的；请向填报单位重新索取")
-    for encoding in ("utf-8-sig", "gb18030"):
+    # UTF-8 (with or without BOM), else GBK (WPS and old Excel in China); UTF-16 with its BOM ("Unicode 文本").
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # gb18030 decodes any byte string, kept for clarity
-        raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 或 .xlsx")
+    else:
+        raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 编码的 CSV 或 .xlsx")
+    del data
+    lines = max(text.count("\n"), text.count("\r"))
+    if lines > 2 * MAX_DATA_ROWS:  # rows can span lines (a line break typed in a cell), hence the margin
+        raise _too_many_rows(path, f"约 {lines} 行")
     if "\x00" in text:
         raise WorkbookError(f"{path.name}：不是文本格式的 CSV 文件；请用 Excel 另存为 .xlsx 或 CSV")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    # Any field size (the csv module refuses fields over 131,072 characters unless told) and any line end:
+    # old Mac exports end lines with CR alone, which StringIO's universal newlines turns into "\n".
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, len(text) + 1))
+    try:
+        return list(csv.reader(io.StringIO(text, newline=None), dialect))
+    except csv.Error as exc:
+        raise WorkbookError(f"{path.name}：CSV 格式有误（{exc}）；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
+    finally:
+        csv.field_size_limit(previous)
 
 
 # --- Dates -----------------------------------------------------------------------

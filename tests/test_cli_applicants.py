@@ -259,3 +259,20 @@ def test_mask_id(number, masked):
 )
 def test_mask_phone(phone, masked):
     assert mask_phone(phone) == masked
+
+
+def test_numbers_typed_into_unit_and_name_are_a_problem_and_masked_in_lists(cli, store, committee, make_workbook):
+    row = applicant_row(姓名="张丽13888000001", 工作单位="曲靖市第一人民医院530302198503150021")
+    path = make_workbook([row], name="号码.xlsx")
+    report = import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
+    (f,) = report.files
+    assert f.needs_correction == 1
+    messages = {(p.cell, p.message) for _, _, _, p in f.row_problems}
+    assert {("B2", "“姓名”中含有手机号码"), ("F2", "“工作单位”中含有身份证号码")} <= messages
+    masked = json.loads(cli("applicants", "list", "--json").output)[0]
+    assert (masked["name"], masked["unit"]) == ("张丽138****0001", "曲靖市第一人民医院530302********0021")
+    assert masked["status"] == "待补正"
+    full = json.loads(cli("applicants", "list", "--json", "--show-pii").output)[0]
+    assert (full["name"], full["unit"]) == ("张丽13888000001", "曲靖市第一人民医院530302198503150021")
+    table = flat(cli("applicants", "list").output)
+    assert "13888000001" not in table and "530302198503150021" not in table

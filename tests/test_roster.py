@@ -392,3 +392,44 @@ def test_equal_but_different_date_cells_are_not_confused():
     second = problems(check(毕业时间=1))
     assert [m for *_, m in first if "毕业时间" in m] == ["“毕业时间”“True”不是日期"]
     assert [m for *_, m in second if "毕业时间" in m] != [m for *_, m in first if "毕业时间" in m]
+
+
+# --- ID and mobile numbers in free-text columns (issue 15) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "found"),
+    [
+        ("工作单位", "曲靖市第一人民医院530302198503151222", "身份证号码"),
+        ("姓名", "张丽13888000001", "手机号码"),
+        ("备注", "联系人 138-8800-0001", "手机号码"),
+        ("毕业院校", "昆明医科大学 53030219850315122X 13888000001", "身份证号码和手机号码"),
+        ("申报专业", "护理 138 8800 0001", "手机号码"),
+    ],
+)
+def test_a_personal_number_in_a_free_text_column_is_a_problem(label, value, found):
+    from qjtitle.roster import KIND_PRIVATE
+
+    result = check(**{label: value})
+    cell = f"{LETTER_BY_KEY[KEY_BY_LABEL[label]]}6"
+    assert (cell, label, KIND_PRIVATE, f"“{label}”中含有{found}") in problems(result)
+    assert not any(ch.isdigit() for p in result.problems if p.kind == KIND_PRIVATE for ch in p.message)  # not repeated
+
+
+@pytest.mark.parametrize("value", ["曲靖市第1人民医院", "2023年度 第12345678批", "电话 0874-3123456", "1388800000123456"])
+def test_short_numbers_landlines_and_long_runs_are_not_personal_numbers(value):
+    from qjtitle.roster import KIND_PRIVATE
+
+    assert KIND_PRIVATE not in {p.kind for p in check(备注=value).problems}
+
+
+def test_mask_pii_masks_numbers_inside_any_text():
+    from qjtitle.applicants import mask_pii
+    from qjtitle.filing import Filing
+
+    assert mask_pii("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"
+    assert mask_pii("张丽13888000001") == "张丽138****0001"
+    assert mask_pii("联系人 138-8800-0001 或 0874-3123456") == "联系人 138******0001 或 0874-3123456"
+    assert mask_pii("曲靖市第一人民医院") == "曲靖市第一人民医院"
+    person = Filing._public_person(1, {"name": "张丽13888000001", "unit": "医院530302198503151222"})
+    assert (person["name"], person["unit"]) == ("张丽138****0001", "医院530302********1222")

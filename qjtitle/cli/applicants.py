@@ -62,12 +62,17 @@ def import_applicants(
                 dry_run=dry_run,
                 progress=lambda p: progress.update(task, advance=1, description=p.name),
             )
-    print_import_report(report, details)
+    print_import_report(report, details, store.directory or Path.cwd())
     if report.failed:
         raise typer.Exit(1)
 
 
-def print_import_report(report: ImportReport, details: bool) -> None:
+def print_import_report(report: ImportReport, details: bool, list_folder: Path | None = None) -> None:
+    """The per-file table and totals; rejected rows (and row problems with ``details``) up to REPORT_LINES
+    each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed."""
+    from rich.markup import escape
+
+    from qjtitle.applicants import REPORT_LINES, write_problem_list
     from qjtitle.roster import KINDS
 
     rows = []
@@ -84,28 +89,42 @@ def print_import_report(report: ImportReport, details: bool) -> None:
         f"共 {t['files']} 个文件 {t['rows']} 行：新增 {t['imported']}，更新 {t['updated']}，"
         f"其中待补正 {t['needs_correction']}；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
     )
+    shown = 0
     for f in report.files:
         if f.error:
-            err_console().print(f"[red]✗[/] {f.error}", soft_wrap=True)  # an error: on stderr
-        for r in f.rejected:
-            console().print(f"[yellow]未受理[/] {f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}")
+            err_console().print(f"[red]✗[/] {escape(f.error)}", soft_wrap=True)  # an error: on stderr
+        for r in f.rejected[: max(0, REPORT_LINES - shown)]:
+            console().print(f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}')}")
+        shown += len(f.rejected)
+    cut = shown > REPORT_LINES
     if details:
-        _print_row_problems(report)
-    elif t["needs_correction"]:
+        cut = _print_row_problems(report, REPORT_LINES) or cut
+    if cut and list_folder is not None:
+        path = write_problem_list(report, list_folder)
+        lines = sum(len(f.rejected) + len(f.row_problems) for f in report.files)
+        console().print(f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines} 条已写入：", soft_wrap=True)
+        console().print(escape(str(path)), soft_wrap=True, highlight=False)
+    if not details and t["needs_correction"]:
         console().print("逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。")
     if report.dry_run:
         console().print("[bold]试运行：数据库未作任何改动。[/]")
 
 
-def _print_row_problems(report: ImportReport) -> None:
+def _print_row_problems(report: ImportReport, limit: int) -> bool:
+    """The first ``limit`` row problems as a table; True when there were more."""
+    from itertools import islice
+
+    from rich.markup import escape
+
     from qjtitle.applicants import mask_numbers
 
+    every = ((f, sheet, number, name, p) for f in report.files for sheet, number, name, p in f.row_problems)
     rows = [
-        [f.path.name, sheet, number, name, p.cell or p.column, mask_numbers(p.message), p.fix]
-        for f in report.files
-        for sheet, number, name, p in f.row_problems
+        [escape(str(v)) for v in (f.path.name, sheet, number, name, p.cell or p.column, mask_numbers(p.message), p.fix)]
+        for f, sheet, number, name, p in islice(every, limit)
     ]
     table("逐行问题", ["文件", "工作表", "行", "姓名", "位置", "问题", "更正方法"], rows)
+    return sum(len(f.row_problems) for f in report.files) > limit
 
 
 @app.command("template")
