@@ -295,6 +295,13 @@ def _basis(rule: rules.Rule | None) -> str:
     return f"{rule.text}（{rule.source}）" if rule else "—"
 
 
+def _abstain_text(row: dict[str, Any]) -> Any:
+    """The 弃权 cell; invalid ballots (废票, counted as not agreeing) are shown beside it until the
+    templates get a column of their own."""
+    abstain = row.get("abstain", "—")
+    return f"{abstain}（另废票 {row['invalid']}）" if row.get("invalid") else abstain
+
+
 @dataclass
 class Filing:
     """The documents of one package, as template contexts."""
@@ -305,8 +312,17 @@ class Filing:
     reasons: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
+    audit_head: dict[str, Any] | None = None  # the audit chain's end at export (manifest.json: audit_head)
 
     # -- shared --
+
+    def _audit_fact(self) -> list[tuple[str, str]]:
+        h = self.audit_head
+        if not h:
+            return []
+        text = (f"导出时共 {h['events']} 条事件，最新哈希前16位 {h['hash'][:16]}"
+                "（完整哈希见 manifest.json 的 audit_head，可用 qjtitle audit verify --anchor 核对）")
+        return [("审计日志", text)]
 
     def common(self) -> dict[str, Any]:
         c, m = self.data.committee, self.data.meeting
@@ -414,6 +430,7 @@ class Filing:
                 f"抽取委员 {members} 人、备选 {len(draw['picks']) - members} 人"
             )
             facts.append(("专家抽取", drawn))
+        facts += self._audit_fact()
         return {
             **self.common(),
             "pre_rule": {"text": rules.PRE_FILING_BEFORE_MEETING.text, "source": rules.PRE_FILING_BEFORE_MEETING.source},
@@ -537,6 +554,7 @@ class Filing:
         if self.data.assignment is not None:
             a = self.data.assignment
             facts.append(("审阅安排", f"每人 {a.per_applicant} 名专家独自审阅（第{a.version}版，随机种子 {a.seed}）"))
+        facts += self._audit_fact()
         report = self.photo_report or photos.PhotoReport()
         return {
             **self.common(),
@@ -637,7 +655,7 @@ class Filing:
                 "reviewer_rule": rule,
                 "vote": {
                     "attending": attending, "agree": v.get("agree", "—"), "disagree": v.get("disagree", "—"),
-                    "abstain": v.get("abstain", "—"), "result": v.get("result", "未投票"),
+                    "abstain": _abstain_text(v), "invalid": v.get("invalid", 0), "result": v.get("result", "未投票"),
                 },
             }
 
@@ -650,7 +668,8 @@ class Filing:
             rows.append({
                 "number": i, "name": r["name"], "unit": r["unit"], "title": r["title"], "attending": quorum.attending,
                 "recused": r.get("recused", 0) if voted else "—", "agree": r.get("agree", "—"),
-                "disagree": r.get("disagree", "—"), "abstain": r.get("abstain", "—"), "needed": r.get("needed", "—"),
+                "disagree": r.get("disagree", "—"), "abstain": _abstain_text(r), "needed": r.get("needed", "—"),
+                "invalid": r.get("invalid", 0),
                 "result": r["result"],
             })
         passed = sum(1 for r in rows if r["result"] == "通过")
@@ -822,6 +841,8 @@ def export_filing(
             "请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force"
         )
     filing = Filing(data, options, draft=bool(reasons), reasons=reasons)
+    with store.transaction() as session:
+        filing.audit_head = audit.head(session)
     filing.files = _plan_files(filing)
     warnings = [f.message for f in data.schedule.warnings]
     if stage == POST:
@@ -846,6 +867,9 @@ def export_filing(
             "draft": filing.draft,
             "draft_reasons": reasons,
             "photos": photo_summary,
+            # the audit chain's end when the package was made: kept outside the store, it shows later
+            # whether events were cut from the end (qjtitle audit verify --anchor HASH)
+            "audit_head": filing.audit_head,
         }
         pkg.write_manifest(meta, f"{final.name} 材料清单")
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
