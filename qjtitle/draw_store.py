@@ -140,8 +140,6 @@ def draw_experts(
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
     late_reason, void_reason, place = clean_text(late_reason), clean_text(void_reason), clean_text(place)
-    # generate_seed None (library callers of old): generated when no part is given
-    check_seed_parts(list(seed or []), drawers, not seed if generate_seed is None else generate_seed)
     if seed:
         seed_text, seed_source = algo.canonical_seed(seed), "drawers"
     else:
@@ -172,6 +170,8 @@ def draw_experts(
         _check_not_sealed(session, meeting)
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         _check_voids(session, meeting, voids, void_reason)
+        # generate_seed None (library callers of old): generated when no part is given
+        check_seed_parts(list(seed or []), drawers, not seed if generate_seed is None else generate_seed)
         spelled = experts.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
