@@ -124,6 +124,30 @@ def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
     assert audit.verify_store(store).ok
 
 
+def test_the_experts_of_a_sealed_meeting_keep_what_they_were(sitting: Sitting, store, expert_pool) -> None:
+    from conftest import expert_row
+
+    _sealed(sitting)
+    seated = sitting.members[0]
+    with store.transaction() as session:
+        from qjtitle.models import Expert
+
+        name = session.get(Expert, seated).name
+        number = next(i for i in range(1, 16) if expert_row(i, 专业="护理")["姓名"] == name)
+    with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
+        session.exec(text(f"UPDATE expert SET unit = '别的医院' WHERE id = {seated}"))
+    with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
+        session.exec(text(f"DELETE FROM expert WHERE id = {seated}"))
+    rows = [expert_row(i, 专业="护理") for i in range(1, 16)]
+    rows[number - 1]["工作单位"] = "曲靖市另一家医院"
+    report = expert_pool(rows, pool_filed=None, name="pool2.xlsx")
+    (refused,) = report.rejected
+    assert refused.name == name and "已封存" in refused.problems[0].message
+    assert f"第{sitting.meeting}号评审会议" in refused.problems[0].message and "本行未导入" in refused.problems[0].message
+    assert report.updated == 14
+    assert audit.verify_store(store).ok
+
+
 # --- 2. ballots that cannot be doubled ---------------------------------------------------------------
 
 
@@ -212,7 +236,7 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
 # --- 4. the seal's digest -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit", ["ballot", "attendance", "summary", "applicant"])
+@pytest.mark.parametrize("edit", ["ballot", "attendance", "summary", "applicant", "inserted"])
 def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, backend, cli, edit) -> None:
     _sealed(sitting)
     assert audit.verify_store(store).ok
@@ -222,6 +246,10 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, bac
         "summary": ("meeting_seal", "UPDATE meeting_seal SET summary = '{\"passed\": 0}'", "封存摘要与封存时记入审计日志"),
         "applicant": (None, "UPDATE applicant SET specialty = '临床医学' WHERE id = (SELECT min(id) FROM applicant)",
                       "的专业与封存时不同，且没有登记更正"),
+        "inserted": ("ballot", "INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, "
+                     "recorded_at, \"user\") SELECT meeting_id, applicant_id, expert_id, '不同意', '', after_seal, "
+                     "recorded_at, \"user\" FROM ballot WHERE id = (SELECT min(id) FROM ballot)",
+                     "是封存后绕过本程序插入的"),
     }
     table, statement, message = statements[edit]
     if table:
