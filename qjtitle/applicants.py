@@ -356,8 +356,11 @@ def _import_file(
             continue
         if applicant is not None and applicant.id in frozen:
             taken.add(key)
-            _frozen_row(session, report, applicant, frozen[applicant.id], cr, now,
-                        lambda reason, where=(sheet, number, name, unit): report.rejected.append(RejectedRow(*where, reason)))
+
+            def refuse(reason: str, where: tuple[str, int, str, str] = (sheet, number, name, unit)) -> None:
+                report.rejected.append(RejectedRow(*where, reason))
+
+            _frozen_row(session, report, applicant, frozen[applicant.id], cr, now, refuse)
             continue
         if (
             applicant is not None

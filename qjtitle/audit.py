@@ -172,8 +172,9 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
         anchor = anchor.strip().lower()
         matches = [h for h in by_hash if h.startswith(anchor)] if len(anchor) >= 12 else []
         if len(matches) == 1:
-            result.anchor_id = by_hash[matches[0]]
-            result.anchor_events_after = sum(1 for i in by_hash.values() if i > result.anchor_id)
+            anchored = result.anchor_id = by_hash[matches[0]]
+            result.anchor_events_after = sum(1 for i in by_hash.values() if i is not None and anchored is not None
+                                             and i > anchored)
         else:
             result.kind = ANCHOR_MISSING
             result.message = (

@@ -634,7 +634,7 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         )
     if not quorum.met:
         warnings.append(quorum.describe())
-    retake = [r["name"] for r in rows if r.get("retake")]
+    retake = [str(r["name"]) for r in rows if r.get("retake")]
     if retake:
         warnings.append(f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}")
     return {

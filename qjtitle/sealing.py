@@ -282,8 +282,9 @@ def _check_frozen_facts(session: Session, meeting_id: int, where: str) -> list[s
                           .order_by(col(ApplicantCorrection.id))):
         corrected.setdefault(c.applicant_id, []).append(c)
     for s in session.exec(select(SealedRow).where(SealedRow.meeting_id == meeting_id).order_by(col(SealedRow.id))):
-        model: type[Applicant | Expert] = Applicant if s.kind == "applicant" else Expert
-        row = session.get(model, s.row_id)
+        row: Applicant | Expert | None = (
+            session.get(Applicant, s.row_id) if s.kind == "applicant" else session.get(Expert, s.row_id)
+        )
         who = "申报人" if s.kind == "applicant" else "专家"
         if row is None:
             problems.append(f"{where}封存认定的{who}（编号 {s.row_id}）已被删除")

@@ -7,10 +7,10 @@ import json
 from datetime import date
 
 import pytest
+import test_proceedings
 from sqlalchemy import text
 from sqlmodel import select
 from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_all
-from test_proceedings import sitting as sitting_fixture  # noqa: F401 - the fixture "sitting"
 
 from qjtitle import audit, draw_store, proceedings, sealing
 from qjtitle.applicants import import_applicants
@@ -21,11 +21,7 @@ from qjtitle.tally import AGREE, DISAGREE, INVALID
 
 pytestmark = pytest.mark.both_backends
 
-
-@pytest.fixture
-def sitting(sitting_fixture: Sitting) -> Sitting:
-    """test_proceedings' meeting: six applicants, eleven members confirmed, two alternates."""
-    return sitting_fixture
+sitting = test_proceedings.sitting  # the fixture: six applicants, eleven members confirmed, two alternates
 
 
 def _sealed(s: Sitting) -> dict:
@@ -236,6 +232,13 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
 # --- 4. the seal's digest -----------------------------------------------------------------------------
 
 
+INSERT_BALLOT = (
+    "INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, \"user\") "
+    "SELECT meeting_id, applicant_id, expert_id, '不同意', '', after_seal, recorded_at, \"user\" "
+    "FROM ballot WHERE id = (SELECT min(id) FROM ballot)"
+)
+
+
 @pytest.mark.parametrize("edit", ["ballot", "attendance", "summary", "applicant", "inserted"])
 def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, backend, cli, edit) -> None:
     _sealed(sitting)
@@ -246,10 +249,7 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, bac
         "summary": ("meeting_seal", "UPDATE meeting_seal SET summary = '{\"passed\": 0}'", "封存摘要与封存时记入审计日志"),
         "applicant": (None, "UPDATE applicant SET specialty = '临床医学' WHERE id = (SELECT min(id) FROM applicant)",
                       "的专业与封存时不同，且没有登记更正"),
-        "inserted": ("ballot", "INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, "
-                     "recorded_at, \"user\") SELECT meeting_id, applicant_id, expert_id, '不同意', '', after_seal, "
-                     "recorded_at, \"user\" FROM ballot WHERE id = (SELECT min(id) FROM ballot)",
-                     "是封存后绕过本程序插入的"),
+        "inserted": ("ballot", INSERT_BALLOT, "是封存后绕过本程序插入的"),
     }
     table, statement, message = statements[edit]
     if table:
