@@ -189,7 +189,8 @@ def correct_applicant(
                 continue
             session.add(ApplicantCorrection(applicant_id=a.id or 0, meeting_id=m.id or 0, fact=fact, old_value=old,
                                             new_value=value, reason=reason, user=user or audit.current_user()))
-            made.append({"fact": fact, "label": FACT_LABELS[fact], "old": old, "new": value})
+            made.append({"fact": fact, "label": FACT_LABELS[fact], "old": old, "new": value,
+                         "old_shown": _masked(fact, old), "new_shown": _masked(fact, value)})
         if not made:
             raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
         session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
@@ -212,12 +213,18 @@ def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     query = query.where(ApplicantCorrection.meeting_id == meeting_id).order_by(col(ApplicantCorrection.id))
     for c, a in session.exec(query):
         label = FACT_LABELS.get(c.fact, c.fact)
-        shown = (lambda v: v[:6] + "********" + v[-4:] if len(v) == 18 else v) if c.fact == "id_number" else str
         out.append({
-            "what": f"申报人 {a.name} 的{label}：{shown(c.old_value) or '（空）'} → {shown(c.new_value)}",
+            "what": f"申报人 {a.name} 的{label}：{_masked(c.fact, c.old_value) or '（空）'} → {_masked(c.fact, c.new_value)}",
             "reason": c.reason, "recorded_at": c.recorded_at.isoformat(), "user": c.user,
         })
     return out
+
+
+def _masked(fact: str, value: str) -> str:
+    """ID numbers are never shown whole in the terminal or a document (as elsewhere)."""
+    from qjtitle.applicants import mask_id
+
+    return mask_id(value) if fact == "id_number" and value else value
 
 
 # --- Checking sealed meetings against their seal ----------------------------------------------

@@ -225,7 +225,7 @@ def applicants_correct(
             changes[label.strip()] = value.strip()
         done = sealing.correct_applicant(open_store(db), key, changes, reason, year)
     for c in done["changes"]:
-        console().print(f"已登记更正：{done['name']} 的{c['label']} {c['old'] or '（空）'} → {c['new']}")
+        console().print(f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}")
     console().print(f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。")
 
 
