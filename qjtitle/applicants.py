@@ -338,7 +338,9 @@ def _import_file(
         if index in duplicates or key in taken:
             where = duplicates.get(index, "本表中另一行")
             reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
-            if applicant is not None and applicant.committee_id == committee_id and index in duplicates:
+            # an applicant a sealed meeting decided on keeps its status: the row is refused, and said so
+            if (applicant is not None and applicant.committee_id == committee_id and index in duplicates
+                    and applicant.id not in frozen):
                 _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
                 session.add(applicant)
             continue
@@ -351,8 +353,9 @@ def _import_file(
             # Another employer's file: not a correction of this one but a second application.
             where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
             reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
-            _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
-            session.add(applicant)
+            if applicant.id not in frozen:
+                _flag_duplicate(applicant, f"{unit}（{report.path.name} 第{number}行）", one_per_year)
+                session.add(applicant)
             continue
         if applicant is not None and applicant.id in frozen:
             taken.add(key)

@@ -334,3 +334,33 @@ def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
     result = cli("audit", "verify", "--anchor", head["hash"], "--db", db)
     assert result.exit_code == 1 and "不在日志中" in result.stderr
 
+
+
+def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, make_workbook, cli) -> None:
+    """The post-meeting pass roster (07, .xlsx and .docx) says the same after a re-import that would
+    move a passed applicant to another specialty and title."""
+    pytest.importorskip("docxtpl")
+    from openpyxl import load_workbook
+
+    from conftest import LABELS, docx_text, filing_applicant_rows
+    from qjtitle import filing
+
+    store = filing_meeting.store
+
+    def roster(out: str) -> tuple[list, str]:
+        result = filing.export_filing(store, filing_meeting.meeting, filing.POST, tmp_path / out, force=True)
+        wb = load_workbook(result.folder / "07_评审通过人员名册.xlsx", read_only=True)
+        cells = [list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
+        wb.close()
+        return cells, docx_text(result.folder / "07_评审通过人员名册.docx")
+
+    before = roster("before")
+    shown = cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
+    rows = filing_applicant_rows()
+    rows[1].update({"申报专业": "临床医学", "申报资格名称": "主治医师"})  # 王芳, who passed
+    from qjtitle.applicants import import_applicants
+
+    report = import_applicants(store, [make_workbook(rows, name="roster.xlsx", headers=LABELS)], "QJ-WS-ZJ", 2023)
+    assert report.files[0].frozen == [f"王芳（第{filing_meeting.meeting}号评审会议（2023-11-20））"]
+    assert roster("after") == before
+    assert cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout == shown
