@@ -167,7 +167,7 @@ def draw_experts(
             )
         if errors:
             raise InvalidValue("；".join(errors))
-        _check_not_sealed(session, meeting)
+        _check_not_sealed(session, meeting.id)
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         _check_voids(session, meeting, voids, void_reason)
         # generate_seed None (library callers of old): generated when no part is given
@@ -283,14 +283,14 @@ def _deadline_checks(meeting: Meeting, drawn_on: date, late_reason: str, calenda
     return deadline
 
 
-def _check_not_sealed(session: Session, meeting: Meeting) -> None:
-    """No draw once the meeting was sealed: its experts are facts of the meeting by then."""
+def _check_not_sealed(session: Session, meeting_id: int | None, what: str = "不能再抽取或重新抽取") -> None:
+    """No draw (nor answer) once the meeting was sealed: its experts are facts of the meeting by then."""
     from qjtitle.models import MeetingSeal
 
-    seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting.id)).first()
+    seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
     if seal is not None:
         raise InvalidValue(
-            f"评审会议 {meeting.id} 已于 {seal.sealed_at:%Y-%m-%d} 封存，参会专家已是会议认定的事实，不能再抽取或重新抽取"
+            f"评审会议 {meeting_id} 已于 {seal.sealed_at:%Y-%m-%d} 封存，参会专家已是会议认定的事实，{what}"
         )
     # a draw dated after the meeting day is refused by _deadline_checks
 
@@ -583,6 +583,7 @@ def confirm(
         raise InvalidValue("谢绝参会须用 --reason 写明理由（如 出差、身体原因、需回避）")
     with store.transaction() as session:
         record = _current(session, draw_id)
+        _check_not_sealed(session, record.meeting_id, "不能再记录专家的答复或替补")
         picks = _picks(session, draw_id)
         by_expert = {p.expert_id: p for p in picks}
         pick = by_expert.get(expert_id)

@@ -117,6 +117,9 @@ def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
                  "--reason", "测试", "--date", "2023-11-10")
     assert result.exit_code == 1 and "不能再抽取或重新抽取" in result.stderr
     assert len(draw_store.list_draws(store, sitting.meeting)) == 1
+    # nor an answer that would take an attending expert off the panel
+    with pytest.raises(InvalidValue, match="不能再记录专家的答复或替补"):
+        draw_store.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 25))
     assert audit.verify_store(store).ok
 
 
@@ -340,9 +343,9 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
     """The post-meeting pass roster (07, .xlsx and .docx) says the same after a re-import that would
     move a passed applicant to another specialty and title."""
     pytest.importorskip("docxtpl")
+    from conftest import LABELS, docx_text, filing_applicant_rows
     from openpyxl import load_workbook
 
-    from conftest import LABELS, docx_text, filing_applicant_rows
     from qjtitle import filing
 
     store = filing_meeting.store
