@@ -74,6 +74,10 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting
         a = session.get(Applicant, ids[first])
         b = session.get(Applicant, ids[second])
         assert (a.specialty, a.title_name) == ("护理", "主管护师") and b.phone == "13900001111"
+    result = cli("import-applicants", str(make_workbook(rows, name="roster.xlsx")), "-c", "QJ-WS-ZJ", "-y", "2023")
+    assert result.exit_code == 0, result.output
+    assert "已封存会议评审过的申报人：未变 5，仅更新联系电话/备注 0，因会更改评审认定的事项而未导入 1" in result.stdout
+    assert f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存" in result.stdout
     after = proceedings.results(store, sitting.meeting)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)  # the new applicant is not in it
     assert cli("meeting", "results", str(sitting.meeting)).stdout == shown_before
