@@ -23,9 +23,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, idcard, rules
+from qjtitle import audit, committees, idcard, rules, sealing
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
-from qjtitle.models import Applicant, Committee, ImportBatch, utcnow
+from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.roster import (
     COLUMNS,
@@ -37,7 +37,7 @@ from qjtitle.roster import (
     check_row,
 )
 from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
-from qjtitle.store import Store, bulk_insert, is_unique_violation
+from qjtitle.store import FROZEN_FACTS, Store, bulk_insert, is_unique_violation
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")
 _IN_CHUNK = 5000  # ID numbers looked up per query: 4 queries for 20,000 rows instead of 40
@@ -81,6 +81,9 @@ class FileReport:
     skipped_notes: int = 0
     error: str | None = None
     row_problems: list[tuple[str, int, str, Problem]] = field(default_factory=list)  # sheet, row, name, problem
+    unchanged: int = 0  # applicants a sealed meeting decided on, given again as they are
+    harmless: list[str] = field(default_factory=list)  # such applicants whose phone or note was updated
+    frozen: list[str] = field(default_factory=list)  # such applicants whose decided facts the file would change
 
     @property
     def accepted(self) -> int:
@@ -105,6 +108,9 @@ class ImportReport:
             "needs_correction": sum(f.needs_correction for f in self.files),
             "rejected": sum(len(f.rejected) for f in self.files),
             "unreadable": len(self.failed),
+            "unchanged": sum(f.unchanged for f in self.files),
+            "harmless": sum(len(f.harmless) for f in self.files),
+            "frozen": sum(len(f.frozen) for f in self.files),
         }
 
 
@@ -305,7 +311,9 @@ _ATTEMPTS = 3  # a file whose insert collides with a concurrent import is read a
 
 def _reset(report: FileReport) -> None:
     """Forget what a rolled-back attempt at a file counted."""
-    report.imported = report.updated = report.needs_correction = 0
+    report.imported = report.updated = report.needs_correction = report.unchanged = 0
+    report.harmless.clear()
+    report.frozen.clear()
     report.rejected.clear()
     report.problem_kinds.clear()
     report.row_problems.clear()
@@ -357,6 +365,9 @@ def _import_file(
             )
         )
     }
+    frozen = sealing.frozen_by(
+        session, "applicant", [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None]
+    )
     other_committees: dict[int, str] = {}
     batch = ImportBatch(
         committee_id=committee_id or 0,
@@ -388,7 +399,9 @@ def _import_file(
         if index in duplicates or key in taken:
             where = duplicates.get(index, "本表中另一行")
             reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
-            if applicant is not None and applicant.committee_id == committee_id and index in duplicates:
+            # an applicant a sealed meeting decided on keeps its status: the row is refused, and said so
+            if (applicant is not None and applicant.committee_id == committee_id and index in duplicates
+                    and applicant.id not in frozen):
                 flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
             continue
         if applicant is not None and applicant.committee_id != committee_id:
@@ -400,7 +413,16 @@ def _import_file(
             # Another employer's file: not a correction of this one but a second application.
             where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
             reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
-            flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
+            if applicant.id not in frozen:
+                flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
+            continue
+        if applicant is not None and applicant.id in frozen:
+            taken.add(key)
+
+            def refuse(reason: str, where: tuple[str, int, str, str] = (sheet, number, name, unit)) -> None:
+                report.rejected.append(RejectedRow(*where, reason))
+
+            _frozen_row(session, report, applicant, frozen[applicant.id], cr, now, refuse)
             continue
         if (
             applicant is not None
@@ -470,9 +492,53 @@ def _import_file(
             "needs_correction": report.needs_correction,
             "rejected": len(report.rejected),
             "withdrawn_after_deadline": withdrawn_late,
+            "sealed_unchanged": report.unchanged,
+            "sealed_contact_updated": len(report.harmless),
+            "sealed_refused": len(report.frozen),
         },
         user=user,
     )
+
+
+HARMLESS_FIELDS = ("phone", "note")  # may change after the seal: no meeting decided on them
+
+
+def _frozen_row(
+    session: Session, report: FileReport, applicant: Applicant, m: Meeting, cr: CheckedRow, now: Any,
+    reject: Callable[[str], None],
+) -> None:
+    """A row of an applicant a sealed meeting decided on: refused when it would change what was
+    decided, else only the phone number and note are taken (and said so)."""
+    status = rules.STATUS_NEEDS_CORRECTION if cr.problems else rules.STATUS_ACCEPTED
+    given = {f: str(cr.values.get(f) or "") for f in FROZEN_FACTS["applicant"] if f != "status"}
+    given["status"] = status
+    label = sealing.meeting_label(m)
+    changed = [f for f in FROZEN_FACTS["applicant"] if str(getattr(applicant, f) or "") != given[f]]
+    if changed:
+        shown = "；".join(
+            f"{sealing.FACT_LABELS[f]} {_shown(f, getattr(applicant, f))} → {_shown(f, given[f])}" for f in changed
+        )
+        reject(
+            f"{applicant.name}（编号 {applicant.id}）已由{label}评审并封存，导入不能更改其评审认定的事项（{shown}）；"
+            f"本行未导入，该申报人的记录保持不变。确属更正请用 qjtitle applicants correct {applicant.id} "
+            "--set 事项=新内容 --reason 理由"
+        )
+        report.frozen.append(f"{applicant.name}（{label}）")
+        return
+    harmless = {f: str(cr.values.get(f) or "") for f in HARMLESS_FIELDS}
+    if any(str(getattr(applicant, f) or "") != v for f, v in harmless.items()):
+        for f, v in harmless.items():
+            setattr(applicant, f, v)
+        applicant.updated_at = now
+        session.add(applicant)
+        report.harmless.append(f"{applicant.name}（{label}，仅更新联系电话/备注）")
+    else:
+        report.unchanged += 1
+
+
+def _shown(fact: str, value: Any) -> str:
+    value = str(value or "") or "（空）"
+    return mask_id(value) if fact == "id_number" else value
 
 
 def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> None:

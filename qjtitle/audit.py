@@ -23,7 +23,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ def record(session: Session, command: str, action: str, detail: dict[str, Any], 
 # --- Checking the chain -----------------------------------------------------------------------------
 
 EDITED, DELETED, REORDERED, ANCHOR_MISSING = "edited", "deleted", "reordered", "anchor_missing"
+SEALED_CHANGED = "sealed_changed"  # the chain is whole, but a sealed meeting's rows differ from its seal
 
 
 @dataclass
@@ -110,6 +111,8 @@ class ChainCheck:
     head_id: int | None = None
     head_hash: str = GENESIS
     anchor_id: int | None = None  # the event whose hash the --anchor named
+    anchor_events_after: int = 0  # events recorded after the anchored one
+    sealed_problems: list[str] = field(default_factory=list)  # rows of sealed meetings changed (sealing.verify)
 
     @property
     def ok(self) -> bool:
@@ -125,6 +128,8 @@ class ChainCheck:
             "head_id": self.head_id,
             "head_hash": self.head_hash,
             "anchor_id": self.anchor_id,
+            "anchor_events_after": self.anchor_events_after,
+            "sealed_problems": self.sealed_problems,
         }
 
 
@@ -167,7 +172,9 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
         anchor = anchor.strip().lower()
         matches = [h for h in by_hash if h.startswith(anchor)] if len(anchor) >= 12 else []
         if len(matches) == 1:
-            result.anchor_id = by_hash[matches[0]]
+            anchored = result.anchor_id = by_hash[matches[0]]
+            result.anchor_events_after = sum(1 for i in by_hash.values() if i is not None and anchored is not None
+                                             and i > anchored)
         else:
             result.kind = ANCHOR_MISSING
             result.message = (
@@ -175,7 +182,23 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
                 if len(anchor) >= 12 and not matches
                 else "所给的哈希太短或不唯一；请给出先前记下的完整哈希（64位）"
             )
+            return result
+    from qjtitle import sealing  # late: sealing records events through this module
+
+    result.sealed_problems = sealing.verify(session)
+    if result.sealed_problems:
+        result.kind = SEALED_CHANGED
+        result.message = "哈希链完整，但已封存会议的记录与封存时不符：\n" + "\n".join(result.sealed_problems)
     return result
+
+
+def head(session: Session) -> dict[str, Any]:
+    """Where the chain ends now: the last event's hash and id, and how many events there are
+    (kept outside the store, e.g. in a filing's manifest, it lets ``audit verify --anchor``
+    detect events cut from the end)."""
+    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    count = len(list(session.exec(select(AuditEvent.id))))
+    return {"hash": last.hash if last else GENESIS, "event_id": last.id if last else None, "events": count}
 
 
 def verify(session: Session) -> int | None:

@@ -151,6 +151,14 @@ def canonical_seed(parts: Iterable[str]) -> str:
     return "".join(f"{piece}/" for piece in cleaned)
 
 
+def canonical_seed_pieces(part: str) -> list[str]:
+    """The non-empty pieces one entered part contributes (``canonical_seed``'s own splitting)."""
+    try:
+        return canonical_seed([part]).split("/")[:-1]
+    except InvalidValue:
+        return []
+
+
 def random_seed() -> str:
     """A seed from the operating system's CSPRNG, when the drawers give none."""
     return canonical_seed([secrets.token_hex(16)])

@@ -126,6 +126,7 @@ def draw_experts(
     specialties: list[str] | None = None,
     seed: list[str] | None = None,
     unit_cap: int | None = None,
+    generate_seed: bool | None = None,
     same_unit: bool = True,
     drawn_on: date | None = None,
     place: str = "",
@@ -167,8 +168,11 @@ def draw_experts(
             )
         if errors:
             raise InvalidValue("；".join(errors))
+        _check_not_sealed(session, meeting.id)
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         _check_voids(session, meeting, voids, void_reason)
+        # generate_seed None (library callers of old): generated when no part is given
+        check_seed_parts(list(seed or []), drawers, not seed if generate_seed is None else generate_seed)
         spelled = experts.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
@@ -279,6 +283,35 @@ def _deadline_checks(meeting: Meeting, drawn_on: date, late_reason: str, calenda
             f"抽取日期距会议还有 {ahead} 个工作日，早于截止日期 {deadline}：{quiet.text}，请做好专家名单保密（{quiet.source}）"
         )
     return deadline
+
+
+def _check_not_sealed(session: Session, meeting_id: int | None, what: str = "不能再抽取或重新抽取") -> None:
+    """No draw (nor answer) once the meeting was sealed: its experts are facts of the meeting by then."""
+    from qjtitle.models import MeetingSeal
+
+    seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
+    if seal is not None:
+        raise InvalidValue(
+            f"评审会议 {meeting_id} 已于 {seal.sealed_at:%Y-%m-%d} 封存，参会专家已是会议认定的事实，{what}"
+        )
+    # a draw dated after the meeting day is refused by _deadline_checks
+
+
+def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> None:
+    """Each drawer enters a part of the seed at the table: one part (``--seed``) per drawer at least.
+
+    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.draw.canonical_seed`'s."""
+    if generate:
+        if parts:
+            raise InvalidValue("已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）")
+        return
+    given = [p for p in parts if algo.canonical_seed_pieces(p)]
+    if len(given) < len(drawers):
+        who = "、".join(drawers) or "抽取人员"
+        raise InvalidValue(
+            f"随机种子只有 {len(given)} 组，少于抽取人员 {len(drawers)} 人（{who}）：每名抽取人员各输入一组数字，"
+            f"各用一个 --seed（如 --seed 4721 --seed 9903 --seed 1586）；如由程序生成随机种子，请加 --generate-seed"
+        )
 
 
 def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_reason: str) -> None:
@@ -561,6 +594,7 @@ def confirm(
         # answer, as the record's replay (draw.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
         session.exec(select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()).first()
         record = _current(session, draw_id)
+        _check_not_sealed(session, record.meeting_id, "不能再记录专家的答复或替补")
         picks = _picks(session, draw_id)
         by_expert = {p.expert_id: p for p in picks}
         pick = by_expert.get(expert_id)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, idcard, rules
+from qjtitle import audit, committees, idcard, rules, sealing
 from qjtitle import meeting as meetings
 from qjtitle.applicants import mask_id, mask_phone
 from qjtitle.draw import Candidate
@@ -44,7 +44,7 @@ from qjtitle.roster import (
     title_level,
 )
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
-from qjtitle.store import Store
+from qjtitle.store import FROZEN_FACTS, Store
 
 POOL_TITLE = "评审专家库"
 EXPIRY_NOTICE_DAYS = 180  # ``experts check`` reports what ends within this many days (a default, not a rule)
@@ -323,6 +323,7 @@ def import_experts(
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         existing = {e.id_number: e for e in session.exec(select(Expert).where(Expert.committee_id == committee.id))}
+        frozen = sealing.frozen_by(session, "expert", [e.id for e in existing.values() if e.id is not None])
         seen: dict[str, tuple[str, int]] = {}
         now = utcnow()
         for sheet, number, cr in checked:
@@ -344,6 +345,20 @@ def import_experts(
             )}
             fields.update(source_file=path.name, source_row=number, updated_at=now)
             expert = existing.get(key)
+            if expert is not None and expert.id in frozen:
+                decided = [f for f in FROZEN_FACTS["expert"] if f in fields and str(getattr(expert, f) or "") != str(fields[f] or "")]
+                if decided:
+                    label = sealing.meeting_label(frozen[expert.id])
+                    shown = "；".join(f"{sealing.FACT_LABELS[f]} {getattr(expert, f) or '（空）'} → {fields[f] or '（空）'}"
+                                     for f in decided)
+                    report.rejected.append(RejectedExpert(sheet, number, expert.name, [Problem(
+                        "、".join(sealing.FACT_LABELS[f] for f in decided),
+                        f"{expert.name} 参加了{label}并已封存，导入不能更改其当时认定的事项（{shown}）；本行未导入，原记录不变",
+                        "封存会议的专家记录保持原样；如确有变动，请与技术人员联系登记",
+                        "已封存",
+                    )]))
+                    report.problem_kinds["已封存"] += 1
+                    continue
             if expert is None:
                 expert = Expert(committee_id=committee.id or 0, id_number=key, **fields)
                 existing[key] = expert

@@ -401,6 +401,13 @@ STATUS_WORDS = {  # a milestone's status as of a document's date, in the words o
 }
 
 
+def _abstain_text(row: dict[str, Any]) -> Any:
+    """The 弃权 cell; invalid ballots (废票, counted as not agreeing) are shown beside it until the
+    templates get a column of their own."""
+    abstain = row.get("abstain", "—")
+    return f"{abstain}（另废票 {row['invalid']}）" if row.get("invalid") else abstain
+
+
 @dataclass
 class Filing:
     """The documents of one package, as template contexts."""
@@ -413,8 +420,17 @@ class Filing:
     photo_report: photos.PhotoReport | None = None
     final_despite: list[str] = field(default_factory=list)  # what is missing from a package made final with a reason
     doc_number: str = ""  # the report's 发文字号 (a final package only), e.g. 曲卫职评〔2023〕3号
+    audit_head: dict[str, Any] | None = None  # the audit chain's end at export (manifest.json: audit_head)
 
     # -- shared --
+
+    def _audit_fact(self) -> list[tuple[str, str]]:
+        h = self.audit_head
+        if not h:
+            return []
+        text = (f"本材料生成时工作记录共 {h['events']} 条，末条记录校验码前16位为 {h['hash'][:16]}"
+                "（完整校验码附在材料清单中，可据以核对此后的记录未被删改）")
+        return [("工作记录", text)]
 
     def common(self) -> dict[str, Any]:
         c, m = self.data.committee, self.data.meeting
@@ -559,6 +575,7 @@ class Filing:
                 f"抽取委员 {members} 人、备选 {len(draw['picks']) - members} 人"
             )
             facts.append(("专家抽取", drawn))
+        facts += self._audit_fact()
         return {
             **self.common(),
             "pre_rule": _rule(rules.PRE_FILING_BEFORE_MEETING),
@@ -686,6 +703,7 @@ class Filing:
         ]
         if self.data.assignment is not None:
             facts.append(("审阅安排", f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配"))
+        facts += self._audit_fact()
         report = self.photo_report or photos.PhotoReport()
         return {
             **self.common(),
@@ -855,7 +873,7 @@ class Filing:
                 "reviewer_rule": rule,
                 "vote": {
                     "attending": attending, "agree": v.get("agree", "—"), "disagree": v.get("disagree", "—"),
-                    "abstain": v.get("abstain", "—"), "result": v.get("result", "未投票"),
+                    "abstain": _abstain_text(v), "invalid": v.get("invalid", 0), "result": v.get("result", "未投票"),
                 },
             }
 
@@ -868,7 +886,8 @@ class Filing:
             rows.append({
                 "number": i, "name": r["name"], "unit": r["unit"], "title": r["title"], "attending": quorum.attending,
                 "recused": r.get("recused", 0) if voted else "—", "agree": r.get("agree", "—"),
-                "disagree": r.get("disagree", "—"), "abstain": r.get("abstain", "—"), "needed": r.get("needed", "—"),
+                "disagree": r.get("disagree", "—"), "abstain": _abstain_text(r), "needed": r.get("needed", "—"),
+                "invalid": r.get("invalid", 0),
                 "result": r["result"],
             })
         passed = sum(1 for r in rows if r["result"] == "通过")
@@ -1103,6 +1122,8 @@ def export_filing(
             "请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force"
         )
     filing = Filing(data, options, draft=bool(reasons), reasons=reasons)
+    with store.transaction() as session:
+        filing.audit_head = audit.head(session)
     warnings = [f.message for f in data.schedule.warnings]
     if stage == POST:
         numbers = {a.id: a.id_number for a in data.accepted}
@@ -1139,6 +1160,9 @@ def export_filing(
             "draft_reasons": reasons,
             "final_despite": {"missing": filing.final_despite, "reason": options.final_reason} if filing.final_despite else None,
             "photos": photo_summary,
+            # the audit chain's end when the package was made: kept outside the store, it shows later
+            # whether events were cut from the end (qjtitle audit verify --anchor HASH)
+            "audit_head": filing.audit_head,
         }
         pkg.write_manifest(meta, f"{target.name} 材料清单")
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)

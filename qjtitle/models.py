@@ -420,6 +420,7 @@ class BallotCount(SQLModel, table=True):
     agree: int
     disagree: int
     abstain: int
+    invalid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 废票 (revision 0005)
     reason: str = ""
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
@@ -435,4 +436,40 @@ class MeetingSeal(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", unique=True)
     sealed_at: datetime = Field(default_factory=utcnow)
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    user: str = ""
+
+
+# --- What a seal froze (sealing.py, revision 0005). Append-only.
+
+
+class SealedRow(SQLModel, table=True):
+    """An applicant or expert a sealed meeting decided on, with the facts it decided on.
+
+    The store refuses to change those facts (or delete the row) once a seal lists it;
+    an applicant's fact changes only through a recorded ``ApplicantCorrection``."""
+
+    __tablename__ = "sealed_row"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "row_id", name="uq_sealed_row"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    kind: str  # "applicant" | "expert"
+    row_id: int = Field(index=True)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sealed_at: datetime = Field(default_factory=utcnow)
+
+
+class ApplicantCorrection(SQLModel, table=True):
+    """封存后的更正: one evaluated fact of a frozen applicant corrected, with a reason."""
+
+    __tablename__ = "applicant_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    fact: str  # a key of store.FROZEN_FACTS["applicant"]
+    old_value: str = ""
+    new_value: str = ""
+    reason: str
+    recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""

@@ -17,12 +17,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import assignment, audit, draw_store, experts, meeting, rules, tally
+from qjtitle import assignment, audit, draw_store, experts, meeting, rules, sealing, tally
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.models import (
     Applicant,
@@ -86,14 +87,19 @@ def load(session: Session, meeting_id: int) -> Context:
     panel = {p.expert.id: p.expert for p in members if p.accepted is True and p.expert.id is not None}
     declined = {p.expert.id: p.expert for p in members if p.accepted is False and p.expert.id is not None}
     unconfirmed = {p.expert.id: p.expert for p in members if p.accepted is None and p.expert.id is not None}
+    seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
+    frozen = sealing.frozen_applicant_ids(session, meeting_id) if seal is not None else None
+    # A sealed meeting decided on the applicants its seal lists, whatever was imported since.
+    which = (
+        col(Applicant.id).in_(frozen)
+        if frozen is not None
+        else (Applicant.committee_id == m.committee_id) & (Applicant.year == meeting.evaluation_year(m))
+        & (Applicant.status == rules.STATUS_ACCEPTED)
+    )
     applicants = list(
         session.exec(
             select(Applicant)
-            .where(
-                Applicant.committee_id == m.committee_id,
-                Applicant.year == meeting.evaluation_year(m),
-                Applicant.status == rules.STATUS_ACCEPTED,
-            )
+            .where(which)
             .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
         )
     )
@@ -111,7 +117,6 @@ def load(session: Session, meeting_id: int) -> Context:
             order.append(row.expert_id)
     # an expert who signed in and later left the panel (a decline, a redraw) no longer counts
     attending = [e for e in order if latest[e] and e in panel]
-    seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
     return Context(m, committee, panel, declined, unconfirmed, applicants, recused, attending, seal)
 
 
@@ -213,6 +218,13 @@ def attend(
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
+        voted = _has_votes(session, meeting_id)
+        late = [k for k in present if _find_expert(ctx, k) not in ctx.attending]
+        if voted and (late or absent) and not reason.strip():
+            raise ProceedingsError(
+                f"第{meeting_id}号会议已录入投票，此时再改签到（{'、'.join(late or list(absent))}）会改变应投票的专家和"
+                "通过所需票数；如确属漏记，请用 --reason 写明理由，之后 qjtitle meeting results 会列出须重新表决的申报人"
+            )
         result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
         problems: list[str] = []
 
@@ -244,8 +256,15 @@ def attend(
         result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
         audit.record(session, "meeting attend", "meeting.attendance",
                      {"meeting": meeting_id, "added": result.added, "removed": result.removed, "reason": reason,
-                      "attending": len(ctx.attending), "after_seal": after}, user=user)
+                      "attending": len(ctx.attending), "after_seal": after, "after_votes": voted}, user=user)
     return result
+
+
+def _has_votes(session: Session, meeting_id: int) -> bool:
+    return any(
+        session.exec(select(model.id).where(model.meeting_id == meeting_id).limit(1)).first() is not None
+        for model in (Ballot, BallotCount)
+    )
 
 
 # --- Reviewer assignment -------------------------------------------------------------
@@ -435,15 +454,22 @@ COUNT_COLUMNS = (
     Column("agree", "同意", ("同意票", "赞成")),
     Column("disagree", "不同意", ("不同意票", "反对")),
     Column("abstain", "弃权", ("弃权票",)),
+    Column("invalid", "废票", ("无效", "无效票", "废票数")),
 )
 
 
 @dataclass
 class VoteEntry:
     applicant: str
-    ballots: dict[str, str] = field(default_factory=dict)  # expert key → choice (open ballot)
+    # expert key → choice (open ballot), or (expert key, choice) pairs: an expert given twice is refused
+    ballots: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
     counts: tuple[int, int, int] | None = None  # agree, disagree, abstain (secret ballot)
     where: str = ""
+    invalid: int = 0  # 废票 counted in a secret ballot
+    duplicate_columns: list[str] = field(default_factory=list)  # expert columns that appear twice in the sheet
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return list(self.ballots.items()) if isinstance(self.ballots, dict) else list(self.ballots)
 
 
 def vote_sheet(path: Path, expert_names: Sequence[str]) -> list[VoteEntry]:
@@ -462,18 +488,21 @@ def vote_sheet(path: Path, expert_names: Sequence[str]) -> list[VoteEntry]:
             for row in t.rows:
                 c = row.cells
                 try:
-                    numbers = tuple(int(c.get(k) or 0) for k in ("agree", "disagree", "abstain"))
+                    numbers = tuple(int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid"))
                 except (TypeError, ValueError):
                     raise InvalidValue(f"{path.name} {t.sheet} 第{row.number}行：票数应为整数") from None
-                entries.append(VoteEntry(str(c.get("applicant") or ""), counts=numbers,  # type: ignore[arg-type]
-                                         where=f"{path.name} {t.sheet} 第{row.number}行"))
+                entries.append(VoteEntry(str(c.get("applicant") or ""), counts=numbers[:3],  # type: ignore[arg-type]
+                                         invalid=numbers[3], where=f"{path.name} {t.sheet} 第{row.number}行"))
         return entries
+    names = {compare_key(n): n for n in expert_names}
     for t in read_tables(path, columns, ("applicant",), min_matches=2):
+        # a header seen twice is left among the unknown ones: an expert with two columns
+        doubled = [names[compare_key(h)] for h in t.unknown_headers if compare_key(h) in names]
         for row in t.rows:
-            ballots = {k.removeprefix("expert:"): str(v) for k, v in row.cells.items()
-                       if k.startswith("expert:") and v not in (None, "")}
+            ballots = [(k.removeprefix("expert:"), str(v)) for k, v in row.cells.items()
+                       if k.startswith("expert:") and v not in (None, "")]
             entries.append(VoteEntry(str(row.cells.get("applicant") or ""), ballots=ballots,
-                                     where=f"{path.name} {t.sheet} 第{row.number}行"))
+                                     where=f"{path.name} {t.sheet} 第{row.number}行", duplicate_columns=doubled))
     return entries
 
 
@@ -488,6 +517,10 @@ def record_votes(
             raise ProceedingsError(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe() + "；不能投票")
         problems: list[str] = []
         new_ballots, new_counts = [], []
+        seen_applicants: dict[int, str] = {}
+        for doubled in sorted({n for e in entries for n in e.duplicate_columns}):
+            sheet = next(e.where.split(" ")[0] for e in entries if doubled in e.duplicate_columns)
+            problems.append(f"{sheet}：专家 {doubled} 有两列，重复；每位出席专家只能有一列")
         for entry in entries:
             where = f"{entry.where}：" if entry.where else ""
             try:
@@ -496,16 +529,21 @@ def record_votes(
                 problems.append(f"{where}{exc}")
                 continue
             name = ctx.applicant(aid).name
+            if aid in seen_applicants:
+                first = seen_applicants[aid] or "前面"
+                problems.append(f"{where}{name} 的投票重复：{first}已有其投票；每名申报人只能录入一次")
+                continue
+            seen_applicants[aid] = entry.where
             recused = set(ctx.recused.get(aid, {}))
             if entry.counts is not None:
                 result = tally.tally_counts(aid, *entry.counts, attending=len(ctx.attending),
                                             recused=len(recused & set(ctx.attending)),
-                                            denominator=ctx.committee.vote_denominator)
+                                            denominator=ctx.committee.vote_denominator, invalid=entry.invalid)
                 problems += [f"{where}{name}：{p}" for p in result.problems]
-                new_counts.append((aid, entry.counts))
+                new_counts.append((aid, (*entry.counts, entry.invalid)))
                 continue
             ballots: dict[int, str] = {}
-            for key, choice in entry.ballots.items():
+            for key, choice in entry.pairs():
                 try:
                     eid = _find_expert(ctx, key)
                 except QjtitleError as exc:
@@ -513,7 +551,11 @@ def record_votes(
                     continue
                 normal = tally.normalise_choice(choice)
                 if normal is None:
-                    problems.append(f"{where}{name}：{ctx.expert_name(eid)} 的投票“{choice}”应为 同意、不同意 或 弃权")
+                    problems.append(f"{where}{name}：{ctx.expert_name(eid)} 的投票“{choice}”应为 {tally.CHOICES_TEXT}")
+                    continue
+                if eid in ballots:
+                    problems.append(f"{where}{name}：{ctx.expert_name(eid)} 的投票重复（{ballots[eid]}、{normal}）；"
+                                    "每位专家对每名申报人只能投一票")
                     continue
                 ballots[eid] = normal
             result = tally.tally_ballots(aid, ballots, ctx.attending, recused, ctx.committee.vote_denominator)
@@ -525,9 +567,9 @@ def record_votes(
         for aid, eid, choice in new_ballots:
             session.add(Ballot(meeting_id=meeting_id, applicant_id=aid, expert_id=eid, choice=choice, reason=reason,
                                after_seal=after, user=u))
-        for aid, (agree, disagree, abstain) in new_counts:
+        for aid, (agree, disagree, abstain, invalid) in new_counts:
             session.add(BallotCount(meeting_id=meeting_id, applicant_id=aid, agree=agree, disagree=disagree,
-                                    abstain=abstain, reason=reason, after_seal=after, user=u))
+                                    abstain=abstain, invalid=invalid, reason=reason, after_seal=after, user=u))
         session.flush()
         audit.record(session, "record-votes", "meeting.votes",
                      {"meeting": meeting_id, "applicants": len(entries), "reason": reason, "after_seal": after}, user=user)
@@ -548,6 +590,8 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
     for c in session.exec(select(BallotCount).where(BallotCount.meeting_id == meeting_id).order_by(col(BallotCount.id))):
         counts[c.applicant_id] = c
     quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
+    sign_ins = [(_utc(r.recorded_at), r) for r in session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id)))]
     # a sealed meeting keeps the denominator it was sealed with, whatever the committee setting says now
     denominator = ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator) if ctx.sealed else ctx.committee.vote_denominator
     rows = []
@@ -558,20 +602,36 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         if aid in counts and (aid not in ballots or counts[aid].recorded_at >= ballot_time[aid]):
             c = counts[aid]
             r = tally.tally_counts(aid, c.agree, c.disagree, c.abstain, len(ctx.attending), len(recused),
-                                   denominator)
+                                   denominator, invalid=c.invalid)
             mode = "无记名"
         elif aid in ballots:
             r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
             mode = "记名"
         else:
+            r, mode = None, ""
+        voted_at = (_utc(counts[aid].recorded_at) if mode == "无记名" else _utc(ballot_time[aid])) if r else None
+        # sign-ins changed after this applicant's vote (with a reason): the vote must be taken again
+        changed = [ctx.expert_name(row.expert_id) + ("签到" if row.present else "撤销签到")
+                   for t, row in sign_ins if voted_at is not None and t > voted_at]
+        if r is not None and changed:
+            rows.append({
+                "id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
+                "voted": True, "mode": mode, "agree": r.agree, "disagree": r.disagree, "abstain": r.abstain,
+                "invalid": r.invalid, "denominator": r.denominator, "needed": r.needed, "margin": r.margin,
+                "recused": len(recused), "result": "须重新表决", "retake": True,
+                "problems": [f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"],
+            })
+            continue
+        if r is None:
             rows.append({"id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
                          "voted": False, "result": "未投票", "problems": ["尚未录入投票"]})
             continue
         rows.append({
             "id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name, "voted": True,
-            "mode": mode, "agree": r.agree, "disagree": r.disagree, "abstain": r.abstain, "denominator": r.denominator,
+            "mode": mode, "agree": r.agree, "disagree": r.disagree, "abstain": r.abstain, "invalid": r.invalid,
+            "denominator": r.denominator,
             "needed": r.needed, "margin": r.margin, "recused": len(recused),
-            "result": "通过" if r.passed else "未通过", "problems": _name_ids(ctx, r.problems),
+            "result": "通过" if r.passed else "未通过", "problems": _name_ids(ctx, r.problems), "retake": False,
         })
     voted = [r for r in rows if r["voted"]]
     passed = sum(1 for r in voted if r["result"] == "通过")
@@ -584,6 +644,9 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         )
     if not quorum.met:
         warnings.append(quorum.describe())
+    retake = [str(r["name"]) for r in rows if r.get("retake")]
+    if retake:
+        warnings.append(f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}")
     return {
         "meeting": meeting_id,
         "committee": ctx.committee.code,
@@ -601,13 +664,17 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
     }
 
 
+def _utc(moment: Any) -> Any:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def _after_seal_entries(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     out = []
     for model, what in ((Attendance, "签到"), (ReviewAssignment, "审阅安排"), (Review, "评议意见"), (Ballot, "投票"),
                         (BallotCount, "票数")):
         for row in session.exec(select(model).where(model.meeting_id == meeting_id, model.after_seal == True)):
             out.append({"what": what, "reason": row.reason, "recorded_at": row.recorded_at.isoformat(), "user": row.user})
-    return out
+    return out + sealing.corrections(session, meeting_id)
 
 
 def results(store: Store, meeting_id: int) -> dict[str, Any]:
@@ -636,12 +703,16 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
             problems += [f"{row['name']}：{p}" for p in row["problems"]]
         if problems:
             raise ProceedingsError("以下问题解决前不能封存：\n" + "\n".join(problems))
+        frozen = sealing.freeze(session, meeting_id, ctx.applicants,
+                                [e for e in (*ctx.panel.values(), *ctx.declined.values())])
         record = MeetingSeal(meeting_id=meeting_id, user=user or audit.current_user(),
-                             summary={k: summary[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")})
+                             summary={**{k: summary[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")},
+                                      **frozen})
         session.add(record)
         session.flush()
         audit.record(session, "meeting seal", "meeting.sealed", {"meeting": meeting_id, **record.summary}, user=user)
         summary["sealed_at"] = record.sealed_at.isoformat()
+        summary["seal_digest"] = frozen["digest"]
         return summary
 
 

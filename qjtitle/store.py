@@ -131,6 +131,11 @@ APPEND_ONLY = {
         "会议记录（签到、审阅安排、评议、投票、封存）只能追加，不能修改或删除；更正请录入新记录并写明理由",
     ),
 }
+BASELINE_GROUPS = ("audit", "draw", "proceedings")  # made by revision 0001; later groups by their own revision
+APPEND_ONLY["sealed"] = (
+    ("sealed_row", "applicant_correction"),
+    "封存记录（封存时认定的申报人、专家及封存后的更正）只能追加，不能修改或删除",
+)
 DRAW_TABLES = APPEND_ONLY["draw"][0]
 
 
@@ -168,6 +173,81 @@ def append_only_sql(dialect: str, group: str) -> list[str]:
 
 def create_append_only(conn: Connection, group: str) -> None:
     for statement in append_only_sql(conn.dialect.name, group):
+        conn.exec_driver_sql(statement)
+
+
+# Applicants and experts are ordinary rows (a corrected workbook updates them) until a sealed
+# meeting decides on them: from then on the facts it decided on are frozen (revision 0005).
+# A frozen row cannot be deleted, and a frozen fact changes only to a value that a recorded
+# correction (applicant_correction, append-only) names; phone numbers and notes stay free.
+FROZEN_FACTS = {
+    "applicant": ("name", "id_number", "unit", "series", "specialty", "level", "title_name", "route", "status"),
+    "expert": ("name", "id_number", "unit", "series", "specialty", "level", "title"),
+}
+FROZEN_TABLES = ("sealed_row", "applicant_correction")
+FROZEN_MESSAGE = (
+    "该记录已由封存的评审会议认定，不能修改或删除其认定事项；确需更正请用 qjtitle applicants correct 写明理由"
+)
+
+
+def _fact_changed(table: str, column: str, old: str, new: str, sqlite: bool) -> str:
+    differs = f"{old}.{column} IS NOT {new}.{column}" if sqlite else f"{old}.{column} IS DISTINCT FROM {new}.{column}"
+    if table != "applicant":
+        return f"({differs})"
+    same = "IS" if sqlite else "IS NOT DISTINCT FROM"
+    return (
+        f"({differs} AND NOT EXISTS (SELECT 1 FROM applicant_correction c WHERE c.applicant_id = {old}.id "
+        f"AND c.fact = '{column}' AND c.new_value {same} {new}.{column}))"
+    )
+
+
+def frozen_sql(dialect: str) -> list[str]:
+    """Triggers that keep a sealed meeting's applicants and experts as they were decided on."""
+    statements = []
+    for table, facts in FROZEN_FACTS.items():
+        sqlite = dialect == "sqlite"
+        old, new = "OLD", "NEW"
+        frozen = f"EXISTS (SELECT 1 FROM sealed_row s WHERE s.kind = '{table}' AND s.row_id = OLD.id)"
+        changed = " OR ".join(_fact_changed(table, f, old, new, sqlite) for f in facts)
+        if sqlite:
+            statements.append(
+                f"CREATE TRIGGER {table}_frozen_update BEFORE UPDATE ON {table} FOR EACH ROW "
+                f"WHEN {frozen} AND ({changed}) BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_frozen_delete BEFORE DELETE ON {table} FOR EACH ROW "
+                f"WHEN {frozen} BEGIN SELECT RAISE(ABORT, '{FROZEN_MESSAGE}'); END"
+            )
+        elif dialect == "postgresql":
+            function = f"qjtitle_{table}_frozen"
+            statements.append(
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF {frozen} AND (TG_OP = 'DELETE' OR {changed}) THEN "
+                f"RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+                "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+            )
+            statements.append(
+                f"CREATE TRIGGER {table}_frozen_truncate BEFORE TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION qjtitle_frozen_truncate()"
+            )
+        else:
+            raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
+    if dialect == "postgresql":
+        statements.insert(0, (
+            "CREATE OR REPLACE FUNCTION qjtitle_frozen_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF EXISTS (SELECT 1 FROM sealed_row) THEN "
+            f"RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+            "RETURN NULL; END $$"
+        ))
+    return statements
+
+
+def create_frozen(conn: Connection) -> None:
+    for statement in frozen_sql(conn.dialect.name):
         conn.exec_driver_sql(statement)
 
 

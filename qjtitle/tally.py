@@ -4,7 +4,9 @@
 - every attending expert votes on every applicant they may vote on; no proxy, no
   votes from absent experts, recused experts do not vote on that applicant;
 - pass: agree ≥ 2/3 of the denominator (以上 includes the bound, 民法典 1259);
-  abstaining counts as not agreeing. The denominator is, by committee setting,
+  abstaining and an invalid ballot (废票: spoilt, blank, unreadable) count as not
+  agreeing: the threshold counts agree votes against the experts, whatever the
+  others wrote. The denominator is, by committee setting,
   all attending experts (the regulation's words, the default) or the attending
   experts not recused from that applicant.
 """
@@ -18,10 +20,11 @@ from math import ceil
 
 from qjtitle import rules
 
-AGREE, DISAGREE, ABSTAIN = "同意", "不同意", "弃权"
-CHOICES = (AGREE, DISAGREE, ABSTAIN)
+AGREE, DISAGREE, ABSTAIN, INVALID = "同意", "不同意", "弃权", "废票"
+CHOICES = (AGREE, DISAGREE, ABSTAIN, INVALID)
 _CHOICE_ALIASES = {"同意": AGREE, "赞成": AGREE, "√": AGREE, "不同意": DISAGREE, "反对": DISAGREE, "×": DISAGREE,
-                   "弃权": ABSTAIN, "o": ABSTAIN, "○": ABSTAIN}
+                   "弃权": ABSTAIN, "o": ABSTAIN, "○": ABSTAIN, "废票": INVALID, "无效": INVALID, "无效票": INVALID}
+CHOICES_TEXT = "同意、不同意、弃权 或 废票（无效）"
 
 DENOMINATOR_ALL = "all_attending"
 DENOMINATOR_ELIGIBLE = "eligible"
@@ -65,6 +68,7 @@ class Result:
     abstain: int
     denominator: int
     problems: list[str] = field(default_factory=list)
+    invalid: int = 0  # 废票: counted as not agreeing
 
     @property
     def needed(self) -> int:
@@ -97,14 +101,14 @@ def tally_ballots(
         elif expert in barred:
             problems.append(f"专家 {expert} 须回避，不得对该申报人投票")
         if choice not in CHOICES:
-            problems.append(f"专家 {expert} 的投票“{choice}”不是 同意/不同意/弃权 之一")
+            problems.append(f"专家 {expert} 的投票“{choice}”不是 {CHOICES_TEXT} 之一")
     missing = sorted(present - barred - set(ballots))
     if missing:
         problems.append(f"出席专家 {', '.join(map(str, missing))} 未投票：应由出席评审会议的专家共同投票产生")
     valid = {e: c for e, c in ballots.items() if e in present and e not in barred}
     counts = {c: sum(1 for v in valid.values() if v == c) for c in CHOICES}
     base = len(present) if denominator == DENOMINATOR_ALL else len(present - barred)
-    return Result(applicant_id, counts[AGREE], counts[DISAGREE], counts[ABSTAIN], base, problems)
+    return Result(applicant_id, counts[AGREE], counts[DISAGREE], counts[ABSTAIN], base, problems, counts[INVALID])
 
 
 def tally_counts(
@@ -115,18 +119,20 @@ def tally_counts(
     attending: int,
     recused: int = 0,
     denominator: str = DENOMINATOR_ALL,
+    invalid: int = 0,
 ) -> Result:
     """Votes as counts (secret ballot): the counts must add up to the experts entitled to vote."""
     problems = []
-    if min(agree, disagree, abstain) < 0:
+    if min(agree, disagree, abstain, invalid) < 0:
         problems.append("票数不能为负数")
     voters = attending - recused
-    total = agree + disagree + abstain
+    total = agree + disagree + abstain + invalid
     if total != voters:
+        spoilt = f"+废票{invalid}" if invalid else ""
         problems.append(
-            f"同意{agree}+不同意{disagree}+弃权{abstain}={total}票，与应投票专家{voters}人（出席{attending}人"
+            f"同意{agree}+不同意{disagree}+弃权{abstain}{spoilt}={total}票，与应投票专家{voters}人（出席{attending}人"
             + (f"，回避{recused}人" if recused else "")
             + "）不符"
         )
     base = attending if denominator == DENOMINATOR_ALL else voters
-    return Result(applicant_id, agree, disagree, abstain, base, problems)
+    return Result(applicant_id, agree, disagree, abstain, base, problems, invalid)

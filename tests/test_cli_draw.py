@@ -209,7 +209,7 @@ def test_draw_refuses_without_the_procedure(cli, sample, args, message) -> None:
 
 def test_a_too_small_pool_explains_which_constraint_removed_whom(cli, sample) -> None:
     result = cli(
-        "draw-experts", str(sample), *PEOPLE, "--alternates", "30", "--specialty", "药学=3", "--specialty", "护理",
+        "draw-experts", str(sample), *PEOPLE, *SEED, "--alternates", "30", "--specialty", "药学=3", "--specialty", "护理",
         "--date", "2023-11-10",
     )
     assert result.exit_code == 1

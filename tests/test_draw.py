@@ -345,9 +345,9 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
 def test_a_redraw_keeps_both_records(store, recorded) -> None:
     meeting, first = recorded
     with pytest.raises(InvalidValue, match="已有有效的抽取记录（第1号）"):
-        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1"], drawn_on=date(2023, 11, 10))
+        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], drawn_on=date(2023, 11, 10))
     with pytest.raises(InvalidValue, match="理由"):
-        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1"], voids=1, drawn_on=date(2023, 11, 10))
+        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], voids=1, drawn_on=date(2023, 11, 10))
     second = draw_store.draw_experts(
         store, meeting, DRAWERS, SUPERVISORS, alternates=3, specialties=["护理=3", "临床医学"], seed=["5555", "6666", "7777"],
         voids=1, void_reason="监督人员未到场", drawn_on=date(2023, 11, 10),

@@ -17,10 +17,10 @@ from sqlmodel import SQLModel, select
 from qjtitle import audit, draw_store, schema
 from qjtitle.errors import StoreError
 from qjtitle.models import AuditEvent, Meeting
-from qjtitle.store import APPEND_ONLY, Store, open_store, resolve_url
+from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, open_store, resolve_url
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -53,9 +53,10 @@ def test_the_migrated_schema_is_the_models_schema_with_every_trigger(store, back
     assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == schema.VERSION_TABLE)] == []
     per_table = 2  # UPDATE and DELETE triggers (SQLite), or a row trigger and a TRUNCATE trigger (PostgreSQL)
     expected = {table for tables, _ in APPEND_ONLY.values() for table in tables}
+    frozen = set(FROZEN_FACTS)  # applicant and expert: frozen once a seal lists them
     found = _triggers(store)
-    assert {t for t, _ in found} == expected
-    assert len(found) == per_table * len(expected)
+    assert {t for t, _ in found} == expected | frozen
+    assert len(found) == per_table * len(expected) + 2 * len(frozen)
 
 
 def _load_legacy(path: Path) -> None:
@@ -172,13 +173,13 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
 
 
 def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shipped revisions plus 0005, which changes three things and then fails."""
+    """The shipped revisions plus 0006, which changes three things and then fails."""
     scripts = tmp_path / "migrations"
     shutil.copytree(Path(schema.__file__).parent / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0005_broken.py").write_text(
+    (scripts / "versions" / "0006_broken.py").write_text(
         '"""坏的升级：建表、加列、写数据后失败。"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0005"\ndown_revision = "0004"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        'revision = "0006"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n"
         '    op.create_table("half_done", sa.Column("x", sa.Integer()))\n'
         '    with op.batch_alter_table("committee") as batch:\n'
@@ -188,7 +189,7 @@ def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         encoding="utf-8",
     )
     monkeypatch.setattr(schema, "SCRIPT_LOCATION", str(scripts))
-    monkeypatch.setattr(schema, "HEAD", "0005")
+    monkeypatch.setattr(schema, "HEAD", "0006")
 
 
 @pytest.mark.both_backends
@@ -200,7 +201,7 @@ def test_a_failing_revision_rolls_back_completely(store, store_url, committee, b
     monkeypatch.undo()
     again = Store(resolve_url(store_url))
     try:
-        assert schema.state(again).current == "0004"
+        assert schema.state(again).current == "0005"
         with again.engine.connect() as conn:
             insp = inspect(conn)
             assert "half_done" not in insp.get_table_names()
@@ -211,7 +212,7 @@ def test_a_failing_revision_rolls_back_completely(store, store_url, committee, b
     finally:
         again.close()
     if backend == "sqlite":
-        assert len(list(tmp_path.glob("qjtitle.db.before-0005-*.bak"))) == 1
+        assert len(list(tmp_path.glob("qjtitle.db.before-0006-*.bak"))) == 1
     open_store(store_url).close()  # usable as it was
 
 
@@ -219,7 +220,7 @@ def test_a_store_from_a_newer_qjtitle_is_refused(store, db_path) -> None:
     with store.engine.begin() as conn:
         conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0099'"))
     store.close()
-    with pytest.raises(StoreError, match="数据库的版本 0099 比本程序认识的最新版本 0004 还新，是用更新版本的 qjtitle 建立或升级的；请先升级 qjtitle"):
+    with pytest.raises(StoreError, match=f"数据库的版本 0099 比本程序认识的最新版本 {schema.HEAD} 还新，是用更新版本的 qjtitle 建立或升级的；请先升级 qjtitle"):
         open_store(db_path)
 
 
@@ -248,9 +249,9 @@ def test_cli_status_and_upgrade_of_a_legacy_store(cli, tmp_path) -> None:
     (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
     assert f"升级前已备份到 {backup}" in result.stdout
     assert "旧版迁移建立的数据库已标记为版本 0001（表结构相同，未重建）" in result.stdout
-    assert "已升级：0001 → 0002 → 0003 → 0004" in result.stdout
+    assert "已升级：" + " → ".join(REVISIONS) in result.stdout
     result = cli("db", "upgrade", "--db", str(path))
-    assert "数据库已是最新版本（0004），无须升级。" in result.stdout
+    assert f"数据库已是最新版本（{schema.HEAD}），无须升级。" in result.stdout
     assert "数据库已是最新版本。" in cli("db", "status", "--db", str(path)).stdout
 
 

@@ -54,7 +54,7 @@ while not go.exists():
     time.sleep(0.01)
 try:
     outcome = draw_store.draw_experts(store, int(sys.argv[3]), ["王明", "李华", "赵强"], ["陈静"], alternates=2,
-                                      seed=[sys.argv[4]], drawn_on=date(2023, 11, 10))
+                                      seed=[sys.argv[4], "9903", "1586"], drawn_on=date(2023, 11, 10))
     print(json.dumps({"draw": outcome.record["draw"]}))
 except QjtitleError as exc:
     print(json.dumps({"error": str(exc)}, ensure_ascii=False))

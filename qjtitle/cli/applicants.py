@@ -90,6 +90,14 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
         f"其中待补正 {t['needs_correction']}；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
     )
     shown = 0
+    if t["unchanged"] or t["harmless"] or t["frozen"]:
+        console().print(
+            f"已封存会议评审过的申报人：未变 {t['unchanged']}，仅更新联系电话/备注 {t['harmless']}，"
+            f"因会更改评审认定的事项而未导入 {t['frozen']}（见下）。"
+        )
+    for f in report.files:
+        for h in f.harmless:
+            console().print(f"[cyan]仅更新[/] {escape(f'{f.path.name} {h}')}")
     for f in report.files:
         if f.error:
             err_console().print(f"[red]✗[/] {escape(f.error)}", soft_wrap=True)  # an error: on stderr
@@ -210,6 +218,37 @@ def applicants_show(
         table(f"{a['name']}", ["项目", "内容"], rows)
         if a["problems"]:
             table("待补正的问题", ["位置", "问题", "更正方法"], [[p["cell"] or p["column"], p["message"], p["fix"]] for p in a["problems"]])
+
+
+@app.command("correct")
+def applicants_correct(
+    key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
+    set_: Annotated[
+        list[str], typer.Option("--set", help="更正的事项：事项=新内容，如 专业=护理（可重复）；事项为 姓名、身份证号码、工作单位、系列、专业、级别、申报资格、申报途径。")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="更正理由（必填，列入会后备案材料“封存后的更正”）。")],
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度（同一人多个年度时）。")] = None,
+    db: DbOpt = None,
+) -> None:
+    """更正已封存会议评审过的申报人（如笔误）：只能追加登记，原内容和理由保留，并在会后备案材料中列出。
+
+    示例：qjtitle applicants correct 12 --set 工作单位=罗平县人民医院 --reason 申报表单位名称笔误
+    """
+    from qjtitle import sealing
+    from qjtitle.errors import InvalidValue
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        changes = {}
+        for item in set_:
+            label, sep, value = item.partition("=")
+            if not sep or not value.strip():
+                raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
+            changes[label.strip()] = value.strip()
+        done = sealing.correct_applicant(open_store(db), key, changes, reason, year)
+    for c in done["changes"]:
+        console().print(f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}")
+    console().print(f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。")
 
 
 @app.command("corrections")

@@ -64,7 +64,7 @@ def audit_verify(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """逐条核验审计日志的哈希链：发现被改动、删除或调换顺序的事件时指出第一条，退出码为 1。
+    """逐条核验审计日志的哈希链，并按封存时的摘要核对已封存会议的记录：发现改动时指出是哪一条，退出码为 1。
 
     示例：qjtitle audit verify --anchor 6501d21ef2941058e2216ad689caa8062682994dc4252e6946a2363c51d6a42a
     """
@@ -80,9 +80,10 @@ def audit_verify(
         if result.head_id is not None:
             console().print(f"最新一条是第{result.head_id}号，哈希 {result.head_hash}（可记下或印在备案材料上，日后用 --anchor 核对）")
         if result.anchor_id is not None:
-            console().print(f"所给的哈希是第{result.anchor_id}号事件的，仍在日志中。")
+            console().print(f"所给的哈希是第{result.anchor_id}号事件的，仍在日志中（其后又记录了 {result.anchor_events_after} 条事件）。")
     else:
-        err_console().print(f"[red]审计日志已被篡改：[/]{result.message}", soft_wrap=True)
+        label = "已封存的会议记录被改动" if result.kind == audit.SEALED_CHANGED else "审计日志已被篡改"
+        err_console().print(f"[red]{label}：[/]{result.message}", soft_wrap=True)
     if not result.ok:
         raise typer.Exit(1)
 

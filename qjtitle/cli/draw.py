@@ -48,8 +48,11 @@ def draw_experts(
     alternates: Annotated[int, typer.Option("--alternates", help="备选专家人数。")] = 0,
     specialty: Annotated[list[str] | None, typer.Option("--specialty", help="所需专业，可写 专业=委员人数（可重复）。")] = None,
     seed: Annotated[
-        list[str] | None, typer.Option("--seed", help="随机种子：三名抽取人员现场各输入一组数字（可重复）；不给则由程序生成并打印。")
+        list[str] | None, typer.Option("--seed", help="随机种子：每名抽取人员现场各输入一组数字，每人一个 --seed。")
     ] = None,
+    generate_seed: Annotated[
+        bool, typer.Option("--generate-seed", help="不由抽取人员输入，由程序生成随机种子（记为程序生成，须抄录签字）。")
+    ] = False,
     unit_cap: Annotated[int | None, typer.Option("--unit-cap", help="同一单位最多抽取人数（委员和备选合计）。")] = None,
     same_unit: Annotated[bool, typer.Option("--same-unit/--no-same-unit", help="与本次申报人同单位的专家回避（默认回避）。")] = True,
     when: DateOpt = None,
@@ -84,6 +87,7 @@ def draw_experts(
             alternates=alternates,
             specialties=specialty or [],
             seed=seed or [],
+            generate_seed=generate_seed,
             unit_cap=unit_cap,
             same_unit=same_unit,
             drawn_on=when.date() if when else None,

@@ -293,17 +293,20 @@ def print_results(summary: dict) -> None:
     rows = []
     for r in summary["applicants"]:
         if not r["voted"]:
-            rows.append([r["name"], r["unit"], "—", "—", "—", "—", "—", "[yellow]未投票[/]"])
+            rows.append([r["name"], r["unit"], "—", "—", "—", "—", "—", "—", "[yellow]未投票[/]"])
             continue
         margin = f"{r['margin']:+d}"
         verdict = "[green]通过[/]" if r["result"] == "通过" else "[red]未通过[/]"
-        if r["problems"]:
+        if r.get("retake"):
+            verdict = "[red]须重新表决[/]"
+        elif r["problems"]:
             verdict = "[red]投票有误[/]"
-        rows.append([r["name"], r["unit"], r["agree"], r["disagree"], r["abstain"], f"{r['needed']}/{r['denominator']}", margin, verdict])
+        rows.append([r["name"], r["unit"], r["agree"], r["disagree"], r["abstain"], r.get("invalid", 0),
+                     f"{r['needed']}/{r['denominator']}", margin, verdict])
     q = summary["quorum"]
     table(
         f"表决结果（出席 {q['attending']}/{q['size']} 人）",
-        ["申报人", "单位", "同意", "不同意", "弃权", "需同意/基数", "差额", "结果"],
+        ["申报人", "单位", "同意", "不同意", "弃权", "废票", "需同意/基数", "差额", "结果"],
         rows,
         caption=summary["denominator_text"],
     )
@@ -365,7 +368,8 @@ def record_votes(
     agree: Annotated[int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")] = None,
     disagree: Annotated[int | None, typer.Option("--disagree", help="逐条录入（无记名）：不同意票数。")] = None,
     abstain: Annotated[int | None, typer.Option("--abstain", help="逐条录入（无记名）：弃权票数。")] = None,
-    ballot: Annotated[list[str] | None, typer.Option("--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权，可重复。")] = None,
+    invalid: Annotated[int, typer.Option("--invalid", help="逐条录入（无记名）：废票（无效票）数，按不同意计算。")] = 0,
+    ballot: Annotated[list[str] | None, typer.Option("--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权|废票，每位专家一次。")] = None,
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
@@ -387,15 +391,16 @@ def record_votes(
             entries += proceedings.vote_sheet(sheet, proceedings.attending_names(store, meeting))
         if applicant:
             if ballot:
-                pairs = {}
+                pairs = []  # a list: an expert given twice is refused (重复), not overwritten
                 for item in ballot:
                     who, sep, choice = item.partition("=")
                     if not sep:
                         raise InvalidValue(f"--ballot “{item}” 格式不对；应为 专家=同意")
-                    pairs[who.strip()] = choice.strip()
+                    pairs.append((who.strip(), choice.strip()))
                 entries.append(proceedings.VoteEntry(applicant, ballots=pairs))
             elif None not in (agree, disagree, abstain):
-                entries.append(proceedings.VoteEntry(applicant, counts=(agree or 0, disagree or 0, abstain or 0)))
+                entries.append(proceedings.VoteEntry(applicant, counts=(agree or 0, disagree or 0, abstain or 0),
+                                                     invalid=invalid))
             else:
                 raise InvalidValue("逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择")
         if not entries:

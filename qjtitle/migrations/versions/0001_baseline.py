@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from qjtitle.store import APPEND_ONLY, create_append_only
+from qjtitle.store import BASELINE_GROUPS, create_append_only
 
 revision = "0001"
 down_revision = None
@@ -525,7 +525,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_review_meeting_id"), "review", ["meeting_id"], unique=False)
 
     bind = op.get_bind()
-    for group in APPEND_ONLY:
+    for group in BASELINE_GROUPS:
         create_append_only(bind, group)
 
 
