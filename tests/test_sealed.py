@@ -356,10 +356,10 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
 
     def roster(out: str) -> tuple[list, str]:
         result = filing.export_filing(store, filing_meeting.meeting, filing.POST, tmp_path / out, force=True)
-        wb = load_workbook(result.folder / "07_评审通过人员名册.xlsx", read_only=True)
+        wb = load_workbook(result.folder / "09_评审通过人员名册.xlsx", read_only=True)
         cells = [list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
         wb.close()
-        return cells, docx_text(result.folder / "07_评审通过人员名册.docx")
+        return cells, docx_text(result.folder / "09_评审通过人员名册.docx")
 
     before = roster("before")
     shown = cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
