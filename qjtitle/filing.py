@@ -1094,4 +1094,14 @@ def check_templates(names: list[str] | None = None, templates: Path | None = Non
             targets.append((name, own, "自定义"))
         else:
             targets.append((name, shipped[name], "自带"))
-    return [documents.check_template(name, path, sample_context(name), source) for name, path, source in targets]
+    checks = [documents.check_template(name, path, sample_context(name), source) for name, path, source in targets]
+    by_folder: dict[Path, dict[str, str | None]] = {}
+    for c in checks:
+        if c.source != "自带" and c.path.parent.is_dir():
+            by_folder.setdefault(c.path.parent, {})[c.name] = c.sha256 if c.ok else None
+    for folder, results in by_folder.items():
+        try:
+            documents.record_checked(folder, results)
+        except (OSError, QjtitleError):
+            pass  # a read-only folder: the checks stand, the files are just not accepted for later use
+    return checks
