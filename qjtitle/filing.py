@@ -830,7 +830,8 @@ def export_filing(
         filing.photo_report = photos.match(photos_dir, people)
         warnings += list((data.results or {}).get("warnings", []))
     final = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
-    with package.PackageFolder(final, overwrite=overwrite) as pkg, documents.extra_context(draft=filing.draft):
+    with package.PackageFolder(final, overwrite=overwrite, is_recorded=_exported(store)) as pkg, \
+            documents.extra_context(draft=filing.draft):
         if stage == PRE:
             _write_pre(store, pkg, filing, user_dir, progress)
         else:
@@ -849,7 +850,10 @@ def export_filing(
         }
         pkg.write_manifest(meta, f"{final.name} 材料清单")
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
-        zip_path = None
+        if make_zip:
+            pkg.make_zip()
+        # Commit first, then the folder and zip appear (two renames); see package.PackageFolder.
+        pkg.prepare(manifest_sha)
         with store.transaction() as session:
             audit.record(
                 session,
@@ -859,9 +863,15 @@ def export_filing(
                  "files": len(pkg.entries), "manifest_sha256": manifest_sha, "zip": make_zip},
                 user=user,
             )
+        pkg.recorded = True
+        try:
             folder = pkg.commit()
-        if make_zip:
-            zip_path = package.make_zip(folder, folder.with_name(folder.name + ".zip"))
+        except OSError as exc:
+            raise package.PackageError(
+                f"材料已生成并记入审计日志，但未能移到 {final}（{exc.strerror or exc}）：文件夹或压缩包可能正在被其他程序使用。"
+                "请关闭后重新运行同一条 export-filing 命令，未完成的移动会先自动完成"
+            ) from None
+        zip_path = pkg.final_zip if make_zip else None
     if filing.photo_report and (filing.photo_report.missing or filing.photo_report.ambiguous):
         report = filing.photo_report
         if report.missing:
@@ -871,6 +881,21 @@ def export_filing(
         for p, files in report.ambiguous:
             warnings.append(f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入")
     return FilingResult(folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings)
+
+
+def _exported(store: Store) -> Callable[[str], bool]:
+    """Whether a package with this manifest SHA-256 was recorded as exported (finishes interrupted exports)."""
+
+    def recorded(manifest_sha256: str) -> bool:
+        from qjtitle.models import AuditEvent
+
+        with store.transaction() as session:
+            details = session.exec(
+                select(AuditEvent.detail).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id).desc()).limit(500)
+            ).all()
+        return any(isinstance(d, dict) and d.get("manifest_sha256") == manifest_sha256 for d in details)
+
+    return recorded
 
 
 def _renderer(cache: dict[str, DocxRenderer], name: str, user_dir: Path | None) -> DocxRenderer:
