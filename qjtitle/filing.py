@@ -768,8 +768,12 @@ class FilingResult:
         }
 
 
+NAME_IN_FILE_BYTES = 60  # a person's name in a review form's or photo's file name (20 Chinese characters)
+
+
 def folder_name(committee: Committee, meeting: Meeting, stage: str, draft: bool) -> str:
-    return safe_filename(f"{committee.name}_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else ""), 120)
+    tail = f"_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else "")
+    return documents.file_name("", committee.name, safe_filename(tail))  # a long name shortens, the date stays
 
 
 def _plan_files(filing: Filing) -> list[dict[str, Any]]:
@@ -948,7 +952,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             renderer = _renderer(renderers, d.template, user_dir)
             width = max(3, len(str(forms)))
             for a, context in filing.review_forms():
-                name = d.file.format(number=f"{context['number']:0{width}d}", name=safe_filename(a.name or "未填姓名", 40))
+                name = d.file.format(number=f"{context['number']:0{width}d}", name=safe_filename(a.name or "未填姓名", NAME_IN_FILE_BYTES))
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
                 step(name)
@@ -957,7 +961,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             width = max(3, len(str(len(people))))
             for key, source in report.found.items():
                 p = people[key]
-                name = d.file.format(number=f"{p['number']:0{width}d}", name=safe_filename(p["name"] or "未填姓名", 40),
+                name = d.file.format(number=f"{p['number']:0{width}d}", name=safe_filename(p["name"] or "未填姓名", NAME_IN_FILE_BYTES),
                                      suffix=source.suffix.lower())
                 shutil.copyfile(source, pkg.path(name))
                 pkg.add(name, f"{d.title}：{p['name']}", d.public)
