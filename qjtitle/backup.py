@@ -4,6 +4,11 @@ The copy is consistent even while another qjtitle writes (the API copies a snaps
 WAL included), is checked with ``PRAGMA integrity_check``, and is created owner-only
 (0600), like the store. A PostgreSQL store is backed up with the server's own tools:
 the error says which command to run.
+
+A restore checks the backup completely (integrity, tables, schema upgrade, audit chain) in a
+temporary copy before the live store is touched, then swaps under the store's write lock: the
+safety copy and the replacement happen inside one ``BEGIN IMMEDIATE`` transaction, so a write
+by another qjtitle either lands before it (and is in the safety copy) or waits and lands after.
 """
 
 from __future__ import annotations

@@ -335,6 +335,15 @@ def record_checked(folder: Path, results: dict[str, str | None]) -> Path:
     return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json")
 
 
+def _accepted(path: Path) -> bool:
+    """Whether a user template may be used as it is now (always, when its folder was named)."""
+    try:
+        _require_accepted(path, path.read_bytes())
+    except (TemplateProblem, OSError):
+        return False
+    return True
+
+
 def _require_accepted(path: Path, data: bytes) -> None:
     """Refuse a template file beside the store that ``templates check`` has not accepted as it is now."""
     import hashlib
@@ -550,8 +559,10 @@ def list_templates(user_dir: Path | None = None) -> list[TemplateInfo]:
     for name, path in shipped.items():
         own = Path(user_dir) / name if user_dir is not None else None
         used = own if own is not None and own.is_file() else path
-        result.append(TemplateInfo(name, _docx_title(used) or _docx_title(path) or name, used,
-                                   "自定义" if used != path else "自带", path))
+        source = "自定义" if used != path else "自带"
+        if used != path and not _accepted(used):
+            source = "自定义（未通过 templates check，不会使用）"
+        result.append(TemplateInfo(name, _docx_title(used) or _docx_title(path) or name, used, source, path))
     if user_dir is not None and Path(user_dir).is_dir():
         for p in sorted(Path(user_dir).iterdir()):
             if p.suffix in TEMPLATE_SUFFIXES and p.name not in shipped and not p.name.startswith((".", "~$")):

@@ -182,7 +182,14 @@ def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_chan
 
     store_dir = filing_meeting.store.directory
     path = with_paragraph(store_dir, "pre_publicity.docx", "本公示由{{ committee.name }}发布（自定义）", folder="templates")
+
+    def listed() -> str:
+        items = documents.list_templates(documents.user_templates_dir(None, store_dir))
+        return next(i.source for i in items if i.name == "pre_publicity.docx")
+
+    assert listed() == "自定义（未通过 templates check，不会使用）"
     checks = filing.check_templates(["pre_publicity"], store_dir=store_dir)
+    assert listed() == "自定义"
     assert [c.ok for c in checks] == [True] and checks[0].source == "自定义"
     assert documents.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
     result = filing.export_filing(filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True)
