@@ -128,17 +128,22 @@ _BLOCK_TAGS = frozenset({"if", "for", "with", "macro", "call", "filter", "autoes
 class UnsafeTemplate(TemplateProblem):
     """A template with tags reaching outside the sandbox; ``offences`` are (tag, why) pairs."""
 
-    def __init__(self, offences: list[tuple[str, str]], where: str = "模板"):
+    def __init__(self, offences: list[tuple[str, str]], where: str = "模板", at_run_time: bool = False):
         self.offences = offences
-        listed = "；".join(f"“{tag}”：{why}" for tag, why in offences)
+        self.at_run_time = at_run_time
+        by_tag: dict[str, list[str]] = {}
+        for tag, why in offences:
+            by_tag.setdefault(tag, []).append(why)
+        listed = "；".join(f"“{tag}”：{'，'.join(whys)}" for tag, whys in by_tag.items())
+        ran = "生成到该处时已停止，越界的操作没有执行" if at_run_time else "没有执行其中任何内容"
         super().__init__(
-            f"{where} 含有不允许的标记，为安全起见拒绝使用（没有执行其中任何内容）：{listed}。"
+            f"{where} 含有不允许的标记，为安全起见拒绝使用（{ran}）：{listed}。"
             "模板中只能使用数据变量和常用过滤器；模板可能经他人修改后传来，请删除这些标记，"
             "或用 qjtitle templates copy 取得自带模板重新修改，再运行 qjtitle templates check"
         )
 
     def named(self, path: Path | str) -> UnsafeTemplate:
-        return UnsafeTemplate(self.offences, f"模板 {path}")
+        return UnsafeTemplate(self.offences, f"模板 {path}", self.at_run_time)
 
 
 def _unsafe_attribute(attr: str) -> bool:
@@ -441,7 +446,9 @@ def template_error(template_path: Path, tpl: Any, exc: BaseException) -> Templat
     from jinja2.sandbox import SecurityError
 
     if isinstance(exc, SecurityError):
-        return UnsafeTemplate([(text or at, f"试图访问不允许的内容（{exc}）")], f"模板 {template_path}")
+        name = re.search(r"attribute '([^']+)'", str(exc))
+        why = f"调用了不允许的方法或属性 {name.group(1)}" if name else "试图访问不允许的内容"
+        return UnsafeTemplate([(text or at, why)], f"模板 {template_path}", at_run_time=True)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         hint = next((cn for en, cn in _SYNTAX_HINTS if en in (exc.message or "")), "")
         return TemplateProblem(

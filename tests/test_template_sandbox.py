@@ -85,8 +85,8 @@ def test_templates_check_refuses_each_shape_and_runs_nothing(tmp_path: Path, sha
 def test_the_message_names_the_issue_payload_tag(tmp_path: Path) -> None:
     path = with_paragraph(tmp_path, "correction_notice.docx", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")
     (check,) = filing.check_templates([str(path)])
-    assert "“{{ cycler.__init__.__globals__.os.popen('id').read() }}”：访问内部属性 __init__" in check.errors[0]
-    assert "使用了不允许的名称 cycler" in check.errors[0]
+    assert "“{{ cycler.__init__.__globals__.os.popen('id').read() }}”：访问内部属性 __globals__，访问内部属性 __init__，" \
+        "使用了不允许的名称 cycler。" in check.errors[0]
 
 
 def test_the_sandbox_stops_what_the_scan_cannot_see(tmp_path: Path) -> None:
@@ -208,3 +208,35 @@ def test_cli_templates_check_reports_the_template_and_tag(cli, tmp_path: Path) -
     assert result.exit_code == 1
     assert "review_form.docx" in result.output and "lipsum" in result.output and "含有不允许的标记" in result.output
     assert "Traceback" not in result.output and not marker.exists()
+
+
+# More shapes from public SSTI write-ups (reading, not running: each would leak Python internals).
+MORE_SHAPES = [
+    "{{ config.items() }}",
+    "{{ request.application.__globals__ }}",
+    "{{ ''|attr('__class__') }}",
+    "{{ range.__init__ }}",
+    "{{ committee.__dict__ }}",
+    "{{ (1).__class__.__base__.__subclasses__() }}",
+    "{{ ().__class__.__bases__[0] }}",
+    "{% set x = namespace.__init__.__globals__ %}{{ x }}",
+    "{{ dict.mro() }}",
+    "{% for row in items %}{{ loop.__class__ }}{% endfor %}",
+    "{{ '%s'|format(cycler) }}",
+    "{{ ''.join.__self__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ committee['__class__'] }}",
+    "{{ items|map(attribute='__class__')|list }}",
+    "{{ items|selectattr('__class__')|list }}",
+    "{{ unit|pprint }}",
+    "{% set l = [1] %}{{ l.append(2) }}",  # a mutating call: refused by the immutable sandbox at run time
+]
+
+
+@pytest.mark.parametrize("source", MORE_SHAPES)
+def test_more_shapes_are_refused_by_the_check(tmp_path: Path, source: str) -> None:
+    path = with_paragraph(tmp_path, "correction_notice.docx", source)
+    (check,) = filing.check_templates([str(path)])
+    assert not check.ok, source
+    assert any("不允许" in e for e in check.errors), check.errors
+    assert all("Traceback" not in e for e in check.errors)
