@@ -37,8 +37,9 @@ def _pg_hint(store_url: str, restore: bool = False) -> StoreError:
     database = url.database or "数据库名"
     if restore:
         return StoreError(
-            f"PostgreSQL 数据库（{safe_url(store_url)}）请由管理员用 pg_restore 恢复，例如："
-            f"pg_restore {where} --clean --if-exists -d {database} 备份.dump；恢复后运行 qjtitle audit verify 核对审计日志"
+            f"PostgreSQL 数据库（{safe_url(store_url)}）请由管理员用 pg_restore 恢复：先请各办事机构暂停使用 qjtitle，"
+            f"用 pg_dump 把现有数据库另存一份，再运行 pg_restore {where} --clean --if-exists --single-transaction "
+            f"-d {database} 备份.dump（一个事务，失败则不改动）；恢复后运行 qjtitle audit verify 核对审计日志"
         )
     return StoreError(
         f"PostgreSQL 数据库（{safe_url(store_url)}）请用服务器的 pg_dump 备份，例如："

@@ -75,11 +75,21 @@ STALE_TMP_S = 600  # other .tmp-* files (a document being written) are removed w
 _ACTIVE: set[Path] = set()  # stages of this process still being built
 
 
-def _pid_alive(pid: int) -> bool:
+def _recently_touched(stage: Path) -> bool:
+    newest = 0.0
+    for path in (stage, *stage.iterdir()):
+        try:
+            newest = max(newest, path.stat().st_mtime)
+        except OSError:
+            continue
+    return time.time() - newest < STALE_TMP_S
+
+
+def _pid_alive(pid: int, stage: Path) -> bool:
     if pid == os.getpid():
         return False  # this process's own stages: only those in _ACTIVE are in use
     if os.name != "posix":
-        return False  # Windows: no cheap check; a stage is only touched when its package is exported again
+        return _recently_touched(stage)  # no cheap check of another process: leave recent stages alone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -136,7 +146,7 @@ def recover(parent: Path, is_recorded: Callable[[str], bool] | None = None) -> l
             continue
         if entry.is_dir() and entry.name.startswith(STAGE_PREFIX):
             pid = _stage_pid(entry)
-            if entry in _ACTIVE or (pid is not None and _pid_alive(pid)):
+            if entry in _ACTIVE or (pid is not None and _pid_alive(pid, entry)):
                 continue  # an export running now (this one, or another qjtitle)
             try:
                 plan = json.loads((entry / PREPARED).read_text(encoding="utf-8"))

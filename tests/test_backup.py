@@ -113,7 +113,7 @@ def test_postgresql_stores_get_the_server_tools_command() -> None:
         "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份，例如："
         "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
     )
-    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists -d qjtitle 备份.dump"):
+    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump"):
         backup.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
 
 
