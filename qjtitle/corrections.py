@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -108,6 +109,7 @@ def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadlin
         if not unit_names:
             return
         make_private_dir(out_dir)
+        _remove_stale_stages(out_dir)
         # All or nothing: every notice is written into a hidden folder first; only when all are written
         # do they move into out_dir, and only then is the transaction (deadlines, records) committed.
         stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".tmp-notices-"))
@@ -180,6 +182,20 @@ def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit
         user=user,
     )
     _place(staged, placed)  # the transaction commits after this; if it fails, the caller removes them again
+
+
+STALE_STAGE_S = 600
+
+
+def _remove_stale_stages(out_dir: Path) -> None:
+    """Hidden folders left by a run killed while writing (older than ten minutes: not a run going on now)."""
+    now = time.time()
+    for stage in out_dir.glob(".tmp-notices-*"):
+        try:
+            if stage.is_dir() and now - stage.stat().st_mtime > STALE_STAGE_S:
+                shutil.rmtree(stage, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _place(staged: list[tuple[Path, Path]], placed: list[Path]) -> None:

@@ -4,6 +4,7 @@ correction notices written all or nothing."""
 from __future__ import annotations
 
 import os
+import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -173,3 +174,15 @@ def test_notices_are_removed_when_the_transaction_fails(store, six_units, tmp_pa
     with pytest.raises(Exception, match="磁盘已满"):
         corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=ISSUED)
     _no_trace(store, out)
+
+
+def test_a_stage_left_by_a_killed_run_is_removed(store, six_units, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stale = out / ".tmp-notices-abc"
+    stale.mkdir(parents=True)
+    (stale / "01_补正告知书_半份.docx").write_bytes(b"partial")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=ISSUED)
+    assert not stale.exists() and len(list(out.glob("*.docx"))) == 6
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
