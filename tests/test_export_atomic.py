@@ -33,7 +33,8 @@ def export(store, meeting: int, out: Path, contact: str, overwrite: bool = True)
 
 
 def events(store) -> list[dict]:
-    return [e["detail"] for e in audit.list_events(store) if e["action"] == "filing.exported"]
+    # show_pii: the masked view would mask an 11-digit run such as "13898891394" inside a hex hash
+    return [e["detail"] for e in audit.list_events(store, show_pii=True) if e["action"] == "filing.exported"]
 
 
 def whole(out: Path, store, recovered: bool = True) -> str:
