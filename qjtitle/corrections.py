@@ -8,6 +8,10 @@ deadline counted in working days.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +21,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from qjtitle import audit, committees, rules
-from qjtitle.documents import cn_date, render_docx, safe_filename
-from qjtitle.errors import InvalidValue
+from qjtitle.documents import cn_date, file_name, render_docx
+from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.models import Applicant, CorrectionNotice, ImportBatch
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import compare_key
@@ -69,6 +73,19 @@ def issue_notices(
     )
     deadline_note = f"（{WEEKDAYS[deadline.weekday()]}{'，调休上班' if deadline.weekday() >= 5 else ''}）"
     written: list[NoticeWritten] = []
+    placed: list[Path] = []
+    try:
+        _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadline_note, provisional,
+               contact, contact_phone, templates, user, written, placed)
+    except BaseException:
+        for path in placed:  # moved in, but the transaction did not commit: nothing half-done is left
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadline_note, provisional,  # type: ignore[no-untyped-def]
+           contact, contact_phone, templates, user, written: list[NoticeWritten], placed: list[Path]) -> None:
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         pending = session.exec(
@@ -90,64 +107,109 @@ def issue_notices(
         for key in rejected_by_unit:
             unit_names.setdefault(key, rejected_by_unit[key][0]["unit"] or "（未填写工作单位）")
         if not unit_names:
-            return []
+            return
         make_private_dir(out_dir)
-        for number, key in enumerate(sorted(unit_names), start=1):
-            applicants = by_unit.get(key, [])
-            items = []
-            for a in applicants:
-                for p in a.problems:
-                    where = _where(a) + (f"（{p['cell']}）" if p.get("cell") else "")
-                    items.append({"name": a.name or "（姓名为空）", "where": where, **p})
-            for i, item in enumerate(items, start=1):
-                item["number"] = i
-            rejected = rejected_by_unit.get(key, [])
-            context: dict[str, Any] = {
-                "draft": False,
-                "notice_number": f"{committee.code}-补正-{today:%Y%m%d}-{number:03d}",
-                "unit": unit_names[key],
-                "year": applicants[0].year if applicants else rejected[0]["year"],
-                "committee": committees.as_dict(committee),
-                "applicants": [a.name for a in applicants],
-                "problem_count": len(items),
-                "items": items,
-                "rejected": rejected,
-                "rule_source": rules.CORRECTION_DEFAULT.source.replace("通知 ", "《通知》"),
-                "deadline_text": cn_date(deadline),
-                "deadline_note": deadline_note,
-                "deadline_wd": deadline_wd,
-                "provisional": provisional,
-                "contact": contact,
-                "contact_phone": contact_phone,
-                "issued_text": cn_date(today),
-            }
-            path = out_dir / f"{number:02d}_补正告知书_{safe_filename(unit_names[key])}.docx"
-            render_docx(TEMPLATE, context, path, templates)
-            sha = file_sha256(path)
-            for a in applicants:
-                a.correction_deadline = deadline
-                session.add(a)
-            session.add(
-                CorrectionNotice(
-                    committee_id=committee.id or 0,
-                    unit=unit_names[key],
-                    issued_on=today,
-                    deadline=deadline,
-                    applicant_ids=[a.id for a in applicants if a.id is not None],
-                    problem_count=len(items),
-                    file_name=path.name,
-                    sha256=sha,
-                )
+        _remove_stale_stages(out_dir)
+        # All or nothing: every notice is written into a hidden folder first; only when all are written
+        # do they move into out_dir, and only then is the transaction (deadlines, records) committed.
+        stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".tmp-notices-"))
+        try:
+            _write_notices(session, committee, out_dir, stage, sorted(unit_names), unit_names, by_unit, rejected_by_unit,
+                           today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
+                           templates, user, written, placed)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit, rejected_by_unit,  # type: ignore[no-untyped-def]
+                   today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
+                   templates, user, written, placed) -> None:
+    staged: list[tuple[Path, Path]] = []
+    for number, key in enumerate(keys, start=1):
+        applicants = by_unit.get(key, [])
+        items = []
+        for a in applicants:
+            for p in a.problems:
+                where = _where(a) + (f"（{p['cell']}）" if p.get("cell") else "")
+                items.append({"name": a.name or "（姓名为空）", "where": where, **p})
+        for i, item in enumerate(items, start=1):
+            item["number"] = i
+        rejected = rejected_by_unit.get(key, [])
+        context: dict[str, Any] = {
+            "draft": False,
+            "notice_number": f"{committee.code}-补正-{today:%Y%m%d}-{number:03d}",
+            "unit": unit_names[key],
+            "year": applicants[0].year if applicants else rejected[0]["year"],
+            "committee": committees.as_dict(committee),
+            "applicants": [a.name for a in applicants],
+            "problem_count": len(items),
+            "items": items,
+            "rejected": rejected,
+            "rule_source": rules.CORRECTION_DEFAULT.source.replace("通知 ", "《通知》"),
+            "deadline_text": cn_date(deadline),
+            "deadline_note": deadline_note,
+            "deadline_wd": deadline_wd,
+            "provisional": provisional,
+            "contact": contact,
+            "contact_phone": contact_phone,
+            "issued_text": cn_date(today),
+        }
+        path = out_dir / file_name(f"{number:02d}_补正告知书_", unit_names[key], ".docx")
+        render_docx(TEMPLATE, context, stage / path.name, templates)
+        sha = file_sha256(stage / path.name)
+        staged.append((stage / path.name, path))
+        for a in applicants:
+            a.correction_deadline = deadline
+            session.add(a)
+        session.add(
+            CorrectionNotice(
+                committee_id=committee.id or 0,
+                unit=unit_names[key],
+                issued_on=today,
+                deadline=deadline,
+                applicant_ids=[a.id for a in applicants if a.id is not None],
+                problem_count=len(items),
+                file_name=path.name,
+                sha256=sha,
             )
-            written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline))
-        audit.record(
-            session,
-            "applicants corrections",
-            "corrections.issued",
-            {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written]},
-            user=user,
         )
-    return written
+        written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline))
+    audit.record(
+        session,
+        "applicants corrections",
+        "corrections.issued",
+        {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written]},
+        user=user,
+    )
+    _place(staged, placed)  # the transaction commits after this; if it fails, the caller removes them again
+
+
+STALE_STAGE_S = 600
+
+
+def _remove_stale_stages(out_dir: Path) -> None:
+    """Hidden folders left by a run killed while writing (older than ten minutes: not a run going on now)."""
+    now = time.time()
+    for stage in out_dir.glob(".tmp-notices-*"):
+        try:
+            if stage.is_dir() and now - stage.stat().st_mtime > STALE_STAGE_S:
+                shutil.rmtree(stage, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _place(staged: list[tuple[Path, Path]], placed: list[Path]) -> None:
+    """Move every staged notice into place; on a failure take back those already moved."""
+    try:
+        for src, dest in staged:
+            os.replace(src, dest)
+            placed.append(dest)
+    except OSError as exc:
+        for dest in placed:
+            dest.unlink(missing_ok=True)
+        placed.clear()
+        raise QjtitleError(f"无法把补正告知书写入 {staged[0][1].parent}（{exc.strerror or exc}）；没有记录任何告知书，"
+                           "请关闭在 Word 或 WPS 中打开的告知书后重试") from None
 
 
 def _rejected_rows(session, committee_id: int | None) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]

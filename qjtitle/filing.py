@@ -1056,8 +1056,12 @@ class FilingResult:
         }
 
 
+NAME_IN_FILE_BYTES = 60  # a person's name in a review form's or photo's file name (20 Chinese characters)
+
+
 def folder_name(committee: Committee, meeting: Meeting, stage: str, draft: bool) -> str:
-    return safe_filename(f"{committee.name}_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else ""), 120)
+    tail = f"_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else "")
+    return documents.file_name("", committee.name, safe_filename(tail))  # a long name shortens, the date stays
 
 
 def _plan_files(filing: Filing) -> list[dict[str, Any]]:
@@ -1143,7 +1147,8 @@ def export_filing(
             number, _reused = document_number(session, data.committee, meeting_id, stage, data.today.year)
         filing.doc_number = f"{doc_code(options, data.committee)}〔{data.today.year}〕{number}号"
     target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
-    with package.PackageFolder(target, overwrite=overwrite) as pkg, documents.extra_context(draft=filing.draft):
+    with package.PackageFolder(target, overwrite=overwrite, is_recorded=_exported(store)) as pkg, \
+            documents.extra_context(draft=filing.draft):
         if stage == PRE:
             _write_pre(store, pkg, filing, user_dir, progress)
         else:
@@ -1166,7 +1171,10 @@ def export_filing(
         }
         pkg.write_manifest(meta, f"{target.name} 材料清单")
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
-        zip_path = None
+        if make_zip:
+            pkg.make_zip()
+        # Commit first, then the folder and zip appear (two renames); see package.PackageFolder.
+        pkg.prepare(manifest_sha)
         with store.transaction() as session:
             if number and document_number(session, data.committee, meeting_id, stage, data.today.year)[0] != number:
                 raise package.PackageError(f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行")
@@ -1184,9 +1192,15 @@ def export_filing(
             if not filing.draft:  # the schedule's 会前备案/会后备案 is this export, on the package's date
                 schedules.record_step(session, meeting_id, "pre-filing" if stage == PRE else "post-filing", data.today,
                                       "export-filing", user=user)
+        pkg.recorded = True
+        try:
             folder = pkg.commit()
-        if make_zip:
-            zip_path = package.make_zip(folder, folder.with_name(folder.name + ".zip"))
+        except OSError:
+            raise package.PackageError(
+                f"材料已生成并记入审计日志，但未能移到 {target}：文件夹或压缩包可能正在被其他程序使用。"
+                "请关闭后重新运行同一条 export-filing 命令，未完成的移动会先自动完成"
+            ) from None
+        zip_path = pkg.final_zip if make_zip else None
     if filing.photo_report and (filing.photo_report.missing or filing.photo_report.ambiguous):
         report = filing.photo_report
         if report.missing:
@@ -1198,6 +1212,21 @@ def export_filing(
         for f in report.empty:
             warnings.append(f"证件照文件 {f.name} 是空的（0 字节），未采用；请重新提供")
     return FilingResult(folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings)
+
+
+def _exported(store: Store) -> Callable[[str], bool]:
+    """Whether a package with this manifest SHA-256 was recorded as exported (finishes interrupted exports)."""
+
+    def recorded(manifest_sha256: str) -> bool:
+        from qjtitle.models import AuditEvent
+
+        with store.transaction() as session:
+            details = session.exec(
+                select(AuditEvent.detail).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id).desc()).limit(500)
+            ).all()
+        return any(isinstance(d, dict) and d.get("manifest_sha256") == manifest_sha256 for d in details)
+
+    return recorded
 
 
 def _renderer(cache: dict[str, DocxRenderer], name: str, user_dir: Path | None) -> DocxRenderer:
@@ -1250,7 +1279,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             renderer = _renderer(renderers, d.template, user_dir)
             width = max(3, len(str(forms)))
             for a, context in filing.review_forms():
-                name = d.file.format(number=f"{context['number']:0{width}d}", name=safe_filename(a.name or "未填姓名", 40))
+                name = d.file.format(number=f"{context['number']:0{width}d}", name=safe_filename(a.name or "未填姓名", NAME_IN_FILE_BYTES))
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
                 step(name)
@@ -1259,7 +1288,7 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             width = max(3, len(str(len(people))))
             for key, source in report.found.items():
                 p = people[key]
-                name = d.file.format(number=f"{p['number']:0{width}d}", name=safe_filename(p["name"] or "未填姓名", 40),
+                name = d.file.format(number=f"{p['number']:0{width}d}", name=safe_filename(p["name"] or "未填姓名", NAME_IN_FILE_BYTES),
                                      suffix=source.suffix.lower())
                 shutil.copyfile(source, pkg.path(name))
                 pkg.add(name, f"{d.title}：{p['name']}", d.public)
@@ -1421,4 +1450,14 @@ def check_templates(names: list[str] | None = None, templates: Path | None = Non
             targets.append((name, own, "自定义"))
         else:
             targets.append((name, shipped[name], "自带"))
-    return [documents.check_template(name, path, sample_context(name), source) for name, path, source in targets]
+    checks = [documents.check_template(name, path, sample_context(name), source) for name, path, source in targets]
+    by_folder: dict[Path, dict[str, str | None]] = {}
+    for c in checks:
+        if c.source != "自带" and c.path.parent.is_dir():
+            by_folder.setdefault(c.path.parent, {})[c.name] = c.sha256 if c.ok else None
+    for folder, results in by_folder.items():
+        try:
+            documents.record_checked(folder, results)
+        except (OSError, QjtitleError):
+            pass  # a read-only folder: the checks stand, the files are just not accepted for later use
+    return checks

@@ -11,12 +11,12 @@ made by LibreOffice are optional.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -65,29 +65,150 @@ class Entry:
     generated_at: str = ""
 
 
-class PackageFolder:
-    """``with PackageFolder(final) as pkg:`` … ``pkg.commit()``; anything else discards the temporary folder."""
+STAGE_PREFIX = f"{TMP_PREFIX}qjpkg-"  # .tmp-qjpkg-<pid>-<random>/: one export in progress (or interrupted)
+PREPARED = "prepared.json"  # in a stage: written before the audit event is committed
+OLD = "old"  # in a stage: what the package replaced, until the stage is removed
+COMMIT_ATTEMPTS = 3
+STALE_TMP_S = 600  # other .tmp-* files (a document being written) are removed when older than this
 
-    def __init__(self, final: Path, overwrite: bool = False):
+
+_ACTIVE: set[Path] = set()  # stages of this process still being built
+
+
+def _recently_touched(stage: Path) -> bool:
+    newest = 0.0
+    for path in (stage, *stage.iterdir()):
+        try:
+            newest = max(newest, path.stat().st_mtime)
+        except OSError:
+            continue
+    return time.time() - newest < STALE_TMP_S
+
+
+def _pid_alive(pid: int, stage: Path) -> bool:
+    if pid == os.getpid():
+        return False  # this process's own stages: only those in _ACTIVE are in use
+    if os.name != "posix":
+        return _recently_touched(stage)  # no cheap check of another process: leave recent stages alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stage_pid(stage: Path) -> int | None:
+    try:
+        return int(stage.name[len(STAGE_PREFIX):].split("-", 1)[0])
+    except ValueError:
+        return None
+
+
+def _roll_forward(stage: Path, parent: Path, plan: dict[str, Any]) -> None:
+    """Put the staged package in place: for each of its names (folder, zip), what is there moves into
+    ``stage/old``, then the new one moves in. Idempotent, so an interrupted roll-forward is finished by
+    running it again; then the stage (and the old package in it) is removed."""
+    old = stage / OLD
+    old.mkdir(exist_ok=True)
+    for name in plan["names"]:
+        new, dest = stage / name, parent / name
+        if new.exists() or new.is_symlink():
+            if dest.exists() or dest.is_symlink():
+                os.replace(dest, old / name)
+            os.replace(new, dest)
+        elif name not in plan["new"] and (dest.exists() or dest.is_symlink()):
+            os.replace(dest, old / name)  # e.g. the zip of the old package when the new one has none
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _roll_back(stage: Path, parent: Path) -> None:
+    """Undo an export whose audit event was never committed: anything moved aside goes back, the stage goes."""
+    old = stage / OLD
+    if old.is_dir():
+        for item in old.iterdir():
+            if not (parent / item.name).exists():
+                os.replace(item, parent / item.name)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def recover(parent: Path, is_recorded: Callable[[str], bool] | None = None) -> list[str]:
+    """Finish or undo the exports interrupted in ``parent``; remove stale temporary files. A stage whose
+    audit event was committed (``is_recorded(manifest SHA-256)``) is moved into place; any other is
+    removed, the old package staying (or going back) where it was. Returns what was done, in Chinese."""
+    parent = Path(parent)
+    done: list[str] = []
+    if not parent.is_dir():
+        return done
+    for entry in sorted(parent.iterdir()):
+        if not entry.name.startswith(TMP_PREFIX):
+            continue
+        if entry.is_dir() and entry.name.startswith(STAGE_PREFIX):
+            pid = _stage_pid(entry)
+            if entry in _ACTIVE or (pid is not None and _pid_alive(pid, entry)):
+                continue  # an export running now (this one, or another qjtitle)
+            try:
+                plan = json.loads((entry / PREPARED).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                plan = None
+            if plan and is_recorded is not None and is_recorded(plan["manifest_sha256"]):
+                _roll_forward(entry, parent, plan)
+                done.append(f"上次中断的导出已记入审计日志，已完成：{'、'.join(plan['new'])}")
+            else:
+                _roll_back(entry, parent)
+                done.append(f"已清理上次中断的导出留下的临时文件夹 {entry.name}")
+            continue
+        try:
+            age = time.time() - entry.lstat().st_mtime
+        except OSError:
+            continue
+        if age < STALE_TMP_S:
+            continue  # may be a file being written right now
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        done.append(f"已清理残留的临时文件 {entry.name}")
+    return done
+
+
+class PackageFolder:
+    """``with PackageFolder(final) as pkg:`` … ``pkg.prepare(sha)``, commit the audit event, ``pkg.commit()``.
+
+    The package is built in a hidden stage beside its place (``.tmp-qjpkg-<pid>-…/<name>/``, its zip
+    beside it), so the last steps are renames on one file system. Order: build → ``prepare`` (a note
+    in the stage: the manifest's SHA-256 and the names) → the caller commits the audit event →
+    ``commit`` moves the old package aside and the new one in. An export interrupted before the event
+    leaves the old package as it was; one interrupted after it is finished by the next export into the
+    same folder (:func:`recover`, which also removes stale temporary files)."""
+
+    def __init__(self, final: Path, overwrite: bool = False, is_recorded: Callable[[str], bool] | None = None):
         self.final = Path(final)
         self.overwrite = overwrite
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.recovered = recover(self.final.parent, is_recorded)
         if self.final.exists() and not overwrite:
             raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite 用新生成的材料替换它")
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        # hidden, named after the package (hashed: the name may be long), so that the next export tidies up
-        self.prefix = f"{TMP_PREFIX}{hashlib.sha256(self.final.name.encode('utf-8')).hexdigest()[:12]}-"
-        for stale in self.final.parent.glob(f"{self.prefix}*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted export
-        self.root = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=self.prefix))
+        self.stage = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
+        _ACTIVE.add(self.stage)
+        self.root = self.stage / self.final.name
+        self.root.mkdir(mode=0o700)  # owner-only, like the stage made by mkdtemp
+        self.zip_name = f"{self.final.name}.zip"
+        self.zipped = False
         self.entries: list[Entry] = []
+        self.prepared = False
+        self.recorded = False  # set by the caller once the audit event is committed
         self.committed = False
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.committed:
+        _ACTIVE.discard(self.stage)
+        if not self.committed and not self.recorded:
             self.discard()
+        # recorded but not committed: the stage stays for recover() (the event says the package exists)
 
     def path(self, relative: str) -> Path:
         """Where to write ``relative`` (its folders are made)."""
@@ -120,27 +241,47 @@ class PackageFolder:
             json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
             fh.write("\n")
 
+    def make_zip(self) -> None:
+        """The zip of the finished folder, staged beside it (it appears with the folder)."""
+        make_zip(self.root, self.stage / self.zip_name)
+        self.zipped = True
+
+    @property
+    def final_zip(self) -> Path:
+        return self.final.with_name(self.zip_name)
+
+    def prepare(self, manifest_sha256: str) -> None:
+        """Note in the stage what it holds, before the audit event is committed (see :func:`recover`)."""
+        if self.final.exists() and not self.overwrite:
+            raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite")
+        names = [self.final.name, self.zip_name]
+        plan = {"manifest_sha256": manifest_sha256, "names": names,
+                "new": [self.final.name, *([self.zip_name] if self.zipped else [])]}
+        note = self.stage / PREPARED
+        with open(note, "w", encoding="utf-8") as fh:
+            json.dump(plan, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.plan = plan
+        self.prepared = True
+
     def commit(self) -> Path:
-        """Move the finished folder into place (replacing an earlier one when ``overwrite``)."""
-        old = None
-        if self.final.exists():
-            if not self.overwrite:
-                raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite")
-            old = self.final.with_name(f"{self.prefix}old-{os.getpid()}")
-            os.replace(self.final, old)
-        try:
-            os.replace(self.root, self.final)
-        except BaseException:
-            if old is not None:
-                os.replace(old, self.final)
-            raise
+        """After the audit event is committed: move the old package (folder and zip) aside and the new one in."""
+        if not self.prepared:
+            raise RuntimeError("prepare() before commit()")
+        for attempt in range(COMMIT_ATTEMPTS):  # a virus scanner or an Explorer window may hold a file briefly
+            try:
+                _roll_forward(self.stage, self.final.parent, self.plan)
+                break
+            except OSError:
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise  # the stage stays; the next export into this folder finishes the move (recover)
+                time.sleep(0.2 * (attempt + 1))
         self.committed = True
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
         return self.final
 
     def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        _roll_back(self.stage, self.final.parent)
 
 
 def _write_manifest_xlsx(path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], generated: str) -> None:

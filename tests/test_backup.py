@@ -113,7 +113,7 @@ def test_postgresql_stores_get_the_server_tools_command() -> None:
         "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份，例如："
         "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
     )
-    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists -d qjtitle 备份.dump"):
+    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump"):
         backup.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
 
 
@@ -129,3 +129,123 @@ def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None
     result = cli("--as", "李老师", "db", "restore", str(target), "--force")
     assert result.exit_code == 0, result.output
     assert "原数据库已另存为" in result.stdout and f"已从 {target} 恢复到 {db_path}（审计日志 2 条，哈希链完整）" in result.stdout
+
+
+# --- issue 15, item 5: a refused backup touches nothing; the swap holds the write lock ---------------
+
+
+def tampered_backup(store, tmp_path: Path) -> Path:
+    """A backup whose audit log was edited afterwards (the append-only triggers dropped first)."""
+    target = tmp_path / "tampered.db"
+    backup.backup(store, target)
+    conn = sqlite3.connect(target)
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    conn.execute("UPDATE audit_event SET detail = '{\"code\": \"X\"}' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    return target
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(store, committee, db_path, tmp_path: Path) -> None:
+    (tmp_path / "bk").mkdir()
+    bad = tampered_backup(store, tmp_path / "bk")
+    committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")
+    store.close()
+    before = folder_state(db_path.parent)
+    with pytest.raises(StoreError) as info:
+        backup.restore(db_path, bad, force=True)
+    assert "tampered.db 的审计日志不完整：第1号事件" in str(info.value) and "当前数据库没有改动" in str(info.value)
+    assert "--force --reason" in str(info.value)
+    assert folder_state(db_path.parent) == before  # no safety copy, no temporary file, the store as it was
+    with pytest.raises(StoreError, match="审计日志不完整"):
+        backup.restore(db_path, bad, force=True, reason="   ")
+    assert folder_state(db_path.parent) == before
+    info2 = backup.restore(db_path, bad, force=True, reason="唯一的备份，日志第1条曾被误改")
+    assert info2["chain_ok"] is False and codes(db_path) == ["QJ-WS-ZJ"]
+    restored = open_store(db_path)
+    try:
+        event = audit.list_events(restored)[-1]
+        assert event["action"] == "db.restored" and event["detail"]["reason"] == "唯一的备份，日志第1条曾被误改"
+        assert "第1号事件" in event["detail"]["chain_broken"]
+    finally:
+        restored.close()
+    assert not [p for p in db_path.parent.iterdir() if p.name.startswith(".qjtitle-restore-")]
+
+
+def test_cli_restore_needs_a_reason_for_a_broken_chain(cli, store, committee, db_path, tmp_path: Path) -> None:
+    bad = tampered_backup(store, tmp_path)
+    store.close()
+    result = cli("db", "restore", str(bad), "--force")
+    assert result.exit_code == 1 and "审计日志不完整" in result.stderr and "Traceback" not in result.output
+    result = cli("db", "restore", str(bad), "--force", "--reason", "经主任同意")
+    assert result.exit_code == 0, result.output
+    assert "哈希链不完整，已按--reason强制恢复并记入审计日志" in "".join(result.stdout.split())
+
+
+WRITER = r"""
+import sys, time
+from qjtitle import audit
+from qjtitle.errors import StoreError
+from qjtitle.store import open_store
+
+store = open_store(sys.argv[1])
+log = open(sys.argv[2], "a", encoding="utf-8")
+stop = time.monotonic() + float(sys.argv[3])
+n = 0
+while time.monotonic() < stop:
+    n += 1
+    try:
+        with store.transaction() as session:
+            audit.record(session, "test", "test.write", {"n": n})
+    except StoreError:
+        continue  # busy: not committed, not logged
+    log.write(f"{n}\n")
+    log.flush()
+store.close()
+"""
+
+
+def written(path: Path) -> set[int]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {int(r[0]) for r in conn.execute(
+            "SELECT json_extract(detail, '$.n') FROM audit_event WHERE action = 'test.write'")}
+    finally:
+        conn.close()
+
+
+def test_restore_under_a_concurrent_writer_loses_nothing(store, committee, db_path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    source = tmp_path / "b.db"
+    backup.backup(store, source)
+    store.close()
+    log = tmp_path / "writes.log"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    writer = subprocess.Popen([sys.executable, str(script), str(db_path), str(log), "12"])
+    try:
+        while not log.exists() or not log.read_text():
+            time.sleep(0.05)
+        saved = []
+        for _ in range(4):
+            info = backup.restore(db_path, source, force=True)
+            saved.append(Path(info["saved"]))
+            time.sleep(0.3)
+    finally:
+        assert writer.wait(timeout=120) == 0
+    committed = {int(x) for x in log.read_text().split()}
+    kept = written(db_path).union(*(written(p) for p in saved))
+    assert len(committed) > 10
+    assert committed - kept == set()  # every write the writer saw committed survives somewhere
+    final = open_store(db_path)
+    try:
+        assert audit.verify_store(final).ok
+    finally:
+        final.close()

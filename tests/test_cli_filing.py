@@ -121,6 +121,9 @@ def test_templates_beside_the_store_are_listed(cli, tmp_path) -> None:
     beside = tmp_path / "templates"  # QJTITLE_DB is tmp_path/qjtitle.db in every test
     cli("templates", "copy", str(beside), "sign_in_sheet")
     items = {i["name"]: i for i in json.loads(cli("templates", "list", "--json").stdout)}
+    assert items["sign_in_sheet.docx"]["source"] == "自定义（未通过 templates check，不会使用）"  # issue 15
+    assert cli("templates", "check", "sign_in_sheet").exit_code == 0
+    items = {i["name"]: i for i in json.loads(cli("templates", "list", "--json").stdout)}
     assert items["sign_in_sheet.docx"]["source"] == "自定义"
 
 

@@ -571,6 +571,9 @@ def test_a_templates_folder_beside_the_store_is_used(sealed, tmp_path) -> None:
     doc = docx.Document(str(beside / "review_form.docx"))
     doc.add_paragraph("本表由数据库旁的模板生成")
     doc.save(str(beside / "review_form.docx"))
+    with pytest.raises(TemplateProblem, match="尚未通过检查"):  # issue 15: only as `templates check` accepted it
+        filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
+    assert [c.ok for c in filing.check_templates(["review_form"], store_dir=sealed.store.directory)] == [True]
     result = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
     assert "本表由数据库旁的模板生成" in docx_text(result.folder / "07_参评人员专家评议表" / "003_李娜.docx")
 

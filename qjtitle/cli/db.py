@@ -91,9 +91,12 @@ def db_backup(
 def db_restore(
     file: Annotated[Path, typer.Argument(help="qjtitle db backup 生成的备份文件。", exists=True, dir_okay=False)],
     force: ForceOpt = False,
+    reason: Annotated[str, typer.Option("--reason", help="审计日志不完整的备份仍要恢复时，说明原因（须同时加 --force，记入审计日志）。")] = "",
     db: DbOpt = None,
 ) -> None:
     """用备份文件恢复数据库；数据库已有数据时须加 --force，且恢复前先把现有数据库另存一份。
+
+    恢复前先检查备份（完整性、表结构、审计日志哈希链），未通过时不改动现有数据库；恢复期间其他 qjtitle 的写入会等待，不会丢失。
 
     示例：qjtitle db restore 备份/qjtitle-20231120.db --force
     """
@@ -104,10 +107,11 @@ def db_restore(
     with friendly_errors():
         if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
             make_private_dir(user_store_path().parent)
-        info = backup.restore(db, file, force=force)
+        info = backup.restore(db, file, force=force, reason=reason)
     if info["saved"]:
         console().print(f"原数据库已另存为 {info['saved']}")
-    console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，哈希链完整）")
+    chain = "哈希链完整" if info["chain_ok"] else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
+    console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，{chain}）")
 
 
 @app.command("adopt")

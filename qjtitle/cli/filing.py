@@ -171,7 +171,9 @@ def templates_check(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """用样例数据检查模板：语法错误（指出第几行）、未知变量、试生成能否打开。有错误时退出码为 1。
+    """用样例数据检查模板：语法错误（指出第几行）、未知变量、不安全的标记、试生成能否打开。有错误时退出码为 1。
+
+    数据库旁 templates 文件夹中的模板须经此检查通过才会使用；检查后又改动的须重新检查。
 
     示例：qjtitle templates check 我的模板/review_form.docx
     """
