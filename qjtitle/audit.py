@@ -214,7 +214,7 @@ def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
 # --- Listing and exporting ---------------------------------------------------------------------------
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")  # not inside a hex hash
 
 
 def mask_text(value: str) -> str:
