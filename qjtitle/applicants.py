@@ -9,7 +9,6 @@ or failing file leaves the others (and the store) whole.
 from __future__ import annotations
 
 import gc
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,10 +22,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, idcard, rules, sealing
+from qjtitle import audit, committees, rules, sealing
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
+from qjtitle.privacy import mask_id, mask_phone, mask_text
 from qjtitle.roster import (
     COLUMNS,
     KEY_COLUMNS,
@@ -124,10 +124,10 @@ def problem_lines(report: ImportReport) -> list[dict[str, Any]]:
     for f in report.files:
         for r in f.rejected:
             lines.append({"文件": f.path.name, "工作表": r.sheet, "行": r.row, "姓名": r.name, "结果": "未受理",
-                          "位置": "", "问题": mask_numbers(r.reason), "更正方法": ""})
+                          "位置": "", "问题": mask_text(r.reason), "更正方法": ""})
         for sheet, number, name, p in f.row_problems:
             lines.append({"文件": f.path.name, "工作表": sheet, "行": number, "姓名": name, "结果": "待补正",
-                          "位置": p.cell or p.column, "问题": mask_numbers(p.message), "更正方法": p.fix})
+                          "位置": p.cell or p.column, "问题": mask_text(p.message), "更正方法": p.fix})
     return lines
 
 
@@ -560,39 +560,6 @@ def _committee_label(session: Session, committee_id: int) -> str:
 # --- Looking applicants up --------------------------------------------------------
 
 
-def mask_id(number: str) -> str:
-    """530302********1234: enough to tell people apart, not enough to misuse.
-
-    Malformed numbers (17 digits, 5.30302198503151E+17) are masked the same way."""
-    if len(number) <= 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """138****0001; 087*****3456 for a landline."""
-    if len(phone) < 8:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-_LONG_NUMBER = re.compile(r"\d[\d.]{8,}\d(?:[eE]\+\d+)?[\dXx]?")
-
-
-def mask_numbers(text: str) -> str:
-    """Every long run of digits in a message (an ID or phone number as written) masked."""
-    return _LONG_NUMBER.sub(lambda m: mask_id(m.group()) if len(m.group()) > 11 else mask_phone(m.group()), text)
-
-
-def mask_pii(text: str) -> str:
-    """ID and mobile numbers anywhere in ``text`` (a unit or a name someone typed one into) masked, the rest
-    kept: for public documents and masked lists."""
-    if not text or not any(ch.isdigit() for ch in text):
-        return text
-    text = idcard.ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
-    return idcard.MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
-
-
 _FREE_TEXT_FIELDS = ("name", "unit", "school", "major", "current_title", "series", "specialty", "title_name", "note")
 
 
@@ -602,7 +569,7 @@ def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:
     for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
         if secret and secret in message:
             message = message.replace(secret, mask(secret))
-    return {**problem, "message": mask_pii(message)}
+    return {**problem, "message": mask_text(message)}
 
 
 def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
@@ -614,7 +581,7 @@ def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> d
         data["id_number"] = mask_id(a.id_number)
         data["phone"] = mask_phone(a.phone)
         for key in _FREE_TEXT_FIELDS:
-            data[key] = mask_pii(data[key])
+            data[key] = mask_text(data[key])
     data.update(
         status=a.status,
         problems=list(a.problems) if show_pii else [_mask_problem(p, a) for p in a.problems],

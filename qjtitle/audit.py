@@ -21,7 +21,6 @@ import getpass
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,8 +30,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from qjtitle import sealing
 from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
 from qjtitle.models import AuditEvent, utcnow
+from qjtitle.privacy import mask_tree
 from qjtitle.store import Store
 
 GENESIS = "0" * 64
@@ -183,8 +184,6 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
                 else "所给的哈希太短或不唯一；请给出先前记下的完整哈希（64位）"
             )
             return result
-    from qjtitle import sealing  # late: sealing records events through this module
-
     result.sealed_problems = sealing.verify(session)
     if result.sealed_problems:
         result.kind = SEALED_CHANGED
@@ -213,28 +212,6 @@ def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
 
 # --- Listing and exporting ---------------------------------------------------------------------------
 
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")  # not inside a hex hash
-
-
-def mask_text(value: str) -> str:
-    """ID numbers and mobile numbers in free text, masked as elsewhere in the terminal."""
-    from qjtitle.applicants import mask_id, mask_phone
-
-    value = _ID_NUMBER.sub(lambda m: mask_id(m.group(0)), value)
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), value)
-
-
-def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    return value
-
-
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
@@ -248,7 +225,7 @@ def event_dict(e: AuditEvent, show_pii: bool = True) -> dict[str, Any]:
         "os_user": e.os_user,
         "command": e.command,
         "action": e.action,
-        "detail": e.detail if show_pii else _mask(e.detail),
+        "detail": e.detail if show_pii else mask_tree(e.detail),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
     }

@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle import audit, committees, rules
+from qjtitle import audit, committees, rules, sealing
 from qjtitle.documents import cn_date, file_name, render_docx
-from qjtitle.errors import InvalidValue, QjtitleError
-from qjtitle.models import Applicant, CorrectionNotice, ImportBatch
+from qjtitle.errors import InvalidValue, NotFound, QjtitleError
+from qjtitle.models import Applicant, ApplicantCorrection, CorrectionNotice, ImportBatch
 from qjtitle.paths import file_sha256, make_private_dir
-from qjtitle.spreadsheets import compare_key
+from qjtitle.spreadsheets import clean_text, compare_key
 from qjtitle.store import Store
 from qjtitle.workdays import WorkCalendar
 
@@ -254,3 +254,69 @@ def expire(store: Store, committee_code: str, today: date | None = None, user: s
                 user=user,
             )
         return result
+
+
+# --- Corrections after the seal ------------------------------------------------------------
+
+
+def correct_applicant(
+    store: Store, key: str, changes: dict[str, str], reason: str, year: int | None = None, user: str | None = None
+) -> dict[str, Any]:
+    """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
+    reason = clean_text(reason)
+    if not reason:
+        raise InvalidValue("封存后的更正须用 --reason 写明理由（将列入会后备案材料“封存后的更正”）")
+    labels = {v: k for k, v in sealing.FACT_LABELS.items() if k in sealing.CORRECTABLE}
+    fields: dict[str, str] = {}
+    for label, value in changes.items():
+        fact = labels.get(clean_text(label)) or (clean_text(label) if clean_text(label) in sealing.CORRECTABLE else None)
+        if fact is None:
+            raise InvalidValue(f"“{label}”不是可更正的事项；可更正：{'、'.join(labels)}")
+        fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
+    if not fields:
+        raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
+    with store.transaction() as session:
+        query = select(Applicant)
+        key = clean_text(key)
+        if key.isdigit() and len(key) < 10:
+            query = query.where(Applicant.id == int(key))
+        elif len(key) == 18:
+            query = query.where(Applicant.id_number == key.upper())
+        else:
+            query = query.where(Applicant.name == key)
+        if year is not None:
+            query = query.where(Applicant.year == year)
+        found = list(session.exec(query))
+        if not found:
+            raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+        if len(found) > 1:
+            raise InvalidValue(f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}")
+        a = found[0]
+        frozen = sealing.frozen_by(session, "applicant", [a.id or 0])
+        if not frozen:
+            raise sealing.SealError(
+                f"{a.name}（编号 {a.id}）不属于任何已封存的评审会议，无须走封存后更正；改正后的申报表重新导入即可"
+            )
+        m = frozen[a.id or 0]
+        made = []
+        for fact, value in fields.items():
+            old = str(getattr(a, fact) or "")
+            if old == value:
+                continue
+            session.add(ApplicantCorrection(applicant_id=a.id or 0, meeting_id=m.id or 0, fact=fact, old_value=old,
+                                            new_value=value, reason=reason, user=user or audit.current_user()))
+            made.append({"fact": fact, "label": sealing.FACT_LABELS[fact], "old": old, "new": value,
+                         "old_shown": sealing.masked_fact(fact, old), "new_shown": sealing.masked_fact(fact, value)})
+        if not made:
+            raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
+        session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
+        for c in made:
+            setattr(a, c["fact"], c["new"])
+            if c["fact"] == "unit":
+                a.unit_key = compare_key(c["new"])
+        session.add(a)
+        session.flush()
+        audit.record(session, "applicants correct", "applicant.corrected_after_seal",
+                     {"applicant": a.id, "meeting": m.id, "changes": made, "reason": reason}, user=user)
+        return {"applicant": a.id, "name": a.name, "meeting": m.id, "meeting_label": sealing.meeting_label(m),
+                "changes": made, "reason": reason}

@@ -24,11 +24,11 @@ from sqlmodel import Session, col, select
 
 from qjtitle import audit, committees, idcard, rules, sealing
 from qjtitle import meeting as meetings
-from qjtitle.applicants import mask_id, mask_phone
 from qjtitle.draw import Candidate
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
 from qjtitle.paths import file_sha256
+from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.roster import (
     GENDERS,
     KIND_CHOICE,

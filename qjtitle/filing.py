@@ -50,7 +50,6 @@ from qjtitle import (
 )
 from qjtitle import meeting as meetings
 from qjtitle import schedule as schedules
-from qjtitle.applicants import mask_id, mask_phone, mask_pii
 from qjtitle.documents import DocxRenderer, cn_date, safe_filename
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.models import (
@@ -65,6 +64,7 @@ from qjtitle.models import (
     Review,
     ReviewAssignment,
 )
+from qjtitle.privacy import mask_text
 from qjtitle.store import Store
 from qjtitle.workdays import WorkCalendar
 
@@ -301,19 +301,6 @@ def incomplete(filing: Filing) -> list[str]:
 
 
 # --- Contexts -------------------------------------------------------------------------------------
-
-_LONG_DIGITS = re.compile(r"[0-9]{12,}[0-9Xx]?")
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
-def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """A message with ID numbers and phone numbers masked (as typed, or as Excel turned them into numbers)."""
-    for secret in secrets:
-        if secret and len(secret) >= 7 and secret in text:
-            text = text.replace(secret, mask_id(secret) if len(secret) > 12 else mask_phone(secret))
-    text = _LONG_DIGITS.sub(lambda m: mask_id(m.group()), text)
-    return _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-
 
 _ISO_DAY = re.compile(r"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?:（[一二三四五六日]）)?")
 _COMMAND = re.compile(r"[；，]?\s*(?:核对：|请|或)?(?:运行|用)?\s*qjtitle [^；。\n]*")
@@ -597,12 +584,12 @@ class Filing:
                     reason = f"逾期未补正{due}：{problems}" if problems else f"逾期未补正{due}"
                 else:
                     result, reason = "待补正", problems
-            rows.append({"name": mask_pii(a.name), "unit": mask_pii(a.unit), "specialty": a.specialty, "title": a.title_name,
+            rows.append({"name": mask_text(a.name), "unit": mask_text(a.unit), "specialty": a.specialty, "title": a.title_name,
                          "result": result, "reason": reason})
         for r in self.data.rejected:
-            rows.append({"name": mask_pii(r.get("name", "")), "unit": mask_pii(r.get("unit", "")), "specialty": "",
+            rows.append({"name": mask_text(r.get("name", "")), "unit": mask_text(r.get("unit", "")), "specialty": "",
                          "title": "", "result": "未予受理",
-                         "reason": mask_pii(plain_rejection(str(r.get("reason", ""))))})
+                         "reason": mask_text(plain_rejection(str(r.get("reason", ""))))})
         for i, row in enumerate(rows, start=1):
             row["number"] = i
         return {
@@ -617,7 +604,7 @@ class Filing:
     def _public_person(number: int, a: Applicant | dict[str, Any]) -> dict[str, Any]:
         """Name, unit, series/specialty and title only: what a public notice may show."""
         get = (lambda k: a.get(k, "")) if isinstance(a, dict) else (lambda k: getattr(a, k))
-        return {"number": number, "name": mask_pii(get("name")), "unit": mask_pii(get("unit")), "series": get("series"),
+        return {"number": number, "name": mask_text(get("name")), "unit": mask_text(get("unit")), "series": get("series"),
                 "specialty": get("specialty"), "title": get("title_name")}
 
     def pre_publicity(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ At ``meeting seal`` the store records (``sealed_row``) every applicant and exper
 meeting decided on, with the facts it decided on (name, ID, unit, series, specialty,
 level, title, route); the database then refuses to change those facts or delete those
 rows (triggers, :func:`qjtitle.store.frozen_sql`). A real correction after the seal is an
-``applicant_correction`` row with its reason (:func:`correct_applicant`), listed in the
+``applicant_correction`` row with its reason (:func:`qjtitle.corrections.correct_applicant`), listed in the
 post-meeting filing as 封存后的更正.
 
 The seal also keeps a digest of every row it froze: attendance, reviewer assignment,
@@ -23,8 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from qjtitle import audit
-from qjtitle.errors import InvalidValue, NotFound, QjtitleError
+from qjtitle.errors import QjtitleError
 from qjtitle.models import (
     Applicant,
     ApplicantCorrection,
@@ -39,8 +38,8 @@ from qjtitle.models import (
     ReviewAssignment,
     SealedRow,
 )
-from qjtitle.spreadsheets import clean_text, compare_key
-from qjtitle.store import FROZEN_FACTS, Store
+from qjtitle.privacy import mask_id
+from qjtitle.store import FROZEN_FACTS
 
 DIGEST_VERSION = "qjtitle-seal-digest/1"
 ROW_KINDS: dict[str, tuple[type[SQLModel], str]] = {
@@ -140,70 +139,7 @@ def meeting_label(m: Meeting) -> str:
     return f"第{m.id}号评审会议（{m.date}）"
 
 
-# --- Corrections after the seal ---------------------------------------------------------------
-
-
-def correct_applicant(
-    store: Store, key: str, changes: dict[str, str], reason: str, year: int | None = None, user: str | None = None
-) -> dict[str, Any]:
-    """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
-    reason = clean_text(reason)
-    if not reason:
-        raise InvalidValue("封存后的更正须用 --reason 写明理由（将列入会后备案材料“封存后的更正”）")
-    labels = {v: k for k, v in FACT_LABELS.items() if k in CORRECTABLE}
-    fields: dict[str, str] = {}
-    for label, value in changes.items():
-        fact = labels.get(clean_text(label)) or (clean_text(label) if clean_text(label) in CORRECTABLE else None)
-        if fact is None:
-            raise InvalidValue(f"“{label}”不是可更正的事项；可更正：{'、'.join(labels)}")
-        fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
-    if not fields:
-        raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
-    with store.transaction() as session:
-        query = select(Applicant)
-        key = clean_text(key)
-        if key.isdigit() and len(key) < 10:
-            query = query.where(Applicant.id == int(key))
-        elif len(key) == 18:
-            query = query.where(Applicant.id_number == key.upper())
-        else:
-            query = query.where(Applicant.name == key)
-        if year is not None:
-            query = query.where(Applicant.year == year)
-        found = list(session.exec(query))
-        if not found:
-            raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
-        if len(found) > 1:
-            raise InvalidValue(f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}")
-        a = found[0]
-        frozen = frozen_by(session, "applicant", [a.id or 0])
-        if not frozen:
-            raise SealError(
-                f"{a.name}（编号 {a.id}）不属于任何已封存的评审会议，无须走封存后更正；改正后的申报表重新导入即可"
-            )
-        m = frozen[a.id or 0]
-        made = []
-        for fact, value in fields.items():
-            old = str(getattr(a, fact) or "")
-            if old == value:
-                continue
-            session.add(ApplicantCorrection(applicant_id=a.id or 0, meeting_id=m.id or 0, fact=fact, old_value=old,
-                                            new_value=value, reason=reason, user=user or audit.current_user()))
-            made.append({"fact": fact, "label": FACT_LABELS[fact], "old": old, "new": value,
-                         "old_shown": _masked(fact, old), "new_shown": _masked(fact, value)})
-        if not made:
-            raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
-        session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
-        for c in made:
-            setattr(a, c["fact"], c["new"])
-            if c["fact"] == "unit":
-                a.unit_key = compare_key(c["new"])
-        session.add(a)
-        session.flush()
-        audit.record(session, "applicants correct", "applicant.corrected_after_seal",
-                     {"applicant": a.id, "meeting": m.id, "changes": made, "reason": reason}, user=user)
-        return {"applicant": a.id, "name": a.name, "meeting": m.id, "meeting_label": meeting_label(m),
-                "changes": made, "reason": reason}
+# --- Corrections after the seal (made by :func:`qjtitle.corrections.correct_applicant`) --------
 
 
 def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
@@ -214,16 +150,14 @@ def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     for c, a in session.exec(query):
         label = FACT_LABELS.get(c.fact, c.fact)
         out.append({
-            "what": f"申报人 {a.name} 的{label}：{_masked(c.fact, c.old_value) or '（空）'} → {_masked(c.fact, c.new_value)}",
+            "what": f"申报人 {a.name} 的{label}：{masked_fact(c.fact, c.old_value) or '（空）'} → {masked_fact(c.fact, c.new_value)}",
             "reason": c.reason, "recorded_at": c.recorded_at.isoformat(), "user": c.user,
         })
     return out
 
 
-def _masked(fact: str, value: str) -> str:
+def masked_fact(fact: str, value: str) -> str:
     """ID numbers are never shown whole in the terminal or a document (as elsewhere)."""
-    from qjtitle.applicants import mask_id
-
     return mask_id(value) if fact == "id_number" and value else value
 
 

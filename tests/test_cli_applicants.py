@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from qjtitle import idcard
-from qjtitle.applicants import import_applicants, mask_id, mask_phone
+from qjtitle.applicants import import_applicants
+from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.roster import COLUMNS, ROSTER_TITLE, TEMPLATE_ROWS
 from tests.conftest import LABELS, applicant_row
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import select
 from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_all
 
-from qjtitle import audit, draw_store, proceedings, sealing
+from qjtitle import audit, corrections, draw_store, proceedings, sealing
 from qjtitle.applicants import import_applicants
 from qjtitle.errors import InvalidValue
 from qjtitle.models import Applicant, AuditEvent, Ballot, BallotCount
@@ -108,7 +108,7 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(sitting: S
     rows = _applicants(7)
     import_applicants(store, [make_workbook(rows, name="roster.xlsx")], "QJ-WS-ZJ", 2023)
     with pytest.raises(sealing.SealError, match="不属于任何已封存的评审会议"):
-        sealing.correct_applicant(store, rows[6]["姓名"], {"专业": "临床医学"}, "理由")
+        corrections.correct_applicant(store, rows[6]["姓名"], {"专业": "临床医学"}, "理由")
 
 
 def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:

@@ -124,11 +124,11 @@ def _print_row_problems(report: ImportReport, limit: int) -> bool:
 
     from rich.markup import escape
 
-    from qjtitle.applicants import mask_numbers
+    from qjtitle.privacy import mask_text
 
     every = ((f, sheet, number, name, p) for f in report.files for sheet, number, name, p in f.row_problems)
     rows = [
-        [escape(str(v)) for v in (f.path.name, sheet, number, name, p.cell or p.column, mask_numbers(p.message), p.fix)]
+        [escape(str(v)) for v in (f.path.name, sheet, number, name, p.cell or p.column, mask_text(p.message), p.fix)]
         for f, sheet, number, name, p in islice(every, limit)
     ]
     table("逐行问题", ["文件", "工作表", "行", "姓名", "位置", "问题", "更正方法"], rows)
@@ -234,7 +234,7 @@ def applicants_correct(
 
     示例：qjtitle applicants correct 12 --set 工作单位=罗平县人民医院 --reason 申报表单位名称笔误
     """
-    from qjtitle import sealing
+    from qjtitle import corrections
     from qjtitle.errors import InvalidValue
     from qjtitle.store import open_store
 
@@ -245,7 +245,7 @@ def applicants_correct(
             if not sep or not value.strip():
                 raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
             changes[label.strip()] = value.strip()
-        done = sealing.correct_applicant(open_store(db), key, changes, reason, year)
+        done = corrections.correct_applicant(open_store(db), key, changes, reason, year)
     for c in done["changes"]:
         console().print(f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}")
     console().print(f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。")
