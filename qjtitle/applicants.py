@@ -22,7 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, rules, sealing
+from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
@@ -37,7 +37,7 @@ from qjtitle.roster import (
     check_row,
 )
 from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
-from qjtitle.store import FROZEN_FACTS, Store, bulk_insert, is_unique_violation
+from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")
 _IN_CHUNK = 5000  # ID numbers looked up per query: 4 queries for 20,000 rows instead of 40

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, rules
+from qjtitle import rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
 from qjtitle.models import Committee
-from qjtitle.store import Store
+from qjtitle.store import Store, audit
 
 
 def get(session: Session, code: str) -> Committee:

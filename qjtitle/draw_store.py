@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, experts, rules
+from qjtitle import committees, experts, rules
 from qjtitle import draw as algo
 from qjtitle import meeting as meetings
 from qjtitle import schedule as schedules
@@ -41,7 +41,7 @@ from qjtitle.models import (
 )
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text
-from qjtitle.store import Store, is_unique_violation
+from qjtitle.store import Store, audit, is_unique_violation
 from qjtitle.workdays import WorkCalendar
 
 TEMPLATE = "draw_record.docx"

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, idcard, rules, sealing
+from qjtitle import committees, idcard, rules
 from qjtitle import meeting as meetings
 from qjtitle.draw import Candidate
 from qjtitle.errors import InvalidValue, NotFound
@@ -44,7 +44,7 @@ from qjtitle.roster import (
     title_level,
 )
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
-from qjtitle.store import FROZEN_FACTS, Store
+from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
 POOL_TITLE = "评审专家库"
 EXPIRY_NOTICE_DAYS = 180  # ``experts check`` reports what ends within this many days (a default, not a rule)

@@ -37,17 +37,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle import (
-    audit,
-    committees,
-    documents,
-    draw_store,
-    package,
-    photos,
-    proceedings,
-    rules,
-    tally,
-)
+from qjtitle import committees, documents, draw_store, package, photos, proceedings, rules, tally
 from qjtitle import meeting as meetings
 from qjtitle import schedule as schedules
 from qjtitle.documents import DocxRenderer, cn_date, safe_filename
@@ -65,7 +55,7 @@ from qjtitle.models import (
     ReviewAssignment,
 )
 from qjtitle.privacy import mask_text
-from qjtitle.store import Store
+from qjtitle.store import Store, audit
 from qjtitle.workdays import WorkCalendar
 
 PRE, POST = "pre", "post"

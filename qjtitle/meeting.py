@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, committees, rules
+from qjtitle import committees, rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
 from qjtitle.models import Committee, Meeting
-from qjtitle.store import Store
+from qjtitle.store import Store, audit
 
 
 def get(session: Session, meeting_id: int) -> Meeting:

@@ -16,6 +16,7 @@ REPO_DIR = PACKAGE_DIR.parent
 
 DEFAULT_STORE = "qjtitle.db"  # the store's file name, in the user data folder (and of old stores, in a working folder)
 STORE_ENV = "QJTITLE_DB"
+CALENDAR_FILE_NAME = "qjtitle.calendar.toml"  # the local 调休 overrides, beside the store (workdays)
 DATA_ENV = "QJTITLE_DATA_DIR"  # another user data folder (tests point it at a temporary one)
 APP_NAME = "qjtitle"
 

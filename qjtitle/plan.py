@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from qjtitle import audit
 from qjtitle.errors import InvalidValue, WorkbookError
 from qjtitle.models import Committee, PlanEntry
 from qjtitle.paths import file_sha256
@@ -36,7 +35,7 @@ from qjtitle.spreadsheets import (
     parse_date,
     read_tables,
 )
-from qjtitle.store import Store
+from qjtitle.store import Store, audit
 
 COLUMNS: tuple[Column, ...] = (
     Column("seq", "序号", ("编号",)),

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import assignment, audit, draw_store, experts, meeting, rules, sealing, tally
+from qjtitle import assignment, draw_store, experts, meeting, rules, tally
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.models import (
     Applicant,
@@ -38,7 +38,7 @@ from qjtitle.models import (
     ReviewAssignment,
 )
 from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables
-from qjtitle.store import Store
+from qjtitle.store import Store, audit, sealing
 
 RECOMMENDATIONS = ("同意", "不同意")
 

@@ -24,13 +24,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import audit, rules
 from qjtitle import meeting as meetings
 from qjtitle import plan as plans
+from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import Committee, Meeting, MilestoneRecord
 from qjtitle.rules import Rule
-from qjtitle.store import Store
+from qjtitle.store import Store, audit
 from qjtitle.workdays import WEEKDAY_NAMES, WorkCalendar
 
 # --- Milestones ------------------------------------------------------------------

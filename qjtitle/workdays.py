@@ -24,8 +24,7 @@ import holidays
 from holidays.countries.china import ChinaStaticHolidays
 
 from qjtitle.errors import InvalidValue, QjtitleError
-
-CALENDAR_FILE_NAME = "qjtitle.calendar.toml"
+from qjtitle.paths import CALENDAR_FILE_NAME
 
 # Years whose 调休 schedule the holidays package has (the State Council notice of each).
 OFFICIAL_YEARS = frozenset(ChinaStaticHolidays.special_public_holidays)

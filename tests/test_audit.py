@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from qjtitle import audit, committees
+from qjtitle import committees
 from qjtitle.errors import AlreadyExists
 from qjtitle.models import AuditEvent, ImportBatch
+from qjtitle.store import audit
 from tests.conftest import applicant_row
 
 pytestmark = pytest.mark.both_backends

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import audit, backup, committees
+from qjtitle import committees
 from qjtitle.errors import AlreadyExists, StoreError
-from qjtitle.store import Store, open_store
+from qjtitle.store import Store, audit, backup, open_store, restore
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -66,9 +66,9 @@ def test_restore_refuses_without_force_then_saves_the_current_store_first(store,
     committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")  # made after the backup
     store.close()
     with pytest.raises(AlreadyExists, match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force"):
-        backup.restore(db_path, target)
+        restore.restore(db_path, target)
     assert codes(db_path) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
-    info = backup.restore(db_path, target, force=True)
+    info = restore.restore(db_path, target, force=True)
     assert codes(db_path) == ["QJ-WS-ZJ"]
     saved = Path(info["saved"])
     assert saved.name.startswith("qjtitle.db.before-restore-") and codes(saved) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
@@ -87,7 +87,7 @@ def test_restore_into_a_new_store(store, committee, tmp_path: Path) -> None:
     backup.backup(store, target)
     fresh = tmp_path / "new" / "q.db"
     fresh.parent.mkdir()
-    info = backup.restore(fresh, target)
+    info = restore.restore(fresh, target)
     assert info["saved"] is None and codes(fresh) == ["QJ-WS-ZJ"]
     if os.name == "posix":
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
@@ -97,11 +97,11 @@ def test_restore_refuses_what_is_not_a_qjtitle_backup(tmp_path: Path, db_path) -
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="junk.db 不是可用的 SQLite 数据库"):
-        backup.restore(db_path, junk)
+        restore.restore(db_path, junk)
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     with pytest.raises(StoreError, match="other.db 不是 qjtitle 的数据库（没有审计日志表）；请换一个备份文件"):
-        backup.restore(db_path, other)
+        restore.restore(db_path, other)
     assert not db_path.exists()
 
 
@@ -114,7 +114,7 @@ def test_postgresql_stores_get_the_server_tools_command() -> None:
         "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
     )
     with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump"):
-        backup.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
+        restore.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
 
 
 def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None:
@@ -157,14 +157,14 @@ def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(store, 
     store.close()
     before = folder_state(db_path.parent)
     with pytest.raises(StoreError) as info:
-        backup.restore(db_path, bad, force=True)
+        restore.restore(db_path, bad, force=True)
     assert "tampered.db 的审计日志不完整：第1号事件" in str(info.value) and "当前数据库没有改动" in str(info.value)
     assert "--force --reason" in str(info.value)
     assert folder_state(db_path.parent) == before  # no safety copy, no temporary file, the store as it was
     with pytest.raises(StoreError, match="审计日志不完整"):
-        backup.restore(db_path, bad, force=True, reason="   ")
+        restore.restore(db_path, bad, force=True, reason="   ")
     assert folder_state(db_path.parent) == before
-    info2 = backup.restore(db_path, bad, force=True, reason="唯一的备份，日志第1条曾被误改")
+    info2 = restore.restore(db_path, bad, force=True, reason="唯一的备份，日志第1条曾被误改")
     assert info2["chain_ok"] is False and codes(db_path) == ["QJ-WS-ZJ"]
     restored = open_store(db_path)
     try:
@@ -188,7 +188,7 @@ def test_cli_restore_needs_a_reason_for_a_broken_chain(cli, store, committee, db
 
 WRITER = r"""
 import sys, time
-from qjtitle import audit
+from qjtitle.store import audit
 from qjtitle.errors import StoreError
 from qjtitle.store import open_store
 
@@ -235,7 +235,7 @@ def test_restore_under_a_concurrent_writer_loses_nothing(store, committee, db_pa
             time.sleep(0.05)
         saved = []
         for _ in range(4):
-            info = backup.restore(db_path, source, force=True)
+            info = restore.restore(db_path, source, force=True)
             saved.append(Path(info["saved"]))
             time.sleep(0.3)
     finally:

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import audit, filing, package
+from qjtitle import filing, package
 from qjtitle.filing import FilingOptions
 from qjtitle.package import PackageError
+from qjtitle.store import audit
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 OLD, NEW = "旧联系人甲", "新联系人乙"  # the contact line tells the two packages apart

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, text
 
-from qjtitle import audit, idcard
+from qjtitle import idcard
 from qjtitle import store as store_mod
+from qjtitle.store import engine
 from qjtitle.applicants import import_applicants
 from qjtitle.errors import StoreError
-from qjtitle.store import open_store
+from qjtitle.store import audit, open_store
 from tests.conftest import LABELS, applicant_row
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and file modes are POSIX")
@@ -183,8 +184,8 @@ with store.engine.connect() as conn:
 @pytest.mark.both_backends
 def test_a_store_locked_by_another_process_waits_then_says_so(store, store_url, committee, cli, backend, tmp_path, monkeypatch) -> None:
     before = counts(store)
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_MS", 1000)
-    monkeypatch.setattr(store_mod, "LOCK_TIMEOUT_MS", 1000)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 1000)
+    monkeypatch.setattr(engine, "LOCK_TIMEOUT_MS", 1000)
     marker = tmp_path / "locked.flag"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, store_url, str(marker), "20"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -153,7 +153,7 @@ def test_notices_are_all_or_nothing_when_one_cannot_be_moved_in(store, six_units
 
 
 def test_notices_are_removed_when_the_transaction_fails(store, six_units, tmp_path: Path, monkeypatch) -> None:
-    from qjtitle import audit
+    from qjtitle.store import audit
 
     real = audit.record
 

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from qjtitle import applicants, audit
+from qjtitle import applicants
 from qjtitle.applicants import import_applicants
 from qjtitle.errors import QjtitleError
+from qjtitle.store import audit
 from tests.conftest import LABELS, applicant_row
 
 LIMIT_SECONDS = 20  # one small workbook, whatever is in it

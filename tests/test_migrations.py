@@ -14,10 +14,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from qjtitle import audit, draw_store, schema
+from qjtitle import draw_store
 from qjtitle.errors import StoreError
 from qjtitle.models import AuditEvent, Meeting
-from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, open_store, resolve_url
+from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
 REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
@@ -49,7 +49,7 @@ def test_the_migrated_schema_is_the_models_schema_with_every_trigger(store, back
 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-    # A model changed without a revision shows up here: add one in qjtitle/migrations/versions.
+    # A model changed without a revision shows up here: add one in qjtitle/store/migrations/versions.
     assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == schema.VERSION_TABLE)] == []
     per_table = 2  # UPDATE and DELETE triggers (SQLite), or a row trigger and a TRUNCATE trigger (PostgreSQL)
     expected = {table for tables, _ in APPEND_ONLY.values() for table in tables}
@@ -260,7 +260,7 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path) -> Non
     import sys
 
     path = tmp_path / "race.db"
-    code = "import sys; from qjtitle.store import open_store; from qjtitle import schema; s = open_store(sys.argv[1]); print(schema.state(s).current)"
+    code = "import sys; from qjtitle.store import open_store; from qjtitle.store import schema; s = open_store(sys.argv[1]); print(schema.state(s).current)"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]

@@ -12,11 +12,12 @@ from sqlalchemy import text
 from sqlmodel import select
 from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_all
 
-from qjtitle import audit, corrections, draw_store, proceedings, sealing
+from qjtitle import corrections, draw_store, proceedings
 from qjtitle.applicants import import_applicants
 from qjtitle.errors import InvalidValue
 from qjtitle.models import Applicant, AuditEvent, Ballot, BallotCount
 from qjtitle.proceedings import ProceedingsError, VoteEntry
+from qjtitle.store import audit, sealing
 from qjtitle.tally import AGREE, DISAGREE, INVALID
 
 pytestmark = pytest.mark.both_backends

@@ -11,10 +11,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from qjtitle import audit, committees, schema
+from qjtitle import committees
 from qjtitle.errors import StoreError
 from qjtitle.models import Applicant, AuditEvent, Committee, ImportBatch
-from qjtitle.store import open_store, resolve_url
+from qjtitle.store import audit, open_store, resolve_url, schema
 from tests.conftest import applicant_row
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

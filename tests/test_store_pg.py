@@ -13,10 +13,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from qjtitle import audit
 from qjtitle.applicants import import_applicants
 from qjtitle.models import Applicant, DrawRecord
-from qjtitle.store import open_store
+from qjtitle.store import audit, open_store
 from tests.conftest import expert_row
 from tests.test_faults import big_roster
 

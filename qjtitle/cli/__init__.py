@@ -147,7 +147,7 @@ def _root(
 ) -> None:
     """曲靖市职称评审委员会办事机构工作工具。"""
     if as_user is not None and as_user.strip():
-        # read by qjtitle.audit.current_user()
+        # read by qjtitle.store.audit.current_user()
         os.environ["QJTITLE_USER"] = " ".join(as_user.split())
 
 

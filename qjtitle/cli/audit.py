@@ -33,8 +33,7 @@ def audit_list(
 
     示例：qjtitle audit list --since 2023-11-01 --command draw
     """
-    from qjtitle import audit
-    from qjtitle.store import open_store
+    from qjtitle.store import audit, open_store
 
     with friendly_errors():
         events = audit.list_events(
@@ -68,8 +67,7 @@ def audit_verify(
 
     示例：qjtitle audit verify --anchor 6501d21ef2941058e2216ad689caa8062682994dc4252e6946a2363c51d6a42a
     """
-    from qjtitle import audit
-    from qjtitle.store import open_store
+    from qjtitle.store import audit, open_store
 
     with friendly_errors():
         result = audit.verify_store(open_store(db), anchor)
@@ -98,8 +96,7 @@ def audit_export(
 
     示例：qjtitle audit export 审计日志-2023.jsonl
     """
-    from qjtitle import audit
-    from qjtitle.store import open_store
+    from qjtitle.store import audit, open_store
 
     with friendly_errors():
         info = audit.export_events(open_store(db), file, force=force)

@@ -22,8 +22,7 @@ def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
     示例：qjtitle db status
     """
-    from qjtitle import schema
-    from qjtitle.store import open_store
+    from qjtitle.store import open_store, schema
 
     with friendly_errors():
         info = schema.status(open_store(db, upgrade=False))
@@ -51,8 +50,7 @@ def db_upgrade(db: DbOpt = None) -> None:
 
     示例：qjtitle db upgrade --db 曲靖职称.db
     """
-    from qjtitle import schema
-    from qjtitle.store import open_store
+    from qjtitle.store import open_store, schema
 
     with friendly_errors():
         store = open_store(db, upgrade=False)
@@ -77,8 +75,7 @@ def db_backup(
 
     示例：qjtitle db backup 备份/qjtitle-20231120.db
     """
-    from qjtitle import backup
-    from qjtitle.store import open_store
+    from qjtitle.store import backup, open_store
 
     with friendly_errors():
         store = open_store(db)
@@ -100,14 +97,13 @@ def db_restore(
 
     示例：qjtitle db restore 备份/qjtitle-20231120.db --force
     """
-    from qjtitle import backup
     from qjtitle.paths import make_private_dir, user_store_path
-    from qjtitle.store import resolve_url, sqlite_path
+    from qjtitle.store import resolve_url, restore, sqlite_path
 
     with friendly_errors():
         if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
             make_private_dir(user_store_path().parent)
-        info = backup.restore(db, file, force=force, reason=reason)
+        info = restore.restore(db, file, force=force, reason=reason)
     if info["saved"]:
         console().print(f"原数据库已另存为 {info['saved']}")
     chain = "哈希链完整" if info["chain_ok"] else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"

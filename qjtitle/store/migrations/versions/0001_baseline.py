@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from qjtitle.store import BASELINE_GROUPS, create_append_only
+from qjtitle.store.engine import BASELINE_GROUPS, create_append_only
 
 revision = "0001"
 down_revision = None

@@ -1,4 +1,4 @@
-"""Schema versions: Alembic revisions shipped in ``qjtitle/migrations``, applied when a store opens.
+"""Schema versions: Alembic revisions shipped in ``qjtitle/store/migrations``, applied when a store opens.
 
 Run in code, with no ``alembic.ini``: the configuration is built here and points at the
 package's ``migrations`` folder. Each revision runs in its own transaction (on SQLite
@@ -27,7 +27,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from qjtitle.errors import StoreError
-from qjtitle.store import MIGRATIONS_TABLE, Store, translate_db_errors
+from qjtitle.store.engine import MIGRATIONS_TABLE, Store, translate_db_errors
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 HEAD = "0005"  # the newest revision in migrations/versions (tests/test_migrations.py checks)
 BASELINE = "0001"  # the schema of stores made by the homemade m001_initial
 VERSION_TABLE = "qjtitle_alembic_version"
-SCRIPT_LOCATION = "qjtitle:migrations"
+SCRIPT_LOCATION = "qjtitle.store:migrations"
 _PG_LOCK_KEY = 0x716A746974_01  # pg_advisory_lock key of schema upgrades ("qjtit" + 1)
 
 
@@ -202,7 +202,7 @@ def _upgrade(store: Store, conn: Connection, backup: bool) -> UpgradeResult:
     if not pending and not st.legacy:
         return result
     if backup and store.path is not None and not st.empty:
-        from qjtitle.backup import auto_backup
+        from qjtitle.store.backup import auto_backup
 
         label = pending[0]["revision"] if pending else BASELINE
         result.backup = auto_backup(store, f"before-{label}")
@@ -230,7 +230,7 @@ def _upgrade(store: Store, conn: Connection, backup: bool) -> UpgradeResult:
 
 
 def _record(store: Store, result: UpgradeResult) -> None:
-    from qjtitle import audit
+    from qjtitle.store import audit
 
     with store.transaction() as session:
         audit.record(

@@ -1,4 +1,4 @@
-"""Run the revisions on the connection qjtitle opened (no alembic.ini; see qjtitle.schema)."""
+"""Run the revisions on the connection qjtitle opened (no alembic.ini; see qjtitle.store.schema)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from qjtitle import models  # noqa: F401 - the tables, for comparisons in tests
-from qjtitle.schema import VERSION_TABLE
+from qjtitle.store.schema import VERSION_TABLE
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -39,7 +39,7 @@ from qjtitle.models import (
     SealedRow,
 )
 from qjtitle.privacy import mask_id
-from qjtitle.store import FROZEN_FACTS
+from qjtitle.store.engine import FROZEN_FACTS
 
 DIGEST_VERSION = "qjtitle-seal-digest/1"
 ROW_KINDS: dict[str, tuple[type[SQLModel], str]] = {

@@ -30,11 +30,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from qjtitle import sealing
 from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
 from qjtitle.models import AuditEvent, utcnow
 from qjtitle.privacy import mask_tree
-from qjtitle.store import Store
+from qjtitle.store import sealing
+from qjtitle.store.engine import Store
 
 GENESIS = "0" * 64
 USER_ENV = "QJTITLE_USER"  # set by ``qjtitle --as NAME``

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from qjtitle.store import create_append_only, create_frozen
+from qjtitle.store.engine import create_append_only, create_frozen
 
 revision = "0005"
 down_revision = "0004"

@@ -1,0 +1,142 @@
+"""The store layer: the database engine, its schema and migrations, the append-only audit chain
+and the seals that protect it, backups and restores.
+
+Nothing here imports the procedure above it (intake, calendar, experts, meeting, filing);
+tests/test_layers.py checks it. Open a store with :func:`open_store`; the engine's names are
+re-exported here so that the layers above write ``from qjtitle.store import Store``. Inside the
+store layer, modules import from :mod:`qjtitle.store.engine` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from qjtitle.errors import StoreError
+from qjtitle.paths import CALENDAR_FILE_NAME, StoreChoice, make_private_dir, user_store_path
+from qjtitle.store.engine import (
+    APPEND_ONLY,
+    BASELINE_GROUPS,
+    BUSY_TIMEOUT_MS,
+    DRAW_TABLES,
+    FROZEN_FACTS,
+    FROZEN_MESSAGE,
+    FROZEN_TABLES,
+    LOCK_TIMEOUT_MS,
+    MIGRATIONS_TABLE,
+    Store,
+    StoreMissing,
+    append_only_sql,
+    bulk_insert,
+    create_append_only,
+    create_frozen,
+    friendly,
+    frozen_sql,
+    is_unique_violation,
+    missing_store_message,
+    resolve_url,
+    safe_url,
+    sqlite_path,
+    translate_db_errors,
+)
+
+__all__ = [
+    "APPEND_ONLY",
+    "BASELINE_GROUPS",
+    "BUSY_TIMEOUT_MS",
+    "DRAW_TABLES",
+    "FROZEN_FACTS",
+    "FROZEN_MESSAGE",
+    "FROZEN_TABLES",
+    "LOCK_TIMEOUT_MS",
+    "MIGRATIONS_TABLE",
+    "Store",
+    "StoreMissing",
+    "adopt_store",
+    "append_only_sql",
+    "bulk_insert",
+    "create_append_only",
+    "create_frozen",
+    "friendly",
+    "frozen_sql",
+    "is_unique_violation",
+    "missing_store_message",
+    "open_store",
+    "resolve_url",
+    "safe_url",
+    "sqlite_path",
+    "translate_db_errors",
+]
+
+
+def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -> Store:
+    """Open the store at ``db``, creating it when new and bringing its schema up to date
+    (a backup of an SQLite store first; see :mod:`qjtitle.store.schema`). ``upgrade=False`` opens it as it is."""
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        if isinstance(db, StoreChoice) and not db.create:
+            raise StoreMissing(missing_store_message(path, db.source))
+        if path == user_store_path():
+            make_private_dir(path.parent)
+    store = Store(url)
+    if isinstance(db, StoreChoice) and callable(db.on_open):
+        db.on_open(store)
+    if not upgrade:
+        return store
+    try:
+        from qjtitle.store import schema
+
+        schema.ensure_current(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
+    """Move an SQLite store (an old ``./qjtitle.db``) to the default place, with its calendar file,
+    so that every folder finds it. An existing default store is kept beside as a dated copy only
+    with ``force``; nothing is moved when anything is in the way."""
+    import shutil
+
+
+    source = Path(source).expanduser().resolve()
+    target = user_store_path()
+    if not source.is_file():
+        raise StoreMissing(f"没有找到要移动的数据库文件 {source}；请核对路径")
+    with source.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise StoreError(f"{source} 不是 qjtitle 的数据库文件（SQLite）；未移动任何文件")
+    if source == target:
+        raise StoreError(f"{source} 已经是默认数据库，无须移动")
+    saved = None
+    if target.exists():
+        if not force:
+            raise StoreError(
+                f"默认位置已有数据库 {target}；未移动任何文件。确认要用 {source.name} 替换它时加 --force"
+                "（原有的会改名保留在同一文件夹）"
+            )
+        saved = target.with_name(f"{target.name}.before-adopt-{datetime.now():%Y%m%dT%H%M%S}.bak")
+        os.replace(target, saved)
+    # fold the write-ahead log into the file, so that one file carries everything
+    conn = sqlite3.connect(source)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.DatabaseError:
+        raise StoreError(f"{source} 无法打开（文件可能已损坏或正被使用）；请关闭其他 qjtitle 后重试") from None
+    finally:
+        conn.close()
+    make_private_dir(target.parent)
+    shutil.move(str(source), str(target))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{source}{suffix}").unlink(missing_ok=True)
+    calendar = source.parent / CALENDAR_FILE_NAME
+    moved_calendar = None
+    if calendar.is_file() and not (target.parent / CALENDAR_FILE_NAME).exists():
+        moved_calendar = target.parent / CALENDAR_FILE_NAME
+        shutil.move(str(calendar), str(moved_calendar))
+    return {"from": source, "to": target, "saved": saved, "calendar": moved_calendar}
