@@ -35,7 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select
 
-from qjtitle import committees, documents, draw_store, filing, idcard, rules, schedule
+from qjtitle import committees, documents, idcard, rules
+from qjtitle.calendar import schedule
+from qjtitle.experts import drawing as draw_store
+from qjtitle.filing import export as filing
 from qjtitle.models import (
     Applicant,
     Attendance,

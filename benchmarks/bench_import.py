@@ -6,7 +6,7 @@
 For each size it writes one workbook of valid applicants (fixed seed), then, repeated, times
 back to back:
 - floor: python-calamine reading every cell of the file (nothing else);
-- import: ``qjtitle.applicants.import_applicants`` into a fresh SQLite store;
+- import: ``qjtitle.intake.applicants.import_applicants`` into a fresh SQLite store;
 and prints their medians, the median of the paired ratios import/floor (goal ≤ 3.0 at 20,000
 rows: each pair is measured within a second or two, so the machine's changing speed, which on
 a shared 2-core machine moves either time by ±30 %, cancels out) and the 20,000/2,000 time
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qjtitle import idcard
-from qjtitle.roster import COLUMNS
+from qjtitle.intake.roster import COLUMNS
 
 UNITS = [f"曲靖市第{i}人民医院" for i in range(1, 41)]
 SPECIALTIES = {"临床医学": ("主治医师", "医师"), "护理": ("主管护师", "护师"), "药学": ("主管药师", "药师")}
@@ -79,7 +79,7 @@ def calamine_floor(path: Path) -> float:
 
 def qjtitle_import(path: Path, workdir: Path) -> float:
     from qjtitle import committees
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
     from qjtitle.store import open_store
 
     db = workdir / f"bench-{time.perf_counter_ns()}.db"
@@ -96,7 +96,7 @@ def qjtitle_import(path: Path, workdir: Path) -> float:
 def rss_child(path: Path, workdir: Path) -> None:
     """In a fresh process: the baseline after importing qjtitle, then the peak after one import (KiB)."""
     from qjtitle import committees  # noqa: F401 - the modules the import needs, loaded before the baseline
-    from qjtitle.applicants import import_applicants  # noqa: F401
+    from qjtitle.intake.applicants import import_applicants  # noqa: F401
     from qjtitle.store import open_store  # noqa: F401
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -79,7 +79,7 @@ def configure(
     clear_pass_rate_cap: bool = False,
 ) -> Committee:
     """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap."""
-    from qjtitle.tally import DENOMINATORS
+    from qjtitle.meeting.tally import DENOMINATORS
 
     if vote_denominator is not None:
         vote_denominator = DENOMINATOR_NAMES.get(vote_denominator.strip(), vote_denominator.strip())

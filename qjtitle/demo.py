@@ -14,25 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from qjtitle import (
-    applicants,
-    committees,
-    corrections,
-    draw_store,
-    experts,
-    filing,
-    meeting,
-    proceedings,
-    schedule,
-    verify_record,
-    yearview,
-)
-from qjtitle.applicants import ImportReport
+from qjtitle import committees, verify_record
+from qjtitle.calendar import schedule, yearview
 from qjtitle.errors import QjtitleError
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import pool as experts
+from qjtitle.filing import export as filing
+from qjtitle.intake import applicants, corrections
+from qjtitle.intake.applicants import ImportReport
+from qjtitle.intake.roster import write_roster_workbook
+from qjtitle.meeting import proceedings
+from qjtitle.meeting import record as meeting
+from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
-from qjtitle.roster import write_roster_workbook
 from qjtitle.store import open_store
-from qjtitle.tally import ABSTAIN, AGREE, DISAGREE
 
 MARKER = ".qjtitle-demo"
 YEAR = 2023

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from qjtitle.roster import COLUMNS
+from qjtitle.intake.roster import COLUMNS
 
 
 @pytest.fixture(autouse=True)
@@ -237,7 +237,7 @@ def expert_pool(store, committee, make_workbook) -> Callable[..., Any]:
     """expert_pool(rows) imports pool rows into QJ-WS-ZJ, filed on 2022-06-30; returns the report."""
     from datetime import date
 
-    from qjtitle import experts
+    from qjtitle.experts import pool as experts
 
     def build(rows: Sequence[dict[str, Any]], pool_filed: str | None = POOL_FILED, name: str = "pool.xlsx"):
         path = make_workbook(rows, name=name, headers=EXPERT_LABELS)
@@ -312,11 +312,16 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
 
     from openpyxl import Workbook
 
-    from qjtitle import committees, corrections, draw_store, experts, proceedings, schedule
-    from qjtitle import meeting as meetings
-    from qjtitle.applicants import import_applicants
+    from qjtitle import committees
+    from qjtitle.calendar import schedule
+    from qjtitle.experts import drawing as draw_store
+    from qjtitle.experts import pool as experts
+    from qjtitle.intake import corrections
+    from qjtitle.intake.applicants import import_applicants
+    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import record as meetings
+    from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
     from qjtitle.store import open_store
-    from qjtitle.tally import ABSTAIN, AGREE, DISAGREE
 
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(folder / "qjtitle.db")

@@ -2,7 +2,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qjtitle.assignment import AssignmentImpossible, Case, Reviewer, assign, check, recusals
+from qjtitle.meeting.assignment import (
+    AssignmentImpossible,
+    Case,
+    Reviewer,
+    assign,
+    check,
+    recusals,
+)
 
 SPECIALTIES = ["临床医学", "护理", "药学"]
 

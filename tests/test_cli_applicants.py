@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from qjtitle import idcard
-from qjtitle.applicants import import_applicants
+from qjtitle.intake.applicants import import_applicants
+from qjtitle.intake.roster import COLUMNS, ROSTER_TITLE, TEMPLATE_ROWS
 from qjtitle.privacy import mask_id, mask_phone
-from qjtitle.roster import COLUMNS, ROSTER_TITLE, TEMPLATE_ROWS
 from tests.conftest import LABELS, applicant_row
 
 YEAR = 2023

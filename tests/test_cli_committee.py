@@ -62,7 +62,7 @@ def test_show_as_a_table(cli, committee):
 
 
 def test_list_as_json_counts_applicants(cli, store, committee, make_workbook):
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
     from tests.conftest import applicant_row
 
     assert cli(*ADD).exit_code == 0

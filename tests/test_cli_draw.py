@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from qjtitle import applicants
+from qjtitle.intake import applicants
 from qjtitle.paths import sample_data_dir
 from tests.conftest import EXPERT_LABELS, expert_row
 
@@ -25,7 +25,8 @@ SEED = ["--seed", "4721", "--seed", "9903", "--seed", "1586"]
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the shipped pool (filed 2022-06-30), the sample rosters and the demo's meeting
     on 2023-11-20 (id 1), built once; each test works on its own copy."""
-    from qjtitle import committees, experts
+    from qjtitle import committees
+    from qjtitle.experts import pool as experts
     from qjtitle.models import Meeting
     from qjtitle.store import open_store
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import copy_filing_meeting
 
-from qjtitle import package
+from qjtitle.filing import package
 
 
 @pytest.fixture

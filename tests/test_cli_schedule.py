@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from qjtitle import meeting, schedule
+from qjtitle.calendar import schedule
+from qjtitle.meeting import record as meeting
 
 CLEAN = [
     ("notice", "2023-09-20"),

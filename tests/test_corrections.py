@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from qjtitle import corrections, idcard
-from qjtitle.applicants import import_applicants
+from qjtitle import idcard
 from qjtitle.errors import InvalidValue
+from qjtitle.intake import corrections
+from qjtitle.intake.applicants import import_applicants
 from qjtitle.models import Applicant, AuditEvent, CorrectionNotice
 from tests.conftest import applicant_row, docx_text
 
@@ -122,7 +123,7 @@ def test_deadline_in_working_days_over_a_holiday(store, imported, tmp_path):
 
 
 def test_deadline_in_a_year_without_a_published_schedule_is_marked_provisional(store, imported, tmp_path):
-    from qjtitle.workdays import OFFICIAL_YEARS
+    from qjtitle.calendar.workdays import OFFICIAL_YEARS
 
     year = max(OFFICIAL_YEARS) + 2
     (w, *_) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=date(year, 3, 2))

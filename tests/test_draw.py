@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
-from qjtitle import draw, draw_store
-from qjtitle.draw import Candidate, DrawImpossible, Request
 from qjtitle.errors import InvalidValue
+from qjtitle.experts import draw
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts.draw import Candidate, DrawImpossible, Request
 from tests.conftest import expert_row
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).

@@ -1,5 +1,5 @@
 """docs/draw-spec.md cannot drift from the code: every test vector in it is parsed and checked
-against qjtitle.draw (the implementation qjtitle uses) and qjtitle.verify_record (the stand-alone
+against qjtitle.experts.draw (the implementation qjtitle uses) and qjtitle.verify_record (the stand-alone
 verifier written from the specification)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import draw
 from qjtitle import verify_record as standalone
-from qjtitle.draw import Candidate, Request
+from qjtitle.experts import draw
+from qjtitle.experts.draw import Candidate, Request
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "docs" / "draw-spec.md").read_text(encoding="utf-8")

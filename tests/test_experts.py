@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from qjtitle import applicants, committees, experts
+from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.experts import pool as experts
+from qjtitle.intake import applicants
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
 from tests.conftest import applicant_row, expert_row

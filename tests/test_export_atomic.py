@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import filing, package
-from qjtitle.filing import FilingOptions
-from qjtitle.package import PackageError
+from qjtitle.filing import export as filing
+from qjtitle.filing import package
+from qjtitle.filing.export import FilingOptions
+from qjtitle.filing.package import PackageError
 from qjtitle.store import audit
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -152,7 +153,7 @@ DRIVER = r"""
 import os, signal, sys
 from pathlib import Path
 from qjtitle import documents, filing, package
-from qjtitle.filing import FilingOptions
+from qjtitle.filing.export import FilingOptions
 from qjtitle.store import open_store
 
 db, out, point = sys.argv[1], Path(sys.argv[2]), sys.argv[3]

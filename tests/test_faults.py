@@ -16,10 +16,9 @@ from sqlalchemy import Engine, event, text
 
 from qjtitle import idcard
 from qjtitle import store as store_mod
-from qjtitle.store import engine
-from qjtitle.applicants import import_applicants
 from qjtitle.errors import StoreError
-from qjtitle.store import audit, open_store
+from qjtitle.intake.applicants import import_applicants
+from qjtitle.store import audit, engine, open_store
 from tests.conftest import LABELS, applicant_row
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and file modes are POSIX")

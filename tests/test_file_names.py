@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from qjtitle import corrections, documents, filing, idcard
-from qjtitle.applicants import import_applicants
+from qjtitle import documents, idcard
 from qjtitle.documents import NAME_MAX_BYTES, file_name, safe_filename
 from qjtitle.errors import QjtitleError
+from qjtitle.filing import export as filing
+from qjtitle.intake import corrections
+from qjtitle.intake.applicants import import_applicants
 from qjtitle.models import Applicant, CorrectionNotice
 from tests.conftest import applicant_row, docx_text
 

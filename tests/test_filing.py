@@ -20,10 +20,15 @@ from conftest import (
 )
 from sqlmodel import select
 
-from qjtitle import documents, filing, package, photos, proceedings, schedule
+from qjtitle import documents
+from qjtitle.calendar import schedule
 from qjtitle.errors import AlreadyExists, TemplateProblem
+from qjtitle.filing import export as filing
+from qjtitle.filing import package
+from qjtitle.intake import photos
+from qjtitle.intake.roster import COLUMNS
+from qjtitle.meeting import proceedings
 from qjtitle.models import AuditEvent
-from qjtitle.roster import COLUMNS
 
 PRE_DAY = date(2023, 11, 13)
 POST_DAY = date(2023, 12, 1)
@@ -664,7 +669,7 @@ def test_an_empty_photo_is_never_taken(tmp_path) -> None:
 def test_photos_never_follow_links_outside_the_folder(tmp_path):
     import os
 
-    from qjtitle import photos
+    from qjtitle.intake import photos
 
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from qjtitle import applicants
-from qjtitle.applicants import import_applicants
 from qjtitle.errors import QjtitleError
+from qjtitle.intake import applicants
+from qjtitle.intake.applicants import import_applicants
 from qjtitle.store import audit
 from tests.conftest import LABELS, applicant_row
 
@@ -263,7 +263,7 @@ def test_huge_strings_formulas_and_dates_out_of_range_become_problems(store, com
 def test_formula_like_text_never_becomes_a_formula_in_any_output(store, committee, tmp_path) -> None:
     from openpyxl import load_workbook
 
-    from qjtitle.roster import write_roster_workbook
+    from qjtitle.intake.roster import write_roster_workbook
 
     row = valid_row()
     for label, value in (("姓名", "=1+2"), ("工作单位", "+SUM(A1:A9)"), ("备注", "@cmd|' /C calc'!A0"), ("毕业院校", "-2+3")):

@@ -436,7 +436,7 @@ def test_an_xls_roster_imports(db: Path, tmp_path: Path) -> None:
 
 
 def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(db: Path, tmp_path: Path) -> None:
-    from qjtitle.applicants import REPORT_LINES
+    from qjtitle.intake.applicants import REPORT_LINES
 
     path = tmp_path / "重复.csv"
     path.write_bytes(duplicate_rows(3_001))
@@ -479,7 +479,7 @@ def test_the_same_duplicates_imported_again_flag_the_first_application_once(db: 
 
 def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(store, committee, tmp_path, monkeypatch) -> None:
     """MemoryError while one file is checked: that file is reported (nothing of it written), the next goes on."""
-    from qjtitle import applicants
+    from qjtitle.intake import applicants
 
     bad, good = tmp_path / "1_大.xlsx", tmp_path / "2_好.xlsx"
     bad.write_bytes(roster_xlsx(2))

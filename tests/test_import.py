@@ -1,4 +1,4 @@
-"""The batch import of 附件2 rosters (qjtitle.applicants.import_applicants), through real workbooks."""
+"""The batch import of 附件2 rosters (qjtitle.intake.applicants.import_applicants), through real workbooks."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from qjtitle import committees, idcard
-from qjtitle.applicants import collect_files, import_applicants
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.intake.applicants import collect_files, import_applicants
 from qjtitle.models import Applicant, AuditEvent, ImportBatch
 from tests.conftest import LABELS, applicant_row
 
@@ -491,7 +491,7 @@ def test_id_lookups_fit_an_old_sqlite_parameter_limit(store, committee):
     """SQLite before 3.32 allows 999 parameters a statement; the lookups take the connection's own limit."""
     import sqlite3
 
-    from qjtitle.applicants import _IN_CHUNK, _in_chunk
+    from qjtitle.intake.applicants import _IN_CHUNK, _in_chunk
 
     with store.transaction() as session:
         dbapi = session.connection().connection.dbapi_connection

@@ -15,13 +15,13 @@ from conftest import (
     filing_applicant_rows,
 )
 
-from qjtitle import draw_store
+from qjtitle.experts import drawing as draw_store
 
 
 @pytest.fixture
 def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
     """QJ-WS-ZJ with applicants, a pool of 15 (two called 王明) and a drawn meeting: (meeting, draw)."""
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
 
     import_applicants(store, [make_workbook(filing_applicant_rows())], "QJ-WS-ZJ", 2023)
     pool = [expert_row(i, 专业="护理") for i in range(1, 16)]
@@ -96,7 +96,7 @@ def fill(path: Path, column: str, value) -> None:  # type: ignore[no-untyped-def
 
 
 def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
-    from qjtitle.meeting_sheets import picture
+    from qjtitle.meeting.sheets import picture
 
     meeting, draw, _picks = drawn
     assert cli("draw", "confirm", str(draw), "--all-accepted").exit_code == 0

@@ -10,9 +10,12 @@ import pytest
 from conftest import applicant_row, expert_row
 from sqlalchemy import text
 
-from qjtitle import draw_store, experts, idcard, proceedings
-from qjtitle.proceedings import ProceedingsError, ReviewEntry, VoteEntry
-from qjtitle.tally import AGREE, DISAGREE
+from qjtitle import idcard
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import pool as experts
+from qjtitle.meeting import proceedings
+from qjtitle.meeting.proceedings import ProceedingsError, ReviewEntry, VoteEntry
+from qjtitle.meeting.tally import AGREE, DISAGREE
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.both_backends
@@ -40,7 +43,7 @@ def _applicants(n: int) -> list[dict]:
 
 @pytest.fixture
 def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitting:
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
 
     import_applicants(store, [make_workbook(_applicants(6), name="roster.xlsx")], "QJ-WS-ZJ", 2023)
     expert_pool([expert_row(i, 专业="护理") for i in range(1, 16)])
@@ -411,8 +414,8 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
 
 
 def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make_workbook) -> None:
-    from qjtitle import meeting
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
+    from qjtitle.meeting import record as meeting
 
     import_applicants(store, [make_workbook(_applicants(2))], "QJ-WS-ZJ", 2023)
     m, _ = meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 10), 11, "会议室", year=2023)

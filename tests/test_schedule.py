@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from sqlmodel import select
 
-from qjtitle import committees, meeting, rules, schedule
+from qjtitle import committees, rules
+from qjtitle.calendar import schedule
+from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.meeting import record as meeting
 from qjtitle.models import AuditEvent, MilestoneRecord
-from qjtitle.workdays import WorkCalendar
 
 CAL = WorkCalendar()
 MONDAY = date(2023, 11, 20)

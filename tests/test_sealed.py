@@ -12,13 +12,15 @@ from sqlalchemy import text
 from sqlmodel import select
 from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_all
 
-from qjtitle import corrections, draw_store, proceedings
-from qjtitle.applicants import import_applicants
 from qjtitle.errors import InvalidValue
+from qjtitle.experts import drawing as draw_store
+from qjtitle.intake import corrections
+from qjtitle.intake.applicants import import_applicants
+from qjtitle.meeting import proceedings
+from qjtitle.meeting.proceedings import ProceedingsError, VoteEntry
+from qjtitle.meeting.tally import AGREE, DISAGREE, INVALID
 from qjtitle.models import Applicant, AuditEvent, Ballot, BallotCount
-from qjtitle.proceedings import ProceedingsError, VoteEntry
 from qjtitle.store import audit, sealing
-from qjtitle.tally import AGREE, DISAGREE, INVALID
 
 pytestmark = pytest.mark.both_backends
 
@@ -326,7 +328,7 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
 def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
     """The post-meeting package's manifest names the chain's end; cutting the tail fails --anchor with it."""
     pytest.importorskip("docxtpl")
-    from qjtitle import filing
+    from qjtitle.filing import export as filing
 
     result = filing.export_filing(filing_meeting.store, filing_meeting.meeting, filing.POST, tmp_path / "out", force=True)
     manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
@@ -351,7 +353,7 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
     from conftest import LABELS, docx_text, filing_applicant_rows
     from openpyxl import load_workbook
 
-    from qjtitle import filing
+    from qjtitle.filing import export as filing
 
     store = filing_meeting.store
 
@@ -366,7 +368,7 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
     shown = cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
     rows = filing_applicant_rows()
     rows[1].update({"申报专业": "临床医学", "申报资格名称": "主治医师"})  # 王芳, who passed
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
 
     report = import_applicants(store, [make_workbook(rows, name="roster.xlsx", headers=LABELS)], "QJ-WS-ZJ", 2023)
     assert report.files[0].frozen == [f"王芳（第{filing_meeting.meeting}号评审会议（2023-11-20））"]

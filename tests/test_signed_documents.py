@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import docx_text
 
-from qjtitle import demo, package, schedule
+from qjtitle import demo
+from qjtitle.calendar import schedule
+from qjtitle.filing import package
 
 FORBIDDEN = (  # (what, pattern) never in a document a secretary signs and files
     ("二手资料", r"二手资料"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qjtitle.errors import WorkbookError
-from qjtitle.roster import COLUMNS, KEY_COLUMNS
+from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.spreadsheets import (
     ParsedDate,
     clean_text,

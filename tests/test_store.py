@@ -93,7 +93,7 @@ def test_a_failing_transaction_leaves_the_store_unchanged(store, committee):
 
 @pytest.mark.both_backends
 def test_an_import_failing_midway_writes_nothing_for_that_file(store, committee, make_workbook, monkeypatch):
-    from qjtitle import applicants
+    from qjtitle.intake import applicants
 
     calls = []
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from qjtitle.applicants import import_applicants
+from qjtitle.intake.applicants import import_applicants
 from qjtitle.models import Applicant, DrawRecord
 from qjtitle.store import audit, open_store
 from tests.conftest import expert_row
@@ -120,7 +120,7 @@ def test_an_insert_colliding_with_a_concurrent_import_is_retried(store, store_ur
     """Deterministic: another store commits the same people between our read and our insert."""
     if backend == "sqlite":
         pytest.skip("SQLite's BEGIN IMMEDIATE serialises writers: this collision cannot happen there")
-    from qjtitle import applicants
+    from qjtitle.intake import applicants
 
     ours = big_roster(tmp_path / "ours.xlsx", 50, first=0)
     (tmp_path / "other").mkdir()

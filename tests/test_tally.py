@@ -1,4 +1,4 @@
-from qjtitle.tally import (
+from qjtitle.meeting.tally import (
     ABSTAIN,
     AGREE,
     DENOMINATOR_ALL,

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import corrections, documents, filing
+from qjtitle import documents
 from qjtitle.errors import TemplateProblem
+from qjtitle.filing import export as filing
+from qjtitle.intake import corrections
 
 
 def payloads(marker: Path) -> dict[str, str]:
@@ -137,7 +139,7 @@ def test_a_payload_in_the_document_properties_is_refused(tmp_path: Path) -> None
 
 @pytest.fixture
 def imported(store, committee, make_workbook):
-    from qjtitle.applicants import import_applicants
+    from qjtitle.intake.applicants import import_applicants
     from tests.conftest import applicant_row
 
     book = make_workbook([applicant_row(毕业院校="")], name="卫生中级.xlsx")

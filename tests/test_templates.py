@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import documents, filing
+from qjtitle import documents
 from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
+from qjtitle.filing import export as filing
 from qjtitle.paths import templates_dir
 
 SHIPPED = [

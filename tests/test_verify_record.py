@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from qjtitle import draw, draw_store
 from qjtitle import verify_record as standalone
-from qjtitle.draw import Candidate, Request
+from qjtitle.experts import draw
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts.draw import Candidate, Request
 from tests.conftest import expert_row
 
 SPECIALTIES = ("临床医学", "护理", "药学")

@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qjtitle import rules
-from qjtitle.errors import InvalidValue
-from qjtitle.workdays import (
+from qjtitle.calendar.workdays import (
     CalendarFileError,
     WorkCalendar,
     check_file,
     load_overrides,
     parse_month,
 )
+from qjtitle.errors import InvalidValue
 
 CAL = WorkCalendar()
 

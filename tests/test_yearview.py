@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from qjtitle import demo, meeting, schedule, yearview
+from qjtitle import demo
+from qjtitle.calendar import schedule, yearview
+from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WorkCalendar
+from qjtitle.meeting import record as meeting
 from qjtitle.models import Applicant, DrawPick, Expert
 from qjtitle.store import open_store
-from qjtitle.workdays import HOLIDAY, MAKEUP, WorkCalendar
 
 CAL = WorkCalendar()
 

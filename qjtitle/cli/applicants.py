@@ -13,7 +13,7 @@ from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
 
 if TYPE_CHECKING:
-    from qjtitle.applicants import ImportReport
+    from qjtitle.intake.applicants import ImportReport
 
 app = typer.Typer(help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True)
 
@@ -37,8 +37,8 @@ def import_applicants(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from qjtitle.applicants import collect_files
-    from qjtitle.applicants import import_applicants as run_import
+    from qjtitle.intake.applicants import collect_files
+    from qjtitle.intake.applicants import import_applicants as run_import
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -72,8 +72,8 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
     each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed."""
     from rich.markup import escape
 
-    from qjtitle.applicants import REPORT_LINES, write_problem_list
-    from qjtitle.roster import KINDS
+    from qjtitle.intake.applicants import REPORT_LINES, write_problem_list
+    from qjtitle.intake.roster import KINDS
 
     rows = []
     for f in report.files:
@@ -148,7 +148,7 @@ def applicants_template(
     """
     out = out_arg or out  # the file as a bare argument: the spelling before --out
     from qjtitle.errors import AlreadyExists
-    from qjtitle.roster import write_roster_workbook
+    from qjtitle.intake.roster import write_roster_workbook
 
     with friendly_errors():
         if out.suffix.lower() != ".xlsx":
@@ -173,7 +173,7 @@ def applicants_list(
 
     示例：qjtitle applicants list --committee QJ-WS-ZJ --status 待补正
     """
-    from qjtitle.applicants import list_applicants
+    from qjtitle.intake.applicants import list_applicants
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -199,8 +199,8 @@ def applicants_show(
 
     示例：qjtitle applicants show 12
     """
-    from qjtitle.applicants import show_applicant
-    from qjtitle.roster import COLUMNS
+    from qjtitle.intake.applicants import show_applicant
+    from qjtitle.intake.roster import COLUMNS
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -234,8 +234,8 @@ def applicants_correct(
 
     示例：qjtitle applicants correct 12 --set 工作单位=罗平县人民医院 --reason 申报表单位名称笔误
     """
-    from qjtitle import corrections
     from qjtitle.errors import InvalidValue
+    from qjtitle.intake import corrections
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -267,9 +267,9 @@ def applicants_corrections(
 
     示例：qjtitle applicants corrections --committee QJ-WS-ZJ --out 补正告知书/ --deadline-wd 5
     """
-    from qjtitle.corrections import issue_notices
+    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.intake.corrections import issue_notices
     from qjtitle.store import open_store
-    from qjtitle.workdays import WorkCalendar
 
     with friendly_errors():
         store = open_store(db)
@@ -301,7 +301,7 @@ def applicants_expire(
 
     示例：qjtitle applicants expire --committee QJ-WS-ZJ
     """
-    from qjtitle.corrections import expire
+    from qjtitle.intake.corrections import expire
     from qjtitle.store import open_store
 
     with friendly_errors():

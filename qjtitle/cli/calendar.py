@@ -40,7 +40,7 @@ def calendar_show(
     """
     from rich.markup import escape
 
-    from qjtitle.workdays import WorkCalendar, parse_month
+    from qjtitle.calendar.workdays import WorkCalendar, parse_month
 
     with friendly_errors():
         year, number = parse_month(month)
@@ -86,7 +86,7 @@ def calendar_check(file: Annotated[Path, typer.Argument(help="日历补充文件
 
     示例：qjtitle calendar check qjtitle.calendar.toml
     """
-    from qjtitle.workdays import check_file
+    from qjtitle.calendar.workdays import check_file
 
     with friendly_errors():
         result = check_file(file)

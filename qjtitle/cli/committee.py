@@ -122,8 +122,8 @@ def committee_set(
     示例：qjtitle committee set QJ-WS-ZJ --vote-denominator 全部出席 --pass-rate-cap 0.7
     """
     from qjtitle import committees
+    from qjtitle.meeting.tally import DENOMINATORS
     from qjtitle.store import open_store
-    from qjtitle.tally import DENOMINATORS
 
     with friendly_errors():
         c = committees.configure(open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap)

@@ -26,7 +26,9 @@ def _seal(name: str) -> str:
 
 
 def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
-    from qjtitle.draw import ROLE_NAMES  # stdlib-only module; kept out of start-up all the same
+    from qjtitle.experts.draw import (
+        ROLE_NAMES,  # stdlib-only module; kept out of start-up all the same
+    )
 
     return [
         [
@@ -71,10 +73,10 @@ def draw_experts(
 
     示例：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 4721 --seed 9903 --seed 1586
     """
-    from qjtitle.draw_store import SEED_SOURCES
-    from qjtitle.draw_store import draw_experts as run_draw
+    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.experts.drawing import SEED_SOURCES
+    from qjtitle.experts.drawing import draw_experts as run_draw
     from qjtitle.store import open_store
-    from qjtitle.workdays import WorkCalendar
 
     with friendly_errors():
         store = open_store(db)
@@ -114,7 +116,7 @@ def draw_experts(
 
 
 def print_draw_summary(r: dict[str, Any]) -> None:
-    from qjtitle.experts import REASONS
+    from qjtitle.experts.pool import REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
@@ -141,12 +143,12 @@ def verify_draw(
 
             raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
         if record is not None:
-            from qjtitle.draw import load_record, verify_record
+            from qjtitle.experts.draw import load_record, verify_record
 
             checked = verify_record(load_record(record))
             result = {"record": str(record), "ok": checked.ok, "record_ok": checked.ok, "record_findings": checked.findings}
         else:
-            from qjtitle.draw_store import verify_draw as run_verify
+            from qjtitle.experts.drawing import verify_draw as run_verify
             from qjtitle.store import open_store
 
             result = run_verify(open_store(db), draw).as_dict()  # type: ignore[arg-type]
@@ -176,7 +178,7 @@ def draw_list(
 
     示例：qjtitle draw list --meeting 1
     """
-    from qjtitle.draw_store import list_draws
+    from qjtitle.experts.drawing import list_draws
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -206,7 +208,7 @@ def draw_show(draw: DrawArg, sealed: SealedOpt = False, db: DbOpt = None, as_jso
 
     示例：qjtitle draw show 1 --sealed
     """
-    from qjtitle.draw_store import SEED_SOURCES, show_draw
+    from qjtitle.experts.drawing import SEED_SOURCES, show_draw
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -262,8 +264,8 @@ def draw_export(
 
     示例：qjtitle draw export 1 --out 第1号抽取记录.json
     """
-    from qjtitle.draw_store import export_draw
     from qjtitle.errors import InvalidValue
+    from qjtitle.experts.drawing import export_draw
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -297,10 +299,10 @@ def draw_confirm(
     示例：qjtitle draw confirm 1 任宁策 --accepted；qjtitle draw confirm 1 23 --declined --reason 出差；
     全部同意：qjtitle draw confirm 1 --all-accepted；按答复表：qjtitle draw confirm 1 --from-sheet 答复.xlsx
     """
-    from qjtitle import names
-    from qjtitle.draw_store import confirm, show_draw
     from qjtitle.errors import InvalidValue
-    from qjtitle.meeting_sheets import read_answers
+    from qjtitle.experts.drawing import confirm, show_draw
+    from qjtitle.intake import names
+    from qjtitle.meeting.sheets import read_answers
     from qjtitle.store import open_store
 
     day = when.date() if when else None
@@ -345,7 +347,7 @@ def draw_sign(
 
     示例：qjtitle draw sign 1 --scan 抽取记录表_签字.pdf
     """
-    from qjtitle.draw_store import sign
+    from qjtitle.experts.drawing import sign
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -366,7 +368,7 @@ def draw_document(
 
     示例：qjtitle draw document 1 --out 抽取记录表.docx
     """
-    from qjtitle.draw_store import render_document
+    from qjtitle.experts.drawing import render_document
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -13,7 +13,7 @@ from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from qjtitle.experts import PoolImportReport
+    from qjtitle.experts.pool import PoolImportReport
 
 app = typer.Typer(help="评审专家库：列表、查看、任期与备案到期检查。", no_args_is_help=True)
 conflicts_app = typer.Typer(help="申报回避：登记专家与申报人的利害关系，列出已登记的回避。", no_args_is_help=True)
@@ -39,7 +39,7 @@ def import_experts(
 
     示例：qjtitle import-experts 专家库_卫生中级.xlsx --committee QJ-WS-ZJ --pool-filed 2022-06-30
     """
-    from qjtitle.experts import import_experts as run_import
+    from qjtitle.experts.pool import import_experts as run_import
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -50,7 +50,7 @@ def import_experts(
 
 
 def _print_import(report: PoolImportReport) -> None:
-    from qjtitle.experts import KINDS
+    from qjtitle.experts.pool import KINDS
 
     kinds = "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k)) or "—"
     title = "专家库导入结果（试运行，未写入）" if report.dry_run else "专家库导入结果"
@@ -87,7 +87,7 @@ def experts_list(
 
     示例：qjtitle experts list --committee QJ-WS-ZJ --specialty 护理
     """
-    from qjtitle.experts import list_experts
+    from qjtitle.experts.pool import list_experts
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -117,7 +117,7 @@ def experts_show(
 
     示例：qjtitle experts show 12
     """
-    from qjtitle.experts import show_expert
+    from qjtitle.experts.pool import show_expert
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -146,7 +146,7 @@ def experts_check(
 
     示例：qjtitle experts check --committee QJ-WS-ZJ --date 2025-03-01
     """
-    from qjtitle.experts import check_pool
+    from qjtitle.experts.pool import check_pool
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -188,8 +188,8 @@ def conflicts_add(
 
     示例：qjtitle conflicts add --expert 韩致亮 --applicant 35 --reason 近亲属
     """
-    from qjtitle import names
-    from qjtitle.experts import add_conflict
+    from qjtitle.experts.pool import add_conflict
+    from qjtitle.intake import names
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -209,7 +209,7 @@ def conflicts_list(
 
     示例：qjtitle conflicts list --committee QJ-WS-ZJ
     """
-    from qjtitle.experts import list_conflicts
+    from qjtitle.experts.pool import list_conflicts
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -41,7 +41,7 @@ def meeting_add(
 
     示例：qjtitle meeting add --committee QJ-WS-ZJ --date 2023-11-20 --place 曲靖市会议中心 --size 11
     """
-    from qjtitle import meeting as meetings
+    from qjtitle.meeting import record as meetings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -66,7 +66,7 @@ def meeting_list(
 
     示例：qjtitle meeting list --year 2023
     """
-    from qjtitle import meeting as meetings
+    from qjtitle.meeting import record as meetings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -87,15 +87,15 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
 
     示例：qjtitle meeting show 1
     """
-    from qjtitle import meeting as meetings
     from qjtitle.errors import QjtitleError
+    from qjtitle.meeting import record as meetings
     from qjtitle.store import open_store
 
     with friendly_errors():
         store = open_store(db)
         item = meetings.show(store, meeting)
         try:
-            from qjtitle.meeting_sheets import picture
+            from qjtitle.meeting.sheets import picture
 
             pic = picture(store, meeting)
         except QjtitleError:  # nothing drawn yet: the meeting alone
@@ -155,7 +155,7 @@ def meeting_sheets(
 
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
-    from qjtitle.meeting_sheets import write_sheets
+    from qjtitle.meeting.sheets import write_sheets
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -190,7 +190,7 @@ def meeting_attend(
 
     示例：qjtitle meeting attend 1 张三 李四 12 或 qjtitle meeting attend 1 --from-sheet 签到表.xlsx
     """
-    from qjtitle import proceedings
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -227,8 +227,8 @@ def meeting_assign(
 
     示例：qjtitle meeting assign 1 --per-applicant 3；手工调整：qjtitle meeting assign 1 --set 张丽=5,8,11 --reason 专业更对口
     """
-    from qjtitle import proceedings
     from qjtitle.errors import InvalidValue
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -269,8 +269,8 @@ def meeting_review(
 
     示例：qjtitle meeting review 1 --from-sheet 专家评议汇总.xlsx
     """
-    from qjtitle import proceedings
     from qjtitle.errors import InvalidValue
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -331,7 +331,7 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
 
     示例：qjtitle meeting results 1
     """
-    from qjtitle import proceedings
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -348,7 +348,7 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
 
     示例：qjtitle meeting seal 1
     """
-    from qjtitle import proceedings
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -377,8 +377,8 @@ def record_votes(
 
     示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
     """
-    from qjtitle import proceedings
     from qjtitle.errors import InvalidValue
+    from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
     sheet = sheet or sheet_arg  # the file as a bare argument: the spelling before --from-sheet

@@ -26,7 +26,7 @@ def import_plan(
 
     示例：qjtitle import-plan 曲靖市2023年度评审计划.xlsx --year 2023
     """
-    from qjtitle.plan import import_plan as run_import
+    from qjtitle.calendar.plan import import_plan as run_import
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -14,9 +14,9 @@ from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from qjtitle.schedule import Finding, Schedule
+    from qjtitle.calendar.schedule import Finding, Schedule
+    from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.store import Store
-    from qjtitle.workdays import WorkCalendar
 
 
 class _ShowByDefault(TyperGroup):
@@ -60,8 +60,8 @@ def _left(days: int | None) -> str:
 
 
 def _load(db: str | None, calendar: Path | None) -> tuple[Store, WorkCalendar]:
+    from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.store import open_store
-    from qjtitle.workdays import WorkCalendar
 
     store = open_store(db)
     return store, WorkCalendar.load(calendar, store.directory)
@@ -125,14 +125,14 @@ def schedule_show(
 
     示例：qjtitle schedule 1 --out 评审会议.ics --html 评审会议.html
     """
-    from qjtitle import schedule as schedules
+    from qjtitle.calendar import schedule as schedules
 
     with friendly_errors():
         store, cal = _load(db, calendar)
         s = schedules.evaluate(store, meeting, _day(today), cal)
         count = schedules.write_ics(s, ics) if ics else 0
         if html:
-            from qjtitle import yearview
+            from qjtitle.calendar import yearview
 
             yearview.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
     if as_json:
@@ -160,7 +160,7 @@ def schedule_record(
 
     示例：qjtitle schedule record 1 pre-publicity 2023-11-06 --end 2023-11-10
     """
-    from qjtitle import schedule as schedules
+    from qjtitle.calendar import schedule as schedules
 
     with friendly_errors():
         store, cal = _load(db, calendar)
@@ -189,7 +189,7 @@ def schedule_check(
 
     示例：qjtitle schedule check 1
     """
-    from qjtitle import schedule as schedules
+    from qjtitle.calendar import schedule as schedules
 
     with friendly_errors():
         store, cal = _load(db, calendar)
@@ -224,13 +224,13 @@ def status(
 
     示例：qjtitle status --year 2023 --html 年度进度.html
     """
-    from qjtitle import schedule as schedules
+    from qjtitle.calendar import schedule as schedules
 
     with friendly_errors():
         store, cal = _load(db, calendar)
         rows = schedules.status(store, year, _day(today), cal)
         if html:
-            from qjtitle import yearview
+            from qjtitle.calendar import yearview
 
             yearview.write_html(yearview.gather_year(store, year, _day(today), cal), html)
             err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
@@ -257,7 +257,7 @@ def status(
 
 def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
     """Which store this is, the years that hold meetings when this one has none, overdue corrections."""
-    from qjtitle import reminders
+    from qjtitle.calendar import reminders
 
     console().print(f"[dim]数据库：{store.where}[/]", soft_wrap=True)
     years = reminders.meeting_years(store)

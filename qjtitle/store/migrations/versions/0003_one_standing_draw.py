@@ -5,7 +5,7 @@ At most one standing draw per meeting, enforced by the database.
 A meeting's first draw is the only one that voids nothing, and a draw can be voided by
 one later draw only: two unique indexes make sure of it, so that two secretaries drawing
 for the same meeting at the same moment (on a shared PostgreSQL store) can never leave
-two draws standing. The second is refused with a message (qjtitle.draw_store).
+two draws standing. The second is refused with a message (qjtitle.experts.drawing).
 
 Revision ID: 0003
 Revises: 0002

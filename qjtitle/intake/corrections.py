@@ -21,13 +21,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from qjtitle import committees, rules
+from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import cn_date, file_name, render_docx
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.models import Applicant, ApplicantCorrection, CorrectionNotice, ImportBatch
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
-from qjtitle.workdays import WorkCalendar
 
 TEMPLATE = "correction_notice.docx"
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle import proceedings
 from qjtitle.errors import InvalidValue
+from qjtitle.meeting import proceedings
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
@@ -94,7 +94,7 @@ def _keyed(people: list[Person]) -> list[Person]:
 
 def picture(store: Store, meeting_id: int) -> Picture:
     """Everything recorded so far for a meeting; changes nothing (no new assignment version)."""
-    from qjtitle import meeting as meetings
+    from qjtitle.meeting import record as meetings
 
     info = meetings.show(store, meeting_id)
     with store.transaction() as session:

@@ -23,13 +23,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from qjtitle import meeting as meetings
-from qjtitle import schedule as schedules
+from qjtitle.calendar import schedule as schedules
+from qjtitle.calendar.schedule import Item, Schedule
+from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, DayInfo, WorkCalendar
 from qjtitle.errors import NotFound
+from qjtitle.meeting import record as meetings
 from qjtitle.paths import templates_dir, write_atomically
-from qjtitle.schedule import Item, Schedule
 from qjtitle.store import Store
-from qjtitle.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, DayInfo, WorkCalendar
 
 TEMPLATE = "year_view.html.j2"
 MONTH_VIEW_WEEKS = 5  # the month view shows this many weeks from the Monday of today's week

@@ -23,13 +23,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle import committees, idcard, rules
-from qjtitle import meeting as meetings
-from qjtitle.draw import Candidate
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
-from qjtitle.paths import file_sha256
-from qjtitle.privacy import mask_id, mask_phone
-from qjtitle.roster import (
+from qjtitle.experts.draw import Candidate
+from qjtitle.intake.roster import (
     GENDERS,
     KIND_CHOICE,
     KIND_DATE,
@@ -43,6 +39,10 @@ from qjtitle.roster import (
     match_choice,
     title_level,
 )
+from qjtitle.meeting import record as meetings
+from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
+from qjtitle.paths import file_sha256
+from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 

@@ -24,10 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
-from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
-from qjtitle.paths import file_sha256
-from qjtitle.privacy import mask_id, mask_phone, mask_text
-from qjtitle.roster import (
+from qjtitle.intake.roster import (
     COLUMNS,
     KEY_COLUMNS,
     KIND_DUPLICATE,
@@ -36,6 +33,9 @@ from qjtitle.roster import (
     Problem,
     check_row,
 )
+from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
+from qjtitle.paths import file_sha256
+from qjtitle.privacy import mask_id, mask_phone, mask_text
 from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 

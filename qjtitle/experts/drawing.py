@@ -1,6 +1,6 @@
 """Draws in the store: the witnessed draw of a meeting's experts, its record, re-check, answers and signatures.
 
-The selection itself is :mod:`qjtitle.draw` (pure); this module gathers its inputs
+The selection itself is :mod:`qjtitle.experts.draw` (pure); this module gathers its inputs
 from the store (the meeting, the pool, the recusals), checks the procedure (three
 distinct drawers, a supervisor, the member count, the 5-working-day deadline),
 and writes the record. Draw tables are append-only in the database: a redraw is a
@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import committees, experts, rules
-from qjtitle import draw as algo
-from qjtitle import meeting as meetings
-from qjtitle import schedule as schedules
+from qjtitle import committees, rules
+from qjtitle.calendar import schedule as schedules
+from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import cn_date, render_docx
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.experts import draw as algo
+from qjtitle.experts import pool as experts
+from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     Attendance,
     Committee,
@@ -42,7 +44,6 @@ from qjtitle.models import (
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text
 from qjtitle.store import Store, audit, is_unique_violation
-from qjtitle.workdays import WorkCalendar
 
 TEMPLATE = "draw_record.docx"
 SEED_SOURCES = {"drawers": "抽取人员现场输入", "secrets": "程序生成（操作系统安全随机数）"}
@@ -136,7 +137,7 @@ def draw_experts(
     calendar: WorkCalendar | None = None,
     user: str | None = None,
 ) -> DrawOutcome:
-    """Draw the experts of a meeting and record it; see the module docstring and :mod:`qjtitle.draw`."""
+    """Draw the experts of a meeting and record it; see the module docstring and :mod:`qjtitle.experts.draw`."""
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
@@ -300,7 +301,7 @@ def _check_not_sealed(session: Session, meeting_id: int | None, what: str = "不
 def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> None:
     """Each drawer enters a part of the seed at the table: one part (``--seed``) per drawer at least.
 
-    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.draw.canonical_seed`'s."""
+    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.experts.draw.canonical_seed`'s."""
     if generate:
         if parts:
             raise InvalidValue("已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）")

@@ -12,7 +12,7 @@ those who passed (.docx and .xlsx) and their ID photos.
 that the package may be filed (:func:`readiness`: the schedule check, unresolved
 applicants, the seal, missing reviews and votes), builds each document's context
 (:class:`Filing`), renders the templates into a temporary folder, writes the
-manifest and moves the folder into place (:mod:`qjtitle.package`). Forced past
+manifest and moves the folder into place (:mod:`qjtitle.filing.package`). Forced past
 its checks, every page says 【草稿】 and the report lists why.
 
 Public documents (the two publicity notices and the pass roster) carry name,
@@ -37,11 +37,16 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle import committees, documents, draw_store, package, photos, proceedings, rules, tally
-from qjtitle import meeting as meetings
-from qjtitle import schedule as schedules
+from qjtitle import committees, documents, rules
+from qjtitle.calendar import schedule as schedules
+from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import DocxRenderer, cn_date, safe_filename
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.experts import drawing as draw_store
+from qjtitle.filing import package
+from qjtitle.intake import photos
+from qjtitle.meeting import proceedings, tally
+from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     Applicant,
     AuditEvent,
@@ -56,7 +61,6 @@ from qjtitle.models import (
 )
 from qjtitle.privacy import mask_text
 from qjtitle.store import Store, audit
-from qjtitle.workdays import WorkCalendar
 
 PRE, POST = "pre", "post"
 STAGE_NAMES = {PRE: "会前备案", POST: "会后备案"}
@@ -642,7 +646,7 @@ class Filing:
 
     def roster_rows(self) -> list[dict[str, Any]]:
         """The 附件2 rows of the applicants who go to the meeting, renumbered."""
-        from qjtitle.roster import COLUMNS
+        from qjtitle.intake.roster import COLUMNS
 
         return [{**{c.key: getattr(a, c.key) for c in COLUMNS}, "seq": i} for i, a in enumerate(self.data.accepted, start=1)]
 
@@ -960,7 +964,7 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     """The 附件2 roster in the canonical format (roster.write_roster_workbook), marked confidential (and draft)."""
     from openpyxl import load_workbook
 
-    from qjtitle.roster import COLUMNS, ROSTER_TITLE, write_roster_workbook
+    from qjtitle.intake.roster import COLUMNS, ROSTER_TITLE, write_roster_workbook
 
     title = f"【草稿】{ROSTER_TITLE}" if filing.draft else ROSTER_TITLE
     rows = filing.roster_rows()
@@ -1365,7 +1369,7 @@ def _sample_store(folder: Path) -> tuple[Store, int, int]:
 
 @cache
 def _samples() -> dict[str, dict[str, Any]]:
-    from qjtitle import corrections
+    from qjtitle.intake import corrections
 
     contexts: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="qjtitle-sample-") as tmp:

@@ -24,14 +24,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import meeting as meetings
-from qjtitle import plan as plans
 from qjtitle import rules
+from qjtitle.calendar import plan as plans
+from qjtitle.calendar.workdays import WEEKDAY_NAMES, WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.meeting import record as meetings
 from qjtitle.models import Committee, Meeting, MilestoneRecord
 from qjtitle.rules import Rule
 from qjtitle.store import Store, audit
-from qjtitle.workdays import WEEKDAY_NAMES, WorkCalendar
 
 # --- Milestones ------------------------------------------------------------------
 
@@ -184,7 +184,7 @@ def pool_refiling_due(pool_filed: date | None, meeting_day: date) -> bool:
     the same last valid day as the draw's eligibility (``experts.pool_valid_until``)."""
     if pool_filed is None:
         return False
-    from qjtitle.experts import pool_valid_until
+    from qjtitle.experts.pool import pool_valid_until
 
     return meeting_day > pool_valid_until(pool_filed)
 

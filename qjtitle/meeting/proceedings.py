@@ -23,8 +23,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import assignment, draw_store, experts, meeting, rules, tally
+from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import pool as experts
+from qjtitle.meeting import assignment, tally
+from qjtitle.meeting import record as meeting
 from qjtitle.models import (
     Applicant,
     Attendance,
