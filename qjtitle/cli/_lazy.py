@@ -43,7 +43,7 @@ def build(name: str, entry: Entry) -> Command:
     then put its help and value checks into Chinese (:mod:`qjtitle.cli._zh`)."""
     from qjtitle.cli._zh import localize
 
-    return localize(_build(name, entry))
+    return localize(_build(name, entry), format_help)
 
 
 def _build(name: str, entry: Entry) -> Command:
@@ -355,4 +355,34 @@ def render_help(group: LazyGroup, ctx: Context) -> None:
     name_width = max((len(name) for name in group.table), default=0)
     for title, rows in panels.items():
         lines += canvas.panel(title, rows, [name_width])
+    canvas.write(lines)
+
+
+def format_help(command: Any, ctx: Any, formatter: Any = None) -> None:
+    """A sub-command's help, drawn like the root help (its words from :mod:`qjtitle.cli._zh`)."""
+    from qjtitle.cli._zh import param_help, usage_line, value_word
+
+    canvas = Canvas()
+    lines = canvas.usage(usage_line(command, ctx))
+    if command.help:
+        lines += canvas.paragraphs(command.help)
+    params = command.get_params(ctx)
+    arguments = [p for p in params if getattr(p, "param_type_name", "") == "argument"]
+    options = [p for p in params if getattr(p, "param_type_name", "") != "argument"]
+    arg_rows = [
+        [(value_word(p), "1;36"), (param_help(p), "")] for p in arguments if not getattr(p, "hidden", False)
+    ]
+    lines += canvas.panel("参数", arg_rows, widths_of(arg_rows, 1))
+    rows = option_rows(options, command.get_help_option(ctx), value_word)
+    lines += canvas.panel("选项", rows, widths_of(rows, 3))
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        command_rows = []
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is None or sub.hidden:
+                continue
+            summary = (sub.short_help or sub.help or "").strip().split("\n\n")[0]
+            command_rows.append([(name, _COMMAND), (" ".join(summary.split()), "")])
+        lines += canvas.panel("命令", command_rows, widths_of(command_rows, 1))
     canvas.write(lines)

@@ -141,38 +141,9 @@ def usage_line(command: Any, ctx: Any) -> str:
     return " ".join(pieces)
 
 
-def format_help(command: Any, ctx: Any, formatter: Any = None) -> None:
-    """A sub-command's help, drawn like the root help (:mod:`qjtitle.cli._lazy`)."""
-    from qjtitle.cli._lazy import _COMMAND, Canvas, option_rows, widths_of
-
-    canvas = Canvas()
-    lines = canvas.usage(usage_line(command, ctx))
-    if command.help:
-        lines += canvas.paragraphs(command.help)
-    params = command.get_params(ctx)
-    arguments = [p for p in params if getattr(p, "param_type_name", "") == "argument"]
-    options = [p for p in params if getattr(p, "param_type_name", "") != "argument"]
-    arg_rows = [
-        [(value_word(p), "1;36"), (param_help(p), "")] for p in arguments if not getattr(p, "hidden", False)
-    ]
-    lines += canvas.panel("参数", arg_rows, widths_of(arg_rows, 1))
-    rows = option_rows(options, command.get_help_option(ctx), value_word)
-    lines += canvas.panel("选项", rows, widths_of(rows, 3))
-    subcommands = getattr(command, "commands", None)
-    if subcommands:
-        command_rows = []
-        for name in command.list_commands(ctx):
-            sub = command.get_command(ctx, name)
-            if sub is None or sub.hidden:
-                continue
-            summary = (sub.short_help or sub.help or "").strip().split("\n\n")[0]
-            command_rows.append([(name, _COMMAND), (" ".join(summary.split()), "")])
-        lines += canvas.panel("命令", command_rows, widths_of(command_rows, 1))
-    canvas.write(lines)
-
-
-def localize(command: Any) -> Any:
-    """Chinese help for ``command`` and everything under it, and dates as people type them."""
+def localize(command: Any, format_help: Any) -> Any:
+    """Chinese help for ``command`` and everything under it (drawn by ``format_help``, from
+    :mod:`qjtitle.cli._lazy`), and dates as people type them."""
     stack = [command]
     while stack:
         cmd = stack.pop()
