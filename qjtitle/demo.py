@@ -19,6 +19,7 @@ from qjtitle.calendar import schedule, yearview
 from qjtitle.errors import QjtitleError
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
+from qjtitle.experts import recusal
 from qjtitle.filing import export as filing
 from qjtitle.intake import applicants, corrections
 from qjtitle.intake.applicants import ImportReport
@@ -218,7 +219,7 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
         panel = list(ctx.panel)
         cases = [a.id or 0 for a in ctx.applicants]
     absent = panel[-1]
-    conflict = experts.add_conflict(store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"])
+    conflict = recusal.add_conflict(store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"])
     proceedings.attend(store, meeting_id, [str(e) for e in panel if e != absent])
     plan = proceedings.assign_reviewers(store, meeting_id, seed=ASSIGNMENT_SEED)
     reviews = []

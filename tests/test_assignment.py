@@ -2,13 +2,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qjtitle.experts.recusal import recused_map
 from qjtitle.meeting.assignment import (
     AssignmentImpossible,
     Case,
     Reviewer,
     assign,
     check,
-    recusals,
 )
 
 SPECIALTIES = ["临床医学", "护理", "药学"]
@@ -24,7 +24,7 @@ def _cases(n: int, units: int = 6) -> list[Case]:
 
 def test_recused_reviewer_is_never_assigned() -> None:
     reviewers, cases = _pool(9), _cases(12)
-    rec = recusals(cases, reviewers, conflicts=[(5, 100)])
+    rec = recused_map(cases, reviewers, conflicts=[(5, 100)])
     result = assign(cases, reviewers, rec, seed="s1")
     for case in cases:
         assert len(result.reviewers[case.id]) == 3
@@ -36,7 +36,7 @@ def test_recused_reviewer_is_never_assigned() -> None:
 
 def test_same_seed_same_assignment_and_specialty_preferred() -> None:
     reviewers, cases = _pool(9), _cases(3)
-    rec = recusals(cases, reviewers, same_unit=False)
+    rec = recused_map(cases, reviewers, same_unit=False)
     a = assign(cases, reviewers, rec, seed="x")
     assert a.reviewers == assign(cases, reviewers, rec, seed="x").reviewers
     for case in cases:
@@ -47,7 +47,7 @@ def test_same_seed_same_assignment_and_specialty_preferred() -> None:
 def test_impossible_assignment_explains_itself() -> None:
     reviewers = [Reviewer(i, f"专家{i}", "护理", "unitA" if i <= 3 else "unitB") for i in range(1, 6)]
     cases = [Case(1, "张丽", "护理", "unitA")]
-    rec = recusals(cases, reviewers, conflicts=[(4, 1)])
+    rec = recused_map(cases, reviewers, conflicts=[(4, 1)])
     with pytest.raises(AssignmentImpossible) as err:
         assign(cases, reviewers, rec, seed="s")
     assert "张丽：出席专家5人，同单位回避3人，声明回避1人，可审阅者仅1人，少于3人" in str(err.value)
@@ -76,7 +76,7 @@ def test_edited_assignment_is_checked() -> None:
 )
 def test_assignment_properties(n_reviewers, n_cases, units, conflicts, seed) -> None:
     reviewers, cases = _pool(n_reviewers, units), _cases(n_cases, units + 1)
-    rec = recusals(cases, reviewers, conflicts)
+    rec = recused_map(cases, reviewers, conflicts)
     try:
         result = assign(cases, reviewers, rec, seed=seed)
     except AssignmentImpossible:

@@ -9,6 +9,7 @@ import pytest
 from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import pool as experts
+from qjtitle.experts import recusal
 from qjtitle.intake import applicants
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
@@ -103,7 +104,7 @@ def test_exclusions_are_counted_by_their_first_reason(store, committee, expert_p
     meeting = _meeting(store, committee)
     ninth = experts.show_expert(store, "专家009")[0]["id"]
     applicant = applicants.list_applicants(store)[0]["id"]
-    experts.add_conflict(store, ninth, applicant, "近亲属", date(2023, 11, 1))
+    recusal.add_conflict(store, ninth, applicant, "近亲属", date(2023, 11, 1))
     result = _eligibility(store, meeting, ["临床医学"])
     assert [c.name for c in result.eligible] == ["专家001", "专家002"]
     assert result.counts() == {
@@ -117,9 +118,9 @@ def test_exclusions_are_counted_by_their_first_reason(store, committee, expert_p
     assert relaxed.counts()["same_unit"] == 0 and relaxed.counts()["specialty"] == 0
     assert len(relaxed.eligible) == 5  # 1, 2, 6, 7, 8
     with store.transaction() as session:
-        pairs = experts.recusals(session, meeting)
+        pairs = recusal.recusals(session, meeting)
     assert (ninth, applicant, "近亲属") in pairs
-    assert sum(1 for _, _, why in pairs if why == experts.REASONS["same_unit"]) == 2
+    assert sum(1 for _, _, why in pairs if why == recusal.SAME_UNIT_REASON) == 2
 
 
 def test_withdrawn_applicants_and_other_years_do_not_recuse(store, committee, expert_pool, make_workbook) -> None:
@@ -182,14 +183,14 @@ def test_conflicts_are_declared_once_within_a_committee(store, committee, expert
     expert_id = experts.list_experts(store)[0]["id"]
     applicant_id = applicants.list_applicants(store)[0]["id"]
     with pytest.raises(InvalidValue, match="回避理由"):
-        experts.add_conflict(store, expert_id, applicant_id, " ")
-    item = experts.add_conflict(store, expert_id, applicant_id, "师生关系", date(2023, 11, 1))
+        recusal.add_conflict(store, expert_id, applicant_id, " ")
+    item = recusal.add_conflict(store, expert_id, applicant_id, "师生关系", date(2023, 11, 1))
     assert (item["expert"], item["applicant"], item["reason"]) == ("专家001", "张丽", "师生关系")
     with pytest.raises(InvalidValue, match="已登记过"):
-        experts.add_conflict(store, expert_id, applicant_id, "师生关系")
+        recusal.add_conflict(store, expert_id, applicant_id, "师生关系")
     with pytest.raises(NotFound, match="没有编号为 999 的专家"):
-        experts.add_conflict(store, 999, applicant_id, "x")
-    assert [c["reason"] for c in experts.list_conflicts(store, "QJ-WS-ZJ")] == ["师生关系"]
+        recusal.add_conflict(store, 999, applicant_id, "x")
+    assert [c["reason"] for c in recusal.list_conflicts(store, "QJ-WS-ZJ")] == ["师生关系"]
 
 
 def test_lookups_mask_personal_numbers_unless_asked(store, expert_pool) -> None:

@@ -152,7 +152,9 @@ def test_stale_temporary_files_are_cleaned(exported) -> None:
 DRIVER = r"""
 import os, signal, sys
 from pathlib import Path
-from qjtitle import documents, filing, package
+from qjtitle import documents
+from qjtitle.filing import export as filing
+from qjtitle.filing import package
 from qjtitle.filing.export import FilingOptions
 from qjtitle.store import open_store
 

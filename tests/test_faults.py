@@ -50,7 +50,7 @@ def counts(store) -> dict[str, int]:
 KILLED_CHILD = """
 import sys, time
 from pathlib import Path
-from qjtitle import applicants
+from qjtitle.intake import applicants
 from qjtitle.store import open_store
 
 real = applicants.audit.record

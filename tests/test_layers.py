@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("draw", ("qjtitle.experts.drawing",)),
     ("calendar", ("qjtitle.calendar.plan", "qjtitle.calendar.schedule", "qjtitle.calendar.yearview",
                   "qjtitle.calendar.reminders")),
-    ("experts", ("qjtitle.experts.pool",)),
+    ("experts", ("qjtitle.experts.pool", "qjtitle.experts.recusal")),
     ("meeting", ("qjtitle.meeting.record",)),
     ("intake", ("qjtitle.intake",)),
     ("committees", ("qjtitle.committees",)),

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from qjtitle import idcard
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
+from qjtitle.experts import recusal
 from qjtitle.meeting import proceedings
 from qjtitle.meeting.proceedings import ProceedingsError, ReviewEntry, VoteEntry
 from qjtitle.meeting.tally import AGREE, DISAGREE
@@ -143,7 +144,7 @@ def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
 def test_assignment_gives_three_non_recused_reviewers(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     conflicted, applicant = sitting.members[0], sitting.applicants[0]
-    experts.add_conflict(store, conflicted, applicant, "近亲属", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(store, conflicted, applicant, "近亲属", declared_on=date(2023, 11, 15))
     plan = proceedings.assign_reviewers(store, sitting.meeting, seed="abc")
     assert set(plan.reviewers) == set(sitting.applicants)
     for reviewers in plan.reviewers.values():
@@ -169,7 +170,7 @@ def test_manual_assignment_is_checked(sitting: Sitting) -> None:
 
 def test_assignment_impossible_is_explained(sitting: Sitting, store) -> None:
     _attend(sitting, 3)
-    experts.add_conflict(store, sitting.members[0], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(store, sitting.members[0], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 15))
     with pytest.raises(Exception) as err:
         proceedings.assign_reviewers(store, sitting.meeting, seed="s")
     assert f"{sitting.names[sitting.applicants[0]]}：出席专家3人，声明回避（师生关系）1人，可审阅者仅2人，少于3人" in str(err.value)
@@ -223,7 +224,7 @@ def test_vote_by_an_absent_expert_is_rejected_and_nothing_written(sitting: Sitti
 def test_every_attending_expert_must_vote_and_recused_may_not(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     a = sitting.applicants[0]
-    experts.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
     ballots = {str(e): AGREE for e in sitting.members[:9]}
     with pytest.raises(ProceedingsError, match="须回避，不得对该申报人投票"):
         proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
@@ -399,7 +400,7 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
 
     _attend(sitting, 10)
     a = sitting.applicants[0]
-    experts.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
     _review_all(sitting)
     voters = sitting.members[1:10]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
     entries = [VoteEntry(str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)})]
@@ -421,15 +422,15 @@ def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make
     m, _ = meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 10), 11, "会议室", year=2023)
     with store.transaction() as session:
         assert meeting.evaluation_year(m) == 2023
-        assert len(experts.meeting_applicants(session, m)) == 2
+        assert len(meeting.meeting_applicants(session, m)) == 2
     with pytest.raises(Exception, match="评审年度 2021 与会议日期 2024-01-11 不符"):
         meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 11), 11, "会议室", year=2021)
 
 
 def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(sitting: Sitting, store) -> None:
-    experts.add_conflict(store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15))
     check = draw_store.verify_draw(store, sitting.draw)
     assert check.ok, check.as_dict()
     # declared before the draw, the same conflict would have excluded the expert: the pool no longer matches
-    experts.add_conflict(store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1))
+    recusal.add_conflict(store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1))
     assert not draw_store.verify_draw(store, sitting.draw).pool_ok

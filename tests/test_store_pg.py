@@ -37,7 +37,8 @@ DRAW_CHILD = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from qjtitle import draw_store, experts
+from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import pool as experts
 from qjtitle.errors import QjtitleError
 from qjtitle.store import open_store
 
@@ -81,7 +82,7 @@ def test_two_processes_drawing_for_one_meeting_end_with_one_draw(store, store_ur
 IMPORT_CHILD = """
 import json, sys, time
 from pathlib import Path
-from qjtitle import applicants
+from qjtitle.intake import applicants
 from qjtitle.store import open_store
 
 real = applicants.bulk_insert

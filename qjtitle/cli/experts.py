@@ -188,7 +188,7 @@ def conflicts_add(
 
     示例：qjtitle conflicts add --expert 韩致亮 --applicant 35 --reason 近亲属
     """
-    from qjtitle.experts.pool import add_conflict
+    from qjtitle.experts.recusal import add_conflict
     from qjtitle.intake import names
     from qjtitle.store import open_store
 
@@ -209,7 +209,7 @@ def conflicts_list(
 
     示例：qjtitle conflicts list --committee QJ-WS-ZJ
     """
-    from qjtitle.experts.pool import list_conflicts
+    from qjtitle.experts.recusal import list_conflicts
     from qjtitle.store import open_store
 
     with friendly_errors():

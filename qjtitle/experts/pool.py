@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.experts import recusal
 from qjtitle.experts.draw import Candidate
 from qjtitle.intake.roster import (
     GENDERS,
@@ -40,7 +41,7 @@ from qjtitle.intake.roster import (
     title_level,
 )
 from qjtitle.meeting import record as meetings
-from qjtitle.models import Applicant, Committee, Conflict, Expert, Meeting, utcnow
+from qjtitle.models import Committee, Conflict, Expert, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
@@ -83,8 +84,8 @@ REASONS = {
     "pool_filing": "专家库备案未覆盖会议日期",
     "level": "职称级别不符",
     "specialty": "专业不在所需范围",
-    "same_unit": "与申报人同单位（回避）",
-    "conflict": "与申报人有利害关系（已登记回避）",
+    "same_unit": recusal.SAME_UNIT_REASON,
+    "conflict": recusal.CONFLICT_REASON,
 }
 
 
@@ -505,19 +506,6 @@ class Eligibility:
         return "，".join(parts) if parts else "无"
 
 
-def meeting_applicants(session: Session, meeting: Meeting) -> list[Applicant]:
-    """The applicants of the meeting: its committee's, of the meeting's year, not withdrawn."""
-    return list(
-        session.exec(
-            select(Applicant).where(
-                Applicant.committee_id == meeting.committee_id,
-                Applicant.year == meetings.evaluation_year(meeting),
-                Applicant.status != rules.STATUS_WITHDRAWN,
-            )
-        )
-    )
-
-
 def canonical_specialties(session: Session, committee_id: int, requested: list[str]) -> dict[str, str]:
     """Each requested specialty → its spelling in the pool (matched after normalisation), in the order given."""
     known = {
@@ -547,7 +535,7 @@ def eligibility(
     assert committee is not None
     on = meeting.date
     allowed_levels = rules.EXPERT_LEVELS.get(committee.level, rules.LEVELS)
-    applicants = meeting_applicants(session, meeting)
+    applicants = meetings.meeting_applicants(session, meeting)
     applicant_units = {a.unit_key for a in applicants if a.unit_key}
     applicant_ids = [a.id for a in applicants]
     conflicted: dict[int, int] = Counter()
@@ -587,36 +575,13 @@ def eligibility(
             reason, detail = "level", f"{level}；{committee.level}评委会需 {'、'.join(allowed_levels)}"
         elif wanted and compare_key(specialty) not in wanted:
             reason, detail = "specialty", specialty
-        elif same_unit and unit_key in applicant_units:
-            reason, detail = "same_unit", unit
-        elif eid in conflicted:
-            reason, detail = "conflict", f"与 {conflicted[eid]} 名申报人"
+        elif (recused := recusal.from_draw(unit_key, applicant_units, conflicted[eid], same_unit)) is not None:
+            reason, detail = recused, (unit if recused == "same_unit" else f"与 {conflicted[eid]} 名申报人")
         if reason:
             excluded.setdefault(reason, []).append({"id": eid, "name": name, "specialty": spelled, "detail": detail})
         else:
             eligible.append(Candidate(eid, name, spelled, unit_key))
     return Eligibility(on, eligible, excluded, specialties, same_unit)
-
-
-def recusals(session: Session, meeting: Meeting) -> list[tuple[int, int, str]]:
-    """(expert id, applicant id, reason) pairs: who may not review or vote on whom at this meeting.
-
-    Declared conflicts always; the same work unit as well (whether or not the draw
-    excluded such experts, it matters for a conflict declared after the draw)."""
-    applicants = meeting_applicants(session, meeting)
-    by_unit: dict[str, list[int]] = {}
-    for a in applicants:
-        if a.unit_key and a.id is not None:
-            by_unit.setdefault(a.unit_key, []).append(a.id)
-    pairs: list[tuple[int, int, str]] = []
-    ids = [a.id for a in applicants]
-    if ids:
-        for c in session.exec(select(Conflict).where(col(Conflict.applicant_id).in_(ids)).order_by(col(Conflict.id))):
-            pairs.append((c.expert_id, c.applicant_id, c.reason))
-    for eid, unit_key in session.exec(select(Expert.id, Expert.unit_key).where(Expert.committee_id == meeting.committee_id)):
-        for applicant_id in by_unit.get(unit_key, []):
-            pairs.append((eid, applicant_id, REASONS["same_unit"]))
-    return pairs
 
 
 # --- Terms and the pool filing about to expire ---------------------------------------------------
@@ -683,66 +648,3 @@ def check_pool(
         "refiling_message": refiling.message() if refiling else "",
         "warnings": warnings,
     }
-
-
-# --- Declared conflicts -------------------------------------------------------------------------------
-
-
-def add_conflict(
-    store: Store, expert_id: int, applicant_id: int, reason: str, declared_on: date | None = None, user: str | None = None
-) -> dict[str, Any]:
-    """Declare that an expert may not review or vote on an applicant (回避)."""
-    reason = clean_text(reason)
-    if not reason:
-        raise InvalidValue("请用 --reason 写明回避理由（如 近亲属、同一科室、师生关系）")
-    with store.transaction() as session:
-        expert = session.get(Expert, expert_id)
-        if expert is None:
-            raise NotFound(f"没有编号为 {expert_id} 的专家；用 qjtitle experts list 查看编号")
-        applicant = session.get(Applicant, applicant_id)
-        if applicant is None:
-            raise NotFound(f"没有编号为 {applicant_id} 的申报人；用 qjtitle applicants list 查看编号")
-        if applicant.committee_id != expert.committee_id:
-            raise InvalidValue(f"专家 {expert.name} 与申报人 {applicant.name} 不属同一评委会，无需登记回避")
-        if session.exec(
-            select(Conflict).where(Conflict.expert_id == expert_id, Conflict.applicant_id == applicant_id)
-        ).first():
-            raise InvalidValue(f"专家 {expert.name} 与申报人 {applicant.name} 的回避已登记过")
-        conflict = Conflict(
-            expert_id=expert_id,
-            applicant_id=applicant_id,
-            reason=reason,
-            declared_on=declared_on or date.today(),
-            user=user or audit.current_user(),
-        )
-        session.add(conflict)
-        session.flush()
-        item = _conflict_dict(conflict, expert, applicant)
-        audit.record(session, "conflicts add", "conflict.declared", item, user=user)
-    return item
-
-
-def _conflict_dict(c: Conflict, expert: Expert, applicant: Applicant) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "expert_id": expert.id,
-        "expert": expert.name,
-        "applicant_id": applicant.id,
-        "applicant": applicant.name,
-        "applicant_unit": applicant.unit,
-        "year": applicant.year,
-        "reason": c.reason,
-        "declared_on": c.declared_on.isoformat(),
-    }
-
-
-def list_conflicts(store: Store, committee_code: str | None = None) -> list[dict[str, Any]]:
-    with store.transaction() as session:
-        query = (
-            select(Conflict, Expert, Applicant)
-            .join(Expert, col(Expert.id) == col(Conflict.expert_id))
-            .join(Applicant, col(Applicant.id) == col(Conflict.applicant_id))
-        )
-        if committee_code:
-            query = query.where(Expert.committee_id == committees.get(session, committee_code).id)
-        return [_conflict_dict(c, e, a) for c, e, a in session.exec(query.order_by(col(Conflict.id)))]

@@ -54,24 +54,6 @@ class AssignmentImpossible(QjtitleError):
     """Some applicant cannot get enough reviewers; the message names each and why."""
 
 
-def recusals(
-    cases: Iterable[Case], reviewers: Iterable[Reviewer], conflicts: Iterable[tuple[int, int]] = (), same_unit: bool = True
-) -> dict[int, dict[int, str]]:
-    """applicant id → {expert id: reason} for every expert who may not review that applicant."""
-    declared = set(conflicts)
-    reviewers = list(reviewers)
-    result: dict[int, dict[int, str]] = {}
-    for case in cases:
-        reasons: dict[int, str] = {}
-        for r in reviewers:
-            if (r.id, case.id) in declared:
-                reasons[r.id] = "声明回避"
-            elif same_unit and case.unit_key and r.unit_key == case.unit_key:
-                reasons[r.id] = "同单位回避"
-        result[case.id] = reasons
-    return result
-
-
 def _rank(seed: str, *parts: object) -> bytes:
     return hashlib.sha256("\x1f".join([seed, *map(str, parts)]).encode("utf-8")).digest()
 

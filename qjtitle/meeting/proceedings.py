@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts import pool as experts
+from qjtitle.experts import recusal
 from qjtitle.meeting import assignment, tally
 from qjtitle.meeting import record as meeting
 from qjtitle.models import (
@@ -107,12 +107,7 @@ def load(session: Session, meeting_id: int) -> Context:
             .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
         )
     )
-    recused: dict[int, dict[int, str]] = {a.id: {} for a in applicants if a.id is not None}
-    same_unit = experts.REASONS["same_unit"]
-    for expert_id, applicant_id, reason in experts.recusals(session, m):
-        if applicant_id in recused:
-            label = "同单位回避" if reason == same_unit else f"声明回避（{reason}）"
-            recused[applicant_id].setdefault(expert_id, label)
+    recused = recusal.for_meeting(session, m, [a.id for a in applicants if a.id is not None])
     latest: dict[int, bool] = {}
     order: list[int] = []
     for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id))):

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
-from qjtitle.models import Committee, Meeting
+from qjtitle.models import Applicant, Committee, Meeting
 from qjtitle.store import Store, audit
 
 
@@ -153,3 +153,16 @@ def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]
             found.append(f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日；请核对会议日期")
         current += timedelta(days=1)
     return found
+
+
+def meeting_applicants(session: Session, meeting: Meeting) -> list[Applicant]:
+    """The applicants of the meeting: its committee's, of the meeting's year, not withdrawn."""
+    return list(
+        session.exec(
+            select(Applicant).where(
+                Applicant.committee_id == meeting.committee_id,
+                Applicant.year == evaluation_year(meeting),
+                Applicant.status != rules.STATUS_WITHDRAWN,
+            )
+        )
+    )
