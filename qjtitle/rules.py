@@ -22,6 +22,12 @@ class Rule:
     source: str  # the clause
     soft: bool = False  # 原则上 / uncertain: warn instead of failing
 
+    @property
+    def number(self) -> str:
+        """The value as the regulation writes it: "2/3", "5"."""
+        v = self.value
+        return f"{v.numerator}/{v.denominator}" if isinstance(v, Fraction) else str(v)
+
 
 # --- Deadlines, in working days (工作日) -------------------------------------------
 

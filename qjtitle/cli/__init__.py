@@ -70,7 +70,7 @@ COMMANDS: dict[str, Entry] = {
     "record-votes": Entry(
         "qjtitle.cli.meeting:record_votes",
         "评审会议",
-        "录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到2/3。",
+        "录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。",
     ),
     "schedule": Entry(
         "qjtitle.cli.schedule:app",

@@ -19,6 +19,21 @@ WRITES = frozenset({
 CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"})
 
 
+def with_rule_numbers(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Fill a command's help (its docstring) with the numbers :mod:`qjtitle.rules` owns: {quorum},
+    {pass_threshold}, {reviewers_min}, {publicity_min}. Put it under ``@app.command``."""
+    from qjtitle import rules  # standard library only: cheap at start-up
+
+    numbers = {
+        "quorum": rules.QUORUM.number,
+        "pass_threshold": rules.PASS_THRESHOLD.number,
+        "reviewers_min": rules.REVIEWERS_MIN.number,
+        "publicity_min": rules.PUBLICITY_MIN.number,
+    }
+    func.__doc__ = (func.__doc__ or "").format(**numbers)
+    return func
+
+
 def command_name(ctx: typer.Context) -> str:
     """The command as typed after ``qjtitle``: "draw confirm"."""
     names: list[str] = []

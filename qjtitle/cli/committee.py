@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from qjtitle import rules
 from qjtitle.cli._console import console, print_json, table
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
@@ -111,7 +112,7 @@ def committee_set(
     code: Annotated[str, typer.Argument(help="评委会代码。")],
     vote_denominator: Annotated[
         str | None,
-        typer.Option("--vote-denominator", metavar="全部出席|无须回避", help="有专家回避时2/3的基数：全部出席（全部出席专家，默认）或 无须回避（出席且无须回避的专家）。"),
+        typer.Option("--vote-denominator", metavar="全部出席|无须回避", help=f"有专家回避时{rules.PASS_THRESHOLD.number}的基数：全部出席（全部出席专家，默认）或 无须回避（出席且无须回避的专家）。"),
     ] = None,
     pass_rate_cap: Annotated[float | None, typer.Option("--pass-rate-cap", help="通过率上限（如 0.6），超过时提示。")] = None,
     no_pass_rate_cap: Annotated[bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")] = False,

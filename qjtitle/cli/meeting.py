@@ -10,7 +10,7 @@ import typer
 
 from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, with_rule_numbers
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
 
 app = typer.Typer(
@@ -176,6 +176,7 @@ def _quorum_line(q) -> str:  # type: ignore[no-untyped-def]
 
 
 @app.command("attend")
+@with_rule_numbers
 def meeting_attend(
     meeting: MeetingArg,
     experts: Annotated[list[str] | None, typer.Argument(help="签到的专家（编号或姓名）。", show_default=False)] = None,
@@ -186,7 +187,7 @@ def meeting_attend(
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
-    """记录签到：只有抽取并确认参会的专家（含递补的备选专家）可以签到；显示出席人数是否达到评委会人数的2/3。
+    """记录签到：只有抽取并确认参会的专家（含递补的备选专家）可以签到；显示出席人数是否达到评委会人数的{quorum}。
 
     示例：qjtitle meeting attend 1 张三 李四 12 或 qjtitle meeting attend 1 --from-sheet 签到表.xlsx
     """
@@ -209,6 +210,7 @@ def meeting_attend(
 
 
 @app.command("assign")
+@with_rule_numbers
 def meeting_assign(
     meeting: MeetingArg,
     per_applicant: Annotated[
@@ -223,7 +225,7 @@ def meeting_assign(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """为每名申报人安排至少3名出席专家独自审阅：回避的专家不安排，优先同专业，工作量平均；可复现、可手工调整。
+    """为每名申报人安排至少{reviewers_min}名出席专家独自审阅：回避的专家不安排，优先同专业，工作量平均；可复现、可手工调整。
 
     示例：qjtitle meeting assign 1 --per-applicant 3；手工调整：qjtitle meeting assign 1 --set 张丽=5,8,11 --reason 专业更对口
     """
@@ -357,6 +359,7 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
     console().print("[bold]会议记录已封存。[/]")
 
 
+@with_rule_numbers
 def record_votes(
     meeting: MeetingArg,
     sheet_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
@@ -373,7 +376,9 @@ def record_votes(
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
-    """录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到2/3。
+    """录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。
+
+    同意票达到出席专家的{pass_threshold}以上为通过（有专家回避时的基数见 qjtitle committee set --vote-denominator）。
 
     示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
     """

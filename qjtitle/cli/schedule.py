@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from qjtitle.cli._console import console, err_console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
+from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, with_rule_numbers
 
 if TYPE_CHECKING:
     from qjtitle.calendar.schedule import Finding, Schedule
@@ -109,6 +109,7 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 
 
 @app.command("show")
+@with_rule_numbers
 def schedule_show(
     meeting: MeetingArg,
     ics: Annotated[Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
@@ -120,7 +121,7 @@ def schedule_show(
 ) -> None:
     """按工作日排出评审会议的全部时间节点：每个节点的最晚（或最早）日期、依据、剩余工作日和状态。
 
-    也可以省略 show，直接写 qjtitle schedule 会议编号。推荐、会前、结果公示各排满5个工作日且互不冲突；
+    也可以省略 show，直接写 qjtitle schedule 会议编号。推荐、会前、结果公示各排满{publicity_min}个工作日且互不冲突；
     尚未公布调休安排的年份标“暂定”。
 
     示例：qjtitle schedule 1 --out 评审会议.ics --html 评审会议.html
