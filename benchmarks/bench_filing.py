@@ -7,7 +7,7 @@ a pool of 20 experts, a meeting of 11 drawn through ``draw_store`` (all accept),
 three reviews per applicant, vote counts for every applicant and the seal (proceedings rows
 inserted in bulk). Then it takes the median of:
 - floor: docxtpl alone rendering ``templates/review_form.docx`` once per applicant with the very
-  contexts ``filing.Filing.review_forms`` builds (built beforehand, not timed): a fresh
+  contexts ``contexts.Filing.review_forms`` builds (built beforehand, not timed): a fresh
   ``DocxTemplate(path)``, ``render(context, autoescape=True)``, ``save`` — nothing else;
 - post: ``filing.export_filing`` of the post-meeting package (N review forms, the other
   documents, the manifest, the zip), end to end;
@@ -38,7 +38,9 @@ from sqlmodel import select
 from qjtitle import committees, documents, idcard, rules
 from qjtitle.calendar import schedule
 from qjtitle.experts import drawing as draw_store
+from qjtitle.filing import contexts
 from qjtitle.filing import export as filing
+from qjtitle.filing import gather as gathering
 from qjtitle.models import (
     Applicant,
     Attendance,
@@ -121,9 +123,9 @@ POST_DAY, PRE_DAY = date(2023, 12, 1), date(2023, 11, 13)
 
 def review_contexts(store) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     """The review-form contexts ``export_filing`` renders (with the ``draft`` flag it merges in)."""
-    data = filing.gather(store, 1, filing.POST, POST_DAY)
-    reasons = filing.readiness(data)
-    f = filing.Filing(data, filing.FilingOptions(), draft=bool(reasons), reasons=reasons)
+    data = gathering.gather(store, 1, gathering.POST, POST_DAY)
+    reasons = gathering.readiness(data)
+    f = contexts.Filing(data, gathering.FilingOptions(), draft=bool(reasons), reasons=reasons)
     return [{**context, "draft": f.draft} for _a, context in f.review_forms()]
 
 

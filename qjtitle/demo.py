@@ -21,6 +21,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
 from qjtitle.experts import recusal
 from qjtitle.filing import export as filing
+from qjtitle.filing import gather as gathering
 from qjtitle.intake import applicants, corrections
 from qjtitle.intake.applicants import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
@@ -69,7 +70,7 @@ PHOTOS_MISSING = 3  # the last passers whose units have not sent ID photos yet: 
 FINAL_REASON = "其余 3 名通过人员的证件照由所在单位直接报送核准组建部门"
 PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
 POST_FILING_DAY = date(2023, 12, 1)  # after the result publicity, within 15 working days of the meeting
-FILING_OPTIONS = filing.FilingOptions(
+FILING_OPTIONS = gathering.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市卫生健康委员会人事科",
     methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静", chair="张立新",
     publicity_where="曲靖市卫生健康委员会门户网站和各申报人所在单位公示栏",
@@ -193,13 +194,13 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
         *(
             (
-                (f"{filing.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
+                (f"{gathering.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
                 f"（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）"),
                 str(f.folder),
             )
             for f in filings
         ),
-        *((f"{filing.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),
+        *((f"{gathering.STAGE_NAMES[f.stage]}材料压缩包", str(f.zip)) for f in filings if f.zip),
         ("全年进度网页（时间轴、状态、近几周待办；用浏览器打开，不联网）", str(year_page)),
     ]
     return result

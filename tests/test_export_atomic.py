@@ -21,7 +21,7 @@ import pytest
 
 from qjtitle.filing import export as filing
 from qjtitle.filing import package
-from qjtitle.filing.export import FilingOptions
+from qjtitle.filing.gather import FilingOptions
 from qjtitle.filing.package import PackageError
 from qjtitle.store import audit
 
@@ -155,7 +155,7 @@ from pathlib import Path
 from qjtitle import documents
 from qjtitle.filing import export as filing
 from qjtitle.filing import package
-from qjtitle.filing.export import FilingOptions
+from qjtitle.filing.gather import FilingOptions
 from qjtitle.store import open_store
 
 db, out, point = sys.argv[1], Path(sys.argv[2]), sys.argv[3]

@@ -24,7 +24,8 @@ from qjtitle import documents
 from qjtitle.calendar import schedule
 from qjtitle.errors import AlreadyExists, TemplateProblem
 from qjtitle.filing import export as filing
-from qjtitle.filing import package
+from qjtitle.filing import gather as gathering
+from qjtitle.filing import package, samples
 from qjtitle.intake import photos
 from qjtitle.intake.roster import COLUMNS
 from qjtitle.meeting import proceedings
@@ -32,7 +33,7 @@ from qjtitle.models import AuditEvent
 
 PRE_DAY = date(2023, 11, 13)
 POST_DAY = date(2023, 12, 1)
-OPTIONS = filing.FilingOptions(
+OPTIONS = gathering.FilingOptions(
     contact="李老师", contact_phone="0874-3123456", address="曲靖市麒麟区示例路1号", methods=("审阅材料", "面试答辩"),
     chair="主任委员甲", counter="计票人乙", scrutineer="监票人丙",
     publicity_where="曲靖市卫生健康委员会网站", objections="公示期间未收到异议",
@@ -459,7 +460,7 @@ def _no_package(out: Path) -> None:
 
 def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None:
     fm = unsealed
-    with pytest.raises(filing.FilingNotReady) as info:
+    with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY)
     message = str(info.value)
     assert message.startswith("第1号会议的会后备案材料暂不能生成，原因如下：\n1. 申报人 赵敏（宣威市人民医院）仍待补正")
@@ -486,7 +487,7 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     fm = unsealed
     late = date(2023, 11, 15)
     schedule.record(fm.store, fm.meeting, "pre-filing", late)  # 2 working days late
-    with pytest.raises(filing.FilingNotReady) as info:
+    with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late)
     message = str(info.value)
     assert "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日" in message
@@ -537,7 +538,7 @@ def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
     with pytest.raises(AlreadyExists, match="已存在；请换一个 --out 文件夹，或加 --overwrite"):
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     again = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, overwrite=True,
-                                 options=filing.FilingOptions(contact="王老师"))
+                                 options=gathering.FilingOptions(contact="王老师"))
     assert again.folder == first.folder
     assert "联系人：王老师" in docx_text(again.folder / "01_会前备案报告.docx")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [first.folder.name]
@@ -578,7 +579,7 @@ def test_a_templates_folder_beside_the_store_is_used(sealed, tmp_path) -> None:
     doc.save(str(beside / "review_form.docx"))
     with pytest.raises(TemplateProblem, match="尚未通过检查"):  # issue 15: only as `templates check` accepted it
         filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
-    assert [c.ok for c in filing.check_templates(["review_form"], store_dir=sealed.store.directory)] == [True]
+    assert [c.ok for c in samples.check_templates(["review_form"], store_dir=sealed.store.directory)] == [True]
     result = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
     assert "本表由数据库旁的模板生成" in docx_text(result.folder / "07_参评人员专家评议表" / "003_李娜.docx")
 

@@ -424,7 +424,7 @@ def test_short_numbers_landlines_and_long_runs_are_not_personal_numbers(value):
 
 
 def test_mask_pii_masks_numbers_inside_any_text():
-    from qjtitle.filing.export import Filing
+    from qjtitle.filing.contexts import Filing
     from qjtitle.privacy import mask_text as mask_pii
 
     assert mask_pii("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"

@@ -17,6 +17,7 @@ import pytest
 from qjtitle import documents
 from qjtitle.errors import TemplateProblem
 from qjtitle.filing import export as filing
+from qjtitle.filing import samples
 from qjtitle.intake import corrections
 
 
@@ -76,7 +77,7 @@ def test_the_payloads_are_real_in_a_plain_jinja_environment(tmp_path: Path) -> N
 def test_templates_check_refuses_each_shape_and_runs_nothing(tmp_path: Path, shape: str) -> None:
     marker = tmp_path / "marker"
     path = with_paragraph(tmp_path, "correction_notice.docx", payloads(marker)[shape])
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert not check.ok
     message = check.errors[0]
     assert f"模板 {path}" in message and "含有不允许的标记" in message and "没有执行其中任何内容" in message
@@ -86,7 +87,7 @@ def test_templates_check_refuses_each_shape_and_runs_nothing(tmp_path: Path, sha
 
 def test_the_message_names_the_issue_payload_tag(tmp_path: Path) -> None:
     path = with_paragraph(tmp_path, "correction_notice.docx", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert "“{{ cycler.__init__.__globals__.os.popen('id').read() }}”：访问内部属性 __globals__，访问内部属性 __init__，" \
         "使用了不允许的名称 cycler。" in check.errors[0]
 
@@ -101,7 +102,7 @@ def test_the_sandbox_stops_what_the_scan_cannot_see(tmp_path: Path) -> None:
     assert not marker.exists()
     assert "__init__" in str(caught.value)  # undefined: the sandbox hides the attribute
     path = with_paragraph(tmp_path, "correction_notice.docx", source)
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert not check.ok and not marker.exists()
 
 
@@ -114,13 +115,13 @@ def test_only_the_allowed_filters_and_globals(tmp_path: Path) -> None:
     with pytest.raises(documents.UnsafeTemplate, match="格式化字符串方法 format"):
         env.from_string("{{ '{}年'.format(2023) }}")
     path = with_paragraph(tmp_path, "correction_notice.docx", "{{ unit|safe }}")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert "使用了不允许的过滤器 safe" in check.errors[0]
 
 
 def test_include_is_refused(tmp_path: Path) -> None:
     path = with_paragraph(tmp_path, "correction_notice.docx", "{% include '/etc/passwd' %}")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert "“{% include '/etc/passwd' %}”：引用其他模板" in check.errors[0]
 
 
@@ -133,7 +134,7 @@ def test_a_payload_in_the_document_properties_is_refused(tmp_path: Path) -> None
     doc = docx.Document(str(dest / "correction_notice.docx"))
     doc.core_properties.subject = payloads(marker)["issue"]  # docxtpl renders the properties too
     doc.save(str(dest / "correction_notice.docx"))
-    (check,) = filing.check_templates([str(dest / "correction_notice.docx")])
+    (check,) = samples.check_templates([str(dest / "correction_notice.docx")])
     assert not check.ok and "访问内部属性 __init__" in check.errors[0] and not marker.exists()
 
 
@@ -190,7 +191,7 @@ def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_chan
         return next(i.source for i in items if i.name == "pre_publicity.docx")
 
     assert listed() == "自定义（未通过 templates check，不会使用）"
-    checks = filing.check_templates(["pre_publicity"], store_dir=store_dir)
+    checks = samples.check_templates(["pre_publicity"], store_dir=store_dir)
     assert listed() == "自定义"
     assert [c.ok for c in checks] == [True] and checks[0].source == "自定义"
     assert documents.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
@@ -238,7 +239,7 @@ MORE_SHAPES = [
 @pytest.mark.parametrize("source", MORE_SHAPES)
 def test_more_shapes_are_refused_by_the_check(tmp_path: Path, source: str) -> None:
     path = with_paragraph(tmp_path, "correction_notice.docx", source)
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert not check.ok, source
     assert any("不允许" in e for e in check.errors), check.errors
     assert all("Traceback" not in e for e in check.errors)

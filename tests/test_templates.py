@@ -9,7 +9,7 @@ import pytest
 
 from qjtitle import documents
 from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
-from qjtitle.filing import export as filing
+from qjtitle.filing import samples
 from qjtitle.paths import templates_dir
 
 SHIPPED = [
@@ -43,30 +43,30 @@ def edited(tmp_path: Path, name: str, paragraph: str, folder: str = "mine") -> P
 
 
 def test_every_shipped_template_passes_its_check() -> None:
-    checks = filing.check_templates()
+    checks = samples.check_templates()
     assert [c.name for c in checks] == SHIPPED
     assert [(c.name, c.errors) for c in checks if not c.ok] == []
     assert {c.source for c in checks} == {"自带"}
 
 
 def test_sample_contexts_come_from_the_filing_code() -> None:
-    review = filing.sample_context("review_form.docx")
+    review = samples.sample_context("review_form.docx")
     assert review["committee"]["name"] == "示例职称评审委员会"
     assert [r["expert"] for r in review["reviews"]] and review["draft"] is False
-    assert filing.sample_context("draw_record.docx")["drawers"] == ["甲", "乙", "丙"]
-    notice = filing.sample_context("correction_notice.docx")
+    assert samples.sample_context("draw_record.docx")["drawers"] == ["甲", "乙", "丙"]
+    notice = samples.sample_context("correction_notice.docx")
     assert notice["items"][0]["message"] == "“毕业院校”为空" and notice["rejected"][0]["name"] == "刘洋"
-    names = [p["name"] for p in filing.sample_context("pre_publicity.docx")["people"]]
+    names = [p["name"] for p in samples.sample_context("pre_publicity.docx")["people"]]
     assert "张&<丽>" in names
-    sample = filing.sample_context("pass_roster.docx")
+    sample = samples.sample_context("pass_roster.docx")
     sample["people"].clear()
-    assert filing.sample_context("pass_roster.docx")["people"]  # each call is a fresh copy
+    assert samples.sample_context("pass_roster.docx")["people"]  # each call is a fresh copy
     with pytest.raises(Exception, match="没有模板 nothing.docx 的样例数据"):
-        filing.sample_context("nothing.docx")
+        samples.sample_context("nothing.docx")
 
 
 def test_names_with_markup_render_literally(tmp_path) -> None:
-    out = documents.render_docx("pre_publicity.docx", filing.sample_context("pre_publicity.docx"), tmp_path / "p.docx")
+    out = documents.render_docx("pre_publicity.docx", samples.sample_context("pre_publicity.docx"), tmp_path / "p.docx")
     text = docx_text(out)
     assert "张&<丽> | R&D <示例医院>" in text
     assert "&amp;" not in text and "&lt;" not in text
@@ -74,7 +74,7 @@ def test_names_with_markup_render_literally(tmp_path) -> None:
 
 def test_a_renderer_reads_its_template_once_and_renders_many(tmp_path, monkeypatch) -> None:
     renderer = documents.DocxRenderer("review_form.docx")
-    context = filing.sample_context("review_form.docx")
+    context = samples.sample_context("review_form.docx")
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("template read again"))
     renderer.render(context, tmp_path / "first.docx")
     compiled, patched = len(renderer.env._compiled), len(renderer.patched)
@@ -85,7 +85,7 @@ def test_a_renderer_reads_its_template_once_and_renders_many(tmp_path, monkeypat
 
 
 def test_extra_context_marks_every_page_as_draft_and_capture_records(tmp_path) -> None:
-    context = filing.sample_context("draw_record.docx")
+    context = samples.sample_context("draw_record.docx")
     context.pop("draft")
     plain = documents.render_docx("draw_record.docx", context, tmp_path / "a.docx")  # draft undefined: no mark
     assert "草稿" not in docx_text(plain)
@@ -127,7 +127,7 @@ def test_copy_keeps_edited_templates_unless_overwrite(tmp_path) -> None:
 
 def test_check_finds_a_syntax_error_and_names_the_line(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "审核：{% if committee.name %}没有结束")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert check.source == "指定文件" and not check.ok
     (message,) = check.errors
     assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“审核：\{{% if committee.name %\}}没有结束”）语法错误：标记没有结束", message)
@@ -136,7 +136,7 @@ def test_check_finds_a_syntax_error_and_names_the_line(tmp_path) -> None:
 
 def test_check_lists_unknown_variables(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "批准人：{{ approver_name }}")
-    (check,) = filing.check_templates(["pass_roster"], templates=path.parent)
+    (check,) = samples.check_templates(["pass_roster"], templates=path.parent)
     assert check.source == "自定义"
     assert check.unknown == ["approver_name"]
     (message,) = check.errors
@@ -146,7 +146,7 @@ def test_check_lists_unknown_variables(tmp_path) -> None:
 
 def test_check_reports_a_misspelt_attribute_with_its_line(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "评委会：{{ committee.nmae }}")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     (message,) = check.errors
     assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“评委会：\{{\{{ committee.nmae \}}\}}”）使用了未知的变量（'dict object' has no attribute 'nmae'）", message)
 
@@ -159,25 +159,25 @@ def test_check_finds_an_error_in_the_header(tmp_path) -> None:
     doc = docx.Document(str(dest / "pass_roster.docx"))
     doc.sections[0].header.paragraphs[-1].add_run("{% if draft %}")  # the visible header line
     doc.save(str(dest / "pass_roster.docx"))
-    (check,) = filing.check_templates(["pass_roster"], templates=dest)
+    (check,) = samples.check_templates(["pass_roster"], templates=dest)
     assert re.search(r"页眉第\d+行", check.errors[0]) and "语法错误：标记没有结束" in check.errors[0]
 
 
 def test_check_of_a_file_that_is_not_a_docx(tmp_path) -> None:
     path = tmp_path / "review_form.docx"
     path.write_bytes(b"not a docx")
-    (check,) = filing.check_templates([str(path)])
+    (check,) = samples.check_templates([str(path)])
     assert not check.ok and "请确认它是 Word（.docx）文件" in check.errors[0]
     with pytest.raises(Exception, match="不是 qjtitle 的模板名"):
-        filing.check_templates([str(tmp_path / "letter.docx")])
+        samples.check_templates([str(tmp_path / "letter.docx")])
     with pytest.raises(Exception, match="没有名为 nothing 的模板"):
-        filing.check_templates(["nothing"])
+        samples.check_templates(["nothing"])
 
 
 def test_a_broken_template_fails_the_render_with_a_clear_message(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "{{ committee.name ")
     with pytest.raises(TemplateProblem) as info:
-        documents.render_docx("pass_roster.docx", filing.sample_context("pass_roster.docx"), tmp_path / "o.docx", path.parent)
+        documents.render_docx("pass_roster.docx", samples.sample_context("pass_roster.docx"), tmp_path / "o.docx", path.parent)
     assert str(path) in str(info.value) and "语法错误" in str(info.value) and "第" in str(info.value)
     assert not (tmp_path / "o.docx").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []

@@ -65,7 +65,7 @@ def demo(
             console().print(f"登记回避：1 名专家与申报人 {result.conflict['applicant']} 有利害关系（{result.conflict['reason']}），不审阅、不投票")
         print_results(result.results)
     if result.filings:
-        from qjtitle.filing.export import STAGE_NAMES
+        from qjtitle.filing.gather import STAGE_NAMES
 
         console().rule("会前备案、会后备案材料")
         if result.withdrawn:

@@ -68,8 +68,8 @@ def export_filing(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from qjtitle.calendar.workdays import WorkCalendar
-    from qjtitle.filing.export import FilingOptions
     from qjtitle.filing.export import export_filing as run_export
+    from qjtitle.filing.gather import FilingOptions
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -177,7 +177,7 @@ def templates_check(
 
     示例：qjtitle templates check 我的模板/review_form.docx
     """
-    from qjtitle.filing.export import check_templates
+    from qjtitle.filing.samples import check_templates
     from qjtitle.store import resolve_url, sqlite_path
 
     with friendly_errors():
