@@ -37,6 +37,7 @@ from sqlmodel import select
 
 from qjtitle import committees, documents, idcard, rules
 from qjtitle.calendar import schedule
+from qjtitle.experts import draw_answers
 from qjtitle.experts import drawing as draw_store
 from qjtitle.filing import contexts
 from qjtitle.filing import export as filing
@@ -89,7 +90,7 @@ def build(directory: Path, size: int):  # type: ignore[no-untyped-def]
                                       seed=["4721", "9903", "1586"], drawn_on=date(2023, 11, 10))
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
     for e in members:
-        draw_store.confirm(store, outcome.record["draw"], e, True, answered_on=date(2023, 11, 13))
+        draw_answers.confirm(store, outcome.record["draw"], e, True, answered_on=date(2023, 11, 13))
     attending = members[:9]
     with store.transaction() as session:
         ids = list(session.exec(select(Applicant.id).order_by(Applicant.id)))

@@ -17,9 +17,9 @@ from pathlib import Path
 from qjtitle import committees, verify_record
 from qjtitle.calendar import schedule, yearview
 from qjtitle.errors import QjtitleError
+from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
-from qjtitle.experts import recusal
 from qjtitle.filing import export as filing
 from qjtitle.filing import gather as gathering
 from qjtitle.intake import applicants, corrections
@@ -92,7 +92,7 @@ class DemoResult:
     meeting_schedule: schedule.Schedule | None = None  # the sample meeting's milestones as of CORRECTIONS_ISSUED
     pool: experts.PoolImportReport | None = None
     draw: dict | None = None  # the draw record as stored
-    verified: draw_store.DrawCheck | None = None
+    verified: draw_record.DrawCheck | None = None
     exported: tuple[Path, bool] | None = None  # the exported record and the stand-alone verifier's verdict on it
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
@@ -165,11 +165,11 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
             place=DRAW["place"],
         )
         draw_id = drawn.record["draw"]
-        verified = draw_store.verify_draw(store, draw_id)
+        verified = draw_record.verify_draw(store, draw_id)
         declining = next(p for p in drawn.record["picks"] if p["slot"] == "临床医学")
-        answer = draw_store.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
-        draw_doc = draw_store.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
-        draw_json = draw_store.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
+        answer = draw_answers.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
+        draw_doc = draw_record.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
+        draw_json = draw_record.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
         exported = (draw_json, verify_record.verify(json.loads(draw_json.read_text(encoding="utf-8")))[0])
         say("评审会议：签到、安排审阅、评议、表决、封存")
         conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
@@ -211,10 +211,10 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
     conflict with one applicant, three reviewers read each applicant, the committee votes openly
     (one applicant fails), and the records are sealed."""
     with store.transaction() as session:
-        members = draw_store.current_panel(session, meeting_id) or []
+        members = draw_answers.current_panel(session, meeting_id) or []
     for m in members:
         if m.accepted is None:
-            draw_store.confirm(store, draw_id, m.expert.id or 0, True, answered_on=DECLINE[1])
+            draw_answers.confirm(store, draw_id, m.expert.id or 0, True, answered_on=DECLINE[1])
     with store.transaction() as session:
         ctx = proceedings.load(session, meeting_id)
         panel = list(ctx.panel)

@@ -314,6 +314,7 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
 
     from qjtitle import committees
     from qjtitle.calendar import schedule
+    from qjtitle.experts import draw_answers
     from qjtitle.experts import drawing as draw_store
     from qjtitle.experts import pool as experts
     from qjtitle.intake import corrections
@@ -356,10 +357,10 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     )
     draw_id = outcome.record["draw"]
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
-    answer = draw_store.confirm(store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13))
+    answer = draw_answers.confirm(store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13))
     seated = [*members[1:], answer["replacement"]["id"]]
     for expert_id in seated:
-        draw_store.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
+        draw_answers.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
     plan = schedule.evaluate(store, meeting_id, today=date(2023, 9, 1))
     planned = {it.key: it for it in plan.items}
     for key in ("notice", "recommendation-publicity", "pre-publicity"):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw
+from qjtitle.experts import draw, draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw import Candidate, DrawImpossible, Request
 from tests.conftest import expert_row
@@ -330,17 +330,17 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
 
     _, record = recorded
     free = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
-    assert draw_store.confirm(store, record["draw"], free["id"], False, "出差")["replacement"] is not None
+    assert draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"] is not None
     scan = tmp_path / "signed.pdf"
     scan.write_bytes(b"%PDF-1.4 signed sheet")
-    draw_store.sign(store, record["draw"], scan)
+    draw_answers.sign(store, record["draw"], scan)
     for table in DRAW_TABLES:
         with store.engine.begin() as conn:
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() > 0, table
         for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
             with pytest.raises(IntegrityError, match="抽取记录只能追加"), store.engine.begin() as conn:
                 conn.exec_driver_sql(statement)
-    assert draw_store.verify_draw(store, record["draw"]).ok
+    assert draw_record.verify_draw(store, record["draw"]).ok
 
 
 def test_a_redraw_keeps_both_records(store, recorded) -> None:
@@ -353,17 +353,17 @@ def test_a_redraw_keeps_both_records(store, recorded) -> None:
         store, meeting, DRAWERS, SUPERVISORS, alternates=3, specialties=["护理=3", "临床医学"], seed=["5555", "6666", "7777"],
         voids=1, void_reason="监督人员未到场", drawn_on=date(2023, 11, 10),
     ).record
-    listed = draw_store.list_draws(store, meeting)
+    listed = draw_record.list_draws(store, meeting)
     assert [(d["draw"], d["voided_by"], d["voids"]) for d in listed] == [(1, 2, None), (2, None, 1)]
     assert second["void_reason"] == "监督人员未到场"
-    assert draw_store.verify_draw(store, 1).ok and draw_store.verify_draw(store, 2).ok
+    assert draw_record.verify_draw(store, 1).ok and draw_record.verify_draw(store, 2).ok
     with pytest.raises(InvalidValue, match="已被第2号作废"):
-        draw_store.confirm(store, 1, first["picks"][0]["id"], True)
+        draw_answers.confirm(store, 1, first["picks"][0]["id"], True)
 
 
 def test_a_stored_record_matches_its_export(store, recorded, tmp_path) -> None:
     _, record = recorded
-    path = draw_store.export_draw(store, record["draw"], tmp_path / "draw.json")
+    path = draw_record.export_draw(store, record["draw"], tmp_path / "draw.json")
     exported = draw.load_record(path)
     assert exported["record_sha256"] == record["record_sha256"] == draw.record_digest(exported)
     assert draw.verify_record(exported).ok

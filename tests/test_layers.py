@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("demo", ("qjtitle.demo",)),
     ("filing", ("qjtitle.filing",)),
     ("proceedings", ("qjtitle.meeting.proceedings", "qjtitle.meeting.sheets")),
-    ("draw", ("qjtitle.experts.drawing",)),
+    ("draw", ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers")),
     ("calendar", ("qjtitle.calendar.plan", "qjtitle.calendar.schedule", "qjtitle.calendar.yearview",
                   "qjtitle.calendar.reminders")),
     ("experts", ("qjtitle.experts.pool", "qjtitle.experts.recusal")),

@@ -15,6 +15,7 @@ from conftest import (
     filing_applicant_rows,
 )
 
+from qjtitle.experts import draw_record
 from qjtitle.experts import drawing as draw_store
 
 
@@ -171,4 +172,4 @@ def test_an_answer_sheet_is_recorded_whole_or_not_at_all(cli, drawn, make_workbo
     )
     result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
     assert result.exit_code == 1 and "谢绝参会须用 --reason 写明理由" in result.stderr
-    assert draw_store.show_draw(store, draw)["answers"] == []  # the first answer was rolled back too
+    assert draw_record.show_draw(store, draw)["answers"] == []  # the first answer was rolled back too

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from qjtitle.errors import StoreError
-from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import draw_record
 from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
@@ -114,7 +114,7 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
         # Evidence still refuses changes, and the stored draw still re-checks.
         with pytest.raises(IntegrityError, match="只能追加"), store.transaction() as session:
             session.execute(text("DELETE FROM ballot"))
-        assert draw_store.verify_draw(store, 1).record.ok
+        assert draw_record.verify_draw(store, 1).record.ok
     finally:
         store.close()
 

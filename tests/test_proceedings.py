@@ -11,9 +11,9 @@ from conftest import applicant_row, expert_row
 from sqlalchemy import text
 
 from qjtitle import idcard
+from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
-from qjtitle.experts import recusal
 from qjtitle.meeting import proceedings
 from qjtitle.meeting.proceedings import ProceedingsError, ReviewEntry, VoteEntry
 from qjtitle.meeting.tally import AGREE, DISAGREE
@@ -57,7 +57,7 @@ def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitti
     members = [p["id"] for p in picks if p["role"] == "member"]
     alternates = [p["id"] for p in picks if p["role"] == "alternate"]
     for expert_id in members:
-        draw_store.confirm(store, outcome.record["draw"], expert_id, True, answered_on=date(2023, 11, 13))
+        draw_answers.confirm(store, outcome.record["draw"], expert_id, True, answered_on=date(2023, 11, 13))
     with store.transaction() as session:
         ctx = proceedings.load(session, meeting_id)
         applicants = [a.id for a in ctx.applicants]
@@ -107,13 +107,13 @@ def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> Non
     with pytest.raises(Exception, match="不是本次会议抽取并确认的专家"):
         proceedings.attend(store, sitting.meeting, [str(not_drawn)])
     # a declined member is replaced; the alternate who replaced them may attend, the decliner may not
-    answer = draw_store.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14))
+    answer = draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14))
     substitute = answer["replacement"]["id"]
     with pytest.raises(Exception, match="已谢绝参会"):
         proceedings.attend(store, sitting.meeting, [str(sitting.members[0])])
     with pytest.raises(Exception, match="尚未确认参会"):
         proceedings.attend(store, sitting.meeting, [str(substitute)])
-    draw_store.confirm(store, sitting.draw, substitute, True, answered_on=date(2023, 11, 15))
+    draw_answers.confirm(store, sitting.draw, substitute, True, answered_on=date(2023, 11, 15))
     result = proceedings.attend(store, sitting.meeting, [str(substitute)])
     assert [eid for eid, _ in result.attending] == [substitute]
 
@@ -387,9 +387,9 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
 
     _attend(sitting, 9)
     with pytest.raises(InvalidValue, match="已在第1号会议签到，不能记录为谢绝"):
-        draw_store.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
+        draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
     proceedings.attend(store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开")
-    answer = draw_store.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
+    answer = draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
     assert answer["replacement"] is not None
     result = proceedings.results(store, sitting.meeting)
     assert result["quorum"]["attending"] == 8
@@ -429,8 +429,8 @@ def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make
 
 def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(sitting: Sitting, store) -> None:
     recusal.add_conflict(store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15))
-    check = draw_store.verify_draw(store, sitting.draw)
+    check = draw_record.verify_draw(store, sitting.draw)
     assert check.ok, check.as_dict()
     # declared before the draw, the same conflict would have excluded the expert: the pool no longer matches
     recusal.add_conflict(store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1))
-    assert not draw_store.verify_draw(store, sitting.draw).pool_ok
+    assert not draw_record.verify_draw(store, sitting.draw).pool_ok

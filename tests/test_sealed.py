@@ -13,6 +13,7 @@ from sqlmodel import select
 from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_all
 
 from qjtitle.errors import InvalidValue
+from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.intake import corrections
 from qjtitle.intake.applicants import import_applicants
@@ -123,10 +124,10 @@ def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
                  "--supervisor", "陈静", "--seed", "1", "--seed", "2", "--seed", "3", "--voids", str(sitting.draw),
                  "--reason", "测试", "--date", "2023-11-10")
     assert result.exit_code == 1 and "不能再抽取或重新抽取" in result.stderr
-    assert len(draw_store.list_draws(store, sitting.meeting)) == 1
+    assert len(draw_record.list_draws(store, sitting.meeting)) == 1
     # nor an answer that would take an attending expert off the panel
     with pytest.raises(InvalidValue, match="不能再记录专家的答复或替补"):
-        draw_store.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 25))
+        draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 25))
     assert audit.verify_store(store).ok
 
 
@@ -315,7 +316,7 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
         assert result.exit_code == 1 and "少于抽取人员 3 人" in result.stderr and "--generate-seed" in result.stderr
     result = cli("draw-experts", str(meeting), *people, "--seed", "1", "--generate-seed")
     assert result.exit_code == 1 and "请二选一" in result.stderr
-    assert draw_store.list_draws(store, meeting) == []
+    assert draw_record.list_draws(store, meeting) == []
     result = cli("draw-experts", str(meeting), *people, "--generate-seed")
     assert result.exit_code == 0, result.output
     assert "程序生成（操作系统安全随机数）" in result.stdout

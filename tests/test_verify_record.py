@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qjtitle import verify_record as standalone
-from qjtitle.experts import draw
+from qjtitle.experts import draw, draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw import Candidate, Request
 from tests.conftest import expert_row
@@ -184,12 +184,12 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
                                       drawn_on=date(2023, 11, 10))
     record = outcome.record
     member = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
-    declined = draw_store.confirm(store, record["draw"], member["id"], False, "出差")
+    declined = draw_answers.confirm(store, record["draw"], member["id"], False, "出差")
     assert declined["replacement"] is not None
     scan = tmp_path / "签字.pdf"
     scan.write_bytes(b"%PDF-1.4 signed")
-    signed = draw_store.sign(store, record["draw"], scan)
-    exported = draw_store.export_draw(store, record["draw"], tmp_path / "第1号抽取记录.json")
+    signed = draw_answers.sign(store, record["draw"], scan)
+    exported = draw_record.export_draw(store, record["draw"], tmp_path / "第1号抽取记录.json")
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert data["chain_sha256"] == draw.chain_digest(data) and len(data["replacements"]) == 1
     # each answer and signature leaves the chain's head in the audit log; the last one is the export's

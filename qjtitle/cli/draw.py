@@ -74,7 +74,7 @@ def draw_experts(
     示例：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 4721 --seed 9903 --seed 1586
     """
     from qjtitle.calendar.workdays import WorkCalendar
-    from qjtitle.experts.drawing import SEED_SOURCES
+    from qjtitle.experts.draw_record import SEED_SOURCES
     from qjtitle.experts.drawing import draw_experts as run_draw
     from qjtitle.store import open_store
 
@@ -148,7 +148,7 @@ def verify_draw(
             checked = verify_record(load_record(record))
             result = {"record": str(record), "ok": checked.ok, "record_ok": checked.ok, "record_findings": checked.findings}
         else:
-            from qjtitle.experts.drawing import verify_draw as run_verify
+            from qjtitle.experts.draw_record import verify_draw as run_verify
             from qjtitle.store import open_store
 
             result = run_verify(open_store(db), draw).as_dict()  # type: ignore[arg-type]
@@ -178,7 +178,7 @@ def draw_list(
 
     示例：qjtitle draw list --meeting 1
     """
-    from qjtitle.experts.drawing import list_draws
+    from qjtitle.experts.draw_record import list_draws
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -208,7 +208,7 @@ def draw_show(draw: DrawArg, sealed: SealedOpt = False, db: DbOpt = None, as_jso
 
     示例：qjtitle draw show 1 --sealed
     """
-    from qjtitle.experts.drawing import SEED_SOURCES, show_draw
+    from qjtitle.experts.draw_record import SEED_SOURCES, show_draw
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -265,7 +265,7 @@ def draw_export(
     示例：qjtitle draw export 1 --out 第1号抽取记录.json
     """
     from qjtitle.errors import InvalidValue
-    from qjtitle.experts.drawing import export_draw
+    from qjtitle.experts.draw_record import export_draw
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -300,7 +300,8 @@ def draw_confirm(
     全部同意：qjtitle draw confirm 1 --all-accepted；按答复表：qjtitle draw confirm 1 --from-sheet 答复.xlsx
     """
     from qjtitle.errors import InvalidValue
-    from qjtitle.experts.drawing import confirm, show_draw
+    from qjtitle.experts.draw_answers import confirm
+    from qjtitle.experts.draw_record import show_draw
     from qjtitle.intake import names
     from qjtitle.meeting.sheets import read_answers
     from qjtitle.store import open_store
@@ -347,7 +348,7 @@ def draw_sign(
 
     示例：qjtitle draw sign 1 --scan 抽取记录表_签字.pdf
     """
-    from qjtitle.experts.drawing import sign
+    from qjtitle.experts.draw_answers import sign
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -368,7 +369,7 @@ def draw_document(
 
     示例：qjtitle draw document 1 --out 抽取记录表.docx
     """
-    from qjtitle.experts.drawing import render_document
+    from qjtitle.experts.draw_record import render_document
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -37,7 +37,7 @@ from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import DocxRenderer, safe_filename
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import draw_record
 from qjtitle.filing import package
 from qjtitle.filing.contexts import Filing, incomplete
 from qjtitle.filing.gather import (
@@ -202,7 +202,7 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
     items = []
     if data.stage == PRE:
         for d in PRE_DOCS:
-            if d.template == draw_store.TEMPLATE:
+            if d.template == draw_record.TEMPLATE:
                 for draw in data.draws:
                     items.append({"number": d.number, "title": f"{d.title}（第{draw['draw']}号）", "file": d.file.format(draw=draw["draw"])})
             else:
@@ -373,10 +373,10 @@ def _write_pre(store: Store, pkg: package.PackageFolder, filing: Filing, user_di
     done = 0
     renderers: dict[str, DocxRenderer] = {}
     for d in PRE_DOCS:
-        if d.template == draw_store.TEMPLATE:
+        if d.template == draw_record.TEMPLATE:
             for draw in data.draws:
                 name = d.file.format(draw=draw["draw"])
-                draw_store.render_document(store, draw["draw"], pkg.path(name), user_dir)
+                draw_record.render_document(store, draw["draw"], pkg.path(name), user_dir)
                 pkg.add(name, f"{d.title}（第{draw['draw']}号）", d.public)
                 done += 1
                 if progress:

@@ -14,7 +14,7 @@ from qjtitle import rules
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, QjtitleError
-from qjtitle.experts import drawing as draw_store
+from qjtitle.experts import draw_record
 from qjtitle.meeting import proceedings, tally
 from qjtitle.meeting import record as meetings
 from qjtitle.models import (
@@ -67,7 +67,7 @@ PRE_DOCS = (
     Doc(3, "会前公示", "pre_publicity.docx", True, "03_会前公示.docx"),
     Doc(4, "评审方案", "meeting_plan.docx", False, "04_评审方案.docx"),
     Doc(5, "曲靖市专业技术人员职称申报信息表（附件2）", "", False, "05_职称申报信息表（附件2）.xlsx"),
-    Doc(6, "评审专家抽取记录表", draw_store.TEMPLATE, False, "06_专家抽取记录表_第{draw}号.docx"),
+    Doc(6, "评审专家抽取记录表", draw_record.TEMPLATE, False, "06_专家抽取记录表_第{draw}号.docx"),
 )
 POST_DOCS = (
     Doc(1, "会后备案报告", "postfiling_report.docx", False, "01_会后备案报告.docx"),
@@ -165,7 +165,7 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
             )
         )
         draws = [
-            draw_store.record_dict(session, r)
+            draw_record.record_dict(session, r)
             for r in session.exec(select(DrawRecord).where(DrawRecord.meeting_id == meeting_id).order_by(col(DrawRecord.id)))
         ]
         drawn = {p["id"] for d in draws for p in d["picks"]}

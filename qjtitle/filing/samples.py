@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from qjtitle import committees, documents, rules
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.filing.contexts import Filing
 from qjtitle.filing.export import _plan_files
@@ -78,7 +79,7 @@ def _sample_store(folder: Path) -> tuple[Store, int, int]:
     draw_id = drawn.record["draw"]
     members = [p["id"] for p in drawn.record["picks"] if p["role"] == "member"]
     for eid in members:
-        draw_store.confirm(store, draw_id, eid, True, answered_on=date(2023, 11, 13))
+        draw_answers.confirm(store, draw_id, eid, True, answered_on=date(2023, 11, 13))
     with store.transaction() as session:
         accepted = [a.id or 0 for a in session.exec(select(Applicant).where(Applicant.status == rules.STATUS_ACCEPTED))]
         attending = members[:4]
@@ -109,7 +110,7 @@ def _samples() -> dict[str, dict[str, Any]]:
             with documents.capture_contexts() as captured, documents.extra_context(draft=False):
                 corrections.issue_notices(store, "SAMPLE", folder / "notices", today=date(2023, 9, 25),
                                           contact="示例联系人", contact_phone="0874-0000000")
-                draw_store.render_document(store, draw_id, folder / "draw.docx")
+                draw_record.render_document(store, draw_id, folder / "draw.docx")
             contexts.update(captured)
             options = FilingOptions(contact="示例联系人", contact_phone="0874-0000000", address="示例地址",
                                     methods=("审阅材料", "面试答辩"), chair="示例主任委员", counter="示例计票人", scrutineer="示例监票人")
@@ -121,7 +122,7 @@ def _samples() -> dict[str, dict[str, Any]]:
                 for d in (PRE_DOCS if stage == PRE else POST_DOCS):
                     if d.template == "review_form.docx":
                         contexts[d.template] = next(filing.review_forms())[1]
-                    elif d.template and d.template != draw_store.TEMPLATE:
+                    elif d.template and d.template != draw_record.TEMPLATE:
                         contexts[d.template] = filing.context(d.template)
         finally:
             store.close()

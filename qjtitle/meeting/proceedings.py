@@ -25,8 +25,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
-from qjtitle.experts import drawing as draw_store
-from qjtitle.experts import recusal
+from qjtitle.experts import draw_answers, recusal
 from qjtitle.meeting import assignment, tally
 from qjtitle.meeting import record as meeting
 from qjtitle.models import (
@@ -83,7 +82,7 @@ def load(session: Session, meeting_id: int) -> Context:
     m = meeting.get(session, meeting_id)
     committee = session.get(Committee, m.committee_id)
     assert committee is not None
-    members = draw_store.current_panel(session, meeting_id)
+    members = draw_answers.current_panel(session, meeting_id)
     if members is None:
         raise ProceedingsError(
             f"第{meeting_id}号会议还没有抽取专家；请先运行 qjtitle draw-experts {meeting_id} …"

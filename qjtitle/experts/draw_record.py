@@ -1,0 +1,346 @@
+"""The record of a draw as it is shown, listed, exported and re-checked (:func:`verify_draw`: the
+stored pool, seed and result against a fresh run of :mod:`qjtitle.experts.draw`), and the record
+document (抽取记录表) with its signature lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from qjtitle import committees
+from qjtitle.documents import cn_date, render_docx
+from qjtitle.errors import NotFound
+from qjtitle.experts import draw as algo
+from qjtitle.experts import pool as experts
+from qjtitle.meeting import record as meetings
+from qjtitle.models import (
+    DrawAnswer,
+    DrawPick,
+    DrawRecord,
+    DrawReplacement,
+    DrawSignature,
+    Expert,
+)
+from qjtitle.paths import make_private_dir
+from qjtitle.store import Store, audit
+
+# --- The record as exported ------------------------------------------------------------------
+
+
+TEMPLATE = "draw_record.docx"
+SEED_SOURCES = {"drawers": "抽取人员现场输入", "secrets": "程序生成（操作系统安全随机数）"}
+
+
+def _grouped(digest: str) -> str:
+    """A long check code in groups of eight, so that it reads (and wraps) like a number on paper."""
+    return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
+
+
+def _stamp(moment: datetime) -> str:
+    """UTC to the second, the same whether the datetime comes back from the store aware or naive."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _voided_by(session: Session, draw_id: int) -> DrawRecord | None:
+    return session.exec(select(DrawRecord).where(DrawRecord.voids_id == draw_id)).first()
+
+
+def _get(session: Session, draw_id: int) -> DrawRecord:
+    record = session.get(DrawRecord, draw_id)
+    if record is None:
+        raise NotFound(f"没有编号为 {draw_id} 的抽取记录；用 qjtitle draw list 查看全部抽取记录")
+    return record
+
+
+def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fields of the record fingerprint (draw.CORE_KEYS), from the row and its picks."""
+    return {
+        "format": algo.RECORD_FORMAT,
+        "algorithm": record.algorithm,
+        "committee": record.snapshot.get("committee"),
+        "meeting": record.snapshot.get("meeting"),
+        "drawn_on": record.drawn_on.isoformat(),
+        "recorded_at": _stamp(record.recorded_at),
+        "place": record.place,
+        "seed": record.seed,
+        "seed_source": record.seed_source,
+        "params": record.params,
+        "pool_sha256": record.pool_sha256,
+        "eligible_count": record.eligible_count,
+        "exclusions": record.exclusions,
+        "picks": picks,
+        "drawers": list(record.drawers),
+        "supervisors": list(record.supervisors),
+        "late_reason": record.late_reason,
+        "voids": record.voids_id,
+        "void_reason": record.void_reason,
+        "warnings": list(record.warnings),
+    }
+
+
+def _picks(session: Session, draw_id: int) -> list[DrawPick]:
+    return list(session.exec(select(DrawPick).where(DrawPick.draw_id == draw_id).order_by(col(DrawPick.position))))
+
+
+def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
+    """The whole record: what the fingerprint covers, the eligible list, and what came later."""
+    picks = _picks(session, record.id or 0)
+    pick_dicts = [
+        {"position": p.position, "role": p.role, "slot": p.slot, "id": p.expert_id, "name": p.name,
+         "specialty": p.specialty, "unit": p.unit}
+        for p in picks
+    ]
+    data = {"draw": record.id, **_core(record, pick_dicts)}
+    data["eligible"] = list(record.eligible)
+    data["record_sha256"] = record.record_sha256
+    voided_by = _voided_by(session, record.id or 0)
+    data["voided_by"] = voided_by.id if voided_by else None
+    data["answers"] = [
+        {"expert": a.expert_id, "accepted": a.accepted, "reason": a.reason, "answered_on": a.answered_on.isoformat(),
+         "recorded_at": _stamp(a.recorded_at)}
+        for a in session.exec(select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id)))
+    ]
+    data["replacements"] = [
+        {"member_position": r.member_position, "out": r.out_expert_id, "in": r.in_expert_id,
+         "alternate_position": r.alternate_position, "reason": r.reason, "recorded_at": _stamp(r.recorded_at)}
+        for r in _replacements(session, record.id or 0)
+    ]
+    data["signatures"] = [
+        {"signers": list(s.signers), "signed_on": s.signed_on.isoformat(), "scan": s.scan_name,
+         "scan_sha256": s.scan_sha256, "recorded_at": _stamp(s.recorded_at)}
+        for s in session.exec(select(DrawSignature).where(DrawSignature.draw_id == record.id).order_by(col(DrawSignature.id)))
+    ]
+    data["members_now"] = [{"position": pos, "id": eid} for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())]
+    data["chain_sha256"] = algo.chain_digest(data)  # chained onto record_sha256: answers, replacements, signatures, members
+    return data
+
+
+def _replacements(session: Session, draw_id: int) -> list[DrawReplacement]:
+    return list(session.exec(select(DrawReplacement).where(DrawReplacement.draw_id == draw_id).order_by(col(DrawReplacement.id))))
+
+
+def _composition(picks: list[DrawPick], replacements: list[DrawReplacement]) -> dict[int, int]:
+    """Member position → expert id, after the replacements in order."""
+    members = {p.position: p.expert_id for p in picks if p.role == algo.MEMBER}
+    for r in replacements:
+        members[r.member_position] = r.in_expert_id
+    return members
+
+
+def show_draw(store: Store, draw_id: int) -> dict[str, Any]:
+    with store.transaction() as session:
+        return record_dict(session, _get(session, draw_id))
+
+
+def list_draws(store: Store, meeting_id: int | None = None, committee_code: str | None = None) -> list[dict[str, Any]]:
+    """Every attempt, voided ones included, oldest first."""
+    with store.transaction() as session:
+        query = select(DrawRecord)
+        if meeting_id is not None:
+            query = query.where(DrawRecord.meeting_id == meeting_id)
+        if committee_code:
+            query = query.where(DrawRecord.committee_id == committees.get(session, committee_code).id)
+        result = []
+        for record in session.exec(query.order_by(col(DrawRecord.id))):
+            picks = _picks(session, record.id or 0)
+            voided_by = _voided_by(session, record.id or 0)
+            signed = session.exec(select(DrawSignature.id).where(DrawSignature.draw_id == record.id)).first() is not None
+            result.append(
+                {
+                    "draw": record.id,
+                    "committee": record.snapshot.get("committee", {}).get("code"),
+                    "meeting": record.meeting_id,
+                    "meeting_date": record.snapshot.get("meeting", {}).get("date"),
+                    "drawn_on": record.drawn_on.isoformat(),
+                    "seed": record.seed,
+                    "eligible_count": record.eligible_count,
+                    "members": sum(1 for p in picks if p.role == algo.MEMBER),
+                    "alternates": sum(1 for p in picks if p.role == algo.ALTERNATE),
+                    "voids": record.voids_id,
+                    "void_reason": record.void_reason,
+                    "voided_by": voided_by.id if voided_by else None,
+                    "signed": signed,
+                    "record_sha256": record.record_sha256,
+                }
+            )
+        return result
+
+
+def export_draw(store: Store, draw_id: int, out_path: Path) -> Path:
+    """Write the whole record as JSON (atomically), for ``verify-draw --record`` elsewhere."""
+    data = show_draw(store, draw_id)
+    out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        make_private_dir(out_path.parent)  # the expert names are confidential: a new folder is owner-only
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=".json")  # the file too (0600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        with store.transaction() as session:
+            audit.record(session, "draw export", "draw.exported",
+                         {"draw": draw_id, "file": out_path.name, "record_sha256": data.get("record_sha256")})
+            os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+# --- Re-checking a stored draw -------------------------------------------------------------------------
+
+
+@dataclass
+class DrawCheck:
+    draw: int
+    record: algo.Verification  # the stored record on its own
+    pool_ok: bool  # the pool as it stands gives the same eligible list and picks
+    pool_findings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.record.ok and self.pool_ok
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "draw": self.draw,
+            "ok": self.ok,
+            "record_ok": self.record.ok,
+            "record_findings": self.record.findings,
+            "pool_ok": self.pool_ok,
+            "pool_findings": self.pool_findings,
+        }
+
+
+def verify_draw(store: Store, draw_id: int) -> DrawCheck:
+    """Recompute the picks from the stored record, and from the pool as it stands now."""
+    with store.transaction() as session:
+        record = _get(session, draw_id)
+        data = record_dict(session, record)
+        checked = algo.verify_record(data)
+        findings: list[str] = []
+        meeting = meetings.get(session, record.meeting_id)
+        then = record.snapshot.get("meeting", {}).get("date")
+        if then != meeting.date.isoformat():
+            findings.append(f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同")
+        elig = experts.eligibility(
+            session, meeting, tuple(record.params.get("specialties", [])), bool(record.params.get("same_unit_recusal", True)),
+            conflicts_until=record.drawn_on,
+        )
+    now_hash = algo.pool_digest(elig.eligible)
+    if now_hash == record.pool_sha256:
+        findings.append(f"按当前专家库重算的符合条件名单（{len(elig.eligible)} 人）与记录一致，哈希 {now_hash}")
+        return DrawCheck(draw_id, checked, True, findings)
+    findings.insert(0, f"按当前专家库重算的符合条件名单哈希为 {now_hash}，与记录中的 {record.pool_sha256} 不符")
+    findings.extend(_pool_differences(record.eligible, elig))
+    try:
+        request = algo.Request.from_dict(record.params)
+        again = [p.as_dict() for p in algo.select(record.seed, elig.eligible, request)]
+        mismatch = algo.compare_picks(data["picks"], again)
+        findings.append(f"按当前专家库重算的抽取结果：{mismatch}" if mismatch else "按当前专家库重算的抽取结果仍与记录相同")
+    except algo.DrawImpossible as exc:
+        findings.append(f"按当前专家库已无法完成同样的抽取：{exc}")
+    return DrawCheck(draw_id, checked, False, findings)
+
+
+def _pool_differences(stored: list[Any], elig: experts.Eligibility) -> list[str]:
+    then = {e[0]: e for e in stored}
+    now = {c.id: c.entry() for c in elig.eligible}
+    why = {i["id"]: f"{experts.REASONS[reason]}（{i['detail']}）" for reason, items in elig.excluded.items() for i in items}
+    lines = []
+    for eid in sorted(set(then) - set(now)):
+        lines.append(f"专家 {then[eid][1]}（编号 {eid}）已不在符合条件名单中：{why.get(eid, '已不在专家库中')}")
+    for eid in sorted(set(now) - set(then)):
+        lines.append(f"专家 {now[eid][1]}（编号 {eid}）是抽取后新符合条件的")
+    for eid in sorted(set(now) & set(then)):
+        if list(then[eid]) != now[eid]:
+            lines.append(f"专家编号 {eid} 的信息已改变：抽取时为 {then[eid][1:]}，现在为 {now[eid][1:]}")
+    return lines
+
+
+
+# --- The record document (抽取记录表) ------------------------------------------------------------------
+
+
+def render_document(store: Store, draw_id: int, out_path: Path, templates: Path | None = None) -> Path:
+    """The 抽取记录表 as .docx: confidential, with signature lines for the drawers and supervisors."""
+    with store.transaction() as session:
+        record = _get(session, draw_id)
+        data = record_dict(session, record)
+        people = {
+            e.id: e
+            for e in session.exec(select(Expert).where(col(Expert.id).in_([p["id"] for p in data["picks"]])))
+        }
+        voided_by = _voided_by(session, draw_id)
+    committee, meeting = data["committee"], data["meeting"]
+
+    def person(p: dict[str, Any]) -> dict[str, Any]:
+        e = people.get(p["id"])
+        return {
+            "position": p["position"],
+            "name": p["name"],
+            "unit": e.unit if e else p["unit"],
+            "title": e.title if e else "",
+            "specialty": p["specialty"],
+            "slot": p["slot"] or "不限",
+        }
+
+    names = {p["id"]: p["name"] for p in data["picks"]}
+    counts = {reason: len(ids) for reason, ids in data["exclusions"].items()}
+    params = data["params"]
+    quota_text = "、".join(f"{s} {n}人" for s, n in params.get("quotas", {}).items()) or "不限"
+    context = {
+        "committee": committee,
+        "meeting_date": cn_date(date.fromisoformat(meeting["date"])),
+        "meeting_place": meeting.get("place") or "",
+        "meeting_size": meeting.get("size"),
+        "draw_number": data["draw"],
+        "drawn_on": cn_date(date.fromisoformat(data["drawn_on"])),
+        "recorded_at": data["recorded_at"].replace("T", " ").replace("Z", " UTC"),
+        # the same evidence in plain words, for the annex 复核信息 (signed documents show no technical terms)
+        "recorded_on": cn_date(datetime.fromisoformat(data["recorded_at"]).astimezone().date()),
+        "seed_plain": "、".join(data["seed"].replace("/", " ").split()),
+        "method_version": f"第{data['algorithm'].rsplit('-v', 1)[-1]}版" if "-v" in data["algorithm"] else data["algorithm"],
+        "pool_code": _grouped(data["pool_sha256"]),
+        "record_code": _grouped(data["record_sha256"]),
+        "place": data["place"] or "",
+        "seed": data["seed"],
+        "seed_source": SEED_SOURCES.get(data["seed_source"], data["seed_source"]),
+        "algorithm": data["algorithm"],
+        "pool_sha256": data["pool_sha256"],
+        "record_sha256": data["record_sha256"],
+        "eligible_count": data["eligible_count"],
+        "exclusions": [{"reason": experts.REASONS[r], "count": counts.get(r, 0)} for r in experts.REASONS],
+        "excluded_total": sum(counts.values()),
+        "params_text": (
+            f"委员 {params['members']} 人，备选 {params['alternates']} 人；专业人数：{quota_text}；"
+            f"专业范围：{'、'.join(params.get('specialties') or []) or '不限'}；"
+            f"每单位上限：{params.get('unit_cap') or '不限'}；同单位回避：{'是' if params.get('same_unit_recusal') else '否'}"
+        ),
+        "members": [person(p) for p in data["picks"] if p["role"] == algo.MEMBER],
+        "alternates": [person(p) for p in data["picks"] if p["role"] == algo.ALTERNATE],
+        "replacements": [
+            f"第{r['member_position']}位委员 {names.get(r['out'], r['out'])} 由第{r['alternate_position']}位备选 "
+            f"{names.get(r['in'], r['in'])} 替补（{r['reason']}）"
+            for r in data["replacements"]
+        ],
+        "drawers": data["drawers"],
+        "supervisors": data["supervisors"],
+        "late_reason": data["late_reason"],
+        "voids": f"本次为重新抽取，作废第{data['voids']}号抽取记录，理由：{data['void_reason']}" if data["voids"] else "",
+        "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}" if voided_by else "",
+    }
+    written = render_docx(TEMPLATE, context, out_path, templates)
+    with store.transaction() as session:
+        audit.record(session, "draw document", "draw.document", {"draw": draw_id, "file": Path(written).name})
+    return written
