@@ -77,8 +77,7 @@ PLANNED_PERIOD = Rule(
 
 # --- Years in post ---------------------------------------------------------------
 
-SERVICE_COUNTED_TO = (12, 31)  # month, day of the evaluation year
-SERVICE_COUNTED_TO_SOURCE = "通知 三（一）：申报人履职计算时间截至当年12月31日"
+SERVICE_COUNTED_TO = (12, 31)  # month, day of the evaluation year: 通知 三（一）申报人履职计算时间截至当年12月31日
 
 # --- Committee, experts, pool ----------------------------------------------------
 
@@ -92,7 +91,6 @@ NEW_EXPERTS_ON_REFILING = Rule(
 EXPERT_LEVELS = {"正高级": ("正高级",), "副高级": ("正高级", "副高级"), "中级": ("正高级", "副高级")}
 """Title levels an expert must hold to sit on a committee of each level (a senior committee needs senior experts)."""
 EXPERT_LEVELS_SOURCE = "40号令（二手资料）：评审专家应具有本专业高级职称，正高级评委会的评审专家应具有正高级职称"
-SENIOR_MIN_SIZE_SERIES = Rule(25, "人", "高级评委会按系列组建的不少于25人", "40号令（二手资料）", soft=True)
 SENIOR_MIN_SIZE_SPECIALTY = Rule(11, "人", "高级评委会按专业组建的不少于11人", "40号令（二手资料）", soft=True)
 COMMITTEE_SIZE_ODD = Rule(2, "", "评委会组成人员应当为单数", "通知 三（二）")  # odd: size % 2 == 1
 

@@ -326,7 +326,7 @@ def recorded(store, expert_pool, draw_meeting):
 
 
 def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_path) -> None:
-    from qjtitle.store import DRAW_TABLES
+    from qjtitle.store import APPEND_ONLY
 
     _, record = recorded
     free = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
@@ -334,7 +334,7 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
     scan = tmp_path / "signed.pdf"
     scan.write_bytes(b"%PDF-1.4 signed sheet")
     draw_answers.sign(store, record["draw"], scan)
-    for table in DRAW_TABLES:
+    for table in APPEND_ONLY["draw"][0]:
         with store.engine.begin() as conn:
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() > 0, table
         for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):

@@ -123,7 +123,7 @@ def test_audit_chain_verifies(store, committee):
         assert events[0].prev_hash == audit.GENESIS
         assert events[1].prev_hash == events[0].hash
         assert all(len(e.hash) == 64 for e in events)
-        assert audit.verify(session) is None
+        assert audit.check(session).broken_id is None
 
 
 @pytest.mark.both_backends
@@ -134,7 +134,7 @@ def test_audit_chain_detects_a_forged_event(store, committee):
         session.flush()
         forged_id = forged.id
     with store.transaction() as session:
-        assert audit.verify(session) == forged_id
+        assert audit.check(session).broken_id == forged_id
 
 
 @pytest.mark.both_backends
@@ -148,7 +148,7 @@ def test_the_database_refuses_to_change_audit_events(store, committee, sql):
     with store.transaction() as session:
         (event,) = session.exec(select(AuditEvent)).all()
         assert event.detail["code"] == "QJ-WS-ZJ"
-        assert audit.verify(session) is None
+        assert audit.check(session).broken_id is None
 
 
 @pytest.mark.both_backends
@@ -157,7 +157,7 @@ def test_audit_events_carry_user_and_json_detail(store, committee):
         event = audit.record(session, "test", "something.done", {"when": date(2023, 10, 8), "n": 1}, user="李老师")
     assert event.detail == {"when": "2023-10-08", "n": 1}
     with store.transaction() as session:
-        assert audit.verify(session) is None
+        assert audit.check(session).broken_id is None
         last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (last.user, last.command) == ("李老师", "test")
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qjtitle import rules
+from qjtitle.calendar import workdays
 from qjtitle.calendar.workdays import (
     CalendarFileError,
     WorkCalendar,
@@ -20,6 +21,15 @@ from qjtitle.calendar.workdays import (
 from qjtitle.errors import InvalidValue
 
 CAL = WorkCalendar()
+UNPUBLISHED = 2027  # the year these tests treat as one whose 调休 the State Council has not published
+
+
+@pytest.fixture(autouse=True)
+def _unpublished_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2027 stays unpublished for these tests once ``holidays`` ships its 调休: the calendar then
+    guesses it, as it will any later year (LAST_OFFICIAL_YEAR is read at each call)."""
+    if workdays.LAST_OFFICIAL_YEAR >= UNPUBLISHED:
+        monkeypatch.setattr(workdays, "LAST_OFFICIAL_YEAR", UNPUBLISHED - 1)
 
 
 # --- Real dates (2023: National Day and Mid-Autumn joined, make-up Sat 10-07 and Sun 10-08) ---
@@ -45,8 +55,8 @@ def test_post_filing_deadline_skips_national_day_and_counts_make_up_days() -> No
 
 def test_publicity_across_national_day() -> None:
     assert CAL.count(date(2023, 9, 27), date(2023, 10, 8)) == 4
-    assert not CAL.covers(date(2023, 9, 27), date(2023, 10, 8), int(rules.PUBLICITY_MIN.value))
-    assert CAL.covers(date(2023, 9, 26), date(2023, 10, 8), int(rules.PUBLICITY_MIN.value))
+    assert CAL.count(date(2023, 9, 27), date(2023, 10, 8)) < int(rules.PUBLICITY_MIN.value)
+    assert CAL.count(date(2023, 9, 26), date(2023, 10, 8)) >= int(rules.PUBLICITY_MIN.value)
     assert CAL.span_end(date(2023, 9, 27), 5) == date(2023, 10, 9)
     assert CAL.span_end(date(2023, 9, 26), 5) == date(2023, 10, 8)
 
@@ -216,5 +226,5 @@ def test_a_provisional_year_says_what_it_assumes_and_leans_early_both_ways() -> 
 def test_a_span_end_is_the_shortest_span_covering_n(day: date, n: int) -> None:
     end = CAL.span_end(day, n)
     assert CAL.is_workday(end)
-    assert CAL.covers(day, end, n)
-    assert not CAL.covers(day, end - timedelta(days=1), n)
+    assert CAL.count(day, end) >= n
+    assert CAL.count(day, end - timedelta(days=1)) < n

@@ -309,10 +309,6 @@ class WorkCalendar:
             return self.count(start + timedelta(days=1), end)
         return -self.count(end + timedelta(days=1), start)
 
-    def covers(self, first: date, last: date, n: int) -> bool:
-        """'At least N working days' for a span shown from ``first`` to ``last``, both counted."""
-        return self.count(first, last) >= n
-
     def span_end(self, first: date, n: int) -> date:
         """The last day of the shortest span from ``first`` that covers ``n`` working days."""
         start = self.next_workday(first)

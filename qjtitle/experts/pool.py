@@ -47,7 +47,6 @@ from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
-POOL_TITLE = "评审专家库"
 EXPIRY_NOTICE_DAYS = 180  # ``experts check`` reports what ends within this many days (a default, not a rule)
 
 ACTIVE_STATUSES = ("在库", "正常", "有效", "在任", "启用")

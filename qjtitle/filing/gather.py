@@ -84,7 +84,6 @@ POST_DOCS = (
     Doc(10, "通过人员证件照", "", False, "10_通过人员证件照/{number}_{name}{suffix}"),
 )
 PHOTOS_FOLDER_PREFIX = "10_"
-FILING_TEMPLATES = tuple(dict.fromkeys(d.template for d in (*PRE_DOCS, *POST_DOCS) if d.template))
 
 
 @dataclass

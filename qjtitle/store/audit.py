@@ -200,11 +200,6 @@ def head(session: Session) -> dict[str, Any]:
     return {"hash": last.hash if last else GENESIS, "event_id": last.id if last else None, "events": count}
 
 
-def verify(session: Session) -> int | None:
-    """The id of the first event whose chain is broken, or None when the log is intact."""
-    return check(session).broken_id
-
-
 def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
     with store.transaction() as session:
         return check(session, anchor)

@@ -137,7 +137,6 @@ APPEND_ONLY["sealed"] = (
     ("sealed_row", "applicant_correction"),
     "封存记录（封存时认定的申报人、专家及封存后的更正）只能追加，不能修改或删除",
 )
-DRAW_TABLES = APPEND_ONLY["draw"][0]
 
 
 def append_only_sql(dialect: str, group: str) -> list[str]:
