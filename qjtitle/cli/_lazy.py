@@ -43,7 +43,8 @@ def build(name: str, entry: Entry) -> Command:
     then put its help and value checks into Chinese (:mod:`qjtitle.cli._zh`)."""
     from qjtitle.cli._zh import localize
 
-    return localize(_build(name, entry), format_help)
+    command: Command = localize(_build(name, entry), format_help)
+    return command
 
 
 def _build(name: str, entry: Entry) -> Command:

@@ -125,7 +125,7 @@ def _default_text(param: Any) -> str:
     if isinstance(default, bool):
         if not getattr(param, "secondary_opts", None):
             return ""
-        return param.opts[0] if default else param.secondary_opts[0]
+        return str(param.opts[0] if default else param.secondary_opts[0])
     return str(getattr(default, "value", default))
 
 

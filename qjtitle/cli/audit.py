@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def audit_list(
         print_json(events)
         return
 
-    def who(e: dict) -> str:
+    def who(e: dict[str, Any]) -> str:
         return e["user"] if not e["os_user"] or e["os_user"] == e["user"] else f"{e['user']}（系统账户 {e['os_user']}）"
 
     table(

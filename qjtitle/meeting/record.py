@@ -23,7 +23,7 @@ def get(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         ids = session.exec(select(Meeting.id).order_by(col(Meeting.id).desc()).limit(10)).all()
-        known = "、".join(str(i) for i in sorted(ids)) if ids else "（尚无评审会议）"
+        known = "、".join(str(i) for i in sorted(i for i in ids if i is not None)) if ids else "（尚无评审会议）"
         raise NotFound(
             f"没有编号为 {meeting_id} 的评审会议；最近的会议编号：{known}。"
             "可用 qjtitle meeting list 查看，或用 qjtitle meeting add 新建"

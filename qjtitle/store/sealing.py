@@ -208,7 +208,7 @@ def verify(session: Session) -> list[str]:
             # rows added after the seal are marked so by the tool (with their reason); an unmarked one was not
             later = select(model.id).where(  # type: ignore[attr-defined]
                 model.meeting_id == mid, col(model.id) > recorded.get("through", {}).get(kind, 0),  # type: ignore[attr-defined]
-                model.after_seal == False,  # type: ignore[attr-defined]
+                model.after_seal == False,
             )
             for row_id in session.exec(later):
                 problems.append(f"{where}的{label}第{row_id}号记录是封存后绕过本程序插入的（未标为封存后的更正）")
