@@ -155,3 +155,32 @@ def test_the_contract_sees_imports_inside_functions() -> None:
     """A guard on the checker itself: cli modules import the library only inside functions."""
     assert "qjtitle.store" in GRAPH["qjtitle.cli.db"]
     assert layer_of("qjtitle.store.audit") > layer_of("qjtitle.intake.applicants")
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """Line numbers of the statements inside ``if TYPE_CHECKING:`` blocks."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def test_typer_private_modules_are_imported_for_type_checking_only() -> None:
+    """``typer._click`` (Click vendored in Typer 0.29) is private: qjtitle names it in annotations
+    only, never at run time, and pyproject pins the Typer range the CLI is tested with."""
+    from importlib.metadata import version
+
+    at_run_time = []
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        hidden = _type_checking_only(tree)
+        for node in ast.walk(tree):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(m.startswith("typer._") for m in modules) and node.lineno not in hidden:
+                at_run_time.append(f"{name}:{node.lineno}")
+    assert at_run_time == []
+    assert '"typer>=0.29,<0.30"' in (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert version("typer").startswith("0.29.")
