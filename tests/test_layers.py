@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("proceedings", ("qjtitle.meeting.proceedings", "qjtitle.meeting.sheets")),
     ("draw", ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers")),
     ("calendar", ("qjtitle.calendar.plan", "qjtitle.calendar.schedule", "qjtitle.calendar.yearview",
+                  "qjtitle.calendar.milestones", "qjtitle.calendar.findings",
                   "qjtitle.calendar.reminders")),
     ("experts", ("qjtitle.experts.pool", "qjtitle.experts.recusal")),
     ("meeting", ("qjtitle.meeting.record",)),

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from qjtitle import committees, rules
-from qjtitle.calendar import schedule
+from qjtitle.calendar import findings, milestones, schedule
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.meeting import record as meeting
@@ -52,11 +52,11 @@ def check(store, meeting_id: int, today: date = LATER) -> schedule.Schedule:  # 
     return schedule.evaluate(store, meeting_id, today=today, calendar=CAL)
 
 
-def by_key(s: schedule.Schedule) -> dict[str, schedule.Item]:
+def by_key(s: schedule.Schedule) -> dict[str, milestones.Item]:
     return {it.key: it for it in s.items}
 
 
-def only(s: schedule.Schedule, level: str = schedule.ERROR) -> schedule.Finding:
+def only(s: schedule.Schedule, level: str = findings.ERROR) -> findings.Finding:
     found = [f for f in s.findings if f.level == level]
     assert len(found) == 1, [f.message for f in s.findings]
     return found[0]
@@ -79,9 +79,9 @@ def test_plan_of_a_monday_meeting(store, committee) -> None:
     assert (items["pre-publicity"].earliest, items["pre-publicity"].latest) == (date(2023, 11, 6), date(2023, 11, 10))
     assert (items["result-publicity"].earliest, items["result-publicity"].latest) == (date(2023, 11, 21), date(2023, 11, 27))
     assert (items["post-filing"].earliest, items["post-filing"].latest) == (date(2023, 11, 28), date(2023, 12, 11))
-    assert items["platform-entry"].kind == schedule.PENDING and items["platform-entry"].note == "收到任职文件后5个工作日内"
+    assert items["platform-entry"].kind == milestones.PENDING and items["platform-entry"].note == "收到任职文件后5个工作日内"
     assert items["pre-filing"].rule is rules.PRE_FILING_BEFORE_MEETING
-    assert items["notice"].days_left == 6 and items["notice"].status == schedule.TODO
+    assert items["notice"].days_left == 6 and items["notice"].status == milestones.TODO
     assert items["meeting"].status == "待召开"
     assert s.provisional == ""
 
@@ -109,17 +109,17 @@ def test_committees_that_need_them_get_the_refiling_and_pilot_requests(store) ->
 
 
 def test_pool_filed_less_than_three_years_ago_needs_no_refiling() -> None:
-    assert not schedule.pool_refiling_due(date(2020, 11, 20), MONDAY)
-    assert schedule.pool_refiling_due(date(2020, 11, 19), MONDAY)
-    assert schedule.pool_refiling_due(date(2020, 2, 29), date(2023, 3, 1))
-    assert not schedule.pool_refiling_due(None, MONDAY)
+    assert not milestones.pool_refiling_due(date(2020, 11, 20), MONDAY)
+    assert milestones.pool_refiling_due(date(2020, 11, 19), MONDAY)
+    assert milestones.pool_refiling_due(date(2020, 2, 29), date(2023, 3, 1))
+    assert not milestones.pool_refiling_due(None, MONDAY)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31)), st.integers(min_value=0, max_value=2))
 def test_publicity_windows_cover_five_working_days_and_keep_their_order(day: date, extra_days: int) -> None:
     end = CAL.shift(day, extra_days) if extra_days else day
-    items = {it.key: it for it in schedule.layout(CAL, day, end, "中级", None)}
+    items = {it.key: it for it in milestones.layout(CAL, day, end, "中级", None)}
     for key in ("recommendation-publicity", "pre-publicity", "result-publicity"):
         it = items[key]
         assert it.earliest and it.latest and CAL.count(it.earliest, it.latest) >= 5
@@ -173,7 +173,7 @@ def test_a_clean_chain_passes_without_warnings(store, committee) -> None:
     assert s.findings == [] and s.ok
     items = by_key(s)
     assert items["platform-entry"].latest == date(2023, 12, 27)
-    assert {it.status for it in s.items} == {schedule.DONE, "已召开"}
+    assert {it.status for it in s.items} == {milestones.DONE, "已召开"}
     assert s.next_item() is None
 
 
@@ -190,7 +190,7 @@ def test_late_deadlines_are_errors(store, committee, key: str, first: date, late
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{key: (first, None)})
     f = only(check(store, mid))
-    assert (f.milestone, f.day, f.missed_by, f.allowed) == (key, first, missed, f"不晚于 {schedule.fmt(latest)}")
+    assert (f.milestone, f.day, f.missed_by, f.allowed) == (key, first, missed, f"不晚于 {milestones.fmt(latest)}")
     assert f.rule is schedule.MILESTONES[key].rule
     assert "晚于最晚日期" in f.message and f"晚了 {missed} 个工作日" in f.message
 
@@ -201,11 +201,11 @@ def test_draw_too_late_is_an_error_and_too_early_a_warning(store, committee) -> 
     s = check(store, mid)
     assert [(f.milestone, f.missed_by, f.rule) for f in s.errors] == [("draw", 1, rules.DRAW_BEFORE_MEETING)]
     assert [(f.milestone, f.rule) for f in s.warnings] == [("draw", rules.DRAW_WITH_PRE_FILING)]
-    assert by_key(s)["draw"].status == schedule.PROBLEM
+    assert by_key(s)["draw"].status == milestones.PROBLEM
     schedule.record(store, mid, "draw", date(2023, 10, 30), today=LATER, calendar=CAL)
     s = check(store, mid)
     assert s.ok
-    f = only(s, schedule.WARNING)
+    f = only(s, findings.WARNING)
     assert (f.milestone, f.missed_by, f.rule) == ("draw", 5, rules.DRAW_CONFIDENTIALITY_WARNING)
     assert "早 5 个工作日，专家名单保密期过长" in f.message
 
@@ -218,7 +218,7 @@ def test_short_publicity_across_national_day(store, committee) -> None:
     }
     record_all(store, mid, chain)
     f = next(f for f in check(store, mid, today=date(2023, 10, 9)).findings if f.milestone == "recommendation-publicity")
-    assert (f.level, f.missed_by, f.allowed) == (schedule.ERROR, 1, "至少到 2023-10-09（一）")
+    assert (f.level, f.missed_by, f.allowed) == (findings.ERROR, 1, "至少到 2023-10-09（一）")
     assert "2023-09-27 至 2023-10-08 只有 4 个工作日，少 1 个工作日" in f.message
     schedule.record(store, mid, "recommendation-publicity", date(2023, 9, 26), date(2023, 10, 8), today=LATER, calendar=CAL)
     assert not [f for f in check(store, mid, today=date(2023, 10, 9)).findings if f.milestone == "recommendation-publicity"]
@@ -227,7 +227,7 @@ def test_short_publicity_across_national_day(store, committee) -> None:
 def test_pre_publicity_unfinished_at_filing_warns_and_running_into_the_meeting_fails(store, committee) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{"pre-publicity": (date(2023, 11, 6), date(2023, 11, 13))})
-    f = only(check(store, mid), schedule.WARNING)
+    f = only(check(store, mid), findings.WARNING)
     assert (f.milestone, f.rule, f.missed_by) == ("pre-publicity", rules.PRE_PUBLICITY_BEFORE_FILING, 1)
     assert check(store, mid).ok
     schedule.record(store, mid, "pre-publicity", date(2023, 11, 14), date(2023, 11, 20), today=LATER, calendar=CAL)
@@ -282,11 +282,11 @@ def test_missing_milestones_are_errors_once_their_day_has_passed(store, committe
     mid = add_meeting(store)
     before = check(store, mid, today=date(2023, 10, 9))
     assert before.findings == []
-    assert by_key(before)["notice"].status == schedule.SOON
+    assert by_key(before)["notice"].status == milestones.SOON
     s = check(store, mid, today=date(2023, 10, 10))
     f = only(s)
     assert (f.milestone, f.day, f.missed_by) == ("notice", None, 1)
-    assert by_key(s)["notice"].status == schedule.OVERDUE
+    assert by_key(s)["notice"].status == milestones.OVERDUE
     assert "至今（2023-10-10（二））未登记，已过 1 个工作日" in f.message
     late = check(store, mid, today=LATER)
     assert [f.milestone for f in late.errors] == [
@@ -299,7 +299,7 @@ def test_missing_pilot_request_is_only_a_warning(store) -> None:
     mid = add_meeting(store, code="QJ-ZG", size=25)
     record_all(store, mid, CLEAN)
     s = check(store, mid)
-    f = only(s, schedule.WARNING)
+    f = only(s, findings.WARNING)
     assert f.milestone == "pilot-request" and "不在试点范围内，可忽略" in f.message
     assert s.ok
 
@@ -308,9 +308,9 @@ def test_unfinished_publicity_warns(store, committee) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{"result-publicity": (date(2023, 11, 21), None)})
     s = check(store, mid)
-    f = only(s, schedule.WARNING)
+    f = only(s, findings.WARNING)
     assert f.milestone == "result-publicity" and "没有登记结束日期" in f.message
-    assert by_key(s)["result-publicity"].status == schedule.STARTED
+    assert by_key(s)["result-publicity"].status == milestones.STARTED
 
 
 # --- Provisional years ---------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_a_2027_meeting_is_provisional_until_an_override_covers_the_year(store, 
     s = schedule.evaluate(store, mid, today=date(2027, 1, 4))
     assert "2027年的调休安排尚未公布" in s.provisional
     assert all(it.provisional for it in s.items if it.earliest or it.latest)
-    f = only(s, schedule.WARNING)
+    f = only(s, findings.WARNING)
     assert f.milestone == "" and f.label == "评审会议" and "暂定" in f.message
     (tmp_path / "qjtitle.calendar.toml").write_text(
         'complete_years = [2027]\n[holidays]\n2027-10-06 = "国庆节"\n[workdays]\n2027-09-26 = "国庆调休上班"\n',

@@ -21,7 +21,7 @@ import pytest
 from conftest import docx_text
 
 from qjtitle import demo
-from qjtitle.calendar import schedule
+from qjtitle.calendar import milestones, schedule
 from qjtitle.filing import package
 
 FORBIDDEN = (  # (what, pattern) never in a document a secretary signs and files
@@ -153,7 +153,7 @@ def test_the_draw_and_the_exports_record_their_schedule_steps(run) -> None:
     store = open_store(run.store_path)
     try:
         items = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 11, 17)).items}
-        assert items["draw"].status == schedule.DONE and items["draw"].actual_first == demo.DRAW["drawn_on"]
+        assert items["draw"].status == milestones.DONE and items["draw"].actual_first == demo.DRAW["drawn_on"]
         assert items["pre-filing"].actual_first == demo.PRE_FILING_DAY
         later = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 12, 4)).items}
         assert later["post-filing"].actual_first == demo.POST_FILING_DAY  # by the final post package, not the draft

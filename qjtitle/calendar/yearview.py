@@ -23,8 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from qjtitle.calendar import findings, milestones
 from qjtitle.calendar import schedule as schedules
-from qjtitle.calendar.schedule import Item, Schedule
+from qjtitle.calendar.milestones import Item
+from qjtitle.calendar.schedule import Schedule
 from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, DayInfo, WorkCalendar
 from qjtitle.errors import NotFound
 from qjtitle.meeting import record as meetings
@@ -47,19 +49,19 @@ PENDING = "pending"
 MEETING = "meeting"
 
 STATUS_CLASS = {
-    schedules.DONE: DONE,
-    schedules.PROBLEM: PROBLEM,
-    schedules.STARTED: STARTED,
-    schedules.OVERDUE: OVERDUE,
-    schedules.SOON: SOON,
-    schedules.TODO: DUE,
-    schedules.WAITING: PENDING,
+    milestones.DONE: DONE,
+    milestones.PROBLEM: PROBLEM,
+    milestones.STARTED: STARTED,
+    milestones.OVERDUE: OVERDUE,
+    milestones.SOON: SOON,
+    milestones.TODO: DUE,
+    milestones.WAITING: PENDING,
 }
 LEGEND = (
     (DONE, "已完成（登记日期）"),
     (STARTED, "已开始（公示未登记结束日期）"),
     (DUE, "待办（计划窗口或期限）"),
-    (SOON, f"临近（{schedules.SOON_WORKDAYS}个工作日内）"),
+    (SOON, f"临近（{milestones.SOON_WORKDAYS}个工作日内）"),
     (OVERDUE, "逾期（超过的工作日）"),
     (PROBLEM, "有问题（已登记但不合规则）"),
     (PENDING, "待定（等待其他节点）"),
@@ -394,17 +396,17 @@ def _span_text(first: date | None, last: date | None) -> str:
     if first is None:
         return ""
     if last is None or last == first:
-        return schedules.fmt(first)
+        return milestones.fmt(first)
     end = last.strftime("%m-%d") if last.year == first.year else last.isoformat()
     return f"{first.isoformat()} 至 {end}"
 
 
 def _planned_text(item: Item) -> str:
     """The planned window or deadline, short enough for its column (the hover text has weekdays)."""
-    if item.kind == schedules.LATEST and item.latest:
+    if item.kind == milestones.LATEST and item.latest:
         # A provisional row carries a 暂定 tag instead of the weekday (the column is narrow).
-        return f"不晚于 {item.latest.isoformat() if item.provisional else schedules.fmt(item.latest)}"
-    if item.kind in (schedules.RANGE, schedules.SPAN, schedules.DAY) and item.latest:
+        return f"不晚于 {item.latest.isoformat() if item.provisional else milestones.fmt(item.latest)}"
+    if item.kind in (milestones.RANGE, milestones.SPAN, milestones.DAY) and item.latest:
         return _span_text(item.earliest or item.latest, item.latest)
     return item.note
 
@@ -412,14 +414,14 @@ def _planned_text(item: Item) -> str:
 def _recorded_text(item: Item) -> str:
     if item.actual_first is None:
         return ""
-    if item.actual_last is None and schedules.MILESTONES[item.key].kind == schedules.WINDOW:
+    if item.actual_last is None and schedules.MILESTONES[item.key].kind == milestones.WINDOW:
         return f"{item.actual_first.isoformat()} 起（未登记结束日期）"
     if item.actual_last is None or item.actual_last == item.actual_first:
         return item.actual_first.isoformat()
     return _span_text(item.actual_first, item.actual_last)
 
 
-def _status(item: Item, problems: list[schedules.Finding]) -> tuple[str, str]:
+def _status(item: Item, problems: list[findings.Finding]) -> tuple[str, str]:
     """(status class, status in words) of a milestone."""
     if item.key == "meeting":
         return MEETING, item.status
@@ -428,7 +430,7 @@ def _status(item: Item, problems: list[schedules.Finding]) -> tuple[str, str]:
     if cls == DONE:
         return cls, f"已完成 {_recorded_text(item)}"
     if cls == PROBLEM:
-        missed = next((f.missed_by for f in problems if f.level == schedules.ERROR and f.missed_by), None)
+        missed = next((f.missed_by for f in problems if f.level == findings.ERROR and f.missed_by), None)
         return cls, f"有问题 {_recorded_text(item)}" + (f"（差 {missed} 个工作日）" if missed else "")
     if cls == STARTED:
         return cls, f"已开始 {item.actual_first}，未登记结束日期"
@@ -457,10 +459,10 @@ def _shapes(axis: Axis, item: Item, view: MilestoneView, today: date) -> list[Sh
         box("meeting", item.earliest, item.latest, view.planned_full)
         return shapes
     plan = "plan-" + cls
-    if item.kind in (schedules.RANGE, schedules.SPAN) and item.earliest and item.latest:
+    if item.kind in (milestones.RANGE, milestones.SPAN) and item.earliest and item.latest:
         box(plan, item.earliest, item.latest, f"计划：{view.planned_full}")
-    if item.kind in (schedules.LATEST, schedules.RANGE) and item.latest:
-        box("deadline " + plan, item.latest, item.latest, f"期限：{schedules.fmt(item.latest)}")
+    if item.kind in (milestones.LATEST, milestones.RANGE) and item.latest:
+        box("deadline " + plan, item.latest, item.latest, f"期限：{milestones.fmt(item.latest)}")
     if item.actual_first:
         box("actual-" + cls, item.actual_first, item.actual_last or item.actual_first, f"实际：{view.recorded}")
     if cls == OVERDUE and item.due:
@@ -472,7 +474,7 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
     m = plan.meeting
     first_day = date.fromisoformat(m["date"])
     last_day = date.fromisoformat(m["end_date"]) if m["end_date"] else first_day
-    when = schedules.fmt(first_day) + (f" 至 {schedules.fmt(last_day)}" if last_day != first_day else "")
+    when = milestones.fmt(first_day) + (f" 至 {milestones.fmt(last_day)}" if last_day != first_day else "")
     heading = f"会议 {m['id']}：{when}，{m['place']}，{m['size']}人"
     views = []
     for it in plan.items:
@@ -491,7 +493,7 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
             rule=it.rule.text if it.rule else "",
             source=it.rule.source if it.rule else "",
             note=it.note,
-            problems=tuple(f"{'错误' if f.level == schedules.ERROR else '提示'}：{f.message}" for f in found),
+            problems=tuple(f"{'错误' if f.level == findings.ERROR else '提示'}：{f.message}" for f in found),
             shapes=(),
         )
         views.append(replace(view, shapes=tuple(_shapes(axis, it, view, plan.today)) if axis else ()))

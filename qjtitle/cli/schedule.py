@@ -14,7 +14,8 @@ from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, with_rule_numbers
 
 if TYPE_CHECKING:
-    from qjtitle.calendar.schedule import Finding, Schedule
+    from qjtitle.calendar.findings import Finding
+    from qjtitle.calendar.schedule import Schedule
     from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.store import Store
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from qjtitle import committees, rules
+from qjtitle.calendar import milestones
 from qjtitle.calendar import schedule as schedules
 from qjtitle.documents import cn_date
 from qjtitle.filing.gather import AGENDA, NOT_RECORDED, POST, PRE, FilingData, FilingOptions
@@ -124,7 +125,7 @@ class Filing:
         for it in self.data.schedule.items:
             status = STATUS_WORDS.get(it.status, it.status)
             actual = _date_range(it.actual_first, it.actual_last) if it.actual_first else ""
-            if it.actual_first and it.actual_last is None and schedules.MILESTONES[it.key].kind == schedules.WINDOW:
+            if it.actual_first and it.actual_last is None and schedules.MILESTONES[it.key].kind == milestones.WINDOW:
                 actual = f"{cn_date(it.actual_first)}起"
             if it.key == own:
                 status, actual = "本次报送", cn_date(self.data.today)
@@ -133,17 +134,17 @@ class Filing:
         return rows
 
     @staticmethod
-    def _when(it: schedules.Item) -> str:
+    def _when(it: milestones.Item) -> str:
         """A milestone's window or deadline in Chinese dates."""
-        if it.kind == schedules.LATEST and it.latest:
+        if it.kind == milestones.LATEST and it.latest:
             return f"不晚于{cn_date(it.latest)}"
-        if it.kind == schedules.RANGE and it.latest:
+        if it.kind == milestones.RANGE and it.latest:
             return f"{cn_date(it.earliest)}至{cn_date(it.latest)}" if it.earliest else f"不晚于{cn_date(it.latest)}"
-        if it.kind in (schedules.SPAN, schedules.DAY) and it.earliest:
+        if it.kind in (milestones.SPAN, milestones.DAY) and it.earliest:
             return _date_range(it.earliest, it.latest)
         return plain_dates(it.note)
 
-    def _item(self, key: str) -> schedules.Item | None:
+    def _item(self, key: str) -> milestones.Item | None:
         return next((it for it in self.data.schedule.items if it.key == key), None)
 
     def period(self, key: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from qjtitle import rules
-from qjtitle.calendar import schedule as schedules
+from qjtitle.calendar import milestones
 from qjtitle.documents import cn_date
 from qjtitle.meeting import tally
 from qjtitle.privacy import mask_text
@@ -95,8 +95,8 @@ def _rule(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
 
 CITATION_NOTE = f"注：{rules.SHORT_NAMES['通知']}指{rules.DOCUMENT_NAMES['通知']}。"
 STATUS_WORDS = {  # a milestone's status as of a document's date, in the words of a filing report
-    schedules.DONE: "已完成", schedules.STARTED: "进行中", schedules.PROBLEM: "已完成（有疑问）",
-    schedules.TODO: "计划", schedules.SOON: "计划", schedules.WAITING: "计划", schedules.OVERDUE: "逾期未办",
+    milestones.DONE: "已完成", milestones.STARTED: "进行中", milestones.PROBLEM: "已完成（有疑问）",
+    milestones.TODO: "计划", milestones.SOON: "计划", milestones.WAITING: "计划", milestones.OVERDUE: "逾期未办",
     "待召开": "计划召开", "进行中": "正在召开", "已召开": "已召开",
 }
 
