@@ -160,7 +160,7 @@ class MilestoneRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
-    milestone: str  # a key of schedule.MILESTONES
+    milestone: str  # a key of calendar.milestones.MILESTONES
     first: date  # the day it happened, or the first day of a publicity
     last: date | None = None  # the last day of a publicity
     note: str = ""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from qjtitle.calendar import schedule
+from qjtitle.calendar import milestones, schedule
 from qjtitle.meeting import record as meeting
 
 CLEAN = [
@@ -301,4 +301,4 @@ def test_demo_plans_its_sample_meeting(tmp_path: Path, cli) -> None:
     assert "会议1：曲靖市卫生系列中级职称评审委员会，2023-11-20，曲靖市会议中心，11人" in out
     assert "会前备案不晚于2023-11-13（一）31待办通知二" in out
     assert "评审会议时间节点：qjtitleschedule1--db" in out
-    assert schedule.MILESTONES["pre-filing"].label == "会前备案"
+    assert milestones.MILESTONES["pre-filing"].label == "会前备案"

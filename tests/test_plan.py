@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import committees, rules
-from qjtitle.calendar import plan, schedule
+from qjtitle.calendar import findings, plan, schedule
 from qjtitle.errors import InvalidValue, WorkbookError
 from qjtitle.meeting import record as meeting
 from qjtitle.models import AuditEvent, PlanEntry
@@ -69,7 +69,7 @@ def test_import_matches_committees_and_warns_outside_the_plan(store, committee, 
     late, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11)
     s = schedule.evaluate(store, late.id or 0, today=date(2023, 9, 25))
     f = next(f for f in s.findings if f.rule is rules.PLANNED_PERIOD)
-    assert (f.level, f.missed_by, f.allowed) == (schedule.WARNING, 14, "2023-10-01 至 2023-10-31")
+    assert (f.level, f.missed_by, f.allowed) == (findings.WARNING, 14, "2023-10-01 至 2023-10-31")
     assert "不在年度评审计划的评审时间（2023-10-01 至 2023-10-31）内，晚于计划 14 个工作日" in f.message
     assert next(it for it in s.items if it.key == "meeting").note == "计划评审时间：2023-10-01 至 2023-10-31"
     inside, _ = meeting.add(store, "QJ-JY-ZJ", date(2023, 11, 20), 11)

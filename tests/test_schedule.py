@@ -191,7 +191,7 @@ def test_late_deadlines_are_errors(store, committee, key: str, first: date, late
     record_all(store, mid, CLEAN, **{key: (first, None)})
     f = only(check(store, mid))
     assert (f.milestone, f.day, f.missed_by, f.allowed) == (key, first, missed, f"不晚于 {milestones.fmt(latest)}")
-    assert f.rule is schedule.MILESTONES[key].rule
+    assert f.rule is milestones.MILESTONES[key].rule
     assert "晚于最晚日期" in f.message and f"晚了 {missed} 个工作日" in f.message
 
 

@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import demo
-from qjtitle.calendar import schedule, yearview
+from qjtitle.calendar import milestones, schedule, yearview
 from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WorkCalendar
 from qjtitle.meeting import record as meeting
 from qjtitle.models import Applicant, DrawPick, Expert
@@ -82,15 +82,15 @@ def row_of(rows: Rows, meeting_id: int, key: str) -> dict:
     return {"attrs": found[0]["attrs"], **{k: " ".join(v.split()) for k, v in found[0]["cells"].items()}}
 
 
-def expected_status(it: schedule.Item) -> str:
+def expected_status(it: milestones.Item) -> str:
     """What the status cell must say about a milestone, from the schedule itself."""
     if it.key == "meeting":
         return it.status
-    if it.status == schedule.DONE:
+    if it.status == milestones.DONE:
         return f"已完成 {it.actual_first.isoformat()}"  # type: ignore[union-attr]
-    if it.status == schedule.OVERDUE:
+    if it.status == milestones.OVERDUE:
         return f"逾期 {-(it.days_left or 0)} 个工作日"
-    if it.status in (schedule.TODO, schedule.SOON):
+    if it.status in (milestones.TODO, milestones.SOON):
         return f"还有 {it.days_left} 个工作日"
     return it.status
 

@@ -414,7 +414,7 @@ def _planned_text(item: Item) -> str:
 def _recorded_text(item: Item) -> str:
     if item.actual_first is None:
         return ""
-    if item.actual_last is None and schedules.MILESTONES[item.key].kind == milestones.WINDOW:
+    if item.actual_last is None and milestones.MILESTONES[item.key].kind == milestones.WINDOW:
         return f"{item.actual_first.isoformat()} 起（未登记结束日期）"
     if item.actual_last is None or item.actual_last == item.actual_first:
         return item.actual_first.isoformat()

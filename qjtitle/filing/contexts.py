@@ -12,7 +12,6 @@ from typing import Any
 
 from qjtitle import committees, rules
 from qjtitle.calendar import milestones
-from qjtitle.calendar import schedule as schedules
 from qjtitle.documents import cn_date
 from qjtitle.filing.gather import AGENDA, NOT_RECORDED, POST, PRE, FilingData, FilingOptions
 from qjtitle.filing.wording import (
@@ -125,7 +124,7 @@ class Filing:
         for it in self.data.schedule.items:
             status = STATUS_WORDS.get(it.status, it.status)
             actual = _date_range(it.actual_first, it.actual_last) if it.actual_first else ""
-            if it.actual_first and it.actual_last is None and schedules.MILESTONES[it.key].kind == milestones.WINDOW:
+            if it.actual_first and it.actual_last is None and milestones.MILESTONES[it.key].kind == milestones.WINDOW:
                 actual = f"{cn_date(it.actual_first)}起"
             if it.key == own:
                 status, actual = "本次报送", cn_date(self.data.today)
