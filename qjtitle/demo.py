@@ -25,7 +25,7 @@ from qjtitle.filing import gather as gathering
 from qjtitle.intake import applicants, corrections
 from qjtitle.intake.applicants import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
-from qjtitle.meeting import proceedings
+from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
 from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
@@ -232,8 +232,8 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
                 if failing
                 else "材料齐全，任现职以来工作业绩突出，专业能力符合申报条件。"
             )
-            reviews.append(proceedings.ReviewEntry(str(case), str(expert_id), opinion, "不同意" if failing else "同意"))
-    proceedings.record_reviews(store, meeting_id, reviews)
+            reviews.append(voting.ReviewEntry(str(case), str(expert_id), opinion, "不同意" if failing else "同意"))
+    voting.record_reviews(store, meeting_id, reviews)
     attending = [e for e in panel if e != absent]
     votes = []
     for case in cases:
@@ -245,9 +245,9 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
                 ballots[str(expert_id)] = AGREE if i < 5 else DISAGREE
             else:
                 ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
-        votes.append(proceedings.VoteEntry(str(case), ballots=ballots))
-    proceedings.record_votes(store, meeting_id, votes)
-    return conflict, proceedings.seal(store, meeting_id)
+        votes.append(voting.VoteEntry(str(case), ballots=ballots))
+    voting.record_votes(store, meeting_id, votes)
+    return conflict, voting.seal(store, meeting_id)
 
 
 def sample_photos(store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -255,7 +255,7 @@ def sample_photos(store, meeting_id: int, folder: Path, missing: int = PHOTOS_MI
     named as units send them (序号_姓名_证件照.png)."""
     from qjtitle.portrait import portrait
 
-    results = proceedings.results(store, meeting_id)
+    results = voting.results(store, meeting_id)
     passed = [r["name"] for r in results["applicants"] if r["result"] == "通过"]
     make_private_dir(folder)
     written = []

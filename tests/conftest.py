@@ -319,7 +319,7 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     from qjtitle.experts import pool as experts
     from qjtitle.intake import corrections
     from qjtitle.intake.applicants import import_applicants
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import proceedings, voting
     from qjtitle.meeting import record as meetings
     from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
     from qjtitle.store import open_store
@@ -379,8 +379,8 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
         attending_names = [ctx.expert_name(e) for e in attending]
     assignment = proceedings.assign_reviewers(store, meeting_id, seed="filing")
     fails = ids["李娜"]
-    proceedings.record_reviews(store, meeting_id, [
-        proceedings.ReviewEntry(str(a), str(e), "业绩一般 & 代表作<不足>。" if a == fails else "材料齐全，业绩突出。",
+    voting.record_reviews(store, meeting_id, [
+        voting.ReviewEntry(str(a), str(e), "业绩一般 & 代表作<不足>。" if a == fails else "材料齐全，业绩突出。",
                                 "不同意" if a == fails else "同意")
         for a, reviewers in assignment.reviewers.items() for e in reviewers
     ])
@@ -392,10 +392,10 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
             ballots = {str(e): ABSTAIN if i == 0 else AGREE for i, e in enumerate(attending)}
         else:
             ballots = {str(e): AGREE for e in attending}
-        votes.append(proceedings.VoteEntry(str(aid), ballots=ballots))
-    proceedings.record_votes(store, meeting_id, votes)
+        votes.append(voting.VoteEntry(str(aid), ballots=ballots))
+    voting.record_votes(store, meeting_id, votes)
     if seal:
-        proceedings.seal(store, meeting_id)
+        voting.seal(store, meeting_id)
     return FilingMeeting(
         store, meeting_id, draw_id, ids, [r["身份证号码"] for r in rows], [r["联系电话"] for r in rows],
         [r["姓名"] for r in pool], attending_names,

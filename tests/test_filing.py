@@ -28,7 +28,7 @@ from qjtitle.filing import gather as gathering
 from qjtitle.filing import package, samples
 from qjtitle.intake import photos
 from qjtitle.intake.roster import COLUMNS
-from qjtitle.meeting import proceedings
+from qjtitle.meeting import proceedings, voting
 from qjtitle.models import AuditEvent
 
 PRE_DAY = date(2023, 11, 13)
@@ -78,7 +78,7 @@ def packages(filing_builds, tmp_path_factory):
     """The sealed meeting (plus a correction after the seal), both packages exported once."""
     root = tmp_path_factory.mktemp("filing")
     fm = copy_filing_meeting(filing_builds("sealed"), root / "meeting")
-    assert proceedings.results(fm.store, fm.meeting)["sealed_at"]
+    assert voting.results(fm.store, fm.meeting)["sealed_at"]
     with fm.store.transaction() as session:
         from qjtitle.models import ReviewAssignment
 
@@ -86,9 +86,9 @@ def packages(filing_builds, tmp_path_factory):
         first_reviewer = assignment.reviewers[str(fm.applicants["王芳"])][0]
         ctx = proceedings.load(session, fm.meeting)
         first_name = ctx.expert_name(first_reviewer)
-    proceedings.record_reviews(
+    voting.record_reviews(
         fm.store, fm.meeting,
-        [proceedings.ReviewEntry(str(fm.applicants["王芳"]), str(first_reviewer), "材料齐全，业绩突出（更正笔误）。", "同意")],
+        [voting.ReviewEntry(str(fm.applicants["王芳"]), str(first_reviewer), "材料齐全，业绩突出（更正笔误）。", "同意")],
         reason="评议意见笔误更正",
     )
     pics = root / "证件照"

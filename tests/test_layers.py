@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("qjtitle.cli", "qjtitle.__main__")),
     ("demo", ("qjtitle.demo",)),
     ("filing", ("qjtitle.filing",)),
-    ("proceedings", ("qjtitle.meeting.proceedings", "qjtitle.meeting.sheets")),
+    ("proceedings", ("qjtitle.meeting.proceedings", "qjtitle.meeting.voting", "qjtitle.meeting.sheets")),
     ("draw", ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers")),
     ("calendar", ("qjtitle.calendar.plan", "qjtitle.calendar.schedule", "qjtitle.calendar.yearview",
                   "qjtitle.calendar.milestones", "qjtitle.calendar.findings",

@@ -14,9 +14,10 @@ from qjtitle import idcard
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
-from qjtitle.meeting import proceedings
-from qjtitle.meeting.proceedings import ProceedingsError, ReviewEntry, VoteEntry
+from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting.proceedings import ProceedingsError
 from qjtitle.meeting.tally import AGREE, DISAGREE
+from qjtitle.meeting.voting import ReviewEntry, VoteEntry
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.both_backends
@@ -76,7 +77,7 @@ def _review_all(s: Sitting, recommendation: str = "同意") -> None:
         for a, reviewers in plan.reviewers.items()
         for e in reviewers
     ]
-    proceedings.record_reviews(s.store, s.meeting, entries)
+    voting.record_reviews(s.store, s.meeting, entries)
 
 
 def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | None = None) -> list[dict]:
@@ -85,7 +86,7 @@ def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | No
     for a in s.applicants:
         k = agree_count.get(a, len(attending))
         entries.append(VoteEntry(str(a), ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)}))
-    return proceedings.record_votes(s.store, s.meeting, entries)["applicants"]
+    return voting.record_votes(s.store, s.meeting, entries)["applicants"]
 
 
 # --- attendance and quorum -------------------------------------------------------------
@@ -93,7 +94,7 @@ def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | No
 
 def test_quorum_boundary_for_eleven(sitting: Sitting) -> None:
     _attend(sitting, 7)
-    result = proceedings.results(sitting.store, sitting.meeting)
+    result = voting.results(sitting.store, sitting.meeting)
     assert result["quorum"] == {"size": 11, "attending": 7, "needed": 8, "met": False}
     with pytest.raises(ProceedingsError, match="出席7人，至少需8人"):
         _vote_all(sitting, sitting.members[:7])
@@ -186,13 +187,13 @@ def test_reviews_are_checked_and_missing_ones_listed(sitting: Sitting) -> None:
     first, *_ = plan.reviewers[a]
     not_assigned = next(e for e in sitting.members[:9] if e not in plan.reviewers[a])
     with pytest.raises(ProceedingsError) as err:
-        proceedings.record_reviews(sitting.store, sitting.meeting, [
+        voting.record_reviews(sitting.store, sitting.meeting, [
             ReviewEntry(str(a), str(not_assigned), "意见", "同意"),
             ReviewEntry(str(a), str(first), "", "也许"),
         ])
     message = str(err.value)
     assert "未被安排审阅" in message and "评审建议“也许”应为 同意 或 不同意" in message and "评议意见为空" in message
-    outcome = proceedings.record_reviews(sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")])
+    outcome = voting.record_reviews(sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")])
     assert outcome["recorded"] == 1
     assert len(outcome["missing"]) == 3 * len(sitting.applicants) - 1
 
@@ -216,7 +217,7 @@ def test_vote_by_an_absent_expert_is_rejected_and_nothing_written(sitting: Sitti
     a = sitting.applicants[0]
     ballots = {str(e): AGREE for e in sitting.members[:9]} | {str(absent): AGREE}
     with pytest.raises(ProceedingsError, match="未出席评审会议，其投票无效"):
-        proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+        voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
     with sitting.store.transaction() as session:
         assert session.exec(text("select count(*) from ballot")).one()[0] == 0
 
@@ -227,37 +228,37 @@ def test_every_attending_expert_must_vote_and_recused_may_not(sitting: Sitting, 
     recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
     ballots = {str(e): AGREE for e in sitting.members[:9]}
     with pytest.raises(ProceedingsError, match="须回避，不得对该申报人投票"):
-        proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
     del ballots[str(sitting.members[0])]
     del ballots[str(sitting.members[1])]
     with pytest.raises(ProceedingsError, match="未投票"):
-        proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
 
 
 def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
     _attend(sitting, 9)
     a = sitting.applicants[0]
     with pytest.raises(ProceedingsError, match="同意6\\+不同意2\\+弃权0=8票，与应投票专家9人"):
-        proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
-    rows = proceedings.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])["applicants"]
+        voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
+    rows = voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])["applicants"]
     row = next(r for r in rows if r["id"] == a)
     assert (row["abstain"], row["result"]) == (4, "未通过")  # abstaining counts as not agreeing
 
 
 def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     _attend(sitting, 9)
-    names = proceedings.attending_names(sitting.store, sitting.meeting)
+    names = voting.attending_names(sitting.store, sitting.meeting)
     a, b = sitting.applicants[:2]
     open_rows = [[sitting.names[a]] + ["同意"] * 9, [sitting.names[b]] + ["同意"] * 5 + ["不同意"] * 3 + ["弃权"]]
     sheet = make_workbook(open_rows, name="计票表.xlsx", headers=["申报人", *names])
-    entries = proceedings.vote_sheet(sheet, names)
+    entries = voting.vote_sheet(sheet, names)
     assert [len(e.ballots) for e in entries] == [9, 9]
-    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
+    rows = {r["id"]: r for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
     assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (9, 5, 1, "未通过")
     secret = make_workbook([[sitting.names[a], 6, 2, 1]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权"])
-    entries = proceedings.vote_sheet(secret, names)
+    entries = voting.vote_sheet(secret, names)
     assert entries[0].counts == (6, 2, 1)
-    rows = {r["id"]: r for r in proceedings.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
+    rows = {r["id"]: r for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
 
 
@@ -267,7 +268,7 @@ def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
     committees.configure(store, "QJ-WS-ZJ", pass_rate_cap=0.5)
     _attend(sitting, 9)
     _vote_all(sitting, sitting.members[:9])
-    result = proceedings.results(store, sitting.meeting)
+    result = voting.results(store, sitting.meeting)
     assert result["pass_rate"] == 1.0
     assert any("超过评委会设定的上限 50%" in w for w in result["warnings"])
 
@@ -279,7 +280,7 @@ def test_seal_refused_while_reviews_or_votes_are_missing(sitting: Sitting) -> No
     _attend(sitting, 9)
     proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="s")
     with pytest.raises(ProceedingsError) as err:
-        proceedings.seal(sitting.store, sitting.meeting)
+        voting.seal(sitting.store, sitting.meeting)
     assert "评议意见未录入" in str(err.value) and "尚未录入投票" in str(err.value)
 
 
@@ -287,18 +288,18 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     _attend(sitting, 9)
     _review_all(sitting)
     _vote_all(sitting, sitting.members[:9])
-    summary = proceedings.seal(store, sitting.meeting)
+    summary = voting.seal(store, sitting.meeting)
     assert summary["passed"] == len(sitting.applicants) and summary["sealed_at"]
     with pytest.raises(ProceedingsError, match="已于 .* 封存"):
-        proceedings.seal(store, sitting.meeting)
+        voting.seal(store, sitting.meeting)
     a = sitting.applicants[0]
     correction = VoteEntry(str(a), ballots={str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(sitting.members[:9])})
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
-        proceedings.record_votes(store, sitting.meeting, [correction])
+        voting.record_votes(store, sitting.meeting, [correction])
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
         proceedings.attend(store, sitting.meeting, [str(sitting.members[9])])
-    proceedings.record_votes(store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正")
-    result = proceedings.results(store, sitting.meeting)
+    voting.record_votes(store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正")
+    result = voting.results(store, sitting.meeting)
     row = next(r for r in result["applicants"] if r["id"] == a)
     assert row["agree"] == 5 and row["result"] == "未通过"
     assert [(c["what"], c["reason"]) for c in result["after_seal"]] == [("投票", "计票员录入错误，按原始选票更正")] * 9
@@ -355,7 +356,7 @@ def test_cli_committee_set(cli, committee) -> None:
 def test_no_draw_yet_is_explained(store, committee, draw_meeting) -> None:
     meeting_id = draw_meeting()
     with pytest.raises(ProceedingsError, match=f"第{meeting_id}号会议还没有抽取专家"):
-        proceedings.results(store, meeting_id)
+        voting.results(store, meeting_id)
 
 
 # --- regressions from review ---------------------------------------------------------------------
@@ -375,9 +376,9 @@ def test_seal_refused_when_an_applicant_has_no_reviewers(sitting: Sitting, store
     _vote_all(sitting, sitting.members[:9])
     with store.transaction() as session:
         late_id = session.exec(select(Applicant.id).where(Applicant.name == "后补")).one()
-    proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})])
+    voting.record_votes(store, sitting.meeting, [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})])
     with pytest.raises(ProceedingsError) as err:
-        proceedings.seal(store, sitting.meeting)
+        voting.seal(store, sitting.meeting)
     assert "后补：尚未安排审阅专家" in str(err.value)
     assert "以下申报人没有安排审阅专家：后补" in str(err.value)
 
@@ -391,7 +392,7 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
     proceedings.attend(store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开")
     answer = draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
     assert answer["replacement"] is not None
-    result = proceedings.results(store, sitting.meeting)
+    result = voting.results(store, sitting.meeting)
     assert result["quorum"]["attending"] == 8
 
 
@@ -405,12 +406,12 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
     voters = sitting.members[1:10]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
     entries = [VoteEntry(str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)})]
     entries += [VoteEntry(str(x), ballots={str(e): AGREE for e in sitting.members[:10]}) for x in sitting.applicants[1:]]
-    proceedings.record_votes(store, sitting.meeting, entries)
-    summary = proceedings.seal(store, sitting.meeting)
+    voting.record_votes(store, sitting.meeting, entries)
+    summary = voting.seal(store, sitting.meeting)
     row = next(r for r in summary["applicants"] if r["id"] == a)
     assert (row["denominator"], row["result"]) == (10, "未通过")
     committees.configure(store, "QJ-WS-ZJ", vote_denominator="eligible")
-    row = next(r for r in proceedings.results(store, sitting.meeting)["applicants"] if r["id"] == a)
+    row = next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)
     assert (row["denominator"], row["result"]) == (10, "未通过")
 
 

@@ -17,9 +17,10 @@ from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.intake import corrections
 from qjtitle.intake.applicants import import_applicants
-from qjtitle.meeting import proceedings
-from qjtitle.meeting.proceedings import ProceedingsError, VoteEntry
+from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting.proceedings import ProceedingsError
 from qjtitle.meeting.tally import AGREE, DISAGREE, INVALID
+from qjtitle.meeting.voting import VoteEntry
 from qjtitle.models import Applicant, AuditEvent, Ballot, BallotCount
 from qjtitle.store import audit, sealing
 
@@ -32,7 +33,7 @@ def _sealed(s: Sitting) -> dict:
     _attend(s, 9)
     _review_all(s)
     _vote_all(s, s.members[:9])
-    return proceedings.seal(s.store, s.meeting)
+    return voting.seal(s.store, s.meeting)
 
 
 def _drop_triggers(store, backend: str, table: str) -> None:
@@ -54,7 +55,7 @@ def _ballot_count(store) -> tuple[int, int]:
 
 def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting: Sitting, store, make_workbook, cli) -> None:
     _sealed(sitting)
-    before = proceedings.results(store, sitting.meeting)
+    before = voting.results(store, sitting.meeting)
     shown_before = cli("meeting", "results", str(sitting.meeting)).stdout
     # the same folder again: nothing "updated"
     report = import_applicants(store, [make_workbook(_applicants(6), name="roster.xlsx")], "QJ-WS-ZJ", 2023)
@@ -82,7 +83,7 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting
     assert result.exit_code == 0, result.output
     assert "已封存会议评审过的申报人：未变 5，仅更新联系电话/备注 0，因会更改评审认定的事项而未导入 1" in result.stdout
     assert f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存" in result.stdout
-    after = proceedings.results(store, sitting.meeting)
+    after = voting.results(store, sitting.meeting)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)  # the new applicant is not in it
     assert cli("meeting", "results", str(sitting.meeting)).stdout == shown_before
     assert audit.verify_store(store).ok
@@ -102,7 +103,7 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(sitting: S
     result = cli("applicants", "correct", str(aid), "--set", "工作单位=曲靖市第一人民医院", "--reason", "单位名称笔误")
     assert result.exit_code == 0, result.output
     assert "已登记更正" in result.stdout and "曲靖市第一人民医院" in result.stdout
-    summary = proceedings.results(store, sitting.meeting)
+    summary = voting.results(store, sitting.meeting)
     assert summary["after_seal"][-1]["what"].endswith("的工作单位：申报单位0 → 曲靖市第一人民医院")
     assert summary["after_seal"][-1]["reason"] == "单位名称笔误"
     assert audit.verify_store(store).ok
@@ -163,7 +164,7 @@ def test_the_same_expert_twice_for_one_applicant_is_refused(sitting: Sitting, st
     a, e = sitting.applicants[0], sitting.members[0]
     pairs = [(str(x), AGREE) for x in sitting.members[:9]] + [(str(e), DISAGREE)]
     with pytest.raises(ProceedingsError, match="重复") as err:
-        proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=pairs)])
+        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=pairs)])
     assert "均未写入" in str(err.value)
     args = [f"--ballot={x}=同意" for x in sitting.members[:9]] + [f"--ballot={e}=不同意"]
     result = cli("record-votes", str(sitting.meeting), "--applicant", str(a), *args)
@@ -173,7 +174,7 @@ def test_the_same_expert_twice_for_one_applicant_is_refused(sitting: Sitting, st
 
 def test_duplicate_columns_and_rows_in_tally_sheets_are_refused(sitting: Sitting, store, make_workbook) -> None:
     _attend(sitting, 9)
-    names = proceedings.attending_names(store, sitting.meeting)
+    names = voting.attending_names(store, sitting.meeting)
     a, b = sitting.applicants[:2]
     doubled = make_workbook([[sitting.names[a]] + ["同意"] * 10, [sitting.names[b]] + ["同意"] * 10],
                             name="计票表.xlsx", headers=["申报人", *names, names[3]])
@@ -185,7 +186,7 @@ def test_duplicate_columns_and_rows_in_tally_sheets_are_refused(sitting: Sitting
                             (twice, [f"{sitting.names[a]} 的投票重复：计票表2.xlsx Sheet1 第2行已有其投票"]),
                             (counts, [f"{sitting.names[a]} 的投票重复：票数.xlsx Sheet1 第2行已有其投票"])):
         with pytest.raises(ProceedingsError) as err:
-            proceedings.record_votes(store, sitting.meeting, proceedings.vote_sheet(sheet, names))
+            voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))
         for line in expected:
             assert line in str(err.value)
         assert _ballot_count(store) == (0, 0)
@@ -195,10 +196,10 @@ def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(sitting:
     _attend(sitting, 9)
     a, b = sitting.applicants[:2]
     ballots = {str(e): INVALID if i < 3 else AGREE for i, e in enumerate(sitting.members[:9])}
-    proceedings.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
-    names = proceedings.attending_names(store, sitting.meeting)
+    voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+    names = voting.attending_names(store, sitting.meeting)
     sheet = make_workbook([[sitting.names[b], 6, 0, 1, 2]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权", "无效"])
-    rows = {r["id"]: r for r in proceedings.record_votes(store, sitting.meeting, proceedings.vote_sheet(sheet, names))["applicants"]}
+    rows = {r["id"]: r for r in voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))["applicants"]}
     assert (rows[a]["agree"], rows[a]["invalid"], rows[a]["result"]) == (6, 3, "通过")  # 6 of 9: 2/3 reached
     assert (rows[b]["agree"], rows[b]["abstain"], rows[b]["invalid"], rows[b]["result"]) == (6, 1, 2, "通过")
     with store.transaction() as session:
@@ -208,7 +209,7 @@ def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(sitting:
                  "--disagree", "0", "--abstain", "0", "--invalid", "4")
     assert result.exit_code == 0, result.output
     assert "废票" in result.stdout
-    row = next(r for r in proceedings.results(store, sitting.meeting)["applicants"] if r["id"] == sitting.applicants[2])
+    row = next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == sitting.applicants[2])
     assert (row["invalid"], row["result"]) == (4, "未通过")  # 5 of 9 agree: invalid ballots do not agree
 
 
@@ -220,14 +221,14 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
     a = sitting.applicants[0]
     agree = {a: 6}
     _vote_all(sitting, sitting.members[:9], agree)
-    assert next(r for r in proceedings.results(store, sitting.meeting)["applicants"] if r["id"] == a)["result"] == "通过"
+    assert next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)["result"] == "通过"
     late = [str(e) for e in sitting.members[9:11]]
     with pytest.raises(ProceedingsError, match="已录入投票.*--reason"):
         proceedings.attend(store, sitting.meeting, late)
     result = cli("meeting", "attend", str(sitting.meeting), *late)
     assert result.exit_code == 1 and "--reason" in result.stderr
     proceedings.attend(store, sitting.meeting, late, reason="两位专家签到表漏录")
-    summary = proceedings.results(store, sitting.meeting)
+    summary = voting.results(store, sitting.meeting)
     rows = {r["id"]: r for r in summary["applicants"]}
     assert all(r["result"] == "须重新表决" and r["retake"] for r in rows.values())
     assert "表决后签到有变动" in rows[a]["problems"][0]
@@ -235,7 +236,7 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
     shown = cli("meeting", "results", str(sitting.meeting)).output
     assert "须重新表决" in shown and "未通过" not in shown
     with pytest.raises(ProceedingsError, match="须由现出席专家重新表决"):
-        proceedings.seal(store, sitting.meeting)
+        voting.seal(store, sitting.meeting)
     rows = {r["id"]: r for r in _vote_all(sitting, sitting.members[:11])}
     assert all(r["result"] == "通过" for r in rows.values())
 

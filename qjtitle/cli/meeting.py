@@ -272,18 +272,18 @@ def meeting_review(
     示例：qjtitle meeting review 1 --from-sheet 专家评议汇总.xlsx
     """
     from qjtitle.errors import InvalidValue
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import voting
     from qjtitle.store import open_store
 
     with friendly_errors():
-        entries = proceedings.review_sheet(from_sheet) if from_sheet else []
+        entries = voting.review_sheet(from_sheet) if from_sheet else []
         if applicant or expert:
             if not (applicant and expert):
                 raise InvalidValue("逐条录入须同时给出 --applicant 和 --expert")
-            entries.append(proceedings.ReviewEntry(applicant, expert, opinion, recommend))
+            entries.append(voting.ReviewEntry(applicant, expert, opinion, recommend))
         if not entries:
             raise InvalidValue("没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend")
-        outcome = proceedings.record_reviews(open_store(db), meeting, entries, reason)
+        outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
     console().print(f"已录入 {outcome['recorded']} 条评议意见。")
     if outcome["missing"]:
         warn(f"尚有 {len(outcome['missing'])} 条评议未录入：\n" + "\n".join(outcome["missing"]))
@@ -333,11 +333,11 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
 
     示例：qjtitle meeting results 1
     """
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import voting
     from qjtitle.store import open_store
 
     with friendly_errors():
-        summary = proceedings.results(open_store(db), meeting)
+        summary = voting.results(open_store(db), meeting)
     if as_json:
         print_json([summary])
         return
@@ -350,11 +350,11 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
 
     示例：qjtitle meeting seal 1
     """
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import voting
     from qjtitle.store import open_store
 
     with friendly_errors():
-        summary = proceedings.seal(open_store(db), meeting)
+        summary = voting.seal(open_store(db), meeting)
     print_results(summary)
     console().print("[bold]会议记录已封存。[/]")
 
@@ -383,7 +383,7 @@ def record_votes(
     示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
     """
     from qjtitle.errors import InvalidValue
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import voting
     from qjtitle.store import open_store
 
     sheet = sheet or sheet_arg  # the file as a bare argument: the spelling before --from-sheet
@@ -393,7 +393,7 @@ def record_votes(
         if sheet is not None:
             if not sheet.is_file():
                 raise InvalidValue(f"找不到计票表 {sheet}")
-            entries += proceedings.vote_sheet(sheet, proceedings.attending_names(store, meeting))
+            entries += voting.vote_sheet(sheet, voting.attending_names(store, meeting))
         if applicant:
             if ballot:
                 pairs = []  # a list: an expert given twice is refused (重复), not overwritten
@@ -402,13 +402,13 @@ def record_votes(
                     if not sep:
                         raise InvalidValue(f"--ballot “{item}” 格式不对；应为 专家=同意")
                     pairs.append((who.strip(), choice.strip()))
-                entries.append(proceedings.VoteEntry(applicant, ballots=pairs))
+                entries.append(voting.VoteEntry(applicant, ballots=pairs))
             elif None not in (agree, disagree, abstain):
-                entries.append(proceedings.VoteEntry(applicant, counts=(agree or 0, disagree or 0, abstain or 0),
+                entries.append(voting.VoteEntry(applicant, counts=(agree or 0, disagree or 0, abstain or 0),
                                                      invalid=invalid))
             else:
                 raise InvalidValue("逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择")
         if not entries:
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
-        summary = proceedings.record_votes(store, meeting, entries, reason)
+        summary = voting.record_votes(store, meeting, entries, reason)
     print_results(summary)

@@ -15,7 +15,7 @@ from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.experts import draw_record
-from qjtitle.meeting import proceedings, tally
+from qjtitle.meeting import proceedings, tally, voting
 from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     Applicant,
@@ -191,7 +191,7 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
                     data.reviews[(r.applicant_id, r.expert_id)] = r
     data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal, as_of=True)
     if data.ctx is not None:
-        data.results = proceedings.results(store, meeting_id)
+        data.results = voting.results(store, meeting_id)
     return data
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue
-from qjtitle.meeting import proceedings
+from qjtitle.meeting import proceedings, voting
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
@@ -125,7 +125,7 @@ def picture(store: Store, meeting_id: int) -> Picture:
             },
             reviews=reviews,
         )
-    pic.results = proceedings.results(store, meeting_id)
+    pic.results = voting.results(store, meeting_id)
     return pic
 
 
