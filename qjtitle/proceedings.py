@@ -219,12 +219,6 @@ def attend(
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
         voted = _has_votes(session, meeting_id)
-        late = [k for k in present if _find_expert(ctx, k) not in ctx.attending]
-        if voted and (late or absent) and not reason.strip():
-            raise ProceedingsError(
-                f"第{meeting_id}号会议已录入投票，此时再改签到（{'、'.join(late or list(absent))}）会改变应投票的专家和"
-                "通过所需票数；如确属漏记，请用 --reason 写明理由，之后 qjtitle meeting results 会列出须重新表决的申报人"
-            )
         result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
         problems: list[str] = []
 
@@ -238,6 +232,12 @@ def attend(
         present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
         if problems:  # every name checked, all problems told at once, nothing written
             raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
+        late = [k for k, eid in zip(present, present_ids, strict=True) if eid not in ctx.attending]
+        if voted and (late or absent) and not reason.strip():
+            raise ProceedingsError(
+                f"第{meeting_id}号会议已录入投票，此时再改签到（{'、'.join(late or list(absent))}）会改变应投票的专家和"
+                "通过所需票数；如确属漏记，请用 --reason 写明理由，之后 qjtitle meeting results 会列出须重新表决的申报人"
+            )
         for eid in present_ids:
             if eid in ctx.attending:
                 continue
