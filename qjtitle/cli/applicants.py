@@ -285,6 +285,10 @@ def applicants_corrections(
         ["单位", "待补正人数", "问题数", "未受理", "文件"],
         [[w.unit, w.applicants, w.problems, w.rejected, str(w.path)] for w in written],
     )
+    first = written[0]
+    if not (contact or contact_phone) and (first.contact or first.contact_phone):
+        console().print(f"联系人沿用上次的告知书：{' '.join(filter(None, [first.contact, first.contact_phone]))}"
+                        "（要更换请写 --contact 和 --contact-phone）")
     provisional = cal.provisional_years(written[0].deadline)
     if provisional:
         warn(f"{'、'.join(map(str, provisional))} 年调休安排未公布，期限为暂定；可用 --calendar 补充。")
