@@ -146,15 +146,16 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
     ``committee``). Several meetings that day: a question listing them."""
     from qjtitle.models import Committee, Meeting
 
-    if isinstance(key, date):
-        code, day = None, key
-    else:
+    code: str | None = None
+    day: date | None = key if isinstance(key, date) else None
+    if day is None:
         text = clean_text(str(key))
         if is_number(text) and not (len(text) == 8 and _day(text) is not None):  # 20231120 is a date
             return int(text)
         code, day = split_meeting_key(text)
         if day is None:
             raise NotFound(f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}；用 qjtitle meeting list 查看")
+    assert day is not None
     code = code or (clean_text(committee) if committee else None)
     with store.transaction() as session:
         committees = {c.id: c for c in session.exec(select(Committee)).all()}

@@ -80,6 +80,8 @@ def test_every_meeting_command_takes_a_date(cli, two_committees):
     assert check.exit_code in (0, 1) and f"会议 {first}" in check.output
     listed = cli("draw", "list", "--meeting", "2023-12-04")
     assert listed.exit_code == 0, listed.output
+    chosen = cli("draw", "list", "--meeting", "2023-11-20", "--committee", "QJ-WS-GJ")  # the command's own --committee
+    assert chosen.exit_code == 0, chosen.output
 
 
 def test_an_ambiguous_day_on_the_command_line(cli, two_committees):

@@ -122,7 +122,8 @@ def _meeting(ctx: typer.Context, value: Any) -> int | None:
     try:
         store = open_store(quiet, upgrade=False)
         try:
-            return meeting_id(store, text)
+            committee = ctx.params.get("committee")  # a command's own --committee, when eager (draw list)
+            return meeting_id(store, text, committee if isinstance(committee, str) else None)
         finally:
             store.close()
     except StoreError as exc:  # no store yet, or a bad address: told as it is, not as a bad value

@@ -168,7 +168,7 @@ def verify_draw(
 @app.command("list")
 def draw_list(
     meeting: MeetingOpt = None,
-    committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
+    committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。", is_eager=True)] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
