@@ -321,25 +321,25 @@ MAX_DATA_ROWS = 50_000  # data rows of one file, all sheets (a city's yearly ros
 _MAX_RUN = 8 * 1024 * 1024  # bytes of XML without a tag (a cell's text is at most ~200 KB however written)
 _LONG_SHARED = 4096  # bytes of XML from which a shared text is counted each time a cell copies it
 _TOO_BIG = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
-# Fast path, for sheets whose rows and cells are all written <row r="…" and <c r="…" (Excel, WPS, openpyxl):
-# the columns and the rows of every cell, two regular-expression passes over the XML (0.1 s at 20,000 rows).
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
+# Fast path, for sheets whose rows and cells are all written <row r="…" and <c r="…" (Excel, WPS, openpyxl).
+# Four passes over the XML at 20,000 rows (~0.1 s together; each costs about as much as unzipping it):
+# - _STRAY_R: an r attribute written any other way (r='…', r = "…", r= "…", after another attribute, a
+#   second r in a tag: calamine takes the last one), or a namespace-prefixed row or cell;
+# - the row numbers, and the column letters of every cell whose row has no more digits than the longest
+#   row number (so its row stays below 10 ** digits); each pattern's last branch matches a row or cell tag
+#   in any other form and gives b"" (walked then).
+_STRAY_R = re.compile(rb' r(?:\s|=[^"]|(?<!<c r)(?<!<row r)=)')
+_ROW_FAST = re.compile(rb'<row(?: r="([0-9]+)"|[^ a-zA-Z]| )')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]*([0-9]+)')
-_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
 
 
 @lru_cache(maxsize=16)
-def _longer_cell_row(digits: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<c r="[A-Z]+[0-9]{%d}' % (digits + 1))
+def _cell_columns(digits: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c(?: r="([A-Z]+)[0-9]{1,%d}"|[^ a-zA-Z]| )' % digits)
 # Anything else (r='…', r = "…", rows or cells without r, namespace prefixes) is walked tag by tag, the way
 # calamine numbers them: a row or a cell without r follows the one before it.
 # (Searches that each start with a literal: one alternation of them all takes ten times as long.)
-_ODD_FORMS = (
-    re.compile(rb"r(?:\s+=|=\s|=')"),  # r = "…", r= "…", r='…'
-    re.compile(rb'<c(?:[^ a-zA-Z]| (?!r="[A-Z]))'),  # <c>, <c/>, <c\tr=…, <c s="1" r=…, <c r="a1"
-    re.compile(rb'<row(?:[^ a-zA-Z]| (?!r="[0-9]))'),
-    re.compile(rb":(?:c|row)[\s/>]"),  # <x:c …>
-)
+_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")  # <x:c …>
 _ODD_BYTES = ((b"\t", b"\tr"), (b"\n", b"\nr"), (b"\r", b"\rr"))  # r after a tab or a line break (rare: memchr first)
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]*)""")  # x:r is another attribute
@@ -466,19 +466,26 @@ class _SheetBound:
         self.loose = 0  # the bound on the rows of cells not read one by one
 
     def scan(self, piece: bytes) -> None:
-        if any(odd.search(piece) for odd in _ODD_FORMS) or any(ch in piece and odd in piece for ch, odd in _ODD_BYTES):
+        if (
+            _PREFIXED.search(piece)
+            or _STRAY_R.search(piece)
+            or any(ch in piece and odd in piece for ch, odd in _ODD_BYTES)
+        ):
             self._walk(piece)
             return
-        columns = _CELL_COLUMN.findall(piece)
-        row_numbers = _ROW_NUMBER.findall(piece)
-        # A second r in a tag (<c r="A1" r="XFD1048576">): calamine takes the last one.
-        if piece.count(b" r=") != len(columns) + len(row_numbers):
+        row_numbers = _ROW_FAST.findall(piece)
+        if b"" in row_numbers:
             self._walk(piece)
             return
-        self._fast(piece, columns, row_numbers)
+        # Cells that go on the row where the last piece ended have that row's number.
+        digits = max(max(map(len, row_numbers), default=1), len(str(self.row)))
+        letters = set(_cell_columns(digits).findall(piece))
+        if b"" in letters:  # a cell in another form, or one whose row has more digits: walked
+            self._walk(piece)
+            return
+        self._fast(piece, letters, row_numbers, digits)
 
-    def _fast(self, piece: bytes, columns: list[bytes], row_numbers: list[bytes]) -> None:
-        letters = set(columns)
+    def _fast(self, piece: bytes, letters: set[bytes], row_numbers: list[bytes], digits: int) -> None:
         if letters:
             self.cols = max(self.cols, max(map(_column_number, letters)))
         if row_numbers:
@@ -490,14 +497,13 @@ class _SheetBound:
             found = re.match(rb"[A-Z]+", piece[at + 6 : at + 10])
             self.col = _column_number(found.group()) if found else self.col
         # The cells' own rows (calamine places a cell by its r, whatever its row says): reading them all costs
-        # as much as the rest of the check, so unless asked to, only whether any has more digits than the
-        # longest row number: if none, they stay below 10 ** digits.
-        digits = max(map(len, row_numbers), default=1)
-        if self.exact or _longer_cell_row(digits).search(piece):
+        # as much as the rest of the check, so unless asked to, they are only bounded: every cell matched has at
+        # most `digits` digits (a longer one made the piece walked), so its row is below 10 ** digits.
+        if self.exact:
             numbers = set(_CELL_ROW.findall(piece))
             if numbers:
                 self.rows = max(self.rows, max(map(int, numbers)))
-        elif columns:
+        elif letters:
             self.loose = max(self.loose, 10**digits - 1)
 
     def too_big(self) -> bool:

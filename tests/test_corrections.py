@@ -253,3 +253,34 @@ def test_notices_are_issued_once_per_applicant(store, imported, tmp_path):
     again = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "again", 5, today=date(2023, 9, 28))
     assert all(w.applicants == 0 for w in again)
     assert {a.correction_deadline for a in applicants(store).values() if a.status == "待补正"} == {date(2023, 10, 8)}
+
+
+def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(store, imported, tmp_path, make_workbook):
+    out = tmp_path / "out"
+    first = corrections.issue_notices(
+        store, "QJ-WS-ZJ", out, 5, today=ISSUED, contact="周敏", contact_phone="0874-3123456"
+    )
+    assert [w.path.name[:3] for w in first] == ["01_", "02_"]
+    nothing_new = corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 26))
+    assert nothing_new == []  # the refused duplicate of 一院 was told in the first notice already
+    later = make_workbook([person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")], name="03_会泽.xlsx")
+    import_applicants(store, [later], "QJ-WS-ZJ", YEAR)
+    (again,) = corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 27))
+    assert again.path.name.startswith("03_补正告知书_会泽县人民医院")
+    assert sorted(f.name[:3] for f in out.glob("*.docx")) == ["01_", "02_", "03_"]
+    text = docx_text(again.path)
+    assert "周敏" in text and "0874-3123456" in text
+    assert "QJ-WS-ZJ-补正-20230927-003" in text
+    assert (again.contact, again.contact_phone) == ("周敏", "0874-3123456")
+
+
+def test_cli_says_the_contact_is_taken_over(cli, store, imported, tmp_path, make_workbook):
+    out = tmp_path / "告知书"
+    args = ["applicants", "corrections", "--committee", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25"]
+    assert cli(*args, "--contact", "周敏", "--contact-phone", "0874-3123456").exit_code == 0
+    later = make_workbook([person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")], name="03_会泽.xlsx")
+    import_applicants(store, [later], "QJ-WS-ZJ", YEAR)
+    result = cli(*args[:-1], "2023-09-27")
+    assert result.exit_code == 0, result.output
+    assert "联系人沿用上次的告知书：周敏 0874-3123456" in result.stdout
+    assert (out / "03_补正告知书_会泽县人民医院.docx").exists()

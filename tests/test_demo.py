@@ -118,7 +118,8 @@ def test_demo_runs_end_to_end(tmp_path, cli):
     assert (out / "qjtitle.db").is_file()
     assert len(list((out / "补正告知书").glob("*.docx"))) == 4
     text = re.sub(r"\s+", "", result.stdout)
-    assert "共4个文件60行：新增59，更新0，其中待补正9；未受理1；无法读取的文件0个。" in text
+    assert "共4个文件60行：新增59，更新0，其中待补正10（含此前已受理、因本次重复申报改为待补正的1人）；未受理1；" in text
+    assert "改为待补正田美（01_曲靖市第一人民医院.xlsx第5行）：04_罗平县中医医院.csv中又报送了此人" in text
     assert "补正告知书（补正期限2023-10-08）" in text
     assert "演示完成。" in text
     assert f"qjtitle-verify{out / '专家抽取' / '抽取记录.json'}→结论：抽取结果可复核，一致" in text

@@ -200,3 +200,17 @@ def test_lookups_mask_personal_numbers_unless_asked(store, expert_pool) -> None:
     assert len(experts.show_expert(store, "1", show_pii=True)[0]["id_number"]) == 18
     with pytest.raises(NotFound, match="找不到专家"):
         experts.show_expert(store, "无此人")
+
+
+def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) -> None:
+    """Not "0/0，达到三分之一": an empty pool is named as such, with the command that fills it."""
+    with store.transaction() as session:
+        committees.get(session, "QJ-WS-ZJ").pool_filed = date(2020, 6, 30)  # due for re-filing
+    result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1))
+    assert result["warnings"][0].startswith("专家库是空的：评委会 QJ-WS-ZJ 还没有导入评审专家；请先导入专家库：")
+    assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result["warnings"][0]
+    assert "三分之一" not in result["refiling_message"] and "还没有在库的专家" in result["refiling_message"]
+    shown = cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01")
+    assert shown.exit_code == 0, shown.output
+    said = "".join(shown.output.split())
+    assert "专家库是空的" in said and "达到三分之一" not in said and "0/0，" not in said

@@ -551,6 +551,13 @@ def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(tmp
         b'<c\tr="XFD1048576"><v>1</v></c>',
         b'<c r = "XFD1048576"><v>1</v></c>',
         b'<c r="$XFD$1048576"><v>1</v></c>',
+        b"<c r=\"A1\" r='XFD1048576'><v>1</v></c>",  # a second r in another spelling
+        b'<c r="A1" r= "XFD1048576"><v>1</v></c>',
+        b'<c r="A1"  r = "XFD1048576"><v>1</v></c>',
+        b'<c r="A1"\nr="XFD1048576"><v>1</v></c>',
+        b'<c r="A1" t="n" r="XFD1048576"><v>1</v></c>',
+        b'<c r="A9"/><c/><c r="XFD1048576"><v>1</v></c>',  # after a cell without r
+        b'<x:c r="XFD1048576"><v>1</v></x:c>',
     ],
 )
 def test_far_references_in_every_form_are_found(cell: bytes, tmp_path: Path) -> None:
@@ -560,3 +567,18 @@ def test_far_references_in_every_form_are_found(cell: bytes, tmp_path: Path) -> 
     path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="9">' + cell + b"</row>"))
     with pytest.raises(WorkbookError, match="1048576 行 × 16384 列"):
         _check_sheet_sizes(path)
+
+
+def test_a_cell_continuing_a_row_in_the_next_piece_is_bounded_by_that_row(tmp_path: Path) -> None:
+    """The sheet is scanned in pieces: a piece may start with cells of the row the last one ended in, and
+    have no row tag of its own; a cell there with more digits than any row is still found."""
+    from qjtitle.spreadsheets import _SheetBound
+
+    bound = _SheetBound()
+    bound.scan(b'<sheetData><row r="100000"><c r="A100000"><v>1</v></c>')
+    bound.scan(b'<c r="B100000"><v>1</v></c><c r="C1048576"><v>1</v></c></row></sheetData>')
+    assert (bound.rows, bound.cols) == (1_048_576, 3) and bound.too_big()
+    ok = _SheetBound()
+    ok.scan(b'<sheetData><row r="100000"><c r="A100000"><v>1</v></c>')
+    ok.scan(b'<c r="B100000"><v>1</v></c></row></sheetData>')
+    assert (ok.rows, ok.cols, ok.loose) == (100_000, 2, 999_999) and not ok.too_big()

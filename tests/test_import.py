@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -307,7 +308,7 @@ def test_every_row_is_imported_updated_or_rejected(store, committee, make_workbo
     assert (f.imported, f.updated, len(f.rejected), f.needs_correction) == (3, 1, 1, 2)
     totals = report.totals()
     assert totals == {"files": 1, "rows": 5, "imported": 3, "updated": 1, "needs_correction": 2, "rejected": 1, "unreadable": 0,
-                      "unchanged": 0, "harmless": 0, "frozen": 0}  # the last three: applicants of a sealed meeting
+                      "unchanged": 0, "harmless": 0, "frozen": 0, "flagged": 0}  # unchanged, harmless, frozen: of a sealed meeting
     with store.transaction() as session:
         batch = session.exec(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
         assert (batch.row_count, batch.imported, batch.updated, batch.needs_correction) == (5, 3, 1, 2)
@@ -498,3 +499,26 @@ def test_id_lookups_fit_an_old_sqlite_parameter_limit(store, committee):
         assert _in_chunk(session) == _IN_CHUNK
         dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
         assert _in_chunk(session) == 989
+
+
+def test_cli_counts_a_first_application_flagged_by_a_later_file(cli, store, committee, make_workbook, tmp_path):
+    """The summary's 待补正 agrees with applicants list: the accepted first application of a person
+    another employer's file sends again becomes 待补正, and is counted and named."""
+    folder = tmp_path / "收件"
+    make_workbook([person("张丽", 2), person("王芳", 4, 毕业院校="")], name="收件/01_一院.xlsx")
+    make_workbook([person("张丽", 2, 工作单位="宣威市人民医院", county="宣威市")], name="收件/02_宣威.xlsx")
+    result = cli("import-applicants", str(folder), "--committee", "QJ-WS-ZJ", "--year", "2023")
+    assert result.exit_code == 0, result.output
+    out = flat(result.output)
+    assert flat("新增 2，更新 0，其中待补正 2（含此前已受理、因本次重复申报改为待补正的 1 人）；未受理 1") in out
+    assert flat("改为待补正 张丽（01_一院.xlsx 第2行）：02_宣威.xlsx 中又报送了此人（重复申报）") in out
+    listed = cli("applicants", "list", "--committee", "QJ-WS-ZJ", "--status", "待补正", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(a["name"] for a in json.loads(listed.stdout)) == ["张丽", "王芳"]
+    events = [e.detail for e in store_events(store) if e.action == "applicants.imported"]
+    assert [e["flagged_duplicates"] for e in events] == [0, 1]
+
+
+def store_events(store) -> list[AuditEvent]:
+    with store.transaction() as session:
+        return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))

@@ -89,6 +89,7 @@ DbOpt = Annotated[
         "--db",
         envvar="QJTITLE_DB",
         callback=_store_choice,
+        is_eager=True,  # before a meeting named by its date is looked up in the store (MeetingArg)
         metavar="文件",
         help="另用一个数据库：文件路径，或共用的 PostgreSQL 地址（postgresql+psycopg://用户@服务器/数据库）。"
         "默认是本人的数据库（在用户数据文件夹中，从任何文件夹打开终端都是同一个）。",
@@ -105,4 +106,50 @@ CalendarOpt = Annotated[
         help="工作日历补充文件（TOML）；默认使用数据库文件旁的 qjtitle.calendar.toml（如有）。",
         show_default=False,
     ),
+]
+
+
+# --- Meetings named as people name them: number, date, or committee code/date ---------------------
+
+MEETING_HELP = "会议编号（meeting add 时显示）、会议日期（如 2023-11-20），或 评委会代码/日期（如 QJ-WS-ZJ/2023-11-20）。"
+
+
+def _as_typed(value: Any) -> Any:
+    """Typer's parser for a meeting: the text as typed (``_meeting`` looks it up)."""
+    return value
+
+
+def _meeting(ctx: typer.Context, value: Any) -> int | None:
+    """A meeting as typed, as its number: a number as it is; a date or committee/date looked up
+    (:func:`qjtitle.intake.names.meeting_id`) in the store this command uses (``--db`` is eager)."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) < 8:
+        return int(text)
+    from qjtitle.errors import QjtitleError, StoreError
+    from qjtitle.intake.names import meeting_id
+    from qjtitle.paths import StoreChoice
+    from qjtitle.store import open_store
+
+    db = ctx.params.get("db")
+    quiet = StoreChoice(str(db or ""), getattr(db, "source", "默认"), create=False)  # named by the command itself
+    try:
+        store = open_store(quiet, upgrade=False)
+        try:
+            committee = ctx.params.get("committee")  # a command's own --committee, when eager (draw list)
+            return meeting_id(store, text, committee if isinstance(committee, str) else None)
+        finally:
+            store.close()
+    except StoreError as exc:  # no store yet, or a bad address: told as it is, not as a bad value
+        raise typer.TyperException(str(exc)) from None
+    except QjtitleError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+MeetingArg = Annotated[
+    int, typer.Argument(parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP, show_default=False)
+]
+MeetingOpt = Annotated[
+    int | None, typer.Option("--meeting", parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP)
 ]

@@ -81,14 +81,20 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
             rows.append([f.path.name, "—", "—", "—", "—", "—", "[red]无法读取[/]"])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
-        rows.append([f.path.name, f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected), kinds or "—"])
+        corrections = f.needs_correction + len(f.flagged)  # with those this file made 待补正 elsewhere
+        rows.append([f.path.name, f.rows, f.imported, f.updated, corrections, len(f.rejected), kinds or "—"])
     title = "导入结果（试运行，未写入）" if report.dry_run else "导入结果"
     table(title, ["文件", "行数", "新增", "更新", "待补正", "未受理", "问题（按类）"], rows)
     t = report.totals()
     console().print(
         f"共 {t['files']} 个文件 {t['rows']} 行：新增 {t['imported']}，更新 {t['updated']}，"
-        f"其中待补正 {t['needs_correction']}；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
+        f"其中待补正 {t['needs_correction']}"
+        + (f"（含此前已受理、因本次重复申报改为待补正的 {t['flagged']} 人）" if t["flagged"] else "")
+        + f"；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
     )
+    for f in report.files:
+        for who in f.flagged:
+            console().print(f"[yellow]改为待补正[/] {escape(who)}：{escape(f.path.name)} 中又报送了此人（重复申报）")
     shown = 0
     if t["unchanged"] or t["harmless"] or t["frozen"]:
         console().print(
@@ -285,6 +291,10 @@ def applicants_corrections(
         ["单位", "待补正人数", "问题数", "未受理", "文件"],
         [[w.unit, w.applicants, w.problems, w.rejected, str(w.path)] for w in written],
     )
+    first = written[0]
+    if not (contact or contact_phone) and (first.contact or first.contact_phone):
+        console().print(f"联系人沿用上次的告知书：{' '.join(filter(None, [first.contact, first.contact_phone]))}"
+                        "（要更换请写 --contact 和 --contact-phone）")
     provisional = cal.provisional_years(written[0].deadline)
     if provisional:
         warn(f"{'、'.join(map(str, provisional))} 年调休安排未公布，期限为暂定；可用 --calendar 补充。")

@@ -10,7 +10,7 @@ import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import DbOpt, JsonOpt
+from qjtitle.cli._options import DbOpt, JsonOpt, MeetingArg, MeetingOpt
 from qjtitle.rules import DRAW_BEFORE_MEETING  # stdlib only: cheap at start-up
 
 app = typer.Typer(help="专家抽取记录：列表、查看、导出、专家答复与替补、签字、抽取记录表。", no_args_is_help=True)
@@ -43,7 +43,7 @@ PICK_COLUMNS = ["序号", "身份", "抽取专业", "专家编号", "姓名", "�
 
 
 def draw_experts(
-    meeting: Annotated[int, typer.Argument(help="评审会议编号。")],
+    meeting: MeetingArg,
     drawer: Annotated[list[str] | None, typer.Option("--drawer", help="抽取人员姓名（3人，每人写一次 --drawer）。")] = None,
     supervisor: Annotated[list[str] | None, typer.Option("--supervisor", help="监督人员姓名（至少1人）。")] = None,
     members: Annotated[int | None, typer.Option("--members", help="委员人数：单数，等于会议的评委会人数（默认即会议人数）。")] = None,
@@ -169,8 +169,8 @@ def verify_draw(
 
 @app.command("list")
 def draw_list(
-    meeting: Annotated[int | None, typer.Option("--meeting", help="评审会议编号。")] = None,
-    committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
+    meeting: MeetingOpt = None,
+    committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。", is_eager=True)] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -11,7 +11,7 @@ import typer
 
 from qjtitle.cli._console import console, err_console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
+from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg
 
 app = typer.Typer(help="文书模板：列出、复制出来修改、检查自己修改的模板。", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ class Stage(str, Enum):
 
 
 def export_filing(
-    meeting: Annotated[int, typer.Argument(help="评审会议编号。", show_default=False)],
+    meeting: MeetingArg,
     stage: Annotated[Stage, typer.Option("--stage", help="pre：会前备案；post：会后备案。", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹：材料放在其中以评委会、会议和阶段命名的子文件夹里。")],
     make_zip: Annotated[bool, typer.Option("--zip", help="另外打包为同名 .zip 文件。")] = False,

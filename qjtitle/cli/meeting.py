@@ -10,7 +10,7 @@ import typer
 
 from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, with_rule_numbers
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
 
 app = typer.Typer(
@@ -18,7 +18,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-MeetingArg = Annotated[int, typer.Argument(help="会议编号（meeting add 时显示）。", show_default=False)]
 REVIEWERS_MIN = int(_REVIEWERS_RULE.value)
 _DATE = ["%Y-%m-%d"]
 

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from qjtitle.cli._console import console, err_console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, with_rule_numbers
+from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 
 if TYPE_CHECKING:
     from qjtitle.calendar.findings import Finding
@@ -36,7 +36,6 @@ app = typer.Typer(
 )
 
 _DATE = ["%Y-%m-%d"]
-MeetingArg = Annotated[int, typer.Argument(help="会议编号（meeting add 时显示）。", show_default=False)]
 TodayOpt = Annotated[
     datetime | None,
     typer.Option("--date", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),

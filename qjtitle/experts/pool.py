@@ -602,6 +602,11 @@ def check_pool(
     active = [e for e in experts if e.active]
     in_term = [e for e in active if e.term_start <= on <= e.term_end]
     warnings: list[str] = []
+    if not experts:  # said first: nothing else in the check means much without a pool
+        warnings.append(
+            f"专家库是空的：评委会 {committee.code} 还没有导入评审专家；请先导入专家库："
+            f"qjtitle import-experts 专家库.xlsx --committee {committee.code} --pool-filed 备案日期"
+        )
     filed = committee.pool_filed
     until = pool_valid_until(filed) if filed else None
     if filed is None:

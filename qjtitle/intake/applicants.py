@@ -84,6 +84,7 @@ class FileReport:
     unchanged: int = 0  # applicants a sealed meeting decided on, given again as they are
     harmless: list[str] = field(default_factory=list)  # such applicants whose phone or note was updated
     frozen: list[str] = field(default_factory=list)  # such applicants whose decided facts the file would change
+    flagged: list[str] = field(default_factory=list)  # applicants accepted before, 待补正 now: this file applied again
 
     @property
     def accepted(self) -> int:
@@ -105,7 +106,8 @@ class ImportReport:
             "rows": sum(f.rows for f in self.files),
             "imported": sum(f.imported for f in self.files),
             "updated": sum(f.updated for f in self.files),
-            "needs_correction": sum(f.needs_correction for f in self.files),
+            "needs_correction": sum(f.needs_correction + len(f.flagged) for f in self.files),  # as applicants list counts
+            "flagged": sum(len(f.flagged) for f in self.files),
             "rejected": sum(len(f.rejected) for f in self.files),
             "unreadable": len(self.failed),
             "unchanged": sum(f.unchanged for f in self.files),
@@ -314,6 +316,7 @@ def _reset(report: FileReport) -> None:
     report.imported = report.updated = report.needs_correction = report.unchanged = 0
     report.harmless.clear()
     report.frozen.clear()
+    report.flagged.clear()
     report.rejected.clear()
     report.problem_kinds.clear()
     report.row_problems.clear()
@@ -465,7 +468,8 @@ def _import_file(
         if cr.problems:
             report.needs_correction += 1
     for applicant, wheres in flags.values():  # once per person and file: 300,000 copies of one row stay linear
-        _flag_duplicate(applicant, wheres, one_per_year)
+        if _flag_duplicate(applicant, wheres, one_per_year):
+            report.flagged.append(f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）")
         session.add(applicant)
     # Bulk statements: building 20,000 ORM objects costs several times the whole read.
     session.flush()
@@ -490,6 +494,7 @@ def _import_file(
             "imported": report.imported,
             "updated": report.updated,
             "needs_correction": report.needs_correction,
+            "flagged_duplicates": len(report.flagged),
             "rejected": len(report.rejected),
             "withdrawn_after_deadline": withdrawn_late,
             "sealed_unchanged": report.unchanged,
@@ -541,15 +546,18 @@ def _shown(fact: str, value: Any) -> str:
     return mask_id(value) if fact == "id_number" else value
 
 
-def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> None:
-    """The first application of a person who applied again elsewhere must be checked too."""
+def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> bool:
+    """The first application of a person who applied again elsewhere must be checked too. True
+    when that made an applicant 待补正 who was not (the import reports it and counts it)."""
     shown = "、".join(wheres[:3]) + (f"等 {len(wheres)} 处" if len(wheres) > 3 else "")
     message = f"同一身份证号码又由{shown}报送"
     if any(p.get("message") == message for p in applicant.problems):
-        return
+        return False
     problem = Problem("身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE)
     applicant.problems = [*applicant.problems, problem.as_dict()]
+    newly = applicant.status != rules.STATUS_NEEDS_CORRECTION
     applicant.status = rules.STATUS_NEEDS_CORRECTION
+    return newly
 
 
 def _committee_label(session: Session, committee_id: int) -> str:

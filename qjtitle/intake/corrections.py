@@ -9,12 +9,13 @@ deadline counted in working days.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from qjtitle import committees, rules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import cn_date, file_name, render_docx
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
-from qjtitle.models import Applicant, ApplicantCorrection, CorrectionNotice, ImportBatch
+from qjtitle.models import Applicant, ApplicantCorrection, AuditEvent, CorrectionNotice, ImportBatch
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
@@ -41,6 +42,8 @@ class NoticeWritten:
     problems: int
     rejected: int
     deadline: date
+    contact: str = ""  # the contact lines printed on it (taken over from the last run when not given)
+    contact_phone: str = ""
 
 
 def _where(a: Applicant) -> str:
@@ -103,7 +106,8 @@ def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadlin
         for a in pending:
             by_unit[a.unit_key].append(a)
             unit_names.setdefault(a.unit_key, a.unit or "（未填写工作单位）")
-        rejected_by_unit = _rejected_rows(session, committee.id)
+        told = _last_notice_at(session, committee.id)
+        rejected_by_unit = _rejected_rows(session, committee.id, told)
         for key in rejected_by_unit:
             unit_names.setdefault(key, rejected_by_unit[key][0]["unit"] or "（未填写工作单位）")
         if not unit_names:
@@ -113,6 +117,8 @@ def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadlin
         # All or nothing: every notice is written into a hidden folder first; only when all are written
         # do they move into out_dir, and only then is the transaction (deadlines, records) committed.
         stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".tmp-notices-"))
+        if not (contact or contact_phone):  # the same office as last time: its contact lines are not forgotten
+            contact, contact_phone = _last_contact(session, committee.code)
         try:
             _write_notices(session, committee, out_dir, stage, sorted(unit_names), unit_names, by_unit, rejected_by_unit,
                            today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
@@ -125,7 +131,7 @@ def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit
                    today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
                    templates, user, written, placed) -> None:
     staged: list[tuple[Path, Path]] = []
-    for number, key in enumerate(keys, start=1):
+    for number, key in enumerate(keys, start=_next_number(session, committee.id, out_dir)):
         applicants = by_unit.get(key, [])
         items = []
         for a in applicants:
@@ -173,12 +179,14 @@ def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit
                 sha256=sha,
             )
         )
-        written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline))
+        written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline,
+                                     contact, contact_phone))
     audit.record(
         session,
         "applicants corrections",
         "corrections.issued",
-        {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written]},
+        {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written],
+         "contact": contact, "contact_phone": contact_phone},
         user=user,
     )
     _place(staged, placed)  # the transaction commits after this; if it fails, the caller removes them again
@@ -212,8 +220,41 @@ def _place(staged: list[tuple[Path, Path]], placed: list[Path]) -> None:
                            "请关闭在 Word 或 WPS 中打开的告知书后重试") from None
 
 
-def _rejected_rows(session, committee_id: int | None) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
-    """Rows refused at import (latest import of each file), by unit, for the notice."""
+def _next_number(session, committee_id: int | None, out_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    """The number of the next notice: after every notice this committee issued before and after
+    every numbered notice already in ``out_dir`` (a re-run never writes a second 01)."""
+    issued = len(session.exec(select(CorrectionNotice.id).where(CorrectionNotice.committee_id == committee_id)).all())
+    in_folder = [int(m.group(1)) for f in out_dir.glob("*_补正告知书_*.docx") if (m := _NUMBERED.match(f.name))]
+    return max([issued, *in_folder]) + 1
+
+
+_NUMBERED = re.compile(r"^(\d+)_补正告知书_")
+
+
+def _last_notice_at(session, committee_id: int | None) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+    """When each unit (by its compare key) was last sent a notice."""
+    told: dict[str, datetime] = {}
+    for n in session.exec(select(CorrectionNotice).where(CorrectionNotice.committee_id == committee_id)):
+        key = compare_key(n.unit)
+        told[key] = max(told.get(key, n.created_at), n.created_at)
+    return told
+
+
+def _last_contact(session, committee_code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The contact lines of this committee's last notices (from the audit log of that run)."""
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "corrections.issued").order_by(col(AuditEvent.id).desc())
+    )
+    for event in events:
+        detail = event.detail or {}
+        if detail.get("committee") == committee_code and (detail.get("contact") or detail.get("contact_phone")):
+            return str(detail.get("contact") or ""), str(detail.get("contact_phone") or "")
+    return "", ""
+
+
+def _rejected_rows(session, committee_id: int | None, told: dict[str, datetime] | None = None) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """Rows refused at import (latest import of each file), by unit, for the notice; rows of a
+    file imported before the unit's last notice were told then (``told``) and are not told again."""
     latest: dict[str, ImportBatch] = {}
     for batch in session.exec(
         select(ImportBatch).where(ImportBatch.committee_id == committee_id).order_by(col(ImportBatch.id))
@@ -223,8 +264,16 @@ def _rejected_rows(session, committee_id: int | None) -> dict[str, list[dict[str
     for batch in latest.values():
         for r in batch.rejected:
             where = f"{batch.file_name} {r['sheet']} 第{r['row']}行"
+            last = (told or {}).get(compare_key(r["unit"]))
+            if last is not None and _aware(last) >= _aware(batch.imported_at):
+                continue
             result[compare_key(r["unit"])].append({**r, "where": where, "year": batch.year})
     return result
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC times, PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def expire(store: Store, committee_code: str, today: date | None = None, user: str | None = None) -> list[dict[str, Any]]:

@@ -1,11 +1,14 @@
 """Experts, applicants and drawn experts named the way people name them: by number, by name or by
-the 18-digit ID number. A name two people share is answered with a question that lists them,
-so that the secretary can type the number instead."""
+the 18-digit ID number; meetings by number or by date (with the committee's code when two
+committees meet that day). A name (or a day) two share is answered with a question that lists
+them, so that the secretary can type the number instead."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import col, select
 
@@ -104,3 +107,82 @@ def drawn_expert_id(store: Store, draw_id: int, key: str | int) -> int:
             return int(key)
         raise NotFound(f"第{draw_id}号抽取记录不存在或没有抽中专家；用 qjtitle draw list 查看")
     return choose(key, candidates, f"第{draw_id}号抽取中的专家", f"qjtitle draw show {draw_id}")
+
+
+# --- Meetings: by number, by date, by committee and date ------------------------------------------
+
+MEETING_FORMS = "会议编号（如 3）、会议日期（如 2023-11-20）或 评委会代码/日期（如 QJ-WS-ZJ/2023-11-20）"
+_SEPARATORS = re.compile(r"\s*[/:：@\s]\s*")
+
+
+def _day(text: str) -> date | None:
+    """``text`` as a date written to the day (the spreadsheets' forms), else None."""
+    from qjtitle.spreadsheets import parse_date
+
+    parsed = parse_date(text)
+    return parsed.value if parsed.value is not None and parsed.precision == "day" else None
+
+
+def split_meeting_key(key: str) -> tuple[str | None, date | None]:
+    """``QJ-WS-ZJ/2023-11-20`` (or the date first, or a space, a colon between) as (committee
+    code, day); a date alone as (None, day); anything else as (None, None)."""
+    key = clean_text(key)
+    day = _day(key)
+    if day is not None:
+        return None, day
+    for match in _SEPARATORS.finditer(key):
+        left, right = key[: match.start()], key[match.end() :]
+        if left and right:
+            if _day(right) is not None and _day(left) is None:
+                return left, _day(right)
+            if _day(left) is not None and _day(right) is None:
+                return right, _day(left)
+    return None, None
+
+
+def meeting_id(store: Store, key: str | int | date, committee: str | None = None) -> int:
+    """The meeting ``key`` names: its number; or its date (any day from its first to its last),
+    with the committee's code when two committees meet that day (``QJ-WS-ZJ/2023-11-20``, or
+    ``committee``). Several meetings that day: a question listing them."""
+    from qjtitle.models import Committee, Meeting
+
+    code: str | None = None
+    day: date | None = key if isinstance(key, date) else None
+    if day is None:
+        text = clean_text(str(key))
+        if is_number(text) and not (len(text) == 8 and _day(text) is not None):  # 20231120 is a date
+            return int(text)
+        code, day = split_meeting_key(text)
+        if day is None:
+            raise NotFound(f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}；用 qjtitle meeting list 查看")
+    assert day is not None
+    code = code or (clean_text(committee) if committee else None)
+    with store.transaction() as session:
+        committees = {c.id: c for c in session.exec(select(Committee)).all()}
+        if code is not None:
+            wanted = [c for c in committees.values() if compare_key(c.code) == compare_key(code)]
+            if not wanted:
+                raise NotFound(f"没有代码为 {code} 的评委会；用 qjtitle committee list 查看各评委会的代码")
+            code = wanted[0].code
+        meetings = session.exec(
+            select(Meeting).where(col(Meeting.date) <= day).order_by(col(Meeting.date), col(Meeting.id))
+        ).all()
+    found = [m for m in meetings if m.date <= day <= (m.end_date or m.date)]
+    if code is not None:
+        found = [m for m in found if compare_key(committees[m.committee_id].code) == compare_key(code)]
+    shown = f"{day.year}年{day.month}月{day.day}日"
+    if len(found) == 1:
+        return found[0].id or 0
+    if not found:
+        whose = f"评委会 {code} " if code else ""
+        raise NotFound(f"{whose}{shown}没有评审会议；用 qjtitle meeting list 查看各次会议的编号和日期")
+    listed = "；".join(
+        f"会议 {m.id}：{committees[m.committee_id].code}（{committees[m.committee_id].name}）"
+        + (f"，{m.place}" if m.place else "")
+        for m in found
+    )
+    advice = "请改用会议编号"
+    if len({m.committee_id for m in found}) > 1:
+        advice += f"，或写 评委会代码/日期，如 {committees[found[0].committee_id].code}/{day.isoformat()}"
+    raise InvalidValue(f"{shown}有 {len(found)} 次评审会议，是哪一次？{listed}。{advice}")
+

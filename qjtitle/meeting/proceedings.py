@@ -227,7 +227,7 @@ def attend(
         present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
         if problems:  # every name checked, all problems told at once, nothing written
             raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
-        late = [k for k, i in zip(present, present_ids, strict=True) if i not in ctx.attending]
+        late = [k for k, eid in zip(present, present_ids, strict=True) if eid not in ctx.attending]
         if voted and (late or absent) and not reason.strip():
             raise ProceedingsError(
                 f"第{meeting_id}号会议已录入投票，此时再改签到（{'、'.join(late or list(absent))}）会改变应投票的专家和"
