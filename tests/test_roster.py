@@ -425,11 +425,11 @@ def test_short_numbers_landlines_and_long_runs_are_not_personal_numbers(value):
 
 def test_mask_pii_masks_numbers_inside_any_text():
     from qjtitle.filing.contexts import Filing
-    from qjtitle.privacy import mask_text as mask_pii
+    from qjtitle.privacy import mask_text
 
-    assert mask_pii("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"
-    assert mask_pii("张丽13888000001") == "张丽138****0001"
-    assert mask_pii("联系人 138-8800-0001 或 0874-3123456") == "联系人 138******0001 或 0874-3123456"
-    assert mask_pii("曲靖市第一人民医院") == "曲靖市第一人民医院"
+    assert mask_text("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"
+    assert mask_text("张丽13888000001") == "张丽138****0001"
+    assert mask_text("联系人 138-8800-0001 或 0874-3123456") == "联系人 138******0001 或 0874-3123456"
+    assert mask_text("曲靖市第一人民医院") == "曲靖市第一人民医院"
     person = Filing._public_person(1, {"name": "张丽13888000001", "unit": "医院530302198503151222"})
     assert (person["name"], person["unit"]) == ("张丽138****0001", "医院530302********1222")
