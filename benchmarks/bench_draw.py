@@ -48,51 +48,115 @@ YEAR = 2023
 def build(directory: Path, size: int, applicants: int, seed: int = 7):  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
     store = open_store(directory / "bench.db")
-    committees.add(store, "QJ-WS-ZJ", "曲靖市卫生系列中级职称评审委员会", "中级", "卫生", list(SPECIALTIES),
-                   min_size=11, pool_filed=date(2022, 6, 30))
+    committees.add(
+        store,
+        "QJ-WS-ZJ",
+        "曲靖市卫生系列中级职称评审委员会",
+        "中级",
+        "卫生",
+        list(SPECIALTIES),
+        min_size=11,
+        pool_filed=date(2022, 6, 30),
+    )
     pool = []
     for i in range(size):
         birth = date(1960, 1, 1) + timedelta(days=i // 1000 * 3)
         unit = f"单位{rng.randrange(2000):04d}"
-        pool.append({
-            "committee_id": 1, "name": f"专家{i}", "gender": "男", "id_number": idcard.make("530302", birth, i % 1000),
-            "unit": unit, "unit_key": unit, "title": "副主任医师", "level": "副高级", "series": "卫生",
-            "specialty": rng.choice(SPECIALTIES), "phone": "", "joined": date(2022, 6, 1),
-            "term_start": date(2022, 7, 1), "term_end": date(2025, 6, 30), "status": "在库", "active": True,
-        })
+        pool.append(
+            {
+                "committee_id": 1,
+                "name": f"专家{i}",
+                "gender": "男",
+                "id_number": idcard.make("530302", birth, i % 1000),
+                "unit": unit,
+                "unit_key": unit,
+                "title": "副主任医师",
+                "level": "副高级",
+                "series": "卫生",
+                "specialty": rng.choice(SPECIALTIES),
+                "phone": "",
+                "joined": date(2022, 6, 1),
+                "term_start": date(2022, 7, 1),
+                "term_end": date(2025, 6, 30),
+                "status": "在库",
+                "active": True,
+            }
+        )
     people = []
     for i in range(applicants):
         birth = date(1980, 1, 1) + timedelta(days=i // 1000 * 5)
         number = idcard.make("530302", birth, i % 1000)
-        unit = f"单位{rng.randrange(2000):04d}" if i % 10 == 0 else f"申报单位{rng.randrange(400):03d}"
+        unit = (
+            f"单位{rng.randrange(2000):04d}" if i % 10 == 0 else f"申报单位{rng.randrange(400):03d}"
+        )
         specialty = rng.choice(SPECIALTIES)
-        people.append({
-            "year": YEAR, "committee_id": 1, "person_key": number, "seq": str(i + 1), "name": f"申报人{i:05d}",
-            "gender": idcard.gender_of(number), "birth": birth, "id_number": number,
-            "unit": unit, "unit_key": unit, "county": "麒麟区", "education": "大学本科", "school": "昆明医科大学",
-            "major": specialty, "graduated": date(2003, 7, 1), "work_start": date(2003, 8, 1), "current_title": "护师",
-            "current_title_date": date(2012, 12, 1), "series": "卫生", "specialty": specialty, "title_name": "主管护师",
-            "level": "中级", "route": "正常", "phone": f"138{i:08d}", "years_in_title": 11, "years_working": 20,
-            "status": rules.STATUS_ACCEPTED, "problems": [], "source_file": "bench.xlsx", "source_sheet": "Sheet1",
-            "source_row": i + 4,
-        })
+        people.append(
+            {
+                "year": YEAR,
+                "committee_id": 1,
+                "person_key": number,
+                "seq": str(i + 1),
+                "name": f"申报人{i:05d}",
+                "gender": idcard.gender_of(number),
+                "birth": birth,
+                "id_number": number,
+                "unit": unit,
+                "unit_key": unit,
+                "county": "麒麟区",
+                "education": "大学本科",
+                "school": "昆明医科大学",
+                "major": specialty,
+                "graduated": date(2003, 7, 1),
+                "work_start": date(2003, 8, 1),
+                "current_title": "护师",
+                "current_title_date": date(2012, 12, 1),
+                "series": "卫生",
+                "specialty": specialty,
+                "title_name": "主管护师",
+                "level": "中级",
+                "route": "正常",
+                "phone": f"138{i:08d}",
+                "years_in_title": 11,
+                "years_working": 20,
+                "status": rules.STATUS_ACCEPTED,
+                "problems": [],
+                "source_file": "bench.xlsx",
+                "source_sheet": "Sheet1",
+                "source_row": i + 4,
+            }
+        )
     with store.transaction() as session:
         session.bulk_insert_mappings(Expert, pool)  # type: ignore[arg-type]
         session.bulk_insert_mappings(Applicant, people)  # type: ignore[arg-type]
         pairs = {(rng.randrange(1, size + 1), a) for a in range(1, applicants + 1, 5)}
-        session.bulk_insert_mappings(Conflict, [  # type: ignore[arg-type]
-            {"expert_id": e, "applicant_id": a, "reason": "近亲属", "declared_on": date(2023, 10, 1)} for e, a in sorted(pairs)
-        ])
-        session.add(Meeting(committee_id=1, date=date(2023, 11, 20), place="曲靖市会议中心", size=11))
+        session.bulk_insert_mappings(
+            Conflict,
+            [  # type: ignore[arg-type]
+                {
+                    "expert_id": e,
+                    "applicant_id": a,
+                    "reason": "近亲属",
+                    "declared_on": date(2023, 10, 1),
+                }
+                for e, a in sorted(pairs)
+            ],
+        )
+        session.add(
+            Meeting(committee_id=1, date=date(2023, 11, 20), place="曲靖市会议中心", size=11)
+        )
     return store
 
 
 def load_rows(store) -> int:  # type: ignore[no-untyped-def]
     """The floor: every column of the rows the draw has to look at, as plain Core rows."""
     with store.transaction() as session:
-        pool = session.execute(select(Expert.__table__).where(Expert.__table__.c.committee_id == 1)).all()
+        pool = session.execute(
+            select(Expert.__table__).where(Expert.__table__.c.committee_id == 1)
+        ).all()
         people = session.execute(
-            select(Applicant.__table__).where(Applicant.__table__.c.committee_id == 1, Applicant.__table__.c.year == YEAR)
+            select(Applicant.__table__).where(
+                Applicant.__table__.c.committee_id == 1, Applicant.__table__.c.year == YEAR
+            )
         ).all()
     return len(pool) + len(people)
 
@@ -121,24 +185,39 @@ def measure(size: int, applicants: int, repeat: int) -> dict[str, float]:
         def run_draw() -> None:
             n = next(attempt)  # each run is a redraw voiding the previous one
             draw_store.draw_experts(
-                store, 1, DRAWERS, SUPERVISORS, alternates=4, specialties=[f"{s}={k}" for s, k in QUOTAS.items()],
-                seed=[str(n), "9903", "1586"], drawn_on=date(2023, 11, 10),
-                voids=n - 1 if n > 1 else None, void_reason="基准测试重抽" if n > 1 else "",
+                store,
+                1,
+                DRAWERS,
+                SUPERVISORS,
+                alternates=4,
+                specialties=[f"{s}={k}" for s, k in QUOTAS.items()],
+                seed=[str(n), "9903", "1586"],
+                drawn_on=date(2023, 11, 10),
+                voids=n - 1 if n > 1 else None,
+                void_reason="基准测试重抽" if n > 1 else "",
             )
 
         t_draw = median(run_draw, repeat)
         t_verify = median(lambda: draw_record.verify_draw(store, 1), repeat)
         store.close()
     return {
-        f"floor_{size}": t_floor, f"draw_{size}": t_draw, f"ratio_{size}": t_draw / t_floor,
-        f"select_{size}": t_select, f"verify_{size}": t_verify, f"excluded_{size}": float(excluded),
+        f"floor_{size}": t_floor,
+        f"draw_{size}": t_draw,
+        f"ratio_{size}": t_draw / t_floor,
+        f"select_{size}": t_select,
+        f"verify_{size}": t_verify,
+        f"excluded_{size}": float(excluded),
     }
 
 
 def run(sizes: list[int], applicants: int, repeat: int, repeat_large: int) -> dict[str, float]:
     results: dict[str, float] = {"applicants": float(applicants)}
     for size in sizes:
-        results.update(measure(size, applicants, repeat if size < max(sizes) or len(sizes) == 1 else repeat_large))
+        results.update(
+            measure(
+                size, applicants, repeat if size < max(sizes) or len(sizes) == 1 else repeat_large
+            )
+        )
     if len(sizes) >= 2:
         results["linearity"] = results[f"draw_{sizes[-1]}"] / results[f"draw_{sizes[0]}"]
     return results
@@ -152,12 +231,20 @@ def main() -> None:
     parser.add_argument("--repeat-large", type=int, default=3, help="repeats at the largest size")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    results = run([int(s) for s in args.sizes.split(",")], args.applicants, args.repeat, args.repeat_large)
+    results = run(
+        [int(s) for s in args.sizes.split(",")], args.applicants, args.repeat, args.repeat_large
+    )
     if args.json:
         print(json.dumps(results))
         return
     for key, value in results.items():
-        unit = "x" if key.startswith(("ratio", "linearity")) else "" if key.startswith(("excluded", "applicants")) else "s"
+        unit = (
+            "x"
+            if key.startswith(("ratio", "linearity"))
+            else ""
+            if key.startswith(("excluded", "applicants"))
+            else "s"
+        )
         print(f"{key:16} {value:10.3f} {unit}")
 
 

@@ -39,7 +39,11 @@ from qjtitle import idcard
 from qjtitle.intake.roster import COLUMNS
 
 UNITS = [f"曲靖市第{i}人民医院" for i in range(1, 41)]
-SPECIALTIES = {"临床医学": ("主治医师", "医师"), "护理": ("主管护师", "护师"), "药学": ("主管药师", "药师")}
+SPECIALTIES = {
+    "临床医学": ("主治医师", "医师"),
+    "护理": ("主管护师", "护师"),
+    "药学": ("主管药师", "药师"),
+}
 
 
 def make_workbook(path: Path, rows: int, seed: int = 7) -> None:
@@ -58,9 +62,29 @@ def make_workbook(path: Path, rows: int, seed: int = 7) -> None:
         seq = i % 1000
         number = idcard.make("530302", birth, seq)
         ws.append(
-            [i + 1, f"申报人{i}", idcard.gender_of(number), f"{birth:%Y.%m}", number, rng.choice(UNITS), "麒麟区",
-             "大学本科", "昆明医科大学", specialty, f"{birth.year + 22}.07", f"{birth.year + 22}.08", current,
-             f"{birth.year + 27}.12", "卫生", specialty, title, "中级", "正常", f"138{i:08d}", ""]
+            [
+                i + 1,
+                f"申报人{i}",
+                idcard.gender_of(number),
+                f"{birth:%Y.%m}",
+                number,
+                rng.choice(UNITS),
+                "麒麟区",
+                "大学本科",
+                "昆明医科大学",
+                specialty,
+                f"{birth.year + 22}.07",
+                f"{birth.year + 22}.08",
+                current,
+                f"{birth.year + 27}.12",
+                "卫生",
+                specialty,
+                title,
+                "中级",
+                "正常",
+                f"138{i:08d}",
+                "",
+            ]
         )
     wb.save(path)
 
@@ -107,13 +131,25 @@ def rss_child(path: Path, workdir: Path) -> None:
 
 def measure_rss(path: Path, workdir: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--rss-child", str(path), "--workdir", str(workdir)],
-        check=True, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"),
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--rss-child",
+            str(path),
+            "--workdir",
+            str(workdir),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
     ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def run(sizes: list[int], repeat: int, repeat_large: int | None = None, memory: bool = True) -> dict[str, float]:
+def run(
+    sizes: list[int], repeat: int, repeat_large: int | None = None, memory: bool = True
+) -> dict[str, float]:
     results: dict[str, float] = {}
     me = str(Path(__file__).resolve())
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +158,9 @@ def run(sizes: list[int], repeat: int, repeat_large: int | None = None, memory: 
         for n, path in paths.items():
             # written by a child, and the memory children started before this process imports anything
             # big: a child's ru_maxrss starts from its parent's resident size at fork (Linux keeps it over exec)
-            subprocess.run([sys.executable, me, "--make-workbook", str(path), "--sizes", str(n)], check=True)
+            subprocess.run(
+                [sys.executable, me, "--make-workbook", str(path), "--sizes", str(n)], check=True
+            )
         if memory:
             for n, path in paths.items():
                 rss = measure_rss(path, work)
@@ -130,20 +168,28 @@ def run(sizes: list[int], repeat: int, repeat_large: int | None = None, memory: 
                 results[f"rss_peak_mib_{n}"] = rss["peak_kib"] / 1024
                 results[f"rss_above_mib_{n}"] = (rss["peak_kib"] - rss["baseline_kib"]) / 1024
         for n, path in paths.items():
-            times = repeat_large if (repeat_large and n == max(sizes) and len(sizes) > 1) else repeat
+            times = (
+                repeat_large if (repeat_large and n == max(sizes) and len(sizes) > 1) else repeat
+            )
             qjtitle_import(path, work)  # warm: modules imported, file in the page cache
             floors, imports = [], []
-            for _ in range(times):  # each import right after its floor: a slow spell of the machine hits both
+            for _ in range(
+                times
+            ):  # each import right after its floor: a slow spell of the machine hits both
                 floors.append(calamine_floor(path))
                 imports.append(qjtitle_import(path, work))
             results[f"floor_{n}"] = statistics.median(floors)
             results[f"import_{n}"] = statistics.median(imports)
-            results[f"ratio_{n}"] = statistics.median(i / f for i, f in zip(imports, floors, strict=True))
+            results[f"ratio_{n}"] = statistics.median(
+                i / f for i, f in zip(imports, floors, strict=True)
+            )
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         results["linearity"] = results[f"import_{large}"] / results[f"import_{small}"]
         if memory:
-            results["rss_linearity"] = results[f"rss_above_mib_{large}"] / max(results[f"rss_above_mib_{small}"], 1 / 1024)
+            results["rss_linearity"] = results[f"rss_above_mib_{large}"] / max(
+                results[f"rss_above_mib_{small}"], 1 / 1024
+            )
     return results
 
 
@@ -170,8 +216,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repeats at the smaller sizes")
     parser.add_argument("--repeat-large", type=int, default=3, help="repeats at the largest size")
     parser.add_argument("--sizes", default="2000,20000", help="numbers of rows, smallest first")
-    parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS child processes")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of one import at the largest size")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the peak-RSS child processes"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile summary of one import at the largest size",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rss-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -192,7 +244,13 @@ def main() -> None:
         print(json.dumps(results))
         return
     for key, value in results.items():
-        unit = "s" if key.startswith(("floor", "import")) else "MiB" if key.startswith("rss_") and "mib" in key else "x"
+        unit = (
+            "s"
+            if key.startswith(("floor", "import"))
+            else "MiB"
+            if key.startswith("rss_") and "mib" in key
+            else "x"
+        )
         print(f"{key:14} {value:8.3f} {unit}")
 
 

@@ -33,9 +33,16 @@ def run(repeat: int) -> dict[str, float]:
         }
         # creates the store once, outside the timing (a reading command never creates one)
         timed([py, "-m", "qjtitle", "db", "upgrade"], env)
-        medians = {name: statistics.median(timed(args, env) for _ in range(repeat)) for name, args in cases.items()}
+        medians = {
+            name: statistics.median(timed(args, env) for _ in range(repeat))
+            for name, args in cases.items()
+        }
     base = medians["typer_import"]
-    return {**medians, "help_ratio": medians["help"] / base, "list_ratio": medians["applicants_list"] / base}
+    return {
+        **medians,
+        "help_ratio": medians["help"] / base,
+        "list_ratio": medians["applicants_list"] / base,
+    }
 
 
 def main() -> None:

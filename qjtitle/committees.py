@@ -18,7 +18,9 @@ def get(session: Session, code: str) -> Committee:
     if committee is None:
         codes = session.exec(select(Committee.code).order_by(Committee.code)).all()
         known = "、".join(codes) if codes else "（尚无评委会）"
-        raise NotFound(f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建")
+        raise NotFound(
+            f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建"
+        )
     return committee
 
 
@@ -48,7 +50,9 @@ def add(
         raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")
     with store.transaction() as session:
         if session.exec(select(Committee).where(Committee.code == code)).first():
-            raise AlreadyExists(f"评委会代码“{code}”已存在；请换一个代码，或用 qjtitle committee show {code} 查看")
+            raise AlreadyExists(
+                f"评委会代码“{code}”已存在；请换一个代码，或用 qjtitle committee show {code} 查看"
+            )
         committee = Committee(
             code=code,
             name=name.strip(),
@@ -75,7 +79,10 @@ def denominator_name(code: str) -> str:
 
 
 def configure(
-    store: Store, code: str, vote_denominator: str | None = None, pass_rate_cap: float | None = None,
+    store: Store,
+    code: str,
+    vote_denominator: str | None = None,
+    pass_rate_cap: float | None = None,
     clear_pass_rate_cap: bool = False,
 ) -> Committee:
     """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap."""
@@ -98,7 +105,12 @@ def configure(
         if clear_pass_rate_cap:
             committee.pass_rate_cap = None
         session.add(committee)
-        audit.record(session, "committee set", "committee.configured", {"before": before, "after": as_dict(committee)})
+        audit.record(
+            session,
+            "committee set",
+            "committee.configured",
+            {"before": before, "after": as_dict(committee)},
+        )
     return committee
 
 
@@ -125,7 +137,9 @@ def list_all(store: Store) -> list[dict[str, Any]]:
 
     with store.transaction() as session:
         counts = dict(
-            session.exec(select(Applicant.committee_id, func.count()).group_by(Applicant.committee_id)).all()
+            session.exec(
+                select(Applicant.committee_id, func.count()).group_by(Applicant.committee_id)
+            ).all()
         )
         result = []
         for committee in session.exec(select(Committee).order_by(col(Committee.code))):

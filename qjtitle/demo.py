@@ -57,7 +57,9 @@ DRAW = {
     "alternates": 4,
 }
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
-CORRECTIONS_EXPIRED = date(2023, 10, 9)  # the day after the correction deadline: the rest count as withdrawn
+CORRECTIONS_EXPIRED = date(
+    2023, 10, 9
+)  # the day after the correction deadline: the rest count as withdrawn
 MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record); the draw and the
     # two filings record themselves (draw-experts, export-filing)
     ("notice", date(2023, 9, 28), None, ""),
@@ -66,15 +68,25 @@ MILESTONES_DONE = (  # what the sample committee did, each in time (schedule rec
     ("consent", date(2023, 11, 15), None, "曲人社专技函〔2023〕101号"),  # a fictional reference
     ("result-publicity", date(2023, 11, 21), date(2023, 11, 27), ""),
 )
-PHOTOS_MISSING = 3  # the last passers whose units have not sent ID photos yet: the first post package is a draft
+PHOTOS_MISSING = (
+    3  # the last passers whose units have not sent ID photos yet: the first post package is a draft
+)
 FINAL_REASON = "其余 3 名通过人员的证件照由所在单位直接报送核准组建部门"
 PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
-POST_FILING_DAY = date(2023, 12, 1)  # after the result publicity, within 15 working days of the meeting
+POST_FILING_DAY = date(
+    2023, 12, 1
+)  # after the result publicity, within 15 working days of the meeting
 FILING_OPTIONS = gathering.FilingOptions(
-    contact="李老师", contact_phone="0874-3123456", address="曲靖市卫生健康委员会人事科",
-    methods=("审阅材料", "面试答辩"), counter="王明", scrutineer="陈静", chair="张立新",
+    contact="李老师",
+    contact_phone="0874-3123456",
+    address="曲靖市卫生健康委员会人事科",
+    methods=("审阅材料", "面试答辩"),
+    counter="王明",
+    scrutineer="陈静",
+    chair="张立新",
     publicity_where="曲靖市卫生健康委员会门户网站和各申报人所在单位公示栏",
-    objections="公示期间未收到异议", doc_code="曲卫职评",
+    objections="公示期间未收到异议",
+    doc_code="曲卫职评",
 )
 ASSIGNMENT_SEED = "20231120"
 FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
@@ -89,16 +101,22 @@ class DemoResult:
     import_report: ImportReport
     notices: list[corrections.NoticeWritten] = field(default_factory=list)
     steps: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
-    meeting_schedule: schedule.Schedule | None = None  # the sample meeting's milestones as of CORRECTIONS_ISSUED
+    meeting_schedule: schedule.Schedule | None = (
+        None  # the sample meeting's milestones as of CORRECTIONS_ISSUED
+    )
     pool: experts.PoolImportReport | None = None
     draw: dict | None = None  # the draw record as stored
     verified: draw_record.DrawCheck | None = None
-    exported: tuple[Path, bool] | None = None  # the exported record and the stand-alone verifier's verdict on it
+    exported: tuple[Path, bool] | None = (
+        None  # the exported record and the stand-alone verifier's verdict on it
+    )
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
     results: dict | None = None  # the sealed tally of the meeting
     withdrawn: list[dict] = field(default_factory=list)  # applications not corrected in time
-    filings: list[filing.FilingResult] = field(default_factory=list)  # the pre- and post-meeting packages
+    filings: list[filing.FilingResult] = field(
+        default_factory=list
+    )  # the pre- and post-meeting packages
     year_page: Path | None = None  # the year at a glance (HTML), as of POST_FILING_DAY
 
 
@@ -114,10 +132,14 @@ def prepare_folder(out: Path) -> Path:
             raise DemoFolderError(f"{out} 是一个文件；请用 --out 指定一个文件夹")
         if any(out.iterdir()):
             if not (out / MARKER).exists():
-                raise DemoFolderError(f"{out} 已存在且不是 qjtitle demo 生成的文件夹，为免误删拒绝写入；请用 --out 指定一个新文件夹")
+                raise DemoFolderError(
+                    f"{out} 已存在且不是 qjtitle demo 生成的文件夹，为免误删拒绝写入；请用 --out 指定一个新文件夹"
+                )
             shutil.rmtree(out)
     make_private_dir(out)
-    (out / MARKER).write_text("这个文件夹由 qjtitle demo 生成，再次运行 demo 会清空并重建它。\n", encoding="utf-8")
+    (out / MARKER).write_text(
+        "这个文件夹由 qjtitle demo 生成，再次运行 demo 会清空并重建它。\n", encoding="utf-8"
+    )
     return out
 
 
@@ -152,7 +174,9 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ics = out / "评审会议时间节点.ics"
         schedule.write_ics(plan, ics, stamp=ICS_STAMP)
         say("导入专家库，抽取评审专家并复核")
-        pool = experts.import_experts(store, sample_data_dir() / "experts" / "专家库_卫生中级.xlsx", COMMITTEE["code"])
+        pool = experts.import_experts(
+            store, sample_data_dir() / "experts" / "专家库_卫生中级.xlsx", COMMITTEE["code"]
+        )
         drawn = draw_store.draw_experts(
             store,
             sample_meeting.id or 0,
@@ -167,22 +191,43 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         draw_id = drawn.record["draw"]
         verified = draw_record.verify_draw(store, draw_id)
         declining = next(p for p in drawn.record["picks"] if p["slot"] == "临床医学")
-        answer = draw_answers.confirm(store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1])
+        answer = draw_answers.confirm(
+            store, draw_id, declining["id"], False, DECLINE[0], answered_on=DECLINE[1]
+        )
         draw_doc = draw_record.render_document(store, draw_id, out / "专家抽取" / "抽取记录表.docx")
         draw_json = draw_record.export_draw(store, draw_id, out / "专家抽取" / "抽取记录.json")
-        exported = (draw_json, verify_record.verify(json.loads(draw_json.read_text(encoding="utf-8")))[0])
+        exported = (
+            draw_json,
+            verify_record.verify(json.loads(draw_json.read_text(encoding="utf-8")))[0],
+        )
         say("评审会议：签到、安排审阅、评议、表决、封存")
         conflict, summary = _proceedings(store, sample_meeting.id or 0, draw_id)
         say("登记时间节点，生成会前备案和会后备案材料")
         filings = _filings(store, sample_meeting.id or 0, out / "备案材料")
         say("生成全年进度网页")
-        year_page = yearview.write_html(yearview.gather_year(store, YEAR, POST_FILING_DAY), out / "年度进度.html")
+        year_page = yearview.write_html(
+            yearview.gather_year(store, YEAR, POST_FILING_DAY), out / "年度进度.html"
+        )
     finally:
         store.close()
     result = DemoResult(
-        out, store_path, COMMITTEE["code"], blank, report, notices, meeting_schedule=plan, pool=pool,
-        draw=drawn.record, verified=verified, exported=exported, decline=answer, conflict=conflict,
-        results=summary, withdrawn=withdrawn, filings=filings, year_page=year_page,
+        out,
+        store_path,
+        COMMITTEE["code"],
+        blank,
+        report,
+        notices,
+        meeting_schedule=plan,
+        pool=pool,
+        draw=drawn.record,
+        verified=verified,
+        exported=exported,
+        decline=answer,
+        conflict=conflict,
+        results=summary,
+        withdrawn=withdrawn,
+        filings=filings,
+        year_page=year_page,
     )
     result.steps = [
         ("数据库", str(store_path)),
@@ -194,8 +239,10 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
         *(
             (
-                (f"{gathering.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
-                f"（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）"),
+                (
+                    f"{gathering.STAGE_NAMES[f.stage]}材料{'（草稿：' + '；'.join(f.reasons) + '）' if f.draft else ''}"
+                    f"（{len(f.files)} 个文件，清单.xlsx 和 manifest.json 列出各文件 SHA-256）"
+                ),
                 str(f.folder),
             )
             for f in filings
@@ -220,7 +267,9 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
         panel = list(ctx.panel)
         cases = [a.id or 0 for a in ctx.applicants]
     absent = panel[-1]
-    conflict = recusal.add_conflict(store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"])
+    conflict = recusal.add_conflict(
+        store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"]
+    )
     proceedings.attend(store, meeting_id, [str(e) for e in panel if e != absent])
     plan = proceedings.assign_reviewers(store, meeting_id, seed=ASSIGNMENT_SEED)
     reviews = []
@@ -232,7 +281,11 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
                 if failing
                 else "材料齐全，任现职以来工作业绩突出，专业能力符合申报条件。"
             )
-            reviews.append(voting.ReviewEntry(str(case), str(expert_id), opinion, "不同意" if failing else "同意"))
+            reviews.append(
+                voting.ReviewEntry(
+                    str(case), str(expert_id), opinion, "不同意" if failing else "同意"
+                )
+            )
     voting.record_reviews(store, meeting_id, reviews)
     attending = [e for e in panel if e != absent]
     votes = []
@@ -250,7 +303,9 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
     return conflict, voting.seal(store, meeting_id)
 
 
-def sample_photos(store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING) -> list[Path]:  # type: ignore[no-untyped-def]
+def sample_photos(
+    store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING
+) -> list[Path]:  # type: ignore[no-untyped-def]
     """Placeholder ID photos (:mod:`qjtitle.portrait`) of those who passed, but for the last ``missing``,
     named as units send them (序号_姓名_证件照.png)."""
     from qjtitle.portrait import portrait
@@ -274,10 +329,34 @@ def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  #
         schedule.record(store, meeting_id, key, first, last, note=note, today=POST_FILING_DAY)
     photos = out.parent / "证件照"
     sample_photos(store, meeting_id, photos)
-    pre = filing.export_filing(store, meeting_id, filing.PRE, out, options=FILING_OPTIONS, today=PRE_FILING_DAY, make_zip=True)
-    draft = filing.export_filing(store, meeting_id, filing.POST, out, options=FILING_OPTIONS, today=POST_FILING_DAY,
-                                 photos_dir=photos)
+    pre = filing.export_filing(
+        store,
+        meeting_id,
+        filing.PRE,
+        out,
+        options=FILING_OPTIONS,
+        today=PRE_FILING_DAY,
+        make_zip=True,
+    )
+    draft = filing.export_filing(
+        store,
+        meeting_id,
+        filing.POST,
+        out,
+        options=FILING_OPTIONS,
+        today=POST_FILING_DAY,
+        photos_dir=photos,
+    )
     final_options = replace(FILING_OPTIONS, final_reason=FINAL_REASON)
-    post = filing.export_filing(store, meeting_id, filing.POST, out, options=final_options, today=POST_FILING_DAY,
-                                photos_dir=photos, make_zip=True, final=True)
+    post = filing.export_filing(
+        store,
+        meeting_id,
+        filing.POST,
+        out,
+        options=final_options,
+        today=POST_FILING_DAY,
+        photos_dir=photos,
+        make_zip=True,
+        final=True,
+    )
     return [pre, draft, post]

@@ -34,12 +34,16 @@ from qjtitle.paths import templates_dir, write_atomically
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 TEMPLATE_SUFFIXES = (".docx", ".html")
-USER_TEMPLATES_FOLDER = "templates"  # beside the store: overrides the shipped templates file by file
+USER_TEMPLATES_FOLDER = (
+    "templates"  # beside the store: overrides the shipped templates file by file
+)
 
 # Values merged into every context rendered inside ``extra_context`` (the filing's ``draft``),
 # and the contexts recorded inside ``capture_contexts`` (sample contexts for ``templates check``).
 _EXTRA: ContextVar[dict[str, Any] | None] = ContextVar("qjtitle_documents_extra", default=None)
-_CAPTURE: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("qjtitle_documents_capture", default=None)
+_CAPTURE: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar(
+    "qjtitle_documents_capture", default=None
+)
 
 
 def cn_date(value: date | None) -> str:
@@ -52,7 +56,15 @@ def cn_date(value: date | None) -> str:
 # later (".zip" beside a package folder, ".pdf" for a .docx) and for Windows' 260-character paths.
 NAME_MAX_BYTES = 200
 _RESERVED_NAMES = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"{d}{i}" for d in ("COM", "LPT") for i in [*"123456789", "¹", "²", "³"])}
+    {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        "CONIN$",
+        "CONOUT$",
+        *(f"{d}{i}" for d in ("COM", "LPT") for i in [*"123456789", "¹", "²", "³"]),
+    }
 )
 
 
@@ -94,7 +106,9 @@ def find_template(name: str, user_dir: Path | None = None) -> Path:
     shipped = templates_dir() / name
     if shipped.is_file():
         return shipped
-    raise TemplateProblem(f"找不到模板 {name}（已查找 {user_dir or '—'} 和 {templates_dir()}）；请重新安装 qjtitle 或检查模板文件夹")
+    raise TemplateProblem(
+        f"找不到模板 {name}（已查找 {user_dir or '—'} 和 {templates_dir()}）；请重新安装 qjtitle 或检查模板文件夹"
+    )
 
 
 # --- The sandbox --------------------------------------------------------------------------------
@@ -104,21 +118,88 @@ def find_template(name: str, user_dir: Path | None = None) -> Path:
 # filters and globals below, and is scanned before it is compiled: a tag reaching for anything
 # else is refused with its words, so it never runs (docs: jinja.palletsprojects.com/en/3.1.x/sandbox).
 
-ALLOWED_FILTERS = frozenset({
-    "abs", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "first",
-    "float", "format", "groupby", "indent", "int", "items", "join", "last", "length", "list", "lower", "map",
-    "max", "min", "reject", "rejectattr", "replace", "reverse", "round", "select", "selectattr", "slice",
-    "sort", "string", "striptags", "sum", "title", "trim", "truncate", "unique", "upper", "wordcount",
-    "wordwrap", "cn_date",
-})
+ALLOWED_FILTERS = frozenset(
+    {
+        "abs",
+        "batch",
+        "capitalize",
+        "center",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "e",
+        "escape",
+        "first",
+        "float",
+        "format",
+        "groupby",
+        "indent",
+        "int",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "replace",
+        "reverse",
+        "round",
+        "select",
+        "selectattr",
+        "slice",
+        "sort",
+        "string",
+        "striptags",
+        "sum",
+        "title",
+        "trim",
+        "truncate",
+        "unique",
+        "upper",
+        "wordcount",
+        "wordwrap",
+        "cn_date",
+    }
+)
 ALLOWED_GLOBALS = frozenset({"range", "dict", "namespace"})
 # names a template has no business with: Jinja's own helpers that lead to Python's globals, Flask's
 # request/config, Python's builtins and modules
-FORBIDDEN_NAMES = frozenset({
-    "cycler", "joiner", "lipsum", "self", "config", "request", "session", "g", "url_for",
-    "get_flashed_messages", "os", "sys", "subprocess", "builtins", "__builtins__", "globals", "locals",
-    "vars", "eval", "exec", "open", "getattr", "setattr", "__import__", "import_module", "compile",
-})
+FORBIDDEN_NAMES = frozenset(
+    {
+        "cycler",
+        "joiner",
+        "lipsum",
+        "self",
+        "config",
+        "request",
+        "session",
+        "g",
+        "url_for",
+        "get_flashed_messages",
+        "os",
+        "sys",
+        "subprocess",
+        "builtins",
+        "__builtins__",
+        "globals",
+        "locals",
+        "vars",
+        "eval",
+        "exec",
+        "open",
+        "getattr",
+        "setattr",
+        "__import__",
+        "import_module",
+        "compile",
+    }
+)
 _FORMAT_METHODS = frozenset({"format", "format_map"})
 _DUNDER_TEXT = re.compile(r"__[A-Za-z]")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -128,7 +209,9 @@ _BLOCK_TAGS = frozenset({"if", "for", "with", "macro", "call", "filter", "autoes
 class UnsafeTemplate(TemplateProblem):
     """A template with tags reaching outside the sandbox; ``offences`` are (tag, why) pairs."""
 
-    def __init__(self, offences: list[tuple[str, str]], where: str = "模板", at_run_time: bool = False):
+    def __init__(
+        self, offences: list[tuple[str, str]], where: str = "模板", at_run_time: bool = False
+    ):
         self.offences = offences
         self.at_run_time = at_run_time
         by_tag: dict[str, list[str]] = {}
@@ -175,10 +258,18 @@ def offences(ast: Any) -> list[str]:
     for node in ast.find_all(nodes.Node):
         if isinstance(node, nodes.Getattr) and _unsafe_attribute(node.attr):
             found.append(_attribute_reason(node.attr))
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) \
-                and _unsafe_attribute(node.arg.value):
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and _unsafe_attribute(node.arg.value)
+        ):
             found.append(_attribute_reason(node.arg.value))
-        elif isinstance(node, nodes.Const) and isinstance(node.value, str) and _DUNDER_TEXT.search(node.value):
+        elif (
+            isinstance(node, nodes.Const)
+            and isinstance(node.value, str)
+            and _DUNDER_TEXT.search(node.value)
+        ):
             found.append(f"字符串“{node.value[:40]}”中含有内部属性名")
         elif isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS:
             found.append(f"使用了不允许的过滤器 {node.name}")
@@ -257,7 +348,11 @@ def _sandbox_class() -> type:
 
         def from_string(self, source, globals=None, template_class=None):  # type: ignore[no-untyped-def,override]
             key = source if isinstance(source, str) else None
-            found = self._compiled.get(key) if key is not None and globals is None and template_class is None else None
+            found = (
+                self._compiled.get(key)
+                if key is not None and globals is None and template_class is None
+                else None
+            )
             if found is not None:
                 return found
             if isinstance(source, str):
@@ -288,7 +383,9 @@ def user_templates_dir(templates: Path | None = None, store_dir: Path | None = N
     if templates is not None:
         folder = Path(templates)
         if not folder.is_dir():
-            raise NotFound(f"自定义模板文件夹 {folder} 不存在；请检查 --templates，或用 qjtitle templates copy {folder} 复制一套模板")
+            raise NotFound(
+                f"自定义模板文件夹 {folder} 不存在；请检查 --templates，或用 qjtitle templates copy {folder} 复制一套模板"
+            )
         _GATED.discard(folder.resolve())
         return folder
     if store_dir is not None and (Path(store_dir) / USER_TEMPLATES_FOLDER).is_dir():
@@ -300,8 +397,12 @@ def user_templates_dir(templates: Path | None = None, store_dir: Path | None = N
 
 # --- Templates accepted by `qjtitle templates check` ----------------------------------------------
 
-CHECKED_FILE = ".qjtitle-checked.json"  # in a user template folder: {template name: SHA-256 checked}
-_GATED: set[Path] = set()  # folders used without being named (beside the store): accepted files only
+CHECKED_FILE = (
+    ".qjtitle-checked.json"  # in a user template folder: {template name: SHA-256 checked}
+)
+_GATED: set[Path] = (
+    set()
+)  # folders used without being named (beside the store): accepted files only
 
 
 def accepted_hashes(folder: Path) -> dict[str, str]:
@@ -326,7 +427,11 @@ def record_checked(folder: Path, results: dict[str, str | None]) -> Path:
     path = folder / CHECKED_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        accepted = data["accepted"] if isinstance(data, dict) and isinstance(data.get("accepted"), dict) else {}
+        accepted = (
+            data["accepted"]
+            if isinstance(data, dict) and isinstance(data.get("accepted"), dict)
+            else {}
+        )
     except (OSError, ValueError):
         accepted = {}
     checked_at = datetime.now().astimezone().replace(microsecond=0).isoformat()
@@ -335,8 +440,14 @@ def record_checked(folder: Path, results: dict[str, str | None]) -> Path:
             accepted.pop(name, None)
         else:
             accepted[name] = {"sha256": sha, "checked_at": checked_at}
-    text = json.dumps({"format": "qjtitle-templates-checked/1", "accepted": dict(sorted(accepted.items()))},
-                      ensure_ascii=False, indent=2) + "\n"
+    text = (
+        json.dumps(
+            {"format": "qjtitle-templates-checked/1", "accepted": dict(sorted(accepted.items()))},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
     return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".json")
 
 
@@ -461,7 +572,9 @@ def template_error(template_path: Path, tpl: Any, exc: BaseException) -> Templat
         )
     if isinstance(exc, jinja2.TemplateError):
         return TemplateProblem(f"模板 {template_path} {at}出错：{exc}；请对照 qjtitle 自带模板修改")
-    return TemplateProblem(f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件")
+    return TemplateProblem(
+        f"模板 {template_path} 无法使用（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件"
+    )
 
 
 @cache
@@ -492,11 +605,15 @@ class DocxRenderer:
         try:
             self.data = self.path.read_bytes()
         except OSError as exc:
-            raise TemplateProblem(f"无法读取模板 {self.path}：{exc.strerror}；请检查文件权限") from None
+            raise TemplateProblem(
+                f"无法读取模板 {self.path}：{exc.strerror}；请检查文件权限"
+            ) from None
         if user_dir is not None and path is None and self.path.parent == Path(user_dir):
             _require_accepted(self.path, self.data)
         self.env = jinja_env()
-        self.patched: dict[str, str] = {}  # part XML → the same XML made readable by Jinja (docxtpl's patch_xml)
+        self.patched: dict[
+            str, str
+        ] = {}  # part XML → the same XML made readable by Jinja (docxtpl's patch_xml)
 
     def template(self) -> Any:
         tpl = _template_class()(io.BytesIO(self.data))
@@ -521,7 +638,9 @@ class DocxRenderer:
         return write_atomically(out_path, tpl.save, ".docx")
 
 
-def render_docx(name: str, context: dict[str, Any], out_path: Path, user_dir: Path | None = None) -> Path:
+def render_docx(
+    name: str, context: dict[str, Any], out_path: Path, user_dir: Path | None = None
+) -> Path:
     """Render template ``name`` with ``context`` to ``out_path`` (atomically)."""
     return DocxRenderer(name, user_dir).render(context, out_path)
 
@@ -538,8 +657,13 @@ class TemplateInfo:
     shipped: Path | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "source": self.source, "path": str(self.path),
-                "shipped": str(self.shipped) if self.shipped else None}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "source": self.source,
+            "path": str(self.path),
+            "shipped": str(self.shipped) if self.shipped else None,
+        }
 
 
 def _docx_title(path: Path) -> str:
@@ -556,7 +680,11 @@ def _docx_title(path: Path) -> str:
 
 
 def shipped_templates() -> dict[str, Path]:
-    return {p.name: p for p in sorted(templates_dir().iterdir()) if p.suffix in TEMPLATE_SUFFIXES and not p.name.startswith((".", "~$"))}
+    return {
+        p.name: p
+        for p in sorted(templates_dir().iterdir())
+        if p.suffix in TEMPLATE_SUFFIXES and not p.name.startswith((".", "~$"))
+    }
 
 
 def list_templates(user_dir: Path | None = None) -> list[TemplateInfo]:
@@ -569,10 +697,16 @@ def list_templates(user_dir: Path | None = None) -> list[TemplateInfo]:
         source = "自定义" if used != path else "自带"
         if used != path and not _accepted(used):
             source = "自定义（未通过 templates check，不会使用）"
-        result.append(TemplateInfo(name, _docx_title(used) or _docx_title(path) or name, used, source, path))
+        result.append(
+            TemplateInfo(name, _docx_title(used) or _docx_title(path) or name, used, source, path)
+        )
     if user_dir is not None and Path(user_dir).is_dir():
         for p in sorted(Path(user_dir).iterdir()):
-            if p.suffix in TEMPLATE_SUFFIXES and p.name not in shipped and not p.name.startswith((".", "~$")):
+            if (
+                p.suffix in TEMPLATE_SUFFIXES
+                and p.name not in shipped
+                and not p.name.startswith((".", "~$"))
+            ):
                 result.append(TemplateInfo(p.name, _docx_title(p) or p.name, p, "未使用", None))
     return result
 
@@ -584,11 +718,15 @@ def _resolve_names(names: list[str] | None) -> list[str]:
     wanted = [n if n.endswith(TEMPLATE_SUFFIXES) else f"{n}.docx" for n in names]
     unknown = [n for n in wanted if n not in shipped]
     if unknown:
-        raise NotFound(f"没有名为 {'、'.join(unknown)} 的模板；自带的模板有：{'、'.join(shipped)}（qjtitle templates list）")
+        raise NotFound(
+            f"没有名为 {'、'.join(unknown)} 的模板；自带的模板有：{'、'.join(shipped)}（qjtitle templates list）"
+        )
     return wanted
 
 
-def copy_templates(dest: Path, names: list[str] | None = None, overwrite: bool = False) -> list[Path]:
+def copy_templates(
+    dest: Path, names: list[str] | None = None, overwrite: bool = False
+) -> list[Path]:
     """Copy shipped templates (all, or ``names``) into ``dest`` for editing; existing files are kept unless ``overwrite``."""
     chosen = _resolve_names(names)
     shipped = shipped_templates()
@@ -604,7 +742,13 @@ def copy_templates(dest: Path, names: list[str] | None = None, overwrite: bool =
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for name in chosen:
-        written.append(write_atomically(dest / name, lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp), Path(name).suffix))
+        written.append(
+            write_atomically(
+                dest / name,
+                lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp),
+                Path(name).suffix,
+            )
+        )
     return written
 
 
@@ -614,7 +758,9 @@ class TemplateCheck:
     path: Path
     source: str  # 自带 | 自定义 | 指定文件
     errors: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # variables the template uses that the context lacks
+    unknown: list[str] = field(
+        default_factory=list
+    )  # variables the template uses that the context lacks
     available: list[str] = field(default_factory=list)
     sha256: str = ""  # of the bytes checked
 
@@ -623,11 +769,19 @@ class TemplateCheck:
         return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": str(self.path), "source": self.source, "ok": self.ok,
-                "errors": self.errors, "unknown": self.unknown}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "source": self.source,
+            "ok": self.ok,
+            "errors": self.errors,
+            "unknown": self.unknown,
+        }
 
 
-def check_template(name: str, path: Path, context: dict[str, Any], source: str = "") -> TemplateCheck:
+def check_template(
+    name: str, path: Path, context: dict[str, Any], source: str = ""
+) -> TemplateCheck:
     """Check one template against a sample context: syntax, unknown variables, a trial render that Word can open."""
     import jinja2
 
@@ -652,7 +806,9 @@ def check_template(name: str, path: Path, context: dict[str, Any], source: str =
     except TemplateProblem as exc:
         check.errors.append(str(exc))
     except Exception as exc:  # noqa: BLE001 - the rendered file does not open
-        check.errors.append(f"模板 {path} 试生成的文件无法打开（{type(exc).__name__}: {exc}）；请在 Word 中重新保存该模板")
+        check.errors.append(
+            f"模板 {path} 试生成的文件无法打开（{type(exc).__name__}: {exc}）；请在 Word 中重新保存该模板"
+        )
     try:
         env = jinja_env()
         undeclared = renderer.template().get_undeclared_template_variables(env, context)
@@ -660,7 +816,9 @@ def check_template(name: str, path: Path, context: dict[str, Any], source: str =
         return check  # already reported, with its line, by the trial render
     except Exception as exc:  # noqa: BLE001 - not a readable .docx
         if not check.errors:
-            check.errors.append(f"模板 {path} 无法读取（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件")
+            check.errors.append(
+                f"模板 {path} 无法读取（{type(exc).__name__}: {exc}）；请确认它是 Word（.docx）文件"
+            )
         return check
     check.unknown = sorted(set(undeclared) - set(env.globals))
     available = f"此模板可用的变量：{'、'.join(check.available)}"

@@ -22,8 +22,42 @@ ID_LENGTH = 18  # GB 11643-1999
 # county code to the birth year, which rejects e.g. 530302 (麒麟区, 1997-) for anyone
 # born before 1997, although such people hold 530302 numbers issued after 1997.
 PROVINCE_CODES = frozenset(
-    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
-     "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
 )
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -31,7 +65,9 @@ _SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: str.isdigit() also accept
 _SPACE = re.compile(r"\s+")
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # ０-９, Ｘ typed in full-width mode
 _EARLIEST_BIRTH = date(1900, 1, 1)
-EXCEL_NUMBER_FIX = "请将该列单元格设为“文本”格式，重新输入完整的18位号码（或在号码前加英文单引号 '）"
+EXCEL_NUMBER_FIX = (
+    "请将该列单元格设为“文本”格式，重新输入完整的18位号码（或在号码前加英文单引号 '）"
+)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to make, per row
@@ -67,11 +103,19 @@ def normalize(text: str) -> str:
 
 def check(raw: object) -> IdCheck:
     """Check an ID number as it came from a cell (str, or a number Excel made of it)."""
-    if type(raw) is str and _SHAPE.fullmatch(raw):  # nearly every cell: 18 plain characters, nothing to undo
+    if type(raw) is str and _SHAPE.fullmatch(
+        raw
+    ):  # nearly every cell: 18 plain characters, nothing to undo
         number = raw
     else:
         if looks_like_excel_number(raw):
-            shown = raw if isinstance(raw, str) else f"{raw:.14E}" if isinstance(raw, float) else str(raw)
+            shown = (
+                raw
+                if isinstance(raw, str)
+                else f"{raw:.14E}"
+                if isinstance(raw, float)
+                else str(raw)
+            )
             return IdCheck(
                 number=str(shown),
                 problem=f"身份证号码被 Excel 存成了数字（{shown}），后几位已丢失",
@@ -81,12 +125,18 @@ def check(raw: object) -> IdCheck:
         if not number:
             return IdCheck(number, "身份证号码为空", "请填写18位公民身份号码")
         if len(number) != ID_LENGTH:
-            return IdCheck(number, f"身份证号码应为18位，实为{len(number)}位", "请核对后填写完整的18位号码")
+            return IdCheck(
+                number, f"身份证号码应为18位，实为{len(number)}位", "请核对后填写完整的18位号码"
+            )
         if not _SHAPE.fullmatch(number):
-            return IdCheck(number, "身份证号码只能由数字组成，最后一位可为 X", "请删除其中的字母、空格或符号")
+            return IdCheck(
+                number, "身份证号码只能由数字组成，最后一位可为 X", "请删除其中的字母、空格或符号"
+            )
     birth = _birth_date(number[6:14])
     if birth is None:
-        return IdCheck(number, f"身份证号码中的出生日期 {number[6:14]} 不存在", "请核对号码第7至14位")
+        return IdCheck(
+            number, f"身份证号码中的出生日期 {number[6:14]} 不存在", "请核对号码第7至14位"
+        )
     expected = ric.calc_check_digit(number)
     if number[17] != expected:
         return IdCheck(
@@ -96,10 +146,14 @@ def check(raw: object) -> IdCheck:
         )
     if number[:2] not in PROVINCE_CODES:
         return IdCheck(
-            number, f"身份证号码前2位 {number[:2]} 不是有效的省级行政区划代码", "请对照身份证原件核对前6位"
+            number,
+            f"身份证号码前2位 {number[:2]} 不是有效的省级行政区划代码",
+            "请对照身份证原件核对前6位",
         )
     if not _EARLIEST_BIRTH <= birth <= date.today():
-        return IdCheck(number, f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理", "请核对号码第7至14位")
+        return IdCheck(
+            number, f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理", "请核对号码第7至14位"
+        )
     return IdCheck(number, birth=birth, gender=gender_of(number))
 
 

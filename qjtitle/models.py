@@ -32,7 +32,9 @@ class Committee(SQLModel, table=True):
     approver: str = ""  # 核准组建部门
     min_size: int | None = None
     pool_filed: date | None = None  # 专家库备案日期
-    vote_denominator: str = "all_attending"  # tally.DENOMINATORS: who counts in the 2/3 when some are recused
+    vote_denominator: str = (
+        "all_attending"  # tally.DENOMINATORS: who counts in the 2/3 when some are recused
+    )
     pass_rate_cap: float | None = None  # optional 通过率 cap (warning only, 通知 三（三）)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -48,7 +50,9 @@ class Meeting(SQLModel, table=True):
     end_date: date | None = None  # last meeting day of a meeting held over several days
     place: str = ""
     size: int  # 评委会人数 for this meeting (odd)
-    year: int | None = None  # the evaluation year (评审年度) when it differs from the meeting date's year
+    year: int | None = (
+        None  # the evaluation year (评审年度) when it differs from the meeting date's year
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -66,7 +70,9 @@ class ImportBatch(SQLModel, table=True):
     imported: int = 0  # new applicants
     updated: int = 0  # existing applicants updated by a corrected file
     needs_correction: int = 0
-    rejected: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rejected: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     imported_at: datetime = Field(default_factory=utcnow)
     user: str = ""
 
@@ -107,7 +113,9 @@ class Applicant(SQLModel, table=True):
     years_in_title: int | None = None  # full years in the current title up to 31 Dec
     years_working: int | None = None  # full years since starting work up to 31 Dec
     status: str = Field(default="", index=True)  # rules.STATUSES
-    problems: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    problems: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     source_file: str = ""
     source_sheet: str = ""
     source_row: int = 0
@@ -144,7 +152,9 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     user: str = ""  # who: the name given with --as, else the OS account
-    os_user: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the OS account (revision 0002)
+    os_user: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the OS account (revision 0002)
     command: str = ""
     action: str = ""
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -156,7 +166,9 @@ class MilestoneRecord(SQLModel, table=True):
     """What actually happened for one milestone of a meeting (``schedule record``); the latest entry stands."""
 
     __tablename__ = "milestone_record"
-    __table_args__ = (UniqueConstraint("meeting_id", "milestone", name="uq_milestone_record_meeting"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "milestone", name="uq_milestone_record_meeting"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -196,7 +208,9 @@ class Expert(SQLModel, table=True):
     ``id`` a draw record cites keeps meaning the same person."""
 
     __tablename__ = "expert"
-    __table_args__ = (UniqueConstraint("committee_id", "id_number", name="uq_expert_committee_person"),)
+    __table_args__ = (
+        UniqueConstraint("committee_id", "id_number", name="uq_expert_committee_person"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     committee_id: int = Field(foreign_key="committee.id", index=True)
@@ -243,8 +257,11 @@ class DrawRecord(SQLModel, table=True):
     # One standing draw per meeting (revision 0003): one first draw, and each draw voided at most once.
     __table_args__ = (
         Index(
-            "uq_draw_record_first", "meeting_id", unique=True,
-            sqlite_where=text("voids_id IS NULL"), postgresql_where=text("voids_id IS NULL"),
+            "uq_draw_record_first",
+            "meeting_id",
+            unique=True,
+            sqlite_where=text("voids_id IS NULL"),
+            postgresql_where=text("voids_id IS NULL"),
         ),
         Index("uq_draw_record_voids", "voids_id", unique=True),
     )
@@ -252,14 +269,20 @@ class DrawRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     committee_id: int = Field(foreign_key="committee.id", index=True)
-    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # committee, meeting at the draw
+    snapshot: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )  # committee, meeting at the draw
     algorithm: str
     seed: str  # canonical form
     seed_source: str  # "drawers" | "secrets"
     pool_sha256: str
-    eligible: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [id, name, specialty, unit]
+    eligible: list[Any] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [id, name, specialty, unit]
     eligible_count: int
-    exclusions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # reason → [ids]
+    exclusions: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )  # reason → [ids]
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     drawers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     supervisors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -361,7 +384,9 @@ class ReviewAssignment(SQLModel, table=True):
     """One version of the reviewer assignment of a meeting (applicant id → expert ids)."""
 
     __tablename__ = "review_assignment"
-    __table_args__ = (UniqueConstraint("meeting_id", "version", name="uq_review_assignment_version"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "version", name="uq_review_assignment_version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -369,7 +394,9 @@ class ReviewAssignment(SQLModel, table=True):
     algorithm: str
     seed: str
     per_applicant: int
-    reviewers: dict[str, list[int]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reviewers: dict[str, list[int]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     reason: str = ""
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
@@ -420,7 +447,9 @@ class BallotCount(SQLModel, table=True):
     agree: int
     disagree: int
     abstain: int
-    invalid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 废票 (revision 0005)
+    invalid: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}
+    )  # 废票 (revision 0005)
     reason: str = ""
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)

@@ -16,7 +16,9 @@ REPO_DIR = PACKAGE_DIR.parent
 
 DEFAULT_STORE = "qjtitle.db"  # the store's file name, in the user data folder (and of old stores, in a working folder)
 STORE_ENV = "QJTITLE_DB"
-CALENDAR_FILE_NAME = "qjtitle.calendar.toml"  # the local 调休 overrides, beside the store (workdays)
+CALENDAR_FILE_NAME = (
+    "qjtitle.calendar.toml"  # the local 调休 overrides, beside the store (workdays)
+)
 DATA_ENV = "QJTITLE_DATA_DIR"  # another user data folder (tests point it at a temporary one)
 APP_NAME = "qjtitle"
 
@@ -60,7 +62,9 @@ def _shipped(name: str) -> Path:
     beside = REPO_DIR / name
     if beside.is_dir():
         return beside
-    raise FileNotFoundError(f"找不到随软件发布的 {name} 目录（已查找 {inside} 和 {beside}）；请重新安装 qjtitle。")
+    raise FileNotFoundError(
+        f"找不到随软件发布的 {name} 目录（已查找 {inside} 和 {beside}）；请重新安装 qjtitle。"
+    )
 
 
 def templates_dir() -> Path:
@@ -109,7 +113,9 @@ def write_atomically(out_path: Path, save, suffix: str) -> Path:  # type: ignore
         os.replace(tmp, out_path)
     except PermissionError:
         Path(tmp).unlink(missing_ok=True)
-        raise QjtitleError(f"无法写入 {out_path}：文件可能正在 Word、WPS 或 Excel 中打开；请关闭后重试") from None
+        raise QjtitleError(
+            f"无法写入 {out_path}：文件可能正在 Word、WPS 或 Excel 中打开；请关闭后重试"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

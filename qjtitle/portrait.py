@@ -16,7 +16,12 @@ BACKGROUND = (67, 142, 219)  # 证件照蓝底
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png(width: int, height: int, rows: list[bytes]) -> bytes:
@@ -24,8 +29,13 @@ def png(width: int, height: int, rows: list[bytes]) -> bytes:
     raw = b"".join(b"\x00" + row for row in rows)  # filter: none
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     dpi = struct.pack(">IIB", 11811, 11811, 1)  # 300 dpi in pixels per metre
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"pHYs", dpi)
-            + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"pHYs", dpi)
+        + _chunk(b"IDAT", zlib.compress(raw, 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def portrait(number: int) -> bytes:

@@ -36,7 +36,9 @@ DRAW_BEFORE_MEETING = Rule(5, "工作日", "评审会5个工作日前抽取评�
 PRE_FILING_BEFORE_MEETING = Rule(
     5, "工作日", "评委会在召开评审会议前5个工作日向核准组建部门进行会前备案", "通知 二"
 )
-PUBLICITY_MIN = Rule(5, "工作日", "推荐公示、会前公示、结果公示时间不少于5个工作日", "通知 三（一）")
+PUBLICITY_MIN = Rule(
+    5, "工作日", "推荐公示、会前公示、结果公示时间不少于5个工作日", "通知 三（一）"
+)
 POST_FILING_AFTER_MEETING = Rule(15, "工作日", "评审会后15个工作日内完成会后备案", "通知 三（一）")
 PLATFORM_ENTRY_AFTER_APPOINTMENT = Rule(
     5, "工作日", "收到任职文件后5个工作日内登录信息平台录入", "通知 四"
@@ -45,13 +47,23 @@ POOL_REFILING_REQUEST_BEFORE = Rule(
     20, "工作日", "重新备案的评委会须在年度评审20个工作日前提出书面申请", "通知 六（二）"
 )
 FULL_SENIOR_PILOT_REQUEST_BEFORE = Rule(
-    30, "工作日", "正高级在线评审试点在发布评审通知前30个工作日内向省人社厅提出申请", "通知 五（一）"
+    30,
+    "工作日",
+    "正高级在线评审试点在发布评审通知前30个工作日内向省人社厅提出申请",
+    "通知 五（一）",
 )
 DRAW_CONFIDENTIALITY_WARNING = Rule(
-    10, "工作日", "抽取时间早于评审会10个工作日以上，专家名单保密期过长", "实践（保密提示）", soft=True
+    10,
+    "工作日",
+    "抽取时间早于评审会10个工作日以上，专家名单保密期过长",
+    "实践（保密提示）",
+    soft=True,
 )
 CORRECTION_DEFAULT = Rule(
-    5, "工作日", "一次性告知补正，逾期未补正的视为放弃（补正期限由评委会确定，默认5个工作日）", "通知 六（五）"
+    5,
+    "工作日",
+    "一次性告知补正，逾期未补正的视为放弃（补正期限由评委会确定，默认5个工作日）",
+    "通知 六（五）",
 )
 
 # --- Order of the milestones of a meeting (schedule check) --------------------------
@@ -68,7 +80,11 @@ RESULT_PUBLICITY_BEFORE_POST_FILING = Rule(
     0, "工作日", "会后备案材料包括结果公示情况，结果公示须在会后备案前结束", "通知 四"
 )
 DRAW_WITH_PRE_FILING = Rule(
-    0, "工作日", "会前备案材料包括专家抽取记录，抽取宜在会前备案之前完成", "实践（会前备案附抽取记录）", soft=True
+    0,
+    "工作日",
+    "会前备案材料包括专家抽取记录，抽取宜在会前备案之前完成",
+    "实践（会前备案附抽取记录）",
+    soft=True,
 )
 LOGICAL_ORDER = Rule(0, "", "时间节点须符合逻辑、程序符合要求（录入前再次核对）", "通知 四")
 PLANNED_PERIOD = Rule(
@@ -77,7 +93,10 @@ PLANNED_PERIOD = Rule(
 
 # --- Years in post ---------------------------------------------------------------
 
-SERVICE_COUNTED_TO = (12, 31)  # month, day of the evaluation year: 通知 三（一）申报人履职计算时间截至当年12月31日
+SERVICE_COUNTED_TO = (
+    12,
+    31,
+)  # month, day of the evaluation year: 通知 三（一）申报人履职计算时间截至当年12月31日
 
 # --- Committee, experts, pool ----------------------------------------------------
 
@@ -86,23 +105,44 @@ SUPERVISORS_MIN = Rule(1, "人", "专家在监督人员监督下从专家库中�
 EXPERT_TERM_YEARS = Rule(3, "年", "评审专家每届任期不超过3年", "通知 六（二）")
 POOL_FILING_YEARS = Rule(3, "年", "专家库备案有效期不得超过3年，届满应当重新备案", "通知 六（二）")
 NEW_EXPERTS_ON_REFILING = Rule(
-    Fraction(1, 3), "", "新入库评审专家人数原则上不得低于专家库人数的三分之一", "通知 六（二）", soft=True
+    Fraction(1, 3),
+    "",
+    "新入库评审专家人数原则上不得低于专家库人数的三分之一",
+    "通知 六（二）",
+    soft=True,
 )
-EXPERT_LEVELS = {"正高级": ("正高级",), "副高级": ("正高级", "副高级"), "中级": ("正高级", "副高级")}
+EXPERT_LEVELS = {
+    "正高级": ("正高级",),
+    "副高级": ("正高级", "副高级"),
+    "中级": ("正高级", "副高级"),
+}
 """Title levels an expert must hold to sit on a committee of each level (a senior committee needs senior experts)."""
-EXPERT_LEVELS_SOURCE = "40号令（二手资料）：评审专家应具有本专业高级职称，正高级评委会的评审专家应具有正高级职称"
-SENIOR_MIN_SIZE_SPECIALTY = Rule(11, "人", "高级评委会按专业组建的不少于11人", "40号令（二手资料）", soft=True)
+EXPERT_LEVELS_SOURCE = (
+    "40号令（二手资料）：评审专家应具有本专业高级职称，正高级评委会的评审专家应具有正高级职称"
+)
+SENIOR_MIN_SIZE_SPECIALTY = Rule(
+    11, "人", "高级评委会按专业组建的不少于11人", "40号令（二手资料）", soft=True
+)
 COMMITTEE_SIZE_ODD = Rule(2, "", "评委会组成人员应当为单数", "通知 三（二）")  # odd: size % 2 == 1
 
 # --- Meeting and vote ------------------------------------------------------------
 
-QUORUM = Rule(Fraction(2, 3), "", "出席评审会议的评审专家人数应当不少于评委会人数的2/3", "通知 三（二）")
+QUORUM = Rule(
+    Fraction(2, 3), "", "出席评审会议的评审专家人数应当不少于评委会人数的2/3", "通知 三（二）"
+)
 REVIEWERS_MIN = Rule(3, "人", "每名申报人申报材料经过3名以上专家独自审阅", "通知 三（二）")
 PASS_RATE_CONTROL = Rule(
-    0, "", "坚持“好中择优、注重质量”，严格控制评审通过率（未规定具体比例，可在评委会设置上限作为提示）", "通知 三（三）", soft=True
+    0,
+    "",
+    "坚持“好中择优、注重质量”，严格控制评审通过率（未规定具体比例，可在评委会设置上限作为提示）",
+    "通知 三（三）",
+    soft=True,
 )
 PASS_THRESHOLD = Rule(
-    Fraction(2, 3), "", "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过", "40号令（二手资料）；民法典 第一千二百五十九条"
+    Fraction(2, 3),
+    "",
+    "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过",
+    "40号令（二手资料）；民法典 第一千二百五十九条",
 )
 
 METHODS = ("审阅材料", "个人述职", "面试答辩", "实践操作", "业绩展示")
@@ -111,7 +151,9 @@ METHODS_SOURCE = "通知 三（三）：评委会可采用审阅材料、个人�
 
 # --- Applicants -----------------------------------------------------------------
 
-ONE_APPLICATION_PER_YEAR = Rule(1, "次", "申报人一个年度内只能申报一次职称晋升评审", "通知 六（五）")
+ONE_APPLICATION_PER_YEAR = Rule(
+    1, "次", "申报人一个年度内只能申报一次职称晋升评审", "通知 六（五）"
+)
 
 LEVELS = ("正高级", "副高级", "中级")
 """Levels a committee of the notice evaluates, highest first."""
@@ -151,7 +193,7 @@ def cite(source: str, short: bool = False) -> str:
             continue
         for key, name in names.items():
             if part.startswith(key):
-                part = name + part[len(key):].strip()
+                part = name + part[len(key) :].strip()
                 break
         parts.append(part)
     return "；".join(dict.fromkeys(p for p in parts if p))

@@ -31,7 +31,18 @@ from qjtitle.errors import WorkbookError
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for among this many rows of a sheet
 MIN_HEADER_MATCHES = 3  # a row is a header when this many of its cells name known columns
-NOTE_PREFIXES = ("注", "说明", "填表", "备注：", "合计", "总计", "审核", "单位负责人", "分管领导", "填报")
+NOTE_PREFIXES = (
+    "注",
+    "说明",
+    "填表",
+    "备注：",
+    "合计",
+    "总计",
+    "审核",
+    "单位负责人",
+    "分管领导",
+    "填报",
+)
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv"}
 READABLE_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
@@ -39,7 +50,9 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 # --- Text normalisation ----------------------------------------------------------
 
-_ZERO_WIDTH: dict[int, int | None] = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH: dict[int, int | None] = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None
+)
 _CLEAN = {
     **_ZERO_WIDTH,
     **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
@@ -168,7 +181,9 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == ""
 
 
-def _match_header(row: Sequence[Any], columns: Sequence[Column]) -> tuple[dict[str, int], list[str]]:
+def _match_header(
+    row: Sequence[Any], columns: Sequence[Column]
+) -> tuple[dict[str, int], list[str]]:
     lookup: dict[str, str] = {}
     for col in columns:
         for key in col.header_keys():
@@ -212,7 +227,9 @@ def _find_tables(
         found, unknown = _match_header(row, columns)
         if len(found) >= min_matches and len(found) > best:
             best = len(found)
-            header = SheetTable(path=path, sheet=sheet, header_row=number, columns=found, unknown_headers=unknown)
+            header = SheetTable(
+                path=path, sheet=sheet, header_row=number, columns=found, unknown_headers=unknown
+            )
     if header is None:
         return None
     keys = tuple(header.columns)
@@ -228,20 +245,31 @@ def _find_tables(
         if all(len(raw) > last for raw in data):  # a workbook's rows all have the sheet's width
             columns = [list(map(normalised.__getitem__, map(itemgetter(i), data))) for i in indices]
         else:  # CSV lines can be short
-            columns = [[normalised[raw[i]] if i < len(raw) else None for raw in data] for i in indices]
+            columns = [
+                [normalised[raw[i]] if i < len(raw) else None for raw in data] for i in indices
+            ]
     except _LongCell as exc:
-        number, index = next((n, i) for n, raw in enumerate(data, header.header_row + 1) for i in indices
-                             if i < len(raw) and raw[i] is exc.args[0])
+        number, index = next(
+            (n, i)
+            for n, raw in enumerate(data, header.header_row + 1)
+            for i in indices
+            if i < len(raw) and raw[i] is exc.args[0]
+        )
         raise WorkbookError(
             f"{path.name}，工作表“{sheet}”{column_letter(index)}{number} 单元格有 {len(exc.args[0])} 个字符，"
             f"超过 Excel 单元格的上限 {MAX_CELL_CHARS} 个字符；请检查并删减该单元格后重新导入"
         ) from None
     min_filled = min(min_matches, MIN_HEADER_MATCHES)
-    filled_keys = [[v is not None and v != "" for v in columns[keys.index(k)]] for k in present_keys]
+    filled_keys = [
+        [v is not None and v != "" for v in columns[keys.index(k)]] for k in present_keys
+    ]
     keyed = list(map(any, zip(*filled_keys)))
     first_number = header.header_row + 1
     for number, raw, values, has_key in zip(
-        range(first_number, first_number + len(data)), data, zip(*columns), keyed or [False] * len(data)
+        range(first_number, first_number + len(data)),
+        data,
+        zip(*columns),
+        keyed or [False] * len(data),
     ):
         cells = dict(zip(keys, values))
         if has_key:  # a name or an ID: a data row
@@ -266,7 +294,10 @@ def _too_many_rows(path: Path, rows: str) -> WorkbookError:
 
 
 def read_tables(
-    path: Path, columns: Sequence[Column], key_columns: Sequence[str] = (), min_matches: int = MIN_HEADER_MATCHES
+    path: Path,
+    columns: Sequence[Column],
+    key_columns: Sequence[str] = (),
+    min_matches: int = MIN_HEADER_MATCHES,
 ) -> list[SheetTable]:
     """Every sheet of ``path`` that has a recognisable header, with its data rows.
 
@@ -278,13 +309,17 @@ def read_tables(
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise WorkbookError(f"找不到文件 {path}；请核对路径和文件名（可以把文件拖进终端窗口，自动填上完整路径）")
+        raise WorkbookError(
+            f"找不到文件 {path}；请核对路径和文件名（可以把文件拖进终端窗口，自动填上完整路径）"
+        )
     if suffix in CSV_SUFFIXES:
         sheets = [(path.stem, _read_csv(path))]
     elif suffix in WORKBOOK_SUFFIXES:
         sheets = _read_workbook(path)
     elif suffix in {".et", ".ett"}:
-        raise WorkbookError(f"{path.name}：WPS 表格格式（{suffix}）无法直接读取；请在 WPS 中“另存为” .xlsx 后重新导入")
+        raise WorkbookError(
+            f"{path.name}：WPS 表格格式（{suffix}）无法直接读取；请在 WPS 中“另存为” .xlsx 后重新导入"
+        )
     else:
         raise WorkbookError(f"{path.name}：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）")
     tables = []
@@ -297,7 +332,9 @@ def read_tables(
             if rows > MAX_DATA_ROWS:
                 raise _too_many_rows(path, f"至少 {rows} 行")
     if not tables:
-        expected = "、".join([c.label for c in columns if c.required] or [c.label for c in columns][:6])[:60]
+        expected = "、".join(
+            [c.label for c in columns if c.required] or [c.label for c in columns][:6]
+        )[:60]
         raise WorkbookError(
             f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
             "请使用 qjtitle 生成的表格填写（申报表：qjtitle applicants template；会议用表：qjtitle meeting sheets）"
@@ -312,13 +349,21 @@ def read_tables(
 # whole process, so every part is measured (streaming, with a byte limit: the sizes a zip declares can
 # lie) before calamine sees the file. What a roster can never need is refused with a Chinese message.
 MAX_SHEET_CELLS = 3_000_000  # rows × columns of one sheet (a 20,000-row roster is 420,000; 3,000,000 read in 280 MiB)
-MAX_PART_BYTES = 256 * 1024 * 1024  # uncompressed XML of one part of an .xlsx/.ods (a sheet: ~30 MB at 20,000 rows)
+MAX_PART_BYTES = (
+    256 * 1024 * 1024
+)  # uncompressed XML of one part of an .xlsx/.ods (a sheet: ~30 MB at 20,000 rows)
 MAX_SHARED_STRINGS = 2_000_000  # distinct texts of an .xlsx (a 20,000-row roster has ~150,000)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
-MAX_COPIED_BYTES = 128 * 1024 * 1024  # long shared texts (over 4 KB) copied into cells, all sheets together
+MAX_COPIED_BYTES = (
+    128 * 1024 * 1024
+)  # long shared texts (over 4 KB) copied into cells, all sheets together
 MAX_CSV_BYTES = 64 * 1024 * 1024  # a CSV file (20,000 rows are about 6 MB)
-MAX_DATA_ROWS = 50_000  # data rows of one file, all sheets (a city's yearly roster is a few thousand)
-_MAX_RUN = 8 * 1024 * 1024  # bytes of XML without a tag (a cell's text is at most ~200 KB however written)
+MAX_DATA_ROWS = (
+    50_000  # data rows of one file, all sheets (a city's yearly roster is a few thousand)
+)
+_MAX_RUN = (
+    8 * 1024 * 1024
+)  # bytes of XML without a tag (a cell's text is at most ~200 KB however written)
 _LONG_SHARED = 4096  # bytes of XML from which a shared text is counted each time a cell copies it
 _TOO_BIG = "请在 Excel 或 WPS 中删除表格下方和右侧多余的行列后另存为 .xlsx 再导入"
 # Fast path, for sheets whose rows and cells are all written <row r="…" and <c r="…" (Excel, WPS, openpyxl).
@@ -336,14 +381,24 @@ _CELL_ROW = re.compile(rb'<c r="[A-Z]*([0-9]+)')
 @lru_cache(maxsize=16)
 def _cell_columns(digits: int) -> re.Pattern[bytes]:
     return re.compile(rb'<c(?: r="([A-Z]+)[0-9]{1,%d}"|[^ a-zA-Z]| )' % digits)
+
+
 # Anything else (r='…', r = "…", rows or cells without r, namespace prefixes) is walked tag by tag, the way
 # calamine numbers them: a row or a cell without r follows the one before it.
 # (Searches that each start with a literal: one alternation of them all takes ten times as long.)
 _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")  # <x:c …>
-_ODD_BYTES = ((b"\t", b"\tr"), (b"\n", b"\nr"), (b"\r", b"\rr"))  # r after a tab or a line break (rare: memchr first)
+_ODD_BYTES = (
+    (b"\t", b"\tr"),
+    (b"\n", b"\nr"),
+    (b"\r", b"\rr"),
+)  # r after a tab or a line break (rare: memchr first)
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]*)""")  # x:r is another attribute
-_SHARED_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\bt\s*=\s*["']s["'][^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)""")
+_R_ATTR = re.compile(
+    rb"""(?:^|\s)r\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]*)"""
+)  # x:r is another attribute
+_SHARED_CELL = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\bt\s*=\s*["']s["'][^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]+)"""
+)
 _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?si>")
 
 
@@ -372,13 +427,19 @@ def _pieces(path: Path, fh: Any, limit: int = MAX_PART_BYTES) -> Iterator[bytes]
     while chunk := fh.read(4 << 20):
         read += len(chunk)
         if read > limit:  # the size in the zip's header can lie
-            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后超过 {limit // 1048576} MB），不像申报表；请检查表格后另存为 .xlsx 再导入")
+            raise WorkbookError(
+                f"{path.name}：表格文件的内容过大（解压后超过 {limit // 1048576} MB），不像申报表；请检查表格后另存为 .xlsx 再导入"
+            )
         data = carry + chunk
         cut = data.rfind(b"<")
         if cut <= 0:
-            if len(data) > _MAX_RUN:  # no cell's text or tag is that long: stop before copying it again and again
-                raise WorkbookError(f"{path.name}：文件中有一段异常长的内容（超过 {_MAX_RUN // 1048576} MB），不像申报表；"
-                                    "请检查表格后另存为 .xlsx 再导入")
+            if (
+                len(data) > _MAX_RUN
+            ):  # no cell's text or tag is that long: stop before copying it again and again
+                raise WorkbookError(
+                    f"{path.name}：文件中有一段异常长的内容（超过 {_MAX_RUN // 1048576} MB），不像申报表；"
+                    "请检查表格后另存为 .xlsx 再导入"
+                )
             carry = data
             continue
         carry = data[cut:]
@@ -391,14 +452,22 @@ def _scan_parts(path: Path, archive: Any) -> None:
     infos = archive.infolist()
     for info in infos:
         if info.file_size > MAX_PART_BYTES:
-            fix = _TOO_BIG if info.filename.startswith("xl/worksheets/") else "请检查表格后另存为 .xlsx 再导入"
-            raise WorkbookError(f"{path.name}：表格文件的内容过大（{info.filename} 解压后 {info.file_size // 1048576} MB），不像申报表；{fix}")
+            fix = (
+                _TOO_BIG
+                if info.filename.startswith("xl/worksheets/")
+                else "请检查表格后另存为 .xlsx 再导入"
+            )
+            raise WorkbookError(
+                f"{path.name}：表格文件的内容过大（{info.filename} 解压后 {info.file_size // 1048576} MB），不像申报表；{fix}"
+            )
     long_strings = _scan_shared_strings(path, archive, infos)
     copied = 0
     for info in infos:
         name = info.filename.lower()
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            if name.endswith((".xml", ".rels")):  # styles, workbook: read whole by calamine, so bounded too
+            if name.endswith(
+                (".xml", ".rels")
+            ):  # styles, workbook: read whole by calamine, so bounded too
                 with archive.open(info) as fh:
                     for _ in _pieces(path, fh):
                         pass
@@ -437,7 +506,9 @@ def _scan_shared_strings(path: Path, archive: Any, infos: list[Any]) -> dict[int
                     size = end - (ends[i - 1] if i else 0) + (last if i == 0 else 0)
                     if size > _LONG_SHARED:
                         long_strings[count + i] = size
-                        if size > 8 * MAX_CELL_CHARS + 4096:  # no cell's text is that long, however it is written
+                        if (
+                            size > 8 * MAX_CELL_CHARS + 4096
+                        ):  # no cell's text is that long, however it is written
                             raise WorkbookError(
                                 f"{path.name}：第 {count + i + 1} 段共享文字超过 Excel 单元格上限（{MAX_CELL_CHARS} 个字符）；"
                                 "请检查表格后另存为 .xlsx 再导入"
@@ -462,7 +533,9 @@ class _SheetBound:
     def __init__(self, exact: bool = False) -> None:
         self.rows = self.cols = 0  # reached so far
         self.row = self.col = 0  # where the last cell was, for a walk that goes on from there
-        self.exact = exact  # every cell's row read (else bounded by its number of digits, see _fast)
+        self.exact = (
+            exact  # every cell's row read (else bounded by its number of digits, see _fast)
+        )
         self.loose = 0  # the bound on the rows of cells not read one by one
 
     def scan(self, piece: bytes) -> None:
@@ -485,11 +558,15 @@ class _SheetBound:
             return
         self._fast(piece, letters, row_numbers, digits)
 
-    def _fast(self, piece: bytes, letters: set[bytes], row_numbers: list[bytes], digits: int) -> None:
+    def _fast(
+        self, piece: bytes, letters: set[bytes], row_numbers: list[bytes], digits: int
+    ) -> None:
         if letters:
             self.cols = max(self.cols, max(map(_column_number, letters)))
         if row_numbers:
-            self.row = int(row_numbers[-1])  # where a walk goes on from, should a later piece need one
+            self.row = int(
+                row_numbers[-1]
+            )  # where a walk goes on from, should a later piece need one
             self.col = 0
             self.rows = max(self.rows, max(map(int, row_numbers)))
         at = piece.rfind(b'<c r="')
@@ -561,7 +638,9 @@ def _check_ods_sizes(path: Path) -> None:
         return
     with archive:
         if info.file_size > MAX_PART_BYTES:
-            raise WorkbookError(f"{path.name}：表格文件的内容过大（解压后 {info.file_size // 1048576} MB），不像申报表；{_TOO_BIG}")
+            raise WorkbookError(
+                f"{path.name}：表格文件的内容过大（解压后 {info.file_size // 1048576} MB），不像申报表；{_TOO_BIG}"
+            )
         rows = cols = 0  # of the current table: rows before the current one, the widest filled row
         repeat = 1  # the current row's repeat count
         row_cols = filled_to = 0  # the current row: cells so far, and up to the last filled one
@@ -588,7 +667,11 @@ def _check_ods_sizes(path: Path) -> None:
                             row_cols += max(1, int(found.get(b"columns", 1)))
                             if not attrs.rstrip().endswith(b"/") or b"value-type" in attrs:
                                 filled_to = row_cols
-                        if filled_rows * cols > MAX_SHEET_CELLS or rows > 50_000_000 or row_cols > 50_000_000:
+                        if (
+                            filled_rows * cols > MAX_SHEET_CELLS
+                            or rows > 50_000_000
+                            or row_cols > 50_000_000
+                        ):
                             raise WorkbookError(
                                 f"{path.name}：工作表的数据区域过大（重复的行列展开后超过 {MAX_SHEET_CELLS} 个单元格）；"
                                 "请在 LibreOffice、WPS 或 Excel 中删除多余的行列后另存为 .xlsx 再导入"
@@ -602,8 +685,12 @@ def _check_ods_sizes(path: Path) -> None:
 # An .xls is a compound file whose Workbook stream is a run of BIFF records; a cell record starts with its
 # row and column (two 16-bit numbers). calamine allocates rows × columns of a sheet (65536 × 256 cells:
 # 1.2 GB), so the records are walked first.
-_XLS_CELL_RECORDS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0406})
-_XLS_MULTI_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column, …, last column
+_XLS_CELL_RECORDS = frozenset(
+    {0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0406}
+)
+_XLS_MULTI_RECORDS = frozenset(
+    {0x00BD, 0x00BE}
+)  # MULRK, MULBLANK: row, first column, …, last column
 _XLS_BOF = 0x0809
 
 
@@ -614,7 +701,9 @@ def _check_xls_sizes(path: Path) -> None:
 
     try:
         if path.stat().st_size > MAX_PART_BYTES:
-            raise WorkbookError(f"{path.name}：文件过大（{path.stat().st_size // 1048576} MB），不像申报表；{_TOO_BIG}")
+            raise WorkbookError(
+                f"{path.name}：文件过大（{path.stat().st_size // 1048576} MB），不像申报表；{_TOO_BIG}"
+            )
         with olefile.OleFileIO(str(path)) as ole:
             stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
             if stream is None:
@@ -668,7 +757,11 @@ def _rust_stderr_hidden() -> Iterator[None]:
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no real stderr (a GUI host, a test runner): leave it
+    except (
+        OSError,
+        ValueError,
+        AttributeError,
+    ):  # no real stderr (a GUI host, a test runner): leave it
         yield
         return
     try:
@@ -699,15 +792,23 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
         except FileNotFoundError:
             raise WorkbookError(f"{path}：文件不存在") from None
         except PasswordError:
-            raise WorkbookError(f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入") from None
+            raise WorkbookError(
+                f"{path.name}：工作簿设有打开密码；请去掉密码后另存再导入"
+            ) from None
         except (CalamineError, OSError, ValueError, OverflowError):
             if path.stat().st_size == 0 if path.exists() else False:
-                raise WorkbookError(f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取") from None
-            raise WorkbookError(f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；{resave}") from None
+                raise WorkbookError(
+                    f"{path.name}：文件是空的（0 字节）；请向填报单位重新索取"
+                ) from None
+            raise WorkbookError(
+                f"{path.name}：文件已损坏或不是真正的 {path.suffix} 工作簿；{resave}"
+            ) from None
         except BaseException as exc:
             if not _is_panic(exc):
                 raise
-            raise WorkbookError(f"{path.name}：文件已损坏（可能不完整或被截断），无法读取；{resave}") from None
+            raise WorkbookError(
+                f"{path.name}：文件已损坏（可能不完整或被截断），无法读取；{resave}"
+            ) from None
         try:
             sheets = []
             for meta in workbook.sheets_metadata:
@@ -716,11 +817,15 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
                 try:
                     grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 except (CalamineError, ValueError, OverflowError):
-                    raise WorkbookError(f"{path.name}，工作表“{meta.name}”无法读取；{resave}") from None
+                    raise WorkbookError(
+                        f"{path.name}，工作表“{meta.name}”无法读取；{resave}"
+                    ) from None
                 except BaseException as exc:
                     if not _is_panic(exc):
                         raise
-                    raise WorkbookError(f"{path.name}，工作表“{meta.name}”已损坏，无法读取；{resave}") from None
+                    raise WorkbookError(
+                        f"{path.name}，工作表“{meta.name}”已损坏，无法读取；{resave}"
+                    ) from None
                 sheets.append((meta.name, grid))
             return sheets
         finally:
@@ -738,7 +843,11 @@ def _read_csv(path: Path) -> list[list[str]]:
     if not data.strip():
         raise WorkbookError(f"{path.name}：文件是空的；请向填报单位重新索取")
     # UTF-8 (with or without BOM), else GBK (WPS and old Excel in China); UTF-16 with its BOM ("Unicode 文本").
-    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "gb18030")
+    encodings = (
+        ("utf-16",)
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        else ("utf-8-sig", "gb18030")
+    )
     for encoding in encodings:
         try:
             text = data.decode(encoding)
@@ -749,7 +858,9 @@ def _read_csv(path: Path) -> list[list[str]]:
         raise WorkbookError(f"{path.name}：无法识别文件编码；请另存为 UTF-8 编码的 CSV 或 .xlsx")
     del data
     lines = max(text.count("\n"), text.count("\r"))
-    if lines > 2 * MAX_DATA_ROWS:  # rows can span lines (a line break typed in a cell), hence the margin
+    if (
+        lines > 2 * MAX_DATA_ROWS
+    ):  # rows can span lines (a line break typed in a cell), hence the margin
         raise _too_many_rows(path, f"约 {lines} 行")
     if "\x00" in text:
         raise WorkbookError(f"{path.name}：不是文本格式的 CSV 文件；请用 Excel 另存为 .xlsx 或 CSV")
@@ -764,7 +875,9 @@ def _read_csv(path: Path) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline=None), dialect))
     except csv.Error as exc:
-        raise WorkbookError(f"{path.name}：CSV 格式有误（{exc}）；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
+        raise WorkbookError(
+            f"{path.name}：CSV 格式有误（{exc}）；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        ) from None
     finally:
         csv.field_size_limit(previous)
 
@@ -774,7 +887,9 @@ def _read_csv(path: Path) -> list[list[str]]:
 EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL_RANGE = (3654, 73051)  # 1910-01-01 .. 2099-12-31 as Excel serial numbers
 _DATE_TEXT = [
-    re.compile(r"^(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(
+        r"^(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+    ),
     re.compile(r"^(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*月?$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
@@ -830,7 +945,9 @@ def _parse_date(raw: Any) -> ParsedDate:
         if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1]:
             return ParsedDate(EXCEL_EPOCH + timedelta(days=int(raw)))
         return ParsedDate(None, problem=f"“{raw}”不是日期")
-    text = unicodedata.normalize("NFKC", clean_text(str(raw)))  # １９８５．０３, 1985／3 typed full-width
+    text = unicodedata.normalize(
+        "NFKC", clean_text(str(raw))
+    )  # １９８５．０３, 1985／3 typed full-width
     for pattern in _DATE_TEXT:
         match = pattern.match(text)
         if match:

@@ -23,9 +23,26 @@ ALGORITHM = "qjtitle-draw-v1"
 RECORD_FORMAT = "qjtitle-draw-record/1"
 CHAIN_DOMAIN = "qjtitle-draw-chain-v1"
 CORE_KEYS = (
-    "format", "algorithm", "committee", "meeting", "drawn_on", "recorded_at", "place", "seed",
-    "seed_source", "params", "pool_sha256", "eligible_count", "exclusions", "picks", "drawers",
-    "supervisors", "late_reason", "voids", "void_reason", "warnings",
+    "format",
+    "algorithm",
+    "committee",
+    "meeting",
+    "drawn_on",
+    "recorded_at",
+    "place",
+    "seed",
+    "seed_source",
+    "params",
+    "pool_sha256",
+    "eligible_count",
+    "exclusions",
+    "picks",
+    "drawers",
+    "supervisors",
+    "late_reason",
+    "voids",
+    "void_reason",
+    "warnings",
 )
 LATER_KEYS = ("draw", "voided_by", "answers", "replacements", "signatures", "members_now")
 BOUND = 2**256
@@ -39,7 +56,9 @@ class Unfit(Exception):
 
 
 def cjson(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(
+        "utf-8"
+    )
 
 
 def sha256_hex(data: bytes) -> str:
@@ -70,8 +89,9 @@ class Stream:
 # --- §7 feasibility: can the open slots still be filled? ---------------------------------------
 
 
-def spare(count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int],
-          accepts: Any) -> set[tuple[str, str]] | None:
+def spare(
+    count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int], accepts: Any
+) -> set[tuple[str, str]] | None:
     """Whether the open slots can still be filled: the maximum flow of
     source → unit (room) → (unit, specialty) (experts not yet picked) → slot label (demand) → sink
     equals the number of open slots. None when it does not; otherwise the (unit, specialty) pairs
@@ -115,8 +135,11 @@ def spare(count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[
             v = u
         flow += 1
     return {
-        (unit, specialty) for (unit, specialty), n in count.items()
-        if n > 0 and cap.get("S", {}).get(("u", unit), 0) > 0 and cap[("u", unit)][("e", unit, specialty)] > 0
+        (unit, specialty)
+        for (unit, specialty), n in count.items()
+        if n > 0
+        and cap.get("S", {}).get(("u", unit), 0) > 0
+        and cap[("u", unit)][("e", unit, specialty)] > 0
     }
 
 
@@ -137,8 +160,9 @@ def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None
     return members, alternates, [(s, int(n)) for s, n in quotas], cap
 
 
-def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str, Any]] | None = None
-         ) -> list[dict[str, Any]]:
+def draw(
+    seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The picks (§8) for a seed, the eligible list and the parameters; ``trace`` (when given)
     receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
     members, alternates, quotas, cap = parameters(params)
@@ -180,20 +204,39 @@ def draw(seed: str, eligible: list[list[Any]], params: Any, trace: list[dict[str
     def take(candidates: list[list[Any]], role: str, label: str) -> None:
         index = stream.below(len(candidates))
         if trace is not None:
-            trace.append({"role": role, "slot": label, "candidates": [e[0] for e in candidates],
-                          "n": len(candidates), "counter": stream.k - 1, "index": index})
+            trace.append(
+                {
+                    "role": role,
+                    "slot": label,
+                    "candidates": [e[0] for e in candidates],
+                    "n": len(candidates),
+                    "counter": stream.k - 1,
+                    "index": index,
+                }
+            )
         chosen = candidates[index]
         left.remove(chosen)
         room[unit(chosen)] -= 1
-        picks.append({"position": len(picks) + 1, "role": role, "slot": label, "id": chosen[0],
-                      "name": chosen[1], "specialty": chosen[2], "unit": chosen[3]})
+        picks.append(
+            {
+                "position": len(picks) + 1,
+                "role": role,
+                "slot": label,
+                "id": chosen[0],
+                "name": chosen[1],
+                "specialty": chosen[2],
+                "unit": chosen[3],
+            }
+        )
 
     for label in labels:
         demand[label] -= 1
         verdict: dict[tuple[str, str], bool] = {}
         candidates = []
         now = counts()
-        easy = spare(now, room, demand, accepts) or set()  # a filling of the rest that leaves these free
+        easy = (
+            spare(now, room, demand, accepts) or set()
+        )  # a filling of the rest that leaves these free
         for e in left:
             key = (unit(e), e[2])
             if room[key[0]] < 1 or not accepts(label, e[2]):
@@ -236,25 +279,39 @@ def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
         seat = next((pos for pos, held in seats.items() if held == who), None)
         if yes or seat is None:
             continue
-        fits = [a for a in alternates
-                if a["id"] not in used and a["id"] != who and said.get(a["id"]) is not False
-                and (a["specialty"] == slot[seat] if slot[seat] else a["specialty"] not in fixed)]
+        fits = [
+            a
+            for a in alternates
+            if a["id"] not in used
+            and a["id"] != who
+            and said.get(a["id"]) is not False
+            and (a["specialty"] == slot[seat] if slot[seat] else a["specialty"] not in fixed)
+        ]
         if not fits:
             continue
         sub = fits[0]
         if i >= len(recorded):
-            return [f"按第{n}条答复，第{seat}位委员应由第{sub['position']}位备选 {sub['name']} 替补；记录中没有这条替补"]
+            return [
+                f"按第{n}条答复，第{seat}位委员应由第{sub['position']}位备选 {sub['name']} 替补；记录中没有这条替补"
+            ]
         r = recorded[i]
         i += 1
         if (r.get("member_position"), r.get("out"), r.get("in"), r.get("alternate_position")) != (
-            seat, who, sub["id"], sub["position"]
+            seat,
+            who,
+            sub["id"],
+            sub["position"],
         ):
-            expected = f"第{seat}位委员应由第{sub['position']}位备选 {sub['name']}（编号 {sub['id']}）替补"
+            expected = (
+                f"第{seat}位委员应由第{sub['position']}位备选 {sub['name']}（编号 {sub['id']}）替补"
+            )
             return [f"第{i}条替补不符：按答复和替补规则，{expected}"]
         seats[seat] = sub["id"]
         used.add(sub["id"])
     if i < len(recorded):
-        return [f"第{i + 1}条替补（改由编号 {recorded[i].get('in')} 担任）没有对应的谢绝答复，不是按规则产生的替补"]
+        return [
+            f"第{i + 1}条替补（改由编号 {recorded[i].get('in')} 担任）没有对应的谢绝答复，不是按规则产生的替补"
+        ]
     problems = []
     now = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
     if "members_now" in record and record["members_now"] != now:
@@ -281,7 +338,9 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
         notes.append("记录没有指纹（record_sha256）；无法证明记录未被改动")
     elif stored != actual:
         ok = False
-        notes.append(f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过")
+        notes.append(
+            f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过"
+        )
     try:
         eligible = [list(e) for e in record.get("eligible", [])]
         if any(len(e) != 4 or not isinstance(e[0], int) for e in eligible):
@@ -296,22 +355,33 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
     pool = sha256_hex(cjson(sorted(eligible, key=lambda e: e[0])))
     if pool != record.get("pool_sha256"):
         ok = False
-        notes.append(f"符合条件专家名单的哈希不符：记录中为 {record.get('pool_sha256')}，按名单重算为 {pool}")
+        notes.append(
+            f"符合条件专家名单的哈希不符：记录中为 {record.get('pool_sha256')}，按名单重算为 {pool}"
+        )
     if len(eligible) != record.get("eligible_count"):
         ok = False
-        notes.append(f"符合条件专家人数不符：记录中为 {record.get('eligible_count')}，名单实有 {len(eligible)} 人")
+        notes.append(
+            f"符合条件专家人数不符：记录中为 {record.get('eligible_count')}，名单实有 {len(eligible)} 人"
+        )
     try:
         picks = draw(seed, eligible, record["params"])
     except Unfit as exc:
         return False, [*notes, str(exc)], []
     try:
-        recorded = [(p["position"], p["role"], p.get("slot", ""), p["id"], p["name"]) for p in record.get("picks", [])]
+        recorded = [
+            (p["position"], p["role"], p.get("slot", ""), p["id"], p["name"])
+            for p in record.get("picks", [])
+        ]
     except (KeyError, TypeError, AttributeError):
         return False, [*notes, "记录中的抽取结果格式不对"], picks
     again = [(p["position"], p["role"], p["slot"], p["id"], p["name"]) for p in picks]
     if recorded != again:
         where = next((n for n, (a, b) in enumerate(zip(recorded, again), 1) if a != b), None)
-        text = f"第{where}位与重算结果不符" if where else f"抽取人数不符：记录有 {len(recorded)} 位，重算得 {len(again)} 位"
+        text = (
+            f"第{where}位与重算结果不符"
+            if where
+            else f"抽取人数不符：记录有 {len(recorded)} 位，重算得 {len(again)} 位"
+        )
         return False, [*notes, text], picks
     notes.append(f"按种子 {seed} 重算的 {len(picks)} 个抽取结果与记录逐位一致")
     try:
@@ -323,12 +393,17 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
         notes.extend(later)
     chain = record.get("chain_sha256")
     expected = sha256_hex(
-        CHAIN_DOMAIN.encode("utf-8") + b"\x00" + str(stored).encode("utf-8") + b"\x00"
+        CHAIN_DOMAIN.encode("utf-8")
+        + b"\x00"
+        + str(stored).encode("utf-8")
+        + b"\x00"
         + cjson({key: record.get(key) for key in LATER_KEYS})
     )
     if chain is None:
-        notes.append("记录没有后续事项的链哈希（chain_sha256，较早版本导出的记录）：答复、替补和当前委员已按规则推算核对，"
-                     "签字等后续事项无法证明未被改动")
+        notes.append(
+            "记录没有后续事项的链哈希（chain_sha256，较早版本导出的记录）：答复、替补和当前委员已按规则推算核对，"
+            "签字等后续事项无法证明未被改动"
+        )
     elif chain != expected:
         ok = False
         notes.append(f"后续事项的链哈希不符：记录中为 {chain}，按内容重算为 {expected}")
@@ -345,15 +420,19 @@ def load(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SystemExit(f"错误：{path.name} 不是有效的 JSON 抽取记录（{exc}）") from None
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
-        raise SystemExit(f"错误：{path.name} 不是 qjtitle 导出的抽取记录（应含 \"format\": \"{RECORD_FORMAT}\"）")
+        raise SystemExit(
+            f'错误：{path.name} 不是 qjtitle 导出的抽取记录（应含 "format": "{RECORD_FORMAT}"）'
+        )
     return data
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0] in ("-h", "--help"):
-        print("用法：qjtitle-verify 抽取记录.json\n"
-              "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。")
+        print(
+            "用法：qjtitle-verify 抽取记录.json\n"
+            "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。"
+        )
         return 0 if args and args[0] in ("-h", "--help") else 1
     try:
         record = load(Path(args[0]))

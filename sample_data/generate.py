@@ -52,7 +52,14 @@ SPECIALTIES = {
     "药学": ("主管药师", "药师"),
     "医学检验技术": ("主管检验技师", "检验技师"),
 }
-SCHOOLS = ("昆明医科大学", "大理大学", "曲靖医学高等专科学校", "云南中医药大学", "昆明学院", "楚雄医药高等专科学校")
+SCHOOLS = (
+    "昆明医科大学",
+    "大理大学",
+    "曲靖医学高等专科学校",
+    "云南中医药大学",
+    "昆明学院",
+    "楚雄医药高等专科学校",
+)
 
 EMPLOYERS = (
     ("01_曲靖市第一人民医院.xlsx", "曲靖市第一人民医院", "530302", 18),
@@ -61,13 +68,53 @@ EMPLOYERS = (
     ("04_罗平县中医医院.csv", "罗平县中医医院", "530324", 12),
 )
 
-HEADERS_01 = ["序号", "姓名", "性别", "出生年月", "身份证号码", "工作单位", "所在县（市、区）", "学历", "毕业院校", "所学专业",
-              "毕业时间", "参加工作时间", "现专业技术职务", "现职取得时间", "申报系列", "申报专业", "申报资格名称", "申报级别",
-              "申报方式", "联系电话", "备注"]
+HEADERS_01 = [
+    "序号",
+    "姓名",
+    "性别",
+    "出生年月",
+    "身份证号码",
+    "工作单位",
+    "所在县（市、区）",
+    "学历",
+    "毕业院校",
+    "所学专业",
+    "毕业时间",
+    "参加工作时间",
+    "现专业技术职务",
+    "现职取得时间",
+    "申报系列",
+    "申报专业",
+    "申报资格名称",
+    "申报级别",
+    "申报方式",
+    "联系电话",
+    "备注",
+]
 # 02 uses the header variants employers really write
-HEADERS_02 = ["序号", "姓名", "性别", "出生日期", "身份证号", "单位名称", "所在县(市、区)", "最高学历", "毕业学校", "所学专业",
-              "毕业时间", "参加工作时间", "现任专业技术职务", "取得现职时间", "申报系列", "申报专业", "申报职称", "申报级别",
-              "申报方式", "手机号码", "备注"]
+HEADERS_02 = [
+    "序号",
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    "单位名称",
+    "所在县(市、区)",
+    "最高学历",
+    "毕业学校",
+    "所学专业",
+    "毕业时间",
+    "参加工作时间",
+    "现任专业技术职务",
+    "取得现职时间",
+    "申报系列",
+    "申报专业",
+    "申报职称",
+    "申报级别",
+    "申报方式",
+    "手机号码",
+    "备注",
+]
 
 # What the demo must find (file, row as Excel shows it, column, what).
 ERRORS = [
@@ -106,7 +153,8 @@ def person(rng: random.Random, unit: str, area: str, seq: int) -> dict:
     current_date = date(work_start.year + rng.randrange(3, 6), 12, 1)
     county = AREAS[area]
     return {
-        "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+        "name": rng.choice(SURNAMES)
+        + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
         "gender": "女" if female else "男",
         "birth": birth,
         "id_number": make_id(area, birth, seq + rng.randrange(0, 400), female),
@@ -129,9 +177,28 @@ def person(rng: random.Random, unit: str, area: str, seq: int) -> dict:
     }
 
 
-ORDER = ["name", "gender", "birth", "id_number", "unit", "county", "education", "school", "major", "graduated",
-         "work_start", "current_title", "current_title_date", "series", "specialty", "title_name", "level", "route",
-         "phone", "note"]
+ORDER = [
+    "name",
+    "gender",
+    "birth",
+    "id_number",
+    "unit",
+    "county",
+    "education",
+    "school",
+    "major",
+    "graduated",
+    "work_start",
+    "current_title",
+    "current_title_date",
+    "series",
+    "specialty",
+    "title_name",
+    "level",
+    "route",
+    "phone",
+    "note",
+]
 
 
 def ym(d: date) -> str:
@@ -141,7 +208,10 @@ def ym(d: date) -> str:
 def generate() -> None:
     rng = random.Random(SEED)
     ROSTERS.mkdir(exist_ok=True)
-    people = {file: [person(rng, unit, area, i * 37) for i in range(n)] for file, unit, area, n in EMPLOYERS}
+    people = {
+        file: [person(rng, unit, area, i * 37) for i in range(n)]
+        for file, unit, area, n in EMPLOYERS
+    }
     # 01's second person (Excel row 5) applies again through 04 (CSV row 4).
     twice = dict(people["01_曲靖市第一人民医院.xlsx"][1])
     twice.update(unit="罗平县中医医院", county="罗平县")
@@ -175,12 +245,16 @@ def _write_01(rows: list[dict]) -> None:
     ws["A1"].font = Font(size=18, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.merge_cells("A2:U2")
-    ws["A2"] = "填报单位（盖章）：曲靖市第一人民医院        分管领导签字：        填报日期：2023年9月1日"
+    ws["A2"] = (
+        "填报单位（盖章）：曲靖市第一人民医院        分管领导签字：        填报日期：2023年9月1日"
+    )
     ws.append(HEADERS_01)
     for i, r in enumerate(rows, start=1):
         values = [i] + [r[k] for k in ORDER]
         for j, k in enumerate(ORDER, start=1):
-            if k in ("birth", "graduated", "work_start", "current_title_date") and isinstance(r[k], date):
+            if k in ("birth", "graduated", "work_start", "current_title_date") and isinstance(
+                r[k], date
+            ):
                 values[j] = ym(r[k]) if k != "birth" else r[k]  # birth as a real Excel date
         ws.append(values)
         ws.cell(row=ws.max_row, column=5).number_format = "@"
@@ -203,10 +277,14 @@ def _write_02(rows: list[dict]) -> None:
         values = [i] + [r[k] for k in ORDER]
         for j, k in enumerate(ORDER, start=1):
             if isinstance(values[j], date):
-                values[j] = values[j].strftime("%Y-%m") if k != "birth" else values[j].strftime("%Y年%m月")
+                values[j] = (
+                    values[j].strftime("%Y-%m") if k != "birth" else values[j].strftime("%Y年%m月")
+                )
         row_number = i + 1
         if row_number in (3, 7):
-            values[4] = float(r["id_number"][:15] + "000")  # Excel keeps 15 significant digits of a number
+            values[4] = float(
+                r["id_number"][:15] + "000"
+            )  # Excel keeps 15 significant digits of a number
         elif r["id_number"][-1] != "X":
             values[4] = r["id_number"]
         ws.append(values)

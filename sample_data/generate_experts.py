@@ -32,7 +32,20 @@ from generate import GIVEN, SURNAMES
 sys.path.insert(0, str(HERE.parent))
 from qjtitle import idcard
 
-HEADERS = ["姓名", "性别", "身份证号码", "工作单位", "职称", "职称级别", "系列", "专业", "联系电话", "入库时间", "任期起止", "状态"]
+HEADERS = [
+    "姓名",
+    "性别",
+    "身份证号码",
+    "工作单位",
+    "职称",
+    "职称级别",
+    "系列",
+    "专业",
+    "联系电话",
+    "入库时间",
+    "任期起止",
+    "状态",
+]
 
 # specialty → (associate-senior title, full-senior title), and how many experts
 SPECIALTIES = {
@@ -41,12 +54,25 @@ SPECIALTIES = {
     "药学": (("副主任药师", "主任药师"), 10),
     "医学检验技术": (("副主任技师", "主任技师"), 10),
 }
-APPLICANT_UNITS = (("曲靖市第一人民医院", "530302"), ("宣威市人民医院", "530381"), ("陆良县人民医院", "530322"), ("罗平县中医医院", "530324"))
+APPLICANT_UNITS = (
+    ("曲靖市第一人民医院", "530302"),
+    ("宣威市人民医院", "530381"),
+    ("陆良县人民医院", "530322"),
+    ("罗平县中医医院", "530324"),
+)
 OTHER_UNITS = (
-    ("曲靖市第二人民医院", "530302"), ("曲靖市妇幼保健院", "530302"), ("曲靖市中医医院", "530302"),
-    ("麒麟区人民医院", "530302"), ("沾益区人民医院", "530303"), ("马龙区人民医院", "530304"),
-    ("富源县人民医院", "530325"), ("会泽县人民医院", "530326"), ("师宗县人民医院", "530323"),
-    ("曲靖医学高等专科学校", "530302"), ("曲靖市第三人民医院", "530302"), ("曲靖市疾病预防控制中心", "530302"),
+    ("曲靖市第二人民医院", "530302"),
+    ("曲靖市妇幼保健院", "530302"),
+    ("曲靖市中医医院", "530302"),
+    ("麒麟区人民医院", "530302"),
+    ("沾益区人民医院", "530303"),
+    ("马龙区人民医院", "530304"),
+    ("富源县人民医院", "530325"),
+    ("会泽县人民医院", "530326"),
+    ("师宗县人民医院", "530323"),
+    ("曲靖医学高等专科学校", "530302"),
+    ("曲靖市第三人民医院", "530302"),
+    ("曲靖市疾病预防控制中心", "530302"),
 )
 
 EXPECTED = {"experts": 60, "term": 5, "inactive": 3, "level": 2, "same_unit": 12}
@@ -59,7 +85,8 @@ def _expert(rng: random.Random, index: int, specialty: str, unit: str, area: str
     sequence = (index * 2 + (1 if male else 0)) % 1000
     senior_full = rng.random() < 0.3
     return {
-        "姓名": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+        "姓名": rng.choice(SURNAMES)
+        + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
         "性别": "男" if male else "女",
         "身份证号码": idcard.make(area, birth, sequence),
         "工作单位": unit,
@@ -114,7 +141,9 @@ def generate() -> None:
     for row in experts():
         ws.append([row[h] for h in HEADERS])
         ws.cell(row=ws.max_row, column=3).number_format = "@"
-    for letter, width in zip("ABCDEFGHIJKL", (8, 6, 21, 24, 12, 9, 6, 13, 13, 10, 24, 6), strict=True):
+    for letter, width in zip(
+        "ABCDEFGHIJKL", (8, 6, 21, 24, 12, 9, 6, 13, 13, 10, 24, 6), strict=True
+    ):
         ws.column_dimensions[letter].width = width
     wb.save(OUT)
 

@@ -40,7 +40,18 @@ FONTS = (  # name, substitute (altName), panose, family, pitch
     ("仿宋", "FangSong", "02010609060101010101", "modern", "fixed"),
     ("楷体", "KaiTi", "02010609060101010101", "modern", "fixed"),
 )
-WINDOWS_FONTS = {"宋体", "黑体", "仿宋", "楷体", "SimSun", "SimHei", "FangSong", "KaiTi", "微软雅黑", "Microsoft YaHei"}
+WINDOWS_FONTS = {
+    "宋体",
+    "黑体",
+    "仿宋",
+    "楷体",
+    "SimSun",
+    "SimHei",
+    "FangSong",
+    "KaiTi",
+    "微软雅黑",
+    "Microsoft YaHei",
+}
 
 
 def font_table_xml() -> bytes:
@@ -49,8 +60,10 @@ def font_table_xml() -> bytes:
         f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/>{_GB2312_SIG}</w:font>'
         for name, alt, panose, family, pitch in FONTS
     )
-    latin = ('<w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'
-             '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>')
+    latin = (
+        '<w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'
+        '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>'
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -103,8 +116,12 @@ def _chinese_defaults(doc) -> None:
     fonts = rpr.find(qn("w:rFonts"))
     for attr in list(fonts.attrib):
         del fonts.attrib[attr]
-    for attr, value in (("w:ascii", "Times New Roman"), ("w:hAnsi", "Times New Roman"), ("w:eastAsia", BODY_FONT),
-                        ("w:cs", "Times New Roman")):
+    for attr, value in (
+        ("w:ascii", "Times New Roman"),
+        ("w:hAnsi", "Times New Roman"),
+        ("w:eastAsia", BODY_FONT),
+        ("w:cs", "Times New Roman"),
+    ):
         fonts.set(qn(attr), value)
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "en-US")
@@ -145,20 +162,30 @@ def save(doc, name: str) -> None:
     for rel_id, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del package.rels[rel_id]
-    parts = [doc.element] + [s.header._element for s in doc.sections] + [s.footer._element for s in doc.sections]
+    parts = (
+        [doc.element]
+        + [s.header._element for s in doc.sections]
+        + [s.footer._element for s in doc.sections]
+    )
     used = set()
     for el in parts:
         for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
             used.update(x.get(qn("w:val")) for x in el.iter(qn(tag)))
     styles = doc.styles.element
     by_id = {st.get(qn("w:styleId")): st for st in styles.findall(qn("w:style"))}
-    keep = {sid for sid, st in by_id.items() if st.get(qn("w:default")) == "1"} | (used & set(by_id))
+    keep = {sid for sid, st in by_id.items() if st.get(qn("w:default")) == "1"} | (
+        used & set(by_id)
+    )
     todo = list(keep)
     while todo:
         st = by_id[todo.pop()]
         for tag in ("w:basedOn", "w:link", "w:next"):
             ref = st.find(qn(tag))
-            if ref is not None and ref.get(qn("w:val")) in by_id and ref.get(qn("w:val")) not in keep:
+            if (
+                ref is not None
+                and ref.get(qn("w:val")) in by_id
+                and ref.get(qn("w:val")) not in keep
+            ):
                 keep.add(ref.get(qn("w:val")))
                 todo.append(ref.get(qn("w:val")))
     for sid, st in by_id.items():
@@ -170,7 +197,13 @@ def save(doc, name: str) -> None:
 def _field(paragraph, instruction: str) -> None:
     run = paragraph.add_run()
     _font(run, "宋体", 14)
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, instruction),
+        ("separate", None),
+        (None, "1"),
+        ("end", None),
+    ):
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
@@ -208,8 +241,17 @@ def title(doc, text: str, size: float = 22) -> None:
             run.add_break()
 
 
-def para(doc, text: str, indent: bool = True, align=None, font: str = BODY_FONT, size: float = BODY_SIZE, bold=False,
-         keep: bool = False, color: str | None = None):
+def para(
+    doc,
+    text: str,
+    indent: bool = True,
+    align=None,
+    font: str = BODY_FONT,
+    size: float = BODY_SIZE,
+    bold=False,
+    keep: bool = False,
+    color: str | None = None,
+):
     """A paragraph at the body's 28 pt line; ``keep``: kept on the page of the next one (signature blocks)."""
     p = doc.add_paragraph()
     if indent:
@@ -241,7 +283,14 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
-def _cell_text(cell, text: str, size: float = TABLE_SIZE, bold: bool = False, font: str = BODY_FONT, center: bool = False) -> None:
+def _cell_text(
+    cell,
+    text: str,
+    size: float = TABLE_SIZE,
+    bold: bool = False,
+    font: str = BODY_FONT,
+    center: bool = False,
+) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
     if center:
@@ -263,7 +312,14 @@ def set_widths(t, widths_cm: list[float]) -> None:
             row.cells[i].width = Cm(w)
 
 
-def table(doc, headers: list[str], loop: str, cells: list[str], widths_cm: list[float], size: float = TABLE_SIZE):
+def table(
+    doc,
+    headers: list[str],
+    loop: str,
+    cells: list[str],
+    widths_cm: list[float],
+    size: float = TABLE_SIZE,
+):
     """A table whose header repeats on each page and whose body is a docxtpl {%tr for %} loop."""
     t = doc.add_table(rows=3, cols=len(headers))
     t.style = "Table Grid"
@@ -313,7 +369,14 @@ def correction_notice() -> None:
         doc,
         ["序号", "姓名", "原表位置", "栏目", "存在问题", "更正方法"],
         "for item in items",
-        ["{{ item.number }}", "{{ item.name }}", "{{ item.where }}", "{{ item.column }}", "{{ item.message }}", "{{ item.fix }}"],
+        [
+            "{{ item.number }}",
+            "{{ item.name }}",
+            "{{ item.where }}",
+            "{{ item.column }}",
+            "{{ item.message }}",
+            "{{ item.fix }}",
+        ],
         [SEQ_WIDTH, 1.8, 3.0, 2.0, 4.4, 3.0],
         size=10.5,
     )
@@ -330,13 +393,19 @@ def correction_notice() -> None:
         "逾期未补正的，视为放弃本年度申报。{% if provisional %}（注：{{ provisional }}）{% endif %}",
     )
     para(doc, "联系人：{{ contact }}　　联系电话：{{ contact_phone }}", indent=True, keep=True)
-    sign_block(doc, [
-        ("", {}),
-        ("{{ committee.organizer or committee.name }}（盖章）", {"align": WD_ALIGN_PARAGRAPH.RIGHT}),
-        ("{{ issued_text }}", {"align": WD_ALIGN_PARAGRAPH.RIGHT}),
-        ("", {}),
-        ("签收人：__________　签收日期：____年__月__日", {}),
-    ])
+    sign_block(
+        doc,
+        [
+            ("", {}),
+            (
+                "{{ committee.organizer or committee.name }}（盖章）",
+                {"align": WD_ALIGN_PARAGRAPH.RIGHT},
+            ),
+            ("{{ issued_text }}", {"align": WD_ALIGN_PARAGRAPH.RIGHT}),
+            ("", {}),
+            ("签收人：__________　签收日期：____年__月__日", {}),
+        ],
+    )
     save(doc, "correction_notice.docx")
 
 
@@ -349,10 +418,22 @@ def draw_record() -> None:
     watermark(doc.sections[0], "draft is defined and draft")
     header = doc.sections[0].header.paragraphs[-1]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _font(header.add_run("{% if draft is defined and draft %}草稿　不得作为正式材料报送　{% endif %}"), HEAD_FONT, 12, color="C00000")
+    _font(
+        header.add_run(
+            "{% if draft is defined and draft %}草稿　不得作为正式材料报送　{% endif %}"
+        ),
+        HEAD_FONT,
+        12,
+        color="C00000",
+    )
     _font(header.add_run("内部资料　注意保密"), HEAD_FONT, 12)
     title(doc, "评审专家抽取记录表")
-    para(doc, "{{ committee.name }}　第 {{ draw_number }} 号", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(
+        doc,
+        "{{ committee.name }}　第 {{ draw_number }} 号",
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
     control(doc, "{%p if voided %}")
     para(doc, "【作废】{{ voided }}", indent=False, font=HEAD_FONT)
     control(doc, "{%p endif %}")
@@ -372,9 +453,22 @@ def draw_record() -> None:
         _cell_text(row.cells[1], value, TABLE_SIZE)
     set_widths(t, [3.2, 12.4])
     heading(doc, "一、排除情况（共 {{ excluded_total }} 人）")
-    table(doc, ["排除原因", "人数"], "for x in exclusions", ["{{ x.reason }}", "{{ x.count }}"], [12.6, 3.0])
+    table(
+        doc,
+        ["排除原因", "人数"],
+        "for x in exclusions",
+        ["{{ x.reason }}", "{{ x.count }}"],
+        [12.6, 3.0],
+    )
     heading(doc, "二、抽取结果：评审委员（按抽取顺序）")
-    cells = ["{{ m.position }}", "{{ m.name }}", "{{ m.unit }}", "{{ m.title }}", "{{ m.specialty }}", "{{ m.slot }}"]
+    cells = [
+        "{{ m.position }}",
+        "{{ m.name }}",
+        "{{ m.unit }}",
+        "{{ m.title }}",
+        "{{ m.specialty }}",
+        "{{ m.slot }}",
+    ]
     headers = ["序号", "姓名", "工作单位", "职称", "专业", "抽取专业"]
     widths = [SEQ_WIDTH, 1.8, 4.2, 2.4, 2.85, 2.85]
     table(doc, headers, "for m in members", cells, widths, size=10.5)
@@ -392,8 +486,12 @@ def draw_record() -> None:
     control(doc, "{%p if voids %}")
     para(doc, "{{ voids }}")
     control(doc, "{%p endif %}")
-    para(doc, "以上抽取在监督人员监督下进行，抽取结果经抽取人员和监督人员核对无误。专家名单保密，不得公开。"
-              "复核所需的信息见附页“复核信息”。", keep=True)
+    para(
+        doc,
+        "以上抽取在监督人员监督下进行，抽取结果经抽取人员和监督人员核对无误。专家名单保密，不得公开。"
+        "复核所需的信息见附页“复核信息”。",
+        keep=True,
+    )
     para(doc, "抽取人员（签字）：", indent=False, font=HEAD_FONT, keep=True)
     control(doc, "{%p for d in drawers %}", keep=True)
     para(doc, "{{ d }}　　签字：__________　　　　年　　月　　日", indent=False, keep=True)
@@ -404,9 +502,12 @@ def draw_record() -> None:
     control(doc, "{%p endfor %}")
     annex = para(doc, "附页：复核信息", indent=False, font=HEAD_FONT)
     annex.paragraph_format.page_break_before = True
-    para(doc, "本表的抽取结果可以复核：用下列随机数和当日符合条件的专家名单，按同一抽取方法重新计算，"
-              "得到的委员和备选专家及其顺序应与本表完全一致；名单或结果有任何改动，校验码都会不同。"
-              "复核由评委会办事机构或核准组建部门使用抽取记录电子文件进行。")
+    para(
+        doc,
+        "本表的抽取结果可以复核：用下列随机数和当日符合条件的专家名单，按同一抽取方法重新计算，"
+        "得到的委员和备选专家及其顺序应与本表完全一致；名单或结果有任何改动，校验码都会不同。"
+        "复核由评委会办事机构或核准组建部门使用抽取记录电子文件进行。",
+    )
     review = [
         ("抽取所用随机数", "{{ seed_plain }}（{{ seed_source }}）"),
         ("抽取方法", "{{ method_version }}"),
@@ -464,7 +565,12 @@ def page_header(doc, confidential: bool) -> None:
         watermark(section)
         p = section.header.paragraphs[-1]
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _font(p.add_run("{% if draft %}草稿　不得作为正式备案材料报送　{% endif %}"), HEAD_FONT, 12, color="C00000")
+        _font(
+            p.add_run("{% if draft %}草稿　不得作为正式备案材料报送　{% endif %}"),
+            HEAD_FONT,
+            12,
+            color="C00000",
+        )
         if confidential:
             _font(p.add_run("内部资料　注意保密"), HEAD_FONT, 12)
 
@@ -472,8 +578,14 @@ def page_header(doc, confidential: bool) -> None:
 def draft_banner(doc) -> None:
     """Under the title of a draft: what it is, in red."""
     control(doc, "{%p if draft %}")
-    para(doc, "【草稿】仅供核对，不得签字盖章报送", indent=False, font=HEAD_FONT,
-         align=WD_ALIGN_PARAGRAPH.CENTER, color="C00000")
+    para(
+        doc,
+        "【草稿】仅供核对，不得签字盖章报送",
+        indent=False,
+        font=HEAD_FONT,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        color="C00000",
+    )
     control(doc, "{%p endif %}")
 
 
@@ -484,7 +596,9 @@ def doc_title(doc, text: str) -> None:
     doc.core_properties.comments = ""
 
 
-def facts_table(doc, loop: str = "for f in facts", widths=(3.6, 12.0), size: float = TABLE_SIZE) -> None:
+def facts_table(
+    doc, loop: str = "for f in facts", widths=(3.6, 12.0), size: float = TABLE_SIZE
+) -> None:
     table(doc, ["项目", "内容"], loop, ["{{ f.label }}", "{{ f.value }}"], list(widths), size=size)
 
 
@@ -497,7 +611,9 @@ def issuer_lines(extra: list[tuple[str, dict]] | None = None) -> list[tuple[str,
     return [("", {}), ("{{ organizer }}（盖章）", right), ("{{ issued }}", right), *(extra or [])]
 
 
-def lines(doc, loop: str, text: str, size: float = BODY_SIZE, indent: bool = True, keep: bool = False) -> None:
+def lines(
+    doc, loop: str, text: str, size: float = BODY_SIZE, indent: bool = True, keep: bool = False
+) -> None:
     """One paragraph per item of ``loop``."""
     control(doc, "{%p " + loop + " %}", keep=keep)
     para(doc, text, indent=indent, size=size, keep=keep)
@@ -518,14 +634,28 @@ MILESTONE_TABLE = (
 
 
 def milestone_table(doc) -> None:
-    table(doc, MILESTONE_TABLE[0], "for m in milestones", MILESTONE_TABLE[1], MILESTONE_TABLE[2], size=10.5)
+    table(
+        doc,
+        MILESTONE_TABLE[0],
+        "for m in milestones",
+        MILESTONE_TABLE[1],
+        MILESTONE_TABLE[2],
+        size=10.5,
+    )
     para(doc, "{{ citation_note }}", size=12)
 
 
 def _filing_notes(doc) -> None:
     """Findings, draft reasons, what a final package lacks and why, and the attachments (by title),
     shared by both filing reports; the attachments are kept with the signature block."""
-    when(doc, "findings", lambda: (heading(doc, "需要说明的情况"), lines(doc, "for f in findings", "{{ loop.index }}. {{ f }}")))
+    when(
+        doc,
+        "findings",
+        lambda: (
+            heading(doc, "需要说明的情况"),
+            lines(doc, "for f in findings", "{{ loop.index }}. {{ f }}"),
+        ),
+    )
     when(
         doc,
         "final_note",
@@ -548,7 +678,11 @@ def _filing_notes(doc) -> None:
 
 
 def _report_head(doc, text: str) -> None:
-    when(doc, "doc_number", lambda: para(doc, "{{ doc_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER))
+    when(
+        doc,
+        "doc_number",
+        lambda: para(doc, "{{ doc_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER),
+    )
     title(doc, text)
     draft_banner(doc)
     para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)
@@ -571,9 +705,18 @@ def prefiling_report() -> None:
     para(doc, "截至{{ issued }}，各时间节点情况如下（按工作日计算，起算当日不计）：")
     milestone_table(doc)
     heading(doc, "三、专家抽取")
-    lines(doc, "for d in draws", "第{{ d.number }}号抽取记录：{{ d.drawn_on }}抽取，{{ d.summary }}{% if d.status %}（{{ d.status }}）{% endif %}。")
+    lines(
+        doc,
+        "for d in draws",
+        "第{{ d.number }}号抽取记录：{{ d.drawn_on }}抽取，{{ d.summary }}{% if d.status %}（{{ d.status }}）{% endif %}。",
+    )
     _filing_notes(doc)
-    sign_block(doc, issuer_lines([("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]))
+    sign_block(
+        doc,
+        issuer_lines(
+            [("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]
+        ),
+    )
     save(doc, "prefiling_report.docx")
 
 
@@ -593,7 +736,15 @@ def eligibility_results() -> None:
         doc,
         ["序号", "姓名", "工作单位", "申报专业", "申报资格", "审查结果", "原因"],
         "for r in rows",
-        ["{{ r.number }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.specialty }}", "{{ r.title }}", "{{ r.result }}", "{{ r.reason }}"],
+        [
+            "{{ r.number }}",
+            "{{ r.name }}",
+            "{{ r.unit }}",
+            "{{ r.specialty }}",
+            "{{ r.title }}",
+            "{{ r.result }}",
+            "{{ r.reason }}",
+        ],
         [SEQ_WIDTH, 2.2, 5.0, 2.8, 2.8, 2.6, 7.8],
         size=10.5,
     )
@@ -607,7 +758,14 @@ def _publicity(doc, who: str, title_column: str) -> None:
         doc,
         ["序号", "姓名", "工作单位", "系列", "专业", title_column],
         "for p in people",
-        ["{{ p.number }}", "{{ p.name }}", "{{ p.unit }}", "{{ p.series }}", "{{ p.specialty }}", "{{ p.title }}"],
+        [
+            "{{ p.number }}",
+            "{{ p.name }}",
+            "{{ p.unit }}",
+            "{{ p.series }}",
+            "{{ p.specialty }}",
+            "{{ p.title }}",
+        ],
         [SEQ_WIDTH, 1.9, 4.5, 1.4, 3.0, 3.3],
         size=TABLE_SIZE,
     )
@@ -668,7 +826,13 @@ def meeting_plan() -> None:
     para(doc, "{{ meeting.dates }}，{{ meeting.place }}。")
     heading(doc, "二、评审对象")
     para(doc, "经资格审查通过的申报人 {{ applicants_total }} 人，按申报专业：")
-    table(doc, ["申报专业", "人数"], "for s in by_specialty", ["{{ s.specialty }}", "{{ s.count }}"], [12.6, 3.0])
+    table(
+        doc,
+        ["申报专业", "人数"],
+        "for s in by_specialty",
+        ["{{ s.specialty }}", "{{ s.count }}"],
+        [12.6, 3.0],
+    )
     heading(doc, "三、评委会组成")
     para(
         doc,
@@ -690,7 +854,10 @@ def meeting_plan() -> None:
         "与申报人同单位或有利害关系的专家回避，不审阅、不表决该申报人。",
     )
     heading(doc, "六、表决办法")
-    para(doc, "评审结果由出席评审会议的评审专家共同投票产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。")
+    para(
+        doc,
+        "评审结果由出席评审会议的评审专家共同投票产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+    )
     heading(doc, "七、时间安排")
     table(
         doc,
@@ -703,7 +870,11 @@ def meeting_plan() -> None:
     heading(doc, "八、会议议程")
     lines(doc, "for a in agenda", "{{ loop.index }}. {{ a }}")
     heading(doc, "九、纪律要求")
-    para(doc, "评审专家名单、评审情况和表决结果严格保密；评审会议不对外公开；评审材料会后封存、归档。", keep=True)
+    para(
+        doc,
+        "评审专家名单、评审情况和表决结果严格保密；评审会议不对外公开；评审材料会后封存、归档。",
+        keep=True,
+    )
     sign_block(doc, issuer_lines())
     save(doc, "meeting_plan.docx")
 
@@ -724,21 +895,39 @@ def postfiling_report() -> None:
     heading(doc, "二、时间节点")
     milestone_table(doc)
     heading(doc, "三、封存后的更正")
-    when(doc, "after_seal", lambda: table(
+    when(
         doc,
-        ["序号", "更正内容", "理由", "登记日期", "经办人"],
-        "for c in after_seal",
-        ["{{ loop.index }}", "{{ c.what }}", "{{ c.reason }}", "{{ c.recorded_at }}", "{{ c.user }}"],
-        [SEQ_WIDTH, 2.4, 6.4, 3.3, 2.0],
-        size=10.5,
-    ))
+        "after_seal",
+        lambda: table(
+            doc,
+            ["序号", "更正内容", "理由", "登记日期", "经办人"],
+            "for c in after_seal",
+            [
+                "{{ loop.index }}",
+                "{{ c.what }}",
+                "{{ c.reason }}",
+                "{{ c.recorded_at }}",
+                "{{ c.user }}",
+            ],
+            [SEQ_WIDTH, 2.4, 6.4, 3.3, 2.0],
+            size=10.5,
+        ),
+    )
     when(doc, "not after_seal", lambda: para(doc, "会议材料封存后没有更正。"))
     heading(doc, "四、通过人员证件照")
-    para(doc, "通过 {{ summary.passed }} 人，已收集证件照 {{ photos.found }} 张。"
-              "{% if photos.missing %}缺少 {{ photos.missing|length }} 人：{{ photos.missing|join('、') }}。{% endif %}"
-              "{% if photos.ambiguous %}无法确定、须人工核对 {{ photos.ambiguous|length }} 人：{{ photos.ambiguous|join('、') }}。{% endif %}")
+    para(
+        doc,
+        "通过 {{ summary.passed }} 人，已收集证件照 {{ photos.found }} 张。"
+        "{% if photos.missing %}缺少 {{ photos.missing|length }} 人：{{ photos.missing|join('、') }}。{% endif %}"
+        "{% if photos.ambiguous %}无法确定、须人工核对 {{ photos.ambiguous|length }} 人：{{ photos.ambiguous|join('、') }}。{% endif %}",
+    )
     _filing_notes(doc)
-    sign_block(doc, issuer_lines([("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]))
+    sign_block(
+        doc,
+        issuer_lines(
+            [("（联系人：{{ contact }}，联系电话：{{ contact_phone }}）", {"indent": True})]
+        ),
+    )
     save(doc, "postfiling_report.docx")
 
 
@@ -749,10 +938,16 @@ def publicity_account() -> None:
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n{{ year }}年度评审结果公示情况")
     draft_banner(doc)
-    para(doc, "{{ committee.name }}{{ year }}年度评审会议于{{ meeting.dates }}召开，评审通过 {{ people }} 人。"
-              "评审结果公示情况如下：")
+    para(
+        doc,
+        "{{ committee.name }}{{ year }}年度评审会议于{{ meeting.dates }}召开，评审通过 {{ people }} 人。"
+        "评审结果公示情况如下：",
+    )
     heading(doc, "一、公示时间")
-    para(doc, "{{ period.text }}，共{{ period.workdays }}个工作日（{{ period.rule }}，{{ period.source }}）。")
+    para(
+        doc,
+        "{{ period.text }}，共{{ period.workdays }}个工作日（{{ period.rule }}，{{ period.source }}）。",
+    )
     heading(doc, "二、公示范围")
     para(doc, "{{ where }}。")
     heading(doc, "三、异议及处理情况")
@@ -769,21 +964,37 @@ def review_account() -> None:
     title(doc, "{{ committee.name }}\n{{ year }}年度评审会议评审情况说明")
     draft_banner(doc)
     heading(doc, "一、会议基本情况")
-    para(doc, "评审会议于{{ meeting.dates }}在{{ meeting.place }}召开。{{ attendance }}。"
-              "{% if absent %}未出席：{{ absent|join('、') }}。{% endif %}")
+    para(
+        doc,
+        "评审会议于{{ meeting.dates }}在{{ meeting.place }}召开。{{ attendance }}。"
+        "{% if absent %}未出席：{{ absent|join('、') }}。{% endif %}",
+    )
     heading(doc, "二、专家递补和回避")
     when(doc, "substitutions", lambda: lines(doc, "for x in substitutions", "{{ x }}。"))
     when(doc, "not substitutions", lambda: para(doc, "抽取的委员均参会，没有递补。"))
     when(doc, "recusals", lambda: lines(doc, "for x in recusals", "{{ x }}。"))
     when(doc, "not recusals", lambda: para(doc, "没有需要回避的情形。"))
     heading(doc, "三、评审和表决")
-    para(doc, "采用{{ methods|join('、') }}等方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
-              "审阅专家随机分配。出席专家对每名申报人投票表决，{{ vote.text }}；{{ vote.denominator }}。")
-    para(doc, "共评审 {{ voted }} 人，通过 {{ passed }} 人，通过率 {{ rate }}；{{ cap }}。"
-              "{% if failed %}未通过：{{ failed|join('、') }}。{% endif %}")
+    para(
+        doc,
+        "采用{{ methods|join('、') }}等方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
+        "审阅专家随机分配。出席专家对每名申报人投票表决，{{ vote.text }}；{{ vote.denominator }}。",
+    )
+    para(
+        doc,
+        "共评审 {{ voted }} 人，通过 {{ passed }} 人，通过率 {{ rate }}；{{ cap }}。"
+        "{% if failed %}未通过：{{ failed|join('、') }}。{% endif %}",
+    )
     heading(doc, "四、会议材料封存后的更正")
-    when(doc, "after_seal", lambda: lines(doc, "for c in after_seal",
-                                         "{{ loop.index }}. {{ c.recorded_at }}更正{{ c.what }}，理由：{{ c.reason }}。"))
+    when(
+        doc,
+        "after_seal",
+        lambda: lines(
+            doc,
+            "for c in after_seal",
+            "{{ loop.index }}. {{ c.recorded_at }}更正{{ c.what }}，理由：{{ c.reason }}。",
+        ),
+    )
     when(doc, "not after_seal", lambda: para(doc, "会议材料封存后没有更正。"))
     para(doc, "以上情况属实。", keep=True)
     sign_block(doc, [("", {}), ("评委会主任委员" + SIGN, {}), *issuer_lines()[1:]])
@@ -796,7 +1007,12 @@ def attending_experts() -> None:
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n参会评委抽取名册")
     draft_banner(doc)
-    para(doc, "评审会议：{{ meeting.dates }}　{{ meeting.place }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(
+        doc,
+        "评审会议：{{ meeting.dates }}　{{ meeting.place }}",
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
     para(
         doc,
         "依据第{{ draw.number }}号抽取记录（{{ draw.drawn_on }}在监督人员监督下从专家库中随机抽取）。"
@@ -806,11 +1022,23 @@ def attending_experts() -> None:
         doc,
         ["序号", "姓名", "性别", "工作单位", "职称", "专业", "抽取情况"],
         "for e in experts",
-        ["{{ e.number }}", "{{ e.name }}", "{{ e.gender }}", "{{ e.unit }}", "{{ e.title }}", "{{ e.specialty }}", "{{ e.role }}"],
+        [
+            "{{ e.number }}",
+            "{{ e.name }}",
+            "{{ e.gender }}",
+            "{{ e.unit }}",
+            "{{ e.title }}",
+            "{{ e.specialty }}",
+            "{{ e.role }}",
+        ],
         [SEQ_WIDTH, 2.0, 1.4, 4.2, 2.4, 2.0, 2.1],
         size=10.5,
     )
-    para(doc, "以上出席评审会议的评审专家共 {{ experts|length }} 人，均为抽取产生的委员或按顺序递补的备选专家。", keep=True)
+    para(
+        doc,
+        "以上出席评审会议的评审专家共 {{ experts|length }} 人，均为抽取产生的委员或按顺序递补的备选专家。",
+        keep=True,
+    )
     sign_block(doc, [("", {}), ("经办人" + SIGN, {}), ("监督人员" + SIGN, {})])
     save(doc, "attending_experts.docx")
 
@@ -826,11 +1054,21 @@ def sign_in_sheet() -> None:
         doc,
         ["序号", "姓名", "工作单位", "职称", "专业", "出席情况", "本人签名"],
         "for e in experts",
-        ["{{ e.number }}", "{{ e.name }}", "{{ e.unit }}", "{{ e.title }}", "{{ e.specialty }}", "{{ e.present }}", ""],
+        [
+            "{{ e.number }}",
+            "{{ e.name }}",
+            "{{ e.unit }}",
+            "{{ e.title }}",
+            "{{ e.specialty }}",
+            "{{ e.present }}",
+            "",
+        ],
         [SEQ_WIDTH, 1.8, 3.8, 2.2, 1.8, 1.6, 2.9],
         size=10.5,
     )
-    para(doc, "应到 {{ experts|length }} 人，实到 {{ attending }} 人。{{ quorum_text }}。", keep=True)
+    para(
+        doc, "应到 {{ experts|length }} 人，实到 {{ attending }} 人。{{ quorum_text }}。", keep=True
+    )
     sign_block(doc, [("", {}), ("经办人" + SIGN, {}), ("监督人员" + SIGN, {})])
     save(doc, "sign_in_sheet.docx")
 
@@ -841,8 +1079,13 @@ def review_form() -> None:
     page_header(doc, confidential=True)
     title(doc, "专家评议表")
     draft_banner(doc)
-    para(doc, "{{ committee.name }}　{{ meeting.dates }}　第 {{ number }} 号", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
-         size=14)
+    para(
+        doc,
+        "{{ committee.name }}　{{ meeting.dates }}　第 {{ number }} 号",
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=14,
+    )
     facts_table(doc, "for f in applicant")
     para(doc, "审阅意见（{{ reviewer_rule }}）：", indent=False, font=HEAD_FONT, keep=True)
     table(
@@ -875,28 +1118,68 @@ def result_confirmation() -> None:
         indent=False,
         size=14,
     )
-    para(doc, "表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。", indent=False, size=14)
+    para(
+        doc,
+        "表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+        indent=False,
+        size=14,
+    )
     table(
         doc,
-        ["序号", "姓名", "工作单位", "申报资格", "出席人数", "回避", "同意", "不同意", "弃权", "通过所需", "表决结果"],
+        [
+            "序号",
+            "姓名",
+            "工作单位",
+            "申报资格",
+            "出席人数",
+            "回避",
+            "同意",
+            "不同意",
+            "弃权",
+            "通过所需",
+            "表决结果",
+        ],
         "for r in rows",
         [
-            "{{ r.number }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.title }}", "{{ r.attending }}", "{{ r.recused }}",
-            "{{ r.agree }}", "{{ r.disagree }}", "{{ r.abstain }}", "{{ r.needed }}", "{{ r.result }}",
+            "{{ r.number }}",
+            "{{ r.name }}",
+            "{{ r.unit }}",
+            "{{ r.title }}",
+            "{{ r.attending }}",
+            "{{ r.recused }}",
+            "{{ r.agree }}",
+            "{{ r.disagree }}",
+            "{{ r.abstain }}",
+            "{{ r.needed }}",
+            "{{ r.result }}",
         ],
         [SEQ_WIDTH, 2.4, 5.2, 3.0, 1.8, 1.4, 1.4, 1.8, 1.4, 2.0, 2.4],
         size=10.5,
     )
-    para(doc, "共评审 {{ rows|length }} 人，通过 {{ passed }} 人，未通过 {{ failed }} 人。以上表决结果属实。", indent=False, keep=True)
-    sign_block(doc, [
-        ("计票人：{{ counter }}　　签字：____________", {}),
-        ("监票人：{{ scrutineer }}　　签字：____________", {}),
-        ("评委会主任委员：{{ chair }}　　签字：____________", {}),
-        ("出席评审专家签字：", {"font": HEAD_FONT}),
-    ])
+    para(
+        doc,
+        "共评审 {{ rows|length }} 人，通过 {{ passed }} 人，未通过 {{ failed }} 人。以上表决结果属实。",
+        indent=False,
+        keep=True,
+    )
+    sign_block(
+        doc,
+        [
+            ("计票人：{{ counter }}　　签字：____________", {}),
+            ("监票人：{{ scrutineer }}　　签字：____________", {}),
+            ("评委会主任委员：{{ chair }}　　签字：____________", {}),
+            ("出席评审专家签字：", {"font": HEAD_FONT}),
+        ],
+    )
     # the last line above is kept with the list below; the list is kept together and with the date
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    lines(doc, "for e in experts", "{{ loop.index }}. {{ e }}　　签字：____________", indent=False, keep=True)
+    lines(
+        doc,
+        "for e in experts",
+        "{{ loop.index }}. {{ e }}　　签字：____________",
+        indent=False,
+        keep=True,
+    )
     para(doc, "日期：____年__月__日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     save(doc, "result_confirmation.docx")
 
@@ -907,12 +1190,24 @@ def pass_roster() -> None:
     page_header(doc, confidential=False)
     title(doc, "{{ committee.name }}\n{{ year }}年度评审通过人员名册")
     draft_banner(doc)
-    para(doc, "评审会议：{{ meeting.dates }}　　通过 {{ people|length }} 人", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(
+        doc,
+        "评审会议：{{ meeting.dates }}　　通过 {{ people|length }} 人",
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
     table(
         doc,
         ["序号", "姓名", "工作单位", "系列", "专业", "评审通过资格"],
         "for p in people",
-        ["{{ p.number }}", "{{ p.name }}", "{{ p.unit }}", "{{ p.series }}", "{{ p.specialty }}", "{{ p.title }}"],
+        [
+            "{{ p.number }}",
+            "{{ p.name }}",
+            "{{ p.unit }}",
+            "{{ p.series }}",
+            "{{ p.specialty }}",
+            "{{ p.title }}",
+        ],
         [SEQ_WIDTH, 1.9, 4.5, 1.4, 3.0, 3.3],
         size=TABLE_SIZE,
     )

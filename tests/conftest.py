@@ -39,7 +39,9 @@ PG_SKIP = f"PostgreSQL not configured: set {PG_URL_ENV}=postgresql+psycopg://use
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -72,7 +74,9 @@ def pg_url() -> Any:
 
 
 @pytest.fixture
-def store_url(backend: str, db_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def store_url(
+    backend: str, db_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """The store of this test: the SQLite file, or a PostgreSQL schema (then also the CLI's QJTITLE_DB)."""
     if backend == "sqlite":
         return str(db_path)
@@ -96,8 +100,15 @@ def committee(store):
     from qjtitle import committees
 
     return committees.add(
-        store, "QJ-WS-ZJ", "曲靖市卫生系列中级职称评审委员会", "中级", "卫生",
-        ["临床医学", "护理", "药学", "医学检验技术"], "曲靖市卫生健康委员会", "曲靖市人力资源和社会保障局", 11,
+        store,
+        "QJ-WS-ZJ",
+        "曲靖市卫生系列中级职称评审委员会",
+        "中级",
+        "卫生",
+        ["临床医学", "护理", "药学", "医学检验技术"],
+        "曲靖市卫生健康委员会",
+        "曲靖市人力资源和社会保障局",
+        11,
     )
 
 
@@ -189,7 +200,12 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
         for r in title_rows:
             ws.append(list(r))
             if merge_title and len(r) == 1:
-                ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(headers))
+                ws.merge_cells(
+                    start_row=ws.max_row,
+                    start_column=1,
+                    end_row=ws.max_row,
+                    end_column=len(headers),
+                )
         ws.append(list(headers))
         for row in rows:
             ws.append([row.get(h) for h in headers] if isinstance(row, dict) else list(row))
@@ -203,7 +219,20 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
 
 # --- Expert pool and draws (test_experts, test_draw, test_cli_draw) ---------------------------
 
-EXPERT_LABELS = ["姓名", "性别", "身份证号码", "工作单位", "职称", "职称级别", "系列", "专业", "联系电话", "入库时间", "任期起止", "状态"]
+EXPERT_LABELS = [
+    "姓名",
+    "性别",
+    "身份证号码",
+    "工作单位",
+    "职称",
+    "职称级别",
+    "系列",
+    "专业",
+    "联系电话",
+    "入库时间",
+    "任期起止",
+    "状态",
+]
 POOL_FILED = "2022-06-30"
 MEETING_DAY = "2023-11-20"  # a Monday; 5 working days before it is Mon 2023-11-13
 
@@ -239,7 +268,9 @@ def expert_pool(store, committee, make_workbook) -> Callable[..., Any]:
 
     from qjtitle.experts import pool as experts
 
-    def build(rows: Sequence[dict[str, Any]], pool_filed: str | None = POOL_FILED, name: str = "pool.xlsx"):
+    def build(
+        rows: Sequence[dict[str, Any]], pool_filed: str | None = POOL_FILED, name: str = "pool.xlsx"
+    ):
         path = make_workbook(rows, name=name, headers=EXPERT_LABELS)
         filed = date.fromisoformat(pool_filed) if pool_filed else None
         return experts.import_experts(store, path, "QJ-WS-ZJ", pool_filed=filed)
@@ -256,7 +287,9 @@ def draw_meeting(store, committee) -> Callable[..., int]:
 
     def build(day: str = MEETING_DAY, size: int = 11, place: str = "曲靖市会议中心") -> int:
         with store.transaction() as session:
-            meeting = Meeting(committee_id=committee.id, date=date.fromisoformat(day), place=place, size=size)
+            meeting = Meeting(
+                committee_id=committee.id, date=date.fromisoformat(day), place=place, size=size
+            )
             session.add(meeting)
             session.flush()
             return meeting.id
@@ -280,8 +313,16 @@ def filing_applicant_rows() -> list[dict[str, Any]]:
 
     def person(seq: int, name: str, day: int, unit: str, **extra: Any) -> dict[str, Any]:
         number = idcard.make("530302", date(1985, 3, day), 120 + 2 * day)
-        return applicant_row(序号=seq, 姓名=name, 身份证号码=number, 出生年月="1985.03", 性别=idcard.gender_of(number),
-                             工作单位=unit, 联系电话=f"138880000{day:02d}", **extra)
+        return applicant_row(
+            序号=seq,
+            姓名=name,
+            身份证号码=number,
+            出生年月="1985.03",
+            性别=idcard.gender_of(number),
+            工作单位=unit,
+            联系电话=f"138880000{day:02d}",
+            **extra,
+        )
 
     rows = [
         person(1, "张&<丽>", 1, "R&D <研究> 中心"),
@@ -326,8 +367,17 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
 
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(folder / "qjtitle.db")
-    committees.add(store, "QJ-WS-ZJ", "曲靖市卫生系列中级职称评审委员会", "中级", "卫生",
-                   ["临床医学", "护理", "药学", "医学检验技术"], "曲靖市卫生健康委员会", "曲靖市人力资源和社会保障局", 11)
+    committees.add(
+        store,
+        "QJ-WS-ZJ",
+        "曲靖市卫生系列中级职称评审委员会",
+        "中级",
+        "卫生",
+        ["临床医学", "护理", "药学", "医学检验技术"],
+        "曲靖市卫生健康委员会",
+        "曲靖市人力资源和社会保障局",
+        11,
+    )
     rows = filing_applicant_rows()
     wb = Workbook()
     ws = wb.active
@@ -336,7 +386,10 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
         ws.append([r.get(h) for h in LABELS])
     unit_col = LABELS.index("工作单位") + 1
     cell = ws.cell(row=3, column=unit_col)
-    cell.value, cell.data_type = FILING_FORMULA_UNIT, "s"  # text in the employer's workbook, not a formula
+    cell.value, cell.data_type = (
+        FILING_FORMULA_UNIT,
+        "s",
+    )  # text in the employer's workbook, not a formula
     wb.save(folder / "roster.xlsx")
     import_applicants(store, [folder / "roster.xlsx"], "QJ-WS-ZJ", 2023)
     if expire:
@@ -348,16 +401,26 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     for r in pool:
         wb.active.append([r.get(h) for h in EXPERT_LABELS])
     wb.save(folder / "pool.xlsx")
-    experts.import_experts(store, folder / "pool.xlsx", "QJ-WS-ZJ", pool_filed=date.fromisoformat(POOL_FILED))
+    experts.import_experts(
+        store, folder / "pool.xlsx", "QJ-WS-ZJ", pool_filed=date.fromisoformat(POOL_FILED)
+    )
     m, _ = meetings.add(store, "QJ-WS-ZJ", date.fromisoformat(MEETING_DAY), 11, "曲靖市会议中心")
     meeting_id = m.id
     outcome = draw_store.draw_experts(
-        store, meeting_id, FILING_DRAWERS, FILING_SUPERVISORS, alternates=2, seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10), place="曲靖市卫生健康委员会会议室",
+        store,
+        meeting_id,
+        FILING_DRAWERS,
+        FILING_SUPERVISORS,
+        alternates=2,
+        seed=["1111", "2222", "3333"],
+        drawn_on=date(2023, 11, 10),
+        place="曲靖市卫生健康委员会会议室",
     )
     draw_id = outcome.record["draw"]
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
-    answer = draw_answers.confirm(store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13))
+    answer = draw_answers.confirm(
+        store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13)
+    )
     seated = [*members[1:], answer["replacement"]["id"]]
     for expert_id in seated:
         draw_answers.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
@@ -365,8 +428,13 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     planned = {it.key: it for it in plan.items}
     for key in ("notice", "recommendation-publicity", "pre-publicity"):
         it = planned[key]
-        schedule.record(store, meeting_id, key, it.earliest if it.kind == "window" else it.latest,
-                        it.latest if it.kind == "window" else None)
+        schedule.record(
+            store,
+            meeting_id,
+            key,
+            it.earliest if it.kind == "window" else it.latest,
+            it.latest if it.kind == "window" else None,
+        )
     schedule.record(store, meeting_id, "draw", date(2023, 11, 10))
     schedule.record(store, meeting_id, "pre-filing", date(2023, 11, 13))
     schedule.record(store, meeting_id, "consent", date(2023, 11, 15))
@@ -379,11 +447,20 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
         attending_names = [ctx.expert_name(e) for e in attending]
     assignment = proceedings.assign_reviewers(store, meeting_id, seed="filing")
     fails = ids["李娜"]
-    voting.record_reviews(store, meeting_id, [
-        voting.ReviewEntry(str(a), str(e), "业绩一般 & 代表作<不足>。" if a == fails else "材料齐全，业绩突出。",
-                                "不同意" if a == fails else "同意")
-        for a, reviewers in assignment.reviewers.items() for e in reviewers
-    ])
+    voting.record_reviews(
+        store,
+        meeting_id,
+        [
+            voting.ReviewEntry(
+                str(a),
+                str(e),
+                "业绩一般 & 代表作<不足>。" if a == fails else "材料齐全，业绩突出。",
+                "不同意" if a == fails else "同意",
+            )
+            for a, reviewers in assignment.reviewers.items()
+            for e in reviewers
+        ],
+    )
     votes = []
     for name, aid in ids.items():
         if name == "李娜":
@@ -397,8 +474,14 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     if seal:
         voting.seal(store, meeting_id)
     return FilingMeeting(
-        store, meeting_id, draw_id, ids, [r["身份证号码"] for r in rows], [r["联系电话"] for r in rows],
-        [r["姓名"] for r in pool], attending_names,
+        store,
+        meeting_id,
+        draw_id,
+        ids,
+        [r["身份证号码"] for r in rows],
+        [r["联系电话"] for r in rows],
+        [r["姓名"] for r in pool],
+        attending_names,
     )
 
 
@@ -422,7 +505,9 @@ def filing_builds(tmp_path_factory) -> Callable[[str], FilingMeeting]:
 
     def get(kind: str) -> FilingMeeting:
         if kind not in built:
-            fm = build_filing_meeting(tmp_path_factory.mktemp(f"filing-{kind}") / "meeting", **kinds[kind])
+            fm = build_filing_meeting(
+                tmp_path_factory.mktemp(f"filing-{kind}") / "meeting", **kinds[kind]
+            )
             fm.store.close()
             built[kind] = fm
         return built[kind]

@@ -15,7 +15,9 @@ SPECIALTIES = ["临床医学", "护理", "药学"]
 
 
 def _pool(n: int, units: int = 4) -> list[Reviewer]:
-    return [Reviewer(i, f"专家{i}", SPECIALTIES[i % 3], f"unit{i % units}") for i in range(1, n + 1)]
+    return [
+        Reviewer(i, f"专家{i}", SPECIALTIES[i % 3], f"unit{i % units}") for i in range(1, n + 1)
+    ]
 
 
 def _cases(n: int, units: int = 6) -> list[Case]:
@@ -45,7 +47,9 @@ def test_same_seed_same_assignment_and_specialty_preferred() -> None:
 
 
 def test_impossible_assignment_explains_itself() -> None:
-    reviewers = [Reviewer(i, f"专家{i}", "护理", "unitA" if i <= 3 else "unitB") for i in range(1, 6)]
+    reviewers = [
+        Reviewer(i, f"专家{i}", "护理", "unitA" if i <= 3 else "unitB") for i in range(1, 6)
+    ]
     cases = [Case(1, "张丽", "护理", "unitA")]
     rec = recused_map(cases, reviewers, conflicts=[(4, 1)])
     with pytest.raises(AssignmentImpossible) as err:

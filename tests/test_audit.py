@@ -53,12 +53,17 @@ def check(store, anchor=None) -> audit.ChainCheck:
 
 def test_an_intact_chain_names_its_head(store, three) -> None:
     result = check(store)
-    assert (result.ok, result.count, result.head_id, result.head_hash) == (True, 3, three[-1].id, three[-1].hash)
+    assert (result.ok, result.count, result.head_id, result.head_hash) == (
+        True,
+        3,
+        three[-1].id,
+        three[-1].hash,
+    )
     assert [e.prev_hash for e in three] == [audit.GENESIS, three[0].hash, three[1].hash]
 
 
 def test_an_edited_event_is_named(store, three) -> None:
-    tamper(store, f"UPDATE audit_event SET detail = '{{\"code\": \"X\"}}' WHERE id = {three[1].id}")
+    tamper(store, f'UPDATE audit_event SET detail = \'{{"code": "X"}}\' WHERE id = {three[1].id}')
     result = check(store)
     assert (result.ok, result.kind, result.broken_id) == (False, audit.EDITED, three[1].id)
     assert result.message.startswith(f"第{three[1].id}号事件（") and result.message.endswith(
@@ -70,7 +75,10 @@ def test_a_deleted_event_is_named_by_the_one_after_it(store, three) -> None:
     tamper(store, f"DELETE FROM audit_event WHERE id = {three[1].id}")
     result = check(store)
     assert (result.kind, result.broken_id) == (audit.DELETED, three[2].id)
-    assert f"已不在日志中：第{three[0].id}号事件与第{three[2].id}号之间的事件被删除了" in result.message
+    assert (
+        f"已不在日志中：第{three[0].id}号事件与第{three[2].id}号之间的事件被删除了"
+        in result.message
+    )
 
 
 def test_deleting_the_first_events_is_caught(store, three) -> None:
@@ -84,14 +92,24 @@ def test_reordered_events_are_named(store, three) -> None:
     a, b = three[1], three[2]
 
     def put(row_id: int, e: AuditEvent) -> str:
-        return (f"UPDATE audit_event SET detail = '{json.dumps(e.detail, ensure_ascii=False)}', "
-                f"at = '{e.at.isoformat()}', prev_hash = '{e.prev_hash}', hash = '{e.hash}' WHERE id = {row_id}")
+        return (
+            f"UPDATE audit_event SET detail = '{json.dumps(e.detail, ensure_ascii=False)}', "
+            f"at = '{e.at.isoformat()}', prev_hash = '{e.prev_hash}', hash = '{e.hash}' WHERE id = {row_id}"
+        )
 
     # Swap the contents of rows 2 and 3 (through a free prev_hash: the unique index stays satisfied).
-    tamper(store, f"UPDATE audit_event SET prev_hash = 'moving', hash = 'moving' WHERE id = {b.id}", put(a.id, b), put(b.id, a))
+    tamper(
+        store,
+        f"UPDATE audit_event SET prev_hash = 'moving', hash = 'moving' WHERE id = {b.id}",
+        put(a.id, b),
+        put(b.id, a),
+    )
     result = check(store)
     assert (result.kind, result.broken_id) == (audit.REORDERED, a.id)
-    assert f"本应接在第{b.id}号事件之后，却排在第{three[0].id}号事件之后：事件的顺序被调换过" in result.message
+    assert (
+        f"本应接在第{b.id}号事件之后，却排在第{three[0].id}号事件之后：事件的顺序被调换过"
+        in result.message
+    )
 
 
 def test_a_rewritten_tail_is_caught_by_an_anchor(store, three) -> None:
@@ -99,7 +117,10 @@ def test_a_rewritten_tail_is_caught_by_an_anchor(store, three) -> None:
     # Edit the last event and recompute its hash: the chain itself is consistent again.
     edited = AuditEvent(**{**three[-1].model_dump(), "detail": {"code": "FORGED"}})
     edited.hash = audit.digest(edited)
-    tamper(store, f"UPDATE audit_event SET detail = '{{\"code\": \"FORGED\"}}', hash = '{edited.hash}' WHERE id = {three[-1].id}")
+    tamper(
+        store,
+        f"UPDATE audit_event SET detail = '{{\"code\": \"FORGED\"}}', hash = '{edited.hash}' WHERE id = {three[-1].id}",
+    )
     assert check(store).ok
     result = check(store, anchor=old_head)
     assert (result.ok, result.kind) == (False, audit.ANCHOR_MISSING)
@@ -109,16 +130,40 @@ def test_a_rewritten_tail_is_caught_by_an_anchor(store, three) -> None:
 
 def test_the_database_refuses_a_fork_of_the_chain(store, three) -> None:
     with pytest.raises(IntegrityError), store.transaction() as session:
-        fork = AuditEvent(command="x", action="x", detail={}, prev_hash=three[0].hash, hash="f" * 64)
+        fork = AuditEvent(
+            command="x", action="x", detail={}, prev_hash=three[0].hash, hash="f" * 64
+        )
         session.add(fork)
     assert check(store).ok
 
 
 def test_as_names_the_person_and_the_os_account_is_kept(cli, store, make_workbook) -> None:
-    result = cli("--as", "李老师", "committee", "add", "QJ-WS-ZJ", "--name", "卫生中级", "--level", "中级",
-                 "--series", "卫生", "--specialty", "护理")
+    result = cli(
+        "--as",
+        "李老师",
+        "committee",
+        "add",
+        "QJ-WS-ZJ",
+        "--name",
+        "卫生中级",
+        "--level",
+        "中级",
+        "--series",
+        "卫生",
+        "--specialty",
+        "护理",
+    )
     assert result.exit_code == 0, result.output
-    result = cli("--as", "王 老师", "import-applicants", str(make_workbook([applicant_row()])), "-c", "QJ-WS-ZJ", "-y", "2023")
+    result = cli(
+        "--as",
+        "王 老师",
+        "import-applicants",
+        str(make_workbook([applicant_row()])),
+        "-c",
+        "QJ-WS-ZJ",
+        "-y",
+        "2023",
+    )
     assert result.exit_code == 0, result.output
     os.environ["QJTITLE_USER"] = ""  # as a new process would start
     committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")
@@ -127,7 +172,9 @@ def test_as_names_the_person_and_the_os_account_is_kept(cli, store, make_workboo
         batch = session.exec(select(ImportBatch)).one()
     me = getpass.getuser()
     assert [(e.action, e.user, e.os_user) for e in events] == [
-        ("committee.created", "李老师", me), ("applicants.imported", "王 老师", me), ("committee.created", me, me),
+        ("committee.created", "李老师", me),
+        ("applicants.imported", "王 老师", me),
+        ("committee.created", me, me),
     ]
     assert batch.user == "王 老师"
     assert check(store).ok
@@ -135,15 +182,27 @@ def test_as_names_the_person_and_the_os_account_is_kept(cli, store, make_workboo
 
 def test_list_masks_id_and_phone_numbers_unless_asked(store, cli) -> None:
     with store.transaction() as session:
-        audit.record(session, "test", "something.done", {"身份证号码": ID_NUMBER, "note": f"电话 13888000001，{ID_NUMBER}"},
-                     user="李老师")
+        audit.record(
+            session,
+            "test",
+            "something.done",
+            {"身份证号码": ID_NUMBER, "note": f"电话 13888000001，{ID_NUMBER}"},
+            user="李老师",
+        )
     (item,) = audit.list_events(store)
-    assert item["detail"] == {"身份证号码": "530302********0122", "note": "电话 138****0001，530302********0122"}
+    assert item["detail"] == {
+        "身份证号码": "530302********0122",
+        "note": "电话 138****0001，530302********0122",
+    }
     (item,) = audit.list_events(store, show_pii=True)
     assert item["detail"]["身份证号码"] == ID_NUMBER
     result = cli("audit", "list")
     assert result.exit_code == 0, result.output
-    assert "530302********0122" in result.stdout and ID_NUMBER not in result.stdout and "李老师" in result.stdout
+    assert (
+        "530302********0122" in result.stdout
+        and ID_NUMBER not in result.stdout
+        and "李老师" in result.stdout
+    )
     result = cli("audit", "list", "--show-pii", "--json")
     assert json.loads(result.stdout)[0]["detail"]["身份证号码"] == ID_NUMBER
 
@@ -183,8 +242,16 @@ def test_export_as_json_lines_can_be_rechecked_anywhere(store, three, tmp_path: 
         prev = line["hash"]
     assert info["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     (last,) = audit.list_events(store, limit=1)
-    assert (last["action"], last["detail"]["file"], last["detail"]["events"], last["detail"]["sha256"]) == (
-        "audit.exported", "audit.jsonl", 3, info["sha256"],
+    assert (
+        last["action"],
+        last["detail"]["file"],
+        last["detail"]["events"],
+        last["detail"]["sha256"],
+    ) == (
+        "audit.exported",
+        "audit.jsonl",
+        3,
+        info["sha256"],
     )
     with pytest.raises(AlreadyExists, match="audit.jsonl 已存在；如确要覆盖请加 --force"):
         audit.export_events(store, out)
@@ -194,7 +261,7 @@ def test_export_as_json_lines_can_be_rechecked_anywhere(store, three, tmp_path: 
 def test_export_as_xlsx_never_writes_a_formula(store, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    committees.add(store, "=HYPERLINK(\"http://x\")", "+SUM(A1)", "中级", "@卫生")
+    committees.add(store, '=HYPERLINK("http://x")', "+SUM(A1)", "中级", "@卫生")
     out = audit.export_events(store, tmp_path / "audit.xlsx")["file"]
     ws = load_workbook(out).active
     values = [c for row in ws.iter_rows() for c in row]
@@ -207,7 +274,10 @@ def test_export_as_xlsx_never_writes_a_formula(store, tmp_path: Path) -> None:
 def test_cli_verify_reports_tampering_with_exit_1(cli, store, three) -> None:
     result = cli("audit", "verify")
     assert result.exit_code == 0
-    assert f"审计日志完整：共 3 条事件，哈希链无断裂。\n最新一条是第{three[-1].id}号，哈希 {three[-1].hash}" in result.stdout
+    assert (
+        f"审计日志完整：共 3 条事件，哈希链无断裂。\n最新一条是第{three[-1].id}号，哈希 {three[-1].hash}"
+        in result.stdout
+    )
     tamper(store, f"UPDATE audit_event SET \"user\" = '某人' WHERE id = {three[0].id}")
     result = cli("audit", "verify")
     assert result.exit_code == 1
@@ -235,7 +305,19 @@ def test_every_change_of_the_demo_is_an_event(tmp_path: Path) -> None:
     finally:
         store.close()
     assert {
-        "committee.created", "applicants.imported", "corrections.issued", "meeting.created", "experts.imported",
-        "draw.recorded", "draw.exported", "draw.document", "draw.answered", "conflict.declared",
-        "meeting.attendance", "meeting.assigned", "meeting.reviews", "meeting.votes", "meeting.sealed",
+        "committee.created",
+        "applicants.imported",
+        "corrections.issued",
+        "meeting.created",
+        "experts.imported",
+        "draw.recorded",
+        "draw.exported",
+        "draw.document",
+        "draw.answered",
+        "conflict.declared",
+        "meeting.attendance",
+        "meeting.assigned",
+        "meeting.reviews",
+        "meeting.votes",
+        "meeting.sealed",
     } <= actions

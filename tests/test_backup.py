@@ -33,7 +33,9 @@ def test_backup_copies_a_store_in_use(store, committee, tmp_path: Path) -> None:
         assert session is not None
     assert info["file"] == str(target) and info["size"] == target.stat().st_size > 0
     assert codes(target) == ["QJ-WS-ZJ"]
-    assert sorted(p.name for p in target.parent.iterdir()) == ["qjtitle-20231120.db"]  # no temporary files left
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "qjtitle-20231120.db"
+    ]  # no temporary files left
     copy = open_store(target)
     try:
         assert audit.verify_store(copy).ok
@@ -60,23 +62,33 @@ def test_backup_refuses_to_overwrite_without_force(store, committee, tmp_path: P
         backup.backup(store, store.path, force=True)
 
 
-def test_restore_refuses_without_force_then_saves_the_current_store_first(store, committee, db_path, tmp_path: Path) -> None:
+def test_restore_refuses_without_force_then_saves_the_current_store_first(
+    store, committee, db_path, tmp_path: Path
+) -> None:
     target = tmp_path / "b.db"
     backup.backup(store, target)
     committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")  # made after the backup
     store.close()
-    with pytest.raises(AlreadyExists, match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force"):
+    with pytest.raises(
+        AlreadyExists,
+        match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force",
+    ):
         restore.restore(db_path, target)
     assert codes(db_path) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
     info = restore.restore(db_path, target, force=True)
     assert codes(db_path) == ["QJ-WS-ZJ"]
     saved = Path(info["saved"])
-    assert saved.name.startswith("qjtitle.db.before-restore-") and codes(saved) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
+    assert saved.name.startswith("qjtitle.db.before-restore-") and codes(saved) == [
+        "QJ-GC-ZJ",
+        "QJ-WS-ZJ",
+    ]
     restored = open_store(db_path)
     try:
         events = audit.list_events(restored)
         assert [e["action"] for e in events] == ["committee.created", "db.restored"]
-        assert events[-1]["detail"]["from"] == "b.db" and events[-1]["detail"]["saved"] == saved.name
+        assert (
+            events[-1]["detail"]["from"] == "b.db" and events[-1]["detail"]["saved"] == saved.name
+        )
         assert audit.verify_store(restored).ok
     finally:
         restored.close()
@@ -100,7 +112,9 @@ def test_restore_refuses_what_is_not_a_qjtitle_backup(tmp_path: Path, db_path) -
         restore.restore(db_path, junk)
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
-    with pytest.raises(StoreError, match="other.db 不是 qjtitle 的数据库（没有审计日志表）；请换一个备份文件"):
+    with pytest.raises(
+        StoreError, match="other.db 不是 qjtitle 的数据库（没有审计日志表）；请换一个备份文件"
+    ):
         restore.restore(db_path, other)
     assert not db_path.exists()
 
@@ -113,7 +127,10 @@ def test_postgresql_stores_get_the_server_tools_command() -> None:
         "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份，例如："
         "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
     )
-    with pytest.raises(StoreError, match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump"):
+    with pytest.raises(
+        StoreError,
+        match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump",
+    ):
         restore.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
 
 
@@ -128,7 +145,10 @@ def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None
     assert result.exit_code == 1 and "如确要恢复请加 --force" in result.stderr
     result = cli("--as", "李老师", "db", "restore", str(target), "--force")
     assert result.exit_code == 0, result.output
-    assert "原数据库已另存为" in result.stdout and f"已从 {target} 恢复到 {db_path}（审计日志 2 条，哈希链完整）" in result.stdout
+    assert (
+        "原数据库已另存为" in result.stdout
+        and f"已从 {target} 恢复到 {db_path}（审计日志 2 条，哈希链完整）" in result.stdout
+    )
 
 
 # --- issue 15, item 5: a refused backup touches nothing; the swap holds the write lock ---------------
@@ -140,7 +160,7 @@ def tampered_backup(store, tmp_path: Path) -> Path:
     backup.backup(store, target)
     conn = sqlite3.connect(target)
     conn.execute("DROP TRIGGER audit_event_no_update")
-    conn.execute("UPDATE audit_event SET detail = '{\"code\": \"X\"}' WHERE id = 1")
+    conn.execute('UPDATE audit_event SET detail = \'{"code": "X"}\' WHERE id = 1')
     conn.commit()
     conn.close()
     return target
@@ -150,7 +170,9 @@ def folder_state(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
-def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(store, committee, db_path, tmp_path: Path) -> None:
+def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(
+    store, committee, db_path, tmp_path: Path
+) -> None:
     (tmp_path / "bk").mkdir()
     bad = tampered_backup(store, tmp_path / "bk")
     committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")
@@ -158,9 +180,13 @@ def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(store, 
     before = folder_state(db_path.parent)
     with pytest.raises(StoreError) as info:
         restore.restore(db_path, bad, force=True)
-    assert "tampered.db 的审计日志不完整：第1号事件" in str(info.value) and "当前数据库没有改动" in str(info.value)
+    assert "tampered.db 的审计日志不完整：第1号事件" in str(
+        info.value
+    ) and "当前数据库没有改动" in str(info.value)
     assert "--force --reason" in str(info.value)
-    assert folder_state(db_path.parent) == before  # no safety copy, no temporary file, the store as it was
+    assert (
+        folder_state(db_path.parent) == before
+    )  # no safety copy, no temporary file, the store as it was
     with pytest.raises(StoreError, match="审计日志不完整"):
         restore.restore(db_path, bad, force=True, reason="   ")
     assert folder_state(db_path.parent) == before
@@ -169,18 +195,27 @@ def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(store, 
     restored = open_store(db_path)
     try:
         event = audit.list_events(restored)[-1]
-        assert event["action"] == "db.restored" and event["detail"]["reason"] == "唯一的备份，日志第1条曾被误改"
+        assert (
+            event["action"] == "db.restored"
+            and event["detail"]["reason"] == "唯一的备份，日志第1条曾被误改"
+        )
         assert "第1号事件" in event["detail"]["chain_broken"]
     finally:
         restored.close()
     assert not [p for p in db_path.parent.iterdir() if p.name.startswith(".qjtitle-restore-")]
 
 
-def test_cli_restore_needs_a_reason_for_a_broken_chain(cli, store, committee, db_path, tmp_path: Path) -> None:
+def test_cli_restore_needs_a_reason_for_a_broken_chain(
+    cli, store, committee, db_path, tmp_path: Path
+) -> None:
     bad = tampered_backup(store, tmp_path)
     store.close()
     result = cli("db", "restore", str(bad), "--force")
-    assert result.exit_code == 1 and "审计日志不完整" in result.stderr and "Traceback" not in result.output
+    assert (
+        result.exit_code == 1
+        and "审计日志不完整" in result.stderr
+        and "Traceback" not in result.output
+    )
     result = cli("db", "restore", str(bad), "--force", "--reason", "经主任同意")
     assert result.exit_code == 0, result.output
     assert "哈希链不完整，已按--reason强制恢复并记入审计日志" in "".join(result.stdout.split())
@@ -212,13 +247,19 @@ store.close()
 def written(path: Path) -> set[int]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {int(r[0]) for r in conn.execute(
-            "SELECT json_extract(detail, '$.n') FROM audit_event WHERE action = 'test.write'")}
+        return {
+            int(r[0])
+            for r in conn.execute(
+                "SELECT json_extract(detail, '$.n') FROM audit_event WHERE action = 'test.write'"
+            )
+        }
     finally:
         conn.close()
 
 
-def test_restore_under_a_concurrent_writer_loses_nothing(store, committee, db_path, tmp_path: Path) -> None:
+def test_restore_under_a_concurrent_writer_loses_nothing(
+    store, committee, db_path, tmp_path: Path
+) -> None:
     import subprocess
     import sys
     import time

@@ -108,7 +108,12 @@ def test_template_round_trip(cli, store, committee, tmp_path):
     people = [
         applicant_row(序号=1, 姓名="张丽", 身份证号码=ID_ZHANG),
         applicant_row(序号=2, 姓名="王芳", 身份证号码=ID_WANG, 出生年月="1985-03-15"),
-        applicant_row(序号=3, 姓名="李娜", 身份证号码=idcard.make("530302", date(1985, 3, 15), 6), 学历="硕士研究生"),
+        applicant_row(
+            序号=3,
+            姓名="李娜",
+            身份证号码=idcard.make("530302", date(1985, 3, 15), 6),
+            学历="硕士研究生",
+        ),
     ]
     for r, person in enumerate(people, start=4):
         for c, label in enumerate(LABELS, start=1):
@@ -118,7 +123,13 @@ def test_template_round_trip(cli, store, committee, tmp_path):
     report = import_applicants(store, [filled], "QJ-WS-ZJ", YEAR)
     f = report.files[0]
     assert f.error is None
-    assert (f.rows, f.imported, f.needs_correction, len(f.rejected), f.sheets) == (3, 3, 0, 0, ["申报信息表"])
+    assert (f.rows, f.imported, f.needs_correction, len(f.rejected), f.sheets) == (
+        3,
+        3,
+        0,
+        0,
+        ["申报信息表"],
+    )
     listed = json.loads(cli("applicants", "list", "--json", "--show-pii").stdout)
     assert [(a["name"], a["id_number"], a["status"], a["source_row"]) for a in listed] == [
         ("张丽", ID_ZHANG, "已受理", 4),
@@ -134,13 +145,24 @@ def test_template_round_trip(cli, store, committee, tmp_path):
 def roster(store, committee, make_workbook):
     """张丽 (accepted) and 王芳 (phone wrong) at 一院; 赵敏 at 宣威 with an ID Excel turned into a number."""
     first = make_workbook(
-        [applicant_row(姓名="张丽", 身份证号码=ID_ZHANG),
-         applicant_row(姓名="王芳", 身份证号码=ID_WANG, 联系电话="0871-98765", 现职取得时间="2016.12")],
+        [
+            applicant_row(姓名="张丽", 身份证号码=ID_ZHANG),
+            applicant_row(
+                姓名="王芳", 身份证号码=ID_WANG, 联系电话="0871-98765", 现职取得时间="2016.12"
+            ),
+        ],
         name="01_一院.xlsx",
     )
     second = make_workbook(
-        [applicant_row(姓名="赵敏", 身份证号码=5.30381198503151e17, 工作单位="宣威市人民医院", county="宣威市",
-                       联系电话="13912345678")],
+        [
+            applicant_row(
+                姓名="赵敏",
+                身份证号码=5.30381198503151e17,
+                工作单位="宣威市人民医院",
+                county="宣威市",
+                联系电话="13912345678",
+            )
+        ],
         name="02_宣威.xlsx",
     )
     import_applicants(store, [first, second], "QJ-WS-ZJ", YEAR)
@@ -157,22 +179,39 @@ def test_list_json_masks_id_and_phone(cli, roster):
         ("王芳", masked(ID_WANG), "087***8765", "待补正", "QJ-WS-ZJ"),
     ]
     text = result.stdout
-    for secret in (ID_ZHANG, ID_WANG, "5.30381198503151E+17", "13888000001", "13912345678", "0871-98765"):
+    for secret in (
+        ID_ZHANG,
+        ID_WANG,
+        "5.30381198503151E+17",
+        "13888000001",
+        "13912345678",
+        "0871-98765",
+    ):
         assert secret not in text
     wang = data[2]
     assert (wang["years_in_title"], wang["years_working"], wang["birth"]) == (7, 16, "1985-03-01")
     assert wang["problems"] == [
-        {"column": "联系电话", "cell": "T3", "message": "联系电话“087***8765”格式不对",
-         "fix": "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", "kind": "联系电话"}
+        {
+            "column": "联系电话",
+            "cell": "T3",
+            "message": "联系电话“087***8765”格式不对",
+            "fix": "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+            "kind": "联系电话",
+        }
     ]
 
 
 def test_list_json_with_show_pii(cli, roster):
     data = json.loads(cli("applicants", "list", "--json", "--show-pii").stdout)
     assert [(a["id_number"], a["phone"]) for a in data] == [
-        ("5.30381198503151E+17", "13912345678"), (ID_ZHANG, "13888000001"), (ID_WANG, "0871-98765")
+        ("5.30381198503151E+17", "13912345678"),
+        (ID_ZHANG, "13888000001"),
+        (ID_WANG, "0871-98765"),
     ]
-    assert data[0]["problems"][0]["message"] == "身份证号码被 Excel 存成了数字（5.30381198503151E+17），后几位已丢失"
+    assert (
+        data[0]["problems"][0]["message"]
+        == "身份证号码被 Excel 存成了数字（5.30381198503151E+17），后几位已丢失"
+    )
 
 
 @pytest.mark.parametrize(
@@ -217,7 +256,9 @@ def test_list_refuses_an_unknown_status_or_committee(cli, roster):
 def test_show_by_id_number_name_and_store_id(cli, roster):
     by_name = json.loads(cli("applicants", "show", "王芳", "--json").stdout)
     assert [(a["name"], a["id_number"]) for a in by_name] == [("王芳", masked(ID_WANG))]
-    by_number = json.loads(cli("applicants", "show", ID_WANG.lower(), "--json", "--show-pii").stdout)
+    by_number = json.loads(
+        cli("applicants", "show", ID_WANG.lower(), "--json", "--show-pii").stdout
+    )
     assert [(a["name"], a["id_number"]) for a in by_number] == [("王芳", ID_WANG)]
     by_id = json.loads(cli("applicants", "show", str(by_name[0]["id"]), "--json").stdout)
     assert by_id == by_name
@@ -227,8 +268,15 @@ def test_show_table_lists_values_and_problems(cli, roster):
     result = cli("applicants", "show", "王芳")
     assert result.exit_code == 0, result.output
     out = flat(result.stdout)
-    for fragment in ("待补正", "任现职年限（至当年底）", "01_一院.xlsxSheet1第3行", "待补正的问题", "T3",
-                     "联系电话“087***8765”格式不对", masked(ID_WANG)):
+    for fragment in (
+        "待补正",
+        "任现职年限（至当年底）",
+        "01_一院.xlsxSheet1第3行",
+        "待补正的问题",
+        "T3",
+        "联系电话“087***8765”格式不对",
+        masked(ID_WANG),
+    ):
         assert flat(fragment) in out
     assert ID_WANG not in result.stdout
     assert "0871-98765" not in result.stdout
@@ -256,13 +304,20 @@ def test_mask_id(number, masked):
 
 @pytest.mark.parametrize(
     ("phone", "masked"),
-    [("13888000001", "138****0001"), ("0874-3123456", "087*****3456"), ("3123456", "*******"), ("", "")],
+    [
+        ("13888000001", "138****0001"),
+        ("0874-3123456", "087*****3456"),
+        ("3123456", "*******"),
+        ("", ""),
+    ],
 )
 def test_mask_phone(phone, masked):
     assert mask_phone(phone) == masked
 
 
-def test_numbers_typed_into_unit_and_name_are_a_problem_and_masked_in_lists(cli, store, committee, make_workbook):
+def test_numbers_typed_into_unit_and_name_are_a_problem_and_masked_in_lists(
+    cli, store, committee, make_workbook
+):
     row = applicant_row(姓名="张丽13888000001", 工作单位="曲靖市第一人民医院530302198503150021")
     path = make_workbook([row], name="号码.xlsx")
     report = import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
@@ -271,9 +326,15 @@ def test_numbers_typed_into_unit_and_name_are_a_problem_and_masked_in_lists(cli,
     messages = {(p.cell, p.message) for _, _, _, p in f.row_problems}
     assert {("B2", "“姓名”中含有手机号码"), ("F2", "“工作单位”中含有身份证号码")} <= messages
     masked = json.loads(cli("applicants", "list", "--json").output)[0]
-    assert (masked["name"], masked["unit"]) == ("张丽138****0001", "曲靖市第一人民医院530302********0021")
+    assert (masked["name"], masked["unit"]) == (
+        "张丽138****0001",
+        "曲靖市第一人民医院530302********0021",
+    )
     assert masked["status"] == "待补正"
     full = json.loads(cli("applicants", "list", "--json", "--show-pii").output)[0]
-    assert (full["name"], full["unit"]) == ("张丽13888000001", "曲靖市第一人民医院530302198503150021")
+    assert (full["name"], full["unit"]) == (
+        "张丽13888000001",
+        "曲靖市第一人民医院530302198503150021",
+    )
     table = flat(cli("applicants", "list").output)
     assert "13888000001" not in table and "530302198503150021" not in table

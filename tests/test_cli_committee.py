@@ -11,9 +11,27 @@ from sqlmodel import select
 from qjtitle.models import AuditEvent, Committee
 
 ADD = [
-    "committee", "add", "QJ-WS-FG", "--name", "曲靖市卫生系列副高级职称评审委员会", "--level", "副高级",
-    "--series", "卫生", "--specialty", "临床医学", "--specialty", " 护理 ", "--organizer", "曲靖市卫生健康委员会",
-    "--approver", "曲靖市人力资源和社会保障局", "--min-size", "25", "--pool-filed", "2022-06-30",
+    "committee",
+    "add",
+    "QJ-WS-FG",
+    "--name",
+    "曲靖市卫生系列副高级职称评审委员会",
+    "--level",
+    "副高级",
+    "--series",
+    "卫生",
+    "--specialty",
+    "临床医学",
+    "--specialty",
+    " 护理 ",
+    "--organizer",
+    "曲靖市卫生健康委员会",
+    "--approver",
+    "曲靖市人力资源和社会保障局",
+    "--min-size",
+    "25",
+    "--pool-filed",
+    "2022-06-30",
 ]
 
 
@@ -29,7 +47,9 @@ def committee_count(store) -> int:
 def test_add_then_show_as_json(cli, store):
     result = cli(*ADD)
     assert result.exit_code == 0, result.output
-    assert flat("已新建评委会 QJ-WS-FG：曲靖市卫生系列副高级职称评审委员会（副高级，卫生系列）") in flat(result.stdout)
+    assert flat(
+        "已新建评委会 QJ-WS-FG：曲靖市卫生系列副高级职称评审委员会（副高级，卫生系列）"
+    ) in flat(result.stdout)
     result = cli("committee", "show", "QJ-WS-FG", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
@@ -49,15 +69,29 @@ def test_add_then_show_as_json(cli, store):
     ]
     with store.transaction() as session:
         event = session.exec(select(AuditEvent)).one()
-        assert (event.command, event.action, event.detail["code"]) == ("committee add", "committee.created", "QJ-WS-FG")
+        assert (event.command, event.action, event.detail["code"]) == (
+            "committee add",
+            "committee.created",
+            "QJ-WS-FG",
+        )
 
 
 def test_show_as_a_table(cli, committee):
     result = cli("committee", "show", "QJ-WS-ZJ")
     assert result.exit_code == 0, result.output
     out = flat(result.stdout)
-    for fragment in ("代码", "QJ-WS-ZJ", "级别", "中级", "专业", "临床医学、护理、药学、医学检验技术", "最少人数", "11",
-                     "核准组建部门", "曲靖市人力资源和社会保障局"):
+    for fragment in (
+        "代码",
+        "QJ-WS-ZJ",
+        "级别",
+        "中级",
+        "专业",
+        "临床医学、护理、药学、医学检验技术",
+        "最少人数",
+        "11",
+        "核准组建部门",
+        "曲靖市人力资源和社会保障局",
+    ):
         assert flat(fragment) in out
 
 
@@ -70,7 +104,10 @@ def test_list_as_json_counts_applicants(cli, store, committee, make_workbook):
     result = cli("committee", "list", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [(c["code"], c["level"], c["applicants"]) for c in data] == [("QJ-WS-FG", "副高级", 0), ("QJ-WS-ZJ", "中级", 1)]
+    assert [(c["code"], c["level"], c["applicants"]) for c in data] == [
+        ("QJ-WS-FG", "副高级", 0),
+        ("QJ-WS-ZJ", "中级", 1),
+    ]
     assert data[1]["pool_filed"] is None
     table = cli("committee", "list")
     assert table.exit_code == 0
@@ -102,9 +139,14 @@ def test_even_min_size_is_refused(cli, store):
 
 def test_duplicate_code_is_refused_and_nothing_changes(cli, store):
     assert cli(*ADD).exit_code == 0
-    result = cli("committee", "add", "QJ-WS-FG", "--name", "另一个", "--level", "中级", "--series", "工程")
+    result = cli(
+        "committee", "add", "QJ-WS-FG", "--name", "另一个", "--level", "中级", "--series", "工程"
+    )
     assert result.exit_code == 1
-    assert "评委会代码“QJ-WS-FG”已存在；请换一个代码，或用 qjtitle committee show QJ-WS-FG 查看" in result.stderr
+    assert (
+        "评委会代码“QJ-WS-FG”已存在；请换一个代码，或用 qjtitle committee show QJ-WS-FG 查看"
+        in result.stderr
+    )
     assert committee_count(store) == 1
     with store.transaction() as session:
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == 1
@@ -121,7 +163,9 @@ def test_future_pool_filing_date_is_refused(cli, store):
 def test_show_unknown_code(cli, committee):
     result = cli("committee", "show", "NOPE")
     assert result.exit_code == 1
-    assert "没有代码为“NOPE”的评委会；已有：QJ-WS-ZJ。可用 qjtitle committee add 新建" in result.stderr
+    assert (
+        "没有代码为“NOPE”的评委会；已有：QJ-WS-ZJ。可用 qjtitle committee add 新建" in result.stderr
+    )
 
 
 def test_show_unknown_code_in_an_empty_store(cli, store):

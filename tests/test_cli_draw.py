@@ -17,7 +17,16 @@ from tests.conftest import EXPERT_LABELS, expert_row
 
 SAMPLE_POOL = sample_data_dir() / "experts" / "专家库_卫生中级.xlsx"
 PEOPLE = ["--drawer", "王明", "--drawer", "李华", "--drawer", "赵强", "--supervisor", "陈静"]
-QUOTAS = ["--specialty", "临床医学=5", "--specialty", "护理=3", "--specialty", "药学=2", "--specialty", "医学检验技术=1"]
+QUOTAS = [
+    "--specialty",
+    "临床医学=5",
+    "--specialty",
+    "护理=3",
+    "--specialty",
+    "药学=2",
+    "--specialty",
+    "医学检验技术=1",
+]
 SEED = ["--seed", "4721", "--seed", "9903", "--seed", "1586"]
 
 
@@ -34,13 +43,22 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = open_store(path)
     try:
         committees.add(
-            store, "QJ-WS-ZJ", "曲靖市卫生系列中级职称评审委员会", "中级", "卫生",
-            ["临床医学", "护理", "药学", "医学检验技术"], "曲靖市卫生健康委员会", "曲靖市人力资源和社会保障局", 11,
+            store,
+            "QJ-WS-ZJ",
+            "曲靖市卫生系列中级职称评审委员会",
+            "中级",
+            "卫生",
+            ["临床医学", "护理", "药学", "医学检验技术"],
+            "曲靖市卫生健康委员会",
+            "曲靖市人力资源和社会保障局",
+            11,
         )
         experts.import_experts(store, SAMPLE_POOL, "QJ-WS-ZJ", pool_filed=date(2022, 6, 30))
         applicants.import_applicants(store, [sample_data_dir() / "rosters"], "QJ-WS-ZJ", 2023)
         with store.transaction() as session:
-            session.add(Meeting(committee_id=1, date=date(2023, 11, 20), place="曲靖市会议中心", size=11))
+            session.add(
+                Meeting(committee_id=1, date=date(2023, 11, 20), place="曲靖市会议中心", size=11)
+            )
     finally:
         store.close()
     return path
@@ -54,8 +72,20 @@ def sample(sample_store: Path, db_path: Path) -> int:
 
 
 def run_draw(cli, meeting: int, *extra: str):
-    return cli("draw-experts", str(meeting), "--alternates", "4", *QUOTAS, *PEOPLE, *SEED, "--date", "2023-11-10",
-               "--place", "曲靖市卫生健康委员会会议室", *extra)
+    return cli(
+        "draw-experts",
+        str(meeting),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        *PEOPLE,
+        *SEED,
+        "--date",
+        "2023-11-10",
+        "--place",
+        "曲靖市卫生健康委员会会议室",
+        *extra,
+    )
 
 
 def shown(cli, draw: int = 1) -> dict:
@@ -65,26 +95,64 @@ def shown(cli, draw: int = 1) -> dict:
 
 
 def test_import_experts_reports_the_pool(cli, committee) -> None:
-    result = cli("import-experts", str(SAMPLE_POOL), "--committee", "QJ-WS-ZJ", "--pool-filed", "2022-06-30")
+    result = cli(
+        "import-experts", str(SAMPLE_POOL), "--committee", "QJ-WS-ZJ", "--pool-filed", "2022-06-30"
+    )
     assert result.exit_code == 0, result.output
     assert "专家库_卫生中级.xlsx │ 60   │ 60   │ 0    │ 0" in result.output
     assert "专家库备案日期：2022-06-30" in result.output
-    listed = json.loads(cli("experts", "list", "--committee", "QJ-WS-ZJ", "--active-only", "--date", "2023-11-20", "--json").stdout)
-    ended = json.loads(cli("experts", "list", "--committee", "QJ-WS-ZJ", "--active-only", "--date", "2035-01-01", "--json").stdout)
+    listed = json.loads(
+        cli(
+            "experts",
+            "list",
+            "--committee",
+            "QJ-WS-ZJ",
+            "--active-only",
+            "--date",
+            "2023-11-20",
+            "--json",
+        ).stdout
+    )
+    ended = json.loads(
+        cli(
+            "experts",
+            "list",
+            "--committee",
+            "QJ-WS-ZJ",
+            "--active-only",
+            "--date",
+            "2035-01-01",
+            "--json",
+        ).stdout
+    )
     assert ended == []  # terms over: nobody to draw, though all are 在库
-    assert len(listed) == 52 and all("*" in e["id_number"] for e in listed)  # 57 在库, 5 past their term
+    assert len(listed) == 52 and all(
+        "*" in e["id_number"] for e in listed
+    )  # 57 在库, 5 past their term
     one = json.loads(cli("experts", "show", str(listed[0]["id"]), "--json", "--show-pii").stdout)[0]
     assert len(one["id_number"]) == 18
-    check = json.loads(cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01", "--json").stdout)
+    check = json.loads(
+        cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01", "--json").stdout
+    )
     assert check["pool_filing"] == "即将到期" and len(check["ended_terms"]) == 5
 
 
-def test_import_experts_lists_every_problem_of_a_rejected_row(cli, committee, make_workbook) -> None:
-    path = make_workbook([expert_row(1), expert_row(2, 性别="女", 任期起止="2022.07", 状态="")], headers=EXPERT_LABELS)
+def test_import_experts_lists_every_problem_of_a_rejected_row(
+    cli, committee, make_workbook
+) -> None:
+    path = make_workbook(
+        [expert_row(1), expert_row(2, 性别="女", 任期起止="2022.07", 状态="")],
+        headers=EXPERT_LABELS,
+    )
     result = cli("import-experts", str(path), "--committee", "QJ-WS-ZJ", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "未导入的行（每行的全部问题）" in result.output
-    for text in ("“状态”为空", "性别填“女”，身份证号码显示为“男”", "任期起止“2022.07”无法识别", "试运行"):
+    for text in (
+        "“状态”为空",
+        "性别填“女”，身份证号码显示为“男”",
+        "任期起止“2022.07”无法识别",
+        "试运行",
+    ):
         assert text in result.output
     assert json.loads(cli("experts", "list", "--json").stdout) == []
 
@@ -109,7 +177,10 @@ def test_draw_verify_export_confirm_sign_and_document(cli, sample, tmp_path: Pat
     assert cli("draw", "export", "1", "--json", str(exported)).exit_code == 0
     assert cli("verify-draw", "--record", str(exported)).exit_code == 0
     data = json.loads(exported.read_text(encoding="utf-8"))
-    data["picks"][2]["name"], data["picks"][3]["name"] = data["picks"][3]["name"], data["picks"][2]["name"]
+    data["picks"][2]["name"], data["picks"][3]["name"] = (
+        data["picks"][3]["name"],
+        data["picks"][2]["name"],
+    )
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     refused = cli("verify-draw", "--record", str(edited))
@@ -117,12 +188,29 @@ def test_draw_verify_export_confirm_sign_and_document(cli, sample, tmp_path: Pat
     assert "第3位不符" in refused.output and "记录指纹不符" in refused.output
 
     member = next(p for p in record["picks"] if p["slot"] == "临床医学")
-    declined = cli("draw", "confirm", "1", str(member["id"]), "--declined", "--reason", "出差", "--date", "2023-11-12")
+    declined = cli(
+        "draw",
+        "confirm",
+        "1",
+        str(member["id"]),
+        "--declined",
+        "--reason",
+        "出差",
+        "--date",
+        "2023-11-12",
+    )
     assert declined.exit_code == 0, declined.output
-    first_clinical_alternate = next(p for p in record["picks"] if p["role"] == "alternate" and p["specialty"] == "临床医学")
-    assert f"由第{first_clinical_alternate['position']}位备选 {first_clinical_alternate['name']}" in declined.output
+    first_clinical_alternate = next(
+        p for p in record["picks"] if p["role"] == "alternate" and p["specialty"] == "临床医学"
+    )
+    assert (
+        f"由第{first_clinical_alternate['position']}位备选 {first_clinical_alternate['name']}"
+        in declined.output
+    )
     after = shown(cli)
-    assert {"position": member["position"], "id": first_clinical_alternate["id"]} in after["members_now"]
+    assert {"position": member["position"], "id": first_clinical_alternate["id"]} in after[
+        "members_now"
+    ]
     assert len(after["picks"]) == 15 and after["answers"][0]["accepted"] is False
     again = cli("draw", "confirm", "1", str(member["id"]), "--accepted")
     assert again.exit_code == 1 and "替补不能撤回" in again.stderr
@@ -151,7 +239,10 @@ def test_draw_verify_export_confirm_sign_and_document(cli, sample, tmp_path: Pat
     assert "2023年11月20日　曲靖市会议中心" in cells
     assert "与申报人同单位（回避）\n12" in cells
     assert all(p["name"] in cells for p in record["picks"])
-    assert f"由第{first_clinical_alternate['position']}位备选 {first_clinical_alternate['name']} 替补（{member['name']}谢绝：出差）" in text
+    assert (
+        f"由第{first_clinical_alternate['position']}位备选 {first_clinical_alternate['name']} 替补（{member['name']}谢绝：出差）"
+        in text
+    )
 
 
 def test_sealed_output_shows_no_names(cli, sample) -> None:
@@ -191,9 +282,15 @@ def test_a_changed_expert_makes_verify_report_a_mismatch(cli, sample, tmp_path: 
     ("args", "message"),
     [
         (["--drawer", "王明", "--drawer", "李华", "--supervisor", "陈静"], "3 名不同的抽取人员"),
-        (["--drawer", "王明", "--drawer", "王明", "--drawer", "赵强", "--supervisor", "陈静"], "3 名不同的抽取人员"),
+        (
+            ["--drawer", "王明", "--drawer", "王明", "--drawer", "赵强", "--supervisor", "陈静"],
+            "3 名不同的抽取人员",
+        ),
         (["--drawer", "王明", "--drawer", "李华", "--drawer", "赵强"], "监督人员监督下"),
-        (["--drawer", "王明", "--drawer", "李华", "--drawer", "赵强", "--supervisor", "王明"], "既是抽取人员又是监督人员"),
+        (
+            ["--drawer", "王明", "--drawer", "李华", "--drawer", "赵强", "--supervisor", "王明"],
+            "既是抽取人员又是监督人员",
+        ),
         ([*PEOPLE, "--members", "10"], "应当为单数"),
         ([*PEOPLE, "--members", "9"], "与该评审会议的评委会人数 11 不符"),
         ([*PEOPLE, "--specialty", "护理=3", "--date", "2023-11-10"], "其余委员没有可来自的专业"),
@@ -210,14 +307,26 @@ def test_draw_refuses_without_the_procedure(cli, sample, args, message) -> None:
 
 def test_a_too_small_pool_explains_which_constraint_removed_whom(cli, sample) -> None:
     result = cli(
-        "draw-experts", str(sample), *PEOPLE, *SEED, "--alternates", "30", "--specialty", "药学=3", "--specialty", "护理",
-        "--date", "2023-11-10",
+        "draw-experts",
+        str(sample),
+        *PEOPLE,
+        *SEED,
+        "--alternates",
+        "30",
+        "--specialty",
+        "药学=3",
+        "--specialty",
+        "护理",
+        "--date",
+        "2023-11-10",
     )
     assert result.exit_code == 1
     err = result.stderr
     assert "符合条件的专家不足，无法抽取" in err
     assert "共 41 人" in err
-    assert "已排除：已停用 3 人，任期未覆盖会议日期 5 人，职称级别不符 2 人，专业不在所需范围" in err
+    assert (
+        "已排除：已停用 3 人，任期未覆盖会议日期 5 人，职称级别不符 2 人，专业不在所需范围" in err
+    )
     assert "与申报人同单位（回避）" in err
     assert "其中“药学”专业已排除：" in err
     assert "职称级别的要求：40号令" in err
@@ -227,7 +336,9 @@ def test_late_and_early_draws_are_recorded_with_a_warning(cli, sample) -> None:
     args = ["draw-experts", str(sample), "--alternates", "2", *PEOPLE, *SEED]
     late = cli(*args, "--date", "2023-11-15", "--late-reason", "原定专家库更新后补抽")
     assert late.exit_code == 0, late.output
-    assert "晚于截止日期 2023-11-13" in late.stderr and "逾期原因：原定专家库更新后补抽" in late.stderr
+    assert (
+        "晚于截止日期 2023-11-13" in late.stderr and "逾期原因：原定专家库更新后补抽" in late.stderr
+    )
     assert shown(cli)["late_reason"] == "原定专家库更新后补抽"
     early = cli(*args, "--date", "2023-10-20", "--voids", "1", "--reason", "逾期，重新安排")
     assert early.exit_code == 0, early.output
@@ -241,18 +352,32 @@ def test_redraws_are_listed_with_what_they_void(cli, sample) -> None:
     redraw = run_draw(cli, sample, "--voids", "1", "--reason", "抽取人员李华需回避")
     assert redraw.exit_code == 0, redraw.output
     listing = cli("draw", "list")
-    assert "已作废（第2号）" in listing.output and "重抽，作废第1号：抽取人员李华需回避" in listing.output
+    assert (
+        "已作废（第2号）" in listing.output
+        and "重抽，作废第1号：抽取人员李华需回避" in listing.output
+    )
     assert cli("verify-draw", "1").exit_code == 0 and cli("verify-draw", "2").exit_code == 0
 
 
 def test_conflicts_from_the_command_line(cli, sample) -> None:
     expert = json.loads(cli("experts", "list", "--json").stdout)[0]["id"]
     applicant = json.loads(cli("applicants", "list", "--json").stdout)[0]["id"]
-    added = cli("conflicts", "add", "--expert", str(expert), "--applicant", str(applicant), "--reason", "近亲属")
+    added = cli(
+        "conflicts",
+        "add",
+        "--expert",
+        str(expert),
+        "--applicant",
+        str(applicant),
+        "--reason",
+        "近亲属",
+    )
     assert added.exit_code == 0, added.output
     assert "已登记回避" in added.output
     listed = json.loads(cli("conflicts", "list", "--committee", "QJ-WS-ZJ", "--json").stdout)
-    assert [(c["expert_id"], c["applicant_id"], c["reason"]) for c in listed] == [(expert, applicant, "近亲属")]
+    assert [(c["expert_id"], c["applicant_id"], c["reason"]) for c in listed] == [
+        (expert, applicant, "近亲属")
+    ]
 
 
 def test_verify_draw_needs_a_draw_or_a_record(cli, store) -> None:
@@ -260,4 +385,3 @@ def test_verify_draw_needs_a_draw_or_a_record(cli, store) -> None:
     assert result.exit_code == 1 and "二者选一" in result.stderr
     missing = cli("verify-draw", "--record", "no-such-file.json")
     assert missing.exit_code == 1 and "找不到抽取记录文件" in missing.stderr
-

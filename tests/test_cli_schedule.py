@@ -74,7 +74,11 @@ def test_schedule_json_and_ics(cli, monday, tmp_path: Path) -> None:
     result = cli("schedule", "1", "--json", "--today", "2023-09-25", "--ics", str(ics))
     assert result.exit_code == 0, result.output
     items = {i["key"]: i for i in json.loads(result.stdout)}
-    assert (items["pre-filing"]["latest"], items["pre-filing"]["days_left"], items["pre-filing"]["source"]) == ("2023-11-13", 31, "通知 二")
+    assert (
+        items["pre-filing"]["latest"],
+        items["pre-filing"]["days_left"],
+        items["pre-filing"]["source"],
+    ) == ("2023-11-13", 31, "通知 二")
     assert items["platform-entry"]["status"] == "待定" and items["pre-filing"]["warning"] == ""
     assert "已写入日历文件" in result.stderr and "（9 个日程）" in result.stderr
     events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
@@ -95,7 +99,9 @@ def test_schedule_help_lists_the_subcommands(cli) -> None:
         assert re.search(rf"│ {name}\s", result.stdout), name
 
 
-def test_a_2027_meeting_is_provisional_until_an_override_file(cli, store, committee, tmp_path: Path) -> None:
+def test_a_2027_meeting_is_provisional_until_an_override_file(
+    cli, store, committee, tmp_path: Path
+) -> None:
     meeting.add(store, "QJ-WS-ZJ", date(2027, 11, 22), 11, "曲靖市会议中心")
     result = cli("schedule", "1", "--today", "2027-01-04")
     assert "（暂定）" in result.stdout
@@ -105,10 +111,14 @@ def test_a_2027_meeting_is_provisional_until_an_override_file(cli, store, commit
     check = cli("schedule", "check", "1", "--today", "2027-01-04")
     assert check.exit_code == 0 and "核对通过：0个错误，1个提示" in flat(check.output)
     override = tmp_path / "2027.toml"
-    override.write_text('complete_years = [2027]\n[holidays]\n2027-10-06 = "国庆节"\n', encoding="utf-8")
+    override.write_text(
+        'complete_years = [2027]\n[holidays]\n2027-10-06 = "国庆节"\n', encoding="utf-8"
+    )
     covered = cli("schedule", "1", "--today", "2027-01-04", "--calendar", str(override))
     assert "暂定" not in covered.output
-    assert "核对通过：0个错误，0个提示" in flat(cli("schedule", "check", "1", "--today", "2027-01-04", "--calendar", str(override)).output)
+    assert "核对通过：0个错误，0个提示" in flat(
+        cli("schedule", "check", "1", "--today", "2027-01-04", "--calendar", str(override)).output
+    )
 
 
 # --- record and check -------------------------------------------------------------------------
@@ -123,7 +133,10 @@ def test_record_then_check_a_clean_chain_exits_0(cli, monday) -> None:
     assert check.exit_code == 0, check.output
     assert "核对通过：0 个错误，0 个提示（以 2024-01-15 为今天）" in check.stdout
     shown = flat(cli("schedule", "1", "--today", "2024-01-15").stdout)
-    assert "会前公示2023-11-06（一）至2023-11-10（五）已完成2023-10-30至2023-11-03通知三（一）" in shown
+    assert (
+        "会前公示2023-11-06（一）至2023-11-10（五）已完成2023-10-30至2023-11-03通知三（一）"
+        in shown
+    )
 
 
 def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
@@ -131,8 +144,14 @@ def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
     assert first.exit_code == 0
     out = flat(first.stdout)
     assert "已登记会议1的会前公示：2023-11-06至2023-11-09" in out
-    assert "错误会前公示（2023-11-06）：会前公示2023-11-06至2023-11-09只有4个工作日，少1个工作日" in out
-    assert "依据：推荐公示、会前公示、结果公示时间不少于5个工作日（通知三（一））；允许：至少到2023-11-10（五）；相差1个工作日" in out
+    assert (
+        "错误会前公示（2023-11-06）：会前公示2023-11-06至2023-11-09只有4个工作日，少1个工作日"
+        in out
+    )
+    assert (
+        "依据：推荐公示、会前公示、结果公示时间不少于5个工作日（通知三（一））；允许：至少到2023-11-10（五）；相差1个工作日"
+        in out
+    )
     again = record(cli, "pre-publicity", "2023-11-06", "2023-11-10")
     assert "（替换了原登记的 2023-11-06 至 2023-11-09）" in again.stdout
     wrong = record(cli, "notice", "2023-09-20", "2023-09-21")
@@ -144,18 +163,41 @@ def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (("notice", "2023-10-11"), "错误发布评审通知（2023-10-11）：发布评审通知日期2023-10-11（三）晚于最晚日期2023-10-09（一），晚了2个工作日"),
-        (("draw", "2023-11-14"), "错误抽取评委（2023-11-14）：抽取评委日期2023-11-14（二）晚于最晚日期2023-11-13（一），晚了1个工作日"),
-        (("pre-filing", "2023-11-14"), "依据：评委会在召开评审会议前5个工作日向核准组建部门进行会前备案（通知二）；允许：不晚于2023-11-13（一）；相差1个工作日"),
+        (
+            ("notice", "2023-10-11"),
+            "错误发布评审通知（2023-10-11）：发布评审通知日期2023-10-11（三）晚于最晚日期2023-10-09（一），晚了2个工作日",
+        ),
+        (
+            ("draw", "2023-11-14"),
+            "错误抽取评委（2023-11-14）：抽取评委日期2023-11-14（二）晚于最晚日期2023-11-13（一），晚了1个工作日",
+        ),
+        (
+            ("pre-filing", "2023-11-14"),
+            "依据：评委会在召开评审会议前5个工作日向核准组建部门进行会前备案（通知二）；允许：不晚于2023-11-13（一）；相差1个工作日",
+        ),
         (("consent", "2023-11-21"), "错误核准部门同意召开（2023-11-21）"),
         (("pre-publicity", "2023-11-14", "2023-11-20"), "没有在评审会议2023-11-20（一）之前结束"),
-        (("result-publicity", "2023-11-27", "2023-12-01"), "没有在会后备案2023-12-01（五）之前结束"),
-        (("post-filing", "2023-12-12"), "会后备案日期2023-12-12（二）晚于最晚日期2023-12-11（一），晚了1个工作日"),
-        (("platform-entry", "2023-12-28"), "系统录入日期2023-12-28（四）晚于最晚日期2023-12-27（三），晚了1个工作日"),
-        (("recommendation-publicity", "2023-10-26", "2023-11-01"), "会前公示2023-10-30（一）在推荐公示结束（2023-11-01（三））之前或同一天，顺序不合逻辑"),
+        (
+            ("result-publicity", "2023-11-27", "2023-12-01"),
+            "没有在会后备案2023-12-01（五）之前结束",
+        ),
+        (
+            ("post-filing", "2023-12-12"),
+            "会后备案日期2023-12-12（二）晚于最晚日期2023-12-11（一），晚了1个工作日",
+        ),
+        (
+            ("platform-entry", "2023-12-28"),
+            "系统录入日期2023-12-28（四）晚于最晚日期2023-12-27（三），晚了1个工作日",
+        ),
+        (
+            ("recommendation-publicity", "2023-10-26", "2023-11-01"),
+            "会前公示2023-10-30（一）在推荐公示结束（2023-11-01（三））之前或同一天，顺序不合逻辑",
+        ),
     ],
 )
-def test_check_exits_1_on_each_kind_of_error(cli, store, monday, change: tuple[str, ...], fragment: str) -> None:
+def test_check_exits_1_on_each_kind_of_error(
+    cli, store, monday, change: tuple[str, ...], fragment: str
+) -> None:
     record_chain(store, change)
     result = cli("schedule", "check", "1", "--today", "2024-01-15")
     assert result.exit_code == 1, result.output
@@ -170,10 +212,15 @@ def test_check_exits_1_on_each_kind_of_error(cli, store, monday, change: tuple[s
     ("change", "fragment"),
     [
         (("draw", "2023-10-30"), "比建议的最早日期2023-11-06（一）早5个工作日，专家名单保密期过长"),
-        (("pre-publicity", "2023-11-06", "2023-11-13"), "会前公示到2023-11-13（一）结束，会前备案（2023-11-10（五））时尚未结束"),
+        (
+            ("pre-publicity", "2023-11-06", "2023-11-13"),
+            "会前公示到2023-11-13（一）结束，会前备案（2023-11-10（五））时尚未结束",
+        ),
     ],
 )
-def test_warnings_alone_do_not_fail_the_check(cli, store, monday, change: tuple[str, ...], fragment: str) -> None:
+def test_warnings_alone_do_not_fail_the_check(
+    cli, store, monday, change: tuple[str, ...], fragment: str
+) -> None:
     record_chain(store, change)
     result = cli("schedule", "check", "1", "--today", "2024-01-15")
     assert result.exit_code == 0, result.output
@@ -184,7 +231,10 @@ def test_warnings_alone_do_not_fail_the_check(cli, store, monday, change: tuple[
 def test_check_reports_missing_milestones(cli, monday) -> None:
     result = cli("schedule", "check", "1", "--today", "2023-10-10")
     assert result.exit_code == 1
-    assert "发布评审通知应不晚于2023-10-09（一），至今（2023-10-10（二））未登记，已过1个工作日" in flat(result.stdout)
+    assert (
+        "发布评审通知应不晚于2023-10-09（一），至今（2023-10-10（二））未登记，已过1个工作日"
+        in flat(result.stdout)
+    )
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -200,7 +250,10 @@ def test_status_table_and_json(cli, store, committee) -> None:
     assert out.index("曲靖市会议中心") < out.index("第二会议室")
     assert "逾期：发布评审通知" in out
     rows = json.loads(cli("status", "--year", "2023", "--today", "2023-10-10", "--json").stdout)
-    assert [(r["id"], r["next"], r["days_left"]) for r in rows] == [(2, "发布评审通知", -1), (1, "发布评审通知", 19)]
+    assert [(r["id"], r["next"], r["days_left"]) for r in rows] == [
+        (2, "发布评审通知", -1),
+        (1, "发布评审通知", 19),
+    ]
 
 
 # --- calendar ------------------------------------------------------------------------------------
@@ -222,9 +275,13 @@ def test_calendar_show_of_a_provisional_month_and_its_override(cli, tmp_path: Pa
     result = cli("calendar", "show", "2027-02")
     assert "2027年的调休安排尚未公布" in flat(result.stderr)
     f = tmp_path / "cal.toml"
-    f.write_text('complete_years = [2027]\n[workdays]\n2027-02-20 = "春节调休上班"\n', encoding="utf-8")
+    f.write_text(
+        'complete_years = [2027]\n[workdays]\n2027-02-20 = "春节调休上班"\n', encoding="utf-8"
+    )
     covered = cli("calendar", "show", "2027-02", "--calendar", str(f))
-    assert covered.stderr == "" and "2027-02-20星期六调休上班春节调休上班自定义" in flat(covered.stdout)
+    assert covered.stderr == "" and "2027-02-20星期六调休上班春节调休上班自定义" in flat(
+        covered.stdout
+    )
     bad = cli("calendar", "show", "2027-2x")
     assert bad.exit_code == 1 and "不是月份" in bad.stderr
 
@@ -247,18 +304,27 @@ def test_calendar_check(cli, tmp_path: Path) -> None:
 
 def test_import_plan_then_check_warns(cli, store, monday, make_workbook) -> None:
     path = make_workbook(
-        [[1, "曲靖市卫生系列中级职称评审委员会", "中级", "卫生", "2023年10月"], [2, "曲靖市工程系列中级职称评审委员会", "中级", "工程", "11月"]],
-        name="plan.xlsx", headers=["序号", "评委会名称", "评审级别", "评审系列", "评审时间"],
+        [
+            [1, "曲靖市卫生系列中级职称评审委员会", "中级", "卫生", "2023年10月"],
+            [2, "曲靖市工程系列中级职称评审委员会", "中级", "工程", "11月"],
+        ],
+        name="plan.xlsx",
+        headers=["序号", "评委会名称", "评审级别", "评审系列", "评审时间"],
     )
     result = cli("import-plan", str(path), "--year", "2023")
     assert result.exit_code == 0, result.output
     out = flat(result.stdout)
     assert "2023年度评审计划：2个评委会" in out and "QJ-WS-ZJ" in out and "2023-10-31" in out
-    assert "曲靖市工程系列中级职称评审委员会”与数据库中的评委会名称、代码都对不上" in flat(result.stderr)
+    assert "曲靖市工程系列中级职称评审委员会”与数据库中的评委会名称、代码都对不上" in flat(
+        result.stderr
+    )
     record_chain(store)
     check = cli("schedule", "check", "1", "--today", "2024-01-15")
     assert check.exit_code == 0
-    assert "评审会议2023-11-20（一）不在年度评审计划的评审时间（2023-10-01至2023-10-31）内，晚于计划14个工作日" in flat(check.stdout)
+    assert (
+        "评审会议2023-11-20（一）不在年度评审计划的评审时间（2023-10-01至2023-10-31）内，晚于计划14个工作日"
+        in flat(check.stdout)
+    )
 
 
 # --- start-up and the demo -----------------------------------------------------------------------
@@ -266,7 +332,14 @@ def test_import_plan_then_check_warns(cli, store, monday, make_workbook) -> None
 
 @pytest.mark.parametrize(
     "args",
-    [["schedule", "--help"], ["schedule", "record", "--help"], ["calendar", "show", "--help"], ["meeting", "add", "--help"], ["status", "--help"], ["import-plan", "--help"]],
+    [
+        ["schedule", "--help"],
+        ["schedule", "record", "--help"],
+        ["calendar", "show", "--help"],
+        ["meeting", "add", "--help"],
+        ["status", "--help"],
+        ["import-plan", "--help"],
+    ],
 )
 def test_help_of_these_commands_imports_nothing_heavy(args: list[str]) -> None:
     code = (
@@ -278,7 +351,15 @@ def test_help_of_these_commands_imports_nothing_heavy(args: list[str]) -> None:
         "print('@@', sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.rsplit("@@", 1)[1].strip() == "[]"
 
@@ -294,7 +375,10 @@ def test_demo_plans_its_sample_meeting(tmp_path: Path, cli) -> None:
     ics = tmp_path / "demo" / "评审会议时间节点.ics"
     events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert len(events) == 9
-    assert ics.read_bytes() == demo.run(tmp_path / "demo").out.joinpath("评审会议时间节点.ics").read_bytes()
+    assert (
+        ics.read_bytes()
+        == demo.run(tmp_path / "demo").out.joinpath("评审会议时间节点.ics").read_bytes()
+    )
     shown = cli("demo", "--out", str(tmp_path / "demo2"))
     assert shown.exit_code == 0, shown.output
     out = flat(shown.stdout)

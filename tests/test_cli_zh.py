@@ -13,7 +13,17 @@ ENGLISH_FRAME = re.compile(
     r"Usage|Error|Try |Options|Arguments|Commands|required\]|default:|env var|Show this message|"
     r"No such|Missing|Invalid|Did you mean|unexpected|Traceback|<int>|<str>|<bool>|<path>|list\[|%Y"
 )
-ADD = ["committee", "add", "QJ-WS-ZJ", "--name", "曲靖市卫生系列中级评委会", "--level", "中级", "--series", "卫生"]
+ADD = [
+    "committee",
+    "add",
+    "QJ-WS-ZJ",
+    "--name",
+    "曲靖市卫生系列中级评委会",
+    "--level",
+    "中级",
+    "--series",
+    "卫生",
+]
 MEETING = ["meeting", "add", "--committee", "QJ-WS-ZJ", "--place", "会议中心", "--size", "11"]
 
 # (what was typed, what the answer must say)
@@ -27,12 +37,28 @@ MISTAKES = [
     ([*MEETING, "--date", "23-11-20"], "请写4位年份"),
     ([*MEETING, "--date", "2023-11"], "只写到月；请写到日"),
     ([*MEETING, "--date", "下周一"], "请写成 2023-11-20、2023/11/20"),
-    (["meeting", "add", "--committee", "QJ-WS-ZJ", "--date", "2023-11-20", "--place", "x", "--size", "十一"],
-     "选项 --size 要写数字"),
+    (
+        [
+            "meeting",
+            "add",
+            "--committee",
+            "QJ-WS-ZJ",
+            "--date",
+            "2023-11-20",
+            "--place",
+            "x",
+            "--size",
+            "十一",
+        ],
+        "选项 --size 要写数字",
+    ),
     (["meeting", "add", "--date", "2023-11-20"], "缺少选项 --committee"),
     (["committee", "show", "QJ-NONE"], "QJ-NONE"),
     (["import-experts", "不存在的专家库.xlsx", "--committee", "QJ-WS-ZJ"], "不存在的专家库.xlsx"),
-    (["import-experts", "专家库.xlsx", "--committee", "QJ-WS-ZJ", "--dry-run", "true"], "开关选项后面不用写 true/false"),
+    (
+        ["import-experts", "专家库.xlsx", "--committee", "QJ-WS-ZJ", "--dry-run", "true"],
+        "开关选项后面不用写 true/false",
+    ),
     (["committee", "list", "多余"], "多出了 多余"),
     (["committee", "list", "--db"], "选项 --db 后面要写一个值"),
     (["meeting", "show", "99"], "99"),
@@ -46,8 +72,12 @@ def with_committee(cli):
     assert cli(*ADD).exit_code == 0
 
 
-@pytest.mark.parametrize(("args", "expected"), MISTAKES, ids=[" ".join(a)[:40] for a, _ in MISTAKES])
-def test_common_mistakes_are_answered_in_chinese(cli, with_committee, tmp_path, monkeypatch, args, expected):
+@pytest.mark.parametrize(
+    ("args", "expected"), MISTAKES, ids=[" ".join(a)[:40] for a, _ in MISTAKES]
+)
+def test_common_mistakes_are_answered_in_chinese(
+    cli, with_committee, tmp_path, monkeypatch, args, expected
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "专家库.xlsx").write_bytes(b"")
     result = cli(*args)
@@ -55,7 +85,9 @@ def test_common_mistakes_are_answered_in_chinese(cli, with_committee, tmp_path, 
     assert expected in " ".join(result.stderr.split()), result.stderr
     assert "错误：" in result.stderr
     assert not ENGLISH_FRAME.search(result.output), result.output
-    if result.exit_code == 2:  # a usage error shows how the command is written and where to read more
+    if (
+        result.exit_code == 2
+    ):  # a usage error shows how the command is written and where to read more
         assert "用法：qjtitle " in result.stderr or "后面要写一个值" in result.stderr
 
 
@@ -91,7 +123,9 @@ def test_every_help_is_chinese_and_wraps_at_80_columns(cli, monkeypatch, path):
     assert max(cells(line) for line in out.splitlines()) <= 80
 
 
-@pytest.mark.parametrize("typed", ["2023-11-20", "2023/11/20", "20231120", "2023.11.20", "2023年11月20日"])
+@pytest.mark.parametrize(
+    "typed", ["2023-11-20", "2023/11/20", "20231120", "2023.11.20", "2023年11月20日"]
+)
 def test_five_date_spellings_are_accepted(cli, with_committee, typed):
     result = cli(*MEETING, "--date", typed)
     assert result.exit_code == 0, result.output
@@ -153,15 +187,24 @@ def test_status_names_the_store_and_points_to_the_years_with_meetings(cli, with_
     assert result.exit_code == 0
     flat = " ".join(result.stdout.split())
     assert f"数据库：{db_path}" in flat
-    assert "2030年度没有评审会议。有会议的年度：2023年度（1次）；查看：qjtitle status --year 2023" in flat
+    assert (
+        "2030年度没有评审会议。有会议的年度：2023年度（1次）；查看：qjtitle status --year 2023"
+        in flat
+    )
 
 
 def test_a_missing_file_is_missing_not_corrupt(cli, with_committee):
     result = cli("import-plan", "没有这个文件.xlsx", "--year", "2023")
     assert result.exit_code == 1
-    assert "找不到文件 没有这个文件.xlsx" in " ".join(result.stderr.split()) and "损坏" not in result.stderr
+    assert (
+        "找不到文件 没有这个文件.xlsx" in " ".join(result.stderr.split())
+        and "损坏" not in result.stderr
+    )
     sheet = cli("meeting", "review", "1", "--from-sheet", "没有.xlsx")
-    assert "找不到文件 没有.xlsx" in " ".join(sheet.stderr.split()) and "does not exist" not in sheet.stderr
+    assert (
+        "找不到文件 没有.xlsx" in " ".join(sheet.stderr.split())
+        and "does not exist" not in sheet.stderr
+    )
 
 
 def test_a_backup_makes_its_folder(cli, with_committee, tmp_path):
@@ -182,7 +225,10 @@ def test_a_provisional_deadline_shows_the_other_possible_date(cli, with_committe
     off (shown, the safe one) and 10-04 if they are worked (shown beside it)."""
     assert cli(*MEETING, "--date", "2027-10-11").exit_code == 0
     out = " ".join(cli("schedule", "1", "--date", "2027-01-04").stdout.split())
-    assert "不晚于 2027-09-29（三）（暂定）；补假若与推测不同：不晚于 2027-10-04（一）" in out.replace("│ ", "")
+    assert (
+        "不晚于 2027-09-29（三）（暂定）；补假若与推测不同：不晚于 2027-10-04（一）"
+        in out.replace("│ ", "")
+    )
     published = cli(*MEETING, "--date", "2023-10-16")
     assert published.exit_code == 0
     assert "补假若与推测不同" not in cli("schedule", "2", "--date", "2023-09-01").stdout
@@ -191,7 +237,9 @@ def test_a_provisional_deadline_shows_the_other_possible_date(cli, with_committe
 def test_operating_system_errors_are_told_in_chinese(cli, with_committee, tmp_path, monkeypatch):
     from qjtitle.cli._errors import os_error_text
 
-    assert os_error_text(PermissionError(13, "Permission denied", "名册.xlsx")).startswith("没有权限读写 名册.xlsx")
+    assert os_error_text(PermissionError(13, "Permission denied", "名册.xlsx")).startswith(
+        "没有权限读写 名册.xlsx"
+    )
     assert os_error_text(OSError(28, "No space left on device")) == "磁盘已满；请清理磁盘空间后重试"
     out = tmp_path / "只读"
     out.mkdir()

@@ -20,7 +20,9 @@ ISSUED = date(2023, 9, 25)  # + 5 working days = Sun 2023-10-08, a make-up workd
 
 
 def person(name: str, seq: int, **overrides):
-    return applicant_row(姓名=name, 身份证号码=idcard.make("530302", date(1985, 3, 15), seq), **overrides)
+    return applicant_row(
+        姓名=name, 身份证号码=idcard.make("530302", date(1985, 3, 15), seq), **overrides
+    )
 
 
 def table_rows(path: Path) -> list[list[str]]:
@@ -48,7 +50,10 @@ def imported(store, committee, make_workbook):
         name="01_一院.xlsx",
     )
     second = make_workbook(
-        [person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1), person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市")],
+        [
+            person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1),
+            person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市"),
+        ],
         name="02_宣威.xlsx",
     )
     report = import_applicants(store, [first, second], "QJ-WS-ZJ", YEAR)
@@ -61,7 +66,9 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
     written = corrections.issue_notices(
         store, "QJ-WS-ZJ", out, 5, today=ISSUED, contact="李老师", contact_phone="0874-3123456"
     )
-    assert [(w.unit, w.path.name, w.applicants, w.problems, w.rejected, w.deadline) for w in written] == [
+    assert [
+        (w.unit, w.path.name, w.applicants, w.problems, w.rejected, w.deadline) for w in written
+    ] == [
         ("宣威市人民医院", "01_补正告知书_宣威市人民医院.docx", 1, 1, 0, date(2023, 10, 8)),
         ("曲靖市第一人民医院", "02_补正告知书_曲靖市第一人民医院.docx", 2, 3, 1, date(2023, 10, 8)),
     ]
@@ -70,18 +77,44 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
     rows = table_rows(written[1].path)
     assert rows[0] == ["序号", "姓名", "原表位置", "栏目", "存在问题", "更正方法"]
     assert rows[1:] == [
-        ["1", "王芳", "01_一院.xlsx Sheet1 第3行（C3）", "性别", "性别填“男”，身份证号码显示为“女”", "请核对性别或身份证号码"],
-        ["2", "王芳", "01_一院.xlsx Sheet1 第3行（T3）", "联系电话", "联系电话“0874-31234”格式不对",
-         "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）"],
-        ["3", "李娜", "01_一院.xlsx Sheet1 第4行（I4）", "毕业院校", "“毕业院校”为空", "请填写毕业院校（如 昆明医科大学）"],
+        [
+            "1",
+            "王芳",
+            "01_一院.xlsx Sheet1 第3行（C3）",
+            "性别",
+            "性别填“男”，身份证号码显示为“女”",
+            "请核对性别或身份证号码",
+        ],
+        [
+            "2",
+            "王芳",
+            "01_一院.xlsx Sheet1 第3行（T3）",
+            "联系电话",
+            "联系电话“0874-31234”格式不对",
+            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+        ],
+        [
+            "3",
+            "李娜",
+            "01_一院.xlsx Sheet1 第4行（I4）",
+            "毕业院校",
+            "“毕业院校”为空",
+            "请填写毕业院校（如 昆明医科大学）",
+        ],
     ]
     text = docx_text(written[1].path)
     assert "曲靖市第一人民医院：" in text
     assert "QJ-WS-ZJ-补正-20230925-002" in text
-    assert "你单位报送的2023年度曲靖市卫生系列中级职称评审委员会申报材料，经资格审查，共有 2 名申报人的 3 处内容需要补充更正。" in text
+    assert (
+        "你单位报送的2023年度曲靖市卫生系列中级职称评审委员会申报材料，经资格审查，共有 2 名申报人的 3 处内容需要补充更正。"
+        in text
+    )
     assert "根据《通知》六（五）" in text
     assert "以下申报未予受理：" in text
-    assert "1. 张丽（01_一院.xlsx Sheet1 第5行）：与本表（Sheet1）第2行是同一身份证号码，重复申报；" in text
+    assert (
+        "1. 张丽（01_一院.xlsx Sheet1 第5行）：与本表（Sheet1）第2行是同一身份证号码，重复申报；"
+        in text
+    )
     assert "请于 2023年10月8日（星期日，调休上班）（5个工作日内）前将补正后的申报信息表" in text
     assert "逾期未补正的，视为放弃本年度申报。" in text
     assert "联系人：李老师" in text and "联系电话：0874-3123456" in text
@@ -101,32 +134,49 @@ def test_notices_record_the_deadline(store, imported, tmp_path):
     corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED, user="tester")
     found = applicants(store)
     assert {n: a.correction_deadline for n, a in found.items()} == {
-        "张丽": None, "王芳": date(2023, 10, 8), "李娜": date(2023, 10, 8), "赵敏": date(2023, 10, 8), "刘洋": None,
+        "张丽": None,
+        "王芳": date(2023, 10, 8),
+        "李娜": date(2023, 10, 8),
+        "赵敏": date(2023, 10, 8),
+        "刘洋": None,
     }
     with store.transaction() as session:
         notices = session.exec(select(CorrectionNotice).order_by(CorrectionNotice.id)).all()
-        assert [(n.unit, n.issued_on, n.deadline, n.problem_count, len(n.applicant_ids)) for n in notices] == [
+        assert [
+            (n.unit, n.issued_on, n.deadline, n.problem_count, len(n.applicant_ids))
+            for n in notices
+        ] == [
             ("宣威市人民医院", ISSUED, date(2023, 10, 8), 1, 1),
             ("曲靖市第一人民医院", ISSUED, date(2023, 10, 8), 3, 2),
         ]
         assert all(len(n.sha256) == 64 for n in notices)
         event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (event.action, event.user, event.detail["deadline"]) == ("corrections.issued", "tester", "2023-10-08")
+        assert (event.action, event.user, event.detail["deadline"]) == (
+            "corrections.issued",
+            "tester",
+            "2023-10-08",
+        )
 
 
 def test_deadline_in_working_days_over_a_holiday(store, imported, tmp_path):
     # 2023-09-28 (Thu) + 3 working days: 09-29 to 10-06 are the Mid-Autumn/National Day holiday,
     # 10-07 (Sat) and 10-08 (Sun) are make-up workdays, so: 09-28 → 10-07, 10-08, 10-09.
-    (w, *_) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 3, today=date(2023, 9, 28))
+    (w, *_) = corrections.issue_notices(
+        store, "QJ-WS-ZJ", tmp_path / "out", 3, today=date(2023, 9, 28)
+    )
     assert w.deadline == date(2023, 10, 9)
     assert "请于 2023年10月9日（星期一）（3个工作日内）前" in docx_text(w.path)
 
 
-def test_deadline_in_a_year_without_a_published_schedule_is_marked_provisional(store, imported, tmp_path):
+def test_deadline_in_a_year_without_a_published_schedule_is_marked_provisional(
+    store, imported, tmp_path
+):
     from qjtitle.calendar.workdays import OFFICIAL_YEARS
 
     year = max(OFFICIAL_YEARS) + 2
-    (w, *_) = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=date(year, 3, 2))
+    (w, *_) = corrections.issue_notices(
+        store, "QJ-WS-ZJ", tmp_path / "out", 5, today=date(year, 3, 2)
+    )
     assert f"{year}年的调休安排尚未公布，期限按周末和法定节假日推算，仅供参考" in docx_text(w.path)
 
 
@@ -157,12 +207,16 @@ def test_deadline_must_be_positive(store, imported, tmp_path):
 # --- 视为放弃 -----------------------------------------------------------------------
 
 
-def test_expire_marks_overdue_applications_and_leaves_the_others(store, imported, tmp_path, make_workbook):
+def test_expire_marks_overdue_applications_and_leaves_the_others(
+    store, imported, tmp_path, make_workbook
+):
     corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
     # A later notice: 刘洋 gets a problem after the first notice and a later deadline.
     path = make_workbook(
-        [person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1),
-         person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市", 联系电话="1")],
+        [
+            person("赵敏", 8, 工作单位="宣威市人民医院", county="宣威市", 现职取得时间=2015.1),
+            person("刘洋", 10, 工作单位="宣威市人民医院", county="宣威市", 联系电话="1"),
+        ],
         name="02_宣威.xlsx",
     )
     import_applicants(store, [path], "QJ-WS-ZJ", YEAR, today=date(2023, 10, 1))
@@ -170,25 +224,40 @@ def test_expire_marks_overdue_applications_and_leaves_the_others(store, imported
         liu = session.exec(select(Applicant).where(Applicant.name == "刘洋")).one()
         liu.correction_deadline = date(2023, 10, 20)
         session.add(liu)
-    assert corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 8)) == []  # the deadline day itself
+    assert (
+        corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 8)) == []
+    )  # the deadline day itself
     result = corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9))
     assert sorted((r["name"], r["deadline"]) for r in result) == [
-        ("李娜", date(2023, 10, 8)), ("王芳", date(2023, 10, 8)), ("赵敏", date(2023, 10, 8)),
+        ("李娜", date(2023, 10, 8)),
+        ("王芳", date(2023, 10, 8)),
+        ("赵敏", date(2023, 10, 8)),
     ]
     assert {n: a.status for n, a in applicants(store).items()} == {
-        "张丽": "已受理", "王芳": "视为放弃", "李娜": "视为放弃", "赵敏": "视为放弃", "刘洋": "待补正",
+        "张丽": "已受理",
+        "王芳": "视为放弃",
+        "李娜": "视为放弃",
+        "赵敏": "视为放弃",
+        "刘洋": "待补正",
     }
     assert corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9)) == []
 
 
-def test_a_withdrawn_application_is_not_revived_by_a_late_correction(store, imported, tmp_path, make_workbook):
+def test_a_withdrawn_application_is_not_revived_by_a_late_correction(
+    store, imported, tmp_path, make_workbook
+):
     corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
     corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9))
-    late = make_workbook([person("张丽", 2), person("王芳", 4), person("李娜", 6)], name="01_一院.xlsx")
+    late = make_workbook(
+        [person("张丽", 2), person("王芳", 4), person("李娜", 6)], name="01_一院.xlsx"
+    )
     report = import_applicants(store, [late], "QJ-WS-ZJ", YEAR)
     f = report.files[0]
     assert (f.updated, len(f.rejected)) == (1, 2)
-    assert f.rejected[0].reason == "王芳逾期未补正（补正期限 2023-10-08），已视为放弃（通知 六（五）），本年度不再受理"
+    assert (
+        f.rejected[0].reason
+        == "王芳逾期未补正（补正期限 2023-10-08），已视为放弃（通知 六（五）），本年度不再受理"
+    )
     assert applicants(store)["王芳"].status == "视为放弃"
 
 
@@ -198,8 +267,18 @@ def test_a_withdrawn_application_is_not_revived_by_a_late_correction(store, impo
 def test_cli_corrections_and_expire(cli, store, imported, tmp_path):
     out = tmp_path / "告知书"
     result = cli(
-        "applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25",
-        "--contact", "李老师", "--contact-phone", "0874-3123456",
+        "applicants",
+        "corrections",
+        "-c",
+        "QJ-WS-ZJ",
+        "--out",
+        str(out),
+        "--date",
+        "2023-09-25",
+        "--contact",
+        "李老师",
+        "--contact-phone",
+        "0874-3123456",
     )
     assert result.exit_code == 0, result.output
     assert "已生成 2 份补正告知书（补正期限 2023-10-08）" in result.output
@@ -218,44 +297,78 @@ def test_cli_corrections_and_expire(cli, store, imported, tmp_path):
 
 
 def test_cli_corrections_with_nothing_to_correct(cli, store, committee, tmp_path):
-    result = cli("applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(tmp_path / "o"), "--date", "2023-09-25")
+    result = cli(
+        "applicants",
+        "corrections",
+        "-c",
+        "QJ-WS-ZJ",
+        "--out",
+        str(tmp_path / "o"),
+        "--date",
+        "2023-09-25",
+    )
     assert result.exit_code == 0
     assert "没有待补正的申报人，无需告知。" in result.output
 
 
-def test_cli_corrections_with_a_broken_template_leaves_the_store_unchanged(cli, store, imported, tmp_path):
+def test_cli_corrections_with_a_broken_template_leaves_the_store_unchanged(
+    cli, store, imported, tmp_path
+):
     templates = tmp_path / "my_templates"
     templates.mkdir()
     (templates / "correction_notice.docx").write_bytes(b"not a docx")
     result = cli(
-        "applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(tmp_path / "o"), "--date", "2023-09-25",
-        "--templates", str(templates),
+        "applicants",
+        "corrections",
+        "-c",
+        "QJ-WS-ZJ",
+        "--out",
+        str(tmp_path / "o"),
+        "--date",
+        "2023-09-25",
+        "--templates",
+        str(templates),
     )
     assert result.exit_code == 1
     assert "模板" in result.stderr and "correction_notice.docx 无法使用" in result.stderr
     assert all(a.correction_deadline is None for a in applicants(store).values())
     with store.transaction() as session:
         assert session.exec(select(CorrectionNotice)).all() == []
-        assert session.exec(select(AuditEvent).where(AuditEvent.action == "corrections.issued")).all() == []
+        assert (
+            session.exec(select(AuditEvent).where(AuditEvent.action == "corrections.issued")).all()
+            == []
+        )
 
 
-def test_a_correction_after_the_deadline_counts_as_withdrawn(store, imported, tmp_path, make_workbook):
+def test_a_correction_after_the_deadline_counts_as_withdrawn(
+    store, imported, tmp_path, make_workbook
+):
     corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
     late = make_workbook([person("王芳", 4)], name="01_一院.xlsx")
     report = import_applicants(store, [late], "QJ-WS-ZJ", YEAR, today=date(2023, 10, 9))
-    assert report.files[0].rejected[0].reason.startswith("王芳逾期未补正（补正期限 2023-10-08），已视为放弃")
+    assert (
+        report.files[0]
+        .rejected[0]
+        .reason.startswith("王芳逾期未补正（补正期限 2023-10-08），已视为放弃")
+    )
     assert applicants(store)["王芳"].status == "视为放弃"
 
 
 def test_notices_are_issued_once_per_applicant(store, imported, tmp_path):
     first = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
     assert first
-    again = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "again", 5, today=date(2023, 9, 28))
+    again = corrections.issue_notices(
+        store, "QJ-WS-ZJ", tmp_path / "again", 5, today=date(2023, 9, 28)
+    )
     assert all(w.applicants == 0 for w in again)
-    assert {a.correction_deadline for a in applicants(store).values() if a.status == "待补正"} == {date(2023, 10, 8)}
+    assert {a.correction_deadline for a in applicants(store).values() if a.status == "待补正"} == {
+        date(2023, 10, 8)
+    }
 
 
-def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(store, imported, tmp_path, make_workbook):
+def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(
+    store, imported, tmp_path, make_workbook
+):
     out = tmp_path / "out"
     first = corrections.issue_notices(
         store, "QJ-WS-ZJ", out, 5, today=ISSUED, contact="周敏", contact_phone="0874-3123456"
@@ -263,7 +376,10 @@ def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(store, impor
     assert [w.path.name[:3] for w in first] == ["01_", "02_"]
     nothing_new = corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 26))
     assert nothing_new == []  # the refused duplicate of 一院 was told in the first notice already
-    later = make_workbook([person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")], name="03_会泽.xlsx")
+    later = make_workbook(
+        [person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")],
+        name="03_会泽.xlsx",
+    )
     import_applicants(store, [later], "QJ-WS-ZJ", YEAR)
     (again,) = corrections.issue_notices(store, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 27))
     assert again.path.name.startswith("03_补正告知书_会泽县人民医院")
@@ -276,9 +392,21 @@ def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(store, impor
 
 def test_cli_says_the_contact_is_taken_over(cli, store, imported, tmp_path, make_workbook):
     out = tmp_path / "告知书"
-    args = ["applicants", "corrections", "--committee", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25"]
+    args = [
+        "applicants",
+        "corrections",
+        "--committee",
+        "QJ-WS-ZJ",
+        "--out",
+        str(out),
+        "--date",
+        "2023-09-25",
+    ]
     assert cli(*args, "--contact", "周敏", "--contact-phone", "0874-3123456").exit_code == 0
-    later = make_workbook([person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")], name="03_会泽.xlsx")
+    later = make_workbook(
+        [person("孙倩", 12, 工作单位="会泽县人民医院", county="会泽县", 毕业院校="")],
+        name="03_会泽.xlsx",
+    )
     import_applicants(store, [later], "QJ-WS-ZJ", YEAR)
     result = cli(*args[:-1], "2023-09-27")
     assert result.exit_code == 0, result.output

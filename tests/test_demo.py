@@ -16,7 +16,9 @@ from qjtitle.store import open_store
 
 
 def load_generate():
-    spec = importlib.util.spec_from_file_location("sample_generate", sample_data_dir() / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "sample_generate", sample_data_dir() / "generate.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,7 +46,10 @@ def result(tmp_path_factory):
 def found_problems(result) -> list[tuple[str, int, str, str]]:
     found = []
     for f in result.import_report.files:
-        found += [(f.path.name, number, p.column, p.message) for _sheet, number, _name, p in f.row_problems]
+        found += [
+            (f.path.name, number, p.column, p.message)
+            for _sheet, number, _name, p in f.row_problems
+        ]
         found += [(f.path.name, r.row, "身份证号码", r.reason) for r in f.rejected]
     return sorted(found)
 
@@ -61,13 +66,21 @@ def test_demo_finds_exactly_the_listed_errors(result):
 
 def test_demo_import_counts(result):
     report = result.import_report
-    assert [(f.path.name, f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected), f.error) for f in report.files] == [
+    assert [
+        (f.path.name, f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected), f.error)
+        for f in report.files
+    ] == [
         ("01_曲靖市第一人民医院.xlsx", 18, 18, 0, 4, 0, None),
         ("02_宣威市人民医院.xlsx", 16, 16, 0, 4, 0, None),
         ("03_陆良县人民医院.xls", 14, 14, 0, 1, 0, None),
         ("04_罗平县中医医院.csv", 12, 11, 0, 0, 1, None),
     ]
-    assert [f.sheets for f in report.files] == [["2023年申报"], ["Sheet1"], ["申报人员"], ["04_罗平县中医医院"]]
+    assert [f.sheets for f in report.files] == [
+        ["2023年申报"],
+        ["Sheet1"],
+        ["申报人员"],
+        ["04_罗平县中医医院"],
+    ]
     assert report.files[0].skipped_notes == 1  # the 注： row under the table
     totals = report.totals()
     assert totals["rows"] == 60 == totals["imported"] + totals["updated"] + totals["rejected"]
@@ -87,8 +100,12 @@ def test_demo_store_and_normalised_cells(result):
     assert by_place["01_曲靖市第一人民医院.xlsx", 7].county == "麒麟区"  # written as 麒麟
     twice = by_place["01_曲靖市第一人民医院.xlsx", 5]
     assert twice.name == twice.name.strip() and "\u200b" not in twice.name
-    assert twice.status == "视为放弃"  # not corrected by the deadline (the demo expires on 2023-10-09)
-    assert [p["message"] for p in twice.problems] == ["同一身份证号码又由罗平县中医医院（04_罗平县中医医院.csv 第4行）报送"]
+    assert (
+        twice.status == "视为放弃"
+    )  # not corrected by the deadline (the demo expires on 2023-10-09)
+    assert [p["message"] for p in twice.problems] == [
+        "同一身份证号码又由罗平县中医医院（04_罗平县中医医院.csv 第4行）报送"
+    ]
     assert sum(a.status == "视为放弃" for a in people) == 10 == len(result.withdrawn)
     assert sum(a.status == "已受理" for a in people) == 49
 
@@ -118,8 +135,14 @@ def test_demo_runs_end_to_end(tmp_path, cli):
     assert (out / "qjtitle.db").is_file()
     assert len(list((out / "补正告知书").glob("*.docx"))) == 4
     text = re.sub(r"\s+", "", result.stdout)
-    assert "共4个文件60行：新增59，更新0，其中待补正10（含此前已受理、因本次重复申报改为待补正的1人）；未受理1；" in text
-    assert "改为待补正田美（01_曲靖市第一人民医院.xlsx第5行）：04_罗平县中医医院.csv中又报送了此人" in text
+    assert (
+        "共4个文件60行：新增59，更新0，其中待补正10（含此前已受理、因本次重复申报改为待补正的1人）；未受理1；"
+        in text
+    )
+    assert (
+        "改为待补正田美（01_曲靖市第一人民医院.xlsx第5行）：04_罗平县中医医院.csv中又报送了此人"
+        in text
+    )
     assert "补正告知书（补正期限2023-10-08）" in text
     assert "演示完成。" in text
     assert f"qjtitle-verify{out / '专家抽取' / '抽取记录.json'}→结论：抽取结果可复核，一致" in text
@@ -144,7 +167,9 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path, cli):
     (out / "重要.xlsx").write_bytes(b"keep me")
     result = cli("demo", "--out", str(out))
     assert result.exit_code == 1
-    assert re.sub(r"\s+", "", "已存在且不是 qjtitle demo 生成的文件夹，为免误删拒绝写入") in re.sub(r"\s+", "", result.stderr)
+    assert re.sub(r"\s+", "", "已存在且不是 qjtitle demo 生成的文件夹，为免误删拒绝写入") in re.sub(
+        r"\s+", "", result.stderr
+    )
     assert sorted(p.name for p in out.iterdir()) == ["重要.xlsx"]
     assert (out / "重要.xlsx").read_bytes() == b"keep me"
 
@@ -172,11 +197,17 @@ def test_sample_rosters_match_the_generator():
 
 def test_demo_runs_the_whole_procedure(result):
     assert result.results is not None and result.results["sealed_at"]
-    assert result.exported is not None and result.exported[1], "the stand-alone verifier accepts the exported record"
+    assert result.exported is not None and result.exported[1], (
+        "the stand-alone verifier accepts the exported record"
+    )
     assert (result.results["passed"], result.results["voted"]) == (48, 49)
     # the pre-meeting package final; the post-meeting one a draft while three photos are missing, then final
     # with the reason recorded
-    assert [(f.stage, f.draft) for f in result.filings] == [("pre", False), ("post", True), ("post", False)]
+    assert [(f.stage, f.draft) for f in result.filings] == [
+        ("pre", False),
+        ("post", True),
+        ("post", False),
+    ]
     assert result.filings[1].reasons == ["缺少 3 名通过人员的证件照：蔡善、谭仁、余德"]
     assert result.filings[2].photos["found"] == 45
     # public documents of both packages name no ID number, phone number or expert
@@ -188,7 +219,9 @@ def test_demo_runs_the_whole_procedure(result):
             if not any(word in path.name for word in ("公示", "通过人员名册")):
                 continue
             text = "\n".join(p.text for p in docx.Document(path).paragraphs)
-            text += "\n".join(c.text for t in docx.Document(path).tables for r in t.rows for c in r.cells)
+            text += "\n".join(
+                c.text for t in docx.Document(path).tables for r in t.rows for c in r.cells
+            )
             assert not re.search(r"\d{17}[\dX]|1[3-9]\d{9}", text), path.name
             for pick in result.draw["picks"]:
                 assert pick["name"] not in text, (path.name, "expert name")

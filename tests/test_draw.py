@@ -28,7 +28,10 @@ SUPERVISORS = ["陈静"]
 
 
 def pool(n: int, specialties: tuple[str, ...] = ("临床医学",), units: int = 5) -> list[Candidate]:
-    return [Candidate(i, f"专家{i}", specialties[i % len(specialties)], f"单位{i % units}") for i in range(1, n + 1)]
+    return [
+        Candidate(i, f"专家{i}", specialties[i % len(specialties)], f"单位{i % units}")
+        for i in range(1, n + 1)
+    ]
 
 
 def ids(picks: list[draw.Pick]) -> list[int]:
@@ -53,7 +56,9 @@ def test_random_numbers_follow_the_published_construction() -> None:
     """SHA-256 of algorithm, NUL, seed, NUL, 8-byte counter: re-implemented here from the docstring."""
     stream = draw.RandomStream("4721/9903/1586/")
     for k in range(3):
-        expected = hashlib.sha256(b"qjtitle-draw-v1\x004721/9903/1586/\x00" + k.to_bytes(8, "big")).digest()
+        expected = hashlib.sha256(
+            b"qjtitle-draw-v1\x004721/9903/1586/\x00" + k.to_bytes(8, "big")
+        ).digest()
         assert stream.next_block() == int.from_bytes(expected, "big")
 
 
@@ -68,7 +73,11 @@ def test_rejection_sampling_discards_the_biased_tail() -> None:
 def test_pool_hash_is_over_the_sorted_list_and_changes_with_any_expert() -> None:
     experts = pool(10)
     assert draw.pool_digest(experts) == draw.pool_digest(list(reversed(experts)))
-    changed = [*experts[:4], Candidate(5, "专家五", experts[4].specialty, experts[4].unit), *experts[5:]]
+    changed = [
+        *experts[:4],
+        Candidate(5, "专家五", experts[4].specialty, experts[4].unit),
+        *experts[5:],
+    ]
     assert draw.pool_digest(changed) != draw.pool_digest(experts)
     entries = [c.entry() for c in experts]
     text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
@@ -96,7 +105,10 @@ def test_an_independent_reimplementation_gives_the_same_picks() -> None:
         nonlocal counter
         while True:
             x = int.from_bytes(
-                hashlib.sha256(b"qjtitle-draw-v1\x00" + seed.encode() + b"\x00" + counter.to_bytes(8, "big")).digest(), "big"
+                hashlib.sha256(
+                    b"qjtitle-draw-v1\x00" + seed.encode() + b"\x00" + counter.to_bytes(8, "big")
+                ).digest(),
+                "big",
             )
             counter += 1
             if x < 2**256 - 2**256 % n:
@@ -119,9 +131,18 @@ def test_more_alternates_later_keep_every_earlier_position() -> None:
 
 def test_specialty_counts_and_unit_cap_are_honoured() -> None:
     experts = pool(60, ("临床医学", "护理", "药学", "医学检验技术"), units=17)
-    picks = draw.select("1/2/3/", experts, Request.make(11, 4, {"临床医学": 5, "护理": 3, "药学": 2, "医学检验技术": 1}, 1))
+    picks = draw.select(
+        "1/2/3/",
+        experts,
+        Request.make(11, 4, {"临床医学": 5, "护理": 3, "药学": 2, "医学检验技术": 1}, 1),
+    )
     members = [p for p in picks if p.role == draw.MEMBER]
-    assert Counter(p.candidate.specialty for p in members) == {"临床医学": 5, "护理": 3, "药学": 2, "医学检验技术": 1}
+    assert Counter(p.candidate.specialty for p in members) == {
+        "临床医学": 5,
+        "护理": 3,
+        "药学": 2,
+        "医学检验技术": 1,
+    }
     assert max(Counter(p.candidate.unit for p in picks).values()) == 1
     assert [p.position for p in picks] == list(range(1, 16))
 
@@ -133,7 +154,10 @@ def test_a_too_small_pool_says_what_is_missing() -> None:
     message = str(caught.value)
     assert "“护理”需抽取委员 7 人，符合条件的只有 6 人" in message
     assert "共 15 人，符合条件的专家只有 12 人" in message
-    tight = [Candidate(i, f"专家{i}", "临床医学", "同一单位" if i > 2 else f"单位{i}") for i in range(1, 12)]
+    tight = [
+        Candidate(i, f"专家{i}", "临床医学", "同一单位" if i > 2 else f"单位{i}")
+        for i in range(1, 12)
+    ]
     problems = draw.feasibility_problems(tight, Request.make(5, 0, unit_cap=2))
     assert problems and "每个单位最多抽取 2 人" in problems[0]
 
@@ -200,7 +224,12 @@ def draw_inputs(draw_: st.DrawFn) -> tuple[str, list[Candidate], Request]:
     n = draw_(st.integers(1, 10))
     ids_ = draw_(st.lists(st.integers(1, 500), min_size=n, max_size=n, unique=True))
     experts = [
-        Candidate(i, f"专家{i}", draw_(st.sampled_from(SPECIALTIES)), draw_(st.sampled_from(("甲", "乙", "丙", "丁"))))
+        Candidate(
+            i,
+            f"专家{i}",
+            draw_(st.sampled_from(SPECIALTIES)),
+            draw_(st.sampled_from(("甲", "乙", "丙", "丁"))),
+        )
         for i in ids_
     ]
     members = draw_(st.integers(1, 5))
@@ -209,7 +238,9 @@ def draw_inputs(draw_: st.DrawFn) -> tuple[str, list[Candidate], Request]:
         room = members - sum(quotas.values())
         if room > 0:
             quotas[specialty] = draw_(st.integers(1, room))
-    request = Request.make(members, draw_(st.integers(0, 3)), quotas, draw_(st.none() | st.integers(1, 3)))
+    request = Request.make(
+        members, draw_(st.integers(0, 3)), quotas, draw_(st.none() | st.integers(1, 3))
+    )
     seed = draw.canonical_seed([draw_(st.text("0123456789", min_size=1, max_size=6))])
     return seed, experts, request
 
@@ -319,7 +350,13 @@ def recorded(store, expert_pool, draw_meeting):
     expert_pool([expert_row(i, 专业="护理" if i % 3 == 0 else "临床医学") for i in range(1, 31)])
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
-        store, meeting, DRAWERS, SUPERVISORS, alternates=3, specialties=["护理=3", "临床医学"], seed=["4721", "9903", "1586"],
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
         drawn_on=date(2023, 11, 10),
     )
     return meeting, outcome.record
@@ -329,8 +366,13 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
     from qjtitle.store import APPEND_ONLY
 
     _, record = recorded
-    free = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
-    assert draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"] is not None
+    free = next(
+        p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT
+    )
+    assert (
+        draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"]
+        is not None
+    )
     scan = tmp_path / "signed.pdf"
     scan.write_bytes(b"%PDF-1.4 signed sheet")
     draw_answers.sign(store, record["draw"], scan)
@@ -338,7 +380,10 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
         with store.engine.begin() as conn:
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() > 0, table
         for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
-            with pytest.raises(IntegrityError, match="抽取记录只能追加"), store.engine.begin() as conn:
+            with (
+                pytest.raises(IntegrityError, match="抽取记录只能追加"),
+                store.engine.begin() as conn,
+            ):
                 conn.exec_driver_sql(statement)
     assert draw_record.verify_draw(store, record["draw"]).ok
 
@@ -346,12 +391,30 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
 def test_a_redraw_keeps_both_records(store, recorded) -> None:
     meeting, first = recorded
     with pytest.raises(InvalidValue, match="已有有效的抽取记录（第1号）"):
-        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], drawn_on=date(2023, 11, 10))
+        draw_store.draw_experts(
+            store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], drawn_on=date(2023, 11, 10)
+        )
     with pytest.raises(InvalidValue, match="理由"):
-        draw_store.draw_experts(store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], voids=1, drawn_on=date(2023, 11, 10))
+        draw_store.draw_experts(
+            store,
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            seed=["1", "2", "3"],
+            voids=1,
+            drawn_on=date(2023, 11, 10),
+        )
     second = draw_store.draw_experts(
-        store, meeting, DRAWERS, SUPERVISORS, alternates=3, specialties=["护理=3", "临床医学"], seed=["5555", "6666", "7777"],
-        voids=1, void_reason="监督人员未到场", drawn_on=date(2023, 11, 10),
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["5555", "6666", "7777"],
+        voids=1,
+        void_reason="监督人员未到场",
+        drawn_on=date(2023, 11, 10),
     ).record
     listed = draw_record.list_draws(store, meeting)
     assert [(d["draw"], d["voided_by"], d["voids"]) for d in listed] == [(1, 2, None), (2, None, 1)]

@@ -16,7 +16,9 @@ from qjtitle.experts.draw import Candidate, Request
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "docs" / "draw-spec.md").read_text(encoding="utf-8")
-BLOCKS = [json.loads(b) for b in re.findall(r"^```json\n(.*?)^```$", SPEC, re.DOTALL | re.MULTILINE)]
+BLOCKS = [
+    json.loads(b) for b in re.findall(r"^```json\n(.*?)^```$", SPEC, re.DOTALL | re.MULTILINE)
+]
 COMMON = next(b["common_record_fields"] for b in BLOCKS if "common_record_fields" in b)
 VECTORS = {b["vector"]: b for b in BLOCKS if "vector" in b}
 DRAWS = [v for v in VECTORS.values() if "eligible" in v]
@@ -38,15 +40,33 @@ def record_of(v: dict) -> dict:
     """The record of a vector, assembled as section 13 says."""
     entries = {e[0]: e for e in v["eligible"]}
     picks = [
-        {"position": pos, "role": role, "slot": slot, "id": eid, "name": entries[eid][1],
-         "specialty": entries[eid][2], "unit": entries[eid][3]}
+        {
+            "position": pos,
+            "role": role,
+            "slot": slot,
+            "id": eid,
+            "name": entries[eid][1],
+            "specialty": entries[eid][2],
+            "unit": entries[eid][3],
+        }
         for pos, role, slot, eid in v["picks"]
     ]
-    record = {**COMMON, "seed": v["seed"], "params": v["params"], "eligible": v["eligible"],
-              "eligible_count": len(v["eligible"]), "pool_sha256": v["pool_sha256"], "picks": picks}
+    record = {
+        **COMMON,
+        "seed": v["seed"],
+        "params": v["params"],
+        "eligible": v["eligible"],
+        "eligible_count": len(v["eligible"]),
+        "pool_sha256": v["pool_sha256"],
+        "picks": picks,
+    }
     record["record_sha256"] = v["record_sha256"]
-    record |= {"answers": v.get("answers", []), "replacements": v.get("replacements", []),
-               "signatures": v.get("signatures", []), "members_now": v["members_now"]}
+    record |= {
+        "answers": v.get("answers", []),
+        "replacements": v.get("replacements", []),
+        "signatures": v.get("signatures", []),
+        "members_now": v["members_now"],
+    }
     record["chain_sha256"] = v["chain_sha256"]
     return record
 
@@ -67,7 +87,11 @@ def test_each_draw_vector_holds_in_both_implementations(v: dict) -> None:
     assert again == [p.as_dict() for p in picks]
     assert trace == v["slots"]
     for slot in trace:  # each index is the accepted block of its counter, below n
-        block = int(v["first_blocks"][slot["counter"]], 16) if slot["counter"] < len(v["first_blocks"]) else None
+        block = (
+            int(v["first_blocks"][slot["counter"]], 16)
+            if slot["counter"] < len(v["first_blocks"])
+            else None
+        )
         if block is not None:
             assert block % slot["n"] == slot["index"]
     record = record_of(v)
@@ -122,9 +146,16 @@ def test_the_spec_names_every_field_the_code_hashes_and_exports() -> None:
     assert [k.strip() for k in core.replace("\n", " ").split(",")] == list(draw.CORE_KEYS)
     assert all(f'"{key}"' in section("10") for key in draw.LATER_KEYS)
     assert f'"{draw.CHAIN_DOMAIN}"' in section("10") and f'"{draw.ALGORITHM}"' in section("4")
-    exported = json.loads((ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8"))
+    exported = json.loads(
+        (ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8")
+    )
     table = section("12")
     for key in [*exported, "chain_sha256"]:
         assert f"| `{key}` |" in table, key
-    for key in [*exported["params"], *exported["picks"][0], *exported["answers"][0], *exported["replacements"][0]]:
+    for key in [
+        *exported["params"],
+        *exported["picks"][0],
+        *exported["answers"][0],
+        *exported["replacements"][0],
+    ]:
         assert f"`{key}`" in table, key

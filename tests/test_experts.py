@@ -20,7 +20,11 @@ SAMPLE_POOL = sample_data_dir() / "experts" / "专家库_卫生中级.xlsx"
 
 def test_terms_are_read_in_both_usual_forms() -> None:
     assert experts.parse_term("2021.07-2024.06") == (date(2021, 7, 1), date(2024, 6, 30), None)
-    assert experts.parse_term("2021-07-01至2024-06-30") == (date(2021, 7, 1), date(2024, 6, 30), None)
+    assert experts.parse_term("2021-07-01至2024-06-30") == (
+        date(2021, 7, 1),
+        date(2024, 6, 30),
+        None,
+    )
     assert experts.parse_term("2021年7月～2024年6月")[:2] == (date(2021, 7, 1), date(2024, 6, 30))
     assert experts.parse_term("长期")[2] == "任期起止“长期”无法识别"
 
@@ -59,7 +63,9 @@ def test_every_problem_of_a_row_is_reported_together(expert_pool) -> None:
     kinds = [p.kind for p in rows[3].problems]
     assert kinds == ["职称级别", "身份证号码", "任期", "联系电话", "选项不规范"]
     assert [p.cell for p in rows[3].problems] == ["F3", "C3", "K3", "I3", "L3"]
-    assert "超过3年" in rows[3].problems[2].message and "通知 六（二）" in rows[3].problems[2].message
+    assert (
+        "超过3年" in rows[3].problems[2].message and "通知 六（二）" in rows[3].problems[2].message
+    )
     assert rows[4].problems[0].message == "“入库时间”为空"
 
 
@@ -87,16 +93,24 @@ def _eligibility(store, meeting: Meeting, specialties=(), same_unit=True) -> exp
         return experts.eligibility(session, meeting, tuple(specialties), same_unit)
 
 
-def test_exclusions_are_counted_by_their_first_reason(store, committee, expert_pool, make_workbook) -> None:
-    applicants.import_applicants(store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2023)
+def test_exclusions_are_counted_by_their_first_reason(
+    store, committee, expert_pool, make_workbook
+) -> None:
+    applicants.import_applicants(
+        store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2023
+    )
     rows = [
         expert_row(1),
         expert_row(2),
-        expert_row(3, 状态="停用", 任期起止="2019.07-2022.06"),  # inactive first, though the term ended too
+        expert_row(
+            3, 状态="停用", 任期起止="2019.07-2022.06"
+        ),  # inactive first, though the term ended too
         expert_row(4, 任期起止="2020.07-2023.06"),
         expert_row(5, 职称="主治医师", 职称级别="中级"),
         expert_row(6, 专业="药学", 职称="副主任药师"),
-        expert_row(7, 工作单位="曲靖市第一人民医院 "),  # the applicant's unit, with a trailing space
+        expert_row(
+            7, 工作单位="曲靖市第一人民医院 "
+        ),  # the applicant's unit, with a trailing space
         expert_row(8, 工作单位="曲靖市 第一人民医院"),
         expert_row(9),
     ]
@@ -108,7 +122,13 @@ def test_exclusions_are_counted_by_their_first_reason(store, committee, expert_p
     result = _eligibility(store, meeting, ["临床医学"])
     assert [c.name for c in result.eligible] == ["专家001", "专家002"]
     assert result.counts() == {
-        "inactive": 1, "term": 1, "pool_filing": 0, "level": 1, "specialty": 1, "same_unit": 2, "conflict": 1,
+        "inactive": 1,
+        "term": 1,
+        "pool_filing": 0,
+        "level": 1,
+        "specialty": 1,
+        "same_unit": 2,
+        "conflict": 1,
     }
     assert result.summary() == (
         "已停用 1 人，任期未覆盖会议日期 1 人，职称级别不符 1 人，专业不在所需范围 1 人，"
@@ -123,8 +143,12 @@ def test_exclusions_are_counted_by_their_first_reason(store, committee, expert_p
     assert sum(1 for _, _, why in pairs if why == recusal.SAME_UNIT_REASON) == 2
 
 
-def test_withdrawn_applicants_and_other_years_do_not_recuse(store, committee, expert_pool, make_workbook) -> None:
-    applicants.import_applicants(store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2022)
+def test_withdrawn_applicants_and_other_years_do_not_recuse(
+    store, committee, expert_pool, make_workbook
+) -> None:
+    applicants.import_applicants(
+        store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2022
+    )
     expert_pool([expert_row(1, 工作单位="曲靖市第一人民医院")])
     meeting = _meeting(store, committee)
     assert len(_eligibility(store, meeting).eligible) == 1
@@ -138,10 +162,14 @@ def test_the_pool_filing_must_cover_the_meeting(store, committee, expert_pool) -
     assert "未登记专家库备案日期" in result.excluded["pool_filing"][0]["detail"]
     last_day = _meeting(store, committee, date(2025, 6, 30))
     late = _meeting(store, committee, date(2025, 7, 1))
-    report = expert_pool([expert_row(n, 任期起止="2023.07-2026.06") for n in (1, 2)], pool_filed="2022-06-30")
+    report = expert_pool(
+        [expert_row(n, 任期起止="2023.07-2026.06") for n in (1, 2)], pool_filed="2022-06-30"
+    )
     assert report.pool_filed == date(2022, 6, 30)
     assert len(_eligibility(store, meeting).eligible) == 2
-    assert len(_eligibility(store, last_day).eligible) == 2  # valid through 2025-06-30 (民法典 201, 203)
+    assert (
+        len(_eligibility(store, last_day).eligible) == 2
+    )  # valid through 2025-06-30 (民法典 201, 203)
     assert _eligibility(store, late).counts()["pool_filing"] == 2
 
 
@@ -152,8 +180,15 @@ def test_refiling_checks_the_share_of_new_experts(store, committee, expert_pool)
     renewed = [expert_row(i, 入库时间="2019.07", 任期起止="2025.07-2028.06") for i in range(1, 10)]
     report = expert_pool(renewed + new, pool_filed="2025-07-01", name="refile.xlsx")
     assert report.refiling is not None
-    assert (report.refiling.new, report.refiling.total, report.refiling.ok, report.refiling.needed) == (3, 12, False, 2)
-    assert "低于三分之一" in report.refiling.message() and "通知 六（二）" in report.refiling.message()
+    assert (
+        report.refiling.new,
+        report.refiling.total,
+        report.refiling.ok,
+        report.refiling.needed,
+    ) == (3, 12, False, 2)
+    assert (
+        "低于三分之一" in report.refiling.message() and "通知 六（二）" in report.refiling.message()
+    )
     with pytest.raises(InvalidValue, match="早于已登记的备案日期"):
         expert_pool(new, pool_filed="2022-01-01", name="older.xlsx")
 
@@ -171,14 +206,28 @@ def test_check_reports_what_is_about_to_expire(store, committee, expert_pool) ->
     assert result["pool_filing"] == "即将到期" and result["pool_valid_until"] == "2025-06-30"
     assert [e["name"] for e in result["expiring_terms"]] == ["专家001", "专家004"]
     assert [e["name"] for e in result["ended_terms"]] == ["专家003"]
-    assert result["refiling"] == {"previous": "2022-06-30", "new": 1, "total": 3, "ok": True, "needed": 0}
+    assert result["refiling"] == {
+        "previous": "2022-06-30",
+        "new": 1,
+        "total": 3,
+        "ok": True,
+        "needed": 0,
+    }
     assert any("20个工作日前" in w for w in result["warnings"])
     quiet = experts.check_pool(store, "QJ-WS-ZJ", date(2023, 3, 1), within_days=30)
-    assert quiet["pool_filing"] == "有效" and quiet["expiring_terms"] == [] and quiet["refiling"] is None
+    assert (
+        quiet["pool_filing"] == "有效"
+        and quiet["expiring_terms"] == []
+        and quiet["refiling"] is None
+    )
 
 
-def test_conflicts_are_declared_once_within_a_committee(store, committee, expert_pool, make_workbook) -> None:
-    applicants.import_applicants(store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2023)
+def test_conflicts_are_declared_once_within_a_committee(
+    store, committee, expert_pool, make_workbook
+) -> None:
+    applicants.import_applicants(
+        store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2023
+    )
     expert_pool([expert_row(1)])
     expert_id = experts.list_experts(store)[0]["id"]
     applicant_id = applicants.list_applicants(store)[0]["id"]
@@ -207,9 +256,14 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     with store.transaction() as session:
         committees.get(session, "QJ-WS-ZJ").pool_filed = date(2020, 6, 30)  # due for re-filing
     result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1))
-    assert result["warnings"][0].startswith("专家库是空的：评委会 QJ-WS-ZJ 还没有导入评审专家；请先导入专家库：")
+    assert result["warnings"][0].startswith(
+        "专家库是空的：评委会 QJ-WS-ZJ 还没有导入评审专家；请先导入专家库："
+    )
     assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result["warnings"][0]
-    assert "三分之一" not in result["refiling_message"] and "还没有在库的专家" in result["refiling_message"]
+    assert (
+        "三分之一" not in result["refiling_message"]
+        and "还没有在库的专家" in result["refiling_message"]
+    )
     shown = cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01")
     assert shown.exit_code == 0, shown.output
     said = "".join(shown.output.split())

@@ -29,14 +29,28 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 OLD, NEW = "旧联系人甲", "新联系人乙"  # the contact line tells the two packages apart
 
 
-def export(store, meeting: int, out: Path, contact: str, overwrite: bool = True) -> filing.FilingResult:
-    return filing.export_filing(store, meeting, "pre", out, options=FilingOptions(contact=contact), force=True,
-                                make_zip=True, overwrite=overwrite)
+def export(
+    store, meeting: int, out: Path, contact: str, overwrite: bool = True
+) -> filing.FilingResult:
+    return filing.export_filing(
+        store,
+        meeting,
+        "pre",
+        out,
+        options=FilingOptions(contact=contact),
+        force=True,
+        make_zip=True,
+        overwrite=overwrite,
+    )
 
 
 def events(store) -> list[dict]:
     # show_pii: the masked view would mask an 11-digit run such as "13898891394" inside a hex hash
-    return [e["detail"] for e in audit.list_events(store, show_pii=True) if e["action"] == "filing.exported"]
+    return [
+        e["detail"]
+        for e in audit.list_events(store, show_pii=True)
+        if e["action"] == "filing.exported"
+    ]
 
 
 def whole(out: Path, store, recovered: bool = True) -> str:
@@ -52,7 +66,9 @@ def whole(out: Path, store, recovered: bool = True) -> str:
     with zipfile.ZipFile(zipped) as z:
         assert z.read(f"{folder.name}/{package.MANIFEST_JSON}") == manifest
         inside = sorted(n.split("/", 1)[1] for n in z.namelist())
-    assert inside == sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert inside == sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+    )
     assert events(store)[-1]["manifest_sha256"] == package.sha256_of(folder / package.MANIFEST_JSON)
     if recovered:
         assert [p.name for p in out.iterdir() if p.name.startswith(".tmp-")] == []
@@ -95,7 +111,9 @@ def faulty_replace(monkeypatch, out: Path, fail_at: int, persistent: bool = Fals
 
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4])
-def test_a_move_failing_once_still_ends_with_the_new_package(exported, monkeypatch, fail_at: int) -> None:
+def test_a_move_failing_once_still_ends_with_the_new_package(
+    exported, monkeypatch, fail_at: int
+) -> None:
     fm, out = exported
     monkeypatch.setattr(package.time, "sleep", lambda s: None)
     calls = faulty_replace(monkeypatch, out, fail_at)
@@ -105,7 +123,9 @@ def test_a_move_failing_once_still_ends_with_the_new_package(exported, monkeypat
 
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4])
-def test_moves_failing_for_good_are_finished_by_the_next_export(exported, monkeypatch, fail_at: int) -> None:
+def test_moves_failing_for_good_are_finished_by_the_next_export(
+    exported, monkeypatch, fail_at: int
+) -> None:
     fm, out = exported
     monkeypatch.setattr(package.time, "sleep", lambda s: None)
     faulty_replace(monkeypatch, out, fail_at, persistent=True)
@@ -135,7 +155,9 @@ def test_an_event_that_fails_leaves_the_old_package_untouched(exported, monkeypa
 
 def test_stale_temporary_files_are_cleaned(exported) -> None:
     fm, out = exported
-    stale_zip = out / ".tmp-abc123.zip"  # left by an export of an earlier version, killed while zipping
+    stale_zip = (
+        out / ".tmp-abc123.zip"
+    )  # left by an export of an earlier version, killed while zipping
     stale_zip.write_bytes(b"PK partial")
     stale_stage = out / ".tmp-qjpkg-999999999-xyz"  # killed before its event: no prepared.json
     (stale_stage / "half").mkdir(parents=True)
@@ -211,8 +233,12 @@ def test_a_killed_export_is_always_one_whole_package(exported, tmp_path: Path, p
     fm, out = exported
     script = tmp_path / "driver.py"
     script.write_text(DRIVER, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script), str(fm.store.path), str(out), point, str(fm.meeting)],
-                          capture_output=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), str(fm.store.path), str(out), point, str(fm.meeting)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == -9, done.stderr.decode("utf-8", "replace")[-2000:]
     if point in BEFORE_EVENT:  # no event: the old package, whole, right away
         assert whole(out, fm.store, recovered=False) == "旧" and len(events(fm.store)) == 1
@@ -220,7 +246,11 @@ def test_a_killed_export_is_always_one_whole_package(exported, tmp_path: Path, p
         assert len(events(fm.store)) == 2  # the event was committed before any move
     stages = [p for p in out.iterdir() if p.name.startswith(".tmp-qjpkg-")]
     if point not in ("render", "zip"):
-        assert len(stages) == 1 and json.loads((stages[0] / package.PREPARED).read_text(encoding="utf-8"))
-    package.recover(out, filing._exported(fm.store))  # what the next export into the folder does first
+        assert len(stages) == 1 and json.loads(
+            (stages[0] / package.PREPARED).read_text(encoding="utf-8")
+        )
+    package.recover(
+        out, filing._exported(fm.store)
+    )  # what the next export into the folder does first
     expected = "旧" if point in BEFORE_EVENT else "新"
     assert whole(out, fm.store) == expected

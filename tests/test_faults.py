@@ -32,9 +32,16 @@ def big_roster(path: Path, rows: int, first: int = 0) -> Path:
     ws = wb.create_sheet("Sheet1")
     ws.append(LABELS)
     for i in range(first, first + rows):
-        number = idcard.make("530302", date(1970, 1, 1) + timedelta(days=i // 400), 100 + i % 400 * 2)
-        row = applicant_row(序号=i + 1, 姓名=f"申报人{i}", 身份证号码=number, 出生年月=f"{1970 + i // 400 // 365}.01",
-                            性别=idcard.gender_of(number))
+        number = idcard.make(
+            "530302", date(1970, 1, 1) + timedelta(days=i // 400), 100 + i % 400 * 2
+        )
+        row = applicant_row(
+            序号=i + 1,
+            姓名=f"申报人{i}",
+            身份证号码=number,
+            出生年月=f"{1970 + i // 400 // 365}.01",
+            性别=idcard.gender_of(number),
+        )
         row["出生年月"] = None  # the ID number says it; not every roster fills it
         ws.append([row.get(h) for h in LABELS])
     wb.save(path)
@@ -43,8 +50,10 @@ def big_roster(path: Path, rows: int, first: int = 0) -> Path:
 
 def counts(store) -> dict[str, int]:
     with store.engine.connect() as conn:
-        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                for t in ("applicant", "import_batch", "audit_event")}
+        return {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("applicant", "import_batch", "audit_event")
+        }
 
 
 KILLED_CHILD = """
@@ -68,13 +77,20 @@ applicants.import_applicants(open_store(sys.argv[1]), [Path(sys.argv[2])], "QJ-W
 
 @posix_only
 @pytest.mark.both_backends
-def test_an_import_killed_midway_leaves_the_store_unchanged_and_usable(store, store_url, committee, make_workbook, tmp_path) -> None:
-    import_applicants(store, [make_workbook([applicant_row()], name="first.xlsx")], "QJ-WS-ZJ", 2023)
+def test_an_import_killed_midway_leaves_the_store_unchanged_and_usable(
+    store, store_url, committee, make_workbook, tmp_path
+) -> None:
+    import_applicants(
+        store, [make_workbook([applicant_row()], name="first.xlsx")], "QJ-WS-ZJ", 2023
+    )
     before = counts(store)
     roster = big_roster(tmp_path / "large.xlsx", 3000, first=10)
     marker = tmp_path / "inserted.flag"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, store_url, str(roster), str(marker)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHILD, store_url, str(roster), str(marker)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -103,26 +119,41 @@ def test_an_import_killed_midway_leaves_the_store_unchanged_and_usable(store, st
         again.close()
 
 
-def test_a_full_disk_is_a_clear_error_and_writes_nothing(store, committee, make_workbook, cli, db_path) -> None:
+def test_a_full_disk_is_a_clear_error_and_writes_nothing(
+    store, committee, make_workbook, cli, db_path
+) -> None:
     before = counts(store)
     store.close()
 
-    def cap(dbapi_connection, _record) -> None:  # SQLite's own "database or disk is full" (SQLITE_FULL)
+    def cap(
+        dbapi_connection, _record
+    ) -> None:  # SQLite's own "database or disk is full" (SQLITE_FULL)
         if "sqlite" in type(dbapi_connection).__module__:
             pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
             dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 1}")
 
     event.listen(Engine, "connect", cap)
     try:
-        rows = [applicant_row(序号=i, 姓名=f"申报人{i}", 身份证号码=idcard.make("530302", date(1985, 3, 1 + i % 28), 100 + i),
-                              备注="说明" * 200) for i in range(200)]
+        rows = [
+            applicant_row(
+                序号=i,
+                姓名=f"申报人{i}",
+                身份证号码=idcard.make("530302", date(1985, 3, 1 + i % 28), 100 + i),
+                备注="说明" * 200,
+            )
+            for i in range(200)
+        ]
         result = cli("import-applicants", str(make_workbook(rows)), "-c", "QJ-WS-ZJ", "-y", "2023")
     finally:
         event.remove(Engine, "connect", cap)
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [  # the store named first, as by every writing command
-        f"数据库：{db_path}", f"错误：磁盘已满，无法写入数据库 {db_path}；请清理磁盘空间后重试（本次操作未写入任何数据）"
-    ]
+    assert (
+        result.stderr.strip().splitlines()
+        == [  # the store named first, as by every writing command
+            f"数据库：{db_path}",
+            f"错误：磁盘已满，无法写入数据库 {db_path}；请清理磁盘空间后重试（本次操作未写入任何数据）",
+        ]
+    )
     assert "Traceback" not in result.output
     again = open_store(db_path)
     try:
@@ -137,7 +168,19 @@ def test_a_read_only_store_is_a_clear_error(store, committee, cli, db_path) -> N
     # SQLite's read-only mode: what a file on a read-only share or with the read-only attribute gives,
     # and it works when the tests run as root (where chmod does not stop writes).
     url = f"sqlite:///file:{db_path}?mode=ro&uri=true"
-    result = cli("committee", "add", "QJ-GC-ZJ", "--name", "工程中级", "--level", "中级", "--series", "工程", "--db", url)
+    result = cli(
+        "committee",
+        "add",
+        "QJ-GC-ZJ",
+        "--name",
+        "工程中级",
+        "--level",
+        "中级",
+        "--series",
+        "工程",
+        "--db",
+        url,
+    )
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (  # after the line naming the store
         f"错误：数据库 {db_path} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）"
@@ -150,13 +193,26 @@ def test_a_read_only_store_is_a_clear_error(store, committee, cli, db_path) -> N
 
 
 @posix_only
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="running as root: chmod does not stop root from writing")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="running as root: chmod does not stop root from writing",
+)
 def test_a_store_in_a_read_only_folder_is_a_clear_error(store, committee, cli, db_path) -> None:
     store.close()
     db_path.chmod(0o400)
     db_path.parent.chmod(0o500)
     try:
-        result = cli("committee", "add", "QJ-GC-ZJ", "--name", "工程中级", "--level", "中级", "--series", "工程")
+        result = cli(
+            "committee",
+            "add",
+            "QJ-GC-ZJ",
+            "--name",
+            "工程中级",
+            "--level",
+            "中级",
+            "--series",
+            "工程",
+        )
     finally:
         db_path.parent.chmod(0o700)
         db_path.chmod(0o600)
@@ -181,13 +237,18 @@ with store.engine.connect() as conn:
 
 
 @pytest.mark.both_backends
-def test_a_store_locked_by_another_process_waits_then_says_so(store, store_url, committee, cli, backend, tmp_path, monkeypatch) -> None:
+def test_a_store_locked_by_another_process_waits_then_says_so(
+    store, store_url, committee, cli, backend, tmp_path, monkeypatch
+) -> None:
     before = counts(store)
     monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 1000)
     monkeypatch.setattr(engine, "LOCK_TIMEOUT_MS", 1000)
     marker = tmp_path / "locked.flag"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, store_url, str(marker), "20"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, store_url, str(marker), "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -195,7 +256,17 @@ def test_a_store_locked_by_another_process_waits_then_says_so(store, store_url, 
             assert time.monotonic() < deadline
             time.sleep(0.05)
         started = time.monotonic()
-        result = cli("committee", "add", "QJ-GC-ZJ", "--name", "工程中级", "--level", "中级", "--series", "工程")
+        result = cli(
+            "committee",
+            "add",
+            "QJ-GC-ZJ",
+            "--name",
+            "工程中级",
+            "--level",
+            "中级",
+            "--series",
+            "工程",
+        )
         waited = time.monotonic() - started
     finally:
         holder.kill()
@@ -211,5 +282,8 @@ def test_a_store_locked_by_another_process_waits_then_says_so(store, store_url, 
 
 
 def test_unreachable_postgresql_server_is_a_clear_error() -> None:
-    with pytest.raises(StoreError, match=r"无法连接数据库服务器 postgresql\+psycopg://qj:\*\*\*@127.0.0.1:9/qjtitle\?connect_timeout=3；请确认服务器已启动"):
+    with pytest.raises(
+        StoreError,
+        match=r"无法连接数据库服务器 postgresql\+psycopg://qj:\*\*\*@127.0.0.1:9/qjtitle\?connect_timeout=3；请确认服务器已启动",
+    ):
         open_store("postgresql+psycopg://qj:secret@127.0.0.1:9/qjtitle?connect_timeout=3")

@@ -25,7 +25,9 @@ from qjtitle.models import Applicant, CorrectionNotice
 from tests.conftest import applicant_row, docx_text
 
 FORBIDDEN = set('\\/:*?"<>|')
-LONG_UNIT = "曲靖市" + "麒麟区南宁街道办事处社区卫生服务中心第一分中心" * 3 + "中西医结合康复医学科"  # ~80 characters
+LONG_UNIT = (
+    "曲靖市" + "麒麟区南宁街道办事处社区卫生服务中心第一分中心" * 3 + "中西医结合康复医学科"
+)  # ~80 characters
 ISSUED = date(2023, 9, 25)
 
 
@@ -67,12 +69,24 @@ def test_bytes_not_characters() -> None:
     assert safe_filename("a" * 300, 100) == "a" * 97 + "…"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("CON", "_CON"), ("con.docx", "_con.docx"), ("Lpt1", "_Lpt1"), ("NUL ", "_NUL"), ("COM9.txt", "_COM9.txt"),
-    ("CONSOLE", "CONSOLE"), ("..", "未命名"), ("  ", "未命名"), ("a/b\\c:d", "a_b_c_d"),
-    ("报告\u202excod.exe", "报告xcod.exe"),  # a right-to-left override would show "exe.docx"
-    ("张\u200b三", "张三"), ("unit.", "unit"), ("tab\there", "tab_here"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CON", "_CON"),
+        ("con.docx", "_con.docx"),
+        ("Lpt1", "_Lpt1"),
+        ("NUL ", "_NUL"),
+        ("COM9.txt", "_COM9.txt"),
+        ("CONSOLE", "CONSOLE"),
+        ("..", "未命名"),
+        ("  ", "未命名"),
+        ("a/b\\c:d", "a_b_c_d"),
+        ("报告\u202excod.exe", "报告xcod.exe"),  # a right-to-left override would show "exe.docx"
+        ("张\u200b三", "张三"),
+        ("unit.", "unit"),
+        ("tab\there", "tab_here"),
+    ],
+)
 def test_windows_reserved_names_and_characters(text: str, expected: str) -> None:
     assert safe_filename(text) == expected
 
@@ -82,29 +96,48 @@ def test_a_long_committee_name_keeps_the_date_and_stage_in_the_package_name() ->
     meeting = SimpleNamespace(date=date(2023, 11, 20))
     name = filing.folder_name(committee, meeting, "pre", draft=True)
     assert name.endswith("_2023-11-20评审会议_会前备案_草稿")
-    assert len(name.encode("utf-8")) <= NAME_MAX_BYTES and len((name + ".zip").encode("utf-8")) <= 255
+    assert (
+        len(name.encode("utf-8")) <= NAME_MAX_BYTES and len((name + ".zip").encode("utf-8")) <= 255
+    )
 
 
 def unit_row(unit: str, seq: int) -> dict:
-    return applicant_row(姓名=f"申报人{seq}", 身份证号码=idcard.make("530302", date(1985, 3, 15), seq), 工作单位=unit,
-                         毕业院校="")
+    return applicant_row(
+        姓名=f"申报人{seq}",
+        身份证号码=idcard.make("530302", date(1985, 3, 15), seq),
+        工作单位=unit,
+        毕业院校="",
+    )
 
 
 @pytest.fixture
 def six_units(store, committee, make_workbook):
-    units = [LONG_UNIT, "曲靖市第一人民医院", "宣威市人民医院", "CON", "会泽县人民医院", "富源县人民医院"]
+    units = [
+        LONG_UNIT,
+        "曲靖市第一人民医院",
+        "宣威市人民医院",
+        "CON",
+        "会泽县人民医院",
+        "富源县人民医院",
+    ]
     book = make_workbook([unit_row(u, i) for i, u in enumerate(units, start=2)], name="单位.xlsx")
     import_applicants(store, [book], "QJ-WS-ZJ", 2023)
     return units
 
 
-def test_cli_corrections_with_an_80_character_unit_name(cli, store, six_units, tmp_path: Path) -> None:
+def test_cli_corrections_with_an_80_character_unit_name(
+    cli, store, six_units, tmp_path: Path
+) -> None:
     out = tmp_path / "告知书"
-    result = cli("applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25")
+    result = cli(
+        "applicants", "corrections", "-c", "QJ-WS-ZJ", "--out", str(out), "--date", "2023-09-25"
+    )
     assert result.exit_code == 0, result.output
     files = sorted(out.iterdir())
     assert len(files) == 6 and all(len(p.name.encode("utf-8")) <= NAME_MAX_BYTES for p in files)
-    assert [p.name for p in files if p.name.endswith("_补正告知书_CON.docx")]  # after a prefix CON is harmless
+    assert [
+        p.name for p in files if p.name.endswith("_补正告知书_CON.docx")
+    ]  # after a prefix CON is harmless
     long_file = next(p for p in files if LONG_UNIT[:10] in p.name)
     assert LONG_UNIT in docx_text(long_file)  # the notice itself names the unit in full
     with store.transaction() as session:
@@ -118,7 +151,9 @@ def _no_trace(store, out: Path) -> None:
         assert {a.correction_deadline for a in session.exec(select(Applicant))} == {None}
 
 
-def test_notices_are_all_or_nothing_when_one_fails_to_render(store, six_units, tmp_path: Path, monkeypatch) -> None:
+def test_notices_are_all_or_nothing_when_one_fails_to_render(
+    store, six_units, tmp_path: Path, monkeypatch
+) -> None:
     real = corrections.render_docx
     calls = []
 
@@ -136,7 +171,9 @@ def test_notices_are_all_or_nothing_when_one_fails_to_render(store, six_units, t
     _no_trace(store, out)
 
 
-def test_notices_are_all_or_nothing_when_one_cannot_be_moved_in(store, six_units, tmp_path: Path, monkeypatch) -> None:
+def test_notices_are_all_or_nothing_when_one_cannot_be_moved_in(
+    store, six_units, tmp_path: Path, monkeypatch
+) -> None:
     real = os.replace
     out = tmp_path / "out"
     moves = []
@@ -154,7 +191,9 @@ def test_notices_are_all_or_nothing_when_one_cannot_be_moved_in(store, six_units
     _no_trace(store, out)
 
 
-def test_notices_are_removed_when_the_transaction_fails(store, six_units, tmp_path: Path, monkeypatch) -> None:
+def test_notices_are_removed_when_the_transaction_fails(
+    store, six_units, tmp_path: Path, monkeypatch
+) -> None:
     from qjtitle.store import audit
 
     real = audit.record

@@ -34,9 +34,15 @@ from qjtitle.models import AuditEvent
 PRE_DAY = date(2023, 11, 13)
 POST_DAY = date(2023, 12, 1)
 OPTIONS = gathering.FilingOptions(
-    contact="李老师", contact_phone="0874-3123456", address="曲靖市麒麟区示例路1号", methods=("审阅材料", "面试答辩"),
-    chair="主任委员甲", counter="计票人乙", scrutineer="监票人丙",
-    publicity_where="曲靖市卫生健康委员会网站", objections="公示期间未收到异议",
+    contact="李老师",
+    contact_phone="0874-3123456",
+    address="曲靖市麒麟区示例路1号",
+    methods=("审阅材料", "面试答辩"),
+    chair="主任委员甲",
+    counter="计票人乙",
+    scrutineer="监票人丙",
+    publicity_where="曲靖市卫生健康委员会网站",
+    objections="公示期间未收到异议",
 )
 FINAL_REASON = "王芳的证件照由所在单位另行报送"
 
@@ -61,7 +67,9 @@ def xlsx_text(path: Path) -> str:
     parts = []
     for ws in wb.worksheets:
         parts += [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
-        parts += [h.text or "" for h in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)]
+        parts += [
+            h.text or "" for h in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)
+        ]
     return "\n".join(parts)
 
 
@@ -82,13 +90,23 @@ def packages(filing_builds, tmp_path_factory):
     with fm.store.transaction() as session:
         from qjtitle.models import ReviewAssignment
 
-        assignment = session.exec(select(ReviewAssignment).where(ReviewAssignment.meeting_id == fm.meeting)).first()
+        assignment = session.exec(
+            select(ReviewAssignment).where(ReviewAssignment.meeting_id == fm.meeting)
+        ).first()
         first_reviewer = assignment.reviewers[str(fm.applicants["王芳"])][0]
         ctx = proceedings.load(session, fm.meeting)
         first_name = ctx.expert_name(first_reviewer)
     voting.record_reviews(
-        fm.store, fm.meeting,
-        [voting.ReviewEntry(str(fm.applicants["王芳"]), str(first_reviewer), "材料齐全，业绩突出（更正笔误）。", "同意")],
+        fm.store,
+        fm.meeting,
+        [
+            voting.ReviewEntry(
+                str(fm.applicants["王芳"]),
+                str(first_reviewer),
+                "材料齐全，业绩突出（更正笔误）。",
+                "同意",
+            )
+        ],
         reason="评议意见笔误更正",
     )
     pics = root / "证件照"
@@ -97,10 +115,21 @@ def packages(filing_builds, tmp_path_factory):
     (pics / "王芳.jpg").write_bytes(b"\xff\xd8\xff\xe0 one")
     (pics / "02_王芳_一寸.png").write_bytes(b"\x89PNG two")
     (pics / "无关的人.jpg").write_bytes(b"\xff\xd8 other")
-    pre = filing.export_filing(fm.store, fm.meeting, "pre", root / "out", options=OPTIONS, today=PRE_DAY, make_zip=True)
+    pre = filing.export_filing(
+        fm.store, fm.meeting, "pre", root / "out", options=OPTIONS, today=PRE_DAY, make_zip=True
+    )
     # 王芳's photo is ambiguous: the package is final only with the reason recorded
-    post = filing.export_filing(fm.store, fm.meeting, "post", root / "out", today=POST_DAY, photos_dir=pics, make_zip=True,
-                                options=dataclasses.replace(OPTIONS, final_reason=FINAL_REASON), final=True)
+    post = filing.export_filing(
+        fm.store,
+        fm.meeting,
+        "post",
+        root / "out",
+        today=POST_DAY,
+        photos_dir=pics,
+        make_zip=True,
+        options=dataclasses.replace(OPTIONS, final_reason=FINAL_REASON),
+        final=True,
+    )
     yield {"fm": fm, "pre": pre, "post": post, "root": root, "corrected_by": first_name}
     fm.store.close()
 
@@ -113,8 +142,14 @@ def test_pre_package_files_in_the_notice_order(packages) -> None:
     assert pre.folder.name == "曲靖市卫生系列中级职称评审委员会_2023-11-20评审会议_会前备案"
     assert not pre.draft and pre.reasons == []
     assert sorted(p.name for p in pre.folder.iterdir()) == [
-        "01_会前备案报告.docx", "02_资格审查结果.docx", "03_会前公示.docx", "04_评审方案.docx",
-        "05_职称申报信息表（附件2）.xlsx", "06_专家抽取记录表_第1号.docx", "manifest.json", "清单.xlsx",
+        "01_会前备案报告.docx",
+        "02_资格审查结果.docx",
+        "03_会前公示.docx",
+        "04_评审方案.docx",
+        "05_职称申报信息表（附件2）.xlsx",
+        "06_专家抽取记录表_第1号.docx",
+        "manifest.json",
+        "清单.xlsx",
     ]
     assert [p.name for p in pre.folder.parent.iterdir() if p.name.startswith(".tmp-")] == []
 
@@ -122,8 +157,12 @@ def test_pre_package_files_in_the_notice_order(packages) -> None:
 def test_manifest_hashes_match_the_files(packages) -> None:
     for result in (packages["pre"], packages["post"]):
         data = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
-        on_disk = sorted(p.relative_to(result.folder).as_posix() for p in result.folder.rglob("*") if p.is_file())
-        assert sorted(f["file"] for f in data["files"]) == [f for f in on_disk if f != "manifest.json"]
+        on_disk = sorted(
+            p.relative_to(result.folder).as_posix() for p in result.folder.rglob("*") if p.is_file()
+        )
+        assert sorted(f["file"] for f in data["files"]) == [
+            f for f in on_disk if f != "manifest.json"
+        ]
         for f in data["files"]:
             path = result.folder / f["file"]
             assert package.sha256_of(path) == f["sha256"] and path.stat().st_size == f["size"]
@@ -137,7 +176,15 @@ def test_manifest_hashes_match_the_files(packages) -> None:
         rows = [r for r in ws.iter_rows(min_row=4, values_only=True)]
         listed = {r[1]: r[4] for r in rows}
         assert listed == {f["file"]: f["sha256"] for f in data["files"] if f["file"] != "清单.xlsx"}
-        assert [c.value for c in ws[3]] == ["序号", "文件", "名称", "可否公开", "SHA-256", "大小（字节）", "生成时间"]
+        assert [c.value for c in ws[3]] == [
+            "序号",
+            "文件",
+            "名称",
+            "可否公开",
+            "SHA-256",
+            "大小（字节）",
+            "生成时间",
+        ]
 
 
 def test_a_changed_file_no_longer_matches_the_manifest(packages, tmp_path) -> None:
@@ -154,8 +201,15 @@ def test_zip_holds_the_folder(packages) -> None:
     assert pre.zip == pre.folder.with_name(pre.folder.name + ".zip")
     with zipfile.ZipFile(pre.zip) as z:
         names = sorted(z.namelist())
-        assert names == sorted(f"{pre.folder.name}/{p.relative_to(pre.folder).as_posix()}" for p in pre.folder.rglob("*") if p.is_file())
-        assert z.read(f"{pre.folder.name}/03_会前公示.docx") == (pre.folder / "03_会前公示.docx").read_bytes()
+        assert names == sorted(
+            f"{pre.folder.name}/{p.relative_to(pre.folder).as_posix()}"
+            for p in pre.folder.rglob("*")
+            if p.is_file()
+        )
+        assert (
+            z.read(f"{pre.folder.name}/03_会前公示.docx")
+            == (pre.folder / "03_会前公示.docx").read_bytes()
+        )
 
 
 def test_prefiling_report(packages) -> None:
@@ -168,18 +222,40 @@ def test_prefiling_report(packages) -> None:
     assert "评委会人数 | 11 人；出席不少于 8 人" in text
     assert "专家抽取 | 第1号：2023年11月10日，符合条件 15 人，抽取委员 11 人、备选 2 人" in text
     milestones = {row[0]: row for row in table_rows(path, 1)}
-    assert milestones["会前备案"][1:] == ["不晚于2023年11月13日", "2023年11月13日", "《通知》二", "本次报送"]
-    assert milestones["抽取评委"][2:] == ["2023年11月10日", "《通知》三（一）", "已完成"]  # recorded by the draw
+    assert milestones["会前备案"][1:] == [
+        "不晚于2023年11月13日",
+        "2023年11月13日",
+        "《通知》二",
+        "本次报送",
+    ]
+    assert milestones["抽取评委"][2:] == [
+        "2023年11月10日",
+        "《通知》三（一）",
+        "已完成",
+    ]  # recorded by the draw
     assert milestones["评审会议"][2:] == ["—", "—", "计划召开"]
     # what happened after the report's date is not stated: the result publicity recorded later is planned
     assert milestones["结果公示"][2:] == ["—", "《通知》三（一）", "计划"]
     assert milestones["会后备案"][4] == "计划"
-    assert "第1号抽取记录：2023年11月10日抽取，符合条件专家 15 人，抽取委员 11 人、备选 2 人；抽取人员 王明、李华、赵强，监督人员 陈静" in text
-    assert "注：《通知》指《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》。" in text
+    assert (
+        "第1号抽取记录：2023年11月10日抽取，符合条件专家 15 人，抽取委员 11 人、备选 2 人；抽取人员 王明、李华、赵强，监督人员 陈静"
+        in text
+    )
+    assert (
+        "注：《通知》指《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》。"
+        in text
+    )
     attachments = text.split("附件：\n")[1].split("\n")[:5]
-    assert attachments == ["1. 资格审查结果", "2. 会前公示", "3. 评审方案", "4. 曲靖市专业技术人员职称申报信息表（附件2）",
-                           "5. 评审专家抽取记录表（第1号）"]
-    assert "（联系人：李老师，联系电话：0874-3123456）" in text  # the 附注 under the date (GB/T 9704)
+    assert attachments == [
+        "1. 资格审查结果",
+        "2. 会前公示",
+        "3. 评审方案",
+        "4. 曲靖市专业技术人员职称申报信息表（附件2）",
+        "5. 评审专家抽取记录表（第1号）",
+    ]
+    assert (
+        "（联系人：李老师，联系电话：0874-3123456）" in text
+    )  # the 附注 under the date (GB/T 9704)
     assert "草稿" not in text + docx_header(path)
     assert "内部资料" in docx_header(path)
 
@@ -210,10 +286,18 @@ def test_pre_publicity_is_public_and_shows_only_public_fields(packages) -> None:
         ["3", "李娜", "宣威市人民医院", "卫生", "护理", "主管护师"],
     ]
     text = docx_text(path)
-    recorded = {it.key: it for it in schedule.evaluate(packages["fm"].store, packages["fm"].meeting, today=PRE_DAY).items}
+    recorded = {
+        it.key: it
+        for it in schedule.evaluate(
+            packages["fm"].store, packages["fm"].meeting, today=PRE_DAY
+        ).items
+    }
     first, last = recorded["pre-publicity"].actual_first, recorded["pre-publicity"].actual_last
     assert f"公示时间：{documents.cn_date(first)}至{documents.cn_date(last)}（5个工作日" in text
-    assert "请以书面形式向曲靖市卫生健康委员会反映（地址：曲靖市麒麟区示例路1号），联系电话：0874-3123456。" in text
+    assert (
+        "请以书面形式向曲靖市卫生健康委员会反映（地址：曲靖市麒麟区示例路1号），联系电话：0874-3123456。"
+        in text
+    )
     assert "&amp;" not in text and "&lt;" not in text
     assert "内部资料" not in docx_header(path)
 
@@ -231,7 +315,10 @@ def test_meeting_plan(packages) -> None:
     assert "出席评审会议的评审专家不少于 8 人" in text
     assert "采用审阅材料、面试答辩等方式进行评价" in text
     assert "每名申报人的申报材料由 3 名评审专家独自审阅" in text
-    assert "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过（《职称评审管理暂行规定》；《民法典》第一千二百五十九条）" in text
+    assert (
+        "同意票数达到出席评审会议的评审专家总数2/3以上的为评审通过（《职称评审管理暂行规定》；《民法典》第一千二百五十九条）"
+        in text
+    )
     assert "会前备案 | 不晚于2023年11月13日 | 《通知》二" in text
     assert "审阅专家由评委会办事机构随机分配" in text and "种子" not in text
     assert "5. 出席评审专家对每名申报人投票表决" in text
@@ -246,7 +333,9 @@ def test_roster_workbook_is_the_canonical_form_with_formula_text_kept(packages) 
     # one sheet per employer for its leader's signature and stamp; no instructions sheet with its sample ID
     assert wb.sheetnames == ["全部申报人", "1_=1+2", "2_R&D _研究_ 中心", "3_宣威市人民医院"]
     assert wb["3_宣威市人民医院"]["A2"].value.startswith("填报单位（盖章）：宣威市人民医院")
-    assert [r[1] for r in wb["3_宣威市人民医院"].iter_rows(min_row=4, values_only=True) if r[1]] == ["李娜"]
+    assert [
+        r[1] for r in wb["3_宣威市人民医院"].iter_rows(min_row=4, values_only=True) if r[1]
+    ] == ["李娜"]
     assert ws["A1"].value == "曲靖市专业技术人员职称申报信息表"
     assert [c.value for c in ws[3]] == [c.label for c in COLUMNS]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if any(v is not None for v in r)]
@@ -254,7 +343,9 @@ def test_roster_workbook_is_the_canonical_form_with_formula_text_kept(packages) 
     assert [r[0] for r in rows] == [1, 2, 3]
     unit = ws.cell(row=4, column=[c.key for c in COLUMNS].index("unit") + 1)
     assert unit.value == FILING_FORMULA_UNIT and unit.data_type == "s"
-    assert rows[1][4] == packages["fm"].id_numbers[0]  # ID numbers are in the confidential roster, as text
+    assert (
+        rows[1][4] == packages["fm"].id_numbers[0]
+    )  # ID numbers are in the confidential roster, as text
     with zipfile.ZipFile(path) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert "<f>" not in sheet  # no formula anywhere
@@ -277,13 +368,25 @@ def test_post_package_files(packages) -> None:
     post = packages["post"]
     top = sorted(p.name for p in post.folder.iterdir())
     assert top == [
-        "01_会后备案报告.docx", "02_评审结果公示.docx", "03_结果公示情况.docx", "04_评审情况说明.docx",
-        "05_参会评委抽取名册.docx", "06_参会评委签到表.docx", "07_参评人员专家评议表", "08_评审结果签字确认表.docx",
-        "09_评审通过人员名册.docx", "09_评审通过人员名册.xlsx", "09_评审通过人员名册_内部_含身份证号码.xlsx",
-        "10_通过人员证件照", "manifest.json", "清单.xlsx",
+        "01_会后备案报告.docx",
+        "02_评审结果公示.docx",
+        "03_结果公示情况.docx",
+        "04_评审情况说明.docx",
+        "05_参会评委抽取名册.docx",
+        "06_参会评委签到表.docx",
+        "07_参评人员专家评议表",
+        "08_评审结果签字确认表.docx",
+        "09_评审通过人员名册.docx",
+        "09_评审通过人员名册.xlsx",
+        "09_评审通过人员名册_内部_含身份证号码.xlsx",
+        "10_通过人员证件照",
+        "manifest.json",
+        "清单.xlsx",
     ]
     assert sorted(p.name for p in (post.folder / "07_参评人员专家评议表").iterdir()) == [
-        "001_王芳.docx", "002_张&_丽_.docx", "003_李娜.docx",
+        "001_王芳.docx",
+        "002_张&_丽_.docx",
+        "003_李娜.docx",
     ]
 
 
@@ -298,14 +401,30 @@ def test_review_forms_carry_the_reviewers_opinions(packages) -> None:
     assert all(r[2] == "业绩一般 & 代表作<不足>。" and r[3] == "不同意" for r in reviews[1:])
     assert "评委会表决：出席 9 人，同意 5 票，不同意 4 票，弃权 0 票；未通过。" in text
     corrected = table_rows(forms / "001_王芳.docx", 1)
-    assert corrected[1][1:4] == [packages["corrected_by"], "材料齐全，业绩突出（更正笔误）。", "同意"]
+    assert corrected[1][1:4] == [
+        packages["corrected_by"],
+        "材料齐全，业绩突出（更正笔误）。",
+        "同意",
+    ]
     assert "内部资料" in docx_header(forms / "001_王芳.docx")
 
 
 def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -> None:
     path = packages["post"].folder / "08_评审结果签字确认表.docx"
     rows = table_rows(path)
-    assert rows[0] == ["序号", "姓名", "工作单位", "申报资格", "出席人数", "回避", "同意", "不同意", "弃权", "通过所需", "表决结果"]
+    assert rows[0] == [
+        "序号",
+        "姓名",
+        "工作单位",
+        "申报资格",
+        "出席人数",
+        "回避",
+        "同意",
+        "不同意",
+        "弃权",
+        "通过所需",
+        "表决结果",
+    ]
     assert rows[1:] == [
         ["1", "王芳", "=1+2", "主管护师", "9", "0", "8", "0", "1", "6", "通过"],
         ["2", "张&<丽>", "R&D <研究> 中心", "主管护师", "9", "0", "9", "0", "0", "6", "通过"],
@@ -327,10 +446,14 @@ def test_sign_in_sheet_and_attending_roster(packages) -> None:
     present = [r[1] for r in sheet[1:] if r[5] == "出席"]
     assert sorted(present) == sorted(fm.attending) and sum(r[5] == "缺席" for r in sheet[1:]) == 2
     assert all(r[6] == "" for r in sheet[1:])  # signatures are written by hand
-    assert "应到 11 人，实到 9 人。" in docx_text(packages["post"].folder / "06_参会评委签到表.docx")
+    assert "应到 11 人，实到 9 人。" in docx_text(
+        packages["post"].folder / "06_参会评委签到表.docx"
+    )
     roster = table_rows(packages["post"].folder / "05_参会评委抽取名册.docx")
     assert sorted(r[1] for r in roster[1:]) == sorted(fm.attending)
-    assert "依据第1号抽取记录（2023年11月10日在监督人员监督下从专家库中随机抽取）" in docx_text(packages["post"].folder / "05_参会评委抽取名册.docx")
+    assert "依据第1号抽取记录（2023年11月10日在监督人员监督下从专家库中随机抽取）" in docx_text(
+        packages["post"].folder / "05_参会评委抽取名册.docx"
+    )
 
 
 def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -> None:
@@ -346,11 +469,23 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
     assert "通过 2 人，已收集证件照 1 张。无法确定、须人工核对 1 人：王芳。" in text
     assert "核准部门同意召开 | 2023年11月15日" in text
     # final despite the ambiguous photo: what is missing and why, in the report
-    assert "材料不全的说明\n1. 王芳 的证件照无法确定（2 个文件均可能是其本人），须人工核对后放入\n原因：" + FINAL_REASON in text
+    assert (
+        "材料不全的说明\n1. 王芳 的证件照无法确定（2 个文件均可能是其本人），须人工核对后放入\n原因："
+        + FINAL_REASON
+        in text
+    )
     attachments = text.split("附件：\n")[1].split("\n")[:10]
     assert attachments == [
-        "1. 评审结果公示", "2. 结果公示情况", "3. 评审情况说明", "4. 参会评委抽取名册", "5. 参会评委签到表",
-        "6. 参评人员专家评议表", "7. 评审结果签字确认表（含投票信息）", "8. 评审通过人员名册", "9. 通过人员证件照（1张）", "",
+        "1. 评审结果公示",
+        "2. 结果公示情况",
+        "3. 评审情况说明",
+        "4. 参会评委抽取名册",
+        "5. 参会评委签到表",
+        "6. 参评人员专家评议表",
+        "7. 评审结果签字确认表（含投票信息）",
+        "8. 评审通过人员名册",
+        "9. 通过人员证件照（1张）",
+        "",
     ]
     manifest = json.loads((packages["post"].folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["draft"] is False and manifest["final_despite"]["reason"] == FINAL_REASON
@@ -385,12 +520,16 @@ def test_pass_roster_docx_and_xlsx(packages) -> None:
 
     post = packages["post"].folder
     rows = table_rows(post / "09_评审通过人员名册.docx")
-    assert rows[1:] == [["1", "王芳", "=1+2", "卫生", "护理", "主管护师"], ["2", "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"]]
+    assert rows[1:] == [
+        ["1", "王芳", "=1+2", "卫生", "护理", "主管护师"],
+        ["2", "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"],
+    ]
     ws = load_workbook(post / "09_评审通过人员名册.xlsx").active
     assert ws["A1"].value == "曲靖市卫生系列中级职称评审委员会2023年度评审通过人员名册"
     assert [c.value for c in ws[3]] == ["序号", "姓名", "工作单位", "系列", "专业", "评审通过资格"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
-        [1, "王芳", "=1+2", "卫生", "护理", "主管护师"], [2, "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"],
+        [1, "王芳", "=1+2", "卫生", "护理", "主管护师"],
+        [2, "张&<丽>", "R&D <研究> 中心", "卫生", "护理", "主管护师"],
     ]
     assert ws["C4"].data_type == "s" and ws["C4"].quotePrefix
     with zipfile.ZipFile(post / "09_评审通过人员名册.xlsx") as z:
@@ -402,8 +541,13 @@ def test_photos_are_matched_never_guessed(packages) -> None:
     folder = post.folder / "10_通过人员证件照"
     assert [p.name for p in folder.iterdir()] == ["002_张&_丽_.jpg"]
     assert (folder / "002_张&_丽_.jpg").read_bytes() == b"\xff\xd8\xff\xe0 photo of zhang"
-    assert post.photos == {"found": 1, "missing": [], "ambiguous": [{"name": "王芳", "files": ["02_王芳_一寸.png", "王芳.jpg"]}],
-                           "unused": ["无关的人.jpg"], "empty": []}
+    assert post.photos == {
+        "found": 1,
+        "missing": [],
+        "ambiguous": [{"name": "王芳", "files": ["02_王芳_一寸.png", "王芳.jpg"]}],
+        "unused": ["无关的人.jpg"],
+        "empty": [],
+    }
     manifest = json.loads((post.folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["photos"]["ambiguous"][0]["name"] == "王芳"
     assert any("王芳 的证件照无法确定" in w for w in post.warnings)
@@ -412,7 +556,10 @@ def test_photos_are_matched_never_guessed(packages) -> None:
 def test_result_publicity(packages) -> None:
     path = packages["post"].folder / "02_评审结果公示.docx"
     text = docx_text(path)
-    assert "经曲靖市卫生系列中级职称评审委员会于2023年11月20日评审，以下 2 名同志通过中级职称评审，现予公示。" in text
+    assert (
+        "经曲靖市卫生系列中级职称评审委员会于2023年11月20日评审，以下 2 名同志通过中级职称评审，现予公示。"
+        in text
+    )
     assert "公示时间：2023年11月21日至2023年11月27日（5个工作日" in text
     assert [r[1] for r in table_rows(path)[1:]] == ["王芳", "张&<丽>"]
 
@@ -423,7 +570,12 @@ def test_public_documents_hold_no_id_numbers_phones_or_expert_names(packages) ->
     for result in (packages["pre"], packages["post"]):
         data = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
         public += [result.folder / f["file"] for f in data["files"] if f["public"]]
-    assert sorted(p.name for p in public) == ["02_评审结果公示.docx", "03_会前公示.docx", "09_评审通过人员名册.docx", "09_评审通过人员名册.xlsx"]
+    assert sorted(p.name for p in public) == [
+        "02_评审结果公示.docx",
+        "03_会前公示.docx",
+        "09_评审通过人员名册.docx",
+        "09_评审通过人员名册.xlsx",
+    ]
     for path in public:
         text = text_of(path)
         assert "张&<丽>" in text
@@ -442,13 +594,29 @@ def test_confidential_documents_say_so_in_the_header(packages) -> None:
 
 def test_the_export_is_recorded_in_the_audit_log(packages) -> None:
     with packages["fm"].store.transaction() as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported")).all()
-        assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [("pre", False, 7), ("post", False, 15)]
-        recorded = session.exec(select(AuditEvent).where(AuditEvent.action == "milestone.recorded")).all()
-        steps = [(e.command, e.detail["milestone"], str(e.detail["first"])) for e in recorded if e.command != "schedule record"]
-        assert steps == [("draw-experts", "draw", "2023-11-10"), ("export-filing", "pre-filing", "2023-11-13"),
-                         ("export-filing", "post-filing", "2023-12-01")]
-        assert events[1].detail["manifest_sha256"] == package.sha256_of(packages["post"].folder / "manifest.json")
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "filing.exported")
+        ).all()
+        assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [
+            ("pre", False, 7),
+            ("post", False, 15),
+        ]
+        recorded = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "milestone.recorded")
+        ).all()
+        steps = [
+            (e.command, e.detail["milestone"], str(e.detail["first"]))
+            for e in recorded
+            if e.command != "schedule record"
+        ]
+        assert steps == [
+            ("draw-experts", "draw", "2023-11-10"),
+            ("export-filing", "pre-filing", "2023-11-13"),
+            ("export-filing", "post-filing", "2023-12-01"),
+        ]
+        assert events[1].detail["manifest_sha256"] == package.sha256_of(
+            packages["post"].folder / "manifest.json"
+        )
 
 
 # --- Checks before writing ---------------------------------------------------------------------------
@@ -463,11 +631,15 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY)
     message = str(info.value)
-    assert message.startswith("第1号会议的会后备案材料暂不能生成，原因如下：\n1. 申报人 赵敏（宣威市人民医院）仍待补正")
+    assert message.startswith(
+        "第1号会议的会后备案材料暂不能生成，原因如下：\n1. 申报人 赵敏（宣威市人民医院）仍待补正"
+    )
     assert "\n2. 评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal 1\n" in message
     assert message.endswith("请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force")
     _no_package(tmp_path / "out")
-    forced = filing.export_filing(fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True)
+    forced = filing.export_filing(
+        fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
+    )
     assert forced.draft and forced.folder.name.endswith("_会后备案_草稿")
     for path in forced.folder.rglob("*.docx"):
         assert "草稿　不得作为正式备案材料报送" in docx_header(path), path.name
@@ -478,8 +650,10 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     assert "2. 评审会议尚未封存" in text
     data = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
     assert data["draft"] is True and len(data["draft_reasons"]) == 4
-    assert data["draft_reasons"][2:] == ["缺少 2 名通过人员的证件照：王芳、张&<丽>",
-                                         "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）"]
+    assert data["draft_reasons"][2:] == [
+        "缺少 2 名通过人员的证件照：王芳、张&<丽>",
+        "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）",
+    ]
     assert "3. 缺少 2 名通过人员的证件照：王芳、张&<丽>" in text and "qjtitle" not in text
 
 
@@ -490,15 +664,25 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late)
     message = str(info.value)
-    assert "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日" in message
-    assert "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；核对：qjtitle schedule check 1" in message
+    assert (
+        "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日"
+        in message
+    )
+    assert (
+        "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；核对：qjtitle schedule check 1"
+        in message
+    )
     assert "2. 申报人 赵敏（宣威市人民医院）仍待补正（尚未发出补正告知，1 处问题）" in message
     _no_package(tmp_path / "out")
-    forced = filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late, force=True)
+    forced = filing.export_filing(
+        fm.store, fm.meeting, "pre", tmp_path / "out", today=late, force=True
+    )
     for path in forced.folder.glob("*.docx"):
         assert "草稿" in docx_header(path), path.name
     # a package dated before the late record does not know of it (documents state what was true on their date)
-    early = filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "early", today=PRE_DAY, force=True)
+    early = filing.export_filing(
+        fm.store, fm.meeting, "pre", tmp_path / "early", today=PRE_DAY, force=True
+    )
     assert not any("时间节点" in r for r in early.reasons)
     rows = {r[1]: r for r in table_rows(forced.folder / "02_资格审查结果.docx")[1:]}
     assert rows["赵敏"][5] == "待补正"
@@ -516,29 +700,60 @@ def unsealed(filing_builds, tmp_path):
     fm.store.close()
 
 
-def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its_number(sealed, tmp_path) -> None:
+def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its_number(
+    sealed, tmp_path
+) -> None:
     def number(result) -> str:
         return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0]
 
     options = dataclasses.replace(OPTIONS, doc_code="曲卫职评")
-    first = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY)
+    first = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY
+    )
     assert number(first) == "曲卫职评〔2023〕1号"
-    again = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "a", options=options, today=PRE_DAY,
-                                 overwrite=True)
+    again = filing.export_filing(
+        sealed.store,
+        sealed.meeting,
+        "pre",
+        tmp_path / "a",
+        options=options,
+        today=PRE_DAY,
+        overwrite=True,
+    )
     assert number(again) == "曲卫职评〔2023〕1号"
-    post = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "a", today=POST_DAY, final=True,
-                                options=dataclasses.replace(options, final_reason=FINAL_REASON))
+    post = filing.export_filing(
+        sealed.store,
+        sealed.meeting,
+        "post",
+        tmp_path / "a",
+        today=POST_DAY,
+        final=True,
+        options=dataclasses.replace(options, final_reason=FINAL_REASON),
+    )
     assert docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0] == "曲卫职评〔2023〕2号"
-    plain = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY)
-    assert number(plain) == "曲靖职评〔2023〕1号"  # default code: the organizer's first two characters
+    plain = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY
+    )
+    assert (
+        number(plain) == "曲靖职评〔2023〕1号"
+    )  # default code: the organizer's first two characters
 
 
 def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
-    first = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
+    first = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY
+    )
     with pytest.raises(AlreadyExists, match="已存在；请换一个 --out 文件夹，或加 --overwrite"):
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
-    again = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, overwrite=True,
-                                 options=gathering.FilingOptions(contact="王老师"))
+    again = filing.export_filing(
+        sealed.store,
+        sealed.meeting,
+        "pre",
+        tmp_path / "out",
+        today=PRE_DAY,
+        overwrite=True,
+        options=gathering.FilingOptions(contact="王老师"),
+    )
     assert again.folder == first.folder
     assert "联系人：王老师" in docx_text(again.folder / "01_会前备案报告.docx")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [first.folder.name]
@@ -553,7 +768,10 @@ def test_an_interrupted_export_leaves_no_half_package(sealed, tmp_path, monkeypa
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     assert list((tmp_path / "out").iterdir()) == []
     with sealed.store.transaction() as session:
-        assert session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported")).all() == []
+        assert (
+            session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported")).all()
+            == []
+        )
 
 
 def test_a_user_template_overrides_the_shipped_one(sealed, tmp_path) -> None:
@@ -564,8 +782,12 @@ def test_a_user_template_overrides_the_shipped_one(sealed, tmp_path) -> None:
     doc = docx.Document(str(mine / "pre_publicity.docx"))
     doc.add_paragraph("本公示由{{ committee.organizer }}自定义模板生成")
     doc.save(str(mine / "pre_publicity.docx"))
-    result = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, templates=mine)
-    assert "本公示由曲靖市卫生健康委员会自定义模板生成" in docx_text(result.folder / "03_会前公示.docx")
+    result = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, templates=mine
+    )
+    assert "本公示由曲靖市卫生健康委员会自定义模板生成" in docx_text(
+        result.folder / "03_会前公示.docx"
+    )
     assert "本公示由" not in docx_text(result.folder / "04_评审方案.docx")
 
 
@@ -577,11 +799,19 @@ def test_a_templates_folder_beside_the_store_is_used(sealed, tmp_path) -> None:
     doc = docx.Document(str(beside / "review_form.docx"))
     doc.add_paragraph("本表由数据库旁的模板生成")
     doc.save(str(beside / "review_form.docx"))
-    with pytest.raises(TemplateProblem, match="尚未通过检查"):  # issue 15: only as `templates check` accepted it
+    with pytest.raises(
+        TemplateProblem, match="尚未通过检查"
+    ):  # issue 15: only as `templates check` accepted it
         filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
-    assert [c.ok for c in samples.check_templates(["review_form"], store_dir=sealed.store.directory)] == [True]
-    result = filing.export_filing(sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY)
-    assert "本表由数据库旁的模板生成" in docx_text(result.folder / "07_参评人员专家评议表" / "003_李娜.docx")
+    assert [
+        c.ok for c in samples.check_templates(["review_form"], store_dir=sealed.store.directory)
+    ] == [True]
+    result = filing.export_filing(
+        sealed.store, sealed.meeting, "post", tmp_path / "out", today=POST_DAY
+    )
+    assert "本表由数据库旁的模板生成" in docx_text(
+        result.folder / "07_参评人员专家评议表" / "003_李娜.docx"
+    )
 
 
 def test_a_broken_user_template_names_the_template_and_the_line(sealed, tmp_path) -> None:
@@ -593,17 +823,26 @@ def test_a_broken_user_template_names_the_template_and_the_line(sealed, tmp_path
     doc.add_paragraph("评审地点：{{ meeting.place ")
     doc.save(str(mine / "meeting_plan.docx"))
     with pytest.raises(TemplateProblem) as info:
-        filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, templates=mine)
+        filing.export_filing(
+            sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, templates=mine
+        )
     message = str(info.value)
     assert str(mine / "meeting_plan.docx") in message
-    assert "正文第" in message and "行" in message and "评审地点：{{ meeting.place" in message and "语法错误" in message
+    assert (
+        "正文第" in message
+        and "行" in message
+        and "评审地点：{{ meeting.place" in message
+        and "语法错误" in message
+    )
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_pdf_needs_libreoffice_and_says_how_to_install_it(sealed, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(package, "find_soffice", lambda: None)
     with pytest.raises(package.PackageError, match="sudo apt install libreoffice-writer"):
-        filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, pdf=True)
+        filing.export_filing(
+            sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, pdf=True
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -627,9 +866,17 @@ def test_generated_documents_open_in_libreoffice(packages, tmp_path) -> None:
 def test_pdf_option_adds_pdfs_to_the_package(sealed, tmp_path) -> None:
     if package.find_soffice() is None:
         pytest.skip("LibreOffice（soffice）未安装，--pdf 无法测试；CI 安装了它")
-    result = filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, pdf=True)
+    result = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY, pdf=True
+    )
     pdfs = sorted(p.name for p in result.folder.glob("*.pdf"))
-    assert pdfs == ["01_会前备案报告.pdf", "02_资格审查结果.pdf", "03_会前公示.pdf", "04_评审方案.pdf", "06_专家抽取记录表_第1号.pdf"]
+    assert pdfs == [
+        "01_会前备案报告.pdf",
+        "02_资格审查结果.pdf",
+        "03_会前公示.pdf",
+        "04_评审方案.pdf",
+        "06_专家抽取记录表_第1号.pdf",
+    ]
     assert package.verify(result.folder) == []
     public = {e.file: e.public for e in result.files}
     assert public["03_会前公示.pdf"] is True and public["04_评审方案.pdf"] is False
@@ -641,16 +888,26 @@ def test_pdf_option_adds_pdfs_to_the_package(sealed, tmp_path) -> None:
 def test_photo_matching(tmp_path) -> None:
     folder = tmp_path / "photos"
     (folder / "sub").mkdir(parents=True)
-    a, b, c, d = (photos.Person(1, "张丽", "530302198503010123"), photos.Person(2, "王芳", "53030219850302014X"),
-                  photos.Person(3, "李娜", "530302198503030127"), photos.Person(4, "李娜", "530302198503040125"))
+    a, b, c, d = (
+        photos.Person(1, "张丽", "530302198503010123"),
+        photos.Person(2, "王芳", "53030219850302014X"),
+        photos.Person(3, "李娜", "530302198503030127"),
+        photos.Person(4, "李娜", "530302198503040125"),
+    )
     (folder / "sub" / "01_张丽_证件照.JPG").write_bytes(b"a")
     (folder / "530302198503020141.jpg").write_bytes(b"not wang: another number")
     (folder / "王芳_53030219850302014x.png").write_bytes(b"b")
     (folder / "李娜.jpg").write_bytes(b"c")
     (folder / "说明.txt").write_text("not an image")
     report = photos.match(folder, [a, b, c, d])
-    assert report.found == {1: folder / "sub" / "01_张丽_证件照.JPG", 2: folder / "王芳_53030219850302014x.png"}
-    assert [(p.key, [f.name for f in files]) for p, files in report.ambiguous] == [(3, ["李娜.jpg"]), (4, ["李娜.jpg"])]
+    assert report.found == {
+        1: folder / "sub" / "01_张丽_证件照.JPG",
+        2: folder / "王芳_53030219850302014x.png",
+    }
+    assert [(p.key, [f.name for f in files]) for p, files in report.ambiguous] == [
+        (3, ["李娜.jpg"]),
+        (4, ["李娜.jpg"]),
+    ]
     assert report.missing == [] and [f.name for f in report.unused] == ["530302198503020141.jpg"]
     assert [p.key for p in photos.match(None, [a]).missing] == [1]
     assert photos.name_key("02_张丽（一寸蓝底）") == "张丽"

@@ -27,8 +27,10 @@ LIMIT_SECONDS = 20  # one small workbook, whatever is in it
 
 def counts(store) -> tuple[int, int, int]:
     with store.engine.connect() as conn:
-        return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # type: ignore[return-value]
-                     for t in ("applicant", "import_batch", "audit_event"))
+        return tuple(
+            conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # type: ignore[return-value]
+            for t in ("applicant", "import_batch", "audit_event")
+        )
 
 
 def import_one(store, path: Path) -> applicants.FileReport:
@@ -85,7 +87,13 @@ def valid_row(i: int = 0) -> list:
     from qjtitle import idcard
 
     number = idcard.make("530302", date(1985, 3, 1) + timedelta(days=i), 120 + 2 * (i % 400))
-    row = applicant_row(序号=i + 1, 姓名=f"申报人{i}", 身份证号码=number, 出生年月="1985.03", 性别=idcard.gender_of(number))
+    row = applicant_row(
+        序号=i + 1,
+        姓名=f"申报人{i}",
+        身份证号码=number,
+        出生年月="1985.03",
+        性别=idcard.gender_of(number),
+    )
     return [row.get(h) for h in LABELS]
 
 
@@ -94,7 +102,9 @@ def valid_row(i: int = 0) -> list:
 cell = st.one_of(
     st.none(),
     st.text(max_size=40),
-    st.text(alphabet="=+-@0123456789.,ABC()年月日 ", max_size=20),  # formula-like and date-like text
+    st.text(
+        alphabet="=+-@0123456789.,ABC()年月日 ", max_size=20
+    ),  # formula-like and date-like text
     st.text(min_size=2000, max_size=40000).map(lambda s: s[:40000]),  # huge strings
     st.integers(min_value=-(2**62), max_value=2**62),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -130,14 +140,24 @@ def workbooks(draw) -> bytes:  # type: ignore[no-untyped-def]
         member = "worksheets/sheet1.xml" if mutation == "sheet_xml" else "sharedStrings.xml"
         cut = draw(st.floats(0, 1))
         junk = draw(st.binary(max_size=30))
-        data = rezip(data, lambda n, d: d[: int(len(d) * cut)] + junk + d[int(len(d) * cut):] if n.endswith(member) else d)
+        data = rezip(
+            data,
+            lambda n, d: (
+                d[: int(len(d) * cut)] + junk + d[int(len(d) * cut) :] if n.endswith(member) else d
+            ),
+        )
     return data
 
 
-@settings(max_examples=60, deadline=timedelta(seconds=LIMIT_SECONDS), suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                                              HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=timedelta(seconds=LIMIT_SECONDS),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=workbooks())
-def test_random_and_mutated_workbooks_end_in_a_report_or_a_clear_error(store, committee, tmp_path, data) -> None:
+def test_random_and_mutated_workbooks_end_in_a_report_or_a_clear_error(
+    store, committee, tmp_path, data
+) -> None:
     path = tmp_path / "申报表.xlsx"
     path.write_bytes(data)
     import_one(store, path)
@@ -156,7 +176,10 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_a_truncated_zip_is_reported(store, committee, tmp_path) -> None:
     data = workbook_bytes([valid_row()])
     f = import_one(store, write(tmp_path, "半截.xlsx", data[: len(data) // 2]))
-    assert f.error.startswith("半截.xlsx：文件已损坏或不是真正的 .xlsx 工作簿；") and "EOCD" not in f.error
+    assert (
+        f.error.startswith("半截.xlsx：文件已损坏或不是真正的 .xlsx 工作簿；")
+        and "EOCD" not in f.error
+    )
 
 
 def _with_doctype(doctype: bytes, entity: bytes):  # type: ignore[no-untyped-def]
@@ -170,22 +193,33 @@ def _with_doctype(doctype: bytes, entity: bytes):  # type: ignore[no-untyped-def
     return change
 
 
-LAUGHS = b"<!DOCTYPE sst [<!ENTITY a \"lol\">" + b"".join(
-    f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(9)
-) + b"]>"
+LAUGHS = (
+    b'<!DOCTYPE sst [<!ENTITY a "lol">'
+    + b"".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(9)
+    )
+    + b"]>"
+)
 
 
 @pytest.mark.parametrize(
     ("name", "doctype", "entity"),
-    [("billion_laughs", LAUGHS, b"&j;"), ("external_entity", b'<!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]>', b"&e;")],
+    [
+        ("billion_laughs", LAUGHS, b"&j;"),
+        ("external_entity", b'<!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]>', b"&e;"),
+    ],
 )
-def test_xml_entity_tricks_are_not_expanded(store, committee, tmp_path, name, doctype, entity) -> None:
+def test_xml_entity_tricks_are_not_expanded(
+    store, committee, tmp_path, name, doctype, entity
+) -> None:
     data = rezip(workbook_bytes([valid_row(i) for i in range(3)]), _with_doctype(doctype, entity))
     started = time.monotonic()
     f = import_one(store, write(tmp_path, f"{name}.xlsx", data))
     assert time.monotonic() - started < 5
     with store.engine.connect() as conn:
-        stored = " ".join(str(v) for v in conn.execute(text("SELECT name, unit, note FROM applicant")).all())
+        stored = " ".join(
+            str(v) for v in conn.execute(text("SELECT name, unit, note FROM applicant")).all()
+        )
     assert "root:" not in stored and "lollollol" not in stored
     assert f.error or f.rows <= 3
 
@@ -193,7 +227,9 @@ def test_xml_entity_tricks_are_not_expanded(store, committee, tmp_path, name, do
 def test_openpyxl_parses_xml_with_defusedxml() -> None:
     from openpyxl.xml import DEFUSEDXML
 
-    assert DEFUSEDXML is True  # openpyxl's own reading (templates, outputs re-read) is protected too
+    assert (
+        DEFUSEDXML is True
+    )  # openpyxl's own reading (templates, outputs re-read) is protected too
 
 
 def test_one_hundred_thousand_empty_rows(store, committee, tmp_path) -> None:
@@ -215,13 +251,23 @@ def test_one_hundred_thousand_empty_rows(store, committee, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("row", "column", "shown"),
     [
-        (1_048_576, 200, "1048576 行 × 200 列"),  # calamine would allocate 6.7 GB for this rectangle
+        (
+            1_048_576,
+            200,
+            "1048576 行 × 200 列",
+        ),  # calamine would allocate 6.7 GB for this rectangle
         (1_048_576, 53, "1048576 行 × 53 列"),  # far in both directions, although only just in one
-        (1_048_576, 8, "1048576 行 × 21 列"),  # far down only: 1 million rows × the roster's 21 columns
+        (
+            1_048_576,
+            8,
+            "1048576 行 × 21 列",
+        ),  # far down only: 1 million rows × the roster's 21 columns
         (200, 16_384, "200 行 × 16384 列"),  # far right only (XFD200)
     ],
 )
-def test_a_cell_at_the_far_corner_is_refused_before_it_is_loaded(store, committee, tmp_path, row, column, shown) -> None:
+def test_a_cell_at_the_far_corner_is_refused_before_it_is_loaded(
+    store, committee, tmp_path, row, column, shown
+) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -238,7 +284,9 @@ def test_a_cell_at_the_far_corner_is_refused_before_it_is_loaded(store, committe
     )
 
 
-def test_huge_strings_formulas_and_dates_out_of_range_become_problems(store, committee, tmp_path) -> None:
+def test_huge_strings_formulas_and_dates_out_of_range_become_problems(
+    store, committee, tmp_path
+) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -257,21 +305,36 @@ def test_huge_strings_formulas_and_dates_out_of_range_become_problems(store, com
     f = import_one(store, path)
     assert f.error is None and f.rows == 4 and f.imported == 4
     kinds = {(name, p.column) for _, _, name, p in f.row_problems}
-    assert ("申报人1", "毕业时间") in kinds and ("申报人2", "参加工作时间") in kinds and ("申报人3", "现职取得时间") in kinds
+    assert (
+        ("申报人1", "毕业时间") in kinds
+        and ("申报人2", "参加工作时间") in kinds
+        and ("申报人3", "现职取得时间") in kinds
+    )
 
 
-def test_formula_like_text_never_becomes_a_formula_in_any_output(store, committee, tmp_path) -> None:
+def test_formula_like_text_never_becomes_a_formula_in_any_output(
+    store, committee, tmp_path
+) -> None:
     from openpyxl import load_workbook
 
     from qjtitle.intake.roster import write_roster_workbook
 
     row = valid_row()
-    for label, value in (("姓名", "=1+2"), ("工作单位", "+SUM(A1:A9)"), ("备注", "@cmd|' /C calc'!A0"), ("毕业院校", "-2+3")):
+    for label, value in (
+        ("姓名", "=1+2"),
+        ("工作单位", "+SUM(A1:A9)"),
+        ("备注", "@cmd|' /C calc'!A0"),
+        ("毕业院校", "-2+3"),
+    ):
         row[LABELS.index(label)] = value
     f = import_one(store, write(tmp_path, "公式.xlsx", workbook_bytes([row], as_text=True)))
     assert f.imported == 1
     (item,) = applicants.list_applicants(store, show_pii=True)
-    assert (item["name"], item["unit"], item["note"]) == ("=1+2", "+SUM(A1:A9)", "@cmd|' /C calc'!A0")
+    assert (item["name"], item["unit"], item["note"]) == (
+        "=1+2",
+        "+SUM(A1:A9)",
+        "@cmd|' /C calc'!A0",
+    )
     out = tmp_path / "roster.xlsx"
     write_roster_workbook(out, [item])
     audit_out = audit.export_events(store, tmp_path / "audit.xlsx")["file"]

@@ -26,12 +26,27 @@ import pytest
 
 from tests.conftest import LABELS, applicant_row
 
-resource = pytest.importorskip("resource", reason="memory limits need POSIX resource limits (Linux, macOS)")
+resource = pytest.importorskip(
+    "resource", reason="memory limits need POSIX resource limits (Linux, macOS)"
+)
 
 MEMORY_LIMIT = 512 * 1024 * 1024
 TIME_LIMIT = 60
-COMMITTEE = ["committee", "add", "QJ-WS-ZJ", "--name", "曲靖市卫生系列中级职称评审委员会", "--level", "中级",
-             "--series", "卫生", "--specialty", "护理", "--specialty", "临床医学"]
+COMMITTEE = [
+    "committee",
+    "add",
+    "QJ-WS-ZJ",
+    "--name",
+    "曲靖市卫生系列中级职称评审委员会",
+    "--level",
+    "中级",
+    "--series",
+    "卫生",
+    "--specialty",
+    "护理",
+    "--specialty",
+    "临床医学",
+]
 
 
 # --- Running the CLI held to limits ----------------------------------------------------------------
@@ -50,21 +65,41 @@ class Run:
         return self.out + self.err
 
 
-def run_cli(args: list[str], db: Path, memory: int = MEMORY_LIMIT, timeout: float = TIME_LIMIT, cwd: Path | None = None,
-            python: str = sys.executable, pythonpath: str | None = None) -> Run:
+def run_cli(
+    args: list[str],
+    db: Path,
+    memory: int = MEMORY_LIMIT,
+    timeout: float = TIME_LIMIT,
+    cwd: Path | None = None,
+    python: str = sys.executable,
+    pythonpath: str | None = None,
+) -> Run:
     """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-    env = {**os.environ, "QJTITLE_DB": str(db), "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONUTF8": "1"}
+    env = {
+        **os.environ,
+        "QJTITLE_DB": str(db),
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "PYTHONUTF8": "1",
+    }
     env.pop("QJTITLE_DEBUG", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([python, "-m", "qjtitle", *args], stdout=out, stderr=err, env=env, cwd=cwd,
-                                preexec_fn=limit)  # noqa: PLW1509 - the timer thread starts after the fork
+        proc = subprocess.Popen(
+            [python, "-m", "qjtitle", *args],
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=cwd,
+            preexec_fn=limit,  # noqa: PLW1509 - the timer thread starts after the fork
+        )
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -75,18 +110,28 @@ def run_cli(args: list[str], db: Path, memory: int = MEMORY_LIMIT, timeout: floa
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
-        return Run(code if code >= 0 else None, out.read().decode("utf-8", "replace"),
-                   err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+        return Run(
+            code if code >= 0 else None,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            seconds,
+            usage.ru_maxrss / 1024,
+        )
 
 
 def counts(db: Path) -> tuple[int, ...]:
     with sqlite3.connect(db) as conn:
-        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("applicant", "import_batch", "audit_event"))
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("applicant", "import_batch", "audit_event")
+        )
 
 
 def assert_clean(run: Run, codes: tuple[int, ...] = (0, 1)) -> None:
     assert run.code in codes, (run.code, run.text[-3000:])
-    assert "Traceback" not in run.text and "意外错误" not in run.text and "panicked" not in run.text, run.text[-3000:]
+    assert (
+        "Traceback" not in run.text and "意外错误" not in run.text and "panicked" not in run.text
+    ), run.text[-3000:]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in run.text), run.text[-3000:]
 
 
@@ -110,7 +155,13 @@ def valid_row(i: int = 0) -> list:
     from qjtitle import idcard
 
     number = idcard.make("530302", date(1985, 3, 1) + timedelta(days=i), 120 + 2 * (i % 400))
-    row = applicant_row(序号=i + 1, 姓名=f"申报人{i}", 身份证号码=number, 出生年月="1985.03", 性别=idcard.gender_of(number))
+    row = applicant_row(
+        序号=i + 1,
+        姓名=f"申报人{i}",
+        身份证号码=number,
+        出生年月="1985.03",
+        性别=idcard.gender_of(number),
+    )
     return [row.get(h) for h in LABELS]
 
 
@@ -127,7 +178,9 @@ def roster_xlsx(rows: int = 2) -> bytes:
     return buf.getvalue()
 
 
-def rezip(data: bytes, change: Callable[[str, bytes], bytes], extra: dict[str, bytes] | None = None) -> bytes:
+def rezip(
+    data: bytes, change: Callable[[str, bytes], bytes], extra: dict[str, bytes] | None = None
+) -> bytes:
     """The same zip with each member passed through ``change(name, bytes)`` (and ``extra`` members added)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -139,7 +192,9 @@ def rezip(data: bytes, change: Callable[[str, bytes], bytes], extra: dict[str, b
     return out.getvalue()
 
 
-def with_sheet_xml(before_end: bytes = b"", after_start: bytes = b"", replace: tuple[bytes, bytes] | None = None) -> bytes:
+def with_sheet_xml(
+    before_end: bytes = b"", after_start: bytes = b"", replace: tuple[bytes, bytes] | None = None
+) -> bytes:
     """The roster with XML put at the end (or start) of sheet1's sheetData."""
 
     def change(name: str, data: bytes) -> bytes:
@@ -156,7 +211,9 @@ def with_sheet_xml(before_end: bytes = b"", after_start: bytes = b"", replace: t
 def far_cell(quote: str = '"', space: str = "", ref: str = "XFD1048576") -> bytes:
     row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     r = f"r{space}={space}{quote}"
-    return with_sheet_xml(f'<row {r}{row}{quote}><c {r}{ref}{quote} t="inlineStr"><is><t>x</t></is></c></row>'.encode())
+    return with_sheet_xml(
+        f'<row {r}{row}{quote}><c {r}{ref}{quote} t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+    )
 
 
 def rows_without_r(count: int = 1_048_000, cells: int = 1) -> bytes:
@@ -183,16 +240,24 @@ def dimension(ref: str = "A1:XFD1048576") -> bytes:
 
 def with_shared_strings(items: bytes, sheet_rows: bytes = b"") -> bytes:
     """The roster with a sharedStrings.xml part holding ``items`` (and ``sheet_rows`` added to sheet1)."""
-    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + items + b"</sst>"
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + items
+        + b"</sst>"
+    )
 
     def change(name: str, data: bytes) -> bytes:
         if name == "xl/_rels/workbook.xml.rels":
-            rel = (b'<Relationship Id="rIdSst" Target="sharedStrings.xml" '
-                   b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>')
+            rel = (
+                b'<Relationship Id="rIdSst" Target="sharedStrings.xml" '
+                b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+            )
             return data.replace(b"</Relationships>", rel + b"</Relationships>")
         if name == "[Content_Types].xml":
-            over = (b'<Override PartName="/xl/sharedStrings.xml" '
-                    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+            over = (
+                b'<Override PartName="/xl/sharedStrings.xml" '
+                b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            )
             return data.replace(b"</Types>", over + b"</Types>")
         if name == "xl/worksheets/sheet1.xml" and sheet_rows:
             return data.replace(b"</sheetData>", sheet_rows + b"</sheetData>")
@@ -210,7 +275,8 @@ def huge_shared_strings(megabytes: int = 700) -> bytes:
 def shared_string_amplified(length: int = 32_000, cells: int = 60_000) -> bytes:
     """One long shared string referenced by ``cells`` cells: each cell gets its own copy when read."""
     rows = b"".join(
-        f'<row r="{r}">'.encode() + b"".join(f'<c r="{col}{r}" t="s"><v>0</v></c>'.encode() for col in "VWXYZ")
+        f'<row r="{r}">'.encode()
+        + b"".join(f'<c r="{col}{r}" t="s"><v>0</v></c>'.encode() for col in "VWXYZ")
         for r in range(10, 10 + cells // 5)
     )
     return with_shared_strings(b"<si><t>" + b"y" * length + b"</t></si>", rows)
@@ -223,27 +289,49 @@ ODS_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
 </manifest:manifest>"""
 
 
-def ods(rows_repeated: int = 1_000_000, columns_repeated: int = 16, trailing: bool = True, filled: bool = True) -> bytes:
+def ods(
+    rows_repeated: int = 1_000_000,
+    columns_repeated: int = 16,
+    trailing: bool = True,
+    filled: bool = True,
+) -> bytes:
     """A 1-2 KB .ods whose repeats expand to ``rows_repeated`` × ``columns_repeated`` cells."""
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-          'xmlns:office_value="urn:oasis:names:tc:opendocument:xmlns:office:1.0"')
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:office_value="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    )
 
     def cell(v: object) -> str:
-        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+        return (
+            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+        )
 
     header = "<table:table-row>" + "".join(cell(x) for x in LABELS) + "</table:table-row>"
-    data = "<table:table-row>" + "".join(cell(x if x is not None else "") for x in valid_row()) + "</table:table-row>"
-    bomb = (f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
-            f'<table:table-cell table:number-columns-repeated="{columns_repeated}" office:value-type="string">'
-            "<text:p>x</text:p></table:table-cell></table:table-row>") if filled else (
+    data = (
+        "<table:table-row>"
+        + "".join(cell(x if x is not None else "") for x in valid_row())
+        + "</table:table-row>"
+    )
+    bomb = (
+        (
             f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
-            f'<table:table-cell table:number-columns-repeated="{columns_repeated}"/></table:table-row>')
+            f'<table:table-cell table:number-columns-repeated="{columns_repeated}" office:value-type="string">'
+            "<text:p>x</text:p></table:table-cell></table:table-row>"
+        )
+        if filled
+        else (
+            f'<table:table-row table:number-rows-repeated="{rows_repeated}">'
+            f'<table:table-cell table:number-columns-repeated="{columns_repeated}"/></table:table-row>'
+        )
+    )
     tail = '<table:table-row><table:table-cell office:value-type="string"><text:p>end</text:p></table:table-cell></table:table-row>'
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{header}{data}{bomb}'
-               f'{tail if trailing else ""}</table:table></office:spreadsheet></office:body></office:document-content>')
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{header}{data}{bomb}'
+        f"{tail if trailing else ''}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
@@ -289,8 +377,15 @@ def rows_over_the_cap() -> bytes:
     from qjtitle.spreadsheets import MAX_DATA_ROWS
 
     first = valid_row(0)
-    cells = "".join(f'<c r="{chr(65 + c)}{{r}}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in enumerate(first) if v)
-    body = "".join(f'<row r="{r}">' + cells.replace("{r}", str(r)) + "</row>" for r in range(4, 4 + MAX_DATA_ROWS))
+    cells = "".join(
+        f'<c r="{chr(65 + c)}{{r}}" t="inlineStr"><is><t>{v}</t></is></c>'
+        for c, v in enumerate(first)
+        if v
+    )
+    body = "".join(
+        f'<row r="{r}">' + cells.replace("{r}", str(r)) + "</row>"
+        for r in range(4, 4 + MAX_DATA_ROWS)
+    )
     return with_sheet_xml(body.encode())
 
 
@@ -321,8 +416,14 @@ HOSTILE: dict[str, Callable[[], tuple[str, bytes]]] = {
     "duplicates-300k": lambda: ("重复30万行.csv", duplicate_rows(300_000)),
     "many-problems": lambda: ("问题很多.csv", many_problems()),
     "rows-cap": lambda: ("五万多行.xlsx", rows_over_the_cap()),
-    "long-run": lambda: ("长内容.xlsx", with_sheet_xml(b'<row r="9"><c r="A9" t="inlineStr"><is><t>' + b"x" * (200 << 20)
-                                                       + b"</t></is></c></row>")),
+    "long-run": lambda: (
+        "长内容.xlsx",
+        with_sheet_xml(
+            b'<row r="9"><c r="A9" t="inlineStr"><is><t>'
+            + b"x" * (200 << 20)
+            + b"</t></is></c></row>"
+        ),
+    ),
 }
 
 
@@ -352,8 +453,12 @@ def test_a_false_dimension_costs_nothing(db: Path, tmp_path: Path) -> None:
     assert counts(db) == (before[0] + 2, before[1] + 1, before[2] + 1)
 
 
-@pytest.mark.parametrize("case", ["far-single-quotes", "rows-without-r", "ods-repeats", "xls-far", "xls-truncated"])
-def test_a_folder_with_a_hostile_file_imports_the_others(case: str, db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "case", ["far-single-quotes", "rows-without-r", "ods-repeats", "xls-far", "xls-truncated"]
+)
+def test_a_folder_with_a_hostile_file_imports_the_others(
+    case: str, db: Path, tmp_path: Path
+) -> None:
     folder = tmp_path / "收件"
     folder.mkdir()
     name, data = HOSTILE[case]()
@@ -368,9 +473,18 @@ def test_a_folder_with_a_hostile_file_imports_the_others(case: str, db: Path, tm
 
 @pytest.mark.parametrize(
     ("encoding", "line"),
-    [("utf-8", "\r"), ("utf-8-sig", "\r\n"), ("gbk", "\r\n"), ("gbk", "\r"), ("utf-8", "\n"), ("utf-16", "\r\n")],
+    [
+        ("utf-8", "\r"),
+        ("utf-8-sig", "\r\n"),
+        ("gbk", "\r\n"),
+        ("gbk", "\r"),
+        ("utf-8", "\n"),
+        ("utf-16", "\r\n"),
+    ],
 )
-def test_csv_in_any_encoding_and_line_ending_is_read(encoding: str, line: str, db: Path, tmp_path: Path) -> None:
+def test_csv_in_any_encoding_and_line_ending_is_read(
+    encoding: str, line: str, db: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "名单.csv"
     path.write_bytes(csv_bytes([valid_row(i) for i in range(3)], encoding, line))
     run = run_cli(import_args(path), db)
@@ -378,7 +492,9 @@ def test_csv_in_any_encoding_and_line_ending_is_read(encoding: str, line: str, d
     assert counts(db)[0] == 3
 
 
-def test_a_csv_field_longer_than_the_csv_module_allows_is_read_and_its_cell_named(db: Path, tmp_path: Path) -> None:
+def test_a_csv_field_longer_than_the_csv_module_allows_is_read_and_its_cell_named(
+    db: Path, tmp_path: Path
+) -> None:
     """131,072 characters is Python's csv default limit; a field a little over it still reads, and a text
     past Excel's 32,767-character cell limit is named with its cell."""
     row = valid_row(0)
@@ -435,7 +551,9 @@ def test_an_xls_roster_imports(db: Path, tmp_path: Path) -> None:
 # --- Unbounded output ---------------------------------------------------------------------------------
 
 
-def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(db: Path, tmp_path: Path) -> None:
+def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(
+    db: Path, tmp_path: Path
+) -> None:
     from qjtitle.intake.applicants import REPORT_LINES
 
     path = tmp_path / "重复.csv"
@@ -455,7 +573,9 @@ def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(db:
     assert counts(db)[0] == 1
 
 
-def test_the_same_duplicates_imported_again_flag_the_first_application_once(db: Path, tmp_path: Path) -> None:
+def test_the_same_duplicates_imported_again_flag_the_first_application_once(
+    db: Path, tmp_path: Path
+) -> None:
     """Each duplicate used to add (and search) one message on the first application: quadratic."""
     first = tmp_path / "甲单位.csv"
     first.write_bytes(csv_bytes([valid_row(0)]))
@@ -477,7 +597,9 @@ def test_the_same_duplicates_imported_again_flag_the_first_application_once(db: 
     )
 
 
-def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(store, committee, tmp_path, monkeypatch) -> None:
+def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(
+    store, committee, tmp_path, monkeypatch
+) -> None:
     """MemoryError while one file is checked: that file is reported (nothing of it written), the next goes on."""
     from qjtitle.intake import applicants
 
@@ -496,7 +618,10 @@ def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(stor
     monkeypatch.setattr(applicants, "check_row", exhausted_once)
     report = applicants.import_applicants(store, [bad, good], "QJ-WS-ZJ", 2023)
     first, second = report.files
-    assert first.error == "1_大.xlsx：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
+    assert (
+        first.error
+        == "1_大.xlsx：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
+    )
     assert (first.imported, second.error, second.imported) == (0, None, 3)
 
 
@@ -527,7 +652,9 @@ def test_a_cell_placed_below_its_row_is_counted_where_calamine_puts_it(tmp_path:
         _check_sheet_sizes(path)
 
 
-def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(tmp_path: Path) -> None:
+def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(
+    tmp_path: Path,
+) -> None:
     """Rows up to 10,000 and 40 columns: the quick bound (99,999 rows) is too coarse, so every cell's row is
     read again, and 10,000 × 40 cells are allowed."""
     from qjtitle.spreadsheets import _check_sheet_sizes, _SheetBound

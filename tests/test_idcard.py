@@ -39,7 +39,9 @@ def test_changing_any_single_character_makes_the_number_invalid(area, birth, seq
     number = idcard.make(area, birth, sequence)
     position = data.draw(st.integers(min_value=0, max_value=17), label="position")
     alphabet = "0123456789X" if position == 17 else "0123456789"
-    replacement = data.draw(st.sampled_from([c for c in alphabet if c != number[position]]), label="replacement")
+    replacement = data.draw(
+        st.sampled_from([c for c in alphabet if c != number[position]]), label="replacement"
+    )
     changed = number[:position] + replacement + number[position + 1 :]
     result = idcard.check(changed)
     assert not result.valid
@@ -86,7 +88,9 @@ def test_digit_like_strings_never_crash(body, last):
     st.text(alphabet="0123456789", min_size=3, max_size=3),
     st.sampled_from("0123456789X"),
 )
-def test_well_formed_number_is_valid_exactly_when_stdnum_check_digit_matches(province, county, birth, seq, last):
+def test_well_formed_number_is_valid_exactly_when_stdnum_check_digit_matches(
+    province, county, birth, seq, last
+):
     number = f"{province}{county}{birth:%Y%m%d}{seq}{last}"
     result = idcard.check(number)
     assert result.valid == (ric.calc_check_digit(number) == last)
@@ -125,7 +129,11 @@ def test_county_code_is_not_tied_to_the_birth_year():
 def test_lower_case_x_spaces_and_full_width_digits_are_normalised():
     number = idcard.make("530302", date(1990, 1, 2), 5)
     body = number[:17]
-    with_x = next(b + "X" for b in (f"530302199001020{i:02d}" for i in range(100)) if ric.calc_check_digit(b + "0") == "X")
+    with_x = next(
+        b + "X"
+        for b in (f"530302199001020{i:02d}" for i in range(100))
+        if ric.calc_check_digit(b + "0") == "X"
+    )
     assert idcard.check(with_x.lower()).valid
     assert idcard.check(with_x.lower()).number == with_x
     spaced = f" {number[:6]} {number[6:14]} {number[14:]} "

@@ -19,7 +19,10 @@ from qjtitle.models import Applicant, AuditEvent, ImportBatch
 from tests.conftest import LABELS, applicant_row
 
 YEAR = 2023
-TITLE_ROWS = [["曲靖市专业技术人员职称申报信息表"], ["填报单位（盖章）：曲靖市第一人民医院        填报日期：2023年9月1日"]]
+TITLE_ROWS = [
+    ["曲靖市专业技术人员职称申报信息表"],
+    ["填报单位（盖章）：曲靖市第一人民医院        填报日期：2023年9月1日"],
+]
 RULE = "申报人一个年度内只能申报一次职称晋升评审（通知 六（五））"
 
 
@@ -33,7 +36,9 @@ def person(name: str, seq: int, **overrides):
 
 def applicants(store) -> list[Applicant]:
     with store.transaction() as session:
-        return list(session.exec(select(Applicant).order_by(Applicant.source_file, Applicant.source_row)))
+        return list(
+            session.exec(select(Applicant).order_by(Applicant.source_file, Applicant.source_row))
+        )
 
 
 def count(store, model) -> int:
@@ -73,7 +78,9 @@ RULE_ROWS = [
 EXPECTED_PROBLEMS = {
     4: [],
     5: [("I5", "“毕业院校”为空")],
-    6: [("E6", f"身份证号码校验位错误（第18位应为 {person_id(6)[17]}，实为 0），号码中有输错的数字")],
+    6: [
+        ("E6", f"身份证号码校验位错误（第18位应为 {person_id(6)[17]}，实为 0），号码中有输错的数字")
+    ],
     7: [("E7", "身份证号码被 Excel 存成了数字（5.30302198503151E+17），后几位已丢失")],
     8: [("E8", "身份证号码被 Excel 存成了数字（5.30302198503151E+17），后几位已丢失")],
     9: [("C9", "性别填“男”，身份证号码显示为“女”")],
@@ -81,7 +88,12 @@ EXPECTED_PROBLEMS = {
     11: [("R11", "现职“主治医师”已是中级，申报中级不属于晋升")],
     12: [("T12", "联系电话“0874-31234”格式不对")],
     13: [("P13", "申报专业“儿科学”不在本评委会评审范围（临床医学、护理、药学、医学检验技术）")],
-    14: [("N14", "“现职取得时间”“2015.1”有歧义：Excel 把 2015.10 和 2015.1 都存成 2015.1，无法判断是1月还是10月")],
+    14: [
+        (
+            "N14",
+            "“现职取得时间”“2015.1”有歧义：Excel 把 2015.10 和 2015.1 都存成 2015.1，无法判断是1月还是10月",
+        )
+    ],
 }
 
 
@@ -90,7 +102,13 @@ def test_every_rule_with_a_real_workbook(store, committee, make_workbook):
     report = import_applicants(store, [path], "QJ-WS-ZJ", YEAR, user="tester")
     (f,) = report.files
     assert f.error is None
-    assert (f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected)) == (12, 11, 0, 10, 1)
+    assert (f.rows, f.imported, f.updated, f.needs_correction, len(f.rejected)) == (
+        12,
+        11,
+        0,
+        10,
+        1,
+    )
     assert f.accepted == 1
     assert f.sheets == ["Sheet1"]
     rejected = f.rejected[0]
@@ -106,8 +124,14 @@ def test_every_rule_with_a_real_workbook(store, committee, make_workbook):
     assert rows[7].person_key == "赵敏@曲靖市第一人民医院"
     assert rows[4].person_key == person_id(2)
     assert f.problem_kinds == {
-        "必填项为空": 1, "身份证号码": 3, "与身份证不符": 2, "申报级别": 1, "联系电话": 1,
-        "不属本评委会": 1, "日期": 1, "重复申报": 1,
+        "必填项为空": 1,
+        "身份证号码": 3,
+        "与身份证不符": 2,
+        "申报级别": 1,
+        "联系电话": 1,
+        "不属本评委会": 1,
+        "日期": 1,
+        "重复申报": 1,
     }
     assert [(sheet, number, p.cell) for sheet, number, _name, p in f.row_problems] == [
         ("Sheet1", n, cell) for n, expected in EXPECTED_PROBLEMS.items() for cell, _ in expected
@@ -115,19 +139,43 @@ def test_every_rule_with_a_real_workbook(store, committee, make_workbook):
 
 
 def test_values_stored_with_years_to_31_december(store, committee, make_workbook):
-    row = person("张丽", 2, 出生年月=date(1985, 3, 15), 参加工作时间=39295, 现职取得时间="2018年12月", 联系电话=13888000001)
+    row = person(
+        "张丽",
+        2,
+        出生年月=date(1985, 3, 15),
+        参加工作时间=39295,
+        现职取得时间="2018年12月",
+        联系电话=13888000001,
+    )
     import_applicants(store, [make_workbook([row])], "QJ-WS-ZJ", YEAR)
     (a,) = applicants(store)
     assert a.problems == []
-    assert (a.birth, a.work_start, a.current_title_date) == (date(1985, 3, 15), date(2007, 8, 1), date(2018, 12, 1))
+    assert (a.birth, a.work_start, a.current_title_date) == (
+        date(1985, 3, 15),
+        date(2007, 8, 1),
+        date(2018, 12, 1),
+    )
     assert (a.years_in_title, a.years_working) == (5, 16)
     assert a.phone == "13888000001"
-    assert (a.year, a.status, a.source_file, a.source_sheet, a.source_row) == (2023, "已受理", "roster.xlsx", "Sheet1", 2)
+    assert (a.year, a.status, a.source_file, a.source_sheet, a.source_row) == (
+        2023,
+        "已受理",
+        "roster.xlsx",
+        "Sheet1",
+        2,
+    )
 
 
 def test_level_ladder_in_a_senior_committee(store, make_workbook):
-    committees.add(store, "QJ-WS-FG", "曲靖市卫生系列副高级职称评审委员会", "副高级", "卫生", ["护理"])
-    base = {"现专业技术职务": "主管护师", "现职取得时间": "2016.12", "申报资格名称": "副主任护师", "申报级别": "副高级"}
+    committees.add(
+        store, "QJ-WS-FG", "曲靖市卫生系列副高级职称评审委员会", "副高级", "卫生", ["护理"]
+    )
+    base = {
+        "现专业技术职务": "主管护师",
+        "现职取得时间": "2016.12",
+        "申报资格名称": "副主任护师",
+        "申报级别": "副高级",
+    }
     rows = [
         person("张丽", 2, **base),
         person("王芳", 4, **{**base, "现专业技术职务": "护师"}),
@@ -146,26 +194,69 @@ def test_level_ladder_in_a_senior_committee(store, make_workbook):
 
 
 def test_header_variants_full_width_and_dates_in_every_form(store, committee, make_workbook):
-    headers = ["序号", "姓名", "性别", "出生日期", "公民身份号码", "单位名称", "所在县(市、区)", "最高学历", "毕业学校",
-               "所学专业", "毕业时间", "参加工作时间", "现任专业技术职务", "取得现职时间", "申报系列", "申报专业",
-               "申报职称", "申报级别", "申报方式", "手机号码", "备注"]
-    births = ["1985.03", "1985年3月", "1985-3", "198503", "1985/3/15", date(1985, 3, 15), 31121, 1985.03]
+    headers = [
+        "序号",
+        "姓名",
+        "性别",
+        "出生日期",
+        "公民身份号码",
+        "单位名称",
+        "所在县(市、区)",
+        "最高学历",
+        "毕业学校",
+        "所学专业",
+        "毕业时间",
+        "参加工作时间",
+        "现任专业技术职务",
+        "取得现职时间",
+        "申报系列",
+        "申报专业",
+        "申报职称",
+        "申报级别",
+        "申报方式",
+        "手机号码",
+        "备注",
+    ]
+    births = [
+        "1985.03",
+        "1985年3月",
+        "1985-3",
+        "198503",
+        "1985/3/15",
+        date(1985, 3, 15),
+        31121,
+        1985.03,
+    ]
     rows = []
     for i, birth in enumerate(births):
         r = person(f"申报人{i}", 2 * i + 2, 出生年月=birth)
         rows.append([r[h] for h in LABELS])
     full_width = person("张\u200b三", 40, 联系电话="１３８ ８８００ ０００１")
-    full_width["身份证号码"] = full_width["身份证号码"].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    full_width["身份证号码"] = full_width["身份证号码"].translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789"}
+    )
     rows.append([full_width[h] for h in LABELS])
     rows.append([None] * len(LABELS))
     rows.append(["注：本表一式两份。"])
     path = make_workbook(rows, headers=headers, title_rows=TITLE_ROWS, name="02_宣威.xlsx")
     report = import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
     f = report.files[0]
-    assert (f.rows, f.imported, f.needs_correction, len(f.rejected), f.skipped_notes) == (9, 9, 0, 0, 1)
+    assert (f.rows, f.imported, f.needs_correction, len(f.rejected), f.skipped_notes) == (
+        9,
+        9,
+        0,
+        0,
+        1,
+    )
     stored = applicants(store)
-    assert [a.birth for a in stored[:8]] == [date(1985, 3, 1)] * 4 + [date(1985, 3, 15)] * 3 + [date(1985, 3, 1)]
-    assert (stored[8].name, stored[8].id_number, stored[8].phone) == ("张三", person_id(40), "13888000001")
+    assert [a.birth for a in stored[:8]] == [date(1985, 3, 1)] * 4 + [date(1985, 3, 15)] * 3 + [
+        date(1985, 3, 1)
+    ]
+    assert (stored[8].name, stored[8].id_number, stored[8].phone) == (
+        "张三",
+        person_id(40),
+        "13888000001",
+    )
 
 
 def test_xls_and_gbk_csv(store, committee, tmp_path):
@@ -175,7 +266,13 @@ def test_xls_and_gbk_csv(store, committee, tmp_path):
     sheet = book.add_sheet("申报人员")
     for j, label in enumerate(LABELS):
         sheet.write(0, j, label)
-    for i, r in enumerate([person("张丽", 2, 工作单位="陆良县人民医院"), person("王芳", 4, 工作单位="陆良县人民医院", 出生年月=1985.03)], 1):
+    for i, r in enumerate(
+        [
+            person("张丽", 2, 工作单位="陆良县人民医院"),
+            person("王芳", 4, 工作单位="陆良县人民医院", 出生年月=1985.03),
+        ],
+        1,
+    ):
         for j, label in enumerate(LABELS):
             sheet.write(i, j, r[label])
     xls = tmp_path / "03_陆良县人民医院.xls"
@@ -185,14 +282,20 @@ def test_xls_and_gbk_csv(store, committee, tmp_path):
         writer = csv.writer(fh)
         writer.writerow(["曲靖市专业技术人员职称申报信息表（罗平县中医医院）"])
         writer.writerow(LABELS)
-        writer.writerow(list(person("李娜", 6, 工作单位="罗平县中医医院", county="罗平县").values()))
+        writer.writerow(
+            list(person("李娜", 6, 工作单位="罗平县中医医院", county="罗平县").values())
+        )
     report = import_applicants(store, [xls, gbk], "QJ-WS-ZJ", YEAR)
-    assert [(f.path.name, f.rows, f.imported, f.needs_correction, f.sheets) for f in report.files] == [
+    assert [
+        (f.path.name, f.rows, f.imported, f.needs_correction, f.sheets) for f in report.files
+    ] == [
         ("03_陆良县人民医院.xls", 2, 2, 0, ["申报人员"]),
         ("04_罗平县中医医院.csv", 1, 1, 0, ["04_罗平县中医医院"]),
     ]
     assert [(a.name, a.unit, a.source_row) for a in applicants(store)] == [
-        ("张丽", "陆良县人民医院", 2), ("王芳", "陆良县人民医院", 3), ("李娜", "罗平县中医医院", 3)
+        ("张丽", "陆良县人民医院", 2),
+        ("王芳", "陆良县人民医院", 3),
+        ("李娜", "罗平县中医医院", 3),
     ]
 
 
@@ -202,25 +305,54 @@ def test_xls_and_gbk_csv(store, committee, tmp_path):
 def test_duplicate_across_files_of_one_run(store, committee, make_workbook):
     first = make_workbook([person("张丽", 2), person("王芳", 4)], name="01_一院.xlsx")
     second = make_workbook(
-        [person("李娜", 6, 工作单位="罗平县中医医院"), person("王芳", 4, 工作单位="罗平县中医医院")], name="04_罗平.xlsx"
+        [
+            person("李娜", 6, 工作单位="罗平县中医医院"),
+            person("王芳", 4, 工作单位="罗平县中医医院"),
+        ],
+        name="04_罗平.xlsx",
     )
     report = import_applicants(store, [first, second], "QJ-WS-ZJ", YEAR)
     f1, f2 = report.files
     assert (f1.imported, f2.imported, len(f2.rejected)) == (2, 1, 1)
     assert f2.rejected[0].row == 3
-    assert f2.rejected[0].reason == f"与01_一院.xlsx（Sheet1）第3行是同一身份证号码，重复申报；{RULE}"
+    assert (
+        f2.rejected[0].reason == f"与01_一院.xlsx（Sheet1）第3行是同一身份证号码，重复申报；{RULE}"
+    )
     first_wang = next(a for a in applicants(store) if a.name == "王芳")
     assert first_wang.status == "待补正"
-    assert [p["message"] for p in first_wang.problems] == ["同一身份证号码又由罗平县中医医院（04_罗平.xlsx 第3行）报送"]
+    assert [p["message"] for p in first_wang.problems] == [
+        "同一身份证号码又由罗平县中医医院（04_罗平.xlsx 第3行）报送"
+    ]
     assert count(store, Applicant) == 3
 
 
 def test_one_application_per_person_per_year_across_committees(store, committee, make_workbook):
     committees.add(store, "QJ-GC-ZJ", "曲靖市工程系列中级职称评审委员会", "中级", "工程", [])
-    import_applicants(store, [make_workbook([person("张丽", 2)], name="卫生.xlsx")], "QJ-WS-ZJ", YEAR)
-    engineer = person("张丽", 2, 申报系列="工程", 申报专业="建筑工程", 申报资格名称="工程师", 现专业技术职务="助理工程师")
-    path = make_workbook([engineer, person("王芳", 4, 申报系列="工程", 申报专业="建筑工程", 申报资格名称="工程师",
-                                           现专业技术职务="助理工程师")], name="工程.xlsx")
+    import_applicants(
+        store, [make_workbook([person("张丽", 2)], name="卫生.xlsx")], "QJ-WS-ZJ", YEAR
+    )
+    engineer = person(
+        "张丽",
+        2,
+        申报系列="工程",
+        申报专业="建筑工程",
+        申报资格名称="工程师",
+        现专业技术职务="助理工程师",
+    )
+    path = make_workbook(
+        [
+            engineer,
+            person(
+                "王芳",
+                4,
+                申报系列="工程",
+                申报专业="建筑工程",
+                申报资格名称="工程师",
+                现专业技术职务="助理工程师",
+            ),
+        ],
+        name="工程.xlsx",
+    )
     report = import_applicants(store, [path], "QJ-GC-ZJ", YEAR)
     f = report.files[0]
     assert (f.rows, f.imported, len(f.rejected)) == (2, 1, 1)
@@ -233,11 +365,18 @@ def test_one_application_per_person_per_year_across_committees(store, committee,
 
 
 def test_same_person_sent_by_another_employer_in_a_later_run(store, committee, make_workbook):
-    import_applicants(store, [make_workbook([person("张丽", 2)], name="01_一院.xlsx")], "QJ-WS-ZJ", YEAR)
-    other = make_workbook([person("张丽", 2, 工作单位="宣威市人民医院", county="宣威市")], name="02_宣威.xlsx")
+    import_applicants(
+        store, [make_workbook([person("张丽", 2)], name="01_一院.xlsx")], "QJ-WS-ZJ", YEAR
+    )
+    other = make_workbook(
+        [person("张丽", 2, 工作单位="宣威市人民医院", county="宣威市")], name="02_宣威.xlsx"
+    )
     report = import_applicants(store, [other], "QJ-WS-ZJ", YEAR)
     (rejected,) = report.files[0].rejected
-    assert rejected.reason == f"张丽（身份证号码相同）已由曲靖市第一人民医院（01_一院.xlsx 第2行）报送；{RULE}"
+    assert (
+        rejected.reason
+        == f"张丽（身份证号码相同）已由曲靖市第一人民医院（01_一院.xlsx 第2行）报送；{RULE}"
+    )
     (a,) = applicants(store)
     assert (a.unit, a.status) == ("曲靖市第一人民医院", "待补正")
     assert a.problems[0]["message"] == "同一身份证号码又由宣威市人民医院（02_宣威.xlsx 第2行）报送"
@@ -248,7 +387,11 @@ def test_same_person_sent_by_another_employer_in_a_later_run(store, committee, m
 
 def test_reimport_of_corrected_file_updates_the_same_applicants(store, committee, make_workbook):
     bad_id = person_id(4)[:17] + ("0" if person_id(4)[17] != "0" else "1")
-    original = [person("张丽", 2), applicant_row(姓名="王芳", 身份证号码=bad_id), person("李娜", 6, 毕业院校="")]
+    original = [
+        person("张丽", 2),
+        applicant_row(姓名="王芳", 身份证号码=bad_id),
+        person("李娜", 6, 毕业院校=""),
+    ]
     path = make_workbook(original, name="01_一院.xlsx")
     first = import_applicants(store, [path], "QJ-WS-ZJ", YEAR).files[0]
     assert (first.imported, first.needs_correction) == (3, 2)
@@ -259,7 +402,13 @@ def test_reimport_of_corrected_file_updates_the_same_applicants(store, committee
     corrected = [person("张丽", 2), person("王芳", 4), person("李娜", 6)]
     path = make_workbook(corrected, name="01_一院（补正）.xlsx")
     second = import_applicants(store, [path], "QJ-WS-ZJ", YEAR).files[0]
-    assert (second.rows, second.imported, second.updated, second.needs_correction, len(second.rejected)) == (3, 0, 3, 0, 0)
+    assert (
+        second.rows,
+        second.imported,
+        second.updated,
+        second.needs_correction,
+        len(second.rejected),
+    ) == (3, 0, 3, 0, 0)
     after = {a.name: a for a in applicants(store)}
     assert count(store, Applicant) == 3
     assert {n: a.id for n, a in after.items()} == {n: a.id for n, a in before.items()}
@@ -298,7 +447,13 @@ def test_every_row_is_imported_updated_or_rejected(store, committee, make_workbo
     first = make_workbook([person("张丽", 2), person("王芳", 4)], name="a.xlsx")
     import_applicants(store, [first], "QJ-WS-ZJ", YEAR)
     second = make_workbook(
-        [person("张丽", 2), person("李娜", 6), person("李娜", 6), person("赵敏", 8, 联系电话=""), applicant_row(姓名="刘洋", 身份证号码="")],
+        [
+            person("张丽", 2),
+            person("李娜", 6),
+            person("李娜", 6),
+            person("赵敏", 8, 联系电话=""),
+            applicant_row(姓名="刘洋", 身份证号码=""),
+        ],
         name="a.xlsx",
     )
     report = import_applicants(store, [second], "QJ-WS-ZJ", YEAR)
@@ -307,15 +462,35 @@ def test_every_row_is_imported_updated_or_rejected(store, committee, make_workbo
     assert f.rows == f.imported + f.updated + len(f.rejected)
     assert (f.imported, f.updated, len(f.rejected), f.needs_correction) == (3, 1, 1, 2)
     totals = report.totals()
-    assert totals == {"files": 1, "rows": 5, "imported": 3, "updated": 1, "needs_correction": 2, "rejected": 1, "unreadable": 0,
-                      "unchanged": 0, "harmless": 0, "frozen": 0, "flagged": 0}  # unchanged, harmless, frozen: of a sealed meeting
+    assert totals == {
+        "files": 1,
+        "rows": 5,
+        "imported": 3,
+        "updated": 1,
+        "needs_correction": 2,
+        "rejected": 1,
+        "unreadable": 0,
+        "unchanged": 0,
+        "harmless": 0,
+        "frozen": 0,
+        "flagged": 0,
+    }  # unchanged, harmless, frozen: of a sealed meeting
     with store.transaction() as session:
         batch = session.exec(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
-        assert (batch.row_count, batch.imported, batch.updated, batch.needs_correction) == (5, 3, 1, 2)
+        assert (batch.row_count, batch.imported, batch.updated, batch.needs_correction) == (
+            5,
+            3,
+            1,
+            2,
+        )
         assert [(r["row"], r["name"]) for r in batch.rejected] == [(4, "李娜")]
         event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert event.action == "applicants.imported"
-        assert event.detail["rows"] == 5 and event.detail["rejected"] == 1 and event.detail["file"] == "a.xlsx"
+        assert (
+            event.detail["rows"] == 5
+            and event.detail["rejected"] == 1
+            and event.detail["file"] == "a.xlsx"
+        )
 
 
 # --- Dry run -----------------------------------------------------------------------
@@ -325,12 +500,18 @@ def table_counts(store) -> dict[str, int]:
     from sqlalchemy import text
 
     with store.transaction() as session:
-        names = session.execute(text("select name from sqlite_master where type='table'")).scalars().all()
+        names = (
+            session.execute(text("select name from sqlite_master where type='table'"))
+            .scalars()
+            .all()
+        )
         return {n: session.execute(text(f'select count(*) from "{n}"')).scalar_one() for n in names}
 
 
 def test_dry_run_writes_nothing(store, committee, make_workbook):
-    import_applicants(store, [make_workbook([person("张丽", 2)], name="old.xlsx")], "QJ-WS-ZJ", YEAR)
+    import_applicants(
+        store, [make_workbook([person("张丽", 2)], name="old.xlsx")], "QJ-WS-ZJ", YEAR
+    )
     before = table_counts(store)
     snapshot = [(a.id, a.status, a.updated_at, a.problems) for a in applicants(store)]
     path = make_workbook([person("张丽", 2, 联系电话="123"), person("王芳", 4)], name="old.xlsx")
@@ -353,13 +534,18 @@ def test_dry_run_leaves_the_store_file_byte_identical(store, committee, make_wor
     store.close()  # checkpoints the WAL into the file
 
     def digests() -> dict[str, str]:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(db_path.parent.glob(db_path.name + "*"))}
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(db_path.parent.glob(db_path.name + "*"))
+        }
 
     before = digests()
     assert list(before) == [db_path.name]
     again = open_store(db_path)
     try:
-        changed = make_workbook([person("张丽", 2, 联系电话="2"), person("王芳", 4), person("李娜", 6)])
+        changed = make_workbook(
+            [person("张丽", 2, 联系电话="2"), person("王芳", 4), person("李娜", 6)]
+        )
         report = import_applicants(again, [changed], "QJ-WS-ZJ", YEAR, dry_run=True)
     finally:
         again.close()
@@ -389,7 +575,9 @@ def corrupt_files(folder: Path, make_workbook) -> dict[str, str]:
     data = good.read_bytes()
     (folder / "trunc.xlsx").write_bytes(data[: len(data) // 2])
     good.unlink()
-    make_workbook([["1", "2", "3"]], headers=["甲", "乙", "丙"], name=f"{folder.name}/noheader.xlsx")
+    make_workbook(
+        [["1", "2", "3"]], headers=["甲", "乙", "丙"], name=f"{folder.name}/noheader.xlsx"
+    )
     return {
         "empty.xlsx": "empty.xlsx：文件是空的（0 字节）",
         "text.xlsx": "text.xlsx：文件已损坏或不是真正的 .xlsx 工作簿",
@@ -399,7 +587,9 @@ def corrupt_files(folder: Path, make_workbook) -> dict[str, str]:
     }
 
 
-def test_corrupt_files_are_reported_and_the_others_imported(store, committee, make_workbook, tmp_path):
+def test_corrupt_files_are_reported_and_the_others_imported(
+    store, committee, make_workbook, tmp_path
+):
     folder = tmp_path / "收件"
     expected = corrupt_files(folder, make_workbook)
     make_workbook([person("张丽", 2), person("王芳", 4)], name="收件/good.xlsx")
@@ -455,16 +645,23 @@ def test_bad_arguments(store, committee, make_workbook, tmp_path):
 # --- Through the CLI ----------------------------------------------------------------
 
 
-def test_cli_import_reports_and_exits_1_when_a_file_is_unreadable(cli, store, committee, make_workbook, tmp_path):
+def test_cli_import_reports_and_exits_1_when_a_file_is_unreadable(
+    cli, store, committee, make_workbook, tmp_path
+):
     folder = tmp_path / "收件"
     expected = corrupt_files(folder, make_workbook)
     make_workbook([person("张丽", 2), person("王芳", 4, 联系电话="123")], name="收件/good.xlsx")
-    result = cli("import-applicants", str(folder), "--committee", "QJ-WS-ZJ", "--year", "2023", "--details")
+    result = cli(
+        "import-applicants", str(folder), "--committee", "QJ-WS-ZJ", "--year", "2023", "--details"
+    )
     assert result.exit_code == 1
     out = flat(result.output)
     for start in expected.values():
         assert flat(start) in flat(result.stderr)
-    assert flat("共 6 个文件 2 行：新增 2，更新 0，其中待补正 1；未受理 0；无法读取的文件 5 个。") in out
+    assert (
+        flat("共 6 个文件 2 行：新增 2，更新 0，其中待补正 1；未受理 0；无法读取的文件 5 个。")
+        in out
+    )
     assert flat("联系电话“123”格式不对") in out
     assert count(store, Applicant) == 2
 
@@ -475,8 +672,13 @@ def test_cli_dry_run(cli, store, committee, make_workbook):
     assert result.exit_code == 0, result.output
     out = flat(result.output)
     assert flat("导入结果（试运行，未写入）") in out
-    assert flat("共 1 个文件 2 行：新增 1，更新 0，其中待补正 0；未受理 1；无法读取的文件 0 个。") in out
-    assert flat("未受理 roster.xlsx Sheet1 第3行 张丽：与本表（Sheet1）第2行是同一身份证号码") in out
+    assert (
+        flat("共 1 个文件 2 行：新增 1，更新 0，其中待补正 0；未受理 1；无法读取的文件 0 个。")
+        in out
+    )
+    assert (
+        flat("未受理 roster.xlsx Sheet1 第3行 张丽：与本表（Sheet1）第2行是同一身份证号码") in out
+    )
     assert flat("试运行：数据库未作任何改动。") in out
     assert count(store, Applicant) == 0
 
@@ -501,17 +703,29 @@ def test_id_lookups_fit_an_old_sqlite_parameter_limit(store, committee):
         assert _in_chunk(session) == 989
 
 
-def test_cli_counts_a_first_application_flagged_by_a_later_file(cli, store, committee, make_workbook, tmp_path):
+def test_cli_counts_a_first_application_flagged_by_a_later_file(
+    cli, store, committee, make_workbook, tmp_path
+):
     """The summary's 待补正 agrees with applicants list: the accepted first application of a person
     another employer's file sends again becomes 待补正, and is counted and named."""
     folder = tmp_path / "收件"
     make_workbook([person("张丽", 2), person("王芳", 4, 毕业院校="")], name="收件/01_一院.xlsx")
-    make_workbook([person("张丽", 2, 工作单位="宣威市人民医院", county="宣威市")], name="收件/02_宣威.xlsx")
+    make_workbook(
+        [person("张丽", 2, 工作单位="宣威市人民医院", county="宣威市")], name="收件/02_宣威.xlsx"
+    )
     result = cli("import-applicants", str(folder), "--committee", "QJ-WS-ZJ", "--year", "2023")
     assert result.exit_code == 0, result.output
     out = flat(result.output)
-    assert flat("新增 2，更新 0，其中待补正 2（含此前已受理、因本次重复申报改为待补正的 1 人）；未受理 1") in out
-    assert flat("改为待补正 张丽（01_一院.xlsx 第2行）：02_宣威.xlsx 中又报送了此人（重复申报）") in out
+    assert (
+        flat(
+            "新增 2，更新 0，其中待补正 2（含此前已受理、因本次重复申报改为待补正的 1 人）；未受理 1"
+        )
+        in out
+    )
+    assert (
+        flat("改为待补正 张丽（01_一院.xlsx 第2行）：02_宣威.xlsx 中又报送了此人（重复申报）")
+        in out
+    )
     listed = cli("applicants", "list", "--committee", "QJ-WS-ZJ", "--status", "待补正", "--json")
     assert listed.exit_code == 0, listed.output
     assert sorted(a["name"] for a in json.loads(listed.stdout)) == ["张丽", "王芳"]

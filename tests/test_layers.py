@@ -18,21 +18,54 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("qjtitle.cli", "qjtitle.__main__")),
     ("demo", ("qjtitle.demo",)),
     ("filing", ("qjtitle.filing",)),
-    ("proceedings", ("qjtitle.meeting.proceedings", "qjtitle.meeting.voting", "qjtitle.meeting.sheets")),
-    ("draw", ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers")),
-    ("calendar", ("qjtitle.calendar.plan", "qjtitle.calendar.schedule", "qjtitle.calendar.yearview",
-                  "qjtitle.calendar.milestones", "qjtitle.calendar.findings",
-                  "qjtitle.calendar.reminders")),
+    (
+        "proceedings",
+        ("qjtitle.meeting.proceedings", "qjtitle.meeting.voting", "qjtitle.meeting.sheets"),
+    ),
+    (
+        "draw",
+        ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers"),
+    ),
+    (
+        "calendar",
+        (
+            "qjtitle.calendar.plan",
+            "qjtitle.calendar.schedule",
+            "qjtitle.calendar.yearview",
+            "qjtitle.calendar.milestones",
+            "qjtitle.calendar.findings",
+            "qjtitle.calendar.reminders",
+        ),
+    ),
     ("experts", ("qjtitle.experts.pool", "qjtitle.experts.recusal")),
     ("meeting", ("qjtitle.meeting.record",)),
     ("intake", ("qjtitle.intake",)),
     ("committees", ("qjtitle.committees",)),
     ("store", ("qjtitle.store",)),
-    ("base", ("qjtitle.errors", "qjtitle.rules", "qjtitle.paths", "qjtitle.privacy", "qjtitle.idcard",
-              "qjtitle.models", "qjtitle.portrait", "qjtitle.documents", "qjtitle.spreadsheets",
-              "qjtitle.calendar.workdays", "qjtitle.experts.draw", "qjtitle.meeting.tally",
-              "qjtitle.meeting.assignment", "qjtitle.verify_record", "qjtitle.intake", "qjtitle.calendar",
-              "qjtitle.experts", "qjtitle.meeting", "qjtitle")),
+    (
+        "base",
+        (
+            "qjtitle.errors",
+            "qjtitle.rules",
+            "qjtitle.paths",
+            "qjtitle.privacy",
+            "qjtitle.idcard",
+            "qjtitle.models",
+            "qjtitle.portrait",
+            "qjtitle.documents",
+            "qjtitle.spreadsheets",
+            "qjtitle.calendar.workdays",
+            "qjtitle.experts.draw",
+            "qjtitle.meeting.tally",
+            "qjtitle.meeting.assignment",
+            "qjtitle.verify_record",
+            "qjtitle.intake",
+            "qjtitle.calendar",
+            "qjtitle.experts",
+            "qjtitle.meeting",
+            "qjtitle",
+        ),
+    ),
 ]
 # The packages' __init__ files (docstrings only) sit in base; a base entry names one module.
 
@@ -162,7 +195,11 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     """Line numbers of the statements inside ``if TYPE_CHECKING:`` blocks."""
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ):
             for stmt in node.body:
                 lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
     return lines
@@ -178,8 +215,11 @@ def test_typer_private_modules_are_imported_for_type_checking_only() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         hidden = _type_checking_only(tree)
         for node in ast.walk(tree):
-            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            modules = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            )
             if any(m.startswith("typer._") for m in modules) and node.lineno not in hidden:
                 at_run_time.append(f"{name}:{node.lineno}")
     assert at_run_time == []

@@ -19,23 +19,44 @@ pytestmark = pytest.mark.both_backends
 
 def test_add_list_show(store, committee) -> None:
     m, warnings = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11, " 曲靖市会议中心 ")
-    assert (m.id, m.date, m.end_date, m.place, m.size, warnings) == (1, date(2023, 11, 20), None, "曲靖市会议中心", 11, [])
-    m2, _ = meeting.add(store, "QJ-WS-ZJ", date(2024, 3, 4), 13, "会议室", end_date=date(2024, 3, 5))
+    assert (m.id, m.date, m.end_date, m.place, m.size, warnings) == (
+        1,
+        date(2023, 11, 20),
+        None,
+        "曲靖市会议中心",
+        11,
+        [],
+    )
+    m2, _ = meeting.add(
+        store, "QJ-WS-ZJ", date(2024, 3, 4), 13, "会议室", end_date=date(2024, 3, 5)
+    )
     assert m2.end_date == date(2024, 3, 5) and meeting.last_day(m2) == date(2024, 3, 5)
     assert [x["id"] for x in meeting.list_all(store)] == [1, 2]
     assert [x["id"] for x in meeting.list_all(store, year=2024)] == [2]
     assert [x["id"] for x in meeting.list_all(store, committee_code="QJ-WS-ZJ", year=2023)] == [1]
     assert meeting.show(store, 1) == {
-        "id": 1, "committee": "QJ-WS-ZJ", "committee_name": "曲靖市卫生系列中级职称评审委员会", "level": "中级",
-        "date": "2023-11-20", "end_date": None, "place": "曲靖市会议中心", "size": 11, "year": 2023,
+        "id": 1,
+        "committee": "QJ-WS-ZJ",
+        "committee_name": "曲靖市卫生系列中级职称评审委员会",
+        "level": "中级",
+        "date": "2023-11-20",
+        "end_date": None,
+        "place": "曲靖市会议中心",
+        "size": 11,
+        "year": 2023,
     }
     with store.transaction() as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.action == "meeting.created")).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "meeting.created")
+        ).all()
     assert [e.detail["date"] for e in events] == ["2023-11-20", "2024-03-04"]
 
 
 def test_size_must_be_odd_and_at_least_the_committee_minimum(store, committee) -> None:
-    with pytest.raises(InvalidValue, match=r"评委会人数 12 无效：评委会组成人员应当为单数.*（通知 三（二））；请改为单数，如 13"):
+    with pytest.raises(
+        InvalidValue,
+        match=r"评委会人数 12 无效：评委会组成人员应当为单数.*（通知 三（二））；请改为单数，如 13",
+    ):
         meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 12)
     with pytest.raises(InvalidValue, match="评委会人数 9 少于评委会 QJ-WS-ZJ 的最少人数 11"):
         meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 9)
@@ -64,7 +85,18 @@ def test_dates_duplicates_and_unknowns(store, committee) -> None:
 
 
 def test_cli_add_prints_the_id_and_list_show_json(cli, committee) -> None:
-    result = cli("meeting", "add", "--committee", "QJ-WS-ZJ", "--date", "2023-11-20", "--place", "曲靖市会议中心", "--size", "11")
+    result = cli(
+        "meeting",
+        "add",
+        "--committee",
+        "QJ-WS-ZJ",
+        "--date",
+        "2023-11-20",
+        "--place",
+        "曲靖市会议中心",
+        "--size",
+        "11",
+    )
     assert result.exit_code == 0, result.output
     assert "已新建评审会议，编号 1：QJ-WS-ZJ，2023-11-20，曲靖市会议中心，11 人" in result.output
     assert "qjtitle schedule 1" in result.output
@@ -77,7 +109,18 @@ def test_cli_add_prints_the_id_and_list_show_json(cli, committee) -> None:
 
 
 def test_cli_refuses_an_even_size_with_exit_1(cli, committee) -> None:
-    result = cli("meeting", "add", "--committee", "QJ-WS-ZJ", "--date", "2023-11-20", "--place", "x", "--size", "10")
+    result = cli(
+        "meeting",
+        "add",
+        "--committee",
+        "QJ-WS-ZJ",
+        "--date",
+        "2023-11-20",
+        "--place",
+        "x",
+        "--size",
+        "10",
+    )
     assert result.exit_code == 1
     assert "错误：评委会人数 10 无效" in result.stderr
     missing = cli("meeting", "show", "3")

@@ -30,7 +30,12 @@ def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
     expert_pool(pool)
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
-        store, meeting, FILING_DRAWERS, FILING_SUPERVISORS, alternates=2, seed=["1111", "2222", "3333"],
+        store,
+        meeting,
+        FILING_DRAWERS,
+        FILING_SUPERVISORS,
+        alternates=2,
+        seed=["1111", "2222", "3333"],
         drawn_on=date(2023, 11, 10),
     )
     return meeting, outcome.record["draw"], outcome.record["picks"]
@@ -39,15 +44,23 @@ def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
 def test_a_drawn_expert_is_named_by_name(cli, drawn):
     _meeting, draw, picks = drawn
     member = next(p for p in picks if p["role"] == "member" and p["name"] != "王明")
-    result = cli("draw", "confirm", str(draw), member["name"], "--accepted", "--date", "2023年11月13日")
+    result = cli(
+        "draw", "confirm", str(draw), member["name"], "--accepted", "--date", "2023年11月13日"
+    )
     assert result.exit_code == 0, result.output
     assert f"已记录：{member['name']}（编号 {member['id']}）同意参会" in result.stdout
     shown = cli("draw", "show", str(draw), "--sealed")
-    assert "专家编号" in shown.stdout and str(member["id"]) in shown.stdout and member["name"] not in shown.stdout
+    assert (
+        "专家编号" in shown.stdout
+        and str(member["id"]) in shown.stdout
+        and member["name"] not in shown.stdout
+    )
 
 
 def test_a_shared_name_is_answered_with_a_question(cli, drawn):
-    result = cli("conflicts", "add", "--expert", "王明", "--applicant", "王芳", "--reason", "近亲属")
+    result = cli(
+        "conflicts", "add", "--expert", "王明", "--applicant", "王芳", "--reason", "近亲属"
+    )
     assert result.exit_code == 1
     assert "有 2 位专家叫“王明”，是哪一位？编号 14：王明（" in result.stderr
     assert "编号 15：王明（" in result.stderr and "请改用编号再输入一次" in result.stderr
@@ -70,13 +83,20 @@ def test_confirm_from_an_answer_sheet(cli, drawn, make_workbook):
     _meeting, draw, picks = drawn
     members = [p for p in picks if p["role"] == "member"]
     sheet = make_workbook(
-        [[members[0]["id"], members[0]["name"], "谢绝", "出差"], ["", members[1]["name"], "同意", ""]],
-        name="答复.xlsx", headers=["专家编号", "姓名", "答复", "理由"],
+        [
+            [members[0]["id"], members[0]["name"], "谢绝", "出差"],
+            ["", members[1]["name"], "同意", ""],
+        ],
+        name="答复.xlsx",
+        headers=["专家编号", "姓名", "答复", "理由"],
     )
     result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
     assert result.exit_code == 0, result.output
     assert f"{members[0]['name']}（编号 {members[0]['id']}）谢绝（出差）" in result.stdout
-    assert "替补" in result.stdout and f"{members[1]['name']}（编号 {members[1]['id']}）同意参会" in result.stdout
+    assert (
+        "替补" in result.stdout
+        and f"{members[1]['name']}（编号 {members[1]['id']}）同意参会" in result.stdout
+    )
 
 
 def fill(path: Path, column: str, value) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +105,9 @@ def fill(path: Path, column: str, value) -> None:  # type: ignore[no-untyped-def
 
     wb = load_workbook(path)
     ws = wb.active
-    top = next(r for r in range(1, 10) if ws.cell(row=r, column=2).value not in (None, ""))  # the header
+    top = next(
+        r for r in range(1, 10) if ws.cell(row=r, column=2).value not in (None, "")
+    )  # the header
     header = [c.value for c in ws[top]]
     for row in ws.iter_rows(min_row=top + 1):
         if row[0].value in (None, ""):
@@ -106,7 +128,9 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     assert made.exit_code == 0, made.output
     assert "评议表：尚未安排审阅专家" in made.stderr
     assert {p.name for p in out.iterdir()} == {
-        f"{stem}.{kind}" for stem in ("签到表", "计票表_记名", "计票表_无记名") for kind in ("xlsx", "docx")
+        f"{stem}.{kind}"
+        for stem in ("签到表", "计票表_记名", "计票表_无记名")
+        for kind in ("xlsx", "docx")
     }
     printed = docx_text(out / "签到表.docx")  # the same sheet to print from Word
     assert "评审会议签到表" in printed and "编号 | 姓名 | 单位 | 专业 | 签到" in printed
@@ -134,7 +158,13 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     keys = {p.key: p.id for p in pic.panel}
     applicants = {a.key: a.id for a in pic.applicants}
     named = out / "计票表_记名.xlsx"
-    fill(named, "*", lambda who, expert: "" if keys[str(expert)] in pic.recused.get(applicants[str(who)], {}) else "同意")
+    fill(
+        named,
+        "*",
+        lambda who, expert: (
+            "" if keys[str(expert)] in pic.recused.get(applicants[str(who)], {}) else "同意"
+        ),
+    )
     voted = cli("record-votes", str(meeting), "--from-sheet", str(named))
     assert voted.exit_code == 0, voted.output
     assert f"通过 {len(pic.applicants)} 人 / 已表决 {len(pic.applicants)} 人" in voted.stdout
@@ -143,12 +173,16 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     fill(anonymous, "同意", 11)
     fill(anonymous, "不同意", 0)
     fill(anonymous, "弃权", 0)
-    counted = cli("record-votes", str(meeting), anonymous.as_posix())  # the old spelling: a bare file
+    counted = cli(
+        "record-votes", str(meeting), anonymous.as_posix()
+    )  # the old spelling: a bare file
     assert counted.exit_code in (0, 1), counted.output
     shown = cli("meeting", "show", str(meeting))
     assert shown.exit_code == 0
     assert "已签到 11/11 人" in " ".join(shown.stdout.split()) and "审阅安排第1版" in shown.stdout
-    assert "审阅安排第2版" not in cli("meeting", "show", str(meeting)).stdout  # showing changes nothing
+    assert (
+        "审阅安排第2版" not in cli("meeting", "show", str(meeting)).stdout
+    )  # showing changes nothing
 
 
 def test_attendance_reports_every_problem_at_once(cli, drawn):
@@ -158,7 +192,11 @@ def test_attendance_reports_every_problem_at_once(cli, drawn):
     result = cli("meeting", "attend", str(meeting), member["name"], "张三", "李四")
     assert result.exit_code == 1
     text = " ".join(result.stderr.split())
-    assert "签到有以下问题，均未写入" in text and "“张三”不是本次会议" in text and "“李四”不是本次会议" in text
+    assert (
+        "签到有以下问题，均未写入" in text
+        and "“张三”不是本次会议" in text
+        and "“李四”不是本次会议" in text
+    )
     shown = cli("meeting", "show", str(meeting))
     assert "已签到 0/11 人" in " ".join(shown.stdout.split())
 
@@ -167,9 +205,15 @@ def test_an_answer_sheet_is_recorded_whole_or_not_at_all(cli, drawn, make_workbo
     _meeting, draw, picks = drawn
     members = [p for p in picks if p["role"] == "member"]
     sheet = make_workbook(
-        [[members[0]["id"], "", "同意", ""], [members[1]["id"], "", "谢绝", ""]],  # a decline without a reason
-        name="答复.xlsx", headers=["专家编号", "姓名", "答复", "理由"],
+        [
+            [members[0]["id"], "", "同意", ""],
+            [members[1]["id"], "", "谢绝", ""],
+        ],  # a decline without a reason
+        name="答复.xlsx",
+        headers=["专家编号", "姓名", "答复", "理由"],
     )
     result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
     assert result.exit_code == 1 and "谢绝参会须用 --reason 写明理由" in result.stderr
-    assert draw_record.show_draw(store, draw)["answers"] == []  # the first answer was rolled back too
+    assert (
+        draw_record.show_draw(store, draw)["answers"] == []
+    )  # the first answer was rolled back too

@@ -20,12 +20,21 @@ def two_committees(store, committee, draw_meeting):
     from qjtitle.models import Meeting
 
     other = committees.add(
-        store, "QJ-WS-GJ", "曲靖市卫生系列高级职称评审委员会", "副高级", "卫生",
-        ["临床医学"], "曲靖市卫生健康委员会", "云南省人力资源和社会保障厅", 11,
+        store,
+        "QJ-WS-GJ",
+        "曲靖市卫生系列高级职称评审委员会",
+        "副高级",
+        "卫生",
+        ["临床医学"],
+        "曲靖市卫生健康委员会",
+        "云南省人力资源和社会保障厅",
+        11,
     )
     first = draw_meeting()
     with store.transaction() as session:
-        long = Meeting(committee_id=committee.id, date=date(2023, 12, 4), end_date=date(2023, 12, 5), size=11)
+        long = Meeting(
+            committee_id=committee.id, date=date(2023, 12, 4), end_date=date(2023, 12, 5), size=11
+        )
         gj = Meeting(committee_id=other.id, date=date(2023, 11, 20), place="曲靖宾馆", size=11)
         session.add_all([long, gj])
         session.flush()
@@ -34,8 +43,17 @@ def two_committees(store, committee, draw_meeting):
 
 def test_a_meeting_by_number_date_or_committee_and_date(store, two_committees):
     first, long, gj = two_committees
-    assert names.meeting_id(store, "3") == 3  # a number is taken as it is (the command reports a missing one)
-    for spelling in ("2023-12-04", "2023/12/4", "20231204", "2023.12.04", "2023年12月4日", "2023-12-05"):
+    assert (
+        names.meeting_id(store, "3") == 3
+    )  # a number is taken as it is (the command reports a missing one)
+    for spelling in (
+        "2023-12-04",
+        "2023/12/4",
+        "20231204",
+        "2023.12.04",
+        "2023年12月4日",
+        "2023-12-05",
+    ):
         assert names.meeting_id(store, spelling) == long
     assert names.meeting_id(store, date(2023, 12, 5)) == long
     assert names.meeting_id(store, "QJ-WS-ZJ/2023-11-20") == first
@@ -73,14 +91,16 @@ def test_every_meeting_command_takes_a_date(cli, two_committees):
     assert f"会议 {long}：" in shown.stdout
     meeting = cli("meeting", "show", "2023年12月5日")
     assert meeting.exit_code == 0, meeting.output
-    assert f"\"id\": {long}" in cli("meeting", "show", "20231204", "--json").stdout
+    assert f'"id": {long}' in cli("meeting", "show", "20231204", "--json").stdout
     by_code = cli("meeting", "show", "QJ-WS-GJ/2023-11-20", "--json")
-    assert by_code.exit_code == 0 and f"\"id\": {gj}" in by_code.stdout
+    assert by_code.exit_code == 0 and f'"id": {gj}' in by_code.stdout
     check = cli("schedule", "check", "QJ-WS-ZJ/2023.11.20")
     assert check.exit_code in (0, 1) and f"会议 {first}" in check.output
     listed = cli("draw", "list", "--meeting", "2023-12-04")
     assert listed.exit_code == 0, listed.output
-    chosen = cli("draw", "list", "--meeting", "2023-11-20", "--committee", "QJ-WS-GJ")  # the command's own --committee
+    chosen = cli(
+        "draw", "list", "--meeting", "2023-11-20", "--committee", "QJ-WS-GJ"
+    )  # the command's own --committee
     assert chosen.exit_code == 0, chosen.output
 
 
@@ -93,9 +113,13 @@ def test_an_ambiguous_day_on_the_command_line(cli, two_committees):
     assert f"会议{first}：QJ-WS-ZJ" in said and f"会议{gj}：QJ-WS-GJ" in said
     assert "Usage" not in result.output and "Error" not in result.output
     missing = cli("meeting", "seal", "2023-11-22")
-    assert missing.exit_code == 2 and "2023年11月22日没有评审会议" in "".join(missing.stderr.split())
+    assert missing.exit_code == 2 and "2023年11月22日没有评审会议" in "".join(
+        missing.stderr.split()
+    )
     nonsense = cli("schedule", "下周一")
-    assert nonsense.exit_code == 2 and "不是会议编号，也不是日期" in "".join(nonsense.stderr.split())
+    assert nonsense.exit_code == 2 and "不是会议编号，也不是日期" in "".join(
+        nonsense.stderr.split()
+    )
 
 
 def test_a_date_needs_a_store_and_says_so(cli, tmp_path):

@@ -27,18 +27,24 @@ def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
     found = schema.revisions()
     assert [r["revision"] for r in found] == REVISIONS
     assert found[-1]["revision"] == schema.HEAD
-    assert all(r["description"] and "\u4e00" <= r["description"][0] <= "\u9fff" for r in found)  # shown in Chinese
+    assert all(
+        r["description"] and "\u4e00" <= r["description"][0] <= "\u9fff" for r in found
+    )  # shown in Chinese
 
 
 def _triggers(store: Store) -> set[tuple[str, str]]:
     with store.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            rows = conn.execute(text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"))
+            rows = conn.execute(
+                text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            )
         else:
-            rows = conn.execute(text(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
-            ))
+            rows = conn.execute(
+                text(
+                    "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+                )
+            )
         return {(r[0], r[1]) for r in rows}
 
 
@@ -50,7 +56,9 @@ def test_the_migrated_schema_is_the_models_schema_with_every_trigger(store, back
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     # A model changed without a revision shows up here: add one in qjtitle/store/migrations/versions.
-    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == schema.VERSION_TABLE)] == []
+    assert [
+        d for d in diff if not (d[0] == "remove_table" and d[1].name == schema.VERSION_TABLE)
+    ] == []
     per_table = 2  # UPDATE and DELETE triggers (SQLite), or a row trigger and a TRUNCATE trigger (PostgreSQL)
     expected = {table for tables, _ in APPEND_ONLY.values() for table in tables}
     frozen = set(FROZEN_FACTS)  # applicant and expert: frozen once a seal lists them
@@ -69,11 +77,19 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table, by the columns the legacy store had."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         out = {}
         for table in tables:
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            out[table] = (columns, sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr))
+            out[table] = (
+                columns,
+                sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr),
+            )
         return out
     finally:
         conn.close()
@@ -83,11 +99,19 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
     path = tmp_path / "legacy.db"
     _load_legacy(path)
     before = _rows(path)
-    assert len(before["applicant"][1]) == 59 and len(before["ballot"][1]) == 489 and len(before["audit_event"][1]) == 27
+    assert (
+        len(before["applicant"][1]) == 59
+        and len(before["ballot"][1]) == 489
+        and len(before["audit_event"][1]) == 27
+    )
 
     legacy = Store(resolve_url(path))
     info = schema.status(legacy)
-    assert (info["current"], info["legacy"], [p["revision"] for p in info["pending"]]) == (None, True, REVISIONS[1:])
+    assert (info["current"], info["legacy"], [p["revision"] for p in info["pending"]]) == (
+        None,
+        True,
+        REVISIONS[1:],
+    )
     legacy.close()
 
     store = open_store(path)
@@ -96,16 +120,34 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
         after = _rows(path)
         for table, (columns, rows) in before.items():
             new_columns, new_rows = after[table]
-            assert new_columns[: len(columns)] == columns, table  # new columns only ever added at the end
-            assert sorted((r[: len(columns)] for r in new_rows), key=repr) == rows or table == "audit_event", table
+            assert new_columns[: len(columns)] == columns, (
+                table
+            )  # new columns only ever added at the end
+            assert (
+                sorted((r[: len(columns)] for r in new_rows), key=repr) == rows
+                or table == "audit_event"
+            ), table
         # The audit log: the 27 old events unchanged, one more saying what the upgrade did.
         width = len(before["audit_event"][0])
-        assert sorted((r[:width] for r in after["audit_event"][1] if r[0] <= 27), key=repr) == before["audit_event"][1]
+        assert (
+            sorted((r[:width] for r in after["audit_event"][1] if r[0] <= 27), key=repr)
+            == before["audit_event"][1]
+        )
         with store.transaction() as session:
             assert audit.check(session).ok
             last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (last.action, last.detail["from"], last.detail["to"], last.detail["applied"], last.detail["legacy_stamped"]) == (
-            "db.upgraded", "0001", schema.HEAD, REVISIONS[1:], True,
+        assert (
+            last.action,
+            last.detail["from"],
+            last.detail["to"],
+            last.detail["applied"],
+            last.detail["legacy_stamped"],
+        ) == (
+            "db.upgraded",
+            "0001",
+            schema.HEAD,
+            REVISIONS[1:],
+            True,
         )
         # The backup taken before the upgrade is the legacy store, row for row.
         (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
@@ -133,9 +175,14 @@ def _at_baseline(url: str) -> Store:
 
 
 def _old_event(prev: str, n: int) -> AuditEvent:
-    event = AuditEvent(at=datetime(2023, 9, 25, 8, n, tzinfo=UTC), user="李老师", command="committee add",
-                       action="committee.created", detail={"code": f"C{n}", "身份证号码": "530302198503150122"},
-                       prev_hash=prev)
+    event = AuditEvent(
+        at=datetime(2023, 9, 25, 8, n, tzinfo=UTC),
+        user="李老师",
+        command="committee add",
+        action="committee.created",
+        detail={"code": f"C{n}", "身份证号码": "530302198503150122"},
+        prev_hash=prev,
+    )
     event.hash = audit.digest(event)  # os_user empty: the digest of a 0001 event
     return event
 
@@ -146,19 +193,35 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
     first = _old_event(audit.GENESIS, 1)
     second = _old_event(first.hash, 2)
     with store.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO committee (code, name, level, series, specialties, organizer, approver, vote_denominator, created_at) "
-            "VALUES ('QJ-WS-ZJ', '曲靖市卫生系列中级职称评审委员会', '中级', '卫生', '[\"护理\"]', '', '', 'all_attending', :t)"
-        ), {"t": datetime(2023, 9, 25, tzinfo=UTC)})
-        conn.execute(text(
-            "INSERT INTO meeting (committee_id, date, place, size, created_at) VALUES (1, :d, '会议中心', 11, :t)"
-        ), {"d": date(2023, 11, 20), "t": datetime(2023, 9, 25, tzinfo=UTC)})
+        conn.execute(
+            text(
+                "INSERT INTO committee (code, name, level, series, specialties, organizer, approver, vote_denominator, created_at) "
+                "VALUES ('QJ-WS-ZJ', '曲靖市卫生系列中级职称评审委员会', '中级', '卫生', '[\"护理\"]', '', '', 'all_attending', :t)"
+            ),
+            {"t": datetime(2023, 9, 25, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO meeting (committee_id, date, place, size, created_at) VALUES (1, :d, '会议中心', 11, :t)"
+            ),
+            {"d": date(2023, 11, 20), "t": datetime(2023, 9, 25, tzinfo=UTC)},
+        )
         for e in (first, second):
-            conn.execute(text(
-                'INSERT INTO audit_event (at, "user", command, action, detail, prev_hash, hash) '
-                "VALUES (:at, :user, :command, :action, :detail, :prev, :hash)"
-            ), {"at": e.at, "user": e.user, "command": e.command, "action": e.action,
-                "detail": json.dumps(e.detail, ensure_ascii=False), "prev": e.prev_hash, "hash": e.hash})
+            conn.execute(
+                text(
+                    'INSERT INTO audit_event (at, "user", command, action, detail, prev_hash, hash) '
+                    "VALUES (:at, :user, :command, :action, :detail, :prev, :hash)"
+                ),
+                {
+                    "at": e.at,
+                    "user": e.user,
+                    "command": e.command,
+                    "action": e.action,
+                    "detail": json.dumps(e.detail, ensure_ascii=False),
+                    "prev": e.prev_hash,
+                    "hash": e.hash,
+                },
+            )
     result = schema.upgrade(store)
     assert (result.before, result.after, result.applied) == ("0001", schema.HEAD, REVISIONS[1:])
     assert (result.backup is not None) == (backend == "sqlite")
@@ -167,7 +230,11 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
         assert (meeting.date, meeting.size, meeting.year) == (date(2023, 11, 20), 11, None)
         events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [(e.hash, e.os_user) for e in events[:2]] == [(first.hash, ""), (second.hash, "")]
-        assert events[2].action == "db.upgraded" and events[2].prev_hash == second.hash and events[2].os_user
+        assert (
+            events[2].action == "db.upgraded"
+            and events[2].prev_hash == second.hash
+            and events[2].os_user
+        )
         assert audit.check(session).ok
     store.close()
 
@@ -175,7 +242,11 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
 def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped revisions plus 0006, which changes three things and then fails."""
     scripts = tmp_path / "migrations"
-    shutil.copytree(Path(schema.__file__).parent / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(schema.__file__).parent / "migrations",
+        scripts,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (scripts / "versions" / "0006_broken.py").write_text(
         '"""坏的升级：建表、加列、写数据后失败。"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
@@ -193,7 +264,9 @@ def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.both_backends
-def test_a_failing_revision_rolls_back_completely(store, store_url, committee, backend, tmp_path, monkeypatch) -> None:
+def test_a_failing_revision_rolls_back_completely(
+    store, store_url, committee, backend, tmp_path, monkeypatch
+) -> None:
     store.close()
     _broken_scripts(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="boom"):
@@ -206,7 +279,10 @@ def test_a_failing_revision_rolls_back_completely(store, store_url, committee, b
             insp = inspect(conn)
             assert "half_done" not in insp.get_table_names()
             assert "extra" not in {c["name"] for c in insp.get_columns("committee")}
-            assert conn.execute(text("SELECT name FROM committee")).scalar_one() == "曲靖市卫生系列中级职称评审委员会"
+            assert (
+                conn.execute(text("SELECT name FROM committee")).scalar_one()
+                == "曲靖市卫生系列中级职称评审委员会"
+            )
         with again.transaction() as session:
             assert [e.action for e in session.exec(select(AuditEvent))] == ["committee.created"]
     finally:
@@ -220,7 +296,10 @@ def test_a_store_from_a_newer_qjtitle_is_refused(store, db_path) -> None:
     with store.engine.begin() as conn:
         conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0099'"))
     store.close()
-    with pytest.raises(StoreError, match=f"数据库的版本 0099 比本程序认识的最新版本 {schema.HEAD} 还新，是用更新版本的 qjtitle 建立或升级的；请先升级 qjtitle"):
+    with pytest.raises(
+        StoreError,
+        match=f"数据库的版本 0099 比本程序认识的最新版本 {schema.HEAD} 还新，是用更新版本的 qjtitle 建立或升级的；请先升级 qjtitle",
+    ):
         open_store(db_path)
 
 
@@ -239,11 +318,22 @@ def test_cli_status_and_upgrade_of_a_legacy_store(cli, tmp_path) -> None:
     result = cli("db", "status", "--db", str(path), "--json")
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)[0]
-    assert (info["legacy"], info["current"], info["head"], [p["revision"] for p in info["pending"]]) == (
-        True, None, schema.HEAD, REVISIONS[1:],
+    assert (
+        info["legacy"],
+        info["current"],
+        info["head"],
+        [p["revision"] for p in info["pending"]],
+    ) == (
+        True,
+        None,
+        schema.HEAD,
+        REVISIONS[1:],
     )
     result = cli("db", "status", "--db", str(path))
-    assert "旧版迁移 m001_initial（相当于 0001，升级时将先标记）" in result.stdout and "待执行的升级" in result.stdout
+    assert (
+        "旧版迁移 m001_initial（相当于 0001，升级时将先标记）" in result.stdout
+        and "待执行的升级" in result.stdout
+    )
     result = cli("db", "upgrade", "--db", str(path))
     assert result.exit_code == 0, result.output
     (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
@@ -261,8 +351,15 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path) -> Non
 
     path = tmp_path / "race.db"
     code = "import sys; from qjtitle.store import open_store; from qjtitle.store import schema; s = open_store(sys.argv[1]); print(schema.state(s).current)"
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert [o[0].strip() for o in outs] == [schema.HEAD, schema.HEAD]

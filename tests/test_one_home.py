@@ -33,13 +33,22 @@ def test_cli_help_shows_the_numbers_of_rules(cli) -> None:
 
 
 def test_one_definition_each_of_masking_and_recusal() -> None:
-    defs: dict[str, list[str]] = {"mask_id": [], "mask_phone": [], "mask_text": [], "recusals": [], "recused_map": []}
+    defs: dict[str, list[str]] = {
+        "mask_id": [],
+        "mask_phone": [],
+        "mask_text": [],
+        "recusals": [],
+        "recused_map": [],
+    }
     for path in sorted(PACKAGE.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         for name, found in defs.items():
             if re.search(rf"^def {name}\(", source, re.MULTILINE):
                 found.append(str(path.relative_to(PACKAGE).as_posix()))
     assert defs == {
-        "mask_id": ["privacy.py"], "mask_phone": ["privacy.py"], "mask_text": ["privacy.py"],
-        "recusals": ["experts/recusal.py"], "recused_map": ["experts/recusal.py"],
+        "mask_id": ["privacy.py"],
+        "mask_phone": ["privacy.py"],
+        "mask_text": ["privacy.py"],
+        "recusals": ["experts/recusal.py"],
+        "recused_map": ["experts/recusal.py"],
     }

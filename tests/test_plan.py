@@ -46,7 +46,9 @@ def test_parse_period_refuses_what_it_cannot_read() -> None:
         plan.parse_period("10月", None)
 
 
-def test_import_matches_committees_and_warns_outside_the_plan(store, committee, make_workbook) -> None:
+def test_import_matches_committees_and_warns_outside_the_plan(
+    store, committee, make_workbook
+) -> None:
     committees.add(store, "QJ-JY-ZJ", "曲靖市教育系列中级职称评审委员会", "中级", "教育")
     path = make_workbook(
         [
@@ -55,7 +57,9 @@ def test_import_matches_committees_and_warns_outside_the_plan(store, committee, 
             [3, "曲靖市工程系列中级职称评审委员会", "中级", "工程", "2023年12月", ""],
             ["注：各评委会须在计划时间内完成评审"],
         ],
-        name="计划.xlsx", title_rows=TITLE, headers=HEADERS,
+        name="计划.xlsx",
+        title_rows=TITLE,
+        headers=HEADERS,
     )
     result = plan.import_plan(store, path)
     assert result.year == 2023 and result.replaced == 0
@@ -64,27 +68,53 @@ def test_import_matches_committees_and_warns_outside_the_plan(store, committee, 
         ("QJ-JY-ZJ", "2023-10-01", "2023-11-30", 4),
         (None, "2023-12-01", "2023-12-31", 5),
     ]
-    assert len(result.warnings) == 1 and "第5行的评委会“曲靖市工程系列中级职称评审委员会”与数据库中的评委会名称、代码都对不上" in result.warnings[0]
+    assert (
+        len(result.warnings) == 1
+        and "第5行的评委会“曲靖市工程系列中级职称评审委员会”与数据库中的评委会名称、代码都对不上"
+        in result.warnings[0]
+    )
 
     late, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11)
     s = schedule.evaluate(store, late.id or 0, today=date(2023, 9, 25))
     f = next(f for f in s.findings if f.rule is rules.PLANNED_PERIOD)
     assert (f.level, f.missed_by, f.allowed) == (findings.WARNING, 14, "2023-10-01 至 2023-10-31")
-    assert "不在年度评审计划的评审时间（2023-10-01 至 2023-10-31）内，晚于计划 14 个工作日" in f.message
-    assert next(it for it in s.items if it.key == "meeting").note == "计划评审时间：2023-10-01 至 2023-10-31"
+    assert (
+        "不在年度评审计划的评审时间（2023-10-01 至 2023-10-31）内，晚于计划 14 个工作日"
+        in f.message
+    )
+    assert (
+        next(it for it in s.items if it.key == "meeting").note
+        == "计划评审时间：2023-10-01 至 2023-10-31"
+    )
     inside, _ = meeting.add(store, "QJ-JY-ZJ", date(2023, 11, 20), 11)
-    assert not [f for f in schedule.evaluate(store, inside.id or 0, today=date(2023, 9, 25)).findings if f.rule is rules.PLANNED_PERIOD]
+    assert not [
+        f
+        for f in schedule.evaluate(store, inside.id or 0, today=date(2023, 9, 25)).findings
+        if f.rule is rules.PLANNED_PERIOD
+    ]
 
 
-def test_a_committee_missing_from_the_plan_and_one_created_after_the_import(store, committee, make_workbook) -> None:
-    path = make_workbook([[1, "曲靖市工程系列中级职称评审委员会", "中级", "工程", "2023年11月", ""]], headers=HEADERS)
+def test_a_committee_missing_from_the_plan_and_one_created_after_the_import(
+    store, committee, make_workbook
+) -> None:
+    path = make_workbook(
+        [[1, "曲靖市工程系列中级职称评审委员会", "中级", "工程", "2023年11月", ""]], headers=HEADERS
+    )
     plan.import_plan(store, path, year=2023)
     m, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11)
-    f = next(f for f in schedule.evaluate(store, m.id or 0, today=date(2023, 9, 25)).findings if f.rule is rules.PLANNED_PERIOD)
+    f = next(
+        f
+        for f in schedule.evaluate(store, m.id or 0, today=date(2023, 9, 25)).findings
+        if f.rule is rules.PLANNED_PERIOD
+    )
     assert "2023年度评审计划中没有本评委会" in f.message
     committees.add(store, "QJ-GC-ZJ", "曲靖市工程系列中级职称评审委员会", "中级", "工程")
     m2, _ = meeting.add(store, "QJ-GC-ZJ", date(2023, 11, 20), 11)
-    assert not [f for f in schedule.evaluate(store, m2.id or 0, today=date(2023, 9, 25)).findings if f.rule is rules.PLANNED_PERIOD]
+    assert not [
+        f
+        for f in schedule.evaluate(store, m2.id or 0, today=date(2023, 9, 25)).findings
+        if f.rule is rules.PLANNED_PERIOD
+    ]
 
 
 def test_no_plan_no_warning(store, committee) -> None:
@@ -92,13 +122,16 @@ def test_no_plan_no_warning(store, committee) -> None:
     assert schedule.evaluate(store, m.id or 0, today=date(2023, 9, 25)).findings == []
 
 
-def test_start_and_end_columns_and_reimport_replaces_the_year(store, committee, make_workbook) -> None:
+def test_start_and_end_columns_and_reimport_replaces_the_year(
+    store, committee, make_workbook
+) -> None:
     no_period = make_workbook([[1, WS_ZJ, "中级", "卫生"]], name="a.xlsx", headers=HEADERS[:4])
     with pytest.raises(WorkbookError, match="a.xlsx 工作表“Sheet1”：第1行的表头中没有“评审时间”列"):
         plan.import_plan(store, no_period, year=2023)
     path = make_workbook(
         [[WS_ZJ, "中级", "2023-10-16", "2023-11-30"]],
-        name="b.xlsx", headers=["评委会名称", "级别", "开始时间", "结束时间"],
+        name="b.xlsx",
+        headers=["评委会名称", "级别", "开始时间", "结束时间"],
     )
     assert plan.import_plan(store, path).entries[0]["end"] == "2023-11-30"
     again = plan.import_plan(store, path)
@@ -111,8 +144,13 @@ def test_start_and_end_columns_and_reimport_replaces_the_year(store, committee, 
 
 def test_a_bad_row_stops_the_whole_import(store, committee, make_workbook) -> None:
     path = make_workbook(
-        [[1, WS_ZJ, "中级", "卫生", "2023年10月", ""], [2, "另一个评委会", "中级", "卫生", "秋季", ""], [3, "", "中级", "卫生", "2023年10月", "有备注"]],
-        name="bad.xlsx", headers=HEADERS,
+        [
+            [1, WS_ZJ, "中级", "卫生", "2023年10月", ""],
+            [2, "另一个评委会", "中级", "卫生", "秋季", ""],
+            [3, "", "中级", "卫生", "2023年10月", "有备注"],
+        ],
+        name="bad.xlsx",
+        headers=HEADERS,
     )
     with pytest.raises(WorkbookError) as err:
         plan.import_plan(store, path, year=2023)
@@ -125,17 +163,35 @@ def test_a_bad_row_stops_the_whole_import(store, committee, make_workbook) -> No
 
 
 def test_the_year_comes_from_the_file_or_the_option(store, committee, make_workbook) -> None:
-    path = make_workbook([[1, WS_ZJ, "中级", "卫生", "10-11月", ""]], name="plan.xlsx", headers=HEADERS)
+    path = make_workbook(
+        [[1, WS_ZJ, "中级", "卫生", "10-11月", ""]], name="plan.xlsx", headers=HEADERS
+    )
     with pytest.raises(InvalidValue, match="无法从评审时间或文件名中确定年度；请在命令中加 --year"):
         plan.import_plan(store, path)
-    named = make_workbook([[1, WS_ZJ, "中级", "卫生", "10-11月", ""]], name="曲靖市2023年度评审计划.xlsx", headers=HEADERS)
+    named = make_workbook(
+        [[1, WS_ZJ, "中级", "卫生", "10-11月", ""]],
+        name="曲靖市2023年度评审计划.xlsx",
+        headers=HEADERS,
+    )
     assert plan.import_plan(store, named).year == 2023
     with pytest.raises(WorkbookError, match="不在 2024 年度"):
-        plan.import_plan(store, make_workbook([[1, WS_ZJ, "中级", "卫生", "2023年10月", ""]], name="c.xlsx", headers=HEADERS), year=2024)
+        plan.import_plan(
+            store,
+            make_workbook(
+                [[1, WS_ZJ, "中级", "卫生", "2023年10月", ""]], name="c.xlsx", headers=HEADERS
+            ),
+            year=2024,
+        )
 
 
 def test_gbk_csv(store, committee, tmp_path: Path) -> None:
     path = tmp_path / "计划.csv"
-    path.write_bytes(("评委会名称,评审级别,评审系列,评审时间\n" f"{WS_ZJ},中级,卫生,2023年11月\n").encode("gbk"))
+    path.write_bytes(
+        (f"评委会名称,评审级别,评审系列,评审时间\n{WS_ZJ},中级,卫生,2023年11月\n").encode("gbk")
+    )
     result = plan.import_plan(store, path)
-    assert (result.year, result.entries[0]["committee"], result.entries[0]["start"]) == (2023, "QJ-WS-ZJ", "2023-11-01")
+    assert (result.year, result.entries[0]["committee"], result.entries[0]["start"]) == (
+        2023,
+        "QJ-WS-ZJ",
+        "2023-11-01",
+    )

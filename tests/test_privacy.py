@@ -25,10 +25,18 @@ def test_mask_text_masks_known_secrets_written_any_way() -> None:
 
 def test_mask_tree_masks_every_string_in_an_event_detail() -> None:
     detail = {"身份证号码": "530302198503010122", "list": ["13888000001", 5], "n": 7}
-    assert mask_tree(detail) == {"身份证号码": "530302********0122", "list": ["138****0001", 5], "n": 7}
+    assert mask_tree(detail) == {
+        "身份证号码": "530302********0122",
+        "list": ["138****0001", 5],
+        "n": 7,
+    }
 
 
-@given(st.text(alphabet="张丽医院，。 ", max_size=8), st.integers(10**17, 10**18 - 1), st.text(alphabet="科室（）", max_size=5))
+@given(
+    st.text(alphabet="张丽医院，。 ", max_size=8),
+    st.integers(10**17, 10**18 - 1),
+    st.text(alphabet="科室（）", max_size=5),
+)
 def test_no_id_number_survives_in_free_text(before: str, number: int, after: str) -> None:
     masked = mask_text(f"{before}{number}{after}")
     assert str(number) not in masked and str(number)[-4:] in masked

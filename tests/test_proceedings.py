@@ -38,8 +38,16 @@ def _applicants(n: int) -> list[dict]:
     rows = []
     for i in range(n):
         number = idcard.make("530302", date(1985, 3, 1 + i), 120 + i * 2)
-        rows.append(applicant_row(序号=i + 1, 姓名=f"申报人{i + 1}", 身份证号码=number, 出生年月="1985.03",
-                                  性别=idcard.gender_of(number), 工作单位=f"申报单位{i % 3}"))
+        rows.append(
+            applicant_row(
+                序号=i + 1,
+                姓名=f"申报人{i + 1}",
+                身份证号码=number,
+                出生年月="1985.03",
+                性别=idcard.gender_of(number),
+                工作单位=f"申报单位{i % 3}",
+            )
+        )
     return rows
 
 
@@ -51,19 +59,30 @@ def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitti
     expert_pool([expert_row(i, 专业="护理") for i in range(1, 16)])
     meeting_id = draw_meeting(size=11)
     outcome = draw_store.draw_experts(
-        store, meeting_id, ["王明", "李华", "赵强"], ["陈静"], alternates=2, specialties=[],
-        seed=["1111", "2222", "3333"], drawn_on=date(2023, 11, 10), place="会议室",
+        store,
+        meeting_id,
+        ["王明", "李华", "赵强"],
+        ["陈静"],
+        alternates=2,
+        specialties=[],
+        seed=["1111", "2222", "3333"],
+        drawn_on=date(2023, 11, 10),
+        place="会议室",
     )
     picks = outcome.record["picks"]
     members = [p["id"] for p in picks if p["role"] == "member"]
     alternates = [p["id"] for p in picks if p["role"] == "alternate"]
     for expert_id in members:
-        draw_answers.confirm(store, outcome.record["draw"], expert_id, True, answered_on=date(2023, 11, 13))
+        draw_answers.confirm(
+            store, outcome.record["draw"], expert_id, True, answered_on=date(2023, 11, 13)
+        )
     with store.transaction() as session:
         ctx = proceedings.load(session, meeting_id)
         applicants = [a.id for a in ctx.applicants]
         names = {a.id: a.name for a in ctx.applicants}
-    return Sitting(store, meeting_id, outcome.record["draw"], members, alternates, applicants, names)
+    return Sitting(
+        store, meeting_id, outcome.record["draw"], members, alternates, applicants, names
+    )
 
 
 def _attend(s: Sitting, n: int) -> None:
@@ -80,12 +99,19 @@ def _review_all(s: Sitting, recommendation: str = "同意") -> None:
     voting.record_reviews(s.store, s.meeting, entries)
 
 
-def _vote_all(s: Sitting, attending: list[int], agree_count: dict[int, int] | None = None) -> list[dict]:
+def _vote_all(
+    s: Sitting, attending: list[int], agree_count: dict[int, int] | None = None
+) -> list[dict]:
     agree_count = agree_count or {}
     entries = []
     for a in s.applicants:
         k = agree_count.get(a, len(attending))
-        entries.append(VoteEntry(str(a), ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)}))
+        entries.append(
+            VoteEntry(
+                str(a),
+                ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)},
+            )
+        )
     return voting.record_votes(s.store, s.meeting, entries)["applicants"]
 
 
@@ -108,7 +134,9 @@ def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> Non
     with pytest.raises(Exception, match="不是本次会议抽取并确认的专家"):
         proceedings.attend(store, sitting.meeting, [str(not_drawn)])
     # a declined member is replaced; the alternate who replaced them may attend, the decliner may not
-    answer = draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14))
+    answer = draw_answers.confirm(
+        store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14)
+    )
     substitute = answer["replacement"]["id"]
     with pytest.raises(Exception, match="已谢绝参会"):
         proceedings.attend(store, sitting.meeting, [str(sitting.members[0])])
@@ -119,12 +147,16 @@ def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> Non
     assert [eid for eid, _ in result.attending] == [substitute]
 
 
-def test_attendance_by_name_and_from_a_sign_in_sheet(sitting: Sitting, store, make_workbook) -> None:
+def test_attendance_by_name_and_from_a_sign_in_sheet(
+    sitting: Sitting, store, make_workbook
+) -> None:
     with store.transaction() as session:
         ctx = proceedings.load(session, sitting.meeting)
         names = [ctx.expert_name(e) for e in sitting.members]
     rows = [[names[0], "√"], [names[1], "缺席"], [names[2], "张三（签名）"]]
-    sheet = make_workbook(rows, name="签到表.xlsx", headers=["姓名", "签到"], title_rows=[["评审会议签到表"]])
+    sheet = make_workbook(
+        rows, name="签到表.xlsx", headers=["姓名", "签到"], title_rows=[["评审会议签到表"]]
+    )
     present = proceedings.sign_in_sheet(sheet)
     assert present == [names[0], names[2]]
     result = proceedings.attend(store, sitting.meeting, present, source=sheet.name)
@@ -135,7 +167,9 @@ def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
     _attend(sitting, 9)
     with pytest.raises(Exception, match="撤销签到须用 --reason"):
         proceedings.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
-    result = proceedings.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签")
+    result = proceedings.attend(
+        sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签"
+    )
     assert len(result.attending) == 8
 
 
@@ -162,19 +196,31 @@ def test_manual_assignment_is_checked(sitting: Sitting) -> None:
     proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="abc")
     a = sitting.applicants[0]
     with pytest.raises(ProceedingsError, match="只安排了2名专家，至少需要3名"):
-        proceedings.assign_reviewers(sitting.store, sitting.meeting,
-                                     overrides={str(a): [str(sitting.members[0]), str(sitting.members[1])]})
-    plan = proceedings.assign_reviewers(sitting.store, sitting.meeting,
-                                        overrides={str(a): [str(e) for e in sitting.members[:3]]}, reason="专业对口")
+        proceedings.assign_reviewers(
+            sitting.store,
+            sitting.meeting,
+            overrides={str(a): [str(sitting.members[0]), str(sitting.members[1])]},
+        )
+    plan = proceedings.assign_reviewers(
+        sitting.store,
+        sitting.meeting,
+        overrides={str(a): [str(e) for e in sitting.members[:3]]},
+        reason="专业对口",
+    )
     assert plan.reviewers[a] == sorted(sitting.members[:3])
 
 
 def test_assignment_impossible_is_explained(sitting: Sitting, store) -> None:
     _attend(sitting, 3)
-    recusal.add_conflict(store, sitting.members[0], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 15))
+    recusal.add_conflict(
+        store, sitting.members[0], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 15)
+    )
     with pytest.raises(Exception) as err:
         proceedings.assign_reviewers(store, sitting.meeting, seed="s")
-    assert f"{sitting.names[sitting.applicants[0]]}：出席专家3人，声明回避（师生关系）1人，可审阅者仅2人，少于3人" in str(err.value)
+    assert (
+        f"{sitting.names[sitting.applicants[0]]}：出席专家3人，声明回避（师生关系）1人，可审阅者仅2人，少于3人"
+        in str(err.value)
+    )
 
 
 # --- reviews --------------------------------------------------------------------------------
@@ -187,13 +233,23 @@ def test_reviews_are_checked_and_missing_ones_listed(sitting: Sitting) -> None:
     first, *_ = plan.reviewers[a]
     not_assigned = next(e for e in sitting.members[:9] if e not in plan.reviewers[a])
     with pytest.raises(ProceedingsError) as err:
-        voting.record_reviews(sitting.store, sitting.meeting, [
-            ReviewEntry(str(a), str(not_assigned), "意见", "同意"),
-            ReviewEntry(str(a), str(first), "", "也许"),
-        ])
+        voting.record_reviews(
+            sitting.store,
+            sitting.meeting,
+            [
+                ReviewEntry(str(a), str(not_assigned), "意见", "同意"),
+                ReviewEntry(str(a), str(first), "", "也许"),
+            ],
+        )
     message = str(err.value)
-    assert "未被安排审阅" in message and "评审建议“也许”应为 同意 或 不同意" in message and "评议意见为空" in message
-    outcome = voting.record_reviews(sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")])
+    assert (
+        "未被安排审阅" in message
+        and "评审建议“也许”应为 同意 或 不同意" in message
+        and "评议意见为空" in message
+    )
+    outcome = voting.record_reviews(
+        sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")]
+    )
     assert outcome["recorded"] == 1
     assert len(outcome["missing"]) == 3 * len(sitting.applicants) - 1
 
@@ -207,7 +263,12 @@ def test_pass_boundary_with_nine_attending(sitting: Sitting) -> None:
     a, b = sitting.applicants[:2]
     rows = _vote_all(sitting, sitting.members[:9], {a: 6, b: 5})
     by_id = {r["id"]: r for r in rows}
-    assert (by_id[a]["agree"], by_id[a]["needed"], by_id[a]["result"], by_id[a]["margin"]) == (6, 6, "通过", 0)
+    assert (by_id[a]["agree"], by_id[a]["needed"], by_id[a]["result"], by_id[a]["margin"]) == (
+        6,
+        6,
+        "通过",
+        0,
+    )
     assert (by_id[b]["agree"], by_id[b]["result"], by_id[b]["margin"]) == (5, "未通过", -1)
 
 
@@ -240,7 +301,9 @@ def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
     a = sitting.applicants[0]
     with pytest.raises(ProceedingsError, match="同意6\\+不同意2\\+弃权0=8票，与应投票专家9人"):
         voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
-    rows = voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))])["applicants"]
+    rows = voting.record_votes(
+        sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))]
+    )["applicants"]
     row = next(r for r in rows if r["id"] == a)
     assert (row["abstain"], row["result"]) == (4, "未通过")  # abstaining counts as not agreeing
 
@@ -249,16 +312,34 @@ def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     _attend(sitting, 9)
     names = voting.attending_names(sitting.store, sitting.meeting)
     a, b = sitting.applicants[:2]
-    open_rows = [[sitting.names[a]] + ["同意"] * 9, [sitting.names[b]] + ["同意"] * 5 + ["不同意"] * 3 + ["弃权"]]
+    open_rows = [
+        [sitting.names[a]] + ["同意"] * 9,
+        [sitting.names[b]] + ["同意"] * 5 + ["不同意"] * 3 + ["弃权"],
+    ]
     sheet = make_workbook(open_rows, name="计票表.xlsx", headers=["申报人", *names])
     entries = voting.vote_sheet(sheet, names)
     assert [len(e.ballots) for e in entries] == [9, 9]
-    rows = {r["id"]: r for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
-    assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (9, 5, 1, "未通过")
-    secret = make_workbook([[sitting.names[a], 6, 2, 1]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权"])
+    rows = {
+        r["id"]: r
+        for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]
+    }
+    assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (
+        9,
+        5,
+        1,
+        "未通过",
+    )
+    secret = make_workbook(
+        [[sitting.names[a], 6, 2, 1]],
+        name="票数.xlsx",
+        headers=["申报人", "同意", "不同意", "弃权"],
+    )
     entries = voting.vote_sheet(secret, names)
     assert entries[0].counts == (6, 2, 1)
-    rows = {r["id"]: r for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]}
+    rows = {
+        r["id"]: r
+        for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]
+    }
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
 
 
@@ -293,22 +374,33 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     with pytest.raises(ProceedingsError, match="已于 .* 封存"):
         voting.seal(store, sitting.meeting)
     a = sitting.applicants[0]
-    correction = VoteEntry(str(a), ballots={str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(sitting.members[:9])})
+    correction = VoteEntry(
+        str(a),
+        ballots={str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(sitting.members[:9])},
+    )
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
         voting.record_votes(store, sitting.meeting, [correction])
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
         proceedings.attend(store, sitting.meeting, [str(sitting.members[9])])
-    voting.record_votes(store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正")
+    voting.record_votes(
+        store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正"
+    )
     result = voting.results(store, sitting.meeting)
     row = next(r for r in result["applicants"] if r["id"] == a)
     assert row["agree"] == 5 and row["result"] == "未通过"
-    assert [(c["what"], c["reason"]) for c in result["after_seal"]] == [("投票", "计票员录入错误，按原始选票更正")] * 9
+    assert [(c["what"], c["reason"]) for c in result["after_seal"]] == [
+        ("投票", "计票员录入错误，按原始选票更正")
+    ] * 9
 
 
 def test_database_refuses_to_change_votes(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     _vote_all(sitting, sitting.members[:9])
-    for statement in ("update ballot set choice = '不同意'", "delete from ballot", "delete from attendance"):
+    for statement in (
+        "update ballot set choice = '不同意'",
+        "delete from ballot",
+        "delete from attendance",
+    ):
         with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
             session.exec(text(statement))
 
@@ -327,26 +419,56 @@ def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert all(len(item["reviewers"]) == 3 for item in plan)
-    rows = [[item["name"], r["name"], "同意晋升。", "同意"] for item in plan for r in item["reviewers"]]
-    sheet = make_workbook(rows, name="评议.xlsx", headers=["申报人", "评审专家", "评议意见", "评审建议"])
+    rows = [
+        [item["name"], r["name"], "同意晋升。", "同意"] for item in plan for r in item["reviewers"]
+    ]
+    sheet = make_workbook(
+        rows, name="评议.xlsx", headers=["申报人", "评审专家", "评议意见", "评审建议"]
+    )
     result = cli("meeting", "review", m, "--from-sheet", str(sheet))
     assert result.exit_code == 0, result.output
     assert "全部评议意见已录入" in result.output
     for a in sitting.applicants:
-        result = cli("record-votes", m, "--applicant", str(a), "--agree", "7", "--disagree", "1", "--abstain", "1")
+        result = cli(
+            "record-votes",
+            m,
+            "--applicant",
+            str(a),
+            "--agree",
+            "7",
+            "--disagree",
+            "1",
+            "--abstain",
+            "1",
+        )
         assert result.exit_code == 0, result.output
-    result = cli("record-votes", m, "--applicant", str(sitting.applicants[0]), "--agree", "7", "--disagree", "1", "--abstain", "0")
+    result = cli(
+        "record-votes",
+        m,
+        "--applicant",
+        str(sitting.applicants[0]),
+        "--agree",
+        "7",
+        "--disagree",
+        "1",
+        "--abstain",
+        "0",
+    )
     assert result.exit_code == 1 and "与应投票专家9人" in result.output
     result = cli("meeting", "seal", m)
     assert result.exit_code == 0, result.output
-    assert "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output
+    assert (
+        "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output
+    )
     result = cli("meeting", "results", m, "--json")
     summary = json.loads(result.stdout)[0]
     assert summary["quorum"]["attending"] == 9 and summary["passed"] == len(sitting.applicants)
 
 
 def test_cli_committee_set(cli, committee) -> None:
-    result = cli("committee", "set", "QJ-WS-ZJ", "--vote-denominator", "eligible", "--pass-rate-cap", "0.7")
+    result = cli(
+        "committee", "set", "QJ-WS-ZJ", "--vote-denominator", "eligible", "--pass-rate-cap", "0.7"
+    )
     assert result.exit_code == 0, result.output
     assert "出席且无须回避的专家" in result.output and "70%" in result.output
     result = cli("committee", "set", "QJ-WS-ZJ", "--vote-denominator", "half")
@@ -371,12 +493,18 @@ def test_seal_refused_when_an_applicant_has_no_reviewers(sitting: Sitting, store
     _review_all(sitting)
     # an application accepted after the assignment was made
     with store.transaction() as session:
-        late = Applicant(year=2023, committee_id=1, person_key="late", name="后补", status="已受理", unit_key="x")
+        late = Applicant(
+            year=2023, committee_id=1, person_key="late", name="后补", status="已受理", unit_key="x"
+        )
         session.add(late)
     _vote_all(sitting, sitting.members[:9])
     with store.transaction() as session:
         late_id = session.exec(select(Applicant.id).where(Applicant.name == "后补")).one()
-    voting.record_votes(store, sitting.meeting, [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})])
+    voting.record_votes(
+        store,
+        sitting.meeting,
+        [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})],
+    )
     with pytest.raises(ProceedingsError) as err:
         voting.seal(store, sitting.meeting)
     assert "后补：尚未安排审阅专家" in str(err.value)
@@ -388,9 +516,20 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
 
     _attend(sitting, 9)
     with pytest.raises(InvalidValue, match="已在第1号会议签到，不能记录为谢绝"):
-        draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
-    proceedings.attend(store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开")
-    answer = draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20))
+        draw_answers.confirm(
+            store,
+            sitting.draw,
+            sitting.members[0],
+            False,
+            "临时有事",
+            answered_on=date(2023, 11, 20),
+        )
+    proceedings.attend(
+        store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开"
+    )
+    answer = draw_answers.confirm(
+        store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20)
+    )
     assert answer["replacement"] is not None
     result = voting.results(store, sitting.meeting)
     assert result["quorum"]["attending"] == 8
@@ -403,9 +542,18 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
     a = sitting.applicants[0]
     recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
     _review_all(sitting)
-    voters = sitting.members[1:10]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
-    entries = [VoteEntry(str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)})]
-    entries += [VoteEntry(str(x), ballots={str(e): AGREE for e in sitting.members[:10]}) for x in sitting.applicants[1:]]
+    voters = sitting.members[
+        1:10
+    ]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
+    entries = [
+        VoteEntry(
+            str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)}
+        )
+    ]
+    entries += [
+        VoteEntry(str(x), ballots={str(e): AGREE for e in sitting.members[:10]})
+        for x in sitting.applicants[1:]
+    ]
     voting.record_votes(store, sitting.meeting, entries)
     summary = voting.seal(store, sitting.meeting)
     row = next(r for r in summary["applicants"] if r["id"] == a)
@@ -428,10 +576,16 @@ def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make
         meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 11), 11, "会议室", year=2021)
 
 
-def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(sitting: Sitting, store) -> None:
-    recusal.add_conflict(store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15))
+def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(
+    sitting: Sitting, store
+) -> None:
+    recusal.add_conflict(
+        store, sitting.members[0], sitting.applicants[0], "近亲属", declared_on=date(2023, 11, 15)
+    )
     check = draw_record.verify_draw(store, sitting.draw)
     assert check.ok, check.as_dict()
     # declared before the draw, the same conflict would have excluded the expert: the pool no longer matches
-    recusal.add_conflict(store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1))
+    recusal.add_conflict(
+        store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1)
+    )
     assert not draw_record.verify_draw(store, sitting.draw).pool_ok

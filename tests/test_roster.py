@@ -38,7 +38,9 @@ def cells(**overrides):
 
 
 def check(scope=SCOPE, year=2023, **overrides):
-    return check_row(cells(**overrides), year, scope, cell_name=lambda key: f"{LETTER_BY_KEY[key]}6")
+    return check_row(
+        cells(**overrides), year, scope, cell_name=lambda key: f"{LETTER_BY_KEY[key]}6"
+    )
 
 
 def problems(result):
@@ -88,8 +90,21 @@ def test_years_between(start, year, years):
 
 @pytest.mark.parametrize(
     "label",
-    ["姓名", "性别", "工作单位", "所在县（市、区）", "学历", "毕业院校", "所学专业", "申报系列", "申报专业",
-     "申报资格名称", "申报级别", "申报方式", "联系电话"],
+    [
+        "姓名",
+        "性别",
+        "工作单位",
+        "所在县（市、区）",
+        "学历",
+        "毕业院校",
+        "所学专业",
+        "申报系列",
+        "申报专业",
+        "申报资格名称",
+        "申报级别",
+        "申报方式",
+        "联系电话",
+    ],
 )
 def test_each_required_text_field(label):
     key = KEY_BY_LABEL[label]
@@ -101,7 +116,9 @@ def test_each_required_text_field(label):
 @pytest.mark.parametrize("label", ["毕业时间", "参加工作时间"])
 def test_required_dates(label):
     result = check(**{label: None})
-    assert problems(result) == [(f"{LETTER_BY_KEY[KEY_BY_LABEL[label]]}6", label, KIND_REQUIRED, f"“{label}”为空")]
+    assert problems(result) == [
+        (f"{LETTER_BY_KEY[KEY_BY_LABEL[label]]}6", label, KIND_REQUIRED, f"“{label}”为空")
+    ]
 
 
 def test_empty_id_number():
@@ -116,8 +133,15 @@ def test_empty_row_lists_every_required_field():
     required = [c.label for c in COLUMNS if c.required]
     assert [p.column for p in result.problems if p.kind == KIND_REQUIRED] == [
         # text columns first, then the ID number, then dates
-        *[label for label in required if label not in ("出生年月", "身份证号码", "毕业时间", "参加工作时间")],
-        "身份证号码", "出生年月", "毕业时间", "参加工作时间",
+        *[
+            label
+            for label in required
+            if label not in ("出生年月", "身份证号码", "毕业时间", "参加工作时间")
+        ],
+        "身份证号码",
+        "出生年月",
+        "毕业时间",
+        "参加工作时间",
     ]
 
 
@@ -135,21 +159,32 @@ def test_id_check_digit():
     good = applicant_row()["身份证号码"]
     result = check(身份证号码=good[:17] + "0")
     assert problems(result) == [
-        ("E6", "身份证号码", KIND_ID, "身份证号码校验位错误（第18位应为 2，实为 0），号码中有输错的数字")
+        (
+            "E6",
+            "身份证号码",
+            KIND_ID,
+            "身份证号码校验位错误（第18位应为 2，实为 0），号码中有输错的数字",
+        )
     ]
     assert not result.id_valid
 
 
 def test_id_birth_date_that_does_not_exist():
     result = check(身份证号码="530302198502301222")
-    assert problems(result) == [("E6", "身份证号码", KIND_ID, "身份证号码中的出生日期 19850230 不存在")]
+    assert problems(result) == [
+        ("E6", "身份证号码", KIND_ID, "身份证号码中的出生日期 19850230 不存在")
+    ]
 
 
 @pytest.mark.parametrize("raw", [5.30302198503151e17, "5.30302198503151E+17"])
 def test_id_stored_by_excel_as_a_number(raw):
     result = check(身份证号码=raw)
     (p,) = result.problems
-    assert (p.cell, p.kind, p.message) == ("E6", KIND_ID, "身份证号码被 Excel 存成了数字（5.30302198503151E+17），后几位已丢失")
+    assert (p.cell, p.kind, p.message) == (
+        "E6",
+        KIND_ID,
+        "身份证号码被 Excel 存成了数字（5.30302198503151E+17），后几位已丢失",
+    )
     assert p.fix == idcard.EXCEL_NUMBER_FIX
     assert result.person_key() == "张丽@曲靖市第一人民医院"
 
@@ -215,14 +250,21 @@ def test_values_outside_the_choices(label, value):
     result = check(**{label: value})
     kinds = [(p.column, p.kind, p.message) for p in result.problems]
     assert (label, KIND_CHOICE, f"“{label}”填写为“{value}”，不是规定选项") in kinds
-    assert next(p.fix for p in result.problems if p.kind == KIND_CHOICE).startswith("请从下拉选项中选择：")
+    assert next(p.fix for p in result.problems if p.kind == KIND_CHOICE).startswith(
+        "请从下拉选项中选择："
+    )
 
 
 # --- Level ladder -----------------------------------------------------------------
 
 
 def senior(**overrides):
-    base = {"现专业技术职务": "主管护师", "现职取得时间": "2016.12", "申报资格名称": "副主任护师", "申报级别": "副高级"}
+    base = {
+        "现专业技术职务": "主管护师",
+        "现职取得时间": "2016.12",
+        "申报资格名称": "副主任护师",
+        "申报级别": "副高级",
+    }
     return check(scope=SENIOR, **{**base, **overrides})
 
 
@@ -232,7 +274,9 @@ def test_associate_senior_with_an_intermediate_title_is_fine():
 
 def test_associate_senior_from_a_junior_title_needs_the_exceptional_route():
     result = senior(现专业技术职务="护师")
-    assert problems(result) == [("R6", "申报级别", KIND_LADDER, "现职“护师”为初级，正常晋升只能申报中级")]
+    assert problems(result) == [
+        ("R6", "申报级别", KIND_LADDER, "现职“护师”为初级，正常晋升只能申报中级")
+    ]
     assert "破格" in result.problems[0].fix
     assert senior(现专业技术职务="护师", 申报方式="破格").problems == []
 
@@ -240,54 +284,114 @@ def test_associate_senior_from_a_junior_title_needs_the_exceptional_route():
 def test_associate_senior_without_any_current_title():
     result = senior(现专业技术职务="无", 现职取得时间="")
     assert problems(result) == [
-        ("M6", "现专业技术职务", KIND_LADDER, "正常晋升副高级须已取得中级职称，但“现专业技术职务”为空")
+        (
+            "M6",
+            "现专业技术职务",
+            KIND_LADDER,
+            "正常晋升副高级须已取得中级职称，但“现专业技术职务”为空",
+        )
     ]
     assert senior(现专业技术职务="", 现职取得时间="", 申报方式="破格").problems == []
 
 
 def test_normal_route_at_the_same_level_is_not_a_promotion():
     result = check(现专业技术职务="主治医师", 申报资格名称="主治医师", 申报专业="临床医学")
-    assert problems(result) == [("R6", "申报级别", KIND_LADDER, "现职“主治医师”已是中级，申报中级不属于晋升")]
+    assert problems(result) == [
+        ("R6", "申报级别", KIND_LADDER, "现职“主治医师”已是中级，申报中级不属于晋升")
+    ]
     assert "转评" in result.problems[0].fix
 
 
 def test_transfer_keeps_the_level():
     assert check(现专业技术职务="主治医师", 申报方式="转评").problems == []
     result = check(申报方式="转评")  # 护师 is 初级, applying for 中级
-    assert problems(result) == [("S6", "申报方式", KIND_LADDER, "转评须保持原级别：现职“护师”为初级，申报的是中级")]
+    assert problems(result) == [
+        ("S6", "申报方式", KIND_LADDER, "转评须保持原级别：现职“护师”为初级，申报的是中级")
+    ]
     result = check(申报方式="转评", 现专业技术职务="", 现职取得时间="")
-    assert problems(result) == [("M6", "现专业技术职务", KIND_LADDER, "转评须已具备同级职称，但“现专业技术职务”为空")]
+    assert problems(result) == [
+        ("M6", "现专业技术职务", KIND_LADDER, "转评须已具备同级职称，但“现专业技术职务”为空")
+    ]
 
 
 def test_exceptional_route_when_the_level_is_already_held():
     result = senior(现专业技术职务="副主任护师", 申报方式="破格")
-    assert problems(result) == [("S6", "申报方式", KIND_LADDER, "现职“副主任护师”已是副高级，申报副高级不属于破格")]
+    assert problems(result) == [
+        ("S6", "申报方式", KIND_LADDER, "现职“副主任护师”已是副高级，申报副高级不属于破格")
+    ]
 
 
 def test_unknown_current_title():
     result = check(现专业技术职务="科长")
-    assert problems(result) == [("M6", "现专业技术职务", KIND_LADDER, "无法识别现专业技术职务“科长”的级别")]
+    assert problems(result) == [
+        ("M6", "现专业技术职务", KIND_LADDER, "无法识别现专业技术职务“科长”的级别")
+    ]
 
 
 @pytest.mark.parametrize(
     ("title", "level"),
     [
-        ("医士", "初级"), ("医师", "初级"), ("主治医师", "中级"), ("副主任医师", "副高级"), ("主任医师", "正高级"),
-        ("中医士", "初级"), ("中医师", "初级"), ("主治中医师", "中级"), ("副主任中医师", "副高级"), ("主任中医师", "正高级"),
-        ("护士", "初级"), ("护师", "初级"), ("主管护师", "中级"), ("副主任护师", "副高级"), ("主任护师", "正高级"),
-        ("药师", "初级"), ("主管药师", "中级"), ("副主任药师", "副高级"), ("主任药师", "正高级"),
-        ("中药师", "初级"), ("主管中药师", "中级"), ("主任中药师", "正高级"),
-        ("检验技师", "初级"), ("主管检验技师", "中级"), ("副主任检验技师", "副高级"), ("主任检验技师", "正高级"),
-        ("技师", "初级"), ("主管技师", "中级"), ("主任技师", "正高级"),
-        ("助理工程师", "初级"), ("工程师", "中级"), ("高级工程师", "副高级"), ("正高级工程师", "正高级"),
-        ("二级教师", "初级"), ("一级教师", "中级"), ("高级教师", "副高级"), ("正高级教师", "正高级"),
-        ("讲师", "中级"), ("副教授", "副高级"), ("教授", "正高级"),
-        ("会计员", "初级"), ("助理会计师", "初级"), ("会计师", "中级"), ("高级会计师", "副高级"),
-        ("助理研究员", "中级"), ("副研究员", "副高级"), ("研究员", "正高级"),
-        ("助理记者", "初级"), ("记者", "中级"), ("主任记者", "副高级"), ("高级记者", "正高级"),
-        ("助理编辑", "初级"), ("编辑", "中级"), ("主任编辑", "副高级"), ("高级编辑", "正高级"), ("副编审", "副高级"),
-        ("中级", "中级"), ("初级（师级）", "初级"),
-        ("无", None), ("科长", None), ("", None),
+        ("医士", "初级"),
+        ("医师", "初级"),
+        ("主治医师", "中级"),
+        ("副主任医师", "副高级"),
+        ("主任医师", "正高级"),
+        ("中医士", "初级"),
+        ("中医师", "初级"),
+        ("主治中医师", "中级"),
+        ("副主任中医师", "副高级"),
+        ("主任中医师", "正高级"),
+        ("护士", "初级"),
+        ("护师", "初级"),
+        ("主管护师", "中级"),
+        ("副主任护师", "副高级"),
+        ("主任护师", "正高级"),
+        ("药师", "初级"),
+        ("主管药师", "中级"),
+        ("副主任药师", "副高级"),
+        ("主任药师", "正高级"),
+        ("中药师", "初级"),
+        ("主管中药师", "中级"),
+        ("主任中药师", "正高级"),
+        ("检验技师", "初级"),
+        ("主管检验技师", "中级"),
+        ("副主任检验技师", "副高级"),
+        ("主任检验技师", "正高级"),
+        ("技师", "初级"),
+        ("主管技师", "中级"),
+        ("主任技师", "正高级"),
+        ("助理工程师", "初级"),
+        ("工程师", "中级"),
+        ("高级工程师", "副高级"),
+        ("正高级工程师", "正高级"),
+        ("二级教师", "初级"),
+        ("一级教师", "中级"),
+        ("高级教师", "副高级"),
+        ("正高级教师", "正高级"),
+        ("讲师", "中级"),
+        ("副教授", "副高级"),
+        ("教授", "正高级"),
+        ("会计员", "初级"),
+        ("助理会计师", "初级"),
+        ("会计师", "中级"),
+        ("高级会计师", "副高级"),
+        ("助理研究员", "中级"),
+        ("副研究员", "副高级"),
+        ("研究员", "正高级"),
+        ("助理记者", "初级"),
+        ("记者", "中级"),
+        ("主任记者", "副高级"),
+        ("高级记者", "正高级"),
+        ("助理编辑", "初级"),
+        ("编辑", "中级"),
+        ("主任编辑", "副高级"),
+        ("高级编辑", "正高级"),
+        ("副编审", "副高级"),
+        ("中级", "中级"),
+        ("初级（师级）", "初级"),
+        ("无", None),
+        ("科长", None),
+        ("", None),
     ],
 )
 def test_title_levels(title, level):
@@ -336,7 +440,9 @@ def test_phone_formats_refused(raw):
 
 def test_date_after_the_end_of_the_year():
     result = check(现职取得时间="2024.01")
-    assert problems(result) == [("N6", "现职取得时间", KIND_DATE, "“现职取得时间”2024-01-01 晚于 2023 年底")]
+    assert problems(result) == [
+        ("N6", "现职取得时间", KIND_DATE, "“现职取得时间”2024-01-01 晚于 2023 年底")
+    ]
 
 
 def test_dates_too_close_to_birth_and_out_of_order():
@@ -351,7 +457,13 @@ def test_dates_too_close_to_birth_and_out_of_order():
 
 
 def test_level_series_and_specialty_of_the_committee():
-    result = check(申报级别="副高级", 申报系列="工程", 申报专业="儿科学", 申报资格名称="副主任医师", 现专业技术职务="主治医师")
+    result = check(
+        申报级别="副高级",
+        申报系列="工程",
+        申报专业="儿科学",
+        申报资格名称="副主任医师",
+        现专业技术职务="主治医师",
+    )
     committee = [(p.cell, p.message) for p in result.problems if p.kind == KIND_COMMITTEE]
     assert committee == [
         ("R6", "申报副高级，而本评委会评审中级"),
@@ -381,7 +493,10 @@ def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned
             for row in table.rows:
                 again = check_row(row.cells, 2023, SCOPE)
                 trusted = check_row(row.cells, 2023, SCOPE, text_is_clean=True)
-                assert (trusted.values, trusted.problems) == (again.values, again.problems), (path.name, row.number)
+                assert (trusted.values, trusted.problems) == (again.values, again.problems), (
+                    path.name,
+                    row.number,
+                )
                 rows += 1
     assert rows >= 60
 
@@ -413,10 +528,14 @@ def test_a_personal_number_in_a_free_text_column_is_a_problem(label, value, foun
     result = check(**{label: value})
     cell = f"{LETTER_BY_KEY[KEY_BY_LABEL[label]]}6"
     assert (cell, label, KIND_PRIVATE, f"“{label}”中含有{found}") in problems(result)
-    assert not any(ch.isdigit() for p in result.problems if p.kind == KIND_PRIVATE for ch in p.message)  # not repeated
+    assert not any(
+        ch.isdigit() for p in result.problems if p.kind == KIND_PRIVATE for ch in p.message
+    )  # not repeated
 
 
-@pytest.mark.parametrize("value", ["曲靖市第1人民医院", "2023年度 第12345678批", "电话 0874-3123456", "1388800000123456"])
+@pytest.mark.parametrize(
+    "value", ["曲靖市第1人民医院", "2023年度 第12345678批", "电话 0874-3123456", "1388800000123456"]
+)
 def test_short_numbers_landlines_and_long_runs_are_not_personal_numbers(value):
     from qjtitle.intake.roster import KIND_PRIVATE
 
@@ -427,9 +546,13 @@ def test_mask_pii_masks_numbers_inside_any_text():
     from qjtitle.filing.contexts import Filing
     from qjtitle.privacy import mask_text
 
-    assert mask_text("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"
+    assert (
+        mask_text("曲靖市第一人民医院530302198503151222") == "曲靖市第一人民医院530302********1222"
+    )
     assert mask_text("张丽13888000001") == "张丽138****0001"
-    assert mask_text("联系人 138-8800-0001 或 0874-3123456") == "联系人 138******0001 或 0874-3123456"
+    assert (
+        mask_text("联系人 138-8800-0001 或 0874-3123456") == "联系人 138******0001 或 0874-3123456"
+    )
     assert mask_text("曲靖市第一人民医院") == "曲靖市第一人民医院"
     person = Filing._public_person(1, {"name": "张丽13888000001", "unit": "医院530302198503151222"})
     assert (person["name"], person["unit"]) == ("张丽138****0001", "医院530302********1222")

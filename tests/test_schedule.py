@@ -69,17 +69,41 @@ def test_plan_of_a_monday_meeting(store, committee) -> None:
     s = check(store, add_meeting(store), today=date(2023, 9, 25))
     items = by_key(s)
     assert list(items) == [
-        "notice", "recommendation-publicity", "pre-publicity", "draw", "pre-filing", "consent",
-        "meeting", "result-publicity", "post-filing", "appointment", "platform-entry",
+        "notice",
+        "recommendation-publicity",
+        "pre-publicity",
+        "draw",
+        "pre-filing",
+        "consent",
+        "meeting",
+        "result-publicity",
+        "post-filing",
+        "appointment",
+        "platform-entry",
     ]
     assert items["draw"].latest == items["pre-filing"].latest == date(2023, 11, 13)
     assert items["draw"].earliest == date(2023, 11, 6)
     assert items["notice"].latest == date(2023, 10, 9)  # 30 working days, counting 10-07 and 10-08
-    assert (items["recommendation-publicity"].earliest, items["recommendation-publicity"].latest) == (date(2023, 10, 30), date(2023, 11, 3))
-    assert (items["pre-publicity"].earliest, items["pre-publicity"].latest) == (date(2023, 11, 6), date(2023, 11, 10))
-    assert (items["result-publicity"].earliest, items["result-publicity"].latest) == (date(2023, 11, 21), date(2023, 11, 27))
-    assert (items["post-filing"].earliest, items["post-filing"].latest) == (date(2023, 11, 28), date(2023, 12, 11))
-    assert items["platform-entry"].kind == milestones.PENDING and items["platform-entry"].note == "收到任职文件后5个工作日内"
+    assert (
+        items["recommendation-publicity"].earliest,
+        items["recommendation-publicity"].latest,
+    ) == (date(2023, 10, 30), date(2023, 11, 3))
+    assert (items["pre-publicity"].earliest, items["pre-publicity"].latest) == (
+        date(2023, 11, 6),
+        date(2023, 11, 10),
+    )
+    assert (items["result-publicity"].earliest, items["result-publicity"].latest) == (
+        date(2023, 11, 21),
+        date(2023, 11, 27),
+    )
+    assert (items["post-filing"].earliest, items["post-filing"].latest) == (
+        date(2023, 11, 28),
+        date(2023, 12, 11),
+    )
+    assert (
+        items["platform-entry"].kind == milestones.PENDING
+        and items["platform-entry"].note == "收到任职文件后5个工作日内"
+    )
     assert items["pre-filing"].rule is rules.PRE_FILING_BEFORE_MEETING
     assert items["notice"].days_left == 6 and items["notice"].status == milestones.TODO
     assert items["meeting"].status == "待召开"
@@ -92,15 +116,26 @@ def test_plan_of_a_tuesday_meeting_after_national_day(store, committee) -> None:
 
 
 def test_post_filing_deadline_over_national_day(store, committee) -> None:
-    items = by_key(check(store, add_meeting(store, date(2023, 9, 27), end_date=date(2023, 9, 28)), today=date(2023, 9, 1)))
+    items = by_key(
+        check(
+            store,
+            add_meeting(store, date(2023, 9, 27), end_date=date(2023, 9, 28)),
+            today=date(2023, 9, 1),
+        )
+    )
     assert items["post-filing"].latest == date(2023, 10, 25)
     assert items["meeting"].when == "2023-09-27（三） 至 2023-09-28（四）"
     # The result publicity after the meeting covers the make-up weekend: 10-07, 08, 09, 10, 11.
-    assert (items["result-publicity"].earliest, items["result-publicity"].latest) == (date(2023, 10, 7), date(2023, 10, 11))
+    assert (items["result-publicity"].earliest, items["result-publicity"].latest) == (
+        date(2023, 10, 7),
+        date(2023, 10, 11),
+    )
 
 
 def test_committees_that_need_them_get_the_refiling_and_pilot_requests(store) -> None:
-    committees.add(store, "QJ-ZG", "曲靖市正高级评委会", "正高级", "卫生", pool_filed=date(2020, 6, 30))
+    committees.add(
+        store, "QJ-ZG", "曲靖市正高级评委会", "正高级", "卫生", pool_filed=date(2020, 6, 30)
+    )
     items = by_key(check(store, add_meeting(store, code="QJ-ZG", size=25), today=date(2023, 6, 1)))
     assert items["refiling-request"].latest == CAL.nth_before(MONDAY, 20) == date(2023, 10, 23)
     assert items["refiling-request"].note == "专家库备案已满3年（2020-06-30）"
@@ -116,8 +151,13 @@ def test_pool_filed_less_than_three_years_ago_needs_no_refiling() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31)), st.integers(min_value=0, max_value=2))
-def test_publicity_windows_cover_five_working_days_and_keep_their_order(day: date, extra_days: int) -> None:
+@given(
+    st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31)),
+    st.integers(min_value=0, max_value=2),
+)
+def test_publicity_windows_cover_five_working_days_and_keep_their_order(
+    day: date, extra_days: int
+) -> None:
     end = CAL.shift(day, extra_days) if extra_days else day
     items = {it.key: it for it in milestones.layout(CAL, day, end, "中级", None)}
     for key in ("recommendation-publicity", "pre-publicity", "result-publicity"):
@@ -127,8 +167,17 @@ def test_publicity_windows_cover_five_working_days_and_keep_their_order(day: dat
     assert items["recommendation-publicity"].latest < items["pre-publicity"].earliest  # type: ignore[operator]
     assert items["pre-publicity"].latest < items["pre-filing"].latest < day  # type: ignore[operator]
     assert end < items["result-publicity"].earliest  # type: ignore[operator]
-    assert items["result-publicity"].latest < items["post-filing"].earliest <= items["post-filing"].latest  # type: ignore[operator]
-    assert all(CAL.is_workday(d) for it in items.values() for d in (it.earliest, it.latest) if d and it.key not in ("meeting", "consent"))
+    assert (
+        items["result-publicity"].latest
+        < items["post-filing"].earliest
+        <= items["post-filing"].latest
+    )  # type: ignore[operator]
+    assert all(
+        CAL.is_workday(d)
+        for it in items.values()
+        for d in (it.earliest, it.latest)
+        if d and it.key not in ("meeting", "consent")
+    )
 
 
 # --- Recording ---------------------------------------------------------------------------
@@ -136,22 +185,40 @@ def test_publicity_windows_cover_five_working_days_and_keep_their_order(day: dat
 
 def test_record_replaces_and_audits(store, committee) -> None:
     mid = add_meeting(store)
-    first = schedule.record(store, mid, "会前公示", date(2023, 11, 6), date(2023, 11, 9), today=LATER, calendar=CAL)
+    first = schedule.record(
+        store, mid, "会前公示", date(2023, 11, 6), date(2023, 11, 9), today=LATER, calendar=CAL
+    )
     assert first.milestone.key == "pre-publicity" and first.previous is None
     assert [f.missed_by for f in first.findings] == [1]  # 4 working days only
-    again = schedule.record(store, mid, "pre-publicity", date(2023, 11, 6), date(2023, 11, 10), note="公告第3号", today=LATER, calendar=CAL)
+    again = schedule.record(
+        store,
+        mid,
+        "pre-publicity",
+        date(2023, 11, 6),
+        date(2023, 11, 10),
+        note="公告第3号",
+        today=LATER,
+        calendar=CAL,
+    )
     assert again.previous == {"first": date(2023, 11, 6), "last": date(2023, 11, 9), "note": ""}
     assert again.findings == []
     with store.transaction() as session:
         records = session.exec(select(MilestoneRecord)).all()
-        events = session.exec(select(AuditEvent).where(AuditEvent.action == "milestone.recorded")).all()
-    assert [(r.milestone, r.last, r.note) for r in records] == [("pre-publicity", date(2023, 11, 10), "公告第3号")]
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "milestone.recorded")
+        ).all()
+    assert [(r.milestone, r.last, r.note) for r in records] == [
+        ("pre-publicity", date(2023, 11, 10), "公告第3号")
+    ]
     assert len(events) == 2 and events[1].detail["previous"]["last"] == "2023-11-09"
 
 
 def test_record_refuses_what_it_cannot_store(store, committee) -> None:
     mid = add_meeting(store)
-    with pytest.raises(InvalidValue, match="没有名为“公示”的时间节点；可登记的有：pilot-request（正高级在线评审试点申请）"):
+    with pytest.raises(
+        InvalidValue,
+        match="没有名为“公示”的时间节点；可登记的有：pilot-request（正高级在线评审试点申请）",
+    ):
         schedule.record(store, mid, "公示", date(2023, 11, 6))
     with pytest.raises(InvalidValue, match="发布评审通知只有一个日期，不能加 --end"):
         schedule.record(store, mid, "notice", date(2023, 9, 20), date(2023, 9, 21))
@@ -186,11 +253,18 @@ def test_a_clean_chain_passes_without_warnings(store, committee) -> None:
         ("platform-entry", date(2023, 12, 28), date(2023, 12, 27), 1),
     ],
 )
-def test_late_deadlines_are_errors(store, committee, key: str, first: date, latest: date, missed: int) -> None:
+def test_late_deadlines_are_errors(
+    store, committee, key: str, first: date, latest: date, missed: int
+) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{key: (first, None)})
     f = only(check(store, mid))
-    assert (f.milestone, f.day, f.missed_by, f.allowed) == (key, first, missed, f"不晚于 {milestones.fmt(latest)}")
+    assert (f.milestone, f.day, f.missed_by, f.allowed) == (
+        key,
+        first,
+        missed,
+        f"不晚于 {milestones.fmt(latest)}",
+    )
     assert f.rule is milestones.MILESTONES[key].rule
     assert "晚于最晚日期" in f.message and f"晚了 {missed} 个工作日" in f.message
 
@@ -199,7 +273,9 @@ def test_draw_too_late_is_an_error_and_too_early_a_warning(store, committee) -> 
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, draw=(date(2023, 11, 14), None))
     s = check(store, mid)
-    assert [(f.milestone, f.missed_by, f.rule) for f in s.errors] == [("draw", 1, rules.DRAW_BEFORE_MEETING)]
+    assert [(f.milestone, f.missed_by, f.rule) for f in s.errors] == [
+        ("draw", 1, rules.DRAW_BEFORE_MEETING)
+    ]
     assert [(f.milestone, f.rule) for f in s.warnings] == [("draw", rules.DRAW_WITH_PRE_FILING)]
     assert by_key(s)["draw"].status == milestones.PROBLEM
     schedule.record(store, mid, "draw", date(2023, 10, 30), today=LATER, calendar=CAL)
@@ -217,20 +293,50 @@ def test_short_publicity_across_national_day(store, committee) -> None:
         "recommendation-publicity": (date(2023, 9, 27), date(2023, 10, 8)),
     }
     record_all(store, mid, chain)
-    f = next(f for f in check(store, mid, today=date(2023, 10, 9)).findings if f.milestone == "recommendation-publicity")
+    f = next(
+        f
+        for f in check(store, mid, today=date(2023, 10, 9)).findings
+        if f.milestone == "recommendation-publicity"
+    )
     assert (f.level, f.missed_by, f.allowed) == (findings.ERROR, 1, "至少到 2023-10-09（一）")
     assert "2023-09-27 至 2023-10-08 只有 4 个工作日，少 1 个工作日" in f.message
-    schedule.record(store, mid, "recommendation-publicity", date(2023, 9, 26), date(2023, 10, 8), today=LATER, calendar=CAL)
-    assert not [f for f in check(store, mid, today=date(2023, 10, 9)).findings if f.milestone == "recommendation-publicity"]
+    schedule.record(
+        store,
+        mid,
+        "recommendation-publicity",
+        date(2023, 9, 26),
+        date(2023, 10, 8),
+        today=LATER,
+        calendar=CAL,
+    )
+    assert not [
+        f
+        for f in check(store, mid, today=date(2023, 10, 9)).findings
+        if f.milestone == "recommendation-publicity"
+    ]
 
 
-def test_pre_publicity_unfinished_at_filing_warns_and_running_into_the_meeting_fails(store, committee) -> None:
+def test_pre_publicity_unfinished_at_filing_warns_and_running_into_the_meeting_fails(
+    store, committee
+) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{"pre-publicity": (date(2023, 11, 6), date(2023, 11, 13))})
     f = only(check(store, mid), findings.WARNING)
-    assert (f.milestone, f.rule, f.missed_by) == ("pre-publicity", rules.PRE_PUBLICITY_BEFORE_FILING, 1)
+    assert (f.milestone, f.rule, f.missed_by) == (
+        "pre-publicity",
+        rules.PRE_PUBLICITY_BEFORE_FILING,
+        1,
+    )
     assert check(store, mid).ok
-    schedule.record(store, mid, "pre-publicity", date(2023, 11, 14), date(2023, 11, 20), today=LATER, calendar=CAL)
+    schedule.record(
+        store,
+        mid,
+        "pre-publicity",
+        date(2023, 11, 14),
+        date(2023, 11, 20),
+        today=LATER,
+        calendar=CAL,
+    )
     s = check(store, mid)
     f = next(f for f in s.errors if f.rule is rules.PRE_PUBLICITY_BEFORE_MEETING)
     assert (f.day, f.missed_by) == (date(2023, 11, 20), 1)
@@ -243,29 +349,71 @@ def test_consent_after_the_meeting_and_before_the_filing(store, committee) -> No
     assert (f.milestone, f.rule, f.missed_by) == ("consent", rules.CONSENT_BEFORE_MEETING, 1)
     schedule.record(store, mid, "consent", date(2023, 11, 9), today=LATER, calendar=CAL)
     f = only(check(store, mid))
-    assert (f.milestone, f.related, f.rule, f.missed_by) == ("consent", "pre-filing", rules.LOGICAL_ORDER, 1)
+    assert (f.milestone, f.related, f.rule, f.missed_by) == (
+        "consent",
+        "pre-filing",
+        rules.LOGICAL_ORDER,
+        1,
+    )
     assert "在会前备案（2023-11-10（五））之前，顺序不合逻辑" in f.message
 
 
-def test_result_publicity_must_follow_the_meeting_and_end_before_post_filing(store, committee) -> None:
+def test_result_publicity_must_follow_the_meeting_and_end_before_post_filing(
+    store, committee
+) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{"result-publicity": (date(2023, 11, 27), date(2023, 12, 1))})
     f = only(check(store, mid))
-    assert (f.milestone, f.rule, f.day, f.missed_by) == ("result-publicity", rules.RESULT_PUBLICITY_BEFORE_POST_FILING, date(2023, 12, 1), 1)
-    schedule.record(store, mid, "result-publicity", date(2023, 11, 20), date(2023, 11, 24), today=LATER, calendar=CAL)
+    assert (f.milestone, f.rule, f.day, f.missed_by) == (
+        "result-publicity",
+        rules.RESULT_PUBLICITY_BEFORE_POST_FILING,
+        date(2023, 12, 1),
+        1,
+    )
+    schedule.record(
+        store,
+        mid,
+        "result-publicity",
+        date(2023, 11, 20),
+        date(2023, 11, 24),
+        today=LATER,
+        calendar=CAL,
+    )
     f = only(check(store, mid))
-    assert (f.milestone, f.rule, f.day) == ("result-publicity", rules.LOGICAL_ORDER, date(2023, 11, 20))
+    assert (f.milestone, f.rule, f.day) == (
+        "result-publicity",
+        rules.LOGICAL_ORDER,
+        date(2023, 11, 20),
+    )
     assert "早于评审会议结束" in f.message
 
 
 def test_recommendation_overlapping_pre_publicity_and_before_the_notice(store, committee) -> None:
     mid = add_meeting(store)
-    record_all(store, mid, CLEAN, **{"recommendation-publicity": (date(2023, 10, 26), date(2023, 11, 1))})
+    record_all(
+        store, mid, CLEAN, **{"recommendation-publicity": (date(2023, 10, 26), date(2023, 11, 1))}
+    )
     f = only(check(store, mid))
-    assert (f.milestone, f.related, f.missed_by) == ("pre-publicity", "recommendation-publicity", 3)  # 10-30, 10-31, 11-01
-    schedule.record(store, mid, "recommendation-publicity", date(2023, 9, 11), date(2023, 9, 15), today=LATER, calendar=CAL)
+    assert (f.milestone, f.related, f.missed_by) == (
+        "pre-publicity",
+        "recommendation-publicity",
+        3,
+    )  # 10-30, 10-31, 11-01
+    schedule.record(
+        store,
+        mid,
+        "recommendation-publicity",
+        date(2023, 9, 11),
+        date(2023, 9, 15),
+        today=LATER,
+        calendar=CAL,
+    )
     f = only(check(store, mid))
-    assert (f.milestone, f.related, f.missed_by) == ("recommendation-publicity", "notice", 7)  # 09-12 .. 09-20
+    assert (f.milestone, f.related, f.missed_by) == (
+        "recommendation-publicity",
+        "notice",
+        7,
+    )  # 09-12 .. 09-20
 
 
 def test_platform_entry_needs_the_appointment_first(store, committee) -> None:
@@ -290,7 +438,14 @@ def test_missing_milestones_are_errors_once_their_day_has_passed(store, committe
     assert "至今（2023-10-10（二））未登记，已过 1 个工作日" in f.message
     late = check(store, mid, today=LATER)
     assert [f.milestone for f in late.errors] == [
-        "notice", "recommendation-publicity", "pre-publicity", "draw", "pre-filing", "consent", "result-publicity", "post-filing",
+        "notice",
+        "recommendation-publicity",
+        "pre-publicity",
+        "draw",
+        "pre-filing",
+        "consent",
+        "result-publicity",
+        "post-filing",
     ]
 
 
@@ -316,7 +471,9 @@ def test_unfinished_publicity_warns(store, committee) -> None:
 # --- Provisional years ---------------------------------------------------------------------
 
 
-def test_a_2027_meeting_is_provisional_until_an_override_covers_the_year(store, committee, tmp_path: Path) -> None:
+def test_a_2027_meeting_is_provisional_until_an_override_covers_the_year(
+    store, committee, tmp_path: Path
+) -> None:
     mid = add_meeting(store, date(2027, 11, 22))
     s = schedule.evaluate(store, mid, today=date(2027, 1, 4))
     assert "2027年的调休安排尚未公布" in s.provisional
@@ -338,15 +495,21 @@ def test_a_2027_meeting_is_provisional_until_an_override_covers_the_year(store, 
 def test_ics_parses_with_one_event_per_dated_milestone(store, committee, tmp_path: Path) -> None:
     s = check(store, add_meeting(store), today=date(2023, 9, 25))
     path = tmp_path / "会议.ics"
-    assert schedule.write_ics(s, path, stamp=datetime(2023, 9, 25, tzinfo=UTC)) == 9  # not the two still undated
+    assert (
+        schedule.write_ics(s, path, stamp=datetime(2023, 9, 25, tzinfo=UTC)) == 9
+    )  # not the two still undated
     cal = Calendar.from_ical(path.read_bytes())
     assert str(cal["X-WR-CALNAME"]) == "QJ-WS-ZJ 会议1 时间节点"
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
     assert len(events) == 9
     filing = events["qjtitle-meeting1-pre-filing@qjtitle"]
-    assert filing.decoded("DTSTART") == date(2023, 11, 13) and filing.decoded("DTEND") == date(2023, 11, 14)
+    assert filing.decoded("DTSTART") == date(2023, 11, 13) and filing.decoded("DTEND") == date(
+        2023, 11, 14
+    )
     assert str(filing["SUMMARY"]) == "QJ-WS-ZJ 会议1：会前备案（最晚）"
-    assert "依据：评委会在召开评审会议前5个工作日向核准组建部门进行会前备案（通知 二）" in str(filing["DESCRIPTION"])
+    assert "依据：评委会在召开评审会议前5个工作日向核准组建部门进行会前备案（通知 二）" in str(
+        filing["DESCRIPTION"]
+    )
     pre = events["qjtitle-meeting1-pre-publicity@qjtitle"]
     assert (pre.decoded("DTSTART"), pre.decoded("DTEND")) == (date(2023, 11, 6), date(2023, 11, 11))
     held = events["qjtitle-meeting1-meeting@qjtitle"]
@@ -368,18 +531,22 @@ def test_ics_of_a_provisional_year_says_so(store, committee, tmp_path: Path) -> 
 
 def test_status_lists_the_most_urgent_meeting_first(store, committee) -> None:
     done = add_meeting(store, date(2023, 6, 5))
-    record_all(store, done, {
-        "notice": (date(2023, 4, 3), None),
-        "recommendation-publicity": (date(2023, 4, 24), date(2023, 4, 28)),
-        "pre-publicity": (date(2023, 5, 15), date(2023, 5, 19)),
-        "draw": (date(2023, 5, 24), None),
-        "pre-filing": (date(2023, 5, 25), None),
-        "consent": (date(2023, 5, 30), None),
-        "result-publicity": (date(2023, 6, 6), date(2023, 6, 12)),
-        "post-filing": (date(2023, 6, 16), None),
-        "appointment": (date(2023, 7, 3), None),
-        "platform-entry": (date(2023, 7, 5), None),
-    })
+    record_all(
+        store,
+        done,
+        {
+            "notice": (date(2023, 4, 3), None),
+            "recommendation-publicity": (date(2023, 4, 24), date(2023, 4, 28)),
+            "pre-publicity": (date(2023, 5, 15), date(2023, 5, 19)),
+            "draw": (date(2023, 5, 24), None),
+            "pre-filing": (date(2023, 5, 25), None),
+            "consent": (date(2023, 5, 30), None),
+            "result-publicity": (date(2023, 6, 6), date(2023, 6, 12)),
+            "post-filing": (date(2023, 6, 16), None),
+            "appointment": (date(2023, 7, 3), None),
+            "platform-entry": (date(2023, 7, 5), None),
+        },
+    )
     soon = add_meeting(store, date(2023, 12, 18))
     late = add_meeting(store, MONDAY)
     add_meeting(store, date(2024, 1, 8))  # another year
@@ -387,26 +554,51 @@ def test_status_lists_the_most_urgent_meeting_first(store, committee) -> None:
     assert [r["id"] for r in rows] == [late, soon, done]
     assert rows[0]["overdue"] == ["发布评审通知"] and rows[0]["days_left"] == -1
     assert rows[0]["errors"] and "发布评审通知应不晚于" in rows[0]["errors"][0]
-    assert (rows[1]["next"], rows[1]["due"], rows[1]["overdue"]) == ("发布评审通知", date(2023, 11, 6), [])
+    assert (rows[1]["next"], rows[1]["due"], rows[1]["overdue"]) == (
+        "发布评审通知",
+        date(2023, 11, 6),
+        [],
+    )
     assert rows[2]["next"] == "" and rows[2]["days_left"] is None and rows[2]["errors"] == []
 
 
-def test_a_recorded_refiling_request_is_checked_even_without_a_filing_date(store, committee) -> None:
+def test_a_recorded_refiling_request_is_checked_even_without_a_filing_date(
+    store, committee
+) -> None:
     mid = add_meeting(store)
     record_all(store, mid, CLEAN, **{"refiling-request": (date(2023, 10, 24), None)})
     items = by_key(check(store, mid))
     assert items["refiling-request"].note == "专家库须重新备案"
     f = only(check(store, mid))
-    assert (f.milestone, f.allowed, f.missed_by) == ("refiling-request", "不晚于 2023-10-23（一）", 1)
+    assert (f.milestone, f.allowed, f.missed_by) == (
+        "refiling-request",
+        "不晚于 2023-10-23（一）",
+        1,
+    )
 
 
 def test_post_meeting_milestones_dated_before_the_meeting_ended(store, committee) -> None:
     mid = add_meeting(store, end_date=date(2023, 11, 21))
-    record_all(store, mid, CLEAN, **{"result-publicity": (date(2023, 11, 22), date(2023, 11, 28)), "appointment": (date(2023, 11, 21), None)})
+    record_all(
+        store,
+        mid,
+        CLEAN,
+        **{
+            "result-publicity": (date(2023, 11, 22), date(2023, 11, 28)),
+            "appointment": (date(2023, 11, 21), None),
+        },
+    )
     s = check(store, mid)
     assert [(f.milestone, f.related, f.rule) for f in s.errors] == [
         ("appointment", "", rules.LOGICAL_ORDER),
         ("appointment", "result-publicity", rules.LOGICAL_ORDER),
-        ("platform-entry", "", rules.PLATFORM_ENTRY_AFTER_APPOINTMENT),  # 12-22 is long after 11-21 + 5 working days
+        (
+            "platform-entry",
+            "",
+            rules.PLATFORM_ENTRY_AFTER_APPOINTMENT,
+        ),  # 12-22 is long after 11-21 + 5 working days
     ]
-    assert "收到任职文件日期 2023-11-21（二） 不在评审会议（2023-11-21（二） 结束）之后" in s.errors[0].message
+    assert (
+        "收到任职文件日期 2023-11-21（二） 不在评审会议（2023-11-21（二） 结束）之后"
+        in s.errors[0].message
+    )

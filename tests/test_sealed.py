@@ -26,7 +26,9 @@ from qjtitle.store import audit, sealing
 
 pytestmark = pytest.mark.both_backends
 
-sitting = test_proceedings.sitting  # the fixture: six applicants, eleven members confirmed, two alternates
+sitting = (
+    test_proceedings.sitting
+)  # the fixture: six applicants, eleven members confirmed, two alternates
 
 
 def _sealed(s: Sitting) -> dict:
@@ -47,18 +49,24 @@ def _drop_triggers(store, backend: str, table: str) -> None:
 
 def _ballot_count(store) -> tuple[int, int]:
     with store.transaction() as session:
-        return len(list(session.exec(select(Ballot.id)))), len(list(session.exec(select(BallotCount.id))))
+        return len(list(session.exec(select(Ballot.id)))), len(
+            list(session.exec(select(BallotCount.id)))
+        )
 
 
 # --- 1. freeze what was decided ------------------------------------------------------------------
 
 
-def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting: Sitting, store, make_workbook, cli) -> None:
+def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(
+    sitting: Sitting, store, make_workbook, cli
+) -> None:
     _sealed(sitting)
     before = voting.results(store, sitting.meeting)
     shown_before = cli("meeting", "results", str(sitting.meeting)).stdout
     # the same folder again: nothing "updated"
-    report = import_applicants(store, [make_workbook(_applicants(6), name="roster.xlsx")], "QJ-WS-ZJ", 2023)
+    report = import_applicants(
+        store, [make_workbook(_applicants(6), name="roster.xlsx")], "QJ-WS-ZJ", 2023
+    )
     f = report.files[0]
     assert (f.imported, f.updated, f.unchanged, f.frozen, f.harmless) == (0, 0, 6, [], [])
     # one row moved to another specialty and title, one with a new phone number, one new applicant
@@ -71,7 +79,9 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting
     ids = {name: aid for aid, name in sitting.names.items()}
     assert f.imported == 1 and f.unchanged == 4
     assert f.frozen == [f"{first}（第{sitting.meeting}号评审会议（2023-11-20））"]
-    assert f.harmless == [f"{second}（第{sitting.meeting}号评审会议（2023-11-20），仅更新联系电话/备注）"]
+    assert f.harmless == [
+        f"{second}（第{sitting.meeting}号评审会议（2023-11-20），仅更新联系电话/备注）"
+    ]
     (refused,) = f.rejected
     assert refused.row == 2 and f"已由第{sitting.meeting}号评审会议" in refused.reason
     assert "专业 护理 → 临床医学" in refused.reason and "本行未导入" in refused.reason
@@ -79,17 +89,34 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(sitting
         a = session.get(Applicant, ids[first])
         b = session.get(Applicant, ids[second])
         assert (a.specialty, a.title_name) == ("护理", "主管护师") and b.phone == "13900001111"
-    result = cli("import-applicants", str(make_workbook(rows, name="roster.xlsx")), "-c", "QJ-WS-ZJ", "-y", "2023")
+    result = cli(
+        "import-applicants",
+        str(make_workbook(rows, name="roster.xlsx")),
+        "-c",
+        "QJ-WS-ZJ",
+        "-y",
+        "2023",
+    )
     assert result.exit_code == 0, result.output
-    assert "已封存会议评审过的申报人：未变 5，仅更新联系电话/备注 0，因会更改评审认定的事项而未导入 1" in result.stdout
-    assert f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存" in result.stdout
+    assert (
+        "已封存会议评审过的申报人：未变 5，仅更新联系电话/备注 0，因会更改评审认定的事项而未导入 1"
+        in result.stdout
+    )
+    assert (
+        f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存"
+        in result.stdout
+    )
     after = voting.results(store, sitting.meeting)
-    assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)  # the new applicant is not in it
+    assert json.dumps(after, sort_keys=True) == json.dumps(
+        before, sort_keys=True
+    )  # the new applicant is not in it
     assert cli("meeting", "results", str(sitting.meeting)).stdout == shown_before
     assert audit.verify_store(store).ok
 
 
-def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(sitting: Sitting, store, cli, make_workbook) -> None:
+def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
+    sitting: Sitting, store, cli, make_workbook
+) -> None:
     _sealed(sitting)
     aid = sitting.applicants[0]
     with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
@@ -100,7 +127,15 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(sitting: S
         session.exec(text(f"UPDATE applicant SET phone = '13800000000' WHERE id = {aid}"))
     result = cli("applicants", "correct", str(aid), "--set", "工作单位=曲靖市第一人民医院")
     assert result.exit_code != 0 and "--reason" in result.output
-    result = cli("applicants", "correct", str(aid), "--set", "工作单位=曲靖市第一人民医院", "--reason", "单位名称笔误")
+    result = cli(
+        "applicants",
+        "correct",
+        str(aid),
+        "--set",
+        "工作单位=曲靖市第一人民医院",
+        "--reason",
+        "单位名称笔误",
+    )
     assert result.exit_code == 0, result.output
     assert "已登记更正" in result.stdout and "曲靖市第一人民医院" in result.stdout
     summary = voting.results(store, sitting.meeting)
@@ -118,21 +153,56 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(sitting: S
 
 def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
     _sealed(sitting)
-    with pytest.raises(InvalidValue, match="已于 .* 封存，参会专家已是会议认定的事实，不能再抽取或重新抽取"):
-        draw_store.draw_experts(store, sitting.meeting, ["王明", "李华", "赵强"], ["陈静"], seed=["1", "2", "3"],
-                                voids=sitting.draw, void_reason="测试", drawn_on=date(2023, 11, 10))
-    result = cli("draw-experts", str(sitting.meeting), "--drawer", "王明", "--drawer", "李华", "--drawer", "赵强",
-                 "--supervisor", "陈静", "--seed", "1", "--seed", "2", "--seed", "3", "--voids", str(sitting.draw),
-                 "--reason", "测试", "--date", "2023-11-10")
+    with pytest.raises(
+        InvalidValue, match="已于 .* 封存，参会专家已是会议认定的事实，不能再抽取或重新抽取"
+    ):
+        draw_store.draw_experts(
+            store,
+            sitting.meeting,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            seed=["1", "2", "3"],
+            voids=sitting.draw,
+            void_reason="测试",
+            drawn_on=date(2023, 11, 10),
+        )
+    result = cli(
+        "draw-experts",
+        str(sitting.meeting),
+        "--drawer",
+        "王明",
+        "--drawer",
+        "李华",
+        "--drawer",
+        "赵强",
+        "--supervisor",
+        "陈静",
+        "--seed",
+        "1",
+        "--seed",
+        "2",
+        "--seed",
+        "3",
+        "--voids",
+        str(sitting.draw),
+        "--reason",
+        "测试",
+        "--date",
+        "2023-11-10",
+    )
     assert result.exit_code == 1 and "不能再抽取或重新抽取" in result.stderr
     assert len(draw_record.list_draws(store, sitting.meeting)) == 1
     # nor an answer that would take an attending expert off the panel
     with pytest.raises(InvalidValue, match="不能再记录专家的答复或替补"):
-        draw_answers.confirm(store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 25))
+        draw_answers.confirm(
+            store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 25)
+        )
     assert audit.verify_store(store).ok
 
 
-def test_the_experts_of_a_sealed_meeting_keep_what_they_were(sitting: Sitting, store, expert_pool) -> None:
+def test_the_experts_of_a_sealed_meeting_keep_what_they_were(
+    sitting: Sitting, store, expert_pool
+) -> None:
     from conftest import expert_row
 
     _sealed(sitting)
@@ -151,7 +221,10 @@ def test_the_experts_of_a_sealed_meeting_keep_what_they_were(sitting: Sitting, s
     report = expert_pool(rows, pool_filed=None, name="pool2.xlsx")
     (refused,) = report.rejected
     assert refused.name == name and "已封存" in refused.problems[0].message
-    assert f"第{sitting.meeting}号评审会议" in refused.problems[0].message and "本行未导入" in refused.problems[0].message
+    assert (
+        f"第{sitting.meeting}号评审会议" in refused.problems[0].message
+        and "本行未导入" in refused.problems[0].message
+    )
     assert report.updated == 14
     assert audit.verify_store(store).ok
 
@@ -172,19 +245,32 @@ def test_the_same_expert_twice_for_one_applicant_is_refused(sitting: Sitting, st
     assert _ballot_count(store) == (0, 0)
 
 
-def test_duplicate_columns_and_rows_in_tally_sheets_are_refused(sitting: Sitting, store, make_workbook) -> None:
+def test_duplicate_columns_and_rows_in_tally_sheets_are_refused(
+    sitting: Sitting, store, make_workbook
+) -> None:
     _attend(sitting, 9)
     names = voting.attending_names(store, sitting.meeting)
     a, b = sitting.applicants[:2]
-    doubled = make_workbook([[sitting.names[a]] + ["同意"] * 10, [sitting.names[b]] + ["同意"] * 10],
-                            name="计票表.xlsx", headers=["申报人", *names, names[3]])
-    twice = make_workbook([[sitting.names[a]] + ["同意"] * 9, [sitting.names[a]] + ["不同意"] * 9],
-                          name="计票表2.xlsx", headers=["申报人", *names])
-    counts = make_workbook([[sitting.names[a], 9, 0, 0], [sitting.names[b], 9, 0, 0], [sitting.names[a], 0, 9, 0]],
-                           name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权"])
-    for sheet, expected in ((doubled, [f"专家 {names[3]} 有两列，重复"]),
-                            (twice, [f"{sitting.names[a]} 的投票重复：计票表2.xlsx Sheet1 第2行已有其投票"]),
-                            (counts, [f"{sitting.names[a]} 的投票重复：票数.xlsx Sheet1 第2行已有其投票"])):
+    doubled = make_workbook(
+        [[sitting.names[a]] + ["同意"] * 10, [sitting.names[b]] + ["同意"] * 10],
+        name="计票表.xlsx",
+        headers=["申报人", *names, names[3]],
+    )
+    twice = make_workbook(
+        [[sitting.names[a]] + ["同意"] * 9, [sitting.names[a]] + ["不同意"] * 9],
+        name="计票表2.xlsx",
+        headers=["申报人", *names],
+    )
+    counts = make_workbook(
+        [[sitting.names[a], 9, 0, 0], [sitting.names[b], 9, 0, 0], [sitting.names[a], 0, 9, 0]],
+        name="票数.xlsx",
+        headers=["申报人", "同意", "不同意", "弃权"],
+    )
+    for sheet, expected in (
+        (doubled, [f"专家 {names[3]} 有两列，重复"]),
+        (twice, [f"{sitting.names[a]} 的投票重复：计票表2.xlsx Sheet1 第2行已有其投票"]),
+        (counts, [f"{sitting.names[a]} 的投票重复：票数.xlsx Sheet1 第2行已有其投票"]),
+    ):
         with pytest.raises(ProceedingsError) as err:
             voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))
         for line in expected:
@@ -192,36 +278,89 @@ def test_duplicate_columns_and_rows_in_tally_sheets_are_refused(sitting: Sitting
         assert _ballot_count(store) == (0, 0)
 
 
-def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(sitting: Sitting, store, cli, make_workbook) -> None:
+def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(
+    sitting: Sitting, store, cli, make_workbook
+) -> None:
     _attend(sitting, 9)
     a, b = sitting.applicants[:2]
     ballots = {str(e): INVALID if i < 3 else AGREE for i, e in enumerate(sitting.members[:9])}
     voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
     names = voting.attending_names(store, sitting.meeting)
-    sheet = make_workbook([[sitting.names[b], 6, 0, 1, 2]], name="票数.xlsx", headers=["申报人", "同意", "不同意", "弃权", "无效"])
-    rows = {r["id"]: r for r in voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))["applicants"]}
-    assert (rows[a]["agree"], rows[a]["invalid"], rows[a]["result"]) == (6, 3, "通过")  # 6 of 9: 2/3 reached
-    assert (rows[b]["agree"], rows[b]["abstain"], rows[b]["invalid"], rows[b]["result"]) == (6, 1, 2, "通过")
+    sheet = make_workbook(
+        [[sitting.names[b], 6, 0, 1, 2]],
+        name="票数.xlsx",
+        headers=["申报人", "同意", "不同意", "弃权", "无效"],
+    )
+    rows = {
+        r["id"]: r
+        for r in voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))[
+            "applicants"
+        ]
+    }
+    assert (rows[a]["agree"], rows[a]["invalid"], rows[a]["result"]) == (
+        6,
+        3,
+        "通过",
+    )  # 6 of 9: 2/3 reached
+    assert (rows[b]["agree"], rows[b]["abstain"], rows[b]["invalid"], rows[b]["result"]) == (
+        6,
+        1,
+        2,
+        "通过",
+    )
     with store.transaction() as session:
-        assert sorted(x.choice for x in session.exec(select(Ballot).where(Ballot.applicant_id == a)))[:3] == ["同意"] * 3
-        assert [x.choice for x in session.exec(select(Ballot).where(Ballot.choice == INVALID))] == [INVALID] * 3
-    result = cli("record-votes", str(sitting.meeting), "--applicant", str(sitting.applicants[2]), "--agree", "5",
-                 "--disagree", "0", "--abstain", "0", "--invalid", "4")
+        assert (
+            sorted(x.choice for x in session.exec(select(Ballot).where(Ballot.applicant_id == a)))[
+                :3
+            ]
+            == ["同意"] * 3
+        )
+        assert [x.choice for x in session.exec(select(Ballot).where(Ballot.choice == INVALID))] == [
+            INVALID
+        ] * 3
+    result = cli(
+        "record-votes",
+        str(sitting.meeting),
+        "--applicant",
+        str(sitting.applicants[2]),
+        "--agree",
+        "5",
+        "--disagree",
+        "0",
+        "--abstain",
+        "0",
+        "--invalid",
+        "4",
+    )
     assert result.exit_code == 0, result.output
     assert "废票" in result.stdout
-    row = next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == sitting.applicants[2])
-    assert (row["invalid"], row["result"]) == (4, "未通过")  # 5 of 9 agree: invalid ballots do not agree
+    row = next(
+        r
+        for r in voting.results(store, sitting.meeting)["applicants"]
+        if r["id"] == sitting.applicants[2]
+    )
+    assert (row["invalid"], row["result"]) == (
+        4,
+        "未通过",
+    )  # 5 of 9 agree: invalid ballots do not agree
 
 
 # --- 3. late sign-ins -------------------------------------------------------------------------------
 
 
-def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(sitting: Sitting, store, cli) -> None:
+def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
+    sitting: Sitting, store, cli
+) -> None:
     _attend(sitting, 9)
     a = sitting.applicants[0]
     agree = {a: 6}
     _vote_all(sitting, sitting.members[:9], agree)
-    assert next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)["result"] == "通过"
+    assert (
+        next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)[
+            "result"
+        ]
+        == "通过"
+    )
     late = [str(e) for e in sitting.members[9:11]]
     with pytest.raises(ProceedingsError, match="已录入投票.*--reason"):
         proceedings.attend(store, sitting.meeting, late)
@@ -245,22 +384,39 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
 
 
 INSERT_BALLOT = (
-    "INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, \"user\") "
+    'INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, "user") '
     "SELECT meeting_id, applicant_id, expert_id, '不同意', '', after_seal, recorded_at, \"user\" "
     "FROM ballot WHERE id = (SELECT min(id) FROM ballot)"
 )
 
 
 @pytest.mark.parametrize("edit", ["ballot", "attendance", "summary", "applicant", "inserted"])
-def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, backend, cli, edit) -> None:
+def test_an_edit_of_a_sealed_row_fails_audit_verify(
+    sitting: Sitting, store, backend, cli, edit
+) -> None:
     _sealed(sitting)
     assert audit.verify_store(store).ok
     statements = {
-        "ballot": ("ballot", "UPDATE ballot SET choice = '不同意' WHERE id = (SELECT min(id) FROM ballot)", "记名投票第1号记录被改动过"),
-        "attendance": ("attendance", "DELETE FROM attendance WHERE id = (SELECT min(id) FROM attendance)", "签到记录第1号记录已被删除"),
-        "summary": ("meeting_seal", "UPDATE meeting_seal SET summary = '{\"passed\": 0}'", "封存摘要与封存时记入审计日志"),
-        "applicant": (None, "UPDATE applicant SET specialty = '临床医学' WHERE id = (SELECT min(id) FROM applicant)",
-                      "的专业与封存时不同，且没有登记更正"),
+        "ballot": (
+            "ballot",
+            "UPDATE ballot SET choice = '不同意' WHERE id = (SELECT min(id) FROM ballot)",
+            "记名投票第1号记录被改动过",
+        ),
+        "attendance": (
+            "attendance",
+            "DELETE FROM attendance WHERE id = (SELECT min(id) FROM attendance)",
+            "签到记录第1号记录已被删除",
+        ),
+        "summary": (
+            "meeting_seal",
+            "UPDATE meeting_seal SET summary = '{\"passed\": 0}'",
+            "封存摘要与封存时记入审计日志",
+        ),
+        "applicant": (
+            None,
+            "UPDATE applicant SET specialty = '临床医学' WHERE id = (SELECT min(id) FROM applicant)",
+            "的专业与封存时不同，且没有登记更正",
+        ),
         "inserted": ("ballot", INSERT_BALLOT, "是封存后绕过本程序插入的"),
     }
     table, statement, message = statements[edit]
@@ -268,7 +424,11 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, bac
         _drop_triggers(store, backend, table)
     else:
         with store.engine.begin() as conn:
-            for name in (("applicant_frozen_update", "applicant_frozen_delete") if backend == "sqlite" else ()):
+            for name in (
+                ("applicant_frozen_update", "applicant_frozen_delete")
+                if backend == "sqlite"
+                else ()
+            ):
                 conn.exec_driver_sql(f"DROP TRIGGER {name}")
             if backend != "sqlite":
                 conn.exec_driver_sql("DROP TRIGGER applicant_frozen ON applicant")
@@ -276,9 +436,15 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(sitting: Sitting, store, bac
         conn.exec_driver_sql(statement)
     check = audit.verify_store(store)
     assert not check.ok and check.kind == audit.SEALED_CHANGED
-    assert any(f"第{sitting.meeting}号会议" in p and message in p for p in check.sealed_problems), check.sealed_problems
+    assert any(f"第{sitting.meeting}号会议" in p and message in p for p in check.sealed_problems), (
+        check.sealed_problems
+    )
     result = cli("audit", "verify")
-    assert result.exit_code == 1 and "已封存的会议记录被改动" in result.stderr and message in result.stderr
+    assert (
+        result.exit_code == 1
+        and "已封存的会议记录被改动" in result.stderr
+        and message in result.stderr
+    )
 
 
 # --- 5. the anchor outside the store ----------------------------------------------------------------------
@@ -293,10 +459,14 @@ def test_events_cut_from_the_end_fail_the_anchor(sitting: Sitting, store, backen
     assert result.exit_code == 0 and f"第{head['event_id']}号事件" in result.stdout
     _drop_triggers(store, backend, "audit_event")
     with store.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM audit_event WHERE id >= (SELECT max(id) - 1 FROM audit_event)")
+        conn.exec_driver_sql(
+            "DELETE FROM audit_event WHERE id >= (SELECT max(id) - 1 FROM audit_event)"
+        )
     check = audit.verify_store(store, head["hash"])
     assert not check.ok and check.kind == audit.ANCHOR_MISSING
-    assert audit.verify_store(store).kind != audit.ANCHOR_MISSING  # without the anchor the cut chain looks whole
+    assert (
+        audit.verify_store(store).kind != audit.ANCHOR_MISSING
+    )  # without the anchor the cut chain looks whole
     result = cli("audit", "verify", "--anchor", head["hash"])
     assert result.exit_code == 1 and "不在日志中" in result.stderr
     with store.transaction() as session:
@@ -311,10 +481,25 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
 
     expert_pool([expert_row(i, 专业="护理") for i in range(1, 16)])
     meeting = draw_meeting(size=11)
-    people = ["--drawer", "王明", "--drawer", "李华", "--drawer", "赵强", "--supervisor", "陈静", "--date", "2023-11-10"]
+    people = [
+        "--drawer",
+        "王明",
+        "--drawer",
+        "李华",
+        "--drawer",
+        "赵强",
+        "--supervisor",
+        "陈静",
+        "--date",
+        "2023-11-10",
+    ]
     for seed in (["--seed", "12/"], ["--seed", "4721", "--seed", "9903"], []):
         result = cli("draw-experts", str(meeting), *people, *seed)
-        assert result.exit_code == 1 and "少于抽取人员 3 人" in result.stderr and "--generate-seed" in result.stderr
+        assert (
+            result.exit_code == 1
+            and "少于抽取人员 3 人" in result.stderr
+            and "--generate-seed" in result.stderr
+        )
     result = cli("draw-experts", str(meeting), *people, "--seed", "1", "--generate-seed")
     assert result.exit_code == 1 and "请二选一" in result.stderr
     assert draw_record.list_draws(store, meeting) == []
@@ -332,7 +517,9 @@ def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
     pytest.importorskip("docxtpl")
     from qjtitle.filing import export as filing
 
-    result = filing.export_filing(filing_meeting.store, filing_meeting.meeting, filing.POST, tmp_path / "out", force=True)
+    result = filing.export_filing(
+        filing_meeting.store, filing_meeting.meeting, filing.POST, tmp_path / "out", force=True
+    )
     manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
     head = manifest["audit_head"]
     with filing_meeting.store.transaction() as session:
@@ -347,8 +534,9 @@ def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
     assert result.exit_code == 1 and "不在日志中" in result.stderr
 
 
-
-def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, make_workbook, cli) -> None:
+def test_reimport_after_seal_keeps_the_pass_roster(
+    filing_meeting, tmp_path, make_workbook, cli
+) -> None:
     """The post-meeting pass roster (07, .xlsx and .docx) says the same after a re-import that would
     move a passed applicant to another specialty and title."""
     pytest.importorskip("docxtpl")
@@ -360,7 +548,9 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
     store = filing_meeting.store
 
     def roster(out: str) -> tuple[list, str]:
-        result = filing.export_filing(store, filing_meeting.meeting, filing.POST, tmp_path / out, force=True)
+        result = filing.export_filing(
+            store, filing_meeting.meeting, filing.POST, tmp_path / out, force=True
+        )
         wb = load_workbook(result.folder / "09_评审通过人员名册.xlsx", read_only=True)
         cells = [list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
         wb.close()
@@ -372,7 +562,12 @@ def test_reimport_after_seal_keeps_the_pass_roster(filing_meeting, tmp_path, mak
     rows[1].update({"申报专业": "临床医学", "申报资格名称": "主治医师"})  # 王芳, who passed
     from qjtitle.intake.applicants import import_applicants
 
-    report = import_applicants(store, [make_workbook(rows, name="roster.xlsx", headers=LABELS)], "QJ-WS-ZJ", 2023)
+    report = import_applicants(
+        store, [make_workbook(rows, name="roster.xlsx", headers=LABELS)], "QJ-WS-ZJ", 2023
+    )
     assert report.files[0].frozen == [f"王芳（第{filing_meeting.meeting}号评审会议（2023-11-20））"]
     assert roster("after") == before
-    assert cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout == shown
+    assert (
+        cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
+        == shown
+    )

@@ -43,8 +43,20 @@ SIGNATURE_LINE = re.compile(
 )
 PAGE_FURNITURE = re.compile(r"内部资料|不得作为正式|仅供核对|— 第\s*\d+\s*页|^—\s*\d+\s*—$")
 CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-WINDOWS_FONTS = {"宋体", "黑体", "仿宋", "楷体", "新宋体", "微软雅黑", "SimSun", "SimHei", "FangSong", "KaiTi", "NSimSun",
-                 "Microsoft YaHei"}
+WINDOWS_FONTS = {
+    "宋体",
+    "黑体",
+    "仿宋",
+    "楷体",
+    "新宋体",
+    "微软雅黑",
+    "SimSun",
+    "SimHei",
+    "FangSong",
+    "KaiTi",
+    "NSimSun",
+    "Microsoft YaHei",
+}
 
 
 def cn_day(text: str) -> date:
@@ -75,7 +87,9 @@ def full_text(path: Path) -> str:
 
 def header_xml(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
-        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header"))
+        return "".join(
+            z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header")
+        )
 
 
 def sheet_strings(path: Path) -> str:
@@ -85,7 +99,9 @@ def sheet_strings(path: Path) -> str:
     texts = []
     for ws in wb.worksheets:
         texts += [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
-        texts += [h.text or "" for h in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)]
+        texts += [
+            h.text or "" for h in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)
+        ]
     return "\n".join(texts)
 
 
@@ -95,10 +111,14 @@ def test_no_software_vocabulary_in_any_document(run, documents) -> None:
         text = full_text(path)
         for what, pattern in FORBIDDEN:
             found = re.search(pattern, text)
-            assert found is None, f"{path.name}: {what}: …{text[max(0, found.start() - 30):found.end() + 30]}…"
+            assert found is None, (
+                f"{path.name}: {what}: …{text[max(0, found.start() - 30) : found.end() + 30]}…"
+            )
         checked += 1
     for f in run.filings:
-        for path in f.folder.glob("0*.xlsx"):  # the rosters (the package list 清单.xlsx is not signed)
+        for path in f.folder.glob(
+            "0*.xlsx"
+        ):  # the rosters (the package list 清单.xlsx is not signed)
             text = sheet_strings(path)
             for what, pattern in FORBIDDEN:
                 if what in ("ISO date or time",):
@@ -142,7 +162,11 @@ def test_the_pre_meeting_report_claims_nothing_done_after_its_date(run) -> None:
     rows = {r.split(" | ")[0]: r.split(" | ") for r in text.splitlines() if r.count(" | ") == 4}
     assert rows["会前公示"][4] == "已完成" and rows["抽取评委"][4] == "已完成"
     assert rows["会前备案"][4] == "本次报送"
-    for later in ("核准部门同意召开", "结果公示", "会后备案"):  # recorded in the store, but after 2023-11-13
+    for later in (
+        "核准部门同意召开",
+        "结果公示",
+        "会后备案",
+    ):  # recorded in the store, but after 2023-11-13
         assert rows[later][2] == "—" and rows[later][4] == "计划", rows[later]
     assert rows["评审会议"][4] == "计划召开"
 
@@ -153,10 +177,15 @@ def test_the_draw_and_the_exports_record_their_schedule_steps(run) -> None:
     store = open_store(run.store_path)
     try:
         items = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 11, 17)).items}
-        assert items["draw"].status == milestones.DONE and items["draw"].actual_first == demo.DRAW["drawn_on"]
+        assert (
+            items["draw"].status == milestones.DONE
+            and items["draw"].actual_first == demo.DRAW["drawn_on"]
+        )
         assert items["pre-filing"].actual_first == demo.PRE_FILING_DAY
         later = {it.key: it for it in schedule.evaluate(store, 1, today=date(2023, 12, 4)).items}
-        assert later["post-filing"].actual_first == demo.POST_FILING_DAY  # by the final post package, not the draft
+        assert (
+            later["post-filing"].actual_first == demo.POST_FILING_DAY
+        )  # by the final post package, not the draft
     finally:
         store.close()
 
@@ -172,7 +201,10 @@ def test_the_draft_cannot_be_taken_for_final(run) -> None:
     for path in run.filings[2].folder.rglob("*.docx"):
         assert "草稿" not in full_text(path) and "草稿" not in header_xml(path), path.name
     report = docx_text(draft.folder / "01_会后备案报告.docx")
-    assert "【草稿】以下问题尚未解决" in report and "缺少 3 名通过人员的证件照：蔡善、谭仁、余德" in report
+    assert (
+        "【草稿】以下问题尚未解决" in report
+        and "缺少 3 名通过人员的证件照：蔡善、谭仁、余德" in report
+    )
     final = run.filings[2]
     report = docx_text(final.folder / "01_会后备案报告.docx")
     assert "材料不全的说明" in report and f"原因：{demo.FINAL_REASON}" in report
@@ -193,7 +225,9 @@ def test_demo_photos_are_valid_images(run) -> None:
 
 def test_fonts_have_windows_substitutes_and_the_language_is_chinese(documents) -> None:
     seen: set[str] = set()
-    for _f, path in {p: (f, p) for f, p in documents if "/07_" not in p.as_posix() or p.name.startswith("001")}.values():
+    for _f, path in {
+        p: (f, p) for f, p in documents if "/07_" not in p.as_posix() or p.name.startswith("001")
+    }.values():
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
             table = z.read("word/fontTable.xml").decode("utf-8")
@@ -208,7 +242,10 @@ def test_fonts_have_windows_substitutes_and_the_language_is_chinese(documents) -
         for font in fonts:
             assert font in WINDOWS_FONTS or declared.get(font) in WINDOWS_FONTS, (path.name, font)
             if font in declared:
-                assert re.search(rf'w:name="{font}">.*?<w:charset w:val="86"/>', table), (path.name, font)
+                assert re.search(rf'w:name="{font}">.*?<w:charset w:val="86"/>', table), (
+                    path.name,
+                    font,
+                )
         assert "ＭＳ" not in table + styles + theme, path.name
         assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', styles), path.name
         assert 'w:eastAsia="en-US"' not in styles and 'w:eastAsia="ja-JP"' not in styles
@@ -224,7 +261,9 @@ def pages(run, documents, tmp_path_factory):
     """Every document (one review form per package) converted to PDF; each page's text lines."""
     soffice, pdftotext = package.find_soffice(), shutil.which("pdftotext")
     if soffice is None or pdftotext is None:
-        pytest.skip("LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法逐页检查版面；CI 安装了它们")
+        pytest.skip(
+            "LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法逐页检查版面；CI 安装了它们"
+        )
     root = tmp_path_factory.mktemp("pages")
     chosen = []
     for i, (f, path) in enumerate(documents):
@@ -236,9 +275,15 @@ def pages(run, documents, tmp_path_factory):
     pdfs = package.convert_to_pdf(chosen, soffice)
     result = {}
     for pdf in pdfs:
-        text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+        text = subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True
+        ).stdout.decode("utf-8")
         result[pdf.name] = [
-            [line.strip() for line in page.splitlines() if line.strip() and not PAGE_FURNITURE.search(line)]
+            [
+                line.strip()
+                for line in page.splitlines()
+                if line.strip() and not PAGE_FURNITURE.search(line)
+            ]
             for page in text.split("\f")
             if page.strip()
         ]
@@ -267,7 +312,9 @@ def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
     signed = 0
     for name, doc_pages in pages.items():
         for page_lines in doc_pages:
-            first = next((i for i, line in enumerate(page_lines) if SIGNATURE_LINE.search(line)), None)
+            first = next(
+                (i for i, line in enumerate(page_lines) if SIGNATURE_LINE.search(line)), None
+            )
             if first is not None:
                 assert first >= 1, f"{name}: 签字、盖章或日期在页首，与正文分离：{page_lines[:3]}"
                 signed += 1
@@ -277,5 +324,7 @@ def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
 def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
     pre, draft, final = run.filings
     assert docx_text(pre.folder / "01_会前备案报告.docx").startswith("曲卫职评〔2023〕1号\n关于")
-    assert docx_text(draft.folder / "01_会后备案报告.docx").startswith("关于")  # a draft has no number
+    assert docx_text(draft.folder / "01_会后备案报告.docx").startswith(
+        "关于"
+    )  # a draft has no number
     assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")

@@ -34,7 +34,10 @@ def read(path: Path):
 def test_header_found_under_merged_title_and_signature_rows(make_workbook):
     path = make_workbook(
         [applicant_row(), applicant_row(姓名="王芳")],
-        title_rows=[["曲靖市专业技术人员职称申报信息表"], ["填报单位（盖章）：曲靖市第一人民医院    填报日期：2023年9月1日"]],
+        title_rows=[
+            ["曲靖市专业技术人员职称申报信息表"],
+            ["填报单位（盖章）：曲靖市第一人民医院    填报日期：2023年9月1日"],
+        ],
     )
     (table,) = read(path)
     assert table.sheet == "Sheet1"
@@ -66,9 +69,29 @@ def test_cell_references_count_leading_blank_rows_and_columns(tmp_path):
 
 
 def test_header_variants_map_to_the_same_columns(make_workbook):
-    headers = ["序号", "姓名", "性别", "出生日期", "身份证号", "单位名称", "所在县(市、区)", "最高学历", "毕业学校",
-               "所学专业", "毕业时间", "参加工作时间", "现任专业技术职务", "取得现职时间", "申报系列", "申报专业",
-               "申报职称", "申报级别", "申报方式", "手机号码", "备注"]
+    headers = [
+        "序号",
+        "姓名",
+        "性别",
+        "出生日期",
+        "身份证号",
+        "单位名称",
+        "所在县(市、区)",
+        "最高学历",
+        "毕业学校",
+        "所学专业",
+        "毕业时间",
+        "参加工作时间",
+        "现任专业技术职务",
+        "取得现职时间",
+        "申报系列",
+        "申报专业",
+        "申报职称",
+        "申报级别",
+        "申报方式",
+        "手机号码",
+        "备注",
+    ]
     row = list(applicant_row().values())
     path = make_workbook([row], headers=headers)
     (table,) = read(path)
@@ -79,10 +102,17 @@ def test_header_variants_map_to_the_same_columns(make_workbook):
 
 @pytest.mark.parametrize(
     ("id_header", "unit_header"),
-    [("公民身份号码", "工作单位"), ("身份证号", "单位名称"), ("身份证\n号码", "工作单位 全称"), ("*身份证号码", "单位名称（全称）")],
+    [
+        ("公民身份号码", "工作单位"),
+        ("身份证号", "单位名称"),
+        ("身份证\n号码", "工作单位 全称"),
+        ("*身份证号码", "单位名称（全称）"),
+    ],
 )
 def test_id_and_unit_header_variants(make_workbook, id_header, unit_header):
-    headers = [id_header if h == "身份证号码" else unit_header if h == "工作单位" else h for h in LABELS]
+    headers = [
+        id_header if h == "身份证号码" else unit_header if h == "工作单位" else h for h in LABELS
+    ]
     row = applicant_row()
     path = make_workbook([[row[h] for h in LABELS]], headers=headers)
     (table,) = read(path)
@@ -105,7 +135,29 @@ def test_blank_and_note_rows_are_skipped_with_their_numbers(make_workbook):
         ["   "] + [None] * (len(LABELS) - 1),
         applicant_row(姓名="王芳"),
         ["注：本表一式两份，纸质版经单位分管领导审核签字后报送。"],
-        ["合计", None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None],
+        [
+            "合计",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
         ["单位负责人签字："],
     ]
     path = make_workbook(rows)
@@ -220,7 +272,15 @@ def test_clean_text_and_compare_key():
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 4, 25, 26, 27, 51, 52, 701, 702)] == [
-        "A", "E", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"
+        "A",
+        "E",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
     ]
 
 
@@ -230,14 +290,19 @@ def test_column_letters():
 def test_unsupported_suffix(tmp_path):
     path = tmp_path / "名单.pdf"
     path.write_bytes(b"%PDF-1.4")
-    with pytest.raises(WorkbookError, match=r"^名单\.pdf：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）$"):
+    with pytest.raises(
+        WorkbookError, match=r"^名单\.pdf：不是表格文件（支持 .xlsx、.xls、.xlsm、.ods、.csv）$"
+    ):
         read(path)
 
 
 def test_wps_et_format_is_explained(tmp_path):
     path = tmp_path / "名单.et"
     path.write_bytes(b"x")
-    with pytest.raises(WorkbookError, match=r"名单\.et：WPS 表格格式（\.et）无法直接读取；请在 WPS 中“另存为” \.xlsx"):
+    with pytest.raises(
+        WorkbookError,
+        match=r"名单\.et：WPS 表格格式（\.et）无法直接读取；请在 WPS 中“另存为” \.xlsx",
+    ):
         read(path)
 
 
@@ -245,8 +310,16 @@ def test_wps_et_format_is_explained(tmp_path):
     ("name", "content", "message"),
     [
         ("empty.xlsx", b"", "empty.xlsx：文件是空的（0 字节）"),
-        ("text.xlsx", "姓名,性别\n张三,男\n".encode(), "text.xlsx：文件已损坏或不是真正的 .xlsx 工作簿"),
-        ("notole.xls", b"this is not an OLE file at all", "notole.xls：文件已损坏或不是真正的 .xls 工作簿"),
+        (
+            "text.xlsx",
+            "姓名,性别\n张三,男\n".encode(),
+            "text.xlsx：文件已损坏或不是真正的 .xlsx 工作簿",
+        ),
+        (
+            "notole.xls",
+            b"this is not an OLE file at all",
+            "notole.xls：文件已损坏或不是真正的 .xls 工作簿",
+        ),
         ("empty.csv", b"  \r\n", "empty.csv：文件是空的"),
     ],
 )
@@ -281,12 +354,16 @@ def test_a_workbook_without_any_header(make_workbook):
     path = make_workbook([["1", "2", "3"]], headers=["甲", "乙", "丙"], name="无表头.xlsx")
     with pytest.raises(WorkbookError) as info:
         read(path)
-    assert str(info.value).startswith("无表头.xlsx：在各工作表的前20行中都找不到表头（应包含 姓名、性别")
+    assert str(info.value).startswith(
+        "无表头.xlsx：在各工作表的前20行中都找不到表头（应包含 姓名、性别"
+    )
     assert "qjtitle applicants template" in str(info.value)
 
 
 def test_header_below_the_scanned_rows_is_not_found(make_workbook):
-    path = make_workbook([applicant_row()], title_rows=[[f"说明{i}"] for i in range(20)], name="deep.xlsx")
+    path = make_workbook(
+        [applicant_row()], title_rows=[[f"说明{i}"] for i in range(20)], name="deep.xlsx"
+    )
     with pytest.raises(WorkbookError, match="前20行中都找不到表头"):
         read(path)
 
@@ -338,7 +415,10 @@ def test_dates_as_employers_write_them(raw, expected, precision):
 def test_the_ambiguous_float_1985_1():
     parsed = parse_date(1985.1)
     assert parsed.value is None
-    assert parsed.problem == "“1985.1”有歧义：Excel 把 1985.10 和 1985.1 都存成 1985.1，无法判断是1月还是10月"
+    assert (
+        parsed.problem
+        == "“1985.1”有歧义：Excel 把 1985.10 和 1985.1 都存成 1985.1，无法判断是1月还是10月"
+    )
 
 
 @pytest.mark.parametrize(
@@ -366,7 +446,9 @@ def test_blank_dates(raw):
 
 
 def test_dates_read_from_a_real_workbook(make_workbook):
-    row = applicant_row(出生年月=date(1985, 3, 15), 毕业时间=39264, 参加工作时间="2007年8月", 现职取得时间=2012.12)
+    row = applicant_row(
+        出生年月=date(1985, 3, 15), 毕业时间=39264, 参加工作时间="2007年8月", 现职取得时间=2012.12
+    )
     path = make_workbook([row])
     cells = read(path)[0].rows[0].cells
     assert parse_date(cells["birth"]) == ParsedDate(date(1985, 3, 15))
@@ -383,7 +465,9 @@ def test_formula_like_strings_are_written_as_text(tmp_path):
 
     wb = Workbook()
     ws = wb.active
-    for i, value in enumerate(["=1+1", "+86 138", "-5", "@SUM(A1)", "普通", 42, date(2023, 1, 2)], start=1):
+    for i, value in enumerate(
+        ["=1+1", "+86 138", "-5", "@SUM(A1)", "普通", 42, date(2023, 1, 2)], start=1
+    ):
         set_cell(ws.cell(row=1, column=i), value)
     path = tmp_path / "safe.xlsx"
     wb.save(path)

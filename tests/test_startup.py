@@ -182,14 +182,20 @@ def modules_after(args: list[str]) -> tuple[int | None, list[str]]:
     return data["code"], data["modules"]
 
 
-@pytest.mark.parametrize(("args", "exit_code"), [(["--help"], 0), (["-h"], 0), ([], 2), (["--version"], 0)])
+@pytest.mark.parametrize(
+    ("args", "exit_code"), [(["--help"], 0), (["-h"], 0), ([], 2), (["--version"], 0)]
+)
 def test_root_help_imports_no_command_module_nor_rich(args, exit_code):
     """The root help is drawn from the table: no command's module, and neither Typer's Rich help
     (typer.rich_utils: markdown-it, Pygments) nor Rich itself, which alone would cost about the
     whole start-up budget (0.5 x import typer; benchmarks/bench_startup.py)."""
     code, modules = modules_after(args)
     assert code == exit_code  # no command: the help, as a usage error (Click's convention)
-    assert {m for m in modules if m.startswith("qjtitle.")} <= {"qjtitle.cli", "qjtitle.cli._lazy", "qjtitle.cli._zh"}
+    assert {m for m in modules if m.startswith("qjtitle.")} <= {
+        "qjtitle.cli",
+        "qjtitle.cli._lazy",
+        "qjtitle.cli._zh",
+    }
     assert [m for m in modules if m.split(".")[0] in ("rich", "markdown_it", "pygments")] == []
     assert "typer.rich_utils" not in modules
 

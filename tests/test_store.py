@@ -61,9 +61,16 @@ def test_journal_is_wal(store):
 @pytest.mark.both_backends
 def test_schema_version_is_recorded(store, store_url):
     with store.transaction() as session:
-        assert session.execute(text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalars().all() == [schema.HEAD]
+        assert session.execute(
+            text(f"SELECT version_num FROM {schema.VERSION_TABLE}")
+        ).scalars().all() == [schema.HEAD]
     info = schema.status(store)
-    assert (info["current"], info["head"], info["pending"], info["up_to_date"]) == (schema.HEAD, schema.HEAD, [], True)
+    assert (info["current"], info["head"], info["pending"], info["up_to_date"]) == (
+        schema.HEAD,
+        schema.HEAD,
+        [],
+        True,
+    )
     assert schema.upgrade(store).applied == []
     again = open_store(store_url)  # reopening applies nothing twice
     try:
@@ -76,7 +83,14 @@ def test_schema_version_is_recorded(store, store_url):
 def test_blank_store_has_the_tables(store):
     with store.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
-    assert {"committee", "applicant", "import_batch", "correction_notice", "audit_event", schema.VERSION_TABLE} <= names
+    assert {
+        "committee",
+        "applicant",
+        "import_batch",
+        "correction_notice",
+        "audit_event",
+        schema.VERSION_TABLE,
+    } <= names
 
 
 @pytest.mark.both_backends
@@ -92,7 +106,9 @@ def test_a_failing_transaction_leaves_the_store_unchanged(store, committee):
 
 
 @pytest.mark.both_backends
-def test_an_import_failing_midway_writes_nothing_for_that_file(store, committee, make_workbook, monkeypatch):
+def test_an_import_failing_midway_writes_nothing_for_that_file(
+    store, committee, make_workbook, monkeypatch
+):
     from qjtitle.intake import applicants
 
     calls = []
@@ -129,7 +145,13 @@ def test_audit_chain_verifies(store, committee):
 @pytest.mark.both_backends
 def test_audit_chain_detects_a_forged_event(store, committee):
     with store.transaction() as session:
-        forged = AuditEvent(command="x", action="committee.created", detail={"code": "FAKE"}, prev_hash="f" * 64, hash="0" * 64)
+        forged = AuditEvent(
+            command="x",
+            action="committee.created",
+            detail={"code": "FAKE"},
+            prev_hash="f" * 64,
+            hash="0" * 64,
+        )
         session.add(forged)
         session.flush()
         forged_id = forged.id
@@ -140,10 +162,17 @@ def test_audit_chain_detects_a_forged_event(store, committee):
 @pytest.mark.both_backends
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE audit_event SET \"user\" = 'someone else'", "DELETE FROM audit_event", "UPDATE audit_event SET command = ''"],
+    [
+        "UPDATE audit_event SET \"user\" = 'someone else'",
+        "DELETE FROM audit_event",
+        "UPDATE audit_event SET command = ''",
+    ],
 )
 def test_the_database_refuses_to_change_audit_events(store, committee, sql):
-    with pytest.raises(IntegrityError, match="审计日志只能追加，不能修改或删除"), store.transaction() as session:
+    with (
+        pytest.raises(IntegrityError, match="审计日志只能追加，不能修改或删除"),
+        store.transaction() as session,
+    ):
         session.execute(text(sql))
     with store.transaction() as session:
         (event,) = session.exec(select(AuditEvent)).all()
@@ -154,7 +183,9 @@ def test_the_database_refuses_to_change_audit_events(store, committee, sql):
 @pytest.mark.both_backends
 def test_audit_events_carry_user_and_json_detail(store, committee):
     with store.transaction() as session:
-        event = audit.record(session, "test", "something.done", {"when": date(2023, 10, 8), "n": 1}, user="李老师")
+        event = audit.record(
+            session, "test", "something.done", {"when": date(2023, 10, 8), "n": 1}, user="李老师"
+        )
     assert event.detail == {"when": "2023-10-08", "n": 1}
     with store.transaction() as session:
         assert audit.check(session).broken_id is None
@@ -176,13 +207,27 @@ def test_resolve_url(tmp_path, monkeypatch):
 
 
 def test_store_in_a_missing_folder(tmp_path):
-    with pytest.raises(StoreError, match="数据库所在目录 .* 不存在；请先创建该目录，或用 --db 指定其他位置"):
+    with pytest.raises(
+        StoreError, match="数据库所在目录 .* 不存在；请先创建该目录，或用 --db 指定其他位置"
+    ):
         open_store(tmp_path / "missing" / "q.db")
 
 
 def test_cli_reports_a_missing_store_folder(cli, tmp_path):
     db = str(tmp_path / "missing" / "q.db")
-    result = cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生", "--db", db)
+    result = cli(
+        "committee",
+        "add",
+        "QJ-X",
+        "--name",
+        "某评委会",
+        "--level",
+        "中级",
+        "--series",
+        "卫生",
+        "--db",
+        db,
+    )
     assert result.exit_code == 1
     assert "数据库所在目录" in result.stderr
     assert not (tmp_path / "missing").exists()
@@ -201,10 +246,14 @@ def test_default_store_is_found_from_any_folder(cli, tmp_path, monkeypatch):
     one.mkdir()
     two.mkdir()
     monkeypatch.chdir(one)
-    added = cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生")
+    added = cli(
+        "committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生"
+    )
     assert added.exit_code == 0, added.output
     store = tmp_path / "user-data" / "qjtitle.db"
-    assert added.stderr.splitlines()[0] == f"数据库：{store}"  # a writing command names its store first
+    assert (
+        added.stderr.splitlines()[0] == f"数据库：{store}"
+    )  # a writing command names its store first
     monkeypatch.chdir(two)
     listed = cli("committee", "list")
     assert listed.exit_code == 0 and "QJ-X" in listed.output
@@ -215,8 +264,22 @@ def test_an_old_store_in_the_working_folder_is_offered_for_moving(cli, tmp_path,
     monkeypatch.delenv("QJTITLE_DB")
     monkeypatch.chdir(tmp_path)
     old = tmp_path / "qjtitle.db"
-    assert cli("committee", "add", "QJ-OLD", "--name", "旧评委会", "--level", "中级", "--series", "卫生",
-               "--db", str(old)).exit_code == 0
+    assert (
+        cli(
+            "committee",
+            "add",
+            "QJ-OLD",
+            "--name",
+            "旧评委会",
+            "--level",
+            "中级",
+            "--series",
+            "卫生",
+            "--db",
+            str(old),
+        ).exit_code
+        == 0
+    )
     missing = cli("committee", "list")
     assert missing.exit_code == 1 and "qjtitle db adopt" in missing.stderr
     adopted = cli("db", "adopt")
@@ -231,17 +294,46 @@ def test_unknown_database_driver(tmp_path):
         open_store("nosuchdb://user@host/db")
 
 
-def _applicant_fields(committee_id: int, n: int, problems: list[dict[str, str]]) -> dict[str, object]:
+def _applicant_fields(
+    committee_id: int, n: int, problems: list[dict[str, str]]
+) -> dict[str, object]:
     from datetime import UTC, datetime
 
     return {
-        "year": 2023, "committee_id": committee_id, "person_key": f"key-{n}", "seq": str(n), "name": f"申报人{n}",
-        "gender": "女", "birth": date(1985, 3, 1), "id_number": "", "unit": "曲靖市第一人民医院", "unit_key": "曲靖市第一人民医院",
-        "county": "麒麟区", "education": "大学本科", "school": "", "major": "", "graduated": None,
-        "work_start": date(2007, 8, n % 28 + 1), "current_title": "", "current_title_date": None, "series": "卫生",
-        "specialty": "护理", "title_name": "主管护师", "level": "中级", "route": "正常", "phone": "", "note": "O'Brien; 50%",
-        "years_in_title": None, "years_working": 16, "status": "已受理", "problems": problems, "source_file": "a.xlsx",
-        "source_sheet": "表", "source_row": n, "import_batch_id": None, "correction_deadline": date(2023, 5, 31),
+        "year": 2023,
+        "committee_id": committee_id,
+        "person_key": f"key-{n}",
+        "seq": str(n),
+        "name": f"申报人{n}",
+        "gender": "女",
+        "birth": date(1985, 3, 1),
+        "id_number": "",
+        "unit": "曲靖市第一人民医院",
+        "unit_key": "曲靖市第一人民医院",
+        "county": "麒麟区",
+        "education": "大学本科",
+        "school": "",
+        "major": "",
+        "graduated": None,
+        "work_start": date(2007, 8, n % 28 + 1),
+        "current_title": "",
+        "current_title_date": None,
+        "series": "卫生",
+        "specialty": "护理",
+        "title_name": "主管护师",
+        "level": "中级",
+        "route": "正常",
+        "phone": "",
+        "note": "O'Brien; 50%",
+        "years_in_title": None,
+        "years_working": 16,
+        "status": "已受理",
+        "problems": problems,
+        "source_file": "a.xlsx",
+        "source_sheet": "表",
+        "source_row": n,
+        "import_batch_id": None,
+        "correction_deadline": date(2023, 5, 31),
         "created_at": datetime(2023, 5, 1, 8, 30, 15, 123456, tzinfo=UTC),
         "updated_at": datetime(2023, 5, 1, 8, 30, 15, 123456, tzinfo=UTC),
     }
@@ -254,7 +346,15 @@ def test_bulk_insert_writes_what_a_core_insert_writes(store, committee):
 
     from qjtitle.store import bulk_insert
 
-    problem = [{"column": "身份证号码", "message": "校验位错误", "fix": "请核对", "kind": "身份证号码", "cell": "E6"}]
+    problem = [
+        {
+            "column": "身份证号码",
+            "message": "校验位错误",
+            "fix": "请核对",
+            "kind": "身份证号码",
+            "cell": "E6",
+        }
+    ]
     ours = [_applicant_fields(committee.id, n, problem if n % 2 else []) for n in range(1, 6)]
     core = [{**row, "person_key": f"core-{row['person_key']}"} for row in ours]
     with store.transaction() as session:
@@ -295,20 +395,35 @@ def test_bulk_insert_converts_equal_values_that_are_written_differently(store, c
     utc = datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
     beijing = utc.astimezone(timezone(timedelta(hours=8)))
     assert utc == beijing
-    rows = [{**_applicant_fields(committee.id, n, []), "created_at": when} for n, when in ((1, utc), (2, beijing))]
+    rows = [
+        {**_applicant_fields(committee.id, n, []), "created_at": when}
+        for n, when in ((1, utc), (2, beijing))
+    ]
     core = [{**row, "person_key": f"core-{row['person_key']}"} for row in rows]
     with store.transaction() as session:
         bulk_insert(session.connection(), Applicant.__table__, rows)
         session.connection().execute(insert(Applicant.__table__), core)
-        stored = session.connection().exec_driver_sql("SELECT created_at FROM applicant ORDER BY id").scalars().all()
+        stored = (
+            session.connection()
+            .exec_driver_sql("SELECT created_at FROM applicant ORDER BY id")
+            .scalars()
+            .all()
+        )
     assert stored[:2] == stored[2:]
 
 
 def test_a_backup_restores_onto_a_new_computer(cli, tmp_path, monkeypatch):
-    assert cli("committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生").exit_code == 0
+    assert (
+        cli(
+            "committee", "add", "QJ-X", "--name", "某评委会", "--level", "中级", "--series", "卫生"
+        ).exit_code
+        == 0
+    )
     assert cli("db", "backup", str(tmp_path / "备份" / "x.db")).exit_code == 0
     monkeypatch.delenv("QJTITLE_DB")
-    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "新电脑"))  # its user data folder does not exist yet
+    monkeypatch.setenv(
+        "QJTITLE_DATA_DIR", str(tmp_path / "新电脑")
+    )  # its user data folder does not exist yet
     restored = cli("db", "restore", str(tmp_path / "备份" / "x.db"))
     assert restored.exit_code == 0, restored.output
     assert (tmp_path / "新电脑" / "qjtitle.db").is_file()

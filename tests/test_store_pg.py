@@ -24,8 +24,15 @@ pytestmark = pytest.mark.both_backends
 
 def run_together(code: str, args: list[list[str]], go: Path, timeout: float = 180) -> list[dict]:
     """Start one child per argument list, release them at once (they wait for ``go``), collect their JSON."""
-    children = [subprocess.Popen([sys.executable, "-c", code, *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for a in args]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, *a],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for a in args
+    ]
     time.sleep(1.0)  # let both import qjtitle and open the store
     go.write_text("go")
     outs = [c.communicate(timeout=timeout) for c in children]
@@ -61,11 +68,17 @@ except QjtitleError as exc:
 """
 
 
-def test_two_processes_drawing_for_one_meeting_end_with_one_draw(store, store_url, expert_pool, draw_meeting, tmp_path) -> None:
+def test_two_processes_drawing_for_one_meeting_end_with_one_draw(
+    store, store_url, expert_pool, draw_meeting, tmp_path
+) -> None:
     expert_pool([expert_row(i) for i in range(1, 31)])
     meeting = draw_meeting()
     go = tmp_path / "go"
-    results = run_together(DRAW_CHILD, [[store_url, str(go), str(meeting), "1111"], [store_url, str(go), str(meeting), "2222"]], go)
+    results = run_together(
+        DRAW_CHILD,
+        [[store_url, str(go), str(meeting), "1111"], [store_url, str(go), str(meeting), "2222"]],
+        go,
+    )
     drawn = [r for r in results if "draw" in r]
     refused = [r for r in results if "error" in r]
     assert len(drawn) == 1 and len(refused) == 1, results
@@ -100,27 +113,42 @@ print(json.dumps({**report.totals(), "error": report.files[0].error}, ensure_asc
 """
 
 
-def test_overlapping_imports_at_once_never_duplicate_an_applicant(store, store_url, committee, tmp_path) -> None:
+def test_overlapping_imports_at_once_never_duplicate_an_applicant(
+    store, store_url, committee, tmp_path
+) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = big_roster(tmp_path / "a" / "roster.xlsx", 300, first=0)  # people 0..299
-    second = big_roster(tmp_path / "b" / "roster.xlsx", 300, first=150)  # people 150..449: 150 in both
+    second = big_roster(
+        tmp_path / "b" / "roster.xlsx", 300, first=150
+    )  # people 150..449: 150 in both
     go = tmp_path / "go"
-    results = run_together(IMPORT_CHILD, [[store_url, str(go), str(first)], [store_url, str(go), str(second)]], go)
+    results = run_together(
+        IMPORT_CHILD, [[store_url, str(go), str(first)], [store_url, str(go), str(second)]], go
+    )
     assert [r["error"] for r in results] == [None, None]
     # Whoever came second took the 150 shared people as an update of the first one's rows (same unit,
     # same file name: a corrected roster) — never as new rows.
     assert sorted((r["imported"], r["updated"]) for r in results) == [(150, 150), (300, 0)]
     with store.transaction() as session:
         assert session.exec(select(func.count()).select_from(Applicant)).one() == 450
-        assert session.exec(select(func.count(func.distinct(Applicant.person_key))).select_from(Applicant)).one() == 450
+        assert (
+            session.exec(
+                select(func.count(func.distinct(Applicant.person_key))).select_from(Applicant)
+            ).one()
+            == 450
+        )
     assert audit.verify_store(store).ok
 
 
-def test_an_insert_colliding_with_a_concurrent_import_is_retried(store, store_url, backend, committee, tmp_path, monkeypatch) -> None:
+def test_an_insert_colliding_with_a_concurrent_import_is_retried(
+    store, store_url, backend, committee, tmp_path, monkeypatch
+) -> None:
     """Deterministic: another store commits the same people between our read and our insert."""
     if backend == "sqlite":
-        pytest.skip("SQLite's BEGIN IMMEDIATE serialises writers: this collision cannot happen there")
+        pytest.skip(
+            "SQLite's BEGIN IMMEDIATE serialises writers: this collision cannot happen there"
+        )
     from qjtitle.intake import applicants
 
     ours = big_roster(tmp_path / "ours.xlsx", 50, first=0)
@@ -133,7 +161,9 @@ def test_an_insert_colliding_with_a_concurrent_import_is_retried(store, store_ur
         calls.append(1)
         if len(calls) == 1:
             other = open_store(store_url)
-            import_applicants(other, [theirs], "QJ-WS-ZJ", 2023)  # commits 25..74 while we hold our read
+            import_applicants(
+                other, [theirs], "QJ-WS-ZJ", 2023
+            )  # commits 25..74 while we hold our read
             other.close()
         return real(*args, **kwargs)
 

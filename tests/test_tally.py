@@ -54,10 +54,22 @@ def test_missing_and_recused_ballots() -> None:
 
 def test_recusal_denominator_setting() -> None:
     # 10 attend, expert 10 is recused from this applicant, the 9 others vote: 6 agree.
-    ballots = {1: AGREE, 2: AGREE, 3: AGREE, 4: AGREE, 5: ABSTAIN, 6: DISAGREE, 7: AGREE, 8: AGREE, 9: ABSTAIN}
+    ballots = {
+        1: AGREE,
+        2: AGREE,
+        3: AGREE,
+        4: AGREE,
+        5: ABSTAIN,
+        6: DISAGREE,
+        7: AGREE,
+        8: AGREE,
+        9: ABSTAIN,
+    }
     attending = range(1, 11)
     by_all = tally_ballots(1, ballots, attending, recused=[10], denominator=DENOMINATOR_ALL)
-    by_eligible = tally_ballots(1, ballots, attending, recused=[10], denominator=DENOMINATOR_ELIGIBLE)
+    by_eligible = tally_ballots(
+        1, ballots, attending, recused=[10], denominator=DENOMINATOR_ELIGIBLE
+    )
     assert (by_all.agree, by_all.denominator, by_all.needed, by_all.passed) == (6, 10, 7, False)
     assert (by_eligible.denominator, by_eligible.needed, by_eligible.passed) == (9, 6, True)
     assert by_all.problems == [] and by_eligible.problems == []

@@ -28,15 +28,21 @@ def payloads(marker: Path) -> dict[str, str]:
         "issue": "{{ cycler.__init__.__globals__.os.popen('" + cmd + "').read() }}",
         "mro": (
             "{% for c in ''.__class__.__mro__[1].__subclasses__() %}"
-            "{% if c.__name__ == 'Popen' %}{{ c('" + cmd + "', shell=True).wait() }}{% endif %}{% endfor %}"
+            "{% if c.__name__ == 'Popen' %}{{ c('"
+            + cmd
+            + "', shell=True).wait() }}{% endif %}{% endfor %}"
         ),
         "lipsum": "{{ lipsum.__globals__['os'].system('" + cmd + "') }}",
-        "self": "{{ self.__init__.__globals__.__builtins__.__import__('os').system('" + cmd + "') }}",
+        "self": "{{ self.__init__.__globals__.__builtins__.__import__('os').system('"
+        + cmd
+        + "') }}",
         "attr-escaped": (
             "{{ (cycler|attr('\\x5f\\x5finit\\x5f\\x5f')|attr('\\x5f\\x5fglobals\\x5f\\x5f'))['os']"
             ".popen('" + cmd + "').read() }}"
         ),
-        "joiner-getitem": "{{ joiner['__init__']['__globals__']['os'].popen('" + cmd + "').read() }}",
+        "joiner-getitem": "{{ joiner['__init__']['__globals__']['os'].popen('"
+        + cmd
+        + "').read() }}",
         "format-string": "{{ '{0.__init__.__globals__[os].popen}'.format(cycler) }}",
         "context-object": "{{ committee.__class__.__base__.__subclasses__() }}",
         "if-tag": "{% if cycler.__init__.__globals__.os.popen('" + cmd + "').read() %}x{% endif %}",
@@ -80,16 +86,26 @@ def test_templates_check_refuses_each_shape_and_runs_nothing(tmp_path: Path, sha
     (check,) = samples.check_templates([str(path)])
     assert not check.ok
     message = check.errors[0]
-    assert f"模板 {path}" in message and "含有不允许的标记" in message and "没有执行其中任何内容" in message
+    assert (
+        f"模板 {path}" in message
+        and "含有不允许的标记" in message
+        and "没有执行其中任何内容" in message
+    )
     assert "“{{" in message or "“{%" in message  # the offending tag, in its words
     assert not marker.exists()
 
 
 def test_the_message_names_the_issue_payload_tag(tmp_path: Path) -> None:
-    path = with_paragraph(tmp_path, "correction_notice.docx", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")
+    path = with_paragraph(
+        tmp_path,
+        "correction_notice.docx",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    )
     (check,) = samples.check_templates([str(path)])
-    assert "“{{ cycler.__init__.__globals__.os.popen('id').read() }}”：访问内部属性 __globals__，访问内部属性 __init__，" \
+    assert (
+        "“{{ cycler.__init__.__globals__.os.popen('id').read() }}”：访问内部属性 __globals__，访问内部属性 __init__，"
         "使用了不允许的名称 cycler。" in check.errors[0]
+    )
 
 
 def test_the_sandbox_stops_what_the_scan_cannot_see(tmp_path: Path) -> None:
@@ -110,8 +126,15 @@ def test_only_the_allowed_filters_and_globals(tmp_path: Path) -> None:
     env = documents.jinja_env()
     assert "attr" not in env.filters and "safe" not in env.filters and "cn_date" in env.filters
     assert set(env.globals) <= documents.ALLOWED_GLOBALS and "cycler" not in env.globals
-    assert env.from_string("{{ items|map(attribute='name')|join('、') }}").render(items=[{"name": "甲"}, {"name": "乙"}]) == "甲、乙"
-    assert env.from_string("{{ '%s号'|format(3) }}").render() == "3号"  # %-formatting reads no attributes
+    assert (
+        env.from_string("{{ items|map(attribute='name')|join('、') }}").render(
+            items=[{"name": "甲"}, {"name": "乙"}]
+        )
+        == "甲、乙"
+    )
+    assert (
+        env.from_string("{{ '%s号'|format(3) }}").render() == "3号"
+    )  # %-formatting reads no attributes
     with pytest.raises(documents.UnsafeTemplate, match="格式化字符串方法 format"):
         env.from_string("{{ '{}年'.format(2023) }}")
     path = with_paragraph(tmp_path, "correction_notice.docx", "{{ unit|safe }}")
@@ -148,12 +171,16 @@ def imported(store, committee, make_workbook):
     return store
 
 
-def test_corrections_with_a_hostile_template_run_nothing_and_write_nothing(imported, tmp_path: Path) -> None:
+def test_corrections_with_a_hostile_template_run_nothing_and_write_nothing(
+    imported, tmp_path: Path
+) -> None:
     marker = tmp_path / "marker"
     with_paragraph(tmp_path, "correction_notice.docx", payloads(marker)["issue"], folder="hostile")
     out = tmp_path / "out"
     with pytest.raises(TemplateProblem, match="含有不允许的标记"):
-        corrections.issue_notices(imported, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 25), templates=tmp_path / "hostile")
+        corrections.issue_notices(
+            imported, "QJ-WS-ZJ", out, 5, today=date(2023, 9, 25), templates=tmp_path / "hostile"
+        )
     assert not marker.exists()
     assert not out.exists() or not any(out.iterdir())
     with imported.transaction() as session:
@@ -164,27 +191,44 @@ def test_corrections_with_a_hostile_template_run_nothing_and_write_nothing(impor
         assert session.exec(select(CorrectionNotice)).all() == []
 
 
-def test_export_filing_with_a_hostile_folder_beside_the_store(filing_meeting, tmp_path: Path) -> None:
+def test_export_filing_with_a_hostile_folder_beside_the_store(
+    filing_meeting, tmp_path: Path
+) -> None:
     marker = tmp_path / "marker"
     store_dir = filing_meeting.store.directory
     with_paragraph(store_dir, "pre_publicity.docx", payloads(marker)["mro"], folder="templates")
     with pytest.raises(TemplateProblem) as caught:
-        filing.export_filing(filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True)
+        filing.export_filing(
+            filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True
+        )
     assert "尚未通过检查" in str(caught.value) and "qjtitle templates check" in str(caught.value)
     assert not marker.exists()
     # named with --templates it is used, and refused by the sandbox's scan
     with pytest.raises(TemplateProblem, match="含有不允许的标记"):
-        filing.export_filing(filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True,
-                             templates=store_dir / "templates")
+        filing.export_filing(
+            filing_meeting.store,
+            filing_meeting.meeting,
+            "pre",
+            tmp_path / "out",
+            force=True,
+            templates=store_dir / "templates",
+        )
     assert not marker.exists()
     assert not (tmp_path / "out").exists() or [p.name for p in (tmp_path / "out").iterdir()] == []
 
 
-def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_change(filing_meeting, tmp_path: Path) -> None:
+def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_change(
+    filing_meeting, tmp_path: Path
+) -> None:
     from tests.test_templates import docx_text
 
     store_dir = filing_meeting.store.directory
-    path = with_paragraph(store_dir, "pre_publicity.docx", "本公示由{{ committee.name }}发布（自定义）", folder="templates")
+    path = with_paragraph(
+        store_dir,
+        "pre_publicity.docx",
+        "本公示由{{ committee.name }}发布（自定义）",
+        folder="templates",
+    )
 
     def listed() -> str:
         items = documents.list_templates(documents.user_templates_dir(None, store_dir))
@@ -194,14 +238,22 @@ def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_chan
     checks = samples.check_templates(["pre_publicity"], store_dir=store_dir)
     assert listed() == "自定义"
     assert [c.ok for c in checks] == [True] and checks[0].source == "自定义"
-    assert documents.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
-    result = filing.export_filing(filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True)
+    assert (
+        documents.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
+    )
+    result = filing.export_filing(
+        filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True
+    )
     publicity = next(result.folder.glob("*会前公示*.docx"))
     assert "（自定义）" in docx_text(publicity)
     os.utime(path)
-    with_paragraph(store_dir, "pre_publicity.docx", "改过了", folder="templates")  # changed after the check
+    with_paragraph(
+        store_dir, "pre_publicity.docx", "改过了", folder="templates"
+    )  # changed after the check
     with pytest.raises(TemplateProblem, match="尚未通过检查，或检查后又被修改过"):
-        filing.export_filing(filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out2", force=True)
+        filing.export_filing(
+            filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out2", force=True
+        )
 
 
 def test_cli_templates_check_reports_the_template_and_tag(cli, tmp_path: Path) -> None:
@@ -209,7 +261,11 @@ def test_cli_templates_check_reports_the_template_and_tag(cli, tmp_path: Path) -
     path = with_paragraph(tmp_path, "review_form.docx", payloads(marker)["lipsum"])
     result = cli("templates", "check", str(path))
     assert result.exit_code == 1
-    assert "review_form.docx" in result.output and "lipsum" in result.output and "含有不允许的标记" in result.output
+    assert (
+        "review_form.docx" in result.output
+        and "lipsum" in result.output
+        and "含有不允许的标记" in result.output
+    )
     assert "Traceback" not in result.output and not marker.exists()
 
 

@@ -13,9 +13,20 @@ from qjtitle.filing import samples
 from qjtitle.paths import templates_dir
 
 SHIPPED = [
-    "attending_experts.docx", "correction_notice.docx", "draw_record.docx", "eligibility_results.docx",
-    "meeting_plan.docx", "pass_roster.docx", "postfiling_report.docx", "pre_publicity.docx", "prefiling_report.docx",
-    "publicity_account.docx", "result_confirmation.docx", "result_publicity.docx", "review_account.docx", "review_form.docx",
+    "attending_experts.docx",
+    "correction_notice.docx",
+    "draw_record.docx",
+    "eligibility_results.docx",
+    "meeting_plan.docx",
+    "pass_roster.docx",
+    "postfiling_report.docx",
+    "pre_publicity.docx",
+    "prefiling_report.docx",
+    "publicity_account.docx",
+    "result_confirmation.docx",
+    "result_publicity.docx",
+    "review_account.docx",
+    "review_form.docx",
     "sign_in_sheet.docx",
 ]
 
@@ -55,7 +66,10 @@ def test_sample_contexts_come_from_the_filing_code() -> None:
     assert [r["expert"] for r in review["reviews"]] and review["draft"] is False
     assert samples.sample_context("draw_record.docx")["drawers"] == ["甲", "乙", "丙"]
     notice = samples.sample_context("correction_notice.docx")
-    assert notice["items"][0]["message"] == "“毕业院校”为空" and notice["rejected"][0]["name"] == "刘洋"
+    assert (
+        notice["items"][0]["message"] == "“毕业院校”为空"
+        and notice["rejected"][0]["name"] == "刘洋"
+    )
     names = [p["name"] for p in samples.sample_context("pre_publicity.docx")["people"]]
     assert "张&<丽>" in names
     sample = samples.sample_context("pass_roster.docx")
@@ -66,7 +80,9 @@ def test_sample_contexts_come_from_the_filing_code() -> None:
 
 
 def test_names_with_markup_render_literally(tmp_path) -> None:
-    out = documents.render_docx("pre_publicity.docx", samples.sample_context("pre_publicity.docx"), tmp_path / "p.docx")
+    out = documents.render_docx(
+        "pre_publicity.docx", samples.sample_context("pre_publicity.docx"), tmp_path / "p.docx"
+    )
     text = docx_text(out)
     assert "张&<丽> | R&D <示例医院>" in text
     assert "&amp;" not in text and "&lt;" not in text
@@ -81,13 +97,17 @@ def test_a_renderer_reads_its_template_once_and_renders_many(tmp_path, monkeypat
     for i in range(3):
         renderer.render({**context, "number": i + 1}, tmp_path / f"{i}.docx")
     assert "第 3 号" in docx_text(tmp_path / "2.docx")
-    assert (len(renderer.env._compiled), len(renderer.patched)) == (compiled, patched) == (compiled, 3)
+    assert (
+        (len(renderer.env._compiled), len(renderer.patched)) == (compiled, patched) == (compiled, 3)
+    )
 
 
 def test_extra_context_marks_every_page_as_draft_and_capture_records(tmp_path) -> None:
     context = samples.sample_context("draw_record.docx")
     context.pop("draft")
-    plain = documents.render_docx("draw_record.docx", context, tmp_path / "a.docx")  # draft undefined: no mark
+    plain = documents.render_docx(
+        "draw_record.docx", context, tmp_path / "a.docx"
+    )  # draft undefined: no mark
     assert "草稿" not in docx_text(plain)
     with documents.capture_contexts() as captured, documents.extra_context(draft=True):
         marked = documents.render_docx("draw_record.docx", context, tmp_path / "b.docx")
@@ -99,13 +119,19 @@ def test_list_shows_shipped_and_user_templates(tmp_path) -> None:
     items = documents.list_templates()
     assert [i.name for i in items] == SHIPPED
     titles = {i.name: i.title for i in items}
-    assert titles["review_form.docx"] == "专家评议表" and titles["pass_roster.docx"] == "评审通过人员名册"
+    assert (
+        titles["review_form.docx"] == "专家评议表"
+        and titles["pass_roster.docx"] == "评审通过人员名册"
+    )
     assert {i.source for i in items} == {"自带"}
     mine = tmp_path / "mine"
     edited(tmp_path, "review_form.docx", "自定义")
     (mine / "my_letter.docx").write_bytes((templates_dir() / "pass_roster.docx").read_bytes())
     items = {i.name: i for i in documents.list_templates(mine)}
-    assert items["review_form.docx"].source == "自定义" and items["review_form.docx"].path == mine / "review_form.docx"
+    assert (
+        items["review_form.docx"].source == "自定义"
+        and items["review_form.docx"].path == mine / "review_form.docx"
+    )
     assert items["pass_roster.docx"].source == "自带"
     assert items["my_letter.docx"].source == "未使用"
 
@@ -114,7 +140,9 @@ def test_copy_keeps_edited_templates_unless_overwrite(tmp_path) -> None:
     dest = tmp_path / "mine"
     written = documents.copy_templates(dest)
     assert sorted(p.name for p in written) == SHIPPED
-    assert (dest / "review_form.docx").read_bytes() == (templates_dir() / "review_form.docx").read_bytes()
+    assert (dest / "review_form.docx").read_bytes() == (
+        templates_dir() / "review_form.docx"
+    ).read_bytes()
     (dest / "review_form.docx").write_bytes(b"edited")
     with pytest.raises(AlreadyExists, match="review_form.docx"):
         documents.copy_templates(dest, ["review_form", "pass_roster.docx"])
@@ -130,7 +158,10 @@ def test_check_finds_a_syntax_error_and_names_the_line(tmp_path) -> None:
     (check,) = samples.check_templates([str(path)])
     assert check.source == "指定文件" and not check.ok
     (message,) = check.errors
-    assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“审核：\{{% if committee.name %\}}没有结束”）语法错误：标记没有结束", message)
+    assert re.match(
+        rf"模板 {re.escape(str(path))} 正文第\d+行（“审核：\{{% if committee.name %\}}没有结束”）语法错误：标记没有结束",
+        message,
+    )
     assert "endif" in message
 
 
@@ -140,15 +171,24 @@ def test_check_lists_unknown_variables(tmp_path) -> None:
     assert check.source == "自定义"
     assert check.unknown == ["approver_name"]
     (message,) = check.errors
-    assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“批准人：\{{\{{ approver_name \}}\}}”）使用了未知的变量（'approver_name' is undefined）", message)
-    assert "此模板可用的变量：address、citation_note、committee、contact" in message and "、people、year" in message
+    assert re.match(
+        rf"模板 {re.escape(str(path))} 正文第\d+行（“批准人：\{{\{{ approver_name \}}\}}”）使用了未知的变量（'approver_name' is undefined）",
+        message,
+    )
+    assert (
+        "此模板可用的变量：address、citation_note、committee、contact" in message
+        and "、people、year" in message
+    )
 
 
 def test_check_reports_a_misspelt_attribute_with_its_line(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "评委会：{{ committee.nmae }}")
     (check,) = samples.check_templates([str(path)])
     (message,) = check.errors
-    assert re.match(rf"模板 {re.escape(str(path))} 正文第\d+行（“评委会：\{{\{{ committee.nmae \}}\}}”）使用了未知的变量（'dict object' has no attribute 'nmae'）", message)
+    assert re.match(
+        rf"模板 {re.escape(str(path))} 正文第\d+行（“评委会：\{{\{{ committee.nmae \}}\}}”）使用了未知的变量（'dict object' has no attribute 'nmae'）",
+        message,
+    )
 
 
 def test_check_finds_an_error_in_the_header(tmp_path) -> None:
@@ -160,7 +200,9 @@ def test_check_finds_an_error_in_the_header(tmp_path) -> None:
     doc.sections[0].header.paragraphs[-1].add_run("{% if draft %}")  # the visible header line
     doc.save(str(dest / "pass_roster.docx"))
     (check,) = samples.check_templates(["pass_roster"], templates=dest)
-    assert re.search(r"页眉第\d+行", check.errors[0]) and "语法错误：标记没有结束" in check.errors[0]
+    assert (
+        re.search(r"页眉第\d+行", check.errors[0]) and "语法错误：标记没有结束" in check.errors[0]
+    )
 
 
 def test_check_of_a_file_that_is_not_a_docx(tmp_path) -> None:
@@ -177,8 +219,15 @@ def test_check_of_a_file_that_is_not_a_docx(tmp_path) -> None:
 def test_a_broken_template_fails_the_render_with_a_clear_message(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "{{ committee.name ")
     with pytest.raises(TemplateProblem) as info:
-        documents.render_docx("pass_roster.docx", samples.sample_context("pass_roster.docx"), tmp_path / "o.docx", path.parent)
-    assert str(path) in str(info.value) and "语法错误" in str(info.value) and "第" in str(info.value)
+        documents.render_docx(
+            "pass_roster.docx",
+            samples.sample_context("pass_roster.docx"),
+            tmp_path / "o.docx",
+            path.parent,
+        )
+    assert (
+        str(path) in str(info.value) and "语法错误" in str(info.value) and "第" in str(info.value)
+    )
     assert not (tmp_path / "o.docx").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
 

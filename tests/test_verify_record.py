@@ -62,25 +62,51 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
         if expert in replaced:
             continue  # confirm refuses: a replacement cannot be withdrawn
         latest[expert] = accepted
-        record["answers"].append({"expert": expert, "accepted": accepted, "reason": "" if accepted else "出差",
-                                  "answered_on": "2023-11-13", "recorded_at": "2023-11-13T01:00:00Z"})
+        record["answers"].append(
+            {
+                "expert": expert,
+                "accepted": accepted,
+                "reason": "" if accepted else "出差",
+                "answered_on": "2023-11-13",
+                "recorded_at": "2023-11-13T01:00:00Z",
+            }
+        )
         seat = next((pos for pos, held in seats.items() if held == expert), None)
         if accepted or seat is None:
             continue
         for p in picks:
-            if p["role"] != draw.ALTERNATE or p["id"] in used or p["id"] == expert or latest.get(p["id"]) is False:
+            if (
+                p["role"] != draw.ALTERNATE
+                or p["id"] in used
+                or p["id"] == expert
+                or latest.get(p["id"]) is False
+            ):
                 continue
             if (p["specialty"] == slots[seat]) if slots[seat] else (p["specialty"] not in fixed):
-                record["replacements"].append({"member_position": seat, "out": expert, "in": p["id"],
-                                               "alternate_position": p["position"], "reason": "谢绝：出差",
-                                               "recorded_at": "2023-11-13T01:00:00Z"})
+                record["replacements"].append(
+                    {
+                        "member_position": seat,
+                        "out": expert,
+                        "in": p["id"],
+                        "alternate_position": p["position"],
+                        "reason": "谢绝：出差",
+                        "recorded_at": "2023-11-13T01:00:00Z",
+                    }
+                )
                 seats[seat] = p["id"]
                 used.add(p["id"])
                 replaced.add(expert)
                 break
     record["members_now"] = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
-    record["signatures"] = [{"signers": record["drawers"] + record["supervisors"], "signed_on": "2023-11-10",
-                             "scan": "签字.pdf", "scan_sha256": "0" * 64, "recorded_at": "2023-11-10T08:00:00Z"}]
+    record["signatures"] = [
+        {
+            "signers": record["drawers"] + record["supervisors"],
+            "signed_on": "2023-11-10",
+            "scan": "签字.pdf",
+            "scan_sha256": "0" * 64,
+            "recorded_at": "2023-11-10T08:00:00Z",
+        }
+    ]
     return record
 
 
@@ -89,7 +115,12 @@ def records(draw_) -> dict:
     n = draw_(st.integers(3, 16))
     ids_ = draw_(st.lists(st.integers(1, 400), min_size=n, max_size=n, unique=True))
     experts = [
-        Candidate(i, f"专家{i}", draw_(st.sampled_from(SPECIALTIES)), draw_(st.sampled_from(("甲", "乙", "丙", "丁"))))
+        Candidate(
+            i,
+            f"专家{i}",
+            draw_(st.sampled_from(SPECIALTIES)),
+            draw_(st.sampled_from(("甲", "乙", "丙", "丁"))),
+        )
         for i in ids_
     ]
     members = draw_(st.integers(1, 5))
@@ -98,16 +129,28 @@ def records(draw_) -> dict:
         room = members - sum(quotas.values())
         if room > 0:
             quotas[specialty] = draw_(st.integers(1, room))
-    request = Request.make(members, draw_(st.integers(0, 4)), quotas, draw_(st.none() | st.integers(1, 3)))
+    request = Request.make(
+        members, draw_(st.integers(0, 4)), quotas, draw_(st.none() | st.integers(1, 3))
+    )
     assume(not draw.feasibility_problems(experts, request))
-    seed = draw.canonical_seed(draw_(st.lists(st.text("0123456789ab", min_size=1, max_size=5), min_size=1, max_size=3)))
+    seed = draw.canonical_seed(
+        draw_(st.lists(st.text("0123456789ab", min_size=1, max_size=5), min_size=1, max_size=3))
+    )
     picks = draw.select(seed, experts, request)
     record = {
-        "draw": 1, "format": draw.RECORD_FORMAT, "algorithm": draw.ALGORITHM, "seed": seed, "seed_source": "drawers",
+        "draw": 1,
+        "format": draw.RECORD_FORMAT,
+        "algorithm": draw.ALGORITHM,
+        "seed": seed,
+        "seed_source": "drawers",
         "params": {**request.as_dict(), "specialties": [], "same_unit_recusal": True},
-        "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)], "eligible_count": len(experts),
-        "pool_sha256": draw.pool_digest(experts), "picks": [p.as_dict() for p in picks],
-        "drawers": ["王明", "李华", "赵强"], "supervisors": ["陈静"], "voided_by": None,
+        "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
+        "eligible_count": len(experts),
+        "pool_sha256": draw.pool_digest(experts),
+        "picks": [p.as_dict() for p in picks],
+        "drawers": ["王明", "李华", "赵强"],
+        "supervisors": ["陈静"],
+        "voided_by": None,
     }
     record["record_sha256"] = draw.record_digest(record)
     answers = draw_(st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=8))
@@ -128,11 +171,25 @@ def tamperings(record: dict, choice: int) -> list[tuple[str, dict]]:
         forged = copy.deepcopy(record)
         stranger = never[choice % len(never)]
         seat = forged["members_now"][choice % len(forged["members_now"])]
-        forged["replacements"].append({"member_position": seat["position"], "out": seat["id"], "in": stranger[0],
-                                       "alternate_position": len(forged["picks"]), "reason": "谢绝：出差",
-                                       "recorded_at": "2023-11-14T01:00:00Z"})
-        forged["answers"].append({"expert": seat["id"], "accepted": False, "reason": "出差",
-                                  "answered_on": "2023-11-14", "recorded_at": "2023-11-14T01:00:00Z"})
+        forged["replacements"].append(
+            {
+                "member_position": seat["position"],
+                "out": seat["id"],
+                "in": stranger[0],
+                "alternate_position": len(forged["picks"]),
+                "reason": "谢绝：出差",
+                "recorded_at": "2023-11-14T01:00:00Z",
+            }
+        )
+        forged["answers"].append(
+            {
+                "expert": seat["id"],
+                "accepted": False,
+                "reason": "出差",
+                "answered_on": "2023-11-14",
+                "recorded_at": "2023-11-14T01:00:00Z",
+            }
+        )
         seat["id"] = stranger[0]
         out.append(("forge a replacement", forged))
     pool = copy.deepcopy(record)
@@ -144,7 +201,11 @@ def tamperings(record: dict, choice: int) -> list[tuple[str, dict]]:
     return out + [(f"{what}, digests recomputed", settle(copy.deepcopy(r))) for what, r in out]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(records(), st.integers(0, 1000))
 def test_both_verifiers_agree_on_generated_and_tampered_records(record, choice) -> None:
     assert both(record) == (True, True)
@@ -167,8 +228,13 @@ def test_the_standalone_verifier_imports_only_the_standard_library() -> None:
 
 
 def run_standalone(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "qjtitle" / "verify_record.py"), str(path)],
-                          capture_output=True, text=True, encoding="utf-8", check=False)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "qjtitle" / "verify_record.py"), str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
 
 
 @pytest.mark.both_backends
@@ -179,11 +245,20 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     replacement of a never-drawn expert fails both, with the same 结论 line and exit code 1."""
     expert_pool([expert_row(i, 专业="护理" if i % 3 == 0 else "临床医学") for i in range(1, 31)])
     meeting = draw_meeting()
-    outcome = draw_store.draw_experts(store, meeting, ["王明", "李华", "赵强"], ["陈静"], alternates=3,
-                                      specialties=["护理=3", "临床医学"], seed=["4721", "9903", "1586"],
-                                      drawn_on=date(2023, 11, 10))
+    outcome = draw_store.draw_experts(
+        store,
+        meeting,
+        ["王明", "李华", "赵强"],
+        ["陈静"],
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    )
     record = outcome.record
-    member = next(p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT)
+    member = next(
+        p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT
+    )
     declined = draw_answers.confirm(store, record["draw"], member["id"], False, "出差")
     assert declined["replacement"] is not None
     scan = tmp_path / "签字.pdf"
@@ -202,11 +277,21 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     drawn = {p["id"] for p in data["picks"]}
     stranger = next(e for e in data["eligible"] if e[0] not in drawn)
     seat = data["members_now"][0]
-    data["replacements"].append({"member_position": seat["position"], "out": seat["id"], "in": stranger[0],
-                                 "alternate_position": data["picks"][-1]["position"], "reason": "谢绝：出差",
-                                 "recorded_at": data["replacements"][0]["recorded_at"]})
+    data["replacements"].append(
+        {
+            "member_position": seat["position"],
+            "out": seat["id"],
+            "in": stranger[0],
+            "alternate_position": data["picks"][-1]["position"],
+            "reason": "谢绝：出差",
+            "recorded_at": data["replacements"][0]["recorded_at"],
+        }
+    )
     seat["id"] = stranger[0]
-    for name, forged in (("forged.json", data), ("forged-rehashed.json", settle(copy.deepcopy(data)))):
+    for name, forged in (
+        ("forged.json", data),
+        ("forged-rehashed.json", settle(copy.deepcopy(data))),
+    ):
         path = tmp_path / name
         path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
         ours = cli("verify-draw", "--record", str(path))
@@ -214,11 +299,16 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
         assert ours.exit_code == theirs.returncode == 1, ours.output + theirs.stdout
         assert "结论：不一致，见上" in ours.output and "结论：不一致，见上" in theirs.stdout
         assert "没有对应的谢绝答复" in ours.output and "没有对应的谢绝答复" in theirs.stdout
-    assert "后续事项的链哈希不符" in cli("verify-draw", "--record", str(tmp_path / "forged.json")).output
+    assert (
+        "后续事项的链哈希不符"
+        in cli("verify-draw", "--record", str(tmp_path / "forged.json")).output
+    )
 
 
 def test_an_old_record_without_the_chain_still_verifies_with_a_note() -> None:
-    record = json.loads((ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8"))
+    record = json.loads(
+        (ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8")
+    )
     assert "chain_sha256" not in record and record["replacements"]
     ours = draw.verify_record(record)
     ok, findings, _ = standalone.verify(record)

@@ -21,7 +21,9 @@ from qjtitle.calendar.workdays import (
 from qjtitle.errors import InvalidValue
 
 CAL = WorkCalendar()
-UNPUBLISHED = 2027  # the year these tests treat as one whose 调休 the State Council has not published
+UNPUBLISHED = (
+    2027  # the year these tests treat as one whose 调休 the State Council has not published
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +38,12 @@ def _unpublished_year(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_five_working_days_before_a_monday_meeting_is_the_monday_before() -> None:
-    assert CAL.nth_before(date(2023, 11, 20), int(rules.DRAW_BEFORE_MEETING.value)) == date(2023, 11, 13)
-    assert CAL.nth_before(date(2023, 11, 20), int(rules.PRE_FILING_BEFORE_MEETING.value)) == date(2023, 11, 13)
+    assert CAL.nth_before(date(2023, 11, 20), int(rules.DRAW_BEFORE_MEETING.value)) == date(
+        2023, 11, 13
+    )
+    assert CAL.nth_before(date(2023, 11, 20), int(rules.PRE_FILING_BEFORE_MEETING.value)) == date(
+        2023, 11, 13
+    )
 
 
 def test_five_working_days_before_counts_the_make_up_weekend() -> None:
@@ -99,7 +105,10 @@ def test_unpublished_year_is_provisional_until_the_file_covers_it(tmp_path: Path
     assert "2027年的调休安排尚未公布" in CAL.provisional_warning(date(2027, 3, 1))
     assert CAL.info(date(2027, 2, 8)).source == "暂定"
     f = tmp_path / "qjtitle.calendar.toml"
-    f.write_text('complete_years = [2027]\n[holidays]\n2027-02-12 = "春节"\n[workdays]\n2027-02-20 = "春节调休上班"\n', encoding="utf-8")
+    f.write_text(
+        'complete_years = [2027]\n[holidays]\n2027-02-12 = "春节"\n[workdays]\n2027-02-20 = "春节调休上班"\n',
+        encoding="utf-8",
+    )
     cal = WorkCalendar.load(store_dir=tmp_path)
     assert cal.provisional_years(date(2027, 3, 1)) == []
     assert cal.provisional_warning(date(2027, 3, 1)) == ""
@@ -113,7 +122,9 @@ def test_override_path_wins_over_the_store_folder(tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text("", encoding="utf-8")
     assert WorkCalendar.load(other, tmp_path).provisional_years(date(2027, 1, 4)) == [2027]
-    assert WorkCalendar.load(None, tmp_path / "missing").provisional_years(date(2027, 1, 4)) == [2027]
+    assert WorkCalendar.load(None, tmp_path / "missing").provisional_years(date(2027, 1, 4)) == [
+        2027
+    ]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +134,10 @@ def test_override_path_wins_over_the_store_folder(tmp_path: Path) -> None:
         ("[holidays]\nsoon = 'x'\n", "“soon”不是日期"),
         ("complete_years = 2027\n", "complete_years 应为年份列表"),
         ("[holiday]\n2027-02-08 = 'x'\n", "无法识别的项：holiday"),
-        ("[holidays]\n2027-02-08 = 'a'\n[workdays]\n2027-02-08 = 'b'\n", "同时出现在 [holidays] 和 [workdays] 中"),
+        (
+            "[holidays]\n2027-02-08 = 'a'\n[workdays]\n2027-02-08 = 'b'\n",
+            "同时出现在 [holidays] 和 [workdays] 中",
+        ),
         ("[holidays\n", "格式错误"),
     ],
 )
@@ -154,7 +168,9 @@ def test_check_file_warns_about_entries_that_do_nothing_or_miss_a_year(tmp_path:
     result = check_file(f)
     text = "\n".join(result.warnings)
     assert "[workdays] 2023-10-09（星期一）本来就是工作日" in text
-    assert "[holidays] 2023-10-07（星期六）本来就是休息日" not in text  # a make-up Saturday: closing it is real
+    assert (
+        "[holidays] 2023-10-07（星期六）本来就是休息日" not in text
+    )  # a make-up Saturday: closing it is real
     assert "2028年的日期已写入本文件，但 2028 不在 complete_years 中" in text
     assert "complete_years 中的 2029 年在 [holidays]、[workdays] 中没有任何日期" in text
     assert result.summary()["holidays"] == 2
@@ -163,7 +179,9 @@ def test_check_file_warns_about_entries_that_do_nothing_or_miss_a_year(tmp_path:
 def test_check_file_flags_a_holiday_on_a_day_already_off(tmp_path: Path) -> None:
     f = tmp_path / "cal.toml"
     f.write_text("[holidays]\n2023-10-02 = '国庆'\n", encoding="utf-8")
-    assert check_file(f).warnings == ["[holidays] 2023-10-02（星期一）本来就是休息日（国庆节），“国庆”这一项不起作用；请核对日期"]
+    assert check_file(f).warnings == [
+        "[holidays] 2023-10-02（星期一）本来就是休息日（国庆节），“国庆”这一项不起作用；请核对日期"
+    ]
 
 
 def test_parse_month() -> None:
@@ -181,7 +199,9 @@ counts = st.integers(min_value=1, max_value=45)
 
 @settings(max_examples=150, deadline=None)
 @given(days, counts)
-def test_adding_then_subtracting_returns_to_a_working_day_at_or_before_the_start(day: date, n: int) -> None:
+def test_adding_then_subtracting_returns_to_a_working_day_at_or_before_the_start(
+    day: date, n: int
+) -> None:
     back = CAL.nth_before(CAL.nth_after(day, n), n)
     assert back <= day
     assert CAL.is_workday(back)
@@ -218,7 +238,9 @@ def test_a_provisional_year_says_what_it_assumes_and_leans_early_both_ways() -> 
     # 2027-10-08 (Fri) - 3 working days: 10-07, 10-06, then 10-04/05 off → 09-30, not 10-05
     assert CAL.nth_before(date(2027, 10, 8), 3) == date(2027, 9, 30)
     assert CAL.info(date(2027, 10, 4)).label == "国庆节（补假，推测）"
-    assert CAL.nth_after(date(2023, 9, 27), 3) == CAL.shift(date(2023, 9, 27), 3)  # published years: one answer
+    assert CAL.nth_after(date(2023, 9, 27), 3) == CAL.shift(
+        date(2023, 9, 27), 3
+    )  # published years: one answer
 
 
 @settings(max_examples=150, deadline=None)

@@ -77,9 +77,16 @@ def read_rows(html: str) -> Rows:
 
 
 def row_of(rows: Rows, meeting_id: int, key: str) -> dict:
-    found = [r for r in rows.rows if r["attrs"]["data-meeting"] == str(meeting_id) and r["attrs"]["data-milestone"] == key]
+    found = [
+        r
+        for r in rows.rows
+        if r["attrs"]["data-meeting"] == str(meeting_id) and r["attrs"]["data-milestone"] == key
+    ]
     assert len(found) == 1, (meeting_id, key, len(found))
-    return {"attrs": found[0]["attrs"], **{k: " ".join(v.split()) for k, v in found[0]["cells"].items()}}
+    return {
+        "attrs": found[0]["attrs"],
+        **{k: " ".join(v.split()) for k, v in found[0]["cells"].items()},
+    }
 
 
 def expected_status(it: milestones.Item) -> str:
@@ -106,7 +113,10 @@ def assert_every_milestone(html: str, plans: list[schedule.Schedule]) -> None:
             assert expected_status(it) in row["status"], (it.key, row["status"])
             for day in (it.latest, it.earliest):
                 if day is not None:
-                    assert str(day.year) in row["plan"] and day.strftime("%m-%d") in row["plan"], (it.key, row["plan"])
+                    assert str(day.year) in row["plan"] and day.strftime("%m-%d") in row["plan"], (
+                        it.key,
+                        row["plan"],
+                    )
             if it.latest is None:
                 assert row["plan"] == it.note
             if it.actual_first is not None:
@@ -131,7 +141,10 @@ def demo_run(tmp_path_factory):
 def demo_plans(demo_run) -> list[schedule.Schedule]:
     store = open_store(demo_run.store_path)
     try:
-        return [schedule.evaluate(store, m["id"], demo.POST_FILING_DAY) for m in meeting.list_all(store, year=demo.YEAR)]
+        return [
+            schedule.evaluate(store, m["id"], demo.POST_FILING_DAY)
+            for m in meeting.list_all(store, year=demo.YEAR)
+        ]
     finally:
         store.close()
 
@@ -139,7 +152,10 @@ def demo_plans(demo_run) -> list[schedule.Schedule]:
 def test_the_demo_writes_the_year_page(demo_run, demo_plans) -> None:
     page = demo_run.year_page
     assert page is not None and page.name == "年度进度.html"
-    assert ("全年进度网页（时间轴、状态、近几周待办；用浏览器打开，不联网）", str(page)) in demo_run.steps
+    assert (
+        "全年进度网页（时间轴、状态、近几周待办；用浏览器打开，不联网）",
+        str(page),
+    ) in demo_run.steps
     html = page.read_text(encoding="utf-8")
     assert "<title>2023年度职称评审工作进度（截至 2023-12-01）</title>" in html
     assert_every_milestone(html, demo_plans)
@@ -166,7 +182,9 @@ def test_the_page_holds_no_personal_data(demo_run) -> None:
     finally:
         store.close()
     assert len(people) > 50
-    names = {n for n, _, _ in people if n} | set(demo.DRAW["drawers"]) | set(demo.DRAW["supervisors"])
+    names = (
+        {n for n, _, _ in people if n} | set(demo.DRAW["drawers"]) | set(demo.DRAW["supervisors"])
+    )
     names |= {demo.FILING_OPTIONS.contact}
     numbers = {x for _, i, p in people for x in (i, p) if x}
     assert not [n for n in names if n in html]
@@ -180,8 +198,10 @@ def test_the_page_loads_nothing(demo_run) -> None:
     html = demo_run.year_page.read_text(encoding="utf-8")
     rows = read_rows(html)
     assert set(rows.links) == {"#days"}  # no src, no href but the shared shading inside the page
-    assert 'data-overview=' not in html  # one meeting: no overview above its timeline
-    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|url\((?!#)", html, flags=re.IGNORECASE)
+    assert "data-overview=" not in html  # one meeting: no overview above its timeline
+    assert not re.search(
+        r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|url\((?!#)", html, flags=re.IGNORECASE
+    )
     assert "@import" not in html and "@font-face" not in html
     found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
     assert found
@@ -200,18 +220,40 @@ def test_statuses_in_words(store, committee) -> None:
     a problem with the working days it misses by."""
     m, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11, "曲靖市会议中心")
     schedule.record(store, m.id, "notice", date(2023, 9, 20), today=date(2023, 11, 8))
-    schedule.record(store, m.id, "recommendation-publicity", date(2023, 10, 16), date(2023, 10, 20), today=date(2023, 11, 8))
+    schedule.record(
+        store,
+        m.id,
+        "recommendation-publicity",
+        date(2023, 10, 16),
+        date(2023, 10, 20),
+        today=date(2023, 11, 8),
+    )
     schedule.record(store, m.id, "draw", date(2023, 11, 14), today=date(2023, 11, 8))  # a day late
     view = yearview.gather_year(store, 2023, date(2023, 11, 15), CAL)
     by_key = {s.key: s for _c, _m, s in view.milestones}
-    assert (by_key["notice"].status, by_key["notice"].status_text) == (yearview.DONE, "已完成 2023-09-20")
+    assert (by_key["notice"].status, by_key["notice"].status_text) == (
+        yearview.DONE,
+        "已完成 2023-09-20",
+    )
     assert by_key["recommendation-publicity"].status_text == "已完成 2023-10-16 至 10-20"
     # The pre-meeting publicity had to start by Mon 2023-11-06: seven working days ago on Wed 11-15.
-    assert (by_key["pre-publicity"].status, by_key["pre-publicity"].status_text) == (yearview.OVERDUE, "逾期 7 个工作日")
-    assert (by_key["draw"].status, by_key["draw"].status_text) == (yearview.PROBLEM, "有问题 2023-11-14（差 1 个工作日）")
+    assert (by_key["pre-publicity"].status, by_key["pre-publicity"].status_text) == (
+        yearview.OVERDUE,
+        "逾期 7 个工作日",
+    )
+    assert (by_key["draw"].status, by_key["draw"].status_text) == (
+        yearview.PROBLEM,
+        "有问题 2023-11-14（差 1 个工作日）",
+    )
     assert any("晚了 1 个工作日" in p for p in by_key["draw"].problems)
-    assert (by_key["consent"].status, by_key["consent"].status_text) == (yearview.SOON, "临近，还有 3 个工作日")
-    assert (by_key["post-filing"].status, by_key["post-filing"].status_text) == (yearview.DUE, "待办，还有 18 个工作日")
+    assert (by_key["consent"].status, by_key["consent"].status_text) == (
+        yearview.SOON,
+        "临近，还有 3 个工作日",
+    )
+    assert (by_key["post-filing"].status, by_key["post-filing"].status_text) == (
+        yearview.DUE,
+        "待办，还有 18 个工作日",
+    )
     assert by_key["meeting"].status_text == "待召开"
     # The overdue stretch is drawn from the day after the deadline to today.
     axis = view.axis
@@ -219,10 +261,19 @@ def test_statuses_in_words(store, committee) -> None:
     late = [s for s in by_key["pre-publicity"].shapes if s.cls == "late"]
     assert [(s.x, s.width) for s in late] == [(axis.x(date(2023, 11, 7)), 9)]
     counts = {cls: n for cls, _words, n in view.counts}
-    assert (counts[yearview.DONE], counts[yearview.PROBLEM], counts[yearview.OVERDUE], counts["provisional"]) == (2, 1, 2, 0)
-    assert by_key["pre-filing"].status_text == "逾期 2 个工作日"  # due Mon 11-13: Tue and Wed have passed
+    assert (
+        counts[yearview.DONE],
+        counts[yearview.PROBLEM],
+        counts[yearview.OVERDUE],
+        counts["provisional"],
+    ) == (2, 1, 2, 0)
+    assert (
+        by_key["pre-filing"].status_text == "逾期 2 个工作日"
+    )  # due Mon 11-13: Tue and Wed have passed
     # The month view: five weeks from Monday 2023-11-13, today marked, what falls due listed per committee.
-    assert [w[0].day for w in view.weeks] == [date(2023, 11, 13) + timedelta(days=7 * i) for i in range(5)]
+    assert [w[0].day for w in view.weeks] == [
+        date(2023, 11, 13) + timedelta(days=7 * i) for i in range(5)
+    ]
     today = [d for w in view.weeks for d in w if d.today]
     assert [d.day for d in today] == [date(2023, 11, 15)]
     agenda = view.agenda[0]
@@ -249,20 +300,27 @@ def test_a_publicity_without_its_end_has_started(store, committee) -> None:
 def test_provisional_years_are_marked(store, committee) -> None:
     """A meeting in a year whose 调休 schedule is not published: every date 暂定, the year marked on
     the axis, the warning on top of the page."""
-    year = max(y for y in range(2024, 2040) if not CAL.is_known_year(y) and CAL.is_known_year(y - 1)) + 1
+    year = (
+        max(y for y in range(2024, 2040) if not CAL.is_known_year(y) and CAL.is_known_year(y - 1))
+        + 1
+    )
     meeting.add(store, "QJ-WS-ZJ", date(year, 11, 20), 11, "曲靖市会议中心")
     view = yearview.gather_year(store, year, date(year, 9, 1), CAL)
     assert all(s.provisional for _c, _m, s in view.milestones if s.due is not None)
     assert view.axis is not None and view.axis.provisional[0].label == f"{year}年调休未公布：暂定"
     assert view.provisional_warnings and f"{year}年" in view.provisional_warnings[0]
     html = yearview.render(view)
-    assert html.count('data-provisional="yes"') == sum(1 for _c, _m, s in view.milestones if s.provisional)
+    assert html.count('data-provisional="yes"') == sum(
+        1 for _c, _m, s in view.milestones if s.provisional
+    )
     assert f"{year}年调休未公布：暂定" in html and "<b>暂定：</b>" in html
 
 
 def test_holidays_and_makeup_days_on_the_axis() -> None:
     axis = yearview.make_axis(CAL, date(2023, 9, 20), date(2023, 10, 20), date(2023, 10, 9))
-    assert axis.first == date(2023, 9, 11) and axis.first.weekday() == 0 and axis.last.weekday() == 6
+    assert (
+        axis.first == date(2023, 9, 11) and axis.first.weekday() == 0 and axis.last.weekday() == 6
+    )
     by_kind = {(s.cls, axis.first + timedelta(days=s.x), s.width) for s in axis.shades}
     assert (HOLIDAY, date(2023, 9, 29), 8) in by_kind  # 9-29 to 10-06, the weekend inside included
     assert (MAKEUP, date(2023, 10, 7), 2) in by_kind
@@ -312,12 +370,20 @@ def test_status_and_schedule_write_the_page(cli, store, committee, tmp_path: Pat
 
 
 def find_chromium() -> str | None:
-    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    return next(
+        (
+            p
+            for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))
+            if p
+        ),
+        None,
+    )
 
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium not found (Debian: apt-get install chromium; .ci/run installs it)"
+    CHROMIUM is None,
+    reason="Chromium not found (Debian: apt-get install chromium; .ci/run installs it)",
 )
 
 
@@ -326,10 +392,20 @@ def chromium(page: Path, *args: str, tmp: Path) -> subprocess.CompletedProcess[b
     assert CHROMIUM is not None
     profile = tempfile.mkdtemp(dir=tmp)
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1280,900", "--host-resolver-rules=MAP * ~NOTFOUND",
-        *args, page.as_uri(),
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        *args,
+        page.as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
@@ -343,7 +419,9 @@ def page_requests(netlog: Path) -> list[str]:
     return [
         e["params"]["url"]
         for e in log["events"]
-        if e["type"] == start and "url" in e.get("params", {}) and e["params"].get("initiator") != "not an origin"
+        if e["type"] == start
+        and "url" in e.get("params", {})
+        and e["params"].get("initiator") != "not an origin"
     ]
 
 
@@ -354,9 +432,9 @@ def png_size_and_colours(png: Path) -> tuple[int, int, int]:
     width, height = struct.unpack(">II", data[16:24])
     pos, idat = 8, b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
 
@@ -365,7 +443,9 @@ def png_size_and_colours(png: Path) -> tuple[int, int, int]:
 def test_the_demo_page_in_chromium(demo_run, demo_plans, tmp_path: Path) -> None:
     page = demo_run.year_page
     netlog = tmp_path / "netlog.json"
-    dom = chromium(page, "--dump-dom", f"--log-net-log={netlog}", tmp=tmp_path).stdout.decode("utf-8")
+    dom = chromium(page, "--dump-dom", f"--log-net-log={netlog}", tmp=tmp_path).stdout.decode(
+        "utf-8"
+    )
     # The DOM after load: the inline script ran (the CSP allowed it by its hash) and found no overflow.
     rows = read_rows(dom)
     width = rows.root.get("data-scroll-width")
@@ -390,7 +470,10 @@ def test_the_request_check_sees_a_leaking_page(tmp_path: Path) -> None:
     )
     netlog = tmp_path / "netlog.json"
     chromium(leak, "--dump-dom", f"--log-net-log={netlog}", tmp=tmp_path)
-    assert sorted(page_requests(netlog)) == ["http://example.invalid/x.png", "https://fonts.example.invalid/a.css"]
+    assert sorted(page_requests(netlog)) == [
+        "http://example.invalid/x.png",
+        "https://fonts.example.invalid/a.css",
+    ]
 
 
 @needs_chromium
@@ -407,7 +490,9 @@ def test_the_pages_policy_blocks_what_slips_in(demo_run, tmp_path: Path) -> None
         encoding="utf-8",
     )
     netlog = tmp_path / "netlog.json"
-    dom = chromium(slipped, "--dump-dom", f"--log-net-log={netlog}", tmp=tmp_path).stdout.decode("utf-8")
+    dom = chromium(slipped, "--dump-dom", f"--log-net-log={netlog}", tmp=tmp_path).stdout.decode(
+        "utf-8"
+    )
     assert read_rows(dom).root.get("data-scroll-width")  # the page's own script still runs
     assert page_requests(netlog) == []
 
@@ -417,10 +502,26 @@ def test_a_busy_year_fits_1280_px(store, committee, tmp_path: Path) -> None:
     """Three committees, problems and overdue steps, long words: still no overflow at 1280 px."""
     from qjtitle import committees
 
-    committees.add(store, "QJ-GC-ZG", "曲靖市工程技术系列正高级职称评审委员会（土木建筑、交通运输、水利电力）", "正高级", "工程",
-                   ["土木"], "曲靖市住房和城乡建设局", "曲靖市人力资源和社会保障局", 25)
+    committees.add(
+        store,
+        "QJ-GC-ZG",
+        "曲靖市工程技术系列正高级职称评审委员会（土木建筑、交通运输、水利电力）",
+        "正高级",
+        "工程",
+        ["土木"],
+        "曲靖市住房和城乡建设局",
+        "曲靖市人力资源和社会保障局",
+        25,
+    )
     meeting.add(store, "QJ-WS-ZJ", date(2023, 10, 10), 11, "曲靖市会议中心")
-    meeting.add(store, "QJ-GC-ZG", date(2023, 12, 12), 25, "曲靖市会议中心第三会议室（麒麟区）", end_date=date(2023, 12, 13))
+    meeting.add(
+        store,
+        "QJ-GC-ZG",
+        date(2023, 12, 12),
+        25,
+        "曲靖市会议中心第三会议室（麒麟区）",
+        end_date=date(2023, 12, 13),
+    )
     schedule.record(store, 1, "draw", date(2023, 9, 28), today=date(2023, 11, 8))
     page = tmp_path / "busy.html"
     view = yearview.gather_year(store, 2023, date(2023, 11, 8), CAL)

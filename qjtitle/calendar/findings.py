@@ -49,7 +49,9 @@ class Finding:
         }
 
 
-_Add = Callable[..., None]  # find_problems' add(level, item, day, rule, allowed, missed_by, message, related="")
+_Add = Callable[
+    ..., None
+]  # find_problems' add(level, item, day, rule, allowed, missed_by, message, related="")
 
 
 def _level(rule: Rule | None) -> str:
@@ -85,11 +87,19 @@ def find_problems(
     found: list[Finding] = []
 
     def add(
-        level: str, it: Item | None, day: date | None, rule: Rule | None, allowed: str, missed: int | None, text: str,
+        level: str,
+        it: Item | None,
+        day: date | None,
+        rule: Rule | None,
+        allowed: str,
+        missed: int | None,
+        text: str,
         related: str = "",
     ) -> None:
         label = it.label if it else "评审会议"
-        found.append(Finding(level, it.key if it else "", label, day, rule, allowed, missed, text, related))
+        found.append(
+            Finding(level, it.key if it else "", label, day, rule, allowed, missed, text, related)
+        )
 
     def got(key: str, end: bool = False) -> date | None:
         it = by_key.get(key)
@@ -106,26 +116,61 @@ def find_problems(
             continue
         if it.kind in (LATEST, RANGE) and it.latest and rule and first > it.latest:
             n = cal.between(it.latest, first)
-            add(_level(rule), it, first, rule, f"不晚于 {fmt(it.latest)}", n,
-                f"{it.label}日期 {fmt(first)} 晚于最晚日期 {fmt(it.latest)}，晚了 {n} 个工作日")
+            add(
+                _level(rule),
+                it,
+                first,
+                rule,
+                f"不晚于 {fmt(it.latest)}",
+                n,
+                f"{it.label}日期 {fmt(first)} 晚于最晚日期 {fmt(it.latest)}，晚了 {n} 个工作日",
+            )
         if it.key == "draw":
             if it.earliest and first < it.earliest:
                 warn = rules.DRAW_CONFIDENTIALITY_WARNING
                 n = cal.between(first, it.earliest)
-                add(WARNING, it, first, warn, f"不早于 {fmt(it.earliest)}", n,
-                    f"抽取评委日期 {fmt(first)} 比建议的最早日期 {fmt(it.earliest)} 早 {n} 个工作日，专家名单保密期过长")
+                add(
+                    WARNING,
+                    it,
+                    first,
+                    warn,
+                    f"不早于 {fmt(it.earliest)}",
+                    n,
+                    f"抽取评委日期 {fmt(first)} 比建议的最早日期 {fmt(it.earliest)} 早 {n} 个工作日，专家名单保密期过长",
+                )
             if first > filing:
-                add(WARNING, it, first, rules.DRAW_WITH_PRE_FILING, f"不晚于会前备案 {fmt(filing)}", cal.between(filing, first),
-                    f"抽取评委日期 {fmt(first)} 晚于会前备案 {fmt(filing)}，抽取记录未能随会前备案报送")
+                add(
+                    WARNING,
+                    it,
+                    first,
+                    rules.DRAW_WITH_PRE_FILING,
+                    f"不晚于会前备案 {fmt(filing)}",
+                    cal.between(filing, first),
+                    f"抽取评委日期 {fmt(first)} 晚于会前备案 {fmt(filing)}，抽取记录未能随会前备案报送",
+                )
         if it.key in ("post-filing", "appointment") and first <= last_day:
-            add(ERROR, it, first, rules.LOGICAL_ORDER, f"晚于会议结束日 {fmt(last_day)}", cal.count(first, last_day),
-                f"{it.label}日期 {fmt(first)} 不在评审会议（{fmt(last_day)} 结束）之后")
+            add(
+                ERROR,
+                it,
+                first,
+                rules.LOGICAL_ORDER,
+                f"晚于会议结束日 {fmt(last_day)}",
+                cal.count(first, last_day),
+                f"{it.label}日期 {fmt(first)} 不在评审会议（{fmt(last_day)} 结束）之后",
+            )
         if MILESTONES[it.key].kind == WINDOW:
             _check_window(cal, it, first, last, first_day, last_day, filing, by_key, add)
         if it.key == "platform-entry" and got("appointment") is None:
-            add(ERROR, it, first, rule, "收到任职文件之后", None,
+            add(
+                ERROR,
+                it,
+                first,
+                rule,
+                "收到任职文件之后",
+                None,
                 f"已登记系统录入 {fmt(first)}，但没有登记收到任职文件的日期，无法核对“{rules.PLATFORM_ENTRY_AFTER_APPOINTMENT.text}”；"
-                "请用 qjtitle schedule record 会议编号 appointment 日期 补登")
+                "请用 qjtitle schedule record 会议编号 appointment 日期 补登",
+            )
     for before, before_end, after, strict in _ORDER:
         a, b = got(before, before_end), got(after)
         if a is None or b is None or (b > a if strict else b >= a):
@@ -133,11 +178,20 @@ def find_problems(
         it = by_key[after]
         n = cal.count(b, a) if strict else cal.between(b, a)
         what = f"{by_key[before].label}{'结束' if before_end else ''}（{fmt(a)}）"
-        add(ERROR, it, b, rules.LOGICAL_ORDER, f"{'晚于' if strict else '不早于'} {fmt(a)}", n,
+        add(
+            ERROR,
+            it,
+            b,
+            rules.LOGICAL_ORDER,
+            f"{'晚于' if strict else '不早于'} {fmt(a)}",
+            n,
             f"{it.label} {fmt(b)} 在{what}之{'前或同一天' if strict else '前'}，顺序不合逻辑",
-            related=before)
+            related=before,
+        )
     _check_plan(cal, first_day, last_day, planned_period, add)
-    warning = cal.provisional_warning(first_day, *(d for it in items for d in (it.earliest, it.latest) if d))
+    warning = cal.provisional_warning(
+        first_day, *(d for it in items for d in (it.earliest, it.latest) if d)
+    )
     if warning:
         add(WARNING, None, first_day, None, "", None, warning)
     found.sort(key=lambda f: (f.level != ERROR, _order(f.milestone)))
@@ -153,42 +207,97 @@ def _order(key: str) -> int:
 
 
 def _check_window(
-    cal: WorkCalendar, it: Item, first: date, last: date | None, first_day: date, last_day: date, filing: date,
-    by_key: dict[str, Item], add: _Add,
+    cal: WorkCalendar,
+    it: Item,
+    first: date,
+    last: date | None,
+    first_day: date,
+    last_day: date,
+    filing: date,
+    by_key: dict[str, Item],
+    add: _Add,
 ) -> None:
     rule = rules.PUBLICITY_MIN
     need = int(rule.value)
     if last is None:
-        add(WARNING, it, first, rule, f"至少到 {fmt(cal.span_end(first, need))}", None,
+        add(
+            WARNING,
+            it,
+            first,
+            rule,
+            f"至少到 {fmt(cal.span_end(first, need))}",
+            None,
             f"{it.label}从 {fmt(first)} 开始，但没有登记结束日期，无法核对是否满{need}个工作日；"
-            f"请在公示结束后用 qjtitle schedule record 会议编号 {it.key} {first} --end 结束日期 补登")
+            f"请在公示结束后用 qjtitle schedule record 会议编号 {it.key} {first} --end 结束日期 补登",
+        )
         return
     covered = cal.count(first, last)
     if covered < need:
-        add(ERROR, it, first, rule, f"至少到 {fmt(cal.span_end(first, need))}", need - covered,
-            f"{it.label} {first} 至 {last} 只有 {covered} 个工作日，少 {need - covered} 个工作日")
+        add(
+            ERROR,
+            it,
+            first,
+            rule,
+            f"至少到 {fmt(cal.span_end(first, need))}",
+            need - covered,
+            f"{it.label} {first} 至 {last} 只有 {covered} 个工作日，少 {need - covered} 个工作日",
+        )
     if it.key == "pre-publicity":
         if last >= first_day:
             r = rules.PRE_PUBLICITY_BEFORE_MEETING
-            add(ERROR, it, last, r, f"在会议 {fmt(first_day)} 之前结束", cal.count(first_day, last),
-                f"会前公示到 {fmt(last)} 才结束，没有在评审会议 {fmt(first_day)} 之前结束")
+            add(
+                ERROR,
+                it,
+                last,
+                r,
+                f"在会议 {fmt(first_day)} 之前结束",
+                cal.count(first_day, last),
+                f"会前公示到 {fmt(last)} 才结束，没有在评审会议 {fmt(first_day)} 之前结束",
+            )
         elif last > filing:
             r = rules.PRE_PUBLICITY_BEFORE_FILING
-            add(WARNING, it, last, r, f"不晚于会前备案 {fmt(filing)}", cal.between(filing, last),
-                f"会前公示到 {fmt(last)} 结束，会前备案（{fmt(filing)}）时尚未结束")
+            add(
+                WARNING,
+                it,
+                last,
+                r,
+                f"不晚于会前备案 {fmt(filing)}",
+                cal.between(filing, last),
+                f"会前公示到 {fmt(last)} 结束，会前备案（{fmt(filing)}）时尚未结束",
+            )
     if it.key == "result-publicity":
         if first <= last_day:
-            add(ERROR, it, first, rules.LOGICAL_ORDER, f"晚于会议结束日 {fmt(last_day)}", cal.count(first, last_day),
-                f"结果公示从 {fmt(first)} 开始，早于评审会议结束（{fmt(last_day)}）")
+            add(
+                ERROR,
+                it,
+                first,
+                rules.LOGICAL_ORDER,
+                f"晚于会议结束日 {fmt(last_day)}",
+                cal.count(first, last_day),
+                f"结果公示从 {fmt(first)} 开始，早于评审会议结束（{fmt(last_day)}）",
+            )
         post = by_key["post-filing"].actual_first
         if post is not None and last >= post:
             r = rules.RESULT_PUBLICITY_BEFORE_POST_FILING
-            add(ERROR, it, last, r, f"在会后备案 {fmt(post)} 之前结束", cal.count(post, last),
-                f"结果公示到 {fmt(last)} 才结束，没有在会后备案 {fmt(post)} 之前结束")
+            add(
+                ERROR,
+                it,
+                last,
+                r,
+                f"在会后备案 {fmt(post)} 之前结束",
+                cal.count(post, last),
+                f"结果公示到 {fmt(last)} 才结束，没有在会后备案 {fmt(post)} 之前结束",
+            )
 
 
 def _missing(
-    cal: WorkCalendar, it: Item, first_day: date, last_day: date, today: date, by_key: dict[str, Item], add: _Add
+    cal: WorkCalendar,
+    it: Item,
+    first_day: date,
+    last_day: date,
+    today: date,
+    by_key: dict[str, Item],
+    add: _Add,
 ) -> None:
     """A milestone not recorded although the day by which it had to happen has passed."""
     if it.key == "meeting" or it.kind == PENDING:
@@ -204,21 +313,39 @@ def _missing(
     soft = it.key == "pilot-request"  # 原则上: a committee with its own system is not in the pilot
     n = cal.between(limit, today)
     hint = "；如本评委会已有申报评审信息系统、不在试点范围内，可忽略" if soft else ""
-    add(WARNING if soft else ERROR, it, None, it.rule, f"不晚于 {fmt(limit)}", n,
+    add(
+        WARNING if soft else ERROR,
+        it,
+        None,
+        it.rule,
+        f"不晚于 {fmt(limit)}",
+        n,
         f"{it.label}应不晚于 {fmt(limit)}，至今（{fmt(today)}）未登记，已过 {n} 个工作日；"
-        f"完成后请用 qjtitle schedule record 会议编号 {it.key} 日期 登记{hint}")
+        f"完成后请用 qjtitle schedule record 会议编号 {it.key} 日期 登记{hint}",
+    )
 
 
 def _check_plan(
-    cal: WorkCalendar, first_day: date, last_day: date, planned_period: tuple[bool, list[tuple[date, date]]], add: _Add
+    cal: WorkCalendar,
+    first_day: date,
+    last_day: date,
+    planned_period: tuple[bool, list[tuple[date, date]]],
+    add: _Add,
 ) -> None:
     has_plan, periods = planned_period
     if not has_plan:
         return
     rule = rules.PLANNED_PERIOD
     if not periods:
-        add(WARNING, None, first_day, rule, "评审计划中的时间", None,
-            f"{first_day.year}年度评审计划中没有本评委会；请核对评审计划，或用 qjtitle import-plan 重新导入")
+        add(
+            WARNING,
+            None,
+            first_day,
+            rule,
+            "评审计划中的时间",
+            None,
+            f"{first_day.year}年度评审计划中没有本评委会；请核对评审计划，或用 qjtitle import-plan 重新导入",
+        )
         return
     if any(start <= first_day and last_day <= end for start, end in periods):
         return
@@ -226,5 +353,12 @@ def _check_plan(
     after = [e for _, e in periods if e < last_day]
     n = cal.between(max(after), last_day) if after else None
     late = f"，晚于计划 {n} 个工作日" if n else ""
-    add(WARNING, None, first_day, rule, shown, n,
-        f"评审会议 {fmt(first_day)} 不在年度评审计划的评审时间（{shown}）内{late}；如有正当理由请在会前备案中说明")
+    add(
+        WARNING,
+        None,
+        first_day,
+        rule,
+        shown,
+        n,
+        f"评审会议 {fmt(first_day)} 不在年度评审计划的评审时间（{shown}）内{late}；如有正当理由请在会前备案中说明",
+    )

@@ -34,25 +34,57 @@ MILESTONES: dict[str, MilestoneDef] = {
     m.key: m
     for m in (
         MilestoneDef(
-            "pilot-request", "正高级在线评审试点申请", DATE, rules.FULL_SENIOR_PILOT_REQUEST_BEFORE, ("试点申请", "在线评审申请")
+            "pilot-request",
+            "正高级在线评审试点申请",
+            DATE,
+            rules.FULL_SENIOR_PILOT_REQUEST_BEFORE,
+            ("试点申请", "在线评审申请"),
         ),
         MilestoneDef(
-            "refiling-request", "专家库重新备案申请", DATE, rules.POOL_REFILING_REQUEST_BEFORE, ("重新备案申请", "重新备案")
+            "refiling-request",
+            "专家库重新备案申请",
+            DATE,
+            rules.POOL_REFILING_REQUEST_BEFORE,
+            ("重新备案申请", "重新备案"),
         ),
-        MilestoneDef("notice", "发布评审通知", DATE, rules.NOTICE_BEFORE_MEETING, ("评审通知", "通知")),
-        MilestoneDef("recommendation-publicity", "推荐公示", WINDOW, rules.PUBLICITY_MIN, ("recommendation",)),
-        MilestoneDef("pre-publicity", "会前公示", WINDOW, rules.PUBLICITY_MIN, ("pre-meeting-publicity",)),
-        MilestoneDef("draw", "抽取评委", DATE, rules.DRAW_BEFORE_MEETING, ("抽取", "抽取专家", "专家抽取")),
-        MilestoneDef("pre-filing", "会前备案", DATE, rules.PRE_FILING_BEFORE_MEETING, ("pre-meeting-filing",)),
         MilestoneDef(
-            "consent", "核准部门同意召开", DATE, rules.CONSENT_BEFORE_MEETING, ("同意召开", "书面同意", "同意意见")
+            "notice", "发布评审通知", DATE, rules.NOTICE_BEFORE_MEETING, ("评审通知", "通知")
+        ),
+        MilestoneDef(
+            "recommendation-publicity", "推荐公示", WINDOW, rules.PUBLICITY_MIN, ("recommendation",)
+        ),
+        MilestoneDef(
+            "pre-publicity", "会前公示", WINDOW, rules.PUBLICITY_MIN, ("pre-meeting-publicity",)
+        ),
+        MilestoneDef(
+            "draw", "抽取评委", DATE, rules.DRAW_BEFORE_MEETING, ("抽取", "抽取专家", "专家抽取")
+        ),
+        MilestoneDef(
+            "pre-filing", "会前备案", DATE, rules.PRE_FILING_BEFORE_MEETING, ("pre-meeting-filing",)
+        ),
+        MilestoneDef(
+            "consent",
+            "核准部门同意召开",
+            DATE,
+            rules.CONSENT_BEFORE_MEETING,
+            ("同意召开", "书面同意", "同意意见"),
         ),
         MilestoneDef("meeting", "评审会议", DATE, None, ("会议",), recordable=False),
         MilestoneDef("result-publicity", "结果公示", WINDOW, rules.PUBLICITY_MIN, ()),
-        MilestoneDef("post-filing", "会后备案", DATE, rules.POST_FILING_AFTER_MEETING, ("post-meeting-filing",)),
+        MilestoneDef(
+            "post-filing",
+            "会后备案",
+            DATE,
+            rules.POST_FILING_AFTER_MEETING,
+            ("post-meeting-filing",),
+        ),
         MilestoneDef("appointment", "收到任职文件", DATE, None, ("任职文件",)),
         MilestoneDef(
-            "platform-entry", "系统录入", DATE, rules.PLATFORM_ENTRY_AFTER_APPOINTMENT, ("平台录入", "录入")
+            "platform-entry",
+            "系统录入",
+            DATE,
+            rules.PLATFORM_ENTRY_AFTER_APPOINTMENT,
+            ("平台录入", "录入"),
         ),
     )
 }
@@ -103,7 +135,9 @@ class Item:
     days_left: int | None = None
     status: str = ""
     provisional: bool = False
-    otherwise: str = ""  # a provisional date's window or deadline if the guessed days off turn out otherwise
+    otherwise: str = (
+        ""  # a provisional date's window or deadline if the guessed days off turn out otherwise
+    )
 
     @property
     def when(self) -> str:
@@ -111,7 +145,11 @@ class Item:
         if self.kind == LATEST and self.latest:
             return f"不晚于 {fmt(self.latest)}"
         if self.kind == RANGE and self.latest:
-            return f"{fmt(self.earliest)} 至 {fmt(self.latest)}" if self.earliest else f"不晚于 {fmt(self.latest)}"
+            return (
+                f"{fmt(self.earliest)} 至 {fmt(self.latest)}"
+                if self.earliest
+                else f"不晚于 {fmt(self.latest)}"
+            )
         if self.kind in (SPAN, DAY) and self.earliest:
             if self.latest and self.latest != self.earliest:
                 return f"{fmt(self.earliest)} 至 {fmt(self.latest)}"
@@ -124,7 +162,11 @@ class Item:
             return ""
         if self.actual_last and self.actual_last != self.actual_first:
             return f"{self.actual_first} 至 {self.actual_last}"
-        return self.actual_first.isoformat() + ("（未登记结束日期）" if MILESTONES[self.key].kind == WINDOW and not self.actual_last else "")
+        return self.actual_first.isoformat() + (
+            "（未登记结束日期）"
+            if MILESTONES[self.key].kind == WINDOW and not self.actual_last
+            else ""
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -203,22 +245,48 @@ def layout(
     # Either milestone also shows when it was recorded (附件4 may list a committee whose filing date is not stored).
     if level == rules.LEVELS[0] or "pilot-request" in actual:
         notice_day = actual["notice"].first if "notice" in actual else notice_latest
-        item("pilot-request", LATEST, latest=cal.nth_before(notice_day, _wd(rules.FULL_SENIOR_PILOT_REQUEST_BEFORE)),
-             note="原则上没有申报评审信息系统的正高级评委会均纳入试点")
+        item(
+            "pilot-request",
+            LATEST,
+            latest=cal.nth_before(notice_day, _wd(rules.FULL_SENIOR_PILOT_REQUEST_BEFORE)),
+            note="原则上没有申报评审信息系统的正高级评委会均纳入试点",
+        )
     if pool_refiling_due(pool_filed, first_day) or "refiling-request" in actual:
-        expired = f"专家库备案已满{_wd(rules.POOL_FILING_YEARS)}年（{pool_filed}）" if pool_filed else "专家库须重新备案"
-        item("refiling-request", LATEST, latest=cal.nth_before(first_day, _wd(rules.POOL_REFILING_REQUEST_BEFORE)),
-             note=expired)
+        expired = (
+            f"专家库备案已满{_wd(rules.POOL_FILING_YEARS)}年（{pool_filed}）"
+            if pool_filed
+            else "专家库须重新备案"
+        )
+        item(
+            "refiling-request",
+            LATEST,
+            latest=cal.nth_before(first_day, _wd(rules.POOL_REFILING_REQUEST_BEFORE)),
+            note=expired,
+        )
     item("notice", LATEST, latest=notice_latest)
     filing_latest = cal.nth_before(first_day, _wd(rules.PRE_FILING_BEFORE_MEETING))
     pre_last = cal.nth_before(filing_latest, 1)
     pre_first = cal.nth_before(pre_last, publicity - 1)
     rec_last = cal.nth_before(pre_first, 1)
     rec_first = cal.nth_before(rec_last, publicity - 1)
-    item("recommendation-publicity", SPAN, earliest=rec_first, latest=rec_last, note="最晚的安排：须在会前公示开始前结束")
-    item("pre-publicity", SPAN, earliest=pre_first, latest=pre_last, note="最晚的安排：须在会前备案前结束")
     item(
-        "draw", RANGE, earliest=cal.nth_before(first_day, _wd(rules.DRAW_CONFIDENTIALITY_WARNING)),
+        "recommendation-publicity",
+        SPAN,
+        earliest=rec_first,
+        latest=rec_last,
+        note="最晚的安排：须在会前公示开始前结束",
+    )
+    item(
+        "pre-publicity",
+        SPAN,
+        earliest=pre_first,
+        latest=pre_last,
+        note="最晚的安排：须在会前备案前结束",
+    )
+    item(
+        "draw",
+        RANGE,
+        earliest=cal.nth_before(first_day, _wd(rules.DRAW_CONFIDENTIALITY_WARNING)),
         latest=cal.nth_before(first_day, _wd(rules.DRAW_BEFORE_MEETING)),
         note=f"早于会前{_wd(rules.DRAW_CONFIDENTIALITY_WARNING)}个工作日抽取会提示保密期过长",
     )
@@ -227,20 +295,41 @@ def layout(
     item("meeting", DAY, earliest=first_day, latest=last_day)
     result_first = cal.nth_after(last_day, 1)
     result_last = cal.span_end(result_first, publicity)
-    item("result-publicity", SPAN, earliest=result_first, latest=result_last, note="会后最早的安排：须在会后备案前结束")
+    item(
+        "result-publicity",
+        SPAN,
+        earliest=result_first,
+        latest=result_last,
+        note="会后最早的安排：须在会后备案前结束",
+    )
     publicity_end = actual["result-publicity"].last if "result-publicity" in actual else None
     item(
-        "post-filing", RANGE, earliest=cal.nth_after(publicity_end or result_last, 1),
-        latest=cal.nth_after(last_day, _wd(rules.POST_FILING_AFTER_MEETING)), note="结果公示结束后",
+        "post-filing",
+        RANGE,
+        earliest=cal.nth_after(publicity_end or result_last, 1),
+        latest=cal.nth_after(last_day, _wd(rules.POST_FILING_AFTER_MEETING)),
+        note="结果公示结束后",
     )
     item("appointment", PENDING, note="待人社部门印发任职文件")
     if "appointment" in actual:
-        item("platform-entry", LATEST, latest=cal.nth_after(actual["appointment"].first, _wd(rules.PLATFORM_ENTRY_AFTER_APPOINTMENT)))
+        item(
+            "platform-entry",
+            LATEST,
+            latest=cal.nth_after(
+                actual["appointment"].first, _wd(rules.PLATFORM_ENTRY_AFTER_APPOINTMENT)
+            ),
+        )
     else:
-        item("platform-entry", PENDING, note=f"收到任职文件后{_wd(rules.PLATFORM_ENTRY_AFTER_APPOINTMENT)}个工作日内")
+        item(
+            "platform-entry",
+            PENDING,
+            note=f"收到任职文件后{_wd(rules.PLATFORM_ENTRY_AFTER_APPOINTMENT)}个工作日内",
+        )
     for it in items.values():
         it.due = it.earliest if it.kind == SPAN else it.latest
-        it.provisional = bool(cal.provisional_years(first_day, *(d for d in (it.earliest, it.latest) if d)))
+        it.provisional = bool(
+            cal.provisional_years(first_day, *(d for d in (it.earliest, it.latest) if d))
+        )
         if it.key in actual:
             it.actual_first, it.actual_last = actual[it.key].first, actual[it.key].last
     return list(items.values())

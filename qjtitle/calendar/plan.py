@@ -40,8 +40,16 @@ from qjtitle.store import Store, audit
 COLUMNS: tuple[Column, ...] = (
     Column("seq", "序号", ("编号",)),
     Column(
-        "committee", "评委会名称",
-        ("评委会", "评审委员会", "评审委员会名称", "职称评审委员会", "职称评审委员会名称", "评委会全称"),
+        "committee",
+        "评委会名称",
+        (
+            "评委会",
+            "评审委员会",
+            "评审委员会名称",
+            "职称评审委员会",
+            "职称评审委员会名称",
+            "评委会全称",
+        ),
         required=True,
     ),
     Column("code", "评委会代码", ("代码", "评委会编码", "评委会编号")),
@@ -49,7 +57,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("series", "评审系列", ("系列",)),
     Column("specialty", "评审专业", ("专业", "评审专业范围", "专业范围")),
     Column("organizer", "组建单位", ("评委会组建单位", "组建部门", "主管部门")),
-    Column("period", "评审时间", ("计划评审时间", "评审时间安排", "拟评审时间", "评审时段", "计划时间", "评审时限")),
+    Column(
+        "period",
+        "评审时间",
+        ("计划评审时间", "评审时间安排", "拟评审时间", "评审时段", "计划时间", "评审时限"),
+    ),
     Column("start", "开始时间", ("开始日期", "起始时间", "计划开始时间")),
     Column("end", "结束时间", ("结束日期", "截止时间", "计划结束时间")),
     Column("note", "备注", ("说明",)),
@@ -140,7 +152,9 @@ def parse_period(value: Any, year: int | None) -> tuple[date, date]:
         raise InvalidValue(f"评审时间为空；{PERIOD_FIX}")
     if not _YEAR.match(text):
         if year is None:
-            raise InvalidValue(f"“{text}”没有写年份，又无法从文件中确定年度；请在命令中加 --year 指定年度")
+            raise InvalidValue(
+                f"“{text}”没有写年份，又无法从文件中确定年度；请在命令中加 --year 指定年度"
+            )
         text = f"{year}年{text}"
     single = _single(text)
     if single is not None:
@@ -183,25 +197,33 @@ def _guess_year(path: Path, tables: list[SheetTable]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def _row_period(table: SheetTable, cells: dict[str, Any], number: int, year: int | None) -> tuple[date, date, str]:
+def _row_period(
+    table: SheetTable, cells: dict[str, Any], number: int, year: int | None
+) -> tuple[date, date, str]:
     """(first, last, as written) of one row; raises InvalidValue naming the cell."""
     if cells.get("start") not in (None, ""):
         where = table.cell_name("start", number)
         first = _single(cells["start"])
         if first is None:
-            raise InvalidValue(f"{where} 开始时间“{cells['start']}”不是日期；请写成 2023-10-16 或 2023年10月")
+            raise InvalidValue(
+                f"{where} 开始时间“{cells['start']}”不是日期；请写成 2023-10-16 或 2023年10月"
+            )
         last = first
         if cells.get("end") not in (None, ""):
             where = table.cell_name("end", number)
             last = _single(cells["end"])
             if last is None:
-                raise InvalidValue(f"{where} 结束时间“{cells['end']}”不是日期；请写成 2023-11-30 或 2023年11月")
+                raise InvalidValue(
+                    f"{where} 结束时间“{cells['end']}”不是日期；请写成 2023-11-30 或 2023年11月"
+                )
         if last[1] < first[0]:
             raise InvalidValue(f"{where} 结束时间早于开始时间；请核对")
         shown = f"{cells['start']}至{cells.get('end') or cells['start']}"
         return first[0], last[1], shown
     if cells.get("period") in (None, ""):
-        raise InvalidValue(f"第{number}行没有填写评审时间；请填写“评审时间”列，或“开始时间”“结束时间”两列")
+        raise InvalidValue(
+            f"第{number}行没有填写评审时间；请填写“评审时间”列，或“开始时间”“结束时间”两列"
+        )
     try:
         first_day, last_day = parse_period(cells["period"], year)
     except InvalidValue as exc:
@@ -221,7 +243,9 @@ def _match(committees: list[Committee], name: str, code: str) -> Committee | Non
     return None
 
 
-def import_plan(store: Store, path: Path, year: int | None = None, user: str | None = None) -> PlanImport:
+def import_plan(
+    store: Store, path: Path, year: int | None = None, user: str | None = None
+) -> PlanImport:
     """Read the plan workbook and replace the stored plan of its year; nothing is stored when a row is wrong."""
     path = Path(path)
     tables = read_tables(path, COLUMNS, KEY_COLUMNS)
@@ -234,7 +258,9 @@ def import_plan(store: Store, path: Path, year: int | None = None, user: str | N
     if year is None:
         year = _guess_year(path, tables)
         if year is None:
-            raise InvalidValue(f"{path.name}：无法从评审时间或文件名中确定年度；请在命令中加 --year 指定，如 --year 2023")
+            raise InvalidValue(
+                f"{path.name}：无法从评审时间或文件名中确定年度；请在命令中加 --year 指定，如 --year 2023"
+            )
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for table in tables:
@@ -251,7 +277,9 @@ def import_plan(store: Store, path: Path, year: int | None = None, user: str | N
                 problems.append(f"{where}：{exc}")
                 continue
             if first.year != year and last.year != year:
-                problems.append(f"{where}：评审时间 {first} 至 {last} 不在 {year} 年度；请核对，或用 --year 指定年度")
+                problems.append(
+                    f"{where}：评审时间 {first} 至 {last} 不在 {year} 年度；请核对，或用 --year 指定年度"
+                )
                 continue
             rows.append(
                 {
@@ -269,14 +297,17 @@ def import_plan(store: Store, path: Path, year: int | None = None, user: str | N
             )
     if problems:
         raise WorkbookError(
-            f"评审计划有 {len(problems)} 处问题，未导入任何内容；请改正后重新导入：\n" + "\n".join(problems)
+            f"评审计划有 {len(problems)} 处问题，未导入任何内容；请改正后重新导入：\n"
+            + "\n".join(problems)
         )
     if not rows:
         raise WorkbookError(f"{path.name}：表头下面没有任何评审计划行；请核对文件")
     result = PlanImport(path, year)
     with store.transaction() as session:
         known = list(session.exec(select(Committee).order_by(col(Committee.code))))
-        result.replaced = len(session.exec(select(PlanEntry.id).where(PlanEntry.year == year)).all())
+        result.replaced = len(
+            session.exec(select(PlanEntry.id).where(PlanEntry.year == year)).all()
+        )
         session.exec(delete(PlanEntry).where(col(PlanEntry.year) == year))  # type: ignore[call-overload]
         for values in rows:
             committee = _match(known, values["committee_name"], values["committee_code"])
@@ -326,11 +357,16 @@ def entries_for(session: Session, committee: Committee, year: int) -> tuple[bool
     An entry belongs to the committee when it was matched at import, or (for a
     committee created after the import) when its code or name matches now.
     """
-    entries = session.exec(select(PlanEntry).where(PlanEntry.year == year).order_by(col(PlanEntry.start))).all()
+    entries = session.exec(
+        select(PlanEntry).where(PlanEntry.year == year).order_by(col(PlanEntry.start))
+    ).all()
     mine = [
         e
         for e in entries
         if e.committee_id == committee.id
-        or (e.committee_id is None and _match([committee], e.committee_name, e.committee_code) is not None)
+        or (
+            e.committee_id is None
+            and _match([committee], e.committee_name, e.committee_code) is not None
+        )
     ]
     return bool(entries), mine

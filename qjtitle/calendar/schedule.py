@@ -79,14 +79,20 @@ class Schedule:
 
     def next_item(self) -> Item | None:
         """The first milestone still to do (by due date), or None when every dated one is done."""
-        todo = [it for it in self.items if it.actual_first is None and it.due is not None and it.key != "meeting"]
+        todo = [
+            it
+            for it in self.items
+            if it.actual_first is None and it.due is not None and it.key != "meeting"
+        ]
         return min(todo, key=lambda it: (it.due, _order(it.key))) if todo else None
 
 
 def _actuals(session: Session, meeting_id: int, as_of: date | None = None) -> dict[str, Actual]:
     """The recorded dates; with ``as_of``, only what had happened by that day (a publicity
     still running then has no last day yet)."""
-    records = session.exec(select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting_id)).all()
+    records = session.exec(
+        select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting_id)
+    ).all()
     if as_of is None:
         return {r.milestone: Actual(r.first, r.last) for r in records}
     return {
@@ -96,7 +102,9 @@ def _actuals(session: Session, meeting_id: int, as_of: date | None = None) -> di
     }
 
 
-def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar, as_of: bool = False) -> Schedule:
+def _evaluate(
+    session: Session, m: Meeting, today: date, cal: WorkCalendar, as_of: bool = False
+) -> Schedule:
     committee = session.get(Committee, m.committee_id)
     assert committee is not None
     end = meetings.last_day(m)
@@ -107,12 +115,21 @@ def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar, as_o
         # the same plan with the guessed days off taken one way and then the other: where a date
         # differs from the one shown (the earlier, safe one), say what it would otherwise be
         for guessed_off in (True, False):
-            other = layout(cal.assuming(guessed_off), m.date, end, committee.level, committee.pool_filed, actuals)
+            other = layout(
+                cal.assuming(guessed_off),
+                m.date,
+                end,
+                committee.level,
+                committee.pool_filed,
+                actuals,
+            )
             for it, alt in zip(items, other, strict=True):
                 if alt.when != it.when and not it.otherwise:
                     it.otherwise = alt.when
     has_plan, entries = plans.entries_for(session, committee, meetings.evaluation_year(m))
-    findings = find_problems(cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries]))
+    findings = find_problems(
+        cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries])
+    )
     if entries:
         meeting_item = next(it for it in items if it.key == "meeting")
         meeting_item.note = "计划评审时间：" + "、".join(f"{e.start} 至 {e.end}" for e in entries)
@@ -124,7 +141,9 @@ def _evaluate(session: Session, m: Meeting, today: date, cal: WorkCalendar, as_o
         today,
         items,
         findings,
-        cal.provisional_warning(m.date, *(d for it in items for d in (it.earliest, it.latest) if d)),
+        cal.provisional_warning(
+            m.date, *(d for it in items for d in (it.earliest, it.latest) if d)
+        ),
     )
 
 
@@ -133,7 +152,9 @@ def _set_status(cal: WorkCalendar, it: Item, today: date, problem: bool) -> None
         it.days_left = cal.between(today, it.due)
     if it.key == "meeting":
         assert it.earliest and it.latest
-        it.status = "待召开" if today < it.earliest else ("进行中" if today <= it.latest else "已召开")
+        it.status = (
+            "待召开" if today < it.earliest else ("进行中" if today <= it.latest else "已召开")
+        )
     elif it.actual_first is not None:
         unfinished = MILESTONES[it.key].kind == WINDOW and it.actual_last is None
         it.status = PROBLEM if problem else (STARTED if unfinished else DONE)
@@ -147,7 +168,11 @@ def _set_status(cal: WorkCalendar, it: Item, today: date, problem: bool) -> None
 
 
 def evaluate(
-    store: Store, meeting_id: int, today: date | None = None, calendar: WorkCalendar | None = None, as_of: bool = False
+    store: Store,
+    meeting_id: int,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+    as_of: bool = False,
 ) -> Schedule:
     """The plan of a meeting with each milestone's status as of ``today`` and every problem found.
     ``as_of``: what a document dated ``today`` may state, records of later days left out."""
@@ -191,7 +216,14 @@ def record(
     return Recorded(meeting_id, m, first, last, previous, findings)
 
 
-def record_step(session: Session, meeting_id: int, milestone: str, first: date, command: str, user: str | None = None) -> None:
+def record_step(
+    session: Session,
+    meeting_id: int,
+    milestone: str,
+    first: date,
+    command: str,
+    user: str | None = None,
+) -> None:
     """Record a milestone that a qjtitle command performs (the draw, a filing export) inside its transaction."""
     m = resolve_milestone(milestone)
     _store_record(session, meetings.get(session, meeting_id), m, first, None, "", user, command)
@@ -199,19 +231,32 @@ def record_step(session: Session, meeting_id: int, milestone: str, first: date, 
 
 def _check_recordable(m: MilestoneDef, first: date, last: date | None) -> None:
     if not m.recordable:
-        raise InvalidValue("评审会议的日期在 qjtitle meeting add 时已经登记，不需要再登记；如会议改期，请新建会议")
+        raise InvalidValue(
+            "评审会议的日期在 qjtitle meeting add 时已经登记，不需要再登记；如会议改期，请新建会议"
+        )
     if last is not None and m.kind != WINDOW:
-        raise InvalidValue(f"{m.label}只有一个日期，不能加 --end；只有推荐公示、会前公示、结果公示有结束日期")
+        raise InvalidValue(
+            f"{m.label}只有一个日期，不能加 --end；只有推荐公示、会前公示、结果公示有结束日期"
+        )
     if last is not None and last < first:
         raise InvalidValue(f"{m.label}结束日期 {last} 早于开始日期 {first}；请核对")
 
 
 def _store_record(
-    session: Session, meeting: Meeting, m: MilestoneDef, first: date, last: date | None, note: str, user: str | None, command: str
+    session: Session,
+    meeting: Meeting,
+    m: MilestoneDef,
+    first: date,
+    last: date | None,
+    note: str,
+    user: str | None,
+    command: str,
 ) -> dict[str, Any] | None:
     """Write (or replace) the record of one milestone and its audit event; the record replaced, if any."""
     existing = session.exec(
-        select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting.id, MilestoneRecord.milestone == m.key)
+        select(MilestoneRecord).where(
+            MilestoneRecord.meeting_id == meeting.id, MilestoneRecord.milestone == m.key
+        )
     ).first()
     previous = None
     if existing is None:
@@ -227,14 +272,24 @@ def _store_record(
         session,
         command,
         "milestone.recorded",
-        {"meeting": meeting.id, "milestone": m.key, "first": first, "last": last, "note": note, "previous": previous},
+        {
+            "meeting": meeting.id,
+            "milestone": m.key,
+            "first": first,
+            "last": last,
+            "note": note,
+            "previous": previous,
+        },
         user=user,
     )
     return previous
 
 
 def status(
-    store: Store, year: int | None = None, today: date | None = None, calendar: WorkCalendar | None = None
+    store: Store,
+    year: int | None = None,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> list[dict[str, Any]]:
     """Every meeting of ``year`` (default: this year) with its next milestone, most urgent first."""
     today = today or date.today()
@@ -311,7 +366,9 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
             lines.append(it.note)
         if it.provisional and schedule.provisional:
             lines.append(schedule.provisional)
-        lines.append(f"评审会议：{meeting['committee_name']}，{meeting['date']}，{meeting['place']}")
+        lines.append(
+            f"评审会议：{meeting['committee_name']}，{meeting['date']}，{meeting['place']}"
+        )
         event.add("description", "\n".join(lines))
         if it.key == "meeting" and meeting["place"]:
             event.add("location", meeting["place"])
@@ -324,5 +381,7 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
     try:
         path.write_bytes(cal.to_ical())
     except OSError as exc:
-        raise InvalidValue(f"无法写入日历文件 {path}：{exc.strerror}；请关闭正在使用它的程序，或换一个 --ics 路径") from None
+        raise InvalidValue(
+            f"无法写入日历文件 {path}：{exc.strerror}；请关闭正在使用它的程序，或换一个 --ics 路径"
+        ) from None
     return count

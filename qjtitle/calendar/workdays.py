@@ -69,13 +69,19 @@ def load_overrides(path: Path) -> Overrides:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise CalendarFileError(f"找不到日历文件 {path}；请检查路径，或去掉 --calendar 只用国务院公布的安排") from None
+        raise CalendarFileError(
+            f"找不到日历文件 {path}；请检查路径，或去掉 --calendar 只用国务院公布的安排"
+        ) from None
     except IsADirectoryError:
         raise CalendarFileError(f"{path} 是文件夹，不是日历文件；请指定 .toml 文件") from None
     except UnicodeDecodeError:
-        raise CalendarFileError(f"日历文件 {path} 不是 UTF-8 编码；请用记事本“另存为 UTF-8”后重试") from None
+        raise CalendarFileError(
+            f"日历文件 {path} 不是 UTF-8 编码；请用记事本“另存为 UTF-8”后重试"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CalendarFileError(f"日历文件 {path} 格式错误：{exc}；请对照 README 中的示例修改") from None
+        raise CalendarFileError(
+            f"日历文件 {path} 格式错误：{exc}；请对照 README 中的示例修改"
+        ) from None
     known = {"holidays", "workdays", "complete_years"}
     unknown = set(data) - known
     if unknown:
@@ -93,9 +99,13 @@ def load_overrides(path: Path) -> Overrides:
     clash = set(result.holidays) & set(result.workdays)
     if clash:
         days = "、".join(d.isoformat() for d in sorted(clash))
-        raise CalendarFileError(f"日历文件 {path}：{days} 同时出现在 [holidays] 和 [workdays] 中，请删去其一")
+        raise CalendarFileError(
+            f"日历文件 {path}：{days} 同时出现在 [holidays] 和 [workdays] 中，请删去其一"
+        )
     years = data.get("complete_years", [])
-    if not isinstance(years, list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+    if not isinstance(years, list) or not all(
+        isinstance(y, int) and not isinstance(y, bool) for y in years
+    ):
         raise CalendarFileError(f"日历文件 {path}：complete_years 应为年份列表，例如 [2027]")
     result.complete_years = set(years)
     return result
@@ -206,9 +216,13 @@ class WorkCalendar:
             return []
         _ = date(year, 1, 1) in self._cn  # populate the year
         return sorted(
-            d for d, name in self._cn.items()
-            if d.year == year and "补假" in name and d.weekday() < 5
-            and d not in self.overrides.workdays and d not in self.overrides.holidays
+            d
+            for d, name in self._cn.items()
+            if d.year == year
+            and "补假" in name
+            and d.weekday() < 5
+            and d not in self.overrides.workdays
+            and d not in self.overrides.holidays
         )
 
     def _guessed_off(self, day: date) -> bool:
@@ -226,7 +240,9 @@ class WorkCalendar:
         """What kind of day ``day`` is, why, and on whose authority."""
         weekend = day.weekday() >= 5
         if day in self.overrides.workdays:
-            return DayInfo(day, True, MAKEUP if weekend else WORKDAY, self.overrides.workdays[day], "自定义")
+            return DayInfo(
+                day, True, MAKEUP if weekend else WORKDAY, self.overrides.workdays[day], "自定义"
+            )
         if day in self.overrides.holidays:
             return DayInfo(day, False, HOLIDAY, self.overrides.holidays[day], "自定义")
         if day.year <= LAST_OFFICIAL_YEAR:
@@ -345,13 +361,19 @@ def check_file(path: Path) -> CalendarCheck:
     warnings = result.warnings
     for day, label in sorted(overrides.workdays.items()):
         if official.is_workday(day):
-            warnings.append(f"[workdays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是工作日，“{label}”这一项不起作用；请核对日期")
+            warnings.append(
+                f"[workdays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是工作日，“{label}”这一项不起作用；请核对日期"
+            )
     for day, label in sorted(overrides.holidays.items()):
         if not official.is_workday(day):
             reason = official.describe(day) or "周末"
-            warnings.append(f"[holidays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是休息日（{reason}），“{label}”这一项不起作用；请核对日期")
+            warnings.append(
+                f"[holidays] {day}（{WEEKDAY_NAMES[day.weekday()]}）本来就是休息日（{reason}），“{label}”这一项不起作用；请核对日期"
+            )
     listed_years = {d.year for d in (*overrides.holidays, *overrides.workdays)}
-    for year in sorted(y for y in listed_years - overrides.complete_years if y > LAST_OFFICIAL_YEAR):
+    for year in sorted(
+        y for y in listed_years - overrides.complete_years if y > LAST_OFFICIAL_YEAR
+    ):
         warnings.append(
             f"{year}年的日期已写入本文件，但 {year} 不在 complete_years 中，该年仍按“暂定”处理；"
             f"如果本文件已写全国务院公布的 {year} 年调休安排，请写 complete_years = [{year}]"
@@ -363,5 +385,7 @@ def check_file(path: Path) -> CalendarCheck:
                 f"请补充该年的节假日和调休上班日，否则 {year} 年只按周末和法定节假日计算却不再提示“暂定”"
             )
         elif year <= LAST_OFFICIAL_YEAR:
-            warnings.append(f"{year}年的调休安排已由国务院公布并内置，本文件中该年的日期会覆盖内置安排；请确认确有必要")
+            warnings.append(
+                f"{year}年的调休安排已由国务院公布并内置，本文件中该年的日期会覆盖内置安排；请确认确有必要"
+            )
     return result

@@ -76,7 +76,9 @@ WIDTH_SCRIPT = (
 
 
 def _script_hash(script: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode(
+        "ascii"
+    )
 
 
 CSP = (
@@ -159,7 +161,12 @@ class MilestoneView:
     @property
     def title(self) -> str:
         """The hover text: planned vs recorded, status and rule."""
-        parts = [self.label, f"计划：{self.planned_full or '—'}", f"实际：{self.recorded or '未登记'}", f"状态：{self.status_text}"]
+        parts = [
+            self.label,
+            f"计划：{self.planned_full or '—'}",
+            f"实际：{self.recorded or '未登记'}",
+            f"状态：{self.status_text}",
+        ]
         if self.rule:
             parts.append(f"依据：{self.rule}（{self.source}）")
         if self.note:
@@ -258,13 +265,18 @@ class YearView:
 
 
 def gather_year(
-    store: Store, year: int | None = None, today: date | None = None, calendar: WorkCalendar | None = None
+    store: Store,
+    year: int | None = None,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> YearView:
     """Every meeting held in ``year`` (default: today's year), grouped by committee."""
     today = today or date.today()
     year = year or today.year
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
-    plans = [schedules.evaluate(store, m["id"], today, cal) for m in meetings.list_all(store, year=year)]
+    plans = [
+        schedules.evaluate(store, m["id"], today, cal) for m in meetings.list_all(store, year=year)
+    ]
     return build(plans, cal, today, year, f"{year}年度职称评审工作进度")
 
 
@@ -276,7 +288,9 @@ def gather_meeting(
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     plan = schedules.evaluate(store, meeting_id, today, cal)
     m = plan.meeting
-    return build([plan], cal, today, m["year"], f"评审会议 {m['id']} 时间节点：{m['committee_name']}")
+    return build(
+        [plan], cal, today, m["year"], f"评审会议 {m['id']} 时间节点：{m['committee_name']}"
+    )
 
 
 def _dates(item: Item) -> list[date]:
@@ -294,7 +308,9 @@ def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, titl
     for number, (code, group) in enumerate(by_committee.items(), start=1):
         first = group[0].meeting
         views = tuple(_meeting_view(axis, p) for p in group) if axis else ()
-        committees.append(CommitteeView(number, code, first["committee_name"], first["level"], views))
+        committees.append(
+            CommitteeView(number, code, first["committee_name"], first["level"], views)
+        )
     weeks, agenda = _month_view(cal, committees, today)
     counts: dict[str, int] = {}
     provisional = 0
@@ -303,7 +319,9 @@ def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, titl
             for s in m.milestones:
                 counts[s.status] = counts.get(s.status, 0) + 1
                 provisional += s.provisional
-    count_rows = [(cls, words.split("（")[0], counts.get(cls, 0)) for cls, words in LEGEND if cls != MEETING]
+    count_rows = [
+        (cls, words.split("（")[0], counts.get(cls, 0)) for cls, words in LEGEND if cls != MEETING
+    ]
     count_rows.append(("provisional", "暂定", provisional))
     warnings = (cal.provisional_warning(*all_days),) if any(p.provisional for p in plans) else ()
     shown = ""
@@ -332,14 +350,21 @@ def _breaks(infos: Iterable[DayInfo]) -> list[tuple[date, date, str, str]]:
         if kind is None:
             continue
         name = re.sub(r"（.*?）", "", info.label) if info.kind == HOLIDAY else ""
-        if runs and runs[-1][1] + timedelta(days=1) == info.day and (runs[-1][2] == MAKEUP) == (kind == MAKEUP):
+        if (
+            runs
+            and runs[-1][1] + timedelta(days=1) == info.day
+            and (runs[-1][2] == MAKEUP) == (kind == MAKEUP)
+        ):
             first, _last, run_kind, names = runs[-1]
             runs[-1] = (first, info.day, HOLIDAY if info.kind == HOLIDAY else run_kind, names)
         else:
             runs.append((info.day, info.day, HOLIDAY if info.kind == HOLIDAY else kind, []))
         if name and name != "休息日" and name not in runs[-1][3]:
             runs[-1][3].append(name)
-    return [(a, b, kind, "、".join(names) or ("放假" if kind == HOLIDAY else "")) for a, b, kind, names in runs]
+    return [
+        (a, b, kind, "、".join(names) or ("放假" if kind == HOLIDAY else ""))
+        for a, b, kind, names in runs
+    ]
 
 
 def _main_name(label: str) -> str:
@@ -366,29 +391,56 @@ def make_axis(cal: WorkCalendar, first: date, last: date, today: date) -> Axis:
         words = {HOLIDAY: f"放假：{label}", MAKEUP: "调休上班", WEEKEND: "周末"}[kind]
         shades.append(Shape(kind, draft.x(a), (b - a).days + 1, f"{span} {words}"))
         if kind == HOLIDAY:
-            named.append(Band("holiday", draft.pct(a), width(a, b), _main_name(label), f"{span} {words}"))
+            named.append(
+                Band("holiday", draft.pct(a), width(a, b), _main_name(label), f"{span} {words}")
+            )
         elif kind == MAKEUP:
-            named.append(Band("makeup", draft.pct(a), width(a, b), "班", f"{span} 调休上班（周末上班）"))
+            named.append(
+                Band("makeup", draft.pct(a), width(a, b), "班", f"{span} 调休上班（周末上班）")
+            )
     months = []
     day = start
     while day <= end:
-        month_end = min(end, (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1))
+        month_end = min(
+            end, (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        )
         label = f"{day.year}年{day.month}月" if day == start or day.month == 1 else f"{day.month}月"
         months.append(Band("month", draft.pct(day), width(day, month_end), label))
         day = month_end + timedelta(days=1)
     weeks = []
     if draft.days <= WEEK_LABELS_MAX_DAYS:
         weeks = [
-            Band("week", draft.pct(d), width(d, d + timedelta(days=6)), str(d.day), f"{d.isoformat()}（一）起的一周")
+            Band(
+                "week",
+                draft.pct(d),
+                width(d, d + timedelta(days=6)),
+                str(d.day),
+                f"{d.isoformat()}（一）起的一周",
+            )
             for d in (start + timedelta(days=7 * i) for i in range(draft.days // 7))
         ]
     provisional = []
     for y in cal.provisional_years(start, end):
         a, b = max(start, date(y, 1, 1)), min(end, date(y, 12, 31))
         provisional.append(
-            Band("provisional", draft.pct(a), width(a, b), f"{y}年调休未公布：暂定", cal.provisional_warning(a))
+            Band(
+                "provisional",
+                draft.pct(a),
+                width(a, b),
+                f"{y}年调休未公布：暂定",
+                cal.provisional_warning(a),
+            )
         )
-    return Axis(start, end, today, tuple(shades), tuple(months), tuple(weeks), tuple(named), tuple(provisional))
+    return Axis(
+        start,
+        end,
+        today,
+        tuple(shades),
+        tuple(months),
+        tuple(weeks),
+        tuple(named),
+        tuple(provisional),
+    )
 
 
 def _span_text(first: date | None, last: date | None) -> str:
@@ -405,7 +457,9 @@ def _planned_text(item: Item) -> str:
     """The planned window or deadline, short enough for its column (the hover text has weekdays)."""
     if item.kind == milestones.LATEST and item.latest:
         # A provisional row carries a 暂定 tag instead of the weekday (the column is narrow).
-        return f"不晚于 {item.latest.isoformat() if item.provisional else milestones.fmt(item.latest)}"
+        return (
+            f"不晚于 {item.latest.isoformat() if item.provisional else milestones.fmt(item.latest)}"
+        )
     if item.kind in (milestones.RANGE, milestones.SPAN, milestones.DAY) and item.latest:
         return _span_text(item.earliest or item.latest, item.latest)
     return item.note
@@ -430,8 +484,12 @@ def _status(item: Item, problems: list[findings.Finding]) -> tuple[str, str]:
     if cls == DONE:
         return cls, f"已完成 {_recorded_text(item)}"
     if cls == PROBLEM:
-        missed = next((f.missed_by for f in problems if f.level == findings.ERROR and f.missed_by), None)
-        return cls, f"有问题 {_recorded_text(item)}" + (f"（差 {missed} 个工作日）" if missed else "")
+        missed = next(
+            (f.missed_by for f in problems if f.level == findings.ERROR and f.missed_by), None
+        )
+        return cls, f"有问题 {_recorded_text(item)}" + (
+            f"（差 {missed} 个工作日）" if missed else ""
+        )
     if cls == STARTED:
         return cls, f"已开始 {item.actual_first}，未登记结束日期"
     if cls == OVERDUE:
@@ -464,7 +522,12 @@ def _shapes(axis: Axis, item: Item, view: MilestoneView, today: date) -> list[Sh
     if item.kind in (milestones.LATEST, milestones.RANGE) and item.latest:
         box("deadline " + plan, item.latest, item.latest, f"期限：{milestones.fmt(item.latest)}")
     if item.actual_first:
-        box("actual-" + cls, item.actual_first, item.actual_last or item.actual_first, f"实际：{view.recorded}")
+        box(
+            "actual-" + cls,
+            item.actual_first,
+            item.actual_last or item.actual_first,
+            f"实际：{view.recorded}",
+        )
     if cls == OVERDUE and item.due:
         box("late", item.due + timedelta(days=1), today, view.status_text)
     return shapes
@@ -474,7 +537,9 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
     m = plan.meeting
     first_day = date.fromisoformat(m["date"])
     last_day = date.fromisoformat(m["end_date"]) if m["end_date"] else first_day
-    when = milestones.fmt(first_day) + (f" 至 {milestones.fmt(last_day)}" if last_day != first_day else "")
+    when = milestones.fmt(first_day) + (
+        f" 至 {milestones.fmt(last_day)}" if last_day != first_day else ""
+    )
     heading = f"会议 {m['id']}：{when}，{m['place']}，{m['size']}人"
     views = []
     for it in plan.items:
@@ -493,16 +558,33 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
             rule=it.rule.text if it.rule else "",
             source=it.rule.source if it.rule else "",
             note=it.note,
-            problems=tuple(f"{'错误' if f.level == findings.ERROR else '提示'}：{f.message}" for f in found),
+            problems=tuple(
+                f"{'错误' if f.level == findings.ERROR else '提示'}：{f.message}" for f in found
+            ),
             shapes=(),
         )
-        views.append(replace(view, shapes=tuple(_shapes(axis, it, view, plan.today)) if axis else ()))
+        views.append(
+            replace(view, shapes=tuple(_shapes(axis, it, view, plan.today)) if axis else ())
+        )
     nxt = plan.next_item()
     next_view = next((v for v in views if nxt is not None and v.key == nxt.key), None)
-    next_step = f"下一步：{next_view.label} {next_view.planned}（{next_view.status_text}）" if next_view else "已登记的节点全部完成"
+    next_step = (
+        f"下一步：{next_view.label} {next_view.planned}（{next_view.status_text}）"
+        if next_view
+        else "已登记的节点全部完成"
+    )
     return MeetingView(
-        m["id"], m["committee"], first_day, last_day, heading, m["year"], plan.provisional,
-        len(plan.errors), len(plan.warnings), tuple(views), next_step,
+        m["id"],
+        m["committee"],
+        first_day,
+        last_day,
+        heading,
+        m["year"],
+        plan.provisional,
+        len(plan.errors),
+        len(plan.warnings),
+        tuple(views),
+        next_step,
         tuple(_overview_marks(axis, plan.items, views)) if axis else (),
     )
 
@@ -516,9 +598,18 @@ def _overview_marks(axis: Axis, items: list[Item], views: list[MilestoneView]) -
     for it, v in zip(items, views, strict=True):
         day = it.actual_first or it.due
         if it.key == "meeting" and it.earliest and it.latest:
-            marks.append(Shape("meeting", axis.x(it.earliest), (it.latest - it.earliest).days + 1, f"{it.label} {v.planned_full}"))
+            marks.append(
+                Shape(
+                    "meeting",
+                    axis.x(it.earliest),
+                    (it.latest - it.earliest).days + 1,
+                    f"{it.label} {v.planned_full}",
+                )
+            )
         elif day is not None and axis.first <= day <= axis.last:
-            marks.append(Shape(f"mark mark-{v.status}", axis.x(day), 1, f"{it.label}：{v.status_text}"))
+            marks.append(
+                Shape(f"mark mark-{v.status}", axis.x(day), 1, f"{it.label}：{v.status_text}")
+            )
     return marks
 
 
@@ -530,13 +621,33 @@ def _due_entries(committee: CommitteeView) -> list[DueEntry]:
             if s.key == "meeting":
                 day = m.first_day
                 while day <= m.last_day:
-                    out.append(DueEntry(day, committee.number, committee.name, m.id, "评审会议", MEETING, s.status_text))
+                    out.append(
+                        DueEntry(
+                            day,
+                            committee.number,
+                            committee.name,
+                            m.id,
+                            "评审会议",
+                            MEETING,
+                            s.status_text,
+                        )
+                    )
                     day += timedelta(days=1)
                 continue
             if s.status not in (DUE, SOON, OVERDUE, STARTED) or s.due is None:
                 continue
             what = "开始" if s.key.endswith("publicity") else "截止"
-            out.append(DueEntry(s.due, committee.number, committee.name, m.id, s.label + what, s.status, s.status_text))
+            out.append(
+                DueEntry(
+                    s.due,
+                    committee.number,
+                    committee.name,
+                    m.id,
+                    s.label + what,
+                    s.status,
+                    s.status_text,
+                )
+            )
     return out
 
 
@@ -552,18 +663,27 @@ def _month_view(
         for d in range(7):
             day = start + timedelta(days=7 * w + d)
             info = cal.info(day)
-            heading = f"{day.month}月{day.day}日" if (day == start or day.day == 1) else str(day.day)
-            label = "调休上班" if info.kind == MAKEUP else (info.label if info.kind == HOLIDAY else "")
-            todays = tuple(sorted((e for e in entries if e.day == day), key=lambda e: (e.committee, e.meeting)))
+            heading = (
+                f"{day.month}月{day.day}日" if (day == start or day.day == 1) else str(day.day)
+            )
+            label = (
+                "调休上班" if info.kind == MAKEUP else (info.label if info.kind == HOLIDAY else "")
+            )
+            todays = tuple(
+                sorted((e for e in entries if e.day == day), key=lambda e: (e.committee, e.meeting))
+            )
             cells.append(DayCell(day, heading, info.kind, label, day == today, todays))
         weeks.append(tuple(cells))
     agenda = []
     for c in committees:
         mine = [
-            e for e in _due_entries(c)
+            e
+            for e in _due_entries(c)
             if (start <= e.day <= end and e.day >= today) or e.status == OVERDUE
         ]
-        agenda.append(CommitteeAgenda(c.number, c.name, tuple(sorted(mine, key=lambda e: (e.day, e.meeting)))))
+        agenda.append(
+            CommitteeAgenda(c.number, c.name, tuple(sorted(mine, key=lambda e: (e.day, e.meeting))))
+        )
     return tuple(weeks), tuple(agenda)
 
 

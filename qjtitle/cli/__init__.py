@@ -168,7 +168,9 @@ def main() -> None:
         if isinstance(exc, OSError):
             from qjtitle.cli._errors import os_error_text
 
-            err_console().print(f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）")
+            err_console().print(
+                f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）"
+            )
             sys.exit(1)
         err_console().print(  # the exception's own text is the library's English: only its kind is named
             f"[red]意外错误[/]（{type(exc).__name__}）：设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；"

@@ -33,7 +33,11 @@ def print_json(data: Any) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     stream = sys.stdout
     to_file = not (hasattr(stream, "isatty") and stream.isatty())
-    if to_file and hasattr(stream, "buffer") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+    if (
+        to_file
+        and hasattr(stream, "buffer")
+        and (stream.encoding or "").lower().replace("-", "") != "utf8"
+    ):
         stream.buffer.write((text + "\n").encode("utf-8"))
         stream.flush()
     else:
@@ -44,7 +48,9 @@ def warn(message: str) -> None:
     err_console().print(f"[yellow]注意：[/]{message}")
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]], caption: str | None = None) -> None:
+def table(
+    title: str | None, columns: list[str], rows: list[list[Any]], caption: str | None = None
+) -> None:
     """Print a Rich table of plain values."""
     from rich.table import Table
 

@@ -19,7 +19,9 @@ def os_error_text(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"找不到 {where}；请核对路径和文件名"
     if isinstance(exc, PermissionError):
-        return f"没有权限读写 {where}；文件可能正在 Word、WPS 或 Excel 中打开，或所在文件夹不允许写入"
+        return (
+            f"没有权限读写 {where}；文件可能正在 Word、WPS 或 Excel 中打开，或所在文件夹不允许写入"
+        )
     if isinstance(exc, IsADirectoryError):
         return f"{where} 是文件夹；这里要一个文件"
     if isinstance(exc, NotADirectoryError):
@@ -41,6 +43,10 @@ def friendly_errors() -> Iterator[None]:
         # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not markup
         err_console().print(f"[red]错误：[/]{escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
-    except OSError as exc:  # a file the library opened itself: the cause in Chinese, not "[Errno 13] …"
-        err_console().print(f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）", soft_wrap=True)
+    except (
+        OSError
+    ) as exc:  # a file the library opened itself: the cause in Chinese, not "[Errno 13] …"
+        err_console().print(
+            f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）", soft_wrap=True
+        )
         raise typer.Exit(1) from None

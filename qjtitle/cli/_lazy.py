@@ -122,8 +122,12 @@ class LazyGroup(TyperGroup):
         render_help(self, ctx)
 
     def main(  # type: ignore[override]
-        self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-        standalone_mode: bool = True, **extra: Any,
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
     ) -> Any:
         """As Typer's, but usage errors (of this command and every command under it) are told in
         Chinese by :func:`qjtitle.cli._zh.show_usage_error` instead of Click's English panel."""
@@ -218,7 +222,9 @@ def _width() -> int:
     """Typer's TERMINAL_WIDTH, else Rich's rule: COLUMNS, else the terminal of stdin/stdout/stderr."""
     for variable in ("TERMINAL_WIDTH", "COLUMNS"):
         value = os.environ.get(variable, "")
-        if value.isascii() and value.isdigit() and int(value) > 0:  # not "²", which isdigit() accepts
+        if (
+            value.isascii() and value.isdigit() and int(value) > 0
+        ):  # not "²", which isdigit() accepts
             return min(int(value), _MAX_WIDTH)
     for fd in (0, 1, 2):
         try:
@@ -259,7 +265,9 @@ class Canvas:
         self.colour = _use_colour(self.out)
         self.width = max(_width(), 40)
         if not (getattr(self.out, "encoding", None) or "utf-8").lower().startswith("utf"):
-            self.box = "+-+|++"  # Rich's ASCII box when the output cannot take box-drawing characters
+            self.box = (
+                "+-+|++"  # Rich's ASCII box when the output cannot take box-drawing characters
+            )
         elif os.name == "nt" and not os.environ.get("WT_SESSION"):
             self.box = "┌─┐│└┘"  # Rich's "safe" box for the classic Windows console
         else:
@@ -275,7 +283,9 @@ class Canvas:
             return []
         indent = sum(w + 2 for w in widths)
         room = max(width - 4 - indent, 10)
-        narrow = room < 24 and len(widths) > 1  # long option names: the text goes under them instead
+        narrow = (
+            room < 24 and len(widths) > 1
+        )  # long option names: the text goes under them instead
         if narrow:
             room = width - 6
         head = f"{box[1]} {title} "
@@ -371,7 +381,9 @@ def format_help(command: Any, ctx: Any, formatter: Any = None) -> None:
     arguments = [p for p in params if getattr(p, "param_type_name", "") == "argument"]
     options = [p for p in params if getattr(p, "param_type_name", "") != "argument"]
     arg_rows = [
-        [(value_word(p), "1;36"), (param_help(p), "")] for p in arguments if not getattr(p, "hidden", False)
+        [(value_word(p), "1;36"), (param_help(p), "")]
+        for p in arguments
+        if not getattr(p, "hidden", False)
     ]
     lines += canvas.panel("参数", arg_rows, widths_of(arg_rows, 1))
     rows = option_rows(options, command.get_help_option(ctx), value_word)

@@ -10,12 +10,34 @@ import typer
 
 # Commands that change the store: they name the store on their first line. Of these, only the
 # CREATES may start a new store; every other command reports a missing store instead.
-WRITES = frozenset({
-    "import-applicants", "applicants corrections", "applicants expire", "committee add", "committee set",
-    "import-experts", "conflicts add", "draw-experts", "draw confirm", "draw sign", "meeting add",
-    "meeting attend", "meeting assign", "meeting review", "meeting results", "meeting seal", "record-votes",
-    "schedule record", "import-plan", "db upgrade", "db restore", "db adopt", "export-filing", "audit export",
-})
+WRITES = frozenset(
+    {
+        "import-applicants",
+        "applicants corrections",
+        "applicants expire",
+        "committee add",
+        "committee set",
+        "import-experts",
+        "conflicts add",
+        "draw-experts",
+        "draw confirm",
+        "draw sign",
+        "meeting add",
+        "meeting attend",
+        "meeting assign",
+        "meeting review",
+        "meeting results",
+        "meeting seal",
+        "record-votes",
+        "schedule record",
+        "import-plan",
+        "db upgrade",
+        "db restore",
+        "db adopt",
+        "export-filing",
+        "audit export",
+    }
+)
 CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"})
 
 
@@ -96,8 +118,12 @@ DbOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（UTF-8，对象数组），便于脚本再利用。")]
-CommitteeOpt = Annotated[str, typer.Option("--committee", "-c", help="评委会代码（committee add 时指定）。")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="以 JSON 输出（UTF-8，对象数组），便于脚本再利用。")
+]
+CommitteeOpt = Annotated[
+    str, typer.Option("--committee", "-c", help="评委会代码（committee add 时指定）。")
+]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="评审年度，如 2023。")]
 CalendarOpt = Annotated[
     Path | None,
@@ -133,11 +159,15 @@ def _meeting(ctx: typer.Context, value: Any) -> int | None:
     from qjtitle.store import open_store
 
     db = ctx.params.get("db")
-    quiet = StoreChoice(str(db or ""), getattr(db, "source", "默认"), create=False)  # named by the command itself
+    quiet = StoreChoice(
+        str(db or ""), getattr(db, "source", "默认"), create=False
+    )  # named by the command itself
     try:
         store = open_store(quiet, upgrade=False)
         try:
-            committee = ctx.params.get("committee")  # a command's own --committee, when eager (draw list)
+            committee = ctx.params.get(
+                "committee"
+            )  # a command's own --committee, when eager (draw list)
             return meeting_id(store, text, committee if isinstance(committee, str) else None)
         finally:
             store.close()
@@ -148,8 +178,14 @@ def _meeting(ctx: typer.Context, value: Any) -> int | None:
 
 
 MeetingArg = Annotated[
-    int, typer.Argument(parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP, show_default=False)
+    int,
+    typer.Argument(
+        parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP, show_default=False
+    ),
 ]
 MeetingOpt = Annotated[
-    int | None, typer.Option("--meeting", parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP)
+    int | None,
+    typer.Option(
+        "--meeting", parser=_as_typed, callback=_meeting, metavar="会议", help=MEETING_HELP
+    ),
 ]

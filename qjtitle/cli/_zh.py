@@ -19,11 +19,31 @@ from typing import Any
 
 # What a secretary calls the value of an argument, by the argument's name in the code.
 ARGUMENT_WORDS = {
-    "meeting": "会议", "draw": "抽取记录", "expert": "专家", "experts": "专家", "applicant": "申报人",
-    "applicants": "申报人", "code": "代码", "committee": "评委会", "file": "文件", "files": "文件",
-    "path": "文件", "paths": "文件或文件夹", "workbook": "文件", "sheet": "文件", "out": "文件夹",
-    "folder": "文件夹", "milestone": "节点", "day": "日期", "name": "名称", "month": "月份",
-    "year": "年度", "template": "模板", "names": "名称", "scan": "文件", "present": "专家",
+    "meeting": "会议",
+    "draw": "抽取记录",
+    "expert": "专家",
+    "experts": "专家",
+    "applicant": "申报人",
+    "applicants": "申报人",
+    "code": "代码",
+    "committee": "评委会",
+    "file": "文件",
+    "files": "文件",
+    "path": "文件",
+    "paths": "文件或文件夹",
+    "workbook": "文件",
+    "sheet": "文件",
+    "out": "文件夹",
+    "folder": "文件夹",
+    "milestone": "节点",
+    "day": "日期",
+    "name": "名称",
+    "month": "月份",
+    "year": "年度",
+    "template": "模板",
+    "names": "名称",
+    "scan": "文件",
+    "present": "专家",
 }
 _CJK = re.compile(r"[\u3400-\u9fff]")
 HELP_HINT = "查看说明"
@@ -65,9 +85,15 @@ def value_word(param: Any) -> str:
             word = "日期"
         elif desc.is_choice:
             word = "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
-        elif desc.is_path:  # a folder when files are refused or its help's first sentence says folder
+        elif (
+            desc.is_path
+        ):  # a folder when files are refused or its help's first sentence says folder
             first = (getattr(param, "help", None) or "").split("。")[0]
-            word = "文件夹" if getattr(info, "file_okay", True) is False or "文件夹" in first else "文件"
+            word = (
+                "文件夹"
+                if getattr(info, "file_okay", True) is False or "文件夹" in first
+                else "文件"
+            )
         elif element in (int, float):
             word = "数字"
     if getattr(param, "param_type_name", "") == "argument" and param.nargs != 1:
@@ -133,7 +159,9 @@ def usage_line(command: Any, ctx: Any) -> str:
     """``qjtitle draw confirm [选项] 抽取记录 专家``."""
     pieces = [ctx.command_path, "[选项]"]
     for param in command.get_params(ctx):
-        if getattr(param, "param_type_name", "") == "argument" and not getattr(param, "hidden", False):
+        if getattr(param, "param_type_name", "") == "argument" and not getattr(
+            param, "hidden", False
+        ):
             word = value_word(param)
             pieces.append(word if param.required else f"[{word}]")
     if hasattr(command, "commands"):
@@ -212,12 +240,29 @@ def _name(param: Any) -> str:
     return f"选项 {names[0]}" if names else str(param.name)
 
 
-_PATH = re.compile(r"^(?i:(file|directory|path)) '(.*)' (does not exist|is a file|is a directory|is not readable|is not writable)\.$")
+_PATH = re.compile(
+    r"^(?i:(file|directory|path)) '(.*)' (does not exist|is a file|is a directory|is not readable|is not writable)\.$"
+)
 _EXTRA = re.compile(r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$")
 _NO_COMMAND = re.compile(r"^No such command '(.*)'\.(?: Did you mean (.*)\?)?$")
 _REQUIRES = re.compile(r"^Option '(.*)' requires (an argument|\d+ arguments)\.$")
 _NO_VALUE = re.compile(r"^Option '(.*)' does not take a value\.$")
-_SWITCH_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0", "是", "否", "开", "关"}
+_SWITCH_WORDS = {
+    "true",
+    "false",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "on",
+    "off",
+    "1",
+    "0",
+    "是",
+    "否",
+    "开",
+    "关",
+}
 
 
 def _bad_value(exc: Any) -> str:
@@ -246,7 +291,11 @@ def _bad_value(exc: Any) -> str:
         return f"{_name(param)} 要写日期，如 {DATE_EXAMPLE}"
     if "|" in word:
         return f"{_name(param)} 只能是 {word.replace('|', '、')} 之一"
-    return f"{_name(param)} 的值不对；请看 --help 中的说明" if param is not None else "命令行中有写错的值"
+    return (
+        f"{_name(param)} 的值不对；请看 --help 中的说明"
+        if param is not None
+        else "命令行中有写错的值"
+    )
 
 
 def message_of(exc: Any) -> str:
@@ -278,7 +327,7 @@ def message_of(exc: Any) -> str:
         if any(word.lower() in _SWITCH_WORDS for word in extra):
             text += "。开关选项后面不用写 true/false：写上选项就是“是”，不写就是“否”"
         else:
-            text += "。文字中有空格时请用引号括起来，如 \"曲靖市 会议中心\""
+            text += '。文字中有空格时请用引号括起来，如 "曲靖市 会议中心"'
         return text
     match = _NO_COMMAND.match(message)
     if match:

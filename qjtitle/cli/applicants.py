@@ -15,13 +15,20 @@ from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
 if TYPE_CHECKING:
     from qjtitle.intake.applicants import ImportReport
 
-app = typer.Typer(help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True)
+app = typer.Typer(
+    help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True
+)
 
-ShowPiiOpt = Annotated[bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")]
+ShowPiiOpt = Annotated[
+    bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")
+]
 
 
 def import_applicants(
-    paths: Annotated[list[Path], typer.Argument(help="申报信息表文件或文件夹（文件夹内逐层查找 .xlsx/.xls/.csv）。")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="申报信息表文件或文件夹（文件夹内逐层查找 .xlsx/.xls/.csv）。"),
+    ],
     committee: CommitteeOpt,
     year: YearOpt,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
@@ -67,7 +74,9 @@ def import_applicants(
         raise typer.Exit(1)
 
 
-def print_import_report(report: ImportReport, details: bool, list_folder: Path | None = None) -> None:
+def print_import_report(
+    report: ImportReport, details: bool, list_folder: Path | None = None
+) -> None:
     """The per-file table and totals; rejected rows (and row problems with ``details``) up to REPORT_LINES
     each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed."""
     from rich.markup import escape
@@ -81,20 +90,30 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
             rows.append([f.path.name, "—", "—", "—", "—", "—", "[red]无法读取[/]"])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
-        corrections = f.needs_correction + len(f.flagged)  # with those this file made 待补正 elsewhere
-        rows.append([f.path.name, f.rows, f.imported, f.updated, corrections, len(f.rejected), kinds or "—"])
+        corrections = f.needs_correction + len(
+            f.flagged
+        )  # with those this file made 待补正 elsewhere
+        rows.append(
+            [f.path.name, f.rows, f.imported, f.updated, corrections, len(f.rejected), kinds or "—"]
+        )
     title = "导入结果（试运行，未写入）" if report.dry_run else "导入结果"
     table(title, ["文件", "行数", "新增", "更新", "待补正", "未受理", "问题（按类）"], rows)
     t = report.totals()
     console().print(
         f"共 {t['files']} 个文件 {t['rows']} 行：新增 {t['imported']}，更新 {t['updated']}，"
         f"其中待补正 {t['needs_correction']}"
-        + (f"（含此前已受理、因本次重复申报改为待补正的 {t['flagged']} 人）" if t["flagged"] else "")
+        + (
+            f"（含此前已受理、因本次重复申报改为待补正的 {t['flagged']} 人）"
+            if t["flagged"]
+            else ""
+        )
         + f"；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
     )
     for f in report.files:
         for who in f.flagged:
-            console().print(f"[yellow]改为待补正[/] {escape(who)}：{escape(f.path.name)} 中又报送了此人（重复申报）")
+            console().print(
+                f"[yellow]改为待补正[/] {escape(who)}：{escape(f.path.name)} 中又报送了此人（重复申报）"
+            )
     shown = 0
     if t["unchanged"] or t["harmless"] or t["frozen"]:
         console().print(
@@ -106,9 +125,13 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
             console().print(f"[cyan]仅更新[/] {escape(f'{f.path.name} {h}')}")
     for f in report.files:
         if f.error:
-            err_console().print(f"[red]✗[/] {escape(f.error)}", soft_wrap=True)  # an error: on stderr
+            err_console().print(
+                f"[red]✗[/] {escape(f.error)}", soft_wrap=True
+            )  # an error: on stderr
         for r in f.rejected[: max(0, REPORT_LINES - shown)]:
-            console().print(f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}')}")
+            console().print(
+                f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}')}"
+            )
         shown += len(f.rejected)
     cut = shown > REPORT_LINES
     if details:
@@ -116,10 +139,14 @@ def print_import_report(report: ImportReport, details: bool, list_folder: Path |
     if cut and list_folder is not None:
         path = write_problem_list(report, list_folder)
         lines = sum(len(f.rejected) + len(f.row_problems) for f in report.files)
-        console().print(f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines} 条已写入：", soft_wrap=True)
+        console().print(
+            f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines} 条已写入：", soft_wrap=True
+        )
         console().print(escape(str(path)), soft_wrap=True, highlight=False)
     if not details and t["needs_correction"]:
-        console().print("逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。")
+        console().print(
+            "逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。"
+        )
     if report.dry_run:
         console().print("[bold]试运行：数据库未作任何改动。[/]")
 
@@ -132,9 +159,24 @@ def _print_row_problems(report: ImportReport, limit: int) -> bool:
 
     from qjtitle.privacy import mask_text
 
-    every = ((f, sheet, number, name, p) for f in report.files for sheet, number, name, p in f.row_problems)
+    every = (
+        (f, sheet, number, name, p)
+        for f in report.files
+        for sheet, number, name, p in f.row_problems
+    )
     rows = [
-        [escape(str(v)) for v in (f.path.name, sheet, number, name, p.cell or p.column, mask_text(p.message), p.fix)]
+        [
+            escape(str(v))
+            for v in (
+                f.path.name,
+                sheet,
+                number,
+                name,
+                p.cell or p.column,
+                mask_text(p.message),
+                p.fix,
+            )
+        ]
         for f, sheet, number, name, p in islice(every, limit)
     ]
     table("逐行问题", ["文件", "工作表", "行", "姓名", "位置", "问题", "更正方法"], rows)
@@ -144,7 +186,9 @@ def _print_row_problems(report: ImportReport, limit: int) -> bool:
 @app.command("template")
 def applicants_template(
     out_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
-    out: Annotated[Path, typer.Option("--out", help="要生成的空白申报表 .xlsx。")] = Path("曲靖市专业技术人员职称申报信息表.xlsx"),
+    out: Annotated[Path, typer.Option("--out", help="要生成的空白申报表 .xlsx。")] = Path(
+        "曲靖市专业技术人员职称申报信息表.xlsx"
+    ),
     force: Annotated[bool, typer.Option("--force", help="覆盖已有文件。")] = False,
     db: DbOpt = None,  # accepted like everywhere, though a blank form needs no store
 ) -> None:
@@ -169,7 +213,9 @@ def applicants_template(
 def applicants_list(
     committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
     year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度。")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="状态：已受理、待补正、视为放弃。")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="状态：已受理、待补正、视为放弃。")
+    ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="工作单位（包含该文字即可）。")] = None,
     show_pii: ShowPiiOpt = False,
     db: DbOpt = None,
@@ -190,7 +236,19 @@ def applicants_list(
     table(
         f"申报人（{len(items)} 人）",
         ["编号", "姓名", "身份证号码", "工作单位", "申报专业", "申报资格", "状态", "问题数"],
-        [[a["id"], a["name"], a["id_number"], a["unit"], a["specialty"], a["title_name"], a["status"], len(a["problems"])] for a in items],
+        [
+            [
+                a["id"],
+                a["name"],
+                a["id_number"],
+                a["unit"],
+                a["specialty"],
+                a["title_name"],
+                a["status"],
+                len(a["problems"]),
+            ]
+            for a in items
+        ],
     )
 
 
@@ -215,25 +273,45 @@ def applicants_show(
         print_json(items)
         return
     for a in items:
-        rows = [["编号", a["id"]], ["年度", a["year"]], ["评委会", a["committee"]], ["状态", a["status"]]]
+        rows = [
+            ["编号", a["id"]],
+            ["年度", a["year"]],
+            ["评委会", a["committee"]],
+            ["状态", a["status"]],
+        ]
         rows += [[c.label, a[c.key]] for c in COLUMNS]
-        rows += [["任现职年限（至当年底）", a["years_in_title"]], ["工作年限（至当年底）", a["years_working"]]]
+        rows += [
+            ["任现职年限（至当年底）", a["years_in_title"]],
+            ["工作年限（至当年底）", a["years_working"]],
+        ]
         rows += [["来源", f"{a['source_file']} {a['source_sheet']} 第{a['source_row']}行"]]
         if a["correction_deadline"]:
             rows.append(["补正期限", a["correction_deadline"]])
         table(f"{a['name']}", ["项目", "内容"], rows)
         if a["problems"]:
-            table("待补正的问题", ["位置", "问题", "更正方法"], [[p["cell"] or p["column"], p["message"], p["fix"]] for p in a["problems"]])
+            table(
+                "待补正的问题",
+                ["位置", "问题", "更正方法"],
+                [[p["cell"] or p["column"], p["message"], p["fix"]] for p in a["problems"]],
+            )
 
 
 @app.command("correct")
 def applicants_correct(
     key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
     set_: Annotated[
-        list[str], typer.Option("--set", help="更正的事项：事项=新内容，如 专业=护理（可重复）；事项为 姓名、身份证号码、工作单位、系列、专业、级别、申报资格、申报途径。")
+        list[str],
+        typer.Option(
+            "--set",
+            help="更正的事项：事项=新内容，如 专业=护理（可重复）；事项为 姓名、身份证号码、工作单位、系列、专业、级别、申报资格、申报途径。",
+        ),
     ],
-    reason: Annotated[str, typer.Option("--reason", help="更正理由（必填，列入会后备案材料“封存后的更正”）。")],
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度（同一人多个年度时）。")] = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="更正理由（必填，列入会后备案材料“封存后的更正”）。")
+    ],
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="评审年度（同一人多个年度时）。")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """更正已封存会议评审过的申报人（如笔误）：只能追加登记，原内容和理由保留，并在会后备案材料中列出。
@@ -253,20 +331,32 @@ def applicants_correct(
             changes[label.strip()] = value.strip()
         done = corrections.correct_applicant(open_store(db), key, changes, reason, year)
     for c in done["changes"]:
-        console().print(f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}")
-    console().print(f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。")
+        console().print(
+            f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}"
+        )
+    console().print(
+        f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。"
+    )
 
 
 @app.command("corrections")
 def applicants_corrections(
     committee: CommitteeOpt,
     out: Annotated[Path, typer.Option("--out", help="告知书输出文件夹。")],
-    deadline_wd: Annotated[int, typer.Option("--deadline-wd", help="补正期限（工作日，自签发次日起算）。")] = 5,
-    today: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="签发日期，默认今天。")] = None,
+    deadline_wd: Annotated[
+        int, typer.Option("--deadline-wd", help="补正期限（工作日，自签发次日起算）。")
+    ] = 5,
+    today: Annotated[
+        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="签发日期，默认今天。")
+    ] = None,
     contact: Annotated[str, typer.Option("--contact", help="联系人。")] = "",
     contact_phone: Annotated[str, typer.Option("--contact-phone", help="联系电话。")] = "",
-    calendar: Annotated[Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")] = None,
-    templates: Annotated[Path | None, typer.Option("--templates", help="自定义模板文件夹（同名文件优先）。")] = None,
+    calendar: Annotated[
+        Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="自定义模板文件夹（同名文件优先）。")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """为每个有待补正申报人的单位生成一份《补正告知书》（Word），一次性列出全部问题和补正期限。
@@ -281,7 +371,15 @@ def applicants_corrections(
         store = open_store(db)
         cal = WorkCalendar.load(calendar, store.directory)
         written = issue_notices(
-            store, committee, out, deadline_wd, today.date() if today else None, cal, contact, contact_phone, templates
+            store,
+            committee,
+            out,
+            deadline_wd,
+            today.date() if today else None,
+            cal,
+            contact,
+            contact_phone,
+            templates,
         )
     if not written:
         console().print("没有待补正的申报人，无需告知。")
@@ -293,17 +391,24 @@ def applicants_corrections(
     )
     first = written[0]
     if not (contact or contact_phone) and (first.contact or first.contact_phone):
-        console().print(f"联系人沿用上次的告知书：{' '.join(filter(None, [first.contact, first.contact_phone]))}"
-                        "（要更换请写 --contact 和 --contact-phone）")
+        console().print(
+            f"联系人沿用上次的告知书：{' '.join(filter(None, [first.contact, first.contact_phone]))}"
+            "（要更换请写 --contact 和 --contact-phone）"
+        )
     provisional = cal.provisional_years(written[0].deadline)
     if provisional:
-        warn(f"{'、'.join(map(str, provisional))} 年调休安排未公布，期限为暂定；可用 --calendar 补充。")
+        warn(
+            f"{'、'.join(map(str, provisional))} 年调休安排未公布，期限为暂定；可用 --calendar 补充。"
+        )
 
 
 @app.command("expire")
 def applicants_expire(
     committee: CommitteeOpt,
-    today: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="以该日期判断是否逾期，默认今天。")] = None,
+    today: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="以该日期判断是否逾期，默认今天。"),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -322,4 +427,8 @@ def applicants_expire(
     if not result:
         console().print("没有逾期未补正的申报。")
         return
-    table(f"{len(result)} 人逾期未补正，已视为放弃", ["编号", "姓名", "单位", "补正期限"], [[r["id"], r["name"], r["unit"], r["deadline"]] for r in result])
+    table(
+        f"{len(result)} 人逾期未补正，已视为放弃",
+        ["编号", "姓名", "单位", "补正期限"],
+        [[r["id"], r["name"], r["unit"], r["deadline"]] for r in result],
+    )

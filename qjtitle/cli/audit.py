@@ -13,19 +13,30 @@ from qjtitle.cli._console import console, err_console, print_json, table
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
 
-app = typer.Typer(help="审计日志：每一次改动的记录（哈希链，只能追加）：列表、核验、导出。", no_args_is_help=True)
+app = typer.Typer(
+    help="审计日志：每一次改动的记录（哈希链，只能追加）：列表、核验、导出。", no_args_is_help=True
+)
 
 DayOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], show_default=False)]
 
 
 @app.command("list")
 def audit_list(
-    since: Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="从这一天起（含），如 2023-11-01。")] = None,
-    until: Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="到这一天止（含）。")] = None,
-    command: Annotated[str | None, typer.Option("--command", help="只列命令中含有这些字的事件，如 draw。")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="从这一天起（含），如 2023-11-01。"),
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="到这一天止（含）。")
+    ] = None,
+    command: Annotated[
+        str | None, typer.Option("--command", help="只列命令中含有这些字的事件，如 draw。")
+    ] = None,
     user: Annotated[str | None, typer.Option("--user", help="只列此操作人的事件。")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="只列最近的 N 条。")] = None,
-    show_pii: Annotated[bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")] = False,
+    show_pii: Annotated[
+        bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -37,20 +48,39 @@ def audit_list(
 
     with friendly_errors():
         events = audit.list_events(
-            open_store(db), since.date() if since else None, until.date() if until else None, command, user, limit, show_pii
+            open_store(db),
+            since.date() if since else None,
+            until.date() if until else None,
+            command,
+            user,
+            limit,
+            show_pii,
         )
     if as_json:
         print_json(events)
         return
 
     def who(e: dict[str, Any]) -> str:
-        return e["user"] if not e["os_user"] or e["os_user"] == e["user"] else f"{e['user']}（系统账户 {e['os_user']}）"
+        return (
+            e["user"]
+            if not e["os_user"] or e["os_user"] == e["user"]
+            else f"{e['user']}（系统账户 {e['os_user']}）"
+        )
 
     table(
         "审计日志",
         ["编号", "时间", "操作人", "命令", "动作", "内容"],
-        [[e["id"], e["local_time"], who(e), e["command"], e["action"], json.dumps(e["detail"], ensure_ascii=False)]
-         for e in events],
+        [
+            [
+                e["id"],
+                e["local_time"],
+                who(e),
+                e["command"],
+                e["action"],
+                json.dumps(e["detail"], ensure_ascii=False),
+            ]
+            for e in events
+        ],
         caption=f"共 {len(events)} 条" if events else "没有符合条件的事件",
     )
 
@@ -58,7 +88,10 @@ def audit_list(
 @app.command("verify")
 def audit_verify(
     anchor: Annotated[
-        str | None, typer.Option("--anchor", help="先前记下的某一事件的哈希（如印在备案材料上的），核对它仍在日志中。")
+        str | None,
+        typer.Option(
+            "--anchor", help="先前记下的某一事件的哈希（如印在备案材料上的），核对它仍在日志中。"
+        ),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -76,11 +109,17 @@ def audit_verify(
     elif result.ok:
         console().print(f"审计日志完整：共 {result.count} 条事件，哈希链无断裂。")
         if result.head_id is not None:
-            console().print(f"最新一条是第{result.head_id}号，哈希 {result.head_hash}（可记下或印在备案材料上，日后用 --anchor 核对）")
+            console().print(
+                f"最新一条是第{result.head_id}号，哈希 {result.head_hash}（可记下或印在备案材料上，日后用 --anchor 核对）"
+            )
         if result.anchor_id is not None:
-            console().print(f"所给的哈希是第{result.anchor_id}号事件的，仍在日志中（其后又记录了 {result.anchor_events_after} 条事件）。")
+            console().print(
+                f"所给的哈希是第{result.anchor_id}号事件的，仍在日志中（其后又记录了 {result.anchor_events_after} 条事件）。"
+            )
     else:
-        label = "已封存的会议记录被改动" if result.kind == audit.SEALED_CHANGED else "审计日志已被篡改"
+        label = (
+            "已封存的会议记录被改动" if result.kind == audit.SEALED_CHANGED else "审计日志已被篡改"
+        )
         err_console().print(f"[red]{label}：[/]{result.message}", soft_wrap=True)
     if not result.ok:
         raise typer.Exit(1)
@@ -88,7 +127,13 @@ def audit_verify(
 
 @app.command("export")
 def audit_export(
-    file: Annotated[Path, typer.Argument(help="导出文件：.jsonl（每行一条，可独立复核哈希）或 .xlsx（便于阅读）。", dir_okay=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="导出文件：.jsonl（每行一条，可独立复核哈希）或 .xlsx（便于阅读）。",
+            dir_okay=False,
+        ),
+    ],
     force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖。")] = False,
     db: DbOpt = None,
 ) -> None:
@@ -100,6 +145,8 @@ def audit_export(
 
     with friendly_errors():
         info = audit.export_events(open_store(db), file, force=force)
-    console().print(f"已导出 {info['events']} 条事件到 {info['file']}（SHA-256 {info['sha256'][:16]}…）")
+    console().print(
+        f"已导出 {info['events']} 条事件到 {info['file']}（SHA-256 {info['sha256'][:16]}…）"
+    )
     if not info["chain_ok"]:
         err_console().print(f"[yellow]注意：[/]导出时核验发现日志不完整：{info['chain_message']}")

@@ -72,7 +72,10 @@ def calendar_show(
         table(
             None,
             ["日期", "星期", "类别", "说明", "来源"],
-            [[d.day, d.as_dict()["weekday"], _KIND[d.kind], escape(d.label), d.source] for d in special],
+            [
+                [d.day, d.as_dict()["weekday"], _KIND[d.kind], escape(d.label), d.source]
+                for d in special
+            ],
         )
     if warning:
         warn(warning)

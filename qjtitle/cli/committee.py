@@ -28,12 +28,17 @@ def committee_add(
     name: Annotated[str, typer.Option("--name", help="评委会全称。")],
     level: Annotated[Level, typer.Option("--level", help="评审级别。")],
     series: Annotated[str, typer.Option("--series", help="评审系列，如 卫生。")],
-    specialty: Annotated[list[str] | None, typer.Option("--specialty", help="评审专业（可重复）。")] = None,
+    specialty: Annotated[
+        list[str] | None, typer.Option("--specialty", help="评审专业（可重复）。")
+    ] = None,
     organizer: Annotated[str, typer.Option("--organizer", help="组建单位。")] = "",
     approver: Annotated[str, typer.Option("--approver", help="核准组建部门。")] = "",
-    min_size: Annotated[int | None, typer.Option("--min-size", help="评委会最少人数（单数）。")] = None,
+    min_size: Annotated[
+        int | None, typer.Option("--min-size", help="评委会最少人数（单数）。")
+    ] = None,
     pool_filed: Annotated[
-        datetime | None, typer.Option("--pool-filed", formats=["%Y-%m-%d"], help="专家库备案日期，如 2022-06-30。")
+        datetime | None,
+        typer.Option("--pool-filed", formats=["%Y-%m-%d"], help="专家库备案日期，如 2022-06-30。"),
     ] = None,
     db: DbOpt = None,
 ) -> None:
@@ -78,13 +83,25 @@ def committee_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     table(
         "评委会",
         ["代码", "名称", "级别", "系列", "专业", "申报人数"],
-        [[c["code"], c["name"], c["level"], c["series"], "、".join(c["specialties"]), c["applicants"]] for c in items],
+        [
+            [
+                c["code"],
+                c["name"],
+                c["level"],
+                c["series"],
+                "、".join(c["specialties"]),
+                c["applicants"],
+            ]
+            for c in items
+        ],
     )
 
 
 @app.command("show")
 def committee_show(
-    code: Annotated[str, typer.Argument(help="评委会代码。")], db: DbOpt = None, as_json: JsonOpt = False
+    code: Annotated[str, typer.Argument(help="评委会代码。")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """查看一个评委会。
 
@@ -99,12 +116,24 @@ def committee_show(
         print_json([item])
         return
     labels = {
-        "code": "代码", "name": "名称", "level": "级别", "series": "系列", "specialties": "专业",
-        "organizer": "组建单位", "approver": "核准组建部门", "min_size": "最少人数", "pool_filed": "专家库备案日期",
-        "vote_denominator": "表决基数（有回避时）", "pass_rate_cap": "通过率上限（提示）",
+        "code": "代码",
+        "name": "名称",
+        "level": "级别",
+        "series": "系列",
+        "specialties": "专业",
+        "organizer": "组建单位",
+        "approver": "核准组建部门",
+        "min_size": "最少人数",
+        "pool_filed": "专家库备案日期",
+        "vote_denominator": "表决基数（有回避时）",
+        "pass_rate_cap": "通过率上限（提示）",
     }
     item = {**item, "vote_denominator": committees.denominator_name(item["vote_denominator"])}
-    table(None, ["项目", "内容"], [[labels[k], "、".join(v) if isinstance(v, list) else v] for k, v in item.items()])
+    table(
+        None,
+        ["项目", "内容"],
+        [[labels[k], "、".join(v) if isinstance(v, list) else v] for k, v in item.items()],
+    )
 
 
 @app.command("set")
@@ -112,10 +141,18 @@ def committee_set(
     code: Annotated[str, typer.Argument(help="评委会代码。")],
     vote_denominator: Annotated[
         str | None,
-        typer.Option("--vote-denominator", metavar="全部出席|无须回避", help=f"有专家回避时{rules.PASS_THRESHOLD.number}的基数：全部出席（全部出席专家，默认）或 无须回避（出席且无须回避的专家）。"),
+        typer.Option(
+            "--vote-denominator",
+            metavar="全部出席|无须回避",
+            help=f"有专家回避时{rules.PASS_THRESHOLD.number}的基数：全部出席（全部出席专家，默认）或 无须回避（出席且无须回避的专家）。",
+        ),
     ] = None,
-    pass_rate_cap: Annotated[float | None, typer.Option("--pass-rate-cap", help="通过率上限（如 0.6），超过时提示。")] = None,
-    no_pass_rate_cap: Annotated[bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")] = False,
+    pass_rate_cap: Annotated[
+        float | None, typer.Option("--pass-rate-cap", help="通过率上限（如 0.6），超过时提示。")
+    ] = None,
+    no_pass_rate_cap: Annotated[
+        bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """修改评委会设置：有回避时的表决基数、通过率上限；设置会打印在表决结果和评审结果签字确认表上。
@@ -127,6 +164,10 @@ def committee_set(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        c = committees.configure(open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap)
+        c = committees.configure(
+            open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap
+        )
     cap = f"{c.pass_rate_cap:.0%}" if c.pass_rate_cap is not None else "未设"
-    console().print(f"评委会 {c.code}：表决基数 {DENOMINATORS[c.vote_denominator]}；通过率上限 {cap}")
+    console().print(
+        f"评委会 {c.code}：表决基数 {DENOMINATORS[c.vote_denominator]}；通过率上限 {cap}"
+    )

@@ -13,7 +13,9 @@ from qjtitle.cli._options import DbOpt, JsonOpt
 
 app = typer.Typer(help="数据库：版本与升级、备份与恢复。", no_args_is_help=True)
 
-ForceOpt = Annotated[bool, typer.Option("--force", help="目标文件已存在时覆盖（恢复前会先备份现有数据库）。")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="目标文件已存在时覆盖（恢复前会先备份现有数据库）。")
+]
 
 
 @app.command("status")
@@ -35,11 +37,25 @@ def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         current = f"旧版迁移 m001_initial（相当于 {schema.BASELINE}，升级时将先标记）"
     else:
         current = info["current"]
-    table(None, ["项目", "内容"], [["数据库", info["store"]], ["类型", info["backend"]], ["当前版本", current],
-                                  ["最新版本", info["head"]]])
+    table(
+        None,
+        ["项目", "内容"],
+        [
+            ["数据库", info["store"]],
+            ["类型", info["backend"]],
+            ["当前版本", current],
+            ["最新版本", info["head"]],
+        ],
+    )
     if info["pending"]:
-        table("待执行的升级", ["版本", "内容"], [[p["revision"], p["description"]] for p in info["pending"]])
-        console().print("运行 [bold]qjtitle db upgrade[/] 升级（SQLite 数据库会先自动备份）；任何命令打开数据库时也会自动升级。")
+        table(
+            "待执行的升级",
+            ["版本", "内容"],
+            [[p["revision"], p["description"]] for p in info["pending"]],
+        )
+        console().print(
+            "运行 [bold]qjtitle db upgrade[/] 升级（SQLite 数据库会先自动备份）；任何命令打开数据库时也会自动升级。"
+        )
     else:
         console().print("数据库已是最新版本。")
 
@@ -67,7 +83,9 @@ def db_upgrade(db: DbOpt = None) -> None:
 
 @app.command("backup")
 def db_backup(
-    file: Annotated[Path, typer.Argument(help="备份文件路径，如 备份/qjtitle-20231120.db。", dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="备份文件路径，如 备份/qjtitle-20231120.db。", dir_okay=False)
+    ],
     force: ForceOpt = False,
     db: DbOpt = None,
 ) -> None:
@@ -81,14 +99,24 @@ def db_backup(
         store = open_store(db)
         file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
         info = backup.backup(store, file, force=force)
-    console().print(f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）")
+    console().print(
+        f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）"
+    )
 
 
 @app.command("restore")
 def db_restore(
-    file: Annotated[Path, typer.Argument(help="qjtitle db backup 生成的备份文件。", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="qjtitle db backup 生成的备份文件。", exists=True, dir_okay=False)
+    ],
     force: ForceOpt = False,
-    reason: Annotated[str, typer.Option("--reason", help="审计日志不完整的备份仍要恢复时，说明原因（须同时加 --force，记入审计日志）。")] = "",
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="审计日志不完整的备份仍要恢复时，说明原因（须同时加 --force，记入审计日志）。",
+        ),
+    ] = "",
     db: DbOpt = None,
 ) -> None:
     """用备份文件恢复数据库；数据库已有数据时须加 --force，且恢复前先把现有数据库另存一份。
@@ -106,16 +134,23 @@ def db_restore(
         info = restore.restore(db, file, force=force, reason=reason)
     if info["saved"]:
         console().print(f"原数据库已另存为 {info['saved']}")
-    chain = "哈希链完整" if info["chain_ok"] else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
+    chain = (
+        "哈希链完整" if info["chain_ok"] else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
+    )
     console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，{chain}）")
 
 
 @app.command("adopt")
 def db_adopt(
     file: Annotated[
-        Path, typer.Argument(help="要移到默认位置的数据库文件，默认是当前文件夹的 qjtitle.db。", show_default=False)
+        Path,
+        typer.Argument(
+            help="要移到默认位置的数据库文件，默认是当前文件夹的 qjtitle.db。", show_default=False
+        ),
     ] = Path("qjtitle.db"),
-    force: Annotated[bool, typer.Option("--force", help="默认位置已有数据库时，把它改名保留后替换。")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="默认位置已有数据库时，把它改名保留后替换。")
+    ] = False,
 ) -> None:
     """把一个数据库文件（如以前放在工作文件夹里的 qjtitle.db）移到默认位置，以后在任何文件夹都能找到它。
 

@@ -16,10 +16,17 @@ if TYPE_CHECKING:
     from qjtitle.experts.pool import PoolImportReport
 
 app = typer.Typer(help="评审专家库：列表、查看、任期与备案到期检查。", no_args_is_help=True)
-conflicts_app = typer.Typer(help="申报回避：登记专家与申报人的利害关系，列出已登记的回避。", no_args_is_help=True)
+conflicts_app = typer.Typer(
+    help="申报回避：登记专家与申报人的利害关系，列出已登记的回避。", no_args_is_help=True
+)
 
-ShowPiiOpt = Annotated[bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")]
-DateOpt = Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="日期，如 2023-11-20；默认今天。")]
+ShowPiiOpt = Annotated[
+    bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")
+]
+DateOpt = Annotated[
+    datetime | None,
+    typer.Option("--date", formats=["%Y-%m-%d"], help="日期，如 2023-11-20；默认今天。"),
+]
 
 
 def import_experts(
@@ -27,7 +34,11 @@ def import_experts(
     committee: CommitteeOpt,
     pool_filed: Annotated[
         datetime | None,
-        typer.Option("--pool-filed", formats=["%Y-%m-%d"], help="本次专家库备案（或重新备案）日期，如 2022-06-30。"),
+        typer.Option(
+            "--pool-filed",
+            formats=["%Y-%m-%d"],
+            help="本次专家库备案（或重新备案）日期，如 2022-06-30。",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
     db: DbOpt = None,
@@ -44,7 +55,11 @@ def import_experts(
 
     with friendly_errors():
         report = run_import(
-            open_store(db), path, committee, pool_filed.date() if pool_filed else None, dry_run=dry_run
+            open_store(db),
+            path,
+            committee,
+            pool_filed.date() if pool_filed else None,
+            dry_run=dry_run,
         )
     _print_import(report)
 
@@ -52,18 +67,36 @@ def import_experts(
 def _print_import(report: PoolImportReport) -> None:
     from qjtitle.experts.pool import KINDS
 
-    kinds = "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k)) or "—"
+    kinds = (
+        "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k))
+        or "—"
+    )
     title = "专家库导入结果（试运行，未写入）" if report.dry_run else "专家库导入结果"
     table(
         title,
         ["文件", "行数", "新增", "更新", "未导入", "问题（按类）"],
-        [[report.path.name, report.rows, report.imported, report.updated, len(report.rejected), kinds]],
+        [
+            [
+                report.path.name,
+                report.rows,
+                report.imported,
+                report.updated,
+                len(report.rejected),
+                kinds,
+            ]
+        ],
     )
     if report.rejected:
         rows = [
-            [r.sheet, r.row, r.name, p.cell or p.column, p.message, p.fix] for r in report.rejected for p in r.problems
+            [r.sheet, r.row, r.name, p.cell or p.column, p.message, p.fix]
+            for r in report.rejected
+            for p in r.problems
         ]
-        table("未导入的行（每行的全部问题）", ["工作表", "行", "姓名", "位置", "问题", "更正方法"], rows)
+        table(
+            "未导入的行（每行的全部问题）",
+            ["工作表", "行", "姓名", "位置", "问题", "更正方法"],
+            rows,
+        )
     if report.pool_filed:
         console().print(f"专家库备案日期：{report.pool_filed}")
     if report.refiling is not None:
@@ -75,8 +108,18 @@ def _print_import(report: PoolImportReport) -> None:
 @app.command("list")
 def experts_list(
     committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
-    active_only: Annotated[bool, typer.Option("--active-only", help="只列出可以抽取的专家：在库，且任期覆盖今天（或 --date）。")] = False,
-    when: Annotated[datetime | None, typer.Option("--date", help="与 --active-only 合用：按这一天判断任期，默认今天。", show_default=False)] = None,
+    active_only: Annotated[
+        bool,
+        typer.Option(
+            "--active-only", help="只列出可以抽取的专家：在库，且任期覆盖今天（或 --date）。"
+        ),
+    ] = False,
+    when: Annotated[
+        datetime | None,
+        typer.Option(
+            "--date", help="与 --active-only 合用：按这一天判断任期，默认今天。", show_default=False
+        ),
+    ] = None,
     specialty: Annotated[str | None, typer.Option("--specialty", help="专业。")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="工作单位（包含该文字即可）。")] = None,
     show_pii: ShowPiiOpt = False,
@@ -91,8 +134,15 @@ def experts_list(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        items = list_experts(open_store(db), committee, True if active_only else None, specialty, unit, show_pii,
-                             on=when.date() if when else None)
+        items = list_experts(
+            open_store(db),
+            committee,
+            True if active_only else None,
+            specialty,
+            unit,
+            show_pii,
+            on=when.date() if when else None,
+        )
     if as_json:
         print_json(items)
         return
@@ -100,7 +150,16 @@ def experts_list(
         f"评审专家（{len(items)} 人）",
         ["编号", "姓名", "工作单位", "职称", "级别", "专业", "任期", "状态"],
         [
-            [e["id"], e["name"], e["unit"], e["title"], e["level"], e["specialty"], f"{e['term_start']}至{e['term_end']}", e["status"]]
+            [
+                e["id"],
+                e["name"],
+                e["unit"],
+                e["title"],
+                e["level"],
+                e["specialty"],
+                f"{e['term_start']}至{e['term_end']}",
+                e["status"],
+            ]
             for e in items
         ],
     )
@@ -126,19 +185,43 @@ def experts_show(
         print_json(items)
         return
     labels = {
-        "id": "编号", "committee": "评委会", "name": "姓名", "gender": "性别", "id_number": "身份证号码", "unit": "工作单位",
-        "title": "职称", "level": "职称级别", "series": "系列", "specialty": "专业", "phone": "联系电话", "joined": "入库时间",
-        "term_start": "任期起", "term_end": "任期止", "status": "状态", "active": "可抽取", "source": "来源",
+        "id": "编号",
+        "committee": "评委会",
+        "name": "姓名",
+        "gender": "性别",
+        "id_number": "身份证号码",
+        "unit": "工作单位",
+        "title": "职称",
+        "level": "职称级别",
+        "series": "系列",
+        "specialty": "专业",
+        "phone": "联系电话",
+        "joined": "入库时间",
+        "term_start": "任期起",
+        "term_end": "任期止",
+        "status": "状态",
+        "active": "可抽取",
+        "source": "来源",
     }
     for e in items:
-        table(e["name"], ["项目", "内容"], [[labels[k], ("是" if v else "否") if isinstance(v, bool) else v] for k, v in e.items()])
+        table(
+            e["name"],
+            ["项目", "内容"],
+            [
+                [labels[k], ("是" if v else "否") if isinstance(v, bool) else v]
+                for k, v in e.items()
+            ],
+        )
 
 
 @app.command("check")
 def experts_check(
     committee: CommitteeOpt,
     when: DateOpt = None,
-    within: Annotated[int | None, typer.Option("--within", help="提前多少天提示到期（默认180天）。", show_default=False)] = None,
+    within: Annotated[
+        int | None,
+        typer.Option("--within", help="提前多少天提示到期（默认180天）。", show_default=False),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -161,26 +244,53 @@ def experts_check(
             ["专家库备案日期", result["pool_filed"] or "未登记"],
             ["备案有效期至", result["pool_valid_until"] or "—"],
             ["备案状态", result["pool_filing"]],
-            ["专家总数 / 在库 / 任期内", f"{result['experts']} / {result['active']} / {result['in_term']}"],
+            [
+                "专家总数 / 在库 / 任期内",
+                f"{result['experts']} / {result['active']} / {result['in_term']}",
+            ],
             ["任期即将届满", len(result["expiring_terms"])],
             ["在库但任期已满", len(result["ended_terms"])],
             ["新入库专家（重新备案）", result["refiling_message"] or "—"],
         ],
     )
-    for title, key in (("任期即将届满的专家", "expiring_terms"), ("在库但任期已满的专家", "ended_terms")):
+    for title, key in (
+        ("任期即将届满的专家", "expiring_terms"),
+        ("在库但任期已满的专家", "ended_terms"),
+    ):
         if result[key]:
-            table(title, ["编号", "姓名", "单位", "专业", "任期止"], [[e["id"], e["name"], e["unit"], e["specialty"], e["term_end"]] for e in result[key]])
+            table(
+                title,
+                ["编号", "姓名", "单位", "专业", "任期止"],
+                [
+                    [e["id"], e["name"], e["unit"], e["specialty"], e["term_end"]]
+                    for e in result[key]
+                ],
+            )
     for message in result["warnings"]:
         warn(message)
 
 
 @conflicts_app.command("add")
 def conflicts_add(
-    expert: Annotated[str, typer.Option("--expert", metavar="编号或姓名", help="专家：编号、姓名或身份证号码（qjtitle experts list）。")],
-    applicant: Annotated[
-        str, typer.Option("--applicant", metavar="编号或姓名", help="申报人：编号、姓名或身份证号码（qjtitle applicants list）。")
+    expert: Annotated[
+        str,
+        typer.Option(
+            "--expert",
+            metavar="编号或姓名",
+            help="专家：编号、姓名或身份证号码（qjtitle experts list）。",
+        ),
     ],
-    reason: Annotated[str, typer.Option("--reason", help="回避理由，如 近亲属、同一科室、师生关系。")] = "",
+    applicant: Annotated[
+        str,
+        typer.Option(
+            "--applicant",
+            metavar="编号或姓名",
+            help="申报人：编号、姓名或身份证号码（qjtitle applicants list）。",
+        ),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="回避理由，如 近亲属、同一科室、师生关系。")
+    ] = "",
     when: DateOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -196,7 +306,9 @@ def conflicts_add(
         store = open_store(db)
         ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
         item = add_conflict(store, *ids, reason, when.date() if when else None)
-    console().print(f"已登记回避：专家 {item['expert']}（编号 {item['expert_id']}）— 申报人 {item['applicant']}（{item['applicant_unit']}）：{item['reason']}")
+    console().print(
+        f"已登记回避：专家 {item['expert']}（编号 {item['expert_id']}）— 申报人 {item['applicant']}（{item['applicant_unit']}）：{item['reason']}"
+    )
 
 
 @conflicts_app.command("list")
@@ -220,5 +332,16 @@ def conflicts_list(
     table(
         f"申报回避（{len(items)} 条）",
         ["编号", "专家", "申报人", "申报人单位", "年度", "理由", "登记日期"],
-        [[c["id"], f"{c['expert']}（{c['expert_id']}）", f"{c['applicant']}（{c['applicant_id']}）", c["applicant_unit"], c["year"], c["reason"], c["declared_on"]] for c in items],
+        [
+            [
+                c["id"],
+                f"{c['expert']}（{c['expert_id']}）",
+                f"{c['applicant']}（{c['applicant_id']}）",
+                c["applicant_unit"],
+                c["year"],
+                c["reason"],
+                c["declared_on"],
+            ]
+            for c in items
+        ],
     )

@@ -17,7 +17,11 @@ app = typer.Typer(help="文书模板：列出、复制出来修改、检查自�
 
 TemplatesOpt = Annotated[
     Path | None,
-    typer.Option("--templates", help="自定义模板文件夹（同名文件优先）；默认使用数据库文件旁的 templates 文件夹（如有）。", show_default=False),
+    typer.Option(
+        "--templates",
+        help="自定义模板文件夹（同名文件优先）；默认使用数据库文件旁的 templates 文件夹（如有）。",
+        show_default=False,
+    ),
 ]
 
 
@@ -28,26 +32,96 @@ class Stage(str, Enum):
 
 def export_filing(
     meeting: MeetingArg,
-    stage: Annotated[Stage, typer.Option("--stage", help="pre：会前备案；post：会后备案。", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="输出文件夹：材料放在其中以评委会、会议和阶段命名的子文件夹里。")],
+    stage: Annotated[
+        Stage, typer.Option("--stage", help="pre：会前备案；post：会后备案。", show_default=False)
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="输出文件夹：材料放在其中以评委会、会议和阶段命名的子文件夹里。"
+        ),
+    ],
     make_zip: Annotated[bool, typer.Option("--zip", help="另外打包为同名 .zip 文件。")] = False,
-    pdf: Annotated[bool, typer.Option("--pdf", help="用 LibreOffice 把每份 Word 文件另存为 PDF（需已安装 LibreOffice）。")] = False,
-    force: Annotated[bool, typer.Option("--force", help="检查未通过时仍然生成，每页标“草稿”，并在报告中列出原因。")] = False,
-    final: Annotated[bool, typer.Option("--final", help="会后备案材料不全（如缺证件照）时仍作为正式材料生成；须用 --reason 说明原因，报告中写明。")] = False,
-    reason: Annotated[str, typer.Option("--reason", help="与 --final 同用：材料不全仍正式报送的原因。")] = "",
-    publicity_where: Annotated[str, typer.Option("--publicity-where", help="会后备案：结果公示的发布范围（如 曲靖市卫生健康委员会网站和各申报单位公示栏）。")] = "",
-    doc_code: Annotated[str, typer.Option("--doc-code", help="备案报告发文字号的机关代字（如 曲卫职评）；默认组建单位名称前两字加“职评”。编号按评委会和年度自动递增。")] = "",
-    objections: Annotated[str, typer.Option("--objections", help="会后备案：公示期间收到的异议及处理情况（如 公示期间未收到异议）。")] = "",
-    photos: Annotated[Path | None, typer.Option("--photos", help="会后备案：通过人员证件照所在文件夹（按身份证号码或姓名匹配）。", show_default=False)] = None,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf", help="用 LibreOffice 把每份 Word 文件另存为 PDF（需已安装 LibreOffice）。"
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="检查未通过时仍然生成，每页标“草稿”，并在报告中列出原因。"),
+    ] = False,
+    final: Annotated[
+        bool,
+        typer.Option(
+            "--final",
+            help="会后备案材料不全（如缺证件照）时仍作为正式材料生成；须用 --reason 说明原因，报告中写明。",
+        ),
+    ] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="与 --final 同用：材料不全仍正式报送的原因。")
+    ] = "",
+    publicity_where: Annotated[
+        str,
+        typer.Option(
+            "--publicity-where",
+            help="会后备案：结果公示的发布范围（如 曲靖市卫生健康委员会网站和各申报单位公示栏）。",
+        ),
+    ] = "",
+    doc_code: Annotated[
+        str,
+        typer.Option(
+            "--doc-code",
+            help="备案报告发文字号的机关代字（如 曲卫职评）；默认组建单位名称前两字加“职评”。编号按评委会和年度自动递增。",
+        ),
+    ] = "",
+    objections: Annotated[
+        str,
+        typer.Option(
+            "--objections", help="会后备案：公示期间收到的异议及处理情况（如 公示期间未收到异议）。"
+        ),
+    ] = "",
+    photos: Annotated[
+        Path | None,
+        typer.Option(
+            "--photos",
+            help="会后备案：通过人员证件照所在文件夹（按身份证号码或姓名匹配）。",
+            show_default=False,
+        ),
+    ] = None,
     contact: Annotated[str, typer.Option("--contact", help="联系人（备案报告落款）。")] = "",
-    contact_phone: Annotated[str, typer.Option("--contact-phone", help="办事机构联系电话（备案报告和公示中受理异议的电话）。")] = "",
+    contact_phone: Annotated[
+        str,
+        typer.Option(
+            "--contact-phone", help="办事机构联系电话（备案报告和公示中受理异议的电话）。"
+        ),
+    ] = "",
     address: Annotated[str, typer.Option("--address", help="公示中受理异议的地址。")] = "",
-    method: Annotated[list[str] | None, typer.Option("--method", help="评审方式（可重复）：审阅材料、个人述职、面试答辩、实践操作、业绩展示。默认 审阅材料。")] = None,
+    method: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--method",
+            help="评审方式（可重复）：审阅材料、个人述职、面试答辩、实践操作、业绩展示。默认 审阅材料。",
+        ),
+    ] = None,
     chair: Annotated[str, typer.Option("--chair", help="评委会主任委员姓名（签字确认表）。")] = "",
     counter: Annotated[str, typer.Option("--counter", help="计票人姓名（签字确认表）。")] = "",
-    scrutineer: Annotated[str, typer.Option("--scrutineer", help="监票人姓名（签字确认表）。")] = "",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="同名材料文件夹已存在时用新生成的替换。")] = False,
-    today: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="材料落款和核对时间节点的日期；默认今天。", show_default=False)] = None,
+    scrutineer: Annotated[
+        str, typer.Option("--scrutineer", help="监票人姓名（签字确认表）。")
+    ] = "",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="同名材料文件夹已存在时用新生成的替换。")
+    ] = False,
+    today: Annotated[
+        datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="材料落款和核对时间节点的日期；默认今天。",
+            show_default=False,
+        ),
+    ] = None,
     templates: TemplatesOpt = None,
     calendar: CalendarOpt = None,
     db: DbOpt = None,
@@ -75,20 +149,47 @@ def export_filing(
     with friendly_errors():
         store = open_store(db)
         options = FilingOptions(
-            contact=contact, contact_phone=contact_phone, address=address, methods=tuple(method or ("审阅材料",)),
-            chair=chair, counter=counter, scrutineer=scrutineer, final_reason=reason,
-            publicity_where=publicity_where, objections=objections, doc_code=doc_code,
+            contact=contact,
+            contact_phone=contact_phone,
+            address=address,
+            methods=tuple(method or ("审阅材料",)),
+            chair=chair,
+            counter=counter,
+            scrutineer=scrutineer,
+            final_reason=reason,
+            publicity_where=publicity_where,
+            objections=objections,
+            doc_code=doc_code,
         )
         with Progress(
-            TextColumn("[bold]生成[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-            TimeElapsedColumn(), console=console(), transient=True, disable=as_json,
+            TextColumn("[bold]生成[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console(),
+            transient=True,
+            disable=as_json,
         ) as progress:
             task = progress.add_task("", total=None)
             result = run_export(
-                store, meeting, stage.value, out, options=options, force=force, make_zip=make_zip, pdf=pdf,
-                photos_dir=photos, templates=templates, overwrite=overwrite, today=today.date() if today else None,
-                calendar=WorkCalendar.load(calendar, store.directory), final=final,
-                progress=lambda done, total, what: progress.update(task, completed=done, total=total, description=what),
+                store,
+                meeting,
+                stage.value,
+                out,
+                options=options,
+                force=force,
+                make_zip=make_zip,
+                pdf=pdf,
+                photos_dir=photos,
+                templates=templates,
+                overwrite=overwrite,
+                today=today.date() if today else None,
+                calendar=WorkCalendar.load(calendar, store.directory),
+                final=final,
+                progress=lambda done, total, what: progress.update(
+                    task, completed=done, total=total, description=what
+                ),
             )
     if as_json:
         print_json(result.as_dict())
@@ -119,7 +220,13 @@ def _summarise(entries):  # type: ignore[no-untyped-def]
             continue
         key = (e.file.split("/")[0], Path(e.file).suffix)
         if key not in groups:
-            groups[key] = [f"{key[0]}/*{key[1]}", e.title.split("：")[0], "公开" if e.public else "内部", 0, 0]
+            groups[key] = [
+                f"{key[0]}/*{key[1]}",
+                e.title.split("：")[0],
+                "公开" if e.public else "内部",
+                0,
+                0,
+            ]
             rows.append(groups[key])
         groups[key][3] += e.size
         groups[key][4] += 1
@@ -127,7 +234,9 @@ def _summarise(entries):  # type: ignore[no-untyped-def]
 
 
 @app.command("list")
-def templates_list(templates: TemplatesOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def templates_list(
+    templates: TemplatesOpt = None, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
     """列出全部文书模板，以及实际使用的是自带的还是自定义的。
 
     示例：qjtitle templates list --templates 我的模板
@@ -141,15 +250,29 @@ def templates_list(templates: TemplatesOpt = None, db: DbOpt = None, as_json: Js
     if as_json:
         print_json([i.as_dict() for i in items])
         return
-    table("文书模板", ["文件名", "名称", "来源", "使用的文件"], [[i.name, i.title, i.source, str(i.path)] for i in items],
-          caption="自定义模板：用 qjtitle templates copy 文件夹 复制出来，在 Word 中修改，生成时加 --templates 文件夹")
+    table(
+        "文书模板",
+        ["文件名", "名称", "来源", "使用的文件"],
+        [[i.name, i.title, i.source, str(i.path)] for i in items],
+        caption="自定义模板：用 qjtitle templates copy 文件夹 复制出来，在 Word 中修改，生成时加 --templates 文件夹",
+    )
 
 
 @app.command("copy")
 def templates_copy(
-    dest: Annotated[Path, typer.Argument(help="复制到的文件夹（放在数据库文件旁并命名为 templates 时自动使用）。")],
-    name: Annotated[list[str] | None, typer.Argument(help="只复制这些模板（文件名，可省略 .docx）；默认全部。", show_default=False)] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="覆盖文件夹中已有的同名模板。")] = False,
+    dest: Annotated[
+        Path,
+        typer.Argument(help="复制到的文件夹（放在数据库文件旁并命名为 templates 时自动使用）。"),
+    ],
+    name: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="只复制这些模板（文件名，可省略 .docx）；默认全部。", show_default=False
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="覆盖文件夹中已有的同名模板。")
+    ] = False,
 ) -> None:
     """把自带的文书模板复制出来，供在 Word 中修改（标记 {{ }}、{% %} 须保留）。
 
@@ -161,12 +284,20 @@ def templates_copy(
         written = copy_templates(dest, name or None, overwrite)
     for path in written:
         console().print(f"已复制：{path}")
-    console().print(f"修改后检查：qjtitle templates check --templates {dest}；生成材料时加 --templates {dest}")
+    console().print(
+        f"修改后检查：qjtitle templates check --templates {dest}；生成材料时加 --templates {dest}"
+    )
 
 
 @app.command("check")
 def templates_check(
-    name: Annotated[list[str] | None, typer.Argument(help="模板名或 .docx 文件路径（文件名须与要替换的模板相同）；默认全部。", show_default=False)] = None,
+    name: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="模板名或 .docx 文件路径（文件名须与要替换的模板相同）；默认全部。",
+            show_default=False,
+        ),
+    ] = None,
     templates: TemplatesOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -187,8 +318,19 @@ def templates_check(
     if as_json:
         print_json([c.as_dict() for c in checks])
     else:
-        table("模板检查", ["模板", "来源", "结果", "文件"],
-              [[c.name, c.source, "通过" if c.ok else f"[red]{len(c.errors)} 个错误[/]", str(c.path)] for c in checks])
+        table(
+            "模板检查",
+            ["模板", "来源", "结果", "文件"],
+            [
+                [
+                    c.name,
+                    c.source,
+                    "通过" if c.ok else f"[red]{len(c.errors)} 个错误[/]",
+                    str(c.path),
+                ]
+                for c in checks
+            ],
+        )
         for c in checks:
             for message in c.errors:
                 err_console().print(f"[red]错误：[/]{message}", soft_wrap=True)

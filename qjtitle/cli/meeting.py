@@ -25,14 +25,17 @@ _DATE = ["%Y-%m-%d"]
 @app.command("add")
 def meeting_add(
     committee: CommitteeOpt,
-    day: Annotated[datetime, typer.Option("--date", formats=_DATE, help="会议（第一天）日期，如 2023-11-20。")],
+    day: Annotated[
+        datetime, typer.Option("--date", formats=_DATE, help="会议（第一天）日期，如 2023-11-20。")
+    ],
     place: Annotated[str, typer.Option("--place", help="会议地点。")],
     size: Annotated[int, typer.Option("--size", help="评委会人数（单数，不少于评委会最少人数）。")],
     end_date: Annotated[
         datetime | None, typer.Option("--end", formats=_DATE, help="多天会议的最后一天。")
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="评审年度（默认为会议日期的年份；跨年召开时填上一年）。")
+        int | None,
+        typer.Option("--year", "-y", help="评审年度（默认为会议日期的年份；跨年召开时填上一年）。"),
     ] = None,
     db: DbOpt = None,
 ) -> None:
@@ -45,10 +48,18 @@ def meeting_add(
 
     with friendly_errors():
         m, warnings = meetings.add(
-            open_store(db), committee, day.date(), size, place, end_date.date() if end_date else None, year=year
+            open_store(db),
+            committee,
+            day.date(),
+            size,
+            place,
+            end_date.date() if end_date else None,
+            year=year,
         )
     when = f"{m.date} 至 {m.end_date}" if m.end_date else f"{m.date}"
-    console().print(f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人")
+    console().print(
+        f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人"
+    )
     for message in warnings:
         warn(message)
     console().print(f"查看时间节点：qjtitle schedule {m.id}")
@@ -56,7 +67,9 @@ def meeting_add(
 
 @app.command("list")
 def meeting_list(
-    committee: Annotated[str | None, typer.Option("--committee", "-c", help="只列出该评委会的会议。")] = None,
+    committee: Annotated[
+        str | None, typer.Option("--committee", "-c", help="只列出该评委会的会议。")
+    ] = None,
     year: Annotated[int | None, typer.Option("--year", "-y", help="只列出该年度的会议。")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -76,7 +89,18 @@ def meeting_list(
     table(
         "评审会议",
         ["编号", "评委会", "级别", "日期", "结束日期", "地点", "人数"],
-        [[m["id"], m["committee"], m["level"], m["date"], m["end_date"] or "", m["place"], m["size"]] for m in items],
+        [
+            [
+                m["id"],
+                m["committee"],
+                m["level"],
+                m["date"],
+                m["end_date"] or "",
+                m["place"],
+                m["size"],
+            ]
+            for m in items
+        ],
     )
 
 
@@ -103,10 +127,21 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
         print_json([item])
         return
     labels = {
-        "id": "编号", "committee": "评委会代码", "committee_name": "评委会", "level": "级别", "date": "日期",
-        "end_date": "结束日期", "place": "地点", "size": "评委会人数", "year": "评审年度",
+        "id": "编号",
+        "committee": "评委会代码",
+        "committee_name": "评委会",
+        "level": "级别",
+        "date": "日期",
+        "end_date": "结束日期",
+        "place": "地点",
+        "size": "评委会人数",
+        "year": "评审年度",
     }
-    table(None, ["项目", "内容"], [[labels.get(k, k), "" if v is None else v] for k, v in item.items()])
+    table(
+        None,
+        ["项目", "内容"],
+        [[labels.get(k, k), "" if v is None else v] for k, v in item.items()],
+    )
     if pic is None:
         console().print(f"还没有抽取专家：qjtitle draw-experts {meeting} …")
         return
@@ -115,13 +150,24 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
 
 def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
     present = set(pic.attending)
-    rows = [[p.id, p.name, p.unit, p.specialty, "已签到" if p.id in present else ("—" if pic.attending else "")]
-            for p in pic.panel]
+    rows = [
+        [
+            p.id,
+            p.name,
+            p.unit,
+            p.specialty,
+            "已签到" if p.id in present else ("—" if pic.attending else ""),
+        ]
+        for p in pic.panel
+    ]
     rows += [[p.id, p.name, p.unit, p.specialty, "未答复"] for p in pic.unconfirmed]
     rows += [[p.id, p.name, p.unit, p.specialty, "已谢绝"] for p in pic.declined]
     q = pic.results["quorum"]
-    table(f"专家（确认参会 {len(pic.panel)} 人，已签到 {q['attending']}/{q['size']} 人）",
-          ["编号", "姓名", "单位", "专业", "签到"], rows)
+    table(
+        f"专家（确认参会 {len(pic.panel)} 人，已签到 {q['attending']}/{q['size']} 人）",
+        ["编号", "姓名", "单位", "专业", "签到"],
+        rows,
+    )
     if pic.assignment is None:
         console().print("审阅安排：尚未安排（签到后运行 qjtitle meeting assign）")
     else:
@@ -130,13 +176,24 @@ def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
         arows = []
         for a in pic.applicants:
             reviewers = pic.assignment["reviewers"].get(a.id, [])
-            done = [f"{names.get(e, e)}（{pic.reviews[(a.id, e)]}）" if (a.id, e) in pic.reviews else f"{names.get(e, e)}（未录入）"
-                    for e in reviewers]
+            done = [
+                f"{names.get(e, e)}（{pic.reviews[(a.id, e)]}）"
+                if (a.id, e) in pic.reviews
+                else f"{names.get(e, e)}（未录入）"
+                for e in reviewers
+            ]
             r = by_id.get(a.id, {})
-            votes = f"{r['agree']}/{r['disagree']}/{r['abstain']} {r['result']}" if r.get("voted") else "未投票"
+            votes = (
+                f"{r['agree']}/{r['disagree']}/{r['abstain']} {r['result']}"
+                if r.get("voted")
+                else "未投票"
+            )
             arows.append([a.id, a.name, a.unit, "、".join(done) or "未安排", votes])
-        table(f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权）",
-              ["编号", "姓名", "单位", "审阅专家（评审建议）", "表决"], arows)
+        table(
+            f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权）",
+            ["编号", "姓名", "单位", "审阅专家（评审建议）", "表决"],
+            arows,
+        )
     missing = pic.results["missing_reviews"]
     if missing:
         console().print(f"尚有 {len(missing)} 条评议未录入。")
@@ -147,7 +204,9 @@ def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
 @app.command("sheets")
 def meeting_sheets(
     meeting: MeetingArg,
-    out: Annotated[Path, typer.Option("--out", help="输出文件夹（没有会新建）。")] = Path("会议用表"),
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹（没有会新建）。")] = Path(
+        "会议用表"
+    ),
     db: DbOpt = None,
 ) -> None:
     """生成会议当天用的表格：签到表、每位审阅专家的评议表、计票表（记名和无记名），已填好专家和申报人；填好后原样交给 meeting attend、meeting review、record-votes 录入。
@@ -159,14 +218,20 @@ def meeting_sheets(
 
     with friendly_errors():
         result = write_sheets(open_store(db), meeting, out)
-    table(f"会议用表（{result.folder}）", ["文件"], [[str(f.relative_to(result.folder))] for f in result.files])
+    table(
+        f"会议用表（{result.folder}）",
+        ["文件"],
+        [[str(f.relative_to(result.folder))] for f in result.files],
+    )
     for note in result.skipped:
         warn(note)
 
 
 # --- At the meeting: attendance, reviewer assignment, reviews, results, seal -----------------------
 
-ReasonOpt = Annotated[str, typer.Option("--reason", help="更正理由（封存后的任何改动、撤销签到时必填）。")]
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="更正理由（封存后的任何改动、撤销签到时必填）。")
+]
 
 
 def _quorum_line(q) -> str:  # type: ignore[no-untyped-def]
@@ -178,11 +243,21 @@ def _quorum_line(q) -> str:  # type: ignore[no-untyped-def]
 @with_rule_numbers
 def meeting_attend(
     meeting: MeetingArg,
-    experts: Annotated[list[str] | None, typer.Argument(help="签到的专家（编号或姓名）。", show_default=False)] = None,
-    from_sheet: Annotated[
-        Path | None, typer.Option("--from-sheet", help="签到表（录入成表格：姓名/编号、签到）。", exists=True, dir_okay=False)
+    experts: Annotated[
+        list[str] | None, typer.Argument(help="签到的专家（编号或姓名）。", show_default=False)
     ] = None,
-    absent: Annotated[list[str] | None, typer.Option("--absent", help="撤销签到的专家（可重复，须写 --reason）。")] = None,
+    from_sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-sheet",
+            help="签到表（录入成表格：姓名/编号、签到）。",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    absent: Annotated[
+        list[str] | None, typer.Option("--absent", help="撤销签到的专家（可重复，须写 --reason）。")
+    ] = None,
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
@@ -198,13 +273,24 @@ def meeting_attend(
         if from_sheet is not None:
             present += proceedings.sign_in_sheet(from_sheet)
         result = proceedings.attend(
-            open_store(db), meeting, present, absent or [], reason, source=from_sheet.name if from_sheet else ""
+            open_store(db),
+            meeting,
+            present,
+            absent or [],
+            reason,
+            source=from_sheet.name if from_sheet else "",
         )
     if result.added:
         console().print(f"新签到 {len(result.added)} 人：{'、'.join(result.added)}")
     if result.removed:
-        console().print(f"撤销签到 {len(result.removed)} 人：{'、'.join(result.removed)}（{reason}）")
-    table(f"出席专家（{len(result.attending)} 人）", ["编号", "姓名"], [list(a) for a in result.attending])
+        console().print(
+            f"撤销签到 {len(result.removed)} 人：{'、'.join(result.removed)}（{reason}）"
+        )
+    table(
+        f"出席专家（{len(result.attending)} 人）",
+        ["编号", "姓名"],
+        [list(a) for a in result.attending],
+    )
     console().print(_quorum_line(result.quorum))
 
 
@@ -213,9 +299,12 @@ def meeting_attend(
 def meeting_assign(
     meeting: MeetingArg,
     per_applicant: Annotated[
-        int, typer.Option("--per-applicant", help=f"每名申报人的审阅专家人数（至少{REVIEWERS_MIN}）。")
+        int,
+        typer.Option("--per-applicant", help=f"每名申报人的审阅专家人数（至少{REVIEWERS_MIN}）。"),
     ] = REVIEWERS_MIN,
-    seed: Annotated[str | None, typer.Option("--seed", help="随机种子（不填则自动生成并记录，可据此复现）。")] = None,
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="随机种子（不填则自动生成并记录，可据此复现）。")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="手工调整：申报人=专家1,专家2,专家3（编号或姓名，可重复）。"),
@@ -238,16 +327,31 @@ def meeting_assign(
             applicant, sep, experts = item.partition("=")
             if not sep or not experts.strip():
                 raise InvalidValue(f"--set “{item}” 格式不对；应为 申报人=专家1,专家2,专家3")
-            overrides[applicant.strip()] = [e for e in experts.replace("，", ",").split(",") if e.strip()]
-        result = proceedings.assign_reviewers(open_store(db), meeting, per_applicant, seed, overrides, reason)
+            overrides[applicant.strip()] = [
+                e for e in experts.replace("，", ",").split(",") if e.strip()
+            ]
+        result = proceedings.assign_reviewers(
+            open_store(db), meeting, per_applicant, seed, overrides, reason
+        )
     if as_json:
-        print_json([{"applicant": a, "name": result.applicants[a], "reviewers": [
-            {"id": e, "name": result.names.get(e, str(e))} for e in experts]} for a, experts in result.reviewers.items()])
+        print_json(
+            [
+                {
+                    "applicant": a,
+                    "name": result.applicants[a],
+                    "reviewers": [{"id": e, "name": result.names.get(e, str(e))} for e in experts],
+                }
+                for a, experts in result.reviewers.items()
+            ]
+        )
         return
     table(
         f"审阅安排（第{result.version}版，种子 {result.seed}）",
         ["申报人", "审阅专家"],
-        [[result.applicants[a], "、".join(result.names.get(e, str(e)) for e in experts)] for a, experts in result.reviewers.items()],
+        [
+            [result.applicants[a], "、".join(result.names.get(e, str(e)) for e in experts)]
+            for a, experts in result.reviewers.items()
+        ],
     )
     loads = list(result.load.values())
     console().print(f"每位专家审阅 {min(loads)}～{max(loads)} 份（共 {sum(loads)} 份）")
@@ -257,12 +361,24 @@ def meeting_assign(
 def meeting_review(
     meeting: MeetingArg,
     from_sheet: Annotated[
-        Path | None, typer.Option("--from-sheet", help="评议表（申报人、评审专家、评议意见、评审建议）。", exists=True, dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--from-sheet",
+            help="评议表（申报人、评审专家、评议意见、评审建议）。",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
-    applicant: Annotated[str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")] = None,
-    expert: Annotated[str | None, typer.Option("--expert", help="逐条录入：评审专家（编号或姓名）。")] = None,
+    applicant: Annotated[
+        str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")
+    ] = None,
+    expert: Annotated[
+        str | None, typer.Option("--expert", help="逐条录入：评审专家（编号或姓名）。")
+    ] = None,
     opinion: Annotated[str, typer.Option("--opinion", help="逐条录入：评议意见。")] = "",
-    recommend: Annotated[str, typer.Option("--recommend", help="逐条录入：评审建议，同意 或 不同意。")] = "",
+    recommend: Annotated[
+        str, typer.Option("--recommend", help="逐条录入：评审建议，同意 或 不同意。")
+    ] = "",
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
@@ -281,7 +397,9 @@ def meeting_review(
                 raise InvalidValue("逐条录入须同时给出 --applicant 和 --expert")
             entries.append(voting.ReviewEntry(applicant, expert, opinion, recommend))
         if not entries:
-            raise InvalidValue("没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend")
+            raise InvalidValue(
+                "没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend"
+            )
         outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
     console().print(f"已录入 {outcome['recorded']} 条评议意见。")
     if outcome["missing"]:
@@ -302,8 +420,19 @@ def print_results(summary: dict) -> None:
             verdict = "[red]须重新表决[/]"
         elif r["problems"]:
             verdict = "[red]投票有误[/]"
-        rows.append([r["name"], r["unit"], r["agree"], r["disagree"], r["abstain"], r.get("invalid", 0),
-                     f"{r['needed']}/{r['denominator']}", margin, verdict])
+        rows.append(
+            [
+                r["name"],
+                r["unit"],
+                r["agree"],
+                r["disagree"],
+                r["abstain"],
+                r.get("invalid", 0),
+                f"{r['needed']}/{r['denominator']}",
+                margin,
+                verdict,
+            ]
+        )
     q = summary["quorum"]
     table(
         f"表决结果（出席 {q['attending']}/{q['size']} 人）",
@@ -311,7 +440,9 @@ def print_results(summary: dict) -> None:
         rows,
         caption=summary["denominator_text"],
     )
-    console().print(f"通过 {summary['passed']} 人 / 已表决 {summary['voted']} 人，通过率 {summary['pass_rate']:.1%}")
+    console().print(
+        f"通过 {summary['passed']} 人 / 已表决 {summary['voted']} 人，通过率 {summary['pass_rate']:.1%}"
+    )
     for r in summary["applicants"]:
         for p in r["problems"]:
             if r["voted"]:
@@ -364,14 +495,33 @@ def record_votes(
     sheet_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
     sheet: Annotated[
         Path | None,
-        typer.Option("--from-sheet", help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数（qjtitle meeting sheets 生成）。", show_default=False),
+        typer.Option(
+            "--from-sheet",
+            help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数（qjtitle meeting sheets 生成）。",
+            show_default=False,
+        ),
     ] = None,
-    applicant: Annotated[str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")] = None,
-    agree: Annotated[int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")] = None,
-    disagree: Annotated[int | None, typer.Option("--disagree", help="逐条录入（无记名）：不同意票数。")] = None,
-    abstain: Annotated[int | None, typer.Option("--abstain", help="逐条录入（无记名）：弃权票数。")] = None,
-    invalid: Annotated[int, typer.Option("--invalid", help="逐条录入（无记名）：废票（无效票）数，按不同意计算。")] = 0,
-    ballot: Annotated[list[str] | None, typer.Option("--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权|废票，每位专家一次。")] = None,
+    applicant: Annotated[
+        str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")
+    ] = None,
+    agree: Annotated[
+        int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")
+    ] = None,
+    disagree: Annotated[
+        int | None, typer.Option("--disagree", help="逐条录入（无记名）：不同意票数。")
+    ] = None,
+    abstain: Annotated[
+        int | None, typer.Option("--abstain", help="逐条录入（无记名）：弃权票数。")
+    ] = None,
+    invalid: Annotated[
+        int, typer.Option("--invalid", help="逐条录入（无记名）：废票（无效票）数，按不同意计算。")
+    ] = 0,
+    ballot: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权|废票，每位专家一次。"
+        ),
+    ] = None,
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
@@ -403,10 +553,15 @@ def record_votes(
                     pairs.append((who.strip(), choice.strip()))
                 entries.append(voting.VoteEntry(applicant, ballots=pairs))
             elif None not in (agree, disagree, abstain):
-                entries.append(voting.VoteEntry(applicant, counts=(agree or 0, disagree or 0, abstain or 0),
-                                                     invalid=invalid))
+                entries.append(
+                    voting.VoteEntry(
+                        applicant, counts=(agree or 0, disagree or 0, abstain or 0), invalid=invalid
+                    )
+                )
             else:
-                raise InvalidValue("逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择")
+                raise InvalidValue(
+                    "逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择"
+                )
         if not entries:
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
         summary = voting.record_votes(store, meeting, entries, reason)

@@ -15,7 +15,10 @@ from qjtitle.cli._options import DbOpt
 def import_plan(
     file: Annotated[Path, typer.Argument(help="年度评审计划（附件1）：.xlsx、.xls 或 .csv。")],
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="评审年度；默认从评审时间或文件名中识别。", show_default=False)
+        int | None,
+        typer.Option(
+            "--year", "-y", help="评审年度；默认从评审时间或文件名中识别。", show_default=False
+        ),
     ] = None,
     db: DbOpt = None,
 ) -> None:
@@ -32,10 +35,20 @@ def import_plan(
     with friendly_errors():
         result = run_import(open_store(db), file, year)
     table(
-        f"{result.year}年度评审计划：{len(result.entries)} 个评委会" + (f"（替换原有 {result.replaced} 条）" if result.replaced else ""),
+        f"{result.year}年度评审计划：{len(result.entries)} 个评委会"
+        + (f"（替换原有 {result.replaced} 条）" if result.replaced else ""),
         ["行", "评委会", "代码", "级别", "系列", "计划评审时间", "起", "止"],
         [
-            [e["row"], e["committee_name"], e["committee"] or "—", e["level"], e["series"], e["period"], e["start"], e["end"]]
+            [
+                e["row"],
+                e["committee_name"],
+                e["committee"] or "—",
+                e["level"],
+                e["series"],
+                e["period"],
+                e["start"],
+                e["end"],
+            ]
             for e in result.entries
         ],
     )

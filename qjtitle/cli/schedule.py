@@ -38,13 +38,28 @@ app = typer.Typer(
 _DATE = ["%Y-%m-%d"]
 TodayOpt = Annotated[
     datetime | None,
-    typer.Option("--date", formats=_DATE, help="以该日期为“今天”计算剩余工作日和逾期，默认今天。", show_default=False),
+    typer.Option(
+        "--date",
+        formats=_DATE,
+        help="以该日期为“今天”计算剩余工作日和逾期，默认今天。",
+        show_default=False,
+    ),
 ]
 HtmlOpt = Annotated[
     Path | None,
-    typer.Option("--html", help="另存为一个网页文件（时间轴、节假日和调休、状态、近几周待办；不联网，可直接打开和打印）。", show_default=False),
+    typer.Option(
+        "--html",
+        help="另存为一个网页文件（时间轴、节假日和调休、状态、近几周待办；不联网，可直接打开和打印）。",
+        show_default=False,
+    ),
 ]
-_STATUS_STYLE = {"逾期": "red", "有问题": "red", "临近": "yellow", "已完成": "green", "已开始": "yellow"}
+_STATUS_STYLE = {
+    "逾期": "red",
+    "有问题": "red",
+    "临近": "yellow",
+    "已完成": "green",
+    "已开始": "yellow",
+}
 
 
 def _day(value: datetime | None) -> date | None:
@@ -81,12 +96,17 @@ def print_schedule(s: Schedule) -> None:
         row = [it.label, shown, _left(it.days_left), status]
         row += [it.actual] if recorded else []
         rows.append([*row, it.rule.source if it.rule else ""])
-    columns = ["节点", "时间（窗口或期限）", "剩余工作日", "状态"] + (["实际日期"] if recorded else []) + ["依据"]
+    columns = (
+        ["节点", "时间（窗口或期限）", "剩余工作日", "状态"]
+        + (["实际日期"] if recorded else [])
+        + ["依据"]
+    )
     table(
         f"会议 {m['id']}：{m['committee_name']}，{when}，{m['place']}，{m['size']}人",
         columns,
         rows,
-        caption=f"剩余工作日自 {s.today} 起算（当日不计）" + ("；[yellow]含暂定日期[/]" if s.provisional else ""),
+        caption=f"剩余工作日自 {s.today} 起算（当日不计）"
+        + ("；[yellow]含暂定日期[/]" if s.provisional else ""),
     )
     if s.provisional:
         warn(s.provisional)
@@ -112,7 +132,9 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 @with_rule_numbers
 def schedule_show(
     meeting: MeetingArg,
-    ics: Annotated[Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")] = None,
+    ics: Annotated[
+        Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")
+    ] = None,
     html: HtmlOpt = None,
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
@@ -137,7 +159,16 @@ def schedule_show(
 
             yearview.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
     if as_json:
-        print_json([{"meeting": s.meeting["id"], **it.as_dict(), "warning": s.provisional if it.provisional else ""} for it in s.items])
+        print_json(
+            [
+                {
+                    "meeting": s.meeting["id"],
+                    **it.as_dict(),
+                    "warning": s.provisional if it.provisional else "",
+                }
+                for it in s.items
+            ]
+        )
     else:
         print_schedule(s)
     if ics:
@@ -149,9 +180,21 @@ def schedule_show(
 @app.command("record")
 def schedule_record(
     meeting: MeetingArg,
-    milestone: Annotated[str, typer.Argument(help="节点：notice、recommendation-publicity、pre-publicity、draw、pre-filing、consent、result-publicity、post-filing、appointment、platform-entry、refiling-request、pilot-request，或其中文名。")],
-    day: Annotated[datetime, typer.Argument(formats=_DATE, help="实际日期（公示为开始日期），如 2023-11-06。", show_default=False)],
-    end: Annotated[datetime | None, typer.Option("--end", formats=_DATE, help="公示的结束日期。")] = None,
+    milestone: Annotated[
+        str,
+        typer.Argument(
+            help="节点：notice、recommendation-publicity、pre-publicity、draw、pre-filing、consent、result-publicity、post-filing、appointment、platform-entry、refiling-request、pilot-request，或其中文名。"
+        ),
+    ],
+    day: Annotated[
+        datetime,
+        typer.Argument(
+            formats=_DATE, help="实际日期（公示为开始日期），如 2023-11-06。", show_default=False
+        ),
+    ],
+    end: Annotated[
+        datetime | None, typer.Option("--end", formats=_DATE, help="公示的结束日期。")
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="备注（如文号）。")] = "",
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
@@ -165,7 +208,9 @@ def schedule_record(
 
     with friendly_errors():
         store, cal = _load(db, calendar)
-        r = schedules.record(store, meeting, milestone, day.date(), _day(end), note, _day(today), cal)
+        r = schedules.record(
+            store, meeting, milestone, day.date(), _day(end), note, _day(today), cal
+        )
     span = f"{r.first} 至 {r.last}" if r.last else f"{r.first}"
     console().print(f"已登记 会议 {r.meeting_id} 的{r.milestone.label}：{span}")
     if r.previous:
@@ -205,7 +250,9 @@ def schedule_check(
         if s.ok:
             console().print(f"[green]核对通过[/]：{summary}")
         else:
-            err_console().print(f"[red]核对未通过[/]：{summary}；请改正后用 qjtitle schedule record 重新登记")
+            err_console().print(
+                f"[red]核对未通过[/]：{summary}；请改正后用 qjtitle schedule record 重新登记"
+            )
     if not s.ok:
         raise typer.Exit(1)
 
@@ -245,7 +292,16 @@ def status(
         trouble += [f"[red]{len(r['errors'])} 个错误[/]"] if r["errors"] else []
         trouble += ["[yellow]暂定[/]"] if r["provisional"] else []
         out.append(
-            [r["id"], r["committee"], r["date"], r["place"], r["next"] or "（全部完成）", r["next_when"], _left(r["days_left"]), "；".join(trouble)]
+            [
+                r["id"],
+                r["committee"],
+                r["date"],
+                r["place"],
+                r["next"] or "（全部完成）",
+                r["next_when"],
+                _left(r["days_left"]),
+                "；".join(trouble),
+            ]
         )
     table(
         f"{year or shown_today.year}年度评审会议（以 {shown_today} 为今天）",
@@ -265,9 +321,13 @@ def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
     if not shown:
         if years:
             listed = "、".join(f"{y}年度（{n}次）" for y, n in years.items())
-            console().print(f"{year}年度没有评审会议。有会议的年度：{listed}；查看：qjtitle status --year {max(years)}")
+            console().print(
+                f"{year}年度没有评审会议。有会议的年度：{listed}；查看：qjtitle status --year {max(years)}"
+            )
         else:
-            console().print("还没有评审会议：qjtitle meeting add --committee 代码 --date 日期 --place 地点 --size 人数")
+            console().print(
+                "还没有评审会议：qjtitle meeting add --committee 代码 --date 日期 --place 地点 --size 人数"
+            )
     for item in reminders.overdue_corrections(store, today):
         warn(
             f"评委会 {item['committee']} 有 {item['count']} 名申报人已过补正期限（最早 {item['earliest']}）仍为待补正；"

@@ -55,7 +55,9 @@ MEMBER = "member"
 ALTERNATE = "alternate"
 ROLE_NAMES = {MEMBER: "委员", ALTERNATE: "备选"}
 FREE_SLOT = ""  # the slot label of a member slot open to the specialties without a fixed count
-MIN_SEED_CHARS = 6  # a shorter seed is accepted with a warning: too few possibilities to be unpredictable
+MIN_SEED_CHARS = (
+    6  # a shorter seed is accepted with a warning: too few possibilities to be unpredictable
+)
 _BLOCK_BOUND = 1 << 256
 _UNCAPPED_UNIT = "*"
 
@@ -82,7 +84,9 @@ class Candidate:
     @classmethod
     def from_entry(cls, entry: Sequence[Any]) -> Candidate:
         if len(entry) != 4 or not isinstance(entry[0], int):
-            raise InvalidValue(f"符合条件专家名单中的条目 {entry!r} 格式不对；应为 [编号, 姓名, 专业, 单位]")
+            raise InvalidValue(
+                f"符合条件专家名单中的条目 {entry!r} 格式不对；应为 [编号, 姓名, 专业, 单位]"
+            )
         return cls(int(entry[0]), str(entry[1]), str(entry[2]), str(entry[3]))
 
 
@@ -97,7 +101,11 @@ class Request:
 
     @classmethod
     def make(
-        cls, members: int, alternates: int = 0, quotas: Mapping[str, int] | None = None, unit_cap: int | None = None
+        cls,
+        members: int,
+        alternates: int = 0,
+        quotas: Mapping[str, int] | None = None,
+        unit_cap: int | None = None,
     ) -> Request:
         """A validated request with its quotas in canonical order."""
         if members < 1:
@@ -110,7 +118,9 @@ class Request:
                 raise InvalidValue(f"专业“{specialty}”的人数 {count} 无效；应为正整数")
         fixed = sum(count for _, count in items)
         if fixed > members:
-            raise InvalidValue(f"各专业指定人数之和 {fixed} 超过委员人数 {members}；请核对 --specialty 的人数")
+            raise InvalidValue(
+                f"各专业指定人数之和 {fixed} 超过委员人数 {members}；请核对 --specialty 的人数"
+            )
         if unit_cap is not None and unit_cap < 1:
             raise InvalidValue(f"每个单位最多抽取人数 {unit_cap} 无效；应为正整数")
         return cls(members, alternates, tuple(items), unit_cap)
@@ -126,7 +136,10 @@ class Request:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
         return cls.make(
-            int(data["members"]), int(data.get("alternates", 0)), dict(data.get("quotas") or {}), data.get("unit_cap")
+            int(data["members"]),
+            int(data.get("alternates", 0)),
+            dict(data.get("quotas") or {}),
+            data.get("unit_cap"),
         )
 
 
@@ -147,7 +160,9 @@ def canonical_seed(parts: Iterable[str]) -> str:
             if piece:
                 cleaned.append(piece)
     if not cleaned:
-        raise InvalidValue("随机种子为空；请由抽取人员各输入一组数字（如 --seed 4721 --seed 9903 --seed 1586），或不给 --seed 由程序生成")
+        raise InvalidValue(
+            "随机种子为空；请由抽取人员各输入一组数字（如 --seed 4721 --seed 9903 --seed 1586），或不给 --seed 由程序生成"
+        )
     return "".join(f"{piece}/" for piece in cleaned)
 
 
@@ -395,7 +410,9 @@ def feasibility_problems(candidates: Sequence[Candidate], request: Request) -> l
     quota_specialties = {s for s, _ in request.quotas}
     for specialty, count in request.quotas:
         if by_specialty[specialty] < count:
-            problems.append(f"专业“{specialty}”需抽取委员 {count} 人，符合条件的只有 {by_specialty[specialty]} 人")
+            problems.append(
+                f"专业“{specialty}”需抽取委员 {count} 人，符合条件的只有 {by_specialty[specialty]} 人"
+            )
     free = request.members - sum(n for _, n in request.quotas)
     open_count = sum(n for s, n in by_specialty.items() if s not in quota_specialties)
     if free and open_count < free:
@@ -453,14 +470,22 @@ def select(seed: str, candidates: Sequence[Candidate], request: Request) -> list
             for specialty, _ in key[1]:
                 if state.slot_accepts(label, specialty):
                     verdicts[(key, specialty)] = state.after_pick(key, specialty, label).feasible()
-        fillable = {(unit, s) for unit, key in keys.items() for s, _ in key[1] if verdicts.get((key, s))}
-        allowed = [c for c, unit in zip(ordered, units) if (unit, c.specialty) in fillable and c.id not in picked]
+        fillable = {
+            (unit, s) for unit, key in keys.items() for s, _ in key[1] if verdicts.get((key, s))
+        }
+        allowed = [
+            c
+            for c, unit in zip(ordered, units)
+            if (unit, c.specialty) in fillable and c.id not in picked
+        ]
         if not allowed:  # cannot happen after the feasibility check; kept as a guard
             raise DrawImpossible(f"第{len(picks) + 1}位委员无可抽取的专家")
         take(allowed, MEMBER, label)
         demand[label] -= 1
     for _ in range(request.alternates):
-        allowed = [c for c, unit in zip(ordered, units) if pool.room[unit] > 0 and c.id not in picked]
+        allowed = [
+            c for c, unit in zip(ordered, units) if pool.room[unit] > 0 and c.id not in picked
+        ]
         if not allowed:
             break
         take(allowed, ALTERNATE, FREE_SLOT)
@@ -470,9 +495,26 @@ def select(seed: str, candidates: Sequence[Candidate], request: Request) -> list
 # --- Records and their verification ------------------------------------------------------
 
 CORE_KEYS = (
-    "format", "algorithm", "committee", "meeting", "drawn_on", "recorded_at", "place", "seed",
-    "seed_source", "params", "pool_sha256", "eligible_count", "exclusions", "picks", "drawers", "supervisors",
-    "late_reason", "voids", "void_reason", "warnings",
+    "format",
+    "algorithm",
+    "committee",
+    "meeting",
+    "drawn_on",
+    "recorded_at",
+    "place",
+    "seed",
+    "seed_source",
+    "params",
+    "pool_sha256",
+    "eligible_count",
+    "exclusions",
+    "picks",
+    "drawers",
+    "supervisors",
+    "late_reason",
+    "voids",
+    "void_reason",
+    "warnings",
 )
 """The fields the record fingerprint covers: everything fixed at the draw. Not the record's own
 number (the store gives it on saving, and a saved record is never changed) nor what comes
@@ -495,8 +537,11 @@ def chain_digest(record: Mapping[str, Any]) -> str:
     """``chain_sha256``: SHA-256(CHAIN_DOMAIN 0x00 record_sha256 0x00 canonical JSON of LATER_KEYS)."""
     later = {key: record.get(key) for key in LATER_KEYS}
     message = b"\x00".join(
-        [CHAIN_DOMAIN.encode("utf-8"), str(record.get("record_sha256")).encode("utf-8"),
-         canonical_json(later).encode("utf-8")]
+        [
+            CHAIN_DOMAIN.encode("utf-8"),
+            str(record.get("record_sha256")).encode("utf-8"),
+            canonical_json(later).encode("utf-8"),
+        ]
     )
     return hashlib.sha256(message).hexdigest()
 
@@ -505,7 +550,9 @@ def _expert_text(pick: Mapping[str, Any] | None, expert_id: Any) -> str:
     return f"{pick['name']}（编号 {expert_id}）" if pick else f"编号 {expert_id} 的专家"
 
 
-def check_later(record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]] | None = None) -> list[str]:
+def check_later(
+    record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]] | None = None
+) -> list[str]:
     """Problems with what came after the draw, by replaying the answers in order (spec section 9).
 
     A declined member is replaced by the first alternate (in pick order) not yet used, not the
@@ -526,7 +573,9 @@ def check_later(record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]] | 
     for n, answer in enumerate(record.get("answers") or [], 1):
         eid, accepted = answer["expert"], answer["accepted"]
         if eid not in by_id or not isinstance(accepted, bool):
-            problems.append(f"第{n}条答复（{_expert_text(None, eid)}）不是对本次抽取结果中专家的有效答复")
+            problems.append(
+                f"第{n}条答复（{_expert_text(None, eid)}）不是对本次抽取结果中专家的有效答复"
+            )
             return problems
         latest[eid] = accepted
         position = next((pos for pos, held in members.items() if held == eid), None)
@@ -534,17 +583,28 @@ def check_later(record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]] | 
             continue
         slot = slots[position]
         substitute = next(
-            (p for p in alternates
-             if p["id"] not in used and p["id"] != eid and latest.get(p["id"]) is not False
-             and (p["specialty"] == slot if slot else p["specialty"] not in quotas)),
+            (
+                p
+                for p in alternates
+                if p["id"] not in used
+                and p["id"] != eid
+                and latest.get(p["id"]) is not False
+                and (p["specialty"] == slot if slot else p["specialty"] not in quotas)
+            ),
             None,
         )
         if substitute is None:
             continue  # no alternate fits: the seat stays vacant until a redraw
-        want = {"member_position": position, "out": eid, "in": substitute["id"],
-                "alternate_position": substitute["position"]}
-        expected = (f"第{position}位委员 {_expert_text(by_id[eid], eid)} 由第{substitute['position']}位备选 "
-                    f"{_expert_text(substitute, substitute['id'])} 替补")
+        want = {
+            "member_position": position,
+            "out": eid,
+            "in": substitute["id"],
+            "alternate_position": substitute["position"],
+        }
+        expected = (
+            f"第{position}位委员 {_expert_text(by_id[eid], eid)} 由第{substitute['position']}位备选 "
+            f"{_expert_text(substitute, substitute['id'])} 替补"
+        )
         if done >= len(replacements):
             problems.append(f"按第{n}条答复应有替补：{expected}；记录中没有这条替补")
             return problems
@@ -574,7 +634,9 @@ def check_later(record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]] | 
     signers = [*(record.get("drawers") or []), *(record.get("supervisors") or [])]
     for n, signature in enumerate(record.get("signatures") or [], 1):
         if signature["signers"] != signers:
-            problems.append(f"第{n}次签字的签字人 {signature['signers']} 不是本次抽取的抽取人员和监督人员 {signers}")
+            problems.append(
+                f"第{n}次签字的签字人 {signature['signers']} 不是本次抽取的抽取人员和监督人员 {signers}"
+            )
     return problems
 
 
@@ -596,30 +658,42 @@ def verify_record(record: Mapping[str, Any]) -> Verification:
     findings: list[str] = []
     ok = True
     if record.get("algorithm") != ALGORITHM:
-        return Verification(False, [f"记录使用的算法“{record.get('algorithm')}”不是本程序的 {ALGORITHM}，无法复核"])
+        return Verification(
+            False, [f"记录使用的算法“{record.get('algorithm')}”不是本程序的 {ALGORITHM}，无法复核"]
+        )
     stored = record.get("record_sha256")
     actual = record_digest(record)
     if not stored:
         ok = False
-        findings.append("记录没有指纹（record_sha256）；无法证明记录未被改动，请向出具单位索取完整的导出记录")
+        findings.append(
+            "记录没有指纹（record_sha256）；无法证明记录未被改动，请向出具单位索取完整的导出记录"
+        )
     elif stored != actual:
         ok = False
-        findings.append(f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过")
+        findings.append(
+            f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过"
+        )
     try:
         eligible = [Candidate.from_entry(e) for e in record.get("eligible", [])]
         request = Request.from_dict(record["params"])
         seed = str(record["seed"])
     except (KeyError, TypeError, ValueError) as exc:
-        return Verification(False, findings + [f"记录缺少必要的内容或格式不对（{exc}）；请重新导出"])
+        return Verification(
+            False, findings + [f"记录缺少必要的内容或格式不对（{exc}）；请重新导出"]
+        )
     except InvalidValue as exc:
         return Verification(False, findings + [f"记录中的抽取参数无效：{exc}"])
     pool_hash = pool_digest(eligible)
     if pool_hash != record.get("pool_sha256"):
         ok = False
-        findings.append(f"符合条件专家名单的哈希不符：记录中为 {record.get('pool_sha256')}，按名单重算为 {pool_hash}")
+        findings.append(
+            f"符合条件专家名单的哈希不符：记录中为 {record.get('pool_sha256')}，按名单重算为 {pool_hash}"
+        )
     if len(eligible) != record.get("eligible_count"):
         ok = False
-        findings.append(f"符合条件专家人数不符：记录中为 {record.get('eligible_count')}，名单实有 {len(eligible)} 人")
+        findings.append(
+            f"符合条件专家人数不符：记录中为 {record.get('eligible_count')}，名单实有 {len(eligible)} 人"
+        )
     try:
         recomputed = [p.as_dict() for p in select(seed, eligible, request)]
     except QjtitleError as exc:
@@ -652,7 +726,9 @@ def verify_record(record: Mapping[str, Any]) -> Verification:
     return Verification(ok, findings, recomputed)
 
 
-def compare_picks(recorded: Sequence[Mapping[str, Any]], recomputed: Sequence[Mapping[str, Any]]) -> str | None:
+def compare_picks(
+    recorded: Sequence[Mapping[str, Any]], recomputed: Sequence[Mapping[str, Any]]
+) -> str | None:
     """None when the two lists agree position by position, else where they first differ."""
     for a, b in zip(recorded, recomputed, strict=False):
         if pick_key(a) != pick_key(b):
@@ -675,7 +751,11 @@ def load_record(path: Any) -> dict[str, Any]:
     except FileNotFoundError:
         raise NotFound(f"找不到抽取记录文件 {path}；请检查路径") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidValue(f"{path.name} 不是有效的 JSON 抽取记录（{exc}）；请用 qjtitle draw export 重新导出") from None
+        raise InvalidValue(
+            f"{path.name} 不是有效的 JSON 抽取记录（{exc}）；请用 qjtitle draw export 重新导出"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
-        raise InvalidValue(f"{path.name} 不是 qjtitle 导出的抽取记录（应含 \"format\": \"{RECORD_FORMAT}\"）")
+        raise InvalidValue(
+            f'{path.name} 不是 qjtitle 导出的抽取记录（应含 "format": "{RECORD_FORMAT}"）'
+        )
     return data

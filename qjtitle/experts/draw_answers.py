@@ -44,7 +44,9 @@ def _current(session: Session, draw_id: int) -> DrawRecord:
     record = _get(session, draw_id)
     later = _voided_by(session, draw_id)
     if later is not None:
-        raise InvalidValue(f"第{draw_id}号抽取记录已被第{later.id}号作废（{later.void_reason}）；请对第{later.id}号操作")
+        raise InvalidValue(
+            f"第{draw_id}号抽取记录已被第{later.id}号作废（{later.void_reason}）；请对第{later.id}号操作"
+        )
     return record
 
 
@@ -64,14 +66,18 @@ def confirm(
     with store.transaction() as session:
         # Answers of one draw queue here (PostgreSQL): each replacement is chosen seeing every earlier
         # answer, as the record's replay (draw.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
-        session.exec(select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()).first()
+        session.exec(
+            select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()
+        ).first()
         record = _current(session, draw_id)
         _check_not_sealed(session, record.meeting_id, "不能再记录专家的答复或替补")
         picks = _picks(session, draw_id)
         by_expert = {p.expert_id: p for p in picks}
         pick = by_expert.get(expert_id)
         if pick is None:
-            raise InvalidValue(f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中；用 qjtitle draw show {draw_id} 查看")
+            raise InvalidValue(
+                f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中；用 qjtitle draw show {draw_id} 查看"
+            )
         replacements = _replacements(session, draw_id)
         replaced = {r.out_expert_id: r for r in replacements}
         _check_meeting_open(session, record.meeting_id, expert_id, pick.name, accepted)
@@ -83,11 +89,24 @@ def confirm(
             )
         answered_on = answered_on or date.today()
         session.add(
-            DrawAnswer(draw_id=draw_id, expert_id=expert_id, accepted=accepted, reason=reason, answered_on=answered_on,
-                       user=user or audit.current_user())
+            DrawAnswer(
+                draw_id=draw_id,
+                expert_id=expert_id,
+                accepted=accepted,
+                reason=reason,
+                answered_on=answered_on,
+                user=user or audit.current_user(),
+            )
         )
-        result: dict[str, Any] = {"draw": draw_id, "expert": expert_id, "name": pick.name, "accepted": accepted,
-                                  "reason": reason, "replacement": None, "warning": ""}
+        result: dict[str, Any] = {
+            "draw": draw_id,
+            "expert": expert_id,
+            "name": pick.name,
+            "accepted": accepted,
+            "reason": reason,
+            "replacement": None,
+            "warning": "",
+        }
         members = _composition(picks, replacements)
         position = next((pos for pos, eid in members.items() if eid == expert_id), None)
         if not accepted and position is not None:
@@ -101,23 +120,40 @@ def confirm(
                 )
             else:
                 session.add(
-                    DrawReplacement(draw_id=draw_id, member_position=position, out_expert_id=expert_id,
-                                    in_expert_id=substitute.expert_id, alternate_position=substitute.position,
-                                    reason=f"{pick.name}谢绝：{reason}", user=user or audit.current_user())
+                    DrawReplacement(
+                        draw_id=draw_id,
+                        member_position=position,
+                        out_expert_id=expert_id,
+                        in_expert_id=substitute.expert_id,
+                        alternate_position=substitute.position,
+                        reason=f"{pick.name}谢绝：{reason}",
+                        user=user or audit.current_user(),
+                    )
                 )
-                result["replacement"] = {"position": position, "id": substitute.expert_id, "name": substitute.name,
-                                         "alternate_position": substitute.position}
+                result["replacement"] = {
+                    "position": position,
+                    "id": substitute.expert_id,
+                    "name": substitute.name,
+                    "alternate_position": substitute.position,
+                }
         elif not accepted:
             result["warning"] = f"{pick.name} 是备选专家，已记录其谢绝；替补时将跳过"
         session.flush()
-        result["chain_sha256"] = record_dict(session, record)["chain_sha256"]  # the chain's head, kept in the audit log
+        result["chain_sha256"] = record_dict(session, record)[
+            "chain_sha256"
+        ]  # the chain's head, kept in the audit log
         audit.record(session, "draw confirm", "draw.answered", result, user=user)
     return result
 
 
-def _check_meeting_open(session: Session, meeting_id: int, expert_id: int, name: str, accepted: bool) -> None:
+def _check_meeting_open(
+    session: Session, meeting_id: int, expert_id: int, name: str, accepted: bool
+) -> None:
     """Answers belong before the meeting: none once it is sealed, no decline from an expert who signed in."""
-    if session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first() is not None:
+    if (
+        session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
+        is not None
+    ):
         raise InvalidValue(f"第{meeting_id}号会议已封存，不能再记录专家的答复")
     if accepted:
         return
@@ -134,17 +170,28 @@ def _check_meeting_open(session: Session, meeting_id: int, expert_id: int, name:
 
 
 def _next_alternate(
-    session: Session, record: DrawRecord, picks: list[DrawPick], replacements: list[DrawReplacement],
-    declining: int, slot: str,
+    session: Session,
+    record: DrawRecord,
+    picks: list[DrawPick],
+    replacements: list[DrawReplacement],
+    declining: int,
+    slot: str,
 ) -> DrawPick | None:
     """The first alternate in order not yet used, not declined, whose specialty fits the vacated slot."""
     used = {r.in_expert_id for r in replacements}
     latest: dict[int, bool] = {}
-    for a in session.exec(select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))):
+    for a in session.exec(
+        select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
+    ):
         latest[a.expert_id] = a.accepted
     fixed = set(record.params.get("quotas", {}))
     for p in picks:
-        if p.role != algo.ALTERNATE or p.expert_id in used or p.expert_id == declining or latest.get(p.expert_id) is False:
+        if (
+            p.role != algo.ALTERNATE
+            or p.expert_id in used
+            or p.expert_id == declining
+            or latest.get(p.expert_id) is False
+        ):
             continue
         fits = p.specialty == slot if slot else p.specialty not in fixed
         if fits:
@@ -152,7 +199,9 @@ def _next_alternate(
     return None
 
 
-def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, user: str | None = None) -> dict[str, Any]:
+def sign(
+    store: Store, draw_id: int, scan: Path, signed_on: date | None = None, user: str | None = None
+) -> dict[str, Any]:
     """Record that the drawers and supervisors signed the printed record, with the scan's SHA-256."""
     scan = Path(scan)
     if not scan.is_file():
@@ -161,17 +210,26 @@ def sign(store: Store, draw_id: int, scan: Path, signed_on: date | None = None, 
     with store.transaction() as session:
         record = _get(session, draw_id)
         signers = [*record.drawers, *record.supervisors]
-        signature = DrawSignature(draw_id=draw_id, signers=signers, signed_on=signed_on or date.today(),
-                                  scan_name=scan.name, scan_sha256=digest, user=user or audit.current_user())
+        signature = DrawSignature(
+            draw_id=draw_id,
+            signers=signers,
+            signed_on=signed_on or date.today(),
+            scan_name=scan.name,
+            scan_sha256=digest,
+            user=user or audit.current_user(),
+        )
         session.add(signature)
         session.flush()
-        result = {"draw": draw_id, "signers": signers, "signed_on": signature.signed_on.isoformat(),
-                  "scan": scan.name, "scan_sha256": digest, "chain_sha256": record_dict(session, record)["chain_sha256"]}
+        result = {
+            "draw": draw_id,
+            "signers": signers,
+            "signed_on": signature.signed_on.isoformat(),
+            "scan": scan.name,
+            "scan_sha256": digest,
+            "chain_sha256": record_dict(session, record)["chain_sha256"],
+        }
         audit.record(session, "draw sign", "draw.signed", result, user=user)
     return result
-
-
-
 
 
 # --- The panel of a meeting, for attendance, reviews and votes ----------------------------------
@@ -187,7 +245,13 @@ class PanelMember:
 def current_panel(session: Session, meeting_id: int) -> list[PanelMember] | None:
     """The members of the meeting's standing draw (the latest not voided), after replacements,
     with their latest answers, then the drawn experts who declined; None when there is no draw yet."""
-    records = list(session.exec(select(DrawRecord).where(DrawRecord.meeting_id == meeting_id).order_by(col(DrawRecord.id))))
+    records = list(
+        session.exec(
+            select(DrawRecord)
+            .where(DrawRecord.meeting_id == meeting_id)
+            .order_by(col(DrawRecord.id))
+        )
+    )
     voided = {r.voids_id for r in records if r.voids_id is not None}
     standing = [r for r in records if r.id not in voided]
     if not standing:
@@ -195,7 +259,9 @@ def current_panel(session: Session, meeting_id: int) -> list[PanelMember] | None
     record = standing[-1]
     members = _composition(_picks(session, record.id or 0), _replacements(session, record.id or 0))
     latest: dict[int, bool] = {}
-    for a in session.exec(select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))):
+    for a in session.exec(
+        select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
+    ):
         latest[a.expert_id] = a.accepted
     panel = []
     for position, expert_id in sorted(members.items()):
@@ -203,7 +269,9 @@ def current_panel(session: Session, meeting_id: int) -> list[PanelMember] | None
         if expert is not None:
             panel.append(PanelMember(position, expert, latest.get(expert_id)))
     seated = set(members.values())
-    for pick in _picks(session, record.id or 0):  # those who declined and were replaced, or declining alternates
+    for pick in _picks(
+        session, record.id or 0
+    ):  # those who declined and were replaced, or declining alternates
         if latest.get(pick.expert_id) is False and pick.expert_id not in seated:
             expert = session.get(Expert, pick.expert_id)
             if expert is not None:

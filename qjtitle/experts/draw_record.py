@@ -89,15 +89,26 @@ def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _picks(session: Session, draw_id: int) -> list[DrawPick]:
-    return list(session.exec(select(DrawPick).where(DrawPick.draw_id == draw_id).order_by(col(DrawPick.position))))
+    return list(
+        session.exec(
+            select(DrawPick).where(DrawPick.draw_id == draw_id).order_by(col(DrawPick.position))
+        )
+    )
 
 
 def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
     """The whole record: what the fingerprint covers, the eligible list, and what came later."""
     picks = _picks(session, record.id or 0)
     pick_dicts = [
-        {"position": p.position, "role": p.role, "slot": p.slot, "id": p.expert_id, "name": p.name,
-         "specialty": p.specialty, "unit": p.unit}
+        {
+            "position": p.position,
+            "role": p.role,
+            "slot": p.slot,
+            "id": p.expert_id,
+            "name": p.name,
+            "specialty": p.specialty,
+            "unit": p.unit,
+        }
         for p in picks
     ]
     data = {"draw": record.id, **_core(record, pick_dicts)}
@@ -106,27 +117,60 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
     voided_by = _voided_by(session, record.id or 0)
     data["voided_by"] = voided_by.id if voided_by else None
     data["answers"] = [
-        {"expert": a.expert_id, "accepted": a.accepted, "reason": a.reason, "answered_on": a.answered_on.isoformat(),
-         "recorded_at": _stamp(a.recorded_at)}
-        for a in session.exec(select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id)))
+        {
+            "expert": a.expert_id,
+            "accepted": a.accepted,
+            "reason": a.reason,
+            "answered_on": a.answered_on.isoformat(),
+            "recorded_at": _stamp(a.recorded_at),
+        }
+        for a in session.exec(
+            select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
+        )
     ]
     data["replacements"] = [
-        {"member_position": r.member_position, "out": r.out_expert_id, "in": r.in_expert_id,
-         "alternate_position": r.alternate_position, "reason": r.reason, "recorded_at": _stamp(r.recorded_at)}
+        {
+            "member_position": r.member_position,
+            "out": r.out_expert_id,
+            "in": r.in_expert_id,
+            "alternate_position": r.alternate_position,
+            "reason": r.reason,
+            "recorded_at": _stamp(r.recorded_at),
+        }
         for r in _replacements(session, record.id or 0)
     ]
     data["signatures"] = [
-        {"signers": list(s.signers), "signed_on": s.signed_on.isoformat(), "scan": s.scan_name,
-         "scan_sha256": s.scan_sha256, "recorded_at": _stamp(s.recorded_at)}
-        for s in session.exec(select(DrawSignature).where(DrawSignature.draw_id == record.id).order_by(col(DrawSignature.id)))
+        {
+            "signers": list(s.signers),
+            "signed_on": s.signed_on.isoformat(),
+            "scan": s.scan_name,
+            "scan_sha256": s.scan_sha256,
+            "recorded_at": _stamp(s.recorded_at),
+        }
+        for s in session.exec(
+            select(DrawSignature)
+            .where(DrawSignature.draw_id == record.id)
+            .order_by(col(DrawSignature.id))
+        )
     ]
-    data["members_now"] = [{"position": pos, "id": eid} for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())]
-    data["chain_sha256"] = algo.chain_digest(data)  # chained onto record_sha256: answers, replacements, signatures, members
+    data["members_now"] = [
+        {"position": pos, "id": eid}
+        for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())
+    ]
+    data["chain_sha256"] = algo.chain_digest(
+        data
+    )  # chained onto record_sha256: answers, replacements, signatures, members
     return data
 
 
 def _replacements(session: Session, draw_id: int) -> list[DrawReplacement]:
-    return list(session.exec(select(DrawReplacement).where(DrawReplacement.draw_id == draw_id).order_by(col(DrawReplacement.id))))
+    return list(
+        session.exec(
+            select(DrawReplacement)
+            .where(DrawReplacement.draw_id == draw_id)
+            .order_by(col(DrawReplacement.id))
+        )
+    )
 
 
 def _composition(picks: list[DrawPick], replacements: list[DrawReplacement]) -> dict[int, int]:
@@ -142,19 +186,28 @@ def show_draw(store: Store, draw_id: int) -> dict[str, Any]:
         return record_dict(session, _get(session, draw_id))
 
 
-def list_draws(store: Store, meeting_id: int | None = None, committee_code: str | None = None) -> list[dict[str, Any]]:
+def list_draws(
+    store: Store, meeting_id: int | None = None, committee_code: str | None = None
+) -> list[dict[str, Any]]:
     """Every attempt, voided ones included, oldest first."""
     with store.transaction() as session:
         query = select(DrawRecord)
         if meeting_id is not None:
             query = query.where(DrawRecord.meeting_id == meeting_id)
         if committee_code:
-            query = query.where(DrawRecord.committee_id == committees.get(session, committee_code).id)
+            query = query.where(
+                DrawRecord.committee_id == committees.get(session, committee_code).id
+            )
         result = []
         for record in session.exec(query.order_by(col(DrawRecord.id))):
             picks = _picks(session, record.id or 0)
             voided_by = _voided_by(session, record.id or 0)
-            signed = session.exec(select(DrawSignature.id).where(DrawSignature.draw_id == record.id)).first() is not None
+            signed = (
+                session.exec(
+                    select(DrawSignature.id).where(DrawSignature.draw_id == record.id)
+                ).first()
+                is not None
+            )
             result.append(
                 {
                     "draw": record.id,
@@ -181,15 +234,27 @@ def export_draw(store: Store, draw_id: int, out_path: Path) -> Path:
     data = show_draw(store, draw_id)
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
-        make_private_dir(out_path.parent)  # the expert names are confidential: a new folder is owner-only
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=".json")  # the file too (0600)
+        make_private_dir(
+            out_path.parent
+        )  # the expert names are confidential: a new folder is owner-only
+    fd, tmp = tempfile.mkstemp(
+        dir=out_path.parent, prefix=".tmp-", suffix=".json"
+    )  # the file too (0600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
         with store.transaction() as session:
-            audit.record(session, "draw export", "draw.exported",
-                         {"draw": draw_id, "file": out_path.name, "record_sha256": data.get("record_sha256")})
+            audit.record(
+                session,
+                "draw export",
+                "draw.exported",
+                {
+                    "draw": draw_id,
+                    "file": out_path.name,
+                    "record_sha256": data.get("record_sha256"),
+                },
+            )
             os.replace(tmp, out_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -232,22 +297,35 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
         meeting = meetings.get(session, record.meeting_id)
         then = record.snapshot.get("meeting", {}).get("date")
         if then != meeting.date.isoformat():
-            findings.append(f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同")
+            findings.append(
+                f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同"
+            )
         elig = experts.eligibility(
-            session, meeting, tuple(record.params.get("specialties", [])), bool(record.params.get("same_unit_recusal", True)),
+            session,
+            meeting,
+            tuple(record.params.get("specialties", [])),
+            bool(record.params.get("same_unit_recusal", True)),
             conflicts_until=record.drawn_on,
         )
     now_hash = algo.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:
-        findings.append(f"按当前专家库重算的符合条件名单（{len(elig.eligible)} 人）与记录一致，哈希 {now_hash}")
+        findings.append(
+            f"按当前专家库重算的符合条件名单（{len(elig.eligible)} 人）与记录一致，哈希 {now_hash}"
+        )
         return DrawCheck(draw_id, checked, True, findings)
-    findings.insert(0, f"按当前专家库重算的符合条件名单哈希为 {now_hash}，与记录中的 {record.pool_sha256} 不符")
+    findings.insert(
+        0, f"按当前专家库重算的符合条件名单哈希为 {now_hash}，与记录中的 {record.pool_sha256} 不符"
+    )
     findings.extend(_pool_differences(record.eligible, elig))
     try:
         request = algo.Request.from_dict(record.params)
         again = [p.as_dict() for p in algo.select(record.seed, elig.eligible, request)]
         mismatch = algo.compare_picks(data["picks"], again)
-        findings.append(f"按当前专家库重算的抽取结果：{mismatch}" if mismatch else "按当前专家库重算的抽取结果仍与记录相同")
+        findings.append(
+            f"按当前专家库重算的抽取结果：{mismatch}"
+            if mismatch
+            else "按当前专家库重算的抽取结果仍与记录相同"
+        )
     except algo.DrawImpossible as exc:
         findings.append(f"按当前专家库已无法完成同样的抽取：{exc}")
     return DrawCheck(draw_id, checked, False, findings)
@@ -256,30 +334,41 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
 def _pool_differences(stored: list[Any], elig: experts.Eligibility) -> list[str]:
     then = {e[0]: e for e in stored}
     now = {c.id: c.entry() for c in elig.eligible}
-    why = {i["id"]: f"{experts.REASONS[reason]}（{i['detail']}）" for reason, items in elig.excluded.items() for i in items}
+    why = {
+        i["id"]: f"{experts.REASONS[reason]}（{i['detail']}）"
+        for reason, items in elig.excluded.items()
+        for i in items
+    }
     lines = []
     for eid in sorted(set(then) - set(now)):
-        lines.append(f"专家 {then[eid][1]}（编号 {eid}）已不在符合条件名单中：{why.get(eid, '已不在专家库中')}")
+        lines.append(
+            f"专家 {then[eid][1]}（编号 {eid}）已不在符合条件名单中：{why.get(eid, '已不在专家库中')}"
+        )
     for eid in sorted(set(now) - set(then)):
         lines.append(f"专家 {now[eid][1]}（编号 {eid}）是抽取后新符合条件的")
     for eid in sorted(set(now) & set(then)):
         if list(then[eid]) != now[eid]:
-            lines.append(f"专家编号 {eid} 的信息已改变：抽取时为 {then[eid][1:]}，现在为 {now[eid][1:]}")
+            lines.append(
+                f"专家编号 {eid} 的信息已改变：抽取时为 {then[eid][1:]}，现在为 {now[eid][1:]}"
+            )
     return lines
-
 
 
 # --- The record document (抽取记录表) ------------------------------------------------------------------
 
 
-def render_document(store: Store, draw_id: int, out_path: Path, templates: Path | None = None) -> Path:
+def render_document(
+    store: Store, draw_id: int, out_path: Path, templates: Path | None = None
+) -> Path:
     """The 抽取记录表 as .docx: confidential, with signature lines for the drawers and supervisors."""
     with store.transaction() as session:
         record = _get(session, draw_id)
         data = record_dict(session, record)
         people = {
             e.id: e
-            for e in session.exec(select(Expert).where(col(Expert.id).in_([p["id"] for p in data["picks"]])))
+            for e in session.exec(
+                select(Expert).where(col(Expert.id).in_([p["id"] for p in data["picks"]]))
+            )
         }
         voided_by = _voided_by(session, draw_id)
     committee, meeting = data["committee"], data["meeting"]
@@ -310,7 +399,9 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         # the same evidence in plain words, for the annex 复核信息 (signed documents show no technical terms)
         "recorded_on": cn_date(datetime.fromisoformat(data["recorded_at"]).astimezone().date()),
         "seed_plain": "、".join(data["seed"].replace("/", " ").split()),
-        "method_version": f"第{data['algorithm'].rsplit('-v', 1)[-1]}版" if "-v" in data["algorithm"] else data["algorithm"],
+        "method_version": f"第{data['algorithm'].rsplit('-v', 1)[-1]}版"
+        if "-v" in data["algorithm"]
+        else data["algorithm"],
         "pool_code": _grouped(data["pool_sha256"]),
         "record_code": _grouped(data["record_sha256"]),
         "place": data["place"] or "",
@@ -320,7 +411,9 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         "pool_sha256": data["pool_sha256"],
         "record_sha256": data["record_sha256"],
         "eligible_count": data["eligible_count"],
-        "exclusions": [{"reason": experts.REASONS[r], "count": counts.get(r, 0)} for r in experts.REASONS],
+        "exclusions": [
+            {"reason": experts.REASONS[r], "count": counts.get(r, 0)} for r in experts.REASONS
+        ],
         "excluded_total": sum(counts.values()),
         "params_text": (
             f"委员 {params['members']} 人，备选 {params['alternates']} 人；专业人数：{quota_text}；"
@@ -337,10 +430,16 @@ def render_document(store: Store, draw_id: int, out_path: Path, templates: Path 
         "drawers": data["drawers"],
         "supervisors": data["supervisors"],
         "late_reason": data["late_reason"],
-        "voids": f"本次为重新抽取，作废第{data['voids']}号抽取记录，理由：{data['void_reason']}" if data["voids"] else "",
-        "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}" if voided_by else "",
+        "voids": f"本次为重新抽取，作废第{data['voids']}号抽取记录，理由：{data['void_reason']}"
+        if data["voids"]
+        else "",
+        "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}"
+        if voided_by
+        else "",
     }
     written = render_docx(TEMPLATE, context, out_path, templates)
     with store.transaction() as session:
-        audit.record(session, "draw document", "draw.document", {"draw": draw_id, "file": Path(written).name})
+        audit.record(
+            session, "draw document", "draw.document", {"draw": draw_id, "file": Path(written).name}
+        )
     return written

@@ -49,13 +49,17 @@ def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
         name, sep, count = text.partition("=")
         name = name.strip()
         if not name:
-            raise InvalidValue(f"--specialty “{value}”缺少专业名称；应写成 专业=人数（如 临床医学=5）或只写专业名称")
+            raise InvalidValue(
+                f"--specialty “{value}”缺少专业名称；应写成 专业=人数（如 临床医学=5）或只写专业名称"
+            )
         if name in names:
             raise InvalidValue(f"专业“{name}”重复指定；每个专业只写一次")
         names.append(name)
         if sep:
             if not count.strip().isdigit() or int(count) < 1:
-                raise InvalidValue(f"--specialty “{value}”的人数“{count}”无效；应为正整数，如 {name}=3")
+                raise InvalidValue(
+                    f"--specialty “{value}”的人数“{count}”无效；应为正整数，如 {name}=3"
+                )
             quotas[name] = int(count)
     return names, quotas
 
@@ -81,10 +85,6 @@ def _check_people(drawers: list[str], supervisors: list[str]) -> None:
         raise InvalidValue(f"{'、'.join(both)} 不能既是抽取人员又是监督人员；请另请监督人员")
     if len(set(supervisors)) != len(supervisors):
         raise InvalidValue("监督人员姓名重复；每人只写一次")
-
-
-
-
 
 
 @dataclass
@@ -118,7 +118,11 @@ def draw_experts(
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
-    late_reason, void_reason, place = clean_text(late_reason), clean_text(void_reason), clean_text(place)
+    late_reason, void_reason, place = (
+        clean_text(late_reason),
+        clean_text(void_reason),
+        clean_text(place),
+    )
     if seed:
         seed_text, seed_source = algo.canonical_seed(seed), "drawers"
     else:
@@ -138,7 +142,9 @@ def draw_experts(
         members = meeting.size if members is None else members
         errors, _ = meetings.size_problems(committee, members)
         if members != meeting.size:
-            errors.append(f"委员人数 {members} 与该评审会议的评委会人数 {meeting.size} 不符；请用 --members {meeting.size}")
+            errors.append(
+                f"委员人数 {members} 与该评审会议的评委会人数 {meeting.size} 不符；请用 --members {meeting.size}"
+            )
         if names and len(quotas) == len(names) and sum(quotas.values()) < members:
             errors.append(
                 f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {members}，其余委员没有可来自的专业；"
@@ -150,7 +156,9 @@ def draw_experts(
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         _check_voids(session, meeting, voids, void_reason)
         # generate_seed None (library callers of old): generated when no part is given
-        check_seed_parts(list(seed or []), drawers, not seed if generate_seed is None else generate_seed)
+        check_seed_parts(
+            list(seed or []), drawers, not seed if generate_seed is None else generate_seed
+        )
         spelled = experts.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
@@ -162,9 +170,15 @@ def draw_experts(
         picks = algo.select(seed_text, elig.eligible, request)
         drawn_alternates = sum(1 for p in picks if p.role == algo.ALTERNATE)
         if drawn_alternates < alternates:
-            warnings.append(f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {alternates} 名）")
+            warnings.append(
+                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {alternates} 名）"
+            )
         now = utcnow().replace(microsecond=0)
-        params = {**request.as_dict(), "specialties": list(canonical), "same_unit_recusal": same_unit}
+        params = {
+            **request.as_dict(),
+            "specialties": list(canonical),
+            "same_unit_recusal": same_unit,
+        }
         snapshot = {
             "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
             "meeting": {
@@ -185,7 +199,9 @@ def draw_experts(
             pool_sha256=algo.pool_digest(elig.eligible),
             eligible=[c.entry() for c in elig.eligible],
             eligible_count=len(elig.eligible),
-            exclusions={reason: [i["id"] for i in items] for reason, items in elig.excluded.items()},
+            exclusions={
+                reason: [i["id"] for i in items] for reason, items in elig.excluded.items()
+            },
             params=params,
             drawers=drawers,
             supervisors=supervisors,
@@ -204,8 +220,12 @@ def draw_experts(
         session.add(record)
         try:
             session.flush()
-        except IntegrityError as exc:  # the database's own guard (revision 0003), should the lock be bypassed
-            if is_unique_violation(exc, "uq_draw_record_first") or is_unique_violation(exc, "uq_draw_record_voids"):
+        except (
+            IntegrityError
+        ) as exc:  # the database's own guard (revision 0003), should the lock be bypassed
+            if is_unique_violation(exc, "uq_draw_record_first") or is_unique_violation(
+                exc, "uq_draw_record_voids"
+            ):
                 raise InvalidValue(
                     f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录；"
                     f"请用 qjtitle draw list --meeting {meeting.id} 查看"
@@ -214,8 +234,13 @@ def draw_experts(
         for p in picks:
             session.add(
                 DrawPick(
-                    draw_id=record.id or 0, position=p.position, role=p.role, slot=p.slot,
-                    expert_id=p.candidate.id, name=p.candidate.name, specialty=p.candidate.specialty,
+                    draw_id=record.id or 0,
+                    position=p.position,
+                    role=p.role,
+                    slot=p.slot,
+                    expert_id=p.candidate.id,
+                    name=p.candidate.name,
+                    specialty=p.candidate.specialty,
                     unit=p.candidate.unit,
                 )
             )
@@ -236,12 +261,16 @@ def draw_experts(
             },
             user=user,
         )
-        schedules.record_step(session, meeting.id or 0, "draw", drawn_on, "draw-experts", user=user)  # schedule: 抽取评委
+        schedules.record_step(
+            session, meeting.id or 0, "draw", drawn_on, "draw-experts", user=user
+        )  # schedule: 抽取评委
         exported = record_dict(session, record)
     return DrawOutcome(exported, warnings, deadline)
 
 
-def _deadline_checks(meeting: Meeting, drawn_on: date, late_reason: str, calendar: WorkCalendar, warnings: list[str]) -> date:
+def _deadline_checks(
+    meeting: Meeting, drawn_on: date, late_reason: str, calendar: WorkCalendar, warnings: list[str]
+) -> date:
     """The latest draw date (5 working days before the meeting); late draws need a reason."""
     rule, quiet = rules.DRAW_BEFORE_MEETING, rules.DRAW_CONFIDENTIALITY_WARNING
     if drawn_on > meeting.date:
@@ -250,7 +279,9 @@ def _deadline_checks(meeting: Meeting, drawn_on: date, late_reason: str, calenda
     ahead = calendar.between(drawn_on, meeting.date)
     provisional = calendar.provisional_years(drawn_on, meeting.date)
     if provisional:
-        warnings.append(f"{'、'.join(map(str, provisional))} 年调休安排未公布，工作日按周末和法定节假日推算，截止日期为暂定")
+        warnings.append(
+            f"{'、'.join(map(str, provisional))} 年调休安排未公布，工作日按周末和法定节假日推算，截止日期为暂定"
+        )
     if drawn_on > deadline:
         late = f"抽取日期 {drawn_on} 晚于截止日期 {deadline}（{rule.text}，{rule.source}；距会议仅 {ahead} 个工作日）"
         if not late_reason:
@@ -263,7 +294,9 @@ def _deadline_checks(meeting: Meeting, drawn_on: date, late_reason: str, calenda
     return deadline
 
 
-def _check_not_sealed(session: Session, meeting_id: int | None, what: str = "不能再抽取或重新抽取") -> None:
+def _check_not_sealed(
+    session: Session, meeting_id: int | None, what: str = "不能再抽取或重新抽取"
+) -> None:
     """No draw (nor answer) once the meeting was sealed: its experts are facts of the meeting by then."""
 
     seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
@@ -280,7 +313,9 @@ def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> No
     Only the entry is checked here; how the parts become the seed is :func:`qjtitle.experts.draw.canonical_seed`'s."""
     if generate:
         if parts:
-            raise InvalidValue("已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）")
+            raise InvalidValue(
+                "已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）"
+            )
         return
     given = [p for p in parts if algo.canonical_seed_pieces(p)]
     if len(given) < len(drawers):
@@ -293,7 +328,12 @@ def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> No
 
 def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_reason: str) -> None:
     current = [
-        d for d in session.exec(select(DrawRecord).where(DrawRecord.meeting_id == meeting.id).order_by(col(DrawRecord.id)))
+        d
+        for d in session.exec(
+            select(DrawRecord)
+            .where(DrawRecord.meeting_id == meeting.id)
+            .order_by(col(DrawRecord.id))
+        )
         if _voided_by(session, d.id or 0) is None
     ]
     if voids is None:
@@ -305,10 +345,14 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
         return
     target = session.get(DrawRecord, voids)
     if target is None or target.meeting_id != meeting.id:
-        raise InvalidValue(f"第{voids}号抽取记录不属评审会议 {meeting.id}；用 qjtitle draw list --meeting {meeting.id} 查看")
+        raise InvalidValue(
+            f"第{voids}号抽取记录不属评审会议 {meeting.id}；用 qjtitle draw list --meeting {meeting.id} 查看"
+        )
     later = _voided_by(session, voids)
     if later is not None:
-        raise InvalidValue(f"第{voids}号抽取记录已被第{later.id}号作废；如须再抽，请作废第{current[-1].id if current else later.id}号")
+        raise InvalidValue(
+            f"第{voids}号抽取记录已被第{later.id}号作废；如须再抽，请作废第{current[-1].id if current else later.id}号"
+        )
     if not void_reason:
         raise InvalidValue(f"重新抽取须写明作废第{voids}号记录的理由（--reason）")
 
@@ -321,7 +365,9 @@ def _explain(problems: list[str], elig: experts.Eligibility, request: algo.Reque
             "请先导入专家库：qjtitle import-experts 专家库.xlsx --committee 评委会代码 --pool-filed 备案日期"
         )
     lines = ["符合条件的专家不足，无法抽取：" + "；".join(problems)]
-    lines.append(f"会议日期 {elig.on} 符合条件的专家 {len(elig.eligible)} 人；已排除：{elig.summary()}")
+    lines.append(
+        f"会议日期 {elig.on} 符合条件的专家 {len(elig.eligible)} 人；已排除：{elig.summary()}"
+    )
     for specialty, _ in request.quotas:
         lines.append(f"其中“{specialty}”专业已排除：{elig.by_specialty(specialty)}")
     if elig.counts()["level"]:

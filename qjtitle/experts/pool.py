@@ -47,7 +47,9 @@ from qjtitle.privacy import mask_id, mask_phone
 from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
-EXPIRY_NOTICE_DAYS = 180  # ``experts check`` reports what ends within this many days (a default, not a rule)
+EXPIRY_NOTICE_DAYS = (
+    180  # ``experts check`` reports what ends within this many days (a default, not a rule)
+)
 
 ACTIVE_STATUSES = ("在库", "正常", "有效", "在任", "启用")
 INACTIVE_STATUSES = ("停用", "暂停", "出库", "退出", "注销", "失效", "禁用", "调出", "退休", "离职")
@@ -56,25 +58,88 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", ("专家姓名", "名字"), required=True, example="王建华"),
     Column("gender", "性别", (), required=True, kind="choice", choices=GENDERS, example="男"),
     Column(
-        "id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
-        required=True, kind="id", hint="18位，单元格须为文本格式", example="530302197203150031",
+        "id_number",
+        "身份证号码",
+        ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
+        required=True,
+        kind="id",
+        hint="18位，单元格须为文本格式",
+        example="530302197203150031",
     ),
-    Column("unit", "工作单位", ("单位名称", "所在单位", "工作单位全称", "单位"), required=True, example="曲靖市妇幼保健院"),
-    Column("title", "职称", ("专业技术职务", "现专业技术职务", "职称名称", "专业技术职称", "现职称"), required=True, example="副主任医师"),
-    Column("level", "职称级别", ("级别", "职称层级", "专业技术职务级别"), kind="choice", choices=rules.TITLE_LADDER, example="副高级"),
+    Column(
+        "unit",
+        "工作单位",
+        ("单位名称", "所在单位", "工作单位全称", "单位"),
+        required=True,
+        example="曲靖市妇幼保健院",
+    ),
+    Column(
+        "title",
+        "职称",
+        ("专业技术职务", "现专业技术职务", "职称名称", "专业技术职称", "现职称"),
+        required=True,
+        example="副主任医师",
+    ),
+    Column(
+        "level",
+        "职称级别",
+        ("级别", "职称层级", "专业技术职务级别"),
+        kind="choice",
+        choices=rules.TITLE_LADDER,
+        example="副高级",
+    ),
     Column("series", "系列", ("职称系列", "评审系列"), required=True, example="卫生"),
-    Column("specialty", "专业", ("评审专业", "从事专业", "专业名称"), required=True, example="临床医学"),
-    Column("phone", "联系电话", ("手机号码", "手机", "电话", "联系方式", "手机号"), kind="phone", example="13887400001"),
-    Column("joined", "入库时间", ("入库日期", "入库年月"), required=True, kind="date", example="2022.07"),
-    Column("term", "任期起止", ("任期", "任期起止时间", "聘期", "任期时间"), required=True, hint="如 2022.07-2025.06 或 2022-07-01至2025-06-30", example="2022.07-2025.06"),
-    Column("status", "状态", ("专家状态", "在库状态"), required=True, hint="在库/正常/有效，或 停用/暂停/出库", example="在库"),
+    Column(
+        "specialty", "专业", ("评审专业", "从事专业", "专业名称"), required=True, example="临床医学"
+    ),
+    Column(
+        "phone",
+        "联系电话",
+        ("手机号码", "手机", "电话", "联系方式", "手机号"),
+        kind="phone",
+        example="13887400001",
+    ),
+    Column(
+        "joined",
+        "入库时间",
+        ("入库日期", "入库年月"),
+        required=True,
+        kind="date",
+        example="2022.07",
+    ),
+    Column(
+        "term",
+        "任期起止",
+        ("任期", "任期起止时间", "聘期", "任期时间"),
+        required=True,
+        hint="如 2022.07-2025.06 或 2022-07-01至2025-06-30",
+        example="2022.07-2025.06",
+    ),
+    Column(
+        "status",
+        "状态",
+        ("专家状态", "在库状态"),
+        required=True,
+        hint="在库/正常/有效，或 停用/暂停/出库",
+        example="在库",
+    ),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 KEY_COLUMNS = ("name", "id_number")
 
 KIND_TERM = "任期"
 KIND_LEVEL = "职称级别"
-KINDS = (KIND_REQUIRED, KIND_ID, KIND_DATE, KIND_TERM, KIND_MISMATCH, KIND_LEVEL, KIND_CHOICE, KIND_PHONE, KIND_DUPLICATE)
+KINDS = (
+    KIND_REQUIRED,
+    KIND_ID,
+    KIND_DATE,
+    KIND_TERM,
+    KIND_MISMATCH,
+    KIND_LEVEL,
+    KIND_CHOICE,
+    KIND_PHONE,
+    KIND_DUPLICATE,
+)
 
 # Exclusion reasons, in the order they are tried.
 REASONS = {
@@ -158,7 +223,12 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
         text = "" if raw is None else clean_text(str(raw))
         values[col_.key] = text
         if col_.required and not text:
-            problem(col_.key, f"“{col_.label}”为空", f"请填写{col_.label}（如 {col_.example}）", KIND_REQUIRED)
+            problem(
+                col_.key,
+                f"“{col_.label}”为空",
+                f"请填写{col_.label}（如 {col_.example}）",
+                KIND_REQUIRED,
+            )
     if values["gender"]:
         chosen = match_choice(values["gender"], GENDERS)
         if chosen is None:
@@ -169,14 +239,29 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
     if values["level"]:
         chosen = match_choice(values["level"], rules.TITLE_LADDER)
         if chosen is None:
-            problem("level", f"职称级别填写为“{values['level']}”", f"请填写 {'、'.join(rules.TITLE_LADDER)} 之一", KIND_CHOICE)
+            problem(
+                "level",
+                f"职称级别填写为“{values['level']}”",
+                f"请填写 {'、'.join(rules.TITLE_LADDER)} 之一",
+                KIND_CHOICE,
+            )
         elif derived and derived != chosen:
-            problem("level", f"职称“{values['title']}”属{derived}，职称级别却填“{chosen}”", "请核对职称或职称级别", KIND_LEVEL)
+            problem(
+                "level",
+                f"职称“{values['title']}”属{derived}，职称级别却填“{chosen}”",
+                "请核对职称或职称级别",
+                KIND_LEVEL,
+            )
         values["level"] = chosen or values["level"]
     elif derived:
         values["level"] = derived
     elif values["title"]:
-        problem("level", f"无法从职称“{values['title']}”判断级别，职称级别也为空", "请填写职称级别（如 副高级）", KIND_REQUIRED)
+        problem(
+            "level",
+            f"无法从职称“{values['title']}”判断级别，职称级别也为空",
+            "请填写职称级别（如 副高级）",
+            KIND_REQUIRED,
+        )
     # ID number.
     raw_id = cells.get("id_number")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
@@ -188,7 +273,12 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
         if not checked.valid:
             problem("id_number", checked.problem or "", checked.fix or "", KIND_ID)
         elif values["gender"] in GENDERS and values["gender"] != checked.gender:
-            problem("gender", f"性别填“{values['gender']}”，身份证号码显示为“{checked.gender}”", "请核对性别或身份证号码", KIND_MISMATCH)
+            problem(
+                "gender",
+                f"性别填“{values['gender']}”，身份证号码显示为“{checked.gender}”",
+                "请核对性别或身份证号码",
+                KIND_MISMATCH,
+            )
     # Dates.
     joined = parse_date(cells.get("joined"))
     values["joined"] = joined.value
@@ -216,12 +306,19 @@ def check_row(cells: dict[str, Any], cell_name=lambda key: "") -> CheckedExpert:
     phone = re.sub(r"[\s()（）]", "", values["phone"]).replace("—", "-")
     values["phone"] = phone
     if phone and not PHONE_PATTERN.match(phone):
-        problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
+        problem(
+            "phone",
+            f"联系电话“{phone}”格式不对",
+            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+            KIND_PHONE,
+        )
     values["active"] = status_active(values["status"]) if values["status"] else None
     if values["status"] and values["active"] is None:
         problem(
-            "status", f"状态“{values['status']}”无法识别",
-            f"请填写 {'、'.join(ACTIVE_STATUSES[:3])}（可抽取）或 {'、'.join(INACTIVE_STATUSES[:3])}（不可抽取）", KIND_CHOICE,
+            "status",
+            f"状态“{values['status']}”无法识别",
+            f"请填写 {'、'.join(ACTIVE_STATUSES[:3])}（可抽取）或 {'、'.join(INACTIVE_STATUSES[:3])}（不可抽取）",
+            KIND_CHOICE,
         )
     values["unit_key"] = compare_key(values["unit"])
     return CheckedExpert(values, problems)
@@ -238,7 +335,12 @@ class RejectedExpert:
     problems: list[Problem]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "name": self.name, "problems": [p.as_dict() for p in self.problems]}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "name": self.name,
+            "problems": [p.as_dict() for p in self.problems],
+        }
 
 
 @dataclass
@@ -268,10 +370,18 @@ class RefilingCheck:
         text = f"上次备案（{self.previous}）后新入库的专家 {self.new} 人，占在库专家 {self.total} 人的 {self.new}/{self.total}"
         if self.ok:
             return f"{text}，达到三分之一（{rule.source}）"
-        return f"{text}，低于三分之一：{rule.text}（{rule.source}）；还需新增约 {self.needed} 名新专家"
+        return (
+            f"{text}，低于三分之一：{rule.text}（{rule.source}）；还需新增约 {self.needed} 名新专家"
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"previous": self.previous.isoformat(), "new": self.new, "total": self.total, "ok": self.ok, "needed": self.needed}
+        return {
+            "previous": self.previous.isoformat(),
+            "new": self.new,
+            "total": self.total,
+            "ok": self.ok,
+            "needed": self.needed,
+        }
 
 
 @dataclass
@@ -322,8 +432,13 @@ def import_experts(
     report.rows = len(checked)
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
-        existing = {e.id_number: e for e in session.exec(select(Expert).where(Expert.committee_id == committee.id))}
-        frozen = sealing.frozen_by(session, "expert", [e.id for e in existing.values() if e.id is not None])
+        existing = {
+            e.id_number: e
+            for e in session.exec(select(Expert).where(Expert.committee_id == committee.id))
+        }
+        frozen = sealing.frozen_by(
+            session, "expert", [e.id for e in existing.values() if e.id is not None]
+        )
         seen: dict[str, tuple[str, int]] = {}
         now = utcnow()
         for sheet, number, cr in checked:
@@ -331,32 +446,69 @@ def import_experts(
             if not cr.problems and key in seen:
                 first_sheet, first_row = seen[key]
                 cr.problems.append(
-                    Problem("身份证号码", f"与{first_sheet}第{first_row}行是同一身份证号码", "请删去重复的一行", KIND_DUPLICATE)
+                    Problem(
+                        "身份证号码",
+                        f"与{first_sheet}第{first_row}行是同一身份证号码",
+                        "请删去重复的一行",
+                        KIND_DUPLICATE,
+                    )
                 )
             if cr.problems:
-                report.rejected.append(RejectedExpert(sheet, number, cr.values.get("name", ""), cr.problems))
+                report.rejected.append(
+                    RejectedExpert(sheet, number, cr.values.get("name", ""), cr.problems)
+                )
                 for p in cr.problems:
                     report.problem_kinds[p.kind] += 1
                 continue
             seen[key] = (sheet, number)
-            fields = {k: cr.values[k] for k in (
-                "name", "gender", "unit", "unit_key", "title", "level", "series", "specialty", "phone",
-                "joined", "term_start", "term_end", "status", "active",
-            )}
+            fields = {
+                k: cr.values[k]
+                for k in (
+                    "name",
+                    "gender",
+                    "unit",
+                    "unit_key",
+                    "title",
+                    "level",
+                    "series",
+                    "specialty",
+                    "phone",
+                    "joined",
+                    "term_start",
+                    "term_end",
+                    "status",
+                    "active",
+                )
+            }
             fields.update(source_file=path.name, source_row=number, updated_at=now)
             expert = existing.get(key)
             if expert is not None and expert.id in frozen:
-                decided = [f for f in FROZEN_FACTS["expert"] if f in fields and str(getattr(expert, f) or "") != str(fields[f] or "")]
+                decided = [
+                    f
+                    for f in FROZEN_FACTS["expert"]
+                    if f in fields and str(getattr(expert, f) or "") != str(fields[f] or "")
+                ]
                 if decided:
                     label = sealing.meeting_label(frozen[expert.id])
-                    shown = "；".join(f"{sealing.FACT_LABELS[f]} {getattr(expert, f) or '（空）'} → {fields[f] or '（空）'}"
-                                     for f in decided)
-                    report.rejected.append(RejectedExpert(sheet, number, expert.name, [Problem(
-                        "、".join(sealing.FACT_LABELS[f] for f in decided),
-                        f"{expert.name} 参加了{label}并已封存，导入不能更改其当时认定的事项（{shown}）；本行未导入，原记录不变",
-                        "封存会议的专家记录保持原样；如确有变动，请与技术人员联系登记",
-                        "已封存",
-                    )]))
+                    shown = "；".join(
+                        f"{sealing.FACT_LABELS[f]} {getattr(expert, f) or '（空）'} → {fields[f] or '（空）'}"
+                        for f in decided
+                    )
+                    report.rejected.append(
+                        RejectedExpert(
+                            sheet,
+                            number,
+                            expert.name,
+                            [
+                                Problem(
+                                    "、".join(sealing.FACT_LABELS[f] for f in decided),
+                                    f"{expert.name} 参加了{label}并已封存，导入不能更改其当时认定的事项（{shown}）；本行未导入，原记录不变",
+                                    "封存会议的专家记录保持原样；如确有变动，请与技术人员联系登记",
+                                    "已封存",
+                                )
+                            ],
+                        )
+                    )
                     report.problem_kinds["已封存"] += 1
                     continue
             if expert is None:
@@ -372,7 +524,9 @@ def import_experts(
         previous = committee.pool_filed
         if pool_filed is not None:
             if previous is not None and pool_filed < previous:
-                raise InvalidValue(f"专家库备案日期 {pool_filed} 早于已登记的备案日期 {previous}；请核对")
+                raise InvalidValue(
+                    f"专家库备案日期 {pool_filed} 早于已登记的备案日期 {previous}；请核对"
+                )
             if previous is not None and pool_filed > previous:
                 report.refiling = _refiling(list(existing.values()), previous, pool_filed)
             committee.pool_filed = pool_filed
@@ -442,7 +596,9 @@ def list_experts(
 ) -> list[dict[str, Any]]:
     """The pool; ``active=True``: the experts who could be drawn on ``on`` (today): 在库 and within their term."""
     with store.transaction() as session:
-        query = select(Expert, Committee.code).join(Committee, col(Committee.id) == col(Expert.committee_id))
+        query = select(Expert, Committee.code).join(
+            Committee, col(Committee.id) == col(Expert.committee_id)
+        )
         if committee_code:
             query = query.where(Expert.committee_id == committees.get(session, committee_code).id)
         if active is not None:
@@ -461,16 +617,22 @@ def list_experts(
 def show_expert(store: Store, key: str, show_pii: bool = False) -> list[dict[str, Any]]:
     """Experts by store id, full ID number, or name."""
     with store.transaction() as session:
-        query = select(Expert, Committee.code).join(Committee, col(Committee.id) == col(Expert.committee_id))
+        query = select(Expert, Committee.code).join(
+            Committee, col(Committee.id) == col(Expert.committee_id)
+        )
         if key.isdigit() and len(key) < 10:
             query = query.where(Expert.id == int(key))
         elif len(key) == 18:
             query = query.where(Expert.id_number == key.upper())
         else:
             query = query.where(Expert.name == key.strip())
-        found = [as_dict(e, code, show_pii) for e, code in session.exec(query.order_by(col(Expert.id)))]
+        found = [
+            as_dict(e, code, show_pii) for e, code in session.exec(query.order_by(col(Expert.id)))
+        ]
     if not found:
-        raise NotFound(f"找不到专家“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle experts list 查看全部")
+        raise NotFound(
+            f"找不到专家“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle experts list 查看全部"
+        )
     return found
 
 
@@ -505,17 +667,23 @@ class Eligibility:
         return "，".join(parts) if parts else "无"
 
 
-def canonical_specialties(session: Session, committee_id: int, requested: list[str]) -> dict[str, str]:
+def canonical_specialties(
+    session: Session, committee_id: int, requested: list[str]
+) -> dict[str, str]:
     """Each requested specialty → its spelling in the pool (matched after normalisation), in the order given."""
     known = {
         compare_key(s): s
-        for s in session.exec(select(Expert.specialty).where(Expert.committee_id == committee_id).distinct())
+        for s in session.exec(
+            select(Expert.specialty).where(Expert.committee_id == committee_id).distinct()
+        )
     }
     spelled: dict[str, str] = {}
     for name in requested:
         spelled[name] = known.get(compare_key(name), clean_text(name))
     if len(set(spelled.values())) != len(spelled):
-        raise InvalidValue(f"所需专业 {'、'.join(requested)} 中有写法不同的同一专业；每个专业只写一次")
+        raise InvalidValue(
+            f"所需专业 {'、'.join(requested)} 中有写法不同的同一专业；每个专业只写一次"
+        )
     return spelled
 
 
@@ -545,16 +713,28 @@ def eligibility(
         for expert_id in session.exec(declared):
             conflicted[expert_id] += 1
     wanted = {compare_key(s): s for s in specialties}
-    filing_ok = committee.pool_filed is not None and committee.pool_filed <= on <= pool_valid_until(committee.pool_filed)
+    filing_ok = committee.pool_filed is not None and committee.pool_filed <= on <= pool_valid_until(
+        committee.pool_filed
+    )
     if committee.pool_filed is None:
         filing_detail = "评委会未登记专家库备案日期（import-experts --pool-filed）"
     else:
-        filing_detail = f"专家库 {committee.pool_filed} 备案，有效期至 {pool_valid_until(committee.pool_filed)}"
+        filing_detail = (
+            f"专家库 {committee.pool_filed} 备案，有效期至 {pool_valid_until(committee.pool_filed)}"
+        )
     term_limit = int(rules.EXPERT_TERM_YEARS.value)
     rows = session.exec(
         select(
-            Expert.id, Expert.name, Expert.unit, Expert.unit_key, Expert.level, Expert.specialty, Expert.active,
-            Expert.status, Expert.term_start, Expert.term_end,
+            Expert.id,
+            Expert.name,
+            Expert.unit,
+            Expert.unit_key,
+            Expert.level,
+            Expert.specialty,
+            Expert.active,
+            Expert.status,
+            Expert.term_start,
+            Expert.term_end,
         )
         .where(Expert.committee_id == committee.id)
         .order_by(col(Expert.id))
@@ -571,13 +751,23 @@ def eligibility(
         elif not filing_ok:
             reason, detail = "pool_filing", filing_detail
         elif level not in allowed_levels:
-            reason, detail = "level", f"{level}；{committee.level}评委会需 {'、'.join(allowed_levels)}"
+            reason, detail = (
+                "level",
+                f"{level}；{committee.level}评委会需 {'、'.join(allowed_levels)}",
+            )
         elif wanted and compare_key(specialty) not in wanted:
             reason, detail = "specialty", specialty
-        elif (recused := recusal.from_draw(unit_key, applicant_units, conflicted[eid], same_unit)) is not None:
-            reason, detail = recused, (unit if recused == "same_unit" else f"与 {conflicted[eid]} 名申报人")
+        elif (
+            recused := recusal.from_draw(unit_key, applicant_units, conflicted[eid], same_unit)
+        ) is not None:
+            reason, detail = (
+                recused,
+                (unit if recused == "same_unit" else f"与 {conflicted[eid]} 名申报人"),
+            )
         if reason:
-            excluded.setdefault(reason, []).append({"id": eid, "name": name, "specialty": spelled, "detail": detail})
+            excluded.setdefault(reason, []).append(
+                {"id": eid, "name": name, "specialty": spelled, "detail": detail}
+            )
         else:
             eligible.append(Candidate(eid, name, spelled, unit_key))
     return Eligibility(on, eligible, excluded, specialties, same_unit)
@@ -598,7 +788,11 @@ def check_pool(
     horizon = on + timedelta(days=within_days)
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
-        experts = list(session.exec(select(Expert).where(Expert.committee_id == committee.id).order_by(col(Expert.id))))
+        experts = list(
+            session.exec(
+                select(Expert).where(Expert.committee_id == committee.id).order_by(col(Expert.id))
+            )
+        )
     active = [e for e in experts if e.active]
     in_term = [e for e in active if e.term_start <= on <= e.term_end]
     warnings: list[str] = []
@@ -611,10 +805,14 @@ def check_pool(
     until = pool_valid_until(filed) if filed else None
     if filed is None:
         filing = "未登记"
-        warnings.append("评委会未登记专家库备案日期：无法判断专家库是否在备案有效期内；请用 import-experts --pool-filed 登记")
+        warnings.append(
+            "评委会未登记专家库备案日期：无法判断专家库是否在备案有效期内；请用 import-experts --pool-filed 登记"
+        )
     elif until is not None and until < on:
         filing = "已过期"
-        warnings.append(f"专家库备案已于 {until} 到期，须重新备案（{rules.POOL_FILING_YEARS.text}，{rules.POOL_FILING_YEARS.source}）")
+        warnings.append(
+            f"专家库备案已于 {until} 到期，须重新备案（{rules.POOL_FILING_YEARS.text}，{rules.POOL_FILING_YEARS.source}）"
+        )
     elif until is not None and until <= horizon:
         filing = "即将到期"
         warnings.append(
@@ -626,7 +824,9 @@ def check_pool(
     expiring = [e for e in in_term if e.term_end <= horizon]
     ended = [e for e in active if e.term_end < on]
     if ended:
-        warnings.append(f"{len(ended)} 名专家状态为在库但任期已满，不会被抽取；续聘的请更新任期，否则请改为停用")
+        warnings.append(
+            f"{len(ended)} 名专家状态为在库但任期已满，不会被抽取；续聘的请更新任期，否则请改为停用"
+        )
     refiling = None
     if filed is not None and filing != "有效":
         refiling = _refiling(experts, filed, on)
@@ -634,7 +834,13 @@ def check_pool(
             warnings.append(refiling.message())
 
     def brief(e: Expert) -> dict[str, Any]:
-        return {"id": e.id, "name": e.name, "unit": e.unit, "specialty": e.specialty, "term_end": e.term_end.isoformat()}
+        return {
+            "id": e.id,
+            "name": e.name,
+            "unit": e.unit,
+            "specialty": e.specialty,
+            "term_end": e.term_end.isoformat(),
+        }
 
     return {
         "committee": committee.code,

@@ -42,7 +42,9 @@ class Party(Protocol):
     def unit_key(self) -> str: ...
 
 
-def from_draw(unit_key: str, applicant_units: set[str], conflicts: int, same_unit: bool = True) -> str | None:
+def from_draw(
+    unit_key: str, applicant_units: set[str], conflicts: int, same_unit: bool = True
+) -> str | None:
     """Why an expert may not be drawn for a meeting (``"same_unit"`` or ``"conflict"``), or None:
     their unit is one of the applicants' units, or they have declared conflicts with applicants."""
     if same_unit and unit_key in applicant_units:
@@ -53,7 +55,9 @@ def from_draw(unit_key: str, applicant_units: set[str], conflicts: int, same_uni
 
 
 def pairs(
-    applicants: Iterable[Party], experts: Iterable[Party], declared: Iterable[tuple[int, int, str]] = (),
+    applicants: Iterable[Party],
+    experts: Iterable[Party],
+    declared: Iterable[tuple[int, int, str]] = (),
     same_unit: bool = True,
 ) -> list[tuple[int, int, str]]:
     """(expert id, applicant id, reason) for every recusal: the declared conflicts first (with their
@@ -71,7 +75,9 @@ def pairs(
     return out
 
 
-def as_map(found: Iterable[tuple[int, int, str]], applicant_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+def as_map(
+    found: Iterable[tuple[int, int, str]], applicant_ids: Iterable[int]
+) -> dict[int, dict[int, str]]:
     """applicant id → {expert id: 同单位回避 or 声明回避（reason）}, the first reason of each pair kept."""
     recused: dict[int, dict[int, str]] = {a: {} for a in applicant_ids}
     for expert_id, applicant_id, reason in found:
@@ -85,7 +91,9 @@ def as_map(found: Iterable[tuple[int, int, str]], applicant_ids: Iterable[int]) 
 
 
 def recused_map(
-    applicants: Iterable[Party], experts: Iterable[Party], conflicts: Iterable[tuple[int, int]] | Mapping[tuple[int, int], str] = (),
+    applicants: Iterable[Party],
+    experts: Iterable[Party],
+    conflicts: Iterable[tuple[int, int]] | Mapping[tuple[int, int], str] = (),
     same_unit: bool = True,
 ) -> dict[int, dict[int, str]]:
     """applicant id → {expert id: reason} for every expert who may not review that applicant."""
@@ -105,13 +113,17 @@ def recusals(session: Session, meeting: Meeting) -> list[tuple[int, int, str]]:
     ids = [a.id for a in applicants]
     declared: list[tuple[int, int, str]] = []
     if ids:
-        query = select(Conflict).where(col(Conflict.applicant_id).in_(ids)).order_by(col(Conflict.id))
+        query = (
+            select(Conflict).where(col(Conflict.applicant_id).in_(ids)).order_by(col(Conflict.id))
+        )
         declared = [(c.expert_id, c.applicant_id, c.reason) for c in session.exec(query)]
     experts = session.exec(select(Expert).where(Expert.committee_id == meeting.committee_id))
     return pairs(applicants, experts, declared)
 
 
-def for_meeting(session: Session, meeting: Meeting, applicant_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+def for_meeting(
+    session: Session, meeting: Meeting, applicant_ids: Iterable[int]
+) -> dict[int, dict[int, str]]:
     """applicant id → {expert id: 同单位回避 or 声明回避（reason）} for ``applicant_ids`` at ``meeting``."""
     return as_map(recusals(session, meeting), applicant_ids)
 
@@ -120,7 +132,12 @@ def for_meeting(session: Session, meeting: Meeting, applicant_ids: Iterable[int]
 
 
 def add_conflict(
-    store: Store, expert_id: int, applicant_id: int, reason: str, declared_on: date | None = None, user: str | None = None
+    store: Store,
+    expert_id: int,
+    applicant_id: int,
+    reason: str,
+    declared_on: date | None = None,
+    user: str | None = None,
 ) -> dict[str, Any]:
     """Declare that an expert may not review or vote on an applicant (回避)."""
     reason = clean_text(reason)
@@ -132,11 +149,17 @@ def add_conflict(
             raise NotFound(f"没有编号为 {expert_id} 的专家；用 qjtitle experts list 查看编号")
         applicant = session.get(Applicant, applicant_id)
         if applicant is None:
-            raise NotFound(f"没有编号为 {applicant_id} 的申报人；用 qjtitle applicants list 查看编号")
+            raise NotFound(
+                f"没有编号为 {applicant_id} 的申报人；用 qjtitle applicants list 查看编号"
+            )
         if applicant.committee_id != expert.committee_id:
-            raise InvalidValue(f"专家 {expert.name} 与申报人 {applicant.name} 不属同一评委会，无需登记回避")
+            raise InvalidValue(
+                f"专家 {expert.name} 与申报人 {applicant.name} 不属同一评委会，无需登记回避"
+            )
         if session.exec(
-            select(Conflict).where(Conflict.expert_id == expert_id, Conflict.applicant_id == applicant_id)
+            select(Conflict).where(
+                Conflict.expert_id == expert_id, Conflict.applicant_id == applicant_id
+            )
         ).first():
             raise InvalidValue(f"专家 {expert.name} 与申报人 {applicant.name} 的回避已登记过")
         conflict = Conflict(
@@ -176,4 +199,6 @@ def list_conflicts(store: Store, committee_code: str | None = None) -> list[dict
         )
         if committee_code:
             query = query.where(Expert.committee_id == committees.get(session, committee_code).id)
-        return [_conflict_dict(c, e, a) for c, e, a in session.exec(query.order_by(col(Conflict.id)))]
+        return [
+            _conflict_dict(c, e, a) for c, e, a in session.exec(query.order_by(col(Conflict.id)))
+        ]

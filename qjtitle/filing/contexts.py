@@ -49,11 +49,12 @@ def incomplete(filing: Filing) -> list[str]:
         names = [p.name for p in report.missing]
         reasons.append(f"缺少 {len(names)} 名通过人员的证件照：{'、'.join(names)}")
     for person, files in report.ambiguous:
-        reasons.append(f"{person.name} 的证件照无法确定（{len(files)} 个文件均可能是其本人），须人工核对后放入")
+        reasons.append(
+            f"{person.name} 的证件照无法确定（{len(files)} 个文件均可能是其本人），须人工核对后放入"
+        )
     if not filing.options.publicity_where or not filing.options.objections:
         reasons.append("未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）")
     return reasons
-
 
 
 @dataclass
@@ -66,9 +67,13 @@ class Filing:
     reasons: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
-    final_despite: list[str] = field(default_factory=list)  # what is missing from a package made final with a reason
+    final_despite: list[str] = field(
+        default_factory=list
+    )  # what is missing from a package made final with a reason
     doc_number: str = ""  # the report's 发文字号 (a final package only), e.g. 曲卫职评〔2023〕3号
-    audit_head: dict[str, Any] | None = None  # the audit chain's end at export (manifest.json: audit_head)
+    audit_head: dict[str, Any] | None = (
+        None  # the audit chain's end at export (manifest.json: audit_head)
+    )
 
     # -- shared --
 
@@ -76,8 +81,10 @@ class Filing:
         h = self.audit_head
         if not h:
             return []
-        text = (f"本材料生成时工作记录共 {h['events']} 条，末条记录校验码前16位为 {h['hash'][:16]}"
-                "（完整校验码附在材料清单中，可据以核对此后的记录未被删改）")
+        text = (
+            f"本材料生成时工作记录共 {h['events']} 条，末条记录校验码前16位为 {h['hash'][:16]}"
+            "（完整校验码附在材料清单中，可据以核对此后的记录未被删改）"
+        )
         return [("工作记录", text)]
 
     def common(self) -> dict[str, Any]:
@@ -87,8 +94,12 @@ class Filing:
             "draft": self.draft,
             "committee": committees.as_dict(c),
             "meeting": {
-                "id": m.id, "date": cn_date(m.date), "end_date": cn_date(m.end_date), "place": m.place or "（未定）",
-                "size": m.size, "dates": _date_range(m.date, last),
+                "id": m.id,
+                "date": cn_date(m.date),
+                "end_date": cn_date(m.end_date),
+                "place": m.place or "（未定）",
+                "size": m.size,
+                "dates": _date_range(m.date, last),
             },
             "year": meetings.evaluation_year(m),
             "issued": cn_date(self.data.today),
@@ -101,8 +112,12 @@ class Filing:
             "findings": [plain_reason(f.message) for f in self.data.schedule.warnings],
             "draft_reasons": [plain_reason(r) for r in self.reasons] if self.draft else [],
             "final_note": (
-                {"items": [plain_reason(r) for r in self.final_despite], "reason": self.options.final_reason}
-                if self.final_despite and not self.draft else None
+                {
+                    "items": [plain_reason(r) for r in self.final_despite],
+                    "reason": self.options.final_reason,
+                }
+                if self.final_despite and not self.draft
+                else None
             ),
             "citation_note": CITATION_NOTE,
             "doc_number": self.doc_number,
@@ -124,12 +139,23 @@ class Filing:
         for it in self.data.schedule.items:
             status = STATUS_WORDS.get(it.status, it.status)
             actual = _date_range(it.actual_first, it.actual_last) if it.actual_first else ""
-            if it.actual_first and it.actual_last is None and milestones.MILESTONES[it.key].kind == milestones.WINDOW:
+            if (
+                it.actual_first
+                and it.actual_last is None
+                and milestones.MILESTONES[it.key].kind == milestones.WINDOW
+            ):
                 actual = f"{cn_date(it.actual_first)}起"
             if it.key == own:
                 status, actual = "本次报送", cn_date(self.data.today)
-            rows.append({"label": it.label, "when": self._when(it), "actual": actual or ("—" if with_actual else ""),
-                         "basis": _basis(it.rule), "status": status})
+            rows.append(
+                {
+                    "label": it.label,
+                    "when": self._when(it),
+                    "actual": actual or ("—" if with_actual else ""),
+                    "basis": _basis(it.rule),
+                    "status": status,
+                }
+            )
         return rows
 
     @staticmethod
@@ -138,7 +164,11 @@ class Filing:
         if it.kind == milestones.LATEST and it.latest:
             return f"不晚于{cn_date(it.latest)}"
         if it.kind == milestones.RANGE and it.latest:
-            return f"{cn_date(it.earliest)}至{cn_date(it.latest)}" if it.earliest else f"不晚于{cn_date(it.latest)}"
+            return (
+                f"{cn_date(it.earliest)}至{cn_date(it.latest)}"
+                if it.earliest
+                else f"不晚于{cn_date(it.latest)}"
+            )
         if it.kind in (milestones.SPAN, milestones.DAY) and it.earliest:
             return _date_range(it.earliest, it.latest)
         return plain_dates(it.note)
@@ -151,16 +181,25 @@ class Filing:
         it = self._item(key)
         first = last = None
         if it is not None:
-            first, last = (it.actual_first, it.actual_last) if it.actual_first else (it.earliest, it.latest)
+            first, last = (
+                (it.actual_first, it.actual_last) if it.actual_first else (it.earliest, it.latest)
+            )
         need = int(rules.PUBLICITY_MIN.value)
         if first is not None and last is None:
             last = self.data.calendar.span_end(first, need)
         days = self.data.calendar.count(first, last) if first and last else need
         # a publicity is issued on (or before) its first day, never after it
         issued = min(first, self.data.today) if first else self.data.today
-        return {"first": cn_date(first), "last": cn_date(last), "text": _date_range(first, last), "workdays": days,
-                "rule": rules.PUBLICITY_MIN.text, "source": rules.cite(rules.PUBLICITY_MIN.source), "issued": cn_date(issued),
-                "issued_on": issued}
+        return {
+            "first": cn_date(first),
+            "last": cn_date(last),
+            "text": _date_range(first, last),
+            "workdays": days,
+            "rule": rules.PUBLICITY_MIN.text,
+            "source": rules.cite(rules.PUBLICITY_MIN.source),
+            "issued": cn_date(issued),
+            "issued_on": issued,
+        }
 
     def _quorum(self) -> tally.Quorum:
         attending = len(self.data.ctx.attending) if self.data.ctx else 0
@@ -170,13 +209,23 @@ class Filing:
         return {
             "text": rules.PASS_THRESHOLD.text,
             "source": rules.cite(rules.PASS_THRESHOLD.source),
-            "denominator": plain_reason(tally.DENOMINATORS.get(self.data.committee.vote_denominator, "")),
+            "denominator": plain_reason(
+                tally.DENOMINATORS.get(self.data.committee.vote_denominator, "")
+            ),
         }
 
     def _draw_summary(self, d: dict[str, Any]) -> dict[str, Any]:
         members = sum(1 for p in d["picks"] if p["role"] == "member")
         alternates = len(d["picks"]) - members
-        status = f"已被第{d['voided_by']}号作废" if d.get("voided_by") else ("重新抽取，作废第{}号：{}".format(d["voids"], d["void_reason"]) if d.get("voids") else "")
+        status = (
+            f"已被第{d['voided_by']}号作废"
+            if d.get("voided_by")
+            else (
+                "重新抽取，作废第{}号：{}".format(d["voids"], d["void_reason"])
+                if d.get("voids")
+                else ""
+            )
+        )
         return {
             "number": d["draw"],
             "drawn_on": cn_date(date.fromisoformat(d["drawn_on"])),
@@ -210,11 +259,21 @@ class Filing:
             ("评审专业", "、".join(c.specialties) or "—"),
             ("组建单位", c.organizer or "—"),
             ("核准组建部门", c.approver or "—"),
-            ("评审会议", f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}"),
+            (
+                "评审会议",
+                f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
+            ),
             ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人"),
-            ("申报人数", f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人"),
+            (
+                "申报人数",
+                f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人",
+            ),
             ("会前公示", f"{pre['text']}（{pre['workdays']}个工作日）"),
-            ("专家库", f"{self.data.pool_size} 人" + (f"，{cn_date(c.pool_filed)}备案" if c.pool_filed else "")),
+            (
+                "专家库",
+                f"{self.data.pool_size} 人"
+                + (f"，{cn_date(c.pool_filed)}备案" if c.pool_filed else ""),
+            ),
         ]
         if draw is not None:
             members = sum(1 for p in draw["picks"] if p["role"] == "member")
@@ -238,40 +297,71 @@ class Filing:
             if a.status == rules.STATUS_ACCEPTED:
                 result, reason = "通过", ""
             else:
-                problems = "；".join(dict.fromkeys(plain_problem(p, (a.id_number, a.phone)) for p in a.problems))
+                problems = "；".join(
+                    dict.fromkeys(plain_problem(p, (a.id_number, a.phone)) for p in a.problems)
+                )
                 if a.status == rules.STATUS_WITHDRAWN:
                     result = "退回（视为放弃）"
-                    due = f"（补正期限{cn_date(a.correction_deadline)}）" if a.correction_deadline else ""
+                    due = (
+                        f"（补正期限{cn_date(a.correction_deadline)}）"
+                        if a.correction_deadline
+                        else ""
+                    )
                     reason = f"逾期未补正{due}：{problems}" if problems else f"逾期未补正{due}"
                 else:
                     result, reason = "待补正", problems
-            rows.append({"name": mask_text(a.name), "unit": mask_text(a.unit), "specialty": a.specialty, "title": a.title_name,
-                         "result": result, "reason": reason})
+            rows.append(
+                {
+                    "name": mask_text(a.name),
+                    "unit": mask_text(a.unit),
+                    "specialty": a.specialty,
+                    "title": a.title_name,
+                    "result": result,
+                    "reason": reason,
+                }
+            )
         for r in self.data.rejected:
-            rows.append({"name": mask_text(r.get("name", "")), "unit": mask_text(r.get("unit", "")), "specialty": "",
-                         "title": "", "result": "未予受理",
-                         "reason": mask_text(plain_rejection(str(r.get("reason", ""))))})
+            rows.append(
+                {
+                    "name": mask_text(r.get("name", "")),
+                    "unit": mask_text(r.get("unit", "")),
+                    "specialty": "",
+                    "title": "",
+                    "result": "未予受理",
+                    "reason": mask_text(plain_rejection(str(r.get("reason", "")))),
+                }
+            )
         for i, row in enumerate(rows, start=1):
             row["number"] = i
         return {
             **self.common(),
             "summary": self.counts(),
             "rows": rows,
-            "correction_rule": {"text": "对不符合规定条件的申报材料，应当一次性告知需要补充更正的全部内容，逾期未补正的，视为放弃",
-                                "source": rules.cite(rules.CORRECTION_DEFAULT.source)},
+            "correction_rule": {
+                "text": "对不符合规定条件的申报材料，应当一次性告知需要补充更正的全部内容，逾期未补正的，视为放弃",
+                "source": rules.cite(rules.CORRECTION_DEFAULT.source),
+            },
         }
 
     @staticmethod
     def _public_person(number: int, a: Applicant | dict[str, Any]) -> dict[str, Any]:
         """Name, unit, series/specialty and title only: what a public notice may show."""
         get = (lambda k: a.get(k, "")) if isinstance(a, dict) else (lambda k: getattr(a, k))
-        return {"number": number, "name": mask_text(get("name")), "unit": mask_text(get("unit")), "series": get("series"),
-                "specialty": get("specialty"), "title": get("title_name")}
+        return {
+            "number": number,
+            "name": mask_text(get("name")),
+            "unit": mask_text(get("unit")),
+            "series": get("series"),
+            "specialty": get("specialty"),
+            "title": get("title_name"),
+        }
 
     def pre_publicity(self) -> dict[str, Any]:
         return {
             **self.common(),
-            "people": [self._public_person(i, a) for i, a in enumerate(self.data.accepted, start=1)],
+            "people": [
+                self._public_person(i, a) for i, a in enumerate(self.data.accepted, start=1)
+            ],
             "period": self.period("pre-publicity"),
         }
 
@@ -291,22 +381,39 @@ class Filing:
                 + (f"，专业范围：{scope}" if scope else "")
                 + f"；另抽取备选专家 {params['alternates']} 人，委员谢绝参会时按抽取顺序递补。"
             )
-        per = self.data.assignment.per_applicant if self.data.assignment else int(rules.REVIEWERS_MIN.value)
+        per = (
+            self.data.assignment.per_applicant
+            if self.data.assignment
+            else int(rules.REVIEWERS_MIN.value)
+        )
         planned = [it for it in self.milestones(with_actual=False)]
         return {
             **self.common(),
             "applicants_total": len(self.data.accepted),
-            "by_specialty": [{"specialty": s or "（未填写）", "count": n} for s, n in sorted(by_specialty.items())],
-            "composition": {"size": m.size, "quorum_needed": tally.Quorum(m.size, 0).needed, "text": text},
+            "by_specialty": [
+                {"specialty": s or "（未填写）", "count": n}
+                for s, n in sorted(by_specialty.items())
+            ],
+            "composition": {
+                "size": m.size,
+                "quorum_needed": tally.Quorum(m.size, 0).needed,
+                "text": text,
+            },
             "basis": f"{rules.DOCUMENT_NAMES['通知']}（以下简称{rules.SHORT_NAMES['通知']}）和{rules.DOCUMENT_NAMES['40号令']}",
             "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD, short=True),
             "drawers_rule": _rule(rules.DRAWERS, short=True),
             "quorum_rule": _rule(rules.QUORUM, short=True),
             "methods": list(self.options.methods),
             "methods_source": rules.cite(rules.METHODS_SOURCE, short=True),
-            "reviewers": {"per_applicant": max(per, int(rules.REVIEWERS_MIN.value)), "text": rules.REVIEWERS_MIN.text,
-                          "source": rules.cite(rules.REVIEWERS_MIN.source, short=True)},
-            "vote": {**self._vote_rule(), "source": rules.cite(rules.PASS_THRESHOLD.source, short=True)},
+            "reviewers": {
+                "per_applicant": max(per, int(rules.REVIEWERS_MIN.value)),
+                "text": rules.REVIEWERS_MIN.text,
+                "source": rules.cite(rules.REVIEWERS_MIN.source, short=True),
+            },
+            "vote": {
+                **self._vote_rule(),
+                "source": rules.cite(rules.PASS_THRESHOLD.source, short=True),
+            },
             "milestones": planned,
             "agenda": list(AGENDA),
         }
@@ -315,7 +422,10 @@ class Filing:
         """The 附件2 rows of the applicants who go to the meeting, renumbered."""
         from qjtitle.intake.roster import COLUMNS
 
-        return [{**{c.key: getattr(a, c.key) for c in COLUMNS}, "seq": i} for i, a in enumerate(self.data.accepted, start=1)]
+        return [
+            {**{c.key: getattr(a, c.key) for c in COLUMNS}, "seq": i}
+            for i, a in enumerate(self.data.accepted, start=1)
+        ]
 
     # -- post-meeting --
 
@@ -341,16 +451,36 @@ class Filing:
         sealed = _local_day(results.get("sealed_at"))
         facts = [
             ("评委会", f"{c.name}（{c.code}）"),
-            ("评审会议", f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}"),
+            (
+                "评审会议",
+                f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
+            ),
             ("出席情况", _quorum_text(quorum)),
-            ("评审结果", f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}"),
-            ("表决规则", f"{rules.PASS_THRESHOLD.text}；{plain_reason(results.get('denominator_text', ''))}"),
+            (
+                "评审结果",
+                f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}",
+            ),
+            (
+                "表决规则",
+                f"{rules.PASS_THRESHOLD.text}；{plain_reason(results.get('denominator_text', ''))}",
+            ),
             ("结果公示", f"{result_pub['text']}（{result_pub['workdays']}个工作日）"),
             ("核准部门同意召开", self.consent()["text"]),
-            ("评审材料", "已封存" + (f"（{cn_date(sealed)}）" if sealed and sealed <= self.data.today else "") if sealed else "未封存"),
+            (
+                "评审材料",
+                "已封存"
+                + (f"（{cn_date(sealed)}）" if sealed and sealed <= self.data.today else "")
+                if sealed
+                else "未封存",
+            ),
         ]
         if self.data.assignment is not None:
-            facts.append(("审阅安排", f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配"))
+            facts.append(
+                (
+                    "审阅安排",
+                    f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配",
+                )
+            )
         facts += self._audit_fact()
         report = self.photo_report or photos.PhotoReport()
         return {
@@ -382,7 +512,11 @@ class Filing:
         ref = self.data.consent_note
         if day is None:
             return {"date": "", "reference": ref, "text": "（未登记）"}
-        return {"date": cn_date(day), "reference": ref, "text": f"{cn_date(day)}" + (f"，{ref}" if ref else "")}
+        return {
+            "date": cn_date(day),
+            "reference": ref,
+            "text": f"{cn_date(day)}" + (f"，{ref}" if ref else ""),
+        }
 
     def publicity_account(self) -> dict[str, Any]:
         """结果公示情况: where and when the result was posted, objections received and how they were handled."""
@@ -408,14 +542,20 @@ class Filing:
             + f"，由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
             for r in draw.get("replacements", [])
         ]
-        absent = [e.name for eid, e in self._panel_rows() if ctx is not None and eid not in set(ctx.attending)]
+        absent = [
+            e.name
+            for eid, e in self._panel_rows()
+            if ctx is not None and eid not in set(ctx.attending)
+        ]
         recusals = []
         if ctx is not None:
             for a in ctx.applicants:
                 for eid, reason in ctx.recused.get(a.id or 0, {}).items():
                     if eid in ctx.attending:
                         why = re.sub(r"^声明回避（(.*)）$", r"\1", reason)
-                        recusals.append(f"{ctx.expert_name(eid)}对申报人{a.name}回避（{why}），未审阅、未表决")
+                        recusals.append(
+                            f"{ctx.expert_name(eid)}对申报人{a.name}回避（{why}），未审阅、未表决"
+                        )
         rate = results.get("pass_rate", 0.0)
         cap = self.data.committee.pass_rate_cap
         rows = self.result_rows()
@@ -426,14 +566,20 @@ class Filing:
             "absent": absent,
             "substitutions": substitutions,
             "recusals": recusals,
-            "per_applicant": self.data.assignment.per_applicant if self.data.assignment else int(rules.REVIEWERS_MIN.value),
+            "per_applicant": self.data.assignment.per_applicant
+            if self.data.assignment
+            else int(rules.REVIEWERS_MIN.value),
             "methods": list(self.options.methods),
             "voted": results.get("voted", 0),
             "passed": results.get("passed", 0),
             "failed": failed,
             "rate": f"{rate:.1%}",
-            "cap": (f"评委会设定的通过率上限为{cap:.0%}，" + ("本次未超过上限" if rate <= cap else "本次超过上限，已在报告中说明"))
-            if cap is not None else "评委会未设定通过率上限",
+            "cap": (
+                f"评委会设定的通过率上限为{cap:.0%}，"
+                + ("本次未超过上限" if rate <= cap else "本次超过上限，已在报告中说明")
+            )
+            if cap is not None
+            else "评委会未设定通过率上限",
             "vote": self._vote_rule(),
             "after_seal": self.after_seal(),
         }
@@ -455,7 +601,13 @@ class Filing:
 
     def attending_experts(self) -> dict[str, Any]:
         ctx = self.data.ctx
-        draw = self.data.standing_draw or {"draw": "—", "drawn_on": None, "seed": "—", "record_sha256": "—", "replacements": []}
+        draw = self.data.standing_draw or {
+            "draw": "—",
+            "drawn_on": None,
+            "seed": "—",
+            "record_sha256": "—",
+            "replacements": [],
+        }
         replaced_in = {r["in"]: r for r in draw.get("replacements", [])}
         attending = set(ctx.attending) if ctx else set()
         rows = []
@@ -463,14 +615,33 @@ class Filing:
             if eid not in attending:
                 continue
             r = replaced_in.get(eid)
-            role = f"备选递补（第{r['alternate_position']}位，替补第{r['member_position']}位委员）" if r else "委员"
-            rows.append({"number": len(rows) + 1, "name": e.name, "gender": e.gender, "unit": e.unit, "title": e.title,
-                         "specialty": e.specialty, "role": role})
+            role = (
+                f"备选递补（第{r['alternate_position']}位，替补第{r['member_position']}位委员）"
+                if r
+                else "委员"
+            )
+            rows.append(
+                {
+                    "number": len(rows) + 1,
+                    "name": e.name,
+                    "gender": e.gender,
+                    "unit": e.unit,
+                    "title": e.title,
+                    "specialty": e.specialty,
+                    "role": role,
+                }
+            )
         drawn_on = cn_date(date.fromisoformat(draw["drawn_on"])) if draw.get("drawn_on") else "—"
         return {
             **self.common(),
-            "draw": {"number": draw["draw"], "drawn_on": drawn_on, "seed": draw["seed"], "fingerprint": draw["record_sha256"],
-                     "drawers": "、".join(draw.get("drawers", [])), "supervisors": "、".join(draw.get("supervisors", []))},
+            "draw": {
+                "number": draw["draw"],
+                "drawn_on": drawn_on,
+                "seed": draw["seed"],
+                "fingerprint": draw["record_sha256"],
+                "drawers": "、".join(draw.get("drawers", [])),
+                "supervisors": "、".join(draw.get("supervisors", [])),
+            },
             "size": self.data.meeting.size,
             "experts": rows,
         }
@@ -479,13 +650,24 @@ class Filing:
         ctx = self.data.ctx
         attending = set(ctx.attending) if ctx else set()
         rows = [
-            {"number": i, "name": e.name, "unit": e.unit, "title": e.title, "specialty": e.specialty,
-             "present": "出席" if eid in attending else "缺席"}
+            {
+                "number": i,
+                "name": e.name,
+                "unit": e.unit,
+                "title": e.title,
+                "specialty": e.specialty,
+                "present": "出席" if eid in attending else "缺席",
+            }
             for i, (eid, e) in enumerate(self._panel_rows(), start=1)
         ]
         quorum = self._quorum()
-        return {**self.common(), "experts": rows, "size": quorum.size, "attending": quorum.attending,
-                "quorum_text": _quorum_text(quorum)}
+        return {
+            **self.common(),
+            "experts": rows,
+            "size": quorum.size,
+            "attending": quorum.attending,
+            "quorum_text": _quorum_text(quorum),
+        }
 
     def review_forms(self) -> Iterator[tuple[Applicant, dict[str, Any]]]:
         """One context per applicant who went to the meeting, in the meeting's order."""
@@ -493,7 +675,10 @@ class Filing:
         if ctx is None:
             return
         common = self.common()
-        assigned = {int(k): v for k, v in (self.data.assignment.reviewers if self.data.assignment else {}).items()}
+        assigned = {
+            int(k): v
+            for k, v in (self.data.assignment.reviewers if self.data.assignment else {}).items()
+        }
         votes = {r["id"]: r for r in self.result_rows()}
         rule = rules.REVIEWERS_MIN.text
         attending = len(ctx.attending)
@@ -502,28 +687,55 @@ class Filing:
             reviews = []
             for i, eid in enumerate(assigned.get(aid, []), start=1):
                 r = self.data.reviews.get((aid, eid))
-                reviews.append({"number": i, "expert": ctx.expert_name(eid),
-                                "opinion": r.opinion if r else NOT_RECORDED, "recommendation": r.recommendation if r else "—"})
+                reviews.append(
+                    {
+                        "number": i,
+                        "expert": ctx.expert_name(eid),
+                        "opinion": r.opinion if r else NOT_RECORDED,
+                        "recommendation": r.recommendation if r else "—",
+                    }
+                )
             v = votes.get(aid, {})
             facts = [
-                ("姓名", a.name), ("性别", a.gender), ("出生年月", f"{a.birth.year}年{a.birth.month}月" if a.birth else ""),
-                ("工作单位", a.unit), ("学历", "，".join(x for x in (a.education, a.school, a.major) if x)),
-                ("参加工作时间", f"{a.work_start.year}年{a.work_start.month}月" if a.work_start else ""),
-                ("现专业技术职务", f"{a.current_title or '无'}" + (f"（{a.current_title_date.year}年{a.current_title_date.month}月取得，任现职 {a.years_in_title} 年）" if a.current_title_date else "")),
+                ("姓名", a.name),
+                ("性别", a.gender),
+                ("出生年月", f"{a.birth.year}年{a.birth.month}月" if a.birth else ""),
+                ("工作单位", a.unit),
+                ("学历", "，".join(x for x in (a.education, a.school, a.major) if x)),
+                (
+                    "参加工作时间",
+                    f"{a.work_start.year}年{a.work_start.month}月" if a.work_start else "",
+                ),
+                (
+                    "现专业技术职务",
+                    f"{a.current_title or '无'}"
+                    + (
+                        f"（{a.current_title_date.year}年{a.current_title_date.month}月取得，任现职 {a.years_in_title} 年）"
+                        if a.current_title_date
+                        else ""
+                    ),
+                ),
                 ("申报系列、专业", f"{a.series}系列，{a.specialty}"),
                 ("申报资格", f"{a.title_name}（{a.level}，{a.route}）"),
             ]
-            yield a, {
-                **common,
-                "number": number,
-                "applicant": [{"label": k, "value": val} for k, val in facts],
-                "reviews": reviews,
-                "reviewer_rule": rule,
-                "vote": {
-                    "attending": attending, "agree": v.get("agree", "—"), "disagree": v.get("disagree", "—"),
-                    "abstain": _abstain_text(v), "invalid": v.get("invalid", 0), "result": v.get("result", "未投票"),
+            yield (
+                a,
+                {
+                    **common,
+                    "number": number,
+                    "applicant": [{"label": k, "value": val} for k, val in facts],
+                    "reviews": reviews,
+                    "reviewer_rule": rule,
+                    "vote": {
+                        "attending": attending,
+                        "agree": v.get("agree", "—"),
+                        "disagree": v.get("disagree", "—"),
+                        "abstain": _abstain_text(v),
+                        "invalid": v.get("invalid", 0),
+                        "result": v.get("result", "未投票"),
+                    },
                 },
-            }
+            )
 
     def result_confirmation(self) -> dict[str, Any]:
         ctx = self.data.ctx
@@ -531,13 +743,22 @@ class Filing:
         rows = []
         for i, r in enumerate(self.result_rows(), start=1):
             voted = r.get("voted", False)
-            rows.append({
-                "number": i, "name": r["name"], "unit": r["unit"], "title": r["title"], "attending": quorum.attending,
-                "recused": r.get("recused", 0) if voted else "—", "agree": r.get("agree", "—"),
-                "disagree": r.get("disagree", "—"), "abstain": _abstain_text(r), "needed": r.get("needed", "—"),
-                "invalid": r.get("invalid", 0),
-                "result": r["result"],
-            })
+            rows.append(
+                {
+                    "number": i,
+                    "name": r["name"],
+                    "unit": r["unit"],
+                    "title": r["title"],
+                    "attending": quorum.attending,
+                    "recused": r.get("recused", 0) if voted else "—",
+                    "agree": r.get("agree", "—"),
+                    "disagree": r.get("disagree", "—"),
+                    "abstain": _abstain_text(r),
+                    "needed": r.get("needed", "—"),
+                    "invalid": r.get("invalid", 0),
+                    "result": r["result"],
+                }
+            )
         passed = sum(1 for r in rows if r["result"] == "通过")
         blank = "＿＿＿＿＿＿"
         return {
@@ -574,5 +795,3 @@ class Filing:
             "review_account.docx": self.review_account,
         }
         return builders[template]()
-
-

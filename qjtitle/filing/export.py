@@ -73,21 +73,32 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
 
     ctx = filing.pass_roster()
     numbers = {a.id: a.id_number for a in filing.data.accepted}
-    columns = [("number", "序号", 6), ("name", "姓名", 12), ("unit", "工作单位", 34), ("series", "系列", 10),
-               ("specialty", "专业", 16), ("title", "评审通过资格", 16)]
+    columns = [
+        ("number", "序号", 6),
+        ("name", "姓名", 12),
+        ("unit", "工作单位", 34),
+        ("series", "系列", 10),
+        ("specialty", "专业", 16),
+        ("title", "评审通过资格", 16),
+    ]
     if with_id_numbers:
         columns.insert(2, ("id_number", "身份证号码", 22))
     last = "ABCDEFG"[len(columns) - 1]
     wb = Workbook()
     ws = wb.active
     ws.title = "评审通过人员名册"
-    heading = f"{'【草稿】' if filing.draft else ''}{ctx['committee']['name']}{ctx['year']}年度评审通过人员名册" + (
-        "（内部，供信息平台录入）" if with_id_numbers else "")
+    heading = (
+        f"{'【草稿】' if filing.draft else ''}{ctx['committee']['name']}{ctx['year']}年度评审通过人员名册"
+        + ("（内部，供信息平台录入）" if with_id_numbers else "")
+    )
     set_cell(ws.cell(row=1, column=1), heading)
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(name="方正小标宋简体", size=16)
     ws["A1"].alignment = Alignment(horizontal="center")
-    set_cell(ws.cell(row=2, column=1), f"评审会议：{ctx['meeting']['dates']}　通过 {len(ctx['people'])} 人")
+    set_cell(
+        ws.cell(row=2, column=1),
+        f"评审会议：{ctx['meeting']['dates']}　通过 {len(ctx['people'])} 人",
+    )
     ws.merge_cells(f"A2:{last}2")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -122,10 +133,14 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     write_roster_workbook(path, rows, title=title)
     wb = load_workbook(path)
     for ws in list(wb.worksheets)[1:]:
-        wb.remove(ws)  # the instructions sheet (with its sample ID number) is for units filling the form, not for filing
+        wb.remove(
+            ws
+        )  # the instructions sheet (with its sample ID number) is for units filling the form, not for filing
     main = wb.worksheets[0]
     main.title = "全部申报人"
-    first_row = 4  # below the title, the signature line and the header (roster.write_roster_workbook)
+    first_row = (
+        4  # below the title, the signature line and the header (roster.write_roster_workbook)
+    )
     seq_column = next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "seq")
     units = list(dict.fromkeys(r["unit"] for r in rows))
     for n, unit in enumerate(units, start=1):
@@ -137,7 +152,9 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
                 ws.delete_rows(first_row + i)
         for j in range(sum(1 for r in rows if r["unit"] == unit)):
             ws.cell(row=first_row + j, column=seq_column).value = j + 1
-        ws["A2"] = f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日"
+        ws["A2"] = (
+            f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日"
+        )
     package.mark_sheets(wb, draft=filing.draft, confidential=True)
     wb.save(path)
 
@@ -149,14 +166,24 @@ def doc_code(options: FilingOptions, committee: Committee) -> str:
     return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
 
 
-def document_number(session, committee: Committee, meeting_id: int, stage: str, year: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+def document_number(  # type: ignore[no-untyped-def]
+    session, committee: Committee, meeting_id: int, stage: str, year: int
+) -> tuple[int, bool]:
     """The number of a report's 发文字号 (〔year〕N号, numbered per committee and year of issue): the one a
     final export of the same meeting and stage already used, else the next free one. Kept in the audit
     log's export events, so that the numbers are append-only like the rest of the record."""
     taken = set()
-    for e in session.exec(select(AuditEvent).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id))):
+    for e in session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.action == "filing.exported")
+        .order_by(col(AuditEvent.id))
+    ):
         d = e.detail
-        if not d.get("doc_number") or d.get("committee") != committee.code or d.get("doc_year") != year:
+        if (
+            not d.get("doc_number")
+            or d.get("committee") != committee.code
+            or d.get("doc_year") != year
+        ):
             continue
         if d.get("meeting") == meeting_id and d.get("stage") == stage:
             return int(d["doc_number"]), True
@@ -182,18 +209,27 @@ class FilingResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "folder": str(self.folder), "zip": str(self.zip) if self.zip else None, "stage": self.stage,
-            "draft": self.draft, "reasons": self.reasons, "warnings": self.warnings, "photos": self.photos,
+            "folder": str(self.folder),
+            "zip": str(self.zip) if self.zip else None,
+            "stage": self.stage,
+            "draft": self.draft,
+            "reasons": self.reasons,
+            "warnings": self.warnings,
+            "photos": self.photos,
             "files": [e.__dict__ for e in self.files],
         }
 
 
-NAME_IN_FILE_BYTES = 60  # a person's name in a review form's or photo's file name (20 Chinese characters)
+NAME_IN_FILE_BYTES = (
+    60  # a person's name in a review form's or photo's file name (20 Chinese characters)
+)
 
 
 def folder_name(committee: Committee, meeting: Meeting, stage: str, draft: bool) -> str:
     tail = f"_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else "")
-    return documents.file_name("", committee.name, safe_filename(tail))  # a long name shortens, the date stays
+    return documents.file_name(
+        "", committee.name, safe_filename(tail)
+    )  # a long name shortens, the date stays
 
 
 def _plan_files(filing: Filing) -> list[dict[str, Any]]:
@@ -204,7 +240,13 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
         for d in PRE_DOCS:
             if d.template == draw_record.TEMPLATE:
                 for draw in data.draws:
-                    items.append({"number": d.number, "title": f"{d.title}（第{draw['draw']}号）", "file": d.file.format(draw=draw["draw"])})
+                    items.append(
+                        {
+                            "number": d.number,
+                            "title": f"{d.title}（第{draw['draw']}号）",
+                            "file": d.file.format(draw=draw["draw"]),
+                        }
+                    )
             else:
                 items.append({"number": d.number, "title": d.title, "file": d.file})
     else:
@@ -212,7 +254,11 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
         for d in POST_DOCS:
             if d.file.startswith(PHOTOS_FOLDER_PREFIX) and not photos_found:
                 continue  # no folder of photos in the package: the report does not name one
-            title = f"{d.title}（{len(filing.photo_report.found)}张）" if d.file.startswith(PHOTOS_FOLDER_PREFIX) and filing.photo_report else d.title
+            title = (
+                f"{d.title}（{len(filing.photo_report.found)}张）"
+                if d.file.startswith(PHOTOS_FOLDER_PREFIX) and filing.photo_report
+                else d.title
+            )
             file = d.file.split("/")[0] + "/" if "/" in d.file else d.file
             items.append({"number": d.number, "title": title, "file": file})
     return items
@@ -246,7 +292,9 @@ def export_filing(
     options = options or FilingOptions()
     options.check()
     if final and not options.final_reason.strip():
-        raise InvalidValue("--final 须同时用 --reason 说明材料不全仍正式报送的原因（如：其余证件照由所在单位直接报送）")
+        raise InvalidValue(
+            "--final 须同时用 --reason 说明材料不全仍正式报送的原因（如：其余证件照由所在单位直接报送）"
+        )
     soffice = package.require_soffice() if pdf else None
     user_dir = documents.user_templates_dir(templates, store.directory)
     data = gather(store, meeting_id, stage, today, calendar)
@@ -263,7 +311,9 @@ def export_filing(
     warnings = [f.message for f in data.schedule.warnings]
     if stage == POST:
         numbers = {a.id: a.id_number for a in data.accepted}
-        people = [photos.Person(p["id"], p["name"], numbers.get(p["id"], "")) for p in filing.passed()]
+        people = [
+            photos.Person(p["id"], p["name"], numbers.get(p["id"], "")) for p in filing.passed()
+        ]
         filing.photo_report = photos.match(photos_dir, people)
         warnings += list((data.results or {}).get("warnings", []))
     missing = incomplete(filing)
@@ -276,11 +326,15 @@ def export_filing(
     number = 0
     if not filing.draft:
         with store.transaction() as session:
-            number, _reused = document_number(session, data.committee, meeting_id, stage, data.today.year)
+            number, _reused = document_number(
+                session, data.committee, meeting_id, stage, data.today.year
+            )
         filing.doc_number = f"{doc_code(options, data.committee)}〔{data.today.year}〕{number}号"
     target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
-    with package.PackageFolder(target, overwrite=overwrite, is_recorded=_exported(store)) as pkg, \
-            documents.extra_context(draft=filing.draft):
+    with (
+        package.PackageFolder(target, overwrite=overwrite, is_recorded=_exported(store)) as pkg,
+        documents.extra_context(draft=filing.draft),
+    ):
         if stage == PRE:
             _write_pre(store, pkg, filing, user_dir, progress)
         else:
@@ -290,12 +344,18 @@ def export_filing(
         photo_summary = filing.photo_report.as_dict(photos_dir) if filing.photo_report else None
         meta = {
             "committee": {"code": data.committee.code, "name": data.committee.name},
-            "meeting": {"id": data.meeting.id, "date": data.meeting.date.isoformat(), "place": data.meeting.place},
+            "meeting": {
+                "id": data.meeting.id,
+                "date": data.meeting.date.isoformat(),
+                "place": data.meeting.place,
+            },
             "stage": stage,
             "stage_name": STAGE_NAMES[stage],
             "draft": filing.draft,
             "draft_reasons": reasons,
-            "final_despite": {"missing": filing.final_despite, "reason": options.final_reason} if filing.final_despite else None,
+            "final_despite": {"missing": filing.final_despite, "reason": options.final_reason}
+            if filing.final_despite
+            else None,
             "photos": photo_summary,
             # the audit chain's end when the package was made: kept outside the store, it shows later
             # whether events were cut from the end (qjtitle audit verify --anchor HASH)
@@ -308,22 +368,46 @@ def export_filing(
         # Commit first, then the folder and zip appear (two renames); see package.PackageFolder.
         pkg.prepare(manifest_sha)
         with store.transaction() as session:
-            if number and document_number(session, data.committee, meeting_id, stage, data.today.year)[0] != number:
-                raise package.PackageError(f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行")
+            if (
+                number
+                and document_number(session, data.committee, meeting_id, stage, data.today.year)[0]
+                != number
+            ):
+                raise package.PackageError(
+                    f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行"
+                )
             audit.record(
                 session,
                 "export-filing",
                 "filing.exported",
-                {"meeting": meeting_id, "stage": stage, "folder": str(target), "draft": filing.draft, "reasons": reasons,
-                 "files": len(pkg.entries), "manifest_sha256": manifest_sha, "zip": make_zip,
-                 "final_reason": options.final_reason if filing.final_despite else "",
-                 "committee": data.committee.code, "doc_year": data.today.year if number else None,
-                 "doc_number": number or None, "doc_text": filing.doc_number},
+                {
+                    "meeting": meeting_id,
+                    "stage": stage,
+                    "folder": str(target),
+                    "draft": filing.draft,
+                    "reasons": reasons,
+                    "files": len(pkg.entries),
+                    "manifest_sha256": manifest_sha,
+                    "zip": make_zip,
+                    "final_reason": options.final_reason if filing.final_despite else "",
+                    "committee": data.committee.code,
+                    "doc_year": data.today.year if number else None,
+                    "doc_number": number or None,
+                    "doc_text": filing.doc_number,
+                },
                 user=user,
             )
-            if not filing.draft:  # the schedule's 会前备案/会后备案 is this export, on the package's date
-                schedules.record_step(session, meeting_id, "pre-filing" if stage == PRE else "post-filing", data.today,
-                                      "export-filing", user=user)
+            if (
+                not filing.draft
+            ):  # the schedule's 会前备案/会后备案 is this export, on the package's date
+                schedules.record_step(
+                    session,
+                    meeting_id,
+                    "pre-filing" if stage == PRE else "post-filing",
+                    data.today,
+                    "export-filing",
+                    user=user,
+                )
         pkg.recorded = True
         try:
             folder = pkg.commit()
@@ -337,13 +421,19 @@ def export_filing(
         report = filing.photo_report
         if report.missing:
             names = [p.name for p in report.missing]
-            shown = "、".join(names[:10]) + (" 等（全部名单见会后备案报告）" if len(names) > 10 else "")
+            shown = "、".join(names[:10]) + (
+                " 等（全部名单见会后备案报告）" if len(names) > 10 else ""
+            )
             warnings.append(f"缺少证件照 {len(names)} 人：{shown}")
         for p, files in report.ambiguous:
-            warnings.append(f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入")
+            warnings.append(
+                f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入"
+            )
         for f in report.empty:
             warnings.append(f"证件照文件 {f.name} 是空的（0 字节），未采用；请重新提供")
-    return FilingResult(folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings)
+    return FilingResult(
+        folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings
+    )
 
 
 def _exported(store: Store) -> Callable[[str], bool]:
@@ -354,9 +444,14 @@ def _exported(store: Store) -> Callable[[str], bool]:
 
         with store.transaction() as session:
             details = session.exec(
-                select(AuditEvent.detail).where(AuditEvent.action == "filing.exported").order_by(col(AuditEvent.id).desc()).limit(500)
+                select(AuditEvent.detail)
+                .where(AuditEvent.action == "filing.exported")
+                .order_by(col(AuditEvent.id).desc())
+                .limit(500)
             ).all()
-        return any(isinstance(d, dict) and d.get("manifest_sha256") == manifest_sha256 for d in details)
+        return any(
+            isinstance(d, dict) and d.get("manifest_sha256") == manifest_sha256 for d in details
+        )
 
     return recorded
 
@@ -367,7 +462,13 @@ def _renderer(cache: dict[str, DocxRenderer], name: str, user_dir: Path | None) 
     return cache[name]
 
 
-def _write_pre(store: Store, pkg: package.PackageFolder, filing: Filing, user_dir: Path | None, progress: Progress | None) -> None:
+def _write_pre(
+    store: Store,
+    pkg: package.PackageFolder,
+    filing: Filing,
+    user_dir: Path | None,
+    progress: Progress | None,
+) -> None:
     data = filing.data
     total = len(PRE_DOCS) - 1 + len(data.draws)
     done = 0
@@ -383,7 +484,9 @@ def _write_pre(store: Store, pkg: package.PackageFolder, filing: Filing, user_di
                     progress(done, total, name)
             continue
         if d.template:
-            _renderer(renderers, d.template, user_dir).render(filing.context(d.template), pkg.path(d.file))
+            _renderer(renderers, d.template, user_dir).render(
+                filing.context(d.template), pkg.path(d.file)
+            )
         else:
             write_roster_xlsx(pkg.path(d.file), filing)
         pkg.add(d.file, d.title, d.public)
@@ -392,11 +495,15 @@ def _write_pre(store: Store, pkg: package.PackageFolder, filing: Filing, user_di
             progress(done, total, d.file)
 
 
-def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | None, progress: Progress | None) -> None:
+def _write_post(
+    pkg: package.PackageFolder, filing: Filing, user_dir: Path | None, progress: Progress | None
+) -> None:
     data = filing.data
     forms = len(data.ctx.applicants) if data.ctx else 0
     report = filing.photo_report or photos.PhotoReport()
-    total = len(POST_DOCS) - 2 + forms + len(report.found)  # the forms and the photos counted one by one
+    total = (
+        len(POST_DOCS) - 2 + forms + len(report.found)
+    )  # the forms and the photos counted one by one
     done = 0
     renderers: dict[str, DocxRenderer] = {}
 
@@ -411,7 +518,10 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             renderer = _renderer(renderers, d.template, user_dir)
             width = max(3, len(str(forms)))
             for a, context in filing.review_forms():
-                name = d.file.format(number=f"{context['number']:0{width}d}", name=safe_filename(a.name or "未填姓名", NAME_IN_FILE_BYTES))
+                name = d.file.format(
+                    number=f"{context['number']:0{width}d}",
+                    name=safe_filename(a.name or "未填姓名", NAME_IN_FILE_BYTES),
+                )
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
                 step(name)
@@ -420,13 +530,18 @@ def _write_post(pkg: package.PackageFolder, filing: Filing, user_dir: Path | Non
             width = max(3, len(str(len(people))))
             for key, source in report.found.items():
                 p = people[key]
-                name = d.file.format(number=f"{p['number']:0{width}d}", name=safe_filename(p["name"] or "未填姓名", NAME_IN_FILE_BYTES),
-                                     suffix=source.suffix.lower())
+                name = d.file.format(
+                    number=f"{p['number']:0{width}d}",
+                    name=safe_filename(p["name"] or "未填姓名", NAME_IN_FILE_BYTES),
+                    suffix=source.suffix.lower(),
+                )
                 shutil.copyfile(source, pkg.path(name))
                 pkg.add(name, f"{d.title}：{p['name']}", d.public)
                 step(name)
         elif d.template:
-            _renderer(renderers, d.template, user_dir).render(filing.context(d.template), pkg.path(d.file))
+            _renderer(renderers, d.template, user_dir).render(
+                filing.context(d.template), pkg.path(d.file)
+            )
             pkg.add(d.file, d.title, d.public)
             step(d.file)
         else:
@@ -449,5 +564,3 @@ def _pdfs(pkg: package.PackageFolder, soffice: str, progress: Progress | None) -
     for e in docs:
         pdf = e.file[: -len(".docx")] + ".pdf"
         pkg.add(pdf, f"{e.title}（PDF）", e.public)
-
-

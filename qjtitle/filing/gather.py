@@ -66,7 +66,9 @@ PRE_DOCS = (
     Doc(2, "资格审查结果", "eligibility_results.docx", False, "02_资格审查结果.docx"),
     Doc(3, "会前公示", "pre_publicity.docx", True, "03_会前公示.docx"),
     Doc(4, "评审方案", "meeting_plan.docx", False, "04_评审方案.docx"),
-    Doc(5, "曲靖市专业技术人员职称申报信息表（附件2）", "", False, "05_职称申报信息表（附件2）.xlsx"),
+    Doc(
+        5, "曲靖市专业技术人员职称申报信息表（附件2）", "", False, "05_职称申报信息表（附件2）.xlsx"
+    ),
     Doc(6, "评审专家抽取记录表", draw_record.TEMPLATE, False, "06_专家抽取记录表_第{draw}号.docx"),
 )
 POST_DOCS = (
@@ -76,11 +78,29 @@ POST_DOCS = (
     Doc(4, "评审情况说明", "review_account.docx", False, "04_评审情况说明.docx"),
     Doc(5, "参会评委抽取名册", "attending_experts.docx", False, "05_参会评委抽取名册.docx"),
     Doc(6, "参会评委签到表", "sign_in_sheet.docx", False, "06_参会评委签到表.docx"),
-    Doc(7, "参评人员专家评议表", "review_form.docx", False, "07_参评人员专家评议表/{number}_{name}.docx"),
-    Doc(8, "评审结果签字确认表（含投票信息）", "result_confirmation.docx", False, "08_评审结果签字确认表.docx"),
+    Doc(
+        7,
+        "参评人员专家评议表",
+        "review_form.docx",
+        False,
+        "07_参评人员专家评议表/{number}_{name}.docx",
+    ),
+    Doc(
+        8,
+        "评审结果签字确认表（含投票信息）",
+        "result_confirmation.docx",
+        False,
+        "08_评审结果签字确认表.docx",
+    ),
     Doc(9, "评审通过人员名册", "pass_roster.docx", True, "09_评审通过人员名册.docx"),
     Doc(9, "评审通过人员名册（电子表格）", "", True, "09_评审通过人员名册.xlsx"),
-    Doc(9, "评审通过人员名册（内部，含身份证号码，供信息平台录入）", "", False, "09_评审通过人员名册_内部_含身份证号码.xlsx"),
+    Doc(
+        9,
+        "评审通过人员名册（内部，含身份证号码，供信息平台录入）",
+        "",
+        False,
+        "09_评审通过人员名册_内部_含身份证号码.xlsx",
+    ),
     Doc(10, "通过人员证件照", "", False, "10_通过人员证件照/{number}_{name}{suffix}"),
 )
 PHOTOS_FOLDER_PREFIX = "10_"
@@ -98,15 +118,21 @@ class FilingOptions:
     chair: str = ""
     counter: str = ""
     scrutineer: str = ""
-    final_reason: str = ""  # why an incomplete post-meeting package is final all the same (--final --reason)
+    final_reason: str = (
+        ""  # why an incomplete post-meeting package is final all the same (--final --reason)
+    )
     publicity_where: str = ""  # where the result publicity was posted (公示情况)
-    objections: str = ""  # objections received during the result publicity and how they were handled
+    objections: str = (
+        ""  # objections received during the result publicity and how they were handled
+    )
     doc_code: str = ""  # 发文机关代字 of the reports' 发文字号 (default: the organizer's first two characters + 职评)
 
     def check(self) -> None:
         unknown = [m for m in self.methods if m not in rules.METHODS]
         if unknown:
-            raise InvalidValue(f"评审方式 {'、'.join(unknown)} 无效；可选：{'、'.join(rules.METHODS)}（{rules.METHODS_SOURCE}）")
+            raise InvalidValue(
+                f"评审方式 {'、'.join(unknown)} 无效；可选：{'、'.join(rules.METHODS)}（{rules.METHODS_SOURCE}）"
+            )
         if not self.methods:
             raise InvalidValue(f"至少选择一种评审方式：{'、'.join(rules.METHODS)}")
 
@@ -134,7 +160,9 @@ class FilingData:
     results: dict[str, Any] | None = None
     assignment: ReviewAssignment | None = None
     reviews: dict[tuple[int, int], Review] = field(default_factory=dict)
-    consent_note: str = ""  # the reference of the approver's written consent (schedule record consent --note)
+    consent_note: str = (
+        ""  # the reference of the approver's written consent (schedule record consent --note)
+    )
 
     @cached_property
     def accepted(self) -> list[Applicant]:
@@ -146,7 +174,13 @@ class FilingData:
         return standing[-1] if standing else None
 
 
-def gather(store: Store, meeting_id: int, stage: str, today: date | None = None, calendar: WorkCalendar | None = None) -> FilingData:
+def gather(
+    store: Store,
+    meeting_id: int,
+    stage: str,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> FilingData:
     """Read what a package of ``stage`` needs for the meeting."""
     if stage not in STAGE_NAMES:
         raise InvalidValue(f"备案阶段“{stage}”无效；应为 pre（会前备案）或 post（会后备案）")
@@ -159,25 +193,53 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
         applicants = list(
             session.exec(
                 select(Applicant)
-                .where(Applicant.committee_id == committee.id, Applicant.year == meetings.evaluation_year(meeting))
-                .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
+                .where(
+                    Applicant.committee_id == committee.id,
+                    Applicant.year == meetings.evaluation_year(meeting),
+                )
+                .order_by(
+                    col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row)
+                )
             )
         )
         draws = [
             draw_record.record_dict(session, r)
-            for r in session.exec(select(DrawRecord).where(DrawRecord.meeting_id == meeting_id).order_by(col(DrawRecord.id)))
+            for r in session.exec(
+                select(DrawRecord)
+                .where(DrawRecord.meeting_id == meeting_id)
+                .order_by(col(DrawRecord.id))
+            )
         ]
         drawn = {p["id"] for d in draws for p in d["picks"]}
-        experts = {e.id or 0: e for e in session.exec(select(Expert).where(col(Expert.id).in_(drawn)))} if drawn else {}
-        pool_size = len(session.exec(select(Expert.id).where(Expert.committee_id == committee.id)).all())
+        experts = (
+            {e.id or 0: e for e in session.exec(select(Expert).where(col(Expert.id).in_(drawn)))}
+            if drawn
+            else {}
+        )
+        pool_size = len(
+            session.exec(select(Expert.id).where(Expert.committee_id == committee.id)).all()
+        )
         data = FilingData(
-            stage, today, cal, committee, meeting, applicants, _rejected_rows(session, committee.id or 0, meetings.evaluation_year(meeting)),
-            schedules.Schedule({}, today, []), draws, experts, pool_size,
+            stage,
+            today,
+            cal,
+            committee,
+            meeting,
+            applicants,
+            _rejected_rows(session, committee.id or 0, meetings.evaluation_year(meeting)),
+            schedules.Schedule({}, today, []),
+            draws,
+            experts,
+            pool_size,
         )
         consent = session.exec(
-            select(MilestoneRecord).where(MilestoneRecord.meeting_id == meeting_id, MilestoneRecord.milestone == "consent")
+            select(MilestoneRecord).where(
+                MilestoneRecord.meeting_id == meeting_id, MilestoneRecord.milestone == "consent"
+            )
         ).first()
-        data.consent_note = consent.note if consent is not None and consent.first <= data.today else ""
+        data.consent_note = (
+            consent.note if consent is not None and consent.first <= data.today else ""
+        )
         if stage == POST:
             try:
                 data.ctx = proceedings.load(session, meeting_id)
@@ -185,9 +247,13 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
                 data.load_problem = str(exc)
             if data.ctx is not None:
                 data.assignment = session.exec(
-                    select(ReviewAssignment).where(ReviewAssignment.meeting_id == meeting_id).order_by(col(ReviewAssignment.id).desc())
+                    select(ReviewAssignment)
+                    .where(ReviewAssignment.meeting_id == meeting_id)
+                    .order_by(col(ReviewAssignment.id).desc())
                 ).first()
-                for r in session.exec(select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))):
+                for r in session.exec(
+                    select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))
+                ):
                     data.reviews[(r.applicant_id, r.expert_id)] = r
     data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal, as_of=True)
     if data.ctx is not None:
@@ -198,14 +264,12 @@ def gather(store: Store, meeting_id: int, stage: str, today: date | None = None,
 def _rejected_rows(session, committee_id: int, year: int) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     latest: dict[str, ImportBatch] = {}
     for batch in session.exec(
-        select(ImportBatch).where(ImportBatch.committee_id == committee_id, ImportBatch.year == year).order_by(col(ImportBatch.id))
+        select(ImportBatch)
+        .where(ImportBatch.committee_id == committee_id, ImportBatch.year == year)
+        .order_by(col(ImportBatch.id))
     ):
         latest[batch.file_name] = batch
-    return [
-        {**r, "file": batch.file_name}
-        for batch in latest.values()
-        for r in batch.rejected
-    ]
+    return [{**r, "file": batch.file_name} for batch in latest.values() for r in batch.rejected]
 
 
 # --- The checks before writing ------------------------------------------------------------------
@@ -216,10 +280,14 @@ def readiness(data: FilingData) -> list[str]:
     reasons = []
     for f in data.schedule.errors:
         basis = f"（{f.rule.text}，{rules.cite(f.rule.source)}）" if f.rule else ""
-        reasons.append(f"时间节点不符合规定：{f.message}{basis}；核对：qjtitle schedule check {data.meeting.id}")
+        reasons.append(
+            f"时间节点不符合规定：{f.message}{basis}；核对：qjtitle schedule check {data.meeting.id}"
+        )
     for a in data.applicants:
         if a.status == rules.STATUS_NEEDS_CORRECTION:
-            deadline = f"补正期限 {a.correction_deadline}" if a.correction_deadline else "尚未发出补正告知"
+            deadline = (
+                f"补正期限 {a.correction_deadline}" if a.correction_deadline else "尚未发出补正告知"
+            )
             reasons.append(
                 f"申报人 {a.name}（{a.unit}）仍待补正（{deadline}，{len(a.problems)} 处问题）：改正后重新导入，"
                 "或期限过后运行 qjtitle applicants expire 标记为视为放弃"
@@ -233,7 +301,9 @@ def readiness(data: FilingData) -> list[str]:
             reasons.append(data.load_problem)
         else:
             if data.ctx.sealed is None:
-                reasons.append(f"评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal {data.meeting.id}")
+                reasons.append(
+                    f"评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal {data.meeting.id}"
+                )
             results = data.results or {}
             quorum = results.get("quorum", {})
             if quorum and not quorum.get("met"):
@@ -242,5 +312,3 @@ def readiness(data: FilingData) -> list[str]:
             for row in results.get("applicants", []):
                 reasons += [f"表决：{row['name']}：{p}" for p in row["problems"]]
     return [r for r in reasons if r]
-
-

@@ -65,7 +65,9 @@ class Entry:
     generated_at: str = ""
 
 
-STAGE_PREFIX = f"{TMP_PREFIX}qjpkg-"  # .tmp-qjpkg-<pid>-<random>/: one export in progress (or interrupted)
+STAGE_PREFIX = (
+    f"{TMP_PREFIX}qjpkg-"  # .tmp-qjpkg-<pid>-<random>/: one export in progress (or interrupted)
+)
 PREPARED = "prepared.json"  # in a stage: written before the audit event is committed
 OLD = "old"  # in a stage: what the package replaced, until the stage is removed
 COMMIT_ATTEMPTS = 3
@@ -89,7 +91,9 @@ def _pid_alive(pid: int, stage: Path) -> bool:
     if pid == os.getpid():
         return False  # this process's own stages: only those in _ACTIVE are in use
     if os.name != "posix":
-        return _recently_touched(stage)  # no cheap check of another process: leave recent stages alone
+        return _recently_touched(
+            stage
+        )  # no cheap check of another process: leave recent stages alone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -101,7 +105,7 @@ def _pid_alive(pid: int, stage: Path) -> bool:
 
 def _stage_pid(stage: Path) -> int | None:
     try:
-        return int(stage.name[len(STAGE_PREFIX):].split("-", 1)[0])
+        return int(stage.name[len(STAGE_PREFIX) :].split("-", 1)[0])
     except ValueError:
         return None
 
@@ -119,7 +123,9 @@ def _roll_forward(stage: Path, parent: Path, plan: dict[str, Any]) -> None:
                 os.replace(dest, old / name)
             os.replace(new, dest)
         elif name not in plan["new"] and (dest.exists() or dest.is_symlink()):
-            os.replace(dest, old / name)  # e.g. the zip of the old package when the new one has none
+            os.replace(
+                dest, old / name
+            )  # e.g. the zip of the old package when the new one has none
     shutil.rmtree(stage, ignore_errors=True)
 
 
@@ -183,14 +189,20 @@ class PackageFolder:
     leaves the old package as it was; one interrupted after it is finished by the next export into the
     same folder (:func:`recover`, which also removes stale temporary files)."""
 
-    def __init__(self, final: Path, overwrite: bool = False, is_recorded: Callable[[str], bool] | None = None):
+    def __init__(
+        self, final: Path, overwrite: bool = False, is_recorded: Callable[[str], bool] | None = None
+    ):
         self.final = Path(final)
         self.overwrite = overwrite
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.recovered = recover(self.final.parent, is_recorded)
         if self.final.exists() and not overwrite:
-            raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite 用新生成的材料替换它")
-        self.stage = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
+            raise AlreadyExists(
+                f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite 用新生成的材料替换它"
+            )
+        self.stage = Path(
+            tempfile.mkdtemp(dir=self.final.parent, prefix=f"{STAGE_PREFIX}{os.getpid()}-")
+        )
         _ACTIVE.add(self.stage)
         self.root = self.stage / self.final.name
         self.root.mkdir(mode=0o700)  # owner-only, like the stage made by mkdtemp
@@ -220,8 +232,14 @@ class PackageFolder:
         """Record a file already written at ``path(relative)``."""
         target = self.root / relative
         stat = target.stat()
-        entry = Entry(relative, title, public, sha256_of(target), stat.st_size,
-                      datetime.fromtimestamp(stat.st_mtime).astimezone().replace(microsecond=0).isoformat())
+        entry = Entry(
+            relative,
+            title,
+            public,
+            sha256_of(target),
+            stat.st_size,
+            datetime.fromtimestamp(stat.st_mtime).astimezone().replace(microsecond=0).isoformat(),
+        )
         self.entries.append(entry)
         return entry
 
@@ -255,8 +273,11 @@ class PackageFolder:
         if self.final.exists() and not self.overwrite:
             raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite")
         names = [self.final.name, self.zip_name]
-        plan = {"manifest_sha256": manifest_sha256, "names": names,
-                "new": [self.final.name, *([self.zip_name] if self.zipped else [])]}
+        plan = {
+            "manifest_sha256": manifest_sha256,
+            "names": names,
+            "new": [self.final.name, *([self.zip_name] if self.zipped else [])],
+        }
         note = self.stage / PREPARED
         with open(note, "w", encoding="utf-8") as fh:
             json.dump(plan, fh, ensure_ascii=False)
@@ -269,7 +290,9 @@ class PackageFolder:
         """After the audit event is committed: move the old package (folder and zip) aside and the new one in."""
         if not self.prepared:
             raise RuntimeError("prepare() before commit()")
-        for attempt in range(COMMIT_ATTEMPTS):  # a virus scanner or an Explorer window may hold a file briefly
+        for attempt in range(
+            COMMIT_ATTEMPTS
+        ):  # a virus scanner or an Explorer window may hold a file briefly
             try:
                 _roll_forward(self.stage, self.final.parent, self.plan)
                 break
@@ -284,7 +307,9 @@ class PackageFolder:
         _roll_back(self.stage, self.final.parent)
 
 
-def _write_manifest_xlsx(path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], generated: str) -> None:
+def _write_manifest_xlsx(
+    path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], generated: str
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -296,7 +321,11 @@ def _write_manifest_xlsx(path: Path, heading: str, meta: dict[str, Any], entries
     set_cell(ws.cell(row=1, column=1), heading)
     ws.cell(row=1, column=1).font = Font(name="黑体", size=14, bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=7)
-    set_cell(ws.cell(row=2, column=1), f"生成时间：{generated}　qjtitle {__version__}" + ("　【草稿】" if meta.get("draft") else ""))
+    set_cell(
+        ws.cell(row=2, column=1),
+        f"生成时间：{generated}　qjtitle {__version__}"
+        + ("　【草稿】" if meta.get("draft") else ""),
+    )
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
     headers = ["序号", "文件", "名称", "可否公开", "SHA-256", "大小（字节）", "生成时间"]
     for i, h in enumerate(headers, start=1):
@@ -304,7 +333,18 @@ def _write_manifest_xlsx(path: Path, heading: str, meta: dict[str, Any], entries
         cell.font = Font(name="黑体", bold=True)
         cell.alignment = Alignment(horizontal="center")
     for r, e in enumerate(entries, start=4):
-        for c, value in enumerate([r - 3, e.file, e.title, "公开" if e.public else "内部", e.sha256, e.size, e.generated_at], start=1):
+        for c, value in enumerate(
+            [
+                r - 3,
+                e.file,
+                e.title,
+                "公开" if e.public else "内部",
+                e.sha256,
+                e.size,
+                e.generated_at,
+            ],
+            start=1,
+        ):
             set_cell(ws.cell(row=r, column=c), value)
     for letter, width in zip("ABCDEFG", (6, 48, 26, 9, 66, 12, 26), strict=True):
         ws.column_dimensions[letter].width = width
@@ -369,8 +409,14 @@ def find_soffice() -> str | None:
         if found:
             return found
     for candidate in (
-        Path(os.environ.get("PROGRAMFILES", r"C:\Program Files")) / "LibreOffice" / "program" / "soffice.exe",
-        Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)")) / "LibreOffice" / "program" / "soffice.exe",
+        Path(os.environ.get("PROGRAMFILES", r"C:\Program Files"))
+        / "LibreOffice"
+        / "program"
+        / "soffice.exe",
+        Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"))
+        / "LibreOffice"
+        / "program"
+        / "soffice.exe",
         Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
     ):
         if candidate.is_file():
@@ -386,7 +432,9 @@ def require_soffice() -> str:
 
 
 def convert_to_pdf(
-    documents: Iterable[Path], soffice: str | None = None, progress: Callable[[int], None] | None = None
+    documents: Iterable[Path],
+    soffice: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
     """Convert .docx files to PDF beside them (one LibreOffice run per folder and batch); return the PDFs."""
     soffice = soffice or require_soffice()
@@ -395,23 +443,46 @@ def convert_to_pdf(
         by_folder.setdefault(Path(doc).parent, []).append(Path(doc))
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="qjtitle-soffice-") as profile:
-        profile_url = Path(profile).resolve().as_uri()  # a private profile: works beside an open LibreOffice
+        profile_url = (
+            Path(profile).resolve().as_uri()
+        )  # a private profile: works beside an open LibreOffice
         for folder, docs in by_folder.items():
             for start in range(0, len(docs), SOFFICE_BATCH):
                 batch = docs[start : start + SOFFICE_BATCH]
-                command = [soffice, f"-env:UserInstallation={profile_url}", "--headless", "--norestore",
-                           "--convert-to", "pdf", "--outdir", str(folder), *map(str, batch)]
+                command = [
+                    soffice,
+                    f"-env:UserInstallation={profile_url}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(folder),
+                    *map(str, batch),
+                ]
                 try:
-                    done = subprocess.run(command, capture_output=True, timeout=SOFFICE_TIMEOUT_S, check=False)
+                    done = subprocess.run(
+                        command, capture_output=True, timeout=SOFFICE_TIMEOUT_S, check=False
+                    )
                 except subprocess.TimeoutExpired:
-                    raise PackageError(f"LibreOffice 转换 PDF 超时（{SOFFICE_TIMEOUT_S} 秒）；请关闭其他 LibreOffice 窗口后重试，或去掉 --pdf") from None
+                    raise PackageError(
+                        f"LibreOffice 转换 PDF 超时（{SOFFICE_TIMEOUT_S} 秒）；请关闭其他 LibreOffice 窗口后重试，或去掉 --pdf"
+                    ) from None
                 except OSError as exc:
-                    raise PackageError(f"无法运行 LibreOffice（{soffice}）：{exc.strerror}；{SOFFICE_HELP}") from None
+                    raise PackageError(
+                        f"无法运行 LibreOffice（{soffice}）：{exc.strerror}；{SOFFICE_HELP}"
+                    ) from None
                 for doc in batch:
                     pdf = doc.with_suffix(".pdf")
                     if not pdf.is_file():
-                        detail = (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip()[-300:]
-                        raise PackageError(f"LibreOffice 没有把 {doc.name} 转换为 PDF（退出码 {done.returncode}）：{detail or '无输出'}")
+                        detail = (
+                            (done.stderr or done.stdout or b"")
+                            .decode("utf-8", "replace")
+                            .strip()[-300:]
+                        )
+                        raise PackageError(
+                            f"LibreOffice 没有把 {doc.name} 转换为 PDF（退出码 {done.returncode}）：{detail or '无输出'}"
+                        )
                     made.append(pdf)
                 if progress:
                     progress(len(batch))

@@ -39,11 +39,20 @@ def plain_reason(text: str) -> str:
     return plain_dates(text).strip("；， ")
 
 
-_TECHNICAL = re.compile(r"Excel|WPS|[0-9]\.[0-9]+E\+[0-9]+|\.(?:xlsx|xls|csv|et)\b|单元格|[A-Z]{1,2}[0-9]+\b", re.IGNORECASE)
-_FILE_REF = re.compile(r"[^，；、（）\s与]+\.(?:xlsx|xls|csv|et)(?:（[^）]*）)?(?:第[0-9]+行)?", re.IGNORECASE)
+_TECHNICAL = re.compile(
+    r"Excel|WPS|[0-9]\.[0-9]+E\+[0-9]+|\.(?:xlsx|xls|csv|et)\b|单元格|[A-Z]{1,2}[0-9]+\b",
+    re.IGNORECASE,
+)
+_FILE_REF = re.compile(
+    r"[^，；、（）\s与]+\.(?:xlsx|xls|csv|et)(?:（[^）]*）)?(?:第[0-9]+行)?", re.IGNORECASE
+)
 PROBLEM_WORDS = {  # a problem of the import as the eligibility results state it, by kind
-    "重复申报": "本年度重复申报", "必填项为空": "“{column}”未填写", "与身份证不符": "“{column}”与身份证号码不符",
-    "身份证号码": "身份证号码有误或不完整", "联系电话": "联系电话有误", "日期": "“{column}”填写有误，无法确定日期",
+    "重复申报": "本年度重复申报",
+    "必填项为空": "“{column}”未填写",
+    "与身份证不符": "“{column}”与身份证号码不符",
+    "身份证号码": "身份证号码有误或不完整",
+    "联系电话": "联系电话有误",
+    "日期": "“{column}”填写有误，无法确定日期",
 }
 
 
@@ -54,7 +63,9 @@ def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str
     if message and not _TECHNICAL.search(message):
         return plain_dates(mask_text(message, secrets))
     column = str(problem.get("column", "")) or "申报信息"
-    return PROBLEM_WORDS.get(str(problem.get("kind", "")), "“{column}”填写有误").format(column=column)
+    return PROBLEM_WORDS.get(str(problem.get("kind", "")), "“{column}”填写有误").format(
+        column=column
+    )
 
 
 def plain_rejection(reason: str) -> str:
@@ -90,14 +101,25 @@ def _basis(rule: rules.Rule | None) -> str:
 def _rule(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
     """A rule as documents cite it: what it says and the document it comes from, by name (``short``: 《通知》,
     in a document that names the notice in full first)."""
-    return {"text": rule.text, "source": rules.cite(rule.source, short), "value": int(rule.value) if rule.unit else rule.value}
+    return {
+        "text": rule.text,
+        "source": rules.cite(rule.source, short),
+        "value": int(rule.value) if rule.unit else rule.value,
+    }
 
 
 CITATION_NOTE = f"注：{rules.SHORT_NAMES['通知']}指{rules.DOCUMENT_NAMES['通知']}。"
 STATUS_WORDS = {  # a milestone's status as of a document's date, in the words of a filing report
-    milestones.DONE: "已完成", milestones.STARTED: "进行中", milestones.PROBLEM: "已完成（有疑问）",
-    milestones.TODO: "计划", milestones.SOON: "计划", milestones.WAITING: "计划", milestones.OVERDUE: "逾期未办",
-    "待召开": "计划召开", "进行中": "正在召开", "已召开": "已召开",
+    milestones.DONE: "已完成",
+    milestones.STARTED: "进行中",
+    milestones.PROBLEM: "已完成（有疑问）",
+    milestones.TODO: "计划",
+    milestones.SOON: "计划",
+    milestones.WAITING: "计划",
+    milestones.OVERDUE: "逾期未办",
+    "待召开": "计划召开",
+    "进行中": "正在召开",
+    "已召开": "已召开",
 }
 
 
@@ -106,5 +128,3 @@ def _abstain_text(row: dict[str, Any]) -> Any:
     templates get a column of their own."""
     abstain = row.get("abstain", "—")
     return f"{abstain}（另废票 {row['invalid']}）" if row.get("invalid") else abstain
-
-

@@ -62,7 +62,13 @@ class RejectedRow:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "name": self.name, "unit": self.unit, "reason": self.reason}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "name": self.name,
+            "unit": self.unit,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -80,11 +86,19 @@ class FileReport:
     problem_kinds: Counter[str] = field(default_factory=Counter)
     skipped_notes: int = 0
     error: str | None = None
-    row_problems: list[tuple[str, int, str, Problem]] = field(default_factory=list)  # sheet, row, name, problem
+    row_problems: list[tuple[str, int, str, Problem]] = field(
+        default_factory=list
+    )  # sheet, row, name, problem
     unchanged: int = 0  # applicants a sealed meeting decided on, given again as they are
-    harmless: list[str] = field(default_factory=list)  # such applicants whose phone or note was updated
-    frozen: list[str] = field(default_factory=list)  # such applicants whose decided facts the file would change
-    flagged: list[str] = field(default_factory=list)  # applicants accepted before, 待补正 now: this file applied again
+    harmless: list[str] = field(
+        default_factory=list
+    )  # such applicants whose phone or note was updated
+    frozen: list[str] = field(
+        default_factory=list
+    )  # such applicants whose decided facts the file would change
+    flagged: list[str] = field(
+        default_factory=list
+    )  # applicants accepted before, 待补正 now: this file applied again
 
     @property
     def accepted(self) -> int:
@@ -106,7 +120,9 @@ class ImportReport:
             "rows": sum(f.rows for f in self.files),
             "imported": sum(f.imported for f in self.files),
             "updated": sum(f.updated for f in self.files),
-            "needs_correction": sum(f.needs_correction + len(f.flagged) for f in self.files),  # as applicants list counts
+            "needs_correction": sum(
+                f.needs_correction + len(f.flagged) for f in self.files
+            ),  # as applicants list counts
             "flagged": sum(len(f.flagged) for f in self.files),
             "rejected": sum(len(f.rejected) for f in self.files),
             "unreadable": len(self.failed),
@@ -117,7 +133,9 @@ class ImportReport:
 
 
 MAX_FILE_PROBLEMS = 100_000  # problems in one file (20,000 rows with five each; 180,000 took 430 MiB); more: refused
-REPORT_LINES = 50  # rejected rows, and row problems with --details, printed before the rest goes to a file
+REPORT_LINES = (
+    50  # rejected rows, and row problems with --details, printed before the rest goes to a file
+)
 
 
 def problem_lines(report: ImportReport) -> list[dict[str, Any]]:
@@ -125,11 +143,31 @@ def problem_lines(report: ImportReport) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     for f in report.files:
         for r in f.rejected:
-            lines.append({"文件": f.path.name, "工作表": r.sheet, "行": r.row, "姓名": r.name, "结果": "未受理",
-                          "位置": "", "问题": mask_text(r.reason), "更正方法": ""})
+            lines.append(
+                {
+                    "文件": f.path.name,
+                    "工作表": r.sheet,
+                    "行": r.row,
+                    "姓名": r.name,
+                    "结果": "未受理",
+                    "位置": "",
+                    "问题": mask_text(r.reason),
+                    "更正方法": "",
+                }
+            )
         for sheet, number, name, p in f.row_problems:
-            lines.append({"文件": f.path.name, "工作表": sheet, "行": number, "姓名": name, "结果": "待补正",
-                          "位置": p.cell or p.column, "问题": mask_text(p.message), "更正方法": p.fix})
+            lines.append(
+                {
+                    "文件": f.path.name,
+                    "工作表": sheet,
+                    "行": number,
+                    "姓名": name,
+                    "结果": "待补正",
+                    "位置": p.cell or p.column,
+                    "问题": mask_text(p.message),
+                    "更正方法": p.fix,
+                }
+            )
     return lines
 
 
@@ -170,7 +208,9 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES and not p.name.startswith(("~$", "."))
+                    if p.is_file()
+                    and p.suffix.lower() in READABLE_SUFFIXES
+                    and not p.name.startswith(("~$", "."))
                 )
             )
         elif path.exists():
@@ -219,8 +259,12 @@ def import_applicants(
         reports.append(report)
         with _collector_paused():
             try:
-                _import_one(store, path, report, committee_id, scope, year, seen, dry_run, user, today)
-            except MemoryError:  # the file's transaction was rolled back; the next file may be smaller
+                _import_one(
+                    store, path, report, committee_id, scope, year, seen, dry_run, user, today
+                )
+            except (
+                MemoryError
+            ):  # the file's transaction was rolled back; the next file may be smaller
                 _reset(report)
                 report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
@@ -264,14 +308,18 @@ def _import_one(
         report.error = str(exc)
         return
     except OSError as exc:
-        report.error = f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
+        report.error = (
+            f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
+        )
         return
     except MemoryError:
         report.error = f"{path.name}：文件过大，内存不足以读取；请按单位拆分后分别导入"
         return
     except Exception as exc:  # noqa: BLE001 - whatever a damaged file does to a reader, the other files go on
-        report.error = (f"{path.name}：文件已损坏，无法读取（{type(exc).__name__}）；"
-                        "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入")
+        report.error = (
+            f"{path.name}：文件已损坏，无法读取（{type(exc).__name__}）；"
+            "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
+        )
         return
     checked = []
     problems = 0
@@ -279,12 +327,22 @@ def _import_one(
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
         for row in table.rows:
-            cr = check_row(row.cells, year, scope, lambda key, n=row.number, t=table: t.cell_name(key, n), text_is_clean=True)
+            cr = check_row(
+                row.cells,
+                year,
+                scope,
+                lambda key, n=row.number, t=table: t.cell_name(key, n),
+                text_is_clean=True,
+            )
             checked.append((table.sheet, row.number, cr))
             problems += len(cr.problems)
-            if problems > MAX_FILE_PROBLEMS:  # each is kept, stored and reported: memory grows with them
-                report.error = (f"{path.name}：问题过多（到工作表“{table.sheet}”第{row.number}行已超过 {MAX_FILE_PROBLEMS} 处），"
-                                "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入")
+            if (
+                problems > MAX_FILE_PROBLEMS
+            ):  # each is kept, stored and reported: memory grows with them
+                report.error = (
+                    f"{path.name}：问题过多（到工作表“{table.sheet}”第{row.number}行已超过 {MAX_FILE_PROBLEMS} 处），"
+                    "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入"
+                )
                 report.sheets.clear()
                 return
     del tables  # the cells are in ``checked`` now: less memory held while writing
@@ -293,7 +351,16 @@ def _import_one(
     for attempt in range(_ATTEMPTS):
         try:
             with store.transaction() as session:
-                _import_file(session, committee_id, year, report, checked, duplicates, user, today or date.today())
+                _import_file(
+                    session,
+                    committee_id,
+                    year,
+                    report,
+                    checked,
+                    duplicates,
+                    user,
+                    today or date.today(),
+                )
                 if dry_run:
                     session.rollback()
             break
@@ -304,11 +371,15 @@ def _import_one(
                 raise
             _reset(report)
             if attempt == _ATTEMPTS - 1:
-                report.error = (f"{path.name}：另一处正在同时导入相同的申报人，重试 {_ATTEMPTS} 次仍冲突，本文件未导入；"
-                                "请稍后重新导入该文件")
+                report.error = (
+                    f"{path.name}：另一处正在同时导入相同的申报人，重试 {_ATTEMPTS} 次仍冲突，本文件未导入；"
+                    "请稍后重新导入该文件"
+                )
 
 
-_ATTEMPTS = 3  # a file whose insert collides with a concurrent import is read again this many times at most
+_ATTEMPTS = (
+    3  # a file whose insert collides with a concurrent import is read again this many times at most
+)
 
 
 def _reset(report: FileReport) -> None:
@@ -355,7 +426,9 @@ def _import_file(
     size = _in_chunk(session)
     for start in range(0, len(keys), size):
         chunk = keys[start : start + size]
-        for a in session.exec(select(Applicant).where(Applicant.year == year, col(Applicant.person_key).in_(chunk))):
+        for a in session.exec(
+            select(Applicant).where(Applicant.year == year, col(Applicant.person_key).in_(chunk))
+        ):
             existing[a.person_key] = a
     # Rows still to correct were keyed by 姓名@单位; a corrected ID finds them by name and unit.
     provisional = {
@@ -369,7 +442,9 @@ def _import_file(
         )
     }
     frozen = sealing.frozen_by(
-        session, "applicant", [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None]
+        session,
+        "applicant",
+        [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None],
     )
     other_committees: dict[int, str] = {}
     batch = ImportBatch(
@@ -386,16 +461,31 @@ def _import_file(
     withdrawn_late: list[int | None] = []
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    one_per_year = f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
-    flags: dict[int, tuple[Applicant, list[str]]] = {}  # applicants sent again in this file, and from where
-    same_for_file = {"source_file": report.path.name, "import_batch_id": batch.id, "committee_id": committee_id,
-                     "year": year, "updated_at": now}
+    one_per_year = (
+        f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
+    )
+    flags: dict[
+        int, tuple[Applicant, list[str]]
+    ] = {}  # applicants sent again in this file, and from where
+    same_for_file = {
+        "source_file": report.path.name,
+        "import_batch_id": batch.id,
+        "committee_id": committee_id,
+        "year": year,
+        "updated_at": now,
+    }
     for index, (sheet, number, cr) in enumerate(checked):
         key = cr.person_key()
         name, unit = cr.values.get("name", ""), cr.values.get("unit", "")
         applicant = existing.get(key) or provisional.get((name, compare_key(unit)))
 
-        def reject(reason: str, sheet: str = sheet, number: int = number, name: str = name, unit: str = unit) -> None:
+        def reject(
+            reason: str,
+            sheet: str = sheet,
+            number: int = number,
+            name: str = name,
+            unit: str = unit,
+        ) -> None:
             report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
             report.problem_kinds[KIND_DUPLICATE] += 1
 
@@ -403,26 +493,42 @@ def _import_file(
             where = duplicates.get(index, "本表中另一行")
             reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
             # an applicant a sealed meeting decided on keeps its status: the row is refused, and said so
-            if (applicant is not None and applicant.committee_id == committee_id and index in duplicates
-                    and applicant.id not in frozen):
-                flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
+            if (
+                applicant is not None
+                and applicant.committee_id == committee_id
+                and index in duplicates
+                and applicant.id not in frozen
+            ):
+                flags.setdefault(id(applicant), (applicant, []))[1].append(
+                    f"{unit}（{report.path.name} 第{number}行）"
+                )
             continue
         if applicant is not None and applicant.committee_id != committee_id:
-            other = other_committees.get(applicant.committee_id) or _committee_label(session, applicant.committee_id)
+            other = other_committees.get(applicant.committee_id) or _committee_label(
+                session, applicant.committee_id
+            )
             other_committees[applicant.committee_id] = other
             reject(f"{name}（身份证号码相同）已在{other}申报{year}年度职称；{one_per_year}")
             continue
-        if applicant is not None and applicant.source_file != report.path.name and applicant.unit_key != compare_key(unit):
+        if (
+            applicant is not None
+            and applicant.source_file != report.path.name
+            and applicant.unit_key != compare_key(unit)
+        ):
             # Another employer's file: not a correction of this one but a second application.
             where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
             reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
             if applicant.id not in frozen:
-                flags.setdefault(id(applicant), (applicant, []))[1].append(f"{unit}（{report.path.name} 第{number}行）")
+                flags.setdefault(id(applicant), (applicant, []))[1].append(
+                    f"{unit}（{report.path.name} 第{number}行）"
+                )
             continue
         if applicant is not None and applicant.id in frozen:
             taken.add(key)
 
-            def refuse(reason: str, where: tuple[str, int, str, str] = (sheet, number, name, unit)) -> None:
+            def refuse(
+                reason: str, where: tuple[str, int, str, str] = (sheet, number, name, unit)
+            ) -> None:
                 report.rejected.append(RejectedRow(*where, reason))
 
             _frozen_row(session, report, applicant, frozen[applicant.id], cr, now, refuse)
@@ -437,7 +543,11 @@ def _import_file(
             session.add(applicant)
             withdrawn_late.append(applicant.id)
         if applicant is not None and applicant.status == rules.STATUS_WITHDRAWN:
-            deadline = f"（补正期限 {applicant.correction_deadline}）" if applicant.correction_deadline else ""
+            deadline = (
+                f"（补正期限 {applicant.correction_deadline}）"
+                if applicant.correction_deadline
+                else ""
+            )
             reason = f"{name}逾期未补正{deadline}，已视为放弃（{rules.CORRECTION_DEFAULT.source}），本年度不再受理"
             report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
             continue
@@ -451,14 +561,18 @@ def _import_file(
             **same_for_file,
             "person_key": key,
             "status": status,
-            "problems": [p.as_dict() for p in cr.problems] if cr.problems else (),  # () is converted once
+            "problems": [p.as_dict() for p in cr.problems]
+            if cr.problems
+            else (),  # () is converted once
             "source_sheet": sheet,
             "source_row": number,
         }
         if status == rules.STATUS_ACCEPTED:
             fields["correction_deadline"] = None
         if applicant is None:
-            fields.update(created_at=now, correction_deadline=None)  # Core executemany: same keys in every row
+            fields.update(
+                created_at=now, correction_deadline=None
+            )  # Core executemany: same keys in every row
             new_rows.append(fields)
             report.imported += 1
         else:
@@ -467,13 +581,20 @@ def _import_file(
             report.updated += 1
         if cr.problems:
             report.needs_correction += 1
-    for applicant, wheres in flags.values():  # once per person and file: 300,000 copies of one row stay linear
+    for (
+        applicant,
+        wheres,
+    ) in flags.values():  # once per person and file: 300,000 copies of one row stay linear
         if _flag_duplicate(applicant, wheres, one_per_year):
-            report.flagged.append(f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）")
+            report.flagged.append(
+                f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）"
+            )
         session.add(applicant)
     # Bulk statements: building 20,000 ORM objects costs several times the whole read.
     session.flush()
-    if new_rows:  # not the ORM's bulk path, nor Core's executemany: both cost more than the statement
+    if (
+        new_rows
+    ):  # not the ORM's bulk path, nor Core's executemany: both cost more than the statement
         bulk_insert(session.connection(), Applicant.__table__, new_rows)  # type: ignore[arg-type]
     if updates:
         session.execute(update(Applicant), updates)
@@ -509,7 +630,12 @@ HARMLESS_FIELDS = ("phone", "note")  # may change after the seal: no meeting dec
 
 
 def _frozen_row(
-    session: Session, report: FileReport, applicant: Applicant, m: Meeting, cr: CheckedRow, now: Any,
+    session: Session,
+    report: FileReport,
+    applicant: Applicant,
+    m: Meeting,
+    cr: CheckedRow,
+    now: Any,
     reject: Callable[[str], None],
 ) -> None:
     """A row of an applicant a sealed meeting decided on: refused when it would change what was
@@ -521,7 +647,8 @@ def _frozen_row(
     changed = [f for f in FROZEN_FACTS["applicant"] if str(getattr(applicant, f) or "") != given[f]]
     if changed:
         shown = "；".join(
-            f"{sealing.FACT_LABELS[f]} {_shown(f, getattr(applicant, f))} → {_shown(f, given[f])}" for f in changed
+            f"{sealing.FACT_LABELS[f]} {_shown(f, getattr(applicant, f))} → {_shown(f, given[f])}"
+            for f in changed
         )
         reject(
             f"{applicant.name}（编号 {applicant.id}）已由{label}评审并封存，导入不能更改其评审认定的事项（{shown}）；"
@@ -553,7 +680,9 @@ def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> 
     message = f"同一身份证号码又由{shown}报送"
     if any(p.get("message") == message for p in applicant.problems):
         return False
-    problem = Problem("身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE)
+    problem = Problem(
+        "身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE
+    )
     applicant.problems = [*applicant.problems, problem.as_dict()]
     newly = applicant.status != rules.STATUS_NEEDS_CORRECTION
     applicant.status = rules.STATUS_NEEDS_CORRECTION
@@ -568,7 +697,17 @@ def _committee_label(session: Session, committee_id: int) -> str:
 # --- Looking applicants up --------------------------------------------------------
 
 
-_FREE_TEXT_FIELDS = ("name", "unit", "school", "major", "current_title", "series", "specialty", "title_name", "note")
+_FREE_TEXT_FIELDS = (
+    "name",
+    "unit",
+    "school",
+    "major",
+    "current_title",
+    "series",
+    "specialty",
+    "title_name",
+    "note",
+)
 
 
 def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:
@@ -612,30 +751,45 @@ def list_applicants(
     if status is not None and status not in rules.STATUSES:
         raise InvalidValue(f"状态“{status}”无效；应为 {'、'.join(rules.STATUSES)} 之一")
     with store.transaction() as session:
-        query = select(Applicant, Committee.code).join(Committee, col(Committee.id) == col(Applicant.committee_id))
+        query = select(Applicant, Committee.code).join(
+            Committee, col(Committee.id) == col(Applicant.committee_id)
+        )
         if committee_code:
-            query = query.where(Applicant.committee_id == committees.get(session, committee_code).id)
+            query = query.where(
+                Applicant.committee_id == committees.get(session, committee_code).id
+            )
         if year:
             query = query.where(Applicant.year == year)
         if status:
             query = query.where(Applicant.status == status)
         if unit:
-            query = query.where(col(Applicant.unit_key).contains(compare_key(unit), autoescape=True))
-        query = query.order_by(col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id))
+            query = query.where(
+                col(Applicant.unit_key).contains(compare_key(unit), autoescape=True)
+            )
+        query = query.order_by(
+            col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id)
+        )
         return [as_dict(a, code, show_pii) for a, code in session.exec(query)]
 
 
 def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[dict[str, Any]]:
     """Applicants by store id, full ID number, or name."""
     with store.transaction() as session:
-        query = select(Applicant, Committee.code).join(Committee, col(Committee.id) == col(Applicant.committee_id))
+        query = select(Applicant, Committee.code).join(
+            Committee, col(Committee.id) == col(Applicant.committee_id)
+        )
         if key.isdigit() and len(key) < 10:
             query = query.where(Applicant.id == int(key))
         elif len(key) == 18:
             query = query.where(Applicant.id_number == key.upper())
         else:
             query = query.where(Applicant.name == key.strip())
-        found = [as_dict(a, code, show_pii) for a, code in session.exec(query.order_by(col(Applicant.year)))]
+        found = [
+            as_dict(a, code, show_pii)
+            for a, code in session.exec(query.order_by(col(Applicant.year)))
+        ]
     if not found:
-        raise NotFound(f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部")
+        raise NotFound(
+            f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
+        )
     return found

@@ -42,7 +42,9 @@ class NoticeWritten:
     problems: int
     rejected: int
     deadline: date
-    contact: str = ""  # the contact lines printed on it (taken over from the last run when not given)
+    contact: str = (
+        ""  # the contact lines printed on it (taken over from the last run when not given)
+    )
     contact_phone: str = ""
 
 
@@ -74,21 +76,53 @@ def issue_notices(
         if provisional_years
         else ""
     )
-    deadline_note = f"（{WEEKDAYS[deadline.weekday()]}{'，调休上班' if deadline.weekday() >= 5 else ''}）"
+    deadline_note = (
+        f"（{WEEKDAYS[deadline.weekday()]}{'，调休上班' if deadline.weekday() >= 5 else ''}）"
+    )
     written: list[NoticeWritten] = []
     placed: list[Path] = []
     try:
-        _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadline_note, provisional,
-               contact, contact_phone, templates, user, written, placed)
+        _issue(
+            store,
+            committee_code,
+            out_dir,
+            deadline_wd,
+            today,
+            deadline,
+            deadline_note,
+            provisional,
+            contact,
+            contact_phone,
+            templates,
+            user,
+            written,
+            placed,
+        )
     except BaseException:
-        for path in placed:  # moved in, but the transaction did not commit: nothing half-done is left
+        for (
+            path
+        ) in placed:  # moved in, but the transaction did not commit: nothing half-done is left
             path.unlink(missing_ok=True)
         raise
     return written
 
 
-def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadline_note, provisional,  # type: ignore[no-untyped-def]
-           contact, contact_phone, templates, user, written: list[NoticeWritten], placed: list[Path]) -> None:
+def _issue(  # type: ignore[no-untyped-def]
+    store,
+    committee_code,
+    out_dir,
+    deadline_wd,
+    today,
+    deadline,
+    deadline_note,
+    provisional,
+    contact,
+    contact_phone,
+    templates,
+    user,
+    written: list[NoticeWritten],
+    placed: list[Path],
+) -> None:
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         pending = session.exec(
@@ -99,7 +133,9 @@ def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadlin
                 # 一次性告知: an applicant already told (a deadline is set) is not told again
                 col(Applicant.correction_deadline).is_(None),
             )
-            .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
+            .order_by(
+                col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row)
+            )
         ).all()
         by_unit: dict[str, list[Applicant]] = defaultdict(list)
         unit_names: dict[str, str] = {}
@@ -117,19 +153,57 @@ def _issue(store, committee_code, out_dir, deadline_wd, today, deadline, deadlin
         # All or nothing: every notice is written into a hidden folder first; only when all are written
         # do they move into out_dir, and only then is the transaction (deadlines, records) committed.
         stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".tmp-notices-"))
-        if not (contact or contact_phone):  # the same office as last time: its contact lines are not forgotten
+        if not (
+            contact or contact_phone
+        ):  # the same office as last time: its contact lines are not forgotten
             contact, contact_phone = _last_contact(session, committee.code)
         try:
-            _write_notices(session, committee, out_dir, stage, sorted(unit_names), unit_names, by_unit, rejected_by_unit,
-                           today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
-                           templates, user, written, placed)
+            _write_notices(
+                session,
+                committee,
+                out_dir,
+                stage,
+                sorted(unit_names),
+                unit_names,
+                by_unit,
+                rejected_by_unit,
+                today,
+                deadline,
+                deadline_note,
+                deadline_wd,
+                provisional,
+                contact,
+                contact_phone,
+                templates,
+                user,
+                written,
+                placed,
+            )
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit, rejected_by_unit,  # type: ignore[no-untyped-def]
-                   today, deadline, deadline_note, deadline_wd, provisional, contact, contact_phone,
-                   templates, user, written, placed) -> None:
+def _write_notices(  # type: ignore[no-untyped-def]
+    session,
+    committee,
+    out_dir,
+    stage,
+    keys,
+    unit_names,
+    by_unit,
+    rejected_by_unit,
+    today,
+    deadline,
+    deadline_note,
+    deadline_wd,
+    provisional,
+    contact,
+    contact_phone,
+    templates,
+    user,
+    written,
+    placed,
+) -> None:
     staged: list[tuple[Path, Path]] = []
     for number, key in enumerate(keys, start=_next_number(session, committee.id, out_dir)):
         applicants = by_unit.get(key, [])
@@ -179,17 +253,34 @@ def _write_notices(session, committee, out_dir, stage, keys, unit_names, by_unit
                 sha256=sha,
             )
         )
-        written.append(NoticeWritten(unit_names[key], path, len(applicants), len(items), len(rejected), deadline,
-                                     contact, contact_phone))
+        written.append(
+            NoticeWritten(
+                unit_names[key],
+                path,
+                len(applicants),
+                len(items),
+                len(rejected),
+                deadline,
+                contact,
+                contact_phone,
+            )
+        )
     audit.record(
         session,
         "applicants corrections",
         "corrections.issued",
-        {"committee": committee.code, "deadline": deadline, "notices": [(w.unit, w.path.name, w.problems) for w in written],
-         "contact": contact, "contact_phone": contact_phone},
+        {
+            "committee": committee.code,
+            "deadline": deadline,
+            "notices": [(w.unit, w.path.name, w.problems) for w in written],
+            "contact": contact,
+            "contact_phone": contact_phone,
+        },
         user=user,
     )
-    _place(staged, placed)  # the transaction commits after this; if it fails, the caller removes them again
+    _place(
+        staged, placed
+    )  # the transaction commits after this; if it fails, the caller removes them again
 
 
 STALE_STAGE_S = 600
@@ -216,15 +307,25 @@ def _place(staged: list[tuple[Path, Path]], placed: list[Path]) -> None:
         for dest in placed:
             dest.unlink(missing_ok=True)
         placed.clear()
-        raise QjtitleError(f"无法把补正告知书写入 {staged[0][1].parent}（{exc.strerror or exc}）；没有记录任何告知书，"
-                           "请关闭在 Word 或 WPS 中打开的告知书后重试") from None
+        raise QjtitleError(
+            f"无法把补正告知书写入 {staged[0][1].parent}（{exc.strerror or exc}）；没有记录任何告知书，"
+            "请关闭在 Word 或 WPS 中打开的告知书后重试"
+        ) from None
 
 
 def _next_number(session, committee_id: int | None, out_dir: Path) -> int:  # type: ignore[no-untyped-def]
     """The number of the next notice: after every notice this committee issued before and after
     every numbered notice already in ``out_dir`` (a re-run never writes a second 01)."""
-    issued = len(session.exec(select(CorrectionNotice.id).where(CorrectionNotice.committee_id == committee_id)).all())
-    in_folder = [int(m.group(1)) for f in out_dir.glob("*_补正告知书_*.docx") if (m := _NUMBERED.match(f.name))]
+    issued = len(
+        session.exec(
+            select(CorrectionNotice.id).where(CorrectionNotice.committee_id == committee_id)
+        ).all()
+    )
+    in_folder = [
+        int(m.group(1))
+        for f in out_dir.glob("*_补正告知书_*.docx")
+        if (m := _NUMBERED.match(f.name))
+    ]
     return max([issued, *in_folder]) + 1
 
 
@@ -234,7 +335,9 @@ _NUMBERED = re.compile(r"^(\d+)_补正告知书_")
 def _last_notice_at(session, committee_id: int | None) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
     """When each unit (by its compare key) was last sent a notice."""
     told: dict[str, datetime] = {}
-    for n in session.exec(select(CorrectionNotice).where(CorrectionNotice.committee_id == committee_id)):
+    for n in session.exec(
+        select(CorrectionNotice).where(CorrectionNotice.committee_id == committee_id)
+    ):
         key = compare_key(n.unit)
         told[key] = max(told.get(key, n.created_at), n.created_at)
     return told
@@ -243,21 +346,29 @@ def _last_notice_at(session, committee_id: int | None) -> dict[str, datetime]:  
 def _last_contact(session, committee_code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The contact lines of this committee's last notices (from the audit log of that run)."""
     events = session.exec(
-        select(AuditEvent).where(AuditEvent.action == "corrections.issued").order_by(col(AuditEvent.id).desc())
+        select(AuditEvent)
+        .where(AuditEvent.action == "corrections.issued")
+        .order_by(col(AuditEvent.id).desc())
     )
     for event in events:
         detail = event.detail or {}
-        if detail.get("committee") == committee_code and (detail.get("contact") or detail.get("contact_phone")):
+        if detail.get("committee") == committee_code and (
+            detail.get("contact") or detail.get("contact_phone")
+        ):
             return str(detail.get("contact") or ""), str(detail.get("contact_phone") or "")
     return "", ""
 
 
-def _rejected_rows(session, committee_id: int | None, told: dict[str, datetime] | None = None) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def _rejected_rows(  # type: ignore[no-untyped-def]
+    session, committee_id: int | None, told: dict[str, datetime] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Rows refused at import (latest import of each file), by unit, for the notice; rows of a
     file imported before the unit's last notice were told then (``told``) and are not told again."""
     latest: dict[str, ImportBatch] = {}
     for batch in session.exec(
-        select(ImportBatch).where(ImportBatch.committee_id == committee_id).order_by(col(ImportBatch.id))
+        select(ImportBatch)
+        .where(ImportBatch.committee_id == committee_id)
+        .order_by(col(ImportBatch.id))
     ):
         latest[batch.file_name] = batch
     result: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -276,7 +387,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def expire(store: Store, committee_code: str, today: date | None = None, user: str | None = None) -> list[dict[str, Any]]:
+def expire(
+    store: Store, committee_code: str, today: date | None = None, user: str | None = None
+) -> list[dict[str, Any]]:
     """Mark applications still to correct after their deadline as withdrawn (视为放弃)."""
     today = today or date.today()
     with store.transaction() as session:
@@ -293,13 +406,19 @@ def expire(store: Store, committee_code: str, today: date | None = None, user: s
         for a in overdue:
             a.status = rules.STATUS_WITHDRAWN
             session.add(a)
-            result.append({"id": a.id, "name": a.name, "unit": a.unit, "deadline": a.correction_deadline})
+            result.append(
+                {"id": a.id, "name": a.name, "unit": a.unit, "deadline": a.correction_deadline}
+            )
         if result:
             audit.record(
                 session,
                 "applicants expire",
                 "applicants.withdrawn",
-                {"committee": committee.code, "today": today, "applicants": [r["id"] for r in result]},
+                {
+                    "committee": committee.code,
+                    "today": today,
+                    "applicants": [r["id"] for r in result],
+                },
                 user=user,
             )
         return result
@@ -309,7 +428,12 @@ def expire(store: Store, committee_code: str, today: date | None = None, user: s
 
 
 def correct_applicant(
-    store: Store, key: str, changes: dict[str, str], reason: str, year: int | None = None, user: str | None = None
+    store: Store,
+    key: str,
+    changes: dict[str, str],
+    reason: str,
+    year: int | None = None,
+    user: str | None = None,
 ) -> dict[str, Any]:
     """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
     reason = clean_text(reason)
@@ -318,7 +442,9 @@ def correct_applicant(
     labels = {v: k for k, v in sealing.FACT_LABELS.items() if k in sealing.CORRECTABLE}
     fields: dict[str, str] = {}
     for label, value in changes.items():
-        fact = labels.get(clean_text(label)) or (clean_text(label) if clean_text(label) in sealing.CORRECTABLE else None)
+        fact = labels.get(clean_text(label)) or (
+            clean_text(label) if clean_text(label) in sealing.CORRECTABLE else None
+        )
         if fact is None:
             raise InvalidValue(f"“{label}”不是可更正的事项；可更正：{'、'.join(labels)}")
         fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
@@ -339,7 +465,9 @@ def correct_applicant(
         if not found:
             raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
         if len(found) > 1:
-            raise InvalidValue(f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}")
+            raise InvalidValue(
+                f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
+            )
         a = found[0]
         frozen = sealing.frozen_by(session, "applicant", [a.id or 0])
         if not frozen:
@@ -352,10 +480,27 @@ def correct_applicant(
             old = str(getattr(a, fact) or "")
             if old == value:
                 continue
-            session.add(ApplicantCorrection(applicant_id=a.id or 0, meeting_id=m.id or 0, fact=fact, old_value=old,
-                                            new_value=value, reason=reason, user=user or audit.current_user()))
-            made.append({"fact": fact, "label": sealing.FACT_LABELS[fact], "old": old, "new": value,
-                         "old_shown": sealing.masked_fact(fact, old), "new_shown": sealing.masked_fact(fact, value)})
+            session.add(
+                ApplicantCorrection(
+                    applicant_id=a.id or 0,
+                    meeting_id=m.id or 0,
+                    fact=fact,
+                    old_value=old,
+                    new_value=value,
+                    reason=reason,
+                    user=user or audit.current_user(),
+                )
+            )
+            made.append(
+                {
+                    "fact": fact,
+                    "label": sealing.FACT_LABELS[fact],
+                    "old": old,
+                    "new": value,
+                    "old_shown": sealing.masked_fact(fact, old),
+                    "new_shown": sealing.masked_fact(fact, value),
+                }
+            )
         if not made:
             raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
         session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
@@ -365,7 +510,18 @@ def correct_applicant(
                 a.unit_key = compare_key(c["new"])
         session.add(a)
         session.flush()
-        audit.record(session, "applicants correct", "applicant.corrected_after_seal",
-                     {"applicant": a.id, "meeting": m.id, "changes": made, "reason": reason}, user=user)
-        return {"applicant": a.id, "name": a.name, "meeting": m.id, "meeting_label": sealing.meeting_label(m),
-                "changes": made, "reason": reason}
+        audit.record(
+            session,
+            "applicants correct",
+            "applicant.corrected_after_seal",
+            {"applicant": a.id, "meeting": m.id, "changes": made, "reason": reason},
+            user=user,
+        )
+        return {
+            "applicant": a.id,
+            "name": a.name,
+            "meeting": m.id,
+            "meeting_label": sealing.meeting_label(m),
+            "changes": made,
+            "reason": reason,
+        }

@@ -45,8 +45,13 @@ def choose(key: str | int, candidates: Sequence[Candidate], what: str, listing: 
     if len(found) == 1:
         return found[0].id
     if len(found) > 1:
-        shown = "；".join(f"编号 {c.id}：{c.name}（{c.detail}）" if c.detail else f"编号 {c.id}：{c.name}" for c in found)
-        raise InvalidValue(f"有 {len(found)} 位{what}叫“{key}”，是哪一位？{shown}。请改用编号再输入一次")
+        shown = "；".join(
+            f"编号 {c.id}：{c.name}（{c.detail}）" if c.detail else f"编号 {c.id}：{c.name}"
+            for c in found
+        )
+        raise InvalidValue(
+            f"有 {len(found)} 位{what}叫“{key}”，是哪一位？{shown}。请改用编号再输入一次"
+        )
     raise NotFound(f"找不到{what}“{key}”（可写编号、姓名或18位身份证号码）；用 {listing} 查看")
 
 
@@ -62,14 +67,17 @@ def expert_id(store: Store, key: str | int, committee: str | None = None) -> int
     if is_number(key):
         return int(key)
     with store.transaction() as session:
-        query = select(Expert, Committee.code).join(Committee, col(Committee.id) == col(Expert.committee_id))
+        query = select(Expert, Committee.code).join(
+            Committee, col(Committee.id) == col(Expert.committee_id)
+        )
         if committee:
             query = query.where(Committee.code == committee)
         if len(key) == 18:
             query = query.where(Expert.id_number == key.upper())
         rows = session.exec(query).all()
     candidates = [
-        Candidate(e.id or 0, e.name, _detail(e.unit, e.specialty, code), e.id_number) for e, code in rows
+        Candidate(e.id or 0, e.name, _detail(e.unit, e.specialty, code), e.id_number)
+        for e, code in rows
     ]
     return choose(key, candidates, "专家", "qjtitle experts list")
 
@@ -89,7 +97,8 @@ def applicant_id(store: Store, key: str | int, year: int | None = None) -> int:
             query = query.where(Applicant.id_number == key.upper())
         rows = session.exec(query).all()
     candidates = [
-        Candidate(a.id or 0, a.name, _detail(a.unit, a.specialty, f"{a.year}年"), a.id_number) for a in rows
+        Candidate(a.id or 0, a.name, _detail(a.unit, a.specialty, f"{a.year}年"), a.id_number)
+        for a in rows
     ]
     return choose(key, candidates, "申报人", "qjtitle applicants list")
 
@@ -99,8 +108,13 @@ def drawn_expert_id(store: Store, draw_id: int, key: str | int) -> int:
     from qjtitle.models import DrawPick
 
     with store.transaction() as session:
-        picks = session.exec(select(DrawPick).where(DrawPick.draw_id == draw_id).order_by(col(DrawPick.position))).all()
-    candidates = [Candidate(p.expert_id, p.name, _detail(p.unit, p.specialty, f"第{p.position}位")) for p in picks]
+        picks = session.exec(
+            select(DrawPick).where(DrawPick.draw_id == draw_id).order_by(col(DrawPick.position))
+        ).all()
+    candidates = [
+        Candidate(p.expert_id, p.name, _detail(p.unit, p.specialty, f"第{p.position}位"))
+        for p in picks
+    ]
     if not candidates:
         key = clean_text(str(key))
         if is_number(key):
@@ -111,7 +125,9 @@ def drawn_expert_id(store: Store, draw_id: int, key: str | int) -> int:
 
 # --- Meetings: by number, by date, by committee and date ------------------------------------------
 
-MEETING_FORMS = "会议编号（如 3）、会议日期（如 2023-11-20）或 评委会代码/日期（如 QJ-WS-ZJ/2023-11-20）"
+MEETING_FORMS = (
+    "会议编号（如 3）、会议日期（如 2023-11-20）或 评委会代码/日期（如 QJ-WS-ZJ/2023-11-20）"
+)
 _SEPARATORS = re.compile(r"\s*[/:：@\s]\s*")
 
 
@@ -150,11 +166,15 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
     day: date | None = key if isinstance(key, date) else None
     if day is None:
         text = clean_text(str(key))
-        if is_number(text) and not (len(text) == 8 and _day(text) is not None):  # 20231120 is a date
+        if is_number(text) and not (
+            len(text) == 8 and _day(text) is not None
+        ):  # 20231120 is a date
             return int(text)
         code, day = split_meeting_key(text)
         if day is None:
-            raise NotFound(f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}；用 qjtitle meeting list 查看")
+            raise NotFound(
+                f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}；用 qjtitle meeting list 查看"
+            )
     assert day is not None
     code = code or (clean_text(committee) if committee else None)
     with store.transaction() as session:
@@ -162,20 +182,28 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
         if code is not None:
             wanted = [c for c in committees.values() if compare_key(c.code) == compare_key(code)]
             if not wanted:
-                raise NotFound(f"没有代码为 {code} 的评委会；用 qjtitle committee list 查看各评委会的代码")
+                raise NotFound(
+                    f"没有代码为 {code} 的评委会；用 qjtitle committee list 查看各评委会的代码"
+                )
             code = wanted[0].code
         meetings = session.exec(
-            select(Meeting).where(col(Meeting.date) <= day).order_by(col(Meeting.date), col(Meeting.id))
+            select(Meeting)
+            .where(col(Meeting.date) <= day)
+            .order_by(col(Meeting.date), col(Meeting.id))
         ).all()
     found = [m for m in meetings if m.date <= day <= (m.end_date or m.date)]
     if code is not None:
-        found = [m for m in found if compare_key(committees[m.committee_id].code) == compare_key(code)]
+        found = [
+            m for m in found if compare_key(committees[m.committee_id].code) == compare_key(code)
+        ]
     shown = f"{day.year}年{day.month}月{day.day}日"
     if len(found) == 1:
         return found[0].id or 0
     if not found:
         whose = f"评委会 {code} " if code else ""
-        raise NotFound(f"{whose}{shown}没有评审会议；用 qjtitle meeting list 查看各次会议的编号和日期")
+        raise NotFound(
+            f"{whose}{shown}没有评审会议；用 qjtitle meeting list 查看各次会议的编号和日期"
+        )
     listed = "；".join(
         f"会议 {m.id}：{committees[m.committee_id].code}（{committees[m.committee_id].name}）"
         + (f"，{m.place}" if m.place else "")
@@ -183,6 +211,7 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
     )
     advice = "请改用会议编号"
     if len({m.committee_id for m in found}) > 1:
-        advice += f"，或写 评委会代码/日期，如 {committees[found[0].committee_id].code}/{day.isoformat()}"
+        advice += (
+            f"，或写 评委会代码/日期，如 {committees[found[0].committee_id].code}/{day.isoformat()}"
+        )
     raise InvalidValue(f"{shown}有 {len(found)} 次评审会议，是哪一次？{listed}。{advice}")
-

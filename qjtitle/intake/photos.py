@@ -20,7 +20,21 @@ from qjtitle.spreadsheets import compare_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp"}
 _ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_FILLER = ("证件照", "登记照", "免冠", "照片", "相片", "一寸", "二寸", "1寸", "2寸", "小一寸", "蓝底", "白底", "红底")
+_FILLER = (
+    "证件照",
+    "登记照",
+    "免冠",
+    "照片",
+    "相片",
+    "一寸",
+    "二寸",
+    "1寸",
+    "2寸",
+    "小一寸",
+    "蓝底",
+    "白底",
+    "红底",
+)
 _NOISE = re.compile(r"[\s\d_\-.,，。、()（）\[\]【】#~·]+")
 
 
@@ -41,12 +55,18 @@ class PhotoReport:
 
     def as_dict(self, folder: Path | None = None) -> dict[str, Any]:
         def rel(p: Path) -> str:
-            return str(p.relative_to(folder)) if folder is not None and p.is_relative_to(folder) else p.name
+            return (
+                str(p.relative_to(folder))
+                if folder is not None and p.is_relative_to(folder)
+                else p.name
+            )
 
         return {
             "found": len(self.found),
             "missing": [p.name for p in self.missing],
-            "ambiguous": [{"name": p.name, "files": [rel(f) for f in files]} for p, files in self.ambiguous],
+            "ambiguous": [
+                {"name": p.name, "files": [rel(f) for f in files]} for p, files in self.ambiguous
+            ],
             "unused": [rel(f) for f in self.unused],
             "empty": [rel(f) for f in self.empty],
         }
@@ -66,10 +86,14 @@ def images(folder: Path) -> list[Path]:
         raise NotFound(f"证件照文件夹 {folder} 不存在；请检查 --photos")
     root = folder.resolve()
     return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith((".", "~$"))
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in IMAGE_SUFFIXES
+        and not p.name.startswith((".", "~$"))
         # a link (or a junction) that leads outside the folder is never followed into a filing package
-        and not p.is_symlink() and p.resolve().is_relative_to(root)
+        and not p.is_symlink()
+        and p.resolve().is_relative_to(root)
     )
 
 

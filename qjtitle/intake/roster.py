@@ -24,43 +24,149 @@ ROSTER_TITLE = "曲靖市专业技术人员职称申报信息表"
 GENDERS = ("男", "女")
 EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中专", "高中", "其他")
 COUNTIES = (
-    "麒麟区", "沾益区", "马龙区", "宣威市", "富源县", "罗平县", "师宗县", "陆良县", "会泽县",
-    "曲靖经济技术开发区", "市直",
+    "麒麟区",
+    "沾益区",
+    "马龙区",
+    "宣威市",
+    "富源县",
+    "罗平县",
+    "师宗县",
+    "陆良县",
+    "会泽县",
+    "曲靖经济技术开发区",
+    "市直",
 )
 
 COLUMNS: tuple[Column, ...] = (
     Column("seq", "序号", ("编号", "序"), example="1"),
     Column("name", "姓名", ("申报人姓名", "申报人", "名字"), required=True, example="张丽"),
     Column("gender", "性别", (), required=True, kind="choice", choices=GENDERS, example="女"),
-    Column("birth", "出生年月", ("出生日期", "出生年月日", "出生时间"), required=True, kind="date", example="1985.03"),
     Column(
-        "id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
-        required=True, kind="id", hint="18位，单元格须为文本格式", example="530302198503150021",
+        "birth",
+        "出生年月",
+        ("出生日期", "出生年月日", "出生时间"),
+        required=True,
+        kind="date",
+        example="1985.03",
     ),
-    Column("unit", "工作单位", ("单位名称", "所在单位", "工作单位全称", "单位", "申报人单位"), required=True, example="曲靖市第一人民医院"),
     Column(
-        "county", "所在县（市、区）", ("所在县(市、区)", "县（市、区）", "县(市、区)", "所在县市区", "所属县（市、区）", "所在地区"),
-        required=True, kind="choice", choices=COUNTIES, example="麒麟区",
+        "id_number",
+        "身份证号码",
+        ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
+        required=True,
+        kind="id",
+        hint="18位，单元格须为文本格式",
+        example="530302198503150021",
     ),
-    Column("education", "学历", ("最高学历", "学历学位", "学历(学位)"), required=True, kind="choice", choices=EDUCATIONS, example="大学本科"),
-    Column("school", "毕业院校", ("毕业学校", "毕业院校及专业"), required=True, example="昆明医科大学"),
+    Column(
+        "unit",
+        "工作单位",
+        ("单位名称", "所在单位", "工作单位全称", "单位", "申报人单位"),
+        required=True,
+        example="曲靖市第一人民医院",
+    ),
+    Column(
+        "county",
+        "所在县（市、区）",
+        (
+            "所在县(市、区)",
+            "县（市、区）",
+            "县(市、区)",
+            "所在县市区",
+            "所属县（市、区）",
+            "所在地区",
+        ),
+        required=True,
+        kind="choice",
+        choices=COUNTIES,
+        example="麒麟区",
+    ),
+    Column(
+        "education",
+        "学历",
+        ("最高学历", "学历学位", "学历(学位)"),
+        required=True,
+        kind="choice",
+        choices=EDUCATIONS,
+        example="大学本科",
+    ),
+    Column(
+        "school", "毕业院校", ("毕业学校", "毕业院校及专业"), required=True, example="昆明医科大学"
+    ),
     Column("major", "所学专业", ("专业（所学）", "毕业专业"), required=True, example="临床医学"),
-    Column("graduated", "毕业时间", ("毕业日期", "毕业年月"), required=True, kind="date", example="2008.07"),
-    Column("work_start", "参加工作时间", ("参加工作日期", "参加工作年月", "工作时间"), required=True, kind="date", example="2008.08"),
     Column(
-        "current_title", "现专业技术职务", ("现任专业技术职务", "现职称", "现专业技术职称", "现任职称", "现有职称", "现专业技术资格"),
-        hint="无职称的填“无”", example="主治医师",
+        "graduated",
+        "毕业时间",
+        ("毕业日期", "毕业年月"),
+        required=True,
+        kind="date",
+        example="2008.07",
     ),
     Column(
-        "current_title_date", "现职取得时间", ("取得现职时间", "现职称取得时间", "取得时间", "任现职时间", "现职取得年月", "取得现职称时间"),
-        kind="date", example="2016.12",
+        "work_start",
+        "参加工作时间",
+        ("参加工作日期", "参加工作年月", "工作时间"),
+        required=True,
+        kind="date",
+        example="2008.08",
+    ),
+    Column(
+        "current_title",
+        "现专业技术职务",
+        ("现任专业技术职务", "现职称", "现专业技术职称", "现任职称", "现有职称", "现专业技术资格"),
+        hint="无职称的填“无”",
+        example="主治医师",
+    ),
+    Column(
+        "current_title_date",
+        "现职取得时间",
+        (
+            "取得现职时间",
+            "现职称取得时间",
+            "取得时间",
+            "任现职时间",
+            "现职取得年月",
+            "取得现职称时间",
+        ),
+        kind="date",
+        example="2016.12",
     ),
     Column("series", "申报系列", ("系列", "评审系列"), required=True, example="卫生"),
     Column("specialty", "申报专业", ("评审专业", "专业"), required=True, example="临床医学"),
-    Column("title_name", "申报资格名称", ("申报职称", "申报资格", "拟申报资格名称", "申报职称名称", "申报专业技术资格"), required=True, example="副主任医师"),
-    Column("level", "申报级别", ("申报层级", "级别"), required=True, kind="choice", choices=rules.LEVELS, example="副高级"),
-    Column("route", "申报方式", ("申报类型", "评审方式"), required=True, kind="choice", choices=rules.ROUTES, example="正常"),
-    Column("phone", "联系电话", ("手机号码", "手机", "电话", "联系方式", "手机号"), required=True, kind="phone", hint="11位手机号或带区号的固定电话", example="13888000001"),
+    Column(
+        "title_name",
+        "申报资格名称",
+        ("申报职称", "申报资格", "拟申报资格名称", "申报职称名称", "申报专业技术资格"),
+        required=True,
+        example="副主任医师",
+    ),
+    Column(
+        "level",
+        "申报级别",
+        ("申报层级", "级别"),
+        required=True,
+        kind="choice",
+        choices=rules.LEVELS,
+        example="副高级",
+    ),
+    Column(
+        "route",
+        "申报方式",
+        ("申报类型", "评审方式"),
+        required=True,
+        kind="choice",
+        choices=rules.ROUTES,
+        example="正常",
+    ),
+    Column(
+        "phone",
+        "联系电话",
+        ("手机号码", "手机", "电话", "联系方式", "手机号"),
+        required=True,
+        kind="phone",
+        hint="11位手机号或带区号的固定电话",
+        example="13888000001",
+    ),
     Column("note", "备注", ("说明",), example=""),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
@@ -79,9 +185,17 @@ _TITLE_LEVEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("初级", re.compile(r"实习研究员|研究实习员")),
     ("中级", re.compile(r"助理研究员")),
     ("初级", re.compile(r"助理")),
-    ("正高级", re.compile(r"主任\w*(医|药|护|技)师|教授|研究员|编审|译审|研究馆员|高级(记者|编辑)")),
+    (
+        "正高级",
+        re.compile(r"主任\w*(医|药|护|技)师|教授|研究员|编审|译审|研究馆员|高级(记者|编辑)"),
+    ),
     ("副高级", re.compile(r"高级")),
-    ("中级", re.compile(r"主治|主管|讲师|一级教师|工程师|经济师|会计师|统计师|审计师|农艺师|畜牧师|兽医师|实验师|馆员|编辑|记者|翻译|律师")),
+    (
+        "中级",
+        re.compile(
+            r"主治|主管|讲师|一级教师|工程师|经济师|会计师|统计师|审计师|农艺师|畜牧师|兽医师|实验师|馆员|编辑|记者|翻译|律师"
+        ),
+    ),
     ("初级", re.compile(r"医师|药师|护师|技师|技术员|二级教师|三级教师|员$|医士|护士|药士|技士")),
 )
 NO_TITLE = {"", "无", "暂无", "/", "-", "—", "没有"}
@@ -109,7 +223,13 @@ class Problem:
     cell: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"column": self.column, "cell": self.cell, "message": self.message, "fix": self.fix, "kind": self.kind}
+        return {
+            "column": self.column,
+            "cell": self.cell,
+            "message": self.message,
+            "fix": self.fix,
+            "kind": self.kind,
+        }
 
 
 # Problem kinds, in the order summaries show them.
@@ -123,8 +243,18 @@ KIND_PHONE = "联系电话"
 KIND_PRIVATE = "个人号码"  # an ID or mobile number typed into a free-text column
 KIND_COMMITTEE = "不属本评委会"
 KIND_DUPLICATE = "重复申报"
-KINDS = (KIND_REQUIRED, KIND_ID, KIND_DATE, KIND_MISMATCH, KIND_CHOICE, KIND_LADDER, KIND_PHONE, KIND_PRIVATE, KIND_COMMITTEE,
-         KIND_DUPLICATE)
+KINDS = (
+    KIND_REQUIRED,
+    KIND_ID,
+    KIND_DATE,
+    KIND_MISMATCH,
+    KIND_CHOICE,
+    KIND_LADDER,
+    KIND_PHONE,
+    KIND_PRIVATE,
+    KIND_COMMITTEE,
+    KIND_DUPLICATE,
+)
 
 
 @dataclass(slots=True)
@@ -161,8 +291,16 @@ def match_choice(value: str, choices: tuple[str, ...]) -> str | None:
     return starts[0] if len(starts) == 1 else None
 
 
-_EDUCATION_ALIASES = {"本科": "大学本科", "大本": "大学本科", "专科": "大学专科", "大专": "大学专科",
-                      "博士": "博士研究生", "硕士": "硕士研究生", "研究生": "硕士研究生", "中专（中技）": "中专"}
+_EDUCATION_ALIASES = {
+    "本科": "大学本科",
+    "大本": "大学本科",
+    "专科": "大学专科",
+    "大专": "大学专科",
+    "博士": "博士研究生",
+    "硕士": "硕士研究生",
+    "研究生": "硕士研究生",
+    "中专（中技）": "中专",
+}
 
 
 @lru_cache(maxsize=4096)  # start dates repeat (most are the 1st of a month)
@@ -188,7 +326,17 @@ _REQUIRED_TEXT = {
 _required_text = itemgetter(*_REQUIRED_TEXT)
 _CHOICE_KEYS = ("gender", "county", "level", "route")
 # Free-text columns, where an ID or mobile number does not belong (it would reach public notices).
-_FREE_TEXT_KEYS = ("name", "unit", "school", "major", "current_title", "series", "specialty", "title_name", "note")
+_FREE_TEXT_KEYS = (
+    "name",
+    "unit",
+    "school",
+    "major",
+    "current_title",
+    "series",
+    "specialty",
+    "title_name",
+    "note",
+)
 _PRIVATE_FIX = "请删去该号码（身份证号码、联系电话各有其列），以免在公示材料中泄露个人信息"
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
@@ -208,7 +356,14 @@ def _choices(*texts: str) -> tuple[tuple[str, ...], tuple[_ProblemArgs, ...]]:
         choice = match_choice(text, COLUMN_BY_KEY[key].choices) if text else text
         if choice is None:
             col = COLUMN_BY_KEY[key]
-            found.append((key, f"“{col.label}”填写为“{text}”，不是规定选项", f"请从下拉选项中选择：{'、'.join(col.choices)}", KIND_CHOICE))
+            found.append(
+                (
+                    key,
+                    f"“{col.label}”填写为“{text}”，不是规定选项",
+                    f"请从下拉选项中选择：{'、'.join(col.choices)}",
+                    KIND_CHOICE,
+                )
+            )
         chosen.append(text if choice is None else choice)
     return tuple(chosen), tuple(found)
 
@@ -239,7 +394,8 @@ def check_row(
     # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
     if text_is_clean:
         values: dict[str, Any] = {
-            key: v if type(v := raw.get(key)) is str else "" if v is None else _text(v) for key in _TEXT_KEYS
+            key: v if type(v := raw.get(key)) is str else "" if v is None else _text(v)
+            for key in _TEXT_KEYS
         }
     else:
         values = {key: _text(raw.get(key)) for key in _TEXT_KEYS}
@@ -247,10 +403,17 @@ def check_row(
         for key in [key for key in _REQUIRED_TEXT if not values[key]]:
             problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
     free_text = "\n".join([values[key] for key in _FREE_TEXT_KEYS])
-    if idcard.ID_IN_TEXT.search(free_text) or idcard.MOBILE_IN_TEXT.search(free_text):  # one search a row
+    if idcard.ID_IN_TEXT.search(free_text) or idcard.MOBILE_IN_TEXT.search(
+        free_text
+    ):  # one search a row
         for key in _FREE_TEXT_KEYS:
             if found := idcard.personal_numbers_in(values[key]):
-                problem(key, f"“{COLUMN_BY_KEY[key].label}”中含有{'和'.join(found)}", _PRIVATE_FIX, KIND_PRIVATE)
+                problem(
+                    key,
+                    f"“{COLUMN_BY_KEY[key].label}”中含有{'和'.join(found)}",
+                    _PRIVATE_FIX,
+                    KIND_PRIVATE,
+                )
     # Choices.
     chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
     values["gender"], values["county"], values["level"], values["route"] = chosen
@@ -286,14 +449,20 @@ def check_row(
     # Against the ID number.
     if id_valid and id_check is not None:
         if values["gender"] in GENDERS and values["gender"] != id_check.gender:
-            problem("gender", f"性别填“{values['gender']}”，身份证号码显示为“{id_check.gender}”", "请核对性别或身份证号码", KIND_MISMATCH)
+            problem(
+                "gender",
+                f"性别填“{values['gender']}”，身份证号码显示为“{id_check.gender}”",
+                "请核对性别或身份证号码",
+                KIND_MISMATCH,
+            )
         if not values["gender"]:
             values["gender"] = id_check.gender or ""
         birth = parsed["birth"]
         if birth.value is not None and id_check.birth is not None:
-            same = (birth.value.year, birth.value.month) == (id_check.birth.year, id_check.birth.month) and (
-                birth.precision == "month" or birth.value.day == id_check.birth.day
-            )
+            same = (birth.value.year, birth.value.month) == (
+                id_check.birth.year,
+                id_check.birth.month,
+            ) and (birth.precision == "month" or birth.value.day == id_check.birth.day)
             if not same:
                 problem(
                     "birth",
@@ -310,16 +479,34 @@ def check_row(
             when = values[key]
             if when is not None and when.year - birth_date.year < 14:
                 col = COLUMN_BY_KEY[key]
-                problem(key, f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年", "请核对年份", KIND_DATE)
-    if values["current_title_date"] and values["work_start"] and values["current_title_date"] < values["work_start"]:
+                problem(
+                    key,
+                    f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年",
+                    "请核对年份",
+                    KIND_DATE,
+                )
+    if (
+        values["current_title_date"]
+        and values["work_start"]
+        and values["current_title_date"] < values["work_start"]
+    ):
         problem("current_title_date", "现职取得时间早于参加工作时间", "请核对两个时间", KIND_DATE)
     # Current title and the ladder.
     current = values["current_title"]
     if current in NO_TITLE or compare_key(current) in NO_TITLE:
         values["current_title"] = ""
         current = ""
-    if current and values["current_title_date"] is None and not parsed["current_title_date"].problem:
-        problem("current_title_date", "填写了现专业技术职务，但“现职取得时间”为空", "请填写取得现职的时间（如 2016.12）", KIND_REQUIRED)
+    if (
+        current
+        and values["current_title_date"] is None
+        and not parsed["current_title_date"].problem
+    ):
+        problem(
+            "current_title_date",
+            "填写了现专业技术职务，但“现职取得时间”为空",
+            "请填写取得现职的时间（如 2016.12）",
+            KIND_REQUIRED,
+        )
     for args in _ladder_problems(values["level"], values["route"], current):
         problem(*args)
     # Phone.
@@ -328,10 +515,22 @@ def check_row(
         phone = _PHONE_NOISE.sub("", phone).replace("—", "-")
         values["phone"] = phone
     if phone and not PHONE_PATTERN.match(phone):
-        problem("phone", f"联系电话“{phone}”格式不对", "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）", KIND_PHONE)
+        problem(
+            "phone",
+            f"联系电话“{phone}”格式不对",
+            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+            KIND_PHONE,
+        )
     # The committee.
     if scope is not None:
-        for args in _scope_problems(values["level"], values["series"], values["specialty"], scope.level, scope.series, tuple(scope.specialties)):
+        for args in _scope_problems(
+            values["level"],
+            values["series"],
+            values["specialty"],
+            scope.level,
+            scope.series,
+            tuple(scope.specialties),
+        ):
             problem(*args)
     values["unit_key"] = compare_key(values["unit"])
     values["years_in_title"] = years_between(values["current_title_date"], year)
@@ -339,7 +538,9 @@ def check_row(
     return CheckedRow(values, problems, id_valid)
 
 
-@lru_cache(maxsize=16384, typed=True)  # dates repeat (most are months); typed: True, 1 and 1.0 are not one cell
+@lru_cache(
+    maxsize=16384, typed=True
+)  # dates repeat (most are months); typed: True, 1 and 1.0 are not one cell
 def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs | None]:
     """A date cell parsed, and its problem if any: unreadable, missing though required, after the year."""
     p = parse_date(raw)
@@ -347,9 +548,19 @@ def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs
     if p.problem:
         return p, (key, f"“{col.label}”{p.problem}", DATE_FIX, KIND_DATE)
     if p.value is None:
-        return p, (key, f"“{col.label}”为空", f"请填写{col.label}（如 {col.example}）", KIND_REQUIRED) if col.required else None
+        return p, (
+            key,
+            f"“{col.label}”为空",
+            f"请填写{col.label}（如 {col.example}）",
+            KIND_REQUIRED,
+        ) if col.required else None
     if p.value > date(year, *rules.SERVICE_COUNTED_TO):
-        return p, (key, f"“{col.label}”{p.value:%Y-%m-%d} 晚于 {year} 年底", "请核对年份", KIND_DATE)
+        return p, (
+            key,
+            f"“{col.label}”{p.value:%Y-%m-%d} 晚于 {year} 年底",
+            "请核对年份",
+            KIND_DATE,
+        )
     return p, None
 
 
@@ -368,28 +579,59 @@ def _check_ladder(applied: str, route: str, current: str, problem: Callable[...,
     if not current:
         if route == "正常" and target > 0:
             below = rules.TITLE_LADDER[target - 1]
-            problem("current_title", f"正常晋升{applied}须已取得{below}职称，但“现专业技术职务”为空",
-                    f"请填写现专业技术职务；确无{below}职称的，申报方式应为“破格”", KIND_LADDER)
+            problem(
+                "current_title",
+                f"正常晋升{applied}须已取得{below}职称，但“现专业技术职务”为空",
+                f"请填写现专业技术职务；确无{below}职称的，申报方式应为“破格”",
+                KIND_LADDER,
+            )
         elif route == "转评":
-            problem("current_title", "转评须已具备同级职称，但“现专业技术职务”为空", "请填写现专业技术职务", KIND_LADDER)
+            problem(
+                "current_title",
+                "转评须已具备同级职称，但“现专业技术职务”为空",
+                "请填写现专业技术职务",
+                KIND_LADDER,
+            )
         return
     level = title_level(current)
     if level is None:
-        problem("current_title", f"无法识别现专业技术职务“{current}”的级别",
-                "请填写规范的职称名称（如 主治医师、工程师、一级教师），或注明级别（如 中级）", KIND_LADDER)
+        problem(
+            "current_title",
+            f"无法识别现专业技术职务“{current}”的级别",
+            "请填写规范的职称名称（如 主治医师、工程师、一级教师），或注明级别（如 中级）",
+            KIND_LADDER,
+        )
         return
     have = rules.TITLE_LADDER.index(level)
     if route == "正常" and have != target - 1:
         if have >= target:
-            problem("level", f"现职“{current}”已是{level}，申报{applied}不属于晋升",
-                    "请核对申报级别；同级改换系列的，申报方式应为“转评”", KIND_LADDER)
+            problem(
+                "level",
+                f"现职“{current}”已是{level}，申报{applied}不属于晋升",
+                "请核对申报级别；同级改换系列的，申报方式应为“转评”",
+                KIND_LADDER,
+            )
         else:
-            problem("level", f"现职“{current}”为{level}，正常晋升只能申报{rules.TITLE_LADDER[have + 1]}",
-                    "请核对申报级别；确属破格的，申报方式应为“破格”", KIND_LADDER)
+            problem(
+                "level",
+                f"现职“{current}”为{level}，正常晋升只能申报{rules.TITLE_LADDER[have + 1]}",
+                "请核对申报级别；确属破格的，申报方式应为“破格”",
+                KIND_LADDER,
+            )
     elif route == "转评" and have != target:
-        problem("route", f"转评须保持原级别：现职“{current}”为{level}，申报的是{applied}", "请核对申报级别或申报方式", KIND_LADDER)
+        problem(
+            "route",
+            f"转评须保持原级别：现职“{current}”为{level}，申报的是{applied}",
+            "请核对申报级别或申报方式",
+            KIND_LADDER,
+        )
     elif route == "破格" and have >= target:
-        problem("route", f"现职“{current}”已是{level}，申报{applied}不属于破格", "请核对申报级别或申报方式", KIND_LADDER)
+        problem(
+            "route",
+            f"现职“{current}”已是{level}，申报{applied}不属于破格",
+            "请核对申报级别或申报方式",
+            KIND_LADDER,
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -401,15 +643,35 @@ def _scope_problems(
     scope = CommitteeScope(*scope_fields)
     found: list[_ProblemArgs] = []
     if level in rules.LEVELS and level != scope.level:
-        found.append(("level", f"申报{level}，而本评委会评审{scope.level}", "请报送对应级别的评委会", KIND_COMMITTEE))
+        found.append(
+            (
+                "level",
+                f"申报{level}，而本评委会评审{scope.level}",
+                "请报送对应级别的评委会",
+                KIND_COMMITTEE,
+            )
+        )
     series_key = compare_key(series).removesuffix("系列")
     if series_key and series_key not in compare_key(scope.series):
-        found.append(("series", f"申报系列“{series}”不属本评委会（{scope.series}系列）", "请核对申报系列，或报送对应系列的评委会", KIND_COMMITTEE))
+        found.append(
+            (
+                "series",
+                f"申报系列“{series}”不属本评委会（{scope.series}系列）",
+                "请核对申报系列，或报送对应系列的评委会",
+                KIND_COMMITTEE,
+            )
+        )
     if scope.specialties and specialty:
         keys = [compare_key(s) for s in scope.specialties]
         if compare_key(specialty) not in keys:
-            found.append(("specialty", f"申报专业“{specialty}”不在本评委会评审范围（{'、'.join(scope.specialties)}）",
-                          "请核对申报专业，或报送对应专业的评委会", KIND_COMMITTEE))
+            found.append(
+                (
+                    "specialty",
+                    f"申报专业“{specialty}”不在本评委会评审范围（{'、'.join(scope.specialties)}）",
+                    "请核对申报专业，或报送对应专业的评委会",
+                    KIND_COMMITTEE,
+                )
+            )
     return tuple(found)
 
 
@@ -418,7 +680,9 @@ def _scope_problems(
 TEMPLATE_ROWS = 300  # rows of the blank form that carry text formats and drop-downs
 
 
-def write_roster_workbook(path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE) -> None:  # type: ignore[no-untyped-def]
+def write_roster_workbook(
+    path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE
+) -> None:  # type: ignore[no-untyped-def]
     """Write the 附件2 form: title row, unit/signature row, header, (rows), drop-downs,
     text format on the ID and phone columns, and a 填表说明 sheet. Atomic."""
     from pathlib import Path
@@ -440,18 +704,24 @@ def write_roster_workbook(path, rows: list[dict[str, Any]] | None = None, title:
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 36
     ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = "填报单位（盖章）：                    单位分管领导（签字）：                    填报日期：      年   月   日"
+    ws["A2"] = (
+        "填报单位（盖章）：                    单位分管领导（签字）：                    填报日期：      年   月   日"
+    )
     ws["A2"].font = Font(name="宋体", size=11)
     header_row = 3
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for i, col in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=header_row, column=i, value=col.label)
-        cell.font = Font(name="黑体", size=11, bold=True, color="C00000" if col.required else "000000")
+        cell.font = Font(
+            name="黑体", size=11, bold=True, color="C00000" if col.required else "000000"
+        )
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.border = border
-        width = {"id_number": 21, "unit": 26, "school": 18, "title_name": 14, "county": 16}.get(col.key, 11)
+        width = {"id_number": 21, "unit": 26, "school": 18, "title_name": 14, "county": 16}.get(
+            col.key, 11
+        )
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     ws.print_title_rows = f"{header_row}:{header_row}"

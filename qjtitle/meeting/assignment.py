@@ -90,7 +90,9 @@ def assign(
                 f"{c.name}：出席专家{len(reviewers)}人，{detail}，可审阅者仅{len(possible[c.id])}人，少于{per_applicant}人"
             )
         raise AssignmentImpossible(
-            "无法为以下申报人安排足够的审阅专家：\n" + "\n".join(lines) + "\n请增加出席专家（递补备选专家）或核对回避设置"
+            "无法为以下申报人安排足够的审阅专家：\n"
+            + "\n".join(lines)
+            + "\n请增加出席专家（递补备选专家）或核对回避设置"
         )
     load = {r.id: 0 for r in reviewers}
     result = Assignment(per_applicant=per_applicant, seed=seed)

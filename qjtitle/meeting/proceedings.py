@@ -84,29 +84,40 @@ def load(session: Session, meeting_id: int) -> Context:
         raise ProceedingsError(
             f"第{meeting_id}号会议还没有抽取专家；请先运行 qjtitle draw-experts {meeting_id} …"
         )
-    panel = {p.expert.id: p.expert for p in members if p.accepted is True and p.expert.id is not None}
-    declined = {p.expert.id: p.expert for p in members if p.accepted is False and p.expert.id is not None}
-    unconfirmed = {p.expert.id: p.expert for p in members if p.accepted is None and p.expert.id is not None}
+    panel = {
+        p.expert.id: p.expert for p in members if p.accepted is True and p.expert.id is not None
+    }
+    declined = {
+        p.expert.id: p.expert for p in members if p.accepted is False and p.expert.id is not None
+    }
+    unconfirmed = {
+        p.expert.id: p.expert for p in members if p.accepted is None and p.expert.id is not None
+    }
     seal = session.exec(select(MeetingSeal).where(MeetingSeal.meeting_id == meeting_id)).first()
     frozen = sealing.frozen_applicant_ids(session, meeting_id) if seal is not None else None
     # A sealed meeting decided on the applicants its seal lists, whatever was imported since.
     which = (
         col(Applicant.id).in_(frozen)
         if frozen is not None
-        else (Applicant.committee_id == m.committee_id) & (Applicant.year == meeting.evaluation_year(m))
+        else (Applicant.committee_id == m.committee_id)
+        & (Applicant.year == meeting.evaluation_year(m))
         & (Applicant.status == rules.STATUS_ACCEPTED)
     )
     applicants = list(
         session.exec(
             select(Applicant)
             .where(which)
-            .order_by(col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row))
+            .order_by(
+                col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row)
+            )
         )
     )
     recused = recusal.for_meeting(session, m, [a.id for a in applicants if a.id is not None])
     latest: dict[int, bool] = {}
     order: list[int] = []
-    for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id))):
+    for row in session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id))
+    ):
         latest[row.expert_id] = row.present
         if row.expert_id not in order:
             order.append(row.expert_id)
@@ -135,11 +146,21 @@ def _find_expert(ctx: Context, key: str) -> int:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise InvalidValue(f"本次会议有多名专家叫“{key}”；请改用编号：{'、'.join(map(str, matches))}")
-    declined = [e for e in ctx.declined.values() if compare_key(e.name) == compare_key(key) or str(e.id) == key]
+        raise InvalidValue(
+            f"本次会议有多名专家叫“{key}”；请改用编号：{'、'.join(map(str, matches))}"
+        )
+    declined = [
+        e
+        for e in ctx.declined.values()
+        if compare_key(e.name) == compare_key(key) or str(e.id) == key
+    ]
     if declined:
         raise InvalidValue(f"{declined[0].name} 已谢绝参会，不能签到、审阅或投票")
-    waiting = [e for e in ctx.unconfirmed.values() if compare_key(e.name) == compare_key(key) or str(e.id) == key]
+    waiting = [
+        e
+        for e in ctx.unconfirmed.values()
+        if compare_key(e.name) == compare_key(key) or str(e.id) == key
+    ]
     if waiting:
         raise InvalidValue(
             f"{waiting[0].name} 尚未确认参会；请先用 qjtitle draw confirm 抽取记录编号 {waiting[0].id} --accepted 记录其答复"
@@ -161,8 +182,12 @@ def _find_applicant(ctx: Context, key: str) -> int:
     if len(found) == 1:
         return found[0].id or 0
     if len(found) > 1:
-        raise InvalidValue(f"本次会议有多名申报人叫“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}")
-    raise InvalidValue(f"“{key}”不是本次会议（已受理）的申报人；用 qjtitle applicants list --status 已受理 查看")
+        raise InvalidValue(
+            f"本次会议有多名申报人叫“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
+        )
+    raise InvalidValue(
+        f"“{key}”不是本次会议（已受理）的申报人；用 qjtitle applicants list --status 已受理 查看"
+    )
 
 
 # --- Attendance --------------------------------------------------------------------
@@ -236,28 +261,59 @@ def attend(
         for eid in present_ids:
             if eid in ctx.attending:
                 continue
-            session.add(Attendance(meeting_id=meeting_id, expert_id=eid, present=True, source=source,
-                                   reason=reason, after_seal=after, user=user or audit.current_user()))
+            session.add(
+                Attendance(
+                    meeting_id=meeting_id,
+                    expert_id=eid,
+                    present=True,
+                    source=source,
+                    reason=reason,
+                    after_seal=after,
+                    user=user or audit.current_user(),
+                )
+            )
             ctx.attending.append(eid)
             result.added.append(ctx.expert_name(eid))
         for eid in absent_ids:
             if eid not in ctx.attending:
                 continue
-            session.add(Attendance(meeting_id=meeting_id, expert_id=eid, present=False, source=source,
-                                   reason=reason, after_seal=after, user=user or audit.current_user()))
+            session.add(
+                Attendance(
+                    meeting_id=meeting_id,
+                    expert_id=eid,
+                    present=False,
+                    source=source,
+                    reason=reason,
+                    after_seal=after,
+                    user=user or audit.current_user(),
+                )
+            )
             ctx.attending.remove(eid)
             result.removed.append(ctx.expert_name(eid))
         result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
         result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
-        audit.record(session, "meeting attend", "meeting.attendance",
-                     {"meeting": meeting_id, "added": result.added, "removed": result.removed, "reason": reason,
-                      "attending": len(ctx.attending), "after_seal": after, "after_votes": voted}, user=user)
+        audit.record(
+            session,
+            "meeting attend",
+            "meeting.attendance",
+            {
+                "meeting": meeting_id,
+                "added": result.added,
+                "removed": result.removed,
+                "reason": reason,
+                "attending": len(ctx.attending),
+                "after_seal": after,
+                "after_votes": voted,
+            },
+            user=user,
+        )
     return result
 
 
 def _has_votes(session: Session, meeting_id: int) -> bool:
     return any(
-        session.exec(select(model.id).where(model.meeting_id == meeting_id).limit(1)).first() is not None
+        session.exec(select(model.id).where(model.meeting_id == meeting_id).limit(1)).first()
+        is not None
         for model in (Ballot, BallotCount)
     )
 
@@ -270,12 +326,17 @@ def _cases(ctx: Context) -> list[assignment.Case]:
 
 
 def _reviewers(ctx: Context) -> list[assignment.Reviewer]:
-    return [assignment.Reviewer(e, ctx.panel[e].name, ctx.panel[e].specialty, ctx.panel[e].unit_key) for e in ctx.attending]
+    return [
+        assignment.Reviewer(e, ctx.panel[e].name, ctx.panel[e].specialty, ctx.panel[e].unit_key)
+        for e in ctx.attending
+    ]
 
 
 def _current_assignment(session: Session, meeting_id: int) -> ReviewAssignment | None:
     return session.exec(
-        select(ReviewAssignment).where(ReviewAssignment.meeting_id == meeting_id).order_by(col(ReviewAssignment.id).desc())
+        select(ReviewAssignment)
+        .where(ReviewAssignment.meeting_id == meeting_id)
+        .order_by(col(ReviewAssignment.id).desc())
     ).first()
 
 
@@ -305,37 +366,72 @@ def assign_reviewers(
         if not ctx.applicants:
             raise ProceedingsError("本次会议没有“已受理”的申报人，无需安排审阅")
         if not ctx.attending:
-            raise ProceedingsError(f"第{meeting_id}号会议还没有专家签到；请先运行 qjtitle meeting attend {meeting_id} …")
+            raise ProceedingsError(
+                f"第{meeting_id}号会议还没有专家签到；请先运行 qjtitle meeting attend {meeting_id} …"
+            )
         previous = _current_assignment(session, meeting_id)
         if overrides:
             if previous is None:
-                raise ProceedingsError("还没有审阅安排；请先不带 --set 运行一次 qjtitle meeting assign")
+                raise ProceedingsError(
+                    "还没有审阅安排；请先不带 --set 运行一次 qjtitle meeting assign"
+                )
             reviewers = {int(k): list(v) for k, v in previous.reviewers.items()}
             for applicant_key, expert_keys in overrides.items():
-                reviewers[_find_applicant(ctx, applicant_key)] = sorted({_find_expert(ctx, k) for k in expert_keys})
+                reviewers[_find_applicant(ctx, applicant_key)] = sorted(
+                    {_find_expert(ctx, k) for k in expert_keys}
+                )
             problems = assignment.check(reviewers, ctx.recused, ctx.attending, per_applicant)
             if problems:
-                raise ProceedingsError("修改后的审阅安排不符合要求：\n" + "\n".join(_name_ids(ctx, problems)))
+                raise ProceedingsError(
+                    "修改后的审阅安排不符合要求：\n" + "\n".join(_name_ids(ctx, problems))
+                )
             used_seed, algorithm = previous.seed, f"{previous.algorithm}+手工调整"
         else:
             used_seed = seed or secrets.token_hex(8)
-            result = assignment.assign(_cases(ctx), _reviewers(ctx), ctx.recused, used_seed, per_applicant)
+            result = assignment.assign(
+                _cases(ctx), _reviewers(ctx), ctx.recused, used_seed, per_applicant
+            )
             reviewers, algorithm = result.reviewers, result.algorithm
         version = (previous.version + 1) if previous else 1
         session.add(
-            ReviewAssignment(meeting_id=meeting_id, version=version, algorithm=algorithm, seed=used_seed,
-                             per_applicant=per_applicant, reviewers={str(k): v for k, v in reviewers.items()},
-                             reason=reason, after_seal=after, user=user or audit.current_user())
+            ReviewAssignment(
+                meeting_id=meeting_id,
+                version=version,
+                algorithm=algorithm,
+                seed=used_seed,
+                per_applicant=per_applicant,
+                reviewers={str(k): v for k, v in reviewers.items()},
+                reason=reason,
+                after_seal=after,
+                user=user or audit.current_user(),
+            )
         )
         load_count: dict[int, int] = {e: 0 for e in ctx.attending}
         for experts_ in reviewers.values():
             for e in experts_:
                 load_count[e] = load_count.get(e, 0) + 1
-        audit.record(session, "meeting assign", "meeting.assigned",
-                     {"meeting": meeting_id, "version": version, "seed": used_seed, "per_applicant": per_applicant,
-                      "overrides": dict(overrides or {}), "reason": reason}, user=user)
-        return AssignmentResult(version, used_seed, reviewers, {e: ctx.expert_name(e) for e in ctx.attending},
-                                {a.id or 0: a.name for a in ctx.applicants}, load_count)
+        audit.record(
+            session,
+            "meeting assign",
+            "meeting.assigned",
+            {
+                "meeting": meeting_id,
+                "version": version,
+                "seed": used_seed,
+                "per_applicant": per_applicant,
+                "overrides": dict(overrides or {}),
+                "reason": reason,
+            },
+            user=user,
+        )
+        return AssignmentResult(
+            version,
+            used_seed,
+            reviewers,
+            {e: ctx.expert_name(e) for e in ctx.attending},
+            {a.id or 0: a.name for a in ctx.applicants},
+            load_count,
+        )
 
 
 def _name_ids(ctx: Context, lines: Iterable[str]) -> list[str]:

@@ -23,7 +23,11 @@ def get(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         ids = session.exec(select(Meeting.id).order_by(col(Meeting.id).desc()).limit(10)).all()
-        known = "、".join(str(i) for i in sorted(i for i in ids if i is not None)) if ids else "（尚无评审会议）"
+        known = (
+            "、".join(str(i) for i in sorted(i for i in ids if i is not None))
+            if ids
+            else "（尚无评审会议）"
+        )
         raise NotFound(
             f"没有编号为 {meeting_id} 的评审会议；最近的会议编号：{known}。"
             "可用 qjtitle meeting list 查看，或用 qjtitle meeting add 新建"
@@ -48,7 +52,9 @@ def size_problems(committee: Committee, size: int) -> tuple[list[str], list[str]
     warnings: list[str] = []
     odd = rules.COMMITTEE_SIZE_ODD
     if size < 1 or size % int(odd.value) != 1:
-        errors.append(f"评委会人数 {size} 无效：{odd.text}（{odd.source}）；请改为单数，如 {max(size + 1 - size % 2, 1)}")
+        errors.append(
+            f"评委会人数 {size} 无效：{odd.text}（{odd.source}）；请改为单数，如 {max(size + 1 - size % 2, 1)}"
+        )
     if committee.min_size is not None and size < committee.min_size:
         errors.append(
             f"评委会人数 {size} 少于评委会 {committee.code} 的最少人数 {committee.min_size}；"
@@ -96,12 +102,18 @@ def add(
                 f"请用 qjtitle meeting show {clash.id} 查看，不要重复新建"
             )
         meeting = Meeting(
-            committee_id=committee.id or 0, date=day, end_date=end_date, place=place.strip(), size=size,
+            committee_id=committee.id or 0,
+            date=day,
+            end_date=end_date,
+            place=place.strip(),
+            size=size,
             year=year if year not in (None, day.year) else None,
         )
         session.add(meeting)
         session.flush()
-        audit.record(session, "meeting add", "meeting.created", as_dict(meeting, committee), user=user)
+        audit.record(
+            session, "meeting add", "meeting.created", as_dict(meeting, committee), user=user
+        )
     return meeting, warnings
 
 
@@ -119,14 +131,18 @@ def as_dict(meeting: Meeting, committee: Committee) -> dict[str, Any]:
     }
 
 
-def list_all(store: Store, committee_code: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+def list_all(
+    store: Store, committee_code: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
     """Meetings by date, optionally of one committee and one year."""
     with store.transaction() as session:
         query = select(Meeting, Committee).where(Meeting.committee_id == Committee.id)
         if committee_code:
             query = query.where(Meeting.committee_id == committees.get(session, committee_code).id)
         if year is not None:
-            query = query.where(Meeting.date >= date(year, 1, 1), Meeting.date <= date(year, 12, 31))
+            query = query.where(
+                Meeting.date >= date(year, 1, 1), Meeting.date <= date(year, 12, 31)
+            )
         rows = session.exec(query.order_by(col(Meeting.date), col(Meeting.id))).all()
         return [as_dict(m, c) for m, c in rows]
 
@@ -150,7 +166,9 @@ def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]
         info = calendar.info(current)
         if not info.workday:
             what = f"法定节假日（{info.label}）" if info.kind == HOLIDAY and info.label else "周末"
-            found.append(f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日；请核对会议日期")
+            found.append(
+                f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日；请核对会议日期"
+            )
         current += timedelta(days=1)
     return found
 

@@ -71,8 +71,12 @@ class Picture:
     attending: list[int]
     applicants: list[Person]
     recused: dict[int, dict[int, str]]
-    assignment: dict[str, Any] | None  # {"version", "seed", "reviewers": {applicant id: [expert ids]}}
-    reviews: dict[tuple[int, int], str] = field(default_factory=dict)  # (applicant, expert) → 同意/不同意
+    assignment: (
+        dict[str, Any] | None
+    )  # {"version", "seed", "reviewers": {applicant id: [expert ids]}}
+    reviews: dict[tuple[int, int], str] = field(
+        default_factory=dict
+    )  # (applicant, expert) → 同意/不同意
     results: dict[str, Any] = field(default_factory=dict)
 
     def voters(self) -> list[Person]:
@@ -104,12 +108,15 @@ def picture(store: Store, meeting_id: int) -> Picture:
             return Person(e.id or 0, e.name, e.unit, e.specialty)
 
         current = session.exec(
-            select(ReviewAssignment).where(ReviewAssignment.meeting_id == meeting_id)
+            select(ReviewAssignment)
+            .where(ReviewAssignment.meeting_id == meeting_id)
             .order_by(col(ReviewAssignment.id).desc())
         ).first()
         reviews = {
             (r.applicant_id, r.expert_id): r.recommendation
-            for r in session.exec(select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id)))
+            for r in session.exec(
+                select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))
+            )
         }
         pic = Picture(
             meeting=info,
@@ -117,10 +124,15 @@ def picture(store: Store, meeting_id: int) -> Picture:
             unconfirmed=[person(e) for _, e in sorted(ctx.unconfirmed.items())],
             declined=[person(e) for _, e in sorted(ctx.declined.items())],
             attending=list(ctx.attending),
-            applicants=_keyed([Person(a.id or 0, a.name, a.unit, a.specialty) for a in ctx.applicants]),
+            applicants=_keyed(
+                [Person(a.id or 0, a.name, a.unit, a.specialty) for a in ctx.applicants]
+            ),
             recused={a: dict(r) for a, r in ctx.recused.items()},
-            assignment=None if current is None else {
-                "version": current.version, "seed": current.seed,
+            assignment=None
+            if current is None
+            else {
+                "version": current.version,
+                "seed": current.seed,
                 "reviewers": {int(a): list(e) for a, e in current.reviewers.items()},
             },
             reviews=reviews,
@@ -132,7 +144,9 @@ def picture(store: Store, meeting_id: int) -> Picture:
 # --- Sheets ----------------------------------------------------------------------------------------
 
 
-def _workbook(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+def _workbook(
+    title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]
+) -> Any:
     """One sheet: the title, the notes (above the header, where the reading commands never look),
     the header and the pre-filled rows, with borders and print settings."""
     from openpyxl import Workbook
@@ -176,7 +190,9 @@ def _save(wb: Any, path: Path) -> Path:
     return write_atomically(path, wb.save, ".xlsx")
 
 
-def _document(title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]) -> Any:
+def _document(
+    title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]
+) -> Any:
     """The same sheet for printing from Word: title, a ruled table with room to write, the notes below."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -224,8 +240,15 @@ def _document(title: str, header: list[str], rows: list[list[Any]], widths: list
     return doc
 
 
-def _write(out: Path, stem: str, title: str, header: list[str], rows: list[list[Any]], widths: list[int],
-           notes: list[str]) -> list[Path]:
+def _write(
+    out: Path,
+    stem: str,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    widths: list[int],
+    notes: list[str],
+) -> list[Path]:
     """``stem``.xlsx to fill in and type back, and ``stem``.docx to print."""
     wb = _workbook(title, header, rows, widths, notes)
     doc = _document(title, header, rows, widths, notes)
@@ -262,13 +285,22 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
 
     rows = [[p.id, p.name, p.unit, p.specialty, ""] for p in pic.panel]
     files += _write(
-        out, "签到表", f"评审会议签到表（{head}）", ["编号", "姓名", "单位", "专业", "签到"], rows, [8, 12, 30, 16, 16],
-        ["注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
-         "录入：qjtitle meeting attend 会议编号 --from-sheet 本表"],
+        out,
+        "签到表",
+        f"评审会议签到表（{head}）",
+        ["编号", "姓名", "单位", "专业", "签到"],
+        rows,
+        [8, 12, 30, 16, 16],
+        [
+            "注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
+            "录入：qjtitle meeting attend 会议编号 --from-sheet 本表",
+        ],
     )
 
     if pic.assignment is None:
-        skipped.append("评议表：尚未安排审阅专家（签到后运行 qjtitle meeting assign 会议编号，再重新生成）")
+        skipped.append(
+            "评议表：尚未安排审阅专家（签到后运行 qjtitle meeting assign 会议编号，再重新生成）"
+        )
     else:
         reviewers = pic.assignment["reviewers"]
         by_expert: dict[int, list[Person]] = {}
@@ -281,14 +313,25 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             rows = [[a.key, expert.key, "", "", a.unit, a.specialty] for a in cases]
             all_rows += rows
             files += _write(
-                out / "评议表", f"评议表_{e_id:03d}_{_safe_name(expert.name)}", f"专家评议表（{expert.name}，{head}）",
-                ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], rows, [12, 12, 50, 12, 28, 16],
-                ["注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
-                 "录入：qjtitle meeting review 会议编号 --from-sheet 本表", "评审专家签名："],
+                out / "评议表",
+                f"评议表_{e_id:03d}_{_safe_name(expert.name)}",
+                f"专家评议表（{expert.name}，{head}）",
+                ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"],
+                rows,
+                [12, 12, 50, 12, 28, 16],
+                [
+                    "注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
+                    "录入：qjtitle meeting review 会议编号 --from-sheet 本表",
+                    "评审专家签名：",
+                ],
             )
         files += _write(
-            out, "评议汇总表", f"专家评议汇总表（{head}，审阅安排第{pic.assignment['version']}版）",
-            ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"], all_rows, [12, 12, 50, 12, 28, 16],
+            out,
+            "评议汇总表",
+            f"专家评议汇总表（{head}，审阅安排第{pic.assignment['version']}版）",
+            ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"],
+            all_rows,
+            [12, 12, 50, 12, 28, 16],
             ["录入：qjtitle meeting review 会议编号 --from-sheet 本表"],
         )
 
@@ -298,19 +341,36 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
         rows.append([a.key, *["" for _ in voters], a.unit, a.specialty])
     recusals = [
         f"{a.name}：{pic.expert(e).name} {why}，不投票"
-        for a in pic.applicants for e, why in pic.recused.get(a.id, {}).items() if e in {v.id for v in voters}
+        for a in pic.applicants
+        for e, why in pic.recused.get(a.id, {}).items()
+        if e in {v.id for v in voters}
     ]
     files += _write(
-        out, "计票表_记名", f"表决计票表（记名，{head}）", ["申报人", *[v.key for v in voters], "单位", "申报专业"],
-        rows, [12, *[10 for _ in voters], 28, 16],
-        ["注：每位出席专家一列，填 同意、不同意 或 弃权；须回避的专家留空。",
-         *recusals, "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
+        out,
+        "计票表_记名",
+        f"表决计票表（记名，{head}）",
+        ["申报人", *[v.key for v in voters], "单位", "申报专业"],
+        rows,
+        [12, *[10 for _ in voters], 28, 16],
+        [
+            "注：每位出席专家一列，填 同意、不同意 或 弃权；须回避的专家留空。",
+            *recusals,
+            "录入：qjtitle record-votes 会议编号 --from-sheet 本表",
+            "计票人：　　　　监票人：",
+        ],
     )
     rows = [[a.key, "", "", "", a.unit, a.specialty] for a in pic.applicants]
     files += _write(
-        out, "计票表_无记名", f"表决计票表（无记名，{head}）", ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"],
-        rows, [12, 8, 8, 8, 28, 16],
-        ["注：填各项票数（整数），三项相加应等于参加表决的专家人数。",
-         "录入：qjtitle record-votes 会议编号 --from-sheet 本表", "计票人：　　　　监票人："],
+        out,
+        "计票表_无记名",
+        f"表决计票表（无记名，{head}）",
+        ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"],
+        rows,
+        [12, 8, 8, 8, 28, 16],
+        [
+            "注：填各项票数（整数），三项相加应等于参加表决的专家人数。",
+            "录入：qjtitle record-votes 会议编号 --from-sheet 本表",
+            "计票人：　　　　监票人：",
+        ],
     )
     return SheetSet(out, files, skipped)

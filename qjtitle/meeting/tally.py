@@ -22,8 +22,20 @@ from qjtitle import rules
 
 AGREE, DISAGREE, ABSTAIN, INVALID = "同意", "不同意", "弃权", "废票"
 CHOICES = (AGREE, DISAGREE, ABSTAIN, INVALID)
-_CHOICE_ALIASES = {"同意": AGREE, "赞成": AGREE, "√": AGREE, "不同意": DISAGREE, "反对": DISAGREE, "×": DISAGREE,
-                   "弃权": ABSTAIN, "o": ABSTAIN, "○": ABSTAIN, "废票": INVALID, "无效": INVALID, "无效票": INVALID}
+_CHOICE_ALIASES = {
+    "同意": AGREE,
+    "赞成": AGREE,
+    "√": AGREE,
+    "不同意": DISAGREE,
+    "反对": DISAGREE,
+    "×": DISAGREE,
+    "弃权": ABSTAIN,
+    "o": ABSTAIN,
+    "○": ABSTAIN,
+    "废票": INVALID,
+    "无效": INVALID,
+    "无效票": INVALID,
+}
 CHOICES_TEXT = "同意、不同意、弃权 或 废票（无效）"
 
 DENOMINATOR_ALL = "all_attending"
@@ -76,7 +88,9 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return not self.problems and rules.meets_fraction(self.agree, self.denominator, rules.PASS_THRESHOLD)
+        return not self.problems and rules.meets_fraction(
+            self.agree, self.denominator, rules.PASS_THRESHOLD
+        )
 
     @property
     def margin(self) -> int:
@@ -104,11 +118,21 @@ def tally_ballots(
             problems.append(f"专家 {expert} 的投票“{choice}”不是 {CHOICES_TEXT} 之一")
     missing = sorted(present - barred - set(ballots))
     if missing:
-        problems.append(f"出席专家 {', '.join(map(str, missing))} 未投票：应由出席评审会议的专家共同投票产生")
+        problems.append(
+            f"出席专家 {', '.join(map(str, missing))} 未投票：应由出席评审会议的专家共同投票产生"
+        )
     valid = {e: c for e, c in ballots.items() if e in present and e not in barred}
     counts = {c: sum(1 for v in valid.values() if v == c) for c in CHOICES}
     base = len(present) if denominator == DENOMINATOR_ALL else len(present - barred)
-    return Result(applicant_id, counts[AGREE], counts[DISAGREE], counts[ABSTAIN], base, problems, counts[INVALID])
+    return Result(
+        applicant_id,
+        counts[AGREE],
+        counts[DISAGREE],
+        counts[ABSTAIN],
+        base,
+        problems,
+        counts[INVALID],
+    )
 
 
 def tally_counts(

@@ -62,14 +62,24 @@ def review_sheet(path: Path) -> list[ReviewEntry]:
     for t in read_tables(path, REVIEW_COLUMNS, ("applicant", "expert")):
         for row in t.rows:
             c = row.cells
-            entries.append(ReviewEntry(str(c.get("applicant") or ""), str(c.get("expert") or ""),
-                                       str(c.get("opinion") or ""), str(c.get("recommendation") or ""),
-                                       f"{path.name} {t.sheet} 第{row.number}行"))
+            entries.append(
+                ReviewEntry(
+                    str(c.get("applicant") or ""),
+                    str(c.get("expert") or ""),
+                    str(c.get("opinion") or ""),
+                    str(c.get("recommendation") or ""),
+                    f"{path.name} {t.sheet} 第{row.number}行",
+                )
+            )
     return entries
 
 
 def record_reviews(
-    store: Store, meeting_id: int, entries: Sequence[ReviewEntry], reason: str = "", user: str | None = None
+    store: Store,
+    meeting_id: int,
+    entries: Sequence[ReviewEntry],
+    reason: str = "",
+    user: str | None = None,
 ) -> dict[str, Any]:
     """Record reviewers' opinions; every entry is checked against the assignment, all problems listed."""
     with store.transaction() as session:
@@ -89,7 +99,9 @@ def record_reviews(
                 problems.append(f"{where}{exc}")
                 continue
             if eid not in assigned.get(aid, set()):
-                problems.append(f"{where}{ctx.expert_name(eid)} 未被安排审阅 {ctx.applicant(aid).name}（专家须独自审阅所分配的材料）")
+                problems.append(
+                    f"{where}{ctx.expert_name(eid)} 未被安排审阅 {ctx.applicant(aid).name}（专家须独自审阅所分配的材料）"
+                )
             recommendation = clean_text(entry.recommendation)
             if recommendation not in RECOMMENDATIONS:
                 problems.append(f"{where}评审建议“{recommendation}”应为 同意 或 不同意")
@@ -99,17 +111,33 @@ def record_reviews(
         if problems:
             raise ProceedingsError("评议记录有以下问题，均未写入：\n" + "\n".join(problems))
         for aid, eid, opinion, recommendation in rows:
-            session.add(Review(meeting_id=meeting_id, applicant_id=aid, expert_id=eid, opinion=opinion,
-                               recommendation=recommendation, reason=reason, after_seal=after,
-                               user=user or audit.current_user()))
-        audit.record(session, "meeting review", "meeting.reviews", {"meeting": meeting_id, "entries": len(rows),
-                     "reason": reason, "after_seal": after}, user=user)
+            session.add(
+                Review(
+                    meeting_id=meeting_id,
+                    applicant_id=aid,
+                    expert_id=eid,
+                    opinion=opinion,
+                    recommendation=recommendation,
+                    reason=reason,
+                    after_seal=after,
+                    user=user or audit.current_user(),
+                )
+            )
+        audit.record(
+            session,
+            "meeting review",
+            "meeting.reviews",
+            {"meeting": meeting_id, "entries": len(rows), "reason": reason, "after_seal": after},
+            user=user,
+        )
         return {"recorded": len(rows), "missing": _missing_reviews(session, ctx)}
 
 
 def _latest_reviews(session: Session, meeting_id: int) -> dict[tuple[int, int], Review]:
     latest: dict[tuple[int, int], Review] = {}
-    for r in session.exec(select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))):
+    for r in session.exec(
+        select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))
+    ):
         latest[(r.applicant_id, r.expert_id)] = r
     return latest
 
@@ -148,7 +176,9 @@ class VoteEntry:
     counts: tuple[int, int, int] | None = None  # agree, disagree, abstain (secret ballot)
     where: str = ""
     invalid: int = 0  # 废票 counted in a secret ballot
-    duplicate_columns: list[str] = field(default_factory=list)  # expert columns that appear twice in the sheet
+    duplicate_columns: list[str] = field(
+        default_factory=list
+    )  # expert columns that appear twice in the sheet
 
     def pairs(self) -> list[tuple[str, str]]:
         return list(self.ballots.items()) if isinstance(self.ballots, dict) else list(self.ballots)
@@ -170,33 +200,58 @@ def vote_sheet(path: Path, expert_names: Sequence[str]) -> list[VoteEntry]:
             for row in t.rows:
                 c = row.cells
                 try:
-                    numbers = tuple(int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid"))
+                    numbers = tuple(
+                        int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid")
+                    )
                 except (TypeError, ValueError):
-                    raise InvalidValue(f"{path.name} {t.sheet} 第{row.number}行：票数应为整数") from None
-                entries.append(VoteEntry(str(c.get("applicant") or ""), counts=numbers[:3],  # type: ignore[arg-type]
-                                         invalid=numbers[3], where=f"{path.name} {t.sheet} 第{row.number}行"))
+                    raise InvalidValue(
+                        f"{path.name} {t.sheet} 第{row.number}行：票数应为整数"
+                    ) from None
+                entries.append(
+                    VoteEntry(
+                        str(c.get("applicant") or ""),
+                        counts=numbers[:3],  # type: ignore[arg-type]
+                        invalid=numbers[3],
+                        where=f"{path.name} {t.sheet} 第{row.number}行",
+                    )
+                )
         return entries
     names = {compare_key(n): n for n in expert_names}
     for t in read_tables(path, columns, ("applicant",), min_matches=2):
         # a header seen twice is left among the unknown ones: an expert with two columns
         doubled = [names[compare_key(h)] for h in t.unknown_headers if compare_key(h) in names]
         for row in t.rows:
-            ballots = [(k.removeprefix("expert:"), str(v)) for k, v in row.cells.items()
-                       if k.startswith("expert:") and v not in (None, "")]
-            entries.append(VoteEntry(str(row.cells.get("applicant") or ""), ballots=ballots,
-                                     where=f"{path.name} {t.sheet} 第{row.number}行", duplicate_columns=doubled))
+            ballots = [
+                (k.removeprefix("expert:"), str(v))
+                for k, v in row.cells.items()
+                if k.startswith("expert:") and v not in (None, "")
+            ]
+            entries.append(
+                VoteEntry(
+                    str(row.cells.get("applicant") or ""),
+                    ballots=ballots,
+                    where=f"{path.name} {t.sheet} 第{row.number}行",
+                    duplicate_columns=doubled,
+                )
+            )
     return entries
 
 
 def record_votes(
-    store: Store, meeting_id: int, entries: Sequence[VoteEntry], reason: str = "", user: str | None = None
+    store: Store,
+    meeting_id: int,
+    entries: Sequence[VoteEntry],
+    reason: str = "",
+    user: str | None = None,
 ) -> dict[str, Any]:
     """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
         if not tally.Quorum(ctx.meeting.size, len(ctx.attending)).met:
-            raise ProceedingsError(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe() + "；不能投票")
+            raise ProceedingsError(
+                tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe() + "；不能投票"
+            )
         problems: list[str] = []
         new_ballots, new_counts = [], []
         seen_applicants: dict[int, str] = {}
@@ -213,14 +268,21 @@ def record_votes(
             name = ctx.applicant(aid).name
             if aid in seen_applicants:
                 first = seen_applicants[aid] or "前面"
-                problems.append(f"{where}{name} 的投票重复：{first}已有其投票；每名申报人只能录入一次")
+                problems.append(
+                    f"{where}{name} 的投票重复：{first}已有其投票；每名申报人只能录入一次"
+                )
                 continue
             seen_applicants[aid] = entry.where
             recused = set(ctx.recused.get(aid, {}))
             if entry.counts is not None:
-                result = tally.tally_counts(aid, *entry.counts, attending=len(ctx.attending),
-                                            recused=len(recused & set(ctx.attending)),
-                                            denominator=ctx.committee.vote_denominator, invalid=entry.invalid)
+                result = tally.tally_counts(
+                    aid,
+                    *entry.counts,
+                    attending=len(ctx.attending),
+                    recused=len(recused & set(ctx.attending)),
+                    denominator=ctx.committee.vote_denominator,
+                    invalid=entry.invalid,
+                )
                 problems += [f"{where}{name}：{p}" for p in result.problems]
                 new_counts.append((aid, (*entry.counts, entry.invalid)))
                 continue
@@ -233,28 +295,64 @@ def record_votes(
                     continue
                 normal = tally.normalise_choice(choice)
                 if normal is None:
-                    problems.append(f"{where}{name}：{ctx.expert_name(eid)} 的投票“{choice}”应为 {tally.CHOICES_TEXT}")
+                    problems.append(
+                        f"{where}{name}：{ctx.expert_name(eid)} 的投票“{choice}”应为 {tally.CHOICES_TEXT}"
+                    )
                     continue
                 if eid in ballots:
-                    problems.append(f"{where}{name}：{ctx.expert_name(eid)} 的投票重复（{ballots[eid]}、{normal}）；"
-                                    "每位专家对每名申报人只能投一票")
+                    problems.append(
+                        f"{where}{name}：{ctx.expert_name(eid)} 的投票重复（{ballots[eid]}、{normal}）；"
+                        "每位专家对每名申报人只能投一票"
+                    )
                     continue
                 ballots[eid] = normal
-            result = tally.tally_ballots(aid, ballots, ctx.attending, recused, ctx.committee.vote_denominator)
+            result = tally.tally_ballots(
+                aid, ballots, ctx.attending, recused, ctx.committee.vote_denominator
+            )
             problems += [f"{where}{name}：{p}" for p in _name_ids(ctx, result.problems)]
             new_ballots += [(aid, eid, choice) for eid, choice in ballots.items()]
         if problems:
             raise ProceedingsError("投票记录有以下问题，均未写入：\n" + "\n".join(problems))
         u = user or audit.current_user()
         for aid, eid, choice in new_ballots:
-            session.add(Ballot(meeting_id=meeting_id, applicant_id=aid, expert_id=eid, choice=choice, reason=reason,
-                               after_seal=after, user=u))
+            session.add(
+                Ballot(
+                    meeting_id=meeting_id,
+                    applicant_id=aid,
+                    expert_id=eid,
+                    choice=choice,
+                    reason=reason,
+                    after_seal=after,
+                    user=u,
+                )
+            )
         for aid, (agree, disagree, abstain, invalid) in new_counts:
-            session.add(BallotCount(meeting_id=meeting_id, applicant_id=aid, agree=agree, disagree=disagree,
-                                    abstain=abstain, invalid=invalid, reason=reason, after_seal=after, user=u))
+            session.add(
+                BallotCount(
+                    meeting_id=meeting_id,
+                    applicant_id=aid,
+                    agree=agree,
+                    disagree=disagree,
+                    abstain=abstain,
+                    invalid=invalid,
+                    reason=reason,
+                    after_seal=after,
+                    user=u,
+                )
+            )
         session.flush()
-        audit.record(session, "record-votes", "meeting.votes",
-                     {"meeting": meeting_id, "applicants": len(entries), "reason": reason, "after_seal": after}, user=user)
+        audit.record(
+            session,
+            "record-votes",
+            "meeting.votes",
+            {
+                "meeting": meeting_id,
+                "applicants": len(entries),
+                "reason": reason,
+                "after_seal": after,
+            },
+            user=user,
+        )
         return _results(session, ctx)
 
 
@@ -265,17 +363,33 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
     meeting_id = ctx.meeting.id or 0
     ballots: dict[int, dict[int, str]] = {}
     ballot_time: dict[int, Any] = {}
-    for b in session.exec(select(Ballot).where(Ballot.meeting_id == meeting_id).order_by(col(Ballot.id))):
+    for b in session.exec(
+        select(Ballot).where(Ballot.meeting_id == meeting_id).order_by(col(Ballot.id))
+    ):
         ballots.setdefault(b.applicant_id, {})[b.expert_id] = b.choice
         ballot_time[b.applicant_id] = b.recorded_at
     counts: dict[int, BallotCount] = {}
-    for c in session.exec(select(BallotCount).where(BallotCount.meeting_id == meeting_id).order_by(col(BallotCount.id))):
+    for c in session.exec(
+        select(BallotCount)
+        .where(BallotCount.meeting_id == meeting_id)
+        .order_by(col(BallotCount.id))
+    ):
         counts[c.applicant_id] = c
     quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
-    sign_ins = [(_utc(r.recorded_at), r) for r in session.exec(
-        select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id)))]
+    sign_ins = [
+        (_utc(r.recorded_at), r)
+        for r in session.exec(
+            select(Attendance)
+            .where(Attendance.meeting_id == meeting_id)
+            .order_by(col(Attendance.id))
+        )
+    ]
     # a sealed meeting keeps the denominator it was sealed with, whatever the committee setting says now
-    denominator = ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator) if ctx.sealed else ctx.committee.vote_denominator
+    denominator = (
+        ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator)
+        if ctx.sealed
+        else ctx.committee.vote_denominator
+    )
     rows = []
     for a in ctx.applicants:
         aid = a.id or 0
@@ -283,38 +397,95 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
         # the kind of ballot entered last for an applicant stands (a secret count may replace a tally sheet)
         if aid in counts and (aid not in ballots or counts[aid].recorded_at >= ballot_time[aid]):
             c = counts[aid]
-            r = tally.tally_counts(aid, c.agree, c.disagree, c.abstain, len(ctx.attending), len(recused),
-                                   denominator, invalid=c.invalid)
+            r = tally.tally_counts(
+                aid,
+                c.agree,
+                c.disagree,
+                c.abstain,
+                len(ctx.attending),
+                len(recused),
+                denominator,
+                invalid=c.invalid,
+            )
             mode = "无记名"
         elif aid in ballots:
             r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
             mode = "记名"
         else:
             r, mode = None, ""
-        voted_at = (_utc(counts[aid].recorded_at) if mode == "无记名" else _utc(ballot_time[aid])) if r else None
+        voted_at = (
+            (_utc(counts[aid].recorded_at) if mode == "无记名" else _utc(ballot_time[aid]))
+            if r
+            else None
+        )
         # sign-ins changed after this applicant's vote (with a reason): the vote must be taken again
-        changed = [ctx.expert_name(row.expert_id) + ("签到" if row.present else "撤销签到")
-                   for t, row in sign_ins if voted_at is not None and t > voted_at]
+        changed = [
+            ctx.expert_name(row.expert_id) + ("签到" if row.present else "撤销签到")
+            for t, row in sign_ins
+            if voted_at is not None and t > voted_at
+        ]
         if r is not None and changed:
-            rows.append({
-                "id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
-                "voted": True, "mode": mode, "agree": r.agree, "disagree": r.disagree, "abstain": r.abstain,
-                "invalid": r.invalid, "denominator": r.denominator, "needed": r.needed, "margin": r.margin,
-                "recused": len(recused), "result": "须重新表决", "retake": True,
-                "problems": [f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"],
-            })
+            rows.append(
+                {
+                    "id": aid,
+                    "name": a.name,
+                    "unit": a.unit,
+                    "specialty": a.specialty,
+                    "title": a.title_name,
+                    "voted": True,
+                    "mode": mode,
+                    "agree": r.agree,
+                    "disagree": r.disagree,
+                    "abstain": r.abstain,
+                    "invalid": r.invalid,
+                    "denominator": r.denominator,
+                    "needed": r.needed,
+                    "margin": r.margin,
+                    "recused": len(recused),
+                    "result": "须重新表决",
+                    "retake": True,
+                    "problems": [
+                        f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"
+                    ],
+                }
+            )
             continue
         if r is None:
-            rows.append({"id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name,
-                         "voted": False, "result": "未投票", "problems": ["尚未录入投票"]})
+            rows.append(
+                {
+                    "id": aid,
+                    "name": a.name,
+                    "unit": a.unit,
+                    "specialty": a.specialty,
+                    "title": a.title_name,
+                    "voted": False,
+                    "result": "未投票",
+                    "problems": ["尚未录入投票"],
+                }
+            )
             continue
-        rows.append({
-            "id": aid, "name": a.name, "unit": a.unit, "specialty": a.specialty, "title": a.title_name, "voted": True,
-            "mode": mode, "agree": r.agree, "disagree": r.disagree, "abstain": r.abstain, "invalid": r.invalid,
-            "denominator": r.denominator,
-            "needed": r.needed, "margin": r.margin, "recused": len(recused),
-            "result": "通过" if r.passed else "未通过", "problems": _name_ids(ctx, r.problems), "retake": False,
-        })
+        rows.append(
+            {
+                "id": aid,
+                "name": a.name,
+                "unit": a.unit,
+                "specialty": a.specialty,
+                "title": a.title_name,
+                "voted": True,
+                "mode": mode,
+                "agree": r.agree,
+                "disagree": r.disagree,
+                "abstain": r.abstain,
+                "invalid": r.invalid,
+                "denominator": r.denominator,
+                "needed": r.needed,
+                "margin": r.margin,
+                "recused": len(recused),
+                "result": "通过" if r.passed else "未通过",
+                "problems": _name_ids(ctx, r.problems),
+                "retake": False,
+            }
+        )
     voted = [r for r in rows if r["voted"]]
     passed = sum(1 for r in voted if r["result"] == "通过")
     rate = passed / len(voted) if voted else 0.0
@@ -332,7 +503,12 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
     return {
         "meeting": meeting_id,
         "committee": ctx.committee.code,
-        "quorum": {"size": quorum.size, "attending": quorum.attending, "needed": quorum.needed, "met": quorum.met},
+        "quorum": {
+            "size": quorum.size,
+            "attending": quorum.attending,
+            "needed": quorum.needed,
+            "met": quorum.met,
+        },
         "denominator": denominator,
         "denominator_text": tally.DENOMINATORS.get(denominator, ""),
         "applicants": rows,
@@ -352,10 +528,24 @@ def _utc(moment: Any) -> Any:
 
 def _after_seal_entries(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     out = []
-    for model, what in ((Attendance, "签到"), (ReviewAssignment, "审阅安排"), (Review, "评议意见"), (Ballot, "投票"),
-                        (BallotCount, "票数")):
-        for row in session.exec(select(model).where(model.meeting_id == meeting_id, model.after_seal == True)):
-            out.append({"what": what, "reason": row.reason, "recorded_at": row.recorded_at.isoformat(), "user": row.user})
+    for model, what in (
+        (Attendance, "签到"),
+        (ReviewAssignment, "审阅安排"),
+        (Review, "评议意见"),
+        (Ballot, "投票"),
+        (BallotCount, "票数"),
+    ):
+        for row in session.exec(
+            select(model).where(model.meeting_id == meeting_id, model.after_seal == True)
+        ):
+            out.append(
+                {
+                    "what": what,
+                    "reason": row.reason,
+                    "recorded_at": row.recorded_at.isoformat(),
+                    "user": row.user,
+                }
+            )
     return out + sealing.corrections(session, meeting_id)
 
 
@@ -369,7 +559,9 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         if ctx.sealed is not None:
-            raise ProceedingsError(f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存")
+            raise ProceedingsError(
+                f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存"
+            )
         summary = _results(session, ctx)
         problems = list(summary["missing_reviews"])
         current = _current_assignment(session, meeting_id)
@@ -377,26 +569,46 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, An
             reviewers = {int(k): v for k, v in current.reviewers.items()}
             unassigned = [a.name for a in ctx.applicants if (a.id or 0) not in reviewers]
             if unassigned:
-                problems.append(f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign")
-            problems += _name_ids(ctx, assignment.check(reviewers, ctx.recused, ctx.attending, current.per_applicant))
+                problems.append(
+                    f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign"
+                )
+            problems += _name_ids(
+                ctx, assignment.check(reviewers, ctx.recused, ctx.attending, current.per_applicant)
+            )
         if not summary["quorum"]["met"]:
             problems.append(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe())
         for row in summary["applicants"]:
             problems += [f"{row['name']}：{p}" for p in row["problems"]]
         if problems:
             raise ProceedingsError("以下问题解决前不能封存：\n" + "\n".join(problems))
-        frozen = sealing.freeze(session, meeting_id, ctx.applicants,
-                                [e for e in (*ctx.panel.values(), *ctx.declined.values())])
-        record = MeetingSeal(meeting_id=meeting_id, user=user or audit.current_user(),
-                             summary={**{k: summary[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")},
-                                      **frozen})
+        frozen = sealing.freeze(
+            session,
+            meeting_id,
+            ctx.applicants,
+            [e for e in (*ctx.panel.values(), *ctx.declined.values())],
+        )
+        record = MeetingSeal(
+            meeting_id=meeting_id,
+            user=user or audit.current_user(),
+            summary={
+                **{
+                    k: summary[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")
+                },
+                **frozen,
+            },
+        )
         session.add(record)
         session.flush()
-        audit.record(session, "meeting seal", "meeting.sealed", {"meeting": meeting_id, **record.summary}, user=user)
+        audit.record(
+            session,
+            "meeting seal",
+            "meeting.sealed",
+            {"meeting": meeting_id, **record.summary},
+            user=user,
+        )
         summary["sealed_at"] = record.sealed_at.isoformat()
         summary["seal_digest"] = frozen["digest"]
         return summary
-
 
 
 def attending_names(store: Store, meeting_id: int) -> list[str]:
@@ -404,4 +616,6 @@ def attending_names(store: Store, meeting_id: int) -> list[str]:
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         names = [ctx.expert_name(e) for e in ctx.attending]
-        return [n if names.count(n) == 1 else str(e) for n, e in zip(names, ctx.attending, strict=True)]
+        return [
+            n if names.count(n) == 1 else str(e) for n, e in zip(names, ctx.attending, strict=True)
+        ]

@@ -101,7 +101,6 @@ def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
     with ``force``; nothing is moved when anything is in the way."""
     import shutil
 
-
     source = Path(source).expanduser().resolve()
     target = user_store_path()
     if not source.is_file():
@@ -125,7 +124,9 @@ def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.DatabaseError:
-        raise StoreError(f"{source} 无法打开（文件可能已损坏或正被使用）；请关闭其他 qjtitle 后重试") from None
+        raise StoreError(
+            f"{source} 无法打开（文件可能已损坏或正被使用）；请关闭其他 qjtitle 后重试"
+        ) from None
     finally:
         conn.close()
     make_private_dir(target.parent)

@@ -73,14 +73,17 @@ def digest(event: AuditEvent) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-
-def record(session: Session, command: str, action: str, detail: dict[str, Any], user: str | None = None) -> AuditEvent:
+def record(
+    session: Session, command: str, action: str, detail: dict[str, Any], user: str | None = None
+) -> AuditEvent:
     """Append one event in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         # Appenders queue here until the holder commits, so each reads the true last hash
         # (SQLite's BEGIN IMMEDIATE already serialises writers).
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    last = session.exec(
+        select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+    ).first()
     event = AuditEvent(
         at=utcnow(),
         user=user or current_user(),
@@ -98,7 +101,9 @@ def record(session: Session, command: str, action: str, detail: dict[str, Any], 
 # --- Checking the chain -----------------------------------------------------------------------------
 
 EDITED, DELETED, REORDERED, ANCHOR_MISSING = "edited", "deleted", "reordered", "anchor_missing"
-SEALED_CHANGED = "sealed_changed"  # the chain is whole, but a sealed meeting's rows differ from its seal
+SEALED_CHANGED = (
+    "sealed_changed"  # the chain is whole, but a sealed meeting's rows differ from its seal
+)
 
 
 @dataclass
@@ -113,7 +118,9 @@ class ChainCheck:
     head_hash: str = GENESIS
     anchor_id: int | None = None  # the event whose hash the --anchor named
     anchor_events_after: int = 0  # events recorded after the anchored one
-    sealed_problems: list[str] = field(default_factory=list)  # rows of sealed meetings changed (sealing.verify)
+    sealed_problems: list[str] = field(
+        default_factory=list
+    )  # rows of sealed meetings changed (sealing.verify)
 
     @property
     def ok(self) -> bool:
@@ -154,7 +161,9 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
             follows = by_hash.get(event.prev_hash)
             if event.prev_hash == GENESIS:
                 result.kind = REORDERED
-                result.message = f"{_label(event)}本是日志的第一条，却排在{after}之后：事件的顺序被调换过"
+                result.message = (
+                    f"{_label(event)}本是日志的第一条，却排在{after}之后：事件的顺序被调换过"
+                )
             elif follows is not None:
                 result.kind = REORDERED
                 result.message = f"{_label(event)}本应接在第{follows}号事件之后，却排在{after}之后：事件的顺序被调换过"
@@ -174,8 +183,11 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
         matches = [h for h in by_hash if h.startswith(anchor)] if len(anchor) >= 12 else []
         if len(matches) == 1:
             anchored = result.anchor_id = by_hash[matches[0]]
-            result.anchor_events_after = sum(1 for i in by_hash.values() if i is not None and anchored is not None
-                                             and i > anchored)
+            result.anchor_events_after = sum(
+                1
+                for i in by_hash.values()
+                if i is not None and anchored is not None and i > anchored
+            )
         else:
             result.kind = ANCHOR_MISSING
             result.message = (
@@ -187,7 +199,9 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
     result.sealed_problems = sealing.verify(session)
     if result.sealed_problems:
         result.kind = SEALED_CHANGED
-        result.message = "哈希链完整，但已封存会议的记录与封存时不符：\n" + "\n".join(result.sealed_problems)
+        result.message = "哈希链完整，但已封存会议的记录与封存时不符：\n" + "\n".join(
+            result.sealed_problems
+        )
     return result
 
 
@@ -197,7 +211,11 @@ def head(session: Session) -> dict[str, Any]:
     detect events cut from the end)."""
     last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     count = len(list(session.exec(select(AuditEvent.id))))
-    return {"hash": last.hash if last else GENESIS, "event_id": last.id if last else None, "events": count}
+    return {
+        "hash": last.hash if last else GENESIS,
+        "event_id": last.id if last else None,
+        "events": count,
+    }
 
 
 def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
@@ -206,6 +224,7 @@ def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
 
 
 # --- Listing and exporting ---------------------------------------------------------------------------
+
 
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -248,7 +267,9 @@ def list_events(
             query = query.where(col(AuditEvent.user) == user.strip())
         events = list(session.exec(query.order_by(col(AuditEvent.id))))
     local = [(e, e.at.astimezone().date()) for e in events]
-    picked = [e for e, day in local if (since is None or day >= since) and (until is None or day <= until)]
+    picked = [
+        e for e, day in local if (since is None or day >= since) and (until is None or day <= until)
+    ]
     if limit is not None:
         picked = picked[-limit:]
     out = []
@@ -259,7 +280,17 @@ def list_events(
     return out
 
 
-XLSX_HEADERS = ["编号", "时间（UTC）", "操作人", "系统账户", "命令", "动作", "内容（JSON）", "前一事件哈希", "本事件哈希"]
+XLSX_HEADERS = [
+    "编号",
+    "时间（UTC）",
+    "操作人",
+    "系统账户",
+    "命令",
+    "动作",
+    "内容（JSON）",
+    "前一事件哈希",
+    "本事件哈希",
+]
 
 
 def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str, Any]:
@@ -269,7 +300,9 @@ def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str
     out_path = Path(out_path)
     suffix = out_path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
-        raise InvalidValue(f"导出文件 {out_path.name} 的格式不支持；请用 .jsonl（可复核）或 .xlsx（便于阅读）")
+        raise InvalidValue(
+            f"导出文件 {out_path.name} 的格式不支持；请用 .jsonl（可复核）或 .xlsx（便于阅读）"
+        )
     if out_path.exists() and not force:
         raise AlreadyExists(f"{out_path} 已存在；如确要覆盖请加 --force")
     if not out_path.parent.is_dir():
@@ -278,7 +311,9 @@ def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str
         make_private_dir(out_path.parent)
     with store.transaction() as session:
         chain = check(session)
-        events = [event_dict(e) for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))]
+        events = [
+            event_dict(e) for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))
+        ]
         fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".tmp-", suffix=suffix)  # mode 0600
         try:
             os.close(fd)
@@ -288,20 +323,35 @@ def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str
                 _write_xlsx(Path(tmp), events)
             sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
             record(
-                session, "audit export", "audit.exported",
-                {"file": out_path.name, "events": len(events), "head_hash": chain.head_hash, "sha256": sha,
-                 "chain_ok": chain.ok},
+                session,
+                "audit export",
+                "audit.exported",
+                {
+                    "file": out_path.name,
+                    "events": len(events),
+                    "head_hash": chain.head_hash,
+                    "sha256": sha,
+                    "chain_ok": chain.ok,
+                },
             )
             session.flush()
             os.replace(tmp, out_path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise QjtitleError(f"无法写入 {out_path}（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间") from None
+            raise QjtitleError(
+                f"无法写入 {out_path}（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间"
+            ) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return {"file": str(out_path), "events": len(events), "sha256": sha, "head_hash": chain.head_hash,
-            "chain_ok": chain.ok, "chain_message": chain.message}
+    return {
+        "file": str(out_path),
+        "events": len(events),
+        "sha256": sha,
+        "head_hash": chain.head_hash,
+        "chain_ok": chain.ok,
+        "chain_message": chain.message,
+    }
 
 
 def _write_jsonl(path: Path, events: list[dict[str, Any]]) -> None:
@@ -321,12 +371,20 @@ def _write_xlsx(path: Path, events: list[dict[str, Any]]) -> None:
     for column, header in enumerate(XLSX_HEADERS, start=1):
         set_cell(ws.cell(row=1, column=column), header)
     for row, e in enumerate(events, start=2):
-        values = [e["id"], e["at"], e["user"], e["os_user"], e["command"], e["action"],
-                  json.dumps(e["detail"], ensure_ascii=False, sort_keys=True), e["prev_hash"], e["hash"]]
+        values = [
+            e["id"],
+            e["at"],
+            e["user"],
+            e["os_user"],
+            e["command"],
+            e["action"],
+            json.dumps(e["detail"], ensure_ascii=False, sort_keys=True),
+            e["prev_hash"],
+            e["hash"],
+        ]
         for column, value in enumerate(values, start=1):
             set_cell(ws.cell(row=row, column=column), value)
     for letter, width in zip("ABCDEFGHI", (8, 28, 12, 12, 20, 24, 80, 20, 20), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     wb.save(path)
-

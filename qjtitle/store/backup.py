@@ -31,8 +31,13 @@ from qjtitle.store.engine import BUSY_TIMEOUT_MS, Store, safe_url
 def _pg_hint(store_url: str, restore: bool = False) -> StoreError:
     url = make_url(store_url)
     where = " ".join(
-        part for part in (f"-h {url.host}" if url.host else "", f"-p {url.port}" if url.port else "",
-                          f"-U {url.username}" if url.username else "") if part
+        part
+        for part in (
+            f"-h {url.host}" if url.host else "",
+            f"-p {url.port}" if url.port else "",
+            f"-U {url.username}" if url.username else "",
+        )
+        if part
     )
     database = url.database or "数据库名"
     if restore:
@@ -49,9 +54,14 @@ def _pg_hint(store_url: str, restore: bool = False) -> StoreError:
 
 def _copy(source: Path, target: Path) -> None:
     """SQLite's online backup of ``source`` into ``target`` (a database file, made or overwritten)."""
-    with closing(sqlite3.connect(f"file:{source.as_posix()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)) as src, closing(
-        sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
-    ) as dst:
+    with (
+        closing(
+            sqlite3.connect(
+                f"file:{source.as_posix()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        ) as src,
+        closing(sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)) as dst,
+    ):
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
 
@@ -60,9 +70,13 @@ def _check(path: Path) -> None:
     try:
         with closing(sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)) as conn:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path.name} 不是可用的 SQLite 数据库（{exc}）；请换一个备份文件") from None
+        raise StoreError(
+            f"{path.name} 不是可用的 SQLite 数据库（{exc}）；请换一个备份文件"
+        ) from None
     if verdict != "ok":
         raise StoreError(f"{path.name} 已损坏（完整性检查：{verdict}）；请换一个备份文件")
     if "audit_event" not in tables:
@@ -74,17 +88,23 @@ def _write_copy(source: Path, target: Path) -> None:
     if not target.parent.is_dir():
         raise NotFound(f"备份文件所在的文件夹 {target.parent} 不存在；请先创建")
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".qjtitle-backup-", suffix=".tmp")  # mode 0600
+        fd, name = tempfile.mkstemp(
+            dir=target.parent, prefix=".qjtitle-backup-", suffix=".tmp"
+        )  # mode 0600
         os.close(fd)
     except OSError as exc:
-        raise StoreError(f"无法在 {target.parent} 写入备份（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间") from None
+        raise StoreError(
+            f"无法在 {target.parent} 写入备份（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间"
+        ) from None
     tmp = Path(name)
     try:
         _copy(source, tmp)
         _check(tmp)
         os.replace(tmp, target)
     except OSError as exc:
-        raise StoreError(f"无法写入备份 {target}（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间") from None
+        raise StoreError(
+            f"无法写入备份 {target}（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间"
+        ) from None
     except sqlite3.OperationalError as exc:
         text = str(exc).lower()
         if "full" in text:

@@ -56,7 +56,9 @@ class StoreMissing(StoreError):
 def missing_store_message(path: Path, source: str = "默认") -> str:
     """What to say when there is no store at ``path`` yet, and how to start one."""
     legacy = Path.cwd() / DEFAULT_STORE
-    where = {"--db": "--db 指定的", "QJTITLE_DB": "环境变量 QJTITLE_DB 指定的"}.get(source, "默认的")
+    where = {"--db": "--db 指定的", "QJTITLE_DB": "环境变量 QJTITLE_DB 指定的"}.get(
+        source, "默认的"
+    )
     lines = [f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）。"]
     if source == "默认" and legacy.is_file() and legacy != path:
         lines.append(
@@ -132,7 +134,11 @@ APPEND_ONLY = {
         "会议记录（签到、审阅安排、评议、投票、封存）只能追加，不能修改或删除；更正请录入新记录并写明理由",
     ),
 }
-BASELINE_GROUPS = ("audit", "draw", "proceedings")  # made by revision 0001; later groups by their own revision
+BASELINE_GROUPS = (
+    "audit",
+    "draw",
+    "proceedings",
+)  # made by revision 0001; later groups by their own revision
 APPEND_ONLY["sealed"] = (
     ("sealed_row", "applicant_correction"),
     "封存记录（封存时认定的申报人、专家及封存后的更正）只能追加，不能修改或删除",
@@ -181,17 +187,29 @@ def create_append_only(conn: Connection, group: str) -> None:
 # A frozen row cannot be deleted, and a frozen fact changes only to a value that a recorded
 # correction (applicant_correction, append-only) names; phone numbers and notes stay free.
 FROZEN_FACTS = {
-    "applicant": ("name", "id_number", "unit", "series", "specialty", "level", "title_name", "route", "status"),
+    "applicant": (
+        "name",
+        "id_number",
+        "unit",
+        "series",
+        "specialty",
+        "level",
+        "title_name",
+        "route",
+        "status",
+    ),
     "expert": ("name", "id_number", "unit", "series", "specialty", "level", "title"),
 }
 FROZEN_TABLES = ("sealed_row", "applicant_correction")
-FROZEN_MESSAGE = (
-    "该记录已由封存的评审会议认定，不能修改或删除其认定事项；确需更正请用 qjtitle applicants correct 写明理由"
-)
+FROZEN_MESSAGE = "该记录已由封存的评审会议认定，不能修改或删除其认定事项；确需更正请用 qjtitle applicants correct 写明理由"
 
 
 def _fact_changed(table: str, column: str, old: str, new: str, sqlite: bool) -> str:
-    differs = f"{old}.{column} IS NOT {new}.{column}" if sqlite else f"{old}.{column} IS DISTINCT FROM {new}.{column}"
+    differs = (
+        f"{old}.{column} IS NOT {new}.{column}"
+        if sqlite
+        else f"{old}.{column} IS DISTINCT FROM {new}.{column}"
+    )
     if table != "applicant":
         return f"({differs})"
     same = "IS" if sqlite else "IS NOT DISTINCT FROM"
@@ -207,7 +225,9 @@ def frozen_sql(dialect: str) -> list[str]:
     for table, facts in FROZEN_FACTS.items():
         sqlite = dialect == "sqlite"
         old, new = "OLD", "NEW"
-        frozen = f"EXISTS (SELECT 1 FROM sealed_row s WHERE s.kind = '{table}' AND s.row_id = OLD.id)"
+        frozen = (
+            f"EXISTS (SELECT 1 FROM sealed_row s WHERE s.kind = '{table}' AND s.row_id = OLD.id)"
+        )
         changed = " OR ".join(_fact_changed(table, f, old, new, sqlite) for f in facts)
         if sqlite:
             statements.append(
@@ -237,12 +257,15 @@ def frozen_sql(dialect: str) -> list[str]:
         else:
             raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
     if dialect == "postgresql":
-        statements.insert(0, (
-            "CREATE OR REPLACE FUNCTION qjtitle_frozen_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF EXISTS (SELECT 1 FROM sealed_row) THEN "
-            f"RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
-            "RETURN NULL; END $$"
-        ))
+        statements.insert(
+            0,
+            (
+                "CREATE OR REPLACE FUNCTION qjtitle_frozen_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF EXISTS (SELECT 1 FROM sealed_row) THEN "
+                f"RAISE EXCEPTION '{FROZEN_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+                "RETURN NULL; END $$"
+            ),
+        )
     return statements
 
 
@@ -271,8 +294,14 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
     missing = [key for key in order if key not in rows[0]]
     if missing:
-        raise ValueError(f"bulk_insert into {table.name}: the rows lack {', '.join(missing)} (defaults are not applied)")
-    tuples: list[Any] = list(map(itemgetter(*order), rows)) if len(order) > 1 else [(row[order[0]],) for row in rows]
+        raise ValueError(
+            f"bulk_insert into {table.name}: the rows lack {', '.join(missing)} (defaults are not applied)"
+        )
+    tuples: list[Any] = (
+        list(map(itemgetter(*order), rows))
+        if len(order) > 1
+        else [(row[order[0]],) for row in rows]
+    )
     converted = False
     columns: list[Any] = []
     for i, key in enumerate(order):
@@ -305,7 +334,9 @@ def _convert_column(process: Callable[[Any], Any], values: tuple[Any, ...]) -> l
     kinds = set(map(type, values))
     kinds.discard(type(None))
     alike = len(kinds) <= 1  # not so for True, 1 and 1.0, which are equal but not written alike
-    if alike and kinds and issubclass(kinds.pop(), datetime):  # nor for one instant in two time zones
+    if (
+        alike and kinds and issubclass(kinds.pop(), datetime)
+    ):  # nor for one instant in two time zones
         alike = len({v.tzinfo for v in values if v is not None}) <= 1
     if not alike:
         return [process(v) for v in values]
@@ -356,11 +387,15 @@ def _create_private_file(path: Path) -> None:
     if path.exists():
         return
     if not path.parent.is_dir():
-        raise StoreError(f"数据库所在目录 {path.parent} 不存在；请先创建该目录，或用 --db 指定其他位置")
+        raise StoreError(
+            f"数据库所在目录 {path.parent} 不存在；请先创建该目录，或用 --db 指定其他位置"
+        )
     try:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     except OSError as exc:
-        raise StoreError(f"无法在 {path.parent} 新建数据库文件（{exc.strerror}）；请检查该目录的权限和磁盘空间，或用 --db 指定其他位置") from None
+        raise StoreError(
+            f"无法在 {path.parent} 新建数据库文件（{exc.strerror}）；请检查该目录的权限和磁盘空间，或用 --db 指定其他位置"
+        ) from None
     os.close(fd)
 
 
@@ -370,7 +405,9 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.path = sqlite_path(url)
-        self._shared: Session | None = None  # the session of all_or_nothing(), joined by transaction()
+        self._shared: Session | None = (
+            None  # the session of all_or_nothing(), joined by transaction()
+        )
         try:
             self.backend = make_url(url).get_backend_name()
             if self.path is not None:
@@ -384,14 +421,20 @@ class Store:
             elif self.backend == "sqlite":
                 self.engine = _sqlite_engine(url)
             else:
-                raise StoreError(f"不支持的数据库 {safe_url(url)}；qjtitle 支持 SQLite 文件和 PostgreSQL（postgresql+psycopg://…）")
+                raise StoreError(
+                    f"不支持的数据库 {safe_url(url)}；qjtitle 支持 SQLite 文件和 PostgreSQL（postgresql+psycopg://…）"
+                )
         except ArgumentError:
             raise StoreError(
                 f"无法识别的数据库地址 {safe_url(url)}；数据库应写成文件路径（如 D:\\职称\\qjtitle.db）"
                 "或 postgresql+psycopg://用户:密码@服务器:5432/数据库"
             ) from None
         except ModuleNotFoundError as exc:
-            hint = 'pip install "qjtitle[pg]"' if self.backend == "postgresql" else f"pip install {exc.name}"
+            hint = (
+                'pip install "qjtitle[pg]"'
+                if self.backend == "postgresql"
+                else f"pip install {exc.name}"
+            )
             raise StoreError(f"连接 {self.backend} 数据库需要安装驱动 {exc.name}：{hint}") from None
 
     @property
@@ -469,19 +512,36 @@ def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreErr
             "请等对方的操作完成或关闭其他正在运行的 qjtitle 后重试（本次操作未写入任何数据）"
         )
     if "readonly" in msg or "read-only" in msg or state == "25006":
-        return StoreError(f"数据库 {where} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）")
+        return StoreError(
+            f"数据库 {where} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）"
+        )
     if "disk is full" in msg or "no space left" in msg or state in ("53100", "53000"):
-        return StoreError(f"磁盘已满，无法写入数据库 {where}；请清理磁盘空间后重试（本次操作未写入任何数据）")
+        return StoreError(
+            f"磁盘已满，无法写入数据库 {where}；请清理磁盘空间后重试（本次操作未写入任何数据）"
+        )
     if "unable to open" in msg:
         return StoreError(f"无法打开数据库 {where}；请检查路径和权限")
     if "password authentication failed" in msg or state == "28P01":
-        return StoreError(f"无法登录数据库服务器 {where}：用户名或密码错误；请向管理员核对 QJTITLE_DB 中的用户名和密码")
+        return StoreError(
+            f"无法登录数据库服务器 {where}：用户名或密码错误；请向管理员核对 QJTITLE_DB 中的用户名和密码"
+        )
     if "too many clients" in msg or state == "53300":
-        return StoreError(f"数据库服务器 {where} 的连接数已满；请稍后重试，或请管理员调大 max_connections")
-    if "connection refused" in msg or "could not connect" in msg or "connection failed" in msg or state.startswith("08"):
-        return StoreError(f"无法连接数据库服务器 {where}；请确认服务器已启动、地址和端口正确、网络畅通（QJTITLE_DB 或 --db）")
+        return StoreError(
+            f"数据库服务器 {where} 的连接数已满；请稍后重试，或请管理员调大 max_connections"
+        )
+    if (
+        "connection refused" in msg
+        or "could not connect" in msg
+        or "connection failed" in msg
+        or state.startswith("08")
+    ):
+        return StoreError(
+            f"无法连接数据库服务器 {where}；请确认服务器已启动、地址和端口正确、网络畅通（QJTITLE_DB 或 --db）"
+        )
     if 'database "' in msg and "does not exist" in msg:
-        return StoreError(f"数据库服务器上没有 {where} 所指的数据库；请管理员先创建（createdb），或核对地址")
+        return StoreError(
+            f"数据库服务器上没有 {where} 所指的数据库；请管理员先创建（createdb），或核对地址"
+        )
     if only_known:
         return None
     return StoreError(f"数据库 {where} 出错：{exc}")

@@ -29,7 +29,9 @@ def _quote(name: str) -> str:
 def _replace_contents(conn: sqlite3.Connection) -> None:
     """Inside the caller's write transaction: make ``main`` an exact copy of the attached ``src``
     (schema, rows, AUTOINCREMENT counters, user_version). Foreign keys are off (set by the caller)."""
-    objects = conn.execute("SELECT type, name FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    objects = conn.execute(
+        "SELECT type, name FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchall()
     for kind in ("trigger", "view", "table"):  # a table's indexes and triggers go with it
         for t, name in objects:
             if t == kind:
@@ -52,7 +54,9 @@ def _replace_contents(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA main.user_version = {int(version)}")
     problems = conn.execute("PRAGMA main.foreign_key_check").fetchall()
     if problems:
-        raise StoreError(f"备份中有 {len(problems)} 行的关联记录缺失（外键检查未通过）；没有改动当前数据库，请换一个备份文件")
+        raise StoreError(
+            f"备份中有 {len(problems)} 行的关联记录缺失（外键检查未通过）；没有改动当前数据库，请换一个备份文件"
+        )
 
 
 def _swap(target: Path, staging: Path, saved: Path | None) -> None:
@@ -65,10 +69,14 @@ def _swap(target: Path, staging: Path, saved: Path | None) -> None:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("ATTACH DATABASE ? AS src", (str(staging),))
-        conn.execute("BEGIN IMMEDIATE")  # the write lock: no other writer commits until COMMIT below
+        conn.execute(
+            "BEGIN IMMEDIATE"
+        )  # the write lock: no other writer commits until COMMIT below
         try:
             if saved is not None:
-                _write_copy(target, saved)  # a reader's snapshot: the last commit, which nobody can follow now
+                _write_copy(
+                    target, saved
+                )  # a reader's snapshot: the last commit, which nobody can follow now
             _replace_contents(conn)
             conn.execute("COMMIT")
         except BaseException:
@@ -82,7 +90,9 @@ def _swap(target: Path, staging: Path, saved: Path | None) -> None:
                 f"数据库 {target} 正被另一个程序写入（等待 {BUSY_TIMEOUT_MS // 1000} 秒后仍未释放）；"
                 "请等对方的操作完成或关闭其他正在运行的 qjtitle 后重试（当前数据库没有改动）"
             ) from None
-        raise StoreError(f"无法恢复到 {target}（{exc}）；当前数据库没有改动，请检查磁盘空间和权限后重试") from None
+        raise StoreError(
+            f"无法恢复到 {target}（{exc}）；当前数据库没有改动，请检查磁盘空间和权限后重试"
+        ) from None
     finally:
         conn.close()
 
@@ -90,10 +100,14 @@ def _swap(target: Path, staging: Path, saved: Path | None) -> None:
 def _stage(source: Path, target: Path) -> Path:
     """A checked copy of the backup beside ``target`` (same file system), brought to the current schema."""
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".qjtitle-restore-", suffix=".tmp")  # 0600
+        fd, name = tempfile.mkstemp(
+            dir=target.parent, prefix=".qjtitle-restore-", suffix=".tmp"
+        )  # 0600
         os.close(fd)
     except OSError as exc:
-        raise StoreError(f"无法在 {target.parent} 写入临时文件（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间") from None
+        raise StoreError(
+            f"无法在 {target.parent} 写入临时文件（{exc.strerror or exc}）；请检查文件夹权限和磁盘空间"
+        ) from None
     staging = Path(name)
     try:
         _copy(source, staging)
@@ -105,12 +119,19 @@ def _stage(source: Path, target: Path) -> Path:
 
 
 def _remove_staging(staging: Path) -> None:
-    for leftover in (staging, *(staging.with_name(staging.name + s) for s in ("-journal", "-wal", "-shm"))):
+    for leftover in (
+        staging,
+        *(staging.with_name(staging.name + s) for s in ("-journal", "-wal", "-shm")),
+    ):
         leftover.unlink(missing_ok=True)
 
 
 def restore(
-    db: str | os.PathLike[str] | None, source: Path, force: bool = False, reason: str = "", user: str | None = None
+    db: str | os.PathLike[str] | None,
+    source: Path,
+    force: bool = False,
+    reason: str = "",
+    user: str | None = None,
 ) -> dict[str, Any]:
     """Replace the store at ``db`` with the backup ``source``.
 
@@ -133,7 +154,9 @@ def restore(
     _check(source)
     has_data = target.exists() and target.stat().st_size > 0
     if has_data and not force:
-        raise AlreadyExists(f"数据库 {target} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force（现有数据库会先另存一份）")
+        raise AlreadyExists(
+            f"数据库 {target} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force（现有数据库会先另存一份）"
+        )
     if not target.parent.is_dir():
         raise NotFound(f"数据库所在目录 {target.parent} 不存在；请先创建该目录")
     reason = (reason or "").strip()
@@ -146,16 +169,26 @@ def restore(
             if not chain.ok and not (force and reason):
                 raise StoreError(
                     f"备份 {source.name} 的审计日志不完整：{chain.message}。当前数据库没有改动。"
-                    "请换一个备份；如确要使用这份备份，请加 --force --reason \"原因\"（原因将记入审计日志）"
+                    '请换一个备份；如确要使用这份备份，请加 --force --reason "原因"（原因将记入审计日志）'
                 )
             saved = _beside(target, "before-restore") if has_data else None
             with prepared.transaction() as session:
                 audit.record(
-                    session, "db restore", "db.restored",
-                    {"from": source.name, "sha256": file_sha256(source), "saved": saved.name if saved else None,
-                     "events_before": chain.count,
-                     **({"chain_broken": chain.message, "reason": reason} if not chain.ok else {}),
-                     **({"reason": reason} if reason else {})},
+                    session,
+                    "db restore",
+                    "db.restored",
+                    {
+                        "from": source.name,
+                        "sha256": file_sha256(source),
+                        "saved": saved.name if saved else None,
+                        "events_before": chain.count,
+                        **(
+                            {"chain_broken": chain.message, "reason": reason}
+                            if not chain.ok
+                            else {}
+                        ),
+                        **({"reason": reason} if reason else {}),
+                    },
                     user=user,
                 )
         finally:
@@ -167,5 +200,9 @@ def restore(
         _swap(target, staging, saved)
     finally:
         _remove_staging(staging)
-    return {"store": str(target), "saved": str(saved) if saved else None, "events": chain.count + 1,
-            "chain_ok": chain.ok}
+    return {
+        "store": str(target),
+        "saved": str(saved) if saved else None,
+        "events": chain.count + 1,
+        "chain_ok": chain.ok,
+    }

@@ -46,7 +46,9 @@ class SchemaState:
     current: str | None  # the Alembic revision, None when not stamped
     legacy: bool = False  # made by the homemade m001_initial (no Alembic version yet)
     empty: bool = False  # no table at all: a new store
-    foreign_tables: list[str] = field(default_factory=list)  # tables, but neither Alembic's nor ours
+    foreign_tables: list[str] = field(
+        default_factory=list
+    )  # tables, but neither Alembic's nor ours
 
     @property
     def effective(self) -> str | None:
@@ -60,7 +62,9 @@ def _state(conn: Connection) -> SchemaState:
     if VERSION_TABLE in tables:
         rows = [r[0] for r in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]
         if len(rows) > 1:
-            raise StoreError(f"数据库的版本记录有 {len(rows)} 条（{'、'.join(rows)}），无法判断版本；请联系技术人员")
+            raise StoreError(
+                f"数据库的版本记录有 {len(rows)} 条（{'、'.join(rows)}），无法判断版本；请联系技术人员"
+            )
         if rows:
             return SchemaState(rows[0])
         tables.discard(VERSION_TABLE)
@@ -103,7 +107,10 @@ def revisions() -> list[dict[str, str]]:
 
     script = ScriptDirectory.from_config(config())
     found = [
-        {"revision": s.revision, "description": (s.doc or "").strip().splitlines()[0] if s.doc else ""}
+        {
+            "revision": s.revision,
+            "description": (s.doc or "").strip().splitlines()[0] if s.doc else "",
+        }
         for s in script.walk_revisions("base", "heads")
     ]
     return list(reversed(found))
@@ -184,7 +191,9 @@ def upgrade(store: Store, backup: bool = True) -> UpgradeResult:
                 conn.rollback()
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
                 conn.commit()
-    if result.applied and result.before is not None:  # a new store's history starts with its first real change
+    if (
+        result.applied and result.before is not None
+    ):  # a new store's history starts with its first real change
         _record(store, result)
     return result
 

@@ -51,8 +51,16 @@ ROW_KINDS: dict[str, tuple[type[SQLModel], str]] = {
     "sealed_row": (SealedRow, "封存认定的申报人/专家"),
 }
 FACT_LABELS = {
-    "name": "姓名", "id_number": "身份证号码", "unit": "工作单位", "series": "系列", "specialty": "专业",
-    "level": "级别", "title_name": "申报资格", "route": "申报途径", "status": "受理状态", "title": "职称",
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "unit": "工作单位",
+    "series": "系列",
+    "specialty": "专业",
+    "level": "级别",
+    "title_name": "申报资格",
+    "route": "申报途径",
+    "status": "受理状态",
+    "title": "职称",
 }
 CORRECTABLE = tuple(f for f in FROZEN_FACTS["applicant"] if f != "status")
 
@@ -77,7 +85,9 @@ def _row_hash(row: SQLModel) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
-def row_digests(session: Session, meeting_id: int, through: dict[str, int]) -> dict[str, dict[str, str]]:
+def row_digests(
+    session: Session, meeting_id: int, through: dict[str, int]
+) -> dict[str, dict[str, str]]:
     """Per kind of row, ``{row id: short SHA-256}`` of the meeting's rows up to the ids the seal saw."""
     out: dict[str, dict[str, str]] = {}
     for kind, (model, _) in ROW_KINDS.items():
@@ -96,26 +106,51 @@ def _through(session: Session, meeting_id: int) -> dict[str, int]:
 
 
 def overall(rows: dict[str, dict[str, str]]) -> str:
-    body = json.dumps([DIGEST_VERSION, rows], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    body = json.dumps(
+        [DIGEST_VERSION, rows], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def freeze(session: Session, meeting_id: int, applicants: list[Applicant], experts: list[Expert]) -> dict[str, Any]:
+def freeze(
+    session: Session, meeting_id: int, applicants: list[Applicant], experts: list[Expert]
+) -> dict[str, Any]:
     """Record the frozen applicants and experts; return what the seal keeps (digest, row hashes)."""
     for a in applicants:
-        session.add(SealedRow(meeting_id=meeting_id, kind="applicant", row_id=a.id or 0, facts=facts_of(a, "applicant")))
+        session.add(
+            SealedRow(
+                meeting_id=meeting_id,
+                kind="applicant",
+                row_id=a.id or 0,
+                facts=facts_of(a, "applicant"),
+            )
+        )
     for e in experts:
-        session.add(SealedRow(meeting_id=meeting_id, kind="expert", row_id=e.id or 0, facts=facts_of(e, "expert")))
+        session.add(
+            SealedRow(
+                meeting_id=meeting_id, kind="expert", row_id=e.id or 0, facts=facts_of(e, "expert")
+            )
+        )
     session.flush()
     through = _through(session, meeting_id)
     rows = row_digests(session, meeting_id, through)
-    return {"digest_version": DIGEST_VERSION, "digest": overall(rows), "through": through, "rows": rows}
+    return {
+        "digest_version": DIGEST_VERSION,
+        "digest": overall(rows),
+        "through": through,
+        "rows": rows,
+    }
 
 
 def frozen_applicant_ids(session: Session, meeting_id: int) -> list[int] | None:
     """The applicants a sealed meeting decided on (None for a meeting sealed before revision 0005)."""
-    ids = list(session.exec(select(SealedRow.row_id).where(SealedRow.meeting_id == meeting_id,
-                                                           SealedRow.kind == "applicant")))
+    ids = list(
+        session.exec(
+            select(SealedRow.row_id).where(
+                SealedRow.meeting_id == meeting_id, SealedRow.kind == "applicant"
+            )
+        )
+    )
     return ids or None
 
 
@@ -145,14 +180,22 @@ def meeting_label(m: Meeting) -> str:
 def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     """The corrections of a meeting's frozen applicants, as the 封存后的更正 list shows them."""
     out = []
-    query = select(ApplicantCorrection, Applicant).join(Applicant, col(Applicant.id) == ApplicantCorrection.applicant_id)
-    query = query.where(ApplicantCorrection.meeting_id == meeting_id).order_by(col(ApplicantCorrection.id))
+    query = select(ApplicantCorrection, Applicant).join(
+        Applicant, col(Applicant.id) == ApplicantCorrection.applicant_id
+    )
+    query = query.where(ApplicantCorrection.meeting_id == meeting_id).order_by(
+        col(ApplicantCorrection.id)
+    )
     for c, a in session.exec(query):
         label = FACT_LABELS.get(c.fact, c.fact)
-        out.append({
-            "what": f"申报人 {a.name} 的{label}：{masked_fact(c.fact, c.old_value) or '（空）'} → {masked_fact(c.fact, c.new_value)}",
-            "reason": c.reason, "recorded_at": c.recorded_at.isoformat(), "user": c.user,
-        })
+        out.append(
+            {
+                "what": f"申报人 {a.name} 的{label}：{masked_fact(c.fact, c.old_value) or '（空）'} → {masked_fact(c.fact, c.new_value)}",
+                "reason": c.reason,
+                "recorded_at": c.recorded_at.isoformat(),
+                "user": c.user,
+            }
+        )
     return out
 
 
@@ -165,7 +208,9 @@ def masked_fact(fact: str, value: str) -> str:
 
 
 def _seal_event(session: Session, meeting_id: int) -> AuditEvent | None:
-    for e in session.exec(select(AuditEvent).where(AuditEvent.action == "meeting.sealed").order_by(col(AuditEvent.id))):
+    for e in session.exec(
+        select(AuditEvent).where(AuditEvent.action == "meeting.sealed").order_by(col(AuditEvent.id))
+    ):
         if isinstance(e.detail, dict) and e.detail.get("meeting") == meeting_id:
             return e
     return None
@@ -183,12 +228,20 @@ def verify(session: Session) -> list[str]:
         where = f"第{mid}号会议"
         event = _seal_event(session, mid)
         if event is None:
-            problems.append(f"{where}的封存记录在审计日志中没有对应的封存事件：封存记录是绕过本程序写入的")
+            problems.append(
+                f"{where}的封存记录在审计日志中没有对应的封存事件：封存记录是绕过本程序写入的"
+            )
             continue
         recorded = {k: v for k, v in event.detail.items() if k != "meeting"}
         if seal.summary != recorded:
-            keys = sorted(k for k in set(recorded) | set(seal.summary) if recorded.get(k) != seal.summary.get(k))
-            problems.append(f"{where}的封存摘要与封存时记入审计日志（第{event.id}号事件）的不同（{'、'.join(keys)}）：封存记录被改动过")
+            keys = sorted(
+                k
+                for k in set(recorded) | set(seal.summary)
+                if recorded.get(k) != seal.summary.get(k)
+            )
+            problems.append(
+                f"{where}的封存摘要与封存时记入审计日志（第{event.id}号事件）的不同（{'、'.join(keys)}）：封存记录被改动过"
+            )
         if "rows" not in recorded:
             continue  # sealed before the digest existed (revision 0005): nothing to recompute
         expected: dict[str, dict[str, str]] = recorded["rows"]
@@ -207,11 +260,14 @@ def verify(session: Session) -> list[str]:
                 continue
             # rows added after the seal are marked so by the tool (with their reason); an unmarked one was not
             later = select(model.id).where(  # type: ignore[attr-defined]
-                model.meeting_id == mid, col(model.id) > recorded.get("through", {}).get(kind, 0),  # type: ignore[attr-defined]
+                model.meeting_id == mid,  # type: ignore[attr-defined]
+                col(model.id) > recorded.get("through", {}).get(kind, 0),  # type: ignore[attr-defined]
                 model.after_seal == False,
             )
             for row_id in session.exec(later):
-                problems.append(f"{where}的{label}第{row_id}号记录是封存后绕过本程序插入的（未标为封存后的更正）")
+                problems.append(
+                    f"{where}的{label}第{row_id}号记录是封存后绕过本程序插入的（未标为封存后的更正）"
+                )
         problems += _check_frozen_facts(session, mid, where)
     return problems
 
@@ -219,12 +275,19 @@ def verify(session: Session) -> list[str]:
 def _check_frozen_facts(session: Session, meeting_id: int, where: str) -> list[str]:
     problems = []
     corrected: dict[int, list[ApplicantCorrection]] = {}
-    for c in session.exec(select(ApplicantCorrection).where(ApplicantCorrection.meeting_id == meeting_id)
-                          .order_by(col(ApplicantCorrection.id))):
+    for c in session.exec(
+        select(ApplicantCorrection)
+        .where(ApplicantCorrection.meeting_id == meeting_id)
+        .order_by(col(ApplicantCorrection.id))
+    ):
         corrected.setdefault(c.applicant_id, []).append(c)
-    for s in session.exec(select(SealedRow).where(SealedRow.meeting_id == meeting_id).order_by(col(SealedRow.id))):
+    for s in session.exec(
+        select(SealedRow).where(SealedRow.meeting_id == meeting_id).order_by(col(SealedRow.id))
+    ):
         row: Applicant | Expert | None = (
-            session.get(Applicant, s.row_id) if s.kind == "applicant" else session.get(Expert, s.row_id)
+            session.get(Applicant, s.row_id)
+            if s.kind == "applicant"
+            else session.get(Expert, s.row_id)
         )
         who = "申报人" if s.kind == "applicant" else "专家"
         if row is None:
@@ -234,7 +297,9 @@ def _check_frozen_facts(session: Session, meeting_id: int, where: str) -> list[s
         for c in corrected.get(s.row_id, []) if s.kind == "applicant" else []:
             facts[c.fact] = c.new_value
         now = facts_of(row, s.kind)
-        changed = [FACT_LABELS.get(f, f) for f in FROZEN_FACTS[s.kind] if now.get(f) != facts.get(f)]
+        changed = [
+            FACT_LABELS.get(f, f) for f in FROZEN_FACTS[s.kind] if now.get(f) != facts.get(f)
+        ]
         if changed:
             problems.append(
                 f"{where}封存认定的{who} {row.name}（编号 {s.row_id}）的{'、'.join(changed)}与封存时不同，且没有登记更正"

@@ -11,7 +11,9 @@ from qjtitle.store.schema import VERSION_TABLE
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("qjtitle 的迁移只能由 qjtitle 运行（qjtitle db upgrade），不支持 alembic 命令行离线模式")
+    raise RuntimeError(
+        "qjtitle 的迁移只能由 qjtitle 运行（qjtitle db upgrade），不支持 alembic 命令行离线模式"
+    )
 
 callback = config.attributes.get("on_version_apply")
 context.configure(

@@ -74,7 +74,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_correction_notice_committee_id"), "correction_notice", ["committee_id"], unique=False)
+    op.create_index(
+        op.f("ix_correction_notice_committee_id"),
+        "correction_notice",
+        ["committee_id"],
+        unique=False,
+    )
     op.create_table(
         "expert",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -127,7 +132,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_import_batch_committee_id"), "import_batch", ["committee_id"], unique=False)
+    op.create_index(
+        op.f("ix_import_batch_committee_id"), "import_batch", ["committee_id"], unique=False
+    )
     op.create_table(
         "meeting",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -166,7 +173,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_plan_entry_committee_id"), "plan_entry", ["committee_id"], unique=False)
+    op.create_index(
+        op.f("ix_plan_entry_committee_id"), "plan_entry", ["committee_id"], unique=False
+    )
     op.create_index(op.f("ix_plan_entry_year"), "plan_entry", ["year"], unique=False)
     op.create_table(
         "applicant",
@@ -283,7 +292,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_draw_record_committee_id"), "draw_record", ["committee_id"], unique=False)
+    op.create_index(
+        op.f("ix_draw_record_committee_id"), "draw_record", ["committee_id"], unique=False
+    )
     op.create_index(op.f("ix_draw_record_meeting_id"), "draw_record", ["meeting_id"], unique=False)
     op.create_table(
         "meeting_seal",
@@ -316,7 +327,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("meeting_id", "milestone", name="uq_milestone_record_meeting"),
     )
-    op.create_index(op.f("ix_milestone_record_meeting_id"), "milestone_record", ["meeting_id"], unique=False)
+    op.create_index(
+        op.f("ix_milestone_record_meeting_id"), "milestone_record", ["meeting_id"], unique=False
+    )
     op.create_table(
         "review_assignment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -337,7 +350,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("meeting_id", "version", name="uq_review_assignment_version"),
     )
-    op.create_index(op.f("ix_review_assignment_meeting_id"), "review_assignment", ["meeting_id"], unique=False)
+    op.create_index(
+        op.f("ix_review_assignment_meeting_id"), "review_assignment", ["meeting_id"], unique=False
+    )
     op.create_table(
         "ballot",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -386,7 +401,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_ballot_count_meeting_id"), "ballot_count", ["meeting_id"], unique=False)
+    op.create_index(
+        op.f("ix_ballot_count_meeting_id"), "ballot_count", ["meeting_id"], unique=False
+    )
     op.create_table(
         "conflict",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -478,7 +495,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_draw_replacement_draw_id"), "draw_replacement", ["draw_id"], unique=False)
+    op.create_index(
+        op.f("ix_draw_replacement_draw_id"), "draw_replacement", ["draw_id"], unique=False
+    )
     op.create_table(
         "draw_signature",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -530,4 +549,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("qjtitle 不支持把数据库降级到初始版本之前；请从备份恢复（qjtitle db restore）")
+    raise NotImplementedError(
+        "qjtitle 不支持把数据库降级到初始版本之前；请从备份恢复（qjtitle db restore）"
+    )

@@ -26,8 +26,12 @@ FIRST_ONLY = sa.text("voids_id IS NULL")
 
 def upgrade() -> None:
     op.create_index(
-        "uq_draw_record_first", "draw_record", ["meeting_id"], unique=True,
-        sqlite_where=FIRST_ONLY, postgresql_where=FIRST_ONLY,
+        "uq_draw_record_first",
+        "draw_record",
+        ["meeting_id"],
+        unique=True,
+        sqlite_where=FIRST_ONLY,
+        postgresql_where=FIRST_ONLY,
     )
     op.create_index("uq_draw_record_voids", "draw_record", ["voids_id"], unique=True)
 

@@ -28,7 +28,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("ballot_count") as batch:  # a plain ALTER TABLE ADD COLUMN, no UPDATE fired
+    with op.batch_alter_table(
+        "ballot_count"
+    ) as batch:  # a plain ALTER TABLE ADD COLUMN, no UPDATE fired
         batch.add_column(sa.Column("invalid", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "sealed_row",
@@ -59,8 +61,18 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f("ix_applicant_correction_applicant_id"), "applicant_correction", ["applicant_id"], unique=False)
-    op.create_index(op.f("ix_applicant_correction_meeting_id"), "applicant_correction", ["meeting_id"], unique=False)
+    op.create_index(
+        op.f("ix_applicant_correction_applicant_id"),
+        "applicant_correction",
+        ["applicant_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_applicant_correction_meeting_id"),
+        "applicant_correction",
+        ["meeting_id"],
+        unique=False,
+    )
     bind = op.get_bind()
     create_append_only(bind, "sealed")
     create_frozen(bind)
