@@ -346,7 +346,9 @@ class FilingMeeting:
     attending: list[str]  # names of the attending experts
 
 
-def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -> FilingMeeting:
+def build_filing_meeting(
+    folder: Path, seal: bool = True, expire: bool = True, url: str | None = None
+) -> FilingMeeting:
     """Committee → roster workbook → corrections and expiry → meeting → pool → draw (one member declines)
     → the schedule recorded as planned → attendance, reviews, votes → seal; all through the library."""
     from datetime import date
@@ -366,7 +368,7 @@ def build_filing_meeting(folder: Path, seal: bool = True, expire: bool = True) -
     from qjtitle.store import open_store
 
     folder.mkdir(parents=True, exist_ok=True)
-    store = open_store(folder / "qjtitle.db")
+    store = open_store(url or folder / "qjtitle.db")  # url: a PostgreSQL schema instead of the file
     committees.add(
         store,
         "QJ-WS-ZJ",

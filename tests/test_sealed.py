@@ -512,11 +512,28 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
         assert [d.seed_source for d in session.exec(select(DrawRecord))] == ["secrets"]
 
 
-def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
+@pytest.fixture
+def sealed_filing(backend: str, store_url: str, filing_builds, tmp_path):
+    """The sealed filing meeting (see conftest.build_filing_meeting) on this test's backend: a copy of
+    the session's SQLite build, or built afresh in this test's PostgreSQL schema; and its --db value."""
+    from conftest import build_filing_meeting, copy_filing_meeting
+
+    if backend == "sqlite":
+        fm = copy_filing_meeting(filing_builds("sealed"), tmp_path / "filing")
+        db = str(fm.store.path)
+    else:
+        fm = build_filing_meeting(tmp_path / "filing", url=store_url)
+        db = store_url
+    yield fm, db
+    fm.store.close()
+
+
+def test_manifest_records_the_audit_head(sealed_filing, backend, tmp_path, cli) -> None:
     """The post-meeting package's manifest names the chain's end; cutting the tail fails --anchor with it."""
     pytest.importorskip("docxtpl")
     from qjtitle.filing import export as filing
 
+    filing_meeting, db = sealed_filing
     result = filing.export_filing(
         filing_meeting.store, filing_meeting.meeting, filing.POST, tmp_path / "out", force=True
     )
@@ -525,9 +542,8 @@ def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
     with filing_meeting.store.transaction() as session:
         last = session.exec(select(AuditEvent).where(AuditEvent.id == head["event_id"])).one()
     assert last.hash == head["hash"] and head["events"] == head["event_id"]
-    db = str(filing_meeting.store.path)
     assert cli("audit", "verify", "--anchor", head["hash"], "--db", db).exit_code == 0
-    _drop_triggers(filing_meeting.store, "sqlite", "audit_event")
+    _drop_triggers(filing_meeting.store, backend, "audit_event")
     with filing_meeting.store.engine.begin() as conn:
         conn.exec_driver_sql(f"DELETE FROM audit_event WHERE id >= {head['event_id']}")
     result = cli("audit", "verify", "--anchor", head["hash"], "--db", db)
@@ -535,9 +551,9 @@ def test_manifest_records_the_audit_head(filing_meeting, tmp_path, cli) -> None:
 
 
 def test_reimport_after_seal_keeps_the_pass_roster(
-    filing_meeting, tmp_path, make_workbook, cli
+    sealed_filing, tmp_path, make_workbook, cli
 ) -> None:
-    """The post-meeting pass roster (07, .xlsx and .docx) says the same after a re-import that would
+    """The post-meeting pass roster (09, .xlsx and .docx) says the same after a re-import that would
     move a passed applicant to another specialty and title."""
     pytest.importorskip("docxtpl")
     from conftest import LABELS, docx_text, filing_applicant_rows
@@ -545,6 +561,7 @@ def test_reimport_after_seal_keeps_the_pass_roster(
 
     from qjtitle.filing import export as filing
 
+    filing_meeting, db = sealed_filing
     store = filing_meeting.store
 
     def roster(out: str) -> tuple[list, str]:
@@ -557,7 +574,7 @@ def test_reimport_after_seal_keeps_the_pass_roster(
         return cells, docx_text(result.folder / "09_评审通过人员名册.docx")
 
     before = roster("before")
-    shown = cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
+    shown = cli("meeting", "results", str(filing_meeting.meeting), "--db", db).stdout
     rows = filing_applicant_rows()
     rows[1].update({"申报专业": "临床医学", "申报资格名称": "主治医师"})  # 王芳, who passed
     from qjtitle.intake.applicants import import_applicants
@@ -567,7 +584,4 @@ def test_reimport_after_seal_keeps_the_pass_roster(
     )
     assert report.files[0].frozen == [f"王芳（第{filing_meeting.meeting}号评审会议（2023-11-20））"]
     assert roster("after") == before
-    assert (
-        cli("meeting", "results", str(filing_meeting.meeting), "--db", str(store.path)).stdout
-        == shown
-    )
+    assert cli("meeting", "results", str(filing_meeting.meeting), "--db", db).stdout == shown
