@@ -424,63 +424,38 @@ def _results(session: Session, ctx: Context) -> dict[str, Any]:
             for t, row in sign_ins
             if voted_at is not None and t > voted_at
         ]
-        if r is not None and changed:
-            rows.append(
-                {
-                    "id": aid,
-                    "name": a.name,
-                    "unit": a.unit,
-                    "specialty": a.specialty,
-                    "title": a.title_name,
-                    "voted": True,
-                    "mode": mode,
-                    "agree": r.agree,
-                    "disagree": r.disagree,
-                    "abstain": r.abstain,
-                    "invalid": r.invalid,
-                    "denominator": r.denominator,
-                    "needed": r.needed,
-                    "margin": r.margin,
-                    "recused": len(recused),
-                    "result": "须重新表决",
-                    "retake": True,
-                    "problems": [
-                        f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"
-                    ],
-                }
-            )
-            continue
+        person = {
+            "id": aid,
+            "name": a.name,
+            "unit": a.unit,
+            "specialty": a.specialty,
+            "title": a.title_name,
+        }
         if r is None:
             rows.append(
-                {
-                    "id": aid,
-                    "name": a.name,
-                    "unit": a.unit,
-                    "specialty": a.specialty,
-                    "title": a.title_name,
-                    "voted": False,
-                    "result": "未投票",
-                    "problems": ["尚未录入投票"],
-                }
+                {**person, "voted": False, "result": "未投票", "problems": ["尚未录入投票"]}
             )
+            continue
+        counted = {
+            **person,
+            "voted": True,
+            "mode": mode,
+            "agree": r.agree,
+            "disagree": r.disagree,
+            "abstain": r.abstain,
+            "invalid": r.invalid,
+            "denominator": r.denominator,
+            "needed": r.needed,
+            "margin": r.margin,
+            "recused": len(recused),
+        }
+        if changed:
+            problem = f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"
+            rows.append({**counted, "result": "须重新表决", "retake": True, "problems": [problem]})
             continue
         rows.append(
             {
-                "id": aid,
-                "name": a.name,
-                "unit": a.unit,
-                "specialty": a.specialty,
-                "title": a.title_name,
-                "voted": True,
-                "mode": mode,
-                "agree": r.agree,
-                "disagree": r.disagree,
-                "abstain": r.abstain,
-                "invalid": r.invalid,
-                "denominator": r.denominator,
-                "needed": r.needed,
-                "margin": r.margin,
-                "recused": len(recused),
+                **counted,
                 "result": "通过" if r.passed else "未通过",
                 "problems": _name_ids(ctx, r.problems),
                 "retake": False,
