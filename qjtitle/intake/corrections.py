@@ -8,6 +8,7 @@ deadline counted in working days.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -19,13 +20,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import cn_date, file_name, render_docx
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
-from qjtitle.models import Applicant, ApplicantCorrection, AuditEvent, CorrectionNotice, ImportBatch
+from qjtitle.models import (
+    Applicant,
+    ApplicantCorrection,
+    AuditEvent,
+    Committee,
+    CorrectionNotice,
+    ImportBatch,
+)
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
@@ -46,6 +54,22 @@ class NoticeWritten:
         ""  # the contact lines printed on it (taken over from the last run when not given)
     )
     contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one run of issue_notices prints on every notice and records with it."""
+
+    out_dir: Path
+    deadline_wd: int
+    today: date
+    deadline: date
+    deadline_note: str
+    provisional: str
+    contact: str
+    contact_phone: str
+    templates: Path | None
+    user: str | None
 
 
 def _where(a: Applicant) -> str:
@@ -79,25 +103,22 @@ def issue_notices(
     deadline_note = (
         f"（{WEEKDAYS[deadline.weekday()]}{'，调休上班' if deadline.weekday() >= 5 else ''}）"
     )
+    run = _Run(
+        out_dir,
+        deadline_wd,
+        today,
+        deadline,
+        deadline_note,
+        provisional,
+        contact,
+        contact_phone,
+        templates,
+        user,
+    )
     written: list[NoticeWritten] = []
     placed: list[Path] = []
     try:
-        _issue(
-            store,
-            committee_code,
-            out_dir,
-            deadline_wd,
-            today,
-            deadline,
-            deadline_note,
-            provisional,
-            contact,
-            contact_phone,
-            templates,
-            user,
-            written,
-            placed,
-        )
+        _issue(store, committee_code, run, written, placed)
     except BaseException:
         for (
             path
@@ -107,21 +128,8 @@ def issue_notices(
     return written
 
 
-def _issue(  # type: ignore[no-untyped-def]
-    store,
-    committee_code,
-    out_dir,
-    deadline_wd,
-    today,
-    deadline,
-    deadline_note,
-    provisional,
-    contact,
-    contact_phone,
-    templates,
-    user,
-    written: list[NoticeWritten],
-    placed: list[Path],
+def _issue(
+    store: Store, committee_code: str, run: _Run, written: list[NoticeWritten], placed: list[Path]
 ) -> None:
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
@@ -148,34 +156,25 @@ def _issue(  # type: ignore[no-untyped-def]
             unit_names.setdefault(key, rejected_by_unit[key][0]["unit"] or "（未填写工作单位）")
         if not unit_names:
             return
-        make_private_dir(out_dir)
-        _remove_stale_stages(out_dir)
+        make_private_dir(run.out_dir)
+        _remove_stale_stages(run.out_dir)
         # All or nothing: every notice is written into a hidden folder first; only when all are written
         # do they move into out_dir, and only then is the transaction (deadlines, records) committed.
-        stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".tmp-notices-"))
+        stage = Path(tempfile.mkdtemp(dir=run.out_dir, prefix=".tmp-notices-"))
         if not (
-            contact or contact_phone
-        ):  # the same office as last time: its contact lines are not forgotten
+            run.contact or run.contact_phone
+        ):  # the same office as last time: its contact lines stay
             contact, contact_phone = _last_contact(session, committee.code)
+            run = dataclasses.replace(run, contact=contact, contact_phone=contact_phone)
         try:
             _write_notices(
                 session,
                 committee,
-                out_dir,
+                run,
                 stage,
-                sorted(unit_names),
                 unit_names,
                 by_unit,
                 rejected_by_unit,
-                today,
-                deadline,
-                deadline_note,
-                deadline_wd,
-                provisional,
-                contact,
-                contact_phone,
-                templates,
-                user,
                 written,
                 placed,
             )
@@ -183,29 +182,23 @@ def _issue(  # type: ignore[no-untyped-def]
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write_notices(  # type: ignore[no-untyped-def]
-    session,
-    committee,
-    out_dir,
-    stage,
-    keys,
-    unit_names,
-    by_unit,
-    rejected_by_unit,
-    today,
-    deadline,
-    deadline_note,
-    deadline_wd,
-    provisional,
-    contact,
-    contact_phone,
-    templates,
-    user,
-    written,
-    placed,
+def _write_notices(
+    session: Session,
+    committee: Committee,
+    run: _Run,
+    stage: Path,
+    unit_names: dict[str, str],
+    by_unit: dict[str, list[Applicant]],
+    rejected_by_unit: dict[str, list[dict[str, Any]]],
+    written: list[NoticeWritten],
+    placed: list[Path],
 ) -> None:
+    out_dir, today, deadline = run.out_dir, run.today, run.deadline
+    contact, contact_phone = run.contact, run.contact_phone
     staged: list[tuple[Path, Path]] = []
-    for number, key in enumerate(keys, start=_next_number(session, committee.id, out_dir)):
+    for number, key in enumerate(
+        sorted(unit_names), start=_next_number(session, committee.id, out_dir)
+    ):
         applicants = by_unit.get(key, [])
         items = []
         for a in applicants:
@@ -227,15 +220,15 @@ def _write_notices(  # type: ignore[no-untyped-def]
             "rejected": rejected,
             "rule_source": rules.CORRECTION_DEFAULT.source.replace("通知 ", "《通知》"),
             "deadline_text": cn_date(deadline),
-            "deadline_note": deadline_note,
-            "deadline_wd": deadline_wd,
-            "provisional": provisional,
+            "deadline_note": run.deadline_note,
+            "deadline_wd": run.deadline_wd,
+            "provisional": run.provisional,
             "contact": contact,
             "contact_phone": contact_phone,
             "issued_text": cn_date(today),
         }
         path = out_dir / file_name(f"{number:02d}_补正告知书_", unit_names[key], ".docx")
-        render_docx(TEMPLATE, context, stage / path.name, templates)
+        render_docx(TEMPLATE, context, stage / path.name, run.templates)
         sha = file_sha256(stage / path.name)
         staged.append((stage / path.name, path))
         for a in applicants:
@@ -276,7 +269,7 @@ def _write_notices(  # type: ignore[no-untyped-def]
             "contact": contact,
             "contact_phone": contact_phone,
         },
-        user=user,
+        user=run.user,
     )
     _place(
         staged, placed
