@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypedDict
 
 from qjtitle import committees, verify_record
 from qjtitle.calendar import schedule, yearview
@@ -29,11 +30,46 @@ from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
 from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
-from qjtitle.store import open_store
+from qjtitle.store import Store, open_store
+
+
+class CommitteeSpec(TypedDict):
+    """The sample committee, as :func:`qjtitle.committees.add` takes it."""
+
+    code: str
+    name: str
+    level: str
+    series: str
+    specialties: list[str]
+    organizer: str
+    approver: str
+    min_size: int
+    pool_filed: date
+
+
+class MeetingSpec(TypedDict):
+    """The sample meeting, as :func:`qjtitle.meeting.record.add` takes it."""
+
+    day: date
+    place: str
+    size: int
+
+
+class DrawSpec(TypedDict):
+    """The sample draw, as :func:`qjtitle.experts.drawing.draw_experts` takes it."""
+
+    drawers: list[str]
+    supervisors: list[str]
+    seed: list[str]
+    drawn_on: date
+    place: str
+    specialties: list[str]
+    alternates: int
+
 
 MARKER = ".qjtitle-demo"
 YEAR = 2023
-COMMITTEE = {
+COMMITTEE: CommitteeSpec = {
     "code": "QJ-WS-ZJ",
     "name": "曲靖市卫生系列中级职称评审委员会",
     "level": "中级",
@@ -45,9 +81,9 @@ COMMITTEE = {
     "pool_filed": date(2022, 6, 30),
 }
 CORRECTIONS_ISSUED = date(2023, 9, 25)  # 5 working days later is Sun 2023-10-08, a make-up workday
-MEETING = {"day": date(2023, 11, 20), "place": "曲靖市会议中心", "size": 11}
+MEETING: MeetingSpec = {"day": date(2023, 11, 20), "place": "曲靖市会议中心", "size": 11}
 ICS_STAMP = datetime(2023, 9, 25, tzinfo=UTC)  # fixed, so that the .ics is the same on every run
-DRAW = {
+DRAW: DrawSpec = {
     "drawers": ["王明", "李华", "赵强"],
     "supervisors": ["陈静"],
     "seed": ["4721", "9903", "1586"],  # digits typed by each drawer at the table
@@ -57,9 +93,8 @@ DRAW = {
     "alternates": 4,
 }
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
-CORRECTIONS_EXPIRED = date(
-    2023, 10, 9
-)  # the day after the correction deadline: the rest count as withdrawn
+# The day after the correction deadline: the rest count as withdrawn.
+CORRECTIONS_EXPIRED = date(2023, 10, 9)
 MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record); the draw and the
     # two filings record themselves (draw-experts, export-filing)
     ("notice", date(2023, 9, 28), None, ""),
@@ -68,14 +103,12 @@ MILESTONES_DONE = (  # what the sample committee did, each in time (schedule rec
     ("consent", date(2023, 11, 15), None, "曲人社专技函〔2023〕101号"),  # a fictional reference
     ("result-publicity", date(2023, 11, 21), date(2023, 11, 27), ""),
 )
-PHOTOS_MISSING = (
-    3  # the last passers whose units have not sent ID photos yet: the first post package is a draft
-)
+# The last passers whose units have not sent ID photos yet: the first post package is a draft.
+PHOTOS_MISSING = 3
 FINAL_REASON = "其余 3 名通过人员的证件照由所在单位直接报送核准组建部门"
 PRE_FILING_DAY = date(2023, 11, 13)  # 5 working days before the meeting
-POST_FILING_DAY = date(
-    2023, 12, 1
-)  # after the result publicity, within 15 working days of the meeting
+# After the result publicity, within 15 working days of the meeting.
+POST_FILING_DAY = date(2023, 12, 1)
 FILING_OPTIONS = gathering.FilingOptions(
     contact="李老师",
     contact_phone="0874-3123456",
@@ -304,8 +337,8 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
 
 
 def sample_photos(
-    store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING
-) -> list[Path]:  # type: ignore[no-untyped-def]
+    store: Store, meeting_id: int, folder: Path, missing: int = PHOTOS_MISSING
+) -> list[Path]:
     """Placeholder ID photos (:mod:`qjtitle.portrait`) of those who passed, but for the last ``missing``,
     named as units send them (序号_姓名_证件照.png)."""
     from qjtitle.portrait import portrait
@@ -321,7 +354,7 @@ def sample_photos(
     return written
 
 
-def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  # type: ignore[no-untyped-def]
+def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResult]:
     """Record the milestones as they happened, then export the packages: the pre-meeting one (final); the
     post-meeting one while three photos are still missing (a draft, with its reasons); and the same one
     made final with the reason recorded."""
@@ -332,7 +365,7 @@ def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  #
     pre = filing.export_filing(
         store,
         meeting_id,
-        filing.PRE,
+        gathering.PRE,
         out,
         options=FILING_OPTIONS,
         today=PRE_FILING_DAY,
@@ -341,7 +374,7 @@ def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  #
     draft = filing.export_filing(
         store,
         meeting_id,
-        filing.POST,
+        gathering.POST,
         out,
         options=FILING_OPTIONS,
         today=POST_FILING_DAY,
@@ -351,7 +384,7 @@ def _filings(store, meeting_id: int, out: Path) -> list[filing.FilingResult]:  #
     post = filing.export_filing(
         store,
         meeting_id,
-        filing.POST,
+        gathering.POST,
         out,
         options=final_options,
         today=POST_FILING_DAY,
