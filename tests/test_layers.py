@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.portrait",
             "qjtitle.documents",
             "qjtitle.spreadsheets",
+            "qjtitle.spreadsheets.bounds",
             "qjtitle.calendar.workdays",
             "qjtitle.experts.draw",
             "qjtitle.meeting.tally",

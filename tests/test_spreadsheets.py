@@ -11,7 +11,7 @@ import pytest
 
 from qjtitle.errors import WorkbookError
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
-from qjtitle.spreadsheets import (
+from qjtitle.spreadsheets.bounds import (
     ParsedDate,
     clean_text,
     column_letter,

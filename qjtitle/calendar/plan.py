@@ -27,7 +27,7 @@ from sqlmodel import Session, col, delete, select
 from qjtitle.errors import InvalidValue, WorkbookError
 from qjtitle.models import Committee, PlanEntry
 from qjtitle.paths import file_sha256
-from qjtitle.spreadsheets import (
+from qjtitle.spreadsheets.bounds import (
     Column,
     SheetTable,
     clean_text,

@@ -36,7 +36,7 @@ from qjtitle.intake.roster import (
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone, mask_text
-from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
+from qjtitle.spreadsheets.bounds import READABLE_SUFFIXES, compare_key, read_tables
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")

@@ -17,7 +17,7 @@ from typing import Any
 
 from qjtitle import idcard, rules
 from qjtitle.paths import write_atomically
-from qjtitle.spreadsheets import DATE_FIX, Column, ParsedDate, clean_text, compare_key, parse_date
+from qjtitle.spreadsheets.bounds import DATE_FIX, Column, ParsedDate, clean_text, compare_key, parse_date
 
 ROSTER_TITLE = "曲靖市专业技术人员职称申报信息表"
 
@@ -692,7 +692,7 @@ def write_roster_workbook(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from qjtitle.spreadsheets import set_cell
+    from qjtitle.spreadsheets.bounds import set_cell
 
     wb = Workbook()
     ws = wb.active

@@ -37,7 +37,7 @@ from qjtitle.models import (
     MeetingSeal,
     ReviewAssignment,
 )
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables
+from qjtitle.spreadsheets.bounds import Column, clean_text, compare_key, read_tables
 from qjtitle.store import Store, audit, sealing
 
 RECOMMENDATIONS = ("同意", "不同意")

@@ -17,7 +17,7 @@ from qjtitle.errors import InvalidValue
 from qjtitle.meeting import proceedings, voting
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
+from qjtitle.spreadsheets.bounds import Column, clean_text, compare_key, read_tables, set_cell
 from qjtitle.store import Store
 
 # The answers of drawn experts (draw confirm --from-sheet)

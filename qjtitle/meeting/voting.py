@@ -35,7 +35,7 @@ from qjtitle.models import (
     Review,
     ReviewAssignment,
 )
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables
+from qjtitle.spreadsheets.bounds import Column, clean_text, compare_key, read_tables
 from qjtitle.store import Store, audit, sealing
 
 # --- Reviews -----------------------------------------------------------------------

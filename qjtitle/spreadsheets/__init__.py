@@ -1,0 +1,1 @@
+"""Reading workbooks as employers really fill them, and writing safe ones."""
