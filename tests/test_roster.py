@@ -485,7 +485,7 @@ def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned
     """The import tells check_row that read_tables has already cleaned the text; the outcome must not change."""
     from qjtitle.intake.roster import KEY_COLUMNS
     from qjtitle.paths import sample_data_dir
-    from qjtitle.spreadsheets.bounds import read_tables
+    from qjtitle.spreadsheets.tables import read_tables
 
     rows = 0
     for path in sorted((sample_data_dir() / "rosters").iterdir()):

@@ -44,7 +44,9 @@ from qjtitle.meeting import record as meetings
 from qjtitle.models import Committee, Conflict, Expert, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone
-from qjtitle.spreadsheets.bounds import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
+from qjtitle.spreadsheets.dates import DATE_FIX, parse_date
+from qjtitle.spreadsheets.tables import Column, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
 EXPIRY_NOTICE_DAYS = (

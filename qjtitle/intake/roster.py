@@ -17,7 +17,9 @@ from typing import Any
 
 from qjtitle import idcard, rules
 from qjtitle.paths import write_atomically
-from qjtitle.spreadsheets.bounds import DATE_FIX, Column, ParsedDate, clean_text, compare_key, parse_date
+from qjtitle.spreadsheets.dates import DATE_FIX, ParsedDate, parse_date
+from qjtitle.spreadsheets.tables import Column
+from qjtitle.spreadsheets.text import clean_text, compare_key
 
 ROSTER_TITLE = "曲靖市专业技术人员职称申报信息表"
 
@@ -692,7 +694,7 @@ def write_roster_workbook(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from qjtitle.spreadsheets.bounds import set_cell
+    from qjtitle.spreadsheets.writing import set_cell
 
     wb = Workbook()
     ws = wb.active
