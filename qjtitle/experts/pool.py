@@ -26,7 +26,7 @@ from qjtitle import committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import recusal
 from qjtitle.experts.draw import Candidate
-from qjtitle.intake.roster import (
+from qjtitle.intake.roster_checks import (
     GENDERS,
     KIND_CHOICE,
     KIND_DATE,

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
-from qjtitle.intake.roster import (
+from qjtitle.intake.roster_checks import (
     COLUMNS,
     KEY_COLUMNS,
     KIND_DUPLICATE,
