@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qjtitle import idcard
-from qjtitle.intake.roster_checks import COLUMNS
+from qjtitle.intake.roster import COLUMNS
 
 UNITS = [f"曲靖市第{i}人民医院" for i in range(1, 41)]
 SPECIALTIES = {

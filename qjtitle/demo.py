@@ -24,7 +24,7 @@ from qjtitle.filing import export as filing
 from qjtitle.filing import gather as gathering
 from qjtitle.intake import applicants, corrections
 from qjtitle.intake.applicants import ImportReport
-from qjtitle.intake.roster_checks import write_roster_workbook
+from qjtitle.intake.roster import write_roster_workbook
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
 from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE

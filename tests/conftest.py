@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from qjtitle.intake.roster_checks import COLUMNS
+from qjtitle.intake.roster import COLUMNS
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 
 from qjtitle import idcard
 from qjtitle.intake.applicants import import_applicants
-from qjtitle.intake.roster_checks import COLUMNS, ROSTER_TITLE, TEMPLATE_ROWS
+from qjtitle.intake.roster import COLUMNS, ROSTER_TITLE, TEMPLATE_ROWS
 from qjtitle.privacy import mask_id, mask_phone
 from tests.conftest import LABELS, applicant_row
 

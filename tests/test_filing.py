@@ -27,7 +27,7 @@ from qjtitle.filing import export as filing
 from qjtitle.filing import gather as gathering
 from qjtitle.filing import package, samples
 from qjtitle.intake import photos
-from qjtitle.intake.roster_checks import COLUMNS
+from qjtitle.intake.roster import COLUMNS
 from qjtitle.meeting import proceedings, voting
 from qjtitle.models import AuditEvent
 

@@ -317,7 +317,7 @@ def test_formula_like_text_never_becomes_a_formula_in_any_output(
 ) -> None:
     from openpyxl import load_workbook
 
-    from qjtitle.intake.roster_checks import write_roster_workbook
+    from qjtitle.intake.roster import write_roster_workbook
 
     row = valid_row()
     for label, value in (

@@ -8,8 +8,8 @@ import pytest
 
 from qjtitle import idcard
 from qjtitle.intake.applicants import APPLICANT_FIELDS
+from qjtitle.intake.roster import COLUMNS, title_level
 from qjtitle.intake.roster_checks import (
-    COLUMNS,
     KIND_CHOICE,
     KIND_COMMITTEE,
     KIND_DATE,
@@ -20,7 +20,6 @@ from qjtitle.intake.roster_checks import (
     KIND_REQUIRED,
     CommitteeScope,
     check_row,
-    title_level,
     years_between,
 )
 from tests.conftest import applicant_row
@@ -483,7 +482,7 @@ def test_without_a_scope_nothing_is_checked_against_a_committee():
 
 def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned_again():
     """The import tells check_row that read_tables has already cleaned the text; the outcome must not change."""
-    from qjtitle.intake.roster_checks import KEY_COLUMNS
+    from qjtitle.intake.roster import KEY_COLUMNS
     from qjtitle.paths import sample_data_dir
     from qjtitle.spreadsheets.tables import read_tables
 

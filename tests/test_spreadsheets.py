@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qjtitle.errors import WorkbookError
-from qjtitle.intake.roster_checks import COLUMNS, KEY_COLUMNS
+from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.spreadsheets.dates import ParsedDate, parse_date
 from qjtitle.spreadsheets.tables import read_tables
 from qjtitle.spreadsheets.text import clean_text, column_letter, compare_key

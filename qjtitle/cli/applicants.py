@@ -198,7 +198,7 @@ def applicants_template(
     """
     out = out_arg or out  # the file as a bare argument: the spelling before --out
     from qjtitle.errors import AlreadyExists
-    from qjtitle.intake.roster_checks import write_roster_workbook
+    from qjtitle.intake.roster import write_roster_workbook
 
     with friendly_errors():
         if out.suffix.lower() != ".xlsx":
@@ -264,7 +264,7 @@ def applicants_show(
     示例：qjtitle applicants show 12
     """
     from qjtitle.intake.applicants import show_applicant
-    from qjtitle.intake.roster_checks import COLUMNS
+    from qjtitle.intake.roster import COLUMNS
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -26,8 +26,8 @@ from qjtitle import committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import recusal
 from qjtitle.experts.draw import Candidate
+from qjtitle.intake.roster import GENDERS, PHONE_PATTERN, match_choice, title_level
 from qjtitle.intake.roster_checks import (
-    GENDERS,
     KIND_CHOICE,
     KIND_DATE,
     KIND_DUPLICATE,
@@ -35,10 +35,7 @@ from qjtitle.intake.roster_checks import (
     KIND_MISMATCH,
     KIND_PHONE,
     KIND_REQUIRED,
-    PHONE_PATTERN,
     Problem,
-    match_choice,
-    title_level,
 )
 from qjtitle.meeting import record as meetings
 from qjtitle.models import Committee, Conflict, Expert, Meeting, utcnow

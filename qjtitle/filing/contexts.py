@@ -420,7 +420,7 @@ class Filing:
 
     def roster_rows(self) -> list[dict[str, Any]]:
         """The 附件2 rows of the applicants who go to the meeting, renumbered."""
-        from qjtitle.intake.roster_checks import COLUMNS
+        from qjtitle.intake.roster import COLUMNS
 
         return [
             {**{c.key: getattr(a, c.key) for c in COLUMNS}, "seq": i}

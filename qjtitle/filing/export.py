@@ -126,7 +126,7 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     """The 附件2 roster in the canonical format (roster.write_roster_workbook), marked confidential (and draft)."""
     from openpyxl import load_workbook
 
-    from qjtitle.intake.roster_checks import COLUMNS, ROSTER_TITLE, write_roster_workbook
+    from qjtitle.intake.roster import COLUMNS, ROSTER_TITLE, write_roster_workbook
 
     title = f"【草稿】{ROSTER_TITLE}" if filing.draft else ROSTER_TITLE
     rows = filing.roster_rows()

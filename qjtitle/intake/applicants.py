@@ -24,9 +24,8 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
-    COLUMNS,
-    KEY_COLUMNS,
     KIND_DUPLICATE,
     CheckedRow,
     CommitteeScope,

@@ -1,8 +1,7 @@
-"""The application roster format (附件2《曲靖市专业技术人员职称申报信息表》) and row validation.
+"""Checking one roster row: every problem it has, where it is and how to fix it.
 
-One place for the columns (their labels, the header variants employers use,
-which are required and how each is filled) and for the checks of one row, so
-that the import, the blank template and the filing's roster all agree.
+A row is turned into applicant fields and checked against the format (``roster``), its ID number,
+the title ladder and the committee's scope, most checks done once per distinct value.
 """
 
 from __future__ import annotations
@@ -16,202 +15,19 @@ from operator import itemgetter
 from typing import Any
 
 from qjtitle import idcard, rules
-from qjtitle.paths import write_atomically
+from qjtitle.intake.roster import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    DATE_KEYS,
+    EDUCATIONS,
+    GENDERS,
+    NO_TITLE,
+    PHONE_PATTERN,
+    match_choice,
+    title_level,
+)
 from qjtitle.spreadsheets.dates import DATE_FIX, ParsedDate, parse_date
-from qjtitle.spreadsheets.tables import Column
 from qjtitle.spreadsheets.text import clean_text, compare_key
-
-ROSTER_TITLE = "曲靖市专业技术人员职称申报信息表"
-
-GENDERS = ("男", "女")
-EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中专", "高中", "其他")
-COUNTIES = (
-    "麒麟区",
-    "沾益区",
-    "马龙区",
-    "宣威市",
-    "富源县",
-    "罗平县",
-    "师宗县",
-    "陆良县",
-    "会泽县",
-    "曲靖经济技术开发区",
-    "市直",
-)
-
-COLUMNS: tuple[Column, ...] = (
-    Column("seq", "序号", ("编号", "序"), example="1"),
-    Column("name", "姓名", ("申报人姓名", "申报人", "名字"), required=True, example="张丽"),
-    Column("gender", "性别", (), required=True, kind="choice", choices=GENDERS, example="女"),
-    Column(
-        "birth",
-        "出生年月",
-        ("出生日期", "出生年月日", "出生时间"),
-        required=True,
-        kind="date",
-        example="1985.03",
-    ),
-    Column(
-        "id_number",
-        "身份证号码",
-        ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
-        required=True,
-        kind="id",
-        hint="18位，单元格须为文本格式",
-        example="530302198503150021",
-    ),
-    Column(
-        "unit",
-        "工作单位",
-        ("单位名称", "所在单位", "工作单位全称", "单位", "申报人单位"),
-        required=True,
-        example="曲靖市第一人民医院",
-    ),
-    Column(
-        "county",
-        "所在县（市、区）",
-        (
-            "所在县(市、区)",
-            "县（市、区）",
-            "县(市、区)",
-            "所在县市区",
-            "所属县（市、区）",
-            "所在地区",
-        ),
-        required=True,
-        kind="choice",
-        choices=COUNTIES,
-        example="麒麟区",
-    ),
-    Column(
-        "education",
-        "学历",
-        ("最高学历", "学历学位", "学历(学位)"),
-        required=True,
-        kind="choice",
-        choices=EDUCATIONS,
-        example="大学本科",
-    ),
-    Column(
-        "school", "毕业院校", ("毕业学校", "毕业院校及专业"), required=True, example="昆明医科大学"
-    ),
-    Column("major", "所学专业", ("专业（所学）", "毕业专业"), required=True, example="临床医学"),
-    Column(
-        "graduated",
-        "毕业时间",
-        ("毕业日期", "毕业年月"),
-        required=True,
-        kind="date",
-        example="2008.07",
-    ),
-    Column(
-        "work_start",
-        "参加工作时间",
-        ("参加工作日期", "参加工作年月", "工作时间"),
-        required=True,
-        kind="date",
-        example="2008.08",
-    ),
-    Column(
-        "current_title",
-        "现专业技术职务",
-        ("现任专业技术职务", "现职称", "现专业技术职称", "现任职称", "现有职称", "现专业技术资格"),
-        hint="无职称的填“无”",
-        example="主治医师",
-    ),
-    Column(
-        "current_title_date",
-        "现职取得时间",
-        (
-            "取得现职时间",
-            "现职称取得时间",
-            "取得时间",
-            "任现职时间",
-            "现职取得年月",
-            "取得现职称时间",
-        ),
-        kind="date",
-        example="2016.12",
-    ),
-    Column("series", "申报系列", ("系列", "评审系列"), required=True, example="卫生"),
-    Column("specialty", "申报专业", ("评审专业", "专业"), required=True, example="临床医学"),
-    Column(
-        "title_name",
-        "申报资格名称",
-        ("申报职称", "申报资格", "拟申报资格名称", "申报职称名称", "申报专业技术资格"),
-        required=True,
-        example="副主任医师",
-    ),
-    Column(
-        "level",
-        "申报级别",
-        ("申报层级", "级别"),
-        required=True,
-        kind="choice",
-        choices=rules.LEVELS,
-        example="副高级",
-    ),
-    Column(
-        "route",
-        "申报方式",
-        ("申报类型", "评审方式"),
-        required=True,
-        kind="choice",
-        choices=rules.ROUTES,
-        example="正常",
-    ),
-    Column(
-        "phone",
-        "联系电话",
-        ("手机号码", "手机", "电话", "联系方式", "手机号"),
-        required=True,
-        kind="phone",
-        hint="11位手机号或带区号的固定电话",
-        example="13888000001",
-    ),
-    Column("note", "备注", ("说明",), example=""),
-)
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-KEY_COLUMNS = ("name", "id_number")
-DATE_KEYS = tuple(c.key for c in COLUMNS if c.kind == "date")
-
-PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
-
-# Title names → level, tried in order (the first match wins).
-_TITLE_LEVEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("正高级", re.compile(r"正高")),
-    ("副高级", re.compile(r"副高")),
-    ("中级", re.compile(r"中级")),
-    ("初级", re.compile(r"初级|员级|助理级")),
-    ("副高级", re.compile(r"副(主任|教授|研究员|编审|译审|研究馆员)|主任(记者|编辑)")),
-    ("初级", re.compile(r"实习研究员|研究实习员")),
-    ("中级", re.compile(r"助理研究员")),
-    ("初级", re.compile(r"助理")),
-    (
-        "正高级",
-        re.compile(r"主任\w*(医|药|护|技)师|教授|研究员|编审|译审|研究馆员|高级(记者|编辑)"),
-    ),
-    ("副高级", re.compile(r"高级")),
-    (
-        "中级",
-        re.compile(
-            r"主治|主管|讲师|一级教师|工程师|经济师|会计师|统计师|审计师|农艺师|畜牧师|兽医师|实验师|馆员|编辑|记者|翻译|律师"
-        ),
-    ),
-    ("初级", re.compile(r"医师|药师|护师|技师|技术员|二级教师|三级教师|员$|医士|护士|药士|技士")),
-)
-NO_TITLE = {"", "无", "暂无", "/", "-", "—", "没有"}
-
-
-def title_level(title: str) -> str | None:
-    """The level (初级/中级/副高级/正高级) of a title name such as 主治医师, or None when unknown."""
-    key = compare_key(title)
-    if key in NO_TITLE:
-        return None
-    for level, pattern in _TITLE_LEVEL_PATTERNS:
-        if pattern.search(key):
-            return level
-    return None
 
 
 @dataclass
@@ -270,7 +86,8 @@ class CheckedRow:
     def person_key(self) -> str:
         """The ID number when well-formed, else 姓名@单位 (for rows still to be corrected)."""
         if self.id_valid:
-            return self.values["id_number"]
+            number: str = self.values["id_number"]
+            return number
         return f"{self.values.get('name', '')}@{compare_key(self.values.get('unit', ''))}"
 
 
@@ -281,16 +98,6 @@ class CommitteeScope:
     level: str
     series: str
     specialties: tuple[str, ...] = ()
-
-
-def match_choice(value: str, choices: tuple[str, ...]) -> str | None:
-    """The choice ``value`` means: exact, or the only choice it starts (麒麟 → 麒麟区)."""
-    key = compare_key(value)
-    for choice in choices:
-        if compare_key(choice) == key:
-            return choice
-    starts = [c for c in choices if key and compare_key(c).startswith(key)]
-    return starts[0] if len(starts) == 1 else None
 
 
 _EDUCATION_ALIASES = {
@@ -380,7 +187,7 @@ def check_row(
     cells: dict[str, Any],
     year: int,
     scope: CommitteeScope | None = None,
-    cell_name=lambda key: "",
+    cell_name: Callable[[str], str] = lambda key: "",
     text_is_clean: bool = False,
 ) -> CheckedRow:
     """Validate one roster row and collect **all** its problems.
@@ -675,111 +482,3 @@ def _scope_problems(
                 )
             )
     return tuple(found)
-
-
-# --- The workbook (blank form, or a filled roster for the filing) ------------------
-
-TEMPLATE_ROWS = 300  # rows of the blank form that carry text formats and drop-downs
-
-
-def write_roster_workbook(
-    path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE
-) -> None:  # type: ignore[no-untyped-def]
-    """Write the 附件2 form: title row, unit/signature row, header, (rows), drop-downs,
-    text format on the ID and phone columns, and a 填表说明 sheet. Atomic."""
-    from pathlib import Path
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from qjtitle.spreadsheets.writing import set_cell
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "申报信息表"
-    last = get_column_letter(len(COLUMNS))
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = title
-    ws["A1"].font = Font(name="方正小标宋简体", size=18)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 36
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = (
-        "填报单位（盖章）：                    单位分管领导（签字）：                    填报日期：      年   月   日"
-    )
-    ws["A2"].font = Font(name="宋体", size=11)
-    header_row = 3
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=header_row, column=i, value=col.label)
-        cell.font = Font(
-            name="黑体", size=11, bold=True, color="C00000" if col.required else "000000"
-        )
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = border
-        width = {"id_number": 21, "unit": 26, "school": 18, "title_name": 14, "county": 16}.get(
-            col.key, 11
-        )
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    data = rows or []
-    for r, item in enumerate(data, start=header_row + 1):
-        for i, col in enumerate(COLUMNS, start=1):
-            value = item.get(col.key)
-            if col.kind == "date" and value is not None and hasattr(value, "strftime"):
-                value = value.strftime("%Y.%m")  # as the form is filled: year and month
-            set_cell(ws.cell(row=r, column=i), value)
-            ws.cell(row=r, column=i).border = border
-    first, last_row = header_row + 1, header_row + max(TEMPLATE_ROWS, len(data))
-    for i, col in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(i)
-        if col.kind in ("id", "phone"):
-            for r in range(first, last_row + 1):
-                ws.cell(row=r, column=i).number_format = "@"
-        if col.choices:
-            dv = DataValidation(
-                type="list",
-                formula1='"' + ",".join(col.choices) + '"',
-                allow_blank=not col.required,
-                showErrorMessage=True,
-                errorTitle="选项不规范",
-                error=f"{col.label}请从下拉选项中选择：{'、'.join(col.choices)}",
-            )
-            dv.add(f"{letter}{first}:{letter}{last_row}")
-            ws.add_data_validation(dv)
-    guide = wb.create_sheet("填表说明")
-    guide.append(["栏目", "是否必填", "填写要求", "示例"])
-    for cell in guide[1]:
-        cell.font = Font(name="黑体", bold=True)
-    for col in COLUMNS:
-        if col.choices:
-            requirement = f"从下拉选项中选择：{'、'.join(col.choices)}"
-        elif col.kind == "date":
-            requirement = "年月写成 1985.03 或 1985-03；精确到日的写成 1985-03-15"
-        else:
-            requirement = col.hint
-        if col.hint and col.choices:
-            requirement += f"；{col.hint}"
-        guide.append([col.label, "必填" if col.required else "选填", requirement, col.example])
-    guide.append([])
-    for line in (
-        "1. 每人一行，不要合并单元格，不要在表中插入小计行。",
-        "2. 身份证号码列已设为文本格式，请直接输入18位号码；从其他表格粘贴时请选择“只粘贴数值”。",
-        "3. 申报方式：正常晋升须已取得下一级职称；破格申报请在备注中写明破格条件；转评保持原级别。",
-        f"4. {rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）。",
-        "5. 纸质版须经单位分管领导审核签字，电子版按要求报送（通知 二）。",
-    ):
-        guide.append([line])
-    for letter, width in zip("ABCD", (18, 10, 60, 22), strict=True):
-        guide.column_dimensions[letter].width = width
-    write_atomically(Path(path), wb.save, ".xlsx")
