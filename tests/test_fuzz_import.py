@@ -58,7 +58,7 @@ def workbook_bytes(rows: list[list], as_text: bool = False) -> bytes:
     """An .xlsx of ``rows`` under the 附件2 header; ``as_text``: "=1+2" typed as text, not as a formula."""
     from openpyxl import Workbook
 
-    from qjtitle.spreadsheets import set_cell
+    from qjtitle.spreadsheets.writing import set_cell
 
     wb = Workbook()
     ws = wb.active

@@ -374,7 +374,7 @@ def duplicate_rows(count: int) -> bytes:
 
 def rows_over_the_cap() -> bytes:
     """50,001 data rows (one person each, written straight into the sheet XML): one more than a file may have."""
-    from qjtitle.spreadsheets import MAX_DATA_ROWS
+    from qjtitle.spreadsheets.bounds import MAX_DATA_ROWS
 
     first = valid_row(0)
     cells = "".join(
@@ -645,11 +645,11 @@ def xlsx_file(tmp_path: Path, data: bytes, name: str = "表.xlsx") -> Path:
 def test_a_cell_placed_below_its_row_is_counted_where_calamine_puts_it(tmp_path: Path) -> None:
     """calamine places a cell by its own r: <row r="4"><c r="AF99999"> makes 99,999 rows × 32 columns."""
     from qjtitle.errors import WorkbookError
-    from qjtitle.spreadsheets import _check_sheet_sizes
+    from qjtitle.spreadsheets.bounds import check_sheet_sizes
 
     path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="4"><c r="AF99999"><v>1</v></c></row>'))
     with pytest.raises(WorkbookError, match="99999 行 × 32 列"):
-        _check_sheet_sizes(path)
+        check_sheet_sizes(path)
 
 
 def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(
@@ -657,10 +657,10 @@ def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(
 ) -> None:
     """Rows up to 10,000 and 40 columns: the quick bound (99,999 rows) is too coarse, so every cell's row is
     read again, and 10,000 × 40 cells are allowed."""
-    from qjtitle.spreadsheets import _check_sheet_sizes, _SheetBound
+    from qjtitle.spreadsheets.bounds import _SheetBound, check_sheet_sizes
 
     path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="10000"><c r="AN10000"><v>1</v></c></row>'))
-    _check_sheet_sizes(path)  # no error
+    check_sheet_sizes(path)  # no error
     bound = _SheetBound()
     bound.scan(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
     assert (bound.rows, bound.cols, bound.loose) == (10_000, 40, 99_999) and bound.too_big()
@@ -689,17 +689,17 @@ def test_a_long_and_wide_sheet_within_the_limit_is_read_exactly_and_accepted(
 )
 def test_far_references_in_every_form_are_found(cell: bytes, tmp_path: Path) -> None:
     from qjtitle.errors import WorkbookError
-    from qjtitle.spreadsheets import _check_sheet_sizes
+    from qjtitle.spreadsheets.bounds import check_sheet_sizes
 
     path = xlsx_file(tmp_path, with_sheet_xml(b'<row r="9">' + cell + b"</row>"))
     with pytest.raises(WorkbookError, match="1048576 行 × 16384 列"):
-        _check_sheet_sizes(path)
+        check_sheet_sizes(path)
 
 
 def test_a_cell_continuing_a_row_in_the_next_piece_is_bounded_by_that_row(tmp_path: Path) -> None:
     """The sheet is scanned in pieces: a piece may start with cells of the row the last one ended in, and
     have no row tag of its own; a cell there with more digits than any row is still found."""
-    from qjtitle.spreadsheets import _SheetBound
+    from qjtitle.spreadsheets.bounds import _SheetBound
 
     bound = _SheetBound()
     bound.scan(b'<sheetData><row r="100000"><c r="A100000"><v>1</v></c>')

@@ -1,4 +1,4 @@
-"""Row validation of the 附件2 roster: every rule, one row at a time (qjtitle.intake.roster.check_row)."""
+"""Row validation of the 附件2 roster: every rule, one row at a time (qjtitle.intake.roster_checks.check_row)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from qjtitle import idcard
 from qjtitle.intake.applicants import APPLICANT_FIELDS
-from qjtitle.intake.roster import (
-    COLUMNS,
+from qjtitle.intake.roster import COLUMNS, title_level
+from qjtitle.intake.roster_checks import (
     KIND_CHOICE,
     KIND_COMMITTEE,
     KIND_DATE,
@@ -20,7 +20,6 @@ from qjtitle.intake.roster import (
     KIND_REQUIRED,
     CommitteeScope,
     check_row,
-    title_level,
     years_between,
 )
 from tests.conftest import applicant_row
@@ -485,7 +484,7 @@ def test_rows_read_from_the_sample_rosters_check_the_same_whether_or_not_cleaned
     """The import tells check_row that read_tables has already cleaned the text; the outcome must not change."""
     from qjtitle.intake.roster import KEY_COLUMNS
     from qjtitle.paths import sample_data_dir
-    from qjtitle.spreadsheets import read_tables
+    from qjtitle.spreadsheets.tables import read_tables
 
     rows = 0
     for path in sorted((sample_data_dir() / "rosters").iterdir()):
@@ -523,7 +522,7 @@ def test_equal_but_different_date_cells_are_not_confused():
     ],
 )
 def test_a_personal_number_in_a_free_text_column_is_a_problem(label, value, found):
-    from qjtitle.intake.roster import KIND_PRIVATE
+    from qjtitle.intake.roster_checks import KIND_PRIVATE
 
     result = check(**{label: value})
     cell = f"{LETTER_BY_KEY[KEY_BY_LABEL[label]]}6"
@@ -537,7 +536,7 @@ def test_a_personal_number_in_a_free_text_column_is_a_problem(label, value, foun
     "value", ["曲靖市第1人民医院", "2023年度 第12345678批", "电话 0874-3123456", "1388800000123456"]
 )
 def test_short_numbers_landlines_and_long_runs_are_not_personal_numbers(value):
-    from qjtitle.intake.roster import KIND_PRIVATE
+    from qjtitle.intake.roster_checks import KIND_PRIVATE
 
     assert KIND_PRIVATE not in {p.kind for p in check(备注=value).problems}
 

@@ -11,16 +11,10 @@ import pytest
 
 from qjtitle.errors import WorkbookError
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
-from qjtitle.spreadsheets import (
-    ParsedDate,
-    clean_text,
-    column_letter,
-    compare_key,
-    is_formula_like,
-    parse_date,
-    read_tables,
-    set_cell,
-)
+from qjtitle.spreadsheets.dates import ParsedDate, parse_date
+from qjtitle.spreadsheets.tables import read_tables
+from qjtitle.spreadsheets.text import clean_text, column_letter, compare_key
+from qjtitle.spreadsheets.writing import is_formula_like, set_cell
 from tests.conftest import LABELS, applicant_row
 
 

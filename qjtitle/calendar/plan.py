@@ -27,14 +27,9 @@ from sqlmodel import Session, col, delete, select
 from qjtitle.errors import InvalidValue, WorkbookError
 from qjtitle.models import Committee, PlanEntry
 from qjtitle.paths import file_sha256
-from qjtitle.spreadsheets import (
-    Column,
-    SheetTable,
-    clean_text,
-    compare_key,
-    parse_date,
-    read_tables,
-)
+from qjtitle.spreadsheets.dates import parse_date
+from qjtitle.spreadsheets.tables import Column, SheetTable, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit
 
 COLUMNS: tuple[Column, ...] = (

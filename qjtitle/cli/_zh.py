@@ -195,7 +195,7 @@ _SHORT_YEAR = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}$")
 
 def day_problem(text: str) -> str | None:
     """Why ``text`` is not a date a command can take (None when it is one)."""
-    from qjtitle.spreadsheets import parse_date
+    from qjtitle.spreadsheets.dates import parse_date
 
     text = text.strip()
     if _DAY_FIRST.match(text):
@@ -213,7 +213,7 @@ def day_problem(text: str) -> str | None:
 def parse_day(value: Any) -> datetime:
     """A date option's value: the forms the spreadsheets accept, to the day; midnight as datetime
     (the commands take ``.date()`` of it)."""
-    from qjtitle.spreadsheets import parse_date
+    from qjtitle.spreadsheets.dates import parse_date
 
     if isinstance(value, datetime):
         return value

@@ -82,7 +82,7 @@ def print_import_report(
     from rich.markup import escape
 
     from qjtitle.intake.applicants import REPORT_LINES, write_problem_list
-    from qjtitle.intake.roster import KINDS
+    from qjtitle.intake.roster_checks import KINDS
 
     rows = []
     for f in report.files:

@@ -34,7 +34,7 @@ from qjtitle.models import (
     MeetingSeal,
 )
 from qjtitle.paths import file_sha256
-from qjtitle.spreadsheets import clean_text
+from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit
 
 # --- After the draw: answers, replacements, signatures ---------------------------------------------------

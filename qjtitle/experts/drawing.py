@@ -36,7 +36,7 @@ from qjtitle.models import (
     MeetingSeal,
     utcnow,
 )
-from qjtitle.spreadsheets import clean_text
+from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit, is_unique_violation
 
 

@@ -26,8 +26,8 @@ from qjtitle import committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import recusal
 from qjtitle.experts.draw import Candidate
-from qjtitle.intake.roster import (
-    GENDERS,
+from qjtitle.intake.roster import GENDERS, PHONE_PATTERN, match_choice, title_level
+from qjtitle.intake.roster_checks import (
     KIND_CHOICE,
     KIND_DATE,
     KIND_DUPLICATE,
@@ -35,16 +35,15 @@ from qjtitle.intake.roster import (
     KIND_MISMATCH,
     KIND_PHONE,
     KIND_REQUIRED,
-    PHONE_PATTERN,
     Problem,
-    match_choice,
-    title_level,
 )
 from qjtitle.meeting import record as meetings
 from qjtitle.models import Committee, Conflict, Expert, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone
-from qjtitle.spreadsheets import DATE_FIX, Column, clean_text, compare_key, parse_date, read_tables
+from qjtitle.spreadsheets.dates import DATE_FIX, parse_date
+from qjtitle.spreadsheets.tables import Column, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
 EXPIRY_NOTICE_DAYS = (

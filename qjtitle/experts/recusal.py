@@ -22,7 +22,7 @@ from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.meeting import record as meetings
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
-from qjtitle.spreadsheets import clean_text
+from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit
 
 SAME_UNIT_REASON = "与申报人同单位（回避）"  # why the draw left an expert out, and a pair's reason

@@ -69,7 +69,7 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from qjtitle.spreadsheets import set_cell
+    from qjtitle.spreadsheets.writing import set_cell
 
     ctx = filing.pass_roster()
     numbers = {a.id: a.id_number for a in filing.data.accepted}

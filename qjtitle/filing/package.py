@@ -313,7 +313,7 @@ def _write_manifest_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from qjtitle.spreadsheets import set_cell
+    from qjtitle.spreadsheets.writing import set_cell
 
     wb = Workbook()
     ws = wb.active

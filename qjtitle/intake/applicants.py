@@ -24,9 +24,8 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
-from qjtitle.intake.roster import (
-    COLUMNS,
-    KEY_COLUMNS,
+from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
+from qjtitle.intake.roster_checks import (
     KIND_DUPLICATE,
     CheckedRow,
     CommitteeScope,
@@ -36,7 +35,9 @@ from qjtitle.intake.roster import (
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone, mask_text
-from qjtitle.spreadsheets import READABLE_SUFFIXES, compare_key, read_tables
+from qjtitle.spreadsheets.reading import READABLE_SUFFIXES
+from qjtitle.spreadsheets.tables import read_tables
+from qjtitle.spreadsheets.text import compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
 APPLICANT_FIELDS = tuple(c.key for c in COLUMNS) + ("unit_key", "years_in_title", "years_working")

@@ -35,7 +35,7 @@ from qjtitle.models import (
     ImportBatch,
 )
 from qjtitle.paths import file_sha256, make_private_dir
-from qjtitle.spreadsheets import clean_text, compare_key
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
 
 TEMPLATE = "correction_notice.docx"

@@ -13,7 +13,7 @@ from datetime import date
 from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.spreadsheets import clean_text, compare_key
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store
 
 
@@ -133,7 +133,7 @@ _SEPARATORS = re.compile(r"\s*[/:：@\s]\s*")
 
 def _day(text: str) -> date | None:
     """``text`` as a date written to the day (the spreadsheets' forms), else None."""
-    from qjtitle.spreadsheets import parse_date
+    from qjtitle.spreadsheets.dates import parse_date
 
     parsed = parse_date(text)
     return parsed.value if parsed.value is not None and parsed.precision == "day" else None

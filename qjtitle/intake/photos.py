@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import NotFound
-from qjtitle.spreadsheets import compare_key
+from qjtitle.spreadsheets.text import compare_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp"}
 _ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")

@@ -37,7 +37,8 @@ from qjtitle.models import (
     MeetingSeal,
     ReviewAssignment,
 )
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables
+from qjtitle.spreadsheets.tables import Column, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
 
 RECOMMENDATIONS = ("同意", "不同意")

@@ -17,7 +17,9 @@ from qjtitle.errors import InvalidValue
 from qjtitle.meeting import proceedings, voting
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
+from qjtitle.spreadsheets.tables import Column, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
+from qjtitle.spreadsheets.writing import set_cell
 from qjtitle.store import Store
 
 # The answers of drawn experts (draw confirm --from-sheet)

@@ -35,7 +35,8 @@ from qjtitle.models import (
     Review,
     ReviewAssignment,
 )
-from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables
+from qjtitle.spreadsheets.tables import Column, read_tables
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
 
 # --- Reviews -----------------------------------------------------------------------

@@ -363,7 +363,7 @@ def _write_jsonl(path: Path, events: list[dict[str, Any]]) -> None:
 def _write_xlsx(path: Path, events: list[dict[str, Any]]) -> None:
     from openpyxl import Workbook
 
-    from qjtitle.spreadsheets import set_cell
+    from qjtitle.spreadsheets.writing import set_cell
 
     wb = Workbook()
     ws = wb.active

@@ -1,0 +1,484 @@
+"""Checking one roster row: every problem it has, where it is and how to fix it.
+
+A row is turned into applicant fields and checked against the format (``roster``), its ID number,
+the title ladder and the committee's scope, most checks done once per distinct value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any
+
+from qjtitle import idcard, rules
+from qjtitle.intake.roster import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    DATE_KEYS,
+    EDUCATIONS,
+    GENDERS,
+    NO_TITLE,
+    PHONE_PATTERN,
+    match_choice,
+    title_level,
+)
+from qjtitle.spreadsheets.dates import DATE_FIX, ParsedDate, parse_date
+from qjtitle.spreadsheets.text import clean_text, compare_key
+
+
+@dataclass
+class Problem:
+    """One thing wrong in a row: where, what, how to fix, and its kind (for summaries)."""
+
+    column: str  # the column's label
+    message: str
+    fix: str
+    kind: str
+    cell: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "column": self.column,
+            "cell": self.cell,
+            "message": self.message,
+            "fix": self.fix,
+            "kind": self.kind,
+        }
+
+
+# Problem kinds, in the order summaries show them.
+KIND_REQUIRED = "必填项为空"
+KIND_ID = "身份证号码"
+KIND_DATE = "日期"
+KIND_MISMATCH = "与身份证不符"
+KIND_CHOICE = "选项不规范"
+KIND_LADDER = "申报级别"
+KIND_PHONE = "联系电话"
+KIND_PRIVATE = "个人号码"  # an ID or mobile number typed into a free-text column
+KIND_COMMITTEE = "不属本评委会"
+KIND_DUPLICATE = "重复申报"
+KINDS = (
+    KIND_REQUIRED,
+    KIND_ID,
+    KIND_DATE,
+    KIND_MISMATCH,
+    KIND_CHOICE,
+    KIND_LADDER,
+    KIND_PHONE,
+    KIND_PRIVATE,
+    KIND_COMMITTEE,
+    KIND_DUPLICATE,
+)
+
+
+@dataclass(slots=True)
+class CheckedRow:
+    """A roster row turned into applicant fields, with every problem found."""
+
+    values: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    id_valid: bool = False
+
+    def person_key(self) -> str:
+        """The ID number when well-formed, else 姓名@单位 (for rows still to be corrected)."""
+        if self.id_valid:
+            number: str = self.values["id_number"]
+            return number
+        return f"{self.values.get('name', '')}@{compare_key(self.values.get('unit', ''))}"
+
+
+@dataclass(frozen=True)
+class CommitteeScope:
+    """What a committee evaluates, for the 'belongs to this committee' checks."""
+
+    level: str
+    series: str
+    specialties: tuple[str, ...] = ()
+
+
+_EDUCATION_ALIASES = {
+    "本科": "大学本科",
+    "大本": "大学本科",
+    "专科": "大学专科",
+    "大专": "大学专科",
+    "博士": "博士研究生",
+    "硕士": "硕士研究生",
+    "研究生": "硕士研究生",
+    "中专（中技）": "中专",
+}
+
+
+@lru_cache(maxsize=4096)  # start dates repeat (most are the 1st of a month)
+def years_between(start: date | None, year: int) -> int | None:
+    """Full years from ``start`` to 31 Dec of ``year`` (通知 三（一）)."""
+    if start is None:
+        return None
+    month, day = rules.SERVICE_COUNTED_TO
+    end = date(year, month, day)
+    if start > end:
+        return 0
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+# Precomputed per column, so that checking a row does no per-column set-up (20,000 rows a file).
+_ProblemArgs = tuple[str, str, str, str]  # column key, message, fix, kind
+_TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind not in ("date", "id"))
+_REQUIRED_TEXT = {
+    c.key: (f"“{c.label}”为空", f"请填写{c.label}" + (f"（如 {c.example}）" if c.example else ""))
+    for c in COLUMNS
+    if c.required and c.kind not in ("date", "id")
+}
+_required_text = itemgetter(*_REQUIRED_TEXT)
+_CHOICE_KEYS = ("gender", "county", "level", "route")
+# Free-text columns, where an ID or mobile number does not belong (it would reach public notices).
+_FREE_TEXT_KEYS = (
+    "name",
+    "unit",
+    "school",
+    "major",
+    "current_title",
+    "series",
+    "specialty",
+    "title_name",
+    "note",
+)
+_PRIVATE_FIX = "请删去该号码（身份证号码、联系电话各有其列），以免在公示材料中泄露个人信息"
+_PHONE_NOISE = re.compile(r"[\s()（）]")
+
+
+def _text(value: Any) -> str:
+    if type(value) is int:  # a sequence number, a phone typed as a number
+        return str(value)
+    return "" if value is None else clean_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=4096)  # a few dozen combinations of the four choices in a roster
+def _choices(*texts: str) -> tuple[tuple[str, ...], tuple[_ProblemArgs, ...]]:
+    """The choices gender, county, level and route mean, and a problem for each that is none of them."""
+    chosen: list[str] = []
+    found: list[_ProblemArgs] = []
+    for key, text in zip(_CHOICE_KEYS, texts, strict=True):
+        choice = match_choice(text, COLUMN_BY_KEY[key].choices) if text else text
+        if choice is None:
+            col = COLUMN_BY_KEY[key]
+            found.append(
+                (
+                    key,
+                    f"“{col.label}”填写为“{text}”，不是规定选项",
+                    f"请从下拉选项中选择：{'、'.join(col.choices)}",
+                    KIND_CHOICE,
+                )
+            )
+        chosen.append(text if choice is None else choice)
+    return tuple(chosen), tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _education(text: str) -> str:
+    edu = _EDUCATION_ALIASES.get(compare_key(text), text)
+    return match_choice(edu, EDUCATIONS) or edu
+
+
+def check_row(
+    cells: dict[str, Any],
+    year: int,
+    scope: CommitteeScope | None = None,
+    cell_name: Callable[[str], str] = lambda key: "",
+    text_is_clean: bool = False,
+) -> CheckedRow:
+    """Validate one roster row and collect **all** its problems.
+
+    ``cells``: values by column key. ``text_is_clean``: True when they come from ``read_tables``, which
+    has already put every text through ``clean_text`` (cleaning again costs a fifth of the check)."""
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str, fix: str, kind: str) -> None:
+        problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
+
+    raw = cells
+    # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
+    if text_is_clean:
+        values: dict[str, Any] = {
+            key: v if type(v := raw.get(key)) is str else "" if v is None else _text(v)
+            for key in _TEXT_KEYS
+        }
+    else:
+        values = {key: _text(raw.get(key)) for key in _TEXT_KEYS}
+    if not all(_required_text(values)):
+        for key in [key for key in _REQUIRED_TEXT if not values[key]]:
+            problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
+    free_text = "\n".join([values[key] for key in _FREE_TEXT_KEYS])
+    if idcard.ID_IN_TEXT.search(free_text) or idcard.MOBILE_IN_TEXT.search(
+        free_text
+    ):  # one search a row
+        for key in _FREE_TEXT_KEYS:
+            if found := idcard.personal_numbers_in(values[key]):
+                problem(
+                    key,
+                    f"“{COLUMN_BY_KEY[key].label}”中含有{'和'.join(found)}",
+                    _PRIVATE_FIX,
+                    KIND_PRIVATE,
+                )
+    # Choices.
+    chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
+    values["gender"], values["county"], values["level"], values["route"] = chosen
+    for args in wrong:
+        problem(*args)
+    if values["education"]:
+        values["education"] = _education(values["education"])
+    # ID number.
+    id_raw = raw.get("id_number")
+    id_check: idcard.IdCheck | None = None
+    id_valid = False
+    if id_raw is None or (isinstance(id_raw, str) and not id_raw.strip()):
+        values["id_number"] = ""
+        problem("id_number", "“身份证号码”为空", "请填写18位公民身份号码", KIND_REQUIRED)
+    else:
+        id_check = idcard.check(id_raw)
+        values["id_number"] = id_check.number
+        id_valid = id_check.problem is None
+        if not id_valid:
+            problem("id_number", id_check.problem or "", id_check.fix or "", KIND_ID)
+    # Dates.
+    parsed: dict[str, ParsedDate] = {}
+    for key in DATE_KEYS:
+        raw_date = raw.get(key)
+        try:
+            p, date_problem = _date_check(key, raw_date, year)
+        except TypeError:  # an unhashable value (never from a workbook): checked without the cache
+            p, date_problem = _date_check.__wrapped__(key, raw_date, year)
+        parsed[key] = p
+        values[key] = p.value
+        if date_problem is not None:
+            problem(*date_problem)
+    # Against the ID number.
+    if id_valid and id_check is not None:
+        if values["gender"] in GENDERS and values["gender"] != id_check.gender:
+            problem(
+                "gender",
+                f"性别填“{values['gender']}”，身份证号码显示为“{id_check.gender}”",
+                "请核对性别或身份证号码",
+                KIND_MISMATCH,
+            )
+        if not values["gender"]:
+            values["gender"] = id_check.gender or ""
+        birth = parsed["birth"]
+        if birth.value is not None and id_check.birth is not None:
+            same = (birth.value.year, birth.value.month) == (
+                id_check.birth.year,
+                id_check.birth.month,
+            ) and (birth.precision == "month" or birth.value.day == id_check.birth.day)
+            if not same:
+                problem(
+                    "birth",
+                    f"出生年月填“{birth.value:%Y-%m}”，身份证号码显示为“{id_check.birth:%Y-%m-%d}”",
+                    "请核对出生年月或身份证号码",
+                    KIND_MISMATCH,
+                )
+        elif birth.value is None and id_check.birth is not None and not birth.problem:
+            values["birth"] = id_check.birth
+    # Dates in a sensible order.
+    birth_date = values["birth"]
+    if birth_date is not None:
+        for key in ("graduated", "work_start", "current_title_date"):
+            when = values[key]
+            if when is not None and when.year - birth_date.year < 14:
+                col = COLUMN_BY_KEY[key]
+                problem(
+                    key,
+                    f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年",
+                    "请核对年份",
+                    KIND_DATE,
+                )
+    if (
+        values["current_title_date"]
+        and values["work_start"]
+        and values["current_title_date"] < values["work_start"]
+    ):
+        problem("current_title_date", "现职取得时间早于参加工作时间", "请核对两个时间", KIND_DATE)
+    # Current title and the ladder.
+    current = values["current_title"]
+    if current in NO_TITLE or compare_key(current) in NO_TITLE:
+        values["current_title"] = ""
+        current = ""
+    if (
+        current
+        and values["current_title_date"] is None
+        and not parsed["current_title_date"].problem
+    ):
+        problem(
+            "current_title_date",
+            "填写了现专业技术职务，但“现职取得时间”为空",
+            "请填写取得现职的时间（如 2016.12）",
+            KIND_REQUIRED,
+        )
+    for args in _ladder_problems(values["level"], values["route"], current):
+        problem(*args)
+    # Phone.
+    phone = values["phone"]
+    if not (len(phone) == 11 and phone.isascii() and phone.isdigit()):
+        phone = _PHONE_NOISE.sub("", phone).replace("—", "-")
+        values["phone"] = phone
+    if phone and not PHONE_PATTERN.match(phone):
+        problem(
+            "phone",
+            f"联系电话“{phone}”格式不对",
+            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+            KIND_PHONE,
+        )
+    # The committee.
+    if scope is not None:
+        for args in _scope_problems(
+            values["level"],
+            values["series"],
+            values["specialty"],
+            scope.level,
+            scope.series,
+            tuple(scope.specialties),
+        ):
+            problem(*args)
+    values["unit_key"] = compare_key(values["unit"])
+    values["years_in_title"] = years_between(values["current_title_date"], year)
+    values["years_working"] = years_between(values["work_start"], year)
+    return CheckedRow(values, problems, id_valid)
+
+
+@lru_cache(
+    maxsize=16384, typed=True
+)  # dates repeat (most are months); typed: True, 1 and 1.0 are not one cell
+def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs | None]:
+    """A date cell parsed, and its problem if any: unreadable, missing though required, after the year."""
+    p = parse_date(raw)
+    col = COLUMN_BY_KEY[key]
+    if p.problem:
+        return p, (key, f"“{col.label}”{p.problem}", DATE_FIX, KIND_DATE)
+    if p.value is None:
+        return p, (
+            key,
+            f"“{col.label}”为空",
+            f"请填写{col.label}（如 {col.example}）",
+            KIND_REQUIRED,
+        ) if col.required else None
+    if p.value > date(year, *rules.SERVICE_COUNTED_TO):
+        return p, (
+            key,
+            f"“{col.label}”{p.value:%Y-%m-%d} 晚于 {year} 年底",
+            "请核对年份",
+            KIND_DATE,
+        )
+    return p, None
+
+
+@lru_cache(maxsize=4096)  # a few hundred (level, route, current title) combinations in a city
+def _ladder_problems(applied: str, route: str, current: str) -> tuple[_ProblemArgs, ...]:
+    """The ladder problems of a row: the title it holds against the level and route it applies for."""
+    found: list[_ProblemArgs] = []
+    _check_ladder(applied, route, current, lambda *args: found.append(args))
+    return tuple(found)
+
+
+def _check_ladder(applied: str, route: str, current: str, problem: Callable[..., None]) -> None:
+    if applied not in rules.TITLE_LADDER or route not in rules.ROUTES:
+        return
+    target = rules.TITLE_LADDER.index(applied)
+    if not current:
+        if route == "正常" and target > 0:
+            below = rules.TITLE_LADDER[target - 1]
+            problem(
+                "current_title",
+                f"正常晋升{applied}须已取得{below}职称，但“现专业技术职务”为空",
+                f"请填写现专业技术职务；确无{below}职称的，申报方式应为“破格”",
+                KIND_LADDER,
+            )
+        elif route == "转评":
+            problem(
+                "current_title",
+                "转评须已具备同级职称，但“现专业技术职务”为空",
+                "请填写现专业技术职务",
+                KIND_LADDER,
+            )
+        return
+    level = title_level(current)
+    if level is None:
+        problem(
+            "current_title",
+            f"无法识别现专业技术职务“{current}”的级别",
+            "请填写规范的职称名称（如 主治医师、工程师、一级教师），或注明级别（如 中级）",
+            KIND_LADDER,
+        )
+        return
+    have = rules.TITLE_LADDER.index(level)
+    if route == "正常" and have != target - 1:
+        if have >= target:
+            problem(
+                "level",
+                f"现职“{current}”已是{level}，申报{applied}不属于晋升",
+                "请核对申报级别；同级改换系列的，申报方式应为“转评”",
+                KIND_LADDER,
+            )
+        else:
+            problem(
+                "level",
+                f"现职“{current}”为{level}，正常晋升只能申报{rules.TITLE_LADDER[have + 1]}",
+                "请核对申报级别；确属破格的，申报方式应为“破格”",
+                KIND_LADDER,
+            )
+    elif route == "转评" and have != target:
+        problem(
+            "route",
+            f"转评须保持原级别：现职“{current}”为{level}，申报的是{applied}",
+            "请核对申报级别或申报方式",
+            KIND_LADDER,
+        )
+    elif route == "破格" and have >= target:
+        problem(
+            "route",
+            f"现职“{current}”已是{level}，申报{applied}不属于破格",
+            "请核对申报级别或申报方式",
+            KIND_LADDER,
+        )
+
+
+@lru_cache(maxsize=4096)
+def _scope_problems(
+    level: str, series: str, specialty: str, *scope_fields: Any
+) -> tuple[_ProblemArgs, ...]:
+    """Whether a row's level, series and specialty belong to the committee (each combination checked once;
+    the scope comes as its fields, which hash faster than the dataclass)."""
+    scope = CommitteeScope(*scope_fields)
+    found: list[_ProblemArgs] = []
+    if level in rules.LEVELS and level != scope.level:
+        found.append(
+            (
+                "level",
+                f"申报{level}，而本评委会评审{scope.level}",
+                "请报送对应级别的评委会",
+                KIND_COMMITTEE,
+            )
+        )
+    series_key = compare_key(series).removesuffix("系列")
+    if series_key and series_key not in compare_key(scope.series):
+        found.append(
+            (
+                "series",
+                f"申报系列“{series}”不属本评委会（{scope.series}系列）",
+                "请核对申报系列，或报送对应系列的评委会",
+                KIND_COMMITTEE,
+            )
+        )
+    if scope.specialties and specialty:
+        keys = [compare_key(s) for s in scope.specialties]
+        if compare_key(specialty) not in keys:
+            found.append(
+                (
+                    "specialty",
+                    f"申报专业“{specialty}”不在本评委会评审范围（{'、'.join(scope.specialties)}）",
+                    "请核对申报专业，或报送对应专业的评委会",
+                    KIND_COMMITTEE,
+                )
+            )
+    return tuple(found)
