@@ -123,7 +123,7 @@ def import_applicants(
             except (
                 MemoryError
             ):  # the file's transaction was rolled back; the next file may be smaller
-                _reset(report)
+                report.forget_counts()
                 report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
             progress(path)
@@ -227,7 +227,7 @@ def _import_one(
             # insert; the unique (year, person_key) refuses ours, and the file is read again.
             if not is_unique_violation(exc, "uq_applicant_year_person"):
                 raise
-            _reset(report)
+            report.forget_counts()
             if attempt == _ATTEMPTS - 1:
                 report.error = (
                     f"{path.name}：另一处正在同时导入相同的申报人，重试 {_ATTEMPTS} 次仍冲突，本文件未导入；"
@@ -238,17 +238,6 @@ def _import_one(
 _ATTEMPTS = (
     3  # a file whose insert collides with a concurrent import is read again this many times at most
 )
-
-
-def _reset(report: FileReport) -> None:
-    """Forget what a rolled-back attempt at a file counted."""
-    report.imported = report.updated = report.needs_correction = report.unchanged = 0
-    report.harmless.clear()
-    report.frozen.clear()
-    report.flagged.clear()
-    report.rejected.clear()
-    report.problem_kinds.clear()
-    report.row_problems.clear()
 
 
 def _within_batch_duplicates(

@@ -64,6 +64,16 @@ class FileReport:
     def accepted(self) -> int:
         return self.imported + self.updated - self.needs_correction
 
+    def forget_counts(self) -> None:
+        """Forget what a rolled-back attempt at the file counted."""
+        self.imported = self.updated = self.needs_correction = self.unchanged = 0
+        self.harmless.clear()
+        self.frozen.clear()
+        self.flagged.clear()
+        self.rejected.clear()
+        self.problem_kinds.clear()
+        self.row_problems.clear()
+
 
 @dataclass
 class ImportReport:
