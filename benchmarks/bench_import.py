@@ -113,7 +113,7 @@ def qjtitle_import(path: Path, workdir: Path) -> float:
     report = import_applicants(store, [path], "B", 2023)
     elapsed = time.perf_counter() - start
     store.close()
-    assert report.totals()["imported"] == report.totals()["rows"], report.totals()
+    assert report.totals().imported == report.totals().rows, report.totals()
     return elapsed
 
 

@@ -24,7 +24,7 @@ from qjtitle.experts import pool as experts
 from qjtitle.filing import export as filing
 from qjtitle.filing import gather as gathering
 from qjtitle.intake import applicants, corrections
-from qjtitle.intake.applicants import ImportReport
+from qjtitle.intake.import_report import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
@@ -146,7 +146,9 @@ class DemoResult:
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
     results: dict | None = None  # the sealed tally of the meeting
-    withdrawn: list[dict] = field(default_factory=list)  # applications not corrected in time
+    withdrawn: list[corrections.Withdrawn] = field(
+        default_factory=list
+    )  # applications not corrected in time
     filings: list[filing.FilingResult] = field(
         default_factory=list
     )  # the pre- and post-meeting packages

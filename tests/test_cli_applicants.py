@@ -214,6 +214,30 @@ def test_list_json_with_show_pii(cli, roster):
     )
 
 
+def test_list_and_show_json_keep_their_keys_in_order(cli, roster):
+    """The typed ApplicantView prints the keys (and their order) the dict it replaced printed."""
+    from qjtitle.intake.applicants import APPLICANT_FIELDS
+
+    expected = [
+        "id",
+        "year",
+        "committee",
+        *APPLICANT_FIELDS,
+        "status",
+        "problems",
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "correction_deadline",
+    ]
+    listed = json.loads(cli("applicants", "list", "--json").stdout)
+    (shown,) = json.loads(cli("applicants", "show", "王芳", "--json").stdout)
+    assert [list(a) for a in listed] == [expected] * 3
+    assert list(shown) == expected
+    assert shown == listed[2]
+    assert list(shown["problems"][0]) == ["column", "cell", "message", "fix", "kind"]
+
+
 @pytest.mark.parametrize(
     ("args", "names"),
     [

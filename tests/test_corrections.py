@@ -228,7 +228,7 @@ def test_expire_marks_overdue_applications_and_leaves_the_others(
         corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 8)) == []
     )  # the deadline day itself
     result = corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 9))
-    assert sorted((r["name"], r["deadline"]) for r in result) == [
+    assert sorted((r.name, r.deadline) for r in result) == [
         ("李娜", date(2023, 10, 8)),
         ("王芳", date(2023, 10, 8)),
         ("赵敏", date(2023, 10, 8)),

@@ -83,7 +83,7 @@ def test_demo_import_counts(result):
     ]
     assert report.files[0].skipped_notes == 1  # the 注： row under the table
     totals = report.totals()
-    assert totals["rows"] == 60 == totals["imported"] + totals["updated"] + totals["rejected"]
+    assert totals.rows == 60 == totals.imported + totals.updated + totals.rejected
 
 
 def test_demo_store_and_normalised_cells(result):

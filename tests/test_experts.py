@@ -10,7 +10,7 @@ from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import pool as experts
 from qjtitle.experts import recusal
-from qjtitle.intake import applicants
+from qjtitle.intake import applicants, lookup
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
 from tests.conftest import applicant_row, expert_row
@@ -117,7 +117,7 @@ def test_exclusions_are_counted_by_their_first_reason(
     expert_pool(rows)
     meeting = _meeting(store, committee)
     ninth = experts.show_expert(store, "专家009")[0]["id"]
-    applicant = applicants.list_applicants(store)[0]["id"]
+    applicant = lookup.list_applicants(store)[0].id
     recusal.add_conflict(store, ninth, applicant, "近亲属", date(2023, 11, 1))
     result = _eligibility(store, meeting, ["临床医学"])
     assert [c.name for c in result.eligible] == ["专家001", "专家002"]
@@ -230,7 +230,7 @@ def test_conflicts_are_declared_once_within_a_committee(
     )
     expert_pool([expert_row(1)])
     expert_id = experts.list_experts(store)[0]["id"]
-    applicant_id = applicants.list_applicants(store)[0]["id"]
+    applicant_id = lookup.list_applicants(store)[0].id
     with pytest.raises(InvalidValue, match="回避理由"):
         recusal.add_conflict(store, expert_id, applicant_id, " ")
     item = recusal.add_conflict(store, expert_id, applicant_id, "师生关系", date(2023, 11, 1))

@@ -110,7 +110,7 @@ def test_an_import_killed_midway_leaves_the_store_unchanged_and_usable(
     try:
         assert audit.verify_store(again).ok
         report = import_applicants(again, [roster], "QJ-WS-ZJ", 2023)
-        assert report.totals()["imported"] == 3000
+        assert report.totals().imported == 3000
         assert counts(again)["applicant"] == before["applicant"] + 3000
         if store.path is not None:
             with again.engine.connect() as conn:

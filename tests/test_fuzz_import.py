@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from qjtitle.errors import QjtitleError
-from qjtitle.intake import applicants
 from qjtitle.intake.applicants import import_applicants
+from qjtitle.intake.import_report import FileReport
+from qjtitle.intake.lookup import list_applicants
 from qjtitle.store import audit
 from tests.conftest import LABELS, applicant_row
 
@@ -33,7 +34,7 @@ def counts(store) -> tuple[int, int, int]:
         )
 
 
-def import_one(store, path: Path) -> applicants.FileReport:
+def import_one(store, path: Path) -> FileReport:
     """Import ``path`` and check the outcome: a report or a clear error, in time, all or nothing."""
     before = counts(store)
     started = time.monotonic()
@@ -41,7 +42,7 @@ def import_one(store, path: Path) -> applicants.FileReport:
         report = import_applicants(store, [path], "QJ-WS-ZJ", 2023)
     except QjtitleError as exc:  # a clear message, and nothing written
         assert str(exc) and counts(store) == before
-        return applicants.FileReport(path=path, error=str(exc))
+        return FileReport(path=path, error=str(exc))
     assert time.monotonic() - started < LIMIT_SECONDS
     (f,) = report.files
     after = counts(store)
@@ -329,14 +330,14 @@ def test_formula_like_text_never_becomes_a_formula_in_any_output(
         row[LABELS.index(label)] = value
     f = import_one(store, write(tmp_path, "公式.xlsx", workbook_bytes([row], as_text=True)))
     assert f.imported == 1
-    (item,) = applicants.list_applicants(store, show_pii=True)
-    assert (item["name"], item["unit"], item["note"]) == (
+    (item,) = list_applicants(store, show_pii=True)
+    assert (item.name, item.unit, item.note) == (
         "=1+2",
         "+SUM(A1:A9)",
         "@cmd|' /C calc'!A0",
     )
     out = tmp_path / "roster.xlsx"
-    write_roster_workbook(out, [item])
+    write_roster_workbook(out, [item.as_dict()])
     audit_out = audit.export_events(store, tmp_path / "audit.xlsx")["file"]
     for path in (out, audit_out):
         for ws in load_workbook(path).worksheets:

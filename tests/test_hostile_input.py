@@ -554,7 +554,7 @@ def test_an_xls_roster_imports(db: Path, tmp_path: Path) -> None:
 def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(
     db: Path, tmp_path: Path
 ) -> None:
-    from qjtitle.intake.applicants import REPORT_LINES
+    from qjtitle.intake.import_report import REPORT_LINES
 
     path = tmp_path / "重复.csv"
     path.write_bytes(duplicate_rows(3_001))

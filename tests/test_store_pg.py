@@ -93,7 +93,7 @@ def test_two_processes_drawing_for_one_meeting_end_with_one_draw(
 
 
 IMPORT_CHILD = """
-import json, sys, time
+import dataclasses, json, sys, time
 from pathlib import Path
 from qjtitle.intake import applicants
 from qjtitle.store import open_store
@@ -109,7 +109,7 @@ go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.01)
 report = applicants.import_applicants(store, [Path(sys.argv[3])], "QJ-WS-ZJ", 2023)
-print(json.dumps({**report.totals(), "error": report.files[0].error}, ensure_ascii=False))
+print(json.dumps({**dataclasses.asdict(report.totals()), "error": report.files[0].error}, ensure_ascii=False))
 """
 
 

@@ -13,7 +13,7 @@ from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
 
 if TYPE_CHECKING:
-    from qjtitle.intake.applicants import ImportReport
+    from qjtitle.intake.import_report import ImportReport
 
 app = typer.Typer(
     help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True
@@ -81,10 +81,10 @@ def print_import_report(
     each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed."""
     from rich.markup import escape
 
-    from qjtitle.intake.applicants import REPORT_LINES, write_problem_list
+    from qjtitle.intake.import_report import REPORT_LINES, write_problem_list
     from qjtitle.intake.roster_checks import KINDS
 
-    rows = []
+    rows: list[list[object]] = []
     for f in report.files:
         if f.error:
             rows.append([f.path.name, "—", "—", "—", "—", "—", "[red]无法读取[/]"])
@@ -100,14 +100,10 @@ def print_import_report(
     table(title, ["文件", "行数", "新增", "更新", "待补正", "未受理", "问题（按类）"], rows)
     t = report.totals()
     console().print(
-        f"共 {t['files']} 个文件 {t['rows']} 行：新增 {t['imported']}，更新 {t['updated']}，"
-        f"其中待补正 {t['needs_correction']}"
-        + (
-            f"（含此前已受理、因本次重复申报改为待补正的 {t['flagged']} 人）"
-            if t["flagged"]
-            else ""
-        )
-        + f"；未受理 {t['rejected']}；无法读取的文件 {t['unreadable']} 个。"
+        f"共 {t.files} 个文件 {t.rows} 行：新增 {t.imported}，更新 {t.updated}，"
+        f"其中待补正 {t.needs_correction}"
+        + (f"（含此前已受理、因本次重复申报改为待补正的 {t.flagged} 人）" if t.flagged else "")
+        + f"；未受理 {t.rejected}；无法读取的文件 {t.unreadable} 个。"
     )
     for f in report.files:
         for who in f.flagged:
@@ -115,10 +111,10 @@ def print_import_report(
                 f"[yellow]改为待补正[/] {escape(who)}：{escape(f.path.name)} 中又报送了此人（重复申报）"
             )
     shown = 0
-    if t["unchanged"] or t["harmless"] or t["frozen"]:
+    if t.unchanged or t.harmless or t.frozen:
         console().print(
-            f"已封存会议评审过的申报人：未变 {t['unchanged']}，仅更新联系电话/备注 {t['harmless']}，"
-            f"因会更改评审认定的事项而未导入 {t['frozen']}（见下）。"
+            f"已封存会议评审过的申报人：未变 {t.unchanged}，仅更新联系电话/备注 {t.harmless}，"
+            f"因会更改评审认定的事项而未导入 {t.frozen}（见下）。"
         )
     for f in report.files:
         for h in f.harmless:
@@ -143,7 +139,7 @@ def print_import_report(
             f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines} 条已写入：", soft_wrap=True
         )
         console().print(escape(str(path)), soft_wrap=True, highlight=False)
-    if not details and t["needs_correction"]:
+    if not details and t.needs_correction:
         console().print(
             "逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。"
         )
@@ -225,27 +221,27 @@ def applicants_list(
 
     示例：qjtitle applicants list --committee QJ-WS-ZJ --status 待补正
     """
-    from qjtitle.intake.applicants import list_applicants
+    from qjtitle.intake.lookup import list_applicants
     from qjtitle.store import open_store
 
     with friendly_errors():
         items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
     if as_json:
-        print_json(items)
+        print_json([a.as_dict() for a in items])
         return
     table(
         f"申报人（{len(items)} 人）",
         ["编号", "姓名", "身份证号码", "工作单位", "申报专业", "申报资格", "状态", "问题数"],
         [
             [
-                a["id"],
-                a["name"],
-                a["id_number"],
-                a["unit"],
-                a["specialty"],
-                a["title_name"],
-                a["status"],
-                len(a["problems"]),
+                a.id,
+                a.name,
+                a.id_number,
+                a.unit,
+                a.specialty,
+                a.title_name,
+                a.status,
+                len(a.problems),
             ]
             for a in items
         ],
@@ -263,36 +259,36 @@ def applicants_show(
 
     示例：qjtitle applicants show 12
     """
-    from qjtitle.intake.applicants import show_applicant
+    from qjtitle.intake.lookup import show_applicant
     from qjtitle.intake.roster import COLUMNS
     from qjtitle.store import open_store
 
     with friendly_errors():
         items = show_applicant(open_store(db), key, show_pii)
     if as_json:
-        print_json(items)
+        print_json([a.as_dict() for a in items])
         return
     for a in items:
-        rows = [
-            ["编号", a["id"]],
-            ["年度", a["year"]],
-            ["评委会", a["committee"]],
-            ["状态", a["status"]],
+        rows: list[list[object]] = [
+            ["编号", a.id],
+            ["年度", a.year],
+            ["评委会", a.committee],
+            ["状态", a.status],
         ]
-        rows += [[c.label, a[c.key]] for c in COLUMNS]
+        rows += [[c.label, getattr(a, c.key)] for c in COLUMNS]
         rows += [
-            ["任现职年限（至当年底）", a["years_in_title"]],
-            ["工作年限（至当年底）", a["years_working"]],
+            ["任现职年限（至当年底）", a.years_in_title],
+            ["工作年限（至当年底）", a.years_working],
         ]
-        rows += [["来源", f"{a['source_file']} {a['source_sheet']} 第{a['source_row']}行"]]
-        if a["correction_deadline"]:
-            rows.append(["补正期限", a["correction_deadline"]])
-        table(f"{a['name']}", ["项目", "内容"], rows)
-        if a["problems"]:
+        rows += [["来源", f"{a.source_file} {a.source_sheet} 第{a.source_row}行"]]
+        if a.correction_deadline:
+            rows.append(["补正期限", a.correction_deadline])
+        table(f"{a.name}", ["项目", "内容"], rows)
+        if a.problems:
             table(
                 "待补正的问题",
                 ["位置", "问题", "更正方法"],
-                [[p["cell"] or p["column"], p["message"], p["fix"]] for p in a["problems"]],
+                [[p.cell or p.column, p.message, p.fix] for p in a.problems],
             )
 
 
@@ -330,13 +326,11 @@ def applicants_correct(
                 raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
             changes[label.strip()] = value.strip()
         done = corrections.correct_applicant(open_store(db), key, changes, reason, year)
-    for c in done["changes"]:
+    for c in done.changes:
         console().print(
-            f"已登记更正：{done['name']} 的{c['label']} {c['old_shown'] or '（空）'} → {c['new_shown']}"
+            f"已登记更正：{done.name} 的{c.label} {c.old_shown or '（空）'} → {c.new_shown}"
         )
-    console().print(
-        f"理由：{done['reason']}；将列入{done['meeting_label']}会后备案材料“封存后的更正”。"
-    )
+    console().print(f"理由：{done.reason}；将列入{done.meeting_label}会后备案材料“封存后的更正”。")
 
 
 @app.command("corrections")
@@ -422,7 +416,7 @@ def applicants_expire(
     with friendly_errors():
         result = expire(open_store(db), committee, today.date() if today else None)
     if as_json:
-        print_json(result)
+        print_json([r.as_dict() for r in result])
         return
     if not result:
         console().print("没有逾期未补正的申报。")
@@ -430,5 +424,5 @@ def applicants_expire(
     table(
         f"{len(result)} 人逾期未补正，已视为放弃",
         ["编号", "姓名", "单位", "补正期限"],
-        [[r["id"], r["name"], r["unit"], r["deadline"]] for r in result],
+        [[r.id, r.name, r.unit, r.deadline] for r in result],
     )

@@ -1,4 +1,4 @@
-"""Applicants: the batch import of rosters, and looking them up.
+"""The batch import of applicant rosters (附件2): read, check and store each file.
 
 Every input row ends either as an applicant in the store (已受理, or 待补正 with its
 problems) or in the file's report with the reason it was not imported; nothing is
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
     KIND_DUPLICATE,
@@ -34,7 +35,7 @@ from qjtitle.intake.roster_checks import (
 )
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
-from qjtitle.privacy import mask_id, mask_phone, mask_text
+from qjtitle.privacy import mask_id
 from qjtitle.spreadsheets.reading import READABLE_SUFFIXES
 from qjtitle.spreadsheets.tables import read_tables
 from qjtitle.spreadsheets.text import compare_key
@@ -52,149 +53,7 @@ def _in_chunk(session: Session) -> int:
     return _IN_CHUNK
 
 
-@dataclass
-class RejectedRow:
-    """An input row that was not imported, and why."""
-
-    sheet: str
-    row: int
-    name: str
-    unit: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "name": self.name,
-            "unit": self.unit,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class FileReport:
-    """What the import did with one file."""
-
-    path: Path
-    sha256: str = ""
-    sheets: list[str] = field(default_factory=list)
-    rows: int = 0
-    imported: int = 0
-    updated: int = 0
-    needs_correction: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
-    problem_kinds: Counter[str] = field(default_factory=Counter)
-    skipped_notes: int = 0
-    error: str | None = None
-    row_problems: list[tuple[str, int, str, Problem]] = field(
-        default_factory=list
-    )  # sheet, row, name, problem
-    unchanged: int = 0  # applicants a sealed meeting decided on, given again as they are
-    harmless: list[str] = field(
-        default_factory=list
-    )  # such applicants whose phone or note was updated
-    frozen: list[str] = field(
-        default_factory=list
-    )  # such applicants whose decided facts the file would change
-    flagged: list[str] = field(
-        default_factory=list
-    )  # applicants accepted before, 待补正 now: this file applied again
-
-    @property
-    def accepted(self) -> int:
-        return self.imported + self.updated - self.needs_correction
-
-
-@dataclass
-class ImportReport:
-    files: list[FileReport]
-    dry_run: bool
-
-    @property
-    def failed(self) -> list[FileReport]:
-        return [f for f in self.files if f.error]
-
-    def totals(self) -> dict[str, int]:
-        return {
-            "files": len(self.files),
-            "rows": sum(f.rows for f in self.files),
-            "imported": sum(f.imported for f in self.files),
-            "updated": sum(f.updated for f in self.files),
-            "needs_correction": sum(
-                f.needs_correction + len(f.flagged) for f in self.files
-            ),  # as applicants list counts
-            "flagged": sum(len(f.flagged) for f in self.files),
-            "rejected": sum(len(f.rejected) for f in self.files),
-            "unreadable": len(self.failed),
-            "unchanged": sum(f.unchanged for f in self.files),
-            "harmless": sum(len(f.harmless) for f in self.files),
-            "frozen": sum(len(f.frozen) for f in self.files),
-        }
-
-
 MAX_FILE_PROBLEMS = 100_000  # problems in one file (20,000 rows with five each; 180,000 took 430 MiB); more: refused
-REPORT_LINES = (
-    50  # rejected rows, and row problems with --details, printed before the rest goes to a file
-)
-
-
-def problem_lines(report: ImportReport) -> list[dict[str, Any]]:
-    """Every rejected row and every row problem of an import, ID and phone numbers masked, in file order."""
-    lines: list[dict[str, Any]] = []
-    for f in report.files:
-        for r in f.rejected:
-            lines.append(
-                {
-                    "文件": f.path.name,
-                    "工作表": r.sheet,
-                    "行": r.row,
-                    "姓名": r.name,
-                    "结果": "未受理",
-                    "位置": "",
-                    "问题": mask_text(r.reason),
-                    "更正方法": "",
-                }
-            )
-        for sheet, number, name, p in f.row_problems:
-            lines.append(
-                {
-                    "文件": f.path.name,
-                    "工作表": sheet,
-                    "行": number,
-                    "姓名": name,
-                    "结果": "待补正",
-                    "位置": p.cell or p.column,
-                    "问题": mask_text(p.message),
-                    "更正方法": p.fix,
-                }
-            )
-    return lines
-
-
-def write_problem_list(report: ImportReport, folder: Path) -> Path:
-    """The full list of ``problem_lines`` as a CSV (UTF-8 with BOM: Excel and WPS open it) in ``folder``."""
-    import csv
-
-    from qjtitle.paths import write_atomically
-
-    folder = Path(folder) / "导入问题清单"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().astimezone().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"导入问题_{stamp}.csv"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"导入问题_{stamp}_{n}.csv"
-    lines = problem_lines(report)
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(lines[0]) if lines else ["文件"])
-            writer.writeheader()
-            writer.writerows(lines)
-
-    return write_atomically(path, write, ".csv")
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -266,7 +125,7 @@ def import_applicants(
             except (
                 MemoryError
             ):  # the file's transaction was rolled back; the next file may be smaller
-                _reset(report)
+                report.forget_counts()
                 report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
             progress(path)
@@ -332,7 +191,7 @@ def _import_one(
                 row.cells,
                 year,
                 scope,
-                lambda key, n=row.number, t=table: t.cell_name(key, n),
+                partial(table.cell_name, row=row.number),
                 text_is_clean=True,
             )
             checked.append((table.sheet, row.number, cr))
@@ -370,7 +229,7 @@ def _import_one(
             # insert; the unique (year, person_key) refuses ours, and the file is read again.
             if not is_unique_violation(exc, "uq_applicant_year_person"):
                 raise
-            _reset(report)
+            report.forget_counts()
             if attempt == _ATTEMPTS - 1:
                 report.error = (
                     f"{path.name}：另一处正在同时导入相同的申报人，重试 {_ATTEMPTS} 次仍冲突，本文件未导入；"
@@ -381,17 +240,6 @@ def _import_one(
 _ATTEMPTS = (
     3  # a file whose insert collides with a concurrent import is read again this many times at most
 )
-
-
-def _reset(report: FileReport) -> None:
-    """Forget what a rolled-back attempt at a file counted."""
-    report.imported = report.updated = report.needs_correction = report.unchanged = 0
-    report.harmless.clear()
-    report.frozen.clear()
-    report.flagged.clear()
-    report.rejected.clear()
-    report.problem_kinds.clear()
-    report.row_problems.clear()
 
 
 def _within_batch_duplicates(
@@ -438,7 +286,7 @@ def _import_file(
             select(Applicant).where(
                 Applicant.year == year,
                 Applicant.committee_id == committee_id,
-                Applicant.person_key.contains("@"),  # type: ignore[union-attr]
+                col(Applicant.person_key).contains("@"),
             )
         )
     }
@@ -596,7 +444,7 @@ def _import_file(
     if (
         new_rows
     ):  # not the ORM's bulk path, nor Core's executemany: both cost more than the statement
-        bulk_insert(session.connection(), Applicant.__table__, new_rows)  # type: ignore[arg-type]
+        bulk_insert(session.connection(), Applicant.metadata.tables["applicant"], new_rows)
     if updates:
         session.execute(update(Applicant), updates)
     batch.row_count = report.rows
@@ -693,104 +541,3 @@ def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> 
 def _committee_label(session: Session, committee_id: int) -> str:
     c = session.get(Committee, committee_id)
     return f"评委会“{c.name}”（{c.code}）" if c else "其他评委会"
-
-
-# --- Looking applicants up --------------------------------------------------------
-
-
-_FREE_TEXT_FIELDS = (
-    "name",
-    "unit",
-    "school",
-    "major",
-    "current_title",
-    "series",
-    "specialty",
-    "title_name",
-    "note",
-)
-
-
-def _mask_problem(problem: dict[str, Any], a: Applicant) -> dict[str, Any]:
-    """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
-    message = str(problem.get("message", ""))
-    for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
-        if secret and secret in message:
-            message = message.replace(secret, mask(secret))
-    return {**problem, "message": mask_text(message)}
-
-
-def as_dict(a: Applicant, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": a.id, "year": a.year, "committee": committee_code}
-    for key in APPLICANT_FIELDS:
-        value = getattr(a, key)
-        data[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    if not show_pii:
-        data["id_number"] = mask_id(a.id_number)
-        data["phone"] = mask_phone(a.phone)
-        for key in _FREE_TEXT_FIELDS:
-            data[key] = mask_text(data[key])
-    data.update(
-        status=a.status,
-        problems=list(a.problems) if show_pii else [_mask_problem(p, a) for p in a.problems],
-        source_file=a.source_file,
-        source_sheet=a.source_sheet,
-        source_row=a.source_row,
-        correction_deadline=a.correction_deadline.isoformat() if a.correction_deadline else None,
-    )
-    return data
-
-
-def list_applicants(
-    store: Store,
-    committee_code: str | None = None,
-    year: int | None = None,
-    status: str | None = None,
-    unit: str | None = None,
-    show_pii: bool = False,
-) -> list[dict[str, Any]]:
-    if status is not None and status not in rules.STATUSES:
-        raise InvalidValue(f"状态“{status}”无效；应为 {'、'.join(rules.STATUSES)} 之一")
-    with store.transaction() as session:
-        query = select(Applicant, Committee.code).join(
-            Committee, col(Committee.id) == col(Applicant.committee_id)
-        )
-        if committee_code:
-            query = query.where(
-                Applicant.committee_id == committees.get(session, committee_code).id
-            )
-        if year:
-            query = query.where(Applicant.year == year)
-        if status:
-            query = query.where(Applicant.status == status)
-        if unit:
-            query = query.where(
-                col(Applicant.unit_key).contains(compare_key(unit), autoescape=True)
-            )
-        query = query.order_by(
-            col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id)
-        )
-        return [as_dict(a, code, show_pii) for a, code in session.exec(query)]
-
-
-def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[dict[str, Any]]:
-    """Applicants by store id, full ID number, or name."""
-    with store.transaction() as session:
-        query = select(Applicant, Committee.code).join(
-            Committee, col(Committee.id) == col(Applicant.committee_id)
-        )
-        if key.isdigit() and len(key) < 10:
-            query = query.where(Applicant.id == int(key))
-        elif len(key) == 18:
-            query = query.where(Applicant.id_number == key.upper())
-        else:
-            query = query.where(Applicant.name == key.strip())
-        found = [
-            as_dict(a, code, show_pii)
-            for a, code in session.exec(query.order_by(col(Applicant.year)))
-        ]
-    if not found:
-        raise NotFound(
-            f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
-        )
-    return found

@@ -57,6 +57,43 @@ class NoticeWritten:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """An application marked 视为放弃 because its correction deadline passed."""
+
+    id: int
+    name: str
+    unit: str
+    deadline: date
+
+    def as_dict(self) -> dict[str, int | str | date]:
+        return {"id": self.id, "name": self.name, "unit": self.unit, "deadline": self.deadline}
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One fact corrected after the seal: the values as stored, and as shown (ID number masked)."""
+
+    fact: str
+    label: str
+    old: str
+    new: str
+    old_shown: str
+    new_shown: str
+
+
+@dataclass(frozen=True)
+class SealedCorrection:
+    """What ``correct_applicant`` recorded."""
+
+    applicant: int
+    name: str
+    meeting: int
+    meeting_label: str
+    changes: tuple[FactChange, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class _Run:
     """What one run of issue_notices prints on every notice and records with it."""
 
@@ -382,7 +419,7 @@ def _aware(moment: datetime) -> datetime:
 
 def expire(
     store: Store, committee_code: str, today: date | None = None, user: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Withdrawn]:
     """Mark applications still to correct after their deadline as withdrawn (视为放弃)."""
     today = today or date.today()
     with store.transaction() as session:
@@ -399,9 +436,8 @@ def expire(
         for a in overdue:
             a.status = rules.STATUS_WITHDRAWN
             session.add(a)
-            result.append(
-                {"id": a.id, "name": a.name, "unit": a.unit, "deadline": a.correction_deadline}
-            )
+            assert a.correction_deadline is not None  # selected by it
+            result.append(Withdrawn(a.id or 0, a.name, a.unit, a.correction_deadline))
         if result:
             audit.record(
                 session,
@@ -410,7 +446,7 @@ def expire(
                 {
                     "committee": committee.code,
                     "today": today,
-                    "applicants": [r["id"] for r in result],
+                    "applicants": [r.id for r in result],
                 },
                 user=user,
             )
@@ -427,7 +463,7 @@ def correct_applicant(
     reason: str,
     year: int | None = None,
     user: str | None = None,
-) -> dict[str, Any]:
+) -> SealedCorrection:
     """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
     reason = clean_text(reason)
     if not reason:
@@ -468,7 +504,7 @@ def correct_applicant(
                 f"{a.name}（编号 {a.id}）不属于任何已封存的评审会议，无须走封存后更正；改正后的申报表重新导入即可"
             )
         m = frozen[a.id or 0]
-        made = []
+        made: list[FactChange] = []
         for fact, value in fields.items():
             old = str(getattr(a, fact) or "")
             if old == value:
@@ -485,36 +521,36 @@ def correct_applicant(
                 )
             )
             made.append(
-                {
-                    "fact": fact,
-                    "label": sealing.FACT_LABELS[fact],
-                    "old": old,
-                    "new": value,
-                    "old_shown": sealing.masked_fact(fact, old),
-                    "new_shown": sealing.masked_fact(fact, value),
-                }
+                FactChange(
+                    fact,
+                    sealing.FACT_LABELS[fact],
+                    old,
+                    value,
+                    sealing.masked_fact(fact, old),
+                    sealing.masked_fact(fact, value),
+                )
             )
         if not made:
             raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
         session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
         for c in made:
-            setattr(a, c["fact"], c["new"])
-            if c["fact"] == "unit":
-                a.unit_key = compare_key(c["new"])
+            setattr(a, c.fact, c.new)
+            if c.fact == "unit":
+                a.unit_key = compare_key(c.new)
         session.add(a)
         session.flush()
         audit.record(
             session,
             "applicants correct",
             "applicant.corrected_after_seal",
-            {"applicant": a.id, "meeting": m.id, "changes": made, "reason": reason},
+            {
+                "applicant": a.id,
+                "meeting": m.id,
+                "changes": [dataclasses.asdict(c) for c in made],
+                "reason": reason,
+            },
             user=user,
         )
-        return {
-            "applicant": a.id,
-            "name": a.name,
-            "meeting": m.id,
-            "meeting_label": sealing.meeting_label(m),
-            "changes": made,
-            "reason": reason,
-        }
+        return SealedCorrection(
+            a.id or 0, a.name, m.id or 0, sealing.meeting_label(m), tuple(made), reason
+        )

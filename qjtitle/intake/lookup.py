@@ -1,0 +1,191 @@
+"""Looking applicants up: listing them by committee, year, status and unit, showing one by key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+
+from qjtitle import committees, rules
+from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.intake.roster_checks import Problem
+from qjtitle.models import Applicant, Committee
+from qjtitle.privacy import mask_id, mask_phone, mask_text
+from qjtitle.spreadsheets.text import compare_key
+from qjtitle.store import Store
+
+
+@dataclass(frozen=True)
+class ApplicantView:
+    """One applicant as listed and shown: ID and phone numbers, and numbers typed into free text,
+    masked unless ``show_pii``. The fields run in the order of ``as_dict`` (``--json``)."""
+
+    id: int
+    year: int
+    committee: str  # the committee's code
+    # The roster's columns (intake.roster.COLUMNS), in its order
+    seq: str
+    name: str
+    gender: str
+    birth: date | None
+    id_number: str
+    unit: str
+    county: str
+    education: str
+    school: str
+    major: str
+    graduated: date | None
+    work_start: date | None
+    current_title: str
+    current_title_date: date | None
+    series: str
+    specialty: str
+    title_name: str
+    level: str
+    route: str
+    phone: str
+    note: str
+    # Derived on import
+    unit_key: str
+    years_in_title: int | None
+    years_working: int | None
+    status: str
+    problems: tuple[Problem, ...]
+    source_file: str
+    source_sheet: str
+    source_row: int
+    correction_deadline: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``: dates as ISO strings, problems as objects."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif f.name == "problems":
+                value = [p.as_dict() for p in self.problems]
+            data[f.name] = value
+        return data
+
+
+def _problem(stored: dict[str, str]) -> Problem:
+    """A problem as the store keeps it (``Problem.as_dict``)."""
+    return Problem(
+        column=stored["column"],
+        message=stored["message"],
+        fix=stored["fix"],
+        kind=stored["kind"],
+        cell=stored["cell"],
+    )
+
+
+def _masked_problem(stored: dict[str, str], a: Applicant) -> Problem:
+    """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
+    message = str(stored.get("message", ""))
+    for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
+        if secret and secret in message:
+            message = message.replace(secret, mask(secret))
+    return _problem({**stored, "message": mask_text(message)})
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+def view(a: Applicant, committee_code: str = "", show_pii: bool = False) -> ApplicantView:
+    """``a`` for listing and showing; masked unless ``show_pii``."""
+    text = _unchanged if show_pii else mask_text
+    return ApplicantView(
+        id=a.id or 0,  # read from the store: always set
+        year=a.year,
+        committee=committee_code,
+        seq=a.seq,
+        name=text(a.name),
+        gender=a.gender,
+        birth=a.birth,
+        id_number=a.id_number if show_pii else mask_id(a.id_number),
+        unit=text(a.unit),
+        county=a.county,
+        education=a.education,
+        school=text(a.school),
+        major=text(a.major),
+        graduated=a.graduated,
+        work_start=a.work_start,
+        current_title=text(a.current_title),
+        current_title_date=a.current_title_date,
+        series=text(a.series),
+        specialty=text(a.specialty),
+        title_name=text(a.title_name),
+        level=a.level,
+        route=a.route,
+        phone=a.phone if show_pii else mask_phone(a.phone),
+        note=text(a.note),
+        unit_key=a.unit_key,
+        years_in_title=a.years_in_title,
+        years_working=a.years_working,
+        status=a.status,
+        problems=tuple(_problem(p) for p in a.problems)
+        if show_pii
+        else tuple(_masked_problem(p, a) for p in a.problems),
+        source_file=a.source_file,
+        source_sheet=a.source_sheet,
+        source_row=a.source_row,
+        correction_deadline=a.correction_deadline,
+    )
+
+
+def list_applicants(
+    store: Store,
+    committee_code: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    unit: str | None = None,
+    show_pii: bool = False,
+) -> list[ApplicantView]:
+    if status is not None and status not in rules.STATUSES:
+        raise InvalidValue(f"状态“{status}”无效；应为 {'、'.join(rules.STATUSES)} 之一")
+    with store.transaction() as session:
+        query = select(Applicant, Committee.code).join(
+            Committee, col(Committee.id) == col(Applicant.committee_id)
+        )
+        if committee_code:
+            query = query.where(
+                Applicant.committee_id == committees.get(session, committee_code).id
+            )
+        if year:
+            query = query.where(Applicant.year == year)
+        if status:
+            query = query.where(Applicant.status == status)
+        if unit:
+            query = query.where(
+                col(Applicant.unit_key).contains(compare_key(unit), autoescape=True)
+            )
+        query = query.order_by(
+            col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id)
+        )
+        return [view(a, code, show_pii) for a, code in session.exec(query)]
+
+
+def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[ApplicantView]:
+    """Applicants by store id, full ID number, or name."""
+    with store.transaction() as session:
+        query = select(Applicant, Committee.code).join(
+            Committee, col(Committee.id) == col(Applicant.committee_id)
+        )
+        if key.isdigit() and len(key) < 10:
+            query = query.where(Applicant.id == int(key))
+        elif len(key) == 18:
+            query = query.where(Applicant.id_number == key.upper())
+        else:
+            query = query.where(Applicant.name == key.strip())
+        found = [
+            view(a, code, show_pii) for a, code in session.exec(query.order_by(col(Applicant.year)))
+        ]
+    if not found:
+        raise NotFound(
+            f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
+        )
+    return found
