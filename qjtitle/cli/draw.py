@@ -34,7 +34,7 @@ def _seal(name: str) -> str:
 
 
 def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
-    from qjtitle.experts.draw import (
+    from qjtitle.experts.draw_inputs import (
         ROLE_NAMES,  # stdlib-only module; kept out of start-up all the same
     )
 
@@ -197,7 +197,7 @@ def verify_draw(
 
             raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
         if record is not None:
-            from qjtitle.experts.draw import load_record, verify_record
+            from qjtitle.experts.draw_verify import load_record, verify_record
 
             checked = verify_record(load_record(record))
             result = {

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from qjtitle import committees, idcard, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import recusal
-from qjtitle.experts.draw import Candidate
+from qjtitle.experts.draw_inputs import Candidate
 from qjtitle.intake.roster import (
     GENDERS,
     KIND_CHOICE,
