@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import select
 
 from qjtitle import committees, idcard, rules
-from qjtitle.experts import draw, draw_inputs, draw_record
+from qjtitle.experts import draw, draw_inputs, draw_record, eligible
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts import pool as experts
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
 from qjtitle.store import open_store
 
@@ -174,7 +173,7 @@ def measure(size: int, applicants: int, repeat: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = build(Path(tmp), size, applicants)
         with store.transaction() as session:
-            result = experts.eligibility(session, session.get(Meeting, 1))
+            result = eligible.eligibility(session, session.get(Meeting, 1))
             candidates = result.eligible
             excluded = sum(len(v) for v in result.excluded.values())
         plain = draw_inputs.Request.make(11, 4, QUOTAS)

@@ -8,8 +8,8 @@ import pytest
 
 from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.experts import eligible, pool_format, recusal
 from qjtitle.experts import pool as experts
-from qjtitle.experts import recusal
 from qjtitle.intake import applicants
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
@@ -19,22 +19,25 @@ SAMPLE_POOL = sample_data_dir() / "experts" / "专家库_卫生中级.xlsx"
 
 
 def test_terms_are_read_in_both_usual_forms() -> None:
-    assert experts.parse_term("2021.07-2024.06") == (date(2021, 7, 1), date(2024, 6, 30), None)
-    assert experts.parse_term("2021-07-01至2024-06-30") == (
+    assert pool_format.parse_term("2021.07-2024.06") == (date(2021, 7, 1), date(2024, 6, 30), None)
+    assert pool_format.parse_term("2021-07-01至2024-06-30") == (
         date(2021, 7, 1),
         date(2024, 6, 30),
         None,
     )
-    assert experts.parse_term("2021年7月～2024年6月")[:2] == (date(2021, 7, 1), date(2024, 6, 30))
-    assert experts.parse_term("长期")[2] == "任期起止“长期”无法识别"
+    assert pool_format.parse_term("2021年7月～2024年6月")[:2] == (
+        date(2021, 7, 1),
+        date(2024, 6, 30),
+    )
+    assert pool_format.parse_term("长期")[2] == "任期起止“长期”无法识别"
 
 
 def test_status_words() -> None:
-    assert experts.status_active("在库") is True
-    assert experts.status_active("正常") is True
-    assert experts.status_active("暂停使用") is False
-    assert experts.status_active("出库") is False
-    assert experts.status_active("待定") is None
+    assert pool_format.status_active("在库") is True
+    assert pool_format.status_active("正常") is True
+    assert pool_format.status_active("暂停使用") is False
+    assert pool_format.status_active("出库") is False
+    assert pool_format.status_active("待定") is None
 
 
 def test_the_sample_pool_imports_whole_and_again_as_updates(store, committee) -> None:
@@ -88,9 +91,9 @@ def _meeting(store, committee, day: date = date(2023, 11, 20)) -> Meeting:
         return meeting
 
 
-def _eligibility(store, meeting: Meeting, specialties=(), same_unit=True) -> experts.Eligibility:
+def _eligibility(store, meeting: Meeting, specialties=(), same_unit=True) -> eligible.Eligibility:
     with store.transaction() as session:
-        return experts.eligibility(session, meeting, tuple(specialties), same_unit)
+        return eligible.eligibility(session, meeting, tuple(specialties), same_unit)
 
 
 def test_exclusions_are_counted_by_their_first_reason(

@@ -37,7 +37,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.calendar.reminders",
         ),
     ),
-    ("experts", ("qjtitle.experts.pool", "qjtitle.experts.recusal")),
+    (
+        "experts",
+        (
+            "qjtitle.experts.pool",
+            "qjtitle.experts.pool_format",
+            "qjtitle.experts.eligible",
+            "qjtitle.experts.recusal",
+        ),
+    ),
     ("meeting", ("qjtitle.meeting.record",)),
     ("intake", ("qjtitle.intake",)),
     ("committees", ("qjtitle.committees",)),

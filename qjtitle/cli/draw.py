@@ -162,7 +162,7 @@ def draw_experts(
 
 
 def print_draw_summary(r: dict[str, Any]) -> None:
-    from qjtitle.experts.pool import REASONS
+    from qjtitle.experts.eligible import REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]

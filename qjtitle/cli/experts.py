@@ -65,7 +65,7 @@ def import_experts(
 
 
 def _print_import(report: PoolImportReport) -> None:
-    from qjtitle.experts.pool import KINDS
+    from qjtitle.experts.pool_format import KINDS
 
     kinds = (
         "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k))

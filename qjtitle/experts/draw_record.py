@@ -19,8 +19,7 @@ from qjtitle import committees
 from qjtitle.documents import cn_date, render_docx
 from qjtitle.errors import NotFound
 from qjtitle.experts import draw as algo
-from qjtitle.experts import draw_inputs, draw_verify
-from qjtitle.experts import pool as experts
+from qjtitle.experts import draw_inputs, draw_verify, eligible
 from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     DrawAnswer,
@@ -301,7 +300,7 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
             findings.append(
                 f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同"
             )
-        elig = experts.eligibility(
+        elig = eligible.eligibility(
             session,
             meeting,
             tuple(record.params.get("specialties", [])),
@@ -332,11 +331,11 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
     return DrawCheck(draw_id, checked, False, findings)
 
 
-def _pool_differences(stored: list[Any], elig: experts.Eligibility) -> list[str]:
+def _pool_differences(stored: list[Any], elig: eligible.Eligibility) -> list[str]:
     then = {e[0]: e for e in stored}
     now = {c.id: c.entry() for c in elig.eligible}
     why = {
-        i["id"]: f"{experts.REASONS[reason]}（{i['detail']}）"
+        i["id"]: f"{eligible.REASONS[reason]}（{i['detail']}）"
         for reason, items in elig.excluded.items()
         for i in items
     }
@@ -413,7 +412,7 @@ def render_document(
         "record_sha256": data["record_sha256"],
         "eligible_count": data["eligible_count"],
         "exclusions": [
-            {"reason": experts.REASONS[r], "count": counts.get(r, 0)} for r in experts.REASONS
+            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)} for r in eligible.REASONS
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (

@@ -21,8 +21,7 @@ from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw as algo
-from qjtitle.experts import draw_inputs, draw_verify
-from qjtitle.experts import pool as experts
+from qjtitle.experts import draw_inputs, draw_verify, eligible
 from qjtitle.experts.draw_record import (
     _core,
     _voided_by,
@@ -160,11 +159,11 @@ def draw_experts(
         check_seed_parts(
             list(seed or []), drawers, not seed if generate_seed is None else generate_seed
         )
-        spelled = experts.canonical_specialties(session, committee.id or 0, names)
+        spelled = eligible.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
         request = draw_inputs.Request.make(members, alternates, quotas, unit_cap)
-        elig = experts.eligibility(session, meeting, canonical, same_unit)
+        elig = eligible.eligibility(session, meeting, canonical, same_unit)
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
             raise algo.DrawImpossible(_explain(problems, elig, request))
@@ -358,7 +357,7 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
         raise InvalidValue(f"重新抽取须写明作废第{voids}号记录的理由（--reason）")
 
 
-def _explain(problems: list[str], elig: experts.Eligibility, request: draw_inputs.Request) -> str:
+def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inputs.Request) -> str:
     """Why the pool is too small: the shortfall, then which constraint removed how many experts."""
     if not elig.eligible and not any(elig.excluded.values()):
         return (

@@ -5,7 +5,7 @@ An expert is recused from an applicant when a conflict between them has been dec
 (``experts conflicts add``, with its reason) or, unless the committee turns it off for the
 draw, when both are of the same work unit (compared by :func:`qjtitle.spreadsheets.compare_key`).
 The draw leaves such experts out (:func:`from_draw`, used by
-:func:`qjtitle.experts.pool.eligibility`); at the meeting they may not be assigned to review the
+:func:`qjtitle.experts.eligible.eligibility`); at the meeting they may not be assigned to review the
 applicant nor vote on them (:func:`for_meeting`, used by the proceedings; :func:`recused_map`
 is the same rule over plain rows, used by the proceedings and the tests of the assignment).
 """
