@@ -424,7 +424,7 @@ def test_a_redraw_keeps_both_records(store, recorded) -> None:
         drawn_on=date(2023, 11, 10),
     ).record
     listed = draw_record.list_draws(store, meeting)
-    assert [(d["draw"], d["voided_by"], d["voids"]) for d in listed] == [(1, 2, None), (2, None, 1)]
+    assert [(d.draw, d.voided_by, d.voids) for d in listed] == [(1, 2, None), (2, None, 1)]
     assert second["void_reason"] == "监督人员未到场"
     assert draw_record.verify_draw(store, 1).ok and draw_record.verify_draw(store, 2).ok
     with pytest.raises(InvalidValue, match="已被第2号作废"):

@@ -186,9 +186,48 @@ def show_draw(store: Store, draw_id: int) -> dict[str, Any]:
         return record_dict(session, _get(session, draw_id))
 
 
+@dataclass(frozen=True)
+class DrawSummary:
+    """One draw as listed: every attempt, voided ones included."""
+
+    draw: int
+    committee: str | None  # the committee's code, as recorded with the draw
+    meeting: int
+    meeting_date: str | None  # as recorded with the draw (ISO text)
+    drawn_on: date
+    seed: str
+    eligible_count: int
+    members: int
+    alternates: int
+    voids: int | None
+    void_reason: str
+    voided_by: int | None
+    signed: bool
+    record_sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``: the date as ISO text."""
+        return {
+            "draw": self.draw,
+            "committee": self.committee,
+            "meeting": self.meeting,
+            "meeting_date": self.meeting_date,
+            "drawn_on": self.drawn_on.isoformat(),
+            "seed": self.seed,
+            "eligible_count": self.eligible_count,
+            "members": self.members,
+            "alternates": self.alternates,
+            "voids": self.voids,
+            "void_reason": self.void_reason,
+            "voided_by": self.voided_by,
+            "signed": self.signed,
+            "record_sha256": self.record_sha256,
+        }
+
+
 def list_draws(
     store: Store, meeting_id: int | None = None, committee_code: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[DrawSummary]:
     """Every attempt, voided ones included, oldest first."""
     with store.transaction() as session:
         query = select(DrawRecord)
@@ -200,8 +239,9 @@ def list_draws(
             )
         result = []
         for record in session.exec(query.order_by(col(DrawRecord.id))):
-            picks = _picks(session, record.id or 0)
-            voided_by = _voided_by(session, record.id or 0)
+            assert record.id is not None  # a stored draw
+            picks = _picks(session, record.id)
+            voided_by = _voided_by(session, record.id)
             signed = (
                 session.exec(
                     select(DrawSignature.id).where(DrawSignature.draw_id == record.id)
@@ -209,22 +249,22 @@ def list_draws(
                 is not None
             )
             result.append(
-                {
-                    "draw": record.id,
-                    "committee": record.snapshot.get("committee", {}).get("code"),
-                    "meeting": record.meeting_id,
-                    "meeting_date": record.snapshot.get("meeting", {}).get("date"),
-                    "drawn_on": record.drawn_on.isoformat(),
-                    "seed": record.seed,
-                    "eligible_count": record.eligible_count,
-                    "members": sum(1 for p in picks if p.role == draw_inputs.MEMBER),
-                    "alternates": sum(1 for p in picks if p.role == draw_inputs.ALTERNATE),
-                    "voids": record.voids_id,
-                    "void_reason": record.void_reason,
-                    "voided_by": voided_by.id if voided_by else None,
-                    "signed": signed,
-                    "record_sha256": record.record_sha256,
-                }
+                DrawSummary(
+                    draw=record.id,
+                    committee=record.snapshot.get("committee", {}).get("code"),
+                    meeting=record.meeting_id,
+                    meeting_date=record.snapshot.get("meeting", {}).get("date"),
+                    drawn_on=record.drawn_on,
+                    seed=record.seed,
+                    eligible_count=record.eligible_count,
+                    members=sum(1 for p in picks if p.role == draw_inputs.MEMBER),
+                    alternates=sum(1 for p in picks if p.role == draw_inputs.ALTERNATE),
+                    voids=record.voids_id,
+                    void_reason=record.void_reason,
+                    voided_by=voided_by.id if voided_by else None,
+                    signed=signed,
+                    record_sha256=record.record_sha256,
+                )
             )
         return result
 

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def import_experts(
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
         for row in table.rows:
-            cr = check_row(row.cells, lambda key, n=row.number, t=table: t.cell_name(key, n))
+            cr = check_row(row.cells, partial(table.cell_name, row=row.number))
             checked.append((table.sheet, row.number, cr))
     report.rows = len(checked)
     with store.transaction() as session:
@@ -273,26 +274,72 @@ def _refiling(experts: list[Expert], previous: date, on: date) -> RefilingCheck:
 # --- Looking experts up ---------------------------------------------------------------------
 
 
-def as_dict(e: Expert, committee_code: str = "", show_pii: bool = False) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "committee": committee_code,
-        "name": e.name,
-        "gender": e.gender,
-        "id_number": e.id_number if show_pii else mask_id(e.id_number),
-        "unit": e.unit,
-        "title": e.title,
-        "level": e.level,
-        "series": e.series,
-        "specialty": e.specialty,
-        "phone": e.phone if show_pii else mask_phone(e.phone),
-        "joined": e.joined.isoformat() if e.joined else None,
-        "term_start": e.term_start.isoformat(),
-        "term_end": e.term_end.isoformat(),
-        "status": e.status,
-        "active": e.active,
-        "source": f"{e.source_file} 第{e.source_row}行",
-    }
+@dataclass(frozen=True)
+class ExpertView:
+    """One expert as listed and shown; the ID number and phone masked unless asked for."""
+
+    id: int
+    committee: str
+    name: str
+    gender: str
+    id_number: str
+    unit: str
+    title: str
+    level: str
+    series: str
+    specialty: str
+    phone: str
+    joined: date | None
+    term_start: date
+    term_end: date
+    status: str
+    active: bool
+    source: str  # file and row it was imported from
+
+    @classmethod
+    def of(cls, e: Expert, committee_code: str, show_pii: bool = False) -> ExpertView:
+        assert e.id is not None  # a stored expert
+        return cls(
+            id=e.id,
+            committee=committee_code,
+            name=e.name,
+            gender=e.gender,
+            id_number=e.id_number if show_pii else mask_id(e.id_number),
+            unit=e.unit,
+            title=e.title,
+            level=e.level,
+            series=e.series,
+            specialty=e.specialty,
+            phone=e.phone if show_pii else mask_phone(e.phone),
+            joined=e.joined,
+            term_start=e.term_start,
+            term_end=e.term_end,
+            status=e.status,
+            active=e.active,
+            source=f"{e.source_file} 第{e.source_row}行",
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``: the fields in order, dates as ISO text."""
+        return {
+            "id": self.id,
+            "committee": self.committee,
+            "name": self.name,
+            "gender": self.gender,
+            "id_number": self.id_number,
+            "unit": self.unit,
+            "title": self.title,
+            "level": self.level,
+            "series": self.series,
+            "specialty": self.specialty,
+            "phone": self.phone,
+            "joined": self.joined.isoformat() if self.joined else None,
+            "term_start": self.term_start.isoformat(),
+            "term_end": self.term_end.isoformat(),
+            "status": self.status,
+            "active": self.active,
+            "source": self.source,
+        }
 
 
 def list_experts(
@@ -303,7 +350,7 @@ def list_experts(
     unit: str | None = None,
     show_pii: bool = False,
     on: date | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ExpertView]:
     """The pool; ``active=True``: the experts who could be drawn on ``on`` (today): 在库 and within their term."""
     with store.transaction() as session:
         query = select(Expert, Committee.code).join(
@@ -321,10 +368,10 @@ def list_experts(
         if unit:
             query = query.where(col(Expert.unit_key).contains(compare_key(unit)))
         query = query.order_by(col(Expert.committee_id), col(Expert.id))
-        return [as_dict(e, code, show_pii) for e, code in session.exec(query)]
+        return [ExpertView.of(e, code, show_pii) for e, code in session.exec(query)]
 
 
-def show_expert(store: Store, key: str, show_pii: bool = False) -> list[dict[str, Any]]:
+def show_expert(store: Store, key: str, show_pii: bool = False) -> list[ExpertView]:
     """Experts by store id, full ID number, or name."""
     with store.transaction() as session:
         query = select(Expert, Committee.code).join(
@@ -337,7 +384,8 @@ def show_expert(store: Store, key: str, show_pii: bool = False) -> list[dict[str
         else:
             query = query.where(Expert.name == key.strip())
         found = [
-            as_dict(e, code, show_pii) for e, code in session.exec(query.order_by(col(Expert.id)))
+            ExpertView.of(e, code, show_pii)
+            for e, code in session.exec(query.order_by(col(Expert.id)))
         ]
     if not found:
         raise NotFound(
@@ -349,9 +397,75 @@ def show_expert(store: Store, key: str, show_pii: bool = False) -> list[dict[str
 # --- Terms and the pool filing about to expire ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TermEnd:
+    """An expert whose term ends soon or has ended."""
+
+    id: int
+    name: str
+    unit: str
+    specialty: str
+    term_end: date
+
+    @classmethod
+    def of(cls, e: Expert) -> TermEnd:
+        assert e.id is not None  # a stored expert
+        return cls(e.id, e.name, e.unit, e.specialty, e.term_end)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "unit": self.unit,
+            "specialty": self.specialty,
+            "term_end": self.term_end.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class PoolCheck:
+    """What ``experts check`` reports for one committee on one day."""
+
+    committee: str
+    on: date
+    within_days: int
+    pool_filed: date | None
+    pool_valid_until: date | None
+    pool_filing: str  # 未登记 | 已过期 | 即将到期 | 有效
+    experts: int
+    active: int
+    in_term: int
+    expiring_terms: tuple[TermEnd, ...]
+    ended_terms: tuple[TermEnd, ...]
+    refiling: RefilingCheck | None
+    refiling_message: str
+    warnings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``: dates as ISO text."""
+        return {
+            "committee": self.committee,
+            "date": self.on.isoformat(),
+            "within_days": self.within_days,
+            "pool_filed": self.pool_filed.isoformat() if self.pool_filed else None,
+            "pool_valid_until": self.pool_valid_until.isoformat()
+            if self.pool_valid_until
+            else None,
+            "pool_filing": self.pool_filing,
+            "experts": self.experts,
+            "active": self.active,
+            "in_term": self.in_term,
+            "expiring_terms": [e.as_dict() for e in self.expiring_terms],
+            "ended_terms": [e.as_dict() for e in self.ended_terms],
+            "refiling": self.refiling.as_dict() if self.refiling else None,
+            "refiling_message": self.refiling_message,
+            "warnings": list(self.warnings),
+        }
+
+
 def check_pool(
     store: Store, committee_code: str, on: date | None = None, within_days: int | None = None
-) -> dict[str, Any]:
+) -> PoolCheck:
     """Terms and the pool filing that end within ``within_days`` (default EXPIRY_NOTICE_DAYS) of
     ``on`` (or have ended), and, when the pool is due for re-filing, whether new experts reach 1/3 of it."""
     within_days = EXPIRY_NOTICE_DAYS if within_days is None else within_days
@@ -406,28 +520,19 @@ def check_pool(
         if not refiling.ok:
             warnings.append(refiling.message())
 
-    def brief(e: Expert) -> dict[str, Any]:
-        return {
-            "id": e.id,
-            "name": e.name,
-            "unit": e.unit,
-            "specialty": e.specialty,
-            "term_end": e.term_end.isoformat(),
-        }
-
-    return {
-        "committee": committee.code,
-        "date": on.isoformat(),
-        "within_days": within_days,
-        "pool_filed": filed.isoformat() if filed else None,
-        "pool_valid_until": until.isoformat() if until else None,
-        "pool_filing": filing,
-        "experts": len(experts),
-        "active": len(active),
-        "in_term": len(in_term),
-        "expiring_terms": [brief(e) for e in expiring],
-        "ended_terms": [brief(e) for e in ended],
-        "refiling": refiling.as_dict() if refiling else None,
-        "refiling_message": refiling.message() if refiling else "",
-        "warnings": warnings,
-    }
+    return PoolCheck(
+        committee=committee.code,
+        on=on,
+        within_days=within_days,
+        pool_filed=filed,
+        pool_valid_until=until,
+        pool_filing=filing,
+        experts=len(experts),
+        active=len(active),
+        in_term=len(in_term),
+        expiring_terms=tuple(TermEnd.of(e) for e in expiring),
+        ended_terms=tuple(TermEnd.of(e) for e in ended),
+        refiling=refiling,
+        refiling_message=refiling.message() if refiling else "",
+        warnings=tuple(warnings),
+    )
