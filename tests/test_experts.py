@@ -261,8 +261,7 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     )
     assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result.warnings[0]
     assert (
-        "三分之一" not in result.refiling_message
-        and "还没有在库的专家" in result.refiling_message
+        "三分之一" not in result.refiling_message and "还没有在库的专家" in result.refiling_message
     )
     shown = cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01")
     assert shown.exit_code == 0, shown.output

@@ -1,9 +1,11 @@
 """The verifiable draw (抽取): a deterministic function of a seed, the sorted eligible list and the counts.
 
-Pure Python, no database: ``verify-draw --record FILE`` and the tests use this
-module alone. The specification, byte for byte and with test vectors, is
-``docs/draw-spec.md`` (``tests/test_draw_spec.py`` checks every vector against this
-module); ``qjtitle/verify_record.py`` is a second, stand-alone implementation of it.
+Pure Python, no database: ``verify-draw --record FILE`` and the tests use this module with
+its inputs (:mod:`~qjtitle.experts.draw_inputs`), its unit-cap look-ahead
+(:mod:`~qjtitle.experts.unit_cap`) and the record checks (:mod:`~qjtitle.experts.draw_verify`)
+alone. The specification, byte for byte and with test vectors, is ``docs/draw-spec.md``
+(``tests/test_draw_spec.py`` checks every vector against these modules);
+``qjtitle/verify_record.py`` is a second, stand-alone implementation of it.
 
 Algorithm ``qjtitle-draw-v1`` (in the spirit of RFC 3797), in short:
 

@@ -1,4 +1,4 @@
-"""Who may be drawn for a meeting (资格): each expert of the pool eligible on its date, or excluded by a reason.
+"""Who may be drawn for a meeting (资格): eligible on its date, or excluded by the first reason.
 
 An expert is eligible for a meeting when, on the meeting date, they are active,
 their term (at most 3 years) covers the date, the pool's filing (valid 3 years)
