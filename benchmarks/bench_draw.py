@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import select
 
 from qjtitle import committees, idcard, rules
-from qjtitle.experts import draw, draw_record
+from qjtitle.experts import draw, draw_inputs, draw_record, eligible
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts import pool as experts
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
 from qjtitle.store import open_store
 
@@ -174,10 +173,10 @@ def measure(size: int, applicants: int, repeat: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = build(Path(tmp), size, applicants)
         with store.transaction() as session:
-            result = experts.eligibility(session, session.get(Meeting, 1))
+            result = eligible.eligibility(session, session.get(Meeting, 1))
             candidates = result.eligible
             excluded = sum(len(v) for v in result.excluded.values())
-        plain = draw.Request.make(11, 4, QUOTAS)
+        plain = draw_inputs.Request.make(11, 4, QUOTAS)
         t_floor = median(lambda: load_rows(store), repeat)
         t_select = median(lambda: draw.select("4721/9903/1586/", candidates, plain), repeat)
         attempt = iter(range(1, 1000))

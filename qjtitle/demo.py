@@ -144,7 +144,7 @@ class DemoResult:
         None  # the exported record and the stand-alone verifier's verdict on it
     )
     decline: dict | None = None  # the declined member and the alternate who replaced them
-    conflict: dict | None = None  # the declared recusal of one reviewer
+    conflict: recusal.ConflictView | None = None  # the declared recusal of one reviewer
     results: dict | None = None  # the sealed tally of the meeting
     withdrawn: list[corrections.Withdrawn] = field(
         default_factory=list
@@ -288,7 +288,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
     return result
 
 
-def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[recusal.ConflictView, dict]:  # type: ignore[no-untyped-def]
     """The sample meeting: every remaining member accepts, one stays away, one reviewer declares a
     conflict with one applicant, three reviewers read each applicant, the committee votes openly
     (one applicant fails), and the records are sealed."""

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw, draw_answers, draw_record
+from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts.draw import Candidate, DrawImpossible, Request
+from qjtitle.experts.draw import DrawImpossible
+from qjtitle.experts.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
@@ -42,14 +43,16 @@ def ids(picks: list[draw.Pick]) -> list[int]:
 
 
 def test_seed_parts_are_joined_in_canonical_form() -> None:
-    assert draw.canonical_seed(["4721", " 99 03 ", "１５８６"]) == "4721/9903/1586/"
-    assert draw.canonical_seed(["4721/9903", "1586"]) == "4721/9903/1586/"
+    assert draw_inputs.canonical_seed(["4721", " 99 03 ", "１５８６"]) == "4721/9903/1586/"
+    assert draw_inputs.canonical_seed(["4721/9903", "1586"]) == "4721/9903/1586/"
     with pytest.raises(InvalidValue, match="随机种子为空"):
-        draw.canonical_seed([" ", "/"])
-    assert draw.seed_warning("12/3/") is not None
-    assert draw.seed_warning("4721/9903/1586/") is None
-    generated = draw.random_seed()
-    assert generated.endswith("/") and len(generated) == 33 and generated != draw.random_seed()
+        draw_inputs.canonical_seed([" ", "/"])
+    assert draw_inputs.seed_warning("12/3/") is not None
+    assert draw_inputs.seed_warning("4721/9903/1586/") is None
+    generated = draw_inputs.random_seed()
+    assert (
+        generated.endswith("/") and len(generated) == 33 and generated != draw_inputs.random_seed()
+    )
 
 
 def test_random_numbers_follow_the_published_construction() -> None:
@@ -72,16 +75,16 @@ def test_rejection_sampling_discards_the_biased_tail() -> None:
 
 def test_pool_hash_is_over_the_sorted_list_and_changes_with_any_expert() -> None:
     experts = pool(10)
-    assert draw.pool_digest(experts) == draw.pool_digest(list(reversed(experts)))
+    assert draw_inputs.pool_digest(experts) == draw_inputs.pool_digest(list(reversed(experts)))
     changed = [
         *experts[:4],
         Candidate(5, "专家五", experts[4].specialty, experts[4].unit),
         *experts[5:],
     ]
-    assert draw.pool_digest(changed) != draw.pool_digest(experts)
+    assert draw_inputs.pool_digest(changed) != draw_inputs.pool_digest(experts)
     entries = [c.entry() for c in experts]
     text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
-    assert draw.pool_digest(experts) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert draw_inputs.pool_digest(experts) == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- The selection ----------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def test_specialty_counts_and_unit_cap_are_honoured() -> None:
         experts,
         Request.make(11, 4, {"临床医学": 5, "护理": 3, "药学": 2, "医学检验技术": 1}, 1),
     )
-    members = [p for p in picks if p.role == draw.MEMBER]
+    members = [p for p in picks if p.role == draw_inputs.MEMBER]
     assert Counter(p.candidate.specialty for p in members) == {
         "临床医学": 5,
         "护理": 3,
@@ -220,7 +223,7 @@ SPECIALTIES = ("临床医学", "护理", "药学")
 
 
 @st.composite
-def draw_inputs(draw_: st.DrawFn) -> tuple[str, list[Candidate], Request]:
+def draw_cases(draw_: st.DrawFn) -> tuple[str, list[Candidate], Request]:
     n = draw_(st.integers(1, 10))
     ids_ = draw_(st.lists(st.integers(1, 500), min_size=n, max_size=n, unique=True))
     experts = [
@@ -241,7 +244,7 @@ def draw_inputs(draw_: st.DrawFn) -> tuple[str, list[Candidate], Request]:
     request = Request.make(
         members, draw_(st.integers(0, 3)), quotas, draw_(st.none() | st.integers(1, 3))
     )
-    seed = draw.canonical_seed([draw_(st.text("0123456789", min_size=1, max_size=6))])
+    seed = draw_inputs.canonical_seed([draw_(st.text("0123456789", min_size=1, max_size=6))])
     return seed, experts, request
 
 
@@ -263,7 +266,7 @@ def brute_force_feasible(experts: list[Candidate], request: Request) -> bool:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(draw_inputs())
+@given(draw_cases())
 def test_picks_are_distinct_eligible_and_respect_the_counts_and_the_cap(inputs) -> None:
     seed, experts, request = inputs
     feasible = not draw.feasibility_problems(experts, request)
@@ -278,8 +281,8 @@ def test_picks_are_distinct_eligible_and_respect_the_counts_and_the_cap(inputs) 
     picked = ids(picks)
     assert len(picked) == len(set(picked))
     assert set(picked) <= {c.id for c in experts}
-    members = [p for p in picks if p.role == draw.MEMBER]
-    alternates = [p for p in picks if p.role == draw.ALTERNATE]
+    members = [p for p in picks if p.role == draw_inputs.MEMBER]
+    alternates = [p for p in picks if p.role == draw_inputs.ALTERNATE]
     assert len(members) == request.members
     assert picks == members + alternates
     assert len(alternates) <= request.alternates
@@ -291,7 +294,9 @@ def test_picks_are_distinct_eligible_and_respect_the_counts_and_the_cap(inputs) 
     by_specialty = Counter(p.candidate.specialty for p in members)
     for specialty, count in fixed.items():
         assert by_specialty[specialty] == count
-    assert all(p.candidate.specialty not in fixed for p in members if p.slot == draw.FREE_SLOT)
+    assert all(
+        p.candidate.specialty not in fixed for p in members if p.slot == draw_inputs.FREE_SLOT
+    )
     more = Request.make(request.members, request.alternates + 2, fixed, request.unit_cap)
     if not draw.feasibility_problems(experts, more):
         assert draw.select(seed, experts, more)[: len(members)] == members
@@ -305,24 +310,24 @@ def make_record() -> dict:
     request = Request.make(11, 3, {"护理": 4})
     picks = draw.select("4721/9903/1586/", experts, request)
     record = {
-        "format": draw.RECORD_FORMAT,
-        "algorithm": draw.ALGORITHM,
+        "format": draw_verify.RECORD_FORMAT,
+        "algorithm": draw_inputs.ALGORITHM,
         "seed": "4721/9903/1586/",
         "params": request.as_dict(),
         "eligible": [c.entry() for c in experts],
         "eligible_count": len(experts),
-        "pool_sha256": draw.pool_digest(experts),
+        "pool_sha256": draw_inputs.pool_digest(experts),
         "picks": [p.as_dict() for p in picks],
         "drawers": DRAWERS,
         "supervisors": SUPERVISORS,
     }
-    record["record_sha256"] = draw.record_digest(record)
+    record["record_sha256"] = draw_verify.record_digest(record)
     return record
 
 
 def test_a_record_verifies_and_any_edit_fails() -> None:
     record = make_record()
-    assert draw.verify_record(record).ok
+    assert draw_verify.verify_record(record).ok
     edits = {
         "picks": lambda r: r["picks"][0].update(id=r["picks"][-1]["id"] + 100, name="某人"),
         "seed": lambda r: r.update(seed="4721/9903/1587/"),
@@ -332,14 +337,14 @@ def test_a_record_verifies_and_any_edit_fails() -> None:
     for what, edit in edits.items():
         edited = copy.deepcopy(record)
         edit(edited)
-        result = draw.verify_record(edited)
+        result = draw_verify.verify_record(edited)
         assert not result.ok, what
     edited = copy.deepcopy(record)
     edited["eligible"][3][1] = "改名"
-    assert any("名单的哈希不符" in f for f in draw.verify_record(edited).findings)
+    assert any("名单的哈希不符" in f for f in draw_verify.verify_record(edited).findings)
     edited = copy.deepcopy(record)
     edited["drawers"] = ["王明", "李华", "钱七"]
-    assert any("记录指纹不符" in f for f in draw.verify_record(edited).findings)
+    assert any("记录指纹不符" in f for f in draw_verify.verify_record(edited).findings)
 
 
 # --- In the store ----------------------------------------------------------------------------------------
@@ -367,7 +372,9 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
 
     _, record = recorded
     free = next(
-        p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT
+        p
+        for p in record["picks"]
+        if p["role"] == draw_inputs.MEMBER and p["slot"] == draw_inputs.FREE_SLOT
     )
     assert (
         draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"]
@@ -417,7 +424,7 @@ def test_a_redraw_keeps_both_records(store, recorded) -> None:
         drawn_on=date(2023, 11, 10),
     ).record
     listed = draw_record.list_draws(store, meeting)
-    assert [(d["draw"], d["voided_by"], d["voids"]) for d in listed] == [(1, 2, None), (2, None, 1)]
+    assert [(d.draw, d.voided_by, d.voids) for d in listed] == [(1, 2, None), (2, None, 1)]
     assert second["void_reason"] == "监督人员未到场"
     assert draw_record.verify_draw(store, 1).ok and draw_record.verify_draw(store, 2).ok
     with pytest.raises(InvalidValue, match="已被第2号作废"):
@@ -427,6 +434,8 @@ def test_a_redraw_keeps_both_records(store, recorded) -> None:
 def test_a_stored_record_matches_its_export(store, recorded, tmp_path) -> None:
     _, record = recorded
     path = draw_record.export_draw(store, record["draw"], tmp_path / "draw.json")
-    exported = draw.load_record(path)
-    assert exported["record_sha256"] == record["record_sha256"] == draw.record_digest(exported)
-    assert draw.verify_record(exported).ok
+    exported = draw_verify.load_record(path)
+    assert (
+        exported["record_sha256"] == record["record_sha256"] == draw_verify.record_digest(exported)
+    )
+    assert draw_verify.verify_record(exported).ok

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from qjtitle import verify_record as standalone
-from qjtitle.experts import draw
-from qjtitle.experts.draw import Candidate, Request
+from qjtitle.experts import draw, draw_inputs, draw_verify
+from qjtitle.experts.draw_inputs import Candidate, Request
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "docs" / "draw-spec.md").read_text(encoding="utf-8")
@@ -74,12 +74,12 @@ def record_of(v: dict) -> dict:
 @pytest.mark.parametrize("v", DRAWS, ids=lambda v: v["vector"])
 def test_each_draw_vector_holds_in_both_implementations(v: dict) -> None:
     if "seed_parts" in v:
-        assert draw.canonical_seed(v["seed_parts"]) == v["seed"]
+        assert draw_inputs.canonical_seed(v["seed_parts"]) == v["seed"]
     stream, theirs = draw.RandomStream(v["seed"]), standalone.Stream(v["seed"])
     for block in v["first_blocks"]:
         assert format(stream.next_block(), "064x") == block == format(theirs.block(), "064x")
     candidates = [Candidate.from_entry(e) for e in v["eligible"]]
-    assert draw.pool_digest(candidates) == v["pool_sha256"]
+    assert draw_inputs.pool_digest(candidates) == v["pool_sha256"]
     picks = draw.select(v["seed"], candidates, Request.from_dict(v["params"]))
     assert [[p.position, p.role, p.slot, p.candidate.id] for p in picks] == v["picks"]
     trace: list[dict] = []
@@ -95,9 +95,9 @@ def test_each_draw_vector_holds_in_both_implementations(v: dict) -> None:
         if block is not None:
             assert block % slot["n"] == slot["index"]
     record = record_of(v)
-    assert draw.record_digest(record) == v["record_sha256"]
-    assert draw.chain_digest(record) == v["chain_sha256"]
-    checked = draw.verify_record(record)
+    assert draw_verify.record_digest(record) == v["record_sha256"]
+    assert draw_verify.chain_digest(record) == v["chain_sha256"]
+    checked = draw_verify.verify_record(record)
     assert checked.ok, checked.findings
     ok, findings, _ = standalone.verify(record)
     assert ok, findings
@@ -143,9 +143,10 @@ def test_the_rejection_vector() -> None:
 
 def test_the_spec_names_every_field_the_code_hashes_and_exports() -> None:
     core = re.findall(r"^```\n(.*?)^```$", section("9"), re.DOTALL | re.MULTILINE)[0]
-    assert [k.strip() for k in core.replace("\n", " ").split(",")] == list(draw.CORE_KEYS)
-    assert all(f'"{key}"' in section("10") for key in draw.LATER_KEYS)
-    assert f'"{draw.CHAIN_DOMAIN}"' in section("10") and f'"{draw.ALGORITHM}"' in section("4")
+    assert [k.strip() for k in core.replace("\n", " ").split(",")] == list(draw_verify.CORE_KEYS)
+    assert all(f'"{key}"' in section("10") for key in draw_verify.LATER_KEYS)
+    assert f'"{draw_verify.CHAIN_DOMAIN}"' in section("10")
+    assert f'"{draw_inputs.ALGORITHM}"' in section("4")
     exported = json.loads(
         (ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8")
     )

@@ -8,8 +8,8 @@ import pytest
 
 from qjtitle import committees
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.experts import eligible, pool_format, recusal
 from qjtitle.experts import pool as experts
-from qjtitle.experts import recusal
 from qjtitle.intake import applicants, lookup
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
@@ -19,22 +19,25 @@ SAMPLE_POOL = sample_data_dir() / "experts" / "专家库_卫生中级.xlsx"
 
 
 def test_terms_are_read_in_both_usual_forms() -> None:
-    assert experts.parse_term("2021.07-2024.06") == (date(2021, 7, 1), date(2024, 6, 30), None)
-    assert experts.parse_term("2021-07-01至2024-06-30") == (
+    assert pool_format.parse_term("2021.07-2024.06") == (date(2021, 7, 1), date(2024, 6, 30), None)
+    assert pool_format.parse_term("2021-07-01至2024-06-30") == (
         date(2021, 7, 1),
         date(2024, 6, 30),
         None,
     )
-    assert experts.parse_term("2021年7月～2024年6月")[:2] == (date(2021, 7, 1), date(2024, 6, 30))
-    assert experts.parse_term("长期")[2] == "任期起止“长期”无法识别"
+    assert pool_format.parse_term("2021年7月～2024年6月")[:2] == (
+        date(2021, 7, 1),
+        date(2024, 6, 30),
+    )
+    assert pool_format.parse_term("长期")[2] == "任期起止“长期”无法识别"
 
 
 def test_status_words() -> None:
-    assert experts.status_active("在库") is True
-    assert experts.status_active("正常") is True
-    assert experts.status_active("暂停使用") is False
-    assert experts.status_active("出库") is False
-    assert experts.status_active("待定") is None
+    assert pool_format.status_active("在库") is True
+    assert pool_format.status_active("正常") is True
+    assert pool_format.status_active("暂停使用") is False
+    assert pool_format.status_active("出库") is False
+    assert pool_format.status_active("待定") is None
 
 
 def test_the_sample_pool_imports_whole_and_again_as_updates(store, committee) -> None:
@@ -77,7 +80,7 @@ def test_a_duplicate_person_in_the_file_is_refused(expert_pool) -> None:
 
 def test_the_level_comes_from_the_title_when_left_blank(expert_pool, store) -> None:
     expert_pool([expert_row(1, 职称级别="", 职称="主任护师", 专业="护理")])
-    assert experts.list_experts(store)[0]["level"] == "正高级"
+    assert experts.list_experts(store)[0].level == "正高级"
 
 
 def _meeting(store, committee, day: date = date(2023, 11, 20)) -> Meeting:
@@ -88,9 +91,9 @@ def _meeting(store, committee, day: date = date(2023, 11, 20)) -> Meeting:
         return meeting
 
 
-def _eligibility(store, meeting: Meeting, specialties=(), same_unit=True) -> experts.Eligibility:
+def _eligibility(store, meeting: Meeting, specialties=(), same_unit=True) -> eligible.Eligibility:
     with store.transaction() as session:
-        return experts.eligibility(session, meeting, tuple(specialties), same_unit)
+        return eligible.eligibility(session, meeting, tuple(specialties), same_unit)
 
 
 def test_exclusions_are_counted_by_their_first_reason(
@@ -116,7 +119,7 @@ def test_exclusions_are_counted_by_their_first_reason(
     ]
     expert_pool(rows)
     meeting = _meeting(store, committee)
-    ninth = experts.show_expert(store, "专家009")[0]["id"]
+    ninth = experts.show_expert(store, "专家009")[0].id
     applicant = lookup.list_applicants(store)[0].id
     recusal.add_conflict(store, ninth, applicant, "近亲属", date(2023, 11, 1))
     result = _eligibility(store, meeting, ["临床医学"])
@@ -203,23 +206,20 @@ def test_check_reports_what_is_about_to_expire(store, committee, expert_pool) ->
         ]
     )
     result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1), within_days=180)
-    assert result["pool_filing"] == "即将到期" and result["pool_valid_until"] == "2025-06-30"
-    assert [e["name"] for e in result["expiring_terms"]] == ["专家001", "专家004"]
-    assert [e["name"] for e in result["ended_terms"]] == ["专家003"]
-    assert result["refiling"] == {
+    assert result.pool_filing == "即将到期" and result.pool_valid_until == date(2025, 6, 30)
+    assert [e.name for e in result.expiring_terms] == ["专家001", "专家004"]
+    assert [e.name for e in result.ended_terms] == ["专家003"]
+    assert result.refiling is not None
+    assert result.refiling.as_dict() == {
         "previous": "2022-06-30",
         "new": 1,
         "total": 3,
         "ok": True,
         "needed": 0,
     }
-    assert any("20个工作日前" in w for w in result["warnings"])
+    assert any("20个工作日前" in w for w in result.warnings)
     quiet = experts.check_pool(store, "QJ-WS-ZJ", date(2023, 3, 1), within_days=30)
-    assert (
-        quiet["pool_filing"] == "有效"
-        and quiet["expiring_terms"] == []
-        and quiet["refiling"] is None
-    )
+    assert quiet.pool_filing == "有效" and quiet.expiring_terms == () and quiet.refiling is None
 
 
 def test_conflicts_are_declared_once_within_a_committee(
@@ -229,24 +229,24 @@ def test_conflicts_are_declared_once_within_a_committee(
         store, [make_workbook([applicant_row()], name="roster.xlsx")], "QJ-WS-ZJ", 2023
     )
     expert_pool([expert_row(1)])
-    expert_id = experts.list_experts(store)[0]["id"]
+    expert_id = experts.list_experts(store)[0].id
     applicant_id = lookup.list_applicants(store)[0].id
     with pytest.raises(InvalidValue, match="回避理由"):
         recusal.add_conflict(store, expert_id, applicant_id, " ")
     item = recusal.add_conflict(store, expert_id, applicant_id, "师生关系", date(2023, 11, 1))
-    assert (item["expert"], item["applicant"], item["reason"]) == ("专家001", "张丽", "师生关系")
+    assert (item.expert, item.applicant, item.reason) == ("专家001", "张丽", "师生关系")
     with pytest.raises(InvalidValue, match="已登记过"):
         recusal.add_conflict(store, expert_id, applicant_id, "师生关系")
     with pytest.raises(NotFound, match="没有编号为 999 的专家"):
         recusal.add_conflict(store, 999, applicant_id, "x")
-    assert [c["reason"] for c in recusal.list_conflicts(store, "QJ-WS-ZJ")] == ["师生关系"]
+    assert [c.reason for c in recusal.list_conflicts(store, "QJ-WS-ZJ")] == ["师生关系"]
 
 
 def test_lookups_mask_personal_numbers_unless_asked(store, expert_pool) -> None:
     expert_pool([expert_row(1)])
     shown = experts.show_expert(store, "专家001")[0]
-    assert "*" in shown["id_number"] and "*" in shown["phone"]
-    assert len(experts.show_expert(store, "1", show_pii=True)[0]["id_number"]) == 18
+    assert "*" in shown.id_number and "*" in shown.phone
+    assert len(experts.show_expert(store, "1", show_pii=True)[0].id_number) == 18
     with pytest.raises(NotFound, match="找不到专家"):
         experts.show_expert(store, "无此人")
 
@@ -256,13 +256,12 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     with store.transaction() as session:
         committees.get(session, "QJ-WS-ZJ").pool_filed = date(2020, 6, 30)  # due for re-filing
     result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1))
-    assert result["warnings"][0].startswith(
+    assert result.warnings[0].startswith(
         "专家库是空的：评委会 QJ-WS-ZJ 还没有导入评审专家；请先导入专家库："
     )
-    assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result["warnings"][0]
+    assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result.warnings[0]
     assert (
-        "三分之一" not in result["refiling_message"]
-        and "还没有在库的专家" in result["refiling_message"]
+        "三分之一" not in result.refiling_message and "还没有在库的专家" in result.refiling_message
     )
     shown = cli("experts", "check", "--committee", "QJ-WS-ZJ", "--date", "2025-03-01")
     assert shown.exit_code == 0, shown.output

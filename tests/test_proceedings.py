@@ -130,7 +130,7 @@ def test_quorum_boundary_for_eleven(sitting: Sitting) -> None:
 
 def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> None:
     outsider = experts.list_experts(store, "QJ-WS-ZJ")
-    not_drawn = next(e["id"] for e in outsider if e["id"] not in sitting.members)
+    not_drawn = next(e.id for e in outsider if e.id not in sitting.members)
     with pytest.raises(Exception, match="不是本次会议抽取并确认的专家"):
         proceedings.attend(store, sitting.meeting, [str(not_drawn)])
     # a declined member is replaced; the alternate who replaced them may attend, the decliner may not

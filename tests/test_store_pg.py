@@ -45,15 +45,15 @@ import json, sys, time
 from datetime import date
 from pathlib import Path
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts import pool as experts
+from qjtitle.experts import eligible
 from qjtitle.errors import QjtitleError
 from qjtitle.store import open_store
 
-real = experts.eligibility
+real = eligible.eligibility
 def slow(*args, **kwargs):  # widen the window between "no draw yet" and the insert
     time.sleep(1.0)
     return real(*args, **kwargs)
-experts.eligibility = slow
+eligible.eligibility = slow
 
 store = open_store(sys.argv[1])
 go = Path(sys.argv[2])

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qjtitle import verify_record as standalone
-from qjtitle.experts import draw, draw_answers, draw_record
+from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts.draw import Candidate, Request
+from qjtitle.experts.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
 
 SPECIALTIES = ("临床医学", "护理", "药学")
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def both(record: dict) -> tuple[bool, bool]:
     """(verify-draw --record's verdict, the stand-alone verifier's verdict); their picks agree too."""
-    ours = draw.verify_record(record)
+    ours = draw_verify.verify_record(record)
     ok, findings, picks = standalone.verify(copy.deepcopy(record))
     assert findings, "the stand-alone verifier gives its reasons"
     if ours.recomputed and picks:
@@ -42,8 +42,8 @@ def both(record: dict) -> tuple[bool, bool]:
 
 def settle(record: dict) -> dict:
     """What a forger who read the specification does after an edit: recompute both digests."""
-    record["record_sha256"] = draw.record_digest(record)
-    record["chain_sha256"] = draw.chain_digest(record)
+    record["record_sha256"] = draw_verify.record_digest(record)
+    record["chain_sha256"] = draw_verify.chain_digest(record)
     return record
 
 
@@ -51,7 +51,7 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
     """Answers recorded as ``draw confirm`` would, with the replacements its rule gives."""
     picks = record["picks"]
     fixed = set(record["params"]["quotas"])
-    seats = {p["position"]: p["id"] for p in picks if p["role"] == draw.MEMBER}
+    seats = {p["position"]: p["id"] for p in picks if p["role"] == draw_inputs.MEMBER}
     slots = {p["position"]: p["slot"] for p in picks}
     replaced: set[int] = set()
     used: set[int] = set()
@@ -76,7 +76,7 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
             continue
         for p in picks:
             if (
-                p["role"] != draw.ALTERNATE
+                p["role"] != draw_inputs.ALTERNATE
                 or p["id"] in used
                 or p["id"] == expert
                 or latest.get(p["id"]) is False
@@ -133,26 +133,26 @@ def records(draw_) -> dict:
         members, draw_(st.integers(0, 4)), quotas, draw_(st.none() | st.integers(1, 3))
     )
     assume(not draw.feasibility_problems(experts, request))
-    seed = draw.canonical_seed(
+    seed = draw_inputs.canonical_seed(
         draw_(st.lists(st.text("0123456789ab", min_size=1, max_size=5), min_size=1, max_size=3))
     )
     picks = draw.select(seed, experts, request)
     record = {
         "draw": 1,
-        "format": draw.RECORD_FORMAT,
-        "algorithm": draw.ALGORITHM,
+        "format": draw_verify.RECORD_FORMAT,
+        "algorithm": draw_inputs.ALGORITHM,
         "seed": seed,
         "seed_source": "drawers",
         "params": {**request.as_dict(), "specialties": [], "same_unit_recusal": True},
         "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
         "eligible_count": len(experts),
-        "pool_sha256": draw.pool_digest(experts),
+        "pool_sha256": draw_inputs.pool_digest(experts),
         "picks": [p.as_dict() for p in picks],
         "drawers": ["王明", "李华", "赵强"],
         "supervisors": ["陈静"],
         "voided_by": None,
     }
-    record["record_sha256"] = draw.record_digest(record)
+    record["record_sha256"] = draw_verify.record_digest(record)
     answers = draw_(st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=8))
     return settle(after_the_draw(record, answers))
 
@@ -257,7 +257,9 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     )
     record = outcome.record
     member = next(
-        p for p in record["picks"] if p["role"] == draw.MEMBER and p["slot"] == draw.FREE_SLOT
+        p
+        for p in record["picks"]
+        if p["role"] == draw_inputs.MEMBER and p["slot"] == draw_inputs.FREE_SLOT
     )
     declined = draw_answers.confirm(store, record["draw"], member["id"], False, "出差")
     assert declined["replacement"] is not None
@@ -266,13 +268,13 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     signed = draw_answers.sign(store, record["draw"], scan)
     exported = draw_record.export_draw(store, record["draw"], tmp_path / "第1号抽取记录.json")
     data = json.loads(exported.read_text(encoding="utf-8"))
-    assert data["chain_sha256"] == draw.chain_digest(data) and len(data["replacements"]) == 1
+    assert data["chain_sha256"] == draw_verify.chain_digest(data) and len(data["replacements"]) == 1
     # each answer and signature leaves the chain's head in the audit log; the last one is the export's
     assert data["chain_sha256"] == signed["chain_sha256"] != declined["chain_sha256"]
     good = run_standalone(exported)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "结论：抽取结果可复核，一致" in good.stdout
-    assert draw.verify_record(data).ok
+    assert draw_verify.verify_record(data).ok
 
     drawn = {p["id"] for p in data["picks"]}
     stranger = next(e for e in data["eligible"] if e[0] not in drawn)
@@ -310,7 +312,7 @@ def test_an_old_record_without_the_chain_still_verifies_with_a_note() -> None:
         (ROOT / "tests" / "data" / "draw_record_v1_no_chain.json").read_text(encoding="utf-8")
     )
     assert "chain_sha256" not in record and record["replacements"]
-    ours = draw.verify_record(record)
+    ours = draw_verify.verify_record(record)
     ok, findings, _ = standalone.verify(record)
     assert ours.ok and ok
     assert any("没有后续事项的链哈希" in f for f in ours.findings)

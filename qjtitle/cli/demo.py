@@ -71,7 +71,7 @@ def demo(
         console().rule("评审会议：签到、审阅、表决")
         if result.conflict:
             console().print(
-                f"登记回避：1 名专家与申报人 {result.conflict['applicant']} 有利害关系（{result.conflict['reason']}），不审阅、不投票"
+                f"登记回避：1 名专家与申报人 {result.conflict.applicant} 有利害关系（{result.conflict.reason}），不审阅、不投票"
             )
         print_results(result.results)
     if result.filings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,9 @@ from qjtitle.rules import DRAW_BEFORE_MEETING  # stdlib only: cheap at start-up
 app = typer.Typer(
     help="专家抽取记录：列表、查看、导出、专家答复与替补、签字、抽取记录表。", no_args_is_help=True
 )
+
+if TYPE_CHECKING:
+    from qjtitle.experts.draw_record import DrawSummary
 
 DrawArg = Annotated[int, typer.Argument(help="抽取记录编号（qjtitle draw list）。")]
 SealedOpt = Annotated[
@@ -34,7 +37,7 @@ def _seal(name: str) -> str:
 
 
 def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
-    from qjtitle.experts.draw import (
+    from qjtitle.experts.draw_inputs import (
         ROLE_NAMES,  # stdlib-only module; kept out of start-up all the same
     )
 
@@ -162,7 +165,7 @@ def draw_experts(
 
 
 def print_draw_summary(r: dict[str, Any]) -> None:
-    from qjtitle.experts.pool import REASONS
+    from qjtitle.experts.eligible import REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
@@ -192,44 +195,44 @@ def verify_draw(
     示例：qjtitle verify-draw 1；核准组建部门独立复核：qjtitle verify-draw --record 第1号抽取记录.json
     """
     with friendly_errors():
-        if (draw is None) == (record is None):
-            from qjtitle.errors import InvalidValue
-
-            raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
-        if record is not None:
-            from qjtitle.experts.draw import load_record, verify_record
+        if record is not None and draw is None:
+            from qjtitle.experts.draw_verify import load_record, verify_record
 
             checked = verify_record(load_record(record))
-            result = {
+            ok = checked.ok
+            parts = [("记录本身", checked.ok, checked.findings)]
+            payload: dict[str, object] = {
                 "record": str(record),
                 "ok": checked.ok,
                 "record_ok": checked.ok,
                 "record_findings": checked.findings,
             }
-        else:
+        elif draw is not None and record is None:
             from qjtitle.experts.draw_record import verify_draw as run_verify
             from qjtitle.store import open_store
 
-            result = run_verify(open_store(db), draw).as_dict()  # type: ignore[arg-type]
+            check = run_verify(open_store(db), draw)
+            ok = check.ok
+            parts = [
+                ("记录本身", check.record.ok, check.record.findings),
+                ("当前专家库", check.pool_ok, check.pool_findings),
+            ]
+            payload = check.as_dict()
+        else:
+            from qjtitle.errors import InvalidValue
+
+            raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
     if as_json:
-        print_json(result)
+        print_json(payload)
     else:
-        console().print(
-            "[bold]记录本身：[/]" + ("一致" if result["record_ok"] else "[red]不一致[/]")
-        )
-        for line in result["record_findings"]:
-            console().print(f"  {line}")
-        if "pool_ok" in result:
-            console().print(
-                "[bold]当前专家库：[/]" + ("一致" if result["pool_ok"] else "[red]不一致[/]")
-            )
-            for line in result["pool_findings"]:
+        for label, part_ok, findings in parts:
+            console().print(f"[bold]{label}：[/]" + ("一致" if part_ok else "[red]不一致[/]"))
+            for line in findings:
                 console().print(f"  {line}")
         console().print(
-            "结论："
-            + ("[green]抽取结果可复核，一致[/]" if result["ok"] else "[red]不一致，见上[/]")
+            "结论：" + ("[green]抽取结果可复核，一致[/]" if ok else "[red]不一致，见上[/]")
         )
-    if not result["ok"]:
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -252,12 +255,12 @@ def draw_list(
     with friendly_errors():
         items = list_draws(open_store(db), meeting, committee)
     if as_json:
-        print_json(items)
+        print_json([d.as_dict() for d in items])
         return
 
-    def status(d: dict[str, Any]) -> str:
-        text = f"已作废（第{d['voided_by']}号）" if d["voided_by"] else "有效"
-        return text + (f"；重抽，作废第{d['voids']}号：{d['void_reason']}" if d["voids"] else "")
+    def status(d: DrawSummary) -> str:
+        text = f"已作废（第{d.voided_by}号）" if d.voided_by else "有效"
+        return text + (f"；重抽，作废第{d.voids}号：{d.void_reason}" if d.voids else "")
 
     table(
         f"抽取记录（{len(items)} 条）",
@@ -275,16 +278,16 @@ def draw_list(
         ],
         [
             [
-                d["draw"],
-                d["committee"],
-                d["meeting"],
-                d["meeting_date"],
-                d["drawn_on"],
-                d["eligible_count"],
-                d["members"],
-                d["alternates"],
+                d.draw,
+                d.committee,
+                d.meeting,
+                d.meeting_date,
+                d.drawn_on,
+                d.eligible_count,
+                d.members,
+                d.alternates,
                 status(d),
-                "是" if d["signed"] else "否",
+                "是" if d.signed else "否",
             ]
             for d in items
         ],

@@ -65,7 +65,7 @@ def import_experts(
 
 
 def _print_import(report: PoolImportReport) -> None:
-    from qjtitle.experts.pool import KINDS
+    from qjtitle.experts.pool_format import KINDS
 
     kinds = (
         "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k))
@@ -144,21 +144,21 @@ def experts_list(
             on=when.date() if when else None,
         )
     if as_json:
-        print_json(items)
+        print_json([e.as_dict() for e in items])
         return
     table(
         f"评审专家（{len(items)} 人）",
         ["编号", "姓名", "工作单位", "职称", "级别", "专业", "任期", "状态"],
         [
             [
-                e["id"],
-                e["name"],
-                e["unit"],
-                e["title"],
-                e["level"],
-                e["specialty"],
-                f"{e['term_start']}至{e['term_end']}",
-                e["status"],
+                e.id,
+                e.name,
+                e.unit,
+                e.title,
+                e.level,
+                e.specialty,
+                f"{e.term_start}至{e.term_end}",
+                e.status,
             ]
             for e in items
         ],
@@ -182,7 +182,7 @@ def experts_show(
     with friendly_errors():
         items = show_expert(open_store(db), key, show_pii)
     if as_json:
-        print_json(items)
+        print_json([e.as_dict() for e in items])
         return
     labels = {
         "id": "编号",
@@ -205,11 +205,11 @@ def experts_show(
     }
     for e in items:
         table(
-            e["name"],
+            e.name,
             ["项目", "内容"],
             [
                 [labels[k], ("是" if v else "否") if isinstance(v, bool) else v]
-                for k, v in e.items()
+                for k, v in e.as_dict().items()
             ],
         )
 
@@ -235,38 +235,35 @@ def experts_check(
     with friendly_errors():
         result = check_pool(open_store(db), committee, when.date() if when else None, within)
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
     table(
-        f"专家库检查（{result['committee']}，{result['date']}，提前 {result['within_days']} 天）",
+        f"专家库检查（{result.committee}，{result.on}，提前 {result.within_days} 天）",
         ["项目", "内容"],
         [
-            ["专家库备案日期", result["pool_filed"] or "未登记"],
-            ["备案有效期至", result["pool_valid_until"] or "—"],
-            ["备案状态", result["pool_filing"]],
+            ["专家库备案日期", result.pool_filed or "未登记"],
+            ["备案有效期至", result.pool_valid_until or "—"],
+            ["备案状态", result.pool_filing],
             [
                 "专家总数 / 在库 / 任期内",
-                f"{result['experts']} / {result['active']} / {result['in_term']}",
+                f"{result.experts} / {result.active} / {result.in_term}",
             ],
-            ["任期即将届满", len(result["expiring_terms"])],
-            ["在库但任期已满", len(result["ended_terms"])],
-            ["新入库专家（重新备案）", result["refiling_message"] or "—"],
+            ["任期即将届满", len(result.expiring_terms)],
+            ["在库但任期已满", len(result.ended_terms)],
+            ["新入库专家（重新备案）", result.refiling_message or "—"],
         ],
     )
-    for title, key in (
-        ("任期即将届满的专家", "expiring_terms"),
-        ("在库但任期已满的专家", "ended_terms"),
+    for title, terms in (
+        ("任期即将届满的专家", result.expiring_terms),
+        ("在库但任期已满的专家", result.ended_terms),
     ):
-        if result[key]:
+        if terms:
             table(
                 title,
                 ["编号", "姓名", "单位", "专业", "任期止"],
-                [
-                    [e["id"], e["name"], e["unit"], e["specialty"], e["term_end"]]
-                    for e in result[key]
-                ],
+                [[e.id, e.name, e.unit, e.specialty, e.term_end] for e in terms],
             )
-    for message in result["warnings"]:
+    for message in result.warnings:
         warn(message)
 
 
@@ -307,7 +304,7 @@ def conflicts_add(
         ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
         item = add_conflict(store, *ids, reason, when.date() if when else None)
     console().print(
-        f"已登记回避：专家 {item['expert']}（编号 {item['expert_id']}）— 申报人 {item['applicant']}（{item['applicant_unit']}）：{item['reason']}"
+        f"已登记回避：专家 {item.expert}（编号 {item.expert_id}）— 申报人 {item.applicant}（{item.applicant_unit}）：{item.reason}"
     )
 
 
@@ -327,20 +324,20 @@ def conflicts_list(
     with friendly_errors():
         items = list_conflicts(open_store(db), committee)
     if as_json:
-        print_json(items)
+        print_json([c.as_dict() for c in items])
         return
     table(
         f"申报回避（{len(items)} 条）",
         ["编号", "专家", "申报人", "申报人单位", "年度", "理由", "登记日期"],
         [
             [
-                c["id"],
-                f"{c['expert']}（{c['expert_id']}）",
-                f"{c['applicant']}（{c['applicant_id']}）",
-                c["applicant_unit"],
-                c["year"],
-                c["reason"],
-                c["declared_on"],
+                c.id,
+                f"{c.expert}（{c.expert_id}）",
+                f"{c.applicant}（{c.applicant_id}）",
+                c.applicant_unit,
+                c.year,
+                c.reason,
+                c.declared_on,
             ]
             for c in items
         ],

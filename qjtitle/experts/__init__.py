@@ -1,2 +1,3 @@
-"""Experts: the pool (import, eligibility, recusal, expiry), the seeded draw (pure) and the draw
-procedure with its record (pool, draw, drawing)."""
+"""Experts: the pool (pool_format, pool, eligible, recusal), the seeded draw, pure (draw_inputs,
+draw, unit_cap, draw_verify), and the draw procedure with its record (drawing, draw_record,
+draw_answers)."""

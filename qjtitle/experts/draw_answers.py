@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.experts import draw as algo
+from qjtitle.experts import draw_inputs
 from qjtitle.experts.draw_record import (
     _composition,
     _get,
@@ -65,7 +65,7 @@ def confirm(
         raise InvalidValue("谢绝参会须用 --reason 写明理由（如 出差、身体原因、需回避）")
     with store.transaction() as session:
         # Answers of one draw queue here (PostgreSQL): each replacement is chosen seeing every earlier
-        # answer, as the record's replay (draw.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
+        # answer, as the record's replay (draw_verify.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
         session.exec(
             select(DrawRecord.id).where(DrawRecord.id == draw_id).with_for_update()
         ).first()
@@ -187,7 +187,7 @@ def _next_alternate(
     fixed = set(record.params.get("quotas", {}))
     for p in picks:
         if (
-            p.role != algo.ALTERNATE
+            p.role != draw_inputs.ALTERNATE
             or p.expert_id in used
             or p.expert_id == declining
             or latest.get(p.expert_id) is False

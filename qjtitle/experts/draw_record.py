@@ -19,7 +19,7 @@ from qjtitle import committees
 from qjtitle.documents import cn_date, render_docx
 from qjtitle.errors import NotFound
 from qjtitle.experts import draw as algo
-from qjtitle.experts import pool as experts
+from qjtitle.experts import draw_inputs, draw_verify, eligible
 from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     DrawAnswer,
@@ -63,9 +63,9 @@ def _get(session: Session, draw_id: int) -> DrawRecord:
 
 
 def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The fields of the record fingerprint (draw.CORE_KEYS), from the row and its picks."""
+    """The fields of the record fingerprint (draw_verify.CORE_KEYS), from the row and its picks."""
     return {
-        "format": algo.RECORD_FORMAT,
+        "format": draw_verify.RECORD_FORMAT,
         "algorithm": record.algorithm,
         "committee": record.snapshot.get("committee"),
         "meeting": record.snapshot.get("meeting"),
@@ -157,7 +157,7 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
         {"position": pos, "id": eid}
         for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())
     ]
-    data["chain_sha256"] = algo.chain_digest(
+    data["chain_sha256"] = draw_verify.chain_digest(
         data
     )  # chained onto record_sha256: answers, replacements, signatures, members
     return data
@@ -175,7 +175,7 @@ def _replacements(session: Session, draw_id: int) -> list[DrawReplacement]:
 
 def _composition(picks: list[DrawPick], replacements: list[DrawReplacement]) -> dict[int, int]:
     """Member position → expert id, after the replacements in order."""
-    members = {p.position: p.expert_id for p in picks if p.role == algo.MEMBER}
+    members = {p.position: p.expert_id for p in picks if p.role == draw_inputs.MEMBER}
     for r in replacements:
         members[r.member_position] = r.in_expert_id
     return members
@@ -186,9 +186,48 @@ def show_draw(store: Store, draw_id: int) -> dict[str, Any]:
         return record_dict(session, _get(session, draw_id))
 
 
+@dataclass(frozen=True)
+class DrawSummary:
+    """One draw as listed: every attempt, voided ones included."""
+
+    draw: int
+    committee: str | None  # the committee's code, as recorded with the draw
+    meeting: int
+    meeting_date: str | None  # as recorded with the draw (ISO text)
+    drawn_on: date
+    seed: str
+    eligible_count: int
+    members: int
+    alternates: int
+    voids: int | None
+    void_reason: str
+    voided_by: int | None
+    signed: bool
+    record_sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json``: the date as ISO text."""
+        return {
+            "draw": self.draw,
+            "committee": self.committee,
+            "meeting": self.meeting,
+            "meeting_date": self.meeting_date,
+            "drawn_on": self.drawn_on.isoformat(),
+            "seed": self.seed,
+            "eligible_count": self.eligible_count,
+            "members": self.members,
+            "alternates": self.alternates,
+            "voids": self.voids,
+            "void_reason": self.void_reason,
+            "voided_by": self.voided_by,
+            "signed": self.signed,
+            "record_sha256": self.record_sha256,
+        }
+
+
 def list_draws(
     store: Store, meeting_id: int | None = None, committee_code: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[DrawSummary]:
     """Every attempt, voided ones included, oldest first."""
     with store.transaction() as session:
         query = select(DrawRecord)
@@ -200,8 +239,9 @@ def list_draws(
             )
         result = []
         for record in session.exec(query.order_by(col(DrawRecord.id))):
-            picks = _picks(session, record.id or 0)
-            voided_by = _voided_by(session, record.id or 0)
+            assert record.id is not None  # a stored draw
+            picks = _picks(session, record.id)
+            voided_by = _voided_by(session, record.id)
             signed = (
                 session.exec(
                     select(DrawSignature.id).where(DrawSignature.draw_id == record.id)
@@ -209,22 +249,22 @@ def list_draws(
                 is not None
             )
             result.append(
-                {
-                    "draw": record.id,
-                    "committee": record.snapshot.get("committee", {}).get("code"),
-                    "meeting": record.meeting_id,
-                    "meeting_date": record.snapshot.get("meeting", {}).get("date"),
-                    "drawn_on": record.drawn_on.isoformat(),
-                    "seed": record.seed,
-                    "eligible_count": record.eligible_count,
-                    "members": sum(1 for p in picks if p.role == algo.MEMBER),
-                    "alternates": sum(1 for p in picks if p.role == algo.ALTERNATE),
-                    "voids": record.voids_id,
-                    "void_reason": record.void_reason,
-                    "voided_by": voided_by.id if voided_by else None,
-                    "signed": signed,
-                    "record_sha256": record.record_sha256,
-                }
+                DrawSummary(
+                    draw=record.id,
+                    committee=record.snapshot.get("committee", {}).get("code"),
+                    meeting=record.meeting_id,
+                    meeting_date=record.snapshot.get("meeting", {}).get("date"),
+                    drawn_on=record.drawn_on,
+                    seed=record.seed,
+                    eligible_count=record.eligible_count,
+                    members=sum(1 for p in picks if p.role == draw_inputs.MEMBER),
+                    alternates=sum(1 for p in picks if p.role == draw_inputs.ALTERNATE),
+                    voids=record.voids_id,
+                    void_reason=record.void_reason,
+                    voided_by=voided_by.id if voided_by else None,
+                    signed=signed,
+                    record_sha256=record.record_sha256,
+                )
             )
         return result
 
@@ -268,7 +308,7 @@ def export_draw(store: Store, draw_id: int, out_path: Path) -> Path:
 @dataclass
 class DrawCheck:
     draw: int
-    record: algo.Verification  # the stored record on its own
+    record: draw_verify.Verification  # the stored record on its own
     pool_ok: bool  # the pool as it stands gives the same eligible list and picks
     pool_findings: list[str]
 
@@ -292,7 +332,7 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
     with store.transaction() as session:
         record = _get(session, draw_id)
         data = record_dict(session, record)
-        checked = algo.verify_record(data)
+        checked = draw_verify.verify_record(data)
         findings: list[str] = []
         meeting = meetings.get(session, record.meeting_id)
         then = record.snapshot.get("meeting", {}).get("date")
@@ -300,14 +340,14 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
             findings.append(
                 f"评审会议日期已由 {then} 改为 {meeting.date}，按新日期判断的符合条件名单可能不同"
             )
-        elig = experts.eligibility(
+        elig = eligible.eligibility(
             session,
             meeting,
             tuple(record.params.get("specialties", [])),
             bool(record.params.get("same_unit_recusal", True)),
             conflicts_until=record.drawn_on,
         )
-    now_hash = algo.pool_digest(elig.eligible)
+    now_hash = draw_inputs.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:
         findings.append(
             f"按当前专家库重算的符合条件名单（{len(elig.eligible)} 人）与记录一致，哈希 {now_hash}"
@@ -318,9 +358,9 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
     )
     findings.extend(_pool_differences(record.eligible, elig))
     try:
-        request = algo.Request.from_dict(record.params)
+        request = draw_inputs.Request.from_dict(record.params)
         again = [p.as_dict() for p in algo.select(record.seed, elig.eligible, request)]
-        mismatch = algo.compare_picks(data["picks"], again)
+        mismatch = draw_verify.compare_picks(data["picks"], again)
         findings.append(
             f"按当前专家库重算的抽取结果：{mismatch}"
             if mismatch
@@ -331,11 +371,11 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
     return DrawCheck(draw_id, checked, False, findings)
 
 
-def _pool_differences(stored: list[Any], elig: experts.Eligibility) -> list[str]:
+def _pool_differences(stored: list[Any], elig: eligible.Eligibility) -> list[str]:
     then = {e[0]: e for e in stored}
     now = {c.id: c.entry() for c in elig.eligible}
     why = {
-        i["id"]: f"{experts.REASONS[reason]}（{i['detail']}）"
+        i["id"]: f"{eligible.REASONS[reason]}（{i['detail']}）"
         for reason, items in elig.excluded.items()
         for i in items
     }
@@ -412,7 +452,7 @@ def render_document(
         "record_sha256": data["record_sha256"],
         "eligible_count": data["eligible_count"],
         "exclusions": [
-            {"reason": experts.REASONS[r], "count": counts.get(r, 0)} for r in experts.REASONS
+            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)} for r in eligible.REASONS
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (
@@ -420,8 +460,8 @@ def render_document(
             f"专业范围：{'、'.join(params.get('specialties') or []) or '不限'}；"
             f"每单位上限：{params.get('unit_cap') or '不限'}；同单位回避：{'是' if params.get('same_unit_recusal') else '否'}"
         ),
-        "members": [person(p) for p in data["picks"] if p["role"] == algo.MEMBER],
-        "alternates": [person(p) for p in data["picks"] if p["role"] == algo.ALTERNATE],
+        "members": [person(p) for p in data["picks"] if p["role"] == draw_inputs.MEMBER],
+        "alternates": [person(p) for p in data["picks"] if p["role"] == draw_inputs.ALTERNATE],
         "replacements": [
             f"第{r['member_position']}位委员 {names.get(r['out'], r['out'])} 由第{r['alternate_position']}位备选 "
             f"{names.get(r['in'], r['in'])} 替补（{r['reason']}）"

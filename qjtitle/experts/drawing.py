@@ -21,7 +21,7 @@ from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw as algo
-from qjtitle.experts import pool as experts
+from qjtitle.experts import draw_inputs, draw_verify, eligible
 from qjtitle.experts.draw_record import (
     _core,
     _voided_by,
@@ -124,13 +124,13 @@ def draw_experts(
         clean_text(place),
     )
     if seed:
-        seed_text, seed_source = algo.canonical_seed(seed), "drawers"
+        seed_text, seed_source = draw_inputs.canonical_seed(seed), "drawers"
     else:
-        seed_text, seed_source = algo.random_seed(), "secrets"
+        seed_text, seed_source = draw_inputs.random_seed(), "secrets"
     drawn_on = drawn_on or date.today()
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
     warnings: list[str] = []
-    if (short := algo.seed_warning(seed_text)) is not None:
+    if (short := draw_inputs.seed_warning(seed_text)) is not None:
         warnings.append(short)
     with store.transaction() as session:
         # On PostgreSQL a second draw for the same meeting waits here until the first commits, then
@@ -159,16 +159,16 @@ def draw_experts(
         check_seed_parts(
             list(seed or []), drawers, not seed if generate_seed is None else generate_seed
         )
-        spelled = experts.canonical_specialties(session, committee.id or 0, names)
+        spelled = eligible.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
-        request = algo.Request.make(members, alternates, quotas, unit_cap)
-        elig = experts.eligibility(session, meeting, canonical, same_unit)
+        request = draw_inputs.Request.make(members, alternates, quotas, unit_cap)
+        elig = eligible.eligibility(session, meeting, canonical, same_unit)
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
             raise algo.DrawImpossible(_explain(problems, elig, request))
         picks = algo.select(seed_text, elig.eligible, request)
-        drawn_alternates = sum(1 for p in picks if p.role == algo.ALTERNATE)
+        drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
         if drawn_alternates < alternates:
             warnings.append(
                 f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {alternates} 名）"
@@ -193,10 +193,10 @@ def draw_experts(
             meeting_id=meeting.id or 0,
             committee_id=committee.id or 0,
             snapshot=snapshot,
-            algorithm=algo.ALGORITHM,
+            algorithm=draw_inputs.ALGORITHM,
             seed=seed_text,
             seed_source=seed_source,
-            pool_sha256=algo.pool_digest(elig.eligible),
+            pool_sha256=draw_inputs.pool_digest(elig.eligible),
             eligible=[c.entry() for c in elig.eligible],
             eligible_count=len(elig.eligible),
             exclusions={
@@ -216,7 +216,7 @@ def draw_experts(
         )
         pick_dicts = [p.as_dict() for p in picks]
         # The fingerprint is fixed before saving: a saved record can never be updated.
-        record.record_sha256 = algo.record_digest(_core(record, pick_dicts))
+        record.record_sha256 = draw_verify.record_digest(_core(record, pick_dicts))
         session.add(record)
         try:
             session.flush()
@@ -310,14 +310,14 @@ def _check_not_sealed(
 def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> None:
     """Each drawer enters a part of the seed at the table: one part (``--seed``) per drawer at least.
 
-    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.experts.draw.canonical_seed`'s."""
+    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.experts.draw_inputs.canonical_seed`'s."""
     if generate:
         if parts:
             raise InvalidValue(
                 "已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）"
             )
         return
-    given = [p for p in parts if algo.canonical_seed_pieces(p)]
+    given = [p for p in parts if draw_inputs.canonical_seed_pieces(p)]
     if len(given) < len(drawers):
         who = "、".join(drawers) or "抽取人员"
         raise InvalidValue(
@@ -357,7 +357,7 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
         raise InvalidValue(f"重新抽取须写明作废第{voids}号记录的理由（--reason）")
 
 
-def _explain(problems: list[str], elig: experts.Eligibility, request: algo.Request) -> str:
+def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inputs.Request) -> str:
     """Why the pool is too small: the shortfall, then which constraint removed how many experts."""
     if not elig.eligible and not any(elig.excluded.values()):
         return (

@@ -5,7 +5,7 @@ An expert is recused from an applicant when a conflict between them has been dec
 (``experts conflicts add``, with its reason) or, unless the committee turns it off for the
 draw, when both are of the same work unit (compared by :func:`qjtitle.spreadsheets.text.compare_key`).
 The draw leaves such experts out (:func:`from_draw`, used by
-:func:`qjtitle.experts.pool.eligibility`); at the meeting they may not be assigned to review the
+:func:`qjtitle.experts.eligible.eligibility`); at the meeting they may not be assigned to review the
 applicant nor vote on them (:func:`for_meeting`, used by the proceedings; :func:`recused_map`
 is the same rule over plain rows, used by the proceedings and the tests of the assignment).
 """
@@ -13,6 +13,7 @@ is the same rule over plain rows, used by the proceedings and the tests of the a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -138,7 +139,7 @@ def add_conflict(
     reason: str,
     declared_on: date | None = None,
     user: str | None = None,
-) -> dict[str, Any]:
+) -> ConflictView:
     """Declare that an expert may not review or vote on an applicant (回避)."""
     reason = clean_text(reason)
     if not reason:
@@ -171,26 +172,56 @@ def add_conflict(
         )
         session.add(conflict)
         session.flush()
-        item = _conflict_dict(conflict, expert, applicant)
-        audit.record(session, "conflicts add", "conflict.declared", item, user=user)
+        item = ConflictView.of(conflict, expert, applicant)
+        audit.record(session, "conflicts add", "conflict.declared", item.as_dict(), user=user)
     return item
 
 
-def _conflict_dict(c: Conflict, expert: Expert, applicant: Applicant) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "expert_id": expert.id,
-        "expert": expert.name,
-        "applicant_id": applicant.id,
-        "applicant": applicant.name,
-        "applicant_unit": applicant.unit,
-        "year": applicant.year,
-        "reason": c.reason,
-        "declared_on": c.declared_on.isoformat(),
-    }
+@dataclass(frozen=True)
+class ConflictView:
+    """A declared conflict as listed, with the expert's and the applicant's names."""
+
+    id: int
+    expert_id: int
+    expert: str
+    applicant_id: int
+    applicant: str
+    applicant_unit: str
+    year: int
+    reason: str
+    declared_on: date
+
+    @classmethod
+    def of(cls, c: Conflict, expert: Expert, applicant: Applicant) -> ConflictView:
+        assert c.id is not None and expert.id is not None and applicant.id is not None  # stored
+        return cls(
+            id=c.id,
+            expert_id=expert.id,
+            expert=expert.name,
+            applicant_id=applicant.id,
+            applicant=applicant.name,
+            applicant_unit=applicant.unit,
+            year=applicant.year,
+            reason=c.reason,
+            declared_on=c.declared_on,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``--json`` and the audit log: the date as ISO text."""
+        return {
+            "id": self.id,
+            "expert_id": self.expert_id,
+            "expert": self.expert,
+            "applicant_id": self.applicant_id,
+            "applicant": self.applicant,
+            "applicant_unit": self.applicant_unit,
+            "year": self.year,
+            "reason": self.reason,
+            "declared_on": self.declared_on.isoformat(),
+        }
 
 
-def list_conflicts(store: Store, committee_code: str | None = None) -> list[dict[str, Any]]:
+def list_conflicts(store: Store, committee_code: str | None = None) -> list[ConflictView]:
     with store.transaction() as session:
         query = (
             select(Conflict, Expert, Applicant)
@@ -200,5 +231,5 @@ def list_conflicts(store: Store, committee_code: str | None = None) -> list[dict
         if committee_code:
             query = query.where(Expert.committee_id == committees.get(session, committee_code).id)
         return [
-            _conflict_dict(c, e, a) for c, e, a in session.exec(query.order_by(col(Conflict.id)))
+            ConflictView.of(c, e, a) for c, e, a in session.exec(query.order_by(col(Conflict.id)))
         ]

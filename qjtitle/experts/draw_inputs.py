@@ -1,0 +1,156 @@
+"""The draw's inputs (pure): the eligible candidates, the request, the seed and the pool hash.
+
+Steps 1 and 2 of ``qjtitle-draw-v1`` (``docs/draw-spec.md``); the selection is
+:mod:`qjtitle.experts.draw`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qjtitle.errors import InvalidValue
+
+ALGORITHM = "qjtitle-draw-v1"
+MEMBER = "member"
+ALTERNATE = "alternate"
+ROLE_NAMES = {MEMBER: "委员", ALTERNATE: "备选"}
+FREE_SLOT = ""  # the slot label of a member slot open to the specialties without a fixed count
+MIN_SEED_CHARS = (
+    6  # a shorter seed is accepted with a warning: too few possibilities to be unpredictable
+)
+
+
+# --- Inputs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One eligible expert as the algorithm sees them."""
+
+    id: int
+    name: str
+    specialty: str
+    unit: str  # the unit name normalised for comparison
+
+    def entry(self) -> list[Any]:
+        return [self.id, self.name, self.specialty, self.unit]
+
+    @classmethod
+    def from_entry(cls, entry: Sequence[Any]) -> Candidate:
+        if len(entry) != 4 or not isinstance(entry[0], int):
+            raise InvalidValue(
+                f"符合条件专家名单中的条目 {entry!r} 格式不对；应为 [编号, 姓名, 专业, 单位]"
+            )
+        return cls(int(entry[0]), str(entry[1]), str(entry[2]), str(entry[3]))
+
+
+@dataclass(frozen=True)
+class Request:
+    """How many members and alternates, fixed member counts by specialty, and the per-unit cap."""
+
+    members: int
+    alternates: int = 0
+    quotas: tuple[tuple[str, int], ...] = ()  # (specialty, member count), sorted by specialty
+    unit_cap: int | None = None
+
+    @classmethod
+    def make(
+        cls,
+        members: int,
+        alternates: int = 0,
+        quotas: Mapping[str, int] | None = None,
+        unit_cap: int | None = None,
+    ) -> Request:
+        """A validated request with its quotas in canonical order."""
+        if members < 1:
+            raise InvalidValue(f"委员人数 {members} 无效；应为正整数")
+        if alternates < 0:
+            raise InvalidValue(f"备选人数 {alternates} 无效；应为0或正整数")
+        items = sorted((quotas or {}).items())
+        for specialty, count in items:
+            if count < 1:
+                raise InvalidValue(f"专业“{specialty}”的人数 {count} 无效；应为正整数")
+        fixed = sum(count for _, count in items)
+        if fixed > members:
+            raise InvalidValue(
+                f"各专业指定人数之和 {fixed} 超过委员人数 {members}；请核对 --specialty 的人数"
+            )
+        if unit_cap is not None and unit_cap < 1:
+            raise InvalidValue(f"每个单位最多抽取人数 {unit_cap} 无效；应为正整数")
+        return cls(members, alternates, tuple(items), unit_cap)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "members": self.members,
+            "alternates": self.alternates,
+            "quotas": dict(self.quotas),
+            "unit_cap": self.unit_cap,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Request:
+        return cls.make(
+            int(data["members"]),
+            int(data.get("alternates", 0)),
+            dict(data.get("quotas") or {}),
+            data.get("unit_cap"),
+        )
+
+
+# --- Seed and pool hash --------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+
+
+def canonical_seed(parts: Iterable[str]) -> str:
+    """The drawers' contributions in canonical form: ``4721/9903/1586/``.
+
+    Each part is NFKC-normalised (full-width digits become ASCII) with all whitespace
+    removed; a part containing ``/`` counts as several parts."""
+    cleaned: list[str] = []
+    for part in parts:
+        for piece in unicodedata.normalize("NFKC", str(part)).split("/"):
+            piece = _SPACE.sub("", piece)
+            if piece:
+                cleaned.append(piece)
+    if not cleaned:
+        raise InvalidValue(
+            "随机种子为空；请由抽取人员各输入一组数字（如 --seed 4721 --seed 9903 --seed 1586），或不给 --seed 由程序生成"
+        )
+    return "".join(f"{piece}/" for piece in cleaned)
+
+
+def canonical_seed_pieces(part: str) -> list[str]:
+    """The non-empty pieces one entered part contributes (``canonical_seed``'s own splitting)."""
+    try:
+        return canonical_seed([part]).split("/")[:-1]
+    except InvalidValue:
+        return []
+
+
+def random_seed() -> str:
+    """A seed from the operating system's CSPRNG, when the drawers give none."""
+    return canonical_seed([secrets.token_hex(16)])
+
+
+def seed_warning(seed: str) -> str | None:
+    if len(seed.replace("/", "")) < MIN_SEED_CHARS:
+        return f"随机种子“{seed}”过短（不足{MIN_SEED_CHARS}个字符），可能被猜到；建议每位抽取人员各输入4位以上数字"
+    return None
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def pool_digest(candidates: Iterable[Candidate]) -> str:
+    """SHA-256 of the eligible list sorted by id (step 1 of the algorithm)."""
+    entries = [c.entry() for c in sorted(candidates, key=lambda c: c.id)]
+    return hashlib.sha256(canonical_json(entries).encode("utf-8")).hexdigest()
