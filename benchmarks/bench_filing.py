@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select
 
-from qjtitle import committees, documents, idcard, rules
+from qjtitle import committees, idcard, rules
 from qjtitle.calendar import schedule
+from qjtitle.documents import folders
 from qjtitle.experts import draw_answers
 from qjtitle.experts import drawing as draw_store
 from qjtitle.filing import contexts
@@ -224,7 +225,7 @@ def review_contexts(store) -> list[dict]:  # type: ignore[no-untyped-def,type-ar
 def docxtpl_alone(contexts: list[dict], out: Path) -> None:  # type: ignore[type-arg]
     from docxtpl import DocxTemplate
 
-    template = documents.find_template("review_form.docx")
+    template = folders.find_template("review_form.docx")
     out.mkdir(parents=True)
     for i, context in enumerate(contexts, start=1):
         tpl = DocxTemplate(template)

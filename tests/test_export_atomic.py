@@ -174,7 +174,7 @@ def test_stale_temporary_files_are_cleaned(exported) -> None:
 DRIVER = r"""
 import os, signal, sys
 from pathlib import Path
-from qjtitle import documents
+from qjtitle.documents import render
 from qjtitle.filing import export as filing
 from qjtitle.filing import package
 from qjtitle.filing.gather import FilingOptions
@@ -199,7 +199,7 @@ def after(owner, name, when):
     setattr(owner, name, wrapper)
 
 if point == "render":
-    after(documents.DocxRenderer, "render", "after")
+    after(render.DocxRenderer, "render", "after")
 elif point == "zip":
     after(package.PackageFolder, "make_zip", "after")
 elif point == "prepared":

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from qjtitle import documents, idcard
-from qjtitle.documents import NAME_MAX_BYTES, file_name, safe_filename
+from qjtitle import idcard
+from qjtitle.documents import names
+from qjtitle.documents.names import NAME_MAX_BYTES, file_name, safe_filename
 from qjtitle.errors import QjtitleError
 from qjtitle.filing import export as filing
 from qjtitle.intake import corrections
@@ -36,7 +37,7 @@ def assert_portable(name: str, limit: int = 255) -> None:
     assert not FORBIDDEN & set(name) and all(ord(c) >= 32 for c in name)
     assert not any(unicodedata.category(c) == "Cf" for c in name)
     assert name == name.strip(" ") and not name.endswith(".")
-    assert name.split(".")[0].strip().upper() not in documents._RESERVED_NAMES
+    assert name.split(".")[0].strip().upper() not in names._RESERVED_NAMES
 
 
 def test_the_long_unit_name_is_about_80_characters() -> None:

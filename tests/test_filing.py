@@ -20,8 +20,8 @@ from conftest import (
 )
 from sqlmodel import select
 
-from qjtitle import documents
 from qjtitle.calendar import schedule
+from qjtitle.documents import catalogue, dates
 from qjtitle.errors import AlreadyExists, TemplateProblem
 from qjtitle.filing import export as filing
 from qjtitle.filing import gather as gathering
@@ -293,7 +293,7 @@ def test_pre_publicity_is_public_and_shows_only_public_fields(packages) -> None:
         ).items
     }
     first, last = recorded["pre-publicity"].actual_first, recorded["pre-publicity"].actual_last
-    assert f"公示时间：{documents.cn_date(first)}至{documents.cn_date(last)}（5个工作日" in text
+    assert f"公示时间：{dates.cn_date(first)}至{dates.cn_date(last)}（5个工作日" in text
     assert (
         "请以书面形式向曲靖市卫生健康委员会反映（地址：曲靖市麒麟区示例路1号），联系电话：0874-3123456。"
         in text
@@ -778,7 +778,7 @@ def test_a_user_template_overrides_the_shipped_one(sealed, tmp_path) -> None:
     import docx
 
     mine = tmp_path / "我的模板"
-    documents.copy_templates(mine, ["pre_publicity"])
+    catalogue.copy_templates(mine, ["pre_publicity"])
     doc = docx.Document(str(mine / "pre_publicity.docx"))
     doc.add_paragraph("本公示由{{ committee.organizer }}自定义模板生成")
     doc.save(str(mine / "pre_publicity.docx"))
@@ -795,7 +795,7 @@ def test_a_templates_folder_beside_the_store_is_used(sealed, tmp_path) -> None:
     import docx
 
     beside = sealed.store.directory / "templates"
-    documents.copy_templates(beside, ["review_form"])
+    catalogue.copy_templates(beside, ["review_form"])
     doc = docx.Document(str(beside / "review_form.docx"))
     doc.add_paragraph("本表由数据库旁的模板生成")
     doc.save(str(beside / "review_form.docx"))
@@ -818,7 +818,7 @@ def test_a_broken_user_template_names_the_template_and_the_line(sealed, tmp_path
     import docx
 
     mine = tmp_path / "我的模板"
-    documents.copy_templates(mine, ["meeting_plan"])
+    catalogue.copy_templates(mine, ["meeting_plan"])
     doc = docx.Document(str(mine / "meeting_plan.docx"))
     doc.add_paragraph("评审地点：{{ meeting.place ")
     doc.save(str(mine / "meeting_plan.docx"))

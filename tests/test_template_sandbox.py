@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import documents
+from qjtitle.documents import catalogue, folders, sandbox
 from qjtitle.errors import TemplateProblem
 from qjtitle.filing import export as filing
 from qjtitle.filing import samples
@@ -60,7 +60,7 @@ def with_paragraph(tmp_path: Path, name: str, text: str, folder: str = "mine") -
     import docx
 
     dest = tmp_path / folder
-    documents.copy_templates(dest, [name], overwrite=True)
+    catalogue.copy_templates(dest, [name], overwrite=True)
     doc = docx.Document(str(dest / name))
     doc.add_paragraph(text)
     doc.save(str(dest / name))
@@ -111,8 +111,8 @@ def test_the_message_names_the_issue_payload_tag(tmp_path: Path) -> None:
 def test_the_sandbox_stops_what_the_scan_cannot_see(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     source = RUNTIME_ONLY.replace("CMD", f"echo pwned > {marker.as_posix()}")
-    env = documents.jinja_env()
-    assert documents.scan_source(env, source) == []  # no tag names an internal attribute
+    env = sandbox.jinja_env()
+    assert sandbox.scan_source(env, source) == []  # no tag names an internal attribute
     with pytest.raises(Exception) as caught:
         env.from_string(source).render()
     assert not marker.exists()
@@ -123,9 +123,9 @@ def test_the_sandbox_stops_what_the_scan_cannot_see(tmp_path: Path) -> None:
 
 
 def test_only_the_allowed_filters_and_globals(tmp_path: Path) -> None:
-    env = documents.jinja_env()
+    env = sandbox.jinja_env()
     assert "attr" not in env.filters and "safe" not in env.filters and "cn_date" in env.filters
-    assert set(env.globals) <= documents.ALLOWED_GLOBALS and "cycler" not in env.globals
+    assert set(env.globals) <= sandbox.ALLOWED_GLOBALS and "cycler" not in env.globals
     assert (
         env.from_string("{{ items|map(attribute='name')|join('、') }}").render(
             items=[{"name": "甲"}, {"name": "乙"}]
@@ -135,7 +135,7 @@ def test_only_the_allowed_filters_and_globals(tmp_path: Path) -> None:
     assert (
         env.from_string("{{ '%s号'|format(3) }}").render() == "3号"
     )  # %-formatting reads no attributes
-    with pytest.raises(documents.UnsafeTemplate, match="格式化字符串方法 format"):
+    with pytest.raises(sandbox.UnsafeTemplate, match="格式化字符串方法 format"):
         env.from_string("{{ '{}年'.format(2023) }}")
     path = with_paragraph(tmp_path, "correction_notice.docx", "{{ unit|safe }}")
     (check,) = samples.check_templates([str(path)])
@@ -153,7 +153,7 @@ def test_a_payload_in_the_document_properties_is_refused(tmp_path: Path) -> None
 
     marker = tmp_path / "marker"
     dest = tmp_path / "mine"
-    documents.copy_templates(dest, ["correction_notice.docx"])
+    catalogue.copy_templates(dest, ["correction_notice.docx"])
     doc = docx.Document(str(dest / "correction_notice.docx"))
     doc.core_properties.subject = payloads(marker)["issue"]  # docxtpl renders the properties too
     doc.save(str(dest / "correction_notice.docx"))
@@ -231,7 +231,7 @@ def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_chan
     )
 
     def listed() -> str:
-        items = documents.list_templates(documents.user_templates_dir(None, store_dir))
+        items = catalogue.list_templates(folders.user_templates_dir(None, store_dir))
         return next(i.source for i in items if i.name == "pre_publicity.docx")
 
     assert listed() == "自定义（未通过 templates check，不会使用）"
@@ -239,7 +239,7 @@ def test_a_folder_beside_the_store_is_used_once_checked_and_refused_after_a_chan
     assert listed() == "自定义"
     assert [c.ok for c in checks] == [True] and checks[0].source == "自定义"
     assert (
-        documents.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
+        folders.accepted_hashes(store_dir / "templates")["pre_publicity.docx"] == checks[0].sha256
     )
     result = filing.export_filing(
         filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True

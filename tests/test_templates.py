@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qjtitle import documents
+from qjtitle.documents import catalogue, folders, render
 from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
 from qjtitle.filing import samples
 from qjtitle.paths import templates_dir
@@ -46,7 +46,7 @@ def edited(tmp_path: Path, name: str, paragraph: str, folder: str = "mine") -> P
     import docx
 
     dest = tmp_path / folder
-    documents.copy_templates(dest, [name], overwrite=True)
+    catalogue.copy_templates(dest, [name], overwrite=True)
     doc = docx.Document(str(dest / name))
     doc.add_paragraph(paragraph)
     doc.save(str(dest / name))
@@ -80,7 +80,7 @@ def test_sample_contexts_come_from_the_filing_code() -> None:
 
 
 def test_names_with_markup_render_literally(tmp_path) -> None:
-    out = documents.render_docx(
+    out = render.render_docx(
         "pre_publicity.docx", samples.sample_context("pre_publicity.docx"), tmp_path / "p.docx"
     )
     text = docx_text(out)
@@ -89,7 +89,7 @@ def test_names_with_markup_render_literally(tmp_path) -> None:
 
 
 def test_a_renderer_reads_its_template_once_and_renders_many(tmp_path, monkeypatch) -> None:
-    renderer = documents.DocxRenderer("review_form.docx")
+    renderer = render.DocxRenderer("review_form.docx")
     context = samples.sample_context("review_form.docx")
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("template read again"))
     renderer.render(context, tmp_path / "first.docx")
@@ -105,18 +105,18 @@ def test_a_renderer_reads_its_template_once_and_renders_many(tmp_path, monkeypat
 def test_extra_context_marks_every_page_as_draft_and_capture_records(tmp_path) -> None:
     context = samples.sample_context("draw_record.docx")
     context.pop("draft")
-    plain = documents.render_docx(
+    plain = render.render_docx(
         "draw_record.docx", context, tmp_path / "a.docx"
     )  # draft undefined: no mark
     assert "草稿" not in docx_text(plain)
-    with documents.capture_contexts() as captured, documents.extra_context(draft=True):
-        marked = documents.render_docx("draw_record.docx", context, tmp_path / "b.docx")
+    with render.capture_contexts() as captured, render.extra_context(draft=True):
+        marked = render.render_docx("draw_record.docx", context, tmp_path / "b.docx")
     assert "草稿　不得作为正式材料报送" in docx_text(marked)
     assert captured["draw_record.docx"]["draft"] is True
 
 
 def test_list_shows_shipped_and_user_templates(tmp_path) -> None:
-    items = documents.list_templates()
+    items = catalogue.list_templates()
     assert [i.name for i in items] == SHIPPED
     titles = {i.name: i.title for i in items}
     assert (
@@ -127,7 +127,7 @@ def test_list_shows_shipped_and_user_templates(tmp_path) -> None:
     mine = tmp_path / "mine"
     edited(tmp_path, "review_form.docx", "自定义")
     (mine / "my_letter.docx").write_bytes((templates_dir() / "pass_roster.docx").read_bytes())
-    items = {i.name: i for i in documents.list_templates(mine)}
+    items = {i.name: i for i in catalogue.list_templates(mine)}
     assert (
         items["review_form.docx"].source == "自定义"
         and items["review_form.docx"].path == mine / "review_form.docx"
@@ -138,19 +138,19 @@ def test_list_shows_shipped_and_user_templates(tmp_path) -> None:
 
 def test_copy_keeps_edited_templates_unless_overwrite(tmp_path) -> None:
     dest = tmp_path / "mine"
-    written = documents.copy_templates(dest)
+    written = catalogue.copy_templates(dest)
     assert sorted(p.name for p in written) == SHIPPED
     assert (dest / "review_form.docx").read_bytes() == (
         templates_dir() / "review_form.docx"
     ).read_bytes()
     (dest / "review_form.docx").write_bytes(b"edited")
     with pytest.raises(AlreadyExists, match="review_form.docx"):
-        documents.copy_templates(dest, ["review_form", "pass_roster.docx"])
+        catalogue.copy_templates(dest, ["review_form", "pass_roster.docx"])
     assert (dest / "review_form.docx").read_bytes() == b"edited"
-    documents.copy_templates(dest, ["review_form"], overwrite=True)
+    catalogue.copy_templates(dest, ["review_form"], overwrite=True)
     assert (dest / "review_form.docx").read_bytes() != b"edited"
     with pytest.raises(NotFound, match="没有名为 nothing.docx 的模板"):
-        documents.copy_templates(dest, ["nothing"])
+        catalogue.copy_templates(dest, ["nothing"])
 
 
 def test_check_finds_a_syntax_error_and_names_the_line(tmp_path) -> None:
@@ -195,7 +195,7 @@ def test_check_finds_an_error_in_the_header(tmp_path) -> None:
     import docx
 
     dest = tmp_path / "mine"
-    documents.copy_templates(dest, ["pass_roster"])
+    catalogue.copy_templates(dest, ["pass_roster"])
     doc = docx.Document(str(dest / "pass_roster.docx"))
     doc.sections[0].header.paragraphs[-1].add_run("{% if draft %}")  # the visible header line
     doc.save(str(dest / "pass_roster.docx"))
@@ -219,7 +219,7 @@ def test_check_of_a_file_that_is_not_a_docx(tmp_path) -> None:
 def test_a_broken_template_fails_the_render_with_a_clear_message(tmp_path) -> None:
     path = edited(tmp_path, "pass_roster.docx", "{{ committee.name ")
     with pytest.raises(TemplateProblem) as info:
-        documents.render_docx(
+        render.render_docx(
             "pass_roster.docx",
             samples.sample_context("pass_roster.docx"),
             tmp_path / "o.docx",
@@ -233,9 +233,9 @@ def test_a_broken_template_fails_the_render_with_a_clear_message(tmp_path) -> No
 
 
 def test_user_templates_dir(tmp_path) -> None:
-    assert documents.user_templates_dir(None, tmp_path) is None
+    assert folders.user_templates_dir(None, tmp_path) is None
     (tmp_path / "templates").mkdir()
-    assert documents.user_templates_dir(None, tmp_path) == tmp_path / "templates"
-    assert documents.user_templates_dir(tmp_path, None) == tmp_path
+    assert folders.user_templates_dir(None, tmp_path) == tmp_path / "templates"
+    assert folders.user_templates_dir(tmp_path, None) == tmp_path
     with pytest.raises(NotFound, match="自定义模板文件夹 .* 不存在"):
-        documents.user_templates_dir(tmp_path / "none", None)
+        folders.user_templates_dir(tmp_path / "none", None)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg
+
+if TYPE_CHECKING:
+    from qjtitle.filing.package import Entry
 
 app = typer.Typer(help="文书模板：列出、复制出来修改、检查自己修改的模板。", no_args_is_help=True)
 
@@ -211,26 +214,26 @@ def export_filing(
     console().print("清单（含每个文件的 SHA-256）：清单.xlsx、manifest.json")
 
 
-def _summarise(entries):  # type: ignore[no-untyped-def]
+def _summarise(entries: list[Entry]) -> list[list[object]]:
     """Rows for the table: files inside a sub-folder (review forms, photos, their PDFs) as one row per folder and kind."""
-    rows, groups = [], {}
+    rows: list[list[object]] = []
+    groups: dict[tuple[str, str], list[object]] = {}  # (folder, suffix) → its row
+    totals: dict[tuple[str, str], list[int]] = {}  # (folder, suffix) → [bytes, files]
     for e in entries:
+        public = "公开" if e.public else "内部"
         if "/" not in e.file:
-            rows.append([e.file, e.title, "公开" if e.public else "内部", e.size])
+            rows.append([e.file, e.title, public, e.size])
             continue
         key = (e.file.split("/")[0], Path(e.file).suffix)
         if key not in groups:
-            groups[key] = [
-                f"{key[0]}/*{key[1]}",
-                e.title.split("：")[0],
-                "公开" if e.public else "内部",
-                0,
-                0,
-            ]
+            groups[key] = [f"{key[0]}/*{key[1]}", e.title.split("：")[0], public, 0]
+            totals[key] = [0, 0]
             rows.append(groups[key])
-        groups[key][3] += e.size
-        groups[key][4] += 1
-    return [r if len(r) == 4 else [r[0], f"{r[1]}（{r[4]} 份）", r[2], r[3]] for r in rows]
+        totals[key][0] += e.size
+        totals[key][1] += 1
+    for key, row in groups.items():
+        row[1], row[3] = f"{row[1]}（{totals[key][1]} 份）", totals[key][0]
+    return rows
 
 
 @app.command("list")
@@ -241,7 +244,8 @@ def templates_list(
 
     示例：qjtitle templates list --templates 我的模板
     """
-    from qjtitle.documents import list_templates, user_templates_dir
+    from qjtitle.documents.catalogue import list_templates
+    from qjtitle.documents.folders import user_templates_dir
     from qjtitle.store import resolve_url, sqlite_path
 
     with friendly_errors():
@@ -278,7 +282,7 @@ def templates_copy(
 
     示例：qjtitle templates copy 我的模板 review_form pre_publicity
     """
-    from qjtitle.documents import copy_templates
+    from qjtitle.documents.catalogue import copy_templates
 
     with friendly_errors():
         written = copy_templates(dest, name or None, overwrite)

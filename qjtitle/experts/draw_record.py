@@ -16,7 +16,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle import committees
-from qjtitle.documents import cn_date, render_docx
+from qjtitle.documents.dates import cn_date
+from qjtitle.documents.render import render_docx
 from qjtitle.errors import NotFound
 from qjtitle.experts import draw as algo
 from qjtitle.experts import draw_inputs, draw_verify, eligible

@@ -32,10 +32,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle import documents
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
-from qjtitle.documents import DocxRenderer, safe_filename
+from qjtitle.documents import folders, render
+from qjtitle.documents.names import file_name, safe_filename
+from qjtitle.documents.render import DocxRenderer
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_record
 from qjtitle.filing import package
@@ -71,7 +72,7 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
 
     from qjtitle.spreadsheets.writing import set_cell
 
-    ctx = filing.pass_roster()
+    common, people = filing.common(), filing.passed()  # what pass_roster() hands the .docx
     numbers = {a.id: a.id_number for a in filing.data.accepted}
     columns = [
         ("number", "序号", 6),
@@ -88,7 +89,7 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
     ws = wb.active
     ws.title = "评审通过人员名册"
     heading = (
-        f"{'【草稿】' if filing.draft else ''}{ctx['committee']['name']}{ctx['year']}年度评审通过人员名册"
+        f"{'【草稿】' if filing.draft else ''}{common['committee']['name']}{common['year']}年度评审通过人员名册"
         + ("（内部，供信息平台录入）" if with_id_numbers else "")
     )
     set_cell(ws.cell(row=1, column=1), heading)
@@ -97,7 +98,7 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
     ws["A1"].alignment = Alignment(horizontal="center")
     set_cell(
         ws.cell(row=2, column=1),
-        f"评审会议：{ctx['meeting']['dates']}　通过 {len(ctx['people'])} 人",
+        f"评审会议：{common['meeting']['dates']}　通过 {len(people)} 人",
     )
     ws.merge_cells(f"A2:{last}2")
     thin = Side(style="thin")
@@ -106,7 +107,7 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
         cell = ws.cell(row=3, column=i, value=h)
         cell.font = Font(name="黑体", bold=True)
         cell.border = border
-    for r, p in enumerate(ctx["people"], start=4):
+    for r, p in enumerate(people, start=4):
         values = {**p, "id_number": numbers.get(p["id"], "")}
         for c, (key, _h, _width) in enumerate(columns, start=1):
             set_cell(ws.cell(row=r, column=c), values[key])
@@ -227,7 +228,7 @@ NAME_IN_FILE_BYTES = (
 
 def folder_name(committee: Committee, meeting: Meeting, stage: str, draft: bool) -> str:
     tail = f"_{meeting.date:%Y-%m-%d}评审会议_{STAGE_NAMES[stage]}" + ("_草稿" if draft else "")
-    return documents.file_name(
+    return file_name(
         "", committee.name, safe_filename(tail)
     )  # a long name shortens, the date stays
 
@@ -296,7 +297,7 @@ def export_filing(
             "--final 须同时用 --reason 说明材料不全仍正式报送的原因（如：其余证件照由所在单位直接报送）"
         )
     soffice = package.require_soffice() if pdf else None
-    user_dir = documents.user_templates_dir(templates, store.directory)
+    user_dir = folders.user_templates_dir(templates, store.directory)
     data = gather(store, meeting_id, stage, today, calendar)
     reasons = readiness(data)
     if reasons and not force:
@@ -333,7 +334,7 @@ def export_filing(
     target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
     with (
         package.PackageFolder(target, overwrite=overwrite, is_recorded=_exported(store)) as pkg,
-        documents.extra_context(draft=filing.draft),
+        render.extra_context(draft=filing.draft),
     ):
         if stage == PRE:
             _write_pre(store, pkg, filing, user_dir, progress)

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from qjtitle import committees, documents, rules
+from qjtitle import committees, rules
+from qjtitle.documents import catalogue, folders, render
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
@@ -228,7 +229,7 @@ def _samples() -> dict[str, dict[str, Any]]:
         folder = Path(tmp)
         store, mid, draw_id = _sample_store(folder)
         try:
-            with documents.capture_contexts() as captured, documents.extra_context(draft=False):
+            with render.capture_contexts() as captured, render.extra_context(draft=False):
                 corrections.issue_notices(
                     store,
                     "SAMPLE",
@@ -274,11 +275,11 @@ def sample_context(template: str) -> dict[str, Any]:
 
 def check_templates(
     names: list[str] | None = None, templates: Path | None = None, store_dir: Path | None = None
-) -> list[documents.TemplateCheck]:
+) -> list[catalogue.TemplateCheck]:
     """Check templates against their sample contexts. ``names`` are template names or paths of .docx files
     (a file is checked as the template of the same name); none: every template, as overridden by the user folder."""
-    user_dir = documents.user_templates_dir(templates, store_dir)
-    shipped = documents.shipped_templates()
+    user_dir = folders.user_templates_dir(templates, store_dir)
+    shipped = folders.shipped_templates()
     targets: list[tuple[str, Path, str]] = []
     for item in names or list(shipped):
         path = Path(item)
@@ -290,7 +291,7 @@ def check_templates(
                 )
             targets.append((path.name, path, "指定文件"))
             continue
-        name = item if item.endswith(documents.TEMPLATE_SUFFIXES) else f"{item}.docx"
+        name = item if item.endswith(folders.TEMPLATE_SUFFIXES) else f"{item}.docx"
         if name not in shipped:
             raise InvalidValue(
                 f"没有名为 {item} 的模板；qjtitle 的模板有：{'、'.join(shipped)}（qjtitle templates list）"
@@ -301,7 +302,7 @@ def check_templates(
         else:
             targets.append((name, shipped[name], "自带"))
     checks = [
-        documents.check_template(name, path, sample_context(name), source)
+        catalogue.check_template(name, path, sample_context(name), source)
         for name, path, source in targets
     ]
     by_folder: dict[Path, dict[str, str | None]] = {}
@@ -310,7 +311,7 @@ def check_templates(
             by_folder.setdefault(c.path.parent, {})[c.name] = c.sha256 if c.ok else None
     for folder, results in by_folder.items():
         try:
-            documents.record_checked(folder, results)
+            folders.record_checked(folder, results)
         except (OSError, QjtitleError):
             pass  # a read-only folder: the checks stand, the files are just not accepted for later use
     return checks

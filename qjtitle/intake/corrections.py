@@ -24,7 +24,9 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.calendar.workdays import WorkCalendar
-from qjtitle.documents import cn_date, file_name, render_docx
+from qjtitle.documents.dates import cn_date
+from qjtitle.documents.names import file_name
+from qjtitle.documents.render import render_docx
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.models import (
     Applicant,

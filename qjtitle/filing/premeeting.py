@@ -1,0 +1,218 @@
+"""The pre-meeting documents' contexts: filing report, eligibility results, publicity, meeting plan, roster."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from qjtitle import rules
+from qjtitle.documents.dates import cn_date
+from qjtitle.filing.common import FilingBase
+from qjtitle.filing.gather import AGENDA
+from qjtitle.filing.wording import _date_range, _rule, plain_problem, plain_rejection
+from qjtitle.meeting import record as meetings
+from qjtitle.meeting import tally
+from qjtitle.privacy import mask_text
+
+
+class PreMeeting(FilingBase):
+    """The contexts of the pre-meeting package (会前备案)."""
+
+    def _draw_summary(self, d: dict[str, Any]) -> dict[str, object]:
+        members = sum(1 for p in d["picks"] if p["role"] == "member")
+        alternates = len(d["picks"]) - members
+        status = (
+            f"已被第{d['voided_by']}号作废"
+            if d.get("voided_by")
+            else (
+                "重新抽取，作废第{}号：{}".format(d["voids"], d["void_reason"])
+                if d.get("voids")
+                else ""
+            )
+        )
+        return {
+            "number": d["draw"],
+            "drawn_on": cn_date(date.fromisoformat(d["drawn_on"])),
+            "summary": f"符合条件专家 {d['eligible_count']} 人，抽取委员 {members} 人、备选 {alternates} 人；"
+            f"抽取人员 {'、'.join(d['drawers'])}，监督人员 {'、'.join(d['supervisors'])}",
+            "status": status,
+        }
+
+    def counts(self) -> dict[str, int]:
+        by = Counter(a.status for a in self.data.applicants)
+        rejected = len(self.data.rejected)
+        return {
+            "received": len(self.data.applicants) + rejected,
+            "passed": by[rules.STATUS_ACCEPTED],
+            "returned": by[rules.STATUS_NEEDS_CORRECTION] + by[rules.STATUS_WITHDRAWN] + rejected,
+            "pending": by[rules.STATUS_NEEDS_CORRECTION],
+            "withdrawn": by[rules.STATUS_WITHDRAWN],
+            "rejected": rejected,
+        }
+
+    def prefiling_report(self) -> dict[str, object]:
+        c, m, n = self.data.committee, self.data.meeting, self.counts()
+        draw = self.data.standing_draw
+        quorum = tally.Quorum(m.size, 0)
+        pre = self.period("pre-publicity")
+        facts = [
+            ("评委会", f"{c.name}（{c.code}）"),
+            ("级别、系列", f"{c.level}，{c.series}系列"),
+            ("评审专业", "、".join(c.specialties) or "—"),
+            ("组建单位", c.organizer or "—"),
+            ("核准组建部门", c.approver or "—"),
+            (
+                "评审会议",
+                f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
+            ),
+            ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人"),
+            (
+                "申报人数",
+                f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人",
+            ),
+            ("会前公示", f"{pre['text']}（{pre['workdays']}个工作日）"),
+            (
+                "专家库",
+                f"{self.data.pool_size} 人"
+                + (f"，{cn_date(c.pool_filed)}备案" if c.pool_filed else ""),
+            ),
+        ]
+        if draw is not None:
+            members = sum(1 for p in draw["picks"] if p["role"] == "member")
+            drawn = (
+                f"第{draw['draw']}号：{cn_date(date.fromisoformat(draw['drawn_on']))}，符合条件 {draw['eligible_count']} 人，"
+                f"抽取委员 {members} 人、备选 {len(draw['picks']) - members} 人"
+            )
+            facts.append(("专家抽取", drawn))
+        facts += self._audit_fact()
+        return {
+            **self.common(),
+            "pre_rule": _rule(rules.PRE_FILING_BEFORE_MEETING),
+            "facts": [{"label": k, "value": v} for k, v in facts],
+            "milestones": self.milestones(),
+            "draws": [self._draw_summary(d) for d in self.data.draws],
+        }
+
+    def eligibility_results(self) -> dict[str, object]:
+        rows: list[dict[str, object]] = []
+        for a in self.data.applicants:
+            if a.status == rules.STATUS_ACCEPTED:
+                result, reason = "通过", ""
+            else:
+                problems = "；".join(
+                    dict.fromkeys(plain_problem(p, (a.id_number, a.phone)) for p in a.problems)
+                )
+                if a.status == rules.STATUS_WITHDRAWN:
+                    result = "退回（视为放弃）"
+                    due = (
+                        f"（补正期限{cn_date(a.correction_deadline)}）"
+                        if a.correction_deadline
+                        else ""
+                    )
+                    reason = f"逾期未补正{due}：{problems}" if problems else f"逾期未补正{due}"
+                else:
+                    result, reason = "待补正", problems
+            rows.append(
+                {
+                    "name": mask_text(a.name),
+                    "unit": mask_text(a.unit),
+                    "specialty": a.specialty,
+                    "title": a.title_name,
+                    "result": result,
+                    "reason": reason,
+                }
+            )
+        for r in self.data.rejected:
+            rows.append(
+                {
+                    "name": mask_text(r.get("name", "")),
+                    "unit": mask_text(r.get("unit", "")),
+                    "specialty": "",
+                    "title": "",
+                    "result": "未予受理",
+                    "reason": mask_text(plain_rejection(str(r.get("reason", "")))),
+                }
+            )
+        for i, row in enumerate(rows, start=1):
+            row["number"] = i
+        return {
+            **self.common(),
+            "summary": self.counts(),
+            "rows": rows,
+            "correction_rule": {
+                "text": "对不符合规定条件的申报材料，应当一次性告知需要补充更正的全部内容，逾期未补正的，视为放弃",
+                "source": rules.cite(rules.CORRECTION_DEFAULT.source),
+            },
+        }
+
+    def pre_publicity(self) -> dict[str, object]:
+        return {
+            **self.common(),
+            "people": [
+                self._public_person(i, a) for i, a in enumerate(self.data.accepted, start=1)
+            ],
+            "period": self.period("pre-publicity"),
+        }
+
+    def meeting_plan(self) -> dict[str, object]:
+        m = self.data.meeting
+        by_specialty = Counter(a.specialty for a in self.data.accepted)
+        draw = self.data.standing_draw
+        if draw is None:
+            text = "评审专家尚未抽取。"
+        else:
+            params = draw["params"]
+            quotas = "、".join(f"{s} {n} 人" for s, n in params.get("quotas", {}).items())
+            scope = "、".join(params.get("specialties") or [])
+            text = (
+                f"已于{cn_date(date.fromisoformat(draw['drawn_on']))}抽取委员 {params['members']} 人"
+                + (f"（{quotas}）" if quotas else "")
+                + (f"，专业范围：{scope}" if scope else "")
+                + f"；另抽取备选专家 {params['alternates']} 人，委员谢绝参会时按抽取顺序递补。"
+            )
+        per = (
+            self.data.assignment.per_applicant
+            if self.data.assignment
+            else int(rules.REVIEWERS_MIN.value)
+        )
+        planned = [it for it in self.milestones(with_actual=False)]
+        return {
+            **self.common(),
+            "applicants_total": len(self.data.accepted),
+            "by_specialty": [
+                {"specialty": s or "（未填写）", "count": n}
+                for s, n in sorted(by_specialty.items())
+            ],
+            "composition": {
+                "size": m.size,
+                "quorum_needed": tally.Quorum(m.size, 0).needed,
+                "text": text,
+            },
+            "basis": f"{rules.DOCUMENT_NAMES['通知']}（以下简称{rules.SHORT_NAMES['通知']}）和{rules.DOCUMENT_NAMES['40号令']}",
+            "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD, short=True),
+            "drawers_rule": _rule(rules.DRAWERS, short=True),
+            "quorum_rule": _rule(rules.QUORUM, short=True),
+            "methods": list(self.options.methods),
+            "methods_source": rules.cite(rules.METHODS_SOURCE, short=True),
+            "reviewers": {
+                "per_applicant": max(per, int(rules.REVIEWERS_MIN.value)),
+                "text": rules.REVIEWERS_MIN.text,
+                "source": rules.cite(rules.REVIEWERS_MIN.source, short=True),
+            },
+            "vote": {
+                **self._vote_rule(),
+                "source": rules.cite(rules.PASS_THRESHOLD.source, short=True),
+            },
+            "milestones": planned,
+            "agenda": list(AGENDA),
+        }
+
+    def roster_rows(self) -> list[dict[str, object]]:
+        """The 附件2 rows of the applicants who go to the meeting, renumbered."""
+        from qjtitle.intake.roster import COLUMNS
+
+        return [
+            {**{c.key: getattr(a, c.key) for c in COLUMNS}, "seq": i}
+            for i, a in enumerate(self.data.accepted, start=1)
+        ]
