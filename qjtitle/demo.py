@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from qjtitle import committees, verify_record
-from qjtitle.calendar import schedule, yearview
+from qjtitle.calendar import schedule, yearpage, yearview
 from qjtitle.errors import QjtitleError
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
@@ -205,7 +205,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         say("登记时间节点，生成会前备案和会后备案材料")
         filings = _filings(store, sample_meeting.id or 0, out / "备案材料")
         say("生成全年进度网页")
-        year_page = yearview.write_html(
+        year_page = yearpage.write_html(
             yearview.gather_year(store, YEAR, POST_FILING_DAY), out / "年度进度.html"
         )
     finally:

@@ -32,6 +32,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.calendar.plan",
             "qjtitle.calendar.schedule",
             "qjtitle.calendar.yearview",
+            "qjtitle.calendar.yearpage",
+            "qjtitle.calendar.timeline",
             "qjtitle.calendar.milestones",
             "qjtitle.calendar.findings",
             "qjtitle.calendar.reminders",

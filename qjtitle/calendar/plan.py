@@ -89,10 +89,11 @@ _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4"
 def _part_of_year(text: str, year: int | None) -> tuple[date, date] | None:
     """上旬/中旬/下旬 of a month, or a quarter (第四季度), as (first, last) day."""
     match = _XUN.match(text)
-    if match and (match["y"] or year):
+    in_year = (match["y"] or year) if match else None
+    if match and in_year:
         first_day, last_day = _XUN_DAYS[match["x"]]
         try:
-            first = date(int(match["y"] or year), int(match["m"]), first_day)
+            first = date(int(in_year), int(match["m"]), first_day)
         except ValueError:
             return None
         return first, _month_end(first) if match["x"] == "下" else first.replace(day=last_day)
@@ -211,11 +212,12 @@ def _row_period(
         last = first
         if cells.get("end") not in (None, ""):
             where = table.cell_name("end", number)
-            last = _single(cells["end"])
-            if last is None:
+            end = _single(cells["end"])
+            if end is None:
                 raise InvalidValue(
                     f"{where} 结束时间“{cells['end']}”不是日期；请写成 2023-11-30 或 2023年11月"
                 )
+            last = end
         if last[1] < first[0]:
             raise InvalidValue(f"{where} 结束时间早于开始时间；请核对")
         shown = f"{cells['start']}至{cells.get('end') or cells['start']}"
@@ -308,7 +310,7 @@ def import_plan(
         result.replaced = len(
             session.exec(select(PlanEntry.id).where(PlanEntry.year == year)).all()
         )
-        session.exec(delete(PlanEntry).where(col(PlanEntry.year) == year))  # type: ignore[call-overload]
+        session.exec(delete(PlanEntry).where(col(PlanEntry.year) == year))
         for values in rows:
             committee = _match(known, values["committee_name"], values["committee_code"])
             entry = PlanEntry(year=year, committee_id=committee.id if committee else None, **values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,9 @@ from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 app = typer.Typer(
     help="评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
@@ -84,23 +87,12 @@ def meeting_list(
     with friendly_errors():
         items = meetings.list_all(open_store(db), committee, year)
     if as_json:
-        print_json(items)
+        print_json([m.as_dict() for m in items])
         return
     table(
         "评审会议",
         ["编号", "评委会", "级别", "日期", "结束日期", "地点", "人数"],
-        [
-            [
-                m["id"],
-                m["committee"],
-                m["level"],
-                m["date"],
-                m["end_date"] or "",
-                m["place"],
-                m["size"],
-            ]
-            for m in items
-        ],
+        [[m.id, m.committee, m.level, m.date, m.end_date or "", m.place, m.size] for m in items],
     )
 
 
@@ -116,7 +108,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
 
     with friendly_errors():
         store = open_store(db)
-        item = meetings.show(store, meeting)
+        info = meetings.show(store, meeting)
         try:
             from qjtitle.meeting.sheets import picture
 
@@ -124,7 +116,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
         except QjtitleError:  # nothing drawn yet: the meeting alone
             pic = None
     if as_json:
-        print_json([item])
+        print_json([info.as_dict()])
         return
     labels = {
         "id": "编号",
@@ -140,7 +132,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
     table(
         None,
         ["项目", "内容"],
-        [[labels.get(k, k), "" if v is None else v] for k, v in item.items()],
+        [[labels.get(k, k), "" if v is None else v] for k, v in info.as_dict().items()],
     )
     if pic is None:
         console().print(f"还没有抽取专家：qjtitle draw-experts {meeting} …")
@@ -322,7 +314,7 @@ def meeting_assign(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        overrides: dict[str, list[str]] = {}
+        overrides: dict[str, Sequence[str]] = {}
         for item in set_ or []:
             applicant, sep, experts = item.partition("=")
             if not sep or not experts.strip():
@@ -408,7 +400,7 @@ def meeting_review(
         console().print("全部评议意见已录入。")
 
 
-def print_results(summary: dict) -> None:
+def print_results(summary: dict[str, Any]) -> None:
     rows = []
     for r in summary["applicants"]:
         if not r["voted"]:

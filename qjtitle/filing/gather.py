@@ -227,7 +227,7 @@ def gather(
             meeting,
             applicants,
             _rejected_rows(session, committee.id or 0, meetings.evaluation_year(meeting)),
-            schedules.Schedule({}, today, []),
+            schedules.Schedule(meetings.MeetingInfo.of(meeting, committee), today, []),
             draws,
             experts,
             pool_size,

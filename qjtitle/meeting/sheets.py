@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue
 from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting.record import MeetingInfo
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
@@ -64,7 +65,7 @@ class Person:
 
 @dataclass
 class Picture:
-    meeting: dict[str, Any]
+    meeting: MeetingInfo
     panel: list[Person]  # confirmed members
     unconfirmed: list[Person]
     declined: list[Person]
@@ -279,7 +280,7 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             f"第{meeting_id}号会议还没有确认参会的专家；请先用 qjtitle draw confirm 记录专家的答复"
         )
     out = Path(out)
-    head = f"{m['committee_name']}　{m['date']}　{m['place']}"
+    head = f"{m.committee_name}　{m.date.isoformat()}　{m.place}"
     files: list[Path] = []
     skipped: list[str] = []
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -501,26 +501,32 @@ def _utc(moment: Any) -> Any:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
+# What can be entered after the seal (with a reason).
+_Entered = TypeVar("_Entered", Attendance, ReviewAssignment, Review, Ballot, BallotCount)
+
+
+def _entered_after_seal(session: Session, model: type[_Entered], meeting_id: int) -> list[_Entered]:
+    query = select(model).where(model.meeting_id == meeting_id, model.after_seal == True)
+    return list(session.exec(query))
+
+
 def _after_seal_entries(session: Session, meeting_id: int) -> list[dict[str, Any]]:
-    out = []
-    for model, what in (
-        (Attendance, "签到"),
-        (ReviewAssignment, "审阅安排"),
-        (Review, "评议意见"),
-        (Ballot, "投票"),
-        (BallotCount, "票数"),
-    ):
-        for row in session.exec(
-            select(model).where(model.meeting_id == meeting_id, model.after_seal == True)
-        ):
-            out.append(
-                {
-                    "what": what,
-                    "reason": row.reason,
-                    "recorded_at": row.recorded_at.isoformat(),
-                    "user": row.user,
-                }
-            )
+    rows: list[tuple[str, Attendance | ReviewAssignment | Review | Ballot | BallotCount]] = [
+        *(("签到", r) for r in _entered_after_seal(session, Attendance, meeting_id)),
+        *(("审阅安排", r) for r in _entered_after_seal(session, ReviewAssignment, meeting_id)),
+        *(("评议意见", r) for r in _entered_after_seal(session, Review, meeting_id)),
+        *(("投票", r) for r in _entered_after_seal(session, Ballot, meeting_id)),
+        *(("票数", r) for r in _entered_after_seal(session, BallotCount, meeting_id)),
+    ]
+    out: list[dict[str, Any]] = [
+        {
+            "what": what,
+            "reason": row.reason,
+            "recorded_at": row.recorded_at.isoformat(),
+            "user": row.user,
+        }
+        for what, row in rows
+    ]
     return out + sealing.corrections(session, meeting_id)
 
 
