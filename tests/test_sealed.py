@@ -453,7 +453,7 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(
 def test_events_cut_from_the_end_fail_the_anchor(sitting: Sitting, store, backend, cli) -> None:
     _sealed(sitting)
     with store.transaction() as session:
-        head = audit.head(session)
+        head = audit.head(session).as_dict()
     assert head["events"] >= 5 and len(head["hash"]) == 64
     result = cli("audit", "verify", "--anchor", head["hash"])
     assert result.exit_code == 0 and f"第{head['event_id']}号事件" in result.stdout
