@@ -170,13 +170,44 @@ def parse_period(value: Any, year: int | None) -> tuple[date, date]:
     raise InvalidValue(f"无法识别评审时间“{text}”；{PERIOD_FIX}")
 
 
+@dataclass(frozen=True)
+class PlannedEntry:
+    """One row of the plan as stored: the committee it was matched to (None when none) and when."""
+
+    year: int
+    committee: str | None  # the matched committee's code
+    committee_name: str
+    level: str
+    series: str
+    specialty: str
+    start: date
+    end: date
+    period: str  # as written
+    row: int  # the row in the file
+
+    @classmethod
+    def of(cls, entry: PlanEntry, committee: Committee | None) -> PlannedEntry:
+        return cls(
+            entry.year,
+            committee.code if committee else None,
+            entry.committee_name,
+            entry.level,
+            entry.series,
+            entry.specialty,
+            entry.start,
+            entry.end,
+            entry.period_text,
+            entry.source_row,
+        )
+
+
 @dataclass
 class PlanImport:
     """What ``import-plan`` read and stored."""
 
     path: Path
     year: int
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[PlannedEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     replaced: int = 0  # entries of the same year replaced by this import
 
@@ -315,8 +346,7 @@ def import_plan(
             committee = _match(known, values["committee_name"], values["committee_code"])
             entry = PlanEntry(year=year, committee_id=committee.id if committee else None, **values)
             session.add(entry)
-            item = as_dict(entry, committee)
-            result.entries.append(item)
+            result.entries.append(PlannedEntry.of(entry, committee))
             if committee is None:
                 result.warnings.append(
                     f"第{values['source_row']}行的评委会“{values['committee_name']}”与数据库中的评委会名称、代码都对不上，"
@@ -336,21 +366,6 @@ def import_plan(
             user=user,
         )
     return result
-
-
-def as_dict(entry: PlanEntry, committee: Committee | None) -> dict[str, Any]:
-    return {
-        "year": entry.year,
-        "committee": committee.code if committee else None,
-        "committee_name": entry.committee_name,
-        "level": entry.level,
-        "series": entry.series,
-        "specialty": entry.specialty,
-        "start": entry.start.isoformat(),
-        "end": entry.end.isoformat(),
-        "period": entry.period_text,
-        "row": entry.source_row,
-    }
 
 
 def entries_for(session: Session, committee: Committee, year: int) -> tuple[bool, list[PlanEntry]]:

@@ -330,6 +330,6 @@ def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
             )
     for item in reminders.overdue_corrections(store, today):
         warn(
-            f"评委会 {item['committee']} 有 {item['count']} 名申报人已过补正期限（最早 {item['earliest']}）仍为待补正；"
-            f"核实未补正后运行 qjtitle applicants expire --committee {item['committee']} 标记为视为放弃"
+            f"评委会 {item.committee} 有 {item.count} 名申报人已过补正期限（最早 {item.earliest}）仍为待补正；"
+            f"核实未补正后运行 qjtitle applicants expire --committee {item.committee} 标记为视为放弃"
         )
