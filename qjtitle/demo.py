@@ -27,6 +27,8 @@ from qjtitle.intake.applicants import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
+from qjtitle.meeting import results as meeting_results
+from qjtitle.meeting.results import MeetingResults
 from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
 from qjtitle.store import open_store
@@ -112,7 +114,7 @@ class DemoResult:
     )
     decline: dict | None = None  # the declined member and the alternate who replaced them
     conflict: dict | None = None  # the declared recusal of one reviewer
-    results: dict | None = None  # the sealed tally of the meeting
+    results: MeetingResults | None = None  # the sealed tally of the meeting
     withdrawn: list[dict] = field(default_factory=list)  # applications not corrected in time
     filings: list[filing.FilingResult] = field(
         default_factory=list
@@ -300,7 +302,7 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[dict, dict]:  # 
                 ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
         votes.append(voting.VoteEntry(str(case), ballots=ballots))
     voting.record_votes(store, meeting_id, votes)
-    return conflict, voting.seal(store, meeting_id)
+    return conflict, meeting_results.seal(store, meeting_id)
 
 
 def sample_photos(
@@ -310,8 +312,8 @@ def sample_photos(
     named as units send them (序号_姓名_证件照.png)."""
     from qjtitle.portrait import portrait
 
-    results = voting.results(store, meeting_id)
-    passed = [r["name"] for r in results["applicants"] if r["result"] == "通过"]
+    results = meeting_results.results(store, meeting_id)
+    passed = [r.name for r in results.applicants if r.result == "通过"]
     make_private_dir(folder)
     written = []
     for number, name in enumerate(passed[: len(passed) - missing], start=1):

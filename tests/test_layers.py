@@ -20,7 +20,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("filing", ("qjtitle.filing",)),
     (
         "proceedings",
-        ("qjtitle.meeting.proceedings", "qjtitle.meeting.voting", "qjtitle.meeting.sheets"),
+        (
+            "qjtitle.meeting.proceedings",
+            "qjtitle.meeting.voting",
+            "qjtitle.meeting.results",
+            "qjtitle.meeting.sheets",
+        ),
     ),
     (
         "draw",

@@ -14,8 +14,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue
-from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting import proceedings
+from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.record import MeetingInfo
+from qjtitle.meeting.results import MeetingResults
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets import Column, clean_text, compare_key, read_tables, set_cell
@@ -75,10 +77,10 @@ class Picture:
     assignment: (
         dict[str, Any] | None
     )  # {"version", "seed", "reviewers": {applicant id: [expert ids]}}
+    results: MeetingResults
     reviews: dict[tuple[int, int], str] = field(
         default_factory=dict
     )  # (applicant, expert) → 同意/不同意
-    results: dict[str, Any] = field(default_factory=dict)
 
     def voters(self) -> list[Person]:
         """The columns of a named tally sheet: those signed in, else the whole confirmed panel."""
@@ -136,9 +138,9 @@ def picture(store: Store, meeting_id: int) -> Picture:
                 "seed": current.seed,
                 "reviewers": {int(a): list(e) for a, e in current.reviewers.items()},
             },
+            results=meeting_results.compute(session, ctx),
             reviews=reviews,
         )
-    pic.results = voting.results(store, meeting_id)
     return pic
 
 
