@@ -343,6 +343,48 @@ def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
 
 
+PERSON_KEYS = ["id", "name", "unit", "specialty", "title", "voted"]
+COUNT_KEYS = ["mode", "agree", "disagree", "abstain", "invalid", "denominator", "needed", "margin"]
+
+
+def test_results_as_json_keep_their_keys_in_order(sitting: Sitting, store) -> None:
+    """``meeting results --json`` (and the filing contexts) read these dicts: same keys, same order."""
+    _attend(sitting, 9)
+    row = meeting_results.results(store, sitting.meeting).applicants[0].as_dict()
+    assert list(row) == [*PERSON_KEYS, "result", "problems"]
+    assert (row["voted"], row["result"], row["problems"]) == (False, "未投票", ["尚未录入投票"])
+    _review_all(sitting)
+    _vote_all(sitting, sitting.members[:9])
+    summary = meeting_results.results(store, sitting.meeting).as_dict()
+    assert list(summary) == [
+        "meeting",
+        "committee",
+        "quorum",
+        "denominator",
+        "denominator_text",
+        "applicants",
+        "passed",
+        "voted",
+        "pass_rate",
+        "missing_reviews",
+        "warnings",
+        "sealed_at",
+        "after_seal",
+    ]
+    assert summary["quorum"] == {"size": 11, "attending": 9, "needed": 8, "met": True}
+    assert list(summary["applicants"][0]) == [
+        *PERSON_KEYS,
+        *COUNT_KEYS,
+        "recused",
+        "result",
+        "problems",
+        "retake",
+    ]
+    sealed = meeting_results.seal(store, sitting.meeting).as_dict()
+    assert list(sealed)[-1] == "seal_digest" and len(sealed["seal_digest"]) == 64
+    assert sealed["sealed_at"] and sealed["passed"] == len(sitting.applicants)
+
+
 def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
     from qjtitle import committees
 
@@ -388,6 +430,7 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     result = meeting_results.results(store, sitting.meeting)
     row = next(r for r in result.applicants if r.id == a)
     assert row.counted is not None and row.counted.agree == 5 and row.result == "未通过"
+    assert list(result.after_seal[0].as_dict()) == ["what", "reason", "recorded_at", "user"]
     assert [(c.what, c.reason) for c in result.after_seal] == [
         ("投票", "计票员录入错误，按原始选票更正")
     ] * 9

@@ -372,6 +372,7 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
     rows = {r.id: r for r in summary.applicants}
     assert all(r.result == "须重新表决" and r.retake for r in rows.values())
     assert "表决后签到有变动" in rows[a].problems[0]
+    assert list(rows[a].as_dict())[-3:] == ["result", "retake", "problems"]  # as before the types
     assert any("须重新表决" in w for w in summary.warnings)
     shown = cli("meeting", "results", str(sitting.meeting)).output
     assert "须重新表决" in shown and "未通过" not in shown
