@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -114,41 +115,87 @@ def configure(
     return committee
 
 
+@dataclass(frozen=True)
+class CommitteeInfo:
+    """A committee's settings as read (``committee show``)."""
+
+    code: str
+    name: str
+    level: str
+    series: str
+    specialties: tuple[str, ...]
+    organizer: str
+    approver: str
+    min_size: int | None
+    pool_filed: date | None
+    vote_denominator: str
+    pass_rate_cap: float | None
+
+    @classmethod
+    def of(cls, committee: Committee) -> CommitteeInfo:
+        return cls(
+            committee.code,
+            committee.name,
+            committee.level,
+            committee.series,
+            tuple(committee.specialties),
+            committee.organizer,
+            committee.approver,
+            committee.min_size,
+            committee.pool_filed,
+            committee.vote_denominator,
+            committee.pass_rate_cap,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``--json``, the audit log and the documents' contexts)."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "series": self.series,
+            "specialties": list(self.specialties),
+            "organizer": self.organizer,
+            "approver": self.approver,
+            "min_size": self.min_size,
+            "pool_filed": self.pool_filed.isoformat() if self.pool_filed else None,
+            "vote_denominator": self.vote_denominator,
+            "pass_rate_cap": self.pass_rate_cap,
+        }
+
+
+@dataclass(frozen=True)
+class CommitteeRow:
+    """A committee with its number of applicants (``committee list``)."""
+
+    committee: CommitteeInfo
+    applicants: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.committee.as_dict(), "applicants": self.applicants}
+
+
 def as_dict(committee: Committee) -> dict[str, Any]:
-    return {
-        "code": committee.code,
-        "name": committee.name,
-        "level": committee.level,
-        "series": committee.series,
-        "specialties": list(committee.specialties),
-        "organizer": committee.organizer,
-        "approver": committee.approver,
-        "min_size": committee.min_size,
-        "pool_filed": committee.pool_filed.isoformat() if committee.pool_filed else None,
-        "vote_denominator": committee.vote_denominator,
-        "pass_rate_cap": committee.pass_rate_cap,
-    }
+    return CommitteeInfo.of(committee).as_dict()
 
 
-def list_all(store: Store) -> list[dict[str, Any]]:
+def list_all(store: Store) -> list[CommitteeRow]:
     from sqlalchemy import func
 
     from qjtitle.models import Applicant
 
     with store.transaction() as session:
-        counts = dict(
+        counts: dict[int | None, int] = dict(
             session.exec(
-                select(Applicant.committee_id, func.count()).group_by(Applicant.committee_id)
+                select(Applicant.committee_id, func.count()).group_by(col(Applicant.committee_id))
             ).all()
         )
-        result = []
-        for committee in session.exec(select(Committee).order_by(col(Committee.code))):
-            item = as_dict(committee)
-            item["applicants"] = counts.get(committee.id, 0)
-            result.append(item)
-        return result
+        return [
+            CommitteeRow(CommitteeInfo.of(committee), counts.get(committee.id, 0))
+            for committee in session.exec(select(Committee).order_by(col(Committee.code)))
+        ]
 
 
-def show(store: Store, code: str) -> dict[str, Any]:
+def show(store: Store, code: str) -> CommitteeInfo:
     with store.transaction() as session:
-        return as_dict(get(session, code))
+        return CommitteeInfo.of(get(session, code))

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from qjtitle import committees, verify_record
-from qjtitle.calendar import schedule, yearview
+from qjtitle.calendar import schedule, yearpage, yearview
 from qjtitle.errors import QjtitleError
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
@@ -28,6 +28,8 @@ from qjtitle.intake.import_report import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
+from qjtitle.meeting import results as meeting_results
+from qjtitle.meeting.results import MeetingResults
 from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
 from qjtitle.store import Store, open_store
@@ -134,24 +136,19 @@ class DemoResult:
     import_report: ImportReport
     notices: list[corrections.NoticeWritten] = field(default_factory=list)
     steps: list[tuple[str, str]] = field(default_factory=list)  # (what, where)
-    meeting_schedule: schedule.Schedule | None = (
-        None  # the sample meeting's milestones as of CORRECTIONS_ISSUED
-    )
+    # The sample meeting's milestones as of CORRECTIONS_ISSUED.
+    meeting_schedule: schedule.Schedule | None = None
     pool: experts.PoolImportReport | None = None
-    draw: dict | None = None  # the draw record as stored
+    draw: dict[str, Any] | None = None  # the draw record as stored (the published JSON)
     verified: draw_record.DrawCheck | None = None
-    exported: tuple[Path, bool] | None = (
-        None  # the exported record and the stand-alone verifier's verdict on it
-    )
-    decline: dict | None = None  # the declined member and the alternate who replaced them
+    # The exported record and the stand-alone verifier's verdict on it.
+    exported: tuple[Path, bool] | None = None
+    decline: dict[str, Any] | None = None  # the declined member and the alternate who replaced them
     conflict: recusal.ConflictView | None = None  # the declared recusal of one reviewer
-    results: dict | None = None  # the sealed tally of the meeting
-    withdrawn: list[corrections.Withdrawn] = field(
-        default_factory=list
-    )  # applications not corrected in time
-    filings: list[filing.FilingResult] = field(
-        default_factory=list
-    )  # the pre- and post-meeting packages
+    results: MeetingResults | None = None  # the sealed tally of the meeting
+    withdrawn: list[corrections.Withdrawn] = field(default_factory=list)  # not corrected in time
+    # The pre- and post-meeting packages.
+    filings: list[filing.FilingResult] = field(default_factory=list)
     year_page: Path | None = None  # the year at a glance (HTML), as of POST_FILING_DAY
 
 
@@ -240,7 +237,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         say("登记时间节点，生成会前备案和会后备案材料")
         filings = _filings(store, sample_meeting.id or 0, out / "备案材料")
         say("生成全年进度网页")
-        year_page = yearview.write_html(
+        year_page = yearpage.write_html(
             yearview.gather_year(store, YEAR, POST_FILING_DAY), out / "年度进度.html"
         )
     finally:
@@ -288,7 +285,9 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
     return result
 
 
-def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[recusal.ConflictView, dict]:  # type: ignore[no-untyped-def]
+def _proceedings(
+    store: Store, meeting_id: int, draw_id: int
+) -> tuple[recusal.ConflictView, MeetingResults]:
     """The sample meeting: every remaining member accepts, one stays away, one reviewer declares a
     conflict with one applicant, three reviewers read each applicant, the committee votes openly
     (one applicant fails), and the records are sealed."""
@@ -335,7 +334,7 @@ def _proceedings(store, meeting_id: int, draw_id: int) -> tuple[recusal.Conflict
                 ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
         votes.append(voting.VoteEntry(str(case), ballots=ballots))
     voting.record_votes(store, meeting_id, votes)
-    return conflict, voting.seal(store, meeting_id)
+    return conflict, meeting_results.seal(store, meeting_id)
 
 
 def sample_photos(
@@ -345,8 +344,8 @@ def sample_photos(
     named as units send them (序号_姓名_证件照.png)."""
     from qjtitle.portrait import portrait
 
-    results = voting.results(store, meeting_id)
-    passed = [r["name"] for r in results["applicants"] if r["result"] == "通过"]
+    results = meeting_results.results(store, meeting_id)
+    passed = [r.name for r in results.applicants if r.result == "通过"]
     make_private_dir(folder)
     written = []
     for number, name in enumerate(passed[: len(passed) - missing], start=1):

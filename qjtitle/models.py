@@ -6,6 +6,7 @@ Names follow DESIGN.md's domain words. Dates are ``date``; times are UTC
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,8 +47,8 @@ class Meeting(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     committee_id: int = Field(foreign_key="committee.id", index=True)
-    date: date  # (first) meeting day
-    end_date: date | None = None  # last meeting day of a meeting held over several days
+    date: dt.date  # (first) meeting day (dt.: the field's name hides the type)
+    end_date: dt.date | None = None  # last meeting day of a meeting held over several days
     place: str = ""
     size: int  # 评委会人数 for this meeting (odd)
     year: int | None = (

@@ -364,6 +364,7 @@ def build_filing_meeting(
     from qjtitle.intake.applicants import import_applicants
     from qjtitle.meeting import proceedings, voting
     from qjtitle.meeting import record as meetings
+    from qjtitle.meeting import results as meeting_results
     from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
     from qjtitle.store import open_store
 
@@ -474,7 +475,7 @@ def build_filing_meeting(
         votes.append(voting.VoteEntry(str(aid), ballots=ballots))
     voting.record_votes(store, meeting_id, votes)
     if seal:
-        voting.seal(store, meeting_id)
+        meeting_results.seal(store, meeting_id)
     return FilingMeeting(
         store,
         meeting_id,

@@ -190,12 +190,12 @@ def test_list_masks_id_and_phone_numbers_unless_asked(store, cli) -> None:
             user="李老师",
         )
     (item,) = audit.list_events(store)
-    assert item["detail"] == {
+    assert item.detail == {
         "身份证号码": "530302********0122",
         "note": "电话 138****0001，530302********0122",
     }
     (item,) = audit.list_events(store, show_pii=True)
-    assert item["detail"]["身份证号码"] == ID_NUMBER
+    assert item.detail["身份证号码"] == ID_NUMBER
     result = cli("audit", "list")
     assert result.exit_code == 0, result.output
     assert (
@@ -210,9 +210,9 @@ def test_list_masks_id_and_phone_numbers_unless_asked(store, cli) -> None:
 def test_list_filters(store, three) -> None:
     with store.transaction() as session:
         audit.record(session, "draw-experts", "draw.recorded", {"draw": 1}, user="王明")
-    assert [e["action"] for e in audit.list_events(store, command="draw")] == ["draw.recorded"]
-    assert [e["user"] for e in audit.list_events(store, user="王明")] == ["王明"]
-    assert [e["id"] for e in audit.list_events(store, limit=2)] == [three[2].id, three[2].id + 1]
+    assert [e.action for e in audit.list_events(store, command="draw")] == ["draw.recorded"]
+    assert [e.user for e in audit.list_events(store, user="王明")] == ["王明"]
+    assert [e.id for e in audit.list_events(store, limit=2)] == [three[2].id, three[2].id + 1]
     today = date.today()
     assert len(audit.list_events(store, since=today, until=today)) == 4
     assert audit.list_events(store, until=date(2000, 1, 1)) == []
@@ -231,7 +231,7 @@ def _recompute(line: dict) -> str:
 def test_export_as_json_lines_can_be_rechecked_anywhere(store, three, tmp_path: Path) -> None:
     out = tmp_path / "导出" / "audit.jsonl"
     info = audit.export_events(store, out)
-    assert (info["events"], info["chain_ok"], info["head_hash"]) == (3, True, three[-1].hash)
+    assert (info.events, info.chain_ok, info.head_hash) == (3, True, three[-1].hash)
     if os.name == "posix":
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
@@ -240,29 +240,29 @@ def test_export_as_json_lines_can_be_rechecked_anywhere(store, three, tmp_path: 
     for line in lines:
         assert line["prev_hash"] == prev and _recompute(line) == line["hash"]
         prev = line["hash"]
-    assert info["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert info.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     (last,) = audit.list_events(store, limit=1)
     assert (
-        last["action"],
-        last["detail"]["file"],
-        last["detail"]["events"],
-        last["detail"]["sha256"],
+        last.action,
+        last.detail["file"],
+        last.detail["events"],
+        last.detail["sha256"],
     ) == (
         "audit.exported",
         "audit.jsonl",
         3,
-        info["sha256"],
+        info.sha256,
     )
     with pytest.raises(AlreadyExists, match="audit.jsonl 已存在；如确要覆盖请加 --force"):
         audit.export_events(store, out)
-    assert audit.export_events(store, out, force=True)["events"] == 4
+    assert audit.export_events(store, out, force=True).events == 4
 
 
 def test_export_as_xlsx_never_writes_a_formula(store, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     committees.add(store, '=HYPERLINK("http://x")', "+SUM(A1)", "中级", "@卫生")
-    out = audit.export_events(store, tmp_path / "audit.xlsx")["file"]
+    out = audit.export_events(store, tmp_path / "audit.xlsx").file
     ws = load_workbook(out).active
     values = [c for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in values)
@@ -300,7 +300,7 @@ def test_every_change_of_the_demo_is_an_event(tmp_path: Path) -> None:
     result = demo.run(tmp_path / "demo")
     store = open_store(result.store_path)
     try:
-        actions = {e["action"] for e in audit.list_events(store)}
+        actions = {e.action for e in audit.list_events(store)}
         assert check(store).ok
     finally:
         store.close()

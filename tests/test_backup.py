@@ -31,7 +31,7 @@ def test_backup_copies_a_store_in_use(store, committee, tmp_path: Path) -> None:
         target.parent.mkdir()
         info = backup.backup(store, target)
         assert session is not None
-    assert info["file"] == str(target) and info["size"] == target.stat().st_size > 0
+    assert info.file == target and info.size == target.stat().st_size > 0
     assert codes(target) == ["QJ-WS-ZJ"]
     assert sorted(p.name for p in target.parent.iterdir()) == [
         "qjtitle-20231120.db"
@@ -77,7 +77,7 @@ def test_restore_refuses_without_force_then_saves_the_current_store_first(
     assert codes(db_path) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
     info = restore.restore(db_path, target, force=True)
     assert codes(db_path) == ["QJ-WS-ZJ"]
-    saved = Path(info["saved"])
+    saved = Path(str(info.saved))
     assert saved.name.startswith("qjtitle.db.before-restore-") and codes(saved) == [
         "QJ-GC-ZJ",
         "QJ-WS-ZJ",
@@ -85,10 +85,8 @@ def test_restore_refuses_without_force_then_saves_the_current_store_first(
     restored = open_store(db_path)
     try:
         events = audit.list_events(restored)
-        assert [e["action"] for e in events] == ["committee.created", "db.restored"]
-        assert (
-            events[-1]["detail"]["from"] == "b.db" and events[-1]["detail"]["saved"] == saved.name
-        )
+        assert [e.action for e in events] == ["committee.created", "db.restored"]
+        assert events[-1].detail["from"] == "b.db" and events[-1].detail["saved"] == saved.name
         assert audit.verify_store(restored).ok
     finally:
         restored.close()
@@ -100,7 +98,7 @@ def test_restore_into_a_new_store(store, committee, tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "q.db"
     fresh.parent.mkdir()
     info = restore.restore(fresh, target)
-    assert info["saved"] is None and codes(fresh) == ["QJ-WS-ZJ"]
+    assert info.saved is None and codes(fresh) == ["QJ-WS-ZJ"]
     if os.name == "posix":
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
 
@@ -191,15 +189,15 @@ def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(
         restore.restore(db_path, bad, force=True, reason="   ")
     assert folder_state(db_path.parent) == before
     info2 = restore.restore(db_path, bad, force=True, reason="唯一的备份，日志第1条曾被误改")
-    assert info2["chain_ok"] is False and codes(db_path) == ["QJ-WS-ZJ"]
+    assert info2.chain_ok is False and codes(db_path) == ["QJ-WS-ZJ"]
     restored = open_store(db_path)
     try:
         event = audit.list_events(restored)[-1]
         assert (
-            event["action"] == "db.restored"
-            and event["detail"]["reason"] == "唯一的备份，日志第1条曾被误改"
+            event.action == "db.restored"
+            and event.detail["reason"] == "唯一的备份，日志第1条曾被误改"
         )
-        assert "第1号事件" in event["detail"]["chain_broken"]
+        assert "第1号事件" in event.detail["chain_broken"]
     finally:
         restored.close()
     assert not [p for p in db_path.parent.iterdir() if p.name.startswith(".qjtitle-restore-")]
@@ -277,7 +275,7 @@ def test_restore_under_a_concurrent_writer_loses_nothing(
         saved = []
         for _ in range(4):
             info = restore.restore(db_path, source, force=True)
-            saved.append(Path(info["saved"]))
+            saved.append(Path(str(info.saved)))
             time.sleep(0.3)
     finally:
         assert writer.wait(timeout=120) == 0

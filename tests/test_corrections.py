@@ -412,3 +412,12 @@ def test_cli_says_the_contact_is_taken_over(cli, store, imported, tmp_path, make
     assert result.exit_code == 0, result.output
     assert "联系人沿用上次的告知书：周敏 0874-3123456" in result.stdout
     assert (out / "03_补正告知书_会泽县人民医院.docx").exists()
+
+
+def test_status_reminds_of_corrections_past_their_deadline(store, imported, tmp_path):
+    from qjtitle.calendar import reminders
+
+    corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    assert reminders.overdue_corrections(store, date(2023, 10, 8)) == []  # the last day itself
+    (item,) = reminders.overdue_corrections(store, date(2023, 10, 9))
+    assert (item.committee, item.count, item.earliest) == ("QJ-WS-ZJ", 3, date(2023, 10, 8))

@@ -196,11 +196,11 @@ def test_sample_rosters_match_the_generator():
 
 
 def test_demo_runs_the_whole_procedure(result):
-    assert result.results is not None and result.results["sealed_at"]
+    assert result.results is not None and result.results.sealed_at
     assert result.exported is not None and result.exported[1], (
         "the stand-alone verifier accepts the exported record"
     )
-    assert (result.results["passed"], result.results["voted"]) == (48, 49)
+    assert (result.results.passed, result.results.voted) == (48, 49)
     # the pre-meeting package final; the post-meeting one a draft while three photos are missing, then final
     # with the reason recorded
     assert [(f.stage, f.draft) for f in result.filings] == [

@@ -46,7 +46,7 @@ def test_the_sample_pool_imports_whole_and_again_as_updates(store, committee) ->
     again = experts.import_experts(store, SAMPLE_POOL, "QJ-WS-ZJ")
     assert (again.imported, again.updated) == (0, 60)
     assert len(experts.list_experts(store, "QJ-WS-ZJ")) == 60
-    assert committees.show(store, "QJ-WS-ZJ")["pool_filed"] == "2022-06-30"
+    assert committees.show(store, "QJ-WS-ZJ").pool_filed == date(2022, 6, 30)
 
 
 def test_every_problem_of_a_row_is_reported_together(expert_pool) -> None:

@@ -47,9 +47,7 @@ def export(
 def events(store) -> list[dict]:
     # show_pii: the masked view would mask an 11-digit run such as "13898891394" inside a hex hash
     return [
-        e["detail"]
-        for e in audit.list_events(store, show_pii=True)
-        if e["action"] == "filing.exported"
+        e.detail for e in audit.list_events(store, show_pii=True) if e.action == "filing.exported"
     ]
 
 

@@ -29,6 +29,7 @@ from qjtitle.filing import package, samples
 from qjtitle.intake import photos
 from qjtitle.intake.roster import COLUMNS
 from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting import results as meeting_results
 from qjtitle.models import AuditEvent
 
 PRE_DAY = date(2023, 11, 13)
@@ -86,7 +87,7 @@ def packages(filing_builds, tmp_path_factory):
     """The sealed meeting (plus a correction after the seal), both packages exported once."""
     root = tmp_path_factory.mktemp("filing")
     fm = copy_filing_meeting(filing_builds("sealed"), root / "meeting")
-    assert voting.results(fm.store, fm.meeting)["sealed_at"]
+    assert meeting_results.results(fm.store, fm.meeting).sealed_at
     with fm.store.transaction() as session:
         from qjtitle.models import ReviewAssignment
 

@@ -338,7 +338,7 @@ def test_formula_like_text_never_becomes_a_formula_in_any_output(
     )
     out = tmp_path / "roster.xlsx"
     write_roster_workbook(out, [item.as_dict()])
-    audit_out = audit.export_events(store, tmp_path / "audit.xlsx")["file"]
+    audit_out = audit.export_events(store, tmp_path / "audit.xlsx").file
     for path in (out, audit_out):
         for ws in load_workbook(path).worksheets:
             cells = [c for r in ws.iter_rows() for c in r if c.value is not None]

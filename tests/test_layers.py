@@ -20,7 +20,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("filing", ("qjtitle.filing",)),
     (
         "proceedings",
-        ("qjtitle.meeting.proceedings", "qjtitle.meeting.voting", "qjtitle.meeting.sheets"),
+        (
+            "qjtitle.meeting.proceedings",
+            "qjtitle.meeting.voting",
+            "qjtitle.meeting.results",
+            "qjtitle.meeting.sheets",
+        ),
     ),
     (
         "draw",
@@ -32,6 +37,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.calendar.plan",
             "qjtitle.calendar.schedule",
             "qjtitle.calendar.yearview",
+            "qjtitle.calendar.yearpage",
+            "qjtitle.calendar.timeline",
             "qjtitle.calendar.milestones",
             "qjtitle.calendar.findings",
             "qjtitle.calendar.reminders",

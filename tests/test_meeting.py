@@ -31,10 +31,11 @@ def test_add_list_show(store, committee) -> None:
         store, "QJ-WS-ZJ", date(2024, 3, 4), 13, "会议室", end_date=date(2024, 3, 5)
     )
     assert m2.end_date == date(2024, 3, 5) and meeting.last_day(m2) == date(2024, 3, 5)
-    assert [x["id"] for x in meeting.list_all(store)] == [1, 2]
-    assert [x["id"] for x in meeting.list_all(store, year=2024)] == [2]
-    assert [x["id"] for x in meeting.list_all(store, committee_code="QJ-WS-ZJ", year=2023)] == [1]
-    assert meeting.show(store, 1) == {
+    assert [x.id for x in meeting.list_all(store)] == [1, 2]
+    assert [x.id for x in meeting.list_all(store, year=2024)] == [2]
+    assert [x.id for x in meeting.list_all(store, committee_code="QJ-WS-ZJ", year=2023)] == [1]
+    assert meeting.show(store, 2).last_day == date(2024, 3, 5)
+    assert meeting.show(store, 1).as_dict() == {
         "id": 1,
         "committee": "QJ-WS-ZJ",
         "committee_name": "曲靖市卫生系列中级职称评审委员会",

@@ -25,10 +25,10 @@ REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
     found = schema.revisions()
-    assert [r["revision"] for r in found] == REVISIONS
-    assert found[-1]["revision"] == schema.HEAD
+    assert [r.revision for r in found] == REVISIONS
+    assert found[-1].revision == schema.HEAD
     assert all(
-        r["description"] and "\u4e00" <= r["description"][0] <= "\u9fff" for r in found
+        r.description and "\u4e00" <= r.description[0] <= "\u9fff" for r in found
     )  # shown in Chinese
 
 
@@ -107,7 +107,7 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
 
     legacy = Store(resolve_url(path))
     info = schema.status(legacy)
-    assert (info["current"], info["legacy"], [p["revision"] for p in info["pending"]]) == (
+    assert (info.current, info.legacy, [p.revision for p in info.pending]) == (
         None,
         True,
         REVISIONS[1:],

@@ -63,10 +63,10 @@ def test_import_matches_committees_and_warns_outside_the_plan(
     )
     result = plan.import_plan(store, path)
     assert result.year == 2023 and result.replaced == 0
-    assert [(e["committee"], e["start"], e["end"], e["row"]) for e in result.entries] == [
-        ("QJ-WS-ZJ", "2023-10-01", "2023-10-31", 3),
-        ("QJ-JY-ZJ", "2023-10-01", "2023-11-30", 4),
-        (None, "2023-12-01", "2023-12-31", 5),
+    assert [(e.committee, e.start, e.end, e.row) for e in result.entries] == [
+        ("QJ-WS-ZJ", date(2023, 10, 1), date(2023, 10, 31), 3),
+        ("QJ-JY-ZJ", date(2023, 10, 1), date(2023, 11, 30), 4),
+        (None, date(2023, 12, 1), date(2023, 12, 31), 5),
     ]
     assert (
         len(result.warnings) == 1
@@ -133,7 +133,7 @@ def test_start_and_end_columns_and_reimport_replaces_the_year(
         name="b.xlsx",
         headers=["评委会名称", "级别", "开始时间", "结束时间"],
     )
-    assert plan.import_plan(store, path).entries[0]["end"] == "2023-11-30"
+    assert plan.import_plan(store, path).entries[0].end == date(2023, 11, 30)
     again = plan.import_plan(store, path)
     assert again.replaced == 1
     with store.transaction() as session:
@@ -190,8 +190,8 @@ def test_gbk_csv(store, committee, tmp_path: Path) -> None:
         (f"评委会名称,评审级别,评审系列,评审时间\n{WS_ZJ},中级,卫生,2023年11月\n").encode("gbk")
     )
     result = plan.import_plan(store, path)
-    assert (result.year, result.entries[0]["committee"], result.entries[0]["start"]) == (
+    assert (result.year, result.entries[0].committee, result.entries[0].start) == (
         2023,
         "QJ-WS-ZJ",
-        "2023-11-01",
+        date(2023, 11, 1),
     )

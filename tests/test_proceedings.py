@@ -15,6 +15,7 @@ from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
 from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.proceedings import ProceedingsError
 from qjtitle.meeting.tally import AGREE, DISAGREE
 from qjtitle.meeting.voting import ReviewEntry, VoteEntry
@@ -112,7 +113,7 @@ def _vote_all(
                 ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)},
             )
         )
-    return voting.record_votes(s.store, s.meeting, entries)["applicants"]
+    return list(voting.record_votes(s.store, s.meeting, entries).applicants)
 
 
 # --- attendance and quorum -------------------------------------------------------------
@@ -120,8 +121,9 @@ def _vote_all(
 
 def test_quorum_boundary_for_eleven(sitting: Sitting) -> None:
     _attend(sitting, 7)
-    result = voting.results(sitting.store, sitting.meeting)
-    assert result["quorum"] == {"size": 11, "attending": 7, "needed": 8, "met": False}
+    result = meeting_results.results(sitting.store, sitting.meeting)
+    q = result.quorum
+    assert (q.size, q.attending, q.needed, q.met) == (11, 7, 8, False)
     with pytest.raises(ProceedingsError, match="出席7人，至少需8人"):
         _vote_all(sitting, sitting.members[:7])
     outcome = proceedings.attend(sitting.store, sitting.meeting, [str(sitting.members[7])])
@@ -250,8 +252,8 @@ def test_reviews_are_checked_and_missing_ones_listed(sitting: Sitting) -> None:
     outcome = voting.record_reviews(
         sitting.store, sitting.meeting, [ReviewEntry(str(a), str(first), "同意晋升。", "同意")]
     )
-    assert outcome["recorded"] == 1
-    assert len(outcome["missing"]) == 3 * len(sitting.applicants) - 1
+    assert outcome.recorded == 1
+    assert len(outcome.missing) == 3 * len(sitting.applicants) - 1
 
 
 # --- votes and results ---------------------------------------------------------------------------
@@ -262,14 +264,11 @@ def test_pass_boundary_with_nine_attending(sitting: Sitting) -> None:
     _review_all(sitting)
     a, b = sitting.applicants[:2]
     rows = _vote_all(sitting, sitting.members[:9], {a: 6, b: 5})
-    by_id = {r["id"]: r for r in rows}
-    assert (by_id[a]["agree"], by_id[a]["needed"], by_id[a]["result"], by_id[a]["margin"]) == (
-        6,
-        6,
-        "通过",
-        0,
-    )
-    assert (by_id[b]["agree"], by_id[b]["result"], by_id[b]["margin"]) == (5, "未通过", -1)
+    by_id = {r.id: r for r in rows}
+    ca, cb = by_id[a].counted, by_id[b].counted
+    assert ca is not None and cb is not None
+    assert (ca.agree, ca.needed, by_id[a].result, ca.margin) == (6, 6, "通过", 0)
+    assert (cb.agree, by_id[b].result, cb.margin) == (5, "未通过", -1)
 
 
 def test_vote_by_an_absent_expert_is_rejected_and_nothing_written(sitting: Sitting) -> None:
@@ -303,9 +302,10 @@ def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
         voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(6, 2, 0))])
     rows = voting.record_votes(
         sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(5, 0, 4))]
-    )["applicants"]
-    row = next(r for r in rows if r["id"] == a)
-    assert (row["abstain"], row["result"]) == (4, "未通过")  # abstaining counts as not agreeing
+    ).applicants
+    row = next(r for r in rows if r.id == a)
+    assert row.counted is not None
+    assert (row.counted.abstain, row.result) == (4, "未通过")  # abstaining counts as not agreeing
 
 
 def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
@@ -320,8 +320,8 @@ def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     entries = voting.vote_sheet(sheet, names)
     assert [len(e.ballots) for e in entries] == [9, 9]
     rows = {
-        r["id"]: r
-        for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]
+        r.id: r.as_dict()
+        for r in voting.record_votes(sitting.store, sitting.meeting, entries).applicants
     }
     assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (
         9,
@@ -337,10 +337,52 @@ def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
     entries = voting.vote_sheet(secret, names)
     assert entries[0].counts == (6, 2, 1)
     rows = {
-        r["id"]: r
-        for r in voting.record_votes(sitting.store, sitting.meeting, entries)["applicants"]
+        r.id: r.as_dict()
+        for r in voting.record_votes(sitting.store, sitting.meeting, entries).applicants
     }
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
+
+
+PERSON_KEYS = ["id", "name", "unit", "specialty", "title", "voted"]
+COUNT_KEYS = ["mode", "agree", "disagree", "abstain", "invalid", "denominator", "needed", "margin"]
+
+
+def test_results_as_json_keep_their_keys_in_order(sitting: Sitting, store) -> None:
+    """``meeting results --json`` (and the filing contexts) read these dicts: same keys, same order."""
+    _attend(sitting, 9)
+    row = meeting_results.results(store, sitting.meeting).applicants[0].as_dict()
+    assert list(row) == [*PERSON_KEYS, "result", "problems"]
+    assert (row["voted"], row["result"], row["problems"]) == (False, "未投票", ["尚未录入投票"])
+    _review_all(sitting)
+    _vote_all(sitting, sitting.members[:9])
+    summary = meeting_results.results(store, sitting.meeting).as_dict()
+    assert list(summary) == [
+        "meeting",
+        "committee",
+        "quorum",
+        "denominator",
+        "denominator_text",
+        "applicants",
+        "passed",
+        "voted",
+        "pass_rate",
+        "missing_reviews",
+        "warnings",
+        "sealed_at",
+        "after_seal",
+    ]
+    assert summary["quorum"] == {"size": 11, "attending": 9, "needed": 8, "met": True}
+    assert list(summary["applicants"][0]) == [
+        *PERSON_KEYS,
+        *COUNT_KEYS,
+        "recused",
+        "result",
+        "problems",
+        "retake",
+    ]
+    sealed = meeting_results.seal(store, sitting.meeting).as_dict()
+    assert list(sealed)[-1] == "seal_digest" and len(sealed["seal_digest"]) == 64
+    assert sealed["sealed_at"] and sealed["passed"] == len(sitting.applicants)
 
 
 def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
@@ -349,9 +391,9 @@ def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
     committees.configure(store, "QJ-WS-ZJ", pass_rate_cap=0.5)
     _attend(sitting, 9)
     _vote_all(sitting, sitting.members[:9])
-    result = voting.results(store, sitting.meeting)
-    assert result["pass_rate"] == 1.0
-    assert any("超过评委会设定的上限 50%" in w for w in result["warnings"])
+    result = meeting_results.results(store, sitting.meeting)
+    assert result.pass_rate == 1.0
+    assert any("超过评委会设定的上限 50%" in w for w in result.warnings)
 
 
 # --- seal ------------------------------------------------------------------------------------
@@ -361,7 +403,7 @@ def test_seal_refused_while_reviews_or_votes_are_missing(sitting: Sitting) -> No
     _attend(sitting, 9)
     proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="s")
     with pytest.raises(ProceedingsError) as err:
-        voting.seal(sitting.store, sitting.meeting)
+        meeting_results.seal(sitting.store, sitting.meeting)
     assert "评议意见未录入" in str(err.value) and "尚未录入投票" in str(err.value)
 
 
@@ -369,10 +411,10 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     _attend(sitting, 9)
     _review_all(sitting)
     _vote_all(sitting, sitting.members[:9])
-    summary = voting.seal(store, sitting.meeting)
-    assert summary["passed"] == len(sitting.applicants) and summary["sealed_at"]
+    summary = meeting_results.seal(store, sitting.meeting)
+    assert summary.passed == len(sitting.applicants) and summary.sealed_at and summary.seal_digest
     with pytest.raises(ProceedingsError, match="已于 .* 封存"):
-        voting.seal(store, sitting.meeting)
+        meeting_results.seal(store, sitting.meeting)
     a = sitting.applicants[0]
     correction = VoteEntry(
         str(a),
@@ -385,10 +427,11 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     voting.record_votes(
         store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正"
     )
-    result = voting.results(store, sitting.meeting)
-    row = next(r for r in result["applicants"] if r["id"] == a)
-    assert row["agree"] == 5 and row["result"] == "未通过"
-    assert [(c["what"], c["reason"]) for c in result["after_seal"]] == [
+    result = meeting_results.results(store, sitting.meeting)
+    row = next(r for r in result.applicants if r.id == a)
+    assert row.counted is not None and row.counted.agree == 5 and row.result == "未通过"
+    assert list(result.after_seal[0].as_dict()) == ["what", "reason", "recorded_at", "user"]
+    assert [(c.what, c.reason) for c in result.after_seal] == [
         ("投票", "计票员录入错误，按原始选票更正")
     ] * 9
 
@@ -478,7 +521,7 @@ def test_cli_committee_set(cli, committee) -> None:
 def test_no_draw_yet_is_explained(store, committee, draw_meeting) -> None:
     meeting_id = draw_meeting()
     with pytest.raises(ProceedingsError, match=f"第{meeting_id}号会议还没有抽取专家"):
-        voting.results(store, meeting_id)
+        meeting_results.results(store, meeting_id)
 
 
 # --- regressions from review ---------------------------------------------------------------------
@@ -506,7 +549,7 @@ def test_seal_refused_when_an_applicant_has_no_reviewers(sitting: Sitting, store
         [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})],
     )
     with pytest.raises(ProceedingsError) as err:
-        voting.seal(store, sitting.meeting)
+        meeting_results.seal(store, sitting.meeting)
     assert "后补：尚未安排审阅专家" in str(err.value)
     assert "以下申报人没有安排审阅专家：后补" in str(err.value)
 
@@ -531,8 +574,8 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
         store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20)
     )
     assert answer["replacement"] is not None
-    result = voting.results(store, sitting.meeting)
-    assert result["quorum"]["attending"] == 8
+    result = meeting_results.results(store, sitting.meeting)
+    assert result.quorum.attending == 8
 
 
 def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) -> None:
@@ -555,11 +598,13 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
         for x in sitting.applicants[1:]
     ]
     voting.record_votes(store, sitting.meeting, entries)
-    summary = voting.seal(store, sitting.meeting)
-    row = next(r for r in summary["applicants"] if r["id"] == a)
+    summary = meeting_results.seal(store, sitting.meeting)
+    row = next(r.as_dict() for r in summary.applicants if r.id == a)
     assert (row["denominator"], row["result"]) == (10, "未通过")
     committees.configure(store, "QJ-WS-ZJ", vote_denominator="eligible")
-    row = next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)
+    row = next(
+        r.as_dict() for r in meeting_results.results(store, sitting.meeting).applicants if r.id == a
+    )
     assert (row["denominator"], row["result"]) == (10, "未通过")
 
 

@@ -551,15 +551,11 @@ def test_status_lists_the_most_urgent_meeting_first(store, committee) -> None:
     late = add_meeting(store, MONDAY)
     add_meeting(store, date(2024, 1, 8))  # another year
     rows = schedule.status(store, 2023, today=date(2023, 10, 10), calendar=CAL)
-    assert [r["id"] for r in rows] == [late, soon, done]
-    assert rows[0]["overdue"] == ["发布评审通知"] and rows[0]["days_left"] == -1
-    assert rows[0]["errors"] and "发布评审通知应不晚于" in rows[0]["errors"][0]
-    assert (rows[1]["next"], rows[1]["due"], rows[1]["overdue"]) == (
-        "发布评审通知",
-        date(2023, 11, 6),
-        [],
-    )
-    assert rows[2]["next"] == "" and rows[2]["days_left"] is None and rows[2]["errors"] == []
+    assert [r.meeting.id for r in rows] == [late, soon, done]
+    assert rows[0].overdue == ("发布评审通知",) and rows[0].days_left == -1
+    assert rows[0].errors and "发布评审通知应不晚于" in rows[0].errors[0]
+    assert (rows[1].next, rows[1].due, rows[1].overdue) == ("发布评审通知", date(2023, 11, 6), ())
+    assert rows[2].next == "" and rows[2].days_left is None and rows[2].errors == ()
 
 
 def test_a_recorded_refiling_request_is_checked_even_without_a_filing_date(

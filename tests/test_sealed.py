@@ -18,6 +18,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.intake import corrections
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.proceedings import ProceedingsError
 from qjtitle.meeting.tally import AGREE, DISAGREE, INVALID
 from qjtitle.meeting.voting import VoteEntry
@@ -31,11 +32,11 @@ sitting = (
 )  # the fixture: six applicants, eleven members confirmed, two alternates
 
 
-def _sealed(s: Sitting) -> dict:
+def _sealed(s: Sitting) -> meeting_results.MeetingResults:
     _attend(s, 9)
     _review_all(s)
     _vote_all(s, s.members[:9])
-    return voting.seal(s.store, s.meeting)
+    return meeting_results.seal(s.store, s.meeting)
 
 
 def _drop_triggers(store, backend: str, table: str) -> None:
@@ -61,7 +62,7 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(
     sitting: Sitting, store, make_workbook, cli
 ) -> None:
     _sealed(sitting)
-    before = voting.results(store, sitting.meeting)
+    before = meeting_results.results(store, sitting.meeting)
     shown_before = cli("meeting", "results", str(sitting.meeting)).stdout
     # the same folder again: nothing "updated"
     report = import_applicants(
@@ -106,9 +107,9 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(
         f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存"
         in result.stdout
     )
-    after = voting.results(store, sitting.meeting)
-    assert json.dumps(after, sort_keys=True) == json.dumps(
-        before, sort_keys=True
+    after = meeting_results.results(store, sitting.meeting)
+    assert json.dumps(after.as_dict(), sort_keys=True) == json.dumps(
+        before.as_dict(), sort_keys=True
     )  # the new applicant is not in it
     assert cli("meeting", "results", str(sitting.meeting)).stdout == shown_before
     assert audit.verify_store(store).ok
@@ -138,9 +139,9 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
     )
     assert result.exit_code == 0, result.output
     assert "已登记更正" in result.stdout and "曲靖市第一人民医院" in result.stdout
-    summary = voting.results(store, sitting.meeting)
-    assert summary["after_seal"][-1]["what"].endswith("的工作单位：申报单位0 → 曲靖市第一人民医院")
-    assert summary["after_seal"][-1]["reason"] == "单位名称笔误"
+    summary = meeting_results.results(store, sitting.meeting)
+    assert summary.after_seal[-1].what.endswith("的工作单位：申报单位0 → 曲靖市第一人民医院")
+    assert summary.after_seal[-1].reason == "单位名称笔误"
     assert audit.verify_store(store).ok
     with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
         session.exec(text("DELETE FROM applicant_correction"))
@@ -292,10 +293,10 @@ def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(
         headers=["申报人", "同意", "不同意", "弃权", "无效"],
     )
     rows = {
-        r["id"]: r
-        for r in voting.record_votes(store, sitting.meeting, voting.vote_sheet(sheet, names))[
-            "applicants"
-        ]
+        r.id: r.as_dict()
+        for r in voting.record_votes(
+            store, sitting.meeting, voting.vote_sheet(sheet, names)
+        ).applicants
     }
     assert (rows[a]["agree"], rows[a]["invalid"], rows[a]["result"]) == (
         6,
@@ -335,9 +336,9 @@ def test_invalid_ballots_are_recorded_counted_as_not_agreeing_and_shown(
     assert result.exit_code == 0, result.output
     assert "废票" in result.stdout
     row = next(
-        r
-        for r in voting.results(store, sitting.meeting)["applicants"]
-        if r["id"] == sitting.applicants[2]
+        r.as_dict()
+        for r in meeting_results.results(store, sitting.meeting).applicants
+        if r.id == sitting.applicants[2]
     )
     assert (row["invalid"], row["result"]) == (
         4,
@@ -356,9 +357,9 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
     agree = {a: 6}
     _vote_all(sitting, sitting.members[:9], agree)
     assert (
-        next(r for r in voting.results(store, sitting.meeting)["applicants"] if r["id"] == a)[
-            "result"
-        ]
+        next(
+            r for r in meeting_results.results(store, sitting.meeting).applicants if r.id == a
+        ).result
         == "通过"
     )
     late = [str(e) for e in sitting.members[9:11]]
@@ -367,17 +368,18 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
     result = cli("meeting", "attend", str(sitting.meeting), *late)
     assert result.exit_code == 1 and "--reason" in result.stderr
     proceedings.attend(store, sitting.meeting, late, reason="两位专家签到表漏录")
-    summary = voting.results(store, sitting.meeting)
-    rows = {r["id"]: r for r in summary["applicants"]}
-    assert all(r["result"] == "须重新表决" and r["retake"] for r in rows.values())
-    assert "表决后签到有变动" in rows[a]["problems"][0]
-    assert any("须重新表决" in w for w in summary["warnings"])
+    summary = meeting_results.results(store, sitting.meeting)
+    rows = {r.id: r for r in summary.applicants}
+    assert all(r.result == "须重新表决" and r.retake for r in rows.values())
+    assert "表决后签到有变动" in rows[a].problems[0]
+    assert list(rows[a].as_dict())[-3:] == ["result", "retake", "problems"]  # as before the types
+    assert any("须重新表决" in w for w in summary.warnings)
     shown = cli("meeting", "results", str(sitting.meeting)).output
     assert "须重新表决" in shown and "未通过" not in shown
     with pytest.raises(ProceedingsError, match="须由现出席专家重新表决"):
-        voting.seal(store, sitting.meeting)
-    rows = {r["id"]: r for r in _vote_all(sitting, sitting.members[:11])}
-    assert all(r["result"] == "通过" for r in rows.values())
+        meeting_results.seal(store, sitting.meeting)
+    rows = {r.id: r for r in _vote_all(sitting, sitting.members[:11])}
+    assert all(r.result == "通过" for r in rows.values())
 
 
 # --- 4. the seal's digest -----------------------------------------------------------------------------
@@ -453,7 +455,7 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(
 def test_events_cut_from_the_end_fail_the_anchor(sitting: Sitting, store, backend, cli) -> None:
     _sealed(sitting)
     with store.transaction() as session:
-        head = audit.head(session)
+        head = audit.head(session).as_dict()
     assert head["events"] >= 5 and len(head["hash"]) == 64
     result = cli("audit", "verify", "--anchor", head["hash"])
     assert result.exit_code == 0 and f"第{head['event_id']}号事件" in result.stdout

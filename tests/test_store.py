@@ -65,10 +65,10 @@ def test_schema_version_is_recorded(store, store_url):
             text(f"SELECT version_num FROM {schema.VERSION_TABLE}")
         ).scalars().all() == [schema.HEAD]
     info = schema.status(store)
-    assert (info["current"], info["head"], info["pending"], info["up_to_date"]) == (
+    assert (info.current, info.head, info.pending, info.up_to_date) == (
         schema.HEAD,
         schema.HEAD,
-        [],
+        (),
         True,
     )
     assert schema.upgrade(store).applied == []

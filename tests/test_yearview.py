@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import demo
-from qjtitle.calendar import milestones, schedule, yearview
+from qjtitle.calendar import milestones, schedule, timeline, yearpage, yearview
 from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WorkCalendar
 from qjtitle.meeting import record as meeting
 from qjtitle.models import Applicant, DrawPick, Expert
@@ -108,7 +108,7 @@ def assert_every_milestone(html: str, plans: list[schedule.Schedule]) -> None:
     assert len(rows.rows) == sum(len(p.items) for p in plans)
     for p in plans:
         for it in p.items:
-            row = row_of(rows, p.meeting["id"], it.key)
+            row = row_of(rows, p.meeting.id, it.key)
             assert row["label"] == it.label
             assert expected_status(it) in row["status"], (it.key, row["status"])
             for day in (it.latest, it.earliest):
@@ -142,7 +142,7 @@ def demo_plans(demo_run) -> list[schedule.Schedule]:
     store = open_store(demo_run.store_path)
     try:
         return [
-            schedule.evaluate(store, m["id"], demo.POST_FILING_DAY)
+            schedule.evaluate(store, m.id, demo.POST_FILING_DAY)
             for m in meeting.list_all(store, year=demo.YEAR)
         ]
     finally:
@@ -309,7 +309,7 @@ def test_provisional_years_are_marked(store, committee) -> None:
     assert all(s.provisional for _c, _m, s in view.milestones if s.due is not None)
     assert view.axis is not None and view.axis.provisional[0].label == f"{year}年调休未公布：暂定"
     assert view.provisional_warnings and f"{year}年" in view.provisional_warnings[0]
-    html = yearview.render(view)
+    html = yearpage.render(view)
     assert html.count('data-provisional="yes"') == sum(
         1 for _c, _m, s in view.milestones if s.provisional
     )
@@ -317,7 +317,7 @@ def test_provisional_years_are_marked(store, committee) -> None:
 
 
 def test_holidays_and_makeup_days_on_the_axis() -> None:
-    axis = yearview.make_axis(CAL, date(2023, 9, 20), date(2023, 10, 20), date(2023, 10, 9))
+    axis = timeline.make_axis(CAL, date(2023, 9, 20), date(2023, 10, 20), date(2023, 10, 9))
     assert (
         axis.first == date(2023, 9, 11) and axis.first.weekday() == 0 and axis.last.weekday() == 6
     )
@@ -332,15 +332,15 @@ def test_holidays_and_makeup_days_on_the_axis() -> None:
 def test_the_template_is_sandboxed_and_escapes(store, committee) -> None:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    assert isinstance(yearview.environment(), ImmutableSandboxedEnvironment)
+    assert isinstance(yearpage.environment(), ImmutableSandboxedEnvironment)
     meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11, '<script>alert("x")</script>&会议室')
-    html = yearview.render(yearview.gather_year(store, 2023, date(2023, 9, 25), CAL))
+    html = yearpage.render(yearview.gather_year(store, 2023, date(2023, 9, 25), CAL))
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;会议室" in html
 
 
 def test_no_meeting_gives_a_page_that_says_so(store, committee) -> None:
-    html = yearview.render(yearview.gather_year(store, 2023, date(2023, 9, 25), CAL))
+    html = yearpage.render(yearview.gather_year(store, 2023, date(2023, 9, 25), CAL))
     assert "2023年度还没有评审会议" in html and read_rows(html).rows == []
 
 
@@ -525,7 +525,7 @@ def test_a_busy_year_fits_1280_px(store, committee, tmp_path: Path) -> None:
     schedule.record(store, 1, "draw", date(2023, 9, 28), today=date(2023, 11, 8))
     page = tmp_path / "busy.html"
     view = yearview.gather_year(store, 2023, date(2023, 11, 8), CAL)
-    yearview.write_html(view, page)
+    yearpage.write_html(view, page)
     dom = chromium(page, "--dump-dom", tmp=tmp_path).stdout.decode("utf-8")
     rows = read_rows(dom)
     assert int(rows.root["data-scroll-width"] or 0) <= 1280

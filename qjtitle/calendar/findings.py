@@ -108,6 +108,7 @@ def find_problems(
         return it.actual_last if end else it.actual_first
 
     filing = got("pre-filing") or by_key["pre-filing"].latest
+    assert filing is not None  # pre-filing is a LATEST milestone: it always has a latest day
     for it in items:
         rule = it.rule
         first, last = it.actual_first, it.actual_last
@@ -302,6 +303,7 @@ def _missing(
     """A milestone not recorded although the day by which it had to happen has passed."""
     if it.key == "meeting" or it.kind == PENDING:
         return
+    limit: date | None
     if it.key == "recommendation-publicity" or it.key == "pre-publicity":
         limit = first_day - timedelta(days=1)  # must have ended before the meeting
     elif it.key == "result-publicity":

@@ -84,10 +84,11 @@ _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4"
 def _part_of_year(text: str, year: int | None) -> tuple[date, date] | None:
     """上旬/中旬/下旬 of a month, or a quarter (第四季度), as (first, last) day."""
     match = _XUN.match(text)
-    if match and (match["y"] or year):
+    in_year = (match["y"] or year) if match else None
+    if match and in_year:
         first_day, last_day = _XUN_DAYS[match["x"]]
         try:
-            first = date(int(match["y"] or year), int(match["m"]), first_day)
+            first = date(int(in_year), int(match["m"]), first_day)
         except ValueError:
             return None
         return first, _month_end(first) if match["x"] == "下" else first.replace(day=last_day)
@@ -164,13 +165,44 @@ def parse_period(value: Any, year: int | None) -> tuple[date, date]:
     raise InvalidValue(f"无法识别评审时间“{text}”；{PERIOD_FIX}")
 
 
+@dataclass(frozen=True)
+class PlannedEntry:
+    """One row of the plan as stored: the committee it was matched to (None when none) and when."""
+
+    year: int
+    committee: str | None  # the matched committee's code
+    committee_name: str
+    level: str
+    series: str
+    specialty: str
+    start: date
+    end: date
+    period: str  # as written
+    row: int  # the row in the file
+
+    @classmethod
+    def of(cls, entry: PlanEntry, committee: Committee | None) -> PlannedEntry:
+        return cls(
+            entry.year,
+            committee.code if committee else None,
+            entry.committee_name,
+            entry.level,
+            entry.series,
+            entry.specialty,
+            entry.start,
+            entry.end,
+            entry.period_text,
+            entry.source_row,
+        )
+
+
 @dataclass
 class PlanImport:
     """What ``import-plan`` read and stored."""
 
     path: Path
     year: int
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[PlannedEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     replaced: int = 0  # entries of the same year replaced by this import
 
@@ -206,11 +238,12 @@ def _row_period(
         last = first
         if cells.get("end") not in (None, ""):
             where = table.cell_name("end", number)
-            last = _single(cells["end"])
-            if last is None:
+            end = _single(cells["end"])
+            if end is None:
                 raise InvalidValue(
                     f"{where} 结束时间“{cells['end']}”不是日期；请写成 2023-11-30 或 2023年11月"
                 )
+            last = end
         if last[1] < first[0]:
             raise InvalidValue(f"{where} 结束时间早于开始时间；请核对")
         shown = f"{cells['start']}至{cells.get('end') or cells['start']}"
@@ -303,13 +336,12 @@ def import_plan(
         result.replaced = len(
             session.exec(select(PlanEntry.id).where(PlanEntry.year == year)).all()
         )
-        session.exec(delete(PlanEntry).where(col(PlanEntry.year) == year))  # type: ignore[call-overload]
+        session.exec(delete(PlanEntry).where(col(PlanEntry.year) == year))
         for values in rows:
             committee = _match(known, values["committee_name"], values["committee_code"])
             entry = PlanEntry(year=year, committee_id=committee.id if committee else None, **values)
             session.add(entry)
-            item = as_dict(entry, committee)
-            result.entries.append(item)
+            result.entries.append(PlannedEntry.of(entry, committee))
             if committee is None:
                 result.warnings.append(
                     f"第{values['source_row']}行的评委会“{values['committee_name']}”与数据库中的评委会名称、代码都对不上，"
@@ -329,21 +361,6 @@ def import_plan(
             user=user,
         )
     return result
-
-
-def as_dict(entry: PlanEntry, committee: Committee | None) -> dict[str, Any]:
-    return {
-        "year": entry.year,
-        "committee": committee.code if committee else None,
-        "committee_name": entry.committee_name,
-        "level": entry.level,
-        "series": entry.series,
-        "specialty": entry.specialty,
-        "start": entry.start.isoformat(),
-        "end": entry.end.isoformat(),
-        "period": entry.period_text,
-        "row": entry.source_row,
-    }
 
 
 def entries_for(session: Session, committee: Committee, year: int) -> tuple[bool, list[PlanEntry]]:

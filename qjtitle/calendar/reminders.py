@@ -4,8 +4,8 @@ applicants whose correction deadline has passed but who are not yet marked withd
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -23,7 +23,16 @@ def meeting_years(store: Store) -> dict[int, int]:
     return dict(sorted(years.items()))
 
 
-def overdue_corrections(store: Store, today: date | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OverdueCorrections:
+    """A committee's applicants still 待补正 after their deadline: how many, the earliest deadline."""
+
+    committee: str  # code
+    count: int
+    earliest: date
+
+
+def overdue_corrections(store: Store, today: date | None = None) -> list[OverdueCorrections]:
     """Per committee: applicants still 待补正 after their correction deadline (``applicants expire`` marks them)."""
     today = today or date.today()
     with store.transaction() as session:
@@ -36,9 +45,8 @@ def overdue_corrections(store: Store, today: date | None = None) -> list[dict[st
                 col(Applicant.correction_deadline) < today,
             )
         ).all()
-    found: dict[str, dict[str, Any]] = {}
+    deadlines: dict[str, list[date]] = {}
     for code, deadline in rows:
-        item = found.setdefault(code, {"committee": code, "count": 0, "earliest": deadline})
-        item["count"] += 1
-        item["earliest"] = min(item["earliest"], deadline)
-    return list(found.values())
+        if deadline is not None:  # the query keeps only set deadlines
+            deadlines.setdefault(code, []).append(deadline)
+    return [OverdueCorrections(code, len(days), min(days)) for code, days in deadlines.items()]

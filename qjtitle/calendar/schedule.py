@@ -49,6 +49,7 @@ from qjtitle.calendar.milestones import (
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.meeting import record as meetings
+from qjtitle.meeting.record import MeetingInfo
 from qjtitle.models import Committee, Meeting, MilestoneRecord
 from qjtitle.store import Store, audit
 
@@ -59,7 +60,7 @@ from qjtitle.store import Store, audit
 class Schedule:
     """A meeting's plan and check as of ``today``."""
 
-    meeting: dict[str, Any]
+    meeting: MeetingInfo
     today: date
     items: list[Item]
     findings: list[Finding] = field(default_factory=list)
@@ -137,7 +138,7 @@ def _evaluate(
     for it in items:
         _set_status(cal, it, today, it.key in problem_keys)
     return Schedule(
-        meetings.as_dict(m, committee),
+        MeetingInfo.of(m, committee),
         today,
         items,
         findings,
@@ -285,12 +286,40 @@ def _store_record(
     return previous
 
 
+@dataclass(frozen=True)
+class MeetingStatus:
+    """One meeting of the year at a glance (``qjtitle status``): its next milestone and troubles."""
+
+    meeting: MeetingInfo
+    next: str  # the next milestone's label, or ''
+    next_when: str
+    due: date | None
+    days_left: int | None
+    overdue: tuple[str, ...]  # labels of overdue milestones
+    errors: tuple[str, ...]  # the findings' messages
+    warnings: int
+    provisional: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.meeting.as_dict(),
+            "next": self.next,
+            "next_when": self.next_when,
+            "due": self.due,
+            "days_left": self.days_left,
+            "overdue": list(self.overdue),
+            "errors": list(self.errors),
+            "warnings": self.warnings,
+            "provisional": self.provisional,
+        }
+
+
 def status(
     store: Store,
     year: int | None = None,
     today: date | None = None,
     calendar: WorkCalendar | None = None,
-) -> list[dict[str, Any]]:
+) -> list[MeetingStatus]:
     """Every meeting of ``year`` (default: this year) with its next milestone, most urgent first."""
     today = today or date.today()
     year = year or today.year
@@ -307,25 +336,25 @@ def status(
             nxt = s.next_item()
             overdue = [it.label for it in s.items if it.status == OVERDUE]
             rows.append(
-                {
-                    **s.meeting,
-                    "next": nxt.label if nxt else "",
-                    "next_when": nxt.when if nxt else "",
-                    "due": nxt.due if nxt else None,
-                    "days_left": nxt.days_left if nxt else None,
-                    "overdue": overdue,
-                    "errors": [f.message for f in s.errors],
-                    "warnings": len(s.warnings),
-                    "provisional": bool(s.provisional),
-                }
+                MeetingStatus(
+                    s.meeting,
+                    nxt.label if nxt else "",
+                    nxt.when if nxt else "",
+                    nxt.due if nxt else None,
+                    nxt.days_left if nxt else None,
+                    tuple(overdue),
+                    tuple(f.message for f in s.errors),
+                    len(s.warnings),
+                    bool(s.provisional),
+                )
             )
     # Most urgent first: errors and overdue items, then the nearest next milestone; finished meetings last.
     rows.sort(
         key=lambda r: (
-            not (r["errors"] or r["overdue"]),
-            r["days_left"] is None,
-            r["days_left"] if r["days_left"] is not None else 0,
-            r["date"],
+            not (r.errors or r.overdue),
+            r.days_left is None,
+            r.days_left if r.days_left is not None else 0,
+            r.meeting.date,
         )
     )
     return rows
@@ -339,7 +368,7 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
     from icalendar import Calendar, Event
 
     meeting = schedule.meeting
-    prefix = f"{meeting['committee']} 会议{meeting['id']}"
+    prefix = f"{meeting.committee} 会议{meeting.id}"
     cal = Calendar()
     cal.add("prodid", "-//qjtitle//评审会议时间节点//ZH")
     cal.add("version", "2.0")
@@ -353,7 +382,7 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
         if start is None or end is None:
             continue
         event = Event()
-        event.add("uid", f"qjtitle-meeting{meeting['id']}-{it.key}@qjtitle")
+        event.add("uid", f"qjtitle-meeting{meeting.id}-{it.key}@qjtitle")
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", end + timedelta(days=1))  # all-day events end the day after
@@ -367,11 +396,11 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
         if it.provisional and schedule.provisional:
             lines.append(schedule.provisional)
         lines.append(
-            f"评审会议：{meeting['committee_name']}，{meeting['date']}，{meeting['place']}"
+            f"评审会议：{meeting.committee_name}，{meeting.date.isoformat()}，{meeting.place}"
         )
         event.add("description", "\n".join(lines))
-        if it.key == "meeting" and meeting["place"]:
-            event.add("location", meeting["place"])
+        if it.key == "meeting" and meeting.place:
+            event.add("location", meeting.place)
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
         count += 1

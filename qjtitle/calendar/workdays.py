@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import holidays
+from holidays import country_holidays
 from holidays.countries.china import ChinaStaticHolidays
 
 from qjtitle.errors import InvalidValue, QjtitleError
@@ -156,7 +156,7 @@ class WorkCalendar:
 
     def __init__(self, overrides: Overrides | None = None):
         self.overrides = overrides or Overrides()
-        self._cn = holidays.China(language="zh_CN")  # years are populated lazily on lookup
+        self._cn = country_holidays("CN", language="zh_CN")  # years are populated lazily on lookup
         self._memo: dict[date, bool] = {}
         self.assume: bool | None = None  # see assuming()
 
@@ -342,15 +342,6 @@ class CalendarCheck:
     path: Path
     overrides: Overrides
     warnings: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "file": str(self.path),
-            "holidays": len(self.overrides.holidays),
-            "workdays": len(self.overrides.workdays),
-            "complete_years": sorted(self.overrides.complete_years),
-            "warnings": list(self.warnings),
-        }
 
 
 def check_file(path: Path) -> CalendarCheck:

@@ -1,11 +1,11 @@
-"""The year at a glance: every committee's meetings and deadlines as one self-contained HTML page.
+"""The year at a glance as a page model: every committee's meetings and deadlines, gathered.
 
 ``gather_year`` (``qjtitle status --html``) and ``gather_meeting`` (``qjtitle schedule N --html``)
 collect the plan of each meeting from ``schedule.evaluate`` and the working-day calendar into
-typed dataclasses: one timeline per committee and meeting on a calendar-day axis with holidays,
-weekends and 调休 make-up workdays shaded, each milestone's planned window or deadline beside the
-recorded dates and a status in words, and a month view of the coming weeks. ``render`` fills the
-shipped template ``templates/year_view.html.j2`` in Jinja's immutable sandbox with autoescaping.
+typed dataclasses: one timeline per committee and meeting on the calendar-day axis of
+``timeline`` (holidays, weekends and 调休 make-up workdays shaded), each milestone's planned
+window or deadline beside the recorded dates and a status in words, and a month view of the
+coming weeks. ``yearpage.render`` fills the shipped template ``templates/year_view.html.j2``.
 
 The page loads nothing: no script, style, font or image from anywhere (a Content-Security-Policy
 ``default-src 'none'`` in the page itself says so to the browser); the only script is one inline
@@ -17,26 +17,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from pathlib import Path
 
 from qjtitle.calendar import findings, milestones
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.milestones import Item
 from qjtitle.calendar.schedule import Schedule
-from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, DayInfo, WorkCalendar
-from qjtitle.errors import NotFound
+from qjtitle.calendar.timeline import Axis, Shape, make_axis
+from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WorkCalendar
 from qjtitle.meeting import record as meetings
-from qjtitle.paths import templates_dir, write_atomically
 from qjtitle.store import Store
 
-TEMPLATE = "year_view.html.j2"
 MONTH_VIEW_WEEKS = 5  # the month view shows this many weeks from the Monday of today's week
-AXIS_PAD_DAYS = 5  # calendar days of margin on each side of the earliest and latest date
-WEEK_LABELS_MAX_DAYS = 200  # beyond this axis length, Mondays are not numbered (too dense)
+
 
 # Status classes of the page (colour and pattern in the CSS; the words are always beside them).
 DONE = "done"
@@ -88,55 +82,6 @@ CSP = (
 
 
 # --- The data ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One rectangle of a milestone's row, in days from the axis start (the SVG's user units)."""
-
-    cls: str
-    x: int
-    width: int
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Band:
-    """A labelled stretch of the axis header, in percent of its width."""
-
-    cls: str
-    left: str
-    width: str
-    label: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Axis:
-    """Calendar days from ``first`` to ``last`` (both shown), non-working days shaded."""
-
-    first: date
-    last: date
-    today: date
-    shades: tuple[Shape, ...]  # weekends, holidays and make-up workdays
-    months: tuple[Band, ...]
-    weeks: tuple[Band, ...]  # Mondays, numbered
-    holidays: tuple[Band, ...]  # named holidays and 调休 workdays over the axis
-    provisional: tuple[Band, ...]  # years whose 调休 schedule is not published
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def x(self, day: date) -> int:
-        return (day - self.first).days
-
-    def pct(self, day: date) -> str:
-        return f"{100 * self.x(day) / self.days:.3f}%"
-
-    @property
-    def today_x(self) -> int | None:
-        return self.x(self.today) if self.first <= self.today <= self.last else None
 
 
 @dataclass(frozen=True)
@@ -275,7 +220,7 @@ def gather_year(
     year = year or today.year
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     plans = [
-        schedules.evaluate(store, m["id"], today, cal) for m in meetings.list_all(store, year=year)
+        schedules.evaluate(store, m.id, today, cal) for m in meetings.list_all(store, year=year)
     ]
     return build(plans, cal, today, year, f"{year}年度职称评审工作进度")
 
@@ -288,9 +233,7 @@ def gather_meeting(
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     plan = schedules.evaluate(store, meeting_id, today, cal)
     m = plan.meeting
-    return build(
-        [plan], cal, today, m["year"], f"评审会议 {m['id']} 时间节点：{m['committee_name']}"
-    )
+    return build([plan], cal, today, m.year, f"评审会议 {m.id} 时间节点：{m.committee_name}")
 
 
 def _dates(item: Item) -> list[date]:
@@ -302,15 +245,13 @@ def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, titl
     all_days = [d for p in plans for it in p.items for d in _dates(it)]
     axis = make_axis(cal, min(all_days), max(all_days), today) if all_days else None
     by_committee: dict[str, list[Schedule]] = {}
-    for p in sorted(plans, key=lambda p: (p.meeting["date"], p.meeting["id"])):
-        by_committee.setdefault(p.meeting["committee"], []).append(p)
+    for p in sorted(plans, key=lambda p: (p.meeting.date, p.meeting.id)):
+        by_committee.setdefault(p.meeting.committee, []).append(p)
     committees = []
     for number, (code, group) in enumerate(by_committee.items(), start=1):
         first = group[0].meeting
         views = tuple(_meeting_view(axis, p) for p in group) if axis else ()
-        committees.append(
-            CommitteeView(number, code, first["committee_name"], first["level"], views)
-        )
+        committees.append(CommitteeView(number, code, first.committee_name, first.level, views))
     weeks, agenda = _month_view(cal, committees, today)
     counts: dict[str, int] = {}
     provisional = 0
@@ -338,108 +279,6 @@ def build(plans: list[Schedule], cal: WorkCalendar, today: date, year: int, titl
         counts=tuple(count_rows),
         provisional_warnings=warnings,
         months_shown=shown,
-    )
-
-
-def _breaks(infos: Iterable[DayInfo]) -> list[tuple[date, date, str, str]]:
-    """Runs of days off (kind HOLIDAY when the run holds a holiday, else WEEKEND, with the holidays'
-    names) and runs of make-up workdays (MAKEUP), as (first, last, kind, label)."""
-    runs: list[tuple[date, date, str, list[str]]] = []
-    for info in infos:
-        kind = MAKEUP if info.kind == MAKEUP else (None if info.workday else WEEKEND)
-        if kind is None:
-            continue
-        name = re.sub(r"（.*?）", "", info.label) if info.kind == HOLIDAY else ""
-        if (
-            runs
-            and runs[-1][1] + timedelta(days=1) == info.day
-            and (runs[-1][2] == MAKEUP) == (kind == MAKEUP)
-        ):
-            first, _last, run_kind, names = runs[-1]
-            runs[-1] = (first, info.day, HOLIDAY if info.kind == HOLIDAY else run_kind, names)
-        else:
-            runs.append((info.day, info.day, HOLIDAY if info.kind == HOLIDAY else kind, []))
-        if name and name != "休息日" and name not in runs[-1][3]:
-            runs[-1][3].append(name)
-    return [
-        (a, b, kind, "、".join(names) or ("放假" if kind == HOLIDAY else ""))
-        for a, b, kind, names in runs
-    ]
-
-
-def _main_name(label: str) -> str:
-    """The last-named holiday of a break (国庆节 of 中秋节、国庆节): the band is narrow."""
-    return label.split("、")[-1]
-
-
-def make_axis(cal: WorkCalendar, first: date, last: date, today: date) -> Axis:
-    """A calendar-day axis covering ``first`` to ``last`` (whole weeks, with a margin)."""
-    start = first - timedelta(days=AXIS_PAD_DAYS)
-    start -= timedelta(days=start.weekday())
-    end = last + timedelta(days=AXIS_PAD_DAYS)
-    end += timedelta(days=6 - end.weekday())
-    draft = Axis(start, end, today, (), (), (), (), ())
-    infos = [cal.info(start + timedelta(days=i)) for i in range(draft.days)]
-
-    def width(a: date, b: date) -> str:
-        return f"{100 * ((b - a).days + 1) / draft.days:.3f}%"
-
-    shades: list[Shape] = []
-    named: list[Band] = []
-    for a, b, kind, label in _breaks(infos):
-        span = f"{a.isoformat()}" + (f" 至 {b.isoformat()}" if b != a else "")
-        words = {HOLIDAY: f"放假：{label}", MAKEUP: "调休上班", WEEKEND: "周末"}[kind]
-        shades.append(Shape(kind, draft.x(a), (b - a).days + 1, f"{span} {words}"))
-        if kind == HOLIDAY:
-            named.append(
-                Band("holiday", draft.pct(a), width(a, b), _main_name(label), f"{span} {words}")
-            )
-        elif kind == MAKEUP:
-            named.append(
-                Band("makeup", draft.pct(a), width(a, b), "班", f"{span} 调休上班（周末上班）")
-            )
-    months = []
-    day = start
-    while day <= end:
-        month_end = min(
-            end, (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        )
-        label = f"{day.year}年{day.month}月" if day == start or day.month == 1 else f"{day.month}月"
-        months.append(Band("month", draft.pct(day), width(day, month_end), label))
-        day = month_end + timedelta(days=1)
-    weeks = []
-    if draft.days <= WEEK_LABELS_MAX_DAYS:
-        weeks = [
-            Band(
-                "week",
-                draft.pct(d),
-                width(d, d + timedelta(days=6)),
-                str(d.day),
-                f"{d.isoformat()}（一）起的一周",
-            )
-            for d in (start + timedelta(days=7 * i) for i in range(draft.days // 7))
-        ]
-    provisional = []
-    for y in cal.provisional_years(start, end):
-        a, b = max(start, date(y, 1, 1)), min(end, date(y, 12, 31))
-        provisional.append(
-            Band(
-                "provisional",
-                draft.pct(a),
-                width(a, b),
-                f"{y}年调休未公布：暂定",
-                cal.provisional_warning(a),
-            )
-        )
-    return Axis(
-        start,
-        end,
-        today,
-        tuple(shades),
-        tuple(months),
-        tuple(weeks),
-        tuple(named),
-        tuple(provisional),
     )
 
 
@@ -535,12 +374,12 @@ def _shapes(axis: Axis, item: Item, view: MilestoneView, today: date) -> list[Sh
 
 def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
     m = plan.meeting
-    first_day = date.fromisoformat(m["date"])
-    last_day = date.fromisoformat(m["end_date"]) if m["end_date"] else first_day
+    first_day = m.date
+    last_day = m.last_day
     when = milestones.fmt(first_day) + (
         f" 至 {milestones.fmt(last_day)}" if last_day != first_day else ""
     )
-    heading = f"会议 {m['id']}：{when}，{m['place']}，{m['size']}人"
+    heading = f"会议 {m.id}：{when}，{m.place}，{m.size}人"
     views = []
     for it in plan.items:
         found = [f for f in plan.findings if f.milestone == it.key]
@@ -574,12 +413,12 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
         else "已登记的节点全部完成"
     )
     return MeetingView(
-        m["id"],
-        m["committee"],
+        m.id,
+        m.committee,
         first_day,
         last_day,
         heading,
-        m["year"],
+        m.year,
         plan.provisional,
         len(plan.errors),
         len(plan.warnings),
@@ -685,37 +524,3 @@ def _month_view(
             CommitteeAgenda(c.number, c.name, tuple(sorted(mine, key=lambda e: (e.day, e.meeting))))
         )
     return tuple(weeks), tuple(agenda)
-
-
-# --- Rendering ---------------------------------------------------------------------------------
-
-
-def environment():  # type: ignore[no-untyped-def]
-    """Jinja's immutable sandbox over the shipped templates, autoescaping, undefined names fail."""
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    return ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render(view: YearView) -> str:
-    """The page as HTML text."""
-    from markupsafe import Markup
-
-    template = environment().get_template(TEMPLATE)
-    return template.render(view=view, script=Markup(view.script))
-
-
-def write_html(view: YearView, path: Path) -> Path:
-    """Write the page to ``path`` (atomically: a failure leaves no half-written file)."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise NotFound(f"文件夹 {path.parent} 不存在；请先创建，或换一个 --html 路径")
-    text = render(view)
-    return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".html")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, table
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
+
+if TYPE_CHECKING:
+    from qjtitle.store.audit import ListedEvent
 
 app = typer.Typer(
     help="审计日志：每一次改动的记录（哈希链，只能追加）：列表、核验、导出。", no_args_is_help=True
@@ -57,14 +60,12 @@ def audit_list(
             show_pii,
         )
     if as_json:
-        print_json(events)
+        print_json([e.as_dict() for e in events])
         return
 
-    def who(e: dict[str, Any]) -> str:
+    def who(e: ListedEvent) -> str:
         return (
-            e["user"]
-            if not e["os_user"] or e["os_user"] == e["user"]
-            else f"{e['user']}（系统账户 {e['os_user']}）"
+            e.user if not e.os_user or e.os_user == e.user else f"{e.user}（系统账户 {e.os_user}）"
         )
 
     table(
@@ -72,12 +73,12 @@ def audit_list(
         ["编号", "时间", "操作人", "命令", "动作", "内容"],
         [
             [
-                e["id"],
-                e["local_time"],
+                e.id,
+                e.local_time,
                 who(e),
-                e["command"],
-                e["action"],
-                json.dumps(e["detail"], ensure_ascii=False),
+                e.command,
+                e.action,
+                json.dumps(e.detail, ensure_ascii=False),
             ]
             for e in events
         ],
@@ -145,8 +146,6 @@ def audit_export(
 
     with friendly_errors():
         info = audit.export_events(open_store(db), file, force=force)
-    console().print(
-        f"已导出 {info['events']} 条事件到 {info['file']}（SHA-256 {info['sha256'][:16]}…）"
-    )
-    if not info["chain_ok"]:
-        err_console().print(f"[yellow]注意：[/]导出时核验发现日志不完整：{info['chain_message']}")
+    console().print(f"已导出 {info.events} 条事件到 {info.file}（SHA-256 {info.sha256[:16]}…）")
+    if not info.chain_ok:
+        err_console().print(f"[yellow]注意：[/]导出时核验发现日志不完整：{info.chain_message}")

@@ -93,10 +93,10 @@ def calendar_check(file: Annotated[Path, typer.Argument(help="日历补充文件
 
     with friendly_errors():
         result = check_file(file)
-    summary = result.summary()
-    years = "、".join(str(y) for y in summary["complete_years"]) or "（无）"  # type: ignore[union-attr]
+    overrides = result.overrides
+    years = "、".join(str(y) for y in sorted(overrides.complete_years)) or "（无）"
     console().print(
-        f"{file}：格式正确。休息日 {summary['holidays']} 个，调休上班日 {summary['workdays']} 个，"
+        f"{file}：格式正确。休息日 {len(overrides.holidays)} 个，调休上班日 {len(overrides.workdays)} 个，"
         f"完整年份 {years}。"
     )
     for message in result.warnings:

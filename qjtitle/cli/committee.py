@@ -78,19 +78,19 @@ def committee_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with friendly_errors():
         items = committees.list_all(open_store(db))
     if as_json:
-        print_json(items)
+        print_json([c.as_dict() for c in items])
         return
     table(
         "评委会",
         ["代码", "名称", "级别", "系列", "专业", "申报人数"],
         [
             [
-                c["code"],
-                c["name"],
-                c["level"],
-                c["series"],
-                "、".join(c["specialties"]),
-                c["applicants"],
+                c.committee.code,
+                c.committee.name,
+                c.committee.level,
+                c.committee.series,
+                "、".join(c.committee.specialties),
+                c.applicants,
             ]
             for c in items
         ],
@@ -111,9 +111,9 @@ def committee_show(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        item = committees.show(open_store(db), code)
+        info = committees.show(open_store(db), code)
     if as_json:
-        print_json([item])
+        print_json([info.as_dict()])
         return
     labels = {
         "code": "代码",
@@ -128,7 +128,10 @@ def committee_show(
         "vote_denominator": "表决基数（有回避时）",
         "pass_rate_cap": "通过率上限（提示）",
     }
-    item = {**item, "vote_denominator": committees.denominator_name(item["vote_denominator"])}
+    item = {
+        **info.as_dict(),
+        "vote_denominator": committees.denominator_name(info.vote_denominator),
+    }
     table(
         None,
         ["项目", "内容"],

@@ -29,29 +29,30 @@ def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     with friendly_errors():
         info = schema.status(open_store(db, upgrade=False))
     if as_json:
-        print_json([info])
+        print_json([info.as_dict()])
         return
-    if info["new"]:
+    current: str | None
+    if info.new:
         current = "（新数据库，尚未建表）"
-    elif info["legacy"]:
+    elif info.legacy:
         current = f"旧版迁移 m001_initial（相当于 {schema.BASELINE}，升级时将先标记）"
     else:
-        current = info["current"]
+        current = info.current
     table(
         None,
         ["项目", "内容"],
         [
-            ["数据库", info["store"]],
-            ["类型", info["backend"]],
+            ["数据库", info.store],
+            ["类型", info.backend],
             ["当前版本", current],
-            ["最新版本", info["head"]],
+            ["最新版本", info.head],
         ],
     )
-    if info["pending"]:
+    if info.pending:
         table(
             "待执行的升级",
             ["版本", "内容"],
-            [[p["revision"], p["description"]] for p in info["pending"]],
+            [[p.revision, p.description] for p in info.pending],
         )
         console().print(
             "运行 [bold]qjtitle db upgrade[/] 升级（SQLite 数据库会先自动备份）；任何命令打开数据库时也会自动升级。"
@@ -100,7 +101,7 @@ def db_backup(
         file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
         info = backup.backup(store, file, force=force)
     console().print(
-        f"已备份到 {info['file']}（{info['size']:,} 字节，完整性检查通过，SHA-256 {info['sha256'][:16]}…）"
+        f"已备份到 {info.file}（{info.size:,} 字节，完整性检查通过，SHA-256 {info.sha256[:16]}…）"
     )
 
 
@@ -132,12 +133,10 @@ def db_restore(
         if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
             make_private_dir(user_store_path().parent)
         info = restore.restore(db, file, force=force, reason=reason)
-    if info["saved"]:
-        console().print(f"原数据库已另存为 {info['saved']}")
-    chain = (
-        "哈希链完整" if info["chain_ok"] else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
-    )
-    console().print(f"已从 {file} 恢复到 {info['store']}（审计日志 {info['events']} 条，{chain}）")
+    if info.saved:
+        console().print(f"原数据库已另存为 {info.saved}")
+    chain = "哈希链完整" if info.chain_ok else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
+    console().print(f"已从 {file} 恢复到 {info.store}（审计日志 {info.events} 条，{chain}）")
 
 
 @app.command("adopt")
@@ -160,8 +159,8 @@ def db_adopt(
 
     with friendly_errors():
         info = adopt_store(file, force=force)
-    if info["saved"]:
-        console().print(f"默认位置原有的数据库已改名保留为 {info['saved']}")
-    console().print(f"已把 {info['from']} 移到 {info['to']}；以后不加 --db 就使用它。")
-    if info["calendar"]:
-        console().print(f"工作日历补充文件也已移到 {info['calendar']}")
+    if info.saved:
+        console().print(f"默认位置原有的数据库已改名保留为 {info.saved}")
+    console().print(f"已把 {info.source} 移到 {info.target}；以后不加 --db 就使用它。")
+    if info.calendar:
+        console().print(f"工作日历补充文件也已移到 {info.calendar}")

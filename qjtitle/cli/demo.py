@@ -115,5 +115,5 @@ def demo(
     )
     if result.meeting_schedule is not None:
         console().print(
-            f"评审会议时间节点：qjtitle schedule {result.meeting_schedule.meeting['id']} --db {result.store_path}"
+            f"评审会议时间节点：qjtitle schedule {result.meeting_schedule.meeting.id} --db {result.store_path}"
         )

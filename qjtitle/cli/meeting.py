@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,11 @@ from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from qjtitle.meeting.results import MeetingResults
 
 app = typer.Typer(
     help="评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
@@ -84,23 +89,12 @@ def meeting_list(
     with friendly_errors():
         items = meetings.list_all(open_store(db), committee, year)
     if as_json:
-        print_json(items)
+        print_json([m.as_dict() for m in items])
         return
     table(
         "评审会议",
         ["编号", "评委会", "级别", "日期", "结束日期", "地点", "人数"],
-        [
-            [
-                m["id"],
-                m["committee"],
-                m["level"],
-                m["date"],
-                m["end_date"] or "",
-                m["place"],
-                m["size"],
-            ]
-            for m in items
-        ],
+        [[m.id, m.committee, m.level, m.date, m.end_date or "", m.place, m.size] for m in items],
     )
 
 
@@ -116,7 +110,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
 
     with friendly_errors():
         store = open_store(db)
-        item = meetings.show(store, meeting)
+        info = meetings.show(store, meeting)
         try:
             from qjtitle.meeting.sheets import picture
 
@@ -124,7 +118,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
         except QjtitleError:  # nothing drawn yet: the meeting alone
             pic = None
     if as_json:
-        print_json([item])
+        print_json([info.as_dict()])
         return
     labels = {
         "id": "编号",
@@ -140,7 +134,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
     table(
         None,
         ["项目", "内容"],
-        [[labels.get(k, k), "" if v is None else v] for k, v in item.items()],
+        [[labels.get(k, k), "" if v is None else v] for k, v in info.as_dict().items()],
     )
     if pic is None:
         console().print(f"还没有抽取专家：qjtitle draw-experts {meeting} …")
@@ -162,9 +156,9 @@ def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
     ]
     rows += [[p.id, p.name, p.unit, p.specialty, "未答复"] for p in pic.unconfirmed]
     rows += [[p.id, p.name, p.unit, p.specialty, "已谢绝"] for p in pic.declined]
-    q = pic.results["quorum"]
+    q = pic.results.quorum
     table(
-        f"专家（确认参会 {len(pic.panel)} 人，已签到 {q['attending']}/{q['size']} 人）",
+        f"专家（确认参会 {len(pic.panel)} 人，已签到 {q.attending}/{q.size} 人）",
         ["编号", "姓名", "单位", "专业", "签到"],
         rows,
     )
@@ -172,7 +166,7 @@ def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
         console().print("审阅安排：尚未安排（签到后运行 qjtitle meeting assign）")
     else:
         names = {p.id: p.name for p in pic.panel}
-        by_id = {r["id"]: r for r in pic.results["applicants"]}
+        by_id = {r.id: r for r in pic.results.applicants}
         arows = []
         for a in pic.applicants:
             reviewers = pic.assignment["reviewers"].get(a.id, [])
@@ -182,23 +176,20 @@ def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
                 else f"{names.get(e, e)}（未录入）"
                 for e in reviewers
             ]
-            r = by_id.get(a.id, {})
-            votes = (
-                f"{r['agree']}/{r['disagree']}/{r['abstain']} {r['result']}"
-                if r.get("voted")
-                else "未投票"
-            )
+            r = by_id.get(a.id)
+            c = r.counted if r else None
+            votes = f"{c.agree}/{c.disagree}/{c.abstain} {r.result}" if r and c else "未投票"
             arows.append([a.id, a.name, a.unit, "、".join(done) or "未安排", votes])
         table(
             f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权）",
             ["编号", "姓名", "单位", "审阅专家（评审建议）", "表决"],
             arows,
         )
-    missing = pic.results["missing_reviews"]
+    missing = pic.results.missing_reviews
     if missing:
         console().print(f"尚有 {len(missing)} 条评议未录入。")
-    if pic.results.get("sealed_at"):
-        console().print(f"已封存：{moment(pic.results['sealed_at'])}")
+    if pic.results.sealed_at:
+        console().print(f"已封存：{moment(pic.results.sealed_at)}")
 
 
 @app.command("sheets")
@@ -322,7 +313,7 @@ def meeting_assign(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        overrides: dict[str, list[str]] = {}
+        overrides: dict[str, Sequence[str]] = {}
         for item in set_ or []:
             applicant, sep, experts = item.partition("=")
             if not sep or not experts.strip():
@@ -401,60 +392,61 @@ def meeting_review(
                 "没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend"
             )
         outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
-    console().print(f"已录入 {outcome['recorded']} 条评议意见。")
-    if outcome["missing"]:
-        warn(f"尚有 {len(outcome['missing'])} 条评议未录入：\n" + "\n".join(outcome["missing"]))
+    console().print(f"已录入 {outcome.recorded} 条评议意见。")
+    if outcome.missing:
+        warn(f"尚有 {len(outcome.missing)} 条评议未录入：\n" + "\n".join(outcome.missing))
     else:
         console().print("全部评议意见已录入。")
 
 
-def print_results(summary: dict) -> None:
-    rows = []
-    for r in summary["applicants"]:
-        if not r["voted"]:
-            rows.append([r["name"], r["unit"], "—", "—", "—", "—", "—", "—", "[yellow]未投票[/]"])
+def print_results(summary: MeetingResults) -> None:
+    rows: list[list[Any]] = []
+    for r in summary.applicants:
+        c = r.counted
+        if c is None:
+            rows.append([r.name, r.unit, "—", "—", "—", "—", "—", "—", "[yellow]未投票[/]"])
             continue
-        margin = f"{r['margin']:+d}"
-        verdict = "[green]通过[/]" if r["result"] == "通过" else "[red]未通过[/]"
-        if r.get("retake"):
+        margin = f"{c.margin:+d}"
+        verdict = "[green]通过[/]" if r.result == "通过" else "[red]未通过[/]"
+        if r.retake:
             verdict = "[red]须重新表决[/]"
-        elif r["problems"]:
+        elif r.problems:
             verdict = "[red]投票有误[/]"
         rows.append(
             [
-                r["name"],
-                r["unit"],
-                r["agree"],
-                r["disagree"],
-                r["abstain"],
-                r.get("invalid", 0),
-                f"{r['needed']}/{r['denominator']}",
+                r.name,
+                r.unit,
+                c.agree,
+                c.disagree,
+                c.abstain,
+                c.invalid,
+                f"{c.needed}/{c.denominator}",
                 margin,
                 verdict,
             ]
         )
-    q = summary["quorum"]
+    q = summary.quorum
     table(
-        f"表决结果（出席 {q['attending']}/{q['size']} 人）",
+        f"表决结果（出席 {q.attending}/{q.size} 人）",
         ["申报人", "单位", "同意", "不同意", "弃权", "废票", "需同意/基数", "差额", "结果"],
         rows,
-        caption=summary["denominator_text"],
+        caption=summary.denominator_text,
     )
     console().print(
-        f"通过 {summary['passed']} 人 / 已表决 {summary['voted']} 人，通过率 {summary['pass_rate']:.1%}"
+        f"通过 {summary.passed} 人 / 已表决 {summary.voted} 人，通过率 {summary.pass_rate:.1%}"
     )
-    for r in summary["applicants"]:
-        for p in r["problems"]:
-            if r["voted"]:
-                warn(f"{r['name']}：{p}")
-    for w in summary["warnings"]:
+    for r in summary.applicants:
+        for p in r.problems:
+            if r.voted:
+                warn(f"{r.name}：{p}")
+    for w in summary.warnings:
         warn(w)
-    if summary["missing_reviews"]:
-        warn(f"尚有 {len(summary['missing_reviews'])} 条评议未录入")
-    if summary.get("sealed_at"):
-        console().print(f"已封存：{moment(summary['sealed_at'])}")
-    for c in summary.get("after_seal", []):
-        warn(f"封存后更正（{c['what']}）：{c['reason']}（{moment(c['recorded_at'])}，{c['user']}）")
+    if summary.missing_reviews:
+        warn(f"尚有 {len(summary.missing_reviews)} 条评议未录入")
+    if summary.sealed_at:
+        console().print(f"已封存：{moment(summary.sealed_at)}")
+    for e in summary.after_seal:
+        warn(f"封存后更正（{e.what}）：{e.reason}（{moment(e.recorded_at)}，{e.user}）")
 
 
 @app.command("results")
@@ -463,13 +455,13 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
 
     示例：qjtitle meeting results 1
     """
-    from qjtitle.meeting import voting
+    from qjtitle.meeting import results
     from qjtitle.store import open_store
 
     with friendly_errors():
-        summary = voting.results(open_store(db), meeting)
+        summary = results.results(open_store(db), meeting)
     if as_json:
-        print_json([summary])
+        print_json([summary.as_dict()])
         return
     print_results(summary)
 
@@ -480,11 +472,11 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
 
     示例：qjtitle meeting seal 1
     """
-    from qjtitle.meeting import voting
+    from qjtitle.meeting import results
     from qjtitle.store import open_store
 
     with friendly_errors():
-        summary = voting.seal(open_store(db), meeting)
+        summary = results.seal(open_store(db), meeting)
     print_results(summary)
     console().print("[bold]会议记录已封存。[/]")
 

@@ -40,14 +40,14 @@ def import_plan(
         ["行", "评委会", "代码", "级别", "系列", "计划评审时间", "起", "止"],
         [
             [
-                e["row"],
-                e["committee_name"],
-                e["committee"] or "—",
-                e["level"],
-                e["series"],
-                e["period"],
-                e["start"],
-                e["end"],
+                e.row,
+                e.committee_name,
+                e.committee or "—",
+                e.level,
+                e.series,
+                e.period,
+                e.start,
+                e.end,
             ]
             for e in result.entries
         ],

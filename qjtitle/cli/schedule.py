@@ -85,7 +85,7 @@ def _load(db: str | None, calendar: Path | None) -> tuple[Store, WorkCalendar]:
 def print_schedule(s: Schedule) -> None:
     """The milestone table of a meeting (also used by the demo)."""
     m = s.meeting
-    when = f"{m['date']} 至 {m['end_date']}" if m["end_date"] else m["date"]
+    when = f"{m.date} 至 {m.end_date}" if m.end_date else f"{m.date}"
     recorded = any(it.actual for it in s.items)
     rows = []
     for it in s.items:
@@ -102,7 +102,7 @@ def print_schedule(s: Schedule) -> None:
         + ["依据"]
     )
     table(
-        f"会议 {m['id']}：{m['committee_name']}，{when}，{m['place']}，{m['size']}人",
+        f"会议 {m.id}：{m.committee_name}，{when}，{m.place}，{m.size}人",
         columns,
         rows,
         caption=f"剩余工作日自 {s.today} 起算（当日不计）"
@@ -155,14 +155,14 @@ def schedule_show(
         s = schedules.evaluate(store, meeting, _day(today), cal)
         count = schedules.write_ics(s, ics) if ics else 0
         if html:
-            from qjtitle.calendar import yearview
+            from qjtitle.calendar import yearpage, yearview
 
-            yearview.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
+            yearpage.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
     if as_json:
         print_json(
             [
                 {
-                    "meeting": s.meeting["id"],
+                    "meeting": s.meeting.id,
                     **it.as_dict(),
                     "warning": s.provisional if it.provisional else "",
                 }
@@ -241,11 +241,11 @@ def schedule_check(
         store, cal = _load(db, calendar)
         s = schedules.evaluate(store, meeting, _day(today), cal)
     if as_json:
-        print_json([{"meeting": s.meeting["id"], **f.as_dict()} for f in s.findings])
+        print_json([{"meeting": s.meeting.id, **f.as_dict()} for f in s.findings])
     else:
         m = s.meeting
         if s.findings:
-            _print_findings(s.findings, f"会议 {m['id']}（{m['committee']}，{m['date']}）核对结果")
+            _print_findings(s.findings, f"会议 {m.id}（{m.committee}，{m.date}）核对结果")
         summary = f"{len(s.errors)} 个错误，{len(s.warnings)} 个提示（以 {s.today} 为今天）"
         if s.ok:
             console().print(f"[green]核对通过[/]：{summary}")
@@ -278,28 +278,28 @@ def status(
         store, cal = _load(db, calendar)
         rows = schedules.status(store, year, _day(today), cal)
         if html:
-            from qjtitle.calendar import yearview
+            from qjtitle.calendar import yearpage, yearview
 
-            yearview.write_html(yearview.gather_year(store, year, _day(today), cal), html)
+            yearpage.write_html(yearview.gather_year(store, year, _day(today), cal), html)
             err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
     if as_json:
-        print_json(rows)
+        print_json([r.as_dict() for r in rows])
         return
     shown_today = _day(today) or date.today()
     out: list[list[Any]] = []
     for r in rows:
-        trouble = [f"[red]逾期：{'、'.join(r['overdue'])}[/]"] if r["overdue"] else []
-        trouble += [f"[red]{len(r['errors'])} 个错误[/]"] if r["errors"] else []
-        trouble += ["[yellow]暂定[/]"] if r["provisional"] else []
+        trouble = [f"[red]逾期：{'、'.join(r.overdue)}[/]"] if r.overdue else []
+        trouble += [f"[red]{len(r.errors)} 个错误[/]"] if r.errors else []
+        trouble += ["[yellow]暂定[/]"] if r.provisional else []
         out.append(
             [
-                r["id"],
-                r["committee"],
-                r["date"],
-                r["place"],
-                r["next"] or "（全部完成）",
-                r["next_when"],
-                _left(r["days_left"]),
+                r.meeting.id,
+                r.meeting.committee,
+                r.meeting.date,
+                r.meeting.place,
+                r.next or "（全部完成）",
+                r.next_when,
+                _left(r.days_left),
                 "；".join(trouble),
             ]
         )
@@ -330,6 +330,6 @@ def print_reminders(store: Any, year: int, today: date, shown: bool) -> None:
             )
     for item in reminders.overdue_corrections(store, today):
         warn(
-            f"评委会 {item['committee']} 有 {item['count']} 名申报人已过补正期限（最早 {item['earliest']}）仍为待补正；"
-            f"核实未补正后运行 qjtitle applicants expire --committee {item['committee']} 标记为视为放弃"
+            f"评委会 {item.committee} 有 {item.count} 名申报人已过补正期限（最早 {item.earliest}）仍为待补正；"
+            f"核实未补正后运行 qjtitle applicants expire --committee {item.committee} 标记为视为放弃"
         )

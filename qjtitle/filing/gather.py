@@ -15,8 +15,9 @@ from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.experts import draw_record
-from qjtitle.meeting import proceedings, tally, voting
+from qjtitle.meeting import proceedings, tally
 from qjtitle.meeting import record as meetings
+from qjtitle.meeting import results as meeting_results
 from qjtitle.models import (
     Applicant,
     Committee,
@@ -227,7 +228,7 @@ def gather(
             meeting,
             applicants,
             _rejected_rows(session, committee.id or 0, meetings.evaluation_year(meeting)),
-            schedules.Schedule({}, today, []),
+            schedules.Schedule(meetings.MeetingInfo.of(meeting, committee), today, []),
             draws,
             experts,
             pool_size,
@@ -257,7 +258,7 @@ def gather(
                     data.reviews[(r.applicant_id, r.expert_id)] = r
     data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal, as_of=True)
     if data.ctx is not None:
-        data.results = voting.results(store, meeting_id)
+        data.results = meeting_results.results(store, meeting_id).as_dict()
     return data
 
 

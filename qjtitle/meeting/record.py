@@ -8,6 +8,8 @@ argument of every later command (schedule, draw, attendance, votes).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -117,23 +119,60 @@ def add(
     return meeting, warnings
 
 
+@dataclass(frozen=True)
+class MeetingInfo:
+    """A meeting with its committee's code, name and level, as listed and shown."""
+
+    id: int
+    committee: str
+    committee_name: str
+    level: str
+    date: dt.date
+    end_date: dt.date | None
+    place: str
+    size: int
+    year: int  # the evaluation year
+
+    @classmethod
+    def of(cls, meeting: Meeting, committee: Committee) -> MeetingInfo:
+        return cls(
+            meeting.id or 0,
+            committee.code,
+            committee.name,
+            committee.level,
+            meeting.date,
+            meeting.end_date,
+            meeting.place,
+            meeting.size,
+            evaluation_year(meeting),
+        )
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end_date or self.date
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``--json`` and the audit log)."""
+        return {
+            "id": self.id,
+            "committee": self.committee,
+            "committee_name": self.committee_name,
+            "level": self.level,
+            "date": self.date.isoformat(),
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "place": self.place,
+            "size": self.size,
+            "year": self.year,
+        }
+
+
 def as_dict(meeting: Meeting, committee: Committee) -> dict[str, Any]:
-    return {
-        "id": meeting.id,
-        "committee": committee.code,
-        "committee_name": committee.name,
-        "level": committee.level,
-        "date": meeting.date.isoformat(),
-        "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
-        "place": meeting.place,
-        "size": meeting.size,
-        "year": evaluation_year(meeting),
-    }
+    return MeetingInfo.of(meeting, committee).as_dict()
 
 
 def list_all(
     store: Store, committee_code: str | None = None, year: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[MeetingInfo]:
     """Meetings by date, optionally of one committee and one year."""
     with store.transaction() as session:
         query = select(Meeting, Committee).where(Meeting.committee_id == Committee.id)
@@ -144,13 +183,15 @@ def list_all(
                 Meeting.date >= date(year, 1, 1), Meeting.date <= date(year, 12, 31)
             )
         rows = session.exec(query.order_by(col(Meeting.date), col(Meeting.id))).all()
-        return [as_dict(m, c) for m, c in rows]
+        return [MeetingInfo.of(m, c) for m, c in rows]
 
 
-def show(store: Store, meeting_id: int) -> dict[str, Any]:
+def show(store: Store, meeting_id: int) -> MeetingInfo:
     with store.transaction() as session:
         meeting = get(session, meeting_id)
-        return as_dict(meeting, session.get(Committee, meeting.committee_id))  # type: ignore[arg-type]
+        committee = session.get(Committee, meeting.committee_id)
+        assert committee is not None  # a foreign key
+        return MeetingInfo.of(meeting, committee)
 
 
 def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]:

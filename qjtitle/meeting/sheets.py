@@ -14,7 +14,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue
-from qjtitle.meeting import proceedings, voting
+from qjtitle.meeting import proceedings
+from qjtitle.meeting import results as meeting_results
+from qjtitle.meeting.record import MeetingInfo
+from qjtitle.meeting.results import MeetingResults
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets.tables import Column, read_tables
@@ -66,7 +69,7 @@ class Person:
 
 @dataclass
 class Picture:
-    meeting: dict[str, Any]
+    meeting: MeetingInfo
     panel: list[Person]  # confirmed members
     unconfirmed: list[Person]
     declined: list[Person]
@@ -76,10 +79,10 @@ class Picture:
     assignment: (
         dict[str, Any] | None
     )  # {"version", "seed", "reviewers": {applicant id: [expert ids]}}
+    results: MeetingResults
     reviews: dict[tuple[int, int], str] = field(
         default_factory=dict
     )  # (applicant, expert) → 同意/不同意
-    results: dict[str, Any] = field(default_factory=dict)
 
     def voters(self) -> list[Person]:
         """The columns of a named tally sheet: those signed in, else the whole confirmed panel."""
@@ -137,9 +140,9 @@ def picture(store: Store, meeting_id: int) -> Picture:
                 "seed": current.seed,
                 "reviewers": {int(a): list(e) for a, e in current.reviewers.items()},
             },
+            results=meeting_results.compute(session, ctx),
             reviews=reviews,
         )
-    pic.results = voting.results(store, meeting_id)
     return pic
 
 
@@ -281,7 +284,7 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             f"第{meeting_id}号会议还没有确认参会的专家；请先用 qjtitle draw confirm 记录专家的答复"
         )
     out = Path(out)
-    head = f"{m['committee_name']}　{m['date']}　{m['place']}"
+    head = f"{m.committee_name}　{m.date.isoformat()}　{m.place}"
     files: list[Path] = []
     skipped: list[str] = []
 

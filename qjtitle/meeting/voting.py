@@ -1,24 +1,16 @@
-"""The meeting's reviews and votes as recorded (entered one by one or read from the sheets), the
-results they give (quorum, votes against the pass threshold, what must be voted again), and the
-seal that closes the record.
-"""
+"""Entering the meeting's reviews and votes (one by one or read from the sheets), every entry checked
+against the assignment, attendance and recusals; ``results`` says what they give."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
-from typing import Any
 
-from sqlmodel import Session, col, select
-
-from qjtitle import rules
 from qjtitle.errors import InvalidValue, QjtitleError
-from qjtitle.meeting import assignment, tally
+from qjtitle.meeting import tally
 from qjtitle.meeting.proceedings import (
     RECOMMENDATIONS,
-    Context,
     ProceedingsError,
     _after_seal,
     _current_assignment,
@@ -27,17 +19,15 @@ from qjtitle.meeting.proceedings import (
     _name_ids,
     load,
 )
+from qjtitle.meeting.results import MeetingResults, compute, missing_reviews
 from qjtitle.models import (
-    Attendance,
     Ballot,
     BallotCount,
-    MeetingSeal,
     Review,
-    ReviewAssignment,
 )
 from qjtitle.spreadsheets.tables import Column, read_tables
 from qjtitle.spreadsheets.text import clean_text, compare_key
-from qjtitle.store import Store, audit, sealing
+from qjtitle.store import Store, audit
 
 # --- Reviews -----------------------------------------------------------------------
 
@@ -75,13 +65,19 @@ def review_sheet(path: Path) -> list[ReviewEntry]:
     return entries
 
 
+@dataclass(frozen=True)
+class ReviewOutcome:
+    recorded: int  # opinions recorded now
+    missing: tuple[str, ...]  # reviews still to enter (results.missing_reviews)
+
+
 def record_reviews(
     store: Store,
     meeting_id: int,
     entries: Sequence[ReviewEntry],
     reason: str = "",
     user: str | None = None,
-) -> dict[str, Any]:
+) -> ReviewOutcome:
     """Record reviewers' opinions; every entry is checked against the assignment, all problems listed."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
@@ -131,31 +127,7 @@ def record_reviews(
             {"meeting": meeting_id, "entries": len(rows), "reason": reason, "after_seal": after},
             user=user,
         )
-        return {"recorded": len(rows), "missing": _missing_reviews(session, ctx)}
-
-
-def _latest_reviews(session: Session, meeting_id: int) -> dict[tuple[int, int], Review]:
-    latest: dict[tuple[int, int], Review] = {}
-    for r in session.exec(
-        select(Review).where(Review.meeting_id == meeting_id).order_by(col(Review.id))
-    ):
-        latest[(r.applicant_id, r.expert_id)] = r
-    return latest
-
-
-def _missing_reviews(session: Session, ctx: Context) -> list[str]:
-    current = _current_assignment(session, ctx.meeting.id or 0)
-    if current is None:
-        return [f"{a.name}：尚未安排审阅专家" for a in ctx.applicants]
-    done = _latest_reviews(session, ctx.meeting.id or 0)
-    missing = []
-    for a in ctx.applicants:
-        if str(a.id) not in current.reviewers:
-            missing.append(f"{a.name}：尚未安排审阅专家")
-        for eid in current.reviewers.get(str(a.id), []):
-            if (a.id, eid) not in done:
-                missing.append(f"{a.name}：{ctx.expert_name(eid)} 的评议意见未录入")
-    return missing
+        return ReviewOutcome(len(rows), tuple(missing_reviews(session, ctx)))
 
 
 # --- Votes -------------------------------------------------------------------------
@@ -244,7 +216,7 @@ def record_votes(
     entries: Sequence[VoteEntry],
     reason: str = "",
     user: str | None = None,
-) -> dict[str, Any]:
+) -> MeetingResults:
     """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
@@ -354,237 +326,7 @@ def record_votes(
             },
             user=user,
         )
-        return _results(session, ctx)
-
-
-# --- Results and seal ----------------------------------------------------------------
-
-
-def _results(session: Session, ctx: Context) -> dict[str, Any]:
-    meeting_id = ctx.meeting.id or 0
-    ballots: dict[int, dict[int, str]] = {}
-    ballot_time: dict[int, Any] = {}
-    for b in session.exec(
-        select(Ballot).where(Ballot.meeting_id == meeting_id).order_by(col(Ballot.id))
-    ):
-        ballots.setdefault(b.applicant_id, {})[b.expert_id] = b.choice
-        ballot_time[b.applicant_id] = b.recorded_at
-    counts: dict[int, BallotCount] = {}
-    for c in session.exec(
-        select(BallotCount)
-        .where(BallotCount.meeting_id == meeting_id)
-        .order_by(col(BallotCount.id))
-    ):
-        counts[c.applicant_id] = c
-    quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
-    sign_ins = [
-        (_utc(r.recorded_at), r)
-        for r in session.exec(
-            select(Attendance)
-            .where(Attendance.meeting_id == meeting_id)
-            .order_by(col(Attendance.id))
-        )
-    ]
-    # a sealed meeting keeps the denominator it was sealed with, whatever the committee setting says now
-    denominator = (
-        ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator)
-        if ctx.sealed
-        else ctx.committee.vote_denominator
-    )
-    rows = []
-    for a in ctx.applicants:
-        aid = a.id or 0
-        recused = set(ctx.recused.get(aid, {})) & set(ctx.attending)
-        # the kind of ballot entered last for an applicant stands (a secret count may replace a tally sheet)
-        if aid in counts and (aid not in ballots or counts[aid].recorded_at >= ballot_time[aid]):
-            c = counts[aid]
-            r = tally.tally_counts(
-                aid,
-                c.agree,
-                c.disagree,
-                c.abstain,
-                len(ctx.attending),
-                len(recused),
-                denominator,
-                invalid=c.invalid,
-            )
-            mode = "无记名"
-        elif aid in ballots:
-            r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
-            mode = "记名"
-        else:
-            r, mode = None, ""
-        voted_at = (
-            (_utc(counts[aid].recorded_at) if mode == "无记名" else _utc(ballot_time[aid]))
-            if r
-            else None
-        )
-        # sign-ins changed after this applicant's vote (with a reason): the vote must be taken again
-        changed = [
-            ctx.expert_name(row.expert_id) + ("签到" if row.present else "撤销签到")
-            for t, row in sign_ins
-            if voted_at is not None and t > voted_at
-        ]
-        person = {
-            "id": aid,
-            "name": a.name,
-            "unit": a.unit,
-            "specialty": a.specialty,
-            "title": a.title_name,
-        }
-        if r is None:
-            rows.append(
-                {**person, "voted": False, "result": "未投票", "problems": ["尚未录入投票"]}
-            )
-            continue
-        counted = {
-            **person,
-            "voted": True,
-            "mode": mode,
-            "agree": r.agree,
-            "disagree": r.disagree,
-            "abstain": r.abstain,
-            "invalid": r.invalid,
-            "denominator": r.denominator,
-            "needed": r.needed,
-            "margin": r.margin,
-            "recused": len(recused),
-        }
-        if changed:
-            problem = f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"
-            rows.append({**counted, "result": "须重新表决", "retake": True, "problems": [problem]})
-            continue
-        rows.append(
-            {
-                **counted,
-                "result": "通过" if r.passed else "未通过",
-                "problems": _name_ids(ctx, r.problems),
-                "retake": False,
-            }
-        )
-    voted = [r for r in rows if r["voted"]]
-    passed = sum(1 for r in voted if r["result"] == "通过")
-    rate = passed / len(voted) if voted else 0.0
-    warnings = []
-    if ctx.committee.pass_rate_cap is not None and voted and rate > ctx.committee.pass_rate_cap:
-        warnings.append(
-            f"通过率 {rate:.1%} 超过评委会设定的上限 {ctx.committee.pass_rate_cap:.0%}（{rules.PASS_RATE_CONTROL.text}，"
-            f"{rules.PASS_RATE_CONTROL.source}）"
-        )
-    if not quorum.met:
-        warnings.append(quorum.describe())
-    retake = [str(r["name"]) for r in rows if r.get("retake")]
-    if retake:
-        warnings.append(f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}")
-    return {
-        "meeting": meeting_id,
-        "committee": ctx.committee.code,
-        "quorum": {
-            "size": quorum.size,
-            "attending": quorum.attending,
-            "needed": quorum.needed,
-            "met": quorum.met,
-        },
-        "denominator": denominator,
-        "denominator_text": tally.DENOMINATORS.get(denominator, ""),
-        "applicants": rows,
-        "passed": passed,
-        "voted": len(voted),
-        "pass_rate": rate,
-        "missing_reviews": _missing_reviews(session, ctx),
-        "warnings": warnings,
-        "sealed_at": ctx.sealed.sealed_at.isoformat() if ctx.sealed else None,
-        "after_seal": _after_seal_entries(session, meeting_id),
-    }
-
-
-def _utc(moment: Any) -> Any:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def _after_seal_entries(session: Session, meeting_id: int) -> list[dict[str, Any]]:
-    out = []
-    for model, what in (
-        (Attendance, "签到"),
-        (ReviewAssignment, "审阅安排"),
-        (Review, "评议意见"),
-        (Ballot, "投票"),
-        (BallotCount, "票数"),
-    ):
-        for row in session.exec(
-            select(model).where(model.meeting_id == meeting_id, model.after_seal == True)
-        ):
-            out.append(
-                {
-                    "what": what,
-                    "reason": row.reason,
-                    "recorded_at": row.recorded_at.isoformat(),
-                    "user": row.user,
-                }
-            )
-    return out + sealing.corrections(session, meeting_id)
-
-
-def results(store: Store, meeting_id: int) -> dict[str, Any]:
-    with store.transaction() as session:
-        return _results(session, load(session, meeting_id))
-
-
-def seal(store: Store, meeting_id: int, user: str | None = None) -> dict[str, Any]:
-    """Freeze attendance, reviews and votes: refused while votes or reviews are missing or invalid."""
-    with store.transaction() as session:
-        ctx = load(session, meeting_id)
-        if ctx.sealed is not None:
-            raise ProceedingsError(
-                f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存"
-            )
-        summary = _results(session, ctx)
-        problems = list(summary["missing_reviews"])
-        current = _current_assignment(session, meeting_id)
-        if current is not None:
-            reviewers = {int(k): v for k, v in current.reviewers.items()}
-            unassigned = [a.name for a in ctx.applicants if (a.id or 0) not in reviewers]
-            if unassigned:
-                problems.append(
-                    f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign"
-                )
-            problems += _name_ids(
-                ctx, assignment.check(reviewers, ctx.recused, ctx.attending, current.per_applicant)
-            )
-        if not summary["quorum"]["met"]:
-            problems.append(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe())
-        for row in summary["applicants"]:
-            problems += [f"{row['name']}：{p}" for p in row["problems"]]
-        if problems:
-            raise ProceedingsError("以下问题解决前不能封存：\n" + "\n".join(problems))
-        frozen = sealing.freeze(
-            session,
-            meeting_id,
-            ctx.applicants,
-            [e for e in (*ctx.panel.values(), *ctx.declined.values())],
-        )
-        record = MeetingSeal(
-            meeting_id=meeting_id,
-            user=user or audit.current_user(),
-            summary={
-                **{
-                    k: summary[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")
-                },
-                **frozen,
-            },
-        )
-        session.add(record)
-        session.flush()
-        audit.record(
-            session,
-            "meeting seal",
-            "meeting.sealed",
-            {"meeting": meeting_id, **record.summary},
-            user=user,
-        )
-        summary["sealed_at"] = record.sealed_at.isoformat()
-        summary["seal_digest"] = frozen["digest"]
-        return summary
+        return compute(session, ctx)
 
 
 def attending_names(store: Store, meeting_id: int) -> list[str]:

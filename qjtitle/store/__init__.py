@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from qjtitle.errors import StoreError
 from qjtitle.paths import CALENDAR_FILE_NAME, StoreChoice, make_private_dir, user_store_path
@@ -95,7 +95,17 @@ def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -
     return store
 
 
-def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AdoptResult:
+    """Where ``db adopt`` moved the store (and its calendar file), and the old default kept aside."""
+
+    source: Path
+    target: Path
+    saved: Path | None
+    calendar: Path | None
+
+
+def adopt_store(source: Path, force: bool = False) -> AdoptResult:
     """Move an SQLite store (an old ``./qjtitle.db``) to the default place, with its calendar file,
     so that every folder finds it. An existing default store is kept beside as a dated copy only
     with ``force``; nothing is moved when anything is in the way."""
@@ -138,4 +148,4 @@ def adopt_store(source: Path, force: bool = False) -> dict[str, Any]:
     if calendar.is_file() and not (target.parent / CALENDAR_FILE_NAME).exists():
         moved_calendar = target.parent / CALENDAR_FILE_NAME
         shutil.move(str(calendar), str(moved_calendar))
-    return {"from": source, "to": target, "saved": saved, "calendar": moved_calendar}
+    return AdoptResult(source, target, saved, moved_calendar)

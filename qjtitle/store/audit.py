@@ -205,17 +205,26 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
     return result
 
 
-def head(session: Session) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ChainHead:
+    """Where the audit chain ends: the last event's hash and id, and how many events there are."""
+
+    hash: str
+    event_id: int | None
+    events: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The form a filing's manifest.json keeps (``audit_head``)."""
+        return {"hash": self.hash, "event_id": self.event_id, "events": self.events}
+
+
+def head(session: Session) -> ChainHead:
     """Where the chain ends now: the last event's hash and id, and how many events there are
     (kept outside the store, e.g. in a filing's manifest, it lets ``audit verify --anchor``
     detect events cut from the end)."""
     last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     count = len(list(session.exec(select(AuditEvent.id))))
-    return {
-        "hash": last.hash if last else GENESIS,
-        "event_id": last.id if last else None,
-        "events": count,
-    }
+    return ChainHead(last.hash if last else GENESIS, last.id if last else None, count)
 
 
 def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
@@ -230,7 +239,7 @@ def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def event_dict(e: AuditEvent, show_pii: bool = True) -> dict[str, Any]:
+def event_dict(e: AuditEvent) -> dict[str, Any]:
     """An event as exported: every field the hash covers, exactly (``at`` in UTC ISO form)."""
     return {
         "id": e.id,
@@ -239,10 +248,41 @@ def event_dict(e: AuditEvent, show_pii: bool = True) -> dict[str, Any]:
         "os_user": e.os_user,
         "command": e.command,
         "action": e.action,
-        "detail": e.detail if show_pii else mask_tree(e.detail),
+        "detail": e.detail,
         "prev_hash": e.prev_hash,
         "hash": e.hash,
     }
+
+
+@dataclass(frozen=True)
+class ListedEvent:
+    """An event as ``audit list`` shows it (detail masked unless asked), with its local time."""
+
+    id: int
+    at: datetime  # UTC
+    user: str
+    os_user: str
+    command: str
+    action: str
+    detail: dict[str, Any]  # what changed, as recorded (the JSON column)
+    prev_hash: str
+    hash: str
+    local_time: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The exported form (``event_dict``) plus ``local_time``."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "os_user": self.os_user,
+            "command": self.command,
+            "action": self.action,
+            "detail": self.detail,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "local_time": self.local_time,
+        }
 
 
 def list_events(
@@ -253,7 +293,7 @@ def list_events(
     user: str | None = None,
     limit: int | None = None,
     show_pii: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[ListedEvent]:
     """Events oldest first (the latest ``limit`` when given); ID and phone numbers masked unless ``show_pii``."""
     if limit is not None and limit < 1:
         raise InvalidValue(f"--limit {limit} 无效；应为正整数")
@@ -272,12 +312,21 @@ def list_events(
     ]
     if limit is not None:
         picked = picked[-limit:]
-    out = []
-    for e in picked:
-        item = event_dict(e, show_pii)
-        item["local_time"] = _local(e.at)
-        out.append(item)
-    return out
+    return [
+        ListedEvent(
+            e.id or 0,
+            e.at,
+            e.user,
+            e.os_user,
+            e.command,
+            e.action,
+            e.detail if show_pii else mask_tree(e.detail),
+            e.prev_hash,
+            e.hash,
+            _local(e.at),
+        )
+        for e in picked
+    ]
 
 
 XLSX_HEADERS = [
@@ -293,7 +342,19 @@ XLSX_HEADERS = [
 ]
 
 
-def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ExportResult:
+    """What ``audit export`` wrote, and the chain's state at the time."""
+
+    file: Path
+    events: int
+    sha256: str
+    head_hash: str
+    chain_ok: bool
+    chain_message: str
+
+
+def export_events(store: Store, out_path: Path, force: bool = False) -> ExportResult:
     """Write the whole log to ``out_path`` (``.jsonl``: one event a line, exactly as hashed, so
     anyone can re-check the chain; ``.xlsx``: for reading, formula-safe), owner-only and
     atomically; the export itself is recorded as an event."""
@@ -344,14 +405,7 @@ def export_events(store: Store, out_path: Path, force: bool = False) -> dict[str
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return {
-        "file": str(out_path),
-        "events": len(events),
-        "sha256": sha,
-        "head_hash": chain.head_hash,
-        "chain_ok": chain.ok,
-        "chain_message": chain.message,
-    }
+    return ExportResult(out_path, len(events), sha, chain.head_hash, chain.ok, chain.message)
 
 
 def _write_jsonl(path: Path, events: list[dict[str, Any]]) -> None:

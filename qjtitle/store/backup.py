@@ -17,9 +17,9 @@ import os
 import sqlite3
 import tempfile
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -119,7 +119,14 @@ def _write_copy(source: Path, target: Path) -> None:
         target.chmod(0o600)
 
 
-def backup(store: Store, target: Path, force: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BackupResult:
+    file: Path
+    size: int  # bytes
+    sha256: str
+
+
+def backup(store: Store, target: Path, force: bool = False) -> BackupResult:
     """Copy the store to ``target``; refuse to overwrite an existing file without ``force``."""
     if store.path is None:
         raise _pg_hint(store.url)
@@ -129,7 +136,7 @@ def backup(store: Store, target: Path, force: bool = False) -> dict[str, Any]:
     if target.exists() and not force:
         raise AlreadyExists(f"备份文件 {target} 已存在；如确要覆盖请加 --force")
     _write_copy(store.path, target)
-    return {"file": str(target), "size": target.stat().st_size, "sha256": file_sha256(target)}
+    return BackupResult(target, target.stat().st_size, file_sha256(target))
 
 
 def _beside(path: Path, label: str) -> Path:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.schema import ColumnCollectionConstraint, Index
 from sqlmodel import Session
 
 from qjtitle import models  # noqa: F401 - registers the tables on SQLModel.metadata
@@ -101,7 +102,7 @@ def is_unique_violation(exc: BaseException, constraint: str) -> bool:
     orig = exc.orig
     diag = getattr(orig, "diag", None)  # psycopg
     if diag is not None and getattr(diag, "constraint_name", None):
-        return diag.constraint_name == constraint
+        return str(diag.constraint_name) == constraint
     return constraint in str(orig) or _sqlite_unique_columns(constraint, str(orig))
 
 
@@ -111,7 +112,7 @@ def _sqlite_unique_columns(constraint: str, message: str) -> bool:
 
     for table in SQLModel.metadata.tables.values():
         for item in [*table.constraints, *table.indexes]:
-            if getattr(item, "name", None) == constraint:
+            if isinstance(item, ColumnCollectionConstraint | Index) and item.name == constraint:
                 columns = ", ".join(f"{table.name}.{c.name}" for c in item.columns)
                 return message.endswith(f"UNIQUE constraint failed: {columns}")
     return False

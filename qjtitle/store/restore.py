@@ -12,8 +12,8 @@ import os
 import sqlite3
 import tempfile
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from qjtitle.errors import AlreadyExists, NotFound, StoreError
 from qjtitle.paths import file_sha256
@@ -126,13 +126,21 @@ def _remove_staging(staging: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class RestoreResult:
+    store: Path
+    saved: Path | None  # the replaced store, kept aside
+    events: int  # in the audit log after the restore (its own event included)
+    chain_ok: bool
+
+
 def restore(
     db: str | os.PathLike[str] | None,
     source: Path,
     force: bool = False,
     reason: str = "",
     user: str | None = None,
-) -> dict[str, Any]:
+) -> RestoreResult:
     """Replace the store at ``db`` with the backup ``source``.
 
     Nothing of the live store is touched until the backup has passed every check: SQLite's integrity
@@ -200,9 +208,4 @@ def restore(
         _swap(target, staging, saved)
     finally:
         _remove_staging(staging)
-    return {
-        "store": str(target),
-        "saved": str(saved) if saved else None,
-        "events": chain.count + 1,
-        "chain_ok": chain.ok,
-    }
+    return RestoreResult(target, saved, chain.count + 1, chain.ok)

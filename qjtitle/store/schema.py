@@ -101,24 +101,32 @@ def config() -> Config:
     return cfg
 
 
-def revisions() -> list[dict[str, str]]:
-    """Every shipped revision, oldest first: id and the first line of its docstring."""
+@dataclass(frozen=True)
+class Revision:
+    """A shipped schema revision: its id and the first line of its docstring."""
+
+    revision: str
+    description: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"revision": self.revision, "description": self.description}
+
+
+def revisions() -> list[Revision]:
+    """Every shipped revision, oldest first."""
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(config())
     found = [
-        {
-            "revision": s.revision,
-            "description": (s.doc or "").strip().splitlines()[0] if s.doc else "",
-        }
+        Revision(s.revision, (s.doc or "").strip().splitlines()[0] if s.doc else "")
         for s in script.walk_revisions("base", "heads")
     ]
     return list(reversed(found))
 
 
-def _pending(current: str | None) -> list[dict[str, str]]:
+def _pending(current: str | None) -> list[Revision]:
     all_revisions = revisions()
-    ids = [r["revision"] for r in all_revisions]
+    ids = [r.revision for r in all_revisions]
     if current is None:
         return all_revisions
     if current not in ids:
@@ -129,22 +137,44 @@ def _pending(current: str | None) -> list[dict[str, str]]:
     return all_revisions[ids.index(current) + 1 :]
 
 
-def status(store: Store) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SchemaStatus:
+    """``db status``: the store's revision, the newest one, and those still to apply."""
+
+    store: str  # where the store is (password hidden)
+    backend: str
+    current: str | None
+    legacy: bool
+    new: bool  # no table yet
+    head: str
+    pending: tuple[Revision, ...]
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "backend": self.backend,
+            "current": self.current,
+            "legacy": self.legacy,
+            "new": self.new,
+            "head": self.head,
+            "pending": [p.as_dict() for p in self.pending],
+            "up_to_date": self.up_to_date,
+        }
+
+
+def status(store: Store) -> SchemaStatus:
     """The store's revision, the newest one, and those still to apply."""
     st = state(store)
     if st.foreign_tables:
         raise _foreign(store, st)
     pending = _pending(st.effective)
-    return {
-        "store": store.where,
-        "backend": store.backend,
-        "current": st.current,
-        "legacy": st.legacy,
-        "new": st.empty,
-        "head": HEAD,
-        "pending": pending,
-        "up_to_date": not pending,
-    }
+    return SchemaStatus(
+        store.where, store.backend, st.current, st.legacy, st.empty, HEAD, tuple(pending)
+    )
 
 
 def _foreign(store: Store, st: SchemaState) -> StoreError:
@@ -213,7 +243,7 @@ def _upgrade(store: Store, conn: Connection, backup: bool) -> UpgradeResult:
     if backup and store.path is not None and not st.empty:
         from qjtitle.store.backup import auto_backup
 
-        label = pending[0]["revision"] if pending else BASELINE
+        label = pending[0].revision if pending else BASELINE
         result.backup = auto_backup(store, f"before-{label}")
     from alembic import command
 

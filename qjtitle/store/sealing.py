@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -177,7 +178,25 @@ def meeting_label(m: Meeting) -> str:
 # --- Corrections after the seal (made by :func:`qjtitle.intake.corrections.correct_applicant`) --------
 
 
-def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LateEntry:
+    """Something entered or corrected after a meeting's seal, with its reason (封存后的更正)."""
+
+    what: str
+    reason: str
+    recorded_at: datetime
+    user: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "reason": self.reason,
+            "recorded_at": self.recorded_at.isoformat(),
+            "user": self.user,
+        }
+
+
+def corrections(session: Session, meeting_id: int) -> list[LateEntry]:
     """The corrections of a meeting's frozen applicants, as the 封存后的更正 list shows them."""
     out = []
     query = select(ApplicantCorrection, Applicant).join(
@@ -188,13 +207,11 @@ def corrections(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     )
     for c, a in session.exec(query):
         label = FACT_LABELS.get(c.fact, c.fact)
+        change = (
+            f"{masked_fact(c.fact, c.old_value) or '（空）'} → {masked_fact(c.fact, c.new_value)}"
+        )
         out.append(
-            {
-                "what": f"申报人 {a.name} 的{label}：{masked_fact(c.fact, c.old_value) or '（空）'} → {masked_fact(c.fact, c.new_value)}",
-                "reason": c.reason,
-                "recorded_at": c.recorded_at.isoformat(),
-                "user": c.user,
-            }
+            LateEntry(f"申报人 {a.name} 的{label}：{change}", c.reason, c.recorded_at, c.user)
         )
     return out
 
