@@ -362,3 +362,21 @@ def test_numbers_typed_into_unit_and_name_are_a_problem_and_masked_in_lists(
     )
     table = flat(cli("applicants", "list").output)
     assert "13888000001" not in table and "530302198503150021" not in table
+
+
+def test_bracketed_text_from_files_is_shown_as_typed_not_read_as_markup(
+    cli, store, committee, make_workbook
+):
+    """A file name or a cell with square brackets (“[b]”, a stray “[/x]”) is printed as typed in
+    every table: not coloured, and not an unexpected error from the terminal library."""
+    path = make_workbook(
+        [applicant_row(姓名="张丽", 毕业院校="[b]昆明医科大学[/x]", 联系电话="0871-98765")],
+        name="[red]一院[2023].xlsx",
+    )
+    result = cli("import-applicants", str(path), "-c", "QJ-WS-ZJ", "-y", "2023", "--details")
+    assert result.exit_code == 0, result.output
+    assert "[red]一院[2023].xlsx" in flat(result.stdout)
+    shown = cli("applicants", "show", "张丽")
+    assert shown.exit_code == 0, shown.output
+    assert "[b]昆明医科大学[/x]" in flat(shown.stdout)
+    assert "[red]一院[2023].xlsx" in flat(shown.stdout)

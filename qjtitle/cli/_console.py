@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 
 @cache
@@ -48,17 +49,40 @@ def warn(message: str) -> None:
     err_console().print(f"[yellow]注意：[/]{message}")
 
 
+class Styled(str):
+    """Text that is Rich markup by intent (the colour of a status word). Every other value a table
+    shows is plain text: a file name or a unit such as “[2023]一院” is printed as it is, never read
+    as markup (which could colour it, or fail on a stray “[/x]”)."""
+
+
+def styled(markup: str) -> Styled:
+    """Mark ``markup`` (written by us, with any data in it escaped) as Rich markup for :func:`table`."""
+    return Styled(markup)
+
+
+def _cell(value: Any) -> Text:
+    from rich.text import Text
+
+    if isinstance(value, Styled):
+        return Text.from_markup(value)
+    return Text("" if value is None else str(value))
+
+
 def table(
     title: str | None, columns: list[str], rows: list[list[Any]], caption: str | None = None
 ) -> None:
-    """Print a Rich table of plain values."""
+    """Print a Rich table. Values, title and caption are plain text unless made with :func:`styled`."""
     from rich.table import Table
 
-    t = Table(title=title, caption=caption, show_lines=False)
+    t = Table(
+        title=None if title is None else _cell(title),
+        caption=None if caption is None else _cell(caption),
+        show_lines=False,
+    )
     for name in columns:
         t.add_column(name, overflow="fold")
     for row in rows:
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(*[_cell(v) for v in row])
     console().print(t)
 
 

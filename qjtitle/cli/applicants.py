@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qjtitle.cli._console import console, err_console, print_json, table, warn
+from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
 
@@ -87,7 +87,7 @@ def print_import_report(
     rows: list[list[object]] = []
     for f in report.files:
         if f.error:
-            rows.append([f.path.name, "—", "—", "—", "—", "—", "[red]无法读取[/]"])
+            rows.append([f.path.name, "—", "—", "—", "—", "—", styled("[red]无法读取[/]")])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
         corrections = f.needs_correction + len(
@@ -151,8 +151,6 @@ def _print_row_problems(report: ImportReport, limit: int) -> bool:
     """The first ``limit`` row problems as a table; True when there were more."""
     from itertools import islice
 
-    from rich.markup import escape
-
     from qjtitle.privacy import mask_text
 
     every = (
@@ -162,7 +160,7 @@ def _print_row_problems(report: ImportReport, limit: int) -> bool:
     )
     rows = [
         [
-            escape(str(v))
+            str(v)
             for v in (
                 f.path.name,
                 sheet,

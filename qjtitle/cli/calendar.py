@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qjtitle.cli._console import console, print_json, table, warn
+from qjtitle.cli._console import console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
 
@@ -38,7 +38,6 @@ def calendar_show(
 
     示例：qjtitle calendar show 2023-10
     """
-    from rich.markup import escape
 
     from qjtitle.calendar.workdays import WorkCalendar, parse_month
 
@@ -54,7 +53,7 @@ def calendar_show(
     row = [""] * days[0].day.weekday()
     for d in days:
         mark = _MARK[d.kind]
-        row.append(f"{d.day.day}{' ' + mark if mark else ''}")
+        row.append(styled(f"{d.day.day}{' ' + mark if mark else ''}"))
         if len(row) == 7:
             weeks.append(row)
             row = []
@@ -72,10 +71,7 @@ def calendar_show(
         table(
             None,
             ["日期", "星期", "类别", "说明", "来源"],
-            [
-                [d.day, d.as_dict()["weekday"], _KIND[d.kind], escape(d.label), d.source]
-                for d in special
-            ],
+            [[d.day, d.as_dict()["weekday"], _KIND[d.kind], d.label, d.source] for d in special],
         )
     if warning:
         warn(warning)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qjtitle.cli._console import console, err_console, print_json, table, warn
+from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg
 
@@ -329,7 +329,7 @@ def templates_check(
                 [
                     c.name,
                     c.source,
-                    "通过" if c.ok else f"[red]{len(c.errors)} 个错误[/]",
+                    "通过" if c.ok else styled(f"[red]{len(c.errors)} 个错误[/]"),
                     str(c.path),
                 ]
                 for c in checks

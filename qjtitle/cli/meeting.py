@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qjtitle.cli._console import console, moment, print_json, table, warn
+from qjtitle.cli._console import console, moment, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
@@ -404,14 +404,14 @@ def print_results(summary: MeetingResults) -> None:
     for r in summary.applicants:
         c = r.counted
         if c is None:
-            rows.append([r.name, r.unit, "—", "—", "—", "—", "—", "—", "[yellow]未投票[/]"])
+            rows.append([r.name, r.unit, "—", "—", "—", "—", "—", "—", styled("[yellow]未投票[/]")])
             continue
         margin = f"{c.margin:+d}"
-        verdict = "[green]通过[/]" if r.result == "通过" else "[red]未通过[/]"
+        verdict = styled("[green]通过[/]" if r.result == "通过" else "[red]未通过[/]")
         if r.retake:
-            verdict = "[red]须重新表决[/]"
+            verdict = styled("[red]须重新表决[/]")
         elif r.problems:
-            verdict = "[red]投票有误[/]"
+            verdict = styled("[red]投票有误[/]")
         rows.append(
             [
                 r.name,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from qjtitle.cli._console import console, err_console, print_json, table, warn
+from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 
@@ -84,13 +84,15 @@ def _load(db: str | None, calendar: Path | None) -> tuple[Store, WorkCalendar]:
 
 def print_schedule(s: Schedule) -> None:
     """The milestone table of a meeting (also used by the demo)."""
+    from rich.markup import escape
+
     m = s.meeting
     when = f"{m.date} 至 {m.end_date}" if m.end_date else f"{m.date}"
     recorded = any(it.actual for it in s.items)
     rows = []
     for it in s.items:
         style = _STATUS_STYLE.get(it.status)
-        status = f"[{style}]{it.status}[/]" if style else it.status
+        status = styled(f"[{style}]{escape(it.status)}[/]") if style else it.status
         shown = it.when + ("（暂定）" if it.provisional else "")
         shown += f"；补假若与推测不同：{it.otherwise}" if it.otherwise else ""
         row = [it.label, shown, _left(it.days_left), status]
@@ -105,8 +107,10 @@ def print_schedule(s: Schedule) -> None:
         f"会议 {m.id}：{m.committee_name}，{when}，{m.place}，{m.size}人",
         columns,
         rows,
-        caption=f"剩余工作日自 {s.today} 起算（当日不计）"
-        + ("；[yellow]含暂定日期[/]" if s.provisional else ""),
+        caption=styled(
+            f"剩余工作日自 {s.today} 起算（当日不计）"
+            + ("；[yellow]含暂定日期[/]" if s.provisional else "")
+        ),
     )
     if s.provisional:
         warn(s.provisional)
@@ -285,10 +289,12 @@ def status(
     if as_json:
         print_json([r.as_dict() for r in rows])
         return
+    from rich.markup import escape
+
     shown_today = _day(today) or date.today()
     out: list[list[Any]] = []
     for r in rows:
-        trouble = [f"[red]逾期：{'、'.join(r.overdue)}[/]"] if r.overdue else []
+        trouble = [f"[red]逾期：{escape('、'.join(r.overdue))}[/]"] if r.overdue else []
         trouble += [f"[red]{len(r.errors)} 个错误[/]"] if r.errors else []
         trouble += ["[yellow]暂定[/]"] if r.provisional else []
         out.append(
@@ -300,7 +306,7 @@ def status(
                 r.next or "（全部完成）",
                 r.next_when,
                 _left(r.days_left),
-                "；".join(trouble),
+                styled("；".join(trouble)),
             ]
         )
     table(
