@@ -58,7 +58,7 @@ COMMANDS: dict[str, Entry] = {
         "复核一次抽取：重算抽取结果，与记录和当前专家库核对。",
     ),
     "draw": Entry(
-        "qjtitle.cli.draw:app",
+        "qjtitle.cli.draw_record:app",
         "专家与抽取",
         "专家抽取记录：列表、查看、导出、专家答复与替补、签字、抽取记录表。",
     ),

@@ -50,6 +50,15 @@ def _current(session: Session, draw_id: int) -> DrawRecord:
     return record
 
 
+def unanswered_members(store: Store, draw_id: int) -> list[int]:
+    """The experts sitting as members of a draw now (replacements counted) who have not answered
+    yet, in the order of their seats: what ``draw confirm --all-accepted`` records as accepting."""
+    with store.transaction() as session:
+        record = record_dict(session, _get(session, draw_id))
+    answered = {a["expert"] for a in record["answers"]}
+    return [int(m["id"]) for m in record["members_now"] if m["id"] not in answered]
+
+
 def confirm(
     store: Store,
     draw_id: int,
