@@ -68,7 +68,7 @@ COMMANDS: dict[str, Entry] = {
         "评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
     ),
     "record-votes": Entry(
-        "qjtitle.cli.meeting:record_votes",
+        "qjtitle.cli.proceedings:record_votes",
         "评审会议",
         "录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。",
     ),

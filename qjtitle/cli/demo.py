@@ -23,7 +23,7 @@ def demo(
     from qjtitle import demo as demo_lib
     from qjtitle.cli.applicants import print_import_report
     from qjtitle.cli.draw import PICK_COLUMNS, pick_rows, print_draw_summary
-    from qjtitle.cli.meeting import print_results
+    from qjtitle.cli.proceedings import print_results
     from qjtitle.cli.schedule import print_schedule
 
     with friendly_errors(), console().status("演示进行中…") as status:

@@ -1,29 +1,27 @@
-"""qjtitle meeting add|list|show."""
+"""qjtitle meeting add|list|show|sheets; the meeting day's commands (attend, assign, review,
+results, seal) are written in :mod:`qjtitle.cli.proceedings` and registered here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qjtitle.cli._console import console, moment, print_json, styled, table, warn
+from qjtitle.cli import proceedings
+from qjtitle.cli._console import console, moment, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
-from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from qjtitle.meeting.results import MeetingResults
+    from qjtitle.meeting.sheets import Picture
 
 app = typer.Typer(
     help="评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
     no_args_is_help=True,
 )
 
-REVIEWERS_MIN = int(_REVIEWERS_RULE.value)
 _DATE = ["%Y-%m-%d"]
 
 
@@ -142,7 +140,7 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
     print_picture(pic)
 
 
-def print_picture(pic) -> None:  # type: ignore[no-untyped-def]
+def print_picture(pic: Picture) -> None:
     present = set(pic.attending)
     rows = [
         [
@@ -218,343 +216,9 @@ def meeting_sheets(
         warn(note)
 
 
-# --- At the meeting: attendance, reviewer assignment, reviews, results, seal -----------------------
-
-ReasonOpt = Annotated[
-    str, typer.Option("--reason", help="更正理由（封存后的任何改动、撤销签到时必填）。")
-]
-
-
-def _quorum_line(q) -> str:  # type: ignore[no-untyped-def]
-    colour = "green" if q.met else "red"
-    return f"[{colour}]{q.describe()}[/]"
-
-
-@app.command("attend")
-@with_rule_numbers
-def meeting_attend(
-    meeting: MeetingArg,
-    experts: Annotated[
-        list[str] | None, typer.Argument(help="签到的专家（编号或姓名）。", show_default=False)
-    ] = None,
-    from_sheet: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-sheet",
-            help="签到表（录入成表格：姓名/编号、签到）。",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    absent: Annotated[
-        list[str] | None, typer.Option("--absent", help="撤销签到的专家（可重复，须写 --reason）。")
-    ] = None,
-    reason: ReasonOpt = "",
-    db: DbOpt = None,
-) -> None:
-    """记录签到：只有抽取并确认参会的专家（含递补的备选专家）可以签到；显示出席人数是否达到评委会人数的{quorum}。
-
-    示例：qjtitle meeting attend 1 张三 李四 12 或 qjtitle meeting attend 1 --from-sheet 签到表.xlsx
-    """
-    from qjtitle.meeting import proceedings
-    from qjtitle.store import open_store
-
-    with friendly_errors():
-        present = list(experts or [])
-        if from_sheet is not None:
-            present += proceedings.sign_in_sheet(from_sheet)
-        result = proceedings.attend(
-            open_store(db),
-            meeting,
-            present,
-            absent or [],
-            reason,
-            source=from_sheet.name if from_sheet else "",
-        )
-    if result.added:
-        console().print(f"新签到 {len(result.added)} 人：{'、'.join(result.added)}")
-    if result.removed:
-        console().print(
-            f"撤销签到 {len(result.removed)} 人：{'、'.join(result.removed)}（{reason}）"
-        )
-    table(
-        f"出席专家（{len(result.attending)} 人）",
-        ["编号", "姓名"],
-        [list(a) for a in result.attending],
-    )
-    console().print(_quorum_line(result.quorum))
-
-
-@app.command("assign")
-@with_rule_numbers
-def meeting_assign(
-    meeting: MeetingArg,
-    per_applicant: Annotated[
-        int,
-        typer.Option("--per-applicant", help=f"每名申报人的审阅专家人数（至少{REVIEWERS_MIN}）。"),
-    ] = REVIEWERS_MIN,
-    seed: Annotated[
-        str | None, typer.Option("--seed", help="随机种子（不填则自动生成并记录，可据此复现）。")
-    ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="手工调整：申报人=专家1,专家2,专家3（编号或姓名，可重复）。"),
-    ] = None,
-    reason: ReasonOpt = "",
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """为每名申报人安排至少{reviewers_min}名出席专家独自审阅：回避的专家不安排，优先同专业，工作量平均；可复现、可手工调整。
-
-    示例：qjtitle meeting assign 1 --per-applicant 3；手工调整：qjtitle meeting assign 1 --set 张丽=5,8,11 --reason 专业更对口
-    """
-    from qjtitle.errors import InvalidValue
-    from qjtitle.meeting import proceedings
-    from qjtitle.store import open_store
-
-    with friendly_errors():
-        overrides: dict[str, Sequence[str]] = {}
-        for item in set_ or []:
-            applicant, sep, experts = item.partition("=")
-            if not sep or not experts.strip():
-                raise InvalidValue(f"--set “{item}” 格式不对；应为 申报人=专家1,专家2,专家3")
-            overrides[applicant.strip()] = [
-                e for e in experts.replace("，", ",").split(",") if e.strip()
-            ]
-        result = proceedings.assign_reviewers(
-            open_store(db), meeting, per_applicant, seed, overrides, reason
-        )
-    if as_json:
-        print_json(
-            [
-                {
-                    "applicant": a,
-                    "name": result.applicants[a],
-                    "reviewers": [{"id": e, "name": result.names.get(e, str(e))} for e in experts],
-                }
-                for a, experts in result.reviewers.items()
-            ]
-        )
-        return
-    table(
-        f"审阅安排（第{result.version}版，种子 {result.seed}）",
-        ["申报人", "审阅专家"],
-        [
-            [result.applicants[a], "、".join(result.names.get(e, str(e)) for e in experts)]
-            for a, experts in result.reviewers.items()
-        ],
-    )
-    loads = list(result.load.values())
-    console().print(f"每位专家审阅 {min(loads)}～{max(loads)} 份（共 {sum(loads)} 份）")
-
-
-@app.command("review")
-def meeting_review(
-    meeting: MeetingArg,
-    from_sheet: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-sheet",
-            help="评议表（申报人、评审专家、评议意见、评审建议）。",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    applicant: Annotated[
-        str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")
-    ] = None,
-    expert: Annotated[
-        str | None, typer.Option("--expert", help="逐条录入：评审专家（编号或姓名）。")
-    ] = None,
-    opinion: Annotated[str, typer.Option("--opinion", help="逐条录入：评议意见。")] = "",
-    recommend: Annotated[
-        str, typer.Option("--recommend", help="逐条录入：评审建议，同意 或 不同意。")
-    ] = "",
-    reason: ReasonOpt = "",
-    db: DbOpt = None,
-) -> None:
-    """录入审阅专家的评议意见和评审建议；列出尚未录入的评议（投票前须补齐）。
-
-    示例：qjtitle meeting review 1 --from-sheet 专家评议汇总.xlsx
-    """
-    from qjtitle.errors import InvalidValue
-    from qjtitle.meeting import voting
-    from qjtitle.store import open_store
-
-    with friendly_errors():
-        entries = voting.review_sheet(from_sheet) if from_sheet else []
-        if applicant or expert:
-            if not (applicant and expert):
-                raise InvalidValue("逐条录入须同时给出 --applicant 和 --expert")
-            entries.append(voting.ReviewEntry(applicant, expert, opinion, recommend))
-        if not entries:
-            raise InvalidValue(
-                "没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend"
-            )
-        outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
-    console().print(f"已录入 {outcome.recorded} 条评议意见。")
-    if outcome.missing:
-        warn(f"尚有 {len(outcome.missing)} 条评议未录入：\n" + "\n".join(outcome.missing))
-    else:
-        console().print("全部评议意见已录入。")
-
-
-def print_results(summary: MeetingResults) -> None:
-    rows: list[list[Any]] = []
-    for r in summary.applicants:
-        c = r.counted
-        if c is None:
-            rows.append([r.name, r.unit, "—", "—", "—", "—", "—", "—", styled("[yellow]未投票[/]")])
-            continue
-        margin = f"{c.margin:+d}"
-        verdict = styled("[green]通过[/]" if r.result == "通过" else "[red]未通过[/]")
-        if r.retake:
-            verdict = styled("[red]须重新表决[/]")
-        elif r.problems:
-            verdict = styled("[red]投票有误[/]")
-        rows.append(
-            [
-                r.name,
-                r.unit,
-                c.agree,
-                c.disagree,
-                c.abstain,
-                c.invalid,
-                f"{c.needed}/{c.denominator}",
-                margin,
-                verdict,
-            ]
-        )
-    q = summary.quorum
-    table(
-        f"表决结果（出席 {q.attending}/{q.size} 人）",
-        ["申报人", "单位", "同意", "不同意", "弃权", "废票", "需同意/基数", "差额", "结果"],
-        rows,
-        caption=summary.denominator_text,
-    )
-    console().print(
-        f"通过 {summary.passed} 人 / 已表决 {summary.voted} 人，通过率 {summary.pass_rate:.1%}"
-    )
-    for r in summary.applicants:
-        for p in r.problems:
-            if r.voted:
-                warn(f"{r.name}：{p}")
-    for w in summary.warnings:
-        warn(w)
-    if summary.missing_reviews:
-        warn(f"尚有 {len(summary.missing_reviews)} 条评议未录入")
-    if summary.sealed_at:
-        console().print(f"已封存：{moment(summary.sealed_at)}")
-    for e in summary.after_seal:
-        warn(f"封存后更正（{e.what}）：{e.reason}（{moment(e.recorded_at)}，{e.user}）")
-
-
-@app.command("results")
-def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """显示表决结果：每名申报人的同意、不同意、弃权票，所需票数和差额，通过率；超过通过率上限时提示。
-
-    示例：qjtitle meeting results 1
-    """
-    from qjtitle.meeting import results
-    from qjtitle.store import open_store
-
-    with friendly_errors():
-        summary = results.results(open_store(db), meeting)
-    if as_json:
-        print_json([summary.as_dict()])
-        return
-    print_results(summary)
-
-
-@app.command("seal")
-def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
-    """封存会议记录（签到、审阅安排、评议、投票）；封存后的任何更正须写明理由并在备案材料中列出。
-
-    示例：qjtitle meeting seal 1
-    """
-    from qjtitle.meeting import results
-    from qjtitle.store import open_store
-
-    with friendly_errors():
-        summary = results.seal(open_store(db), meeting)
-    print_results(summary)
-    console().print("[bold]会议记录已封存。[/]")
-
-
-@with_rule_numbers
-def record_votes(
-    meeting: MeetingArg,
-    sheet_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
-    sheet: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-sheet",
-            help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数（qjtitle meeting sheets 生成）。",
-            show_default=False,
-        ),
-    ] = None,
-    applicant: Annotated[
-        str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")
-    ] = None,
-    agree: Annotated[
-        int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")
-    ] = None,
-    disagree: Annotated[
-        int | None, typer.Option("--disagree", help="逐条录入（无记名）：不同意票数。")
-    ] = None,
-    abstain: Annotated[
-        int | None, typer.Option("--abstain", help="逐条录入（无记名）：弃权票数。")
-    ] = None,
-    invalid: Annotated[
-        int, typer.Option("--invalid", help="逐条录入（无记名）：废票（无效票）数，按不同意计算。")
-    ] = 0,
-    ballot: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权|废票，每位专家一次。"
-        ),
-    ] = None,
-    reason: ReasonOpt = "",
-    db: DbOpt = None,
-) -> None:
-    """录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。
-
-    同意票达到出席专家的{pass_threshold}以上为通过（有专家回避时的基数见 qjtitle committee set --vote-denominator）。
-
-    示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
-    """
-    from qjtitle.errors import InvalidValue
-    from qjtitle.meeting import voting
-    from qjtitle.store import open_store
-
-    sheet = sheet or sheet_arg  # the file as a bare argument: the spelling before --from-sheet
-    with friendly_errors():
-        store = open_store(db)
-        entries = []
-        if sheet is not None:
-            if not sheet.is_file():
-                raise InvalidValue(f"找不到计票表 {sheet}")
-            entries += voting.vote_sheet(sheet, voting.attending_names(store, meeting))
-        if applicant:
-            if ballot:
-                pairs = []  # a list: an expert given twice is refused (重复), not overwritten
-                for item in ballot:
-                    who, sep, choice = item.partition("=")
-                    if not sep:
-                        raise InvalidValue(f"--ballot “{item}” 格式不对；应为 专家=同意")
-                    pairs.append((who.strip(), choice.strip()))
-                entries.append(voting.VoteEntry(applicant, ballots=pairs))
-            elif None not in (agree, disagree, abstain):
-                entries.append(
-                    voting.VoteEntry(
-                        applicant, counts=(agree or 0, disagree or 0, abstain or 0), invalid=invalid
-                    )
-                )
-            else:
-                raise InvalidValue(
-                    "逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择"
-                )
-        if not entries:
-            raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
-        summary = voting.record_votes(store, meeting, entries, reason)
-    print_results(summary)
+# The meeting day's commands, in the order a secretary meets them.
+app.command("attend")(proceedings.meeting_attend)
+app.command("assign")(proceedings.meeting_assign)
+app.command("review")(proceedings.meeting_review)
+app.command("results")(proceedings.meeting_results)
+app.command("seal")(proceedings.meeting_seal)
