@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from qjtitle import idcard, rules
-from qjtitle.intake.roster import GENDERS, PHONE_PATTERN, match_choice, title_level
+from qjtitle.intake.roster import GENDERS, match_choice, title_level
 from qjtitle.intake.roster_checks import (
     KIND_CHOICE,
     KIND_DATE,
@@ -20,6 +20,7 @@ from qjtitle.intake.roster_checks import (
     KIND_PHONE,
     KIND_REQUIRED,
     Problem,
+    check_phone,
 )
 from qjtitle.spreadsheets.dates import DATE_FIX, parse_date
 from qjtitle.spreadsheets.tables import Column
@@ -268,15 +269,9 @@ def check_row(
                     KIND_TERM,
                 )
     # Phone and status.
-    phone = re.sub(r"[\s()（）]", "", values["phone"]).replace("—", "-")
-    values["phone"] = phone
-    if phone and not PHONE_PATTERN.match(phone):
-        problem(
-            "phone",
-            f"联系电话“{phone}”格式不对",
-            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
-            KIND_PHONE,
-        )
+    values["phone"], phone_problem = check_phone(values["phone"])
+    if phone_problem:
+        problem(*phone_problem)
     values["active"] = status_active(values["status"]) if values["status"] else None
     if values["status"] and values["active"] is None:
         problem(

@@ -150,6 +150,19 @@ _PRIVATE_FIX = "请删去该号码（身份证号码、联系电话各有其列�
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
 
+def check_phone(typed: str) -> tuple[str, _ProblemArgs | None]:
+    """A phone number without the spaces and brackets people type (a long dash read as a hyphen),
+    and its problem when it is neither a mobile number nor a fixed line with its area code. The
+    one rule for applicants' and experts' phone numbers."""
+    phone = typed
+    if not (len(phone) == 11 and phone.isascii() and phone.isdigit()):
+        phone = _PHONE_NOISE.sub("", phone).replace("—", "-")
+    if phone and not PHONE_PATTERN.match(phone):
+        fix = "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）"
+        return phone, ("phone", f"联系电话“{phone}”格式不对", fix, KIND_PHONE)
+    return phone, None
+
+
 def _text(value: Any) -> str:
     if type(value) is int:  # a sequence number, a phone typed as a number
         return str(value)
@@ -319,17 +332,9 @@ def check_row(
     for args in _ladder_problems(values["level"], values["route"], current):
         problem(*args)
     # Phone.
-    phone = values["phone"]
-    if not (len(phone) == 11 and phone.isascii() and phone.isdigit()):
-        phone = _PHONE_NOISE.sub("", phone).replace("—", "-")
-        values["phone"] = phone
-    if phone and not PHONE_PATTERN.match(phone):
-        problem(
-            "phone",
-            f"联系电话“{phone}”格式不对",
-            "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
-            KIND_PHONE,
-        )
+    values["phone"], phone_problem = check_phone(values["phone"])
+    if phone_problem:
+        problem(*phone_problem)
     # The committee.
     if scope is not None:
         for args in _scope_problems(
