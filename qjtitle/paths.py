@@ -8,6 +8,7 @@ the repository's top level. Standard library only.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -96,7 +97,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomically(out_path: Path, save, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+def write_atomically(out_path: Path, save: Callable[[str], object], suffix: str) -> Path:
     """Call ``save(temp_path)`` on a temporary file beside ``out_path`` (owner-only), then move it into
     place: an interrupted write never leaves half a file. A target held open by Word or WPS on
     Windows gives a clear message instead of a traceback."""

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from qjtitle.documents.folders import TEMPLATE_SUFFIXES, is_accepted, shipped_templates
@@ -108,7 +109,7 @@ def copy_templates(
         written.append(
             write_atomically(
                 dest / name,
-                lambda tmp, src=shipped[name]: shutil.copyfile(src, tmp),
+                partial(shutil.copyfile, shipped[name]),
                 Path(name).suffix,
             )
         )

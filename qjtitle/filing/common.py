@@ -12,8 +12,8 @@ from qjtitle.filing.gather import PRE, FilingData, FilingOptions
 from qjtitle.filing.wording import (
     CITATION_NOTE,
     STATUS_WORDS,
-    _basis,
-    _date_range,
+    basis,
+    date_range,
     plain_dates,
     plain_reason,
 )
@@ -116,7 +116,7 @@ class FilingBase:
                 "end_date": cn_date(m.end_date),
                 "place": m.place or "（未定）",
                 "size": m.size,
-                "dates": _date_range(m.date, last),
+                "dates": date_range(m.date, last),
             },
             "year": meetings.evaluation_year(m),
             "issued": cn_date(self.data.today),
@@ -155,7 +155,7 @@ class FilingBase:
         rows: list[dict[str, object]] = []
         for it in self.data.schedule.items:
             status = STATUS_WORDS.get(it.status, it.status)
-            actual = _date_range(it.actual_first, it.actual_last) if it.actual_first else ""
+            actual = date_range(it.actual_first, it.actual_last) if it.actual_first else ""
             if it.actual_first and it.actual_last is None and MILESTONES[it.key].kind == WINDOW:
                 actual = f"{cn_date(it.actual_first)}起"
             if it.key == own:
@@ -165,7 +165,7 @@ class FilingBase:
                     "label": it.label,
                     "when": self._when(it),
                     "actual": actual or ("—" if with_actual else ""),
-                    "basis": _basis(it.rule),
+                    "basis": basis(it.rule),
                     "status": status,
                 }
             )
@@ -183,7 +183,7 @@ class FilingBase:
                 else f"不晚于{cn_date(it.latest)}"
             )
         if it.kind in (SPAN, DAY) and it.earliest:
-            return _date_range(it.earliest, it.latest)
+            return date_range(it.earliest, it.latest)
         return plain_dates(it.note)
 
     def _item(self, key: str) -> Item | None:
@@ -206,7 +206,7 @@ class FilingBase:
         return {
             "first": cn_date(first),
             "last": cn_date(last),
-            "text": _date_range(first, last),
+            "text": date_range(first, last),
             "workdays": days,
             "rule": rules.PUBLICITY_MIN.text,
             "source": rules.cite(rules.PUBLICITY_MIN.source),

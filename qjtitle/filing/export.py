@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
@@ -167,8 +167,8 @@ def doc_code(options: FilingOptions, committee: Committee) -> str:
     return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
 
 
-def document_number(  # type: ignore[no-untyped-def]
-    session, committee: Committee, meeting_id: int, stage: str, year: int
+def document_number(
+    session: Session, committee: Committee, meeting_id: int, stage: str, year: int
 ) -> tuple[int, bool]:
     """The number of a report's 发文字号 (〔year〕N号, numbered per committee and year of issue): the one a
     final export of the same meeting and stage already used, else the next free one. Kept in the audit

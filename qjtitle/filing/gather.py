@@ -8,7 +8,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from qjtitle import rules
 from qjtitle.calendar import schedule as schedules
@@ -262,7 +262,7 @@ def gather(
     return data
 
 
-def _rejected_rows(session, committee_id: int, year: int) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _rejected_rows(session: Session, committee_id: int, year: int) -> list[dict[str, Any]]:
     latest: dict[str, ImportBatch] = {}
     for batch in session.exec(
         select(ImportBatch)

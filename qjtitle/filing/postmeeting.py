@@ -12,12 +12,12 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase, PublicPerson
 from qjtitle.filing.gather import NOT_RECORDED
 from qjtitle.filing.wording import (
-    _abstain_text,
-    _date_range,
-    _local_day,
-    _quorum_text,
-    _rule,
+    abstain_text,
+    date_range,
+    local_day,
     plain_reason,
+    quorum_text,
+    rule_citation,
 )
 from qjtitle.intake import photos
 from qjtitle.meeting import record as meetings
@@ -52,14 +52,14 @@ class PostMeeting(FilingBase):
         quorum = self._quorum()
         result_pub = self.period("result-publicity")
         rate = results.get("pass_rate", 0.0)
-        sealed = _local_day(results.get("sealed_at"))
+        sealed = local_day(results.get("sealed_at"))
         facts = [
             ("评委会", f"{c.name}（{c.code}）"),
             (
                 "评审会议",
-                f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
+                f"{date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
             ),
-            ("出席情况", _quorum_text(quorum)),
+            ("出席情况", quorum_text(quorum)),
             (
                 "评审结果",
                 f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}",
@@ -91,7 +91,7 @@ class PostMeeting(FilingBase):
             **self.common(),
             "findings": [plain_reason(f.message) for f in self.data.schedule.warnings]
             + [plain_reason(w) for w in results.get("warnings", [])],
-            "post_rule": _rule(rules.POST_FILING_AFTER_MEETING),
+            "post_rule": rule_citation(rules.POST_FILING_AFTER_MEETING),
             "summary": {"voted": results.get("voted", 0), "passed": results.get("passed", 0)},
             "facts": [{"label": k, "value": v} for k, v in facts],
             "milestones": self.milestones(),
@@ -105,7 +105,7 @@ class PostMeeting(FilingBase):
 
     def after_seal(self) -> list[dict[str, object]]:
         return [
-            {**e, "recorded_at": cn_date(_local_day(e["recorded_at"]))}
+            {**e, "recorded_at": cn_date(local_day(e["recorded_at"]))}
             for e in (self.data.results or {}).get("after_seal", [])
         ]
 
@@ -166,7 +166,7 @@ class PostMeeting(FilingBase):
         failed = [r["name"] for r in rows if r.get("result") == "未通过"]
         return {
             **self.common(),
-            "attendance": _quorum_text(quorum),
+            "attendance": quorum_text(quorum),
             "absent": absent,
             "substitutions": substitutions,
             "recusals": recusals,
@@ -270,7 +270,7 @@ class PostMeeting(FilingBase):
             "experts": rows,
             "size": quorum.size,
             "attending": quorum.attending,
-            "quorum_text": _quorum_text(quorum),
+            "quorum_text": quorum_text(quorum),
         }
 
     def review_forms(self) -> Iterator[tuple[Applicant, dict[str, object]]]:
@@ -334,7 +334,7 @@ class PostMeeting(FilingBase):
                         "attending": attending,
                         "agree": v.get("agree", "—"),
                         "disagree": v.get("disagree", "—"),
-                        "abstain": _abstain_text(v),
+                        "abstain": abstain_text(v),
                         "invalid": v.get("invalid", 0),
                         "result": v.get("result", "未投票"),
                     },
@@ -357,7 +357,7 @@ class PostMeeting(FilingBase):
                     "recused": r.get("recused", 0) if voted else "—",
                     "agree": r.get("agree", "—"),
                     "disagree": r.get("disagree", "—"),
-                    "abstain": _abstain_text(r),
+                    "abstain": abstain_text(r),
                     "needed": r.get("needed", "—"),
                     "invalid": r.get("invalid", 0),
                     "result": r["result"],
@@ -369,7 +369,7 @@ class PostMeeting(FilingBase):
             **self.common(),
             "size": quorum.size,
             "attending": quorum.attending,
-            "quorum_text": _quorum_text(quorum),
+            "quorum_text": quorum_text(quorum),
             "vote": self._vote_rule(),
             "rows": rows,
             "passed": passed,

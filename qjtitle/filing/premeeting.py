@@ -10,7 +10,7 @@ from qjtitle import rules
 from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase
 from qjtitle.filing.gather import AGENDA
-from qjtitle.filing.wording import _date_range, _rule, plain_problem, plain_rejection
+from qjtitle.filing.wording import date_range, plain_problem, plain_rejection, rule_citation
 from qjtitle.meeting import record as meetings
 from qjtitle.meeting import tally
 from qjtitle.privacy import mask_text
@@ -64,7 +64,7 @@ class PreMeeting(FilingBase):
             ("核准组建部门", c.approver or "—"),
             (
                 "评审会议",
-                f"{_date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
+                f"{date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
             ),
             ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人"),
             (
@@ -88,7 +88,7 @@ class PreMeeting(FilingBase):
         facts += self._audit_fact()
         return {
             **self.common(),
-            "pre_rule": _rule(rules.PRE_FILING_BEFORE_MEETING),
+            "pre_rule": rule_citation(rules.PRE_FILING_BEFORE_MEETING),
             "facts": [{"label": k, "value": v} for k, v in facts],
             "milestones": self.milestones(),
             "draws": [self._draw_summary(d) for d in self.data.draws],
@@ -190,9 +190,9 @@ class PreMeeting(FilingBase):
                 "text": text,
             },
             "basis": f"{rules.DOCUMENT_NAMES['通知']}（以下简称{rules.SHORT_NAMES['通知']}）和{rules.DOCUMENT_NAMES['40号令']}",
-            "odd_rule": _rule(rules.COMMITTEE_SIZE_ODD, short=True),
-            "drawers_rule": _rule(rules.DRAWERS, short=True),
-            "quorum_rule": _rule(rules.QUORUM, short=True),
+            "odd_rule": rule_citation(rules.COMMITTEE_SIZE_ODD, short=True),
+            "drawers_rule": rule_citation(rules.DRAWERS, short=True),
+            "quorum_rule": rule_citation(rules.QUORUM, short=True),
             "methods": list(self.options.methods),
             "methods_source": rules.cite(rules.METHODS_SOURCE, short=True),
             "reviewers": {

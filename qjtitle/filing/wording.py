@@ -24,7 +24,7 @@ _SOURCE = re.compile(
 )
 
 
-def _quorum_text(quorum: tally.Quorum) -> str:
+def quorum_text(quorum: tally.Quorum) -> str:
     return f"评委会{quorum.size}人，出席{quorum.attending}人，至少需{quorum.needed}人：{'达到' if quorum.met else '未达到'}法定人数"
 
 
@@ -74,7 +74,7 @@ def plain_rejection(reason: str) -> str:
     return plain_dates(mask_text(_FILE_REF.sub("其他单位报送的申报", first)))
 
 
-def _local_day(stamp: Any) -> date | None:
+def local_day(stamp: Any) -> date | None:
     """The local calendar day of a stored time (ISO text or datetime; naive means UTC)."""
     from datetime import UTC, datetime
 
@@ -86,7 +86,7 @@ def _local_day(stamp: Any) -> date | None:
     return moment.astimezone().date()
 
 
-def _date_range(first: date | None, last: date | None) -> str:
+def date_range(first: date | None, last: date | None) -> str:
     if first is None:
         return "（未定）"
     if last is None or last == first:
@@ -94,11 +94,11 @@ def _date_range(first: date | None, last: date | None) -> str:
     return f"{cn_date(first)}至{cn_date(last)}"
 
 
-def _basis(rule: rules.Rule | None) -> str:
+def basis(rule: rules.Rule | None) -> str:
     return rules.cite(rule.source, short=True) if rule else "—"
 
 
-def _rule(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
+def rule_citation(rule: rules.Rule, short: bool = False) -> dict[str, Any]:
     """A rule as documents cite it: what it says and the document it comes from, by name (``short``: 《通知》,
     in a document that names the notice in full first)."""
     return {
@@ -123,7 +123,7 @@ STATUS_WORDS = {  # a milestone's status as of a document's date, in the words o
 }
 
 
-def _abstain_text(row: dict[str, Any]) -> Any:
+def abstain_text(row: dict[str, Any]) -> Any:
     """The 弃权 cell; invalid ballots (废票, counted as not agreeing) are shown beside it until the
     templates get a column of their own."""
     abstain = row.get("abstain", "—")

@@ -345,7 +345,7 @@ def _place(staged: list[tuple[Path, Path]], placed: list[Path]) -> None:
         ) from None
 
 
-def _next_number(session, committee_id: int | None, out_dir: Path) -> int:  # type: ignore[no-untyped-def]
+def _next_number(session: Session, committee_id: int | None, out_dir: Path) -> int:
     """The number of the next notice: after every notice this committee issued before and after
     every numbered notice already in ``out_dir`` (a re-run never writes a second 01)."""
     issued = len(
@@ -364,7 +364,7 @@ def _next_number(session, committee_id: int | None, out_dir: Path) -> int:  # ty
 _NUMBERED = re.compile(r"^(\d+)_补正告知书_")
 
 
-def _last_notice_at(session, committee_id: int | None) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
+def _last_notice_at(session: Session, committee_id: int | None) -> dict[str, datetime]:
     """When each unit (by its compare key) was last sent a notice."""
     told: dict[str, datetime] = {}
     for n in session.exec(
@@ -375,7 +375,7 @@ def _last_notice_at(session, committee_id: int | None) -> dict[str, datetime]:  
     return told
 
 
-def _last_contact(session, committee_code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _last_contact(session: Session, committee_code: str) -> tuple[str, str]:
     """The contact lines of this committee's last notices (from the audit log of that run)."""
     events = session.exec(
         select(AuditEvent)
