@@ -15,7 +15,7 @@ from test_proceedings import Sitting, _applicants, _attend, _review_all, _vote_a
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
-from qjtitle.intake import corrections
+from qjtitle.intake import after_seal
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import results as meeting_results
@@ -149,7 +149,7 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
     rows = _applicants(7)
     import_applicants(store, [make_workbook(rows, name="roster.xlsx")], "QJ-WS-ZJ", 2023)
     with pytest.raises(sealing.SealError, match="不属于任何已封存的评审会议"):
-        corrections.correct_applicant(store, rows[6]["姓名"], {"专业": "临床医学"}, "理由")
+        after_seal.correct_applicant(store, rows[6]["姓名"], {"专业": "临床医学"}, "理由")
 
 
 def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:

@@ -313,7 +313,7 @@ def applicants_correct(
     示例：qjtitle applicants correct 12 --set 工作单位=罗平县人民医院 --reason 申报表单位名称笔误
     """
     from qjtitle.errors import InvalidValue
-    from qjtitle.intake import corrections
+    from qjtitle.intake.after_seal import correct_applicant
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -323,7 +323,7 @@ def applicants_correct(
             if not sep or not value.strip():
                 raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
             changes[label.strip()] = value.strip()
-        done = corrections.correct_applicant(open_store(db), key, changes, reason, year)
+        done = correct_applicant(open_store(db), key, changes, reason, year)
     for c in done.changes:
         console().print(
             f"已登记更正：{done.name} 的{c.label} {c.old_shown or '（空）'} → {c.new_shown}"

@@ -4,7 +4,7 @@ At ``meeting seal`` the store records (``sealed_row``) every applicant and exper
 meeting decided on, with the facts it decided on (name, ID, unit, series, specialty,
 level, title, route); the database then refuses to change those facts or delete those
 rows (triggers, :func:`qjtitle.store.frozen_sql`). A real correction after the seal is an
-``applicant_correction`` row with its reason (:func:`qjtitle.intake.corrections.correct_applicant`), listed in the
+``applicant_correction`` row with its reason (:func:`qjtitle.intake.after_seal.correct_applicant`), listed in the
 post-meeting filing as 封存后的更正.
 
 The seal also keeps a digest of every row it froze: attendance, reviewer assignment,
@@ -175,7 +175,7 @@ def meeting_label(m: Meeting) -> str:
     return f"第{m.id}号评审会议（{m.date}）"
 
 
-# --- Corrections after the seal (made by :func:`qjtitle.intake.corrections.correct_applicant`) --------
+# --- Corrections after the seal (made by :func:`qjtitle.intake.after_seal.correct_applicant`) --------
 
 
 @dataclass(frozen=True)

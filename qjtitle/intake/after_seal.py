@@ -1,0 +1,138 @@
+"""Corrections after the seal (封存后的更正): a fact a sealed meeting decided on is changed only
+here, append-only, with its reason, and listed in the post-meeting filing."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.models import Applicant, ApplicantCorrection
+from qjtitle.spreadsheets.text import clean_text, compare_key
+from qjtitle.store import Store, audit, sealing
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One fact corrected after the seal: the values as stored, and as shown (ID number masked)."""
+
+    fact: str
+    label: str
+    old: str
+    new: str
+    old_shown: str
+    new_shown: str
+
+
+@dataclass(frozen=True)
+class SealedCorrection:
+    """What ``correct_applicant`` recorded."""
+
+    applicant: int
+    name: str
+    meeting: int
+    meeting_label: str
+    changes: tuple[FactChange, ...]
+    reason: str
+
+
+def correct_applicant(
+    store: Store,
+    key: str,
+    changes: dict[str, str],
+    reason: str,
+    year: int | None = None,
+    user: str | None = None,
+) -> SealedCorrection:
+    """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
+    reason = clean_text(reason)
+    if not reason:
+        raise InvalidValue("封存后的更正须用 --reason 写明理由（将列入会后备案材料“封存后的更正”）")
+    labels = {v: k for k, v in sealing.FACT_LABELS.items() if k in sealing.CORRECTABLE}
+    fields: dict[str, str] = {}
+    for label, value in changes.items():
+        fact = labels.get(clean_text(label)) or (
+            clean_text(label) if clean_text(label) in sealing.CORRECTABLE else None
+        )
+        if fact is None:
+            raise InvalidValue(f"“{label}”不是可更正的事项；可更正：{'、'.join(labels)}")
+        fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
+    if not fields:
+        raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
+    with store.transaction() as session:
+        query = select(Applicant)
+        key = clean_text(key)
+        if key.isdigit() and len(key) < 10:
+            query = query.where(Applicant.id == int(key))
+        elif len(key) == 18:
+            query = query.where(Applicant.id_number == key.upper())
+        else:
+            query = query.where(Applicant.name == key)
+        if year is not None:
+            query = query.where(Applicant.year == year)
+        found = list(session.exec(query))
+        if not found:
+            raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+        if len(found) > 1:
+            raise InvalidValue(
+                f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
+            )
+        a = found[0]
+        frozen = sealing.frozen_by(session, "applicant", [a.id or 0])
+        if not frozen:
+            raise sealing.SealError(
+                f"{a.name}（编号 {a.id}）不属于任何已封存的评审会议，无须走封存后更正；改正后的申报表重新导入即可"
+            )
+        m = frozen[a.id or 0]
+        made: list[FactChange] = []
+        for fact, value in fields.items():
+            old = str(getattr(a, fact) or "")
+            if old == value:
+                continue
+            session.add(
+                ApplicantCorrection(
+                    applicant_id=a.id or 0,
+                    meeting_id=m.id or 0,
+                    fact=fact,
+                    old_value=old,
+                    new_value=value,
+                    reason=reason,
+                    user=user or audit.current_user(),
+                )
+            )
+            made.append(
+                FactChange(
+                    fact,
+                    sealing.FACT_LABELS[fact],
+                    old,
+                    value,
+                    sealing.masked_fact(fact, old),
+                    sealing.masked_fact(fact, value),
+                )
+            )
+        if not made:
+            raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
+        session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
+        for c in made:
+            setattr(a, c.fact, c.new)
+            if c.fact == "unit":
+                a.unit_key = compare_key(c.new)
+        session.add(a)
+        session.flush()
+        audit.record(
+            session,
+            "applicants correct",
+            "applicant.corrected_after_seal",
+            {
+                "applicant": a.id,
+                "meeting": m.id,
+                "changes": [dataclasses.asdict(c) for c in made],
+                "reason": reason,
+            },
+            user=user,
+        )
+        return SealedCorrection(
+            a.id or 0, a.name, m.id or 0, sealing.meeting_label(m), tuple(made), reason
+        )
