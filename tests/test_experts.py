@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -267,3 +268,67 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     assert shown.exit_code == 0, shown.output
     said = "".join(shown.output.split())
     assert "专家库是空的" in said and "达到三分之一" not in said and "0/0，" not in said
+
+
+# --- A pool file that leaves experts out ---------------------------------------------------
+
+
+def _pool_file(make_workbook, rows, name):
+    from tests.conftest import EXPERT_LABELS
+
+    return make_workbook(rows, name=name, headers=EXPERT_LABELS)
+
+
+def test_experts_left_out_of_a_new_pool_file_are_listed_and_still_drawable(
+    cli, store, committee, make_workbook
+) -> None:
+    first = _pool_file(make_workbook, [expert_row(n) for n in (1, 2, 3)], "pool_2022.xlsx")
+    assert cli("import-experts", str(first), "-c", "QJ-WS-ZJ").exit_code == 0
+    second = _pool_file(make_workbook, [expert_row(n) for n in (1, 3, 4)], "pool_2023.xlsx")
+    result = cli("import-experts", str(second), "-c", "QJ-WS-ZJ")
+    assert result.exit_code == 0, result.output
+    out = re.sub(r"\s+", "", result.stdout)
+    assert "库中在库、但不在本文件中的专家（1人，仍可被抽取）" in out
+    assert "专家002" in out
+    assert "请加--replace重新导入，让他们出库" in re.sub(r"\s+", "", result.stderr)
+    listed = {e.name: e.active for e in experts.list_experts(store)}
+    assert listed == {"专家001": True, "专家002": True, "专家003": True, "专家004": True}
+
+
+def test_replace_takes_experts_left_out_of_the_pool_out_of_the_draw(
+    cli, store, committee, make_workbook
+) -> None:
+    from qjtitle.store import audit
+
+    first = _pool_file(make_workbook, [expert_row(n) for n in (1, 2, 3)], "pool_2022.xlsx")
+    experts.import_experts(store, first, "QJ-WS-ZJ")
+    second = _pool_file(make_workbook, [expert_row(n) for n in (1, 3, 4)], "pool_2023.xlsx")
+    dry = experts.import_experts(store, second, "QJ-WS-ZJ", dry_run=True, replace=True)
+    assert dry.retired and [a.name for a in dry.absent] == ["专家002"]
+    assert {e.name: e.active for e in experts.list_experts(store)}["专家002"] is True  # dry run
+
+    result = cli("import-experts", str(second), "-c", "QJ-WS-ZJ", "--replace")
+    assert result.exit_code == 0, result.output
+    assert "改为出库、不再参加抽取的专家（1人，不在本文件中）" in re.sub(r"\s+", "", result.stdout)
+    shown = {e.name: (e.active, e.status) for e in experts.list_experts(store)}
+    assert shown["专家002"] == (False, "出库")
+    assert shown["专家004"] == (True, "在库")
+    events = [e for e in audit.list_events(store) if e.action == "experts.imported"]
+    assert events[-1].detail["retired"] == [experts.show_expert(store, "专家002")[0].id]
+    meeting = _meeting(store, committee)
+    assert "专家002" not in [c.name for c in _eligibility(store, meeting, ["临床医学"]).eligible]
+
+
+def test_replace_is_refused_while_a_row_of_the_file_is_rejected(
+    cli, store, committee, make_workbook
+) -> None:
+    first = _pool_file(make_workbook, [expert_row(n) for n in (1, 2, 3)], "pool_2022.xlsx")
+    experts.import_experts(store, first, "QJ-WS-ZJ")
+    second = _pool_file(
+        make_workbook, [expert_row(1), expert_row(3, 身份证号码="53030219700103001X")], "pool.xlsx"
+    )
+    result = cli("import-experts", str(second), "-c", "QJ-WS-ZJ", "--replace")
+    assert result.exit_code == 1
+    assert "有1行未导入" in re.sub(r"\s+", "", result.stderr)
+    assert "本次未作任何改动" in re.sub(r"\s+", "", result.stderr)
+    assert all(e.active for e in experts.list_experts(store))

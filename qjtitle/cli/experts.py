@@ -40,6 +40,14 @@ def import_experts(
             help="本次专家库备案（或重新备案）日期，如 2022-06-30。",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="本文件是完整的专家库：库中在库、但文件里没有的专家改为出库，不再参加抽取"
+            "（文件有未导入的行时拒绝）。",
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
     db: DbOpt = None,
 ) -> None:
@@ -47,6 +55,7 @@ def import_experts(
 
     列：姓名、性别、身份证号码、工作单位、职称、职称级别、系列、专业、联系电话、入库时间、任期起止、状态。
     有问题的行不导入；给出 --pool-filed 时登记专家库备案日期，重新备案时检查新入库专家是否达到三分之一。
+    库中在库、但文件里没有的专家会列出（仍可被抽取）；本文件是完整的专家库时加 --replace 让他们出库。
 
     示例：qjtitle import-experts 专家库_卫生中级.xlsx --committee QJ-WS-ZJ --pool-filed 2022-06-30
     """
@@ -60,6 +69,7 @@ def import_experts(
             committee,
             pool_filed.date() if pool_filed else None,
             dry_run=dry_run,
+            replace=replace,
         )
     _print_import(report)
 
@@ -97,6 +107,24 @@ def _print_import(report: PoolImportReport) -> None:
             ["工作表", "行", "姓名", "位置", "问题", "更正方法"],
             rows,
         )
+    if report.absent:
+        shown = [[a.id, a.name, a.unit, a.specialty] for a in report.absent]
+        if report.retired:
+            table(
+                f"改为出库、不再参加抽取的专家（{len(shown)} 人，不在本文件中）",
+                ["编号", "姓名", "单位", "专业"],
+                shown,
+            )
+        else:
+            table(
+                f"库中在库、但不在本文件中的专家（{len(shown)} 人，仍可被抽取）",
+                ["编号", "姓名", "单位", "专业"],
+                shown,
+            )
+            warn(
+                f"以上 {len(shown)} 名专家不在 {report.path.name} 中，仍在库、仍可被抽取。"
+                "如本文件是完整的专家库，请加 --replace 重新导入，让他们出库"
+            )
     if report.pool_filed:
         console().print(f"专家库备案日期：{report.pool_filed}")
     if report.refiling is not None:

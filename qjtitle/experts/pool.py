@@ -96,6 +96,19 @@ class RefilingCheck:
         }
 
 
+@dataclass(frozen=True)
+class AbsentExpert:
+    """An active expert of the committee's pool whose ID number is not in the imported file."""
+
+    id: int
+    name: str
+    unit: str
+    specialty: str
+
+
+RETIRED_STATUS = "出库"  # the status a whole-pool import (``replace``) gives to those left out
+
+
 @dataclass
 class PoolImportReport:
     path: Path
@@ -111,6 +124,10 @@ class PoolImportReport:
     pool_filed: date | None = None  # the filing date after the import
     refiling: RefilingCheck | None = None
     dry_run: bool = False
+    # Active experts of the pool missing from the file: still drawable, unless ``retired``
+    # (a whole-pool import made them 出库).
+    absent: list[AbsentExpert] = field(default_factory=list)
+    retired: bool = False
 
 
 def import_experts(
@@ -120,12 +137,18 @@ def import_experts(
     pool_filed: date | None = None,
     dry_run: bool = False,
     user: str | None = None,
+    replace: bool = False,
 ) -> PoolImportReport:
     """Import (or update, by ID number) the experts of one pool workbook into a committee's pool.
 
     Rows with problems are not imported; each is reported with all its problems. With
     ``pool_filed`` the pool is (re-)filed on that date; on a re-filing the share of new
-    experts is checked against the previous filing (通知 六（二）)."""
+    experts is checked against the previous filing (通知 六（二）).
+
+    Active experts of the pool whose ID number is not in the file are reported as ``absent``:
+    they stay drawable. With ``replace`` the file is the whole pool and they become 出库 (no
+    longer drawn); that is refused, with nothing written, while any row of the file is rejected,
+    since a rejected row's expert would otherwise be taken out of the pool by a typing error."""
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"找不到专家库文件：{path}（应为一个 .xlsx、.xls 或 .csv 文件）")
@@ -152,6 +175,8 @@ def import_experts(
             session, "expert", [e.id for e in existing.values() if e.id is not None]
         )
         seen: dict[str, tuple[str, int]] = {}
+        in_file = {str(cr.values.get("id_number") or "") for _, _, cr in checked}
+        before = list(existing.values())
         now = utcnow()
         for sheet, number, cr in checked:
             key = cr.values["id_number"]
@@ -232,6 +257,22 @@ def import_experts(
                     setattr(expert, k, v)
                 report.updated += 1
             session.add(expert)
+        report.absent = [
+            AbsentExpert(e.id or 0, e.name, e.unit, e.specialty)
+            for e in before
+            if e.active and e.id_number not in in_file
+        ]
+        if replace and report.absent:
+            if report.rejected:
+                raise InvalidValue(
+                    f"{path.name} 有 {len(report.rejected)} 行未导入；用 --replace 让库中其余专家出库之前，"
+                    "文件须全部行无误（否则因填写错误未导入的专家也会被出库）。本次未作任何改动：请改正后重新导入"
+                )
+            for e in before:
+                if e.active and e.id_number not in in_file:
+                    e.active, e.status, e.updated_at = False, RETIRED_STATUS, now
+                    session.add(e)
+            report.retired = True
         session.flush()
         previous = committee.pool_filed
         if pool_filed is not None:
@@ -256,6 +297,8 @@ def import_experts(
                 "imported": report.imported,
                 "updated": report.updated,
                 "rejected": len(report.rejected),
+                "absent": len(report.absent),
+                "retired": [a.id for a in report.absent] if report.retired else [],
                 "pool_filed": committee.pool_filed,
                 "previous_pool_filed": previous,
             },
