@@ -30,7 +30,6 @@ from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import record as meeting
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.results import MeetingResults
-from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
 from qjtitle.paths import make_private_dir, sample_data_dir
 from qjtitle.store import Store, open_store
 
@@ -115,15 +114,18 @@ FILING_OPTIONS = gathering.FilingOptions(
     contact="李老师",
     contact_phone="0874-3123456",
     address="曲靖市卫生健康委员会人事科",
-    methods=("审阅材料", "面试答辩"),
+    methods=(
+        "审阅材料",
+    ),  # the meeting plan's methods; the meeting records what it used (METHODS_USED)
     counter="王明",
     scrutineer="陈静",
-    chair="张立新",
     publicity_where="曲靖市卫生健康委员会门户网站和各申报人所在单位公示栏",
     objections="公示期间未收到异议",
     doc_code="曲卫职评",
 )
 ASSIGNMENT_SEED = "20231120"
+ABSENCE_REASON = "因病请假"  # the seated member who did not come
+METHODS_USED = ("审阅材料",)  # no interview was held
 FAILING = 3  # the applicant (by position in the meeting's list) the committee does not pass
 
 
@@ -289,8 +291,8 @@ def _proceedings(
     store: Store, meeting_id: int, draw_id: int
 ) -> tuple[recusal.ConflictView, MeetingResults]:
     """The sample meeting: every remaining member accepts, one stays away, one reviewer declares a
-    conflict with one applicant, three reviewers read each applicant, the committee votes openly
-    (one applicant fails), and the records are sealed."""
+    conflict with one applicant, a present member chairs, three reviewers read each applicant, the
+    committee votes by secret ballot (one applicant fails), and the records are sealed."""
     with store.transaction() as session:
         members = draw_answers.current_panel(session, meeting_id) or []
     for m in members:
@@ -304,7 +306,11 @@ def _proceedings(
     conflict = recusal.add_conflict(
         store, panel[0], cases[0], "申报人为该专家的近亲属", declared_on=MEETING["day"]
     )
-    proceedings.attend(store, meeting_id, [str(e) for e in panel if e != absent])
+    voting.attend(store, meeting_id, [str(e) for e in panel if e != absent])
+    voting.attend(store, meeting_id, absent=[str(absent)], reason=ABSENCE_REASON)
+    attending = [e for e in panel if e != absent]
+    proceedings.record_chair(store, meeting_id, str(attending[1]), proceedings.CHAIR)
+    proceedings.record_methods(store, meeting_id, METHODS_USED)
     plan = proceedings.assign_reviewers(store, meeting_id, seed=ASSIGNMENT_SEED)
     reviews = []
     for case, reviewers in plan.reviewers.items():
@@ -321,18 +327,16 @@ def _proceedings(
                 )
             )
     voting.record_reviews(store, meeting_id, reviews)
-    attending = [e for e in panel if e != absent]
-    votes = []
+    votes = []  # a secret ballot: the counts of the tally sheet
     for case in cases:
-        ballots = {}
-        for i, expert_id in enumerate(attending):
-            if case == cases[0] and expert_id == panel[0]:
-                continue  # recused: does not vote on this applicant
-            if case == cases[FAILING]:
-                ballots[str(expert_id)] = AGREE if i < 5 else DISAGREE
-            else:
-                ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
-        votes.append(voting.VoteEntry(str(case), ballots=ballots))
+        voters = len(attending) - (1 if case == cases[0] else 0)  # panel[0] recused from cases[0]
+        if case == cases[FAILING]:
+            counts = (5, voters - 5, 0)
+        elif case == cases[1]:
+            counts = (voters - 1, 0, 1)
+        else:
+            counts = (voters, 0, 0)
+        votes.append(voting.VoteEntry(str(case), counts=counts))
     voting.record_votes(store, meeting_id, votes)
     return conflict, meeting_results.seal(store, meeting_id)
 

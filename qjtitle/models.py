@@ -422,7 +422,8 @@ class Review(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """One expert's vote on one applicant (open tally sheet)."""
+    """One expert's vote on one applicant (the open tally of stores before revision 0006, read only:
+    the vote is a secret ballot, and the store refuses new rows)."""
 
     __tablename__ = "ballot"
 
@@ -451,6 +452,35 @@ class BallotCount(SQLModel, table=True):
     invalid: int = Field(
         default=0, sa_column_kwargs={"server_default": "0"}
     )  # 废票 (revision 0005)
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class MeetingChair(SQLModel, table=True):
+    """Who chaired the meeting (主任委员, or the 副主任委员 presiding): an attending expert (revision 0006)."""
+
+    __tablename__ = "meeting_chair"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    expert_id: int = Field(foreign_key="expert.id")
+    role: str  # proceedings.CHAIR_ROLES
+    reason: str = ""
+    after_seal: bool = False
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class MeetingMethod(SQLModel, table=True):
+    """The evaluation methods the meeting actually used (rules.METHODS; revision 0006)."""
+
+    __tablename__ = "meeting_method"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str = ""
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)

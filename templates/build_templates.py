@@ -977,7 +977,7 @@ def review_account() -> None:
     heading(doc, "三、评审和表决")
     para(
         doc,
-        "采用{{ methods|join('、') }}等方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
+        "采用{{ methods|join('、') }}方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
         "审阅专家随机分配。出席专家对每名申报人投票表决，{{ vote.text }}；{{ vote.denominator }}。",
     )
     para(
@@ -997,7 +997,9 @@ def review_account() -> None:
     )
     when(doc, "not after_seal", lambda: para(doc, "会议材料封存后没有更正。"))
     para(doc, "以上情况属实。", keep=True)
-    sign_block(doc, [("", {}), ("评委会主任委员" + SIGN, {}), *issuer_lines()[1:]])
+    sign_block(
+        doc, [("", {}), ("{{ chair.role }}：{{ chair.name }}　" + SIGN, {}), *issuer_lines()[1:]]
+    )
     save(doc, "review_account.docx")
 
 
@@ -1098,7 +1100,8 @@ def review_form() -> None:
     )
     para(
         doc,
-        "评委会表决：出席 {{ vote.attending }} 人，同意 {{ vote.agree }} 票，不同意 {{ vote.disagree }} 票，"
+        "评委会表决：出席 {{ vote.attending }} 人，{% if vote.recused %}其中 {{ vote.recused }} 人回避、未参加表决，{% endif %}"
+        "同意 {{ vote.agree }} 票，不同意 {{ vote.disagree }} 票，"
         "弃权 {{ vote.abstain }} 票；{{ vote.result }}。",
         indent=False,
     )
@@ -1167,7 +1170,7 @@ def result_confirmation() -> None:
         [
             ("计票人：{{ counter }}　　签字：____________", {}),
             ("监票人：{{ scrutineer }}　　签字：____________", {}),
-            ("评委会主任委员：{{ chair }}　　签字：____________", {}),
+            ("{{ chair_role }}：{{ chair }}　　签字：____________", {}),
             ("出席评审专家签字：", {"font": HEAD_FONT}),
         ],
     )

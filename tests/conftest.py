@@ -302,6 +302,7 @@ def draw_meeting(store, committee) -> Callable[..., int]:
 FILING_DRAWERS = ["王明", "李华", "赵强"]
 FILING_SUPERVISORS = ["陈静"]
 FILING_FORMULA_UNIT = "=1+2"  # a unit that a spreadsheet would take for a formula
+FILING_METHODS = ("审阅材料", "个人述职")  # the methods the meeting records as used
 
 
 def filing_applicant_rows() -> list[dict[str, Any]]:
@@ -365,7 +366,6 @@ def build_filing_meeting(
     from qjtitle.meeting import proceedings, voting
     from qjtitle.meeting import record as meetings
     from qjtitle.meeting import results as meeting_results
-    from qjtitle.meeting.tally import ABSTAIN, AGREE, DISAGREE
     from qjtitle.store import open_store
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -443,7 +443,7 @@ def build_filing_meeting(
     schedule.record(store, meeting_id, "consent", date(2023, 11, 15))
     schedule.record(store, meeting_id, "result-publicity", date(2023, 11, 21), date(2023, 11, 27))
     attending = seated[:9]
-    proceedings.attend(store, meeting_id, [str(e) for e in attending])
+    voting.attend(store, meeting_id, [str(e) for e in attending])
     with store.transaction() as session:
         ctx = proceedings.load(session, meeting_id)
         ids = {a.name: a.id for a in ctx.applicants}
@@ -464,16 +464,18 @@ def build_filing_meeting(
             for e in reviewers
         ],
     )
-    votes = []
+    votes = []  # a secret ballot: counts per applicant
     for name, aid in ids.items():
         if name == "李娜":
-            ballots = {str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(attending)}
+            counts = (5, len(attending) - 5, 0)
         elif name == "王芳":
-            ballots = {str(e): ABSTAIN if i == 0 else AGREE for i, e in enumerate(attending)}
+            counts = (len(attending) - 1, 0, 1)
         else:
-            ballots = {str(e): AGREE for e in attending}
-        votes.append(voting.VoteEntry(str(aid), ballots=ballots))
+            counts = (len(attending), 0, 0)
+        votes.append(voting.VoteEntry(str(aid), counts=counts))
     voting.record_votes(store, meeting_id, votes)
+    proceedings.record_chair(store, meeting_id, str(attending[0]), proceedings.CHAIR)
+    proceedings.record_methods(store, meeting_id, FILING_METHODS)
     if seal:
         meeting_results.seal(store, meeting_id)
     return FilingMeeting(

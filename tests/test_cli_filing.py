@@ -70,8 +70,6 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
         "2023-12-01",
         "--photos",
         str(pics),
-        "--chair",
-        "甲",
         "--publicity-where",
         "委网站",
         "--objections",

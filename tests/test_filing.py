@@ -38,8 +38,10 @@ OPTIONS = gathering.FilingOptions(
     contact="李老师",
     contact_phone="0874-3123456",
     address="曲靖市麒麟区示例路1号",
-    methods=("审阅材料", "面试答辩"),
-    chair="主任委员甲",
+    methods=(
+        "审阅材料",
+        "面试答辩",
+    ),  # the plan's; the meeting recorded 审阅材料、个人述职 (conftest)
     counter="计票人乙",
     scrutineer="监票人丙",
     publicity_where="曲靖市卫生健康委员会网站",
@@ -434,7 +436,8 @@ def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -
     text = docx_text(path)
     assert "共评审 3 人，通过 2 人，未通过 1 人。" in text
     assert "计票人：计票人乙　　签字：" in text and "监票人：监票人丙　　签字：" in text
-    assert "评委会主任委员：主任委员甲　　签字：" in text
+    # the chair recorded at the meeting (an attending expert), not a name typed at export
+    assert f"评委会主任委员：{packages['fm'].attending[0]}　　签字：" in text
     for i, name in enumerate(packages["fm"].attending, start=1):
         assert f"{i}. {name}　　签字：____________" in text
     assert "评委会11人，出席9人，至少需8人" in text
@@ -501,6 +504,9 @@ def test_publicity_and_review_accounts(packages) -> None:
     assert "召开。评委会11人，出席9人，至少需8人：达到法定人数。" in account
     assert "共评审 3 人，通过 2 人，通过率 66.7%" in account and "未通过：李娜。" in account
     assert "更正评议意见，理由：评议意见笔误更正。" in account
+    # the methods the meeting recorded, only those; the chair as recorded
+    assert "采用审阅材料、个人述职方式评价。" in account and "面试答辩" not in account
+    assert f"评委会主任委员：{packages['fm'].attending[0]}　（签字）" in account
 
 
 def test_internal_pass_roster_has_the_id_numbers_and_is_not_public(packages) -> None:

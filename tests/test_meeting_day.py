@@ -17,6 +17,22 @@ from conftest import (
 
 from qjtitle.experts import draw_record
 from qjtitle.experts import drawing as draw_store
+from qjtitle.meeting import results as meeting_results
+
+
+def audit_events(store, action: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The details of the audit events of ``action``, oldest first."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import AuditEvent
+
+    with store.transaction() as session:
+        return [
+            e.detail
+            for e in session.exec(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id))
+            )
+        ]
 
 
 @pytest.fixture
@@ -128,9 +144,7 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     assert made.exit_code == 0, made.output
     assert "评议表：尚未安排审阅专家" in made.stderr
     assert {p.name for p in out.iterdir()} == {
-        f"{stem}.{kind}"
-        for stem in ("签到表", "计票表_记名", "计票表_无记名")
-        for kind in ("xlsx", "docx")
+        f"{stem}.{kind}" for stem in ("签到表", "计票表") for kind in ("xlsx", "docx")
     }
     printed = docx_text(out / "签到表.docx")  # the same sheet to print from Word
     assert "评审会议签到表" in printed and "编号 | 姓名 | 单位 | 专业 | 签到" in printed
@@ -155,28 +169,42 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     assert "全部评议意见已录入" in reviewed.stdout
 
     pic = picture(store, meeting)
-    keys = {p.key: p.id for p in pic.panel}
-    applicants = {a.key: a.id for a in pic.applicants}
-    named = out / "计票表_记名.xlsx"
-    fill(
-        named,
-        "*",
-        lambda who, expert: (
-            "" if keys[str(expert)] in pic.recused.get(applicants[str(who)], {}) else "同意"
-        ),
+    tally = out / "计票表.xlsx"  # a secret ballot: counts only, no column per expert
+    printed = docx_text(out / "计票表.docx")
+    assert (
+        "无记名投票" in printed and "申报人 | 应投票人数 | 同意 | 不同意 | 弃权 | 废票" in printed
     )
-    voted = cli("record-votes", str(meeting), "--from-sheet", str(named))
+    assert not any(p.name in printed for p in pic.panel)
+    voters = {
+        a.key: 11 - sum(1 for e in pic.recused.get(a.id, {}) if e in pic.attending)
+        for a in pic.applicants
+    }
+    fill(tally, "同意", lambda who, _label: voters[str(who)])
+    for label in ("不同意", "弃权", "废票"):
+        fill(tally, label, 0)
+    voted = cli("record-votes", str(meeting), "--from-sheet", str(tally))
     assert voted.exit_code == 0, voted.output
     assert f"通过 {len(pic.applicants)} 人 / 已表决 {len(pic.applicants)} 人" in voted.stdout
+    again = cli("record-votes", str(meeting), tally.as_posix())  # the old spelling: a bare file
+    assert again.exit_code == 0, again.output  # the same counts again change nothing
 
-    anonymous = out / "计票表_无记名.xlsx"
-    fill(anonymous, "同意", 11)
-    fill(anonymous, "不同意", 0)
-    fill(anonymous, "弃权", 0)
-    counted = cli(
-        "record-votes", str(meeting), anonymous.as_posix()
-    )  # the old spelling: a bare file
-    assert counted.exit_code in (0, 1), counted.output
+    first = pic.applicants[0]
+    fill(tally, "同意", lambda who, _label: 1 if str(who) == first.key else voters[str(who)])
+    fill(tally, "不同意", lambda who, _label: voters[str(who)] - 1 if str(who) == first.key else 0)
+    flipped = cli("record-votes", str(meeting), "--from-sheet", str(tally))
+    assert flipped.exit_code == 1
+    change = (
+        f"{first.name}：同意{voters[first.key]}，不同意0，弃权0：通过 → "
+        f"同意1，不同意{voters[first.key] - 1}，弃权0：未通过"
+    )
+    assert change in flipped.stderr and "--reason" in flipped.stderr
+    assert meeting_results.results(store, meeting).passed == len(pic.applicants)  # nothing written
+    flipped = cli(
+        "record-votes", str(meeting), "--from-sheet", str(tally), "--reason", "复核选票，计票有误"
+    )
+    assert flipped.exit_code == 0, flipped.output
+    events = audit_events(store, "meeting.votes")
+    assert events[-1]["changes"] == [change] and events[-1]["reason"] == "复核选票，计票有误"
     shown = cli("meeting", "show", str(meeting))
     assert shown.exit_code == 0
     assert "已签到 11/11 人" in " ".join(shown.stdout.split()) and "审阅安排第1版" in shown.stdout

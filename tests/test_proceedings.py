@@ -11,13 +11,13 @@ from conftest import applicant_row, expert_row
 from sqlalchemy import text
 
 from qjtitle import idcard
+from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.proceedings import ProceedingsError
-from qjtitle.meeting.tally import AGREE, DISAGREE
 from qjtitle.meeting.voting import ReviewEntry, VoteEntry
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
@@ -87,7 +87,7 @@ def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitti
 
 
 def _attend(s: Sitting, n: int) -> None:
-    proceedings.attend(s.store, s.meeting, [str(e) for e in s.members[:n]])
+    voting.attend(s.store, s.meeting, [str(e) for e in s.members[:n]])
 
 
 def _review_all(s: Sitting, recommendation: str = "同意") -> None:
@@ -103,17 +103,19 @@ def _review_all(s: Sitting, recommendation: str = "同意") -> None:
 def _vote_all(
     s: Sitting, attending: list[int], agree_count: dict[int, int] | None = None
 ) -> list[dict]:
+    """The counts of a secret ballot: ``agree_count`` agree (default all), the others disagree."""
     agree_count = agree_count or {}
     entries = []
     for a in s.applicants:
         k = agree_count.get(a, len(attending))
-        entries.append(
-            VoteEntry(
-                str(a),
-                ballots={str(e): AGREE if i < k else DISAGREE for i, e in enumerate(attending)},
-            )
-        )
+        entries.append(VoteEntry(str(a), counts=(k, len(attending) - k, 0)))
     return list(voting.record_votes(s.store, s.meeting, entries).applicants)
+
+
+def _as_held(s: Sitting, chair: int | None = None) -> None:
+    """The chair (the first attending member by default) and the methods used: what a seal needs."""
+    proceedings.record_chair(s.store, s.meeting, str(chair or s.members[0]))
+    proceedings.record_methods(s.store, s.meeting, ["审阅材料"])
 
 
 # --- attendance and quorum -------------------------------------------------------------
@@ -126,7 +128,7 @@ def test_quorum_boundary_for_eleven(sitting: Sitting) -> None:
     assert (q.size, q.attending, q.needed, q.met) == (11, 7, 8, False)
     with pytest.raises(ProceedingsError, match="出席7人，至少需8人"):
         _vote_all(sitting, sitting.members[:7])
-    outcome = proceedings.attend(sitting.store, sitting.meeting, [str(sitting.members[7])])
+    outcome = voting.attend(sitting.store, sitting.meeting, [str(sitting.members[7])])
     assert outcome.quorum.met and outcome.quorum.attending == 8
 
 
@@ -134,18 +136,18 @@ def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> Non
     outsider = experts.list_experts(store, "QJ-WS-ZJ")
     not_drawn = next(e.id for e in outsider if e.id not in sitting.members)
     with pytest.raises(Exception, match="不是本次会议抽取并确认的专家"):
-        proceedings.attend(store, sitting.meeting, [str(not_drawn)])
+        voting.attend(store, sitting.meeting, [str(not_drawn)])
     # a declined member is replaced; the alternate who replaced them may attend, the decliner may not
     answer = draw_answers.confirm(
         store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14)
     )
     substitute = answer["replacement"]["id"]
     with pytest.raises(Exception, match="已谢绝参会"):
-        proceedings.attend(store, sitting.meeting, [str(sitting.members[0])])
+        voting.attend(store, sitting.meeting, [str(sitting.members[0])])
     with pytest.raises(Exception, match="尚未确认参会"):
-        proceedings.attend(store, sitting.meeting, [str(substitute)])
+        voting.attend(store, sitting.meeting, [str(substitute)])
     draw_answers.confirm(store, sitting.draw, substitute, True, answered_on=date(2023, 11, 15))
-    result = proceedings.attend(store, sitting.meeting, [str(substitute)])
+    result = voting.attend(store, sitting.meeting, [str(substitute)])
     assert [eid for eid, _ in result.attending] == [substitute]
 
 
@@ -161,15 +163,15 @@ def test_attendance_by_name_and_from_a_sign_in_sheet(
     )
     present = proceedings.sign_in_sheet(sheet)
     assert present == [names[0], names[2]]
-    result = proceedings.attend(store, sitting.meeting, present, source=sheet.name)
+    result = voting.attend(store, sitting.meeting, present, source=sheet.name)
     assert [n for _, n in result.attending] == [names[0], names[2]]
 
 
 def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
     _attend(sitting, 9)
     with pytest.raises(Exception, match="撤销签到须用 --reason"):
-        proceedings.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
-    result = proceedings.attend(
+        voting.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
+    result = voting.attend(
         sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签"
     )
     assert len(result.attending) == 8
@@ -271,28 +273,49 @@ def test_pass_boundary_with_nine_attending(sitting: Sitting) -> None:
     assert (cb.agree, by_id[b].result, cb.margin) == (5, "未通过", -1)
 
 
-def test_vote_by_an_absent_expert_is_rejected_and_nothing_written(sitting: Sitting) -> None:
+def test_counts_larger_than_the_experts_present_are_refused_and_nothing_written(
+    sitting: Sitting,
+) -> None:
     _attend(sitting, 9)
-    absent = sitting.members[10]
     a = sitting.applicants[0]
-    ballots = {str(e): AGREE for e in sitting.members[:9]} | {str(absent): AGREE}
-    with pytest.raises(ProceedingsError, match="未出席评审会议，其投票无效"):
-        voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+    with pytest.raises(ProceedingsError, match="与应投票专家9人（出席9人）不符"):
+        voting.record_votes(sitting.store, sitting.meeting, [VoteEntry(str(a), counts=(10, 0, 0))])
     with sitting.store.transaction() as session:
-        assert session.exec(text("select count(*) from ballot")).one()[0] == 0
+        assert session.exec(text("select count(*) from ballot_count")).one()[0] == 0
 
 
-def test_every_attending_expert_must_vote_and_recused_may_not(sitting: Sitting, store) -> None:
+def test_recused_experts_are_not_counted_among_the_voters(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     a = sitting.applicants[0]
     recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
-    ballots = {str(e): AGREE for e in sitting.members[:9]}
-    with pytest.raises(ProceedingsError, match="须回避，不得对该申报人投票"):
-        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
-    del ballots[str(sitting.members[0])]
-    del ballots[str(sitting.members[1])]
-    with pytest.raises(ProceedingsError, match="未投票"):
-        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), ballots=ballots)])
+    with pytest.raises(ProceedingsError, match="与应投票专家8人（出席9人，回避1人）不符"):
+        voting.record_votes(store, sitting.meeting, [VoteEntry(str(a), counts=(9, 0, 0))])
+    rows = voting.record_votes(
+        store, sitting.meeting, [VoteEntry(str(a), counts=(6, 1, 0), invalid=1)]
+    )
+    row = next(r for r in rows.applicants if r.id == a)
+    assert row.counted is not None
+    assert (row.counted.recused, row.counted.invalid, row.counted.needed, row.result) == (
+        1,
+        1,
+        6,
+        "通过",
+    )
+
+
+def test_no_vote_is_ever_tied_to_an_expert(sitting: Sitting, store) -> None:
+    """The secret ballot: the library takes counts only, and the store refuses a named ballot."""
+    assert not hasattr(voting, "attending_names")
+    assert "ballots" not in VoteEntry.__dataclass_fields__
+    _attend(sitting, 9)
+    with pytest.raises(Exception, match="无记名投票"), store.transaction() as session:
+        session.exec(
+            text(
+                "insert into ballot (meeting_id, applicant_id, expert_id, choice, reason,"
+                " after_seal, recorded_at, \"user\") values (:m, :a, :e, '同意', '', false,"
+                " CURRENT_TIMESTAMP, '')"
+            ).bindparams(m=sitting.meeting, a=sitting.applicants[0], e=sitting.members[0])
+        )
 
 
 def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
@@ -308,39 +331,36 @@ def test_secret_ballot_counts_must_add_up(sitting: Sitting) -> None:
     assert (row.counted.abstain, row.result) == (4, "未通过")  # abstaining counts as not agreeing
 
 
-def test_vote_sheets_open_and_secret(sitting: Sitting, make_workbook) -> None:
+def test_vote_sheet_is_read_as_counts(sitting: Sitting, make_workbook) -> None:
     _attend(sitting, 9)
-    names = voting.attending_names(sitting.store, sitting.meeting)
     a, b = sitting.applicants[:2]
-    open_rows = [
-        [sitting.names[a]] + ["同意"] * 9,
-        [sitting.names[b]] + ["同意"] * 5 + ["不同意"] * 3 + ["弃权"],
-    ]
-    sheet = make_workbook(open_rows, name="计票表.xlsx", headers=["申报人", *names])
-    entries = voting.vote_sheet(sheet, names)
-    assert [len(e.ballots) for e in entries] == [9, 9]
-    rows = {
-        r.id: r.as_dict()
-        for r in voting.record_votes(sitting.store, sitting.meeting, entries).applicants
-    }
-    assert (rows[a]["agree"], rows[b]["agree"], rows[b]["abstain"], rows[b]["result"]) == (
-        9,
-        5,
-        1,
-        "未通过",
-    )
     secret = make_workbook(
-        [[sitting.names[a], 6, 2, 1]],
+        [[sitting.names[a], 6, 2, 1, 0], [sitting.names[b], 5, 3, 0, 1]],
         name="票数.xlsx",
-        headers=["申报人", "同意", "不同意", "弃权"],
+        headers=["申报人", "同意", "不同意", "弃权", "废票"],
     )
-    entries = voting.vote_sheet(secret, names)
-    assert entries[0].counts == (6, 2, 1)
+    entries = voting.vote_sheet(secret)
+    assert [(e.counts, e.invalid) for e in entries] == [((6, 2, 1), 0), ((5, 3, 0), 1)]
     rows = {
         r.id: r.as_dict()
         for r in voting.record_votes(sitting.store, sitting.meeting, entries).applicants
     }
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
+    assert (rows[b]["invalid"], rows[b]["result"]) == (1, "未通过")
+
+
+def test_a_named_tally_sheet_is_refused(sitting: Sitting, make_workbook) -> None:
+    _attend(sitting, 9)
+    with sitting.store.transaction() as session:
+        ctx = proceedings.load(session, sitting.meeting)
+        names = [ctx.expert_name(e) for e in ctx.attending]
+    named = make_workbook(
+        [[sitting.names[sitting.applicants[0]]] + ["同意"] * 9],
+        name="计票表.xlsx",
+        headers=["申报人", *names],
+    )
+    with pytest.raises(InvalidValue, match="表决为无记名投票"):
+        voting.vote_sheet(named)
 
 
 PERSON_KEYS = ["id", "name", "unit", "specialty", "title", "voted"]
@@ -380,6 +400,7 @@ def test_results_as_json_keep_their_keys_in_order(sitting: Sitting, store) -> No
         "problems",
         "retake",
     ]
+    _as_held(sitting)
     sealed = meeting_results.seal(store, sitting.meeting).as_dict()
     assert list(sealed)[-1] == "seal_digest" and len(sealed["seal_digest"]) == 64
     assert sealed["sealed_at"] and sealed["passed"] == len(sitting.applicants)
@@ -411,19 +432,17 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     _attend(sitting, 9)
     _review_all(sitting)
     _vote_all(sitting, sitting.members[:9])
+    _as_held(sitting)
     summary = meeting_results.seal(store, sitting.meeting)
     assert summary.passed == len(sitting.applicants) and summary.sealed_at and summary.seal_digest
     with pytest.raises(ProceedingsError, match="已于 .* 封存"):
         meeting_results.seal(store, sitting.meeting)
     a = sitting.applicants[0]
-    correction = VoteEntry(
-        str(a),
-        ballots={str(e): AGREE if i < 5 else DISAGREE for i, e in enumerate(sitting.members[:9])},
-    )
+    correction = VoteEntry(str(a), counts=(5, 4, 0))
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
         voting.record_votes(store, sitting.meeting, [correction])
     with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
-        proceedings.attend(store, sitting.meeting, [str(sitting.members[9])])
+        voting.attend(store, sitting.meeting, [str(sitting.members[9])])
     voting.record_votes(
         store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正"
     )
@@ -432,17 +451,20 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     assert row.counted is not None and row.counted.agree == 5 and row.result == "未通过"
     assert list(result.after_seal[0].as_dict()) == ["what", "reason", "recorded_at", "user"]
     assert [(c.what, c.reason) for c in result.after_seal] == [
-        ("投票", "计票员录入错误，按原始选票更正")
-    ] * 9
+        ("票数", "计票员录入错误，按原始选票更正")
+    ]
 
 
 def test_database_refuses_to_change_votes(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     _vote_all(sitting, sitting.members[:9])
+    _as_held(sitting)
     for statement in (
-        "update ballot set choice = '不同意'",
-        "delete from ballot",
+        "update ballot_count set agree = 0",
+        "delete from ballot_count",
         "delete from attendance",
+        "update meeting_chair set role = '副主任委员'",
+        "delete from meeting_method",
     ):
         with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
             session.exec(text(statement))
@@ -499,6 +521,18 @@ def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
     )
     assert result.exit_code == 1 and "与应投票专家9人" in result.output
     result = cli("meeting", "seal", m)
+    assert result.exit_code == 1
+    assert "尚未记录主持会议的主任委员" in result.output and "meeting chair" in result.output
+    assert "尚未记录本次会议实际采用的评审方式" in result.output
+    result = cli("meeting", "chair", m, str(sitting.members[10]))
+    assert result.exit_code == 1 and "没有签到出席本次会议" in result.output
+    result = cli("meeting", "chair", m, str(sitting.members[1]), "--role", "副主任委员")
+    assert result.exit_code == 0 and "（副主任委员）" in result.output, result.output
+    result = cli("meeting", "methods", m, "审阅材料", "答辩")
+    assert result.exit_code == 1 and "评审方式 答辩 无效" in result.output
+    result = cli("meeting", "methods", m, "审阅材料", "个人述职")
+    assert result.exit_code == 0 and "审阅材料、个人述职" in result.output, result.output
+    result = cli("meeting", "seal", m)
     assert result.exit_code == 0, result.output
     assert (
         "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output
@@ -546,7 +580,7 @@ def test_seal_refused_when_an_applicant_has_no_reviewers(sitting: Sitting, store
     voting.record_votes(
         store,
         sitting.meeting,
-        [VoteEntry(str(late_id), ballots={str(e): AGREE for e in sitting.members[:9]})],
+        [VoteEntry(str(late_id), counts=(9, 0, 0))],
     )
     with pytest.raises(ProceedingsError) as err:
         meeting_results.seal(store, sitting.meeting)
@@ -567,9 +601,7 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
             "临时有事",
             answered_on=date(2023, 11, 20),
         )
-    proceedings.attend(
-        store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开"
-    )
+    voting.attend(store, sitting.meeting, absent=[str(sitting.members[0])], reason="会议中途离开")
     answer = draw_answers.confirm(
         store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20)
     )
@@ -585,19 +617,11 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
     a = sitting.applicants[0]
     recusal.add_conflict(store, sitting.members[0], a, "近亲属", declared_on=date(2023, 11, 15))
     _review_all(sitting)
-    voters = sitting.members[
-        1:10
-    ]  # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
-    entries = [
-        VoteEntry(
-            str(a), ballots={str(e): AGREE if i < 6 else DISAGREE for i, e in enumerate(voters)}
-        )
-    ]
-    entries += [
-        VoteEntry(str(x), ballots={str(e): AGREE for e in sitting.members[:10]})
-        for x in sitting.applicants[1:]
-    ]
+    # 9 vote on the recused applicant: 6 agree of 10 attending fails, of 9 passes
+    entries = [VoteEntry(str(a), counts=(6, 3, 0))]
+    entries += [VoteEntry(str(x), counts=(10, 0, 0)) for x in sitting.applicants[1:]]
     voting.record_votes(store, sitting.meeting, entries)
+    _as_held(sitting, sitting.members[1])
     summary = meeting_results.seal(store, sitting.meeting)
     row = next(r.as_dict() for r in summary.applicants if r.id == a)
     assert (row["denominator"], row["result"]) == (10, "未通过")

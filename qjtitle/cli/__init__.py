@@ -65,12 +65,12 @@ COMMANDS: dict[str, Entry] = {
     "meeting": Entry(
         "qjtitle.cli.meeting:app",
         "评审会议",
-        "评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
+        "评审会议：新建、列表、查看；签到、主持人、评审方式、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
     ),
     "record-votes": Entry(
         "qjtitle.cli.proceedings:record_votes",
         "评审会议",
-        "录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。",
+        "录入无记名投票的票数并检查：每名申报人的同意、不同意、弃权、废票相加须等于出席且无须回避的专家人数；显示每人是否达到通过票数。",
     ),
     "schedule": Entry(
         "qjtitle.cli.schedule:app",

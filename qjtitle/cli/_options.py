@@ -24,6 +24,8 @@ WRITES = frozenset(
         "draw sign",
         "meeting add",
         "meeting attend",
+        "meeting chair",
+        "meeting methods",
         "meeting assign",
         "meeting review",
         "meeting results",

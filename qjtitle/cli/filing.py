@@ -108,7 +108,6 @@ def export_filing(
             help="评审方式（可重复）：审阅材料、个人述职、面试答辩、实践操作、业绩展示。默认 审阅材料。",
         ),
     ] = None,
-    chair: Annotated[str, typer.Option("--chair", help="评委会主任委员姓名（签字确认表）。")] = "",
     counter: Annotated[str, typer.Option("--counter", help="计票人姓名（签字确认表）。")] = "",
     scrutineer: Annotated[
         str, typer.Option("--scrutineer", help="监票人姓名（签字确认表）。")
@@ -156,7 +155,6 @@ def export_filing(
             contact_phone=contact_phone,
             address=address,
             methods=tuple(method or ("审阅材料",)),
-            chair=chair,
             counter=counter,
             scrutineer=scrutineer,
             final_reason=reason,

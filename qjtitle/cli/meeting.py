@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from qjtitle.meeting.sheets import Picture
 
 app = typer.Typer(
-    help="评审会议：新建、列表、查看；签到、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
+    help="评审会议：新建、列表、查看；签到、主持人、评审方式、安排审阅、录入评议、表决结果、封存。会议编号用于各后续命令。",
     no_args_is_help=True,
 )
 
@@ -198,7 +198,7 @@ def meeting_sheets(
     ),
     db: DbOpt = None,
 ) -> None:
-    """生成会议当天用的表格：签到表、每位审阅专家的评议表、计票表（记名和无记名），已填好专家和申报人；填好后原样交给 meeting attend、meeting review、record-votes 录入。
+    """生成会议当天用的表格：签到表、每位审阅专家的评议表、无记名计票表，已填好专家和申报人；填好后原样交给 meeting attend、meeting review、record-votes 录入。
 
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
@@ -218,6 +218,8 @@ def meeting_sheets(
 
 # The meeting day's commands, in the order a secretary meets them.
 app.command("attend")(proceedings.meeting_attend)
+app.command("chair")(proceedings.meeting_chair)
+app.command("methods")(proceedings.meeting_methods)
 app.command("assign")(proceedings.meeting_assign)
 app.command("review")(proceedings.meeting_review)
 app.command("results")(proceedings.meeting_results)

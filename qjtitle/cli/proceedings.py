@@ -1,4 +1,4 @@
-"""qjtitle meeting attend|assign|review|results|seal and qjtitle record-votes: the meeting day's
+"""qjtitle meeting attend|chair|methods|assign|review|results|seal and qjtitle record-votes: the meeting day's
 records, entered as the meeting goes (registered on the ``meeting`` group by :mod:`qjtitle.cli.meeting`)."""
 
 from __future__ import annotations
@@ -47,23 +47,26 @@ def meeting_attend(
         ),
     ] = None,
     absent: Annotated[
-        list[str] | None, typer.Option("--absent", help="撤销签到的专家（可重复，须写 --reason）。")
+        list[str] | None,
+        typer.Option(
+            "--absent", help="缺席或撤销签到的专家（可重复，须写 --reason，理由写入备案材料）。"
+        ),
     ] = None,
     reason: ReasonOpt = "",
     db: DbOpt = None,
 ) -> None:
-    """记录签到：只有抽取并确认参会的专家（含递补的备选专家）可以签到；显示出席人数是否达到评委会人数的{quorum}。
+    """记录签到：只有抽取并确认参会的专家（含递补的备选专家）可以签到；显示出席人数是否达到评委会人数的{quorum}。缺席的专家用 --absent 加 --reason 登记理由。
 
-    示例：qjtitle meeting attend 1 张三 李四 12 或 qjtitle meeting attend 1 --from-sheet 签到表.xlsx
+    示例：qjtitle meeting attend 1 张三 李四 12 或 qjtitle meeting attend 1 --from-sheet 签到表.xlsx；缺席：qjtitle meeting attend 1 --absent 王五 --reason 病假
     """
-    from qjtitle.meeting import proceedings
+    from qjtitle.meeting import proceedings, voting
     from qjtitle.store import open_store
 
     with friendly_errors():
         present = list(experts or [])
         if from_sheet is not None:
             present += proceedings.sign_in_sheet(from_sheet)
-        result = proceedings.attend(
+        result = voting.attend(
             open_store(db),
             meeting,
             present,
@@ -77,6 +80,10 @@ def meeting_attend(
         console().print(
             f"撤销签到 {len(result.removed)} 人：{'、'.join(result.removed)}（{reason}）"
         )
+    if result.absent:
+        console().print(f"登记缺席 {len(result.absent)} 人：{'、'.join(result.absent)}（{reason}）")
+    for change in result.changes:
+        warn(f"表决结果改变：{change}（{reason}）")
     table(
         f"出席专家（{len(result.attending)} 人）",
         ["编号", "姓名"],
@@ -191,10 +198,60 @@ def meeting_review(
             )
         outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
     console().print(f"已录入 {outcome.recorded} 条评议意见。")
+    if outcome.unchanged:
+        console().print(f"{outcome.unchanged} 条与已录入的相同，未重复写入。")
+    for change in outcome.changes:
+        warn(f"评议改变：{change}（{reason}）")
     if outcome.missing:
         warn(f"尚有 {len(outcome.missing)} 条评议未录入：\n" + "\n".join(outcome.missing))
     else:
         console().print("全部评议意见已录入。")
+
+
+def meeting_chair(
+    meeting: MeetingArg,
+    expert: Annotated[str, typer.Argument(help="主持会议的专家（编号或姓名），须已签到出席。")],
+    role: Annotated[
+        str, typer.Option("--role", help="主持人职务：主任委员，或主持会议的副主任委员。")
+    ] = "主任委员",
+    reason: ReasonOpt = "",
+    db: DbOpt = None,
+) -> None:
+    """记录主持本次会议的主任委员（或主持会议的副主任委员）：须是出席会议的专家；备案材料署其姓名。封存前必须记录。
+
+    示例：qjtitle meeting chair 1 张三；副主任委员主持：qjtitle meeting chair 1 李四 --role 副主任委员
+    """
+    from qjtitle.meeting import proceedings
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        outcome = proceedings.record_chair(open_store(db), meeting, expert, role, reason)
+    before = f"（原记录：{outcome.before}）" if outcome.before else ""
+    console().print(f"主持会议：{outcome.name}（{outcome.role}）{before}")
+
+
+def meeting_methods(
+    meeting: MeetingArg,
+    methods: Annotated[
+        list[str],
+        typer.Argument(
+            help="实际采用的评审方式：审阅材料、个人述职、面试答辩、实践操作、业绩展示。",
+            show_default=False,
+        ),
+    ],
+    reason: ReasonOpt = "",
+    db: DbOpt = None,
+) -> None:
+    """记录本次会议实际采用的评审方式；会后备案材料只写这些方式。封存前必须记录。
+
+    示例：qjtitle meeting methods 1 审阅材料 面试答辩
+    """
+    from qjtitle.meeting import proceedings
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        used = proceedings.record_methods(open_store(db), meeting, methods, reason)
+    console().print(f"评审方式：{'、'.join(used)}")
 
 
 def print_results(summary: MeetingResults) -> None:
@@ -285,39 +342,35 @@ def record_votes(
         Path | None,
         typer.Option(
             "--from-sheet",
-            help="计票表：每行一名申报人，每列一名出席专家（同意/不同意/弃权），或 同意/不同意/弃权 三列票数（qjtitle meeting sheets 生成）。",
+            help="无记名计票表：每行一名申报人，同意/不同意/弃权/废票 各项票数（qjtitle meeting sheets 生成）。",
             show_default=False,
         ),
     ] = None,
     applicant: Annotated[
         str | None, typer.Option("--applicant", help="逐条录入：申报人（编号或姓名）。")
     ] = None,
-    agree: Annotated[
-        int | None, typer.Option("--agree", help="逐条录入（无记名）：同意票数。")
-    ] = None,
+    agree: Annotated[int | None, typer.Option("--agree", help="逐条录入：同意票数。")] = None,
     disagree: Annotated[
-        int | None, typer.Option("--disagree", help="逐条录入（无记名）：不同意票数。")
+        int | None, typer.Option("--disagree", help="逐条录入：不同意票数。")
     ] = None,
-    abstain: Annotated[
-        int | None, typer.Option("--abstain", help="逐条录入（无记名）：弃权票数。")
-    ] = None,
+    abstain: Annotated[int | None, typer.Option("--abstain", help="逐条录入：弃权票数。")] = None,
     invalid: Annotated[
-        int, typer.Option("--invalid", help="逐条录入（无记名）：废票（无效票）数，按不同意计算。")
+        int, typer.Option("--invalid", help="逐条录入：废票（无效票）数，按不同意计算。")
     ] = 0,
-    ballot: Annotated[
-        list[str] | None,
+    reason: Annotated[
+        str,
         typer.Option(
-            "--ballot", help="逐条录入（记名）：专家=同意|不同意|弃权|废票，每位专家一次。"
+            "--reason", help="更正理由（封存后、或改变已录入的表决结果时必填；列出每项改动）。"
         ),
-    ] = None,
-    reason: ReasonOpt = "",
+    ] = "",
     db: DbOpt = None,
 ) -> None:
-    """录入表决结果并检查：每位出席专家都须投票，未出席、须回避的专家不得投票，票数须相加一致；显示每人是否达到通过票数。
+    """录入无记名投票的票数并检查：每名申报人的同意、不同意、弃权、废票相加须等于出席且无须回避的专家人数；显示每人是否达到通过票数。
 
     同意票达到出席专家的{pass_threshold}以上为通过（有专家回避时的基数见 qjtitle committee set --vote-denominator）。
+    表决为无记名投票，不录入专家个人的投票；改变已录入的结果须写明 --reason。
 
-    示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；无记名逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
+    示例：qjtitle record-votes 1 --from-sheet 计票表.xlsx；逐条：qjtitle record-votes 1 --applicant 张丽 --agree 7 --disagree 1 --abstain 1
     """
     from qjtitle.errors import InvalidValue
     from qjtitle.meeting import voting
@@ -330,26 +383,15 @@ def record_votes(
         if sheet is not None:
             if not sheet.is_file():
                 raise InvalidValue(f"找不到计票表 {sheet}")
-            entries += voting.vote_sheet(sheet, voting.attending_names(store, meeting))
+            entries += voting.vote_sheet(sheet)
         if applicant:
-            if ballot:
-                pairs = []  # a list: an expert given twice is refused (重复), not overwritten
-                for item in ballot:
-                    who, sep, choice = item.partition("=")
-                    if not sep:
-                        raise InvalidValue(f"--ballot “{item}” 格式不对；应为 专家=同意")
-                    pairs.append((who.strip(), choice.strip()))
-                entries.append(voting.VoteEntry(applicant, ballots=pairs))
-            elif None not in (agree, disagree, abstain):
-                entries.append(
-                    voting.VoteEntry(
-                        applicant, counts=(agree or 0, disagree or 0, abstain or 0), invalid=invalid
-                    )
-                )
-            else:
+            if agree is None or disagree is None or abstain is None:
                 raise InvalidValue(
-                    "逐条录入须给出 --agree/--disagree/--abstain 三个票数，或若干 --ballot 专家=选择"
+                    "逐条录入须给出 --agree、--disagree、--abstain 三个票数（无记名）"
                 )
+            entries.append(
+                voting.VoteEntry(applicant, counts=(agree, disagree, abstain), invalid=invalid)
+            )
         if not entries:
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
         summary = voting.record_votes(store, meeting, entries, reason)

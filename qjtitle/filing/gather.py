@@ -115,8 +115,7 @@ class FilingOptions:
     contact_phone: str = ""  # the office's phone for objections (never an applicant's)
     address: str = ""
     objection_to: str = ""  # who receives objections (default: the organizer)
-    methods: tuple[str, ...] = DEFAULT_METHODS
-    chair: str = ""
+    methods: tuple[str, ...] = DEFAULT_METHODS  # planned (评审方案); the meeting records those used
     counter: str = ""
     scrutineer: str = ""
     final_reason: str = (

@@ -32,6 +32,23 @@ class PostMeeting(FilingBase):
         attending = len(self.data.ctx.attending) if self.data.ctx else 0
         return tally.Quorum(self.data.meeting.size, attending)
 
+    def chair(self) -> dict[str, str]:
+        """Who chaired the meeting, as recorded (an attending expert): name and role as signed."""
+        ctx = self.data.ctx
+        presiding = ctx.presiding if ctx else None
+        if ctx is None or presiding is None:
+            return {"name": "＿＿＿＿＿＿", "role": "评委会主任委员"}
+        eid, role = presiding
+        return {
+            "name": ctx.expert_name(eid),
+            "role": "评委会主任委员" if role == "主任委员" else "评委会副主任委员（主持会议）",
+        }
+
+    def methods(self) -> list[str]:
+        """The methods the meeting recorded as used (none recorded: the secretary has not said)."""
+        ctx = self.data.ctx
+        return list(ctx.methods) if ctx and ctx.methods else [NOT_RECORDED]
+
     def result_rows(self) -> list[dict[str, Any]]:
         """The applicants' rows of the meeting's results (``voting.results``)."""
         return list((self.data.results or {}).get("applicants", []))
@@ -60,6 +77,8 @@ class PostMeeting(FilingBase):
                 f"{date_range(m.date, meetings.last_day(m))}，{m.place or '（地点未定）'}",
             ),
             ("出席情况", quorum_text(quorum)),
+            ("主持会议", "{name}（{role}）".format(**self.chair())),
+            ("评审方式", "、".join(self.methods())),
             (
                 "评审结果",
                 f"评审 {results.get('voted', 0)} 人，通过 {results.get('passed', 0)} 人，通过率 {rate:.1%}",
@@ -147,7 +166,7 @@ class PostMeeting(FilingBase):
             for r in draw.get("replacements", [])
         ]
         absent = [
-            e.name
+            e.name + (f"（{ctx.absences[eid]}）" if ctx.absences.get(eid) else "")
             for eid, e in self._panel_rows()
             if ctx is not None and eid not in set(ctx.attending)
         ]
@@ -173,7 +192,8 @@ class PostMeeting(FilingBase):
             "per_applicant": self.data.assignment.per_applicant
             if self.data.assignment
             else int(rules.REVIEWERS_MIN.value),
-            "methods": list(self.options.methods),
+            "methods": self.methods(),
+            "chair": self.chair(),
             "voted": results.get("voted", 0),
             "passed": results.get("passed", 0),
             "failed": failed,
@@ -260,7 +280,9 @@ class PostMeeting(FilingBase):
                 "unit": e.unit,
                 "title": e.title,
                 "specialty": e.specialty,
-                "present": "出席" if eid in attending else "缺席",
+                "present": "出席"
+                if eid in attending
+                else "缺席" + (f"（{ctx.absences[eid]}）" if ctx and ctx.absences.get(eid) else ""),
             }
             for i, (eid, e) in enumerate(self._panel_rows(), start=1)
         ]
@@ -332,6 +354,7 @@ class PostMeeting(FilingBase):
                     "reviewer_rule": rule,
                     "vote": {
                         "attending": attending,
+                        "recused": v.get("recused", 0) if v.get("voted") else 0,
                         "agree": v.get("agree", "—"),
                         "disagree": v.get("disagree", "—"),
                         "abstain": abstain_text(v),
@@ -376,7 +399,8 @@ class PostMeeting(FilingBase):
             "failed": len(rows) - passed,
             "counter": self.options.counter or blank,
             "scrutineer": self.options.scrutineer or blank,
-            "chair": self.options.chair or blank,
+            "chair": self.chair()["name"],
+            "chair_role": self.chair()["role"],
             "experts": [ctx.expert_name(e) for e in ctx.attending] if ctx else [],
         }
 

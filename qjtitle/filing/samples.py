@@ -38,7 +38,13 @@ from qjtitle.store import Store
 def _sample_store(folder: Path) -> tuple[Store, int, int]:
     """A small fictional store with one meeting through its seal (names with & and < on purpose)."""
     from qjtitle import idcard
-    from qjtitle.models import Attendance, BallotCount, MeetingSeal
+    from qjtitle.models import (
+        Attendance,
+        BallotCount,
+        MeetingChair,
+        MeetingMethod,
+        MeetingSeal,
+    )
     from qjtitle.store import open_store
 
     store = open_store(folder / "sample.db")
@@ -216,6 +222,8 @@ def _sample_store(folder: Path) -> tuple[Store, int, int]:
                 after_seal=True,
             )
         )
+        session.add(MeetingChair(meeting_id=mid, expert_id=attending[0], role="主任委员"))
+        session.add(MeetingMethod(meeting_id=mid, methods=["审阅材料", "面试答辩"]))
         session.add(MeetingSeal(meeting_id=mid))
     return store, mid, draw_id
 
@@ -245,7 +253,6 @@ def _samples() -> dict[str, dict[str, Any]]:
                 contact_phone="0874-0000000",
                 address="示例地址",
                 methods=("审阅材料", "面试答辩"),
-                chair="示例主任委员",
                 counter="示例计票人",
                 scrutineer="示例监票人",
             )

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_answers, recusal
-from qjtitle.meeting import assignment, tally
+from qjtitle.meeting import assignment
 from qjtitle.meeting import record as meeting
 from qjtitle.models import (
     Applicant,
@@ -34,6 +34,8 @@ from qjtitle.models import (
     Committee,
     Expert,
     Meeting,
+    MeetingChair,
+    MeetingMethod,
     MeetingSeal,
     ReviewAssignment,
 )
@@ -42,6 +44,9 @@ from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
 
 RECOMMENDATIONS = ("同意", "不同意")
+# Who presides (DESIGN.md, the meeting as held): the committee's chair, or a vice-chair presiding.
+CHAIR, VICE_CHAIR = "主任委员", "副主任委员"
+CHAIR_ROLES = (CHAIR, VICE_CHAIR)
 
 
 class ProceedingsError(QjtitleError):
@@ -64,6 +69,18 @@ class Context:
     recused: dict[int, dict[int, str]]  # applicant id → {expert id: reason}
     attending: list[int]  # expert ids signed in, in the order they signed
     sealed: MeetingSeal | None
+    chair: MeetingChair | None = (
+        None  # the latest chair recorded (may have left since: see presiding)
+    )
+    methods: tuple[str, ...] = ()  # the evaluation methods recorded as used (rules.METHODS)
+    absences: dict[int, str] = field(default_factory=dict)  # expert id → why not present (latest)
+
+    @property
+    def presiding(self) -> tuple[int, str] | None:
+        """(expert id, role) of the recorded chair, when that expert is present."""
+        if self.chair is None or self.chair.expert_id not in self.attending:
+            return None
+        return self.chair.expert_id, self.chair.role
 
     def expert_name(self, expert_id: int) -> str:
         e = self.panel.get(expert_id) or self.declined.get(expert_id)
@@ -116,15 +133,43 @@ def load(session: Session, meeting_id: int) -> Context:
     recused = recusal.for_meeting(session, m, [a.id for a in applicants if a.id is not None])
     latest: dict[int, bool] = {}
     order: list[int] = []
+    absences: dict[int, str] = {}
     for row in session.exec(
         select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id))
     ):
         latest[row.expert_id] = row.present
         if row.expert_id not in order:
             order.append(row.expert_id)
+        if row.present:
+            absences.pop(row.expert_id, None)
+        else:
+            absences[row.expert_id] = row.reason
     # an expert who signed in and later left the panel (a decline, a redraw) no longer counts
     attending = [e for e in order if latest[e] and e in panel]
-    return Context(m, committee, panel, declined, unconfirmed, applicants, recused, attending, seal)
+    chair = session.exec(
+        select(MeetingChair)
+        .where(MeetingChair.meeting_id == meeting_id)
+        .order_by(col(MeetingChair.id).desc())
+    ).first()
+    used = session.exec(
+        select(MeetingMethod)
+        .where(MeetingMethod.meeting_id == meeting_id)
+        .order_by(col(MeetingMethod.id).desc())
+    ).first()
+    return Context(
+        m,
+        committee,
+        panel,
+        declined,
+        unconfirmed,
+        applicants,
+        recused,
+        attending,
+        seal,
+        chair,
+        tuple(used.methods) if used else (),
+        {e: why for e, why in absences.items() if e in panel and e not in attending},
+    )
 
 
 def _after_seal(ctx: Context, reason: str) -> bool:
@@ -216,102 +261,115 @@ def sign_in_sheet(path: Path) -> list[str]:
     return present
 
 
-@dataclass
-class AttendanceResult:
-    attending: list[tuple[int, str]]
-    quorum: tally.Quorum
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+# --- Who chairs, and how the meeting evaluated ---------------------------------------
 
 
-def attend(
+@dataclass(frozen=True)
+class ChairOutcome:
+    expert_id: int
+    name: str
+    role: str
+    before: str  # the chair recorded before ("" when none)
+
+
+def record_chair(
     store: Store,
     meeting_id: int,
-    present: Sequence[str] = (),
-    absent: Sequence[str] = (),
+    expert: str,
+    role: str = CHAIR,
     reason: str = "",
-    source: str = "",
     user: str | None = None,
-) -> AttendanceResult:
-    """Record who signed in (``present``) and corrections (``absent``, with a reason)."""
-    if absent and not reason.strip():
-        raise InvalidValue("撤销签到须用 --reason 写明理由")
+) -> ChairOutcome:
+    """Record who chairs the meeting: the committee's chair, or the vice-chair presiding; an expert
+    signed in at the meeting. The documents name that person."""
+    role = clean_text(role)
+    if role not in CHAIR_ROLES:
+        raise InvalidValue(f"主持会议的职务“{role}”无效；应为 {' 或 '.join(CHAIR_ROLES)}")
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
-        voted = _has_votes(session, meeting_id)
-        result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
-        problems: list[str] = []
-
-        def find(key: str) -> int:
-            try:
-                return _find_expert(ctx, key)
-            except QjtitleError as exc:
-                problems.append(str(exc))
-                return 0
-
-        present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
-        if problems:  # every name checked, all problems told at once, nothing written
-            raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
-        late = [k for k, eid in zip(present, present_ids, strict=True) if eid not in ctx.attending]
-        if voted and (late or absent) and not reason.strip():
+        eid = _find_expert(ctx, expert)
+        if eid not in ctx.attending:
             raise ProceedingsError(
-                f"第{meeting_id}号会议已录入投票，此时再改签到（{'、'.join(late or list(absent))}）会改变应投票的专家和"
-                "通过所需票数；如确属漏记，请用 --reason 写明理由，之后 qjtitle meeting results 会列出须重新表决的申报人"
+                f"{ctx.expert_name(eid)} 没有签到出席本次会议；主持会议的{role}须是出席会议的专家，"
+                f"请先记录其签到（qjtitle meeting attend {meeting_id} {ctx.expert_name(eid)}）"
             )
-        for eid in present_ids:
-            if eid in ctx.attending:
-                continue
-            session.add(
-                Attendance(
-                    meeting_id=meeting_id,
-                    expert_id=eid,
-                    present=True,
-                    source=source,
-                    reason=reason,
-                    after_seal=after,
-                    user=user or audit.current_user(),
-                )
+        before = f"{ctx.expert_name(ctx.chair.expert_id)}（{ctx.chair.role}）" if ctx.chair else ""
+        if ctx.chair is not None and (ctx.chair.expert_id, ctx.chair.role) == (eid, role):
+            return ChairOutcome(eid, ctx.expert_name(eid), role, before)
+        session.add(
+            MeetingChair(
+                meeting_id=meeting_id,
+                expert_id=eid,
+                role=role,
+                reason=reason,
+                after_seal=after,
+                user=user or audit.current_user(),
             )
-            ctx.attending.append(eid)
-            result.added.append(ctx.expert_name(eid))
-        for eid in absent_ids:
-            if eid not in ctx.attending:
-                continue
-            session.add(
-                Attendance(
-                    meeting_id=meeting_id,
-                    expert_id=eid,
-                    present=False,
-                    source=source,
-                    reason=reason,
-                    after_seal=after,
-                    user=user or audit.current_user(),
-                )
-            )
-            ctx.attending.remove(eid)
-            result.removed.append(ctx.expert_name(eid))
-        result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
-        result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
+        )
         audit.record(
             session,
-            "meeting attend",
-            "meeting.attendance",
+            "meeting chair",
+            "meeting.chair",
             {
                 "meeting": meeting_id,
-                "added": result.added,
-                "removed": result.removed,
+                "expert": eid,
+                "role": role,
+                "before": before,
                 "reason": reason,
-                "attending": len(ctx.attending),
                 "after_seal": after,
-                "after_votes": voted,
             },
             user=user,
         )
-    return result
+        return ChairOutcome(eid, ctx.expert_name(eid), role, before)
 
 
-def _has_votes(session: Session, meeting_id: int) -> bool:
+def record_methods(
+    store: Store,
+    meeting_id: int,
+    methods: Sequence[str],
+    reason: str = "",
+    user: str | None = None,
+) -> tuple[str, ...]:
+    """Record the evaluation methods the meeting actually used (通知 三（三）); the documents state only those."""
+    used = tuple(dict.fromkeys(clean_text(m) for m in methods if clean_text(m)))
+    unknown = [m for m in used if m not in rules.METHODS]
+    if unknown or not used:
+        raise InvalidValue(
+            (f"评审方式 {'、'.join(unknown)} 无效；" if unknown else "至少写明一种评审方式；")
+            + f"可选：{'、'.join(rules.METHODS)}（{rules.METHODS_SOURCE}）"
+        )
+    with store.transaction() as session:
+        ctx = load(session, meeting_id)
+        after = _after_seal(ctx, reason)
+        if ctx.methods == used:
+            return used
+        session.add(
+            MeetingMethod(
+                meeting_id=meeting_id,
+                methods=list(used),
+                reason=reason,
+                after_seal=after,
+                user=user or audit.current_user(),
+            )
+        )
+        audit.record(
+            session,
+            "meeting methods",
+            "meeting.methods",
+            {
+                "meeting": meeting_id,
+                "methods": list(used),
+                "before": list(ctx.methods),
+                "reason": reason,
+                "after_seal": after,
+            },
+            user=user,
+        )
+        return used
+
+
+def has_votes(session: Session, meeting_id: int) -> bool:
     return any(
         session.exec(select(model.id).where(model.meeting_id == meeting_id).limit(1)).first()
         is not None

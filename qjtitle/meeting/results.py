@@ -22,6 +22,8 @@ from qjtitle.models import (
     Attendance,
     Ballot,
     BallotCount,
+    MeetingChair,
+    MeetingMethod,
     MeetingSeal,
     Review,
     ReviewAssignment,
@@ -187,14 +189,17 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
     ):
         counts[c.applicant_id] = c
     quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
-    sign_ins = [
-        (_utc(r.recorded_at), r)
-        for r in session.exec(
-            select(Attendance)
-            .where(Attendance.meeting_id == meeting_id)
-            .order_by(col(Attendance.id))
+    sign_ins: list[
+        tuple[datetime, Attendance, bool]
+    ] = []  # (when, row, whether it changed attendance)
+    state: dict[int, bool] = {}
+    for row in session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting_id).order_by(col(Attendance.id))
+    ):
+        sign_ins.append(
+            (_utc(row.recorded_at), row, state.get(row.expert_id, False) != row.present)
         )
-    ]
+        state[row.expert_id] = row.present
     # a sealed meeting keeps the denominator it was sealed with, whatever the committee setting says now
     denominator: str = (
         ctx.sealed.summary.get("denominator", ctx.committee.vote_denominator)
@@ -240,8 +245,8 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
         # sign-ins changed after this applicant's vote (with a reason): the vote must be taken again
         changed = [
             ctx.expert_name(row.expert_id) + ("签到" if row.present else "撤销签到")
-            for t, row in sign_ins
-            if t > voted_at
+            for t, row, flips in sign_ins
+            if flips and t > voted_at
         ]
         if changed:
             problem = f"表决后签到有变动（{'、'.join(changed)}），出席专家与投票时不同，须由现出席专家重新表决"
@@ -280,8 +285,41 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
     )
 
 
+def changes(before: MeetingResults, after: MeetingResults) -> list[str]:
+    """Every recorded result that ``after`` changes (before → after): an applicant's result or counted votes.
+    A result not yet voted, or to be voted again, is not a recorded one."""
+
+    def votes(r: ApplicantResult) -> str:
+        c = r.counted
+        if c is None:
+            return ""
+        spoilt = f"，废票{c.invalid}" if c.invalid else ""
+        return f"同意{c.agree}，不同意{c.disagree}，弃权{c.abstain}{spoilt}"
+
+    now = {r.id: r for r in after.applicants}
+    out = []
+    for r in before.applicants:
+        new = now.get(r.id)
+        if r.result not in (PASSED, FAILED) or new is None:
+            continue
+        if votes(r) == votes(new) and r.result != new.result:
+            out.append(f"{r.name}（{votes(r)}）：{r.result} → {new.result}")
+        elif votes(r) != votes(new):
+            out.append(f"{r.name}：{votes(r)}：{r.result} → {votes(new)}：{new.result}")
+    return out
+
+
 # What can be entered after the seal (with a reason).
-_Entered = TypeVar("_Entered", Attendance, ReviewAssignment, Review, Ballot, BallotCount)
+_Entered = TypeVar(
+    "_Entered",
+    Attendance,
+    ReviewAssignment,
+    Review,
+    Ballot,
+    BallotCount,
+    MeetingChair,
+    MeetingMethod,
+)
 
 
 def _entered_after_seal(session: Session, model: type[_Entered], meeting_id: int) -> list[_Entered]:
@@ -290,15 +328,50 @@ def _entered_after_seal(session: Session, model: type[_Entered], meeting_id: int
 
 
 def _after_seal_entries(session: Session, meeting_id: int) -> list[LateEntry]:
-    rows: list[tuple[str, Attendance | ReviewAssignment | Review | Ballot | BallotCount]] = [
+    rows: list[
+        tuple[
+            str,
+            Attendance
+            | ReviewAssignment
+            | Review
+            | Ballot
+            | BallotCount
+            | MeetingChair
+            | MeetingMethod,
+        ]
+    ] = [
         *(("签到", r) for r in _entered_after_seal(session, Attendance, meeting_id)),
         *(("审阅安排", r) for r in _entered_after_seal(session, ReviewAssignment, meeting_id)),
         *(("评议意见", r) for r in _entered_after_seal(session, Review, meeting_id)),
         *(("投票", r) for r in _entered_after_seal(session, Ballot, meeting_id)),
         *(("票数", r) for r in _entered_after_seal(session, BallotCount, meeting_id)),
+        *(("主持人", r) for r in _entered_after_seal(session, MeetingChair, meeting_id)),
+        *(("评审方式", r) for r in _entered_after_seal(session, MeetingMethod, meeting_id)),
     ]
     entered = [LateEntry(what, row.reason, row.recorded_at, row.user) for what, row in rows]
     return entered + sealing.corrections(session, meeting_id)
+
+
+def as_held_problems(ctx: Context) -> list[str]:
+    """What the record of the meeting as held still lacks: a chair present, the methods used."""
+    problems = []
+    m = ctx.meeting.id
+    if ctx.presiding is None:
+        left = (
+            f"记录的主持人 {ctx.expert_name(ctx.chair.expert_id)} 现未在出席名单中；"
+            if ctx.chair is not None
+            else ""
+        )
+        problems.append(
+            f"{left}尚未记录主持会议的主任委员（或主持会议的副主任委员），须是出席会议的专家；"
+            f"请用 qjtitle meeting chair {m} 专家姓名 --role 主任委员（或 --role 副主任委员）记录"
+        )
+    if not ctx.methods:
+        problems.append(
+            f"尚未记录本次会议实际采用的评审方式；请用 qjtitle meeting methods {m} 审阅材料 …"
+            f" 记录（可选：{'、'.join(rules.METHODS)}）"
+        )
+    return problems
 
 
 def results(store: Store, meeting_id: int) -> MeetingResults:
@@ -329,6 +402,7 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             )
         if not summary.quorum.met:
             problems.append(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe())
+        problems += as_held_problems(ctx)
         for row in summary.applicants:
             problems += [f"{row.name}：{p}" for p in row.problems]
         if problems:

@@ -1,5 +1,5 @@
-"""Meeting day on paper: the sign-in sheet, each reviewer's review form and the tally sheets (named
-and anonymous), pre-filled with the panel and the applicants, in exactly the columns that
+"""Meeting day on paper: the sign-in sheet, each reviewer's review form and the anonymous tally sheet
+(a secret ballot: counts only), pre-filled with the panel and the applicants, in exactly the columns that
 ``meeting attend --from-sheet``, ``meeting review --from-sheet`` and ``record-votes`` read back;
 and the meeting as it stands (panel, attendance, assignment, reviews, votes), read only.
 """
@@ -83,11 +83,6 @@ class Picture:
     reviews: dict[tuple[int, int], str] = field(
         default_factory=dict
     )  # (applicant, expert) → 同意/不同意
-
-    def voters(self) -> list[Person]:
-        """The columns of a named tally sheet: those signed in, else the whole confirmed panel."""
-        ids = self.attending or [p.id for p in self.panel]
-        return [p for p in self.panel if p.id in ids]
 
     def expert(self, expert_id: int) -> Person:
         return next(p for p in self.panel if p.id == expert_id)
@@ -276,7 +271,7 @@ class SheetSet:
 
 def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
     """The meeting-day sheets in ``out``: 签到表, 评议表 (one per reviewer, once reviewers are
-    assigned), 计票表（记名）and 计票表（无记名）; each as .xlsx (to type back) and .docx (to print)."""
+    assigned) and 计票表 (无记名: counts per applicant); each as .xlsx (to type back) and .docx (to print)."""
     pic = picture(store, meeting_id)
     m = pic.meeting
     if not pic.panel:
@@ -340,40 +335,25 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             ["录入：qjtitle meeting review 会议编号 --from-sheet 本表"],
         )
 
-    voters = pic.voters()
+    # the vote is a secret ballot: one anonymous count sheet, no column per expert
+    attending = set(pic.attending)
     rows = []
     for a in pic.applicants:
-        rows.append([a.key, *["" for _ in voters], a.unit, a.specialty])
-    recusals = [
-        f"{a.name}：{pic.expert(e).name} {why}，不投票"
-        for a in pic.applicants
-        for e, why in pic.recused.get(a.id, {}).items()
-        if e in {v.id for v in voters}
-    ]
+        recused = sum(1 for e in pic.recused.get(a.id, {}) if e in attending)
+        voters = f"{len(attending) - recused}" if attending else ""
+        rows.append([a.key, voters, "", "", "", "", a.unit, a.specialty])
     files += _write(
         out,
-        "计票表_记名",
-        f"表决计票表（记名，{head}）",
-        ["申报人", *[v.key for v in voters], "单位", "申报专业"],
+        "计票表",
+        f"表决计票表（无记名投票，{head}）",
+        ["申报人", "应投票人数", "同意", "不同意", "弃权", "废票", "单位", "申报专业"],
         rows,
-        [12, *[10 for _ in voters], 28, 16],
+        [12, 10, 8, 8, 8, 8, 28, 16],
         [
-            "注：每位出席专家一列，填 同意、不同意 或 弃权；须回避的专家留空。",
-            *recusals,
-            "录入：qjtitle record-votes 会议编号 --from-sheet 本表",
-            "计票人：　　　　监票人：",
-        ],
-    )
-    rows = [[a.key, "", "", "", a.unit, a.specialty] for a in pic.applicants]
-    files += _write(
-        out,
-        "计票表_无记名",
-        f"表决计票表（无记名，{head}）",
-        ["申报人", "同意", "不同意", "弃权", "单位", "申报专业"],
-        rows,
-        [12, 8, 8, 8, 28, 16],
-        [
-            "注：填各项票数（整数），三项相加应等于参加表决的专家人数。",
+            (
+                "注：无记名投票，按收回的表决票逐人填各项票数（整数）；同意、不同意、弃权、废票相加"
+                "应等于应投票人数（出席专家减去须回避的专家）。"
+            ),
             "录入：qjtitle record-votes 会议编号 --from-sheet 本表",
             "计票人：　　　　监票人：",
         ],

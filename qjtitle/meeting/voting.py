@@ -1,5 +1,9 @@
-"""Entering the meeting's reviews and votes (one by one or read from the sheets), every entry checked
-against the assignment, attendance and recusals; ``results`` says what they give."""
+"""Entering the meeting's attendance, reviews and votes (one by one or read from the sheets), every
+entry checked against the panel, the assignment, attendance and recusals; ``results`` says what they give.
+
+The vote is a secret ballot (无记名投票): it is entered as counts per applicant (同意, 不同意,
+弃权, 废票) from the anonymous tally sheet, never as a vote tied to an expert. Re-entering a
+review or a vote that changes what was recorded lists every change and needs a reason."""
 
 from __future__ import annotations
 
@@ -16,18 +20,140 @@ from qjtitle.meeting.proceedings import (
     _current_assignment,
     _find_applicant,
     _find_expert,
-    _name_ids,
+    has_votes,
     load,
 )
-from qjtitle.meeting.results import MeetingResults, compute, missing_reviews
-from qjtitle.models import (
-    Ballot,
-    BallotCount,
-    Review,
+from qjtitle.meeting.results import (
+    MeetingResults,
+    _latest_reviews,
+    changes,
+    compute,
+    missing_reviews,
 )
+from qjtitle.models import Attendance, BallotCount, Review
 from qjtitle.spreadsheets.tables import Column, read_tables
-from qjtitle.spreadsheets.text import clean_text, compare_key
+from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit
+
+# --- Attendance --------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceResult:
+    attending: list[tuple[int, str]]
+    quorum: tally.Quorum
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    absent: list[str] = field(
+        default_factory=list
+    )  # recorded absent (never signed in), with the reason
+    changes: list[str] = field(
+        default_factory=list
+    )  # recorded outcomes this changed (before → after)
+
+
+def attend(
+    store: Store,
+    meeting_id: int,
+    present: Sequence[str] = (),
+    absent: Sequence[str] = (),
+    reason: str = "",
+    source: str = "",
+    user: str | None = None,
+) -> AttendanceResult:
+    """Record who signed in (``present``), and who did not come or left (``absent``, with the reason,
+    which the documents state). A change of attendance that changes a recorded result lists the
+    changes and needs a reason."""
+    if absent and not reason.strip():
+        raise InvalidValue(
+            "登记缺席或撤销签到须用 --reason 写明理由（如 病假、因公出差），将写入备案材料"
+        )
+    with store.transaction() as session:
+        ctx = load(session, meeting_id)
+        after = _after_seal(ctx, reason)
+        voted = has_votes(session, meeting_id)
+        before = compute(session, ctx) if voted else None
+        result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
+        problems: list[str] = []
+
+        def find(key: str) -> int:
+            try:
+                return _find_expert(ctx, key)
+            except QjtitleError as exc:
+                problems.append(str(exc))
+                return 0
+
+        present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
+        if problems:  # every name checked, all problems told at once, nothing written
+            raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
+        u = user or audit.current_user()
+        for eid in present_ids:
+            if eid in ctx.attending:
+                continue
+            session.add(
+                Attendance(
+                    meeting_id=meeting_id,
+                    expert_id=eid,
+                    present=True,
+                    source=source,
+                    reason=reason,
+                    after_seal=after,
+                    user=u,
+                )
+            )
+            ctx.attending.append(eid)
+            result.added.append(ctx.expert_name(eid))
+        for eid in dict.fromkeys(absent_ids):
+            was_present = eid in ctx.attending
+            if not was_present and ctx.absences.get(eid) == reason.strip():
+                continue  # the same absence entered again
+            session.add(
+                Attendance(
+                    meeting_id=meeting_id,
+                    expert_id=eid,
+                    present=False,
+                    source=source,
+                    reason=reason.strip(),
+                    after_seal=after,
+                    user=u,
+                )
+            )
+            if was_present:
+                ctx.attending.remove(eid)
+                result.removed.append(ctx.expert_name(eid))
+            else:
+                result.absent.append(ctx.expert_name(eid))
+        if before is not None:
+            session.flush()
+            result.changes = changes(before, compute(session, ctx))
+            if result.changes and not reason.strip():
+                raise ProceedingsError(
+                    f"第{meeting_id}号会议已录入投票，此时再改签到会改变应投票的专家和通过所需票数，"
+                    "以下已记录的表决结果将改变：\n"
+                    + "\n".join(result.changes)
+                    + "\n均未写入。如确属漏记，请用 --reason 写明理由，之后须由现出席专家重新表决"
+                )
+        result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
+        result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
+        audit.record(
+            session,
+            "meeting attend",
+            "meeting.attendance",
+            {
+                "meeting": meeting_id,
+                "added": result.added,
+                "removed": result.removed,
+                "absent": result.absent,
+                "reason": reason,
+                "attending": len(ctx.attending),
+                "after_seal": after,
+                "after_votes": voted,
+                "changes": result.changes,
+            },
+            user=user,
+        )
+    return result
+
 
 # --- Reviews -----------------------------------------------------------------------
 
@@ -69,6 +195,8 @@ def review_sheet(path: Path) -> list[ReviewEntry]:
 class ReviewOutcome:
     recorded: int  # opinions recorded now
     missing: tuple[str, ...]  # reviews still to enter (results.missing_reviews)
+    changes: tuple[str, ...] = ()  # recorded reviews this changed (before → after)
+    unchanged: int = 0  # entries the same as recorded: not written again
 
 
 def record_reviews(
@@ -107,7 +235,30 @@ def record_reviews(
             rows.append((aid, eid, clean_text(entry.opinion), recommendation))
         if problems:
             raise ProceedingsError("评议记录有以下问题，均未写入：\n" + "\n".join(problems))
+        recorded = _latest_reviews(session, meeting_id)
+        changed, new_rows, same = [], [], 0
         for aid, eid, opinion, recommendation in rows:
+            old = recorded.get((aid, eid))
+            if old is not None and (old.opinion, old.recommendation) == (opinion, recommendation):
+                same += 1
+                continue
+            if old is not None:
+                what = f"{ctx.applicant(aid).name}（{ctx.expert_name(eid)}）："
+                if old.recommendation != recommendation:
+                    what += f"评审建议 {old.recommendation} → {recommendation}"
+                if old.opinion != opinion:
+                    what += ("；" if old.recommendation != recommendation else "") + (
+                        f"评议意见“{old.opinion}” → “{opinion}”"
+                    )
+                changed.append(what)
+            new_rows.append((aid, eid, opinion, recommendation))
+        if changed and not reason.strip():
+            raise ProceedingsError(
+                "以下已录入的评议将被改变：\n"
+                + "\n".join(changed)
+                + "\n均未写入；确需更改请用 --reason 写明理由"
+            )
+        for aid, eid, opinion, recommendation in new_rows:
             session.add(
                 Review(
                     meeting_id=meeting_id,
@@ -124,10 +275,18 @@ def record_reviews(
             session,
             "meeting review",
             "meeting.reviews",
-            {"meeting": meeting_id, "entries": len(rows), "reason": reason, "after_seal": after},
+            {
+                "meeting": meeting_id,
+                "entries": len(new_rows),
+                "reason": reason,
+                "after_seal": after,
+                "changes": changed,
+            },
             user=user,
         )
-        return ReviewOutcome(len(rows), tuple(missing_reviews(session, ctx)))
+        return ReviewOutcome(
+            len(new_rows), tuple(missing_reviews(session, ctx)), tuple(changed), same
+        )
 
 
 # --- Votes -------------------------------------------------------------------------
@@ -143,68 +302,39 @@ COUNT_COLUMNS = (
 
 @dataclass
 class VoteEntry:
+    """One applicant's counted votes, from the anonymous tally sheet (secret ballot)."""
+
     applicant: str
-    # expert key → choice (open ballot), or (expert key, choice) pairs: an expert given twice is refused
-    ballots: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
-    counts: tuple[int, int, int] | None = None  # agree, disagree, abstain (secret ballot)
+    counts: tuple[int, int, int]  # 同意, 不同意, 弃权
+    invalid: int = 0  # 废票 (spoilt, blank, unreadable): counted as not agreeing
     where: str = ""
-    invalid: int = 0  # 废票 counted in a secret ballot
-    duplicate_columns: list[str] = field(
-        default_factory=list
-    )  # expert columns that appear twice in the sheet
-
-    def pairs(self) -> list[tuple[str, str]]:
-        return list(self.ballots.items()) if isinstance(self.ballots, dict) else list(self.ballots)
 
 
-def vote_sheet(path: Path, expert_names: Sequence[str]) -> list[VoteEntry]:
-    """A tally workbook: one row per applicant and either one column per attending expert
-    (同意/不同意/弃权) or the columns 同意/不同意/弃权 with counts (secret ballot)."""
-    columns = (Column("applicant", "申报人", ("姓名", "申报人姓名", "申报人编号")),) + tuple(
-        Column(f"expert:{name}", name) for name in expert_names
-    )
+def vote_sheet(path: Path) -> list[VoteEntry]:
+    """An anonymous tally workbook: one row per applicant with the counts 同意/不同意/弃权 (and 废票)."""
     try:
-        counts = read_tables(path, COUNT_COLUMNS, ("applicant",), min_matches=4)
-    except QjtitleError:
-        counts = []
+        tables = read_tables(path, COUNT_COLUMNS, ("applicant",), min_matches=4)
+    except QjtitleError as exc:
+        raise InvalidValue(
+            f"{exc}\n表决为无记名投票：计票表每行一名申报人，填 同意、不同意、弃权、废票 各项票数，"
+            "不记录专家个人的投票"
+        ) from None
     entries: list[VoteEntry] = []
-    if counts:
-        for t in counts:
-            for row in t.rows:
-                c = row.cells
-                try:
-                    numbers = tuple(
-                        int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid")
-                    )
-                except (TypeError, ValueError):
-                    raise InvalidValue(
-                        f"{path.name} {t.sheet} 第{row.number}行：票数应为整数"
-                    ) from None
-                entries.append(
-                    VoteEntry(
-                        str(c.get("applicant") or ""),
-                        counts=numbers[:3],  # type: ignore[arg-type]
-                        invalid=numbers[3],
-                        where=f"{path.name} {t.sheet} 第{row.number}行",
-                    )
-                )
-        return entries
-    names = {compare_key(n): n for n in expert_names}
-    for t in read_tables(path, columns, ("applicant",), min_matches=2):
-        # a header seen twice is left among the unknown ones: an expert with two columns
-        doubled = [names[compare_key(h)] for h in t.unknown_headers if compare_key(h) in names]
+    for t in tables:
         for row in t.rows:
-            ballots = [
-                (k.removeprefix("expert:"), str(v))
-                for k, v in row.cells.items()
-                if k.startswith("expert:") and v not in (None, "")
-            ]
+            c = row.cells
+            try:
+                numbers = [int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid")]
+            except (TypeError, ValueError):
+                raise InvalidValue(
+                    f"{path.name} {t.sheet} 第{row.number}行：票数应为整数"
+                ) from None
             entries.append(
                 VoteEntry(
-                    str(row.cells.get("applicant") or ""),
-                    ballots=ballots,
+                    str(c.get("applicant") or ""),
+                    counts=(numbers[0], numbers[1], numbers[2]),
+                    invalid=numbers[3],
                     where=f"{path.name} {t.sheet} 第{row.number}行",
-                    duplicate_columns=doubled,
                 )
             )
     return entries
@@ -217,7 +347,8 @@ def record_votes(
     reason: str = "",
     user: str | None = None,
 ) -> MeetingResults:
-    """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
+    """Check and record the counted votes (all problems listed, nothing written when any); return the
+    results (as ``results``). Counts that change a recorded result are listed and need a reason."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
         after = _after_seal(ctx, reason)
@@ -226,11 +357,8 @@ def record_votes(
                 tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe() + "；不能投票"
             )
         problems: list[str] = []
-        new_ballots, new_counts = [], []
+        new_counts = []
         seen_applicants: dict[int, str] = {}
-        for doubled in sorted({n for e in entries for n in e.duplicate_columns}):
-            sheet = next(e.where.split(" ")[0] for e in entries if doubled in e.duplicate_columns)
-            problems.append(f"{sheet}：专家 {doubled} 有两列，重复；每位出席专家只能有一列")
         for entry in entries:
             where = f"{entry.where}：" if entry.where else ""
             try:
@@ -247,58 +375,20 @@ def record_votes(
                 continue
             seen_applicants[aid] = entry.where
             recused = set(ctx.recused.get(aid, {}))
-            if entry.counts is not None:
-                result = tally.tally_counts(
-                    aid,
-                    *entry.counts,
-                    attending=len(ctx.attending),
-                    recused=len(recused & set(ctx.attending)),
-                    denominator=ctx.committee.vote_denominator,
-                    invalid=entry.invalid,
-                )
-                problems += [f"{where}{name}：{p}" for p in result.problems]
-                new_counts.append((aid, (*entry.counts, entry.invalid)))
-                continue
-            ballots: dict[int, str] = {}
-            for key, choice in entry.pairs():
-                try:
-                    eid = _find_expert(ctx, key)
-                except QjtitleError as exc:
-                    problems.append(f"{where}{name}：{exc}")
-                    continue
-                normal = tally.normalise_choice(choice)
-                if normal is None:
-                    problems.append(
-                        f"{where}{name}：{ctx.expert_name(eid)} 的投票“{choice}”应为 {tally.CHOICES_TEXT}"
-                    )
-                    continue
-                if eid in ballots:
-                    problems.append(
-                        f"{where}{name}：{ctx.expert_name(eid)} 的投票重复（{ballots[eid]}、{normal}）；"
-                        "每位专家对每名申报人只能投一票"
-                    )
-                    continue
-                ballots[eid] = normal
-            result = tally.tally_ballots(
-                aid, ballots, ctx.attending, recused, ctx.committee.vote_denominator
+            result = tally.tally_counts(
+                aid,
+                *entry.counts,
+                attending=len(ctx.attending),
+                recused=len(recused & set(ctx.attending)),
+                denominator=ctx.committee.vote_denominator,
+                invalid=entry.invalid,
             )
-            problems += [f"{where}{name}：{p}" for p in _name_ids(ctx, result.problems)]
-            new_ballots += [(aid, eid, choice) for eid, choice in ballots.items()]
+            problems += [f"{where}{name}：{p}" for p in result.problems]
+            new_counts.append((aid, (*entry.counts, entry.invalid)))
         if problems:
             raise ProceedingsError("投票记录有以下问题，均未写入：\n" + "\n".join(problems))
+        before = compute(session, ctx)
         u = user or audit.current_user()
-        for aid, eid, choice in new_ballots:
-            session.add(
-                Ballot(
-                    meeting_id=meeting_id,
-                    applicant_id=aid,
-                    expert_id=eid,
-                    choice=choice,
-                    reason=reason,
-                    after_seal=after,
-                    user=u,
-                )
-            )
         for aid, (agree, disagree, abstain, invalid) in new_counts:
             session.add(
                 BallotCount(
@@ -314,6 +404,14 @@ def record_votes(
                 )
             )
         session.flush()
+        now = compute(session, ctx)
+        changed = changes(before, now)
+        if changed and not reason.strip():
+            raise ProceedingsError(
+                "以下已记录的表决结果将被改变：\n"
+                + "\n".join(changed)
+                + "\n均未写入；确需更改请用 --reason 写明理由（如 计票有误，复核计票表）"
+            )
         audit.record(
             session,
             "record-votes",
@@ -323,17 +421,8 @@ def record_votes(
                 "applicants": len(entries),
                 "reason": reason,
                 "after_seal": after,
+                "changes": changed,
             },
             user=user,
         )
-        return compute(session, ctx)
-
-
-def attending_names(store: Store, meeting_id: int) -> list[str]:
-    """Names of the attending experts (the columns of an open tally sheet); namesakes by number."""
-    with store.transaction() as session:
-        ctx = load(session, meeting_id)
-        names = [ctx.expert_name(e) for e in ctx.attending]
-        return [
-            n if names.count(n) == 1 else str(e) for n, e in zip(names, ctx.attending, strict=True)
-        ]
+        return now

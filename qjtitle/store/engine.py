@@ -144,6 +144,36 @@ APPEND_ONLY["sealed"] = (
     ("sealed_row", "applicant_correction"),
     "封存记录（封存时认定的申报人、专家及封存后的更正）只能追加，不能修改或删除",
 )
+APPEND_ONLY["as_held"] = (  # revision 0006
+    ("meeting_chair", "meeting_method"),
+    "会议记录（主持人、评审方式）只能追加，不能修改或删除；更正请录入新记录并写明理由",
+)
+NO_NAMED_BALLOTS = (
+    "表决为无记名投票，只录入每名申报人的同意、不同意、弃权、废票票数，不记录专家个人的投票"
+)
+
+
+def no_named_ballots_sql(dialect: str) -> list[str]:
+    """The statements that make ``ballot`` (a vote tied to an expert) refuse new rows (revision 0006)."""
+    if dialect == "sqlite":
+        return [
+            (
+                "CREATE TRIGGER ballot_no_insert BEFORE INSERT ON ballot "
+                f"BEGIN SELECT RAISE(ABORT, '{NO_NAMED_BALLOTS}'); END"
+            )
+        ]
+    if dialect == "postgresql":
+        function = (
+            "CREATE OR REPLACE FUNCTION qjtitle_no_named_ballots() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{NO_NAMED_BALLOTS}' "
+            "USING ERRCODE = 'integrity_constraint_violation'; END $$"
+        )
+        trigger = (
+            "CREATE TRIGGER ballot_no_insert BEFORE INSERT ON ballot "
+            "FOR EACH ROW EXECUTE FUNCTION qjtitle_no_named_ballots()"
+        )
+        return [function, trigger]
+    raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
 
 
 def append_only_sql(dialect: str, group: str) -> list[str]:
