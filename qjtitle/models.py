@@ -398,6 +398,11 @@ class ReviewAssignment(SQLModel, table=True):
     reviewers: dict[str, list[int]] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # applicant id → why no reviewer of the applicant's specialty could be given (revision 0006)
+    specialty_gaps: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+    )
     reason: str = ""
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)

@@ -658,3 +658,135 @@ def test_a_conflict_declared_after_the_draw_does_not_break_its_verification(
         store, sitting.members[1], sitting.applicants[0], "师生关系", declared_on=date(2023, 11, 1)
     )
     assert not draw_record.verify_draw(store, sitting.draw).pool_ok
+
+
+# --- the meeting as held (issue 22) and re-entry (issue 24.4) ------------------------------------------
+
+
+def _audit(store, action: str) -> list[dict]:
+    from sqlmodel import col, select
+
+    from qjtitle.models import AuditEvent
+
+    with store.transaction() as session:
+        return [
+            e.detail
+            for e in session.exec(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id))
+            )
+        ]
+
+
+def test_an_absence_is_recorded_with_its_reason(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    away = str(sitting.members[9])
+    with pytest.raises(InvalidValue, match="须用 --reason 写明理由"):
+        voting.attend(store, sitting.meeting, absent=[away])
+    result = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
+    assert result.absent and not result.removed and result.quorum.attending == 9
+    again = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
+    assert again.absent == []  # the same absence entered twice is recorded once
+    with store.transaction() as session:
+        ctx = proceedings.load(session, sitting.meeting)
+        assert ctx.absences == {sitting.members[9]: "病假"}
+        assert (
+            session.exec(text("select count(*) from attendance where present = false")).one()[0]
+            == 1
+        )
+    # an absence recorded after the votes changes no result: no reason asked beyond the absence's own
+    _vote_all(sitting, sitting.members[:9])
+    voting.attend(store, sitting.meeting, absent=[str(sitting.members[10])], reason="因公出差")
+    assert all(
+        r.result == "通过" for r in meeting_results.results(store, sitting.meeting).applicants
+    )
+
+
+def test_the_chair_must_be_present_and_a_change_is_kept(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    with pytest.raises(ProceedingsError, match="没有签到出席本次会议"):
+        proceedings.record_chair(store, sitting.meeting, str(sitting.members[10]))
+    with pytest.raises(InvalidValue, match="应为 主任委员 或 副主任委员"):
+        proceedings.record_chair(store, sitting.meeting, str(sitting.members[0]), "秘书长")
+    proceedings.record_chair(store, sitting.meeting, str(sitting.members[0]))
+    second = proceedings.record_chair(store, sitting.meeting, str(sitting.members[1]), "副主任委员")
+    assert second.before.endswith("（主任委员）") and second.role == "副主任委员"
+    # the chair leaves: the seal is refused until a present chair is recorded
+    voting.attend(store, sitting.meeting, absent=[str(sitting.members[1])], reason="中途离会")
+    with store.transaction() as session:
+        ctx = proceedings.load(session, sitting.meeting)
+        assert ctx.presiding is None
+        problems = meeting_results.as_held_problems(ctx)
+    assert "现未在出席名单中" in problems[0] and "meeting chair" in problems[0]
+    assert "尚未记录本次会议实际采用的评审方式" in problems[1]
+
+
+def test_a_review_entered_again_differently_needs_a_reason(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    _review_all(sitting)
+    plan = proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="seed")
+    a = sitting.applicants[0]
+    e = plan.reviewers[a][0]
+    same = voting.record_reviews(
+        store, sitting.meeting, [ReviewEntry(str(a), str(e), "材料齐全，业绩突出。", "同意")]
+    )
+    assert (same.recorded, same.unchanged) == (0, 1)
+    changed = ReviewEntry(str(a), str(e), "材料齐全，业绩突出。", "不同意")
+    with pytest.raises(ProceedingsError, match="(?s)评审建议 同意 → 不同意.*--reason"):
+        voting.record_reviews(store, sitting.meeting, [changed])
+    outcome = voting.record_reviews(store, sitting.meeting, [changed], reason="专家更正建议")
+    assert outcome.recorded == 1 and "评审建议 同意 → 不同意" in outcome.changes[0]
+    assert _audit(store, "meeting.reviews")[-1]["changes"] == list(outcome.changes)
+
+
+def test_votes_entered_again_that_flip_a_result_need_a_reason(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    a, b = sitting.applicants[:2]
+    _vote_all(sitting, sitting.members[:9])
+    before = _audit(store, "meeting.votes")
+    flip = [VoteEntry(str(a), counts=(5, 4, 0)), VoteEntry(str(b), counts=(8, 1, 0))]
+    with pytest.raises(ProceedingsError) as err:
+        voting.record_votes(store, sitting.meeting, flip)
+    message = str(err.value)
+    assert (
+        f"{sitting.names[a]}：同意9，不同意0，弃权0：通过 → 同意5，不同意4，弃权0：未通过"
+        in message
+    )
+    assert (
+        f"{sitting.names[b]}：同意9，不同意0，弃权0：通过 → 同意8，不同意1，弃权0：通过" in message
+    )
+    assert _audit(store, "meeting.votes") == before  # nothing written
+    assert meeting_results.results(store, sitting.meeting).passed == len(sitting.applicants)
+    voting.record_votes(store, sitting.meeting, flip, reason="复核选票：计票有误")
+    event = _audit(store, "meeting.votes")[-1]
+    assert event["reason"] == "复核选票：计票有误" and len(event["changes"]) == 2
+    rows = {r.id: r.result for r in meeting_results.results(store, sitting.meeting).applicants}
+    assert (rows[a], rows[b]) == ("未通过", "通过")
+    # the same counts again: no change, no reason needed
+    voting.record_votes(store, sitting.meeting, flip)
+
+
+def test_an_applicant_of_a_specialty_nobody_present_has_gets_the_reason(
+    sitting: Sitting, store, make_workbook, cli
+) -> None:
+    from qjtitle.intake.applicants import import_applicants
+
+    number = idcard.make("530302", date(1986, 4, 2), 300)
+    row = applicant_row(
+        序号=1,
+        姓名="药学申报人",
+        身份证号码=number,
+        出生年月="1986.04",
+        性别=idcard.gender_of(number),
+        申报专业="药学",
+        工作单位="另一单位",
+    )
+    import_applicants(store, [make_workbook([row], name="pharmacy.xlsx")], "QJ-WS-ZJ", 2023)
+    _attend(sitting, 9)
+    result = cli("meeting", "assign", str(sitting.meeting), "--seed", "s")
+    assert result.exit_code == 0, result.output
+    assert "药学申报人：未安排同专业专家审阅，因为出席专家中没有药学专业的专家" in result.stderr
+    with store.transaction() as session:
+        current = proceedings._current_assignment(session, sitting.meeting)
+        assert current is not None and list(current.specialty_gaps.values()) == [
+            "出席专家中没有药学专业的专家"
+        ]

@@ -328,3 +328,94 @@ def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
         "关于"
     )  # a draft has no number
     assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")
+
+
+# --- The meeting as held (issue 22: 1, 2, 3, 5) ---------------------------------------------------------
+
+
+def _post_final(run) -> Path:
+    return next(f.folder for f in run.filings if f.stage == "post" and not f.draft)
+
+
+def test_the_vote_is_a_secret_ballot_in_the_store_and_the_documents(run) -> None:
+    from sqlalchemy import text
+
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        with store.transaction() as session:
+            assert session.exec(text("select count(*) from ballot")).one()[0] == 0
+            counted = session.exec(text("select count(*) from ballot_count")).one()[0]
+    finally:
+        store.close()
+    assert counted == run.results.voted == 49
+    confirmation = docx_text(_post_final(run) / "08_评审结果签字确认表.docx")
+    assert "记名" not in confirmation.replace("无记名", "")
+
+
+def test_the_chair_is_the_expert_recorded_as_presiding_and_present(run) -> None:
+    from qjtitle.meeting import proceedings
+
+    folder = _post_final(run)
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        with store.transaction() as session:
+            ctx = proceedings.load(session, 1)
+            presiding = ctx.presiding
+            assert presiding is not None and presiding[1] == "主任委员"
+            chair = ctx.expert_name(presiding[0])
+    finally:
+        store.close()
+    confirmation = docx_text(folder / "08_评审结果签字确认表.docx")
+    assert f"评委会主任委员：{chair}　　签字：" in confirmation and "张立新" not in confirmation
+    assert (
+        f"{chair}　　签字：" in confirmation.split("出席评审专家签字：")[1]
+    )  # among those present
+    account = docx_text(folder / "04_评审情况说明.docx")
+    assert f"评委会主任委员：{chair}　（签字）" in account
+    assert f"主持会议 | {chair}（评委会主任委员）" in docx_text(folder / "01_会后备案报告.docx")
+
+
+def test_documents_state_the_methods_used_and_the_reasons(run) -> None:
+    folder = _post_final(run)
+    account = docx_text(folder / "04_评审情况说明.docx")
+    assert "采用审阅材料方式评价。" in account and "面试答辩" not in account
+    assert re.search(r"未出席：\S+（因病请假）。", account)
+    assert "（申报人为该专家的近亲属），未审阅、未表决" in account
+    # the skipped alternate and why
+    assert re.search(
+        r"由第13位备选专家\S+递补（依次跳过：第12位备选专家\S+专业为医学检验技术，与该席位（临床医学）不符）",
+        account,
+    )
+    assert "面试答辩" not in docx_text(folder / "01_会后备案报告.docx")
+    forms = sorted((folder / "07_参评人员专家评议表").glob("*.docx"))
+    votes = [
+        line for f in forms for line in docx_text(f).splitlines() if line.startswith("评委会表决")
+    ]
+    assert len(votes) == 49
+    assert sum("其中 1 人回避、未参加表决，同意 9 票" in v for v in votes) == 1
+    assert all("出席 10 人" in v for v in votes)
+
+
+def test_the_demo_assignment_gives_each_applicant_a_reviewer_of_their_specialty(run) -> None:
+    from qjtitle.meeting import proceedings
+    from qjtitle.models import ReviewAssignment
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        with store.transaction() as session:
+            ctx = proceedings.load(session, 1)
+            current = proceedings._current_assignment(session, 1)
+            assert isinstance(current, ReviewAssignment)
+            reviewers = {int(k): v for k, v in current.reviewers.items()}
+            assert proceedings.check_assignment(ctx, reviewers, current.per_applicant) == []
+            specialty = {e: ctx.panel[e].specialty for e in ctx.attending}
+            for a in ctx.applicants:
+                assert any(specialty[e] == a.specialty for e in reviewers[a.id or 0]), a.name
+            assert current.specialty_gaps == {}
+    finally:
+        store.close()

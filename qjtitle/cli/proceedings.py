@@ -110,7 +110,7 @@ def meeting_assign(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """为每名申报人安排至少{reviewers_min}名出席专家独自审阅：回避的专家不安排，优先同专业，工作量平均；可复现、可手工调整。
+    """为每名申报人安排至少{reviewers_min}名出席专家独自审阅：回避的专家不安排，有出席且无须回避的同专业专家时至少安排1名（没有时说明原因），工作量平均；可复现、可手工调整。
 
     示例：qjtitle meeting assign 1 --per-applicant 3；手工调整：qjtitle meeting assign 1 --set 张丽=5,8,11 --reason 专业更对口
     """
@@ -137,6 +137,7 @@ def meeting_assign(
                     "applicant": a,
                     "name": result.applicants[a],
                     "reviewers": [{"id": e, "name": result.names.get(e, str(e))} for e in experts],
+                    "specialty_gap": result.gaps.get(a, ""),
                 }
                 for a, experts in result.reviewers.items()
             ]
@@ -152,6 +153,8 @@ def meeting_assign(
     )
     loads = list(result.load.values())
     console().print(f"每位专家审阅 {min(loads)}～{max(loads)} 份（共 {sum(loads)} 份）")
+    for a, why in result.gaps.items():
+        warn(f"{result.applicants[a]}：未安排同专业专家审阅，因为{why}")
 
 
 def meeting_review(

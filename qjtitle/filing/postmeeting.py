@@ -25,6 +25,41 @@ from qjtitle.meeting import tally
 from qjtitle.models import Applicant, Expert
 
 
+def skipped_alternates(draw: dict[str, Any]) -> list[list[str]]:
+    """For each replacement of the draw record, the alternates before the one who came in, and why
+    each was passed over (specialty, a decline, already seated)."""
+    picks = draw.get("picks", [])
+    alternates = [p for p in picks if p["role"] == "alternate"]
+    declined = {a["expert"] for a in draw.get("answers", []) if a.get("accepted") is False}
+    used: set[int] = set()
+    out = []
+    for r in draw.get("replacements", []):
+        slot = next(
+            (
+                p["slot"]
+                for p in picks
+                if p["role"] == "member" and p["position"] == r["member_position"]
+            ),
+            "",
+        )
+        skipped = []
+        for p in alternates:
+            if p["position"] >= r["alternate_position"]:
+                break
+            if p["id"] in used:
+                why = "已递补其他席位"
+            elif p["id"] in declined:
+                why = "已谢绝"
+            elif slot and p["specialty"] != slot:
+                why = f"专业为{p['specialty']}，与该席位（{slot}）不符"
+            else:
+                why = "不符合该席位的专业要求"
+            skipped.append(f"第{p['position']}位备选专家{p['name']}{why}")
+        used.add(r["in"])
+        out.append(skipped)
+    return out
+
+
 class PostMeeting(FilingBase):
     """The contexts of the post-meeting package (会后备案)."""
 
@@ -163,7 +198,10 @@ class PostMeeting(FilingBase):
             f"第{r['member_position']}位委员{names.get(r['out'], '')}不能参会"
             + (f"（{r['reason']}）" if r["reason"] else "")
             + f"，由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
-            for r in draw.get("replacements", [])
+            + (f"（依次跳过：{'；'.join(skipped)}）" if skipped else "")
+            for r, skipped in zip(
+                draw.get("replacements", []), skipped_alternates(draw), strict=True
+            )
         ]
         absent = [
             e.name + (f"（{ctx.absences[eid]}）" if ctx.absences.get(eid) else "")
@@ -306,6 +344,7 @@ class PostMeeting(FilingBase):
             for k, v in (self.data.assignment.reviewers if self.data.assignment else {}).items()
         }
         votes = {r["id"]: r for r in self.result_rows()}
+        gaps = self.data.assignment.specialty_gaps if self.data.assignment else {}
         rule = rules.REVIEWERS_MIN.text
         attending = len(ctx.attending)
         for number, a in enumerate(ctx.applicants, start=1):
@@ -351,7 +390,8 @@ class PostMeeting(FilingBase):
                     "number": number,
                     "applicant": [{"label": k, "value": val} for k, val in facts],
                     "reviews": reviews,
-                    "reviewer_rule": rule,
+                    "reviewer_rule": rule
+                    + (f"；未安排同专业专家，因{gaps[str(aid)]}" if str(aid) in gaps else ""),
                     "vote": {
                         "attending": attending,
                         "recused": v.get("recused", 0) if v.get("voted") else 0,

@@ -407,6 +407,35 @@ class AssignmentResult:
     names: dict[int, str]
     applicants: dict[int, str]
     load: dict[int, int]
+    gaps: dict[int, str] = field(
+        default_factory=dict
+    )  # applicant → why no reviewer of their specialty
+
+
+def check_assignment(
+    ctx: Context, reviewers: dict[int, list[int]], per_applicant: int
+) -> list[str]:
+    """The assignment's problems (assignment.check, with the specialty rule), applicants and experts by name."""
+    cases = {c.id: c for c in _cases(ctx)}
+    experts = {r.id: r for r in _reviewers(ctx)}
+    return _name_ids(
+        ctx,
+        assignment.check(reviewers, ctx.recused, ctx.attending, per_applicant, cases, experts),
+    )
+
+
+def specialty_gaps(ctx: Context, reviewers: dict[int, list[int]]) -> dict[int, str]:
+    """Applicants with no reviewer of their specialty, and why (as the assignment says)."""
+    experts = _reviewers(ctx)
+    by_id = {r.id: r for r in experts}
+    return {
+        c.id: assignment.specialty_gap(c, experts, ctx.recused)
+        for c in _cases(ctx)
+        if c.id in reviewers
+        and not any(
+            c.specialty and by_id[e].specialty == c.specialty for e in reviewers[c.id] if e in by_id
+        )
+    }
 
 
 def assign_reviewers(
@@ -439,18 +468,17 @@ def assign_reviewers(
                 reviewers[_find_applicant(ctx, applicant_key)] = sorted(
                     {_find_expert(ctx, k) for k in expert_keys}
                 )
-            problems = assignment.check(reviewers, ctx.recused, ctx.attending, per_applicant)
+            problems = check_assignment(ctx, reviewers, per_applicant)
             if problems:
-                raise ProceedingsError(
-                    "修改后的审阅安排不符合要求：\n" + "\n".join(_name_ids(ctx, problems))
-                )
+                raise ProceedingsError("修改后的审阅安排不符合要求：\n" + "\n".join(problems))
             used_seed, algorithm = previous.seed, f"{previous.algorithm}+手工调整"
+            gaps = specialty_gaps(ctx, reviewers)
         else:
             used_seed = seed or secrets.token_hex(8)
             result = assignment.assign(
                 _cases(ctx), _reviewers(ctx), ctx.recused, used_seed, per_applicant
             )
-            reviewers, algorithm = result.reviewers, result.algorithm
+            reviewers, algorithm, gaps = result.reviewers, result.algorithm, result.gaps
         version = (previous.version + 1) if previous else 1
         session.add(
             ReviewAssignment(
@@ -460,6 +488,7 @@ def assign_reviewers(
                 seed=used_seed,
                 per_applicant=per_applicant,
                 reviewers={str(k): v for k, v in reviewers.items()},
+                specialty_gaps={str(k): v for k, v in gaps.items()},
                 reason=reason,
                 after_seal=after,
                 user=user or audit.current_user(),
@@ -480,6 +509,7 @@ def assign_reviewers(
                 "per_applicant": per_applicant,
                 "overrides": dict(overrides or {}),
                 "reason": reason,
+                "specialty_gaps": {str(k): v for k, v in gaps.items()},
             },
             user=user,
         )
@@ -490,6 +520,7 @@ def assign_reviewers(
             {e: ctx.expert_name(e) for e in ctx.attending},
             {a.id or 0: a.name for a in ctx.applicants},
             load_count,
+            gaps,
         )
 
 

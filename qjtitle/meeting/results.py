@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from qjtitle import rules
-from qjtitle.meeting import assignment, tally
+from qjtitle.meeting import tally
 from qjtitle.meeting.proceedings import (
     Context,
     ProceedingsError,
     _current_assignment,
     _name_ids,
+    check_assignment,
     load,
 )
 from qjtitle.models import (
@@ -397,9 +398,7 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
                 problems.append(
                     f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign"
                 )
-            problems += _name_ids(
-                ctx, assignment.check(reviewers, ctx.recused, ctx.attending, current.per_applicant)
-            )
+            problems += check_assignment(ctx, reviewers, current.per_applicant)
         if not summary.quorum.met:
             problems.append(tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe())
         problems += as_held_problems(ctx)

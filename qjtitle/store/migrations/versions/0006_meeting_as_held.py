@@ -1,6 +1,7 @@
 """会议按实际举行记录：主持人、实际采用的评审方式；表决只记无记名票数。
 
-The meeting as held: who chaired it (``meeting_chair``: an attending expert and the role,
+The meeting as held: a reviewer assignment keeps why an applicant got no reviewer of their
+specialty (``review_assignment.specialty_gaps``); who chaired it (``meeting_chair``: an attending expert and the role,
 主任委员 or 副主任委员) and the evaluation methods actually used (``meeting_method``), both
 append-only (the latest entry stands). The vote is a secret ballot: new rows in ``ballot``
 (a vote tied to an expert) are refused; an existing store's named ballots stay as they are
@@ -33,6 +34,11 @@ def _entry_columns() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    # a plain ALTER TABLE ADD COLUMN on both backends: the table (and its triggers) stay, no UPDATE fired
+    op.add_column(
+        "review_assignment",
+        sa.Column("specialty_gaps", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+    )
     op.create_table(
         "meeting_chair",
         sa.Column("id", sa.Integer(), nullable=False),
