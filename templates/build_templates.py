@@ -998,7 +998,13 @@ def review_account() -> None:
     when(doc, "not after_seal", lambda: para(doc, "会议材料封存后没有更正。"))
     para(doc, "以上情况属实。", keep=True)
     sign_block(
-        doc, [("", {}), ("{{ chair.role }}：{{ chair.name }}　" + SIGN, {}), *issuer_lines()[1:]]
+        doc,
+        [
+            ("", {}),
+            ("{{ chair.role }}：{{ chair.name }}", {}),
+            ("签字：__________　　年　　月　　日", {}),
+            *issuer_lines()[1:],
+        ],
     )
     save(doc, "review_account.docx")
 

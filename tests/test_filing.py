@@ -506,7 +506,7 @@ def test_publicity_and_review_accounts(packages) -> None:
     assert "更正评议意见，理由：评议意见笔误更正。" in account
     # the methods the meeting recorded, only those; the chair as recorded
     assert "采用审阅材料、个人述职方式评价。" in account and "面试答辩" not in account
-    assert f"评委会主任委员：{packages['fm'].attending[0]}　（签字）" in account
+    assert f"评委会主任委员：{packages['fm'].attending[0]}\n签字：" in account
 
 
 def test_internal_pass_roster_has_the_id_numbers_and_is_not_public(packages) -> None:

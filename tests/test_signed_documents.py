@@ -375,7 +375,7 @@ def test_the_chair_is_the_expert_recorded_as_presiding_and_present(run) -> None:
         f"{chair}　　签字：" in confirmation.split("出席评审专家签字：")[1]
     )  # among those present
     account = docx_text(folder / "04_评审情况说明.docx")
-    assert f"评委会主任委员：{chair}　（签字）" in account
+    assert f"评委会主任委员：{chair}\n签字：" in account
     assert f"主持会议 | {chair}（评委会主任委员）" in docx_text(folder / "01_会后备案报告.docx")
 
 

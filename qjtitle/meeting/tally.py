@@ -105,7 +105,8 @@ def tally_ballots(
     recused: Iterable[int] = (),
     denominator: str = DENOMINATOR_ALL,
 ) -> Result:
-    """Votes expert by expert (open tally sheet): check them and count them."""
+    """Votes expert by expert: how the named ballots of a store before revision 0006 are still read
+    (new votes are a secret ballot, entered as counts: :func:`tally_counts`)."""
     present = set(attending)
     barred = set(recused) & present
     problems = []
