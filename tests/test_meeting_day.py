@@ -208,6 +208,7 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     shown = cli("meeting", "show", str(meeting))
     assert shown.exit_code == 0
     assert "已签到 11/11 人" in " ".join(shown.stdout.split()) and "审阅安排第1版" in shown.stdout
+    assert "主持会议：尚未记录" in shown.stdout and "评审方式：尚未记录" in shown.stdout
     assert (
         "审阅安排第2版" not in cli("meeting", "show", str(meeting)).stdout
     )  # showing changes nothing

@@ -159,6 +159,22 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
         with pytest.raises(IntegrityError, match="只能追加"), store.transaction() as session:
             session.execute(text("DELETE FROM ballot"))
         assert draw_record.verify_draw(store, 1).record.ok
+        # The named ballots of the old store stay, read only, and their results still read (0006) …
+        from qjtitle.meeting import results as meeting_results
+
+        summary = meeting_results.results(store, 1)
+        assert summary.voted > 0 and {a.counted.mode for a in summary.applicants if a.counted} == {
+            "记名"
+        }
+        # … while a new vote tied to an expert is refused: the vote is a secret ballot.
+        with pytest.raises(IntegrityError, match="无记名投票"), store.transaction() as session:
+            session.execute(
+                text(
+                    'INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, "user") '
+                    'SELECT meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, "user" '
+                    "FROM ballot LIMIT 1"
+                )
+            )
     finally:
         store.close()
 

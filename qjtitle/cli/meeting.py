@@ -160,6 +160,10 @@ def print_picture(pic: Picture) -> None:
         ["编号", "姓名", "单位", "专业", "签到"],
         rows,
     )
+    console().print(
+        f"主持会议：{pic.chair or '尚未记录（qjtitle meeting chair）'}；"
+        f"评审方式：{'、'.join(pic.methods) or '尚未记录（qjtitle meeting methods）'}"
+    )
     if pic.assignment is None:
         console().print("审阅安排：尚未安排（签到后运行 qjtitle meeting assign）")
     else:

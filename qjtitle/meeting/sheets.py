@@ -83,6 +83,8 @@ class Picture:
     reviews: dict[tuple[int, int], str] = field(
         default_factory=dict
     )  # (applicant, expert) → 同意/不同意
+    chair: str = ""  # who chairs, as recorded: "姓名（主任委员）"; "" when none is recorded
+    methods: tuple[str, ...] = ()  # the methods recorded as used
 
     def expert(self, expert_id: int) -> Person:
         return next(p for p in self.panel if p.id == expert_id)
@@ -137,6 +139,10 @@ def picture(store: Store, meeting_id: int) -> Picture:
             },
             results=meeting_results.compute(session, ctx),
             reviews=reviews,
+            chair=f"{ctx.expert_name(ctx.chair.expert_id)}（{ctx.chair.role}）"
+            if ctx.chair
+            else "",
+            methods=ctx.methods,
         )
     return pic
 
