@@ -435,6 +435,13 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
     _as_held(sitting)
     summary = meeting_results.seal(store, sitting.meeting)
     assert summary.passed == len(sitting.applicants) and summary.sealed_at and summary.seal_digest
+    with store.transaction() as session:
+        kept = proceedings.load(session, sitting.meeting).sealed
+        assert kept is not None
+        assert (kept.summary["chair"], kept.summary["methods"]) == (
+            [sitting.members[0], "主任委员"],
+            ["审阅材料"],
+        )
     with pytest.raises(ProceedingsError, match="已于 .* 封存"):
         meeting_results.seal(store, sitting.meeting)
     a = sitting.applicants[0]

@@ -419,6 +419,9 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             summary={
                 **{k: kept[k] for k in ("quorum", "passed", "voted", "pass_rate", "denominator")},
                 **frozen,
+                # the meeting as held: who presided (expert id, role) and the methods used
+                "chair": list(ctx.presiding) if ctx.presiding else None,
+                "methods": list(ctx.methods),
             },
         )
         session.add(record)
