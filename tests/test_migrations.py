@@ -20,7 +20,7 @@ from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0010"]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -250,7 +250,7 @@ def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (scripts / "versions" / "0006_broken.py").write_text(
         '"""坏的升级：建表、加列、写数据后失败。"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0006"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "0006"\ndown_revision = "{schema.HEAD}"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n"
         '    op.create_table("half_done", sa.Column("x", sa.Integer()))\n'
         '    with op.batch_alter_table("committee") as batch:\n'
@@ -268,13 +268,14 @@ def test_a_failing_revision_rolls_back_completely(
     store, store_url, committee, backend, tmp_path, monkeypatch
 ) -> None:
     store.close()
+    head = schema.HEAD
     _broken_scripts(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="boom"):
         open_store(store_url)
     monkeypatch.undo()
     again = Store(resolve_url(store_url))
     try:
-        assert schema.state(again).current == "0005"
+        assert schema.state(again).current == head
         with again.engine.connect() as conn:
             insp = inspect(conn)
             assert "half_done" not in insp.get_table_names()

@@ -34,6 +34,7 @@ from qjtitle.models import (
     Committee,
     CorrectionNotice,
     ImportBatch,
+    ImportUndo,
 )
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets.text import compare_key
@@ -375,6 +376,7 @@ def _rejected_rows(
     for batch in session.exec(
         select(ImportBatch)
         .where(ImportBatch.committee_id == committee_id)
+        .where(col(ImportBatch.id).notin_(select(ImportUndo.import_batch_id)))  # runs taken back
         .order_by(col(ImportBatch.id))
     ):
         latest[batch.file_name] = batch
