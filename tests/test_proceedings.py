@@ -498,7 +498,7 @@ def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
         "0",
     )
     assert result.exit_code == 1 and "与应投票专家9人" in result.output
-    result = cli("meeting", "seal", m)
+    result = cli("meeting", "seal", m, "--yes")
     assert result.exit_code == 0, result.output
     assert (
         "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output

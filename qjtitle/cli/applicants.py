@@ -10,7 +10,14 @@ import typer
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
+from qjtitle.cli._options import (
+    CommitteeOpt,
+    DbOpt,
+    JsonOpt,
+    YearOpt,
+    YesOpt,
+    confirm_irreversible,
+)
 
 if TYPE_CHECKING:
     from qjtitle.intake.import_report import ImportReport
@@ -152,12 +159,16 @@ def print_import_report(
 
 def _print_run_numbers(report: ImportReport) -> None:
     """Each file's import number (the way back is ``imports undo``), and a year without a meeting."""
-    if report.meeting_years is not None:
+    if report.meeting_years:
         held = "、".join(f"{y}" for y in report.meeting_years)
         console().print(
-            f"[yellow]注意：[/]该评委会在 {report.year} 年度没有评审会议"
-            + (f"（有评审会议的年度：{held}）" if held else "（还没有任何评审会议）")
-            + "；请核对 --year 是否填对。",
+            f"[yellow]注意：[/]该评委会在 {report.year} 年度没有评审会议（有评审会议的年度：{held}）；"
+            "请核对 --year 是否填对。",
+            soft_wrap=True,
+        )
+    elif report.meeting_years is not None:
+        console().print(
+            f"提示：该评委会还没有新建评审会议，无法核对 {report.year} 年度是否有评审；请核对 --year 是否填对。",
             soft_wrap=True,
         )
     numbers = [str(f.batch) for f in report.files if f.batch is not None]
@@ -424,16 +435,19 @@ def applicants_expire(
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
-    """把补正期限已过仍未补正的申报标记为“视为放弃”。
+    """把补正期限已过仍未补正的申报标记为“视为放弃”（日期不能晚于今天；恢复要逐人 applicants reinstate）。
 
-    示例：qjtitle applicants expire --committee QJ-WS-ZJ
+    示例：qjtitle applicants expire --committee QJ-WS-ZJ --yes
     """
     from qjtitle.intake.corrections import expire
     from qjtitle.store import open_store
 
     with friendly_errors():
-        result = expire(open_store(db), committee, today.date() if today else None)
+        store = open_store(db)
+        confirm_irreversible(yes, "把逾期未补正的申报标记为“视为放弃”？")
+        result = expire(store, committee, today.date() if today else None)
     if as_json:
         print_json([r.as_dict() for r in result])
         return

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import committees, rules
+from qjtitle import committees, rules, when
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
@@ -400,7 +400,7 @@ def expire(
     store: Store, committee_code: str, today: date | None = None, user: str | None = None
 ) -> list[Withdrawn]:
     """Mark applications still to correct after their deadline as withdrawn (视为放弃)."""
-    today = today or date.today()
+    today = when.fact_date(today, "判断逾期")
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         overdue = session.exec(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qjtitle import when
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.meeting import tally
 from qjtitle.meeting.proceedings import (
@@ -220,6 +221,7 @@ def record_votes(
     """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
+        when.not_before(when.today(), "录入表决结果", ctx.meeting.date, "评审会议")
         after = _after_seal(ctx, reason)
         if not tally.Quorum(ctx.meeting.size, len(ctx.attending)).met:
             raise ProceedingsError(
