@@ -281,3 +281,30 @@ def test_cli_import_summary_names_the_run_and_a_year_without_a_meeting(
     assert r.exit_code == 0, r.output
     assert "该评委会在 2024 年度没有评审会议（有评审会议的年度：2023）" in r.output
     assert "导入编号：1；导错了可用 qjtitle imports undo 编号 --reason 理由 撤销" in r.output
+
+
+def test_a_withdrawn_applicant_leaves_the_filing_roster_and_counts(filing_builds, tmp_path):
+    from qjtitle.filing import gather as gathering
+    from qjtitle.filing.premeeting import PreMeeting
+    from tests.conftest import copy_filing_meeting
+
+    fm = copy_filing_meeting(filing_builds("unsealed"), tmp_path / "m")
+    try:
+        options = gathering.FilingOptions()
+        before = PreMeeting(
+            gathering.gather(fm.store, fm.meeting, "pre", date(2023, 11, 13)), options
+        )
+        name = next(iter(fm.applicants))
+        withdrawal.withdraw(fm.store, str(fm.applicants[name]), "本人书面申请撤回")
+        after = PreMeeting(
+            gathering.gather(fm.store, fm.meeting, "pre", date(2023, 11, 13)), options
+        )
+        assert name in {a.name for a in before.data.accepted}
+        assert name not in {a.name for a in after.data.applicants}
+        assert after.counts()["received"] == before.counts()["received"] - 1
+        assert after.counts()["passed"] == before.counts()["passed"] - 1
+        rows = after.eligibility_results()["rows"]
+        assert all(r["name"] != name for r in rows)  # type: ignore[union-attr]
+        assert audit.verify_store(fm.store).ok
+    finally:
+        fm.store.close()
