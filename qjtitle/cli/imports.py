@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from qjtitle.cli._console import console, print_json, table
+from qjtitle.cli._console import console, moment, print_json, table
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, YesOpt, confirm_irreversible
 
@@ -49,7 +49,7 @@ def imports_list(
                 r.file,
                 r.committee,
                 r.year if r.meeting_in_year else f"{r.year}（该年度无评审会议）",
-                f"{r.imported_at:%Y-%m-%d %H:%M}",
+                moment(r.imported_at),
                 r.added,
                 r.updated,
                 r.unchanged,

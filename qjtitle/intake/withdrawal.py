@@ -11,7 +11,7 @@ has decided on an applicant, none of this applies: ``applicants correct`` does (
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime
@@ -291,7 +291,7 @@ def list_imports(
                 b.file_name,
                 code,
                 b.year,
-                b.imported_at,
+                b.imported_at if b.imported_at.tzinfo else b.imported_at.replace(tzinfo=UTC),
                 b.user,
                 b.row_count,
                 b.imported,
