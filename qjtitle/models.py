@@ -76,6 +76,14 @@ class ImportBatch(SQLModel, table=True):
     )
     imported_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    unchanged: int = 0  # existing applicants sent again exactly as stored (revision 0010)
+    # the stored values of every applicant this run changed, as they were before it (imports undo)
+    previous: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    added_ids: list[int] = Field(  # the applicants this run added (imports undo withdraws them)
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Applicant(SQLModel, table=True):
@@ -522,6 +530,39 @@ class SealedRow(SQLModel, table=True):
     row_id: int = Field(index=True)
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sealed_at: datetime = Field(default_factory=utcnow)
+
+
+class ApplicantWithdrawal(SQLModel, table=True):
+    """撤回与恢复: an applicant withdrawn (已撤回) or reinstated before the seal, with the reason."""
+
+    __tablename__ = "applicant_withdrawal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    action: str  # "withdraw" or "reinstate"
+    status_before: str
+    status_after: str
+    deadline_before: date | None = None  # the correction deadline a reinstatement cleared
+    reason: str
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="import_batch.id"
+    )  # the import run undone, when the withdrawal is part of ``imports undo``
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
+
+
+class ImportUndo(SQLModel, table=True):
+    """撤销一次导入: one import run taken back (added rows withdrawn, updated rows restored)."""
+
+    __tablename__ = "import_undo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_batch_id: int = Field(foreign_key="import_batch.id", unique=True)
+    reason: str
+    withdrawn: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    restored: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow)
+    user: str = ""
 
 
 class ApplicantCorrection(SQLModel, table=True):

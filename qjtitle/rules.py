@@ -167,7 +167,10 @@ ROUTES = ("正常", "破格", "转评")
 STATUS_ACCEPTED = "已受理"
 STATUS_NEEDS_CORRECTION = "待补正"
 STATUS_WITHDRAWN = "视为放弃"
-STATUSES = (STATUS_ACCEPTED, STATUS_NEEDS_CORRECTION, STATUS_WITHDRAWN)
+STATUS_RETRACTED = "已撤回"  # the applicant withdrew, or the row was never an application
+STATUSES = (STATUS_ACCEPTED, STATUS_NEEDS_CORRECTION, STATUS_WITHDRAWN, STATUS_RETRACTED)
+INACTIVE_STATUSES = (STATUS_WITHDRAWN, STATUS_RETRACTED)
+"""Applications no longer before the committee (a reinstatement brings them back before the seal)."""
 
 
 # --- Citations in signed documents ------------------------------------------------

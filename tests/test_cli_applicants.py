@@ -271,7 +271,7 @@ def test_list_table(cli, roster):
 def test_list_refuses_an_unknown_status_or_committee(cli, roster):
     result = cli("applicants", "list", "--status", "通过")
     assert result.exit_code == 1
-    assert "状态“通过”无效；应为 已受理、待补正、视为放弃 之一" in result.stderr
+    assert "状态“通过”无效；应为 已受理、待补正、视为放弃、已撤回 之一" in result.stderr
     result = cli("applicants", "list", "-c", "NOPE")
     assert result.exit_code == 1
     assert "没有代码为“NOPE”的评委会；已有：QJ-WS-ZJ" in result.stderr

@@ -43,7 +43,7 @@ def monday(store, committee) -> int:
 
 def record(cli, *args: str):  # type: ignore[no-untyped-def]
     key, first, *rest = args
-    extra = ["--end", rest[0]] if rest else []
+    extra = ["--end", rest[0], *rest[1:]] if rest else []
     return cli("schedule", "record", "1", key, first, *extra, "--today", "2024-01-15")
 
 
@@ -52,7 +52,15 @@ def record_chain(store, change: tuple[str, ...] = ()) -> None:  # type: ignore[n
     for args in CLEAN:
         key, first, *rest = change if change and args[0] == change[0] else args
         last = date.fromisoformat(rest[0]) if rest else None
-        schedule.record(store, 1, key, date.fromisoformat(first), last, today=date(2024, 1, 15))
+        schedule.record(
+            store,
+            1,
+            key,
+            date.fromisoformat(first),
+            last,
+            today=date(2024, 1, 15),
+            force_reason="照实登记（测试核对规则）",
+        )
 
 
 # --- schedule ---------------------------------------------------------------------------------
@@ -140,10 +148,10 @@ def test_record_then_check_a_clean_chain_exits_0(cli, monday) -> None:
 
 
 def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
-    first = record(cli, "会前公示", "2023-11-06", "2023-11-09")
-    assert first.exit_code == 0
-    out = flat(first.stdout)
-    assert "已登记会议1的会前公示：2023-11-06至2023-11-09" in out
+    refused = record(cli, "会前公示", "2023-11-06", "2023-11-09")
+    assert refused.exit_code == 1  # a broken rule: nothing recorded, the problem shown at once
+    out = flat(refused.stdout)
+    assert "已登记" not in out
     assert (
         "错误会前公示（2023-11-06）：会前公示2023-11-06至2023-11-09只有4个工作日，少1个工作日"
         in out
@@ -152,6 +160,10 @@ def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
         "依据：推荐公示、会前公示、结果公示时间不少于5个工作日（通知三（一））；允许：至少到2023-11-10（五）；相差1个工作日"
         in out
     )
+    assert "未登记" in refused.stderr and "--force --reason" in refused.stderr
+    first = record(cli, "会前公示", "2023-11-06", "2023-11-09", "--force", "--reason", "照实")
+    assert first.exit_code == 0
+    assert "已登记会议1的会前公示：2023-11-06至2023-11-09" in flat(first.stdout)
     again = record(cli, "pre-publicity", "2023-11-06", "2023-11-10")
     assert "（替换了原登记的 2023-11-06 至 2023-11-09）" in again.stdout
     wrong = record(cli, "notice", "2023-09-20", "2023-09-21")

@@ -284,10 +284,12 @@ def test_cli_corrections_and_expire(cli, store, imported, tmp_path):
     assert "已生成 2 份补正告知书（补正期限 2023-10-08）" in result.output
     assert len(list(out.glob("*.docx"))) == 2
 
-    result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-08")
+    result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-08", "--yes")
     assert result.exit_code == 0, result.output
     assert "没有逾期未补正的申报。" in result.output
-    result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09", "--json")
+    result = cli(
+        "applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09", "--json", "--yes"
+    )
     assert result.exit_code == 0, result.output
     import json
 

@@ -667,7 +667,9 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
 def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     fm = unsealed
     late = date(2023, 11, 15)
-    schedule.record(fm.store, fm.meeting, "pre-filing", late)  # 2 working days late
+    schedule.record(  # 2 working days late, recorded as it happened
+        fm.store, fm.meeting, "pre-filing", late, force_reason="照实登记"
+    )
     with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(fm.store, fm.meeting, "pre", tmp_path / "out", today=late)
     message = str(info.value)

@@ -89,6 +89,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.meeting.tally",
             "qjtitle.meeting.assignment",
             "qjtitle.verify_record",
+            "qjtitle.when",
             "qjtitle.intake",
             "qjtitle.calendar",
             "qjtitle.experts",

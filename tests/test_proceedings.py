@@ -527,7 +527,7 @@ def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
         "0",
     )
     assert result.exit_code == 1 and "与应投票专家9人" in result.output
-    result = cli("meeting", "seal", m)
+    result = cli("meeting", "seal", m, "--yes")
     assert result.exit_code == 1
     assert "尚未记录主持会议的主任委员" in result.output and "meeting chair" in result.output
     assert "尚未记录本次会议实际采用的评审方式" in result.output
@@ -539,7 +539,7 @@ def test_cli_meeting_procedure(sitting: Sitting, cli, make_workbook) -> None:
     assert result.exit_code == 1 and "评审方式 答辩 无效" in result.output
     result = cli("meeting", "methods", m, "审阅材料", "个人述职")
     assert result.exit_code == 0 and "审阅材料、个人述职" in result.output, result.output
-    result = cli("meeting", "seal", m)
+    result = cli("meeting", "seal", m, "--yes")
     assert result.exit_code == 0, result.output
     assert (
         "会议记录已封存" in result.output and f"通过 {len(sitting.applicants)} 人" in result.output

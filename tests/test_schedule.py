@@ -42,10 +42,15 @@ def add_meeting(store, day: date = MONDAY, code: str = "QJ-WS-ZJ", **kw) -> int:
     return m.id
 
 
+FORCED = "照实登记（本文件测试核对规则，故意登记违反规则的日期）"
+
+
 def record_all(store, meeting_id: int, chain: dict, **changes) -> None:  # type: ignore[no-untyped-def]
     for key, (first, last) in {**chain, **changes}.items():
         if first is not None:
-            schedule.record(store, meeting_id, key, first, last, today=LATER, calendar=CAL)
+            schedule.record(
+                store, meeting_id, key, first, last, today=LATER, calendar=CAL, force_reason=FORCED
+            )
 
 
 def check(store, meeting_id: int, today: date = LATER) -> schedule.Schedule:  # type: ignore[no-untyped-def]
@@ -186,7 +191,14 @@ def test_publicity_windows_cover_five_working_days_and_keep_their_order(
 def test_record_replaces_and_audits(store, committee) -> None:
     mid = add_meeting(store)
     first = schedule.record(
-        store, mid, "会前公示", date(2023, 11, 6), date(2023, 11, 9), today=LATER, calendar=CAL
+        store,
+        mid,
+        "会前公示",
+        date(2023, 11, 6),
+        date(2023, 11, 9),
+        today=LATER,
+        calendar=CAL,
+        force_reason=FORCED,
     )
     assert first.milestone.key == "pre-publicity" and first.previous is None
     assert [f.missed_by for f in first.findings] == [1]  # 4 working days only
@@ -199,6 +211,7 @@ def test_record_replaces_and_audits(store, committee) -> None:
         note="公告第3号",
         today=LATER,
         calendar=CAL,
+        force_reason=FORCED,
     )
     assert again.previous == {"first": date(2023, 11, 6), "last": date(2023, 11, 9), "note": ""}
     assert again.findings == []
@@ -278,7 +291,9 @@ def test_draw_too_late_is_an_error_and_too_early_a_warning(store, committee) -> 
     ]
     assert [(f.milestone, f.rule) for f in s.warnings] == [("draw", rules.DRAW_WITH_PRE_FILING)]
     assert by_key(s)["draw"].status == milestones.PROBLEM
-    schedule.record(store, mid, "draw", date(2023, 10, 30), today=LATER, calendar=CAL)
+    schedule.record(
+        store, mid, "draw", date(2023, 10, 30), today=LATER, calendar=CAL, force_reason=FORCED
+    )
     s = check(store, mid)
     assert s.ok
     f = only(s, findings.WARNING)
@@ -308,6 +323,7 @@ def test_short_publicity_across_national_day(store, committee) -> None:
         date(2023, 10, 8),
         today=LATER,
         calendar=CAL,
+        force_reason=FORCED,
     )
     assert not [
         f
@@ -336,6 +352,7 @@ def test_pre_publicity_unfinished_at_filing_warns_and_running_into_the_meeting_f
         date(2023, 11, 20),
         today=LATER,
         calendar=CAL,
+        force_reason=FORCED,
     )
     s = check(store, mid)
     f = next(f for f in s.errors if f.rule is rules.PRE_PUBLICITY_BEFORE_MEETING)
@@ -347,7 +364,9 @@ def test_consent_after_the_meeting_and_before_the_filing(store, committee) -> No
     record_all(store, mid, CLEAN, consent=(date(2023, 11, 21), None))
     f = only(check(store, mid))
     assert (f.milestone, f.rule, f.missed_by) == ("consent", rules.CONSENT_BEFORE_MEETING, 1)
-    schedule.record(store, mid, "consent", date(2023, 11, 9), today=LATER, calendar=CAL)
+    schedule.record(
+        store, mid, "consent", date(2023, 11, 9), today=LATER, calendar=CAL, force_reason=FORCED
+    )
     f = only(check(store, mid))
     assert (f.milestone, f.related, f.rule, f.missed_by) == (
         "consent",
@@ -378,6 +397,7 @@ def test_result_publicity_must_follow_the_meeting_and_end_before_post_filing(
         date(2023, 11, 24),
         today=LATER,
         calendar=CAL,
+        force_reason=FORCED,
     )
     f = only(check(store, mid))
     assert (f.milestone, f.rule, f.day) == (
@@ -407,6 +427,7 @@ def test_recommendation_overlapping_pre_publicity_and_before_the_notice(store, c
         date(2023, 9, 15),
         today=LATER,
         calendar=CAL,
+        force_reason=FORCED,
     )
     f = only(check(store, mid))
     assert (f.milestone, f.related, f.missed_by) == (
@@ -421,7 +442,15 @@ def test_platform_entry_needs_the_appointment_first(store, committee) -> None:
     record_all(store, mid, CLEAN, appointment=(None, None))
     f = only(check(store, mid))
     assert f.milestone == "platform-entry" and "没有登记收到任职文件的日期" in f.message
-    schedule.record(store, mid, "appointment", date(2023, 12, 26), today=LATER, calendar=CAL)
+    schedule.record(
+        store,
+        mid,
+        "appointment",
+        date(2023, 12, 26),
+        today=LATER,
+        calendar=CAL,
+        force_reason=FORCED,
+    )
     f = only(check(store, mid))
     assert (f.milestone, f.related, f.missed_by) == ("platform-entry", "appointment", 2)
 

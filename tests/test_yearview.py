@@ -228,7 +228,9 @@ def test_statuses_in_words(store, committee) -> None:
         date(2023, 10, 20),
         today=date(2023, 11, 8),
     )
-    schedule.record(store, m.id, "draw", date(2023, 11, 14), today=date(2023, 11, 8))  # a day late
+    schedule.record(  # a day late: recorded as it happened
+        store, m.id, "draw", date(2023, 11, 14), today=date(2023, 11, 8), force_reason="照实登记"
+    )
     view = yearview.gather_year(store, 2023, date(2023, 11, 15), CAL)
     by_key = {s.key: s for _c, _m, s in view.milestones}
     assert (by_key["notice"].status, by_key["notice"].status_text) == (
@@ -522,7 +524,9 @@ def test_a_busy_year_fits_1280_px(store, committee, tmp_path: Path) -> None:
         "曲靖市会议中心第三会议室（麒麟区）",
         end_date=date(2023, 12, 13),
     )
-    schedule.record(store, 1, "draw", date(2023, 9, 28), today=date(2023, 11, 8))
+    schedule.record(
+        store, 1, "draw", date(2023, 9, 28), today=date(2023, 11, 8), force_reason="照实登记"
+    )
     page = tmp_path / "busy.html"
     view = yearview.gather_year(store, 2023, date(2023, 11, 8), CAL)
     yearpage.write_html(view, page)

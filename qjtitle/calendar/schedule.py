@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from qjtitle import when
 from qjtitle.calendar import plan as plans
 from qjtitle.calendar.findings import ERROR, WARNING, Finding, _cite, _order, find_problems
 from qjtitle.calendar.milestones import (
@@ -193,6 +194,20 @@ class Recorded:
     findings: list[Finding]  # what `schedule check` now says about this milestone
 
 
+class RuleBroken(InvalidValue):
+    """``schedule record`` found a rule broken by the date: nothing was written (``findings`` say which)."""
+
+    def __init__(self, label: str, findings: list[Finding]) -> None:
+        super().__init__(
+            f"登记的{label}日期违反规则（见上），未登记；请核对日期。"
+            "确属实情（如已经发生的延误）请加 --force --reason 理由 照实登记，理由记入审计日志"
+        )
+        self.findings = findings
+
+
+AFTER_THE_MEETING = ("result-publicity", "post-filing")  # cannot begin before the meeting is held
+
+
 def record(
     store: Store,
     meeting_id: int,
@@ -203,17 +218,31 @@ def record(
     today: date | None = None,
     calendar: WorkCalendar | None = None,
     user: str | None = None,
+    force_reason: str | None = None,
 ) -> Recorded:
-    """Store the actual date (or publicity span) of a milestone; a later record replaces an earlier one."""
+    """Store the actual date (or publicity span) of a milestone; a later record replaces an earlier one.
+    A date after today, or one before the meeting it follows, is refused; a date that breaks a rule
+    (an error of ``schedule check``) is refused too (:class:`RuleBroken`, nothing written) unless
+    ``force_reason`` says why it is recorded as it happened."""
     m = resolve_milestone(milestone)
     _check_recordable(m, first, last)
+    when.not_future(first, m.label)
+    if force_reason is not None and not force_reason.strip():
+        raise InvalidValue("--force 须同时用 --reason 写明照实登记的理由（记入审计日志）")
     today = today or date.today()
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
         meeting = meetings.get(session, meeting_id)
-        previous = _store_record(session, meeting, m, first, last, note, user, "schedule record")
+        if m.key in AFTER_THE_MEETING:
+            when.not_before(first, m.label, meetings.last_day(meeting), "评审会议")
+        previous = _store_record(
+            session, meeting, m, first, last, note, user, "schedule record", force_reason or ""
+        )
         schedule = _evaluate(session, meeting, today, cal)
-    findings = [f for f in schedule.findings if m.key in (f.milestone, f.related)]
+        findings = [f for f in schedule.findings if m.key in (f.milestone, f.related)]
+        broken = [f for f in findings if f.level == ERROR]
+        if broken and force_reason is None:
+            raise RuleBroken(m.label, broken)  # the transaction is rolled back: nothing written
     return Recorded(meeting_id, m, first, last, previous, findings)
 
 
@@ -252,6 +281,7 @@ def _store_record(
     note: str,
     user: str | None,
     command: str,
+    forced: str = "",
 ) -> dict[str, Any] | None:
     """Write (or replace) the record of one milestone and its audit event; the record replaced, if any."""
     existing = session.exec(
@@ -280,6 +310,7 @@ def _store_record(
             "last": last,
             "note": note,
             "previous": previous,
+            **({"forced_reason": forced.strip()} if forced else {}),
         },
         user=user,
     )

@@ -25,7 +25,12 @@ COMMANDS: dict[str, Entry] = {
     "applicants": Entry(
         "qjtitle.cli.applicants:app",
         "申报",
-        "申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。",
+        "申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃、撤回与恢复。",
+    ),
+    "imports": Entry(
+        "qjtitle.cli.imports:app",
+        "申报",
+        "导入记录：每次导入的编号、文件、评委会、年度和新增/更新/未变人数；撤销一次导入。",
     ),
     "committee": Entry("qjtitle.cli.committee:app", "评委会", "评委会：新建、列表、查看。"),
     "demo": Entry(

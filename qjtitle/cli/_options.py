@@ -15,6 +15,9 @@ WRITES = frozenset(
         "import-applicants",
         "applicants corrections",
         "applicants expire",
+        "applicants withdraw",
+        "applicants reinstate",
+        "imports undo",
         "committee add",
         "committee set",
         "import-experts",
@@ -123,6 +126,32 @@ DbOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="以 JSON 输出（UTF-8，对象数组），便于脚本再利用。")
 ]
+YesOpt = Annotated[
+    bool,
+    typer.Option("--yes", help="不再询问，直接执行（脚本中使用；这一步做了就不能简单地撤回）。"),
+]
+
+
+def confirm_irreversible(yes: bool, question: str) -> None:
+    """An irreversible step: asked on a terminal, refused elsewhere unless ``--yes`` was given."""
+    import sys
+
+    if yes:
+        return
+    stream = sys.stdin
+    if stream is not None and hasattr(stream, "isatty") and stream.isatty():
+        typer.confirm(question, abort=True)
+        return
+    from qjtitle.cli._console import err_console
+
+    err_console().print(
+        f"[red]错误：[/]{question}这一步做了就不能简单地撤回：在终端中运行时会先请您确认；"
+        "在脚本中运行请加 --yes",
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
 CommitteeOpt = Annotated[
     str, typer.Option("--committee", "-c", help="评委会代码（committee add 时指定）。")
 ]

@@ -1,4 +1,4 @@
-"""qjtitle import-applicants, and qjtitle applicants template|list|show|corrections|expire."""
+"""qjtitle import-applicants, and qjtitle applicants template|list|show|corrections|expire|withdraw|reinstate."""
 
 from __future__ import annotations
 
@@ -10,13 +10,22 @@ import typer
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, YearOpt
+from qjtitle.cli._options import (
+    CommitteeOpt,
+    DbOpt,
+    JsonOpt,
+    YearOpt,
+    YesOpt,
+    confirm_irreversible,
+)
 
 if TYPE_CHECKING:
     from qjtitle.intake.import_report import ImportReport
+    from qjtitle.intake.withdrawal import StatusChange
 
 app = typer.Typer(
-    help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃。", no_args_is_help=True
+    help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃、撤回与恢复。",
+    no_args_is_help=True,
 )
 
 ShowPiiOpt = Annotated[
@@ -105,6 +114,7 @@ def print_import_report(
         + (f"（含此前已受理、因本次重复申报改为待补正的 {t.flagged} 人）" if t.flagged else "")
         + f"；未受理 {t.rejected}；无法读取的文件 {t.unreadable} 个。"
     )
+    _print_run_numbers(report)
     for f in report.files:
         for who in f.flagged:
             console().print(
@@ -145,6 +155,28 @@ def print_import_report(
         )
     if report.dry_run:
         console().print("[bold]试运行：数据库未作任何改动。[/]")
+
+
+def _print_run_numbers(report: ImportReport) -> None:
+    """Each file's import number (the way back is ``imports undo``), and a year without a meeting."""
+    if report.meeting_years:
+        held = "、".join(f"{y}" for y in report.meeting_years)
+        console().print(
+            f"[yellow]注意：[/]该评委会在 {report.year} 年度没有评审会议（有评审会议的年度：{held}）；"
+            "请核对 --year 是否填对。",
+            soft_wrap=True,
+        )
+    elif report.meeting_years is not None:
+        console().print(
+            f"提示：该评委会还没有新建评审会议，无法核对 {report.year} 年度是否有评审；请核对 --year 是否填对。",
+            soft_wrap=True,
+        )
+    numbers = [str(f.batch) for f in report.files if f.batch is not None]
+    if numbers:
+        console().print(
+            f"导入编号：{'、'.join(numbers)}；导错了可用 qjtitle imports undo 编号 --reason 理由 撤销。",
+            soft_wrap=True,
+        )
 
 
 def _print_row_problems(report: ImportReport, limit: int) -> bool:
@@ -403,16 +435,19 @@ def applicants_expire(
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    yes: YesOpt = False,
 ) -> None:
-    """把补正期限已过仍未补正的申报标记为“视为放弃”。
+    """把补正期限已过仍未补正的申报标记为“视为放弃”（日期不能晚于今天；恢复要逐人 applicants reinstate）。
 
-    示例：qjtitle applicants expire --committee QJ-WS-ZJ
+    示例：qjtitle applicants expire --committee QJ-WS-ZJ --yes
     """
     from qjtitle.intake.corrections import expire
     from qjtitle.store import open_store
 
     with friendly_errors():
-        result = expire(open_store(db), committee, today.date() if today else None)
+        store = open_store(db)
+        confirm_irreversible(yes, "把逾期未补正的申报标记为“视为放弃”？")
+        result = expire(store, committee, today.date() if today else None)
     if as_json:
         print_json([r.as_dict() for r in result])
         return
@@ -424,3 +459,64 @@ def applicants_expire(
         ["编号", "姓名", "单位", "补正期限"],
         [[r.id, r.name, r.unit, r.deadline] for r in result],
     )
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="理由（必填，记入审计日志）。")]
+ApplicantYearOpt = Annotated[
+    int | None, typer.Option("--year", "-y", help="评审年度（同一人多个年度时）。")
+]
+
+
+def _print_change(done: StatusChange, what: str) -> None:
+    console().print(
+        f"已{what}：{done.name}（编号 {done.id}，{done.unit}，{done.year}年度）"
+        f"{done.before} → {done.after}；理由：{done.reason}"
+    )
+
+
+@app.command("withdraw")
+def applicants_withdraw(
+    key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
+    reason: ReasonOpt,
+    year: ApplicantYearOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """撤回一名申报人（本人撤回申报，或该行本不是申报）：状态改为“已撤回”，离开名册、公示和统计；
+    记录保留，可用 applicants reinstate 恢复。会议封存后不能撤回，请用 applicants correct。
+
+    示例：qjtitle applicants withdraw 12 --reason 本人书面申请撤回
+    """
+    from qjtitle.intake.withdrawal import withdraw
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        done = withdraw(open_store(db), key, reason, year)
+    if as_json:
+        print_json(done.as_dict())
+        return
+    _print_change(done, "撤回")
+
+
+@app.command("reinstate")
+def applicants_reinstate(
+    key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
+    reason: ReasonOpt,
+    year: ApplicantYearOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """恢复一名已撤回或视为放弃的申报人：撤回的回到撤回前的状态；视为放弃的回到“待补正”
+    （已过的补正期限清除，可重新导入改正后的表或重新告知）。会议封存后不能恢复。
+
+    示例：qjtitle applicants reinstate 12 --reason 补正材料已按期寄出，邮戳为证
+    """
+    from qjtitle.intake.withdrawal import reinstate
+    from qjtitle.store import open_store
+
+    with friendly_errors():
+        done = reinstate(open_store(db), key, reason, year)
+    if as_json:
+        print_json(done.as_dict())
+        return
+    _print_change(done, "恢复")

@@ -10,7 +10,14 @@ import typer
 
 from qjtitle.cli._console import console, moment, print_json, styled, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import DbOpt, JsonOpt, MeetingArg, with_rule_numbers
+from qjtitle.cli._options import (
+    DbOpt,
+    JsonOpt,
+    MeetingArg,
+    YesOpt,
+    confirm_irreversible,
+    with_rule_numbers,
+)
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
 
 if TYPE_CHECKING:
@@ -323,16 +330,18 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
     print_results(summary)
 
 
-def meeting_seal(meeting: MeetingArg, db: DbOpt = None) -> None:
+def meeting_seal(meeting: MeetingArg, db: DbOpt = None, yes: YesOpt = False) -> None:
     """封存会议记录（签到、审阅安排、评议、投票）；封存后的任何更正须写明理由并在备案材料中列出。
 
-    示例：qjtitle meeting seal 1
+    示例：qjtitle meeting seal 1 --yes
     """
     from qjtitle.meeting import results
     from qjtitle.store import open_store
 
     with friendly_errors():
-        summary = results.seal(open_store(db), meeting)
+        store = open_store(db)
+        confirm_irreversible(yes, f"封存第{meeting}号会议的记录？")
+        summary = results.seal(store, meeting)
     print_results(summary)
     console().print("[bold]会议记录已封存。[/]")
 

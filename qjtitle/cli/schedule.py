@@ -200,11 +200,20 @@ def schedule_record(
         datetime | None, typer.Option("--end", formats=_DATE, help="公示的结束日期。")
     ] = None,
     note: Annotated[str, typer.Option("--note", help="备注（如文号）。")] = "",
+    force: Annotated[
+        bool, typer.Option("--force", help="日期违反规则时仍照实登记（须同时写 --reason）。")
+    ] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="照实登记违反规则的日期的理由（记入审计日志）。")
+    ] = "",
     today: TodayOpt = None,
     calendar: CalendarOpt = None,
     db: DbOpt = None,
 ) -> None:
     """登记一个时间节点的实际日期（再次登记同一节点会替换原来的日期，审计日志保留原值）。
+
+    晚于今天的日期、早于评审会议的结果公示不能登记；违反规则的日期不登记、退出码为 1，
+    确属实情时加 --force --reason 理由 照实登记。
 
     示例：qjtitle schedule record 1 pre-publicity 2023-11-06 --end 2023-11-10
     """
@@ -212,9 +221,21 @@ def schedule_record(
 
     with friendly_errors():
         store, cal = _load(db, calendar)
-        r = schedules.record(
-            store, meeting, milestone, day.date(), _day(end), note, _day(today), cal
-        )
+        try:
+            r = schedules.record(
+                store,
+                meeting,
+                milestone,
+                day.date(),
+                _day(end),
+                note,
+                _day(today),
+                cal,
+                force_reason=reason if force else None,
+            )
+        except schedules.RuleBroken as exc:
+            _print_findings(exc.findings, "违反规则的问题")
+            raise
     span = f"{r.first} 至 {r.last}" if r.last else f"{r.first}"
     console().print(f"已登记 会议 {r.meeting_id} 的{r.milestone.label}：{span}")
     if r.previous:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from qjtitle import when
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import draw_inputs
 from qjtitle.experts.draw_record import (
@@ -96,7 +97,7 @@ def confirm(
                 f"{pick.name} 已谢绝，第{r.member_position}位委员已由 {by_expert[r.in_expert_id].name} 替补；"
                 "替补不能撤回，如须恢复请重新抽取"
             )
-        answered_on = answered_on or date.today()
+        answered_on = when.fact_date(answered_on, "专家答复", record.drawn_on, f"第{draw_id}号抽取")
         session.add(
             DrawAnswer(
                 draw_id=draw_id,
@@ -222,7 +223,7 @@ def sign(
         signature = DrawSignature(
             draw_id=draw_id,
             signers=signers,
-            signed_on=signed_on or date.today(),
+            signed_on=when.fact_date(signed_on, "签字", record.drawn_on, f"第{draw_id}号抽取"),
             scan_name=scan.name,
             scan_sha256=digest,
             user=user or audit.current_user(),

@@ -24,6 +24,7 @@ from qjtitle.models import (
     DrawRecord,
     Expert,
     ImportBatch,
+    ImportUndo,
     Meeting,
     MilestoneRecord,
     Review,
@@ -196,6 +197,7 @@ def gather(
                 .where(
                     Applicant.committee_id == committee.id,
                     Applicant.year == meetings.evaluation_year(meeting),
+                    Applicant.status != rules.STATUS_RETRACTED,  # withdrawn: not an application
                 )
                 .order_by(
                     col(Applicant.unit_key), col(Applicant.source_file), col(Applicant.source_row)
@@ -266,6 +268,7 @@ def _rejected_rows(session: Session, committee_id: int, year: int) -> list[dict[
     for batch in session.exec(
         select(ImportBatch)
         .where(ImportBatch.committee_id == committee_id, ImportBatch.year == year)
+        .where(col(ImportBatch.id).notin_(select(ImportUndo.import_batch_id)))  # runs taken back
         .order_by(col(ImportBatch.id))
     ):
         latest[batch.file_name] = batch

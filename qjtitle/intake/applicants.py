@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.intake import withdrawal
 from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
@@ -112,6 +113,7 @@ def import_applicants(
         committee = committees.get(session, committee_code)
         scope = CommitteeScope(committee.level, committee.series, tuple(committee.specialties))
         committee_id = committee.id
+        held = withdrawal.meeting_years(session, committee_id)
     seen: dict[str, _Seen] = {}
     reports = []
     for path in files:
@@ -129,7 +131,9 @@ def import_applicants(
                 report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
         if progress:
             progress(path)
-    return ImportReport(files=reports, dry_run=dry_run)
+    return ImportReport(
+        files=reports, dry_run=dry_run, year=year, meeting_years=None if year in held else held
+    )
 
 
 @contextmanager
@@ -223,6 +227,7 @@ def _import_one(
                 )
                 if dry_run:
                     session.rollback()
+                    report.batch = None
             break
         except IntegrityError as exc:
             # On PostgreSQL another import may add the same person between our read and our
@@ -295,6 +300,11 @@ def _import_file(
         "applicant",
         [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None],
     )
+    revive = withdrawal.revivable(  # withdrawn by an import undo: sending them again applies anew
+        session, [a.id for a in existing.values() if a.status == rules.STATUS_RETRACTED and a.id]
+    )
+    previous: dict[int | None, dict[str, Any]] = {}  # as they were, for imports undo
+    unchanged = 0
     other_committees: dict[int, str] = {}
     batch = ImportBatch(
         committee_id=committee_id or 0,
@@ -327,6 +337,7 @@ def _import_file(
         key = cr.person_key()
         name, unit = cr.values.get("name", ""), cr.values.get("unit", "")
         applicant = existing.get(key) or provisional.get((name, compare_key(unit)))
+        revived = applicant is not None and applicant.id in revive
 
         def reject(
             reason: str,
@@ -352,7 +363,19 @@ def _import_file(
                     f"{unit}（{report.path.name} 第{number}行）"
                 )
             continue
-        if applicant is not None and applicant.committee_id != committee_id:
+        if applicant is not None and applicant.status == rules.STATUS_RETRACTED and not revived:
+            report.rejected.append(
+                RejectedRow(
+                    sheet,
+                    number,
+                    name,
+                    unit,
+                    f"{name}（编号 {applicant.id}）已撤回申报，本行未导入；确需恢复请用 "
+                    f"qjtitle applicants reinstate {applicant.id} --reason 理由",
+                )
+            )
+            continue
+        if applicant is not None and applicant.committee_id != committee_id and not revived:
             other = other_committees.get(applicant.committee_id) or _committee_label(
                 session, applicant.committee_id
             )
@@ -361,6 +384,7 @@ def _import_file(
             continue
         if (
             applicant is not None
+            and not revived
             and applicant.source_file != report.path.name
             and applicant.unit_key != compare_key(unit)
         ):
@@ -388,6 +412,7 @@ def _import_file(
             and applicant.correction_deadline is not None
             and applicant.correction_deadline < today
         ):
+            previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
             applicant.status = rules.STATUS_WITHDRAWN  # 逾期未补正的，视为放弃 (通知 六（五）)
             session.add(applicant)
             withdrawn_late.append(applicant.id)
@@ -425,6 +450,8 @@ def _import_file(
             new_rows.append(fields)
             report.imported += 1
         else:
+            previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
+            unchanged += withdrawal.same_values(applicant, fields)
             fields["id"] = applicant.id
             updates.append(fields)
             report.updated += 1
@@ -434,6 +461,7 @@ def _import_file(
         applicant,
         wheres,
     ) in flags.values():  # once per person and file: 300,000 copies of one row stay linear
+        previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
         if _flag_duplicate(applicant, wheres, one_per_year):
             report.flagged.append(
                 f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）"
@@ -452,6 +480,10 @@ def _import_file(
     batch.updated = report.updated
     batch.needs_correction = report.needs_correction
     batch.rejected = [r.as_dict() for r in report.rejected]
+    batch.unchanged = unchanged
+    batch.previous = list(previous.values())
+    batch.added_ids = withdrawal.added_by(session, batch.id, previous) if new_rows else []
+    report.batch = batch.id
     session.add(batch)
     audit.record(
         session,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import committees, rules
+from qjtitle import committees, rules, when
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
@@ -34,6 +34,7 @@ from qjtitle.models import (
     Committee,
     CorrectionNotice,
     ImportBatch,
+    ImportUndo,
 )
 from qjtitle.paths import file_sha256, make_private_dir
 from qjtitle.spreadsheets.text import compare_key
@@ -375,6 +376,7 @@ def _rejected_rows(
     for batch in session.exec(
         select(ImportBatch)
         .where(ImportBatch.committee_id == committee_id)
+        .where(col(ImportBatch.id).notin_(select(ImportUndo.import_batch_id)))  # runs taken back
         .order_by(col(ImportBatch.id))
     ):
         latest[batch.file_name] = batch
@@ -398,7 +400,7 @@ def expire(
     store: Store, committee_code: str, today: date | None = None, user: str | None = None
 ) -> list[Withdrawn]:
     """Mark applications still to correct after their deadline as withdrawn (视为放弃)."""
-    today = today or date.today()
+    today = when.fact_date(today, "判断逾期")
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
         overdue = session.exec(

@@ -59,6 +59,7 @@ class FileReport:
     flagged: list[str] = field(
         default_factory=list
     )  # applicants accepted before, 待补正 now: this file applied again
+    batch: int | None = None  # the import run's number (qjtitle imports list / undo)
 
     @property
     def accepted(self) -> int:
@@ -79,6 +80,10 @@ class FileReport:
 class ImportReport:
     files: list[FileReport]
     dry_run: bool
+    year: int = 0
+    meeting_years: tuple[int, ...] | None = (
+        None  # the committee's meetings' years, when none is in ``year``
+    )
 
     @property
     def failed(self) -> list[FileReport]:

@@ -221,7 +221,7 @@ def meeting_applicants(session: Session, meeting: Meeting) -> list[Applicant]:
             select(Applicant).where(
                 Applicant.committee_id == meeting.committee_id,
                 Applicant.year == evaluation_year(meeting),
-                Applicant.status != rules.STATUS_WITHDRAWN,
+                col(Applicant.status).notin_(rules.INACTIVE_STATUSES),
             )
         )
     )

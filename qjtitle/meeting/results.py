@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from qjtitle import rules
+from qjtitle import rules, when
 from qjtitle.meeting import tally
 from qjtitle.meeting.proceedings import (
     Context,
@@ -388,6 +388,7 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             raise ProceedingsError(
                 f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存"
             )
+        when.not_before(when.today(), "封存", ctx.meeting.end_date or ctx.meeting.date, "评审会议")
         summary = compute(session, ctx)
         problems = list(summary.missing_reviews)
         current = _current_assignment(session, meeting_id)

@@ -176,6 +176,12 @@ def no_named_ballots_sql(dialect: str) -> list[str]:
     raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
 
 
+APPEND_ONLY["way_back"] = (
+    ("applicant_withdrawal", "import_undo"),
+    "撤回、恢复和撤销导入的记录只能追加，不能修改或删除；要反悔请再登记一次恢复或撤回",
+)
+
+
 def append_only_sql(dialect: str, group: str) -> list[str]:
     """The statements that make the tables of ``group`` refuse UPDATE and DELETE (and TRUNCATE)."""
     tables, message = APPEND_ONLY[group]

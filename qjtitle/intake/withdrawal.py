@@ -1,0 +1,420 @@
+"""The way back before the seal: withdraw an applicant (已撤回), reinstate one, take back an import run.
+
+Nothing is deleted. A withdrawal sets the applicant's status to 已撤回 and records, append-only,
+the status it replaced and the reason (``applicant_withdrawal``); a reinstatement records the
+way back the same way. Each import run (``import_batch``) keeps the values of every applicant it
+changed as they were before it (:func:`snapshot`), so that ``undo_import`` withdraws the rows the
+run added and puts back the rows it updated. Every step is an audit event. Once a sealed meeting
+has decided on an applicant, none of this applies: ``applicants correct`` does (封存后的更正).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime
+from sqlmodel import Session, col, select
+
+from qjtitle import committees, rules
+from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.models import (
+    Applicant,
+    ApplicantWithdrawal,
+    Committee,
+    ImportBatch,
+    ImportUndo,
+    Meeting,
+)
+from qjtitle.spreadsheets.text import clean_text
+from qjtitle.store import Store, audit, sealing
+
+WITHDRAW, REINSTATE = "withdraw", "reinstate"
+_NOT_KEPT = ("id", "created_at")  # a snapshot keeps every other column of the applicant
+
+
+def snapshot(a: Applicant) -> dict[str, Any]:
+    """The stored values of an applicant, JSON-ready (dates as ISO text), to put back later."""
+    out: dict[str, Any] = {"id": a.id}
+    for column in Applicant.__table__.columns:  # type: ignore[attr-defined]
+        if column.key in _NOT_KEPT:
+            continue
+        value = getattr(a, column.key)
+        out[column.key] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def _restore(a: Applicant, values: dict[str, Any]) -> None:
+    for column in Applicant.__table__.columns:  # type: ignore[attr-defined]
+        if column.key in _NOT_KEPT or column.key not in values:
+            continue
+        value = values[column.key]
+        kind = getattr(column.type, "impl", column.type)
+        if isinstance(value, str) and isinstance(kind, DateTime):
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, str) and isinstance(kind, Date):
+            value = date.fromisoformat(value)
+        setattr(a, column.key, value)
+
+
+def added_by(session: Session, batch_id: int | None, updated: Any) -> list[int]:
+    """The applicants import run ``batch_id`` added: its rows, less those it updated."""
+    return [
+        i
+        for i in session.exec(select(Applicant.id).where(Applicant.import_batch_id == batch_id))
+        if i is not None and i not in updated
+    ]
+
+
+def same_values(a: Applicant, fields: dict[str, Any]) -> bool:
+    """Whether a row sent again holds exactly what is stored (``imports list`` counts it unchanged)."""
+    kept = snapshot(a)
+    ignored = {"id", "updated_at", "import_batch_id", "source_file", "source_sheet", "source_row"}
+    for key, value in fields.items():
+        if key in ignored:
+            continue
+        value = value.isoformat() if isinstance(value, date) else value
+        if isinstance(value, tuple):
+            value = list(value)
+        if kept.get(key) != value:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One applicant withdrawn or reinstated."""
+
+    id: int
+    name: str
+    unit: str
+    year: int
+    before: str
+    after: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _one_applicant(session: Session, key: str, year: int | None) -> Applicant:
+    key = clean_text(key)
+    query = select(Applicant)
+    if key.isdigit() and len(key) < 10:
+        query = query.where(Applicant.id == int(key))
+    elif len(key) == 18:
+        query = query.where(Applicant.id_number == key.upper())
+    else:
+        query = query.where(Applicant.name == key)
+    if year is not None:
+        query = query.where(Applicant.year == year)
+    found = list(session.exec(query))
+    if not found:
+        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+    if len(found) > 1:
+        raise InvalidValue(
+            f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
+        )
+    return found[0]
+
+
+def _refuse_if_sealed(session: Session, applicants: list[Applicant], what: str) -> None:
+    frozen = sealing.frozen_by(session, "applicant", [a.id for a in applicants if a.id is not None])
+    if frozen:
+        a = next(a for a in applicants if a.id in frozen)
+        raise sealing.SealError(
+            f"{a.name}（编号 {a.id}）已由{sealing.meeting_label(frozen[a.id or 0])}评审并封存，不能再{what}；"
+            f"确属错误请用 qjtitle applicants correct {a.id} --set 事项=新内容 --reason 理由 登记封存后的更正"
+        )
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = clean_text(reason)
+    if not reason:
+        raise InvalidValue(f"{what}须用 --reason 写明理由（记入审计日志）")
+    return reason
+
+
+def _record(
+    session: Session,
+    a: Applicant,
+    action: str,
+    after: str,
+    reason: str,
+    user: str | None,
+    batch_id: int | None = None,
+) -> StatusChange:
+    change = StatusChange(a.id or 0, a.name, a.unit, a.year, a.status, after, reason)
+    session.add(
+        ApplicantWithdrawal(
+            applicant_id=a.id or 0,
+            action=action,
+            status_before=a.status,
+            status_after=after,
+            deadline_before=a.correction_deadline if action == REINSTATE else None,
+            reason=reason,
+            import_batch_id=batch_id,
+            user=user or audit.current_user(),
+        )
+    )
+    a.status = after
+    session.add(a)
+    return change
+
+
+def withdraw(
+    store: Store, key: str, reason: str, year: int | None = None, user: str | None = None
+) -> StatusChange:
+    """The applicant withdraws, or the row was never an application: status 已撤回, on the record."""
+    reason = _reason(reason, "撤回申报")
+    with store.transaction() as session:
+        a = _one_applicant(session, key, year)
+        if a.status == rules.STATUS_RETRACTED:
+            raise InvalidValue(f"{a.name}（编号 {a.id}）已经撤回，无须再撤回")
+        _refuse_if_sealed(session, [a], "撤回")
+        change = _record(session, a, WITHDRAW, rules.STATUS_RETRACTED, reason, user)
+        session.flush()
+        audit.record(
+            session, "applicants withdraw", "applicant.withdrawn", change.as_dict(), user=user
+        )
+        return change
+
+
+def reinstate(
+    store: Store, key: str, reason: str, year: int | None = None, user: str | None = None
+) -> StatusChange:
+    """Reverse a withdrawal (back to the status it replaced) or a 视为放弃 (back to 待补正, the
+    passed correction deadline cleared so that a corrected file can be imported again)."""
+    reason = _reason(reason, "恢复申报")
+    with store.transaction() as session:
+        a = _one_applicant(session, key, year)
+        if a.status not in rules.INACTIVE_STATUSES:
+            raise InvalidValue(
+                f"{a.name}（编号 {a.id}）的状态是“{a.status}”，没有撤回或视为放弃，无须恢复"
+            )
+        _refuse_if_sealed(session, [a], "恢复")
+        if a.status == rules.STATUS_RETRACTED:
+            last = session.exec(
+                select(ApplicantWithdrawal)
+                .where(
+                    ApplicantWithdrawal.applicant_id == a.id,
+                    ApplicantWithdrawal.action == WITHDRAW,
+                )
+                .order_by(col(ApplicantWithdrawal.id).desc())
+            ).first()
+            after = last.status_before if last is not None else _active_status(a)
+        else:
+            after = _active_status(a)
+        cleared = a.correction_deadline if a.status == rules.STATUS_WITHDRAWN else None
+        change = _record(session, a, REINSTATE, after, reason, user)
+        if cleared is not None:
+            a.correction_deadline = None  # else the next expire (or import) would withdraw it again
+        session.flush()
+        audit.record(
+            session,
+            "applicants reinstate",
+            "applicant.reinstated",
+            {**change.as_dict(), "deadline_cleared": cleared},
+            user=user,
+        )
+        return change
+
+
+def _active_status(a: Applicant) -> str:
+    return rules.STATUS_NEEDS_CORRECTION if a.problems else rules.STATUS_ACCEPTED
+
+
+def revivable(session: Session, ids: list[int]) -> set[int]:
+    """Applicants among ``ids`` withdrawn by an import undo: sending them again is a new application."""
+    if not ids:
+        return set()
+    latest: dict[int, ApplicantWithdrawal] = {}
+    for w in session.exec(
+        select(ApplicantWithdrawal)
+        .where(col(ApplicantWithdrawal.applicant_id).in_(ids))
+        .order_by(col(ApplicantWithdrawal.id))
+    ):
+        latest[w.applicant_id] = w
+    return {i for i, w in latest.items() if w.action == WITHDRAW and w.import_batch_id is not None}
+
+
+# --- Import runs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One import run as ``imports list`` shows it."""
+
+    number: int
+    file: str
+    committee: str
+    year: int
+    imported_at: datetime
+    user: str
+    rows: int
+    added: int
+    updated: int
+    unchanged: int
+    needs_correction: int
+    rejected: int
+    undone: str = ""  # the reason, once undone
+    meeting_in_year: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_imports(
+    store: Store, committee_code: str | None = None, year: int | None = None
+) -> list[ImportRun]:
+    with store.transaction() as session:
+        query = select(ImportBatch, Committee.code).join(
+            Committee, col(Committee.id) == col(ImportBatch.committee_id)
+        )
+        if committee_code:
+            query = query.where(
+                ImportBatch.committee_id == committees.get(session, committee_code).id
+            )
+        if year:
+            query = query.where(ImportBatch.year == year)
+        undone = {u.import_batch_id: u.reason for u in session.exec(select(ImportUndo))}
+        held = {
+            (cid, y or day.year)
+            for cid, y, day in session.exec(
+                select(col(Meeting.committee_id), col(Meeting.year), col(Meeting.date))
+            )
+        }
+        return [
+            ImportRun(
+                b.id or 0,
+                b.file_name,
+                code,
+                b.year,
+                b.imported_at if b.imported_at.tzinfo else b.imported_at.replace(tzinfo=UTC),
+                b.user,
+                b.row_count,
+                b.imported,
+                b.updated - b.unchanged,
+                b.unchanged,
+                b.needs_correction,
+                len(b.rejected),
+                undone.get(b.id or 0, ""),
+                (b.committee_id, b.year) in held,
+            )
+            for b, code in session.exec(query.order_by(col(ImportBatch.id)))
+        ]
+
+
+def meeting_years(session: Session, committee_id: int | None) -> tuple[int, ...]:
+    """The evaluation years of the committee's meetings (an import into another year is said so)."""
+    return tuple(
+        sorted(
+            {
+                y or day.year
+                for y, day in session.exec(
+                    select(col(Meeting.year), col(Meeting.date)).where(
+                        Meeting.committee_id == committee_id
+                    )
+                )
+            }
+        )
+    )
+
+
+@dataclass
+class UndoneImport:
+    """What ``undo_import`` did."""
+
+    number: int
+    file: str
+    committee: str
+    year: int
+    reason: str
+    withdrawn: list[StatusChange] = field(default_factory=list)
+    restored: list[StatusChange] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "file": self.file,
+            "committee": self.committee,
+            "year": self.year,
+            "reason": self.reason,
+            "withdrawn": [c.as_dict() for c in self.withdrawn],
+            "restored": [c.as_dict() for c in self.restored],
+        }
+
+
+def undo_import(store: Store, number: int, reason: str, user: str | None = None) -> UndoneImport:
+    """Take back import run ``number``: the rows it added are withdrawn (已撤回), the rows it
+    updated get back the values they had before it. Refused when a later run changed its rows
+    (undo that one first) or a sealed meeting decided on them."""
+    reason = _reason(reason, "撤销导入")
+    with store.transaction() as session:
+        batch = session.get(ImportBatch, number)
+        if batch is None:
+            raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
+        done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
+        if done is not None:
+            raise InvalidValue(
+                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}）"
+            )
+        committee = session.get(Committee, batch.committee_id)
+        previous = {int(p["id"]): p for p in batch.previous}
+        rows = list(
+            session.exec(
+                select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids]))
+            )
+        )
+        later = [a for a in rows if a.import_batch_id not in (None, number)]
+        if later:
+            a = later[0]
+            raise InvalidValue(
+                f"{a.name}（编号 {a.id}）已被第 {a.import_batch_id} 次导入（{a.source_file}）再次更新；"
+                f"请先撤销第 {a.import_batch_id} 次导入，再撤销第 {number} 次"
+            )
+        _refuse_if_sealed(session, rows, "撤销这次导入")
+        result = UndoneImport(
+            number, batch.file_name, committee.code if committee else "", batch.year, reason
+        )
+        for a in sorted(rows, key=lambda r: r.id or 0):
+            if a.id in previous:
+                before = a.status
+                kept_withdrawal = before == rules.STATUS_RETRACTED
+                _restore(a, previous[a.id or 0])
+                if kept_withdrawal and a.status != rules.STATUS_RETRACTED:
+                    a.status = rules.STATUS_RETRACTED  # withdrawn by hand since: stays withdrawn
+                session.add(a)
+                result.restored.append(
+                    StatusChange(a.id or 0, a.name, a.unit, a.year, before, a.status, reason)
+                )
+            elif a.status != rules.STATUS_RETRACTED:
+                result.withdrawn.append(
+                    _record(session, a, WITHDRAW, rules.STATUS_RETRACTED, reason, user, number)
+                )
+        session.add(
+            ImportUndo(
+                import_batch_id=number,
+                reason=reason,
+                withdrawn=[c.id for c in result.withdrawn],
+                restored=[c.id for c in result.restored],
+                user=user or audit.current_user(),
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            "imports undo",
+            "applicants.import_undone",
+            {
+                "import": number,
+                "file": batch.file_name,
+                "sha256": batch.sha256,
+                "reason": reason,
+                "withdrawn": [c.id for c in result.withdrawn],
+                "restored": [c.id for c in result.restored],
+            },
+            user=user,
+        )
+        return result
