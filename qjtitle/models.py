@@ -248,6 +248,10 @@ class Conflict(SQLModel, table=True):
     reason: str
     declared_on: date
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -328,6 +332,10 @@ class DrawAnswer(SQLModel, table=True):
     answered_on: date
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class DrawReplacement(SQLModel, table=True):
@@ -344,6 +352,10 @@ class DrawReplacement(SQLModel, table=True):
     reason: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class DrawSignature(SQLModel, table=True):
@@ -359,6 +371,10 @@ class DrawSignature(SQLModel, table=True):
     scan_sha256: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 # --- The meeting's proceedings (proceedings.py). Append-only: the latest entry for a key
@@ -379,6 +395,10 @@ class Attendance(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class ReviewAssignment(SQLModel, table=True):
@@ -402,6 +422,10 @@ class ReviewAssignment(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class Review(SQLModel, table=True):
@@ -419,6 +443,10 @@ class Review(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class Ballot(SQLModel, table=True):
@@ -435,6 +463,10 @@ class Ballot(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class BallotCount(SQLModel, table=True):
@@ -455,6 +487,10 @@ class BallotCount(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class MeetingSeal(SQLModel, table=True):
@@ -503,3 +539,7 @@ class ApplicantCorrection(SQLModel, table=True):
     reason: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)

@@ -20,7 +20,7 @@ from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0008"]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -149,6 +149,24 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
             REVISIONS[1:],
             True,
         )
+        # Rows from before revision 0008 have no audit event: one event names where they end.
+        with store.transaction() as session:
+            (tied,) = session.exec(
+                select(AuditEvent).where(AuditEvent.action == "store.events_tied")
+            ).all()
+        assert tied.detail["baseline"]["ballot"] == len(before["ballot"][1])
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, "
+                "recorded_at, user, event_digest) SELECT meeting_id, applicant_id, expert_id, '同意', "
+                "'', 1, recorded_at, user, '' FROM ballot WHERE id = 1"
+            )
+        with store.transaction() as session:
+            check = audit.check(session)
+        assert (
+            f"记名投票（ballot 表）第{len(before['ballot'][1]) + 1}号记录没有写入它的审计事件"
+            in check.message
+        )
         # The backup taken before the upgrade is the legacy store, row for row.
         (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")
         assert last.detail["backup"] == backup.name
@@ -250,7 +268,7 @@ def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (scripts / "versions" / "0006_broken.py").write_text(
         '"""坏的升级：建表、加列、写数据后失败。"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0006"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "0006"\ndown_revision = "{REVISIONS[-1]}"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n"
         '    op.create_table("half_done", sa.Column("x", sa.Integer()))\n'
         '    with op.batch_alter_table("committee") as batch:\n'
@@ -274,7 +292,7 @@ def test_a_failing_revision_rolls_back_completely(
     monkeypatch.undo()
     again = Store(resolve_url(store_url))
     try:
-        assert schema.state(again).current == "0005"
+        assert schema.state(again).current == REVISIONS[-1]
         with again.engine.connect() as conn:
             insp = inspect(conn)
             assert "half_done" not in insp.get_table_names()

@@ -11,13 +11,27 @@ The seal also keeps a digest of every row it froze: attendance, reviewer assignm
 reviews, ballots, counts and the frozen applicants and experts, one short SHA-256 per
 row, kept in the seal's summary and in its audit event (which the hash chain protects).
 :func:`verify` recomputes them from the tables, so an edit made behind the tool's back
-(with the triggers dropped) is named: which meeting, which kind of row, which row.
+(with the triggers dropped) is named: which meeting, which kind of row, which row. Since
+revision 0008 the seal also keeps the meeting's own settings (size, hence the quorum; the
+committee's pass rule and pass-rate cap; the panel) and covers its draw rows and declared
+conflicts, and a seal whose row is gone while its audit event stays is named.
+
+Rows tied to their audit event (revision 0008): every row of a :data:`TIED` table is written
+together with the audit event that wrote it (:func:`qjtitle.store.audit.record` ties the
+rows added in its transaction): the row keeps the event's id and its own digest, and the
+event lists the digests of the rows it wrote. :func:`verify_ties` checks both ways: every
+row has its event, every event has its rows, with the same content. A row inserted by SQL
+has no event, or an event that does not list it, and is named. The limit: someone who
+rewrites the whole chain (events and rows alike) is found only against a hash kept outside
+the store (a filing manifest's ``audit_head``, ``audit verify --anchor``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +46,13 @@ from qjtitle.models import (
     AuditEvent,
     Ballot,
     BallotCount,
+    Committee,
+    Conflict,
+    DrawAnswer,
+    DrawPick,
+    DrawRecord,
+    DrawReplacement,
+    DrawSignature,
     Expert,
     Meeting,
     MeetingSeal,
@@ -40,7 +61,7 @@ from qjtitle.models import (
     SealedRow,
 )
 from qjtitle.privacy import mask_id
-from qjtitle.store.engine import FROZEN_FACTS
+from qjtitle.store.engine import CORRECTION_ACTION, FROZEN_FACTS
 
 DIGEST_VERSION = "qjtitle-seal-digest/1"
 ROW_KINDS: dict[str, tuple[type[SQLModel], str]] = {
@@ -50,7 +71,53 @@ ROW_KINDS: dict[str, tuple[type[SQLModel], str]] = {
     "ballot": (Ballot, "记名投票"),
     "ballot_count": (BallotCount, "无记名票数"),
     "sealed_row": (SealedRow, "封存认定的申报人/专家"),
+    # revision 0008: the panel as drawn and replaced, and the declared conflicts (recusals)
+    "draw_record": (DrawRecord, "抽取记录"),
+    "draw_pick": (DrawPick, "抽取结果"),
+    "draw_answer": (DrawAnswer, "专家答复"),
+    "draw_replacement": (DrawReplacement, "递补记录"),
+    "draw_signature": (DrawSignature, "抽取记录签字"),
+    "conflict": (Conflict, "回避登记"),
 }
+
+
+def _of_draws(model: Any, meeting_id: int) -> Any:
+    return col(model.draw_id).in_(select(DrawRecord.id).where(DrawRecord.meeting_id == meeting_id))
+
+
+def _of_frozen_applicants(model: Any, meeting_id: int) -> Any:
+    frozen = select(SealedRow.row_id).where(
+        SealedRow.meeting_id == meeting_id, SealedRow.kind == "applicant"
+    )
+    return col(model.applicant_id).in_(frozen)
+
+
+# Which rows of a kind belong to a meeting (default: its ``meeting_id``).
+SCOPES: dict[str, Callable[[Any, int], Any]] = {
+    "draw_pick": _of_draws,
+    "draw_answer": _of_draws,
+    "draw_replacement": _of_draws,
+    "draw_signature": _of_draws,
+    "conflict": _of_frozen_applicants,
+}
+
+# Tables whose every row is tied to the audit event that wrote it (revision 0008: columns
+# ``event_id`` and ``event_digest``). Adding a table is one line here and its two columns.
+TIED: dict[str, tuple[type[SQLModel], str]] = {
+    "attendance": (Attendance, "签到记录"),
+    "review_assignment": (ReviewAssignment, "审阅安排"),
+    "review": (Review, "评议意见"),
+    "ballot": (Ballot, "记名投票"),
+    "ballot_count": (BallotCount, "无记名票数"),
+    "applicant_correction": (ApplicantCorrection, "封存后的更正"),
+    "draw_answer": (DrawAnswer, "专家答复"),
+    "draw_replacement": (DrawReplacement, "递补记录"),
+    "draw_signature": (DrawSignature, "抽取记录签字"),
+    "conflict": (Conflict, "回避登记"),
+}
+TIE_COLUMNS = ("event_id", "event_digest")
+TIE_KEY = "tied_rows"  # in an event's detail: {table: [row digest, ...]}
+BASELINE_ACTION = "store.events_tied"  # revision 0008's event: rows before it have no event
 FACT_LABELS = {
     "name": "姓名",
     "id_number": "身份证号码",
@@ -81,9 +148,18 @@ def _value(v: Any) -> Any:
 
 
 def _row_hash(row: SQLModel) -> str:
-    data = {k: _value(v) for k, v in row.model_dump().items() if not isinstance(v, datetime | date)}
+    data = {
+        k: _value(v)
+        for k, v in row.model_dump().items()
+        if not isinstance(v, datetime | date) and k not in TIE_COLUMNS
+    }
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def _scope(kind: str, model: Any, meeting_id: int) -> Any:
+    scope = SCOPES.get(kind)
+    return scope(model, meeting_id) if scope else model.meeting_id == meeting_id
 
 
 def row_digests(
@@ -93,7 +169,7 @@ def row_digests(
     out: dict[str, dict[str, str]] = {}
     for kind, (model, _) in ROW_KINDS.items():
         id_col = col(model.id)  # type: ignore[attr-defined]
-        query = select(model).where(model.meeting_id == meeting_id, id_col <= through.get(kind, 0))  # type: ignore[attr-defined]
+        query = select(model).where(_scope(kind, model, meeting_id), id_col <= through.get(kind, 0))
         out[kind] = {str(r.id): _row_hash(r) for r in session.exec(query.order_by(id_col))}  # type: ignore[attr-defined]
     return out
 
@@ -101,9 +177,46 @@ def row_digests(
 def _through(session: Session, meeting_id: int) -> dict[str, int]:
     out = {}
     for kind, (model, _) in ROW_KINDS.items():
-        ids = list(session.exec(select(model.id).where(model.meeting_id == meeting_id)))  # type: ignore[attr-defined]
+        ids = list(session.exec(select(model.id).where(_scope(kind, model, meeting_id))))  # type: ignore[attr-defined]
         out[kind] = max([i for i in ids if i is not None], default=0)
     return out
+
+
+# The meeting's own settings a seal keeps (revision 0008), with their labels for verify's findings.
+SETTING_LABELS = {
+    "meeting.size": "评委会人数（出席法定人数由此而定）",
+    "meeting.date": "会议日期",
+    "meeting.end_date": "会议结束日期",
+    "meeting.year": "评审年度",
+    "meeting.committee_id": "所属评委会",
+    "committee.level": "评委会级别",
+    "committee.series": "评委会系列",
+    "committee.min_size": "评委会最低人数",
+    "committee.vote_denominator": "表决通过的计算口径（回避者是否计入）",
+    "committee.pass_rate_cap": "通过率上限",
+    "panel": "参会评委名单（递补之后）",
+}
+
+
+def settings(session: Session, meeting_id: int, panel: list[int]) -> dict[str, Any]:
+    """The settings a meeting was decided under, as the seal keeps them (JSON values)."""
+    m = session.get(Meeting, meeting_id)
+    c = session.get(Committee, m.committee_id) if m is not None else None
+    if m is None or c is None:
+        return {}
+    return {
+        "meeting.size": m.size,
+        "meeting.date": m.date.isoformat(),
+        "meeting.end_date": m.end_date.isoformat() if m.end_date else None,
+        "meeting.year": m.year,
+        "meeting.committee_id": m.committee_id,
+        "committee.level": c.level,
+        "committee.series": c.series,
+        "committee.min_size": c.min_size,
+        "committee.vote_denominator": c.vote_denominator,
+        "committee.pass_rate_cap": c.pass_rate_cap,
+        "panel": sorted(panel),
+    }
 
 
 def overall(rows: dict[str, dict[str, str]]) -> str:
@@ -135,11 +248,13 @@ def freeze(
     session.flush()
     through = _through(session, meeting_id)
     rows = row_digests(session, meeting_id, through)
+    kept = settings(session, meeting_id, [e.id or 0 for e in experts])
     return {
         "digest_version": DIGEST_VERSION,
-        "digest": overall(rows),
+        "digest": overall({**rows, "settings": {k: json.dumps(v) for k, v in kept.items()}}),
         "through": through,
         "rows": rows,
+        "settings": kept,
     }
 
 
@@ -224,20 +339,41 @@ def masked_fact(fact: str, value: str) -> str:
 # --- Checking sealed meetings against their seal ----------------------------------------------
 
 
+def _events(session: Session, action: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id))
+    return [e for e in session.exec(query) if isinstance(e.detail, dict)]
+
+
 def _seal_event(session: Session, meeting_id: int) -> AuditEvent | None:
-    for e in session.exec(
-        select(AuditEvent).where(AuditEvent.action == "meeting.sealed").order_by(col(AuditEvent.id))
-    ):
-        if isinstance(e.detail, dict) and e.detail.get("meeting") == meeting_id:
+    for e in _events(session, "meeting.sealed"):
+        if e.detail.get("meeting") == meeting_id:
             return e
     return None
 
 
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "（空）"
+    return str(value)
+
+
 def verify(session: Session) -> list[str]:
-    """Every difference between the sealed meetings' rows and what their seals recorded (empty: all intact)."""
+    """Every difference between the sealed meetings' rows and what their seals recorded, and
+    every row not tied to its audit event (empty: all intact). Each finding names the
+    meeting or table, the row and what is wrong, in Chinese."""
     problems: list[str] = []
     seals = list(session.exec(select(MeetingSeal).order_by(col(MeetingSeal.meeting_id))))
     sealed_ids = {s.meeting_id for s in seals}
+    for e in _events(session, "meeting.sealed"):
+        mid = e.detail.get("meeting")
+        if isinstance(mid, int) and mid not in sealed_ids:
+            sealed_ids.add(mid)  # named once
+            problems.append(
+                f"第{mid}号会议已于第{e.id}号审计事件封存，但封存记录（meeting_seal 表）已不在："
+                "封存记录被删除，会议被悄悄解封了"
+            )
     for stray in sorted(set(session.exec(select(SealedRow.meeting_id))) - sealed_ids):
         problems.append(f"第{stray}号会议没有封存记录，却有封存认定的申报人/专家：封存记录被删除了")
     for seal in seals:
@@ -246,7 +382,7 @@ def verify(session: Session) -> list[str]:
         event = _seal_event(session, mid)
         if event is None:
             problems.append(
-                f"{where}的封存记录在审计日志中没有对应的封存事件：封存记录是绕过本程序写入的"
+                f"{where}的封存记录（meeting_seal 表第{seal.id}号）在审计日志中没有对应的封存事件：封存记录是绕过本程序写入的"
             )
             continue
         recorded = {k: v for k, v in event.detail.items() if k != "meeting"}
@@ -262,42 +398,148 @@ def verify(session: Session) -> list[str]:
         if "rows" not in recorded:
             continue  # sealed before the digest existed (revision 0005): nothing to recompute
         expected: dict[str, dict[str, str]] = recorded["rows"]
-        current = row_digests(session, mid, recorded.get("through", {}))
-        for kind, (_, label) in ROW_KINDS.items():
+        through = recorded.get("through", {})
+        current = row_digests(session, mid, through)
+        for kind, (model, label) in ROW_KINDS.items():
+            table = f"{label}（{kind} 表）"
             was, now = expected.get(kind, {}), current.get(kind, {})
             for row_id in sorted(set(was) | set(now), key=int):
                 if row_id not in now:
-                    problems.append(f"{where}封存的{label}第{row_id}号记录已被删除")
+                    problems.append(f"{where}封存的{table}第{row_id}号记录已被删除")
                 elif row_id not in was:
-                    problems.append(f"{where}的{label}第{row_id}号记录是封存后绕过本程序插入的")
+                    problems.append(f"{where}的{table}第{row_id}号记录是封存后绕过本程序插入的")
                 elif was[row_id] != now[row_id]:
-                    problems.append(f"{where}封存的{label}第{row_id}号记录被改动过")
-        for kind, (model, label) in ROW_KINDS.items():
+                    problems.append(f"{where}封存的{table}第{row_id}号记录被改动过")
             if not hasattr(model, "after_seal"):
                 continue
             # rows added after the seal are marked so by the tool (with their reason); an unmarked one was not
             later = select(model.id).where(  # type: ignore[attr-defined]
                 model.meeting_id == mid,  # type: ignore[attr-defined]
-                col(model.id) > recorded.get("through", {}).get(kind, 0),  # type: ignore[attr-defined]
+                col(model.id) > through.get(kind, 0),  # type: ignore[attr-defined]
                 model.after_seal == False,
             )
             for row_id in session.exec(later):
                 problems.append(
-                    f"{where}的{label}第{row_id}号记录是封存后绕过本程序插入的（未标为封存后的更正）"
+                    f"{where}的{table}第{row_id}号记录是封存后绕过本程序插入的（未标为封存后的更正）"
                 )
+        if "settings" in recorded:
+            problems += _check_settings(session, mid, where, recorded["settings"])
         problems += _check_frozen_facts(session, mid, where)
+    return problems + verify_ties(session)
+
+
+def _check_settings(
+    session: Session, meeting_id: int, where: str, kept: dict[str, Any]
+) -> list[str]:
+    frozen_experts = session.exec(
+        select(SealedRow.row_id).where(
+            SealedRow.meeting_id == meeting_id, SealedRow.kind == "expert"
+        )
+    )
+    now = settings(session, meeting_id, list(frozen_experts))
+    return [
+        f"{where}的{SETTING_LABELS.get(k, k)}与封存时不同（封存时 {_shown(kept.get(k))}，现在 {_shown(now.get(k))}）："
+        "会议的设置在封存后被改动过"
+        for k in sorted(set(kept) | set(now))
+        if kept.get(k) != now.get(k)
+    ]
+
+
+# --- Rows tied to their audit event (revision 0008) ------------------------------------------------
+
+
+def tie_digest(table: str, row: SQLModel) -> str:
+    """The digest of a tied row's content (not its id, tie or time), as its event lists it."""
+    data = {
+        k: v
+        for k, v in row.model_dump().items()
+        if k not in ("id", *TIE_COLUMNS) and not isinstance(v, datetime)
+    }
+    data = json.loads(
+        json.dumps(data, ensure_ascii=False, default=str)
+    )  # int keys → str, as stored
+    body = json.dumps([table, data], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+def tied_table(row: object) -> str | None:
+    """The TIED table ``row`` belongs to, or None."""
+    name = getattr(type(row), "__tablename__", None)
+    return name if isinstance(name, str) and name in TIED else None
+
+
+def _baseline(session: Session) -> dict[str, int]:
+    """Per tied table, the last row written before revision 0008 (those rows have no event)."""
+    out: dict[str, int] = {}
+    for e in _events(session, BASELINE_ACTION):
+        for table, last in (e.detail.get("baseline") or {}).items():
+            out[table] = max(out.get(table, 0), int(last or 0))
+    return out
+
+
+def verify_ties(session: Session) -> list[str]:
+    """Every tied row has the audit event that wrote it and every such event its rows, with the
+    same content (empty: all tied)."""
+    problems: list[str] = []
+    baseline = _baseline(session)
+    events = {
+        e.id or 0: e
+        for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))
+        if isinstance(e.detail, dict) and isinstance(e.detail.get(TIE_KEY), dict)
+    }
+    for table, (model, label) in TIED.items():
+        name = f"{label}（{table} 表）"
+        found: dict[int, Counter[str]] = {}
+        id_col = col(model.id)  # type: ignore[attr-defined]
+        for row in session.exec(select(model).order_by(id_col)):
+            row_id: int = row.id  # type: ignore[attr-defined]
+            event_id: int | None = row.event_id  # type: ignore[attr-defined]
+            stored: str = row.event_digest  # type: ignore[attr-defined]
+            if event_id is None:
+                if row_id > baseline.get(table, 0):
+                    problems.append(
+                        f"{name}第{row_id}号记录没有写入它的审计事件：是绕过本程序插入的"
+                        + ("（虽标为封存后的更正）" if getattr(row, "after_seal", False) else "")
+                    )
+                continue
+            event = events.get(event_id)
+            listed = event.detail[TIE_KEY].get(table, []) if event is not None else []
+            if event is None:
+                problems.append(
+                    f"{name}第{row_id}号记录所称的第{event_id}号审计事件不存在或没有记下任何记录：是绕过本程序插入的"
+                )
+            elif stored not in listed:
+                problems.append(
+                    f"{name}第{row_id}号记录不在第{event_id}号审计事件（{event.action}）记下的记录中：是绕过本程序插入的"
+                )
+            else:
+                if tie_digest(table, row) != stored:
+                    problems.append(
+                        f"{name}第{row_id}号记录的内容与第{event_id}号审计事件（{event.action}）记下的不同：记录被改动过"
+                    )
+                found.setdefault(event_id, Counter())[stored] += 1
+        for event_id, event in events.items():
+            missing = Counter(event.detail[TIE_KEY].get(table, [])) - found.get(event_id, Counter())
+            for _ in range(sum(missing.values())):
+                problems.append(
+                    f"第{event_id}号审计事件（{event.action}）写入的{name}少了一条（或被改动）：记录被删除了"
+                )
     return problems
 
 
 def _check_frozen_facts(session: Session, meeting_id: int, where: str) -> list[str]:
     problems = []
     corrected: dict[int, list[ApplicantCorrection]] = {}
+    baseline = _baseline(session).get("applicant_correction", 0)
+    events = {e.id for e in _events(session, CORRECTION_ACTION)}
     for c in session.exec(
         select(ApplicantCorrection)
         .where(ApplicantCorrection.meeting_id == meeting_id)
         .order_by(col(ApplicantCorrection.id))
     ):
-        corrected.setdefault(c.applicant_id, []).append(c)
+        # a correction counts only with the event that wrote it (before revision 0008: none)
+        if c.event_id in events or (c.event_id is None and (c.id or 0) <= baseline):
+            corrected.setdefault(c.applicant_id, []).append(c)
     for s in session.exec(
         select(SealedRow).where(SealedRow.meeting_id == meeting_id).order_by(col(SealedRow.id))
     ):
