@@ -20,6 +20,7 @@ __all__ = [
     "find_numbers",
     "json_safe",
     "mask_id",
+    "mask_json",
     "mask_phone",
     "mask_text",
     "mask_tree",
@@ -110,8 +111,9 @@ def _kind(digits: str, groups: int) -> str | None:
     if len(digits) == 15 and (joined or (groups <= 3 and _birth("19" + digits[6:8], digits[8:12]))):
         return KIND_ID  # the old 15-digit ID
     if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
-        return KIND_MOBILE
-    if len(digits) >= 10 and joined and digits[0] != "0":
+        # typed in groups: as people group a mobile number (3-4-4, 3-3-5 …) or digit by digit
+        return KIND_MOBILE if groups <= 4 or groups == 11 else None
+    if len(digits) >= 10 and joined:
         return KIND_LONG  # a long number as written (a malformed ID, a bank card)
     return None
 
@@ -150,6 +152,30 @@ def _runs(text: str) -> list[list[tuple[int, int, str]]]:
     return runs
 
 
+def _match(groups: list[tuple[int, int, str]], k: int) -> FoundNumber | None:
+    """The longest number starting at group ``k``: whole groups first, then with the first group's
+    leading or the last group's trailing digits left out (a number touching other digits)."""
+    for j in range(len(groups), k, -1):
+        digits = "".join(g[2] for g in groups[k:j])
+        kind = _kind(digits, j - k)
+        if kind is not None:
+            return FoundNumber(groups[k][0], groups[j - 1][1], digits, kind)
+    for j in range(min(len(groups), k + 3), k, -1):  # as typed: three groups at most
+        first, last = groups[k], groups[j - 1]
+        middle = "".join(g[2] for g in groups[k + 1 : j - 1]) if j - k > 1 else ""
+        for lead in range(len(first[2])):
+            head = first[2][lead:]
+            for trail in range(len(last[2]) if j - k > 1 else len(first[2]) - lead):
+                if j - k > 1:
+                    tail = last[2][: len(last[2]) - trail]
+                    digits, end = head + middle + tail, last[1] - trail
+                else:
+                    digits, end = head[: len(head) - trail], first[1] - trail
+                if (lead or trail) and _kind(digits, j - k) in (KIND_ID, KIND_MOBILE):
+                    return FoundNumber(first[0] + lead, end, digits, _kind(digits, j - k) or "")
+    return None
+
+
 def find_numbers(text: str) -> list[FoundNumber]:
     """Every ID, mobile or long number in ``text``, however typed, in order."""
     if not text or not _CANDIDATE.search(text):
@@ -159,18 +185,14 @@ def find_numbers(text: str) -> list[FoundNumber]:
     for groups in _runs(hidden):
         k = 0
         while k < len(groups):
-            match = None
-            for j in range(len(groups), k, -1):  # the longest run of groups from k that is a number
-                digits = "".join(g[2] for g in groups[k:j])
-                kind = _kind(digits, j - k)
-                if kind is not None:
-                    match = FoundNumber(groups[k][0], groups[j - 1][1], digits, kind)
-                    k = j
-                    break
+            match = _match(groups, k)
             if match is None:
                 k += 1
-            else:
-                found.append(match)
+                continue
+            found.append(match)
+            k += 1
+            while k < len(groups) and groups[k][0] < match.end:
+                k += 1
     return found
 
 
@@ -269,6 +291,25 @@ def field_problems(
                     (key, f"“{label(key)}”中含有{'和'.join(kinds)}", PRIVATE_FIX, KIND_PRIVATE)
                 )
     return found
+
+
+# Keys whose values are machine values, never a person's number: a draw's seed (its drawers'
+# digits), hashes and digests. Everything else in a --json output is masked.
+_MACHINE_KEYS = ("seed", "hash", "sha256", "digest", "anchor", "tied_rows")
+
+
+def mask_json(value: Any, key: str = "") -> Any:
+    """A --json output with every ID and phone number in its texts masked (:func:`mask_text`),
+    except under the keys of machine values (seeds, hashes, digests)."""
+    if any(k in key.lower() for k in _MACHINE_KEYS):
+        return value
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [mask_json(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_json(v, str(k)) for k, v in value.items()}
+    return value
 
 
 def mask_tree(value: Any) -> Any:

@@ -42,14 +42,21 @@ def err_console() -> Console:
     return _safe_console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, show_pii: bool = False) -> None:
     """Machine-readable output: UTF-8 JSON, Chinese kept as is, dates as ISO strings.
+
+    ID and phone numbers in any text are masked unless ``show_pii`` (the command's --show-pii),
+    as in every other output (privacy.mask_json: seeds, hashes and digests are kept as they are);
+    control and escape characters are written as \\uXXXX, never raw.
 
     Redirected to a file or a pipe it is always UTF-8 bytes (a Windows console codepage would
     otherwise mangle it); on a console it is written as text, which the console can show."""
-    from qjtitle.privacy import json_safe
+    from qjtitle.privacy import json_safe, mask_json
 
-    text = json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))  # dates as ISO text
+    if not show_pii:
+        data = mask_json(data)
+    text = json_safe(json.dumps(data, ensure_ascii=False, indent=2))
     stream = sys.stdout
     to_file = not (hasattr(stream, "isatty") and stream.isatty())
     if (

@@ -60,7 +60,7 @@ def audit_list(
             show_pii,
         )
     if as_json:
-        print_json([e.as_dict() for e in events])
+        print_json([e.as_dict() for e in events], show_pii=show_pii)
         return
 
     def who(e: ListedEvent) -> str:
