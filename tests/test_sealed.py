@@ -540,6 +540,22 @@ def test_a_correction_inserted_by_sql_lets_nothing_through(
     assert result.exit_code == 1 and "applicant_correction 表" in result.stderr
 
 
+def test_a_deleted_correction_is_named_by_its_event(sitting: Sitting, store, backend) -> None:
+    _sealed(sitting)
+    aid = sitting.applicants[0]
+    after_seal.correct_applicant(store, str(aid), {"专业": "内科护理"}, "专业笔误")
+    _drop_triggers(store, backend, "applicant_correction")
+    _sql(store, "DELETE FROM applicant_correction")
+    problems = _findings(store)
+    assert any(
+        p.startswith("第")
+        and "（applicant.corrected_after_seal）写入的封存后的更正（applicant_correction 表）少了一条"
+        in p
+        for p in problems
+    ), problems
+    assert any("的专业与封存时不同，且没有登记更正" in p for p in problems), problems
+
+
 AFTER_SEAL_ROWS = {
     "ballot_count": 'INSERT INTO ballot_count (meeting_id, applicant_id, agree, disagree, abstain, invalid, reason, after_seal, recorded_at, "user", event_digest) '
     "VALUES ({meeting}, {aid}, 0, 9, 0, 0, '补录', {true}, CURRENT_TIMESTAMP, 'x', '')",

@@ -257,7 +257,7 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
     result.sealed_problems = sealing.verify(session)
     if result.sealed_problems:
         result.kind = SEALED_CHANGED
-        result.message = "哈希链完整，但已封存会议的记录与封存时不符：\n" + "\n".join(
+        result.message = "哈希链完整，但以下记录与封存时或与写入它们的审计事件不符：\n" + "\n".join(
             result.sealed_problems
         )
     return result

@@ -217,9 +217,14 @@ def _fact_changed(
         return f"({differs})"
     same = "IS" if sqlite else "IS NOT DISTINCT FROM"
     # revision 0008: the correction counts only with the audit event that wrote it
+    about = (
+        "json_extract(e.detail, '$.applicant') = c.applicant_id"
+        if sqlite
+        else "(e.detail->>'applicant') = c.applicant_id::text"
+    )
     event = (
         " AND EXISTS (SELECT 1 FROM audit_event e WHERE e.id = c.event_id "
-        f"AND e.action = '{CORRECTION_ACTION}')"
+        f"AND e.action = '{CORRECTION_ACTION}' AND {about})"
         if require_event
         else ""
     )
