@@ -277,16 +277,14 @@ def field_problems(
     for each free-text field (``free_text``) holding an ID or mobile number; the numbers are not
     repeated in the message. One quick look at the whole row first."""
     found: list[tuple[str, str, str, str]] = []
-    texts = [v for v in values.values() if v]
-    row = "，".join(texts)
-    if _CONTROL.search(row):
+    if _CONTROL.search("".join([v for v in values.values() if type(v) is str])):
         for key, value in values.items():
-            if codes := control_characters_in(value):
+            if type(value) is str and (codes := control_characters_in(value)):
                 message = f"“{label(key)}”中含有控制字符或转义字符（{'、'.join(codes)}）"
                 found.append((key, message, CONTROL_FIX, KIND_CONTROL))
-    if _CANDIDATE.search(row):
+    if free_text and _CANDIDATE.search("，".join([values.get(key) or "" for key in free_text])):
         for key in free_text:
-            if kinds := personal_numbers_in(values.get(key, "")):
+            if kinds := personal_numbers_in(values.get(key) or ""):
                 found.append(
                     (key, f"“{label(key)}”中含有{'和'.join(kinds)}", PRIVATE_FIX, KIND_PRIVATE)
                 )
