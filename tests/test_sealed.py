@@ -31,7 +31,7 @@ from qjtitle.models import (
     BallotCount,
     DrawAnswer,
 )
-from qjtitle.store import audit, sealing
+from qjtitle.store import audit, sealing, ties
 from qjtitle.store.engine import CORRECTION_ACTION
 
 pytestmark = pytest.mark.both_backends
@@ -580,7 +580,7 @@ def test_rows_marked_after_the_seal_without_an_event_are_named(
     _sql(store, statement)
     with store.transaction() as session:
         last = session.exec(text(f"SELECT max(id) FROM {table}")).one()[0]
-    label = sealing.TIED[table][1]
+    label = ties.TIED[table][1]
     problems = _findings(store)
     assert any(
         p.startswith(f"{label}（{table} 表）第{last}号记录没有写入它的审计事件") for p in problems

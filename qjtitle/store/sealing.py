@@ -16,21 +16,13 @@ revision 0008 the seal also keeps the meeting's own settings (size, hence the qu
 committee's pass rule and pass-rate cap; the panel) and covers its draw rows and declared
 conflicts, and a seal whose row is gone while its audit event stays is named.
 
-Rows tied to their audit event (revision 0008): every row of a :data:`TIED` table is written
-together with the audit event that wrote it (:func:`qjtitle.store.audit.record` ties the
-rows added in its transaction): the row keeps the event's id and its own digest, and the
-event lists the digests of the rows it wrote. :func:`verify_ties` checks both ways: every
-row has its event, every event has its rows, with the same content. A row inserted by SQL
-has no event, or an event that does not list it, and is named. The limit: someone who
-rewrites the whole chain (events and rows alike) is found only against a hash kept outside
-the store (a filing manifest's ``audit_head``, ``audit verify --anchor``).
+Rows tied to the audit event that wrote them are checked by :mod:`qjtitle.store.ties`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -61,6 +53,7 @@ from qjtitle.models import (
     SealedRow,
 )
 from qjtitle.privacy import mask_id
+from qjtitle.store import ties
 from qjtitle.store.engine import CORRECTION_ACTION, FROZEN_FACTS
 
 DIGEST_VERSION = "qjtitle-seal-digest/1"
@@ -101,23 +94,6 @@ SCOPES: dict[str, Callable[[Any, int], Any]] = {
     "conflict": _of_frozen_applicants,
 }
 
-# Tables whose every row is tied to the audit event that wrote it (revision 0008: columns
-# ``event_id`` and ``event_digest``). Adding a table is one line here and its two columns.
-TIED: dict[str, tuple[type[SQLModel], str]] = {
-    "attendance": (Attendance, "签到记录"),
-    "review_assignment": (ReviewAssignment, "审阅安排"),
-    "review": (Review, "评议意见"),
-    "ballot": (Ballot, "记名投票"),
-    "ballot_count": (BallotCount, "无记名票数"),
-    "applicant_correction": (ApplicantCorrection, "封存后的更正"),
-    "draw_answer": (DrawAnswer, "专家答复"),
-    "draw_replacement": (DrawReplacement, "递补记录"),
-    "draw_signature": (DrawSignature, "抽取记录签字"),
-    "conflict": (Conflict, "回避登记"),
-}
-TIE_COLUMNS = ("event_id", "event_digest")
-TIE_KEY = "tied_rows"  # in an event's detail: {table: [row digest, ...]}
-BASELINE_ACTION = "store.events_tied"  # revision 0008's event: rows before it have no event
 FACT_LABELS = {
     "name": "姓名",
     "id_number": "身份证号码",
@@ -147,11 +123,15 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _row_hash(row: SQLModel) -> str:
+def _row_hash(row: SQLModel, columns: list[str] | None = None) -> str:
+    """The row's short SHA-256 over ``columns`` (those its seal recorded: a column added by a
+    later revision does not change it), else over all but times and the tie."""
     data = {
         k: _value(v)
         for k, v in row.model_dump().items()
-        if not isinstance(v, datetime | date) and k not in TIE_COLUMNS
+        if not isinstance(v, datetime | date)
+        and k not in ties.TIE_COLUMNS
+        and (columns is None or k in columns)
     }
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
@@ -162,15 +142,29 @@ def _scope(kind: str, model: Any, meeting_id: int) -> Any:
     return scope(model, meeting_id) if scope else model.meeting_id == meeting_id
 
 
+def digest_columns() -> dict[str, list[str]]:
+    """Per kind of row, the columns its digest covers now (kept by the seal since revision 0008)."""
+    return {
+        kind: sorted(c for c in model.model_fields if c not in ties.TIE_COLUMNS)
+        for kind, (model, _) in ROW_KINDS.items()
+    }
+
+
 def row_digests(
-    session: Session, meeting_id: int, through: dict[str, int]
+    session: Session,
+    meeting_id: int,
+    through: dict[str, int],
+    columns: dict[str, list[str]] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Per kind of row, ``{row id: short SHA-256}`` of the meeting's rows up to the ids the seal saw."""
+    """Per kind of row, ``{row id: short SHA-256}`` of the meeting's rows up to the ids the seal saw
+    (over the ``columns`` the seal recorded, when it did)."""
     out: dict[str, dict[str, str]] = {}
     for kind, (model, _) in ROW_KINDS.items():
+        cover = columns.get(kind) if columns else None
         id_col = col(model.id)  # type: ignore[attr-defined]
         query = select(model).where(_scope(kind, model, meeting_id), id_col <= through.get(kind, 0))
-        out[kind] = {str(r.id): _row_hash(r) for r in session.exec(query.order_by(id_col))}  # type: ignore[attr-defined]
+        rows = session.exec(query.order_by(id_col))
+        out[kind] = {str(r.id): _row_hash(r, cover) for r in rows}  # type: ignore[attr-defined]
     return out
 
 
@@ -254,6 +248,7 @@ def freeze(
         "digest": overall({**rows, "settings": {k: json.dumps(v) for k, v in kept.items()}}),
         "through": through,
         "rows": rows,
+        "columns": digest_columns(),
         "settings": kept,
     }
 
@@ -399,7 +394,7 @@ def verify(session: Session) -> list[str]:
             continue  # sealed before the digest existed (revision 0005): nothing to recompute
         expected: dict[str, dict[str, str]] = recorded["rows"]
         through = recorded.get("through", {})
-        current = row_digests(session, mid, through)
+        current = row_digests(session, mid, through, recorded.get("columns"))
         for kind, (model, label) in ROW_KINDS.items():
             table = f"{label}（{kind} 表）"
             was, now = expected.get(kind, {}), current.get(kind, {})
@@ -425,7 +420,7 @@ def verify(session: Session) -> list[str]:
         if "settings" in recorded:
             problems += _check_settings(session, mid, where, recorded["settings"])
         problems += _check_frozen_facts(session, mid, where)
-    return problems + verify_ties(session)
+    return problems
 
 
 def _check_settings(
@@ -445,92 +440,10 @@ def _check_settings(
     ]
 
 
-# --- Rows tied to their audit event (revision 0008) ------------------------------------------------
-
-
-def tie_digest(table: str, row: SQLModel) -> str:
-    """The digest of a tied row's content (not its id, tie or time), as its event lists it."""
-    data = {
-        k: v
-        for k, v in row.model_dump().items()
-        if k not in ("id", *TIE_COLUMNS) and not isinstance(v, datetime)
-    }
-    data = json.loads(
-        json.dumps(data, ensure_ascii=False, default=str)
-    )  # int keys → str, as stored
-    body = json.dumps([table, data], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
-
-
-def tied_table(row: object) -> str | None:
-    """The TIED table ``row`` belongs to, or None."""
-    name = getattr(type(row), "__tablename__", None)
-    return name if isinstance(name, str) and name in TIED else None
-
-
-def _baseline(session: Session) -> dict[str, int]:
-    """Per tied table, the last row written before revision 0008 (those rows have no event)."""
-    out: dict[str, int] = {}
-    for e in _events(session, BASELINE_ACTION):
-        for table, last in (e.detail.get("baseline") or {}).items():
-            out[table] = max(out.get(table, 0), int(last or 0))
-    return out
-
-
-def verify_ties(session: Session) -> list[str]:
-    """Every tied row has the audit event that wrote it and every such event its rows, with the
-    same content (empty: all tied)."""
-    problems: list[str] = []
-    baseline = _baseline(session)
-    events = {
-        e.id or 0: e
-        for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))
-        if isinstance(e.detail, dict) and isinstance(e.detail.get(TIE_KEY), dict)
-    }
-    for table, (model, label) in TIED.items():
-        name = f"{label}（{table} 表）"
-        found: dict[int, Counter[str]] = {}
-        id_col = col(model.id)  # type: ignore[attr-defined]
-        for row in session.exec(select(model).order_by(id_col)):
-            row_id: int = row.id  # type: ignore[attr-defined]
-            event_id: int | None = row.event_id  # type: ignore[attr-defined]
-            stored: str = row.event_digest  # type: ignore[attr-defined]
-            if event_id is None:
-                if row_id > baseline.get(table, 0):
-                    problems.append(
-                        f"{name}第{row_id}号记录没有写入它的审计事件：是绕过本程序插入的"
-                        + ("（虽标为封存后的更正）" if getattr(row, "after_seal", False) else "")
-                    )
-                continue
-            event = events.get(event_id)
-            listed = event.detail[TIE_KEY].get(table, []) if event is not None else []
-            if event is None:
-                problems.append(
-                    f"{name}第{row_id}号记录所称的第{event_id}号审计事件不存在或没有记下任何记录：是绕过本程序插入的"
-                )
-            elif stored not in listed:
-                problems.append(
-                    f"{name}第{row_id}号记录不在第{event_id}号审计事件（{event.action}）记下的记录中：是绕过本程序插入的"
-                )
-            else:
-                if tie_digest(table, row) != stored:
-                    problems.append(
-                        f"{name}第{row_id}号记录的内容与第{event_id}号审计事件（{event.action}）记下的不同：记录被改动过"
-                    )
-                found.setdefault(event_id, Counter())[stored] += 1
-        for event_id, event in events.items():
-            missing = Counter(event.detail[TIE_KEY].get(table, [])) - found.get(event_id, Counter())
-            for _ in range(sum(missing.values())):
-                problems.append(
-                    f"第{event_id}号审计事件（{event.action}）写入的{name}少了一条（或被改动）：记录被删除了"
-                )
-    return problems
-
-
 def _check_frozen_facts(session: Session, meeting_id: int, where: str) -> list[str]:
     problems = []
     corrected: dict[int, list[ApplicantCorrection]] = {}
-    baseline = _baseline(session).get("applicant_correction", 0)
+    baseline = ties.baseline(session).get("applicant_correction", 0)
     events = {e.id for e in _events(session, CORRECTION_ACTION)}
     for c in session.exec(
         select(ApplicantCorrection)

@@ -4,7 +4,7 @@ Every row that can change a meeting (attendance, reviewer assignments, reviews, 
 ballot counts, corrections after the seal, draw answers, replacements and signatures,
 declared conflicts) is tied to the audit event that wrote it.
 
-Each table of ``qjtitle.store.sealing.TIED`` gets ``event_id`` (the event) and
+Each table of ``qjtitle.store.ties.TIED`` gets ``event_id`` (the event) and
 ``event_digest`` (the row's digest as the event lists it). The append-only tables among them
 allow one UPDATE: setting the tie of a row that has none, nothing else. The frozen-fact
 triggers accept a correction after the seal only when its audit event
