@@ -175,21 +175,3 @@ def make(area: str, birth: date, sequence: int) -> str:
     """Build a valid ID number (used by sample data and tests): 6-digit area, birth, 3-digit sequence."""
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")
-
-
-# --- ID and mobile numbers inside free text (a unit or a name field that holds one: issue 15) -----------
-
-# 18 characters (17 digits and a digit or X), or a mobile number (11 digits from 13-19, perhaps written
-# 138 8800 0001 or 138-8800-0001), not part of a longer run of digits.
-ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
-MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
-
-
-def personal_numbers_in(text: str) -> tuple[str, ...]:
-    """What personal numbers ``text`` holds: ("身份证号码",), ("手机号码",), both or none."""
-    found = []
-    if ID_IN_TEXT.search(text):
-        found.append("身份证号码")
-    if MOBILE_IN_TEXT.search(text):
-        found.append("手机号码")
-    return tuple(found)

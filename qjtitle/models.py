@@ -256,6 +256,10 @@ class Conflict(SQLModel, table=True):
     reason: str
     declared_on: date
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -336,6 +340,10 @@ class DrawAnswer(SQLModel, table=True):
     answered_on: date
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class DrawReplacement(SQLModel, table=True):
@@ -352,6 +360,10 @@ class DrawReplacement(SQLModel, table=True):
     reason: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class DrawSignature(SQLModel, table=True):
@@ -367,6 +379,10 @@ class DrawSignature(SQLModel, table=True):
     scan_sha256: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 # --- The meeting's proceedings (proceedings.py). Append-only: the latest entry for a key
@@ -387,6 +403,10 @@ class Attendance(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class ReviewAssignment(SQLModel, table=True):
@@ -415,6 +435,10 @@ class ReviewAssignment(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class Review(SQLModel, table=True):
@@ -432,6 +456,10 @@ class Review(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class Ballot(SQLModel, table=True):
@@ -449,6 +477,10 @@ class Ballot(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class BallotCount(SQLModel, table=True):
@@ -469,6 +501,10 @@ class BallotCount(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class MeetingChair(SQLModel, table=True):
@@ -484,6 +520,10 @@ class MeetingChair(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class MeetingMethod(SQLModel, table=True):
@@ -498,6 +538,10 @@ class MeetingMethod(SQLModel, table=True):
     after_seal: bool = False
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)
 
 
 class MeetingSeal(SQLModel, table=True):
@@ -579,3 +623,7 @@ class ApplicantCorrection(SQLModel, table=True):
     reason: str
     recorded_at: datetime = Field(default_factory=utcnow)
     user: str = ""
+    event_id: int | None = None  # the audit event that wrote the row (revision 0008)
+    event_digest: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}
+    )  # the row's digest as that event lists it (store.sealing.tie_digest)

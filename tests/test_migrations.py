@@ -20,7 +20,7 @@ from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0010"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0008", "0010"]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -150,6 +150,24 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
             schema.HEAD,
             REVISIONS[1:],
             True,
+        )
+        # Rows from before revision 0008 have no audit event: one event names where they end.
+        with store.transaction() as session:
+            (tied,) = session.exec(
+                select(AuditEvent).where(AuditEvent.action == "store.events_tied")
+            ).all()
+        assert tied.detail["baseline"]["ballot"] == len(before["ballot"][1])
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO attendance (meeting_id, expert_id, present, source, reason, after_seal, "
+                "recorded_at, user, event_digest) SELECT meeting_id, expert_id, 0, '', '', 1, "
+                "recorded_at, user, '' FROM attendance WHERE id = 1"
+            )
+        with store.transaction() as session:
+            check = audit.check(session)
+        assert (
+            f"签到记录（attendance 表）第{len(before['attendance'][1]) + 1}号记录没有写入它的审计事件"
+            in check.message
         )
         # The backup taken before the upgrade is the legacy store, row for row.
         (backup,) = tmp_path.glob("legacy.db.before-0002-*.bak")

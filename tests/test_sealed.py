@@ -21,8 +21,17 @@ from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting import voting
 from qjtitle.meeting.proceedings import ProceedingsError
 from qjtitle.meeting.voting import VoteEntry
-from qjtitle.models import Applicant, AuditEvent, Ballot, BallotCount
-from qjtitle.store import audit, sealing
+from qjtitle.models import (
+    Applicant,
+    ApplicantCorrection,
+    Attendance,
+    AuditEvent,
+    Ballot,
+    BallotCount,
+    DrawAnswer,
+)
+from qjtitle.store import audit, sealing, ties
+from qjtitle.store.engine import CORRECTION_ACTION
 
 pytestmark = pytest.mark.both_backends
 
@@ -46,6 +55,9 @@ def _drop_triggers(store, backend: str, table: str) -> None:
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
         else:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        if table == "ballot":  # a forger who also drops the secret ballot's guard (revision 0006)
+            on = "" if backend == "sqlite" else " ON ballot"
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS ballot_no_insert{on}")
 
 
 def _ballot_count(store) -> tuple[int, int]:
@@ -371,12 +383,12 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(
         "ballot": (
             "ballot_count",
             "UPDATE ballot_count SET agree = 0 WHERE id = (SELECT min(id) FROM ballot_count)",
-            "无记名票数第1号记录被改动过",
+            "无记名票数（ballot_count 表）第1号记录被改动过",
         ),
         "attendance": (
             "attendance",
             "DELETE FROM attendance WHERE id = (SELECT min(id) FROM attendance)",
-            "签到记录第1号记录已被删除",
+            "签到记录（attendance 表）第1号记录已被删除",
         ),
         "summary": (
             "meeting_seal",
@@ -416,6 +428,212 @@ def test_an_edit_of_a_sealed_row_fails_audit_verify(
         and "已封存的会议记录被改动" in result.stderr
         and message in result.stderr
     )
+
+
+# --- 4b. nothing after the seal without its event (issue 23.3) -------------------------------------
+
+
+def _sql(store, *statements: str) -> None:
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+
+def _drop_frozen(store, backend: str) -> None:
+    if backend == "sqlite":
+        _sql(store, "DROP TRIGGER applicant_frozen_update", "DROP TRIGGER applicant_frozen_delete")
+    else:
+        _sql(store, "DROP TRIGGER applicant_frozen ON applicant")
+
+
+def _findings(store) -> list[str]:
+    check = audit.verify_store(store)
+    assert not check.ok and check.kind == audit.SEALED_CHANGED
+    return check.sealed_problems
+
+
+def test_what_the_tool_writes_after_the_seal_is_tied_to_its_event(
+    sitting: Sitting, store, cli
+) -> None:
+    _sealed(sitting)
+    aid, late = sitting.applicants[0], sitting.members[9]
+    voting.attend(store, sitting.meeting, [str(late)], reason="签到表漏录")
+    after_seal.correct_applicant(store, str(aid), {"专业": "内科护理"}, "专业笔误")
+    assert audit.verify_store(store).ok
+    with store.transaction() as session:
+        for model in (Attendance, ApplicantCorrection, BallotCount, DrawAnswer):
+            rows = list(session.exec(select(model)))
+            assert rows and all(r.event_id and len(r.event_digest) == 32 for r in rows), model
+            for r in rows:
+                event = session.get(AuditEvent, r.event_id)
+                assert r.event_digest in event.detail["tied_rows"][model.__tablename__]
+        correction = session.exec(select(ApplicantCorrection)).one()
+        assert session.get(AuditEvent, correction.event_id).action == CORRECTION_ACTION
+    # a tie is set once: the store refuses to move a row to another event
+    with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
+        session.exec(
+            text("UPDATE attendance SET event_id = 1 WHERE id = (SELECT max(id) FROM attendance)")
+        )
+    with pytest.raises(Exception, match="只能追加"), store.transaction() as session:
+        session.exec(
+            text("UPDATE attendance SET reason = 'x' WHERE id = (SELECT max(id) FROM attendance)")
+        )
+
+
+FORGED_CORRECTION = (
+    'INSERT INTO applicant_correction (applicant_id, meeting_id, fact, old_value, new_value, reason, recorded_at, "user", event_digest) '
+    "SELECT id, {meeting}, 'specialty', specialty, '临床医学', '伪造', CURRENT_TIMESTAMP, 'x', '' FROM applicant WHERE id = {aid}"
+)
+
+
+def test_a_correction_inserted_by_sql_lets_nothing_through(
+    sitting: Sitting, store, backend, cli
+) -> None:
+    _sealed(sitting)
+    aid = sitting.applicants[0]
+    _sql(store, FORGED_CORRECTION.format(meeting=sitting.meeting, aid=aid))
+    change = f"UPDATE applicant SET specialty = '临床医学' WHERE id = {aid}"
+    with pytest.raises(Exception, match="已由封存的评审会议认定"):
+        _sql(store, change)  # the trigger wants the correction's audit event
+    problems = _findings(store)
+    assert (
+        "封存后的更正（applicant_correction 表）第1号记录没有写入它的审计事件：是绕过本程序插入的"
+        in problems
+    )
+    _drop_frozen(store, backend)
+    _sql(store, change)
+    problems = _findings(store)
+    assert any(
+        f"第{sitting.meeting}号会议封存认定的申报人" in p
+        and "的专业与封存时不同，且没有登记更正" in p
+        for p in problems
+    ), problems
+    result = cli("audit", "verify")
+    assert result.exit_code == 1 and "applicant_correction 表" in result.stderr
+
+
+def test_a_deleted_correction_is_named_by_its_event(sitting: Sitting, store, backend) -> None:
+    _sealed(sitting)
+    aid = sitting.applicants[0]
+    after_seal.correct_applicant(store, str(aid), {"专业": "内科护理"}, "专业笔误")
+    _drop_triggers(store, backend, "applicant_correction")
+    _sql(store, "DELETE FROM applicant_correction")
+    problems = _findings(store)
+    assert any(
+        p.startswith("第")
+        and "（applicant.corrected_after_seal）写入的封存后的更正（applicant_correction 表）少了一条"
+        in p
+        for p in problems
+    ), problems
+    assert any("的专业与封存时不同，且没有登记更正" in p for p in problems), problems
+
+
+AFTER_SEAL_ROWS = {
+    "ballot_count": 'INSERT INTO ballot_count (meeting_id, applicant_id, agree, disagree, abstain, invalid, reason, after_seal, recorded_at, "user", event_digest) '
+    "VALUES ({meeting}, {aid}, 0, 9, 0, 0, '补录', {true}, CURRENT_TIMESTAMP, 'x', '')",
+    "attendance": 'INSERT INTO attendance (meeting_id, expert_id, present, source, reason, after_seal, recorded_at, "user", event_digest) '
+    "VALUES ({meeting}, {eid}, {true}, '', '补录', {true}, CURRENT_TIMESTAMP, 'x', '')",
+    "review": 'INSERT INTO review (meeting_id, applicant_id, expert_id, opinion, recommendation, reason, after_seal, recorded_at, "user", event_digest) '
+    "VALUES ({meeting}, {aid}, {eid}, '不合格', '不同意', '补录', {true}, CURRENT_TIMESTAMP, 'x', '')",
+    "ballot": 'INSERT INTO ballot (meeting_id, applicant_id, expert_id, choice, reason, after_seal, recorded_at, "user", event_digest) '
+    "VALUES ({meeting}, {aid}, {eid}, '不同意', '补录', {true}, CURRENT_TIMESTAMP, 'x', '')",
+}
+
+
+@pytest.mark.parametrize("table", list(AFTER_SEAL_ROWS))
+def test_rows_marked_after_the_seal_without_an_event_are_named(
+    sitting: Sitting, store, backend, cli, table
+) -> None:
+    _sealed(sitting)
+    true = "1" if backend == "sqlite" else "true"
+    statement = AFTER_SEAL_ROWS[table].format(
+        meeting=sitting.meeting, aid=sitting.applicants[0], eid=sitting.members[9], true=true
+    )
+    if table == "ballot":  # new named ballots are refused outright (revision 0006): drop that too
+        _drop_triggers(store, backend, table)
+    _sql(store, statement)
+    with store.transaction() as session:
+        last = session.exec(text(f"SELECT max(id) FROM {table}")).one()[0]
+    label = ties.TIED[table][1]
+    problems = _findings(store)
+    assert any(
+        p.startswith(f"{label}（{table} 表）第{last}号记录没有写入它的审计事件") for p in problems
+    ), problems
+    result = cli("audit", "verify")
+    assert result.exit_code == 1 and f"{table} 表）第{last}号记录" in result.stderr
+
+
+def test_deleting_the_seal_does_not_unseal_the_meeting_unseen(
+    sitting: Sitting, store, backend, cli
+) -> None:
+    _sealed(sitting)
+    for table in ("meeting_seal", "sealed_row"):
+        _drop_triggers(store, backend, table)
+    _drop_frozen(store, backend)
+    _sql(store, "DELETE FROM sealed_row", "DELETE FROM meeting_seal")
+    problems = _findings(store)
+    assert any(
+        p.startswith(f"第{sitting.meeting}号会议已于第") and "会议被悄悄解封了" in p
+        for p in problems
+    ), problems
+    result = cli("audit", "verify")
+    assert result.exit_code == 1 and "悄悄解封" in result.stderr
+
+
+def test_a_changed_replacement_is_named(sitting: Sitting, store, backend) -> None:
+    declined = sitting.members[10]
+    draw_answers.confirm(
+        store, sitting.draw, declined, False, reason="出差", answered_on=date(2023, 11, 14)
+    )
+    _sealed(sitting)
+    assert audit.verify_store(store).ok
+    _drop_triggers(store, backend, "draw_replacement")
+    _sql(store, f"UPDATE draw_replacement SET in_expert_id = {sitting.alternates[1]}")
+    problems = _findings(store)
+    assert (
+        f"第{sitting.meeting}号会议封存的递补记录（draw_replacement 表）第1号记录被改动过"
+        in problems
+    )
+    assert any(
+        p.startswith("递补记录（draw_replacement 表）第1号记录的内容与第") for p in problems
+    ), problems
+
+
+@pytest.mark.parametrize(
+    "statement, finding",
+    [
+        (
+            "UPDATE meeting SET size = 9",
+            "的评委会人数（出席法定人数由此而定）与封存时不同（封存时 11，现在 9）",
+        ),
+        (
+            "UPDATE committee SET pass_rate_cap = 0.5",
+            "的通过率上限与封存时不同（封存时 （空），现在 0.5）",
+        ),
+        (
+            "UPDATE committee SET vote_denominator = 'not_recused'",
+            "的表决通过的计算口径（回避者是否计入）与封存时不同",
+        ),
+    ],
+)
+def test_the_seal_covers_the_meetings_settings(sitting: Sitting, store, statement, finding) -> None:
+    _sealed(sitting)
+    _sql(store, statement)
+    problems = _findings(store)
+    assert any(p.startswith(f"第{sitting.meeting}号会议{finding}") for p in problems), problems
+
+
+def test_an_inserted_conflict_is_named(sitting: Sitting, store, backend) -> None:
+    _sealed(sitting)
+    _sql(
+        store,
+        'INSERT INTO conflict (expert_id, applicant_id, reason, declared_on, "user", created_at, event_digest) '
+        f"VALUES ({sitting.members[0]}, {sitting.applicants[0]}, '同事', '2023-11-19', 'x', CURRENT_TIMESTAMP, '')",
+    )
+    problems = _findings(store)
+    assert any(
+        p.startswith("回避登记（conflict 表）第") and "没有写入它的审计事件" in p for p in problems
+    ), problems
 
 
 # --- 5. the anchor outside the store ----------------------------------------------------------------------

@@ -12,26 +12,51 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
-@cache
-def console() -> Console:
+def _safe_console(**options: Any) -> Console:
+    """A console that never writes a control or escape character from the data raw (issue 23.5):
+    an escape sequence in a name could hide text or make a link in the terminal."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    from qjtitle.privacy import without_controls
+
+    class SafeConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            super().print(
+                *(
+                    without_controls(o, keep_lines=True) if isinstance(o, str) else o
+                    for o in objects
+                ),
+                **kwargs,
+            )
+
+    return SafeConsole(**options)
+
+
+@cache
+def console() -> Console:
+    return _safe_console(highlight=False)
 
 
 @cache
 def err_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
+    return _safe_console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, show_pii: bool = False) -> None:
     """Machine-readable output: UTF-8 JSON, Chinese kept as is, dates as ISO strings.
+
+    ID and phone numbers in any text are masked unless ``show_pii`` (the command's --show-pii),
+    as in every other output (privacy.mask_json: seeds, hashes and digests are kept as they are);
+    control and escape characters are written as \\uXXXX, never raw.
 
     Redirected to a file or a pipe it is always UTF-8 bytes (a Windows console codepage would
     otherwise mangle it); on a console it is written as text, which the console can show."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    from qjtitle.privacy import json_safe, mask_json
+
+    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))  # dates as ISO text
+    if not show_pii:
+        data = mask_json(data)
+    text = json_safe(json.dumps(data, ensure_ascii=False, indent=2))
     stream = sys.stdout
     to_file = not (hasattr(stream, "isatty") and stream.isatty())
     if (
@@ -63,9 +88,11 @@ def styled(markup: str) -> Styled:
 def _cell(value: Any) -> Text:
     from rich.text import Text
 
+    from qjtitle.privacy import without_controls
+
     if isinstance(value, Styled):
         return Text.from_markup(value)
-    return Text("" if value is None else str(value))
+    return Text("" if value is None else without_controls(str(value), keep_lines=True))
 
 
 def table(

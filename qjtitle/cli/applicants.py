@@ -257,7 +257,7 @@ def applicants_list(
     with friendly_errors():
         items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
     if as_json:
-        print_json([a.as_dict() for a in items])
+        print_json([a.as_dict() for a in items], show_pii=show_pii)
         return
     table(
         f"申报人（{len(items)} 人）",
@@ -296,7 +296,7 @@ def applicants_show(
     with friendly_errors():
         items = show_applicant(open_store(db), key, show_pii)
     if as_json:
-        print_json([a.as_dict() for a in items])
+        print_json([a.as_dict() for a in items], show_pii=show_pii)
         return
     for a in items:
         rows: list[list[object]] = [

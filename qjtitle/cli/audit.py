@@ -60,7 +60,7 @@ def audit_list(
             show_pii,
         )
     if as_json:
-        print_json([e.as_dict() for e in events])
+        print_json([e.as_dict() for e in events], show_pii=show_pii)
         return
 
     def who(e: ListedEvent) -> str:
@@ -117,11 +117,16 @@ def audit_verify(
             console().print(
                 f"所给的哈希是第{result.anchor_id}号事件的，仍在日志中（其后又记录了 {result.anchor_events_after} 条事件）。"
             )
-    else:
-        label = (
-            "已封存的会议记录被改动" if result.kind == audit.SEALED_CHANGED else "审计日志已被篡改"
+    elif result.kind == audit.SEALED_CHANGED:
+        found = result.sealed_problems
+        err_console().print(
+            f"[red]已封存的会议记录被改动（或有记录绕过本程序写入）：[/]哈希链完整，但发现 {len(found)} 处不符：",
+            soft_wrap=True,
         )
-        err_console().print(f"[red]{label}：[/]{result.message}", soft_wrap=True)
+        for n, problem in enumerate(found, start=1):
+            err_console().print(f"{n}. {problem}", soft_wrap=True, markup=False)
+    else:
+        err_console().print(f"[red]审计日志已被篡改：[/]{result.message}", soft_wrap=True)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -172,7 +172,7 @@ def experts_list(
             on=when.date() if when else None,
         )
     if as_json:
-        print_json([e.as_dict() for e in items])
+        print_json([e.as_dict() for e in items], show_pii=show_pii)
         return
     table(
         f"评审专家（{len(items)} 人）",
@@ -210,7 +210,7 @@ def experts_show(
     with friendly_errors():
         items = show_expert(open_store(db), key, show_pii)
     if as_json:
-        print_json([e.as_dict() for e in items])
+        print_json([e.as_dict() for e in items], show_pii=show_pii)
         return
     labels = {
         "id": "编号",

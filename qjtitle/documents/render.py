@@ -184,6 +184,7 @@ class DocxRenderer:
         if captured is not None:
             captured.setdefault(self.name, context)
         tpl = self.template()
+        context = _without_controls(context)  # XML refuses them; none is written raw (issue 23.5)
         try:
             tpl.render(context, self.env, autoescape=True)
         except UnsafeTemplate as exc:
@@ -191,6 +192,21 @@ class DocxRenderer:
         except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
             raise template_error(self.path, tpl, exc) from None
         return write_atomically(out_path, tpl.save, ".docx")
+
+
+def _without_controls(value: Any) -> Any:
+    """Every text of a context (plain dicts, lists and tuples) with its control and escape
+    characters shown as ⟨U+XXXX⟩; other objects are left as they are."""
+    from qjtitle.privacy import without_controls
+
+    kind = type(value)
+    if kind is str:
+        return without_controls(value, keep_lines=True)
+    if kind is dict:
+        return {k: _without_controls(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_without_controls(v) for v in value)
+    return value
 
 
 def render_docx(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from qjtitle import idcard, rules
+from qjtitle import idcard, privacy, rules
 from qjtitle.intake.roster import GENDERS, match_choice, title_level
 from qjtitle.intake.roster_checks import (
     KIND_CHOICE,
@@ -114,6 +114,7 @@ KINDS = (
     KIND_CHOICE,
     KIND_PHONE,
     KIND_DUPLICATE,
+    privacy.KIND_CONTROL,
 )
 
 
@@ -195,6 +196,9 @@ def check_row(
                 f"请填写{col_.label}（如 {col_.example}）",
                 KIND_REQUIRED,
             )
+    # control and escape characters in any text column (issue 23.5: privacy.py, as for applicants)
+    for args in privacy.field_problems(values, (), lambda key: COLUMN_BY_KEY[key].label):
+        problem(*args)
     if values["gender"]:
         chosen = match_choice(values["gender"], GENDERS)
         if chosen is None:

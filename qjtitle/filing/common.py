@@ -235,7 +235,7 @@ class FilingBase:
             "number": number,
             "name": mask_text(get("name")),
             "unit": mask_text(get("unit")),
-            "series": get("series"),
-            "specialty": get("specialty"),
-            "title": get("title_name"),
+            "series": mask_text(get("series")),
+            "specialty": mask_text(get("specialty")),
+            "title": mask_text(get("title_name")),
         }

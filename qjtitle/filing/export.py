@@ -128,6 +128,7 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
     from openpyxl import load_workbook
 
     from qjtitle.intake.roster import COLUMNS, ROSTER_TITLE, write_roster_workbook
+    from qjtitle.spreadsheets.writing import set_cell
 
     title = f"【草稿】{ROSTER_TITLE}" if filing.draft else ROSTER_TITLE
     rows = filing.roster_rows()
@@ -153,8 +154,9 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
                 ws.delete_rows(first_row + i)
         for j in range(sum(1 for r in rows if r["unit"] == unit)):
             ws.cell(row=first_row + j, column=seq_column).value = j + 1
-        ws["A2"] = (
-            f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日"
+        set_cell(
+            ws["A2"],
+            f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日",
         )
     package.mark_sheets(wb, draft=filing.draft, confidential=True)
     wb.save(path)

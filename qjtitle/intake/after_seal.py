@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from qjtitle import privacy
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.models import Applicant, ApplicantCorrection
 from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
+from qjtitle.store.engine import CORRECTION_ACTION
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,16 @@ class SealedCorrection:
     reason: str
 
 
+def _refuse_hidden(label: str, fact: str, value: str) -> None:
+    """A corrected fact holds no control character, and no ID or phone number outside its own field."""
+    if codes := privacy.control_characters_in(value):
+        raise InvalidValue(
+            f"“{label}”的新内容中含有控制字符或转义字符（{'、'.join(codes)}）；{privacy.CONTROL_FIX}"
+        )
+    if fact != "id_number" and (kinds := privacy.personal_numbers_in(value)):
+        raise InvalidValue(f"“{label}”的新内容中含有{'和'.join(kinds)}；{privacy.PRIVATE_FIX}")
+
+
 def correct_applicant(
     store: Store,
     key: str,
@@ -50,6 +62,10 @@ def correct_applicant(
     reason = clean_text(reason)
     if not reason:
         raise InvalidValue("封存后的更正须用 --reason 写明理由（将列入会后备案材料“封存后的更正”）")
+    if codes := privacy.control_characters_in(reason):
+        raise InvalidValue(
+            f"理由中含有控制字符或转义字符（{'、'.join(codes)}）；{privacy.CONTROL_FIX}"
+        )
     labels = {v: k for k, v in sealing.FACT_LABELS.items() if k in sealing.CORRECTABLE}
     fields: dict[str, str] = {}
     for label, value in changes.items():
@@ -59,6 +75,7 @@ def correct_applicant(
         if fact is None:
             raise InvalidValue(f"“{label}”不是可更正的事项；可更正：{'、'.join(labels)}")
         fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
+        _refuse_hidden(sealing.FACT_LABELS[fact], fact, fields[fact])
     if not fields:
         raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
     with store.transaction() as session:
@@ -114,17 +131,12 @@ def correct_applicant(
             )
         if not made:
             raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
-        session.flush()  # the corrections first: the trigger lets a frozen fact change only to a recorded value
-        for c in made:
-            setattr(a, c.fact, c.new)
-            if c.fact == "unit":
-                a.unit_key = compare_key(c.new)
-        session.add(a)
-        session.flush()
+        # the corrections and their audit event first: the trigger lets a frozen fact change
+        # only to a value a correction names, and only with the event that wrote it
         audit.record(
             session,
             "applicants correct",
-            "applicant.corrected_after_seal",
+            CORRECTION_ACTION,
             {
                 "applicant": a.id,
                 "meeting": m.id,
@@ -133,6 +145,12 @@ def correct_applicant(
             },
             user=user,
         )
+        for c in made:
+            setattr(a, c.fact, c.new)
+            if c.fact == "unit":
+                a.unit_key = compare_key(c.new)
+        session.add(a)
+        session.flush()
         return SealedCorrection(
             a.id or 0, a.name, m.id or 0, sealing.meeting_label(m), tuple(made), reason
         )

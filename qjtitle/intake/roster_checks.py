@@ -14,7 +14,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from qjtitle import idcard, rules
+from qjtitle import idcard, privacy, rules
 from qjtitle.intake.roster import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -58,7 +58,8 @@ KIND_MISMATCH = "与身份证不符"
 KIND_CHOICE = "选项不规范"
 KIND_LADDER = "申报级别"
 KIND_PHONE = "联系电话"
-KIND_PRIVATE = "个人号码"  # an ID or mobile number typed into a free-text column
+KIND_PRIVATE = privacy.KIND_PRIVATE  # an ID or mobile number typed into a free-text column
+KIND_CONTROL = privacy.KIND_CONTROL  # a control or escape character in a text column
 KIND_COMMITTEE = "不属本评委会"
 KIND_DUPLICATE = "重复申报"
 KINDS = (
@@ -70,6 +71,7 @@ KINDS = (
     KIND_LADDER,
     KIND_PHONE,
     KIND_PRIVATE,
+    KIND_CONTROL,
     KIND_COMMITTEE,
     KIND_DUPLICATE,
 )
@@ -146,7 +148,12 @@ _FREE_TEXT_KEYS = (
     "title_name",
     "note",
 )
-_PRIVATE_FIX = "请删去该号码（身份证号码、联系电话各有其列），以免在公示材料中泄露个人信息"
+
+
+def _label(key: str) -> str:
+    return COLUMN_BY_KEY[key].label
+
+
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
 
@@ -224,18 +231,9 @@ def check_row(
     if not all(_required_text(values)):
         for key in [key for key in _REQUIRED_TEXT if not values[key]]:
             problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
-    free_text = "\n".join([values[key] for key in _FREE_TEXT_KEYS])
-    if idcard.ID_IN_TEXT.search(free_text) or idcard.MOBILE_IN_TEXT.search(
-        free_text
-    ):  # one search a row
-        for key in _FREE_TEXT_KEYS:
-            if found := idcard.personal_numbers_in(values[key]):
-                problem(
-                    key,
-                    f"“{COLUMN_BY_KEY[key].label}”中含有{'和'.join(found)}",
-                    _PRIVATE_FIX,
-                    KIND_PRIVATE,
-                )
+    # ID and mobile numbers in free text, control characters anywhere (issue 23.4-5: one home)
+    for args in privacy.field_problems(values, _FREE_TEXT_KEYS, _label):
+        problem(*args)
     # Choices.
     chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
     values["gender"], values["county"], values["level"], values["route"] = chosen

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from qjtitle.privacy import without_controls
+
 _FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -14,7 +16,9 @@ def safe_value(value: Any) -> Any:
         return None
     if isinstance(value, (int, float, date, datetime)) and not isinstance(value, bool):
         return value
-    return str(value)
+    # a control or escape character (an old store's name) is shown as ⟨U+001B⟩: openpyxl
+    # refuses most of them (IllegalCharacterError), and none should be written raw (issue 23.5)
+    return without_controls(str(value), keep_lines=True)
 
 
 def set_cell(cell: Any, value: Any) -> None:

@@ -27,13 +27,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
 from qjtitle.models import AuditEvent, utcnow
 from qjtitle.privacy import mask_tree
-from qjtitle.store import sealing
+from qjtitle.store import sealing, ties
 from qjtitle.store.engine import Store
 
 GENESIS = "0" * 64
@@ -76,7 +78,20 @@ def digest(event: AuditEvent) -> str:
 def record(
     session: Session, command: str, action: str, detail: dict[str, Any], user: str | None = None
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction.
+
+    The rows of tied tables (:data:`qjtitle.store.ties.TIED`) this transaction added since
+    the last event are tied to this one: it lists their digests (``tied_rows``) and each row
+    then keeps the event's id and its digest (set once, which the store allows only then), so
+    ``audit verify`` checks both ways. Rows added after the command's last event stay untied
+    and are named by ``audit verify``."""
+    rows = _untied(session)
+    if rows:
+        session.flush()  # the rows as stored, before their digests are taken
+        tied: dict[str, list[str]] = {}
+        for table, row in rows:
+            tied.setdefault(table, []).append(ties.tie_digest(table, row))
+        detail = {**detail, ties.TIE_KEY: tied}
     if session.get_bind().dialect.name == "postgresql":
         # Appenders queue here until the holder commits, so each reads the true last hash
         # (SQLite's BEGIN IMMEDIATE already serialises writers).
@@ -95,11 +110,54 @@ def record(
     )
     event.hash = digest(event)
     session.add(event)
+    if rows:
+        session.flush()  # the rows and the event, then the tie (the event's id)
+        for table, row in rows:
+            row.event_id = event.id
+            row.event_digest = ties.tie_digest(table, row)
+            session.add(row)
+        session.flush()
+        _written(session).clear()
     return event
 
 
-# --- Checking the chain -----------------------------------------------------------------------------
+_UNTIED = "qjtitle_untied_rows"
 
+
+def _written(session: Session) -> list[Any]:
+    found: list[Any] = session.info.setdefault(_UNTIED, [])
+    return found
+
+
+def _note_new_rows(session: Session, flush_context: Any, instances: Any) -> None:
+    """Before each flush: keep the tied rows about to be written, in the order they were added."""
+    from sqlalchemy import inspect
+
+    new = [row for row in session.new if ties.tied_table(row) is not None]
+    new.sort(key=lambda row: inspect(row).insert_order or 0)
+    _written(session).extend(new)
+
+
+def _untied(session: Session) -> list[tuple[str, Any]]:
+    """The tied rows this transaction added since its last event (written or not), in order."""
+    from sqlalchemy import inspect
+
+    pending = [row for row in session.new if ties.tied_table(row) is not None]
+    pending.sort(key=lambda row: inspect(row).insert_order or 0)
+    seen: set[int] = set()
+    out = []
+    for row in [*_written(session), *pending]:
+        table = ties.tied_table(row)
+        if table is not None and id(row) not in seen and getattr(row, "event_id", None) is None:
+            seen.add(id(row))
+            out.append((table, row))
+    return out
+
+
+sa_event.listen(OrmSession, "before_flush", _note_new_rows)
+
+
+# --- Checking the chain -----------------------------------------------------------------------------
 EDITED, DELETED, REORDERED, ANCHOR_MISSING = "edited", "deleted", "reordered", "anchor_missing"
 SEALED_CHANGED = (
     "sealed_changed"  # the chain is whole, but a sealed meeting's rows differ from its seal
@@ -196,10 +254,10 @@ def check(session: Session, anchor: str | None = None) -> ChainCheck:
                 else "所给的哈希太短或不唯一；请给出先前记下的完整哈希（64位）"
             )
             return result
-    result.sealed_problems = sealing.verify(session)
+    result.sealed_problems = sealing.verify(session) + ties.verify_ties(session)
     if result.sealed_problems:
         result.kind = SEALED_CHANGED
-        result.message = "哈希链完整，但已封存会议的记录与封存时不符：\n" + "\n".join(
+        result.message = "哈希链完整，但以下记录与封存时或与写入它们的审计事件不符：\n" + "\n".join(
             result.sealed_problems
         )
     return result

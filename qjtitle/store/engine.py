@@ -241,7 +241,9 @@ FROZEN_TABLES = ("sealed_row", "applicant_correction")
 FROZEN_MESSAGE = "该记录已由封存的评审会议认定，不能修改或删除其认定事项；确需更正请用 qjtitle applicants correct 写明理由"
 
 
-def _fact_changed(table: str, column: str, old: str, new: str, sqlite: bool) -> str:
+def _fact_changed(
+    table: str, column: str, old: str, new: str, sqlite: bool, require_event: bool = False
+) -> str:
     differs = (
         f"{old}.{column} IS NOT {new}.{column}"
         if sqlite
@@ -250,14 +252,27 @@ def _fact_changed(table: str, column: str, old: str, new: str, sqlite: bool) -> 
     if table != "applicant":
         return f"({differs})"
     same = "IS" if sqlite else "IS NOT DISTINCT FROM"
+    # revision 0008: the correction counts only with the audit event that wrote it
+    about = (
+        "json_extract(e.detail, '$.applicant') = c.applicant_id"
+        if sqlite
+        else "(e.detail->>'applicant') = c.applicant_id::text"
+    )
+    event = (
+        " AND EXISTS (SELECT 1 FROM audit_event e WHERE e.id = c.event_id "
+        f"AND e.action = '{CORRECTION_ACTION}' AND {about})"
+        if require_event
+        else ""
+    )
     return (
         f"({differs} AND NOT EXISTS (SELECT 1 FROM applicant_correction c WHERE c.applicant_id = {old}.id "
-        f"AND c.fact = '{column}' AND c.new_value {same} {new}.{column}))"
+        f"AND c.fact = '{column}' AND c.new_value {same} {new}.{column}{event}))"
     )
 
 
-def frozen_sql(dialect: str) -> list[str]:
-    """Triggers that keep a sealed meeting's applicants and experts as they were decided on."""
+def frozen_sql(dialect: str, require_event: bool = False) -> list[str]:
+    """Triggers that keep a sealed meeting's applicants and experts as they were decided on
+    (``require_event``, revision 0008: a correction counts only with its audit event)."""
     statements = []
     for table, facts in FROZEN_FACTS.items():
         sqlite = dialect == "sqlite"
@@ -265,7 +280,9 @@ def frozen_sql(dialect: str) -> list[str]:
         frozen = (
             f"EXISTS (SELECT 1 FROM sealed_row s WHERE s.kind = '{table}' AND s.row_id = OLD.id)"
         )
-        changed = " OR ".join(_fact_changed(table, f, old, new, sqlite) for f in facts)
+        changed = " OR ".join(
+            _fact_changed(table, f, old, new, sqlite, require_event) for f in facts
+        )
         if sqlite:
             statements.append(
                 f"CREATE TRIGGER {table}_frozen_update BEFORE UPDATE ON {table} FOR EACH ROW "
@@ -306,9 +323,57 @@ def frozen_sql(dialect: str) -> list[str]:
     return statements
 
 
-def create_frozen(conn: Connection) -> None:
-    for statement in frozen_sql(conn.dialect.name):
+def create_frozen(conn: Connection, require_event: bool = False) -> None:
+    for statement in frozen_sql(conn.dialect.name, require_event):
         conn.exec_driver_sql(statement)
+
+
+def drop_frozen(conn: Connection) -> None:
+    for table in FROZEN_FACTS:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_frozen_update")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_frozen_delete")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_frozen ON {table}")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_frozen_truncate ON {table}")
+
+
+# Rows tied to the audit event that wrote them (revision 0008, store.sealing.TIED): an append-only
+# table's row may be updated once, to set its ``event_id`` and ``event_digest`` (the row is
+# written, then its event, then the tie), and never otherwise.
+CORRECTION_ACTION = "applicant.corrected_after_seal"
+TIE_ONCE = "OLD.event_id IS NULL AND NEW.event_id IS NOT NULL"
+
+
+def tie_once_sql(dialect: str, table: str, columns: list[str], message: str) -> list[str]:
+    """Replace ``table``'s append-only UPDATE trigger by one that lets the tie be set once."""
+    if dialect == "sqlite":
+        same = " AND ".join(
+            f"OLD.{c} IS NEW.{c}" for c in columns if c not in ("event_id", "event_digest")
+        )
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            (
+                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"WHEN NOT ({TIE_ONCE} AND {same}) BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            ),
+        ]
+    if dialect == "postgresql":
+        rest = "- 'event_id' - 'event_digest'"
+        return [
+            (
+                "CREATE OR REPLACE FUNCTION qjtitle_tied_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'UPDATE' AND {TIE_ONCE} AND (to_jsonb(OLD) {rest}) = (to_jsonb(NEW) {rest}) "
+                "THEN RETURN NEW; END IF; "
+                "RAISE EXCEPTION '%%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation'; END $$"
+            ),
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            (
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION qjtitle_tied_append_only('{message}')"
+            ),
+        ]
+    raise StoreError(f"不支持的数据库类型 {dialect}；qjtitle 支持 SQLite 和 PostgreSQL")
 
 
 # --- Engine ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ applicants it added (``added_ids``), so that undoing the run
 can put them back, and how many rows it found unchanged.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from qjtitle.store.engine import create_append_only
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
