@@ -308,3 +308,24 @@ def test_a_withdrawn_applicant_leaves_the_filing_roster_and_counts(filing_builds
         assert audit.verify_store(fm.store).ok
     finally:
         fm.store.close()
+
+
+def test_an_undo_is_refused_when_a_later_run_flagged_one_of_its_rows(
+    store, roster, make_workbook, backend, db_path
+):
+    """A later run that only flags a row (the same ID sent by another unit) changed it too: undoing
+    the earlier run would silently drop that flag, so it is refused until the later run is undone."""
+    first = withdrawal.list_imports(store)[0].number
+    other = make_workbook([person("王芳", 2, 工作单位="曲靖市第二人民医院")], name="二院.xlsx")
+    later = import_applicants(store, [other], "QJ-WS-ZJ", 2023).files[0]
+    flagged = applicants(store)["王芳"]
+    assert flagged.status == rules.STATUS_NEEDS_CORRECTION
+    assert any("又由" in p["message"] for p in flagged.problems)
+    refused = pytest.raises(InvalidValue, match=f"请先撤销第 {later.batch} 次导入")
+    with unchanged(store, backend, db_path), refused:
+        withdrawal.undo_import(store, first, "试试")
+    withdrawal.undo_import(store, later.batch or 0, "二院的表报错了人")
+    assert applicants(store)["王芳"].status == rules.STATUS_ACCEPTED
+    withdrawal.undo_import(store, first, "整份表作废")
+    assert applicants(store)["王芳"].status == rules.STATUS_RETRACTED
+    assert audit.verify_store(store).ok

@@ -346,6 +346,28 @@ class UndoneImport:
         }
 
 
+def _refuse_if_changed_later(session: Session, number: int, rows: list[Applicant]) -> None:
+    """A later run (not undone) that changed one of the rows, by an update or only by flagging it
+    (a duplicate elsewhere, a passed deadline), must be undone first, else its change is lost."""
+    by_id = {a.id: a for a in rows}
+    later = session.exec(
+        select(ImportBatch)
+        .where(
+            col(ImportBatch.id) > number,
+            col(ImportBatch.id).notin_(select(ImportUndo.import_batch_id)),
+        )
+        .order_by(col(ImportBatch.id).desc())
+    )
+    for b in later:
+        touched = [by_id[i] for p in b.previous if (i := int(p["id"])) in by_id]
+        if touched:
+            a = touched[0]
+            raise InvalidValue(
+                f"{a.name}（编号 {a.id}）后来又被第 {b.id} 次导入（{b.file_name}）改动过；"
+                f"请先撤销第 {b.id} 次导入，再撤销第 {number} 次"
+            )
+
+
 def undo_import(store: Store, number: int, reason: str, user: str | None = None) -> UndoneImport:
     """Take back import run ``number``: the rows it added are withdrawn (已撤回), the rows it
     updated get back the values they had before it. Refused when a later run changed its rows
@@ -367,13 +389,7 @@ def undo_import(store: Store, number: int, reason: str, user: str | None = None)
                 select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids]))
             )
         )
-        later = [a for a in rows if a.import_batch_id not in (None, number)]
-        if later:
-            a = later[0]
-            raise InvalidValue(
-                f"{a.name}（编号 {a.id}）已被第 {a.import_batch_id} 次导入（{a.source_file}）再次更新；"
-                f"请先撤销第 {a.import_batch_id} 次导入，再撤销第 {number} 次"
-            )
+        _refuse_if_changed_later(session, number, rows)
         _refuse_if_sealed(session, rows, "撤销这次导入")
         result = UndoneImport(
             number, batch.file_name, committee.code if committee else "", batch.year, reason
