@@ -4,6 +4,7 @@ deleted, refused after the seal; the refused cases change nothing (the SQLite fi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -260,7 +261,8 @@ def test_cli_withdraw_reinstate_imports_list_and_undo(cli, store, roster, backen
         ("一院.xlsx", "QJ-WS-ZJ", 2023, 3)
     ]
     r = cli("imports", "list")
-    assert "一院.xlsx" in r.output and "（该年度无评审会议）" in r.output
+    assert "导入记录（QJ-WS-ZJ）" in r.output and "2023*" in r.output
+    assert "* 该评委会在这一年度没有评审会议" in r.output
     with unchanged(store, backend, db_path):  # not on a terminal: --yes is needed
         r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "导错")
         assert r.exit_code == 1 and "--yes" in r.stderr
@@ -268,7 +270,7 @@ def test_cli_withdraw_reinstate_imports_list_and_undo(cli, store, roster, backen
     assert r.exit_code == 0, r.output
     assert "这次新增的 3 人已撤回" in r.output
     r = cli("imports", "list")
-    assert "已撤销：导错" in r.output
+    assert "第 1 次导入已撤销，理由：导错" in r.output
     assert audit.verify_store(store).ok
 
 
@@ -329,3 +331,30 @@ def test_an_undo_is_refused_when_a_later_run_flagged_one_of_its_rows(
     withdrawal.undo_import(store, first, "整份表作废")
     assert applicants(store)["王芳"].status == rules.STATUS_RETRACTED
     assert audit.verify_store(store).ok
+
+
+def test_imports_list_reads_at_80_columns(cli, store, roster, make_workbook, monkeypatch, request):
+    """Ten narrow columns folded every cell (file names, years, times) over three or four lines;
+    at 80 columns a run's facts now stay whole on its first line, the committee in the title."""
+    from rich.cells import cell_len
+
+    path = make_workbook([person("赵敏", 4)], name="曲靖市第二人民医院.xlsx")
+    import_applicants(store, [path], "QJ-WS-ZJ", 2023)
+    withdrawal.undo_import(store, 1, "年度填错，应为2024")
+    from qjtitle.cli._console import console
+
+    monkeypatch.setenv("COLUMNS", "80")  # read when the (cached) console is made
+    console.cache_clear()
+    request.addfinalizer(console.cache_clear)
+    r = cli("imports", "list")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()  # (stderr names the store, a long temporary path here)
+    assert max(cell_len(line) for line in lines) <= 80, r.stdout
+    one = next(line for line in lines if line.startswith("│ 1 "))
+    assert "一院.xlsx" in one and "2023*" in one and "新增 3" in one and "已撤销" in one
+    two = next(line for line in lines if line.startswith("│ 2 "))
+    # a long file name is what folds (the widest column gives way first); the rest stays whole
+    assert "曲靖市第二人民医院" in two and "2023*" in two and "新增 1" in two and "有效" in two
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", two)
+    assert "导入记录（QJ-WS-ZJ）" in r.output
+    assert "第 1 次导入已撤销，理由：年度填错，应为2024" in r.output
