@@ -180,11 +180,14 @@ def test_seal_and_votes_before_the_meeting_are_refused(filing_builds, tmp_path, 
     try:
         on_day(date(2023, 11, 19))
         with unchanged(fm.store, "sqlite", db_file):
-            with pytest.raises(when.ImpossibleDate, match="封存的日期 2023-11-19 早于评审会议"):
+            with pytest.raises(
+                when.ImpossibleDate,
+                match=r"评审会议（2023-11-20）还没有开过（今天是 2023-11-19），不能封存；请在会后再封存",
+            ):
                 results.seal(fm.store, fm.meeting)
             from qjtitle.meeting.voting import record_votes
 
-            with pytest.raises(when.ImpossibleDate, match="录入表决结果"):
+            with pytest.raises(when.ImpossibleDate, match="不能录入表决结果；请在会后再录入"):
                 record_votes(fm.store, fm.meeting, [])
             result = cli("meeting", "seal", str(fm.meeting), "--db", str(db_file))
             assert result.exit_code == 1 and "--yes" in result.stderr

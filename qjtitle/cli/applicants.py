@@ -468,9 +468,11 @@ ApplicantYearOpt = Annotated[
 
 
 def _print_change(done: StatusChange, what: str) -> None:
+    unit = f"，{done.unit}" if done.unit else ""  # a footer row has none
     console().print(
-        f"已{what}：{done.name}（编号 {done.id}，{done.unit}，{done.year}年度）"
-        f"{done.before} → {done.after}；理由：{done.reason}"
+        f"已{what}：{done.name}（编号 {done.id}{unit}，{done.year}年度）"
+        f"{done.before} → {done.after}；理由：{done.reason}",
+        soft_wrap=True,
     )
 
 

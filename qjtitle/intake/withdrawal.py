@@ -113,9 +113,10 @@ def _one_applicant(session: Session, key: str, year: int | None) -> Applicant:
     if not found:
         raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
     if len(found) > 1:
-        raise InvalidValue(
-            f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
+        which = "、".join(
+            f"{a.id}（{a.year}年度，{a.unit or '无单位'}，{a.status}）" for a in found
         )
+        raise InvalidValue(f"有多名申报人为“{key}”：{which}；请改用编号，或加 --year 年度")
     return found[0]
 
 

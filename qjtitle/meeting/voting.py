@@ -221,7 +221,7 @@ def record_votes(
     """Check and record votes (all problems listed, nothing written when any); return the results (as ``results``)."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
-        when.not_before(when.today(), "录入表决结果", ctx.meeting.date, "评审会议")
+        when.meeting_held(ctx.meeting.date, "录入表决结果")
         after = _after_seal(ctx, reason)
         if not tally.Quorum(ctx.meeting.size, len(ctx.attending)).met:
             raise ProceedingsError(
