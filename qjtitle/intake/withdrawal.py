@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.intake.lookup import one_applicant
 from qjtitle.models import (
     Applicant,
     ApplicantWithdrawal,
@@ -98,28 +99,6 @@ class StatusChange:
         return asdict(self)
 
 
-def _one_applicant(session: Session, key: str, year: int | None) -> Applicant:
-    key = clean_text(key)
-    query = select(Applicant)
-    if key.isdigit() and len(key) < 10:
-        query = query.where(Applicant.id == int(key))
-    elif len(key) == 18:
-        query = query.where(Applicant.id_number == key.upper())
-    else:
-        query = query.where(Applicant.name == key)
-    if year is not None:
-        query = query.where(Applicant.year == year)
-    found = list(session.exec(query))
-    if not found:
-        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
-    if len(found) > 1:
-        which = "、".join(
-            f"{a.id}（{a.year}年度，{a.unit or '无单位'}，{a.status}）" for a in found
-        )
-        raise InvalidValue(f"有多名申报人为“{key}”：{which}；请改用编号，或加 --year 年度")
-    return found[0]
-
-
 def _refuse_if_sealed(session: Session, applicants: list[Applicant], what: str) -> None:
     frozen = sealing.frozen_by(session, "applicant", [a.id for a in applicants if a.id is not None])
     if frozen:
@@ -170,7 +149,7 @@ def withdraw(
     """The applicant withdraws, or the row was never an application: status 已撤回, on the record."""
     reason = _reason(reason, "撤回申报")
     with store.transaction() as session:
-        a = _one_applicant(session, key, year)
+        a = one_applicant(session, key, year)
         if a.status == rules.STATUS_RETRACTED:
             raise InvalidValue(f"{a.name}（编号 {a.id}）已经撤回，无须再撤回")
         _refuse_if_sealed(session, [a], "撤回")
@@ -189,7 +168,7 @@ def reinstate(
     passed correction deadline cleared so that a corrected file can be imported again)."""
     reason = _reason(reason, "恢复申报")
     with store.transaction() as session:
-        a = _one_applicant(session, key, year)
+        a = one_applicant(session, key, year)
         if a.status not in rules.INACTIVE_STATUSES:
             raise InvalidValue(
                 f"{a.name}（编号 {a.id}）的状态是“{a.status}”，没有撤回或视为放弃，无须恢复"
