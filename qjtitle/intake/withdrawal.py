@@ -360,7 +360,8 @@ def undo_import(store: Store, number: int, reason: str, user: str | None = None)
         done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
         if done is not None:
             raise InvalidValue(
-                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}）"
+                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销；"
+                "其中个别人要恢复，请用 qjtitle applicants reinstate 编号 --reason 理由"
             )
         committee = session.get(Committee, batch.committee_id)
         previous = {int(p["id"]): p for p in batch.previous}
