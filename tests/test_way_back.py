@@ -267,9 +267,17 @@ def test_cli_withdraw_reinstate_imports_list_and_undo(cli, store, roster, backen
     with unchanged(store, backend, db_path):  # not on a terminal: --yes is needed
         r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "导错")
         assert r.exit_code == 1 and "--yes" in r.stderr
+        # the question says what the undo would do
+        assert (
+            "撤销第 1 次导入（一院.xlsx，QJ-WS-ZJ，2023年度）：3 人改为“已撤回”，0 人恢复"
+            in r.stderr
+        )
     r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "导错", "--yes")
     assert r.exit_code == 0, r.output
     assert "这次新增的 3 人已撤回" in r.output
+    with unchanged(store, backend, db_path):  # refused before anything is asked
+        r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "再撤")
+        assert r.exit_code == 1 and "无须再撤销" in r.stderr and "--yes" not in r.stderr
     r = cli("imports", "list")
     assert "第 1 次导入已撤销，理由：导错" in r.output
     assert audit.verify_store(store).ok

@@ -94,12 +94,13 @@ def imports_undo(
 
     示例：qjtitle imports undo 3 --reason 误导入到2024年度 --yes
     """
-    from qjtitle.intake.withdrawal import undo_import
+    from qjtitle.intake.withdrawal import undo_import, undo_plan
     from qjtitle.store import open_store
 
     with friendly_errors():
         store = open_store(db)
-        confirm_irreversible(yes, f"撤销第 {number} 次导入？")
+        if not yes:  # what it would do, asked before (and refused before asking when it cannot)
+            confirm_irreversible(yes, undo_plan(store, number).question())
         done = undo_import(store, number, reason)
     if as_json:
         print_json(done.as_dict())

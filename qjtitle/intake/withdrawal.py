@@ -348,30 +348,68 @@ def _refuse_if_changed_later(session: Session, number: int, rows: list[Applicant
             )
 
 
+def _undoable(
+    session: Session, number: int
+) -> tuple[ImportBatch, Committee | None, dict[int, dict[str, Any]], list[Applicant]]:
+    """Import run ``number``, its committee, the values it replaced and its rows, once checked that
+    it can be undone (it exists, is not undone yet, no later run changed its rows, none sealed)."""
+    batch = session.get(ImportBatch, number)
+    if batch is None:
+        raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
+    done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
+    if done is not None:
+        raise InvalidValue(
+            f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销；"
+            "其中个别人要恢复，请用 qjtitle applicants reinstate 编号 --reason 理由"
+        )
+    previous = {int(p["id"]): p for p in batch.previous}
+    rows = list(
+        session.exec(select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids])))
+    )
+    _refuse_if_changed_later(session, number, rows)
+    _refuse_if_sealed(session, rows, "撤销这次导入")
+    return batch, session.get(Committee, batch.committee_id), previous, rows
+
+
+@dataclass(frozen=True)
+class UndoPlan:
+    """What ``undo_import`` would do, to ask before doing it."""
+
+    number: int
+    file: str
+    committee: str
+    year: int
+    withdraw: int  # rows it added, still active: to become 已撤回
+    restore: int  # rows it updated: to get back their values from before it
+
+    def question(self) -> str:
+        return (
+            f"撤销第 {self.number} 次导入（{self.file}，{self.committee}，{self.year}年度）："
+            f"{self.withdraw} 人改为“已撤回”，{self.restore} 人恢复为导入前的内容？"
+        )
+
+
+def undo_plan(store: Store, number: int) -> UndoPlan:
+    """What undoing import run ``number`` would change; refused as ``undo_import`` would be."""
+    with store.transaction() as session:
+        batch, committee, previous, rows = _undoable(session, number)
+        return UndoPlan(
+            number,
+            batch.file_name,
+            committee.code if committee else "",
+            batch.year,
+            sum(a.id not in previous and a.status != rules.STATUS_RETRACTED for a in rows),
+            sum(a.id in previous for a in rows),
+        )
+
+
 def undo_import(store: Store, number: int, reason: str, user: str | None = None) -> UndoneImport:
     """Take back import run ``number``: the rows it added are withdrawn (已撤回), the rows it
     updated get back the values they had before it. Refused when a later run changed its rows
     (undo that one first) or a sealed meeting decided on them."""
     reason = _reason(reason, "撤销导入")
     with store.transaction() as session:
-        batch = session.get(ImportBatch, number)
-        if batch is None:
-            raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
-        done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
-        if done is not None:
-            raise InvalidValue(
-                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销；"
-                "其中个别人要恢复，请用 qjtitle applicants reinstate 编号 --reason 理由"
-            )
-        committee = session.get(Committee, batch.committee_id)
-        previous = {int(p["id"]): p for p in batch.previous}
-        rows = list(
-            session.exec(
-                select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids]))
-            )
-        )
-        _refuse_if_changed_later(session, number, rows)
-        _refuse_if_sealed(session, rows, "撤销这次导入")
+        batch, committee, previous, rows = _undoable(session, number)
         result = UndoneImport(
             number, batch.file_name, committee.code if committee else "", batch.year, reason
         )
