@@ -157,6 +157,9 @@ def test_schedule_record_refuses_the_impossible_and_a_broken_rule_unless_forced(
         assert "违反规则的问题" in result.output and "--force --reason" in result.stderr
         with pytest.raises(Exception, match="--reason"):
             schedule.record(store, meeting, "notice", date(2023, 11, 1), force_reason=" ")
+        # a reason without --force was dropped without a word: now refused, nothing written
+        result = cli("schedule", "record", str(meeting), "notice", "2023-09-20", "--reason", "迟了")
+        assert result.exit_code == 2 and "--reason 只和 --force 一起用" in result.stderr
     done = schedule.record(
         store, meeting, "notice", date(2023, 11, 1), force_reason="通知实际于11月1日发布，照实登记"
     )
