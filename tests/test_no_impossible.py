@@ -89,9 +89,18 @@ def test_expire_with_a_date_after_today_is_refused(
             corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 16))
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-16", "--yes")
         assert result.exit_code == 1 and "还没有发生" in result.stderr
-        # off a terminal the irreversible step needs --yes
+        # the impossible date is refused before anything is asked
+        result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-16")
+        assert (
+            result.exit_code == 1 and "还没有发生" in result.stderr and "--yes" not in result.stderr
+        )
+        # off a terminal the irreversible step needs --yes; the question names who would be marked
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09")
         assert result.exit_code == 1 and "--yes" in result.stderr
+        assert "把逾期未补正的 张丽 标记为“视为放弃”？" in result.stderr
+        # nobody overdue yet: nothing to ask, nothing done
+        result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-09-26")
+        assert result.exit_code == 0, result.output
     assert [w.name for w in corrections.expire(store, "QJ-WS-ZJ")] == ["张丽"]
 
 
