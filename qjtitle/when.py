@@ -39,6 +39,17 @@ def not_before(day: date, what: str, earlier: date, earlier_what: str) -> None:
         )
 
 
+def meeting_held(meeting_day: date, what: str) -> None:
+    """Refuse a step taken today (``what``: 封存, 录入表决结果) before the meeting it records is held;
+    ``meeting_day`` is the day the step may first be taken (the last day of a multi-day meeting)."""
+    now = today()
+    if now < meeting_day:
+        raise ImpossibleDate(
+            f"评审会议（{meeting_day}）还没有开过（今天是 {now}），不能{what}；请在会后再{what}"
+            "（如电脑日期不对，请先校正系统日期）"
+        )
+
+
 def fact_date(day: date | None, what: str, after: date | None = None, after_what: str = "") -> date:
     """The date of a fact about to be recorded (today when not given), checked both ways."""
     day = day or today()

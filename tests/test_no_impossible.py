@@ -89,9 +89,18 @@ def test_expire_with_a_date_after_today_is_refused(
             corrections.expire(store, "QJ-WS-ZJ", today=date(2023, 10, 16))
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-16", "--yes")
         assert result.exit_code == 1 and "还没有发生" in result.stderr
-        # off a terminal the irreversible step needs --yes
+        # the impossible date is refused before anything is asked
+        result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-16")
+        assert (
+            result.exit_code == 1 and "还没有发生" in result.stderr and "--yes" not in result.stderr
+        )
+        # off a terminal the irreversible step needs --yes; the question names who would be marked
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09")
         assert result.exit_code == 1 and "--yes" in result.stderr
+        assert "把逾期未补正的 张丽 标记为“视为放弃”？" in result.stderr
+        # nobody overdue yet: nothing to ask, nothing done
+        result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-09-26")
+        assert result.exit_code == 0, result.output
     assert [w.name for w in corrections.expire(store, "QJ-WS-ZJ")] == ["张丽"]
 
 
@@ -157,6 +166,9 @@ def test_schedule_record_refuses_the_impossible_and_a_broken_rule_unless_forced(
         assert "违反规则的问题" in result.output and "--force --reason" in result.stderr
         with pytest.raises(Exception, match="--reason"):
             schedule.record(store, meeting, "notice", date(2023, 11, 1), force_reason=" ")
+        # a reason without --force was dropped without a word: now refused, nothing written
+        result = cli("schedule", "record", str(meeting), "notice", "2023-09-20", "--reason", "迟了")
+        assert result.exit_code == 2 and "--reason 只和 --force 一起用" in result.stderr
     done = schedule.record(
         store, meeting, "notice", date(2023, 11, 1), force_reason="通知实际于11月1日发布，照实登记"
     )
@@ -180,11 +192,14 @@ def test_seal_and_votes_before_the_meeting_are_refused(filing_builds, tmp_path, 
     try:
         on_day(date(2023, 11, 19))
         with unchanged(fm.store, "sqlite", db_file):
-            with pytest.raises(when.ImpossibleDate, match="封存的日期 2023-11-19 早于评审会议"):
+            with pytest.raises(
+                when.ImpossibleDate,
+                match=r"评审会议（2023-11-20）还没有开过（今天是 2023-11-19），不能封存；请在会后再封存",
+            ):
                 results.seal(fm.store, fm.meeting)
             from qjtitle.meeting.voting import record_votes
 
-            with pytest.raises(when.ImpossibleDate, match="录入表决结果"):
+            with pytest.raises(when.ImpossibleDate, match="不能录入表决结果；请在会后再录入"):
                 record_votes(fm.store, fm.meeting, [])
             result = cli("meeting", "seal", str(fm.meeting), "--db", str(db_file))
             assert result.exit_code == 1 and "--yes" in result.stderr

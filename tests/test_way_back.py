@@ -4,6 +4,7 @@ deleted, refused after the seal; the refused cases change nothing (the SQLite fi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -173,7 +174,8 @@ def test_imports_are_numbered_and_an_undo_restores_what_a_run_changed(
     assert after["李强"].status == rules.STATUS_NEEDS_CORRECTION
     listed = withdrawal.list_imports(store)
     assert listed[-1].undone == "误把改正前的表当作改正后的"
-    with unchanged(store, backend, db_path), pytest.raises(InvalidValue, match="已于"):
+    again = pytest.raises(InvalidValue, match="已于.*撤销.*无须再撤销；其中个别人要恢复")
+    with unchanged(store, backend, db_path), again:
         withdrawal.undo_import(store, second.batch or 0, "再撤一次")
     assert actions(store)[-1] == "applicants.import_undone"
     assert audit.verify_store(store).ok
@@ -260,15 +262,24 @@ def test_cli_withdraw_reinstate_imports_list_and_undo(cli, store, roster, backen
         ("一院.xlsx", "QJ-WS-ZJ", 2023, 3)
     ]
     r = cli("imports", "list")
-    assert "一院.xlsx" in r.output and "（该年度无评审会议）" in r.output
+    assert "导入记录（QJ-WS-ZJ）" in r.output and "2023*" in r.output
+    assert "* 该评委会在这一年度没有评审会议" in r.output
     with unchanged(store, backend, db_path):  # not on a terminal: --yes is needed
         r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "导错")
         assert r.exit_code == 1 and "--yes" in r.stderr
+        # the question says what the undo would do
+        assert (
+            "撤销第 1 次导入（一院.xlsx，QJ-WS-ZJ，2023年度）：3 人改为“已撤回”，0 人恢复"
+            in r.stderr
+        )
     r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "导错", "--yes")
     assert r.exit_code == 0, r.output
     assert "这次新增的 3 人已撤回" in r.output
+    with unchanged(store, backend, db_path):  # refused before anything is asked
+        r = cli("imports", "undo", str(runs[0]["number"]), "--reason", "再撤")
+        assert r.exit_code == 1 and "无须再撤销" in r.stderr and "--yes" not in r.stderr
     r = cli("imports", "list")
-    assert "已撤销：导错" in r.output
+    assert "第 1 次导入已撤销，理由：导错" in r.output
     assert audit.verify_store(store).ok
 
 
@@ -308,3 +319,74 @@ def test_a_withdrawn_applicant_leaves_the_filing_roster_and_counts(filing_builds
         assert audit.verify_store(fm.store).ok
     finally:
         fm.store.close()
+
+
+def test_an_undo_is_refused_when_a_later_run_flagged_one_of_its_rows(
+    store, roster, make_workbook, backend, db_path
+):
+    """A later run that only flags a row (the same ID sent by another unit) changed it too: undoing
+    the earlier run would silently drop that flag, so it is refused until the later run is undone."""
+    first = withdrawal.list_imports(store)[0].number
+    other = make_workbook([person("王芳", 2, 工作单位="曲靖市第二人民医院")], name="二院.xlsx")
+    later = import_applicants(store, [other], "QJ-WS-ZJ", 2023).files[0]
+    flagged = applicants(store)["王芳"]
+    assert flagged.status == rules.STATUS_NEEDS_CORRECTION
+    assert any("又由" in p["message"] for p in flagged.problems)
+    refused = pytest.raises(InvalidValue, match=f"请先撤销第 {later.batch} 次导入")
+    with unchanged(store, backend, db_path), refused:
+        withdrawal.undo_import(store, first, "试试")
+    withdrawal.undo_import(store, later.batch or 0, "二院的表报错了人")
+    assert applicants(store)["王芳"].status == rules.STATUS_ACCEPTED
+    withdrawal.undo_import(store, first, "整份表作废")
+    assert applicants(store)["王芳"].status == rules.STATUS_RETRACTED
+    assert audit.verify_store(store).ok
+
+
+def test_imports_list_reads_at_80_columns(cli, store, roster, make_workbook, monkeypatch, request):
+    """Ten narrow columns folded every cell (file names, years, times) over three or four lines;
+    at 80 columns a run's facts now stay whole on its first line, the committee in the title."""
+    from rich.cells import cell_len
+
+    path = make_workbook([person("赵敏", 4)], name="曲靖市第二人民医院.xlsx")
+    import_applicants(store, [path], "QJ-WS-ZJ", 2023)
+    withdrawal.undo_import(store, 1, "年度填错，应为2024")
+    from qjtitle.cli._console import console
+
+    monkeypatch.setenv("COLUMNS", "80")  # read when the (cached) console is made
+    console.cache_clear()
+    request.addfinalizer(console.cache_clear)
+    r = cli("imports", "list")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()  # (stderr names the store, a long temporary path here)
+    assert max(cell_len(line) for line in lines) <= 80, r.stdout
+    one = next(line for line in lines if line.startswith("│ 1 "))
+    assert "一院.xlsx" in one and "2023*" in one and "新增 3" in one and "已撤销" in one
+    two = next(line for line in lines if line.startswith("│ 2 "))
+    # a long file name is what folds (the widest column gives way first); the rest stays whole
+    assert "曲靖市第二人民医院" in two and "2023*" in two and "新增 1" in two and "有效" in two
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", two)
+    assert "导入记录（QJ-WS-ZJ）" in r.output
+    assert "第 1 次导入已撤销，理由：年度填错，应为2024" in r.output
+
+
+def test_cli_a_footer_row_is_withdrawn_by_name_and_said_plainly(
+    cli, store, committee, make_workbook
+):
+    """A footer row (合计) imported as an applicant has no unit: the message had an empty "，，";
+    the same text in two years named only bare numbers, now their years, units and statuses."""
+    path = make_workbook([person("张丽", 1), ["合计", "1人"]], name="五院.xlsx")
+    import_applicants(store, [path], "QJ-WS-ZJ", 2024)
+    withdrawal.undo_import(store, 1, "年度填错")
+    import_applicants(store, [path], "QJ-WS-ZJ", 2023)
+    r = cli("applicants", "withdraw", "1人", "--reason", "表尾合计行")
+    assert r.exit_code == 1
+    assert re.search(
+        r"有多名申报人为“1人”：\d+（2024年度，无单位，已撤回）、\d+（2023年度", r.stderr
+    )
+    assert "请改用编号，或加 --year 年度" in r.stderr
+    r = cli("applicants", "withdraw", "1人", "--year", "2023", "--reason", "表尾合计行")
+    assert r.exit_code == 0, r.output
+    assert re.search(
+        r"已撤回：1人（编号 \d+，2023年度）待补正 → 已撤回；理由：表尾合计行", r.stdout
+    )
+    assert audit.verify_store(store).ok

@@ -441,13 +441,19 @@ def applicants_expire(
 
     示例：qjtitle applicants expire --committee QJ-WS-ZJ --yes
     """
-    from qjtitle.intake.corrections import expire
+    from qjtitle.intake.corrections import expire, overdue
     from qjtitle.store import open_store
 
+    day = today.date() if today else None
     with friendly_errors():
         store = open_store(db)
-        confirm_irreversible(yes, "把逾期未补正的申报标记为“视为放弃”？")
-        result = expire(store, committee, today.date() if today else None)
+        due = [] if yes else overdue(store, committee, day)  # asked only when someone is due
+        if due:
+            names = "、".join(r.name for r in due[:3]) + (
+                f"等 {len(due)} 人" if len(due) > 3 else ""
+            )
+            confirm_irreversible(yes, f"把逾期未补正的 {names} 标记为“视为放弃”？")
+        result = expire(store, committee, day)
     if as_json:
         print_json([r.as_dict() for r in result])
         return
@@ -468,9 +474,11 @@ ApplicantYearOpt = Annotated[
 
 
 def _print_change(done: StatusChange, what: str) -> None:
+    unit = f"，{done.unit}" if done.unit else ""  # a footer row has none
     console().print(
-        f"已{what}：{done.name}（编号 {done.id}，{done.unit}，{done.year}年度）"
-        f"{done.before} → {done.after}；理由：{done.reason}"
+        f"已{what}：{done.name}（编号 {done.id}{unit}，{done.year}年度）"
+        f"{done.before} → {done.after}；理由：{done.reason}",
+        soft_wrap=True,
     )
 
 

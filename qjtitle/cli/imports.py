@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qjtitle.cli._console import console, moment, print_json, table
 from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, YesOpt, confirm_irreversible
+
+if TYPE_CHECKING:
+    from qjtitle.intake.withdrawal import ImportRun
 
 app = typer.Typer(
     help="导入记录：每次导入的编号、文件、评委会、年度和新增/更新/未变人数；撤销一次导入。",
@@ -40,25 +43,42 @@ def imports_list(
     if not runs:
         console().print("还没有导入过申报表。")
         return
+    _print_runs(runs)
+
+
+def _counts(r: ImportRun) -> str:
+    parts = [("新增", r.added), ("更新", r.updated), ("未变", r.unchanged), ("未受理", r.rejected)]
+    return "、".join(f"{label} {n}" for label, n in parts if n) or "—"
+
+
+def _print_runs(runs: list[ImportRun]) -> None:
+    """Readable at 80 columns: one committee goes in the title, a year without a meeting is
+    starred and said once below, the reasons of undone runs are listed below the table."""
+    codes = sorted({r.committee for r in runs})
+    several = len(codes) > 1
+    no_meeting = any(not r.meeting_in_year for r in runs)
     table(
-        "导入记录",
-        ["编号", "文件", "评委会", "年度", "导入时间", "新增", "更新", "未变", "未受理", "状态"],
+        "导入记录" if several else f"导入记录（{codes[0]}）",
+        ["编号", "文件", *(["评委会"] if several else []), "年度", "导入时间", "人数", "状态"],
         [
             [
                 r.number,
                 r.file,
-                r.committee,
-                r.year if r.meeting_in_year else f"{r.year}（该年度无评审会议）",
+                *([r.committee] if several else []),
+                f"{r.year}" if r.meeting_in_year else f"{r.year}*",
                 moment(r.imported_at),
-                r.added,
-                r.updated,
-                r.unchanged,
-                r.rejected,
-                f"已撤销：{r.undone}" if r.undone else "有效",
+                _counts(r),
+                "已撤销" if r.undone else "有效",
             ]
             for r in runs
         ],
+        caption="* 该评委会在这一年度没有评审会议：请核对年度是否填对" if no_meeting else None,
     )
+    for r in runs:
+        if r.undone:
+            console().print(f"第 {r.number} 次导入已撤销，理由：{r.undone}", soft_wrap=True)
+    if any(not r.undone for r in runs):
+        console().print("导错了可用 qjtitle imports undo 编号 --reason 理由 撤销其中一次。")
 
 
 @app.command("undo")
@@ -74,18 +94,21 @@ def imports_undo(
 
     示例：qjtitle imports undo 3 --reason 误导入到2024年度 --yes
     """
-    from qjtitle.intake.withdrawal import undo_import
+    from qjtitle.intake.withdrawal import undo_import, undo_plan
     from qjtitle.store import open_store
 
     with friendly_errors():
         store = open_store(db)
-        confirm_irreversible(yes, f"撤销第 {number} 次导入？")
+        if not yes:  # what it would do, asked before (and refused before asking when it cannot)
+            confirm_irreversible(yes, undo_plan(store, number).question())
         done = undo_import(store, number, reason)
     if as_json:
         print_json(done.as_dict())
         return
     console().print(
-        f"已撤销第 {done.number} 次导入（{done.file}，{done.committee}，{done.year}年度）：理由：{done.reason}"
+        f"已撤销第 {done.number} 次导入（{done.file}，{done.committee}，{done.year}年度），"
+        f"理由：{done.reason}",
+        soft_wrap=True,
     )
     if done.withdrawn:
         table(

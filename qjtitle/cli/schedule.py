@@ -219,6 +219,12 @@ def schedule_record(
     """
     from qjtitle.calendar import schedule as schedules
 
+    if reason and not force:  # else the reason, meant for the audit log, would be dropped unsaid
+        raise typer.BadParameter(
+            "--reason 只和 --force 一起用（照实登记违反规则的日期时写明理由）；"
+            "日期不违反规则时去掉 --reason，违反时加 --force",
+            param_hint="--reason",
+        )
     with friendly_errors():
         store, cal = _load(db, calendar)
         try:

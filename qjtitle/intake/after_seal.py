@@ -6,11 +6,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlmodel import select
-
 from qjtitle import privacy
-from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.models import Applicant, ApplicantCorrection
+from qjtitle.errors import InvalidValue
+from qjtitle.intake.lookup import one_applicant
+from qjtitle.models import ApplicantCorrection
 from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store, audit, sealing
 from qjtitle.store.engine import CORRECTION_ACTION
@@ -79,24 +78,7 @@ def correct_applicant(
     if not fields:
         raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
     with store.transaction() as session:
-        query = select(Applicant)
-        key = clean_text(key)
-        if key.isdigit() and len(key) < 10:
-            query = query.where(Applicant.id == int(key))
-        elif len(key) == 18:
-            query = query.where(Applicant.id_number == key.upper())
-        else:
-            query = query.where(Applicant.name == key)
-        if year is not None:
-            query = query.where(Applicant.year == year)
-        found = list(session.exec(query))
-        if not found:
-            raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
-        if len(found) > 1:
-            raise InvalidValue(
-                f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
-            )
-        a = found[0]
+        a = one_applicant(session, key, year)
         frozen = sealing.frozen_by(session, "applicant", [a.id or 0])
         if not frozen:
             raise sealing.SealError(

@@ -396,6 +396,30 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _overdue(session: Session, committee_id: int | None, today: date) -> list[Applicant]:
+    return list(
+        session.exec(
+            select(Applicant).where(
+                Applicant.committee_id == committee_id,
+                Applicant.status == rules.STATUS_NEEDS_CORRECTION,
+                col(Applicant.correction_deadline).is_not(None),
+                col(Applicant.correction_deadline) < today,
+            )
+        )
+    )
+
+
+def overdue(store: Store, committee_code: str, today: date | None = None) -> list[Withdrawn]:
+    """Who ``expire`` would mark 视为放弃 (to ask before doing it); refused as ``expire`` would be."""
+    today = when.fact_date(today, "判断逾期")
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        return [
+            Withdrawn(a.id or 0, a.name, a.unit, a.correction_deadline or today)
+            for a in _overdue(session, committee.id, today)
+        ]
+
+
 def expire(
     store: Store, committee_code: str, today: date | None = None, user: str | None = None
 ) -> list[Withdrawn]:
@@ -403,16 +427,8 @@ def expire(
     today = when.fact_date(today, "判断逾期")
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
-        overdue = session.exec(
-            select(Applicant).where(
-                Applicant.committee_id == committee.id,
-                Applicant.status == rules.STATUS_NEEDS_CORRECTION,
-                col(Applicant.correction_deadline).is_not(None),
-                col(Applicant.correction_deadline) < today,
-            )
-        ).all()
         result = []
-        for a in overdue:
+        for a in _overdue(session, committee.id, today):
             a.status = rules.STATUS_WITHDRAWN
             session.add(a)
             assert a.correction_deadline is not None  # selected by it

@@ -6,14 +6,14 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import Applicant, Committee
 from qjtitle.privacy import mask_id, mask_phone, mask_text
-from qjtitle.spreadsheets.text import compare_key
+from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store
 
 
@@ -189,3 +189,27 @@ def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[Appli
             f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
         )
     return found
+
+
+def one_applicant(session: Session, key: str, year: int | None = None) -> Applicant:
+    """The one applicant ``key`` names (编号, 18-digit ID number or name), in ``year`` if given;
+    refused, listing them, when it names several (withdraw, reinstate, correct)."""
+    key = clean_text(key)
+    query = select(Applicant)
+    if key.isdigit() and len(key) < 10:
+        query = query.where(Applicant.id == int(key))
+    elif len(key) == 18:
+        query = query.where(Applicant.id_number == key.upper())
+    else:
+        query = query.where(Applicant.name == key)
+    if year is not None:
+        query = query.where(Applicant.year == year)
+    found = list(session.exec(query))
+    if not found:
+        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+    if len(found) > 1:
+        which = "、".join(
+            f"{a.id}（{a.year}年度，{a.unit or '无单位'}，{a.status}）" for a in found
+        )
+        raise InvalidValue(f"有多名申报人为“{key}”：{which}；请改用编号，或加 --year 年度")
+    return found[0]

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.intake.lookup import one_applicant
 from qjtitle.models import (
     Applicant,
     ApplicantWithdrawal,
@@ -98,27 +99,6 @@ class StatusChange:
         return asdict(self)
 
 
-def _one_applicant(session: Session, key: str, year: int | None) -> Applicant:
-    key = clean_text(key)
-    query = select(Applicant)
-    if key.isdigit() and len(key) < 10:
-        query = query.where(Applicant.id == int(key))
-    elif len(key) == 18:
-        query = query.where(Applicant.id_number == key.upper())
-    else:
-        query = query.where(Applicant.name == key)
-    if year is not None:
-        query = query.where(Applicant.year == year)
-    found = list(session.exec(query))
-    if not found:
-        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
-    if len(found) > 1:
-        raise InvalidValue(
-            f"有多名申报人为“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
-        )
-    return found[0]
-
-
 def _refuse_if_sealed(session: Session, applicants: list[Applicant], what: str) -> None:
     frozen = sealing.frozen_by(session, "applicant", [a.id for a in applicants if a.id is not None])
     if frozen:
@@ -169,7 +149,7 @@ def withdraw(
     """The applicant withdraws, or the row was never an application: status 已撤回, on the record."""
     reason = _reason(reason, "撤回申报")
     with store.transaction() as session:
-        a = _one_applicant(session, key, year)
+        a = one_applicant(session, key, year)
         if a.status == rules.STATUS_RETRACTED:
             raise InvalidValue(f"{a.name}（编号 {a.id}）已经撤回，无须再撤回")
         _refuse_if_sealed(session, [a], "撤回")
@@ -188,7 +168,7 @@ def reinstate(
     passed correction deadline cleared so that a corrected file can be imported again)."""
     reason = _reason(reason, "恢复申报")
     with store.transaction() as session:
-        a = _one_applicant(session, key, year)
+        a = one_applicant(session, key, year)
         if a.status not in rules.INACTIVE_STATUSES:
             raise InvalidValue(
                 f"{a.name}（编号 {a.id}）的状态是“{a.status}”，没有撤回或视为放弃，无须恢复"
@@ -346,35 +326,90 @@ class UndoneImport:
         }
 
 
+def _refuse_if_changed_later(session: Session, number: int, rows: list[Applicant]) -> None:
+    """A later run (not undone) that changed one of the rows, by an update or only by flagging it
+    (a duplicate elsewhere, a passed deadline), must be undone first, else its change is lost."""
+    by_id = {a.id: a for a in rows}
+    later = session.exec(
+        select(ImportBatch)
+        .where(
+            col(ImportBatch.id) > number,
+            col(ImportBatch.id).notin_(select(ImportUndo.import_batch_id)),
+        )
+        .order_by(col(ImportBatch.id).desc())
+    )
+    for b in later:
+        touched = [by_id[i] for p in b.previous if (i := int(p["id"])) in by_id]
+        if touched:
+            a = touched[0]
+            raise InvalidValue(
+                f"{a.name}（编号 {a.id}）后来又被第 {b.id} 次导入（{b.file_name}）改动过；"
+                f"请先撤销第 {b.id} 次导入，再撤销第 {number} 次"
+            )
+
+
+def _undoable(
+    session: Session, number: int
+) -> tuple[ImportBatch, Committee | None, dict[int, dict[str, Any]], list[Applicant]]:
+    """Import run ``number``, its committee, the values it replaced and its rows, once checked that
+    it can be undone (it exists, is not undone yet, no later run changed its rows, none sealed)."""
+    batch = session.get(ImportBatch, number)
+    if batch is None:
+        raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
+    done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
+    if done is not None:
+        raise InvalidValue(
+            f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销；"
+            "其中个别人要恢复，请用 qjtitle applicants reinstate 编号 --reason 理由"
+        )
+    previous = {int(p["id"]): p for p in batch.previous}
+    rows = list(
+        session.exec(select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids])))
+    )
+    _refuse_if_changed_later(session, number, rows)
+    _refuse_if_sealed(session, rows, "撤销这次导入")
+    return batch, session.get(Committee, batch.committee_id), previous, rows
+
+
+@dataclass(frozen=True)
+class UndoPlan:
+    """What ``undo_import`` would do, to ask before doing it."""
+
+    number: int
+    file: str
+    committee: str
+    year: int
+    withdraw: int  # rows it added, still active: to become 已撤回
+    restore: int  # rows it updated: to get back their values from before it
+
+    def question(self) -> str:
+        return (
+            f"撤销第 {self.number} 次导入（{self.file}，{self.committee}，{self.year}年度）："
+            f"{self.withdraw} 人改为“已撤回”，{self.restore} 人恢复为导入前的内容？"
+        )
+
+
+def undo_plan(store: Store, number: int) -> UndoPlan:
+    """What undoing import run ``number`` would change; refused as ``undo_import`` would be."""
+    with store.transaction() as session:
+        batch, committee, previous, rows = _undoable(session, number)
+        return UndoPlan(
+            number,
+            batch.file_name,
+            committee.code if committee else "",
+            batch.year,
+            sum(a.id not in previous and a.status != rules.STATUS_RETRACTED for a in rows),
+            sum(a.id in previous for a in rows),
+        )
+
+
 def undo_import(store: Store, number: int, reason: str, user: str | None = None) -> UndoneImport:
     """Take back import run ``number``: the rows it added are withdrawn (已撤回), the rows it
     updated get back the values they had before it. Refused when a later run changed its rows
     (undo that one first) or a sealed meeting decided on them."""
     reason = _reason(reason, "撤销导入")
     with store.transaction() as session:
-        batch = session.get(ImportBatch, number)
-        if batch is None:
-            raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
-        done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
-        if done is not None:
-            raise InvalidValue(
-                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}）"
-            )
-        committee = session.get(Committee, batch.committee_id)
-        previous = {int(p["id"]): p for p in batch.previous}
-        rows = list(
-            session.exec(
-                select(Applicant).where(col(Applicant.id).in_([*previous, *batch.added_ids]))
-            )
-        )
-        later = [a for a in rows if a.import_batch_id not in (None, number)]
-        if later:
-            a = later[0]
-            raise InvalidValue(
-                f"{a.name}（编号 {a.id}）已被第 {a.import_batch_id} 次导入（{a.source_file}）再次更新；"
-                f"请先撤销第 {a.import_batch_id} 次导入，再撤销第 {number} 次"
-            )
-        _refuse_if_sealed(session, rows, "撤销这次导入")
+        batch, committee, previous, rows = _undoable(session, number)
         result = UndoneImport(
             number, batch.file_name, committee.code if committee else "", batch.year, reason
         )

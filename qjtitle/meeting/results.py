@@ -388,7 +388,7 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             raise ProceedingsError(
                 f"第{meeting_id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存"
             )
-        when.not_before(when.today(), "封存", ctx.meeting.end_date or ctx.meeting.date, "评审会议")
+        when.meeting_held(ctx.meeting.end_date or ctx.meeting.date, "封存")
         summary = compute(session, ctx)
         problems = list(summary.missing_reviews)
         current = _current_assignment(session, meeting_id)

@@ -352,7 +352,7 @@ def record_votes(
     results (as ``results``). Counts that change a recorded result are listed and need a reason."""
     with store.transaction() as session:
         ctx = load(session, meeting_id)
-        when.not_before(when.today(), "录入表决结果", ctx.meeting.date, "评审会议")
+        when.meeting_held(ctx.meeting.date, "录入表决结果")
         after = _after_seal(ctx, reason)
         if not tally.Quorum(ctx.meeting.size, len(ctx.attending)).met:
             raise ProceedingsError(
