@@ -97,10 +97,23 @@ DRAW: DrawSpec = {
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
 # The day after the correction deadline: the rest count as withdrawn.
 CORRECTIONS_EXPIRED = date(2023, 10, 9)
+ELIGIBILITY_DAY = date(2023, 10, 20)  # 资格审查 done: after the corrections, before the 会前公示
+OFFICERS = {  # what the committee's documents print (committee set)
+    "handler": "李芳",
+    "contact": "李老师",
+    "contact_phone": "0874-3123456",
+    "signer": "王国强",
+    "doc_code": "曲卫职评",
+}
 MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record); the draw and the
     # two filings record themselves (draw-experts, export-filing)
-    ("notice", date(2023, 9, 28), None, ""),
-    ("recommendation-publicity", date(2023, 10, 30), date(2023, 11, 3), ""),
+    # in the season's logical order (calendar.milestones.SEASON_CHAIN): the call for applications,
+    # the employers' 推荐公示, their submission, the correction notices (CORRECTIONS_ISSUED), the
+    # eligibility review after the correction deadline, then the 会前公示 that publishes its result
+    ("notice", date(2023, 9, 1), None, ""),
+    ("recommendation-publicity", date(2023, 9, 4), date(2023, 9, 8), ""),
+    ("submission", date(2023, 9, 15), None, ""),
+    ("eligibility", ELIGIBILITY_DAY, None, ""),
     ("pre-publicity", date(2023, 11, 6), date(2023, 11, 10), ""),
     ("consent", date(2023, 11, 15), None, "曲人社专技函〔2023〕101号"),  # a fictional reference
     ("result-publicity", date(2023, 11, 21), date(2023, 11, 27), ""),
@@ -183,6 +196,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
     try:
         say("新建评委会")
         committees.add(store, **COMMITTEE)
+        committees.configure(store, COMMITTEE["code"], officers=OFFICERS)
         say("生成空白申报表（附件2）")
         blank = out / "空白申报表_附件2.xlsx"
         write_roster_workbook(blank)

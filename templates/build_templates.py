@@ -533,16 +533,19 @@ def _filing_notes(doc) -> None:
             lines(doc, "for r in draft_reasons", "{{ loop.index }}. {{ r }}"),
         ),
     )
-    para(doc, "附件：", indent=True, keep=True)
+    para(doc, "特此报告。")
+    para(doc, "本次报送材料（编号与材料编号一致）：", indent=True, keep=True)
     lines(doc, "for f in files", "{{ f.number }}. {{ f.title }}", keep=True)
 
 
 def _report_head(doc, text: str) -> None:
-    when(
-        doc,
-        "doc_number",
-        lambda: para(doc, "{{ doc_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER),
-    )
+    """发文字号 on the left and 签发人 on the right of one line (GB/T 9704, 上行文), then the title."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    p = para(doc, "{{ doc_number }}\t签发人：{{ signer }}", indent=False)
+    p.paragraph_format.left_indent = Pt(BODY_SIZE)
+    p.paragraph_format.space_after = Pt(12)
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(21 - 2.8 - 2.6) - Pt(BODY_SIZE), WD_TAB_ALIGNMENT.RIGHT)
     title(doc, text)
     draft_banner(doc)
     para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)
@@ -590,7 +593,7 @@ def eligibility_results() -> None:
         doc,
         "共收到申报 {{ summary.received }} 人，经资格审查：通过 {{ summary.passed }} 人，提交评审会议评审；"
         "退回 {{ summary.returned }} 人（逾期未补正视为放弃 {{ summary.withdrawn }} 人，待补正 {{ summary.pending }} 人，"
-        "未予受理 {{ summary.rejected }} 人）。退回依据{{ correction_rule.source }}：{{ correction_rule.text }}。",
+        "未予受理 {{ summary.rejected }} 人）{% if summary.duplicates %}；另有同一申报人重复报送的申报 {{ summary.duplicates }} 份，未予受理{% endif %}。退回依据{{ correction_rule.source }}：{{ correction_rule.text }}。",
     )
     table(
         doc,
@@ -760,16 +763,15 @@ def postfiling_report() -> None:
         "after_seal",
         lambda: table(
             doc,
-            ["序号", "更正内容", "理由", "登记日期", "经办人"],
+            ["序号", "更正内容", "理由", "登记日期"],
             "for c in after_seal",
             [
                 "{{ loop.index }}",
                 "{{ c.what }}",
                 "{{ c.reason }}",
                 "{{ c.recorded_at }}",
-                "{{ c.user }}",
             ],
-            [SEQ_WIDTH, 2.4, 6.4, 3.3, 2.0],
+            [SEQ_WIDTH, 3.4, 7.4, 3.3],
             size=10.5,
         ),
     )

@@ -175,17 +175,16 @@ def test_manifest_hashes_match_the_files(packages) -> None:
 
         ws = load_workbook(result.folder / "清单.xlsx").active
         rows = [r for r in ws.iter_rows(min_row=4, values_only=True)]
-        listed = {r[1]: r[4] for r in rows}
-        assert listed == {f["file"]: f["sha256"] for f in data["files"] if f["file"] != "清单.xlsx"}
-        assert [c.value for c in ws[3]] == [
-            "序号",
-            "文件",
-            "名称",
-            "可否公开",
-            "SHA-256",
-            "大小（字节）",
-            "生成时间",
-        ]
+        listed = {
+            r[2]: r[1] for r in rows
+        }  # the list for people: titles and file names, no digests
+        assert listed == {f["file"]: f["title"] for f in data["files"] if f["file"] != "清单.xlsx"}
+        assert [c.value for c in ws[3]] == ["序号", "材料名称", "文件名", "页数", "份数"]
+        assert all(r[4] == 1 for r in rows)
+        text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+        assert re.search(r"编制日期：\d{4}年\d{1,2}月\d{1,2}日", text)
+        assert not re.search(r"[0-9a-f]{32}|\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|UTC|字节", text)
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.print_title_rows
 
 
 def test_a_changed_file_no_longer_matches_the_manifest(packages, tmp_path) -> None:
@@ -246,14 +245,19 @@ def test_prefiling_report(packages) -> None:
         "注：《通知》指《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》。"
         in text
     )
-    attachments = text.split("附件：\n")[1].split("\n")[:5]
+    # numbered as the files are (01_ is the report itself), after the report's closing
+    assert "特此报告。\n本次报送材料（编号与材料编号一致）：\n" in text
+    attachments = text.split("本次报送材料（编号与材料编号一致）：\n")[1].split("\n")[:6]
     assert attachments == [
-        "1. 资格审查结果",
-        "2. 会前公示",
-        "3. 评审方案",
-        "4. 曲靖市专业技术人员职称申报信息表（附件2）",
-        "5. 评审专家抽取记录表（第1号）",
+        "1. 会前备案报告（本报告）",
+        "2. 资格审查结果",
+        "3. 会前公示",
+        "4. 评审方案",
+        "5. 曲靖市专业技术人员职称申报信息表（附件2）",
+        "6. 评审专家抽取记录表（第1号）",
     ]
+    files = sorted(p.name for p in path.parent.glob("0*"))
+    assert [f[:2] for f in files] == ["01", "02", "03", "04", "05", "06"]
     assert (
         "（联系人：李老师，联系电话：0874-3123456）" in text
     )  # the 附注 under the date (GB/T 9704)
@@ -464,7 +468,7 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
     assert "评审结果 | 评审 3 人，通过 2 人，通过率 66.7%" in text
     assert "结果公示 | 2023年11月21日至2023年11月27日（5个工作日）" in text
     corrections = table_rows(path, 2)
-    assert corrections[0] == ["序号", "更正内容", "理由", "登记日期", "经办人"]
+    assert corrections[0] == ["序号", "更正内容", "理由", "登记日期"]  # no login names
     assert [r[1:3] for r in corrections[1:]] == [["评议意见", "评议意见笔误更正"]]
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", corrections[1][3])
     assert "通过 2 人，已收集证件照 1 张。无法确定、须人工核对 1 人：王芳。" in text
@@ -475,17 +479,18 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
         + FINAL_REASON
         in text
     )
-    attachments = text.split("附件：\n")[1].split("\n")[:10]
+    attachments = text.split("本次报送材料（编号与材料编号一致）：\n")[1].split("\n")[:11]
     assert attachments == [
-        "1. 评审结果公示",
-        "2. 结果公示情况",
-        "3. 评审情况说明",
-        "4. 参会评委抽取名册",
-        "5. 参会评委签到表",
-        "6. 参评人员专家评议表",
-        "7. 评审结果签字确认表（含投票信息）",
-        "8. 评审通过人员名册",
-        "9. 通过人员证件照（1张）",
+        "1. 会后备案报告（本报告）",
+        "2. 评审结果公示",
+        "3. 结果公示情况",
+        "4. 评审情况说明",
+        "5. 参会评委抽取名册",
+        "6. 参会评委签到表",
+        "7. 参评人员专家评议表",
+        "8. 评审结果签字确认表（含投票信息）",
+        "9. 评审通过人员名册",
+        "10. 通过人员证件照（1张）",
         "",
     ]
     manifest = json.loads((packages["post"].folder / "manifest.json").read_text(encoding="utf-8"))
@@ -689,6 +694,32 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     assert rows["赵敏"][5] == "待补正"
 
 
+def test_refused_while_the_season_is_out_of_order_and_the_results_dated_by_their_review(
+    sealed, tmp_path
+) -> None:
+    """The season's chain is checked before any export: a 资格审查 recorded after the 会前公示 that
+    publishes its result is listed in Chinese and nothing is written; in order, the 资格审查结果
+    bears the day of the review."""
+    pre_publicity = {
+        it.key: it for it in schedule.evaluate(sealed.store, sealed.meeting, today=PRE_DAY).items
+    }["pre-publicity"].actual_first
+    schedule.record(sealed.store, sealed.meeting, "eligibility", PRE_DAY, today=PRE_DAY)
+    with pytest.raises(gathering.FilingNotReady) as info:
+        filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
+    assert "会前公示" in str(info.value) and "在资格审查（" in str(info.value)
+    assert "顺序不合逻辑" in str(info.value)
+    _no_package(tmp_path / "out")
+    review = date(2023, 10, 20)
+    assert review < pre_publicity
+    schedule.record(sealed.store, sealed.meeting, "eligibility", review, today=PRE_DAY)
+    done = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY
+    )
+    text = docx_text(done.folder / "02_资格审查结果.docx")
+    assert "2023年10月20日" in text and "2023年11月13日" not in text
+    assert "Sheet" not in text
+
+
 @pytest.fixture
 def sealed(filing_meeting):
     return filing_meeting
@@ -705,7 +736,7 @@ def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its
     sealed, tmp_path
 ) -> None:
     def number(result) -> str:
-        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0]
+        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0].split("\t")[0]
 
     options = dataclasses.replace(OPTIONS, doc_code="曲卫职评")
     first = filing.export_filing(
@@ -731,7 +762,10 @@ def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its
         final=True,
         options=dataclasses.replace(options, final_reason=FINAL_REASON),
     )
-    assert docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0] == "曲卫职评〔2023〕2号"
+    assert (
+        docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0].split("\t")[0]
+        == "曲卫职评〔2023〕2号"
+    )
     plain = filing.export_filing(
         sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY
     )

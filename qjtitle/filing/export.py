@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import folders, render
+from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name, safe_filename
 from qjtitle.documents.render import DocxRenderer
 from qjtitle.errors import InvalidValue
@@ -164,7 +165,10 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
 
 
 def doc_code(options: FilingOptions, committee: Committee) -> str:
-    return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
+    """The 发文机关代字: ``--doc-code`` when given, else the committee's (``committee set --doc-code``)."""
+    from qjtitle import committees
+
+    return options.doc_code.strip() or committees.doc_code(committee)
 
 
 def document_number(
@@ -352,6 +356,8 @@ def export_filing(
             },
             "stage": stage,
             "stage_name": STAGE_NAMES[stage],
+            "issued": data.today.isoformat(),
+            "issued_text": cn_date(data.today),
             "draft": filing.draft,
             "draft_reasons": reasons,
             "final_despite": {"missing": filing.final_despite, "reason": options.final_reason}
@@ -362,7 +368,10 @@ def export_filing(
             # whether events were cut from the end (qjtitle audit verify --anchor HASH)
             "audit_head": filing.audit_head,
         }
-        pkg.write_manifest(meta, f"{target.name} 材料清单")
+        pkg.write_manifest(
+            meta,
+            f"{data.committee.name}{STAGE_NAMES[stage]}材料清单{'（草稿）' if filing.draft else ''}",
+        )
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
         if make_zip:
             pkg.make_zip()

@@ -164,6 +164,7 @@ class FilingData:
     consent_note: str = (
         ""  # the reference of the approver's written consent (schedule record consent --note)
     )
+    eligibility_on: date | None = None  # the day of the 资格审查 (schedule record eligibility)
 
     @cached_property
     def accepted(self) -> list[Applicant]:
@@ -241,6 +242,14 @@ def gather(
         data.consent_note = (
             consent.note if consent is not None and consent.first <= data.today else ""
         )
+        review = session.exec(
+            select(MilestoneRecord).where(
+                MilestoneRecord.meeting_id == meeting_id,
+                MilestoneRecord.milestone == "eligibility",
+            )
+        ).first()
+        if review is not None and review.first <= data.today:
+            data.eligibility_on = review.first
         if stage == POST:
             try:
                 data.ctx = proceedings.load(session, meeting_id)

@@ -85,7 +85,6 @@ class PostMeeting(FilingBase):
                     f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配",
                 )
             )
-        facts += self._audit_fact()
         report = self.photo_report or photos.PhotoReport()
         return {
             **self.common(),
@@ -104,8 +103,11 @@ class PostMeeting(FilingBase):
         }
 
     def after_seal(self) -> list[dict[str, object]]:
-        return [
-            {**e, "recorded_at": cn_date(local_day(e["recorded_at"]))}
+        return [  # who typed it (a login name) is in the audit log, not in a filed document
+            {
+                **{k: v for k, v in e.items() if k != "user"},
+                "recorded_at": cn_date(local_day(e["recorded_at"])),
+            }
             for e in (self.data.results or {}).get("after_seal", [])
         ]
 
