@@ -283,6 +283,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
         ("抽取记录（JSON，核准部门可用 qjtitle-verify 独立复核；保密）", str(draw_json)),
         ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
+        ("示例签字原件扫描件（占位图）", str(out / "签字原件扫描件")),
         *(
             (
                 (
@@ -369,6 +370,24 @@ def sample_photos(
     return written
 
 
+SIGNED_SHEETS = ("01_签到表_签字原件", "02_评议表_签字原件", "03_计票表_签字原件")
+
+
+def sample_scans(folder: Path) -> list[Path]:
+    """Placeholder scans of the sheets signed on the meeting day (blank A4 pages at 50 dpi, named as the
+    secretary names them), for the post-meeting package (export-filing --signed)."""
+    from qjtitle.portrait import png
+
+    make_private_dir(folder)
+    page = png(413, 585, [b"\xff" * 413 * 3] * 585)
+    written = []
+    for stem in SIGNED_SHEETS:
+        path = folder / f"{stem}.png"
+        path.write_bytes(page)
+        written.append(path)
+    return written
+
+
 def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResult]:
     """Record the milestones as they happened, then export the packages: the pre-meeting one (final); the
     post-meeting one while three photos are still missing (a draft, with its reasons); and the same one
@@ -377,6 +396,8 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         schedule.record(store, meeting_id, key, first, last, note=note, today=POST_FILING_DAY)
     photos = out.parent / "证件照"
     sample_photos(store, meeting_id, photos)
+    signed = out.parent / "签字原件扫描件"
+    sample_scans(signed)
     pre = filing.export_filing(
         store,
         meeting_id,
@@ -394,6 +415,7 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         options=FILING_OPTIONS,
         today=POST_FILING_DAY,
         photos_dir=photos,
+        signed_dir=signed,
     )
     final_options = replace(FILING_OPTIONS, final_reason=FINAL_REASON)
     post = filing.export_filing(
@@ -404,6 +426,7 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         options=final_options,
         today=POST_FILING_DAY,
         photos_dir=photos,
+        signed_dir=signed,
         make_zip=True,
         final=True,
     )

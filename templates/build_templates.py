@@ -909,9 +909,10 @@ def sign_in_sheet() -> None:
     doc = new_document()
     doc_title(doc, "参会评委签到表")
     page_header(doc, confidential=True)
-    title(doc, "{{ committee.name }}\n评审会议签到表")
+    title(doc, "{{ committee.name }}\n评审会议签到表（录入稿）")
     draft_banner(doc)
     para(doc, "会议时间：{{ meeting.dates }}　　会议地点：{{ meeting.place }}", indent=False)
+    para(doc, "{{ transcribed }}", indent=False, size=12)
     table(
         doc,
         ["序号", "姓名", "工作单位", "职称", "专业", "出席情况", "本人签名"],
@@ -923,7 +924,7 @@ def sign_in_sheet() -> None:
             "{{ e.title }}",
             "{{ e.specialty }}",
             "{{ e.present }}",
-            "",
+            "{{ e.signed }}",
         ],
         [SEQ_WIDTH, 1.8, 3.8, 2.2, 1.8, 1.6, 2.9],
         size=10.5,
@@ -939,8 +940,9 @@ def review_form() -> None:
     doc = new_document()
     doc_title(doc, "专家评议表")
     page_header(doc, confidential=True)
-    title(doc, "专家评议表")
+    title(doc, "专家评议表（录入稿）")
     draft_banner(doc)
+    para(doc, "{{ transcribed }}", indent=False, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
     para(
         doc,
         "{{ committee.name }}　{{ meeting.dates }}　第 {{ number }} 号",
@@ -973,6 +975,7 @@ def result_confirmation() -> None:
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}评审结果签字确认表")
     draft_banner(doc)
+    para(doc, "{{ transcribed }}", indent=False, size=12)
     para(
         doc,
         "会议时间：{{ meeting.dates }}　会议地点：{{ meeting.place }}　评委会人数：{{ size }} 人　出席：{{ attending }} 人"

@@ -116,6 +116,11 @@ def packages(filing_builds, tmp_path_factory):
     (pics / "王芳.jpg").write_bytes(b"\xff\xd8\xff\xe0 one")
     (pics / "02_王芳_一寸.png").write_bytes(b"\x89PNG two")
     (pics / "无关的人.jpg").write_bytes(b"\xff\xd8 other")
+    scans = root / "签字原件"  # the sheets signed on the day, scanned
+    scans.mkdir()
+    (scans / "签到表.pdf").write_bytes(b"%PDF-1.4 scan of the sign-in sheet")
+    (scans / "计票表.jpg").write_bytes(b"\xff\xd8\xff\xe0 scan of the tally")
+    (scans / "空白.pdf").write_bytes(b"")  # empty: left out
     pre = filing.export_filing(
         fm.store, fm.meeting, "pre", root / "out", options=OPTIONS, today=PRE_DAY, make_zip=True
     )
@@ -127,6 +132,7 @@ def packages(filing_builds, tmp_path_factory):
         root / "out",
         today=POST_DAY,
         photos_dir=pics,
+        signed_dir=scans,
         make_zip=True,
         options=dataclasses.replace(OPTIONS, final_reason=FINAL_REASON),
         final=True,
@@ -385,6 +391,7 @@ def test_post_package_files(packages) -> None:
         "09_评审通过人员名册.xlsx",
         "09_评审通过人员名册_内部_含身份证号码.xlsx",
         "10_通过人员证件照",
+        "11_会议签字原件扫描件",
         "manifest.json",
         "清单.xlsx",
     ]
@@ -450,7 +457,14 @@ def test_sign_in_sheet_and_attending_roster(packages) -> None:
     assert len(sheet) == 12  # the 11 seated members who accepted
     present = [r[1] for r in sheet[1:] if r[5] == "出席"]
     assert sorted(present) == sorted(fm.attending) and sum(r[5] == "缺席" for r in sheet[1:]) == 2
-    assert all(r[6] == "" for r in sheet[1:])  # signatures are written by hand
+    # the typed transcription of the sheet signed on the day: in its order, saying so
+    assert all(r[6] == ("已签（见原件）" if r[5] == "出席" else "") for r in sheet[1:])
+    assert (
+        "本表根据2023年11月20日评审会议当天签字的原件录入，签字原件扫描件见本次报送材料第11项。"
+        in (docx_text(packages["post"].folder / "06_参会评委签到表.docx"))
+    )
+    filed = sorted(p.name for p in (packages["post"].folder / "11_会议签字原件扫描件").iterdir())
+    assert filed == ["01_签到表.pdf", "02_计票表.jpg"]
     assert "应到 11 人，实到 9 人。" in docx_text(
         packages["post"].folder / "06_参会评委签到表.docx"
     )
@@ -491,7 +505,7 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
         "8. 评审结果签字确认表（含投票信息）",
         "9. 评审通过人员名册",
         "10. 通过人员证件照（1张）",
-        "",
+        "11. 评审会议当天签字原件（扫描件）（2份）",
     ]
     manifest = json.loads((packages["post"].folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["draft"] is False and manifest["final_despite"]["reason"] == FINAL_REASON
@@ -605,7 +619,7 @@ def test_the_export_is_recorded_in_the_audit_log(packages) -> None:
         ).all()
         assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [
             ("pre", False, 7),
-            ("post", False, 15),
+            ("post", False, 17),  # with the two scans of the signed originals
         ]
         recorded = session.exec(
             select(AuditEvent).where(AuditEvent.action == "milestone.recorded")
@@ -655,9 +669,10 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     assert "【草稿】以下问题尚未解决，本材料仅供核对，不得作为正式备案材料报送：" in text
     assert "2. 评审会议尚未封存" in text
     data = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
-    assert data["draft"] is True and len(data["draft_reasons"]) == 4
+    assert data["draft"] is True and len(data["draft_reasons"]) == 5
     assert data["draft_reasons"][2:] == [
         "缺少 2 名通过人员的证件照：王芳、张&<丽>",
+        "缺少评审会议当天签字原件（签到表、专家评议表、计票表）的扫描件；录入稿不能代替签字原件",
         "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）",
     ]
     assert "3. 缺少 2 名通过人员的证件照：王芳、张&<丽>" in text and "qjtitle" not in text

@@ -323,8 +323,103 @@ def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
 
 def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
     pre, draft, final = run.filings
-    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith("曲卫职评〔2023〕1号\n关于")
+    signer = demo.OFFICERS["signer"]
+    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith(
+        f"曲卫职评〔2023〕1号\t签发人：{signer}\n关于"
+    )
     assert docx_text(draft.folder / "01_会后备案报告.docx").startswith(
-        "关于"
+        f"\t签发人：{signer}\n关于"
     )  # a draft has no number
-    assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")
+    assert docx_text(final.folder / "01_会后备案报告.docx").startswith(
+        f"曲卫职评〔2023〕2号\t签发人：{signer}\n关于"
+    )
+
+
+# --- Issue 22: what happened, in an officer's words, ready to print ---------------------------------
+
+
+def test_reports_close_as_reports_and_list_the_materials_as_numbered(run) -> None:
+    for f in run.filings:
+        report = f.folder / "01_会前备案报告.docx"
+        if not report.exists():
+            report = f.folder / "01_会后备案报告.docx"
+        text = docx_text(report)
+        assert "特此报告。" in text and "签发人：" in text
+        for what in ("校验码", "工作记录", "complete_years", "日历文件", "root", "经办人 "):
+            assert what not in text, (report.name, what)
+        assert not re.search(r"[0-9a-f]{16}", text), report.name
+        listed = text.split("本次报送材料（编号与材料编号一致）：\n")[1].splitlines()
+        numbers = {int(line.split(".")[0]) for line in listed if re.match(r"\d+\. ", line)}
+        on_disk = {int(p.name[:2]) for p in f.folder.iterdir() if re.match(r"\d\d_", p.name)}
+        assert numbers == on_disk, (report.name, numbers, on_disk)
+    pre = docx_text(run.filings[0].folder / "01_会前备案报告.docx")
+    assert (
+        "申报人数 | 收到 59 人：资格审查通过 49 人，退回 10 人（另有重复报送 1 份未予受理）" in pre
+    )
+
+
+def test_the_package_list_is_for_people_and_the_digests_stay_in_the_manifest(run) -> None:
+    from openpyxl import load_workbook
+
+    for f in run.filings:
+        ws = load_workbook(f.folder / "清单.xlsx").active
+        assert [c.value for c in ws[3]] == ["序号", "材料名称", "文件名", "页数", "份数"]
+        text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+        day = demo.PRE_FILING_DAY if f.stage == "pre" else demo.POST_FILING_DAY
+        assert f"编制日期：{day.year}年{day.month}月{day.day}日" in text
+        assert not re.search(r"[0-9a-f]{40}|\d{4}-\d{2}-\d{2}T|UTC|\+08:00|字节|SHA", text)
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.print_title_rows
+        manifest = json.loads((f.folder / "manifest.json").read_text(encoding="utf-8"))
+        assert all(len(e["sha256"]) == 64 for e in manifest["files"])
+
+
+def test_correction_notices_are_numbered_and_worded_for_employers(run) -> None:
+    assert run.notices
+    for n, notice in enumerate(run.notices, start=1):
+        text = full_text(notice.path)
+        assert f"曲卫职评补〔2023〕{n}号" in text
+        for what, pattern in FORBIDDEN:
+            if what in ("ISO date or time",):
+                continue
+            assert re.search(pattern, text) is None, (notice.path.name, what)
+        assert re.search(r"[A-Z]{1,2}\d+\b|Sheet\d|存成了数字|单元格", text) is None, (
+            notice.path.name
+        )
+
+
+def test_the_signed_originals_are_filed_and_the_transcriptions_say_so(run) -> None:
+    final = run.filings[2]
+    scans = sorted((final.folder / "11_会议签字原件扫描件").iterdir())
+    assert [p.name for p in scans] == [
+        f"{i:02d}_{s}.png" for i, s in enumerate(demo.SIGNED_SHEETS, 1)
+    ]
+    day = demo.MEETING["day"]
+    said = f"本表根据{day.year}年{day.month}月{day.day}日评审会议当天签字的原件录入，签字原件扫描件见本次报送材料第11项。"
+    for name in ("06_参会评委签到表.docx", "08_评审结果签字确认表.docx"):
+        assert said in docx_text(final.folder / name), name
+    form = next((final.folder / "07_参评人员专家评议表").glob("001_*.docx"))
+    assert said in docx_text(form)
+    report = docx_text(final.folder / "01_会后备案报告.docx")
+    assert "11. 评审会议当天签字原件（扫描件）（3份）" in report
+
+
+def test_the_demo_season_is_one_chain_of_dates(run) -> None:
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        s = schedule.evaluate(store, 1, today=demo.POST_FILING_DAY)
+        assert s.errors == [], [f.message for f in s.errors]
+        with store.transaction() as session:
+            from qjtitle.models import Meeting
+
+            steps = schedule.chain_steps(
+                session,
+                session.get(Meeting, 1),
+                demo.MEETING["day"],
+                schedule._actuals(session, 1),
+            )
+        firsts = [steps[k][0] for k in milestones.SEASON_CHAIN if k in steps]
+        assert firsts == sorted(firsts) and len(firsts) == len(milestones.SEASON_CHAIN)
+    finally:
+        store.close()

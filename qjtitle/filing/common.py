@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from qjtitle import committees, rules
@@ -65,6 +66,7 @@ class Common(TypedDict):
     final_note: FinalNote | None
     citation_note: str
     doc_number: str
+    transcribed: str  # what a typed transcription of a signed sheet says it is
 
 
 class PublicPerson(TypedDict):
@@ -90,6 +92,9 @@ class FilingBase:
     reasons: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
+    signed: list[Path] = field(
+        default_factory=list
+    )  # scans of the sheets signed on the meeting day
     final_despite: list[str] = field(
         default_factory=list
     )  # what is missing from a package made final with a reason
@@ -134,7 +139,20 @@ class FilingBase:
             ),
             "citation_note": CITATION_NOTE,
             "doc_number": self.doc_number,
+            "transcribed": self.transcribed(),
         }
+
+    def transcribed(self) -> str:
+        """The line a typed transcription of a meeting-day sheet carries: from the signed original of
+        the meeting day, and where its scan is filed."""
+        day = cn_date(self.data.meeting.date)
+        scans = next((f for f in self.files if str(f["file"]).startswith("11_")), None)
+        where = (
+            f"，签字原件扫描件见本次报送材料第{scans['number']}项"
+            if scans
+            else "；签字原件扫描件尚未收齐"
+        )
+        return f"本表根据{day}评审会议当天签字的原件录入{where}。"
 
     def attachments(self) -> list[dict[str, object]]:
         """The package's items by title, numbered as its files are (the report itself is item 1, so that

@@ -48,11 +48,13 @@ from qjtitle.filing.gather import (
     POST_DOCS,
     PRE,
     PRE_DOCS,
+    SIGNED_FOLDER_PREFIX,
     STAGE_NAMES,
     FilingNotReady,
     FilingOptions,
     gather,
     readiness,
+    signed_scans,
 )
 from qjtitle.intake import photos
 from qjtitle.models import (
@@ -259,6 +261,16 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
         for d in POST_DOCS:
             if d.file.startswith(PHOTOS_FOLDER_PREFIX) and not photos_found:
                 continue  # no folder of photos in the package: the report does not name one
+            if d.file.startswith(SIGNED_FOLDER_PREFIX):
+                if filing.signed:
+                    items.append(
+                        {
+                            "number": d.number,
+                            "title": f"{d.title}（{len(filing.signed)}份）",
+                            "file": d.file.split("/")[0] + "/",
+                        }
+                    )
+                continue
             title = (
                 f"{d.title}（{len(filing.photo_report.found)}张）"
                 if d.file.startswith(PHOTOS_FOLDER_PREFIX) and filing.photo_report
@@ -280,6 +292,7 @@ def export_filing(
     make_zip: bool = False,
     pdf: bool = False,
     photos_dir: Path | None = None,
+    signed_dir: Path | None = None,
     templates: Path | None = None,
     overwrite: bool = False,
     today: date | None = None,
@@ -320,6 +333,7 @@ def export_filing(
             photos.Person(p["id"], p["name"], numbers.get(p["id"], "")) for p in filing.passed()
         ]
         filing.photo_report = photos.match(photos_dir, people)
+        filing.signed = signed_scans(signed_dir)
         warnings += list((data.results or {}).get("warnings", []))
     missing = incomplete(filing)
     if missing and final:
@@ -512,8 +526,8 @@ def _write_post(
     forms = len(data.ctx.applicants) if data.ctx else 0
     report = filing.photo_report or photos.PhotoReport()
     total = (
-        len(POST_DOCS) - 2 + forms + len(report.found)
-    )  # the forms and the photos counted one by one
+        len(POST_DOCS) - 3 + forms + len(report.found) + len(filing.signed)
+    )  # the forms, the photos and the scans counted one by one
     done = 0
     renderers: dict[str, DocxRenderer] = {}
 
@@ -534,6 +548,16 @@ def _write_post(
                 )
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
+                step(name)
+        elif d.file.startswith(SIGNED_FOLDER_PREFIX):
+            width = max(2, len(str(len(filing.signed))))
+            for i, source in enumerate(filing.signed, start=1):
+                name = d.file.format(
+                    name=f"{i:0{width}d}_{safe_filename(source.stem, NAME_IN_FILE_BYTES * 2)}"
+                    + source.suffix.lower()
+                )
+                shutil.copyfile(source, pkg.path(name))
+                pkg.add(name, f"{d.title}：{source.stem}", d.public)
                 step(name)
         elif d.file.startswith(PHOTOS_FOLDER_PREFIX):
             people = {p["id"]: p for p in filing.passed()}

@@ -255,6 +255,7 @@ class PostMeeting(FilingBase):
     def sign_in_sheet(self) -> dict[str, object]:
         ctx = self.data.ctx
         attending = set(ctx.attending) if ctx else set()
+        # in the order of the sheet signed on the day (meeting.sheets: by expert number)
         rows = [
             {
                 "number": i,
@@ -263,8 +264,9 @@ class PostMeeting(FilingBase):
                 "title": e.title,
                 "specialty": e.specialty,
                 "present": "出席" if eid in attending else "缺席",
+                "signed": "已签（见原件）" if eid in attending else "",
             }
-            for i, (eid, e) in enumerate(self._panel_rows(), start=1)
+            for i, (eid, e) in enumerate(sorted(ctx.panel.items()) if ctx else [], start=1)
         ]
         quorum = self._quorum()
         return {
