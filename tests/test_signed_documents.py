@@ -423,3 +423,65 @@ def test_the_demo_season_is_one_chain_of_dates(run) -> None:
         assert firsts == sorted(firsts) and len(firsts) == len(milestones.SEASON_CHAIN)
     finally:
         store.close()
+
+
+def test_the_meeting_sheets_are_ready_to_print(run, tmp_path) -> None:
+    """The meeting-day sheets of the demo's meeting as printed: A4, page numbers, the header row
+    repeated, the filing documents' fonts and language, the meeting and a sheet number, no command;
+    their workbooks with A4 page setup, print titles and fit-to-width. A second run into the same
+    folder refuses (the sheets may have been filled in by hand)."""
+    import docx
+    from openpyxl import load_workbook
+
+    from qjtitle.errors import AlreadyExists
+    from qjtitle.meeting import sheets
+    from qjtitle.store import open_store
+
+    copy = tmp_path / "store.db"
+    shutil.copyfile(run.store_path, copy)
+    store = open_store(copy)
+    try:
+        made = sheets.write_sheets(store, 1, tmp_path / "会议用表")
+        with pytest.raises(AlreadyExists, match="签到表.docx"):
+            sheets.write_sheets(store, 1, tmp_path / "会议用表")
+    finally:
+        store.close()
+    printed = [p for p in made.files if p.suffix == ".docx"]
+    assert len(printed) >= 4
+    numbers = set()
+    for path in printed:
+        d = docx.Document(str(path))
+        section = d.sections[0]
+        assert {round(section.page_width.cm, 1), round(section.page_height.cm, 1)} == {21.0, 29.7}
+        assert "NUMPAGES" in z_footer(path), path.name  # 第 N 页 共 M 页
+        with zipfile.ZipFile(path) as z:
+            document = z.read("word/document.xml").decode("utf-8")
+            styles = z.read("word/styles.xml").decode("utf-8")
+            fonts = z.read("word/fontTable.xml").decode("utf-8")
+            theme = "".join(z.read(n).decode("utf-8") for n in z.namelist() if "theme" in n)
+        assert "<w:tblHeader" in document, path.name
+        assert "ＭＳ" not in fonts + styles + theme, path.name
+        assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', styles), path.name
+        assert set(re.findall(r'w:eastAsia="([^"]+)"', document)) <= WINDOWS_FONTS | {
+            "仿宋_GB2312",
+            "方正小标宋简体",
+        }
+        assert d.core_properties.title and not d.core_properties.author
+        text = full_text(path)
+        assert "qjtitle" not in text and not re.search(r"\d{4}-\d{2}-\d{2}", text), path.name
+        number = re.search(r"表号：(第1号会议·表\d\d)", text)
+        assert number and "评审会议：第1号（2023年11月20日" in text, path.name
+        numbers.add(number.group(1))
+    assert len(numbers) == len(printed)  # every sheet its own number
+    for path in (p for p in made.files if p.suffix == ".xlsx"):
+        ws = load_workbook(path).active
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, path.name
+        assert ws.print_title_rows and ws.page_setup.fitToWidth == 1, path.name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, path.name
+        assert "&P" in (ws.oddFooter.center.text or ""), path.name
+        assert "qjtitle" not in sheet_strings(path), path.name
+
+
+def z_footer(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if "footer" in n)
