@@ -545,7 +545,9 @@ def _report_head(doc, text: str) -> None:
     p = para(doc, "{{ doc_number }}\t签发人：{{ signer }}", indent=False)
     p.paragraph_format.left_indent = Pt(BODY_SIZE)
     p.paragraph_format.space_after = Pt(12)
-    p.paragraph_format.tab_stops.add_tab_stop(Cm(21 - 2.8 - 2.6) - Pt(BODY_SIZE), WD_TAB_ALIGNMENT.RIGHT)
+    p.paragraph_format.tab_stops.add_tab_stop(
+        Cm(21 - 2.8 - 2.6) - Pt(BODY_SIZE), WD_TAB_ALIGNMENT.RIGHT
+    )
     title(doc, text)
     draft_banner(doc)
     para(doc, "{{ committee.approver or '核准组建部门' }}：", indent=False)
@@ -932,7 +934,14 @@ def sign_in_sheet() -> None:
     para(
         doc, "应到 {{ experts|length }} 人，实到 {{ attending }} 人。{{ quorum_text }}。", keep=True
     )
-    sign_block(doc, [("", {}), ("经办人" + SIGN, {}), ("监督人员" + SIGN, {})])
+    sign_block(
+        doc,
+        [
+            ("", {}),
+            ("经办人：{{ handler }}　　签字：__________　　年　　月　　日", {}),
+            ("监督人员" + SIGN, {}),
+        ],
+    )
     save(doc, "sign_in_sheet.docx")
 
 
