@@ -361,6 +361,13 @@ def test_reports_close_as_reports_and_list_the_materials_as_numbered(run) -> Non
 def test_the_package_list_is_for_people_and_the_digests_stay_in_the_manifest(run) -> None:
     from openpyxl import load_workbook
 
+    for f in run.filings:  # every sheet printed from the packages' workbooks: A4, titles, to width
+        for path in f.folder.glob("*.xlsx"):
+            for ws in load_workbook(path).worksheets:
+                assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, (path.name, ws.title)
+                assert ws.print_title_rows and ws.page_setup.fitToWidth == 1, (path.name, ws.title)
+                assert ws.sheet_properties.pageSetUpPr.fitToPage, (path.name, ws.title)
+
     for f in run.filings:
         ws = load_workbook(f.folder / "清单.xlsx").active
         assert [c.value for c in ws[3]] == ["序号", "材料名称", "文件名", "页数", "份数"]

@@ -159,6 +159,7 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
         ws["A2"] = (
             f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日"
         )
+        ws.print_title_rows = main.print_title_rows  # not copied by copy_worksheet
     package.mark_sheets(wb, draft=filing.draft, confidential=True)
     wb.save(path)
 
