@@ -999,3 +999,17 @@ def test_packages_are_owner_only(packages) -> None:
     for result in (packages["pre"], packages["post"]):
         assert stat.S_IMODE(result.folder.stat().st_mode) == 0o700
         assert stat.S_IMODE(result.zip.stat().st_mode) == 0o600
+
+
+def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> None:
+    """The provisional-calendar warning as a report states it: what was assumed, not how to edit the
+    calendar file (no complete_years, file name or command)."""
+    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.filing.wording import plain_reason
+
+    warning = WorkCalendar().provisional_warning(date(2031, 3, 3), date(2031, 5, 6))
+    assert "complete_years" in warning  # the terminal's words
+    text = plain_reason(warning)
+    assert text.startswith("2031年的调休安排尚未公布，相关日期为暂定")
+    for what in ("complete_years", "calendar", ".toml", "qjtitle", "国务院公布后请在"):
+        assert what not in text, what
