@@ -71,6 +71,21 @@ def add(
     return committee
 
 
+# What a committee's documents print, by the names of its fields (committee set).
+OFFICER_FIELDS = {
+    "handler": "经办人",
+    "contact": "联系人",
+    "contact_phone": "联系电话",
+    "signer": "签发人",
+    "doc_code": "发文机关代字",
+}
+
+
+def doc_code(committee: Committee) -> str:
+    """The 发文机关代字 of its document numbers: as set, else the organizer's first two characters + 职评."""
+    return committee.doc_code or f"{(committee.organizer or committee.name)[:2]}职评"
+
+
 # The vote denominators as a secretary names them (tally.DENOMINATORS holds the stored codes).
 DENOMINATOR_NAMES = {"全部出席": "all_attending", "无须回避": "eligible"}
 
@@ -85,8 +100,19 @@ def configure(
     vote_denominator: str | None = None,
     pass_rate_cap: float | None = None,
     clear_pass_rate_cap: bool = False,
+    officers: dict[str, str] | None = None,
 ) -> Committee:
-    """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap."""
+    """Change a committee's settings: the vote denominator under recusal, the optional pass-rate cap,
+    and ``officers``, what its documents print (:data:`OFFICER_FIELDS`: 经办人, contact, 签发人, 代字)."""
+    officers = {k: v.strip() for k, v in (officers or {}).items()}
+    unknown = [k for k in officers if k not in OFFICER_FIELDS]
+    if unknown:
+        raise InvalidValue(f"评委会没有设置项 {'、'.join(unknown)}")
+    code_text = officers.get("doc_code", "")
+    if code_text and any(c in code_text for c in "〔〕[]号0123456789"):
+        raise InvalidValue(
+            f"发文机关代字“{code_text}”只写代字本身，如 曲卫职评（年份和序号自动加上：曲卫职评〔2023〕1号）"
+        )
     from qjtitle.meeting.tally import DENOMINATORS
 
     if vote_denominator is not None:
@@ -105,6 +131,8 @@ def configure(
             committee.pass_rate_cap = pass_rate_cap
         if clear_pass_rate_cap:
             committee.pass_rate_cap = None
+        for key, value in officers.items():
+            setattr(committee, key, value)
         session.add(committee)
         audit.record(
             session,
@@ -130,6 +158,11 @@ class CommitteeInfo:
     pool_filed: date | None
     vote_denominator: str
     pass_rate_cap: float | None
+    handler: str = ""
+    contact: str = ""
+    contact_phone: str = ""
+    signer: str = ""
+    doc_code: str = ""
 
     @classmethod
     def of(cls, committee: Committee) -> CommitteeInfo:
@@ -145,6 +178,11 @@ class CommitteeInfo:
             committee.pool_filed,
             committee.vote_denominator,
             committee.pass_rate_cap,
+            committee.handler,
+            committee.contact,
+            committee.contact_phone,
+            committee.signer,
+            committee.doc_code,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -161,6 +199,11 @@ class CommitteeInfo:
             "pool_filed": self.pool_filed.isoformat() if self.pool_filed else None,
             "vote_denominator": self.vote_denominator,
             "pass_rate_cap": self.pass_rate_cap,
+            "handler": self.handler,
+            "contact": self.contact,
+            "contact_phone": self.contact_phone,
+            "signer": self.signer,
+            "doc_code": self.doc_code,
         }
 
 

@@ -96,10 +96,23 @@ DRAW: DrawSpec = {
 DECLINE = ("出差，无法参会", date(2023, 11, 13))  # the first 临床医学 member declines
 # The day after the correction deadline: the rest count as withdrawn.
 CORRECTIONS_EXPIRED = date(2023, 10, 9)
+ELIGIBILITY_DAY = date(2023, 10, 20)  # 资格审查 done: after the corrections, before the 会前公示
+OFFICERS = {  # what the committee's documents print (committee set)
+    "handler": "李芳",
+    "contact": "李老师",
+    "contact_phone": "0874-3123456",
+    "signer": "王国强",
+    "doc_code": "曲卫职评",
+}
 MILESTONES_DONE = (  # what the sample committee did, each in time (schedule record); the draw and the
     # two filings record themselves (draw-experts, export-filing)
-    ("notice", date(2023, 9, 28), None, ""),
-    ("recommendation-publicity", date(2023, 10, 30), date(2023, 11, 3), ""),
+    # in the season's logical order (calendar.milestones.SEASON_CHAIN): the call for applications,
+    # the employers' 推荐公示, their submission, the correction notices (CORRECTIONS_ISSUED), the
+    # eligibility review after the correction deadline, then the 会前公示 that publishes its result
+    ("notice", date(2023, 9, 1), None, ""),
+    ("recommendation-publicity", date(2023, 9, 4), date(2023, 9, 8), ""),
+    ("submission", date(2023, 9, 15), None, ""),
+    ("eligibility", ELIGIBILITY_DAY, None, ""),
     ("pre-publicity", date(2023, 11, 6), date(2023, 11, 10), ""),
     ("consent", date(2023, 11, 15), None, "曲人社专技函〔2023〕101号"),  # a fictional reference
     ("result-publicity", date(2023, 11, 21), date(2023, 11, 27), ""),
@@ -185,6 +198,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
     try:
         say("新建评委会")
         committees.add(store, **COMMITTEE)
+        committees.configure(store, COMMITTEE["code"], officers=OFFICERS)
         say("生成空白申报表（附件2）")
         blank = out / "空白申报表_附件2.xlsx"
         write_roster_workbook(blank)
@@ -271,6 +285,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         ("专家抽取记录表（保密，供三名抽取人员和监督人员签字）", str(draw_doc)),
         ("抽取记录（JSON，核准部门可用 qjtitle-verify 独立复核；保密）", str(draw_json)),
         ("示例证件照（占位图，通过人员中 3 人缺照）", str(out / "证件照")),
+        ("示例签字原件扫描件（占位图）", str(out / "签字原件扫描件")),
         *(
             (
                 (
@@ -359,6 +374,24 @@ def sample_photos(
     return written
 
 
+SIGNED_SHEETS = ("01_签到表_签字原件", "02_评议表_签字原件", "03_计票表_签字原件")
+
+
+def sample_scans(folder: Path) -> list[Path]:
+    """Placeholder scans of the sheets signed on the meeting day (blank A4 pages at 50 dpi, named as the
+    secretary names them), for the post-meeting package (export-filing --signed)."""
+    from qjtitle.portrait import png
+
+    make_private_dir(folder)
+    page = png(413, 585, [b"\xff" * 413 * 3] * 585)
+    written = []
+    for stem in SIGNED_SHEETS:
+        path = folder / f"{stem}.png"
+        path.write_bytes(page)
+        written.append(path)
+    return written
+
+
 def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResult]:
     """Record the milestones as they happened, then export the packages: the pre-meeting one (final); the
     post-meeting one while three photos are still missing (a draft, with its reasons); and the same one
@@ -367,6 +400,8 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         schedule.record(store, meeting_id, key, first, last, note=note, today=POST_FILING_DAY)
     photos = out.parent / "证件照"
     sample_photos(store, meeting_id, photos)
+    signed = out.parent / "签字原件扫描件"
+    sample_scans(signed)
     pre = filing.export_filing(
         store,
         meeting_id,
@@ -384,6 +419,7 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         options=FILING_OPTIONS,
         today=POST_FILING_DAY,
         photos_dir=photos,
+        signed_dir=signed,
     )
     final_options = replace(FILING_OPTIONS, final_reason=FINAL_REASON)
     post = filing.export_filing(
@@ -394,6 +430,7 @@ def _filings(store: Store, meeting_id: int, out: Path) -> list[filing.FilingResu
         options=final_options,
         today=POST_FILING_DAY,
         photos_dir=photos,
+        signed_dir=signed,
         make_zip=True,
         final=True,
     )

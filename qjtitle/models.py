@@ -37,6 +37,12 @@ class Committee(SQLModel, table=True):
         "all_attending"  # tally.DENOMINATORS: who counts in the 2/3 when some are recused
     )
     pass_rate_cap: float | None = None  # optional 通过率 cap (warning only, 通知 三（三）)
+    # What its documents print (committee set): 经办人, contact, 签发人, 发文机关代字 (曲卫职评)
+    handler: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    contact: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    contact_phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    signer: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    doc_code: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -8,38 +8,35 @@ on every page, signature and date lines.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 
 HERE = Path(__file__).resolve().parent
-BODY_FONT = "仿宋_GB2312"
-TITLE_FONT = "方正小标宋简体"
-HEAD_FONT = "黑体"
-BODY_SIZE = 16  # 三号, GB/T 9704
+from qjtitle.documents.wordstyle import (
+    BODY_FONT,
+    BODY_SIZE,
+    HEAD_FONT,
+    TITLE_FONT,
+    new_document,
+    properties,
+)
+from qjtitle.documents.wordstyle import (
+    chinese_defaults as _chinese_defaults,
+)
+from qjtitle.documents.wordstyle import (
+    repeat_header as _repeat_header,
+)
+from qjtitle.documents.wordstyle import (
+    set_font as _font,
+)
+
 TABLE_SIZE = 11
 SEQ_WIDTH = 1.5  # cm: "序号" on one line at 11 pt 黑体 with the cell margins
-
-# The font table: the official fonts, which stock Windows 10/11 lacks, each with the font Word and WPS
-# put in its place (w:altName) and the GB2312 character set (86), so that no renderer falls back to a
-# Japanese font; the stock Chinese fonts with their English names. Nothing else (python-docx's default
-# lists Japanese fonts).
-_GB2312_SIG = '<w:sig w:usb0="00000001" w:usb1="080E0000" w:usb2="00000010" w:usb3="00000000" w:csb0="00040000" w:csb1="00000000"/>'
-FONTS = (  # name, substitute (altName), panose, family, pitch
-    ("仿宋_GB2312", "仿宋", "02010609030101010101", "modern", "fixed"),
-    ("方正小标宋简体", "宋体", "02000000000000000000", "script", "variable"),
-    ("黑体", "SimHei", "02010609060101010101", "modern", "fixed"),
-    ("宋体", "SimSun", "02010600030101010101", "auto", "variable"),
-    ("仿宋", "FangSong", "02010609060101010101", "modern", "fixed"),
-    ("楷体", "KaiTi", "02010609060101010101", "modern", "fixed"),
-)
 WINDOWS_FONTS = {
     "宋体",
     "黑体",
@@ -52,100 +49,6 @@ WINDOWS_FONTS = {
     "微软雅黑",
     "Microsoft YaHei",
 }
-
-
-def font_table_xml() -> bytes:
-    fonts = "".join(
-        f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:panose1 w:val="{panose}"/><w:charset w:val="86"/>'
-        f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/>{_GB2312_SIG}</w:font>'
-        for name, alt, panose, family, pitch in FONTS
-    )
-    latin = (
-        '<w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'
-        '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>'
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"{fonts}{latin}</w:fonts>"
-    ).encode()
-
-
-def _font(run, name: str, size: float, bold: bool = False, color: str | None = None) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if color:
-        run.font.color.rgb = RGBColor.from_string(color)
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
-
-
-def new_document(landscape: bool = False) -> Document:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Cm(29.7), Cm(21)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    if landscape:
-        section.top_margin = section.bottom_margin = Cm(2.5)
-        section.left_margin = section.right_margin = Cm(2.5)
-    style = doc.styles["Normal"]
-    style.font.name = BODY_FONT
-    style.font.size = Pt(BODY_SIZE)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), BODY_FONT)
-    style.paragraph_format.space_after = Pt(0)
-    style.paragraph_format.space_before = Pt(0)
-    _page_number_footer(section)
-    return doc
-
-
-def _chinese_defaults(doc) -> None:
-    """zh-CN as the East Asian language, the official fonts as defaults, no Japanese theme fonts."""
-    styles = doc.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    fonts = rpr.find(qn("w:rFonts"))
-    for attr in list(fonts.attrib):
-        del fonts.attrib[attr]
-    for attr, value in (
-        ("w:ascii", "Times New Roman"),
-        ("w:hAnsi", "Times New Roman"),
-        ("w:eastAsia", BODY_FONT),
-        ("w:cs", "Times New Roman"),
-    ):
-        fonts.set(qn(attr), value)
-    lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
-    spacing = ppr.find(qn("w:spacing"))
-    spacing.set(qn("w:after"), "0")
-    spacing.set(qn("w:line"), "240")
-    normal = doc.styles["Normal"].element.get_or_add_rPr()
-    if normal.find(qn("w:lang")) is None:
-        el = OxmlElement("w:lang")
-        el.set(qn("w:val"), "en-US")
-        el.set(qn("w:eastAsia"), "zh-CN")
-        normal.append(el)
-    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
-    if theme_lang is not None:
-        theme_lang.set(qn("w:eastAsia"), "zh-CN")
-    for part in doc.part.package.iter_parts():
-        if part.partname == "/word/fontTable.xml":
-            part._blob = font_table_xml()
-        elif part.partname.startswith("/word/theme/"):
-            xml = part.blob.decode("utf-8")
-            xml = re.sub(r'<a:font script="Jpan" typeface="[^"]*"/>', "", xml)
-            part._blob = xml.encode("utf-8")
 
 
 def save(doc, name: str) -> None:
@@ -194,40 +97,6 @@ def save(doc, name: str) -> None:
     doc.save(HERE / name)
 
 
-def _field(paragraph, instruction: str) -> None:
-    run = paragraph.add_run()
-    _font(run, "宋体", 14)
-    for kind, text in (
-        ("begin", None),
-        (None, instruction),
-        ("separate", None),
-        (None, "1"),
-        ("end", None),
-    ):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-            run._element.append(el)
-        elif text == instruction:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {instruction} "
-            run._element.append(el)
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
-            run._element.append(el)
-
-
-def _page_number_footer(section) -> None:
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for text, fld in (("— 第 ", "PAGE"), (" 页 共 ", "NUMPAGES"), (" 页 —", None)):
-        _font(p.add_run(text), "宋体", 14)
-        if fld:
-            _field(p, fld)
-
-
 def title(doc, text: str, size: float = 22) -> None:
     """The title; a "\n" breaks the line where it reads well (after the committee's name)."""
     p = doc.add_paragraph()
@@ -274,13 +143,6 @@ def control(doc, tag: str, keep: bool = False):
 def heading(doc, text: str) -> None:
     p = para(doc, text, indent=True, font=HEAD_FONT)
     p.paragraph_format.keep_with_next = True
-
-
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
 
 
 def _cell_text(
@@ -591,9 +453,7 @@ def draft_banner(doc) -> None:
 
 def doc_title(doc, text: str) -> None:
     """The title Word shows in 文件属性 (and ``qjtitle templates list``)."""
-    doc.core_properties.title = text
-    doc.core_properties.author = ""
-    doc.core_properties.comments = ""
+    properties(doc, text)
 
 
 def facts_table(
@@ -673,15 +533,20 @@ def _filing_notes(doc) -> None:
             lines(doc, "for r in draft_reasons", "{{ loop.index }}. {{ r }}"),
         ),
     )
-    para(doc, "附件：", indent=True, keep=True)
+    para(doc, "特此报告。")
+    para(doc, "本次报送材料（编号与材料编号一致）：", indent=True, keep=True)
     lines(doc, "for f in files", "{{ f.number }}. {{ f.title }}", keep=True)
 
 
 def _report_head(doc, text: str) -> None:
-    when(
-        doc,
-        "doc_number",
-        lambda: para(doc, "{{ doc_number }}", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER),
+    """发文字号 on the left and 签发人 on the right of one line (GB/T 9704, 上行文), then the title."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    p = para(doc, "{{ doc_number }}\t签发人：{{ signer }}", indent=False)
+    p.paragraph_format.left_indent = Pt(BODY_SIZE)
+    p.paragraph_format.space_after = Pt(12)
+    p.paragraph_format.tab_stops.add_tab_stop(
+        Cm(21 - 2.8 - 2.6) - Pt(BODY_SIZE), WD_TAB_ALIGNMENT.RIGHT
     )
     title(doc, text)
     draft_banner(doc)
@@ -730,7 +595,7 @@ def eligibility_results() -> None:
         doc,
         "共收到申报 {{ summary.received }} 人，经资格审查：通过 {{ summary.passed }} 人，提交评审会议评审；"
         "退回 {{ summary.returned }} 人（逾期未补正视为放弃 {{ summary.withdrawn }} 人，待补正 {{ summary.pending }} 人，"
-        "未予受理 {{ summary.rejected }} 人）。退回依据{{ correction_rule.source }}：{{ correction_rule.text }}。",
+        "未予受理 {{ summary.rejected }} 人）{% if summary.duplicates %}；另有同一申报人重复报送的申报 {{ summary.duplicates }} 份，未予受理{% endif %}。退回依据{{ correction_rule.source }}：{{ correction_rule.text }}。",
     )
     table(
         doc,
@@ -900,16 +765,15 @@ def postfiling_report() -> None:
         "after_seal",
         lambda: table(
             doc,
-            ["序号", "更正内容", "理由", "登记日期", "经办人"],
+            ["序号", "更正内容", "理由", "登记日期"],
             "for c in after_seal",
             [
                 "{{ loop.index }}",
                 "{{ c.what }}",
                 "{{ c.reason }}",
                 "{{ c.recorded_at }}",
-                "{{ c.user }}",
             ],
-            [SEQ_WIDTH, 2.4, 6.4, 3.3, 2.0],
+            [SEQ_WIDTH, 3.4, 7.4, 3.3],
             size=10.5,
         ),
     )
@@ -1055,9 +919,10 @@ def sign_in_sheet() -> None:
     doc = new_document()
     doc_title(doc, "参会评委签到表")
     page_header(doc, confidential=True)
-    title(doc, "{{ committee.name }}\n评审会议签到表")
+    title(doc, "{{ committee.name }}\n评审会议签到表（录入稿）")
     draft_banner(doc)
     para(doc, "会议时间：{{ meeting.dates }}　　会议地点：{{ meeting.place }}", indent=False)
+    para(doc, "{{ transcribed }}", indent=False, size=12)
     table(
         doc,
         ["序号", "姓名", "工作单位", "职称", "专业", "出席情况", "本人签名"],
@@ -1069,7 +934,7 @@ def sign_in_sheet() -> None:
             "{{ e.title }}",
             "{{ e.specialty }}",
             "{{ e.present }}",
-            "",
+            "{{ e.signed }}",
         ],
         [SEQ_WIDTH, 1.8, 3.8, 2.2, 1.8, 1.6, 2.9],
         size=10.5,
@@ -1077,7 +942,14 @@ def sign_in_sheet() -> None:
     para(
         doc, "应到 {{ experts|length }} 人，实到 {{ attending }} 人。{{ quorum_text }}。", keep=True
     )
-    sign_block(doc, [("", {}), ("经办人" + SIGN, {}), ("监督人员" + SIGN, {})])
+    sign_block(
+        doc,
+        [
+            ("", {}),
+            ("经办人：{{ handler }}　　签字：__________　　年　　月　　日", {}),
+            ("监督人员" + SIGN, {}),
+        ],
+    )
     save(doc, "sign_in_sheet.docx")
 
 
@@ -1085,8 +957,9 @@ def review_form() -> None:
     doc = new_document()
     doc_title(doc, "专家评议表")
     page_header(doc, confidential=True)
-    title(doc, "专家评议表")
+    title(doc, "专家评议表（录入稿）")
     draft_banner(doc)
+    para(doc, "{{ transcribed }}", indent=False, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
     para(
         doc,
         "{{ committee.name }}　{{ meeting.dates }}　第 {{ number }} 号",
@@ -1120,6 +993,7 @@ def result_confirmation() -> None:
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}评审结果签字确认表")
     draft_banner(doc)
+    para(doc, "{{ transcribed }}", indent=False, size=12)
     para(
         doc,
         "会议时间：{{ meeting.dates }}　会议地点：{{ meeting.place }}　评委会人数：{{ size }} 人　出席：{{ attending }} 人"

@@ -427,17 +427,15 @@ def build_filing_meeting(
     seated = [*members[1:], answer["replacement"]["id"]]
     for expert_id in seated:
         draw_answers.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
+    # the season in its logical order: the call and the 推荐公示 before the correction notices of
+    # 2023-09-25, the 会前公示 as planned
+    schedule.record(store, meeting_id, "notice", date(2023, 9, 1))
+    schedule.record(
+        store, meeting_id, "recommendation-publicity", date(2023, 9, 4), date(2023, 9, 8)
+    )
     plan = schedule.evaluate(store, meeting_id, today=date(2023, 9, 1))
-    planned = {it.key: it for it in plan.items}
-    for key in ("notice", "recommendation-publicity", "pre-publicity"):
-        it = planned[key]
-        schedule.record(
-            store,
-            meeting_id,
-            key,
-            it.earliest if it.kind == "window" else it.latest,
-            it.latest if it.kind == "window" else None,
-        )
+    it = {it.key: it for it in plan.items}["pre-publicity"]
+    schedule.record(store, meeting_id, "pre-publicity", it.earliest, it.latest)
     schedule.record(store, meeting_id, "draw", date(2023, 11, 10))
     schedule.record(store, meeting_id, "pre-filing", date(2023, 11, 13))
     schedule.record(store, meeting_id, "consent", date(2023, 11, 15))

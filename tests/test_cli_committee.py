@@ -65,6 +65,11 @@ def test_add_then_show_as_json(cli, store):
             "pool_filed": "2022-06-30",
             "vote_denominator": "all_attending",
             "pass_rate_cap": None,
+            "handler": "",
+            "contact": "",
+            "contact_phone": "",
+            "signer": "",
+            "doc_code": "",
         }
     ]
     with store.transaction() as session:
@@ -173,3 +178,34 @@ def test_show_unknown_code_in_an_empty_store(cli, store):
     assert result.exit_code == 1
     assert "已有：（尚无评委会）" in result.stderr
     assert result.stdout == ""
+
+
+def test_set_the_people_and_code_the_documents_print(cli, committee, store):
+    result = cli(
+        "committee",
+        "set",
+        "QJ-WS-ZJ",
+        "--handler",
+        "李芳",
+        "--contact",
+        "李老师",
+        "--contact-phone",
+        "0874-3123456",
+        "--signer",
+        "王国强",
+        "--doc-code",
+        "曲卫职评",
+    )
+    assert result.exit_code == 0, result.output
+    assert "经办人李芳" in flat(result.stdout) and "签发人王国强" in flat(result.stdout)
+    shown = json.loads(cli("committee", "show", "QJ-WS-ZJ", "--json").stdout)[0]
+    assert (shown["handler"], shown["signer"], shown["doc_code"]) == ("李芳", "王国强", "曲卫职评")
+    with store.transaction() as session:
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "committee.configured")
+        ).one()
+        assert (
+            event.detail["before"]["signer"] == "" and event.detail["after"]["signer"] == "王国强"
+        )
+    bad = cli("committee", "set", "QJ-WS-ZJ", "--doc-code", "曲卫职评〔2023〕")
+    assert bad.exit_code == 1 and "只写代字本身" in bad.stderr

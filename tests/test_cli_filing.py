@@ -59,6 +59,9 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
     pics = tmp_path / "pics"
     pics.mkdir()
     (pics / "王芳.jpg").write_bytes(b"\xff\xd8")
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    (scans / "签到表.pdf").write_bytes(b"%PDF-1.4")
     args = [
         "export-filing",
         "1",
@@ -70,6 +73,8 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
         "2023-12-01",
         "--photos",
         str(pics),
+        "--signed",
+        str(scans),
         "--publicity-where",
         "委网站",
         "--objections",

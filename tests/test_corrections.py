@@ -80,7 +80,7 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
         [
             "1",
             "王芳",
-            "01_一院.xlsx Sheet1 第3行（C3）",
+            "申报信息表第3行",
             "性别",
             "性别填“男”，身份证号码显示为“女”",
             "请核对性别或身份证号码",
@@ -88,7 +88,7 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
         [
             "2",
             "王芳",
-            "01_一院.xlsx Sheet1 第3行（T3）",
+            "申报信息表第3行",
             "联系电话",
             "联系电话“0874-31234”格式不对",
             "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
@@ -96,7 +96,7 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
         [
             "3",
             "李娜",
-            "01_一院.xlsx Sheet1 第4行（I4）",
+            "申报信息表第4行",
             "毕业院校",
             "“毕业院校”为空",
             "请填写毕业院校（如 昆明医科大学）",
@@ -104,17 +104,16 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
     ]
     text = docx_text(written[1].path)
     assert "曲靖市第一人民医院：" in text
-    assert "QJ-WS-ZJ-补正-20230925-002" in text
+    assert "曲靖职评补〔2023〕2号" in text  # 发文机关代字 from the organizer, 补 for corrections
+    for jargon in (".xlsx", "Sheet1", "Excel", "C3", "QJ-WS-ZJ"):
+        assert jargon not in text, jargon
     assert (
         "你单位报送的2023年度曲靖市卫生系列中级职称评审委员会申报材料，经资格审查，共有 2 名申报人的 3 处内容需要补充更正。"
         in text
     )
     assert "根据《通知》六（五）" in text
     assert "以下申报未予受理：" in text
-    assert (
-        "1. 张丽（01_一院.xlsx Sheet1 第5行）：与本表（Sheet1）第2行是同一身份证号码，重复申报；"
-        in text
-    )
+    assert "1. 张丽（申报信息表第5行）：与本表第2行是同一身份证号码，重复申报；" in text
     assert "请于 2023年10月8日（星期日，调休上班）（5个工作日内）前将补正后的申报信息表" in text
     assert "逾期未补正的，视为放弃本年度申报。" in text
     assert "联系人：李老师" in text and "联系电话：0874-3123456" in text
@@ -125,7 +124,7 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
 
     xuanwei = docx_text(written[0].path)
     assert "“现职取得时间”“2015.1”有歧义" in xuanwei
-    assert "02_宣威.xlsx Sheet1 第2行（N2）" in xuanwei
+    assert "申报信息表第2行" in xuanwei and "Excel" not in xuanwei and "N2" not in xuanwei
     assert "以下申报未予受理" not in xuanwei
     assert "王芳" not in xuanwei and "刘洋" not in xuanwei
 
@@ -388,7 +387,7 @@ def test_a_second_run_numbers_after_the_first_and_keeps_the_contact(
     assert sorted(f.name[:3] for f in out.glob("*.docx")) == ["01_", "02_", "03_"]
     text = docx_text(again.path)
     assert "周敏" in text and "0874-3123456" in text
-    assert "QJ-WS-ZJ-补正-20230927-003" in text
+    assert "曲靖职评补〔2023〕3号" in text
     assert (again.contact, again.contact_phone) == ("周敏", "0874-3123456")
 
 

@@ -118,6 +118,11 @@ def packages(filing_builds, tmp_path_factory):
     (pics / "王芳.jpg").write_bytes(b"\xff\xd8\xff\xe0 one")
     (pics / "02_王芳_一寸.png").write_bytes(b"\x89PNG two")
     (pics / "无关的人.jpg").write_bytes(b"\xff\xd8 other")
+    scans = root / "签字原件"  # the sheets signed on the day, scanned
+    scans.mkdir()
+    (scans / "签到表.pdf").write_bytes(b"%PDF-1.4 scan of the sign-in sheet")
+    (scans / "计票表.jpg").write_bytes(b"\xff\xd8\xff\xe0 scan of the tally")
+    (scans / "空白.pdf").write_bytes(b"")  # empty: left out
     pre = filing.export_filing(
         fm.store, fm.meeting, "pre", root / "out", options=OPTIONS, today=PRE_DAY, make_zip=True
     )
@@ -129,6 +134,7 @@ def packages(filing_builds, tmp_path_factory):
         root / "out",
         today=POST_DAY,
         photos_dir=pics,
+        signed_dir=scans,
         make_zip=True,
         options=dataclasses.replace(OPTIONS, final_reason=FINAL_REASON),
         final=True,
@@ -177,17 +183,16 @@ def test_manifest_hashes_match_the_files(packages) -> None:
 
         ws = load_workbook(result.folder / "清单.xlsx").active
         rows = [r for r in ws.iter_rows(min_row=4, values_only=True)]
-        listed = {r[1]: r[4] for r in rows}
-        assert listed == {f["file"]: f["sha256"] for f in data["files"] if f["file"] != "清单.xlsx"}
-        assert [c.value for c in ws[3]] == [
-            "序号",
-            "文件",
-            "名称",
-            "可否公开",
-            "SHA-256",
-            "大小（字节）",
-            "生成时间",
-        ]
+        listed = {
+            r[2]: r[1] for r in rows
+        }  # the list for people: titles and file names, no digests
+        assert listed == {f["file"]: f["title"] for f in data["files"] if f["file"] != "清单.xlsx"}
+        assert [c.value for c in ws[3]] == ["序号", "材料名称", "文件名", "页数", "份数"]
+        assert all(r[4] == 1 for r in rows)
+        text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+        assert re.search(r"编制日期：\d{4}年\d{1,2}月\d{1,2}日", text)
+        assert not re.search(r"[0-9a-f]{32}|\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|UTC|字节", text)
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.print_title_rows
 
 
 def test_a_changed_file_no_longer_matches_the_manifest(packages, tmp_path) -> None:
@@ -248,14 +253,19 @@ def test_prefiling_report(packages) -> None:
         "注：《通知》指《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》。"
         in text
     )
-    attachments = text.split("附件：\n")[1].split("\n")[:5]
+    # numbered as the files are (01_ is the report itself), after the report's closing
+    assert "特此报告。\n本次报送材料（编号与材料编号一致）：\n" in text
+    attachments = text.split("本次报送材料（编号与材料编号一致）：\n")[1].split("\n")[:6]
     assert attachments == [
-        "1. 资格审查结果",
-        "2. 会前公示",
-        "3. 评审方案",
-        "4. 曲靖市专业技术人员职称申报信息表（附件2）",
-        "5. 评审专家抽取记录表（第1号）",
+        "1. 会前备案报告（本报告）",
+        "2. 资格审查结果",
+        "3. 会前公示",
+        "4. 评审方案",
+        "5. 曲靖市专业技术人员职称申报信息表（附件2）",
+        "6. 评审专家抽取记录表（第1号）",
     ]
+    files = sorted(p.name for p in path.parent.glob("0*"))
+    assert [f[:2] for f in files] == ["01", "02", "03", "04", "05", "06"]
     assert (
         "（联系人：李老师，联系电话：0874-3123456）" in text
     )  # the 附注 under the date (GB/T 9704)
@@ -383,6 +393,7 @@ def test_post_package_files(packages) -> None:
         "09_评审通过人员名册.xlsx",
         "09_评审通过人员名册_内部_含身份证号码.xlsx",
         "10_通过人员证件照",
+        "11_会议签字原件扫描件",
         "manifest.json",
         "清单.xlsx",
     ]
@@ -449,7 +460,14 @@ def test_sign_in_sheet_and_attending_roster(packages) -> None:
     assert len(sheet) == 12  # the 11 seated members who accepted
     present = [r[1] for r in sheet[1:] if r[5] == "出席"]
     assert sorted(present) == sorted(fm.attending) and sum(r[5] == "缺席" for r in sheet[1:]) == 2
-    assert all(r[6] == "" for r in sheet[1:])  # signatures are written by hand
+    # the typed transcription of the sheet signed on the day: in its order, saying so
+    assert all(r[6] == ("已签（见原件）" if r[5] == "出席" else "") for r in sheet[1:])
+    assert (
+        "本表根据2023年11月20日评审会议当天签字的原件录入，签字原件扫描件见本次报送材料第11项。"
+        in (docx_text(packages["post"].folder / "06_参会评委签到表.docx"))
+    )
+    filed = sorted(p.name for p in (packages["post"].folder / "11_会议签字原件扫描件").iterdir())
+    assert filed == ["01_签到表.pdf", "02_计票表.jpg"]
     assert "应到 11 人，实到 9 人。" in docx_text(
         packages["post"].folder / "06_参会评委签到表.docx"
     )
@@ -467,7 +485,7 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
     assert "评审结果 | 评审 3 人，通过 2 人，通过率 66.7%" in text
     assert "结果公示 | 2023年11月21日至2023年11月27日（5个工作日）" in text
     corrections = table_rows(path, 2)
-    assert corrections[0] == ["序号", "更正内容", "理由", "登记日期", "经办人"]
+    assert corrections[0] == ["序号", "更正内容", "理由", "登记日期"]  # no login names
     assert [r[1:3] for r in corrections[1:]] == [["评议意见", "评议意见笔误更正"]]
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", corrections[1][3])
     assert "通过 2 人，已收集证件照 1 张。无法确定、须人工核对 1 人：王芳。" in text
@@ -478,18 +496,19 @@ def test_post_report_lists_corrections_after_the_seal_and_the_photos(packages) -
         + FINAL_REASON
         in text
     )
-    attachments = text.split("附件：\n")[1].split("\n")[:10]
+    attachments = text.split("本次报送材料（编号与材料编号一致）：\n")[1].split("\n")[:11]
     assert attachments == [
-        "1. 评审结果公示",
-        "2. 结果公示情况",
-        "3. 评审情况说明",
-        "4. 参会评委抽取名册",
-        "5. 参会评委签到表",
-        "6. 参评人员专家评议表",
-        "7. 评审结果签字确认表（含投票信息）",
-        "8. 评审通过人员名册",
-        "9. 通过人员证件照（1张）",
-        "",
+        "1. 会后备案报告（本报告）",
+        "2. 评审结果公示",
+        "3. 结果公示情况",
+        "4. 评审情况说明",
+        "5. 参会评委抽取名册",
+        "6. 参会评委签到表",
+        "7. 参评人员专家评议表",
+        "8. 评审结果签字确认表（含投票信息）",
+        "9. 评审通过人员名册",
+        "10. 通过人员证件照（1张）",
+        "11. 评审会议当天签字原件（扫描件）（2份）",
     ]
     manifest = json.loads((packages["post"].folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["draft"] is False and manifest["final_despite"]["reason"] == FINAL_REASON
@@ -606,7 +625,7 @@ def test_the_export_is_recorded_in_the_audit_log(packages) -> None:
         ).all()
         assert [(e.detail["stage"], e.detail["draft"], e.detail["files"]) for e in events] == [
             ("pre", False, 7),
-            ("post", False, 15),
+            ("post", False, 17),  # with the two scans of the signed originals
         ]
         recorded = session.exec(
             select(AuditEvent).where(AuditEvent.action == "milestone.recorded")
@@ -656,9 +675,10 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     assert "【草稿】以下问题尚未解决，本材料仅供核对，不得作为正式备案材料报送：" in text
     assert "2. 评审会议尚未封存" in text
     data = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
-    assert data["draft"] is True and len(data["draft_reasons"]) == 4
+    assert data["draft"] is True and len(data["draft_reasons"]) == 5
     assert data["draft_reasons"][2:] == [
         "缺少 2 名通过人员的证件照：王芳、张&<丽>",
+        "缺少评审会议当天签字原件（签到表、专家评议表、计票表）的扫描件；录入稿不能代替签字原件",
         "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）",
     ]
     assert "3. 缺少 2 名通过人员的证件照：王芳、张&<丽>" in text and "qjtitle" not in text
@@ -697,6 +717,32 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
     assert rows["赵敏"][5] == "待补正"
 
 
+def test_refused_while_the_season_is_out_of_order_and_the_results_dated_by_their_review(
+    sealed, tmp_path
+) -> None:
+    """The season's chain is checked before any export: a 资格审查 recorded after the 会前公示 that
+    publishes its result is listed in Chinese and nothing is written; in order, the 资格审查结果
+    bears the day of the review."""
+    pre_publicity = {
+        it.key: it for it in schedule.evaluate(sealed.store, sealed.meeting, today=PRE_DAY).items
+    }["pre-publicity"].actual_first
+    schedule.record(sealed.store, sealed.meeting, "eligibility", PRE_DAY, today=PRE_DAY)
+    with pytest.raises(gathering.FilingNotReady) as info:
+        filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
+    assert "会前公示" in str(info.value) and "在资格审查（" in str(info.value)
+    assert "顺序不合逻辑" in str(info.value)
+    _no_package(tmp_path / "out")
+    review = date(2023, 10, 20)
+    assert review < pre_publicity
+    schedule.record(sealed.store, sealed.meeting, "eligibility", review, today=PRE_DAY)
+    done = filing.export_filing(
+        sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY
+    )
+    text = docx_text(done.folder / "02_资格审查结果.docx")
+    assert "2023年10月20日" in text and "2023年11月13日" not in text
+    assert "Sheet" not in text
+
+
 @pytest.fixture
 def sealed(filing_meeting):
     return filing_meeting
@@ -713,7 +759,7 @@ def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its
     sealed, tmp_path
 ) -> None:
     def number(result) -> str:
-        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0]
+        return docx_text(result.folder / "01_会前备案报告.docx").splitlines()[0].split("\t")[0]
 
     options = dataclasses.replace(OPTIONS, doc_code="曲卫职评")
     first = filing.export_filing(
@@ -739,7 +785,10 @@ def test_document_numbers_count_per_committee_and_year_and_a_re_export_keeps_its
         final=True,
         options=dataclasses.replace(options, final_reason=FINAL_REASON),
     )
-    assert docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0] == "曲卫职评〔2023〕2号"
+    assert (
+        docx_text(post.folder / "01_会后备案报告.docx").splitlines()[0].split("\t")[0]
+        == "曲卫职评〔2023〕2号"
+    )
     plain = filing.export_filing(
         sealed.store, sealed.meeting, "pre", tmp_path / "b", options=OPTIONS, today=PRE_DAY
     )
@@ -958,3 +1007,17 @@ def test_packages_are_owner_only(packages) -> None:
     for result in (packages["pre"], packages["post"]):
         assert stat.S_IMODE(result.folder.stat().st_mode) == 0o700
         assert stat.S_IMODE(result.zip.stat().st_mode) == 0o600
+
+
+def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> None:
+    """The provisional-calendar warning as a report states it: what was assumed, not how to edit the
+    calendar file (no complete_years, file name or command)."""
+    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.filing.wording import plain_reason
+
+    warning = WorkCalendar().provisional_warning(date(2031, 3, 3), date(2031, 5, 6))
+    assert "complete_years" in warning  # the terminal's words
+    text = plain_reason(warning)
+    assert text.startswith("2031年的调休安排尚未公布，相关日期为暂定")
+    for what in ("complete_years", "calendar", ".toml", "qjtitle", "国务院公布后请在"):
+        assert what not in text, what

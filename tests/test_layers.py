@@ -74,6 +74,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.documents.folders",
             "qjtitle.documents.render",
             "qjtitle.documents.catalogue",
+            "qjtitle.documents.wordstyle",
             "qjtitle.spreadsheets",
             "qjtitle.spreadsheets.bounds",
             "qjtitle.spreadsheets.dates",

@@ -149,6 +149,10 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     printed = docx_text(out / "签到表.docx")  # the same sheet to print from Word
     assert "评审会议签到表" in printed and "编号 | 姓名 | 单位 | 专业 | 签到" in printed
     assert all(p["name"] in printed for p in _picks if p["role"] == "member")
+    assert f"评审会议：第{meeting}号" in printed and f"表号：第{meeting}号会议·表01" in printed
+    assert (
+        "qjtitle" not in printed and "-" not in printed.split("表号")[0]
+    )  # no ISO date, no command
 
     sign_in = out / "签到表.xlsx"
     fill(sign_in, "签到", "√")
@@ -157,7 +161,12 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     assert "新签到 11 人" in attended.stdout
     assert cli("meeting", "assign", str(meeting)).exit_code == 0
 
-    again = cli("meeting", "sheets", str(meeting), "--out", str(out))
+    filled = sign_in.read_bytes()
+    refused = cli("meeting", "sheets", str(meeting), "--out", str(out))
+    assert refused.exit_code == 1  # the sheets typed by hand are never written over silently
+    assert "已有会议用表：签到表.docx、签到表.xlsx" in " ".join(refused.stderr.split())
+    assert "--force" in refused.stderr and sign_in.read_bytes() == filled
+    again = cli("meeting", "sheets", str(meeting), "--out", str(out), "--force")
     assert again.exit_code == 0, again.output
     forms = sorted((out / "评议表").glob("评议表_*.xlsx"))
     assert forms and len(list((out / "评议表").glob("评议表_*.docx"))) == len(forms)

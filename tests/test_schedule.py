@@ -627,3 +627,57 @@ def test_post_meeting_milestones_dated_before_the_meeting_ended(store, committee
         "收到任职文件日期 2023-11-21（二） 不在评审会议（2023-11-21（二） 结束）之后"
         in s.errors[0].message
     )
+
+
+# --- The season's chain of dates (issue 22.6) -------------------------------------------------
+
+
+def test_the_whole_season_follows_one_chain_of_dates(store, committee) -> None:
+    """call → 推荐公示 → submission → correction notices → 资格审查 → 会前公示 → draw → pre-filing →
+    consent → meeting → 结果公示 → post-filing: each step out of order is an error naming the step
+    before it; the chain as the demo now keeps it is clean."""
+    from qjtitle.models import CorrectionNotice
+
+    mid = add_meeting(store)
+    in_order = {
+        **CLEAN,
+        "submission": (date(2023, 10, 23), None),
+        "eligibility": (date(2023, 10, 27), None),
+    }
+    record_all(store, mid, in_order)
+    assert check(store, mid).ok
+    with store.transaction() as session:  # a correction notice issued before the submission
+        session.add(
+            CorrectionNotice(
+                committee_id=1,
+                unit="曲靖市第一人民医院",
+                issued_on=date(2023, 9, 25),
+                deadline=date(2023, 10, 8),
+            )
+        )
+    f = only(check(store, mid))
+    assert (f.milestone, f.related, f.rule) == ("corrections", "submission", rules.LOGICAL_ORDER)
+    assert f.message == (
+        "一次性告知补正 2023-09-25（一） 在单位报送申报材料（2023-10-23（一））之前，顺序不合逻辑"
+    )
+
+
+def test_the_eligibility_review_after_the_publicity_that_publishes_it_is_refused(
+    store, committee
+) -> None:
+    mid = add_meeting(store)
+    # the demo's old dates: 推荐公示 after the submission, 资格审查 after the 会前公示 of its result
+    record_all(
+        store,
+        mid,
+        CLEAN,
+        submission=(date(2023, 10, 18), None),
+        eligibility=(date(2023, 11, 6), None),
+    )
+    found = {(f.milestone, f.related) for f in check(store, mid).errors}
+    assert found == {("submission", "recommendation-publicity"), ("pre-publicity", "eligibility")}
+    messages = " ".join(f.message for f in check(store, mid).errors)
+    assert (
+        "单位报送申报材料 2023-10-18（三） 在推荐公示结束（2023-10-20（五））之前或同一天"
+        in messages
+    )

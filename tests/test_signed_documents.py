@@ -323,11 +323,175 @@ def test_signature_blocks_follow_the_last_lines_of_text(pages) -> None:
 
 def test_reports_carry_a_document_number_per_committee_and_year(run) -> None:
     pre, draft, final = run.filings
-    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith("曲卫职评〔2023〕1号\n关于")
+    signer = demo.OFFICERS["signer"]
+    assert docx_text(pre.folder / "01_会前备案报告.docx").startswith(
+        f"曲卫职评〔2023〕1号\t签发人：{signer}\n关于"
+    )
     assert docx_text(draft.folder / "01_会后备案报告.docx").startswith(
-        "关于"
+        f"\t签发人：{signer}\n关于"
     )  # a draft has no number
-    assert docx_text(final.folder / "01_会后备案报告.docx").startswith("曲卫职评〔2023〕2号\n关于")
+    assert docx_text(final.folder / "01_会后备案报告.docx").startswith(
+        f"曲卫职评〔2023〕2号\t签发人：{signer}\n关于"
+    )
+
+
+# --- Issue 22: what happened, in an officer's words, ready to print ---------------------------------
+
+
+def test_reports_close_as_reports_and_list_the_materials_as_numbered(run) -> None:
+    for f in run.filings:
+        report = f.folder / "01_会前备案报告.docx"
+        if not report.exists():
+            report = f.folder / "01_会后备案报告.docx"
+        text = docx_text(report)
+        assert "特此报告。" in text and "签发人：" in text
+        for what in ("校验码", "工作记录", "complete_years", "日历文件", "root", "经办人 "):
+            assert what not in text, (report.name, what)
+        assert not re.search(r"[0-9a-f]{16}", text), report.name
+        listed = text.split("本次报送材料（编号与材料编号一致）：\n")[1].splitlines()
+        numbers = {int(line.split(".")[0]) for line in listed if re.match(r"\d+\. ", line)}
+        on_disk = {int(p.name[:2]) for p in f.folder.iterdir() if re.match(r"\d\d_", p.name)}
+        assert numbers == on_disk, (report.name, numbers, on_disk)
+    pre = docx_text(run.filings[0].folder / "01_会前备案报告.docx")
+    assert (
+        "申报人数 | 收到 59 人：资格审查通过 49 人，退回 10 人（另有重复报送 1 份未予受理）" in pre
+    )
+
+
+def test_the_package_list_is_for_people_and_the_digests_stay_in_the_manifest(run) -> None:
+    from openpyxl import load_workbook
+
+    for f in run.filings:  # every sheet printed from the packages' workbooks: A4, titles, to width
+        for path in f.folder.glob("*.xlsx"):
+            for ws in load_workbook(path).worksheets:
+                assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, (path.name, ws.title)
+                assert ws.print_title_rows and ws.page_setup.fitToWidth == 1, (path.name, ws.title)
+                assert ws.sheet_properties.pageSetUpPr.fitToPage, (path.name, ws.title)
+
+    for f in run.filings:
+        ws = load_workbook(f.folder / "清单.xlsx").active
+        assert [c.value for c in ws[3]] == ["序号", "材料名称", "文件名", "页数", "份数"]
+        text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+        day = demo.PRE_FILING_DAY if f.stage == "pre" else demo.POST_FILING_DAY
+        assert f"编制日期：{day.year}年{day.month}月{day.day}日" in text
+        assert not re.search(r"[0-9a-f]{40}|\d{4}-\d{2}-\d{2}T|UTC|\+08:00|字节|SHA", text)
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.print_title_rows
+        manifest = json.loads((f.folder / "manifest.json").read_text(encoding="utf-8"))
+        assert all(len(e["sha256"]) == 64 for e in manifest["files"])
+
+
+def test_correction_notices_are_numbered_and_worded_for_employers(run) -> None:
+    assert run.notices
+    for n, notice in enumerate(run.notices, start=1):
+        text = full_text(notice.path)
+        assert f"曲卫职评补〔2023〕{n}号" in text
+        for what, pattern in FORBIDDEN:
+            if what in ("ISO date or time",):
+                continue
+            assert re.search(pattern, text) is None, (notice.path.name, what)
+        assert re.search(r"[A-Z]{1,2}\d+\b|Sheet\d|存成了数字|单元格", text) is None, (
+            notice.path.name
+        )
+
+
+def test_the_signed_originals_are_filed_and_the_transcriptions_say_so(run) -> None:
+    final = run.filings[2]
+    scans = sorted((final.folder / "11_会议签字原件扫描件").iterdir())
+    assert [p.name for p in scans] == [
+        f"{i:02d}_{s}.png" for i, s in enumerate(demo.SIGNED_SHEETS, 1)
+    ]
+    day = demo.MEETING["day"]
+    said = f"本表根据{day.year}年{day.month}月{day.day}日评审会议当天签字的原件录入，签字原件扫描件见本次报送材料第11项。"
+    for name in ("06_参会评委签到表.docx", "08_评审结果签字确认表.docx"):
+        assert said in docx_text(final.folder / name), name
+    form = next((final.folder / "07_参评人员专家评议表").glob("001_*.docx"))
+    assert said in docx_text(form)
+    report = docx_text(final.folder / "01_会后备案报告.docx")
+    assert "11. 评审会议当天签字原件（扫描件）（3份）" in report
+
+
+def test_the_demo_season_is_one_chain_of_dates(run) -> None:
+    from qjtitle.store import open_store
+
+    store = open_store(run.store_path)
+    try:
+        s = schedule.evaluate(store, 1, today=demo.POST_FILING_DAY)
+        assert s.errors == [], [f.message for f in s.errors]
+        with store.transaction() as session:
+            from qjtitle.models import Meeting
+
+            steps = schedule.chain_steps(
+                session,
+                session.get(Meeting, 1),
+                demo.MEETING["day"],
+                schedule._actuals(session, 1),
+            )
+        firsts = [steps[k][0] for k in milestones.SEASON_CHAIN if k in steps]
+        assert firsts == sorted(firsts) and len(firsts) == len(milestones.SEASON_CHAIN)
+    finally:
+        store.close()
+
+
+def test_the_meeting_sheets_are_ready_to_print(run, tmp_path) -> None:
+    """The meeting-day sheets of the demo's meeting as printed: A4, page numbers, the header row
+    repeated, the filing documents' fonts and language, the meeting and a sheet number, no command;
+    their workbooks with A4 page setup, print titles and fit-to-width. A second run into the same
+    folder refuses (the sheets may have been filled in by hand)."""
+    import docx
+    from openpyxl import load_workbook
+
+    from qjtitle.errors import AlreadyExists
+    from qjtitle.meeting import sheets
+    from qjtitle.store import open_store
+
+    copy = tmp_path / "store.db"
+    shutil.copyfile(run.store_path, copy)
+    store = open_store(copy)
+    try:
+        made = sheets.write_sheets(store, 1, tmp_path / "会议用表")
+        with pytest.raises(AlreadyExists, match="签到表.docx"):
+            sheets.write_sheets(store, 1, tmp_path / "会议用表")
+    finally:
+        store.close()
+    printed = [p for p in made.files if p.suffix == ".docx"]
+    assert len(printed) >= 4
+    numbers = set()
+    for path in printed:
+        d = docx.Document(str(path))
+        section = d.sections[0]
+        assert {round(section.page_width.cm, 1), round(section.page_height.cm, 1)} == {21.0, 29.7}
+        assert "NUMPAGES" in z_footer(path), path.name  # 第 N 页 共 M 页
+        with zipfile.ZipFile(path) as z:
+            document = z.read("word/document.xml").decode("utf-8")
+            styles = z.read("word/styles.xml").decode("utf-8")
+            fonts = z.read("word/fontTable.xml").decode("utf-8")
+            theme = "".join(z.read(n).decode("utf-8") for n in z.namelist() if "theme" in n)
+        assert "<w:tblHeader" in document, path.name
+        assert "ＭＳ" not in fonts + styles + theme, path.name
+        assert re.search(r'<w:lang [^>]*w:eastAsia="zh-CN"', styles), path.name
+        assert set(re.findall(r'w:eastAsia="([^"]+)"', document)) <= WINDOWS_FONTS | {
+            "仿宋_GB2312",
+            "方正小标宋简体",
+        }
+        assert d.core_properties.title and not d.core_properties.author
+        text = full_text(path)
+        assert "qjtitle" not in text and not re.search(r"\d{4}-\d{2}-\d{2}", text), path.name
+        number = re.search(r"表号：(第1号会议·表\d\d)", text)
+        assert number and "评审会议：第1号（2023年11月20日" in text, path.name
+        numbers.add(number.group(1))
+    assert len(numbers) == len(printed)  # every sheet its own number
+    for path in (p for p in made.files if p.suffix == ".xlsx"):
+        ws = load_workbook(path).active
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, path.name
+        assert ws.print_title_rows and ws.page_setup.fitToWidth == 1, path.name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, path.name
+        assert "&P" in (ws.oddFooter.center.text or ""), path.name
+        assert "qjtitle" not in sheet_strings(path), path.name
+
+
+def z_footer(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if "footer" in n)
 
 
 # --- The meeting as held (issue 22: 1, 2, 3, 5) ---------------------------------------------------------

@@ -177,7 +177,7 @@ def test_check_lists_unknown_variables(tmp_path) -> None:
     )
     assert (
         "此模板可用的变量：address、citation_note、committee、contact" in message
-        and "、people、year" in message
+        and "、people、signer、transcribed、year" in message
     )
 
 

@@ -10,7 +10,18 @@ from datetime import date, timedelta
 from typing import Any
 
 from qjtitle import rules
-from qjtitle.calendar.milestones import LATEST, MILESTONES, PENDING, RANGE, WINDOW, Item, fmt
+from qjtitle.calendar.milestones import (
+    LATEST,
+    MILESTONES,
+    OPEN_ENDED,
+    PENDING,
+    RANGE,
+    SEASON_CHAIN,
+    STRICT_AFTER,
+    WINDOW,
+    Item,
+    fmt,
+)
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.rules import Rule
 
@@ -205,6 +216,45 @@ _POSITION = {key: i for i, key in enumerate(MILESTONES)}
 def _order(key: str) -> int:
     """Where a milestone stands in the procedure (-1 for the meeting as a whole)."""
     return _POSITION.get(key, -1)
+
+
+def season_chain(
+    cal: WorkCalendar, steps: dict[str, tuple[date, date | None]], labels: dict[str, str]
+) -> list[Finding]:
+    """Every step of the season (``SEASON_CHAIN``: call for applications → 推荐公示 → submission →
+    correction notices → 资格审查 → 会前公示 → draw → pre-filing → consent → meeting → 结果公示 →
+    post-filing) whose first day comes before the end of a step before it. ``steps``: the recorded
+    (first, last) of each step; ``labels``: each step's name."""
+    found: list[Finding] = []
+    latest: tuple[date, str] | None = None  # the latest end so far, and its step
+    for key in SEASON_CHAIN:
+        if key not in steps:
+            continue
+        first, last = steps[key]
+        if latest is not None:
+            before_end, before = latest
+            strict = before in STRICT_AFTER
+            if first < before_end or (strict and first == before_end):
+                what = labels[before] + ("结束" if strict or before == "corrections" else "")
+                n = cal.count(first, before_end) if strict else cal.between(first, before_end)
+                found.append(
+                    Finding(
+                        ERROR,
+                        key,
+                        labels[key],
+                        first,
+                        rules.LOGICAL_ORDER,
+                        f"{'晚于' if strict else '不早于'} {fmt(before_end)}",
+                        n,
+                        f"{labels[key]} {fmt(first)} 在{what}（{fmt(before_end)}）之"
+                        f"{'前或同一天' if strict else '前'}，顺序不合逻辑",
+                        related=before,
+                    )
+                )
+        end = first if key in OPEN_ENDED else last or first
+        if latest is None or end >= latest[0]:
+            latest = (end, key)
+    return found
 
 
 def _check_window(

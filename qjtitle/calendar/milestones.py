@@ -53,6 +53,10 @@ MILESTONES: dict[str, MilestoneDef] = {
         MilestoneDef(
             "recommendation-publicity", "推荐公示", WINDOW, rules.PUBLICITY_MIN, ("recommendation",)
         ),
+        # the employers' submission and the eligibility review: recorded for the season's chain of
+        # dates (SEASON_CHAIN), not laid out (no rule fixes their days)
+        MilestoneDef("submission", "单位报送申报材料", DATE, None, ("报送", "申报材料报送")),
+        MilestoneDef("eligibility", "资格审查", DATE, None, ("资格审查结果",)),
         MilestoneDef(
             "pre-publicity", "会前公示", WINDOW, rules.PUBLICITY_MIN, ("pre-meeting-publicity",)
         ),
@@ -88,6 +92,30 @@ MILESTONES: dict[str, MilestoneDef] = {
         ),
     )
 }
+
+
+# The season in its logical order (通知 四: 时间节点须符合逻辑): each step's first day is not before the
+# end of any step before it. "corrections" (一次性告知补正) is not a milestone: its dates are the
+# notices issued. Strict pairs: the later step must start after the earlier one has ended.
+SEASON_CHAIN = (
+    "notice",
+    "recommendation-publicity",
+    "submission",
+    "corrections",
+    "eligibility",
+    "pre-publicity",
+    "draw",
+    "pre-filing",
+    "consent",
+    "meeting",
+    "result-publicity",
+    "post-filing",
+)
+STRICT_AFTER = {"recommendation-publicity", "meeting", "result-publicity"}
+# Steps that may still run while the next ones happen: the chain goes on from their first day (the
+# 会前公示 should end by the pre-filing, a warning of its own, and must end before the meeting).
+OPEN_ENDED = {"pre-publicity"}
+CHAIN_LABELS = {"corrections": "一次性告知补正"}
 
 
 def resolve_milestone(name: str) -> MilestoneDef:

@@ -25,8 +25,17 @@ from sqlmodel import Session, col, select
 
 from qjtitle import when
 from qjtitle.calendar import plan as plans
-from qjtitle.calendar.findings import ERROR, WARNING, Finding, _cite, _order, find_problems
+from qjtitle.calendar.findings import (
+    ERROR,
+    WARNING,
+    Finding,
+    _cite,
+    _order,
+    find_problems,
+    season_chain,
+)
 from qjtitle.calendar.milestones import (
+    CHAIN_LABELS,
     DAY,
     DONE,
     LATEST,
@@ -34,6 +43,7 @@ from qjtitle.calendar.milestones import (
     OVERDUE,
     PROBLEM,
     RANGE,
+    SEASON_CHAIN,
     SOON,
     SOON_WORKDAYS,
     SPAN,
@@ -51,7 +61,7 @@ from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.meeting import record as meetings
 from qjtitle.meeting.record import MeetingInfo
-from qjtitle.models import Committee, Meeting, MilestoneRecord
+from qjtitle.models import Committee, CorrectionNotice, Meeting, MilestoneRecord
 from qjtitle.store import Store, audit
 
 # --- The store side --------------------------------------------------------------
@@ -132,6 +142,7 @@ def _evaluate(
     findings = find_problems(
         cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries])
     )
+    findings += _chain_findings(session, m, end, actuals, cal, findings)
     if entries:
         meeting_item = next(it for it in items if it.key == "meeting")
         meeting_item.note = "计划评审时间：" + "、".join(f"{e.start} 至 {e.end}" for e in entries)
@@ -147,6 +158,46 @@ def _evaluate(
             m.date, *(d for it in items for d in (it.earliest, it.latest) if d)
         ),
     )
+
+
+def chain_steps(
+    session: Session, m: Meeting, end: date, actuals: dict[str, Actual]
+) -> dict[str, tuple[date, date | None]]:
+    """The season's steps as recorded (SEASON_CHAIN): the milestones, the meeting, and the correction
+    notices the committee issued for the meeting's year (their first and last day of issue)."""
+    steps: dict[str, tuple[date, date | None]] = {
+        k: (a.first, a.last) for k, a in actuals.items() if k in SEASON_CHAIN
+    }
+    steps["meeting"] = (m.date, end)
+    year = meetings.evaluation_year(m)
+    issued = sorted(
+        n.issued_on
+        for n in session.exec(
+            select(CorrectionNotice).where(CorrectionNotice.committee_id == m.committee_id)
+        )
+        if year - 1 <= n.issued_on.year <= year and n.issued_on <= m.date
+    )
+    if issued:
+        steps["corrections"] = (issued[0], issued[-1])
+    return steps
+
+
+def _chain_findings(
+    session: Session,
+    m: Meeting,
+    end: date,
+    actuals: dict[str, Actual],
+    cal: WorkCalendar,
+    found: list[Finding],
+) -> list[Finding]:
+    """The season's order (findings.season_chain), less what the milestone checks already said."""
+    wrong = {f.milestone for f in found if f.level == ERROR}  # already said, by their own rule
+    labels = {k: MILESTONES[k].label if k in MILESTONES else CHAIN_LABELS[k] for k in SEASON_CHAIN}
+    return [
+        f
+        for f in season_chain(cal, chain_steps(session, m, end, actuals), labels)
+        if f.milestone not in wrong and f.related not in wrong
+    ]
 
 
 def _set_status(cal: WorkCalendar, it: Item, today: date, problem: bool) -> None:

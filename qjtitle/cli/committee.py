@@ -127,6 +127,11 @@ def committee_show(
         "pool_filed": "专家库备案日期",
         "vote_denominator": "表决基数（有回避时）",
         "pass_rate_cap": "通过率上限（提示）",
+        "handler": "经办人",
+        "contact": "联系人",
+        "contact_phone": "联系电话",
+        "signer": "签发人",
+        "doc_code": "发文机关代字",
     }
     item = {
         **info.as_dict(),
@@ -156,21 +161,53 @@ def committee_set(
     no_pass_rate_cap: Annotated[
         bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")
     ] = False,
+    handler: Annotated[
+        str | None, typer.Option("--handler", help="经办人姓名（印在签到表、报告等材料上）。")
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="联系人（印在告知书、公示和报告上）。")
+    ] = None,
+    contact_phone: Annotated[
+        str | None, typer.Option("--contact-phone", help="联系电话（办公电话）。")
+    ] = None,
+    signer: Annotated[str | None, typer.Option("--signer", help="备案报告的签发人。")] = None,
+    doc_code: Annotated[
+        str | None,
+        typer.Option(
+            "--doc-code",
+            help="发文机关代字，如 曲卫职评：报告编号为 曲卫职评〔2023〕1号，补正告知书为 曲卫职评补〔2023〕1号。",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """修改评委会设置：有回避时的表决基数、通过率上限；设置会打印在表决结果和评审结果签字确认表上。
+    """修改评委会设置：有回避时的表决基数、通过率上限（打印在表决结果和评审结果签字确认表上）；经办人、联系人、联系电话、签发人和发文机关代字（打印在报告、告知书和公示上）。
 
-    示例：qjtitle committee set QJ-WS-ZJ --vote-denominator 全部出席 --pass-rate-cap 0.7
+    示例：qjtitle committee set QJ-WS-ZJ --vote-denominator 全部出席 --pass-rate-cap 0.7 --handler 李芳 --signer 王国强 --doc-code 曲卫职评
     """
     from qjtitle import committees
     from qjtitle.meeting.tally import DENOMINATORS
     from qjtitle.store import open_store
 
     with friendly_errors():
+        officers = {
+            k: v
+            for k, v in (
+                ("handler", handler),
+                ("contact", contact),
+                ("contact_phone", contact_phone),
+                ("signer", signer),
+                ("doc_code", doc_code),
+            )
+            if v is not None
+        }
         c = committees.configure(
-            open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap
+            open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap, officers
         )
     cap = f"{c.pass_rate_cap:.0%}" if c.pass_rate_cap is not None else "未设"
     console().print(
         f"评委会 {c.code}：表决基数 {DENOMINATORS[c.vote_denominator]}；通过率上限 {cap}"
     )
+    people = "；".join(
+        f"{label} {getattr(c, key) or '未设'}" for key, label in committees.OFFICER_FIELDS.items()
+    )
+    console().print(people)

@@ -93,7 +93,17 @@ def export_filing(
             show_default=False,
         ),
     ] = None,
-    contact: Annotated[str, typer.Option("--contact", help="联系人（备案报告落款）。")] = "",
+    signed: Annotated[
+        Path | None,
+        typer.Option(
+            "--signed",
+            help="会后备案：评审会议当天签字原件（签到表、评议表、计票表）扫描件所在文件夹（PDF 或图片）；没有则为草稿。",
+            show_default=False,
+        ),
+    ] = None,
+    contact: Annotated[
+        str, typer.Option("--contact", help="联系人（备案报告落款；默认为评委会设置的联系人）。")
+    ] = "",
     contact_phone: Annotated[
         str,
         typer.Option(
@@ -183,6 +193,7 @@ def export_filing(
                 make_zip=make_zip,
                 pdf=pdf,
                 photos_dir=photos,
+                signed_dir=signed,
                 templates=templates,
                 overwrite=overwrite,
                 today=today.date() if today else None,

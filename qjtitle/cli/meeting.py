@@ -200,9 +200,13 @@ def meeting_sheets(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹（没有会新建）。")] = Path(
         "会议用表"
     ),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="文件夹中已有会议用表（可能已手工填写）时仍然覆盖。"),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
-    """生成会议当天用的表格：签到表、每位审阅专家的评议表、无记名计票表，已填好专家和申报人；填好后原样交给 meeting attend、meeting review、record-votes 录入。
+    """生成会议当天用的表格：签到表、每位审阅专家的评议表、无记名计票表，已填好专家和申报人，每张表印有会议和表号；填好后原样交给 meeting attend、meeting review、record-votes 录入。文件夹中已有会议用表时拒绝覆盖，除非加 --force。
 
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
@@ -210,7 +214,7 @@ def meeting_sheets(
     from qjtitle.store import open_store
 
     with friendly_errors():
-        result = write_sheets(open_store(db), meeting, out)
+        result = write_sheets(open_store(db), meeting, out, force=force)
     table(
         f"会议用表（{result.folder}）",
         ["文件"],
@@ -218,6 +222,12 @@ def meeting_sheets(
     )
     for note in result.skipped:
         warn(note)
+    console().print(
+        f"填好后录入：qjtitle meeting attend {meeting} --from-sheet 签到表.xlsx；"
+        f"qjtitle meeting review {meeting} --from-sheet 评议汇总表.xlsx；"
+        f"qjtitle record-votes {meeting} --from-sheet 计票表_无记名.xlsx。"
+        "会后把签字的原件扫描件放入一个文件夹，生成会后备案时用 --signed 指定。"
+    )
 
 
 # The meeting day's commands, in the order a secretary meets them.

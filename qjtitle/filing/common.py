@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from qjtitle import committees, rules
@@ -14,6 +16,7 @@ from qjtitle.filing.wording import (
     STATUS_WORDS,
     basis,
     date_range,
+    officer_findings,
     plain_dates,
     plain_reason,
 )
@@ -53,6 +56,8 @@ class Common(TypedDict):
     organizer: str
     contact: str
     contact_phone: str
+    handler: str  # 经办人, as the committee set it (never a login name)
+    signer: str  # 签发人 of the reports
     address: str
     objection_to: str
     files: list[dict[str, object]]
@@ -61,6 +66,7 @@ class Common(TypedDict):
     final_note: FinalNote | None
     citation_note: str
     doc_number: str
+    transcribed: str  # what a typed transcription of a signed sheet says it is
 
 
 class PublicPerson(TypedDict):
@@ -86,6 +92,9 @@ class FilingBase:
     reasons: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # the package's list (report annex)
     photo_report: photos.PhotoReport | None = None
+    signed: list[Path] = field(
+        default_factory=list
+    )  # scans of the sheets signed on the meeting day
     final_despite: list[str] = field(
         default_factory=list
     )  # what is missing from a package made final with a reason
@@ -93,16 +102,6 @@ class FilingBase:
     audit_head: dict[str, Any] | None = (
         None  # the audit chain's end at export (manifest.json: audit_head)
     )
-
-    def _audit_fact(self) -> list[tuple[str, str]]:
-        h = self.audit_head
-        if not h:
-            return []
-        text = (
-            f"本材料生成时工作记录共 {h['events']} 条，末条记录校验码前16位为 {h['hash'][:16]}"
-            "（完整校验码附在材料清单中，可据以核对此后的记录未被删改）"
-        )
-        return [("工作记录", text)]
 
     def common(self) -> Common:
         c, m = self.data.committee, self.data.meeting
@@ -121,12 +120,14 @@ class FilingBase:
             "year": meetings.evaluation_year(m),
             "issued": cn_date(self.data.today),
             "organizer": c.organizer or c.name,
-            "contact": self.options.contact or "＿＿＿＿",
-            "contact_phone": self.options.contact_phone,
+            "contact": self.options.contact or c.contact or "＿＿＿＿",
+            "contact_phone": self.options.contact_phone or c.contact_phone,
+            "handler": c.handler or "＿＿＿＿",
+            "signer": c.signer or "＿＿＿＿",
             "address": self.options.address,
             "objection_to": self.options.objection_to or c.organizer or c.name,
             "files": self.attachments(),
-            "findings": [plain_reason(f.message) for f in self.data.schedule.warnings],
+            "findings": officer_findings(self.data.schedule.warnings),
             "draft_reasons": [plain_reason(r) for r in self.reasons] if self.draft else [],
             "final_note": (
                 {
@@ -138,15 +139,39 @@ class FilingBase:
             ),
             "citation_note": CITATION_NOTE,
             "doc_number": self.doc_number,
+            "transcribed": self.transcribed(),
         }
 
+    def transcribed(self) -> str:
+        """The line a typed transcription of a meeting-day sheet carries: from the signed original of
+        the meeting day, and where its scan is filed."""
+        day = cn_date(self.data.meeting.date)
+        scans = next((f for f in self.files if str(f["file"]).startswith("11_")), None)
+        where = (
+            f"，签字原件扫描件见本次报送材料第{scans['number']}项"
+            if scans
+            else "；签字原件扫描件尚未收齐"
+        )
+        return f"本表根据{day}评审会议当天签字的原件录入{where}。"
+
     def attachments(self) -> list[dict[str, object]]:
-        """The report's attachments: every other item of the package by title, numbered from 1."""
+        """The package's items by title, numbered as its files are (the report itself is item 1, so that
+        the numbers the report lists are those on the files it is sent with)."""
         by_number: dict[int, str] = {}
         for f in self.files:
-            if f["number"] != 1:
-                by_number.setdefault(f["number"], f["title"])
-        return [{"number": i, "title": t} for i, t in enumerate(by_number.values(), start=1)]
+            by_number.setdefault(int(f["number"]), f["title"])
+        return [
+            {"number": n, "title": f"{t}（本报告）" if n == 1 else t}
+            for n, t in sorted(by_number.items())
+        ]
+
+    def issued_on(self, key: str) -> date:
+        """The day a document issued at the milestone ``key`` bears: the day recorded for it when
+        that is not after the package's date, else the package's date."""
+        it = self._item(key)
+        if it is not None and it.actual_first and it.actual_first <= self.data.today:
+            return it.actual_first
+        return self.data.today
 
     def milestones(self, with_actual: bool = True) -> list[dict[str, object]]:
         """The milestones as of the document's date: what was done by then, the rest as planned;

@@ -25,6 +25,10 @@ def incomplete(filing: Filing) -> list[str]:
         reasons.append(
             f"{person.name} 的证件照无法确定（{len(files)} 个文件均可能是其本人），须人工核对后放入"
         )
+    if not filing.signed:
+        reasons.append(
+            "缺少评审会议当天签字原件（签到表、专家评议表、计票表）的扫描件；录入稿不能代替签字原件"
+        )
     if not filing.options.publicity_where or not filing.options.objections:
         reasons.append("未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）")
     return reasons

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import folders, render
+from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name, safe_filename
 from qjtitle.documents.render import DocxRenderer
 from qjtitle.errors import InvalidValue
@@ -47,11 +48,13 @@ from qjtitle.filing.gather import (
     POST_DOCS,
     PRE,
     PRE_DOCS,
+    SIGNED_FOLDER_PREFIX,
     STAGE_NAMES,
     FilingNotReady,
     FilingOptions,
     gather,
     readiness,
+    signed_scans,
 )
 from qjtitle.intake import photos
 from qjtitle.models import (
@@ -158,6 +161,7 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
             ws["A2"],
             f"填报单位（盖章）：{unit}          单位分管领导（签字）：                    日期：      年   月   日",
         )
+        ws.print_title_rows = main.print_title_rows  # not copied by copy_worksheet
     package.mark_sheets(wb, draft=filing.draft, confidential=True)
     wb.save(path)
 
@@ -166,7 +170,10 @@ def write_roster_xlsx(path: Path, filing: Filing) -> None:
 
 
 def doc_code(options: FilingOptions, committee: Committee) -> str:
-    return options.doc_code.strip() or f"{(committee.organizer or committee.name)[:2]}职评"
+    """The 发文机关代字: ``--doc-code`` when given, else the committee's (``committee set --doc-code``)."""
+    from qjtitle import committees
+
+    return options.doc_code.strip() or committees.doc_code(committee)
 
 
 def document_number(
@@ -257,6 +264,16 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
         for d in POST_DOCS:
             if d.file.startswith(PHOTOS_FOLDER_PREFIX) and not photos_found:
                 continue  # no folder of photos in the package: the report does not name one
+            if d.file.startswith(SIGNED_FOLDER_PREFIX):
+                if filing.signed:
+                    items.append(
+                        {
+                            "number": d.number,
+                            "title": f"{d.title}（{len(filing.signed)}份）",
+                            "file": d.file.split("/")[0] + "/",
+                        }
+                    )
+                continue
             title = (
                 f"{d.title}（{len(filing.photo_report.found)}张）"
                 if d.file.startswith(PHOTOS_FOLDER_PREFIX) and filing.photo_report
@@ -278,6 +295,7 @@ def export_filing(
     make_zip: bool = False,
     pdf: bool = False,
     photos_dir: Path | None = None,
+    signed_dir: Path | None = None,
     templates: Path | None = None,
     overwrite: bool = False,
     today: date | None = None,
@@ -318,6 +336,7 @@ def export_filing(
             photos.Person(p["id"], p["name"], numbers.get(p["id"], "")) for p in filing.passed()
         ]
         filing.photo_report = photos.match(photos_dir, people)
+        filing.signed = signed_scans(signed_dir)
         warnings += list((data.results or {}).get("warnings", []))
     missing = incomplete(filing)
     if missing and final:
@@ -354,6 +373,8 @@ def export_filing(
             },
             "stage": stage,
             "stage_name": STAGE_NAMES[stage],
+            "issued": data.today.isoformat(),
+            "issued_text": cn_date(data.today),
             "draft": filing.draft,
             "draft_reasons": reasons,
             "final_despite": {"missing": filing.final_despite, "reason": options.final_reason}
@@ -364,7 +385,10 @@ def export_filing(
             # whether events were cut from the end (qjtitle audit verify --anchor HASH)
             "audit_head": filing.audit_head,
         }
-        pkg.write_manifest(meta, f"{target.name} 材料清单")
+        pkg.write_manifest(
+            meta,
+            f"{data.committee.name}{STAGE_NAMES[stage]}材料清单{'（草稿）' if filing.draft else ''}",
+        )
         manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
         if make_zip:
             pkg.make_zip()
@@ -505,8 +529,8 @@ def _write_post(
     forms = len(data.ctx.applicants) if data.ctx else 0
     report = filing.photo_report or photos.PhotoReport()
     total = (
-        len(POST_DOCS) - 2 + forms + len(report.found)
-    )  # the forms and the photos counted one by one
+        len(POST_DOCS) - 3 + forms + len(report.found) + len(filing.signed)
+    )  # the forms, the photos and the scans counted one by one
     done = 0
     renderers: dict[str, DocxRenderer] = {}
 
@@ -527,6 +551,16 @@ def _write_post(
                 )
                 renderer.render(context, pkg.path(name))
                 pkg.add(name, f"{d.title}：{a.name}", d.public)
+                step(name)
+        elif d.file.startswith(SIGNED_FOLDER_PREFIX):
+            width = max(2, len(str(len(filing.signed))))
+            for i, source in enumerate(filing.signed, start=1):
+                name = d.file.format(
+                    name=f"{i:0{width}d}_{safe_filename(source.stem, NAME_IN_FILE_BYTES * 2)}"
+                    + source.suffix.lower()
+                )
+                shutil.copyfile(source, pkg.path(name))
+                pkg.add(name, f"{d.title}：{source.stem}", d.public)
                 step(name)
         elif d.file.startswith(PHOTOS_FOLDER_PREFIX):
             people = {p["id"]: p for p in filing.passed()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 from qjtitle import rules
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.workdays import WorkCalendar
-from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_record
 from qjtitle.meeting import proceedings, tally
 from qjtitle.meeting import record as meetings
@@ -104,8 +105,33 @@ POST_DOCS = (
         "09_评审通过人员名册_内部_含身份证号码.xlsx",
     ),
     Doc(10, "通过人员证件照", "", False, "10_通过人员证件照/{number}_{name}{suffix}"),
+    Doc(11, "评审会议当天签字原件（扫描件）", "", False, "11_会议签字原件扫描件/{name}"),
 )
 PHOTOS_FOLDER_PREFIX = "10_"
+SIGNED_FOLDER_PREFIX = "11_"
+SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+
+
+def signed_scans(folder: Path | None) -> list[Path]:
+    """The scans of the sheets signed on the meeting day (sign-in, review forms, tally), gathered from
+    a folder as the ID photos are: every PDF or image in it, in name order; empty and hidden files and
+    links that lead outside the folder are left out."""
+    if folder is None:
+        return []
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotFound(f"签字原件扫描件文件夹 {folder} 不存在；请检查 --signed")
+    root = folder.resolve()
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in SCAN_SUFFIXES
+        and not p.name.startswith((".", "~$"))
+        and not p.is_symlink()
+        and p.resolve().is_relative_to(root)
+        and p.stat().st_size > 0
+    )
 
 
 @dataclass
@@ -164,6 +190,7 @@ class FilingData:
     consent_note: str = (
         ""  # the reference of the approver's written consent (schedule record consent --note)
     )
+    eligibility_on: date | None = None  # the day of the 资格审查 (schedule record eligibility)
 
     @cached_property
     def accepted(self) -> list[Applicant]:
@@ -242,6 +269,14 @@ def gather(
         data.consent_note = (
             consent.note if consent is not None and consent.first <= data.today else ""
         )
+        review = session.exec(
+            select(MilestoneRecord).where(
+                MilestoneRecord.meeting_id == meeting_id,
+                MilestoneRecord.milestone == "eligibility",
+            )
+        ).first()
+        if review is not None and review.first <= data.today:
+            data.eligibility_on = review.first
         if stage == POST:
             try:
                 data.ctx = proceedings.load(session, meeting_id)

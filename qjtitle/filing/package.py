@@ -246,7 +246,7 @@ class PackageFolder:
     def write_manifest(self, meta: dict[str, Any], heading: str) -> None:
         """清单.xlsx (every file but itself and manifest.json), then manifest.json (every file but itself)."""
         generated = now_text()
-        _write_manifest_xlsx(self.path(MANIFEST_XLSX), heading, meta, self.entries, generated)
+        _write_manifest_xlsx(self.path(MANIFEST_XLSX), heading, meta, self.entries, self.root)
         self.add(MANIFEST_XLSX, "材料清单", False)
         data = {
             "format": MANIFEST_FORMAT,
@@ -307,46 +307,74 @@ class PackageFolder:
         _roll_back(self.stage, self.final.parent)
 
 
+def pdf_pages(path: Path) -> int | None:
+    """The number of pages of a PDF (its page objects), or None when it cannot be read."""
+    import re
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    found = len(re.findall(rb"/Type\s*/Page(?![a-z])", data))
+    return found or None
+
+
+def _pages(root: Path, entry: Entry) -> int | str:
+    """A file's pages as the 清单 states them: a PDF's own count, a document's from its PDF beside it,
+    one for a photo; else blank, to be written in once printed."""
+    path = root / entry.file
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return pdf_pages(path) or ""
+    if suffix == ".docx" and path.with_suffix(".pdf").is_file():
+        return pdf_pages(path.with_suffix(".pdf")) or ""
+    if suffix in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp"):
+        return 1
+    return ""
+
+
 def _write_manifest_xlsx(
-    path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], generated: str
+    path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], root: Path
 ) -> None:
+    """The list for people: 序号, 材料名称, 文件名, 页数, 份数, under the package's date in Chinese. The
+    SHA-256, sizes and times are in manifest.json, for programs."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
 
     from qjtitle.spreadsheets.writing import set_cell
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "清单"
+    ws.title = "材料清单"
     set_cell(ws.cell(row=1, column=1), heading)
     ws.cell(row=1, column=1).font = Font(name="黑体", size=14, bold=True)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=7)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=5)
+    issued = meta.get("issued_text") or ""
     set_cell(
         ws.cell(row=2, column=1),
-        f"生成时间：{generated}　qjtitle {__version__}"
-        + ("　【草稿】" if meta.get("draft") else ""),
+        ("【草稿】" if meta.get("draft") else "")
+        + (f"编制日期：{issued}" if issued else "")
+        + "　页数空白的，打印后填写",
     )
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
-    headers = ["序号", "文件", "名称", "可否公开", "SHA-256", "大小（字节）", "生成时间"]
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    headers = ["序号", "材料名称", "文件名", "页数", "份数"]
     for i, h in enumerate(headers, start=1):
         cell = ws.cell(row=3, column=i, value=h)
         cell.font = Font(name="黑体", bold=True)
         cell.alignment = Alignment(horizontal="center")
+        cell.border = box
     for r, e in enumerate(entries, start=4):
         for c, value in enumerate(
-            [
-                r - 3,
-                e.file,
-                e.title,
-                "公开" if e.public else "内部",
-                e.sha256,
-                e.size,
-                e.generated_at,
-            ],
+            [r - 3, e.title, e.file, _pages(root, e), 1],
             start=1,
         ):
             set_cell(ws.cell(row=r, column=c), value)
-    for letter, width in zip("ABCDEFG", (6, 48, 26, 9, 66, 12, 26), strict=True):
+            ws.cell(row=r, column=c).border = box
+            ws.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="center")
+    for letter, width in zip("ABCDE", (6, 40, 44, 8, 8), strict=True):
         ws.column_dimensions[letter].width = width
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
@@ -354,6 +382,8 @@ def _write_manifest_xlsx(
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.properties.title = heading
+    wb.properties.creator = ""
     mark_sheets(wb, draft=bool(meta.get("draft")), confidential=True)
     wb.save(path)
 

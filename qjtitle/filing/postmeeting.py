@@ -139,7 +139,6 @@ class PostMeeting(FilingBase):
                     f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配",
                 )
             )
-        facts += self._audit_fact()
         report = self.photo_report or photos.PhotoReport()
         return {
             **self.common(),
@@ -158,8 +157,11 @@ class PostMeeting(FilingBase):
         }
 
     def after_seal(self) -> list[dict[str, object]]:
-        return [
-            {**e, "recorded_at": cn_date(local_day(e["recorded_at"]))}
+        return [  # who typed it (a login name) is in the audit log, not in a filed document
+            {
+                **{k: v for k, v in e.items() if k != "user"},
+                "recorded_at": cn_date(local_day(e["recorded_at"])),
+            }
             for e in (self.data.results or {}).get("after_seal", [])
         ]
 
@@ -311,6 +313,7 @@ class PostMeeting(FilingBase):
     def sign_in_sheet(self) -> dict[str, object]:
         ctx = self.data.ctx
         attending = set(ctx.attending) if ctx else set()
+        # in the order of the sheet signed on the day (meeting.sheets: by expert number)
         rows = [
             {
                 "number": i,
@@ -321,8 +324,9 @@ class PostMeeting(FilingBase):
                 "present": "出席"
                 if eid in attending
                 else "缺席" + (f"（{ctx.absences[eid]}）" if ctx and ctx.absences.get(eid) else ""),
+                "signed": "已签（见原件）" if eid in attending else "",
             }
-            for i, (eid, e) in enumerate(self._panel_rows(), start=1)
+            for i, (eid, e) in enumerate(sorted(ctx.panel.items()) if ctx else [], start=1)
         ]
         quorum = self._quorum()
         return {

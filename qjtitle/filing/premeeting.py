@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -14,6 +15,8 @@ from qjtitle.filing.wording import date_range, plain_problem, plain_rejection, r
 from qjtitle.meeting import record as meetings
 from qjtitle.meeting import tally
 from qjtitle.privacy import mask_text
+
+_SAME_PERSON = re.compile(r"身份证号码相同|同一身份证号码|重复申报")
 
 
 class PreMeeting(FilingBase):
@@ -40,10 +43,24 @@ class PreMeeting(FilingBase):
         }
 
     def counts(self) -> dict[str, int]:
+        """People, not rows: a row refused because its person is already an applicant (a second
+        application of the same person) counts that person once."""
         by = Counter(a.status for a in self.data.applicants)
-        rejected = len(self.data.rejected)
+        names = {a.name for a in self.data.applicants}
+        others = {  # refused rows of people who are not applicants already (a second application is not)
+            f"{r.get('name', '')}@{r.get('unit', '')}"
+            for r in self.data.rejected
+            if not (r.get("name") in names and _SAME_PERSON.search(str(r.get("reason", ""))))
+        }
+        rejected = len(others)
         return {
-            "received": len(self.data.applicants) + rejected,
+            "duplicates": len(self.data.rejected)
+            - sum(
+                1
+                for r in self.data.rejected
+                if f"{r.get('name', '')}@{r.get('unit', '')}" in others
+            ),
+            "received": len(self.data.applicants) + len(others),
             "passed": by[rules.STATUS_ACCEPTED],
             "returned": by[rules.STATUS_NEEDS_CORRECTION] + by[rules.STATUS_WITHDRAWN] + rejected,
             "pending": by[rules.STATUS_NEEDS_CORRECTION],
@@ -69,7 +86,8 @@ class PreMeeting(FilingBase):
             ("评委会人数", f"{m.size} 人；出席不少于 {quorum.needed} 人"),
             (
                 "申报人数",
-                f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人",
+                f"收到 {n['received']} 人：资格审查通过 {n['passed']} 人，退回 {n['returned']} 人"
+                + (f"（另有重复报送 {n['duplicates']} 份未予受理）" if n["duplicates"] else ""),
             ),
             ("会前公示", f"{pre['text']}（{pre['workdays']}个工作日）"),
             (
@@ -85,7 +103,6 @@ class PreMeeting(FilingBase):
                 f"抽取委员 {members} 人、备选 {len(draw['picks']) - members} 人"
             )
             facts.append(("专家抽取", drawn))
-        facts += self._audit_fact()
         return {
             **self.common(),
             "pre_rule": rule_citation(rules.PRE_FILING_BEFORE_MEETING),
@@ -138,6 +155,8 @@ class PreMeeting(FilingBase):
             row["number"] = i
         return {
             **self.common(),
+            # dated the day of the review (before the 会前公示 that publishes it), when recorded
+            "issued": cn_date(self.data.eligibility_on or self.data.today),
             "summary": self.counts(),
             "rows": rows,
             "correction_rule": {

@@ -33,9 +33,24 @@ def plain_dates(text: str) -> str:
     return _ISO_DAY.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
 
 
+_CALENDAR_FILE = re.compile(r"[；，]?\s*国务院公布后请在[^；。]*complete_years[^；。]*")
+
+
+def officer_findings(findings: Any) -> list[str]:
+    """The schedule's warnings as a report states them: no notes on the calendar file or commands."""
+    out = []
+    for f in findings:
+        text = plain_reason(_CALENDAR_FILE.sub("", f.message))
+        if "complete_years" in text or "日历文件" in text:
+            continue
+        out.append(text)
+    return list(dict.fromkeys(out))
+
+
 def plain_reason(text: str) -> str:
     """A message as a signed (or draft) document may show it: no command names, Chinese dates."""
     text = _SOURCE.sub(lambda m: rules.cite(m.group()), _COMMAND.sub("", text))
+    text = _CALENDAR_FILE.sub("", text)
     return plain_dates(text).strip("；， ")
 
 
@@ -70,7 +85,7 @@ def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str
 
 def plain_rejection(reason: str) -> str:
     """Why a row was not accepted, without file names, rows or notes on the rule (the first clause)."""
-    first = reason.split("；")[0]
+    first = re.sub(r"（(?:Sheet|工作表)\s*\d*）", "", reason.split("；")[0], flags=re.IGNORECASE)
     return plain_dates(mask_text(_FILE_REF.sub("其他单位报送的申报", first)))
 
 

@@ -87,8 +87,48 @@ class _Run:
     user: str | None
 
 
+_DEFAULT_SHEET = re.compile(r"(?:Sheet|工作表)\s*\d*", re.IGNORECASE)  # a sheet never named
+
+
+def place_words(file: str, sheet: str, row: int) -> str:
+    """Where a row is, in words an employer's clerk follows: the sheet of the roster they sent (a CSV
+    has none) and the row, never the file's name or a cell's address."""
+    if not sheet or sheet == Path(file).stem or _DEFAULT_SHEET.fullmatch(sheet):
+        return f"申报信息表第{row}行"
+    return f"申报信息表“{sheet}”表第{row}行"
+
+
 def _where(a: Applicant) -> str:
-    return f"{a.source_file} {a.source_sheet} 第{a.source_row}行"
+    return place_words(a.source_file, a.source_sheet, a.source_row)
+
+
+_FILE_IN_BRACKETS = re.compile(r"（[^（）]*\.(?:xlsx|xls|csv|et)\b[^（）]*）", re.IGNORECASE)
+_FILE_REF = re.compile(
+    r"[^\s，；、（）与]+\.(?:xlsx|xls|csv|et)\b(?:（[^）]*）)?\s*(?:第\d+行)?", re.IGNORECASE
+)
+_STORED_AS_NUMBER = re.compile(r"被\s*(?:Excel|WPS)\s*存成了数字（[^）]*）")
+_SOFTWARE_CLAUSE = re.compile(r"(?:Excel|WPS)\s*把[^，；。]*[，；]")
+_RULE = re.compile(r"通知 ([一二三四五六七八九十]+(?:（[一二三四五六七八九十]+）)?)")
+_PLAIN_FIXES = (  # spreadsheet wording an employer need not read, in plain words
+    ("该列单元格设为“文本”格式", "该栏设为文本格式"),
+    ("（或在号码前加英文单引号 '）", ""),
+    ("1985-03-15、", ""),
+)
+
+
+def notice_words(text: str) -> str:
+    """A problem or its fix as a correction notice states it: no file names, cell addresses,
+    spreadsheet software or numbers in E notation; the notice cited as 《通知》."""
+    text = _FILE_IN_BRACKETS.sub("", text)
+    text = re.sub(r"（(?:Sheet|工作表)\s*\d*）", "", text, flags=re.IGNORECASE)
+    text = _FILE_REF.sub("另一份申报信息表", text)
+    text = _STORED_AS_NUMBER.sub("不完整", text)
+    text = _SOFTWARE_CLAUSE.sub("", text)
+    for old, new in _PLAIN_FIXES:
+        text = text.replace(old, new)
+    text = re.sub(r"[0-9]\.[0-9]+E\+[0-9]+", "", text)
+    text = re.sub(r"\s*(?:Excel|WPS)\s*", "表格", text)
+    return _RULE.sub(r"《通知》\1", text)
 
 
 def issue_notices(
@@ -180,6 +220,8 @@ def _issue(
             run.contact or run.contact_phone
         ):  # the same office as last time: its contact lines stay
             contact, contact_phone = _last_contact(session, committee.code)
+            if not (contact or contact_phone):  # the committee's own (committee set --contact)
+                contact, contact_phone = committee.contact, committee.contact_phone
             run = dataclasses.replace(run, contact=contact, contact_phone=contact_phone)
         try:
             _write_notices(
@@ -218,14 +260,21 @@ def _write_notices(
         items = []
         for a in applicants:
             for p in a.problems:
-                where = _where(a) + (f"（{p['cell']}）" if p.get("cell") else "")
-                items.append({"name": a.name or "（姓名为空）", "where": where, **p})
+                items.append(
+                    {
+                        "name": a.name or "（姓名为空）",
+                        **p,
+                        "where": _where(a),
+                        "message": notice_words(str(p.get("message", ""))),
+                        "fix": notice_words(str(p.get("fix", ""))),
+                    }
+                )
         for i, item in enumerate(items, start=1):
             item["number"] = i
         rejected = rejected_by_unit.get(key, [])
         context: dict[str, Any] = {
             "draft": False,
-            "notice_number": f"{committee.code}-补正-{today:%Y%m%d}-{number:03d}",
+            "notice_number": f"{committees.doc_code(committee)}补〔{today.year}〕{number}号",
             "unit": unit_names[key],
             "year": applicants[0].year if applicants else rejected[0]["year"],
             "committee": committees.as_dict(committee),
@@ -383,11 +432,13 @@ def _rejected_rows(
     result: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for batch in latest.values():
         for r in batch.rejected:
-            where = f"{batch.file_name} {r['sheet']} 第{r['row']}行"
+            where = place_words(batch.file_name, r["sheet"], r["row"])
             last = (told or {}).get(compare_key(r["unit"]))
             if last is not None and _aware(last) >= _aware(batch.imported_at):
                 continue
-            result[compare_key(r["unit"])].append({**r, "where": where, "year": batch.year})
+            result[compare_key(r["unit"])].append(
+                {**r, "where": where, "year": batch.year, "reason": notice_words(r["reason"])}
+            )
     return result
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from qjtitle.errors import InvalidValue
+from qjtitle.documents.dates import cn_date
+from qjtitle.errors import AlreadyExists, InvalidValue
 from qjtitle.meeting import proceedings
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.record import MeetingInfo
@@ -150,11 +151,32 @@ def picture(store: Store, meeting_id: int) -> Picture:
 # --- Sheets ----------------------------------------------------------------------------------------
 
 
+SHEET_STEMS = (
+    "签到表",
+    "评议表",
+    "评议汇总表",
+    "计票表",
+    "计票表_记名",  # the named and anonymous tallies of earlier versions
+    "计票表_无记名",
+)  # what write_sheets writes (and wrote)
+
+
+def _printed(notes: list[str]) -> list[str]:
+    """The notes a printed sheet shows: how to type a sheet back belongs to the terminal, not the paper."""
+    return [n for n in notes if not n.startswith("录入：")]
+
+
 def _workbook(
-    title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    widths: list[int],
+    notes: list[str],
+    label: str = "",
 ) -> Any:
-    """One sheet: the title, the notes (above the header, where the reading commands never look),
-    the header and the pre-filled rows, with borders and print settings."""
+    """One sheet: the title, the meeting and the sheet's number, the notes (above the header, where the
+    reading commands never look), the header and the pre-filled rows, with borders and A4 print settings
+    (the header row on every page, fitted to the page's width, page numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -165,14 +187,15 @@ def _workbook(
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     set_cell(ws.cell(row=1, column=1), title)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    for i, note in enumerate(notes, start=2):
+    ws.cell(row=1, column=1).font = Font(name="黑体", bold=True, size=14)
+    lines = ([label] if label else []) + _printed(notes)
+    for i, note in enumerate(lines, start=2):
         set_cell(ws.cell(row=i, column=1), note)
-    top = len(notes) + 2
-    for c, label in enumerate(header, start=1):
+    top = len(lines) + 2
+    for c, text in enumerate(header, start=1):
         cell = ws.cell(row=top, column=c)
-        set_cell(cell, label)
-        cell.font = Font(bold=True)
+        set_cell(cell, text)
+        cell.font = Font(name="黑体", bold=True)
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for r, values in enumerate(rows, start=top + 1):
@@ -185,10 +208,16 @@ def _workbook(
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if len(header) > 6 else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.right.text = "内部资料　注意保密"
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    wb.properties.title = title
+    wb.properties.creator = ""
+    wb.properties.language = "zh-CN"
     return wb
 
 
@@ -197,71 +226,92 @@ def _save(wb: Any, path: Path) -> Path:
 
 
 def _document(
-    title: str, header: list[str], rows: list[list[Any]], widths: list[int], notes: list[str]
-) -> Any:
-    """The same sheet for printing from Word: title, a ruled table with room to write, the notes below."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    section = doc.sections[0]
-    if sum(widths) > 100:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = section.page_height, section.page_width
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    heading = doc.add_paragraph()
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = heading.add_run(title)
-    run.bold = True
-    run.font.size = Pt(15)
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    page = [section.page_width, section.left_margin, section.right_margin]
-    usable = (int(page[0] or 0) - int(page[1] or 0) - int(page[2] or 0)) / sum(widths)
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = int(usable * width)
-    for cell, label, width in zip(table.rows[0].cells, header, widths, strict=True):
-        cell.text = label
-        cell.paragraphs[0].runs[0].bold = True
-        cell.width = int(usable * width)
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value, width in zip(cells, values, widths, strict=True):
-            cell.text = "" if value is None else str(value)
-            cell.width = int(usable * width)
-    for row in table.rows[1:]:
-        row.height = Cm(1.0)
-    for note in notes:
-        if not note.startswith("录入："):  # how to type it back belongs to the spreadsheet
-            doc.add_paragraph(note)
-    return doc
-
-
-def _write(
-    out: Path,
-    stem: str,
     title: str,
     header: list[str],
     rows: list[list[Any]],
     widths: list[int],
     notes: list[str],
-) -> list[Path]:
-    """``stem``.xlsx to fill in and type back, and ``stem``.docx to print."""
-    wb = _workbook(title, header, rows, widths, notes)
-    doc = _document(title, header, rows, widths, notes)
-    return [
-        _save(wb, out / f"{stem}.xlsx"),
-        write_atomically(out / f"{stem}.docx", doc.save, ".docx"),
+    label: str = "",
+) -> Any:
+    """The same sheet for printing from Word, on the filing documents' page (A4, their fonts, zh-CN, page
+    numbers): title, the meeting and the sheet's number, a ruled table with room to write whose header
+    row repeats on every page, the notes below (kept with the table's end)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    from qjtitle.documents import wordstyle as w
+
+    landscape = sum(widths) > 100
+    doc = w.new_document(landscape, margins_cm=(1.8, 1.8, 1.8, 1.8))
+    w.properties(doc, title)
+    section = doc.sections[0]
+    mark = section.header.paragraphs[0]
+    mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    w.set_font(mark.add_run("内部资料　注意保密"), w.HEAD_FONT, 10.5)
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_after = Pt(6)
+    w.set_font(heading.add_run(title), w.TITLE_FONT, 16)
+    if label:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(6)
+        w.set_font(p.add_run(label), w.BODY_FONT, 11)
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    page = [section.page_width, section.left_margin, section.right_margin]
+    usable = (int(page[0] or 0) - int(page[1] or 0) - int(page[2] or 0)) / sum(widths)
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = int(usable * width)
+    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
+        cell.text = ""
+        w.set_font(cell.paragraphs[0].add_run(text), w.HEAD_FONT, 10.5, bold=True)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cell.width = int(usable * width)
+    w.repeat_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value, width in zip(cells, values, widths, strict=True):
+            cell.text = ""
+            w.set_font(
+                cell.paragraphs[0].add_run("" if value is None else str(value)), w.BODY_FONT, 10.5
+            )
+            cell.width = int(usable * width)
+    for row in table.rows[1:]:
+        row.height = Cm(1.0)
+    printed = _printed(notes)
+    for i, note in enumerate(printed):
+        p = doc.add_paragraph()
+        p.paragraph_format.space_before = Pt(4)
+        if i < len(printed) - 1:
+            p.paragraph_format.keep_with_next = True
+        w.set_font(p.add_run(note), w.BODY_FONT, 11)
+    w.chinese_defaults(doc)
+    return doc
+
+
+def existing_sheets(out: Path) -> list[Path]:
+    """The sheets already in ``out`` that :func:`write_sheets` would write over (filled in by hand, maybe)."""
+    out = Path(out)
+    if not out.is_dir():
+        return []
+    found = [
+        p
+        for p in sorted(out.iterdir())
+        if p.is_file() and p.suffix in (".xlsx", ".docx") and p.stem in SHEET_STEMS
     ]
+    folder = out / "评议表"
+    if folder.is_dir():
+        found += sorted(p for p in folder.iterdir() if p.suffix in (".xlsx", ".docx"))
+    return found
+
+
+def sheet_number(meeting_id: int, n: int) -> str:
+    """A meeting-day sheet's number, as printed on it: the meeting and the sheet (第1号会议·表03)."""
+    return f"第{meeting_id}号会议·表{n:02d}"
 
 
 def _safe_name(text: str) -> str:
@@ -275,9 +325,20 @@ class SheetSet:
     skipped: list[str]
 
 
-def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
+def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) -> SheetSet:
     """The meeting-day sheets in ``out``: 签到表, 评议表 (one per reviewer, once reviewers are
-    assigned) and 计票表 (无记名: counts per applicant); each as .xlsx (to type back) and .docx (to print)."""
+    assigned) and 计票表 (无记名: counts per applicant); each as .xlsx (to type back) and .docx (to print),
+    each naming the meeting and numbered (第N号会议·表NN), so that a signed original can be told apart
+    and filed. A folder that already holds sheets is refused, naming them (they may have been filled in
+    by hand), unless ``force``."""
+    there = existing_sheets(Path(out))
+    if there and not force:
+        shown = "、".join(str(p.relative_to(Path(out))) for p in there[:8])
+        more = f" 等 {len(there)} 个文件" if len(there) > 8 else ""
+        raise AlreadyExists(
+            f"{out} 中已有会议用表：{shown}{more}。这些表可能已手工填写，为免覆盖拒绝写入；"
+            "请换一个文件夹，或确认可以覆盖后加 --force"
+        )
     pic = picture(store, meeting_id)
     m = pic.meeting
     if not pic.panel:
@@ -285,8 +346,30 @@ def write_sheets(store: Store, meeting_id: int, out: Path) -> SheetSet:
             f"第{meeting_id}号会议还没有确认参会的专家；请先用 qjtitle draw confirm 记录专家的答复"
         )
     out = Path(out)
-    head = f"{m.committee_name}　{m.date.isoformat()}　{m.place}"
+    head = f"{m.committee_name}　{cn_date(m.date)}　{m.place}"
     files: list[Path] = []
+    numbered = 0
+
+    def _write(
+        out: Path,
+        stem: str,
+        title: str,
+        header: list[str],
+        rows: list[list[Any]],
+        widths: list[int],
+        notes: list[str],
+    ) -> list[Path]:
+        """``stem``.xlsx to fill in and type back, and ``stem``.docx to print, with the sheet's number."""
+        nonlocal numbered
+        numbered += 1
+        label = f"评审会议：第{m.id}号（{cn_date(m.date)}，{m.place or '地点未定'}）　表号：{sheet_number(m.id, numbered)}"
+        wb = _workbook(title, header, rows, widths, notes, label)
+        doc = _document(title, header, rows, widths, notes, label)
+        return [
+            _save(wb, out / f"{stem}.xlsx"),
+            write_atomically(out / f"{stem}.docx", doc.save, ".docx"),
+        ]
+
     skipped: list[str] = []
 
     rows = [[p.id, p.name, p.unit, p.specialty, ""] for p in pic.panel]

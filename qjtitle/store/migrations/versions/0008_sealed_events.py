@@ -14,7 +14,7 @@ each table at upgrade time, so ``audit verify`` tells those rows from rows inser
 behind the tool's back. A new (empty) store records no such event.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from alembic import op
 from qjtitle.store.engine import APPEND_ONLY, create_frozen, drop_frozen, tie_once_sql
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
