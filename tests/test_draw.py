@@ -20,6 +20,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw import DrawImpossible
 from qjtitle.experts.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
+from tests.test_verify_record import complete
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.both_backends
@@ -309,20 +310,19 @@ def make_record() -> dict:
     experts = pool(25, ("临床医学", "护理"))
     request = Request.make(11, 3, {"护理": 4})
     picks = draw.select("4721/9903/1586/", experts, request)
-    record = {
-        "format": draw_verify.RECORD_FORMAT,
-        "algorithm": draw_inputs.ALGORITHM,
-        "seed": "4721/9903/1586/",
-        "params": request.as_dict(),
-        "eligible": [c.entry() for c in experts],
-        "eligible_count": len(experts),
-        "pool_sha256": draw_inputs.pool_digest(experts),
-        "picks": [p.as_dict() for p in picks],
-        "drawers": DRAWERS,
-        "supervisors": SUPERVISORS,
-    }
-    record["record_sha256"] = draw_verify.record_digest(record)
-    return record
+    return complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": "4721/9903/1586/",
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in experts],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+            "drawers": DRAWERS,
+            "supervisors": SUPERVISORS,
+        }
+    )
 
 
 def test_a_record_verifies_and_any_edit_fails() -> None:

@@ -30,6 +30,40 @@ SPECIALTIES = ("临床医学", "护理", "药学")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+FILLER = {
+    "draw": 1,
+    "committee": {"code": "QJ-WS-ZJ", "name": "曲靖市卫生系列中级职称评审委员会", "level": "中级"},
+    "meeting": {"id": 1, "date": "2023-11-20", "end_date": None, "place": "", "size": 11},
+    "drawn_on": "2023-11-10",
+    "recorded_at": "2023-11-10T02:30:00Z",
+    "place": "",
+    "seed_source": "drawers",
+    "exclusions": {},
+    "drawers": ["王明", "李华", "赵强"],
+    "supervisors": ["陈静"],
+    "late_reason": "",
+    "voids": None,
+    "void_reason": "",
+    "warnings": [],
+    "voided_by": None,
+    "answers": [],
+    "replacements": [],
+    "signatures": [],
+}
+
+
+def complete(record: dict) -> dict:
+    """A format-2 record from its draw fields (seed, params, eligible, picks …): the other fields
+    filled in as an export has them, members_now replayed, both digests computed."""
+    out = {**copy.deepcopy(FILLER), **record}
+    out |= {"format": draw_verify.FORMAT_2, "chain": draw_verify.CHAIN_DOMAIN}
+    out["params"] = {"specialties": [], "same_unit_recusal": True, **out["params"]}
+    if "members_now" not in record:
+        seats = draw_verify.replay(out["picks"], out["params"]["quotas"], out["answers"]).seats
+        out["members_now"] = draw_verify.members_now(seats)
+    return settle(out)
+
+
 def both(record: dict) -> tuple[bool, bool]:
     """(verify-draw --record's verdict, the stand-alone verifier's verdict); their picks agree too."""
     ours = draw_verify.verify_record(record)
@@ -48,7 +82,8 @@ def settle(record: dict) -> dict:
 
 
 def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
-    """Answers recorded as ``draw confirm`` would, with the replacements its rule gives."""
+    """Answers recorded as ``draw confirm`` would, with the replacements its rule gives (written
+    here from the spec's words, not with draw_verify.replay) and the seats left vacant."""
     picks = record["picks"]
     fixed = set(record["params"]["quotas"])
     seats = {p["position"]: p["id"] for p in picks if p["role"] == draw_inputs.MEMBER}
@@ -60,7 +95,7 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
     for index, accepted in answers:
         expert = picks[index % len(picks)]["id"]
         if expert in replaced:
-            continue  # confirm refuses: a replacement cannot be withdrawn
+            continue  # confirm refuses: who left a seat (replaced, or vacant) answers no more
         latest[expert] = accepted
         record["answers"].append(
             {
@@ -74,6 +109,8 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
         seat = next((pos for pos, held in seats.items() if held == expert), None)
         if accepted or seat is None:
             continue
+        seats[seat] = None  # vacant (format 2) unless an alternate fits
+        replaced.add(expert)
         for p in picks:
             if (
                 p["role"] != draw_inputs.ALTERNATE
@@ -95,7 +132,6 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
                 )
                 seats[seat] = p["id"]
                 used.add(p["id"])
-                replaced.add(expert)
                 break
     record["members_now"] = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
     record["signatures"] = [
@@ -137,22 +173,17 @@ def records(draw_) -> dict:
         draw_(st.lists(st.text("0123456789ab", min_size=1, max_size=5), min_size=1, max_size=3))
     )
     picks = draw.select(seed, experts, request)
-    record = {
-        "draw": 1,
-        "format": draw_verify.RECORD_FORMAT,
-        "algorithm": draw_inputs.ALGORITHM,
-        "seed": seed,
-        "seed_source": "drawers",
-        "params": {**request.as_dict(), "specialties": [], "same_unit_recusal": True},
-        "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
-        "eligible_count": len(experts),
-        "pool_sha256": draw_inputs.pool_digest(experts),
-        "picks": [p.as_dict() for p in picks],
-        "drawers": ["王明", "李华", "赵强"],
-        "supervisors": ["陈静"],
-        "voided_by": None,
-    }
-    record["record_sha256"] = draw_verify.record_digest(record)
+    record = complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": seed,
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+        }
+    )
     answers = draw_(st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=8))
     return settle(after_the_draw(record, answers))
 
@@ -198,7 +229,65 @@ def tamperings(record: dict, choice: int) -> list[tuple[str, dict]]:
     seeded = copy.deepcopy(record)
     seeded["seed"] = record["seed"] + "7/"
     out.append(("change the seed", seeded))
-    return out + [(f"{what}, digests recomputed", settle(copy.deepcopy(r))) for what, r in out]
+    # issue 25: every field of a pick, the replay, the format, strict values, vacancies, seeds
+    pick = record["picks"][choice % len(record["picks"])]
+    for field_ in ("unit", "specialty"):
+        falsified = copy.deepcopy(record)
+        falsified["picks"][choice % len(record["picks"])][field_] = pick[field_] + "X"
+        out.append((f"falsify a pick's {field_}", falsified))
+    if record["replacements"]:
+        late = copy.deepcopy(record)
+        late["answers"].append(
+            {
+                **record["answers"][-1],
+                "expert": record["replacements"][0]["out"],
+                "accepted": True,
+                "reason": "",
+            }
+        )
+        out.append(("an answer from a replaced expert", late))
+    vacant = [m for m in record["members_now"] if m["id"] is None]
+    if vacant:
+        kept = copy.deepcopy(record)
+        decliner = next(p["id"] for p in record["picks"] if p["position"] == vacant[0]["position"])
+        next(m for m in kept["members_now"] if m["id"] is None)["id"] = decliner
+        out.append(("the decliner kept in a vacant seat", kept))
+    chainless = copy.deepcopy(record)
+    del chainless["chain_sha256"]
+    out.append(("drop the chain", chainless))
+    extra = copy.deepcopy(record)
+    extra["note"] = "未被哈希覆盖的字段"
+    out.append(("an unknown top-level field", extra))
+    for value in (True, 0, -1, "1"):
+        capped = copy.deepcopy(record)
+        capped["params"]["unit_cap"] = value
+        out.append((f"unit_cap {value!r}", capped))
+    typed = copy.deepcopy(record)
+    typed["params"]["members"] = str(typed["params"]["members"])
+    out.append(("members as text", typed))
+    flagged = copy.deepcopy(record)
+    flagged["picks"][0]["id"] = (
+        True if flagged["picks"][0]["id"] == 1 else flagged["picks"][0]["id"]
+    )
+    flagged["eligible"][0][0] = True if flagged["eligible"][0][0] == 1 else 0
+    out.append(("a boolean for an id", flagged))
+    hidden = copy.deepcopy(record)
+    hidden["seed"] = record["seed"][:-1] + "\u200b/"
+    out.append(("a zero-width space in the seed", hidden))
+    twin = copy.deepcopy(record)
+    twin["eligible"][choice % len(twin["eligible"])][2] = (
+        " " + twin["eligible"][choice % len(twin["eligible"])][2]
+    )
+    if any(
+        e[2] == twin["eligible"][choice % len(twin["eligible"])][2].strip()
+        for e in twin["eligible"]
+    ):
+        out.append(("one specialty spelled two ways", twin))
+    return out + [
+        (f"{what}, digests recomputed", settle(copy.deepcopy(r)))
+        for what, r in out
+        if what != "drop the chain"  # recomputing puts it back (the downgrade has its own test)
+    ]
 
 
 @settings(
@@ -214,6 +303,58 @@ def test_both_verifiers_agree_on_generated_and_tampered_records(record, choice) 
         assert ours == theirs, what
         if not what.startswith("change the seed,"):  # a new seed may by chance give the same picks
             assert ours is False, what
+
+
+def test_a_format_2_record_cannot_pass_as_format_1() -> None:
+    """Dropping the chain and calling the record format 1 changes its fingerprint, the one on the
+    signed sheet: without recomputing, both verifiers refuse; recomputed, it is another record."""
+    v = _stored_like()
+    signed = v["record_sha256"]
+    down = copy.deepcopy(v)
+    down["format"] = draw_verify.FORMAT_1
+    del down["chain_sha256"], down["chain"]
+    assert both(down) == (False, False)
+    down["record_sha256"] = draw_verify.record_digest(down)
+    assert down["record_sha256"] != signed
+    ours = draw_verify.verify_record(down)
+    assert ours.findings[0].startswith("记录格式 1")  # reported as format 1, never as 2
+
+
+def _stored_like() -> dict:
+    experts = [Candidate(i, f"专家{i}", SPECIALTIES[i % 2], "甲乙丙"[i % 3]) for i in range(1, 13)]
+    request = Request.make(3, 2, {"护理": 1}, None)
+    picks = draw.select("4721/9903/1586/", experts, request)
+    return complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": "4721/9903/1586/",
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in experts],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('"seed": "0000/", "seed": "4721/9903/1586/"', "出现了两次"),
+        ('"eligible_count": 12.0', "不是整数"),
+        ('"eligible_count": NaN', "不是整数"),
+    ],
+)
+def test_strict_parsing_refuses_in_both_verifiers(tmp_path, cli, text, why) -> None:
+    record = _stored_like()
+    key = text.split('"')[1]
+    body = json.dumps({k: v for k, v in record.items() if k != key}, ensure_ascii=False)
+    path = tmp_path / "record.json"
+    path.write_text(body[:-1] + ", " + text + "}", encoding="utf-8")
+    theirs = run_standalone(path)
+    assert theirs.returncode == 1 and why in theirs.stderr and "§2" in theirs.stderr
+    ours = cli("verify-draw", "--record", str(path))
+    assert ours.exit_code == 1 and why in ours.output
 
 
 def test_the_standalone_verifier_imports_only_the_standard_library() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -106,18 +105,44 @@ class Request:
 
 # --- Seed and pool hash --------------------------------------------------------------
 
-_SPACE = re.compile(r"\s+")
+_SEED_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+SEED_SEPARATOR = "/"
+
+
+def _seed_char_kind(ch: str) -> str:
+    """What a refused seed character is, in the words the message uses (spec §3)."""
+    name = unicodedata.name(ch, "")
+    if unicodedata.category(ch) in ("Cf", "Cc", "Mn", "Me", "Zl", "Zp") or "ZERO WIDTH" in name:
+        return "看不见的字符"
+    if "SLASH" in name or "SOLIDUS" in name:
+        return "像斜线“/”而不是“/”的字符"
+    if unicodedata.category(ch) == "Pd" or "DASH" in name or "HYPHEN" in name or "MINUS" in name:
+        return "横线类字符"
+    if ch.isdigit() or ch.isalpha():
+        return "不是 0–9 或英文字母的数字或字母（可能与之形似）"
+    return "不允许的字符"
 
 
 def canonical_seed(parts: Iterable[str]) -> str:
-    """The drawers' contributions in canonical form: ``4721/9903/1586/``.
+    """The drawers' contributions in canonical form: ``4721/9903/1586/`` (spec §3).
 
-    Each part is NFKC-normalised (full-width digits become ASCII) with all whitespace
-    removed; a part containing ``/`` counts as several parts."""
+    Each part is NFKC-normalised (full-width digits become ASCII); ``/`` separates pieces and
+    whitespace (``str.isspace``) is removed; every other character must be an ASCII digit or
+    letter, so that the seed on the signed paper is the seed that was used: a zero-width
+    character, a fraction slash (from “½”), another dash or slash, or a look-alike is refused."""
     cleaned: list[str] = []
     for part in parts:
-        for piece in unicodedata.normalize("NFKC", str(part)).split("/"):
-            piece = _SPACE.sub("", piece)
+        text = unicodedata.normalize("NFKC", str(part))
+        for ch in text:
+            if ch in _SEED_CHARS or ch == SEED_SEPARATOR or ch.isspace():
+                continue
+            raise InvalidValue(
+                f"随机种子“{part.encode('unicode_escape').decode('ascii') if not part.isprintable() else part}”"
+                f"中有{_seed_char_kind(ch)} U+{ord(ch):04X}（{unicodedata.name(ch, '无名称')}）：随机种子只能由数字"
+                "（或英文字母）组成，几组之间用空格或“/”分开；请抽取人员照签字纸上的数字重新输入"
+            )
+        for piece in text.split(SEED_SEPARATOR):
+            piece = "".join(piece.split())
             if piece:
                 cleaned.append(piece)
     if not cleaned:

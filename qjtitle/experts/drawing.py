@@ -180,6 +180,7 @@ def draw_experts(
             "same_unit_recusal": same_unit,
         }
         snapshot = {
+            "record_format": 2,  # draw_record.record_format: fingerprinted as format 2 (spec 1.2)
             "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
             "meeting": {
                 "id": meeting.id,

@@ -12,6 +12,7 @@ order, so that a pool too small for a draw explains itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -68,16 +69,26 @@ class Eligibility:
         return "，".join(parts) if parts else "无"
 
 
+def pool_spellings(specialties: Iterable[str]) -> dict[str, str]:
+    """One spelling for each specialty (draw spec §5): specialties with the same comparison key
+    (``compare_key``, the units' key) are one specialty, spelt as the first expert (by id) spells it."""
+    spelled: dict[str, str] = {}
+    for specialty in specialties:
+        spelled.setdefault(compare_key(specialty), specialty)
+    return spelled
+
+
 def canonical_specialties(
     session: Session, committee_id: int, requested: list[str]
 ) -> dict[str, str]:
     """Each requested specialty → its spelling in the pool (matched after normalisation), in the order given."""
-    known = {
-        compare_key(s): s
-        for s in session.exec(
-            select(Expert.specialty).where(Expert.committee_id == committee_id).distinct()
+    known = pool_spellings(
+        session.exec(
+            select(Expert.specialty)
+            .where(Expert.committee_id == committee_id)
+            .order_by(col(Expert.id))
         )
-    }
+    )
     spelled: dict[str, str] = {}
     for name in requested:
         spelled[name] = known.get(compare_key(name), clean_text(name))
@@ -149,9 +160,10 @@ def eligibility(
     )
     eligible: list[Candidate] = []
     excluded: dict[str, list[dict[str, Any]]] = {}
+    spellings = {**pool_spellings(row[5] for row in rows), **wanted}  # §5: one spelling a specialty
     for eid, name, unit, unit_key, level, specialty, active, status, start, end in rows:
         assert eid is not None  # a stored row's primary key
-        spelled = wanted.get(compare_key(specialty), specialty)
+        spelled = spellings[compare_key(specialty)]
         reason, detail = None, ""
         if not active:
             reason, detail = "inactive", f"状态：{status}"
