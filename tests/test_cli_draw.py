@@ -385,3 +385,86 @@ def test_verify_draw_needs_a_draw_or_a_record(cli, store) -> None:
     assert result.exit_code == 1 and "二者选一" in result.stderr
     missing = cli("verify-draw", "--record", "no-such-file.json")
     assert missing.exit_code == 1 and "找不到抽取记录文件" in missing.stderr
+
+
+def test_a_dry_run_checks_everything_and_draws_nothing(cli, sample, db_path: Path) -> None:
+    """draw-experts --dry-run: the checks of the draw, eligible counts by slot and unit, whether the
+    alternates can replace; the store byte-identical afterwards, exit 1 when the draw would fail."""
+    before = db_path.read_bytes()
+    result = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        "--unit-cap",
+        "3",
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.output
+    assert "演练（不抽取、不记录）" in result.output and "结论：可以抽取" in result.output
+    assert re.search(r"│ 抽取人员和监督人员\s+│ 待定", result.output)
+    assert re.search(r"│ 临床医学\s+│ 5\s+│ 16\s+│ 11\s+│", result.output)
+    assert "每单位上限：3" in result.output
+    assert db_path.read_bytes() == before
+    assert json.loads(cli("draw", "list", "--json").stdout) == []
+
+    data = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        *PEOPLE,
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+        "--json",
+    )
+    report = json.loads(data.stdout)
+    assert report["ok"] and report["eligible_count"] == 38
+    assert {row["slot"]: row["seats"] for row in report["slots"]} == {
+        "临床医学": 5,
+        "护理": 3,
+        "药学": 2,
+        "医学检验技术": 1,
+    }
+    assert all(row["eligible"] == row["seats"] + row["spare"] for row in report["slots"])
+    assert sum(u["eligible"] for u in report["units"]) == 38
+
+    short = cli(
+        "draw-experts",
+        str(sample),
+        "--specialty",
+        "药学=10",
+        "--specialty",
+        "临床医学",
+        "--seed",
+        "47\u200b21",
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+    )
+    assert short.exit_code == 1, short.output
+    assert "结论：不能抽取" in short.output and "U+200B" in short.output
+    failed = json.loads(
+        cli(
+            "draw-experts",
+            str(sample),
+            "--specialty",
+            "药学=10",
+            "--specialty",
+            "临床医学",
+            "--date",
+            "2023-11-10",
+            "--dry-run",
+            "--json",
+        ).stdout
+    )
+    assert not failed["ok"]
+    assert any(
+        "专业“药学”需抽取委员 10 人" in c["detail"] for c in failed["checks"] if c["ok"] is False
+    )
+    assert db_path.read_bytes() == before

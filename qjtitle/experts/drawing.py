@@ -39,6 +39,10 @@ from qjtitle.models import (
 from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit, is_unique_violation
 
+RECORD_FORMAT = 2
+"""The record format new draws are fingerprinted in (docs/draw-spec.md 1.2); kept in the draw's
+snapshot, since a stored draw keeps the format it was signed in (format 1 before spec 1.2)."""
+
 
 def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
     """``["临床医学=5", "护理=3", "药学"]`` → (names in order, fixed member counts)."""
@@ -180,7 +184,7 @@ def draw_experts(
             "same_unit_recusal": same_unit,
         }
         snapshot = {
-            "record_format": 2,  # draw_record.record_format: fingerprinted as format 2 (spec 1.2)
+            "record_format": RECORD_FORMAT,  # draw_record.record_format reads it back
             "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
             "meeting": {
                 "id": meeting.id,
@@ -378,3 +382,215 @@ def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inpu
         "同单位回避可用 --no-same-unit 关闭（须有充分理由）"
     )
     return "\n".join(lines)
+
+
+# --- The rehearsal (draw-experts --dry-run) ---------------------------------------------------------
+
+
+@dataclass
+class RehearsalCheck:
+    what: str  # the check, in the secretary's words
+    ok: bool | None  # None: cannot be checked yet (e.g. no drawers named before the day)
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.what, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
+class Rehearsal:
+    """What ``draw-experts`` would check, and whether the draw can succeed; nothing drawn or written."""
+
+    meeting: int
+    checks: list[RehearsalCheck]
+    eligible_count: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)  # reason → count
+    slots: list[dict[str, Any]] = field(default_factory=list)  # per member-slot label
+    units: list[dict[str, Any]] = field(default_factory=list)  # per unit (comparison key)
+    unit_cap: int | None = None
+    alternates: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "meeting": self.meeting,
+            "ok": self.ok,
+            "checks": [c.as_dict() for c in self.checks],
+            "eligible_count": self.eligible_count,
+            "excluded": self.excluded,
+            "slots": self.slots,
+            "units": self.units,
+            "unit_cap": self.unit_cap,
+            "alternates": self.alternates,
+        }
+
+
+def rehearse(
+    store: Store,
+    meeting_id: int,
+    drawers: list[str],
+    supervisors: list[str],
+    members: int | None = None,
+    alternates: int = 0,
+    specialties: list[str] | None = None,
+    seed: list[str] | None = None,
+    unit_cap: int | None = None,
+    generate_seed: bool = False,
+    same_unit: bool = True,
+    drawn_on: date | None = None,
+    late_reason: str = "",
+    voids: int | None = None,
+    void_reason: str = "",
+    calendar: WorkCalendar | None = None,
+) -> Rehearsal:
+    """Every check of :func:`draw_experts`, each reported rather than raised, and the pool as the
+    draw would see it: eligible experts by specialty and unit, how many could still serve as an
+    alternate for each member slot, and the unit cap. Draws nothing and writes nothing."""
+    checks: list[RehearsalCheck] = []
+
+    def check(what: str, step: Any, ok_text: str = "") -> Any:
+        try:
+            value = step()
+        except InvalidValue as exc:
+            checks.append(RehearsalCheck(what, False, str(exc)))
+            return None
+        checks.append(RehearsalCheck(what, True, ok_text))
+        return value if value is not None else True
+
+    drawers, supervisors = _names(drawers), _names(supervisors)
+    if drawers or supervisors:
+        check(
+            "抽取人员和监督人员",
+            lambda: _check_people(drawers, supervisors),
+            f"抽取人员 {'、'.join(drawers)}；监督人员 {'、'.join(supervisors)}",
+        )
+    else:
+        checks.append(
+            RehearsalCheck(
+                "抽取人员和监督人员",
+                None,
+                f"未给出；抽取时须有 {rules.DRAWERS.value} 名不同的抽取人员和至少 "
+                f"{rules.SUPERVISORS_MIN.value} 名监督人员（{rules.DRAWERS.source}）",
+            )
+        )
+    if seed or generate_seed:
+        check(
+            "随机种子",
+            lambda: _seed_rehearsal(seed or [], drawers, generate_seed),
+            "种子的写法可用（演练不使用种子，不抽取）" if seed else "抽取时由程序生成",
+        )
+    else:
+        checks.append(
+            RehearsalCheck("随机种子", None, "抽取时由每名抽取人员现场各输入一组数字（演练不需要）")
+        )
+    parsed = check("专业和人数的写法", lambda: parse_specialties(specialties or []))
+    names, quotas = parsed if isinstance(parsed, tuple) else ([], {})
+    drawn_on = drawn_on or date.today()
+    calendar = calendar or WorkCalendar.load(store_dir=store.directory)
+    result = Rehearsal(meeting_id, checks, unit_cap=unit_cap, alternates=alternates)
+    with store.transaction() as session:
+        meeting = meetings.get(session, meeting_id)
+        committee = session.get(Committee, meeting.committee_id)
+        assert committee is not None
+        size = meeting.size if members is None else members
+
+        def sizes() -> None:
+            errors, _ = meetings.size_problems(committee, size)
+            if size != meeting.size:
+                errors.append(f"委员人数 {size} 与该评审会议的评委会人数 {meeting.size} 不符")
+            if names and len(quotas) == len(names) and sum(quotas.values()) < size:
+                errors.append(
+                    f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {size}，其余委员没有可来自的专业"
+                )
+            if errors:
+                raise InvalidValue("；".join(errors))
+
+        check("委员人数", sizes, f"委员 {size} 人，备选 {alternates} 人")
+        check("会议尚未封存", lambda: _check_not_sealed(session, meeting.id))
+        warnings: list[str] = []
+        deadline = check(
+            "抽取日期",
+            lambda: _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings),
+        )
+        if deadline is not None and checks[-1].ok:
+            checks[-1].detail = "；".join([f"{drawn_on}，截止日期 {deadline}", *warnings])
+        check(
+            "已有的抽取记录",
+            lambda: _check_voids(session, meeting, voids, void_reason),
+            f"重新抽取，作废第{voids}号" if voids else "本会议还没有有效的抽取记录",
+        )
+        spelled = check(
+            "所需专业",
+            lambda: eligible.canonical_specialties(session, committee.id or 0, names),
+        )
+        if not isinstance(spelled, dict):
+            return result
+        fixed = {spelled[name]: n for name, n in quotas.items()}
+        request = check(
+            "抽取参数",
+            lambda: draw_inputs.Request.make(size, alternates, fixed, unit_cap),
+        )
+        elig = eligible.eligibility(session, meeting, tuple(spelled.values()), same_unit)
+    result.eligible_count = len(elig.eligible)
+    result.excluded = {r: n for r, n in elig.counts().items() if n}
+    if not isinstance(request, draw_inputs.Request):
+        return result
+    result.slots = _slot_fit(elig.eligible, request)
+    by_unit: dict[str, int] = {}
+    for c in elig.eligible:
+        by_unit[c.unit] = by_unit.get(c.unit, 0) + 1
+    result.units = [
+        {"unit": unit, "eligible": n, "capped": unit_cap is not None and n > unit_cap}
+        for unit, n in sorted(by_unit.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    problems = algo.feasibility_problems(elig.eligible, request)
+    checks.append(
+        RehearsalCheck(
+            "符合条件的专家能否凑齐（含单位上限）",
+            not problems,
+            "；".join(problems)
+            if problems
+            else f"符合条件的专家 {len(elig.eligible)} 人，凑得齐委员 {request.members} 人和备选 {request.alternates} 人",
+        )
+    )
+    return result
+
+
+def _seed_rehearsal(seed: list[str], drawers: list[str], generate: bool) -> None:
+    if seed:
+        draw_inputs.canonical_seed(seed)  # refuses invisible and look-alike characters
+    check_seed_parts(seed, drawers or ["甲", "乙", "丙"], generate)
+
+
+def _slot_fit(
+    candidates: list[draw_inputs.Candidate], request: draw_inputs.Request
+) -> list[dict[str, Any]]:
+    """For each member-slot label: its seats, the eligible experts it accepts, and how many of them
+    are left to be drawn as alternates that could replace a declining member of that slot."""
+    fixed = dict(request.quotas)
+    by_specialty: dict[str, int] = {}
+    for c in candidates:
+        by_specialty[c.specialty] = by_specialty.get(c.specialty, 0) + 1
+    rows = []
+    for specialty, seats in request.quotas:
+        fit = by_specialty.get(specialty, 0)
+        rows.append(
+            {"slot": specialty, "seats": seats, "eligible": fit, "spare": max(fit - seats, 0)}
+        )
+    free = request.members - sum(fixed.values())
+    if free:
+        others = {s: n for s, n in by_specialty.items() if s not in fixed}
+        fit = sum(others.values())
+        rows.append(
+            {
+                "slot": draw_inputs.FREE_SLOT,
+                "seats": free,
+                "eligible": fit,
+                "spare": max(fit - free, 0),
+                "specialties": dict(sorted(others.items())),
+            }
+        )
+    return rows
