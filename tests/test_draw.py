@@ -519,6 +519,7 @@ def test_a_decline_without_a_fitting_alternate_leaves_the_seat_vacant(
         draw_answers.confirm(store, record["draw"], last["id"], True)
     data = draw_record.show_draw(store, record["draw"])
     assert sum(1 for a in data["answers"] if a["expert"] == last["id"]) == 1
+    assert None not in draw_answers.unanswered_members(store, record["draw"])
     seat = next(m for m in data["members_now"] if m["position"] == last["position"])
     assert seat["id"] is None
     assert draw_verify.verify_record(data).ok
@@ -549,3 +550,28 @@ def test_a_draw_recorded_before_spec_1_2_keeps_format_1(
     assert data["members_now"][0]["id"] == member["id"]  # format 1: no vacancy in members_now
     checked = draw_verify.verify_record(data)
     assert checked.ok and checked.findings[0].startswith("记录格式 1")
+
+
+def test_an_expert_who_declined_is_never_drawn_again_for_the_meeting(store, recorded) -> None:
+    """A redraw leaves out who declined in an earlier draw of the meeting, recorded as an
+    exclusion with the reason; both draws still re-check against the pool."""
+    meeting, first = recorded
+    declined = [p["id"] for p in first["picks"][:3]]
+    for eid in declined:
+        draw_answers.confirm(store, first["draw"], eid, False, "出差")
+    second = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
+        voids=first["draw"],
+        void_reason="谢绝者过多",
+        drawn_on=date(2023, 11, 10),
+    ).record
+    assert sorted(second["exclusions"]["declined"]) == sorted(declined)
+    assert not set(declined) & {p["id"] for p in second["picks"]}
+    assert draw_record.verify_draw(store, first["draw"]).ok
+    assert draw_record.verify_draw(store, second["draw"]).ok

@@ -258,7 +258,11 @@ def print_draw_summary(r: dict[str, Any]) -> None:
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
-    rows += [[f"排除：{label}", f"{counts.get(key, 0)} 人"] for key, label in REASONS.items()]
+    rows += [
+        [f"排除：{label}", f"{counts.get(key, 0)} 人"]
+        for key, label in REASONS.items()
+        if key != "declined" or counts.get(key)
+    ]
     rows += [
         ["名单哈希（SHA-256）", r["pool_sha256"]],
         ["记录指纹", r["record_sha256"]],

@@ -177,7 +177,10 @@ def _print_later(r: dict[str, Any], sealed: bool) -> None:
     table(
         "当前委员",
         ["委员序号", "专家"],
-        [[m["position"], names.get(m["id"], m["id"])] for m in r["members_now"]],
+        [
+            [m["position"], "（空缺）" if m["id"] is None else names.get(m["id"], m["id"])]
+            for m in r["members_now"]
+        ],
     )
     if r["signatures"]:
         table(

@@ -56,7 +56,11 @@ def unanswered_members(store: Store, draw_id: int) -> list[int]:
     with store.transaction() as session:
         record = record_dict(session, _get(session, draw_id))
     answered = {a["expert"] for a in record["answers"]}
-    return [int(m["id"]) for m in record["members_now"] if m["id"] not in answered]
+    return [
+        int(m["id"])
+        for m in record["members_now"]
+        if m["id"] is not None and m["id"] not in answered  # a vacant seat has no one to ask
+    ]
 
 
 def confirm(

@@ -360,6 +360,7 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
             tuple(record.params.get("specialties", [])),
             bool(record.params.get("same_unit_recusal", True)),
             conflicts_until=record.drawn_on,
+            declined=eligible.declined_for(session, record.meeting_id, before_draw=draw_id),
         )
     now_hash = draw_inputs.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:
@@ -466,7 +467,9 @@ def render_document(
         "record_sha256": data["record_sha256"],
         "eligible_count": data["eligible_count"],
         "exclusions": [
-            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)} for r in eligible.REASONS
+            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)}
+            for r in eligible.REASONS
+            if r != "declined" or counts.get(r)  # a row only when a redraw left decliners out
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (

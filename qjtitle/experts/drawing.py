@@ -167,7 +167,8 @@ def draw_experts(
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
         request = draw_inputs.Request.make(members, alternates, quotas, unit_cap)
-        elig = eligible.eligibility(session, meeting, canonical, same_unit)
+        declined = eligible.declined_for(session, meeting.id or 0)
+        elig = eligible.eligibility(session, meeting, canonical, same_unit, declined=declined)
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
             raise algo.DrawImpossible(_explain(problems, elig, request))
@@ -533,7 +534,10 @@ def rehearse(
             "抽取参数",
             lambda: draw_inputs.Request.make(size, alternates, fixed, unit_cap),
         )
-        elig = eligible.eligibility(session, meeting, tuple(spelled.values()), same_unit)
+        declined = eligible.declined_for(session, meeting.id or 0)
+        elig = eligible.eligibility(
+            session, meeting, tuple(spelled.values()), same_unit, declined=declined
+        )
     result.eligible_count = len(elig.eligible)
     result.excluded = {r: n for r, n in elig.counts().items() if n}
     if not isinstance(request, draw_inputs.Request):

@@ -12,7 +12,7 @@ order, so that a pool too small for a draw explains itself.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +26,7 @@ from qjtitle.experts import recusal
 from qjtitle.experts.draw_inputs import Candidate
 from qjtitle.experts.pool_format import add_years, pool_valid_until
 from qjtitle.meeting import record as meetings
-from qjtitle.models import Committee, Conflict, Expert, Meeting
+from qjtitle.models import Committee, Conflict, DrawAnswer, DrawRecord, Expert, Meeting
 from qjtitle.spreadsheets.text import clean_text, compare_key
 
 # Exclusion reasons, in the order they are tried.
@@ -38,6 +38,7 @@ REASONS = {
     "specialty": "专业不在所需范围",
     "same_unit": recusal.SAME_UNIT_REASON,
     "conflict": recusal.CONFLICT_REASON,
+    "declined": "已谢绝参加本次评审",
 }
 
 
@@ -67,6 +68,30 @@ class Eligibility:
             if n:
                 parts.append(f"{REASONS[reason]} {n} 人")
         return "，".join(parts) if parts else "无"
+
+
+def declined_for(
+    session: Session, meeting_id: int, before_draw: int | None = None
+) -> dict[int, str]:
+    """Experts who declined to serve at a meeting (their latest answer in some draw of it is a
+    decline), with the draw and the reason; only draws numbered below ``before_draw`` when given
+    (re-checking a draw: what it saw)."""
+    query = (
+        select(DrawAnswer)
+        .join(DrawRecord, col(DrawRecord.id) == col(DrawAnswer.draw_id))
+        .where(DrawRecord.meeting_id == meeting_id)
+        .order_by(col(DrawAnswer.id))
+    )
+    if before_draw is not None:
+        query = query.where(col(DrawAnswer.draw_id) < before_draw)
+    latest: dict[tuple[int, int], DrawAnswer] = {}
+    for answer in session.exec(query):
+        latest[(answer.draw_id, answer.expert_id)] = answer
+    return {
+        expert: f"第{draw}号抽取记录中谢绝：{answer.reason}"
+        for (draw, expert), answer in sorted(latest.items())
+        if not answer.accepted
+    }
 
 
 def pool_spellings(specialties: Iterable[str]) -> dict[str, str]:
@@ -105,11 +130,14 @@ def eligibility(
     specialties: tuple[str, ...] = (),
     same_unit: bool = True,
     conflicts_until: date | None = None,
+    declined: Mapping[int, str] | None = None,
 ) -> Eligibility:
     """Who may be drawn for ``meeting``; see the module docstring.
 
     ``conflicts_until``: count only the conflicts declared on or before that day (re-checking a
-    draw: a conflict declared after it bars the expert from reviewing and voting, not from the draw)."""
+    draw: a conflict declared after it bars the expert from reviewing and voting, not from the draw).
+    ``declined``: expert id → what they answered, for those who declined in an earlier draw of the
+    meeting (:func:`declined_for`): never drawn again for it."""
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     on = meeting.date
@@ -185,6 +213,8 @@ def eligibility(
                 recused,
                 (unit if recused == "same_unit" else f"与 {conflicted[eid]} 名申报人"),
             )
+        elif declined and eid in declined:
+            reason, detail = "declined", declined[eid]
         if reason:
             excluded.setdefault(reason, []).append(
                 {"id": eid, "name": name, "specialty": spelled, "detail": detail}
