@@ -93,7 +93,7 @@ class Stream:
 # --- §7 feasibility: can the open slots still be filled? ---------------------------------------
 
 
-def spare(
+def flow(
     count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int], accepts: Any
 ) -> set[tuple[str, str]] | None:
     """Whether the open slots can still be filled: the maximum flow of
@@ -162,6 +162,7 @@ def draw(
     """The picks (§8) for a seed, the eligible list and the parameters; ``trace`` (when given)
     receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
     members, alternates, quotas, cap = parameters(params)
+    spare = sorted((params.get("alternate_quotas") or {}).items())  # §6: alternates by specialty
     people = sorted(eligible, key=lambda e: e[0])
     if len({e[0] for e in people}) != len(people):
         raise Unfit("符合条件专家名单中有重复的编号")
@@ -177,7 +178,7 @@ def draw(
     def unit(e: list[Any]) -> str:
         return e[3] if cap is not None else "*"  # §7: without a cap every expert is in one unit
 
-    big = len(people) + members + alternates + 1
+    big = len(people) + members + alternates + sum(n for _, n in spare) + 1
     room = {unit(e): cap if cap is not None else big for e in people}
     demand: dict[str, int] = {}
     for label in labels:
@@ -190,9 +191,12 @@ def draw(
             found[(unit(e), e[2])] = found.get((unit(e), e[2]), 0) + 1
         return found
 
-    if spare(counts(), room, demand, accepts) is None:
+    if flow(counts(), room, demand, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员")
-    if spare(counts(), room, {**demand, "*alternate": alternates}, accepts) is None:
+    everyone = dict(demand)
+    for label, n in spare:  # an alternate slot of a specialty accepts what a member slot of it does
+        everyone[label] = everyone.get(label, 0) + n
+    if flow(counts(), room, {**everyone, "*alternate": alternates}, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员和备选")
     stream = Stream(seed)
     picks: list[dict[str, Any]] = []
@@ -231,7 +235,7 @@ def draw(
         candidates = []
         now = counts()
         easy = (
-            spare(now, room, demand, accepts) or set()
+            flow(now, room, demand, accepts) or set()
         )  # a filling of the rest that leaves these free
         for e in left:
             key = (unit(e), e[2])
@@ -240,12 +244,17 @@ def draw(
             if key not in verdict:  # §7 look-ahead: the rest of the member slots stay fillable
                 rest = {**now, key: now[key] - 1}
                 after = {**room, key[0]: room[key[0]] - 1}
-                verdict[key] = key in easy or spare(rest, after, demand, accepts) is not None
+                verdict[key] = key in easy or flow(rest, after, demand, accepts) is not None
             if verdict[key]:
                 candidates.append(e)
         if not candidates:
             raise Unfit("按记录无法重算抽取结果：委员位置无可抽取的专家")
         take(candidates, "member", label)
+    for label, n in spare:  # §8: the alternates of each specialty, then the open ones
+        for _ in range(n):
+            candidates = [e for e in left if e[2] == label and room[unit(e)] > 0]
+            if candidates:
+                take(candidates, "alternate", label)
     for _ in range(alternates):
         candidates = [e for e in left if room[unit(e)] > 0]
         if not candidates:
@@ -383,6 +392,7 @@ def shape(record: dict[str, Any]) -> list[str]:
         need(re.fullmatch(r"(?:[0-9A-Za-z]+/)+", seed) is not None, "seed 不是规范化的形式", "3")
     params = record.get("params")
     quotas: Any = {}
+    alternate_names: list[Any] = []
     if not isinstance(params, dict):
         need(False, "params 应为对象", "6")
     else:
@@ -399,6 +409,13 @@ def shape(record: dict[str, Any]) -> list[str]:
         if integer(members, 1):
             need(sum(quotas.values()) <= members, "各专业指定人数之和超过委员人数", "6")
         need(cap is None or integer(cap, 1), "每个单位最多抽取人数 unit_cap 应为正整数或 null", "6")
+        extra = params.get("alternate_quotas", {})
+        need(
+            isinstance(extra, dict) and all(integer(n, 1) for n in extra.values()),
+            "各专业备选人数 alternate_quotas 应为 专业 → 正整数",
+            "6",
+        )
+        alternate_names = list(extra) if isinstance(extra, dict) else []
         names = params.get("specialties", [])
         need(
             isinstance(names, list) and all(isinstance(x, str) for x in names),
@@ -413,7 +430,7 @@ def shape(record: dict[str, Any]) -> list[str]:
     if fmt == 2 and entries:
         need(all(text_key(e[3]) == e[3] for e in eligible), "单位不是规范形式", "5")
         spellings: dict[str, set[str]] = {}
-        for name in [*(e[2] for e in eligible), *quotas]:
+        for name in [*(e[2] for e in eligible), *quotas, *alternate_names]:
             spellings.setdefault(text_key(name), set()).add(name)
         need(all(len(v) == 1 for v in spellings.values()), "同一专业有不同写法", "5")
     picks: Any = record.get("picks")

@@ -468,3 +468,60 @@ def test_a_dry_run_checks_everything_and_draws_nothing(cli, sample, db_path: Pat
         "专业“药学”需抽取委员 10 人" in c["detail"] for c in failed["checks"] if c["ok"] is False
     )
     assert db_path.read_bytes() == before
+
+
+def test_alternates_by_specialty_replace_a_declining_member_of_that_specialty(
+    cli, sample, tmp_path: Path
+) -> None:
+    """--alternates 护理=1 besides the plain count: a nursing alternate drawn after the members, who
+    replaces a declining nursing member; the record (format 2) verifies in both verifiers."""
+    bad = run_draw(cli, sample, "--alternates", "护理=0")
+    assert bad.exit_code != 0 and "专业=人数" in bad.output
+    result = run_draw(cli, sample, "--alternates", "护理=1")
+    assert result.exit_code == 0, result.output
+    record = shown(cli)
+    assert record["format"] == "qjtitle-draw-record/2"
+    assert record["params"]["alternate_quotas"] == {"护理": 1}
+    roles = [(p["role"], p["slot"]) for p in record["picks"][11:]]
+    assert roles == [("alternate", "护理")] + [("alternate", "")] * 4
+    nurse = next(p for p in record["picks"] if p["slot"] == "护理" and p["role"] == "member")
+    declined = cli(
+        "draw",
+        "confirm",
+        "1",
+        str(nurse["id"]),
+        "--declined",
+        "--reason",
+        "出差",
+        "--date",
+        "2023-11-12",
+    )
+    assert declined.exit_code == 0, declined.output
+    after = shown(cli)
+    assert after["replacements"][0]["in"] == record["picks"][11]["id"]
+    exported = tmp_path / "record.json"
+    assert cli("draw", "export", "1", "--json", str(exported)).exit_code == 0
+    assert cli("verify-draw", "--record", str(exported)).exit_code == 0
+    from tests.test_verify_record import run_standalone
+
+    assert run_standalone(exported).returncode == 0
+    rehearsal = json.loads(
+        cli(
+            "draw-experts",
+            str(sample),
+            "--alternates",
+            "2",
+            "--alternates",
+            "护理=1",
+            *QUOTAS,
+            "--date",
+            "2023-11-10",
+            "--voids",
+            "1",
+            "--reason",
+            "演练",
+            "--dry-run",
+            "--json",
+        ).stdout
+    )
+    assert {r["slot"]: r["alternates"] for r in rehearsal["slots"]}["护理"] == 1

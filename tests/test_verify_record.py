@@ -166,7 +166,11 @@ def records(draw_) -> dict:
         if room > 0:
             quotas[specialty] = draw_(st.integers(1, room))
     request = Request.make(
-        members, draw_(st.integers(0, 4)), quotas, draw_(st.none() | st.integers(1, 3))
+        members,
+        draw_(st.integers(0, 4)),
+        quotas,
+        draw_(st.none() | st.integers(1, 3)),
+        draw_(st.dictionaries(st.sampled_from(SPECIALTIES), st.integers(1, 2), max_size=2)),
     )
     assume(not draw.feasibility_problems(experts, request))
     seed = draw_inputs.canonical_seed(

@@ -68,7 +68,13 @@ def draw_experts(
         int | None,
         typer.Option("--members", help="委员人数：单数，等于会议的评委会人数（默认即会议人数）。"),
     ] = None,
-    alternates: Annotated[int, typer.Option("--alternates", help="备选专家人数。")] = 0,
+    alternates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alternates",
+            help="备选专家人数（不限专业，如 4）；某专业的备选写成 专业=人数（可重复，如 --alternates 工程造价=1）。",
+        ),
+    ] = None,
     specialty: Annotated[
         list[str] | None,
         typer.Option("--specialty", help="所需专业，可写 专业=委员人数（可重复）。"),
@@ -138,7 +144,7 @@ def draw_experts(
                 drawer or [],
                 supervisor or [],
                 members=members,
-                alternates=alternates,
+                alternates=alternates or [],
                 specialties=specialty or [],
                 seed=seed or [],
                 generate_seed=generate_seed,
@@ -169,7 +175,7 @@ def draw_experts(
             drawer or [],
             supervisor or [],
             members=members,
-            alternates=alternates,
+            alternates=alternates or [],
             specialties=specialty or [],
             seed=seed or [],
             generate_seed=generate_seed,
@@ -224,15 +230,21 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
                 row["seats"],
                 row["eligible"],
                 row["spare"],
+                row.get("alternates", 0) or "",
             ]
             for row in rehearsal.slots
         ]
-        table("各抽取专业的人数", ["抽取专业", "委员", "符合条件", "委员以外可作备选"], rows)
+        table(
+            "各抽取专业的人数",
+            ["抽取专业", "委员", "符合条件", "委员以外可作备选", "本专业备选"],
+            rows,
+        )
         console().print(
-            f"备选 {rehearsal.alternates} 人从全部专业中抽取；委员谢绝时，只由合乎该位次专业的备选替补。"
+            f"不限专业的备选 {rehearsal.alternates} 人从全部专业中抽取；委员谢绝时，只由合乎该位次专业的备选替补"
+            "（可用 --alternates 专业=人数 为某专业单独抽取备选）。"
         )
         for row in rehearsal.slots:
-            if row["spare"] == 0:
+            if row["spare"] == 0 and not row.get("alternates"):
                 warn(
                     f"“{row['slot'] or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
                 )

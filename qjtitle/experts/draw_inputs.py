@@ -52,12 +52,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Request:
-    """How many members and alternates, fixed member counts by specialty, and the per-unit cap."""
+    """How many members and alternates, fixed member counts by specialty, fixed alternate counts
+    by specialty (drawn before the alternates open to all), and the per-unit cap."""
 
     members: int
     alternates: int = 0
     quotas: tuple[tuple[str, int], ...] = ()  # (specialty, member count), sorted by specialty
     unit_cap: int | None = None
+    alternate_quotas: tuple[tuple[str, int], ...] = ()  # (specialty, alternate count), sorted
 
     @classmethod
     def make(
@@ -66,6 +68,7 @@ class Request:
         alternates: int = 0,
         quotas: Mapping[str, int] | None = None,
         unit_cap: int | None = None,
+        alternate_quotas: Mapping[str, int] | None = None,
     ) -> Request:
         """A validated request with its quotas in canonical order."""
         if members < 1:
@@ -76,6 +79,10 @@ class Request:
         for specialty, count in items:
             if count < 1:
                 raise InvalidValue(f"专业“{specialty}”的人数 {count} 无效；应为正整数")
+        spare = sorted((alternate_quotas or {}).items())
+        for specialty, count in spare:
+            if count < 1:
+                raise InvalidValue(f"专业“{specialty}”的备选人数 {count} 无效；应为正整数")
         fixed = sum(count for _, count in items)
         if fixed > members:
             raise InvalidValue(
@@ -83,15 +90,22 @@ class Request:
             )
         if unit_cap is not None and unit_cap < 1:
             raise InvalidValue(f"每个单位最多抽取人数 {unit_cap} 无效；应为正整数")
-        return cls(members, alternates, tuple(items), unit_cap)
+        return cls(members, alternates, tuple(items), unit_cap, tuple(spare))
+
+    @property
+    def all_alternates(self) -> int:
+        return self.alternates + sum(n for _, n in self.alternate_quotas)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "members": self.members,
             "alternates": self.alternates,
             "quotas": dict(self.quotas),
             "unit_cap": self.unit_cap,
         }
+        if self.alternate_quotas:  # spec 1.2; absent when none, so earlier records read the same
+            data["alternate_quotas"] = dict(self.alternate_quotas)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
@@ -100,6 +114,7 @@ class Request:
             int(data.get("alternates", 0)),
             dict(data.get("quotas") or {}),
             data.get("unit_cap"),
+            dict(data.get("alternate_quotas") or {}),
         )
 
 

@@ -154,6 +154,7 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
         )
     params = record.get("params")
     quotas: dict[str, Any] = {}
+    alternate_names: list[Any] = []
     if not isinstance(params, dict):
         need(False, "params 应为对象", "6")
     else:
@@ -172,6 +173,13 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
         if _is_int(members, 1) and all(_is_int(n, 1) for n in quotas.values()):
             need(sum(quotas.values()) <= members, "各专业指定人数之和超过委员人数", "6")
         need(cap is None or _is_int(cap, 1), "每个单位最多抽取人数 unit_cap 应为正整数或 null", "6")
+        extra = params.get("alternate_quotas", {})
+        need(
+            isinstance(extra, dict) and all(_is_int(n, 1) for n in extra.values()),
+            "各专业备选人数 alternate_quotas 应为 专业 → 正整数",
+            "6",
+        )
+        alternate_names = list(extra) if isinstance(extra, dict) else []
         spec_list = params.get("specialties", [])
         need(
             isinstance(spec_list, list) and all(_is_text(s) for s in spec_list),
@@ -187,7 +195,7 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
         odd = [e[3] for e in eligible if compare_key(e[3]) != e[3]]
         need(not odd, f"单位“{odd[0] if odd else ''}”不是规范形式", "5")
         spelled: dict[str, set[str]] = {}
-        for name in [*(e[2] for e in eligible), *quotas]:
+        for name in [*(e[2] for e in eligible), *quotas, *alternate_names]:
             spelled.setdefault(compare_key(name), set()).add(name)
         twins = sorted("、".join(sorted(names)) for names in spelled.values() if len(names) > 1)
         need(not twins, f"同一专业有不同写法：{'；'.join(twins)}", "5")

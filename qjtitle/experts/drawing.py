@@ -68,6 +68,32 @@ def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
     return names, quotas
 
 
+def parse_alternates(values: list[str] | int | None) -> tuple[int, dict[str, int]]:
+    """``["2", "工程造价=1"]`` → (alternates open to every specialty, alternates by specialty)."""
+    if values is None or isinstance(values, int):
+        return values or 0, {}
+    plain: int | None = None
+    by_specialty: dict[str, int] = {}
+    for value in values:
+        text = clean_text(value).replace("＝", "=").replace("：", "=").replace(":", "=")
+        name, sep, count = text.rpartition("=") if "=" in text else ("", "", text)
+        count = count.strip()
+        if not count.isdigit() or (sep and int(count) < 1):
+            raise InvalidValue(
+                f"--alternates “{value}”无效；应为人数（如 --alternates 4）或 专业=人数（如 --alternates 工程造价=1）"
+            )
+        if not sep:
+            if plain is not None:
+                raise InvalidValue("不限专业的备选人数只写一次（如 --alternates 4）")
+            plain = int(count)
+            continue
+        name = name.strip()
+        if not name or name in by_specialty:
+            raise InvalidValue(f"--alternates “{value}”缺少专业名称或专业重复；每个专业只写一次")
+        by_specialty[name] = int(count)
+    return plain or 0, by_specialty
+
+
 def _names(values: list[str]) -> list[str]:
     return [clean_text(v) for v in values if clean_text(v)]
 
@@ -104,7 +130,7 @@ def draw_experts(
     drawers: list[str],
     supervisors: list[str],
     members: int | None = None,
-    alternates: int = 0,
+    alternates: int | list[str] = 0,
     specialties: list[str] | None = None,
     seed: list[str] | None = None,
     unit_cap: int | None = None,
@@ -122,6 +148,7 @@ def draw_experts(
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
+    alternates, by_specialty = parse_alternates(alternates)
     late_reason, void_reason, place = (
         clean_text(late_reason),
         clean_text(void_reason),
@@ -166,7 +193,9 @@ def draw_experts(
         spelled = eligible.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
-        request = draw_inputs.Request.make(members, alternates, quotas, unit_cap)
+        request = draw_inputs.Request.make(
+            members, alternates, quotas, unit_cap, _spell(session, committee, names, by_specialty)
+        )
         declined = eligible.declined_for(session, meeting.id or 0)
         elig = eligible.eligibility(session, meeting, canonical, same_unit, declined=declined)
         problems = algo.feasibility_problems(elig.eligible, request)
@@ -174,9 +203,9 @@ def draw_experts(
             raise algo.DrawImpossible(_explain(problems, elig, request))
         picks = algo.select(seed_text, elig.eligible, request)
         drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
-        if drawn_alternates < alternates:
+        if drawn_alternates < request.all_alternates:
             warnings.append(
-                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {alternates} 名）"
+                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {request.all_alternates} 名）"
             )
         now = utcnow().replace(microsecond=0)
         params = {
@@ -272,6 +301,23 @@ def draw_experts(
         )  # schedule: 抽取评委
         exported = record_dict(session, record)
     return DrawOutcome(exported, warnings, deadline)
+
+
+def _spell(
+    session: Session, committee: Committee, names: list[str], by_specialty: dict[str, int]
+) -> dict[str, int]:
+    """Alternates by specialty, each specialty spelt as in the pool (spec §5), as the quotas are."""
+    if not by_specialty:
+        return {}
+    spelled = eligible.canonical_specialties(session, committee.id or 0, list(by_specialty))
+    known = eligible.canonical_specialties(session, committee.id or 0, names) if names else {}
+    scope = set(known.values())
+    outside = [spelled[n] for n in by_specialty if scope and spelled[n] not in scope]
+    if outside:
+        raise InvalidValue(
+            f"备选专业 {'、'.join(outside)} 不在所需专业（--specialty）之中；请一并列出或改正"
+        )
+    return {spelled[name]: n for name, n in by_specialty.items()}
 
 
 def _deadline_checks(
@@ -435,7 +481,7 @@ def rehearse(
     drawers: list[str],
     supervisors: list[str],
     members: int | None = None,
-    alternates: int = 0,
+    alternates: int | list[str] = 0,
     specialties: list[str] | None = None,
     seed: list[str] | None = None,
     unit_cap: int | None = None,
@@ -489,9 +535,11 @@ def rehearse(
         )
     parsed = check("专业和人数的写法", lambda: parse_specialties(specialties or []))
     names, quotas = parsed if isinstance(parsed, tuple) else ([], {})
+    spare = check("备选人数的写法", lambda: parse_alternates(alternates))
+    plain, by_specialty = spare if isinstance(spare, tuple) else (0, {})
     drawn_on = drawn_on or date.today()
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
-    result = Rehearsal(meeting_id, checks, unit_cap=unit_cap, alternates=alternates)
+    result = Rehearsal(meeting_id, checks, unit_cap=unit_cap, alternates=plain)
     with store.transaction() as session:
         meeting = meetings.get(session, meeting_id)
         committee = session.get(Committee, meeting.committee_id)
@@ -509,7 +557,8 @@ def rehearse(
             if errors:
                 raise InvalidValue("；".join(errors))
 
-        check("委员人数", sizes, f"委员 {size} 人，备选 {alternates} 人")
+        extra = "".join(f"，{name}备选 {n} 人" for name, n in by_specialty.items())
+        check("委员人数", sizes, f"委员 {size} 人，不限专业的备选 {plain} 人{extra}")
         check("会议尚未封存", lambda: _check_not_sealed(session, meeting.id))
         warnings: list[str] = []
         deadline = check(
@@ -532,7 +581,9 @@ def rehearse(
         fixed = {spelled[name]: n for name, n in quotas.items()}
         request = check(
             "抽取参数",
-            lambda: draw_inputs.Request.make(size, alternates, fixed, unit_cap),
+            lambda: draw_inputs.Request.make(
+                size, plain, fixed, unit_cap, _spell(session, committee, names, by_specialty)
+            ),
         )
         declined = eligible.declined_for(session, meeting.id or 0)
         elig = eligible.eligibility(
@@ -579,10 +630,17 @@ def _slot_fit(
     for c in candidates:
         by_specialty[c.specialty] = by_specialty.get(c.specialty, 0) + 1
     rows = []
+    own = dict(request.alternate_quotas)
     for specialty, seats in request.quotas:
         fit = by_specialty.get(specialty, 0)
         rows.append(
-            {"slot": specialty, "seats": seats, "eligible": fit, "spare": max(fit - seats, 0)}
+            {
+                "slot": specialty,
+                "seats": seats,
+                "eligible": fit,
+                "spare": max(fit - seats, 0),
+                "alternates": own.get(specialty, 0),
+            }
         )
     free = request.members - sum(fixed.values())
     if free:
@@ -594,6 +652,7 @@ def _slot_fit(
                 "seats": free,
                 "eligible": fit,
                 "spare": max(fit - free, 0),
+                "alternates": sum(n for name, n in own.items() if name not in fixed),
                 "specialties": dict(sorted(others.items())),
             }
         )
