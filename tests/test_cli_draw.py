@@ -525,3 +525,18 @@ def test_alternates_by_specialty_replace_a_declining_member_of_that_specialty(
         ).stdout
     )
     assert {r["slot"]: r["alternates"] for r in rehearsal["slots"]}["护理"] == 1
+
+
+def test_unit_cap_zero_and_a_repeated_answer(cli, sample) -> None:
+    """--unit-cap 0 is refused (not read as unlimited), nothing drawn; the same answer entered
+    twice is recorded once."""
+    refused = run_draw(cli, sample, "--unit-cap", "0")
+    assert refused.exit_code != 0 and "应为正整数" in refused.output
+    assert json.loads(cli("draw", "list", "--json").stdout) == []
+    assert run_draw(cli, sample).exit_code == 0
+    member = shown(cli)["picks"][0]
+    for _ in range(2):
+        said = cli("draw", "confirm", "1", str(member["id"]), "--accepted", "--date", "2023-11-12")
+        assert said.exit_code == 0, said.output
+    assert "未重复记录" in said.output
+    assert [a["expert"] for a in shown(cli)["answers"]] == [member["id"]]

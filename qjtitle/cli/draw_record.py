@@ -297,8 +297,9 @@ def draw_confirm(
                 for expert_id, ok, why in ids
             ]
         for expert_id, result in results:
+            done = "同样的答复已记录过，未重复记录" if result.get("unchanged") else "已记录"
             console().print(
-                f"已记录：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
+                f"{done}：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
             )
             if result["replacement"]:
                 x = result["replacement"]

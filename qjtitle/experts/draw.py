@@ -20,8 +20,9 @@ Algorithm ``qjtitle-draw-v1`` (in the spirit of RFC 3797), in short:
    sampling: no modulo bias).
 4. Slots, in order: for each specialty with a fixed member count (code-point order
    of its name) that many member slots of that specialty; then the other member
-   slots, open to the specialties without a fixed count; then the alternate slots,
-   open to every specialty.
+   slots, open to the specialties without a fixed count; then the alternate slots of each
+   specialty with a fixed alternate count (spec 1.2, code-point order), open to that
+   specialty only; then the alternate slots open to every specialty.
 5. For each slot: the candidates are the eligible experts not yet picked, of a
    specialty the slot accepts, whose unit is under the cap (members and alternates
    together) and, for a member slot, whose pick leaves the remaining member slots

@@ -104,7 +104,6 @@ def confirm(
         if said and (said[-1]["accepted"], said[-1]["reason"]) == (accepted, reason):
             # the same answer entered twice is recorded once
             result["unchanged"] = True
-            result["warning"] = f"{pick['name']} 的这一答复已记录过，未重复记录"
             result["chain_sha256"] = data["chain_sha256"]
             return result
         _check_meeting_open(session, record.meeting_id, expert_id, pick["name"], accepted)
@@ -157,8 +156,8 @@ def confirm(
             need = f"“{slot}”专业的" if slot else "不限专业的"
             result["vacant"] = seat
             result["warning"] = (
-                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺，请重新抽取"
-                f"（qjtitle draw-experts {record.meeting_id} --voids {draw_id} --reason …）"
+                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）。如须补足，请重新抽取"
+                f"（qjtitle draw-experts {record.meeting_id} --voids {draw_id} --reason …），谢绝的专家不会再被抽中"
             )
         elif not accepted:
             result["warning"] = f"{pick['name']} 是备选专家，已记录其谢绝；替补时将跳过"
