@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qjtitle import verify_record as standalone
+from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw_inputs import Candidate, Request
@@ -470,3 +471,34 @@ def test_the_standalone_command_refuses_what_is_not_a_record(tmp_path) -> None:
     result = run_standalone(path)
     assert result.returncode == 1 and "不是 qjtitle 导出的抽取记录" in result.stderr
     assert run_standalone(tmp_path / "没有.json").returncode == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(), st.integers(0, 1000), st.sampled_from(["duplicate", "fraction", "boolean"]))
+def test_both_verifiers_refuse_what_strict_reading_forbids(record, choice, how) -> None:
+    """A key twice (the first a forged value), a fraction where an integer is meant, or a boolean
+    for a count: both verifiers refuse, citing the specification's section (§2, §12)."""
+    import tempfile
+
+    text = draw_inputs.canonical_json(record)
+    count = f'"eligible_count":{record["eligible_count"]}'
+    if how == "duplicate":
+        key = sorted(record)[choice % len(record)]
+        text = "{" + json.dumps(key, ensure_ascii=False) + ':"forged",' + text[1:]
+    elif how == "fraction":
+        text = text.replace(count, count + ".0", 1)
+    else:
+        text = text.replace(count, '"eligible_count":true', 1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "record.json"
+        path.write_text(text, encoding="utf-8")
+        if how == "boolean":  # read, then found not to be a count
+            ours = draw_verify.verify_record(draw_verify.load_record(path))
+            ok, findings, _ = standalone.verify(standalone.load(path))
+            assert not ours.ok and not ok
+            assert any("§12" in f for f in ours.findings) and any("§12" in f for f in findings)
+            return
+        with pytest.raises(InvalidValue, match="§2"):
+            draw_verify.load_record(path)
+        with pytest.raises(SystemExit, match="§2"):
+            standalone.load(path)
