@@ -53,7 +53,12 @@ class Eligibility:
     same_unit: bool = True
 
     def counts(self) -> dict[str, int]:
-        return {reason: len(self.excluded.get(reason, [])) for reason in REASONS}
+        """Every reason's count; ``declined`` only when a redraw left someone out for it."""
+        return {
+            reason: len(self.excluded.get(reason, []))
+            for reason in REASONS
+            if reason != "declined" or self.excluded.get(reason)
+        }
 
     def summary(self) -> str:
         """已停用 3 人，任期未覆盖会议日期 5 人… (reasons that removed nobody left out)."""
