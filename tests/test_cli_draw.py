@@ -532,6 +532,23 @@ def test_unit_cap_zero_and_a_repeated_answer(cli, sample) -> None:
     twice is recorded once."""
     refused = run_draw(cli, sample, "--unit-cap", "0")
     assert refused.exit_code != 0 and "应为正整数" in refused.output
+    hidden = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        *PEOPLE,
+        "--seed",
+        "4721",
+        "--seed",
+        "99\u200b03",
+        "--seed",
+        "1586",
+        "--date",
+        "2023-11-10",
+    )
+    assert hidden.exit_code != 0 and "看不见的字符 U+200B" in hidden.output
     assert json.loads(cli("draw", "list", "--json").stdout) == []
     assert run_draw(cli, sample).exit_code == 0
     member = shown(cli)["picks"][0]
