@@ -375,6 +375,21 @@ def shape(record: dict[str, Any]) -> list[str]:
             record.get(key) is None or integer(record.get(key), 1), f"{key} 应为正整数或 null", "12"
         )
     need(integer(record.get("eligible_count")), "eligible_count 应为整数", "12")
+    if fmt == 2:
+        meeting, committee = record.get("meeting"), record.get("committee")
+        need(
+            isinstance(meeting, dict)
+            and integer(meeting.get("id"), 1)
+            and integer(meeting.get("size"), 1),
+            "meeting 的 id、size 应为正整数",
+            "12",
+        )
+        need(
+            isinstance(committee, dict)
+            and all(isinstance(committee.get(k), str) for k in ("code", "name", "level")),
+            "committee 的 code、name、level 应为字符串",
+            "12",
+        )
     eligible: Any = record.get("eligible")
     entries = isinstance(eligible, list) and all(
         isinstance(e, list)

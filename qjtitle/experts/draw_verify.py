@@ -136,6 +136,22 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
         number: Any = record.get(key)
         need(number is None or _is_int(number, 1), f"{key} 应为正整数或 null", "12")
     need(_is_int(record.get("eligible_count")), "eligible_count 应为整数", "12")
+    if fmt == 2:
+        meeting: Any = record.get("meeting")
+        need(
+            isinstance(meeting, dict)
+            and _is_int(meeting.get("id"), 1)
+            and _is_int(meeting.get("size"), 1),
+            "meeting 的 id、size 应为正整数",
+            "12",
+        )
+        committee: Any = record.get("committee")
+        need(
+            isinstance(committee, dict)
+            and all(_is_text(committee.get(k)) for k in ("code", "name", "level")),
+            "committee 的 code、name、level 应为字符串",
+            "12",
+        )
     eligible: Any = record.get("eligible")
     entries_ok = isinstance(eligible, list) and all(
         isinstance(e, list) and len(e) == 4 and _is_int(e[0], 1) and all(_is_text(x) for x in e[1:])
