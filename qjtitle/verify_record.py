@@ -2,8 +2,8 @@
 
 For the approving department (核准组建部门): ``qjtitle-verify 第1号抽取记录.json`` prints the
 same conclusion and exit code as ``qjtitle verify-draw --record``. This file is written from
-the specification ``docs/draw-spec.md`` (algorithm ``qjtitle-draw-v1``, record format
-``qjtitle-draw-record/1``, chain ``qjtitle-draw-chain-v1``) and imports nothing from the
+the specification ``docs/draw-spec.md`` 1.2 (algorithm ``qjtitle-draw-v1``, record formats
+``qjtitle-draw-record/2`` and ``/1``, chain ``qjtitle-draw-chain-v1``) and imports nothing from the
 rest of qjtitle, so it can be copied alone and read in an afternoon. Section numbers (§)
 refer to the specification.
 
@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
+import unicodedata
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 ALGORITHM = "qjtitle-draw-v1"
-RECORD_FORMAT = "qjtitle-draw-record/1"
+FORMATS = {"qjtitle-draw-record/1": 1, "qjtitle-draw-record/2": 2}
 CHAIN_DOMAIN = "qjtitle-draw-chain-v1"
-CORE_KEYS = (
+CORE_KEYS_1 = (
     "format",
     "algorithm",
     "committee",
@@ -44,7 +46,9 @@ CORE_KEYS = (
     "void_reason",
     "warnings",
 )
+CORE_KEYS_2 = (*CORE_KEYS_1, "chain")  # §9: format 2 also fixes the chain's name
 LATER_KEYS = ("draw", "voided_by", "answers", "replacements", "signatures", "members_now")
+TOP_KEYS_2 = {*CORE_KEYS_2, "eligible", "record_sha256", *LATER_KEYS, "chain_sha256"}  # §12
 BOUND = 2**256
 
 
@@ -89,7 +93,7 @@ class Stream:
 # --- §7 feasibility: can the open slots still be filled? ---------------------------------------
 
 
-def spare(
+def flow(
     count: dict[tuple[str, str], int], room: dict[str, int], demand: dict[str, int], accepts: Any
 ) -> set[tuple[str, str]] | None:
     """Whether the open slots can still be filled: the maximum flow of
@@ -147,17 +151,9 @@ def spare(
 
 
 def parameters(params: Any) -> tuple[int, int, list[tuple[str, int]], int | None]:
-    members = int(params["members"])
-    alternates = int(params.get("alternates", 0))
+    """§6, after ``shape`` has checked the types."""
     quotas = sorted(dict(params.get("quotas") or {}).items())
-    cap = params.get("unit_cap")
-    if members < 1 or alternates < 0 or any(int(n) < 1 for _, n in quotas):
-        raise Unfit("记录中的抽取参数无效：人数应为正整数")
-    if sum(int(n) for _, n in quotas) > members:
-        raise Unfit("记录中的抽取参数无效：各专业指定人数之和超过委员人数")
-    if cap is not None and (cap < 1):
-        raise Unfit("记录中的抽取参数无效：每个单位最多抽取人数应为正整数")
-    return members, alternates, [(s, int(n)) for s, n in quotas], cap
+    return params["members"], params.get("alternates", 0), quotas, params.get("unit_cap")
 
 
 def draw(
@@ -166,6 +162,7 @@ def draw(
     """The picks (§8) for a seed, the eligible list and the parameters; ``trace`` (when given)
     receives each slot's label, candidate ids, n, the counter of the accepted block and the index."""
     members, alternates, quotas, cap = parameters(params)
+    spare = sorted((params.get("alternate_quotas") or {}).items())  # §6: alternates by specialty
     people = sorted(eligible, key=lambda e: e[0])
     if len({e[0] for e in people}) != len(people):
         raise Unfit("符合条件专家名单中有重复的编号")
@@ -181,7 +178,7 @@ def draw(
     def unit(e: list[Any]) -> str:
         return e[3] if cap is not None else "*"  # §7: without a cap every expert is in one unit
 
-    big = len(people) + members + alternates + 1
+    big = len(people) + members + alternates + sum(n for _, n in spare) + 1
     room = {unit(e): cap if cap is not None else big for e in people}
     demand: dict[str, int] = {}
     for label in labels:
@@ -194,9 +191,12 @@ def draw(
             found[(unit(e), e[2])] = found.get((unit(e), e[2]), 0) + 1
         return found
 
-    if spare(counts(), room, demand, accepts) is None:
+    if flow(counts(), room, demand, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员")
-    if spare(counts(), room, {**demand, "*alternate": alternates}, accepts) is None:
+    everyone = dict(demand)
+    for label, n in spare:  # an alternate slot of a specialty accepts what a member slot of it does
+        everyone[label] = everyone.get(label, 0) + n
+    if flow(counts(), room, {**everyone, "*alternate": alternates}, accepts) is None:
         raise Unfit("按记录无法重算抽取结果：符合条件的专家凑不齐委员和备选")
     stream = Stream(seed)
     picks: list[dict[str, Any]] = []
@@ -235,7 +235,7 @@ def draw(
         candidates = []
         now = counts()
         easy = (
-            spare(now, room, demand, accepts) or set()
+            flow(now, room, demand, accepts) or set()
         )  # a filling of the rest that leaves these free
         for e in left:
             key = (unit(e), e[2])
@@ -244,12 +244,17 @@ def draw(
             if key not in verdict:  # §7 look-ahead: the rest of the member slots stay fillable
                 rest = {**now, key: now[key] - 1}
                 after = {**room, key[0]: room[key[0]] - 1}
-                verdict[key] = key in easy or spare(rest, after, demand, accepts) is not None
+                verdict[key] = key in easy or flow(rest, after, demand, accepts) is not None
             if verdict[key]:
                 candidates.append(e)
         if not candidates:
             raise Unfit("按记录无法重算抽取结果：委员位置无可抽取的专家")
         take(candidates, "member", label)
+    for label, n in spare:  # §8: the alternates of each specialty, then the open ones
+        for _ in range(n):
+            candidates = [e for e in left if e[2] == label and room[unit(e)] > 0]
+            if candidates:
+                take(candidates, "alternate", label)
     for _ in range(alternates):
         candidates = [e for e in left if room[unit(e)] > 0]
         if not candidates:
@@ -262,19 +267,25 @@ def draw(
 
 
 def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
+    fmt = FORMATS[record["format"]]
     drawn = {p["id"]: p for p in picks}
     fixed = set((record.get("params") or {}).get("quotas") or {})
-    seats = {p["position"]: p["id"] for p in picks if p["role"] == "member"}
+    seats: dict[int, Any] = {p["position"]: p["id"] for p in picks if p["role"] == "member"}
     slot = {p["position"]: p["slot"] for p in picks if p["role"] == "member"}
     alternates = [p for p in picks if p["role"] == "alternate"]
     recorded = list(record.get("replacements") or [])
     said: dict[Any, bool] = {}
     used: set[Any] = set()
+    left: dict[Any, int] = {}  # expert → the seat they left (replaced; or vacant, format 2)
     i = 0
     for n, answer in enumerate(record.get("answers") or [], 1):
         who, yes = answer["expert"], answer["accepted"]
         if who not in drawn or not isinstance(yes, bool):
             return [f"第{n}条答复（编号 {who}）不是对本次抽取结果中专家的有效答复"]
+        if who in left:
+            return [
+                f"第{n}条答复来自已离开第{left[who]}位委员位次的专家（编号 {who}），不能再答复（规范 §10）"
+            ]
         said[who] = yes
         seat = next((pos for pos, held in seats.items() if held == who), None)
         if yes or seat is None:
@@ -288,6 +299,9 @@ def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
             and (a["specialty"] == slot[seat] if slot[seat] else a["specialty"] not in fixed)
         ]
         if not fits:
+            if fmt == 2:  # §10: the seat is vacant
+                seats[seat] = None
+                left[who] = seat
             continue
         sub = fits[0]
         if i >= len(recorded):
@@ -308,14 +322,15 @@ def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
             return [f"第{i}条替补不符：按答复和替补规则，{expected}"]
         seats[seat] = sub["id"]
         used.add(sub["id"])
+        left[who] = seat
     if i < len(recorded):
         return [
             f"第{i + 1}条替补（改由编号 {recorded[i].get('in')} 担任）没有对应的谢绝答复，不是按规则产生的替补"
         ]
     problems = []
     now = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
-    if "members_now" in record and record["members_now"] != now:
-        problems.append("当前委员名单（members_now）与抽取结果、答复和替补推算的不符")
+    if ("members_now" in record or fmt == 2) and record.get("members_now") != now:
+        problems.append("当前委员名单（members_now）与抽取结果、答复和替补推算的不符（规范 §10）")
     signers = [*(record.get("drawers") or []), *(record.get("supervisors") or [])]
     for n, s in enumerate(record.get("signatures") or [], 1):
         if s["signers"] != signers:
@@ -323,16 +338,175 @@ def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+# --- §2, §3, §5, §6, §12 strict shape ------------------------------------------------------------
+
+
+def integer(value: Any, least: int = 0) -> bool:
+    return type(value) is int and value >= least  # §2: true and false are not integers
+
+
+def text_key(value: str) -> str:
+    """§5: the comparison form of a unit or a specialty."""
+    for ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+        value = value.replace(ch, "")
+    return "".join(unicodedata.normalize("NFKC", value).split()).lower()
+
+
+def shape(record: dict[str, Any]) -> list[str]:
+    """Fields that break the specification, each with the section that forbids it."""
+    fmt = FORMATS[record["format"]]
+    bad: list[str] = []
+
+    def need(ok: bool, text: str, section: str) -> None:
+        if not ok:
+            bad.append(f"{text}（规范 §{section}）")
+
+    def objects(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+    if fmt == 2:
+        extra = sorted(set(record) - TOP_KEYS_2)
+        need(not extra, "记录中有规范未定义的字段 " + "、".join(extra), "12")
+        missing = sorted(TOP_KEYS_2 - set(record))
+        need(not missing, "记录缺少字段 " + "、".join(missing), "12")
+        need(record.get("chain") == CHAIN_DOMAIN, f"chain 应为 {CHAIN_DOMAIN}", "9")
+    for key in ("draw", "voids", "voided_by"):
+        need(
+            record.get(key) is None or integer(record.get(key), 1), f"{key} 应为正整数或 null", "12"
+        )
+    need(integer(record.get("eligible_count")), "eligible_count 应为整数", "12")
+    if fmt == 2:
+        meeting, committee = record.get("meeting"), record.get("committee")
+        need(
+            isinstance(meeting, dict)
+            and integer(meeting.get("id"), 1)
+            and integer(meeting.get("size"), 1),
+            "meeting 的 id、size 应为正整数",
+            "12",
+        )
+        need(
+            isinstance(committee, dict)
+            and all(isinstance(committee.get(k), str) for k in ("code", "name", "level")),
+            "committee 的 code、name、level 应为字符串",
+            "12",
+        )
+    eligible: Any = record.get("eligible")
+    entries = isinstance(eligible, list) and all(
+        isinstance(e, list)
+        and len(e) == 4
+        and integer(e[0], 1)
+        and all(isinstance(x, str) for x in e[1:])
+        for e in eligible
+    )
+    need(entries, "符合条件专家名单的条目应为 [正整数编号, 姓名, 专业, 单位]", "5")
+    if entries:
+        need(len({e[0] for e in eligible}) == len(eligible), "符合条件专家名单中有重复的编号", "5")
+    seed = record.get("seed")
+    need(isinstance(seed, str) and seed != "", "seed 应为非空字符串", "3")
+    if fmt == 2 and isinstance(seed, str):
+        need(re.fullmatch(r"(?:[0-9A-Za-z]+/)+", seed) is not None, "seed 不是规范化的形式", "3")
+    params = record.get("params")
+    quotas: Any = {}
+    alternate_names: list[Any] = []
+    if not isinstance(params, dict):
+        need(False, "params 应为对象", "6")
+    else:
+        members, quotas, cap = (
+            params.get("members"),
+            params.get("quotas") or {},
+            params.get("unit_cap"),
+        )
+        need(integer(members, 1), "委员人数 members 应为正整数", "6")
+        need(integer(params.get("alternates", 0)), "备选人数 alternates 应为0或正整数", "6")
+        fine = isinstance(quotas, dict) and all(integer(n, 1) for n in quotas.values())
+        need(fine, "各专业指定人数 quotas 应为 专业 → 正整数", "6")
+        quotas = quotas if fine else {}
+        if integer(members, 1):
+            need(sum(quotas.values()) <= members, "各专业指定人数之和超过委员人数", "6")
+        need(cap is None or integer(cap, 1), "每个单位最多抽取人数 unit_cap 应为正整数或 null", "6")
+        extra = params.get("alternate_quotas", {})
+        need(
+            isinstance(extra, dict) and all(integer(n, 1) for n in extra.values()),
+            "各专业备选人数 alternate_quotas 应为 专业 → 正整数",
+            "6",
+        )
+        alternate_names = list(extra) if isinstance(extra, dict) else []
+        names = params.get("specialties", [])
+        need(
+            isinstance(names, list) and all(isinstance(x, str) for x in names),
+            "specialties 应为字符串数组",
+            "12",
+        )
+        need(
+            isinstance(params.get("same_unit_recusal", True), bool),
+            "same_unit_recusal 应为 true 或 false",
+            "12",
+        )
+    if fmt == 2 and entries:
+        need(all(text_key(e[3]) == e[3] for e in eligible), "单位不是规范形式", "5")
+        spellings: dict[str, set[str]] = {}
+        for name in [*(e[2] for e in eligible), *quotas, *alternate_names]:
+            spellings.setdefault(text_key(name), set()).add(name)
+        need(all(len(v) == 1 for v in spellings.values()), "同一专业有不同写法", "5")
+    picks: Any = record.get("picks")
+    need(objects(picks), "picks 应为对象数组", "12")
+    for p in picks if objects(picks) else []:
+        keys = {"position", "role", "slot", "id", "name", "specialty", "unit"}
+        fine = set(p) == keys if fmt == 2 else {"position", "role", "id", "name"} <= set(p)
+        fine = (
+            fine
+            and integer(p["position"], 1)
+            and integer(p["id"], 1)
+            and p["role"] in ("member", "alternate")
+        )
+        fine = fine and all(
+            isinstance(p.get(k, ""), str) for k in ("slot", "name", "specialty", "unit")
+        )
+        if not fine:
+            need(False, "抽取结果的一项格式不对", "12")
+            break
+    rules: dict[str, Any] = {
+        "answers": lambda a: integer(a.get("expert"), 1) and isinstance(a.get("accepted"), bool),
+        "replacements": lambda r: all(
+            integer(r.get(k), 1) for k in ("member_position", "out", "in", "alternate_position")
+        ),
+        "signatures": lambda s: (
+            isinstance(s.get("signers"), list) and all(isinstance(x, str) for x in s["signers"])
+        ),
+        "members_now": lambda m: (
+            integer(m.get("position"), 1)
+            and (integer(m.get("id"), 1) or (fmt == 2 and m.get("id") is None))
+        ),
+    }
+    for key, fits in rules.items():
+        value: Any = record.get(key, [])
+        if value is None and fmt == 1:
+            continue
+        if not (objects(value) and all(fits(v) for v in value)):
+            need(False, f"{key} 的格式不对", "12" if key == "signatures" else "10")
+    return bad
+
+
 # --- §11 the verdict -------------------------------------------------------------------------------
 
 
 def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]]]:
-    """(consistent?, findings in Chinese, recomputed picks)."""
+    """(consistent?, findings in Chinese, recomputed picks), by §11."""
+    name: Any = record.get("format")
+    fmt = FORMATS.get(name) if isinstance(name, str) else None
+    if fmt is None:
+        return False, [f"记录格式“{record.get('format')}”不认识，无法复核"], []
+    notes = ["记录格式 1（规范 1.1 及以前导出的记录）" if fmt == 1 else "记录格式 2（规范 1.2）"]
     if record.get("algorithm") != ALGORITHM:
-        return False, [f"记录使用的算法“{record.get('algorithm')}”不是 {ALGORITHM}，无法复核"], []
-    ok, notes = True, []
+        return (
+            False,
+            [*notes, f"记录使用的算法“{record.get('algorithm')}”不是 {ALGORITHM}，无法复核"],
+            [],
+        )
+    ok = True
     stored = record.get("record_sha256")
-    actual = sha256_hex(cjson({key: record.get(key) for key in CORE_KEYS}))
+    core = CORE_KEYS_2 if fmt == 2 else CORE_KEYS_1
+    actual = sha256_hex(cjson({key: record.get(key) for key in core}))
     if not stored:
         ok = False
         notes.append("记录没有指纹（record_sha256）；无法证明记录未被改动")
@@ -341,17 +515,11 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
         notes.append(
             f"记录指纹不符：记录中为 {stored}，按内容重算为 {actual}，记录内容在抽取后被改动过"
         )
-    try:
-        eligible = [list(e) for e in record.get("eligible", [])]
-        if any(len(e) != 4 or not isinstance(e[0], int) for e in eligible):
-            raise Unfit("符合条件专家名单中的条目格式不对；应为 [编号, 姓名, 专业, 单位]")
-        eligible = [[e[0], str(e[1]), str(e[2]), str(e[3])] for e in eligible]
-        seed = str(record["seed"])
-        parameters(record["params"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return False, [*notes, f"记录缺少必要的内容或格式不对（{exc}）"], []
-    except Unfit as exc:
-        return False, [*notes, str(exc)], []
+    bad = shape(record)
+    if bad:
+        return False, [*notes, *bad], []
+    eligible = record["eligible"]
+    seed = record["seed"]
     pool = sha256_hex(cjson(sorted(eligible, key=lambda e: e[0])))
     if pool != record.get("pool_sha256"):
         ok = False
@@ -367,14 +535,17 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
         picks = draw(seed, eligible, record["params"])
     except Unfit as exc:
         return False, [*notes, str(exc)], []
-    try:
-        recorded = [
-            (p["position"], p["role"], p.get("slot", ""), p["id"], p["name"])
-            for p in record.get("picks", [])
-        ]
-    except (KeyError, TypeError, AttributeError):
-        return False, [*notes, "记录中的抽取结果格式不对"], picks
-    again = [(p["position"], p["role"], p["slot"], p["id"], p["name"]) for p in picks]
+    fields = (
+        "position",
+        "role",
+        "slot",
+        "id",
+        "name",
+        "specialty",
+        "unit",
+    )  # §11 step 6: every field
+    recorded = [tuple(p.get(k) for k in fields) for p in record["picks"]]
+    again = [tuple(p[k] for k in fields) for p in picks]
     if recorded != again:
         where = next((n for n, (a, b) in enumerate(zip(recorded, again), 1) if a != b), None)
         text = (
@@ -383,11 +554,8 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
             else f"抽取人数不符：记录有 {len(recorded)} 位，重算得 {len(again)} 位"
         )
         return False, [*notes, text], picks
-    notes.append(f"按种子 {seed} 重算的 {len(picks)} 个抽取结果与记录逐位一致")
-    try:
-        later = replay(record, picks)
-    except (KeyError, TypeError, AttributeError):
-        later = ["记录中的答复、替补、签字或当前委员格式不对"]
+    notes.append(f"按种子 {seed} 重算的 {len(picks)} 个抽取结果与记录逐项一致")
+    later = replay(record, picks)
     if later:
         ok = False
         notes.extend(later)
@@ -399,7 +567,7 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
         + b"\x00"
         + cjson({key: record.get(key) for key in LATER_KEYS})
     )
-    if chain is None:
+    if chain is None and fmt == 1:
         notes.append(
             "记录没有后续事项的链哈希（chain_sha256，较早版本导出的记录）：答复、替补和当前委员已按规则推算核对，"
             "签字等后续事项无法证明未被改动"
@@ -412,16 +580,39 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
     return ok, notes, picks
 
 
+def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """§2: a key appears at most once in an object."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"键“{key}”出现了两次（规范 §2）")
+        found[key] = value
+    return found
+
+
+def no_fraction(text: str) -> Any:
+    raise ValueError(f"“{text}”不是整数；记录中没有小数（规范 §2）")
+
+
 def load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(
+            path.read_text(encoding="utf-8-sig"),
+            object_pairs_hook=once,
+            parse_float=no_fraction,
+            parse_constant=no_fraction,
+        )
     except FileNotFoundError:
         raise SystemExit(f"错误：找不到抽取记录文件 {path}；请检查路径") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SystemExit(f"错误：{path.name} 不是有效的 JSON 抽取记录（{exc}）") from None
-    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("format"), str)
+        or data["format"] not in FORMATS
+    ):
         raise SystemExit(
-            f'错误：{path.name} 不是 qjtitle 导出的抽取记录（应含 "format": "{RECORD_FORMAT}"）'
+            f'错误：{path.name} 不是 qjtitle 导出的抽取记录（应含 "format": "qjtitle-draw-record/2" 或 "/1"）'
         )
     return data
 

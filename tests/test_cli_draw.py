@@ -385,3 +385,175 @@ def test_verify_draw_needs_a_draw_or_a_record(cli, store) -> None:
     assert result.exit_code == 1 and "二者选一" in result.stderr
     missing = cli("verify-draw", "--record", "no-such-file.json")
     assert missing.exit_code == 1 and "找不到抽取记录文件" in missing.stderr
+
+
+def test_a_dry_run_checks_everything_and_draws_nothing(cli, sample, db_path: Path) -> None:
+    """draw-experts --dry-run: the checks of the draw, eligible counts by slot and unit, whether the
+    alternates can replace; the store byte-identical afterwards, exit 1 when the draw would fail."""
+    before = db_path.read_bytes()
+    result = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        "--unit-cap",
+        "3",
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.output
+    assert "演练（不抽取、不记录）" in result.output and "结论：可以抽取" in result.output
+    assert re.search(r"│ 抽取人员和监督人员\s+│ 待定", result.output)
+    assert re.search(r"│ 临床医学\s+│ 5\s+│ 16\s+│ 11\s+│", result.output)
+    assert "每单位上限：3" in result.output
+    assert db_path.read_bytes() == before
+    assert json.loads(cli("draw", "list", "--json").stdout) == []
+
+    data = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        *PEOPLE,
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+        "--json",
+    )
+    report = json.loads(data.stdout)
+    assert report["ok"] and report["eligible_count"] == 38
+    assert {row["slot"]: row["seats"] for row in report["slots"]} == {
+        "临床医学": 5,
+        "护理": 3,
+        "药学": 2,
+        "医学检验技术": 1,
+    }
+    assert all(row["eligible"] == row["seats"] + row["spare"] for row in report["slots"])
+    assert sum(u["eligible"] for u in report["units"]) == 38
+
+    short = cli(
+        "draw-experts",
+        str(sample),
+        "--specialty",
+        "药学=10",
+        "--specialty",
+        "临床医学",
+        "--seed",
+        "47\u200b21",
+        "--date",
+        "2023-11-10",
+        "--dry-run",
+    )
+    assert short.exit_code == 1, short.output
+    assert "结论：不能抽取" in short.output and "U+200B" in short.output
+    failed = json.loads(
+        cli(
+            "draw-experts",
+            str(sample),
+            "--specialty",
+            "药学=10",
+            "--specialty",
+            "临床医学",
+            "--date",
+            "2023-11-10",
+            "--dry-run",
+            "--json",
+        ).stdout
+    )
+    assert not failed["ok"]
+    assert any(
+        "专业“药学”需抽取委员 10 人" in c["detail"] for c in failed["checks"] if c["ok"] is False
+    )
+    assert db_path.read_bytes() == before
+
+
+def test_alternates_by_specialty_replace_a_declining_member_of_that_specialty(
+    cli, sample, tmp_path: Path
+) -> None:
+    """--alternates 护理=1 besides the plain count: a nursing alternate drawn after the members, who
+    replaces a declining nursing member; the record (format 2) verifies in both verifiers."""
+    bad = run_draw(cli, sample, "--alternates", "护理=0")
+    assert bad.exit_code != 0 and "专业=人数" in bad.output
+    result = run_draw(cli, sample, "--alternates", "护理=1")
+    assert result.exit_code == 0, result.output
+    record = shown(cli)
+    assert record["format"] == "qjtitle-draw-record/2"
+    assert record["params"]["alternate_quotas"] == {"护理": 1}
+    roles = [(p["role"], p["slot"]) for p in record["picks"][11:]]
+    assert roles == [("alternate", "护理")] + [("alternate", "")] * 4
+    nurse = next(p for p in record["picks"] if p["slot"] == "护理" and p["role"] == "member")
+    declined = cli(
+        "draw",
+        "confirm",
+        "1",
+        str(nurse["id"]),
+        "--declined",
+        "--reason",
+        "出差",
+        "--date",
+        "2023-11-12",
+    )
+    assert declined.exit_code == 0, declined.output
+    after = shown(cli)
+    assert after["replacements"][0]["in"] == record["picks"][11]["id"]
+    exported = tmp_path / "record.json"
+    assert cli("draw", "export", "1", "--json", str(exported)).exit_code == 0
+    assert cli("verify-draw", "--record", str(exported)).exit_code == 0
+    from tests.test_verify_record import run_standalone
+
+    assert run_standalone(exported).returncode == 0
+    rehearsal = json.loads(
+        cli(
+            "draw-experts",
+            str(sample),
+            "--alternates",
+            "2",
+            "--alternates",
+            "护理=1",
+            *QUOTAS,
+            "--date",
+            "2023-11-10",
+            "--voids",
+            "1",
+            "--reason",
+            "演练",
+            "--dry-run",
+            "--json",
+        ).stdout
+    )
+    assert {r["slot"]: r["alternates"] for r in rehearsal["slots"]}["护理"] == 1
+
+
+def test_unit_cap_zero_and_a_repeated_answer(cli, sample) -> None:
+    """--unit-cap 0 is refused (not read as unlimited), nothing drawn; the same answer entered
+    twice is recorded once."""
+    refused = run_draw(cli, sample, "--unit-cap", "0")
+    assert refused.exit_code != 0 and "应为正整数" in refused.output
+    hidden = cli(
+        "draw-experts",
+        str(sample),
+        "--alternates",
+        "4",
+        *QUOTAS,
+        *PEOPLE,
+        "--seed",
+        "4721",
+        "--seed",
+        "99\u200b03",
+        "--seed",
+        "1586",
+        "--date",
+        "2023-11-10",
+    )
+    assert hidden.exit_code != 0 and "看不见的字符 U+200B" in hidden.output
+    assert json.loads(cli("draw", "list", "--json").stdout) == []
+    assert run_draw(cli, sample).exit_code == 0
+    member = shown(cli)["picks"][0]
+    for _ in range(2):
+        said = cli("draw", "confirm", "1", str(member["id"]), "--accepted", "--date", "2023-11-12")
+        assert said.exit_code == 0, said.output
+    assert "未重复记录" in said.output
+    assert [a["expert"] for a in shown(cli)["answers"]] == [member["id"]]

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import itertools
 import json
+import re
 from collections import Counter
 from datetime import date
 
@@ -20,6 +21,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw import DrawImpossible
 from qjtitle.experts.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
+from tests.test_verify_record import complete
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.both_backends
@@ -309,20 +311,19 @@ def make_record() -> dict:
     experts = pool(25, ("临床医学", "护理"))
     request = Request.make(11, 3, {"护理": 4})
     picks = draw.select("4721/9903/1586/", experts, request)
-    record = {
-        "format": draw_verify.RECORD_FORMAT,
-        "algorithm": draw_inputs.ALGORITHM,
-        "seed": "4721/9903/1586/",
-        "params": request.as_dict(),
-        "eligible": [c.entry() for c in experts],
-        "eligible_count": len(experts),
-        "pool_sha256": draw_inputs.pool_digest(experts),
-        "picks": [p.as_dict() for p in picks],
-        "drawers": DRAWERS,
-        "supervisors": SUPERVISORS,
-    }
-    record["record_sha256"] = draw_verify.record_digest(record)
-    return record
+    return complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": "4721/9903/1586/",
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in experts],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+            "drawers": DRAWERS,
+            "supervisors": SUPERVISORS,
+        }
+    )
 
 
 def test_a_record_verifies_and_any_edit_fails() -> None:
@@ -439,3 +440,138 @@ def test_a_stored_record_matches_its_export(store, recorded, tmp_path) -> None:
         exported["record_sha256"] == record["record_sha256"] == draw_verify.record_digest(exported)
     )
     assert draw_verify.verify_record(exported).ok
+
+
+# --- Record format 2 in the store (issue 25) ---------------------------------------------------------
+
+
+def test_a_seed_with_an_invisible_or_look_alike_character_is_refused_and_nothing_drawn(
+    store, expert_pool, draw_meeting
+) -> None:
+    expert_pool([expert_row(i) for i in range(1, 16)])
+    meeting = draw_meeting()
+    for typed, code in (("9903\u200b", "U+200B"), ("99½03", "U+2044"), ("99–03", "U+2013")):
+        with pytest.raises(InvalidValue, match=re.escape(code) + ".*只能由数字"):
+            draw_store.draw_experts(
+                store,
+                meeting,
+                DRAWERS,
+                SUPERVISORS,
+                seed=["4721", typed, "1586"],
+                drawn_on=date(2023, 11, 10),
+            )
+    assert draw_record.list_draws(store, meeting) == []
+
+
+def test_one_spelling_per_specialty_in_the_eligible_list(store, expert_pool, draw_meeting) -> None:
+    """Spec §5: specialties with the same comparison key are one, spelt as the lowest id spells it,
+    with or without --specialty, so that quotas, slots and replacements compare equal strings."""
+    rows = [expert_row(i, 专业="ICU护理" if i % 2 else "icu 护理") for i in range(1, 16)]
+    expert_pool(rows)
+    meeting = draw_meeting()
+    outcome = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    )
+    record = outcome.record
+    assert {e[2] for e in record["eligible"]} == {"ICU护理"}
+    assert draw_verify.verify_record(record).ok
+
+
+def test_a_decline_without_a_fitting_alternate_leaves_the_seat_vacant(
+    store, expert_pool, draw_meeting, tmp_path
+) -> None:
+    """Format 2: the draw stays valid, members_now shows the seat as null, both verifiers agree;
+    the decliner cannot answer again; the same answer entered twice is recorded once."""
+    from qjtitle import verify_record as standalone
+
+    expert_pool([expert_row(i, 专业="护理" if i % 3 == 0 else "临床医学") for i in range(1, 31)])
+    meeting = draw_meeting()
+    record = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=2,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    ).record
+    assert record["format"] == draw_verify.FORMAT_2 and record["chain"] == draw_verify.CHAIN_DOMAIN
+    nurses = {
+        p["id"] for p in record["picks"] if p["role"] == "alternate" and p["specialty"] == "护理"
+    }
+    members = [p for p in record["picks"] if p["slot"] == "护理"]
+    for member in members[: len(nurses)]:  # use up the nursing alternates first
+        assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")[
+            "replacement"
+        ]
+    last = members[len(nurses)]
+    answer = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
+    assert answer["replacement"] is None and answer["vacant"] == last["position"]
+    again = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
+    assert again["unchanged"]
+    with pytest.raises(InvalidValue, match="空缺"):
+        draw_answers.confirm(store, record["draw"], last["id"], True)
+    data = draw_record.show_draw(store, record["draw"])
+    assert sum(1 for a in data["answers"] if a["expert"] == last["id"]) == 1
+    assert None not in draw_answers.unanswered_members(store, record["draw"])
+    seat = next(m for m in data["members_now"] if m["position"] == last["position"])
+    assert seat["id"] is None
+    assert draw_verify.verify_record(data).ok
+    assert standalone.verify(copy.deepcopy(data))[0]
+    assert draw_record.verify_draw(store, record["draw"]).ok
+
+
+def test_a_draw_recorded_before_spec_1_2_keeps_format_1(
+    store, expert_pool, draw_meeting, monkeypatch
+) -> None:
+    """A stored draw keeps the format it was fingerprinted in: format 1 (20 fields, the decliner
+    kept in members_now) still verifies, reported as format 1."""
+    expert_pool([expert_row(i) for i in range(1, 16)])
+    meeting = draw_meeting()
+    monkeypatch.setattr(draw_store, "RECORD_FORMAT", 1)
+    record = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    ).record
+    assert record["format"] == draw_verify.FORMAT_1 and "chain" not in record
+    member = record["picks"][0]
+    assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")["vacant"] == 1
+    data = draw_record.show_draw(store, record["draw"])
+    assert data["members_now"][0]["id"] == member["id"]  # format 1: no vacancy in members_now
+    checked = draw_verify.verify_record(data)
+    assert checked.ok and checked.findings[0].startswith("记录格式 1")
+
+
+def test_an_expert_who_declined_is_never_drawn_again_for_the_meeting(store, recorded) -> None:
+    """A redraw leaves out who declined in an earlier draw of the meeting, recorded as an
+    exclusion with the reason; both draws still re-check against the pool."""
+    meeting, first = recorded
+    declined = [p["id"] for p in first["picks"][:3]]
+    for eid in declined:
+        draw_answers.confirm(store, first["draw"], eid, False, "出差")
+    second = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
+        voids=first["draw"],
+        void_reason="谢绝者过多",
+        drawn_on=date(2023, 11, 10),
+    ).record
+    assert sorted(second["exclusions"]["declined"]) == sorted(declined)
+    assert not set(declined) & {p["id"] for p in second["picks"]}
+    assert draw_record.verify_draw(store, first["draw"]).ok
+    assert draw_record.verify_draw(store, second["draw"]).ok

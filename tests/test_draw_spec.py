@@ -4,6 +4,7 @@ verifier written from the specification)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from qjtitle import verify_record as standalone
+from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw, draw_inputs, draw_verify
 from qjtitle.experts.draw_inputs import Candidate, Request
 
@@ -36,8 +38,13 @@ def test_the_spec_has_the_vectors_the_issue_asks_for() -> None:
     assert "r1-rejection" in VECTORS
 
 
-def record_of(v: dict) -> dict:
-    """The record of a vector, assembled as section 13 says."""
+def record_of(v: dict, fmt: int = 2) -> dict:
+    """The record of a vector, assembled as section 13 says (format 2; or as format 1 was)."""
+    if "base" in v:  # a vector of what came later, on another vector's draw
+        later = {k: value for k, value in v.items() if k != "base"}
+        return record_of(
+            {**VECTORS[v["base"]], **later, "signatures": v.get("signatures", [])}, fmt
+        )
     entries = {e[0]: e for e in v["eligible"]}
     picks = [
         {
@@ -51,8 +58,12 @@ def record_of(v: dict) -> dict:
         }
         for pos, role, slot, eid in v["picks"]
     ]
+    common = dict(COMMON)
+    if fmt == 1:
+        common["format"] = draw_verify.FORMAT_1
+        del common["chain"]
     record = {
-        **COMMON,
+        **common,
         "seed": v["seed"],
         "params": v["params"],
         "eligible": v["eligible"],
@@ -60,14 +71,14 @@ def record_of(v: dict) -> dict:
         "pool_sha256": v["pool_sha256"],
         "picks": picks,
     }
-    record["record_sha256"] = v["record_sha256"]
+    record["record_sha256"] = v["record_sha256"] if fmt == 2 else v["format1"]["record_sha256"]
     record |= {
         "answers": v.get("answers", []),
         "replacements": v.get("replacements", []),
         "signatures": v.get("signatures", []),
         "members_now": v["members_now"],
     }
-    record["chain_sha256"] = v["chain_sha256"]
+    record["chain_sha256"] = v["chain_sha256"] if fmt == 2 else v["format1"]["chain_sha256"]
     return record
 
 
@@ -101,6 +112,102 @@ def test_each_draw_vector_holds_in_both_implementations(v: dict) -> None:
     assert checked.ok, checked.findings
     ok, findings, _ = standalone.verify(record)
     assert ok, findings
+    if (
+        "format1" in v
+    ):  # the same draw recorded before spec 1.2 still verifies, reported as format 1
+        old = record_of(v, fmt=1)
+        assert draw_verify.record_digest(old) == v["format1"]["record_sha256"]
+        assert draw_verify.chain_digest(old) == v["format1"]["chain_sha256"]
+        checked = draw_verify.verify_record(old)
+        ok, findings, _ = standalone.verify(old)
+        assert checked.ok and ok, checked.findings + findings
+        assert checked.findings[0] == findings[0] == "记录格式 1（规范 1.1 及以前导出的记录）"
+
+
+def test_the_vacancy_vector() -> None:
+    """A member declines with no alternate of the slot's specialty: the seat is vacant (null) in
+    format 2 and the draw still verifies; read as format 1 the decliner would have kept the seat."""
+    v = VECTORS["v8-vacancy"]
+    record = record_of(v)
+    assert draw_verify.chain_digest(record) == v["chain_sha256"]
+    assert draw_verify.verify_record(record).ok and standalone.verify(record)[0]
+    assert [m["id"] for m in record["members_now"]] == [110, 113, None]
+    quotas = record["params"]["quotas"]
+    old = draw_verify.replay(record["picks"], quotas, record["answers"], vacancies=False)
+    assert old.seats[3] == 125
+
+
+def test_the_key_order_vector_is_not_jcs() -> None:
+    v = VECTORS["v7-key-order"]
+    assert sorted(v["params"]["quotas"]) == [s for _, _, s, _ in v["picks"][:2]]
+    quotas = list(v["params"]["quotas"])
+    assert sorted(quotas) != sorted(quotas, key=lambda k: k.encode("utf-16-be"))
+    assert v["jcs_record_sha256_wrong"] != v["record_sha256"]
+    assert "不是 RFC 8785" in section("2")
+
+
+SEEDS = next(b["seeds"] for b in BLOCKS if "seeds" in b)
+
+
+@pytest.mark.parametrize("case", SEEDS, ids=lambda c: c.get("refused") or c["seed"])
+def test_the_seed_vectors(case: dict) -> None:
+    if "seed" in case:
+        assert draw_inputs.canonical_seed(case["parts"]) == case["seed"]
+        assert re.fullmatch(r"(?:[0-9A-Za-z]+/)+", case["seed"])
+    else:
+        with pytest.raises(InvalidValue, match=re.escape(case["refused"])):
+            draw_inputs.canonical_seed(case["parts"])
+
+
+def edited(case: dict) -> dict:
+    record = copy.deepcopy(record_of(VECTORS[case["base"]]))
+    for op, path, *value in case["edit"]:
+        *parents, last = path
+        target = record
+        for key in parents:
+            target = target[key]
+        if op == "set":
+            target[last] = value[0]
+        elif op == "del":
+            del target[last]
+        else:
+            target[last].append(value[0])
+    if case["rehash"]:
+        record["record_sha256"] = draw_verify.record_digest(record)
+        record["chain_sha256"] = draw_verify.chain_digest(record)
+    return record
+
+
+TAMPERINGS = next(b["tamperings"] for b in BLOCKS if "tamperings" in b)
+PARSE = next(b["parse_refusals"] for b in BLOCKS if "parse_refusals" in b)
+
+
+@pytest.mark.parametrize("case", TAMPERINGS, ids=lambda c: c["name"])
+def test_each_tampering_fails_in_both_verifiers(case: dict) -> None:
+    record = edited(case)
+    ours = draw_verify.verify_record(copy.deepcopy(record))
+    ok, findings, _ = standalone.verify(copy.deepcopy(record))
+    assert not ours.ok and not ok
+    assert any(case["finding"] in f for f in ours.findings), ours.findings
+    if case["section"] not in ("9", "11"):  # a shape or replay refusal cites its section
+        assert any(f"§{case['section']}" in f for f in ours.findings), ours.findings
+        assert any(f"§{case['section']}" in f for f in findings), findings
+
+
+@pytest.mark.parametrize("case", PARSE, ids=lambda c: c["name"])
+def test_each_parse_refusal_in_both_verifiers(case: dict, tmp_path: Path) -> None:
+    text = draw_inputs.canonical_json(record_of(VECTORS[case["base"]]))
+    if "insert" in case:
+        text = "{" + case["insert"] + text[1:]
+    else:
+        assert case["replace"][0] in text
+        text = text.replace(*case["replace"], 1)
+    path = tmp_path / "record.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidValue, match=case["refused"]):
+        draw_verify.load_record(path)
+    with pytest.raises(SystemExit, match=f"{case['refused']}.*§{case['section']}"):
+        standalone.load(path)
 
 
 def test_the_lookahead_vector_changes_a_pick() -> None:

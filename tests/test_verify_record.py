@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qjtitle import verify_record as standalone
+from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts.draw_inputs import Candidate, Request
@@ -28,6 +29,40 @@ from tests.conftest import expert_row
 
 SPECIALTIES = ("临床医学", "护理", "药学")
 ROOT = Path(__file__).resolve().parents[1]
+
+
+FILLER = {
+    "draw": 1,
+    "committee": {"code": "QJ-WS-ZJ", "name": "曲靖市卫生系列中级职称评审委员会", "level": "中级"},
+    "meeting": {"id": 1, "date": "2023-11-20", "end_date": None, "place": "", "size": 11},
+    "drawn_on": "2023-11-10",
+    "recorded_at": "2023-11-10T02:30:00Z",
+    "place": "",
+    "seed_source": "drawers",
+    "exclusions": {},
+    "drawers": ["王明", "李华", "赵强"],
+    "supervisors": ["陈静"],
+    "late_reason": "",
+    "voids": None,
+    "void_reason": "",
+    "warnings": [],
+    "voided_by": None,
+    "answers": [],
+    "replacements": [],
+    "signatures": [],
+}
+
+
+def complete(record: dict) -> dict:
+    """A format-2 record from its draw fields (seed, params, eligible, picks …): the other fields
+    filled in as an export has them, members_now replayed, both digests computed."""
+    out = {**copy.deepcopy(FILLER), **record}
+    out |= {"format": draw_verify.FORMAT_2, "chain": draw_verify.CHAIN_DOMAIN}
+    out["params"] = {"specialties": [], "same_unit_recusal": True, **out["params"]}
+    if "members_now" not in record:
+        seats = draw_verify.replay(out["picks"], out["params"]["quotas"], out["answers"]).seats
+        out["members_now"] = draw_verify.members_now(seats)
+    return settle(out)
 
 
 def both(record: dict) -> tuple[bool, bool]:
@@ -48,7 +83,8 @@ def settle(record: dict) -> dict:
 
 
 def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
-    """Answers recorded as ``draw confirm`` would, with the replacements its rule gives."""
+    """Answers recorded as ``draw confirm`` would, with the replacements its rule gives (written
+    here from the spec's words, not with draw_verify.replay) and the seats left vacant."""
     picks = record["picks"]
     fixed = set(record["params"]["quotas"])
     seats = {p["position"]: p["id"] for p in picks if p["role"] == draw_inputs.MEMBER}
@@ -60,7 +96,7 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
     for index, accepted in answers:
         expert = picks[index % len(picks)]["id"]
         if expert in replaced:
-            continue  # confirm refuses: a replacement cannot be withdrawn
+            continue  # confirm refuses: who left a seat (replaced, or vacant) answers no more
         latest[expert] = accepted
         record["answers"].append(
             {
@@ -74,6 +110,8 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
         seat = next((pos for pos, held in seats.items() if held == expert), None)
         if accepted or seat is None:
             continue
+        seats[seat] = None  # vacant (format 2) unless an alternate fits
+        replaced.add(expert)
         for p in picks:
             if (
                 p["role"] != draw_inputs.ALTERNATE
@@ -95,7 +133,6 @@ def after_the_draw(record: dict, answers: list[tuple[int, bool]]) -> dict:
                 )
                 seats[seat] = p["id"]
                 used.add(p["id"])
-                replaced.add(expert)
                 break
     record["members_now"] = [{"position": pos, "id": held} for pos, held in sorted(seats.items())]
     record["signatures"] = [
@@ -130,29 +167,28 @@ def records(draw_) -> dict:
         if room > 0:
             quotas[specialty] = draw_(st.integers(1, room))
     request = Request.make(
-        members, draw_(st.integers(0, 4)), quotas, draw_(st.none() | st.integers(1, 3))
+        members,
+        draw_(st.integers(0, 4)),
+        quotas,
+        draw_(st.none() | st.integers(1, 3)),
+        draw_(st.dictionaries(st.sampled_from(SPECIALTIES), st.integers(1, 2), max_size=2)),
     )
     assume(not draw.feasibility_problems(experts, request))
     seed = draw_inputs.canonical_seed(
         draw_(st.lists(st.text("0123456789ab", min_size=1, max_size=5), min_size=1, max_size=3))
     )
     picks = draw.select(seed, experts, request)
-    record = {
-        "draw": 1,
-        "format": draw_verify.RECORD_FORMAT,
-        "algorithm": draw_inputs.ALGORITHM,
-        "seed": seed,
-        "seed_source": "drawers",
-        "params": {**request.as_dict(), "specialties": [], "same_unit_recusal": True},
-        "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
-        "eligible_count": len(experts),
-        "pool_sha256": draw_inputs.pool_digest(experts),
-        "picks": [p.as_dict() for p in picks],
-        "drawers": ["王明", "李华", "赵强"],
-        "supervisors": ["陈静"],
-        "voided_by": None,
-    }
-    record["record_sha256"] = draw_verify.record_digest(record)
+    record = complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": seed,
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in sorted(experts, key=lambda c: c.id)],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+        }
+    )
     answers = draw_(st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=8))
     return settle(after_the_draw(record, answers))
 
@@ -198,7 +234,65 @@ def tamperings(record: dict, choice: int) -> list[tuple[str, dict]]:
     seeded = copy.deepcopy(record)
     seeded["seed"] = record["seed"] + "7/"
     out.append(("change the seed", seeded))
-    return out + [(f"{what}, digests recomputed", settle(copy.deepcopy(r))) for what, r in out]
+    # issue 25: every field of a pick, the replay, the format, strict values, vacancies, seeds
+    pick = record["picks"][choice % len(record["picks"])]
+    for field_ in ("unit", "specialty"):
+        falsified = copy.deepcopy(record)
+        falsified["picks"][choice % len(record["picks"])][field_] = pick[field_] + "X"
+        out.append((f"falsify a pick's {field_}", falsified))
+    if record["replacements"]:
+        late = copy.deepcopy(record)
+        late["answers"].append(
+            {
+                **record["answers"][-1],
+                "expert": record["replacements"][0]["out"],
+                "accepted": True,
+                "reason": "",
+            }
+        )
+        out.append(("an answer from a replaced expert", late))
+    vacant = [m for m in record["members_now"] if m["id"] is None]
+    if vacant:
+        kept = copy.deepcopy(record)
+        decliner = next(p["id"] for p in record["picks"] if p["position"] == vacant[0]["position"])
+        next(m for m in kept["members_now"] if m["id"] is None)["id"] = decliner
+        out.append(("the decliner kept in a vacant seat", kept))
+    chainless = copy.deepcopy(record)
+    del chainless["chain_sha256"]
+    out.append(("drop the chain", chainless))
+    extra = copy.deepcopy(record)
+    extra["note"] = "未被哈希覆盖的字段"
+    out.append(("an unknown top-level field", extra))
+    for value in (True, 0, -1, "1"):
+        capped = copy.deepcopy(record)
+        capped["params"]["unit_cap"] = value
+        out.append((f"unit_cap {value!r}", capped))
+    typed = copy.deepcopy(record)
+    typed["params"]["members"] = str(typed["params"]["members"])
+    out.append(("members as text", typed))
+    flagged = copy.deepcopy(record)
+    flagged["picks"][0]["id"] = (
+        True if flagged["picks"][0]["id"] == 1 else flagged["picks"][0]["id"]
+    )
+    flagged["eligible"][0][0] = True if flagged["eligible"][0][0] == 1 else 0
+    out.append(("a boolean for an id", flagged))
+    hidden = copy.deepcopy(record)
+    hidden["seed"] = record["seed"][:-1] + "\u200b/"
+    out.append(("a zero-width space in the seed", hidden))
+    twin = copy.deepcopy(record)
+    twin["eligible"][choice % len(twin["eligible"])][2] = (
+        " " + twin["eligible"][choice % len(twin["eligible"])][2]
+    )
+    if any(
+        e[2] == twin["eligible"][choice % len(twin["eligible"])][2].strip()
+        for e in twin["eligible"]
+    ):
+        out.append(("one specialty spelled two ways", twin))
+    return out + [
+        (f"{what}, digests recomputed", settle(copy.deepcopy(r)))
+        for what, r in out
+        if what != "drop the chain"  # recomputing puts it back (the downgrade has its own test)
+    ]
 
 
 @settings(
@@ -214,6 +308,58 @@ def test_both_verifiers_agree_on_generated_and_tampered_records(record, choice) 
         assert ours == theirs, what
         if not what.startswith("change the seed,"):  # a new seed may by chance give the same picks
             assert ours is False, what
+
+
+def test_a_format_2_record_cannot_pass_as_format_1() -> None:
+    """Dropping the chain and calling the record format 1 changes its fingerprint, the one on the
+    signed sheet: without recomputing, both verifiers refuse; recomputed, it is another record."""
+    v = _stored_like()
+    signed = v["record_sha256"]
+    down = copy.deepcopy(v)
+    down["format"] = draw_verify.FORMAT_1
+    del down["chain_sha256"], down["chain"]
+    assert both(down) == (False, False)
+    down["record_sha256"] = draw_verify.record_digest(down)
+    assert down["record_sha256"] != signed
+    ours = draw_verify.verify_record(down)
+    assert ours.findings[0].startswith("记录格式 1")  # reported as format 1, never as 2
+
+
+def _stored_like() -> dict:
+    experts = [Candidate(i, f"专家{i}", SPECIALTIES[i % 2], "甲乙丙"[i % 3]) for i in range(1, 13)]
+    request = Request.make(3, 2, {"护理": 1}, None)
+    picks = draw.select("4721/9903/1586/", experts, request)
+    return complete(
+        {
+            "algorithm": draw_inputs.ALGORITHM,
+            "seed": "4721/9903/1586/",
+            "params": request.as_dict(),
+            "eligible": [c.entry() for c in experts],
+            "eligible_count": len(experts),
+            "pool_sha256": draw_inputs.pool_digest(experts),
+            "picks": [p.as_dict() for p in picks],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('"seed": "0000/", "seed": "4721/9903/1586/"', "出现了两次"),
+        ('"eligible_count": 12.0', "不是整数"),
+        ('"eligible_count": NaN', "不是整数"),
+    ],
+)
+def test_strict_parsing_refuses_in_both_verifiers(tmp_path, cli, text, why) -> None:
+    record = _stored_like()
+    key = text.split('"')[1]
+    body = json.dumps({k: v for k, v in record.items() if k != key}, ensure_ascii=False)
+    path = tmp_path / "record.json"
+    path.write_text(body[:-1] + ", " + text + "}", encoding="utf-8")
+    theirs = run_standalone(path)
+    assert theirs.returncode == 1 and why in theirs.stderr and "§2" in theirs.stderr
+    ours = cli("verify-draw", "--record", str(path))
+    assert ours.exit_code == 1 and why in ours.output
 
 
 def test_the_standalone_verifier_imports_only_the_standard_library() -> None:
@@ -325,3 +471,34 @@ def test_the_standalone_command_refuses_what_is_not_a_record(tmp_path) -> None:
     result = run_standalone(path)
     assert result.returncode == 1 and "不是 qjtitle 导出的抽取记录" in result.stderr
     assert run_standalone(tmp_path / "没有.json").returncode == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(), st.integers(0, 1000), st.sampled_from(["duplicate", "fraction", "boolean"]))
+def test_both_verifiers_refuse_what_strict_reading_forbids(record, choice, how) -> None:
+    """A key twice (the first a forged value), a fraction where an integer is meant, or a boolean
+    for a count: both verifiers refuse, citing the specification's section (§2, §12)."""
+    import tempfile
+
+    text = draw_inputs.canonical_json(record)
+    count = f'"eligible_count":{record["eligible_count"]}'
+    if how == "duplicate":
+        key = sorted(record)[choice % len(record)]
+        text = "{" + json.dumps(key, ensure_ascii=False) + ':"forged",' + text[1:]
+    elif how == "fraction":
+        text = text.replace(count, count + ".0", 1)
+    else:
+        text = text.replace(count, '"eligible_count":true', 1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "record.json"
+        path.write_text(text, encoding="utf-8")
+        if how == "boolean":  # read, then found not to be a count
+            ours = draw_verify.verify_record(draw_verify.load_record(path))
+            ok, findings, _ = standalone.verify(standalone.load(path))
+            assert not ours.ok and not ok
+            assert any("§12" in f for f in ours.findings) and any("§12" in f for f in findings)
+            return
+        with pytest.raises(InvalidValue, match="§2"):
+            draw_verify.load_record(path)
+        with pytest.raises(SystemExit, match="§2"):
+            standalone.load(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +21,9 @@ DateOpt = Annotated[
     datetime | None,
     typer.Option("--date", formats=["%Y-%m-%d"], help="日期，如 2023-11-10；默认今天。"),
 ]
+
+if TYPE_CHECKING:
+    from qjtitle.experts.drawing import Rehearsal
 
 DRAW_WD = int(DRAW_BEFORE_MEETING.value)
 
@@ -65,7 +68,13 @@ def draw_experts(
         int | None,
         typer.Option("--members", help="委员人数：单数，等于会议的评委会人数（默认即会议人数）。"),
     ] = None,
-    alternates: Annotated[int, typer.Option("--alternates", help="备选专家人数。")] = 0,
+    alternates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alternates",
+            help="备选专家人数（不限专业，如 4）；某专业的备选写成 专业=人数（可重复，如 --alternates 工程造价=1）。",
+        ),
+    ] = None,
     specialty: Annotated[
         list[str] | None,
         typer.Option("--specialty", help="所需专业，可写 专业=委员人数（可重复）。"),
@@ -103,6 +112,14 @@ def draw_experts(
     calendar: Annotated[
         Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="演练：只做抽取前的各项检查，列出各专业、各单位符合条件的人数和备选能否替补，不抽取、不记录。",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
     """在监督人员监督下，从专家库中为评审会议随机抽取评审专家（委员和备选），并留下可复核的记录。
@@ -111,8 +128,41 @@ def draw_experts(
     抽取记录只能追加：重新抽取须用 --voids 和 --reason 注明作废哪一条及理由，原记录保留。
 
     示例：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 4721 --seed 9903 --seed 1586
+    抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
     """
     from qjtitle.calendar.workdays import WorkCalendar
+
+    if dry_run:
+        from qjtitle.experts.drawing import rehearse
+        from qjtitle.store import open_store
+
+        with friendly_errors():
+            store = open_store(db)
+            rehearsal = rehearse(
+                store,
+                meeting,
+                drawer or [],
+                supervisor or [],
+                members=members,
+                alternates=alternates or [],
+                specialties=specialty or [],
+                seed=seed or [],
+                generate_seed=generate_seed,
+                unit_cap=unit_cap,
+                same_unit=same_unit,
+                drawn_on=when.date() if when else None,
+                late_reason=late_reason,
+                voids=voids,
+                void_reason=reason,
+                calendar=WorkCalendar.load(calendar, store.directory),
+            )
+        if as_json:
+            print_json(rehearsal.as_dict())
+        else:
+            print_rehearsal(rehearsal)
+        if not rehearsal.ok:
+            raise typer.Exit(1)
+        return
     from qjtitle.experts.draw_record import SEED_SOURCES
     from qjtitle.experts.drawing import draw_experts as run_draw
     from qjtitle.store import open_store
@@ -125,7 +175,7 @@ def draw_experts(
             drawer or [],
             supervisor or [],
             members=members,
-            alternates=alternates,
+            alternates=alternates or [],
             specialties=specialty or [],
             seed=seed or [],
             generate_seed=generate_seed,
@@ -158,12 +208,73 @@ def draw_experts(
     )
 
 
+def print_rehearsal(rehearsal: Rehearsal) -> None:
+    from qjtitle.experts.eligible import REASONS
+
+    console().rule(f"评审会议 {rehearsal.meeting} 的专家抽取演练（不抽取、不记录）")
+    marks = {True: "通过", False: "[red]不通过[/]", None: "待定"}
+    table(
+        "抽取时要做的检查",
+        ["检查", "结果", "说明"],
+        [[c.what, marks[c.ok], c.detail] for c in rehearsal.checks],
+    )
+    excluded = "，".join(f"{REASONS[r]} {n} 人" for r, n in rehearsal.excluded.items()) or "无"
+    console().print(f"符合条件的专家 {rehearsal.eligible_count} 人；已排除：{excluded}")
+    if rehearsal.slots:
+        rows = [
+            [
+                row["slot"]
+                or "不限（"
+                + "、".join(f"{s} {n}" for s, n in row.get("specialties", {}).items())
+                + "）",
+                row["seats"],
+                row["eligible"],
+                row["spare"],
+                row.get("alternates", 0) or "",
+            ]
+            for row in rehearsal.slots
+        ]
+        table(
+            "各抽取专业的人数",
+            ["抽取专业", "委员", "符合条件", "委员以外可作备选", "本专业备选"],
+            rows,
+        )
+        console().print(
+            f"不限专业的备选 {rehearsal.alternates} 人从全部专业中抽取；委员谢绝时，只由合乎该位次专业的备选替补"
+            "（可用 --alternates 专业=人数 为某专业单独抽取备选）。"
+        )
+        for row in rehearsal.slots:
+            if row["spare"] == 0 and not row.get("alternates"):
+                warn(
+                    f"“{row['slot'] or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
+                )
+    if rehearsal.units:
+        cap = rehearsal.unit_cap
+        table(
+            f"各单位符合条件的人数（每单位上限：{cap if cap is not None else '不限'}）",
+            ["单位（比较用写法）", "符合条件", "受上限限制"],
+            [[u["unit"], u["eligible"], "是" if u["capped"] else ""] for u in rehearsal.units],
+        )
+    console().print(
+        "结论："
+        + (
+            "[green]可以抽取[/]（以上检查在抽取时会再做一次）"
+            if rehearsal.ok
+            else "[red]不能抽取，见上[/]"
+        )
+    )
+
+
 def print_draw_summary(r: dict[str, Any]) -> None:
     from qjtitle.experts.eligible import REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
-    rows += [[f"排除：{label}", f"{counts.get(key, 0)} 人"] for key, label in REASONS.items()]
+    rows += [
+        [f"排除：{label}", f"{counts.get(key, 0)} 人"]
+        for key, label in REASONS.items()
+        if key != "declined" or counts.get(key)
+    ]
     rows += [
         ["名单哈希（SHA-256）", r["pool_sha256"]],
         ["记录指纹", r["record_sha256"]],

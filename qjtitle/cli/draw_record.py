@@ -177,7 +177,10 @@ def _print_later(r: dict[str, Any], sealed: bool) -> None:
     table(
         "当前委员",
         ["委员序号", "专家"],
-        [[m["position"], names.get(m["id"], m["id"])] for m in r["members_now"]],
+        [
+            [m["position"], "（空缺）" if m["id"] is None else names.get(m["id"], m["id"])]
+            for m in r["members_now"]
+        ],
     )
     if r["signatures"]:
         table(
@@ -294,8 +297,9 @@ def draw_confirm(
                 for expert_id, ok, why in ids
             ]
         for expert_id, result in results:
+            done = "同样的答复已记录过，未重复记录" if result.get("unchanged") else "已记录"
             console().print(
-                f"已记录：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
+                f"{done}：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
             )
             if result["replacement"]:
                 x = result["replacement"]

@@ -20,8 +20,9 @@ Algorithm ``qjtitle-draw-v1`` (in the spirit of RFC 3797), in short:
    sampling: no modulo bias).
 4. Slots, in order: for each specialty with a fixed member count (code-point order
    of its name) that many member slots of that specialty; then the other member
-   slots, open to the specialties without a fixed count; then the alternate slots,
-   open to every specialty.
+   slots, open to the specialties without a fixed count; then the alternate slots of each
+   specialty with a fixed alternate count (spec 1.2, code-point order), open to that
+   specialty only; then the alternate slots open to every specialty.
 5. For each slot: the candidates are the eligible experts not yet picked, of a
    specialty the slot accepts, whose unit is under the cap (members and alternates
    together) and, for a member slot, whose pick leaves the remaining member slots
@@ -125,6 +126,15 @@ def _member_demand(request: Request) -> dict[str, int]:
     return dict(Counter(member_slots(request)))
 
 
+def _all_demand(request: Request) -> dict[str, int]:
+    """Member slots, the alternate slots of each specialty (labelled with it) and the open ones."""
+    demand = _member_demand(request)
+    for specialty, count in request.alternate_quotas:
+        demand[specialty] = demand.get(specialty, 0) + count
+    demand[ALTERNATE_SLOT] = request.alternates
+    return demand
+
+
 def feasibility_problems(candidates: Sequence[Candidate], request: Request) -> list[str]:
     """Why the slots cannot be filled from ``candidates`` (whatever the seed); [] when they can."""
     problems: list[str] = []
@@ -141,24 +151,38 @@ def feasibility_problems(candidates: Sequence[Candidate], request: Request) -> l
         names = "、".join(sorted(s for s in by_specialty if s not in quota_specialties))
         where = f"不限人数的专业（{names}）" if names else "未指定人数的专业"
         problems.append(f"{where}需抽取委员 {free} 人，符合条件的只有 {open_count} 人")
-    needed = request.members + request.alternates
+    quota_of = dict(request.quotas)
+    for specialty, count in request.alternate_quotas:
+        need = count + quota_of.get(specialty, 0)
+        if by_specialty[specialty] < need:
+            problems.append(
+                f"专业“{specialty}”需抽取委员 {quota_of.get(specialty, 0)} 人、备选 {count} 人，符合条件的只有 {by_specialty[specialty]} 人"
+            )
+    needed = request.members + request.all_alternates
     if len(candidates) < needed:
         problems.append(
-            f"需抽取委员 {request.members} 人、备选 {request.alternates} 人，共 {needed} 人，符合条件的专家只有 {len(candidates)} 人"
+            f"需抽取委员 {request.members} 人、备选 {request.all_alternates} 人，共 {needed} 人，符合条件的专家只有 {len(candidates)} 人"
         )
     if problems:
         return problems
-    if request.unit_cap is not None:
+    if request.unit_cap is not None or request.alternate_quotas:
+        # without a cap only alternates by specialty can make the members and alternates clash
+        # (a free member slot taking the one expert an alternate slot of that specialty needs)
         pool = UnitPool(candidates, request)
         members = _member_demand(request)
         if not pool.state(members).feasible():
             problems.append(
                 f"每个单位最多抽取 {request.unit_cap} 人的限制下，无法凑齐 {request.members} 名委员及各专业人数；请放宽单位上限或扩大专家库"
             )
-        elif not pool.state({**members, ALTERNATE_SLOT: request.alternates}).feasible():
+        elif not pool.state(_all_demand(request)).feasible():
+            within = (
+                f"每个单位最多抽取 {request.unit_cap} 人（含备选）的限制下，"
+                if request.unit_cap is not None
+                else "委员抽足以后，"
+            )
             problems.append(
-                f"每个单位最多抽取 {request.unit_cap} 人（含备选）的限制下，凑不齐 {request.members} 名委员和 "
-                f"{request.alternates} 名备选；请减少备选人数或放宽单位上限"
+                f"{within}凑不齐 {request.members} 名委员和 {request.all_alternates} 名备选（含各专业的备选）；"
+                "请减少备选人数、放宽单位上限或扩大专家库"
             )
     return problems
 
@@ -204,6 +228,15 @@ def select(seed: str, candidates: Sequence[Candidate], request: Request) -> list
             raise DrawImpossible(f"第{len(picks) + 1}位委员无可抽取的专家")
         take(allowed, MEMBER, label)
         demand[label] -= 1
+    for label, count in request.alternate_quotas:  # alternates of a specialty, in code-point order
+        for _ in range(count):
+            allowed = [
+                c
+                for c, unit in zip(ordered, units)
+                if c.specialty == label and pool.room[unit] > 0 and c.id not in picked
+            ]
+            if allowed:  # none left (only possible under a unit cap): the slot stays unfilled
+                take(allowed, ALTERNATE, label)
     for _ in range(request.alternates):
         allowed = [
             c for c, unit in zip(ordered, units) if pool.room[unit] > 0 and c.id not in picked

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import when
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.experts import draw_inputs
+from qjtitle.experts import draw_verify
 from qjtitle.experts.draw_record import (
     _composition,
     _get,
@@ -22,12 +22,12 @@ from qjtitle.experts.draw_record import (
     _replacements,
     _voided_by,
     record_dict,
+    record_format,
 )
 from qjtitle.experts.drawing import _check_not_sealed
 from qjtitle.models import (
     Attendance,
     DrawAnswer,
-    DrawPick,
     DrawRecord,
     DrawReplacement,
     DrawSignature,
@@ -57,7 +57,11 @@ def unanswered_members(store: Store, draw_id: int) -> list[int]:
     with store.transaction() as session:
         record = record_dict(session, _get(session, draw_id))
     answered = {a["expert"] for a in record["answers"]}
-    return [int(m["id"]) for m in record["members_now"] if m["id"] not in answered]
+    return [
+        int(m["id"])
+        for m in record["members_now"]
+        if m["id"] is not None and m["id"] not in answered  # a vacant seat has no one to ask
+    ]
 
 
 def confirm(
@@ -81,21 +85,38 @@ def confirm(
         ).first()
         record = _current(session, draw_id)
         _check_not_sealed(session, record.meeting_id, "不能再记录专家的答复或替补")
-        picks = _picks(session, draw_id)
-        by_expert = {p.expert_id: p for p in picks}
+        data = record_dict(session, record)
+        by_expert = {p["id"]: p for p in data["picks"]}
         pick = by_expert.get(expert_id)
         if pick is None:
             raise InvalidValue(
                 f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中；用 qjtitle draw show {draw_id} 查看"
             )
-        replacements = _replacements(session, draw_id)
-        replaced = {r.out_expert_id: r for r in replacements}
-        _check_meeting_open(session, record.meeting_id, expert_id, pick.name, accepted)
-        if expert_id in replaced:
-            r = replaced[expert_id]
+        result: dict[str, Any] = {
+            "draw": draw_id,
+            "expert": expert_id,
+            "name": pick["name"],
+            "accepted": accepted,
+            "reason": reason,
+            "replacement": None,
+            "warning": "",
+        }
+        said = [a for a in data["answers"] if a["expert"] == expert_id]
+        if said and (said[-1]["accepted"], said[-1]["reason"]) == (accepted, reason):
+            # the same answer entered twice is recorded once
+            result["unchanged"] = True
+            result["chain_sha256"] = data["chain_sha256"]
+            return result
+        _check_meeting_open(session, record.meeting_id, expert_id, pick["name"], accepted)
+        quotas = record.params.get("quotas") or {}
+        vacancies = record_format(record) == 2
+        before = draw_verify.replay(data["picks"], quotas, data["answers"], vacancies)
+        if expert_id in before.gone:
+            position = before.gone[expert_id]
+            taken = before.seats.get(position)
+            now = f"已由 {by_expert[taken]['name']} 替补" if taken else "空缺"
             raise InvalidValue(
-                f"{pick.name} 已谢绝，第{r.member_position}位委员已由 {by_expert[r.in_expert_id].name} 替补；"
-                "替补不能撤回，如须恢复请重新抽取"
+                f"{pick['name']} 已谢绝，第{position}位委员{now}；谢绝后不能再答复，替补不能撤回（如须恢复请重新抽取）"
             )
         answered_on = when.fact_date(answered_on, "专家答复", record.drawn_on, f"第{draw_id}号抽取")
         session.add(
@@ -108,46 +129,39 @@ def confirm(
                 user=user or audit.current_user(),
             )
         )
-        result: dict[str, Any] = {
-            "draw": draw_id,
-            "expert": expert_id,
-            "name": pick.name,
-            "accepted": accepted,
-            "reason": reason,
-            "replacement": None,
-            "warning": "",
-        }
-        members = _composition(picks, replacements)
-        position = next((pos for pos, eid in members.items() if eid == expert_id), None)
-        if not accepted and position is not None:
-            slot = next(p.slot for p in picks if p.position == position)
-            substitute = _next_alternate(session, record, picks, replacements, expert_id, slot)
-            if substitute is None:
-                need = f"“{slot}”专业的" if slot else "不限专业的"
-                result["warning"] = (
-                    f"备选专家中已没有{need}可替补人选；第{position}位委员空缺，请重新抽取"
-                    f"（qjtitle draw-experts {record.meeting_id} --voids {draw_id} --reason …）"
+        answer = {"expert": expert_id, "accepted": accepted}
+        after = draw_verify.replay(data["picks"], quotas, [*data["answers"], answer], vacancies)
+        seat = next((pos for pos, eid in before.seats.items() if eid == expert_id), None)
+        if len(after.replacements) > len(before.replacements):
+            due = after.replacements[-1]
+            substitute = by_expert[due["in"]]
+            session.add(
+                DrawReplacement(
+                    draw_id=draw_id,
+                    member_position=due["member_position"],
+                    out_expert_id=expert_id,
+                    in_expert_id=due["in"],
+                    alternate_position=due["alternate_position"],
+                    reason=f"{pick['name']}谢绝：{reason}",
+                    user=user or audit.current_user(),
                 )
-            else:
-                session.add(
-                    DrawReplacement(
-                        draw_id=draw_id,
-                        member_position=position,
-                        out_expert_id=expert_id,
-                        in_expert_id=substitute.expert_id,
-                        alternate_position=substitute.position,
-                        reason=f"{pick.name}谢绝：{reason}",
-                        user=user or audit.current_user(),
-                    )
-                )
-                result["replacement"] = {
-                    "position": position,
-                    "id": substitute.expert_id,
-                    "name": substitute.name,
-                    "alternate_position": substitute.position,
-                }
+            )
+            result["replacement"] = {
+                "position": due["member_position"],
+                "id": due["in"],
+                "name": substitute["name"],
+                "alternate_position": due["alternate_position"],
+            }
+        elif not accepted and seat is not None:
+            slot = by_expert[expert_id]["slot"]
+            need = f"“{slot}”专业的" if slot else "不限专业的"
+            result["vacant"] = seat
+            result["warning"] = (
+                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）。如须补足，请重新抽取"
+                f"（qjtitle draw-experts {record.meeting_id} --voids {draw_id} --reason …），谢绝的专家不会再被抽中"
+            )
         elif not accepted:
-            result["warning"] = f"{pick.name} 是备选专家，已记录其谢绝；替补时将跳过"
+            result["warning"] = f"{pick['name']} 是备选专家，已记录其谢绝；替补时将跳过"
         session.flush()
         result["chain_sha256"] = record_dict(session, record)[
             "chain_sha256"
@@ -177,36 +191,6 @@ def _check_meeting_open(
             f"{name} 已在第{meeting_id}号会议签到，不能记录为谢绝；如确已离会，请先用 "
             f"qjtitle meeting attend {meeting_id} --absent {expert_id} --reason … 撤销签到"
         )
-
-
-def _next_alternate(
-    session: Session,
-    record: DrawRecord,
-    picks: list[DrawPick],
-    replacements: list[DrawReplacement],
-    declining: int,
-    slot: str,
-) -> DrawPick | None:
-    """The first alternate in order not yet used, not declined, whose specialty fits the vacated slot."""
-    used = {r.in_expert_id for r in replacements}
-    latest: dict[int, bool] = {}
-    for a in session.exec(
-        select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
-    ):
-        latest[a.expert_id] = a.accepted
-    fixed = set(record.params.get("quotas", {}))
-    for p in picks:
-        if (
-            p.role != draw_inputs.ALTERNATE
-            or p.expert_id in used
-            or p.expert_id == declining
-            or latest.get(p.expert_id) is False
-        ):
-            continue
-        fits = p.specialty == slot if slot else p.specialty not in fixed
-        if fits:
-            return p
-    return None
 
 
 def sign(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,12 +52,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Request:
-    """How many members and alternates, fixed member counts by specialty, and the per-unit cap."""
+    """How many members and alternates, fixed member counts by specialty, fixed alternate counts
+    by specialty (drawn before the alternates open to all), and the per-unit cap."""
 
     members: int
     alternates: int = 0
     quotas: tuple[tuple[str, int], ...] = ()  # (specialty, member count), sorted by specialty
     unit_cap: int | None = None
+    alternate_quotas: tuple[tuple[str, int], ...] = ()  # (specialty, alternate count), sorted
 
     @classmethod
     def make(
@@ -67,6 +68,7 @@ class Request:
         alternates: int = 0,
         quotas: Mapping[str, int] | None = None,
         unit_cap: int | None = None,
+        alternate_quotas: Mapping[str, int] | None = None,
     ) -> Request:
         """A validated request with its quotas in canonical order."""
         if members < 1:
@@ -77,6 +79,10 @@ class Request:
         for specialty, count in items:
             if count < 1:
                 raise InvalidValue(f"专业“{specialty}”的人数 {count} 无效；应为正整数")
+        spare = sorted((alternate_quotas or {}).items())
+        for specialty, count in spare:
+            if count < 1:
+                raise InvalidValue(f"专业“{specialty}”的备选人数 {count} 无效；应为正整数")
         fixed = sum(count for _, count in items)
         if fixed > members:
             raise InvalidValue(
@@ -84,15 +90,22 @@ class Request:
             )
         if unit_cap is not None and unit_cap < 1:
             raise InvalidValue(f"每个单位最多抽取人数 {unit_cap} 无效；应为正整数")
-        return cls(members, alternates, tuple(items), unit_cap)
+        return cls(members, alternates, tuple(items), unit_cap, tuple(spare))
+
+    @property
+    def all_alternates(self) -> int:
+        return self.alternates + sum(n for _, n in self.alternate_quotas)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "members": self.members,
             "alternates": self.alternates,
             "quotas": dict(self.quotas),
             "unit_cap": self.unit_cap,
         }
+        if self.alternate_quotas:  # spec 1.2; absent when none, so earlier records read the same
+            data["alternate_quotas"] = dict(self.alternate_quotas)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Request:
@@ -101,23 +114,50 @@ class Request:
             int(data.get("alternates", 0)),
             dict(data.get("quotas") or {}),
             data.get("unit_cap"),
+            dict(data.get("alternate_quotas") or {}),
         )
 
 
 # --- Seed and pool hash --------------------------------------------------------------
 
-_SPACE = re.compile(r"\s+")
+_SEED_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+SEED_SEPARATOR = "/"
+
+
+def _seed_char_kind(ch: str) -> str:
+    """What a refused seed character is, in the words the message uses (spec §3)."""
+    name = unicodedata.name(ch, "")
+    if unicodedata.category(ch) in ("Cf", "Cc", "Mn", "Me", "Zl", "Zp") or "ZERO WIDTH" in name:
+        return "看不见的字符"
+    if "SLASH" in name or "SOLIDUS" in name:
+        return "像斜线“/”而不是“/”的字符"
+    if unicodedata.category(ch) == "Pd" or "DASH" in name or "HYPHEN" in name or "MINUS" in name:
+        return "横线类字符"
+    if ch.isdigit() or ch.isalpha():
+        return "不是 0–9 或英文字母的数字或字母（可能与之形似）"
+    return "不允许的字符"
 
 
 def canonical_seed(parts: Iterable[str]) -> str:
-    """The drawers' contributions in canonical form: ``4721/9903/1586/``.
+    """The drawers' contributions in canonical form: ``4721/9903/1586/`` (spec §3).
 
-    Each part is NFKC-normalised (full-width digits become ASCII) with all whitespace
-    removed; a part containing ``/`` counts as several parts."""
+    Each part is NFKC-normalised (full-width digits become ASCII); ``/`` separates pieces and
+    whitespace (``str.isspace``) is removed; every other character must be an ASCII digit or
+    letter, so that the seed on the signed paper is the seed that was used: a zero-width
+    character, a fraction slash (from “½”), another dash or slash, or a look-alike is refused."""
     cleaned: list[str] = []
     for part in parts:
-        for piece in unicodedata.normalize("NFKC", str(part)).split("/"):
-            piece = _SPACE.sub("", piece)
+        text = unicodedata.normalize("NFKC", str(part))
+        for ch in text:
+            if ch in _SEED_CHARS or ch == SEED_SEPARATOR or ch.isspace():
+                continue
+            raise InvalidValue(
+                f"随机种子“{part.encode('unicode_escape').decode('ascii') if not part.isprintable() else part}”"
+                f"中有{_seed_char_kind(ch)} U+{ord(ch):04X}（{unicodedata.name(ch, '无名称')}）：随机种子只能由数字"
+                "（或英文字母）组成，几组之间用空格或“/”分开；请抽取人员照签字纸上的数字重新输入"
+            )
+        for piece in text.split(SEED_SEPARATOR):
+            piece = "".join(piece.split())
             if piece:
                 cleaned.append(piece)
     if not cleaned:

@@ -63,10 +63,18 @@ def _get(session: Session, draw_id: int) -> DrawRecord:
     return record
 
 
+def record_format(record: DrawRecord) -> int:
+    """The record format a stored draw was fingerprinted in: 2 from spec 1.2 on (kept in its
+    snapshot, written at the draw), 1 for the draws recorded before."""
+    return 2 if record.snapshot.get("record_format") == 2 else 1
+
+
 def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The fields of the record fingerprint (draw_verify.CORE_KEYS), from the row and its picks."""
-    return {
-        "format": draw_verify.RECORD_FORMAT,
+    """The fields of the record fingerprint (draw_verify.CORE_KEYS, or CORE_KEYS_1 for a draw of
+    format 1), from the row and its picks."""
+    fmt = record_format(record)
+    core = {
+        "format": draw_verify.FORMAT_2 if fmt == 2 else draw_verify.FORMAT_1,
         "algorithm": record.algorithm,
         "committee": record.snapshot.get("committee"),
         "meeting": record.snapshot.get("meeting"),
@@ -87,6 +95,9 @@ def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
         "void_reason": record.void_reason,
         "warnings": list(record.warnings),
     }
+    if fmt == 2:
+        core["chain"] = draw_verify.CHAIN_DOMAIN
+    return core
 
 
 def _picks(session: Session, draw_id: int) -> list[DrawPick]:
@@ -117,7 +128,7 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
     data["record_sha256"] = record.record_sha256
     voided_by = _voided_by(session, record.id or 0)
     data["voided_by"] = voided_by.id if voided_by else None
-    data["answers"] = [
+    answers = [
         {
             "expert": a.expert_id,
             "accepted": a.accepted,
@@ -129,6 +140,7 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
             select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
         )
     ]
+    data["answers"] = answers
     data["replacements"] = [
         {
             "member_position": r.member_position,
@@ -154,10 +166,11 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
             .order_by(col(DrawSignature.id))
         )
     ]
-    data["members_now"] = [
-        {"position": pos, "id": eid}
-        for pos, eid in sorted(_composition(picks, _replacements(session, record.id or 0)).items())
-    ]
+    seats: dict[int, int | None] = dict(_composition(picks, _replacements(session, record.id or 0)))
+    if record_format(record) == 2:  # a seat its member declined with no alternate to fit is vacant
+        replayed = draw_verify.replay(pick_dicts, record.params.get("quotas") or {}, answers)
+        seats.update({pos: None for pos, eid in replayed.seats.items() if eid is None})
+    data["members_now"] = draw_verify.members_now(seats)
     data["chain_sha256"] = draw_verify.chain_digest(
         data
     )  # chained onto record_sha256: answers, replacements, signatures, members
@@ -347,6 +360,7 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
             tuple(record.params.get("specialties", [])),
             bool(record.params.get("same_unit_recusal", True)),
             conflicts_until=record.drawn_on,
+            declined=eligible.declined_for(session, record.meeting_id, before_draw=draw_id),
         )
     now_hash = draw_inputs.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:
@@ -453,7 +467,9 @@ def render_document(
         "record_sha256": data["record_sha256"],
         "eligible_count": data["eligible_count"],
         "exclusions": [
-            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)} for r in eligible.REASONS
+            {"reason": eligible.REASONS[r], "count": counts.get(r, 0)}
+            for r in eligible.REASONS
+            if r != "declined" or counts.get(r)  # a row only when a redraw left decliners out
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (

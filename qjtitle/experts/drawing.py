@@ -39,6 +39,10 @@ from qjtitle.models import (
 from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit, is_unique_violation
 
+RECORD_FORMAT = 2
+"""The record format new draws are fingerprinted in (docs/draw-spec.md 1.2); kept in the draw's
+snapshot, since a stored draw keeps the format it was signed in (format 1 before spec 1.2)."""
+
 
 def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
     """``["临床医学=5", "护理=3", "药学"]`` → (names in order, fixed member counts)."""
@@ -62,6 +66,32 @@ def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
                 )
             quotas[name] = int(count)
     return names, quotas
+
+
+def parse_alternates(values: list[str] | int | None) -> tuple[int, dict[str, int]]:
+    """``["2", "工程造价=1"]`` → (alternates open to every specialty, alternates by specialty)."""
+    if values is None or isinstance(values, int):
+        return values or 0, {}
+    plain: int | None = None
+    by_specialty: dict[str, int] = {}
+    for value in values:
+        text = clean_text(value).replace("＝", "=").replace("：", "=").replace(":", "=")
+        name, sep, count = text.rpartition("=") if "=" in text else ("", "", text)
+        count = count.strip()
+        if not count.isdigit() or (sep and int(count) < 1):
+            raise InvalidValue(
+                f"--alternates “{value}”无效；应为人数（如 --alternates 4）或 专业=人数（如 --alternates 工程造价=1）"
+            )
+        if not sep:
+            if plain is not None:
+                raise InvalidValue("不限专业的备选人数只写一次（如 --alternates 4）")
+            plain = int(count)
+            continue
+        name = name.strip()
+        if not name or name in by_specialty:
+            raise InvalidValue(f"--alternates “{value}”缺少专业名称或专业重复；每个专业只写一次")
+        by_specialty[name] = int(count)
+    return plain or 0, by_specialty
 
 
 def _names(values: list[str]) -> list[str]:
@@ -100,7 +130,7 @@ def draw_experts(
     drawers: list[str],
     supervisors: list[str],
     members: int | None = None,
-    alternates: int = 0,
+    alternates: int | list[str] = 0,
     specialties: list[str] | None = None,
     seed: list[str] | None = None,
     unit_cap: int | None = None,
@@ -118,6 +148,7 @@ def draw_experts(
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
+    alternates, by_specialty = parse_alternates(alternates)
     late_reason, void_reason, place = (
         clean_text(late_reason),
         clean_text(void_reason),
@@ -162,16 +193,19 @@ def draw_experts(
         spelled = eligible.canonical_specialties(session, committee.id or 0, names)
         canonical = tuple(spelled.values())
         quotas = {spelled[name]: n for name, n in quotas.items()}
-        request = draw_inputs.Request.make(members, alternates, quotas, unit_cap)
-        elig = eligible.eligibility(session, meeting, canonical, same_unit)
+        request = draw_inputs.Request.make(
+            members, alternates, quotas, unit_cap, _spell(session, committee, names, by_specialty)
+        )
+        declined = eligible.declined_for(session, meeting.id or 0)
+        elig = eligible.eligibility(session, meeting, canonical, same_unit, declined=declined)
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
             raise algo.DrawImpossible(_explain(problems, elig, request))
         picks = algo.select(seed_text, elig.eligible, request)
         drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
-        if drawn_alternates < alternates:
+        if drawn_alternates < request.all_alternates:
             warnings.append(
-                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {alternates} 名）"
+                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {request.all_alternates} 名）"
             )
         now = utcnow().replace(microsecond=0)
         params = {
@@ -180,6 +214,7 @@ def draw_experts(
             "same_unit_recusal": same_unit,
         }
         snapshot = {
+            "record_format": RECORD_FORMAT,  # draw_record.record_format reads it back
             "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
             "meeting": {
                 "id": meeting.id,
@@ -266,6 +301,23 @@ def draw_experts(
         )  # schedule: 抽取评委
         exported = record_dict(session, record)
     return DrawOutcome(exported, warnings, deadline)
+
+
+def _spell(
+    session: Session, committee: Committee, names: list[str], by_specialty: dict[str, int]
+) -> dict[str, int]:
+    """Alternates by specialty, each specialty spelt as in the pool (spec §5), as the quotas are."""
+    if not by_specialty:
+        return {}
+    spelled = eligible.canonical_specialties(session, committee.id or 0, list(by_specialty))
+    known = eligible.canonical_specialties(session, committee.id or 0, names) if names else {}
+    scope = set(known.values())
+    outside = [spelled[n] for n in by_specialty if scope and spelled[n] not in scope]
+    if outside:
+        raise InvalidValue(
+            f"备选专业 {'、'.join(outside)} 不在所需专业（--specialty）之中；请一并列出或改正"
+        )
+    return {spelled[name]: n for name, n in by_specialty.items()}
 
 
 def _deadline_checks(
@@ -377,3 +429,231 @@ def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inpu
         "同单位回避可用 --no-same-unit 关闭（须有充分理由）"
     )
     return "\n".join(lines)
+
+
+# --- The rehearsal (draw-experts --dry-run) ---------------------------------------------------------
+
+
+@dataclass
+class RehearsalCheck:
+    what: str  # the check, in the secretary's words
+    ok: bool | None  # None: cannot be checked yet (e.g. no drawers named before the day)
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.what, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
+class Rehearsal:
+    """What ``draw-experts`` would check, and whether the draw can succeed; nothing drawn or written."""
+
+    meeting: int
+    checks: list[RehearsalCheck]
+    eligible_count: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)  # reason → count
+    slots: list[dict[str, Any]] = field(default_factory=list)  # per member-slot label
+    units: list[dict[str, Any]] = field(default_factory=list)  # per unit (comparison key)
+    unit_cap: int | None = None
+    alternates: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "meeting": self.meeting,
+            "ok": self.ok,
+            "checks": [c.as_dict() for c in self.checks],
+            "eligible_count": self.eligible_count,
+            "excluded": self.excluded,
+            "slots": self.slots,
+            "units": self.units,
+            "unit_cap": self.unit_cap,
+            "alternates": self.alternates,
+        }
+
+
+def rehearse(
+    store: Store,
+    meeting_id: int,
+    drawers: list[str],
+    supervisors: list[str],
+    members: int | None = None,
+    alternates: int | list[str] = 0,
+    specialties: list[str] | None = None,
+    seed: list[str] | None = None,
+    unit_cap: int | None = None,
+    generate_seed: bool = False,
+    same_unit: bool = True,
+    drawn_on: date | None = None,
+    late_reason: str = "",
+    voids: int | None = None,
+    void_reason: str = "",
+    calendar: WorkCalendar | None = None,
+) -> Rehearsal:
+    """Every check of :func:`draw_experts`, each reported rather than raised, and the pool as the
+    draw would see it: eligible experts by specialty and unit, how many could still serve as an
+    alternate for each member slot, and the unit cap. Draws nothing and writes nothing."""
+    checks: list[RehearsalCheck] = []
+
+    def check(what: str, step: Any, ok_text: str = "") -> Any:
+        try:
+            value = step()
+        except InvalidValue as exc:
+            checks.append(RehearsalCheck(what, False, str(exc)))
+            return None
+        checks.append(RehearsalCheck(what, True, ok_text))
+        return value if value is not None else True
+
+    drawers, supervisors = _names(drawers), _names(supervisors)
+    if drawers or supervisors:
+        check(
+            "抽取人员和监督人员",
+            lambda: _check_people(drawers, supervisors),
+            f"抽取人员 {'、'.join(drawers)}；监督人员 {'、'.join(supervisors)}",
+        )
+    else:
+        checks.append(
+            RehearsalCheck(
+                "抽取人员和监督人员",
+                None,
+                f"未给出；抽取时须有 {rules.DRAWERS.value} 名不同的抽取人员和至少 "
+                f"{rules.SUPERVISORS_MIN.value} 名监督人员（{rules.DRAWERS.source}）",
+            )
+        )
+    if seed or generate_seed:
+        check(
+            "随机种子",
+            lambda: _seed_rehearsal(seed or [], drawers, generate_seed),
+            "种子的写法可用（演练不使用种子，不抽取）" if seed else "抽取时由程序生成",
+        )
+    else:
+        checks.append(
+            RehearsalCheck("随机种子", None, "抽取时由每名抽取人员现场各输入一组数字（演练不需要）")
+        )
+    parsed = check("专业和人数的写法", lambda: parse_specialties(specialties or []))
+    names, quotas = parsed if isinstance(parsed, tuple) else ([], {})
+    spare = check("备选人数的写法", lambda: parse_alternates(alternates))
+    plain, by_specialty = spare if isinstance(spare, tuple) else (0, {})
+    drawn_on = drawn_on or date.today()
+    calendar = calendar or WorkCalendar.load(store_dir=store.directory)
+    result = Rehearsal(meeting_id, checks, unit_cap=unit_cap, alternates=plain)
+    with store.transaction() as session:
+        meeting = meetings.get(session, meeting_id)
+        committee = session.get(Committee, meeting.committee_id)
+        assert committee is not None
+        size = meeting.size if members is None else members
+
+        def sizes() -> None:
+            errors, _ = meetings.size_problems(committee, size)
+            if size != meeting.size:
+                errors.append(f"委员人数 {size} 与该评审会议的评委会人数 {meeting.size} 不符")
+            if names and len(quotas) == len(names) and sum(quotas.values()) < size:
+                errors.append(
+                    f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {size}，其余委员没有可来自的专业"
+                )
+            if errors:
+                raise InvalidValue("；".join(errors))
+
+        extra = "".join(f"，{name}备选 {n} 人" for name, n in by_specialty.items())
+        check("委员人数", sizes, f"委员 {size} 人，不限专业的备选 {plain} 人{extra}")
+        check("会议尚未封存", lambda: _check_not_sealed(session, meeting.id))
+        warnings: list[str] = []
+        deadline = check(
+            "抽取日期",
+            lambda: _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings),
+        )
+        if deadline is not None and checks[-1].ok:
+            checks[-1].detail = "；".join([f"{drawn_on}，截止日期 {deadline}", *warnings])
+        check(
+            "已有的抽取记录",
+            lambda: _check_voids(session, meeting, voids, void_reason),
+            f"重新抽取，作废第{voids}号" if voids else "本会议还没有有效的抽取记录",
+        )
+        spelled = check(
+            "所需专业",
+            lambda: eligible.canonical_specialties(session, committee.id or 0, names),
+        )
+        if not isinstance(spelled, dict):
+            return result
+        fixed = {spelled[name]: n for name, n in quotas.items()}
+        request = check(
+            "抽取参数",
+            lambda: draw_inputs.Request.make(
+                size, plain, fixed, unit_cap, _spell(session, committee, names, by_specialty)
+            ),
+        )
+        declined = eligible.declined_for(session, meeting.id or 0)
+        elig = eligible.eligibility(
+            session, meeting, tuple(spelled.values()), same_unit, declined=declined
+        )
+    result.eligible_count = len(elig.eligible)
+    result.excluded = {r: n for r, n in elig.counts().items() if n}
+    if not isinstance(request, draw_inputs.Request):
+        return result
+    result.slots = _slot_fit(elig.eligible, request)
+    by_unit: dict[str, int] = {}
+    for c in elig.eligible:
+        by_unit[c.unit] = by_unit.get(c.unit, 0) + 1
+    result.units = [
+        {"unit": unit, "eligible": n, "capped": unit_cap is not None and n > unit_cap}
+        for unit, n in sorted(by_unit.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    problems = algo.feasibility_problems(elig.eligible, request)
+    checks.append(
+        RehearsalCheck(
+            "符合条件的专家能否凑齐（含单位上限）",
+            not problems,
+            "；".join(problems)
+            if problems
+            else f"符合条件的专家 {len(elig.eligible)} 人，凑得齐委员 {request.members} 人和备选 {request.alternates} 人",
+        )
+    )
+    return result
+
+
+def _seed_rehearsal(seed: list[str], drawers: list[str], generate: bool) -> None:
+    if seed:
+        draw_inputs.canonical_seed(seed)  # refuses invisible and look-alike characters
+    check_seed_parts(seed, drawers or ["甲", "乙", "丙"], generate)
+
+
+def _slot_fit(
+    candidates: list[draw_inputs.Candidate], request: draw_inputs.Request
+) -> list[dict[str, Any]]:
+    """For each member-slot label: its seats, the eligible experts it accepts, and how many of them
+    are left to be drawn as alternates that could replace a declining member of that slot."""
+    fixed = dict(request.quotas)
+    by_specialty: dict[str, int] = {}
+    for c in candidates:
+        by_specialty[c.specialty] = by_specialty.get(c.specialty, 0) + 1
+    rows = []
+    own = dict(request.alternate_quotas)
+    for specialty, seats in request.quotas:
+        fit = by_specialty.get(specialty, 0)
+        rows.append(
+            {
+                "slot": specialty,
+                "seats": seats,
+                "eligible": fit,
+                "spare": max(fit - seats, 0),
+                "alternates": own.get(specialty, 0),
+            }
+        )
+    free = request.members - sum(fixed.values())
+    if free:
+        others = {s: n for s, n in by_specialty.items() if s not in fixed}
+        fit = sum(others.values())
+        rows.append(
+            {
+                "slot": draw_inputs.FREE_SLOT,
+                "seats": free,
+                "eligible": fit,
+                "spare": max(fit - free, 0),
+                "alternates": sum(n for name, n in own.items() if name not in fixed),
+                "specialties": dict(sorted(others.items())),
+            }
+        )
+    return rows

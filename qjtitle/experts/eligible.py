@@ -12,6 +12,7 @@ order, so that a pool too small for a draw explains itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +26,7 @@ from qjtitle.experts import recusal
 from qjtitle.experts.draw_inputs import Candidate
 from qjtitle.experts.pool_format import add_years, pool_valid_until
 from qjtitle.meeting import record as meetings
-from qjtitle.models import Committee, Conflict, Expert, Meeting
+from qjtitle.models import Committee, Conflict, DrawAnswer, DrawRecord, Expert, Meeting
 from qjtitle.spreadsheets.text import clean_text, compare_key
 
 # Exclusion reasons, in the order they are tried.
@@ -37,6 +38,7 @@ REASONS = {
     "specialty": "专业不在所需范围",
     "same_unit": recusal.SAME_UNIT_REASON,
     "conflict": recusal.CONFLICT_REASON,
+    "declined": "已谢绝参加本次评审",
 }
 
 
@@ -51,7 +53,12 @@ class Eligibility:
     same_unit: bool = True
 
     def counts(self) -> dict[str, int]:
-        return {reason: len(self.excluded.get(reason, [])) for reason in REASONS}
+        """Every reason's count; ``declined`` only when a redraw left someone out for it."""
+        return {
+            reason: len(self.excluded.get(reason, []))
+            for reason in REASONS
+            if reason != "declined" or self.excluded.get(reason)
+        }
 
     def summary(self) -> str:
         """已停用 3 人，任期未覆盖会议日期 5 人… (reasons that removed nobody left out)."""
@@ -68,16 +75,50 @@ class Eligibility:
         return "，".join(parts) if parts else "无"
 
 
+def declined_for(
+    session: Session, meeting_id: int, before_draw: int | None = None
+) -> dict[int, str]:
+    """Experts who declined to serve at a meeting (their latest answer in some draw of it is a
+    decline), with the draw and the reason; only draws numbered below ``before_draw`` when given
+    (re-checking a draw: what it saw)."""
+    query = (
+        select(DrawAnswer)
+        .join(DrawRecord, col(DrawRecord.id) == col(DrawAnswer.draw_id))
+        .where(DrawRecord.meeting_id == meeting_id)
+        .order_by(col(DrawAnswer.id))
+    )
+    if before_draw is not None:
+        query = query.where(col(DrawAnswer.draw_id) < before_draw)
+    latest: dict[tuple[int, int], DrawAnswer] = {}
+    for answer in session.exec(query):
+        latest[(answer.draw_id, answer.expert_id)] = answer
+    return {
+        expert: f"第{draw}号抽取记录中谢绝：{answer.reason}"
+        for (draw, expert), answer in sorted(latest.items())
+        if not answer.accepted
+    }
+
+
+def pool_spellings(specialties: Iterable[str]) -> dict[str, str]:
+    """One spelling for each specialty (draw spec §5): specialties with the same comparison key
+    (``compare_key``, the units' key) are one specialty, spelt as the first expert (by id) spells it."""
+    spelled: dict[str, str] = {}
+    for specialty in specialties:
+        spelled.setdefault(compare_key(specialty), specialty)
+    return spelled
+
+
 def canonical_specialties(
     session: Session, committee_id: int, requested: list[str]
 ) -> dict[str, str]:
     """Each requested specialty → its spelling in the pool (matched after normalisation), in the order given."""
-    known = {
-        compare_key(s): s
-        for s in session.exec(
-            select(Expert.specialty).where(Expert.committee_id == committee_id).distinct()
+    known = pool_spellings(
+        session.exec(
+            select(Expert.specialty)
+            .where(Expert.committee_id == committee_id)
+            .order_by(col(Expert.id))
         )
-    }
+    )
     spelled: dict[str, str] = {}
     for name in requested:
         spelled[name] = known.get(compare_key(name), clean_text(name))
@@ -94,11 +135,14 @@ def eligibility(
     specialties: tuple[str, ...] = (),
     same_unit: bool = True,
     conflicts_until: date | None = None,
+    declined: Mapping[int, str] | None = None,
 ) -> Eligibility:
     """Who may be drawn for ``meeting``; see the module docstring.
 
     ``conflicts_until``: count only the conflicts declared on or before that day (re-checking a
-    draw: a conflict declared after it bars the expert from reviewing and voting, not from the draw)."""
+    draw: a conflict declared after it bars the expert from reviewing and voting, not from the draw).
+    ``declined``: expert id → what they answered, for those who declined in an earlier draw of the
+    meeting (:func:`declined_for`): never drawn again for it."""
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     on = meeting.date
@@ -149,9 +193,10 @@ def eligibility(
     )
     eligible: list[Candidate] = []
     excluded: dict[str, list[dict[str, Any]]] = {}
+    spellings = {**pool_spellings(row[5] for row in rows), **wanted}  # §5: one spelling a specialty
     for eid, name, unit, unit_key, level, specialty, active, status, start, end in rows:
         assert eid is not None  # a stored row's primary key
-        spelled = wanted.get(compare_key(specialty), specialty)
+        spelled = spellings[compare_key(specialty)]
         reason, detail = None, ""
         if not active:
             reason, detail = "inactive", f"状态：{status}"
@@ -173,6 +218,8 @@ def eligibility(
                 recused,
                 (unit if recused == "same_unit" else f"与 {conflicted[eid]} 名申报人"),
             )
+        elif declined and eid in declined:
+            reason, detail = "declined", declined[eid]
         if reason:
             excluded.setdefault(reason, []).append(
                 {"id": eid, "name": name, "specialty": spelled, "detail": detail}
