@@ -20,7 +20,7 @@ from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0011"]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -240,17 +240,17 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
 
 
 def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shipped revisions plus 0006, which changes three things and then fails."""
+    """The shipped revisions plus 0999 after the head, which changes three things and then fails."""
     scripts = tmp_path / "migrations"
     shutil.copytree(
         Path(schema.__file__).parent / "migrations",
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0006_broken.py").write_text(
+    (scripts / "versions" / "0999_broken.py").write_text(
         '"""坏的升级：建表、加列、写数据后失败。"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0006"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "0999"\ndown_revision = "{schema.HEAD}"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n"
         '    op.create_table("half_done", sa.Column("x", sa.Integer()))\n'
         '    with op.batch_alter_table("committee") as batch:\n'
@@ -260,7 +260,7 @@ def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         encoding="utf-8",
     )
     monkeypatch.setattr(schema, "SCRIPT_LOCATION", str(scripts))
-    monkeypatch.setattr(schema, "HEAD", "0006")
+    monkeypatch.setattr(schema, "HEAD", "0999")
 
 
 @pytest.mark.both_backends
@@ -274,7 +274,7 @@ def test_a_failing_revision_rolls_back_completely(
     monkeypatch.undo()
     again = Store(resolve_url(store_url))
     try:
-        assert schema.state(again).current == "0005"
+        assert schema.state(again).current == REVISIONS[-1]
         with again.engine.connect() as conn:
             insp = inspect(conn)
             assert "half_done" not in insp.get_table_names()
@@ -288,7 +288,7 @@ def test_a_failing_revision_rolls_back_completely(
     finally:
         again.close()
     if backend == "sqlite":
-        assert len(list(tmp_path.glob("qjtitle.db.before-0006-*.bak"))) == 1
+        assert len(list(tmp_path.glob("qjtitle.db.before-0999-*.bak"))) == 1
     open_store(store_url).close()  # usable as it was
 
 

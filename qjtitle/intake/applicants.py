@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.intake import column_maps
 from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
@@ -32,12 +33,13 @@ from qjtitle.intake.roster_checks import (
     CommitteeScope,
     Problem,
     check_row,
+    roster_examples,
 )
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id
 from qjtitle.spreadsheets.reading import READABLE_SUFFIXES
-from qjtitle.spreadsheets.tables import read_tables
+from qjtitle.spreadsheets.tables import missing_columns, read_tables
 from qjtitle.spreadsheets.text import compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
@@ -101,8 +103,14 @@ def import_applicants(
     progress: Callable[[Path], None] | None = None,
     user: str | None = None,
     today: date | None = None,
+    mapping: Mapping[str, str] | None = None,
+    keep_mapping: bool = False,
 ) -> ImportReport:
-    """Import rosters into ``committee_code`` for ``year``; see the module docstring."""
+    """Import rosters into ``committee_code`` for ``year``; see the module docstring.
+
+    ``mapping``: header names as the files have them → column keys, for this run (with the
+    committee's kept mappings, which it overrides); ``keep_mapping``: keep it for the committee
+    (not on a dry run)."""
     if not 2000 <= year <= 2100:
         raise InvalidValue(f"评审年度 {year} 不合理；请写4位年份，如 2023")
     files = collect_files(paths)
@@ -112,6 +120,17 @@ def import_applicants(
         committee = committees.get(session, committee_code)
         scope = CommitteeScope(committee.level, committee.series, tuple(committee.specialties))
         committee_id = committee.id
+        if keep_mapping and mapping and not dry_run and committee_id is not None:
+            column_maps.keep(
+                session,
+                committee_id,
+                committee.code,
+                column_maps.ROSTER,
+                mapping,
+                "import-applicants",
+                user,
+            )
+        mapping = {**column_maps.kept(session, committee_id, column_maps.ROSTER), **(mapping or {})}
     seen: dict[str, _Seen] = {}
     reports = []
     for path in files:
@@ -120,7 +139,17 @@ def import_applicants(
         with _collector_paused():
             try:
                 _import_one(
-                    store, path, report, committee_id, scope, year, seen, dry_run, user, today
+                    store,
+                    path,
+                    report,
+                    committee_id,
+                    scope,
+                    year,
+                    seen,
+                    dry_run,
+                    user,
+                    today,
+                    mapping,
                 )
             except (
                 MemoryError
@@ -159,11 +188,12 @@ def _import_one(
     dry_run: bool,
     user: str | None,
     today: date | None,
+    mapping: Mapping[str, str] | None = None,
 ) -> None:
     """Read, check and store one file in one transaction; what happened goes into ``report``."""
     try:
         report.sha256 = file_sha256(path)
-        tables = read_tables(path, COLUMNS, KEY_COLUMNS)
+        tables = read_tables(path, COLUMNS, KEY_COLUMNS, mapping=mapping)
     except WorkbookError as exc:
         report.error = str(exc)
         return
@@ -181,11 +211,18 @@ def _import_one(
             "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
         )
         return
+    missing = [m for t in tables if (m := missing_columns(t, COLUMNS)) is not None]
+    if missing:  # one problem for the file, never a "为空" on every row
+        report.missing = missing
+        report.error = "；".join(m.message() for m in missing)
+        return
     checked = []
     problems = 0
+    examples = roster_examples(scope, [row.cells for table in tables for row in table.rows])
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
+        report.skipped.extend((table.sheet, s) for s in table.skipped)
         for row in table.rows:
             cr = check_row(
                 row.cells,
@@ -193,6 +230,7 @@ def _import_one(
                 scope,
                 partial(table.cell_name, row=row.number),
                 text_is_clean=True,
+                examples=examples,
             )
             checked.append((table.sheet, row.number, cr))
             problems += len(cr.problems)

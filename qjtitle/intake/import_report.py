@@ -9,6 +9,7 @@ from pathlib import Path
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import utcnow
 from qjtitle.privacy import mask_text
+from qjtitle.spreadsheets.tables import MissingColumns, SkippedRow
 
 
 @dataclass
@@ -59,6 +60,12 @@ class FileReport:
     flagged: list[str] = field(
         default_factory=list
     )  # applicants accepted before, 待补正 now: this file applied again
+    skipped: list[tuple[str, SkippedRow]] = field(
+        default_factory=list
+    )  # rows under the header that are not people (sheet, row): footers, totals, separators
+    missing: list[MissingColumns] = field(
+        default_factory=list
+    )  # required columns not found: the file was not imported
 
     @property
     def accepted(self) -> int:
