@@ -334,7 +334,10 @@ def _proceedings(
                 ballots[str(expert_id)] = ABSTAIN if i == 1 and case == cases[1] else AGREE
         votes.append(voting.VoteEntry(str(case), ballots=ballots))
     voting.record_votes(store, meeting_id, votes)
-    return conflict, meeting_results.seal(store, meeting_id)
+    sealed = meeting_results.seal(store, meeting_id)
+    # shown in the demo's own timeline (the store keeps the real moment of the seal)
+    shown_at = datetime.combine(MEETING["day"], datetime.min.time()).replace(hour=17, minute=30)
+    return conflict, replace(sealed, sealed_at=shown_at)
 
 
 def sample_photos(

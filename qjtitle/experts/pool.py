@@ -26,7 +26,7 @@ from qjtitle.experts.pool_format import (
     pool_valid_until,
 )
 from qjtitle.intake import column_maps
-from qjtitle.intake.roster_checks import KIND_DUPLICATE, Problem
+from qjtitle.intake.roster_checks import EXAMPLE_ROWS, KIND_DUPLICATE, Problem
 from qjtitle.models import Committee, Expert, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone
@@ -186,7 +186,7 @@ def import_experts(
         if (missing := missing_columns(table, COLUMNS, supplied=("series",))) is not None:
             raise MissingColumnsError(missing)
     examples = pool_examples(
-        series, specialties, [row.cells for table in tables for row in table.rows]
+        series, specialties, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
     )
     checked: list[tuple[str, int, CheckedExpert]] = []
     for table in tables:

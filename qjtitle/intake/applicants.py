@@ -28,11 +28,13 @@ from qjtitle.intake import column_maps
 from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
+    EXAMPLE_ROWS,
     KIND_DUPLICATE,
     CheckedRow,
     CommitteeScope,
     Problem,
     check_row,
+    one_spelling_per_unit,
     roster_examples,
 )
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
@@ -133,32 +135,53 @@ def import_applicants(
         mapping = {**column_maps.kept(session, committee_id, column_maps.ROSTER), **(mapping or {})}
     seen: dict[str, _Seen] = {}
     reports = []
-    for path in files:
-        report = FileReport(path=path)
-        reports.append(report)
-        with _collector_paused():
-            try:
-                _import_one(
-                    store,
-                    path,
-                    report,
-                    committee_id,
-                    scope,
-                    year,
-                    seen,
-                    dry_run,
-                    user,
-                    today,
-                    mapping,
-                )
-            except (
-                MemoryError
-            ):  # the file's transaction was rolled back; the next file may be smaller
-                report.forget_counts()
-                report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
-        if progress:
-            progress(path)
+    # A dry run imports every file in one transaction rolled back at the end, so that a later file
+    # sees what an earlier one would have stored (a person sent twice is flagged, as for real).
+    with _rolled_back_if(store, dry_run):
+        for path in files:
+            report = FileReport(path=path)
+            reports.append(report)
+            with _collector_paused():
+                try:
+                    _import_one(
+                        store,
+                        path,
+                        report,
+                        committee_id,
+                        scope,
+                        year,
+                        seen,
+                        False,  # a dry run is rolled back as a whole
+                        user,
+                        today,
+                        mapping,
+                    )
+                except (
+                    MemoryError
+                ):  # the file's transaction was rolled back; the next file may be smaller
+                    report.forget_counts()
+                    report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
+            if progress:
+                progress(path)
     return ImportReport(files=reports, dry_run=dry_run)
+
+
+@contextmanager
+def _rolled_back_if(store: Store, dry_run: bool) -> Iterator[None]:
+    """With ``dry_run``, everything inside is one transaction, rolled back when the block ends."""
+    if not dry_run:
+        yield
+        return
+    try:
+        with store.all_or_nothing():
+            yield
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
+class _RolledBack(Exception):
+    """Ends a dry run's transaction."""
 
 
 @contextmanager
@@ -218,7 +241,9 @@ def _import_one(
         return
     checked = []
     problems = 0
-    examples = roster_examples(scope, [row.cells for table in tables for row in table.rows])
+    examples = roster_examples(
+        scope, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
+    )
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
@@ -308,6 +333,15 @@ def _import_file(
     user: str | None,
     today: date,
 ) -> None:
+    known_units: dict[str, str] = {}  # the first spelling stored is the employer's
+    for key, unit in session.exec(
+        select(Applicant.unit_key, Applicant.unit)
+        .where(Applicant.year == year, Applicant.committee_id == committee_id)
+        .distinct()
+    ):
+        if key and (key not in known_units or unit.count(" ") < known_units[key].count(" ")):
+            known_units[key] = unit
+    one_spelling_per_unit((cr for _, _, cr in checked), known_units)
     keys = sorted({cr.person_key() for _, _, cr in checked})
     existing: dict[str, Applicant] = {}
     size = _in_chunk(session)

@@ -144,6 +144,9 @@ COMMITTEE_EXAMPLE_KEYS = (
     "level",
 )
 Examples = tuple[tuple[str, str], ...]  # (column key, example value): hashable, for the caches
+EXAMPLE_ROWS = (
+    500  # the file's own examples are taken from its first rows (enough to find the common ones)
+)
 
 
 def roster_examples(
@@ -582,3 +585,24 @@ def _scope_problems(
                 )
             )
     return tuple(found)
+
+
+def one_spelling_per_unit(rows: Iterable[CheckedRow], known: Mapping[str, str] = {}) -> None:
+    """Every row of one employer given one spelling of its name: the one already in the store
+    (``known``: unit key → name), else the file's most common spelling, fewest spaces first
+    (曲靖市　第一人民医院 and 曲靖市第一人民医院 are one employer, with one 附件2 sheet)."""
+    rows = list(rows)
+    spellings: dict[str, Counter[str]] = {}
+    for cr in rows:
+        unit = cr.values.get("unit") or ""
+        spellings.setdefault(cr.values.get("unit_key") or "", Counter())[unit] += 1
+    chosen = {
+        key: known.get(key)
+        or min(counts, key=lambda u: (u.count(" "), -counts[u], list(counts).index(u)))
+        for key, counts in spellings.items()
+        if key and (len(counts) > 1 or key in known)
+    }
+    if chosen:
+        for cr in rows:
+            if (spelling := chosen.get(cr.values.get("unit_key") or "")) is not None:
+                cr.values["unit"] = spelling
