@@ -288,7 +288,7 @@ def test_spaces_cleaned_where_safe_and_flagged_inside_a_name(
     store, engineering, make_workbook
 ) -> None:
     rows = [
-        person(1, " 黄 朝阳 ", "男", "1986.02", HUANG, f"曲靖市\u3000建筑设计研究院", "麒麟区"),
+        person(1, " 黄 朝阳 ", "男", "1986.02", HUANG, "曲靖市\u3000建筑设计研究院", "麒麟区"),
         LABELS,  # the header again (a second page)
         person(2, "陈\u3000静", "女", "1991.04", CHEN, f"{UNIT}\u3000 ", "麒麟区"),
         person(3, "\u3000周杰\u00a0", "男", "1985.09", ZHOU, f"  {UNIT}", "麒麟区"),
