@@ -16,6 +16,7 @@ from sqlmodel import select
 from qjtitle import committees, idcard
 from qjtitle.experts import pool as experts
 from qjtitle.intake.applicants import APPLICANT_FIELDS, import_applicants
+from qjtitle.intake.import_report import problem_lines
 from qjtitle.models import Applicant, AuditEvent, ColumnAlias, Expert
 from qjtitle.spreadsheets.tables import MissingColumnsError
 from tests.conftest import LABELS
@@ -271,6 +272,15 @@ def test_a_gbk_csv_with_older_names_totals_and_separators(store, engineering, tm
         (6, "合计行"),
         (8, "表尾的填表人、审核人、联系电话或盖章栏"),
     ]
+    assert [(line.row, line.result, line.problem) for line in problem_lines(report)] == [
+        (4, "跳过", "空行（分隔）"),
+        (6, "跳过", "合计行：合计：2人"),
+        (
+            8,
+            "跳过",
+            "表尾的填表人、审核人、联系电话或盖章栏：填表人：王晓丽 审核人：李明 联系电话：0874-3456789",
+        ),
+    ]
     found = stored(store)
     key = {"unit_key": unit}
     assert fields_of(found[WANG]) == expected(
@@ -392,6 +402,20 @@ def test_cli_names_the_missing_column_and_accepts_map_and_year_forms(
     )
     assert result.exit_code == 0, result.output
     assert "新增 1" in result.output
+    assert not (folder / "导入问题清单").exists()  # nothing to list
+    spaced = write_gbk_csv(
+        folder / "空格.csv",
+        OLD_NAMES,
+        [person(1, "黄 朝阳", "男", "1986.02", HUANG, UNIT, "麒麟区")],
+    )
+    out = tmp_path / "清单"
+    result = cli(
+        "import-applicants", str(spaced), "-c", CODE, "-y", "2023", "--dry-run", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    written = list((out / "导入问题清单").glob("*.csv"))
+    assert len(written) == 1 and str(written[0]) in result.output
+    assert "全部 1 条逐行结果已写入" in result.output
     bad = cli("import-applicants", str(folder), "-c", CODE, "-y", "二〇二三")
     assert bad.exit_code == 2 and "请写4位年份" in bad.output
 

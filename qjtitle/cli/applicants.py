@@ -180,7 +180,7 @@ def print_import_report(
     cut = shown > REPORT_LINES
     if details:
         cut = _print_row_problems(report, REPORT_LINES) or cut
-    lines_total = sum(len(f.rejected) + len(f.row_problems) for f in report.files)
+    lines_total = sum(len(f.rejected) + len(f.row_problems) + len(f.skipped) for f in report.files)
     if (cut or (always_write and lines_total)) and list_folder is not None:
         path = write_problem_list(report, list_folder)
         console().print(

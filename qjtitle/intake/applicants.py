@@ -538,6 +538,9 @@ def _import_file(
             "needs_correction": report.needs_correction,
             "flagged_duplicates": len(report.flagged),
             "rejected": len(report.rejected),
+            "skipped": [
+                {"sheet": sheet, "row": s.row, "reason": s.reason} for sheet, s in report.skipped
+            ],
             "withdrawn_after_deadline": withdrawn_late,
             "sealed_unchanged": report.unchanged,
             "sealed_contact_updated": len(report.harmless),

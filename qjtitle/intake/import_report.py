@@ -135,7 +135,8 @@ PROBLEM_LIST_HEADER = ("文件", "工作表", "行", "姓名", "结果", "位置
 
 @dataclass(frozen=True)
 class ProblemLine:
-    """One line of the problem list: a rejected row (未受理) or one problem of a row (待补正)."""
+    """One line of the problem list: a rejected row (未受理), one problem of a row (待补正), or a row
+    skipped as not a person (跳过)."""
 
     file: str
     sheet: str
@@ -155,6 +156,19 @@ def problem_lines(report: ImportReport) -> list[ProblemLine]:
             lines.append(
                 ProblemLine(
                     f.path.name, r.sheet, r.row, r.name, "未受理", "", mask_text(r.reason), ""
+                )
+            )
+        for sheet, s in f.skipped:
+            lines.append(
+                ProblemLine(
+                    f.path.name,
+                    sheet,
+                    s.row,
+                    "",
+                    "跳过",
+                    "",
+                    f"{s.reason}：{mask_text(s.text)}" if s.text else s.reason,
+                    "不是申报人，未导入",
                 )
             )
         for sheet, number, name, p in f.row_problems:
