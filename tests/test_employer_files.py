@@ -171,9 +171,42 @@ def write_merged_xls(path: Path, rows: list[list[Any]], footer: dict[int, str]) 
     return path
 
 
-def test_a_two_row_merged_header_xls_with_a_footer(store, engineering, tmp_path) -> None:
-    path = write_merged_xls(
-        tmp_path / "建筑设计院.xls",
+def write_merged_xlsx(path: Path, rows: list[list[Any]], footer: dict[int, str]) -> Path:
+    """The same layout made by Excel (openpyxl): merged ranges, values in their top-left cells."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    width = len(LABELS)
+    ws.cell(1, 1, "曲靖市专业技术人员职称申报信息表")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(2, 1, f"填报单位（盖章）：{UNIT}")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    singles = [*enumerate(MERGED_SINGLE, 1), (width - 1, "联系电话"), (width, "备注")]
+    for c, label in singles:
+        ws.cell(4, c, label)
+        ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+    c = len(MERGED_SINGLE) + 1
+    for upper, lowers in MERGED_GROUPS:
+        ws.cell(4, c, upper)
+        ws.merge_cells(start_row=4, start_column=c, end_row=4, end_column=c + len(lowers) - 1)
+        for i, lower in enumerate(lowers):
+            ws.cell(5, c + i, lower)
+        c += len(lowers)
+    for r, row in enumerate(rows, start=6):
+        for i, value in enumerate(row, start=1):
+            ws.cell(r, i, value)
+    for i, value in footer.items():
+        ws.cell(6 + len(rows), i + 1, value)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("write", [write_merged_xls, write_merged_xlsx], ids=["wps-xls", "xlsx"])
+def test_a_two_row_merged_header_with_a_footer(store, engineering, tmp_path, write) -> None:
+    path = write(
+        tmp_path / ("建筑设计院.xls" if write is write_merged_xls else "建筑设计院.xlsx"),
         [
             person(1, "张伟", "男", "1988.05", ZHANG, UNIT, "麒麟区"),
             person(2, "李娜", "女", "1990.10", LI, UNIT, "麒麟区", "电气工程", "13887400012"),
