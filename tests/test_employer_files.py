@@ -631,3 +631,19 @@ def test_cli_pool_without_series_says_so_once_and_lists_skipped_rows(
     assert "跳过的行（不是专家，1行）" in text and "表尾的填表人" in text
     assert "首次导入本评委会的专家库：新增专家1人" in text
     assert "请先导入专家库" not in text and "系列为空" not in text
+
+
+def test_the_blank_forms_examples_are_the_committees(cli, store, engineering, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "空白表.xlsx"
+    result = cli("applicants", "template", "--out", str(out), "--committee", CODE)
+    assert result.exit_code == 0, result.output
+    guide = {
+        row[0]: row[3]
+        for row in load_workbook(out)["填表说明"].iter_rows(values_only=True)
+        if row[0]
+    }
+    assert (guide["申报系列"], guide["申报专业"], guide["申报级别"]) == ("工程", "建筑工程", "中级")
+    assert guide["毕业院校"] is None and guide["申报资格名称"] is None  # nothing to draw them from
+    assert "卫生" not in str(guide) and "昆明医科大学" not in str(guide)

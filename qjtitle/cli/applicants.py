@@ -256,7 +256,15 @@ def applicants_template(
         "曲靖市专业技术人员职称申报信息表.xlsx"
     ),
     force: Annotated[bool, typer.Option("--force", help="覆盖已有文件。")] = False,
-    db: DbOpt = None,  # accepted like everywhere, though a blank form needs no store
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            "--committee",
+            "-c",
+            help="评委会代码：填表说明的示例用该评委会的系列、专业和级别（不给时这些列不举例）。",
+        ),
+    ] = None,
+    db: DbOpt = None,  # only read for --committee
 ) -> None:
     """生成空白的申报信息表（附件2）：标题行、表头、身份证号码和电话为文本格式、下拉选项、填表说明。
 
@@ -271,7 +279,13 @@ def applicants_template(
             out = out.with_suffix(".xlsx")
         if out.exists() and not force:
             raise AlreadyExists(f"{out} 已存在；加 --force 覆盖，或换一个文件名")
-        write_roster_workbook(out)
+        examples: dict[str, str] = {}
+        if committee:
+            from qjtitle.intake.roster_checks import template_examples
+            from qjtitle.store import open_store
+
+            examples = template_examples(open_store(db), committee)
+        write_roster_workbook(out, examples=examples)
     console().print(f"已生成空白申报表：{out}")
 
 

@@ -8,6 +8,7 @@ filing's roster all agree. The checks of one row are in ``roster_checks``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("note", "备注", ROSTER_ALIASES["note"], example=""),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+# Columns whose example depends on the committee or the employer: never one fixed series' values.
+COMMITTEE_EXAMPLE_KEYS = (
+    "unit",
+    "school",
+    "major",
+    "current_title",
+    "series",
+    "specialty",
+    "title_name",
+    "level",
+)
 KEY_COLUMNS = ("name", "id_number")
 DATE_KEYS = tuple(c.key for c in COLUMNS if c.kind == "date")
 
@@ -218,10 +230,16 @@ TEMPLATE_ROWS = 300  # rows of the blank form that carry text formats and drop-d
 
 
 def write_roster_workbook(
-    path: str | Path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE
+    path: str | Path,
+    rows: list[dict[str, Any]] | None = None,
+    title: str = ROSTER_TITLE,
+    examples: Mapping[str, str] | None = None,
 ) -> None:
     """Write the 附件2 form: title row, unit/signature row, header, (rows), drop-downs,
-    text format on the ID and phone columns, and a 填表说明 sheet. Atomic."""
+    text format on the ID and phone columns, and a 填表说明 sheet. Atomic.
+
+    ``examples``: the guide's examples in a committee's terms (roster_checks.template_examples);
+    given, a column it has no example for that depends on the series shows none."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -303,7 +321,10 @@ def write_roster_workbook(
             requirement = col.hint
         if col.hint and col.choices:
             requirement += f"；{col.hint}"
-        guide.append([col.label, "必填" if col.required else "选填", requirement, col.example])
+        example = col.example
+        if examples is not None:
+            example = examples.get(col.key, "" if col.key in COMMITTEE_EXAMPLE_KEYS else example)
+        guide.append([col.label, "必填" if col.required else "选填", requirement, example])
     guide.append([])
     for line in (
         "1. 每人一行，不要合并单元格，不要在表中插入小计行。",

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qjtitle import idcard, rules
 from qjtitle.intake.roster import (
     COLUMN_BY_KEY,
     COLUMNS,
+    COMMITTEE_EXAMPLE_KEYS,
     DATE_KEYS,
     EDUCATIONS,
     GENDERS,
@@ -29,6 +30,9 @@ from qjtitle.intake.roster import (
 )
 from qjtitle.spreadsheets.dates import DATE_FIX, ParsedDate, parse_date
 from qjtitle.spreadsheets.text import clean_text, compare_key
+
+if TYPE_CHECKING:
+    from qjtitle.store import Store
 
 
 @dataclass
@@ -132,17 +136,6 @@ def years_between(start: date | None, year: int) -> int | None:
 # Precomputed per column, so that checking a row does no per-column set-up (20,000 rows a file).
 _ProblemArgs = tuple[str, str, str, str]  # column key, message, fix, kind
 _TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind not in ("date", "id"))
-# Columns whose example depends on the committee or the employer: never one fixed series' values.
-COMMITTEE_EXAMPLE_KEYS = (
-    "unit",
-    "school",
-    "major",
-    "current_title",
-    "series",
-    "specialty",
-    "title_name",
-    "level",
-)
 Examples = tuple[tuple[str, str], ...]  # (column key, example value): hashable, for the caches
 EXAMPLE_ROWS = (
     500  # the file's own examples are taken from its first rows (enough to find the common ones)
@@ -592,17 +585,28 @@ def one_spelling_per_unit(rows: Iterable[CheckedRow], known: Mapping[str, str] =
     (``known``: unit key → name), else the file's most common spelling, fewest spaces first
     (曲靖市　第一人民医院 and 曲靖市第一人民医院 are one employer, with one 附件2 sheet)."""
     rows = list(rows)
+    pairs = {(cr.values["unit_key"], cr.values["unit"]) for cr in rows}
+    keys = {key for key, _ in pairs}
+    if len(keys) == len(pairs) and all(known.get(k, u) == u for k, u in pairs):
+        return  # one spelling per employer already (nearly always: one pass in C-level set code)
     spellings: dict[str, Counter[str]] = {}
     for cr in rows:
-        unit = cr.values.get("unit") or ""
-        spellings.setdefault(cr.values.get("unit_key") or "", Counter())[unit] += 1
+        spellings.setdefault(cr.values["unit_key"], Counter())[cr.values["unit"]] += 1
     chosen = {
         key: known.get(key)
         or min(counts, key=lambda u: (u.count(" "), -counts[u], list(counts).index(u)))
         for key, counts in spellings.items()
         if key and (len(counts) > 1 or key in known)
     }
-    if chosen:
-        for cr in rows:
-            if (spelling := chosen.get(cr.values.get("unit_key") or "")) is not None:
-                cr.values["unit"] = spelling
+    for cr in rows:
+        if (spelling := chosen.get(cr.values["unit_key"])) is not None:
+            cr.values["unit"] = spelling
+
+
+def template_examples(store: Store, committee_code: str) -> dict[str, str]:
+    """The blank form's examples in a committee's terms (its series, level, first specialty)."""
+    from qjtitle import committees
+
+    with store.transaction() as session:
+        c = committees.get(session, committee_code)
+        return dict(roster_examples(CommitteeScope(c.level, c.series, tuple(c.specialties))))
