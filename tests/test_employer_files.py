@@ -373,6 +373,7 @@ def test_spaces_cleaned_where_safe_and_flagged_inside_a_name(
 # --- A column the format does not know: one problem for the file, then --map -----------------
 
 
+@pytest.mark.both_backends
 def test_a_column_not_found_is_one_file_problem_and_a_kept_map_reads_the_next_file(
     store, engineering, tmp_path
 ) -> None:
@@ -571,6 +572,7 @@ def test_pool_hints_use_the_committees_series(store, engineering, make_workbook)
 # --- A dry run reports exactly what the import does ----------------------------------------
 
 
+@pytest.mark.both_backends
 def test_a_dry_run_reports_what_the_import_does(store, engineering, tmp_path) -> None:
     folder = tmp_path / "两个单位"
     folder.mkdir()

@@ -125,8 +125,8 @@ def print_import_report(
     rows: list[list[object]] = []
     for f in report.files:
         if f.error:
-            shown = "[red]缺少必填的列，未导入[/]" if f.missing else "[red]无法读取[/]"
-            rows.append([f.path.name, "—", "—", "—", "—", "—", styled(shown)])
+            why = "[red]缺少必填的列，未导入[/]" if f.missing else "[red]无法读取[/]"
+            rows.append([f.path.name, "—", "—", "—", "—", "—", styled(why)])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
         corrections = f.needs_correction + len(
