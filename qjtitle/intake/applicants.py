@@ -341,7 +341,7 @@ def _import_file(
     ):
         if key and (key not in known_units or unit.count(" ") < known_units[key].count(" ")):
             known_units[key] = unit
-    one_spelling_per_unit((cr for _, _, cr in checked), known_units)
+    one_spelling_per_unit([cr for _, _, cr in checked], known_units)
     keys = sorted({cr.person_key() for _, _, cr in checked})
     existing: dict[str, Applicant] = {}
     size = _in_chunk(session)

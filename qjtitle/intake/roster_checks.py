@@ -173,6 +173,13 @@ def example_of(key: str, examples: Examples) -> str:
 
 
 @lru_cache(maxsize=64)
+def _title_example(examples: Examples) -> str:
+    """The file's own current title, when it is one whose level is known (for the ladder's hint)."""
+    title = example_of("current_title", examples)
+    return title if title and title_level(title) is not None else ""
+
+
+@lru_cache(maxsize=64)
 def _required_texts(examples: Examples) -> dict[str, tuple[str, str]]:
     return {
         c.key: (
@@ -406,10 +413,9 @@ def check_row(
             "请填写取得现职的时间（如 2016.12）",
             KIND_REQUIRED,
         )
-    title_example = example_of("current_title", examples)
-    if title_example and title_level(title_example) is None:
-        title_example = ""
-    for args in _ladder_problems(values["level"], values["route"], current, title_example):
+    for args in _ladder_problems(
+        values["level"], values["route"], current, _title_example(examples)
+    ):
         problem(*args)
     # Phone.
     values["phone"], phone_problem = check_phone(values["phone"])

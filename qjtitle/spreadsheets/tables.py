@@ -249,6 +249,9 @@ def _lead(raw: Sequence[Any]) -> Any:
     return None
 
 
+_NUMBERS = (int, float)
+
+
 def _not_a_person(raw: Sequence[Any], name: Any, header_keys: frozenset[str]) -> str | None:
     """Why a row that has a name or an ID is still not a person: a footer, a total, a header again."""
     lead = _lead(raw)
@@ -356,13 +359,17 @@ def _find_tables(
         keyed or [False] * len(data),
     ):
         cells = dict(zip(keys, values))
-        if (
-            has_key
-        ):  # a name or an ID: a data row, unless it is a footer, a total or the header again
-            reason = _not_a_person(
-                raw,
-                raw[name_at] if name_at is not None and name_at < len(raw) else None,
-                header_keys,
+        # A name or an ID: a data row, unless it is a footer, a total or the header again (a row led
+        # by its sequence number is a person's: the common case costs one type test).
+        if has_key:
+            reason = (
+                None
+                if raw and type(raw[0]) in _NUMBERS
+                else _not_a_person(
+                    raw,
+                    raw[name_at] if name_at is not None and name_at < len(raw) else None,
+                    header_keys,
+                )
             )
             if reason is None:
                 if blanks and header.rows:
