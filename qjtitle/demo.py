@@ -353,7 +353,10 @@ def _proceedings(
             counts = (voters, 0, 0)
         votes.append(voting.VoteEntry(str(case), counts=counts))
     voting.record_votes(store, meeting_id, votes)
-    return conflict, meeting_results.seal(store, meeting_id)
+    sealed = meeting_results.seal(store, meeting_id)
+    # shown in the demo's own timeline (the store keeps the real moment of the seal)
+    shown_at = datetime.combine(MEETING["day"], datetime.min.time()).replace(hour=17, minute=30)
+    return conflict, replace(sealed, sealed_at=shown_at)
 
 
 def sample_photos(

@@ -633,3 +633,20 @@ class ApplicantCorrection(SQLModel, table=True):
     event_digest: str = Field(
         default="", sa_column_kwargs={"server_default": ""}
     )  # the row's digest as that event lists it (store.sealing.tie_digest)
+
+
+class ColumnAlias(SQLModel, table=True):
+    """A header name an employer's file uses, kept for a committee as one of a format's columns
+    (``import-applicants``/``import-experts --map 名称=列 --keep-map``), so that the next file with
+    that name reads itself."""
+
+    __tablename__ = "column_alias"
+    __table_args__ = (UniqueConstraint("committee_id", "form", "header", name="uq_column_alias"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    form: str  # roster | pool
+    header: str  # the name as the file has it
+    column: str  # the column's key in the format (intake.roster / experts.pool_format)
+    kept_at: datetime = Field(default_factory=utcnow)
+    user: str = ""

@@ -564,7 +564,9 @@ def test_many_rejected_rows_print_a_summary_and_the_full_list_goes_to_a_file(
     assert len(run.out.splitlines()) < REPORT_LINES + 40
     assert f"终端只显示前 {REPORT_LINES} 条；全部 3000 条已写入：" in run.out
     listed = Path(run.out.rsplit("已写入：", 1)[1].split()[0])
-    assert listed.parent == db.parent / "导入问题清单"
+    assert (
+        listed.parent == path.parent / "导入问题清单"
+    )  # beside the file imported, not the data folder
     with listed.open(encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.DictReader(fh))
     assert len(lines) == 3000

@@ -180,6 +180,11 @@ def _json_commands(fm) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
         "applicants list": [],
         "applicants show": [str(some)],
         "applicants expire": ["--dry-run"],
+        "applicants withdraw": [str(some), "--reason", "测试"],  # refused: the meeting is sealed
+        "applicants reinstate": [str(some), "--reason", "测试"],
+        "imports list": [],
+        "imports undo": ["1", "--reason", "测试", "--yes"],
+        "draw-experts": [m, "--dry-run"],
         "committee list": [],
         "committee show": ["QJ-WS-ZJ"],
         "experts list": [],

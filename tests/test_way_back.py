@@ -372,21 +372,22 @@ def test_imports_list_reads_at_80_columns(cli, store, roster, make_workbook, mon
 def test_cli_a_footer_row_is_withdrawn_by_name_and_said_plainly(
     cli, store, committee, make_workbook
 ):
-    """A footer row (合计) imported as an applicant has no unit: the message had an empty "，，";
-    the same text in two years named only bare numbers, now their years, units and statuses."""
-    path = make_workbook([person("张丽", 1), ["合计", "1人"]], name="五院.xlsx")
+    """A row with a name and nothing else (a 合计 footer is skipped now, this one is not) has no unit:
+    the message had an empty "，，"; the same name in two years named only bare numbers, now their
+    years, units and statuses."""
+    path = make_workbook([person("张丽", 1), ["9", "王五"]], name="五院.xlsx")
     import_applicants(store, [path], "QJ-WS-ZJ", 2024)
     withdrawal.undo_import(store, 1, "年度填错")
     import_applicants(store, [path], "QJ-WS-ZJ", 2023)
-    r = cli("applicants", "withdraw", "1人", "--reason", "表尾合计行")
+    r = cli("applicants", "withdraw", "王五", "--reason", "表尾合计行")
     assert r.exit_code == 1
     assert re.search(
-        r"有多名申报人为“1人”：\d+（2024年度，无单位，已撤回）、\d+（2023年度", r.stderr
+        r"有多名申报人为“王五”：\d+（2024年度，无单位，已撤回）、\d+（2023年度", r.stderr
     )
     assert "请改用编号，或加 --year 年度" in r.stderr
-    r = cli("applicants", "withdraw", "1人", "--year", "2023", "--reason", "表尾合计行")
+    r = cli("applicants", "withdraw", "王五", "--year", "2023", "--reason", "表尾合计行")
     assert r.exit_code == 0, r.output
     assert re.search(
-        r"已撤回：1人（编号 \d+，2023年度）待补正 → 已撤回；理由：表尾合计行", r.stdout
+        r"已撤回：王五（编号 \d+，2023年度）待补正 → 已撤回；理由：表尾合计行", r.stdout
     )
     assert audit.verify_store(store).ok

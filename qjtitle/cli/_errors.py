@@ -40,8 +40,11 @@ def friendly_errors() -> Iterator[None]:
     except QjtitleError as exc:
         from rich.markup import escape
 
-        # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not markup
-        err_console().print(f"[red]错误：[/]{escape(str(exc))}", soft_wrap=True)
+        from qjtitle.privacy import mask_text
+
+        # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not
+        # markup; an ID or mobile number in it (a name typed with one) is masked, as on every screen
+        err_console().print(f"[red]错误：[/]{escape(mask_text(str(exc)))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except (
         OSError

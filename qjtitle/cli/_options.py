@@ -155,7 +155,61 @@ def confirm_irreversible(yes: bool, question: str) -> None:
 CommitteeOpt = Annotated[
     str, typer.Option("--committee", "-c", help="评委会代码（committee add 时指定）。")
 ]
-YearOpt = Annotated[int, typer.Option("--year", "-y", help="评审年度，如 2023。")]
+
+
+def parse_year(value: Any) -> int:
+    """A year as people type it: 2023, 2023年, ２０２３."""
+    if isinstance(value, int):
+        return value
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("年度").removesuffix("年")
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise typer.BadParameter(f"“{value}”不是年份；请写4位年份，如 2023 或 2023年")
+    return int(text)
+
+
+def parse_rate(value: Any) -> float:
+    """A rate as people type it: 0.7, 70%, 70％ (a number above 1 read as a percentage)."""
+    if isinstance(value, float):
+        return value
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    percent = text.endswith("%")
+    try:
+        number = float(text.removesuffix("%").strip())
+    except ValueError:
+        raise typer.BadParameter(f"“{value}”不是比例；请写小数或百分数，如 0.7 或 70%") from None
+    if percent or number > 1:
+        number /= 100
+    if not 0 < number <= 1:
+        raise typer.BadParameter(f"“{value}”不在 0 到 100% 之间；请写如 0.7 或 70%")
+    return number
+
+
+YearOpt = Annotated[
+    int,
+    typer.Option(
+        "--year", "-y", parser=parse_year, metavar="年度", help="评审年度，如 2023（或 2023年）。"
+    ),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="表中列名=规定列名",
+        help="把表格中的列名对应为规定的列，如 --map 所在县区=所在县（市、区）；可写多次。",
+        show_default=False,
+    ),
+]
+KeepMapOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-map",
+        help="把本次 --map 的对应关系保存到该评委会，以后导入同样列名的表格自动识别。",
+    ),
+]
 CalendarOpt = Annotated[
     Path | None,
     typer.Option(

@@ -14,14 +14,18 @@ from qjtitle.cli._options import (
     CommitteeOpt,
     DbOpt,
     JsonOpt,
+    KeepMapOpt,
+    MapOpt,
     YearOpt,
     YesOpt,
     confirm_irreversible,
+    parse_year,
 )
 
 if TYPE_CHECKING:
     from qjtitle.intake.import_report import ImportReport
     from qjtitle.intake.withdrawal import StatusChange
+    from qjtitle.spreadsheets.tables import SkippedRow
 
 app = typer.Typer(
     help="申报人：空白申报表、列表、查看、一次性告知补正、逾期视为放弃、撤回与恢复。",
@@ -42,11 +46,24 @@ def import_applicants(
     year: YearOpt,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
     details: Annotated[bool, typer.Option("--details", help="逐行列出每个问题。")] = False,
+    column_map: MapOpt = None,
+    keep_map: KeepMapOpt = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="问题清单（CSV）写到这个文件夹；默认写在所导入的表格旁边（试运行时只在给出 --out 时写）。",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """批量导入各单位报送的申报信息表（附件2），逐行检查并列出全部问题。
 
     有问题的行以“待补正”状态导入，不会丢失；同一单位改正后的表再次导入会更新原记录。
+    表头可在任意行、可为两行合并表头；找不到必填的列时整个文件不导入并说明看到的列，
+    可用 --map 表中列名=规定列名 对应过去（加 --keep-map 保存给该评委会）。
+    表尾的填表人、审核人、合计、空行等不是申报人的行跳过并逐行列出。
     任一文件无法读取时退出码为 1（其余文件照常导入）。
 
     示例：qjtitle import-applicants 收件/2023/ --committee QJ-WS-ZJ --year 2023 --dry-run
@@ -55,11 +72,15 @@ def import_applicants(
 
     from qjtitle.intake.applicants import collect_files
     from qjtitle.intake.applicants import import_applicants as run_import
+    from qjtitle.intake.roster import COLUMNS
+    from qjtitle.spreadsheets.tables import resolve_mapping
     from qjtitle.store import open_store
 
     with friendly_errors():
+        mapping = resolve_mapping(COLUMNS, column_map or [])
         store = open_store(db)
-        total = len(collect_files(paths))
+        files = collect_files(paths)
+        total = len(files)
         with Progress(
             TextColumn("[bold]导入[/]"),
             BarColumn(),
@@ -77,17 +98,29 @@ def import_applicants(
                 year,
                 dry_run=dry_run,
                 progress=lambda p: progress.update(task, advance=1, description=p.name),
+                mapping=mapping,
+                keep_mapping=keep_map,
             )
-    print_import_report(report, details, store.directory or Path.cwd())
+    beside = paths[0] if paths[0].is_dir() else (files[0].parent if files else Path.cwd())
+    print_import_report(
+        report, details, out or (None if dry_run else beside), always_write=out is not None
+    )
+    if keep_map and mapping and not dry_run:
+        shown = "、".join(column_map or [])
+        console().print(f"已为评委会 {committee} 保存列名对应：{shown}；以后导入自动识别。")
     if report.failed:
         raise typer.Exit(1)
 
 
 def print_import_report(
-    report: ImportReport, details: bool, list_folder: Path | None = None
+    report: ImportReport,
+    details: bool,
+    list_folder: Path | None = None,
+    always_write: bool = False,
 ) -> None:
     """The per-file table and totals; rejected rows (and row problems with ``details``) up to REPORT_LINES
-    each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed."""
+    each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed
+    (``always_write``: written even when everything was shown); rows skipped as not people."""
     from rich.markup import escape
 
     from qjtitle.intake.import_report import REPORT_LINES, write_problem_list
@@ -96,7 +129,8 @@ def print_import_report(
     rows: list[list[object]] = []
     for f in report.files:
         if f.error:
-            rows.append([f.path.name, "—", "—", "—", "—", "—", styled("[red]无法读取[/]")])
+            why = "[red]缺少必填的列，未导入[/]" if f.missing else "[red]无法读取[/]"
+            rows.append([f.path.name, "—", "—", "—", "—", "—", styled(why)])
             continue
         kinds = "；".join(f"{k} {f.problem_kinds[k]}" for k in KINDS if f.problem_kinds.get(k))
         corrections = f.needs_correction + len(
@@ -139,14 +173,29 @@ def print_import_report(
                 f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}')}"
             )
         shown += len(f.rejected)
+        for m in f.missing:
+            hint = " ".join(f"--map {seen}={label}" for seen, label in m.suggestions) or (
+                f"--map 表中列名={m.missing[0]}"
+            )
+            console().print(
+                f"[yellow]提示[/] 重新导入时加 {escape(hint)} 把列对应过去；"
+                "再加 --keep-map 保存给本评委会，以后同样的表头自动识别。",
+                soft_wrap=True,
+            )
+    _print_skipped([(f.path.name, sheet, s) for f in report.files for sheet, s in f.skipped])
     cut = shown > REPORT_LINES
     if details:
         cut = _print_row_problems(report, REPORT_LINES) or cut
-    if cut and list_folder is not None:
+    lines_total = sum(len(f.rejected) + len(f.row_problems) + len(f.skipped) for f in report.files)
+    if (cut or (always_write and lines_total)) and list_folder is not None:
         path = write_problem_list(report, list_folder)
-        lines = sum(len(f.rejected) + len(f.row_problems) for f in report.files)
         console().print(
-            f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines} 条已写入：", soft_wrap=True
+            (
+                f"逐行结果较多，终端只显示前 {REPORT_LINES} 条；全部 {lines_total} 条已写入："
+                if cut
+                else f"全部 {lines_total} 条逐行结果已写入："
+            ),
+            soft_wrap=True,
         )
         console().print(escape(str(path)), soft_wrap=True, highlight=False)
     if not details and t.needs_correction:
@@ -177,6 +226,25 @@ def _print_run_numbers(report: ImportReport) -> None:
             f"导入编号：{'、'.join(numbers)}；导错了可用 qjtitle imports undo 编号 --reason 理由 撤销。",
             soft_wrap=True,
         )
+
+
+def _print_skipped(skipped: list[tuple[str, str, SkippedRow]]) -> None:
+    """Rows passed over as not people (footers, totals, repeated headers, separators), each with its row."""
+    from qjtitle.intake.import_report import REPORT_LINES
+    from qjtitle.privacy import mask_text
+
+    if not skipped:
+        return
+    table(
+        f"跳过的行（不是申报人，{len(skipped)} 行）",
+        ["文件", "工作表", "行", "原因", "内容"],
+        [
+            [name, sheet, s.row, s.reason, mask_text(s.text)]
+            for name, sheet, s in skipped[:REPORT_LINES]
+        ],
+    )
+    if len(skipped) > REPORT_LINES:
+        console().print(f"……另有 {len(skipped) - REPORT_LINES} 行跳过，未逐一列出。")
 
 
 def _print_row_problems(report: ImportReport, limit: int) -> bool:
@@ -216,7 +284,15 @@ def applicants_template(
         "曲靖市专业技术人员职称申报信息表.xlsx"
     ),
     force: Annotated[bool, typer.Option("--force", help="覆盖已有文件。")] = False,
-    db: DbOpt = None,  # accepted like everywhere, though a blank form needs no store
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            "--committee",
+            "-c",
+            help="评委会代码：填表说明的示例用该评委会的系列、专业和级别（不给时这些列不举例）。",
+        ),
+    ] = None,
+    db: DbOpt = None,  # only read for --committee
 ) -> None:
     """生成空白的申报信息表（附件2）：标题行、表头、身份证号码和电话为文本格式、下拉选项、填表说明。
 
@@ -231,14 +307,22 @@ def applicants_template(
             out = out.with_suffix(".xlsx")
         if out.exists() and not force:
             raise AlreadyExists(f"{out} 已存在；加 --force 覆盖，或换一个文件名")
-        write_roster_workbook(out)
+        examples: dict[str, str] = {}
+        if committee:
+            from qjtitle.intake.roster_checks import template_examples
+            from qjtitle.store import open_store
+
+            examples = template_examples(open_store(db), committee)
+        write_roster_workbook(out, examples=examples)
     console().print(f"已生成空白申报表：{out}")
 
 
 @app.command("list")
 def applicants_list(
     committee: Annotated[str | None, typer.Option("--committee", "-c", help="评委会代码。")] = None,
-    year: Annotated[int | None, typer.Option("--year", "-y", help="评审年度。")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", parser=parse_year, help="评审年度。")
+    ] = None,
     status: Annotated[
         str | None, typer.Option("--status", help="状态：已受理、待补正、视为放弃。")
     ] = None,

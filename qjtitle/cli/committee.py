@@ -11,7 +11,7 @@ import typer
 from qjtitle import rules
 from qjtitle.cli._console import console, print_json, table
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import DbOpt, JsonOpt
+from qjtitle.cli._options import DbOpt, JsonOpt, parse_rate
 
 app = typer.Typer(help="评委会：新建、列表、查看。", no_args_is_help=True)
 
@@ -156,7 +156,13 @@ def committee_set(
         ),
     ] = None,
     pass_rate_cap: Annotated[
-        float | None, typer.Option("--pass-rate-cap", help="通过率上限（如 0.6），超过时提示。")
+        float | None,
+        typer.Option(
+            "--pass-rate-cap",
+            parser=parse_rate,
+            metavar="比例",
+            help="通过率上限（如 0.6 或 60%），超过时提示。",
+        ),
     ] = None,
     no_pass_rate_cap: Annotated[
         bool, typer.Option("--no-pass-rate-cap", help="取消通过率上限。")

@@ -10,7 +10,7 @@ import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
 from qjtitle.cli._errors import friendly_errors
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, KeepMapOpt, MapOpt
 
 if TYPE_CHECKING:
     from qjtitle.experts.pool import PoolImportReport
@@ -49,29 +49,47 @@ def import_experts(
         ),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入数据库。")] = False,
+    column_map: MapOpt = None,
+    keep_map: KeepMapOpt = False,
     db: DbOpt = None,
 ) -> None:
     """导入评委会的评审专家库（按身份证号码新增或更新），逐行检查并一次列出每行的全部问题。
 
     列：姓名、性别、身份证号码、工作单位、职称、职称级别、系列、专业、联系电话、入库时间、任期起止、状态。
+    没有“系列”列的表格按该评委会的系列导入（并提示一次）；找不到其他必填列时不导入并说明看到的列，
+    可用 --map 表中列名=规定列名 对应过去（加 --keep-map 保存给该评委会）。
     有问题的行不导入；给出 --pool-filed 时登记专家库备案日期，重新备案时检查新入库专家是否达到三分之一。
     库中在库、但文件里没有的专家会列出（仍可被抽取）；本文件是完整的专家库时加 --replace 让他们出库。
 
     示例：qjtitle import-experts 专家库_卫生中级.xlsx --committee QJ-WS-ZJ --pool-filed 2022-06-30
     """
     from qjtitle.experts.pool import import_experts as run_import
+    from qjtitle.experts.pool_format import COLUMNS
+    from qjtitle.spreadsheets.tables import MissingColumnsError, resolve_mapping
     from qjtitle.store import open_store
 
     with friendly_errors():
-        report = run_import(
-            open_store(db),
-            path,
-            committee,
-            pool_filed.date() if pool_filed else None,
-            dry_run=dry_run,
-            replace=replace,
-        )
+        try:
+            report = run_import(
+                open_store(db),
+                path,
+                committee,
+                pool_filed.date() if pool_filed else None,
+                dry_run=dry_run,
+                replace=replace,
+                mapping=resolve_mapping(COLUMNS, column_map or []),
+                keep_mapping=keep_map and not dry_run,
+            )
+        except MissingColumnsError as exc:
+            hint = " ".join(f"--map {seen}={label}" for seen, label in exc.found.suggestions)
+            hint = hint or f"--map 表中列名={exc.found.missing[0]}"
+            warn(f"重新导入时加 {hint} 把列对应过去；再加 --keep-map 保存给本评委会。")
+            raise
     _print_import(report)
+    if keep_map and column_map and not dry_run:
+        console().print(
+            f"已为评委会 {committee} 保存列名对应：{'、'.join(column_map)}；以后导入自动识别。"
+        )
 
 
 def _print_import(report: PoolImportReport) -> None:
@@ -125,10 +143,24 @@ def _print_import(report: PoolImportReport) -> None:
                 f"以上 {len(shown)} 名专家不在 {report.path.name} 中，仍在库、仍可被抽取。"
                 "如本文件是完整的专家库，请加 --replace 重新导入，让他们出库"
             )
+    if report.series_from_committee:
+        console().print(
+            f"{report.path.name} 没有“系列”列：各行按本评委会的系列“{report.series_from_committee}”导入。"
+        )
+    if report.skipped:
+        from qjtitle.privacy import mask_text
+
+        table(
+            f"跳过的行（不是专家，{len(report.skipped)} 行）",
+            ["工作表", "行", "原因", "内容"],
+            [[sheet, s.row, s.reason, mask_text(s.text)] for sheet, s in report.skipped],
+        )
     if report.pool_filed:
         console().print(f"专家库备案日期：{report.pool_filed}")
+    if report.first_import and report.imported:
+        console().print(f"首次导入本评委会的专家库：新增专家 {report.imported} 人。")
     if report.refiling is not None:
-        (console().print if report.refiling.ok else warn)(report.refiling.message())
+        (console().print if report.refiling.ok else warn)(report.refiling.message(importing=True))
     if report.dry_run:
         console().print("[bold]试运行：数据库未作任何改动。[/]")
 

@@ -5,6 +5,7 @@ check of terms and the pool filing before they expire.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -21,13 +22,20 @@ from qjtitle.experts.pool_format import (
     KEY_COLUMNS,
     CheckedExpert,
     check_row,
+    pool_examples,
     pool_valid_until,
 )
-from qjtitle.intake.roster_checks import KIND_DUPLICATE, Problem
+from qjtitle.intake import column_maps
+from qjtitle.intake.roster_checks import EXAMPLE_ROWS, KIND_DUPLICATE, Problem
 from qjtitle.models import Committee, Expert, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone
-from qjtitle.spreadsheets.tables import read_tables
+from qjtitle.spreadsheets.tables import (
+    MissingColumnsError,
+    SkippedRow,
+    missing_columns,
+    read_tables,
+)
 from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, sealing
 
@@ -75,8 +83,11 @@ class RefilingCheck:
         short = self.total * share.numerator - self.new * share.denominator
         return max(0, -(-short // (share.denominator - share.numerator)))
 
-    def message(self) -> str:
+    def message(self, importing: bool = False) -> str:
+        """``importing``: said by the pool import itself (which never asks to import the pool)."""
         rule = rules.NEW_EXPERTS_ON_REFILING
+        if self.total == 0 and importing:
+            return f"本次重新备案（上次备案 {self.previous}）后，在库且任期内的专家为 0 人，无法计算新专家比例；请核对各行的状态和任期起止"
         if self.total == 0:
             return "专家库中还没有在库的专家，谈不上新专家比例；请先导入专家库（qjtitle import-experts 文件 --committee 代码）"
         text = f"上次备案（{self.previous}）后新入库的专家 {self.new} 人，占在库专家 {self.total} 人的 {self.new}/{self.total}"
@@ -128,6 +139,9 @@ class PoolImportReport:
     # (a whole-pool import made them 出库).
     absent: list[AbsentExpert] = field(default_factory=list)
     retired: bool = False
+    series_from_committee: str = ""  # the file has no 系列 column: every row took the committee's
+    first_import: bool = False  # the committee's pool had no expert before this file
+    skipped: list[tuple[str, SkippedRow]] = field(default_factory=list)  # rows that are not people
 
 
 def import_experts(
@@ -138,6 +152,8 @@ def import_experts(
     dry_run: bool = False,
     user: str | None = None,
     replace: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    keep_mapping: bool = False,
 ) -> PoolImportReport:
     """Import (or update, by ID number) the experts of one pool workbook into a committee's pool.
 
@@ -148,7 +164,11 @@ def import_experts(
     Active experts of the pool whose ID number is not in the file are reported as ``absent``:
     they stay drawable. With ``replace`` the file is the whole pool and they become 出库 (no
     longer drawn); that is refused, with nothing written, while any row of the file is rejected,
-    since a rejected row's expert would otherwise be taken out of the pool by a typing error."""
+    since a rejected row's expert would otherwise be taken out of the pool by a typing error.
+
+    Header names are read with the committee's kept mappings and ``mapping`` (this run's, kept for
+    the committee with ``keep_mapping``); a required column not found refuses the file, naming it
+    (MissingColumnsError), except 系列: a file without it takes the committee's series."""
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"找不到专家库文件：{path}（应为一个 .xlsx、.xls 或 .csv 文件）")
@@ -156,17 +176,44 @@ def import_experts(
         raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")
     report = PoolImportReport(path=path, committee=committee_code, dry_run=dry_run)
     report.sha256 = file_sha256(path)
-    tables = read_tables(path, COLUMNS, KEY_COLUMNS)
+    with store.transaction() as session:
+        committee = committees.get(session, committee_code)
+        run_mapping = dict(mapping or {})
+        mapping = {**column_maps.kept(session, committee.id, column_maps.POOL), **run_mapping}
+        series, specialties = committee.series, tuple(committee.specialties)
+    tables = read_tables(path, COLUMNS, KEY_COLUMNS, mapping=mapping)
+    for table in tables:
+        if (missing := missing_columns(table, COLUMNS, supplied=("series",))) is not None:
+            raise MissingColumnsError(missing)
+    examples = pool_examples(
+        series, specialties, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
+    )
     checked: list[tuple[str, int, CheckedExpert]] = []
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
+        report.skipped.extend((table.sheet, s) for s in table.skipped)
+        without_series = "series" not in table.columns
+        if without_series:
+            report.series_from_committee = series
         for row in table.rows:
-            cr = check_row(row.cells, partial(table.cell_name, row=row.number))
+            if without_series:
+                row.cells["series"] = series
+            cr = check_row(row.cells, partial(table.cell_name, row=row.number), examples)
             checked.append((table.sheet, row.number, cr))
     report.rows = len(checked)
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
+        if keep_mapping and run_mapping and committee.id is not None:
+            column_maps.keep(
+                session,
+                committee.id,
+                committee.code,
+                column_maps.POOL,
+                run_mapping,
+                "import-experts",
+                user,
+            )
         existing = {
             e.id_number: e
             for e in session.exec(select(Expert).where(Expert.committee_id == committee.id))
@@ -177,6 +224,7 @@ def import_experts(
         seen: dict[str, tuple[str, int]] = {}
         in_file = {str(cr.values.get("id_number") or "") for _, _, cr in checked}
         before = list(existing.values())
+        report.first_import = not before
         now = utcnow()
         for sheet, number, cr in checked:
             key = cr.values["id_number"]
@@ -280,7 +328,8 @@ def import_experts(
                 raise InvalidValue(
                     f"专家库备案日期 {pool_filed} 早于已登记的备案日期 {previous}；请核对"
                 )
-            if previous is not None and pool_filed > previous:
+            if previous is not None and pool_filed > previous and before:
+                # a re-filing of a pool there was; a first import has no earlier pool to compare with
                 report.refiling = _refiling(list(existing.values()), previous, pool_filed)
             committee.pool_filed = pool_filed
             session.add(committee)
@@ -301,6 +350,8 @@ def import_experts(
                 "retired": [a.id for a in report.absent] if report.retired else [],
                 "pool_filed": committee.pool_filed,
                 "previous_pool_filed": previous,
+                "series_from_committee": report.series_from_committee,
+                "skipped": [{"sheet": sheet, **s.as_dict()} for sheet, s in report.skipped],
             },
             user=user,
         )

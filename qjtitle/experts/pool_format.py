@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from qjtitle import idcard, privacy, rules
+from qjtitle.intake.headers import POOL_ALIASES
 from qjtitle.intake.roster import GENDERS, match_choice, title_level
 from qjtitle.intake.roster_checks import (
     KIND_CHOICE,
@@ -17,10 +19,12 @@ from qjtitle.intake.roster_checks import (
     KIND_DUPLICATE,
     KIND_ID,
     KIND_MISMATCH,
+    KIND_NAME,
     KIND_PHONE,
     KIND_REQUIRED,
     Problem,
     check_phone,
+    name_space_problem,
 )
 from qjtitle.spreadsheets.dates import DATE_FIX, parse_date
 from qjtitle.spreadsheets.tables import Column
@@ -30,12 +34,20 @@ ACTIVE_STATUSES = ("在库", "正常", "有效", "在任", "启用")
 INACTIVE_STATUSES = ("停用", "暂停", "出库", "退出", "注销", "失效", "禁用", "调出", "退休", "离职")
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", ("专家姓名", "名字"), required=True, example="王建华"),
-    Column("gender", "性别", (), required=True, kind="choice", choices=GENDERS, example="男"),
+    Column("name", "姓名", POOL_ALIASES["name"], required=True, example="王建华"),
+    Column(
+        "gender",
+        "性别",
+        POOL_ALIASES["gender"],
+        required=True,
+        kind="choice",
+        choices=GENDERS,
+        example="男",
+    ),
     Column(
         "id_number",
         "身份证号码",
-        ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
+        POOL_ALIASES["id_number"],
         required=True,
         kind="id",
         hint="18位，单元格须为文本格式",
@@ -44,40 +56,38 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "unit",
         "工作单位",
-        ("单位名称", "所在单位", "工作单位全称", "单位"),
+        POOL_ALIASES["unit"],
         required=True,
         example="曲靖市妇幼保健院",
     ),
     Column(
         "title",
         "职称",
-        ("专业技术职务", "现专业技术职务", "职称名称", "专业技术职称", "现职称"),
+        POOL_ALIASES["title"],
         required=True,
         example="副主任医师",
     ),
     Column(
         "level",
         "职称级别",
-        ("级别", "职称层级", "专业技术职务级别"),
+        POOL_ALIASES["level"],
         kind="choice",
         choices=rules.TITLE_LADDER,
         example="副高级",
     ),
-    Column("series", "系列", ("职称系列", "评审系列"), required=True, example="卫生"),
-    Column(
-        "specialty", "专业", ("评审专业", "从事专业", "专业名称"), required=True, example="临床医学"
-    ),
+    Column("series", "系列", POOL_ALIASES["series"], required=True, example="卫生"),
+    Column("specialty", "专业", POOL_ALIASES["specialty"], required=True, example="临床医学"),
     Column(
         "phone",
         "联系电话",
-        ("手机号码", "手机", "电话", "联系方式", "手机号"),
+        POOL_ALIASES["phone"],
         kind="phone",
         example="13887400001",
     ),
     Column(
         "joined",
         "入库时间",
-        ("入库日期", "入库年月"),
+        POOL_ALIASES["joined"],
         required=True,
         kind="date",
         example="2022.07",
@@ -85,7 +95,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "term",
         "任期起止",
-        ("任期", "任期起止时间", "聘期", "任期时间"),
+        POOL_ALIASES["term"],
         required=True,
         hint="如 2022.07-2025.06 或 2022-07-01至2025-06-30",
         example="2022.07-2025.06",
@@ -93,7 +103,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "status",
         "状态",
-        ("专家状态", "在库状态"),
+        POOL_ALIASES["status"],
         required=True,
         hint="在库/正常/有效，或 停用/暂停/出库",
         example="在库",
@@ -113,6 +123,7 @@ KINDS = (
     KIND_LEVEL,
     KIND_CHOICE,
     KIND_PHONE,
+    KIND_NAME,
     KIND_DUPLICATE,
     privacy.KIND_CONTROL,
 )
@@ -173,12 +184,52 @@ class CheckedExpert:
     problems: list[Problem] = field(default_factory=list)
 
 
+# Columns whose example is the committee's or the file's own (never one fixed series' values).
+_OWN_EXAMPLE_KEYS = ("unit", "title", "level", "series", "specialty")
+
+
+def pool_examples(
+    series: str, specialties: tuple[str, ...] = (), rows: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """Example values in the committee's own terms: its series and first specialty, and what the
+    file itself most often has (a unit, a title and that title's level)."""
+    found: dict[str, str] = {}
+    for key in ("unit", "title", "specialty"):
+        counts = Counter(
+            v.strip() for row in rows or () if type(v := row.get(key)) is str and v.strip()
+        )
+        if counts:
+            found[key] = counts.most_common(1)[0][0]
+    if series:
+        found["series"] = series
+    if specialties:
+        found["specialty"] = specialties[0]
+    if (level := title_level(found.get("title", ""))) is not None:
+        found["level"] = level
+    return found
+
+
+def _example(key: str, examples: dict[str, str]) -> str:
+    if key in examples:
+        return examples[key]
+    return "" if key in _OWN_EXAMPLE_KEYS else COLUMN_BY_KEY[key].example
+
+
+def _fill_hint(key: str, examples: dict[str, str]) -> str:
+    label = COLUMN_BY_KEY[key].label
+    example = _example(key, examples)
+    return f"请填写{label}（如 {example}）" if example else f"请填写{label}"
+
+
 def check_row(
-    cells: dict[str, Any], cell_name: Callable[[str], str] = lambda key: ""
+    cells: dict[str, Any],
+    cell_name: Callable[[str], str] = lambda key: "",
+    examples: dict[str, str] | None = None,
 ) -> CheckedExpert:
-    """Validate one pool row and collect **all** its problems."""
+    """Validate one pool row and collect **all** its problems (``examples``: ``pool_examples``)."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
+    examples = examples or {}
 
     def problem(key: str, message: str, fix: str, kind: str) -> None:
         problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
@@ -190,15 +241,12 @@ def check_row(
         text = "" if raw is None else clean_text(str(raw))
         values[col_.key] = text
         if col_.required and not text:
-            problem(
-                col_.key,
-                f"“{col_.label}”为空",
-                f"请填写{col_.label}（如 {col_.example}）",
-                KIND_REQUIRED,
-            )
+            problem(col_.key, f"“{col_.label}”为空", _fill_hint(col_.key, examples), KIND_REQUIRED)
     # control and escape characters in any text column (issue 23.5: privacy.py, as for applicants)
     for args in privacy.field_problems(values, (), lambda key: COLUMN_BY_KEY[key].label):
         problem(*args)
+    if " " in values["name"] and (found_space := name_space_problem(values["name"])):
+        problem(*found_space)
     if values["gender"]:
         chosen = match_choice(values["gender"], GENDERS)
         if chosen is None:
@@ -229,7 +277,7 @@ def check_row(
         problem(
             "level",
             f"无法从职称“{values['title']}”判断级别，职称级别也为空",
-            "请填写职称级别（如 副高级）",
+            _fill_hint("level", examples),
             KIND_REQUIRED,
         )
     # ID number.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -24,21 +24,24 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
-from qjtitle.intake import withdrawal
+from qjtitle.intake import column_maps, withdrawal
 from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
 from qjtitle.intake.roster_checks import (
+    EXAMPLE_ROWS,
     KIND_DUPLICATE,
     CheckedRow,
     CommitteeScope,
     Problem,
     check_row,
+    one_spelling_per_unit,
+    roster_examples,
 )
 from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id
 from qjtitle.spreadsheets.reading import READABLE_SUFFIXES
-from qjtitle.spreadsheets.tables import read_tables
+from qjtitle.spreadsheets.tables import missing_columns, read_tables
 from qjtitle.spreadsheets.text import compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
@@ -102,8 +105,14 @@ def import_applicants(
     progress: Callable[[Path], None] | None = None,
     user: str | None = None,
     today: date | None = None,
+    mapping: Mapping[str, str] | None = None,
+    keep_mapping: bool = False,
 ) -> ImportReport:
-    """Import rosters into ``committee_code`` for ``year``; see the module docstring."""
+    """Import rosters into ``committee_code`` for ``year``; see the module docstring.
+
+    ``mapping``: header names as the files have them → column keys, for this run (with the
+    committee's kept mappings, which it overrides); ``keep_mapping``: keep it for the committee
+    (not on a dry run)."""
     if not 2000 <= year <= 2100:
         raise InvalidValue(f"评审年度 {year} 不合理；请写4位年份，如 2023")
     files = collect_files(paths)
@@ -113,27 +122,72 @@ def import_applicants(
         committee = committees.get(session, committee_code)
         scope = CommitteeScope(committee.level, committee.series, tuple(committee.specialties))
         committee_id = committee.id
+        if keep_mapping and mapping and not dry_run and committee_id is not None:
+            column_maps.keep(
+                session,
+                committee_id,
+                committee.code,
+                column_maps.ROSTER,
+                mapping,
+                "import-applicants",
+                user,
+            )
+        mapping = {**column_maps.kept(session, committee_id, column_maps.ROSTER), **(mapping or {})}
         held = withdrawal.meeting_years(session, committee_id)
     seen: dict[str, _Seen] = {}
     reports = []
-    for path in files:
-        report = FileReport(path=path)
-        reports.append(report)
-        with _collector_paused():
-            try:
-                _import_one(
-                    store, path, report, committee_id, scope, year, seen, dry_run, user, today
-                )
-            except (
-                MemoryError
-            ):  # the file's transaction was rolled back; the next file may be smaller
-                report.forget_counts()
-                report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
-        if progress:
-            progress(path)
+    # A dry run imports every file in one transaction rolled back at the end, so that a later file
+    # sees what an earlier one would have stored (a person sent twice is flagged, as for real).
+    with _rolled_back_if(store, dry_run):
+        for path in files:
+            report = FileReport(path=path)
+            reports.append(report)
+            with _collector_paused():
+                try:
+                    _import_one(
+                        store,
+                        path,
+                        report,
+                        committee_id,
+                        scope,
+                        year,
+                        seen,
+                        False,  # a dry run is rolled back as a whole
+                        user,
+                        today,
+                        mapping,
+                    )
+                except (
+                    MemoryError
+                ):  # the file's transaction was rolled back; the next file may be smaller
+                    report.forget_counts()
+                    report.error = f"{path.name}：内存不足，无法导入该文件（未写入任何内容）；请按单位拆分后分别导入"
+            if progress:
+                progress(path)
+    if dry_run:  # nothing was stored: no run to number
+        for report in reports:
+            report.batch = None
     return ImportReport(
         files=reports, dry_run=dry_run, year=year, meeting_years=None if year in held else held
     )
+
+
+@contextmanager
+def _rolled_back_if(store: Store, dry_run: bool) -> Iterator[None]:
+    """With ``dry_run``, everything inside is one transaction, rolled back when the block ends."""
+    if not dry_run:
+        yield
+        return
+    try:
+        with store.all_or_nothing():
+            yield
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
+class _RolledBack(Exception):
+    """Ends a dry run's transaction."""
 
 
 @contextmanager
@@ -163,11 +217,12 @@ def _import_one(
     dry_run: bool,
     user: str | None,
     today: date | None,
+    mapping: Mapping[str, str] | None = None,
 ) -> None:
     """Read, check and store one file in one transaction; what happened goes into ``report``."""
     try:
         report.sha256 = file_sha256(path)
-        tables = read_tables(path, COLUMNS, KEY_COLUMNS)
+        tables = read_tables(path, COLUMNS, KEY_COLUMNS, mapping=mapping)
     except WorkbookError as exc:
         report.error = str(exc)
         return
@@ -185,11 +240,20 @@ def _import_one(
             "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
         )
         return
+    missing = [m for t in tables if (m := missing_columns(t, COLUMNS)) is not None]
+    if missing:  # one problem for the file, never a "为空" on every row
+        report.missing = missing
+        report.error = "；".join(m.message() for m in missing)
+        return
     checked = []
     problems = 0
+    examples = roster_examples(
+        scope, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
+    )
     for table in tables:
         report.sheets.append(table.sheet)
         report.skipped_notes += len(table.skipped_notes)
+        report.skipped.extend((table.sheet, s) for s in table.skipped)
         for row in table.rows:
             cr = check_row(
                 row.cells,
@@ -197,6 +261,7 @@ def _import_one(
                 scope,
                 partial(table.cell_name, row=row.number),
                 text_is_clean=True,
+                examples=examples,
             )
             checked.append((table.sheet, row.number, cr))
             problems += len(cr.problems)
@@ -275,6 +340,15 @@ def _import_file(
     user: str | None,
     today: date,
 ) -> None:
+    known_units: dict[str, str] = {}  # the first spelling stored is the employer's
+    for key, unit in session.exec(
+        select(Applicant.unit_key, Applicant.unit)
+        .where(Applicant.year == year, Applicant.committee_id == committee_id)
+        .distinct()
+    ):
+        if key and (key not in known_units or unit.count(" ") < known_units[key].count(" ")):
+            known_units[key] = unit
+    one_spelling_per_unit([cr for _, _, cr in checked], known_units)
     keys = sorted({cr.person_key() for _, _, cr in checked})
     existing: dict[str, Applicant] = {}
     size = _in_chunk(session)
@@ -498,6 +572,9 @@ def _import_file(
             "needs_correction": report.needs_correction,
             "flagged_duplicates": len(report.flagged),
             "rejected": len(report.rejected),
+            "skipped": [
+                {"sheet": sheet, "row": s.row, "reason": s.reason} for sheet, s in report.skipped
+            ],
             "withdrawn_after_deadline": withdrawn_late,
             "sealed_unchanged": report.unchanged,
             "sealed_contact_updated": len(report.harmless),

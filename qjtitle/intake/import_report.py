@@ -9,6 +9,7 @@ from pathlib import Path
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import utcnow
 from qjtitle.privacy import mask_text
+from qjtitle.spreadsheets.tables import MissingColumns, SkippedRow
 
 
 @dataclass
@@ -60,6 +61,12 @@ class FileReport:
         default_factory=list
     )  # applicants accepted before, 待补正 now: this file applied again
     batch: int | None = None  # the import run's number (qjtitle imports list / undo)
+    skipped: list[tuple[str, SkippedRow]] = field(
+        default_factory=list
+    )  # rows under the header that are not people (sheet, row): footers, totals, separators
+    missing: list[MissingColumns] = field(
+        default_factory=list
+    )  # required columns not found: the file was not imported
 
     @property
     def accepted(self) -> int:
@@ -133,7 +140,8 @@ PROBLEM_LIST_HEADER = ("文件", "工作表", "行", "姓名", "结果", "位置
 
 @dataclass(frozen=True)
 class ProblemLine:
-    """One line of the problem list: a rejected row (未受理) or one problem of a row (待补正)."""
+    """One line of the problem list: a rejected row (未受理), one problem of a row (待补正), or a row
+    skipped as not a person (跳过)."""
 
     file: str
     sheet: str
@@ -153,6 +161,19 @@ def problem_lines(report: ImportReport) -> list[ProblemLine]:
             lines.append(
                 ProblemLine(
                     f.path.name, r.sheet, r.row, r.name, "未受理", "", mask_text(r.reason), ""
+                )
+            )
+        for sheet, s in f.skipped:
+            lines.append(
+                ProblemLine(
+                    f.path.name,
+                    sheet,
+                    s.row,
+                    "",
+                    "跳过",
+                    "",
+                    f"{s.reason}：{mask_text(s.text)}" if s.text else s.reason,
+                    "不是申报人，未导入",
                 )
             )
         for sheet, number, name, p in f.row_problems:

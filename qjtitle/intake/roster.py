@@ -8,10 +8,12 @@ filing's roster all agree. The checks of one row are in ``roster_checks``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from qjtitle import rules
+from qjtitle.intake.headers import ROSTER_ALIASES
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets.tables import Column
 from qjtitle.spreadsheets.text import compare_key
@@ -35,13 +37,21 @@ COUNTIES = (
 )
 
 COLUMNS: tuple[Column, ...] = (
-    Column("seq", "序号", ("编号", "序"), example="1"),
-    Column("name", "姓名", ("申报人姓名", "申报人", "名字"), required=True, example="张丽"),
-    Column("gender", "性别", (), required=True, kind="choice", choices=GENDERS, example="女"),
+    Column("seq", "序号", ROSTER_ALIASES["seq"], example="1"),
+    Column("name", "姓名", ROSTER_ALIASES["name"], required=True, example="张丽"),
+    Column(
+        "gender",
+        "性别",
+        ROSTER_ALIASES["gender"],
+        required=True,
+        kind="choice",
+        choices=GENDERS,
+        example="女",
+    ),
     Column(
         "birth",
         "出生年月",
-        ("出生日期", "出生年月日", "出生时间"),
+        ROSTER_ALIASES["birth"],
         required=True,
         kind="date",
         example="1985.03",
@@ -49,7 +59,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "id_number",
         "身份证号码",
-        ("身份证号", "公民身份号码", "身份证件号码", "身份证", "居民身份证号码", "证件号码"),
+        ROSTER_ALIASES["id_number"],
         required=True,
         kind="id",
         hint="18位，单元格须为文本格式",
@@ -58,21 +68,14 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "unit",
         "工作单位",
-        ("单位名称", "所在单位", "工作单位全称", "单位", "申报人单位"),
+        ROSTER_ALIASES["unit"],
         required=True,
         example="曲靖市第一人民医院",
     ),
     Column(
         "county",
         "所在县（市、区）",
-        (
-            "所在县(市、区)",
-            "县（市、区）",
-            "县(市、区)",
-            "所在县市区",
-            "所属县（市、区）",
-            "所在地区",
-        ),
+        ROSTER_ALIASES["county"],
         required=True,
         kind="choice",
         choices=COUNTIES,
@@ -81,20 +84,18 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "education",
         "学历",
-        ("最高学历", "学历学位", "学历(学位)"),
+        ROSTER_ALIASES["education"],
         required=True,
         kind="choice",
         choices=EDUCATIONS,
         example="大学本科",
     ),
-    Column(
-        "school", "毕业院校", ("毕业学校", "毕业院校及专业"), required=True, example="昆明医科大学"
-    ),
-    Column("major", "所学专业", ("专业（所学）", "毕业专业"), required=True, example="临床医学"),
+    Column("school", "毕业院校", ROSTER_ALIASES["school"], required=True, example="昆明医科大学"),
+    Column("major", "所学专业", ROSTER_ALIASES["major"], required=True, example="临床医学"),
     Column(
         "graduated",
         "毕业时间",
-        ("毕业日期", "毕业年月"),
+        ROSTER_ALIASES["graduated"],
         required=True,
         kind="date",
         example="2008.07",
@@ -102,7 +103,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "work_start",
         "参加工作时间",
-        ("参加工作日期", "参加工作年月", "工作时间"),
+        ROSTER_ALIASES["work_start"],
         required=True,
         kind="date",
         example="2008.08",
@@ -110,37 +111,30 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "current_title",
         "现专业技术职务",
-        ("现任专业技术职务", "现职称", "现专业技术职称", "现任职称", "现有职称", "现专业技术资格"),
+        ROSTER_ALIASES["current_title"],
         hint="无职称的填“无”",
         example="主治医师",
     ),
     Column(
         "current_title_date",
         "现职取得时间",
-        (
-            "取得现职时间",
-            "现职称取得时间",
-            "取得时间",
-            "任现职时间",
-            "现职取得年月",
-            "取得现职称时间",
-        ),
+        ROSTER_ALIASES["current_title_date"],
         kind="date",
         example="2016.12",
     ),
-    Column("series", "申报系列", ("系列", "评审系列"), required=True, example="卫生"),
-    Column("specialty", "申报专业", ("评审专业", "专业"), required=True, example="临床医学"),
+    Column("series", "申报系列", ROSTER_ALIASES["series"], required=True, example="卫生"),
+    Column("specialty", "申报专业", ROSTER_ALIASES["specialty"], required=True, example="临床医学"),
     Column(
         "title_name",
         "申报资格名称",
-        ("申报职称", "申报资格", "拟申报资格名称", "申报职称名称", "申报专业技术资格"),
+        ROSTER_ALIASES["title_name"],
         required=True,
         example="副主任医师",
     ),
     Column(
         "level",
         "申报级别",
-        ("申报层级", "级别"),
+        ROSTER_ALIASES["level"],
         required=True,
         kind="choice",
         choices=rules.LEVELS,
@@ -149,7 +143,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "route",
         "申报方式",
-        ("申报类型", "评审方式"),
+        ROSTER_ALIASES["route"],
         required=True,
         kind="choice",
         choices=rules.ROUTES,
@@ -158,15 +152,26 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "phone",
         "联系电话",
-        ("手机号码", "手机", "电话", "联系方式", "手机号"),
+        ROSTER_ALIASES["phone"],
         required=True,
         kind="phone",
         hint="11位手机号或带区号的固定电话",
         example="13888000001",
     ),
-    Column("note", "备注", ("说明",), example=""),
+    Column("note", "备注", ROSTER_ALIASES["note"], example=""),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+# Columns whose example depends on the committee or the employer: never one fixed series' values.
+COMMITTEE_EXAMPLE_KEYS = (
+    "unit",
+    "school",
+    "major",
+    "current_title",
+    "series",
+    "specialty",
+    "title_name",
+    "level",
+)
 KEY_COLUMNS = ("name", "id_number")
 DATE_KEYS = tuple(c.key for c in COLUMNS if c.kind == "date")
 
@@ -225,10 +230,16 @@ TEMPLATE_ROWS = 300  # rows of the blank form that carry text formats and drop-d
 
 
 def write_roster_workbook(
-    path: str | Path, rows: list[dict[str, Any]] | None = None, title: str = ROSTER_TITLE
+    path: str | Path,
+    rows: list[dict[str, Any]] | None = None,
+    title: str = ROSTER_TITLE,
+    examples: Mapping[str, str] | None = None,
 ) -> None:
     """Write the 附件2 form: title row, unit/signature row, header, (rows), drop-downs,
-    text format on the ID and phone columns, and a 填表说明 sheet. Atomic."""
+    text format on the ID and phone columns, and a 填表说明 sheet. Atomic.
+
+    ``examples``: the guide's examples in a committee's terms (roster_checks.template_examples);
+    given, a column it has no example for that depends on the series shows none."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -310,7 +321,10 @@ def write_roster_workbook(
             requirement = col.hint
         if col.hint and col.choices:
             requirement += f"；{col.hint}"
-        guide.append([col.label, "必填" if col.required else "选填", requirement, col.example])
+        example = col.example
+        if examples is not None:
+            example = examples.get(col.key, "" if col.key in COMMITTEE_EXAMPLE_KEYS else example)
+        guide.append([col.label, "必填" if col.required else "选填", requirement, example])
     guide.append([])
     for line in (
         "1. 每人一行，不要合并单元格，不要在表中插入小计行。",

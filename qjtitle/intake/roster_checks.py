@@ -7,17 +7,19 @@ the title ladder and the committee's scope, most checks done once per distinct v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qjtitle import idcard, privacy, rules
 from qjtitle.intake.roster import (
     COLUMN_BY_KEY,
     COLUMNS,
+    COMMITTEE_EXAMPLE_KEYS,
     DATE_KEYS,
     EDUCATIONS,
     GENDERS,
@@ -28,6 +30,9 @@ from qjtitle.intake.roster import (
 )
 from qjtitle.spreadsheets.dates import DATE_FIX, ParsedDate, parse_date
 from qjtitle.spreadsheets.text import clean_text, compare_key
+
+if TYPE_CHECKING:
+    from qjtitle.store import Store
 
 
 @dataclass
@@ -60,6 +65,9 @@ KIND_LADDER = "申报级别"
 KIND_PHONE = "联系电话"
 KIND_PRIVATE = privacy.KIND_PRIVATE  # an ID or mobile number typed into a free-text column
 KIND_CONTROL = privacy.KIND_CONTROL  # a control or escape character in a text column
+KIND_NAME = (
+    "姓名有空格"  # a space inside a Chinese name: which characters belong is not ours to guess
+)
 KIND_COMMITTEE = "不属本评委会"
 KIND_DUPLICATE = "重复申报"
 KINDS = (
@@ -72,6 +80,7 @@ KINDS = (
     KIND_PHONE,
     KIND_PRIVATE,
     KIND_CONTROL,
+    KIND_NAME,
     KIND_COMMITTEE,
     KIND_DUPLICATE,
 )
@@ -129,11 +138,62 @@ def years_between(start: date | None, year: int) -> int | None:
 # Precomputed per column, so that checking a row does no per-column set-up (20,000 rows a file).
 _ProblemArgs = tuple[str, str, str, str]  # column key, message, fix, kind
 _TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind not in ("date", "id"))
-_REQUIRED_TEXT = {
-    c.key: (f"“{c.label}”为空", f"请填写{c.label}" + (f"（如 {c.example}）" if c.example else ""))
-    for c in COLUMNS
-    if c.required and c.kind not in ("date", "id")
-}
+Examples = tuple[tuple[str, str], ...]  # (column key, example value): hashable, for the caches
+EXAMPLE_ROWS = (
+    500  # the file's own examples are taken from its first rows (enough to find the common ones)
+)
+
+
+def roster_examples(
+    scope: CommitteeScope | None, rows: Iterable[Mapping[str, Any]] = ()
+) -> Examples:
+    """Example values in the committee's own terms: its series, level and first specialty, and
+    what the file itself most often has (the employer's own name, its titles, schools)."""
+    rows = list(rows)
+    found: dict[str, str] = {}
+    for key in COMMITTEE_EXAMPLE_KEYS:
+        counts = Counter(v.strip() for row in rows if type(v := row.get(key)) is str and v.strip())
+        if counts:
+            found[key] = counts.most_common(1)[0][0]
+    if scope is not None:
+        found["series"] = scope.series
+        found["level"] = scope.level
+        if scope.specialties:
+            found["specialty"] = scope.specialties[0]
+    return tuple(sorted(found.items()))
+
+
+def example_of(key: str, examples: Examples) -> str:
+    """The example of a column: the committee's or the file's own value; a fixed example only for
+    columns no series changes (dates, county, phone)."""
+    for k, value in examples:
+        if k == key:
+            return value
+    if key in COMMITTEE_EXAMPLE_KEYS:
+        return ""
+    return COLUMN_BY_KEY[key].example
+
+
+@lru_cache(maxsize=64)
+def _title_example(examples: Examples) -> str:
+    """The file's own current title, when it is one whose level is known (for the ladder's hint)."""
+    title = example_of("current_title", examples)
+    return title if title and title_level(title) is not None else ""
+
+
+@lru_cache(maxsize=64)
+def _required_texts(examples: Examples) -> dict[str, tuple[str, str]]:
+    return {
+        c.key: (
+            f"“{c.label}”为空",
+            f"请填写{c.label}" + (f"（如 {ex}）" if (ex := example_of(c.key, examples)) else ""),
+        )
+        for c in COLUMNS
+        if c.required and c.kind not in ("date", "id")
+    }
+
+
+_REQUIRED_TEXT = _required_texts(())
 _required_text = itemgetter(*_REQUIRED_TEXT)
 _CHOICE_KEYS = ("gender", "county", "level", "route")
 # Free-text columns, where an ID or mobile number does not belong (it would reach public notices).
@@ -168,6 +228,22 @@ def check_phone(typed: str) -> tuple[str, _ProblemArgs | None]:
         fix = "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）"
         return phone, ("phone", f"联系电话“{phone}”格式不对", fix, KIND_PHONE)
     return phone, None
+
+
+_CJK_SPACE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff] +[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def name_space_problem(name: str) -> _ProblemArgs | None:
+    """A space between two Chinese characters of a name (黄 朝阳): shown with the name, to be
+    corrected by the employer, never closed up by guess (the one rule for applicants and experts)."""
+    if not _CJK_SPACE.search(name):
+        return None
+    return (
+        "name",
+        f"姓名“{name}”中间有空格",
+        f"请删去空格，按身份证填写姓名（如“{name.replace(' ', '')}”）",
+        KIND_NAME,
+    )
 
 
 def _text(value: Any) -> str:
@@ -209,12 +285,17 @@ def check_row(
     scope: CommitteeScope | None = None,
     cell_name: Callable[[str], str] = lambda key: "",
     text_is_clean: bool = False,
+    examples: Examples | None = None,
 ) -> CheckedRow:
     """Validate one roster row and collect **all** its problems.
 
     ``cells``: values by column key. ``text_is_clean``: True when they come from ``read_tables``, which
-    has already put every text through ``clean_text`` (cleaning again costs a fifth of the check)."""
+    has already put every text through ``clean_text`` (cleaning again costs a fifth of the check).
+    ``examples``: the committee's and the file's example values (``roster_examples``; from ``scope``
+    alone when not given), for the hints."""
     problems: list[Problem] = []
+    if examples is None:
+        examples = roster_examples(scope)
 
     def problem(key: str, message: str, fix: str, kind: str) -> None:
         problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
@@ -229,8 +310,11 @@ def check_row(
     else:
         values = {key: _text(raw.get(key)) for key in _TEXT_KEYS}
     if not all(_required_text(values)):
+        required_texts = _required_texts(examples)
         for key in [key for key in _REQUIRED_TEXT if not values[key]]:
-            problem(key, *_REQUIRED_TEXT[key], KIND_REQUIRED)
+            problem(key, *required_texts[key], KIND_REQUIRED)
+    if " " in values["name"] and (found_space := name_space_problem(values["name"])):
+        problem(*found_space)
     # ID and mobile numbers in free text, control characters anywhere (issue 23.4-5: one home)
     for args in privacy.field_problems(values, _FREE_TEXT_KEYS, _label):
         problem(*args)
@@ -327,7 +411,9 @@ def check_row(
             "请填写取得现职的时间（如 2016.12）",
             KIND_REQUIRED,
         )
-    for args in _ladder_problems(values["level"], values["route"], current):
+    for args in _ladder_problems(
+        values["level"], values["route"], current, _title_example(examples)
+    ):
         problem(*args)
     # Phone.
     values["phone"], phone_problem = check_phone(values["phone"])
@@ -377,14 +463,23 @@ def _date_check(key: str, raw: Any, year: int) -> tuple[ParsedDate, _ProblemArgs
 
 
 @lru_cache(maxsize=4096)  # a few hundred (level, route, current title) combinations in a city
-def _ladder_problems(applied: str, route: str, current: str) -> tuple[_ProblemArgs, ...]:
-    """The ladder problems of a row: the title it holds against the level and route it applies for."""
+def _ladder_problems(
+    applied: str, route: str, current: str, title_example: str = ""
+) -> tuple[_ProblemArgs, ...]:
+    """The ladder problems of a row: the title it holds against the level and route it applies for
+    (``title_example``: a recognised title of the file, for the hint)."""
     found: list[_ProblemArgs] = []
-    _check_ladder(applied, route, current, lambda *args: found.append(args))
+    _check_ladder(applied, route, current, lambda *args: found.append(args), title_example)
     return tuple(found)
 
 
-def _check_ladder(applied: str, route: str, current: str, problem: Callable[..., None]) -> None:
+def _check_ladder(
+    applied: str,
+    route: str,
+    current: str,
+    problem: Callable[..., None],
+    title_example: str = "",
+) -> None:
     if applied not in rules.TITLE_LADDER or route not in rules.ROUTES:
         return
     target = rules.TITLE_LADDER.index(applied)
@@ -410,7 +505,9 @@ def _check_ladder(applied: str, route: str, current: str, problem: Callable[...,
         problem(
             "current_title",
             f"无法识别现专业技术职务“{current}”的级别",
-            "请填写规范的职称名称（如 主治医师、工程师、一级教师），或注明级别（如 中级）",
+            "请填写规范的职称名称"
+            + (f"（如 {title_example}）" if title_example else "")
+            + f"，或注明级别（如 {rules.TITLE_LADDER[max(target - 1, 0)]}）",
             KIND_LADDER,
         )
         return
@@ -485,3 +582,35 @@ def _scope_problems(
                 )
             )
     return tuple(found)
+
+
+def one_spelling_per_unit(rows: Iterable[CheckedRow], known: Mapping[str, str] = {}) -> None:
+    """Every row of one employer given one spelling of its name: the one already in the store
+    (``known``: unit key → name), else the file's most common spelling, fewest spaces first
+    (曲靖市　第一人民医院 and 曲靖市第一人民医院 are one employer, with one 附件2 sheet)."""
+    rows = list(rows)
+    pairs = {(cr.values["unit_key"], cr.values["unit"]) for cr in rows}
+    keys = {key for key, _ in pairs}
+    if len(keys) == len(pairs) and all(known.get(k, u) == u for k, u in pairs):
+        return  # one spelling per employer already (nearly always: one pass in C-level set code)
+    spellings: dict[str, Counter[str]] = {}
+    for cr in rows:
+        spellings.setdefault(cr.values["unit_key"], Counter())[cr.values["unit"]] += 1
+    chosen = {
+        key: known.get(key)
+        or min(counts, key=lambda u: (u.count(" "), -counts[u], list(counts).index(u)))
+        for key, counts in spellings.items()
+        if key and (len(counts) > 1 or key in known)
+    }
+    for cr in rows:
+        if (spelling := chosen.get(cr.values["unit_key"])) is not None:
+            cr.values["unit"] = spelling
+
+
+def template_examples(store: Store, committee_code: str) -> dict[str, str]:
+    """The blank form's examples in a committee's terms (its series, level, first specialty)."""
+    from qjtitle import committees
+
+    with store.transaction() as session:
+        c = committees.get(session, committee_code)
+        return dict(roster_examples(CommitteeScope(c.level, c.series, tuple(c.specialties))))
