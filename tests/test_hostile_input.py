@@ -73,8 +73,10 @@ def run_cli(
     cwd: Path | None = None,
     python: str = sys.executable,
     pythonpath: str | None = None,
+    module: bool = True,
 ) -> Run:
-    """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``."""
+    """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``
+    (``module`` False: ``python ARGS``)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -93,7 +95,7 @@ def run_cli(
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            [python, "-m", "qjtitle", *args],
+            [python, "-m", "qjtitle", *args] if module else [python, *args],
             stdout=out,
             stderr=err,
             env=env,
@@ -709,3 +711,213 @@ def test_a_cell_continuing_a_row_in_the_next_piece_is_bounded_by_that_row(tmp_pa
     ok.scan(b'<sheetData><row r="100000"><c r="A100000"><v>1</v></c>')
     ok.scan(b'<c r="B100000"><v>1</v></c></row></sheetData>')
     assert (ok.rows, ok.cols, ok.loose) == (100_000, 2, 999_999) and not ok.too_big()
+
+
+# --- Issue 23: bounds that follow the reader ----------------------------------------------------------
+
+
+def sheet_elsewhere(target: str = "data/table.xml", member: str = "xl/data/table.xml") -> bytes:
+    """The roster whose sheet1 lives at ``member`` (the relationship's target ``target``), with a far cell."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(
+                b'Target="/xl/worksheets/sheet1.xml"', f'Target="{target}"'.encode()
+            ).replace(b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+        if name == "[Content_Types].xml":
+            return data.replace(b"/xl/worksheets/sheet1.xml", f"/{member}".encode())
+        return data
+
+    far = far_cell()
+    src = zipfile.ZipFile(io.BytesIO(rezip(far, change)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            name = member if info.filename == "xl/worksheets/sheet1.xml" else info.filename
+            dst.writestr(name, src.read(info.filename))
+    return out.getvalue()
+
+
+def junk_member_first(damage: str) -> bytes:
+    """A far-cell roster behind a first member ``docProps/junk.xml`` whose CRC is wrong or that is marked encrypted."""
+    import struct
+
+    src = zipfile.ZipFile(io.BytesIO(far_cell()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        dst.writestr("docProps/junk.xml", b"<junk/>" * 64)
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename), zipfile.ZIP_DEFLATED)
+    data = bytearray(out.getvalue())
+    central = data.index(b"PK\x01\x02")  # the first central directory entry
+    if damage == "crc":
+        data[14:18] = struct.pack("<I", 0xDEADBEEF)  # local header's CRC
+        data[central + 16 : central + 20] = struct.pack("<I", 0xDEADBEEF)
+    else:  # general purpose bit 0: encrypted
+        data[6] |= 1
+        data[central + 8] |= 1
+    return bytes(data)
+
+
+def many_sheets(count: int = 40, far: str = "CV29000") -> bytes:
+    """``count`` sheets, each just under the old per-sheet limit (29,000 rows × 100 columns)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LABELS)
+    ws.append(valid_row(0))
+    for i in range(count):
+        extra = wb.create_sheet(f"表{i}")
+        extra["A1"] = "x"
+        extra[far] = "y"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def xls_sheet_in_unknown_record() -> bytes:
+    """An .xls whose second sheet's BOUNDSHEET points inside a record of an unknown kind (0x0890) at the end
+    of the stream; that sheet has a cell at row 65,536, column 256. A walk record by record never sees it."""
+    import struct
+
+    import xlwt
+    from xlwt.CompoundDoc import XlsDoc
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for c, label in enumerate(LABELS):
+        ws.write(0, c, label)
+    for c, value in enumerate(valid_row(0)):
+        if value is not None:
+            ws.write(1, c, value)
+    wb.add_sheet("Sheet2").write(0, 0, "x")
+    data = bytearray(wb.get_biff_data())
+    bound_sheets = []
+    pos = 0
+    while pos + 4 <= len(data):
+        kind, size = struct.unpack_from("<HH", data, pos)
+        if kind == 0x0085:
+            bound_sheets.append(pos)
+        if kind == 0x000A:
+            break
+        pos += 4 + size
+    second = bound_sheets[1]
+    bof_at = struct.unpack_from("<I", data, second + 4)[0]
+    bof_size = struct.unpack_from("<H", data, bof_at + 2)[0]
+    bof = bytes(data[bof_at : bof_at + 4 + bof_size])
+    number = struct.pack("<HHHHHd", 0x0203, 14, 65535, 255, 15, 1.0)
+    hidden = bof + number + struct.pack("<HH", 0x000A, 0)
+    struct.pack_into("<I", data, second + 4, len(data) + 4)
+    data += struct.pack("<HH", 0x0890, len(hidden)) + hidden
+    buf = io.BytesIO()
+    XlsDoc().save(buf, bytes(data))
+    return buf.getvalue()
+
+
+HOSTILE_23 = {
+    "sheet-elsewhere": lambda: ("别处的表.xlsx", sheet_elsewhere()),
+    "sheet-elsewhere-absolute": lambda: (
+        "绝对路径.xlsx",
+        sheet_elsewhere("/other/s.xml", "other/s.xml"),
+    ),
+    "junk-bad-crc": lambda: ("校验错.xlsx", junk_member_first("crc")),
+    "junk-encrypted": lambda: ("加密成员.xlsx", junk_member_first("encrypted")),
+    "forty-sheets": lambda: ("四十个表.xlsx", many_sheets(40)),
+    "xls-hidden-sheet": lambda: ("藏起来的表.xls", xls_sheet_in_unknown_record()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_23))
+def test_a_file_whose_sheets_hide_from_a_simple_check_is_refused_within_limits(
+    case: str, db: Path, tmp_path: Path
+) -> None:
+    """Issue 23: a sheet part elsewhere than xl/worksheets/, a junk first member with a bad CRC or marked
+    encrypted, 40 sheets each under the old per-sheet limit, an .xls sheet inside an unknown record. Each
+    aborted the process (exit 134) or ran out of time before; each is now refused, named, in Chinese."""
+    name, data = HOSTILE_23[case]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = counts(db)
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (1,))
+    assert name in run.err, run.text[-2000:]
+    assert counts(db) == before
+
+
+FROM_SHEET = {
+    "draw-confirm": ["draw", "confirm", "1", "--from-sheet"],
+    "meeting-attend": ["meeting", "attend", "1", "--from-sheet"],
+    "meeting-review": ["meeting", "review", "1", "--from-sheet"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FROM_SHEET))
+@pytest.mark.parametrize("case", ["sheet-elsewhere", "forty-sheets", "xls-hidden-sheet"])
+def test_the_from_sheet_readers_have_the_same_bounds(
+    command: str, case: str, db: Path, tmp_path: Path
+) -> None:
+    name, data = HOSTILE_23[case]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    run = run_cli([*FROM_SHEET[command], str(path)], db)
+    assert_clean(run, (1,))
+    assert name in run.err, run.text[-2000:]
+
+
+def test_the_tally_sheet_reader_has_the_same_bounds(tmp_path: Path) -> None:
+    """record-votes reads its sheet with voting.vote_sheet (a meeting is needed first, so called directly)."""
+    name, data = HOSTILE_23["sheet-elsewhere"]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    code = (
+        "import sys\n"
+        "from qjtitle.errors import WorkbookError\n"
+        "from qjtitle.meeting import voting\n"
+        "try:\n"
+        f"    voting.vote_sheet(__import__('pathlib').Path({str(path)!r}), ['甲'])\n"
+        "except WorkbookError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(1)\n"
+    )
+    run = run_cli(["-c", code], tmp_path / "unused.db", module=False)
+    assert_clean(run, (1,))
+    assert name in run.out, run.text[-2000:]
+
+
+def test_a_reader_that_aborts_takes_only_its_child_down(tmp_path: Path, monkeypatch) -> None:
+    """calamine runs in a forked child: an abort there (as a failed Rust allocation does) is a Chinese
+    refusal naming the file, and this process goes on."""
+    from qjtitle.errors import WorkbookError
+    from qjtitle.spreadsheets import reading
+
+    path = xlsx_file(tmp_path, roster_xlsx(2), "会崩溃.xlsx")
+
+    def abort(path: Path) -> None:
+        import faulthandler
+
+        faulthandler.disable()  # pytest's dump of the child's stack is noise here
+        os.abort()
+
+    monkeypatch.setattr(reading, "_read_workbook_here", abort)
+    with pytest.raises(WorkbookError, match="会崩溃.xlsx：文件无法读取（读取程序异常退出"):
+        reading.read_sheets(path)
+    monkeypatch.undo()
+    assert len(reading.read_sheets(path)[0][1]) == 3
+
+
+def test_the_reading_child_is_held_to_a_memory_limit(tmp_path: Path, monkeypatch) -> None:
+    import resource as res
+
+    from qjtitle.spreadsheets import reading
+
+    def limits(path: Path) -> list:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * res.getpagesize()
+        return [("limit", [[res.getrlimit(res.RLIMIT_AS)[0], size]])]
+
+    if not Path("/proc/self/statm").exists():
+        pytest.skip("needs /proc")
+    monkeypatch.setattr(reading, "_read_workbook_here", limits)
+    ((_, [[limit, size]]),) = reading.read_sheets(xlsx_file(tmp_path, roster_xlsx(1)))
+    assert 0 < limit <= size + reading.READ_MEMORY
