@@ -891,7 +891,8 @@ def test_a_reader_that_aborts_takes_only_its_child_down(tmp_path: Path, monkeypa
     from qjtitle.errors import WorkbookError
     from qjtitle.spreadsheets import reading
 
-    path = xlsx_file(tmp_path, roster_xlsx(2), "会崩溃.xlsx")
+    path = tmp_path / "会崩溃.xls"  # an .xls is always read in a child
+    path.write_bytes(xls(rows=2))
 
     def abort(path: Path) -> None:
         import faulthandler
@@ -900,7 +901,7 @@ def test_a_reader_that_aborts_takes_only_its_child_down(tmp_path: Path, monkeypa
         os.abort()
 
     monkeypatch.setattr(reading, "_read_workbook_here", abort)
-    with pytest.raises(WorkbookError, match="会崩溃.xlsx：文件无法读取（读取程序异常退出"):
+    with pytest.raises(WorkbookError, match="会崩溃.xls：文件无法读取（读取程序异常退出"):
         reading.read_sheets(path)
     monkeypatch.undo()
     assert len(reading.read_sheets(path)[0][1]) == 3
@@ -919,5 +920,24 @@ def test_the_reading_child_is_held_to_a_memory_limit(tmp_path: Path, monkeypatch
     if not Path("/proc/self/statm").exists():
         pytest.skip("needs /proc")
     monkeypatch.setattr(reading, "_read_workbook_here", limits)
-    ((_, [[limit, size]]),) = reading.read_sheets(xlsx_file(tmp_path, roster_xlsx(1)))
+    path = tmp_path / "名单.ods"
+    path.write_bytes(ods(10, 2))
+    ((_, [[limit, size]]),) = reading.read_sheets(path)
     assert 0 < limit <= size + reading.READ_MEMORY
+
+
+def test_only_a_plain_xlsx_is_read_in_this_process(tmp_path: Path) -> None:
+    """A workbook as Excel, WPS or openpyxl write it is bounded exactly and read here; one in odd forms
+    (tags walked one by one, a sheet found elsewhere) goes to the child."""
+    from qjtitle.spreadsheets.bounds import check_sheet_sizes
+
+    assert check_sheet_sizes(xlsx_file(tmp_path, roster_xlsx(3), "普通.xlsx")) is True
+
+    def odd(name: str, data: bytes) -> bytes:
+        import re
+
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return re.sub(rb'<row r="(\d+)"', rb"<row r = '\1'", data)
+
+    assert check_sheet_sizes(xlsx_file(tmp_path, rezip(roster_xlsx(3), odd), "奇怪.xlsx")) is False

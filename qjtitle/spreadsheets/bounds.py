@@ -133,8 +133,9 @@ def _damaged(path: Path, member: str) -> WorkbookError:
     )
 
 
-def check_sheet_sizes(path: Path) -> None:
-    """Refuse an .xlsx/.xlsm whose parts would not fit in memory, before calamine loads them.
+def check_sheet_sizes(path: Path) -> bool:
+    """Refuse an .xlsx/.xlsm whose parts would not fit in memory, before calamine loads them; True when
+    the file is plain (see _scan_parts: its bounds are exact, so calamine may read it in this process).
 
     Every member is read (a member that cannot be read, by bad CRC, encryption or an unknown
     compression, refuses the file: the check never gives up silently). The sheets are the parts the
@@ -146,10 +147,12 @@ def check_sheet_sizes(path: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return  # not a zip at all (an encrypted workbook is a compound file): calamine says what it is
+        return (
+            False  # not a zip at all (an encrypted workbook is a compound file): calamine says what
+        )
     with archive:
         try:
-            _scan_parts(path, archive)
+            return _scan_parts(path, archive)
         except WorkbookError:
             raise
         except MemoryError:
@@ -289,7 +292,10 @@ def _related_parts(path: Path, archive: zipfile.ZipFile) -> tuple[set[str], set[
     return {s.lower() for s in sheets}, {s.lower() for s in shared}
 
 
-def _scan_parts(path: Path, archive: zipfile.ZipFile) -> None:
+def _scan_parts(path: Path, archive: zipfile.ZipFile) -> bool:
+    """Bound every part; True when the file is plain: its sheets are where the relationships and Excel
+    put them (xl/worksheets/), none was found by its content alone, and every one was read in the usual
+    form (no piece walked tag by tag), so what calamine allocates is bounded exactly."""
     infos = archive.infolist()
     declared = 0
     for info in infos:
@@ -306,6 +312,7 @@ def _scan_parts(path: Path, archive: zipfile.ZipFile) -> None:
             raise WorkbookError(f"{path.name}：表格文件的内容过大（{size}），不像申报表；{fix}")
     budget = _Budget(path)
     related_sheets, related_shared = _related_parts(path, archive)
+    plain = all(name.startswith("xl/worksheets/") for name in related_sheets)
     sheets: list[zipfile.ZipInfo] = []
     shared: list[zipfile.ZipInfo] = []
     for info in infos:
@@ -327,6 +334,7 @@ def _scan_parts(path: Path, archive: zipfile.ZipFile) -> None:
                     kind = shared
             if kind is not None:
                 kind.append(info)
+                plain = False
     long_strings = _scan_shared_strings(path, archive, shared, budget)
     copied = 0
     loose: list[tuple[zipfile.ZipInfo, _SheetBound]] = []  # sheets whose cells are only bounded
@@ -355,6 +363,8 @@ def _scan_parts(path: Path, archive: zipfile.ZipFile) -> None:
         if bound.loose:
             loose.append((info, bound))
         budget.add_cells(bound.cells())
+        plain = plain and not bound.walked
+    return plain
 
 
 def _exact_bound(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _SheetBound:
@@ -409,6 +419,7 @@ class _SheetBound:
             exact  # every cell's row read (else bounded by its number of digits, see _fast)
         )
         self.loose = 0  # the bound on the rows of cells not read one by one
+        self.walked = False  # some piece was in an odd form (walked tag by tag)
 
     def scan(self, piece: bytes) -> None:
         if (
@@ -464,6 +475,7 @@ class _SheetBound:
         return self.cells() > room
 
     def _walk(self, piece: bytes) -> None:
+        self.walked = True
         row, col, rows, cols = self.row, self.col, self.rows, self.cols
         for tag, attrs in _TAG.findall(piece):
             refs = _R_ATTR.findall(attrs)

@@ -83,42 +83,44 @@ def _rust_stderr_hidden() -> Iterator[None]:
         os.close(saved)
 
 
-# calamine runs in a child process: a Rust allocation that fails, or a panic pyo3 cannot catch, aborts
-# only the child (the bounds make that rare), and the user gets a Chinese refusal naming the file. On
-# POSIX the child is forked with its address space limited to what it has plus READ_MEMORY, and reads
-# while the parent checks the bounds (a file the bounds refuse is refused whatever the child did); on
-# Windows the child is a plain process started after the check.
+# The bounds come first. A plain .xlsx (sheets where Excel, WPS and openpyxl put them, every part in
+# the usual form: bounds.check_sheet_sizes) is then read here, its allocations bounded exactly (a panic
+# inside calamine is a Python exception). Anything else (.xls, .ods, an .xlsx in odd forms) is read in a
+# child process, where a Rust allocation that fails, or a panic pyo3 cannot catch, aborts only the child
+# and the user gets a Chinese refusal naming the file. On POSIX the child is forked with its address
+# space limited to what it has plus READ_MEMORY; on Windows it is a plain process.
 READ_MEMORY = 1536 * 1024 * 1024
 _TOO_BIG_TO_READ = "请用 Excel 或 WPS 打开，删除多余的工作表和行列后“另存为” .xlsx 再导入"
 
 
-def _check_bounds(path: Path) -> None:
+def _check_bounds(path: Path) -> bool:
+    """Refuse what the bounds refuse; True when calamine may read the file in this process."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        check_sheet_sizes(path)
-    elif suffix == ".ods":
+        return check_sheet_sizes(path)
+    if suffix == ".ods":
         check_ods_sizes(path)
     elif suffix == ".xls":
         check_xls_sizes(path)
+    return False
 
 
 def read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    """Every sheet of a workbook, bounded, read by calamine in a child process."""
+    """Every sheet of a workbook, bounded, read by calamine (here when the file is plain, else in a
+    child process)."""
     import multiprocessing
 
     import python_calamine  # noqa: F401 - imported before the fork, once for every file
 
+    if _check_bounds(path):
+        return _read_workbook_here(path)
     forking = "fork" in multiprocessing.get_all_start_methods()
-    if not forking:
-        _check_bounds(path)
     context: Any = multiprocessing.get_context("fork" if forking else "spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_read_in_child, args=(str(path), send), daemon=True)
     child.start()
     send.close()
     try:
-        if forking:
-            _check_bounds(path)
         try:
             data = receive.recv_bytes()
         except (EOFError, OSError):
