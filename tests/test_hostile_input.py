@@ -941,3 +941,31 @@ def test_only_a_plain_xlsx_is_read_in_this_process(tmp_path: Path) -> None:
         return re.sub(rb'<row r="(\d+)"', rb"<row r = '\1'", data)
 
     assert check_sheet_sizes(xlsx_file(tmp_path, rezip(roster_xlsx(3), odd), "奇怪.xlsx")) is False
+
+
+def test_a_wrong_expert_file_prints_a_capped_report_and_lists_the_rest_in_a_file(
+    db: Path, tmp_path: Path
+) -> None:
+    """Issue 23.5: every row of a wrong expert file brings problems (100,000 once took 227 s to print);
+    the terminal shows the first REPORT_LINES, the full list goes to a CSV beside the store."""
+    from qjtitle.intake.import_report import REPORT_LINES
+    from tests.conftest import EXPERT_LABELS, expert_row
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPERT_LABELS)
+    for i in range(3_000):
+        row = expert_row(i + 1, 性别="乱填", 身份证号码="530302198501011234", 入库时间="某天")
+        writer.writerow([row[h] for h in EXPERT_LABELS])
+    path = tmp_path / "错的专家库.csv"
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    run = run_cli(["import-experts", str(path), "--committee", "QJ-WS-ZJ"], db)
+    assert_clean(run, (0, 1))
+    assert len(run.out.splitlines()) < REPORT_LINES * 4 + 60, len(run.out.splitlines())
+    assert f"终端只显示前 {REPORT_LINES} 条；全部" in run.out, run.out[-2000:]
+    listed = Path(run.out.rsplit("已写入：", 1)[1].split()[0])
+    assert listed.parent == db.parent / "导入问题清单"
+    with listed.open(encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) >= 3_000 * 2 and {line["结果"] for line in lines} == {"未导入"}
+    assert all("198501011234" not in line["问题"] for line in lines)  # ID numbers masked
