@@ -471,6 +471,7 @@ def test_a_folder_with_a_hostile_file_imports_the_others(
     assert_clean(run, (1,))
     assert f"1_{name}" in run.err
     assert counts(db) == (before[0] + 3, before[1] + 1, before[2] + 1)
+    assert "每个文件单独提交：1 个文件已写入，1 个文件未写入任何内容。" in run.out
 
 
 @pytest.mark.parametrize(
@@ -969,3 +970,35 @@ def test_a_wrong_expert_file_prints_a_capped_report_and_lists_the_rest_in_a_file
         lines = list(csv.DictReader(fh))
     assert len(lines) >= 3_000 * 2 and {line["结果"] for line in lines} == {"未导入"}
     assert all("198501011234" not in line["问题"] for line in lines)  # ID numbers masked
+
+
+def test_control_characters_in_a_file_name_are_shown_not_obeyed(db: Path, tmp_path: Path) -> None:
+    """Issue 23.5: an escape sequence (a hidden hyperlink) and a line break in a file name: the table row
+    stays one row, and no escape character reaches the terminal (shown as ␛ and ↵)."""
+    name = "坏\x1b]8;;https:example.invalid\x1b\\名单\x1b[8m隐藏\n第二行.csv"  # no "/" in a name
+    path = tmp_path / name
+    path.write_bytes(csv_bytes([valid_row(0)]))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert "\x1b" not in run.text, repr(run.text[-500:])
+    row = next(line for line in run.out.splitlines() if "坏" in line)
+    assert "␛]8;;https:example.invalid␛\\名单␛[8m隐藏↵第二行.csv" in row.replace(" ", ""), row
+    assert "第二行" not in run.out.replace(
+        row, ""
+    )  # the name's second line is not a row of its own
+
+
+def test_a_table_cell_with_control_characters_keeps_its_row() -> None:
+    from qjtitle.cli import _console
+
+    _console.console.cache_clear()
+    try:
+        made = _console.console()
+        made.file = io.StringIO()
+        _console.table("表", ["姓名", "单位"], [["张\r三\x1b[2J", "一院\n二院\u202e反"]])
+        text = made.file.getvalue()
+    finally:
+        _console.console.cache_clear()
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    body = [line for line in text.splitlines() if "张" in line]
+    assert len(body) == 1 and "张␍三␛[2J" in body[0] and "一院↵二院�反" in body[0], text

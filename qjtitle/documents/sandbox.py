@@ -384,23 +384,35 @@ def _sum_of_lengths(left: Any, right: Any) -> None:
         raise TemplateOverBudget(f"加法得到的文字或列表超过 {MAX_TEXT} 个字符或项")
 
 
+# The filters that can make much out of little (a width, a count, a list joined); the others make at
+# most what they are given.
+_GUARDED_FILTERS = frozenset(
+    {"wordwrap", "center", "indent", "truncate", "batch", "slice", "format", "replace", "join"}
+)
+
+
 def _guarded_filter(name: str, original: Any) -> Any:
     """``original`` checked before it runs (widths, sizes it would make) and after (what it made)."""
     import functools
 
+    from jinja2.utils import _PassArg
+
+    if name not in _GUARDED_FILTERS:
+        return original
     label = f"过滤器 {name} "
+    internal = 1 if _PassArg.from_obj(original) is not None else 0  # context/environment first
 
     @functools.wraps(original)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _budget().spend()
-        plain = [a for a in args if not _is_jinja_internal(a)]
+        plain = args[internal:]
         value = plain[0] if plain else None
         rest = plain[1:]
         if name in ("wordwrap", "center", "indent", "truncate"):
             for arg in [*rest, *kwargs.values()]:
                 _width(arg, label)
         elif name in ("batch", "slice"):
-            for arg in rest[:1] + [kwargs.get("linecount"), kwargs.get("slices")]:
+            for arg in [*rest[:1], kwargs.get("linecount"), kwargs.get("slices")]:
                 _width(arg, label)
         elif name == "format":
             _percent_format(value, tuple(rest) or kwargs, label)
@@ -420,14 +432,6 @@ def _guarded_filter(name: str, original: Any) -> Any:
     return guarded
 
 
-def _is_jinja_internal(value: Any) -> bool:
-    from jinja2 import Environment
-    from jinja2.nodes import EvalContext
-    from jinja2.runtime import Context
-
-    return isinstance(value, (EvalContext, Context, Environment))
-
-
 def _budget_range(*args: Any) -> Any:
     for arg in args:
         if not isinstance(arg, int):
@@ -439,30 +443,37 @@ def _budget_range(*args: Any) -> Any:
 
 
 def _counted(iterable: Any) -> Any:
-    """A {% for %}'s sequence, each item counted."""
+    """A {% for %}'s sequence, each item counted (in steps of 64)."""
     budget = _budget()
+    count = 0
     for item in iterable:
-        budget.spend()
+        count += 1
+        if count == 64:
+            budget.spend(count)
+            count = 0
         yield item
+    budget.spend(count)
+
+
+def _text(value: Any) -> Any:
+    """An operand of ~, its size checked (so that doubling a text in a loop stops)."""
+    return _sized(value, "“~”连接")
+
+
+# Filters the compiled code calls (never the template's author: the scan runs on the source as written,
+# where any filter outside ALLOWED_FILTERS is refused).
+_COUNTED, _TEXT = "qj_counted", "qj_text"
 
 
 def _budgeted_ast(ast: nodes.Template) -> nodes.Template:
-    """Every {% for %}'s sequence wrapped in the counting generator (an attribute of the environment)."""
+    """Every {% for %}'s sequence wrapped in the counting generator, every operand of ~ size-checked."""
     from jinja2 import nodes
 
     for loop in ast.find_all(nodes.For):
-        loop.iter = nodes.Call(
-            nodes.EnvironmentAttribute("qj_counted"),
-            [loop.iter],
-            [],
-            None,
-            None,
-            lineno=loop.lineno,
-        )
+        loop.iter = nodes.Filter(loop.iter, _COUNTED, [], [], None, None, lineno=loop.lineno)
     for join in ast.find_all(nodes.Concat):
         join.nodes = [
-            nodes.Call(nodes.EnvironmentAttribute("qj_text"), [n], [], None, None, lineno=n.lineno)
-            for n in join.nodes
+            nodes.Filter(n, _TEXT, [], [], None, None, lineno=n.lineno) for n in join.nodes
         ]
     return ast
 
@@ -487,24 +498,26 @@ def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
             self.filters = {k: _guarded_filter(k, v) for k, v in self.filters.items()}
             self.globals = {k: v for k, v in self.globals.items() if k in ALLOWED_GLOBALS}
             self.globals["range"] = _budget_range
-            self.qj_counted = _counted
-            self.qj_text = self._text
-
-        @staticmethod
-        def _text(value: Any) -> Any:
-            """An operand of ~, its size checked (so that doubling a text in a loop stops)."""
-            return _sized(value, "“~”连接")
+            self.filters[_COUNTED] = _counted
+            self.filters[_TEXT] = _text
 
         def concat(self, pieces: Any) -> str:
             """Every block's text joined (Jinja's generated code calls environment.concat), counted."""
+            import itertools
+
             budget = _budget()
-            out = []
-            for piece in pieces:
-                budget.spend()
-                budget.output += len(piece)
+            if isinstance(pieces, list):  # a block's buffer
+                chunks: Any = (pieces,)
+            else:  # the template's own output, yielded piece by piece
+                iterator = iter(pieces)
+                chunks = iter(lambda: list(itertools.islice(iterator, 256)), [])
+            out: list[str] = []
+            for chunk in chunks:
+                budget.spend(len(chunk))
+                budget.output += sum(map(len, chunk))
                 if budget.output > MAX_OUTPUT:
                     raise TemplateOverBudget(f"生成的文字超过 {MAX_OUTPUT // 1048576} MB")
-                out.append(piece)
+                out.extend(chunk)
             return "".join(out)
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -530,8 +543,14 @@ def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
             finally:
                 budget.depth -= 1
 
-        def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-            return _budgeted_ast(super()._parse(source, name, filename))
+        def _generate(
+            self,
+            source: nodes.Template,
+            name: str | None,
+            filename: str | None,
+            defer_init: bool = False,
+        ) -> str:
+            return super()._generate(_budgeted_ast(source), name, filename, defer_init)
 
         def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
             return not _unsafe_attribute(attr) and super().is_safe_attribute(obj, attr, value)
