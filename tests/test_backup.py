@@ -288,3 +288,46 @@ def test_restore_under_a_concurrent_writer_loses_nothing(
         assert audit.verify_store(final).ok
     finally:
         final.close()
+
+
+# --- issue 23, item 5: db adopt checks a store as db restore checks a backup ---------------------------
+
+
+def test_adopt_refuses_a_store_with_a_broken_audit_chain_and_moves_nothing(
+    store, tmp_path: Path
+) -> None:
+    from qjtitle.store import adopt_store, user_store_path
+
+    committees.add(store, "QJ-A", "甲评委会", "中级", "卫生")
+    (tmp_path / "old").mkdir()
+    bad = tampered_backup(store, tmp_path / "old")
+    before = bad.read_bytes()
+    with pytest.raises(StoreError, match="tampered.db 的审计日志不完整：第1号事件.*未移动任何文件"):
+        adopt_store(bad)
+    assert bad.read_bytes() == before and not user_store_path().exists()
+
+
+def test_adopt_refuses_a_store_of_an_unknown_schema_version(store, tmp_path: Path) -> None:
+    from qjtitle.store import adopt_store, user_store_path
+
+    newer = tmp_path / "old" / "newer.db"
+    newer.parent.mkdir()
+    backup.backup(store, newer)
+    conn = sqlite3.connect(newer)
+    conn.execute("UPDATE qjtitle_alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="数据库的版本 9999 比本程序认识的最新版本"):
+        adopt_store(newer)
+    assert newer.is_file() and not user_store_path().exists()
+
+
+def test_adopt_moves_a_sound_store(store, tmp_path: Path) -> None:
+    from qjtitle.store import adopt_store, user_store_path
+
+    committees.add(store, "QJ-A", "甲评委会", "中级", "卫生")
+    good = tmp_path / "old" / "qjtitle.db"
+    good.parent.mkdir()
+    backup.backup(store, good)
+    result = adopt_store(good)
+    assert result.target == user_store_path() and user_store_path().is_file() and not good.exists()

@@ -73,8 +73,10 @@ def run_cli(
     cwd: Path | None = None,
     python: str = sys.executable,
     pythonpath: str | None = None,
+    module: bool = True,
 ) -> Run:
-    """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``."""
+    """``qjtitle ARGS --db DB`` in a child process with RLIMIT_AS ``memory`` and a ``timeout``
+    (``module`` False: ``python ARGS``)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -93,7 +95,7 @@ def run_cli(
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            [python, "-m", "qjtitle", *args],
+            [python, "-m", "qjtitle", *args] if module else [python, *args],
             stdout=out,
             stderr=err,
             env=env,
@@ -469,6 +471,7 @@ def test_a_folder_with_a_hostile_file_imports_the_others(
     assert_clean(run, (1,))
     assert f"1_{name}" in run.err
     assert counts(db) == (before[0] + 3, before[1] + 1, before[2] + 1)
+    assert "每个文件单独提交：1 个文件已写入，1 个文件未写入任何内容。" in run.out
 
 
 @pytest.mark.parametrize(
@@ -711,3 +714,293 @@ def test_a_cell_continuing_a_row_in_the_next_piece_is_bounded_by_that_row(tmp_pa
     ok.scan(b'<sheetData><row r="100000"><c r="A100000"><v>1</v></c>')
     ok.scan(b'<c r="B100000"><v>1</v></c></row></sheetData>')
     assert (ok.rows, ok.cols, ok.loose) == (100_000, 2, 999_999) and not ok.too_big()
+
+
+# --- Issue 23: bounds that follow the reader ----------------------------------------------------------
+
+
+def sheet_elsewhere(target: str = "data/table.xml", member: str = "xl/data/table.xml") -> bytes:
+    """The roster whose sheet1 lives at ``member`` (the relationship's target ``target``), with a far cell."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(
+                b'Target="/xl/worksheets/sheet1.xml"', f'Target="{target}"'.encode()
+            ).replace(b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+        if name == "[Content_Types].xml":
+            return data.replace(b"/xl/worksheets/sheet1.xml", f"/{member}".encode())
+        return data
+
+    far = far_cell()
+    src = zipfile.ZipFile(io.BytesIO(rezip(far, change)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            name = member if info.filename == "xl/worksheets/sheet1.xml" else info.filename
+            dst.writestr(name, src.read(info.filename))
+    return out.getvalue()
+
+
+def junk_member_first(damage: str) -> bytes:
+    """A far-cell roster behind a first member ``docProps/junk.xml`` whose CRC is wrong or that is marked encrypted."""
+    import struct
+
+    src = zipfile.ZipFile(io.BytesIO(far_cell()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        dst.writestr("docProps/junk.xml", b"<junk/>" * 64)
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename), zipfile.ZIP_DEFLATED)
+    data = bytearray(out.getvalue())
+    central = data.index(b"PK\x01\x02")  # the first central directory entry
+    if damage == "crc":
+        data[14:18] = struct.pack("<I", 0xDEADBEEF)  # local header's CRC
+        data[central + 16 : central + 20] = struct.pack("<I", 0xDEADBEEF)
+    else:  # general purpose bit 0: encrypted
+        data[6] |= 1
+        data[central + 8] |= 1
+    return bytes(data)
+
+
+def many_sheets(count: int = 40, far: str = "CV29000") -> bytes:
+    """``count`` sheets, each just under the old per-sheet limit (29,000 rows × 100 columns)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LABELS)
+    ws.append(valid_row(0))
+    for i in range(count):
+        extra = wb.create_sheet(f"表{i}")
+        extra["A1"] = "x"
+        extra[far] = "y"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def xls_sheet_in_unknown_record() -> bytes:
+    """An .xls whose second sheet's BOUNDSHEET points inside a record of an unknown kind (0x0890) at the end
+    of the stream; that sheet has a cell at row 65,536, column 256. A walk record by record never sees it."""
+    import struct
+
+    import xlwt
+    from xlwt.CompoundDoc import XlsDoc
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for c, label in enumerate(LABELS):
+        ws.write(0, c, label)
+    for c, value in enumerate(valid_row(0)):
+        if value is not None:
+            ws.write(1, c, value)
+    wb.add_sheet("Sheet2").write(0, 0, "x")
+    data = bytearray(wb.get_biff_data())
+    bound_sheets = []
+    pos = 0
+    while pos + 4 <= len(data):
+        kind, size = struct.unpack_from("<HH", data, pos)
+        if kind == 0x0085:
+            bound_sheets.append(pos)
+        if kind == 0x000A:
+            break
+        pos += 4 + size
+    second = bound_sheets[1]
+    bof_at = struct.unpack_from("<I", data, second + 4)[0]
+    bof_size = struct.unpack_from("<H", data, bof_at + 2)[0]
+    bof = bytes(data[bof_at : bof_at + 4 + bof_size])
+    number = struct.pack("<HHHHHd", 0x0203, 14, 65535, 255, 15, 1.0)
+    hidden = bof + number + struct.pack("<HH", 0x000A, 0)
+    struct.pack_into("<I", data, second + 4, len(data) + 4)
+    data += struct.pack("<HH", 0x0890, len(hidden)) + hidden
+    buf = io.BytesIO()
+    XlsDoc().save(buf, bytes(data))
+    return buf.getvalue()
+
+
+HOSTILE_23 = {
+    "sheet-elsewhere": lambda: ("别处的表.xlsx", sheet_elsewhere()),
+    "sheet-elsewhere-absolute": lambda: (
+        "绝对路径.xlsx",
+        sheet_elsewhere("/other/s.xml", "other/s.xml"),
+    ),
+    "junk-bad-crc": lambda: ("校验错.xlsx", junk_member_first("crc")),
+    "junk-encrypted": lambda: ("加密成员.xlsx", junk_member_first("encrypted")),
+    "forty-sheets": lambda: ("四十个表.xlsx", many_sheets(40)),
+    "xls-hidden-sheet": lambda: ("藏起来的表.xls", xls_sheet_in_unknown_record()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_23))
+def test_a_file_whose_sheets_hide_from_a_simple_check_is_refused_within_limits(
+    case: str, db: Path, tmp_path: Path
+) -> None:
+    """Issue 23: a sheet part elsewhere than xl/worksheets/, a junk first member with a bad CRC or marked
+    encrypted, 40 sheets each under the old per-sheet limit, an .xls sheet inside an unknown record. Each
+    aborted the process (exit 134) or ran out of time before; each is now refused, named, in Chinese."""
+    name, data = HOSTILE_23[case]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = counts(db)
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (1,))
+    assert name in run.err, run.text[-2000:]
+    assert counts(db) == before
+
+
+FROM_SHEET = {
+    "draw-confirm": ["draw", "confirm", "1", "--from-sheet"],
+    "meeting-attend": ["meeting", "attend", "1", "--from-sheet"],
+    "meeting-review": ["meeting", "review", "1", "--from-sheet"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FROM_SHEET))
+@pytest.mark.parametrize("case", ["sheet-elsewhere", "forty-sheets", "xls-hidden-sheet"])
+def test_the_from_sheet_readers_have_the_same_bounds(
+    command: str, case: str, db: Path, tmp_path: Path
+) -> None:
+    name, data = HOSTILE_23[case]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    run = run_cli([*FROM_SHEET[command], str(path)], db)
+    assert_clean(run, (1,))
+    assert name in run.err, run.text[-2000:]
+
+
+def test_the_tally_sheet_reader_has_the_same_bounds(tmp_path: Path) -> None:
+    """record-votes reads its sheet with voting.vote_sheet (a meeting is needed first, so called directly)."""
+    name, data = HOSTILE_23["sheet-elsewhere"]()
+    path = tmp_path / name
+    path.write_bytes(data)
+    code = (
+        "import sys\n"
+        "from qjtitle.errors import QjtitleError\n"
+        "from qjtitle.meeting import voting\n"
+        "try:\n"
+        f"    voting.vote_sheet(__import__('pathlib').Path({str(path)!r}))\n"
+        "except QjtitleError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(1)\n"
+    )
+    run = run_cli(["-c", code], tmp_path / "unused.db", module=False)
+    assert_clean(run, (1,))
+    assert name in run.out, run.text[-2000:]
+
+
+def test_a_reader_that_aborts_takes_only_its_child_down(tmp_path: Path, monkeypatch) -> None:
+    """calamine runs in a forked child: an abort there (as a failed Rust allocation does) is a Chinese
+    refusal naming the file, and this process goes on."""
+    from qjtitle.errors import WorkbookError
+    from qjtitle.spreadsheets import reading
+
+    path = tmp_path / "会崩溃.xls"  # an .xls is always read in a child
+    path.write_bytes(xls(rows=2))
+
+    def abort(path: Path) -> None:
+        import faulthandler
+
+        faulthandler.disable()  # pytest's dump of the child's stack is noise here
+        os.abort()
+
+    monkeypatch.setattr(reading, "_read_workbook_here", abort)
+    with pytest.raises(WorkbookError, match="会崩溃.xls：文件无法读取（读取程序异常退出"):
+        reading.read_sheets(path)
+    monkeypatch.undo()
+    assert len(reading.read_sheets(path)[0][1]) == 3
+
+
+def test_the_reading_child_is_held_to_a_memory_limit(tmp_path: Path, monkeypatch) -> None:
+    import resource as res
+
+    from qjtitle.spreadsheets import reading
+
+    def limits(path: Path) -> list:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * res.getpagesize()
+        return [("limit", [[res.getrlimit(res.RLIMIT_AS)[0], size]])]
+
+    if not Path("/proc/self/statm").exists():
+        pytest.skip("needs /proc")
+    monkeypatch.setattr(reading, "_read_workbook_here", limits)
+    path = tmp_path / "名单.ods"
+    path.write_bytes(ods(10, 2))
+    ((_, [[limit, size]]),) = reading.read_sheets(path)
+    assert 0 < limit <= size + reading.READ_MEMORY
+
+
+def test_only_a_plain_xlsx_is_read_in_this_process(tmp_path: Path) -> None:
+    """A workbook as Excel, WPS or openpyxl write it is bounded exactly and read here; one in odd forms
+    (tags walked one by one, a sheet found elsewhere) goes to the child."""
+    from qjtitle.spreadsheets.bounds import check_sheet_sizes
+
+    assert check_sheet_sizes(xlsx_file(tmp_path, roster_xlsx(3), "普通.xlsx")) is True
+
+    def odd(name: str, data: bytes) -> bytes:
+        import re
+
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return re.sub(rb'<row r="(\d+)"', rb"<row r = '\1'", data)
+
+    assert check_sheet_sizes(xlsx_file(tmp_path, rezip(roster_xlsx(3), odd), "奇怪.xlsx")) is False
+
+
+def test_a_wrong_expert_file_prints_a_capped_report_and_lists_the_rest_in_a_file(
+    db: Path, tmp_path: Path
+) -> None:
+    """Issue 23.5: every row of a wrong expert file brings problems (100,000 once took 227 s to print);
+    the terminal shows the first REPORT_LINES, the full list goes to a CSV beside the store."""
+    from qjtitle.intake.import_report import REPORT_LINES
+    from tests.conftest import EXPERT_LABELS, expert_row
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPERT_LABELS)
+    for i in range(3_000):
+        row = expert_row(i + 1, 性别="乱填", 身份证号码="530302198501011234", 入库时间="某天")
+        writer.writerow([row[h] for h in EXPERT_LABELS])
+    path = tmp_path / "错的专家库.csv"
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    run = run_cli(["import-experts", str(path), "--committee", "QJ-WS-ZJ"], db)
+    assert_clean(run, (0, 1))
+    assert len(run.out.splitlines()) < REPORT_LINES * 4 + 60, len(run.out.splitlines())
+    assert f"终端只显示前 {REPORT_LINES} 条；全部" in run.out, run.out[-2000:]
+    listed = Path(run.out.rsplit("已写入：", 1)[1].split()[0])
+    assert listed.parent == db.parent / "导入问题清单"
+    with listed.open(encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) >= 3_000 * 2 and {line["结果"] for line in lines} == {"未导入"}
+    assert all("198501011234" not in line["问题"] for line in lines)  # ID numbers masked
+
+
+def test_control_characters_in_a_file_name_are_shown_not_obeyed(db: Path, tmp_path: Path) -> None:
+    """Issue 23.5: an escape sequence (a hidden hyperlink) and a line break in a file name: the table row
+    stays one row, and no escape character reaches the terminal (shown as ␛ and ↵)."""
+    name = "坏\x1b]8;;https:example.invalid\x1b\\名单\x1b[8m隐藏\n第二行.csv"  # no "/" in a name
+    path = tmp_path / name
+    path.write_bytes(csv_bytes([valid_row(0)]))
+    run = run_cli(import_args(path), db)
+    assert_clean(run, (0,))
+    assert "\x1b" not in run.text, repr(run.text[-500:])
+    row = next(line for line in run.out.splitlines() if "坏" in line)
+    assert "␛]8;;https:example.invalid␛\\名单␛[8m隐藏↵第二行.csv" in row.replace(" ", ""), row
+    assert "第二行" not in run.out.replace(
+        row, ""
+    )  # the name's second line is not a row of its own
+
+
+def test_a_table_cell_with_control_characters_keeps_its_row() -> None:
+    from qjtitle.cli import _console
+
+    _console.console.cache_clear()
+    try:
+        made = _console.console()
+        made.file = io.StringIO()
+        _console.table("表", ["姓名", "单位"], [["张\r三\x1b[2J", "一院\n二院\u202e反"]])
+        text = made.file.getvalue()
+    finally:
+        _console.console.cache_clear()
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    body = [line for line in text.splitlines() if "张" in line]
+    assert len(body) == 1 and "张␍三␛[2J" in body[0] and "一院↵二院�反" in body[0], text

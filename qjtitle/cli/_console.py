@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -11,35 +12,56 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+# Control and escape characters in data (a file name, a cell) are never written raw: an ESC sequence
+# could hide text, make a hyperlink or move the cursor, a carriage return overwrite a line, a bidi
+# override reverse it. Each is shown as one visible character (ESC as ␛, the C0 controls as their
+# Control Pictures), so Rich's styles over the text stay where they were.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CELL_BREAKS = re.compile("[\n\t]")
 
-def _safe_console(**options: Any) -> Console:
-    """A console that never writes a control or escape character from the data raw (issue 23.5):
-    an escape sequence in a name could hide text or make a link in the terminal."""
-    from rich.console import Console
 
-    from qjtitle.privacy import without_controls
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟ (␛ for ESC)
+    return "\u2421" if code == 0x7F else "\ufffd"
 
-    class SafeConsole(Console):
-        def print(self, *objects: Any, **kwargs: Any) -> None:
-            super().print(
-                *(
-                    without_controls(o, keep_lines=True) if isinstance(o, str) else o
-                    for o in objects
-                ),
-                **kwargs,
-            )
 
-    return SafeConsole(**options)
+def visible(text: str, line_breaks: bool = True) -> str:
+    """``text`` with its control and escape characters made visible; ``line_breaks`` False: a line
+    break shown as ↵ and a tab as a space too (a table cell stays on its row)."""
+    text = _CONTROL.sub(_picture, text)
+    if not line_breaks:
+        text = _CELL_BREAKS.sub(lambda m: "\u21b5" if m.group() == "\n" else " ", text)
+    return text
+
+
+def _new_console(stderr: bool) -> Console:
+    from rich.console import Console, RenderHook
+    from rich.text import Text
+
+    class Visible(RenderHook):
+        """Every text printed, markup included, with its control characters made visible."""
+
+        def process_renderables(self, renderables: list[Any]) -> list[Any]:
+            for item in renderables:
+                if isinstance(item, Text) and _CONTROL.search(item.plain):
+                    item.plain = visible(item.plain)  # one character for one: styles stay put
+            return renderables
+
+    made = Console(stderr=stderr, highlight=False)
+    made.push_render_hook(Visible())
+    return made
 
 
 @cache
 def console() -> Console:
-    return _safe_console(highlight=False)
+    return _new_console(stderr=False)
 
 
 @cache
 def err_console() -> Console:
-    return _safe_console(stderr=True, highlight=False)
+    return _new_console(stderr=True)
 
 
 def print_json(data: Any, show_pii: bool = False) -> None:
@@ -88,11 +110,9 @@ def styled(markup: str) -> Styled:
 def _cell(value: Any) -> Text:
     from rich.text import Text
 
-    from qjtitle.privacy import without_controls
-
     if isinstance(value, Styled):
-        return Text.from_markup(value)
-    return Text("" if value is None else without_controls(str(value), keep_lines=True))
+        return Text.from_markup(visible(value, line_breaks=False))
+    return Text("" if value is None else visible(str(value), line_breaks=False))
 
 
 def table(

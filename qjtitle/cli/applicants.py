@@ -148,6 +148,13 @@ def print_import_report(
         + (f"（含此前已受理、因本次重复申报改为待补正的 {t.flagged} 人）" if t.flagged else "")
         + f"；未受理 {t.rejected}；无法读取的文件 {t.unreadable} 个。"
     )
+    if (
+        t.files > 1 and not report.dry_run
+    ):  # a folder: each file its own transaction (README, 第3节)
+        console().print(
+            f"每个文件单独提交：{t.files - t.unreadable} 个文件已写入，"
+            f"{t.unreadable} 个文件未写入任何内容。"
+        )
     _print_run_numbers(report)
     for f in report.files:
         for who in f.flagged:

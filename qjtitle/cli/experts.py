@@ -69,9 +69,10 @@ def import_experts(
     from qjtitle.store import open_store
 
     with friendly_errors():
+        store = open_store(db)
         try:
             report = run_import(
-                open_store(db),
+                store,
                 path,
                 committee,
                 pool_filed.date() if pool_filed else None,
@@ -85,15 +86,19 @@ def import_experts(
             hint = hint or f"--map 表中列名={exc.found.missing[0]}"
             warn(f"重新导入时加 {hint} 把列对应过去；再加 --keep-map 保存给本评委会。")
             raise
-    _print_import(report)
+    _print_import(report, store.directory or Path.cwd())
     if keep_map and column_map and not dry_run:
         console().print(
             f"已为评委会 {committee} 保存列名对应：{'、'.join(column_map)}；以后导入自动识别。"
         )
 
 
-def _print_import(report: PoolImportReport) -> None:
+def _print_import(report: PoolImportReport, list_folder: Path) -> None:
+    from rich.markup import escape
+
+    from qjtitle.experts.pool import write_problem_list
     from qjtitle.experts.pool_format import KINDS
+    from qjtitle.intake.import_report import REPORT_LINES
 
     kinds = (
         "；".join(f"{k} {report.problem_kinds[k]}" for k in KINDS if report.problem_kinds.get(k))
@@ -123,8 +128,15 @@ def _print_import(report: PoolImportReport) -> None:
         table(
             "未导入的行（每行的全部问题）",
             ["工作表", "行", "姓名", "位置", "问题", "更正方法"],
-            rows,
+            rows[:REPORT_LINES],
         )
+        if len(rows) > REPORT_LINES:  # a wrong file can bring 100,000: the rest goes to a file
+            listed = write_problem_list(report, list_folder)
+            console().print(
+                f"问题较多，终端只显示前 {REPORT_LINES} 条；全部 {len(rows)} 条已写入：",
+                soft_wrap=True,
+            )
+            console().print(escape(str(listed)), soft_wrap=True, highlight=False)
     if report.absent:
         shown = [[a.id, a.name, a.unit, a.specialty] for a in report.absent]
         if report.retired:

@@ -144,6 +144,46 @@ class PoolImportReport:
     skipped: list[tuple[str, SkippedRow]] = field(default_factory=list)  # rows that are not people
 
 
+def write_problem_list(report: PoolImportReport, folder: Path) -> Path:
+    """Every problem of every row not imported, as a CSV (UTF-8 with BOM) in ``folder``/导入问题清单,
+    ID and phone numbers masked: the terminal shows only the first REPORT_LINES (issue 23)."""
+    import csv
+
+    from qjtitle.intake.import_report import PROBLEM_LIST_HEADER
+    from qjtitle.paths import write_atomically
+    from qjtitle.privacy import mask_text
+
+    folder = Path(folder) / "导入问题清单"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().astimezone().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"专家库导入问题_{stamp}.csv"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"专家库导入问题_{stamp}_{n}.csv"
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(PROBLEM_LIST_HEADER)
+            for r in report.rejected:
+                for p in r.problems:
+                    writer.writerow(
+                        [
+                            report.path.name,
+                            r.sheet,
+                            r.row,
+                            r.name,
+                            "未导入",
+                            p.cell or p.column,
+                            mask_text(p.message),
+                            p.fix,
+                        ]
+                    )
+
+    return write_atomically(path, write, ".csv")
+
+
 def import_experts(
     store: Store,
     path: Path,

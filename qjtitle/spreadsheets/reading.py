@@ -83,16 +83,134 @@ def _rust_stderr_hidden() -> Iterator[None]:
         os.close(saved)
 
 
-def read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+# The bounds come first. A plain .xlsx (sheets where Excel, WPS and openpyxl put them, every part in
+# the usual form: bounds.check_sheet_sizes) is then read here, its allocations bounded exactly (a panic
+# inside calamine is a Python exception). Anything else (.xls, .ods, an .xlsx in odd forms) is read in a
+# child process, where a Rust allocation that fails, or a panic pyo3 cannot catch, aborts only the child
+# and the user gets a Chinese refusal naming the file. On POSIX the child is forked with its address
+# space limited to what it has plus READ_MEMORY; on Windows it is a plain process.
+READ_MEMORY = 1536 * 1024 * 1024
+_TOO_BIG_TO_READ = "请用 Excel 或 WPS 打开，删除多余的工作表和行列后“另存为” .xlsx 再导入"
 
+
+def _check_bounds(path: Path) -> bool:
+    """Refuse what the bounds refuse; True when calamine may read the file in this process."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        check_sheet_sizes(path)
-    elif suffix == ".ods":
+        return check_sheet_sizes(path)
+    if suffix == ".ods":
         check_ods_sizes(path)
     elif suffix == ".xls":
         check_xls_sizes(path)
+    return False
+
+
+def read_workbook(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet of a workbook, bounded, read by calamine (here when the file is plain, else in a
+    child process)."""
+    import multiprocessing
+
+    import python_calamine  # noqa: F401 - imported before the fork, once for every file
+
+    if _check_bounds(path):
+        return _read_workbook_here(path)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context: Any = multiprocessing.get_context("fork" if forking else "spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(str(path), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        try:
+            data = receive.recv_bytes()
+        except (EOFError, OSError):
+            data = b""
+        child.join()
+    except BaseException:
+        child.kill()
+        child.join()
+        raise
+    finally:
+        receive.close()
+    return _unpack(path, data, child.exitcode)
+
+
+def _unpack(path: Path, data: bytes, exitcode: int | None) -> list[tuple[str, list[list[Any]]]]:
+    import marshal
+    import pickle
+
+    kind, body = data[:1], data[1:]
+    if kind == b"M":
+        return marshal.loads(body)  # type: ignore[no-any-return]
+    if kind == b"P":
+        return pickle.loads(body)  # type: ignore[no-any-return]
+    if kind == b"E":
+        raise WorkbookError(body.decode("utf-8"))
+    if kind == b"N":
+        raise WorkbookError(f"{path.name}：文件展开后过大，读取时内存不足；{_TOO_BIG_TO_READ}")
+    raise WorkbookError(
+        f"{path.name}：文件无法读取（读取程序异常退出，代码 {exitcode}，多半是文件已损坏或展开后过大）；"
+        f"{_TOO_BIG_TO_READ}"
+    )
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: a plain child process
+        return
+    try:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return  # no /proc (macOS does not enforce RLIMIT_AS anyway)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = size + READ_MEMORY
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        return
+
+
+def _read_in_child(path: str, send: Any) -> None:
+    """The child: read the workbook and send it (b"M" marshal, b"P" pickle: datetimes), or b"E" and the
+    Chinese message, or b"N" when memory ran out."""
+    import marshal
+    import os
+    import pickle
+
+    _limit_memory()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # a Rust panic or abort message is not the user's to read
+        os.close(devnull)
+    except OSError:
+        pass
+    try:
+        sheets = _read_workbook_here(Path(path))
+        try:
+            data = b"M" + marshal.dumps(sheets)  # several times faster than pickle; no datetimes
+        except ValueError:
+            data = b"P" + pickle.dumps(sheets, protocol=pickle.HIGHEST_PROTOCOL)
+        del sheets
+    except WorkbookError as exc:
+        data = b"E" + str(exc).encode("utf-8")
+    except MemoryError:
+        data = b"N"
+    try:
+        send.send_bytes(data)
+    except MemoryError:
+        send.send_bytes(b"N")
+    send.close()
+
+
+def _read_workbook_here(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
     resave = "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
     with _rust_stderr_hidden():
         try:

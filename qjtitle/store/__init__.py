@@ -120,6 +120,9 @@ def adopt_store(source: Path, force: bool = False) -> AdoptResult:
             raise StoreError(f"{source} 不是 qjtitle 的数据库文件（SQLite）；未移动任何文件")
     if source == target:
         raise StoreError(f"{source} 已经是默认数据库，无须移动")
+    from qjtitle.store.restore import check_adoptable
+
+    check_adoptable(source)  # as db restore checks a backup: integrity, schema version, audit chain
     saved = None
     if target.exists():
         if not force:

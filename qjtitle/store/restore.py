@@ -209,3 +209,34 @@ def restore(
     finally:
         _remove_staging(staging)
     return RestoreResult(target, saved, chain.count + 1, chain.ok)
+
+
+def check_adoptable(source: Path) -> None:
+    """Check a store about to be adopted (``db adopt``) as ``db restore`` checks a backup, in a temporary
+    copy: SQLite's integrity check, the qjtitle tables, a schema version this qjtitle knows (the copy is
+    brought to the current schema) and an intact audit chain. Raises StoreError naming what is wrong;
+    the store itself is not touched."""
+    _check(source)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".qjtitle-adopt-", suffix=".tmp")  # 0600
+        os.close(fd)
+    except OSError as exc:
+        raise StoreError(
+            f"无法写入临时文件以检查 {source.name}（{exc.strerror or exc}）；请检查磁盘空间"
+        ) from None
+    staging = Path(name)
+    try:
+        _copy(source, staging)
+        prepared = Store(f"sqlite:///{staging.as_posix()}")
+        try:
+            schema.upgrade(prepared, backup=False)
+            chain = audit.verify_store(prepared)
+        finally:
+            prepared.close()
+        if not chain.ok:
+            raise StoreError(
+                f"{source.name} 的审计日志不完整：{chain.message}；未移动任何文件。"
+                "请改用完好的数据库或备份（qjtitle db restore 可恢复备份）"
+            )
+    finally:
+        _remove_staging(staging)
