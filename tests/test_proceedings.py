@@ -772,6 +772,73 @@ def test_votes_entered_again_that_flip_a_result_need_a_reason(sitting: Sitting, 
     voting.record_votes(store, sitting.meeting, flip)
 
 
+def test_the_same_tally_entered_twice_is_recorded_once(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    count = "select count(*) from ballot_count"
+    with store.transaction() as session:
+        rows = session.exec(text(count)).one()[0]
+    assert rows == len(sitting.applicants)
+    a, b = sitting.applicants[:2]
+    again = voting.record_votes(
+        store,
+        sitting.meeting,
+        [VoteEntry(str(a), counts=(9, 0, 0)), VoteEntry(str(b), counts=(8, 0, 0), invalid=1)],
+        reason="复核计票表",
+    )
+    # a's counts as recorded: not written again; b's 废票 corrected: written, and the change told
+    assert again.unchanged == (sitting.names[a],)
+    assert again.changes == (
+        f"{sitting.names[b]}：同意9，不同意0，弃权0：通过 → 同意8，不同意0，弃权0，废票1：通过",
+    )
+    with store.transaction() as session:
+        assert session.exec(text(count)).one()[0] == rows + 1
+    event = _audit(store, "meeting.votes")[-1]
+    assert (event["applicants"], event["unchanged"]) == (1, 1)
+
+
+def test_cli_tells_what_a_vote_entry_changed_and_what_it_left(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    _attend(sitting, 9)
+    a = str(sitting.applicants[0])
+    counts = ["--agree", "9", "--disagree", "0", "--abstain", "0"]
+    assert cli("record-votes", m, "--applicant", a, *counts).exit_code == 0
+    result = cli("record-votes", m, "--applicant", a, *counts)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"1 名申报人的票数与已录入的相同，未重复写入：{sitting.names[sitting.applicants[0]]}"
+        in (result.output)
+    )
+    flip = ["--agree", "5", "--disagree", "4", "--abstain", "0"]
+    result = cli("record-votes", m, "--applicant", a, *flip)
+    assert result.exit_code == 1 and "未写入" in result.output
+    result = cli("record-votes", m, "--applicant", a, *flip, "--reason", "复核计票表")
+    assert result.exit_code == 0, result.output
+    assert "表决结果改变：" in result.output and "通过 → 同意5，不同意4，弃权0：未通过" in (
+        result.output
+    )
+    assert "（复核计票表）" in result.output
+
+
+def test_cli_names_who_is_neither_signed_in_nor_excused(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    result = cli("meeting", "attend", m, *[str(e) for e in sitting.members[:9]])
+    assert result.exit_code == 0, result.output
+    away = [str(e) for e in sitting.members[9:]]
+    assert "尚未签到、也未登记缺席理由" in result.output
+    assert f"qjtitle meeting attend {m} --absent " in result.output
+    result = cli(
+        "meeting", "attend", m, "--absent", away[0], "--absent", away[1], "--reason", "病假"
+    )
+    assert result.exit_code == 0, result.output
+    assert "尚未签到、也未登记缺席理由" not in result.output
+    proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="seed")
+    _vote_all(sitting, sitting.members[:9], {sitting.applicants[0]: 5})
+    shown = cli("meeting", "show", m).output
+    assert shown.count("缺席（病假）") == 2
+    assert "表决：同意/不同意/弃权/废票" in shown and "5/4/0/0 未通过" in shown
+
+
 def test_an_applicant_of_a_specialty_nobody_present_has_gets_the_reason(
     sitting: Sitting, store, make_workbook, cli
 ) -> None:

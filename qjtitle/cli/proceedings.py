@@ -90,6 +90,11 @@ def meeting_attend(
         [list(a) for a in result.attending],
     )
     console().print(_quorum_line(result.quorum))
+    if result.unaccounted:
+        warn(
+            f"尚未签到、也未登记缺席理由：{'、'.join(result.unaccounted)}；缺席的请登记理由（写入备案材料）："
+            f"qjtitle meeting attend {meeting} --absent {result.unaccounted[0]} --reason 理由"
+        )
 
 
 @with_rule_numbers
@@ -399,3 +404,10 @@ def record_votes(
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
         summary = voting.record_votes(store, meeting, entries, reason)
     print_results(summary)
+    if summary.unchanged:
+        console().print(
+            f"{len(summary.unchanged)} 名申报人的票数与已录入的相同，未重复写入："
+            + "、".join(summary.unchanged)
+        )
+    for change in summary.changes:
+        warn(f"表决结果改变：{change}（{reason}）")

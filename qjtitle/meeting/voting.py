@@ -8,7 +8,7 @@ review or a vote that changes what was recorded lists every change and needs a r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qjtitle.errors import InvalidValue, QjtitleError
@@ -24,6 +24,10 @@ from qjtitle.meeting.proceedings import (
     load,
 )
 from qjtitle.meeting.results import (
+    FAILED,
+    PASSED,
+    SECRET,
+    ApplicantResult,
     MeetingResults,
     _latest_reviews,
     changes,
@@ -50,6 +54,9 @@ class AttendanceResult:
     changes: list[str] = field(
         default_factory=list
     )  # recorded outcomes this changed (before → after)
+    unaccounted: list[str] = field(
+        default_factory=list
+    )  # confirmed members neither signed in nor recorded absent (no reason yet for the documents)
 
 
 def attend(
@@ -134,6 +141,11 @@ def attend(
                     + "\n均未写入。如确属漏记，请用 --reason 写明理由，之后须由现出席专家重新表决"
                 )
         result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
+        result.unaccounted = [
+            ctx.expert_name(e)
+            for e in ctx.panel
+            if e not in ctx.attending and e not in ctx.absences and e not in absent_ids
+        ]
         result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
         audit.record(
             session,
@@ -388,6 +400,9 @@ def record_votes(
         if problems:
             raise ProceedingsError("投票记录有以下问题，均未写入：\n" + "\n".join(problems))
         before = compute(session, ctx)
+        recorded = {r.id: r for r in before.applicants}
+        unchanged = [aid for aid, numbers in new_counts if _same_count(recorded.get(aid), numbers)]
+        new_counts = [(aid, numbers) for aid, numbers in new_counts if aid not in unchanged]
         u = user or audit.current_user()
         for aid, (agree, disagree, abstain, invalid) in new_counts:
             session.add(
@@ -418,11 +433,24 @@ def record_votes(
             "meeting.votes",
             {
                 "meeting": meeting_id,
-                "applicants": len(entries),
+                "applicants": len(new_counts),
+                "unchanged": len(unchanged),
                 "reason": reason,
                 "after_seal": after,
                 "changes": changed,
             },
             user=user,
         )
-        return now
+        return replace(
+            now,
+            changes=tuple(changed),
+            unchanged=tuple(ctx.applicant(aid).name for aid in unchanged),
+        )
+
+
+def _same_count(recorded: ApplicantResult | None, numbers: tuple[int, int, int, int]) -> bool:
+    """The counts entered again as they stand (a result to be voted again is not one that stands)."""
+    if recorded is None or recorded.result not in (PASSED, FAILED) or recorded.counted is None:
+        return False
+    c = recorded.counted
+    return c.mode == SECRET and (c.agree, c.disagree, c.abstain, c.invalid) == numbers
