@@ -158,6 +158,8 @@ def test_attendance_by_name_and_from_a_sign_in_sheet(
         ctx = proceedings.load(session, sitting.meeting)
         names = [ctx.expert_name(e) for e in sitting.members]
     rows = [[names[0], "√"], [names[1], "缺席"], [names[2], "张三（签名）"]]
+    # why someone was away, written in the sign-in column, is an absence, not a signature
+    rows += [[names[3], "缺席（病假）"], [names[4], "出差"], [names[5], "请假 "]]
     sheet = make_workbook(
         rows, name="签到表.xlsx", headers=["姓名", "签到"], title_rows=[["评审会议签到表"]]
     )
