@@ -866,3 +866,19 @@ def test_an_applicant_of_a_specialty_nobody_present_has_gets_the_reason(
         assert current is not None and list(current.specialty_gaps.values()) == [
             "出席专家中没有药学专业的专家"
         ]
+
+
+def test_cli_tells_when_the_recorded_chair_leaves(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    _attend(sitting, 10)
+    assert cli("meeting", "chair", m, str(sitting.members[8])).exit_code == 0
+    result = cli(
+        "meeting", "attend", m, "--absent", str(sitting.members[8]), "--reason", "中途离会"
+    )
+    assert result.exit_code == 0, result.output
+    assert "记录的主持人" in result.output and "已不在出席名单中" in result.output
+    assert f"qjtitle meeting chair {m} 专家" in result.output
+    # someone else leaving says nothing about the chair
+    assert cli("meeting", "chair", m, str(sitting.members[0])).exit_code == 0
+    result = cli("meeting", "attend", m, "--absent", str(sitting.members[1]), "--reason", "病假")
+    assert result.exit_code == 0 and "记录的主持人" not in result.output

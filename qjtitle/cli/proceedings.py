@@ -90,6 +90,11 @@ def meeting_attend(
         [list(a) for a in result.attending],
     )
     console().print(_quorum_line(result.quorum))
+    if result.chair_left:
+        warn(
+            f"记录的主持人 {result.chair_left} 已不在出席名单中；封存前请记录出席的主持人："
+            f"qjtitle meeting chair {meeting} 专家"
+        )
     if result.unaccounted:
         warn(
             f"尚未签到、也未登记缺席理由：{'、'.join(result.unaccounted)}；缺席的请登记理由（写入备案材料）："
@@ -188,7 +193,7 @@ def meeting_review(
 ) -> None:
     """录入审阅专家的评议意见和评审建议；列出尚未录入的评议（投票前须补齐）。
 
-    示例：qjtitle meeting review 1 --from-sheet 专家评议汇总.xlsx
+    示例：qjtitle meeting review 1 --from-sheet 会议用表/评议汇总表.xlsx
     """
     from qjtitle.errors import InvalidValue
     from qjtitle.meeting import voting

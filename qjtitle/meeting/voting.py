@@ -54,6 +54,7 @@ class AttendanceResult:
     changes: list[str] = field(
         default_factory=list
     )  # recorded outcomes this changed (before → after)
+    chair_left: str = ""  # the recorded chair, when this took them off the attendance
     unaccounted: list[str] = field(
         default_factory=list
     )  # confirmed members neither signed in nor recorded absent (no reason yet for the documents)
@@ -146,6 +147,8 @@ def attend(
             for e in ctx.panel
             if e not in ctx.attending and e not in ctx.absences and e not in absent_ids
         ]
+        if ctx.chair is not None and ctx.expert_name(ctx.chair.expert_id) in result.removed:
+            result.chair_left = f"{ctx.expert_name(ctx.chair.expert_id)}（{ctx.chair.role}）"
         result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
         audit.record(
             session,
