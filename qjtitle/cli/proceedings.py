@@ -97,7 +97,7 @@ def meeting_attend(
         )
     if result.unaccounted:
         warn(
-            f"尚未签到、也未登记缺席理由：{'、'.join(result.unaccounted)}；缺席的请登记理由（写入备案材料）："
+            f"尚未签到、也未登记缺席理由：{'、'.join(result.unaccounted)}。缺席理由写入备案材料，请登记："
             f"qjtitle meeting attend {meeting} --absent {result.unaccounted[0]} --reason 理由"
         )
 
