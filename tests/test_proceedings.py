@@ -351,6 +351,22 @@ def test_vote_sheet_is_read_as_counts(sitting: Sitting, make_workbook) -> None:
     assert (rows[b]["invalid"], rows[b]["result"]) == (1, "未通过")
 
 
+def test_every_count_that_is_not_a_whole_number_is_listed(sitting: Sitting, make_workbook) -> None:
+    rows = [
+        [sitting.names[sitting.applicants[0]], "七", 0, 0, 0],
+        [sitting.names[sitting.applicants[1]], 7.5, 1, 0, 0],
+        [sitting.names[sitting.applicants[2]], "9", None, "", 0],
+    ]
+    sheet = make_workbook(
+        rows, name="计票表.xlsx", headers=["申报人", "同意", "不同意", "弃权", "废票"]
+    )
+    with pytest.raises(InvalidValue) as err:
+        voting.vote_sheet(sheet)
+    message = str(err.value)
+    assert "第2行：同意“七”应为整数票数" in message and "第3行：同意“7.5”应为整数票数" in message
+    assert "第4行" not in message  # "9" and empty cells are counts
+
+
 def test_a_named_tally_sheet_is_refused(sitting: Sitting, make_workbook) -> None:
     _attend(sitting, 9)
     with sitting.store.transaction() as session:

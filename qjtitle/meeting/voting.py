@@ -335,24 +335,41 @@ def vote_sheet(path: Path) -> list[VoteEntry]:
             "不记录专家个人的投票"
         ) from None
     entries: list[VoteEntry] = []
+    problems: list[str] = []
+    labels = {c.key: c.label for c in COUNT_COLUMNS}
     for t in tables:
         for row in t.rows:
-            c = row.cells
-            try:
-                numbers = [int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid")]
-            except (TypeError, ValueError):
-                raise InvalidValue(
-                    f"{path.name} {t.sheet} 第{row.number}行：票数应为整数"
-                ) from None
+            where = f"{path.name} {t.sheet} 第{row.number}行"
+            numbers = []
+            for key in ("agree", "disagree", "abstain", "invalid"):
+                value = row.cells.get(key)
+                number = _whole(value)
+                if number is None:
+                    problems.append(f"{where}：{labels[key]}“{value}”应为整数票数")
+                numbers.append(number or 0)
             entries.append(
                 VoteEntry(
-                    str(c.get("applicant") or ""),
+                    str(row.cells.get("applicant") or ""),
                     counts=(numbers[0], numbers[1], numbers[2]),
                     invalid=numbers[3],
-                    where=f"{path.name} {t.sheet} 第{row.number}行",
+                    where=where,
                 )
             )
+    if problems:
+        raise InvalidValue("计票表有以下问题，均未写入：\n" + "\n".join(problems))
     return entries
+
+
+def _whole(value: object) -> int | None:
+    """A count as read from a cell (whole floats already ints, texts cleaned): a whole number, empty
+    as 0; anything else (7.5, 七, a bool) None."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def record_votes(
