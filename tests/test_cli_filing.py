@@ -255,3 +255,12 @@ def test_help_imports_no_heavy_library() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.rsplit("@@", 1)[1]) == []
+
+
+def test_export_post_says_it_uses_the_methods_recorded_not_method(cli, db, tmp_path) -> None:
+    args = ["export-filing", "1", "--stage", "post", "--out", str(tmp_path / "o"), "--db", db]
+    result = cli(*args, "--method", "面试答辩", "--date", "2020-01-01")
+    assert "会后备案写会议记录的实际评审方式（qjtitle meeting methods 1 …）" in result.stderr
+    assert "--method 只用于会前备案，本次未使用" in result.stderr
+    result = cli(*args, "--date", "2020-01-01")
+    assert "--method 只用于会前备案" not in result.stderr

@@ -158,6 +158,8 @@ def test_attendance_by_name_and_from_a_sign_in_sheet(
         ctx = proceedings.load(session, sitting.meeting)
         names = [ctx.expert_name(e) for e in sitting.members]
     rows = [[names[0], "√"], [names[1], "缺席"], [names[2], "张三（签名）"]]
+    # why someone was away, written in the sign-in column, is an absence, not a signature
+    rows += [[names[3], "缺席（病假）"], [names[4], "出差"], [names[5], "请假 "]]
     sheet = make_workbook(
         rows, name="签到表.xlsx", headers=["姓名", "签到"], title_rows=[["评审会议签到表"]]
     )
@@ -347,6 +349,22 @@ def test_vote_sheet_is_read_as_counts(sitting: Sitting, make_workbook) -> None:
     }
     assert (rows[a]["mode"], rows[a]["agree"], rows[a]["result"]) == ("无记名", 6, "通过")
     assert (rows[b]["invalid"], rows[b]["result"]) == (1, "未通过")
+
+
+def test_every_count_that_is_not_a_whole_number_is_listed(sitting: Sitting, make_workbook) -> None:
+    rows = [
+        [sitting.names[sitting.applicants[0]], "七", 0, 0, 0],
+        [sitting.names[sitting.applicants[1]], 7.5, 1, 0, 0],
+        [sitting.names[sitting.applicants[2]], "9", None, "", 0],
+    ]
+    sheet = make_workbook(
+        rows, name="计票表.xlsx", headers=["申报人", "同意", "不同意", "弃权", "废票"]
+    )
+    with pytest.raises(InvalidValue) as err:
+        voting.vote_sheet(sheet)
+    message = str(err.value)
+    assert "第2行：同意“七”应为整数票数" in message and "第3行：同意“7.5”应为整数票数" in message
+    assert "第4行" not in message  # "9" and empty cells are counts
 
 
 def test_a_named_tally_sheet_is_refused(sitting: Sitting, make_workbook) -> None:
@@ -772,6 +790,73 @@ def test_votes_entered_again_that_flip_a_result_need_a_reason(sitting: Sitting, 
     voting.record_votes(store, sitting.meeting, flip)
 
 
+def test_the_same_tally_entered_twice_is_recorded_once(sitting: Sitting, store) -> None:
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    count = "select count(*) from ballot_count"
+    with store.transaction() as session:
+        rows = session.exec(text(count)).one()[0]
+    assert rows == len(sitting.applicants)
+    a, b = sitting.applicants[:2]
+    again = voting.record_votes(
+        store,
+        sitting.meeting,
+        [VoteEntry(str(a), counts=(9, 0, 0)), VoteEntry(str(b), counts=(8, 0, 0), invalid=1)],
+        reason="复核计票表",
+    )
+    # a's counts as recorded: not written again; b's 废票 corrected: written, and the change told
+    assert again.unchanged == (sitting.names[a],)
+    assert again.changes == (
+        f"{sitting.names[b]}：同意9，不同意0，弃权0：通过 → 同意8，不同意0，弃权0，废票1：通过",
+    )
+    with store.transaction() as session:
+        assert session.exec(text(count)).one()[0] == rows + 1
+    event = _audit(store, "meeting.votes")[-1]
+    assert (event["applicants"], event["unchanged"]) == (1, 1)
+
+
+def test_cli_tells_what_a_vote_entry_changed_and_what_it_left(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    _attend(sitting, 9)
+    a = str(sitting.applicants[0])
+    counts = ["--agree", "9", "--disagree", "0", "--abstain", "0"]
+    assert cli("record-votes", m, "--applicant", a, *counts).exit_code == 0
+    result = cli("record-votes", m, "--applicant", a, *counts)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"1 名申报人的票数与已录入的相同，未重复写入：{sitting.names[sitting.applicants[0]]}"
+        in (result.output)
+    )
+    flip = ["--agree", "5", "--disagree", "4", "--abstain", "0"]
+    result = cli("record-votes", m, "--applicant", a, *flip)
+    assert result.exit_code == 1 and "未写入" in result.output
+    result = cli("record-votes", m, "--applicant", a, *flip, "--reason", "复核计票表")
+    assert result.exit_code == 0, result.output
+    assert "表决结果改变：" in result.output and "通过 → 同意5，不同意4，弃权0：未通过" in (
+        result.output
+    )
+    assert "（复核计票表）" in result.output
+
+
+def test_cli_names_who_is_neither_signed_in_nor_excused(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    result = cli("meeting", "attend", m, *[str(e) for e in sitting.members[:9]])
+    assert result.exit_code == 0, result.output
+    away = [str(e) for e in sitting.members[9:]]
+    assert "尚未签到、也未登记缺席理由" in result.output
+    assert f"qjtitle meeting attend {m} --absent " in result.output
+    result = cli(
+        "meeting", "attend", m, "--absent", away[0], "--absent", away[1], "--reason", "病假"
+    )
+    assert result.exit_code == 0, result.output
+    assert "尚未签到、也未登记缺席理由" not in result.output
+    proceedings.assign_reviewers(sitting.store, sitting.meeting, seed="seed")
+    _vote_all(sitting, sitting.members[:9], {sitting.applicants[0]: 5})
+    shown = cli("meeting", "show", m).output
+    assert shown.count("缺席（病假）") == 2
+    assert "表决：同意/不同意/弃权/废票" in shown and "5/4/0/0 未通过" in shown
+
+
 def test_an_applicant_of_a_specialty_nobody_present_has_gets_the_reason(
     sitting: Sitting, store, make_workbook, cli
 ) -> None:
@@ -797,3 +882,19 @@ def test_an_applicant_of_a_specialty_nobody_present_has_gets_the_reason(
         assert current is not None and list(current.specialty_gaps.values()) == [
             "出席专家中没有药学专业的专家"
         ]
+
+
+def test_cli_tells_when_the_recorded_chair_leaves(sitting: Sitting, cli) -> None:
+    m = str(sitting.meeting)
+    _attend(sitting, 10)
+    assert cli("meeting", "chair", m, str(sitting.members[8])).exit_code == 0
+    result = cli(
+        "meeting", "attend", m, "--absent", str(sitting.members[8]), "--reason", "中途离会"
+    )
+    assert result.exit_code == 0, result.output
+    assert "记录的主持人" in result.output and "已不在出席名单中" in result.output
+    assert f"qjtitle meeting chair {m} 专家" in result.output
+    # someone else leaving says nothing about the chair
+    assert cli("meeting", "chair", m, str(sitting.members[0])).exit_code == 0
+    result = cli("meeting", "attend", m, "--absent", str(sitting.members[1]), "--reason", "病假")
+    assert result.exit_code == 0 and "记录的主持人" not in result.output

@@ -115,7 +115,7 @@ def export_filing(
         list[str] | None,
         typer.Option(
             "--method",
-            help="评审方式（可重复）：审阅材料、个人述职、面试答辩、实践操作、业绩展示。默认 审阅材料。",
+            help="会前备案：拟采用的评审方式（可重复）：审阅材料、个人述职、面试答辩、实践操作、业绩展示。默认 审阅材料。会后备案写 qjtitle meeting methods 记录的实际方式。",
         ),
     ] = None,
     counter: Annotated[str, typer.Option("--counter", help="计票人姓名（签字确认表）。")] = "",
@@ -158,6 +158,11 @@ def export_filing(
     from qjtitle.filing.gather import FilingOptions
     from qjtitle.store import open_store
 
+    if method and stage is Stage.post:
+        warn(
+            f"会后备案写会议记录的实际评审方式（qjtitle meeting methods {meeting} …），"
+            "--method 只用于会前备案，本次未使用"
+        )
     with friendly_errors():
         store = open_store(db)
         options = FilingOptions(

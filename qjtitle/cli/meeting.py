@@ -148,7 +148,11 @@ def print_picture(pic: Picture) -> None:
             p.name,
             p.unit,
             p.specialty,
-            "已签到" if p.id in present else ("—" if pic.attending else ""),
+            "已签到"
+            if p.id in present
+            else (f"缺席（{pic.absences[p.id]}）" if p.id in pic.absences else "—")
+            if pic.attending or pic.absences
+            else "",
         ]
         for p in pic.panel
     ]
@@ -180,10 +184,14 @@ def print_picture(pic: Picture) -> None:
             ]
             r = by_id.get(a.id)
             c = r.counted if r else None
-            votes = f"{c.agree}/{c.disagree}/{c.abstain} {r.result}" if r and c else "未投票"
+            votes = (
+                f"{c.agree}/{c.disagree}/{c.abstain}/{c.invalid} {r.result}"
+                if r and c
+                else "未投票"
+            )
             arows.append([a.id, a.name, a.unit, "、".join(done) or "未安排", votes])
         table(
-            f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权）",
+            f"申报人（审阅安排第{pic.assignment['version']}版；表决：同意/不同意/弃权/废票）",
             ["编号", "姓名", "单位", "审阅专家（评审建议）", "表决"],
             arows,
         )

@@ -97,6 +97,16 @@ def meeting_attend(
         [list(a) for a in result.attending],
     )
     console().print(_quorum_line(result.quorum))
+    if result.chair_left:
+        warn(
+            f"记录的主持人 {result.chair_left} 已不在出席名单中；封存前请记录出席的主持人："
+            f"qjtitle meeting chair {meeting} 专家"
+        )
+    if result.unaccounted:
+        warn(
+            f"尚未签到、也未登记缺席理由：{'、'.join(result.unaccounted)}。缺席理由写入备案材料，请登记："
+            f"qjtitle meeting attend {meeting} --absent {result.unaccounted[0]} --reason 理由"
+        )
 
 
 @with_rule_numbers
@@ -190,7 +200,7 @@ def meeting_review(
 ) -> None:
     """录入审阅专家的评议意见和评审建议；列出尚未录入的评议（投票前须补齐）。
 
-    示例：qjtitle meeting review 1 --from-sheet 专家评议汇总.xlsx
+    示例：qjtitle meeting review 1 --from-sheet 会议用表/评议汇总表.xlsx
     """
     from qjtitle.errors import InvalidValue
     from qjtitle.meeting import voting
@@ -408,3 +418,10 @@ def record_votes(
             raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
         summary = voting.record_votes(store, meeting, entries, reason)
     print_results(summary)
+    if summary.unchanged:
+        console().print(
+            f"{len(summary.unchanged)} 名申报人的票数与已录入的相同，未重复写入："
+            + "、".join(summary.unchanged)
+        )
+    for change in summary.changes:
+        warn(f"表决结果改变：{change}（{reason}）")

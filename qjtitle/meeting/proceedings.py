@@ -244,6 +244,19 @@ SIGN_IN_COLUMNS = (
     Column("signed", "签到", ("签名", "签字", "是否出席", "出席", "签到情况")),
 )
 _ABSENT_WORDS = {"否", "缺席", "未到", "请假", "×", "x", "无", "0"}
+# A mark that says why someone was away ("缺席（病假）", "出差") is an absence, not a signature.
+_ABSENCE_HINTS = (
+    "缺席",
+    "未到",
+    "请假",
+    "病假",
+    "事假",
+    "出差",
+    "公差",
+    "未出席",
+    "未参会",
+    "离会",
+)
 
 
 def sign_in_sheet(path: Path) -> list[str]:
@@ -253,7 +266,11 @@ def sign_in_sheet(path: Path) -> list[str]:
     for t in tables:
         for row in t.rows:
             mark = clean_text(str(row.cells.get("signed") or ""))
-            if not mark or compare_key(mark) in _ABSENT_WORDS:
+            if (
+                not mark
+                or compare_key(mark) in _ABSENT_WORDS
+                or any(hint in mark for hint in _ABSENCE_HINTS)
+            ):
                 continue
             who = row.cells.get("expert_id") or row.cells.get("name")
             if who:

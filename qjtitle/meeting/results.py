@@ -36,6 +36,7 @@ PASSED = "通过"
 FAILED = "未通过"
 RETAKE = "须重新表决"
 NOT_VOTED = "未投票"
+SECRET = "无记名"  # a counted vote entered as counts (secret ballot), as against 记名 ballots
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ class MeetingResults:
     sealed_at: datetime | None
     after_seal: tuple[LateEntry, ...]  # entries and corrections made after the seal
     seal_digest: str | None = None  # set by ``seal``
+    changes: tuple[
+        str, ...
+    ] = ()  # set by ``record_votes``: recorded results it changed (before → after)
+    unchanged: tuple[
+        str, ...
+    ] = ()  # set by ``record_votes``: applicants whose counts were entered again as recorded
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (``--json``, the filing's contexts)."""
@@ -225,7 +232,7 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
                 denominator,
                 invalid=c.invalid,
             )
-            mode, voted_at = "无记名", _utc(c.recorded_at)
+            mode, voted_at = SECRET, _utc(c.recorded_at)
         elif aid in ballots:
             r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
             mode, voted_at = "记名", _utc(ballot_time[aid])

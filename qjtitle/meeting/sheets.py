@@ -86,6 +86,7 @@ class Picture:
     )  # (applicant, expert) → 同意/不同意
     chair: str = ""  # who chairs, as recorded: "姓名（主任委员）"; "" when none is recorded
     methods: tuple[str, ...] = ()  # the methods recorded as used
+    absences: dict[int, str] = field(default_factory=dict)  # expert id → why absent, as recorded
 
     def expert(self, expert_id: int) -> Person:
         return next(p for p in self.panel if p.id == expert_id)
@@ -144,6 +145,7 @@ def picture(store: Store, meeting_id: int) -> Picture:
             if ctx.chair
             else "",
             methods=ctx.methods,
+            absences=dict(ctx.absences),
         )
     return pic
 

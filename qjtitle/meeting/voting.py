@@ -8,7 +8,7 @@ review or a vote that changes what was recorded lists every change and needs a r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qjtitle import when
@@ -25,6 +25,10 @@ from qjtitle.meeting.proceedings import (
     load,
 )
 from qjtitle.meeting.results import (
+    FAILED,
+    PASSED,
+    SECRET,
+    ApplicantResult,
     MeetingResults,
     _latest_reviews,
     changes,
@@ -51,6 +55,10 @@ class AttendanceResult:
     changes: list[str] = field(
         default_factory=list
     )  # recorded outcomes this changed (before → after)
+    chair_left: str = ""  # the recorded chair, when this took them off the attendance
+    unaccounted: list[str] = field(
+        default_factory=list
+    )  # confirmed members neither signed in nor recorded absent (no reason yet for the documents)
 
 
 def attend(
@@ -135,6 +143,13 @@ def attend(
                     + "\n均未写入。如确属漏记，请用 --reason 写明理由，之后须由现出席专家重新表决"
                 )
         result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
+        result.unaccounted = [
+            ctx.expert_name(e)
+            for e in ctx.panel
+            if e not in ctx.attending and e not in ctx.absences and e not in absent_ids
+        ]
+        if ctx.chair is not None and ctx.expert_name(ctx.chair.expert_id) in result.removed:
+            result.chair_left = f"{ctx.expert_name(ctx.chair.expert_id)}（{ctx.chair.role}）"
         result.quorum = tally.Quorum(ctx.meeting.size, len(ctx.attending))
         audit.record(
             session,
@@ -321,24 +336,41 @@ def vote_sheet(path: Path) -> list[VoteEntry]:
             "不记录专家个人的投票"
         ) from None
     entries: list[VoteEntry] = []
+    problems: list[str] = []
+    labels = {c.key: c.label for c in COUNT_COLUMNS}
     for t in tables:
         for row in t.rows:
-            c = row.cells
-            try:
-                numbers = [int(c.get(k) or 0) for k in ("agree", "disagree", "abstain", "invalid")]
-            except (TypeError, ValueError):
-                raise InvalidValue(
-                    f"{path.name} {t.sheet} 第{row.number}行：票数应为整数"
-                ) from None
+            where = f"{path.name} {t.sheet} 第{row.number}行"
+            numbers = []
+            for key in ("agree", "disagree", "abstain", "invalid"):
+                value = row.cells.get(key)
+                number = _whole(value)
+                if number is None:
+                    problems.append(f"{where}：{labels[key]}“{value}”应为整数票数")
+                numbers.append(number or 0)
             entries.append(
                 VoteEntry(
-                    str(c.get("applicant") or ""),
+                    str(row.cells.get("applicant") or ""),
                     counts=(numbers[0], numbers[1], numbers[2]),
                     invalid=numbers[3],
-                    where=f"{path.name} {t.sheet} 第{row.number}行",
+                    where=where,
                 )
             )
+    if problems:
+        raise InvalidValue("计票表有以下问题，均未写入：\n" + "\n".join(problems))
     return entries
+
+
+def _whole(value: object) -> int | None:
+    """A count as read from a cell (whole floats already ints, texts cleaned): a whole number, empty
+    as 0; anything else (7.5, 七, a bool) None."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def record_votes(
@@ -390,6 +422,9 @@ def record_votes(
         if problems:
             raise ProceedingsError("投票记录有以下问题，均未写入：\n" + "\n".join(problems))
         before = compute(session, ctx)
+        recorded = {r.id: r for r in before.applicants}
+        unchanged = [aid for aid, numbers in new_counts if _same_count(recorded.get(aid), numbers)]
+        new_counts = [(aid, numbers) for aid, numbers in new_counts if aid not in unchanged]
         u = user or audit.current_user()
         for aid, (agree, disagree, abstain, invalid) in new_counts:
             session.add(
@@ -420,11 +455,24 @@ def record_votes(
             "meeting.votes",
             {
                 "meeting": meeting_id,
-                "applicants": len(entries),
+                "applicants": len(new_counts),
+                "unchanged": len(unchanged),
                 "reason": reason,
                 "after_seal": after,
                 "changes": changed,
             },
             user=user,
         )
-        return now
+        return replace(
+            now,
+            changes=tuple(changed),
+            unchanged=tuple(ctx.applicant(aid).name for aid in unchanged),
+        )
+
+
+def _same_count(recorded: ApplicantResult | None, numbers: tuple[int, int, int, int]) -> bool:
+    """The counts entered again as they stand (a result to be voted again is not one that stands)."""
+    if recorded is None or recorded.result not in (PASSED, FAILED) or recorded.counted is None:
+        return False
+    c = recorded.counted
+    return c.mode == SECRET and (c.agree, c.disagree, c.abstain, c.invalid) == numbers
