@@ -233,7 +233,7 @@ def meeting_sheets(
     console().print(
         f"填好后录入：qjtitle meeting attend {meeting} --from-sheet 签到表.xlsx；"
         f"qjtitle meeting review {meeting} --from-sheet 评议汇总表.xlsx；"
-        f"qjtitle record-votes {meeting} --from-sheet 计票表_无记名.xlsx。"
+        f"qjtitle record-votes {meeting} --from-sheet 计票表.xlsx。"
         "会后把签字的原件扫描件放入一个文件夹，生成会后备案时用 --signed 指定。"
     )
 
