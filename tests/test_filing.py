@@ -726,7 +726,11 @@ def test_refused_while_the_season_is_out_of_order_and_the_results_dated_by_their
     pre_publicity = {
         it.key: it for it in schedule.evaluate(sealed.store, sealed.meeting, today=PRE_DAY).items
     }["pre-publicity"].actual_first
-    schedule.record(sealed.store, sealed.meeting, "eligibility", PRE_DAY, today=PRE_DAY)
+    with pytest.raises(schedule.RuleBroken):  # refused where it is typed …
+        schedule.record(sealed.store, sealed.meeting, "eligibility", PRE_DAY, today=PRE_DAY)
+    schedule.record(  # … and where it was recorded as it happened, refused again at the export
+        sealed.store, sealed.meeting, "eligibility", PRE_DAY, today=PRE_DAY, force_reason="照实登记"
+    )
     with pytest.raises(gathering.FilingNotReady) as info:
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     assert "会前公示" in str(info.value) and "在资格审查（" in str(info.value)
