@@ -2,8 +2,8 @@
 
 For the approving department (核准组建部门): ``qjtitle-verify 第1号抽取记录.json`` prints the
 same conclusion and exit code as ``qjtitle verify-draw --record``. This file is written from
-the specification ``docs/draw-spec.md`` 1.2 (algorithm ``qjtitle-draw-v1``, record formats
-``qjtitle-draw-record/2`` and ``/1``, chain ``qjtitle-draw-chain-v1``) and imports nothing from the
+the specification ``docs/draw-spec.md`` 1.3 (algorithm ``qjtitle-draw-v1``, record formats
+``qjtitle-draw-record/2`` and ``/1``, chain ``qjtitle-draw-chain-v1``, fills §15) and imports nothing from the
 rest of qjtitle, so it can be copied alone and read in an afternoon. Section numbers (§)
 refer to the specification.
 
@@ -49,7 +49,7 @@ CORE_KEYS_1 = (
 CORE_KEYS_2 = (*CORE_KEYS_1, "chain")  # §9: format 2 also fixes the chain's name
 LATER_KEYS = ("draw", "voided_by", "answers", "replacements", "signatures", "members_now")
 TOP_KEYS_2 = {*CORE_KEYS_2, "eligible", "record_sha256", *LATER_KEYS, "chain_sha256"}  # §12
-FILL = "fills"  # §13: a supplementary draw (补抽) has this one field more, under the fingerprint
+FILL = "fills"  # §15: a supplementary draw (补抽) has this one field more, under the fingerprint
 BOUND = 2**256
 
 
@@ -272,7 +272,7 @@ def is_fill(record: dict[str, Any]) -> bool:
 
 
 def seated(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """§13: in a fill the k-th member sits in the k-th seat of ``fills``."""
+    """§15: in a fill the k-th member sits in the k-th seat of ``fills``."""
     if not is_fill(record):
         return picks
     seats = record[FILL]["seats"]
@@ -550,7 +550,7 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
     if is_fill(record):
         core = (*core, FILL)
         if isinstance(record[FILL], dict):
-            notes.append(f"补抽记录（规范 §13），接在第{record[FILL].get('draw')}号记录之后")
+            notes.append(f"补抽记录（规范 §15），接在第{record[FILL].get('draw')}号记录之后")
     actual = sha256_hex(cjson({key: record.get(key) for key in core}))
     if not stored:
         ok = False
@@ -626,13 +626,13 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
 
 
 def chain(records: list[dict[str, Any]]) -> list[str]:
-    """§13: a draw and its fills, each fill chained to the record before it, filling the seats
+    """§15: a draw and its fills, each fill chained to the record before it, filling the seats
     vacant then with a pick of each seat's slot, from an eligible list without anyone drawn or
     declined in the chain before."""
     records = sorted(records, key=lambda r: r.get("draw") or 0)
     first = records[0]
     if is_fill(first):
-        return ["补抽记录之前应有它所补的原抽取记录（规范 §13）"]
+        return ["补抽记录之前应有它所补的原抽取记录（规范 §15）"]
     slot = {p["position"]: p["slot"] for p in first["picks"] if p["role"] == "member"}
     seats = {m["position"]: m["id"] for m in first.get("members_now") or []}
     out = {p["id"] for p in first["picks"]}
@@ -641,25 +641,25 @@ def chain(records: list[dict[str, Any]]) -> list[str]:
     for record in records[1:]:
         name = f"第{record.get('draw')}号记录"
         if not is_fill(record):
-            return [f"{name}不是补抽记录，不能接在抽取链中（规范 §13）"]
+            return [f"{name}不是补抽记录，不能接在抽取链中（规范 §15）"]
         fill = record[FILL]
         if (fill["draw"], fill["record_sha256"]) != (
             before.get("draw"),
             before.get("record_sha256"),
         ):
             return [
-                f"{name}的链接与其前一条记录（第{before.get('draw')}号）的编号或指纹不符（规范 §13）"
+                f"{name}的链接与其前一条记录（第{before.get('draw')}号）的编号或指纹不符（规范 §15）"
             ]
         bad = []
         if record["meeting"].get("id") != first["meeting"].get("id"):
-            bad.append(f"{name}不属于同一评审会议（规范 §13）")
+            bad.append(f"{name}不属于同一评审会议（规范 §15）")
         if sorted(fill["seats"]) != sorted(p for p, e in seats.items() if e is None):
-            bad.append(f"{name}补的位次不是当时空缺的位次（规范 §13）")
+            bad.append(f"{name}补的位次不是当时空缺的位次（规范 §15）")
         picks = seated(record, record["picks"])
         if any(p["slot"] != slot.get(p["position"]) for p in picks):
-            bad.append(f"{name}补抽的专业与所补位次的专业不符（规范 §13）")
+            bad.append(f"{name}补抽的专业与所补位次的专业不符（规范 §15）")
         if {e[0] for e in record["eligible"]} & out:
-            bad.append(f"{name}的符合条件名单含已被抽中或已谢绝的专家（规范 §13）")
+            bad.append(f"{name}的符合条件名单含已被抽中或已谢绝的专家（规范 §15）")
         if bad:
             return bad
         seats.update({m["position"]: m["id"] for m in record.get("members_now") or []})
@@ -712,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "用法：qjtitle-verify 抽取记录.json [补抽记录.json …]\n"
             "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。\n"
-            "补抽记录与其所补的原抽取记录一并给出时，还核对二者的链接（规范 §13）。"
+            "补抽记录与其所补的原抽取记录一并给出时，还核对二者的链接（规范 §15）。"
         )
         return 0 if args else 1
     try:
@@ -729,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {line}")
     if all_ok and (len(records) > 1 or any(is_fill(r) for r in records)):
         if len(records) == 1:
-            print("  补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（规范 §13）")
+            print("  补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（规范 §15）")
         else:
             links = chain(records)
             all_ok = not links

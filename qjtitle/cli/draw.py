@@ -399,7 +399,7 @@ def verify_draw(
                 payload.update({"ok": ok, "chain_ok": ok, "chain_findings": links})
             elif ok and any(is_fill(d) for d in loaded):
                 parts[0][2].append(
-                    "补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（--record 原记录.json --record 补抽记录.json；规范 §13）"
+                    "补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（--record 原记录.json --record 补抽记录.json；规范 §15）"
                 )
         elif draw is not None and not record:
             from qjtitle.experts.draw_record import verify_draw as run_verify

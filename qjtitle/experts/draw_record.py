@@ -97,7 +97,7 @@ def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if fmt == 2:
         core["chain"] = draw_verify.CHAIN_DOMAIN
-    if record.fills_id is not None:  # a supplementary draw (补抽, spec §13)
+    if record.fills_id is not None:  # a supplementary draw (补抽, spec §15)
         core[draw_verify.FILL_KEY] = record.snapshot.get(draw_verify.FILL_KEY)
     return core
 
@@ -464,7 +464,7 @@ def _pool_differences(stored: list[Any], elig: eligible.Eligibility) -> list[str
 
 
 def _fill_text(data: dict[str, Any]) -> str:
-    """The line of a fill's record document (补抽, spec §13): which seats, after which record."""
+    """The line of a fill's record document (补抽, spec §15): which seats, after which record."""
     fill = data.get(draw_verify.FILL_KEY)
     if not fill:
         return ""

@@ -68,7 +68,7 @@ def record_format(record: Mapping[str, Any]) -> int:
 
 
 FILL_KEY = "fills"
-"""A supplementary draw (补抽, spec §13) of the vacant seats of the record it chains to: a format-2
+"""A supplementary draw (补抽, spec §15) of the vacant seats of the record it chains to: a format-2
 record with one more field, ``fills`` = {"draw", "record_sha256", "seats"}, covered by the fingerprint."""
 
 
@@ -267,7 +267,7 @@ _DIGEST_FORM = re.compile(r"[0-9a-f]{64}")
 
 
 def _fill_shape(record: Mapping[str, Any]) -> list[str]:
-    """Spec §13: ``fills`` names the record chained to and the seats filled, one member per seat
+    """Spec §15: ``fills`` names the record chained to and the seats filled, one member per seat
     (in order), no alternates, and voids nothing."""
     fill: Any = record.get(FILL_KEY)
     params: Any = record.get("params") or {}
@@ -283,23 +283,23 @@ def _fill_shape(record: Mapping[str, Any]) -> list[str]:
         and len(set(fill["seats"])) == len(fill["seats"]) > 0
     ):
         return [
-            "fills 应为 {draw: 正整数, record_sha256: 64位十六进制, seats: 不重复的正整数位次}（规范 §13）"
+            "fills 应为 {draw: 正整数, record_sha256: 64位十六进制, seats: 不重复的正整数位次}（规范 §15）"
         ]
     if record.get("voids") is not None:
-        problems.append("补抽记录不作废其他记录，voids 应为 null（规范 §13）")
+        problems.append("补抽记录不作废其他记录，voids 应为 null（规范 §15）")
     if isinstance(params, dict) and (
         params.get("members") != len(fill["seats"])
         or params.get("alternates", 0) != 0
         or params.get("alternate_quotas", {})
     ):
-        problems.append("补抽的委员人数应等于所补位次数，且不抽备选（规范 §13）")
+        problems.append("补抽的委员人数应等于所补位次数，且不抽备选（规范 §15）")
     return problems
 
 
 def seat_picks(
     record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The picks as seated: in a fill (spec §13) the k-th member takes the k-th seat of ``fills``;
+    """The picks as seated: in a fill (spec §15) the k-th member takes the k-th seat of ``fills``;
     in any other record the position is the seat."""
     if not is_fill(record):
         return [dict(p) for p in picks]
@@ -313,14 +313,14 @@ def seat_picks(
 
 
 def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Spec §13: a draw followed by its fills, each fill chained to the record before it (number
+    """Spec §15: a draw followed by its fills, each fill chained to the record before it (number
     and fingerprint), filling exactly the seats vacant after them, each with a pick of the seat's
     slot, from an eligible list without anyone drawn in the chain before or who declined in it."""
     if not records:
         return []
     first = records[0]
     if is_fill(first):
-        return [f"补抽记录之前应有它所补的原抽取记录（第{first[FILL_KEY]['draw']}号）（规范 §13）"]
+        return [f"补抽记录之前应有它所补的原抽取记录（第{first[FILL_KEY]['draw']}号）（规范 §15）"]
     slots = {p["position"]: p["slot"] for p in first.get("picks") or [] if p.get("role") == MEMBER}
     seats: dict[int, Any] = {m["position"]: m["id"] for m in first.get("members_now") or []}
     drawn = {p["id"] for p in first.get("picks") or []}
@@ -332,7 +332,7 @@ def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
         fill: Any = record.get(FILL_KEY)
         if not is_fill(record) or not isinstance(fill, dict):
             problems.append(
-                f"第{record.get('draw')}号记录不是补抽记录，不能接在抽取链中（规范 §13）"
+                f"第{record.get('draw')}号记录不是补抽记录，不能接在抽取链中（规范 §15）"
             )
             break
         if (fill.get("draw"), fill.get("record_sha256")) != (
@@ -341,27 +341,27 @@ def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
         ):
             problems.append(
                 f"{name}的链接不符：记录为第{fill.get('draw')}号（指纹 {fill.get('record_sha256')}），"
-                f"其前一条记录为第{previous.get('draw')}号（指纹 {previous.get('record_sha256')}）（规范 §13）"
+                f"其前一条记录为第{previous.get('draw')}号（指纹 {previous.get('record_sha256')}）（规范 §15）"
             )
             break
         if (record.get("meeting") or {}).get("id") != (first.get("meeting") or {}).get("id"):
-            problems.append(f"{name}不属于同一评审会议（规范 §13）")
+            problems.append(f"{name}不属于同一评审会议（规范 §15）")
         vacant = sorted(pos for pos, eid in seats.items() if eid is None)
         if sorted(fill.get("seats") or []) != vacant:
             problems.append(
-                f"{name}补的位次 {fill.get('seats')} 不是当时空缺的位次 {vacant}（规范 §13）"
+                f"{name}补的位次 {fill.get('seats')} 不是当时空缺的位次 {vacant}（规范 §15）"
             )
         seated = seat_picks(record, record.get("picks") or [])
         for p in seated:
             if p.get("slot") != slots.get(p["position"]):
                 problems.append(
                     f"{name}第{p['position']}位的专业（{p.get('slot') or '不限'}）与原位次的专业"
-                    f"（{slots.get(p['position']) or '不限'}）不符（规范 §13）"
+                    f"（{slots.get(p['position']) or '不限'}）不符（规范 §15）"
                 )
         again = sorted({e[0] for e in record.get("eligible") or []} & (drawn | declined))
         if again:
             problems.append(
-                f"{name}的符合条件名单含已被抽中或已谢绝的专家（编号 {'、'.join(map(str, again))}）（规范 §13）"
+                f"{name}的符合条件名单含已被抽中或已谢绝的专家（编号 {'、'.join(map(str, again))}）（规范 §15）"
             )
         for m in record.get("members_now") or []:
             seats[m["position"]] = m["id"]
@@ -538,7 +538,7 @@ FORMAT_NOTES = {
     1: "记录格式 1（规范 1.1 及以前导出的记录）",
     2: "记录格式 2（规范 1.2）",
 }
-FILL_NOTE = "补抽记录（规范 §13），补第{seats}位委员，接在第{draw}号记录之后"
+FILL_NOTE = "补抽记录（规范 §15），补第{seats}位委员，接在第{draw}号记录之后"
 
 
 def verify_record(record: Mapping[str, Any]) -> Verification:

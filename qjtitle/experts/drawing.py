@@ -306,7 +306,7 @@ def draw_experts(
     return DrawOutcome(exported, warnings, deadline)
 
 
-# --- The supplementary draw (补抽) of vacant seats (spec §13) -----------------------------------------
+# --- The supplementary draw (补抽) of vacant seats (spec §15) -----------------------------------------
 
 
 def fill_vacancies(
