@@ -238,3 +238,19 @@ def test_the_cli_fills_and_lists_the_fill(store, vacancy, cli) -> None:
     rows = json.loads(listed.stdout)
     assert [r["fills"] for r in rows] == [None, original["draw"]]
     assert cli("verify-draw", str(rows[-1]["draw"])).exit_code == 0
+    shown = cli("draw", "show", str(rows[-1]["draw"]))
+    assert shown.exit_code == 0 and f"补第{nurse['position']}位委员" in shown.stdout
+    assert "补抽，接在第" in cli("draw", "list", "--meeting", str(meeting)).stdout
+
+
+def test_the_fill_has_its_record_document(store, vacancy, tmp_path) -> None:
+    """Every attempt is a document of the filing: the fill's 抽取记录表 says which seat it fills, after which record."""
+    from tests.conftest import docx_text
+
+    meeting, original, nurse = vacancy
+    filled = fill(store, meeting)
+    out = draw_record.render_document(store, filled["draw"], tmp_path / "fill.docx")
+    text = docx_text(out)
+    assert f"本次为补抽：补第{nurse['position']}位委员" in text
+    assert f"接在第{original['draw']}号抽取记录之后" in text
+    assert filled["picks"][0]["name"] in text

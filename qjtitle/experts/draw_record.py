@@ -540,7 +540,11 @@ def render_document(
             f"专业范围：{'、'.join(params.get('specialties') or []) or '不限'}；"
             f"每单位上限：{params.get('unit_cap') or '不限'}；同单位回避：{'是' if params.get('same_unit_recusal') else '否'}"
         ),
-        "members": [person(p) for p in data["picks"] if p["role"] == draw_inputs.MEMBER],
+        "members": [  # a fill's members under the seats they fill (spec §15)
+            person(p)
+            for p in draw_verify.seat_picks(data, data["picks"])
+            if p["role"] == draw_inputs.MEMBER
+        ],
         "alternates": [person(p) for p in data["picks"] if p["role"] == draw_inputs.ALTERNATE],
         "replacements": [
             f"第{r['member_position']}位委员 {names.get(r['out'], r['out'])} 由第{r['alternate_position']}位备选 "
