@@ -254,3 +254,20 @@ def test_the_fill_has_its_record_document(store, vacancy, tmp_path) -> None:
     assert f"本次为补抽：补第{nurse['position']}位委员" in text
     assert f"接在第{original['draw']}号抽取记录之后" in text
     assert filled["picks"][0]["name"] in text
+
+
+def test_the_filing_lists_the_fill_and_keeps_the_original_standing(store, vacancy) -> None:
+    """filing/gather's draw lookup: every attempt listed, the fill among them, the original the standing draw."""
+    from qjtitle.filing.gather import PRE, FilingOptions, gather
+    from qjtitle.filing.premeeting import PreMeeting
+
+    meeting, original, nurse = vacancy
+    filled = fill(store, meeting)
+    data = gather(store, meeting, PRE, today=date(2023, 11, 14))
+    assert [d["draw"] for d in data.draws] == [original["draw"], filled["draw"]]
+    assert data.standing_draw is not None and data.standing_draw["draw"] == original["draw"]
+    assert filled["picks"][0]["id"] in data.experts
+    pre = PreMeeting(data, FilingOptions())
+    status = pre._draw_summary(data.draws[-1])["status"]
+    assert status == f"补抽第{nurse['position']}位委员，接在第{original['draw']}号记录之后"
+    assert pre._draw_summary(data.draws[0])["status"] == ""
