@@ -254,6 +254,9 @@ def test_the_fill_has_its_record_document(store, vacancy, tmp_path) -> None:
     assert f"本次为补抽：补第{nurse['position']}位委员" in text
     assert f"接在第{original['draw']}号抽取记录之后" in text
     assert filled["picks"][0]["name"] in text
+    assert "已被本次评审抽中（补抽时）" in text
+    plain = docx_text(draw_record.render_document(store, original["draw"], tmp_path / "o.docx"))
+    assert "补抽" not in plain  # an ordinary draw lists no fill-only exclusion rows
 
 
 def test_the_filing_lists_the_fill_and_keeps_the_original_standing(store, vacancy) -> None:

@@ -326,14 +326,14 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
 
 
 def print_draw_summary(r: dict[str, Any]) -> None:
-    from qjtitle.experts.eligible import REASONS
+    from qjtitle.experts.eligible import ONLY_WHEN_PRESENT, REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
     rows += [
         [f"排除：{label}", f"{counts.get(key, 0)} 人"]
         for key, label in REASONS.items()
-        if key != "declined" or counts.get(key)
+        if key not in ONLY_WHEN_PRESENT or counts.get(key)
     ]
     rows += [
         ["名单哈希（SHA-256）", r["pool_sha256"]],

@@ -532,7 +532,7 @@ def render_document(
         "exclusions": [
             {"reason": eligible.REASONS[r], "count": counts.get(r, 0)}
             for r in eligible.REASONS
-            if r != "declined" or counts.get(r)  # a row only when a redraw left decliners out
+            if r not in eligible.ONLY_WHEN_PRESENT or counts.get(r)  # a redraw's or a fill's rows
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (
