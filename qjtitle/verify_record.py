@@ -637,6 +637,8 @@ def chain(records: list[dict[str, Any]]) -> list[str]:
     seats = {m["position"]: m["id"] for m in first.get("members_now") or []}
     out = {p["id"] for p in first["picks"]}
     out |= {a["expert"] for a in first.get("answers") or [] if a["accepted"] is False}
+    unit = {p["id"]: p["unit"] for p in first["picks"]}
+    cap = first["params"].get("unit_cap")
     before = first
     for record in records[1:]:
         name = f"第{record.get('draw')}号记录"
@@ -658,12 +660,18 @@ def chain(records: list[dict[str, Any]]) -> list[str]:
         picks = seated(record, record["picks"])
         if any(p["slot"] != slot.get(p["position"]) for p in picks):
             bad.append(f"{name}补抽的专业与所补位次的专业不符（规范 §15）")
+        if record["params"].get("unit_cap") != (None if cap is None else 1):
+            bad.append(f"{name}的每单位上限应为 {'null' if cap is None else 1}（规范 §15）")
+        held = [unit[e] for e in seats.values() if e is not None]
+        if cap is not None and any(held.count(e[3]) >= cap for e in record["eligible"]):
+            bad.append(f"{name}的符合条件名单含所在单位已达上限的专家（规范 §15）")
         if {e[0] for e in record["eligible"]} & out:
             bad.append(f"{name}的符合条件名单含已被抽中或已谢绝的专家（规范 §15）")
         if bad:
             return bad
         seats.update({m["position"]: m["id"] for m in record.get("members_now") or []})
         out |= {p["id"] for p in picks}
+        unit |= {p["id"]: p["unit"] for p in picks}
         out |= {a["expert"] for a in record.get("answers") or [] if a["accepted"] is False}
         before = record
     return []

@@ -274,3 +274,38 @@ def test_the_filing_lists_the_fill_and_keeps_the_original_standing(store, vacanc
     status = pre._draw_summary(data.draws[-1])["status"]
     assert status == f"补抽第{nurse['position']}位委员，接在第{original['draw']}号记录之后"
     assert pre._draw_summary(data.draws[0])["status"] == ""
+
+
+def test_under_a_unit_cap_the_fill_keeps_the_panel_within_it(
+    store, expert_pool, draw_meeting
+) -> None:
+    """Units at the cap among the seated members are left out (``unit_full``), the fill takes one
+    expert per unit; a fill record claiming another cap fails the chain in both verifiers."""
+    expert_pool([expert_row(i, 专业="护理" if i % 3 == 0 else "临床医学") for i in range(1, 43)])
+    meeting = draw_meeting()
+    original = draw_store.draw_experts(
+        store,
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        specialties=["护理=3", "临床医学"],
+        unit_cap=2,
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    ).record
+    nurse = next(p for p in original["picks"] if p["slot"] == "护理")
+    draw_answers.confirm(store, original["draw"], nurse["id"], False, "出差")
+    filled = fill(store, meeting)
+    units = [p["unit"] for p in original["picks"] if p["id"] != nurse["id"]]
+    full = {u for u in units if units.count(u) >= 2}
+    assert full and filled["params"]["unit_cap"] == 1
+    assert filled["exclusions"]["unit_full"]
+    assert not {e[3] for e in filled["eligible"]} & full
+    assert filled["picks"][0]["unit"] not in full
+    records = [draw_record.show_draw(store, d["draw"]) for d in (original, filled)]
+    assert verdicts(records) == (True, True)
+    loose = copy.deepcopy(records[1])
+    loose["params"]["unit_cap"] = 2
+    draw_verify_settle(loose)
+    assert draw_verify.verify_record(loose).ok  # the record alone still recomputes
+    assert verdicts([records[0], loose]) == (False, False)

@@ -325,6 +325,8 @@ def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
     seats: dict[int, Any] = {m["position"]: m["id"] for m in first.get("members_now") or []}
     drawn = {p["id"] for p in first.get("picks") or []}
     declined = {a["expert"] for a in first.get("answers") or [] if a.get("accepted") is False}
+    unit_of = {p["id"]: p.get("unit") for p in first.get("picks") or []}
+    cap = (first.get("params") or {}).get("unit_cap")
     previous = first
     problems: list[str] = []
     for record in records[1:]:
@@ -358,6 +360,17 @@ def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
                     f"{name}第{p['position']}位的专业（{p.get('slot') or '不限'}）与原位次的专业"
                     f"（{slots.get(p['position']) or '不限'}）不符（规范 §15）"
                 )
+        if (record.get("params") or {}).get("unit_cap") != (None if cap is None else 1):
+            problems.append(
+                f"{name}的每单位上限应为 {'null' if cap is None else 1}（原记录为 {cap}）（规范 §15）"
+            )
+        seated_units = [unit_of.get(eid) for eid in seats.values() if eid is not None]
+        full = {u for u in seated_units if cap is not None and seated_units.count(u) >= cap}
+        crowded = sorted(e[0] for e in record.get("eligible") or [] if e[3] in full)
+        if crowded:
+            problems.append(
+                f"{name}的符合条件名单含所在单位已达上限的专家（编号 {'、'.join(map(str, crowded))}）（规范 §15）"
+            )
         again = sorted({e[0] for e in record.get("eligible") or []} & (drawn | declined))
         if again:
             problems.append(
@@ -366,6 +379,7 @@ def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
         for m in record.get("members_now") or []:
             seats[m["position"]] = m["id"]
         drawn |= {p["id"] for p in seated}
+        unit_of.update({p["id"]: p.get("unit") for p in seated})
         declined |= {a["expert"] for a in record.get("answers") or [] if a.get("accepted") is False}
         previous = record
     return problems

@@ -357,10 +357,12 @@ def fill_vacancies(
             )
         seats: dict[int, int | None] = {}
         drawn: set[int] = set()
+        unit_of: dict[int, str] = {}
         for record in chain:
             data = record_dict(session, record)
             seats.update({m["position"]: m["id"] for m in data["members_now"]})
             drawn.update(p["id"] for p in data["picks"])
+            unit_of.update({p["id"]: p["unit"] for p in data["picks"]})
         vacant = sorted(pos for pos, eid in seats.items() if eid is None)
         if not vacant:
             raise InvalidValue(
@@ -384,7 +386,12 @@ def fill_vacancies(
         fixed = dict(params.get("quotas") or {})
         fill_quotas = {s: n for s, n in Counter(slot_of[p] for p in vacant).items() if s}
         names = [s for s in params.get("specialties") or [] if s in fill_quotas or s not in fixed]
-        request = draw_inputs.Request.make(len(vacant), 0, fill_quotas, params.get("unit_cap"), {})
+        cap = params.get("unit_cap")
+        # Under a unit cap the panel keeps it (spec §15): units at the cap among the seated members
+        # are left out, and the fill takes at most one expert of any other unit.
+        request = draw_inputs.Request.make(
+            len(vacant), 0, fill_quotas, 1 if cap is not None else None, {}
+        )
         ordered: list[int] = []
         for label in algo.member_slots(request):  # the k-th member slot fills the k-th seat
             ordered.append(next(p for p in vacant if slot_of[p] == label and p not in ordered))
@@ -392,6 +399,9 @@ def fill_vacancies(
         declined = eligible.declined_for(session, meeting.id or 0)
         elig = eligible.eligibility(session, meeting, tuple(names), same_unit, declined=declined)
         elig = eligible.without_drawn(elig, drawn)
+        if cap is not None:
+            seated = Counter(unit_of[eid] for eid in seats.values() if eid is not None)
+            elig = eligible.without_units(elig, {u for u, n in seated.items() if n >= cap})
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
             raise algo.DrawImpossible("补抽：" + _explain(problems, elig, request))

@@ -40,8 +40,13 @@ REASONS = {
     "conflict": recusal.CONFLICT_REASON,
     "declined": "已谢绝参加本次评审",
     "drawn": "已被本次评审抽中（补抽时）",
+    "unit_full": "所在单位已达每单位上限（补抽时）",
 }
-ONLY_WHEN_PRESENT = ("declined", "drawn")  # reasons shown only when they removed someone
+ONLY_WHEN_PRESENT = (
+    "declined",
+    "drawn",
+    "unit_full",
+)  # reasons shown only when they removed someone
 
 
 @dataclass
@@ -113,6 +118,24 @@ def without_drawn(elig: Eligibility, drawn: set[int]) -> Eligibility:
     if gone:
         excluded["drawn"] = gone
     return replace(elig, eligible=keep, excluded=excluded)
+
+
+def without_units(elig: Eligibility, full: set[str]) -> Eligibility:
+    """The eligible list less the experts of units already at the unit cap on the panel (a fill:
+    reason ``unit_full``); units in comparison form, as in the eligible list."""
+    if not full:
+        return elig
+    gone = [
+        {"id": c.id, "name": c.name, "specialty": c.specialty, "detail": f"单位：{c.unit}"}
+        for c in elig.eligible
+        if c.unit in full
+    ]
+    excluded = dict(elig.excluded)
+    if gone:
+        excluded["unit_full"] = gone
+    return replace(
+        elig, eligible=[c for c in elig.eligible if c.unit not in full], excluded=excluded
+    )
 
 
 def pool_spellings(specialties: Iterable[str]) -> dict[str, str]:
