@@ -273,14 +273,15 @@ class DrawRecord(SQLModel, table=True):
     """One draw of a meeting's experts (抽取记录). Append-only: the store refuses UPDATE and DELETE."""
 
     __tablename__ = "draw_record"
-    # One standing draw per meeting (revision 0003): one first draw, and each draw voided at most once.
+    # One standing draw per meeting (revision 0003): one first draw, and each draw voided at most once;
+    # a supplementary draw (补抽, fills_id, revision 0012) is not a first draw.
     __table_args__ = (
         Index(
             "uq_draw_record_first",
             "meeting_id",
             unique=True,
-            sqlite_where=text("voids_id IS NULL"),
-            postgresql_where=text("voids_id IS NULL"),
+            sqlite_where=text("voids_id IS NULL AND fills_id IS NULL"),
+            postgresql_where=text("voids_id IS NULL AND fills_id IS NULL"),
         ),
         Index("uq_draw_record_voids", "voids_id", unique=True),
     )
@@ -310,6 +311,9 @@ class DrawRecord(SQLModel, table=True):
     late_reason: str = ""
     voids_id: int | None = Field(default=None, foreign_key="draw_record.id")
     void_reason: str = ""
+    fills_id: int | None = Field(
+        default=None, index=True
+    )  # 补抽: the draw whose vacant seats it fills
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     record_sha256: str = ""
     recorded_at: datetime = Field(default_factory=utcnow)

@@ -2,8 +2,8 @@
 
 For the approving department (核准组建部门): ``qjtitle-verify 第1号抽取记录.json`` prints the
 same conclusion and exit code as ``qjtitle verify-draw --record``. This file is written from
-the specification ``docs/draw-spec.md`` 1.2 (algorithm ``qjtitle-draw-v1``, record formats
-``qjtitle-draw-record/2`` and ``/1``, chain ``qjtitle-draw-chain-v1``) and imports nothing from the
+the specification ``docs/draw-spec.md`` 1.3 (algorithm ``qjtitle-draw-v1``, record formats
+``qjtitle-draw-record/2`` and ``/1``, chain ``qjtitle-draw-chain-v1``, fills §15) and imports nothing from the
 rest of qjtitle, so it can be copied alone and read in an afternoon. Section numbers (§)
 refer to the specification.
 
@@ -49,6 +49,7 @@ CORE_KEYS_1 = (
 CORE_KEYS_2 = (*CORE_KEYS_1, "chain")  # §9: format 2 also fixes the chain's name
 LATER_KEYS = ("draw", "voided_by", "answers", "replacements", "signatures", "members_now")
 TOP_KEYS_2 = {*CORE_KEYS_2, "eligible", "record_sha256", *LATER_KEYS, "chain_sha256"}  # §12
+FILL = "fills"  # §15: a supplementary draw (补抽) has this one field more, under the fingerprint
 BOUND = 2**256
 
 
@@ -266,8 +267,26 @@ def draw(
 # --- §10 after the draw: replay answers and replacements ------------------------------------------
 
 
+def is_fill(record: dict[str, Any]) -> bool:
+    return record.get("format") == "qjtitle-draw-record/2" and FILL in record
+
+
+def seated(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """§15: in a fill the k-th member sits in the k-th seat of ``fills``."""
+    if not is_fill(record):
+        return picks
+    seats = record[FILL]["seats"]
+    return [
+        {**p, "position": seats[p["position"] - 1]}
+        if p["role"] == "member" and 1 <= p["position"] <= len(seats)
+        else p
+        for p in picks
+    ]
+
+
 def replay(record: dict[str, Any], picks: list[dict[str, Any]]) -> list[str]:
     fmt = FORMATS[record["format"]]
+    picks = seated(record, picks)
     drawn = {p["id"]: p for p in picks}
     fixed = set((record.get("params") or {}).get("quotas") or {})
     seats: dict[int, Any] = {p["position"]: p["id"] for p in picks if p["role"] == "member"}
@@ -365,7 +384,7 @@ def shape(record: dict[str, Any]) -> list[str]:
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
 
     if fmt == 2:
-        extra = sorted(set(record) - TOP_KEYS_2)
+        extra = sorted(set(record) - TOP_KEYS_2 - ({FILL} if is_fill(record) else set()))
         need(not extra, "记录中有规范未定义的字段 " + "、".join(extra), "12")
         missing = sorted(TOP_KEYS_2 - set(record))
         need(not missing, "记录缺少字段 " + "、".join(missing), "12")
@@ -465,6 +484,28 @@ def shape(record: dict[str, Any]) -> list[str]:
         if not fine:
             need(False, "抽取结果的一项格式不对", "12")
             break
+    if is_fill(record):
+        fill, params = record[FILL], params if isinstance(params, dict) else {}
+        fine = (
+            isinstance(fill, dict)
+            and set(fill) == {"draw", "record_sha256", "seats"}
+            and integer(fill["draw"], 1)
+            and isinstance(fill["record_sha256"], str)
+            and re.fullmatch(r"[0-9a-f]{64}", fill["record_sha256"]) is not None
+            and isinstance(fill["seats"], list)
+            and all(integer(x, 1) for x in fill["seats"])
+            and len(set(fill["seats"])) == len(fill["seats"]) > 0
+        )
+        need(fine, "fills 应为 {draw, record_sha256, seats}", "13")
+        if fine:
+            need(record.get("voids") is None, "补抽记录的 voids 应为 null", "13")
+            need(
+                params.get("members") == len(fill["seats"])
+                and params.get("alternates", 0) == 0
+                and not params.get("alternate_quotas", {}),
+                "补抽的委员人数应等于所补位次数，且不抽备选",
+                "13",
+            )
     rules: dict[str, Any] = {
         "answers": lambda a: integer(a.get("expert"), 1) and isinstance(a.get("accepted"), bool),
         "replacements": lambda r: all(
@@ -506,6 +547,10 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
     ok = True
     stored = record.get("record_sha256")
     core = CORE_KEYS_2 if fmt == 2 else CORE_KEYS_1
+    if is_fill(record):
+        core = (*core, FILL)
+        if isinstance(record[FILL], dict):
+            notes.append(f"补抽记录（规范 §15），接在第{record[FILL].get('draw')}号记录之后")
     actual = sha256_hex(cjson({key: record.get(key) for key in core}))
     if not stored:
         ok = False
@@ -580,6 +625,58 @@ def verify(record: dict[str, Any]) -> tuple[bool, list[str], list[dict[str, Any]
     return ok, notes, picks
 
 
+def chain(records: list[dict[str, Any]]) -> list[str]:
+    """§15: a draw and its fills, each fill chained to the record before it, filling the seats
+    vacant then with a pick of each seat's slot, from an eligible list without anyone drawn or
+    declined in the chain before."""
+    records = sorted(records, key=lambda r: r.get("draw") or 0)
+    first = records[0]
+    if is_fill(first):
+        return ["补抽记录之前应有它所补的原抽取记录（规范 §15）"]
+    slot = {p["position"]: p["slot"] for p in first["picks"] if p["role"] == "member"}
+    seats = {m["position"]: m["id"] for m in first.get("members_now") or []}
+    out = {p["id"] for p in first["picks"]}
+    out |= {a["expert"] for a in first.get("answers") or [] if a["accepted"] is False}
+    unit = {p["id"]: p["unit"] for p in first["picks"]}
+    cap = first["params"].get("unit_cap")
+    before = first
+    for record in records[1:]:
+        name = f"第{record.get('draw')}号记录"
+        if not is_fill(record):
+            return [f"{name}不是补抽记录，不能接在抽取链中（规范 §15）"]
+        fill = record[FILL]
+        if (fill["draw"], fill["record_sha256"]) != (
+            before.get("draw"),
+            before.get("record_sha256"),
+        ):
+            return [
+                f"{name}的链接与其前一条记录（第{before.get('draw')}号）的编号或指纹不符（规范 §15）"
+            ]
+        bad = []
+        if record["meeting"].get("id") != first["meeting"].get("id"):
+            bad.append(f"{name}不属于同一评审会议（规范 §15）")
+        if sorted(fill["seats"]) != sorted(p for p, e in seats.items() if e is None):
+            bad.append(f"{name}补的位次不是当时空缺的位次（规范 §15）")
+        picks = seated(record, record["picks"])
+        if any(p["slot"] != slot.get(p["position"]) for p in picks):
+            bad.append(f"{name}补抽的专业与所补位次的专业不符（规范 §15）")
+        if record["params"].get("unit_cap") != (None if cap is None else 1):
+            bad.append(f"{name}的每单位上限应为 {'null' if cap is None else 1}（规范 §15）")
+        held = [unit[e] for e in seats.values() if e is not None]
+        if cap is not None and any(held.count(e[3]) >= cap for e in record["eligible"]):
+            bad.append(f"{name}的符合条件名单含所在单位已达上限的专家（规范 §15）")
+        if {e[0] for e in record["eligible"]} & out:
+            bad.append(f"{name}的符合条件名单含已被抽中或已谢绝的专家（规范 §15）")
+        if bad:
+            return bad
+        seats.update({m["position"]: m["id"] for m in record.get("members_now") or []})
+        out |= {p["id"] for p in picks}
+        unit |= {p["id"]: p["unit"] for p in picks}
+        out |= {a["expert"] for a in record.get("answers") or [] if a["accepted"] is False}
+        before = record
+    return []
+
+
 def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """§2: a key appears at most once in an object."""
     found: dict[str, Any] = {}
@@ -619,23 +716,36 @@ def load(path: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or args[0] in ("-h", "--help"):
+    if not args or any(a in ("-h", "--help") for a in args):
         print(
-            "用法：qjtitle-verify 抽取记录.json\n"
-            "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。"
+            "用法：qjtitle-verify 抽取记录.json [补抽记录.json …]\n"
+            "按 docs/draw-spec.md 独立复核 qjtitle 导出的抽取记录（只用 Python 标准库）；一致时退出码为 0，否则为 1。\n"
+            "补抽记录与其所补的原抽取记录一并给出时，还核对二者的链接（规范 §15）。"
         )
-        return 0 if args and args[0] in ("-h", "--help") else 1
+        return 0 if args else 1
     try:
-        record = load(Path(args[0]))
+        records = [load(Path(a)) for a in args]
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 1
-    ok, findings, _ = verify(record)
-    print("记录本身：" + ("一致" if ok else "不一致"))
-    for line in findings:
-        print(f"  {line}")
-    print("结论：" + ("抽取结果可复核，一致" if ok else "不一致，见上"))
-    return 0 if ok else 1
+    all_ok = True
+    for path, record in zip(args, records, strict=True):
+        ok, findings, _ = verify(record)
+        all_ok = all_ok and ok
+        print(("记录本身：" if len(args) == 1 else f"{path}：") + ("一致" if ok else "不一致"))
+        for line in findings:
+            print(f"  {line}")
+    if all_ok and (len(records) > 1 or any(is_fill(r) for r in records)):
+        if len(records) == 1:
+            print("  补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（规范 §15）")
+        else:
+            links = chain(records)
+            all_ok = not links
+            print("抽取链：" + ("一致" if all_ok else "不一致"))
+            for line in links:
+                print(f"  {line}")
+    print("结论：" + ("抽取结果可复核，一致" if all_ok else "不一致，见上"))
+    return 0 if all_ok else 1
 
 
 if __name__ == "__main__":

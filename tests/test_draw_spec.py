@@ -137,6 +137,30 @@ def test_the_vacancy_vector() -> None:
     assert old.seats[3] == 125
 
 
+def test_the_fill_vector() -> None:
+    """Spec §15: a fill of v8's vacant seat verifies on its own and chained to v8 in both
+    implementations; a broken link or a seat that was not vacant fails even with both hashes recomputed."""
+    v = VECTORS["f1-fill"]
+    original, fill = record_of(VECTORS[v["chain_to"]]), v["record"]
+    assert draw_verify.is_fill(fill) and fill["fills"]["record_sha256"] == original["record_sha256"]
+    assert draw_verify.record_digest(fill) == fill["record_sha256"]
+    assert draw_verify.chain_digest(fill) == fill["chain_sha256"]
+    assert draw_verify.verify_record(fill).ok and standalone.verify(copy.deepcopy(fill))[0]
+    assert draw_verify.chain_problems([original, fill]) == []
+    assert standalone.chain(copy.deepcopy([original, fill])) == []
+    for key, value in (("record_sha256", "0" * 64), ("seats", [1])):
+        forged = copy.deepcopy(fill)
+        forged["fills"][key] = value
+        assert not draw_verify.verify_record(forged).ok  # the fingerprint covers fills
+        assert not standalone.verify(copy.deepcopy(forged))[0]
+        if key == "seats":
+            forged["members_now"] = [{"position": 1, "id": fill["picks"][0]["id"]}]
+        forged["record_sha256"] = draw_verify.record_digest(forged)
+        forged["chain_sha256"] = draw_verify.chain_digest(forged)
+        assert draw_verify.chain_problems([original, forged])
+        assert standalone.chain(copy.deepcopy([original, forged]))
+
+
 def test_the_key_order_vector_is_not_jcs() -> None:
     v = VECTORS["v7-key-order"]
     assert sorted(v["params"]["quotas"]) == [s for _, _, s, _ in v["picks"][:2]]

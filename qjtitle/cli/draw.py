@@ -112,6 +112,13 @@ def draw_experts(
     calendar: Annotated[
         Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
     ] = None,
+    fill: Annotated[
+        bool,
+        typer.Option(
+            "--fill",
+            help="补抽：为现行抽取中谢绝且无备选可替补的空缺位次各补抽一名同专业专家（同样须抽取人员、监督人员和随机种子）。",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -129,8 +136,51 @@ def draw_experts(
 
     示例：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 4721 --seed 9903 --seed 1586
     抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
+    补抽空缺位次：qjtitle draw-experts 1 --fill --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 3308 --seed 7164 --seed 2925 --late-reason 委员谢绝
     """
     from qjtitle.calendar.workdays import WorkCalendar
+
+    if fill:
+        given = [
+            name
+            for name, value in (
+                ("--members", members),
+                ("--alternates", alternates),
+                ("--specialty", specialty),
+                ("--unit-cap", unit_cap),
+                ("--voids", voids),
+                ("--reason", reason),
+                ("--dry-run", dry_run),
+                ("--no-same-unit", not same_unit),
+            )
+            if value
+        ]
+        if given:
+            from qjtitle.errors import InvalidValue
+
+            with friendly_errors():
+                raise InvalidValue(
+                    f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
+                )
+        from qjtitle.experts.drawing import fill_vacancies
+        from qjtitle.store import open_store
+
+        with friendly_errors():
+            store = open_store(db)
+            outcome = fill_vacancies(
+                store,
+                meeting,
+                drawer or [],
+                supervisor or [],
+                seed=seed or [],
+                generate_seed=generate_seed,
+                drawn_on=when.date() if when else None,
+                place=place,
+                late_reason=late_reason,
+                calendar=WorkCalendar.load(calendar, store.directory),
+            )
+        show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
+        return
 
     if dry_run:
         from qjtitle.experts.drawing import rehearse
@@ -163,7 +213,6 @@ def draw_experts(
         if not rehearsal.ok:
             raise typer.Exit(1)
         return
-    from qjtitle.experts.draw_record import SEED_SOURCES
     from qjtitle.experts.drawing import draw_experts as run_draw
     from qjtitle.store import open_store
 
@@ -188,8 +237,19 @@ def draw_experts(
             void_reason=reason,
             calendar=WorkCalendar.load(calendar, store.directory),
         )
-    r = outcome.record
-    console().rule(f"第 {r['draw']} 号抽取记录")
+    show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
+
+
+def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: bool) -> None:
+    from qjtitle.experts.draw_record import SEED_SOURCES
+
+    fill = r.get("fills")
+    console().rule(f"第 {r['draw']} 号抽取记录" + ("（补抽）" if fill else ""))
+    if fill:
+        seats = "、".join(f"第{p}位" for p in fill["seats"])
+        console().print(
+            f"补抽{seats}委员，接在第{fill['draw']}号抽取记录之后（其记录指纹 {fill['record_sha256']}）"
+        )
     console().print(
         f"评审会议 {r['meeting']['id']}：{r['meeting']['date']} {r['meeting']['place']}（{r['committee']['name']}）"
     )
@@ -200,10 +260,10 @@ def draw_experts(
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
-    for message in outcome.warnings:
+    for message in warnings:
         warn(message)
     console().print(
-        f"截止日期 {outcome.deadline}（会前{DRAW_WD}个工作日）。复核：qjtitle verify-draw {r['draw']}；"
+        f"截止日期 {deadline}（会前{DRAW_WD}个工作日）。复核：qjtitle verify-draw {r['draw']}；"
         f"抽取记录表：qjtitle draw document {r['draw']} --out 抽取记录表.docx"
     )
 
@@ -266,14 +326,14 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
 
 
 def print_draw_summary(r: dict[str, Any]) -> None:
-    from qjtitle.experts.eligible import REASONS
+    from qjtitle.experts.eligible import ONLY_WHEN_PRESENT, REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
     rows = [["符合条件的专家", f"{r['eligible_count']} 人"]]
     rows += [
         [f"排除：{label}", f"{counts.get(key, 0)} 人"]
         for key, label in REASONS.items()
-        if key != "declined" or counts.get(key)
+        if key not in ONLY_WHEN_PRESENT or counts.get(key)
     ]
     rows += [
         ["名单哈希（SHA-256）", r["pool_sha256"]],
@@ -288,7 +348,11 @@ def verify_draw(
         int | None, typer.Argument(help="抽取记录编号（用 --record 时省略）。", show_default=False)
     ] = None,
     record: Annotated[
-        Path | None, typer.Option("--record", help="导出的抽取记录（JSON），不需要数据库即可复核。")
+        list[Path] | None,
+        typer.Option(
+            "--record",
+            help="导出的抽取记录（JSON），不需要数据库即可复核；补抽记录与原抽取记录可一并给出（重复 --record），核对二者的链接。",
+        ),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -300,19 +364,44 @@ def verify_draw(
     示例：qjtitle verify-draw 1；核准组建部门独立复核：qjtitle verify-draw --record 第1号抽取记录.json
     """
     with friendly_errors():
-        if record is not None and draw is None:
-            from qjtitle.experts.draw_verify import load_record, verify_record
+        if record and draw is None:
+            from qjtitle.experts.draw_verify import (
+                chain_problems,
+                is_fill,
+                load_record,
+                verify_record,
+            )
 
-            checked = verify_record(load_record(record))
-            ok = checked.ok
-            parts = [("记录本身", checked.ok, checked.findings)]
-            payload: dict[str, object] = {
-                "record": str(record),
-                "ok": checked.ok,
-                "record_ok": checked.ok,
-                "record_findings": checked.findings,
-            }
-        elif draw is not None and record is None:
+            loaded = [load_record(path) for path in record]
+            checks = [verify_record(data) for data in loaded]
+            ok = all(c.ok for c in checks)
+            if len(record) == 1:
+                parts = [("记录本身", checks[0].ok, checks[0].findings)]
+                payload: dict[str, object] = {
+                    "record": str(record[0]),
+                    "ok": ok,
+                    "record_ok": ok,
+                    "record_findings": checks[0].findings,
+                }
+            else:
+                parts = [(str(p), c.ok, c.findings) for p, c in zip(record, checks, strict=True)]
+                payload = {
+                    "records": [
+                        {"record": str(p), "ok": c.ok, "findings": c.findings}
+                        for p, c in zip(record, checks, strict=True)
+                    ],
+                    "ok": ok,
+                }
+            if ok and len(loaded) > 1:
+                links = chain_problems(sorted(loaded, key=lambda d: d.get("draw") or 0))
+                ok = not links
+                parts.append(("抽取链（补抽）", ok, links or ["补抽记录与原抽取记录的链接一致"]))
+                payload.update({"ok": ok, "chain_ok": ok, "chain_findings": links})
+            elif ok and any(is_fill(d) for d in loaded):
+                parts[0][2].append(
+                    "补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（--record 原记录.json --record 补抽记录.json；规范 §15）"
+                )
+        elif draw is not None and not record:
             from qjtitle.experts.draw_record import verify_draw as run_verify
             from qjtitle.store import open_store
 

@@ -53,6 +53,7 @@ def draw_list(
 
     def status(d: DrawSummary) -> str:
         text = f"已作废（第{d.voided_by}号）" if d.voided_by else "有效"
+        text += f"；补抽，接在第{d.fills}号之后" if d.fills else ""
         return text + (f"；重抽，作废第{d.voids}号：{d.void_reason}" if d.voids else "")
 
     table(
@@ -133,6 +134,16 @@ def print_record(r: dict[str, Any], sealed: bool) -> None:
             ["监督人员", "、".join(r["supervisors"])],
             ["随机种子", f"{r['seed']}（{SEED_SOURCES.get(r['seed_source'], r['seed_source'])}）"],
             ["重新抽取", f"作废第{r['voids']}号：{r['void_reason']}" if r["voids"] else "—"],
+            *(
+                [
+                    [
+                        "补抽",
+                        f"补第{'、'.join(map(str, r['fills']['seats']))}位委员，接在第{r['fills']['draw']}号记录之后",
+                    ]
+                ]
+                if r.get("fills")
+                else []
+            ),
             ["逾期原因", r["late_reason"] or "—"],
         ],
     )

@@ -23,6 +23,7 @@ from qjtitle.experts.draw_record import (
     _voided_by,
     record_dict,
     record_format,
+    standing_chain,
 )
 from qjtitle.experts.drawing import _check_not_sealed
 from qjtitle.models import (
@@ -47,6 +48,10 @@ def _current(session: Session, draw_id: int) -> DrawRecord:
     if later is not None:
         raise InvalidValue(
             f"第{draw_id}号抽取记录已被第{later.id}号作废（{later.void_reason}）；请对第{later.id}号操作"
+        )
+    if record.fills_id is not None and record not in standing_chain(session, record.meeting_id):
+        raise InvalidValue(
+            f"第{draw_id}号补抽记录所补的抽取记录已被作废；请对本会议现行的抽取记录操作（qjtitle draw list --meeting {record.meeting_id}）"
         )
     return record
 
@@ -157,8 +162,8 @@ def confirm(
             need = f"“{slot}”专业的" if slot else "不限专业的"
             result["vacant"] = seat
             result["warning"] = (
-                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）。如须补足，请重新抽取"
-                f"（qjtitle draw-experts {record.meeting_id} --voids {draw_id} --reason …），谢绝的专家不会再被抽中"
+                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）。如须补足，请补抽该位次"
+                f"（qjtitle draw-experts {record.meeting_id} --fill …，同样须三名抽取人员和监督人员），谢绝的专家不会再被抽中"
             )
         elif not accepted:
             result["warning"] = f"{pick['name']} 是备选专家，已记录其谢绝；替补时将跳过"
@@ -237,37 +242,39 @@ class PanelMember:
 
 
 def current_panel(session: Session, meeting_id: int) -> list[PanelMember] | None:
-    """The members of the meeting's standing draw (the latest not voided), after replacements,
-    with their latest answers, then the drawn experts who declined; None when there is no draw yet."""
-    records = list(
-        session.exec(
-            select(DrawRecord)
-            .where(DrawRecord.meeting_id == meeting_id)
-            .order_by(col(DrawRecord.id))
-        )
-    )
-    voided = {r.voids_id for r in records if r.voids_id is not None}
-    standing = [r for r in records if r.id not in voided]
-    if not standing:
+    """The members of the meeting's standing draw (the latest not voided), after replacements and
+    its fills (补抽) in order, with their latest answers, then the drawn experts who declined; None
+    when there is no draw yet."""
+    chain = standing_chain(session, meeting_id)
+    if not chain:
         return None
-    record = standing[-1]
-    members = _composition(_picks(session, record.id or 0), _replacements(session, record.id or 0))
+    seats: dict[int, int | None] = {}
     latest: dict[int, bool] = {}
-    for a in session.exec(
-        select(DrawAnswer).where(DrawAnswer.draw_id == record.id).order_by(col(DrawAnswer.id))
-    ):
-        latest[a.expert_id] = a.accepted
+    drawn: list[tuple[int, int]] = []  # (seat or position, expert) in draw order
+    for record in chain:
+        data = record_dict(session, record)
+        if record.fills_id is None and record_format(record) == 1:
+            seats.update(
+                _composition(
+                    _picks(session, record.id or 0), _replacements(session, record.id or 0)
+                )
+            )
+        else:
+            seats.update({m["position"]: m["id"] for m in data["members_now"]})
+        latest.update({a["expert"]: a["accepted"] for a in data["answers"]})
+        drawn += [(p["position"], p["id"]) for p in draw_verify.seat_picks(data, data["picks"])]
     panel = []
-    for position, expert_id in sorted(members.items()):
-        expert = session.get(Expert, expert_id)
+    for position, expert_id in sorted(seats.items()):
+        expert = session.get(Expert, expert_id) if expert_id is not None else None
         if expert is not None:
-            panel.append(PanelMember(position, expert, latest.get(expert_id)))
-    seated = set(members.values())
-    for pick in _picks(
-        session, record.id or 0
-    ):  # those who declined and were replaced, or declining alternates
-        if latest.get(pick.expert_id) is False and pick.expert_id not in seated:
-            expert = session.get(Expert, pick.expert_id)
+            panel.append(PanelMember(position, expert, latest.get(expert.id or 0)))
+    seated = set(seats.values())
+    for (
+        position,
+        expert_id,
+    ) in drawn:  # those who declined and left their seat, or declining alternates
+        if latest.get(expert_id) is False and expert_id not in seated:
+            expert = session.get(Expert, expert_id)
             if expert is not None:
-                panel.append(PanelMember(pick.position, expert, False))
+                panel.append(PanelMember(position, expert, False))
     return panel

@@ -97,6 +97,8 @@ def _core(record: DrawRecord, picks: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if fmt == 2:
         core["chain"] = draw_verify.CHAIN_DOMAIN
+    if record.fills_id is not None:  # a supplementary draw (补抽, spec §15)
+        core[draw_verify.FILL_KEY] = record.snapshot.get(draw_verify.FILL_KEY)
     return core
 
 
@@ -168,13 +170,47 @@ def record_dict(session: Session, record: DrawRecord) -> dict[str, Any]:
     ]
     seats: dict[int, int | None] = dict(_composition(picks, _replacements(session, record.id or 0)))
     if record_format(record) == 2:  # a seat its member declined with no alternate to fit is vacant
-        replayed = draw_verify.replay(pick_dicts, record.params.get("quotas") or {}, answers)
+        seated = draw_verify.seat_picks(
+            data, pick_dicts
+        )  # a fill's members sit in the seats it fills
+        replayed = draw_verify.replay(seated, record.params.get("quotas") or {}, answers)
+        if record.fills_id is not None:
+            seats = dict(replayed.seats)
         seats.update({pos: None for pos, eid in replayed.seats.items() if eid is None})
     data["members_now"] = draw_verify.members_now(seats)
     data["chain_sha256"] = draw_verify.chain_digest(
         data
     )  # chained onto record_sha256: answers, replacements, signatures, members
     return data
+
+
+def standing_chain(session: Session, meeting_id: int) -> list[DrawRecord]:
+    """The meeting's standing draw (the first draw or redraw not voided) and its fills (补抽) in
+    order, each chained to the one before; [] before any draw."""
+    records = list(
+        session.exec(
+            select(DrawRecord)
+            .where(DrawRecord.meeting_id == meeting_id)
+            .order_by(col(DrawRecord.id))
+        )
+    )
+    voided = {r.voids_id for r in records if r.voids_id is not None}
+    standing = [r for r in records if r.id not in voided and r.fills_id is None]
+    if not standing:
+        return []
+    chain = [standing[-1]]
+    for r in records:
+        if r.fills_id is not None and r.fills_id == chain[-1].id:
+            chain.append(r)
+    return chain
+
+
+def _chain_to(session: Session, record: DrawRecord) -> list[DrawRecord]:
+    """The draw a fill (补抽) chains back to, and the fills after it, up to ``record``."""
+    chain = [record]
+    while chain[0].fills_id is not None:
+        chain.insert(0, _get(session, chain[0].fills_id))
+    return chain
 
 
 def _replacements(session: Session, draw_id: int) -> list[DrawReplacement]:
@@ -218,6 +254,7 @@ class DrawSummary:
     voided_by: int | None
     signed: bool
     record_sha256: str
+    fills: int | None = None  # a supplementary draw (补抽): the record it is chained to
 
     def as_dict(self) -> dict[str, Any]:
         """For ``--json``: the date as ISO text."""
@@ -236,6 +273,7 @@ class DrawSummary:
             "voided_by": self.voided_by,
             "signed": self.signed,
             "record_sha256": self.record_sha256,
+            "fills": self.fills,
         }
 
 
@@ -278,6 +316,7 @@ def list_draws(
                     voided_by=voided_by.id if voided_by else None,
                     signed=signed,
                     record_sha256=record.record_sha256,
+                    fills=record.fills_id,
                 )
             )
         return result
@@ -362,6 +401,18 @@ def verify_draw(store: Store, draw_id: int) -> DrawCheck:
             conflicts_until=record.drawn_on,
             declined=eligible.declined_for(session, record.meeting_id, before_draw=draw_id),
         )
+        if record.fills_id is not None:  # a fill (补抽): its chain, and who was drawn before it
+            chain = _chain_to(session, record)
+            datas = [record_dict(session, r) for r in chain[:-1]] + [data]
+            for problem in draw_verify.chain_problems(datas):
+                checked.ok = False
+                checked.findings.append(problem)
+            if checked.ok:
+                checked.findings.append(
+                    f"补抽记录与第{chain[0].id}号原抽取记录的链接一致，所补位次为当时空缺的位次"
+                )
+            drawn = {p["id"] for d in datas[:-1] for p in draw_verify.seat_picks(d, d["picks"])}
+            elig = eligible.without_drawn(elig, drawn)
     now_hash = draw_inputs.pool_digest(elig.eligible)
     if now_hash == record.pool_sha256:
         findings.append(
@@ -410,6 +461,18 @@ def _pool_differences(stored: list[Any], elig: eligible.Eligibility) -> list[str
 
 
 # --- The record document (抽取记录表) ------------------------------------------------------------------
+
+
+def _fill_text(data: dict[str, Any]) -> str:
+    """The line of a fill's record document (补抽, spec §15): which seats, after which record."""
+    fill = data.get(draw_verify.FILL_KEY)
+    if not fill:
+        return ""
+    seats = "、".join(f"第{p}位" for p in fill["seats"])
+    return (
+        f"本次为补抽：补{seats}委员（原委员谢绝且无可替补的备选专家），接在第{fill['draw']}号抽取记录之后"
+        f"（其记录指纹 {_grouped(fill['record_sha256'])}）；已被抽中和已谢绝的专家不在符合条件名单中"
+    )
 
 
 def render_document(
@@ -469,7 +532,7 @@ def render_document(
         "exclusions": [
             {"reason": eligible.REASONS[r], "count": counts.get(r, 0)}
             for r in eligible.REASONS
-            if r != "declined" or counts.get(r)  # a row only when a redraw left decliners out
+            if r not in eligible.ONLY_WHEN_PRESENT or counts.get(r)  # a redraw's or a fill's rows
         ],
         "excluded_total": sum(counts.values()),
         "params_text": (
@@ -477,7 +540,11 @@ def render_document(
             f"专业范围：{'、'.join(params.get('specialties') or []) or '不限'}；"
             f"每单位上限：{params.get('unit_cap') or '不限'}；同单位回避：{'是' if params.get('same_unit_recusal') else '否'}"
         ),
-        "members": [person(p) for p in data["picks"] if p["role"] == draw_inputs.MEMBER],
+        "members": [  # a fill's members under the seats they fill (spec §15)
+            person(p)
+            for p in draw_verify.seat_picks(data, data["picks"])
+            if p["role"] == draw_inputs.MEMBER
+        ],
         "alternates": [person(p) for p in data["picks"] if p["role"] == draw_inputs.ALTERNATE],
         "replacements": [
             f"第{r['member_position']}位委员 {names.get(r['out'], r['out'])} 由第{r['alternate_position']}位备选 "
@@ -489,7 +556,7 @@ def render_document(
         "late_reason": data["late_reason"],
         "voids": f"本次为重新抽取，作废第{data['voids']}号抽取记录，理由：{data['void_reason']}"
         if data["voids"]
-        else "",
+        else _fill_text(data),
         "voided": f"本记录已被第{voided_by.id}号抽取记录作废，理由：{voided_by.void_reason}"
         if voided_by
         else "",

@@ -67,9 +67,20 @@ def record_format(record: Mapping[str, Any]) -> int:
     return FORMATS.get(fmt, 0) if isinstance(fmt, str) else 0
 
 
+FILL_KEY = "fills"
+"""A supplementary draw (补抽, spec §15) of the vacant seats of the record it chains to: a format-2
+record with one more field, ``fills`` = {"draw", "record_sha256", "seats"}, covered by the fingerprint."""
+
+
+def is_fill(record: Mapping[str, Any]) -> bool:
+    return record_format(record) == 2 and FILL_KEY in record
+
+
 def record_digest(record: Mapping[str, Any]) -> str:
     """The fingerprint of a draw record (printed on the signed sheet), by the record's format."""
     keys = CORE_KEYS if record_format(record) == 2 else CORE_KEYS_1
+    if is_fill(record):
+        keys = (*keys, FILL_KEY)
     core = {key: record.get(key) for key in keys}
     return hashlib.sha256(canonical_json(core).encode("utf-8")).hexdigest()
 
@@ -127,7 +138,7 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
             problems.append(f"{text}（规范 §{section}）")
 
     if fmt == 2:
-        unknown = sorted(set(record) - TOP_KEYS)
+        unknown = sorted(set(record) - TOP_KEYS - ({FILL_KEY} if is_fill(record) else set()))
         need(not unknown, f"记录中有规范未定义的字段 {'、'.join(unknown)}", "12")
         missing = [k for k in sorted(TOP_KEYS) if k not in record]
         need(not missing, f"记录缺少字段 {'、'.join(missing)}", "12")
@@ -228,6 +239,8 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
         if not fields_ok:
             need(False, f"抽取结果的一项格式不对：{p}", "12")
             break
+    if is_fill(record):
+        problems.extend(_fill_shape(record))
     later: dict[str, Callable[[Any], bool]] = {
         "answers": lambda a: _is_int(a.get("expert"), 1) and isinstance(a.get("accepted"), bool),
         "replacements": lambda r: all(
@@ -247,6 +260,128 @@ def shape_problems(record: Mapping[str, Any]) -> list[str]:
             continue
         if not (_objects(value) and all(fits(v) for v in value)):
             need(False, f"{key} 的格式不对", "10" if key != "signatures" else "12")
+    return problems
+
+
+_DIGEST_FORM = re.compile(r"[0-9a-f]{64}")
+
+
+def _fill_shape(record: Mapping[str, Any]) -> list[str]:
+    """Spec §15: ``fills`` names the record chained to and the seats filled, one member per seat
+    (in order), no alternates, and voids nothing."""
+    fill: Any = record.get(FILL_KEY)
+    params: Any = record.get("params") or {}
+    problems = []
+    if not (
+        isinstance(fill, dict)
+        and set(fill) == {"draw", "record_sha256", "seats"}
+        and _is_int(fill["draw"], 1)
+        and _is_text(fill["record_sha256"])
+        and bool(_DIGEST_FORM.fullmatch(fill["record_sha256"]))
+        and isinstance(fill["seats"], list)
+        and all(_is_int(p, 1) for p in fill["seats"])
+        and len(set(fill["seats"])) == len(fill["seats"]) > 0
+    ):
+        return [
+            "fills 应为 {draw: 正整数, record_sha256: 64位十六进制, seats: 不重复的正整数位次}（规范 §15）"
+        ]
+    if record.get("voids") is not None:
+        problems.append("补抽记录不作废其他记录，voids 应为 null（规范 §15）")
+    if isinstance(params, dict) and (
+        params.get("members") != len(fill["seats"])
+        or params.get("alternates", 0) != 0
+        or params.get("alternate_quotas", {})
+    ):
+        problems.append("补抽的委员人数应等于所补位次数，且不抽备选（规范 §15）")
+    return problems
+
+
+def seat_picks(
+    record: Mapping[str, Any], picks: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The picks as seated: in a fill (spec §15) the k-th member takes the k-th seat of ``fills``;
+    in any other record the position is the seat."""
+    if not is_fill(record):
+        return [dict(p) for p in picks]
+    seats = record[FILL_KEY]["seats"]
+    return [
+        {**p, "position": seats[p["position"] - 1]}
+        if p.get("role") == MEMBER and 1 <= p["position"] <= len(seats)
+        else dict(p)
+        for p in picks
+    ]
+
+
+def chain_problems(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Spec §15: a draw followed by its fills, each fill chained to the record before it (number
+    and fingerprint), filling exactly the seats vacant after them, each with a pick of the seat's
+    slot, from an eligible list without anyone drawn in the chain before or who declined in it."""
+    if not records:
+        return []
+    first = records[0]
+    if is_fill(first):
+        return [f"补抽记录之前应有它所补的原抽取记录（第{first[FILL_KEY]['draw']}号）（规范 §15）"]
+    slots = {p["position"]: p["slot"] for p in first.get("picks") or [] if p.get("role") == MEMBER}
+    seats: dict[int, Any] = {m["position"]: m["id"] for m in first.get("members_now") or []}
+    drawn = {p["id"] for p in first.get("picks") or []}
+    declined = {a["expert"] for a in first.get("answers") or [] if a.get("accepted") is False}
+    unit_of = {p["id"]: p.get("unit") for p in first.get("picks") or []}
+    cap = (first.get("params") or {}).get("unit_cap")
+    previous = first
+    problems: list[str] = []
+    for record in records[1:]:
+        name = f"第{record.get('draw')}号补抽记录"
+        fill: Any = record.get(FILL_KEY)
+        if not is_fill(record) or not isinstance(fill, dict):
+            problems.append(
+                f"第{record.get('draw')}号记录不是补抽记录，不能接在抽取链中（规范 §15）"
+            )
+            break
+        if (fill.get("draw"), fill.get("record_sha256")) != (
+            previous.get("draw"),
+            previous.get("record_sha256"),
+        ):
+            problems.append(
+                f"{name}的链接不符：记录为第{fill.get('draw')}号（指纹 {fill.get('record_sha256')}），"
+                f"其前一条记录为第{previous.get('draw')}号（指纹 {previous.get('record_sha256')}）（规范 §15）"
+            )
+            break
+        if (record.get("meeting") or {}).get("id") != (first.get("meeting") or {}).get("id"):
+            problems.append(f"{name}不属于同一评审会议（规范 §15）")
+        vacant = sorted(pos for pos, eid in seats.items() if eid is None)
+        if sorted(fill.get("seats") or []) != vacant:
+            problems.append(
+                f"{name}补的位次 {fill.get('seats')} 不是当时空缺的位次 {vacant}（规范 §15）"
+            )
+        seated = seat_picks(record, record.get("picks") or [])
+        for p in seated:
+            if p.get("slot") != slots.get(p["position"]):
+                problems.append(
+                    f"{name}第{p['position']}位的专业（{p.get('slot') or '不限'}）与原位次的专业"
+                    f"（{slots.get(p['position']) or '不限'}）不符（规范 §15）"
+                )
+        if (record.get("params") or {}).get("unit_cap") != (None if cap is None else 1):
+            problems.append(
+                f"{name}的每单位上限应为 {'null' if cap is None else 1}（原记录为 {cap}）（规范 §15）"
+            )
+        seated_units = [unit_of.get(eid) for eid in seats.values() if eid is not None]
+        full = {u for u in seated_units if cap is not None and seated_units.count(u) >= cap}
+        crowded = sorted(e[0] for e in record.get("eligible") or [] if e[3] in full)
+        if crowded:
+            problems.append(
+                f"{name}的符合条件名单含所在单位已达上限的专家（编号 {'、'.join(map(str, crowded))}）（规范 §15）"
+            )
+        again = sorted({e[0] for e in record.get("eligible") or []} & (drawn | declined))
+        if again:
+            problems.append(
+                f"{name}的符合条件名单含已被抽中或已谢绝的专家（编号 {'、'.join(map(str, again))}）（规范 §15）"
+            )
+        for m in record.get("members_now") or []:
+            seats[m["position"]] = m["id"]
+        drawn |= {p["id"] for p in seated}
+        unit_of.update({p["id"]: p.get("unit") for p in seated})
+        declined |= {a["expert"] for a in record.get("answers") or [] if a.get("accepted") is False}
+        previous = record
     return problems
 
 
@@ -344,7 +479,7 @@ def check_later(
     """Problems with what came after the draw, by replaying the answers in order (spec §10): the
     replacements must be exactly those the rule gives, ``members_now`` the seats they leave
     (vacant seats as ``null`` in format 2), and each signature signed by the drawers and supervisors."""
-    picks = list(record.get("picks") or [] if picks is None else picks)
+    picks = seat_picks(record, list(record.get("picks") or [] if picks is None else picks))
     by_id = {p["id"]: p for p in picks}
     quotas = (record.get("params") or {}).get("quotas") or {}
     fmt = record_format(record)
@@ -417,6 +552,7 @@ FORMAT_NOTES = {
     1: "记录格式 1（规范 1.1 及以前导出的记录）",
     2: "记录格式 2（规范 1.2）",
 }
+FILL_NOTE = "补抽记录（规范 §15），补第{seats}位委员，接在第{draw}号记录之后"
 
 
 def verify_record(record: Mapping[str, Any]) -> Verification:
@@ -428,6 +564,10 @@ def verify_record(record: Mapping[str, Any]) -> Verification:
             False, [f"记录格式“{record.get('format')}”不是本程序认识的格式，无法复核"]
         )
     findings: list[str] = [FORMAT_NOTES[fmt]]
+    fill: Any = record.get(FILL_KEY)
+    if is_fill(record) and isinstance(fill, dict):
+        seats = "、".join(map(str, fill.get("seats") or []))
+        findings.append(FILL_NOTE.format(seats=seats, draw=fill.get("draw")))
     ok = True
     if record.get("algorithm") != ALGORITHM:
         return Verification(

@@ -9,6 +9,7 @@ new record citing the one it voids, and an answer or a replacement is a new row.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +27,8 @@ from qjtitle.experts.draw_record import (
     _core,
     _voided_by,
     record_dict,
+    record_format,
+    standing_chain,
 )
 from qjtitle.meeting import record as meetings
 from qjtitle.models import (
@@ -303,6 +306,186 @@ def draw_experts(
     return DrawOutcome(exported, warnings, deadline)
 
 
+# --- The supplementary draw (补抽) of vacant seats (spec §15) -----------------------------------------
+
+
+def fill_vacancies(
+    store: Store,
+    meeting_id: int,
+    drawers: list[str],
+    supervisors: list[str],
+    seed: list[str] | None = None,
+    generate_seed: bool | None = None,
+    drawn_on: date | None = None,
+    place: str = "",
+    late_reason: str = "",
+    calendar: WorkCalendar | None = None,
+    user: str | None = None,
+) -> DrawOutcome:
+    """Draw one expert for each vacant seat of the meeting's standing draw (补抽), witnessed and
+    seeded as a draw, from the eligible experts of the seat's slot less everyone drawn for the
+    meeting's standing draw and its fills, and everyone who declined. The record is chained to the
+    last record of the standing draw (its number and fingerprint); the original stays the standing draw."""
+    drawers, supervisors = _names(drawers), _names(supervisors)
+    _check_people(drawers, supervisors)
+    late_reason, place = clean_text(late_reason), clean_text(place)
+    if seed:
+        seed_text, seed_source = draw_inputs.canonical_seed(seed), "drawers"
+    else:
+        seed_text, seed_source = draw_inputs.random_seed(), "secrets"
+    drawn_on = drawn_on or date.today()
+    calendar = calendar or WorkCalendar.load(store_dir=store.directory)
+    warnings: list[str] = []
+    if (short := draw_inputs.seed_warning(seed_text)) is not None:
+        warnings.append(short)
+    with store.transaction() as session:
+        session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
+        meeting = meetings.get(session, meeting_id)
+        committee = session.get(Committee, meeting.committee_id)
+        assert committee is not None
+        _check_not_sealed(session, meeting.id, "不能再补抽")
+        chain = standing_chain(session, meeting.id or 0)
+        if not chain:
+            raise InvalidValue(
+                f"评审会议 {meeting.id} 还没有有效的抽取记录，无从补抽；请先抽取：qjtitle draw-experts {meeting.id} …"
+            )
+        original, previous = chain[0], chain[-1]
+        if record_format(original) != 2:
+            raise InvalidValue(
+                f"第{original.id}号抽取记录是记录格式 1（规范 1.2 以前），其空缺位次未单独记录，不能补抽；"
+                f"请重新抽取（--voids {original.id} --reason …）"
+            )
+        seats: dict[int, int | None] = {}
+        drawn: set[int] = set()
+        unit_of: dict[int, str] = {}
+        for record in chain:
+            data = record_dict(session, record)
+            seats.update({m["position"]: m["id"] for m in data["members_now"]})
+            drawn.update(p["id"] for p in data["picks"])
+            unit_of.update({p["id"]: p["unit"] for p in data["picks"]})
+        vacant = sorted(pos for pos, eid in seats.items() if eid is None)
+        if not vacant:
+            raise InvalidValue(
+                f"评审会议 {meeting.id} 的第{original.id}号抽取没有空缺的委员位次，无需补抽；"
+                f"用 qjtitle draw show {previous.id} 查看当前委员"
+            )
+        if drawn_on < previous.drawn_on:
+            raise InvalidValue(
+                f"补抽日期 {drawn_on} 早于第{previous.id}号抽取记录的日期 {previous.drawn_on}；请核对 --date"
+            )
+        deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
+        check_seed_parts(
+            list(seed or []), drawers, not seed if generate_seed is None else generate_seed
+        )
+        slot_of = {
+            p["position"]: p["slot"]
+            for p in record_dict(session, original)["picks"]
+            if p["role"] == draw_inputs.MEMBER
+        }
+        params = original.params
+        fixed = dict(params.get("quotas") or {})
+        fill_quotas = {s: n for s, n in Counter(slot_of[p] for p in vacant).items() if s}
+        names = [s for s in params.get("specialties") or [] if s in fill_quotas or s not in fixed]
+        cap = params.get("unit_cap")
+        # Under a unit cap the panel keeps it (spec §15): units at the cap among the seated members
+        # are left out, and the fill takes at most one expert of any other unit.
+        request = draw_inputs.Request.make(
+            len(vacant), 0, fill_quotas, 1 if cap is not None else None, {}
+        )
+        ordered: list[int] = []
+        for label in algo.member_slots(request):  # the k-th member slot fills the k-th seat
+            ordered.append(next(p for p in vacant if slot_of[p] == label and p not in ordered))
+        same_unit = bool(params.get("same_unit_recusal", True))
+        declined = eligible.declined_for(session, meeting.id or 0)
+        elig = eligible.eligibility(session, meeting, tuple(names), same_unit, declined=declined)
+        elig = eligible.without_drawn(elig, drawn)
+        if cap is not None:
+            seated = Counter(unit_of[eid] for eid in seats.values() if eid is not None)
+            elig = eligible.without_units(elig, {u for u, n in seated.items() if n >= cap})
+        problems = algo.feasibility_problems(elig.eligible, request)
+        if problems:
+            raise algo.DrawImpossible("补抽：" + _explain(problems, elig, request))
+        picks = algo.select(seed_text, elig.eligible, request)
+        now = utcnow().replace(microsecond=0)
+        snapshot = {
+            "record_format": RECORD_FORMAT,
+            "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
+            "meeting": {
+                "id": meeting.id,
+                "date": meeting.date.isoformat(),
+                "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
+                "place": meeting.place,
+                "size": meeting.size,
+            },
+            draw_verify.FILL_KEY: {
+                "draw": previous.id,
+                "record_sha256": previous.record_sha256,
+                "seats": ordered,
+            },
+        }
+        record = DrawRecord(
+            meeting_id=meeting.id or 0,
+            committee_id=committee.id or 0,
+            snapshot=snapshot,
+            algorithm=draw_inputs.ALGORITHM,
+            seed=seed_text,
+            seed_source=seed_source,
+            pool_sha256=draw_inputs.pool_digest(elig.eligible),
+            eligible=[c.entry() for c in elig.eligible],
+            eligible_count=len(elig.eligible),
+            exclusions={
+                reason: [i["id"] for i in items] for reason, items in elig.excluded.items()
+            },
+            params={**request.as_dict(), "specialties": names, "same_unit_recusal": same_unit},
+            drawers=drawers,
+            supervisors=supervisors,
+            drawn_on=drawn_on,
+            place=place,
+            late_reason=late_reason,
+            fills_id=previous.id,
+            warnings=warnings,
+            recorded_at=now,
+            user=user or audit.current_user(),
+        )
+        pick_dicts = [p.as_dict() for p in picks]
+        record.record_sha256 = draw_verify.record_digest(_core(record, pick_dicts))
+        session.add(record)
+        session.flush()
+        for p in picks:
+            session.add(
+                DrawPick(
+                    draw_id=record.id or 0,
+                    position=p.position,
+                    role=p.role,
+                    slot=p.slot,
+                    expert_id=p.candidate.id,
+                    name=p.candidate.name,
+                    specialty=p.candidate.specialty,
+                    unit=p.candidate.unit,
+                )
+            )
+        session.flush()
+        audit.record(
+            session,
+            "draw-experts --fill",
+            "draw.filled",
+            {
+                "draw": record.id,
+                "meeting": meeting.id,
+                "fills": previous.id,
+                "seats": ordered,
+                "seed": seed_text,
+                "pool_sha256": record.pool_sha256,
+                "record_sha256": record.record_sha256,
+                "eligible": record.eligible_count,
+                "picks": [p.candidate.id for p in picks],
+            },
+            user=user,
+        )
+        exported = record_dict(session, record)
+    return DrawOutcome(exported, warnings, deadline)
+
+
 def _spell(
     session: Session, committee: Committee, names: list[str], by_specialty: dict[str, int]
 ) -> dict[str, int]:
@@ -387,6 +570,7 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
             .order_by(col(DrawRecord.id))
         )
         if _voided_by(session, d.id or 0) is None
+        and d.fills_id is None  # a fill is not a draw of its own
     ]
     if voids is None:
         if current:
@@ -399,6 +583,10 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
     if target is None or target.meeting_id != meeting.id:
         raise InvalidValue(
             f"第{voids}号抽取记录不属评审会议 {meeting.id}；用 qjtitle draw list --meeting {meeting.id} 查看"
+        )
+    if target.fills_id is not None:
+        raise InvalidValue(
+            f"第{voids}号是补抽记录，不能单独作废；如须重新抽取，请作废原抽取记录（第{current[-1].id if current else target.fills_id}号）"
         )
     later = _voided_by(session, voids)
     if later is not None:

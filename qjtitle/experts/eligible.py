@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -39,7 +39,14 @@ REASONS = {
     "same_unit": recusal.SAME_UNIT_REASON,
     "conflict": recusal.CONFLICT_REASON,
     "declined": "已谢绝参加本次评审",
+    "drawn": "已被本次评审抽中（补抽时）",
+    "unit_full": "所在单位已达每单位上限（补抽时）",
 }
+ONLY_WHEN_PRESENT = (
+    "declined",
+    "drawn",
+    "unit_full",
+)  # reasons shown only when they removed someone
 
 
 @dataclass
@@ -53,11 +60,11 @@ class Eligibility:
     same_unit: bool = True
 
     def counts(self) -> dict[str, int]:
-        """Every reason's count; ``declined`` only when a redraw left someone out for it."""
+        """Every reason's count; ``declined`` and ``drawn`` only when a redraw or a fill left someone out for it."""
         return {
             reason: len(self.excluded.get(reason, []))
             for reason in REASONS
-            if reason != "declined" or self.excluded.get(reason)
+            if reason not in ONLY_WHEN_PRESENT or self.excluded.get(reason)
         }
 
     def summary(self) -> str:
@@ -97,6 +104,38 @@ def declined_for(
         for (draw, expert), answer in sorted(latest.items())
         if not answer.accepted
     }
+
+
+def without_drawn(elig: Eligibility, drawn: set[int]) -> Eligibility:
+    """The eligible list less the experts drawn already for the meeting (a fill, 补抽: reason ``drawn``)."""
+    keep = [c for c in elig.eligible if c.id not in drawn]
+    gone = [
+        {"id": c.id, "name": c.name, "specialty": c.specialty, "detail": "已在本次抽取结果中"}
+        for c in elig.eligible
+        if c.id in drawn
+    ]
+    excluded = dict(elig.excluded)
+    if gone:
+        excluded["drawn"] = gone
+    return replace(elig, eligible=keep, excluded=excluded)
+
+
+def without_units(elig: Eligibility, full: set[str]) -> Eligibility:
+    """The eligible list less the experts of units already at the unit cap on the panel (a fill:
+    reason ``unit_full``); units in comparison form, as in the eligible list."""
+    if not full:
+        return elig
+    gone = [
+        {"id": c.id, "name": c.name, "specialty": c.specialty, "detail": f"单位：{c.unit}"}
+        for c in elig.eligible
+        if c.unit in full
+    ]
+    excluded = dict(elig.excluded)
+    if gone:
+        excluded["unit_full"] = gone
+    return replace(
+        elig, eligible=[c for c in elig.eligible if c.unit not in full], excluded=excluded
+    )
 
 
 def pool_spellings(specialties: Iterable[str]) -> dict[str, str]:

@@ -198,7 +198,9 @@ class FilingData:
 
     @property
     def standing_draw(self) -> dict[str, Any] | None:
-        standing = [d for d in self.draws if d.get("voided_by") is None]
+        standing = [
+            d for d in self.draws if d.get("voided_by") is None and "fills" not in d
+        ]  # a fill (补抽) is listed among the draws, the draw it fills stays the standing one
         return standing[-1] if standing else None
 
 

@@ -34,6 +34,11 @@ class PreMeeting(FilingBase):
                 else ""
             )
         )
+        if d.get("fills"):  # a supplementary draw (补抽) of vacant seats
+            seats = "、".join(f"第{p}位" for p in d["fills"]["seats"])
+            status = f"补抽{seats}委员，接在第{d['fills']['draw']}号记录之后" + (
+                f"；{status}" if status else ""
+            )
         return {
             "number": d["draw"],
             "drawn_on": cn_date(date.fromisoformat(d["drawn_on"])),
