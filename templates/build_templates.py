@@ -715,13 +715,13 @@ def meeting_plan() -> None:
     para(
         doc,
         "每名申报人的申报材料由 {{ reviewers.per_applicant }} 名评审专家独自审阅，并填写专家评议表"
-        "（{{ reviewers.text }}，{{ reviewers.source }}）。审阅专家由评委会办事机构随机分配，分配情况留存备查。"
+        "（{{ reviewers.text }}，{{ reviewers.source }}）。审阅专家由评委会办事机构随机分配，有与申报人同专业的专家出席且无须回避时，至少安排一名同专业专家审阅，分配情况留存备查。"
         "与申报人同单位或有利害关系的专家回避，不审阅、不表决该申报人。",
     )
     heading(doc, "六、表决办法")
     para(
         doc,
-        "评审结果由出席评审会议的评审专家共同投票产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+        "评审结果由出席评审会议的评审专家以{{ vote.way }}方式共同表决产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权票、废票按不同意计算。",
     )
     heading(doc, "七、时间安排")
     table(
@@ -842,7 +842,7 @@ def review_account() -> None:
     para(
         doc,
         "采用{{ methods|join('、') }}方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
-        "审阅专家随机分配。出席专家对每名申报人投票表决，{{ vote.text }}；{{ vote.denominator }}。",
+        "{{ assignment_way }}。出席专家对每名申报人{{ vote.way }}表决，{{ vote.text }}；{{ vote.denominator }}。",
     )
     para(
         doc,
@@ -874,7 +874,8 @@ def review_account() -> None:
 
 
 def attending_experts() -> None:
-    doc = new_document()
+    # landscape: 副主任护师, 医学检验技术 and 备选递补（第13位，替补第1位委员） each on one line
+    doc = new_document(landscape=True)
     doc_title(doc, "参会评委抽取名册")
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n参会评委抽取名册")
@@ -903,7 +904,7 @@ def attending_experts() -> None:
             "{{ e.specialty }}",
             "{{ e.role }}",
         ],
-        [SEQ_WIDTH, 2.0, 1.4, 4.2, 2.4, 2.0, 2.1],
+        [SEQ_WIDTH, 2.0, 1.4, 5.6, 2.6, 2.8, 7.2],
         size=10.5,
     )
     para(
@@ -916,7 +917,9 @@ def attending_experts() -> None:
 
 
 def sign_in_sheet() -> None:
-    doc = new_document()
+    # landscape: a unit of 11 characters, 副主任医师, 医学检验技术, 缺席（因病请假） and
+    # 已签（见原件） each on one line at 10.5 pt
+    doc = new_document(landscape=True)
     doc_title(doc, "参会评委签到表")
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n评审会议签到表（录入稿）")
@@ -936,7 +939,7 @@ def sign_in_sheet() -> None:
             "{{ e.present }}",
             "{{ e.signed }}",
         ],
-        [SEQ_WIDTH, 1.8, 3.8, 2.2, 1.8, 1.6, 2.9],
+        [SEQ_WIDTH, 2.0, 5.6, 2.6, 2.8, 4.8, 3.6],
         size=10.5,
     )
     para(
@@ -979,9 +982,9 @@ def review_form() -> None:
     )
     para(
         doc,
-        "评委会表决：出席 {{ vote.attending }} 人，{% if vote.recused %}其中 {{ vote.recused }} 人回避、未参加表决，{% endif %}"
+        "评委会表决（{{ vote.way }}）：出席 {{ vote.attending }} 人，{% if vote.recused %}其中 {{ vote.recused }} 人回避、未参加表决，{% endif %}"
         "同意 {{ vote.agree }} 票，不同意 {{ vote.disagree }} 票，"
-        "弃权 {{ vote.abstain }} 票；{{ vote.result }}。",
+        "弃权 {{ vote.abstain }} 票{% if vote.invalid %}，废票 {{ vote.invalid }} 张{% endif %}；{{ vote.result }}。",
         indent=False,
     )
     save(doc, "review_form.docx")
@@ -1003,7 +1006,7 @@ def result_confirmation() -> None:
     )
     para(
         doc,
-        "表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+        "表决方式：{{ vote.way }}。表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权票、废票按不同意计算。",
         indent=False,
         size=14,
     )
@@ -1019,6 +1022,7 @@ def result_confirmation() -> None:
             "同意",
             "不同意",
             "弃权",
+            "废票",
             "通过所需",
             "表决结果",
         ],
@@ -1033,10 +1037,12 @@ def result_confirmation() -> None:
             "{{ r.agree }}",
             "{{ r.disagree }}",
             "{{ r.abstain }}",
+            "{{ r.invalid }}",
             "{{ r.needed }}",
             "{{ r.result }}",
         ],
-        [SEQ_WIDTH, 2.4, 5.2, 3.0, 1.8, 1.4, 1.4, 1.8, 1.4, 2.0, 2.4],
+        # landscape A4 leaves 24.7 cm: 出席人数, 通过所需 and 须重新表决 each on one line at 10.5 pt
+        [SEQ_WIDTH, 2.0, 4.6, 2.8, 2.0, 1.4, 1.4, 1.8, 1.4, 1.4, 2.0, 2.4],
         size=10.5,
     )
     para(

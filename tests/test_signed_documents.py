@@ -583,3 +583,151 @@ def test_the_demo_assignment_gives_each_applicant_a_reviewer_of_their_specialty(
             assert current.specialty_gaps == {}
     finally:
         store.close()
+
+
+# --- What the approving department and a secretary still found (issue 22, second reading) -----------
+
+
+def test_the_vote_is_stated_as_a_secret_ballot_and_spoilt_ballots_have_their_own_column(
+    run, tmp_path
+) -> None:
+    """评审情况说明, 评审方案, the review forms and the result confirmation say 无记名投票; 废票 is a column
+    of its own in the confirmation (never put into the 弃权 cell) and a count of its own on the form."""
+    from qjtitle.filing import export as filing
+    from qjtitle.meeting import voting
+    from qjtitle.store import open_store
+
+    folder = _post_final(run)
+    account = docx_text(folder / "04_评审情况说明.docx")
+    assert "出席专家对每名申报人无记名投票表决" in account
+    assert "每名申报人至少有一名与其同专业的审阅专家" in account
+    pre = next(f.folder for f in run.filings if f.stage == "pre")
+    assert "以无记名投票方式共同表决产生" in docx_text(pre / "04_评审方案.docx")
+    # one applicant's ballots with a spoilt one, entered again as the tally sheet says
+    copy = tmp_path / "store.db"
+    shutil.copyfile(run.store_path, copy)
+    store = open_store(copy)
+    try:
+        row = run.results.applicants[2]
+        voting.record_votes(
+            store,
+            1,
+            [voting.VoteEntry(str(row.id), counts=(8, 1, 0), invalid=1)],
+            reason="核对计票表",
+        )
+        out = filing.export_filing(
+            store,
+            1,
+            "post",
+            tmp_path / "post",
+            options=demo.FILING_OPTIONS,
+            force=True,
+            today=demo.POST_FILING_DAY,
+        )
+    finally:
+        store.close()
+    import docx
+
+    confirmation = docx.Document(str(out.folder / "08_评审结果签字确认表.docx"))
+    table = confirmation.tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    assert header[8:10] == ["弃权", "废票"], header
+    spoilt = next(r for r in table.rows if r.cells[1].text == row.name)
+    assert [c.text for c in spoilt.cells[6:10]] == ["8", "1", "0", "1"]
+    assert all("另废票" not in c.text for r in table.rows for c in r.cells)
+    text = docx_text(out.folder / "08_评审结果签字确认表.docx")
+    assert "表决方式：无记名投票。" in text and "弃权票、废票按不同意计算" in text
+    form = next((out.folder / "07_参评人员专家评议表").glob(f"*_{row.name}.docx"))
+    assert re.search(
+        r"评委会表决（无记名投票）：出席 10 人，同意 8 票，不同意 1 票，弃权 0 票，废票 1 张；",
+        docx_text(form),
+    )
+
+
+def test_typed_tables_keep_ordinary_content_on_one_line(pages) -> None:
+    """The typed 签到表, 抽取名册 and 签字确认表 on A4 (LibreOffice → PDF): a unit, a title, a specialty,
+    an absence with its reason, a replacement and the column headers each on one line."""
+    wanted = {
+        "参会评委签到表": ("缺席（因病请假）", "医学检验技术", "副主任医师", "已签（见原件）"),
+        "参会评委抽取名册": ("备选递补（第13位，替补第1位委员）", "医学检验技术", "副主任护师"),
+        "评审结果签字确认表": ("出席人数", "通过所需", "废票", "主管检验技师"),
+    }
+    seen = set()
+    for name, doc_pages in pages.items():
+        for title, texts in wanted.items():
+            if title in name and "_draft" not in name:
+                lines = [line.replace(" ", "") for page in doc_pages for line in page]
+                for text in texts:
+                    assert any(text in line for line in lines), f"{name}：“{text}”折行"
+                seen.add(title)
+    assert seen == set(wanted)
+
+
+def test_correction_notices_out_of_the_seasons_order_are_refused(
+    run, tmp_path, make_workbook, cli
+) -> None:
+    """Notices dated after the 资格审查 and the 会前公示 that publish its result are refused with the
+    list of what would be out of order, before anything is written; dated in order they are written."""
+    from qjtitle import idcard
+    from qjtitle.calendar import schedule
+    from qjtitle.intake import corrections
+    from qjtitle.intake.applicants import import_applicants
+    from qjtitle.models import Applicant
+    from qjtitle.store import open_store
+    from tests.conftest import applicant_row
+
+    copy = tmp_path / "store.db"
+    shutil.copyfile(run.store_path, copy)
+    store = open_store(copy)
+    out = tmp_path / "告知书"
+    try:
+        row = applicant_row(
+            姓名="晚报送", 联系电话="123", 身份证号码=idcard.make("530302", date(1986, 4, 2), 131)
+        )
+        import_applicants(store, [make_workbook([row], name="补报.xlsx")], "QJ-WS-ZJ", 2023)
+        with pytest.raises(corrections.NoticesOutOfOrder) as refused:
+            corrections.issue_notices(
+                store,
+                "QJ-WS-ZJ",
+                out,
+                today=date(2023, 11, 8),
+                check_order=schedule.notices_out_of_order,
+            )
+        message = str(refused.value)
+        assert "落款日期为2023年11月8日的补正告知书暂不能生成，时间节点顺序不合逻辑" in message
+        assert "1. 第1号会议" in message and "资格审查" in message and "会前公示" in message
+        assert not out.exists()
+        with store.transaction() as session:
+            late = session.exec(
+                __import__("sqlmodel").select(Applicant).where(Applicant.name == "晚报送")
+            ).one()
+            assert late.correction_deadline is None  # nobody was told
+    finally:
+        store.close()
+    result = cli(
+        "applicants",
+        "corrections",
+        "-c",
+        "QJ-WS-ZJ",
+        "--out",
+        str(out),
+        "--date",
+        "2023-11-08",
+        "--db",
+        str(copy),
+    )
+    assert result.exit_code == 1 and "顺序不合逻辑" in result.stderr and not out.exists()
+    result = cli(
+        "applicants",
+        "corrections",
+        "-c",
+        "QJ-WS-ZJ",
+        "--out",
+        str(out),
+        "--date",
+        "2023-09-20",
+        "--db",
+        str(copy),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(list(out.glob("*.docx"))) == 1

@@ -23,6 +23,7 @@ from qjtitle.filing.wording import (
 from qjtitle.intake import photos
 from qjtitle.meeting import record as meetings
 from qjtitle.meeting import tally
+from qjtitle.meeting.results import SECRET
 from qjtitle.models import Applicant
 from qjtitle.privacy import mask_text
 
@@ -240,7 +241,10 @@ class FilingBase:
         }
 
     def _vote_rule(self) -> dict[str, str]:
+        rows = [r for r in (self.data.results or {}).get("applicants", []) if r.get("voted")]
+        named = any(r.get("mode", SECRET) != SECRET for r in rows)  # a store's old named ballots
         return {
+            "way": "记名投票" if named else "无记名投票",
             "text": rules.PASS_THRESHOLD.text,
             "source": rules.cite(rules.PASS_THRESHOLD.source),
             "denominator": plain_reason(
