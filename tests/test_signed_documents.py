@@ -731,3 +731,35 @@ def test_correction_notices_out_of_the_seasons_order_are_refused(
     )
     assert result.exit_code == 0, result.stderr
     assert len(list(out.glob("*.docx"))) == 1
+
+
+def test_the_meeting_sheets_print_their_titles_and_headers_whole(run, tmp_path) -> None:
+    """The printed 签到表 and 计票表 (LibreOffice → PDF): the sheet's name on a line of its own, the
+    committee and the day below it unbroken, and the 计票表's header cells each on one line."""
+    from qjtitle.meeting import sheets
+    from qjtitle.store import open_store
+
+    soffice, pdftotext = package.find_soffice(), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法检查版面")
+    copy = tmp_path / "store.db"
+    shutil.copyfile(run.store_path, copy)
+    store = open_store(copy)
+    try:
+        made = sheets.write_sheets(store, 1, tmp_path / "会议用表")
+    finally:
+        store.close()
+    chosen = [p for p in made.files if p.name in ("签到表.docx", "计票表.docx")]
+    texts = {}
+    for pdf in package.convert_to_pdf(chosen, soffice):
+        text = subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True
+        ).stdout.decode("utf-8")
+        texts[pdf.stem] = [line.replace(" ", "") for line in text.splitlines() if line.strip()]
+    assert texts["签到表"][1] == "评审会议签到表"
+    assert texts["计票表"][1] == "表决计票表"
+    head = "曲靖市卫生系列中级职称评审委员会2023年11月20日曲靖市会议中心）"
+    assert texts["签到表"][2].replace("\u3000", "") == "（" + head, texts["签到表"][:4]
+    assert texts["计票表"][2].replace("\u3000", "") == "（无记名投票，" + head, texts["计票表"][:4]
+    header = next(line for line in texts["计票表"] if line.startswith("申报人"))
+    assert "应投票人数同意不同意弃权废票单位申报专业" in header, header
