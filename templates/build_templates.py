@@ -239,7 +239,8 @@ def correction_notice() -> None:
             "{{ item.message }}",
             "{{ item.fix }}",
         ],
-        [SEQ_WIDTH, 1.8, 3.0, 2.0, 4.4, 3.0],
+        # 身份证号码 and 现职取得时间 (栏目) on one line; the sentences wrap in the two wide columns
+        [SEQ_WIDTH, 1.6, 2.8, 2.8, 3.8, 3.1],
         size=10.5,
     )
     control(doc, "{%p endif %}")

@@ -763,3 +763,22 @@ def test_the_meeting_sheets_print_their_titles_and_headers_whole(run, tmp_path) 
     assert texts["计票表"][2].replace("\u3000", "") == "（无记名投票，" + head, texts["计票表"][:4]
     header = next(line for line in texts["计票表"] if line.startswith("申报人"))
     assert "应投票人数同意不同意弃权废票单位申报专业" in header, header
+
+
+def test_the_correction_notices_fields_print_on_one_line(run, tmp_path) -> None:
+    """The notice's table on portrait A4 (LibreOffice → PDF): the field names (栏目) stay whole."""
+    soffice, pdftotext = package.find_soffice(), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法检查版面")
+    chosen = []
+    for notice in run.notices:
+        chosen.append(tmp_path / notice.path.name)
+        shutil.copyfile(notice.path, chosen[-1])
+    text = ""
+    for pdf in package.convert_to_pdf(chosen, soffice):
+        text += subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True
+        ).stdout.decode("utf-8")
+    cells = {cell for line in text.splitlines() for cell in re.split(r"\s{2,}", line.strip())}
+    for field in ("身份证号码", "现职取得时间", "联系电话"):
+        assert field in cells, field
