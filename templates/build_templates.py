@@ -254,6 +254,7 @@ def correction_notice() -> None:
         doc,
         "请于 {{ deadline_text }}{{ deadline_note }}（{{ deadline_wd }}个工作日内）前将补正后的申报信息表（附件2格式）及相关材料重新报送。"
         "逾期未补正的，视为放弃本年度申报。{% if provisional %}（注：{{ provisional }}）{% endif %}",
+        keep=True,  # with the contact and the seal: never a page of only those
     )
     para(doc, "联系人：{{ contact }}　　联系电话：{{ contact_phone }}", indent=True, keep=True)
     sign_block(

@@ -386,8 +386,6 @@ def test_correction_notices_are_numbered_and_worded_for_employers(run) -> None:
         text = full_text(notice.path)
         assert f"曲卫职评补〔2023〕{n}号" in text
         for what, pattern in FORBIDDEN:
-            if what in ("ISO date or time",):
-                continue
             assert re.search(pattern, text) is None, (notice.path.name, what)
         assert re.search(r"[A-Z]{1,2}\d+\b|Sheet\d|存成了数字|单元格", text) is None, (
             notice.path.name
@@ -782,3 +780,52 @@ def test_the_correction_notices_fields_print_on_one_line(run, tmp_path) -> None:
     cells = {cell for line in text.splitlines() for cell in re.split(r"\s{2,}", line.strip())}
     for field in ("身份证号码", "现职取得时间", "联系电话"):
         assert field in cells, field
+
+
+def test_an_engineering_committees_notice_reads_as_sent(store, make_workbook, tmp_path) -> None:
+    """Another series (工程, no 发文机关代字 configured): the dates the import normalised read as the
+    employer writes them (never 1984-02-03), and the page with the seal also holds the deadline."""
+    from qjtitle import committees, idcard
+    from qjtitle.intake import corrections
+    from qjtitle.intake.applicants import import_applicants
+    from tests.conftest import applicant_row
+
+    committees.add(
+        store,
+        "QJ-GC-ZJ",
+        "曲靖市工程系列中级职称评审委员会",
+        "中级",
+        "工程",
+        ["建筑工程", "市政工程"],
+        organizer="曲靖市住房和城乡建设局",
+        approver="曲靖市人力资源和社会保障局",
+    )
+    row = applicant_row(
+        姓名="周工",
+        工作单位="曲靖市建筑设计院",
+        联系电话="123",
+        身份证号码=idcard.make("530302", date(1984, 2, 3), 117),
+        现专业技术职务="助理工程师",
+        申报系列="工程",
+        申报专业="建筑工程",
+        申报资格名称="工程师",
+    )
+    import_applicants(store, [make_workbook([row], sheet="2023年申报")], "QJ-GC-ZJ", 2023)
+    written = corrections.issue_notices(
+        store, "QJ-GC-ZJ", tmp_path / "告知书", today=date(2023, 9, 25)
+    )
+    text = full_text(written[0].path)
+    assert "曲靖职评补〔2023〕1号" in text and "曲靖市住房和城乡建设局（盖章）" in text
+    assert "出生年月填“1985年3月”，身份证号码显示为“1984年2月3日”" in text
+    assert re.search(r"(?:19|20)\d{2}-\d{2}", text) is None
+    assert not re.search("卫生|医院|医学", text)
+    soffice, pdftotext = package.find_soffice(), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice（soffice）或 pdftotext（poppler-utils）未安装，无法检查版面")
+    (pdf,) = package.convert_to_pdf([written[0].path], soffice)
+    pages_ = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    for page in (p for p in pages_.split("\f") if p.strip()):
+        lines = [x.strip() for x in page.splitlines() if x.strip() and not PAGE_FURNITURE.search(x)]
+        assert not all(SIGNATURE_LINE.search(x) or x.startswith("签收人") for x in lines), lines

@@ -131,7 +131,14 @@ def notice_words(text: str) -> str:
         text = text.replace(old, new)
     text = re.sub(r"[0-9]\.[0-9]+E\+[0-9]+", "", text)
     text = re.sub(r"\s*(?:Excel|WPS)\s*", "表格", text)
+    text = _ISO_DAY.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    text = _ISO_MONTH.sub(lambda m: f"{m[1]}年{int(m[2])}月", text)
     return _RULE.sub(r"《通知》\1", text)
+
+
+# a date the import normalised (1984-02-03, 1985-03) as the employer's clerk writes it
+_ISO_DAY = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![\d-])")
+_ISO_MONTH = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
 
 
 class NoticesOutOfOrder(InvalidValue):
