@@ -1062,15 +1062,22 @@ def result_confirmation() -> None:
             ("出席评审专家签字：", {"font": HEAD_FONT}),
         ],
     )
-    # the last line above is kept with the list below; the list is kept together and with the date
+    # the last line above is kept with the grid below; three experts a row, so that the block fits
+    # beside the table's last rows rather than on a page of its own
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    lines(
+    grid = table(
         doc,
-        "for e in experts",
-        "{{ loop.index }}. {{ e }}　　签字：____________",
-        indent=False,
-        keep=True,
+        ["评审专家", "签字", "评审专家", "签字", "评审专家", "签字"],
+        "for three in expert_rows",
+        ["{{ three[0] }}", "", "{{ three[1] }}", "", "{{ three[2] }}", ""],
+        [2.8, 5.4, 2.8, 5.4, 2.8, 5.4],
+        size=12,
     )
+    for row in grid.rows:
+        row.height = Cm(0.9)
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     para(doc, "日期：____年__月__日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     save(doc, "result_confirmation.docx")
 

@@ -452,8 +452,12 @@ def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -
     assert "计票人：计票人乙　　签字：" in text and "监票人：监票人丙　　签字：" in text
     # the chair recorded at the meeting (an attending expert), not a name typed at export
     assert f"评委会主任委员：{packages['fm'].attending[0]}　　签字：" in text
-    for i, name in enumerate(packages["fm"].attending, start=1):
-        assert f"{i}. {name}　　签字：____________" in text
+    # every attending expert in the signing grid (three a row, a blank cell to sign beside each)
+    grid = table_rows(path, 1)
+    assert grid[0] == ["评审专家", "签字"] * 3
+    signers = [c for row in grid[1:] for c in row[0::2] if c]
+    assert signers == [f"{i}. {n}" for i, n in enumerate(packages["fm"].attending, start=1)]
+    assert all(c == "" for row in grid[1:] for c in row[1::2])
     assert "评委会11人，出席9人，至少需8人" in text
 
 

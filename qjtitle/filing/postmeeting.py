@@ -443,6 +443,7 @@ class PostMeeting(FilingBase):
                 }
             )
         passed = sum(1 for r in rows if r["result"] == "通过")
+        experts = [ctx.expert_name(e) for e in ctx.attending] if ctx else []
         blank = "＿＿＿＿＿＿"
         return {
             **self.common(),
@@ -457,7 +458,11 @@ class PostMeeting(FilingBase):
             "scrutineer": self.options.scrutineer or blank,
             "chair": self.chair()["name"],
             "chair_role": self.chair()["role"],
-            "experts": [ctx.expert_name(e) for e in ctx.attending] if ctx else [],
+            "experts": experts,
+            "expert_rows": [  # three a row, numbered, the last row padded
+                [f"{i + k + 1}. {n}" for k, n in enumerate(experts[i : i + 3])] + [""] * 2
+                for i in range(0, len(experts), 3)
+            ],
         }
 
     def pass_roster(self) -> dict[str, object]:
