@@ -848,3 +848,15 @@ def test_the_result_confirmation_signatures_share_a_page_with_the_votes(pages) -
         )
         checked += 1
     assert checked >= 1
+
+
+def test_the_recommendation_publicitys_requirement_is_not_a_window_it_missed(run) -> None:
+    """The employers' 推荐公示 (4–8 September, before their submission) is done in time: the
+    reports state its requirement as a length and a latest end, not the latest window laid out."""
+    pre = next(f.folder for f in run.filings if f.stage == "pre")
+    for path in (pre / "01_会前备案报告.docx", _post_final(run) / "01_会后备案报告.docx"):
+        text = docx_text(path)
+        assert (
+            "推荐公示 | 不少于5个工作日，不晚于2023年11月3日结束 | 2023年9月4日至2023年9月8日"
+            in text
+        ), path.name

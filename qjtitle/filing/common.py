@@ -202,6 +202,10 @@ class FilingBase:
         """A milestone's window or deadline in Chinese dates."""
         if it.kind == LATEST and it.latest:
             return f"不晚于{cn_date(it.latest)}"
+        if it.key == "recommendation-publicity" and it.latest:
+            # the plan lays it out as late as it may be: a requirement on its end and length, not
+            # a window (the employers' 推荐公示 comes before their submission, weeks earlier)
+            return f"不少于{int(rules.PUBLICITY_MIN.value)}个工作日，不晚于{cn_date(it.latest)}结束"
         if it.kind == RANGE and it.latest:
             return (
                 f"{cn_date(it.earliest)}至{cn_date(it.latest)}"
