@@ -860,3 +860,23 @@ def test_the_recommendation_publicitys_requirement_is_not_a_window_it_missed(run
             "推荐公示 | 不少于5个工作日，不晚于2023年11月3日结束 | 2023年9月4日至2023年9月8日"
             in text
         ), path.name
+
+
+def test_the_package_list_numbers_each_file_as_the_report_numbers_its_material(run) -> None:
+    """清单's 序号 is the material's number in the report's list (8 is the 评审结果签字确认表 in
+    both); the files of one material are numbered 7-1, 7-2 …"""
+    from openpyxl import load_workbook
+
+    folder = _post_final(run)
+    report = docx_text(folder / "01_会后备案报告.docx")
+    listed = dict(re.findall(r"^(\d+)\. (\S+?)(?:（[^）]*）)*$", report, flags=re.MULTILINE))
+    assert listed["8"].startswith("评审结果签字确认表")
+    ws = load_workbook(folder / "清单.xlsx").active
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] is not None]
+    by_number = {str(r[0]): r for r in rows}
+    assert by_number["8"][1].startswith("评审结果签字确认表")
+    assert by_number["1"][1] == "会后备案报告"
+    assert by_number["7-1"][1] == "参评人员专家评议表：" + run.results.applicants[0].name
+    assert by_number["7-49"][2].startswith("07_参评人员专家评议表/049_")
+    for r in rows:  # every number's material is the one the file name begins with
+        assert str(r[0]).split("-")[0] == str(int(str(r[2]).split("_")[0])), r
