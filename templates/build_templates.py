@@ -978,7 +978,13 @@ def review_form() -> None:
         doc,
         ["序号", "评审专家", "评议意见", "评审建议", "专家签名"],
         "for r in reviews",
-        ["{{ r.number }}", "{{ r.expert }}", "{{ r.opinion }}", "{{ r.recommendation }}", ""],
+        [
+            "{{ r.number }}",
+            "{{ r.expert }}",
+            "{{ r.opinion }}",
+            "{{ r.recommendation }}",
+            "{{ r.signed }}",
+        ],
         [SEQ_WIDTH, 2.0, 6.6, 2.0, 3.5],
         size=10.5,
     )

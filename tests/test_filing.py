@@ -413,6 +413,8 @@ def test_review_forms_carry_the_reviewers_opinions(packages) -> None:
     assert reviews[0] == ["序号", "评审专家", "评议意见", "评审建议", "专家签名"]
     assert len(reviews) == 4  # three reviewers
     assert all(r[2] == "业绩一般 & 代表作<不足>。" and r[3] == "不同意" for r in reviews[1:])
+    # each reviewer signed their own sheet of the day, filed as a scan (as the 签到表 says)
+    assert all(r[4] == "已签（见原件）" for r in reviews[1:])
     assert (
         "评委会表决（无记名投票）：出席 9 人，同意 5 票，不同意 4 票，弃权 0 票；未通过。" in text
     )

@@ -373,6 +373,9 @@ class PostMeeting(FilingBase):
                         "expert": ctx.expert_name(eid),
                         "opinion": r.opinion if r else NOT_RECORDED,
                         "recommendation": r.recommendation if r else "—",
+                        # signed on the expert's own sheet of the day (filed as a scan), as the
+                        # typed 签到表 says of its signatures
+                        "signed": "已签（见原件）" if r else "",
                     }
                 )
             v = votes.get(aid, {})
