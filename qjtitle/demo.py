@@ -213,6 +213,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
             today=CORRECTIONS_ISSUED,
             contact="李老师",
             contact_phone="0874-3123456",
+            check_order=schedule.notices_out_of_order,
         )
         say("补正期限已过：逾期未补正的视为放弃")
         withdrawn = corrections.expire(store, COMMITTEE["code"], today=CORRECTIONS_EXPIRED)

@@ -239,7 +239,8 @@ def correction_notice() -> None:
             "{{ item.message }}",
             "{{ item.fix }}",
         ],
-        [SEQ_WIDTH, 1.8, 3.0, 2.0, 4.4, 3.0],
+        # 身份证号码 and 现职取得时间 (栏目) on one line; the sentences wrap in the two wide columns
+        [SEQ_WIDTH, 1.6, 2.8, 2.8, 3.8, 3.1],
         size=10.5,
     )
     control(doc, "{%p endif %}")
@@ -253,6 +254,7 @@ def correction_notice() -> None:
         doc,
         "请于 {{ deadline_text }}{{ deadline_note }}（{{ deadline_wd }}个工作日内）前将补正后的申报信息表（附件2格式）及相关材料重新报送。"
         "逾期未补正的，视为放弃本年度申报。{% if provisional %}（注：{{ provisional }}）{% endif %}",
+        keep=True,  # with the contact and the seal: never a page of only those
     )
     para(doc, "联系人：{{ contact }}　　联系电话：{{ contact_phone }}", indent=True, keep=True)
     sign_block(
@@ -715,13 +717,13 @@ def meeting_plan() -> None:
     para(
         doc,
         "每名申报人的申报材料由 {{ reviewers.per_applicant }} 名评审专家独自审阅，并填写专家评议表"
-        "（{{ reviewers.text }}，{{ reviewers.source }}）。审阅专家由评委会办事机构随机分配，分配情况留存备查。"
+        "（{{ reviewers.text }}，{{ reviewers.source }}）。审阅专家由评委会办事机构随机分配，有与申报人同专业的专家出席且无须回避时，至少安排一名同专业专家审阅，分配情况留存备查。"
         "与申报人同单位或有利害关系的专家回避，不审阅、不表决该申报人。",
     )
     heading(doc, "六、表决办法")
     para(
         doc,
-        "评审结果由出席评审会议的评审专家共同投票产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+        "评审结果由出席评审会议的评审专家以{{ vote.way }}方式共同表决产生，不得委托投票，会后不得补投。{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权票、废票按不同意计算。",
     )
     heading(doc, "七、时间安排")
     table(
@@ -842,7 +844,7 @@ def review_account() -> None:
     para(
         doc,
         "采用{{ methods|join('、') }}方式评价。每名申报人的材料由 {{ per_applicant }} 名评审专家独自审阅，"
-        "审阅专家随机分配。出席专家对每名申报人投票表决，{{ vote.text }}；{{ vote.denominator }}。",
+        "{{ assignment_way }}。出席专家对每名申报人{{ vote.way }}表决，{{ vote.text }}；{{ vote.denominator }}。",
     )
     para(
         doc,
@@ -874,7 +876,8 @@ def review_account() -> None:
 
 
 def attending_experts() -> None:
-    doc = new_document()
+    # landscape: 副主任护师, 医学检验技术 and 备选递补（第13位，替补第1位委员） each on one line
+    doc = new_document(landscape=True)
     doc_title(doc, "参会评委抽取名册")
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n参会评委抽取名册")
@@ -903,7 +906,7 @@ def attending_experts() -> None:
             "{{ e.specialty }}",
             "{{ e.role }}",
         ],
-        [SEQ_WIDTH, 2.0, 1.4, 4.2, 2.4, 2.0, 2.1],
+        [SEQ_WIDTH, 2.0, 1.4, 5.6, 2.6, 2.8, 7.2],
         size=10.5,
     )
     para(
@@ -916,7 +919,9 @@ def attending_experts() -> None:
 
 
 def sign_in_sheet() -> None:
-    doc = new_document()
+    # landscape: a unit of 11 characters, 副主任医师, 医学检验技术, 缺席（因病请假） and
+    # 已签（见原件） each on one line at 10.5 pt
+    doc = new_document(landscape=True)
     doc_title(doc, "参会评委签到表")
     page_header(doc, confidential=True)
     title(doc, "{{ committee.name }}\n评审会议签到表（录入稿）")
@@ -936,7 +941,7 @@ def sign_in_sheet() -> None:
             "{{ e.present }}",
             "{{ e.signed }}",
         ],
-        [SEQ_WIDTH, 1.8, 3.8, 2.2, 1.8, 1.6, 2.9],
+        [SEQ_WIDTH, 2.0, 5.6, 2.6, 2.8, 4.8, 3.6],
         size=10.5,
     )
     para(
@@ -973,15 +978,21 @@ def review_form() -> None:
         doc,
         ["序号", "评审专家", "评议意见", "评审建议", "专家签名"],
         "for r in reviews",
-        ["{{ r.number }}", "{{ r.expert }}", "{{ r.opinion }}", "{{ r.recommendation }}", ""],
+        [
+            "{{ r.number }}",
+            "{{ r.expert }}",
+            "{{ r.opinion }}",
+            "{{ r.recommendation }}",
+            "{{ r.signed }}",
+        ],
         [SEQ_WIDTH, 2.0, 6.6, 2.0, 3.5],
         size=10.5,
     )
     para(
         doc,
-        "评委会表决：出席 {{ vote.attending }} 人，{% if vote.recused %}其中 {{ vote.recused }} 人回避、未参加表决，{% endif %}"
+        "评委会表决（{{ vote.way }}）：出席 {{ vote.attending }} 人，{% if vote.recused %}其中 {{ vote.recused }} 人回避、未参加表决，{% endif %}"
         "同意 {{ vote.agree }} 票，不同意 {{ vote.disagree }} 票，"
-        "弃权 {{ vote.abstain }} 票；{{ vote.result }}。",
+        "弃权 {{ vote.abstain }} 票{% if vote.invalid %}，废票 {{ vote.invalid }} 张{% endif %}；{{ vote.result }}。",
         indent=False,
     )
     save(doc, "review_form.docx")
@@ -1003,7 +1014,7 @@ def result_confirmation() -> None:
     )
     para(
         doc,
-        "表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权按不同意计算。",
+        "表决方式：{{ vote.way }}。表决规则：{{ vote.text }}（{{ vote.source }}）；{{ vote.denominator }}；弃权票、废票按不同意计算。",
         indent=False,
         size=14,
     )
@@ -1019,6 +1030,7 @@ def result_confirmation() -> None:
             "同意",
             "不同意",
             "弃权",
+            "废票",
             "通过所需",
             "表决结果",
         ],
@@ -1033,10 +1045,12 @@ def result_confirmation() -> None:
             "{{ r.agree }}",
             "{{ r.disagree }}",
             "{{ r.abstain }}",
+            "{{ r.invalid }}",
             "{{ r.needed }}",
             "{{ r.result }}",
         ],
-        [SEQ_WIDTH, 2.4, 5.2, 3.0, 1.8, 1.4, 1.4, 1.8, 1.4, 2.0, 2.4],
+        # landscape A4 leaves 24.7 cm: 出席人数, 通过所需 and 须重新表决 each on one line at 10.5 pt
+        [SEQ_WIDTH, 2.0, 4.6, 2.8, 2.0, 1.4, 1.4, 1.8, 1.4, 1.4, 2.0, 2.4],
         size=10.5,
     )
     para(
@@ -1054,15 +1068,22 @@ def result_confirmation() -> None:
             ("出席评审专家签字：", {"font": HEAD_FONT}),
         ],
     )
-    # the last line above is kept with the list below; the list is kept together and with the date
+    # the last line above is kept with the grid below; three experts a row, so that the block fits
+    # beside the table's last rows rather than on a page of its own
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
-    lines(
+    grid = table(
         doc,
-        "for e in experts",
-        "{{ loop.index }}. {{ e }}　　签字：____________",
-        indent=False,
-        keep=True,
+        ["评审专家", "签字", "评审专家", "签字", "评审专家", "签字"],
+        "for three in expert_rows",
+        ["{{ three[0] }}", "", "{{ three[1] }}", "", "{{ three[2] }}", ""],
+        [2.8, 5.4, 2.8, 5.4, 2.8, 5.4],
+        size=12,
     )
+    for row in grid.rows:
+        row.height = Cm(0.9)
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     para(doc, "日期：____年__月__日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     save(doc, "result_confirmation.docx")
 

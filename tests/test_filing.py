@@ -334,7 +334,7 @@ def test_meeting_plan(packages) -> None:
     )
     assert "会前备案 | 不晚于2023年11月13日 | 《通知》二" in text
     assert "审阅专家由评委会办事机构随机分配" in text and "种子" not in text
-    assert "5. 出席评审专家对每名申报人投票表决" in text
+    assert "5. 出席评审专家对每名申报人无记名投票表决" in text
 
 
 def test_roster_workbook_is_the_canonical_form_with_formula_text_kept(packages) -> None:
@@ -413,7 +413,11 @@ def test_review_forms_carry_the_reviewers_opinions(packages) -> None:
     assert reviews[0] == ["序号", "评审专家", "评议意见", "评审建议", "专家签名"]
     assert len(reviews) == 4  # three reviewers
     assert all(r[2] == "业绩一般 & 代表作<不足>。" and r[3] == "不同意" for r in reviews[1:])
-    assert "评委会表决：出席 9 人，同意 5 票，不同意 4 票，弃权 0 票；未通过。" in text
+    # each reviewer signed their own sheet of the day, filed as a scan (as the 签到表 says)
+    assert all(r[4] == "已签（见原件）" for r in reviews[1:])
+    assert (
+        "评委会表决（无记名投票）：出席 9 人，同意 5 票，不同意 4 票，弃权 0 票；未通过。" in text
+    )
     corrected = table_rows(forms / "001_王芳.docx", 1)
     assert corrected[1][1:4] == [
         packages["corrected_by"],
@@ -436,21 +440,26 @@ def test_result_confirmation_with_the_votes_and_every_signature_line(packages) -
         "同意",
         "不同意",
         "弃权",
+        "废票",
         "通过所需",
         "表决结果",
     ]
     assert rows[1:] == [
-        ["1", "王芳", "=1+2", "主管护师", "9", "0", "8", "0", "1", "6", "通过"],
-        ["2", "张&<丽>", "R&D <研究> 中心", "主管护师", "9", "0", "9", "0", "0", "6", "通过"],
-        ["3", "李娜", "宣威市人民医院", "主管护师", "9", "0", "5", "4", "0", "6", "未通过"],
+        ["1", "王芳", "=1+2", "主管护师", "9", "0", "8", "0", "1", "0", "6", "通过"],
+        ["2", "张&<丽>", "R&D <研究> 中心", "主管护师", "9", "0", "9", "0", "0", "0", "6", "通过"],
+        ["3", "李娜", "宣威市人民医院", "主管护师", "9", "0", "5", "4", "0", "0", "6", "未通过"],
     ]
     text = docx_text(path)
     assert "共评审 3 人，通过 2 人，未通过 1 人。" in text
     assert "计票人：计票人乙　　签字：" in text and "监票人：监票人丙　　签字：" in text
     # the chair recorded at the meeting (an attending expert), not a name typed at export
     assert f"评委会主任委员：{packages['fm'].attending[0]}　　签字：" in text
-    for i, name in enumerate(packages["fm"].attending, start=1):
-        assert f"{i}. {name}　　签字：____________" in text
+    # every attending expert in the signing grid (three a row, a blank cell to sign beside each)
+    grid = table_rows(path, 1)
+    assert grid[0] == ["评审专家", "签字"] * 3
+    signers = [c for row in grid[1:] for c in row[0::2] if c]
+    assert signers == [f"{i}. {n}" for i, n in enumerate(packages["fm"].attending, start=1)]
+    assert all(c == "" for row in grid[1:] for c in row[1::2])
     assert "评委会11人，出席9人，至少需8人" in text
 
 

@@ -182,6 +182,33 @@ def chain_steps(
     return steps
 
 
+def notices_out_of_order(
+    session: Session, committee_id: int, day: date, cal: WorkCalendar
+) -> list[str]:
+    """Why correction notices dated ``day`` would break the season's order (findings.season_chain) of a
+    meeting of the committee not yet held: each step before the notices (call for applications,
+    推荐公示, submission) that ends after ``day``, each step after them (资格审查, 会前公示 …) that began
+    before ``day``. Empty when they may be issued that day. The same check as the filing's."""
+    labels = {k: MILESTONES[k].label if k in MILESTONES else CHAIN_LABELS[k] for k in SEASON_CHAIN}
+    out: list[str] = []
+    ms = session.exec(
+        select(Meeting)
+        .where(Meeting.committee_id == committee_id, col(Meeting.date) >= day)
+        .order_by(col(Meeting.date), col(Meeting.id))
+    ).all()
+    for m in ms:
+        if not day.year <= meetings.evaluation_year(m) <= day.year + 1:
+            continue
+        end = meetings.last_day(m)
+        steps = chain_steps(session, m, end, _actuals(session, m.id or 0))
+        steps["corrections"] = (day, day)  # the notices about to be dated, on their own
+        for f in season_chain(cal, steps, labels):
+            if "corrections" in (f.milestone, f.related):
+                basis = f"（{_cite(f.rule)}）" if f.rule else ""
+                out.append(f"第{m.id}号会议（{m.date}）：{f.message}{basis}")
+    return out
+
+
 def _chain_findings(
     session: Session,
     m: Meeting,

@@ -478,6 +478,7 @@ def applicants_corrections(
 
     示例：qjtitle applicants corrections --committee QJ-WS-ZJ --out 补正告知书/ --deadline-wd 5
     """
+    from qjtitle.calendar.schedule import notices_out_of_order
     from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.intake.corrections import issue_notices
     from qjtitle.store import open_store
@@ -495,6 +496,7 @@ def applicants_corrections(
             contact,
             contact_phone,
             templates,
+            check_order=notices_out_of_order,
         )
     if not written:
         console().print("没有待补正的申报人，无需告知。")

@@ -23,6 +23,7 @@ from qjtitle.filing.wording import (
 from qjtitle.intake import photos
 from qjtitle.meeting import record as meetings
 from qjtitle.meeting import tally
+from qjtitle.meeting.results import SECRET
 from qjtitle.models import Applicant
 from qjtitle.privacy import mask_text
 
@@ -201,6 +202,10 @@ class FilingBase:
         """A milestone's window or deadline in Chinese dates."""
         if it.kind == LATEST and it.latest:
             return f"不晚于{cn_date(it.latest)}"
+        if it.key == "recommendation-publicity" and it.latest:
+            # the plan lays it out as late as it may be: a requirement on its end and length, not
+            # a window (the employers' 推荐公示 comes before their submission, weeks earlier)
+            return f"不少于{int(rules.PUBLICITY_MIN.value)}个工作日，不晚于{cn_date(it.latest)}结束"
         if it.kind == RANGE and it.latest:
             return (
                 f"{cn_date(it.earliest)}至{cn_date(it.latest)}"
@@ -240,7 +245,10 @@ class FilingBase:
         }
 
     def _vote_rule(self) -> dict[str, str]:
+        rows = [r for r in (self.data.results or {}).get("applicants", []) if r.get("voted")]
+        named = any(r.get("mode", SECRET) != SECRET for r in rows)  # a store's old named ballots
         return {
+            "way": "记名投票" if named else "无记名投票",
             "text": rules.PASS_THRESHOLD.text,
             "source": rules.cite(rules.PASS_THRESHOLD.source),
             "denominator": plain_reason(

@@ -333,6 +333,29 @@ def _pages(root: Path, entry: Entry) -> int | str:
     return ""
 
 
+def item_numbers(files: list[str]) -> list[int | str]:
+    """Each file's 序号 in the 清单: the number of the material it belongs to, as the report lists the
+    materials and the file names begin (07_…/001_….docx is 7); the files of a material of several
+    files numbered 7-1, 7-2 …; a file without a number keeps its place in the list."""
+    import re
+
+    material = [re.match(r"(\d+)_", f) for f in files]
+    counts: dict[int, int] = {}
+    for m in material:
+        if m:
+            counts[int(m[1])] = counts.get(int(m[1]), 0) + 1
+    seen: dict[int, int] = {}
+    out: list[int | str] = []
+    for i, m in enumerate(material, start=1):
+        if m is None:
+            out.append(i)
+            continue
+        n = int(m[1])
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if counts[n] == 1 else f"{n}-{seen[n]}")
+    return out
+
+
 def _write_manifest_xlsx(
     path: Path, heading: str, meta: dict[str, Any], entries: list[Entry], root: Path
 ) -> None:
@@ -366,9 +389,10 @@ def _write_manifest_xlsx(
         cell.font = Font(name="黑体", bold=True)
         cell.alignment = Alignment(horizontal="center")
         cell.border = box
+    numbers = item_numbers([e.file for e in entries])
     for r, e in enumerate(entries, start=4):
         for c, value in enumerate(
-            [r - 3, e.title, e.file, _pages(root, e), 1],
+            [numbers[r - 4], e.title, e.file, _pages(root, e), 1],
             start=1,
         ):
             set_cell(ws.cell(row=r, column=c), value)

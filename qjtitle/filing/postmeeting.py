@@ -12,7 +12,6 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase, PublicPerson
 from qjtitle.filing.gather import NOT_RECORDED
 from qjtitle.filing.wording import (
-    abstain_text,
     date_range,
     local_day,
     plain_reason,
@@ -79,6 +78,17 @@ class PostMeeting(FilingBase):
             "role": "评委会主任委员" if role == "主任委员" else "评委会副主任委员（主持会议）",
         }
 
+    def assignment_way(self) -> str:
+        """How the reviewers were given out, as the stored assignment did it (v2: one of the
+        applicant's specialty first; where none could be given, how many and that the forms say why)."""
+        a = self.data.assignment
+        if a is None or not a.algorithm.endswith("-v2"):
+            return "审阅专家随机分配"
+        gaps = len(a.specialty_gaps)
+        return "审阅专家随机分配，每名申报人至少有一名与其同专业的审阅专家" + (
+            f"（{gaps} 人没有同专业专家出席或均须回避，原因见其专家评议表）" if gaps else ""
+        )
+
     def methods(self) -> list[str]:
         """The methods the meeting recorded as used (none recorded: the secretary has not said)."""
         ctx = self.data.ctx
@@ -136,7 +146,7 @@ class PostMeeting(FilingBase):
             facts.append(
                 (
                     "审阅安排",
-                    f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，审阅专家随机分配",
+                    f"每人由 {self.data.assignment.per_applicant} 名专家独自审阅，{self.assignment_way()}",
                 )
             )
         report = self.photo_report or photos.PhotoReport()
@@ -233,6 +243,7 @@ class PostMeeting(FilingBase):
             if self.data.assignment
             else int(rules.REVIEWERS_MIN.value),
             "methods": self.methods(),
+            "assignment_way": self.assignment_way(),
             "chair": self.chair(),
             "voted": results.get("voted", 0),
             "passed": results.get("passed", 0),
@@ -362,6 +373,9 @@ class PostMeeting(FilingBase):
                         "expert": ctx.expert_name(eid),
                         "opinion": r.opinion if r else NOT_RECORDED,
                         "recommendation": r.recommendation if r else "—",
+                        # signed on the expert's own sheet of the day (filed as a scan), as the
+                        # typed 签到表 says of its signatures
+                        "signed": "已签（见原件）" if r else "",
                     }
                 )
             v = votes.get(aid, {})
@@ -401,7 +415,8 @@ class PostMeeting(FilingBase):
                         "recused": v.get("recused", 0) if v.get("voted") else 0,
                         "agree": v.get("agree", "—"),
                         "disagree": v.get("disagree", "—"),
-                        "abstain": abstain_text(v),
+                        "way": self._vote_rule()["way"],
+                        "abstain": v.get("abstain", "—"),
                         "invalid": v.get("invalid", 0),
                         "result": v.get("result", "未投票"),
                     },
@@ -424,13 +439,14 @@ class PostMeeting(FilingBase):
                     "recused": r.get("recused", 0) if voted else "—",
                     "agree": r.get("agree", "—"),
                     "disagree": r.get("disagree", "—"),
-                    "abstain": abstain_text(r),
+                    "abstain": r.get("abstain", "—"),
+                    "invalid": r.get("invalid", 0) if voted else "—",
                     "needed": r.get("needed", "—"),
-                    "invalid": r.get("invalid", 0),
                     "result": r["result"],
                 }
             )
         passed = sum(1 for r in rows if r["result"] == "通过")
+        experts = [ctx.expert_name(e) for e in ctx.attending] if ctx else []
         blank = "＿＿＿＿＿＿"
         return {
             **self.common(),
@@ -445,7 +461,11 @@ class PostMeeting(FilingBase):
             "scrutineer": self.options.scrutineer or blank,
             "chair": self.chair()["name"],
             "chair_role": self.chair()["role"],
-            "experts": [ctx.expert_name(e) for e in ctx.attending] if ctx else [],
+            "experts": experts,
+            "expert_rows": [  # three a row, numbered, the last row padded
+                [f"{i + k + 1}. {n}" for k, n in enumerate(experts[i : i + 3])] + [""] * 2
+                for i in range(0, len(experts), 3)
+            ],
         }
 
     def pass_roster(self) -> dict[str, object]:

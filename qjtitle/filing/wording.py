@@ -136,10 +136,3 @@ STATUS_WORDS = {  # a milestone's status as of a document's date, in the words o
     "进行中": "正在召开",
     "已召开": "已召开",
 }
-
-
-def abstain_text(row: dict[str, Any]) -> Any:
-    """The 弃权 cell; invalid ballots (废票, counted as not agreeing) are shown beside it until the
-    templates get a column of their own."""
-    abstain = row.get("abstain", "—")
-    return f"{abstain}（另废票 {row['invalid']}）" if row.get("invalid") else abstain

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -85,6 +86,8 @@ class _Run:
     contact_phone: str
     templates: Path | None
     user: str | None
+    calendar: WorkCalendar
+    check_order: OrderCheck | None
 
 
 _DEFAULT_SHEET = re.compile(r"(?:Sheet|工作表)\s*\d*", re.IGNORECASE)  # a sheet never named
@@ -128,7 +131,21 @@ def notice_words(text: str) -> str:
         text = text.replace(old, new)
     text = re.sub(r"[0-9]\.[0-9]+E\+[0-9]+", "", text)
     text = re.sub(r"\s*(?:Excel|WPS)\s*", "表格", text)
+    text = _ISO_DAY.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    text = _ISO_MONTH.sub(lambda m: f"{m[1]}年{int(m[2])}月", text)
     return _RULE.sub(r"《通知》\1", text)
+
+
+# a date the import normalised (1984-02-03, 1985-03) as the employer's clerk writes it
+_ISO_DAY = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![\d-])")
+_ISO_MONTH = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
+
+
+class NoticesOutOfOrder(InvalidValue):
+    """Notices dated that day would break the season's order of dates; nothing was written."""
+
+
+OrderCheck = Callable[[Session, int, date, WorkCalendar], list[str]]
 
 
 def issue_notices(
@@ -142,8 +159,12 @@ def issue_notices(
     contact_phone: str = "",
     templates: Path | None = None,
     user: str | None = None,
+    check_order: OrderCheck | None = None,
 ) -> list[NoticeWritten]:
-    """Write one notice per employer with applicants still to correct; record the deadline."""
+    """Write one notice per employer with applicants still to correct; record the deadline.
+    ``check_order`` (calendar.schedule.notices_out_of_order, passed by the callers above this
+    layer): what notices dated ``today`` would put out of the season's order; any answer refuses
+    (:class:`NoticesOutOfOrder`, the list in Chinese) before anything is written."""
     if deadline_wd < 1:
         raise InvalidValue(f"补正期限 {deadline_wd} 个工作日无效；应为正整数")
     today = today or date.today()
@@ -169,6 +190,8 @@ def issue_notices(
         contact_phone,
         templates,
         user,
+        calendar,
+        check_order,
     )
     written: list[NoticeWritten] = []
     placed: list[Path] = []
@@ -211,6 +234,17 @@ def _issue(
             unit_names.setdefault(key, rejected_by_unit[key][0]["unit"] or "（未填写工作单位）")
         if not unit_names:
             return
+        wrong = (
+            run.check_order(session, committee.id or 0, run.today, run.calendar)
+            if run.check_order
+            else []
+        )
+        if wrong:
+            listed = "\n".join(f"{i}. {w}" for i, w in enumerate(wrong, start=1))
+            raise NoticesOutOfOrder(
+                f"落款日期为{cn_date(run.today)}的补正告知书暂不能生成，时间节点顺序不合逻辑：\n{listed}\n"
+                "请核对已登记的时间节点（qjtitle schedule check）或告知书的签发日期（--date）后重新运行"
+            )
         make_private_dir(run.out_dir)
         _remove_stale_stages(run.out_dir)
         # All or nothing: every notice is written into a hidden folder first; only when all are written

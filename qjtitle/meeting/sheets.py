@@ -254,7 +254,12 @@ def _document(
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.space_after = Pt(6)
-    w.set_font(heading.add_run(title), w.TITLE_FONT, 16)
+    # the sheet's name on its own line, the committee, day and place below it: never broken mid-date
+    name, _, rest = title.partition("（")
+    w.set_font(heading.add_run(name), w.TITLE_FONT, 16)
+    if rest:
+        heading.add_run().add_break()
+        w.set_font(heading.add_run(f"（{rest}"), w.TITLE_FONT, 10.5)
     if label:
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -439,7 +444,7 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
         f"表决计票表（无记名投票，{head}）",
         ["申报人", "应投票人数", "同意", "不同意", "弃权", "废票", "单位", "申报专业"],
         rows,
-        [12, 10, 8, 8, 8, 8, 28, 16],
+        [11, 13, 8, 9, 8, 8, 25, 16],  # 应投票人数 and 不同意 on one line on portrait A4
         [
             (
                 "注：无记名投票，按收回的表决票逐人填各项票数（整数）；同意、不同意、弃权、废票相加"
