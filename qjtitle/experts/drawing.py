@@ -10,6 +10,7 @@ new record citing the one it voids, and an answer or a replacement is a new row.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -269,19 +270,7 @@ def draw_experts(
                     f"请用 qjtitle draw list --meeting {meeting.id} 查看"
                 ) from None
             raise
-        for p in picks:
-            session.add(
-                DrawPick(
-                    draw_id=record.id or 0,
-                    position=p.position,
-                    role=p.role,
-                    slot=p.slot,
-                    expert_id=p.candidate.id,
-                    name=p.candidate.name,
-                    specialty=p.candidate.specialty,
-                    unit=p.candidate.unit,
-                )
-            )
+        _add_picks(session, record.id or 0, picks)
         session.flush()
         audit.record(
             session,
@@ -451,19 +440,7 @@ def fill_vacancies(
         record.record_sha256 = draw_verify.record_digest(_core(record, pick_dicts))
         session.add(record)
         session.flush()
-        for p in picks:
-            session.add(
-                DrawPick(
-                    draw_id=record.id or 0,
-                    position=p.position,
-                    role=p.role,
-                    slot=p.slot,
-                    expert_id=p.candidate.id,
-                    name=p.candidate.name,
-                    specialty=p.candidate.specialty,
-                    unit=p.candidate.unit,
-                )
-            )
+        _add_picks(session, record.id or 0, picks)
         session.flush()
         audit.record(
             session,
@@ -845,3 +822,20 @@ def _slot_fit(
             }
         )
     return rows
+
+
+def _add_picks(session: Session, draw_id: int, picks: Sequence[algo.Pick]) -> None:
+    """The draw's picks as rows, members then alternates, as the record lists them."""
+    for p in picks:
+        session.add(
+            DrawPick(
+                draw_id=draw_id,
+                position=p.position,
+                role=p.role,
+                slot=p.slot,
+                expert_id=p.candidate.id,
+                name=p.candidate.name,
+                specialty=p.candidate.specialty,
+                unit=p.candidate.unit,
+            )
+        )
