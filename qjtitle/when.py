@@ -1,8 +1,9 @@
 """Nothing impossible is recorded: a fact is never dated after today, nor before what it depends on.
 
 Every writer that takes a date (applicants expire, meeting seal, draw sign and confirm, schedule
-record, votes) checks it here. :func:`today` is the one reading of the clock; tests fix it with
-``monkeypatch.setattr(qjtitle.when, "today", lambda: date(2023, 11, 20))``.
+record, votes) checks it here. :func:`today` is the clock these checks read; tests fix it with
+``monkeypatch.setattr(qjtitle.when, "today", lambda: date(2023, 11, 20))``. (Defaults such as a
+draw's day or a schedule's "today" still read ``date.today()`` where they are taken.)
 """
 
 from __future__ import annotations

@@ -158,15 +158,9 @@ def draw_experts(
         clean_text(void_reason),
         clean_text(place),
     )
-    if seed:
-        seed_text, seed_source = draw_inputs.canonical_seed(seed), "drawers"
-    else:
-        seed_text, seed_source = draw_inputs.random_seed(), "secrets"
+    seed_text, seed_source, warnings = _seed(seed)
     drawn_on = drawn_on or date.today()
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
-    warnings: list[str] = []
-    if (short := draw_inputs.seed_warning(seed_text)) is not None:
-        warnings.append(short)
     with store.transaction() as session:
         # On PostgreSQL a second draw for the same meeting waits here until the first commits, then
         # sees it (_check_voids refuses); SQLite's BEGIN IMMEDIATE already serialises the two.
@@ -318,15 +312,9 @@ def fill_vacancies(
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     late_reason, place = clean_text(late_reason), clean_text(place)
-    if seed:
-        seed_text, seed_source = draw_inputs.canonical_seed(seed), "drawers"
-    else:
-        seed_text, seed_source = draw_inputs.random_seed(), "secrets"
+    seed_text, seed_source, warnings = _seed(seed)
     drawn_on = drawn_on or date.today()
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
-    warnings: list[str] = []
-    if (short := draw_inputs.seed_warning(seed_text)) is not None:
-        warnings.append(short)
     with store.transaction() as session:
         session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
         meeting = meetings.get(session, meeting_id)
@@ -839,3 +827,14 @@ def _add_picks(session: Session, draw_id: int, picks: Sequence[algo.Pick]) -> No
                 unit=p.candidate.unit,
             )
         )
+
+
+def _seed(seed: list[str] | None) -> tuple[str, str, list[str]]:
+    """The seed as used (the drawers' parts made canonical, else one from ``secrets``), where it
+    came from, and the warning a short seed gets (the draw and the fill alike)."""
+    if seed:
+        seed_text, source = draw_inputs.canonical_seed(seed), "drawers"
+    else:
+        seed_text, source = draw_inputs.random_seed(), "secrets"
+    short = draw_inputs.seed_warning(seed_text)
+    return seed_text, source, [] if short is None else [short]
