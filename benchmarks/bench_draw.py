@@ -10,7 +10,7 @@ declared conflict per five applicants. Then it takes the median of:
   applicants) from the same store with SQLAlchemy Core, nothing else;
 - draw: ``draw_store.draw_experts`` end to end (eligibility with recusal, selection, the record
   with its eligible list written in one transaction; each run voids the previous one);
-- select: ``qjtitle.experts.draw.select`` alone; verify: ``draw_record.verify_draw`` (for information).
+- select: ``qjtitle.logic.draw.select`` alone; verify: ``draw_record.verify_draw`` (for information).
 It prints draw/floor per size (goal ≤ 3 at 100,000) and the largest/smallest draw time ratio
 (goal ≤ 12 for a tenfold pool, i.e. linear). Nothing is asserted on wall-clock time in tests.
 """
@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import select
 
 from qjtitle import committees, idcard, rules
-from qjtitle.experts import draw, draw_inputs, draw_record, eligible
+from qjtitle.experts import draw_record, eligible
 from qjtitle.experts import drawing as draw_store
+from qjtitle.logic import draw, draw_inputs
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
 from qjtitle.store import open_store
 

@@ -113,7 +113,7 @@ def configure(
         raise InvalidValue(
             f"发文机关代字“{code_text}”只写代字本身，如 曲卫职评（年份和序号自动加上：曲卫职评〔2023〕1号）"
         )
-    from qjtitle.meeting.tally import DENOMINATORS
+    from qjtitle.logic.tally import DENOMINATORS
 
     if vote_denominator is not None:
         vote_denominator = DENOMINATOR_NAMES.get(vote_denominator.strip(), vote_denominator.strip())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from qjtitle import committees, verify_record
+from qjtitle import meetings as meeting
 from qjtitle.calendar import schedule, yearpage, yearview
 from qjtitle.errors import QjtitleError
 from qjtitle.experts import draw_answers, draw_record, recusal
@@ -27,7 +28,6 @@ from qjtitle.intake import applicants, corrections
 from qjtitle.intake.import_report import ImportReport
 from qjtitle.intake.roster import write_roster_workbook
 from qjtitle.meeting import proceedings, voting
-from qjtitle.meeting import record as meeting
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.results import MeetingResults
 from qjtitle.paths import make_private_dir, sample_data_dir
@@ -49,7 +49,7 @@ class CommitteeSpec(TypedDict):
 
 
 class MeetingSpec(TypedDict):
-    """The sample meeting, as :func:`qjtitle.meeting.record.add` takes it."""
+    """The sample meeting, as :func:`qjtitle.meetings.add` takes it."""
 
     day: date
     place: str

@@ -1,35 +1,57 @@
-"""Errors whose message is shown to the secretary as it is (Simplified Chinese).
+"""Errors the library raises for the secretary to fix, each carrying its :class:`Finding`.
 
-The library raises these; the CLI prints them on stderr and exits 1. No typer or
-rich here.
+The CLI maps every error to its message and exit code in one table (``qjtitle.cli._errors``);
+no typer or rich here.
 """
 
 from __future__ import annotations
 
+from qjtitle.findings import Finding
+
 
 class QjtitleError(Exception):
-    """A problem the user can fix; the message says what and how."""
+    """A problem the user can fix. Raised with a :class:`Finding` (its ``message`` is the fact, its
+    ``fix`` the next step as data); a plain Chinese message is accepted and becomes a finding
+    without a fix (code ``CODE``)."""
+
+    CODE = "error"
+
+    def __init__(self, what: Finding | str) -> None:
+        self.finding = what if isinstance(what, Finding) else Finding(self.CODE, what)
+        super().__init__(self.finding.message)
 
 
 class NotFound(QjtitleError):
     """A committee, applicant or file named by the user does not exist."""
 
+    CODE = "not_found"
+
 
 class AlreadyExists(QjtitleError):
     """The user asked to create something that is already there."""
+
+    CODE = "already_exists"
 
 
 class WorkbookError(QjtitleError):
     """A workbook (or CSV file) cannot be read at all."""
 
+    CODE = "workbook"
+
 
 class StoreError(QjtitleError):
     """The store cannot be opened or written."""
+
+    CODE = "store"
 
 
 class TemplateProblem(QjtitleError):
     """A document template is missing or broken."""
 
+    CODE = "template"
+
 
 class InvalidValue(QjtitleError):
     """A command-line value is out of range or malformed."""
+
+    CODE = "invalid_value"

@@ -356,7 +356,7 @@ def build_filing_meeting(
 
     from openpyxl import Workbook
 
-    from qjtitle import committees
+    from qjtitle import committees, meetings
     from qjtitle.calendar import schedule
     from qjtitle.experts import draw_answers
     from qjtitle.experts import drawing as draw_store
@@ -364,7 +364,6 @@ def build_filing_meeting(
     from qjtitle.intake import corrections
     from qjtitle.intake.applicants import import_applicants
     from qjtitle.meeting import proceedings, voting
-    from qjtitle.meeting import record as meetings
     from qjtitle.meeting import results as meeting_results
     from qjtitle.store import open_store
 

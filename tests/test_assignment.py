@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qjtitle.experts.recusal import recused_map
-from qjtitle.meeting.assignment import (
+from qjtitle.logic.assignment import (
     AssignmentImpossible,
     Case,
     Reviewer,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from qjtitle import meetings as meeting
 from qjtitle.calendar import milestones, schedule
-from qjtitle.meeting import record as meeting
 
 CLEAN = [
     ("notice", "2023-09-20"),

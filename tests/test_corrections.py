@@ -170,7 +170,7 @@ def test_deadline_in_working_days_over_a_holiday(store, imported, tmp_path):
 def test_deadline_in_a_year_without_a_published_schedule_is_marked_provisional(
     store, imported, tmp_path
 ):
-    from qjtitle.calendar.workdays import OFFICIAL_YEARS
+    from qjtitle.logic.workdays import OFFICIAL_YEARS
 
     year = max(OFFICIAL_YEARS) + 2
     (w, *_) = corrections.issue_notices(

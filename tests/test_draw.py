@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
+from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts.draw import DrawImpossible
-from qjtitle.experts.draw_inputs import Candidate, Request
+from qjtitle.logic import draw, draw_inputs, draw_verify
+from qjtitle.logic.draw import DrawImpossible
+from qjtitle.logic.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
 from tests.test_verify_record import complete
 

@@ -13,8 +13,9 @@ from sqlmodel import select
 
 from qjtitle import verify_record as standalone
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw_answers, draw_record, draw_verify
+from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
+from qjtitle.logic import draw_verify
 from qjtitle.meeting import voting
 from qjtitle.models import AuditEvent, DrawRecord
 from qjtitle.store import audit

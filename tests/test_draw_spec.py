@@ -1,5 +1,5 @@
 """docs/draw-spec.md cannot drift from the code: every test vector in it is parsed and checked
-against qjtitle.experts.draw (the implementation qjtitle uses) and qjtitle.verify_record (the stand-alone
+against qjtitle.logic.draw (the implementation qjtitle uses) and qjtitle.verify_record (the stand-alone
 verifier written from the specification)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from qjtitle import verify_record as standalone
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw, draw_inputs, draw_verify
-from qjtitle.experts.draw_inputs import Candidate, Request
+from qjtitle.logic import draw, draw_inputs, draw_verify
+from qjtitle.logic.draw_inputs import Candidate, Request
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "docs" / "draw-spec.md").read_text(encoding="utf-8")

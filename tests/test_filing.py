@@ -1025,8 +1025,8 @@ def test_packages_are_owner_only(packages) -> None:
 def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> None:
     """The provisional-calendar warning as a report states it: what was assumed, not how to edit the
     calendar file (no complete_years, file name or command)."""
-    from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.filing.wording import plain_reason
+    from qjtitle.logic.workdays import WorkCalendar
 
     warning = WorkCalendar().provisional_warning(date(2031, 3, 3), date(2031, 5, 6))
     assert "complete_years" in warning  # the terminal's words

@@ -1,5 +1,7 @@
-"""The import-layer contract (README, 开发说明 › 分层): every import of a qjtitle module, at module
-level or inside a function, points to the same layer or one below it, and no import cycle exists.
+"""The import-layer contract (README, 开发说明 › 分层), at package level: every package (or
+top-level module) of qjtitle sits in one layer; every import, at module level or inside a
+function, points to the same layer or one below it; the graph of packages has no cycle, nor has
+the graph of modules.
 
 Read from the source with ``ast`` (nothing is imported), so an import added inside a function to
 dodge a cycle at run time is caught too."""
@@ -13,93 +15,39 @@ import qjtitle
 
 PACKAGE = Path(qjtitle.__file__).parent
 
-# Highest first. A module belongs to the first entry whose name it is or lies under.
+# Highest first: each entry names packages (qjtitle/X/) or top-level modules (qjtitle/X.py) by X;
+# "qjtitle" is the package's own __init__.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("cli", ("qjtitle.cli", "qjtitle.__main__")),
-    ("demo", ("qjtitle.demo",)),
-    ("filing", ("qjtitle.filing",)),
-    (
-        "proceedings",
-        (
-            "qjtitle.meeting.proceedings",
-            "qjtitle.meeting.voting",
-            "qjtitle.meeting.results",
-            "qjtitle.meeting.sheets",
-        ),
-    ),
-    (
-        "draw",
-        ("qjtitle.experts.drawing", "qjtitle.experts.draw_record", "qjtitle.experts.draw_answers"),
-    ),
-    (
-        "calendar",
-        (
-            "qjtitle.calendar.plan",
-            "qjtitle.calendar.schedule",
-            "qjtitle.calendar.yearview",
-            "qjtitle.calendar.yearpage",
-            "qjtitle.calendar.timeline",
-            "qjtitle.calendar.milestones",
-            "qjtitle.calendar.findings",
-            "qjtitle.calendar.reminders",
-        ),
-    ),
-    (
-        "experts",
-        (
-            "qjtitle.experts.pool",
-            "qjtitle.experts.pool_format",
-            "qjtitle.experts.eligible",
-            "qjtitle.experts.recusal",
-        ),
-    ),
-    ("meeting", ("qjtitle.meeting.record",)),
-    ("intake", ("qjtitle.intake",)),
-    ("committees", ("qjtitle.committees",)),
-    ("store", ("qjtitle.store",)),
+    ("cli", ("cli", "__main__")),
+    ("demo", ("demo",)),
+    ("filing", ("filing",)),
+    ("the meeting as held", ("meeting",)),
+    ("experts and the draw", ("experts",)),
+    ("calendar", ("calendar",)),
+    ("intake", ("intake",)),
+    ("meetings", ("meetings",)),
+    ("committees", ("committees",)),
+    ("store", ("store",)),
+    ("pure rules", ("logic",)),
     (
         "base",
         (
-            "qjtitle.errors",
-            "qjtitle.rules",
-            "qjtitle.paths",
-            "qjtitle.privacy",
-            "qjtitle.idcard",
-            "qjtitle.models",
-            "qjtitle.portrait",
-            "qjtitle.documents",
-            "qjtitle.documents.dates",
-            "qjtitle.documents.names",
-            "qjtitle.documents.sandbox",
-            "qjtitle.documents.folders",
-            "qjtitle.documents.render",
-            "qjtitle.documents.catalogue",
-            "qjtitle.documents.wordstyle",
-            "qjtitle.spreadsheets",
-            "qjtitle.spreadsheets.bounds",
-            "qjtitle.spreadsheets.dates",
-            "qjtitle.spreadsheets.reading",
-            "qjtitle.spreadsheets.tables",
-            "qjtitle.spreadsheets.text",
-            "qjtitle.spreadsheets.writing",
-            "qjtitle.calendar.workdays",
-            "qjtitle.experts.draw",
-            "qjtitle.experts.draw_inputs",
-            "qjtitle.experts.unit_cap",
-            "qjtitle.experts.draw_verify",
-            "qjtitle.meeting.tally",
-            "qjtitle.meeting.assignment",
-            "qjtitle.verify_record",
-            "qjtitle.when",
-            "qjtitle.intake",
-            "qjtitle.calendar",
-            "qjtitle.experts",
-            "qjtitle.meeting",
+            "documents",
+            "spreadsheets",
+            "findings",
+            "errors",
+            "rules",
+            "paths",
+            "privacy",
+            "idcard",
+            "models",
+            "portrait",
+            "when",
+            "verify_record",
             "qjtitle",
         ),
     ),
 ]
-# The packages' __init__ files (docstrings only) sit in base; a base entry names one module.
 
 
 def _modules() -> dict[str, Path]:
@@ -136,23 +84,32 @@ def _imports(name: str, path: Path) -> set[str]:
 GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
 
 
+def unit_of(module: str) -> str:
+    """The package or top-level module ``module`` belongs to: ``qjtitle.meeting.voting`` →
+    ``meeting``, ``qjtitle.rules`` → ``rules``, ``qjtitle`` → ``qjtitle``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+UNITS = {unit_of(m) for m in MODULES}
+UNIT_GRAPH = {
+    u: {unit_of(t) for m, ts in GRAPH.items() if unit_of(m) == u for t in ts} - {u} for u in UNITS
+}
+
+
 def layer_of(module: str) -> int:
-    """The layer of ``module``: the entry of LAYERS that names it most closely (an entry names a
-    module and everything under it; the base layer names its modules one by one)."""
-    best: tuple[int, int] | None = None
-    for index, (layer, names) in enumerate(LAYERS):
-        for entry in names:
-            exact = module == entry
-            under = module.startswith(entry + ".") and layer != "base"
-            if (exact or under) and (best is None or len(entry) > best[0]):
-                best = (len(entry), index)
-    assert best is not None, f"{module} is in no layer: add it to LAYERS in tests/test_layers.py"
-    return best[1]
+    """The index in LAYERS of the layer ``module``'s package sits in."""
+    unit = unit_of(module)
+    found = [i for i, (_, units) in enumerate(LAYERS) if unit in units]
+    assert len(found) == 1, f"{unit} is in {len(found)} layers: name it once in LAYERS"
+    return found[0]
 
 
-def test_every_module_has_a_layer() -> None:
-    for name in MODULES:
-        layer_of(name)
+def test_every_package_sits_in_one_layer() -> None:
+    named = [u for _, units in LAYERS for u in units]
+    assert sorted(UNITS - set(named)) == [], "add these to LAYERS in tests/test_layers.py"
+    assert sorted(set(named) - UNITS) == [], "these in LAYERS no longer exist"
+    assert len(named) == len(set(named))
 
 
 def test_no_import_points_up() -> None:
@@ -165,8 +122,19 @@ def test_no_import_points_up() -> None:
     assert upward == []
 
 
+def test_the_package_graph_is_acyclic() -> None:
+    """Packages are layers, not a web: no package imports one that imports it back, directly or
+    through others (the package-level graph has no strongly connected component)."""
+    assert _components(UNIT_GRAPH) == []
+
+
 def _cycles() -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan)."""
+    """Strongly connected components of more than one module."""
+    return _components(GRAPH)
+
+
+def _components(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -177,7 +145,7 @@ def _cycles() -> list[list[str]]:
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
-        for w in GRAPH[v]:
+        for w in graph[v]:
             if w not in index:
                 visit(w)
                 low[v] = min(low[v], low[w])
@@ -194,7 +162,7 @@ def _cycles() -> list[list[str]]:
             if len(component) > 1:
                 found.append(sorted(component))
 
-    for v in sorted(GRAPH):
+    for v in sorted(graph):
         if v not in index:
             visit(v)
     return found
@@ -213,8 +181,11 @@ def test_the_store_layer_does_not_import_its_own_facade() -> None:
 
 def test_stand_alone_modules_import_nothing_of_qjtitle() -> None:
     """The published verifier and the one masking are standard library only."""
-    for name in ("qjtitle.verify_record", "qjtitle.privacy", "qjtitle.rules", "qjtitle.errors"):
+    for name in ("qjtitle.verify_record", "qjtitle.privacy", "qjtitle.rules"):
         assert GRAPH[name] == set(), name
+    # the errors carry findings, which name the rules they rest on
+    assert GRAPH["qjtitle.errors"] == {"qjtitle.findings"}
+    assert GRAPH["qjtitle.findings"] <= {"qjtitle.rules"}
 
 
 def test_the_contract_sees_imports_inside_functions() -> None:

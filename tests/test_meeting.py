@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import committees
+from qjtitle import meetings as meeting
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
-from qjtitle.meeting import record as meeting
 from qjtitle.models import AuditEvent
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import committees, rules
+from qjtitle import meetings as meeting
 from qjtitle.calendar import findings, plan, schedule
 from qjtitle.errors import InvalidValue, WorkbookError
-from qjtitle.meeting import record as meeting
 from qjtitle.models import AuditEvent, PlanEntry
 
 TITLE = [["曲靖市2023年度高中级专业技术职称评审计划"]]

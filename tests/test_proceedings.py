@@ -658,8 +658,8 @@ def test_a_sealed_meeting_keeps_its_vote_denominator(sitting: Sitting, store) ->
 
 
 def test_evaluation_year_can_differ_from_the_meeting_date(store, committee, make_workbook) -> None:
+    from qjtitle import meetings as meeting
     from qjtitle.intake.applicants import import_applicants
-    from qjtitle.meeting import record as meeting
 
     import_applicants(store, [make_workbook(_applicants(2))], "QJ-WS-ZJ", 2023)
     m, _ = meeting.add(store, "QJ-WS-ZJ", date(2024, 1, 10), 11, "会议室", year=2023)

@@ -12,10 +12,10 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from qjtitle import committees, rules
+from qjtitle import meetings as meeting
 from qjtitle.calendar import findings, milestones, schedule
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.meeting import record as meeting
+from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import AuditEvent, MilestoneRecord
 
 CAL = WorkCalendar()

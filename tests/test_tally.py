@@ -1,4 +1,4 @@
-from qjtitle.meeting.tally import (
+from qjtitle.logic.tally import (
     ABSTAIN,
     AGREE,
     DENOMINATOR_ALL,

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from qjtitle import verify_record as standalone
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw, draw_answers, draw_inputs, draw_record, draw_verify
+from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
-from qjtitle.experts.draw_inputs import Candidate, Request
+from qjtitle.logic import draw, draw_inputs, draw_verify
+from qjtitle.logic.draw_inputs import Candidate, Request
 from tests.conftest import expert_row
 
 SPECIALTIES = ("临床医学", "护理", "药学")

@@ -18,7 +18,7 @@ from qjtitle import idcard, rules
 from qjtitle.errors import InvalidValue
 from qjtitle.intake import withdrawal
 from qjtitle.intake.applicants import import_applicants
-from qjtitle.meeting.record import meeting_applicants
+from qjtitle.meetings import meeting_applicants
 from qjtitle.models import Applicant, ApplicantWithdrawal, AuditEvent, ImportBatch, Meeting
 from qjtitle.store import audit, sealing
 from tests.conftest import applicant_row

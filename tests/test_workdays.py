@@ -10,15 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qjtitle import rules
-from qjtitle.calendar import workdays
-from qjtitle.calendar.workdays import (
+from qjtitle.errors import InvalidValue
+from qjtitle.logic import workdays
+from qjtitle.logic.workdays import (
     CalendarFileError,
     WorkCalendar,
     check_file,
     load_overrides,
     parse_month,
 )
-from qjtitle.errors import InvalidValue
 
 CAL = WorkCalendar()
 UNPUBLISHED = (

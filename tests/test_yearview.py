@@ -19,9 +19,9 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import demo
+from qjtitle import meetings as meeting
 from qjtitle.calendar import milestones, schedule, timeline, yearpage, yearview
-from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WorkCalendar
-from qjtitle.meeting import record as meeting
+from qjtitle.logic.workdays import HOLIDAY, MAKEUP, WorkCalendar
 from qjtitle.models import Applicant, DrawPick, Expert
 from qjtitle.store import open_store
 

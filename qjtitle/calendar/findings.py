@@ -22,7 +22,7 @@ from qjtitle.calendar.milestones import (
     Item,
     fmt,
 )
-from qjtitle.calendar.workdays import WorkCalendar
+from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.rules import Rule
 
 # --- Findings --------------------------------------------------------------------

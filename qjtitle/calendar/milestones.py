@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from qjtitle import rules
-from qjtitle.calendar.workdays import WEEKDAY_NAMES, WorkCalendar
 from qjtitle.errors import InvalidValue
+from qjtitle.logic.workdays import WEEKDAY_NAMES, WorkCalendar
 from qjtitle.rules import Rule
 
 # --- Milestones ------------------------------------------------------------------
@@ -232,10 +232,10 @@ class Actual:
 
 def pool_refiling_due(pool_filed: date | None, meeting_day: date) -> bool:
     """True when the pool's filing (valid ``POOL_FILING_YEARS``) has run out by the meeting day:
-    the same last valid day as the draw's eligibility (``pool_format.pool_valid_until``)."""
+    the same last valid day as the draw's eligibility (``logic.terms.pool_valid_until``)."""
     if pool_filed is None:
         return False
-    from qjtitle.experts.pool_format import pool_valid_until
+    from qjtitle.logic.terms import pool_valid_until
 
     return meeting_day > pool_valid_until(pool_filed)
 

@@ -16,7 +16,7 @@ from qjtitle.store import Store
 
 def meeting_years(store: Store) -> dict[int, int]:
     """Evaluation year → number of meetings, oldest first."""
-    from qjtitle.meeting.record import evaluation_year
+    from qjtitle.meetings import evaluation_year
 
     with store.transaction() as session:
         years = Counter(evaluation_year(m) for m in session.exec(select(Meeting)))

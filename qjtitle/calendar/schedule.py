@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import when
+from qjtitle import meetings, when
 from qjtitle.calendar import plan as plans
 from qjtitle.calendar.findings import (
     ERROR,
@@ -57,10 +57,9 @@ from qjtitle.calendar.milestones import (
     layout,
     resolve_milestone,
 )
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.meeting import record as meetings
-from qjtitle.meeting.record import MeetingInfo
+from qjtitle.logic.workdays import WorkCalendar
+from qjtitle.meetings import MeetingInfo
 from qjtitle.models import Committee, CorrectionNotice, Meeting, MilestoneRecord
 from qjtitle.store import Store, audit
 

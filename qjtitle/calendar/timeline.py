@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKEND, DayInfo, WorkCalendar
+from qjtitle.logic.workdays import HOLIDAY, MAKEUP, WEEKEND, DayInfo, WorkCalendar
 
 AXIS_PAD_DAYS = 5  # calendar days of margin on each side of the earliest and latest date
 WEEK_LABELS_MAX_DAYS = 200  # beyond this axis length, Mondays are not numbered (too dense)

@@ -20,13 +20,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from qjtitle import meetings
 from qjtitle.calendar import findings, milestones
 from qjtitle.calendar import schedule as schedules
 from qjtitle.calendar.milestones import Item
 from qjtitle.calendar.schedule import Schedule
 from qjtitle.calendar.timeline import Axis, Shape, make_axis
-from qjtitle.calendar.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WorkCalendar
-from qjtitle.meeting import record as meetings
+from qjtitle.logic.workdays import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WorkCalendar
 from qjtitle.store import Store
 
 MONTH_VIEW_WEEKS = 5  # the month view shows this many weeks from the Monday of today's week

@@ -168,17 +168,6 @@ def main() -> None:
     except Exception as exc:  # the last resort: one Chinese line, not a traceback
         if os.environ.get("QJTITLE_DEBUG"):
             raise
-        from qjtitle.cli._console import err_console
+        from qjtitle.cli._errors import unexpected
 
-        if isinstance(exc, OSError):
-            from qjtitle.cli._errors import os_error_text
-
-            err_console().print(
-                f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）"
-            )
-            sys.exit(1)
-        err_console().print(  # the exception's own text is the library's English: only its kind is named
-            f"[red]意外错误[/]（{type(exc).__name__}）：设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；"
-            "本次操作未提交的改动均已撤销。"
-        )
-        sys.exit(1)
+        sys.exit(unexpected(exc))

@@ -1,14 +1,18 @@
-"""The bridge from library errors to the user: a red Chinese line on stderr and exit 1."""
+"""The one table from errors to what the secretary sees: a red Chinese line on stderr and an exit
+code. Every command runs inside :func:`reported` (the root group wraps each invocation, see
+``qjtitle.cli._lazy.LazyGroup.invoke``), so no command maps errors itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import typer
 
 from qjtitle.cli._console import err_console
 from qjtitle.errors import QjtitleError
+
+UNDONE = "（本次操作未提交的改动均已撤销）"
 
 
 def os_error_text(exc: OSError) -> str:
@@ -33,23 +37,77 @@ def os_error_text(exc: OSError) -> str:
     return f"读写文件 {where} 时出错（系统错误 {exc.errno}）；请检查磁盘和权限后重试"
 
 
+def _library_error(exc: BaseException, options: Mapping[str, str]) -> str:
+    from qjtitle.cli._findings import say
+
+    assert isinstance(exc, QjtitleError)
+    return say(exc.finding, options)
+
+
+def _os_error(exc: BaseException, options: Mapping[str, str]) -> str:
+    assert isinstance(exc, OSError)
+    return os_error_text(exc) + UNDONE
+
+
+# Each kind of error, most specific first: how it is worded and the exit code.
+ERRORS: list[tuple[type[BaseException], Callable[[BaseException, Mapping[str, str]], str], int]] = [
+    (QjtitleError, _library_error, 1),
+    (OSError, _os_error, 1),
+]
+
+
+def message_for(
+    exc: BaseException, options: Mapping[str, str] | None = None
+) -> tuple[str, int] | None:
+    """The line and the exit code for ``exc``, or None for an error not in the table. ``options``:
+    the running command's parameter names and their options, for a finding's fix to name."""
+    for kind, word, code in ERRORS:
+        if isinstance(exc, kind):
+            return word(exc, options or {}), code
+    return None
+
+
+def show(text: str) -> None:
+    from rich.markup import escape
+
+    from qjtitle.privacy import mask_text
+
+    # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not
+    # markup; an ID or mobile number in it (a name typed with one) is masked, as on every screen
+    err_console().print(f"[red]错误：[/]{escape(mask_text(text))}", soft_wrap=True)
+
+
 @contextmanager
-def friendly_errors() -> Iterator[None]:
+def reported(options: Callable[[], Mapping[str, str]] | None = None) -> Iterator[None]:
+    """Run a command: an error of the table is shown and becomes its exit code. ``options`` gives
+    the running command's options by parameter name (asked only when an error names a field)."""
     try:
         yield
-    except QjtitleError as exc:
-        from rich.markup import escape
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        found = message_for(exc, options() if options is not None else None)
+        if found is None:
+            raise
+        show(found[0])
+        raise typer.Exit(found[1]) from None
 
-        from qjtitle.privacy import mask_text
 
-        # one logical line (copied whole into a message to a colleague); "[...]" in it is text, not
-        # markup; an ID or mobile number in it (a name typed with one) is masked, as on every screen
-        err_console().print(f"[red]错误：[/]{escape(mask_text(str(exc)))}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    except (
-        OSError
-    ) as exc:  # a file the library opened itself: the cause in Chinese, not "[Errno 13] …"
-        err_console().print(
-            f"[red]错误：[/]{os_error_text(exc)}（本次操作未提交的改动均已撤销）", soft_wrap=True
-        )
-        raise typer.Exit(1) from None
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Nothing: errors are reported by the root group (:func:`reported`). Kept only until the
+    commands' own blocks are removed."""
+    yield
+
+
+def unexpected(exc: BaseException) -> int:
+    """The last resort in ``main()``: one Chinese line naming only the kind of error."""
+    found = message_for(exc)
+    if found is not None:
+        show(found[0])
+        return found[1]
+    err_console().print(  # the exception's own text is the library's English: only its kind is named
+        f"[red]意外错误[/]（{type(exc).__name__}）：设置环境变量 QJTITLE_DEBUG=1 重新运行可看到详细信息；"
+        "本次操作未提交的改动均已撤销。"
+    )
+    return 1

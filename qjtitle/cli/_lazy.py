@@ -117,6 +117,14 @@ class LazyGroup(TyperGroup):
             ctx.exit(2)
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: Context) -> Any:
+        """Run the command inside the one error table (:mod:`qjtitle.cli._errors`)."""
+        from qjtitle.cli._errors import reported
+
+        words = [*getattr(ctx, "_protected_args", []), *ctx.args]  # Typer empties them below
+        with reported(lambda: options_of(self, words)):
+            return super().invoke(ctx)
+
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         """Print the root help straight to stdout, as Typer's Rich help does, in its style."""
         render_help(self, ctx)
@@ -150,6 +158,27 @@ class LazyGroup(TyperGroup):
             return result
         # non-standalone Click returns the exit code of typer.Exit, and None when all went well
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def options_of(group: LazyGroup, words: list[str]) -> dict[str, str]:
+    """The options of the command ``words`` name (``draw confirm …`` → draw's confirm), by
+    parameter name: ``{"supervisors": "--supervisor"}``; an argument by its metavar."""
+    command: Any = group
+    for word in words:
+        sub = command.commands.get(word) if hasattr(command, "commands") else None
+        if sub is None:
+            break
+        command = sub
+    found: dict[str, str] = {}
+    for param in getattr(command, "params", []):
+        if param.name and param.opts:
+            long = [o for o in param.opts if o.startswith("--")]
+            found[param.name] = (
+                (long or param.opts)[0]
+                if param.param_type_name == "option"
+                else (param.metavar or param.name.upper())
+            )
+    return found
 
 
 # --- The root help, without Rich (see the module docstring): it looks like Typer's Rich help and

@@ -479,8 +479,8 @@ def applicants_corrections(
     示例：qjtitle applicants corrections --committee QJ-WS-ZJ --out 补正告知书/ --deadline-wd 5
     """
     from qjtitle.calendar.schedule import notices_out_of_order
-    from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.intake.corrections import issue_notices
+    from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -39,7 +39,7 @@ def calendar_show(
     示例：qjtitle calendar show 2023-10
     """
 
-    from qjtitle.calendar.workdays import WorkCalendar, parse_month
+    from qjtitle.logic.workdays import WorkCalendar, parse_month
 
     with friendly_errors():
         year, number = parse_month(month)
@@ -85,7 +85,7 @@ def calendar_check(file: Annotated[Path, typer.Argument(help="日历补充文件
 
     示例：qjtitle calendar check qjtitle.calendar.toml
     """
-    from qjtitle.calendar.workdays import check_file
+    from qjtitle.logic.workdays import check_file
 
     with friendly_errors():
         result = check_file(file)

@@ -191,7 +191,7 @@ def committee_set(
     示例：qjtitle committee set QJ-WS-ZJ --vote-denominator 全部出席 --pass-rate-cap 0.7 --handler 李芳 --signer 王国强 --doc-code 曲卫职评
     """
     from qjtitle import committees
-    from qjtitle.meeting.tally import DENOMINATORS
+    from qjtitle.logic.tally import DENOMINATORS
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -34,7 +34,7 @@ def seal_name(name: str) -> str:
 
 
 def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
-    from qjtitle.experts.draw_inputs import (
+    from qjtitle.logic.draw_inputs import (
         ROLE_NAMES,  # stdlib-only module; kept out of start-up all the same
     )
 
@@ -57,11 +57,11 @@ PICK_COLUMNS = ["序号", "身份", "抽取专业", "专家编号", "姓名", "�
 
 def draw_experts(
     meeting: MeetingArg,
-    drawer: Annotated[
+    drawers: Annotated[
         list[str] | None,
         typer.Option("--drawer", help="抽取人员姓名（3人，每人写一次 --drawer）。"),
     ] = None,
-    supervisor: Annotated[
+    supervisors: Annotated[
         list[str] | None, typer.Option("--supervisor", help="监督人员姓名（至少1人）。")
     ] = None,
     members: Annotated[
@@ -138,7 +138,7 @@ def draw_experts(
     抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
     补抽空缺位次：qjtitle draw-experts 1 --fill --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 3308 --seed 7164 --seed 2925 --late-reason 委员谢绝
     """
-    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.logic.workdays import WorkCalendar
 
     if fill:
         given = [
@@ -170,8 +170,8 @@ def draw_experts(
             outcome = fill_vacancies(
                 store,
                 meeting,
-                drawer or [],
-                supervisor or [],
+                drawers or [],
+                supervisors or [],
                 seed=seed or [],
                 generate_seed=generate_seed,
                 drawn_on=when.date() if when else None,
@@ -191,8 +191,8 @@ def draw_experts(
             rehearsal = rehearse(
                 store,
                 meeting,
-                drawer or [],
-                supervisor or [],
+                drawers or [],
+                supervisors or [],
                 members=members,
                 alternates=alternates or [],
                 specialties=specialty or [],
@@ -221,8 +221,8 @@ def draw_experts(
         outcome = run_draw(
             store,
             meeting,
-            drawer or [],
-            supervisor or [],
+            drawers or [],
+            supervisors or [],
             members=members,
             alternates=alternates or [],
             specialties=specialty or [],
@@ -365,7 +365,7 @@ def verify_draw(
     """
     with friendly_errors():
         if record and draw is None:
-            from qjtitle.experts.draw_verify import (
+            from qjtitle.logic.draw_verify import (
                 chain_problems,
                 is_fill,
                 load_record,

@@ -153,9 +153,9 @@ def export_filing(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from qjtitle.calendar.workdays import WorkCalendar
     from qjtitle.filing.export import export_filing as run_export
     from qjtitle.filing.gather import FilingOptions
+    from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import open_store
 
     if method and stage is Stage.post:

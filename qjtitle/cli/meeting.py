@@ -46,7 +46,7 @@ def meeting_add(
 
     示例：qjtitle meeting add --committee QJ-WS-ZJ --date 2023-11-20 --place 曲靖市会议中心 --size 11
     """
-    from qjtitle.meeting import record as meetings
+    from qjtitle import meetings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -81,7 +81,7 @@ def meeting_list(
 
     示例：qjtitle meeting list --year 2023
     """
-    from qjtitle.meeting import record as meetings
+    from qjtitle import meetings
     from qjtitle.store import open_store
 
     with friendly_errors():
@@ -102,8 +102,8 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
 
     示例：qjtitle meeting show 1
     """
+    from qjtitle import meetings
     from qjtitle.errors import QjtitleError
-    from qjtitle.meeting import record as meetings
     from qjtitle.store import open_store
 
     with friendly_errors():

@@ -23,8 +23,8 @@ from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from qjtitle.logic.tally import Quorum
     from qjtitle.meeting.results import MeetingResults
-    from qjtitle.meeting.tally import Quorum
 
 REVIEWERS_MIN = int(_REVIEWERS_RULE.value)
 

@@ -16,7 +16,7 @@ from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_r
 if TYPE_CHECKING:
     from qjtitle.calendar.findings import Finding
     from qjtitle.calendar.schedule import Schedule
-    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import Store
 
 
@@ -75,7 +75,7 @@ def _left(days: int | None) -> str:
 
 
 def _load(db: str | None, calendar: Path | None) -> tuple[Store, WorkCalendar]:
-    from qjtitle.calendar.workdays import WorkCalendar
+    from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import open_store
 
     store = open_store(db)

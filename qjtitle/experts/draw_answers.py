@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from qjtitle import when
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.experts import draw_verify
 from qjtitle.experts.draw_record import (
     _composition,
     _get,
@@ -26,6 +25,7 @@ from qjtitle.experts.draw_record import (
     standing_chain,
 )
 from qjtitle.experts.drawing import _check_not_sealed
+from qjtitle.logic import draw_verify
 from qjtitle.models import (
     Attendance,
     DrawAnswer,

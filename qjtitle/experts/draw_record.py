@@ -1,5 +1,5 @@
 """The record of a draw as it is shown, listed, exported and re-checked (:func:`verify_draw`: the
-stored pool, seed and result against a fresh run of :mod:`qjtitle.experts.draw`), and the record
+stored pool, seed and result against a fresh run of :mod:`qjtitle.logic.draw`), and the record
 document (抽取记录表) with its signature lines.
 """
 
@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import committees
+from qjtitle import committees, meetings
 from qjtitle.documents.dates import cn_date
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import NotFound
-from qjtitle.experts import draw as algo
-from qjtitle.experts import draw_inputs, draw_verify, eligible
-from qjtitle.meeting import record as meetings
+from qjtitle.experts import eligible
+from qjtitle.logic import draw as algo
+from qjtitle.logic import draw_inputs, draw_verify
 from qjtitle.models import (
     DrawAnswer,
     DrawPick,

@@ -1,6 +1,6 @@
 """Draws in the store: the witnessed draw of a meeting's experts, its record, re-check, answers and signatures.
 
-The selection itself is :mod:`qjtitle.experts.draw` (pure); this module gathers its inputs
+The selection itself is :mod:`qjtitle.logic.draw` (pure); this module gathers its inputs
 from the store (the meeting, the pool, the recusals), checks the procedure (three
 distinct drawers, a supervisor, the member count, the 5-working-day deadline),
 and writes the record. Draw tables are append-only in the database: a redraw is a
@@ -18,12 +18,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import rules
+from qjtitle import meetings, rules
 from qjtitle.calendar import schedule as schedules
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue
-from qjtitle.experts import draw as algo
-from qjtitle.experts import draw_inputs, draw_verify, eligible
+from qjtitle.experts import eligible
 from qjtitle.experts.draw_record import (
     _core,
     _voided_by,
@@ -31,7 +29,10 @@ from qjtitle.experts.draw_record import (
     record_format,
     standing_chain,
 )
-from qjtitle.meeting import record as meetings
+from qjtitle.findings import finding
+from qjtitle.logic import draw as algo
+from qjtitle.logic import draw_inputs, draw_verify
+from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
     Committee,
     DrawPick,
@@ -107,12 +108,24 @@ def _check_people(drawers: list[str], supervisors: list[str]) -> None:
     if len(drawers) != need or len(set(drawers)) != need:
         given = "、".join(drawers) if drawers else "无"
         raise InvalidValue(
-            f"抽取须有 {need} 名不同的抽取人员（{rules.DRAWERS.text}，{rules.DRAWERS.source}），现为：{given}；"
-            "请用 --drawer 分别写出三人姓名"
+            finding(
+                "draw.drawers",
+                f"抽取须有 {need} 名不同的抽取人员（{rules.DRAWERS.text}，{rules.DRAWERS.source}），现为：{given}",
+                field="drawers",
+                hint="分别写出三人姓名",
+                rule="DRAWERS",
+                drawers=list(drawers),
+            )
         )
     if len(supervisors) < int(rules.SUPERVISORS_MIN.value):
         raise InvalidValue(
-            f"抽取须在监督人员监督下进行（{rules.SUPERVISORS_MIN.text}，{rules.SUPERVISORS_MIN.source}）；请用 --supervisor 写明监督人员"
+            finding(
+                "draw.no_supervisor",
+                f"抽取须在监督人员监督下进行（{rules.SUPERVISORS_MIN.text}，{rules.SUPERVISORS_MIN.source}）",
+                field="supervisors",
+                hint="写明监督人员",
+                rule="SUPERVISORS_MIN",
+            )
         )
     both = sorted(set(drawers) & set(supervisors))
     if both:
@@ -148,7 +161,7 @@ def draw_experts(
     calendar: WorkCalendar | None = None,
     user: str | None = None,
 ) -> DrawOutcome:
-    """Draw the experts of a meeting and record it; see the module docstring and :mod:`qjtitle.experts.draw`."""
+    """Draw the experts of a meeting and record it; see the module docstring and :mod:`qjtitle.logic.draw`."""
     drawers, supervisors = _names(drawers), _names(supervisors)
     _check_people(drawers, supervisors)
     names, quotas = parse_specialties(specialties or [])
@@ -510,7 +523,7 @@ def _check_not_sealed(
 def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> None:
     """Each drawer enters a part of the seed at the table: one part (``--seed``) per drawer at least.
 
-    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.experts.draw_inputs.canonical_seed`'s."""
+    Only the entry is checked here; how the parts become the seed is :func:`qjtitle.logic.draw_inputs.canonical_seed`'s."""
     if generate:
         if parts:
             raise InvalidValue(

@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from qjtitle import rules
+from qjtitle import meetings, rules
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import recusal
-from qjtitle.experts.draw_inputs import Candidate
-from qjtitle.experts.pool_format import add_years, pool_valid_until
-from qjtitle.meeting import record as meetings
+from qjtitle.logic.draw_inputs import Candidate
+from qjtitle.logic.terms import add_years, pool_valid_until
 from qjtitle.models import Committee, Conflict, DrawAnswer, DrawRecord, Expert, Meeting
 from qjtitle.spreadsheets.text import clean_text, compare_key
 

@@ -23,10 +23,10 @@ from qjtitle.experts.pool_format import (
     CheckedExpert,
     check_row,
     pool_examples,
-    pool_valid_until,
 )
 from qjtitle.intake import column_maps
 from qjtitle.intake.roster_checks import EXAMPLE_ROWS, KIND_DUPLICATE, Problem
+from qjtitle.logic.terms import pool_valid_until
 from qjtitle.models import Committee, Expert, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id, mask_phone

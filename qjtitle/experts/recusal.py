@@ -19,9 +19,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from qjtitle import committees
+from qjtitle import committees, meetings
 from qjtitle.errors import InvalidValue, NotFound
-from qjtitle.meeting import record as meetings
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
 from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from qjtitle import committees, rules
+from qjtitle import committees, meetings, rules
 from qjtitle.calendar.milestones import DAY, LATEST, MILESTONES, RANGE, SPAN, WINDOW, Item
 from qjtitle.documents.dates import cn_date
 from qjtitle.filing.gather import PRE, FilingData, FilingOptions
@@ -21,8 +21,7 @@ from qjtitle.filing.wording import (
     plain_reason,
 )
 from qjtitle.intake import photos
-from qjtitle.meeting import record as meetings
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.meeting.results import SECRET
 from qjtitle.models import Applicant
 from qjtitle.privacy import mask_text

@@ -33,7 +33,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle.calendar import schedule as schedules
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents import folders, render
 from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name, safe_filename
@@ -57,6 +56,7 @@ from qjtitle.filing.gather import (
     signed_scans,
 )
 from qjtitle.intake import photos
+from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
     AuditEvent,
     Committee,

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qjtitle import rules
+from qjtitle import meetings, rules
 from qjtitle.calendar import schedule as schedules
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_record
-from qjtitle.meeting import proceedings, tally
-from qjtitle.meeting import record as meetings
+from qjtitle.logic import tally
+from qjtitle.logic.workdays import WorkCalendar
+from qjtitle.meeting import proceedings
 from qjtitle.meeting import results as meeting_results
 from qjtitle.models import (
     Applicant,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from qjtitle import rules
+from qjtitle import meetings, rules
 from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase, PublicPerson
 from qjtitle.filing.gather import NOT_RECORDED
@@ -19,8 +19,7 @@ from qjtitle.filing.wording import (
     rule_citation,
 )
 from qjtitle.intake import photos
-from qjtitle.meeting import record as meetings
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.models import Applicant, Expert
 
 

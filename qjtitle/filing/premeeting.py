@@ -7,13 +7,12 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from qjtitle import rules
+from qjtitle import meetings, rules
 from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase
 from qjtitle.filing.gather import AGENDA
 from qjtitle.filing.wording import date_range, plain_problem, plain_rejection, rule_citation
-from qjtitle.meeting import record as meetings
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.privacy import mask_text
 
 _SAME_PERSON = re.compile(r"身份证号码相同|同一身份证号码|重复申报")

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from qjtitle import committees, rules
+from qjtitle import committees, meetings, rules
 from qjtitle.documents import catalogue, folders, render
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.experts import draw_answers, draw_record
@@ -21,7 +21,6 @@ from qjtitle.filing.contexts import Filing
 from qjtitle.filing.export import _plan_files
 from qjtitle.filing.gather import POST, POST_DOCS, PRE, PRE_DOCS, FilingOptions, gather
 from qjtitle.intake import photos
-from qjtitle.meeting import record as meetings
 from qjtitle.models import (
     Applicant,
     Expert,

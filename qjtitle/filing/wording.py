@@ -10,7 +10,7 @@ from typing import Any
 from qjtitle import rules
 from qjtitle.calendar import milestones
 from qjtitle.documents.dates import cn_date
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.privacy import mask_text
 
 # --- Contexts -------------------------------------------------------------------------------------

@@ -24,11 +24,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules, when
-from qjtitle.calendar.workdays import WorkCalendar
 from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
     Applicant,
     AuditEvent,

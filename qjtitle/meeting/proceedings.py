@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from qjtitle import meetings as meeting
 from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_answers, recusal
-from qjtitle.meeting import assignment
-from qjtitle.meeting import record as meeting
+from qjtitle.logic import assignment
 from qjtitle.models import (
     Applicant,
     Attendance,

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from qjtitle import rules, when
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     Context,
     ProceedingsError,

@@ -17,8 +17,8 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.errors import AlreadyExists, InvalidValue
 from qjtitle.meeting import proceedings
 from qjtitle.meeting import results as meeting_results
-from qjtitle.meeting.record import MeetingInfo
 from qjtitle.meeting.results import MeetingResults
+from qjtitle.meetings import MeetingInfo
 from qjtitle.models import Review, ReviewAssignment
 from qjtitle.paths import write_atomically
 from qjtitle.spreadsheets.tables import Column, read_tables
@@ -102,7 +102,7 @@ def _keyed(people: list[Person]) -> list[Person]:
 
 def picture(store: Store, meeting_id: int) -> Picture:
     """Everything recorded so far for a meeting; changes nothing (no new assignment version)."""
-    from qjtitle.meeting import record as meetings
+    from qjtitle import meetings
 
     info = meetings.show(store, meeting_id)
     with store.transaction() as session:

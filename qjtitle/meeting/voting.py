@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qjtitle import when
 from qjtitle.errors import InvalidValue, QjtitleError
-from qjtitle.meeting import tally
+from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     RECOMMENDATIONS,
     ProceedingsError,

@@ -1,8 +1,8 @@
 """The verifiable draw (抽取): a deterministic function of a seed, the sorted eligible list and the counts.
 
 Pure Python, no database: ``verify-draw --record FILE`` and the tests use this module with
-its inputs (:mod:`~qjtitle.experts.draw_inputs`), its unit-cap look-ahead
-(:mod:`~qjtitle.experts.unit_cap`) and the record checks (:mod:`~qjtitle.experts.draw_verify`)
+its inputs (:mod:`~qjtitle.logic.draw_inputs`), its unit-cap look-ahead
+(:mod:`~qjtitle.logic.unit_cap`) and the record checks (:mod:`~qjtitle.logic.draw_verify`)
 alone. The specification, byte for byte and with test vectors, is ``docs/draw-spec.md``
 (``tests/test_draw_spec.py`` checks every vector against these modules);
 ``qjtitle/verify_record.py`` is a second, stand-alone implementation of it.
@@ -35,7 +35,7 @@ only under a unit cap) ends the list of alternates.
 
 What comes after the draw (answers, replacements, signatures, the current members) is
 covered by ``chain_sha256``, a digest chained onto the record fingerprint, and is
-replayed by :func:`qjtitle.experts.draw_verify.check_later`: every replacement must be the one the rule gives.
+replayed by :func:`qjtitle.logic.draw_verify.check_later`: every replacement must be the one the rule gives.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qjtitle.errors import InvalidValue, QjtitleError
-from qjtitle.experts.draw_inputs import (
+from qjtitle.logic.draw_inputs import (
     ALGORITHM,
     ALTERNATE,
     FREE_SLOT,
@@ -55,7 +55,7 @@ from qjtitle.experts.draw_inputs import (
     Candidate,
     Request,
 )
-from qjtitle.experts.unit_cap import ALTERNATE_SLOT, UnitKey, UnitPool
+from qjtitle.logic.unit_cap import ALTERNATE_SLOT, UnitKey, UnitPool
 
 _BLOCK_BOUND = 1 << 256
 

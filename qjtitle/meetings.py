@@ -198,7 +198,7 @@ def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]
     """Warnings for meeting days that are not working days (a public holiday, a weekend)."""
     from datetime import timedelta
 
-    from qjtitle.calendar.workdays import HOLIDAY, WorkCalendar
+    from qjtitle.logic.workdays import HOLIDAY, WorkCalendar
 
     calendar = WorkCalendar.load(store_dir=store.directory)
     found = []

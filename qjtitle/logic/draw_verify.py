@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
-from qjtitle.experts.draw import select
-from qjtitle.experts.draw_inputs import (
+from qjtitle.logic.draw import select
+from qjtitle.logic.draw_inputs import (
     ALGORITHM,
     ALTERNATE,
     MEMBER,

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from qjtitle.experts.draw_inputs import FREE_SLOT, Candidate, Request
+from qjtitle.logic.draw_inputs import FREE_SLOT, Candidate, Request
 
 _UNCAPPED_UNIT = "*"
 

@@ -1,7 +1,7 @@
 """The draw's inputs (pure): the eligible candidates, the request, the seed and the pool hash.
 
 Steps 1 and 2 of ``qjtitle-draw-v1`` (``docs/draw-spec.md``); the selection is
-:mod:`qjtitle.experts.draw`.
+:mod:`qjtitle.logic.draw`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,187 @@
+"""Findings (DESIGN.md › Findings): the library states facts, the edges word them.
+
+- Every step a fix can point to has a command line in the CLI and a phrase for documents.
+- No string in the library outside ``qjtitle/cli/`` spells a command line (``qjtitle …``) or an
+  ``--option`` (the demo and the standalone verifier excepted: they are programs of their own).
+- The CLI words a finding's field as the running command's option, a step as its command line.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import qjtitle
+from qjtitle.cli._findings import COMMANDS, command_line, say
+from qjtitle.documents.findings import PHRASES, officer_text
+from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.findings import Finding, Severity, Step, finding
+
+PACKAGE = Path(qjtitle.__file__).parent
+EXEMPT = ("cli/", "demo.py", "verify_record.py", "store/migrations/")
+SPELLING = re.compile(r"qjtitle [a-z]|(?<![\w-])--[a-z][a-z-]+")
+
+# Library modules that still spell commands or options, with how many strings do. Issue 26 moves
+# them to findings; the counts may only go down, and a module leaves this table at zero.
+STILL_SPELLING: dict[str, int] = {
+    "calendar/findings.py": 5,
+    "calendar/plan.py": 4,
+    "calendar/schedule.py": 6,
+    "calendar/yearpage.py": 1,
+    "committees.py": 2,
+    "documents/catalogue.py": 2,
+    "documents/folders.py": 3,
+    "documents/render.py": 1,
+    "documents/sandbox.py": 2,
+    "experts/draw_answers.py": 8,
+    "experts/draw_record.py": 1,
+    "experts/drawing.py": 26,
+    "experts/eligible.py": 1,
+    "experts/pool.py": 6,
+    "experts/recusal.py": 3,
+    "filing/export.py": 2,
+    "filing/gather.py": 5,
+    "filing/package.py": 8,
+    "filing/samples.py": 1,
+    "intake/after_seal.py": 2,
+    "intake/applicants.py": 4,
+    "intake/corrections.py": 1,
+    "intake/lookup.py": 3,
+    "intake/names.py": 7,
+    "intake/photos.py": 1,
+    "intake/withdrawal.py": 5,
+    "logic/draw_inputs.py": 2,
+    "logic/draw_verify.py": 1,
+    "logic/workdays.py": 2,
+    "meeting/proceedings.py": 8,
+    "meeting/results.py": 4,
+    "meeting/sheets.py": 7,
+    "meeting/voting.py": 5,
+    "meetings.py": 4,
+    "spreadsheets/tables.py": 1,
+    "store/__init__.py": 1,
+    "store/audit.py": 3,
+    "store/backup.py": 3,
+    "store/engine.py": 11,
+    "store/restore.py": 3,
+    "store/schema.py": 2,
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def spelled(path: Path) -> list[str]:
+    """The string literals of ``path`` (not docstrings) that spell a command line or an option."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in skip
+            and SPELLING.search(node.value)
+        ):
+            found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:60]}")
+    return found
+
+
+def library_spelling() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(EXEMPT):
+            continue
+        hits = spelled(path)
+        if hits:
+            out[rel] = hits
+    return out
+
+
+def test_no_command_line_or_option_in_library_text() -> None:
+    found = library_spelling()
+    grown = {rel: hits for rel, hits in found.items() if len(hits) > STILL_SPELLING.get(rel, 0)}
+    assert grown == {}, "word these as findings (qjtitle.findings): the CLI spells commands"
+    stale = {rel: n for rel, n in STILL_SPELLING.items() if len(found.get(rel, [])) < n}
+    assert stale == {}, "lower these counts in STILL_SPELLING (remove a module at zero)"
+
+
+def test_every_step_has_a_command_line_and_a_phrase() -> None:
+    assert set(COMMANDS) == set(Step)
+    assert set(PHRASES) == set(Step)
+    for step in Step:
+        assert command_line(step).startswith("qjtitle ")
+        assert "qjtitle" not in PHRASES[step] and "--" not in PHRASES[step]
+
+
+def test_a_step_is_a_command_line_for_the_terminal_and_a_phrase_for_a_document() -> None:
+    found = finding(
+        "draw.none",
+        "评审会议 7 还没有有效的抽取记录",
+        step=Step.DRAW_EXPERTS,
+        hint="请先抽取",
+        meeting=7,
+    )
+    assert say(found) == "评审会议 7 还没有有效的抽取记录；请先抽取：qjtitle draw-experts 7 …"
+    assert officer_text(found) == "评审会议 7 还没有有效的抽取记录；请先抽取"
+    bare = finding("draw.none", "没有记录", step=Step.LIST_DRAWS)
+    assert say(bare) == "没有记录；请运行 qjtitle draw list --meeting 评审会议编号"
+    assert officer_text(bare) == "没有记录；请核对抽取记录"
+
+
+def test_a_field_is_the_running_commands_option() -> None:
+    found = finding(
+        "draw.no_supervisor", "抽取须有监督人员", field="supervisors", hint="写明监督人员"
+    )
+    assert (
+        say(found, {"supervisors": "--supervisor"})
+        == "抽取须有监督人员；请用 --supervisor 写明监督人员"
+    )
+    assert say(found) == "抽取须有监督人员；请用 --supervisors 写明监督人员"
+    assert officer_text(found) == "抽取须有监督人员；请写明监督人员"
+
+
+def test_an_error_carries_its_finding_and_json_gives_it_as_it_is() -> None:
+    exc = InvalidValue(
+        finding("x.y", "事实", field="date", hint="核对日期", rule="DRAWERS", day="2026-01-02")
+    )
+    assert str(exc) == "事实"
+    data = json.loads(json.dumps(exc.finding.as_json(), ensure_ascii=False))
+    assert data["code"] == "x.y" and data["severity"] == "error"
+    assert data["rule"]["name"] == "DRAWERS" and data["rule"]["source"]
+    assert data["facts"] == {"day": "2026-01-02"}
+    assert data["fix"] == {
+        "step": None,
+        "field": "date",
+        "args": {"day": "2026-01-02"},
+        "hint": "核对日期",
+    }
+    plain = QjtitleError("只有文字")
+    assert (
+        plain.finding == Finding("error", "只有文字") and plain.finding.severity is Severity.ERROR
+    )
+
+
+def test_the_cli_finds_the_running_commands_options_by_parameter_name() -> None:
+    """drawing.py names the field ``supervisors``; draw-experts spells it --supervisor, and a
+    sub-command's options are found through its group."""
+    import typer.main
+
+    from qjtitle.cli import app
+    from qjtitle.cli._lazy import options_of
+
+    root = typer.main.get_command(app)
+    draw = options_of(root, ["draw-experts", "1", "--drawer", "甲"])  # type: ignore[arg-type]
+    assert draw["supervisors"] == "--supervisor" and draw["drawers"] == "--drawer"
+    confirm = options_of(root, ["draw", "confirm", "3"])  # type: ignore[arg-type]
+    assert confirm["reason"] == "--reason"
