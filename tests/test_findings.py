@@ -185,3 +185,22 @@ def test_the_cli_finds_the_running_commands_options_by_parameter_name() -> None:
     assert draw["supervisors"] == "--supervisor" and draw["drawers"] == "--drawer"
     confirm = options_of(root, ["draw", "confirm", "3"])  # type: ignore[arg-type]
     assert confirm["reason"] == "--reason"
+
+
+def test_errors_are_mapped_in_one_place() -> None:
+    """One table (qjtitle/cli/_errors.py) words every error; no command catches errors to word them
+    itself. Option callbacks (_options.py) turn a library error into Click's bad-value error, and a
+    command may re-raise after adding a hint, but nothing else catches QjtitleError."""
+    catching = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        if path.name in ("_errors.py", "_options.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "friendly_errors" not in text, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None:
+                names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+                reraises = any(isinstance(n, ast.Raise) and n.exc is None for n in ast.walk(node))
+                if "QjtitleError" in names and not reraises:
+                    catching.append(f"{path.name}:{node.lineno}")
+    assert catching == ["meeting.py:112"]  # meeting show: no draw yet is not an error there

@@ -93,13 +93,6 @@ def reported(options: Callable[[], Mapping[str, str]] | None = None) -> Iterator
         raise typer.Exit(found[1]) from None
 
 
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Nothing: errors are reported by the root group (:func:`reported`). Kept only until the
-    commands' own blocks are removed."""
-    yield
-
-
 def unexpected(exc: BaseException) -> int:
     """The last resort in ``main()``: one Chinese line naming only the kind of error."""
     found = message_for(exc)

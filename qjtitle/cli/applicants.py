@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import (
     CommitteeOpt,
     DbOpt,
@@ -76,31 +75,30 @@ def import_applicants(
     from qjtitle.spreadsheets.tables import resolve_mapping
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        mapping = resolve_mapping(COLUMNS, column_map or [])
-        store = open_store(db)
-        files = collect_files(paths)
-        total = len(files)
-        with Progress(
-            TextColumn("[bold]导入[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console(),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("", total=total)
-            report = run_import(
-                store,
-                paths,
-                committee,
-                year,
-                dry_run=dry_run,
-                progress=lambda p: progress.update(task, advance=1, description=p.name),
-                mapping=mapping,
-                keep_mapping=keep_map,
-            )
+    mapping = resolve_mapping(COLUMNS, column_map or [])
+    store = open_store(db)
+    files = collect_files(paths)
+    total = len(files)
+    with Progress(
+        TextColumn("[bold]导入[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=total)
+        report = run_import(
+            store,
+            paths,
+            committee,
+            year,
+            dry_run=dry_run,
+            progress=lambda p: progress.update(task, advance=1, description=p.name),
+            mapping=mapping,
+            keep_mapping=keep_map,
+        )
     beside = paths[0] if paths[0].is_dir() else (files[0].parent if files else Path.cwd())
     print_import_report(
         report, details, out or (None if dry_run else beside), always_write=out is not None
@@ -309,18 +307,17 @@ def applicants_template(
     from qjtitle.errors import AlreadyExists
     from qjtitle.intake.roster import write_roster_workbook
 
-    with friendly_errors():
-        if out.suffix.lower() != ".xlsx":
-            out = out.with_suffix(".xlsx")
-        if out.exists() and not force:
-            raise AlreadyExists(f"{out} 已存在；加 --force 覆盖，或换一个文件名")
-        examples: dict[str, str] = {}
-        if committee:
-            from qjtitle.intake.roster_checks import template_examples
-            from qjtitle.store import open_store
+    if out.suffix.lower() != ".xlsx":
+        out = out.with_suffix(".xlsx")
+    if out.exists() and not force:
+        raise AlreadyExists(f"{out} 已存在；加 --force 覆盖，或换一个文件名")
+    examples: dict[str, str] = {}
+    if committee:
+        from qjtitle.intake.roster_checks import template_examples
+        from qjtitle.store import open_store
 
-            examples = template_examples(open_store(db), committee)
-        write_roster_workbook(out, examples=examples)
+        examples = template_examples(open_store(db), committee)
+    write_roster_workbook(out, examples=examples)
     console().print(f"已生成空白申报表：{out}")
 
 
@@ -345,8 +342,7 @@ def applicants_list(
     from qjtitle.intake.lookup import list_applicants
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
+    items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
     if as_json:
         print_json([a.as_dict() for a in items], show_pii=show_pii)
         return
@@ -384,8 +380,7 @@ def applicants_show(
     from qjtitle.intake.roster import COLUMNS
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = show_applicant(open_store(db), key, show_pii)
+    items = show_applicant(open_store(db), key, show_pii)
     if as_json:
         print_json([a.as_dict() for a in items], show_pii=show_pii)
         return
@@ -439,14 +434,13 @@ def applicants_correct(
     from qjtitle.intake.after_seal import correct_applicant
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        changes = {}
-        for item in set_:
-            label, sep, value = item.partition("=")
-            if not sep or not value.strip():
-                raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
-            changes[label.strip()] = value.strip()
-        done = correct_applicant(open_store(db), key, changes, reason, year)
+    changes = {}
+    for item in set_:
+        label, sep, value = item.partition("=")
+        if not sep or not value.strip():
+            raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
+        changes[label.strip()] = value.strip()
+    done = correct_applicant(open_store(db), key, changes, reason, year)
     for c in done.changes:
         console().print(
             f"已登记更正：{done.name} 的{c.label} {c.old_shown or '（空）'} → {c.new_shown}"
@@ -483,21 +477,20 @@ def applicants_corrections(
     from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        cal = WorkCalendar.load(calendar, store.directory)
-        written = issue_notices(
-            store,
-            committee,
-            out,
-            deadline_wd,
-            today.date() if today else None,
-            cal,
-            contact,
-            contact_phone,
-            templates,
-            check_order=notices_out_of_order,
-        )
+    store = open_store(db)
+    cal = WorkCalendar.load(calendar, store.directory)
+    written = issue_notices(
+        store,
+        committee,
+        out,
+        deadline_wd,
+        today.date() if today else None,
+        cal,
+        contact,
+        contact_phone,
+        templates,
+        check_order=notices_out_of_order,
+    )
     if not written:
         console().print("没有待补正的申报人，无需告知。")
         return
@@ -538,15 +531,12 @@ def applicants_expire(
     from qjtitle.store import open_store
 
     day = today.date() if today else None
-    with friendly_errors():
-        store = open_store(db)
-        due = [] if yes else overdue(store, committee, day)  # asked only when someone is due
-        if due:
-            names = "、".join(r.name for r in due[:3]) + (
-                f"等 {len(due)} 人" if len(due) > 3 else ""
-            )
-            confirm_irreversible(yes, f"把逾期未补正的 {names} 标记为“视为放弃”？")
-        result = expire(store, committee, day)
+    store = open_store(db)
+    due = [] if yes else overdue(store, committee, day)  # asked only when someone is due
+    if due:
+        names = "、".join(r.name for r in due[:3]) + (f"等 {len(due)} 人" if len(due) > 3 else "")
+        confirm_irreversible(yes, f"把逾期未补正的 {names} 标记为“视为放弃”？")
+    result = expire(store, committee, day)
     if as_json:
         print_json([r.as_dict() for r in result])
         return
@@ -591,8 +581,7 @@ def applicants_withdraw(
     from qjtitle.intake.withdrawal import withdraw
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        done = withdraw(open_store(db), key, reason, year)
+    done = withdraw(open_store(db), key, reason, year)
     if as_json:
         print_json(done.as_dict())
         return
@@ -615,8 +604,7 @@ def applicants_reinstate(
     from qjtitle.intake.withdrawal import reinstate
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        done = reinstate(open_store(db), key, reason, year)
+    done = reinstate(open_store(db), key, reason, year)
     if as_json:
         print_json(done.as_dict())
         return

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, table
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
 
 if TYPE_CHECKING:
@@ -49,16 +48,15 @@ def audit_list(
     """
     from qjtitle.store import audit, open_store
 
-    with friendly_errors():
-        events = audit.list_events(
-            open_store(db),
-            since.date() if since else None,
-            until.date() if until else None,
-            command,
-            user,
-            limit,
-            show_pii,
-        )
+    events = audit.list_events(
+        open_store(db),
+        since.date() if since else None,
+        until.date() if until else None,
+        command,
+        user,
+        limit,
+        show_pii,
+    )
     if as_json:
         print_json([e.as_dict() for e in events], show_pii=show_pii)
         return
@@ -103,8 +101,7 @@ def audit_verify(
     """
     from qjtitle.store import audit, open_store
 
-    with friendly_errors():
-        result = audit.verify_store(open_store(db), anchor)
+    result = audit.verify_store(open_store(db), anchor)
     if as_json:
         print_json([result.as_dict()])
     elif result.ok:
@@ -149,8 +146,7 @@ def audit_export(
     """
     from qjtitle.store import audit, open_store
 
-    with friendly_errors():
-        info = audit.export_events(open_store(db), file, force=force)
+    info = audit.export_events(open_store(db), file, force=force)
     console().print(f"已导出 {info.events} 条事件到 {info.file}（SHA-256 {info.sha256[:16]}…）")
     if not info.chain_ok:
         err_console().print(f"[yellow]注意：[/]导出时核验发现日志不完整：{info.chain_message}")

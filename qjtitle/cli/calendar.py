@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, print_json, styled, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
 
 app = typer.Typer(help="工作日历：按月查看节假日和调休，检查自定义日历文件。", no_args_is_help=True)
@@ -41,10 +40,9 @@ def calendar_show(
 
     from qjtitle.logic.workdays import WorkCalendar, parse_month
 
-    with friendly_errors():
-        year, number = parse_month(month)
-        cal = WorkCalendar.load(calendar, _store_dir(db))
-        days = cal.month(year, number)
+    year, number = parse_month(month)
+    cal = WorkCalendar.load(calendar, _store_dir(db))
+    days = cal.month(year, number)
     warning = cal.provisional_warning(days[0].day)
     if as_json:
         print_json([{**d.as_dict(), "provisional": bool(warning)} for d in days])
@@ -87,8 +85,7 @@ def calendar_check(file: Annotated[Path, typer.Argument(help="日历补充文件
     """
     from qjtitle.logic.workdays import check_file
 
-    with friendly_errors():
-        result = check_file(file)
+    result = check_file(file)
     overrides = result.overrides
     years = "、".join(str(y) for y in sorted(overrides.complete_years)) or "（无）"
     console().print(

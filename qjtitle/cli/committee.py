@@ -10,7 +10,6 @@ import typer
 
 from qjtitle import rules
 from qjtitle.cli._console import console, print_json, table
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, parse_rate
 
 app = typer.Typer(help="评委会：新建、列表、查看。", no_args_is_help=True)
@@ -49,20 +48,19 @@ def committee_add(
     from qjtitle import committees
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        c = committees.add(
-            store,
-            code,
-            name,
-            level.value,
-            series,
-            specialty,
-            organizer,
-            approver,
-            min_size,
-            pool_filed.date() if pool_filed else None,
-        )
+    store = open_store(db)
+    c = committees.add(
+        store,
+        code,
+        name,
+        level.value,
+        series,
+        specialty,
+        organizer,
+        approver,
+        min_size,
+        pool_filed.date() if pool_filed else None,
+    )
     console().print(f"已新建评委会 [bold]{c.code}[/]：{c.name}（{c.level}，{c.series}系列）")
 
 
@@ -75,8 +73,7 @@ def committee_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from qjtitle import committees
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = committees.list_all(open_store(db))
+    items = committees.list_all(open_store(db))
     if as_json:
         print_json([c.as_dict() for c in items])
         return
@@ -110,8 +107,7 @@ def committee_show(
     from qjtitle import committees
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        info = committees.show(open_store(db), code)
+    info = committees.show(open_store(db), code)
     if as_json:
         print_json([info.as_dict()])
         return
@@ -194,21 +190,20 @@ def committee_set(
     from qjtitle.logic.tally import DENOMINATORS
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        officers = {
-            k: v
-            for k, v in (
-                ("handler", handler),
-                ("contact", contact),
-                ("contact_phone", contact_phone),
-                ("signer", signer),
-                ("doc_code", doc_code),
-            )
-            if v is not None
-        }
-        c = committees.configure(
-            open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap, officers
+    officers = {
+        k: v
+        for k, v in (
+            ("handler", handler),
+            ("contact", contact),
+            ("contact_phone", contact_phone),
+            ("signer", signer),
+            ("doc_code", doc_code),
         )
+        if v is not None
+    }
+    c = committees.configure(
+        open_store(db), code, vote_denominator, pass_rate_cap, no_pass_rate_cap, officers
+    )
     cap = f"{c.pass_rate_cap:.0%}" if c.pass_rate_cap is not None else "未设"
     console().print(
         f"评委会 {c.code}：表决基数 {DENOMINATORS[c.vote_denominator]}；通过率上限 {cap}"

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, print_json, table
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt
 
 app = typer.Typer(help="数据库：版本与升级、备份与恢复。", no_args_is_help=True)
@@ -26,8 +25,7 @@ def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """
     from qjtitle.store import open_store, schema
 
-    with friendly_errors():
-        info = schema.status(open_store(db, upgrade=False))
+    info = schema.status(open_store(db, upgrade=False))
     if as_json:
         print_json([info.as_dict()])
         return
@@ -69,9 +67,8 @@ def db_upgrade(db: DbOpt = None) -> None:
     """
     from qjtitle.store import open_store, schema
 
-    with friendly_errors():
-        store = open_store(db, upgrade=False)
-        result = schema.upgrade(store)
+    store = open_store(db, upgrade=False)
+    result = schema.upgrade(store)
     if result.backup:
         console().print(f"升级前已备份到 {result.backup}")
     if result.stamped_legacy:
@@ -96,10 +93,9 @@ def db_backup(
     """
     from qjtitle.store import backup, open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
-        info = backup.backup(store, file, force=force)
+    store = open_store(db)
+    file.parent.mkdir(parents=True, exist_ok=True)  # 备份/ made as --out would make it
+    info = backup.backup(store, file, force=force)
     console().print(
         f"已备份到 {info.file}（{info.size:,} 字节，完整性检查通过，SHA-256 {info.sha256[:16]}…）"
     )
@@ -129,10 +125,9 @@ def db_restore(
     from qjtitle.paths import make_private_dir, user_store_path
     from qjtitle.store import resolve_url, restore, sqlite_path
 
-    with friendly_errors():
-        if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
-            make_private_dir(user_store_path().parent)
-        info = restore.restore(db, file, force=force, reason=reason)
+    if sqlite_path(resolve_url(db)) == user_store_path():  # the first restore on a new computer
+        make_private_dir(user_store_path().parent)
+    info = restore.restore(db, file, force=force, reason=reason)
     if info.saved:
         console().print(f"原数据库已另存为 {info.saved}")
     chain = "哈希链完整" if info.chain_ok else "哈希链不完整，已按 --reason 强制恢复并记入审计日志"
@@ -157,8 +152,7 @@ def db_adopt(
     """
     from qjtitle.store import adopt_store
 
-    with friendly_errors():
-        info = adopt_store(file, force=force)
+    info = adopt_store(file, force=force)
     if info.saved:
         console().print(f"默认位置原有的数据库已改名保留为 {info.saved}")
     console().print(f"已把 {info.source} 移到 {info.target}；以后不加 --db 就使用它。")

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, table, warn
-from qjtitle.cli._errors import friendly_errors
 
 
 def demo(
@@ -26,7 +25,7 @@ def demo(
     from qjtitle.cli.proceedings import print_results
     from qjtitle.cli.schedule import print_schedule
 
-    with friendly_errors(), console().status("演示进行中…") as status:
+    with console().status("演示进行中…") as status:
         result = demo_lib.run(out, step=lambda text: status.update(f"演示：{text}…"))
     console().rule("导入")
     print_import_report(result.import_report, details=True)

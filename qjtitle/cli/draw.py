@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, MeetingArg
 from qjtitle.rules import DRAW_BEFORE_MEETING  # stdlib only: cheap at start-up
 
@@ -158,27 +157,25 @@ def draw_experts(
         if given:
             from qjtitle.errors import InvalidValue
 
-            with friendly_errors():
-                raise InvalidValue(
-                    f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
-                )
+            raise InvalidValue(
+                f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
+            )
         from qjtitle.experts.drawing import fill_vacancies
         from qjtitle.store import open_store
 
-        with friendly_errors():
-            store = open_store(db)
-            outcome = fill_vacancies(
-                store,
-                meeting,
-                drawers or [],
-                supervisors or [],
-                seed=seed or [],
-                generate_seed=generate_seed,
-                drawn_on=when.date() if when else None,
-                place=place,
-                late_reason=late_reason,
-                calendar=WorkCalendar.load(calendar, store.directory),
-            )
+        store = open_store(db)
+        outcome = fill_vacancies(
+            store,
+            meeting,
+            drawers or [],
+            supervisors or [],
+            seed=seed or [],
+            generate_seed=generate_seed,
+            drawn_on=when.date() if when else None,
+            place=place,
+            late_reason=late_reason,
+            calendar=WorkCalendar.load(calendar, store.directory),
+        )
         show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
         return
 
@@ -186,39 +183,8 @@ def draw_experts(
         from qjtitle.experts.drawing import rehearse
         from qjtitle.store import open_store
 
-        with friendly_errors():
-            store = open_store(db)
-            rehearsal = rehearse(
-                store,
-                meeting,
-                drawers or [],
-                supervisors or [],
-                members=members,
-                alternates=alternates or [],
-                specialties=specialty or [],
-                seed=seed or [],
-                generate_seed=generate_seed,
-                unit_cap=unit_cap,
-                same_unit=same_unit,
-                drawn_on=when.date() if when else None,
-                late_reason=late_reason,
-                voids=voids,
-                void_reason=reason,
-                calendar=WorkCalendar.load(calendar, store.directory),
-            )
-        if as_json:
-            print_json(rehearsal.as_dict())
-        else:
-            print_rehearsal(rehearsal)
-        if not rehearsal.ok:
-            raise typer.Exit(1)
-        return
-    from qjtitle.experts.drawing import draw_experts as run_draw
-    from qjtitle.store import open_store
-
-    with friendly_errors():
         store = open_store(db)
-        outcome = run_draw(
+        rehearsal = rehearse(
             store,
             meeting,
             drawers or [],
@@ -231,12 +197,41 @@ def draw_experts(
             unit_cap=unit_cap,
             same_unit=same_unit,
             drawn_on=when.date() if when else None,
-            place=place,
             late_reason=late_reason,
             voids=voids,
             void_reason=reason,
             calendar=WorkCalendar.load(calendar, store.directory),
         )
+        if as_json:
+            print_json(rehearsal.as_dict())
+        else:
+            print_rehearsal(rehearsal)
+        if not rehearsal.ok:
+            raise typer.Exit(1)
+        return
+    from qjtitle.experts.drawing import draw_experts as run_draw
+    from qjtitle.store import open_store
+
+    store = open_store(db)
+    outcome = run_draw(
+        store,
+        meeting,
+        drawers or [],
+        supervisors or [],
+        members=members,
+        alternates=alternates or [],
+        specialties=specialty or [],
+        seed=seed or [],
+        generate_seed=generate_seed,
+        unit_cap=unit_cap,
+        same_unit=same_unit,
+        drawn_on=when.date() if when else None,
+        place=place,
+        late_reason=late_reason,
+        voids=voids,
+        void_reason=reason,
+        calendar=WorkCalendar.load(calendar, store.directory),
+    )
     show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
 
 
@@ -363,59 +358,58 @@ def verify_draw(
 
     示例：qjtitle verify-draw 1；核准组建部门独立复核：qjtitle verify-draw --record 第1号抽取记录.json
     """
-    with friendly_errors():
-        if record and draw is None:
-            from qjtitle.logic.draw_verify import (
-                chain_problems,
-                is_fill,
-                load_record,
-                verify_record,
-            )
+    if record and draw is None:
+        from qjtitle.logic.draw_verify import (
+            chain_problems,
+            is_fill,
+            load_record,
+            verify_record,
+        )
 
-            loaded = [load_record(path) for path in record]
-            checks = [verify_record(data) for data in loaded]
-            ok = all(c.ok for c in checks)
-            if len(record) == 1:
-                parts = [("记录本身", checks[0].ok, checks[0].findings)]
-                payload: dict[str, object] = {
-                    "record": str(record[0]),
-                    "ok": ok,
-                    "record_ok": ok,
-                    "record_findings": checks[0].findings,
-                }
-            else:
-                parts = [(str(p), c.ok, c.findings) for p, c in zip(record, checks, strict=True)]
-                payload = {
-                    "records": [
-                        {"record": str(p), "ok": c.ok, "findings": c.findings}
-                        for p, c in zip(record, checks, strict=True)
-                    ],
-                    "ok": ok,
-                }
-            if ok and len(loaded) > 1:
-                links = chain_problems(sorted(loaded, key=lambda d: d.get("draw") or 0))
-                ok = not links
-                parts.append(("抽取链（补抽）", ok, links or ["补抽记录与原抽取记录的链接一致"]))
-                payload.update({"ok": ok, "chain_ok": ok, "chain_findings": links})
-            elif ok and any(is_fill(d) for d in loaded):
-                parts[0][2].append(
-                    "补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（--record 原记录.json --record 补抽记录.json；规范 §15）"
-                )
-        elif draw is not None and not record:
-            from qjtitle.experts.draw_record import verify_draw as run_verify
-            from qjtitle.store import open_store
-
-            check = run_verify(open_store(db), draw)
-            ok = check.ok
-            parts = [
-                ("记录本身", check.record.ok, check.record.findings),
-                ("当前专家库", check.pool_ok, check.pool_findings),
-            ]
-            payload = check.as_dict()
+        loaded = [load_record(path) for path in record]
+        checks = [verify_record(data) for data in loaded]
+        ok = all(c.ok for c in checks)
+        if len(record) == 1:
+            parts = [("记录本身", checks[0].ok, checks[0].findings)]
+            payload: dict[str, object] = {
+                "record": str(record[0]),
+                "ok": ok,
+                "record_ok": ok,
+                "record_findings": checks[0].findings,
+            }
         else:
-            from qjtitle.errors import InvalidValue
+            parts = [(str(p), c.ok, c.findings) for p, c in zip(record, checks, strict=True)]
+            payload = {
+                "records": [
+                    {"record": str(p), "ok": c.ok, "findings": c.findings}
+                    for p, c in zip(record, checks, strict=True)
+                ],
+                "ok": ok,
+            }
+        if ok and len(loaded) > 1:
+            links = chain_problems(sorted(loaded, key=lambda d: d.get("draw") or 0))
+            ok = not links
+            parts.append(("抽取链（补抽）", ok, links or ["补抽记录与原抽取记录的链接一致"]))
+            payload.update({"ok": ok, "chain_ok": ok, "chain_findings": links})
+        elif ok and any(is_fill(d) for d in loaded):
+            parts[0][2].append(
+                "补抽记录单独给出：与原抽取记录的链接未核对，请一并给出原抽取记录（--record 原记录.json --record 补抽记录.json；规范 §15）"
+            )
+    elif draw is not None and not record:
+        from qjtitle.experts.draw_record import verify_draw as run_verify
+        from qjtitle.store import open_store
 
-            raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
+        check = run_verify(open_store(db), draw)
+        ok = check.ok
+        parts = [
+            ("记录本身", check.record.ok, check.record.findings),
+            ("当前专家库", check.pool_ok, check.pool_findings),
+        ]
+        payload = check.as_dict()
+    else:
+        from qjtitle.errors import InvalidValue
+
+        raise InvalidValue("请给出抽取记录编号，或用 --record 指定导出的记录文件（二者选一）")
     if as_json:
         print_json(payload)
     else:

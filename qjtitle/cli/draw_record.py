@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, MeetingOpt
 from qjtitle.cli.draw import (
     PICK_COLUMNS,
@@ -45,8 +44,7 @@ def draw_list(
     from qjtitle.experts.draw_record import list_draws
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = list_draws(open_store(db), meeting, committee)
+    items = list_draws(open_store(db), meeting, committee)
     if as_json:
         print_json([d.as_dict() for d in items])
         return
@@ -99,8 +97,7 @@ def draw_show(
     from qjtitle.experts.draw_record import show_draw
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        r = show_draw(open_store(db), draw)
+    r = show_draw(open_store(db), draw)
     if as_json:
         if sealed:
             r = {
@@ -226,13 +223,12 @@ def draw_export(
     from qjtitle.experts.draw_record import export_draw
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        out = out or json_file
-        if out is None:
-            raise InvalidValue(
-                f"请用 --out 写明导出到哪个文件，如 qjtitle draw export {draw} --out 第{draw}号抽取记录.json"
-            )
-        path = export_draw(open_store(db), draw, out)
+    out = out or json_file
+    if out is None:
+        raise InvalidValue(
+            f"请用 --out 写明导出到哪个文件，如 qjtitle draw export {draw} --out 第{draw}号抽取记录.json"
+        )
+    path = export_draw(open_store(db), draw, out)
     console().print(
         f"已导出第 {draw} 号抽取记录：{path}（保密材料）；复核：qjtitle verify-draw --record {path}"
     )
@@ -283,42 +279,40 @@ def draw_confirm(
     from qjtitle.store import open_store
 
     day = when.date() if when else None
-    with friendly_errors():
-        store = open_store(db)
-        answers: list[tuple[str, bool, str]] = []
-        if expert is not None:
-            if accepted is None:
-                raise InvalidValue("请用 --accepted（同意）或 --declined（谢绝）写明专家的答复")
-            answers.append((expert, accepted, reason))
-        if from_sheet is not None:
-            answers += read_answers(from_sheet)
-        if all_accepted:
-            answers += [(str(m), True, "") for m in unanswered_members(store, draw)]
-            if not answers:
-                raise InvalidValue(f"第{draw}号抽取的委员都已答复，没有要记录的")
+    store = open_store(db)
+    answers: list[tuple[str, bool, str]] = []
+    if expert is not None:
+        if accepted is None:
+            raise InvalidValue("请用 --accepted（同意）或 --declined（谢绝）写明专家的答复")
+        answers.append((expert, accepted, reason))
+    if from_sheet is not None:
+        answers += read_answers(from_sheet)
+    if all_accepted:
+        answers += [(str(m), True, "") for m in unanswered_members(store, draw)]
         if not answers:
-            raise InvalidValue(
-                "请写明哪位专家（编号或姓名）和答复（--accepted 或 --declined），"
-                "或用 --all-accepted、--from-sheet 一次记录多位"
-            )
-        ids = [(names.drawn_expert_id(store, draw, who), ok, why) for who, ok, why in answers]
-        with store.all_or_nothing():  # several answers: all recorded, or none
-            results = [
-                (expert_id, confirm(store, draw, expert_id, ok, why, day))
-                for expert_id, ok, why in ids
-            ]
-        for expert_id, result in results:
-            done = "同样的答复已记录过，未重复记录" if result.get("unchanged") else "已记录"
+            raise InvalidValue(f"第{draw}号抽取的委员都已答复，没有要记录的")
+    if not answers:
+        raise InvalidValue(
+            "请写明哪位专家（编号或姓名）和答复（--accepted 或 --declined），"
+            "或用 --all-accepted、--from-sheet 一次记录多位"
+        )
+    ids = [(names.drawn_expert_id(store, draw, who), ok, why) for who, ok, why in answers]
+    with store.all_or_nothing():  # several answers: all recorded, or none
+        results = [
+            (expert_id, confirm(store, draw, expert_id, ok, why, day)) for expert_id, ok, why in ids
+        ]
+    for expert_id, result in results:
+        done = "同样的答复已记录过，未重复记录" if result.get("unchanged") else "已记录"
+        console().print(
+            f"{done}：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
+        )
+        if result["replacement"]:
+            x = result["replacement"]
             console().print(
-                f"{done}：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
+                f"第{x['position']}位委员由第{x['alternate_position']}位备选 {x['name']}（编号 {x['id']}）替补。"
             )
-            if result["replacement"]:
-                x = result["replacement"]
-                console().print(
-                    f"第{x['position']}位委员由第{x['alternate_position']}位备选 {x['name']}（编号 {x['id']}）替补。"
-                )
-            if result["warning"]:
-                warn(result["warning"])
+        if result["warning"]:
+            warn(result["warning"])
 
 
 @app.command("sign")
@@ -335,8 +329,7 @@ def draw_sign(
     from qjtitle.experts.draw_answers import sign
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        result = sign(open_store(db), draw, scan, when.date() if when else None)
+    result = sign(open_store(db), draw, scan, when.date() if when else None)
     console().print(
         f"已登记签字：{'、'.join(result['signers'])}（{result['signed_on']}）；扫描件 {result['scan']} SHA-256 {result['scan_sha256']}"
     )
@@ -360,8 +353,7 @@ def draw_document(
     from qjtitle.experts.draw_record import render_document
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        if out.suffix.lower() != ".docx":
-            out = out.with_suffix(".docx")
-        path = render_document(open_store(db), draw, out, templates)
+    if out.suffix.lower() != ".docx":
+        out = out.with_suffix(".docx")
+    path = render_document(open_store(db), draw, out, templates)
     console().print(f"已生成抽取记录表：{path}（保密材料）")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, KeepMapOpt, MapOpt
 
 if TYPE_CHECKING:
@@ -68,24 +67,23 @@ def import_experts(
     from qjtitle.spreadsheets.tables import MissingColumnsError, resolve_mapping
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        try:
-            report = run_import(
-                store,
-                path,
-                committee,
-                pool_filed.date() if pool_filed else None,
-                dry_run=dry_run,
-                replace=replace,
-                mapping=resolve_mapping(COLUMNS, column_map or []),
-                keep_mapping=keep_map and not dry_run,
-            )
-        except MissingColumnsError as exc:
-            hint = " ".join(f"--map {seen}={label}" for seen, label in exc.found.suggestions)
-            hint = hint or f"--map 表中列名={exc.found.missing[0]}"
-            warn(f"重新导入时加 {hint} 把列对应过去；再加 --keep-map 保存给本评委会。")
-            raise
+    store = open_store(db)
+    try:
+        report = run_import(
+            store,
+            path,
+            committee,
+            pool_filed.date() if pool_filed else None,
+            dry_run=dry_run,
+            replace=replace,
+            mapping=resolve_mapping(COLUMNS, column_map or []),
+            keep_mapping=keep_map and not dry_run,
+        )
+    except MissingColumnsError as exc:
+        hint = " ".join(f"--map {seen}={label}" for seen, label in exc.found.suggestions)
+        hint = hint or f"--map 表中列名={exc.found.missing[0]}"
+        warn(f"重新导入时加 {hint} 把列对应过去；再加 --keep-map 保存给本评委会。")
+        raise
     _print_import(report, store.directory or Path.cwd())
     if keep_map and column_map and not dry_run:
         console().print(
@@ -205,16 +203,15 @@ def experts_list(
     from qjtitle.experts.pool import list_experts
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = list_experts(
-            open_store(db),
-            committee,
-            True if active_only else None,
-            specialty,
-            unit,
-            show_pii,
-            on=when.date() if when else None,
-        )
+    items = list_experts(
+        open_store(db),
+        committee,
+        True if active_only else None,
+        specialty,
+        unit,
+        show_pii,
+        on=when.date() if when else None,
+    )
     if as_json:
         print_json([e.as_dict() for e in items], show_pii=show_pii)
         return
@@ -251,8 +248,7 @@ def experts_show(
     from qjtitle.experts.pool import show_expert
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = show_expert(open_store(db), key, show_pii)
+    items = show_expert(open_store(db), key, show_pii)
     if as_json:
         print_json([e.as_dict() for e in items], show_pii=show_pii)
         return
@@ -304,8 +300,7 @@ def experts_check(
     from qjtitle.experts.pool import check_pool
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        result = check_pool(open_store(db), committee, when.date() if when else None, within)
+    result = check_pool(open_store(db), committee, when.date() if when else None, within)
     if as_json:
         print_json(result.as_dict())
         return
@@ -371,10 +366,9 @@ def conflicts_add(
     from qjtitle.intake import names
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
-        item = add_conflict(store, *ids, reason, when.date() if when else None)
+    store = open_store(db)
+    ids = names.expert_id(store, expert), names.applicant_id(store, applicant)
+    item = add_conflict(store, *ids, reason, when.date() if when else None)
     console().print(
         f"已登记回避：专家 {item.expert}（编号 {item.expert_id}）— 申报人 {item.applicant}（{item.applicant_unit}）：{item.reason}"
     )
@@ -393,8 +387,7 @@ def conflicts_list(
     from qjtitle.experts.recusal import list_conflicts
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = list_conflicts(open_store(db), committee)
+    items = list_conflicts(open_store(db), committee)
     if as_json:
         print_json([c.as_dict() for c in items])
         return

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg
 
 if TYPE_CHECKING:
@@ -163,51 +162,50 @@ def export_filing(
             f"会后备案写会议记录的实际评审方式（qjtitle meeting methods {meeting} …），"
             "--method 只用于会前备案，本次未使用"
         )
-    with friendly_errors():
-        store = open_store(db)
-        options = FilingOptions(
-            contact=contact,
-            contact_phone=contact_phone,
-            address=address,
-            methods=tuple(method or ("审阅材料",)),
-            counter=counter,
-            scrutineer=scrutineer,
-            final_reason=reason,
-            publicity_where=publicity_where,
-            objections=objections,
-            doc_code=doc_code,
+    store = open_store(db)
+    options = FilingOptions(
+        contact=contact,
+        contact_phone=contact_phone,
+        address=address,
+        methods=tuple(method or ("审阅材料",)),
+        counter=counter,
+        scrutineer=scrutineer,
+        final_reason=reason,
+        publicity_where=publicity_where,
+        objections=objections,
+        doc_code=doc_code,
+    )
+    with Progress(
+        TextColumn("[bold]生成[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+        disable=as_json,
+    ) as progress:
+        task = progress.add_task("", total=None)
+        result = run_export(
+            store,
+            meeting,
+            stage.value,
+            out,
+            options=options,
+            force=force,
+            make_zip=make_zip,
+            pdf=pdf,
+            photos_dir=photos,
+            signed_dir=signed,
+            templates=templates,
+            overwrite=overwrite,
+            today=today.date() if today else None,
+            calendar=WorkCalendar.load(calendar, store.directory),
+            final=final,
+            progress=lambda done, total, what: progress.update(
+                task, completed=done, total=total, description=what
+            ),
         )
-        with Progress(
-            TextColumn("[bold]生成[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console(),
-            transient=True,
-            disable=as_json,
-        ) as progress:
-            task = progress.add_task("", total=None)
-            result = run_export(
-                store,
-                meeting,
-                stage.value,
-                out,
-                options=options,
-                force=force,
-                make_zip=make_zip,
-                pdf=pdf,
-                photos_dir=photos,
-                signed_dir=signed,
-                templates=templates,
-                overwrite=overwrite,
-                today=today.date() if today else None,
-                calendar=WorkCalendar.load(calendar, store.directory),
-                final=final,
-                progress=lambda done, total, what: progress.update(
-                    task, completed=done, total=total, description=what
-                ),
-            )
     if as_json:
         print_json(result.as_dict())
         return
@@ -262,9 +260,8 @@ def templates_list(
     from qjtitle.documents.folders import user_templates_dir
     from qjtitle.store import resolve_url, sqlite_path
 
-    with friendly_errors():
-        path = sqlite_path(resolve_url(db))
-        items = list_templates(user_templates_dir(templates, path.parent if path else None))
+    path = sqlite_path(resolve_url(db))
+    items = list_templates(user_templates_dir(templates, path.parent if path else None))
     if as_json:
         print_json([i.as_dict() for i in items])
         return
@@ -298,8 +295,7 @@ def templates_copy(
     """
     from qjtitle.documents.catalogue import copy_templates
 
-    with friendly_errors():
-        written = copy_templates(dest, name or None, overwrite)
+    written = copy_templates(dest, name or None, overwrite)
     for path in written:
         console().print(f"已复制：{path}")
     console().print(
@@ -329,10 +325,9 @@ def templates_check(
     from qjtitle.filing.samples import check_templates
     from qjtitle.store import resolve_url, sqlite_path
 
-    with friendly_errors():
-        path = sqlite_path(resolve_url(db))
-        with console().status("正在用样例数据试生成…"):
-            checks = check_templates(name or None, templates, path.parent if path else None)
+    path = sqlite_path(resolve_url(db))
+    with console().status("正在用样例数据试生成…"):
+        checks = check_templates(name or None, templates, path.parent if path else None)
     if as_json:
         print_json([c.as_dict() for c in checks])
     else:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, moment, print_json, table
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt, JsonOpt, YesOpt, confirm_irreversible
 
 if TYPE_CHECKING:
@@ -35,8 +34,7 @@ def imports_list(
     from qjtitle.intake.withdrawal import list_imports
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        runs = list_imports(open_store(db), committee, year)
+    runs = list_imports(open_store(db), committee, year)
     if as_json:
         print_json([r.as_dict() for r in runs])
         return
@@ -97,11 +95,10 @@ def imports_undo(
     from qjtitle.intake.withdrawal import undo_import, undo_plan
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        if not yes:  # what it would do, asked before (and refused before asking when it cannot)
-            confirm_irreversible(yes, undo_plan(store, number).question())
-        done = undo_import(store, number, reason)
+    store = open_store(db)
+    if not yes:  # what it would do, asked before (and refused before asking when it cannot)
+        confirm_irreversible(yes, undo_plan(store, number).question())
+    done = undo_import(store, number, reason)
     if as_json:
         print_json(done.as_dict())
         return

@@ -11,7 +11,6 @@ import typer
 
 from qjtitle.cli import proceedings
 from qjtitle.cli._console import console, moment, print_json, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg
 
 if TYPE_CHECKING:
@@ -49,16 +48,15 @@ def meeting_add(
     from qjtitle import meetings
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        m, warnings = meetings.add(
-            open_store(db),
-            committee,
-            day.date(),
-            size,
-            place,
-            end_date.date() if end_date else None,
-            year=year,
-        )
+    m, warnings = meetings.add(
+        open_store(db),
+        committee,
+        day.date(),
+        size,
+        place,
+        end_date.date() if end_date else None,
+        year=year,
+    )
     when = f"{m.date} 至 {m.end_date}" if m.end_date else f"{m.date}"
     console().print(
         f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人"
@@ -84,8 +82,7 @@ def meeting_list(
     from qjtitle import meetings
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        items = meetings.list_all(open_store(db), committee, year)
+    items = meetings.list_all(open_store(db), committee, year)
     if as_json:
         print_json([m.as_dict() for m in items])
         return
@@ -106,15 +103,14 @@ def meeting_show(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False
     from qjtitle.errors import QjtitleError
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        info = meetings.show(store, meeting)
-        try:
-            from qjtitle.meeting.sheets import picture
+    store = open_store(db)
+    info = meetings.show(store, meeting)
+    try:
+        from qjtitle.meeting.sheets import picture
 
-            pic = picture(store, meeting)
-        except QjtitleError:  # nothing drawn yet: the meeting alone
-            pic = None
+        pic = picture(store, meeting)
+    except QjtitleError:  # nothing drawn yet: the meeting alone
+        pic = None
     if as_json:
         print_json([info.as_dict()])
         return
@@ -221,8 +217,7 @@ def meeting_sheets(
     from qjtitle.meeting.sheets import write_sheets
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        result = write_sheets(open_store(db), meeting, out, force=force)
+    result = write_sheets(open_store(db), meeting, out, force=force)
     table(
         f"会议用表（{result.folder}）",
         ["文件"],

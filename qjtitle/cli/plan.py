@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import DbOpt
 
 
@@ -32,8 +31,7 @@ def import_plan(
     from qjtitle.calendar.plan import import_plan as run_import
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        result = run_import(open_store(db), file, year)
+    result = run_import(open_store(db), file, year)
     table(
         f"{result.year}年度评审计划：{len(result.entries)} 个评委会"
         + (f"（替换原有 {result.replaced} 条）" if result.replaced else ""),

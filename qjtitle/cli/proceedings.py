@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qjtitle.cli._console import console, moment, print_json, styled, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import (
     DbOpt,
     JsonOpt,
@@ -69,18 +68,17 @@ def meeting_attend(
     from qjtitle.meeting import proceedings, voting
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        present = list(experts or [])
-        if from_sheet is not None:
-            present += proceedings.sign_in_sheet(from_sheet)
-        result = voting.attend(
-            open_store(db),
-            meeting,
-            present,
-            absent or [],
-            reason,
-            source=from_sheet.name if from_sheet else "",
-        )
+    present = list(experts or [])
+    if from_sheet is not None:
+        present += proceedings.sign_in_sheet(from_sheet)
+    result = voting.attend(
+        open_store(db),
+        meeting,
+        present,
+        absent or [],
+        reason,
+        source=from_sheet.name if from_sheet else "",
+    )
     if result.added:
         console().print(f"新签到 {len(result.added)} 人：{'、'.join(result.added)}")
     if result.removed:
@@ -135,18 +133,17 @@ def meeting_assign(
     from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        overrides: dict[str, Sequence[str]] = {}
-        for item in set_ or []:
-            applicant, sep, experts = item.partition("=")
-            if not sep or not experts.strip():
-                raise InvalidValue(f"--set “{item}” 格式不对；应为 申报人=专家1,专家2,专家3")
-            overrides[applicant.strip()] = [
-                e for e in experts.replace("，", ",").split(",") if e.strip()
-            ]
-        result = proceedings.assign_reviewers(
-            open_store(db), meeting, per_applicant, seed, overrides, reason
-        )
+    overrides: dict[str, Sequence[str]] = {}
+    for item in set_ or []:
+        applicant, sep, experts = item.partition("=")
+        if not sep or not experts.strip():
+            raise InvalidValue(f"--set “{item}” 格式不对；应为 申报人=专家1,专家2,专家3")
+        overrides[applicant.strip()] = [
+            e for e in experts.replace("，", ",").split(",") if e.strip()
+        ]
+    result = proceedings.assign_reviewers(
+        open_store(db), meeting, per_applicant, seed, overrides, reason
+    )
     if as_json:
         print_json(
             [
@@ -206,17 +203,16 @@ def meeting_review(
     from qjtitle.meeting import voting
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        entries = voting.review_sheet(from_sheet) if from_sheet else []
-        if applicant or expert:
-            if not (applicant and expert):
-                raise InvalidValue("逐条录入须同时给出 --applicant 和 --expert")
-            entries.append(voting.ReviewEntry(applicant, expert, opinion, recommend))
-        if not entries:
-            raise InvalidValue(
-                "没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend"
-            )
-        outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
+    entries = voting.review_sheet(from_sheet) if from_sheet else []
+    if applicant or expert:
+        if not (applicant and expert):
+            raise InvalidValue("逐条录入须同时给出 --applicant 和 --expert")
+        entries.append(voting.ReviewEntry(applicant, expert, opinion, recommend))
+    if not entries:
+        raise InvalidValue(
+            "没有要录入的评议：请给出 --from-sheet 文件，或 --applicant/--expert/--opinion/--recommend"
+        )
+    outcome = voting.record_reviews(open_store(db), meeting, entries, reason)
     console().print(f"已录入 {outcome.recorded} 条评议意见。")
     if outcome.unchanged:
         console().print(f"{outcome.unchanged} 条与已录入的相同，未重复写入。")
@@ -244,8 +240,7 @@ def meeting_chair(
     from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        outcome = proceedings.record_chair(open_store(db), meeting, expert, role, reason)
+    outcome = proceedings.record_chair(open_store(db), meeting, expert, role, reason)
     before = f"（原记录：{outcome.before}）" if outcome.before else ""
     console().print(f"主持会议：{outcome.name}（{outcome.role}）{before}")
 
@@ -269,8 +264,7 @@ def meeting_methods(
     from qjtitle.meeting import proceedings
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        used = proceedings.record_methods(open_store(db), meeting, methods, reason)
+    used = proceedings.record_methods(open_store(db), meeting, methods, reason)
     console().print(f"评审方式：{'、'.join(used)}")
 
 
@@ -332,8 +326,7 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
     from qjtitle.meeting import results
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        summary = results.results(open_store(db), meeting)
+    summary = results.results(open_store(db), meeting)
     if as_json:
         print_json([summary.as_dict()])
         return
@@ -348,10 +341,9 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None, yes: YesOpt = False) -> 
     from qjtitle.meeting import results
     from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        confirm_irreversible(yes, f"封存第{meeting}号会议的记录？")
-        summary = results.seal(store, meeting)
+    store = open_store(db)
+    confirm_irreversible(yes, f"封存第{meeting}号会议的记录？")
+    summary = results.seal(store, meeting)
     print_results(summary)
     console().print("[bold]会议记录已封存。[/]")
 
@@ -399,24 +391,21 @@ def record_votes(
     from qjtitle.store import open_store
 
     sheet = sheet or sheet_arg  # the file as a bare argument: the spelling before --from-sheet
-    with friendly_errors():
-        store = open_store(db)
-        entries = []
-        if sheet is not None:
-            if not sheet.is_file():
-                raise InvalidValue(f"找不到计票表 {sheet}")
-            entries += voting.vote_sheet(sheet)
-        if applicant:
-            if agree is None or disagree is None or abstain is None:
-                raise InvalidValue(
-                    "逐条录入须给出 --agree、--disagree、--abstain 三个票数（无记名）"
-                )
-            entries.append(
-                voting.VoteEntry(applicant, counts=(agree, disagree, abstain), invalid=invalid)
-            )
-        if not entries:
-            raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
-        summary = voting.record_votes(store, meeting, entries, reason)
+    store = open_store(db)
+    entries = []
+    if sheet is not None:
+        if not sheet.is_file():
+            raise InvalidValue(f"找不到计票表 {sheet}")
+        entries += voting.vote_sheet(sheet)
+    if applicant:
+        if agree is None or disagree is None or abstain is None:
+            raise InvalidValue("逐条录入须给出 --agree、--disagree、--abstain 三个票数（无记名）")
+        entries.append(
+            voting.VoteEntry(applicant, counts=(agree, disagree, abstain), invalid=invalid)
+        )
+    if not entries:
+        raise InvalidValue("没有要录入的投票：请给出计票表文件，或 --applicant 加票数")
+    summary = voting.record_votes(store, meeting, entries, reason)
     print_results(summary)
     if summary.unchanged:
         console().print(

@@ -10,7 +10,6 @@ import typer
 from typer.core import TyperGroup
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
-from qjtitle.cli._errors import friendly_errors
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
 
 if TYPE_CHECKING:
@@ -154,14 +153,13 @@ def schedule_show(
     """
     from qjtitle.calendar import schedule as schedules
 
-    with friendly_errors():
-        store, cal = _load(db, calendar)
-        s = schedules.evaluate(store, meeting, _day(today), cal)
-        count = schedules.write_ics(s, ics) if ics else 0
-        if html:
-            from qjtitle.calendar import yearpage, yearview
+    store, cal = _load(db, calendar)
+    s = schedules.evaluate(store, meeting, _day(today), cal)
+    count = schedules.write_ics(s, ics) if ics else 0
+    if html:
+        from qjtitle.calendar import yearpage, yearview
 
-            yearpage.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
+        yearpage.write_html(yearview.gather_meeting(store, meeting, _day(today), cal), html)
     if as_json:
         print_json(
             [
@@ -225,23 +223,22 @@ def schedule_record(
             "日期不违反规则时去掉 --reason，违反时加 --force",
             param_hint="--reason",
         )
-    with friendly_errors():
-        store, cal = _load(db, calendar)
-        try:
-            r = schedules.record(
-                store,
-                meeting,
-                milestone,
-                day.date(),
-                _day(end),
-                note,
-                _day(today),
-                cal,
-                force_reason=reason if force else None,
-            )
-        except schedules.RuleBroken as exc:
-            _print_findings(exc.findings, "违反规则的问题")
-            raise
+    store, cal = _load(db, calendar)
+    try:
+        r = schedules.record(
+            store,
+            meeting,
+            milestone,
+            day.date(),
+            _day(end),
+            note,
+            _day(today),
+            cal,
+            force_reason=reason if force else None,
+        )
+    except schedules.RuleBroken as exc:
+        _print_findings(exc.findings, "违反规则的问题")
+        raise
     span = f"{r.first} 至 {r.last}" if r.last else f"{r.first}"
     console().print(f"已登记 会议 {r.meeting_id} 的{r.milestone.label}：{span}")
     if r.previous:
@@ -268,9 +265,8 @@ def schedule_check(
     """
     from qjtitle.calendar import schedule as schedules
 
-    with friendly_errors():
-        store, cal = _load(db, calendar)
-        s = schedules.evaluate(store, meeting, _day(today), cal)
+    store, cal = _load(db, calendar)
+    s = schedules.evaluate(store, meeting, _day(today), cal)
     if as_json:
         print_json([{"meeting": s.meeting.id, **f.as_dict()} for f in s.findings])
     else:
@@ -305,14 +301,13 @@ def status(
     """
     from qjtitle.calendar import schedule as schedules
 
-    with friendly_errors():
-        store, cal = _load(db, calendar)
-        rows = schedules.status(store, year, _day(today), cal)
-        if html:
-            from qjtitle.calendar import yearpage, yearview
+    store, cal = _load(db, calendar)
+    rows = schedules.status(store, year, _day(today), cal)
+    if html:
+        from qjtitle.calendar import yearpage, yearview
 
-            yearpage.write_html(yearview.gather_year(store, year, _day(today), cal), html)
-            err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
+        yearpage.write_html(yearview.gather_year(store, year, _day(today), cal), html)
+        err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
     if as_json:
         print_json([r.as_dict() for r in rows])
         return
