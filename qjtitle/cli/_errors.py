@@ -4,6 +4,7 @@ code. Every command runs inside :func:`reported` (the root group wraps each invo
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -49,10 +50,29 @@ def _os_error(exc: BaseException, options: Mapping[str, str]) -> str:
     return os_error_text(exc) + UNDONE
 
 
-# Each kind of error, most specific first: how it is worded and the exit code.
-ERRORS: list[tuple[type[BaseException], Callable[[BaseException, Mapping[str, str]], str], int]] = [
-    (QjtitleError, _library_error, 1),
-    (OSError, _os_error, 1),
+def _validation_error(exc: BaseException, options: Mapping[str, str]) -> str:
+    """pydantic's ValidationError (a model built from a value the library did not check first):
+    each wrong value with the values accepted, in Chinese."""
+    parts = []
+    for error in getattr(exc, "errors", list)():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "__root__")
+        option = options.get(where, where)
+        value = error.get("input")
+        expected = (error.get("ctx") or {}).get("expected")
+        if expected:
+            accepted = expected.replace("'", "").replace(" or ", "、").replace(", ", "、")
+            parts.append(f"{option}：“{value}”不是可选的值；只能是 {accepted} 之一")
+        else:
+            parts.append(f"{option}：“{value}”不是有效的值")
+    return "；".join(parts) or "输入的值无效"
+
+
+# Each kind of error, most specific first: where its class lives (looked up only when that
+# module is loaded, so the table costs no import), how it is worded, and the exit code.
+ERRORS: list[tuple[str, Callable[[BaseException, Mapping[str, str]], str], int]] = [
+    ("qjtitle.errors:QjtitleError", _library_error, 1),
+    ("pydantic:ValidationError", _validation_error, 1),
+    ("builtins:OSError", _os_error, 1),
 ]
 
 
@@ -61,8 +81,10 @@ def message_for(
 ) -> tuple[str, int] | None:
     """The line and the exit code for ``exc``, or None for an error not in the table. ``options``:
     the running command's parameter names and their options, for a finding's fix to name."""
-    for kind, word, code in ERRORS:
-        if isinstance(exc, kind):
+    for where, word, code in ERRORS:
+        module, _, name = where.partition(":")
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
             return word(exc, options or {}), code
     return None
 

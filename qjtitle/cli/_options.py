@@ -3,47 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-# Commands that change the store: they name the store on their first line. Of these, only the
-# CREATES may start a new store; every other command reports a missing store instead.
-WRITES = frozenset(
-    {
-        "import-applicants",
-        "applicants corrections",
-        "applicants expire",
-        "applicants withdraw",
-        "applicants reinstate",
-        "imports undo",
-        "committee add",
-        "committee set",
-        "import-experts",
-        "conflicts add",
-        "draw-experts",
-        "draw confirm",
-        "draw sign",
-        "meeting add",
-        "meeting attend",
-        "meeting chair",
-        "meeting methods",
-        "meeting assign",
-        "meeting review",
-        "meeting results",
-        "meeting seal",
-        "record-votes",
-        "schedule record",
-        "import-plan",
-        "db upgrade",
-        "db restore",
-        "db adopt",
-        "export-filing",
-        "audit export",
-    }
-)
-CREATES = frozenset({"committee add", "import-plan", "db upgrade", "db restore"})
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a command says of itself: it changes the store (and so names the store it changed on
+    its first line), or it may also create a new store."""
+
+    writes: bool = False
+    creates: bool = False
+
+
+def writes(func: F) -> F:
+    """Declare a command that changes the store. Put it under ``@app.command``."""
+    func.qjtitle_declared = Declared(writes=True)  # type: ignore[attr-defined]
+    return func
+
+
+def creates(func: F) -> F:
+    """Declare a command that changes the store and may create it. Put it under ``@app.command``."""
+    func.qjtitle_declared = Declared(writes=True, creates=True)  # type: ignore[attr-defined]
+    return func
+
+
+def declared(callback: Any) -> Declared:
+    """What the command whose callback is ``callback`` declared (Typer copies the attribute onto
+    its wrapper)."""
+    found = getattr(callback, "qjtitle_declared", None)
+    return found if isinstance(found, Declared) else Declared()
 
 
 def with_rule_numbers(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,16 +53,6 @@ def with_rule_numbers(func: Callable[..., Any]) -> Callable[..., Any]:
     }
     func.__doc__ = (func.__doc__ or "").format(**numbers)
     return func
-
-
-def command_name(ctx: typer.Context) -> str:
-    """The command as typed after ``qjtitle``: "draw confirm"."""
-    names: list[str] = []
-    current: Any = ctx
-    while current.parent is not None:
-        names.insert(0, current.info_name or "")
-        current = current.parent
-    return " ".join(names)
 
 
 def _announce(store: Any) -> None:
@@ -94,20 +78,20 @@ def _store_choice(ctx: typer.Context, param: typer.CallbackParam, value: str | N
     """``--db`` resolved with what this command may do: create a store, name it, warn of an old one."""
     from qjtitle.paths import StoreChoice
 
-    name = command_name(ctx)
+    said = declared(ctx.command.callback)
     source = "默认"
     if value:
         origin = getattr(ctx.get_parameter_source(param.name or "db"), "name", "")
         source = "QJTITLE_DB" if origin == "ENVIRONMENT" else "--db"
     hooks: list[Callable[[Any], None]] = [] if value else [_legacy_hint]
-    if name in WRITES:
+    if said.writes:
         hooks.insert(0, _announce)
 
     def on_open(store: Any) -> None:
         for hook in hooks:
             hook(store)
 
-    return StoreChoice(value or "", source, create=name in CREATES, on_open=on_open)
+    return StoreChoice(value or "", source, create=said.creates, on_open=on_open)
 
 
 DbOpt = Annotated[
@@ -118,8 +102,8 @@ DbOpt = Annotated[
         callback=_store_choice,
         is_eager=True,  # before a meeting named by its date is looked up in the store (MeetingArg)
         metavar="文件",
-        help="另用一个数据库：文件路径，或共用的 PostgreSQL 地址（postgresql+psycopg://用户@服务器/数据库）。"
-        "默认是本人的数据库（在用户数据文件夹中，从任何文件夹打开终端都是同一个）。",
+        help="另用一个数据库（文件，或全市共用数据库的地址，见 qjtitle db --help）；"
+        "默认是本人的数据库，从任何文件夹打开终端都是同一个。",
         show_default=False,
     ),
 ]
@@ -214,7 +198,7 @@ CalendarOpt = Annotated[
     Path | None,
     typer.Option(
         "--calendar",
-        help="工作日历补充文件（TOML）；默认使用数据库文件旁的 qjtitle.calendar.toml（如有）。",
+        help="工作日历补充文件（见 qjtitle calendar --help）；默认使用数据库旁的补充文件（如有）。",
         show_default=False,
     ),
 ]

@@ -54,8 +54,23 @@ HELP_HINT = "查看说明"
 OLD_SPELLINGS = {"today": "date", "end-date": "end", "ics": "out", "output": "out"}
 
 
+# Chinese words for the values of enumerated options, understood as the values themselves (Typer
+# compares choices through the same token_normalize_func).
+CHOICE_WORDS = {
+    "会前": "pre",
+    "会前备案": "pre",
+    "会后": "post",
+    "会后备案": "post",
+    "正高级职称": "正高级",
+    "副高级职称": "副高级",
+    "中级职称": "中级",
+    "正高": "正高级",
+    "副高": "副高级",
+}
+
+
 def old_spelling(token: str) -> str:
-    return OLD_SPELLINGS.get(token, token)
+    return OLD_SPELLINGS.get(token) or CHOICE_WORDS.get(token, token)
 
 
 # --- Help ---------------------------------------------------------------------------------------
@@ -247,6 +262,7 @@ _EXTRA = re.compile(r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$")
 _NO_COMMAND = re.compile(r"^No such command '(.*)'\.(?: Did you mean (.*)\?)?$")
 _REQUIRES = re.compile(r"^Option '(.*)' requires (an argument|\d+ arguments)\.$")
 _NO_VALUE = re.compile(r"^Option '(.*)' does not take a value\.$")
+_NOT_ONE_OF = re.compile(r"^(?:Value error, )?'(.*)' is not one of (.*)\.$")
 _SWITCH_WORDS = {
     "true",
     "false",
@@ -268,6 +284,12 @@ _SWITCH_WORDS = {
 def _bad_value(exc: Any) -> str:
     param = getattr(exc, "param", None)
     message = str(getattr(exc, "message", "") or "")
+    choice = _NOT_ONE_OF.match(message)  # before the test for Chinese: the value may be Chinese
+    if choice:
+        accepted = [c.strip().strip("'") for c in choice.group(2).split(",")]
+        words = {v: [k for k, t in CHOICE_WORDS.items() if t == v] for v in accepted}
+        shown = "、".join(f"{v}（{'、'.join(w)}）" if w else v for v, w in words.items())
+        return f"{_name(param) or '该选项'}：“{choice.group(1)}”不是可选的值；只能是 {shown} 之一"
     match = _PATH.match(message)  # before the test for Chinese: the file's name may be Chinese
     if not match and _CJK.search(message):  # our own parsers speak Chinese already
         return f"{_name(param)}：{message}" if param is not None else message

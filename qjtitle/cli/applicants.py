@@ -19,6 +19,7 @@ from qjtitle.cli._options import (
     YesOpt,
     confirm_irreversible,
     parse_year,
+    writes,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ ShowPiiOpt = Annotated[
 ]
 
 
+@writes
 def import_applicants(
     paths: Annotated[
         list[Path],
@@ -409,6 +411,7 @@ def applicants_show(
 
 
 @app.command("correct")
+@writes
 def applicants_correct(
     key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
     set_: Annotated[
@@ -449,6 +452,7 @@ def applicants_correct(
 
 
 @app.command("corrections")
+@writes
 def applicants_corrections(
     committee: CommitteeOpt,
     out: Annotated[Path, typer.Option("--out", help="告知书输出文件夹。")],
@@ -461,7 +465,8 @@ def applicants_corrections(
     contact: Annotated[str, typer.Option("--contact", help="联系人。")] = "",
     contact_phone: Annotated[str, typer.Option("--contact-phone", help="联系电话。")] = "",
     calendar: Annotated[
-        Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
+        Path | None,
+        typer.Option("--calendar", help="工作日历补充文件（见 qjtitle calendar --help）。"),
     ] = None,
     templates: Annotated[
         Path | None, typer.Option("--templates", help="自定义模板文件夹（同名文件优先）。")
@@ -513,6 +518,7 @@ def applicants_corrections(
 
 
 @app.command("expire")
+@writes
 def applicants_expire(
     committee: CommitteeOpt,
     today: Annotated[
@@ -566,6 +572,7 @@ def _print_change(done: StatusChange, what: str) -> None:
 
 
 @app.command("withdraw")
+@writes
 def applicants_withdraw(
     key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
     reason: ReasonOpt,
@@ -589,6 +596,7 @@ def applicants_withdraw(
 
 
 @app.command("reinstate")
+@writes
 def applicants_reinstate(
     key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
     reason: ReasonOpt,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, table
-from qjtitle.cli._options import DbOpt, JsonOpt
+from qjtitle.cli._options import DbOpt, JsonOpt, writes
 
 if TYPE_CHECKING:
     from qjtitle.store.audit import ListedEvent
@@ -39,10 +38,11 @@ def audit_list(
     show_pii: Annotated[
         bool, typer.Option("--show-pii", help="显示完整的身份证号码和电话（默认打码）。")
     ] = False,
+    full: Annotated[bool, typer.Option("--full", help="每条事件另列全部内容（含哈希）。")] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出审计日志：时间、操作人、命令、改动内容（身份证号码和电话默认打码）。
+    """列出审计日志：时间、操作人、命令和所做的事（身份证号码和电话默认打码）。
 
     示例：qjtitle audit list --since 2023-11-01 --command draw
     """
@@ -66,17 +66,18 @@ def audit_list(
             e.user if not e.os_user or e.os_user == e.user else f"{e.user}（系统账户 {e.os_user}）"
         )
 
+    from qjtitle.cli._audit_words import sentence
+
     table(
         "审计日志",
-        ["编号", "时间", "操作人", "命令", "动作", "内容"],
+        ["编号", "时间", "操作人", "命令", "所做的事"],
         [
             [
                 e.id,
                 e.local_time,
                 who(e),
                 e.command,
-                e.action,
-                json.dumps(e.detail, ensure_ascii=False),
+                sentence(e.action, e.detail, full),
             ]
             for e in events
         ],
@@ -129,6 +130,7 @@ def audit_verify(
 
 
 @app.command("export")
+@writes
 def audit_export(
     file: Annotated[
         Path,

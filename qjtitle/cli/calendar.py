@@ -10,7 +10,13 @@ import typer
 from qjtitle.cli._console import console, print_json, styled, table, warn
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt
 
-app = typer.Typer(help="工作日历：按月查看节假日和调休，检查自定义日历文件。", no_args_is_help=True)
+app = typer.Typer(
+    help="工作日历：按月查看节假日和调休，检查自定义日历文件。\n\n"
+    "国务院办公厅尚未公布（或程序尚未收录）某年的放假安排时，可把它写进日历补充文件"
+    "（TOML 格式的文本文件，写法见 README 的“工作日历”一节），用 --calendar 指定，"
+    "或放在数据库文件旁，命名为 qjtitle.calendar.toml。",
+    no_args_is_help=True,
+)
 
 _MARK = {"holiday": "[red]休[/]", "makeup": "[blue]班[/]", "weekend": "[dim]·[/]", "workday": ""}
 _KIND = {"holiday": "休息", "makeup": "调休上班", "weekend": "周末", "workday": "工作日"}
@@ -33,7 +39,7 @@ def calendar_show(
 ) -> None:
     """按月显示工作日历：节假日标“休”，调休上班日标“班”，并列出每个特殊日期及其来源。
 
-    尚未公布调休安排的年份会提示“暂定”，直到日历文件的 complete_years 写入该年。
+    尚未公布调休安排的年份会提示“暂定”，直到在日历补充文件中写明该年的安排已完整。
 
     示例：qjtitle calendar show 2023-10
     """

@@ -10,7 +10,7 @@ import typer
 
 from qjtitle import rules
 from qjtitle.cli._console import console, print_json, table
-from qjtitle.cli._options import DbOpt, JsonOpt, parse_rate
+from qjtitle.cli._options import DbOpt, JsonOpt, creates, parse_rate, writes
 
 app = typer.Typer(help="评委会：新建、列表、查看。", no_args_is_help=True)
 
@@ -22,6 +22,7 @@ class Level(str, Enum):
 
 
 @app.command("add")
+@creates
 def committee_add(
     code: Annotated[str, typer.Argument(help="评委会代码（自定，如 QJ-WS-FG）。")],
     name: Annotated[str, typer.Option("--name", help="评委会全称。")],
@@ -141,6 +142,7 @@ def committee_show(
 
 
 @app.command("set")
+@writes
 def committee_set(
     code: Annotated[str, typer.Argument(help="评委会代码。")],
     vote_denominator: Annotated[

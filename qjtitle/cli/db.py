@@ -8,9 +8,14 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, print_json, table
-from qjtitle.cli._options import DbOpt, JsonOpt
+from qjtitle.cli._options import DbOpt, JsonOpt, creates, writes
 
-app = typer.Typer(help="数据库：版本与升级、备份与恢复。", no_args_is_help=True)
+app = typer.Typer(
+    help="数据库：版本与升级、备份与恢复。\n\n"
+    "每条命令都可用 --db（或环境变量 QJTITLE_DB）另用一个数据库：写文件路径，"
+    "或全市共用的 PostgreSQL 数据库地址，如 postgresql+psycopg://用户@服务器/数据库。",
+    no_args_is_help=True,
+)
 
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="目标文件已存在时覆盖（恢复前会先备份现有数据库）。")
@@ -60,6 +65,7 @@ def db_status(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command("upgrade")
+@creates
 def db_upgrade(db: DbOpt = None) -> None:
     """把数据库升级到最新版本：每个版本在一个事务中完成，失败则该版本完全回滚；SQLite 数据库先自动备份。
 
@@ -102,6 +108,7 @@ def db_backup(
 
 
 @app.command("restore")
+@creates
 def db_restore(
     file: Annotated[
         Path, typer.Argument(help="qjtitle db backup 生成的备份文件。", exists=True, dir_okay=False)
@@ -135,6 +142,7 @@ def db_restore(
 
 
 @app.command("adopt")
+@writes
 def db_adopt(
     file: Annotated[
         Path,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._options import DbOpt, JsonOpt, MeetingArg
+from qjtitle.cli._options import DbOpt, JsonOpt, MeetingArg, writes
 from qjtitle.rules import DRAW_BEFORE_MEETING  # stdlib only: cheap at start-up
 
 SealedOpt = Annotated[
@@ -54,6 +54,7 @@ def pick_rows(picks: list[dict[str, Any]], sealed: bool) -> list[list[Any]]:
 PICK_COLUMNS = ["序号", "身份", "抽取专业", "专家编号", "姓名", "专业", "单位"]
 
 
+@writes
 def draw_experts(
     meeting: MeetingArg,
     drawers: Annotated[
@@ -109,7 +110,8 @@ def draw_experts(
     reason: Annotated[str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")] = "",
     sealed: SealedOpt = False,
     calendar: Annotated[
-        Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
+        Path | None,
+        typer.Option("--calendar", help="工作日历补充文件（见 qjtitle calendar --help）。"),
     ] = None,
     fill: Annotated[
         bool,
@@ -242,9 +244,7 @@ def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: 
     console().rule(f"第 {r['draw']} 号抽取记录" + ("（补抽）" if fill else ""))
     if fill:
         seats = "、".join(f"第{p}位" for p in fill["seats"])
-        console().print(
-            f"补抽{seats}委员，接在第{fill['draw']}号抽取记录之后（其记录指纹 {fill['record_sha256']}）"
-        )
+        console().print(f"补抽{seats}委员，接在第{fill['draw']}号抽取记录之后")
     console().print(
         f"评审会议 {r['meeting']['id']}：{r['meeting']['date']} {r['meeting']['place']}（{r['committee']['name']}）"
     )
@@ -255,6 +255,10 @@ def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: 
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
+    console().print(
+        f"[dim]名单哈希、记录指纹等复核所需的数据：qjtitle draw show {r['draw']}；"
+        f"复核：qjtitle verify-draw {r['draw']}[/]"
+    )
     for message in warnings:
         warn(message)
     console().print(
@@ -320,7 +324,8 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
     )
 
 
-def print_draw_summary(r: dict[str, Any]) -> None:
+def print_draw_summary(r: dict[str, Any], hashes: bool = False) -> None:
+    """The counts of the draw; with ``hashes``, the figures an auditor re-checks it by."""
     from qjtitle.experts.eligible import ONLY_WHEN_PRESENT, REASONS
 
     counts = {reason: len(ids) for reason, ids in r["exclusions"].items()}
@@ -330,11 +335,12 @@ def print_draw_summary(r: dict[str, Any]) -> None:
         for key, label in REASONS.items()
         if key not in ONLY_WHEN_PRESENT or counts.get(key)
     ]
-    rows += [
-        ["名单哈希（SHA-256）", r["pool_sha256"]],
-        ["记录指纹", r["record_sha256"]],
-        ["算法", r["algorithm"]],
-    ]
+    if hashes:
+        rows += [
+            ["名单哈希（SHA-256）", r["pool_sha256"]],
+            ["记录指纹（SHA-256）", r["record_sha256"]],
+            ["抽取规则", f"{r['algorithm']}（见抽取规范）"],
+        ]
     table(None, ["项目", "内容"], rows)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._options import DbOpt, JsonOpt, MeetingOpt
+from qjtitle.cli._options import DbOpt, JsonOpt, MeetingOpt, writes
 from qjtitle.cli.draw import (
     PICK_COLUMNS,
     DateOpt,
@@ -144,7 +144,7 @@ def print_record(r: dict[str, Any], sealed: bool) -> None:
             ["逾期原因", r["late_reason"] or "—"],
         ],
     )
-    print_draw_summary(r)
+    print_draw_summary(r, hashes=True)
     table("抽取结果", PICK_COLUMNS, pick_rows(r["picks"], sealed))
     _print_later(r, sealed)
     for message in r["warnings"]:
@@ -202,6 +202,7 @@ def _print_later(r: dict[str, Any], sealed: bool) -> None:
 
 
 @app.command("export")
+@writes
 def draw_export(
     draw: DrawArg,
     out: Annotated[
@@ -235,6 +236,7 @@ def draw_export(
 
 
 @app.command("confirm")
+@writes
 def draw_confirm(
     draw: DrawArg,
     expert: Annotated[
@@ -316,6 +318,7 @@ def draw_confirm(
 
 
 @app.command("sign")
+@writes
 def draw_sign(
     draw: DrawArg,
     scan: Annotated[Path, typer.Option("--scan", help="签字后的抽取记录表扫描件（PDF 或图片）。")],
@@ -336,6 +339,7 @@ def draw_sign(
 
 
 @app.command("document")
+@writes
 def draw_document(
     draw: DrawArg,
     out: Annotated[Path, typer.Option("--out", help="输出的 Word 文件。")],

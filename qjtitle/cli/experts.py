@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, print_json, table, warn
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, KeepMapOpt, MapOpt
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, KeepMapOpt, MapOpt, writes
 
 if TYPE_CHECKING:
     from qjtitle.experts.pool import PoolImportReport
@@ -28,6 +28,7 @@ DateOpt = Annotated[
 ]
 
 
+@writes
 def import_experts(
     path: Annotated[Path, typer.Argument(help="专家库表格（.xlsx/.xls/.csv）。")],
     committee: CommitteeOpt,
@@ -335,6 +336,7 @@ def experts_check(
 
 
 @conflicts_app.command("add")
+@writes
 def conflicts_add(
     expert: Annotated[
         str,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
-from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg
+from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, writes
 
 if TYPE_CHECKING:
     from qjtitle.filing.package import Entry
@@ -32,10 +32,14 @@ class Stage(str, Enum):
     post = "post"
 
 
+@writes
 def export_filing(
     meeting: MeetingArg,
     stage: Annotated[
-        Stage, typer.Option("--stage", help="pre：会前备案；post：会后备案。", show_default=False)
+        Stage,
+        typer.Option(
+            "--stage", help="pre（会前）：会前备案；post（会后）：会后备案。", show_default=False
+        ),
     ],
     out: Annotated[
         Path,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qjtitle.cli._console import console, moment, print_json, table
-from qjtitle.cli._options import DbOpt, JsonOpt, YesOpt, confirm_irreversible
+from qjtitle.cli._options import DbOpt, JsonOpt, YesOpt, confirm_irreversible, writes
 
 if TYPE_CHECKING:
     from qjtitle.intake.withdrawal import ImportRun
@@ -80,6 +80,7 @@ def _print_runs(runs: list[ImportRun]) -> None:
 
 
 @app.command("undo")
+@writes
 def imports_undo(
     number: Annotated[int, typer.Argument(help="导入编号（imports list 中的编号）。")],
     reason: Annotated[str, typer.Option("--reason", help="理由（必填，记入审计日志）。")],

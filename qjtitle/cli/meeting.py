@@ -11,7 +11,7 @@ import typer
 
 from qjtitle.cli import proceedings
 from qjtitle.cli._console import console, moment, print_json, table, warn
-from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg
+from qjtitle.cli._options import CommitteeOpt, DbOpt, JsonOpt, MeetingArg, writes
 
 if TYPE_CHECKING:
     from qjtitle.meeting.sheets import Picture
@@ -25,6 +25,7 @@ _DATE = ["%Y-%m-%d"]
 
 
 @app.command("add")
+@writes
 def meeting_add(
     committee: CommitteeOpt,
     day: Annotated[

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from qjtitle.cli._console import console, table, warn
-from qjtitle.cli._options import DbOpt
+from qjtitle.cli._options import DbOpt, creates
 
 
+@creates
 def import_plan(
     file: Annotated[Path, typer.Argument(help="年度评审计划（附件1）：.xlsx、.xls 或 .csv。")],
     year: Annotated[

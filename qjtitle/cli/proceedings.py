@@ -16,6 +16,7 @@ from qjtitle.cli._options import (
     YesOpt,
     confirm_irreversible,
     with_rule_numbers,
+    writes,
 )
 from qjtitle.rules import REVIEWERS_MIN as _REVIEWERS_RULE  # stdlib only: cheap at start-up
 
@@ -38,6 +39,7 @@ def _quorum_line(q: Quorum) -> str:
 
 
 @with_rule_numbers
+@writes
 def meeting_attend(
     meeting: MeetingArg,
     experts: Annotated[
@@ -108,6 +110,7 @@ def meeting_attend(
 
 
 @with_rule_numbers
+@writes
 def meeting_assign(
     meeting: MeetingArg,
     per_applicant: Annotated[
@@ -171,6 +174,7 @@ def meeting_assign(
         warn(f"{result.applicants[a]}：未安排同专业专家审阅，因为{why}")
 
 
+@writes
 def meeting_review(
     meeting: MeetingArg,
     from_sheet: Annotated[
@@ -224,6 +228,7 @@ def meeting_review(
         console().print("全部评议意见已录入。")
 
 
+@writes
 def meeting_chair(
     meeting: MeetingArg,
     expert: Annotated[str, typer.Argument(help="主持会议的专家（编号或姓名），须已签到出席。")],
@@ -245,6 +250,7 @@ def meeting_chair(
     console().print(f"主持会议：{outcome.name}（{outcome.role}）{before}")
 
 
+@writes
 def meeting_methods(
     meeting: MeetingArg,
     methods: Annotated[
@@ -318,6 +324,7 @@ def print_results(summary: MeetingResults) -> None:
         warn(f"封存后更正（{e.what}）：{e.reason}（{moment(e.recorded_at)}，{e.user}）")
 
 
+@writes
 def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """显示表决结果：每名申报人的同意、不同意、弃权票，所需票数和差额，通过率；超过通过率上限时提示。
 
@@ -333,6 +340,7 @@ def meeting_results(meeting: MeetingArg, db: DbOpt = None, as_json: JsonOpt = Fa
     print_results(summary)
 
 
+@writes
 def meeting_seal(meeting: MeetingArg, db: DbOpt = None, yes: YesOpt = False) -> None:
     """封存会议记录（签到、审阅安排、评议、投票）；封存后的任何更正须写明理由并在备案材料中列出。
 
@@ -349,6 +357,7 @@ def meeting_seal(meeting: MeetingArg, db: DbOpt = None, yes: YesOpt = False) -> 
 
 
 @with_rule_numbers
+@writes
 def record_votes(
     meeting: MeetingArg,
     sheet_arg: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,

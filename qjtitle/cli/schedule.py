@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from qjtitle.cli._console import console, err_console, print_json, styled, table, warn
-from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers
+from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers, writes
 
 if TYPE_CHECKING:
     from qjtitle.calendar.findings import Finding
@@ -180,6 +180,7 @@ def schedule_show(
 
 
 @app.command("record")
+@writes
 def schedule_record(
     meeting: MeetingArg,
     milestone: Annotated[
