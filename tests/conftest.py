@@ -8,22 +8,71 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from qjtitle.intake.roster import COLUMNS
 
+# --- Hypothesis: property tests sized for CI by default (``examples(n)``: n examples); run
+# ``python -m pytest --hypothesis-profile=thorough`` for ten times as many of each. --------------------
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own store path and a fixed, colourless terminal."""
-    monkeypatch.setenv("QJTITLE_DB", str(tmp_path / "qjtitle.db"))
+settings.register_profile(
+    "ci", max_examples=100
+)  # hypothesis' own default, for tests that set none
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(
+    "ci"
+)  # --hypothesis-profile=NAME loads another one after this (pytest_configure)
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: ``n`` on CI, ten times ``n`` under the thorough profile."""
+    return max(1, n * settings().max_examples // 100)
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """The environment of every test: the store and the user data folder in ``folder``, a fixed,
+    colourless terminal."""
+    monkeypatch.setenv("QJTITLE_DB", str(folder / "qjtitle.db"))
     # never the real user data folder (the default store's home)
-    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.setenv("QJTITLE_DATA_DIR", str(folder / "user-data"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.delenv("QJTITLE_DEBUG", raising=False)
     monkeypatch.setenv("QJTITLE_USER", "")  # `--as` sets it in-process; restored after each test
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own store path and a fixed, colourless terminal."""
+    isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``qjtitle demo`` run once per test session (qjtitle.demo.run), in the same isolated environment as
+    every test. Shared: read it only; a test that writes copies the store or the files it changes first
+    (e.g. ``shutil.copyfile(demo_run.store_path, tmp_path / "store.db")``)."""
+    from qjtitle import demo
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("demo")
+        isolate(mp, home)
+        return demo.run(home / "演示")
+
+
+@pytest.fixture(scope="session")
+def demo_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """``qjtitle demo --out FOLDER`` run once per test session through the CLI (in process, as the
+    ``cli`` fixture runs it): (FOLDER, the Result). Shared: read it only, copy FOLDER to change it."""
+    from qjtitle.cli import app
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("demo-cli")
+        isolate(mp, home)
+        out = home / "demo"
+        return out, CliRunner().invoke(app, ["demo", "--out", str(out)])
 
 
 @pytest.fixture
@@ -85,10 +134,26 @@ def store_url(
     return url
 
 
-@pytest.fixture
-def store(store_url: str):
+@pytest.fixture(scope="session")
+def new_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new SQLite store as open_store makes it (every revision applied, no rows but the schema
+    version), made once per session: the ``store`` fixture starts from a copy of it, which is what
+    open_store would make (applying the revisions costs about half a second a store)."""
     from qjtitle.store import open_store
 
+    path = tmp_path_factory.mktemp("new-store") / "qjtitle.db"
+    open_store(path).close()
+    return path
+
+
+@pytest.fixture
+def store(store_url: str, backend: str, new_store_file: Path):
+    import shutil
+
+    from qjtitle.store import open_store
+
+    if backend == "sqlite" and not Path(store_url).exists():
+        shutil.copy2(new_store_file, store_url)  # its mode too: a store is private (0600)
     s = open_store(store_url)
     yield s
     s.close()
