@@ -16,13 +16,14 @@ from qjtitle.intake.roster import COLUMNS
 # --- Hypothesis: property tests sized for CI by default (``examples(n)``: n examples); run
 # ``python -m pytest --hypothesis-profile=thorough`` for ten times as many of each. --------------------
 
-settings.register_profile(
-    "ci", max_examples=100
-)  # hypothesis' own default, for tests that set none
+# "ci" is hypothesis' own default of 100 examples for a test that sets none
+settings.register_profile("ci", max_examples=100)
 settings.register_profile("thorough", max_examples=1000)
-settings.load_profile(
-    "ci"
-)  # --hypothesis-profile=NAME loads another one after this (pytest_configure)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_profile", None):  # else hypothesis' plugin loaded that one
+        settings.load_profile("ci")
 
 
 def examples(n: int) -> int:
