@@ -21,6 +21,12 @@ settings.register_profile("ci", max_examples=100)
 settings.register_profile("thorough", max_examples=1000)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (pyproject.toml's addopts): one worker per core (xdist's count) for the whole suite,
+    none when files or tests are named on the command line (a few files on a shared machine)."""
+    return None if config.args_source == pytest.Config.ArgsSource.TESTPATHS else 0
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("hypothesis_profile", None):  # else hypothesis' plugin loaded that one
         settings.load_profile("ci")
