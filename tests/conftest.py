@@ -129,14 +129,77 @@ def pg_url() -> Any:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_template() -> Any:
+    """The name of a PostgreSQL database that open_store made (every revision applied) once per test
+    session (None: no server configured, or no right to create databases there)."""
+    import os
+    import uuid
+
+    admin = os.environ.get(PG_URL_ENV)
+    if not admin:
+        yield None
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from qjtitle.store import open_store
+
+    name = f"qjtitle_test_template_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except SQLAlchemyError:
+        engine.dispose()
+        yield None
+        return
+    try:
+        open_store(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_store_url(pg_template: str | None, request: pytest.FixtureRequest) -> Any:
+    """A new PostgreSQL store as open_store makes it, for the ``store`` fixture: a database copied from
+    the session's template (CREATE DATABASE … TEMPLATE), cheaper than applying the revisions per test;
+    else a new schema that ``store`` brings up to date."""
+    import os
+    import uuid
+
+    if pg_template is None:
+        yield request.getfixturevalue("pg_url")
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = os.environ[PG_URL_ENV]
+    name = f"qjtitle_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    engine.dispose()
+
+
 @pytest.fixture
 def store_url(
     backend: str, db_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> str:
-    """The store of this test: the SQLite file, or a PostgreSQL schema (then also the CLI's QJTITLE_DB)."""
+    """The store of this test: the SQLite file, or PostgreSQL (then also the CLI's QJTITLE_DB): a new
+    schema, or for a test that uses ``store`` a database that is a copy of a new store."""
     if backend == "sqlite":
         return str(db_path)
-    url = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue(
+        "pg_store_url" if "store" in request.fixturenames else "pg_url"
+    )
     monkeypatch.setenv("QJTITLE_DB", url)
     return url
 
