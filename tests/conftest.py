@@ -8,22 +8,78 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from qjtitle.intake.roster import COLUMNS
 
+# --- Hypothesis: property tests sized for CI by default (``examples(n)``: n examples); run
+# ``python -m pytest --hypothesis-profile=thorough`` for ten times as many of each. --------------------
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own store path and a fixed, colourless terminal."""
-    monkeypatch.setenv("QJTITLE_DB", str(tmp_path / "qjtitle.db"))
+# "ci" is hypothesis' own default of 100 examples for a test that sets none
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("thorough", max_examples=1000)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (pyproject.toml's addopts): one worker per core (xdist's count) for the whole suite,
+    none when files or tests are named on the command line (a few files on a shared machine)."""
+    return None if config.args_source == pytest.Config.ArgsSource.TESTPATHS else 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_profile", None):  # else hypothesis' plugin loaded that one
+        settings.load_profile("ci")
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: ``n`` on CI, ten times ``n`` under the thorough profile."""
+    return max(1, n * settings().max_examples // 100)
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """The environment of every test: the store and the user data folder in ``folder``, a fixed,
+    colourless terminal."""
+    monkeypatch.setenv("QJTITLE_DB", str(folder / "qjtitle.db"))
     # never the real user data folder (the default store's home)
-    monkeypatch.setenv("QJTITLE_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.setenv("QJTITLE_DATA_DIR", str(folder / "user-data"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.delenv("QJTITLE_DEBUG", raising=False)
     monkeypatch.setenv("QJTITLE_USER", "")  # `--as` sets it in-process; restored after each test
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own store path and a fixed, colourless terminal."""
+    isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``qjtitle demo`` run once per test session (qjtitle.demo.run), in the same isolated environment as
+    every test. Shared: read it only; a test that writes copies the store or the files it changes first
+    (e.g. ``shutil.copyfile(demo_run.store_path, tmp_path / "store.db")``)."""
+    from qjtitle import demo
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("demo")
+        isolate(mp, home)
+        return demo.run(home / "演示")
+
+
+@pytest.fixture(scope="session")
+def demo_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """``qjtitle demo --out FOLDER`` run once per test session through the CLI (in process, as the
+    ``cli`` fixture runs it): (FOLDER, the Result). Shared: read it only, copy FOLDER to change it."""
+    from qjtitle.cli import app
+
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("demo-cli")
+        isolate(mp, home)
+        out = home / "demo"
+        return out, CliRunner().invoke(app, ["demo", "--out", str(out)])
 
 
 @pytest.fixture
@@ -73,22 +129,101 @@ def pg_url() -> Any:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_template() -> Any:
+    """The name of a PostgreSQL database that open_store made (every revision applied) once per test
+    session (None: no server configured, or no right to create databases there)."""
+    import os
+    import uuid
+
+    admin = os.environ.get(PG_URL_ENV)
+    if not admin:
+        yield None
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from qjtitle.store import open_store
+
+    name = f"qjtitle_test_template_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except SQLAlchemyError:
+        engine.dispose()
+        yield None
+        return
+    try:
+        open_store(make_url(admin).set(database=name).render_as_string(hide_password=False)).close()
+        yield name
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_store_url(pg_template: str | None, request: pytest.FixtureRequest) -> Any:
+    """A new PostgreSQL store as open_store makes it, for the ``store`` fixture: a database copied from
+    the session's template (CREATE DATABASE … TEMPLATE), cheaper than applying the revisions per test;
+    else a new schema that ``store`` brings up to date."""
+    import os
+    import uuid
+
+    if pg_template is None:
+        yield request.getfixturevalue("pg_url")
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = os.environ[PG_URL_ENV]
+    name = f"qjtitle_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    engine.dispose()
+
+
 @pytest.fixture
 def store_url(
     backend: str, db_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> str:
-    """The store of this test: the SQLite file, or a PostgreSQL schema (then also the CLI's QJTITLE_DB)."""
+    """The store of this test: the SQLite file, or PostgreSQL (then also the CLI's QJTITLE_DB): a new
+    schema, or for a test that uses ``store`` a database that is a copy of a new store."""
     if backend == "sqlite":
         return str(db_path)
-    url = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue(
+        "pg_store_url" if "store" in request.fixturenames else "pg_url"
+    )
     monkeypatch.setenv("QJTITLE_DB", url)
     return url
 
 
-@pytest.fixture
-def store(store_url: str):
+@pytest.fixture(scope="session")
+def new_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new SQLite store as open_store makes it (every revision applied, no rows but the schema
+    version), made once per session: the ``store`` fixture starts from a copy of it, which is what
+    open_store would make (applying the revisions costs about half a second a store)."""
     from qjtitle.store import open_store
 
+    path = tmp_path_factory.mktemp("new-store") / "qjtitle.db"
+    open_store(path).close()
+    return path
+
+
+@pytest.fixture
+def store(store_url: str, backend: str, new_store_file: Path):
+    import shutil
+
+    from qjtitle.store import open_store
+
+    if backend == "sqlite" and not Path(store_url).exists():
+        shutil.copy2(new_store_file, store_url)  # its mode too: a store is private (0600)
     s = open_store(store_url)
     yield s
     s.close()

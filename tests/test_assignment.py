@@ -1,4 +1,5 @@
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,7 +110,7 @@ def _no_move_left(result, cases, reviewers, rec) -> None:  # type: ignore[no-unt
                 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     n_reviewers=st.integers(3, 15),
     n_cases=st.integers(1, 30),

@@ -293,11 +293,10 @@ def test_cli_export(cli, store, three, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "请用 .jsonl（可复核）或 .xlsx（便于阅读）" in result.stderr
 
 
-def test_every_change_of_the_demo_is_an_event(tmp_path: Path) -> None:
-    from qjtitle import demo
+def test_every_change_of_the_demo_is_an_event(demo_run) -> None:
     from qjtitle.store import open_store
 
-    result = demo.run(tmp_path / "demo")
+    result = demo_run
     store = open_store(result.store_path)
     try:
         actions = {e.action for e in audit.list_events(store)}

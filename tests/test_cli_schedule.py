@@ -376,23 +376,19 @@ def test_help_of_these_commands_imports_nothing_heavy(args: list[str]) -> None:
     assert result.stdout.rsplit("@@", 1)[1].strip() == "[]"
 
 
-def test_demo_plans_its_sample_meeting(tmp_path: Path, cli) -> None:
-    from qjtitle import demo
-
-    result = demo.run(tmp_path / "demo")
+def test_demo_plans_its_sample_meeting(demo_run, demo_cli) -> None:
+    result = demo_run  # built once per session (conftest.py), and run once through the CLI
     s = result.meeting_schedule
     assert s is not None and s.today == date(2023, 9, 25)
     items = {it.key: it for it in s.items}
     assert items["pre-filing"].latest == date(2023, 11, 13) and items["notice"].days_left == 6
-    ics = tmp_path / "demo" / "评审会议时间节点.ics"
+    ics = result.out / "评审会议时间节点.ics"
     events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert len(events) == 9
-    assert (
-        ics.read_bytes()
-        == demo.run(tmp_path / "demo").out.joinpath("评审会议时间节点.ics").read_bytes()
-    )
-    shown = cli("demo", "--out", str(tmp_path / "demo2"))
+    folder, shown = demo_cli
     assert shown.exit_code == 0, shown.output
+    # another run writes the same calendar, byte for byte
+    assert ics.read_bytes() == (folder / "评审会议时间节点.ics").read_bytes()
     out = flat(shown.stdout)
     assert "会议1：曲靖市卫生系列中级职称评审委员会，2023-11-20，曲靖市会议中心，11人" in out
     assert "会前备案不晚于2023-11-13（一）31待办通知二" in out

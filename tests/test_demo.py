@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 from datetime import date
 
 import pytest
@@ -38,9 +39,9 @@ FRAGMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    return demo.run(tmp_path_factory.mktemp("demo") / "演示")
+@pytest.fixture
+def result(demo_run):
+    return demo_run  # built once per session (conftest.py)
 
 
 def found_problems(result) -> list[tuple[str, int, str, str]]:
@@ -128,9 +129,8 @@ def test_demo_notices(result):
     assert (result.out / demo.MARKER).is_file()
 
 
-def test_demo_runs_end_to_end(tmp_path, cli):
-    out = tmp_path / "demo"
-    result = cli("demo", "--out", str(out))
+def test_demo_runs_end_to_end(demo_cli, tmp_path, cli):
+    out, result = demo_cli  # `qjtitle demo --out FOLDER`, run once per session (conftest.py)
     assert result.exit_code == 0, result.output
     assert (out / "qjtitle.db").is_file()
     assert len(list((out / "补正告知书").glob("*.docx"))) == 4
@@ -147,7 +147,9 @@ def test_demo_runs_end_to_end(tmp_path, cli):
     assert "演示完成。" in text
     assert f"qjtitle-verify{out / '专家抽取' / '抽取记录.json'}→结论：抽取结果可复核，一致" in text
 
-    # Re-running into its own folder starts afresh.
+    # Re-running into its own folder starts afresh (here a copy of it: the session's stays as it is).
+    shutil.copytree(out, tmp_path / "demo")
+    out = tmp_path / "demo"
     (out / "stale.txt").write_text("old")
     again = cli("demo", "--out", str(out))
     assert again.exit_code == 0, again.output

@@ -21,7 +21,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.logic import draw, draw_inputs, draw_verify
 from qjtitle.logic.draw import DrawImpossible
 from qjtitle.logic.draw_inputs import Candidate, Request
-from tests.conftest import expert_row
+from tests.conftest import examples, expert_row
 from tests.test_verify_record import complete
 
 # Store-level tests run on SQLite and, when configured, on PostgreSQL (tests/conftest.py).
@@ -268,7 +268,7 @@ def brute_force_feasible(experts: list[Candidate], request: Request) -> bool:
     return False
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(draw_cases())
 def test_picks_are_distinct_eligible_and_respect_the_counts_and_the_cap(inputs) -> None:
     seed, experts, request = inputs

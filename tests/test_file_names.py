@@ -23,7 +23,7 @@ from qjtitle.filing import export as filing
 from qjtitle.intake import corrections
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.models import Applicant, CorrectionNotice
-from tests.conftest import applicant_row, docx_text
+from tests.conftest import applicant_row, docx_text, examples
 
 FORBIDDEN = set('\\/:*?"<>|')
 LONG_UNIT = (
@@ -44,7 +44,7 @@ def test_the_long_unit_name_is_about_80_characters() -> None:
     assert 78 <= len(LONG_UNIT) <= 82 and len(LONG_UNIT.encode("utf-8")) > 230
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(min_size=0, max_size=300), st.integers(min_value=12, max_value=255))
 def test_any_text_makes_a_portable_name_within_its_bytes(text: str, limit: int) -> None:
     name = safe_filename(text, limit)
@@ -54,7 +54,7 @@ def test_any_text_makes_a_portable_name_within_its_bytes(text: str, limit: int) 
     assert whole.startswith("01_补正告知书_") and whole.endswith(".docx")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200))
 def test_the_names_can_be_created_on_this_file_system(tmp_path_factory, text: str) -> None:
     folder = tmp_path_factory.mktemp("names")

@@ -21,7 +21,7 @@ from qjtitle.intake.applicants import import_applicants
 from qjtitle.intake.import_report import FileReport
 from qjtitle.intake.lookup import list_applicants
 from qjtitle.store import audit
-from tests.conftest import LABELS, applicant_row
+from tests.conftest import LABELS, applicant_row, examples
 
 LIMIT_SECONDS = 20  # one small workbook, whatever is in it
 
@@ -151,7 +151,7 @@ def workbooks(draw) -> bytes:  # type: ignore[no-untyped-def]
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(30),
     deadline=timedelta(seconds=LIMIT_SECONDS),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

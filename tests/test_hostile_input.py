@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -137,13 +138,20 @@ def assert_clean(run: Run, codes: tuple[int, ...] = (0, 1)) -> None:
     assert any("\u4e00" <= ch <= "\u9fff" for ch in run.text), run.text[-3000:]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "store" / "qjtitle.db"
+@pytest.fixture(scope="module")
+def committee_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the committee, made once per module by the CLI in a limited child; copied per test."""
+    path = tmp_path_factory.mktemp("hostile") / "store" / "qjtitle.db"
     path.parent.mkdir()
     run = run_cli(COMMITTEE, path)
     assert run.code == 0, run.text
     return path
+
+
+@pytest.fixture
+def db(committee_store: Path, tmp_path: Path) -> Path:
+    shutil.copytree(committee_store.parent, tmp_path / "store")
+    return tmp_path / "store" / committee_store.name
 
 
 def import_args(*paths: Path) -> list[str]:

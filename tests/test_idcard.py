@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
@@ -49,7 +50,7 @@ def test_changing_any_single_character_makes_the_number_invalid(area, birth, seq
     assert result.fix
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(min_size=18, max_size=18))
 def test_random_strings_never_crash_and_valid_means_the_check_digit_matches(text):
     result = idcard.check(text)
@@ -61,7 +62,7 @@ def test_random_strings_never_crash_and_valid_means_the_check_digit_matches(text
         assert result.problem and result.fix
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     st.text(alphabet="0123456789²³¹٣٤５６", min_size=17, max_size=17),
     st.sampled_from(["0", "7", "X", "x", "Ｘ", "²", "٣", "５"]),
@@ -80,7 +81,7 @@ def test_digit_like_strings_never_crash(body, last):
         assert ric.calc_check_digit(result.number) == result.number[17]
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     st.sampled_from(sorted(idcard.PROVINCE_CODES)),
     st.text(alphabet="0123456789", min_size=4, max_size=4),
@@ -98,7 +99,7 @@ def test_well_formed_number_is_valid_exactly_when_stdnum_check_digit_matches(
         assert "校验位错误" in (result.problem or "")
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet="0123456789X", min_size=18, max_size=18))
 def test_random_digit_strings_valid_only_with_matching_check_digit(number):
     result = idcard.check(number)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -155,7 +156,7 @@ def test_pool_filed_less_than_three_years_ago_needs_no_refiling() -> None:
     assert not milestones.pool_refiling_due(None, MONDAY)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31)),
     st.integers(min_value=0, max_value=2),

@@ -65,8 +65,8 @@ def cn_day(text: str) -> date:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    return demo.run(tmp_path_factory.mktemp("demo") / "演示")
+def run(demo_run):
+    return demo_run  # built once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
 from qjtitle.logic import draw, draw_inputs, draw_verify
 from qjtitle.logic.draw_inputs import Candidate, Request
-from tests.conftest import expert_row
+from tests.conftest import examples, expert_row
 
 SPECIALTIES = ("临床医学", "护理", "药学")
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,7 +297,7 @@ def tamperings(record: dict, choice: int) -> list[tuple[str, dict]]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(50),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -474,7 +474,7 @@ def test_the_standalone_command_refuses_what_is_not_a_record(tmp_path) -> None:
     assert run_standalone(tmp_path / "没有.json").returncode == 1
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records(), st.integers(0, 1000), st.sampled_from(["duplicate", "fraction", "boolean"]))
 def test_both_verifiers_refuse_what_strict_reading_forbids(record, choice, how) -> None:
     """A key twice (the first a forged value), a fraction where an integer is meant, or a boolean

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,7 +198,7 @@ days = st.dates(min_value=date(2022, 1, 1), max_value=date(2028, 12, 31))
 counts = st.integers(min_value=1, max_value=45)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(days, counts)
 def test_adding_then_subtracting_returns_to_a_working_day_at_or_before_the_start(
     day: date, n: int
@@ -213,7 +214,7 @@ def test_adding_then_subtracting_returns_to_a_working_day_at_or_before_the_start
         assert CAL.count(back + timedelta(days=1), day) == 0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(days, counts)
 def test_counting_agrees_with_stepping(day: date, n: int) -> None:
     after, before = CAL.nth_after(day, n), CAL.nth_before(day, n)
@@ -243,7 +244,7 @@ def test_a_provisional_year_says_what_it_assumes_and_leans_early_both_ways() -> 
     )  # published years: one answer
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(days, counts)
 def test_a_span_end_is_the_shortest_span_covering_n(day: date, n: int) -> None:
     end = CAL.span_end(day, n)

@@ -133,11 +133,6 @@ def assert_every_milestone(html: str, plans: list[schedule.Schedule]) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    return demo.run(tmp_path_factory.mktemp("yearview") / "演示")
-
-
-@pytest.fixture(scope="module")
 def demo_plans(demo_run) -> list[schedule.Schedule]:
     store = open_store(demo_run.store_path)
     try:
