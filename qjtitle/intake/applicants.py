@@ -509,7 +509,7 @@ def _import_file(
             **same_for_file,
             "person_key": key,
             "status": status,
-            "problems": [p.as_dict() for p in cr.problems]
+            "problems": [p.as_stored() for p in cr.problems]
             if cr.problems
             else (),  # () is converted once
             "source_sheet": sheet,
@@ -641,7 +641,7 @@ def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> 
     problem = Problem(
         "身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE
     )
-    applicant.problems = [*applicant.problems, problem.as_dict()]
+    applicant.problems = [*applicant.problems, problem.as_stored()]
     newly = applicant.status != rules.STATUS_NEEDS_CORRECTION
     applicant.status = rules.STATUS_NEEDS_CORRECTION
     return newly

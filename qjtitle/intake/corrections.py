@@ -28,6 +28,7 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.intake.roster_checks import Problem
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
     Applicant,
@@ -139,6 +140,26 @@ def notice_words(text: str) -> str:
 # a date the import normalised (1984-02-03, 1985-03) as the employer's clerk writes it
 _ISO_DAY = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![\d-])")
 _ISO_MONTH = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
+
+
+def notice_items(a: Applicant) -> list[dict[str, Any]]:
+    """An applicant's stored problems as lines of the notice, worded from each finding's facts:
+    the column by its label, the row by where it is in the roster (never a cell's address), what
+    is wrong and how to correct it in plain words. Reads problems stored before revision 0013 too."""
+    items = []
+    for stored in a.problems:
+        p = Problem.from_stored(stored)
+        items.append(
+            {
+                "name": a.name or "（姓名为空）",
+                "where": _where(a),
+                "column": p.column,
+                "message": notice_words(p.message),
+                "fix": notice_words(p.fix),
+                "code": p.code,
+            }
+        )
+    return items
 
 
 class NoticesOutOfOrder(InvalidValue):
@@ -293,16 +314,7 @@ def _write_notices(
         applicants = by_unit.get(key, [])
         items = []
         for a in applicants:
-            for p in a.problems:
-                items.append(
-                    {
-                        "name": a.name or "（姓名为空）",
-                        **p,
-                        "where": _where(a),
-                        "message": notice_words(str(p.get("message", ""))),
-                        "fix": notice_words(str(p.get("fix", ""))),
-                    }
-                )
+            items += notice_items(a)
         for i, item in enumerate(items, start=1):
             item["number"] = i
         rejected = rejected_by_unit.get(key, [])

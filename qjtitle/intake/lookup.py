@@ -59,36 +59,33 @@ class ApplicantView:
     correction_deadline: date | None
 
     def as_dict(self) -> dict[str, Any]:
-        """For ``--json``: dates as ISO strings, problems as objects."""
+        """For ``--json``: dates as ISO strings, problems as findings (``Finding.as_json``)."""
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, date):
                 value = value.isoformat()
             elif f.name == "problems":
-                value = [p.as_dict() for p in self.problems]
+                value = [p.as_stored() for p in self.problems]
             data[f.name] = value
         return data
 
 
-def _problem(stored: dict[str, str]) -> Problem:
-    """A problem as the store keeps it (``Problem.as_dict``)."""
-    return Problem(
-        column=stored["column"],
-        message=stored["message"],
-        fix=stored["fix"],
-        kind=stored["kind"],
-        cell=stored["cell"],
-    )
+def _problem(stored: dict[str, Any]) -> Problem:
+    """A problem as the store keeps it: a finding (``Problem.as_stored``), or the flat form of a
+    store from before revision 0013."""
+    return Problem.from_stored(stored)
 
 
-def _masked_problem(stored: dict[str, str], a: Applicant) -> Problem:
+def _masked_problem(stored: dict[str, Any], a: Applicant) -> Problem:
     """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
-    message = str(stored.get("message", ""))
+    problem = Problem.from_stored(stored)
+    message = problem.message
     for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
         if secret and secret in message:
             message = message.replace(secret, mask(secret))
-    return _problem({**stored, "message": mask_text(message)})
+    problem.message = mask_text(message)
+    return problem
 
 
 def _unchanged(text: str) -> str:

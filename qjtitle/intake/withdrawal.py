@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.intake.lookup import one_applicant
+from qjtitle.intake.roster_checks import stored_problem
 from qjtitle.models import (
     Applicant,
     ApplicantWithdrawal,
@@ -56,6 +57,8 @@ def _restore(a: Applicant, values: dict[str, Any]) -> None:
             value = datetime.fromisoformat(value)
         elif isinstance(value, str) and isinstance(kind, Date):
             value = date.fromisoformat(value)
+        elif column.key == "problems":  # a snapshot from before revision 0013: stored as findings
+            value = [stored_problem(p) for p in value or ()]
         setattr(a, column.key, value)
 
 
