@@ -28,6 +28,7 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.findings import finding
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
@@ -263,8 +264,13 @@ def _issue(
         if wrong:
             listed = "\n".join(f"{i}. {w}" for i, w in enumerate(wrong, start=1))
             raise NoticesOutOfOrder(
-                f"落款日期为{cn_date(run.today)}的补正告知书暂不能生成，时间节点顺序不合逻辑：\n{listed}\n"
-                "请核对已登记的时间节点（qjtitle schedule check）或告知书的签发日期（--date）后重新运行"
+                finding(
+                    "intake.notices_out_of_order",
+                    f"落款日期为{cn_date(run.today)}的补正告知书暂不能生成，时间节点顺序不合逻辑：\n{listed}",
+                    field="today",
+                    hint="改写告知书的签发日期，或先核对已登记的时间节点，再重新运行",
+                    rule="LOGICAL_ORDER",
+                )
             )
         make_private_dir(run.out_dir)
         _remove_stale_stages(run.out_dir)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import Applicant, Committee
 from qjtitle.privacy import mask_id, mask_phone, mask_text
@@ -183,7 +184,13 @@ def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[Appli
         ]
     if not found:
         raise NotFound(
-            f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
+            finding(
+                "intake.no_such_applicant",
+                f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）",
+                step=Step.LIST_APPLICANTS,
+                hint="请查看全部",
+                key=key,
+            )
         )
     return found
 
@@ -203,10 +210,26 @@ def one_applicant(session: Session, key: str, year: int | None = None) -> Applic
         query = query.where(Applicant.year == year)
     found = list(session.exec(query))
     if not found:
-        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+        raise NotFound(
+            finding(
+                "intake.no_such_applicant",
+                f"找不到申报人“{key}”",
+                step=Step.LIST_APPLICANTS,
+                hint="请查看编号",
+                key=key,
+            )
+        )
     if len(found) > 1:
         which = "、".join(
             f"{a.id}（{a.year}年度，{a.unit or '无单位'}，{a.status}）" for a in found
         )
-        raise InvalidValue(f"有多名申报人为“{key}”：{which}；请改用编号，或加 --year 年度")
+        raise InvalidValue(
+            finding(
+                "intake.ambiguous_applicant",
+                f"有多名申报人为“{key}”：{which}",
+                field="year",
+                hint="写明年度，或改用编号",
+                key=key,
+            )
+        )
     return found[0]
