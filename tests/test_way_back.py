@@ -422,3 +422,13 @@ def test_cli_a_footer_row_is_withdrawn_by_name_and_said_plainly(
         r"已撤回：王五（编号 \d+，2023年度）待补正 → 已撤回；理由：表尾合计行", r.stdout
     )
     assert audit.verify_store(store).ok
+
+
+def test_an_undo_puts_back_problems_kept_before_findings_as_findings():
+    """A run kept (in its snapshots) before revision 0013 restores its problems in today's shape."""
+    from qjtitle.intake.roster_checks import KIND_PHONE, Problem
+
+    flat = Problem("联系电话", "联系电话“123”格式不对", "请填写11位手机号码", KIND_PHONE, "T2")
+    a = Applicant(year=2023, committee_id=1, person_key="k")
+    withdrawal._restore(a, {"status": "待补正", "problems": [flat.as_dict()]})
+    assert a.problems == [flat.as_stored()] and a.problems[0]["code"] == "intake.phone"
