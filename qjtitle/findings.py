@@ -78,6 +78,7 @@ class Step(StrEnum):
     CHECK_SCHEDULE = "schedule.check"
     # --- the meeting
     ADD_MEETING = "meeting.add"
+    LIST_MEETINGS = "meeting.list"
     SHOW_MEETING = "meeting.show"
     ATTEND = "meeting.attend"
     CHOOSE_CHAIR = "meeting.chair"

@@ -190,13 +190,19 @@ def test_list_json_masks_id_and_phone(cli, roster):
         assert secret not in text
     wang = data[2]
     assert (wang["years_in_title"], wang["years_working"], wang["birth"]) == (7, 16, "1985-03-01")
-    assert wang["problems"] == [
+    assert wang["problems"] == [  # a finding (Finding.as_json), as the store keeps it
         {
-            "column": "联系电话",
-            "cell": "T3",
+            "code": "intake.phone",
+            "severity": "error",
             "message": "联系电话“087***8765”格式不对",
-            "fix": "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
-            "kind": "联系电话",
+            "rule": None,
+            "facts": {"column": "联系电话", "cell": "T3"},
+            "fix": {
+                "step": None,
+                "field": None,
+                "args": {},
+                "hint": "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+            },
         }
     ]
 
@@ -235,7 +241,7 @@ def test_list_and_show_json_keep_their_keys_in_order(cli, roster):
     assert [list(a) for a in listed] == [expected] * 3
     assert list(shown) == expected
     assert shown == listed[2]
-    assert list(shown["problems"][0]) == ["column", "cell", "message", "fix", "kind"]
+    assert list(shown["problems"][0]) == ["code", "severity", "message", "rule", "facts", "fix"]
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,26 @@ def test_one_notice_per_employer_with_every_problem(store, imported, tmp_path):
     assert "王芳" not in xuanwei and "刘洋" not in xuanwei
 
 
+def test_problems_stored_before_findings_give_the_same_notice(store, imported, tmp_path):
+    """A store restored from an old backup keeps the flat problems of revision 0012 until it is
+    upgraded: the notice reads them as it reads findings."""
+    from qjtitle.intake.roster_checks import Problem
+
+    with store.transaction() as session:
+        for a in session.exec(select(Applicant)):
+            assert all(p["code"].startswith("intake.") and "facts" in p for p in a.problems)
+            a.problems = [Problem.from_stored(p).as_dict() for p in a.problems]
+            session.add(a)
+    written = corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED)
+    rows = table_rows(written[1].path)
+    assert [r[1:4] for r in rows[1:]] == [
+        ["王芳", "申报信息表第3行", "性别"],
+        ["王芳", "申报信息表第3行", "联系电话"],
+        ["李娜", "申报信息表第4行", "毕业院校"],
+    ]
+    assert rows[3][5] == "请填写毕业院校（如 昆明医科大学）"
+
+
 def test_notices_record_the_deadline(store, imported, tmp_path):
     corrections.issue_notices(store, "QJ-WS-ZJ", tmp_path / "out", 5, today=ISSUED, user="tester")
     found = applicants(store)

@@ -52,7 +52,7 @@ def by_row(store) -> dict[int, Applicant]:
 
 
 def cells_of(a: Applicant) -> list[tuple[str, str]]:
-    return [(p["cell"], p["message"]) for p in a.problems]
+    return [(p["facts"]["cell"], p["message"]) for p in a.problems]
 
 
 def flat(text: str) -> str:
@@ -120,8 +120,8 @@ def test_every_rule_with_a_real_workbook(store, committee, make_workbook):
     for number, expected in EXPECTED_PROBLEMS.items():
         assert cells_of(rows[number]) == expected, number
         assert rows[number].status == ("已受理" if not expected else "待补正"), number
-    assert all(p["fix"] for a in rows.values() for p in a.problems)
-    assert rows[7].problems[0]["fix"].startswith("请将该列单元格设为“文本”格式")
+    assert all(p["fix"]["hint"] for a in rows.values() for p in a.problems)
+    assert rows[7].problems[0]["fix"]["hint"].startswith("请将该列单元格设为“文本”格式")
     assert rows[7].person_key == "赵敏@曲靖市第一人民医院"
     assert rows[4].person_key == person_id(2)
     assert f.problem_kinds == {
@@ -434,11 +434,11 @@ def test_reimport_of_the_same_file_twice_is_idempotent(store, committee, make_wo
 def test_fixing_a_row_clears_only_the_fixed_problems(store, committee, make_workbook):
     path = make_workbook([person("张丽", 2, 毕业院校="", 联系电话="123")])
     import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
-    assert [p["cell"] for p in applicants(store)[0].problems] == ["I2", "T2"]
+    assert [p["facts"]["cell"] for p in applicants(store)[0].problems] == ["I2", "T2"]
     path = make_workbook([person("张丽", 2, 联系电话="123")])
     import_applicants(store, [path], "QJ-WS-ZJ", YEAR)
     (a,) = applicants(store)
-    assert (a.status, [p["cell"] for p in a.problems]) == ("待补正", ["T2"])
+    assert (a.status, [p["facts"]["cell"] for p in a.problems]) == ("待补正", ["T2"])
 
 
 # --- Every row accounted for -------------------------------------------------------

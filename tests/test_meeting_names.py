@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
+from qjtitle.cli._findings import say
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step
 from qjtitle.intake import names
 
 
@@ -74,8 +76,15 @@ def test_a_day_with_two_meetings_is_a_question(store, two_committees):
 
 
 def test_no_meeting_that_day_or_no_such_committee(store, two_committees):
-    with pytest.raises(NotFound, match="2023年11月21日没有评审会议；用 qjtitle meeting list"):
+    with pytest.raises(NotFound, match="2023年11月21日没有评审会议") as none:
         names.meeting_id(store, "2023-11-21")
+    assert (none.value.finding.code, none.value.finding.fix.step) == (
+        "intake.no_meeting_that_day",
+        Step.LIST_MEETINGS,
+    )
+    assert say(none.value.finding) == (
+        "2023年11月21日没有评审会议；请查看各次会议的编号和日期：qjtitle meeting list"
+    )
     with pytest.raises(NotFound, match="评委会 QJ-WS-GJ 2023年12月4日没有评审会议"):
         names.meeting_id(store, "QJ-WS-GJ/2023-12-04")
     with pytest.raises(NotFound, match="没有代码为 QJ-XX 的评委会"):
@@ -128,3 +137,19 @@ def test_a_date_needs_a_store_and_says_so(cli, tmp_path):
     assert "还没有数据库" in result.stderr
     assert "意外错误" not in result.stderr
     assert not (tmp_path / "无.db").exists()
+
+
+def test_a_number_or_name_not_found_says_where_to_look_them_up():
+    people = [names.Candidate(1, "张三"), names.Candidate(2, "李四")]
+    with pytest.raises(NotFound) as by_number:
+        names.choose("9", people, "专家", Step.LIST_EXPERTS)
+    assert (
+        say(by_number.value.finding)
+        == "没有编号为 9 的专家；请查看编号和姓名：qjtitle experts list"
+    )
+    with pytest.raises(NotFound) as by_name:
+        names.choose("王五", people, "第4号抽取中的专家", Step.SHOW_DRAW, record=4)
+    assert by_name.value.finding.code == "intake.no_such_name"
+    assert say(by_name.value.finding) == (
+        "找不到第4号抽取中的专家“王五”（可写编号、姓名或18位身份证号码）；请查看：qjtitle draw show 4"
+    )

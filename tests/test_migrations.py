@@ -20,7 +20,20 @@ from qjtitle.models import AuditEvent, Meeting
 from qjtitle.store import APPEND_ONLY, FROZEN_FACTS, Store, audit, open_store, resolve_url, schema
 
 LEGACY_DUMP = Path(__file__).parent / "data" / "legacy_m001.sql"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0010", "0011", "0012"]
+REVISIONS = [
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0010",
+    "0011",
+    "0012",
+    "0013",
+]
 
 
 def test_the_shipped_revisions_form_one_line_up_to_head() -> None:
@@ -97,6 +110,20 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
+def _problems_decoded(columns: list[str], rows: list[tuple], as_findings: bool = False) -> list:
+    """Applicant rows with their problems parsed (and, for rows from before 0013, as findings)."""
+    from qjtitle.intake.roster_checks import stored_problem
+
+    i = columns.index("problems")
+    out = []
+    for r in rows:
+        problems = json.loads(r[i])
+        if as_findings:
+            problems = [stored_problem(p) for p in problems]
+        out.append((*r[:i], json.dumps(problems, sort_keys=True), *r[i + 1 :]))
+    return sorted(out, key=repr)
+
+
 def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "legacy.db"
     _load_legacy(path)
@@ -125,10 +152,12 @@ def test_a_legacy_store_is_stamped_not_recreated_and_loses_nothing(tmp_path: Pat
             assert new_columns[: len(columns)] == columns, (
                 table
             )  # new columns only ever added at the end
-            assert (
-                sorted((r[: len(columns)] for r in new_rows), key=repr) == rows
-                or table == "audit_event"
-            ), table
+            kept = [r[: len(columns)] for r in new_rows]
+            if table == "applicant":  # revision 0013: each problem now stored as a finding
+                assert sum(len(json.loads(r[columns.index("problems")])) for r in rows) > 0
+                assert _problems_decoded(columns, kept) == _problems_decoded(columns, rows, True)
+                continue
+            assert sorted(kept, key=repr) == rows or table == "audit_event", table
         # The audit log: the 27 old events unchanged, one more saying what the upgrade did.
         width = len(before["audit_event"][0])
         assert (
@@ -273,6 +302,87 @@ def test_a_store_at_the_baseline_with_data_upgrades_and_loses_nothing(store_url,
         )
         assert audit.check(session).ok
     store.close()
+
+
+FLAT_PROBLEMS = [  # as revision 0012 stored them
+    {
+        "column": "联系电话",
+        "cell": "T3",
+        "message": "联系电话“0871-98765”格式不对",
+        "fix": "请填写11位手机号码，或带区号的固定电话（如 0874-3123456）",
+        "kind": "联系电话",
+    },
+    {
+        "column": "身份证号码",
+        "cell": "",
+        "message": "同一身份证号码又由罗平县中医医院（04_罗平县中医医院.csv 第4行）报送",
+        "fix": "申报人一个年度内只能申报一次职称晋升评审；请与申报人核实，只保留一处申报",
+        "kind": "重复申报",
+    },
+]
+
+
+def _applicant(store: Store, key: str, problems: list[dict]) -> int:
+    from qjtitle.models import Applicant
+
+    with store.transaction() as session:
+        a = Applicant(
+            year=2023, committee_id=1, person_key=key, name=key, status="待补正", problems=problems
+        )
+        session.add(a)
+        session.flush()
+        return a.id or 0
+
+
+def _problems_in_store(store: Store, applicant_id: int) -> list[dict]:
+    with store.engine.connect() as conn:
+        value = conn.execute(
+            text("SELECT problems FROM applicant WHERE id = :i"), {"i": applicant_id}
+        ).scalar_one()
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _migrate(store: Store, to: str, down: bool = False) -> None:
+    from alembic import command
+
+    with store.engine.connect() as conn:
+        cfg = schema.config()
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, to)
+
+
+@pytest.mark.both_backends
+def test_0013_stores_import_problems_as_findings_and_back(store, committee, backend) -> None:
+    from qjtitle.findings import Finding
+    from qjtitle.intake.roster_checks import Problem
+
+    findings = [Problem.from_stored(p).as_stored() for p in FLAT_PROBLEMS]
+    assert findings == [Problem.from_stored(p).as_finding().as_json() for p in FLAT_PROBLEMS]
+    old = _applicant(store, "旧", FLAT_PROBLEMS)  # an old backup's row, read as it is
+    new = _applicant(store, "新", findings)
+    none = _applicant(store, "无", [])
+    _migrate(store, "0012", down=True)
+    assert schema.state(store).current == "0012"
+    assert [_problems_in_store(store, i) for i in (old, new, none)] == [
+        FLAT_PROBLEMS,
+        FLAT_PROBLEMS,
+        [],
+    ]
+    _migrate(store, "0013")
+    assert schema.state(store).current == "0013"
+    assert [_problems_in_store(store, i) for i in (old, new, none)] == [findings, findings, []]
+    phone, twice = findings
+    assert (phone["code"], phone["severity"], phone["rule"], phone["facts"], phone["fix"]) == (
+        "intake.phone",
+        "error",
+        None,
+        {"column": "联系电话", "cell": "T3"},
+        {"step": None, "field": None, "args": {}, "hint": FLAT_PROBLEMS[0]["fix"]},
+    )
+    assert (
+        twice["code"] == "intake.duplicate" and twice["rule"]["name"] == "ONE_APPLICATION_PER_YEAR"
+    )
+    assert isinstance(Problem.from_stored(twice).as_finding(), Finding)
 
 
 def _broken_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -553,3 +553,30 @@ def test_mask_pii_masks_numbers_inside_any_text():
     assert mask_text("曲靖市第一人民医院") == "曲靖市第一人民医院"
     person = Filing._public_person(1, {"name": "张丽13888000001", "unit": "医院530302198503151222"})
     assert (person["name"], person["unit"]) == ("张丽138****0001", "医院530302********1222")
+
+
+def test_every_kind_of_problem_is_stored_as_a_finding_and_read_back_in_either_shape():
+    from qjtitle.intake.lookup import view
+    from qjtitle.intake.roster_checks import KIND_CODES, KINDS, Problem, stored_problem
+    from qjtitle.models import Applicant
+
+    assert set(KIND_CODES) == set(KINDS) and len(set(KIND_CODES.values())) == len(KINDS)
+    for kind in KINDS:
+        p = Problem("联系电话", f"{kind}的问题", "请核对", kind, "T6")
+        stored = p.as_stored()
+        assert stored == p.as_finding().as_json()  # the shape of Finding.as_json, built directly
+        assert stored["code"] == KIND_CODES[kind] and stored["severity"] == "error"
+        assert (stored["facts"], stored["fix"]["hint"]) == (
+            {"column": "联系电话", "cell": "T6"},
+            "请核对",
+        )
+        assert Problem.from_stored(stored) == p == Problem.from_stored(p.as_dict())
+        assert stored_problem(p.as_dict()) == stored == stored_problem(stored)
+    # What lists and shows an applicant reads both shapes (an old backup restored), masked alike.
+    flat = Problem("联系电话", "联系电话“13912345678x”格式不对", "请核对", KIND_PHONE, "T6")
+    a = Applicant(year=2023, committee_id=1, person_key="k", phone="13912345678x")
+    shown = [
+        view(Applicant(**{**a.model_dump(), "problems": [stored]})).problems[0]
+        for stored in (flat.as_dict(), flat.as_stored())
+    ]
+    assert shown[0] == shown[1] and "13912345678" not in shown[0].message

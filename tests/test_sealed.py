@@ -15,6 +15,7 @@ from test_proceedings import Sitting, _applicants, _as_held, _attend, _review_al
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
+from qjtitle.findings import Step
 from qjtitle.intake import after_seal
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.meeting import results as meeting_results
@@ -98,6 +99,9 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(
     (refused,) = f.rejected
     assert refused.row == 2 and f"已由第{sitting.meeting}号评审会议" in refused.reason
     assert "专业 护理 → 临床医学" in refused.reason and "本行未导入" in refused.reason
+    # the way on is data (the reason, kept with the run and told to employers, names no command)
+    assert refused.fix is not None and refused.fix.step == Step.CORRECT_APPLICANT
+    assert refused.fix.args["key"] == ids[first] and "qjtitle" not in refused.reason
     with store.transaction() as session:
         a = session.get(Applicant, ids[first])
         b = session.get(Applicant, ids[second])
@@ -118,6 +122,10 @@ def test_reimport_after_seal_keeps_the_results_and_names_the_frozen_rows(
     assert (
         f"{first}（编号 {ids[first]}）已由第{sitting.meeting}号评审会议（2023-11-20）评审并封存"
         in result.stdout
+    )
+    assert (
+        f"该申报人的记录保持不变；确属更正请用：qjtitle applicants correct {ids[first]} --set"
+        in "".join(result.stdout.split("\n"))
     )
     after = meeting_results.results(store, sitting.meeting)
     assert json.dumps(after.as_dict(), sort_keys=True) == json.dumps(

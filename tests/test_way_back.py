@@ -15,7 +15,9 @@ import pytest
 from sqlmodel import select
 
 from qjtitle import idcard, rules
+from qjtitle.cli._findings import say
 from qjtitle.errors import InvalidValue
+from qjtitle.findings import Step
 from qjtitle.intake import withdrawal
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.meetings import meeting_applicants
@@ -91,8 +93,9 @@ def test_withdraw_and_reinstate_are_recorded_and_leave_the_lists(
             withdrawal.withdraw(store, "王芳", "再撤一次")
         with pytest.raises(InvalidValue, match="无须恢复"):
             withdrawal.reinstate(store, "张丽", "没有撤回过")
-        with pytest.raises(InvalidValue, match="--reason"):
+        with pytest.raises(InvalidValue, match="撤回申报须写明理由") as no_reason:
             withdrawal.withdraw(store, "张丽", "  ")
+    assert no_reason.value.finding.fix.field == "reason"
     back = withdrawal.reinstate(store, "王芳", "撤回申请已收回")
     assert (back.before, back.after) == (rules.STATUS_RETRACTED, rules.STATUS_ACCEPTED)
     # 李强 (wrong phone) is 待补正: withdrawn and reinstated, back to 待补正
@@ -113,6 +116,26 @@ def test_withdraw_and_reinstate_are_recorded_and_leave_the_lists(
         ("reinstate", "撤回申请已收回"),
     ]
     assert audit.verify_store(store).ok
+
+
+def test_a_row_of_a_withdrawn_applicant_is_refused_with_the_way_back(store, roster, cli):
+    from qjtitle.intake.import_report import problem_lines
+
+    wang = applicants(store)["王芳"].id
+    withdrawal.withdraw(store, str(wang), "本人书面申请撤回")
+    report = import_applicants(store, [roster], "QJ-WS-ZJ", 2023)
+    (refused,) = report.files[0].rejected
+    assert refused.reason == f"王芳（编号 {wang}）已撤回申报，本行未导入"  # kept, told: no command
+    assert refused.fix is not None
+    assert (refused.fix.step, refused.fix.args["key"]) == (Step.REINSTATE_APPLICANT, wang)
+    (line,) = [x for x in problem_lines(report) if x.result == "未受理"]
+    assert (line.problem, line.fix) == (refused.reason, "请恢复申报")
+    r = cli("import-applicants", str(roster), "-c", "QJ-WS-ZJ", "-y", "2023")
+    assert r.exit_code == 0, r.output
+    assert (
+        f"已撤回申报，本行未导入；确需恢复请用：qjtitle applicants reinstate {wang} --reason 理由"
+        in "".join(r.stdout.split("\n"))
+    )
 
 
 def test_reinstating_a_withdrawal_after_the_deadline_clears_the_deadline(
@@ -174,9 +197,12 @@ def test_imports_are_numbered_and_an_undo_restores_what_a_run_changed(
     assert after["李强"].status == rules.STATUS_NEEDS_CORRECTION
     listed = withdrawal.list_imports(store)
     assert listed[-1].undone == "误把改正前的表当作改正后的"
-    again = pytest.raises(InvalidValue, match="已于.*撤销.*无须再撤销；其中个别人要恢复")
-    with unchanged(store, backend, db_path), again:
+    again = pytest.raises(InvalidValue, match="已于.*撤销.*无须再撤销")
+    with unchanged(store, backend, db_path), again as refused:
         withdrawal.undo_import(store, second.batch or 0, "再撤一次")
+    assert say(refused.value.finding).endswith(
+        "无须再撤销；其中个别人要恢复，请用：qjtitle applicants reinstate 申报人编号或姓名 --reason 理由"
+    )
     assert actions(store)[-1] == "applicants.import_undone"
     assert audit.verify_store(store).ok
 
@@ -239,10 +265,15 @@ def test_after_the_seal_each_way_back_is_refused_and_points_to_correct(
         batch = session.exec(select(ImportBatch)).first()
     assert batch is not None
     with unchanged(store, backend, db_file):
-        with pytest.raises(sealing.SealError, match="applicants correct"):
+        with pytest.raises(sealing.SealError, match="评审并封存，不能再撤回") as withdrawn:
             withdrawal.withdraw(store, str(number), "太晚了")
-        with pytest.raises(sealing.SealError, match="applicants correct"):
+        with pytest.raises(sealing.SealError, match="评审并封存，不能再撤销这次导入") as undone:
             withdrawal.undo_import(store, batch.id or 0, "太晚了")
+    for refused in (withdrawn, undone):  # the way on: a correction after the seal
+        assert refused.value.finding.fix.step == Step.CORRECT_APPLICANT
+        assert f"applicants correct {refused.value.finding.fix.args['key']} --set" in say(
+            refused.value.finding
+        )
     assert audit.verify_store(store).ok
     store.close()
 
@@ -384,10 +415,20 @@ def test_cli_a_footer_row_is_withdrawn_by_name_and_said_plainly(
     assert re.search(
         r"有多名申报人为“王五”：\d+（2024年度，无单位，已撤回）、\d+（2023年度", r.stderr
     )
-    assert "请改用编号，或加 --year 年度" in r.stderr
+    assert "；请用 --year 写明年度，或改用编号" in r.stderr
     r = cli("applicants", "withdraw", "王五", "--year", "2023", "--reason", "表尾合计行")
     assert r.exit_code == 0, r.output
     assert re.search(
         r"已撤回：王五（编号 \d+，2023年度）待补正 → 已撤回；理由：表尾合计行", r.stdout
     )
     assert audit.verify_store(store).ok
+
+
+def test_an_undo_puts_back_problems_kept_before_findings_as_findings():
+    """A run kept (in its snapshots) before revision 0013 restores its problems in today's shape."""
+    from qjtitle.intake.roster_checks import KIND_PHONE, Problem
+
+    flat = Problem("联系电话", "联系电话“123”格式不对", "请填写11位手机号码", KIND_PHONE, "T2")
+    a = Applicant(year=2023, committee_id=1, person_key="k")
+    withdrawal._restore(a, {"status": "待补正", "problems": [flat.as_dict()]})
+    assert a.problems == [flat.as_stored()] and a.problems[0]["code"] == "intake.phone"

@@ -53,6 +53,7 @@ COMMANDS: dict[Step, str] = {
     Step.CHECK_SCHEDULE: "qjtitle schedule check {meeting}",
     # the meeting
     Step.ADD_MEETING: "qjtitle meeting add --committee {committee} --date 日期 --place 地点 --size 人数",
+    Step.LIST_MEETINGS: "qjtitle meeting list",
     Step.SHOW_MEETING: "qjtitle meeting show {meeting}",
     Step.ATTEND: "qjtitle meeting attend {meeting} {expert}",
     Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} 专家",

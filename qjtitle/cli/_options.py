@@ -222,6 +222,7 @@ def _meeting(ctx: typer.Context, value: Any) -> int | None:
     text = str(value).strip()
     if text.isascii() and text.isdigit() and len(text) < 8:
         return int(text)
+    from qjtitle.cli._findings import say
     from qjtitle.errors import QjtitleError, StoreError
     from qjtitle.intake.names import meeting_id
     from qjtitle.paths import StoreChoice
@@ -241,9 +242,9 @@ def _meeting(ctx: typer.Context, value: Any) -> int | None:
         finally:
             store.close()
     except StoreError as exc:  # no store yet, or a bad address: told as it is, not as a bad value
-        raise typer.TyperException(str(exc)) from None
+        raise typer.TyperException(say(exc.finding)) from None
     except QjtitleError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(say(exc.finding)) from None
 
 
 MeetingArg = Annotated[

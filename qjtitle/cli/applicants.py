@@ -123,6 +123,7 @@ def print_import_report(
     (``always_write``: written even when everything was shown); rows skipped as not people."""
     from rich.markup import escape
 
+    from qjtitle.cli._findings import fix_text
     from qjtitle.intake.import_report import REPORT_LINES, write_problem_list
     from qjtitle.intake.roster_checks import KINDS
 
@@ -176,8 +177,9 @@ def print_import_report(
                 f"[red]✗[/] {escape(f.error)}", soft_wrap=True
             )  # an error: on stderr
         for r in f.rejected[: max(0, REPORT_LINES - shown)]:
+            why = f"{r.reason}；{fix_text(r.fix)}" if r.fix else r.reason
             console().print(
-                f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{r.reason}')}"
+                f"[yellow]未受理[/] {escape(f'{f.path.name} {r.sheet} 第{r.row}行 {r.name}：{why}')}"
             )
         shown += len(f.rejected)
         for m in f.missing:

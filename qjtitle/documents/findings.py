@@ -47,6 +47,7 @@ PHRASES: dict[Step, str] = {
     Step.CHECK_SCHEDULE: "核对时间节点",
     # the meeting
     Step.ADD_MEETING: "确定评审会议",
+    Step.LIST_MEETINGS: "核对评审会议",
     Step.SHOW_MEETING: "核对评审会议情况",
     Step.ATTEND: "登记专家签到",
     Step.CHOOSE_CHAIR: "确定会议主持人",

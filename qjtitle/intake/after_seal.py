@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from qjtitle import privacy
 from qjtitle.errors import InvalidValue
+from qjtitle.findings import finding
 from qjtitle.intake.lookup import one_applicant
 from qjtitle.models import ApplicantCorrection
 from qjtitle.spreadsheets.text import clean_text, compare_key
@@ -60,7 +61,14 @@ def correct_applicant(
     """Correct facts of an applicant a sealed meeting decided on: append-only, with a reason."""
     reason = clean_text(reason)
     if not reason:
-        raise InvalidValue("封存后的更正须用 --reason 写明理由（将列入会后备案材料“封存后的更正”）")
+        raise InvalidValue(
+            finding(
+                "intake.no_reason",
+                "封存后的更正须写明理由（将列入会后备案材料“封存后的更正”）",
+                field="reason",
+                hint="写明理由",
+            )
+        )
     if codes := privacy.control_characters_in(reason):
         raise InvalidValue(
             f"理由中含有控制字符或转义字符（{'、'.join(codes)}）；{privacy.CONTROL_FIX}"
@@ -76,7 +84,13 @@ def correct_applicant(
         fields[fact] = clean_text(value).upper() if fact == "id_number" else clean_text(value)
         _refuse_hidden(sealing.FACT_LABELS[fact], fact, fields[fact])
     if not fields:
-        raise InvalidValue("没有要更正的事项；请用 --set 事项=新内容，如 --set 专业=护理")
+        raise InvalidValue(
+            finding(
+                "intake.nothing_to_correct",
+                "没有要更正的事项",
+                hint="请写明要更正的事项和新内容，如 专业=护理",
+            )
+        )
     with store.transaction() as session:
         a = one_applicant(session, key, year)
         frozen = sealing.frozen_by(session, "applicant", [a.id or 0])

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound, WorkbookError
+from qjtitle.findings import Finding, Step, finding
 from qjtitle.intake import column_maps, withdrawal
 from qjtitle.intake.import_report import FileReport, ImportReport, RejectedRow
 from qjtitle.intake.roster import COLUMNS, KEY_COLUMNS
@@ -439,13 +440,18 @@ def _import_file(
             continue
         if applicant is not None and applicant.status == rules.STATUS_RETRACTED and not revived:
             report.rejected.append(
-                RejectedRow(
+                RejectedRow.of(
                     sheet,
                     number,
                     name,
                     unit,
-                    f"{name}（编号 {applicant.id}）已撤回申报，本行未导入；确需恢复请用 "
-                    f"qjtitle applicants reinstate {applicant.id} --reason 理由",
+                    finding(
+                        "intake.retracted",
+                        f"{name}（编号 {applicant.id}）已撤回申报，本行未导入",
+                        step=Step.REINSTATE_APPLICANT,
+                        hint="确需恢复请用",
+                        key=applicant.id,
+                    ),
                 )
             )
             continue
@@ -474,9 +480,10 @@ def _import_file(
             taken.add(key)
 
             def refuse(
-                reason: str, where: tuple[str, int, str, str] = (sheet, number, name, unit)
+                reason: str | Finding,
+                where: tuple[str, int, str, str] = (sheet, number, name, unit),
             ) -> None:
-                report.rejected.append(RejectedRow(*where, reason))
+                report.rejected.append(RejectedRow.of(*where, reason))
 
             _frozen_row(session, report, applicant, frozen[applicant.id], cr, now, refuse)
             continue
@@ -509,7 +516,7 @@ def _import_file(
             **same_for_file,
             "person_key": key,
             "status": status,
-            "problems": [p.as_dict() for p in cr.problems]
+            "problems": [p.as_stored() for p in cr.problems]
             if cr.problems
             else (),  # () is converted once
             "source_sheet": sheet,
@@ -594,7 +601,7 @@ def _frozen_row(
     m: Meeting,
     cr: CheckedRow,
     now: Any,
-    reject: Callable[[str], None],
+    reject: Callable[[str | Finding], None],
 ) -> None:
     """A row of an applicant a sealed meeting decided on: refused when it would change what was
     decided, else only the phone number and note are taken (and said so)."""
@@ -609,9 +616,14 @@ def _frozen_row(
             for f in changed
         )
         reject(
-            f"{applicant.name}（编号 {applicant.id}）已由{label}评审并封存，导入不能更改其评审认定的事项（{shown}）；"
-            f"本行未导入，该申报人的记录保持不变。确属更正请用 qjtitle applicants correct {applicant.id} "
-            "--set 事项=新内容 --reason 理由"
+            finding(
+                "intake.sealed",
+                f"{applicant.name}（编号 {applicant.id}）已由{label}评审并封存，导入不能更改其评审认定的事项（{shown}）；"
+                "本行未导入，该申报人的记录保持不变",
+                step=Step.CORRECT_APPLICANT,
+                hint="确属更正请用",
+                key=applicant.id,
+            )
         )
         report.frozen.append(f"{applicant.name}（{label}）")
         return
@@ -641,7 +653,7 @@ def _flag_duplicate(applicant: Applicant, wheres: list[str], rule_text: str) -> 
     problem = Problem(
         "身份证号码", message, f"{rule_text}；请与申报人核实，只保留一处申报", KIND_DUPLICATE
     )
-    applicant.problems = [*applicant.problems, problem.as_dict()]
+    applicant.problems = [*applicant.problems, problem.as_stored()]
     newly = applicant.status != rules.STATUS_NEEDS_CORRECTION
     applicant.status = rules.STATUS_NEEDS_CORRECTION
     return newly

@@ -28,6 +28,8 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.documents.names import file_name
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.findings import finding
+from qjtitle.intake.roster_checks import Problem
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
     Applicant,
@@ -141,6 +143,26 @@ _ISO_DAY = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\
 _ISO_MONTH = re.compile(r"(?<![\d-])((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])")
 
 
+def notice_items(a: Applicant) -> list[dict[str, Any]]:
+    """An applicant's stored problems as lines of the notice, worded from each finding's facts:
+    the column by its label, the row by where it is in the roster (never a cell's address), what
+    is wrong and how to correct it in plain words. Reads problems stored before revision 0013 too."""
+    items = []
+    for stored in a.problems:
+        p = Problem.from_stored(stored)
+        items.append(
+            {
+                "name": a.name or "（姓名为空）",
+                "where": _where(a),
+                "column": p.column,
+                "message": notice_words(p.message),
+                "fix": notice_words(p.fix),
+                "code": p.code,
+            }
+        )
+    return items
+
+
 class NoticesOutOfOrder(InvalidValue):
     """Notices dated that day would break the season's order of dates; nothing was written."""
 
@@ -242,8 +264,13 @@ def _issue(
         if wrong:
             listed = "\n".join(f"{i}. {w}" for i, w in enumerate(wrong, start=1))
             raise NoticesOutOfOrder(
-                f"落款日期为{cn_date(run.today)}的补正告知书暂不能生成，时间节点顺序不合逻辑：\n{listed}\n"
-                "请核对已登记的时间节点（qjtitle schedule check）或告知书的签发日期（--date）后重新运行"
+                finding(
+                    "intake.notices_out_of_order",
+                    f"落款日期为{cn_date(run.today)}的补正告知书暂不能生成，时间节点顺序不合逻辑：\n{listed}",
+                    field="today",
+                    hint="改写告知书的签发日期，或先核对已登记的时间节点，再重新运行",
+                    rule="LOGICAL_ORDER",
+                )
             )
         make_private_dir(run.out_dir)
         _remove_stale_stages(run.out_dir)
@@ -293,16 +320,7 @@ def _write_notices(
         applicants = by_unit.get(key, [])
         items = []
         for a in applicants:
-            for p in a.problems:
-                items.append(
-                    {
-                        "name": a.name or "（姓名为空）",
-                        **p,
-                        "where": _where(a),
-                        "message": notice_words(str(p.get("message", ""))),
-                        "fix": notice_words(str(p.get("fix", ""))),
-                    }
-                )
+            items += notice_items(a)
         for i, item in enumerate(items, start=1):
             item["number"] = i
         rejected = rejected_by_unit.get(key, [])

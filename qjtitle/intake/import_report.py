@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+from qjtitle.documents.findings import PHRASES
+from qjtitle.findings import Finding, Fix
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import utcnow
 from qjtitle.privacy import mask_text
@@ -14,13 +16,22 @@ from qjtitle.spreadsheets.tables import MissingColumns, SkippedRow
 
 @dataclass
 class RejectedRow:
-    """An input row that was not imported, and why."""
+    """An input row that was not imported, and why: ``reason`` is the fact (kept with the import
+    run, told in correction notices), ``fix`` the next step as data (the terminal spells it)."""
 
     sheet: str
     row: int
     name: str
     unit: str
     reason: str
+    fix: Fix | None = None
+
+    @classmethod
+    def of(cls, sheet: str, row: int, name: str, unit: str, why: str | Finding) -> RejectedRow:
+        """A rejected row for a reason given as text or as a finding (its message and fix)."""
+        if isinstance(why, Finding):
+            return cls(sheet, row, name, unit, why.message, why.fix)
+        return cls(sheet, row, name, unit, why)
 
     def as_dict(self) -> dict[str, str | int]:
         return {
@@ -158,9 +169,10 @@ def problem_lines(report: ImportReport) -> list[ProblemLine]:
     lines: list[ProblemLine] = []
     for f in report.files:
         for r in f.rejected:
+            todo = f"请{PHRASES[r.fix.step]}" if r.fix and r.fix.step else ""
             lines.append(
                 ProblemLine(
-                    f.path.name, r.sheet, r.row, r.name, "未受理", "", mask_text(r.reason), ""
+                    f.path.name, r.sheet, r.row, r.name, "未受理", "", mask_text(r.reason), todo
                 )
             )
         for sheet, s in f.skipped:

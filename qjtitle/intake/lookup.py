@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.intake.roster_checks import Problem
 from qjtitle.models import Applicant, Committee
 from qjtitle.privacy import mask_id, mask_phone, mask_text
@@ -59,36 +60,33 @@ class ApplicantView:
     correction_deadline: date | None
 
     def as_dict(self) -> dict[str, Any]:
-        """For ``--json``: dates as ISO strings, problems as objects."""
+        """For ``--json``: dates as ISO strings, problems as findings (``Finding.as_json``)."""
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, date):
                 value = value.isoformat()
             elif f.name == "problems":
-                value = [p.as_dict() for p in self.problems]
+                value = [p.as_stored() for p in self.problems]
             data[f.name] = value
         return data
 
 
-def _problem(stored: dict[str, str]) -> Problem:
-    """A problem as the store keeps it (``Problem.as_dict``)."""
-    return Problem(
-        column=stored["column"],
-        message=stored["message"],
-        fix=stored["fix"],
-        kind=stored["kind"],
-        cell=stored["cell"],
-    )
+def _problem(stored: dict[str, Any]) -> Problem:
+    """A problem as the store keeps it: a finding (``Problem.as_stored``), or the flat form of a
+    store from before revision 0013."""
+    return Problem.from_stored(stored)
 
 
-def _masked_problem(stored: dict[str, str], a: Applicant) -> Problem:
+def _masked_problem(stored: dict[str, Any], a: Applicant) -> Problem:
     """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
-    message = str(stored.get("message", ""))
+    problem = Problem.from_stored(stored)
+    message = problem.message
     for secret, mask in ((a.id_number, mask_id), (a.phone, mask_phone)):
         if secret and secret in message:
             message = message.replace(secret, mask(secret))
-    return _problem({**stored, "message": mask_text(message)})
+    problem.message = mask_text(message)
+    return problem
 
 
 def _unchanged(text: str) -> str:
@@ -186,7 +184,13 @@ def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[Appli
         ]
     if not found:
         raise NotFound(
-            f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle applicants list 查看全部"
+            finding(
+                "intake.no_such_applicant",
+                f"找不到申报人“{key}”（可用编号、18位身份证号码或姓名查找）",
+                step=Step.LIST_APPLICANTS,
+                hint="请查看全部",
+                key=key,
+            )
         )
     return found
 
@@ -206,10 +210,26 @@ def one_applicant(session: Session, key: str, year: int | None = None) -> Applic
         query = query.where(Applicant.year == year)
     found = list(session.exec(query))
     if not found:
-        raise NotFound(f"找不到申报人“{key}”；用 qjtitle applicants list 查看编号")
+        raise NotFound(
+            finding(
+                "intake.no_such_applicant",
+                f"找不到申报人“{key}”",
+                step=Step.LIST_APPLICANTS,
+                hint="请查看编号",
+                key=key,
+            )
+        )
     if len(found) > 1:
         which = "、".join(
             f"{a.id}（{a.year}年度，{a.unit or '无单位'}，{a.status}）" for a in found
         )
-        raise InvalidValue(f"有多名申报人为“{key}”：{which}；请改用编号，或加 --year 年度")
+        raise InvalidValue(
+            finding(
+                "intake.ambiguous_applicant",
+                f"有多名申报人为“{key}”：{which}",
+                field="year",
+                hint="写明年度，或改用编号",
+                key=key,
+            )
+        )
     return found[0]

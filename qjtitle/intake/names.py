@@ -9,10 +9,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.spreadsheets.text import clean_text, compare_key
 from qjtitle.store import Store
 
@@ -29,15 +31,31 @@ def is_number(key: str) -> bool:
     return key.isascii() and key.isdigit() and len(key) < 10
 
 
-def choose(key: str | int, candidates: Sequence[Candidate], what: str, listing: str) -> int:
+def choose(
+    key: str | int,
+    candidates: Sequence[Candidate],
+    what: str,
+    listing: Step,
+    **where: Any,
+) -> int:
     """The one candidate ``key`` names (number, name or ID number). Several of that name: a
-    question listing them; none: where to look them up (``listing``, a command)."""
+    question listing them; none: where to look them up (``listing``, the step that lists them,
+    with its args ``where``)."""
     key = clean_text(str(key))
     if is_number(key):
         number = int(key)
         if not candidates or any(c.id == number for c in candidates):
             return number
-        raise NotFound(f"没有编号为 {number} 的{what}；用 {listing} 查看编号和姓名")
+        raise NotFound(
+            finding(
+                "intake.no_such_number",
+                f"没有编号为 {number} 的{what}",
+                step=listing,
+                hint="请查看编号和姓名",
+                number=number,
+                **where,
+            )
+        )
     if len(key) == 18:
         found = [c for c in candidates if c.id_number and c.id_number == key.upper()]
     else:
@@ -52,7 +70,16 @@ def choose(key: str | int, candidates: Sequence[Candidate], what: str, listing: 
         raise InvalidValue(
             f"有 {len(found)} 位{what}叫“{key}”，是哪一位？{shown}。请改用编号再输入一次"
         )
-    raise NotFound(f"找不到{what}“{key}”（可写编号、姓名或18位身份证号码）；用 {listing} 查看")
+    raise NotFound(
+        finding(
+            "intake.no_such_name",
+            f"找不到{what}“{key}”（可写编号、姓名或18位身份证号码）",
+            step=listing,
+            hint="请查看",
+            key=key,
+            **where,
+        )
+    )
 
 
 def _detail(*parts: object) -> str:
@@ -79,7 +106,7 @@ def expert_id(store: Store, key: str | int, committee: str | None = None) -> int
         Candidate(e.id or 0, e.name, _detail(e.unit, e.specialty, code), e.id_number)
         for e, code in rows
     ]
-    return choose(key, candidates, "专家", "qjtitle experts list")
+    return choose(key, candidates, "专家", Step.LIST_EXPERTS)
 
 
 def applicant_id(store: Store, key: str | int, year: int | None = None) -> int:
@@ -100,7 +127,7 @@ def applicant_id(store: Store, key: str | int, year: int | None = None) -> int:
         Candidate(a.id or 0, a.name, _detail(a.unit, a.specialty, f"{a.year}年"), a.id_number)
         for a in rows
     ]
-    return choose(key, candidates, "申报人", "qjtitle applicants list")
+    return choose(key, candidates, "申报人", Step.LIST_APPLICANTS)
 
 
 def drawn_expert_id(store: Store, draw_id: int, key: str | int) -> int:
@@ -119,8 +146,16 @@ def drawn_expert_id(store: Store, draw_id: int, key: str | int) -> int:
         key = clean_text(str(key))
         if is_number(key):
             return int(key)
-        raise NotFound(f"第{draw_id}号抽取记录不存在或没有抽中专家；用 qjtitle draw list 查看")
-    return choose(key, candidates, f"第{draw_id}号抽取中的专家", f"qjtitle draw show {draw_id}")
+        raise NotFound(
+            finding(
+                "intake.no_such_draw",
+                f"第{draw_id}号抽取记录不存在或没有抽中专家",
+                step=Step.LIST_DRAWS,
+                hint="请查看",
+                record=draw_id,
+            )
+        )
+    return choose(key, candidates, f"第{draw_id}号抽取中的专家", Step.SHOW_DRAW, record=draw_id)
 
 
 # --- Meetings: by number, by date, by committee and date ------------------------------------------
@@ -173,7 +208,13 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
         code, day = split_meeting_key(text)
         if day is None:
             raise NotFound(
-                f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}；用 qjtitle meeting list 查看"
+                finding(
+                    "intake.not_a_meeting",
+                    f"“{text}”不是会议编号，也不是日期；请写{MEETING_FORMS}",
+                    step=Step.LIST_MEETINGS,
+                    hint="请查看",
+                    key=text,
+                )
             )
     assert day is not None
     code = code or (clean_text(committee) if committee else None)
@@ -183,7 +224,13 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
             wanted = [c for c in committees.values() if compare_key(c.code) == compare_key(code)]
             if not wanted:
                 raise NotFound(
-                    f"没有代码为 {code} 的评委会；用 qjtitle committee list 查看各评委会的代码"
+                    finding(
+                        "intake.no_such_committee",
+                        f"没有代码为 {code} 的评委会",
+                        step=Step.LIST_COMMITTEES,
+                        hint="请查看各评委会的代码",
+                        committee=code,
+                    )
                 )
             code = wanted[0].code
         meetings = session.exec(
@@ -202,7 +249,14 @@ def meeting_id(store: Store, key: str | int | date, committee: str | None = None
     if not found:
         whose = f"评委会 {code} " if code else ""
         raise NotFound(
-            f"{whose}{shown}没有评审会议；用 qjtitle meeting list 查看各次会议的编号和日期"
+            finding(
+                "intake.no_meeting_that_day",
+                f"{whose}{shown}没有评审会议",
+                step=Step.LIST_MEETINGS,
+                hint="请查看各次会议的编号和日期",
+                day=day.isoformat(),
+                committee=code,
+            )
         )
     listed = "；".join(
         f"会议 {m.id}：{committees[m.committee_id].code}（{committees[m.committee_id].name}）"

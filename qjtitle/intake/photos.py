@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import NotFound
+from qjtitle.findings import finding
 from qjtitle.spreadsheets.text import compare_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp"}
@@ -83,7 +84,9 @@ def name_key(stem: str) -> str:
 def images(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise NotFound(f"证件照文件夹 {folder} 不存在；请检查 --photos")
+        raise NotFound(
+            finding("intake.no_photo_folder", f"证件照文件夹 {folder} 不存在", field="photos")
+        )
     root = folder.resolve()
     return sorted(
         p

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from qjtitle import idcard, privacy, rules
+from qjtitle.findings import Finding, Fix, Severity
 from qjtitle.intake.roster import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -37,7 +38,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Problem:
-    """One thing wrong in a row: where, what, how to fix, and its kind (for summaries)."""
+    """One thing wrong in a row: where, what, how to fix, and its kind (for summaries).
+
+    The in-memory form of an import finding; the store keeps :meth:`as_stored` (the shape of
+    ``qjtitle.findings.Finding.as_json``), read back by :meth:`from_stored` (which also reads the
+    shape stored before revision 0013: ``column, cell, message, fix, kind``)."""
 
     column: str  # the column's label
     message: str
@@ -46,6 +51,7 @@ class Problem:
     cell: str = ""
 
     def as_dict(self) -> dict[str, str]:
+        """The flat form (the expert pool's import report, ``import-experts --json``)."""
         return {
             "column": self.column,
             "cell": self.cell,
@@ -53,6 +59,62 @@ class Problem:
             "fix": self.fix,
             "kind": self.kind,
         }
+
+    @property
+    def code(self) -> str:
+        """The finding's code: ``intake.`` and the kind (``KIND_CODES``)."""
+        return kind_code(self.kind)
+
+    def as_finding(self) -> Finding:
+        """The problem as a finding: its column and cell are the facts, its fix a hint."""
+        return Finding(
+            self.code,
+            self.message,
+            Severity.ERROR,
+            KIND_RULES.get(self.kind),
+            {"column": self.column, "cell": self.cell},
+            Fix(hint=self.fix),
+        )
+
+    def as_stored(self) -> dict[str, Any]:
+        """``as_finding().as_json()``, built directly (20,000 rows a file)."""
+        rule = KIND_RULES.get(self.kind)
+        return {
+            "code": self.code,
+            "severity": "error",
+            "message": self.message,
+            "rule": dict(_RULE_JSON[rule]) if rule else None,
+            "facts": {"column": self.column, "cell": self.cell},
+            "fix": {"step": None, "field": None, "args": {}, "hint": self.fix},
+        }
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Problem:
+        """A stored problem: a finding (revision 0013 on) or the flat form before it."""
+        if "code" not in stored:  # an old store restored from a backup, or an old snapshot
+            return cls(
+                str(stored.get("column", "")),
+                str(stored.get("message", "")),
+                str(stored.get("fix", "")),
+                str(stored.get("kind", "")),
+                str(stored.get("cell", "")),
+            )
+        facts = stored.get("facts") or {}
+        fix = stored.get("fix") or {}
+        return cls(
+            str(facts.get("column", "")),
+            str(stored.get("message", "")),
+            str(fix.get("hint", "")),
+            code_kind(str(stored["code"])),
+            str(facts.get("cell", "")),
+        )
+
+
+def stored_problem(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored problem in the shape the store keeps now (a finding), from either shape."""
+    if "code" in stored:
+        return dict(stored)
+    return Problem.from_stored(stored).as_stored()
 
 
 # Problem kinds, in the order summaries show them.
@@ -84,6 +146,38 @@ KINDS = (
     KIND_COMMITTEE,
     KIND_DUPLICATE,
 )
+
+# The code of each kind as a finding ("intake.<kind>"), stable: stored with every problem.
+KIND_CODES = {
+    KIND_REQUIRED: "intake.required",
+    KIND_ID: "intake.id_number",
+    KIND_DATE: "intake.date",
+    KIND_MISMATCH: "intake.id_mismatch",
+    KIND_CHOICE: "intake.choice",
+    KIND_LADDER: "intake.ladder",
+    KIND_PHONE: "intake.phone",
+    KIND_PRIVATE: "intake.private_number",
+    KIND_CONTROL: "intake.control_character",
+    KIND_NAME: "intake.name_space",
+    KIND_COMMITTEE: "intake.committee",
+    KIND_DUPLICATE: "intake.duplicate",
+}
+_CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
+KIND_RULES = {KIND_DUPLICATE: "ONE_APPLICATION_PER_YEAR"}  # the rules.py Rule a kind rests on
+_RULE_JSON = {
+    name: {"name": name, "text": getattr(rules, name).text, "source": getattr(rules, name).source}
+    for name in KIND_RULES.values()
+}
+
+
+def kind_code(kind: str) -> str:
+    """The finding code of a problem kind (``intake.other`` for a kind without one)."""
+    return KIND_CODES.get(kind, "intake.other")
+
+
+def code_kind(code: str) -> str:
+    """The problem kind of a finding code (the code itself when it is not one of ours)."""
+    return _CODE_KINDS.get(code, code)
 
 
 @dataclass(slots=True)

@@ -19,7 +19,9 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.intake.lookup import one_applicant
+from qjtitle.intake.roster_checks import stored_problem
 from qjtitle.models import (
     Applicant,
     ApplicantWithdrawal,
@@ -56,6 +58,8 @@ def _restore(a: Applicant, values: dict[str, Any]) -> None:
             value = datetime.fromisoformat(value)
         elif isinstance(value, str) and isinstance(kind, Date):
             value = date.fromisoformat(value)
+        elif column.key == "problems":  # a snapshot from before revision 0013: stored as findings
+            value = [stored_problem(p) for p in value or ()]
         setattr(a, column.key, value)
 
 
@@ -104,15 +108,27 @@ def _refuse_if_sealed(session: Session, applicants: list[Applicant], what: str) 
     if frozen:
         a = next(a for a in applicants if a.id in frozen)
         raise sealing.SealError(
-            f"{a.name}（编号 {a.id}）已由{sealing.meeting_label(frozen[a.id or 0])}评审并封存，不能再{what}；"
-            f"确属错误请用 qjtitle applicants correct {a.id} --set 事项=新内容 --reason 理由 登记封存后的更正"
+            finding(
+                "intake.sealed",
+                f"{a.name}（编号 {a.id}）已由{sealing.meeting_label(frozen[a.id or 0])}评审并封存，不能再{what}",
+                step=Step.CORRECT_APPLICANT,
+                hint="确属错误请登记封存后的更正",
+                key=a.id,
+            )
         )
 
 
 def _reason(reason: str, what: str) -> str:
     reason = clean_text(reason)
     if not reason:
-        raise InvalidValue(f"{what}须用 --reason 写明理由（记入审计日志）")
+        raise InvalidValue(
+            finding(
+                "intake.no_reason",
+                f"{what}须写明理由（记入审计日志）",
+                field="reason",
+                hint="写明理由",
+            )
+        )
     return reason
 
 
@@ -355,12 +371,25 @@ def _undoable(
     it can be undone (it exists, is not undone yet, no later run changed its rows, none sealed)."""
     batch = session.get(ImportBatch, number)
     if batch is None:
-        raise NotFound(f"没有第 {number} 次导入；用 qjtitle imports list 查看导入记录")
+        raise NotFound(
+            finding(
+                "intake.no_such_import",
+                f"没有第 {number} 次导入",
+                step=Step.LIST_IMPORTS,
+                hint="请查看导入记录",
+                run=number,
+            )
+        )
     done = session.exec(select(ImportUndo).where(ImportUndo.import_batch_id == number)).first()
     if done is not None:
         raise InvalidValue(
-            f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销；"
-            "其中个别人要恢复，请用 qjtitle applicants reinstate 编号 --reason 理由"
+            finding(
+                "intake.import_undone",
+                f"第 {number} 次导入已于 {done.recorded_at:%Y-%m-%d} 撤销（理由：{done.reason}），无须再撤销",
+                step=Step.REINSTATE_APPLICANT,
+                hint="其中个别人要恢复，请用",
+                run=number,
+            )
         )
     previous = {int(p["id"]): p for p in batch.previous}
     rows = list(

@@ -32,7 +32,7 @@ from qjtitle.store.engine import MIGRATIONS_TABLE, Store, translate_db_errors
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0012"  # the newest revision in migrations/versions (tests/test_migrations.py checks)
+HEAD = "0013"  # the newest revision in migrations/versions (tests/test_migrations.py checks)
 BASELINE = "0001"  # the schema of stores made by the homemade m001_initial
 VERSION_TABLE = "qjtitle_alembic_version"
 SCRIPT_LOCATION = "qjtitle.store:migrations"
