@@ -21,6 +21,7 @@ from conftest import (
 from sqlmodel import select
 
 from qjtitle.calendar import schedule
+from qjtitle.cli._errors import message_for
 from qjtitle.documents import catalogue, dates
 from qjtitle.errors import AlreadyExists, TemplateProblem
 from qjtitle.filing import export as filing
@@ -669,8 +670,17 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     assert message.startswith(
         "第1号会议的会后备案材料暂不能生成，原因如下：\n1. 申报人 赵敏（宣威市人民医院）仍待补正"
     )
-    assert "\n2. 评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal 1\n" in message
-    assert message.endswith("请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force")
+    assert "\n2. 评审会议尚未封存\n" in message
+    assert message.endswith("请解决后重新运行")
+    # the terminal words each reason's step as its command line, and the way to a draft
+    told = message_for(info.value)
+    assert told is not None
+    assert "\n2. 评审会议尚未封存；核对签到、评议和表决后封存：qjtitle meeting seal 1\n" in told[0]
+    assert told[0].endswith("请解决后重新运行；请用 --force 先生成每页标“草稿”的材料供核对")
+    assert [r.code for r in info.value.reasons][:2] == [
+        "filing.needs_correction",
+        "filing.not_sealed",
+    ]
     _no_package(tmp_path / "out")
     forced = filing.export_filing(
         fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
@@ -706,9 +716,11 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
         "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日"
         in message
     )
+    told = message_for(info.value)
+    assert told is not None
     assert (
-        "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；核对：qjtitle schedule check 1"
-        in message
+        "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；请核对时间节点：qjtitle schedule check 1"
+        in told[0]
     )
     assert "2. 申报人 赵敏（宣威市人民医院）仍待补正（尚未发出补正告知，1 处问题）" in message
     _no_package(tmp_path / "out")
@@ -814,7 +826,7 @@ def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
     first = filing.export_filing(
         sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY
     )
-    with pytest.raises(AlreadyExists, match="已存在；请换一个 --out 文件夹，或加 --overwrite"):
+    with pytest.raises(AlreadyExists, match="已存在；请换一个保存材料的文件夹"):
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     again = filing.export_filing(
         sealed.store,

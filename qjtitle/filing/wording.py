@@ -10,6 +10,8 @@ from typing import Any
 from qjtitle import rules
 from qjtitle.calendar import milestones
 from qjtitle.documents.dates import cn_date
+from qjtitle.documents.findings import officer_text
+from qjtitle.findings import Finding
 from qjtitle.logic import tally
 from qjtitle.privacy import mask_text
 
@@ -45,6 +47,12 @@ def officer_findings(findings: Any) -> list[str]:
             continue
         out.append(text)
     return list(dict.fromkeys(out))
+
+
+def officer_reason(found: Finding) -> str:
+    """A finding as a filed document states it: the fact and what is to be done in an officer's words
+    (:func:`qjtitle.documents.findings.officer_text`), the rule's document by name, Chinese dates."""
+    return plain_reason(officer_text(found))
 
 
 def plain_reason(text: str) -> str:
