@@ -1046,3 +1046,50 @@ def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> N
     assert text.startswith("2031年的调休安排尚未公布，相关日期为暂定")
     for what in ("complete_years", "calendar", ".toml", "qjtitle", "国务院公布后请在"):
         assert what not in text, what
+
+
+def test_documents_word_stored_findings_and_fall_back_for_rows_of_an_old_store() -> None:
+    """Issue 26: a problem stored as a finding is worded from its message (cell and value are facts);
+    a problem of an older store (kind, column, a message naming cells) by its kind; the same for a
+    refused row. Nothing reaches the document that names a cell, a file or a spreadsheet."""
+    from qjtitle.filing.wording import plain_problem, rejection_text
+
+    stored = {
+        "code": "intake.required",
+        "message": "“现专业技术职务”未填写",
+        "severity": "error",
+        "facts": {"column": "现专业技术职务", "cell": "H5", "value": ""},
+        "fix": {"hint": "请填写现专业技术职务"},
+    }
+    assert plain_problem(stored) == "“现专业技术职务”未填写"
+    old = {"column": "出生日期", "cell": "E5", "message": "E5 单元格的日期无法识别", "kind": "日期"}
+    assert plain_problem(old) == "“出生日期”填写有误，无法确定日期"
+    refused_old = {"reason": "与 乙单位.xlsx（Sheet1）第5行 重复；请核对后只保留一份", "name": "甲"}
+    assert rejection_text(refused_old) == "与 其他单位报送的申报 重复"
+    refused_new = {
+        "code": "intake.duplicate",
+        "message": "与其他单位报送的申报重复",
+        "facts": {"file": "乙单位.xlsx", "row": 5},
+    }
+    assert rejection_text(refused_new) == "与其他单位报送的申报重复"
+    for text in (plain_problem(stored), plain_problem(old), rejection_text(refused_new)):
+        assert not re.search(r"[A-Z]{1,2}[0-9]+|\.xlsx|单元格|Excel|qjtitle|--", text), text
+
+
+def test_draft_reasons_are_findings_worded_for_officers(unsealed, tmp_path) -> None:
+    """The reasons of a draft are findings: the terminal gets their command lines, the package (report,
+    manifest, audit event) the officer's words, without any command or option."""
+    fm = unsealed
+    forced = filing.export_filing(
+        fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
+    )
+    codes = [f.code for f in forced.findings]
+    assert "filing.not_sealed" in codes
+    sealed_reason = forced.reasons[codes.index("filing.not_sealed")]
+    assert sealed_reason == "评审会议尚未封存；核对签到、评议和表决后封存"
+    for text in forced.reasons:
+        assert "qjtitle" not in text and "--" not in text, text
+    manifest = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["draft_reasons"] == forced.reasons
+    data = forced.as_dict()
+    assert [f["code"] for f in data["findings"]] == codes

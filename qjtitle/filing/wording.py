@@ -80,19 +80,42 @@ PROBLEM_WORDS = {  # a problem of the import as the eligibility results state it
 
 
 def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str:
-    """A problem found at import in the words of a signed document: its own message when that is plain,
-    else what kind of problem it is (never spreadsheet terms, cell names or file names)."""
+    """A problem found at import in the words of a signed document (never spreadsheet terms, cell names
+    or file names).
+
+    A problem stored as a finding (``code``, ``message``, ``facts`` {column, cell, value}, ``fix``) states
+    the fact in its message, the cell and the value apart in its facts: the message is the document's
+    line. A problem of an older store (``kind``, ``column``, a message that may name cells) is worded
+    by its own message when that is plain, else by its kind."""
     message = str(problem.get("message", ""))
+    if "code" in problem and message:
+        return plain_dates(mask_text(message, secrets))
     if message and not _TECHNICAL.search(message):
         return plain_dates(mask_text(message, secrets))
-    column = str(problem.get("column", "")) or "申报信息"
+    facts = problem.get("facts")
+    column = (
+        str(facts.get("column", "")) if isinstance(facts, dict) else str(problem.get("column", ""))
+    ) or "申报信息"
     return PROBLEM_WORDS.get(str(problem.get("kind", "")), "“{column}”填写有误").format(
         column=column
     )
 
 
+def rejection_text(row: dict[str, Any]) -> str:
+    """Why a row was not accepted, as the eligibility results state it: a rejection stored as a finding
+    (``code`` and ``message``, where the file and row are facts) by its message; an older one (``reason``:
+    the fact, then notes, file names and rows) by :func:`plain_rejection`."""
+    found = row.get("finding")
+    if isinstance(found, dict) and found.get("message"):
+        return plain_dates(mask_text(str(found["message"])))
+    if "code" in row and row.get("message"):
+        return plain_dates(mask_text(str(row["message"])))
+    return plain_rejection(str(row.get("reason", "")))
+
+
 def plain_rejection(reason: str) -> str:
-    """Why a row was not accepted, without file names, rows or notes on the rule (the first clause)."""
+    """Why a row was not accepted, from the text of an older store: without file names, rows or notes
+    on the rule (the first clause)."""
     first = re.sub(r"（(?:Sheet|工作表)\s*\d*）", "", reason.split("；")[0], flags=re.IGNORECASE)
     return plain_dates(mask_text(_FILE_REF.sub("其他单位报送的申报", first)))
 
