@@ -133,7 +133,7 @@ def _pending(current: str | None) -> list[Revision]:
     if current not in ids:
         raise StoreError(
             f"数据库的版本 {current} 比本程序认识的最新版本 {ids[-1]} 还新，是用更新版本的 qjtitle 建立或升级的；"
-            "请先把 qjtitle 升级到最新版本，不要用旧版本写入"
+            "请先升级 qjtitle，不要用旧版本写入"
         )
     return all_revisions[ids.index(current) + 1 :]
 
