@@ -1,5 +1,10 @@
 """How a filing's documents word what the tool recorded: Chinese dates, no command names, the
-rule cited by its document, a problem of the import as the eligibility results state it."""
+rule cited by its document, a problem of the import as the eligibility results state it.
+
+What the library reports as a finding is worded by :func:`qjtitle.documents.findings.officer_text`
+(its step as a phrase, never a command line). The regular expressions below remain only for text
+that is not yet a finding: an older store's import problems and refusals, and the messages of the
+schedule and the meeting's results that the filing quotes."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def missing_store_error(path: Path, source: str = "默认") -> StoreMissing:
     where = {"QJTITLE_DB": "环境变量 QJTITLE_DB 指定的", "默认": "默认的"}.get(
         source, "命令中指定的"
     )
-    fact = f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）。"
+    fact = f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）"
     if source == "默认" and legacy.is_file() and legacy != path:
         return StoreMissing(
             finding(
