@@ -134,9 +134,11 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
     aid = sitting.applicants[0]
     with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
         session.exec(text(f"UPDATE applicant SET specialty = '临床医学' WHERE id = {aid}"))
-    with pytest.raises(Exception, match="已由封存的评审会议认定") as refused:
-        with store.transaction() as session:
-            session.exec(text(f"DELETE FROM applicant WHERE id = {aid}"))
+    with (
+        pytest.raises(Exception, match="已由封存的评审会议认定") as refused,
+        store.transaction() as session,
+    ):
+        session.exec(text(f"DELETE FROM applicant WHERE id = {aid}"))
     # issue 26: the store's refusal is a finding whose step is the correction (the CLI spells it)
     from qjtitle.errors import StoreError
     from qjtitle.findings import Step
