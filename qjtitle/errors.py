@@ -12,13 +12,16 @@ from qjtitle.findings import Finding
 class QjtitleError(Exception):
     """A problem the user can fix. Raised with a :class:`Finding` (its ``message`` is the fact, its
     ``fix`` the next step as data); a plain Chinese message is accepted and becomes a finding
-    without a fix (code ``CODE``)."""
+    without a fix (code ``CODE``). Further findings (``also``: another way on, the reasons of a
+    refusal) are worded after it, one a line."""
 
     CODE = "error"
 
-    def __init__(self, what: Finding | str) -> None:
+    def __init__(self, what: Finding | str, *also: Finding) -> None:
         self.finding = what if isinstance(what, Finding) else Finding(self.CODE, what)
-        super().__init__(self.finding.message)
+        # further findings worded after the first, one a line: another way on, a list of reasons
+        self.also: tuple[Finding, ...] = also
+        super().__init__("\n".join(f.message for f in (self.finding, *also)))
 
 
 class NotFound(QjtitleError):

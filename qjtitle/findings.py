@@ -50,6 +50,7 @@ class Step(StrEnum):
     RESTORE_STORE = "db.restore"
     BACKUP_STORE = "db.backup"
     VERIFY_AUDIT = "audit.verify"
+    DEMO = "demo"
     # --- applicants and intake
     IMPORT_APPLICANTS = "applicants.import"
     LIST_APPLICANTS = "applicants.list"
@@ -60,6 +61,8 @@ class Step(StrEnum):
     REINSTATE_APPLICANT = "applicants.reinstate"
     LIST_IMPORTS = "imports.list"
     UNDO_IMPORT = "imports.undo"
+    EXPIRE_APPLICANTS = "applicants.expire"
+    APPLICANTS_TEMPLATE = "applicants.template"
     # --- experts and the draw
     IMPORT_EXPERTS = "experts.import"
     CHECK_EXPERTS = "experts.check"
@@ -76,6 +79,8 @@ class Step(StrEnum):
     SHOW_SCHEDULE = "schedule.show"
     RECORD_DATE = "schedule.record"
     CHECK_SCHEDULE = "schedule.check"
+    IMPORT_PLAN = "plan.import"
+    CHECK_CALENDAR = "calendar.check"
     # --- the meeting
     ADD_MEETING = "meeting.add"
     LIST_MEETINGS = "meeting.list"
@@ -91,6 +96,9 @@ class Step(StrEnum):
     MEETING_SHEETS = "meeting.sheets"
     # --- filing
     EXPORT_FILING = "filing.export"
+    LIST_TEMPLATES = "templates.list"
+    COPY_TEMPLATES = "templates.copy"
+    CHECK_TEMPLATES = "templates.check"
 
 
 @dataclass(frozen=True)

@@ -253,8 +253,9 @@ def test_export_as_json_lines_can_be_rechecked_anywhere(store, three, tmp_path: 
         3,
         info.sha256,
     )
-    with pytest.raises(AlreadyExists, match="audit.jsonl 已存在；如确要覆盖请加 --force"):
+    with pytest.raises(AlreadyExists, match="audit.jsonl 已存在") as refused:
         audit.export_events(store, out)
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "force"
     assert audit.export_events(store, out, force=True).events == 4
 
 

@@ -53,8 +53,9 @@ def test_a_backup_is_owner_only(store, committee, tmp_path: Path) -> None:
 def test_backup_refuses_to_overwrite_without_force(store, committee, tmp_path: Path) -> None:
     target = tmp_path / "b.db"
     target.write_bytes(b"keep me")
-    with pytest.raises(AlreadyExists, match=f"备份文件 {target} 已存在；如确要覆盖请加 --force"):
+    with pytest.raises(AlreadyExists, match=f"备份文件 {target} 已存在") as refused:
         backup.backup(store, target)
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "force"
     assert target.read_bytes() == b"keep me"
     backup.backup(store, target, force=True)
     assert codes(target) == ["QJ-WS-ZJ"]
@@ -70,10 +71,10 @@ def test_restore_refuses_without_force_then_saves_the_current_store_first(
     committees.add(store, "QJ-GC-ZJ", "工程中级", "中级", "工程")  # made after the backup
     store.close()
     with pytest.raises(
-        AlreadyExists,
-        match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force",
-    ):
+        AlreadyExists, match=f"数据库 {db_path} 已有数据；恢复会替换其全部内容"
+    ) as refused:
         restore.restore(db_path, target)
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "force"
     assert codes(db_path) == ["QJ-GC-ZJ", "QJ-WS-ZJ"]
     info = restore.restore(db_path, target, force=True)
     assert codes(db_path) == ["QJ-WS-ZJ"]
@@ -119,17 +120,27 @@ def test_restore_refuses_what_is_not_a_qjtitle_backup(tmp_path: Path, db_path) -
 
 def test_postgresql_stores_get_the_server_tools_command() -> None:
     store = Store("postgresql+psycopg://qj:secret@db.example:5433/qjtitle")  # no connection is made
+    from qjtitle.cli._errors import message_for
+
     with pytest.raises(StoreError) as info:
         backup.backup(store, Path("x.db"))
-    assert str(info.value) == (
-        "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份，例如："
-        "pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle；可加入服务器的每日定时任务"
+    assert message_for(info.value) == (
+        (
+            "PostgreSQL 数据库（postgresql+psycopg://qj:***@db.example:5433/qjtitle）请用服务器的 pg_dump 备份"
+            "（可加入服务器的每日定时任务）；例如：pg_dump -h db.example -p 5433 -U qj -Fc -f qjtitle-备份.dump qjtitle"
+        ),
+        1,
     )
-    with pytest.raises(
-        StoreError,
-        match="pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump",
-    ):
+    assert "pg_dump -h" not in str(info.value)  # the server's command is spelled by the CLI
+    with pytest.raises(StoreError) as info:
         restore.restore("postgresql+psycopg://qj:secret@db.example:5433/qjtitle", Path(__file__))
+    told = message_for(info.value)
+    assert told is not None
+    assert (
+        "恢复的命令：pg_restore -h db.example -p 5433 -U qj --clean --if-exists --single-transaction -d qjtitle 备份.dump"
+        in told[0]
+    )
+    assert told[0].endswith("恢复后请核对审计日志；请运行 qjtitle audit verify")
 
 
 def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None:
@@ -138,9 +149,9 @@ def test_cli_backup_and_restore(cli, committee, db_path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"已备份到 {target}（") and "完整性检查通过" in result.stdout
     result = cli("db", "backup", str(target))
-    assert result.exit_code == 1 and "已存在；如确要覆盖请加 --force" in result.stderr
+    assert result.exit_code == 1 and "已存在；请用 --force 确认覆盖" in result.stderr
     result = cli("db", "restore", str(target))
-    assert result.exit_code == 1 and "如确要恢复请加 --force" in result.stderr
+    assert result.exit_code == 1 and "请用 --force 确认恢复" in result.stderr
     result = cli("--as", "李老师", "db", "restore", str(target), "--force")
     assert result.exit_code == 0, result.output
     assert (
@@ -181,7 +192,7 @@ def test_restore_refuses_a_broken_audit_chain_without_touching_the_store(
     assert "tampered.db 的审计日志不完整：第1号事件" in str(
         info.value
     ) and "当前数据库没有改动" in str(info.value)
-    assert "--force --reason" in str(info.value)
+    assert [f.fix.field for f in info.value.also if f.fix] == ["force", "reason"]
     assert (
         folder_state(db_path.parent) == before
     )  # no safety copy, no temporary file, the store as it was

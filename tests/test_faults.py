@@ -183,7 +183,7 @@ def test_a_read_only_store_is_a_clear_error(store, committee, cli, db_path) -> N
     )
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (  # after the line naming the store
-        f"错误：数据库 {db_path} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）"
+        f"错误：数据库 {db_path} 是只读的，无法写入（本次操作未写入任何数据）；请用 --db 指定可写的位置，或检查文件和所在文件夹的权限"
     )
     again = open_store(db_path)
     try:

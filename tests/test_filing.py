@@ -21,6 +21,7 @@ from conftest import (
 from sqlmodel import select
 
 from qjtitle.calendar import schedule
+from qjtitle.cli._errors import message_for
 from qjtitle.documents import catalogue, dates
 from qjtitle.errors import AlreadyExists, TemplateProblem
 from qjtitle.filing import export as filing
@@ -669,8 +670,17 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     assert message.startswith(
         "第1号会议的会后备案材料暂不能生成，原因如下：\n1. 申报人 赵敏（宣威市人民医院）仍待补正"
     )
-    assert "\n2. 评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal 1\n" in message
-    assert message.endswith("请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force")
+    assert "\n2. 评审会议尚未封存\n" in message
+    assert message.endswith("请解决后重新运行")
+    # the terminal words each reason's step as its command line, and the way to a draft
+    told = message_for(info.value)
+    assert told is not None
+    assert "\n2. 评审会议尚未封存；核对签到、评议和表决后封存：qjtitle meeting seal 1\n" in told[0]
+    assert told[0].endswith("请解决后重新运行；请用 --force 先生成每页标“草稿”的材料供核对")
+    assert [r.code for r in info.value.reasons][:2] == [
+        "filing.needs_correction",
+        "filing.not_sealed",
+    ]
     _no_package(tmp_path / "out")
     forced = filing.export_filing(
         fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
@@ -706,9 +716,11 @@ def test_refused_while_the_schedule_check_fails(unsealed, tmp_path) -> None:
         "1. 时间节点不符合规定：会前备案日期 2023-11-15（三） 晚于最晚日期 2023-11-13（一），晚了 2 个工作日"
         in message
     )
+    told = message_for(info.value)
+    assert told is not None
     assert (
-        "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；核对：qjtitle schedule check 1"
-        in message
+        "（评委会在召开评审会议前5个工作日向核准组建部门进行会前备案，《曲靖市人力资源和社会保障局关于做好2023年度全市高中级专业技术职称评审工作的通知》二）；请核对时间节点：qjtitle schedule check 1"
+        in told[0]
     )
     assert "2. 申报人 赵敏（宣威市人民医院）仍待补正（尚未发出补正告知，1 处问题）" in message
     _no_package(tmp_path / "out")
@@ -814,7 +826,7 @@ def test_an_existing_package_is_kept_unless_overwrite(sealed, tmp_path) -> None:
     first = filing.export_filing(
         sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY
     )
-    with pytest.raises(AlreadyExists, match="已存在；请换一个 --out 文件夹，或加 --overwrite"):
+    with pytest.raises(AlreadyExists, match="已存在；请换一个保存材料的文件夹"):
         filing.export_filing(sealed.store, sealed.meeting, "pre", tmp_path / "out", today=PRE_DAY)
     again = filing.export_filing(
         sealed.store,
@@ -1034,3 +1046,50 @@ def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> N
     assert text.startswith("2031年的调休安排尚未公布，相关日期为暂定")
     for what in ("complete_years", "calendar", ".toml", "qjtitle", "国务院公布后请在"):
         assert what not in text, what
+
+
+def test_documents_word_stored_findings_and_fall_back_for_rows_of_an_old_store() -> None:
+    """Issue 26: a problem stored as a finding is worded from its message (cell and value are facts);
+    a problem of an older store (kind, column, a message naming cells) by its kind; the same for a
+    refused row. Nothing reaches the document that names a cell, a file or a spreadsheet."""
+    from qjtitle.filing.wording import plain_problem, rejection_text
+
+    stored = {
+        "code": "intake.required",
+        "message": "“现专业技术职务”未填写",
+        "severity": "error",
+        "facts": {"column": "现专业技术职务", "cell": "H5", "value": ""},
+        "fix": {"hint": "请填写现专业技术职务"},
+    }
+    assert plain_problem(stored) == "“现专业技术职务”未填写"
+    old = {"column": "出生日期", "cell": "E5", "message": "E5 单元格的日期无法识别", "kind": "日期"}
+    assert plain_problem(old) == "“出生日期”填写有误，无法确定日期"
+    refused_old = {"reason": "与 乙单位.xlsx（Sheet1）第5行 重复；请核对后只保留一份", "name": "甲"}
+    assert rejection_text(refused_old) == "与 其他单位报送的申报 重复"
+    refused_new = {
+        "code": "intake.duplicate",
+        "message": "与其他单位报送的申报重复",
+        "facts": {"file": "乙单位.xlsx", "row": 5},
+    }
+    assert rejection_text(refused_new) == "与其他单位报送的申报重复"
+    for text in (plain_problem(stored), plain_problem(old), rejection_text(refused_new)):
+        assert not re.search(r"[A-Z]{1,2}[0-9]+|\.xlsx|单元格|Excel|qjtitle|--", text), text
+
+
+def test_draft_reasons_are_findings_worded_for_officers(unsealed, tmp_path) -> None:
+    """The reasons of a draft are findings: the terminal gets their command lines, the package (report,
+    manifest, audit event) the officer's words, without any command or option."""
+    fm = unsealed
+    forced = filing.export_filing(
+        fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
+    )
+    codes = [f.code for f in forced.findings]
+    assert "filing.not_sealed" in codes
+    sealed_reason = forced.reasons[codes.index("filing.not_sealed")]
+    assert sealed_reason == "评审会议尚未封存；核对签到、评议和表决后封存"
+    for text in forced.reasons:
+        assert "qjtitle" not in text and "--" not in text, text
+    manifest = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["draft_reasons"] == forced.reasons
+    data = forced.as_dict()
+    assert [f["code"] for f in data["findings"]] == codes

@@ -142,8 +142,19 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
     aid = sitting.applicants[0]
     with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
         session.exec(text(f"UPDATE applicant SET specialty = '临床医学' WHERE id = {aid}"))
-    with pytest.raises(Exception, match="已由封存的评审会议认定"), store.transaction() as session:
+    with (
+        pytest.raises(Exception, match="已由封存的评审会议认定") as refused,
+        store.transaction() as session,
+    ):
         session.exec(text(f"DELETE FROM applicant WHERE id = {aid}"))
+    # issue 26: the store's refusal is a finding whose step is the correction (the CLI spells it)
+    from qjtitle.errors import StoreError
+    from qjtitle.findings import Step
+
+    assert isinstance(refused.value, StoreError) and refused.value.finding.code == "store.frozen"
+    fix = refused.value.finding.fix
+    assert fix is not None and fix.step is Step.CORRECT_APPLICANT
+    assert "qjtitle" not in str(refused.value)
     with store.transaction() as session:  # contact details are not what the meeting decided on
         session.exec(text(f"UPDATE applicant SET phone = '13800000000' WHERE id = {aid}"))
     result = cli("applicants", "correct", str(aid), "--set", "工作单位=曲靖市第一人民医院")

@@ -351,7 +351,13 @@ def test_a_workbook_without_any_header(make_workbook):
     assert str(info.value).startswith(
         "无表头.xlsx：在各工作表的前20行中都找不到表头（应包含 姓名、性别"
     )
-    assert "qjtitle applicants template" in str(info.value)
+    from qjtitle.cli._errors import message_for
+
+    told = message_for(info.value)
+    assert told is not None
+    assert "请使用 qjtitle 生成的表格填写；申报表：qjtitle applicants template" in told[0]
+    assert "会议用表；请运行 qjtitle meeting sheets" in told[0]
+    assert "qjtitle applicants" not in str(info.value)  # the library states the fact only
 
 
 def test_header_below_the_scanned_rows_is_not_found(make_workbook):

@@ -207,10 +207,11 @@ def test_resolve_url(tmp_path, monkeypatch):
 
 
 def test_store_in_a_missing_folder(tmp_path):
-    with pytest.raises(
-        StoreError, match="数据库所在目录 .* 不存在；请先创建该目录，或用 --db 指定其他位置"
-    ):
+    with pytest.raises(StoreError, match="数据库所在目录 .* 不存在") as caught:
         open_store(tmp_path / "missing" / "q.db")
+    fix = caught.value.finding.fix
+    assert caught.value.finding.code == "store.no_folder"
+    assert fix is not None and fix.field == "db" and "--db" not in str(caught.value)
 
 
 def test_cli_reports_a_missing_store_folder(cli, tmp_path):
@@ -230,6 +231,7 @@ def test_cli_reports_a_missing_store_folder(cli, tmp_path):
     )
     assert result.exit_code == 1
     assert "数据库所在目录" in result.stderr
+    assert "请用--db指定其他位置，或先创建该目录" in "".join(result.stderr.split())
     assert not (tmp_path / "missing").exists()
 
 
@@ -237,6 +239,13 @@ def test_a_read_command_never_creates_a_store(cli, tmp_path):
     result = cli("committee", "list", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 1
     assert "还没有数据库" in result.stderr and "qjtitle committee add" in result.stderr
+    # issue 26: the step is the real command line (there is no --code: the code is its argument)
+    told = "".join(result.stderr.split())
+    assert "--code" not in told
+    assert "开始使用：先新建评委会：qjtitlecommitteeadd评委会代码--name全称" in told
+    assert "或导入年度评审计划；请运行qjtitleimport-plan文件" in told
+    assert "想先看看整个流程；请运行qjtitledemo" in told
+    assert "如果数据在别处，请核对环境变量QJTITLE_DB中的路径；请核对--db" in told
     assert not (tmp_path / "none.db").exists()
 
 
@@ -282,6 +291,7 @@ def test_an_old_store_in_the_working_folder_is_offered_for_moving(cli, tmp_path,
     )
     missing = cli("committee", "list")
     assert missing.exit_code == 1 and "qjtitle db adopt" in missing.stderr
+    assert "或在本命令中使用它；请用 --db qjtitle.db" in missing.stderr
     adopted = cli("db", "adopt")
     assert adopted.exit_code == 0, adopted.output
     assert not old.exists() and (tmp_path / "user-data" / "qjtitle.db").is_file()

@@ -18,6 +18,7 @@ from qjtitle.documents import catalogue, folders, sandbox
 from qjtitle.errors import TemplateProblem
 from qjtitle.filing import export as filing
 from qjtitle.filing import samples
+from qjtitle.findings import Step
 from qjtitle.intake import corrections
 
 
@@ -201,7 +202,10 @@ def test_export_filing_with_a_hostile_folder_beside_the_store(
         filing.export_filing(
             filing_meeting.store, filing_meeting.meeting, "pre", tmp_path / "out", force=True
         )
-    assert "尚未通过检查" in str(caught.value) and "qjtitle templates check" in str(caught.value)
+    assert "尚未通过检查" in str(caught.value)
+    fix = caught.value.finding.fix
+    assert fix is not None and fix.step is Step.CHECK_TEMPLATES
+    assert fix.args["template"] == "pre_publicity"
     assert not marker.exists()
     # named with --templates it is used, and refused by the sandbox's scan
     with pytest.raises(TemplateProblem, match="含有不允许的标记"):

@@ -42,7 +42,7 @@ def _library_error(exc: BaseException, options: Mapping[str, str]) -> str:
     from qjtitle.cli._findings import say
 
     assert isinstance(exc, QjtitleError)
-    return say(exc.finding, options)
+    return "\n".join(say(f, options) for f in (exc.finding, *exc.also))
 
 
 def _os_error(exc: BaseException, options: Mapping[str, str]) -> str:

@@ -25,6 +25,7 @@ COMMANDS: dict[Step, str] = {
     Step.RESTORE_STORE: "qjtitle db restore {file}",
     Step.BACKUP_STORE: "qjtitle db backup",
     Step.VERIFY_AUDIT: "qjtitle audit verify",
+    Step.DEMO: "qjtitle demo",
     # applicants and intake
     Step.IMPORT_APPLICANTS: "qjtitle import-applicants {file} --committee {committee}",
     Step.LIST_APPLICANTS: "qjtitle applicants list",
@@ -35,6 +36,8 @@ COMMANDS: dict[Step, str] = {
     Step.REINSTATE_APPLICANT: "qjtitle applicants reinstate {key} --reason 理由",
     Step.LIST_IMPORTS: "qjtitle imports list",
     Step.UNDO_IMPORT: "qjtitle imports undo {run} --reason 理由",
+    Step.EXPIRE_APPLICANTS: "qjtitle applicants expire --committee {committee}",
+    Step.APPLICANTS_TEMPLATE: "qjtitle applicants template",
     # experts and the draw
     Step.IMPORT_EXPERTS: "qjtitle import-experts 专家库.xlsx --committee {committee} --pool-filed 备案日期",
     Step.CHECK_EXPERTS: "qjtitle experts check",
@@ -51,6 +54,8 @@ COMMANDS: dict[Step, str] = {
     Step.SHOW_SCHEDULE: "qjtitle schedule show {meeting}",
     Step.RECORD_DATE: "qjtitle schedule record {meeting} 节点 日期",
     Step.CHECK_SCHEDULE: "qjtitle schedule check {meeting}",
+    Step.IMPORT_PLAN: "qjtitle import-plan {file}",
+    Step.CHECK_CALENDAR: "qjtitle calendar check",
     # the meeting
     Step.ADD_MEETING: "qjtitle meeting add --committee {committee} --date 日期 --place 地点 --size 人数",
     Step.LIST_MEETINGS: "qjtitle meeting list",
@@ -66,6 +71,9 @@ COMMANDS: dict[Step, str] = {
     Step.MEETING_SHEETS: "qjtitle meeting sheets {meeting} --out 文件夹",
     # filing
     Step.EXPORT_FILING: "qjtitle export-filing {meeting} --stage {stage}",
+    Step.LIST_TEMPLATES: "qjtitle templates list",
+    Step.COPY_TEMPLATES: "qjtitle templates copy {folder}",
+    Step.CHECK_TEMPLATES: "qjtitle templates check {template}",
 }
 
 # What a missing arg reads as in a command line: the thing the secretary types there.
@@ -78,6 +86,8 @@ PLACEHOLDERS: dict[str, str] = {
     "file": "文件",
     "expert": "专家",
     "stage": "pre|post",
+    "folder": "文件夹",
+    "template": "模板",
 }
 
 
@@ -116,8 +126,32 @@ def fix_text(fix: Fix, options: Mapping[str, str] | None = None) -> str:
     return fix.hint
 
 
+# Commands of the PostgreSQL server an administrator runs (not qjtitle's), by finding code; the
+# finding's facts give the server (host, port, user) and the database.
+SERVER_COMMANDS: dict[str, str] = {
+    "store.pg_backup": "pg_dump {server} -Fc -f qjtitle-备份.dump {database}",
+    "store.pg_restore": (
+        "pg_restore {server} --clean --if-exists --single-transaction -d {database} 备份.dump"
+    ),
+}
+
+
+def server_command(finding: Finding) -> str:
+    """The server command of ``finding`` (``SERVER_COMMANDS``) with its facts filled in."""
+    facts = finding.facts
+    server = " ".join(
+        f"{flag} {facts[key]}"
+        for flag, key in (("-h", "host"), ("-p", "port"), ("-U", "user"))
+        if facts.get(key)
+    )
+    return SERVER_COMMANDS[finding.code].format(server=server, database=facts.get("database", ""))
+
+
 def say(finding: Finding, options: Mapping[str, str] | None = None) -> str:
     """One line for the terminal: the fact, then the fix."""
+    if finding.code in SERVER_COMMANDS:
+        hint = finding.fix.hint if finding.fix else ""
+        return f"{finding.message}；{hint}：{server_command(finding)}"
     if finding.fix is None:
         return finding.message
     fix = fix_text(finding.fix, options)

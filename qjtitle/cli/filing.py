@@ -65,7 +65,7 @@ def export_filing(
             help="会后备案材料不全（如缺证件照）时仍作为正式材料生成；须用 --reason 说明原因，报告中写明。",
         ),
     ] = False,
-    reason: Annotated[
+    final_reason: Annotated[
         str, typer.Option("--reason", help="与 --final 同用：材料不全仍正式报送的原因。")
     ] = "",
     publicity_where: Annotated[
@@ -96,7 +96,7 @@ def export_filing(
             show_default=False,
         ),
     ] = None,
-    signed: Annotated[
+    signed_dir: Annotated[
         Path | None,
         typer.Option(
             "--signed",
@@ -156,6 +156,7 @@ def export_filing(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from qjtitle.cli._findings import say
     from qjtitle.filing.export import export_filing as run_export
     from qjtitle.filing.gather import FilingOptions
     from qjtitle.logic.workdays import WorkCalendar
@@ -174,7 +175,7 @@ def export_filing(
         methods=tuple(method or ("审阅材料",)),
         counter=counter,
         scrutineer=scrutineer,
-        final_reason=reason,
+        final_reason=final_reason,
         publicity_where=publicity_where,
         objections=objections,
         doc_code=doc_code,
@@ -200,7 +201,7 @@ def export_filing(
             make_zip=make_zip,
             pdf=pdf,
             photos_dir=photos,
-            signed_dir=signed,
+            signed_dir=signed_dir,
             templates=templates,
             overwrite=overwrite,
             today=today.date() if today else None,
@@ -220,8 +221,8 @@ def export_filing(
         ["文件", "名称", "公开", "大小（字节）"],
         _summarise(result.files),
     )
-    for why in result.reasons:
-        warn(f"草稿原因：{why}")
+    for why in result.findings:
+        warn(f"草稿原因：{say(why)}")
     for message in result.warnings:
         warn(message)
     console().print(f"已生成：{result.folder}")

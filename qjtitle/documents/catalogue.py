@@ -15,6 +15,7 @@ from qjtitle.documents.folders import TEMPLATE_SUFFIXES, is_accepted, shipped_te
 from qjtitle.documents.render import DocxRenderer
 from qjtitle.documents.sandbox import jinja_env
 from qjtitle.errors import AlreadyExists, NotFound, TemplateProblem
+from qjtitle.findings import Step, finding
 from qjtitle.paths import write_atomically
 
 # --- qjtitle templates list | copy | check --------------------------------------------------------
@@ -83,7 +84,13 @@ def _resolve_names(names: list[str] | None) -> list[str]:
     unknown = [n for n in wanted if n not in shipped]
     if unknown:
         raise NotFound(
-            f"没有名为 {'、'.join(unknown)} 的模板；自带的模板有：{'、'.join(shipped)}（qjtitle templates list）"
+            finding(
+                "template.unknown",
+                f"没有名为 {'、'.join(unknown)} 的模板；自带的模板有：{'、'.join(shipped)}",
+                step=Step.LIST_TEMPLATES,
+                hint="查看模板",
+                names=unknown,
+            )
         )
     return wanted
 
@@ -100,8 +107,13 @@ def copy_templates(
     clash = [n for n in chosen if (dest / n).exists()]
     if clash and not overwrite:
         raise AlreadyExists(
-            f"{dest} 中已有 {'、'.join(clash)}，为免覆盖您修改过的模板，没有复制任何文件；"
-            "如确要用自带模板替换，请加 --overwrite"
+            finding(
+                "template.copy_clash",
+                f"{dest} 中已有 {'、'.join(clash)}，为免覆盖您修改过的模板，没有复制任何文件",
+                field="overwrite",
+                hint="确认用自带模板替换",
+                names=clash,
+            )
         )
     dest.mkdir(parents=True, exist_ok=True)
     written = []

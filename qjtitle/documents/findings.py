@@ -19,6 +19,7 @@ PHRASES: dict[Step, str] = {
     Step.RESTORE_STORE: "从备份恢复数据",
     Step.BACKUP_STORE: "备份数据",
     Step.VERIFY_AUDIT: "核验工作记录",
+    Step.DEMO: "查看演示",
     # applicants and intake
     Step.IMPORT_APPLICANTS: "受理各单位报送的申报信息",
     Step.LIST_APPLICANTS: "核对申报人名单",
@@ -29,6 +30,8 @@ PHRASES: dict[Step, str] = {
     Step.REINSTATE_APPLICANT: "恢复申报",
     Step.LIST_IMPORTS: "核对受理记录",
     Step.UNDO_IMPORT: "撤销该次受理并说明理由",
+    Step.EXPIRE_APPLICANTS: "将逾期未补正的申报登记为视为放弃",
+    Step.APPLICANTS_TEMPLATE: "使用统一的申报信息表",
     # experts and the draw
     Step.IMPORT_EXPERTS: "登记评审专家库",
     Step.CHECK_EXPERTS: "核对专家库的任期与备案",
@@ -45,6 +48,8 @@ PHRASES: dict[Step, str] = {
     Step.SHOW_SCHEDULE: "核对时间节点",
     Step.RECORD_DATE: "登记实际日期",
     Step.CHECK_SCHEDULE: "核对时间节点",
+    Step.IMPORT_PLAN: "登记年度评审计划",
+    Step.CHECK_CALENDAR: "核对节假日安排",
     # the meeting
     Step.ADD_MEETING: "确定评审会议",
     Step.LIST_MEETINGS: "核对评审会议",
@@ -60,6 +65,9 @@ PHRASES: dict[Step, str] = {
     Step.MEETING_SHEETS: "准备会议用表",
     # filing
     Step.EXPORT_FILING: "报送备案材料",
+    Step.LIST_TEMPLATES: "核对文书模板",
+    Step.COPY_TEMPLATES: "取得自带的文书模板",
+    Step.CHECK_TEMPLATES: "检查文书模板",
 }
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qjtitle.errors import NotFound, TemplateProblem
+from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import templates_dir, write_atomically
 
 TEMPLATE_SUFFIXES = (".docx", ".html")
@@ -43,7 +44,20 @@ def user_templates_dir(templates: Path | None = None, store_dir: Path | None = N
         folder = Path(templates)
         if not folder.is_dir():
             raise NotFound(
-                f"自定义模板文件夹 {folder} 不存在；请检查 --templates，或用 qjtitle templates copy {folder} 复制一套模板"
+                finding(
+                    "template.no_folder",
+                    f"自定义模板文件夹 {folder} 不存在",
+                    field="templates",
+                    hint="指定已有的文件夹",
+                    folder=str(folder),
+                ),
+                finding(
+                    "template.copy_into",
+                    "或复制一套自带模板到该文件夹",
+                    step=Step.COPY_TEMPLATES,
+                    severity=Severity.NOTE,
+                    folder=str(folder),
+                ),
             )
         _GATED.discard(folder.resolve())
         return folder
@@ -125,9 +139,20 @@ def require_accepted(path: Path, data: bytes) -> None:
         return
     if accepted_hashes(folder).get(path.name) != hashlib.sha256(data).hexdigest():
         raise TemplateProblem(
-            f"数据库旁模板文件夹中的 {path} 尚未通过检查，或检查后又被修改过；为安全起见不使用它。"
-            f"请先运行 qjtitle templates check {path.stem}（通过后自动登记），"
-            f"或在命令中加 --templates {folder} 明确指定该文件夹"
+            finding(
+                "template.unchecked",
+                f"数据库旁模板文件夹中的 {path} 尚未通过检查，或检查后又被修改过；为安全起见不使用它",
+                step=Step.CHECK_TEMPLATES,
+                hint="请先检查（通过后自动登记）",
+                template=path.stem,
+            ),
+            finding(
+                "template.name_folder",
+                "或在命令中明确指定该文件夹",
+                field="templates",
+                hint=str(folder),
+                severity=Severity.NOTE,
+            ),
         )
 
 

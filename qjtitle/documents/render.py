@@ -20,6 +20,7 @@ from typing import Any
 from qjtitle.documents.folders import find_template, require_accepted
 from qjtitle.documents.sandbox import UnsafeTemplate, jinja_env
 from qjtitle.errors import TemplateProblem
+from qjtitle.findings import Step, finding
 from qjtitle.paths import write_atomically
 
 # Values merged into every context rendered inside ``extra_context`` (the filing's ``draft``),
@@ -122,8 +123,13 @@ def template_error(template_path: Path, tpl: Any, exc: BaseException) -> Templat
         )
     if isinstance(exc, jinja2.UndefinedError):
         return TemplateProblem(
-            f"模板 {template_path} {at}使用了未知的变量（{exc.message}）；请对照 qjtitle 自带模板修改，"
-            "或用 qjtitle templates check 查看可用的变量"
+            finding(
+                "template.unknown_variable",
+                f"模板 {template_path} {at}使用了未知的变量（{exc.message}）；请对照 qjtitle 自带模板修改",
+                step=Step.CHECK_TEMPLATES,
+                hint="或检查模板，查看可用的变量",
+                template=Path(template_path).stem,
+            )
         )
     if isinstance(exc, jinja2.TemplateError):
         return TemplateProblem(f"模板 {template_path} {at}出错：{exc}；请对照 qjtitle 自带模板修改")

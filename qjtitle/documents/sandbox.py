@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from qjtitle.documents.dates import cn_date
 from qjtitle.errors import TemplateProblem
+from qjtitle.findings import Severity, Step, finding
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -112,6 +113,11 @@ _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _BLOCK_TAGS = frozenset({"if", "for", "with", "macro", "call", "filter", "autoescape"})
 
 
+CHECK_AGAIN = finding(
+    "template.check_again", "改好后请再检查模板", step=Step.CHECK_TEMPLATES, severity=Severity.NOTE
+)
+
+
 class UnsafeTemplate(TemplateProblem):
     """A template with tags reaching outside the sandbox; ``offences`` are (tag, why) pairs."""
 
@@ -126,9 +132,15 @@ class UnsafeTemplate(TemplateProblem):
         listed = "；".join(f"“{tag}”：{'，'.join(whys)}" for tag, whys in by_tag.items())
         ran = "生成到该处时已停止，越界的操作没有执行" if at_run_time else "没有执行其中任何内容"
         super().__init__(
-            f"{where} 含有不允许的标记，为安全起见拒绝使用（{ran}）：{listed}。"
-            "模板中只能使用数据变量和常用过滤器；模板可能经他人修改后传来，请删除这些标记，"
-            "或用 qjtitle templates copy 取得自带模板重新修改，再运行 qjtitle templates check"
+            finding(
+                "template.unsafe",
+                f"{where} 含有不允许的标记，为安全起见拒绝使用（{ran}）：{listed}。"
+                "模板中只能使用数据变量和常用过滤器；模板可能经他人修改后传来，请删除这些标记，"
+                "或取得自带模板重新修改",
+                step=Step.COPY_TEMPLATES,
+                hint="取得自带模板",
+            ),
+            CHECK_AGAIN,
         )
 
     def named(self, path: Path | str) -> UnsafeTemplate:
@@ -264,9 +276,15 @@ class TemplateOverBudget(UnsafeTemplate):
         self.limit = limit
         TemplateProblem.__init__(
             self,
-            f"{where} 超出了生成文书的限额（{limit}），为防止程序卡死或耗尽内存已停止生成，没有写出任何文件。"
-            "请检查模板中的循环、宏和过滤器；模板可能经他人修改后传来，可用 qjtitle templates copy "
-            "取得自带模板重新修改，再运行 qjtitle templates check",
+            finding(
+                "template.over_budget",
+                f"{where} 超出了生成文书的限额（{limit}），为防止程序卡死或耗尽内存已停止生成，没有写出任何文件。"
+                "请检查模板中的循环、宏和过滤器；模板可能经他人修改后传来，可取得自带模板重新修改",
+                step=Step.COPY_TEMPLATES,
+                hint="取得自带模板",
+                limit=limit,
+            ),
+            CHECK_AGAIN,
         )
 
     def named(self, path: Path | str) -> TemplateOverBudget:

@@ -49,12 +49,14 @@ from qjtitle.filing.gather import (
     PRE_DOCS,
     SIGNED_FOLDER_PREFIX,
     STAGE_NAMES,
-    FilingNotReady,
     FilingOptions,
     gather,
+    not_ready,
     readiness,
     signed_scans,
 )
+from qjtitle.filing.wording import officer_reason
+from qjtitle.findings import Finding, finding
 from qjtitle.intake import photos
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.models import (
@@ -211,11 +213,12 @@ class FilingResult:
     folder: Path
     stage: str
     draft: bool
-    reasons: list[str]
+    reasons: list[str]  # why the package is a draft, as its report words them
     files: list[package.Entry]
     zip: Path | None = None
     photos: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # the reasons, as findings
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -224,6 +227,7 @@ class FilingResult:
             "stage": self.stage,
             "draft": self.draft,
             "reasons": self.reasons,
+            "findings": [f.as_json() for f in self.findings],
             "warnings": self.warnings,
             "photos": self.photos,
             "files": [e.__dict__ for e in self.files],
@@ -284,6 +288,17 @@ def _plan_files(filing: Filing) -> list[dict[str, Any]]:
     return items
 
 
+@dataclass
+class _Plan:
+    """What an export will write, decided before anything is written."""
+
+    filing: Filing
+    findings: list[Finding]  # why the package is a draft
+    warnings: list[str]
+    number: int  # the 发文字号's number (0 for a draft)
+    target: Path
+
+
 def export_filing(
     store: Store,
     meeting_id: int,
@@ -309,24 +324,97 @@ def export_filing(
     A package the checks refuse is written only with ``force``, as a draft. A post-meeting package
     that lacks something (:func:`incomplete`: ID photos, the publicity account) is a draft unless
     ``final`` with ``options.final_reason`` says why it is filed as it is; the report then states
-    what is missing and why. A final package records its filing step (会前备案/会后备案) in the schedule."""
+    what is missing and why. A final package records its filing step (会前备案/会后备案) in the schedule.
+
+    In four steps: check the request, plan the package (gather, readiness, the 发文字号), apply it
+    (write the folder), and record it in the audit log as the folder is moved into place."""
     options = options or FilingOptions()
+    _check_request(options, final)
+    soffice = package.require_soffice() if pdf else None
+    user_dir = folders.user_templates_dir(templates, store.directory)
+    plan = _plan(
+        store,
+        meeting_id,
+        stage,
+        out_dir,
+        options,
+        force=force,
+        final=final,
+        photos_dir=photos_dir,
+        signed_dir=signed_dir,
+        today=today,
+        calendar=calendar,
+    )
+    filing = plan.filing
+    with (
+        package.PackageFolder(
+            plan.target, overwrite=overwrite, is_recorded=_exported(store)
+        ) as pkg,
+        render.extra_context(draft=filing.draft),
+    ):
+        photo_summary = _apply(store, pkg, plan, user_dir, soffice, photos_dir, make_zip, progress)
+        manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
+        # Commit first, then the folder and zip appear (two renames); see package.PackageFolder.
+        pkg.prepare(manifest_sha)
+        with store.transaction() as session:
+            _audit(session, plan, manifest_sha, len(pkg.entries), make_zip, user)
+        pkg.recorded = True
+        try:
+            folder = pkg.commit()
+        except OSError:
+            raise package.PackageError(
+                f"材料已生成并记入审计日志，但未能移到 {plan.target}：文件夹或压缩包可能正在被其他程序使用。"
+                "请关闭后重新运行同一条 export-filing 命令，未完成的移动会先自动完成"
+            ) from None
+        zip_path = pkg.final_zip if make_zip else None
+    return FilingResult(
+        folder,
+        stage,
+        filing.draft,
+        filing.reasons,
+        pkg.entries,
+        zip_path,
+        photo_summary,
+        plan.warnings + _photo_warnings(filing.photo_report),
+        plan.findings,
+    )
+
+
+def _check_request(options: FilingOptions, final: bool) -> None:
+    """The request itself: the methods chosen, a reason with ``final``."""
     options.check()
     if final and not options.final_reason.strip():
         raise InvalidValue(
-            "--final 须同时用 --reason 说明材料不全仍正式报送的原因（如：其余证件照由所在单位直接报送）"
+            finding(
+                "filing.final_without_reason",
+                "材料不全仍正式报送的，须说明原因（如：其余证件照由所在单位直接报送）",
+                field="final_reason",
+                hint="说明原因",
+            )
         )
-    soffice = package.require_soffice() if pdf else None
-    user_dir = folders.user_templates_dir(templates, store.directory)
+
+
+def _plan(
+    store: Store,
+    meeting_id: int,
+    stage: str,
+    out_dir: Path,
+    options: FilingOptions,
+    *,
+    force: bool,
+    final: bool,
+    photos_dir: Path | None,
+    signed_dir: Path | None,
+    today: date | None,
+    calendar: WorkCalendar | None,
+) -> _Plan:
+    """Read the store, check the package may be filed (refused unless ``force``), decide whether it is
+    a draft, its list of files, its 发文字号 and its folder."""
     data = gather(store, meeting_id, stage, today, calendar)
     reasons = readiness(data)
     if reasons and not force:
-        listed = "\n".join(f"{i}. {r}" for i, r in enumerate(reasons, start=1))
-        raise FilingNotReady(
-            f"第{meeting_id}号会议的{STAGE_NAMES[stage]}材料暂不能生成，原因如下：\n{listed}\n"
-            "请解决后重新运行；如需先生成每页标“草稿”的材料供核对，请加 --force"
-        )
-    filing = Filing(data, options, draft=bool(reasons), reasons=reasons)
+        raise not_ready(data, reasons)
+    filing = Filing(data, options, draft=bool(reasons))
     with store.transaction() as session:
         filing.audit_head = audit.head(session).as_dict()
     warnings = [f.message for f in data.schedule.warnings]
@@ -343,7 +431,8 @@ def export_filing(
         filing.final_despite = missing
     elif missing:
         filing.draft = True
-        filing.reasons = reasons = [*reasons, *missing]
+        reasons = [*reasons, *(finding("filing.incomplete", m) for m in missing)]
+    filing.reasons = [officer_reason(r) for r in reasons]
     filing.files = _plan_files(filing)
     number = 0
     if not filing.draft:
@@ -353,114 +442,123 @@ def export_filing(
             )
         filing.doc_number = f"{doc_code(options, data.committee)}〔{data.today.year}〕{number}号"
     target = Path(out_dir) / folder_name(data.committee, data.meeting, stage, filing.draft)
-    with (
-        package.PackageFolder(target, overwrite=overwrite, is_recorded=_exported(store)) as pkg,
-        render.extra_context(draft=filing.draft),
-    ):
-        if stage == PRE:
-            _write_pre(store, pkg, filing, user_dir, progress)
-        else:
-            _write_post(pkg, filing, user_dir, progress)
-        if soffice is not None:
-            _pdfs(pkg, soffice, progress)
-        photo_summary = filing.photo_report.as_dict(photos_dir) if filing.photo_report else None
-        meta = {
-            "committee": {"code": data.committee.code, "name": data.committee.name},
-            "meeting": {
-                "id": data.meeting.id,
-                "date": data.meeting.date.isoformat(),
-                "place": data.meeting.place,
-            },
-            "stage": stage,
-            "stage_name": STAGE_NAMES[stage],
-            "issued": data.today.isoformat(),
-            "issued_text": cn_date(data.today),
-            "draft": filing.draft,
-            "draft_reasons": reasons,
-            "final_despite": {"missing": filing.final_despite, "reason": options.final_reason}
-            if filing.final_despite
-            else None,
-            "photos": photo_summary,
-            # the audit chain's end when the package was made: kept outside the store, it shows later
-            # whether events were cut from the end (qjtitle audit verify --anchor HASH)
-            "audit_head": filing.audit_head,
-        }
-        pkg.write_manifest(
-            meta,
-            f"{data.committee.name}{STAGE_NAMES[stage]}材料清单{'（草稿）' if filing.draft else ''}",
-        )
-        manifest_sha = package.sha256_of(pkg.root / package.MANIFEST_JSON)
-        if make_zip:
-            pkg.make_zip()
-        # Commit first, then the folder and zip appear (two renames); see package.PackageFolder.
-        pkg.prepare(manifest_sha)
-        with store.transaction() as session:
-            if (
-                number
-                and document_number(session, data.committee, meeting_id, stage, data.today.year)[0]
-                != number
-            ):
-                raise package.PackageError(
-                    f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行"
-                )
-            audit.record(
-                session,
-                "export-filing",
-                "filing.exported",
-                {
-                    "meeting": meeting_id,
-                    "stage": stage,
-                    "folder": str(target),
-                    "draft": filing.draft,
-                    "reasons": reasons,
-                    "files": len(pkg.entries),
-                    "manifest_sha256": manifest_sha,
-                    "zip": make_zip,
-                    "final_reason": options.final_reason if filing.final_despite else "",
-                    "committee": data.committee.code,
-                    "doc_year": data.today.year if number else None,
-                    "doc_number": number or None,
-                    "doc_text": filing.doc_number,
-                },
-                user=user,
-            )
-            if (
-                not filing.draft
-            ):  # the schedule's 会前备案/会后备案 is this export, on the package's date
-                schedules.record_step(
-                    session,
-                    meeting_id,
-                    "pre-filing" if stage == PRE else "post-filing",
-                    data.today,
-                    "export-filing",
-                    user=user,
-                )
-        pkg.recorded = True
-        try:
-            folder = pkg.commit()
-        except OSError:
-            raise package.PackageError(
-                f"材料已生成并记入审计日志，但未能移到 {target}：文件夹或压缩包可能正在被其他程序使用。"
-                "请关闭后重新运行同一条 export-filing 命令，未完成的移动会先自动完成"
-            ) from None
-        zip_path = pkg.final_zip if make_zip else None
-    if filing.photo_report and (filing.photo_report.missing or filing.photo_report.ambiguous):
-        report = filing.photo_report
-        if report.missing:
-            names = [p.name for p in report.missing]
-            shown = "、".join(names[:10]) + (
-                " 等（全部名单见会后备案报告）" if len(names) > 10 else ""
-            )
-            warnings.append(f"缺少证件照 {len(names)} 人：{shown}")
-        for p, files in report.ambiguous:
-            warnings.append(
-                f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入"
-            )
-        for f in report.empty:
-            warnings.append(f"证件照文件 {f.name} 是空的（0 字节），未采用；请重新提供")
-    return FilingResult(
-        folder, stage, filing.draft, reasons, pkg.entries, zip_path, photo_summary, warnings
+    return _Plan(filing, reasons, warnings, number, target)
+
+
+def _apply(
+    store: Store,
+    pkg: package.PackageFolder,
+    plan: _Plan,
+    user_dir: Path | None,
+    soffice: str | None,
+    photos_dir: Path | None,
+    make_zip: bool,
+    progress: Progress | None,
+) -> dict[str, Any] | None:
+    """Write the package into ``pkg``: the documents, their PDFs, the manifest and the zip. Returns
+    the summary of the photos (for the manifest and the result)."""
+    filing, data = plan.filing, plan.filing.data
+    stage = data.stage
+    if stage == PRE:
+        _write_pre(store, pkg, filing, user_dir, progress)
+    else:
+        _write_post(pkg, filing, user_dir, progress)
+    if soffice is not None:
+        _pdfs(pkg, soffice, progress)
+    photo_summary = filing.photo_report.as_dict(photos_dir) if filing.photo_report else None
+    meta = {
+        "committee": {"code": data.committee.code, "name": data.committee.name},
+        "meeting": {
+            "id": data.meeting.id,
+            "date": data.meeting.date.isoformat(),
+            "place": data.meeting.place,
+        },
+        "stage": stage,
+        "stage_name": STAGE_NAMES[stage],
+        "issued": data.today.isoformat(),
+        "issued_text": cn_date(data.today),
+        "draft": filing.draft,
+        "draft_reasons": filing.reasons,
+        "final_despite": {"missing": filing.final_despite, "reason": filing.options.final_reason}
+        if filing.final_despite
+        else None,
+        "photos": photo_summary,
+        # the audit chain's end when the package was made: kept outside the store, it shows later
+        # whether events were cut from the end (the audit check with this anchor)
+        "audit_head": filing.audit_head,
+    }
+    pkg.write_manifest(
+        meta,
+        f"{data.committee.name}{STAGE_NAMES[stage]}材料清单{'（草稿）' if filing.draft else ''}",
     )
+    if make_zip:
+        pkg.make_zip()
+    return photo_summary
+
+
+def _audit(
+    session: Session, plan: _Plan, manifest_sha: str, files: int, make_zip: bool, user: str | None
+) -> None:
+    """Record the export (and, for a final package, its filing step in the schedule) in the
+    transaction that commits the package; refused when another package took its 发文字号 meanwhile."""
+    filing, data = plan.filing, plan.filing.data
+    meeting_id, stage, number = data.meeting.id or 0, data.stage, plan.number
+    if (
+        number
+        and document_number(session, data.committee, meeting_id, stage, data.today.year)[0]
+        != number
+    ):
+        raise package.PackageError(
+            f"发文字号 {filing.doc_number} 刚被同时生成的另一份材料使用，本次没有生成；请重新运行"
+        )
+    audit.record(
+        session,
+        "export-filing",
+        "filing.exported",
+        {
+            "meeting": meeting_id,
+            "stage": stage,
+            "folder": str(plan.target),
+            "draft": filing.draft,
+            "reasons": filing.reasons,
+            "files": files,
+            "manifest_sha256": manifest_sha,
+            "zip": make_zip,
+            "final_reason": filing.options.final_reason if filing.final_despite else "",
+            "committee": data.committee.code,
+            "doc_year": data.today.year if number else None,
+            "doc_number": number or None,
+            "doc_text": filing.doc_number,
+        },
+        user=user,
+    )
+    if not filing.draft:  # the schedule's 会前备案/会后备案 is this export, on the package's date
+        schedules.record_step(
+            session,
+            meeting_id,
+            "pre-filing" if stage == PRE else "post-filing",
+            data.today,
+            "export-filing",
+            user=user,
+        )
+
+
+def _photo_warnings(report: photos.PhotoReport | None) -> list[str]:
+    """What the secretary is told about the ID photos after the export."""
+    if report is None or not (report.missing or report.ambiguous):
+        return []
+    warnings = []
+    if report.missing:
+        names = [p.name for p in report.missing]
+        shown = "、".join(names[:10]) + (" 等（全部名单见会后备案报告）" if len(names) > 10 else "")
+        warnings.append(f"缺少证件照 {len(names)} 人：{shown}")
+    for p, files in report.ambiguous:
+        warnings.append(
+            f"{p.name} 的证件照无法确定（{'、'.join(f.name for f in files)}），请手工放入"
+        )
+    for f in report.empty:
+        warnings.append(f"证件照文件 {f.name} 是空的（0 字节），未采用；请重新提供")
+    return warnings
 
 
 def _exported(store: Store) -> Callable[[str], bool]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +15,7 @@ from qjtitle import meetings, rules
 from qjtitle.calendar import schedule as schedules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_record
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.logic import tally
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.meeting import proceedings
@@ -50,7 +51,11 @@ NOT_RECORDED = "（未录入）"
 
 
 class FilingNotReady(QjtitleError):
-    """The package may not be filed yet; the message lists every reason."""
+    """The package may not be filed yet; the message lists every reason (``reasons``: as findings)."""
+
+    def __init__(self, what: Finding | str, *also: Finding, reasons: list[Finding] | None = None):
+        super().__init__(what, *also)
+        self.reasons = reasons or []
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,15 @@ def signed_scans(folder: Path | None) -> list[Path]:
         return []
     folder = Path(folder)
     if not folder.is_dir():
-        raise NotFound(f"签字原件扫描件文件夹 {folder} 不存在；请检查 --signed")
+        raise NotFound(
+            finding(
+                "filing.no_signed_folder",
+                f"签字原件扫描件文件夹 {folder} 不存在",
+                field="signed_dir",
+                hint="指定已有的文件夹",
+                folder=str(folder),
+            )
+        )
     root = folder.resolve()
     return sorted(
         p
@@ -183,7 +196,7 @@ class FilingData:
     experts: dict[int, Expert]  # the drawn experts, by id
     pool_size: int
     ctx: proceedings.Context | None = None  # the meeting's proceedings (None before the draw)
-    load_problem: str = ""
+    load_problem: Finding | None = None  # why the proceedings could not be read
     results: dict[str, Any] | None = None
     assignment: ReviewAssignment | None = None
     reviews: dict[tuple[int, int], Review] = field(default_factory=dict)
@@ -283,7 +296,7 @@ def gather(
             try:
                 data.ctx = proceedings.load(session, meeting_id)
             except QjtitleError as exc:
-                data.load_problem = str(exc)
+                data.load_problem = exc.finding
             if data.ctx is not None:
                 data.assignment = session.exec(
                     select(ReviewAssignment)
@@ -315,13 +328,20 @@ def _rejected_rows(session: Session, committee_id: int, year: int) -> list[dict[
 # --- The checks before writing ------------------------------------------------------------------
 
 
-def readiness(data: FilingData) -> list[str]:
-    """Every reason the package may not be filed yet (empty when it may)."""
-    reasons = []
+def readiness(data: FilingData) -> list[Finding]:
+    """Every reason the package may not be filed yet (empty when it may), each with its next step."""
+    meeting = data.meeting.id
+    reasons: list[Finding] = []
     for f in data.schedule.errors:
         basis = f"（{f.rule.text}，{rules.cite(f.rule.source)}）" if f.rule else ""
         reasons.append(
-            f"时间节点不符合规定：{f.message}{basis}；核对：qjtitle schedule check {data.meeting.id}"
+            finding(
+                "filing.schedule",
+                f"时间节点不符合规定：{f.message}{basis}",
+                step=Step.CHECK_SCHEDULE,
+                hint="请核对时间节点",
+                meeting=meeting,
+            )
         )
     for a in data.applicants:
         if a.status == rules.STATUS_NEEDS_CORRECTION:
@@ -329,26 +349,68 @@ def readiness(data: FilingData) -> list[str]:
                 f"补正期限 {a.correction_deadline}" if a.correction_deadline else "尚未发出补正告知"
             )
             reasons.append(
-                f"申报人 {a.name}（{a.unit}）仍待补正（{deadline}，{len(a.problems)} 处问题）：改正后重新导入，"
-                "或期限过后运行 qjtitle applicants expire 标记为视为放弃"
+                finding(
+                    "filing.needs_correction",
+                    f"申报人 {a.name}（{a.unit}）仍待补正（{deadline}，{len(a.problems)} 处问题）：改正后重新导入",
+                    step=Step.EXPIRE_APPLICANTS,
+                    hint="或期限过后标记为视为放弃",
+                    committee=data.committee.code,
+                )
             )
     if not data.accepted:
-        reasons.append("没有已受理（资格审查通过）的申报人")
+        reasons.append(finding("filing.no_accepted", "没有已受理（资格审查通过）的申报人"))
     if data.standing_draw is None:
-        reasons.append(f"尚未抽取评审专家；请运行 qjtitle draw-experts {data.meeting.id} …")
+        reasons.append(
+            finding("filing.no_draw", "尚未抽取评审专家", step=Step.DRAW_EXPERTS, meeting=meeting)
+        )
     if data.stage == POST:
         if data.ctx is None:
-            reasons.append(data.load_problem)
+            if data.load_problem is not None:
+                reasons.append(data.load_problem)
         else:
             if data.ctx.sealed is None:
                 reasons.append(
-                    f"评审会议尚未封存：核对签到、评议和表决后运行 qjtitle meeting seal {data.meeting.id}"
+                    finding(
+                        "filing.not_sealed",
+                        "评审会议尚未封存",
+                        step=Step.SEAL_MEETING,
+                        hint="核对签到、评议和表决后封存",
+                        meeting=meeting,
+                    )
                 )
             results = data.results or {}
             quorum = results.get("quorum", {})
             if quorum and not quorum.get("met"):
-                reasons.append(tally.Quorum(quorum["size"], quorum["attending"]).describe())
-            reasons += [f"评议意见缺失：{m}" for m in results.get("missing_reviews", [])]
+                described = tally.Quorum(quorum["size"], quorum["attending"]).describe()
+                reasons.append(finding("filing.quorum", described))
+            reasons += [
+                finding("filing.missing_review", f"评议意见缺失：{m}")
+                for m in results.get("missing_reviews", [])
+            ]
             for row in results.get("applicants", []):
-                reasons += [f"表决：{row['name']}：{p}" for p in row["problems"]]
-    return [r for r in reasons if r]
+                reasons += [
+                    finding("filing.vote", f"表决：{row['name']}：{p}") for p in row["problems"]
+                ]
+    return [r for r in reasons if r.message]
+
+
+def not_ready(data: FilingData, reasons: list[Finding]) -> FilingNotReady:
+    """The refusal of a package with ``reasons``: each reason numbered, then the way to a draft."""
+    numbered = [replace(r, message=f"{i}. {r.message}") for i, r in enumerate(reasons, start=1)]
+    return FilingNotReady(
+        finding(
+            "filing.not_ready",
+            f"第{data.meeting.id}号会议的{STAGE_NAMES[data.stage]}材料暂不能生成，原因如下：",
+            meeting=data.meeting.id,
+            stage=data.stage,
+        ),
+        *numbered,
+        finding(
+            "filing.draft_possible",
+            "请解决后重新运行",
+            field="force",
+            hint="先生成每页标“草稿”的材料供核对",
+            severity=Severity.NOTE,
+        ),
+        reasons=reasons,
+    )

@@ -26,6 +26,7 @@ from typing import Any, Self
 
 from qjtitle import __version__
 from qjtitle.errors import AlreadyExists, QjtitleError
+from qjtitle.findings import Severity, finding
 from qjtitle.paths import file_sha256
 
 MANIFEST_JSON = "manifest.json"
@@ -35,9 +36,13 @@ TMP_PREFIX = ".tmp-"
 SOFFICE_TIMEOUT_S = 600
 SOFFICE_BATCH = 200  # files per soffice call (command-line length on Windows)
 SOFFICE_HELP = (
-    "未找到 LibreOffice（soffice），无法转换为 PDF。请安装后重试，或去掉 --pdf："
+    "请安装后重试："
     "Windows/macOS 从 https://zh-cn.libreoffice.org/download/ 下载安装（Windows 默认装在 C:\\Program Files\\LibreOffice）；"
     "Ubuntu/Debian：sudo apt install libreoffice-writer；统信 UOS/麒麟：在应用商店安装 LibreOffice 或 WPS 后另存为 PDF"
+)
+# the other way on when LibreOffice cannot be used: the package without PDF copies
+WITHOUT_PDF = finding(
+    "filing.without_pdf", "或去掉该选项，不转换 PDF", field="pdf", severity=Severity.NOTE
 )
 
 
@@ -198,7 +203,13 @@ class PackageFolder:
         self.recovered = recover(self.final.parent, is_recorded)
         if self.final.exists() and not overwrite:
             raise AlreadyExists(
-                f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite 用新生成的材料替换它"
+                finding(
+                    "filing.exists",
+                    f"{self.final} 已存在；请换一个保存材料的文件夹",
+                    field="overwrite",
+                    hint="用新生成的材料替换它",
+                    folder=str(self.final),
+                )
             )
         self.stage = Path(
             tempfile.mkdtemp(dir=self.final.parent, prefix=f"{STAGE_PREFIX}{os.getpid()}-")
@@ -271,7 +282,15 @@ class PackageFolder:
     def prepare(self, manifest_sha256: str) -> None:
         """Note in the stage what it holds, before the audit event is committed (see :func:`recover`)."""
         if self.final.exists() and not self.overwrite:
-            raise AlreadyExists(f"{self.final} 已存在；请换一个 --out 文件夹，或加 --overwrite")
+            raise AlreadyExists(
+                finding(
+                    "filing.exists",
+                    f"{self.final} 已存在；请换一个保存材料的文件夹",
+                    field="overwrite",
+                    hint="用新生成的材料替换它",
+                    folder=str(self.final),
+                )
+            )
         names = [self.final.name, self.zip_name]
         plan = {
             "manifest_sha256": manifest_sha256,
@@ -481,7 +500,13 @@ def find_soffice() -> str | None:
 def require_soffice() -> str:
     found = find_soffice()
     if found is None:
-        raise PackageError(SOFFICE_HELP)
+        raise PackageError(
+            finding(
+                "filing.no_soffice",
+                f"未找到 LibreOffice（soffice），无法转换为 PDF。{SOFFICE_HELP}",
+            ),
+            WITHOUT_PDF,
+        )
     return found
 
 
@@ -520,11 +545,19 @@ def convert_to_pdf(
                     )
                 except subprocess.TimeoutExpired:
                     raise PackageError(
-                        f"LibreOffice 转换 PDF 超时（{SOFFICE_TIMEOUT_S} 秒）；请关闭其他 LibreOffice 窗口后重试，或去掉 --pdf"
+                        finding(
+                            "filing.soffice_timeout",
+                            f"LibreOffice 转换 PDF 超时（{SOFFICE_TIMEOUT_S} 秒）；请关闭其他 LibreOffice 窗口后重试",
+                        ),
+                        WITHOUT_PDF,
                     ) from None
                 except OSError as exc:
                     raise PackageError(
-                        f"无法运行 LibreOffice（{soffice}）：{exc.strerror}；{SOFFICE_HELP}"
+                        finding(
+                            "filing.soffice_failed",
+                            f"无法运行 LibreOffice（{soffice}）：{exc.strerror}；{SOFFICE_HELP}",
+                        ),
+                        WITHOUT_PDF,
                     ) from None
                 for doc in batch:
                     pdf = doc.with_suffix(".pdf")

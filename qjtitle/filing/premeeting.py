@@ -11,7 +11,7 @@ from qjtitle import meetings, rules
 from qjtitle.documents.dates import cn_date
 from qjtitle.filing.common import FilingBase
 from qjtitle.filing.gather import AGENDA
-from qjtitle.filing.wording import date_range, plain_problem, plain_rejection, rule_citation
+from qjtitle.filing.wording import date_range, plain_problem, rejection_text, rule_citation
 from qjtitle.logic import tally
 from qjtitle.privacy import mask_text
 
@@ -152,7 +152,7 @@ class PreMeeting(FilingBase):
                     "specialty": "",
                     "title": "",
                     "result": "未予受理",
-                    "reason": mask_text(plain_rejection(str(r.get("reason", "")))),
+                    "reason": mask_text(rejection_text(r)),
                 }
             )
         for i, row in enumerate(rows, start=1):

@@ -20,6 +20,7 @@ from qjtitle.experts import drawing as draw_store
 from qjtitle.filing.contexts import Filing
 from qjtitle.filing.export import _plan_files
 from qjtitle.filing.gather import POST, POST_DOCS, PRE, PRE_DOCS, FilingOptions, gather
+from qjtitle.findings import Step, finding
 from qjtitle.intake import photos
 from qjtitle.models import (
     Applicant,
@@ -300,7 +301,13 @@ def check_templates(
         name = item if item.endswith(folders.TEMPLATE_SUFFIXES) else f"{item}.docx"
         if name not in shipped:
             raise InvalidValue(
-                f"没有名为 {item} 的模板；qjtitle 的模板有：{'、'.join(shipped)}（qjtitle templates list）"
+                finding(
+                    "template.unknown",
+                    f"没有名为 {item} 的模板；qjtitle 的模板有：{'、'.join(shipped)}",
+                    step=Step.LIST_TEMPLATES,
+                    hint="查看模板",
+                    names=[item],
+                )
             )
         own = user_dir / name if user_dir is not None else None
         if own is not None and own.is_file():

@@ -1,5 +1,10 @@
 """How a filing's documents word what the tool recorded: Chinese dates, no command names, the
-rule cited by its document, a problem of the import as the eligibility results state it."""
+rule cited by its document, a problem of the import as the eligibility results state it.
+
+What the library reports as a finding is worded by :func:`qjtitle.documents.findings.officer_text`
+(its step as a phrase, never a command line). The regular expressions below remain only for text
+that is not yet a finding: an older store's import problems and refusals, and the messages of the
+schedule and the meeting's results that the filing quotes."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 from qjtitle import rules
 from qjtitle.calendar import milestones
 from qjtitle.documents.dates import cn_date
+from qjtitle.documents.findings import officer_text
+from qjtitle.findings import Finding
 from qjtitle.logic import tally
 from qjtitle.privacy import mask_text
 
@@ -47,6 +54,12 @@ def officer_findings(findings: Any) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def officer_reason(found: Finding) -> str:
+    """A finding as a filed document states it: the fact and what is to be done in an officer's words
+    (:func:`qjtitle.documents.findings.officer_text`), the rule's document by name, Chinese dates."""
+    return plain_reason(officer_text(found))
+
+
 def plain_reason(text: str) -> str:
     """A message as a signed (or draft) document may show it: no command names, Chinese dates."""
     text = _SOURCE.sub(lambda m: rules.cite(m.group()), _COMMAND.sub("", text))
@@ -72,19 +85,42 @@ PROBLEM_WORDS = {  # a problem of the import as the eligibility results state it
 
 
 def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str:
-    """A problem found at import in the words of a signed document: its own message when that is plain,
-    else what kind of problem it is (never spreadsheet terms, cell names or file names)."""
+    """A problem found at import in the words of a signed document (never spreadsheet terms, cell names
+    or file names).
+
+    A problem stored as a finding (``code``, ``message``, ``facts`` {column, cell, value}, ``fix``) states
+    the fact in its message, the cell and the value apart in its facts: the message is the document's
+    line. A problem of an older store (``kind``, ``column``, a message that may name cells) is worded
+    by its own message when that is plain, else by its kind."""
     message = str(problem.get("message", ""))
+    if "code" in problem and message:
+        return plain_dates(mask_text(message, secrets))
     if message and not _TECHNICAL.search(message):
         return plain_dates(mask_text(message, secrets))
-    column = str(problem.get("column", "")) or "申报信息"
+    facts = problem.get("facts")
+    column = (
+        str(facts.get("column", "")) if isinstance(facts, dict) else str(problem.get("column", ""))
+    ) or "申报信息"
     return PROBLEM_WORDS.get(str(problem.get("kind", "")), "“{column}”填写有误").format(
         column=column
     )
 
 
+def rejection_text(row: dict[str, Any]) -> str:
+    """Why a row was not accepted, as the eligibility results state it: a rejection stored as a finding
+    (``code`` and ``message``, where the file and row are facts) by its message; an older one (``reason``:
+    the fact, then notes, file names and rows) by :func:`plain_rejection`."""
+    found = row.get("finding")
+    if isinstance(found, dict) and found.get("message"):
+        return plain_dates(mask_text(str(found["message"])))
+    if "code" in row and row.get("message"):
+        return plain_dates(mask_text(str(row["message"])))
+    return plain_rejection(str(row.get("reason", "")))
+
+
 def plain_rejection(reason: str) -> str:
-    """Why a row was not accepted, without file names, rows or notes on the rule (the first clause)."""
+    """Why a row was not accepted, from the text of an older store: without file names, rows or notes
+    on the rule (the first clause)."""
     first = re.sub(r"（(?:Sheet|工作表)\s*\d*）", "", reason.split("；")[0], flags=re.IGNORECASE)
     return plain_dates(mask_text(_FILE_REF.sub("其他单位报送的申报", first)))
 

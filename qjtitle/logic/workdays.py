@@ -24,6 +24,7 @@ from holidays import country_holidays
 from holidays.countries.china import ChinaStaticHolidays
 
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.paths import CALENDAR_FILE_NAME
 
 # Years whose 调休 schedule the holidays package has (the State Council notice of each).
@@ -70,7 +71,13 @@ def load_overrides(path: Path) -> Overrides:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise CalendarFileError(
-            f"找不到日历文件 {path}；请检查路径，或去掉 --calendar 只用国务院公布的安排"
+            finding(
+                "calendar.file_missing",
+                f"找不到日历文件 {path}",
+                field="calendar",
+                hint="核对路径，或不指定日历文件，只用国务院公布的安排",
+                path=str(path),
+            )
         ) from None
     except IsADirectoryError:
         raise CalendarFileError(f"{path} 是文件夹，不是日历文件；请指定 .toml 文件") from None
@@ -188,11 +195,19 @@ class WorkCalendar:
         return [y for y in range(first, last + 1) if not self.is_known_year(y)]
 
     def provisional_warning(self, *days: date) -> str:
-        """The Chinese warning for results that depend on unknown years, or '' when there is none: what
+        """The Chinese warning for results that depend on unknown years, or '' when there is none
+        (:meth:`provisional_finding` as one line, without its step)."""
+        found = self.provisional_finding(*days)
+        if found is None:
+            return ""
+        return f"{found.message}；{found.fix.hint}" if found.fix else found.message
+
+    def provisional_finding(self, *days: date) -> Finding | None:
+        """The warning for results that depend on unknown years (None when there is none): what
         was assumed, day by day, and which way each kind of deadline leans."""
         years = self.provisional_years(*days)
         if not years:
-            return ""
+            return None
         listed = "、".join(f"{y}年" for y in years)
         guessed = [d for y in years for d in self.guessed_days_off(y)]
         if guessed:
@@ -204,9 +219,13 @@ class WorkCalendar:
             )
         else:
             assumed = "只按周末和法定节假日推算（未假设任何补假或调休上班）"
-        return (
-            f"{listed}的调休安排尚未公布，相关日期为暂定：{assumed}；"
-            f"国务院公布后请在 {CALENDAR_FILE_NAME} 中补充该年的调休并写入 complete_years（见 qjtitle calendar check）"
+        return finding(
+            "calendar.provisional",
+            f"{listed}的调休安排尚未公布，相关日期为暂定：{assumed}",
+            step=Step.CHECK_CALENDAR,
+            hint=f"国务院公布后请在 {CALENDAR_FILE_NAME} 中补充该年的调休并写入 complete_years",
+            severity=Severity.WARNING,
+            years=years,
         )
 
     def guessed_days_off(self, year: int) -> list[date]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import WorkbookError
+from qjtitle.findings import Severity, Step, finding
 from qjtitle.spreadsheets.bounds import MAX_CELL_CHARS, MAX_DATA_ROWS, too_many_rows
 from qjtitle.spreadsheets.reading import read_sheets
 from qjtitle.spreadsheets.text import clean_text_uncached, column_letter, compare_key, is_blank
@@ -547,7 +548,19 @@ def read_tables(
             [c.label for c in columns if c.required] or [c.label for c in columns][:6]
         )[:60]
         raise WorkbookError(
-            f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
-            "请使用 qjtitle 生成的表格填写（申报表：qjtitle applicants template；会议用表：qjtitle meeting sheets）"
+            finding(
+                "workbook.no_header",
+                f"{path.name}：在各工作表的前{HEADER_SCAN_ROWS}行中都找不到表头（应包含 {expected} 等列名）；"
+                "请使用 qjtitle 生成的表格填写",
+                step=Step.APPLICANTS_TEMPLATE,
+                hint="申报表",
+                file=path.name,
+            ),
+            finding(
+                "workbook.meeting_sheets",
+                "会议用表",
+                step=Step.MEETING_SHEETS,
+                severity=Severity.NOTE,
+            ),
         )
     return tables

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qjtitle.errors import StoreError
+from qjtitle.findings import finding
 from qjtitle.paths import CALENDAR_FILE_NAME, StoreChoice, make_private_dir, user_store_path
 from qjtitle.store.engine import (
     APPEND_ONLY,
@@ -35,7 +36,7 @@ from qjtitle.store.engine import (
     friendly,
     frozen_sql,
     is_unique_violation,
-    missing_store_message,
+    missing_store_error,
     resolve_url,
     safe_url,
     sqlite_path,
@@ -61,7 +62,7 @@ __all__ = [
     "friendly",
     "frozen_sql",
     "is_unique_violation",
-    "missing_store_message",
+    "missing_store_error",
     "open_store",
     "resolve_url",
     "safe_url",
@@ -77,7 +78,7 @@ def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -
     path = sqlite_path(url)
     if path is not None and not path.exists():
         if isinstance(db, StoreChoice) and not db.create:
-            raise StoreMissing(missing_store_message(path, db.source))
+            raise missing_store_error(path, db.source)
         if path == user_store_path():
             make_private_dir(path.parent)
     store = Store(url)
@@ -127,8 +128,13 @@ def adopt_store(source: Path, force: bool = False) -> AdoptResult:
     if target.exists():
         if not force:
             raise StoreError(
-                f"默认位置已有数据库 {target}；未移动任何文件。确认要用 {source.name} 替换它时加 --force"
-                "（原有的会改名保留在同一文件夹）"
+                finding(
+                    "store.adopt_target_exists",
+                    f"默认位置已有数据库 {target}；未移动任何文件",
+                    field="force",
+                    hint=f"确认要用 {source.name} 替换它（原有的会改名保留在同一文件夹）",
+                    target=str(target),
+                )
             )
         saved = target.with_name(f"{target.name}.before-adopt-{datetime.now():%Y%m%dT%H%M%S}.bak")
         os.replace(target, saved)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
+from qjtitle.findings import finding
 from qjtitle.models import AuditEvent, utcnow
 from qjtitle.privacy import mask_tree
 from qjtitle.store import sealing, ties
@@ -354,9 +355,19 @@ def list_events(
 ) -> list[ListedEvent]:
     """Events oldest first (the latest ``limit`` when given); ID and phone numbers masked unless ``show_pii``."""
     if limit is not None and limit < 1:
-        raise InvalidValue(f"--limit {limit} 无效；应为正整数")
+        raise InvalidValue(
+            finding("audit.limit", f"条数 {limit} 无效；应为正整数", field="limit", limit=limit)
+        )
     if since and until and since > until:
-        raise InvalidValue(f"起始日期 {since} 晚于截止日期 {until}；请核对 --since 和 --until")
+        raise InvalidValue(
+            finding(
+                "audit.dates",
+                f"起始日期 {since} 晚于截止日期 {until}",
+                field="since",
+                since=str(since),
+                until=str(until),
+            )
+        )
     with store.transaction() as session:
         query = select(AuditEvent)
         if command:
@@ -423,7 +434,15 @@ def export_events(store: Store, out_path: Path, force: bool = False) -> ExportRe
             f"导出文件 {out_path.name} 的格式不支持；请用 .jsonl（可复核）或 .xlsx（便于阅读）"
         )
     if out_path.exists() and not force:
-        raise AlreadyExists(f"{out_path} 已存在；如确要覆盖请加 --force")
+        raise AlreadyExists(
+            finding(
+                "audit.export_exists",
+                f"{out_path} 已存在",
+                field="force",
+                hint="确认覆盖",
+                path=str(out_path),
+            )
+        )
     if not out_path.parent.is_dir():
         from qjtitle.paths import make_private_dir
 

@@ -20,35 +20,48 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from qjtitle.errors import AlreadyExists, NotFound, StoreError
+from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import file_sha256
 from qjtitle.store.engine import BUSY_TIMEOUT_MS, Store, safe_url
 
 
 def _pg_hint(store_url: str, restore: bool = False) -> StoreError:
     url = make_url(store_url)
-    where = " ".join(
-        part
-        for part in (
-            f"-h {url.host}" if url.host else "",
-            f"-p {url.port}" if url.port else "",
-            f"-U {url.username}" if url.username else "",
-        )
-        if part
-    )
     database = url.database or "数据库名"
+    server: dict[str, Any] = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "database": database,
+    }
     if restore:
         return StoreError(
-            f"PostgreSQL 数据库（{safe_url(store_url)}）请由管理员用 pg_restore 恢复：先请各办事机构暂停使用 qjtitle，"
-            f"用 pg_dump 把现有数据库另存一份，再运行 pg_restore {where} --clean --if-exists --single-transaction "
-            f"-d {database} 备份.dump（一个事务，失败则不改动）；恢复后运行 qjtitle audit verify 核对审计日志"
+            finding(
+                "store.pg_restore",
+                f"PostgreSQL 数据库（{safe_url(store_url)}）请由管理员用 pg_restore 恢复：先请各办事机构暂停使用 qjtitle，"
+                "用 pg_dump 把现有数据库另存一份，再在一个事务中恢复（失败则不改动）",
+                hint="恢复的命令",
+                **server,
+            ),
+            finding(
+                "store.verify_after_restore",
+                "恢复后请核对审计日志",
+                step=Step.VERIFY_AUDIT,
+                severity=Severity.NOTE,
+            ),
         )
     return StoreError(
-        f"PostgreSQL 数据库（{safe_url(store_url)}）请用服务器的 pg_dump 备份，例如："
-        f"pg_dump {where} -Fc -f qjtitle-备份.dump {database}；可加入服务器的每日定时任务"
+        finding(
+            "store.pg_backup",
+            f"PostgreSQL 数据库（{safe_url(store_url)}）请用服务器的 pg_dump 备份（可加入服务器的每日定时任务）",
+            hint="例如",
+            **server,
+        )
     )
 
 
@@ -134,7 +147,15 @@ def backup(store: Store, target: Path, force: bool = False) -> BackupResult:
     if target.resolve() == store.path.resolve():
         raise StoreError("备份文件不能是数据库文件本身；请换一个文件名")
     if target.exists() and not force:
-        raise AlreadyExists(f"备份文件 {target} 已存在；如确要覆盖请加 --force")
+        raise AlreadyExists(
+            finding(
+                "store.backup_exists",
+                f"备份文件 {target} 已存在",
+                field="force",
+                hint="确认覆盖",
+                path=str(target),
+            )
+        )
     _write_copy(store.path, target)
     return BackupResult(target, target.stat().st_size, file_sha256(target))
 

@@ -34,6 +34,7 @@ from sqlmodel import Session
 
 from qjtitle import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from qjtitle.errors import StoreError
+from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import DEFAULT_STORE, STORE_ENV, user_store_path
 
 BUSY_TIMEOUT_MS = 5000  # SQLite: how long a write waits for another process's transaction
@@ -54,26 +55,57 @@ class StoreMissing(StoreError):
     """A command that only reads (or needs data already there) found no store."""
 
 
-def missing_store_message(path: Path, source: str = "默认") -> str:
-    """What to say when there is no store at ``path`` yet, and how to start one."""
+def missing_store_error(path: Path, source: str = "默认") -> StoreMissing:
+    """What to say when there is no store at ``path`` yet, and how to start one: the error, with the
+    next steps as findings (the first its fix, the others beside it)."""
     legacy = Path.cwd() / DEFAULT_STORE
-    where = {"--db": "--db 指定的", "QJTITLE_DB": "环境变量 QJTITLE_DB 指定的"}.get(
-        source, "默认的"
+    where = {"QJTITLE_DB": "环境变量 QJTITLE_DB 指定的", "默认": "默认的"}.get(
+        source, "命令中指定的"
     )
-    lines = [f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）。"]
+    fact = f"还没有数据库：{where}数据库文件 {path} 不存在（本命令只读取，不会新建数据库）"
     if source == "默认" and legacy.is_file() and legacy != path:
-        lines.append(
-            f"当前文件夹里有一个数据库 {legacy}：运行 qjtitle db adopt 把它移到默认位置，"
-            f"或在命令后加 --db {DEFAULT_STORE} 使用它。"
+        return StoreMissing(
+            finding(
+                "store.missing",
+                f"{fact}\n当前文件夹里有一个数据库 {legacy}",
+                step=Step.ADOPT_STORE,
+                hint="把它移到默认位置",
+                path=str(path),
+                legacy=str(legacy),
+            ),
+            finding(
+                "store.use_legacy",
+                "或在本命令中使用它",
+                field="db",
+                hint=DEFAULT_STORE,
+                severity=Severity.NOTE,
+            ),
         )
-    else:
-        lines.append(
-            "开始使用：先新建评委会（qjtitle committee add --code 代码 --name 名称 …）或导入年度评审计划"
-            "（qjtitle import-plan 文件）；想先看看整个流程：qjtitle demo。"
+    also = [
+        finding(
+            "store.import_plan", "或导入年度评审计划", step=Step.IMPORT_PLAN, severity=Severity.NOTE
+        ),
+        finding("store.demo", "想先看看整个流程", step=Step.DEMO, severity=Severity.NOTE),
+    ]
+    if source != "默认":
+        also.append(
+            finding(
+                "store.check_path",
+                "如果数据在别处，请核对环境变量 QJTITLE_DB 中的路径",
+                field="db",
+                severity=Severity.NOTE,
+            )
         )
-        if source != "默认":
-            lines.append("如果数据在别处，请核对 --db 或 QJTITLE_DB 中的路径。")
-    return "\n".join(lines)
+    return StoreMissing(
+        finding(
+            "store.missing",
+            fact,
+            step=Step.ADD_COMMITTEE,
+            hint="开始使用：先新建评委会",
+            path=str(path),
+        ),
+        *also,
+    )
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -238,7 +270,8 @@ FROZEN_FACTS = {
     "expert": ("name", "id_number", "unit", "series", "specialty", "level", "title"),
 }
 FROZEN_TABLES = ("sealed_row", "applicant_correction")
-FROZEN_MESSAGE = "该记录已由封存的评审会议认定，不能修改或删除其认定事项；确需更正请用 qjtitle applicants correct 写明理由"
+FROZEN_FACT = "该记录已由封存的评审会议认定，不能修改或删除其认定事项"
+FROZEN_MESSAGE = f"{FROZEN_FACT}；确需更正须写明理由另行登记更正"  # raised by the triggers
 
 
 def _fact_changed(
@@ -490,13 +523,25 @@ def _create_private_file(path: Path) -> None:
         return
     if not path.parent.is_dir():
         raise StoreError(
-            f"数据库所在目录 {path.parent} 不存在；请先创建该目录，或用 --db 指定其他位置"
+            finding(
+                "store.no_folder",
+                f"数据库所在目录 {path.parent} 不存在",
+                field="db",
+                hint="指定其他位置，或先创建该目录",
+                folder=str(path.parent),
+            )
         )
     try:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     except OSError as exc:
         raise StoreError(
-            f"无法在 {path.parent} 新建数据库文件（{exc.strerror}）；请检查该目录的权限和磁盘空间，或用 --db 指定其他位置"
+            finding(
+                "store.cannot_create",
+                f"无法在 {path.parent} 新建数据库文件（{exc.strerror}）",
+                field="db",
+                hint="指定其他位置，或检查该目录的权限和磁盘空间",
+                folder=str(path.parent),
+            )
         ) from None
     os.close(fd)
 
@@ -516,7 +561,15 @@ class Store:
                 if make_url(url).query.get("mode") != "ro":
                     _create_private_file(self.path)
                 elif not self.path.exists():
-                    raise StoreError(f"找不到数据库文件 {self.path}；请检查 --db 或 QJTITLE_DB")
+                    raise StoreError(
+                        finding(
+                            "store.not_found",
+                            f"找不到数据库文件 {self.path}",
+                            field="db",
+                            hint="指定正确的路径（或核对环境变量 QJTITLE_DB）",
+                            path=str(self.path),
+                        )
+                    )
                 self.engine = _sqlite_engine(url)
             elif self.backend == "postgresql":
                 self.engine = _postgresql_engine(url)
@@ -607,6 +660,15 @@ def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreErr
     msg = str(getattr(exc, "orig", exc)).lower()
     state = _sqlstate(exc)
     where = store.where
+    if "已由封存的评审会议认定" in msg:  # a frozen-fact trigger (FROZEN_MESSAGE, old stores' too)
+        return StoreError(
+            finding(
+                "store.frozen",
+                FROZEN_FACT,
+                step=Step.CORRECT_APPLICANT,
+                hint="确需更正请写明理由",
+            )
+        )
     if "locked" in msg or "busy" in msg or state in ("55P03", "40P01"):
         wait = BUSY_TIMEOUT_MS if store.backend == "sqlite" else LOCK_TIMEOUT_MS
         return StoreError(
@@ -615,7 +677,13 @@ def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreErr
         )
     if "readonly" in msg or "read-only" in msg or state == "25006":
         return StoreError(
-            f"数据库 {where} 是只读的，无法写入；请检查文件和所在文件夹的权限，或用 --db 指定可写的位置（本次操作未写入任何数据）"
+            finding(
+                "store.read_only",
+                f"数据库 {where} 是只读的，无法写入（本次操作未写入任何数据）",
+                field="db",
+                hint="指定可写的位置，或检查文件和所在文件夹的权限",
+                where=where,
+            )
         )
     if "disk is full" in msg or "no space left" in msg or state in ("53100", "53000"):
         return StoreError(
@@ -638,7 +706,13 @@ def friendly(store: Store, exc: Exception, only_known: bool = False) -> StoreErr
         or state.startswith("08")
     ):
         return StoreError(
-            f"无法连接数据库服务器 {where}；请确认服务器已启动、地址和端口正确、网络畅通（QJTITLE_DB 或 --db）"
+            finding(
+                "store.unreachable",
+                f"无法连接数据库服务器 {where}；请确认服务器已启动、地址和端口正确、网络畅通",
+                field="db",
+                hint="核对地址（或环境变量 QJTITLE_DB）",
+                where=where,
+            )
         )
     if 'database "' in msg and "does not exist" in msg:
         return StoreError(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qjtitle.errors import AlreadyExists, NotFound, StoreError
+from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import file_sha256
 from qjtitle.store import audit, schema
 from qjtitle.store.backup import _beside, _check, _copy, _pg_hint, _write_copy
@@ -163,7 +164,13 @@ def restore(
     has_data = target.exists() and target.stat().st_size > 0
     if has_data and not force:
         raise AlreadyExists(
-            f"数据库 {target} 已有数据；恢复会替换其全部内容，如确要恢复请加 --force（现有数据库会先另存一份）"
+            finding(
+                "store.restore_over_data",
+                f"数据库 {target} 已有数据；恢复会替换其全部内容（现有数据库会先另存一份）",
+                field="force",
+                hint="确认恢复",
+                path=str(target),
+            )
         )
     if not target.parent.is_dir():
         raise NotFound(f"数据库所在目录 {target.parent} 不存在；请先创建该目录")
@@ -176,8 +183,26 @@ def restore(
             chain = audit.verify_store(prepared)
             if not chain.ok and not (force and reason):
                 raise StoreError(
-                    f"备份 {source.name} 的审计日志不完整：{chain.message}。当前数据库没有改动。"
-                    '请换一个备份；如确要使用这份备份，请加 --force --reason "原因"（原因将记入审计日志）'
+                    finding(
+                        "store.restore_broken_chain",
+                        f"备份 {source.name} 的审计日志不完整：{chain.message}。当前数据库没有改动。"
+                        "请换一个备份",
+                        file=source.name,
+                    ),
+                    finding(
+                        "store.restore_force",
+                        "如确要使用这份备份，须确认",
+                        field="force",
+                        hint="确认",
+                        severity=Severity.NOTE,
+                    ),
+                    finding(
+                        "store.restore_reason",
+                        "并写明原因（原因将记入审计日志）",
+                        field="reason",
+                        hint="写明原因",
+                        severity=Severity.NOTE,
+                    ),
                 )
             saved = _beside(target, "before-restore") if has_data else None
             with prepared.transaction() as session:
@@ -235,8 +260,14 @@ def check_adoptable(source: Path) -> None:
             prepared.close()
         if not chain.ok:
             raise StoreError(
-                f"{source.name} 的审计日志不完整：{chain.message}；未移动任何文件。"
-                "请改用完好的数据库或备份（qjtitle db restore 可恢复备份）"
+                finding(
+                    "store.adopt_broken_chain",
+                    f"{source.name} 的审计日志不完整：{chain.message}；未移动任何文件。"
+                    "请改用完好的数据库或备份",
+                    step=Step.RESTORE_STORE,
+                    hint="恢复备份",
+                    file=source.name,
+                )
             )
     finally:
         _remove_staging(staging)

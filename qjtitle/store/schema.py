@@ -27,6 +27,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from qjtitle.errors import StoreError
+from qjtitle.findings import finding
 from qjtitle.store.engine import MIGRATIONS_TABLE, Store, translate_db_errors
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def _pending(current: str | None) -> list[Revision]:
     if current not in ids:
         raise StoreError(
             f"数据库的版本 {current} 比本程序认识的最新版本 {ids[-1]} 还新，是用更新版本的 qjtitle 建立或升级的；"
-            "请先升级 qjtitle（pip install --upgrade qjtitle），不要用旧版本写入"
+            "请先升级 qjtitle，不要用旧版本写入"
         )
     return all_revisions[ids.index(current) + 1 :]
 
@@ -180,8 +181,13 @@ def status(store: Store) -> SchemaStatus:
 def _foreign(store: Store, st: SchemaState) -> StoreError:
     shown = "、".join(st.foreign_tables[:8]) + ("等" if len(st.foreign_tables) > 8 else "")
     return StoreError(
-        f"{store.where} 中已有其他程序的表（{shown}），不是 qjtitle 的数据库；"
-        "请用 --db 指定新的数据库文件，或在 PostgreSQL 上为 qjtitle 单独建一个数据库"
+        finding(
+            "store.foreign",
+            f"{store.where} 中已有其他程序的表（{shown}），不是 qjtitle 的数据库",
+            field="db",
+            hint="指定新的数据库文件，或在 PostgreSQL 上为 qjtitle 单独建一个数据库",
+            where=store.where,
+        )
     )
 
 
