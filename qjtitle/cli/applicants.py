@@ -416,7 +416,7 @@ def applicants_show(
 @writes
 def applicants_correct(
     key: Annotated[str, typer.Argument(help="申报人编号、18位身份证号码或姓名。")],
-    set_: Annotated[
+    changes: Annotated[
         list[str],
         typer.Option(
             "--set",
@@ -439,13 +439,13 @@ def applicants_correct(
     from qjtitle.intake.after_seal import correct_applicant
     from qjtitle.store import open_store
 
-    changes = {}
-    for item in set_:
+    parsed = {}
+    for item in changes:
         label, sep, value = item.partition("=")
         if not sep or not value.strip():
             raise InvalidValue(f"--set “{item}” 格式不对；应为 事项=新内容，如 --set 专业=护理")
-        changes[label.strip()] = value.strip()
-    done = correct_applicant(open_store(db), key, changes, reason, year)
+        parsed[label.strip()] = value.strip()
+    done = correct_applicant(open_store(db), key, parsed, reason, year)
     for c in done.changes:
         console().print(
             f"已登记更正：{done.name} 的{c.label} {c.old_shown or '（空）'} → {c.new_shown}"

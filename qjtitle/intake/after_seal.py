@@ -88,7 +88,8 @@ def correct_applicant(
             finding(
                 "intake.nothing_to_correct",
                 "没有要更正的事项",
-                hint="请写明要更正的事项和新内容，如 专业=护理",
+                field="changes",
+                hint="写明要更正的事项和新内容，如 专业=护理",
             )
         )
     with store.transaction() as session:
