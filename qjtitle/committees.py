@@ -18,11 +18,14 @@ def get(session: Session, code: str) -> Committee:
     committee = session.exec(select(Committee).where(Committee.code == code)).first()
     if committee is None:
         codes = session.exec(select(Committee.code).order_by(Committee.code)).all()
-        known = "、".join(codes) if codes else "（尚无评委会）"
-        raise NotFound(
-            f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建"
-        )
+        raise unknown_committee(code, list(codes))
     return committee
+
+
+def unknown_committee(code: str, codes: list[str]) -> NotFound:
+    """The error for a committee code that names none of ``codes`` (the known ones)."""
+    known = "、".join(codes) if codes else "（尚无评委会）"
+    return NotFound(f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建")
 
 
 def add(

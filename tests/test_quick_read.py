@@ -1,0 +1,175 @@
+"""Reading at the pace of the command (issue 27): ``applicants list`` reads an SQLite store at the
+current schema with the standard library's sqlite3 (qjtitle.store.read_store), and gives exactly
+what the models and SQLAlchemy give; any other store goes the usual way."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from qjtitle import idcard
+from qjtitle.errors import NotFound
+from qjtitle.intake.applicants import import_applicants
+from qjtitle.intake.lookup import DATE_COLUMNS, JSON_COLUMNS, list_applicants
+from tests.conftest import applicant_row
+
+YEAR = 2023
+
+
+def _people(make_workbook):
+    """Applicants of three units (one with LIKE's wildcards in its name), one needing correction."""
+    rows = [
+        applicant_row(
+            序号=1, 姓名="张丽", 身份证号码=idcard.make("530302", date(1985, 3, 15), 122)
+        ),
+        applicant_row(
+            序号=2,
+            姓名="王芳",
+            身份证号码=idcard.make("530302", date(1986, 4, 2), 31),
+            工作单位="曲靖市_第二%人民医院",
+        ),
+        applicant_row(
+            序号=3,
+            姓名="李娜",
+            身份证号码=idcard.make("530302", date(1987, 5, 3), 44),
+            工作单位="富源县人民医院",
+            毕业时间="",  # a problem: 待补正
+        ),
+    ]
+    return make_workbook(rows, name="01_三院.xlsx")
+
+
+def _orm_ids(store, committee_id=None, year=None, status=None):
+    """The applicants' ids as the models and SQLAlchemy's ORM find and order them."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import Applicant
+
+    with store.transaction() as session:
+        query = select(Applicant)
+        if committee_id is not None:
+            query = query.where(Applicant.committee_id == committee_id)
+        if year is not None:
+            query = query.where(Applicant.year == year)
+        if status is not None:
+            query = query.where(Applicant.status == status)
+        query = query.order_by(
+            col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id)
+        )
+        return [a.id for a in session.exec(query)]
+
+
+FILTERS = [
+    {},
+    {"committee_code": "QJ-WS-ZJ"},
+    {"year": YEAR},
+    {"year": YEAR + 1},
+    {"status": "待补正"},
+    {"unit": "富源"},
+    {"unit": "_第二%"},  # LIKE's wildcards are matched as written
+    {"unit": "第_"},  # … so this matches nothing
+    {"show_pii": True},
+]
+
+
+@pytest.mark.both_backends
+def test_the_sql_finds_what_the_models_find(store, committee, make_workbook):
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    everyone = _orm_ids(store)
+    assert len(everyone) == 3
+    assert [a.id for a in list_applicants(store)] == everyone
+    assert [a.id for a in list_applicants(store, "QJ-WS-ZJ")] == _orm_ids(store, committee.id)
+    assert [a.id for a in list_applicants(store, status="待补正")] == _orm_ids(
+        store, status="待补正"
+    )
+    assert [a.id for a in list_applicants(store, year=YEAR + 1)] == []
+    assert [a.name for a in list_applicants(store, unit="_第二%")] == ["王芳"]
+    assert list_applicants(store, unit="第_") == []
+    (needing,) = [a for a in list_applicants(store, status="待补正") if a.name == "李娜"]
+    assert needing.problems and needing.problems[0].column
+    assert isinstance(needing.birth, date) and needing.graduated is None
+    with pytest.raises(NotFound, match="没有代码为“QJ-XX”的评委会；已有：QJ-WS-ZJ"):
+        list_applicants(store, "QJ-XX")
+
+
+def test_the_quick_way_gives_what_the_usual_way_gives(store, committee, make_workbook, db_path):
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    for given in FILTERS:
+        assert list_applicants(str(db_path), **given) == list_applicants(store, **given), given
+    quick = list_applicants(str(db_path), status="待补正")[0]
+    assert quick.as_dict() == list_applicants(store, status="待补正")[0].as_dict()
+    with pytest.raises(NotFound) as quick_error:
+        list_applicants(str(db_path), "QJ-XX")
+    with pytest.raises(NotFound) as usual_error:
+        list_applicants(store, "QJ-XX")
+    assert str(quick_error.value) == str(usual_error.value)
+
+
+def test_the_decoded_columns_are_the_models_dates_and_json():
+    from sqlalchemy import JSON, Date
+
+    from qjtitle.models import Applicant
+
+    table = Applicant.__table__  # type: ignore[attr-defined]
+    assert set(DATE_COLUMNS) == {c.name for c in table.columns if isinstance(c.type, Date)}
+    assert set(JSON_COLUMNS) == {c.name for c in table.columns if isinstance(c.type, JSON)}
+
+
+def test_a_store_behind_the_schema_is_upgraded_the_usual_way(store, committee, db_path):
+    from qjtitle.store import schema
+
+    store.close()
+    with sqlite3.connect(db_path) as conn:  # as if made by an older qjtitle (the revision only)
+        conn.execute(f"UPDATE {schema.VERSION_TABLE} SET version_num = 'not-head'")
+    with pytest.raises(Exception, match="not-head"):
+        list_applicants(str(db_path))  # went the usual way, which does not know that revision
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"UPDATE {schema.VERSION_TABLE} SET version_num = :h", {"h": schema.HEAD})
+    assert list_applicants(str(db_path)) == []
+
+
+def test_a_missing_store_is_reported_and_not_made(cli, db_path):
+    result = cli("applicants", "list")
+    assert result.exit_code != 0
+    assert "还没有数据库" in result.stderr
+    assert not db_path.exists()
+
+
+SNIPPET = """
+import json, sys
+sys.argv = ["qjtitle", "applicants", "list", "--json", "--show-pii"]
+from qjtitle.cli import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("\\n@@" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_applicants_list_loads_only_what_it_reads(store, committee, make_workbook, db_path):
+    """On a store at the current schema: no SQLAlchemy, models, Alembic, spreadsheet, template or
+    holiday library, and not Typer's Pydantic coercion for the options it was not given."""
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    store.close()
+    result = subprocess.run(
+        [sys.executable, "-c", SNIPPET],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    listed, modules = result.stdout.rsplit("@@", 1)
+    assert sorted(a["name"] for a in json.loads(listed)) == sorted(["李娜", "王芳", "张丽"])
+    tops = {m.split(".")[0] for m in json.loads(modules)}
+    heavy = {"sqlalchemy", "sqlmodel", "alembic", "openpyxl", "docxtpl", "docx", "jinja2"}
+    heavy |= {"python_calamine", "psycopg", "holidays"}
+    assert sorted(tops & heavy) == []
+    assert "qjtitle.models" not in json.loads(modules)
