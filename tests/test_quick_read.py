@@ -170,6 +170,6 @@ def test_applicants_list_loads_only_what_it_reads(store, committee, make_workboo
     assert sorted(a["name"] for a in json.loads(listed)) == sorted(["李娜", "王芳", "张丽"])
     tops = {m.split(".")[0] for m in json.loads(modules)}
     heavy = {"sqlalchemy", "sqlmodel", "alembic", "openpyxl", "docxtpl", "docx", "jinja2"}
-    heavy |= {"python_calamine", "psycopg", "holidays"}
+    heavy |= {"python_calamine", "psycopg", "holidays", "pydantic"}
     assert sorted(tops & heavy) == []
     assert "qjtitle.models" not in json.loads(modules)

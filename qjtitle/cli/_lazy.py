@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from unicodedata import combining, east_asian_width
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+from typer.core import TyperGroup, _TyperParameter
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
@@ -44,7 +46,50 @@ def build(name: str, entry: Entry) -> Command:
     from qjtitle.cli._zh import localize
 
     command: Command = localize(_build(name, entry), format_help)
+    defer_coercion(command)
     return command
+
+
+@dataclass(frozen=True)
+class _Deferred(RuntimeParam):
+    """Typer's coercion of one parameter, built only for a value that needs it.
+
+    Typer 0.29 builds a Pydantic ``TypeAdapter`` for every parameter of the command it runs, given
+    or not; importing Pydantic and building them costs more than ``import typer`` itself. A value
+    not given (None) needs no coercion (``RuntimeParam.coerce`` answers it before any adapter), and
+    a plain ``str`` option given as text comes out of Typer's ``str`` adapter unchanged
+    (``_adapters._parse_cli_str``): only other values build Typer's own coercion, and use it."""
+
+    descriptor: TypeDescriptor
+    built: list[RuntimeParam] = field(default_factory=list)  # Typer's own, once needed
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
+        plain = self.annotation is str and self.parameter_info.parser is None
+        if plain and type(value) is str and self.descriptor.file_annotation is None:
+            return value
+        if not self.built:
+            self.built.append(build_runtime_param(self.descriptor))
+        return self.built[0]._coerce_value(value, param=param, ctx=ctx)
+
+
+def _defer(param: Any) -> None:
+    if isinstance(param, _TyperParameter) and param._runtime_param is None:
+        desc = param.type_descriptor
+        param._runtime_param = _Deferred(
+            parameter_info=desc.parameter_info, annotation=desc.annotation, descriptor=desc
+        )
+
+
+def defer_coercion(command: Command, ctx: Context | None = None) -> None:
+    """Give every parameter of ``command`` and the commands under it a :class:`_Deferred` coercion;
+    with ``ctx``, their help options too (Click makes those on first use, from the context)."""
+    params = list(command.params)
+    if ctx is not None and (help_option := command.get_help_option(ctx)) is not None:
+        params.append(help_option)
+    for param in params:
+        _defer(param)
+    for sub in getattr(command, "commands", {}).values():
+        defer_coercion(sub, ctx)
 
 
 def _build(name: str, entry: Entry) -> Command:
@@ -96,6 +141,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        defer_coercion(self)  # its own options (the commands are deferred as they are built)
         if self.commands:
             raise TypeError(
                 f"add root commands to the table, not to the app: {list(self.commands)}"
@@ -108,6 +154,19 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         # not commands.get(): that would turn a KeyError raised while importing into "No such command"
         return self.commands[cmd_name] if cmd_name in self.table else None
+
+    def get_help_option(self, ctx: Context) -> Any:
+        option = super().get_help_option(ctx)
+        _defer(option)
+        return option
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            defer_coercion(command, ctx)  # the help options of the command about to run
+        return name, command, rest
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         # ``qjtitle`` alone: the help and exit status 2, as TyperGroup does, but without going
