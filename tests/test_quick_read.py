@@ -170,6 +170,79 @@ def test_applicants_list_loads_only_what_it_reads(store, committee, make_workboo
     assert sorted(a["name"] for a in json.loads(listed)) == sorted(["李娜", "王芳", "张丽"])
     tops = {m.split(".")[0] for m in json.loads(modules)}
     heavy = {"sqlalchemy", "sqlmodel", "alembic", "openpyxl", "docxtpl", "docx", "jinja2"}
-    heavy |= {"python_calamine", "psycopg", "holidays", "pydantic"}
+    heavy |= {"python_calamine", "psycopg", "holidays", "pydantic", "stdnum"}
     assert sorted(tops & heavy) == []
     assert "qjtitle.models" not in json.loads(modules)
+
+
+# --- The table: the body rows written directly, the rest drawn by Rich -------------------------
+
+VALUES = ["", "1", "12", "张三", "曲靖市第一人民医院", "530302********4491", "a b", "—", "○", "é"]
+
+
+def _printed(monkeypatch, width, terminal, title, columns, rows, quick):
+    """What :func:`qjtitle.cli._console.table` prints on a console ``width`` wide (a colour
+    terminal or not); ``quick`` False: always through Rich's table."""
+    import io
+
+    from rich.console import Console
+
+    from qjtitle.cli import _console
+
+    file = io.StringIO()
+    made = Console(
+        file=file,
+        width=width,
+        force_terminal=terminal,
+        color_system="truecolor" if terminal else None,
+        no_color=False,
+        highlight=False,
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(_console, "console", lambda: made)
+        if not quick:
+            patch.setattr(_console, "_plain_table", lambda *args: False)
+        _console.table(title, columns, rows)
+    return file.getvalue()
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_the_quick_table_is_the_table_rich_draws(monkeypatch, terminal):
+    import random
+
+    from qjtitle.cli import _console
+
+    drawn: list[bool] = []
+    real = _console._plain_table
+    monkeypatch.setattr(_console, "_plain_table", lambda *a: drawn.append(real(*a)) or drawn[-1])
+    chosen = random.Random(27)
+    for _ in range(80):
+        columns = [
+            chosen.choice(["编号", "姓名", "工作单位", "", "x"])
+            for _ in range(chosen.randint(1, 6))
+        ]
+        rows = [
+            [chosen.choice([*VALUES, None, 7, 12.5]) for _ in columns]
+            for _ in range(chosen.choice([0, 1, 3, 20]))
+        ]
+        title = chosen.choice(
+            [None, "申报人（3 人）", "一个很长很长很长很长很长很长很长很长很长的标题", "x"]
+        )
+        width = chosen.choice([30, 60, 80, 200])
+        args = (width, terminal, title, columns, rows)
+        quick = _printed(monkeypatch, *args, quick=True)
+        assert quick == _printed(monkeypatch, *args, quick=False), args
+    assert 30 < sum(drawn) < len(drawn)  # both ways were compared: many tables fit, some did not
+
+
+def test_styled_values_and_captions_go_through_rich(monkeypatch):
+    from qjtitle.cli import _console
+    from qjtitle.cli._console import styled
+
+    calls: list[object] = []
+    monkeypatch.setattr(_console, "_plain_table", lambda *a: calls.append(a) or False)
+    for rows in [[[styled("[red]无法读取[/]"), "a"]]]:
+        _printed(monkeypatch, 80, True, "t", ["甲", "乙"], rows, quick=True)
+    assert calls == []
+    _printed(monkeypatch, 80, True, "t", ["甲", "乙"], [["a", "b"]], quick=True)
+    assert len(calls) == 1
