@@ -9,8 +9,12 @@ import sqlite3
 import subprocess
 import sys
 from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Literal
 
 import pytest
+import typer
 
 from qjtitle import idcard
 from qjtitle.errors import NotFound
@@ -110,6 +114,30 @@ def test_the_quick_way_gives_what_the_usual_way_gives(store, committee, make_wor
     assert str(quick_error.value) == str(usual_error.value)
 
 
+@pytest.mark.both_backends
+def test_committee_list_reads_what_the_models_hold(store, committee, make_workbook, db_path):
+    from qjtitle import committees
+    from qjtitle.committees import CommitteeInfo, CommitteeRow
+
+    committees.configure(store, "QJ-WS-ZJ", pass_rate_cap=0.6, officers={"signer": "李明"})
+    committees.add(store, "QJ-AA", "另一个评委会", "副高级", "卫生", ["护理"], "甲", "乙", 15)
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    with store.transaction() as session:
+        from sqlmodel import select
+
+        from qjtitle.models import Committee
+
+        held = [CommitteeInfo.of(c) for c in session.exec(select(Committee))]
+    expected = sorted(
+        (CommitteeRow(c, 3 if c.code == "QJ-WS-ZJ" else 0) for c in held),
+        key=lambda r: r.committee.code,
+    )
+    assert committees.list_all(store) == expected
+    assert expected[1].committee.signer == "李明" and expected[1].committee.specialties
+    if store.path is not None:  # the quick way, by the file
+        assert committees.list_all(str(db_path)) == expected
+
+
 def test_the_decoded_columns_are_the_models_dates_and_json():
     from sqlalchemy import JSON, Date
 
@@ -142,7 +170,7 @@ def test_a_missing_store_is_reported_and_not_made(cli, db_path):
 
 SNIPPET = """
 import json, sys
-sys.argv = ["qjtitle", "applicants", "list", "--json", "--show-pii"]
+sys.argv = ["qjtitle", *{args!r}, "--json"]
 from qjtitle.cli import main
 try:
     main()
@@ -152,13 +180,20 @@ print("\\n@@" + json.dumps(sorted(sys.modules)))
 """
 
 
-def test_applicants_list_loads_only_what_it_reads(store, committee, make_workbook, db_path):
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["applicants", "list", "--show-pii"], ["李娜", "王芳", "张丽"]),
+        (["committee", "list"], ["曲靖市卫生系列中级职称评审委员会"]),
+    ],
+)
+def test_a_listing_loads_only_what_it_reads(store, committee, make_workbook, args, names):
     """On a store at the current schema: no SQLAlchemy, models, Alembic, spreadsheet, template or
     holiday library, and not Typer's Pydantic coercion for the options it was not given."""
     import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
     store.close()
     result = subprocess.run(
-        [sys.executable, "-c", SNIPPET],
+        [sys.executable, "-c", SNIPPET.format(args=args)],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -167,7 +202,7 @@ def test_applicants_list_loads_only_what_it_reads(store, committee, make_workboo
     )
     assert result.returncode == 0, result.stderr
     listed, modules = result.stdout.rsplit("@@", 1)
-    assert sorted(a["name"] for a in json.loads(listed)) == sorted(["李娜", "王芳", "张丽"])
+    assert sorted(a["name"] for a in json.loads(listed)) == sorted(names)
     tops = {m.split(".")[0] for m in json.loads(modules)}
     heavy = {"sqlalchemy", "sqlmodel", "alembic", "openpyxl", "docxtpl", "docx", "jinja2"}
     heavy |= {"python_calamine", "psycopg", "holidays", "pydantic", "stdnum"}
@@ -246,3 +281,66 @@ def test_styled_values_and_captions_go_through_rich(monkeypatch):
     assert calls == []
     _printed(monkeypatch, 80, True, "t", ["甲", "乙"], [["a", "b"]], quick=True)
     assert len(calls) == 1
+
+
+# --- Typer's coercion, built only for values that need it -----------------------------------------
+
+
+class Colour(str, Enum):
+    red = "red"
+    blue = "blue"
+
+
+def _probe_command(deferred: bool):
+    """A command with options of many kinds, returning what it was given; its coercion deferred
+    (qjtitle.cli._lazy.defer_coercion) or Typer's own."""
+    import typer.main
+
+    from qjtitle.cli._lazy import defer_coercion
+
+    seen: dict[str, object] = {}
+    app = typer.Typer()
+
+    @app.command()
+    def probe(
+        name: Annotated[str | None, typer.Option()] = None,
+        count: Annotated[int | None, typer.Option(min=1)] = None,
+        where: Annotated[Path | None, typer.Option()] = None,
+        tag: Annotated[list[str] | None, typer.Option()] = None,
+        colour: Annotated[Colour | None, typer.Option()] = None,
+        mode: Annotated[Literal["a", "b"] | None, typer.Option()] = None,
+        upper: Annotated[str | None, typer.Option(parser=str.upper)] = None,
+        flag: bool = False,
+    ) -> None:
+        seen.update(locals())
+
+    command = typer.main.get_command(app)
+    if deferred:
+        defer_coercion(command)
+    return command, seen
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--name", "张三"],
+        ["--count", "3", "--where", "a/b", "--tag", "x", "--tag", "y"],
+        ["--colour", "blue", "--mode", "b", "--upper", "abc", "--flag"],
+        ["--count", "0"],  # below min: the same usage error
+        ["--count", "x"],
+        ["--colour", "green"],
+    ],
+)
+def test_deferred_coercion_gives_what_typer_gives(args):
+    outcomes = []
+    for deferred in (False, True):
+        command, seen = _probe_command(deferred)
+        try:
+            command.main(args, standalone_mode=False)
+            outcomes.append(("ok", {k: v for k, v in seen.items() if k != "seen"}))
+        except typer.BadParameter as exc:
+            outcomes.append(("error", exc.format_message()))
+    assert outcomes[0] == outcomes[1]
+    if args == ["--name", "张三"]:
+        assert outcomes[0][1]["name"] == "张三"

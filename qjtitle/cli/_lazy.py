@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from unicodedata import combining, east_asian_width
 
 import typer
 import typer.main
-from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
-from typer.core import TyperGroup, _TyperParameter
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
@@ -50,34 +48,39 @@ def build(name: str, entry: Entry) -> Command:
     return command
 
 
-@dataclass(frozen=True)
-class _Deferred(RuntimeParam):
-    """Typer's coercion of one parameter, built only for a value that needs it.
+class _Deferred:
+    """Typer's coercion of one parameter (its ``_runtime_param``), built only for a value that
+    needs it.
 
     Typer 0.29 builds a Pydantic ``TypeAdapter`` for every parameter of the command it runs, given
     or not; importing Pydantic and building them costs more than ``import typer`` itself. A value
-    not given (None) needs no coercion (``RuntimeParam.coerce`` answers it before any adapter), and
-    a plain ``str`` option given as text comes out of Typer's ``str`` adapter unchanged
-    (``_adapters._parse_cli_str``): only other values build Typer's own coercion, and use it."""
+    not given needs no coercion (None, or () for several values: as Typer's ``RuntimeParam.coerce``
+    answers it before any adapter), and a plain ``str`` option given as text comes out of Typer's
+    ``str`` adapter unchanged (its ``_parse_cli_str``). Any other value has Typer build its own
+    coercion for the parameter, which then replaces this one and does what Typer always does.
+    (Private to Typer 0.29, which pyproject pins; tests/test_quick_read.py covers both ways.)"""
 
-    descriptor: TypeDescriptor
-    built: list[RuntimeParam] = field(default_factory=list)  # Typer's own, once needed
+    def __init__(self, descriptor: Any) -> None:
+        info = descriptor.parameter_info
+        self.plain = (
+            descriptor.annotation is str
+            and getattr(info, "parser", None) is None
+            and descriptor.file_annotation is None
+        )
 
-    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
-        plain = self.annotation is str and self.parameter_info.parser is None
-        if plain and type(value) is str and self.descriptor.file_annotation is None:
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        several = param.multiple or param.nargs == -1
+        if value is None:
+            return () if several else None
+        if self.plain and not several and type(value) is str:
             return value
-        if not self.built:
-            self.built.append(build_runtime_param(self.descriptor))
-        return self.built[0]._coerce_value(value, param=param, ctx=ctx)
+        param._runtime_param = None  # Typer builds its own
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
 
 
 def _defer(param: Any) -> None:
-    if isinstance(param, _TyperParameter) and param._runtime_param is None:
-        desc = param.type_descriptor
-        param._runtime_param = _Deferred(
-            parameter_info=desc.parameter_info, annotation=desc.annotation, descriptor=desc
-        )
+    if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+        param._runtime_param = _Deferred(param.type_descriptor)
 
 
 def defer_coercion(command: Command, ctx: Context | None = None) -> None:
