@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import pytest
 import typer
 
-from qjtitle import idcard
+from qjtitle import committees, idcard
 from qjtitle.errors import NotFound
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.intake.lookup import DATE_COLUMNS, JSON_COLUMNS, list_applicants
@@ -116,7 +116,6 @@ def test_the_quick_way_gives_what_the_usual_way_gives(store, committee, make_wor
 
 @pytest.mark.both_backends
 def test_committee_list_reads_what_the_models_hold(store, committee, make_workbook, db_path):
-    from qjtitle import committees
     from qjtitle.committees import CommitteeInfo, CommitteeRow
 
     committees.configure(store, "QJ-WS-ZJ", pass_rate_cap=0.6, officers={"signer": "李明"})
@@ -159,6 +158,16 @@ def test_a_store_behind_the_schema_is_upgraded_the_usual_way(store, committee, d
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"UPDATE {schema.VERSION_TABLE} SET version_num = :h", {"h": schema.HEAD})
     assert list_applicants(str(db_path)) == []
+
+
+def test_any_store_url_is_read(store, committee, db_path, monkeypatch):
+    """A relative sqlite:/// URL, or one with options, is read the usual way, as before."""
+    store.close()
+    monkeypatch.chdir(db_path.parent)
+    for url in (f"sqlite:///{db_path.name}", f"sqlite:///file:{db_path}?mode=ro&uri=true"):
+        assert list_applicants(url) == []
+        (row,) = committees.list_all(url)
+        assert row.committee.code == "QJ-WS-ZJ"
 
 
 def test_a_missing_store_is_reported_and_not_made(cli, db_path):

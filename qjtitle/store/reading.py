@@ -79,7 +79,7 @@ def quick_path(db: str | os.PathLike[str] | None) -> Path | None:
     if not url.startswith(prefix) or any(c in url for c in "?#%"):
         return None
     path = Path(url[len(prefix) :])
-    return path if path.is_file() else None
+    return path if path.is_absolute() and path.is_file() else None
 
 
 @contextmanager
