@@ -4,10 +4,7 @@ what the models and SQLAlchemy give; any other store goes the usual way."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -175,48 +172,6 @@ def test_a_missing_store_is_reported_and_not_made(cli, db_path):
     assert result.exit_code != 0
     assert "还没有数据库" in result.stderr
     assert not db_path.exists()
-
-
-SNIPPET = """
-import json, sys
-sys.argv = ["qjtitle", *{args!r}, "--json"]
-from qjtitle.cli import main
-try:
-    main()
-except SystemExit as exc:
-    assert not exc.code, exc.code
-print("\\n@@" + json.dumps(sorted(sys.modules)))
-"""
-
-
-@pytest.mark.parametrize(
-    ("args", "names"),
-    [
-        (["applicants", "list", "--show-pii"], ["李娜", "王芳", "张丽"]),
-        (["committee", "list"], ["曲靖市卫生系列中级职称评审委员会"]),
-    ],
-)
-def test_a_listing_loads_only_what_it_reads(store, committee, make_workbook, args, names):
-    """On a store at the current schema: no SQLAlchemy, models, Alembic, spreadsheet, template or
-    holiday library, and not Typer's Pydantic coercion for the options it was not given."""
-    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
-    store.close()
-    result = subprocess.run(
-        [sys.executable, "-c", SNIPPET.format(args=args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    listed, modules = result.stdout.rsplit("@@", 1)
-    assert sorted(a["name"] for a in json.loads(listed)) == sorted(names)
-    tops = {m.split(".")[0] for m in json.loads(modules)}
-    heavy = {"sqlalchemy", "sqlmodel", "alembic", "openpyxl", "docxtpl", "docx", "jinja2"}
-    heavy |= {"python_calamine", "psycopg", "holidays", "pydantic", "stdnum"}
-    assert sorted(tops & heavy) == []
-    assert "qjtitle.models" not in json.loads(modules)
 
 
 # --- The table: the body rows written directly, the rest drawn by Rich -------------------------
