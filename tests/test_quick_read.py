@@ -308,3 +308,26 @@ def test_deferred_coercion_gives_what_typer_gives(args):
     assert outcomes[0] == outcomes[1]
     if args == ["--name", "张三"]:
         assert outcomes[0][1]["name"] == "张三"
+
+
+def test_the_commands_hooks_run_once_on_the_quick_way(cli, tmp_path, monkeypatch):
+    """The --db choice's hooks (here: the note about an old store in the working folder) run once
+    when the store is read the quick way."""
+    monkeypatch.delenv("QJTITLE_DB")
+    monkeypatch.chdir(tmp_path)
+    add = [
+        "committee",
+        "add",
+        "QJ-NEW",
+        "--name",
+        "新评委会",
+        "--level",
+        "中级",
+        "--series",
+        "卫生",
+    ]
+    assert cli(*add).exit_code == 0  # the default store, in the user data folder
+    sqlite3.connect(tmp_path / "qjtitle.db").close()  # an old store here
+    listed = cli("committee", "list")
+    assert listed.exit_code == 0 and "QJ-NEW" in listed.stdout
+    assert listed.stderr.count("当前文件夹有一个数据库") == 1

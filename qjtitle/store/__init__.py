@@ -2,9 +2,10 @@
 and the seals that protect it, backups and restores.
 
 Nothing here imports the procedure above it (intake, calendar, experts, meeting, filing);
-tests/test_layers.py checks it. Open a store with :func:`open_store`; the engine's names are
-re-exported here so that the layers above write ``from qjtitle.store import Store``. Inside the
-store layer, modules import from :mod:`qjtitle.store.engine` itself.
+tests/test_layers.py checks it. Open a store with :func:`open_store` (a command that only reads
+hands its work to :func:`read_store`); the engine's names, imported on first use, are re-exported
+here so that the layers above write ``from qjtitle.store import Store``. Inside the store layer,
+modules import from :mod:`qjtitle.store.engine` itself.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def read_store(source: Store | str | os.PathLike[str] | None, work: Callable[[Re
                 if reader is not None:
                     if isinstance(source, StoreChoice) and callable(source.on_open):
                         source.on_open(None)  # the command's hooks; no Store is made this way
+                        # (and not run twice should the usual way below take over)
+                        source = StoreChoice(source, source.source, source.create)
                     return work(reader)
         except sqlite3.Error:
             pass
