@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from qjtitle import rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
-from qjtitle.models import Committee
-from qjtitle.store import Store, audit
+from qjtitle.store import read_store
+from qjtitle.store.reading import Reader, day, json_value
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from qjtitle.models import Committee
+    from qjtitle.store import Store
+
+# SQLAlchemy, the models and the audit chain are imported by the functions that use them, so that
+# ``committee list`` reads through qjtitle.store.read_store without them.
 
 
 def get(session: Session, code: str) -> Committee:
+    from sqlmodel import select
+
+    from qjtitle.models import Committee
+
     committee = session.exec(select(Committee).where(Committee.code == code)).first()
     if committee is None:
         codes = session.exec(select(Committee.code).order_by(Committee.code)).all()
-        known = "、".join(codes) if codes else "（尚无评委会）"
-        raise NotFound(
-            f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建"
-        )
+        raise unknown_committee(code, list(codes))
     return committee
+
+
+def unknown_committee(code: str, codes: list[str]) -> NotFound:
+    """The error for a committee code that names none of ``codes`` (the known ones)."""
+    known = "、".join(codes) if codes else "（尚无评委会）"
+    return NotFound(f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建")
 
 
 def add(
@@ -49,6 +64,11 @@ def add(
         )
     if pool_filed is not None and pool_filed > date.today():
         raise InvalidValue(f"专家库备案日期 {pool_filed} 晚于今天；请核对")
+    from sqlmodel import select
+
+    from qjtitle.models import Committee
+    from qjtitle.store import audit
+
     with store.transaction() as session:
         if session.exec(select(Committee).where(Committee.code == code)).first():
             raise AlreadyExists(
@@ -122,6 +142,8 @@ def configure(
         raise InvalidValue(f"表决基数“{vote_denominator}”无效；可选 {choices}")
     if pass_rate_cap is not None and not 0 < pass_rate_cap <= 1:
         raise InvalidValue(f"通过率上限 {pass_rate_cap} 无效；应为 0 到 1 之间的小数，如 0.6")
+    from qjtitle.store import audit
+
     with store.transaction() as session:
         committee = get(session, code)
         before = as_dict(committee)
@@ -222,21 +244,45 @@ def as_dict(committee: Committee) -> dict[str, Any]:
     return CommitteeInfo.of(committee).as_dict()
 
 
-def list_all(store: Store) -> list[CommitteeRow]:
-    from sqlalchemy import func
+def list_all(store: Store | str | os.PathLike[str] | None) -> list[CommitteeRow]:
+    """Every committee by code, with its number of applicants; ``store`` is an open store or
+    where one is (:func:`qjtitle.store.read_store`)."""
 
-    from qjtitle.models import Applicant
-
-    with store.transaction() as session:
-        counts: dict[int | None, int] = dict(
-            session.exec(
-                select(Applicant.committee_id, func.count()).group_by(col(Applicant.committee_id))
-            ).all()
-        )
+    def work(reader: Reader) -> list[CommitteeRow]:
+        counts = {
+            r["committee_id"]: r["n"]
+            for r in reader.rows(
+                "SELECT committee_id, COUNT(*) AS n FROM applicant GROUP BY committee_id"
+            )
+        }
         return [
-            CommitteeRow(CommitteeInfo.of(committee), counts.get(committee.id, 0))
-            for committee in session.exec(select(Committee).order_by(col(Committee.code)))
+            CommitteeRow(_info(row), counts.get(row["id"], 0))
+            for row in reader.rows("SELECT * FROM committee ORDER BY code")
         ]
+
+    return read_store(store, work)
+
+
+def _info(row: dict[str, Any]) -> CommitteeInfo:
+    """A row of ``committee`` read as SQL (models.Committee's columns) as its settings."""
+    return CommitteeInfo(
+        row["code"],
+        row["name"],
+        row["level"],
+        row["series"],
+        tuple(json_value(row["specialties"])),
+        row["organizer"],
+        row["approver"],
+        row["min_size"],
+        day(row["pool_filed"]),
+        row["vote_denominator"],
+        row["pass_rate_cap"],
+        row["handler"],
+        row["contact"],
+        row["contact_phone"],
+        row["signer"],
+        row["doc_code"],
+    )
 
 
 def show(store: Store, code: str) -> CommitteeInfo:

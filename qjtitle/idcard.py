@@ -10,13 +10,23 @@ float, and saying in Chinese what is wrong and how to fix it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-
-from stdnum.cn import ric
+from functools import cache, lru_cache
 
 ID_LENGTH = 18  # GB 11643-1999
+
+
+@cache
+def _check_digit() -> Callable[[str], str]:
+    """``stdnum.cn.ric.calc_check_digit``, imported when first needed: python-stdnum's utilities
+    import ssl, pydoc and the like, which a command that only lists applicants does not need."""
+    from stdnum.cn import ric
+
+    calc: Callable[[str], str] = ric.calc_check_digit
+    return calc
+
 
 # GB/T 2260 province codes. The county part is not checked: ric.validate() ties the
 # county code to the birth year, which rejects e.g. 530302 (麒麟区, 1997-) for anyone
@@ -137,7 +147,7 @@ def check(raw: object) -> IdCheck:
         return IdCheck(
             number, f"身份证号码中的出生日期 {number[6:14]} 不存在", "请核对号码第7至14位"
         )
-    expected = ric.calc_check_digit(number)
+    expected = _check_digit()(number)
     if number[17] != expected:
         return IdCheck(
             number,
@@ -174,4 +184,4 @@ def gender_of(number: str) -> str:
 def make(area: str, birth: date, sequence: int) -> str:
     """Build a valid ID number (used by sample data and tests): 6-digit area, birth, 3-digit sequence."""
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return body + _check_digit()(body + "0")

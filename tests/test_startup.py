@@ -218,6 +218,29 @@ def test_help_imports_no_heavy_library(args):
     assert [m for m in HEAVY if m in {m.split(".")[0] for m in modules}] == []
 
 
+@pytest.mark.parametrize(
+    "args", [["applicants", "list"], ["applicants", "list", "--json"], ["committee", "list"]]
+)
+def test_a_listing_loads_only_what_it_reads(store, committee, make_workbook, args):
+    """On an SQLite store at the current schema (qjtitle.store.read_store): no SQLAlchemy, models,
+    Alembic, spreadsheet, template or holiday library, nor python-stdnum, nor Typer's Pydantic
+    coercion for options not given (qjtitle.cli._lazy.defer_coercion)."""
+    from qjtitle.intake.applicants import import_applicants
+    from tests.conftest import applicant_row
+
+    rows = [
+        applicant_row(),
+        applicant_row(序号=2, 姓名="王芳", 身份证号码="x", 工作单位="富源县人民医院"),
+    ]
+    import_applicants(store, [make_workbook(rows)], "QJ-WS-ZJ", 2023)  # one with a problem
+    store.close()
+    code, modules = modules_after(args)
+    assert code in (0, None)
+    tops = {m.split(".")[0] for m in modules}
+    assert sorted(tops & {*HEAVY, "holidays", "pydantic", "stdnum"}) == []
+    assert "qjtitle.models" not in modules and "qjtitle.store.engine" not in modules
+
+
 def test_importtime_of_help():
     result = run("-X", "importtime", "-m", "qjtitle", "--help")
     assert result.returncode == 0

@@ -119,6 +119,9 @@ def table(
     title: str | None, columns: list[str], rows: list[list[Any]], caption: str | None = None
 ) -> None:
     """Print a Rich table. Values, title and caption are plain text unless made with :func:`styled`."""
+    plain = caption is None and not any(isinstance(v, Styled) for row in rows for v in row)
+    if plain and _plain_table(title, columns, rows):
+        return
     from rich.table import Table
 
     t = Table(
@@ -131,6 +134,50 @@ def table(
     for row in rows:
         t.add_row(*[_cell(v) for v in row])
     console().print(t)
+
+
+def _plain_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> bool:
+    """Print the table of :func:`table` exactly as Rich prints it, when every value is plain text
+    and the table fits the console at its natural width; False, printing nothing, otherwise.
+
+    Rich lays out, measures and wraps every cell, which for a few hundred rows costs more than
+    the rest of a listing command. Rich still draws the title and the header (with their styles),
+    as a table of the same column widths without rows; the body rows, which carry no style, are
+    written as the same characters directly (tests/test_startup.py compares the two)."""
+    from rich.cells import cell_len
+    from rich.segment import Segment, Segments
+    from rich.table import Table
+
+    out = console()
+    if out.legacy_windows or out.options.ascii_only:
+        return False  # Rich substitutes the box characters there
+    body = [["" if v is None else visible(str(v), line_breaks=False) for v in row] for row in rows]
+    widths = [cell_len(name) for name in columns]
+    for row in body:
+        for i, text in enumerate(row):
+            widths[i] = max(widths[i], cell_len(text))
+    if sum(widths) + 3 * len(widths) + 1 > out.width:
+        return False  # Rich would fold the cells
+    head = Table(title=None if title is None else _cell(title), show_lines=False)
+    for name, width in zip(columns, widths, strict=True):
+        head.add_column(name, overflow="fold", width=width)
+    lines = out.render_lines(head, out.options, pad=False)
+    box = head.box
+    if box is None or not lines:
+        return False
+    edge, between, end = box.mid_left, box.mid_vertical, box.mid_right
+    segments: list[Segment] = []
+    for line in lines[:-1]:  # the title, the top border, the header and the line under it
+        segments.extend(line)
+        segments.append(Segment.line())
+    for row in body:
+        cells = (f" {t}{' ' * (w - cell_len(t))} " for t, w in zip(row, widths, strict=True))
+        segments.append(Segment(f"{edge}{between.join(cells)}{end}"))
+        segments.append(Segment.line())
+    segments.extend(lines[-1])  # the bottom border
+    segments.append(Segment.line())
+    out.print(Segments(segments))
+    return True
 
 
 def moment(value: Any) -> str:

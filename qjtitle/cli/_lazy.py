@@ -44,7 +44,55 @@ def build(name: str, entry: Entry) -> Command:
     from qjtitle.cli._zh import localize
 
     command: Command = localize(_build(name, entry), format_help)
+    defer_coercion(command)
     return command
+
+
+class _Deferred:
+    """Typer's coercion of one parameter (its ``_runtime_param``), built only for a value that
+    needs it.
+
+    Typer 0.29 builds a Pydantic ``TypeAdapter`` for every parameter of the command it runs, given
+    or not; importing Pydantic and building them costs more than ``import typer`` itself. A value
+    not given needs no coercion (None, or () for several values: as Typer's ``RuntimeParam.coerce``
+    answers it before any adapter), and a plain ``str`` option given as text comes out of Typer's
+    ``str`` adapter unchanged (its ``_parse_cli_str``). Any other value has Typer build its own
+    coercion for the parameter, which then replaces this one and does what Typer always does.
+    (Private to Typer 0.29, which pyproject pins; tests/test_quick_read.py covers both ways.)"""
+
+    def __init__(self, descriptor: Any) -> None:
+        info = descriptor.parameter_info
+        self.plain = (
+            descriptor.annotation is str
+            and getattr(info, "parser", None) is None
+            and descriptor.file_annotation is None
+        )
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        several = param.multiple or param.nargs == -1
+        if value is None:
+            return () if several else None
+        if self.plain and not several and type(value) is str:
+            return value
+        param._runtime_param = None  # Typer builds its own
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+def _defer(param: Any) -> None:
+    if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+        param._runtime_param = _Deferred(param.type_descriptor)
+
+
+def defer_coercion(command: Command, ctx: Context | None = None) -> None:
+    """Give every parameter of ``command`` and the commands under it a :class:`_Deferred` coercion;
+    with ``ctx``, their help options too (Click makes those on first use, from the context)."""
+    params = list(command.params)
+    if ctx is not None and (help_option := command.get_help_option(ctx)) is not None:
+        params.append(help_option)
+    for param in params:
+        _defer(param)
+    for sub in getattr(command, "commands", {}).values():
+        defer_coercion(sub, ctx)
 
 
 def _build(name: str, entry: Entry) -> Command:
@@ -96,6 +144,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        defer_coercion(self)  # its own options (the commands are deferred as they are built)
         if self.commands:
             raise TypeError(
                 f"add root commands to the table, not to the app: {list(self.commands)}"
@@ -108,6 +157,19 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         # not commands.get(): that would turn a KeyError raised while importing into "No such command"
         return self.commands[cmd_name] if cmd_name in self.table else None
+
+    def get_help_option(self, ctx: Context) -> Any:
+        option = super().get_help_option(ctx)
+        _defer(option)
+        return option
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            defer_coercion(command, ctx)  # the help options of the command about to run
+        return name, command, rest
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         # ``qjtitle`` alone: the help and exit status 2, as TyperGroup does, but without going

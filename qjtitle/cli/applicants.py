@@ -344,9 +344,8 @@ def applicants_list(
     示例：qjtitle applicants list --committee QJ-WS-ZJ --status 待补正
     """
     from qjtitle.intake.lookup import list_applicants
-    from qjtitle.store import open_store
 
-    items = list_applicants(open_store(db), committee, year, status, unit, show_pii)
+    items = list_applicants(db, committee, year, status, unit, show_pii)
     if as_json:
         print_json([a.as_dict() for a in items], show_pii=show_pii)
         return

@@ -72,9 +72,8 @@ def committee_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     示例：qjtitle committee list --json
     """
     from qjtitle import committees
-    from qjtitle.store import open_store
 
-    items = committees.list_all(open_store(db))
+    items = committees.list_all(db)
     if as_json:
         print_json([c.as_dict() for c in items])
         return

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, select
-
-from qjtitle import committees, rules
+from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.findings import Step, finding
 from qjtitle.intake.roster_checks import Problem
-from qjtitle.models import Applicant, Committee
 from qjtitle.privacy import mask_id, mask_phone, mask_text
 from qjtitle.spreadsheets.text import clean_text, compare_key
-from qjtitle.store import Store
+from qjtitle.store import read_store
+from qjtitle.store.reading import Reader, day, json_value, like_contains
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from qjtitle.models import Applicant
+    from qjtitle.store import Store
+
+# SQLAlchemy and the models are imported only by the functions that write or take a session:
+# listing reads through qjtitle.store.reading, which reads an SQLite store with sqlite3 alone.
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def _problem(stored: dict[str, Any]) -> Problem:
     return Problem.from_stored(stored)
 
 
-def _masked_problem(stored: dict[str, Any], a: Applicant) -> Problem:
+def _masked_problem(stored: dict[str, Any], a: Applicant | SimpleNamespace) -> Problem:
     """A problem's message may quote the ID number or phone as written (Excel's 5.30302198503151E+17)."""
     problem = Problem.from_stored(stored)
     message = problem.message
@@ -93,8 +102,10 @@ def _unchanged(text: str) -> str:
     return text
 
 
-def view(a: Applicant, committee_code: str = "", show_pii: bool = False) -> ApplicantView:
-    """``a`` for listing and showing; masked unless ``show_pii``."""
+def view(
+    a: Applicant | SimpleNamespace, committee_code: str = "", show_pii: bool = False
+) -> ApplicantView:
+    """``a`` (a model, or a row read by :func:`_stored`) for listing and showing; masked unless ``show_pii``."""
     text = _unchanged if show_pii else mask_text
     return ApplicantView(
         id=a.id or 0,  # read from the store: always set
@@ -135,40 +146,81 @@ def view(a: Applicant, committee_code: str = "", show_pii: bool = False) -> Appl
     )
 
 
+# The columns of ``applicant`` kept as dates and as JSON (models.Applicant), decoded from a row
+DATE_COLUMNS = ("birth", "graduated", "work_start", "current_title_date", "correction_deadline")
+JSON_COLUMNS = ("problems",)
+
+
+def _stored(row: dict[str, Any]) -> SimpleNamespace:
+    """A row of ``applicant`` read as SQL, its dates and problems decoded, for :func:`view`."""
+    for name in DATE_COLUMNS:
+        row[name] = day(row[name])
+    for name in JSON_COLUMNS:
+        row[name] = json_value(row[name])
+    return SimpleNamespace(**row)
+
+
 def list_applicants(
-    store: Store,
+    store: Store | str | os.PathLike[str] | None,
     committee_code: str | None = None,
     year: int | None = None,
     status: str | None = None,
     unit: str | None = None,
     show_pii: bool = False,
 ) -> list[ApplicantView]:
+    """The applicants, by unit and row, filtered; ``store`` is an open store or where one is (a
+    path or URL, a ``--db`` choice, None for the default), read the quick way
+    (:func:`qjtitle.store.read_store`)."""
     if status is not None and status not in rules.STATUSES:
         raise InvalidValue(f"状态“{status}”无效；应为 {'、'.join(rules.STATUSES)} 之一")
-    with store.transaction() as session:
-        query = select(Applicant, Committee.code).join(
-            Committee, col(Committee.id) == col(Applicant.committee_id)
-        )
-        if committee_code:
-            query = query.where(
-                Applicant.committee_id == committees.get(session, committee_code).id
-            )
-        if year:
-            query = query.where(Applicant.year == year)
-        if status:
-            query = query.where(Applicant.status == status)
-        if unit:
-            query = query.where(
-                col(Applicant.unit_key).contains(compare_key(unit), autoescape=True)
-            )
-        query = query.order_by(
-            col(Applicant.unit_key), col(Applicant.source_row), col(Applicant.id)
-        )
-        return [view(a, code, show_pii) for a, code in session.exec(query)]
+    where = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if committee_code:
+        where.append("committee.code = :code")
+        params["code"] = committee_code
+    if year:
+        where.append("applicant.year = :year")
+        params["year"] = year
+    if status:
+        where.append("applicant.status = :status")
+        params["status"] = status
+    if unit:
+        where.append("applicant.unit_key LIKE :unit ESCAPE '/'")
+        params["unit"] = like_contains(compare_key(unit))
+    sql = (
+        "SELECT applicant.*, committee.code AS committee_code FROM applicant "
+        "JOIN committee ON committee.id = applicant.committee_id "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY applicant.unit_key, applicant.source_row, applicant.id"
+    )
+
+    def work(reader: Reader) -> list[ApplicantView]:
+        found = []
+        for row in reader.rows(sql, **params):
+            code = row.pop("committee_code")
+            found.append(view(_stored(row), code, show_pii))
+        if committee_code and not found:
+            _check_committee(reader, committee_code)
+        return found
+
+    return read_store(store, work)
+
+
+def _check_committee(reader: Reader, code: str) -> None:
+    """Refuse a committee code that names none, as :func:`qjtitle.committees.get` does."""
+    if not reader.rows("SELECT id FROM committee WHERE code = :code", code=code):
+        codes = [r["code"] for r in reader.rows("SELECT code FROM committee ORDER BY code")]
+        from qjtitle.committees import unknown_committee
+
+        raise unknown_committee(code, codes)
 
 
 def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[ApplicantView]:
     """Applicants by store id, full ID number, or name."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import Applicant, Committee
+
     with store.transaction() as session:
         query = select(Applicant, Committee.code).join(
             Committee, col(Committee.id) == col(Applicant.committee_id)
@@ -198,6 +250,10 @@ def show_applicant(store: Store, key: str, show_pii: bool = False) -> list[Appli
 def one_applicant(session: Session, key: str, year: int | None = None) -> Applicant:
     """The one applicant ``key`` names (编号, 18-digit ID number or name), in ``year`` if given;
     refused, listing them, when it names several (withdraw, reinstate, correct)."""
+    from sqlmodel import select
+
+    from qjtitle.models import Applicant
+
     key = clean_text(key)
     query = select(Applicant)
     if key.isdigit() and len(key) < 10:

@@ -2,46 +2,57 @@
 and the seals that protect it, backups and restores.
 
 Nothing here imports the procedure above it (intake, calendar, experts, meeting, filing);
-tests/test_layers.py checks it. Open a store with :func:`open_store`; the engine's names are
-re-exported here so that the layers above write ``from qjtitle.store import Store``. Inside the
-store layer, modules import from :mod:`qjtitle.store.engine` itself.
+tests/test_layers.py checks it. Open a store with :func:`open_store` (a command that only reads
+hands its work to :func:`read_store`); the engine's names, imported on first use, are re-exported
+here so that the layers above write ``from qjtitle.store import Store``. Inside the store layer,
+modules import from :mod:`qjtitle.store.engine` itself.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qjtitle.errors import StoreError
 from qjtitle.findings import finding
 from qjtitle.paths import CALENDAR_FILE_NAME, StoreChoice, make_private_dir, user_store_path
-from qjtitle.store.engine import (
-    APPEND_ONLY,
-    BASELINE_GROUPS,
+from qjtitle.store.reading import (
     BUSY_TIMEOUT_MS,
-    FROZEN_FACTS,
-    FROZEN_MESSAGE,
-    FROZEN_TABLES,
-    LOCK_TIMEOUT_MS,
-    MIGRATIONS_TABLE,
-    Store,
-    StoreMissing,
-    append_only_sql,
-    bulk_insert,
-    create_append_only,
-    create_frozen,
-    friendly,
-    frozen_sql,
-    is_unique_violation,
-    missing_store_error,
+    CoreReader,
+    Reader,
+    quick,
+    quick_path,
     resolve_url,
-    safe_url,
-    sqlite_path,
-    translate_db_errors,
 )
+
+if TYPE_CHECKING:
+    from qjtitle.store.engine import (
+        APPEND_ONLY,
+        BASELINE_GROUPS,
+        FROZEN_FACTS,
+        FROZEN_MESSAGE,
+        FROZEN_TABLES,
+        LOCK_TIMEOUT_MS,
+        MIGRATIONS_TABLE,
+        Store,
+        StoreMissing,
+        append_only_sql,
+        bulk_insert,
+        create_append_only,
+        create_frozen,
+        friendly,
+        frozen_sql,
+        is_unique_violation,
+        missing_store_error,
+        safe_url,
+        sqlite_path,
+        translate_db_errors,
+    )
 
 __all__ = [
     "APPEND_ONLY",
@@ -64,6 +75,7 @@ __all__ = [
     "is_unique_violation",
     "missing_store_error",
     "open_store",
+    "read_store",
     "resolve_url",
     "safe_url",
     "sqlite_path",
@@ -71,9 +83,34 @@ __all__ = [
 ]
 
 
+# The engine's names are imported on first use (PEP 562), not with the package: a command that only
+# reads an SQLite store (qjtitle.store.reading) never imports SQLAlchemy or builds the models.
+_ENGINE_NAMES = frozenset(__all__) - {
+    "BUSY_TIMEOUT_MS",
+    "adopt_store",
+    "open_store",
+    "read_store",
+    "resolve_url",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE_NAMES:
+        from qjtitle.store import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -> Store:
     """Open the store at ``db``, creating it when new and bringing its schema up to date
     (a backup of an SQLite store first; see :mod:`qjtitle.store.schema`). ``upgrade=False`` opens it as it is."""
+    from qjtitle.store.engine import (
+        Store,
+        missing_store_error,
+        sqlite_path,
+    )
+
     url = resolve_url(db)
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -96,6 +133,44 @@ def open_store(db: str | os.PathLike[str] | None = None, upgrade: bool = True) -
     return store
 
 
+T = TypeVar("T")
+
+
+def read_store(source: Store | str | os.PathLike[str] | None, work: Callable[[Reader], T]) -> T:
+    """``work`` done on the store ``source`` names (a path or URL, a ``--db`` choice, None for the
+    default) in one transaction that only reads: the quick way (:mod:`qjtitle.store.reading`) when
+    it can be, else on the store :func:`open_store` opens (created or upgraded as always). On an
+    open :class:`Store`, in its transaction. Any error of the quick way sends ``work`` down the
+    usual one, which reports what is wrong as it always has."""
+    if source is not None and not isinstance(source, str | os.PathLike):
+        return read_open(source, work)  # an open Store
+    path = quick_path(source)
+    if path is not None:
+        from qjtitle.store.schema import HEAD, VERSION_TABLE
+
+        try:
+            with quick(path, VERSION_TABLE, HEAD) as reader:
+                if reader is not None:
+                    if isinstance(source, StoreChoice) and callable(source.on_open):
+                        source.on_open(None)  # the command's hooks; no Store is made this way
+                        # (and not run twice should the usual way below take over)
+                        source = StoreChoice(source, source.source, source.create)
+                    return work(reader)
+        except sqlite3.Error:
+            pass
+    store = open_store(source)
+    try:
+        return read_open(store, work)
+    finally:
+        store.close()
+
+
+def read_open(store: Store, work: Callable[[Reader], T]) -> T:
+    """``work`` done in a transaction of the open ``store``, through SQLAlchemy Core."""
+    with store.transaction() as session:
+        return work(CoreReader(session.connection()))
+
+
 @dataclass(frozen=True)
 class AdoptResult:
     """Where ``db adopt`` moved the store (and its calendar file), and the old default kept aside."""
@@ -111,6 +186,8 @@ def adopt_store(source: Path, force: bool = False) -> AdoptResult:
     so that every folder finds it. An existing default store is kept beside as a dated copy only
     with ``force``; nothing is moved when anything is in the way."""
     import shutil
+
+    from qjtitle.store.engine import StoreMissing
 
     source = Path(source).expanduser().resolve()
     target = user_store_path()

@@ -27,7 +27,8 @@ from sqlalchemy.engine import make_url
 from qjtitle.errors import AlreadyExists, NotFound, StoreError
 from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import file_sha256
-from qjtitle.store.engine import BUSY_TIMEOUT_MS, Store, safe_url
+from qjtitle.store.engine import Store, safe_url
+from qjtitle.store.reading import BUSY_TIMEOUT_MS
 
 
 def _pg_hint(store_url: str, restore: bool = False) -> StoreError:

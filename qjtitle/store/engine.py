@@ -35,20 +35,11 @@ from sqlmodel import Session
 from qjtitle import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from qjtitle.errors import StoreError
 from qjtitle.findings import Severity, Step, finding
-from qjtitle.paths import DEFAULT_STORE, STORE_ENV, user_store_path
+from qjtitle.paths import DEFAULT_STORE
+from qjtitle.store.reading import BUSY_TIMEOUT_MS
 
-BUSY_TIMEOUT_MS = 5000  # SQLite: how long a write waits for another process's transaction
 LOCK_TIMEOUT_MS = 10000  # PostgreSQL: how long a statement waits for a lock held by another session
 MIGRATIONS_TABLE = "_qjtitle_migrations"  # the record of the homemade migrations before Alembic
-
-
-def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
-    """``db`` (a path or an SQLAlchemy URL), else ``$QJTITLE_DB``, else the user's own store
-    (:func:`qjtitle.paths.user_store_path`), as a URL."""
-    value = str(db) if db not in (None, "") else os.environ.get(STORE_ENV) or str(user_store_path())
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve().as_posix()}"
 
 
 class StoreMissing(StoreError):

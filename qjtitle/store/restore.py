@@ -20,7 +20,8 @@ from qjtitle.findings import Severity, Step, finding
 from qjtitle.paths import file_sha256
 from qjtitle.store import audit, schema
 from qjtitle.store.backup import _beside, _check, _copy, _pg_hint, _write_copy
-from qjtitle.store.engine import BUSY_TIMEOUT_MS, Store, resolve_url, sqlite_path
+from qjtitle.store.engine import Store, sqlite_path
+from qjtitle.store.reading import BUSY_TIMEOUT_MS, resolve_url
 
 
 def _quote(name: str) -> str:

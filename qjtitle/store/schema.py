@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
-
 from qjtitle.errors import StoreError
 from qjtitle.findings import finding
-from qjtitle.store.engine import MIGRATIONS_TABLE, Store, translate_db_errors
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+    from qjtitle.store.engine import Store
+
+# SQLAlchemy is imported by the functions that use it, so that HEAD can be read without it
+# (qjtitle.store.reading checks a store's version with the standard library's sqlite3).
 
 HEAD = "0013"  # the newest revision in migrations/versions (tests/test_migrations.py checks)
 BASELINE = "0001"  # the schema of stores made by the homemade m001_initial
@@ -58,6 +60,10 @@ class SchemaState:
 
 
 def _state(conn: Connection) -> SchemaState:
+    from sqlalchemy import inspect, text
+
+    from qjtitle.store.engine import MIGRATIONS_TABLE
+
     insp = inspect(conn)
     tables = set(insp.get_table_names())
     if VERSION_TABLE in tables:
@@ -80,6 +86,8 @@ def _state(conn: Connection) -> SchemaState:
 
 
 def state(store: Store) -> SchemaState:
+    from qjtitle.store.engine import translate_db_errors
+
     with translate_db_errors(store), store.engine.connect() as conn:
         return _state(conn)
 
@@ -202,6 +210,10 @@ class UpgradeResult:
 
 def upgrade(store: Store, backup: bool = True) -> UpgradeResult:
     """Apply the pending revisions, each in its own transaction; SQLite stores are backed up first."""
+    from sqlalchemy import text
+
+    from qjtitle.store.engine import translate_db_errors
+
     with translate_db_errors(store), store.engine.connect() as conn:
         pg = conn.dialect.name == "postgresql"
         if pg:  # one upgrader at a time; the others wait here, then find nothing left to do
