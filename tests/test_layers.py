@@ -73,6 +73,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "qjtitle.documents.sandbox",
             "qjtitle.documents.folders",
             "qjtitle.documents.render",
+            "qjtitle.documents.docxzip",
             "qjtitle.documents.catalogue",
             "qjtitle.documents.wordstyle",
             "qjtitle.spreadsheets",
