@@ -94,7 +94,12 @@ def test_the_post_package_forms_are_docxtpls_member_for_member(
     import hashlib
 
     result = filing.export_filing(
-        filing_meeting.store, filing_meeting.meeting, "post", tmp_path / "out", force=True
+        filing_meeting.store,
+        filing_meeting.meeting,
+        "post",
+        tmp_path / "out",
+        force=True,
+        make_zip=True,
     )
     forms = sorted(result.folder.glob("07_*/*.docx"))
     assert len(forms) >= 3
@@ -104,6 +109,19 @@ def test_the_post_package_forms_are_docxtpls_member_for_member(
     for template, context, data in recorded:
         assert hashlib.sha256(data).hexdigest() in written
         assert_same_document(data, reference(template, context))
+    # the package zip holds every file as written; the compressed ones stored, not deflated again
+    assert result.zip is not None
+    with zipfile.ZipFile(result.zip) as z:
+        entries = {i.filename: i for i in z.infolist()}
+        for path in result.folder.rglob("*"):
+            if path.is_file():
+                name = f"{result.folder.name}/{path.relative_to(result.folder).as_posix()}"
+                assert z.read(name) == path.read_bytes()
+                stored = path.suffix in (".docx", ".xlsx", ".png")
+                assert entries.pop(name).compress_type == (
+                    zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                ), name
+    assert entries == {}
 
 
 def _table_of(doc: Any, rows: int, cols: int) -> Any:
