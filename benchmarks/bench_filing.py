@@ -12,7 +12,7 @@ inserted in bulk). Then it takes the median of:
 - post: ``filing.export_filing`` of the post-meeting package (N review forms, the other
   documents, the manifest, the zip), end to end;
 - pre (with ``--pre``, for information): the pre-meeting package.
-It prints post/floor per size (goal ≤ 1.5 at the largest size), the time per review form and
+It prints post/floor per size (goal ≤ 0.25 at the largest size, issue 27), the time per review form and
 the largest/smallest time ratio (goal ≤ 12 for tenfold sizes, i.e. linear). ``--repeat`` is
 used at the smaller sizes, ``--repeat-large`` at the largest. Nothing is asserted in tests.
 """

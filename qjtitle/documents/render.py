@@ -3,7 +3,10 @@
 Every document is written to a temporary file and moved into place, so an interrupted run never
 leaves half a document. A :class:`DocxRenderer` reads its template once and renders it many times
 (a fresh ``DocxTemplate`` per document, opened from the bytes in memory, and each part's Jinja
-source compiled once), so thousands of review forms cost one read of the template.
+source compiled once), so thousands of review forms cost one read of the template. From its second
+document on, a renderer writes docxtpl's document by the fast path of :mod:`qjtitle.documents.docxzip`
+(only the parts with tags rendered, the others copied as compressed bytes), checked once against
+docxtpl's first document; docxtpl stays the path for what the fast path declines and for every error.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qjtitle.documents.folders import find_template, require_accepted
 from qjtitle.documents.sandbox import UnsafeTemplate, jinja_env
 from qjtitle.errors import TemplateProblem
 from qjtitle.findings import Step, finding
 from qjtitle.paths import write_atomically
+
+if TYPE_CHECKING:
+    from qjtitle.documents.docxzip import DocxZip
 
 # Values merged into every context rendered inside ``extra_context`` (the filing's ``draft``),
 # and the contexts recorded inside ``capture_contexts`` (sample contexts for ``templates check``).
@@ -140,7 +146,8 @@ def template_error(template_path: Path, tpl: Any, exc: BaseException) -> Templat
 
 @cache
 def _template_class() -> type:
-    """DocxTemplate whose ``patch_xml`` (a dozen regular expressions over each part) runs once per distinct part."""
+    """DocxTemplate whose ``patch_xml`` (a dozen regular expressions over each part) runs once per
+    distinct part, and whose ``resolve_listing`` looks only at the paragraphs it would change."""
     from docxtpl import DocxTemplate
 
     class Template(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no type information
@@ -153,6 +160,11 @@ def _template_class() -> type:
             if found is None:
                 found = self.patched[src_xml] = str(super().patch_xml(src_xml))
             return found
+
+        def resolve_listing(self, xml: str) -> str:
+            from qjtitle.documents.docxzip import resolve_listing
+
+            return resolve_listing(super().resolve_listing, xml)
 
     return Template
 
@@ -175,6 +187,10 @@ class DocxRenderer:
         self.patched: dict[
             str, str
         ] = {}  # part XML → the same XML made readable by Jinja (docxtpl's patch_xml)
+        # The fast path (docxzip) is made from the first document docxtpl writes with a plain
+        # context, on the second render: a template rendered once never pays for it.
+        self.first: tuple[dict[str, object], bytes] | None = None
+        self.fast: DocxZip | None | bool = None  # None: not tried yet; False: docxtpl only
 
     def template(self) -> Any:
         tpl = _template_class()(io.BytesIO(self.data))
@@ -183,21 +199,60 @@ class DocxRenderer:
 
     def render(self, context: dict[str, object], out_path: Path) -> Path:
         """Render ``context`` (plus any ``extra_context``) to ``out_path``, atomically."""
+        data = self.render_bytes(context)
+        return write_atomically(out_path, lambda tmp: Path(tmp).write_bytes(data), ".docx")
+
+    def render_bytes(self, context: dict[str, object]) -> bytes:
+        """The .docx of ``context`` (plus any ``extra_context``): docxtpl's document, made by the
+        fast path (:mod:`qjtitle.documents.docxzip`) from the second document on where it applies."""
         extra = _EXTRA.get()
         if extra:
             context = {**context, **extra}
         captured = _CAPTURE.get()
         if captured is not None:
             captured.setdefault(self.name, context)
-        tpl = self.template()
         context = _without_controls(context)  # XML refuses them; none is written raw (issue 23.5)
+        data = self._fast_bytes(context)
+        if data is not None:
+            return data
+        tpl = self.template()
         try:
             tpl.render(context, self.env, autoescape=True)
+            out = io.BytesIO()
+            tpl.save(out)
         except UnsafeTemplate as exc:
             raise exc.named(self.path) from None
         except Exception as exc:  # noqa: BLE001 - docxtpl wraps XML and zip errors in several types
             raise template_error(self.path, tpl, exc) from None
-        return write_atomically(out_path, tpl.save, ".docx")
+        data = out.getvalue()
+        if self.fast is None and self.first is None:
+            from qjtitle.documents import docxzip
+
+            if docxzip.plain(context):
+                self.first = (context, data)
+        return data
+
+    def _fast_bytes(self, context: dict[str, object]) -> bytes | None:
+        """The document by the fast path, or None for docxtpl (also to word any error but the
+        sandbox's own: docxtpl renders the same parts in the same order and stops at the same tag)."""
+        if self.fast is False or (self.fast is None and self.first is None):
+            return None
+        from qjtitle.documents import docxzip
+
+        if not docxzip.plain(context):
+            return None
+        if self.fast is None and self.first is not None:
+            first_context, first = self.first
+            self.first = None
+            self.fast = docxzip.prepare(self.template(), self.env, first, first_context) or False
+        if not isinstance(self.fast, docxzip.DocxZip):
+            return None
+        try:
+            return self.fast.render(context)
+        except UnsafeTemplate as exc:
+            raise exc.named(self.path) from None
+        except Exception:  # noqa: BLE001 - docxtpl renders it again and words the error
+            return None
 
 
 def _without_controls(value: Any) -> Any:

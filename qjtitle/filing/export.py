@@ -72,6 +72,8 @@ from qjtitle.store import Store, audit
 def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = False) -> None:
     """The pass roster as a workbook: public fields only, formula-like text kept as text; ``with_id_numbers``:
     the internal copy for entry on the province's platform (身份证号码 added, marked 内部资料)."""
+    from copy import copy
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -112,11 +114,17 @@ def write_pass_roster_xlsx(path: Path, filing: Filing, with_id_numbers: bool = F
         cell = ws.cell(row=3, column=i, value=h)
         cell.font = Font(name="黑体", bold=True)
         cell.border = border
+    boxed = None  # the style of a bordered cell, made once (openpyxl hashes a Border at each set)
     for r, p in enumerate(people, start=4):
         values = {**p, "id_number": numbers.get(p["id"], "")}
         for c, (key, _h, _width) in enumerate(columns, start=1):
-            set_cell(ws.cell(row=r, column=c), values[key])
-            ws.cell(row=r, column=c).border = border
+            cell = ws.cell(row=r, column=c)
+            if boxed is None:
+                cell.border = border
+                boxed = copy(cell._style)
+            else:
+                cell._style = copy(boxed)
+            set_cell(cell, values[key])
     for c, (_key, _h, width) in enumerate(columns, start=1):
         ws.column_dimensions["ABCDEFG"[c - 1]].width = width
     ws.print_title_rows = "3:3"
@@ -647,8 +655,7 @@ def _write_post(
                     number=f"{context['number']:0{width}d}",
                     name=safe_filename(a.name or "未填姓名", NAME_IN_FILE_BYTES),
                 )
-                renderer.render(context, pkg.path(name))
-                pkg.add(name, f"{d.title}：{a.name}", d.public)
+                pkg.write(name, renderer.render_bytes(context), f"{d.title}：{a.name}", d.public)
                 step(name)
         elif d.file.startswith(SIGNED_FOLDER_PREFIX):
             width = max(2, len(str(len(filing.signed))))

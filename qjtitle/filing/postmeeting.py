@@ -361,6 +361,7 @@ class PostMeeting(FilingBase):
         gaps = self.data.assignment.specialty_gaps if self.data.assignment else {}
         rule = rules.REVIEWERS_MIN.text
         attending = len(ctx.attending)
+        way = self._vote_rule()["way"]  # once: it reads every applicant's result
         for number, a in enumerate(ctx.applicants, start=1):
             aid = a.id or 0
             reviews = []
@@ -414,7 +415,7 @@ class PostMeeting(FilingBase):
                         "recused": v.get("recused", 0) if v.get("voted") else 0,
                         "agree": v.get("agree", "—"),
                         "disagree": v.get("disagree", "—"),
-                        "way": self._vote_rule()["way"],
+                        "way": way,
                         "abstain": v.get("abstain", "—"),
                         "invalid": v.get("invalid", 0),
                         "result": v.get("result", "未投票"),

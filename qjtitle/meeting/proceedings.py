@@ -543,6 +543,9 @@ def assign_reviewers(
 
 def _name_ids(ctx: Context, lines: Iterable[str]) -> list[str]:
     """Replace '申报人 12' and '专家 7' in check messages by names."""
+    lines = list(lines)
+    if not lines:  # the usual case, once per applicant: no table of names to build
+        return []
     out = []
     names = {a.id: a.name for a in ctx.applicants}
     for line in lines:
