@@ -423,7 +423,7 @@ def build_filing_meeting(
     answer = draw_answers.confirm(
         store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13)
     )
-    seated = [*members[1:], answer["replacement"]["id"]]
+    seated = [*members[1:], answer.replacement.id]
     for expert_id in seated:
         draw_answers.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
     # the season in its logical order: the call and the 推荐公示 before the correction notices of

@@ -379,7 +379,7 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
         if p["role"] == draw_inputs.MEMBER and p["slot"] == draw_inputs.FREE_SLOT
     )
     assert (
-        draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"]
+        draw_answers.confirm(store, record["draw"], free["id"], False, "出差").replacement
         is not None
     )
     scan = tmp_path / "signed.pdf"
@@ -508,14 +508,13 @@ def test_a_decline_without_a_fitting_alternate_leaves_the_seat_vacant(
     }
     members = [p for p in record["picks"] if p["slot"] == "护理"]
     for member in members[: len(nurses)]:  # use up the nursing alternates first
-        assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")[
-            "replacement"
-        ]
+        assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差").replacement
     last = members[len(nurses)]
     answer = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
-    assert answer["replacement"] is None and answer["vacant"] == last["position"]
+    assert answer.replacement is None and answer.vacant == last["position"]
+    assert answer.outcome is draw_answers.Outcome.VACANT
     again = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
-    assert again["unchanged"]
+    assert again.outcome is draw_answers.Outcome.UNCHANGED and again.as_dict()["unchanged"]
     with pytest.raises(InvalidValue, match="空缺"):
         draw_answers.confirm(store, record["draw"], last["id"], True)
     data = draw_record.show_draw(store, record["draw"])
@@ -546,7 +545,7 @@ def test_a_draw_recorded_before_spec_1_2_keeps_format_1(
     ).record
     assert record["format"] == draw_verify.FORMAT_1 and "chain" not in record
     member = record["picks"][0]
-    assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")["vacant"] == 1
+    assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差").vacant == 1
     data = draw_record.show_draw(store, record["draw"])
     assert data["members_now"][0]["id"] == member["id"]  # format 1: no vacancy in members_now
     checked = draw_verify.verify_record(data)

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from qjtitle import verify_record as standalone
+from qjtitle.cli._findings import say
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
+from qjtitle.findings import Step
 from qjtitle.logic import draw_verify
 from qjtitle.meeting import voting
 from qjtitle.models import AuditEvent, DrawRecord
@@ -44,7 +46,9 @@ def vacancy(store, expert_pool, draw_meeting):
     ).record
     nurse = next(p for p in record["picks"] if p["slot"] == "护理")
     answer = draw_answers.confirm(store, record["draw"], nurse["id"], False, "出差")
-    assert answer["vacant"] == nurse["position"] and "--fill" in answer["warning"]
+    assert answer.vacant == nurse["position"] and answer.warning is not None
+    assert answer.warning.fix is not None and answer.warning.fix.step is Step.FILL_DRAW
+    assert "--fill" in say(answer.warning)
     return meeting, record, nurse
 
 
@@ -143,7 +147,7 @@ def test_a_declined_fill_leaves_the_seat_vacant_again_and_a_second_fill_chains_o
     meeting, original, nurse = vacancy
     first = fill(store, meeting)
     answer = draw_answers.confirm(store, first["draw"], first["picks"][0]["id"], False, "生病")
-    assert answer["vacant"] == nurse["position"]
+    assert answer.vacant == nurse["position"]
     second = fill(store, meeting, ["1111", "2222", "3333"])
     assert second["fills"]["draw"] == first["draw"]
     assert second["fills"]["record_sha256"] == first["record_sha256"]

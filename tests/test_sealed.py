@@ -687,7 +687,8 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
         assert (
             result.exit_code == 1
             and "少于抽取人员 3 人" in result.stderr
-            and "--generate-seed" in result.stderr
+            and "请用 --seed 每人写一组" in result.stderr
+            and "或改由程序生成随机种子" in result.stderr
         )
     result = cli("draw-experts", str(meeting), *people, "--seed", "1", "--generate-seed")
     assert result.exit_code == 1 and "请二选一" in result.stderr

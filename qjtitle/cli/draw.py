@@ -23,7 +23,8 @@ DateOpt = Annotated[
 ]
 
 if TYPE_CHECKING:
-    from qjtitle.experts.drawing import Rehearsal
+    from qjtitle.experts.drawing import Rehearsal, RehearsalCheck
+    from qjtitle.findings import Finding
 
 DRAW_WD = int(DRAW_BEFORE_MEETING.value)
 
@@ -75,7 +76,7 @@ def draw_experts(
             help="备选专家人数（不限专业，如 4）；某专业的备选写成 专业=人数（可重复，如 --alternates 工程造价=1）。",
         ),
     ] = None,
-    specialty: Annotated[
+    specialties: Annotated[
         list[str] | None,
         typer.Option("--specialty", help="所需专业，可写 专业=委员人数（可重复）。"),
     ] = None,
@@ -99,7 +100,7 @@ def draw_experts(
             "--same-unit/--no-same-unit", help="与本次申报人同单位的专家回避（默认回避）。"
         ),
     ] = True,
-    when: DateOpt = None,
+    drawn_on: DateOpt = None,
     place: Annotated[str, typer.Option("--place", help="抽取地点。")] = "",
     late_reason: Annotated[
         str, typer.Option("--late-reason", help=f"晚于会前{DRAW_WD}个工作日抽取时的原因。")
@@ -107,7 +108,9 @@ def draw_experts(
     voids: Annotated[
         int | None, typer.Option("--voids", help="重新抽取时：所作废的抽取记录编号。")
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")] = "",
+    void_reason: Annotated[
+        str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")
+    ] = "",
     sealed: SealedOpt = False,
     calendar: Annotated[
         Path | None, typer.Option("--calendar", help="工作日历补充文件（TOML）。")
@@ -146,10 +149,10 @@ def draw_experts(
             for name, value in (
                 ("--members", members),
                 ("--alternates", alternates),
-                ("--specialty", specialty),
+                ("--specialty", specialties),
                 ("--unit-cap", unit_cap),
                 ("--voids", voids),
-                ("--reason", reason),
+                ("--reason", void_reason),
                 ("--dry-run", dry_run),
                 ("--no-same-unit", not same_unit),
             )
@@ -174,7 +177,7 @@ def draw_experts(
                 supervisors or [],
                 seed=seed or [],
                 generate_seed=generate_seed,
-                drawn_on=when.date() if when else None,
+                drawn_on=drawn_on.date() if drawn_on else None,
                 place=place,
                 late_reason=late_reason,
                 calendar=WorkCalendar.load(calendar, store.directory),
@@ -195,19 +198,19 @@ def draw_experts(
                 supervisors or [],
                 members=members,
                 alternates=alternates or [],
-                specialties=specialty or [],
+                specialties=specialties or [],
                 seed=seed or [],
                 generate_seed=generate_seed,
                 unit_cap=unit_cap,
                 same_unit=same_unit,
-                drawn_on=when.date() if when else None,
+                drawn_on=drawn_on.date() if drawn_on else None,
                 late_reason=late_reason,
                 voids=voids,
-                void_reason=reason,
+                void_reason=void_reason,
                 calendar=WorkCalendar.load(calendar, store.directory),
             )
         if as_json:
-            print_json(rehearsal.as_dict())
+            print_json(rehearsal_json(rehearsal))
         else:
             print_rehearsal(rehearsal)
         if not rehearsal.ok:
@@ -225,22 +228,23 @@ def draw_experts(
             supervisors or [],
             members=members,
             alternates=alternates or [],
-            specialties=specialty or [],
+            specialties=specialties or [],
             seed=seed or [],
             generate_seed=generate_seed,
             unit_cap=unit_cap,
             same_unit=same_unit,
-            drawn_on=when.date() if when else None,
+            drawn_on=drawn_on.date() if drawn_on else None,
             place=place,
             late_reason=late_reason,
             voids=voids,
-            void_reason=reason,
+            void_reason=void_reason,
             calendar=WorkCalendar.load(calendar, store.directory),
         )
     show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
 
 
-def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: bool) -> None:
+def show_outcome(r: dict[str, Any], warnings: list[Finding], deadline: Any, sealed: bool) -> None:
+    from qjtitle.cli._findings import say_here
     from qjtitle.experts.draw_record import SEED_SOURCES
 
     fill = r.get("fills")
@@ -260,12 +264,27 @@ def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: 
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
-    for message in warnings:
-        warn(message)
+    for found in warnings:
+        warn(say_here(found))
     console().print(
         f"截止日期 {deadline}（会前{DRAW_WD}个工作日）。复核：qjtitle verify-draw {r['draw']}；"
         f"抽取记录表：qjtitle draw document {r['draw']} --out 抽取记录表.docx"
     )
+
+
+def _detail(check: RehearsalCheck) -> str:
+    """A check's detail as the terminal says it: a failed check's refusal with its fix."""
+    from qjtitle.cli._findings import say_here
+
+    return say_here(check.finding) if check.finding is not None else check.detail
+
+
+def rehearsal_json(rehearsal: Rehearsal) -> dict[str, Any]:
+    """``--dry-run --json``: each failed check's detail worded with its fix, and its finding."""
+    data = rehearsal.as_dict()
+    for check, item in zip(rehearsal.checks, data["checks"], strict=True):
+        item["detail"] = _detail(check)
+    return data
 
 
 def print_rehearsal(rehearsal: Rehearsal) -> None:
@@ -276,7 +295,7 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
     table(
         "抽取时要做的检查",
         ["检查", "结果", "说明"],
-        [[c.what, marks[c.ok], c.detail] for c in rehearsal.checks],
+        [[c.what, marks[c.ok], _detail(c)] for c in rehearsal.checks],
     )
     excluded = "，".join(f"{REASONS[r]} {n} 人" for r, n in rehearsal.excluded.items()) or "无"
     console().print(f"符合条件的专家 {rehearsal.eligible_count} 人；已排除：{excluded}")

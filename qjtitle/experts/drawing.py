@@ -29,7 +29,7 @@ from qjtitle.experts.draw_record import (
     record_format,
     standing_chain,
 )
-from qjtitle.findings import finding
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.logic import draw as algo
 from qjtitle.logic import draw_inputs, draw_verify
 from qjtitle.logic.workdays import WorkCalendar
@@ -59,7 +59,13 @@ def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
         name = name.strip()
         if not name:
             raise InvalidValue(
-                f"--specialty “{value}”缺少专业名称；应写成 专业=人数（如 临床医学=5）或只写专业名称"
+                finding(
+                    "draw.specialty_name",
+                    f"所需专业“{value}”缺少专业名称",
+                    field="specialties",
+                    hint="写成 专业=人数（如 临床医学=5）或只写专业名称",
+                    value=value,
+                )
             )
         if name in names:
             raise InvalidValue(f"专业“{name}”重复指定；每个专业只写一次")
@@ -67,7 +73,13 @@ def parse_specialties(values: list[str]) -> tuple[list[str], dict[str, int]]:
         if sep:
             if not count.strip().isdigit() or int(count) < 1:
                 raise InvalidValue(
-                    f"--specialty “{value}”的人数“{count}”无效；应为正整数，如 {name}=3"
+                    finding(
+                        "draw.specialty_count",
+                        f"所需专业“{value}”的人数“{count}”无效",
+                        field="specialties",
+                        hint=f"写正整数，如 {name}=3",
+                        value=value,
+                    )
                 )
             quotas[name] = int(count)
     return names, quotas
@@ -85,16 +97,37 @@ def parse_alternates(values: list[str] | int | None) -> tuple[int, dict[str, int
         count = count.strip()
         if not count.isdigit() or (sep and int(count) < 1):
             raise InvalidValue(
-                f"--alternates “{value}”无效；应为人数（如 --alternates 4）或 专业=人数（如 --alternates 工程造价=1）"
+                finding(
+                    "draw.alternates",
+                    f"备选人数“{value}”无效",
+                    field="alternates",
+                    hint="写人数（如 4）或 专业=人数（如 工程造价=1）",
+                    value=value,
+                )
             )
         if not sep:
             if plain is not None:
-                raise InvalidValue("不限专业的备选人数只写一次（如 --alternates 4）")
+                raise InvalidValue(
+                    finding(
+                        "draw.alternates_twice",
+                        "不限专业的备选人数只写一次",
+                        field="alternates",
+                        hint="只写一个人数（如 4）",
+                    )
+                )
             plain = int(count)
             continue
         name = name.strip()
         if not name or name in by_specialty:
-            raise InvalidValue(f"--alternates “{value}”缺少专业名称或专业重复；每个专业只写一次")
+            raise InvalidValue(
+                finding(
+                    "draw.alternates_specialty",
+                    f"备选“{value}”缺少专业名称或专业重复",
+                    field="alternates",
+                    hint="每个专业只写一次 专业=人数",
+                    value=value,
+                )
+            )
         by_specialty[name] = int(count)
     return plain or 0, by_specialty
 
@@ -137,7 +170,7 @@ def _check_people(drawers: list[str], supervisors: list[str]) -> None:
 @dataclass
 class DrawOutcome:
     record: dict[str, Any]  # as exported
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # the record keeps their messages
     deadline: date | None = None
 
 
@@ -182,18 +215,9 @@ def draw_experts(
         committee = session.get(Committee, meeting.committee_id)
         assert committee is not None
         members = meeting.size if members is None else members
-        errors, _ = meetings.size_problems(committee, members)
-        if members != meeting.size:
-            errors.append(
-                f"委员人数 {members} 与该评审会议的评委会人数 {meeting.size} 不符；请用 --members {meeting.size}"
-            )
-        if names and len(quotas) == len(names) and sum(quotas.values()) < members:
-            errors.append(
-                f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {members}，其余委员没有可来自的专业；"
-                "请用 --specialty 列出其余委员可来自的专业（只写专业名，如 --specialty 临床医学），或让各专业人数之和等于委员人数"
-            )
+        errors = _size_findings(committee, meeting, members, names, quotas)
         if errors:
-            raise InvalidValue("；".join(errors))
+            raise InvalidValue(_joined(errors))
         _check_not_sealed(session, meeting.id)
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         _check_voids(session, meeting, voids, void_reason)
@@ -211,12 +235,18 @@ def draw_experts(
         elig = eligible.eligibility(session, meeting, canonical, same_unit, declined=declined)
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
-            raise algo.DrawImpossible(_explain(problems, elig, request))
+            raise algo.DrawImpossible(_explain(problems, elig, request, committee.code))
         picks = algo.select(seed_text, elig.eligible, request)
         drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
         if drawn_alternates < request.all_alternates:
             warnings.append(
-                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {request.all_alternates} 名）"
+                finding(
+                    "draw.few_alternates",
+                    f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {request.all_alternates} 名）",
+                    severity=Severity.WARNING,
+                    drawn=drawn_alternates,
+                    asked=request.all_alternates,
+                )
             )
         now = utcnow().replace(microsecond=0)
         params = {
@@ -256,7 +286,7 @@ def draw_experts(
             late_reason=late_reason,
             voids_id=voids,
             void_reason=void_reason,
-            warnings=warnings,
+            warnings=[w.message for w in warnings],  # the record keeps the facts as text
             recorded_at=now,
             user=user or audit.current_user(),
         )
@@ -273,8 +303,13 @@ def draw_experts(
                 exc, "uq_draw_record_voids"
             ):
                 raise InvalidValue(
-                    f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录；"
-                    f"请用 qjtitle draw list --meeting {meeting.id} 查看"
+                    finding(
+                        "draw.concurrent",
+                        f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录",
+                        step=Step.LIST_DRAWS,
+                        hint="请查看",
+                        meeting=meeting.id,
+                    )
                 ) from None
             raise
         _add_picks(session, record.id or 0, picks)
@@ -337,13 +372,25 @@ def fill_vacancies(
         chain = standing_chain(session, meeting.id or 0)
         if not chain:
             raise InvalidValue(
-                f"评审会议 {meeting.id} 还没有有效的抽取记录，无从补抽；请先抽取：qjtitle draw-experts {meeting.id} …"
+                finding(
+                    "draw.none",
+                    f"评审会议 {meeting.id} 还没有有效的抽取记录，无从补抽",
+                    step=Step.DRAW_EXPERTS,
+                    hint="请先抽取",
+                    meeting=meeting.id,
+                )
             )
         original, previous = chain[0], chain[-1]
         if record_format(original) != 2:
             raise InvalidValue(
-                f"第{original.id}号抽取记录是记录格式 1（规范 1.2 以前），其空缺位次未单独记录，不能补抽；"
-                f"请重新抽取（--voids {original.id} --reason …）"
+                finding(
+                    "draw.fill_format_1",
+                    f"第{original.id}号抽取记录是记录格式 1（规范 1.2 以前），其空缺位次未单独记录，不能补抽",
+                    step=Step.REDRAW_EXPERTS,
+                    hint="请重新抽取",
+                    meeting=meeting.id,
+                    record=original.id,
+                )
             )
         seats: dict[int, int | None] = {}
         drawn: set[int] = set()
@@ -356,12 +403,23 @@ def fill_vacancies(
         vacant = sorted(pos for pos, eid in seats.items() if eid is None)
         if not vacant:
             raise InvalidValue(
-                f"评审会议 {meeting.id} 的第{original.id}号抽取没有空缺的委员位次，无需补抽；"
-                f"用 qjtitle draw show {previous.id} 查看当前委员"
+                finding(
+                    "draw.no_vacancy",
+                    f"评审会议 {meeting.id} 的第{original.id}号抽取没有空缺的委员位次，无需补抽",
+                    step=Step.SHOW_DRAW,
+                    hint="查看当前委员",
+                    meeting=meeting.id,
+                    record=previous.id,
+                )
             )
         if drawn_on < previous.drawn_on:
             raise InvalidValue(
-                f"补抽日期 {drawn_on} 早于第{previous.id}号抽取记录的日期 {previous.drawn_on}；请核对 --date"
+                finding(
+                    "draw.fill_date",
+                    f"补抽日期 {drawn_on} 早于第{previous.id}号抽取记录的日期 {previous.drawn_on}",
+                    field="drawn_on",
+                    record=previous.id,
+                )
             )
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
         check_seed_parts(
@@ -394,7 +452,7 @@ def fill_vacancies(
             elig = eligible.without_units(elig, {u for u, n in seated.items() if n >= cap})
         problems = algo.feasibility_problems(elig.eligible, request)
         if problems:
-            raise algo.DrawImpossible("补抽：" + _explain(problems, elig, request))
+            raise algo.DrawImpossible(_explain(problems, elig, request, committee.code, "补抽："))
         picks = algo.select(seed_text, elig.eligible, request)
         now = utcnow().replace(microsecond=0)
         snapshot = {
@@ -433,7 +491,7 @@ def fill_vacancies(
             place=place,
             late_reason=late_reason,
             fills_id=previous.id,
-            warnings=warnings,
+            warnings=[w.message for w in warnings],  # the record keeps the facts as text
             recorded_at=now,
             user=user or audit.current_user(),
         )
@@ -476,33 +534,82 @@ def _spell(
     outside = [spelled[n] for n in by_specialty if scope and spelled[n] not in scope]
     if outside:
         raise InvalidValue(
-            f"备选专业 {'、'.join(outside)} 不在所需专业（--specialty）之中；请一并列出或改正"
+            finding(
+                "draw.alternate_specialty",
+                f"备选专业 {'、'.join(outside)} 不在所需专业之中",
+                field="specialties",
+                hint="一并列出或改正",
+                specialties=outside,
+            )
         )
     return {spelled[name]: n for name, n in by_specialty.items()}
 
 
 def _deadline_checks(
-    meeting: Meeting, drawn_on: date, late_reason: str, calendar: WorkCalendar, warnings: list[str]
+    meeting: Meeting,
+    drawn_on: date,
+    late_reason: str,
+    calendar: WorkCalendar,
+    warnings: list[Finding],
 ) -> date:
     """The latest draw date (5 working days before the meeting); late draws need a reason."""
     rule, quiet = rules.DRAW_BEFORE_MEETING, rules.DRAW_CONFIDENTIALITY_WARNING
     if drawn_on > meeting.date:
-        raise InvalidValue(f"抽取日期 {drawn_on} 晚于评审会议日期 {meeting.date}；请核对 --date")
+        raise InvalidValue(
+            finding(
+                "draw.after_meeting",
+                f"抽取日期 {drawn_on} 晚于评审会议日期 {meeting.date}",
+                field="drawn_on",
+                drawn_on=drawn_on.isoformat(),
+                meeting_date=meeting.date.isoformat(),
+            )
+        )
     deadline = calendar.nth_before(meeting.date, int(rule.value))
     ahead = calendar.between(drawn_on, meeting.date)
     provisional = calendar.provisional_years(drawn_on, meeting.date)
     if provisional:
         warnings.append(
-            f"{'、'.join(map(str, provisional))} 年调休安排未公布，工作日按周末和法定节假日推算，截止日期为暂定"
+            finding(
+                "draw.provisional_deadline",
+                f"{'、'.join(map(str, provisional))} 年调休安排未公布，工作日按周末和法定节假日推算，截止日期为暂定",
+                severity=Severity.WARNING,
+                years=list(provisional),
+            )
         )
     if drawn_on > deadline:
         late = f"抽取日期 {drawn_on} 晚于截止日期 {deadline}（{rule.text}，{rule.source}；距会议仅 {ahead} 个工作日）"
+        facts: dict[str, Any] = {"drawn_on": drawn_on.isoformat(), "deadline": deadline.isoformat()}
         if not late_reason:
-            raise InvalidValue(f"{late}；确需补抽的，请用 --late-reason 写明原因后记录")
-        warnings.append(f"{late}；逾期原因：{late_reason}")
+            raise InvalidValue(
+                finding(
+                    "draw.late",
+                    late,
+                    field="late_reason",
+                    hint="写明确需补抽的原因后记录",
+                    rule="DRAW_BEFORE_MEETING",
+                    **facts,
+                )
+            )
+        warnings.append(
+            finding(
+                "draw.late",
+                f"{late}；逾期原因：{late_reason}",
+                severity=Severity.WARNING,
+                rule="DRAW_BEFORE_MEETING",
+                late_reason=late_reason,
+                **facts,
+            )
+        )
     elif ahead > int(quiet.value):
         warnings.append(
-            f"抽取日期距会议还有 {ahead} 个工作日，早于截止日期 {deadline}：{quiet.text}，请做好专家名单保密（{quiet.source}）"
+            finding(
+                "draw.early",
+                f"抽取日期距会议还有 {ahead} 个工作日，早于截止日期 {deadline}：{quiet.text}，请做好专家名单保密（{quiet.source}）",
+                severity=Severity.WARNING,
+                rule="DRAW_CONFIDENTIALITY_WARNING",
+                ahead=ahead,
+                deadline=deadline.isoformat(),
+            )
         )
     return deadline
 
@@ -527,15 +634,26 @@ def check_seed_parts(parts: list[str], drawers: list[str], generate: bool) -> No
     if generate:
         if parts:
             raise InvalidValue(
-                "已给出 --seed 又要求 --generate-seed：请二选一（抽取人员现场输入，或由程序生成）"
+                finding(
+                    "draw.seed_and_generate",
+                    "已给出随机种子又要求由程序生成：请二选一（抽取人员现场输入，或由程序生成）",
+                    field="generate_seed",
+                )
             )
         return
     given = [p for p in parts if draw_inputs.canonical_seed_pieces(p)]
     if len(given) < len(drawers):
         who = "、".join(drawers) or "抽取人员"
         raise InvalidValue(
-            f"随机种子只有 {len(given)} 组，少于抽取人员 {len(drawers)} 人（{who}）：每名抽取人员各输入一组数字，"
-            f"各用一个 --seed（如 --seed 4721 --seed 9903 --seed 1586）；如由程序生成随机种子，请加 --generate-seed"
+            finding(
+                "draw.seed_parts",
+                f"随机种子只有 {len(given)} 组，少于抽取人员 {len(drawers)} 人（{who}）：每名抽取人员各输入一组数字，"
+                "或改由程序生成随机种子",
+                field="seed",
+                hint="每人写一组（如 4721、9903、1586 各写一次）",
+                parts=len(given),
+                drawers=list(drawers),
+            )
         )
 
 
@@ -553,14 +671,27 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
     if voids is None:
         if current:
             raise InvalidValue(
-                f"评审会议 {meeting.id} 已有有效的抽取记录（第{current[-1].id}号）；"
-                f"如须重新抽取，请用 --voids {current[-1].id} --reason 写明作废理由，原记录将保留"
+                finding(
+                    "draw.exists",
+                    f"评审会议 {meeting.id} 已有有效的抽取记录（第{current[-1].id}号）",
+                    step=Step.REDRAW_EXPERTS,
+                    hint="如须重新抽取，请写明作废理由，原记录将保留",
+                    meeting=meeting.id,
+                    record=current[-1].id,
+                )
             )
         return
     target = session.get(DrawRecord, voids)
     if target is None or target.meeting_id != meeting.id:
         raise InvalidValue(
-            f"第{voids}号抽取记录不属评审会议 {meeting.id}；用 qjtitle draw list --meeting {meeting.id} 查看"
+            finding(
+                "draw.other_meeting",
+                f"第{voids}号抽取记录不属评审会议 {meeting.id}",
+                step=Step.LIST_DRAWS,
+                hint="请查看本会议的抽取记录",
+                meeting=meeting.id,
+                record=voids,
+            )
         )
     if target.fills_id is not None:
         raise InvalidValue(
@@ -572,17 +703,34 @@ def _check_voids(session: Session, meeting: Meeting, voids: int | None, void_rea
             f"第{voids}号抽取记录已被第{later.id}号作废；如须再抽，请作废第{current[-1].id if current else later.id}号"
         )
     if not void_reason:
-        raise InvalidValue(f"重新抽取须写明作废第{voids}号记录的理由（--reason）")
+        raise InvalidValue(
+            finding(
+                "draw.void_reason",
+                f"重新抽取须写明作废第{voids}号记录的理由",
+                field="void_reason",
+                hint="写明作废理由",
+                record=voids,
+            )
+        )
 
 
-def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inputs.Request) -> str:
+def _explain(
+    problems: list[str],
+    elig: eligible.Eligibility,
+    request: draw_inputs.Request,
+    committee: str,
+    lead: str = "",
+) -> Finding:
     """Why the pool is too small: the shortfall, then which constraint removed how many experts."""
     if not elig.eligible and not any(elig.excluded.values()):
-        return (
-            "专家库是空的，无法抽取：本评委会还没有导入评审专家；"
-            "请先导入专家库：qjtitle import-experts 专家库.xlsx --committee 评委会代码 --pool-filed 备案日期"
+        return finding(
+            "draw.empty_pool",
+            lead + "专家库是空的，无法抽取：本评委会还没有导入评审专家",
+            step=Step.IMPORT_EXPERTS,
+            hint="请先导入专家库",
+            committee=committee,
         )
-    lines = ["符合条件的专家不足，无法抽取：" + "；".join(problems)]
+    lines = [lead + "符合条件的专家不足，无法抽取：" + "；".join(problems)]
     lines.append(
         f"会议日期 {elig.on} 符合条件的专家 {len(elig.eligible)} 人；已排除：{elig.summary()}"
     )
@@ -590,11 +738,58 @@ def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inpu
         lines.append(f"其中“{specialty}”专业已排除：{elig.by_specialty(specialty)}")
     if elig.counts()["level"]:
         lines.append(f"职称级别的要求：{rules.EXPERT_LEVELS_SOURCE}")
-    lines.append(
-        "请核对专家库（qjtitle experts check）、任期与状态，或调整人数、专业、单位上限；"
-        "同单位回避可用 --no-same-unit 关闭（须有充分理由）"
+    return finding(
+        "draw.too_few",
+        "\n".join(lines),
+        step=Step.CHECK_EXPERTS,
+        hint="请核对专家库、任期与状态，或调整人数、专业、单位上限（同单位回避也可关闭，须有充分理由）",
+        problems=list(problems),
+        eligible=len(elig.eligible),
     )
-    return "\n".join(lines)
+
+
+def _size_findings(
+    committee: Committee, meeting: Meeting, members: int, names: list[str], quotas: dict[str, int]
+) -> list[Finding]:
+    """What is wrong with the member count asked for (the draw and its rehearsal alike)."""
+    errors, _ = meetings.size_problems(committee, members)
+    found = [e if isinstance(e, Finding) else finding("meeting.size", e) for e in errors]
+    if members != meeting.size:
+        found.append(
+            finding(
+                "draw.members",
+                f"委员人数 {members} 与该评审会议的评委会人数 {meeting.size} 不符",
+                field="members",
+                hint=str(meeting.size),
+                members=members,
+                size=meeting.size,
+            )
+        )
+    if names and len(quotas) == len(names) and sum(quotas.values()) < members:
+        found.append(
+            finding(
+                "draw.quotas_short",
+                f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {members}，其余委员没有可来自的专业",
+                field="specialties",
+                hint="列出其余委员可来自的专业（只写专业名，如 临床医学），或让各专业人数之和等于委员人数",
+                members=members,
+            )
+        )
+    return found
+
+
+def _joined(found: list[Finding]) -> Finding:
+    """Several problems as one refusal: their facts in order, and the first suggested fix."""
+    if len(found) == 1:
+        return found[0]
+    fix = next((f.fix for f in found if f.fix is not None), None)
+    return Finding(
+        found[0].code,
+        "；".join(f.message for f in found),
+        rule=found[0].rule,
+        facts={k: v for f in found for k, v in f.facts.items()},
+        fix=fix,
+    )
 
 
 # --- The rehearsal (draw-experts --dry-run) ---------------------------------------------------------
@@ -604,10 +799,14 @@ def _explain(problems: list[str], elig: eligible.Eligibility, request: draw_inpu
 class RehearsalCheck:
     what: str  # the check, in the secretary's words
     ok: bool | None  # None: cannot be checked yet (e.g. no drawers named before the day)
-    detail: str = ""
+    detail: str = ""  # what was found, as a fact (a failed check: its finding's message)
+    finding: Finding | None = None  # a failed check: the refusal the draw would give
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.what, "ok": self.ok, "detail": self.detail}
+        data: dict[str, Any] = {"check": self.what, "ok": self.ok, "detail": self.detail}
+        if self.finding is not None:
+            data["finding"] = self.finding.as_json()
+        return data
 
 
 @dataclass
@@ -668,7 +867,7 @@ def rehearse(
         try:
             value = step()
         except InvalidValue as exc:
-            checks.append(RehearsalCheck(what, False, str(exc)))
+            checks.append(RehearsalCheck(what, False, exc.finding.message, exc.finding))
             return None
         checks.append(RehearsalCheck(what, True, ok_text))
         return value if value is not None else True
@@ -713,26 +912,22 @@ def rehearse(
         size = meeting.size if members is None else members
 
         def sizes() -> None:
-            errors, _ = meetings.size_problems(committee, size)
-            if size != meeting.size:
-                errors.append(f"委员人数 {size} 与该评审会议的评委会人数 {meeting.size} 不符")
-            if names and len(quotas) == len(names) and sum(quotas.values()) < size:
-                errors.append(
-                    f"各专业指定人数之和 {sum(quotas.values())} 少于委员人数 {size}，其余委员没有可来自的专业"
-                )
+            errors = _size_findings(committee, meeting, size, names, quotas)
             if errors:
-                raise InvalidValue("；".join(errors))
+                raise InvalidValue(_joined(errors))
 
         extra = "".join(f"，{name}备选 {n} 人" for name, n in by_specialty.items())
         check("委员人数", sizes, f"委员 {size} 人，不限专业的备选 {plain} 人{extra}")
         check("会议尚未封存", lambda: _check_not_sealed(session, meeting.id))
-        warnings: list[str] = []
+        warnings: list[Finding] = []
         deadline = check(
             "抽取日期",
             lambda: _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings),
         )
         if deadline is not None and checks[-1].ok:
-            checks[-1].detail = "；".join([f"{drawn_on}，截止日期 {deadline}", *warnings])
+            checks[-1].detail = "；".join(
+                [f"{drawn_on}，截止日期 {deadline}", *(w.message for w in warnings)]
+            )
         check(
             "已有的抽取记录",
             lambda: _check_voids(session, meeting, voids, void_reason),
@@ -842,7 +1037,7 @@ def _add_picks(session: Session, draw_id: int, picks: Sequence[algo.Pick]) -> No
         )
 
 
-def _seed(seed: list[str] | None) -> tuple[str, str, list[str]]:
+def _seed(seed: list[str] | None) -> tuple[str, str, list[Finding]]:
     """The seed as used (the drawers' parts made canonical, else one from ``secrets``), where it
     came from, and the warning a short seed gets (the draw and the fill alike)."""
     if seed:
@@ -850,4 +1045,6 @@ def _seed(seed: list[str] | None) -> tuple[str, str, list[str]]:
     else:
         seed_text, source = draw_inputs.random_seed(), "secrets"
     short = draw_inputs.seed_warning(seed_text)
-    return seed_text, source, [] if short is None else [short]
+    if short is None:
+        return seed_text, source, []
+    return seed_text, source, [finding("draw.short_seed", short, severity=Severity.WARNING)]
