@@ -410,13 +410,15 @@ def build_filing_meeting(
     meeting_id = m.id
     outcome = draw_store.draw_experts(
         store,
-        meeting_id,
-        FILING_DRAWERS,
-        FILING_SUPERVISORS,
-        alternates=2,
-        seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10),
-        place="曲靖市卫生健康委员会会议室",
+        draw_store.DrawRequest(
+            meeting_id,
+            FILING_DRAWERS,
+            FILING_SUPERVISORS,
+            alternates=2,
+            seed=["1111", "2222", "3333"],
+            drawn_on=date(2023, 11, 10),
+            place="曲靖市卫生健康委员会会议室",
+        ),
     )
     draw_id = outcome.record["draw"]
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]

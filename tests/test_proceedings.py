@@ -61,14 +61,16 @@ def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitti
     meeting_id = draw_meeting(size=11)
     outcome = draw_store.draw_experts(
         store,
-        meeting_id,
-        ["王明", "李华", "赵强"],
-        ["陈静"],
-        alternates=2,
-        specialties=[],
-        seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10),
-        place="会议室",
+        draw_store.DrawRequest(
+            meeting_id,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            alternates=2,
+            specialties=[],
+            seed=["1111", "2222", "3333"],
+            drawn_on=date(2023, 11, 10),
+            place="会议室",
+        ),
     )
     picks = outcome.record["picks"]
     members = [p["id"] for p in picks if p["role"] == "member"]

@@ -171,13 +171,15 @@ def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
     ):
         draw_store.draw_experts(
             store,
-            sitting.meeting,
-            ["王明", "李华", "赵强"],
-            ["陈静"],
-            seed=["1", "2", "3"],
-            voids=sitting.draw,
-            void_reason="测试",
-            drawn_on=date(2023, 11, 10),
+            draw_store.DrawRequest(
+                sitting.meeting,
+                ["王明", "李华", "赵强"],
+                ["陈静"],
+                seed=["1", "2", "3"],
+                voids=sitting.draw,
+                void_reason="测试",
+                drawn_on=date(2023, 11, 10),
+            ),
         )
     result = cli(
         "draw-experts",

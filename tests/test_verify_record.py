@@ -444,13 +444,15 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        ["王明", "李华", "赵强"],
-        ["陈静"],
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     record = outcome.record
     member = next(

@@ -141,7 +141,9 @@ def draw_experts(
     抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
     补抽空缺位次：qjtitle draw-experts 1 --fill --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 3308 --seed 7164 --seed 2925 --late-reason 委员谢绝
     """
+    from qjtitle.experts.drawing import DrawRequest
     from qjtitle.logic.workdays import WorkCalendar
+    from qjtitle.store import open_store
 
     if fill:
         given = [
@@ -161,54 +163,38 @@ def draw_experts(
         if given:
             from qjtitle.errors import InvalidValue
 
-            with friendly_errors():
-                raise InvalidValue(
-                    f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
-                )
-        from qjtitle.experts.drawing import fill_vacancies
-        from qjtitle.store import open_store
-
-        with friendly_errors():
-            store = open_store(db)
-            outcome = fill_vacancies(
-                store,
-                meeting,
-                drawers or [],
-                supervisors or [],
-                seed=seed or [],
-                generate_seed=generate_seed,
-                drawn_on=drawn_on.date() if drawn_on else None,
-                place=place,
-                late_reason=late_reason,
-                calendar=WorkCalendar.load(calendar, store.directory),
+            raise InvalidValue(
+                f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
             )
+    request = DrawRequest(
+        meeting,
+        drawers or [],
+        supervisors or [],
+        members=members,
+        alternates=alternates or [],
+        specialties=specialties or [],
+        seed=seed or [],
+        unit_cap=unit_cap,
+        generate_seed=generate_seed,
+        same_unit=same_unit,
+        drawn_on=drawn_on.date() if drawn_on else None,
+        place=place,
+        late_reason=late_reason,
+        voids=voids,
+        void_reason=void_reason,
+    )
+    store = open_store(db)
+    days = WorkCalendar.load(calendar, store.directory)
+    if fill:
+        from qjtitle.experts.drawing import fill_vacancies
+
+        outcome = fill_vacancies(store, request, days)
         show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
         return
-
     if dry_run:
         from qjtitle.experts.drawing import rehearse
-        from qjtitle.store import open_store
 
-        with friendly_errors():
-            store = open_store(db)
-            rehearsal = rehearse(
-                store,
-                meeting,
-                drawers or [],
-                supervisors or [],
-                members=members,
-                alternates=alternates or [],
-                specialties=specialties or [],
-                seed=seed or [],
-                generate_seed=generate_seed,
-                unit_cap=unit_cap,
-                same_unit=same_unit,
-                drawn_on=drawn_on.date() if drawn_on else None,
-                late_reason=late_reason,
-                voids=voids,
-                void_reason=void_reason,
-                calendar=WorkCalendar.load(calendar, store.directory),
-            )
+        rehearsal = rehearse(store, request, days)
         if as_json:
             print_json(rehearsal_json(rehearsal))
         else:
@@ -217,29 +203,8 @@ def draw_experts(
             raise typer.Exit(1)
         return
     from qjtitle.experts.drawing import draw_experts as run_draw
-    from qjtitle.store import open_store
 
-    with friendly_errors():
-        store = open_store(db)
-        outcome = run_draw(
-            store,
-            meeting,
-            drawers or [],
-            supervisors or [],
-            members=members,
-            alternates=alternates or [],
-            specialties=specialties or [],
-            seed=seed or [],
-            generate_seed=generate_seed,
-            unit_cap=unit_cap,
-            same_unit=same_unit,
-            drawn_on=drawn_on.date() if drawn_on else None,
-            place=place,
-            late_reason=late_reason,
-            voids=voids,
-            void_reason=void_reason,
-            calendar=WorkCalendar.load(calendar, store.directory),
-        )
+    outcome = run_draw(store, request, days)
     show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
 
 

@@ -167,6 +167,37 @@ def _check_people(drawers: list[str], supervisors: list[str]) -> None:
         raise InvalidValue("监督人员姓名重复；每人只写一次")
 
 
+@dataclass(frozen=True)
+class DrawRequest:
+    """What the secretary asks for at a draw (``draw-experts``), as given: built once by the CLI and
+    handed to the rehearsal (:func:`rehearse`), the draw (:func:`draw_experts`) or the
+    supplementary draw (:func:`fill_vacancies`, which takes the people, the seed, the date, the
+    place and the late reason, and keeps the rest of the draw it fills).
+
+    The field names are the CLI's parameter names: a finding's ``field`` names one of them."""
+
+    meeting_id: int
+    drawers: Sequence[str] = ()
+    supervisors: Sequence[str] = ()
+    members: int | None = None  # None: the meeting's committee size
+    alternates: int | Sequence[str] = 0  # a count, or ["2", "工程造价=1"] as typed
+    specialties: Sequence[str] = ()  # ["临床医学=5", "护理"] as typed
+    seed: Sequence[str] = ()  # the drawers' parts, one each
+    unit_cap: int | None = None
+    generate_seed: bool | None = None  # None (library callers of old): generated when no part given
+    same_unit: bool = True
+    drawn_on: date | None = None  # None: today
+    place: str = ""
+    late_reason: str = ""
+    voids: int | None = None
+    void_reason: str = ""
+
+    @property
+    def generate(self) -> bool:
+        """Whether the seed is generated (not entered by the drawers)."""
+        return not self.seed if self.generate_seed is None else self.generate_seed
+
+
 @dataclass
 class DrawOutcome:
     record: dict[str, Any]  # as exported
@@ -174,167 +205,225 @@ class DrawOutcome:
     deadline: date | None = None
 
 
+@dataclass
+class _Plan:
+    """A draw request read (step 1 of a draw): names cleaned, the people checked, specialties and
+    alternates parsed, the seed made; nothing looked up in the store yet."""
+
+    request: DrawRequest
+    drawers: list[str]
+    supervisors: list[str]
+    names: list[str]  # the specialties asked for, as typed
+    quotas: dict[str, int]  # fixed member counts, by specialty as typed
+    alternates: int  # open to every specialty
+    by_specialty: dict[str, int]  # alternates of one specialty, as typed
+    place: str
+    late_reason: str
+    void_reason: str
+    seed: str
+    seed_source: str
+    drawn_on: date
+    warnings: list[Finding]
+
+
+def _plan(request: DrawRequest) -> _Plan:
+    drawers, supervisors = _names(list(request.drawers)), _names(list(request.supervisors))
+    _check_people(drawers, supervisors)
+    names, quotas = parse_specialties(list(request.specialties))
+    spare = request.alternates
+    alternates, by_specialty = parse_alternates(spare if isinstance(spare, int) else list(spare))
+    seed_text, seed_source, warnings = _seed(list(request.seed))
+    return _Plan(
+        request,
+        drawers,
+        supervisors,
+        names,
+        quotas,
+        alternates,
+        by_specialty,
+        clean_text(request.place),
+        clean_text(request.late_reason),
+        clean_text(request.void_reason),
+        seed_text,
+        seed_source,
+        request.drawn_on or date.today(),
+        warnings,
+    )
+
+
+@dataclass
+class _Checked:
+    """What the store allows (step 2): the meeting and its committee, the deadline, the selection
+    request with the specialties spelt as in the pool, and the eligible experts."""
+
+    meeting: Meeting
+    committee: Committee
+    deadline: date
+    selection: draw_inputs.Request
+    specialties: tuple[str, ...]
+    eligibility: eligible.Eligibility
+
+
+def _check(session: Session, plan: _Plan, calendar: WorkCalendar) -> _Checked:
+    request = plan.request
+    # On PostgreSQL a second draw for the same meeting waits here until the first commits, then
+    # sees it (_check_voids refuses); SQLite's BEGIN IMMEDIATE already serialises the two.
+    session.exec(
+        select(Meeting.id).where(Meeting.id == request.meeting_id).with_for_update()
+    ).first()
+    meeting = meetings.get(session, request.meeting_id)
+    committee = session.get(Committee, meeting.committee_id)
+    assert committee is not None
+    members = meeting.size if request.members is None else request.members
+    errors = _size_findings(committee, meeting, members, plan.names, plan.quotas)
+    if errors:
+        raise InvalidValue(_joined(errors))
+    _check_not_sealed(session, meeting.id)
+    deadline = _deadline_checks(meeting, plan.drawn_on, plan.late_reason, calendar, plan.warnings)
+    _check_voids(session, meeting, request.voids, plan.void_reason)
+    check_seed_parts(list(request.seed), plan.drawers, request.generate)
+    spelled = eligible.canonical_specialties(session, committee.id or 0, plan.names)
+    canonical = tuple(spelled.values())
+    selection = draw_inputs.Request.make(
+        members,
+        plan.alternates,
+        {spelled[name]: n for name, n in plan.quotas.items()},
+        request.unit_cap,
+        _spell(session, committee, plan.names, plan.by_specialty),
+    )
+    declined = eligible.declined_for(session, meeting.id or 0)
+    elig = eligible.eligibility(session, meeting, canonical, request.same_unit, declined=declined)
+    problems = algo.feasibility_problems(elig.eligible, selection)
+    if problems:
+        raise algo.DrawImpossible(_explain(problems, elig, selection, committee.code))
+    return _Checked(meeting, committee, deadline, selection, canonical, elig)
+
+
+def _snapshot(committee: Committee, meeting: Meeting) -> dict[str, Any]:
+    """The committee and the meeting as they were at the draw (kept in the record)."""
+    return {
+        "record_format": RECORD_FORMAT,  # draw_record.record_format reads it back
+        "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
+        "meeting": {
+            "id": meeting.id,
+            "date": meeting.date.isoformat(),
+            "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
+            "place": meeting.place,
+            "size": meeting.size,
+        },
+    }
+
+
+def _apply(
+    session: Session, plan: _Plan, checked: _Checked, user: str | None
+) -> tuple[DrawRecord, list[algo.Pick]]:
+    """Step 3: select, then write the record (fingerprinted before saving) and its picks."""
+    meeting, committee, elig = checked.meeting, checked.committee, checked.eligibility
+    picks = algo.select(plan.seed, elig.eligible, checked.selection)
+    drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
+    if drawn_alternates < checked.selection.all_alternates:
+        plan.warnings.append(
+            finding(
+                "draw.few_alternates",
+                f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {checked.selection.all_alternates} 名）",
+                severity=Severity.WARNING,
+                drawn=drawn_alternates,
+                asked=checked.selection.all_alternates,
+            )
+        )
+    record = DrawRecord(
+        meeting_id=meeting.id or 0,
+        committee_id=committee.id or 0,
+        snapshot=_snapshot(committee, meeting),
+        algorithm=draw_inputs.ALGORITHM,
+        seed=plan.seed,
+        seed_source=plan.seed_source,
+        pool_sha256=draw_inputs.pool_digest(elig.eligible),
+        eligible=[c.entry() for c in elig.eligible],
+        eligible_count=len(elig.eligible),
+        exclusions={reason: [i["id"] for i in items] for reason, items in elig.excluded.items()},
+        params={
+            **checked.selection.as_dict(),
+            "specialties": list(checked.specialties),
+            "same_unit_recusal": plan.request.same_unit,
+        },
+        drawers=plan.drawers,
+        supervisors=plan.supervisors,
+        drawn_on=plan.drawn_on,
+        place=plan.place,
+        late_reason=plan.late_reason,
+        voids_id=plan.request.voids,
+        void_reason=plan.void_reason,
+        warnings=[w.message for w in plan.warnings],  # the record keeps the facts as text
+        recorded_at=utcnow().replace(microsecond=0),
+        user=user or audit.current_user(),
+    )
+    # The fingerprint is fixed before saving: a saved record can never be updated.
+    record.record_sha256 = draw_verify.record_digest(_core(record, [p.as_dict() for p in picks]))
+    session.add(record)
+    try:
+        session.flush()
+    except (
+        IntegrityError
+    ) as exc:  # the database's own guard (revision 0003), should the lock be bypassed
+        if is_unique_violation(exc, "uq_draw_record_first") or is_unique_violation(
+            exc, "uq_draw_record_voids"
+        ):
+            raise InvalidValue(
+                finding(
+                    "draw.concurrent",
+                    f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录",
+                    step=Step.LIST_DRAWS,
+                    hint="请查看",
+                    meeting=meeting.id,
+                )
+            ) from None
+        raise
+    _add_picks(session, record.id or 0, picks)
+    session.flush()
+    return record, picks
+
+
+def _audit(session: Session, record: DrawRecord, picks: list[algo.Pick], user: str | None) -> None:
+    """Step 4: the audit event and the schedule's 抽取评委 step."""
+    audit.record(
+        session,
+        "draw-experts",
+        "draw.recorded",
+        {
+            "draw": record.id,
+            "meeting": record.meeting_id,
+            "seed": record.seed,
+            "pool_sha256": record.pool_sha256,
+            "record_sha256": record.record_sha256,
+            "eligible": record.eligible_count,
+            "picks": len(picks),
+            "voids": record.voids_id,
+        },
+        user=user,
+    )
+    schedules.record_step(
+        session, record.meeting_id, "draw", record.drawn_on, "draw-experts", user=user
+    )  # schedule: 抽取评委
+
+
 def draw_experts(
     store: Store,
-    meeting_id: int,
-    drawers: list[str],
-    supervisors: list[str],
-    members: int | None = None,
-    alternates: int | list[str] = 0,
-    specialties: list[str] | None = None,
-    seed: list[str] | None = None,
-    unit_cap: int | None = None,
-    generate_seed: bool | None = None,
-    same_unit: bool = True,
-    drawn_on: date | None = None,
-    place: str = "",
-    late_reason: str = "",
-    voids: int | None = None,
-    void_reason: str = "",
+    request: DrawRequest,
     calendar: WorkCalendar | None = None,
     user: str | None = None,
 ) -> DrawOutcome:
-    """Draw the experts of a meeting and record it; see the module docstring and :mod:`qjtitle.logic.draw`."""
-    drawers, supervisors = _names(drawers), _names(supervisors)
-    _check_people(drawers, supervisors)
-    names, quotas = parse_specialties(specialties or [])
-    alternates, by_specialty = parse_alternates(alternates)
-    late_reason, void_reason, place = (
-        clean_text(late_reason),
-        clean_text(void_reason),
-        clean_text(place),
-    )
-    seed_text, seed_source, warnings = _seed(seed)
-    drawn_on = drawn_on or date.today()
+    """Draw the experts of a meeting and record it, in four steps: read the request (plan), check
+    it against the store and the rules (check), select and write the record (apply), and log it
+    (audit); see the module docstring and :mod:`qjtitle.logic.draw`."""
+    plan = _plan(request)
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
-        # On PostgreSQL a second draw for the same meeting waits here until the first commits, then
-        # sees it (_check_voids refuses); SQLite's BEGIN IMMEDIATE already serialises the two.
-        session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
-        meeting = meetings.get(session, meeting_id)
-        committee = session.get(Committee, meeting.committee_id)
-        assert committee is not None
-        members = meeting.size if members is None else members
-        errors = _size_findings(committee, meeting, members, names, quotas)
-        if errors:
-            raise InvalidValue(_joined(errors))
-        _check_not_sealed(session, meeting.id)
-        deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
-        _check_voids(session, meeting, voids, void_reason)
-        # generate_seed None (library callers of old): generated when no part is given
-        check_seed_parts(
-            list(seed or []), drawers, not seed if generate_seed is None else generate_seed
-        )
-        spelled = eligible.canonical_specialties(session, committee.id or 0, names)
-        canonical = tuple(spelled.values())
-        quotas = {spelled[name]: n for name, n in quotas.items()}
-        request = draw_inputs.Request.make(
-            members, alternates, quotas, unit_cap, _spell(session, committee, names, by_specialty)
-        )
-        declined = eligible.declined_for(session, meeting.id or 0)
-        elig = eligible.eligibility(session, meeting, canonical, same_unit, declined=declined)
-        problems = algo.feasibility_problems(elig.eligible, request)
-        if problems:
-            raise algo.DrawImpossible(_explain(problems, elig, request, committee.code))
-        picks = algo.select(seed_text, elig.eligible, request)
-        drawn_alternates = sum(1 for p in picks if p.role == draw_inputs.ALTERNATE)
-        if drawn_alternates < request.all_alternates:
-            warnings.append(
-                finding(
-                    "draw.few_alternates",
-                    f"单位上限下只抽到 {drawn_alternates} 名备选专家（要求 {request.all_alternates} 名）",
-                    severity=Severity.WARNING,
-                    drawn=drawn_alternates,
-                    asked=request.all_alternates,
-                )
-            )
-        now = utcnow().replace(microsecond=0)
-        params = {
-            **request.as_dict(),
-            "specialties": list(canonical),
-            "same_unit_recusal": same_unit,
-        }
-        snapshot = {
-            "record_format": RECORD_FORMAT,  # draw_record.record_format reads it back
-            "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
-            "meeting": {
-                "id": meeting.id,
-                "date": meeting.date.isoformat(),
-                "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
-                "place": meeting.place,
-                "size": meeting.size,
-            },
-        }
-        record = DrawRecord(
-            meeting_id=meeting.id or 0,
-            committee_id=committee.id or 0,
-            snapshot=snapshot,
-            algorithm=draw_inputs.ALGORITHM,
-            seed=seed_text,
-            seed_source=seed_source,
-            pool_sha256=draw_inputs.pool_digest(elig.eligible),
-            eligible=[c.entry() for c in elig.eligible],
-            eligible_count=len(elig.eligible),
-            exclusions={
-                reason: [i["id"] for i in items] for reason, items in elig.excluded.items()
-            },
-            params=params,
-            drawers=drawers,
-            supervisors=supervisors,
-            drawn_on=drawn_on,
-            place=place,
-            late_reason=late_reason,
-            voids_id=voids,
-            void_reason=void_reason,
-            warnings=[w.message for w in warnings],  # the record keeps the facts as text
-            recorded_at=now,
-            user=user or audit.current_user(),
-        )
-        pick_dicts = [p.as_dict() for p in picks]
-        # The fingerprint is fixed before saving: a saved record can never be updated.
-        record.record_sha256 = draw_verify.record_digest(_core(record, pick_dicts))
-        session.add(record)
-        try:
-            session.flush()
-        except (
-            IntegrityError
-        ) as exc:  # the database's own guard (revision 0003), should the lock be bypassed
-            if is_unique_violation(exc, "uq_draw_record_first") or is_unique_violation(
-                exc, "uq_draw_record_voids"
-            ):
-                raise InvalidValue(
-                    finding(
-                        "draw.concurrent",
-                        f"评审会议 {meeting.id} 刚刚已由另一处完成抽取，本次抽取未记录",
-                        step=Step.LIST_DRAWS,
-                        hint="请查看",
-                        meeting=meeting.id,
-                    )
-                ) from None
-            raise
-        _add_picks(session, record.id or 0, picks)
-        session.flush()
-        audit.record(
-            session,
-            "draw-experts",
-            "draw.recorded",
-            {
-                "draw": record.id,
-                "meeting": meeting.id,
-                "seed": seed_text,
-                "pool_sha256": record.pool_sha256,
-                "record_sha256": record.record_sha256,
-                "eligible": record.eligible_count,
-                "picks": len(picks),
-                "voids": voids,
-            },
-            user=user,
-        )
-        schedules.record_step(
-            session, meeting.id or 0, "draw", drawn_on, "draw-experts", user=user
-        )  # schedule: 抽取评委
+        checked = _check(session, plan, calendar)
+        record, picks = _apply(session, plan, checked, user)
+        _audit(session, record, picks, user)
         exported = record_dict(session, record)
-    return DrawOutcome(exported, warnings, deadline)
+    return DrawOutcome(exported, plan.warnings, checked.deadline)
 
 
 # --- The supplementary draw (补抽) of vacant seats (spec §15) -----------------------------------------
@@ -342,26 +431,21 @@ def draw_experts(
 
 def fill_vacancies(
     store: Store,
-    meeting_id: int,
-    drawers: list[str],
-    supervisors: list[str],
-    seed: list[str] | None = None,
-    generate_seed: bool | None = None,
-    drawn_on: date | None = None,
-    place: str = "",
-    late_reason: str = "",
+    request: DrawRequest,
     calendar: WorkCalendar | None = None,
     user: str | None = None,
 ) -> DrawOutcome:
     """Draw one expert for each vacant seat of the meeting's standing draw (补抽), witnessed and
     seeded as a draw, from the eligible experts of the seat's slot less everyone drawn for the
     meeting's standing draw and its fills, and everyone who declined. The record is chained to the
-    last record of the standing draw (its number and fingerprint); the original stays the standing draw."""
-    drawers, supervisors = _names(drawers), _names(supervisors)
+    last record of the standing draw (its number and fingerprint); the original stays the standing
+    draw. Of the ``request`` it takes the people, the seed, the date, the place and the late reason."""
+    meeting_id = request.meeting_id
+    drawers, supervisors = _names(list(request.drawers)), _names(list(request.supervisors))
     _check_people(drawers, supervisors)
-    late_reason, place = clean_text(late_reason), clean_text(place)
-    seed_text, seed_source, warnings = _seed(seed)
-    drawn_on = drawn_on or date.today()
+    late_reason, place = clean_text(request.late_reason), clean_text(request.place)
+    seed_text, seed_source, warnings = _seed(list(request.seed))
+    drawn_on = request.drawn_on or date.today()
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
         session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
@@ -422,9 +506,7 @@ def fill_vacancies(
                 )
             )
         deadline = _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings)
-        check_seed_parts(
-            list(seed or []), drawers, not seed if generate_seed is None else generate_seed
-        )
+        check_seed_parts(list(request.seed), drawers, request.generate)
         slot_of = {
             p["position"]: p["slot"]
             for p in record_dict(session, original)["picks"]
@@ -437,11 +519,11 @@ def fill_vacancies(
         cap = params.get("unit_cap")
         # Under a unit cap the panel keeps it (spec §15): units at the cap among the seated members
         # are left out, and the fill takes at most one expert of any other unit.
-        request = draw_inputs.Request.make(
+        selection = draw_inputs.Request.make(
             len(vacant), 0, fill_quotas, 1 if cap is not None else None, {}
         )
         ordered: list[int] = []
-        for label in algo.member_slots(request):  # the k-th member slot fills the k-th seat
+        for label in algo.member_slots(selection):  # the k-th member slot fills the k-th seat
             ordered.append(next(p for p in vacant if slot_of[p] == label and p not in ordered))
         same_unit = bool(params.get("same_unit_recusal", True))
         declined = eligible.declined_for(session, meeting.id or 0)
@@ -450,21 +532,13 @@ def fill_vacancies(
         if cap is not None:
             seated = Counter(unit_of[eid] for eid in seats.values() if eid is not None)
             elig = eligible.without_units(elig, {u for u, n in seated.items() if n >= cap})
-        problems = algo.feasibility_problems(elig.eligible, request)
+        problems = algo.feasibility_problems(elig.eligible, selection)
         if problems:
-            raise algo.DrawImpossible(_explain(problems, elig, request, committee.code, "补抽："))
-        picks = algo.select(seed_text, elig.eligible, request)
+            raise algo.DrawImpossible(_explain(problems, elig, selection, committee.code, "补抽："))
+        picks = algo.select(seed_text, elig.eligible, selection)
         now = utcnow().replace(microsecond=0)
         snapshot = {
-            "record_format": RECORD_FORMAT,
-            "committee": {"code": committee.code, "name": committee.name, "level": committee.level},
-            "meeting": {
-                "id": meeting.id,
-                "date": meeting.date.isoformat(),
-                "end_date": meeting.end_date.isoformat() if meeting.end_date else None,
-                "place": meeting.place,
-                "size": meeting.size,
-            },
+            **_snapshot(committee, meeting),
             draw_verify.FILL_KEY: {
                 "draw": previous.id,
                 "record_sha256": previous.record_sha256,
@@ -484,7 +558,7 @@ def fill_vacancies(
             exclusions={
                 reason: [i["id"] for i in items] for reason, items in elig.excluded.items()
             },
-            params={**request.as_dict(), "specialties": names, "same_unit_recusal": same_unit},
+            params={**selection.as_dict(), "specialties": names, "same_unit_recusal": same_unit},
             drawers=drawers,
             supervisors=supervisors,
             drawn_on=drawn_on,
@@ -840,27 +914,18 @@ class Rehearsal:
         }
 
 
-def rehearse(
-    store: Store,
-    meeting_id: int,
-    drawers: list[str],
-    supervisors: list[str],
-    members: int | None = None,
-    alternates: int | list[str] = 0,
-    specialties: list[str] | None = None,
-    seed: list[str] | None = None,
-    unit_cap: int | None = None,
-    generate_seed: bool = False,
-    same_unit: bool = True,
-    drawn_on: date | None = None,
-    late_reason: str = "",
-    voids: int | None = None,
-    void_reason: str = "",
-    calendar: WorkCalendar | None = None,
-) -> Rehearsal:
+def rehearse(store: Store, request: DrawRequest, calendar: WorkCalendar | None = None) -> Rehearsal:
     """Every check of :func:`draw_experts`, each reported rather than raised, and the pool as the
     draw would see it: eligible experts by specialty and unit, how many could still serve as an
     alternate for each member slot, and the unit cap. Draws nothing and writes nothing."""
+    meeting_id, members, unit_cap = request.meeting_id, request.members, request.unit_cap
+    seed, specialties = list(request.seed), list(request.specialties)
+    alternates = (
+        request.alternates if isinstance(request.alternates, int) else list(request.alternates)
+    )
+    generate_seed, same_unit = bool(request.generate_seed), request.same_unit
+    drawn_on, late_reason = request.drawn_on, request.late_reason
+    voids, void_reason = request.voids, request.void_reason
     checks: list[RehearsalCheck] = []
 
     def check(what: str, step: Any, ok_text: str = "") -> Any:
@@ -872,7 +937,7 @@ def rehearse(
         checks.append(RehearsalCheck(what, True, ok_text))
         return value if value is not None else True
 
-    drawers, supervisors = _names(drawers), _names(supervisors)
+    drawers, supervisors = _names(list(request.drawers)), _names(list(request.supervisors))
     if drawers or supervisors:
         check(
             "抽取人员和监督人员",
