@@ -211,6 +211,7 @@ def draw_experts(
 def show_outcome(r: dict[str, Any], warnings: list[Finding], deadline: Any, sealed: bool) -> None:
     from qjtitle.cli._findings import say_here
     from qjtitle.experts.draw_record import SEED_SOURCES
+    from qjtitle.logic.draw_inputs import SeedSource
 
     fill = r.get("fills")
     console().rule(f"第 {r['draw']} 号抽取记录" + ("（补抽）" if fill else ""))
@@ -225,7 +226,7 @@ def show_outcome(r: dict[str, Any], warnings: list[Finding], deadline: Any, seal
     console().print(
         f"随机种子：[bold]{r['seed']}[/]（{SEED_SOURCES.get(r['seed_source'], r['seed_source'])}）"
     )
-    if r["seed_source"] == "secrets":
+    if r["seed_source"] == SeedSource.SECRETS:
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))

@@ -38,7 +38,10 @@ from qjtitle.store import Store, audit
 
 
 TEMPLATE = "draw_record.docx"
-SEED_SOURCES = {"drawers": "抽取人员现场输入", "secrets": "程序生成（操作系统安全随机数）"}
+SEED_SOURCES = {
+    draw_inputs.SeedSource.DRAWERS: "抽取人员现场输入",
+    draw_inputs.SeedSource.SECRETS: "程序生成（操作系统安全随机数）",
+}
 
 
 def _grouped(digest: str) -> str:

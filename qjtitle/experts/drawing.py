@@ -1106,9 +1106,9 @@ def _seed(seed: list[str] | None) -> tuple[str, str, list[Finding]]:
     """The seed as used (the drawers' parts made canonical, else one from ``secrets``), where it
     came from, and the warning a short seed gets (the draw and the fill alike)."""
     if seed:
-        seed_text, source = draw_inputs.canonical_seed(seed), "drawers"
+        seed_text, source = draw_inputs.canonical_seed(seed), draw_inputs.SeedSource.DRAWERS
     else:
-        seed_text, source = draw_inputs.random_seed(), "secrets"
+        seed_text, source = draw_inputs.random_seed(), draw_inputs.SeedSource.SECRETS
     short = draw_inputs.seed_warning(seed_text)
     if short is None:
         return seed_text, source, []

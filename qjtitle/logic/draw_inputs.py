@@ -12,14 +12,31 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from qjtitle.errors import InvalidValue
 from qjtitle.findings import finding
 
 ALGORITHM = "qjtitle-draw-v1"
-MEMBER = "member"
-ALTERNATE = "alternate"
+
+
+class Role(StrEnum):
+    """A drawn expert's role in the record (stored and fingerprinted as its value)."""
+
+    MEMBER = "member"
+    ALTERNATE = "alternate"
+
+
+class SeedSource(StrEnum):
+    """Where a draw's seed came from (stored as its value)."""
+
+    DRAWERS = "drawers"  # entered by the drawers at the table
+    SECRETS = "secrets"  # generated from the operating system's CSPRNG
+
+
+MEMBER = Role.MEMBER
+ALTERNATE = Role.ALTERNATE
 ROLE_NAMES = {MEMBER: "委员", ALTERNATE: "备选"}
 FREE_SLOT = ""  # the slot label of a member slot open to the specialties without a fixed count
 MIN_SEED_CHARS = (
