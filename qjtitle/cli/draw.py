@@ -268,14 +268,14 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
     if rehearsal.slots:
         rows = [
             [
-                row["slot"]
+                row.slot
                 or "不限（"
-                + "、".join(f"{s} {n}" for s, n in row.get("specialties", {}).items())
+                + "、".join(f"{s} {n}" for s, n in (row.specialties or {}).items())
                 + "）",
-                row["seats"],
-                row["eligible"],
-                row["spare"],
-                row.get("alternates", 0) or "",
+                row.seats,
+                row.eligible,
+                row.spare,
+                row.alternates or "",
             ]
             for row in rehearsal.slots
         ]
@@ -289,9 +289,9 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
             "（可用 --alternates 专业=人数 为某专业单独抽取备选）。"
         )
         for row in rehearsal.slots:
-            if row["spare"] == 0 and not row.get("alternates"):
+            if row.spare == 0 and not row.alternates:
                 warn(
-                    f"“{row['slot'] or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
+                    f"“{row.slot or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
                 )
     if rehearsal.units:
         cap = rehearsal.unit_cap

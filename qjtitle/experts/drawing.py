@@ -891,7 +891,7 @@ class Rehearsal:
     checks: list[RehearsalCheck]
     eligible_count: int = 0
     excluded: dict[str, int] = field(default_factory=dict)  # reason → count
-    slots: list[dict[str, Any]] = field(default_factory=list)  # per member-slot label
+    slots: list[SlotFit] = field(default_factory=list)  # per member-slot label
     units: list[dict[str, Any]] = field(default_factory=list)  # per unit (comparison key)
     unit_cap: int | None = None
     alternates: int = 0
@@ -907,7 +907,7 @@ class Rehearsal:
             "checks": [c.as_dict() for c in self.checks],
             "eligible_count": self.eligible_count,
             "excluded": self.excluded,
-            "slots": self.slots,
+            "slots": [slot.as_dict() for slot in self.slots],
             "units": self.units,
             "unit_cap": self.unit_cap,
             "alternates": self.alternates,
@@ -1046,11 +1046,36 @@ def _seed_rehearsal(seed: list[str], drawers: list[str], generate: bool) -> None
     check_seed_parts(seed, drawers or ["甲", "乙", "丙"], generate)
 
 
+@dataclass(frozen=True)
+class SlotFit:
+    """One member-slot label in the rehearsal: its seats, the eligible experts it accepts, how many
+    of them are left to be drawn as alternates that could replace a declining member of that slot,
+    and the alternates drawn for its specialty alone."""
+
+    slot: str  # a specialty, or FREE_SLOT (open to the specialties without a fixed count)
+    seats: int
+    eligible: int
+    spare: int
+    alternates: int
+    specialties: dict[str, int] | None = None  # the open slot: eligible experts by specialty
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "slot": self.slot,
+            "seats": self.seats,
+            "eligible": self.eligible,
+            "spare": self.spare,
+            "alternates": self.alternates,
+        }
+        if self.specialties is not None:
+            data["specialties"] = self.specialties
+        return data
+
+
 def _slot_fit(
     candidates: list[draw_inputs.Candidate], request: draw_inputs.Request
-) -> list[dict[str, Any]]:
-    """For each member-slot label: its seats, the eligible experts it accepts, and how many of them
-    are left to be drawn as alternates that could replace a declining member of that slot."""
+) -> list[SlotFit]:
+    """For each member-slot label: see :class:`SlotFit`."""
     fixed = dict(request.quotas)
     by_specialty: dict[str, int] = {}
     for c in candidates:
@@ -1059,28 +1084,20 @@ def _slot_fit(
     own = dict(request.alternate_quotas)
     for specialty, seats in request.quotas:
         fit = by_specialty.get(specialty, 0)
-        rows.append(
-            {
-                "slot": specialty,
-                "seats": seats,
-                "eligible": fit,
-                "spare": max(fit - seats, 0),
-                "alternates": own.get(specialty, 0),
-            }
-        )
+        rows.append(SlotFit(specialty, seats, fit, max(fit - seats, 0), own.get(specialty, 0)))
     free = request.members - sum(fixed.values())
     if free:
         others = {s: n for s, n in by_specialty.items() if s not in fixed}
         fit = sum(others.values())
         rows.append(
-            {
-                "slot": draw_inputs.FREE_SLOT,
-                "seats": free,
-                "eligible": fit,
-                "spare": max(fit - free, 0),
-                "alternates": sum(n for name, n in own.items() if name not in fixed),
-                "specialties": dict(sorted(others.items())),
-            }
+            SlotFit(
+                draw_inputs.FREE_SLOT,
+                free,
+                fit,
+                max(fit - free, 0),
+                sum(n for name, n in own.items() if name not in fixed),
+                dict(sorted(others.items())),
+            )
         )
     return rows
 
