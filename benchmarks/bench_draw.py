@@ -186,15 +186,17 @@ def measure(size: int, applicants: int, repeat: int) -> dict[str, float]:
             n = next(attempt)  # each run is a redraw voiding the previous one
             draw_store.draw_experts(
                 store,
-                1,
-                DRAWERS,
-                SUPERVISORS,
-                alternates=4,
-                specialties=[f"{s}={k}" for s, k in QUOTAS.items()],
-                seed=[str(n), "9903", "1586"],
-                drawn_on=date(2023, 11, 10),
-                voids=n - 1 if n > 1 else None,
-                void_reason="基准测试重抽" if n > 1 else "",
+                draw_store.DrawRequest(
+                    1,
+                    DRAWERS,
+                    SUPERVISORS,
+                    alternates=4,
+                    specialties=[f"{s}={k}" for s, k in QUOTAS.items()],
+                    seed=[str(n), "9903", "1586"],
+                    drawn_on=date(2023, 11, 10),
+                    voids=n - 1 if n > 1 else None,
+                    void_reason="基准测试重抽" if n > 1 else "",
+                ),
             )
 
         t_draw = median(run_draw, repeat)

@@ -137,12 +137,14 @@ def build(directory: Path, size: int):  # type: ignore[no-untyped-def]
         session.add(Meeting(committee_id=1, date=MEETING_DAY, place="曲靖市会议中心", size=11))
     outcome = draw_store.draw_experts(
         store,
-        1,
-        ["王明", "李华", "赵强"],
-        ["陈静"],
-        alternates=2,
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            1,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            alternates=2,
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
     for e in members:

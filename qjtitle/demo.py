@@ -228,14 +228,16 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         )
         drawn = draw_store.draw_experts(
             store,
-            sample_meeting.id or 0,
-            DRAW["drawers"],
-            DRAW["supervisors"],
-            alternates=DRAW["alternates"],
-            specialties=DRAW["specialties"],
-            seed=DRAW["seed"],
-            drawn_on=DRAW["drawn_on"],
-            place=DRAW["place"],
+            draw_store.DrawRequest(
+                sample_meeting.id or 0,
+                DRAW["drawers"],
+                DRAW["supervisors"],
+                alternates=DRAW["alternates"],
+                specialties=DRAW["specialties"],
+                seed=DRAW["seed"],
+                drawn_on=DRAW["drawn_on"],
+                place=DRAW["place"],
+            ),
         )
         draw_id = drawn.record["draw"]
         verified = draw_record.verify_draw(store, draw_id)
@@ -271,7 +273,7 @@ def run(out: Path, step: Callable[[str], None] | None = None) -> DemoResult:
         draw=drawn.record,
         verified=verified,
         exported=exported,
-        decline=answer,
+        decline=answer.as_dict(),
         conflict=conflict,
         results=summary,
         withdrawn=withdrawn,

@@ -75,6 +75,7 @@ class Step(StrEnum):
     SHOW_DRAW = "draw.show"
     CONFIRM_DRAW = "draw.confirm"
     VERIFY_DRAW = "draw.verify"
+    EXPORT_DRAW = "draw.export"
     # --- calendar
     SHOW_SCHEDULE = "schedule.show"
     RECORD_DATE = "schedule.record"
@@ -86,6 +87,7 @@ class Step(StrEnum):
     LIST_MEETINGS = "meeting.list"
     SHOW_MEETING = "meeting.show"
     ATTEND = "meeting.attend"
+    MARK_ABSENT = "meeting.absent"
     CHOOSE_CHAIR = "meeting.chair"
     RECORD_METHODS = "meeting.methods"
     ASSIGN_REVIEWERS = "meeting.assign"

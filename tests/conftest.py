@@ -545,20 +545,22 @@ def build_filing_meeting(
     meeting_id = m.id
     outcome = draw_store.draw_experts(
         store,
-        meeting_id,
-        FILING_DRAWERS,
-        FILING_SUPERVISORS,
-        alternates=2,
-        seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10),
-        place="曲靖市卫生健康委员会会议室",
+        draw_store.DrawRequest(
+            meeting_id,
+            FILING_DRAWERS,
+            FILING_SUPERVISORS,
+            alternates=2,
+            seed=["1111", "2222", "3333"],
+            drawn_on=date(2023, 11, 10),
+            place="曲靖市卫生健康委员会会议室",
+        ),
     )
     draw_id = outcome.record["draw"]
     members = [p["id"] for p in outcome.record["picks"] if p["role"] == "member"]
     answer = draw_answers.confirm(
         store, draw_id, members[0], False, "出差", answered_on=date(2023, 11, 13)
     )
-    seated = [*members[1:], answer["replacement"]["id"]]
+    seated = [*members[1:], answer.replacement.id]
     for expert_id in seated:
         draw_answers.confirm(store, draw_id, expert_id, True, answered_on=date(2023, 11, 13))
     # the season in its logical order: the call and the 推荐公示 before the correction notices of

@@ -358,13 +358,15 @@ def recorded(store, expert_pool, draw_meeting):
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     return meeting, outcome.record
 
@@ -379,7 +381,7 @@ def test_the_database_refuses_to_update_or_delete_a_draw(store, recorded, tmp_pa
         if p["role"] == draw_inputs.MEMBER and p["slot"] == draw_inputs.FREE_SLOT
     )
     assert (
-        draw_answers.confirm(store, record["draw"], free["id"], False, "出差")["replacement"]
+        draw_answers.confirm(store, record["draw"], free["id"], False, "出差").replacement
         is not None
     )
     scan = tmp_path / "signed.pdf"
@@ -401,29 +403,36 @@ def test_a_redraw_keeps_both_records(store, recorded) -> None:
     meeting, first = recorded
     with pytest.raises(InvalidValue, match="已有有效的抽取记录（第1号）"):
         draw_store.draw_experts(
-            store, meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], drawn_on=date(2023, 11, 10)
+            store,
+            draw_store.DrawRequest(
+                meeting, DRAWERS, SUPERVISORS, seed=["1", "2", "3"], drawn_on=date(2023, 11, 10)
+            ),
         )
     with pytest.raises(InvalidValue, match="理由"):
         draw_store.draw_experts(
             store,
-            meeting,
-            DRAWERS,
-            SUPERVISORS,
-            seed=["1", "2", "3"],
-            voids=1,
-            drawn_on=date(2023, 11, 10),
+            draw_store.DrawRequest(
+                meeting,
+                DRAWERS,
+                SUPERVISORS,
+                seed=["1", "2", "3"],
+                voids=1,
+                drawn_on=date(2023, 11, 10),
+            ),
         )
     second = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["5555", "6666", "7777"],
-        voids=1,
-        void_reason="监督人员未到场",
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["5555", "6666", "7777"],
+            voids=1,
+            void_reason="监督人员未到场",
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     listed = draw_record.list_draws(store, meeting)
     assert [(d.draw, d.voided_by, d.voids) for d in listed] == [(1, 2, None), (2, None, 1)]
@@ -455,11 +464,13 @@ def test_a_seed_with_an_invisible_or_look_alike_character_is_refused_and_nothing
         with pytest.raises(InvalidValue, match=re.escape(code) + ".*只能由数字"):
             draw_store.draw_experts(
                 store,
-                meeting,
-                DRAWERS,
-                SUPERVISORS,
-                seed=["4721", typed, "1586"],
-                drawn_on=date(2023, 11, 10),
+                draw_store.DrawRequest(
+                    meeting,
+                    DRAWERS,
+                    SUPERVISORS,
+                    seed=["4721", typed, "1586"],
+                    drawn_on=date(2023, 11, 10),
+                ),
             )
     assert draw_record.list_draws(store, meeting) == []
 
@@ -472,11 +483,13 @@ def test_one_spelling_per_specialty_in_the_eligible_list(store, expert_pool, dra
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     record = outcome.record
     assert {e[2] for e in record["eligible"]} == {"ICU护理"}
@@ -494,13 +507,15 @@ def test_a_decline_without_a_fitting_alternate_leaves_the_seat_vacant(
     meeting = draw_meeting()
     record = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        alternates=2,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            alternates=2,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     assert record["format"] == draw_verify.FORMAT_2 and record["chain"] == draw_verify.CHAIN_DOMAIN
     nurses = {
@@ -508,14 +523,13 @@ def test_a_decline_without_a_fitting_alternate_leaves_the_seat_vacant(
     }
     members = [p for p in record["picks"] if p["slot"] == "护理"]
     for member in members[: len(nurses)]:  # use up the nursing alternates first
-        assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")[
-            "replacement"
-        ]
+        assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差").replacement
     last = members[len(nurses)]
     answer = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
-    assert answer["replacement"] is None and answer["vacant"] == last["position"]
+    assert answer.replacement is None and answer.vacant == last["position"]
+    assert answer.outcome is draw_answers.Outcome.VACANT
     again = draw_answers.confirm(store, record["draw"], last["id"], False, "出差")
-    assert again["unchanged"]
+    assert again.outcome is draw_answers.Outcome.UNCHANGED and again.as_dict()["unchanged"]
     with pytest.raises(InvalidValue, match="空缺"):
         draw_answers.confirm(store, record["draw"], last["id"], True)
     data = draw_record.show_draw(store, record["draw"])
@@ -538,15 +552,17 @@ def test_a_draw_recorded_before_spec_1_2_keeps_format_1(
     monkeypatch.setattr(draw_store, "RECORD_FORMAT", 1)
     record = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     assert record["format"] == draw_verify.FORMAT_1 and "chain" not in record
     member = record["picks"][0]
-    assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差")["vacant"] == 1
+    assert draw_answers.confirm(store, record["draw"], member["id"], False, "出差").vacant == 1
     data = draw_record.show_draw(store, record["draw"])
     assert data["members_now"][0]["id"] == member["id"]  # format 1: no vacancy in members_now
     checked = draw_verify.verify_record(data)
@@ -562,15 +578,17 @@ def test_an_expert_who_declined_is_never_drawn_again_for_the_meeting(store, reco
         draw_answers.confirm(store, first["draw"], eid, False, "出差")
     second = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        voids=first["draw"],
-        void_reason="谢绝者过多",
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            voids=first["draw"],
+            void_reason="谢绝者过多",
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     assert sorted(second["exclusions"]["declined"]) == sorted(declined)
     assert not set(declined) & {p["id"] for p in second["picks"]}

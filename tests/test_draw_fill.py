@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from qjtitle import verify_record as standalone
+from qjtitle.cli._findings import say
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record
 from qjtitle.experts import drawing as draw_store
+from qjtitle.findings import Step
 from qjtitle.logic import draw_verify
 from qjtitle.meeting import voting
 from qjtitle.models import AuditEvent, DrawRecord
@@ -35,22 +37,29 @@ def vacancy(store, expert_pool, draw_meeting):
     meeting = draw_meeting()
     record = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     nurse = next(p for p in record["picks"] if p["slot"] == "护理")
     answer = draw_answers.confirm(store, record["draw"], nurse["id"], False, "出差")
-    assert answer["vacant"] == nurse["position"] and "--fill" in answer["warning"]
+    assert answer.vacant == nurse["position"] and answer.warning is not None
+    assert answer.warning.fix is not None and answer.warning.fix.step is Step.FILL_DRAW
+    assert "--fill" in say(answer.warning)
     return meeting, record, nurse
 
 
 def fill(store, meeting: int, seed: list[str] = FILL_SEED) -> dict:
     return draw_store.fill_vacancies(
-        store, meeting, DRAWERS, SUPERVISORS, seed=seed, drawn_on=date(2023, 11, 10)
+        store,
+        draw_store.DrawRequest(
+            meeting, DRAWERS, SUPERVISORS, seed=seed, drawn_on=date(2023, 11, 10)
+        ),
     ).record
 
 
@@ -108,18 +117,23 @@ def test_no_vacancy_no_fill_and_a_fill_is_not_a_second_first_draw(store, vacancy
         fill(store, meeting)
     with pytest.raises(InvalidValue, match="已有有效的抽取记录"):  # still one standing draw
         draw_store.draw_experts(
-            store, meeting, DRAWERS, SUPERVISORS, seed=FILL_SEED, drawn_on=date(2023, 11, 10)
+            store,
+            draw_store.DrawRequest(
+                meeting, DRAWERS, SUPERVISORS, seed=FILL_SEED, drawn_on=date(2023, 11, 10)
+            ),
         )
     with pytest.raises(InvalidValue, match="补抽记录，不能单独作废"):
         draw_store.draw_experts(
             store,
-            meeting,
-            DRAWERS,
-            SUPERVISORS,
-            seed=FILL_SEED,
-            voids=filled["draw"],
-            void_reason="试",
-            drawn_on=date(2023, 11, 10),
+            draw_store.DrawRequest(
+                meeting,
+                DRAWERS,
+                SUPERVISORS,
+                seed=FILL_SEED,
+                voids=filled["draw"],
+                void_reason="试",
+                drawn_on=date(2023, 11, 10),
+            ),
         )
     # the database's own index still allows one first draw: a row that neither voids nor fills
     with pytest.raises(IntegrityError), store.transaction() as session:
@@ -143,7 +157,7 @@ def test_a_declined_fill_leaves_the_seat_vacant_again_and_a_second_fill_chains_o
     meeting, original, nurse = vacancy
     first = fill(store, meeting)
     answer = draw_answers.confirm(store, first["draw"], first["picks"][0]["id"], False, "生病")
-    assert answer["vacant"] == nurse["position"]
+    assert answer.vacant == nurse["position"]
     second = fill(store, meeting, ["1111", "2222", "3333"])
     assert second["fills"]["draw"] == first["draw"]
     assert second["fills"]["record_sha256"] == first["record_sha256"]
@@ -286,13 +300,15 @@ def test_under_a_unit_cap_the_fill_keeps_the_panel_within_it(
     meeting = draw_meeting()
     original = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        specialties=["护理=3", "临床医学"],
-        unit_cap=2,
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            specialties=["护理=3", "临床医学"],
+            unit_cap=2,
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     ).record
     nurse = next(p for p in original["picks"] if p["slot"] == "护理")
     draw_answers.confirm(store, original["draw"], nurse["id"], False, "出差")

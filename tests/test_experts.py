@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 
 from qjtitle import committees
+from qjtitle.cli._findings import say
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.experts import eligible, pool_format, recusal
 from qjtitle.experts import pool as experts
+from qjtitle.findings import Step
 from qjtitle.intake import applicants, lookup
 from qjtitle.models import Meeting
 from qjtitle.paths import sample_data_dir
@@ -218,7 +220,8 @@ def test_check_reports_what_is_about_to_expire(store, committee, expert_pool) ->
         "ok": True,
         "needed": 0,
     }
-    assert any("20个工作日前" in w for w in result.warnings)
+    assert any("20个工作日前" in w.message for w in result.warnings)
+    assert {w.code for w in result.warnings} >= {"pool.filing_expiring"}
     quiet = experts.check_pool(store, "QJ-WS-ZJ", date(2023, 3, 1), within_days=30)
     assert quiet.pool_filing == "有效" and quiet.expiring_terms == () and quiet.refiling is None
 
@@ -257,10 +260,13 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     with store.transaction() as session:
         committees.get(session, "QJ-WS-ZJ").pool_filed = date(2020, 6, 30)  # due for re-filing
     result = experts.check_pool(store, "QJ-WS-ZJ", date(2025, 3, 1))
-    assert result.warnings[0].startswith(
+    empty = result.warnings[0]
+    assert empty.code == "pool.empty" and empty.fix is not None
+    assert empty.fix.step is Step.IMPORT_EXPERTS and empty.fix.args["committee"] == "QJ-WS-ZJ"
+    assert say(empty).startswith(
         "专家库是空的：评委会 QJ-WS-ZJ 还没有导入评审专家；请先导入专家库："
     )
-    assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in result.warnings[0]
+    assert "qjtitle import-experts 专家库.xlsx --committee QJ-WS-ZJ" in say(empty)
     assert (
         "三分之一" not in result.refiling_message and "还没有在库的专家" in result.refiling_message
     )
@@ -268,6 +274,7 @@ def test_check_of_an_empty_pool_says_to_import_experts(cli, store, committee) ->
     assert shown.exit_code == 0, shown.output
     said = "".join(shown.output.split())
     assert "专家库是空的" in said and "达到三分之一" not in said and "0/0，" not in said
+    assert "qjtitleimport-experts专家库.xlsx--committeeQJ-WS-ZJ" in said
 
 
 # --- A pool file that leaves experts out ---------------------------------------------------

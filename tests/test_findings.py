@@ -31,15 +31,8 @@ STILL_SPELLING: dict[str, int] = {
     "calendar/schedule.py": 6,
     "calendar/yearpage.py": 1,
     "committees.py": 2,
-    "experts/draw_answers.py": 8,
-    "experts/draw_record.py": 1,
-    "experts/drawing.py": 26,
-    "experts/eligible.py": 1,
-    "experts/pool.py": 6,
-    "experts/recusal.py": 3,
+    "experts/drawing.py": 1,  # the audit log's command name "draw-experts --fill" (stored)
     "filing/package.py": 4,  # the argv of LibreOffice (soffice --headless …), not text
-    "logic/draw_inputs.py": 2,
-    "logic/draw_verify.py": 1,
     "meeting/proceedings.py": 8,
     "meeting/results.py": 4,
     "meeting/sheets.py": 7,

@@ -47,12 +47,14 @@ def drawn(store, committee, expert_pool, draw_meeting, make_workbook):
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        FILING_DRAWERS,
-        FILING_SUPERVISORS,
-        alternates=2,
-        seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            FILING_DRAWERS,
+            FILING_SUPERVISORS,
+            alternates=2,
+            seed=["1111", "2222", "3333"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     return meeting, outcome.record["draw"], outcome.record["picks"]
 
@@ -251,7 +253,7 @@ def test_an_answer_sheet_is_recorded_whole_or_not_at_all(cli, drawn, make_workbo
         headers=["专家编号", "姓名", "答复", "理由"],
     )
     result = cli("draw", "confirm", str(draw), "--from-sheet", str(sheet))
-    assert result.exit_code == 1 and "谢绝参会须用 --reason 写明理由" in result.stderr
+    assert result.exit_code == 1 and "谢绝参会须写明理由" in result.stderr
     assert (
         draw_record.show_draw(store, draw)["answers"] == []
     )  # the first answer was rolled back too

@@ -111,13 +111,15 @@ def drawn(store, expert_pool, draw_meeting) -> tuple[int, int, int]:
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        DRAWERS,
-        SUPERVISORS,
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            DRAWERS,
+            SUPERVISORS,
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     record = outcome.record
     first = next(p for p in record["picks"] if p["role"] == "member")

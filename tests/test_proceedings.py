@@ -61,14 +61,16 @@ def sitting(store, committee, make_workbook, expert_pool, draw_meeting) -> Sitti
     meeting_id = draw_meeting(size=11)
     outcome = draw_store.draw_experts(
         store,
-        meeting_id,
-        ["王明", "李华", "赵强"],
-        ["陈静"],
-        alternates=2,
-        specialties=[],
-        seed=["1111", "2222", "3333"],
-        drawn_on=date(2023, 11, 10),
-        place="会议室",
+        draw_store.DrawRequest(
+            meeting_id,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            alternates=2,
+            specialties=[],
+            seed=["1111", "2222", "3333"],
+            drawn_on=date(2023, 11, 10),
+            place="会议室",
+        ),
     )
     picks = outcome.record["picks"]
     members = [p["id"] for p in picks if p["role"] == "member"]
@@ -141,7 +143,7 @@ def test_only_drawn_and_confirmed_experts_attend(sitting: Sitting, store) -> Non
     answer = draw_answers.confirm(
         store, sitting.draw, sitting.members[0], False, "生病", answered_on=date(2023, 11, 14)
     )
-    substitute = answer["replacement"]["id"]
+    substitute = answer.replacement.id
     with pytest.raises(Exception, match="已谢绝参会"):
         voting.attend(store, sitting.meeting, [str(sitting.members[0])])
     with pytest.raises(Exception, match="尚未确认参会"):
@@ -630,7 +632,7 @@ def test_an_expert_who_signed_in_cannot_be_recorded_as_declining(sitting: Sittin
     answer = draw_answers.confirm(
         store, sitting.draw, sitting.members[0], False, "临时有事", answered_on=date(2023, 11, 20)
     )
-    assert answer["replacement"] is not None
+    assert answer.replacement is not None
     result = meeting_results.results(store, sitting.meeting)
     assert result.quorum.attending == 8
 

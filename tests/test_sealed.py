@@ -190,13 +190,15 @@ def test_no_draw_after_the_seal(sitting: Sitting, store, cli) -> None:
     ):
         draw_store.draw_experts(
             store,
-            sitting.meeting,
-            ["王明", "李华", "赵强"],
-            ["陈静"],
-            seed=["1", "2", "3"],
-            voids=sitting.draw,
-            void_reason="测试",
-            drawn_on=date(2023, 11, 10),
+            draw_store.DrawRequest(
+                sitting.meeting,
+                ["王明", "李华", "赵强"],
+                ["陈静"],
+                seed=["1", "2", "3"],
+                voids=sitting.draw,
+                void_reason="测试",
+                drawn_on=date(2023, 11, 10),
+            ),
         )
     result = cli(
         "draw-experts",
@@ -706,7 +708,8 @@ def test_each_drawer_enters_a_seed_part(store, committee, expert_pool, draw_meet
         assert (
             result.exit_code == 1
             and "少于抽取人员 3 人" in result.stderr
-            and "--generate-seed" in result.stderr
+            and "请用 --seed 每人写一组" in result.stderr
+            and "或改由程序生成随机种子" in result.stderr
         )
     result = cli("draw-experts", str(meeting), *people, "--seed", "1", "--generate-seed")
     assert result.exit_code == 1 and "请二选一" in result.stderr

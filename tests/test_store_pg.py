@@ -60,11 +60,14 @@ go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.01)
 try:
-    outcome = draw_store.draw_experts(store, int(sys.argv[3]), ["王明", "李华", "赵强"], ["陈静"], alternates=2,
-                                      seed=[sys.argv[4], "9903", "1586"], drawn_on=date(2023, 11, 10))
+    outcome = draw_store.draw_experts(store, draw_store.DrawRequest(
+        int(sys.argv[3]), ["王明", "李华", "赵强"], ["陈静"], alternates=2,
+        seed=[sys.argv[4], "9903", "1586"], drawn_on=date(2023, 11, 10)))
     print(json.dumps({"draw": outcome.record["draw"]}))
 except QjtitleError as exc:
-    print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+    from qjtitle.cli._findings import say
+
+    print(json.dumps({"error": say(exc.finding)}, ensure_ascii=False))
 """
 
 
@@ -84,8 +87,8 @@ def test_two_processes_drawing_for_one_meeting_end_with_one_draw(
     assert len(drawn) == 1 and len(refused) == 1, results
     draw_id = drawn[0]["draw"]
     assert refused[0]["error"] == (
-        f"评审会议 {meeting} 已有有效的抽取记录（第{draw_id}号）；"
-        f"如须重新抽取，请用 --voids {draw_id} --reason 写明作废理由，原记录将保留"
+        f"评审会议 {meeting} 已有有效的抽取记录（第{draw_id}号）；如须重新抽取，请写明作废理由，"
+        f"原记录将保留：qjtitle draw-experts {meeting} --voids {draw_id} --reason 理由 …"
     )
     with store.transaction() as session:
         assert session.exec(select(DrawRecord.id)).all() == [draw_id]

@@ -311,6 +311,56 @@ def test_both_verifiers_agree_on_generated_and_tampered_records(record, choice) 
             assert ours is False, what
 
 
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(), st.integers(0, 1000))
+def test_the_standalone_replay_agrees_with_next_alternate(record, choice) -> None:
+    """One home for the alternate rule: ``draw_verify.next_alternate`` (used by ``draw confirm`` and
+    by the re-check). The stand-alone verifier keeps its own copy on purpose; on generated answers
+    both give the replacements written from the spec's words, and both refuse another alternate."""
+    picks, quotas = record["picks"], record["params"]["quotas"]
+    ours = draw_verify.replay(picks, quotas, record["answers"])
+    keys = ("member_position", "out", "in", "alternate_position")
+    assert ours.replacements == [{k: r[k] for k in keys} for r in record["replacements"]]
+    assert standalone.replay(copy.deepcopy(record), copy.deepcopy(picks)) == []
+    alternates = [p for p in picks if p["role"] == draw_inputs.ALTERNATE]
+    for n, replacement in enumerate(ours.replacements):
+        # the rule's choice, given the answers up to the decline and the alternates used before it
+        answers = record["answers"]
+        upto = next(
+            i
+            for i, a in enumerate(answers)
+            if a["expert"] == replacement["out"]
+            and not a["accepted"]
+            and len(draw_verify.replay(picks, quotas, answers[: i + 1]).replacements) == n + 1
+        )
+        before = draw_verify.replay(picks, quotas, answers[:upto])
+        slot = next(
+            p["slot"]
+            for p in picks
+            if p["role"] == draw_inputs.MEMBER and p["position"] == replacement["member_position"]
+        )
+        chosen = draw_verify.next_alternate(
+            alternates,
+            slot,
+            quotas,
+            replacement["out"],
+            before.used,
+            {**before.latest, replacement["out"]: False},
+        )
+        assert chosen is not None and chosen["id"] == replacement["in"]
+    if not record["replacements"]:
+        return
+    n = choice % len(record["replacements"])
+    other = [a for a in alternates if a["id"] != record["replacements"][n]["in"]]
+    if not other:
+        return
+    forged = copy.deepcopy(record)
+    swap = other[choice % len(other)]
+    forged["replacements"][n] |= {"in": swap["id"], "alternate_position": swap["position"]}
+    assert draw_verify.check_later(forged) != []
+    assert standalone.replay(copy.deepcopy(forged), copy.deepcopy(forged["picks"])) != []
+
+
 def test_a_format_2_record_cannot_pass_as_format_1() -> None:
     """Dropping the chain and calling the record format 1 changes its fingerprint, the one on the
     signed sheet: without recomputing, both verifiers refuse; recomputed, it is another record."""
@@ -394,13 +444,15 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     meeting = draw_meeting()
     outcome = draw_store.draw_experts(
         store,
-        meeting,
-        ["王明", "李华", "赵强"],
-        ["陈静"],
-        alternates=3,
-        specialties=["护理=3", "临床医学"],
-        seed=["4721", "9903", "1586"],
-        drawn_on=date(2023, 11, 10),
+        draw_store.DrawRequest(
+            meeting,
+            ["王明", "李华", "赵强"],
+            ["陈静"],
+            alternates=3,
+            specialties=["护理=3", "临床医学"],
+            seed=["4721", "9903", "1586"],
+            drawn_on=date(2023, 11, 10),
+        ),
     )
     record = outcome.record
     member = next(
@@ -409,7 +461,7 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
         if p["role"] == draw_inputs.MEMBER and p["slot"] == draw_inputs.FREE_SLOT
     )
     declined = draw_answers.confirm(store, record["draw"], member["id"], False, "出差")
-    assert declined["replacement"] is not None
+    assert declined.replacement is not None
     scan = tmp_path / "签字.pdf"
     scan.write_bytes(b"%PDF-1.4 signed")
     signed = draw_answers.sign(store, record["draw"], scan)
@@ -417,7 +469,7 @@ def test_a_stored_draw_exported_with_answers_is_checked_alike_and_a_forgery_fail
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert data["chain_sha256"] == draw_verify.chain_digest(data) and len(data["replacements"]) == 1
     # each answer and signature leaves the chain's head in the audit log; the last one is the export's
-    assert data["chain_sha256"] == signed["chain_sha256"] != declined["chain_sha256"]
+    assert data["chain_sha256"] == signed["chain_sha256"] != declined.chain_sha256
     good = run_standalone(exported)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "结论：抽取结果可复核，一致" in good.stdout

@@ -9,7 +9,9 @@ options is kept by hand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from qjtitle.findings import Finding, Fix, Severity, Step
@@ -50,6 +52,7 @@ COMMANDS: dict[Step, str] = {
     Step.SHOW_DRAW: "qjtitle draw show {record}",
     Step.CONFIRM_DRAW: "qjtitle draw confirm {record} 专家 --accepted",
     Step.VERIFY_DRAW: "qjtitle verify-draw {record}",
+    Step.EXPORT_DRAW: "qjtitle draw export {record} --out {file}",
     # calendar
     Step.SHOW_SCHEDULE: "qjtitle schedule show {meeting}",
     Step.RECORD_DATE: "qjtitle schedule record {meeting} 节点 日期",
@@ -61,6 +64,7 @@ COMMANDS: dict[Step, str] = {
     Step.LIST_MEETINGS: "qjtitle meeting list",
     Step.SHOW_MEETING: "qjtitle meeting show {meeting}",
     Step.ATTEND: "qjtitle meeting attend {meeting} {expert}",
+    Step.MARK_ABSENT: "qjtitle meeting attend {meeting} --absent {expert} --reason 理由",
     Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} 专家",
     Step.RECORD_METHODS: "qjtitle meeting methods {meeting} 方式 …",
     Step.ASSIGN_REVIEWERS: "qjtitle meeting assign {meeting}",
@@ -159,3 +163,27 @@ def say(finding: Finding, options: Mapping[str, str] | None = None) -> str:
 
 
 LABELS = {Severity.ERROR: "错误", Severity.WARNING: "注意", Severity.NOTE: "提示"}
+
+
+# The options of the running command, set by the root group around each command (see
+# ``qjtitle.cli._lazy.LazyGroup.invoke``), for findings a command prints itself.
+_RUNNING: ContextVar[Callable[[], Mapping[str, str]] | None] = ContextVar(
+    "qjtitle_running_options", default=None
+)
+
+
+@contextmanager
+def running(options: Callable[[], Mapping[str, str]]) -> Iterator[None]:
+    """While a command runs: its options by parameter name, asked for only when needed."""
+    token = _RUNNING.set(options)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+
+
+def say_here(finding: Finding) -> str:
+    """:func:`say` for a finding the running command prints itself (a warning, a note), with that
+    command's options."""
+    options = _RUNNING.get()
+    return say(finding, options() if options is not None else None)

@@ -182,9 +182,10 @@ class LazyGroup(TyperGroup):
     def invoke(self, ctx: Context) -> Any:
         """Run the command inside the one error table (:mod:`qjtitle.cli._errors`)."""
         from qjtitle.cli._errors import reported
+        from qjtitle.cli._findings import running
 
         words = [*getattr(ctx, "_protected_args", []), *ctx.args]  # Typer empties them below
-        with reported(lambda: options_of(self, words)):
+        with reported(lambda: options_of(self, words)), running(lambda: options_of(self, words)):
             return super().invoke(ctx)
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:

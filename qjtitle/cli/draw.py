@@ -22,7 +22,8 @@ DateOpt = Annotated[
 ]
 
 if TYPE_CHECKING:
-    from qjtitle.experts.drawing import Rehearsal
+    from qjtitle.experts.drawing import Rehearsal, RehearsalCheck
+    from qjtitle.findings import Finding
 
 DRAW_WD = int(DRAW_BEFORE_MEETING.value)
 
@@ -75,7 +76,7 @@ def draw_experts(
             help="备选专家人数（不限专业，如 4）；某专业的备选写成 专业=人数（可重复，如 --alternates 工程造价=1）。",
         ),
     ] = None,
-    specialty: Annotated[
+    specialties: Annotated[
         list[str] | None,
         typer.Option("--specialty", help="所需专业，可写 专业=委员人数（可重复）。"),
     ] = None,
@@ -99,7 +100,7 @@ def draw_experts(
             "--same-unit/--no-same-unit", help="与本次申报人同单位的专家回避（默认回避）。"
         ),
     ] = True,
-    when: DateOpt = None,
+    drawn_on: DateOpt = None,
     place: Annotated[str, typer.Option("--place", help="抽取地点。")] = "",
     late_reason: Annotated[
         str, typer.Option("--late-reason", help=f"晚于会前{DRAW_WD}个工作日抽取时的原因。")
@@ -107,7 +108,9 @@ def draw_experts(
     voids: Annotated[
         int | None, typer.Option("--voids", help="重新抽取时：所作废的抽取记录编号。")
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")] = "",
+    void_reason: Annotated[
+        str, typer.Option("--reason", help="重新抽取时：作废原记录的理由。")
+    ] = "",
     sealed: SealedOpt = False,
     calendar: Annotated[
         Path | None,
@@ -139,7 +142,9 @@ def draw_experts(
     抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
     补抽空缺位次：qjtitle draw-experts 1 --fill --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 3308 --seed 7164 --seed 2925 --late-reason 委员谢绝
     """
+    from qjtitle.experts.drawing import DrawRequest
     from qjtitle.logic.workdays import WorkCalendar
+    from qjtitle.store import open_store
 
     if fill:
         given = [
@@ -147,10 +152,10 @@ def draw_experts(
             for name, value in (
                 ("--members", members),
                 ("--alternates", alternates),
-                ("--specialty", specialty),
+                ("--specialty", specialties),
                 ("--unit-cap", unit_cap),
                 ("--voids", voids),
-                ("--reason", reason),
+                ("--reason", void_reason),
                 ("--dry-run", dry_run),
                 ("--no-same-unit", not same_unit),
             )
@@ -162,83 +167,52 @@ def draw_experts(
             raise InvalidValue(
                 f"补抽（--fill）沿用原抽取的专业、人数和回避设置，不能与 {'、'.join(given)} 同用"
             )
+    request = DrawRequest(
+        meeting,
+        drawers or [],
+        supervisors or [],
+        members=members,
+        alternates=alternates or [],
+        specialties=specialties or [],
+        seed=seed or [],
+        unit_cap=unit_cap,
+        generate_seed=generate_seed,
+        same_unit=same_unit,
+        drawn_on=drawn_on.date() if drawn_on else None,
+        place=place,
+        late_reason=late_reason,
+        voids=voids,
+        void_reason=void_reason,
+    )
+    store = open_store(db)
+    days = WorkCalendar.load(calendar, store.directory)
+    if fill:
         from qjtitle.experts.drawing import fill_vacancies
-        from qjtitle.store import open_store
 
-        store = open_store(db)
-        outcome = fill_vacancies(
-            store,
-            meeting,
-            drawers or [],
-            supervisors or [],
-            seed=seed or [],
-            generate_seed=generate_seed,
-            drawn_on=when.date() if when else None,
-            place=place,
-            late_reason=late_reason,
-            calendar=WorkCalendar.load(calendar, store.directory),
-        )
+        outcome = fill_vacancies(store, request, days)
         show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
         return
-
     if dry_run:
         from qjtitle.experts.drawing import rehearse
-        from qjtitle.store import open_store
 
-        store = open_store(db)
-        rehearsal = rehearse(
-            store,
-            meeting,
-            drawers or [],
-            supervisors or [],
-            members=members,
-            alternates=alternates or [],
-            specialties=specialty or [],
-            seed=seed or [],
-            generate_seed=generate_seed,
-            unit_cap=unit_cap,
-            same_unit=same_unit,
-            drawn_on=when.date() if when else None,
-            late_reason=late_reason,
-            voids=voids,
-            void_reason=reason,
-            calendar=WorkCalendar.load(calendar, store.directory),
-        )
+        rehearsal = rehearse(store, request, days)
         if as_json:
-            print_json(rehearsal.as_dict())
+            print_json(rehearsal_json(rehearsal))
         else:
             print_rehearsal(rehearsal)
         if not rehearsal.ok:
             raise typer.Exit(1)
         return
     from qjtitle.experts.drawing import draw_experts as run_draw
-    from qjtitle.store import open_store
 
-    store = open_store(db)
-    outcome = run_draw(
-        store,
-        meeting,
-        drawers or [],
-        supervisors or [],
-        members=members,
-        alternates=alternates or [],
-        specialties=specialty or [],
-        seed=seed or [],
-        generate_seed=generate_seed,
-        unit_cap=unit_cap,
-        same_unit=same_unit,
-        drawn_on=when.date() if when else None,
-        place=place,
-        late_reason=late_reason,
-        voids=voids,
-        void_reason=reason,
-        calendar=WorkCalendar.load(calendar, store.directory),
-    )
+    outcome = run_draw(store, request, days)
     show_outcome(outcome.record, outcome.warnings, outcome.deadline, sealed)
 
 
-def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: bool) -> None:
+def show_outcome(r: dict[str, Any], warnings: list[Finding], deadline: Any, sealed: bool) -> None:
+    from qjtitle.cli._findings import say_here
     from qjtitle.experts.draw_record import SEED_SOURCES
+    from qjtitle.logic.draw_inputs import SeedSource
 
     fill = r.get("fills")
     console().rule(f"第 {r['draw']} 号抽取记录" + ("（补抽）" if fill else ""))
@@ -251,7 +225,7 @@ def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: 
     console().print(
         f"随机种子：[bold]{r['seed']}[/]（{SEED_SOURCES.get(r['seed_source'], r['seed_source'])}）"
     )
-    if r["seed_source"] == "secrets":
+    if r["seed_source"] == SeedSource.SECRETS:
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
@@ -259,12 +233,27 @@ def show_outcome(r: dict[str, Any], warnings: list[str], deadline: Any, sealed: 
         f"[dim]名单哈希、记录指纹等复核所需的数据：qjtitle draw show {r['draw']}；"
         f"复核：qjtitle verify-draw {r['draw']}[/]"
     )
-    for message in warnings:
-        warn(message)
+    for found in warnings:
+        warn(say_here(found))
     console().print(
         f"截止日期 {deadline}（会前{DRAW_WD}个工作日）。复核：qjtitle verify-draw {r['draw']}；"
         f"抽取记录表：qjtitle draw document {r['draw']} --out 抽取记录表.docx"
     )
+
+
+def _detail(check: RehearsalCheck) -> str:
+    """A check's detail as the terminal says it: a failed check's refusal with its fix."""
+    from qjtitle.cli._findings import say_here
+
+    return say_here(check.finding) if check.finding is not None else check.detail
+
+
+def rehearsal_json(rehearsal: Rehearsal) -> dict[str, Any]:
+    """``--dry-run --json``: each failed check's detail worded with its fix, and its finding."""
+    data = rehearsal.as_dict()
+    for check, item in zip(rehearsal.checks, data["checks"], strict=True):
+        item["detail"] = _detail(check)
+    return data
 
 
 def print_rehearsal(rehearsal: Rehearsal) -> None:
@@ -275,21 +264,21 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
     table(
         "抽取时要做的检查",
         ["检查", "结果", "说明"],
-        [[c.what, marks[c.ok], c.detail] for c in rehearsal.checks],
+        [[c.what, marks[c.ok], _detail(c)] for c in rehearsal.checks],
     )
     excluded = "，".join(f"{REASONS[r]} {n} 人" for r, n in rehearsal.excluded.items()) or "无"
     console().print(f"符合条件的专家 {rehearsal.eligible_count} 人；已排除：{excluded}")
     if rehearsal.slots:
         rows = [
             [
-                row["slot"]
+                row.slot
                 or "不限（"
-                + "、".join(f"{s} {n}" for s, n in row.get("specialties", {}).items())
+                + "、".join(f"{s} {n}" for s, n in (row.specialties or {}).items())
                 + "）",
-                row["seats"],
-                row["eligible"],
-                row["spare"],
-                row.get("alternates", 0) or "",
+                row.seats,
+                row.eligible,
+                row.spare,
+                row.alternates or "",
             ]
             for row in rehearsal.slots
         ]
@@ -303,9 +292,9 @@ def print_rehearsal(rehearsal: Rehearsal) -> None:
             "（可用 --alternates 专业=人数 为某专业单独抽取备选）。"
         )
         for row in rehearsal.slots:
-            if row["spare"] == 0 and not row.get("alternates"):
+            if row.spare == 0 and not row.alternates:
                 warn(
-                    f"“{row['slot'] or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
+                    f"“{row.slot or '不限专业'}”的委员谢绝时，没有可替补的备选（符合条件的人全部入选委员）"
                 )
     if rehearsal.units:
         cap = rehearsal.unit_cap

@@ -274,8 +274,9 @@ def draw_confirm(
     示例：qjtitle draw confirm 1 任宁策 --accepted；qjtitle draw confirm 1 23 --declined --reason 出差；
     全部同意：qjtitle draw confirm 1 --all-accepted；按答复表：qjtitle draw confirm 1 --from-sheet 答复.xlsx
     """
+    from qjtitle.cli._findings import say_here
     from qjtitle.errors import InvalidValue
-    from qjtitle.experts.draw_answers import confirm, unanswered_members
+    from qjtitle.experts.draw_answers import Outcome, confirm, unanswered_members
     from qjtitle.intake import names
     from qjtitle.meeting.sheets import read_answers
     from qjtitle.store import open_store
@@ -304,17 +305,17 @@ def draw_confirm(
             (expert_id, confirm(store, draw, expert_id, ok, why, day)) for expert_id, ok, why in ids
         ]
     for expert_id, result in results:
-        done = "同样的答复已记录过，未重复记录" if result.get("unchanged") else "已记录"
+        done = "同样的答复已记录过，未重复记录" if result.outcome is Outcome.UNCHANGED else "已记录"
         console().print(
-            f"{done}：{result['name']}（编号 {expert_id}）{'同意参会' if result['accepted'] else '谢绝（' + result['reason'] + '）'}"
+            f"{done}：{result.name}（编号 {expert_id}）{'同意参会' if result.accepted else '谢绝（' + result.reason + '）'}"
         )
-        if result["replacement"]:
-            x = result["replacement"]
+        if result.replacement is not None:
+            x = result.replacement
             console().print(
-                f"第{x['position']}位委员由第{x['alternate_position']}位备选 {x['name']}（编号 {x['id']}）替补。"
+                f"第{x.position}位委员由第{x.alternate_position}位备选 {x.name}（编号 {x.id}）替补。"
             )
-        if result["warning"]:
-            warn(result["warning"])
+        if result.warning is not None:
+            warn(say_here(result.warning))
 
 
 @app.command("sign")

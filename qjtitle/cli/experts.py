@@ -298,12 +298,19 @@ def experts_check(
 
     示例：qjtitle experts check --committee QJ-WS-ZJ --date 2025-03-01
     """
+    from qjtitle.cli._findings import say_here
     from qjtitle.experts.pool import check_pool
     from qjtitle.store import open_store
 
     result = check_pool(open_store(db), committee, when.date() if when else None, within)
     if as_json:
-        print_json(result.as_dict())
+        data = result.as_dict()
+        data["refiling_message"] = (
+            say_here(result.refiling_finding) if result.refiling_finding else ""
+        )
+        data["warnings"] = [say_here(w) for w in result.warnings]
+        data["findings"] = [w.as_json() for w in result.warnings]
+        print_json(data)
         return
     table(
         f"专家库检查（{result.committee}，{result.on}，提前 {result.within_days} 天）",
@@ -318,7 +325,10 @@ def experts_check(
             ],
             ["任期即将届满", len(result.expiring_terms)],
             ["在库但任期已满", len(result.ended_terms)],
-            ["新入库专家（重新备案）", result.refiling_message or "—"],
+            [
+                "新入库专家（重新备案）",
+                say_here(result.refiling_finding) if result.refiling_finding else "—",
+            ],
         ],
     )
     for title, terms in (
@@ -331,8 +341,8 @@ def experts_check(
                 ["编号", "姓名", "单位", "专业", "任期止"],
                 [[e.id, e.name, e.unit, e.specialty, e.term_end] for e in terms],
             )
-    for message in result.warnings:
-        warn(message)
+    for found in result.warnings:
+        warn(say_here(found))
 
 
 @conflicts_app.command("add")

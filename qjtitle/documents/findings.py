@@ -44,6 +44,7 @@ PHRASES: dict[Step, str] = {
     Step.SHOW_DRAW: "核对抽取记录",
     Step.CONFIRM_DRAW: "记录专家的参会答复",
     Step.VERIFY_DRAW: "复核抽取记录",
+    Step.EXPORT_DRAW: "重新导出抽取记录",
     # calendar
     Step.SHOW_SCHEDULE: "核对时间节点",
     Step.RECORD_DATE: "登记实际日期",
@@ -55,6 +56,7 @@ PHRASES: dict[Step, str] = {
     Step.LIST_MEETINGS: "核对评审会议",
     Step.SHOW_MEETING: "核对评审会议情况",
     Step.ATTEND: "登记专家签到",
+    Step.MARK_ABSENT: "撤销签到并登记缺席理由",
     Step.CHOOSE_CHAIR: "确定会议主持人",
     Step.RECORD_METHODS: "写明评审方式",
     Step.ASSIGN_REVIEWERS: "安排审阅专家",

@@ -5,8 +5,9 @@ in, review and vote).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from qjtitle.experts.draw_record import (
     standing_chain,
 )
 from qjtitle.experts.drawing import _check_not_sealed
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.logic import draw_verify
+from qjtitle.logic.draw_inputs import ALTERNATE, MEMBER
 from qjtitle.models import (
     Attendance,
     DrawAnswer,
@@ -51,7 +54,14 @@ def _current(session: Session, draw_id: int) -> DrawRecord:
         )
     if record.fills_id is not None and record not in standing_chain(session, record.meeting_id):
         raise InvalidValue(
-            f"第{draw_id}号补抽记录所补的抽取记录已被作废；请对本会议现行的抽取记录操作（qjtitle draw list --meeting {record.meeting_id}）"
+            finding(
+                "draw.fill_voided",
+                f"第{draw_id}号补抽记录所补的抽取记录已被作废",
+                step=Step.LIST_DRAWS,
+                hint="请对本会议现行的抽取记录操作",
+                meeting=record.meeting_id,
+                record=draw_id,
+            )
         )
     return record
 
@@ -69,6 +79,60 @@ def unanswered_members(store: Store, draw_id: int) -> list[int]:
     ]
 
 
+class Outcome(StrEnum):
+    """What an answer came to (the stored answer itself is ``accepted``, a boolean)."""
+
+    ACCEPTED = "accepted"  # a drawn expert will attend
+    UNCHANGED = "unchanged"  # the same answer again: recorded once
+    REPLACED = "replaced"  # a member declined and the next fitting alternate took the seat
+    VACANT = "vacant"  # a member declined and no alternate fits: the seat is vacant
+    ALTERNATE_DECLINED = "alternate_declined"  # an alternate declined: skipped when replacing
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The alternate who took a declining member's seat."""
+
+    position: int  # the member's seat
+    id: int
+    name: str
+    alternate_position: int
+
+
+@dataclass
+class AnswerResult:
+    """A recorded answer (:func:`confirm`) and what it came to."""
+
+    draw: int
+    expert: int
+    name: str
+    accepted: bool
+    reason: str
+    outcome: Outcome
+    replacement: Replacement | None = None
+    vacant: int | None = None  # the seat left vacant
+    warning: Finding | None = None
+    chain_sha256: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the audit log keeps it (the fields of old, the warning by its message)."""
+        data: dict[str, Any] = {
+            "draw": self.draw,
+            "expert": self.expert,
+            "name": self.name,
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "replacement": asdict(self.replacement) if self.replacement else None,
+            "warning": self.warning.message if self.warning else "",
+        }
+        if self.outcome is Outcome.UNCHANGED:
+            data["unchanged"] = True
+        if self.vacant is not None:
+            data["vacant"] = self.vacant
+        data["chain_sha256"] = self.chain_sha256
+        return data
+
+
 def confirm(
     store: Store,
     draw_id: int,
@@ -77,11 +141,19 @@ def confirm(
     reason: str = "",
     answered_on: date | None = None,
     user: str | None = None,
-) -> dict[str, Any]:
-    """Record a drawn expert's answer; a declined member is replaced by the next fitting alternate in order."""
+) -> AnswerResult:
+    """Record a drawn expert's answer; a declined member is replaced by the next fitting alternate
+    in order (:func:`qjtitle.logic.draw_verify.next_alternate`)."""
     reason = clean_text(reason)
     if not accepted and not reason:
-        raise InvalidValue("谢绝参会须用 --reason 写明理由（如 出差、身体原因、需回避）")
+        raise InvalidValue(
+            finding(
+                "draw.decline_reason",
+                "谢绝参会须写明理由",
+                field="reason",
+                hint="写明理由（如 出差、身体原因、需回避）",
+            )
+        )
     with store.transaction() as session:
         # Answers of one draw queue here (PostgreSQL): each replacement is chosen seeing every earlier
         # answer, as the record's replay (draw_verify.check_later) requires; SQLite's BEGIN IMMEDIATE already does.
@@ -95,22 +167,28 @@ def confirm(
         pick = by_expert.get(expert_id)
         if pick is None:
             raise InvalidValue(
-                f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中；用 qjtitle draw show {draw_id} 查看"
+                finding(
+                    "draw.not_drawn",
+                    f"编号 {expert_id} 的专家不在第{draw_id}号抽取结果中",
+                    step=Step.SHOW_DRAW,
+                    hint="请查看",
+                    record=draw_id,
+                    expert=expert_id,
+                )
             )
-        result: dict[str, Any] = {
-            "draw": draw_id,
-            "expert": expert_id,
-            "name": pick["name"],
-            "accepted": accepted,
-            "reason": reason,
-            "replacement": None,
-            "warning": "",
-        }
+        result = AnswerResult(
+            draw_id,
+            expert_id,
+            pick["name"],
+            accepted,
+            reason,
+            Outcome.ACCEPTED if accepted else Outcome.ALTERNATE_DECLINED,
+        )
         said = [a for a in data["answers"] if a["expert"] == expert_id]
         if said and (said[-1]["accepted"], said[-1]["reason"]) == (accepted, reason):
             # the same answer entered twice is recorded once
-            result["unchanged"] = True
-            result["chain_sha256"] = data["chain_sha256"]
+            result.outcome = Outcome.UNCHANGED
+            result.chain_sha256 = data["chain_sha256"]
             return result
         _check_meeting_open(session, record.meeting_id, expert_id, pick["name"], accepted)
         quotas = record.params.get("quotas") or {}
@@ -134,44 +212,61 @@ def confirm(
                 user=user or audit.current_user(),
             )
         )
-        answer = {"expert": expert_id, "accepted": accepted}
-        after = draw_verify.replay(data["picks"], quotas, [*data["answers"], answer], vacancies)
         seat = next((pos for pos, eid in before.seats.items() if eid == expert_id), None)
-        if len(after.replacements) > len(before.replacements):
-            due = after.replacements[-1]
-            substitute = by_expert[due["in"]]
+        # the seat's slot: a seated alternate who declines leaves a seat of the member's slot
+        slot = next(
+            (p["slot"] for p in data["picks"] if p["role"] == MEMBER and p["position"] == seat), ""
+        )
+        substitute = None
+        if not accepted and seat is not None:
+            substitute = draw_verify.next_alternate(
+                [p for p in data["picks"] if p["role"] == ALTERNATE],
+                slot,
+                quotas,
+                expert_id,
+                before.used,
+                {**before.latest, expert_id: False},
+            )
+        if substitute is not None and seat is not None:
             session.add(
                 DrawReplacement(
                     draw_id=draw_id,
-                    member_position=due["member_position"],
+                    member_position=seat,
                     out_expert_id=expert_id,
-                    in_expert_id=due["in"],
-                    alternate_position=due["alternate_position"],
+                    in_expert_id=substitute["id"],
+                    alternate_position=substitute["position"],
                     reason=f"{pick['name']}谢绝：{reason}",
                     user=user or audit.current_user(),
                 )
             )
-            result["replacement"] = {
-                "position": due["member_position"],
-                "id": due["in"],
-                "name": substitute["name"],
-                "alternate_position": due["alternate_position"],
-            }
+            result.outcome = Outcome.REPLACED
+            result.replacement = Replacement(
+                seat, substitute["id"], substitute["name"], substitute["position"]
+            )
         elif not accepted and seat is not None:
-            slot = by_expert[expert_id]["slot"]
             need = f"“{slot}”专业的" if slot else "不限专业的"
-            result["vacant"] = seat
-            result["warning"] = (
-                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）。如须补足，请补抽该位次"
-                f"（qjtitle draw-experts {record.meeting_id} --fill …，同样须三名抽取人员和监督人员），谢绝的专家不会再被抽中"
+            result.outcome = Outcome.VACANT
+            result.vacant = seat
+            result.warning = finding(
+                "draw.vacant",
+                f"备选专家中已没有{need}可替补人选；第{seat}位委员空缺（抽取记录仍然有效）",
+                severity=Severity.WARNING,
+                step=Step.FILL_DRAW,
+                hint="如须补足，请补抽该位次（同样须三名抽取人员和监督人员，谢绝的专家不会再被抽中）",
+                meeting=record.meeting_id,
+                seat=seat,
             )
         elif not accepted:
-            result["warning"] = f"{pick['name']} 是备选专家，已记录其谢绝；替补时将跳过"
+            result.warning = finding(
+                "draw.alternate_declined",
+                f"{pick['name']} 是备选专家，已记录其谢绝；替补时将跳过",
+                severity=Severity.WARNING,
+                expert=expert_id,
+            )
         session.flush()
-        result["chain_sha256"] = record_dict(session, record)[
-            "chain_sha256"
-        ]  # the chain's head, kept in the audit log
-        audit.record(session, "draw confirm", "draw.answered", result, user=user)
+        # the chain's head, kept in the audit log
+        result.chain_sha256 = record_dict(session, record)["chain_sha256"]
+        audit.record(session, "draw confirm", "draw.answered", result.as_dict(), user=user)
     return result
 
 
@@ -193,8 +288,14 @@ def _check_meeting_open(
     ).first()
     if latest:
         raise InvalidValue(
-            f"{name} 已在第{meeting_id}号会议签到，不能记录为谢绝；如确已离会，请先用 "
-            f"qjtitle meeting attend {meeting_id} --absent {expert_id} --reason … 撤销签到"
+            finding(
+                "draw.decline_signed_in",
+                f"{name} 已在第{meeting_id}号会议签到，不能记录为谢绝",
+                step=Step.MARK_ABSENT,
+                hint="如确已离会，请先撤销签到",
+                meeting=meeting_id,
+                expert=expert_id,
+            )
         )
 
 

@@ -20,6 +20,7 @@ from qjtitle.documents.dates import cn_date
 from qjtitle.documents.render import render_docx
 from qjtitle.errors import NotFound
 from qjtitle.experts import eligible
+from qjtitle.findings import Step, finding
 from qjtitle.logic import draw as algo
 from qjtitle.logic import draw_inputs, draw_verify
 from qjtitle.models import (
@@ -37,7 +38,10 @@ from qjtitle.store import Store, audit
 
 
 TEMPLATE = "draw_record.docx"
-SEED_SOURCES = {"drawers": "抽取人员现场输入", "secrets": "程序生成（操作系统安全随机数）"}
+SEED_SOURCES = {
+    draw_inputs.SeedSource.DRAWERS: "抽取人员现场输入",
+    draw_inputs.SeedSource.SECRETS: "程序生成（操作系统安全随机数）",
+}
 
 
 def _grouped(digest: str) -> str:
@@ -59,7 +63,15 @@ def _voided_by(session: Session, draw_id: int) -> DrawRecord | None:
 def _get(session: Session, draw_id: int) -> DrawRecord:
     record = session.get(DrawRecord, draw_id)
     if record is None:
-        raise NotFound(f"没有编号为 {draw_id} 的抽取记录；用 qjtitle draw list 查看全部抽取记录")
+        raise NotFound(
+            finding(
+                "draw.not_found",
+                f"没有编号为 {draw_id} 的抽取记录",
+                step=Step.LIST_DRAWS,
+                hint="查看抽取记录",
+                record=draw_id,
+            )
+        )
     return record
 
 

@@ -200,7 +200,7 @@ def eligibility(
         committee.pool_filed
     )
     if committee.pool_filed is None:
-        filing_detail = "评委会未登记专家库备案日期（import-experts --pool-filed）"
+        filing_detail = "评委会未登记专家库备案日期（导入专家库时登记）"
     else:
         filing_detail = (
             f"专家库 {committee.pool_filed} 备案，有效期至 {pool_valid_until(committee.pool_filed)}"

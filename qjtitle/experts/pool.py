@@ -24,6 +24,7 @@ from qjtitle.experts.pool_format import (
     check_row,
     pool_examples,
 )
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.intake import column_maps
 from qjtitle.intake.roster_checks import EXAMPLE_ROWS, KIND_DUPLICATE, Problem
 from qjtitle.logic.terms import pool_valid_until
@@ -83,19 +84,52 @@ class RefilingCheck:
         short = self.total * share.numerator - self.new * share.denominator
         return max(0, -(-short // (share.denominator - share.numerator)))
 
-    def message(self, importing: bool = False) -> str:
+    def as_finding(self, importing: bool = False, committee: str | None = None) -> Finding:
         """``importing``: said by the pool import itself (which never asks to import the pool)."""
         rule = rules.NEW_EXPERTS_ON_REFILING
+        facts: dict[str, Any] = {
+            "previous": self.previous.isoformat(),
+            "new": self.new,
+            "total": self.total,
+        }
         if self.total == 0 and importing:
-            return f"本次重新备案（上次备案 {self.previous}）后，在库且任期内的专家为 0 人，无法计算新专家比例；请核对各行的状态和任期起止"
+            return finding(
+                "pool.refiling_empty",
+                f"本次重新备案（上次备案 {self.previous}）后，在库且任期内的专家为 0 人，无法计算新专家比例；请核对各行的状态和任期起止",
+                severity=Severity.WARNING,
+                **facts,
+            )
         if self.total == 0:
-            return "专家库中还没有在库的专家，谈不上新专家比例；请先导入专家库（qjtitle import-experts 文件 --committee 代码）"
+            return finding(
+                "pool.refiling_empty",
+                "专家库中还没有在库的专家，谈不上新专家比例",
+                severity=Severity.WARNING,
+                step=Step.IMPORT_EXPERTS,
+                hint="请先导入专家库",
+                committee=committee,
+                **facts,
+            )
         text = f"上次备案（{self.previous}）后新入库的专家 {self.new} 人，占在库专家 {self.total} 人的 {self.new}/{self.total}"
         if self.ok:
-            return f"{text}，达到三分之一（{rule.source}）"
-        return (
-            f"{text}，低于三分之一：{rule.text}（{rule.source}）；还需新增约 {self.needed} 名新专家"
+            return finding(
+                "pool.refiling_ok",
+                f"{text}，达到三分之一（{rule.source}）",
+                severity=Severity.NOTE,
+                rule="NEW_EXPERTS_ON_REFILING",
+                **facts,
+            )
+        return finding(
+            "pool.refiling_short",
+            f"{text}，低于三分之一：{rule.text}（{rule.source}）；还需新增约 {self.needed} 名新专家",
+            severity=Severity.WARNING,
+            rule="NEW_EXPERTS_ON_REFILING",
+            needed=self.needed,
+            **facts,
         )
+
+    def message(self, importing: bool = False) -> str:
+        """The finding's fact (for documents and the import report)."""
+        return self.as_finding(importing).message
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -353,8 +387,13 @@ def import_experts(
         if replace and report.absent:
             if report.rejected:
                 raise InvalidValue(
-                    f"{path.name} 有 {len(report.rejected)} 行未导入；用 --replace 让库中其余专家出库之前，"
-                    "文件须全部行无误（否则因填写错误未导入的专家也会被出库）。本次未作任何改动：请改正后重新导入"
+                    finding(
+                        "pool.replace_with_rejected",
+                        f"{path.name} 有 {len(report.rejected)} 行未导入；替换专家库（让库中其余专家出库）之前，"
+                        "文件须全部行无误（否则因填写错误未导入的专家也会被出库）。本次未作任何改动：请改正后重新导入",
+                        file=path.name,
+                        rejected=len(report.rejected),
+                    )
                 )
             for e in before:
                 if e.active and e.id_number not in in_file:
@@ -524,7 +563,13 @@ def show_expert(store: Store, key: str, show_pii: bool = False) -> list[ExpertVi
         ]
     if not found:
         raise NotFound(
-            f"找不到专家“{key}”（可用编号、18位身份证号码或姓名查找）；用 qjtitle experts list 查看全部"
+            finding(
+                "pool.no_expert",
+                f"找不到专家“{key}”（可用编号、18位身份证号码或姓名查找）",
+                step=Step.LIST_EXPERTS,
+                hint="查看全部",
+                key=key,
+            )
         )
     return found
 
@@ -573,8 +618,12 @@ class PoolCheck:
     expiring_terms: tuple[TermEnd, ...]
     ended_terms: tuple[TermEnd, ...]
     refiling: RefilingCheck | None
-    refiling_message: str
-    warnings: tuple[str, ...]
+    refiling_finding: Finding | None
+    warnings: tuple[Finding, ...]
+
+    @property
+    def refiling_message(self) -> str:
+        return self.refiling_finding.message if self.refiling_finding else ""
 
     def as_dict(self) -> dict[str, Any]:
         """For ``--json``: dates as ISO text."""
@@ -594,7 +643,7 @@ class PoolCheck:
             "ended_terms": [e.as_dict() for e in self.ended_terms],
             "refiling": self.refiling.as_dict() if self.refiling else None,
             "refiling_message": self.refiling_message,
-            "warnings": list(self.warnings),
+            "warnings": [w.message for w in self.warnings],
         }
 
 
@@ -617,29 +666,54 @@ def check_pool(
         )
     active = [e for e in experts if e.active]
     in_term = [e for e in active if e.term_start <= on <= e.term_end]
-    warnings: list[str] = []
+    warnings: list[Finding] = []
     if not experts:  # said first: nothing else in the check means much without a pool
         warnings.append(
-            f"专家库是空的：评委会 {committee.code} 还没有导入评审专家；请先导入专家库："
-            f"qjtitle import-experts 专家库.xlsx --committee {committee.code} --pool-filed 备案日期"
+            finding(
+                "pool.empty",
+                f"专家库是空的：评委会 {committee.code} 还没有导入评审专家",
+                severity=Severity.WARNING,
+                step=Step.IMPORT_EXPERTS,
+                hint="请先导入专家库",
+                committee=committee.code,
+            )
         )
     filed = committee.pool_filed
     until = pool_valid_until(filed) if filed else None
     if filed is None:
         filing = "未登记"
         warnings.append(
-            "评委会未登记专家库备案日期：无法判断专家库是否在备案有效期内；请用 import-experts --pool-filed 登记"
+            finding(
+                "pool.not_filed",
+                "评委会未登记专家库备案日期：无法判断专家库是否在备案有效期内",
+                severity=Severity.WARNING,
+                step=Step.IMPORT_EXPERTS,
+                hint="请在导入专家库时登记备案日期",
+                committee=committee.code,
+            )
         )
     elif until is not None and until < on:
         filing = "已过期"
         warnings.append(
-            f"专家库备案已于 {until} 到期，须重新备案（{rules.POOL_FILING_YEARS.text}，{rules.POOL_FILING_YEARS.source}）"
+            finding(
+                "pool.filing_expired",
+                f"专家库备案已于 {until} 到期，须重新备案（{rules.POOL_FILING_YEARS.text}，{rules.POOL_FILING_YEARS.source}）",
+                severity=Severity.WARNING,
+                rule="POOL_FILING_YEARS",
+                until=until.isoformat(),
+            )
         )
     elif until is not None and until <= horizon:
         filing = "即将到期"
         warnings.append(
-            f"专家库备案将于 {until} 到期；重新备案须在年度评审{rules.POOL_REFILING_REQUEST_BEFORE.value}个工作日前书面申请"
-            f"（{rules.POOL_REFILING_REQUEST_BEFORE.source}）"
+            finding(
+                "pool.filing_expiring",
+                f"专家库备案将于 {until} 到期；重新备案须在年度评审{rules.POOL_REFILING_REQUEST_BEFORE.value}个工作日前书面申请"
+                f"（{rules.POOL_REFILING_REQUEST_BEFORE.source}）",
+                severity=Severity.WARNING,
+                rule="POOL_REFILING_REQUEST_BEFORE",
+                until=until.isoformat(),
+            )
         )
     else:
         filing = "有效"
@@ -647,13 +721,18 @@ def check_pool(
     ended = [e for e in active if e.term_end < on]
     if ended:
         warnings.append(
-            f"{len(ended)} 名专家状态为在库但任期已满，不会被抽取；续聘的请更新任期，否则请改为停用"
+            finding(
+                "pool.terms_ended",
+                f"{len(ended)} 名专家状态为在库但任期已满，不会被抽取；续聘的请更新任期，否则请改为停用",
+                severity=Severity.WARNING,
+                experts=[e.id for e in ended],
+            )
         )
     refiling = None
     if filed is not None and filing != "有效":
         refiling = _refiling(experts, filed, on)
         if not refiling.ok:
-            warnings.append(refiling.message())
+            warnings.append(refiling.as_finding(committee=committee.code))
 
     return PoolCheck(
         committee=committee.code,
@@ -668,6 +747,6 @@ def check_pool(
         expiring_terms=tuple(TermEnd.of(e) for e in expiring),
         ended_terms=tuple(TermEnd.of(e) for e in ended),
         refiling=refiling,
-        refiling_message=refiling.message() if refiling else "",
+        refiling_finding=refiling.as_finding(committee=committee.code) if refiling else None,
         warnings=tuple(warnings),
     )

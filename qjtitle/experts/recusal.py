@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, meetings
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.models import Applicant, Conflict, Expert, Meeting
 from qjtitle.spreadsheets.text import clean_text
 from qjtitle.store import Store, audit
@@ -142,15 +143,36 @@ def add_conflict(
     """Declare that an expert may not review or vote on an applicant (回避)."""
     reason = clean_text(reason)
     if not reason:
-        raise InvalidValue("请用 --reason 写明回避理由（如 近亲属、同一科室、师生关系）")
+        raise InvalidValue(
+            finding(
+                "conflict.reason",
+                "未写明回避理由",
+                field="reason",
+                hint="写明回避理由（如 近亲属、同一科室、师生关系）",
+            )
+        )
     with store.transaction() as session:
         expert = session.get(Expert, expert_id)
         if expert is None:
-            raise NotFound(f"没有编号为 {expert_id} 的专家；用 qjtitle experts list 查看编号")
+            raise NotFound(
+                finding(
+                    "conflict.no_expert",
+                    f"没有编号为 {expert_id} 的专家",
+                    step=Step.LIST_EXPERTS,
+                    hint="查看编号",
+                    expert=expert_id,
+                )
+            )
         applicant = session.get(Applicant, applicant_id)
         if applicant is None:
             raise NotFound(
-                f"没有编号为 {applicant_id} 的申报人；用 qjtitle applicants list 查看编号"
+                finding(
+                    "conflict.no_applicant",
+                    f"没有编号为 {applicant_id} 的申报人",
+                    step=Step.LIST_APPLICANTS,
+                    hint="查看编号",
+                    applicant=applicant_id,
+                )
             )
         if applicant.committee_id != expert.committee_id:
             raise InvalidValue(

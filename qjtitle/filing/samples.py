@@ -165,13 +165,15 @@ def _sample_store(folder: Path) -> tuple[Store, int, int]:
             session.add(MilestoneRecord(meeting_id=mid, milestone=key, first=first, last=last))
     drawn = draw_store.draw_experts(
         store,
-        mid,
-        ["甲", "乙", "丙"],
-        ["丁"],
-        alternates=1,
-        seed=["1234", "5678", "9012"],
-        drawn_on=date(2023, 11, 10),
-        place="示例地点",
+        draw_store.DrawRequest(
+            mid,
+            ["甲", "乙", "丙"],
+            ["丁"],
+            alternates=1,
+            seed=["1234", "5678", "9012"],
+            drawn_on=date(2023, 11, 10),
+            place="示例地点",
+        ),
     )
     draw_id = drawn.record["draw"]
     members = [p["id"] for p in drawn.record["picks"] if p["role"] == "member"]

@@ -12,13 +12,31 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from qjtitle.errors import InvalidValue
+from qjtitle.findings import finding
 
 ALGORITHM = "qjtitle-draw-v1"
-MEMBER = "member"
-ALTERNATE = "alternate"
+
+
+class Role(StrEnum):
+    """A drawn expert's role in the record (stored and fingerprinted as its value)."""
+
+    MEMBER = "member"
+    ALTERNATE = "alternate"
+
+
+class SeedSource(StrEnum):
+    """Where a draw's seed came from (stored as its value)."""
+
+    DRAWERS = "drawers"  # entered by the drawers at the table
+    SECRETS = "secrets"  # generated from the operating system's CSPRNG
+
+
+MEMBER = Role.MEMBER
+ALTERNATE = Role.ALTERNATE
 ROLE_NAMES = {MEMBER: "委员", ALTERNATE: "备选"}
 FREE_SLOT = ""  # the slot label of a member slot open to the specialties without a fixed count
 MIN_SEED_CHARS = (
@@ -86,7 +104,13 @@ class Request:
         fixed = sum(count for _, count in items)
         if fixed > members:
             raise InvalidValue(
-                f"各专业指定人数之和 {fixed} 超过委员人数 {members}；请核对 --specialty 的人数"
+                finding(
+                    "draw.quotas_over",
+                    f"各专业指定人数之和 {fixed} 超过委员人数 {members}",
+                    field="specialties",
+                    members=members,
+                    fixed=fixed,
+                )
             )
         if unit_cap is not None and unit_cap < 1:
             raise InvalidValue(f"每个单位最多抽取人数 {unit_cap} 无效；应为正整数")
@@ -162,7 +186,12 @@ def canonical_seed(parts: Iterable[str]) -> str:
                 cleaned.append(piece)
     if not cleaned:
         raise InvalidValue(
-            "随机种子为空；请由抽取人员各输入一组数字（如 --seed 4721 --seed 9903 --seed 1586），或不给 --seed 由程序生成"
+            finding(
+                "draw.seed_empty",
+                "随机种子为空：请由抽取人员各输入一组数字，或不给种子由程序生成",
+                field="seed",
+                hint="每人写一组（如 4721、9903、1586 各写一次）",
+            )
         )
     return "".join(f"{piece}/" for piece in cleaned)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
+from qjtitle.findings import Step, finding
 from qjtitle.logic.draw import select
 from qjtitle.logic.draw_inputs import (
     ALGORITHM,
@@ -392,15 +393,45 @@ def _expert_text(pick: Mapping[str, Any] | None, expert_id: Any) -> str:
     return f"{pick['name']}（编号 {expert_id}）" if pick else f"编号 {expert_id} 的专家"
 
 
+def next_alternate(
+    alternates: Sequence[Mapping[str, Any]],
+    slot: str,
+    fixed: Iterable[str],
+    leaving: int,
+    used: Iterable[int] = (),
+    latest: Mapping[int, bool] | None = None,
+) -> Mapping[str, Any] | None:
+    """The alternate who replaces a member leaving a seat of ``slot`` (spec §10), the one home of
+    the rule: the first alternate in pick order not yet ``used``, not the one ``leaving``, whose
+    ``latest`` answer is not a decline, and whose specialty fits the slot (the slot's specialty;
+    for an open slot, a specialty without a fixed count of its own, ``fixed``). None when no
+    alternate fits: the seat stays vacant (format 2)."""
+    taken, said, own = set(used), latest or {}, set(fixed)
+    return next(
+        (
+            p
+            for p in alternates
+            if p["id"] not in taken
+            and p["id"] != leaving
+            and said.get(p["id"]) is not False
+            and (p["specialty"] == slot if slot else p["specialty"] not in own)
+        ),
+        None,
+    )
+
+
 @dataclass
 class Replay:
     """The answers replayed by the rule: the seats (None: vacant), the replacements the rule gives,
-    who has left a seat, and the first answer the rule refuses (if any)."""
+    who has left a seat, the latest answer of each expert, the alternates used, and the first
+    answer the rule refuses (if any)."""
 
     seats: dict[int, int | None]
     replacements: list[dict[str, int]]
     gone: dict[int, int]  # expert → the seat they left (replaced, or vacant in format 2)
     problem: str | None = None
+    latest: dict[int, bool] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)
 
 
 def replay(
@@ -409,10 +440,8 @@ def replay(
     answers: Sequence[Mapping[str, Any]],
     vacancies: bool = True,
 ) -> Replay:
-    """Spec §10. A declining seated member is replaced by the first alternate (in pick order) not
-    yet used, not the decliner, whose latest answer so far is not a decline, and whose specialty
-    fits the vacated slot; with none, the seat is vacant (format 2; format 1 kept the decliner).
-    An expert who left a seat answers no more."""
+    """Spec §10. A declining seated member is replaced by :func:`next_alternate`; with none, the
+    seat is vacant (format 2; format 1 kept the decliner). An expert who left a seat answers no more."""
     by_id = {p["id"]: p for p in picks}
     fixed = set(quotas)
     seats: dict[int, int | None] = {p["position"]: p["id"] for p in picks if p["role"] == MEMBER}
@@ -427,29 +456,18 @@ def replay(
         accepted: Any = answer.get("accepted")
         if eid not in by_id or not isinstance(accepted, bool):
             problem = f"第{n}条答复（{_expert_text(None, eid)}）不是对本次抽取结果中专家的有效答复"
-            return Replay(seats, derived, gone, problem)
+            return Replay(seats, derived, gone, problem, latest, used)
         if eid in gone:
             problem = (
                 f"第{n}条答复来自 {_expert_text(by_id[eid], eid)}，其第{gone[eid]}位委员位次已由他人替补或已空缺，"
                 "不能再答复（规范 §10）"
             )
-            return Replay(seats, derived, gone, problem)
+            return Replay(seats, derived, gone, problem, latest, used)
         latest[eid] = accepted
         position = next((pos for pos, held in seats.items() if held == eid), None)
         if accepted or position is None:
             continue
-        slot = slots[position]
-        substitute = next(
-            (
-                p
-                for p in alternates
-                if p["id"] not in used
-                and p["id"] != eid
-                and latest.get(p["id"]) is not False
-                and (p["specialty"] == slot if slot else p["specialty"] not in fixed)
-            ),
-            None,
-        )
+        substitute = next_alternate(alternates, slots[position], fixed, eid, used, latest)
         if substitute is None:
             if vacancies:
                 seats[position] = None
@@ -466,7 +484,7 @@ def replay(
         seats[position] = substitute["id"]
         used.add(substitute["id"])
         gone[eid] = position
-    return Replay(seats, derived, gone)
+    return Replay(seats, derived, gone, None, latest, used)
 
 
 def members_now(seats: Mapping[int, int | None]) -> list[dict[str, Any]]:
@@ -680,7 +698,13 @@ def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise NotFound(f"找不到抽取记录文件 {path}；请检查路径") from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidValue(
-            f"{path.name} 不是有效的 JSON 抽取记录（{exc}）；请用 qjtitle draw export 重新导出"
+            finding(
+                "draw.record_json",
+                f"{path.name} 不是有效的 JSON 抽取记录（{exc}）",
+                step=Step.EXPORT_DRAW,
+                hint="请重新导出",
+                file=path.name,
+            )
         ) from None
     if not isinstance(data, dict) or not record_format(data):
         raise InvalidValue(
