@@ -13,8 +13,9 @@ a shared 2-core machine moves either time by ±30 %, cancels out) and the 20,000
 ratio (goal ≤ 12, i.e. linear). Peak memory: for each size a fresh child process imports the
 file once and reports ``ru_maxrss`` after importing qjtitle (the baseline) and after the import
 (the peak); goals: peak ≤ 200 MiB at 20,000 rows, and the 20,000/2,000 ratio of the memory above
-the baseline ≤ 12. Nothing is asserted on wall-clock time in tests; this
-script is run by hand or by ``benchmarks/run``.
+the baseline ≤ 12. ``cpu_floor_N``, ``cpu_import_N`` and ``cpu_ratio_N`` are the same pairs in this
+process's CPU time (``time.process_time``), which other processes' load moves less. Nothing is
+asserted on wall-clock time in tests; this script is run by hand or by ``benchmarks/run``.
 """
 
 from __future__ import annotations
@@ -89,19 +90,23 @@ def make_workbook(path: Path, rows: int, seed: int = 7) -> None:
     wb.save(path)
 
 
-def calamine_floor(path: Path) -> float:
+def calamine_floor(path: Path, cpu: list[float] | None = None) -> float:
+    """Wall time of the floor; its CPU time (this process's) appended to ``cpu`` when given."""
     from python_calamine import CalamineWorkbook
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     wb = CalamineWorkbook.from_path(str(path))
     for name in wb.sheet_names:
         for _row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
             pass
     wb.close()
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
-def qjtitle_import(path: Path, workdir: Path) -> float:
+def qjtitle_import(path: Path, workdir: Path, cpu: list[float] | None = None) -> float:
+    """Wall time of one import; its CPU time appended to ``cpu`` when given."""
     from qjtitle import committees
     from qjtitle.intake.applicants import import_applicants
     from qjtitle.store import open_store
@@ -109,9 +114,11 @@ def qjtitle_import(path: Path, workdir: Path) -> float:
     db = workdir / f"bench-{time.perf_counter_ns()}.db"
     store = open_store(db)
     committees.add(store, "B", "基准评委会", "中级", "卫生", list(SPECIALTIES))
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     report = import_applicants(store, [path], "B", 2023)
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     store.close()
     assert report.totals().imported == report.totals().rows, report.totals()
     return elapsed
@@ -173,15 +180,23 @@ def run(
             )
             qjtitle_import(path, work)  # warm: modules imported, file in the page cache
             floors, imports = [], []
+            cpu_floors: list[float] = []
+            cpu_imports: list[float] = []
             for _ in range(
                 times
             ):  # each import right after its floor: a slow spell of the machine hits both
-                floors.append(calamine_floor(path))
-                imports.append(qjtitle_import(path, work))
+                floors.append(calamine_floor(path, cpu_floors))
+                imports.append(qjtitle_import(path, work, cpu_imports))
             results[f"floor_{n}"] = statistics.median(floors)
             results[f"import_{n}"] = statistics.median(imports)
             results[f"ratio_{n}"] = statistics.median(
                 i / f for i, f in zip(imports, floors, strict=True)
+            )
+            # the same pairs in CPU time of this process (less moved by other processes' load)
+            results[f"cpu_floor_{n}"] = statistics.median(cpu_floors)
+            results[f"cpu_import_{n}"] = statistics.median(cpu_imports)
+            results[f"cpu_ratio_{n}"] = statistics.median(
+                i / f for i, f in zip(cpu_imports, cpu_floors, strict=True)
             )
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
@@ -246,7 +261,7 @@ def main() -> None:
     for key, value in results.items():
         unit = (
             "s"
-            if key.startswith(("floor", "import"))
+            if key.startswith(("floor", "import", "cpu_floor", "cpu_import"))
             else "MiB"
             if key.startswith("rss_") and "mib" in key
             else "x"

@@ -111,8 +111,9 @@ def normalize(text: str) -> str:
     return _SPACE.sub("", text.translate(_FULLWIDTH)).lstrip("'‘’").upper()
 
 
-def check(raw: object) -> IdCheck:
-    """Check an ID number as it came from a cell (str, or a number Excel made of it)."""
+def check(raw: object, today: date | None = None) -> IdCheck:
+    """Check an ID number as it came from a cell (str, or a number Excel made of it); ``today``:
+    the latest possible birth date (today's date when not given; an import asks once a file)."""
     if type(raw) is str and _SHAPE.fullmatch(
         raw
     ):  # nearly every cell: 18 plain characters, nothing to undo
@@ -160,11 +161,11 @@ def check(raw: object) -> IdCheck:
             f"身份证号码前2位 {number[:2]} 不是有效的省级行政区划代码",
             "请对照身份证原件核对前6位",
         )
-    if not _EARLIEST_BIRTH <= birth <= date.today():
+    if not _EARLIEST_BIRTH <= birth <= (today or date.today()):
         return IdCheck(
             number, f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理", "请核对号码第7至14位"
         )
-    return IdCheck(number, birth=birth, gender=gender_of(number))
+    return IdCheck(number, None, None, birth, _GENDERS[number[16]])
 
 
 @lru_cache(maxsize=65536)  # people share birthdays: a city's applicants have a few thousand
@@ -179,6 +180,9 @@ def _birth_date(digits: str) -> date | None:
 def gender_of(number: str) -> str:
     """男 for an odd 17th digit, 女 for an even one."""
     return "男" if int(number[16]) % 2 else "女"
+
+
+_GENDERS = {digit: gender_of(f"{digit:0>17}") for digit in "0123456789"}  # check()'s, one lookup
 
 
 def make(area: str, birth: date, sequence: int) -> str:

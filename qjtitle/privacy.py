@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "mask_phone",
     "mask_text",
     "mask_tree",
+    "may_have_field_problems",
     "personal_numbers_in",
     "without_controls",
 ]
@@ -289,6 +291,17 @@ def field_problems(
                     (key, f"“{label(key)}”中含有{'和'.join(kinds)}", PRIVATE_FIX, KIND_PRIVATE)
                 )
     return found
+
+
+def may_have_field_problems(
+    texts: Iterable[Sequence[str]], free_texts: Iterable[Sequence[str]]
+) -> bool:
+    """False when :func:`field_problems` can find nothing in any row of these columns (``texts``:
+    every text column, ``free_texts``: the free-text ones): one search over a whole file instead
+    of two a row. A number or control character in any one field is found in the texts joined."""
+    if _CONTROL.search("".join(chain.from_iterable(texts))):
+        return True
+    return bool(_CANDIDATE.search("，".join(chain.from_iterable(free_texts))))
 
 
 # Keys whose values are machine values, never a person's number: a draw's seed (its drawers'

@@ -619,16 +619,16 @@ def test_a_file_that_exhausts_memory_is_reported_and_the_next_file_imported(
     bad, good = tmp_path / "1_大.xlsx", tmp_path / "2_好.xlsx"
     bad.write_bytes(roster_xlsx(2))
     good.write_bytes(roster_xlsx(3))
-    real = applicants.check_row
+    real = applicants.check_rows
     calls = {"n": 0}
 
-    def exhausted_once(cells, *args, **kw):  # type: ignore[no-untyped-def]
+    def exhausted_once(rows, *args, **kw):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 2:  # the second row of the first file
+        if calls["n"] == 1:  # the rows of the first file
             raise MemoryError
-        return real(cells, *args, **kw)
+        return real(rows, *args, **kw)
 
-    monkeypatch.setattr(applicants, "check_row", exhausted_once)
+    monkeypatch.setattr(applicants, "check_rows", exhausted_once)
     report = applicants.import_applicants(store, [bad, good], "QJ-WS-ZJ", 2023)
     first, second = report.files
     assert (

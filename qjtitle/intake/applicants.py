@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ from qjtitle.intake.roster_checks import (
     CheckedRow,
     CommitteeScope,
     Problem,
-    check_row,
+    check_rows,
     one_spelling_per_unit,
     roster_examples,
 )
@@ -42,7 +43,7 @@ from qjtitle.models import Applicant, Committee, ImportBatch, Meeting, utcnow
 from qjtitle.paths import file_sha256
 from qjtitle.privacy import mask_id
 from qjtitle.spreadsheets.reading import READABLE_SUFFIXES
-from qjtitle.spreadsheets.tables import missing_columns, read_tables
+from qjtitle.spreadsheets.tables import SheetTable, missing_columns, read_tables
 from qjtitle.spreadsheets.text import compare_key
 from qjtitle.store import FROZEN_FACTS, Store, audit, bulk_insert, is_unique_violation, sealing
 
@@ -58,6 +59,9 @@ def _in_chunk(session: Session) -> int:
     return _IN_CHUNK
 
 
+_CHECK_CHUNK = (
+    2000  # rows checked at a time: problems are counted (and memory bounded) in steps this big
+)
 MAX_FILE_PROBLEMS = 100_000  # problems in one file (20,000 rows with five each; 180,000 took 430 MiB); more: refused
 
 
@@ -88,9 +92,8 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return list(unique)
 
 
-@dataclass
-class _Seen:
-    """Where a person was first seen in this run, for duplicates inside the batch."""
+class _Seen(NamedTuple):
+    """Where a person was first seen in this run, for duplicates inside the batch (a tuple: one a row)."""
 
     file: str
     sheet: str
@@ -221,61 +224,13 @@ def _import_one(
     mapping: Mapping[str, str] | None = None,
 ) -> None:
     """Read, check and store one file in one transaction; what happened goes into ``report``."""
-    try:
-        report.sha256 = file_sha256(path)
-        tables = read_tables(path, COLUMNS, KEY_COLUMNS, mapping=mapping)
-    except WorkbookError as exc:
-        report.error = str(exc)
+    tables = _read_file(path, report, mapping)
+    if tables is None:
         return
-    except OSError as exc:
-        report.error = (
-            f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
-        )
-        return
-    except MemoryError:
-        report.error = f"{path.name}：文件过大，内存不足以读取；请按单位拆分后分别导入"
-        return
-    except Exception as exc:  # noqa: BLE001 - whatever a damaged file does to a reader, the other files go on
-        report.error = (
-            f"{path.name}：文件已损坏，无法读取（{type(exc).__name__}）；"
-            "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
-        )
-        return
-    missing = [m for t in tables if (m := missing_columns(t, COLUMNS)) is not None]
-    if missing:  # one problem for the file, never a "为空" on every row
-        report.missing = missing
-        report.error = "；".join(m.message() for m in missing)
-        return
-    checked = []
-    problems = 0
-    examples = roster_examples(
-        scope, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
-    )
-    for table in tables:
-        report.sheets.append(table.sheet)
-        report.skipped_notes += len(table.skipped_notes)
-        report.skipped.extend((table.sheet, s) for s in table.skipped)
-        for row in table.rows:
-            cr = check_row(
-                row.cells,
-                year,
-                scope,
-                partial(table.cell_name, row=row.number),
-                text_is_clean=True,
-                examples=examples,
-            )
-            checked.append((table.sheet, row.number, cr))
-            problems += len(cr.problems)
-            if (
-                problems > MAX_FILE_PROBLEMS
-            ):  # each is kept, stored and reported: memory grows with them
-                report.error = (
-                    f"{path.name}：问题过多（到工作表“{table.sheet}”第{row.number}行已超过 {MAX_FILE_PROBLEMS} 处），"
-                    "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入"
-                )
-                report.sheets.clear()
-                return
+    checked = _check_file(path, report, tables, year, scope)
     del tables  # the cells are in ``checked`` now: less memory held while writing
+    if checked is None:
+        return
     report.rows = len(checked)
     duplicates = _within_batch_duplicates(path, checked, seen)
     for attempt in range(_ATTEMPTS):
@@ -308,6 +263,80 @@ def _import_one(
                 )
 
 
+def _read_file(
+    path: Path, report: FileReport, mapping: Mapping[str, str] | None
+) -> list[SheetTable] | None:
+    """The file's tables, or None when it cannot be read or lacks a required column (said in ``report``)."""
+    try:
+        report.sha256 = file_sha256(path)
+        tables = read_tables(path, COLUMNS, KEY_COLUMNS, mapping=mapping)
+    except WorkbookError as exc:
+        report.error = str(exc)
+        return None
+    except OSError as exc:
+        report.error = (
+            f"{path.name}：无法读取（{exc.strerror or exc}）；请检查文件是否被其他程序占用"
+        )
+        return None
+    except MemoryError:
+        report.error = f"{path.name}：文件过大，内存不足以读取；请按单位拆分后分别导入"
+        return None
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file does to a reader, the other files go on
+        report.error = (
+            f"{path.name}：文件已损坏，无法读取（{type(exc).__name__}）；"
+            "请用 Excel 或 WPS 打开后“另存为” .xlsx 再导入"
+        )
+        return None
+    missing = [m for t in tables if (m := missing_columns(t, COLUMNS)) is not None]
+    if missing:  # one problem for the file, never a "为空" on every row
+        report.missing = missing
+        report.error = "；".join(m.message() for m in missing)
+        return None
+    return tables
+
+
+def _check_file(
+    path: Path, report: FileReport, tables: list[SheetTable], year: int, scope: CommitteeScope
+) -> list[tuple[str, int, CheckedRow]] | None:
+    """Every row checked (sheet, row number, checked row), or None when the file has too many
+    problems to be a roster (said in ``report``)."""
+    checked: list[tuple[str, int, CheckedRow]] = []
+    problems = 0
+    examples = roster_examples(
+        scope, [row.cells for table in tables for row in table.rows[:EXAMPLE_ROWS]]
+    )
+    for table in tables:
+        report.sheets.append(table.sheet)
+        report.skipped_notes += len(table.skipped_notes)
+        report.skipped.extend((table.sheet, s) for s in table.skipped)
+        for start in range(0, len(table.rows), _CHECK_CHUNK):
+            part = table.rows[start : start + _CHECK_CHUNK]
+            numbers = [row.number for row in part]
+            results = check_rows(
+                [row.cells for row in part],
+                year,
+                scope,
+                table.cell_name,
+                numbers,
+                text_is_clean=True,
+                examples=examples,
+            )
+            checked.extend(zip(repeat(table.sheet), numbers, results))
+            problems += sum(len(cr.problems) for cr in results)
+            if problems > MAX_FILE_PROBLEMS:  # each is kept, stored and reported: memory grows
+                for number, cr in zip(reversed(numbers), reversed(results), strict=True):
+                    if problems - len(cr.problems) <= MAX_FILE_PROBLEMS:
+                        break  # the row where the count went over
+                    problems -= len(cr.problems)
+                report.error = (
+                    f"{path.name}：问题过多（到工作表“{table.sheet}”第{number}行已超过 {MAX_FILE_PROBLEMS} 处），"
+                    "多半是表头对错了列或不是申报信息表；请核对后重新导入，本文件未导入"
+                )
+                report.sheets.clear()
+                return None
+    return checked
+
+
 _ATTEMPTS = (
     3  # a file whose insert collides with a concurrent import is read again this many times at most
 )
@@ -318,15 +347,16 @@ def _within_batch_duplicates(
 ) -> dict[int, str]:
     """Rows (by index in ``checked``) whose person was already seen in this run, and where."""
     duplicates: dict[int, str] = {}
+    file = path.name
     for index, (sheet, number, cr) in enumerate(checked):
         if not cr.id_valid:
             continue
         key = cr.person_key()
         first = seen.get(key)
         if first is None:
-            seen[key] = _Seen(path.name, sheet, number)
+            seen[key] = _Seen(file, sheet, number)
             continue
-        in_file = "本表" if first.file == path.name else first.file
+        in_file = "本表" if first.file == file else first.file
         duplicates[index] = f"{in_file}（{first.sheet}）第{first.row}行"
     return duplicates
 
@@ -341,46 +371,10 @@ def _import_file(
     user: str | None,
     today: date,
 ) -> None:
-    known_units: dict[str, str] = {}  # the first spelling stored is the employer's
-    for key, unit in session.exec(
-        select(Applicant.unit_key, Applicant.unit)
-        .where(Applicant.year == year, Applicant.committee_id == committee_id)
-        .distinct()
-    ):
-        if key and (key not in known_units or unit.count(" ") < known_units[key].count(" ")):
-            known_units[key] = unit
-    one_spelling_per_unit([cr for _, _, cr in checked], known_units)
-    keys = sorted({cr.person_key() for _, _, cr in checked})
-    existing: dict[str, Applicant] = {}
-    size = _in_chunk(session)
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
-        for a in session.exec(
-            select(Applicant).where(Applicant.year == year, col(Applicant.person_key).in_(chunk))
-        ):
-            existing[a.person_key] = a
-    # Rows still to correct were keyed by 姓名@单位; a corrected ID finds them by name and unit.
-    provisional = {
-        (a.name, a.unit_key): a
-        for a in session.exec(
-            select(Applicant).where(
-                Applicant.year == year,
-                Applicant.committee_id == committee_id,
-                col(Applicant.person_key).contains("@"),
-            )
-        )
-    }
-    frozen = sealing.frozen_by(
-        session,
-        "applicant",
-        [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None],
-    )
-    revive = withdrawal.revivable(  # withdrawn by an import undo: sending them again applies anew
-        session, [a.id for a in existing.values() if a.status == rules.STATUS_RETRACTED and a.id]
-    )
-    previous: dict[int | None, dict[str, Any]] = {}  # as they were, for imports undo
-    unchanged = 0
-    other_committees: dict[int, str] = {}
+    """One checked file into the store: plan (what the store holds of these people), check (each
+    row's place: new, an update, or refused and why), apply (the bulk writes), audit (the import
+    run with what it changed, and the audit event)."""
+    known = _Known.load(session, committee_id, year, checked)
     batch = ImportBatch(
         committee_id=committee_id or 0,
         year=year,
@@ -390,180 +384,296 @@ def _import_file(
     )
     session.add(batch)
     session.flush()
-    now = utcnow()
-    taken: set[str] = set()
-    withdrawn_late: list[int | None] = []
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    one_per_year = (
-        f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
-    )
-    flags: dict[
-        int, tuple[Applicant, list[str]]
-    ] = {}  # applicants sent again in this file, and from where
-    same_for_file = {
-        "source_file": report.path.name,
-        "import_batch_id": batch.id,
-        "committee_id": committee_id,
-        "year": year,
-        "updated_at": now,
-    }
+    placing = _Placing(session, known, report, committee_id, year, today, batch.id, duplicates)
     for index, (sheet, number, cr) in enumerate(checked):
+        placing.place(index, sheet, number, cr)
+    placing.apply()
+    _record(session, batch, report, placing, user)
+
+
+@dataclass
+class _Known:
+    """What the store already holds of a file's people (the plan: a few queries, never one a row)."""
+
+    existing: dict[str, Applicant]  # by person key, this year
+    provisional: dict[tuple[str, str], Applicant]  # still to correct, by (name, unit key)
+    frozen: dict[int, Meeting]  # decided on by a sealed meeting
+    revive: set[int]  # withdrawn by an import undo: sending them again applies anew
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        committee_id: int | None,
+        year: int,
+        checked: list[tuple[str, int, CheckedRow]],
+    ) -> _Known:
+        known_units: dict[str, str] = {}  # the first spelling stored is the employer's
+        for key, unit in session.exec(
+            select(Applicant.unit_key, Applicant.unit)
+            .where(Applicant.year == year, Applicant.committee_id == committee_id)
+            .distinct()
+        ):
+            if key and (key not in known_units or unit.count(" ") < known_units[key].count(" ")):
+                known_units[key] = unit
+        one_spelling_per_unit([cr for _, _, cr in checked], known_units)
+        keys = sorted({cr.person_key() for _, _, cr in checked})
+        existing: dict[str, Applicant] = {}
+        size = _in_chunk(session)
+        for start in range(0, len(keys), size):
+            chunk = keys[start : start + size]
+            for a in session.exec(
+                select(Applicant).where(
+                    Applicant.year == year, col(Applicant.person_key).in_(chunk)
+                )
+            ):
+                existing[a.person_key] = a
+        # Rows still to correct were keyed by 姓名@单位; a corrected ID finds them by name and unit.
+        provisional = {
+            (a.name, a.unit_key): a
+            for a in session.exec(
+                select(Applicant).where(
+                    Applicant.year == year,
+                    Applicant.committee_id == committee_id,
+                    col(Applicant.person_key).contains("@"),
+                )
+            )
+        }
+        frozen = sealing.frozen_by(
+            session,
+            "applicant",
+            [a.id for a in (*existing.values(), *provisional.values()) if a.id is not None],
+        )
+        revive = withdrawal.revivable(
+            session,
+            [a.id for a in existing.values() if a.status == rules.STATUS_RETRACTED and a.id],
+        )
+        return cls(existing, provisional, frozen, revive)
+
+
+class _Placing:
+    """Each checked row given its place (the check step), and the writes that follow (apply)."""
+
+    def __init__(
+        self,
+        session: Session,
+        known: _Known,
+        report: FileReport,
+        committee_id: int | None,
+        year: int,
+        today: date,
+        batch_id: int | None,
+        duplicates: dict[int, str],
+    ) -> None:
+        self.session, self.known, self.report = session, known, report
+        self.committee_id, self.year, self.today = committee_id, year, today
+        self.duplicates = duplicates
+        self.now = now = utcnow()
+        self.taken: set[str] = set()
+        self.withdrawn_late: list[int | None] = []
+        self.new_rows: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.previous: dict[int | None, dict[str, Any]] = {}  # as they were, for imports undo
+        self.unchanged = 0
+        self.other_committees: dict[int, str] = {}
+        # applicants sent again in this file, and from where
+        self.flags: dict[int, tuple[Applicant, list[str]]] = {}
+        self.one_per_year = (
+            f"{rules.ONE_APPLICATION_PER_YEAR.text}（{rules.ONE_APPLICATION_PER_YEAR.source}）"
+        )
+        self.same_for_file = {
+            "source_file": report.path.name,
+            "import_batch_id": batch_id,
+            "committee_id": committee_id,
+            "year": year,
+            "updated_at": now,
+        }
+        # Core executemany: the same keys in every new row
+        self.same_for_new = {**self.same_for_file, "created_at": now, "correction_deadline": None}
+
+    def place(self, index: int, sheet: str, number: int, cr: CheckedRow) -> None:
         key = cr.person_key()
         name, unit = cr.values.get("name", ""), cr.values.get("unit", "")
-        applicant = existing.get(key) or provisional.get((name, compare_key(unit)))
-        revived = applicant is not None and applicant.id in revive
+        known = self.known
+        applicant = known.existing.get(key) or known.provisional.get((name, compare_key(unit)))
+        where = (sheet, number, name, unit)
+        if index in self.duplicates or key in self.taken:
+            self._duplicate(index, where, applicant)
+        elif applicant is None:  # nearly every row: a new applicant
+            self._take(key, where, cr, None)
+        elif not self._refused(key, where, cr, applicant):
+            self._take(key, where, cr, applicant)
 
-        def reject(
-            reason: str,
-            sheet: str = sheet,
-            number: int = number,
-            name: str = name,
-            unit: str = unit,
-        ) -> None:
-            report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
-            report.problem_kinds[KIND_DUPLICATE] += 1
+    def _reject(self, where: tuple[str, int, str, str], reason: str | Finding) -> None:
+        self.report.rejected.append(RejectedRow.of(*where, reason))
 
-        if index in duplicates or key in taken:
-            where = duplicates.get(index, "本表中另一行")
-            reject(f"与{where}是同一身份证号码，重复申报；{one_per_year}")
-            # an applicant a sealed meeting decided on keeps its status: the row is refused, and said so
-            if (
-                applicant is not None
-                and applicant.committee_id == committee_id
-                and index in duplicates
-                and applicant.id not in frozen
-            ):
-                flags.setdefault(id(applicant), (applicant, []))[1].append(
-                    f"{unit}（{report.path.name} 第{number}行）"
-                )
-            continue
-        if applicant is not None and applicant.status == rules.STATUS_RETRACTED and not revived:
-            report.rejected.append(
-                RejectedRow.of(
-                    sheet,
-                    number,
-                    name,
-                    unit,
-                    finding(
-                        "intake.retracted",
-                        f"{name}（编号 {applicant.id}）已撤回申报，本行未导入",
-                        step=Step.REINSTATE_APPLICANT,
-                        hint="确需恢复请用",
-                        key=applicant.id,
-                    ),
-                )
-            )
-            continue
-        if applicant is not None and applicant.committee_id != committee_id and not revived:
-            other = other_committees.get(applicant.committee_id) or _committee_label(
-                session, applicant.committee_id
-            )
-            other_committees[applicant.committee_id] = other
-            reject(f"{name}（身份证号码相同）已在{other}申报{year}年度职称；{one_per_year}")
-            continue
+    def _flag(self, applicant: Applicant, unit: str, number: int) -> None:
+        self.flags.setdefault(id(applicant), (applicant, []))[1].append(
+            f"{unit}（{self.report.path.name} 第{number}行）"
+        )
+
+    def _duplicate(
+        self, index: int, where: tuple[str, int, str, str], applicant: Applicant | None
+    ) -> None:
+        """The same person twice in this run: the row is refused, the first application flagged."""
+        _, number, _, unit = where
+        place = self.duplicates.get(index, "本表中另一行")
+        self._reject(where, f"与{place}是同一身份证号码，重复申报；{self.one_per_year}")
+        self.report.problem_kinds[KIND_DUPLICATE] += 1
+        # an applicant a sealed meeting decided on keeps its status: the row is refused, and said so
         if (
             applicant is not None
-            and not revived
+            and applicant.committee_id == self.committee_id
+            and index in self.duplicates
+            and applicant.id not in self.known.frozen
+        ):
+            self._flag(applicant, unit, number)
+
+    def _refused(
+        self, key: str, where: tuple[str, int, str, str], cr: CheckedRow, applicant: Applicant
+    ) -> bool:
+        """Whether the row of a person the store knows is refused (and why, in the report)."""
+        _, number, name, unit = where
+        known, report, year = self.known, self.report, self.year
+        revived = applicant.id in known.revive
+        if applicant.status == rules.STATUS_RETRACTED and not revived:
+            self._reject(
+                where,
+                finding(
+                    "intake.retracted",
+                    f"{name}（编号 {applicant.id}）已撤回申报，本行未导入",
+                    step=Step.REINSTATE_APPLICANT,
+                    hint="确需恢复请用",
+                    key=applicant.id,
+                ),
+            )
+            return True
+        if applicant.committee_id != self.committee_id and not revived:
+            other = self.other_committees.get(applicant.committee_id) or _committee_label(
+                self.session, applicant.committee_id
+            )
+            self.other_committees[applicant.committee_id] = other
+            self._reject(
+                where, f"{name}（身份证号码相同）已在{other}申报{year}年度职称；{self.one_per_year}"
+            )
+            report.problem_kinds[KIND_DUPLICATE] += 1
+            return True
+        if (
+            not revived
             and applicant.source_file != report.path.name
             and applicant.unit_key != compare_key(unit)
         ):
             # Another employer's file: not a correction of this one but a second application.
-            where = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
-            reject(f"{name}（身份证号码相同）已由{where}报送；{one_per_year}")
-            if applicant.id not in frozen:
-                flags.setdefault(id(applicant), (applicant, []))[1].append(
-                    f"{unit}（{report.path.name} 第{number}行）"
-                )
-            continue
-        if applicant is not None and applicant.id in frozen:
-            taken.add(key)
-
-            def refuse(
-                reason: str | Finding,
-                where: tuple[str, int, str, str] = (sheet, number, name, unit),
-            ) -> None:
-                report.rejected.append(RejectedRow.of(*where, reason))
-
-            _frozen_row(session, report, applicant, frozen[applicant.id], cr, now, refuse)
-            continue
+            first = f"{applicant.unit}（{applicant.source_file} 第{applicant.source_row}行）"
+            self._reject(where, f"{name}（身份证号码相同）已由{first}报送；{self.one_per_year}")
+            report.problem_kinds[KIND_DUPLICATE] += 1
+            if applicant.id not in known.frozen:
+                self._flag(applicant, unit, number)
+            return True
+        if applicant.id in known.frozen:
+            self.taken.add(key)
+            _frozen_row(
+                self.session,
+                report,
+                applicant,
+                known.frozen[applicant.id],
+                cr,
+                self.now,
+                partial(self._reject, where),
+            )
+            return True
         if (
-            applicant is not None
-            and applicant.status == rules.STATUS_NEEDS_CORRECTION
+            applicant.status == rules.STATUS_NEEDS_CORRECTION
             and applicant.correction_deadline is not None
-            and applicant.correction_deadline < today
+            and applicant.correction_deadline < self.today
         ):
-            previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
+            self.previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
             applicant.status = rules.STATUS_WITHDRAWN  # 逾期未补正的，视为放弃 (通知 六（五）)
-            session.add(applicant)
-            withdrawn_late.append(applicant.id)
-        if applicant is not None and applicant.status == rules.STATUS_WITHDRAWN:
+            self.session.add(applicant)
+            self.withdrawn_late.append(applicant.id)
+        if applicant.status == rules.STATUS_WITHDRAWN:
             deadline = (
                 f"（补正期限 {applicant.correction_deadline}）"
                 if applicant.correction_deadline
                 else ""
             )
-            reason = f"{name}逾期未补正{deadline}，已视为放弃（{rules.CORRECTION_DEFAULT.source}），本年度不再受理"
-            report.rejected.append(RejectedRow(sheet, number, name, unit, reason))
-            continue
-        taken.add(key)
-        for p in cr.problems:
-            report.problem_kinds[p.kind] += 1
-            report.row_problems.append((sheet, number, name, p))
-        status = rules.STATUS_NEEDS_CORRECTION if cr.problems else rules.STATUS_ACCEPTED
+            self._reject(
+                where,
+                f"{name}逾期未补正{deadline}，已视为放弃（{rules.CORRECTION_DEFAULT.source}），本年度不再受理",
+            )
+            return True
+        return False
+
+    def _take(
+        self,
+        key: str,
+        where: tuple[str, int, str, str],
+        cr: CheckedRow,
+        applicant: Applicant | None,
+    ) -> None:
+        """A row taken: a new applicant, or an update of the one the store holds."""
+        sheet, number, name, _ = where
+        report = self.report
+        self.taken.add(key)
+        problems = cr.problems
+        if problems:
+            for p in problems:
+                report.problem_kinds[p.kind] += 1
+                report.row_problems.append((sheet, number, name, p))
+            report.needs_correction += 1
         fields = {
             **cr.values,  # exactly APPLICANT_FIELDS (tests/test_roster.py)
-            **same_for_file,
+            **(self.same_for_new if applicant is None else self.same_for_file),
             "person_key": key,
-            "status": status,
-            "problems": [p.as_stored() for p in cr.problems]
-            if cr.problems
-            else (),  # () is converted once
+            "status": rules.STATUS_NEEDS_CORRECTION if problems else rules.STATUS_ACCEPTED,
+            "problems": [p.as_stored() for p in problems] if problems else (),  # () converted once
             "source_sheet": sheet,
             "source_row": number,
         }
-        if status == rules.STATUS_ACCEPTED:
-            fields["correction_deadline"] = None
         if applicant is None:
-            fields.update(
-                created_at=now, correction_deadline=None
-            )  # Core executemany: same keys in every row
-            new_rows.append(fields)
+            self.new_rows.append(fields)
             report.imported += 1
-        else:
-            previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
-            unchanged += withdrawal.same_values(applicant, fields)
-            fields["id"] = applicant.id
-            updates.append(fields)
-            report.updated += 1
-        if cr.problems:
-            report.needs_correction += 1
-    for (
-        applicant,
-        wheres,
-    ) in flags.values():  # once per person and file: 300,000 copies of one row stay linear
-        previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
-        if _flag_duplicate(applicant, wheres, one_per_year):
-            report.flagged.append(
-                f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）"
-            )
-        session.add(applicant)
-    # Bulk statements: building 20,000 ORM objects costs several times the whole read.
-    session.flush()
-    if (
-        new_rows
-    ):  # not the ORM's bulk path, nor Core's executemany: both cost more than the statement
-        bulk_insert(session.connection(), Applicant.metadata.tables["applicant"], new_rows)
-    if updates:
-        session.execute(update(Applicant), updates)
+            return
+        if not problems:
+            fields["correction_deadline"] = None
+        self.previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
+        self.unchanged += withdrawal.same_values(applicant, fields)
+        fields["id"] = applicant.id
+        self.updates.append(fields)
+        report.updated += 1
+
+    def apply(self) -> None:
+        """The writes: first applications flagged, new rows inserted and updates made in bulk
+        (building 20,000 ORM objects costs several times the whole read)."""
+        session, report = self.session, self.report
+        for applicant, wheres in self.flags.values():  # once per person and file: stays linear
+            self.previous.setdefault(applicant.id, withdrawal.snapshot(applicant))
+            if _flag_duplicate(applicant, wheres, self.one_per_year):
+                report.flagged.append(
+                    f"{applicant.name}（{applicant.source_file} 第{applicant.source_row}行）"
+                )
+            session.add(applicant)
+        session.flush()
+        if self.new_rows:  # not the ORM's bulk path, nor Core's executemany: both cost more
+            bulk_insert(session.connection(), Applicant.metadata.tables["applicant"], self.new_rows)
+        if self.updates:
+            session.execute(update(Applicant), self.updates)
+
+
+def _record(
+    session: Session, batch: ImportBatch, report: FileReport, placing: _Placing, user: str | None
+) -> None:
+    """The import run (its counts and what undoing it needs) and the audit event."""
     batch.row_count = report.rows
     batch.imported = report.imported
     batch.updated = report.updated
     batch.needs_correction = report.needs_correction
     batch.rejected = [r.as_dict() for r in report.rejected]
-    batch.unchanged = unchanged
-    batch.previous = list(previous.values())
-    batch.added_ids = withdrawal.added_by(session, batch.id, previous) if new_rows else []
+    batch.unchanged = placing.unchanged
+    batch.previous = list(placing.previous.values())
+    batch.added_ids = (
+        withdrawal.added_by(session, batch.id, placing.previous) if placing.new_rows else []
+    )
     report.batch = batch.id
     session.add(batch)
     audit.record(
@@ -582,7 +692,7 @@ def _import_file(
             "skipped": [
                 {"sheet": sheet, "row": s.row, "reason": s.reason} for sheet, s in report.skipped
             ],
-            "withdrawn_after_deadline": withdrawn_late,
+            "withdrawn_after_deadline": placing.withdrawn_late,
             "sealed_unchanged": report.unchanged,
             "sealed_contact_updated": len(report.harmless),
             "sealed_refused": len(report.frozen),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from qjtitle import idcard, privacy, rules
@@ -381,153 +382,333 @@ def check_row(
     text_is_clean: bool = False,
     examples: Examples | None = None,
 ) -> CheckedRow:
-    """Validate one roster row and collect **all** its problems.
+    """Validate one roster row and collect **all** its problems (``check_rows`` of one row).
 
     ``cells``: values by column key. ``text_is_clean``: True when they come from ``read_tables``, which
     has already put every text through ``clean_text`` (cleaning again costs a fifth of the check).
     ``examples``: the committee's and the file's example values (``roster_examples``; from ``scope``
     alone when not given), for the hints."""
-    problems: list[Problem] = []
+    return check_rows(
+        [cells], year, scope, lambda key, _row: cell_name(key), (0,), text_is_clean, examples
+    )[0]
+
+
+def check_rows(
+    rows: Sequence[dict[str, Any]],
+    year: int,
+    scope: CommitteeScope | None = None,
+    cell_name: Callable[[str, int], str] | None = None,
+    numbers: Sequence[int] = (),
+    text_is_clean: bool = False,
+    examples: Examples | None = None,
+) -> list[CheckedRow]:
+    """Validate roster rows and collect **all** the problems of each, as ``check_row`` does one.
+
+    The rows are checked column by column (a file has 20,000 of them): each check runs over a
+    whole column, once per distinct value where it can, and a whole file is searched once for
+    what is rare (control characters, personal numbers, spaces in names) before any row is.
+    ``cell_name(key, number)``: where a column's cell of row ``numbers[i]`` is ('D17')."""
+    if not rows:
+        return []
     if examples is None:
         examples = roster_examples(scope)
-
-    def problem(key: str, message: str, fix: str, kind: str) -> None:
-        problems.append(Problem(COLUMN_BY_KEY[key].label, message, fix, kind, cell_name(key)))
-
-    raw = cells
-    # Text columns (20,000 rows a file: comprehensions, and each check once per distinct value).
-    if text_is_clean:
-        values: dict[str, Any] = {
-            key: v if type(v := raw.get(key)) is str else "" if v is None else _text(v)
-            for key in _TEXT_KEYS
-        }
-    else:
-        values = {key: _text(raw.get(key)) for key in _TEXT_KEYS}
-    if not all(_required_text(values)):
-        required_texts = _required_texts(examples)
-        for key in [key for key in _REQUIRED_TEXT if not values[key]]:
-            problem(key, *required_texts[key], KIND_REQUIRED)
-    if " " in values["name"] and (found_space := name_space_problem(values["name"])):
-        problem(*found_space)
-    # ID and mobile numbers in free text, control characters anywhere (issue 23.4-5: one home)
-    for args in privacy.field_problems(values, _FREE_TEXT_KEYS, _label):
-        problem(*args)
-    # Choices.
-    chosen, wrong = _choices(values["gender"], values["county"], values["level"], values["route"])
-    values["gender"], values["county"], values["level"], values["route"] = chosen
-    for args in wrong:
-        problem(*args)
-    if values["education"]:
-        values["education"] = _education(values["education"])
-    # ID number.
-    id_raw = raw.get("id_number")
-    id_check: idcard.IdCheck | None = None
-    id_valid = False
-    if id_raw is None or (isinstance(id_raw, str) and not id_raw.strip()):
-        values["id_number"] = ""
-        problem("id_number", "“身份证号码”为空", "请填写18位公民身份号码", KIND_REQUIRED)
-    else:
-        id_check = idcard.check(id_raw)
-        values["id_number"] = id_check.number
-        id_valid = id_check.problem is None
-        if not id_valid:
-            problem("id_number", id_check.problem or "", id_check.fix or "", KIND_ID)
-    # Dates.
-    parsed: dict[str, ParsedDate] = {}
-    for key in DATE_KEYS:
-        raw_date = raw.get(key)
-        try:
-            p, date_problem = _date_check(key, raw_date, year)
-        except TypeError:  # an unhashable value (never from a workbook): checked without the cache
-            p, date_problem = _date_check.__wrapped__(key, raw_date, year)
-        parsed[key] = p
-        values[key] = p.value
-        if date_problem is not None:
-            problem(*date_problem)
-    # Against the ID number.
-    if id_valid and id_check is not None:
-        if values["gender"] in GENDERS and values["gender"] != id_check.gender:
-            problem(
-                "gender",
-                f"性别填“{values['gender']}”，身份证号码显示为“{id_check.gender}”",
-                "请核对性别或身份证号码",
-                KIND_MISMATCH,
-            )
-        if not values["gender"]:
-            values["gender"] = id_check.gender or ""
-        birth = parsed["birth"]
-        if birth.value is not None and id_check.birth is not None:
-            same = (birth.value.year, birth.value.month) == (
-                id_check.birth.year,
-                id_check.birth.month,
-            ) and (birth.precision == "month" or birth.value.day == id_check.birth.day)
-            if not same:
-                problem(
-                    "birth",
-                    f"出生年月填“{birth.value:%Y-%m}”，身份证号码显示为“{id_check.birth:%Y-%m-%d}”",
-                    "请核对出生年月或身份证号码",
-                    KIND_MISMATCH,
-                )
-        elif birth.value is None and id_check.birth is not None and not birth.problem:
-            values["birth"] = id_check.birth
-    # Dates in a sensible order.
-    birth_date = values["birth"]
-    if birth_date is not None:
-        for key in ("graduated", "work_start", "current_title_date"):
-            when = values[key]
-            if when is not None and when.year - birth_date.year < 14:
-                col = COLUMN_BY_KEY[key]
-                problem(
-                    key,
-                    f"“{col.label}”{when:%Y-%m} 与出生年月 {birth_date:%Y-%m} 相隔不足14年",
-                    "请核对年份",
-                    KIND_DATE,
-                )
-    if (
-        values["current_title_date"]
-        and values["work_start"]
-        and values["current_title_date"] < values["work_start"]
-    ):
-        problem("current_title_date", "现职取得时间早于参加工作时间", "请核对两个时间", KIND_DATE)
-    # Current title and the ladder.
-    current = values["current_title"]
-    if current in NO_TITLE or compare_key(current) in NO_TITLE:
-        values["current_title"] = ""
-        current = ""
-    if (
-        current
-        and values["current_title_date"] is None
-        and not parsed["current_title_date"].problem
-    ):
-        problem(
-            "current_title_date",
-            "填写了现专业技术职务，但“现职取得时间”为空",
-            "请填写取得现职的时间（如 2016.12）",
-            KIND_REQUIRED,
-        )
-    for args in _ladder_problems(
-        values["level"], values["route"], current, _title_example(examples)
-    ):
-        problem(*args)
-    # Phone.
-    values["phone"], phone_problem = check_phone(values["phone"])
-    if phone_problem:
-        problem(*phone_problem)
-    # The committee.
+    check = _RowsCheck(rows, year, text_is_clean)
+    check.texts(examples)
+    check.choices()
+    check.id_numbers()
+    check.dates()
+    check.against_id()
+    check.date_order()
+    check.ladder(_title_example(examples))
+    check.phones()
     if scope is not None:
-        for args in _scope_problems(
+        check.scope(scope)
+    return check.result(cell_name, numbers)
+
+
+class _RowsCheck:
+    """The columns of the rows being checked (``values``), and the problems found so far of each
+    row, in the order ``check_row`` has always reported them (each step appends to the rows it
+    finds something in; the steps run in that order)."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]], year: int, text_is_clean: bool) -> None:
+        self.rows, self.year, self.count = rows, year, len(rows)
+        self.found: dict[int, list[_ProblemArgs]] = {}  # row index → problems, most rows none
+        self.values: dict[str, list[Any]] = {}
+        for key in _TEXT_KEYS:
+            column = list(map(dict.get, rows, repeat(key)))
+            if not text_is_clean:
+                column = list(map(_text, column))
+            elif set(map(type, column)) - {str}:  # some cells empty or numbers
+                column = [v if type(v) is str else "" if v is None else _text(v) for v in column]
+            self.values[key] = column
+        self.parsed: dict[str, list[ParsedDate]] = {}
+        self.ids: list[idcard.IdCheck | None] = []
+
+    def add(self, index: int, args: _ProblemArgs) -> None:
+        self.found.setdefault(index, []).append(args)
+
+    def add_all(self, found: list[tuple[_ProblemArgs, ...]]) -> None:
+        """Each row's problems from one step (``found[i]``: a tuple, most often empty)."""
+        if found.count(()) == len(found):  # nothing: one pass in C
+            return
+        for index, row_found in enumerate(found):
+            for args in row_found:
+                self.add(index, args)
+
+    def add_each(self, found: list[_ProblemArgs | None]) -> None:
+        """Each row's problem from one step, or None."""
+        if found.count(None) == len(found):
+            return
+        for index, args in enumerate(found):
+            if args is not None:
+                self.add(index, args)
+
+    def texts(self, examples: Examples) -> None:
+        """Required texts, a space inside a name, control characters and personal numbers."""
+        values = self.values
+        required_texts: dict[str, tuple[str, str]] | None = None
+        empty_rows: dict[int, list[str]] = {}
+        for key in _REQUIRED_TEXT:
+            column = values[key]
+            if "" in column:
+                for index in [i for i, v in enumerate(column) if not v]:
+                    empty_rows.setdefault(index, []).append(key)
+        if empty_rows:
+            required_texts = _required_texts(examples)
+            for index, keys in empty_rows.items():
+                for key in keys:
+                    self.add(index, (key, *required_texts[key], KIND_REQUIRED))
+        names = values["name"]
+        if any(" " in name for name in names):
+            for index, name in enumerate(names):
+                if " " in name and (found_space := name_space_problem(name)):
+                    self.add(index, found_space)
+        # ID and mobile numbers in free text, control characters anywhere (issue 23.4-5: one home)
+        if privacy.may_have_field_problems(
+            [values[key] for key in _TEXT_KEYS], [values[key] for key in _FREE_TEXT_KEYS]
+        ):
+            for index, row in enumerate(zip(*[values[key] for key in _TEXT_KEYS], strict=True)):
+                for args in privacy.field_problems(
+                    dict(zip(_TEXT_KEYS, row, strict=True)), _FREE_TEXT_KEYS, _label
+                ):
+                    self.add(index, args)
+
+    def choices(self) -> None:
+        values = self.values
+        outcomes = list(map(_choices, *[values[key] for key in _CHOICE_KEYS]))
+        for key, column in zip(
+            _CHOICE_KEYS, zip(*[chosen for chosen, _ in outcomes], strict=True), strict=True
+        ):
+            values[key] = list(column)
+        self.add_all(list(map(itemgetter(1), outcomes)))
+        values["education"] = [text and _education(text) for text in values["education"]]
+
+    def id_numbers(self) -> None:
+        checked = list(
+            map(_id_check, map(dict.get, self.rows, repeat("id_number")), repeat(date.today()))
+        )
+        self.ids = checked
+        self.values["id_number"] = [c.number if c is not None else "" for c in checked]
+        if None not in checked and list(map(attrgetter("problem"), checked)).count(None) == len(
+            checked
+        ):
+            return
+        for index, c in enumerate(checked):
+            if c is None:
+                self.add(
+                    index,
+                    ("id_number", "“身份证号码”为空", "请填写18位公民身份号码", KIND_REQUIRED),
+                )
+            elif c.problem is not None:
+                self.add(index, ("id_number", c.problem, c.fix or "", KIND_ID))
+
+    def dates(self) -> None:
+        for key in DATE_KEYS:
+            raw = list(map(dict.get, self.rows, repeat(key)))
+            try:
+                outcomes = list(map(_date_check, repeat(key), raw, repeat(self.year)))
+            except (
+                TypeError
+            ):  # an unhashable value (never from a workbook): checked without the cache
+                outcomes = [_date_check.__wrapped__(key, r, self.year) for r in raw]
+            self.parsed[key] = parsed = list(map(itemgetter(0), outcomes))
+            self.values[key] = list(map(attrgetter("value"), parsed))
+            self.add_each(list(map(itemgetter(1), outcomes)))
+
+    def against_id(self) -> None:
+        """The gender and birth date the row gives against its valid ID number (and taken from it
+        when the row leaves them empty)."""
+        genders, births, parsed_births = (
+            self.values["gender"],
+            self.values["birth"],
+            self.parsed["birth"],
+        )
+        for index, c in enumerate(self.ids):
+            if c is None or c.problem is not None:
+                continue
+            gender = genders[index]
+            if gender != c.gender:
+                if gender in GENDERS:
+                    self.add(
+                        index,
+                        (
+                            "gender",
+                            f"性别填“{gender}”，身份证号码显示为“{c.gender}”",
+                            "请核对性别或身份证号码",
+                            KIND_MISMATCH,
+                        ),
+                    )
+                elif not gender:
+                    genders[index] = c.gender or ""
+            birth = parsed_births[index]
+            if birth.value is not None and c.birth is not None:
+                same = (birth.value.year, birth.value.month) == (c.birth.year, c.birth.month) and (
+                    birth.precision == "month" or birth.value.day == c.birth.day
+                )
+                if not same:
+                    self.add(
+                        index,
+                        (
+                            "birth",
+                            f"出生年月填“{birth.value:%Y-%m}”，身份证号码显示为“{c.birth:%Y-%m-%d}”",
+                            "请核对出生年月或身份证号码",
+                            KIND_MISMATCH,
+                        ),
+                    )
+            elif birth.value is None and c.birth is not None and not birth.problem:
+                births[index] = c.birth
+
+    def date_order(self) -> None:
+        """Dates in a sensible order: 14 years after birth, the title after starting work."""
+        values = self.values
+        self.add_all(
+            list(
+                map(
+                    _order_problems,
+                    values["birth"],
+                    values["graduated"],
+                    values["work_start"],
+                    values["current_title_date"],
+                )
+            )
+        )
+
+    def ladder(self, title_example: str) -> None:
+        """The current title (none when it says so), its date, and the title ladder."""
+        values = self.values
+        current = values["current_title"] = [
+            "" if t in NO_TITLE or compare_key(t) in NO_TITLE else t
+            for t in values["current_title"]
+        ]
+        title_dates, parsed = values["current_title_date"], self.parsed["current_title_date"]
+        for index, title in enumerate(current):
+            if title and title_dates[index] is None and not parsed[index].problem:
+                self.add(
+                    index,
+                    (
+                        "current_title_date",
+                        "填写了现专业技术职务，但“现职取得时间”为空",
+                        "请填写取得现职的时间（如 2016.12）",
+                        KIND_REQUIRED,
+                    ),
+                )
+        self.add_all(
+            list(
+                map(
+                    _ladder_problems,
+                    values["level"],
+                    values["route"],
+                    current,
+                    repeat(title_example),
+                )
+            )
+        )
+
+    def phones(self) -> None:
+        outcomes = list(map(check_phone, self.values["phone"]))
+        self.values["phone"] = list(map(itemgetter(0), outcomes))
+        self.add_each(list(map(itemgetter(1), outcomes)))
+
+    def scope(self, scope: CommitteeScope) -> None:
+        values = self.values
+        outcomes = map(
+            _scope_problems,
             values["level"],
             values["series"],
             values["specialty"],
-            scope.level,
-            scope.series,
-            tuple(scope.specialties),
-        ):
-            problem(*args)
-    values["unit_key"] = compare_key(values["unit"])
-    values["years_in_title"] = years_between(values["current_title_date"], year)
-    values["years_working"] = years_between(values["work_start"], year)
-    return CheckedRow(values, problems, id_valid)
+            repeat(scope.level),
+            repeat(scope.series),
+            repeat(tuple(scope.specialties)),
+        )
+        self.add_all(list(outcomes))
+
+    def result(
+        self, cell_name: Callable[[str, int], str] | None, numbers: Sequence[int]
+    ) -> list[CheckedRow]:
+        values = self.values
+        values["unit_key"] = list(map(compare_key, values["unit"]))
+        values["years_in_title"] = list(
+            map(years_between, values["current_title_date"], repeat(self.year))
+        )
+        values["years_working"] = list(map(years_between, values["work_start"], repeat(self.year)))
+        keys = tuple(values)
+        checked = [
+            CheckedRow(dict(zip(keys, row)), [], valid)
+            for row, valid in zip(
+                zip(*values.values()),
+                [c is not None and c.problem is None for c in self.ids],
+                strict=True,
+            )
+        ]
+        for index, found in self.found.items():
+            number = numbers[index] if numbers else index
+            checked[index].problems = [
+                Problem(
+                    COLUMN_BY_KEY[key].label,
+                    message,
+                    fix,
+                    kind,
+                    cell_name(key, number) if cell_name else "",
+                )
+                for key, message, fix, kind in found
+            ]
+        return checked
+
+
+_ORDER_KEYS = ("graduated", "work_start", "current_title_date")
+
+
+@lru_cache(maxsize=16384)  # most dates are months: rows share their four
+def _order_problems(
+    birth: date | None, graduated: date | None, work_start: date | None, title_date: date | None
+) -> tuple[_ProblemArgs, ...]:
+    """Dates in a sensible order: each at least 14 years after birth, the title after starting work."""
+    found: list[_ProblemArgs] = []
+    if birth is not None:
+        for key, when in zip(_ORDER_KEYS, (graduated, work_start, title_date), strict=True):
+            if when is not None and when.year - birth.year < 14:
+                label = COLUMN_BY_KEY[key].label
+                found.append(
+                    (
+                        key,
+                        f"“{label}”{when:%Y-%m} 与出生年月 {birth:%Y-%m} 相隔不足14年",
+                        "请核对年份",
+                        KIND_DATE,
+                    )
+                )
+    if title_date and work_start and title_date < work_start:
+        found.append(
+            ("current_title_date", "现职取得时间早于参加工作时间", "请核对两个时间", KIND_DATE)
+        )
+    return tuple(found)
+
+
+def _id_check(raw: Any, today: date) -> idcard.IdCheck | None:
+    """An ID cell checked, None when it is empty."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return idcard.check(raw, today)
 
 
 @lru_cache(
