@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.models import Committee
 from qjtitle.store import Store, audit
 
@@ -20,7 +21,13 @@ def get(session: Session, code: str) -> Committee:
         codes = session.exec(select(Committee.code).order_by(Committee.code)).all()
         known = "、".join(codes) if codes else "（尚无评委会）"
         raise NotFound(
-            f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建"
+            finding(
+                "committee.not_found",
+                f"没有代码为“{code}”的评委会；已有：{known}",
+                step=Step.ADD_COMMITTEE,
+                hint="如是新的评委会，请新建",
+                asked=code,
+            )
         )
     return committee
 
@@ -52,7 +59,13 @@ def add(
     with store.transaction() as session:
         if session.exec(select(Committee).where(Committee.code == code)).first():
             raise AlreadyExists(
-                f"评委会代码“{code}”已存在；请换一个代码，或用 qjtitle committee show {code} 查看"
+                finding(
+                    "committee.exists",
+                    f"评委会代码“{code}”已存在",
+                    step=Step.SHOW_COMMITTEE,
+                    hint="请换一个代码，或查看这个评委会",
+                    committee=code,
+                )
             )
         committee = Committee(
             code=code,

@@ -15,6 +15,7 @@ from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
+from qjtitle.findings import Step
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.proceedings import ProceedingsError
@@ -171,8 +172,9 @@ def test_attendance_by_name_and_from_a_sign_in_sheet(
 
 def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
     _attend(sitting, 9)
-    with pytest.raises(Exception, match="撤销签到须用 --reason"):
+    with pytest.raises(InvalidValue, match="撤销签到须写明理由") as refused:
         voting.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     result = voting.attend(
         sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签"
     )
@@ -464,9 +466,10 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
         meeting_results.seal(store, sitting.meeting)
     a = sitting.applicants[0]
     correction = VoteEntry(str(a), counts=(5, 4, 0))
-    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
+    with pytest.raises(ProceedingsError, match="封存后的更正须写明理由") as refused:
         voting.record_votes(store, sitting.meeting, [correction])
-    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
+    with pytest.raises(ProceedingsError, match="封存后的更正须写明理由"):
         voting.attend(store, sitting.meeting, [str(sitting.members[9])])
     voting.record_votes(
         store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正"
@@ -705,8 +708,10 @@ def _audit(store, action: str) -> list[dict]:
 def test_an_absence_is_recorded_with_its_reason(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     away = str(sitting.members[9])
-    with pytest.raises(InvalidValue, match="须用 --reason 写明理由"):
+    with pytest.raises(InvalidValue, match="须写明理由") as refused:
         voting.attend(store, sitting.meeting, absent=[away])
+    assert refused.value.finding.code == "meeting.absence_needs_reason"
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     result = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
     assert result.absent and not result.removed and result.quorum.attending == 9
     again = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
@@ -741,8 +746,9 @@ def test_the_chair_must_be_present_and_a_change_is_kept(sitting: Sitting, store)
         ctx = proceedings.load(session, sitting.meeting)
         assert ctx.presiding is None
         problems = meeting_results.as_held_problems(ctx)
-    assert "现未在出席名单中" in problems[0] and "meeting chair" in problems[0]
-    assert "尚未记录本次会议实际采用的评审方式" in problems[1]
+    assert "现未在出席名单中" in problems[0].message
+    assert problems[0].fix is not None and problems[0].fix.step is Step.CHOOSE_CHAIR
+    assert "尚未记录本次会议实际采用的评审方式" in problems[1].message
 
 
 def test_a_review_entered_again_differently_needs_a_reason(sitting: Sitting, store) -> None:
@@ -756,8 +762,9 @@ def test_a_review_entered_again_differently_needs_a_reason(sitting: Sitting, sto
     )
     assert (same.recorded, same.unchanged) == (0, 1)
     changed = ReviewEntry(str(a), str(e), "材料齐全，业绩突出。", "不同意")
-    with pytest.raises(ProceedingsError, match="(?s)评审建议 同意 → 不同意.*--reason"):
+    with pytest.raises(ProceedingsError, match="(?s)评审建议 同意 → 不同意.*均未写入") as refused:
         voting.record_reviews(store, sitting.meeting, [changed])
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     outcome = voting.record_reviews(store, sitting.meeting, [changed], reason="专家更正建议")
     assert outcome.recorded == 1 and "评审建议 同意 → 不同意" in outcome.changes[0]
     assert _audit(store, "meeting.reviews")[-1]["changes"] == list(outcome.changes)

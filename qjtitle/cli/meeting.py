@@ -63,8 +63,10 @@ def meeting_add(
     console().print(
         f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人"
     )
-    for message in warnings:
-        warn(message)
+    from qjtitle.cli._findings import say
+
+    for found in warnings:
+        warn(say(found))
     console().print(f"查看时间节点：qjtitle schedule {m.id}")
 
 
@@ -218,18 +220,25 @@ def meeting_sheets(
 
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
+    from qjtitle.cli._findings import say
+    from qjtitle.findings import Step
     from qjtitle.meeting.sheets import write_sheets
     from qjtitle.store import open_store
 
+    typed_back = {  # noted on each workbook to fill in
+        Step.ATTEND: "qjtitle meeting attend 会议编号 --from-sheet 本表",
+        Step.RECORD_REVIEW: "qjtitle meeting review 会议编号 --from-sheet 本表",
+        Step.RECORD_VOTES: "qjtitle record-votes 会议编号 --from-sheet 本表",
+    }
     with friendly_errors():
-        result = write_sheets(open_store(db), meeting, out, force=force)
+        result = write_sheets(open_store(db), meeting, out, force=force, typed_back=typed_back)
     table(
         f"会议用表（{result.folder}）",
         ["文件"],
         [[str(f.relative_to(result.folder))] for f in result.files],
     )
     for note in result.skipped:
-        warn(note)
+        warn(say(note))
     console().print(
         f"填好后录入：qjtitle meeting attend {meeting} --from-sheet 签到表.xlsx；"
         f"qjtitle meeting review {meeting} --from-sheet 评议汇总表.xlsx；"

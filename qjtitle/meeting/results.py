@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from qjtitle import rules, when
+from qjtitle.findings import Finding, Step, finding
 from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     Context,
@@ -17,6 +18,7 @@ from qjtitle.meeting.proceedings import (
     _current_assignment,
     _name_ids,
     check_assignment,
+    gathered,
     load,
 )
 from qjtitle.models import (
@@ -360,7 +362,7 @@ def _after_seal_entries(session: Session, meeting_id: int) -> list[LateEntry]:
     return entered + sealing.corrections(session, meeting_id)
 
 
-def as_held_problems(ctx: Context) -> list[str]:
+def as_held_problems(ctx: Context) -> list[Finding]:
     """What the record of the meeting as held still lacks: a chair present, the methods used."""
     problems = []
     m = ctx.meeting.id
@@ -371,13 +373,23 @@ def as_held_problems(ctx: Context) -> list[str]:
             else ""
         )
         problems.append(
-            f"{left}尚未记录主持会议的主任委员（或主持会议的副主任委员），须是出席会议的专家；"
-            f"请用 qjtitle meeting chair {m} 专家姓名 --role 主任委员（或 --role 副主任委员）记录"
+            finding(
+                "meeting.no_chair",
+                f"{left}尚未记录主持会议的主任委员（或主持会议的副主任委员），须是出席会议的专家",
+                step=Step.CHOOSE_CHAIR,
+                hint="请记录主持会议的主任委员（或副主任委员）",
+                meeting=m,
+            )
         )
     if not ctx.methods:
         problems.append(
-            f"尚未记录本次会议实际采用的评审方式；请用 qjtitle meeting methods {m} 审阅材料 …"
-            f" 记录（可选：{'、'.join(rules.METHODS)}）"
+            finding(
+                "meeting.no_methods",
+                f"尚未记录本次会议实际采用的评审方式（可选：{'、'.join(rules.METHODS)}）",
+                step=Step.RECORD_METHODS,
+                hint="请记录评审方式",
+                meeting=m,
+            )
         )
     return problems
 
@@ -397,14 +409,20 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             )
         when.meeting_held(ctx.meeting.end_date or ctx.meeting.date, "封存")
         summary = compute(session, ctx)
-        problems = list(summary.missing_reviews)
+        problems: list[Finding | str] = list(summary.missing_reviews)
         current = _current_assignment(session, meeting_id)
         if current is not None:
             reviewers = {int(k): v for k, v in current.reviewers.items()}
             unassigned = [a.name for a in ctx.applicants if (a.id or 0) not in reviewers]
             if unassigned:
                 problems.append(
-                    f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign"
+                    finding(
+                        "meeting.unassigned",
+                        f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}",
+                        step=Step.ASSIGN_REVIEWERS,
+                        hint="请重新安排审阅",
+                        meeting=meeting_id,
+                    )
                 )
             problems += check_assignment(ctx, reviewers, current.per_applicant)
         if not summary.quorum.met:
@@ -413,7 +431,11 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
         for row in summary.applicants:
             problems += [f"{row.name}：{p}" for p in row.problems]
         if problems:
-            raise ProceedingsError("以下问题解决前不能封存：\n" + "\n".join(problems))
+            raise ProceedingsError(
+                gathered(
+                    "meeting.seal_refused", "以下问题解决前不能封存：", problems, meeting=meeting_id
+                )
+            )
         frozen = sealing.freeze(
             session,
             meeting_id,
