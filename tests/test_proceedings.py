@@ -435,6 +435,25 @@ def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
     result = meeting_results.results(store, sitting.meeting)
     assert result.pass_rate == 1.0
     assert any("超过评委会设定的上限 50%" in w for w in result.warnings)
+    (cap,) = [f for f in result.findings if f.code == "meeting.pass_rate_over_cap"]
+    assert cap.rule == "PASS_RATE_CONTROL" and cap.severity == "warning"
+    assert cap.facts == {"pass_rate": 1.0, "cap": 0.5}
+
+
+def test_outcomes_and_statuses_are_enums_equal_to_their_stored_words(
+    sitting: Sitting, store
+) -> None:
+    from qjtitle import rules
+    from qjtitle.meeting.results import Outcome, VoteMode
+
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    row = meeting_results.results(store, sitting.meeting).applicants[0]
+    assert row.result is Outcome.PASSED and row.result == "通过"
+    assert row.counted is not None and row.counted.mode is VoteMode.SECRET
+    assert json.dumps(row.as_dict()["result"], ensure_ascii=False) == '"通过"'
+    assert rules.STATUSES == ("已受理", "待补正", "视为放弃", "已撤回")
+    assert rules.Status("已受理") is rules.STATUS_ACCEPTED
 
 
 # --- seal ------------------------------------------------------------------------------------

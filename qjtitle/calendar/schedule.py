@@ -500,7 +500,7 @@ def status(
 # --- iCalendar -------------------------------------------------------------------
 
 
-def write_ics(schedule: Schedule, ics: Path, stamp: datetime | None = None) -> int:
+def write_ics(schedule: Schedule, out: Path, stamp: datetime | None = None) -> int:
     """Write the milestones with a date as all-day events of an .ics file; return how many."""
     from icalendar import Calendar, Event
 
@@ -541,13 +541,13 @@ def write_ics(schedule: Schedule, ics: Path, stamp: datetime | None = None) -> i
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
         count += 1
-    path = Path(ics)
+    path = Path(out)
     if not path.parent.is_dir():
         raise NotFound(
             finding(
                 "schedule.no_folder",
                 f"文件夹 {path.parent} 不存在；请先创建",
-                field="ics",
+                field="out",
                 hint="换一个路径",
                 folder=str(path.parent),
             )
@@ -559,7 +559,7 @@ def write_ics(schedule: Schedule, ics: Path, stamp: datetime | None = None) -> i
             finding(
                 "schedule.ics_not_written",
                 f"无法写入日历文件 {path}：{exc.strerror}；请关闭正在使用它的程序",
-                field="ics",
+                field="out",
                 hint="换一个路径",
                 file=str(path),
             )

@@ -138,7 +138,7 @@ def _print_findings(findings: list[ScheduleFinding], title: str) -> None:
 @with_rule_numbers
 def schedule_show(
     meeting: MeetingArg,
-    ics: Annotated[
+    out: Annotated[
         Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")
     ] = None,
     html: HtmlOpt = None,
@@ -159,7 +159,7 @@ def schedule_show(
     with friendly_errors():
         store, cal = _load(db, calendar)
         s = schedules.evaluate(store, meeting, _day(today), cal)
-        count = schedules.write_ics(s, ics) if ics else 0
+        count = schedules.write_ics(s, out) if out else 0
         if html:
             from qjtitle.calendar import yearpage, yearview
 
@@ -177,8 +177,8 @@ def schedule_show(
         )
     else:
         print_schedule(s)
-    if ics:
-        err_console().print(f"已写入日历文件 {ics}（{count} 个日程）")
+    if out:
+        err_console().print(f"已写入日历文件 {out}（{count} 个日程）")
     if html:
         err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from sqlmodel import Session, col, select
 
 from qjtitle import rules, when
-from qjtitle.findings import Finding, Step, finding
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     Context,
@@ -34,18 +35,87 @@ from qjtitle.models import (
 from qjtitle.store import Store, audit, sealing
 from qjtitle.store.sealing import LateEntry
 
-PASSED = "通过"
-FAILED = "未通过"
-RETAKE = "须重新表决"
-NOT_VOTED = "未投票"
-SECRET = "无记名"  # a counted vote entered as counts (secret ballot), as against 记名 ballots
+
+class Outcome(StrEnum):
+    """An applicant's result (equal to the stored and printed words)."""
+
+    PASSED = "通过"
+    FAILED = "未通过"
+    RETAKE = "须重新表决"
+    NOT_VOTED = "未投票"
+
+
+class VoteMode(StrEnum):
+    """How a vote was entered: counts from the anonymous tally sheet (secret ballot), or (a store's
+    old records) one ballot per expert."""
+
+    SECRET = "无记名"
+    NAMED = "记名"
+
+
+PASSED, FAILED, RETAKE, NOT_VOTED = (
+    Outcome.PASSED,
+    Outcome.FAILED,
+    Outcome.RETAKE,
+    Outcome.NOT_VOTED,
+)
+SECRET = VoteMode.SECRET
+
+
+class QuorumJson(TypedDict):
+    size: int
+    attending: int
+    needed: int
+    met: bool
+
+
+class ApplicantJson(TypedDict):
+    """:meth:`ApplicantResult.as_dict`: the counts only once voted, ``retake`` only once voted."""
+
+    id: int
+    name: str
+    unit: str
+    specialty: str
+    title: str
+    voted: bool
+    mode: NotRequired[str]
+    agree: NotRequired[int]
+    disagree: NotRequired[int]
+    abstain: NotRequired[int]
+    invalid: NotRequired[int]
+    denominator: NotRequired[int]
+    needed: NotRequired[int]
+    margin: NotRequired[int]
+    recused: NotRequired[int]
+    result: str
+    problems: list[str]
+    retake: NotRequired[bool]
+
+
+class ResultsJson(TypedDict):
+    """:meth:`MeetingResults.as_dict`: ``--json`` and the filing's contexts."""
+
+    meeting: int
+    committee: str
+    quorum: QuorumJson
+    denominator: str
+    denominator_text: str
+    applicants: list[ApplicantJson]
+    passed: int
+    voted: int
+    pass_rate: float
+    missing_reviews: list[str]
+    warnings: list[str]
+    sealed_at: str | None
+    after_seal: list[dict[str, Any]]
+    seal_digest: NotRequired[str]
 
 
 @dataclass(frozen=True)
 class Counted:
     """An applicant's counted vote."""
 
-    mode: str  # 记名 (one ballot per expert) or 无记名 (counts)
+    mode: VoteMode  # 记名 (one ballot per expert) or 无记名 (counts)
     agree: int
     disagree: int
     abstain: int
@@ -65,7 +135,7 @@ class ApplicantResult:
     unit: str
     specialty: str
     title: str
-    result: str
+    result: Outcome
     problems: tuple[str, ...]
     counted: Counted | None  # None: not voted yet
 
@@ -77,8 +147,8 @@ class ApplicantResult:
     def retake(self) -> bool:
         return self.result == RETAKE
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def as_dict(self) -> ApplicantJson:
+        out: ApplicantJson = {  # type: ignore[typeddict-item]  # result and problems come last
             "id": self.id,
             "name": self.name,
             "unit": self.unit,
@@ -129,11 +199,12 @@ class MeetingResults:
     unchanged: tuple[
         str, ...
     ] = ()  # set by ``record_votes``: applicants whose counts were entered again as recorded
+    findings: tuple[Finding, ...] = ()  # the warnings, as findings
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ResultsJson:
         """The JSON form (``--json``, the filing's contexts)."""
         q = self.quorum
-        out: dict[str, Any] = {
+        out: ResultsJson = {
             "meeting": self.meeting,
             "committee": self.committee,
             "quorum": {"size": q.size, "attending": q.attending, "needed": q.needed, "met": q.met},
@@ -237,7 +308,7 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
             mode, voted_at = SECRET, _utc(c.recorded_at)
         elif aid in ballots:
             r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
-            mode, voted_at = "记名", _utc(ballot_time[aid])
+            mode, voted_at = VoteMode.NAMED, _utc(ballot_time[aid])
         else:
             rows.append(ApplicantResult(*person, NOT_VOTED, ("尚未录入投票",), None))
             continue
@@ -267,17 +338,40 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
     voted = [r for r in rows if r.voted]
     passed = sum(1 for r in voted if r.result == PASSED)
     rate = passed / len(voted) if voted else 0.0
-    warnings = []
+    warnings: list[Finding] = []
     if ctx.committee.pass_rate_cap is not None and voted and rate > ctx.committee.pass_rate_cap:
         warnings.append(
-            f"通过率 {rate:.1%} 超过评委会设定的上限 {ctx.committee.pass_rate_cap:.0%}（{rules.PASS_RATE_CONTROL.text}，"
-            f"{rules.PASS_RATE_CONTROL.source}）"
+            finding(
+                "meeting.pass_rate_over_cap",
+                f"通过率 {rate:.1%} 超过评委会设定的上限 {ctx.committee.pass_rate_cap:.0%}（{rules.PASS_RATE_CONTROL.text}，"
+                f"{rules.PASS_RATE_CONTROL.source}）",
+                rule="PASS_RATE_CONTROL",
+                severity=Severity.WARNING,
+                pass_rate=rate,
+                cap=ctx.committee.pass_rate_cap,
+            )
         )
     if not quorum.met:
-        warnings.append(quorum.describe())
+        warnings.append(
+            finding(
+                "meeting.no_quorum",
+                quorum.describe(),
+                rule="QUORUM",
+                severity=Severity.WARNING,
+                size=quorum.size,
+                attending=quorum.attending,
+            )
+        )
     retake = [r.name for r in rows if r.retake]
     if retake:
-        warnings.append(f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}")
+        warnings.append(
+            finding(
+                "meeting.retake",
+                f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}",
+                severity=Severity.WARNING,
+                applicants=retake,
+            )
+        )
     return MeetingResults(
         meeting=meeting_id,
         committee=ctx.committee.code,
@@ -289,7 +383,8 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
         voted=len(voted),
         pass_rate=rate,
         missing_reviews=tuple(missing_reviews(session, ctx)),
-        warnings=tuple(warnings),
+        warnings=tuple(f.message for f in warnings),
+        findings=tuple(warnings),
         sealed_at=ctx.sealed.sealed_at if ctx.sealed else None,
         after_seal=tuple(_after_seal_entries(session, meeting_id)),
     )
