@@ -248,6 +248,19 @@ def test_check_reports_missing_milestones(cli, monday) -> None:
         "发布评审通知应不晚于2023-10-09（一），至今（2023-10-10（二））未登记，已过1个工作日"
         in flat(result.stdout)
     )
+    assert "完成后请登记：qjtitle schedule record 1 notice 日期" in result.stdout
+    rows = json.loads(cli("schedule", "check", "1", "--today", "2023-10-10", "--json").stdout)
+    notice = next(r for r in rows if r["milestone"] == "notice")
+    assert notice["message"].endswith("；完成后请登记：qjtitle schedule record 1 notice 日期")
+    found = notice["finding"]
+    assert (
+        found["code"] == "schedule.not_recorded"
+        and found["rule"]["name"] == "NOTICE_BEFORE_MEETING"
+    )
+    assert (
+        found["fix"]["step"] == "schedule.record" and found["fix"]["args"]["milestone"] == "notice"
+    )
+    assert "qjtitle" not in found["message"]
 
 
 # --- status ----------------------------------------------------------------------------------
