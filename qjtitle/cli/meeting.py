@@ -221,17 +221,11 @@ def meeting_sheets(
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
     from qjtitle.cli._findings import say
-    from qjtitle.findings import Step
     from qjtitle.meeting.sheets import write_sheets
     from qjtitle.store import open_store
 
-    typed_back = {  # noted on each workbook to fill in
-        Step.ATTEND: "qjtitle meeting attend 会议编号 --from-sheet 本表",
-        Step.RECORD_REVIEW: "qjtitle meeting review 会议编号 --from-sheet 本表",
-        Step.RECORD_VOTES: "qjtitle record-votes 会议编号 --from-sheet 本表",
-    }
     with friendly_errors():
-        result = write_sheets(open_store(db), meeting, out, force=force, typed_back=typed_back)
+        result = write_sheets(open_store(db), meeting, out, force=force)
     table(
         f"会议用表（{result.folder}）",
         ["文件"],

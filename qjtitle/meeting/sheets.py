@@ -7,7 +7,6 @@ and the meeting as it stands (panel, attendance, assignment, reviews, votes), re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -334,22 +333,12 @@ class SheetSet:
     skipped: list[Finding]
 
 
-def write_sheets(
-    store: Store,
-    meeting_id: int,
-    out: Path,
-    force: bool = False,
-    typed_back: Mapping[Step, str] | None = None,
-) -> SheetSet:
+def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) -> SheetSet:
     """The meeting-day sheets in ``out``: 签到表, 评议表 (one per reviewer, once reviewers are
     assigned) and 计票表 (无记名: counts per applicant); each as .xlsx (to type back) and .docx (to print),
     each naming the meeting and numbered (第N号会议·表NN), so that a signed original can be told apart
     and filed. A folder that already holds sheets is refused, naming them (they may have been filled in
-    by hand), unless ``force``. ``typed_back``: how each sheet is typed back, by its step (the
-    caller's words, noted on the workbook to fill in, never on the printed sheet)."""
-
-    def entry(step: Step) -> list[str]:
-        return [f"录入：{typed_back[step]}"] if typed_back and step in typed_back else []
+    by hand), unless ``force``. How to type a sheet back is the terminal's to say, not the sheet's."""
 
     there = existing_sheets(Path(out))
     if there and not force:
@@ -414,7 +403,6 @@ def write_sheets(
         [8, 12, 30, 16, 16],
         [
             "注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
-            *entry(Step.ATTEND),
         ],
     )
 
@@ -449,7 +437,6 @@ def write_sheets(
                 [12, 12, 50, 12, 28, 16],
                 [
                     "注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
-                    *entry(Step.RECORD_REVIEW),
                     "评审专家签名：",
                 ],
             )
@@ -460,7 +447,7 @@ def write_sheets(
             ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"],
             all_rows,
             [12, 12, 50, 12, 28, 16],
-            entry(Step.RECORD_REVIEW),
+            [],
         )
 
     # the vote is a secret ballot: one anonymous count sheet, no column per expert
@@ -482,7 +469,6 @@ def write_sheets(
                 "注：无记名投票，按收回的表决票逐人填各项票数（整数）；同意、不同意、弃权、废票相加"
                 "应等于应投票人数（出席专家减去须回避的专家）。"
             ),
-            *entry(Step.RECORD_VOTES),
             "计票人：　　　　监票人：",
         ],
     )
