@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from qjtitle import rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
+from qjtitle.findings import Step, finding
 from qjtitle.store import read_store
 from qjtitle.store.reading import Reader, day, json_value
 
@@ -37,7 +38,15 @@ def get(session: Session, code: str) -> Committee:
 def unknown_committee(code: str, codes: list[str]) -> NotFound:
     """The error for a committee code that names none of ``codes`` (the known ones)."""
     known = "、".join(codes) if codes else "（尚无评委会）"
-    return NotFound(f"没有代码为“{code}”的评委会；已有：{known}。可用 qjtitle committee add 新建")
+    return NotFound(
+        finding(
+            "committee.not_found",
+            f"没有代码为“{code}”的评委会；已有：{known}",
+            step=Step.ADD_COMMITTEE,
+            hint="如是新的评委会，请新建",
+            committee=code,
+        )
+    )
 
 
 def add(
@@ -72,7 +81,13 @@ def add(
     with store.transaction() as session:
         if session.exec(select(Committee).where(Committee.code == code)).first():
             raise AlreadyExists(
-                f"评委会代码“{code}”已存在；请换一个代码，或用 qjtitle committee show {code} 查看"
+                finding(
+                    "committee.exists",
+                    f"评委会代码“{code}”已存在",
+                    step=Step.SHOW_COMMITTEE,
+                    hint="请换一个代码，或查看这个评委会",
+                    committee=code,
+                )
             )
         committee = Committee(
             code=code,

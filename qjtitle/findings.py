@@ -45,6 +45,7 @@ class Step(StrEnum):
     ADD_COMMITTEE = "committee.add"
     LIST_COMMITTEES = "committee.list"
     SET_COMMITTEE = "committee.set"
+    SHOW_COMMITTEE = "committee.show"
     ADOPT_STORE = "db.adopt"
     UPGRADE_STORE = "db.upgrade"
     RESTORE_STORE = "db.restore"
@@ -79,6 +80,8 @@ class Step(StrEnum):
     # --- calendar
     SHOW_SCHEDULE = "schedule.show"
     RECORD_DATE = "schedule.record"
+    RECORD_END = "schedule.record_end"
+    RECORD_ANYWAY = "schedule.record_anyway"
     CHECK_SCHEDULE = "schedule.check"
     IMPORT_PLAN = "plan.import"
     CHECK_CALENDAR = "calendar.check"

@@ -9,7 +9,7 @@ argument of every later command (schedule, draw, attendance, votes).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from qjtitle import committees, rules
 from qjtitle.errors import AlreadyExists, InvalidValue, NotFound
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.models import Applicant, Committee, Meeting
 from qjtitle.store import Store, audit
 
@@ -31,8 +32,13 @@ def get(session: Session, meeting_id: int) -> Meeting:
             else "（尚无评审会议）"
         )
         raise NotFound(
-            f"没有编号为 {meeting_id} 的评审会议；最近的会议编号：{known}。"
-            "可用 qjtitle meeting list 查看，或用 qjtitle meeting add 新建"
+            finding(
+                "meeting.not_found",
+                f"没有编号为 {meeting_id} 的评审会议；最近的会议编号：{known}",
+                step=Step.LIST_MEETINGS if ids else Step.ADD_MEETING,
+                hint="请查看已有的会议" if ids else "请先新建评审会议",
+                number=meeting_id,
+            )
         )
     return meeting
 
@@ -48,28 +54,65 @@ def last_day(meeting: Meeting) -> date:
     return meeting.end_date or meeting.date
 
 
-def size_problems(committee: Committee, size: int) -> tuple[list[str], list[str]]:
+def size_findings(committee: Committee, size: int) -> tuple[list[Finding], list[Finding]]:
     """(errors, warnings) about a meeting's committee size."""
-    errors: list[str] = []
-    warnings: list[str] = []
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
     odd = rules.COMMITTEE_SIZE_ODD
     if size < 1 or size % int(odd.value) != 1:
         errors.append(
-            f"评委会人数 {size} 无效：{odd.text}（{odd.source}）；请改为单数，如 {max(size + 1 - size % 2, 1)}"
+            finding(
+                "meeting.size_even",
+                f"评委会人数 {size} 无效：{odd.text}（{odd.source}）",
+                hint=f"请改为单数，如 {max(size + 1 - size % 2, 1)}",
+                rule="COMMITTEE_SIZE_ODD",
+                size=size,
+            )
         )
     if committee.min_size is not None and size < committee.min_size:
         errors.append(
-            f"评委会人数 {size} 少于评委会 {committee.code} 的最少人数 {committee.min_size}；"
-            f"请增加到至少 {committee.min_size} 人，或用 qjtitle committee show {committee.code} 核对设置"
+            finding(
+                "meeting.size_below_minimum",
+                f"评委会人数 {size} 少于评委会 {committee.code} 的最少人数 {committee.min_size}",
+                step=Step.SHOW_COMMITTEE,
+                hint=f"请增加到至少 {committee.min_size} 人，或核对评委会的设置",
+                size=size,
+                committee=committee.code,
+                min_size=committee.min_size,
+            )
         )
     elif committee.min_size is None and committee.level in rules.LEVELS[:2]:
         floor = rules.SENIOR_MIN_SIZE_SPECIALTY
         if size < int(floor.value):
             warnings.append(
-                f"评委会人数 {size} 少于{floor.text}（{floor.source}）；"
-                f"如省里另有规定可忽略，否则请增加人数，或在评委会中设定最少人数"
+                finding(
+                    "meeting.size_below_senior_floor",
+                    f"评委会人数 {size} 少于{floor.text}（{floor.source}）",
+                    hint="如省里另有规定可忽略，否则请增加人数，或在评委会中设定最少人数",
+                    rule="SENIOR_MIN_SIZE_SPECIALTY",
+                    severity=Severity.WARNING,
+                    size=size,
+                )
             )
     return errors, warnings
+
+
+def size_problems(committee: Committee, size: int) -> tuple[list[str], list[str]]:
+    """:func:`size_findings` as lines (the fact and what to do, without a command)."""
+    errors, warnings = size_findings(committee, size)
+    return [_line(f) for f in errors], [_line(f) for f in warnings]
+
+
+def _line(found: Finding) -> str:
+    hint = found.fix.hint if found.fix else ""
+    return f"{found.message}；{hint}" if hint else found.message
+
+
+def joined(found: list[Finding]) -> Finding:
+    """Several errors of one check as one finding: every fact told in order, each with what to do
+    in words, the last with its fix (and its code)."""
+    *rest, last = found
+    return replace(last, message="；".join([*(_line(f) for f in rest), last.message]))
 
 
 def add(
@@ -81,27 +124,42 @@ def add(
     end_date: date | None = None,
     user: str | None = None,
     year: int | None = None,
-) -> tuple[Meeting, list[str]]:
+) -> tuple[Meeting, list[Finding]]:
     """Create a meeting; return it and the warnings (a size below a soft minimum, a day off)."""
     if end_date is not None and end_date < day:
-        raise InvalidValue(f"会议结束日期 {end_date} 早于开始日期 {day}；请核对 --end")
+        raise InvalidValue(
+            finding(
+                "meeting.end_before_start",
+                f"会议结束日期 {end_date} 早于开始日期 {day}",
+                field="end_date",
+                end_date=end_date.isoformat(),
+                day=day.isoformat(),
+            )
+        )
     if end_date == day:
         end_date = None
     if year is not None and not day.year - 1 <= year <= day.year:
         raise InvalidValue(f"评审年度 {year} 与会议日期 {day} 不符；评审年度只能是会议当年或上一年")
     with store.transaction() as session:
         committee = committees.get(session, committee_code)
-        errors, warnings = size_problems(committee, size)
+        errors, warnings = size_findings(committee, size)
         if errors:
-            raise InvalidValue("；".join(errors))
+            raise InvalidValue(joined(errors))
         warnings += off_days(store, day, end_date)
         clash = session.exec(
             select(Meeting).where(Meeting.committee_id == committee.id, Meeting.date == day)
         ).first()
         if clash is not None:
             raise AlreadyExists(
-                f"评委会 {committee.code} 在 {day} 已有评审会议（编号 {clash.id}）；"
-                f"请用 qjtitle meeting show {clash.id} 查看，不要重复新建"
+                finding(
+                    "meeting.exists",
+                    f"评委会 {committee.code} 在 {day} 已有评审会议（编号 {clash.id}）",
+                    step=Step.SHOW_MEETING,
+                    hint="不要重复新建；请查看",
+                    meeting=clash.id,
+                    committee=committee.code,
+                    day=day.isoformat(),
+                )
             )
         meeting = Meeting(
             committee_id=committee.id or 0,
@@ -194,7 +252,7 @@ def show(store: Store, meeting_id: int) -> MeetingInfo:
         return MeetingInfo.of(meeting, committee)
 
 
-def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]:
+def off_days(store: Store, day: date, end_date: date | None = None) -> list[Finding]:
     """Warnings for meeting days that are not working days (a public holiday, a weekend)."""
     from datetime import timedelta
 
@@ -208,7 +266,13 @@ def off_days(store: Store, day: date, end_date: date | None = None) -> list[str]
         if not info.workday:
             what = f"法定节假日（{info.label}）" if info.kind == HOLIDAY and info.label else "周末"
             found.append(
-                f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日；请核对会议日期"
+                finding(
+                    "meeting.day_off",
+                    f"{current}（{'一二三四五六日'[current.weekday()]}）是{what}，不是工作日",
+                    hint="请核对会议日期",
+                    severity=Severity.WARNING,
+                    day=current.isoformat(),
+                )
             )
         current += timedelta(days=1)
     return found

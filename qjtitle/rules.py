@@ -9,6 +9,7 @@ Code. No other module hard-codes these numbers: import them from here, and show
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 
@@ -164,11 +165,21 @@ TITLE_LADDER = ("初级", "中级", "副高级", "正高级")
 ROUTES = ("正常", "破格", "转评")
 """申报方式: normal promotion, exceptional (skips the ladder), transfer (same level)."""
 
-STATUS_ACCEPTED = "已受理"
-STATUS_NEEDS_CORRECTION = "待补正"
-STATUS_WITHDRAWN = "视为放弃"
-STATUS_RETRACTED = "已撤回"  # the applicant withdrew, or the row was never an application
-STATUSES = (STATUS_ACCEPTED, STATUS_NEEDS_CORRECTION, STATUS_WITHDRAWN, STATUS_RETRACTED)
+
+class Status(StrEnum):
+    """An application's status (equal to the stored word: ``Applicant.status == Status.ACCEPTED``)."""
+
+    ACCEPTED = "已受理"
+    NEEDS_CORRECTION = "待补正"
+    WITHDRAWN = "视为放弃"
+    RETRACTED = "已撤回"  # the applicant withdrew, or the row was never an application
+
+
+STATUS_ACCEPTED = Status.ACCEPTED
+STATUS_NEEDS_CORRECTION = Status.NEEDS_CORRECTION
+STATUS_WITHDRAWN = Status.WITHDRAWN
+STATUS_RETRACTED = Status.RETRACTED
+STATUSES = tuple(Status)
 INACTIVE_STATUSES = (STATUS_WITHDRAWN, STATUS_RETRACTED)
 """Applications no longer before the committee (a reinstatement brings them back before the seal)."""
 

@@ -149,7 +149,7 @@ def test_duplicate_code_is_refused_and_nothing_changes(cli, store):
     )
     assert result.exit_code == 1
     assert (
-        "评委会代码“QJ-WS-FG”已存在；请换一个代码，或用 qjtitle committee show QJ-WS-FG 查看"
+        "评委会代码“QJ-WS-FG”已存在；请换一个代码，或查看这个评委会：qjtitle committee show QJ-WS-FG"
         in result.stderr
     )
     assert committee_count(store) == 1
@@ -169,7 +169,8 @@ def test_show_unknown_code(cli, committee):
     result = cli("committee", "show", "NOPE")
     assert result.exit_code == 1
     assert (
-        "没有代码为“NOPE”的评委会；已有：QJ-WS-ZJ。可用 qjtitle committee add 新建" in result.stderr
+        "没有代码为“NOPE”的评委会；已有：QJ-WS-ZJ；如是新的评委会，请新建：qjtitle committee add NOPE --name"
+        in result.stderr
     )
 
 

@@ -167,7 +167,8 @@ def test_record_shows_the_problem_at_once_and_replacing_it(cli, monday) -> None:
     again = record(cli, "pre-publicity", "2023-11-06", "2023-11-10")
     assert "（替换了原登记的 2023-11-06 至 2023-11-09）" in again.stdout
     wrong = record(cli, "notice", "2023-09-20", "2023-09-21")
-    assert wrong.exit_code == 1 and "发布评审通知只有一个日期，不能加 --end" in wrong.stderr
+    assert wrong.exit_code == 1 and "发布评审通知只有一个日期，没有结束日期" in wrong.stderr
+    assert "请核对 --end" in wrong.stderr
     bad_date = cli("schedule", "record", "1", "notice", "20/09/2023")
     assert bad_date.exit_code == 2 and "请把4位年份写在前面" in bad_date.stderr
 
@@ -247,6 +248,19 @@ def test_check_reports_missing_milestones(cli, monday) -> None:
         "发布评审通知应不晚于2023-10-09（一），至今（2023-10-10（二））未登记，已过1个工作日"
         in flat(result.stdout)
     )
+    assert "完成后请登记：qjtitle schedule record 1 notice 日期" in result.stdout
+    rows = json.loads(cli("schedule", "check", "1", "--today", "2023-10-10", "--json").stdout)
+    notice = next(r for r in rows if r["milestone"] == "notice")
+    assert notice["message"].endswith("；完成后请登记：qjtitle schedule record 1 notice 日期")
+    found = notice["finding"]
+    assert (
+        found["code"] == "schedule.not_recorded"
+        and found["rule"]["name"] == "NOTICE_BEFORE_MEETING"
+    )
+    assert (
+        found["fix"]["step"] == "schedule.record" and found["fix"]["args"]["milestone"] == "notice"
+    )
+    assert "qjtitle" not in found["message"]
 
 
 # --- status ----------------------------------------------------------------------------------

@@ -55,10 +55,12 @@ def test_add_list_show(store, committee) -> None:
 
 def test_size_must_be_odd_and_at_least_the_committee_minimum(store, committee) -> None:
     with pytest.raises(
-        InvalidValue,
-        match=r"评委会人数 12 无效：评委会组成人员应当为单数.*（通知 三（二））；请改为单数，如 13",
-    ):
+        InvalidValue, match=r"评委会人数 12 无效：评委会组成人员应当为单数.*（通知 三（二））"
+    ) as refused:
         meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 12)
+    found = refused.value.finding
+    assert found.code == "meeting.size_even" and found.rule == "COMMITTEE_SIZE_ODD"
+    assert found.fix is not None and found.fix.hint == "请改为单数，如 13"
     with pytest.raises(InvalidValue, match="评委会人数 9 少于评委会 QJ-WS-ZJ 的最少人数 11"):
         meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 9)
     with pytest.raises(InvalidValue, match="应当为单数"):
@@ -69,7 +71,8 @@ def test_size_must_be_odd_and_at_least_the_committee_minimum(store, committee) -
 def test_senior_committee_without_a_minimum_warns_below_the_specialty_floor(store) -> None:
     committees.add(store, "QJ-GX", "曲靖市高级评委会", "副高级", "教育")
     _, warnings = meeting.add(store, "QJ-GX", date(2023, 11, 20), 9)
-    assert len(warnings) == 1 and "高级评委会按专业组建的不少于11人" in warnings[0]
+    assert len(warnings) == 1 and "高级评委会按专业组建的不少于11人" in warnings[0].message
+    assert warnings[0].severity == "warning"
 
 
 def test_dates_duplicates_and_unknowns(store, committee) -> None:

@@ -145,6 +145,7 @@ def test_meeting_sheets_are_read_back_unchanged(cli, drawn, tmp_path, store):
     made = cli("meeting", "sheets", str(meeting), "--out", str(out))
     assert made.exit_code == 0, made.output
     assert "评议表：尚未安排审阅专家" in made.stderr
+    assert f"再重新生成：qjtitle meeting assign {meeting}" in " ".join(made.stderr.split())
     assert {p.name for p in out.iterdir()} == {
         f"{stem}.{kind}" for stem in ("签到表", "计票表") for kind in ("xlsx", "docx")
     }

@@ -12,6 +12,7 @@ from qjtitle import committees, rules
 from qjtitle import meetings as meeting
 from qjtitle.calendar import findings, plan, schedule
 from qjtitle.errors import InvalidValue, WorkbookError
+from qjtitle.findings import Step
 from qjtitle.models import AuditEvent, PlanEntry
 
 TITLE = [["曲靖市2023年度高中级专业技术职称评审计划"]]
@@ -42,8 +43,9 @@ def test_parse_period(text: str, first: date, last: date) -> None:
 def test_parse_period_refuses_what_it_cannot_read() -> None:
     with pytest.raises(InvalidValue, match="无法识别评审时间“2023年秋季”"):
         plan.parse_period("秋季", 2023)
-    with pytest.raises(InvalidValue, match="没有写年份.*--year"):
+    with pytest.raises(InvalidValue, match="没有写年份") as refused:
         plan.parse_period("10月", None)
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "year"
 
 
 def test_import_matches_committees_and_warns_outside_the_plan(
@@ -71,8 +73,9 @@ def test_import_matches_committees_and_warns_outside_the_plan(
     assert (
         len(result.warnings) == 1
         and "第5行的评委会“曲靖市工程系列中级职称评审委员会”与数据库中的评委会名称、代码都对不上"
-        in result.warnings[0]
+        in result.warnings[0].message
     )
+    assert result.warnings[0].fix is not None and result.warnings[0].fix.step is Step.ADD_COMMITTEE
 
     late, _ = meeting.add(store, "QJ-WS-ZJ", date(2023, 11, 20), 11)
     s = schedule.evaluate(store, late.id or 0, today=date(2023, 9, 25))
@@ -166,8 +169,9 @@ def test_the_year_comes_from_the_file_or_the_option(store, committee, make_workb
     path = make_workbook(
         [[1, WS_ZJ, "中级", "卫生", "10-11月", ""]], name="plan.xlsx", headers=HEADERS
     )
-    with pytest.raises(InvalidValue, match="无法从评审时间或文件名中确定年度；请在命令中加 --year"):
+    with pytest.raises(InvalidValue, match="无法从评审时间或文件名中确定年度") as refused:
         plan.import_plan(store, path)
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "year"
     named = make_workbook(
         [[1, WS_ZJ, "中级", "卫生", "10-11月", ""]],
         name="曲靖市2023年度评审计划.xlsx",

@@ -15,6 +15,7 @@ from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_answers, draw_record, recusal
 from qjtitle.experts import drawing as draw_store
 from qjtitle.experts import pool as experts
+from qjtitle.findings import Step
 from qjtitle.meeting import proceedings, voting
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.proceedings import ProceedingsError
@@ -173,8 +174,9 @@ def test_attendance_by_name_and_from_a_sign_in_sheet(
 
 def test_withdrawing_a_sign_in_needs_a_reason(sitting: Sitting) -> None:
     _attend(sitting, 9)
-    with pytest.raises(Exception, match="撤销签到须用 --reason"):
+    with pytest.raises(InvalidValue, match="撤销签到须写明理由") as refused:
         voting.attend(sitting.store, sitting.meeting, absent=[str(sitting.members[0])])
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     result = voting.attend(
         sitting.store, sitting.meeting, absent=[str(sitting.members[0])], reason="误签"
     )
@@ -435,6 +437,25 @@ def test_pass_rate_cap_warns(sitting: Sitting, store) -> None:
     result = meeting_results.results(store, sitting.meeting)
     assert result.pass_rate == 1.0
     assert any("超过评委会设定的上限 50%" in w for w in result.warnings)
+    (cap,) = [f for f in result.findings if f.code == "meeting.pass_rate_over_cap"]
+    assert cap.rule == "PASS_RATE_CONTROL" and cap.severity == "warning"
+    assert cap.facts == {"pass_rate": 1.0, "cap": 0.5}
+
+
+def test_outcomes_and_statuses_are_enums_equal_to_their_stored_words(
+    sitting: Sitting, store
+) -> None:
+    from qjtitle import rules
+    from qjtitle.meeting.results import Outcome, VoteMode
+
+    _attend(sitting, 9)
+    _vote_all(sitting, sitting.members[:9])
+    row = meeting_results.results(store, sitting.meeting).applicants[0]
+    assert row.result is Outcome.PASSED and row.result == "通过"
+    assert row.counted is not None and row.counted.mode is VoteMode.SECRET
+    assert json.dumps(row.as_dict()["result"], ensure_ascii=False) == '"通过"'
+    assert rules.STATUSES == ("已受理", "待补正", "视为放弃", "已撤回")
+    assert rules.Status("已受理") is rules.STATUS_ACCEPTED
 
 
 # --- seal ------------------------------------------------------------------------------------
@@ -466,9 +487,10 @@ def test_sealed_meeting_refuses_edits_without_a_reason(sitting: Sitting, store) 
         meeting_results.seal(store, sitting.meeting)
     a = sitting.applicants[0]
     correction = VoteEntry(str(a), counts=(5, 4, 0))
-    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason 写明理由"):
+    with pytest.raises(ProceedingsError, match="封存后的更正须写明理由") as refused:
         voting.record_votes(store, sitting.meeting, [correction])
-    with pytest.raises(ProceedingsError, match="封存后的更正须用 --reason"):
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
+    with pytest.raises(ProceedingsError, match="封存后的更正须写明理由"):
         voting.attend(store, sitting.meeting, [str(sitting.members[9])])
     voting.record_votes(
         store, sitting.meeting, [correction], reason="计票员录入错误，按原始选票更正"
@@ -707,8 +729,10 @@ def _audit(store, action: str) -> list[dict]:
 def test_an_absence_is_recorded_with_its_reason(sitting: Sitting, store) -> None:
     _attend(sitting, 9)
     away = str(sitting.members[9])
-    with pytest.raises(InvalidValue, match="须用 --reason 写明理由"):
+    with pytest.raises(InvalidValue, match="须写明理由") as refused:
         voting.attend(store, sitting.meeting, absent=[away])
+    assert refused.value.finding.code == "meeting.absence_needs_reason"
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     result = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
     assert result.absent and not result.removed and result.quorum.attending == 9
     again = voting.attend(store, sitting.meeting, absent=[away], reason="病假")
@@ -743,8 +767,9 @@ def test_the_chair_must_be_present_and_a_change_is_kept(sitting: Sitting, store)
         ctx = proceedings.load(session, sitting.meeting)
         assert ctx.presiding is None
         problems = meeting_results.as_held_problems(ctx)
-    assert "现未在出席名单中" in problems[0] and "meeting chair" in problems[0]
-    assert "尚未记录本次会议实际采用的评审方式" in problems[1]
+    assert "现未在出席名单中" in problems[0].message
+    assert problems[0].fix is not None and problems[0].fix.step is Step.CHOOSE_CHAIR
+    assert "尚未记录本次会议实际采用的评审方式" in problems[1].message
 
 
 def test_a_review_entered_again_differently_needs_a_reason(sitting: Sitting, store) -> None:
@@ -758,8 +783,9 @@ def test_a_review_entered_again_differently_needs_a_reason(sitting: Sitting, sto
     )
     assert (same.recorded, same.unchanged) == (0, 1)
     changed = ReviewEntry(str(a), str(e), "材料齐全，业绩突出。", "不同意")
-    with pytest.raises(ProceedingsError, match="(?s)评审建议 同意 → 不同意.*--reason"):
+    with pytest.raises(ProceedingsError, match="(?s)评审建议 同意 → 不同意.*均未写入") as refused:
         voting.record_reviews(store, sitting.meeting, [changed])
+    assert refused.value.finding.fix is not None and refused.value.finding.fix.field == "reason"
     outcome = voting.record_reviews(store, sitting.meeting, [changed], reason="专家更正建议")
     assert outcome.recorded == 1 and "评审建议 同意 → 不同意" in outcome.changes[0]
     assert _audit(store, "meeting.reviews")[-1]["changes"] == list(outcome.changes)

@@ -234,11 +234,11 @@ def test_record_refuses_what_it_cannot_store(store, committee) -> None:
         match="没有名为“公示”的时间节点；可登记的有：pilot-request（正高级在线评审试点申请）",
     ):
         schedule.record(store, mid, "公示", date(2023, 11, 6))
-    with pytest.raises(InvalidValue, match="发布评审通知只有一个日期，不能加 --end"):
+    with pytest.raises(InvalidValue, match="发布评审通知只有一个日期，没有结束日期"):
         schedule.record(store, mid, "notice", date(2023, 9, 20), date(2023, 9, 21))
     with pytest.raises(InvalidValue, match="结束日期 2023-11-01 早于开始日期 2023-11-06"):
         schedule.record(store, mid, "pre-publicity", date(2023, 11, 6), date(2023, 11, 1))
-    with pytest.raises(InvalidValue, match="在 qjtitle meeting add 时已经登记"):
+    with pytest.raises(InvalidValue, match="在新建会议时已经登记"):
         schedule.record(store, mid, "meeting", date(2023, 11, 6))
     with pytest.raises(NotFound, match="没有编号为 9 的评审会议"):
         schedule.record(store, 9, "notice", date(2023, 9, 20))

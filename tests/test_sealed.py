@@ -363,8 +363,9 @@ def test_a_sign_in_after_the_votes_needs_a_reason_and_marks_the_votes_to_retake(
         == "通过"
     )
     late = [str(e) for e in sitting.members[9:11]]
-    with pytest.raises(ProceedingsError, match="(?s)已录入投票.*--reason") as err:
+    with pytest.raises(ProceedingsError, match="(?s)已录入投票.*均未写入") as err:
         voting.attend(store, sitting.meeting, late)
+    assert err.value.finding.fix is not None and err.value.finding.fix.field == "reason"
     assert f"{sitting.names[a]}（同意6，不同意3，弃权0）：通过 → 须重新表决" in str(err.value)
     result = cli("meeting", "attend", str(sitting.meeting), *late)
     assert result.exit_code == 1 and "--reason" in result.stderr

@@ -1,5 +1,9 @@
 """What is wrong with a meeting's schedule: each finding with its level (error or warning), the rule
 it breaks and the fix, from the planned dates, the recorded dates and the year's plan.
+
+A :class:`ScheduleFinding` keeps what ``schedule check`` shows (the milestone, the allowed date, the
+working days missed); its :attr:`ScheduleFinding.finding` is the same as a :class:`qjtitle.findings.Finding`,
+for the renderers.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from qjtitle.calendar.milestones import (
     Item,
     fmt,
 )
+from qjtitle.findings import Finding, Fix, Severity, Step
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.rules import Rule
 
@@ -32,7 +37,7 @@ WARNING = "warning"
 
 
 @dataclass
-class Finding:
+class ScheduleFinding:
     """One violation (error) or doubt (warning) found by ``schedule check``."""
 
     level: str  # ERROR | WARNING
@@ -42,8 +47,36 @@ class Finding:
     rule: Rule | None
     allowed: str  # the allowed date, in words
     missed_by: int | None  # working days by which the date misses (None when not a count)
-    message: str
+    message: str  # the fact (no command: see ``fix``)
     related: str = ""  # the other milestone of an order violation
+    code: str = ""  # "schedule.…"; by default from the rule broken
+    fix: Fix | None = None  # what to do, as data
+
+    @property
+    def finding(self) -> Finding:
+        """The same, as a :class:`qjtitle.findings.Finding` (its facts: the columns of :meth:`as_dict`)."""
+        name = _rule_name(self.rule)
+        return Finding(
+            self.code or f"schedule.{(name or 'problem').lower()}",
+            self.message,
+            Severity.WARNING if self.level == WARNING else Severity.ERROR,
+            name,
+            {
+                "milestone": self.milestone,
+                "label": self.label,
+                "date": self.day.isoformat() if self.day else None,
+                "allowed": self.allowed,
+                "missed_by": self.missed_by,
+                "related": self.related,
+            },
+            self.fix,
+        )
+
+    @property
+    def text(self) -> str:
+        """The fact and what to do, in words (no command): for pages and documents."""
+        hint = self.fix.hint if self.fix else ""
+        return f"{self.message}；{hint}" if hint else self.message
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,7 +95,14 @@ class Finding:
 
 _Add = Callable[
     ..., None
-]  # find_problems' add(level, item, day, rule, allowed, missed_by, message, related="")
+]  # find_problems' add(level, item, day, rule, allowed, missed_by, message, related="", *, code, fix)
+
+
+def _rule_name(rule: Rule | None) -> str | None:
+    """The name of ``rule`` in :mod:`qjtitle.rules` (a finding cites a rule by its name)."""
+    if rule is None:
+        return None
+    return next((n for n, v in vars(rules).items() if v is rule), None)
 
 
 def _level(rule: Rule | None) -> str:
@@ -92,10 +132,12 @@ def find_problems(
     last_day: date,
     today: date,
     planned_period: tuple[bool, list[tuple[date, date]]] = (False, []),
-) -> list[Finding]:
-    """Every violation of the rules and of the logical order in the recorded dates."""
+    meeting: int | None = None,
+) -> list[ScheduleFinding]:
+    """Every violation of the rules and of the logical order in the recorded dates. ``meeting``:
+    the meeting's number, for the fixes."""
     by_key = {it.key: it for it in items}
-    found: list[Finding] = []
+    found: list[ScheduleFinding] = []
 
     def add(
         level: str,
@@ -106,10 +148,32 @@ def find_problems(
         missed: int | None,
         text: str,
         related: str = "",
+        *,
+        code: str = "",
+        step: Step | None = None,
+        hint: str = "",
+        **args: Any,
     ) -> None:
         label = it.label if it else "评审会议"
+        fix = (
+            Fix(step, None, {"meeting": meeting, **args}, hint)
+            if step is not None or hint
+            else None
+        )
         found.append(
-            Finding(level, it.key if it else "", label, day, rule, allowed, missed, text, related)
+            ScheduleFinding(
+                level,
+                it.key if it else "",
+                label,
+                day,
+                rule,
+                allowed,
+                missed,
+                text,
+                related,
+                code,
+                fix,
+            )
         )
 
     def got(key: str, end: bool = False) -> date | None:
@@ -180,8 +244,11 @@ def find_problems(
                 rule,
                 "收到任职文件之后",
                 None,
-                f"已登记系统录入 {fmt(first)}，但没有登记收到任职文件的日期，无法核对“{rules.PLATFORM_ENTRY_AFTER_APPOINTMENT.text}”；"
-                "请用 qjtitle schedule record 会议编号 appointment 日期 补登",
+                f"已登记系统录入 {fmt(first)}，但没有登记收到任职文件的日期，无法核对“{rules.PLATFORM_ENTRY_AFTER_APPOINTMENT.text}”",
+                code="schedule.appointment_not_recorded",
+                step=Step.RECORD_DATE,
+                hint="请补登收到任职文件的日期",
+                milestone="appointment",
             )
     for before, before_end, after, strict in _ORDER:
         a, b = got(before, before_end), got(after)
@@ -220,12 +287,12 @@ def _order(key: str) -> int:
 
 def season_chain(
     cal: WorkCalendar, steps: dict[str, tuple[date, date | None]], labels: dict[str, str]
-) -> list[Finding]:
+) -> list[ScheduleFinding]:
     """Every step of the season (``SEASON_CHAIN``: call for applications → 推荐公示 → submission →
     correction notices → 资格审查 → 会前公示 → draw → pre-filing → consent → meeting → 结果公示 →
     post-filing) whose first day comes before the end of a step before it. ``steps``: the recorded
     (first, last) of each step; ``labels``: each step's name."""
-    found: list[Finding] = []
+    found: list[ScheduleFinding] = []
     latest: tuple[date, str] | None = None  # the latest end so far, and its step
     for key in SEASON_CHAIN:
         if key not in steps:
@@ -238,7 +305,7 @@ def season_chain(
                 what = labels[before] + ("结束" if strict or before == "corrections" else "")
                 n = cal.count(first, before_end) if strict else cal.between(first, before_end)
                 found.append(
-                    Finding(
+                    ScheduleFinding(
                         ERROR,
                         key,
                         labels[key],
@@ -278,8 +345,12 @@ def _check_window(
             rule,
             f"至少到 {fmt(cal.span_end(first, need))}",
             None,
-            f"{it.label}从 {fmt(first)} 开始，但没有登记结束日期，无法核对是否满{need}个工作日；"
-            f"请在公示结束后用 qjtitle schedule record 会议编号 {it.key} {first} --end 结束日期 补登",
+            f"{it.label}从 {fmt(first)} 开始，但没有登记结束日期，无法核对是否满{need}个工作日",
+            code="schedule.no_end_date",
+            step=Step.RECORD_END,
+            hint="请在公示结束后补登结束日期",
+            milestone=it.key,
+            first=first.isoformat(),
         )
         return
     covered = cal.count(first, last)
@@ -364,7 +435,7 @@ def _missing(
         return
     soft = it.key == "pilot-request"  # 原则上: a committee with its own system is not in the pilot
     n = cal.between(limit, today)
-    hint = "；如本评委会已有申报评审信息系统、不在试点范围内，可忽略" if soft else ""
+    ignore = "；如本评委会已有申报评审信息系统、不在试点范围内，可忽略" if soft else ""
     add(
         WARNING if soft else ERROR,
         it,
@@ -372,8 +443,11 @@ def _missing(
         it.rule,
         f"不晚于 {fmt(limit)}",
         n,
-        f"{it.label}应不晚于 {fmt(limit)}，至今（{fmt(today)}）未登记，已过 {n} 个工作日；"
-        f"完成后请用 qjtitle schedule record 会议编号 {it.key} 日期 登记{hint}",
+        f"{it.label}应不晚于 {fmt(limit)}，至今（{fmt(today)}）未登记，已过 {n} 个工作日{ignore}",
+        code="schedule.not_recorded",
+        step=Step.RECORD_DATE,
+        hint="完成后请登记",
+        milestone=it.key,
     )
 
 
@@ -396,7 +470,10 @@ def _check_plan(
             rule,
             "评审计划中的时间",
             None,
-            f"{first_day.year}年度评审计划中没有本评委会；请核对评审计划，或用 qjtitle import-plan 重新导入",
+            f"{first_day.year}年度评审计划中没有本评委会",
+            code="schedule.not_in_plan",
+            step=Step.IMPORT_PLAN,
+            hint="请核对评审计划，或重新导入",
         )
         return
     if any(start <= first_day and last_day <= end for start, end in periods):

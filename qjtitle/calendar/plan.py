@@ -25,6 +25,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from qjtitle.errors import InvalidValue, WorkbookError
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.models import Committee, PlanEntry
 from qjtitle.paths import file_sha256
 from qjtitle.spreadsheets.dates import parse_date
@@ -149,7 +150,13 @@ def parse_period(value: Any, year: int | None) -> tuple[date, date]:
     if not _YEAR.match(text):
         if year is None:
             raise InvalidValue(
-                f"“{text}”没有写年份，又无法从文件中确定年度；请在命令中加 --year 指定年度"
+                finding(
+                    "plan.no_year",
+                    f"“{text}”没有写年份，又无法从文件中确定年度",
+                    field="year",
+                    hint="指定年度",
+                    period=text,
+                )
             )
         text = f"{year}年{text}"
     single = _single(text)
@@ -203,7 +210,7 @@ class PlanImport:
     path: Path
     year: int
     entries: list[PlannedEntry] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     replaced: int = 0  # entries of the same year replaced by this import
 
 
@@ -287,10 +294,17 @@ def import_plan(
         year = _guess_year(path, tables)
         if year is None:
             raise InvalidValue(
-                f"{path.name}：无法从评审时间或文件名中确定年度；请在命令中加 --year 指定，如 --year 2023"
+                finding(
+                    "plan.no_year",
+                    f"{path.name}：无法从评审时间或文件名中确定年度",
+                    field="year",
+                    hint="指定年度，如 2023",
+                    file=path.name,
+                )
             )
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
+    year_fix = False  # a problem the year given on the command would fix
     for table in tables:
         for row in table.rows:
             cells = row.cells
@@ -303,11 +317,11 @@ def import_plan(
                 first, last, shown = _row_period(table, cells, row.number, year)
             except InvalidValue as exc:
                 problems.append(f"{where}：{exc}")
+                year_fix = year_fix or bool(exc.finding.fix and exc.finding.fix.field == "year")
                 continue
             if first.year != year and last.year != year:
-                problems.append(
-                    f"{where}：评审时间 {first} 至 {last} 不在 {year} 年度；请核对，或用 --year 指定年度"
-                )
+                problems.append(f"{where}：评审时间 {first} 至 {last} 不在 {year} 年度；请核对")
+                year_fix = True
                 continue
             rows.append(
                 {
@@ -325,8 +339,14 @@ def import_plan(
             )
     if problems:
         raise WorkbookError(
-            f"评审计划有 {len(problems)} 处问题，未导入任何内容；请改正后重新导入：\n"
-            + "\n".join(problems)
+            finding(
+                "plan.problems",
+                f"评审计划有 {len(problems)} 处问题，未导入任何内容；请改正后重新导入：\n"
+                + "\n".join(problems),
+                field="year" if year_fix else None,
+                hint="指定年度" if year_fix else "",
+                file=path.name,
+            )
         )
     if not rows:
         raise WorkbookError(f"{path.name}：表头下面没有任何评审计划行；请核对文件")
@@ -344,8 +364,16 @@ def import_plan(
             result.entries.append(PlannedEntry.of(entry, committee))
             if committee is None:
                 result.warnings.append(
-                    f"第{values['source_row']}行的评委会“{values['committee_name']}”与数据库中的评委会名称、代码都对不上，"
-                    "已导入但暂不关联；如是本机构的评委会，请核对名称或用 qjtitle committee add 新建后重新导入"
+                    finding(
+                        "plan.unknown_committee",
+                        f"第{values['source_row']}行的评委会“{values['committee_name']}”与数据库中的评委会名称、代码都对不上，"
+                        "已导入但暂不关联",
+                        step=Step.ADD_COMMITTEE,
+                        hint="如是本机构的评委会，请核对名称，或新建后重新导入",
+                        severity=Severity.WARNING,
+                        row=values["source_row"],
+                        name=values["committee_name"],
+                    )
                 )
         audit.record(
             session,

@@ -10,7 +10,7 @@ and ends before the post-meeting filing.
 
 What actually happened is recorded milestone by milestone (``schedule record``);
 ``evaluate`` lays the plan out, marks each milestone's status as of ``today`` and
-lists every violation (``Finding``) of the rules and of the logical order that the
+lists every violation (``ScheduleFinding``) of the rules and of the logical order that the
 notice asks to verify before platform entry (通知 四).
 """
 
@@ -28,7 +28,7 @@ from qjtitle.calendar import plan as plans
 from qjtitle.calendar.findings import (
     ERROR,
     WARNING,
-    Finding,
+    ScheduleFinding,
     _cite,
     _order,
     find_problems,
@@ -58,6 +58,7 @@ from qjtitle.calendar.milestones import (
     resolve_milestone,
 )
 from qjtitle.errors import InvalidValue, NotFound
+from qjtitle.findings import Finding, Step, finding
 from qjtitle.logic.workdays import WorkCalendar
 from qjtitle.meetings import MeetingInfo
 from qjtitle.models import Committee, CorrectionNotice, Meeting, MilestoneRecord
@@ -73,15 +74,15 @@ class Schedule:
     meeting: MeetingInfo
     today: date
     items: list[Item]
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ScheduleFinding] = field(default_factory=list)
     provisional: str = ""  # the provisional warning, or ''
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[ScheduleFinding]:
         return [f for f in self.findings if f.level == ERROR]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[ScheduleFinding]:
         return [f for f in self.findings if f.level == WARNING]
 
     @property
@@ -139,7 +140,7 @@ def _evaluate(
                     it.otherwise = alt.when
     has_plan, entries = plans.entries_for(session, committee, meetings.evaluation_year(m))
     findings = find_problems(
-        cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries])
+        cal, items, m.date, end, today, (has_plan, [(e.start, e.end) for e in entries]), m.id
     )
     findings += _chain_findings(session, m, end, actuals, cal, findings)
     if entries:
@@ -214,8 +215,8 @@ def _chain_findings(
     end: date,
     actuals: dict[str, Actual],
     cal: WorkCalendar,
-    found: list[Finding],
-) -> list[Finding]:
+    found: list[ScheduleFinding],
+) -> list[ScheduleFinding]:
     """The season's order (findings.season_chain), less what the milestone checks already said."""
     wrong = {f.milestone for f in found if f.level == ERROR}  # already said, by their own rule
     labels = {k: MILESTONES[k].label if k in MILESTONES else CHAIN_LABELS[k] for k in SEASON_CHAIN}
@@ -268,16 +269,21 @@ class Recorded:
     first: date
     last: date | None
     previous: dict[str, Any] | None  # the record this one replaced
-    findings: list[Finding]  # what `schedule check` now says about this milestone
+    findings: list[ScheduleFinding]  # what `schedule check` now says about this milestone
 
 
 class RuleBroken(InvalidValue):
     """``schedule record`` found a rule broken by the date: nothing was written (``findings`` say which)."""
 
-    def __init__(self, label: str, findings: list[Finding]) -> None:
+    def __init__(self, label: str, findings: list[ScheduleFinding], **args: Any) -> None:
         super().__init__(
-            f"登记的{label}日期违反规则（见上），未登记；请核对日期。"
-            "确属实情（如已经发生的延误）请加 --force --reason 理由 照实登记，理由记入审计日志"
+            finding(
+                "schedule.rule_broken",
+                f"登记的{label}日期违反规则（见上），未登记；请核对日期",
+                step=Step.RECORD_ANYWAY,
+                hint="确属实情（如已经发生的延误）可照实登记，理由记入审计日志",
+                **args,
+            )
         )
         self.findings = findings
 
@@ -305,7 +311,14 @@ def record(
     _check_recordable(m, first, last)
     when.not_future(first, m.label)
     if force_reason is not None and not force_reason.strip():
-        raise InvalidValue("--force 须同时用 --reason 写明照实登记的理由（记入审计日志）")
+        raise InvalidValue(
+            finding(
+                "schedule.force_needs_reason",
+                "照实登记违反规则的日期须写明理由（记入审计日志）",
+                field="force_reason",
+                hint="写明照实登记的理由",
+            )
+        )
     today = today or date.today()
     cal = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
@@ -319,7 +332,10 @@ def record(
         findings = [f for f in schedule.findings if m.key in (f.milestone, f.related)]
         broken = [f for f in findings if f.level == ERROR]
         if broken and force_reason is None:
-            raise RuleBroken(m.label, broken)  # the transaction is rolled back: nothing written
+            # the transaction is rolled back: nothing written
+            raise RuleBroken(
+                m.label, broken, meeting=meeting_id, milestone=m.key, first=first.isoformat()
+            )
     return Recorded(meeting_id, m, first, last, previous, findings)
 
 
@@ -339,11 +355,21 @@ def record_step(
 def _check_recordable(m: MilestoneDef, first: date, last: date | None) -> None:
     if not m.recordable:
         raise InvalidValue(
-            "评审会议的日期在 qjtitle meeting add 时已经登记，不需要再登记；如会议改期，请新建会议"
+            finding(
+                "schedule.meeting_not_recordable",
+                "评审会议的日期在新建会议时已经登记，不需要再登记",
+                step=Step.ADD_MEETING,
+                hint="如会议改期，请新建会议",
+            )
         )
     if last is not None and m.kind != WINDOW:
         raise InvalidValue(
-            f"{m.label}只有一个日期，不能加 --end；只有推荐公示、会前公示、结果公示有结束日期"
+            finding(
+                "schedule.no_end_date_here",
+                f"{m.label}只有一个日期，没有结束日期；只有推荐公示、会前公示、结果公示有结束日期",
+                field="last",
+                milestone=m.key,
+            )
         )
     if last is not None and last < first:
         raise InvalidValue(f"{m.label}结束日期 {last} 早于开始日期 {first}；请核对")
@@ -404,9 +430,10 @@ class MeetingStatus:
     due: date | None
     days_left: int | None
     overdue: tuple[str, ...]  # labels of overdue milestones
-    errors: tuple[str, ...]  # the findings' messages
+    errors: tuple[str, ...]  # the errors, in words
     warnings: int
     provisional: bool
+    findings: tuple[Finding, ...] = ()  # the errors, as findings
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -419,6 +446,7 @@ class MeetingStatus:
             "errors": list(self.errors),
             "warnings": self.warnings,
             "provisional": self.provisional,
+            "findings": [f.as_json() for f in self.findings],
         }
 
 
@@ -451,9 +479,10 @@ def status(
                     nxt.due if nxt else None,
                     nxt.days_left if nxt else None,
                     tuple(overdue),
-                    tuple(f.message for f in s.errors),
+                    tuple(f.text for f in s.errors),
                     len(s.warnings),
                     bool(s.provisional),
+                    tuple(f.finding for f in s.errors),
                 )
             )
     # Most urgent first: errors and overdue items, then the nearest next milestone; finished meetings last.
@@ -471,7 +500,7 @@ def status(
 # --- iCalendar -------------------------------------------------------------------
 
 
-def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> int:
+def write_ics(schedule: Schedule, out: Path, stamp: datetime | None = None) -> int:
     """Write the milestones with a date as all-day events of an .ics file; return how many."""
     from icalendar import Calendar, Event
 
@@ -512,13 +541,27 @@ def write_ics(schedule: Schedule, path: Path, stamp: datetime | None = None) -> 
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
         count += 1
-    path = Path(path)
+    path = Path(out)
     if not path.parent.is_dir():
-        raise NotFound(f"文件夹 {path.parent} 不存在；请先创建，或换一个 --ics 路径")
+        raise NotFound(
+            finding(
+                "schedule.no_folder",
+                f"文件夹 {path.parent} 不存在；请先创建",
+                field="out",
+                hint="换一个路径",
+                folder=str(path.parent),
+            )
+        )
     try:
         path.write_bytes(cal.to_ical())
     except OSError as exc:
         raise InvalidValue(
-            f"无法写入日历文件 {path}：{exc.strerror}；请关闭正在使用它的程序，或换一个 --ics 路径"
+            finding(
+                "schedule.ics_not_written",
+                f"无法写入日历文件 {path}：{exc.strerror}；请关闭正在使用它的程序",
+                field="out",
+                hint="换一个路径",
+                file=str(path),
+            )
         ) from None
     return count

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from qjtitle.calendar.yearview import YearView
 from qjtitle.errors import NotFound
+from qjtitle.findings import finding
 from qjtitle.paths import templates_dir, write_atomically
 
 if TYPE_CHECKING:
@@ -37,10 +38,18 @@ def render(view: YearView) -> str:
     return template.render(view=view, script=Markup(view.script))
 
 
-def write_html(view: YearView, path: Path) -> Path:
-    """Write the page to ``path`` (atomically: a failure leaves no half-written file)."""
-    path = Path(path)
+def write_html(view: YearView, html: Path) -> Path:
+    """Write the page to ``html`` (atomically: a failure leaves no half-written file)."""
+    path = Path(html)
     if not path.parent.is_dir():
-        raise NotFound(f"文件夹 {path.parent} 不存在；请先创建，或换一个 --html 路径")
+        raise NotFound(
+            finding(
+                "schedule.no_folder",
+                f"文件夹 {path.parent} 不存在；请先创建",
+                field="html",
+                hint="换一个路径",
+                folder=str(path.parent),
+            )
+        )
     text = render(view)
     return write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), ".html")

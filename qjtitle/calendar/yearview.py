@@ -314,7 +314,7 @@ def _recorded_text(item: Item) -> str:
     return _span_text(item.actual_first, item.actual_last)
 
 
-def _status(item: Item, problems: list[findings.Finding]) -> tuple[str, str]:
+def _status(item: Item, problems: list[findings.ScheduleFinding]) -> tuple[str, str]:
     """(status class, status in words) of a milestone."""
     if item.key == "meeting":
         return MEETING, item.status
@@ -398,7 +398,7 @@ def _meeting_view(axis: Axis | None, plan: Schedule) -> MeetingView:
             source=it.rule.source if it.rule else "",
             note=it.note,
             problems=tuple(
-                f"{'错误' if f.level == findings.ERROR else '提示'}：{f.message}" for f in found
+                f"{'错误' if f.level == findings.ERROR else '提示'}：{f.text}" for f in found
             ),
             shapes=(),
         )

@@ -22,6 +22,7 @@ COMMANDS: dict[Step, str] = {
     Step.ADD_COMMITTEE: "qjtitle committee add {committee} --name 全称 --level 级别 --series 系列",
     Step.LIST_COMMITTEES: "qjtitle committee list",
     Step.SET_COMMITTEE: "qjtitle committee set {committee}",
+    Step.SHOW_COMMITTEE: "qjtitle committee show {committee}",
     Step.ADOPT_STORE: "qjtitle db adopt",
     Step.UPGRADE_STORE: "qjtitle db upgrade",
     Step.RESTORE_STORE: "qjtitle db restore {file}",
@@ -50,12 +51,14 @@ COMMANDS: dict[Step, str] = {
     Step.FILL_DRAW: "qjtitle draw-experts {meeting} --fill …",
     Step.LIST_DRAWS: "qjtitle draw list --meeting {meeting}",
     Step.SHOW_DRAW: "qjtitle draw show {record}",
-    Step.CONFIRM_DRAW: "qjtitle draw confirm {record} 专家 --accepted",
+    Step.CONFIRM_DRAW: "qjtitle draw confirm {record} {expert} --accepted",
     Step.VERIFY_DRAW: "qjtitle verify-draw {record}",
     Step.EXPORT_DRAW: "qjtitle draw export {record} --out {file}",
     # calendar
     Step.SHOW_SCHEDULE: "qjtitle schedule show {meeting}",
-    Step.RECORD_DATE: "qjtitle schedule record {meeting} 节点 日期",
+    Step.RECORD_DATE: "qjtitle schedule record {meeting} {milestone} {day}",
+    Step.RECORD_END: "qjtitle schedule record {meeting} {milestone} {first} --end 结束日期",
+    Step.RECORD_ANYWAY: "qjtitle schedule record {meeting} {milestone} {first} … --force --reason 理由",
     Step.CHECK_SCHEDULE: "qjtitle schedule check {meeting}",
     Step.IMPORT_PLAN: "qjtitle import-plan {file}",
     Step.CHECK_CALENDAR: "qjtitle calendar check",
@@ -92,6 +95,9 @@ PLACEHOLDERS: dict[str, str] = {
     "stage": "pre|post",
     "folder": "文件夹",
     "template": "模板",
+    "milestone": "节点",
+    "day": "日期",
+    "first": "日期",
 }
 
 

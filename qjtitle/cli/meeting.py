@@ -62,8 +62,10 @@ def meeting_add(
     console().print(
         f"已新建评审会议，编号 [bold]{m.id}[/]：{committee}，{when}，{m.place}，{m.size} 人"
     )
-    for message in warnings:
-        warn(message)
+    from qjtitle.cli._findings import say
+
+    for found in warnings:
+        warn(say(found))
     console().print(f"查看时间节点：qjtitle schedule {m.id}")
 
 
@@ -215,6 +217,7 @@ def meeting_sheets(
 
     示例：qjtitle meeting sheets 1 --out 会议用表
     """
+    from qjtitle.cli._findings import say
     from qjtitle.meeting.sheets import write_sheets
     from qjtitle.store import open_store
 
@@ -225,7 +228,7 @@ def meeting_sheets(
         [[str(f.relative_to(result.folder))] for f in result.files],
     )
     for note in result.skipped:
-        warn(note)
+        warn(say(note))
     console().print(
         f"填好后录入：qjtitle meeting attend {meeting} --from-sheet 签到表.xlsx；"
         f"qjtitle meeting review {meeting} --from-sheet 评议汇总表.xlsx；"

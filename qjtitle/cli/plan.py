@@ -51,6 +51,8 @@ def import_plan(
             for e in result.entries
         ],
     )
-    for message in result.warnings:
-        warn(message)
+    from qjtitle.cli._findings import say
+
+    for found in result.warnings:
+        warn(say(found))
     console().print("会议是否在计划时间内：qjtitle schedule check 会议编号")

@@ -275,6 +275,8 @@ def meeting_methods(
 
 
 def print_results(summary: MeetingResults) -> None:
+    from qjtitle.cli._findings import say
+
     rows: list[list[Any]] = []
     for r in summary.applicants:
         c = r.counted
@@ -314,8 +316,8 @@ def print_results(summary: MeetingResults) -> None:
         for p in r.problems:
             if r.voted:
                 warn(f"{r.name}：{p}")
-    for w in summary.warnings:
-        warn(w)
+    for found in summary.findings:
+        warn(say(found))
     if summary.missing_reviews:
         warn(f"尚有 {len(summary.missing_reviews)} 条评议未录入")
     if summary.sealed_at:

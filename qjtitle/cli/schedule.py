@@ -13,7 +13,7 @@ from qjtitle.cli._console import console, err_console, print_json, styled, table
 from qjtitle.cli._options import CalendarOpt, DbOpt, JsonOpt, MeetingArg, with_rule_numbers, writes
 
 if TYPE_CHECKING:
-    from qjtitle.calendar.findings import Finding
+    from qjtitle.calendar.findings import ScheduleFinding
     from qjtitle.calendar.schedule import Schedule
     from qjtitle.logic.workdays import WorkCalendar
     from qjtitle.store import Store
@@ -115,15 +115,17 @@ def print_schedule(s: Schedule) -> None:
         warn(s.provisional)
 
 
-def _print_findings(findings: list[Finding], title: str) -> None:
+def _print_findings(findings: list[ScheduleFinding], title: str) -> None:
     from rich.markup import escape
+
+    from qjtitle.cli._findings import say
 
     out = console()
     out.print(f"[bold]{escape(title)}[/]")
     for f in findings:
         level = "[red]错误[/]" if f.level == "error" else "[yellow]提示[/]"
         where = f"（{f.day}）" if f.day else ""
-        out.print(f"{level} {f.label}{where}：{escape(f.message)}", soft_wrap=True)
+        out.print(f"{level} {f.label}{where}：{escape(say(f.finding))}", soft_wrap=True)
         details = [f"依据：{f.rule.text}（{f.rule.source}）"] if f.rule else []
         details += [f"允许：{f.allowed}"] if f.allowed else []
         details += [f"相差 {f.missed_by} 个工作日"] if f.missed_by is not None else []
@@ -135,7 +137,7 @@ def _print_findings(findings: list[Finding], title: str) -> None:
 @with_rule_numbers
 def schedule_show(
     meeting: MeetingArg,
-    ics: Annotated[
+    out: Annotated[
         Path | None, typer.Option("--out", help="另存为 .ics 日历文件，可导入手机或电脑日历。")
     ] = None,
     html: HtmlOpt = None,
@@ -155,7 +157,7 @@ def schedule_show(
 
     store, cal = _load(db, calendar)
     s = schedules.evaluate(store, meeting, _day(today), cal)
-    count = schedules.write_ics(s, ics) if ics else 0
+    count = schedules.write_ics(s, out) if out else 0
     if html:
         from qjtitle.calendar import yearpage, yearview
 
@@ -173,8 +175,8 @@ def schedule_show(
         )
     else:
         print_schedule(s)
-    if ics:
-        err_console().print(f"已写入日历文件 {ics}（{count} 个日程）")
+    if out:
+        err_console().print(f"已写入日历文件 {out}（{count} 个日程）")
     if html:
         err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
 
@@ -195,14 +197,14 @@ def schedule_record(
             formats=_DATE, help="实际日期（公示为开始日期），如 2023-11-06。", show_default=False
         ),
     ],
-    end: Annotated[
+    last: Annotated[
         datetime | None, typer.Option("--end", formats=_DATE, help="公示的结束日期。")
     ] = None,
     note: Annotated[str, typer.Option("--note", help="备注（如文号）。")] = "",
     force: Annotated[
         bool, typer.Option("--force", help="日期违反规则时仍照实登记（须同时写 --reason）。")
     ] = False,
-    reason: Annotated[
+    force_reason: Annotated[
         str, typer.Option("--reason", help="照实登记违反规则的日期的理由（记入审计日志）。")
     ] = "",
     today: TodayOpt = None,
@@ -218,7 +220,9 @@ def schedule_record(
     """
     from qjtitle.calendar import schedule as schedules
 
-    if reason and not force:  # else the reason, meant for the audit log, would be dropped unsaid
+    if (
+        force_reason and not force
+    ):  # else the reason, meant for the audit log, would be dropped unsaid
         raise typer.BadParameter(
             "--reason 只和 --force 一起用（照实登记违反规则的日期时写明理由）；"
             "日期不违反规则时去掉 --reason，违反时加 --force",
@@ -231,11 +235,11 @@ def schedule_record(
             meeting,
             milestone,
             day.date(),
-            _day(end),
+            _day(last),
             note,
             _day(today),
             cal,
-            force_reason=reason if force else None,
+            force_reason=force_reason if force else None,
         )
     except schedules.RuleBroken as exc:
         _print_findings(exc.findings, "违反规则的问题")
@@ -269,7 +273,19 @@ def schedule_check(
     store, cal = _load(db, calendar)
     s = schedules.evaluate(store, meeting, _day(today), cal)
     if as_json:
-        print_json([{"meeting": s.meeting.id, **f.as_dict()} for f in s.findings])
+        from qjtitle.cli._findings import say
+
+        print_json(
+            [
+                {
+                    "meeting": s.meeting.id,
+                    **f.as_dict(),
+                    "message": say(f.finding),
+                    "finding": f.finding.as_json(),
+                }
+                for f in s.findings
+            ]
+        )
     else:
         m = s.meeting
         if s.findings:
@@ -310,7 +326,9 @@ def status(
         yearpage.write_html(yearview.gather_year(store, year, _day(today), cal), html)
         err_console().print(f"已写入网页 {html}（用浏览器打开；打印请选 A4 横向）")
     if as_json:
-        print_json([r.as_dict() for r in rows])
+        from qjtitle.cli._findings import say
+
+        print_json([{**r.as_dict(), "errors": [say(f) for f in r.findings]} for r in rows])
         return
     from rich.markup import escape
 

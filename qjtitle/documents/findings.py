@@ -14,6 +14,7 @@ PHRASES: dict[Step, str] = {
     Step.ADD_COMMITTEE: "登记评委会",
     Step.LIST_COMMITTEES: "核对评委会",
     Step.SET_COMMITTEE: "补充评委会信息",
+    Step.SHOW_COMMITTEE: "核对评委会信息",
     Step.ADOPT_STORE: "启用原有数据",
     Step.UPGRADE_STORE: "升级数据",
     Step.RESTORE_STORE: "从备份恢复数据",
@@ -48,6 +49,8 @@ PHRASES: dict[Step, str] = {
     # calendar
     Step.SHOW_SCHEDULE: "核对时间节点",
     Step.RECORD_DATE: "登记实际日期",
+    Step.RECORD_END: "补登公示结束日期",
+    Step.RECORD_ANYWAY: "说明理由后照实登记",
     Step.CHECK_SCHEDULE: "核对时间节点",
     Step.IMPORT_PLAN: "登记年度评审计划",
     Step.CHECK_CALENDAR: "核对节假日安排",

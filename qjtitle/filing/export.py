@@ -425,7 +425,7 @@ def _plan(
     filing = Filing(data, options, draft=bool(reasons))
     with store.transaction() as session:
         filing.audit_head = audit.head(session).as_dict()
-    warnings = [f.message for f in data.schedule.warnings]
+    warnings = [f.text for f in data.schedule.warnings]
     if stage == POST:
         numbers = {a.id: a.id_number for a in data.accepted}
         people = [

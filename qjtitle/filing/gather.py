@@ -309,7 +309,7 @@ def gather(
                     data.reviews[(r.applicant_id, r.expert_id)] = r
     data.schedule = schedules.evaluate(store, meeting_id, today=today, calendar=cal, as_of=True)
     if data.ctx is not None:
-        data.results = meeting_results.results(store, meeting_id).as_dict()
+        data.results = dict(meeting_results.results(store, meeting_id).as_dict())
     return data
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -25,6 +25,7 @@ from qjtitle import meetings as meeting
 from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound, QjtitleError
 from qjtitle.experts import draw_answers, recusal
+from qjtitle.findings import Finding, Step, finding
 from qjtitle.logic import assignment
 from qjtitle.models import (
     Applicant,
@@ -51,6 +52,34 @@ CHAIR_ROLES = (CHAIR, VICE_CHAIR)
 
 class ProceedingsError(QjtitleError):
     """A meeting record that the rules refuse (quorum, recusal, missing votes, a sealed meeting)."""
+
+
+def in_words(problem: Finding | str) -> str:
+    """A problem as one line: the fact, and what to do in words (no command)."""
+    if isinstance(problem, str):
+        return problem
+    hint = problem.fix.hint if problem.fix else ""
+    return f"{problem.message}；{hint}" if hint else problem.message
+
+
+def gathered(code: str, header: str, problems: Sequence[Finding | str], **facts: object) -> Finding:
+    """Every problem found at once as one finding: ``header``, then a line each. The first problem
+    whose fix is a step lends the finding that fix (its line comes last, where the fix is shown);
+    the others say what to do in words."""
+    carrier = next((p for p in problems if isinstance(p, Finding) and p.fix and p.fix.step), None)
+    lines = [in_words(p) for p in problems if p is not carrier]
+    lines += [carrier.message] if carrier is not None else []
+    return Finding(
+        code,
+        "\n".join([header, *dict.fromkeys(lines)]),
+        facts=dict(facts),
+        fix=carrier.fix if carrier is not None else None,
+    )
+
+
+def located(where: str, problem: Finding) -> Finding:
+    """``problem`` said of a place (a sheet's row): ``where`` before its message."""
+    return replace(problem, message=f"{where}{problem.message}") if where else problem
 
 
 # --- Who is who --------------------------------------------------------------------
@@ -100,7 +129,13 @@ def load(session: Session, meeting_id: int) -> Context:
     members = draw_answers.current_panel(session, meeting_id)
     if members is None:
         raise ProceedingsError(
-            f"第{meeting_id}号会议还没有抽取专家；请先运行 qjtitle draw-experts {meeting_id} …"
+            finding(
+                "meeting.not_drawn",
+                f"第{meeting_id}号会议还没有抽取专家",
+                step=Step.DRAW_EXPERTS,
+                hint="请先抽取专家",
+                meeting=meeting_id,
+            )
         )
     panel = {
         p.expert.id: p.expert for p in members if p.accepted is True and p.expert.id is not None
@@ -177,8 +212,14 @@ def _after_seal(ctx: Context, reason: str) -> bool:
         return False
     if not reason.strip():
         raise ProceedingsError(
-            f"第{ctx.meeting.id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存；"
-            "封存后的更正须用 --reason 写明理由，并将在备案材料中列出"
+            finding(
+                "meeting.sealed_needs_reason",
+                f"第{ctx.meeting.id}号会议已于 {ctx.sealed.sealed_at:%Y-%m-%d %H:%M} 封存；"
+                "封存后的更正须写明理由，并将在备案材料中列出",
+                field="reason",
+                hint="写明理由",
+                meeting=ctx.meeting.id,
+            )
         )
     return True
 
@@ -209,7 +250,13 @@ def _find_expert(ctx: Context, key: str) -> int:
     ]
     if waiting:
         raise InvalidValue(
-            f"{waiting[0].name} 尚未确认参会；请先用 qjtitle draw confirm 抽取记录编号 {waiting[0].id} --accepted 记录其答复"
+            finding(
+                "meeting.expert_unconfirmed",
+                f"{waiting[0].name} 尚未确认参会",
+                step=Step.CONFIRM_DRAW,
+                hint="请先记录其答复",
+                expert=waiting[0].id,
+            )
         )
     names = "、".join(f"{e.name}（{eid}）" for eid, e in sorted(ctx.panel.items()))
     raise InvalidValue(
@@ -232,7 +279,13 @@ def _find_applicant(ctx: Context, key: str) -> int:
             f"本次会议有多名申报人叫“{key}”；请改用编号：{'、'.join(str(a.id) for a in found)}"
         )
     raise InvalidValue(
-        f"“{key}”不是本次会议（已受理）的申报人；用 qjtitle applicants list --status 已受理 查看"
+        finding(
+            "meeting.not_an_applicant",
+            f"“{key}”不是本次会议（已受理）的申报人",
+            step=Step.LIST_APPLICANTS,
+            hint="请查看已受理的申报人",
+            key=key,
+        )
     )
 
 
@@ -308,8 +361,14 @@ def record_chair(
         eid = _find_expert(ctx, expert)
         if eid not in ctx.attending:
             raise ProceedingsError(
-                f"{ctx.expert_name(eid)} 没有签到出席本次会议；主持会议的{role}须是出席会议的专家，"
-                f"请先记录其签到（qjtitle meeting attend {meeting_id} {ctx.expert_name(eid)}）"
+                finding(
+                    "meeting.chair_not_attending",
+                    f"{ctx.expert_name(eid)} 没有签到出席本次会议；主持会议的{role}须是出席会议的专家",
+                    step=Step.ATTEND,
+                    hint="请先记录其签到",
+                    meeting=meeting_id,
+                    expert=ctx.expert_name(eid),
+                )
             )
         before = f"{ctx.expert_name(ctx.chair.expert_id)}（{ctx.chair.role}）" if ctx.chair else ""
         if ctx.chair is not None and (ctx.chair.expert_id, ctx.chair.role) == (eid, role):
@@ -472,13 +531,25 @@ def assign_reviewers(
             raise ProceedingsError("本次会议没有“已受理”的申报人，无需安排审阅")
         if not ctx.attending:
             raise ProceedingsError(
-                f"第{meeting_id}号会议还没有专家签到；请先运行 qjtitle meeting attend {meeting_id} …"
+                finding(
+                    "meeting.nobody_attending",
+                    f"第{meeting_id}号会议还没有专家签到",
+                    step=Step.ATTEND,
+                    hint="请先记录签到",
+                    meeting=meeting_id,
+                )
             )
         previous = _current_assignment(session, meeting_id)
         if overrides:
             if previous is None:
                 raise ProceedingsError(
-                    "还没有审阅安排；请先不带 --set 运行一次 qjtitle meeting assign"
+                    finding(
+                        "meeting.no_assignment",
+                        "还没有审阅安排，无从修改",
+                        step=Step.ASSIGN_REVIEWERS,
+                        hint="请先安排一次审阅（不修改）",
+                        meeting=meeting_id,
+                    )
                 )
             reviewers = {int(k): list(v) for k, v in previous.reviewers.items()}
             for applicant_key, expert_keys in overrides.items():

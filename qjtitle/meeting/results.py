@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from sqlmodel import Session, col, select
 
 from qjtitle import rules, when
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     Context,
@@ -17,6 +19,7 @@ from qjtitle.meeting.proceedings import (
     _current_assignment,
     _name_ids,
     check_assignment,
+    gathered,
     load,
 )
 from qjtitle.models import (
@@ -32,18 +35,87 @@ from qjtitle.models import (
 from qjtitle.store import Store, audit, sealing
 from qjtitle.store.sealing import LateEntry
 
-PASSED = "通过"
-FAILED = "未通过"
-RETAKE = "须重新表决"
-NOT_VOTED = "未投票"
-SECRET = "无记名"  # a counted vote entered as counts (secret ballot), as against 记名 ballots
+
+class Outcome(StrEnum):
+    """An applicant's result (equal to the stored and printed words)."""
+
+    PASSED = "通过"
+    FAILED = "未通过"
+    RETAKE = "须重新表决"
+    NOT_VOTED = "未投票"
+
+
+class VoteMode(StrEnum):
+    """How a vote was entered: counts from the anonymous tally sheet (secret ballot), or (a store's
+    old records) one ballot per expert."""
+
+    SECRET = "无记名"
+    NAMED = "记名"
+
+
+PASSED, FAILED, RETAKE, NOT_VOTED = (
+    Outcome.PASSED,
+    Outcome.FAILED,
+    Outcome.RETAKE,
+    Outcome.NOT_VOTED,
+)
+SECRET = VoteMode.SECRET
+
+
+class QuorumJson(TypedDict):
+    size: int
+    attending: int
+    needed: int
+    met: bool
+
+
+class ApplicantJson(TypedDict):
+    """:meth:`ApplicantResult.as_dict`: the counts only once voted, ``retake`` only once voted."""
+
+    id: int
+    name: str
+    unit: str
+    specialty: str
+    title: str
+    voted: bool
+    mode: NotRequired[str]
+    agree: NotRequired[int]
+    disagree: NotRequired[int]
+    abstain: NotRequired[int]
+    invalid: NotRequired[int]
+    denominator: NotRequired[int]
+    needed: NotRequired[int]
+    margin: NotRequired[int]
+    recused: NotRequired[int]
+    result: str
+    problems: list[str]
+    retake: NotRequired[bool]
+
+
+class ResultsJson(TypedDict):
+    """:meth:`MeetingResults.as_dict`: ``--json`` and the filing's contexts."""
+
+    meeting: int
+    committee: str
+    quorum: QuorumJson
+    denominator: str
+    denominator_text: str
+    applicants: list[ApplicantJson]
+    passed: int
+    voted: int
+    pass_rate: float
+    missing_reviews: list[str]
+    warnings: list[str]
+    sealed_at: str | None
+    after_seal: list[dict[str, Any]]
+    seal_digest: NotRequired[str]
 
 
 @dataclass(frozen=True)
 class Counted:
     """An applicant's counted vote."""
 
-    mode: str  # 记名 (one ballot per expert) or 无记名 (counts)
+    mode: VoteMode  # 记名 (one ballot per expert) or 无记名 (counts)
     agree: int
     disagree: int
     abstain: int
@@ -63,7 +135,7 @@ class ApplicantResult:
     unit: str
     specialty: str
     title: str
-    result: str
+    result: Outcome
     problems: tuple[str, ...]
     counted: Counted | None  # None: not voted yet
 
@@ -75,8 +147,8 @@ class ApplicantResult:
     def retake(self) -> bool:
         return self.result == RETAKE
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def as_dict(self) -> ApplicantJson:
+        out: ApplicantJson = {  # type: ignore[typeddict-item]  # result and problems come last
             "id": self.id,
             "name": self.name,
             "unit": self.unit,
@@ -127,11 +199,12 @@ class MeetingResults:
     unchanged: tuple[
         str, ...
     ] = ()  # set by ``record_votes``: applicants whose counts were entered again as recorded
+    findings: tuple[Finding, ...] = ()  # the warnings, as findings
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ResultsJson:
         """The JSON form (``--json``, the filing's contexts)."""
         q = self.quorum
-        out: dict[str, Any] = {
+        out: ResultsJson = {
             "meeting": self.meeting,
             "committee": self.committee,
             "quorum": {"size": q.size, "attending": q.attending, "needed": q.needed, "met": q.met},
@@ -235,7 +308,7 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
             mode, voted_at = SECRET, _utc(c.recorded_at)
         elif aid in ballots:
             r = tally.tally_ballots(aid, ballots[aid], ctx.attending, recused, denominator)
-            mode, voted_at = "记名", _utc(ballot_time[aid])
+            mode, voted_at = VoteMode.NAMED, _utc(ballot_time[aid])
         else:
             rows.append(ApplicantResult(*person, NOT_VOTED, ("尚未录入投票",), None))
             continue
@@ -265,17 +338,40 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
     voted = [r for r in rows if r.voted]
     passed = sum(1 for r in voted if r.result == PASSED)
     rate = passed / len(voted) if voted else 0.0
-    warnings = []
+    warnings: list[Finding] = []
     if ctx.committee.pass_rate_cap is not None and voted and rate > ctx.committee.pass_rate_cap:
         warnings.append(
-            f"通过率 {rate:.1%} 超过评委会设定的上限 {ctx.committee.pass_rate_cap:.0%}（{rules.PASS_RATE_CONTROL.text}，"
-            f"{rules.PASS_RATE_CONTROL.source}）"
+            finding(
+                "meeting.pass_rate_over_cap",
+                f"通过率 {rate:.1%} 超过评委会设定的上限 {ctx.committee.pass_rate_cap:.0%}（{rules.PASS_RATE_CONTROL.text}，"
+                f"{rules.PASS_RATE_CONTROL.source}）",
+                rule="PASS_RATE_CONTROL",
+                severity=Severity.WARNING,
+                pass_rate=rate,
+                cap=ctx.committee.pass_rate_cap,
+            )
         )
     if not quorum.met:
-        warnings.append(quorum.describe())
+        warnings.append(
+            finding(
+                "meeting.no_quorum",
+                quorum.describe(),
+                rule="QUORUM",
+                severity=Severity.WARNING,
+                size=quorum.size,
+                attending=quorum.attending,
+            )
+        )
     retake = [r.name for r in rows if r.retake]
     if retake:
-        warnings.append(f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}")
+        warnings.append(
+            finding(
+                "meeting.retake",
+                f"以下申报人须重新表决（表决后签到有变动）：{'、'.join(retake)}",
+                severity=Severity.WARNING,
+                applicants=retake,
+            )
+        )
     return MeetingResults(
         meeting=meeting_id,
         committee=ctx.committee.code,
@@ -287,7 +383,8 @@ def compute(session: Session, ctx: Context) -> MeetingResults:
         voted=len(voted),
         pass_rate=rate,
         missing_reviews=tuple(missing_reviews(session, ctx)),
-        warnings=tuple(warnings),
+        warnings=tuple(f.message for f in warnings),
+        findings=tuple(warnings),
         sealed_at=ctx.sealed.sealed_at if ctx.sealed else None,
         after_seal=tuple(_after_seal_entries(session, meeting_id)),
     )
@@ -360,7 +457,7 @@ def _after_seal_entries(session: Session, meeting_id: int) -> list[LateEntry]:
     return entered + sealing.corrections(session, meeting_id)
 
 
-def as_held_problems(ctx: Context) -> list[str]:
+def as_held_problems(ctx: Context) -> list[Finding]:
     """What the record of the meeting as held still lacks: a chair present, the methods used."""
     problems = []
     m = ctx.meeting.id
@@ -371,13 +468,23 @@ def as_held_problems(ctx: Context) -> list[str]:
             else ""
         )
         problems.append(
-            f"{left}尚未记录主持会议的主任委员（或主持会议的副主任委员），须是出席会议的专家；"
-            f"请用 qjtitle meeting chair {m} 专家姓名 --role 主任委员（或 --role 副主任委员）记录"
+            finding(
+                "meeting.no_chair",
+                f"{left}尚未记录主持会议的主任委员（或主持会议的副主任委员），须是出席会议的专家",
+                step=Step.CHOOSE_CHAIR,
+                hint="请记录主持会议的主任委员（或副主任委员）",
+                meeting=m,
+            )
         )
     if not ctx.methods:
         problems.append(
-            f"尚未记录本次会议实际采用的评审方式；请用 qjtitle meeting methods {m} 审阅材料 …"
-            f" 记录（可选：{'、'.join(rules.METHODS)}）"
+            finding(
+                "meeting.no_methods",
+                f"尚未记录本次会议实际采用的评审方式（可选：{'、'.join(rules.METHODS)}）",
+                step=Step.RECORD_METHODS,
+                hint="请记录评审方式",
+                meeting=m,
+            )
         )
     return problems
 
@@ -397,14 +504,20 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
             )
         when.meeting_held(ctx.meeting.end_date or ctx.meeting.date, "封存")
         summary = compute(session, ctx)
-        problems = list(summary.missing_reviews)
+        problems: list[Finding | str] = list(summary.missing_reviews)
         current = _current_assignment(session, meeting_id)
         if current is not None:
             reviewers = {int(k): v for k, v in current.reviewers.items()}
             unassigned = [a.name for a in ctx.applicants if (a.id or 0) not in reviewers]
             if unassigned:
                 problems.append(
-                    f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}；请重新运行 qjtitle meeting assign"
+                    finding(
+                        "meeting.unassigned",
+                        f"以下申报人没有安排审阅专家：{'、'.join(unassigned)}",
+                        step=Step.ASSIGN_REVIEWERS,
+                        hint="请重新安排审阅",
+                        meeting=meeting_id,
+                    )
                 )
             problems += check_assignment(ctx, reviewers, current.per_applicant)
         if not summary.quorum.met:
@@ -413,7 +526,11 @@ def seal(store: Store, meeting_id: int, user: str | None = None) -> MeetingResul
         for row in summary.applicants:
             problems += [f"{row.name}：{p}" for p in row.problems]
         if problems:
-            raise ProceedingsError("以下问题解决前不能封存：\n" + "\n".join(problems))
+            raise ProceedingsError(
+                gathered(
+                    "meeting.seal_refused", "以下问题解决前不能封存：", problems, meeting=meeting_id
+                )
+            )
         frozen = sealing.freeze(
             session,
             meeting_id,

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from qjtitle.documents.dates import cn_date
 from qjtitle.errors import AlreadyExists, InvalidValue
+from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.meeting import proceedings
 from qjtitle.meeting import results as meeting_results
 from qjtitle.meeting.results import MeetingResults
@@ -329,7 +330,7 @@ def _safe_name(text: str) -> str:
 class SheetSet:
     folder: Path
     files: list[Path]
-    skipped: list[str]
+    skipped: list[Finding]
 
 
 def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) -> SheetSet:
@@ -337,20 +338,33 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
     assigned) and 计票表 (无记名: counts per applicant); each as .xlsx (to type back) and .docx (to print),
     each naming the meeting and numbered (第N号会议·表NN), so that a signed original can be told apart
     and filed. A folder that already holds sheets is refused, naming them (they may have been filled in
-    by hand), unless ``force``."""
+    by hand), unless ``force``. How to type a sheet back is the terminal's to say, not the sheet's."""
+
     there = existing_sheets(Path(out))
     if there and not force:
         shown = "、".join(str(p.relative_to(Path(out))) for p in there[:8])
         more = f" 等 {len(there)} 个文件" if len(there) > 8 else ""
         raise AlreadyExists(
-            f"{out} 中已有会议用表：{shown}{more}。这些表可能已手工填写，为免覆盖拒绝写入；"
-            "请换一个文件夹，或确认可以覆盖后加 --force"
+            finding(
+                "meeting.sheets_exist",
+                f"{out} 中已有会议用表：{shown}{more}。这些表可能已手工填写，为免覆盖拒绝写入；"
+                "请换一个文件夹",
+                field="force",
+                hint="覆盖（确认可以覆盖后）",
+                folder=str(out),
+            )
         )
     pic = picture(store, meeting_id)
     m = pic.meeting
     if not pic.panel:
         raise InvalidValue(
-            f"第{meeting_id}号会议还没有确认参会的专家；请先用 qjtitle draw confirm 记录专家的答复"
+            finding(
+                "meeting.no_panel",
+                f"第{meeting_id}号会议还没有确认参会的专家",
+                step=Step.CONFIRM_DRAW,
+                hint="请先记录专家的答复",
+                meeting=meeting_id,
+            )
         )
     out = Path(out)
     head = f"{m.committee_name}　{cn_date(m.date)}　{m.place}"
@@ -377,7 +391,7 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
             write_atomically(out / f"{stem}.docx", doc.save, ".docx"),
         ]
 
-    skipped: list[str] = []
+    skipped: list[Finding] = []
 
     rows = [[p.id, p.name, p.unit, p.specialty, ""] for p in pic.panel]
     files += _write(
@@ -389,13 +403,19 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
         [8, 12, 30, 16, 16],
         [
             "注：出席的专家在“签到”栏签名；录入时在“签到”栏写 √ 或姓名，缺席写 缺席。",
-            "录入：qjtitle meeting attend 会议编号 --from-sheet 本表",
         ],
     )
 
     if pic.assignment is None:
         skipped.append(
-            "评议表：尚未安排审阅专家（签到后运行 qjtitle meeting assign 会议编号，再重新生成）"
+            finding(
+                "meeting.sheets_no_assignment",
+                "评议表：尚未安排审阅专家",
+                step=Step.ASSIGN_REVIEWERS,
+                hint="签到后安排审阅专家，再重新生成",
+                severity=Severity.NOTE,
+                meeting=meeting_id,
+            )
         )
     else:
         reviewers = pic.assignment["reviewers"]
@@ -417,7 +437,6 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
                 [12, 12, 50, 12, 28, 16],
                 [
                     "注：“评审建议”填 同意 或 不同意；“评议意见”写对申报材料的意见。",
-                    "录入：qjtitle meeting review 会议编号 --from-sheet 本表",
                     "评审专家签名：",
                 ],
             )
@@ -428,7 +447,7 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
             ["申报人", "评审专家", "评议意见", "评审建议", "单位", "申报专业"],
             all_rows,
             [12, 12, 50, 12, 28, 16],
-            ["录入：qjtitle meeting review 会议编号 --from-sheet 本表"],
+            [],
         )
 
     # the vote is a secret ballot: one anonymous count sheet, no column per expert
@@ -450,7 +469,6 @@ def write_sheets(store: Store, meeting_id: int, out: Path, force: bool = False) 
                 "注：无记名投票，按收回的表决票逐人填各项票数（整数）；同意、不同意、弃权、废票相加"
                 "应等于应投票人数（出席专家减去须回避的专家）。"
             ),
-            "录入：qjtitle record-votes 会议编号 --from-sheet 本表",
             "计票人：　　　　监票人：",
         ],
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qjtitle import when
 from qjtitle.errors import InvalidValue, QjtitleError
+from qjtitle.findings import Finding, Step, finding
 from qjtitle.logic import tally
 from qjtitle.meeting.proceedings import (
     RECOMMENDATIONS,
@@ -21,8 +22,10 @@ from qjtitle.meeting.proceedings import (
     _current_assignment,
     _find_applicant,
     _find_expert,
+    gathered,
     has_votes,
     load,
+    located,
 )
 from qjtitle.meeting.results import (
     FAILED,
@@ -75,7 +78,13 @@ def attend(
     changes and needs a reason."""
     if absent and not reason.strip():
         raise InvalidValue(
-            "登记缺席或撤销签到须用 --reason 写明理由（如 病假、因公出差），将写入备案材料"
+            finding(
+                "meeting.absence_needs_reason",
+                "登记缺席或撤销签到须写明理由，将写入备案材料",
+                field="reason",
+                hint="写明理由（如 病假、因公出差）",
+                meeting=meeting_id,
+            )
         )
     with store.transaction() as session:
         ctx = load(session, meeting_id)
@@ -83,18 +92,25 @@ def attend(
         voted = has_votes(session, meeting_id)
         before = compute(session, ctx) if voted else None
         result = AttendanceResult([], tally.Quorum(ctx.meeting.size, 0))
-        problems: list[str] = []
+        problems: list[Finding] = []
 
         def find(key: str) -> int:
             try:
                 return _find_expert(ctx, key)
             except QjtitleError as exc:
-                problems.append(str(exc))
+                problems.append(exc.finding)
                 return 0
 
         present_ids, absent_ids = [find(k) for k in present], [find(k) for k in absent]
         if problems:  # every name checked, all problems told at once, nothing written
-            raise InvalidValue("签到有以下问题，均未写入：\n" + "\n".join(dict.fromkeys(problems)))
+            raise InvalidValue(
+                gathered(
+                    "meeting.attendance_problems",
+                    "签到有以下问题，均未写入：",
+                    problems,
+                    meeting=meeting_id,
+                )
+            )
         u = user or audit.current_user()
         for eid in present_ids:
             if eid in ctx.attending:
@@ -137,10 +153,14 @@ def attend(
             result.changes = changes(before, compute(session, ctx))
             if result.changes and not reason.strip():
                 raise ProceedingsError(
-                    f"第{meeting_id}号会议已录入投票，此时再改签到会改变应投票的专家和通过所需票数，"
-                    "以下已记录的表决结果将改变：\n"
-                    + "\n".join(result.changes)
-                    + "\n均未写入。如确属漏记，请用 --reason 写明理由，之后须由现出席专家重新表决"
+                    finding(
+                        "meeting.attendance_changes_results",
+                        f"第{meeting_id}号会议已录入投票，此时再改签到会改变应投票的专家和通过所需票数，"
+                        "以下已记录的表决结果将改变：\n" + "\n".join(result.changes) + "\n均未写入",
+                        field="reason",
+                        hint="写明确属漏记的理由，之后须由现出席专家重新表决",
+                        meeting=meeting_id,
+                    )
                 )
         result.attending = [(e, ctx.expert_name(e)) for e in ctx.attending]
         result.unaccounted = [
@@ -228,16 +248,25 @@ def record_reviews(
         after = _after_seal(ctx, reason)
         current = _current_assignment(session, meeting_id)
         if current is None:
-            raise ProceedingsError(f"还没有审阅安排；请先运行 qjtitle meeting assign {meeting_id}")
+            raise ProceedingsError(
+                finding(
+                    "meeting.no_assignment",
+                    "还没有审阅安排",
+                    step=Step.ASSIGN_REVIEWERS,
+                    hint="请先安排审阅",
+                    meeting=meeting_id,
+                )
+            )
         assigned = {int(k): set(v) for k, v in current.reviewers.items()}
-        problems, rows = [], []
+        problems: list[Finding | str] = []
+        rows = []
         for entry in entries:
             where = f"{entry.where}：" if entry.where else ""
             try:
                 aid = _find_applicant(ctx, entry.applicant)
                 eid = _find_expert(ctx, entry.expert)
             except QjtitleError as exc:
-                problems.append(f"{where}{exc}")
+                problems.append(located(where, exc.finding))
                 continue
             if eid not in assigned.get(aid, set()):
                 problems.append(
@@ -250,7 +279,14 @@ def record_reviews(
                 problems.append(f"{where}评议意见为空；请填写专家的书面意见")
             rows.append((aid, eid, clean_text(entry.opinion), recommendation))
         if problems:
-            raise ProceedingsError("评议记录有以下问题，均未写入：\n" + "\n".join(problems))
+            raise ProceedingsError(
+                gathered(
+                    "meeting.review_problems",
+                    "评议记录有以下问题，均未写入：",
+                    problems,
+                    meeting=meeting_id,
+                )
+            )
         recorded = _latest_reviews(session, meeting_id)
         changed, new_rows, same = [], [], 0
         for aid, eid, opinion, recommendation in rows:
@@ -270,9 +306,13 @@ def record_reviews(
             new_rows.append((aid, eid, opinion, recommendation))
         if changed and not reason.strip():
             raise ProceedingsError(
-                "以下已录入的评议将被改变：\n"
-                + "\n".join(changed)
-                + "\n均未写入；确需更改请用 --reason 写明理由"
+                finding(
+                    "meeting.reviews_change",
+                    "以下已录入的评议将被改变：\n" + "\n".join(changed) + "\n均未写入",
+                    field="reason",
+                    hint="写明确需更改的理由",
+                    meeting=meeting_id,
+                )
             )
         for aid, eid, opinion, recommendation in new_rows:
             session.add(
@@ -390,7 +430,7 @@ def record_votes(
             raise ProceedingsError(
                 tally.Quorum(ctx.meeting.size, len(ctx.attending)).describe() + "；不能投票"
             )
-        problems: list[str] = []
+        problems: list[Finding | str] = []
         new_counts = []
         seen_applicants: dict[int, str] = {}
         for entry in entries:
@@ -398,7 +438,7 @@ def record_votes(
             try:
                 aid = _find_applicant(ctx, entry.applicant)
             except QjtitleError as exc:
-                problems.append(f"{where}{exc}")
+                problems.append(located(where, exc.finding))
                 continue
             name = ctx.applicant(aid).name
             if aid in seen_applicants:
@@ -420,7 +460,14 @@ def record_votes(
             problems += [f"{where}{name}：{p}" for p in result.problems]
             new_counts.append((aid, (*entry.counts, entry.invalid)))
         if problems:
-            raise ProceedingsError("投票记录有以下问题，均未写入：\n" + "\n".join(problems))
+            raise ProceedingsError(
+                gathered(
+                    "meeting.vote_problems",
+                    "投票记录有以下问题，均未写入：",
+                    problems,
+                    meeting=meeting_id,
+                )
+            )
         before = compute(session, ctx)
         recorded = {r.id: r for r in before.applicants}
         unchanged = [aid for aid, numbers in new_counts if _same_count(recorded.get(aid), numbers)]
@@ -445,9 +492,13 @@ def record_votes(
         changed = changes(before, now)
         if changed and not reason.strip():
             raise ProceedingsError(
-                "以下已记录的表决结果将被改变：\n"
-                + "\n".join(changed)
-                + "\n均未写入；确需更改请用 --reason 写明理由（如 计票有误，复核计票表）"
+                finding(
+                    "meeting.votes_change",
+                    "以下已记录的表决结果将被改变：\n" + "\n".join(changed) + "\n均未写入",
+                    field="reason",
+                    hint="写明确需更改的理由（如 计票有误，复核计票表）",
+                    meeting=meeting_id,
+                )
             )
         audit.record(
             session,
