@@ -382,7 +382,13 @@ def test_templates_check_stops_a_template_over_its_budget(tmp_path: Path, payloa
     code, text, seconds = _check_in_a_limited_child(path, tmp_path)
     assert code == 1, (code, text[-2000:])
     assert "Traceback" not in text and "意外错误" not in text, text[-2000:]
-    assert "超出了生成文书的限额" in text and LIMIT_WORDS[payload] in text, text[-2000:]
+    # a count of operations can run out of clock first on a loaded machine: both are the budget
+    words = (
+        (LIMIT_WORDS[payload], "生成一份文书超过")
+        if LIMIT_WORDS[payload] == "运算超过"
+        else (LIMIT_WORDS[payload],)
+    )
+    assert "超出了生成文书的限额" in text and any(w in text for w in words), text[-2000:]
     assert "correction_notice.docx" in text
     assert seconds < 60
 
