@@ -147,6 +147,33 @@ def test_a_signature_or_an_answer_after_today_or_before_the_draw_is_refused(
     assert audit.verify_store(store).ok
 
 
+def test_a_draw_dated_after_today_is_refused_and_the_rehearsal_says_so(
+    store, expert_pool, draw_meeting, backend, db_path, on_day
+):
+    expert_pool([expert_row(i, 专业="护理" if i % 3 == 0 else "临床医学") for i in range(1, 31)])
+    meeting = draw_meeting()
+    on_day(date(2023, 11, 9))
+    request = draw_store.DrawRequest(
+        meeting,
+        DRAWERS,
+        SUPERVISORS,
+        alternates=3,
+        specialties=["护理=3", "临床医学"],
+        seed=["4721", "9903", "1586"],
+        drawn_on=date(2023, 11, 10),
+    )
+    with (
+        unchanged(store, backend, db_path),
+        pytest.raises(when.ImpossibleDate, match="抽取的日期 2023-11-10 在今天（2023-11-09）之后"),
+    ):
+        draw_store.draw_experts(store, request)
+    rehearsal = draw_store.rehearse(store, request)
+    failed = [c for c in rehearsal.checks if c.what == "抽取日期"]
+    assert len(failed) == 1 and failed[0].ok is False
+    on_day(date(2023, 11, 10))
+    assert draw_store.draw_experts(store, request).record["drawn_on"] == "2023-11-10"
+
+
 def test_schedule_record_refuses_the_impossible_and_a_broken_rule_unless_forced(
     store, draw_meeting, backend, db_path, on_day, cli
 ):
@@ -166,7 +193,7 @@ def test_schedule_record_refuses_the_impossible_and_a_broken_rule_unless_forced(
         result = cli("schedule", "record", str(meeting), "notice", "2023-11-01")
         assert result.exit_code == 1
         assert "违反规则的问题" in result.output and "--force --reason" in result.stderr
-        with pytest.raises(Exception, match="--reason"):
+        with pytest.raises(Exception, match="照实登记违反规则的日期须写明理由"):
             schedule.record(store, meeting, "notice", date(2023, 11, 1), force_reason=" ")
         # a reason without --force was dropped without a word: now refused, nothing written
         result = cli("schedule", "record", str(meeting), "notice", "2023-09-20", "--reason", "迟了")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qjtitle import meetings, rules
+from qjtitle import meetings, rules, when
 from qjtitle.calendar import schedule as schedules
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import eligible
@@ -246,7 +246,7 @@ def _plan(request: DrawRequest) -> _Plan:
         clean_text(request.void_reason),
         seed_text,
         seed_source,
-        request.drawn_on or date.today(),
+        when.fact_date(request.drawn_on, "抽取"),
         warnings,
     )
 
@@ -445,7 +445,7 @@ def fill_vacancies(
     _check_people(drawers, supervisors)
     late_reason, place = clean_text(request.late_reason), clean_text(request.place)
     seed_text, seed_source, warnings = _seed(list(request.seed))
-    drawn_on = request.drawn_on or date.today()
+    drawn_on = when.fact_date(request.drawn_on, "补抽")
     calendar = calendar or WorkCalendar.load(store_dir=store.directory)
     with store.transaction() as session:
         session.exec(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update()).first()
@@ -987,7 +987,10 @@ def rehearse(store: Store, request: DrawRequest, calendar: WorkCalendar | None =
         warnings: list[Finding] = []
         deadline = check(
             "抽取日期",
-            lambda: _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings),
+            lambda: (
+                when.fact_date(drawn_on, "抽取"),
+                _deadline_checks(meeting, drawn_on, late_reason, calendar, warnings),
+            )[1],
         )
         if deadline is not None and checks[-1].ok:
             checks[-1].detail = "；".join(
