@@ -14,7 +14,7 @@ import pytest
 import typer
 
 from qjtitle import committees, idcard
-from qjtitle.errors import NotFound
+from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.intake.applicants import import_applicants
 from qjtitle.intake.lookup import DATE_COLUMNS, JSON_COLUMNS, list_applicants
 from tests.conftest import applicant_row
@@ -331,3 +331,176 @@ def test_the_commands_hooks_run_once_on_the_quick_way(cli, tmp_path, monkeypatch
     listed = cli("committee", "list")
     assert listed.exit_code == 0 and "QJ-NEW" in listed.stdout
     assert listed.stderr.count("当前文件夹有一个数据库") == 1
+
+
+# --- audit list and imports list: the same SQL, read the quick way -------------------------------
+
+
+def _orm_events(store, since=None, until=None, command=None, user=None, limit=None, show_pii=False):
+    """``audit list``'s events as the models and SQLAlchemy's ORM found them (before issue 27)."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import AuditEvent
+    from qjtitle.privacy import mask_tree
+    from qjtitle.store.audit_list import ListedEvent, local_time
+
+    with store.transaction() as session:
+        query = select(AuditEvent)
+        if command:
+            query = query.where(col(AuditEvent.command).contains(command.strip(), autoescape=True))
+        if user:
+            query = query.where(col(AuditEvent.user) == user.strip())
+        events = list(session.exec(query.order_by(col(AuditEvent.id))))
+    local = [(e, e.at.astimezone().date()) for e in events]
+    picked = [
+        e for e, d in local if (since is None or d >= since) and (until is None or d <= until)
+    ]
+    if limit is not None:
+        picked = picked[-limit:]
+    return [
+        ListedEvent(
+            e.id or 0,
+            e.at,
+            e.user,
+            e.os_user,
+            e.command,
+            e.action,
+            e.detail if show_pii else mask_tree(e.detail),
+            e.prev_hash,
+            e.hash,
+            local_time(e.at),
+        )
+        for e in picked
+    ]
+
+
+def _events_to_list(store, make_workbook):
+    """Events of several commands and users, one with an ID number and a command with LIKE's
+    wildcards in it."""
+    from qjtitle.store import audit
+
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    number = idcard.make("530302", date(1985, 3, 15), 122)
+    with store.transaction() as session:
+        audit.record(session, "draw 3", "draw.recorded", {"id_number": number}, user="王明")
+        audit.record(session, "x_%y", "note", {"phone": "13888000001"}, user=" 李四 ")
+
+
+def _audit_filters():
+    today = date.today()
+    return [
+        {},
+        {"command": "draw"},
+        {"command": "_%"},  # LIKE's wildcards are matched as written
+        {"command": "%"},
+        {"command": "  "},
+        {"user": "王明"},
+        {"user": " 王明 "},
+        {"limit": 2},
+        {"limit": 1, "command": "import"},
+        {"since": today, "until": today},
+        {"since": date(2000, 1, 1)},
+        {"until": date(2000, 1, 1)},
+        {"show_pii": True},
+    ]
+
+
+@pytest.mark.both_backends
+def test_audit_list_reads_what_the_models_hold(store, committee, make_workbook, db_path):
+    from qjtitle.store import audit, read_store
+    from qjtitle.store.audit_list import read_events
+
+    _events_to_list(store, make_workbook)
+    assert len(_orm_events(store)) >= 4
+    for given in _audit_filters():
+        expected = _orm_events(store, **given)
+        assert audit.list_events(store, **given) == expected, given
+        if store.path is not None:  # the quick way, by the file
+            assert read_store(str(db_path), lambda r, g=given: read_events(r, **g)) == expected
+    (masked,) = audit.list_events(store, user="王明")
+    assert "*" in masked.detail["id_number"]
+    assert [e.command for e in audit.list_events(store, command="_%")] == ["x_%y"]
+    for wrong in ({"limit": 0}, {"since": date(2024, 1, 2), "until": date(2024, 1, 1)}):
+        with pytest.raises(InvalidValue) as quick_error:
+            read_store(store, lambda r, w=wrong: read_events(r, **w))
+        assert quick_error.value.finding.code in ("audit.limit", "audit.dates")
+
+
+def _orm_imports(store, committee_code=None, year=None):
+    """``imports list`` as the models and SQLAlchemy's ORM found it (before issue 27)."""
+    from datetime import UTC
+
+    from sqlmodel import col, select
+
+    from qjtitle.intake.withdrawal import ImportRun
+    from qjtitle.models import Committee, ImportBatch, ImportUndo, Meeting
+
+    with store.transaction() as session:
+        query = select(ImportBatch, Committee.code).join(
+            Committee, col(Committee.id) == col(ImportBatch.committee_id)
+        )
+        if committee_code:
+            query = query.where(
+                ImportBatch.committee_id == committees.get(session, committee_code).id
+            )
+        if year:
+            query = query.where(ImportBatch.year == year)
+        undone = {u.import_batch_id: u.reason for u in session.exec(select(ImportUndo))}
+        held = {
+            (cid, y or d.year)
+            for cid, y, d in session.exec(
+                select(col(Meeting.committee_id), col(Meeting.year), col(Meeting.date))
+            )
+        }
+        return [
+            ImportRun(
+                b.id or 0,
+                b.file_name,
+                code,
+                b.year,
+                b.imported_at if b.imported_at.tzinfo else b.imported_at.replace(tzinfo=UTC),
+                b.user,
+                b.row_count,
+                b.imported,
+                b.updated - b.unchanged,
+                b.unchanged,
+                b.needs_correction,
+                len(b.rejected),
+                undone.get(b.id or 0, ""),
+                (b.committee_id, b.year) in held,
+            )
+            for b, code in session.exec(query.order_by(col(ImportBatch.id)))
+        ]
+
+
+@pytest.mark.both_backends
+def test_imports_list_reads_what_the_models_hold(
+    store, committee, make_workbook, db_path, draw_meeting
+):
+    from qjtitle.intake import withdrawal
+
+    draw_meeting()  # a meeting in 2023
+    committees.add(store, "QJ-AA", "另一个评委会", "副高级", "卫生", ["护理"], "甲", "乙", 15)
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)
+    bad = applicant_row(序号=1, 姓名="", 身份证号码="x")  # not accepted: a rejected row
+    other = make_workbook([applicant_row(序号=1, 姓名="赵敏"), bad], name="02_另院.xlsx")
+    run = import_applicants(store, [other], "QJ-AA", YEAR + 1).files[0]
+    withdrawal.undo_import(store, run.batch or 0, "导错了评委会")
+    import_applicants(store, [_people(make_workbook)], "QJ-WS-ZJ", YEAR)  # unchanged rows
+    everything = _orm_imports(store)
+    assert len(everything) == 3 and everything[1].undone and everything[0].meeting_in_year
+    assert not everything[1].meeting_in_year and everything[2].unchanged == 3
+    for given in [{}, {"committee_code": "QJ-AA"}, {"year": YEAR}, {"year": YEAR + 5}]:
+        expected = _orm_imports(store, **given)
+        assert withdrawal.list_imports(store, **given) == expected, given
+        if store.path is not None:  # the quick way, by the file
+            assert withdrawal.list_imports(str(db_path), **given) == expected, given
+    with pytest.raises(NotFound) as usual_error:
+        _orm_imports(store, "QJ-XX")
+    with pytest.raises(NotFound) as error:
+        withdrawal.list_imports(store, "QJ-XX")
+    assert str(error.value) == str(usual_error.value)
+    if store.path is not None:
+        with pytest.raises(NotFound) as quick_error:
+            withdrawal.list_imports(str(db_path), "QJ-XX")
+        assert str(quick_error.value) == str(usual_error.value)

@@ -219,7 +219,16 @@ def test_help_imports_no_heavy_library(args):
 
 
 @pytest.mark.parametrize(
-    "args", [["applicants", "list"], ["applicants", "list", "--json"], ["committee", "list"]]
+    "args",
+    [
+        ["applicants", "list"],
+        ["applicants", "list", "--json"],
+        ["committee", "list"],
+        ["audit", "list"],
+        ["audit", "list", "--json", "--command", "import"],
+        ["imports", "list"],
+        ["imports", "list", "--json", "--committee", "QJ-WS-ZJ"],
+    ],
 )
 def test_a_listing_loads_only_what_it_reads(store, committee, make_workbook, args):
     """On an SQLite store at the current schema (qjtitle.store.read_store): no SQLAlchemy, models,

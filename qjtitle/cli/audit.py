@@ -12,7 +12,7 @@ from qjtitle.cli._console import console, err_console, print_json, table
 from qjtitle.cli._options import DbOpt, JsonOpt, writes
 
 if TYPE_CHECKING:
-    from qjtitle.store.audit import ListedEvent
+    from qjtitle.store.audit_list import ListedEvent
 
 app = typer.Typer(
     help="审计日志：每一次改动的记录（哈希链，只能追加）：列表、核验、导出。", no_args_is_help=True
@@ -46,16 +46,20 @@ def audit_list(
 
     示例：qjtitle audit list --since 2023-11-01 --command draw
     """
-    from qjtitle.store import audit, open_store
+    from qjtitle.store import read_store
+    from qjtitle.store.audit_list import read_events
 
-    events = audit.list_events(
-        open_store(db),
-        since.date() if since else None,
-        until.date() if until else None,
-        command,
-        user,
-        limit,
-        show_pii,
+    events = read_store(
+        db,
+        lambda reader: read_events(
+            reader,
+            since.date() if since else None,
+            until.date() if until else None,
+            command,
+            user,
+            limit,
+            show_pii,
+        ),
     )
     if as_json:
         print_json([e.as_dict() for e in events], show_pii=show_pii)

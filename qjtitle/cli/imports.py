@@ -32,9 +32,8 @@ def imports_list(
     示例：qjtitle imports list --committee QJ-WS-ZJ
     """
     from qjtitle.intake.withdrawal import list_imports
-    from qjtitle.store import open_store
 
-    runs = list_imports(open_store(db), committee, year)
+    runs = list_imports(db, committee, year)
     if as_json:
         print_json([r.as_dict() for r in runs])
         return

@@ -10,28 +10,26 @@ has decided on an applicant, none of this applies: ``applicants correct`` does (
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime
-from sqlmodel import Session, col, select
-
-from qjtitle import committees, rules
+from qjtitle import rules
 from qjtitle.errors import InvalidValue, NotFound
 from qjtitle.findings import Step, finding
-from qjtitle.intake.lookup import one_applicant
-from qjtitle.intake.roster_checks import stored_problem
-from qjtitle.models import (
-    Applicant,
-    ApplicantWithdrawal,
-    Committee,
-    ImportBatch,
-    ImportUndo,
-    Meeting,
-)
 from qjtitle.spreadsheets.text import clean_text
-from qjtitle.store import Store, audit, sealing
+from qjtitle.store import read_store
+from qjtitle.store.reading import Reader, day, json_value, moment
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from qjtitle.models import Applicant, ApplicantWithdrawal, Committee, ImportBatch
+    from qjtitle.store import Store
+
+# SQLAlchemy, the models and the audit chain are imported by the functions that use them, so that
+# ``imports list`` reads through qjtitle.store.read_store without them.
 
 WITHDRAW, REINSTATE = "withdraw", "reinstate"
 _NOT_KEPT = ("id", "created_at")  # a snapshot keeps every other column of the applicant
@@ -39,6 +37,8 @@ _NOT_KEPT = ("id", "created_at")  # a snapshot keeps every other column of the a
 
 def snapshot(a: Applicant) -> dict[str, Any]:
     """The stored values of an applicant, JSON-ready (dates as ISO text), to put back later."""
+    from qjtitle.models import Applicant
+
     out: dict[str, Any] = {"id": a.id}
     for column in Applicant.__table__.columns:  # type: ignore[attr-defined]
         if column.key in _NOT_KEPT:
@@ -49,6 +49,11 @@ def snapshot(a: Applicant) -> dict[str, Any]:
 
 
 def _restore(a: Applicant, values: dict[str, Any]) -> None:
+    from sqlalchemy import Date, DateTime
+
+    from qjtitle.intake.roster_checks import stored_problem
+    from qjtitle.models import Applicant
+
     for column in Applicant.__table__.columns:  # type: ignore[attr-defined]
         if column.key in _NOT_KEPT or column.key not in values:
             continue
@@ -65,6 +70,10 @@ def _restore(a: Applicant, values: dict[str, Any]) -> None:
 
 def added_by(session: Session, batch_id: int | None, updated: Any) -> list[int]:
     """The applicants import run ``batch_id`` added: its rows, less those it updated."""
+    from sqlmodel import select
+
+    from qjtitle.models import Applicant
+
     return [
         i
         for i in session.exec(select(Applicant.id).where(Applicant.import_batch_id == batch_id))
@@ -104,6 +113,8 @@ class StatusChange:
 
 
 def _refuse_if_sealed(session: Session, applicants: list[Applicant], what: str) -> None:
+    from qjtitle.store import sealing
+
     frozen = sealing.frozen_by(session, "applicant", [a.id for a in applicants if a.id is not None])
     if frozen:
         a = next(a for a in applicants if a.id in frozen)
@@ -141,6 +152,9 @@ def _record(
     user: str | None,
     batch_id: int | None = None,
 ) -> StatusChange:
+    from qjtitle.models import ApplicantWithdrawal
+    from qjtitle.store import audit
+
     change = StatusChange(a.id or 0, a.name, a.unit, a.year, a.status, after, reason)
     session.add(
         ApplicantWithdrawal(
@@ -163,6 +177,9 @@ def withdraw(
     store: Store, key: str, reason: str, year: int | None = None, user: str | None = None
 ) -> StatusChange:
     """The applicant withdraws, or the row was never an application: status 已撤回, on the record."""
+    from qjtitle.intake.lookup import one_applicant
+    from qjtitle.store import audit
+
     reason = _reason(reason, "撤回申报")
     with store.transaction() as session:
         a = one_applicant(session, key, year)
@@ -182,6 +199,12 @@ def reinstate(
 ) -> StatusChange:
     """Reverse a withdrawal (back to the status it replaced) or a 视为放弃 (back to 待补正, the
     passed correction deadline cleared so that a corrected file can be imported again)."""
+    from sqlmodel import col, select
+
+    from qjtitle.intake.lookup import one_applicant
+    from qjtitle.models import ApplicantWithdrawal
+    from qjtitle.store import audit
+
     reason = _reason(reason, "恢复申报")
     with store.transaction() as session:
         a = one_applicant(session, key, year)
@@ -223,6 +246,10 @@ def _active_status(a: Applicant) -> str:
 
 def revivable(session: Session, ids: list[int]) -> set[int]:
     """Applicants among ``ids`` withdrawn by an import undo: sending them again is a new application."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import ApplicantWithdrawal
+
     if not ids:
         return set()
     latest: dict[int, ApplicantWithdrawal] = {}
@@ -262,48 +289,88 @@ class ImportRun:
 
 
 def list_imports(
-    store: Store, committee_code: str | None = None, year: int | None = None
+    store: Store | str | os.PathLike[str] | None,
+    committee_code: str | None = None,
+    year: int | None = None,
 ) -> list[ImportRun]:
-    with store.transaction() as session:
-        query = select(ImportBatch, Committee.code).join(
-            Committee, col(Committee.id) == col(ImportBatch.committee_id)
-        )
+    """Every import run by number, filtered; ``store`` is an open store or where one is (a path or
+    URL, a ``--db`` choice, None for the default), read the quick way
+    (:func:`qjtitle.store.read_store`)."""
+
+    def work(reader: Reader) -> list[ImportRun]:
+        where = ["1 = 1"]
+        params: dict[str, Any] = {}
         if committee_code:
-            query = query.where(
-                ImportBatch.committee_id == committees.get(session, committee_code).id
-            )
+            where.append("import_batch.committee_id = :committee")
+            params["committee"] = _committee_id(reader, committee_code)
         if year:
-            query = query.where(ImportBatch.year == year)
-        undone = {u.import_batch_id: u.reason for u in session.exec(select(ImportUndo))}
-        held = {
-            (cid, y or day.year)
-            for cid, y, day in session.exec(
-                select(col(Meeting.committee_id), col(Meeting.year), col(Meeting.date))
-            )
+            where.append("import_batch.year = :year")
+            params["year"] = year
+        undone = {
+            r["import_batch_id"]: r["reason"]
+            for r in reader.rows("SELECT import_batch_id, reason FROM import_undo")
         }
-        return [
-            ImportRun(
-                b.id or 0,
-                b.file_name,
-                code,
-                b.year,
-                b.imported_at if b.imported_at.tzinfo else b.imported_at.replace(tzinfo=UTC),
-                b.user,
-                b.row_count,
-                b.imported,
-                b.updated - b.unchanged,
-                b.unchanged,
-                b.needs_correction,
-                len(b.rejected),
-                undone.get(b.id or 0, ""),
-                (b.committee_id, b.year) in held,
+        held = {
+            (r["committee_id"], r["year"] or _year(r["date"]))
+            for r in reader.rows("SELECT committee_id, year, date FROM meeting")
+        }
+        runs = []
+        for b in reader.rows(
+            "SELECT import_batch.id, import_batch.file_name, committee.code, import_batch.year, "
+            'import_batch.imported_at, import_batch."user", import_batch.row_count, '
+            "import_batch.imported, import_batch.updated, import_batch.unchanged, "
+            "import_batch.needs_correction, import_batch.rejected, import_batch.committee_id "
+            "FROM import_batch JOIN committee ON committee.id = import_batch.committee_id "
+            f"WHERE {' AND '.join(where)} ORDER BY import_batch.id",
+            **params,
+        ):
+            at = moment(b["imported_at"])
+            runs.append(
+                ImportRun(
+                    b["id"] or 0,
+                    b["file_name"],
+                    b["code"],
+                    b["year"],
+                    at if at.tzinfo else at.replace(tzinfo=UTC),
+                    b["user"],
+                    b["row_count"],
+                    b["imported"],
+                    b["updated"] - b["unchanged"],
+                    b["unchanged"],
+                    b["needs_correction"],
+                    len(json_value(b["rejected"])),
+                    undone.get(b["id"] or 0, ""),
+                    (b["committee_id"], b["year"]) in held,
+                )
             )
-            for b, code in session.exec(query.order_by(col(ImportBatch.id)))
-        ]
+        return runs
+
+    return read_store(store, work)
+
+
+def _year(value: Any) -> int:
+    held = day(value)
+    assert held is not None  # a meeting's date is never empty
+    return held.year
+
+
+def _committee_id(reader: Reader, code: str) -> int:
+    """The id of committee ``code``, refused as :func:`qjtitle.committees.get` refuses it."""
+    found = reader.rows("SELECT id FROM committee WHERE code = :code", code=code)
+    if not found:
+        from qjtitle.committees import unknown_committee
+
+        codes = [r["code"] for r in reader.rows("SELECT code FROM committee ORDER BY code")]
+        raise unknown_committee(code, codes)
+    return int(found[0]["id"])
 
 
 def meeting_years(session: Session, committee_id: int | None) -> tuple[int, ...]:
     """The evaluation years of the committee's meetings (an import into another year is said so)."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import Meeting
+
     return tuple(
         sorted(
             {
@@ -345,6 +412,10 @@ class UndoneImport:
 def _refuse_if_changed_later(session: Session, number: int, rows: list[Applicant]) -> None:
     """A later run (not undone) that changed one of the rows, by an update or only by flagging it
     (a duplicate elsewhere, a passed deadline), must be undone first, else its change is lost."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import ImportBatch, ImportUndo
+
     by_id = {a.id: a for a in rows}
     later = session.exec(
         select(ImportBatch)
@@ -369,6 +440,10 @@ def _undoable(
 ) -> tuple[ImportBatch, Committee | None, dict[int, dict[str, Any]], list[Applicant]]:
     """Import run ``number``, its committee, the values it replaced and its rows, once checked that
     it can be undone (it exists, is not undone yet, no later run changed its rows, none sealed)."""
+    from sqlmodel import col, select
+
+    from qjtitle.models import Applicant, Committee, ImportBatch, ImportUndo
+
     batch = session.get(ImportBatch, number)
     if batch is None:
         raise NotFound(
@@ -436,6 +511,9 @@ def undo_import(store: Store, number: int, reason: str, user: str | None = None)
     """Take back import run ``number``: the rows it added are withdrawn (已撤回), the rows it
     updated get back the values they had before it. Refused when a later run changed its rows
     (undo that one first) or a sealed meeting decided on them."""
+    from qjtitle.models import ImportUndo
+    from qjtitle.store import audit
+
     reason = _reason(reason, "撤销导入")
     with store.transaction() as session:
         batch, committee, previous, rows = _undoable(session, number)

@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,11 @@ from sqlmodel import Session, col, select
 from qjtitle.errors import AlreadyExists, InvalidValue, QjtitleError
 from qjtitle.findings import finding
 from qjtitle.models import AuditEvent, utcnow
-from qjtitle.privacy import mask_tree
 from qjtitle.store import sealing, ties
+from qjtitle.store.audit_list import ListedEvent, read_events
+from qjtitle.store.audit_list import local_time as _local
 from qjtitle.store.engine import Store
+from qjtitle.store.reading import CoreReader
 
 GENESIS = "0" * 64
 USER_ENV = "QJTITLE_USER"  # set by ``qjtitle --as NAME``
@@ -294,10 +296,6 @@ def verify_store(store: Store, anchor: str | None = None) -> ChainCheck:
 # --- Listing and exporting ---------------------------------------------------------------------------
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
 def event_dict(e: AuditEvent) -> dict[str, Any]:
     """An event as exported: every field the hash covers, exactly (``at`` in UTC ISO form)."""
     return {
@@ -313,37 +311,6 @@ def event_dict(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class ListedEvent:
-    """An event as ``audit list`` shows it (detail masked unless asked), with its local time."""
-
-    id: int
-    at: datetime  # UTC
-    user: str
-    os_user: str
-    command: str
-    action: str
-    detail: dict[str, Any]  # what changed, as recorded (the JSON column)
-    prev_hash: str
-    hash: str
-    local_time: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """The exported form (``event_dict``) plus ``local_time``."""
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "user": self.user,
-            "os_user": self.os_user,
-            "command": self.command,
-            "action": self.action,
-            "detail": self.detail,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-            "local_time": self.local_time,
-        }
-
-
 def list_events(
     store: Store,
     since: date | None = None,
@@ -353,49 +320,13 @@ def list_events(
     limit: int | None = None,
     show_pii: bool = False,
 ) -> list[ListedEvent]:
-    """Events oldest first (the latest ``limit`` when given); ID and phone numbers masked unless ``show_pii``."""
-    if limit is not None and limit < 1:
-        raise InvalidValue(
-            finding("audit.limit", f"条数 {limit} 无效；应为正整数", field="limit", limit=limit)
-        )
-    if since and until and since > until:
-        raise InvalidValue(
-            finding(
-                "audit.dates",
-                f"起始日期 {since} 晚于截止日期 {until}",
-                field="since",
-                since=str(since),
-                until=str(until),
-            )
-        )
+    """Events oldest first (the latest ``limit`` when given); ID and phone numbers masked unless
+    ``show_pii``: :func:`qjtitle.store.audit_list.read_events` in a transaction of ``store``
+    (``audit list`` reads it the quick way, :func:`qjtitle.store.read_store`)."""
     with store.transaction() as session:
-        query = select(AuditEvent)
-        if command:
-            query = query.where(col(AuditEvent.command).contains(command.strip(), autoescape=True))
-        if user:
-            query = query.where(col(AuditEvent.user) == user.strip())
-        events = list(session.exec(query.order_by(col(AuditEvent.id))))
-    local = [(e, e.at.astimezone().date()) for e in events]
-    picked = [
-        e for e, day in local if (since is None or day >= since) and (until is None or day <= until)
-    ]
-    if limit is not None:
-        picked = picked[-limit:]
-    return [
-        ListedEvent(
-            e.id or 0,
-            e.at,
-            e.user,
-            e.os_user,
-            e.command,
-            e.action,
-            e.detail if show_pii else mask_tree(e.detail),
-            e.prev_hash,
-            e.hash,
-            _local(e.at),
+        return read_events(
+            CoreReader(session.connection()), since, until, command, user, limit, show_pii
         )
-        for e in picked
-    ]
 
 
 XLSX_HEADERS = [

@@ -9,8 +9,9 @@ the same SQL runs there through SQLAlchemy Core. Any error of the quick path sen
 the usual one, so what goes wrong (a locked store, a damaged file) is reported as it always was.
 
 The SQL given to a :class:`Reader` is plain text with ``:name`` parameters, written once for both
-backends. Values come back as each driver gives them: dates and JSON columns are ISO text and JSON
-text on SQLite, ``date`` objects and decoded JSON on PostgreSQL (:func:`day`, :func:`json_value`).
+backends. Values come back as each driver gives them: dates, moments and JSON columns are ISO text
+and JSON text on SQLite, ``date`` and ``datetime`` objects and decoded JSON on PostgreSQL
+(:func:`day`, :func:`moment`, :func:`json_value`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -106,6 +107,13 @@ def day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def moment(value: Any) -> datetime:
+    """A datetime column's value as the models give it (SQLModel's ``UTCDateTime``): an aware
+    datetime in UTC. SQLite keeps ISO text, in UTC without an offset; PostgreSQL gives a datetime."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when.replace(tzinfo=UTC) if when.utcoffset() is None else when.astimezone(UTC)
 
 
 def json_value(value: Any) -> Any:
