@@ -18,18 +18,37 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
-
-from holidays import country_holidays
-from holidays.countries.china import ChinaStaticHolidays
+from typing import Any
 
 from qjtitle.errors import InvalidValue, QjtitleError
 from qjtitle.findings import Finding, Severity, Step, finding
 from qjtitle.paths import CALENDAR_FILE_NAME
 
+
 # Years whose 调休 schedule the holidays package has (the State Council notice of each).
-OFFICIAL_YEARS = frozenset(ChinaStaticHolidays.special_public_holidays)
-LAST_OFFICIAL_YEAR = max(OFFICIAL_YEARS)
+@cache
+def official_years() -> frozenset[int]:
+    """The years whose 调休 the holidays package knows (the State Council's published notices).
+    holidays is imported here, on first use, not with the module: a command that only words a
+    milestone (audit list) does not pay for it."""
+    from holidays.countries.china import ChinaStaticHolidays
+
+    return frozenset(ChinaStaticHolidays.special_public_holidays)
+
+
+def last_official_year() -> int:
+    return max(official_years())
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OFFICIAL_YEARS":
+        return official_years()
+    if name == "LAST_OFFICIAL_YEAR":
+        return last_official_year()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _SEARCH_LIMIT_DAYS = 3660  # no period of the notice reaches ten years
 
@@ -163,6 +182,8 @@ class WorkCalendar:
 
     def __init__(self, overrides: Overrides | None = None):
         self.overrides = overrides or Overrides()
+        from holidays import country_holidays
+
         self._cn = country_holidays("CN", language="zh_CN")  # years are populated lazily on lookup
         self._memo: dict[date, bool] = {}
         self.assume: bool | None = None  # see assuming()
@@ -185,7 +206,7 @@ class WorkCalendar:
 
     def is_known_year(self, year: int) -> bool:
         """True when the year's make-up workdays are known (published, or in the override file)."""
-        return year <= LAST_OFFICIAL_YEAR or year in self.overrides.complete_years
+        return year <= last_official_year() or year in self.overrides.complete_years
 
     def provisional_years(self, *days: date) -> list[int]:
         """The years from the earliest to the latest of ``days`` whose 调休 schedule is not known yet."""
@@ -264,7 +285,7 @@ class WorkCalendar:
             )
         if day in self.overrides.holidays:
             return DayInfo(day, False, HOLIDAY, self.overrides.holidays[day], "自定义")
-        if day.year <= LAST_OFFICIAL_YEAR:
+        if day.year <= last_official_year():
             source = "官方"
         else:
             source = "自定义" if day.year in self.overrides.complete_years else "暂定"
@@ -382,7 +403,7 @@ def check_file(path: Path) -> CalendarCheck:
             )
     listed_years = {d.year for d in (*overrides.holidays, *overrides.workdays)}
     for year in sorted(
-        y for y in listed_years - overrides.complete_years if y > LAST_OFFICIAL_YEAR
+        y for y in listed_years - overrides.complete_years if y > last_official_year()
     ):
         warnings.append(
             f"{year}年的日期已写入本文件，但 {year} 不在 complete_years 中，该年仍按“暂定”处理；"
@@ -394,7 +415,7 @@ def check_file(path: Path) -> CalendarCheck:
                 f"complete_years 中的 {year} 年在 [holidays]、[workdays] 中没有任何日期；"
                 f"请补充该年的节假日和调休上班日，否则 {year} 年只按周末和法定节假日计算却不再提示“暂定”"
             )
-        elif year <= LAST_OFFICIAL_YEAR:
+        elif year <= last_official_year():
             warnings.append(
                 f"{year}年的调休安排已由国务院公布并内置，本文件中该年的日期会覆盖内置安排；请确认确有必要"
             )
