@@ -23,7 +23,7 @@ COMMANDS: dict[Step, str] = {
     Step.ADOPT_STORE: "qjtitle db adopt",
     Step.UPGRADE_STORE: "qjtitle db upgrade",
     Step.RESTORE_STORE: "qjtitle db restore {file}",
-    Step.BACKUP_STORE: "qjtitle db backup",
+    Step.BACKUP_STORE: "qjtitle db backup {file}",
     Step.VERIFY_AUDIT: "qjtitle audit verify",
     Step.DEMO: "qjtitle demo",
     # applicants and intake
@@ -55,7 +55,7 @@ COMMANDS: dict[Step, str] = {
     Step.RECORD_DATE: "qjtitle schedule record {meeting} 节点 日期",
     Step.CHECK_SCHEDULE: "qjtitle schedule check {meeting}",
     Step.IMPORT_PLAN: "qjtitle import-plan {file}",
-    Step.CHECK_CALENDAR: "qjtitle calendar check",
+    Step.CHECK_CALENDAR: "qjtitle calendar check {file}",
     # the meeting
     Step.ADD_MEETING: "qjtitle meeting add --committee {committee} --date 日期 --place 地点 --size 人数",
     Step.LIST_MEETINGS: "qjtitle meeting list",
