@@ -214,3 +214,6 @@ def test_every_command_line_names_a_real_command_its_options_and_its_arguments()
             positional.append(word)
         required = [p.name for p in params if p.param_type_name == "argument" and p.required]
         assert len(positional) >= len(required), (step, command_line(step), required)
+        for p in params:  # a required option is written too (corrections needs --out)
+            if p.param_type_name == "option" and p.required:
+                assert set(p.opts) & set(words), (step, command_line(step), p.opts)

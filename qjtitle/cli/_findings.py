@@ -27,11 +27,11 @@ COMMANDS: dict[Step, str] = {
     Step.VERIFY_AUDIT: "qjtitle audit verify",
     Step.DEMO: "qjtitle demo",
     # applicants and intake
-    Step.IMPORT_APPLICANTS: "qjtitle import-applicants {file} --committee {committee}",
+    Step.IMPORT_APPLICANTS: "qjtitle import-applicants {file} --committee {committee} --year {year}",
     Step.LIST_APPLICANTS: "qjtitle applicants list",
     Step.SHOW_APPLICANT: "qjtitle applicants show {key}",
     Step.CORRECT_APPLICANT: "qjtitle applicants correct {key} --set 事项=新内容 --reason 理由",
-    Step.ISSUE_CORRECTIONS: "qjtitle applicants corrections --committee {committee}",
+    Step.ISSUE_CORRECTIONS: "qjtitle applicants corrections --committee {committee} --out {folder}",
     Step.WITHDRAW_APPLICANT: "qjtitle applicants withdraw {key} --reason 理由",
     Step.REINSTATE_APPLICANT: "qjtitle applicants reinstate {key} --reason 理由",
     Step.LIST_IMPORTS: "qjtitle imports list",
@@ -40,7 +40,7 @@ COMMANDS: dict[Step, str] = {
     Step.APPLICANTS_TEMPLATE: "qjtitle applicants template",
     # experts and the draw
     Step.IMPORT_EXPERTS: "qjtitle import-experts 专家库.xlsx --committee {committee} --pool-filed 备案日期",
-    Step.CHECK_EXPERTS: "qjtitle experts check",
+    Step.CHECK_EXPERTS: "qjtitle experts check --committee {committee}",
     Step.LIST_EXPERTS: "qjtitle experts list",
     Step.ADD_CONFLICT: "qjtitle conflicts add --expert 专家 --applicant 申报人 --reason 理由",
     Step.DRAW_EXPERTS: "qjtitle draw-experts {meeting} …",
@@ -70,7 +70,7 @@ COMMANDS: dict[Step, str] = {
     Step.SEAL_MEETING: "qjtitle meeting seal {meeting}",
     Step.MEETING_SHEETS: "qjtitle meeting sheets {meeting} --out 文件夹",
     # filing
-    Step.EXPORT_FILING: "qjtitle export-filing {meeting} --stage {stage}",
+    Step.EXPORT_FILING: "qjtitle export-filing {meeting} --stage {stage} --out {folder}",
     Step.LIST_TEMPLATES: "qjtitle templates list",
     Step.COPY_TEMPLATES: "qjtitle templates copy {folder}",
     Step.CHECK_TEMPLATES: "qjtitle templates check {template}",
@@ -86,6 +86,7 @@ PLACEHOLDERS: dict[str, str] = {
     "file": "文件",
     "expert": "专家",
     "stage": "pre|post",
+    "year": "评审年度",
     "folder": "文件夹",
     "template": "模板",
 }
