@@ -386,3 +386,15 @@ def test_bracketed_text_from_files_is_shown_as_typed_not_read_as_markup(
     assert shown.exit_code == 0, shown.output
     assert "[b]昆明医科大学[/x]" in flat(shown.stdout)
     assert "[red]一院[2023].xlsx" in flat(shown.stdout)
+
+
+def test_import_with_problems_names_the_full_notice_command(cli, committee, make_workbook):
+    """The way to the correction notice after an import is a command that runs: it names the committee
+    and the required --out (it read "qjtitle applicants corrections" alone)."""
+    row = applicant_row(姓名="张 丽")
+    path = make_workbook([row], name="空格.xlsx")
+    result = cli("import-applicants", str(path), "-c", "QJ-WS-ZJ", "-y", str(YEAR))
+    assert result.exit_code == 0, result.output
+    assert flat(
+        "或用 qjtitle applicants corrections --committee QJ-WS-ZJ --out 文件夹 生成一次性告知书"
+    ) in flat(result.output)

@@ -210,7 +210,9 @@ def test_demo_runs_the_whole_procedure(result):
         ("post", True),
         ("post", False),
     ]
-    assert result.filings[1].reasons == ["缺少 3 名通过人员的证件照：蔡善、谭仁、余德"]
+    assert result.filings[1].reasons == [
+        "缺少 3 名通过人员的证件照：蔡善、谭仁、余德；请提供通过人员的证件照"
+    ]
     assert result.filings[2].photos["found"] == 45
     # public documents of both packages name no ID number, phone number or expert
     import docx

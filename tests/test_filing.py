@@ -696,9 +696,12 @@ def test_refused_while_not_sealed_and_listed_reasons(unsealed, tmp_path) -> None
     data = json.loads((forced.folder / "manifest.json").read_text(encoding="utf-8"))
     assert data["draft"] is True and len(data["draft_reasons"]) == 5
     assert data["draft_reasons"][2:] == [
-        "缺少 2 名通过人员的证件照：王芳、张&<丽>",
-        "缺少评审会议当天签字原件（签到表、专家评议表、计票表）的扫描件；录入稿不能代替签字原件",
-        "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）",
+        "缺少 2 名通过人员的证件照：王芳、张&<丽>；请提供通过人员的证件照",
+        (
+            "缺少评审会议当天签字原件（签到表、专家评议表、计票表）的扫描件；录入稿不能代替签字原件"
+            "；请提供签字原件的扫描件"
+        ),
+        "未说明结果公示的发布范围和公示期间收到的异议及处理情况（公示情况）；请写明结果公示的发布范围",
     ]
     assert "3. 缺少 2 名通过人员的证件照：王芳、张&<丽>" in text and "qjtitle" not in text
 
@@ -1093,3 +1096,43 @@ def test_draft_reasons_are_findings_worded_for_officers(unsealed, tmp_path) -> N
     assert manifest["draft_reasons"] == forced.reasons
     data = forced.as_dict()
     assert [f["code"] for f in data["findings"]] == codes
+
+
+def test_incomplete_post_package_names_the_option_that_supplies_it(unsealed, tmp_path) -> None:
+    """A post-meeting draft's missing scans and publicity account say which input supplies them: the
+    terminal names the option of export-filing, the report says what to provide (no option)."""
+    from qjtitle.cli._findings import say
+
+    fm = unsealed
+    forced = filing.export_filing(
+        fm.store, fm.meeting, "post", tmp_path / "out", today=POST_DAY, force=True
+    )
+    by_code = {f.code: f for f in forced.findings}
+    signed = by_code["filing.signed_missing"]
+    assert signed.fix is not None and signed.fix.field == "signed"
+    assert say(signed).endswith("；请用 --signed 提供签字原件的扫描件")
+    publicity = by_code["filing.publicity_account_missing"]
+    assert publicity.fix is not None and publicity.fix.field == "publicity_where"
+    assert say(publicity).endswith("；请用 --publicity-where 写明结果公示的发布范围")
+    reasons = forced.reasons
+    assert any(r.endswith("录入稿不能代替签字原件；请提供签字原件的扫描件") for r in reasons), (
+        reasons
+    )
+    for text in reasons:
+        assert "--" not in text and "文件夹" not in text, text
+
+
+def test_schedule_reason_drops_the_schedules_own_command_and_keeps_the_rule() -> None:
+    """The schedule's "完成后请用 qjtitle schedule record …" clause is not quoted into a filing reason:
+    the reason keeps the fact, and the document keeps the rule (it read "已过 2 个工作日；完成后；…")."""
+    from qjtitle.filing.gather import _QUOTED_COMMAND
+
+    message = (
+        "推荐公示应不晚于 2026-12-27（日），至今（2026-12-29（二））未登记，已过 2 个工作日；"
+        "完成后请用 qjtitle schedule record 会议编号 recommendation-publicity 日期 登记"
+    )
+    assert _QUOTED_COMMAND.sub("", message) == (
+        "推荐公示应不晚于 2026-12-27（日），至今（2026-12-29（二））未登记，已过 2 个工作日"
+    )
+    kept = "会前备案应不晚于 2023-11-13（一），已过 1 个工作日"
+    assert _QUOTED_COMMAND.sub("", kept) == kept

@@ -165,3 +165,38 @@ def test_errors_are_mapped_in_one_place() -> None:
                 if "QjtitleError" in names and not reraises:
                     catching.append(path.name)
     assert catching == ["meeting.py"]  # meeting show: no draw yet is not an error there
+
+
+def test_every_command_line_names_a_real_command_its_options_and_its_arguments() -> None:
+    """A step's command line runs as typed: the command exists, each option is one of its options, and
+    every required argument has a word (``qjtitle db backup`` lacked the file it requires)."""
+    from typing import Any
+
+    import typer.main
+    from typer._click import Context
+
+    from qjtitle.cli import app
+
+    root: Any = typer.main.get_command(app)
+    for step in Step:
+        words = command_line(step).split()[1:]
+        command = root
+        while hasattr(command, "get_command"):  # a group: the next word is its sub-command
+            command = command.get_command(Context(root), words.pop(0))
+            assert command is not None, (step, command_line(step))
+        params = command.params
+        opts = {o for p in params for o in (*p.opts, *p.secondary_opts)}
+        positional: list[str] = []
+        for word, before in zip(words, [None, *words], strict=False):
+            if word.startswith("--"):
+                assert word in opts, (step, word)
+                continue
+            option = next((p for p in params if before in p.opts), None)
+            if word == "…" or (option is not None and not getattr(option, "is_flag", True)):
+                continue  # the value of the option before it
+            positional.append(word)
+        required = [p.name for p in params if p.param_type_name == "argument" and p.required]
+        assert len(positional) >= len(required), (step, command_line(step), required)
+        for p in params:  # a required option is written too (corrections needs --out)
+            if p.param_type_name == "option" and p.required:
+                assert set(p.opts) & set(words), (step, command_line(step), p.opts)

@@ -627,8 +627,15 @@ def test_collect_files(tmp_path, make_workbook):
     (tmp_path / "in" / ".hidden.xlsx").write_bytes(b"")
     (tmp_path / "in" / "notes.docx").write_bytes(b"")
     assert collect_files([tmp_path / "in", b]) == [b.resolve(), a.resolve()]
-    with pytest.raises(NotFound, match="找不到文件或文件夹："):
+    with pytest.raises(NotFound, match="找不到文件或文件夹：") as missing:
         collect_files([tmp_path / "missing.xlsx"])
+    # the refusal says what to check next (it stated the fact alone)
+    from qjtitle.cli._findings import say
+
+    assert missing.value.finding.code == "intake.no_such_file"
+    assert say(missing.value.finding).endswith(
+        "missing.xlsx；请核对文件名和所在文件夹（名称中有空格时请用引号括起来）"
+    )
 
 
 def test_bad_arguments(store, committee, make_workbook, tmp_path):

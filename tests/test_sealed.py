@@ -170,6 +170,18 @@ def test_the_database_keeps_frozen_facts_and_a_correction_is_recorded(
     )
     assert result.exit_code == 0, result.output
     assert "已登记更正" in result.stdout and "曲靖市第一人民医院" in result.stdout
+    # the same correction again changes nothing: the refusal names --set (it had no next step)
+    again = cli(
+        "applicants",
+        "correct",
+        str(aid),
+        "--set",
+        "工作单位=曲靖市第一人民医院",
+        "--reason",
+        "重复",
+    )
+    assert again.exit_code != 0
+    assert "与现有内容相同，没有可更正的；请用 --set 写明与现有内容不同的新内容" in again.output
     summary = meeting_results.results(store, sitting.meeting)
     assert summary.after_seal[-1].what.endswith("的工作单位：申报单位0 → 曲靖市第一人民医院")
     assert summary.after_seal[-1].reason == "单位名称笔误"

@@ -103,7 +103,11 @@ def import_applicants(
         )
     beside = paths[0] if paths[0].is_dir() else (files[0].parent if files else Path.cwd())
     print_import_report(
-        report, details, out or (None if dry_run else beside), always_write=out is not None
+        report,
+        details,
+        out or (None if dry_run else beside),
+        always_write=out is not None,
+        committee=committee,
     )
     if keep_map and mapping and not dry_run:
         shown = "、".join(column_map or [])
@@ -117,13 +121,15 @@ def print_import_report(
     details: bool,
     list_folder: Path | None = None,
     always_write: bool = False,
+    committee: str | None = None,
 ) -> None:
     """The per-file table and totals; rejected rows (and row problems with ``details``) up to REPORT_LINES
     each, the full list then written to a CSV in ``list_folder``/导入问题清单 whose path is printed
     (``always_write``: written even when everything was shown); rows skipped as not people."""
     from rich.markup import escape
 
-    from qjtitle.cli._findings import fix_text
+    from qjtitle.cli._findings import command_line, fix_text
+    from qjtitle.findings import Step
     from qjtitle.intake.import_report import REPORT_LINES, write_problem_list
     from qjtitle.intake.roster_checks import KINDS
 
@@ -208,8 +214,10 @@ def print_import_report(
         )
         console().print(escape(str(path)), soft_wrap=True, highlight=False)
     if not details and t.needs_correction:
+        notice = command_line(Step.ISSUE_CORRECTIONS, {"committee": committee})
         console().print(
-            "逐行问题：加 --details 查看，或用 qjtitle applicants corrections 生成一次性告知书。"
+            escape(f"逐行问题：加 --details 查看，或用 {notice} 生成一次性告知书。"),
+            soft_wrap=True,
         )
     if report.dry_run:
         console().print("[bold]试运行：数据库未作任何改动。[/]")

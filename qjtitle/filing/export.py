@@ -40,7 +40,7 @@ from qjtitle.documents.render import DocxRenderer
 from qjtitle.errors import InvalidValue
 from qjtitle.experts import draw_record
 from qjtitle.filing import package
-from qjtitle.filing.contexts import Filing, incomplete
+from qjtitle.filing.contexts import Filing, incomplete_findings
 from qjtitle.filing.gather import (
     PHOTOS_FOLDER_PREFIX,
     POST,
@@ -434,12 +434,12 @@ def _plan(
         filing.photo_report = photos.match(photos_dir, people)
         filing.signed = signed_scans(signed_dir)
         warnings += list((data.results or {}).get("warnings", []))
-    missing = incomplete(filing)
+    missing = incomplete_findings(filing)
     if missing and final:
-        filing.final_despite = missing
+        filing.final_despite = [m.message for m in missing]
     elif missing:
         filing.draft = True
-        reasons = [*reasons, *(finding("filing.incomplete", m) for m in missing)]
+        reasons = [*reasons, *missing]
     filing.reasons = [officer_reason(r) for r in reasons]
     filing.files = _plan_files(filing)
     number = 0

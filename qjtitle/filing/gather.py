@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -328,16 +329,22 @@ def _rejected_rows(session: Session, committee_id: int, year: int) -> list[dict[
 # --- The checks before writing ------------------------------------------------------------------
 
 
+# The schedule's own "next step" clause (``；完成后请用 qjtitle schedule record … 登记``): the filing's
+# finding gives its next step as data, so the quoted command is left out of the fact.
+_QUOTED_COMMAND = re.compile(r"[；，]\s*[^；，。]*?请(?:先)?(?:运行|用)\s*qjtitle [^；。（]*")
+
+
 def readiness(data: FilingData) -> list[Finding]:
     """Every reason the package may not be filed yet (empty when it may), each with its next step."""
     meeting = data.meeting.id
     reasons: list[Finding] = []
     for f in data.schedule.errors:
         basis = f"（{f.rule.text}，{rules.cite(f.rule.source)}）" if f.rule else ""
+        fact = _QUOTED_COMMAND.sub("", f.message)
         reasons.append(
             finding(
                 "filing.schedule",
-                f"时间节点不符合规定：{f.message}{basis}",
+                f"时间节点不符合规定：{fact}{basis}",
                 step=Step.CHECK_SCHEDULE,
                 hint="请核对时间节点",
                 meeting=meeting,

@@ -127,7 +127,15 @@ def correct_applicant(
                 )
             )
         if not made:
-            raise InvalidValue(f"{a.name} 的这些事项与现有内容相同，没有可更正的")
+            raise InvalidValue(
+                finding(
+                    "intake.correction_unchanged",
+                    f"{a.name} 的这些事项与现有内容相同，没有可更正的",
+                    field="changes",
+                    hint="写明与现有内容不同的新内容",
+                    applicant=a.id,
+                )
+            )
         # the corrections and their audit event first: the trigger lets a frozen fact change
         # only to a value a correction names, and only with the event that wrote it
         audit.record(

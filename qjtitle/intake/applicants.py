@@ -85,7 +85,14 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
         elif path.exists():
             found.append(path)
         else:
-            raise NotFound(f"找不到文件或文件夹：{path}")
+            raise NotFound(
+                finding(
+                    "intake.no_such_file",
+                    f"找不到文件或文件夹：{path}",
+                    hint="请核对文件名和所在文件夹（名称中有空格时请用引号括起来）",
+                    file=str(path),
+                )
+            )
     unique: dict[Path, None] = {}
     for p in found:
         unique.setdefault(p.resolve(), None)
