@@ -48,7 +48,7 @@ COMMANDS: dict[Step, str] = {
     Step.FILL_DRAW: "qjtitle draw-experts {meeting} --fill …",
     Step.LIST_DRAWS: "qjtitle draw list --meeting {meeting}",
     Step.SHOW_DRAW: "qjtitle draw show {record}",
-    Step.CONFIRM_DRAW: "qjtitle draw confirm {record} 专家 --accepted",
+    Step.CONFIRM_DRAW: "qjtitle draw confirm {record} {expert} --accepted",
     Step.VERIFY_DRAW: "qjtitle verify-draw {record}",
     # calendar
     Step.SHOW_SCHEDULE: "qjtitle schedule show {meeting}",
@@ -61,7 +61,7 @@ COMMANDS: dict[Step, str] = {
     Step.LIST_MEETINGS: "qjtitle meeting list",
     Step.SHOW_MEETING: "qjtitle meeting show {meeting}",
     Step.ATTEND: "qjtitle meeting attend {meeting} {expert}",
-    Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} 专家",
+    Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} {expert}",
     Step.RECORD_METHODS: "qjtitle meeting methods {meeting} 方式 …",
     Step.ASSIGN_REVIEWERS: "qjtitle meeting assign {meeting}",
     Step.RECORD_REVIEW: "qjtitle meeting review {meeting} …",
