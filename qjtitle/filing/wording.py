@@ -94,6 +94,10 @@ def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str
     by its own message when that is plain, else by its kind."""
     message = str(problem.get("message", ""))
     if "code" in problem and message:
+        if _TECHNICAL.search(message):  # "被 Excel 存成了数字（…E+17）", "（某.csv 第4行）"
+            from qjtitle.intake.corrections import notice_words
+
+            message = notice_words(message)
         return plain_dates(mask_text(message, secrets))
     if message and not _TECHNICAL.search(message):
         return plain_dates(mask_text(message, secrets))
