@@ -1156,3 +1156,7 @@ def test_a_stored_finding_that_names_excel_or_a_file_is_worded_plainly() -> None
     assert plain_problem(duplicate) == "同一身份证号码又由罗平县中医医院报送"
     for text in (plain_problem(stored), plain_problem(duplicate)):
         assert not re.search(r"Excel|E\+|\.csv|\.xlsx|第4行", text), text
+    from qjtitle.filing.wording import rejection_text
+
+    refused = {"finding": duplicate}
+    assert rejection_text(refused) == "同一身份证号码又由罗平县中医医院报送"

@@ -116,9 +116,9 @@ def rejection_text(row: dict[str, Any]) -> str:
     the fact, then notes, file names and rows) by :func:`plain_rejection`."""
     found = row.get("finding")
     if isinstance(found, dict) and found.get("message"):
-        return plain_dates(mask_text(str(found["message"])))
+        return plain_problem({"code": found.get("code", ""), "message": found["message"]})
     if "code" in row and row.get("message"):
-        return plain_dates(mask_text(str(row["message"])))
+        return plain_problem({"code": row["code"], "message": row["message"]})
     return plain_rejection(str(row.get("reason", "")))
 
 
