@@ -1136,3 +1136,27 @@ def test_schedule_reason_drops_the_schedules_own_command_and_keeps_the_rule() ->
     )
     kept = "会前备案应不晚于 2023-11-13（一），已过 1 个工作日"
     assert _QUOTED_COMMAND.sub("", kept) == kept
+
+
+def test_a_stored_finding_that_names_excel_or_a_file_is_worded_plainly() -> None:
+    """The eligibility results quoted a stored finding's message as it was: "身份证号码被 Excel 存成了数字
+    （5.3038****E+17）" and "（04_罗平县中医医院.csv 第4行）" reached a signed document."""
+    from qjtitle.filing.wording import plain_problem
+
+    stored = {
+        "code": "intake.id_number",
+        "message": "身份证号码被 Excel 存成了数字（5.3038**********E+17），后几位已丢失",
+        "facts": {"column": "身份证号码", "cell": "E3"},
+    }
+    assert plain_problem(stored) == "身份证号码不完整，后几位已丢失"
+    duplicate = {
+        "code": "intake.duplicate",
+        "message": "同一身份证号码又由罗平县中医医院（04_罗平县中医医院.csv 第4行）报送",
+    }
+    assert plain_problem(duplicate) == "同一身份证号码又由罗平县中医医院报送"
+    for text in (plain_problem(stored), plain_problem(duplicate)):
+        assert not re.search(r"Excel|E\+|\.csv|\.xlsx|第4行", text), text
+    from qjtitle.filing.wording import rejection_text
+
+    refused = {"finding": duplicate}
+    assert rejection_text(refused) == "同一身份证号码又由罗平县中医医院报送"

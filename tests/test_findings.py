@@ -200,3 +200,22 @@ def test_every_command_line_names_a_real_command_its_options_and_its_arguments()
         for p in params:  # a required option is written too (corrections needs --out)
             if p.param_type_name == "option" and p.required:
                 assert set(p.opts) & set(words), (step, command_line(step), p.opts)
+
+
+def test_a_confirmation_names_the_record_and_the_expert_it_knows() -> None:
+    """draw confirm takes the record and then the expert: a fix that knows both fills both (the
+    attendance check printed "draw confirm 抽取记录编号 3" with the expert's number in the record's place)."""
+    known = finding(
+        "meeting.not_confirmed",
+        "罗志军 尚未确认参会",
+        step=Step.CONFIRM_DRAW,
+        hint="请先记录其答复",
+        record=1,
+        expert="罗志军",
+    )
+    assert (
+        say(known)
+        == "罗志军 尚未确认参会；请先记录其答复：qjtitle draw confirm 1 罗志军 --accepted"
+    )
+    assert command_line(Step.CONFIRM_DRAW) == "qjtitle draw confirm 抽取记录编号 专家 --accepted"
+    assert command_line(Step.CHOOSE_CHAIR, {"meeting": 2}) == "qjtitle meeting chair 2 专家"

@@ -546,6 +546,9 @@ def test_documents_state_the_methods_used_and_the_reasons(run) -> None:
     account = docx_text(folder / "04_评审情况说明.docx")
     assert "采用审阅材料方式评价。" in account and "面试答辩" not in account
     assert re.search(r"未出席：\S+（因病请假）。", account)
+    # the declined member named once: "第1位委员某某不能参会（谢绝：出差…）", not "（某某谢绝：…）"
+    declined = re.search(r"位委员(\S+?)不能参会（([^）]*)）", account)
+    assert declined is not None and declined[2].startswith("谢绝："), account
     assert "（申报人为该专家的近亲属），未审阅、未表决" in account
     # the skipped alternate and why
     assert re.search(

@@ -68,7 +68,7 @@ COMMANDS: dict[Step, str] = {
     Step.SHOW_MEETING: "qjtitle meeting show {meeting}",
     Step.ATTEND: "qjtitle meeting attend {meeting} {expert}",
     Step.MARK_ABSENT: "qjtitle meeting attend {meeting} --absent {expert} --reason 理由",
-    Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} 专家",
+    Step.CHOOSE_CHAIR: "qjtitle meeting chair {meeting} {expert}",
     Step.RECORD_METHODS: "qjtitle meeting methods {meeting} 方式 …",
     Step.ASSIGN_REVIEWERS: "qjtitle meeting assign {meeting}",
     Step.RECORD_REVIEW: "qjtitle meeting review {meeting} …",

@@ -207,7 +207,8 @@ class PostMeeting(FilingBase):
         names = {p["id"]: p["name"] for p in draw.get("picks", [])}
         substitutions = [
             f"第{r['member_position']}位委员{names.get(r['out'], '')}不能参会"
-            + (f"（{r['reason']}）" if r["reason"] else "")
+            # the record's reason starts with the name ("何建平谢绝：出差"): not said twice
+            + (f"（{r['reason'].removeprefix(names.get(r['out'], ''))}）" if r["reason"] else "")
             + f"，由第{r['alternate_position']}位备选专家{names.get(r['in'], '')}递补"
             + (f"（依次跳过：{'；'.join(skipped)}）" if skipped else "")
             for r, skipped in zip(

@@ -94,6 +94,10 @@ def plain_problem(problem: dict[str, Any], secrets: tuple[str, ...] = ()) -> str
     by its own message when that is plain, else by its kind."""
     message = str(problem.get("message", ""))
     if "code" in problem and message:
+        if _TECHNICAL.search(message):  # "被 Excel 存成了数字（…E+17）", "（某.csv 第4行）"
+            from qjtitle.intake.corrections import notice_words
+
+            message = notice_words(message)
         return plain_dates(mask_text(message, secrets))
     if message and not _TECHNICAL.search(message):
         return plain_dates(mask_text(message, secrets))
@@ -112,9 +116,9 @@ def rejection_text(row: dict[str, Any]) -> str:
     the fact, then notes, file names and rows) by :func:`plain_rejection`."""
     found = row.get("finding")
     if isinstance(found, dict) and found.get("message"):
-        return plain_dates(mask_text(str(found["message"])))
+        return plain_problem({"code": found.get("code", ""), "message": found["message"]})
     if "code" in row and row.get("message"):
-        return plain_dates(mask_text(str(row["message"])))
+        return plain_problem({"code": row["code"], "message": row["message"]})
     return plain_rejection(str(row.get("reason", "")))
 
 
