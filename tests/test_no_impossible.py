@@ -97,7 +97,7 @@ def test_expire_with_a_date_after_today_is_refused(
         # off a terminal the irreversible step needs --yes; the question names who would be marked
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-10-09")
         assert result.exit_code == 1 and "--yes" in result.stderr
-        assert "把逾期未补正的 张丽 标记为“视为放弃”？" in result.stderr
+        assert "把逾期未补正的 张丽 标记为“视为放弃”：" in result.stderr
         # nobody overdue yet: nothing to ask, nothing done
         result = cli("applicants", "expire", "-c", "QJ-WS-ZJ", "--date", "2023-09-26")
         assert result.exit_code == 0, result.output

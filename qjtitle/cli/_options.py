@@ -128,9 +128,10 @@ def confirm_irreversible(yes: bool, question: str) -> None:
         return
     from qjtitle.cli._console import err_console
 
+    asked = question.rstrip("？?")
     err_console().print(
-        f"[red]错误：[/]{question}这一步做了就不能简单地撤回：在终端中运行时会先请您确认；"
-        "在脚本中运行请加 --yes",
+        f"[red]错误：[/]没有确认，未执行（{asked}：这一步做了就不能简单地撤回）；"
+        "在终端中运行时会先请您确认，在脚本中运行请加 --yes",
         soft_wrap=True,
     )
     raise typer.Exit(1)

@@ -139,7 +139,9 @@ def draw_experts(
     抽取记录只能追加：重新抽取须用 --voids 和 --reason 注明作废哪一条及理由，原记录保留。
 
     示例：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 4721 --seed 9903 --seed 1586
+
     抽取前演练（抽取人员到场前）：qjtitle draw-experts 1 --alternates 4 --specialty 护理=3 --specialty 临床医学 --dry-run
+
     补抽空缺位次：qjtitle draw-experts 1 --fill --drawer 王明 --drawer 李华 --drawer 赵强 --supervisor 陈静 --seed 3308 --seed 7164 --seed 2925 --late-reason 委员谢绝
     """
     from qjtitle.experts.drawing import DrawRequest
@@ -229,10 +231,7 @@ def show_outcome(r: dict[str, Any], warnings: list[Finding], deadline: Any, seal
         console().print("[bold]请抄录上面的随机种子，由抽取人员和监督人员签字确认。[/]")
     print_draw_summary(r)
     table("抽取结果（委员在前，备选按递补顺序）", PICK_COLUMNS, pick_rows(r["picks"], sealed))
-    console().print(
-        f"[dim]名单哈希、记录指纹等复核所需的数据：qjtitle draw show {r['draw']}；"
-        f"复核：qjtitle verify-draw {r['draw']}[/]"
-    )
+    console().print(f"[dim]名单哈希、记录指纹等复核所需的数据：qjtitle draw show {r['draw']}[/]")
     for found in warnings:
         warn(say_here(found))
     console().print(

@@ -244,7 +244,7 @@ class WorkCalendar:
             "calendar.provisional",
             f"{listed}的调休安排尚未公布，相关日期为暂定：{assumed}",
             step=Step.CHECK_CALENDAR,
-            hint=f"国务院公布后请在 {CALENDAR_FILE_NAME} 中补充该年的调休并写入 complete_years",
+            hint="国务院公布后，请在日历补充文件中补上该年的调休，并写明该年已完整",
             severity=Severity.WARNING,
             years=years,
         )

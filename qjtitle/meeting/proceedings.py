@@ -255,7 +255,7 @@ def _find_expert(ctx: Context, key: str) -> int:
                 f"{waiting[0].name} 尚未确认参会",
                 step=Step.CONFIRM_DRAW,
                 hint="请先记录其答复",
-                expert=waiting[0].id,
+                expert=waiting[0].name,
             )
         )
     names = "、".join(f"{e.name}（{eid}）" for eid, e in sorted(ctx.panel.items()))
