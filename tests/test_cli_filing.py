@@ -87,7 +87,9 @@ def test_export_post_as_json_with_photos(cli, db, tmp_path) -> None:
     result = cli(*args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["draft"] is True and data["reasons"] == ["缺少 1 名通过人员的证件照：张&<丽>"]
+    assert data["draft"] is True and data["reasons"] == [
+        "缺少 1 名通过人员的证件照：张&<丽>；请提供通过人员的证件照"
+    ]
     assert data["folder"].endswith("_会后备案_草稿")
     # --final needs the reason
     refused = cli(*args, "--final")

@@ -1044,7 +1044,7 @@ def test_a_report_states_a_provisional_calendar_without_the_calendar_file() -> N
     from qjtitle.logic.workdays import WorkCalendar
 
     warning = WorkCalendar().provisional_warning(date(2031, 3, 3), date(2031, 5, 6))
-    assert "complete_years" in warning  # the terminal's words
+    assert "日历补充文件" in warning  # the terminal's words (no longer the file's key either)
     text = plain_reason(warning)
     assert text.startswith("2031年的调休安排尚未公布，相关日期为暂定")
     for what in ("complete_years", "calendar", ".toml", "qjtitle", "国务院公布后请在"):
