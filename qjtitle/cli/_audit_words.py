@@ -59,11 +59,13 @@ FACT_NAMES: dict[str, str] = {
     "code": "代码",
     "year": "年度",
     "id": "编号",
-    "handler": "经办人",
-    "contact": "联系人",
-    "contact_phone": "联系电话",
-    "signer": "签发人",
-    "doc_code": "发文机关代字",
+}
+
+# A committee's settings, by field: ``committee show`` lists them, and a change to them is told by
+# their names.
+COMMITTEE_FIELDS: dict[str, str] = {
+    "code": "代码",
+    "name": "名称",
     "level": "级别",
     "series": "系列",
     "specialties": "专业",
@@ -71,8 +73,13 @@ FACT_NAMES: dict[str, str] = {
     "approver": "核准组建部门",
     "min_size": "最少人数",
     "pool_filed": "专家库备案日期",
-    "vote_denominator": "表决基数",
-    "pass_rate_cap": "通过率上限",
+    "vote_denominator": "表决基数（有回避时）",
+    "pass_rate_cap": "通过率上限（提示）",
+    "handler": "经办人",
+    "contact": "联系人",
+    "contact_phone": "联系电话",
+    "signer": "签发人",
+    "doc_code": "发文机关代字",
 }
 
 _HASH = re.compile(r"^[0-9a-f]{32,}$")
@@ -115,7 +122,9 @@ def sentence(action: str, detail: dict[str, Any], full: bool = False) -> str:
     )
     before, after = detail.get("before"), detail.get("after")
     if isinstance(before, dict) and isinstance(after, dict):
-        changed = [str(FACT_NAMES.get(k, k)) for k in after if before.get(k) != after.get(k)]
+        changed = [
+            COMMITTEE_FIELDS.get(str(k), str(k)) for k in after if before.get(k) != after.get(k)
+        ]
         facts["changed"] = "、".join(changed) or "无变化"
     if "milestone" in detail:
         from qjtitle.calendar.milestones import MILESTONES
@@ -131,7 +140,7 @@ def sentence(action: str, detail: dict[str, Any], full: bool = False) -> str:
 
 def _facts_text(action: str, detail: dict[str, Any]) -> str:
     shown = [
-        f"{FACT_NAMES.get(k, k)}：{_plain(v)}"
+        f"{FACT_NAMES.get(k) or COMMITTEE_FIELDS.get(k, k)}：{_plain(v)}"
         for k, v in detail.items()
         if not isinstance(v, (dict, list)) and not _HASH.match(str(v)) and v not in ("", None)
     ]

@@ -111,24 +111,8 @@ def committee_show(
     if as_json:
         print_json([info.as_dict()])
         return
-    labels = {
-        "code": "代码",
-        "name": "名称",
-        "level": "级别",
-        "series": "系列",
-        "specialties": "专业",
-        "organizer": "组建单位",
-        "approver": "核准组建部门",
-        "min_size": "最少人数",
-        "pool_filed": "专家库备案日期",
-        "vote_denominator": "表决基数（有回避时）",
-        "pass_rate_cap": "通过率上限（提示）",
-        "handler": "经办人",
-        "contact": "联系人",
-        "contact_phone": "联系电话",
-        "signer": "签发人",
-        "doc_code": "发文机关代字",
-    }
+    from qjtitle.cli._audit_words import COMMITTEE_FIELDS as labels
+
     item = {
         **info.as_dict(),
         "vote_denominator": committees.denominator_name(info.vote_denominator),

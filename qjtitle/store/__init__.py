@@ -157,7 +157,7 @@ def read_store(source: Store | str | os.PathLike[str] | None, work: Callable[[Re
                         source = StoreChoice(source, source.source, source.create)
                     return work(reader)
         except sqlite3.Error:
-            pass
+            pass  # the usual way below opens the store and reports what is wrong, as always
     store = open_store(source)
     try:
         return read_open(store, work)
